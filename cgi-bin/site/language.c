@@ -1,0 +1,34 @@
+/* language.c: POST /language, the language switch in every page's footer.
+ *
+ * Inputs: language (en|zh, required), return_to (a local path to go back to), csrf_token.
+ * Answers 303 to return_to (or /help) with the lang cookie set; 400 for a bad language; 403
+ * without a valid CSRF token. Signed-in users will also get the choice stored in their account
+ * (user/change_language); the cookie covers visitors. */
+#include "config.h"
+
+#include <string.h>
+
+#include "apierr.h"
+#include "site.h"
+
+/* A year: the choice is a preference, not a session. */
+#define LANG_COOKIE_MAX_AGE (365L * 24 * 3600)
+
+/* Only a local absolute path may be a redirect target: "/x" but not "//host" or "/\host",
+ * which browsers treat as another site (an open redirect). */
+static bool
+local_path(const char *p)
+{
+	return p != NULL && p[0] == '/' && p[1] != '/' && p[1] != '\\' && strpbrk(p, "\r\n") == NULL;
+}
+
+int
+site_language(struct ctx *ctx)
+{
+	const char *lang = params_str(&ctx->params, "language");
+	const char *back = params_str(&ctx->params, "return_to");
+
+	ctx_cookie(ctx, "lang", lang, LANG_COOKIE_MAX_AGE);
+	ctx_redirect(ctx, local_path(back) ? back : "/help");
+	return APIERR_OK;
+}

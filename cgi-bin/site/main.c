@@ -1,0 +1,31 @@
+/* main.c: starling-site, the route group for the site's own pages (help, language) and health.
+ *
+ * URL prefixes served (the web server maps them here; see docs/routes.md):
+ *   /api/v1/health   /help   /language */
+#include "config.h"
+
+#include "site.h"
+
+static const char *const languages[] = { "en", "zh", NULL };
+
+static const struct param_spec language_params[] = {
+	{ "language",  PARAM_ENUM,   PARAM_REQUIRED, 0, 0, languages },
+	{ "return_to", PARAM_STRING, 0,              0, 512, NULL },
+	PARAM_END
+};
+
+static const struct route routes[] = {
+	{ HTTP_GET,  "/api/v1/health", 0,                     site_health,   NULL,            NULL },
+	{ HTTP_GET,  "/help",          ROUTE_HTML,            site_help,     NULL,            "help" },
+	{ HTTP_POST, "/language",      ROUTE_HTML | ROUTE_CSRF, site_language, language_params, "help" },
+};
+
+static const struct app site_app = {
+	"starling-site", routes, sizeof routes / sizeof routes[0],
+};
+
+int
+main(int argc, char **argv)
+{
+	return app_main(&site_app, argc, argv);
+}

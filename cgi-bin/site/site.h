@@ -1,0 +1,11 @@
+/* site.h: the handlers of starling-site, the binary for the site's own pages and health. */
+#ifndef STARLING_SITE_H
+#define STARLING_SITE_H
+
+#include "app.h"
+
+int site_health(struct ctx *ctx);
+int site_help(struct ctx *ctx);
+int site_language(struct ctx *ctx);
+
+#endif

@@ -1,0 +1,79 @@
+/* apierr.c: the error code table (see apierr.h and docs/api.md). */
+#include "config.h"
+
+#include <stddef.h>
+
+#include "apierr.h"
+
+static const struct {
+	int         code;
+	const char *message;
+} table[] = {
+	{ APIERR_OK,                 "ok" },
+	{ APIERR_BAD_REQUEST,        "the request is malformed" },
+	{ APIERR_BAD_ENCODING,       "invalid percent-encoding in the request" },
+	{ APIERR_BAD_UTF8,           "the request contains text that is not valid UTF-8" },
+	{ APIERR_BAD_JSON,           "the request body is not a valid JSON object" },
+	{ APIERR_INVALID_PARAM,      "a parameter has an invalid value" },
+	{ APIERR_MISSING_PARAM,      "a required parameter is missing" },
+	{ APIERR_UNAUTHORIZED,       "login required" },
+	{ APIERR_FORBIDDEN,          "forbidden" },
+	{ APIERR_CSRF,               "missing or invalid CSRF token; reload the page and try again" },
+	{ APIERR_NOT_FOUND,          "not found" },
+	{ APIERR_METHOD_NOT_ALLOWED, "method not allowed" },
+	{ APIERR_CONFLICT,           "conflict" },
+	{ APIERR_TOO_LARGE,          "the request body is too large" },
+	{ APIERR_URI_TOO_LONG,       "the request URI is too long" },
+	{ APIERR_UNSUPPORTED_MEDIA,  "unsupported content type" },
+	{ APIERR_HEADERS_TOO_LARGE,  "the request headers are too large" },
+	{ APIERR_INTERNAL,           "internal error" },
+	{ APIERR_UNAVAILABLE,        "service temporarily unavailable" },
+};
+
+static const struct {
+	int         status;
+	const char *reason;
+} reasons[] = {
+	{ 200, "OK" }, { 201, "Created" }, { 204, "No Content" },
+	{ 301, "Moved Permanently" }, { 302, "Found" }, { 303, "See Other" }, { 304, "Not Modified" },
+	{ 400, "Bad Request" }, { 401, "Unauthorized" }, { 403, "Forbidden" }, { 404, "Not Found" },
+	{ 405, "Method Not Allowed" }, { 409, "Conflict" }, { 413, "Content Too Large" },
+	{ 414, "URI Too Long" }, { 415, "Unsupported Media Type" }, { 429, "Too Many Requests" },
+	{ 431, "Request Header Fields Too Large" },
+	{ 500, "Internal Server Error" }, { 503, "Service Unavailable" },
+};
+
+int
+apierr_status(int code)
+{
+	size_t i;
+
+	if (code == APIERR_OK)
+		return 200;
+	for (i = 0; i < sizeof table / sizeof table[0]; i++)
+		if (table[i].code == code)
+			return code / 100;
+	return 500;
+}
+
+const char *
+apierr_message(int code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof table / sizeof table[0]; i++)
+		if (table[i].code == code)
+			return table[i].message;
+	return "internal error";
+}
+
+const char *
+apierr_reason(int status)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
+		if (reasons[i].status == status)
+			return reasons[i].reason;
+	return status < 500 ? "Bad Request" : "Internal Server Error";
+}

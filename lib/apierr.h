@@ -1,0 +1,40 @@
+/* apierr.h: the one table of error codes every route answers with.
+ *
+ * A code is the HTTP status times 100 plus a detail number, so the status always follows from the
+ * code (apierr_status) and a client can branch on either. 0 is success. The table, with a default
+ * message for each code, is in apierr.c and documented in docs/api.md; later features add rows, never
+ * reuse a number. */
+#ifndef STARLING_APIERR_H
+#define STARLING_APIERR_H
+
+enum apierr {
+	APIERR_OK                 = 0,
+
+	APIERR_BAD_REQUEST        = 40000, /* malformed request, generic */
+	APIERR_BAD_ENCODING       = 40001, /* invalid percent-encoding */
+	APIERR_BAD_UTF8           = 40002, /* text that is not valid UTF-8 */
+	APIERR_BAD_JSON           = 40003, /* malformed JSON body, or not a JSON object */
+	APIERR_INVALID_PARAM      = 40004, /* a parameter failed its type or range check */
+	APIERR_MISSING_PARAM      = 40005, /* a required parameter is absent */
+	APIERR_UNAUTHORIZED       = 40100, /* login required, or the token is invalid */
+	APIERR_FORBIDDEN          = 40300,
+	APIERR_CSRF               = 40301, /* form without a valid CSRF token */
+	APIERR_NOT_FOUND          = 40400,
+	APIERR_METHOD_NOT_ALLOWED = 40500,
+	APIERR_CONFLICT           = 40900,
+	APIERR_TOO_LARGE          = 41300, /* body over the configured limit */
+	APIERR_URI_TOO_LONG       = 41400,
+	APIERR_UNSUPPORTED_MEDIA  = 41500, /* body content type the route does not take */
+	APIERR_HEADERS_TOO_LARGE  = 43100,
+	APIERR_INTERNAL           = 50000,
+	APIERR_UNAVAILABLE        = 50300, /* database or cache unreachable */
+};
+
+/* The HTTP status for code: code / 100 for table codes, 200 for APIERR_OK, 500 for unknown codes. */
+int apierr_status(int code);
+/* The default message for code (static); "internal error" for unknown codes. */
+const char *apierr_message(int code);
+/* The reason phrase for an HTTP status ("Not Found"); static. */
+const char *apierr_reason(int status);
+
+#endif

@@ -1,0 +1,607 @@
+/* app.c: process set-up, the request pipeline, and the FastCGI / CGI loop. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+#include <mysql.h>
+#include <openssl/rand.h>
+
+#include "apierr.h"
+#include "app.h"
+#include "log.h"
+#include "xalloc.h"
+
+#ifndef STARLING_DATADIR
+#define STARLING_DATADIR "/usr/share/starling"
+#endif
+
+extern char **environ;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Process-lifetime resources */
+
+struct app_env *
+app_env_new(const struct app *app, const char *conf_path, struct buf *err)
+{
+	struct app_env *env = xcalloc(1, sizeof *env);
+	struct buf dir = BUF_INIT;
+	size_t i;
+
+	conf_defaults(&env->conf);
+	if (conf_load(&env->conf, conf_path, err) != 0)
+		goto fail;
+	log_set_level(env->conf.log_level);
+	if (env->conf.templates_dir[0])
+		env->templates_dir = xstrdup(env->conf.templates_dir);
+	else
+		env->templates_dir = xstrdup(STARLING_DATADIR "/templates");
+	env->tmpls = tmpl_set_load(env->templates_dir, err);
+	if (env->tmpls == NULL)
+		goto fail;
+	/* Every page is wrapped in the layout and every HTML error uses the error page: check them,
+	 * and each HTML route's own template, now rather than on the first request that needs it. */
+	if (!tmpl_set_has(env->tmpls, "layout") || !tmpl_set_has(env->tmpls, "error")) {
+		buf_printf(err, "%s: templates \"layout\" and \"error\" are required", env->templates_dir);
+		goto fail;
+	}
+	for (i = 0; i < app->nroutes; i++) {
+		const struct route *r = &app->routes[i];
+
+		if ((r->flags & ROUTE_HTML) && (r->tmpl == NULL || !tmpl_set_has(env->tmpls, r->tmpl))) {
+			buf_printf(err, "%s: route %s needs template \"%s\", which is missing",
+			    env->templates_dir, r->pattern, r->tmpl ? r->tmpl : "(none)");
+			goto fail;
+		}
+	}
+	buf_printf(&dir, "%s/i18n", env->templates_dir);
+	env->i18n = i18n_load(buf_cstr(&dir), err);
+	if (env->i18n == NULL)
+		goto fail;
+	env->db = db_new(&env->conf, err);
+	if (env->db == NULL)
+		goto fail;
+	env->cache = cache_new(&env->conf, err);
+	if (env->cache == NULL)
+		goto fail;
+	buf_free(&dir);
+	return env;
+fail:
+	buf_free(&dir);
+	app_env_free(env);
+	return NULL;
+}
+
+void
+app_env_free(struct app_env *env)
+{
+	if (env == NULL)
+		return;
+	cache_free(env->cache);
+	db_free(env->db);
+	i18n_free(env->i18n);
+	tmpl_set_free(env->tmpls);
+	free(env->templates_dir);
+	conf_free(&env->conf);
+	free(env);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The per-request context */
+
+void
+ctx_init(struct ctx *ctx, const struct app *app, struct app_env *env)
+{
+	memset(ctx, 0, sizeof *ctx);
+	ctx->app = app;
+	ctx->env = env;
+	request_init(&ctx->req);
+	response_init(&ctx->resp);
+	ctx->lang = i18n_languages[0];
+}
+
+void
+ctx_reset(struct ctx *ctx)
+{
+	request_reset(&ctx->req);
+	response_reset(&ctx->resp);
+	kvlist_reset(&ctx->captures);
+	ctx->route = NULL;
+	ctx->params.n = 0;
+	ctx->user_id = 0;
+	ctx->lang = i18n_languages[0];
+	ctx->request_id[0] = '\0';
+	ctx->csrf_token[0] = '\0';
+	ctx->csrf_cookie_ok = false;
+	json_object_put(ctx->data);
+	ctx->data = NULL;
+	buf_reset(&ctx->message);
+	buf_reset(&ctx->scratch);
+	log_set_request_id(NULL);
+}
+
+void
+ctx_free(struct ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	ctx_reset(ctx);
+	request_free(&ctx->req);
+	response_free(&ctx->resp);
+	kvlist_free(&ctx->captures);
+	buf_free(&ctx->message);
+	buf_free(&ctx->scratch);
+}
+
+int
+ctx_fail(struct ctx *ctx, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	buf_reset(&ctx->message);
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		buf_vprintf(&ctx->message, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+void
+ctx_set_data(struct ctx *ctx, json_object *data)
+{
+	json_object_put(ctx->data);
+	ctx->data = data;
+}
+
+void
+ctx_redirect(struct ctx *ctx, const char *path)
+{
+	response_redirect(&ctx->resp, 303, path);
+}
+
+const char *
+ctx_t(const struct ctx *ctx, const char *key)
+{
+	return i18n_get(ctx->env->i18n, ctx->lang, key);
+}
+
+const char *
+ctx_capture(const struct ctx *ctx, const char *name)
+{
+	return kvlist_get(&ctx->captures, name);
+}
+
+void
+ctx_cookie(struct ctx *ctx, const char *name, const char *value, long max_age)
+{
+	struct cookie_opts o = { max_age, false, ctx->env->conf.https, NULL };
+
+	if (response_cookie(&ctx->resp, name, value, &o) != 0)
+		log_error("cookie %s not set: value is not cookie-safe", name);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Rendering */
+
+static const char *
+env_get(char *const *envp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; envp && *envp; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+/* Whether the answer is the JSON envelope: the route says so; without a route (a request that
+ * failed before routing), anything under /api/ is. */
+static bool
+wants_json(const struct ctx *ctx, char *const *envp)
+{
+	const char *path;
+
+	if (ctx->route != NULL)
+		return !(ctx->route->flags & ROUTE_HTML);
+	path = ctx->req.path && *ctx->req.path ? ctx->req.path : env_get(envp, "REQUEST_URI");
+	return path == NULL || strncmp(path, "/api/", 5) == 0;
+}
+
+/* The context every page template sees: the site, the catalog of the request's language, the
+ * CSRF token for forms, the current path, and the handler's data under "page". */
+static json_object *
+page_context(struct ctx *ctx, json_object *page)
+{
+	json_object *root = json_object_new_object(), *site = json_object_new_object();
+	json_object *langs = json_object_new_array(), *title = NULL;
+	static const struct { const char *code, *label; } names[] = {
+		{ "en", "English" }, { "zh", "中文" },
+	};
+	size_t i;
+
+	json_object_object_add(site, "name", json_object_new_string(ctx->env->conf.site_name));
+	json_object_object_add(site, "staticUrl", json_object_new_string(ctx->env->conf.static_url));
+	json_object_object_add(root, "site", site);
+	json_object_object_add(root, "t", json_object_get(i18n_catalog(ctx->env->i18n, ctx->lang)));
+	json_object_object_add(root, "lang", json_object_new_string(ctx->lang));
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		json_object *l = json_object_new_object();
+
+		json_object_object_add(l, "code", json_object_new_string(names[i].code));
+		json_object_object_add(l, "label", json_object_new_string(names[i].label));
+		json_object_object_add(l, "selected",
+		    json_object_new_boolean(strcmp(names[i].code, ctx->lang) == 0));
+		json_object_array_add(langs, l);
+	}
+	json_object_object_add(root, "languages", langs);
+	json_object_object_add(root, "csrfToken", json_object_new_string(ctx->csrf_token));
+	json_object_object_add(root, "path", json_object_new_string(ctx->req.path ? ctx->req.path : "/"));
+	json_object_object_add(root, "requestId", json_object_new_string(ctx->request_id));
+	if (page != NULL && json_object_object_get_ex(page, "title", &title))
+		json_object_object_add(root, "title", json_object_get(title));
+	json_object_object_add(root, "page", json_object_get(page));
+	return root;
+}
+
+/* Renders template name inside the layout into the response body. Returns 0 or -1 (logged). */
+static int
+render_page(struct ctx *ctx, const char *name, json_object *page, int status)
+{
+	json_object *root = page_context(ctx, page);
+	struct buf body = BUF_INIT, err = BUF_INIT;
+	int rc = -1;
+
+	if (tmpl_render(ctx->env->tmpls, name, root, &body, &err) != 0)
+		goto out;
+	/* The page body is HTML we just rendered with escaping; the layout inserts it raw. */
+	json_object_object_add(root, "body", json_object_new_string_len(buf_cstr(&body), (int)body.len));
+	buf_reset(&ctx->resp.body);
+	if (tmpl_render(ctx->env->tmpls, "layout", root, &ctx->resp.body, &err) != 0)
+		goto out;
+	response_html(&ctx->resp, status);
+	rc = 0;
+out:
+	if (rc != 0)
+		log_error("rendering %s: %s", name, buf_cstr(&err));
+	buf_free(&body);
+	buf_free(&err);
+	json_object_put(root);
+	return rc;
+}
+
+/* Answers code (non-zero) with the handler's message, or the code's default one. */
+static void
+render_error(struct ctx *ctx, char *const *envp, int code)
+{
+	const char *message = ctx->message.len ? buf_cstr(&ctx->message) : apierr_message(code);
+	int status = apierr_status(code);
+	json_object *page;
+	char key[32];
+
+	if (status >= 500)
+		log_error("answering %d (code %d): %s", status, code, message);
+	if (wants_json(ctx, envp)) {
+		response_json(&ctx->resp, code, message, NULL);
+		return;
+	}
+	snprintf(key, sizeof key, "error.status%d", status);
+	if (strcmp(ctx_t(ctx, key), key) == 0)
+		snprintf(key, sizeof key, "error.status%d", status < 500 ? 400 : 500);
+	page = json_object_new_object();
+	json_object_object_add(page, "title", json_object_new_string(ctx_t(ctx, key)));
+	json_object_object_add(page, "status", json_object_new_int(status));
+	json_object_object_add(page, "code", json_object_new_int(code));
+	json_object_object_add(page, "message", json_object_new_string(message));
+	if (render_page(ctx, "error", page, status) != 0) {
+		/* The error page itself failed: plain text, never nothing. */
+		buf_reset(&ctx->resp.body);
+		buf_printf(&ctx->resp.body, "%d %s\n", status, apierr_reason(status));
+		ctx->resp.status = status;
+		response_header(&ctx->resp, "Content-Type", "text/plain; charset=utf-8");
+	}
+	json_object_put(page);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The pipeline */
+
+/* A request id: the client's X-Request-Id when it is short and plain (a proxy may have set it, and
+ * one id across the whole path helps operators), else a fresh random one. */
+static void
+set_request_id(struct ctx *ctx, char *const *envp)
+{
+	const char *given = env_get(envp, "HTTP_X_REQUEST_ID");
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[8];
+	size_t i;
+
+	if (given != NULL && *given && strlen(given) < sizeof ctx->request_id &&
+	    strspn(given, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") ==
+	    strlen(given)) {
+		snprintf(ctx->request_id, sizeof ctx->request_id, "%s", given);
+	} else {
+		if (RAND_bytes(raw, sizeof raw) != 1)
+			memset(raw, 0, sizeof raw); /* an id only correlates log lines; zeros still work */
+		for (i = 0; i < sizeof raw; i++) {
+			ctx->request_id[2 * i] = hex[raw[i] >> 4];
+			ctx->request_id[2 * i + 1] = hex[raw[i] & 0xf];
+		}
+		ctx->request_id[2 * sizeof raw] = '\0';
+	}
+	log_set_request_id(ctx->request_id);
+}
+
+/* Makes sure the browser holds a CSRF token, for the forms of the page it is about to get. */
+static int
+prepare_csrf(struct ctx *ctx)
+{
+	const char *cookie = request_cookie(&ctx->req, CSRF_COOKIE);
+
+	if (csrf_token_wellformed(cookie)) {
+		snprintf(ctx->csrf_token, sizeof ctx->csrf_token, "%s", cookie);
+		ctx->csrf_cookie_ok = true;
+		return 0;
+	}
+	if (csrf_new_token(ctx->csrf_token) != 0) {
+		log_error("no randomness for a CSRF token");
+		return -1;
+	}
+	return 0;
+}
+
+/* Runs the stages up to and including the handler; returns APIERR_OK or the code to answer. */
+static int
+run_stages(struct ctx *ctx, char *const *envp, const char *body, size_t body_len)
+{
+	const struct conf *c = &ctx->env->conf;
+	struct request_limits lim = {
+		(size_t)c->max_body_bytes, (size_t)c->max_uri_bytes, (size_t)c->max_fields,
+		(size_t)c->max_header_bytes, (int)c->max_json_depth,
+	};
+	struct buf allow = BUF_INIT;
+	int code;
+
+	/* 1. Parse: sizes, encodings, body syntax (400/413/414/415/431). */
+	code = request_parse(&ctx->req, envp, body, body_len, &lim, &ctx->message);
+	ctx->lang = i18n_negotiate(request_cookie(&ctx->req, "lang"),
+	    request_header(&ctx->req, "accept-language"), c->default_language);
+	if (code != APIERR_OK)
+		return code;
+	/* 2. Route (404/405). */
+	code = route_match(ctx->app->routes, ctx->app->nroutes, ctx->req.method, ctx->req.path,
+	    &ctx->route, &ctx->captures, &allow);
+	if (code == APIERR_METHOD_NOT_ALLOWED)
+		response_header(&ctx->resp, "Allow", buf_cstr(&allow));
+	buf_free(&allow);
+	if (code != APIERR_OK)
+		return code;
+	/* 3. Typed, whitelisted parameters (400). */
+	code = route_params(ctx->route, &ctx->req, &ctx->params, &ctx->message);
+	if (code != APIERR_OK)
+		return code;
+	/* 4. Login (401). Accounts arrive with token authentication; until then nobody is. */
+	if ((ctx->route->flags & ROUTE_AUTH) && ctx->user_id == 0)
+		return APIERR_UNAUTHORIZED;
+	/* 5. CSRF for form posts (403), compared in constant time. */
+	if ((ctx->route->flags & ROUTE_CSRF) &&
+	    !csrf_check(request_cookie(&ctx->req, CSRF_COOKIE),
+	    kvlist_get(&ctx->req.body_fields, CSRF_FIELD)))
+		return APIERR_CSRF;
+	/* 6. The handler. */
+	return ctx->route->handler(ctx);
+}
+
+static double
+elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+void
+app_handle(struct ctx *ctx, char *const *envp, const char *body, size_t body_len, struct buf *out)
+{
+	struct timespec t0;
+	bool html;
+	int code;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	set_request_id(ctx, envp);
+	code = run_stages(ctx, envp, body, body_len);
+	html = !wants_json(ctx, envp);
+	if (html && prepare_csrf(ctx) != 0 && code == APIERR_OK)
+		code = ctx_fail(ctx, APIERR_INTERNAL, NULL);
+
+	/* 7. Render: the envelope, a page, or an error in the route's format. */
+	if (code != APIERR_OK)
+		render_error(ctx, envp, code);
+	else if (!html)
+		response_json(&ctx->resp, APIERR_OK, NULL, ctx->data);
+	else if (ctx->resp.status < 300 || ctx->resp.status >= 400) {
+		if (render_page(ctx, ctx->route->tmpl, ctx->data, ctx->resp.status) != 0)
+			render_error(ctx, envp, ctx_fail(ctx, APIERR_INTERNAL, NULL));
+	}
+
+	/* 8. Headers every response carries, then the bytes. */
+	if (html && !ctx->csrf_cookie_ok)
+		ctx_cookie(ctx, CSRF_COOKIE, ctx->csrf_token, -1);
+	response_security_headers(&ctx->resp, html, ctx->env->conf.https);
+	response_header(&ctx->resp, "X-Request-Id", ctx->request_id);
+	if (html)
+		response_header(&ctx->resp, "Content-Language", ctx->lang);
+	response_serialize(&ctx->resp, ctx->req.method == HTTP_HEAD, out);
+	log_info("%s %s %d %.1fms", ctx->req.method_name ? ctx->req.method_name : "-",
+	    ctx->req.path ? ctx->req.path : "-", ctx->resp.status, elapsed_ms(&t0));
+
+	/* 9. Reset: nothing of this request survives into the next one. */
+	ctx_reset(ctx);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The loop */
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+	FCGX_ShutdownPending();
+}
+
+/* SIGTERM (the FastCGI spec, lighttpd, spawn-fcgi) and SIGUSR1 (mod_fcgid's graceful stop) ask
+ * the worker to finish: they are blocked while a request runs and delivered between requests, so
+ * a worker never exits in the middle of one. No SA_RESTART: the signal must interrupt accept(). */
+static void
+install_signals(sigset_t *stopset)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigemptyset(stopset);
+	sigaddset(stopset, SIGTERM);
+	sigaddset(stopset, SIGUSR1);
+}
+
+/* Parses CONTENT_LENGTH for reading; a malformed one reads as 0 and request_parse reports it. */
+static size_t
+declared_length(char *const *envp)
+{
+	const char *s = env_get(envp, "CONTENT_LENGTH");
+	unsigned long long v;
+	char *end;
+
+	if (s == NULL || *s == '\0' || strspn(s, "0123456789") != strlen(s))
+		return 0;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	return errno ? SIZE_MAX : (size_t)v;
+}
+
+/* Reads the body from a FastCGI stream (in != NULL) or stdin. Returns the bytes read into body; a
+ * declared length over max is not read (see app_handle). */
+static const char *
+read_body(FCGX_Stream *in, char *const *envp, size_t max, struct buf *body, size_t *len)
+{
+	size_t want = declared_length(envp);
+	char chunk[8192];
+
+	if (want > max) {
+		*len = want;
+		return NULL;
+	}
+	while (body->len < want) {
+		size_t n = want - body->len < sizeof chunk ? want - body->len : sizeof chunk;
+		int got = in ? FCGX_GetStr(chunk, (int)n, in) : (int)fread(chunk, 1, n, stdin);
+
+		if (got <= 0)
+			break;
+		buf_append(body, chunk, (size_t)got);
+	}
+	*len = body->len;
+	return buf_cstr(body);
+}
+
+static void
+serve_cgi(struct ctx *ctx)
+{
+	struct buf body = BUF_INIT, out = BUF_INIT;
+	const char *b;
+	size_t len;
+
+	b = read_body(NULL, environ, (size_t)ctx->env->conf.max_body_bytes, &body, &len);
+	app_handle(ctx, environ, b, len, &out);
+	fwrite(out.data, 1, out.len, stdout);
+	fflush(stdout);
+	buf_free(&out);
+	buf_free(&body);
+}
+
+static int
+serve_fastcgi(struct ctx *ctx)
+{
+	struct buf body = BUF_INIT, out = BUF_INIT;
+	FCGX_Request req;
+	sigset_t stopset;
+	const char *b;
+	size_t len;
+
+	install_signals(&stopset);
+	FCGX_Init();
+	FCGX_InitRequest(&req, 0, 0);
+	while (!stop_requested) {
+		int rc = FCGX_Accept_r(&req);
+
+		sigprocmask(SIG_BLOCK, &stopset, NULL);
+		if (rc < 0)
+			break;
+		b = read_body(req.in, req.envp, (size_t)ctx->env->conf.max_body_bytes, &body, &len);
+		app_handle(ctx, req.envp, b, len, &out);
+		/* FCGX_PutStr, never FCGX_FPrintF: libfcgi's printf stops silently at %zu. */
+		if (FCGX_PutStr(out.data, (int)out.len, req.out) < 0)
+			log_warn("client went away before the response was written");
+		FCGX_Finish_r(&req);
+		buf_reset(&out);
+		buf_reset(&body);
+		sigprocmask(SIG_UNBLOCK, &stopset, NULL);
+	}
+	FCGX_Finish_r(&req);
+	buf_free(&out);
+	buf_free(&body);
+	log_info("stopping: %s", stop_requested ? "asked to by a signal" : "accept failed");
+	return 0;
+}
+
+int
+app_main(const struct app *app, int argc, char **argv)
+{
+	struct buf err = BUF_INIT;
+	struct app_env *env;
+	struct ctx ctx;
+	int status;
+
+	(void)argc;
+	(void)argv;
+	log_init(app->name, LOG_LEVEL_INFO);
+	if (mysql_library_init(0, NULL, NULL) != 0) {
+		log_error("cannot initialise the MySQL client library");
+		return 1;
+	}
+	env = app_env_new(app, conf_path(), &err);
+	if (env == NULL) {
+		log_error("cannot start: %s", buf_cstr(&err));
+		buf_free(&err);
+		mysql_library_end();
+		return 1;
+	}
+	ctx_init(&ctx, app, env);
+	if (FCGX_IsCGI()) {
+		serve_cgi(&ctx);
+		status = 0;
+	} else {
+		status = serve_fastcgi(&ctx);
+	}
+	ctx_free(&ctx);
+	app_env_free(env);
+	mysql_library_end();
+	buf_free(&err);
+	return status;
+}

@@ -1,0 +1,107 @@
+/* app.h: a Starling binary: its process-lifetime resources, the per-request context, and the
+ * request pipeline every route goes through.
+ *
+ * A binary's main() is one line: return app_main(&my_app, argc, argv). app_main loads the
+ * configuration, templates and catalogs (any error stops start-up, never a request), then answers
+ * requests under FastCGI, or one request under plain CGI, through app_handle():
+ *
+ *   parse (400/413/414/415/431) → route (404/405) → parameters (400) → login (401)
+ *   → CSRF for forms (403) → handler → JSON envelope or HTML page → security headers → reset
+ *
+ * A handler builds its data once (ctx_set_data) or reports an error (return ctx_fail(...)); the
+ * route's flags decide whether the data goes out as the JSON envelope or through its template. */
+#ifndef STARLING_APP_H
+#define STARLING_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "buf.h"
+#include "cache.h"
+#include "conf.h"
+#include "csrf.h"
+#include "db.h"
+#include "i18n.h"
+#include "kv.h"
+#include "request.h"
+#include "response.h"
+#include "route.h"
+#include "tmpl.h"
+
+struct app {
+	const char         *name;     /* program name in logs: "starling-site" */
+	const struct route *routes;
+	size_t              nroutes;
+};
+
+/* What a worker process keeps from start to exit. */
+struct app_env {
+	struct conf       conf;
+	char             *templates_dir;
+	struct tmpl_set  *tmpls;
+	struct i18n      *i18n;
+	struct db        *db;
+	struct cache     *cache;
+};
+
+/* Everything one request owns. ctx_reset() clears all of it, so nothing survives into the next
+ * request: no user, no parameters, no data, no headers. */
+struct ctx {
+	const struct app    *app;
+	struct app_env      *env;
+	struct request       req;
+	struct response      resp;
+	const struct route  *route;
+	struct kvlist        captures;    /* ":name" segments of the path */
+	struct params        params;      /* the route's declared parameters, checked */
+	uint64_t             user_id;     /* 0: not logged in */
+	const char          *lang;        /* "en" or "zh" (static) */
+	char                 request_id[33];
+	char                 csrf_token[CSRF_TOKEN_LEN + 1];
+	bool                 csrf_cookie_ok; /* the browser already holds csrf_token */
+	json_object         *data;        /* what the handler built; owned */
+	struct buf           message;     /* the handler's error message */
+	struct buf           scratch;     /* free for handlers; emptied between requests */
+};
+
+/* Runs a binary: returns its exit status (0 after a clean shutdown on SIGTERM or SIGUSR1). */
+int app_main(const struct app *app, int argc, char **argv);
+
+/* Loads the configuration at conf_path, the templates and catalogs, and prepares (without
+ * connecting) the database and cache clients. Checks that every HTML route of app has its
+ * template. Returns NULL with a message in err on any problem. */
+struct app_env *app_env_new(const struct app *app, const char *conf_path, struct buf *err);
+void app_env_free(struct app_env *env);
+
+void ctx_init(struct ctx *ctx, const struct app *app, struct app_env *env);
+void ctx_reset(struct ctx *ctx);
+void ctx_free(struct ctx *ctx);
+
+/*
+ * Runs one request through the pipeline and appends the complete CGI response to out; the context
+ * is reset afterwards. envp is the CGI environment (NULL-terminated "NAME=value"). body_len bytes
+ * of body were read; when the declared length was over the limit the body was not read at all:
+ * then body is NULL and body_len the declared length, and the answer is 413.
+ */
+void app_handle(struct ctx *ctx, char *const *envp, const char *body, size_t body_len,
+    struct buf *out);
+
+/* For handlers. */
+
+/* Records an error: code from apierr.h, and a message for the client (printf-style; NULL fmt
+ * means the code's default message). Returns code, so a handler says: return ctx_fail(...). */
+int ctx_fail(struct ctx *ctx, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Hands the handler's result to the pipeline, which owns it from then on. */
+void ctx_set_data(struct ctx *ctx, json_object *data);
+/* A redirect (303 See Other) to a local path; for form posts. */
+void ctx_redirect(struct ctx *ctx, const char *path);
+/* The text of a catalog key in the request's language (borrowed). */
+const char *ctx_t(const struct ctx *ctx, const char *key);
+/* A captured path segment, or NULL. */
+const char *ctx_capture(const struct ctx *ctx, const char *name);
+/* Sets a cookie with Starling's flags (HttpOnly, SameSite=Lax, Secure under HTTPS). */
+void ctx_cookie(struct ctx *ctx, const char *name, const char *value, long max_age);
+
+#endif

@@ -1,0 +1,350 @@
+/* conf.c: the configuration table and its INI parser. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "xalloc.h"
+
+#ifndef STARLING_DEFAULT_CONF
+#define STARLING_DEFAULT_CONF "/etc/starling/starling.conf"
+#endif
+#ifndef STARLING_DATADIR
+#define STARLING_DATADIR "/usr/share/starling"
+#endif
+
+/* A configuration file is a few kilobytes; anything far larger is a mistake (a wrong path). */
+#define CONF_MAX_FILE (1024 * 1024)
+
+enum conf_type { CT_STRING, CT_URL, CT_BOOL, CT_LONG, CT_LEVEL, CT_LANG, CT_LIST };
+
+struct conf_key {
+	const char     *section;
+	const char     *name;
+	enum conf_type  type;
+	size_t          offset;
+	const char     *def;
+	long            min, max;   /* CT_LONG range; CT_STRING/CT_LIST/CT_URL maximum length */
+};
+
+#define F(field) offsetof(struct conf, field)
+
+/* Every key with its default. Why each default is what it is: see etc/starling.conf.example. */
+static const struct conf_key keys[] = {
+	{ "site", "name",             CT_STRING, F(site_name),        "Starling", 0, 64 },
+	{ "site", "base_url",         CT_URL,    F(base_url),         "http://127.0.0.1:8080", 0, 255 },
+	{ "site", "https",            CT_BOOL,   F(https),            "false", 0, 0 },
+	{ "site", "default_language", CT_LANG,   F(default_language), "en", 0, 0 },
+	{ "site", "templates_dir",    CT_STRING, F(templates_dir),    "", 0, 4096 },
+	{ "site", "static_url",       CT_STRING, F(static_url),       "/static", 0, 255 },
+	{ "log",  "level",            CT_LEVEL,  F(log_level),        "info", 0, 0 },
+	{ "http", "max_body_bytes",   CT_LONG,   F(max_body_bytes),   "1048576", 1024, 67108864 },
+	{ "http", "max_uri_bytes",    CT_LONG,   F(max_uri_bytes),    "8192", 256, 65536 },
+	{ "http", "max_fields",       CT_LONG,   F(max_fields),       "64", 1, 10000 },
+	{ "http", "max_header_bytes", CT_LONG,   F(max_header_bytes), "8192", 256, 65536 },
+	{ "http", "max_json_depth",   CT_LONG,   F(max_json_depth),   "16", 2, 64 },
+	{ "mysql", "instances",       CT_LIST,   F(mysql_instances),  "127.0.0.1:3306", 0, 4096 },
+	{ "mysql", "user",            CT_STRING, F(mysql_user),       "starling", 0, 80 },
+	{ "mysql", "password",        CT_STRING, F(mysql_password),   "", 0, 256 },
+	{ "mysql", "database",        CT_STRING, F(mysql_database),   "starling", 0, 48 },
+	{ "mysql", "connect_timeout", CT_LONG,   F(mysql_connect_timeout), "3", 1, 300 },
+	{ "mysql", "read_timeout",    CT_LONG,   F(mysql_read_timeout),    "10", 1, 300 },
+	{ "mysql", "write_timeout",   CT_LONG,   F(mysql_write_timeout),   "10", 1, 300 },
+	{ "memcached", "servers",     CT_LIST,   F(memcached_servers), "127.0.0.1:11211", 0, 4096 },
+	{ "memcached", "timeout_ms",  CT_LONG,   F(memcached_timeout_ms), "500", 10, 60000 },
+	{ "memcached", "key_prefix",  CT_STRING, F(memcached_key_prefix), "starling:", 0, 32 },
+};
+
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+static void *
+field(struct conf *c, const struct conf_key *k)
+{
+	return (char *)c + k->offset;
+}
+
+static bool
+parse_long(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	if (*s == '\0' || isspace((unsigned char)*s))
+		return false;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Checks value against k and stores it; returns NULL, or a static description of the problem. */
+static const char *
+set_value(struct conf *c, const struct conf_key *k, const char *value)
+{
+	size_t len = strlen(value);
+	long v;
+
+	switch (k->type) {
+	case CT_BOOL:
+		if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "1") == 0)
+			*(bool *)field(c, k) = true;
+		else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
+		    strcmp(value, "0") == 0)
+			*(bool *)field(c, k) = false;
+		else
+			return "must be true or false";
+		return NULL;
+	case CT_LONG:
+		if (!parse_long(value, &v))
+			return "must be a whole number";
+		if (v < k->min || v > k->max)
+			return "is out of range (see etc/starling.conf.example)";
+		*(long *)field(c, k) = v;
+		return NULL;
+	case CT_LEVEL:
+		if (log_level_parse(value, (enum log_level *)field(c, k)) != 0)
+			return "must be error, warn, info or debug";
+		return NULL;
+	case CT_LANG:
+		if (strcmp(value, "en") != 0 && strcmp(value, "zh") != 0)
+			return "must be en or zh";
+		break;
+	case CT_URL:
+		if (strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0)
+			return "must start with http:// or https://";
+		if (len > 8 && value[len - 1] == '/')
+			return "must not end with a slash";
+		break;
+	case CT_LIST:
+		if (len == 0)
+			return "must name at least one server";
+		break;
+	case CT_STRING:
+		break;
+	}
+	if (k->max > 0 && (long)len > k->max)
+		return "is too long";
+	free(*(char **)field(c, k));
+	*(char **)field(c, k) = xstrdup(value);
+	return NULL;
+}
+
+void
+conf_defaults(struct conf *c)
+{
+	size_t i;
+
+	memset(c, 0, sizeof *c);
+	for (i = 0; i < NKEYS; i++) {
+		const char *problem = set_value(c, &keys[i], keys[i].def);
+
+		if (problem != NULL)
+			abort(); /* a default that fails its own check is a bug in the table */
+	}
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static const struct conf_key *
+find_key(const char *section, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static bool
+known_section(const char *section)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].section, section) == 0)
+			return true;
+	return false;
+}
+
+/* Parses one line (already without its newline); returns 0 or -1 with err filled. */
+static int
+parse_line(struct conf *c, char *line, char *section, size_t section_size, bool *seen,
+    const char *where, struct buf *err)
+{
+	const struct conf_key *k;
+	const char *problem;
+	char *eq, *name, *value;
+
+	line = trim(line);
+	if (*line == '\0' || *line == ';' || *line == '#')
+		return 0;
+	if (*line == '[') {
+		char *close = strchr(line, ']');
+
+		if (close == NULL || close[1] != '\0') {
+			buf_printf(err, "%s: malformed section header", where);
+			return -1;
+		}
+		*close = '\0';
+		name = trim(line + 1);
+		if (!known_section(name)) {
+			buf_printf(err, "%s: unknown section [%.64s]", where, name);
+			return -1;
+		}
+		snprintf(section, section_size, "%s", name);
+		return 0;
+	}
+	eq = strchr(line, '=');
+	if (eq == NULL) {
+		buf_printf(err, "%s: expected \"key = value\"", where);
+		return -1;
+	}
+	*eq = '\0';
+	name = trim(line);
+	value = trim(eq + 1);
+	if (*section == '\0') {
+		buf_printf(err, "%s: key %.64s outside any [section]", where, name);
+		return -1;
+	}
+	k = find_key(section, name);
+	if (k == NULL) {
+		buf_printf(err, "%s: [%s] unknown key %.64s", where, section, name);
+		return -1;
+	}
+	if (seen[k - keys]) {
+		buf_printf(err, "%s: [%s] %s is set twice", where, section, name);
+		return -1;
+	}
+	seen[k - keys] = true;
+	problem = set_value(c, k, value);
+	if (problem != NULL) {
+		/* The value is not echoed: it may be a password. */
+		buf_printf(err, "%s: [%s] %s %s", where, section, name, problem);
+		return -1;
+	}
+	return 0;
+}
+
+int
+conf_parse(struct conf *c, const char *text, size_t len, const char *origin, struct buf *err)
+{
+	bool seen[NKEYS] = { false };
+	char section[32] = "";
+	char *copy = xmemdup(text, len), *line = copy, *nl;
+	struct buf where = BUF_INIT;
+	size_t lineno = 0;
+	int rc = 0;
+
+	if (memchr(text, '\0', len) != NULL) {
+		buf_printf(err, "%s: contains a NUL byte; not a text file", origin);
+		rc = -1;
+		goto out;
+	}
+	while (line != NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		lineno++;
+		buf_reset(&where);
+		buf_printf(&where, "%s:%zu", origin, lineno);
+		if (parse_line(c, line, section, sizeof section, seen, buf_cstr(&where), err) != 0) {
+			rc = -1;
+			goto out;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+out:
+	buf_free(&where);
+	free(copy);
+	return rc;
+}
+
+int
+conf_load(struct conf *c, const char *path, struct buf *err)
+{
+	struct buf text = BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	FILE *f;
+	int rc = -1;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		buf_printf(err, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		buf_append(&text, chunk, n);
+		if (text.len > CONF_MAX_FILE) {
+			buf_printf(err, "%s: larger than %d bytes; is this the right file?", path,
+			    CONF_MAX_FILE);
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		buf_printf(err, "%s: read error: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = conf_parse(c, buf_cstr(&text), text.len, path, err);
+out:
+	fclose(f);
+	buf_free(&text);
+	return rc;
+}
+
+const char *
+conf_path(void)
+{
+	const char *p = getenv("STARLING_CONF");
+
+	return p && *p ? p : STARLING_DEFAULT_CONF;
+}
+
+void
+conf_free(struct conf *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < NKEYS; i++) {
+		if (keys[i].type == CT_STRING || keys[i].type == CT_URL || keys[i].type == CT_LANG ||
+		    keys[i].type == CT_LIST) {
+			free(*(char **)field(c, &keys[i]));
+			*(char **)field(c, &keys[i]) = NULL;
+		}
+	}
+}
+
+size_t
+conf_key_count(void)
+{
+	return NKEYS;
+}
+
+void
+conf_key_info(size_t i, const char **section, const char **name, const char **def)
+{
+	*section = keys[i].section;
+	*name = keys[i].name;
+	*def = keys[i].def;
+}

@@ -1,0 +1,68 @@
+/* conf.h: Starling's configuration, read once at process start from an INI-style file.
+ *
+ * Every key, its type, default and allowed range live in one table in conf.c, and
+ * etc/starling.conf.example documents each of them; tests/unit/test_conf.c checks that the two
+ * agree. A file with an unknown section or key, a repeated key or a bad value is refused as a
+ * whole, with a message naming the file, the line, the key and the problem: a binary with a wrong
+ * configuration must not start. */
+#ifndef STARLING_CONF_H
+#define STARLING_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "log.h"
+
+struct conf {
+	/* [site] */
+	char          *site_name;
+	char          *base_url;
+	bool           https;
+	char          *default_language;
+	char          *templates_dir;
+	char          *static_url;
+	/* [log] */
+	enum log_level log_level;
+	/* [http] */
+	long           max_body_bytes;
+	long           max_uri_bytes;
+	long           max_fields;
+	long           max_header_bytes;
+	long           max_json_depth;
+	/* [mysql] */
+	char          *mysql_instances;
+	char          *mysql_user;
+	char          *mysql_password;
+	char          *mysql_database;
+	long           mysql_connect_timeout;
+	long           mysql_read_timeout;
+	long           mysql_write_timeout;
+	/* [memcached] */
+	char          *memcached_servers;
+	long           memcached_timeout_ms;
+	char          *memcached_key_prefix;
+};
+
+/* Sets every field to its default (strings are allocated; conf_free releases them). */
+void conf_defaults(struct conf *c);
+
+/* Parses text (len bytes) as a configuration on top of the defaults; origin names the file in
+ * messages. Returns 0, or -1 with "origin:line: [section] key: problem" in err; on -1 c still holds
+ * only valid values and must be freed with conf_free. */
+int conf_parse(struct conf *c, const char *text, size_t len, const char *origin, struct buf *err);
+
+/* Reads and parses the file at path (see conf_parse). A file that cannot be read is an error too. */
+int conf_load(struct conf *c, const char *path, struct buf *err);
+
+/* The file the binaries read: $STARLING_CONF when set and not empty, else the build-time default
+ * (./configure --with-default-conf). Static or environment storage; do not free. */
+const char *conf_path(void);
+
+void conf_free(struct conf *c);
+
+/* For tests and docs: the number of keys, and the i-th key's section, name and default as text. */
+size_t conf_key_count(void);
+void conf_key_info(size_t i, const char **section, const char **name, const char **def);
+
+#endif

@@ -1,0 +1,27 @@
+/* csrf.h: CSRF tokens for HTML forms (the double-submit cookie pattern).
+ *
+ * Every HTML page makes sure the browser holds a random token in the starling_csrf cookie
+ * (HttpOnly, SameSite=Lax) and puts the same token in its forms' hidden csrf_token field. A form
+ * post is accepted only when the two match. Another site can make a browser send the cookie, but
+ * cannot read it, so it cannot put the token in the form. SameSite=Lax already keeps the cookie
+ * off most cross-site posts; the token covers the rest (older browsers, same-site subdomains).
+ * JSON API calls authenticate with a bearer token, which a browser never attaches by itself. */
+#ifndef STARLING_CSRF_H
+#define STARLING_CSRF_H
+
+#include <stdbool.h>
+
+#define CSRF_COOKIE "starling_csrf"
+#define CSRF_FIELD  "csrf_token"
+/* 32 random bytes as lowercase hex. */
+#define CSRF_TOKEN_LEN 64
+
+/* Writes a fresh token (CSRF_TOKEN_LEN hex digits and a NUL) to out. Returns 0, or -1 when the
+ * system has no randomness to give (the caller answers 500). */
+int csrf_new_token(char out[CSRF_TOKEN_LEN + 1]);
+/* True when s has the shape of a token (so a cookie we did not set is replaced, not trusted). */
+bool csrf_token_wellformed(const char *s);
+/* True when both are well-formed and equal; compared in constant time. NULLs give false. */
+bool csrf_check(const char *cookie, const char *submitted);
+
+#endif

@@ -1,0 +1,131 @@
+/* request.h: one HTTP request as the CGI/FastCGI environment and body describe it.
+ *
+ * request_parse() is the only place raw request bytes are interpreted. It checks everything that
+ * does not depend on the route: sizes, percent-encoding, UTF-8, the body's content type and its
+ * syntax. What a route accepts (which fields, of which types) is checked afterwards by route.c.
+ * Nothing here touches the FastCGI library, so the parser is unit-tested on plain strings. */
+#ifndef STARLING_REQUEST_H
+#define STARLING_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "buf.h"
+#include "kv.h"
+
+enum http_method {
+	HTTP_OTHER = 0,
+	HTTP_GET,
+	HTTP_HEAD,
+	HTTP_POST,
+	HTTP_PUT,
+	HTTP_DELETE,
+	HTTP_PATCH,
+	HTTP_OPTIONS,
+};
+
+/* Upper bounds on what a request may carry. Every limit exists so a hostile client cannot make a
+ * worker spend unbounded memory or time; the values come from the [http] section of the config. */
+struct request_limits {
+	size_t max_body;       /* body bytes (413 beyond) */
+	size_t max_uri;        /* REQUEST_URI bytes, query included (414 beyond) */
+	size_t max_fields;     /* query or form fields, each; members of a JSON body (400 beyond) */
+	size_t max_header;     /* bytes of any single header value, cookies included (431 beyond) */
+	int    max_json_depth; /* nesting of a JSON body (400 beyond): every value on the way down
+	                        * counts, the top object being 1, so {"a":1} is 2 deep and
+	                        * {"a":{"b":[1]}} 4 (json-c's own measure); values below 1 act as 1 */
+};
+
+/* After request_init() and request_reset() every string member is NULL. After request_parse(),
+ * whatever it returned, every one is a string the request owns, "" when absent. */
+
+struct request {
+	enum http_method method;
+	char         *method_name;   /* as sent, for logs ("GET") */
+	char         *path;          /* percent-decoded path without the query: valid UTF-8, no NUL */
+	char         *query;         /* raw query string, "" if none */
+	char         *content_type;  /* media type of the body, lowercased, no parameters; "" if none */
+	char         *remote_addr;   /* "" if unknown */
+	char         *host;          /* Host header, "" if none */
+	bool          https;         /* HTTPS=on (or "1", any case) from the web server */
+	struct kvlist headers;       /* HTTP_* variables as lowercased names: "user-agent", "accept";
+	                              * and CONTENT_TYPE/CONTENT_LENGTH as "content-type" and
+	                              * "content-length" (HTTP_CONTENT_* are ignored, and these two
+	                              * count as absent when empty, as nginx sends them) */
+	struct kvlist cookies;       /* Cookie header, split; values as sent (not decoded), names
+	                              * case-sensitive as browsers treat them */
+	struct kvlist query_fields;  /* decoded query string fields, in order */
+	struct kvlist body_fields;   /* decoded form fields; for a JSON body its top-level scalars */
+	json_object  *json;          /* a JSON body (always an object), or NULL; owned by the request */
+};
+
+void request_init(struct request *r);
+/* Frees everything the request holds and leaves it as request_init() did, ready for the next one. */
+void request_reset(struct request *r);
+void request_free(struct request *r);
+
+/*
+ * Fills r from CGI environment variables and the body.
+ *   envp: NULL-terminated array of "NAME=value" strings (environ, or FCGX_Request.envp).
+ *   body, body_len: the raw body as read (body may be NULL when body_len is 0, or when body_len
+ *   is over max_body: a body that large is not read, and the answer is APIERR_TOO_LARGE).
+ * r is reset first, so a request never inherits anything from the one before.
+ * The path comes from REQUEST_URI (the part before '?', percent-decoded, '+' kept), or
+ * SCRIPT_NAME + PATH_INFO without it (which the server has decoded already, so they are not decoded
+ * again). It must start with '/'.
+ * A body is parsed by its Content-Type: application/x-www-form-urlencoded into body_fields;
+ * application/json (which must hold an object) into json, with its top-level strings, numbers and
+ * booleans ("1"/"0") copied into body_fields as strings (nested values and null stay only in json).
+ * A charset parameter other than utf-8 (any case) is refused. A body with no content type is
+ * refused; an empty body is accepted whatever its type. CONTENT_LENGTH, when set and not empty,
+ * must be plain decimal digits equal to body_len. Duplicate JSON members: json-c keeps the last.
+ * Returns APIERR_OK (0), or an apierr code with a message in err saying what was wrong:
+ *   APIERR_BAD_ENCODING  bad percent-encoding, or a NUL byte after decoding (a JSON string
+ *                        holding \u0000 included)
+ *   APIERR_BAD_UTF8      path, field name or value, or JSON text that is not valid UTF-8
+ *   APIERR_BAD_JSON      malformed JSON, not an object, nested beyond max_json_depth, or
+ *                        holding NaN, Infinity or a number too large for a double
+ *   APIERR_BAD_REQUEST   too many fields; CONTENT_LENGTH not a number or not matching the body;
+ *                        a path that does not start with '/'
+ *   APIERR_TOO_LARGE     body over max_body
+ *   APIERR_URI_TOO_LONG  REQUEST_URI over max_uri
+ *   APIERR_HEADERS_TOO_LARGE a header over max_header
+ *   APIERR_UNSUPPORTED_MEDIA a body of any other content type
+ * After an error r holds whatever was parsed before it; request_reset() still frees it all.
+ * The limits are checked first (414, 431, 413), then path, query, Content-Length, content type,
+ * body, and the first problem found is the one reported. err may be NULL; otherwise it is emptied
+ * on entry and, on error, holds one message for the client, quoting at most about 64 bytes of the
+ * offending input (escaped, so it is valid UTF-8 without control characters).
+ */
+int request_parse(struct request *r, char *const *envp, const char *body, size_t body_len,
+    const struct request_limits *lim, struct buf *err);
+
+/* Decodes n bytes of percent-encoded text into out (appending); with plus_is_space, '+' is a space
+ * (form encoding). Returns 0, or -1 for a '%' not followed by two hex digits or a NUL byte
+ * (encoded or raw); out then holds the part decoded before it. */
+int request_urldecode(const char *s, size_t n, bool plus_is_space, struct buf *out);
+
+/* Splits application/x-www-form-urlencoded text into out. Empty pieces ("a=1&&b=2") are skipped;
+ * a field without '=' has an empty value, one with an empty name ("=x") is skipped and not counted.
+ * Returns an apierr code as request_parse does; err as there. */
+int request_parse_urlencoded(const char *s, size_t n, size_t max_fields, struct kvlist *out,
+    struct buf *err);
+
+/* Splits a Cookie header ("a=1; b=2") into out. Malformed pieces are skipped, never an error:
+ * a browser may hold cookies of other applications on the same host. */
+void request_parse_cookies(const char *header, struct kvlist *out);
+
+/* The method for a name ("GET" → HTTP_GET; case-sensitive, as in HTTP); HTTP_OTHER for anything
+ * unknown or NULL. request_method_name gives "OTHER" for HTTP_OTHER. */
+enum http_method request_method_parse(const char *name);
+const char *request_method_name(enum http_method m);
+
+/* The first value of a request header by lowercased name ("accept-language"; any case matches),
+ * or NULL. request_cookie: the first cookie of that exact name, or NULL. Both borrowed, valid
+ * until the request is reset. */
+const char *request_header(const struct request *r, const char *name);
+const char *request_cookie(const struct request *r, const char *name);
+
+#endif

@@ -1,0 +1,500 @@
+# shellcheck shell=sh disable=SC3043
+# script/lib/stack.sh: start and stop Starling's private servers (MariaDB, memcached, lighttpd).
+#
+# Sourced, never run, by script/server (state under var/) and by tests/integration/lighttpd.sh
+# (state under a mktemp -d directory), so that both start the servers in the same way.
+# POSIX sh plus `local`; works under dash and bash. Callers run with `set -eu`.
+#
+# Everything lives under one run directory RUN (absolute path, kept short: Unix socket paths
+# are limited to 107 bytes):
+#   RUN/mysql/                MariaDB datadir (kept across restarts: data and grants survive)
+#   RUN/mysql.sock            MariaDB socket; root logs in only through it (unix_socket auth)
+#   RUN/mariadb.pid, .log     MariaDB pid file and error log (install log: mariadb-install.log)
+#   RUN/memcached.pid, .log
+#   RUN/lighttpd.conf         rendered from etc/lighttpd.conf.in
+#   RUN/lighttpd.pid, lighttpd.out (lighttpd's own stdout/stderr), lighttpd-error.log,
+#   RUN/lighttpd-access.log, RUN/www/ (empty document root), RUN/upload/ (request bodies)
+#   RUN/starling-site.sock-N  FastCGI sockets
+#
+# Functions (all take explicit arguments; none reads globals except STACK_* knobs below):
+#   stack_free_port                      print a free TCP port on 127.0.0.1
+#   stack_port_free PORT                 succeed if nothing listens on 127.0.0.1:PORT
+#   stack_gen_password                   print a random password (hex, no quoting issues)
+#   stack_prepare RUN                    create RUN and its subdirectories, check path length
+#   stack_mariadb_start RUN PORT         init the datadir if absent, start mariadbd, wait for it
+#   stack_mariadb_setup RUN DB USER PASS create database and user (idempotent)
+#   stack_mariadb_schema RUN SRCDIR DB   apply SRCDIR/sql/*.sql in name order
+#   stack_memcached_start RUN PORT       start memcached and wait for it
+#   stack_write_conf FILE BASE_URL SRCDIR MYSQL_PORT DB USER PASS MEMCACHED_PORT [LOG_LEVEL]
+#   stack_lighttpd_start RUN SRCDIR PORT CONF SITE_BIN   render the config, start, wait for HTTP
+#   stack_alive RUN NAME                 succeed if server NAME (mariadb|memcached|lighttpd) runs
+#   stack_stop RUN NAME                  stop one server (TERM, bounded wait, KILL)
+#   stack_stop_all RUN                   stop lighttpd, memcached, MariaDB (in that order)
+#
+# Knobs (environment): STACK_WAIT (seconds to wait for a server to answer; default 60),
+# STACK_STOP_WAIT (seconds between TERM and KILL; default 20), STACK_QUIET=1 (fewer messages).
+
+STACK_WAIT=${STACK_WAIT:-60}
+STACK_STOP_WAIT=${STACK_STOP_WAIT:-20}
+STACK_QUIET=${STACK_QUIET:-0}
+
+stack_say() {
+	[ "$STACK_QUIET" = 1 ] || printf 'stack: %s\n' "$*" >&2
+}
+
+stack_err() {
+	printf 'stack: error: %s\n' "$*" >&2
+}
+
+# stack_log_tail FILE: print the end of a log file to stderr, indented, to explain a failure.
+stack_log_tail() {
+	if [ -s "$1" ]; then
+		printf 'stack: --- last lines of %s ---\n' "$1" >&2
+		tail -n 30 "$1" | sed 's/^/  | /' >&2
+		printf 'stack: --- end of %s ---\n' "$1" >&2
+	else
+		printf 'stack: (%s is empty or missing)\n' "$1" >&2
+	fi
+}
+
+stack_need() {
+	for _c in "$@"; do
+		if ! command -v "$_c" >/dev/null 2>&1; then
+			stack_err "'$_c' not found in PATH; run script/bootstrap"
+			return 1
+		fi
+	done
+}
+
+# --- ports and secrets -------------------------------------------------------------------------
+
+stack_free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+stack_port_free() {
+	python3 - "$1" <<'EOF'
+import socket, sys
+s = socket.socket()
+try:
+    s.settimeout(1)
+    s.connect(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    sys.exit(0)   # nothing answers: free
+sys.exit(1)
+EOF
+}
+
+stack_gen_password() {
+	od -An -tx1 -N18 /dev/urandom | tr -d ' \n'
+}
+
+# --- processes ---------------------------------------------------------------------------------
+
+# stack_proc_alive PID: the process runs (exists and is not a zombie awaiting its parent).
+stack_proc_alive() {
+	kill -0 "$1" 2>/dev/null || return 1
+	case "$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)" in
+	Z) return 1 ;;
+	esac
+}
+
+# stack_pid RUN NAME: print the pid recorded for NAME if that process still runs and is the
+# program we started (guards against a stale pid file whose pid was reused); else fail.
+stack_pid() {
+	local pidfile pid exe
+	pidfile="$1/$2.pid"
+	[ -s "$pidfile" ] || return 1
+	pid=$(sed -n '1{s/[^0-9]//g;p;}' "$pidfile")
+	[ -n "$pid" ] || return 1
+	stack_proc_alive "$pid" || return 1
+	exe=$(readlink "/proc/$pid/exe" 2>/dev/null || true)
+	case "$2:$exe" in
+	mariadb:*/mariadbd*|mariadb:*/mysqld*) ;;
+	memcached:*/memcached*) ;;
+	lighttpd:*/lighttpd*) ;;
+	*:) ;;                          # /proc not readable: trust kill -0
+	*) return 1 ;;
+	esac
+	printf '%s\n' "$pid"
+}
+
+stack_alive() {
+	stack_pid "$1" "$2" >/dev/null
+}
+
+# stack_children PID: print the pids of PID's direct children (from /proc; no procps needed).
+stack_children() {
+	local parent f line rest
+	parent=$1
+	for f in /proc/[0-9]*/stat; do
+		line=$(cat "$f" 2>/dev/null) || continue
+		# Fields after "(comm)": STATE PPID ...; comm may hold spaces, so cut at the last ") ".
+		rest=${line##*) }
+		rest=${rest#* }
+		if [ "${rest%% *}" = "$parent" ]; then
+			f=${f#/proc/}
+			printf '%s\n' "${f%/stat}"
+		fi
+	done
+}
+
+# stack_wait_gone SECONDS PID...: wait until every PID has exited; fail if one still runs.
+stack_wait_gone() {
+	local limit i p left
+	limit=$(( $1 * 10 ))
+	shift
+	i=0
+	while :; do
+		left=""
+		for p in "$@"; do
+			if stack_proc_alive "$p"; then
+				left="$left $p"
+			fi
+		done
+		[ -z "$left" ] && return 0
+		i=$((i + 1))
+		[ "$i" -ge "$limit" ] && return 1
+		sleep 0.1
+	done
+}
+
+# stack_kill SECONDS PID...: TERM, wait up to SECONDS, then KILL whatever is left.
+stack_kill() {
+	local wait p
+	wait=$1
+	shift
+	[ $# -gt 0 ] || return 0
+	kill -TERM "$@" 2>/dev/null || true
+	if ! stack_wait_gone "$wait" "$@"; then
+		stack_say "still running after ${wait}s, sending KILL to: $*"
+		for p in "$@"; do
+			kill -KILL "$p" 2>/dev/null || true
+		done
+		stack_wait_gone 5 "$@" || true
+	fi
+}
+
+# stack_stop RUN NAME: stop server NAME if it runs; remove its pid file in any case.
+# For lighttpd, its FastCGI children are stopped too (they would otherwise linger).
+stack_stop() {
+	local pid kids
+	if pid=$(stack_pid "$1" "$2"); then
+		kids=""
+		if [ "$2" = lighttpd ]; then
+			kids=$(stack_children "$pid")
+		fi
+		stack_say "stopping $2 (pid $pid)"
+		stack_kill "$STACK_STOP_WAIT" "$pid"
+		# lighttpd signals its FastCGI children on shutdown; give them the time to exit
+		# normally (sanitizer leak reports are written then), then insist.
+		# shellcheck disable=SC2086
+		[ -z "$kids" ] || stack_wait_gone 10 $kids || stack_kill 5 $kids
+	fi
+	rm -f "$1/$2.pid"
+	case "$2" in
+	mariadb) rm -f "$1/mysql.sock" "$1/mysql.sock.lock" ;;
+	lighttpd) rm -f "$1"/starling-*.sock-* ;;
+	esac
+}
+
+stack_stop_all() {
+	stack_stop "$1" lighttpd
+	stack_stop "$1" memcached
+	stack_stop "$1" mariadb
+}
+
+# stack_wait_until PID NAME LOG DESCRIPTION COMMAND...: run COMMAND until it succeeds, for at
+# most STACK_WAIT seconds; fail early if process PID (server NAME) exited. On failure print the
+# tail of LOG.
+stack_wait_until() {
+	local pid name log what i limit
+	pid=$1 name=$2 log=$3 what=$4
+	shift 4
+	i=0
+	limit=$((STACK_WAIT * 5))
+	while ! "$@" >/dev/null 2>&1; do
+		if ! stack_proc_alive "$pid"; then
+			stack_err "$name exited before it could $what (log: $log)"
+			stack_log_tail "$log"
+			return 1
+		fi
+		i=$((i + 1))
+		if [ "$i" -ge "$limit" ]; then
+			stack_err "$name did not $what within ${STACK_WAIT}s (log: $log)"
+			stack_log_tail "$log"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+stack_tcp_answers() {
+	python3 - "$1" <<'EOF'
+import socket, sys
+socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
+EOF
+}
+
+stack_http_answers() {
+	curl -s -o /dev/null --max-time 2 "$1"
+}
+
+# --- run directory -----------------------------------------------------------------------------
+
+stack_prepare() {
+	case "$1" in
+	/*) ;;
+	*) stack_err "run directory must be an absolute path: $1"; return 1 ;;
+	esac
+	# Longest socket path below: RUN/starling-site.sock-NN (MariaDB's RUN/mysql.sock is shorter).
+	if [ "${#1}" -gt 80 ]; then
+		stack_err "run directory path too long for Unix sockets (${#1} > 80 bytes): $1"
+		return 1
+	fi
+	mkdir -p "$1" "$1/www" "$1/upload"
+	chmod 700 "$1"
+}
+
+# --- MariaDB -----------------------------------------------------------------------------------
+
+stack_mariadb_client() {
+	# stack_mariadb_client RUN [args...]: the mariadb client as root through the private socket.
+	local run
+	run=$1
+	shift
+	mariadb --no-defaults --protocol=socket --socket="$run/mysql.sock" --user=root "$@"
+}
+
+stack_mariadb_start() {
+	local run port datadir log pid user
+	run=$1 port=$2
+	datadir=$run/mysql
+	log=$run/mariadb.log
+	stack_need mariadbd mariadb-install-db mariadb python3 || return 1
+	if stack_alive "$run" mariadb; then
+		stack_err "MariaDB already runs from $run (pid $(stack_pid "$run" mariadb)); stop it first"
+		return 1
+	fi
+	rm -f "$run/mariadb.pid" "$run/mysql.sock" "$run/mysql.sock.lock"
+	if ! stack_port_free "$port"; then
+		stack_err "port 127.0.0.1:$port (MariaDB) is already in use"
+		return 1
+	fi
+	user=""
+	[ "$(id -u)" -eq 0 ] && user=--user=root
+
+	if [ ! -d "$datadir/mysql" ]; then
+		# Install into a scratch directory and rename it at the end, so that an interrupted
+		# install never leaves a half-made datadir behind that would be taken as ready.
+		stack_say "initialising MariaDB datadir $datadir"
+		rm -rf "$datadir.new"
+		mkdir -p "$datadir.new"
+		# shellcheck disable=SC2086
+		if ! mariadb-install-db --no-defaults $user --datadir="$datadir.new" \
+			--auth-root-authentication-method=socket --skip-test-db \
+			--skip-name-resolve >"$run/mariadb-install.log" 2>&1; then
+			stack_err "mariadb-install-db failed (log: $run/mariadb-install.log)"
+			stack_log_tail "$run/mariadb-install.log"
+			return 1
+		fi
+		rm -rf "$datadir"
+		mv "$datadir.new" "$datadir"
+	fi
+
+	stack_say "starting MariaDB on 127.0.0.1:$port (log: $log)"
+	# Small buffers: this is a development and test server; fast start, little memory.
+	# shellcheck disable=SC2086
+	mariadbd --no-defaults $user --datadir="$datadir" \
+		--socket="$run/mysql.sock" --pid-file="$run/mariadb.pid" \
+		--port="$port" --bind-address=127.0.0.1 --skip-networking=0 --skip-name-resolve \
+		--log-error="$log" --innodb-buffer-pool-size=32M --innodb-log-file-size=16M \
+		--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+		--max-connections=200 --skip-log-bin </dev/null >>"$log" 2>&1 &
+	pid=$!
+	stack_wait_until "$pid" mariadb "$log" "answer on $run/mysql.sock" \
+		stack_mariadb_client "$run" -e 'SELECT 1' || { stack_kill 5 "$pid"; return 1; }
+	stack_wait_until "$pid" mariadb "$log" "listen on 127.0.0.1:$port" \
+		stack_tcp_answers "$port" || { stack_kill 5 "$pid"; return 1; }
+	# mariadbd wrote its pid file itself; $! is mariadbd too (the shell execs it), and is
+	# recorded here in case the server wrote none.
+	echo "$pid" >"$run/mariadb.pid"
+}
+
+# stack_mariadb_setup RUN DB USER PASSWORD: the application database and account, idempotent.
+# The account gets every privilege on DB and on DB_* (shards), from 127.0.0.1 and localhost.
+stack_mariadb_setup() {
+	local run db user pass
+	run=$1 db=$2 user=$3 pass=$4
+	case "$db$user$pass" in
+	*[!A-Za-z0-9_]*) stack_err "database, user and password must be [A-Za-z0-9_]"; return 1 ;;
+	esac
+	if ! stack_mariadb_client "$run" >>"$run/mariadb-setup.log" 2>&1 <<EOF
+CREATE DATABASE IF NOT EXISTS \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS '$user'@'127.0.0.1' IDENTIFIED BY '$pass';
+CREATE USER IF NOT EXISTS '$user'@'localhost' IDENTIFIED BY '$pass';
+ALTER USER '$user'@'127.0.0.1' IDENTIFIED BY '$pass';
+ALTER USER '$user'@'localhost' IDENTIFIED BY '$pass';
+GRANT ALL PRIVILEGES ON \`$db\`.* TO '$user'@'127.0.0.1', '$user'@'localhost';
+GRANT ALL PRIVILEGES ON \`${db}\\_%\`.* TO '$user'@'127.0.0.1', '$user'@'localhost';
+FLUSH PRIVILEGES;
+EOF
+	then
+		stack_err "creating database '$db' and user '$user' failed (log: $run/mariadb-setup.log)"
+		stack_log_tail "$run/mariadb-setup.log"
+		return 1
+	fi
+}
+
+# stack_mariadb_schema RUN SRCDIR DB: apply every SRCDIR/sql/*.sql (byte order of names) to DB.
+stack_mariadb_schema() {
+	local run src db f
+	run=$1 src=$2 db=$3
+	# shellcheck disable=SC2012 # names in sql/ have no blanks; ls | sort fixes the order
+	for f in $(LC_ALL=C ls "$src/sql" 2>/dev/null | LC_ALL=C sort); do
+		case "$f" in
+		*.sql) ;;
+		*) continue ;;
+		esac
+		stack_say "applying sql/$f"
+		if ! stack_mariadb_client "$run" --database="$db" \
+			<"$src/sql/$f" >>"$run/mariadb-setup.log" 2>&1; then
+			stack_err "schema file $src/sql/$f failed (log: $run/mariadb-setup.log)"
+			stack_log_tail "$run/mariadb-setup.log"
+			return 1
+		fi
+	done
+}
+
+# --- memcached ---------------------------------------------------------------------------------
+
+stack_memcached_start() {
+	local run port log user pid
+	run=$1 port=$2
+	log=$run/memcached.log
+	stack_need memcached python3 || return 1
+	if stack_alive "$run" memcached; then
+		stack_err "memcached already runs from $run (pid $(stack_pid "$run" memcached)); stop it first"
+		return 1
+	fi
+	rm -f "$run/memcached.pid"
+	if ! stack_port_free "$port"; then
+		stack_err "port 127.0.0.1:$port (memcached) is already in use"
+		return 1
+	fi
+	user=""
+	[ "$(id -u)" -eq 0 ] && user="-u root"
+	stack_say "starting memcached on 127.0.0.1:$port (log: $log)"
+	# shellcheck disable=SC2086
+	memcached -l 127.0.0.1 -p "$port" -U 0 $user -m 64 -c 1024 -P "$run/memcached.pid" \
+		</dev/null >>"$log" 2>&1 &
+	pid=$!
+	stack_wait_until "$pid" memcached "$log" "listen on 127.0.0.1:$port" \
+		stack_tcp_answers "$port" || { stack_kill 5 "$pid"; return 1; }
+	echo "$pid" >"$run/memcached.pid"
+}
+
+# --- Starling's configuration ------------------------------------------------------------------
+
+# stack_write_conf FILE BASE_URL SRCDIR MYSQL_PORT DB USER PASSWORD MEMCACHED_PORT [LOG_LEVEL]
+# Written with mode 600: it holds the database password.
+stack_write_conf() {
+	local file tmp
+	file=$1
+	tmp=$file.tmp.$$
+	(
+		umask 077
+		cat >"$tmp" <<EOF
+; Written by script/lib/stack.sh; regenerated at every start (edits are lost).
+; Keys and their meaning: etc/starling.conf.example.
+
+[site]
+base_url = $2
+templates_dir = $3/templates
+static_url = /static
+
+[log]
+level = ${9:-info}
+
+[mysql]
+instances = 127.0.0.1:$4
+user = $6
+password = $7
+database = $5
+
+[memcached]
+servers = 127.0.0.1:$8
+EOF
+	) || { stack_err "cannot write $tmp"; return 1; }
+	mv -f "$tmp" "$file"
+}
+
+# --- lighttpd ----------------------------------------------------------------------------------
+
+# Escape a value for the replacement side of a sed s|||g command.
+stack_sed_escape() {
+	printf '%s\n' "$1" | sed 's/[\\|&]/\\&/g'
+}
+
+# stack_lighttpd_render TEMPLATE OUT RUN PORT CONF SITE_BIN STATIC_DIR
+stack_lighttpd_render() {
+	sed -e "s|@PORT@|$(stack_sed_escape "$4")|g" \
+		-e "s|@RUN_DIR@|$(stack_sed_escape "$3")|g" \
+		-e "s|@CONF@|$(stack_sed_escape "$5")|g" \
+		-e "s|@SITE_BIN@|$(stack_sed_escape "$6")|g" \
+		-e "s|@STATIC_DIR@|$(stack_sed_escape "$7")|g" \
+		"$1" >"$2.tmp" || { stack_err "cannot render $1 into $2"; return 1; }
+	if grep -n '@[A-Z_]*@' "$2.tmp" >&2; then
+		stack_err "unknown placeholders left in $2 (from $1), listed above"
+		return 1
+	fi
+	mv -f "$2.tmp" "$2"
+}
+
+# stack_lighttpd_start RUN SRCDIR PORT CONF SITE_BIN: render RUN/lighttpd.conf from
+# SRCDIR/etc/lighttpd.conf.in, check it, start lighttpd and wait until it answers HTTP.
+# lighttpd hands ASAN_OPTIONS, UBSAN_OPTIONS and LSAN_OPTIONS from its own environment to the
+# FastCGI binaries it spawns, so set them (e.g. log_path) before calling this.
+stack_lighttpd_start() {
+	local run src port conf bin log pid
+	run=$1 src=$2 port=$3 conf=$4 bin=$5
+	log=$run/lighttpd-error.log
+	stack_need lighttpd curl || return 1
+	if stack_alive "$run" lighttpd; then
+		stack_err "lighttpd already runs from $run (pid $(stack_pid "$run" lighttpd)); stop it first"
+		return 1
+	fi
+	rm -f "$run/lighttpd.pid" "$run"/starling-*.sock-*
+	if [ ! -x "$bin" ]; then
+		stack_err "FastCGI binary $bin is missing or not executable; build it with make"
+		return 1
+	fi
+	if [ ! -r "$conf" ]; then
+		stack_err "Starling configuration $conf is missing"
+		return 1
+	fi
+	if ! stack_port_free "$port"; then
+		stack_err "port 127.0.0.1:$port (lighttpd) is already in use"
+		return 1
+	fi
+	stack_lighttpd_render "$src/etc/lighttpd.conf.in" "$run/lighttpd.conf" \
+		"$run" "$port" "$conf" "$bin" "$src/static" || return 1
+	if ! lighttpd -tt -f "$run/lighttpd.conf" >"$run/lighttpd.out" 2>&1; then
+		stack_err "lighttpd rejects $run/lighttpd.conf (rendered from $src/etc/lighttpd.conf.in)"
+		stack_log_tail "$run/lighttpd.out"
+		return 1
+	fi
+	stack_say "starting lighttpd on http://127.0.0.1:$port/ (log: $log)"
+	lighttpd -D -f "$run/lighttpd.conf" </dev/null >>"$run/lighttpd.out" 2>&1 &
+	pid=$!
+	if ! stack_wait_until "$pid" lighttpd "$log" "answer HTTP on 127.0.0.1:$port" \
+		stack_http_answers "http://127.0.0.1:$port/"; then
+		stack_log_tail "$run/lighttpd.out"
+		stack_kill 5 "$pid"
+		return 1
+	fi
+	echo "$pid" >"$run/lighttpd.pid"
+}

@@ -1,0 +1,155 @@
+#!/bin/bash
+# tests/integration/lighttpd.sh: the integration suite through lighttpd and real servers.
+#
+# Starts a private MariaDB, memcached and lighttpd (spawning the built starling-site) on free
+# loopback ports under a fresh temporary directory, with script/lib/stack.sh, then runs:
+#   1. tests/integration/test_http.py    (every HTTP behaviour)
+#   2. tests/browser/test_help.py        (headless chromium: rendered DOM and a screenshot)
+#   3. degraded: memcached stopped, then MariaDB stopped: the health check answers 503 50300
+#   4. checks: no sanitizer report from the FastCGI processes, no crash in lighttpd's logs
+# Everything is stopped and the directory removed at exit, whatever happened.
+#
+# Run by `make check` with STARLING_SRCDIR and STARLING_BUILDDIR (absolute); by hand:
+#   STARLING_SRCDIR=$PWD STARLING_BUILDDIR=$PWD tests/integration/lighttpd.sh
+# STARLING_KEEP_RUN=1 keeps the run directory (logs, configs, screenshot) for a post-mortem.
+# Exit status (automake): 0 passed, 1 failed, 99 could not run (missing tool or binary).
+set -eu
+
+SRCDIR=${STARLING_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILDDIR=${STARLING_BUILDDIR:-$SRCDIR}
+SITE_BIN=$BUILDDIR/cgi-bin/site/starling-site
+export STARLING_SRCDIR="$SRCDIR"
+# Nothing may be written into the source tree (read-only under make distcheck).
+export PYTHONDONTWRITEBYTECODE=1
+
+# shellcheck source=../../script/lib/stack.sh
+. "$SRCDIR/script/lib/stack.sh"
+
+say() { printf 'lighttpd.sh: %s\n' "$*"; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
+
+for tool in mariadbd mariadb-install-db mariadb memcached lighttpd curl python3 chromium; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		say "ERROR: '$tool' is not installed; run script/bootstrap"
+		exit 99
+	fi
+done
+if [ ! -x "$SITE_BIN" ]; then
+	say "ERROR: $SITE_BIN is not built"
+	exit 99
+fi
+
+RUN=$(mktemp -d "${TMPDIR:-/tmp}/starling-it.XXXXXX")
+failures=0
+
+cleanup() {
+	status=$?
+	set +e
+	trap - EXIT INT TERM
+	STACK_QUIET=1 stack_stop_all "$RUN"
+	if [ "${STARLING_KEEP_RUN:-0}" = 1 ]; then
+		say "kept the run directory $RUN"
+	else
+		rm -rf "$RUN"
+	fi
+	exit "$status"
+}
+trap cleanup EXIT
+trap 'say "interrupted"; exit 130' INT
+trap 'say "terminated"; exit 143' TERM
+
+# fail WHAT: record a failure and go on, so that one run reports every problem.
+fail() {
+	say "FAIL: $*"
+	failures=$((failures + 1))
+}
+
+show_logs() {
+	for f in "$RUN/lighttpd-error.log" "$RUN/lighttpd.out"; do
+		stack_log_tail "$f" 2>&1
+	done
+}
+
+say "run directory $RUN"
+mkdir -p "$RUN/sanitizer" "$RUN/browser"
+
+# Sanitizer reports of the FastCGI processes (a --enable-sanitizers build) go to files here;
+# lighttpd passes these variables on to the processes it spawns (etc/lighttpd.conf.in).
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$RUN/sanitizer/asan"
+UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$RUN/sanitizer/ubsan"
+export ASAN_OPTIONS UBSAN_OPTIONS
+
+# --- start -------------------------------------------------------------------------------------
+t0=$(now)
+stack_prepare "$RUN"
+password=$(stack_gen_password)
+mysql_port=$(stack_free_port)
+stack_mariadb_start "$RUN" "$mysql_port"
+stack_mariadb_setup "$RUN" starling starling "$password"
+stack_mariadb_schema "$RUN" "$SRCDIR" starling
+memcached_port=$(stack_free_port)
+stack_memcached_start "$RUN" "$memcached_port"
+http_port=$(stack_free_port)
+BASE=http://127.0.0.1:$http_port
+stack_write_conf "$RUN/starling.conf" "$BASE" "$SRCDIR" "$mysql_port" starling starling \
+	"$password" "$memcached_port" info
+stack_lighttpd_start "$RUN" "$SRCDIR" "$http_port" "$RUN/starling.conf" "$SITE_BIN"
+say "stack up in $(since "$t0"): $BASE (MariaDB :$mysql_port, memcached :$memcached_port)"
+
+# --- tests -------------------------------------------------------------------------------------
+t1=$(now)
+say "== tests/integration/test_http.py"
+python3 "$SRCDIR/tests/integration/test_http.py" "$BASE" || fail "test_http.py"
+say "test_http.py took $(since "$t1")"
+
+t1=$(now)
+say "== tests/browser/test_help.py"
+python3 "$SRCDIR/tests/browser/test_help.py" "$BASE" "$RUN/browser" || fail "test_help.py"
+say "test_help.py took $(since "$t1")"
+
+say "== degraded: memcached stopped"
+stack_stop "$RUN" memcached
+python3 "$SRCDIR/tests/integration/test_http.py" "$BASE" --phase cache-down ||
+	fail "test_http.py --phase cache-down"
+
+say "== degraded: MariaDB stopped too"
+stack_stop "$RUN" mariadb
+python3 "$SRCDIR/tests/integration/test_http.py" "$BASE" --phase db-down ||
+	fail "test_http.py --phase db-down"
+
+# --- after-checks ------------------------------------------------------------------------------
+# Stop lighttpd first: its FastCGI processes exit on SIGTERM, and LeakSanitizer reports then.
+lighttpd_alive=yes
+stack_alive "$RUN" lighttpd || lighttpd_alive=no
+stack_stop "$RUN" lighttpd
+[ "$lighttpd_alive" = yes ] || fail "lighttpd died during the tests"
+
+say "== sanitizer reports"
+reports=$(find "$RUN/sanitizer" -type f -size +0 | sort)
+if [ -n "$reports" ]; then
+	for f in $reports; do
+		say "--- $f"
+		cat "$f"
+	done
+	fail "sanitizer reports from the FastCGI processes (above)"
+else
+	say "none"
+fi
+
+say "== crash lines in lighttpd's logs"
+crash='child exited|child signal|signaled|signalled|terminated by signal|unexpected end-of-file|response not received|failed to start|spawning backend failed|AddressSanitizer|LeakSanitizer|runtime error|Segmentation|core dumped|Aborted'
+if grep -E -n "$crash" "$RUN/lighttpd-error.log" "$RUN/lighttpd.out" 2>/dev/null; then
+	fail "crash lines in $RUN/lighttpd-error.log or $RUN/lighttpd.out (above)"
+else
+	say "none"
+fi
+
+if [ "$failures" -ne 0 ]; then
+	say "== logs"
+	show_logs
+	say "$failures check(s) failed; total $(since "$t0")"
+	exit 1
+fi
+say "all passed; total $(since "$t0")"
+exit 0

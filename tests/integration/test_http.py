@@ -1,0 +1,591 @@
+#!/usr/bin/env python3
+"""HTTP tests of starling-site through the web server (lighttpd or Apache) in front of it.
+
+Usage: test_http.py BASE_URL [--phase normal|cache-down|db-down] [-k SUBSTRING]
+
+  normal      (default) everything up: status, headers and bodies of every behaviour
+  cache-down  memcached stopped, MariaDB up: the health check must say the cache is down
+  db-down     memcached and MariaDB stopped: the health check must say the database is down
+
+Texts of pages are not hard-coded: they come from the message catalogs
+$STARLING_SRCDIR/templates/i18n/{en,zh}.json (STARLING_SRCDIR defaults to this checkout).
+
+Python standard library only. Prints one PASS/FAIL line per test, then "N passed, M failed";
+the exit status is 1 when a test failed.
+"""
+
+import html.parser
+import http.client
+import http.cookies
+import json
+import os
+import re
+import sys
+import traceback
+import urllib.parse
+
+TIMEOUT = 30  # seconds per request; sanitizer builds are slow to start
+SANE_REQUEST_ID = "it-0123456789abcdef"
+SRCDIR = os.environ.get("STARLING_SRCDIR") or os.path.abspath(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+BASE = None  # urllib.parse result of BASE_URL, set in main()
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+def check_eq(got, want, what):
+    if got != want:
+        raise Failure("%s: got %r, want %r" % (what, got, want))
+
+
+# --- HTTP --------------------------------------------------------------------------------------
+
+class Response:
+    def __init__(self, status, headers, body, method, path):
+        self.status = status
+        self.headers = headers          # http.client.HTTPMessage
+        self.body = body                # bytes
+        self.where = "%s %s" % (method, path)
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", errors="replace")
+
+    def header(self, name):
+        return self.headers.get(name)
+
+    def cookies(self):
+        """The cookies set by Set-Cookie headers: {name: morsel}."""
+        jar = {}
+        for line in self.headers.get_all("Set-Cookie") or []:
+            c = http.cookies.SimpleCookie()
+            c.load(line)
+            for name, morsel in c.items():
+                jar[name] = morsel
+        return jar
+
+    def json(self):
+        ctype = (self.header("Content-Type") or "").lower()
+        check(ctype.startswith("application/json"),
+              "%s: Content-Type %r is not JSON; body: %.300r" % (self.where, ctype, self.body))
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except ValueError as e:
+            raise Failure("%s: body is not JSON (%s): %.300r" % (self.where, e, self.body))
+
+
+def request(method, path, body=None, headers=None):
+    """path is sent as is (no quoting), so tests can send malformed escapes."""
+    conn = http.client.HTTPConnection(BASE.hostname, BASE.port or 80, timeout=TIMEOUT)
+    try:
+        conn.putrequest(method, path, skip_accept_encoding=True)
+        hdrs = dict(headers or {})
+        if body is not None:
+            hdrs.setdefault("Content-Length", str(len(body)))
+        for k, v in hdrs.items():
+            conn.putheader(k, v)
+        conn.endheaders(body)
+        r = conn.getresponse()
+        data = r.read()
+        return Response(r.status, r.headers, data, method, path)
+    finally:
+        conn.close()
+
+
+def get(path, headers=None):
+    return request("GET", path, headers=headers)
+
+
+def check_status(r, want):
+    check(r.status == want, "%s: status %d, want %d; body: %.400r" % (r.where, r.status, want,
+                                                                     r.body))
+
+
+def check_common_headers(r):
+    """What every response of the binaries carries."""
+    check_eq((r.header("X-Content-Type-Options") or "").lower(), "nosniff",
+             "%s: X-Content-Type-Options" % r.where)
+    csp = r.header("Content-Security-Policy") or ""
+    check("default-src" in csp, "%s: Content-Security-Policy %r lacks default-src" % (r.where, csp))
+    rid = r.header("X-Request-Id") or ""
+    check(re.fullmatch(r"[A-Za-z0-9._-]{8,64}", rid) is not None,
+          "%s: X-Request-Id missing or odd: %r" % (r.where, rid))
+
+
+def check_envelope(r, status, code):
+    """A JSON error (or success) envelope: {"code", "message", "data"}."""
+    check_status(r, status)
+    check_common_headers(r)
+    check_eq((r.header("Content-Type") or "").lower().replace(" ", ""),
+             "application/json;charset=utf-8", "%s: Content-Type" % r.where)
+    doc = r.json()
+    check(isinstance(doc, dict), "%s: envelope is not an object: %r" % (r.where, doc))
+    check_eq(sorted(doc), ["code", "data", "message"], "%s: envelope keys" % r.where)
+    check_eq(doc["code"], code, "%s: code" % r.where)
+    check(isinstance(doc["message"], str) and doc["message"].strip(),
+          "%s: empty message: %r" % (r.where, doc))
+    if code != 0:
+        check(doc["data"] is None, "%s: data of an error is not null: %r" % (r.where, doc))
+    return doc
+
+
+def check_html_error(r, status, code):
+    """An error outside /api/: an HTML page (the layout's error page) naming the code."""
+    check_status(r, status)
+    check_common_headers(r)
+    ctype = (r.header("Content-Type") or "").lower()
+    check(ctype.startswith("text/html"), "%s: Content-Type %r, want text/html" % (r.where, ctype))
+    check("<html" in r.text.lower(), "%s: not an HTML page: %.300r" % (r.where, r.body))
+    check(str(code) in r.text, "%s: the page does not show the code %d" % (r.where, code))
+
+
+# --- HTML --------------------------------------------------------------------------------------
+
+class Page(html.parser.HTMLParser):
+    """The parts of a page the tests look at."""
+
+    def __init__(self, text):
+        super().__init__(convert_charrefs=True)
+        self.html_lang = None
+        self.title = ""
+        self.h1 = []
+        self.has_header = False
+        self.has_footer = False
+        self.forms = []            # [{"action", "method", "fields": {name: value}, "in_footer"}]
+        self.texts = []
+        self._stack = []
+        self._form = None
+        self._footer_depth = 0
+        self.feed(text)
+        self.close()
+        self.title = " ".join(self.title.split())
+        self.h1 = [" ".join(h.split()) for h in self.h1]
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: (v or "") for k, v in attrs}
+        if tag == "html":
+            self.html_lang = a.get("lang")
+        elif tag == "header":
+            self.has_header = True
+        elif tag == "footer":
+            self.has_footer = True
+            self._footer_depth += 1
+        elif tag == "form":
+            self._form = {"action": a.get("action", ""), "method": a.get("method", "get").lower(),
+                          "fields": {}, "in_footer": self._footer_depth > 0}
+            self.forms.append(self._form)
+        elif tag in ("input", "select", "button", "textarea") and self._form is not None:
+            if a.get("name"):
+                self._form["fields"].setdefault(a["name"], a.get("value", ""))
+        elif tag == "h1":
+            self.h1.append("")
+        if tag not in ("input", "meta", "link", "br", "img", "hr"):
+            self._stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag == "footer":
+            self._footer_depth -= 1
+        elif tag == "form":
+            self._form = None
+        if tag in self._stack:
+            while self._stack and self._stack.pop() != tag:
+                pass
+
+    def handle_data(self, data):
+        if "title" in self._stack:
+            self.title += data
+        if "h1" in self._stack and self.h1:
+            self.h1[-1] += data
+        self.texts.append(data)
+
+    def text(self):
+        return " ".join(" ".join(self.texts).split())
+
+    def footer_language_form(self):
+        for f in self.forms:
+            if f["in_footer"] and f["action"].split("?")[0] == "/language":
+                return f
+        return None
+
+
+def check_page(r):
+    check_status(r, 200)
+    check_common_headers(r)
+    ctype = (r.header("Content-Type") or "").lower().replace(" ", "")
+    check_eq(ctype, "text/html;charset=utf-8", "%s: Content-Type" % r.where)
+    return Page(r.text)
+
+
+# --- catalogs ----------------------------------------------------------------------------------
+
+def load_catalog(lang):
+    path = os.path.join(SRCDIR, "templates", "i18n", lang + ".json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        raise Failure("cannot load the catalog %s: %s" % (path, e))
+    flat = {}
+
+    def walk(prefix, node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(prefix + k + ".", v)
+        elif isinstance(node, str):
+            flat[prefix[:-1]] = node
+    walk("", doc)
+    return flat
+
+
+_catalogs = {}
+
+
+def catalog(lang):
+    if lang not in _catalogs:
+        _catalogs[lang] = load_catalog(lang)
+    return _catalogs[lang]
+
+
+def catalog_key_in(text, lang="en"):
+    """The key whose text (the longest such, without {{placeholders}}) occurs in text."""
+    best = None
+    for k, v in catalog(lang).items():
+        v = v.strip()
+        if len(v) >= 2 and "{{" not in v and v in text and (best is None or len(v) > len(best[1])):
+            best = (k, v)
+    return best[0] if best else None
+
+
+def check_language(page, lang, where):
+    """page (en) or its zh twin: its title and heading are the lang texts of the catalog keys
+    that the English page shows."""
+    en = check_page(get("/help"))
+    key_title = catalog_key_in(en.title)
+    check(key_title, "GET /help: no text of en.json in the title %r" % en.title)
+    check(en.h1, "GET /help: no <h1>")
+    key_h1 = catalog_key_in(en.h1[0])
+    check(key_h1, "GET /help: no text of en.json in the heading %r" % en.h1[0])
+    want_title = catalog(lang)[key_title].strip()
+    want_h1 = catalog(lang)[key_h1].strip()
+    check(want_title in page.title,
+          "%s: title %r lacks %s's %r (%s)" % (where, page.title, lang, want_title, key_title))
+    check(page.h1 and want_h1 in page.h1[0],
+          "%s: heading %r lacks %s's %r (%s)" % (where, page.h1, lang, want_h1, key_h1))
+    if page.html_lang is not None:
+        check(page.html_lang.split("-")[0] == lang,
+              "%s: <html lang=%r>, want %s" % (where, page.html_lang, lang))
+
+
+def has_cjk(s):
+    return re.search("[\u4e00-\u9fff]", s) is not None
+
+
+# --- tests: everything up ----------------------------------------------------------------------
+
+def test_health_ok():
+    r = get("/api/v1/health")
+    doc = check_envelope(r, 200, 0)
+    check_eq(doc["message"], "ok", "message")
+    check_eq(doc["data"], {"database": "ok", "cache": "ok"}, "data")
+
+
+def test_request_id_echoed_when_sane():
+    r = get("/api/v1/health", {"X-Request-Id": SANE_REQUEST_ID})
+    check_status(r, 200)
+    check_eq(r.header("X-Request-Id"), SANE_REQUEST_ID, "X-Request-Id echoed")
+
+
+def test_request_id_replaced_when_hostile():
+    bad = "x<script>" + "a" * 200
+    r = get("/api/v1/health", {"X-Request-Id": bad})
+    check_status(r, 200)
+    check_common_headers(r)
+    check(r.header("X-Request-Id") != bad, "a hostile X-Request-Id was echoed")
+
+
+def test_request_ids_differ():
+    a = get("/api/v1/health").header("X-Request-Id")
+    b = get("/api/v1/health").header("X-Request-Id")
+    check(a and b and a != b, "two requests got the same X-Request-Id %r" % a)
+
+
+def test_help_english():
+    r = get("/help")
+    page = check_page(r)
+    check(page.has_header, "GET /help: the layout's <header> is missing")
+    check(page.has_footer, "GET /help: the layout's <footer> is missing")
+    check(page.title, "GET /help: empty <title>")
+    check_language(page, "en", "GET /help")
+    check(not has_cjk(page.title), "GET /help: the English title has Chinese text")
+
+
+def test_help_chinese_by_cookie():
+    page = check_page(get("/help", {"Cookie": "lang=zh"}))
+    check_language(page, "zh", "GET /help (lang=zh)")
+    check(has_cjk(page.text()), "GET /help (lang=zh): no Chinese text on the page")
+    check(page.has_header and page.has_footer, "GET /help (lang=zh): layout header/footer")
+
+
+def test_help_bad_lang_cookie_falls_back():
+    page = check_page(get("/help", {"Cookie": "lang=\"><script>x"}))
+    check_language(page, "en", "GET /help (lang=junk)")
+
+
+def test_help_sets_csrf_cookie_and_field():
+    r = get("/help")
+    check_page(r)
+    cookies = r.cookies()
+    check("starling_csrf" in cookies, "GET /help: no starling_csrf cookie set")
+    token = cookies["starling_csrf"].value
+    check(re.fullmatch(r"[0-9a-f]{64}", token), "starling_csrf %r is not 64 hex digits" % token)
+    check(cookies["starling_csrf"]["httponly"], "starling_csrf is not HttpOnly")
+    check((cookies["starling_csrf"]["samesite"] or "").lower() in ("lax", "strict"),
+          "starling_csrf has no SameSite")
+    form = Page(r.text).footer_language_form()
+    check(form is not None, "GET /help: no form posting to /language in the footer")
+    check_eq(form["method"], "post", "language form method")
+    check("language" in form["fields"], "language form has no 'language' field: %r" % form)
+    check_eq(form["fields"].get("csrf_token"), token, "language form's csrf_token")
+
+
+def test_not_found_api():
+    check_envelope(get("/api/v1/healthx"), 404, 40400)
+    check_envelope(get("/api/v1/health/x"), 404, 40400)
+
+
+def test_not_found_html():
+    check_html_error(get("/helpx"), 404, 40400)
+
+
+def test_method_not_allowed():
+    r = request("POST", "/api/v1/health", body=b"")
+    check_envelope(r, 405, 40500)
+    allow = r.header("Allow") or ""
+    check("GET" in allow.upper(), "405 without an Allow header naming GET: %r" % allow)
+
+
+def test_bad_percent_encoding():
+    check_envelope(get("/api/v1/health?q=%zz"), 400, 40001)
+
+
+def test_bad_utf8():
+    check_envelope(get("/api/v1/health?q=%C0%AF"), 400, 40002)
+
+
+def test_malformed_json():
+    r = request("POST", "/api/v1/health", body=b'{"a":',
+                headers={"Content-Type": "application/json"})
+    check_envelope(r, 400, 40003)
+
+
+def test_unsupported_content_type():
+    r = request("POST", "/api/v1/health", body=b"hello",
+                headers={"Content-Type": "text/plain"})
+    check_envelope(r, 415, 41500)
+
+
+def test_body_too_large():
+    body = b"[" + b"0," * (1024 * 1024) + b"0]"   # 2 MiB of valid JSON
+    r = request("POST", "/api/v1/health", body=body,
+                headers={"Content-Type": "application/json"})
+    check_envelope(r, 413, 41300)
+
+
+def _csrf_token():
+    r = get("/help")
+    check_page(r)
+    token = r.cookies().get("starling_csrf")
+    check(token is not None, "GET /help: no starling_csrf cookie")
+    form = Page(r.text).footer_language_form()
+    check(form is not None, "GET /help: no language form")
+    check_eq(form["fields"].get("csrf_token"), token.value, "form csrf_token")
+    return token.value
+
+
+def _post_language(fields, cookie):
+    body = urllib.parse.urlencode(fields).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if cookie:
+        headers["Cookie"] = cookie
+    return request("POST", "/language", body=body, headers=headers)
+
+
+def test_language_form_switches():
+    token = _csrf_token()
+    r = _post_language({"language": "zh", "csrf_token": token}, "starling_csrf=" + token)
+    check_status(r, 303)
+    check_common_headers(r)
+    check(r.header("Location"), "303 without Location")
+    loc = urllib.parse.urlsplit(r.header("Location"))
+    check(loc.netloc in ("", BASE.netloc), "redirect leaves the site: %r" % r.header("Location"))
+    lang = r.cookies().get("lang")
+    check(lang is not None and lang.value == "zh", "POST /language: no lang=zh cookie: %r"
+          % r.headers.get_all("Set-Cookie"))
+    page = check_page(get("/help", {"Cookie": "starling_csrf=%s; lang=zh" % token}))
+    check_language(page, "zh", "GET /help after switching")
+    r = _post_language({"language": "en", "csrf_token": token}, "starling_csrf=%s; lang=zh" % token)
+    check_status(r, 303)
+    lang = r.cookies().get("lang")
+    check(lang is not None and lang.value == "en", "switching back: no lang=en cookie")
+
+
+def _check_refused(r):
+    check_html_error(r, 403, 40301)
+    check("lang" not in r.cookies(), "a refused POST /language set the lang cookie")
+
+
+def test_language_without_token():
+    token = _csrf_token()
+    _check_refused(_post_language({"language": "zh"}, "starling_csrf=" + token))
+
+
+def test_language_with_wrong_token():
+    token = _csrf_token()
+    wrong = ("0" if token[0] != "0" else "1") + token[1:]
+    _check_refused(_post_language({"language": "zh", "csrf_token": wrong},
+                                  "starling_csrf=" + token))
+
+
+def test_language_without_cookie():
+    token = _csrf_token()
+    _check_refused(_post_language({"language": "zh", "csrf_token": token}, None))
+
+
+def test_language_unknown_value():
+    token = _csrf_token()
+    r = _post_language({"language": "xx", "csrf_token": token}, "starling_csrf=" + token)
+    check(400 <= r.status < 500, "POST /language language=xx: status %d, want 4xx" % r.status)
+    check_common_headers(r)
+    check("lang" not in r.cookies(), "language=xx set a lang cookie")
+
+
+def test_hostile_input_escaped():
+    for path in ("/help?q=<script>alert(1)</script>",
+                 "/help?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+                 "/help/%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+                 "/helpx?q=%22%3E%3Cimg%20src=x%20onerror=alert(1)%3E"):
+        r = get(path)
+        check(r.status in (200, 400, 404), "GET %s: status %d" % (path, r.status))
+        check_common_headers(r)
+        low = r.text.lower()
+        check("<script>alert(1)" not in low, "GET %s reflects raw <script>" % path)
+        check("<img src=x" not in low, "GET %s reflects a raw <img>" % path)
+
+
+def test_static_file():
+    names = sorted(n for n in os.listdir(os.path.join(SRCDIR, "static")) if n.endswith(".css"))
+    check(names, "no CSS file in %s/static" % SRCDIR)
+    r = get("/static/" + names[0])
+    check_status(r, 200)
+    check((r.header("Content-Type") or "").startswith("text/css"),
+          "/static/%s: Content-Type %r" % (names[0], r.header("Content-Type")))
+    with open(os.path.join(SRCDIR, "static", names[0]), "rb") as f:
+        check_eq(r.body, f.read(), "/static/%s body" % names[0])
+    check_status(get("/static/no-such-file.css"), 404)
+
+
+NORMAL = [
+    test_health_ok,
+    test_request_id_echoed_when_sane,
+    test_request_id_replaced_when_hostile,
+    test_request_ids_differ,
+    test_help_english,
+    test_help_chinese_by_cookie,
+    test_help_bad_lang_cookie_falls_back,
+    test_help_sets_csrf_cookie_and_field,
+    test_not_found_api,
+    test_not_found_html,
+    test_method_not_allowed,
+    test_bad_percent_encoding,
+    test_bad_utf8,
+    test_malformed_json,
+    test_unsupported_content_type,
+    test_body_too_large,
+    test_language_form_switches,
+    test_language_without_token,
+    test_language_with_wrong_token,
+    test_language_without_cookie,
+    test_language_unknown_value,
+    test_hostile_input_escaped,
+    test_static_file,
+]
+
+
+# --- tests: degraded ---------------------------------------------------------------------------
+
+def test_health_cache_down():
+    doc = check_envelope(get("/api/v1/health"), 503, 50300)
+    msg = doc["message"].lower()
+    check("cache" in msg or "memcached" in msg, "503 message does not name the cache: %r" % msg)
+
+
+def test_health_database_down():
+    doc = check_envelope(get("/api/v1/health"), 503, 50300)
+    msg = doc["message"].lower()
+    check(any(w in msg for w in ("database", "mariadb", "mysql")),
+          "503 message does not name the database: %r" % msg)
+
+
+def test_help_still_served():
+    # Pages that need neither the database nor the cache keep working.
+    check_page(get("/help"))
+
+
+PHASES = {
+    "normal": NORMAL,
+    "cache-down": [test_health_cache_down, test_help_still_served],
+    "db-down": [test_health_database_down, test_help_still_served],
+}
+
+
+def main(argv):
+    global BASE
+    args = list(argv[1:])
+    phase, pattern = "normal", ""
+    base = None
+    while args:
+        a = args.pop(0)
+        if a == "--phase" and args:
+            phase = args.pop(0)
+        elif a == "-k" and args:
+            pattern = args.pop(0)
+        elif base is None and not a.startswith("-"):
+            base = a
+        else:
+            print(__doc__, file=sys.stderr)
+            return 2
+    base = base or os.environ.get("STARLING_BASE_URL")
+    if not base or phase not in PHASES:
+        print(__doc__, file=sys.stderr)
+        return 2
+    BASE = urllib.parse.urlsplit(base.rstrip("/"))
+    passed = failed = 0
+    for t in PHASES[phase]:
+        name = t.__name__[len("test_"):]
+        if pattern and pattern not in name:
+            continue
+        try:
+            t()
+        except Failure as e:
+            failed += 1
+            print("FAIL %s: %s" % (name, e), flush=True)
+        except Exception:  # a crash of the test itself, or a dropped connection
+            failed += 1
+            print("FAIL %s: %s" % (name, traceback.format_exc().rstrip()), flush=True)
+        else:
+            passed += 1
+            print("PASS %s" % name, flush=True)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,565 @@
+/* test_app.c: the whole request pipeline in process, with starling-site's real routes and the real
+ * templates: statuses, formats, CSRF, language, escaping, golden pages, and per-request reset. */
+#include "config.h"
+
+#include "test.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "apierr.h"
+#include "app.h"
+#include "site.h"
+
+static const char *const languages[] = { "en", "zh", NULL };
+static const struct param_spec language_params[] = {
+	{ "language",  PARAM_ENUM,   PARAM_REQUIRED, 0, 0, languages },
+	{ "return_to", PARAM_STRING, 0,              0, 512, NULL },
+	PARAM_END
+};
+/* The same table as cgi-bin/site/main.c (which cannot be linked here: it has main()). */
+static const struct route routes[] = {
+	{ HTTP_GET,  "/api/v1/health", 0,                       site_health,   NULL,            NULL },
+	{ HTTP_GET,  "/help",          ROUTE_HTML,              site_help,     NULL,            "help" },
+	{ HTTP_POST, "/language",      ROUTE_HTML | ROUTE_CSRF, site_language, language_params, "help" },
+	{ HTTP_GET,  "/api/v1/private", ROUTE_AUTH,             site_health,   NULL,            NULL },
+};
+static const struct app test_app = { "test-app", routes, sizeof routes / sizeof routes[0] };
+
+#define TOKEN "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+struct fixture {
+	char           conf_path[64];
+	struct app_env *env;
+	struct ctx      ctx;
+};
+
+/* A parsed response. */
+struct resp {
+	int        status;
+	struct buf headers;  /* "Name: value\r\n" lines */
+	struct buf body;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	struct buf err = BUF_INIT;
+	FILE *fp;
+	int fd;
+
+	snprintf(f->conf_path, sizeof f->conf_path, "/tmp/starling-test-app-XXXXXX");
+	fd = mkstemp(f->conf_path);
+	assert_true(fd >= 0);
+	fp = fdopen(fd, "w");
+	/* Port 1 refuses at once: the database and cache are "down" without any wait. */
+	fprintf(fp, "[site]\ntemplates_dir = %s/templates\n[log]\nlevel = error\n"
+	    "[http]\nmax_body_bytes = 4096\n"
+	    "[mysql]\ninstances = 127.0.0.1:1\nconnect_timeout = 1\n"
+	    "[memcached]\nservers = 127.0.0.1:1\ntimeout_ms = 100\n", test_srcdir());
+	fclose(fp);
+	f->env = app_env_new(&test_app, f->conf_path, &err);
+	if (f->env == NULL)
+		fail_msg("app_env_new: %s", buf_cstr(&err));
+	ctx_init(&f->ctx, &test_app, f->env);
+	buf_free(&err);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	ctx_free(&f->ctx);
+	app_env_free(f->env);
+	unlink(f->conf_path);
+	free(f);
+	return 0;
+}
+
+/* Runs one request; extra is a NULL-terminated list of further "NAME=value" variables. */
+static void
+run(struct fixture *f, const char *method, const char *uri, const char *const *extra,
+    const char *body, struct resp *r)
+{
+	char *envp[32];
+	char mbuf[64], ubuf[512], lbuf[64], qbuf[512];
+	size_t n = 0, blen = body ? strlen(body) : 0;
+	struct buf out = BUF_INIT;
+	const char *p, *end;
+
+	snprintf(mbuf, sizeof mbuf, "REQUEST_METHOD=%s", method);
+	snprintf(ubuf, sizeof ubuf, "REQUEST_URI=%s", uri);
+	envp[n++] = mbuf;
+	envp[n++] = ubuf;
+	/* Web servers pass the query both inside REQUEST_URI and on its own. */
+	snprintf(qbuf, sizeof qbuf, "QUERY_STRING=%s", strchr(uri, '?') ? strchr(uri, '?') + 1 : "");
+	envp[n++] = qbuf;
+	if (body) {
+		snprintf(lbuf, sizeof lbuf, "CONTENT_LENGTH=%zu", blen);
+		envp[n++] = lbuf;
+	}
+	while (extra && *extra && n < 30)
+		envp[n++] = (char *)(uintptr_t)*extra++;
+	envp[n] = NULL;
+	app_handle(&f->ctx, envp, body, blen, &out);
+
+	memset(r, 0, sizeof *r);
+	p = buf_cstr(&out);
+	assert_int_equal(strncmp(p, "Status: ", 8), 0);
+	r->status = (int)strtol(p + 8, NULL, 10);
+	end = strstr(p, "\r\n\r\n");
+	assert_non_null(end);
+	buf_append(&r->headers, p, (size_t)(end - p) + 2);
+	buf_append(&r->body, end + 4, out.len - (size_t)(end + 4 - p));
+	buf_free(&out);
+}
+
+static void
+resp_free(struct resp *r)
+{
+	buf_free(&r->headers);
+	buf_free(&r->body);
+}
+
+static bool
+has_header(const struct resp *r, const char *line)
+{
+	return strstr(buf_cstr(&r->headers), line) != NULL;
+}
+
+static bool
+body_has(const struct resp *r, const char *s)
+{
+	return strstr(buf_cstr(&r->body), s) != NULL;
+}
+
+static json_object *
+body_json(const struct resp *r)
+{
+	json_object *o = json_tokener_parse(buf_cstr(&r->body));
+
+	assert_non_null(o);
+	return o;
+}
+
+static int
+json_code(const struct resp *r)
+{
+	json_object *o = body_json(r), *c;
+	int code;
+
+	assert_true(json_object_object_get_ex(o, "code", &c));
+	code = json_object_get_int(c);
+	json_object_put(o);
+	return code;
+}
+
+/* Compares the body with tests/golden/pages/<name>; STARLING_UPDATE_GOLDEN=1 rewrites it. */
+static void
+golden(const struct resp *r, const char *name)
+{
+	struct buf path = BUF_INIT, want = BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	FILE *fp;
+
+	buf_printf(&path, "%s/tests/golden/pages/%s", test_srcdir(), name);
+	if (getenv("STARLING_UPDATE_GOLDEN")) {
+		fp = fopen(buf_cstr(&path), "w");
+		assert_non_null(fp);
+		fwrite(r->body.data, 1, r->body.len, fp);
+		fclose(fp);
+	}
+	fp = fopen(buf_cstr(&path), "r");
+	if (fp == NULL)
+		fail_msg("missing golden file %s", buf_cstr(&path));
+	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		buf_append(&want, chunk, n);
+	fclose(fp);
+	if (want.len != r->body.len || memcmp(want.data, r->body.data, want.len) != 0)
+		fail_msg("%s differs from the rendered page:\n%s", buf_cstr(&path), buf_cstr(&r->body));
+	buf_free(&path);
+	buf_free(&want);
+}
+
+static const char *const fixed[] = {
+	"HTTP_COOKIE=starling_csrf=" TOKEN, "HTTP_X_REQUEST_ID=golden", NULL,
+};
+static const char *const fixed_zh[] = {
+	"HTTP_COOKIE=starling_csrf=" TOKEN "; lang=zh", "HTTP_X_REQUEST_ID=golden", NULL,
+};
+
+static void
+test_help_page_golden_en(void **state)
+{
+	struct resp r;
+
+	run(*state, "GET", "/help", fixed, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_true(has_header(&r, "Content-Type: text/html; charset=utf-8"));
+	assert_true(has_header(&r, "Content-Language: en"));
+	assert_false(has_header(&r, "Set-Cookie: starling_csrf"));  /* the browser has one */
+	golden(&r, "help.en.html");
+	resp_free(&r);
+}
+
+static void
+test_help_page_golden_zh(void **state)
+{
+	struct resp r;
+
+	run(*state, "GET", "/help", fixed_zh, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_true(has_header(&r, "Content-Language: zh"));
+	assert_true(body_has(&r, "<html lang=\"zh\">"));
+	golden(&r, "help.zh.html");
+	resp_free(&r);
+}
+
+static void
+test_accept_language_picks_chinese(void **state)
+{
+	static const char *const al[] = { "HTTP_ACCEPT_LANGUAGE=fr;q=1, zh-CN;q=0.8, en;q=0.5", NULL };
+	struct resp r;
+
+	run(*state, "GET", "/help", al, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_true(has_header(&r, "Content-Language: zh"));
+	resp_free(&r);
+}
+
+static void
+test_first_visit_gets_csrf_cookie_and_form_token(void **state)
+{
+	struct resp r;
+	const char *set, *field;
+	char token[CSRF_TOKEN_LEN + 1];
+
+	run(*state, "GET", "/help", NULL, NULL, &r);
+	assert_int_equal(r.status, 200);
+	set = strstr(buf_cstr(&r.headers), "Set-Cookie: starling_csrf=");
+	assert_non_null(set);
+	memcpy(token, set + strlen("Set-Cookie: starling_csrf="), CSRF_TOKEN_LEN);
+	token[CSRF_TOKEN_LEN] = '\0';
+	assert_true(csrf_token_wellformed(token));
+	assert_non_null(strstr(set, "HttpOnly"));
+	assert_non_null(strstr(set, "SameSite=Lax"));
+	field = strstr(buf_cstr(&r.body), "name=\"csrf_token\" value=\"");
+	assert_non_null(field);
+	assert_memory_equal(field + strlen("name=\"csrf_token\" value=\""), token, CSRF_TOKEN_LEN);
+	resp_free(&r);
+}
+
+static const char *const form[] = {
+	"CONTENT_TYPE=application/x-www-form-urlencoded", "HTTP_COOKIE=starling_csrf=" TOKEN, NULL,
+};
+
+static void
+test_language_form_sets_cookie_and_redirects(void **state)
+{
+	struct resp r;
+
+	run(*state, "POST", "/language", form,
+	    "language=zh&return_to=%2Fhelp%23top&csrf_token=" TOKEN, &r);
+	assert_int_equal(r.status, 303);
+	assert_true(has_header(&r, "Location: /help#top\r\n"));
+	assert_true(has_header(&r, "Set-Cookie: lang=zh; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax"));
+	assert_int_equal(r.body.len, 0);
+	resp_free(&r);
+}
+
+static void
+test_language_form_refuses_open_redirect(void **state)
+{
+	struct resp r;
+
+	run(*state, "POST", "/language", form,
+	    "language=en&return_to=%2F%2Fevil.example&csrf_token=" TOKEN, &r);
+	assert_int_equal(r.status, 303);
+	assert_true(has_header(&r, "Location: /help\r\n"));
+	resp_free(&r);
+}
+
+static void
+test_language_form_without_token_is_403(void **state)
+{
+	static const char *const nocookie[] = {
+		"CONTENT_TYPE=application/x-www-form-urlencoded", NULL,
+	};
+	struct resp r;
+
+	run(*state, "POST", "/language", form, "language=zh", &r);
+	assert_int_equal(r.status, 403);
+	assert_false(has_header(&r, "Set-Cookie: lang="));
+	assert_true(body_has(&r, "CSRF"));
+	resp_free(&r);
+	run(*state, "POST", "/language", form,
+	    "language=zh&csrf_token=" "1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", &r);
+	assert_int_equal(r.status, 403);
+	resp_free(&r);
+	/* A token in the form but no cookie: an attacker's page can do exactly this. */
+	run(*state, "POST", "/language", nocookie, "language=zh&csrf_token=" TOKEN, &r);
+	assert_int_equal(r.status, 403);
+	assert_false(has_header(&r, "Set-Cookie: lang="));
+	resp_free(&r);
+}
+
+static void
+test_language_form_bad_language_is_400(void **state)
+{
+	struct resp r;
+
+	run(*state, "POST", "/language", form, "language=fr&csrf_token=" TOKEN, &r);
+	assert_int_equal(r.status, 400);
+	assert_true(body_has(&r, "parameter &quot;language&quot; must be one of: en zh"));
+	resp_free(&r);
+}
+
+static void
+test_health_down_is_503_envelope(void **state)
+{
+	struct resp r;
+	json_object *o, *data, *msg;
+
+	run(*state, "GET", "/api/v1/health", NULL, NULL, &r);
+	assert_int_equal(r.status, 503);
+	assert_true(has_header(&r, "Content-Type: application/json; charset=utf-8"));
+	o = body_json(&r);
+	assert_true(json_object_object_get_ex(o, "code", &data));
+	assert_int_equal(json_object_get_int(data), APIERR_UNAVAILABLE);
+	assert_true(json_object_object_get_ex(o, "data", &data));
+	assert_null(data);
+	assert_true(json_object_object_get_ex(o, "message", &msg));
+	assert_non_null(strstr(json_object_get_string(msg), "database down"));
+	assert_non_null(strstr(json_object_get_string(msg), "cache down"));
+	/* Addresses of internal servers are for the log, not for clients. */
+	assert_null(strstr(json_object_get_string(msg), "127.0.0.1"));
+	json_object_put(o);
+	resp_free(&r);
+}
+
+static void
+test_not_found_json_and_html(void **state)
+{
+	struct resp r;
+
+	run(*state, "GET", "/api/v1/healthx", NULL, NULL, &r);
+	assert_int_equal(r.status, 404);
+	assert_int_equal(json_code(&r), APIERR_NOT_FOUND);
+	resp_free(&r);
+	run(*state, "GET", "/helpx", NULL, NULL, &r);
+	assert_int_equal(r.status, 404);
+	assert_true(has_header(&r, "Content-Type: text/html"));
+	assert_true(body_has(&r, "Page not found"));
+	resp_free(&r);
+}
+
+static void
+test_method_not_allowed_has_allow(void **state)
+{
+	static const char *const json[] = { "CONTENT_TYPE=application/json", NULL };
+	struct resp r;
+
+	run(*state, "POST", "/api/v1/health", json, "{}", &r);
+	assert_int_equal(r.status, 405);
+	assert_true(has_header(&r, "Allow: GET, HEAD\r\n"));
+	assert_int_equal(json_code(&r), APIERR_METHOD_NOT_ALLOWED);
+	resp_free(&r);
+}
+
+static void
+test_login_required_is_401(void **state)
+{
+	struct resp r;
+
+	run(*state, "GET", "/api/v1/private", NULL, NULL, &r);
+	assert_int_equal(r.status, 401);
+	assert_int_equal(json_code(&r), APIERR_UNAUTHORIZED);
+	resp_free(&r);
+}
+
+struct bad_input {
+	int         line;
+	const char *method, *uri, *ctype, *body;
+	int         status, code;
+};
+
+static const struct bad_input bad_inputs[] = {
+	{ __LINE__, "GET", "/api/v1/health?q=%zz", NULL, NULL, 400, APIERR_BAD_ENCODING },
+	{ __LINE__, "GET", "/api/v1/health?q=%C0%AF", NULL, NULL, 400, APIERR_BAD_UTF8 },
+	{ __LINE__, "GET", "/api/v1/%ff", NULL, NULL, 400, APIERR_BAD_UTF8 },
+	{ __LINE__, "POST", "/api/v1/health", "application/json", "{\"a\":", 400, APIERR_BAD_JSON },
+	{ __LINE__, "POST", "/api/v1/health", "application/json", "[1]", 400, APIERR_BAD_JSON },
+	{ __LINE__, "POST", "/api/v1/health", "text/plain", "hello", 415, APIERR_UNSUPPORTED_MEDIA },
+	{ __LINE__, "POST", "/language", "text/plain", "hello", 415, APIERR_UNSUPPORTED_MEDIA },
+	{ __LINE__, "POST", "/language", "application/x-www-form-urlencoded", "language=%", 400,
+	  APIERR_BAD_ENCODING },
+};
+
+static void
+test_bad_input_table(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof bad_inputs / sizeof bad_inputs[0]; i++) {
+		const struct bad_input *b = &bad_inputs[i];
+		char ct[128];
+		const char *extra[] = { ct, NULL };
+		struct resp r;
+
+		snprintf(ct, sizeof ct, "CONTENT_TYPE=%s", b->ctype ? b->ctype : "");
+		run(*state, b->method, b->uri, b->ctype ? extra : NULL, b->body, &r);
+		if (r.status != b->status)
+			fail_msg("row at line %d: status %d, want %d", b->line, r.status, b->status);
+		if (strncmp(b->uri, "/api/", 5) == 0 && json_code(&r) != b->code)
+			fail_msg("row at line %d: code %d, want %d", b->line, json_code(&r), b->code);
+		if (strncmp(b->uri, "/api/", 5) != 0 && !has_header(&r, "Content-Type: text/html"))
+			fail_msg("row at line %d: an HTML route answered without a page", b->line);
+		resp_free(&r);
+	}
+}
+
+static void
+test_oversized_body_is_413_unread(void **state)
+{
+	struct fixture *f = *state;
+	static char m[] = "REQUEST_METHOD=POST", u[] = "REQUEST_URI=/api/v1/health",
+	    t[] = "CONTENT_TYPE=application/json", l[] = "CONTENT_LENGTH=2097152";
+	char *envp[] = { m, u, t, l, NULL };
+	struct buf out = BUF_INIT;
+
+	app_handle(&f->ctx, envp, NULL, 2097152, &out);
+	assert_int_equal(strncmp(buf_cstr(&out), "Status: 413", 11), 0);
+	assert_non_null(strstr(buf_cstr(&out), "\"code\":41300"));
+	buf_free(&out);
+}
+
+static void
+test_hostile_path_is_escaped(void **state)
+{
+	struct resp r;
+
+	run(*state, "GET", "/%3Cscript%3Ealert('x')%3C/script%3E", NULL, NULL, &r);
+	assert_int_equal(r.status, 404);
+	assert_false(body_has(&r, "<script>"));
+	assert_true(body_has(&r, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
+	resp_free(&r);
+}
+
+static void
+test_security_headers_everywhere(void **state)
+{
+	struct resp r;
+
+	run(*state, "GET", "/help", NULL, NULL, &r);
+	assert_true(has_header(&r, "X-Content-Type-Options: nosniff"));
+	assert_true(has_header(&r, "Content-Security-Policy: default-src 'self'"));
+	assert_true(has_header(&r, "X-Frame-Options: DENY"));
+	assert_true(has_header(&r, "X-Request-Id: "));
+	assert_false(has_header(&r, "Strict-Transport-Security"));
+	resp_free(&r);
+	run(*state, "GET", "/api/v1/nope", NULL, NULL, &r);
+	assert_true(has_header(&r, "X-Content-Type-Options: nosniff"));
+	assert_true(has_header(&r, "Content-Security-Policy: default-src 'none'"));
+	resp_free(&r);
+}
+
+static void
+test_head_has_no_body(void **state)
+{
+	struct resp r, g;
+	char want[64];
+
+	run(*state, "GET", "/help", fixed, NULL, &g);
+	run(*state, "HEAD", "/help", fixed, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body.len, 0);
+	snprintf(want, sizeof want, "Content-Length: %zu\r\n", g.body.len);
+	assert_true(has_header(&r, want));
+	resp_free(&r);
+	resp_free(&g);
+}
+
+/* Nothing of one request reaches the next: language, error message, data, headers, user. */
+static void
+test_nothing_survives_a_request(void **state)
+{
+	struct fixture *f = *state;
+	struct resp r;
+
+	run(f, "GET", "/help", fixed_zh, NULL, &r);
+	assert_true(has_header(&r, "Content-Language: zh"));
+	resp_free(&r);
+	run(f, "POST", "/language", form, "language=fr&csrf_token=" TOKEN, &r);
+	assert_int_equal(r.status, 400);
+	resp_free(&r);
+	run(f, "GET", "/help", NULL, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_true(has_header(&r, "Content-Language: en"));
+	assert_false(body_has(&r, "must be one of"));
+	assert_false(has_header(&r, "Location:"));
+	assert_false(has_header(&r, "Allow:"));
+	resp_free(&r);
+	assert_null(f->ctx.data);
+	assert_null(f->ctx.route);
+	assert_int_equal(f->ctx.params.n, 0);
+	assert_int_equal(f->ctx.user_id, 0);
+	assert_int_equal(f->ctx.resp.headers.n, 0);
+	assert_int_equal(f->ctx.message.len, 0);
+	assert_int_equal(f->ctx.captures.n, 0);
+	assert_null(f->ctx.req.path);
+}
+
+/* A start-up with a broken template directory fails with a message, before any request. */
+static void
+test_missing_templates_stop_startup(void **state)
+{
+	char path[] = "/tmp/starling-test-conf-XXXXXX";
+	struct buf err = BUF_INIT;
+	FILE *fp;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	fp = fdopen(fd, "w");
+	fprintf(fp, "[site]\ntemplates_dir = /nonexistent/templates\n");
+	fclose(fp);
+	assert_null(app_env_new(&test_app, path, &err));
+	assert_non_null(strstr(buf_cstr(&err), "/nonexistent/templates"));
+	unlink(path);
+	buf_free(&err);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_help_page_golden_en, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_help_page_golden_zh, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accept_language_picks_chinese, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_first_visit_gets_csrf_cookie_and_form_token, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_language_form_sets_cookie_and_redirects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_language_form_refuses_open_redirect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_language_form_without_token_is_403, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_language_form_bad_language_is_400, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_health_down_is_503_envelope, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_found_json_and_html, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_method_not_allowed_has_allow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_login_required_is_401, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_input_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oversized_body_is_413_unread, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_path_is_escaped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_security_headers_everywhere, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_head_has_no_body, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nothing_survives_a_request, setup, teardown),
+		cmocka_unit_test(test_missing_templates_stop_startup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

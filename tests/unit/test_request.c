@@ -1,0 +1,1028 @@
+/* test_request.c: request_parse and its helpers on plain strings, well-formed and hostile. */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "test.h"
+#include "apierr.h"
+#include "buf.h"
+#include "kv.h"
+#include "request.h"
+#include "utf8.h"
+#include "xalloc.h"
+
+/* Small limits, so every one of them is cheap to cross. */
+static const struct request_limits lim = {
+	.max_body = 1024,
+	.max_uri = 256,
+	.max_fields = 8,
+	.max_header = 512,
+	.max_json_depth = 4,
+};
+
+#define MAX_ENV 16
+#define MAX_FIELDS 10
+
+/*
+ * One request and what parsing it must give. env: "NAME=value" strings. body: NUL-terminated
+ * unless blen is set (for bodies holding a NUL). On success path (if set) and both field lists
+ * ("name=value", in order, complete) are compared; on error msg must occur in the message.
+ */
+struct row {
+	int         line;
+	const char *env[MAX_ENV];
+	const char *body;
+	size_t      blen;
+	int         code;
+	const char *path;
+	const char *query[MAX_FIELDS];
+	const char *form[MAX_FIELDS];
+	const char *msg;
+};
+
+#define GET(uri, qs) "REQUEST_METHOD=GET", "REQUEST_URI=" uri, "QUERY_STRING=" qs
+#define POST(ct) "REQUEST_METHOD=POST", "REQUEST_URI=/api/v1/post", "CONTENT_TYPE=" ct
+#define FORM POST("application/x-www-form-urlencoded")
+#define JSON POST("application/json")
+#define ACCEPTED "send application/json or application/x-www-form-urlencoded"
+
+static const struct row rows[] = {
+	/* ---- GET: path and query ---- */
+	{ __LINE__, { GET("/home?q=hello+world&page=2", "q=hello+world&page=2") }, NULL, 0,
+	    APIERR_OK, "/home", { "q=hello world", "page=2" }, { NULL }, NULL },
+	{ __LINE__, { GET("/user/%C3%A9mile/a+b%2B", "") }, NULL, 0,
+	    APIERR_OK, "/user/\xc3\xa9mile/a+b+", { NULL }, { NULL }, NULL },
+	{ __LINE__, { GET("/", "a=1&&b=2&") }, NULL, 0,
+	    APIERR_OK, "/", { "a=1", "b=2" }, { NULL }, NULL },
+	{ __LINE__, { GET("/", "=x&c&d=&&=") }, NULL, 0,
+	    APIERR_OK, "/", { "c=", "d=" }, { NULL }, NULL },
+	{ __LINE__, { GET("/", "k=%3D%26%2b&%41%42=1&s=a%20b+c") }, NULL, 0,
+	    APIERR_OK, "/", { "k==&+", "AB=1", "s=a b c" }, { NULL }, NULL },
+	{ __LINE__, { GET("/", "q=%E2%82%AC&r=\xe2\x82\xac&dup=1&dup=2") }, NULL, 0,
+	    APIERR_OK, "/", { "q=\xe2\x82\xac", "r=\xe2\x82\xac", "dup=1", "dup=2" }, { NULL }, NULL },
+	{ __LINE__, { "REQUEST_METHOD=GET", "REQUEST_URI=/x" }, NULL, 0,
+	    APIERR_OK, "/x", { NULL }, { NULL }, NULL },
+	/* Without REQUEST_URI: SCRIPT_NAME + PATH_INFO, already decoded by the server. */
+	{ __LINE__, { "REQUEST_METHOD=GET", "SCRIPT_NAME=/cgi-bin/app", "PATH_INFO=/a%20b",
+	    "QUERY_STRING=x=1" }, NULL, 0,
+	    APIERR_OK, "/cgi-bin/app/a%20b", { "x=1" }, { NULL }, NULL },
+	{ __LINE__, { "REQUEST_METHOD=GET", "SCRIPT_NAME=/app" }, NULL, 0,
+	    APIERR_OK, "/app", { NULL }, { NULL }, NULL },
+	/* Exactly max_fields fields; nameless and empty pieces do not count. */
+	{ __LINE__, { GET("/", "a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&=9&&") }, NULL, 0,
+	    APIERR_OK, "/", { "a=1", "b=2", "c=3", "d=4", "e=5", "f=6", "g=7", "h=8" }, { NULL },
+	    NULL },
+
+	/* ---- path errors ---- */
+	{ __LINE__, { GET("/a%zz", "") }, NULL, 0, APIERR_BAD_ENCODING, NULL, { NULL }, { NULL },
+	    "invalid percent-encoding \"%zz\" in path \"/a%zz\"" },
+	{ __LINE__, { GET("/a%4", "") }, NULL, 0, APIERR_BAD_ENCODING, NULL, { NULL }, { NULL },
+	    "path \"/a%4\"" },
+	{ __LINE__, { GET("/a%", "") }, NULL, 0, APIERR_BAD_ENCODING, NULL, { NULL }, { NULL },
+	    "path" },
+	{ __LINE__, { GET("/a%00b", "") }, NULL, 0, APIERR_BAD_ENCODING, NULL, { NULL }, { NULL },
+	    "NUL" },
+	{ __LINE__, { GET("/a%C0%AF", "") }, NULL, 0, APIERR_BAD_UTF8, NULL, { NULL }, { NULL },
+	    "path \"/a%C0%AF\" is not valid UTF-8" },
+	{ __LINE__, { GET("/%ED%A0%80", "") }, NULL, 0, APIERR_BAD_UTF8, NULL, { NULL }, { NULL },
+	    "path" },
+	{ __LINE__, { GET("/\xff", "") }, NULL, 0, APIERR_BAD_UTF8, NULL, { NULL }, { NULL },
+	    "path \"/\\xff\"" },
+	{ __LINE__, { GET("http://example.com/", "") }, NULL, 0, APIERR_BAD_REQUEST, NULL, { NULL },
+	    { NULL }, "does not start with \"/\"" },
+	{ __LINE__, { GET("", "") }, NULL, 0, APIERR_BAD_REQUEST, NULL, { NULL }, { NULL },
+	    "request path \"\"" },
+	{ __LINE__, { "REQUEST_METHOD=GET" }, NULL, 0, APIERR_BAD_REQUEST, NULL, { NULL }, { NULL },
+	    "request path" },
+	{ __LINE__, { "REQUEST_METHOD=GET", "SCRIPT_NAME=/a", "PATH_INFO=/\xc0\xaf" }, NULL, 0,
+	    APIERR_BAD_UTF8, NULL, { NULL }, { NULL }, "path" },
+
+	/* ---- query errors ---- */
+	{ __LINE__, { GET("/s", "q=%zz") }, NULL, 0, APIERR_BAD_ENCODING, NULL, { NULL }, { NULL },
+	    "invalid percent-encoding \"%zz\" in query field \"q\"" },
+	{ __LINE__, { GET("/s", "a=1&q=ab%4") }, NULL, 0, APIERR_BAD_ENCODING, NULL, { NULL },
+	    { NULL }, "query field \"q\"" },
+	{ __LINE__, { GET("/s", "a%zz=1") }, NULL, 0, APIERR_BAD_ENCODING, NULL, { NULL }, { NULL },
+	    "query field name \"a%zz\"" },
+	{ __LINE__, { GET("/s", "q=a%00b") }, NULL, 0, APIERR_BAD_ENCODING, NULL, { NULL },
+	    { NULL }, "query field \"q\" contains a NUL byte" },
+	{ __LINE__, { GET("/s", "%00=1") }, NULL, 0, APIERR_BAD_ENCODING, NULL, { NULL }, { NULL },
+	    "query field name \"%00\"" },
+	{ __LINE__, { GET("/s", "q=%C0%AF") }, NULL, 0, APIERR_BAD_UTF8, NULL, { NULL }, { NULL },
+	    "query field \"q\" is not valid UTF-8" },
+	{ __LINE__, { GET("/s", "q=%ED%A0%80") }, NULL, 0, APIERR_BAD_UTF8, NULL, { NULL },
+	    { NULL }, "query field \"q\"" },
+	{ __LINE__, { GET("/s", "q=%F4%90%80%80") }, NULL, 0, APIERR_BAD_UTF8, NULL, { NULL },
+	    { NULL }, "query field \"q\"" },
+	{ __LINE__, { GET("/s", "q=\xff") }, NULL, 0, APIERR_BAD_UTF8, NULL, { NULL }, { NULL },
+	    "query field \"q\"" },
+	{ __LINE__, { GET("/s", "%ff=1") }, NULL, 0, APIERR_BAD_UTF8, NULL, { NULL }, { NULL },
+	    "query field name \"%ff\"" },
+	{ __LINE__, { GET("/s", "a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9") }, NULL, 0,
+	    APIERR_BAD_REQUEST, NULL, { NULL }, { NULL },
+	    "too many fields in the query string: the limit is 8" },
+
+	/* ---- form bodies ---- */
+	{ __LINE__, { FORM }, "title=Hello+there&body=caf%C3%A9+%26+cr%C3%A8me", 0,
+	    APIERR_OK, "/api/v1/post", { NULL },
+	    { "title=Hello there", "body=caf\xc3\xa9 & cr\xc3\xa8me" },
+	    NULL },
+	{ __LINE__, { POST("Application/X-WWW-Form-Urlencoded ; Charset=\"UTF-8\""),
+	    "CONTENT_LENGTH=3" }, "a=1", 0,
+	    APIERR_OK, "/api/v1/post", { NULL }, { "a=1" }, NULL },
+	{ __LINE__, { "REQUEST_METHOD=POST", "REQUEST_URI=/p?x=1", "QUERY_STRING=x=1",
+	    "CONTENT_TYPE=application/x-www-form-urlencoded;charset=utf-8", "CONTENT_LENGTH=0007" },
+	    "a=1&b=2", 0, APIERR_OK, "/p", { "x=1" }, { "a=1", "b=2" }, NULL },
+	{ __LINE__, { FORM }, "title=%zz", 0, APIERR_BAD_ENCODING, NULL, { NULL }, { NULL },
+	    "in form field \"title\"" },
+	{ __LINE__, { FORM }, "title=a%00", 0, APIERR_BAD_ENCODING, NULL, { NULL }, { NULL },
+	    "form field \"title\" contains a NUL" },
+	{ __LINE__, { FORM }, "title=a\0b", 9, APIERR_BAD_ENCODING, NULL, { NULL }, { NULL },
+	    "form field \"title\" contains a NUL" },
+	{ __LINE__, { FORM }, "ti\0tle=ab", 9, APIERR_BAD_ENCODING, NULL, { NULL }, { NULL },
+	    "form field name \"ti\\x00tle\"" },
+	{ __LINE__, { FORM }, "title=%C0%AF", 0, APIERR_BAD_UTF8, NULL, { NULL }, { NULL },
+	    "form field \"title\" is not valid UTF-8" },
+	{ __LINE__, { FORM }, "title=%ED%A0%80", 0, APIERR_BAD_UTF8, NULL, { NULL }, { NULL },
+	    "form field \"title\"" },
+	{ __LINE__, { FORM }, "title=\xc3", 0, APIERR_BAD_UTF8, NULL, { NULL }, { NULL },
+	    "form field \"title\"" },
+	{ __LINE__, { FORM }, "1=1&2=2&3=3&4=4&5=5&6=6&7=7&8=8&9=9", 0, APIERR_BAD_REQUEST, NULL,
+	    { NULL }, { NULL }, "too many fields in the form body: the limit is 8" },
+
+	/* ---- JSON bodies ---- */
+	{ __LINE__, { JSON }, "{\"s\":\"str\",\"i\":42,\"neg\":-7,\"d\":1.5,\"t\":true,\"f\":false,"
+	    "\"n\":null,\"o\":{\"x\":1}}", 0,
+	    APIERR_OK, "/api/v1/post", { NULL }, { "s=str", "i=42", "neg=-7", "d=1.5", "t=1", "f=0" },
+	    NULL },
+	{ __LINE__, { JSON }, "{\"a\":[1,\"x\"],\"n\":null,\"e\":\"\",\"z\":0,\"x\":1E+2}", 0,
+	    APIERR_OK, "/api/v1/post", { NULL }, { "e=", "z=0", "x=1E+2" }, NULL },
+	{ __LINE__, { POST("application/json; charset=utf-8") },
+	    " {\"e\":\"caf\\u00e9 \\\"q\\\"\", \"raw\":\"\xe2\x82\xac\", \"lit\":\"\\\\u0000\"} \r\n\t", 0,
+	    APIERR_OK, "/api/v1/post", { NULL },
+	    { "e=caf\xc3\xa9 \"q\"", "raw=\xe2\x82\xac", "lit=\\u0000" }, NULL },
+	/* json-c keeps the last of duplicate members. */
+	{ __LINE__, { JSON }, "{\"a\":\"1\",\"a\":\"2\"}", 0,
+	    APIERR_OK, "/api/v1/post", { NULL }, { "a=2" }, NULL },
+	{ __LINE__, { JSON }, "{}", 0, APIERR_OK, "/api/v1/post", { NULL }, { NULL }, NULL },
+	/* Depth counts values from the top object (1) down: 4 is the limit here. */
+	{ __LINE__, { JSON }, "{\"a\":{\"b\":[1]},\"c\":[{}]}", 0,
+	    APIERR_OK, "/api/v1/post", { NULL }, { NULL }, NULL },
+	{ __LINE__, { JSON }, "{\"a\":{\"b\":[[1]]}}", 0, APIERR_BAD_JSON, NULL, { NULL },
+	    { NULL }, "nested deeper than 4 levels" },
+	{ __LINE__, { JSON }, "{\"a\":{\"b\":[{\"c\":1}]}}", 0, APIERR_BAD_JSON, NULL, { NULL },
+	    { NULL }, "nested deeper than 4 levels" },
+	{ __LINE__, { JSON }, "{\"a\":}", 0, APIERR_BAD_JSON, NULL, { NULL }, { NULL },
+	    "malformed JSON body at offset 5: unexpected character" },
+	{ __LINE__, { JSON }, "{\"a\":1,}", 0, APIERR_BAD_JSON, NULL, { NULL }, { NULL },
+	    "malformed JSON body at offset 7" },
+	{ __LINE__, { JSON }, "{a:1}", 0, APIERR_BAD_JSON, NULL, { NULL }, { NULL },
+	    "malformed JSON body at offset 1" },
+	{ __LINE__, { JSON }, "{\"a\":1", 0, APIERR_BAD_JSON, NULL, { NULL }, { NULL },
+	    "ends before the JSON object does" },
+	{ __LINE__, { JSON }, "[1,2]", 0, APIERR_BAD_JSON, NULL, { NULL }, { NULL },
+	    "must be an object" },
+	{ __LINE__, { JSON }, "\"text\"", 0, APIERR_BAD_JSON, NULL, { NULL }, { NULL },
+	    "must be an object" },
+	{ __LINE__, { JSON }, "   ", 0, APIERR_BAD_JSON, NULL, { NULL }, { NULL }, "JSON body" },
+	{ __LINE__, { JSON }, "{\"a\":1} x", 0, APIERR_BAD_JSON, NULL, { NULL }, { NULL },
+	    "malformed JSON body at offset 8" },
+	{ __LINE__, { JSON }, "{\"a\":1}{}", 0, APIERR_BAD_JSON, NULL, { NULL }, { NULL },
+	    "malformed JSON body at offset 7" },
+	{ __LINE__, { JSON }, "{\"a\":1}\0", 8, APIERR_BAD_JSON, NULL, { NULL }, { NULL },
+	    "malformed JSON body" },
+	{ __LINE__, { JSON }, "{\"a\":\"\xff\"}", 0, APIERR_BAD_UTF8, NULL, { NULL }, { NULL },
+	    "JSON body is not valid UTF-8" },
+	{ __LINE__, { JSON }, "{\"a\":\"\xed\xa0\x80\"}", 0, APIERR_BAD_UTF8, NULL, { NULL },
+	    { NULL }, "not valid UTF-8" },
+	{ __LINE__, { JSON }, "{\"a\":\"\xc0\xaf\"}", 0, APIERR_BAD_UTF8, NULL, { NULL }, { NULL },
+	    "not valid UTF-8" },
+	{ __LINE__, { JSON }, "{\"a\":\"x\\u0000y\"}", 0, APIERR_BAD_ENCODING, NULL, { NULL },
+	    { NULL }, "NUL character (\\u0000) in a string at offset 7" },
+	{ __LINE__, { JSON }, "{\"a\\u0000b\":1}", 0, APIERR_BAD_ENCODING, NULL, { NULL },
+	    { NULL }, "NUL character" },
+	{ __LINE__, { JSON }, "{\"o\":{\"a\":[\"\\u0000\"]}}", 0, APIERR_BAD_ENCODING, NULL,
+	    { NULL }, { NULL }, "NUL character" },
+	{ __LINE__, { JSON }, "{\"a\":NaN}", 0, APIERR_BAD_JSON, NULL, { NULL }, { NULL },
+	    "JSON member \"a\" holds NaN" },
+	{ __LINE__, { JSON }, "{\"a\":{\"b\":[-Infinity]}}", 0, APIERR_BAD_JSON, NULL, { NULL },
+	    { NULL }, "JSON member \"a\"" },
+	{ __LINE__, { JSON }, "{\"big\":1e999}", 0, APIERR_BAD_JSON, NULL, { NULL }, { NULL },
+	    "JSON member \"big\"" },
+	{ __LINE__, { JSON }, "{\"1\":1,\"2\":2,\"3\":3,\"4\":4,\"5\":5,\"6\":6,\"7\":7,\"8\":8,"
+	    "\"9\":9}", 0, APIERR_BAD_REQUEST, NULL, { NULL }, { NULL },
+	    "too many members in the JSON body: the limit is 8" },
+
+	/* ---- content types ---- */
+	{ __LINE__, { POST("text/plain") }, "hello", 0, APIERR_UNSUPPORTED_MEDIA, NULL, { NULL },
+	    { NULL }, "content type \"text/plain\" is not accepted; " ACCEPTED },
+	{ __LINE__, { POST("Multipart/Form-Data; boundary=xyz") }, "--xyz--", 0,
+	    APIERR_UNSUPPORTED_MEDIA, NULL, { NULL }, { NULL }, "\"multipart/form-data\"" },
+	{ __LINE__, { "REQUEST_METHOD=POST", "REQUEST_URI=/p" }, "a=1", 0,
+	    APIERR_UNSUPPORTED_MEDIA, NULL, { NULL }, { NULL }, "no content type; " ACCEPTED },
+	{ __LINE__, { POST("application/x-www-form-urlencoded; charset=latin1") }, "a=1", 0,
+	    APIERR_UNSUPPORTED_MEDIA, NULL, { NULL }, { NULL }, "charset \"latin1\" is not accepted" },
+	{ __LINE__, { POST("application/json;charset=\"ISO-8859-1\"") }, "{}", 0,
+	    APIERR_UNSUPPORTED_MEDIA, NULL, { NULL }, { NULL }, "charset \"ISO-8859-1\"" },
+	/* An empty body is fine whatever its type, and nginx's empty variables mean "absent". */
+	{ __LINE__, { POST("text/plain; charset=latin1"), "CONTENT_LENGTH=0" }, "", 0,
+	    APIERR_OK, "/api/v1/post", { NULL }, { NULL }, NULL },
+	{ __LINE__, { GET("/", ""), "CONTENT_TYPE=", "CONTENT_LENGTH=" }, NULL, 0,
+	    APIERR_OK, "/", { NULL }, { NULL }, NULL },
+
+	/* ---- Content-Length ---- */
+	{ __LINE__, { FORM, "CONTENT_LENGTH=5" }, "a=1", 0, APIERR_BAD_REQUEST, NULL, { NULL },
+	    { NULL }, "Content-Length is 5 but the body has 3 bytes" },
+	{ __LINE__, { GET("/", ""), "CONTENT_LENGTH=3" }, NULL, 0, APIERR_BAD_REQUEST, NULL,
+	    { NULL }, { NULL }, "Content-Length is 3 but the body has 0 bytes" },
+	{ __LINE__, { FORM, "CONTENT_LENGTH=abc" }, "a=1", 0, APIERR_BAD_REQUEST, NULL, { NULL },
+	    { NULL }, "Content-Length \"abc\" is not a plain decimal number" },
+	{ __LINE__, { FORM, "CONTENT_LENGTH=+3" }, "a=1", 0, APIERR_BAD_REQUEST, NULL, { NULL },
+	    { NULL }, "\"+3\"" },
+	{ __LINE__, { FORM, "CONTENT_LENGTH= 3" }, "a=1", 0, APIERR_BAD_REQUEST, NULL, { NULL },
+	    { NULL }, "\" 3\"" },
+	{ __LINE__, { FORM, "CONTENT_LENGTH=3 " }, "a=1", 0, APIERR_BAD_REQUEST, NULL, { NULL },
+	    { NULL }, "\"3 \"" },
+	{ __LINE__, { FORM, "CONTENT_LENGTH=-1" }, "a=1", 0, APIERR_BAD_REQUEST, NULL, { NULL },
+	    { NULL }, "\"-1\"" },
+	{ __LINE__, { FORM, "CONTENT_LENGTH=0x3" }, "a=1", 0, APIERR_BAD_REQUEST, NULL, { NULL },
+	    { NULL }, "\"0x3\"" },
+	{ __LINE__, { FORM, "CONTENT_LENGTH=99999999999999999999999999" }, "a=1", 0,
+	    APIERR_BAD_REQUEST, NULL, { NULL }, { NULL }, "not a plain decimal number" },
+};
+
+/* ---- helpers ------------------------------------------------------------------------------- */
+
+/* request_parse takes char *const * (environ's type); the rows hold string literals. */
+static char **
+env_new(const char *const *src)
+{
+	size_t n, i;
+	char **envp;
+
+	for (n = 0; src[n] != NULL; n++)
+		;
+	envp = xcalloc(n + 1, sizeof *envp);
+	for (i = 0; i < n; i++)
+		envp[i] = xstrdup(src[i]);
+	return envp;
+}
+
+static void
+env_free(char **envp)
+{
+	size_t i;
+
+	for (i = 0; envp[i] != NULL; i++)
+		free(envp[i]);
+	free(envp);
+}
+
+/* Parses with a private copy of the environment, freed before the caller looks at r: anything r
+ * still pointed into would be a use-after-free under ASan. */
+static int
+parse(struct request *r, const char *const *env, const char *body, size_t blen, struct buf *err)
+{
+	char **envp = env_new(env);
+	int rc = request_parse(r, envp, body, blen, &lim, err);
+
+	env_free(envp);
+	return rc;
+}
+
+static void
+check_fields(int line, const char *what, const struct kvlist *l, const char *const *want)
+{
+	const char *eq;
+	size_t n, nlen;
+
+	for (n = 0; want[n] != NULL; n++) {
+		eq = strchr(want[n], '=');
+		nlen = (size_t)(eq - want[n]);
+		if (n >= l->n)
+			fail_msg("line %d: %s: field %zu (%s) missing", line, what, n, want[n]);
+		if (strlen(l->items[n].name) != nlen || memcmp(l->items[n].name, want[n], nlen) != 0 ||
+		    l->items[n].vlen != strlen(eq + 1) || memcmp(l->items[n].value, eq + 1,
+		    l->items[n].vlen) != 0)
+			fail_msg("line %d: %s: field %zu is %s=%s, want %s", line, what, n,
+			    l->items[n].name, l->items[n].value, want[n]);
+	}
+	if (l->n != n)
+		fail_msg("line %d: %s has %zu fields, want %zu", line, what, l->n, n);
+}
+
+/* After any parse, error or not, no string member is NULL. */
+static void
+check_strings(int line, const struct request *r)
+{
+	if (!r->method_name || !r->path || !r->query || !r->content_type || !r->remote_addr ||
+	    !r->host)
+		fail_msg("line %d: a string member is NULL after request_parse", line);
+}
+
+static void
+check_row(const struct row *row, struct request *r, struct buf *err)
+{
+	size_t blen = row->blen != 0 ? row->blen : row->body != NULL ? strlen(row->body) : 0;
+	int rc = parse(r, row->env, row->body, blen, err);
+
+	check_strings(row->line, r);
+	if (rc != row->code)
+		fail_msg("line %d: got %d (%s), want %d", row->line, rc, buf_cstr(err), row->code);
+	if (rc != APIERR_OK) {
+		if (err->len == 0 || !utf8_valid(err->data, err->len))
+			fail_msg("line %d: empty or invalid message", row->line);
+		if (row->msg != NULL && strstr(buf_cstr(err), row->msg) == NULL)
+			fail_msg("line %d: message \"%s\" lacks \"%s\"", row->line, buf_cstr(err),
+			    row->msg);
+		return;
+	}
+	if (row->path != NULL && strcmp(r->path, row->path) != 0)
+		fail_msg("line %d: path \"%s\", want \"%s\"", row->line, r->path, row->path);
+	check_fields(row->line, "query_fields", &r->query_fields, row->query);
+	check_fields(row->line, "body_fields", &r->body_fields, row->form);
+}
+
+/* ---- tests --------------------------------------------------------------------------------- */
+
+/* All rows through one struct, so each row also tests that the one before left nothing behind. */
+static void
+test_rows(void **state)
+{
+	struct request r;
+	struct buf err = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	request_init(&r);
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		check_row(&rows[i], &r, &err);
+	request_free(&r);
+	buf_free(&err);
+}
+
+/* Each row again in a fresh struct: the result must not depend on what came before. */
+static void
+test_rows_fresh(void **state)
+{
+	struct request r;
+	struct buf err = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		request_init(&r);
+		check_row(&rows[i], &r, &err);
+		request_free(&r);
+	}
+	buf_free(&err);
+}
+
+/* JSON bodies: the object itself is kept, with nested values and nulls only there. */
+static void
+test_json_object(void **state)
+{
+	static const char *const env[] = { JSON, NULL };
+	static const char body[] = "{\"n\":null,\"o\":{\"x\":1},\"s\":\"v\",\"u\":18446744073709551615}";
+	struct request r;
+	struct buf err = BUF_INIT;
+	json_object *o;
+
+	(void)state;
+	request_init(&r);
+	assert_int_equal(parse(&r, env, body, sizeof body - 1, &err), APIERR_OK);
+	assert_non_null(r.json);
+	assert_true(json_object_object_get_ex(r.json, "o", &o));
+	assert_int_equal(json_object_get_int(json_object_object_get(o, "x")), 1);
+	assert_true(json_object_object_get_ex(r.json, "n", NULL));
+	assert_null(kvlist_get(&r.body_fields, "n"));
+	assert_null(kvlist_get(&r.body_fields, "o"));
+	assert_string_equal(kvlist_get(&r.body_fields, "s"), "v");
+	assert_string_equal(kvlist_get(&r.body_fields, "u"), "18446744073709551615");
+	assert_string_equal(r.content_type, "application/json");
+	request_free(&r);
+	buf_free(&err);
+}
+
+/* A string of n copies of c, for crossing limits. */
+static char *
+repeat(char c, size_t n)
+{
+	char *s = xmalloc(n + 1);
+
+	memset(s, c, n);
+	s[n] = '\0';
+	return s;
+}
+
+/* A "NAME=value" entry with a generated value; the caller frees. */
+static char *
+var(const char *name, const char *prefix, char c, size_t n)
+{
+	struct buf b = BUF_INIT;
+	char *fill = repeat(c, n);
+
+	buf_printf(&b, "%s=%s%s", name, prefix, fill);
+	free(fill);
+	return buf_detach(&b);
+}
+
+static int
+parse_generated(struct request *r, char **envp, const char *body, size_t blen, struct buf *err)
+{
+	int rc = request_parse(r, envp, body, blen, &lim, err);
+
+	check_strings(__LINE__, r);
+	if (rc != APIERR_OK)
+		assert_true(err->len > 0 && utf8_valid(err->data, err->len));
+	return rc;
+}
+
+static void
+test_uri_limit(void **state)
+{
+	struct request r;
+	struct buf err = BUF_INIT;
+	char *envp[4] = { NULL, NULL, NULL, NULL };
+
+	(void)state;
+	request_init(&r);
+	/* "/" + 255 bytes is the limit exactly; one more is over it. */
+	envp[0] = var("REQUEST_URI", "/", 'a', 255);
+	assert_int_equal(parse_generated(&r, envp, NULL, 0, &err), APIERR_OK);
+	free(envp[0]);
+	envp[0] = var("REQUEST_URI", "/", 'a', 256);
+	assert_int_equal(parse_generated(&r, envp, NULL, 0, &err), APIERR_URI_TOO_LONG);
+	assert_non_null(strstr(buf_cstr(&err), "request URI is 257 bytes; the limit is 256"));
+	free(envp[0]);
+	/* Without REQUEST_URI, the parts it is rebuilt from count: 1 + 200 + 1 + 55 = 257. */
+	envp[0] = var("SCRIPT_NAME", "/", 's', 200);
+	envp[1] = var("QUERY_STRING", "q=", 'x', 53);
+	assert_int_equal(parse_generated(&r, envp, NULL, 0, &err), APIERR_URI_TOO_LONG);
+	free(envp[0]);
+	free(envp[1]);
+	request_free(&r);
+	buf_free(&err);
+}
+
+static void
+test_header_limit(void **state)
+{
+	static const char *const names[] = { "HTTP_USER_AGENT", "HTTP_COOKIE", "CONTENT_TYPE" };
+	static const char *const want[] = { "\"user-agent\"", "\"cookie\"", "\"content-type\"" };
+	struct request r;
+	struct buf err = BUF_INIT;
+	char *envp[3] = { NULL, NULL, NULL };
+	size_t i;
+
+	(void)state;
+	request_init(&r);
+	envp[0] = xstrdup("REQUEST_URI=/");
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		envp[1] = var(names[i], "", 'h', 512);
+		assert_int_equal(parse_generated(&r, envp, NULL, 0, &err), APIERR_OK);
+		free(envp[1]);
+		envp[1] = var(names[i], "", 'h', 513);
+		assert_int_equal(parse_generated(&r, envp, NULL, 0, &err), APIERR_HEADERS_TOO_LARGE);
+		assert_non_null(strstr(buf_cstr(&err), want[i]));
+		assert_non_null(strstr(buf_cstr(&err), "513 bytes; the limit is 512"));
+		free(envp[1]);
+	}
+	free(envp[0]);
+	request_free(&r);
+	buf_free(&err);
+}
+
+/* 413 comes before anything else about the body: its length header, its type, its syntax. */
+static void
+test_body_limit(void **state)
+{
+	struct request r;
+	struct buf err = BUF_INIT;
+	char *envp[4] = { NULL, NULL, NULL, NULL };
+	char *body = repeat('x', 1025);
+
+	(void)state;
+	request_init(&r);
+	envp[0] = xstrdup("REQUEST_URI=/p");
+	envp[1] = xstrdup("CONTENT_TYPE=text/plain");
+	envp[2] = xstrdup("CONTENT_LENGTH=12");
+	assert_int_equal(parse_generated(&r, envp, body, 1025, &err), APIERR_TOO_LARGE);
+	assert_string_equal(buf_cstr(&err), "request body is 1025 bytes; the limit is 1024");
+	/* At the limit the other checks run. */
+	assert_int_equal(parse_generated(&r, envp, body, 1024, &err), APIERR_BAD_REQUEST);
+	free(envp[2]);
+	envp[2] = NULL;
+	assert_int_equal(parse_generated(&r, envp, body, 1024, &err), APIERR_UNSUPPORTED_MEDIA);
+	free(envp[1]);
+	envp[1] = xstrdup("CONTENT_TYPE=application/x-www-form-urlencoded");
+	body[0] = 'a';
+	body[1] = '=';
+	assert_int_equal(parse_generated(&r, envp, body, 1024, &err), APIERR_OK);
+	assert_int_equal(r.body_fields.n, 1);
+	assert_int_equal(r.body_fields.items[0].vlen, 1022);
+	free(envp[0]);
+	free(envp[1]);
+	free(body);
+	request_free(&r);
+	buf_free(&err);
+}
+
+/* Echoed input is cut to about 64 bytes and escaped, so the message stays short and valid UTF-8. */
+static void
+test_message_echo(void **state)
+{
+	struct request r;
+	struct buf err = BUF_INIT;
+	struct buf q = BUF_INIT;
+	char *envp[3] = { NULL, NULL, NULL };
+	char *name = repeat('n', 5000);
+
+	(void)state;
+	request_init(&r);
+	envp[0] = xstrdup("REQUEST_URI=/");
+	buf_printf(&q, "QUERY_STRING=%s=%%zz", name);
+	envp[1] = buf_detach(&q);
+	assert_int_equal(parse_generated(&r, envp, NULL, 0, &err), APIERR_BAD_ENCODING);
+	assert_true(err.len < 300);
+	assert_non_null(strstr(buf_cstr(&err), "nnnn\"..."));
+	free(envp[1]);
+	/* Control bytes and invalid UTF-8 in a name come back as \xNN. */
+	envp[1] = xstrdup("QUERY_STRING=a%0Ab\xff\"\\%zz=1");
+	assert_int_equal(parse_generated(&r, envp, NULL, 0, &err), APIERR_BAD_ENCODING);
+	assert_non_null(strstr(buf_cstr(&err), "\"a%0Ab\\xff\\x22\\x5c%zz\""));
+	free(envp[1]);
+	/* A cut never splits a UTF-8 character. */
+	buf_puts(&q, "QUERY_STRING=a");
+	for (size_t i = 0; i < 40; i++)
+		buf_puts(&q, "\xc3\xa9");
+	buf_puts(&q, "=%zz");
+	envp[1] = buf_detach(&q);
+	assert_int_equal(parse_generated(&r, envp, NULL, 0, &err), APIERR_BAD_ENCODING);
+	assert_null(strstr(buf_cstr(&err), "\\x"));
+	free(envp[1]);
+	free(envp[0]);
+	free(name);
+	request_free(&r);
+	buf_free(&err);
+}
+
+static void
+test_cookies(void **state)
+{
+	static const struct {
+		int         line;
+		const char *header;
+		const char *want[MAX_FIELDS];
+	} rows_c[] = {
+		{ __LINE__, "a=1; b=2", { "a=1", "b=2" } },
+		{ __LINE__, "  a = 1 ;b=2  ;\tc=3\t", { "a=1", "b=2", "c=3" } },
+		{ __LINE__, "a=1; a=2", { "a=1", "a=2" } },
+		{ __LINE__, "junk; =x; c=; d=e=f; ;; =", { "c=", "d=e=f" } },
+		{ __LINE__, "sid=\"quoted value\"; enc=%41+b", { "sid=\"quoted value\"", "enc=%41+b" } },
+		{ __LINE__, "", { NULL } },
+		{ __LINE__, ";;;", { NULL } },
+		{ __LINE__, "SID=upper; sid=lower", { "SID=upper", "sid=lower" } },
+	};
+	struct kvlist l = KVLIST_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof rows_c / sizeof rows_c[0]; i++) {
+		kvlist_reset(&l);
+		request_parse_cookies(rows_c[i].header, &l);
+		check_fields(rows_c[i].line, "cookies", &l, rows_c[i].want);
+	}
+	kvlist_reset(&l);
+	request_parse_cookies(NULL, &l);
+	assert_int_equal(l.n, 0);
+	kvlist_free(&l);
+}
+
+/* Through request_parse: lookups take the first duplicate, and names keep their case. */
+static void
+test_cookie_lookup(void **state)
+{
+	static const char *const env[] = { "REQUEST_URI=/",
+		"HTTP_COOKIE=theme=dark; sid=abc; sid=evil; SID=X; junk", NULL };
+	struct request r;
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	request_init(&r);
+	assert_int_equal(parse(&r, env, NULL, 0, &err), APIERR_OK);
+	assert_string_equal(request_cookie(&r, "sid"), "abc");
+	assert_string_equal(request_cookie(&r, "SID"), "X");
+	assert_string_equal(request_cookie(&r, "theme"), "dark");
+	assert_null(request_cookie(&r, "junk"));
+	assert_null(request_cookie(&r, "missing"));
+	request_free(&r);
+	buf_free(&err);
+}
+
+static void
+test_methods(void **state)
+{
+	static const struct {
+		int              line;
+		const char      *name;
+		enum http_method m;
+	} m[] = {
+		{ __LINE__, "GET", HTTP_GET }, { __LINE__, "HEAD", HTTP_HEAD },
+		{ __LINE__, "POST", HTTP_POST }, { __LINE__, "PUT", HTTP_PUT },
+		{ __LINE__, "DELETE", HTTP_DELETE }, { __LINE__, "PATCH", HTTP_PATCH },
+		{ __LINE__, "OPTIONS", HTTP_OPTIONS }, { __LINE__, "get", HTTP_OTHER },
+		{ __LINE__, "GETX", HTTP_OTHER }, { __LINE__, "GE", HTTP_OTHER },
+		{ __LINE__, "TRACE", HTTP_OTHER }, { __LINE__, "", HTTP_OTHER },
+	};
+	const char *env[] = { "REQUEST_URI=/", NULL, NULL };
+	struct request r;
+	struct buf err = BUF_INIT;
+	struct buf v = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	request_init(&r);
+	for (i = 0; i < sizeof m / sizeof m[0]; i++) {
+		if (request_method_parse(m[i].name) != m[i].m)
+			fail_msg("line %d: wrong method", m[i].line);
+		if (m[i].m != HTTP_OTHER && strcmp(request_method_name(m[i].m), m[i].name) != 0)
+			fail_msg("line %d: wrong name", m[i].line);
+		buf_reset(&v);
+		buf_printf(&v, "REQUEST_METHOD=%s", m[i].name);
+		env[1] = buf_cstr(&v);
+		assert_int_equal(parse(&r, env, NULL, 0, &err), APIERR_OK);
+		if (r.method != m[i].m || strcmp(r.method_name, m[i].name) != 0)
+			fail_msg("line %d: request_parse method", m[i].line);
+	}
+	assert_int_equal(request_method_parse(NULL), HTTP_OTHER);
+	assert_string_equal(request_method_name(HTTP_OTHER), "OTHER");
+	assert_string_equal(request_method_name((enum http_method)99), "OTHER");
+	/* No REQUEST_METHOD at all. */
+	env[1] = NULL;
+	assert_int_equal(parse(&r, env, NULL, 0, &err), APIERR_OK);
+	assert_int_equal(r.method, HTTP_OTHER);
+	assert_string_equal(r.method_name, "");
+	request_free(&r);
+	buf_free(&err);
+	buf_free(&v);
+}
+
+static void
+test_headers(void **state)
+{
+	static const char *const env[] = {
+		"REQUEST_METHOD=GET", "REQUEST_URI=/", "SERVER_NAME=ignored", "HTTP_=no name",
+		"HTTP_ACCEPT_LANGUAGE=fr-CH, fr;q=0.9", "HTTP_USER_AGENT=curl/8", "HTTP_HOST=example.org",
+		"HTTP_X_FORWARDED_FOR=10.0.0.1", "CONTENT_TYPE=Text/Plain; charset=x",
+		"CONTENT_LENGTH=0", "HTTP_CONTENT_TYPE=other/type", "HTTP_CONTENT_LENGTH=99",
+		"REMOTE_ADDR=192.0.2.7", "HTTP_ACCEPT_LANGUAGE=second", "NOEQUALS", NULL,
+	};
+	static const char *const want[] = {
+		"accept-language=fr-CH, fr;q=0.9", "user-agent=curl/8", "host=example.org",
+		"x-forwarded-for=10.0.0.1", "content-type=Text/Plain; charset=x", "content-length=0",
+		"accept-language=second", NULL,
+	};
+	struct request r;
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	request_init(&r);
+	assert_int_equal(parse(&r, env, NULL, 0, &err), APIERR_OK);
+	check_fields(__LINE__, "headers", &r.headers, want);
+	assert_string_equal(request_header(&r, "accept-language"), "fr-CH, fr;q=0.9");
+	assert_string_equal(request_header(&r, "Accept-Language"), "fr-CH, fr;q=0.9");
+	assert_string_equal(request_header(&r, "content-type"), "Text/Plain; charset=x");
+	assert_null(request_header(&r, "server-name"));
+	assert_null(request_header(&r, "accept"));
+	assert_string_equal(r.host, "example.org");
+	assert_string_equal(r.remote_addr, "192.0.2.7");
+	assert_string_equal(r.content_type, "text/plain");
+	assert_false(r.https);
+	request_free(&r);
+	buf_free(&err);
+}
+
+static void
+test_https(void **state)
+{
+	static const struct {
+		int         line;
+		const char *var;
+		bool        https;
+	} h[] = {
+		{ __LINE__, "HTTPS=on", true }, { __LINE__, "HTTPS=ON", true },
+		{ __LINE__, "HTTPS=On", true }, { __LINE__, "HTTPS=1", true },
+		{ __LINE__, "HTTPS=off", false }, { __LINE__, "HTTPS=0", false },
+		{ __LINE__, "HTTPS=", false }, { __LINE__, "HTTPS=onx", false },
+		{ __LINE__, "NOT_HTTPS=on", false },
+	};
+	const char *env[] = { "REQUEST_URI=/", NULL, NULL };
+	struct request r;
+	struct buf err = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	request_init(&r);
+	for (i = 0; i < sizeof h / sizeof h[0]; i++) {
+		env[1] = h[i].var;
+		assert_int_equal(parse(&r, env, NULL, 0, &err), APIERR_OK);
+		if (r.https != h[i].https)
+			fail_msg("line %d: https %d", h[i].line, r.https);
+	}
+	request_free(&r);
+	buf_free(&err);
+}
+
+/* Two different requests into one struct: nothing of the first may show in the second. */
+static void
+test_reuse(void **state)
+{
+	static const char *const first[] = {
+		"REQUEST_METHOD=POST", "REQUEST_URI=/first?a=1", "QUERY_STRING=a=1",
+		"CONTENT_TYPE=application/json", "HTTP_COOKIE=sid=1", "HTTP_HOST=one.example",
+		"REMOTE_ADDR=192.0.2.1", "HTTPS=on", "HTTP_X_FIRST=yes", NULL,
+	};
+	static const char *const second[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/second", NULL };
+	static const char body[] = "{\"title\":\"one\",\"n\":{\"x\":1}}";
+	struct request r;
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	request_init(&r);
+	/* After init and after reset: the documented state, strings NULL. */
+	assert_null(r.path);
+	assert_null(r.json);
+	assert_int_equal(parse(&r, first, body, sizeof body - 1, &err), APIERR_OK);
+	assert_non_null(r.json);
+	assert_int_equal(r.body_fields.n, 1);
+	assert_int_equal(parse(&r, second, NULL, 0, &err), APIERR_OK);
+	assert_int_equal(r.method, HTTP_GET);
+	assert_string_equal(r.path, "/second");
+	assert_string_equal(r.query, "");
+	assert_string_equal(r.content_type, "");
+	assert_string_equal(r.host, "");
+	assert_string_equal(r.remote_addr, "");
+	assert_false(r.https);
+	assert_null(r.json);
+	assert_int_equal(r.headers.n, 0);
+	assert_int_equal(r.cookies.n, 0);
+	assert_int_equal(r.query_fields.n, 0);
+	assert_int_equal(r.body_fields.n, 0);
+	assert_null(request_cookie(&r, "sid"));
+	assert_null(request_header(&r, "x-first"));
+	/* The same after a failed parse, and after an explicit reset. */
+	assert_int_equal(parse(&r, first, "{", 1, &err), APIERR_BAD_JSON);
+	assert_int_equal(parse(&r, second, NULL, 0, &err), APIERR_OK);
+	assert_int_equal(r.cookies.n + r.headers.n + r.query_fields.n + r.body_fields.n, 0);
+	assert_int_equal(parse(&r, first, body, sizeof body - 1, &err), APIERR_OK);
+	request_reset(&r);
+	assert_null(r.path);
+	assert_null(r.method_name);
+	assert_null(r.json);
+	assert_int_equal(r.method, HTTP_OTHER);
+	assert_int_equal(r.cookies.n + r.headers.n + r.query_fields.n + r.body_fields.n, 0);
+	request_free(&r);
+	request_free(NULL);
+	request_reset(NULL);
+	buf_free(&err);
+}
+
+static void
+test_urldecode(void **state)
+{
+	static const struct {
+		int         line;
+		const char *in;
+		bool        plus;
+		int         rc;
+		const char *out;
+	} d[] = {
+		{ __LINE__, "a+b%20c", true, 0, "a b c" },
+		{ __LINE__, "a+b%20c", false, 0, "a+b c" },
+		{ __LINE__, "%41%62%7e%7E", false, 0, "Ab~~" },
+		{ __LINE__, "", false, 0, "" },
+		{ __LINE__, "%", false, -1, NULL },
+		{ __LINE__, "%4", false, -1, NULL },
+		{ __LINE__, "%4g", false, -1, NULL },
+		{ __LINE__, "%g4", false, -1, NULL },
+		{ __LINE__, "%00", false, -1, NULL },
+		{ __LINE__, "%%41", false, -1, NULL },
+	};
+	struct buf out = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof d / sizeof d[0]; i++) {
+		buf_reset(&out);
+		buf_puts(&out, ">");
+		if (request_urldecode(d[i].in, strlen(d[i].in), d[i].plus, &out) != d[i].rc)
+			fail_msg("line %d: wrong result", d[i].line);
+		/* Decoding appends: the ">" stays in front. */
+		if (d[i].out != NULL && strcmp(out.data + 1, d[i].out) != 0)
+			fail_msg("line %d: got \"%s\"", d[i].line, out.data);
+	}
+	/* A raw NUL is refused like an encoded one. */
+	assert_int_equal(request_urldecode("a\0b", 3, false, &out), -1);
+	buf_free(&out);
+}
+
+/* The public form parser; err may be NULL. */
+static void
+test_parse_urlencoded(void **state)
+{
+	struct kvlist l = KVLIST_INIT;
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	assert_int_equal(request_parse_urlencoded("a=1&b", 5, 2, &l, &err), APIERR_OK);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(request_parse_urlencoded(NULL, 0, 2, &l, &err), APIERR_OK);
+	assert_int_equal(request_parse_urlencoded("x=%zz", 5, 2, &l, NULL), APIERR_BAD_ENCODING);
+	assert_int_equal(request_parse_urlencoded("x=%zz", 5, 2, &l, &err), APIERR_BAD_ENCODING);
+	assert_non_null(strstr(buf_cstr(&err), "form field \"x\""));
+	kvlist_reset(&l);
+	assert_int_equal(request_parse_urlencoded("a&b", 3, 1, &l, &err), APIERR_BAD_REQUEST);
+	assert_int_equal(request_parse_urlencoded("a&b", 3, 0, &l, NULL), APIERR_BAD_REQUEST);
+	kvlist_free(&l);
+	buf_free(&err);
+}
+
+/* ---- fuzz ---------------------------------------------------------------------------------- */
+
+/* xorshift64*: our own generator, so the sequence is the same under every libc. */
+static uint64_t
+fuzz_next(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ULL;
+}
+
+static size_t
+fuzz_below(uint64_t *s, size_t n)
+{
+	return (size_t)(fuzz_next(s) % n);
+}
+
+/* Random bytes, weighted towards the ones parsers care about. nul: whether NUL may appear. */
+static void
+fuzz_text(uint64_t *s, struct buf *b, size_t max, bool nul)
+{
+	static const char special[] = "%&=+;  \t\"\\{}[]:,u0123456789abcdefABCDEF.-eE";
+	static const char *const chunks[] = {
+		"%C0%AF", "%ED%A0%80", "%00", "%zz", "%E2%82%AC", "\xc3\xa9", "\xff", "\xed\xa0\x80",
+		"\\u0000", "\\\\", "true", "null", "NaN", "1e999", "{\"a\":", "[", "\"x\"",
+	};
+	size_t n = fuzz_below(s, max + 1), i;
+	char c;
+
+	for (i = 0; i < n; i++) {
+		switch (fuzz_below(s, 8)) {
+		case 0:
+			buf_puts(b, chunks[fuzz_below(s, sizeof chunks / sizeof chunks[0])]);
+			break;
+		case 1:
+			c = (char)fuzz_below(s, 256);
+			if (c != '\0' || nul)
+				buf_putc(b, c);
+			break;
+		default:
+			buf_putc(b, special[fuzz_below(s, sizeof special - 1)]);
+			break;
+		}
+	}
+}
+
+/* A syntactically plausible JSON body with random damage, to get past the tokener's front door. */
+static void
+fuzz_json(uint64_t *s, struct buf *b)
+{
+	static const char *const bodies[] = {
+		"{\"a\":1,\"b\":\"x\",\"c\":[1,{\"d\":null}],\"e\":true,\"f\":1.5e3}",
+		"{\"s\":\"caf\\u00e9\",\"t\":\"\\ud83d\\ude00\",\"n\":-0}",
+		"{\"o\":{\"o\":{\"o\":{\"o\":{}}}}}",
+	};
+	size_t i, flips;
+
+	buf_puts(b, bodies[fuzz_below(s, sizeof bodies / sizeof bodies[0])]);
+	flips = fuzz_below(s, 3);
+	for (i = 0; i < flips && b->len > 0; i++)
+		b->data[fuzz_below(s, b->len)] = (char)fuzz_below(s, 256);
+}
+
+static bool
+valid_code(int rc)
+{
+	switch (rc) {
+	case APIERR_OK: case APIERR_BAD_ENCODING: case APIERR_BAD_UTF8: case APIERR_BAD_JSON:
+	case APIERR_BAD_REQUEST: case APIERR_TOO_LARGE: case APIERR_URI_TOO_LONG:
+	case APIERR_HEADERS_TOO_LARGE: case APIERR_UNSUPPORTED_MEDIA:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Whatever parsed is text: names and values valid UTF-8, without NUL. */
+static void
+check_text_fields(unsigned iter, const struct kvlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!utf8_valid(l->items[i].value, l->items[i].vlen) ||
+		    memchr(l->items[i].value, '\0', l->items[i].vlen) != NULL ||
+		    !utf8_valid(l->items[i].name, strlen(l->items[i].name)))
+			fail_msg("iteration %u: field %zu is not clean text", iter, i);
+}
+
+static void
+fuzz_one(unsigned iter, uint64_t *s, struct request *r, struct buf *err)
+{
+	static const char *const types[] = {
+		"CONTENT_TYPE=application/x-www-form-urlencoded", "CONTENT_TYPE=application/json",
+		"CONTENT_TYPE=text/plain", "CONTENT_TYPE=application/json; charset=utf-8",
+	};
+	struct buf q = BUF_INIT, uri = BUF_INIT, cookie = BUF_INIT, body = BUF_INIT;
+	char *envp[6] = { NULL, NULL, NULL, NULL, NULL, NULL };
+	size_t nenv = 0;
+	int rc;
+
+	/* Each part is fuzzed only some of the time, so that later stages (the body) are reached. */
+	buf_puts(&q, "QUERY_STRING=");
+	if (fuzz_below(s, 2) == 0)
+		fuzz_text(s, &q, 200, false);
+	else
+		buf_puts(&q, "page=2");
+	buf_printf(&uri, "REQUEST_URI=/f%s?%s", fuzz_below(s, 8) == 0 ? "%C3" : "", q.data + 13);
+	buf_puts(&cookie, "HTTP_COOKIE=");
+	fuzz_text(s, &cookie, 100, false);
+	if (fuzz_below(s, 2) == 0)
+		fuzz_json(s, &body);
+	else
+		fuzz_text(s, &body, 300, true);
+	envp[nenv++] = buf_detach(&q);
+	envp[nenv++] = buf_detach(&uri);
+	envp[nenv++] = buf_detach(&cookie);
+	if (fuzz_below(s, 5) != 0)
+		envp[nenv++] = xstrdup(types[fuzz_below(s, sizeof types / sizeof types[0])]);
+	if (fuzz_below(s, 3) == 0)
+		envp[nenv++] = xstrdup(fuzz_below(s, 2) ? "CONTENT_LENGTH=12" : "CONTENT_LENGTH=x");
+	rc = request_parse(r, envp, body.data, body.len, &lim, err);
+	if (!valid_code(rc))
+		fail_msg("iteration %u: code %d", iter, rc);
+	check_strings((int)iter, r);
+	if (rc != APIERR_OK && (err->len == 0 || err->len > 400 || !utf8_valid(err->data, err->len)))
+		fail_msg("iteration %u: bad message \"%s\"", iter, buf_cstr(err));
+	check_text_fields(iter, &r->query_fields);
+	check_text_fields(iter, &r->body_fields);
+	while (nenv > 0)
+		free(envp[--nenv]);
+	buf_free(&body);
+}
+
+static void
+test_fuzz(void **state)
+{
+	struct request r;
+	struct buf err = BUF_INIT;
+	uint64_t seed = 0x5eed5eed12345678ULL;
+	unsigned i;
+
+	(void)state;
+	request_init(&r);
+	for (i = 0; i < 5000; i++)
+		fuzz_one(i, &seed, &r, &err);
+	request_free(&r);
+	buf_free(&err);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_rows_fresh),
+		cmocka_unit_test(test_json_object),
+		cmocka_unit_test(test_uri_limit),
+		cmocka_unit_test(test_header_limit),
+		cmocka_unit_test(test_body_limit),
+		cmocka_unit_test(test_message_echo),
+		cmocka_unit_test(test_cookies),
+		cmocka_unit_test(test_cookie_lookup),
+		cmocka_unit_test(test_methods),
+		cmocka_unit_test(test_headers),
+		cmocka_unit_test(test_https),
+		cmocka_unit_test(test_reuse),
+		cmocka_unit_test(test_urldecode),
+		cmocka_unit_test(test_parse_urlencoded),
+		cmocka_unit_test(test_fuzz),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
