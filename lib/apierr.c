@@ -75,5 +75,6 @@ apierr_reason(int status)
 	for (i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
 		if (reasons[i].status == status)
 			return reasons[i].reason;
-	return status < 500 ? "Bad Request" : "Internal Server Error";
+	/* Only statuses from the table are ever sent; anything else is a bug, answered as such. */
+	return "Unknown";
 }

@@ -1,6 +1,7 @@
 /* buf.c: growable byte buffers. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,15 +20,19 @@ buf_init(struct buf *b)
 void
 buf_grow(struct buf *b, size_t extra)
 {
-	size_t need = b->len + extra + 1;
-	size_t cap = b->cap ? b->cap : 64;
+	size_t need, cap = b->cap ? b->cap : 64;
 
+	/* A size that cannot be represented is a bug in the caller: fail loudly, never wrap. */
+	if (extra > SIZE_MAX / 2 - b->len - 1)
+		abort();
+	need = b->len + extra + 1;
 	if (need <= b->cap)
 		return;
 	while (cap < need)
 		cap *= 2;
 	b->data = xrealloc(b->data, cap);
 	b->cap = cap;
+	b->data[b->len] = '\0';
 }
 
 void

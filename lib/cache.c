@@ -63,9 +63,13 @@ cache_ping(struct cache *c, struct buf *err)
 	uint32_t i, n = memcached_server_count(c->mc);
 	memcached_return_t rc;
 
-	/* memcached_version is a round trip to every node; its result says whether all answered,
-	 * and each node's last error says which did not. */
-	rc = memcached_version(c->mc);
+	memcached_stat_st *stats;
+
+	/* "stats" is a fresh round trip to every node (memcached_version is not: libmemcached keeps
+	 * a version once it has one). Its result says whether all answered, and each node's last
+	 * error says which did not. */
+	stats = memcached_stat(c->mc, NULL, &rc);
+	memcached_stat_free(c->mc, stats);
 	if (rc == MEMCACHED_SUCCESS)
 		return 0;
 	for (i = 0; i < n; i++) {

@@ -1,6 +1,8 @@
 /* i18n.c: message catalogs and language negotiation. */
 #include "config.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -52,12 +54,18 @@ same_shape(json_object *a, json_object *b, const char *fa, const char *fb, struc
 			rc = -1;
 			break;
 		}
-		if (json_object_is_type(va, json_type_object) && json_object_is_type(vb, json_type_object))
+		if (json_object_is_type(va, json_type_object) && json_object_is_type(vb, json_type_object)) {
 			rc = same_shape(va, vb, fa, fb, prefix, err);
-		else if (!json_object_is_type(va, json_type_string))
-			buf_printf(err, "%s: \"%s\" must be a string or an object", fa, buf_cstr(prefix)), rc = -1;
-		else if (!json_object_is_type(vb, json_type_string))
-			buf_printf(err, "%s: \"%s\" must be a string", fb, buf_cstr(prefix)), rc = -1;
+		} else if (!json_object_is_type(va, json_type_object) &&
+		    !json_object_is_type(va, json_type_string)) {
+			buf_printf(err, "%s: \"%s\" must be a string or an object", fa, buf_cstr(prefix));
+			rc = -1;
+		} else if (json_object_get_type(va) != json_object_get_type(vb)) {
+			/* a holds a valid string or object here, so b is the side that differs. */
+			buf_printf(err, "%s: \"%s\" must be %s, as in %s", fb, buf_cstr(prefix),
+			    json_object_is_type(va, json_type_object) ? "an object" : "a string", fa);
+			rc = -1;
+		}
 		if (rc != 0)
 			break;
 	}
@@ -65,6 +73,52 @@ same_shape(json_object *a, json_object *b, const char *fa, const char *fb, struc
 	if (prefix->data)
 		prefix->data[plen] = '\0';
 	return rc;
+}
+
+/* Catalogs are small; anything larger is the wrong file. */
+#define CATALOG_MAX (1024 * 1024)
+
+/* Parses a whole file as one strict JSON value: json_object_from_file would accept trailing
+ * garbage such as a second object or a leftover merge-conflict marker. */
+static json_object *
+parse_file(const char *path, struct buf *err)
+{
+	struct buf text = BUF_INIT;
+	json_tokener *tok = NULL;
+	json_object *o = NULL;
+	char chunk[4096];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		buf_printf(err, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && text.len <= CATALOG_MAX)
+		buf_append(&text, chunk, n);
+	fclose(f);
+	if (text.len > CATALOG_MAX) {
+		buf_printf(err, "%s: larger than %d bytes", path, CATALOG_MAX);
+		goto out;
+	}
+	tok = json_tokener_new();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, buf_cstr(&text), (int)text.len);
+	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    strspn(text.data + json_tokener_get_parse_end(tok), " \t\r\n") !=
+	    text.len - json_tokener_get_parse_end(tok)) {
+		enum json_tokener_error e = json_tokener_get_error(tok);
+
+		buf_printf(err, "%s: cannot read or parse: %s", path,
+		    o != NULL ? "text after the JSON value" :
+		    e == json_tokener_continue ? "the JSON ends too early" : json_tokener_error_desc(e));
+		json_object_put(o);
+		o = NULL;
+	}
+out:
+	json_tokener_free(tok);
+	buf_free(&text);
+	return o;
 }
 
 struct i18n *
@@ -76,12 +130,9 @@ i18n_load(const char *dir, struct buf *err)
 
 	for (i = 0; i < NLANG; i++) {
 		buf_printf(&path[i], "%s/%s.json", dir, i18n_languages[i]);
-		c->catalogs[i] = json_object_from_file(buf_cstr(&path[i]));
-		if (c->catalogs[i] == NULL) {
-			buf_printf(err, "%s: cannot read or parse: %s", buf_cstr(&path[i]),
-			    json_util_get_last_err() ? json_util_get_last_err() : "unknown error");
+		c->catalogs[i] = parse_file(buf_cstr(&path[i]), err);
+		if (c->catalogs[i] == NULL)
 			goto fail;
-		}
 		if (!json_object_is_type(c->catalogs[i], json_type_object)) {
 			buf_printf(err, "%s: must hold a JSON object", buf_cstr(&path[i]));
 			goto fail;

@@ -37,13 +37,14 @@ kvlist_find(const struct kvlist *l, const char *name)
 	return NULL;
 }
 
-void
-kvlist_set(struct kvlist *l, const char *name, const char *value)
+static void
+set_with(struct kvlist *l, const char *name, const char *value,
+    int (*cmp)(const char *, const char *))
 {
 	size_t i;
 
 	for (i = 0; i < l->n; i++) {
-		if (strcmp(l->items[i].name, name) == 0) {
+		if (cmp(l->items[i].name, name) == 0) {
 			free(l->items[i].value);
 			l->items[i].vlen = strlen(value);
 			l->items[i].value = xmemdup(value, l->items[i].vlen);
@@ -51,6 +52,18 @@ kvlist_set(struct kvlist *l, const char *name, const char *value)
 		}
 	}
 	kvlist_add(l, name, value, strlen(value));
+}
+
+void
+kvlist_set(struct kvlist *l, const char *name, const char *value)
+{
+	set_with(l, name, value, strcmp);
+}
+
+void
+kvlist_set_ci(struct kvlist *l, const char *name, const char *value)
+{
+	set_with(l, name, value, strcasecmp);
 }
 
 const char *

@@ -24,8 +24,10 @@ struct kvlist {
 
 /* Appends copies of name and of value's vlen bytes. */
 void kvlist_add(struct kvlist *l, const char *name, const char *value, size_t vlen);
-/* Replaces the first pair named name (exact match), or appends one. */
+/* Replaces the first pair named name, or appends one: kvlist_set matches names exactly,
+ * kvlist_set_ci without regard to ASCII case (HTTP headers). */
 void kvlist_set(struct kvlist *l, const char *name, const char *value);
+void kvlist_set_ci(struct kvlist *l, const char *name, const char *value);
 /* The value of the first pair named name: borrowed, valid until the list changes. NULL if none.
  * kvlist_get matches names exactly; kvlist_get_ci without regard to ASCII case (HTTP headers). */
 const char *kvlist_get(const struct kvlist *l, const char *name);

@@ -47,12 +47,16 @@ is_token(const char *s)
 	return true;
 }
 
+/* RFC 9110 field values: no control characters but horizontal tab. */
 static bool
 is_header_value(const char *s)
 {
-	for (; *s; s++)
-		if (*s == '\r' || *s == '\n')
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
 			return false;
+	}
 	return true;
 }
 
@@ -77,7 +81,7 @@ response_header(struct response *r, const char *name, const char *value)
 	if (strcasecmp(name, "Set-Cookie") == 0)
 		kvlist_add(&r->headers, name, value, strlen(value));
 	else
-		kvlist_set(&r->headers, name, value);
+		kvlist_set_ci(&r->headers, name, value);
 	return 0;
 }
 

@@ -10,8 +10,9 @@
  *   - {{name}} of an object or array prints nothing. Such a tag is a template bug, and printing
  *     the value as JSON would dump every field of it (a user's e-mail, say) into the page.
  *   - A name found with a JSON null value stops the lookup there, as a missing key does not.
- *   - Adding a template under a name the set already holds replaces it.
- *   - Error messages replace what err held: after a failure it holds exactly one message. */
+ *   - Adding a template under a name the set already holds replaces it; a failed compile
+ *     leaves the old one in place.
+ *   - Error messages are appended to err, like every other module's; err may be NULL. */
 #include "config.h"
 
 #include <sys/stat.h>
@@ -108,7 +109,6 @@ errf(struct buf *err, const char *fmt, ...)
 
 	if (err == NULL)
 		return;
-	buf_reset(err);
 	va_start(ap, fmt);
 	buf_vprintf(err, fmt, ap);
 	va_end(ap);

@@ -15,6 +15,10 @@
  * as json-c prints them; booleans as "true"/"false"; null and missing names as nothing.
  * Standalone tags (alone on their line) do not leave blank lines behind, as the spec says.
  *
+ * Error messages are appended to err (which may be NULL), as everywhere in lib/.
+ * {{name}} of an object or array prints nothing (dumping it could leak fields such as an email);
+ * handlers pass display numbers as preformatted strings.
+ *
  * A template's name is its path under the set's directory without ".mustache":
  * templates/partials/header.mustache is "partials/header". */
 #ifndef STARLING_TMPL_H
@@ -34,10 +38,11 @@ struct tmpl_set;
  * frees the set with tmpl_set_free. */
 struct tmpl_set *tmpl_set_load(const char *dir, struct buf *err);
 
-/* Compiles one template from memory and adds it to set under name (for tests and tools). Partials
- * it names are resolved at render time. Returns 0, or -1 with a message in err. A NULL set is not
- * allowed; create an empty one with tmpl_set_new(). */
+/* An empty set, for tmpl_set_add. */
 struct tmpl_set *tmpl_set_new(void);
+/* Compiles one template from memory and adds it to set under name (for tests and tools),
+ * replacing one of the same name; a failed compile leaves the old one in place. Partials it names
+ * are resolved at render time. Returns 0, or -1 with a message in err. */
 int tmpl_set_add(struct tmpl_set *set, const char *name, const char *src, size_t len,
     struct buf *err);
 

@@ -43,6 +43,7 @@ fi
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/starling-it.XXXXXX")
 failures=0
 
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	status=$?
 	set +e
@@ -138,7 +139,7 @@ else
 fi
 
 say "== crash lines in lighttpd's logs"
-crash='child exited|child signal|signaled|signalled|terminated by signal|unexpected end-of-file|response not received|failed to start|spawning backend failed|AddressSanitizer|LeakSanitizer|runtime error|Segmentation|core dumped|Aborted'
+crash='child exited|child signal|signaled|signalled|terminated by signal|unexpected end-of-file|response not received|failed to start|spawning backend failed|AddressSanitizer|LeakSanitizer|runtime error|Segmentation fault'
 if grep -E -n "$crash" "$RUN/lighttpd-error.log" "$RUN/lighttpd.out" 2>/dev/null; then
 	fail "crash lines in $RUN/lighttpd-error.log or $RUN/lighttpd.out (above)"
 else

@@ -1,4 +1,4 @@
-/* test_apierr.c: error codes map to status code/100 (unknown → 500), messages, and reason phrases. */
+/* test_apierr.c: codes map to status code/100 (unknown: 500), messages, reason phrases. */
 #include "config.h"
 
 #include "test.h"

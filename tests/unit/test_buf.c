@@ -1,4 +1,4 @@
-/* test_buf.c: growable buffers: appends, printf, embedded NULs, reset across BUF_KEEP_MAX, detach. */
+/* test_buf.c: buffers: appends, printf, embedded NULs, reset across BUF_KEEP_MAX, detach. */
 #include "config.h"
 
 #include "test.h"

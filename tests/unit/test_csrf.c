@@ -1,4 +1,4 @@
-/* test_csrf.c: CSRF tokens: length and charset, randomness, shape check, and constant-time check. */
+/* test_csrf.c: CSRF tokens: length, charset, randomness, shape and constant-time check. */
 #include "config.h"
 
 #include "test.h"

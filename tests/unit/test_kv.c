@@ -1,4 +1,4 @@
-/* test_kv.c: name/value lists: copies, binary values, exact and case-insensitive lookup, set, reset. */
+/* test_kv.c: name/value lists: copies, binary values, exact and ci lookup, set, reset. */
 #include "config.h"
 
 #include "test.h"

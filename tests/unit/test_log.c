@@ -1,4 +1,4 @@
-/* test_log.c: log lines: exact format, level filtering, escaping so one event is one line, request ids. */
+/* test_log.c: log lines: format, level filtering, escaping (one event, one line), request ids. */
 #include "config.h"
 
 #include "test.h"

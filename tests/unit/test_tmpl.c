@@ -565,7 +565,6 @@ test_syntax_errors(void **state)
 		struct tmpl_set *set = tmpl_set_new();
 		struct buf err = BUF_INIT;
 
-		buf_puts(&err, "stale message from an earlier call");
 		if (tmpl_set_add(set, "t", c->tmpl, strlen(c->tmpl), &err) != -1)
 			fail_msg("line %d: compiled, want \"%s\"", c->line, c->want);
 		if (strcmp(buf_cstr(&err), c->want) != 0)
@@ -617,6 +616,7 @@ test_nesting_and_size_limits(void **state)
 	buf_reset(&src);
 	for (i = 0; i < 101; i++)
 		buf_puts(&src, "{{#a}}");
+	buf_reset(&err);
 	assert_int_equal(tmpl_set_add(set, "deeper", src.data, src.len, &err), -1);
 	assert_string_equal(buf_cstr(&err), "deeper:1: sections nested more than 100 deep");
 
@@ -625,6 +625,7 @@ test_nesting_and_size_limits(void **state)
 	buf_grow(&src, 1024 * 1024 + 1);
 	memset(src.data, 'x', 1024 * 1024 + 1);
 	assert_int_equal(tmpl_set_add(set, "big", src.data, 1024 * 1024, &err), 0);
+	buf_reset(&err);
 	assert_int_equal(tmpl_set_add(set, "huge", src.data, 1024 * 1024 + 1, &err), -1);
 	assert_string_equal(buf_cstr(&err), "huge: template larger than 1048576 bytes");
 	json_object_put(obj);
@@ -665,6 +666,7 @@ test_render_errors(void **state)
 
 	/* Partials resolve at render time for tmpl_set_add: a missing one fails the render. */
 	assert_int_equal(tmpl_set_add(set, "t", "a{{>nope}}b", 11, &err), 0);
+	buf_reset(&err);
 	assert_int_equal(tmpl_render(set, "t", NULL, &out, &err), -1);
 	assert_string_equal(buf_cstr(&err), "unknown partial \"nope\"");
 	assert_string_equal(buf_cstr(&out), "a");	/* partial output, as tmpl.h says */
@@ -675,12 +677,14 @@ test_render_errors(void **state)
 	assert_int_equal(tmpl_render(set, "t", NULL, &out, &err), 0);
 	assert_string_equal(buf_cstr(&out), "ok");
 
+	buf_reset(&err);
 	assert_int_equal(tmpl_render(set, "missing", NULL, &out, &err), -1);
 	assert_string_equal(buf_cstr(&err), "unknown template \"missing\"");
 
 	/* Unbounded recursion stops at 32 partials deep. */
 	assert_int_equal(tmpl_set_add(set, "self", "x{{>self}}", 10, &err), 0);
 	buf_reset(&out);
+	buf_reset(&err);
 	assert_int_equal(tmpl_render(set, "self", NULL, &out, &err), -1);
 	assert_string_equal(buf_cstr(&err), "partials nested more than 32 deep (at \"self\")");
 	assert_int_equal(out.len, 33);
@@ -699,6 +703,7 @@ test_render_errors(void **state)
 	assert_int_equal(tmpl_render(set, "from1", NULL, &out, &err), 0);
 	assert_int_equal(strncmp(buf_cstr(&out), "123", 3), 0);
 	assert_int_equal(strcmp(buf_cstr(&out) + out.len - 5, "31end"), 0);
+	buf_reset(&err);
 	assert_int_equal(tmpl_render(set, "from0", NULL, &out, &err), -1);
 	assert_string_equal(buf_cstr(&err), "partials nested more than 32 deep (at \"p32\")");
 
@@ -729,6 +734,11 @@ test_set_basics(void **state)
 	assert_int_equal(tmpl_render(set, "a", NULL, &out, &err), 0);
 	assert_int_equal(tmpl_render(set, "c", NULL, &out, &err), 0);
 	assert_string_equal(buf_cstr(&out), ">AC");
+	/* Messages are appended, as buf_printf does, so a caller can put its context first. */
+	buf_reset(&err);
+	buf_puts(&err, "loading: ");
+	assert_int_equal(tmpl_set_add(set, "x", "{{#a}}", 6, &err), -1);
+	assert_string_equal(buf_cstr(&err), "loading: x:1: unclosed section \"a\"");
 	/* A NULL err is tolerated. */
 	assert_int_equal(tmpl_set_add(set, "x", "{{", 2, NULL), -1);
 	assert_int_equal(tmpl_render(set, "nope", NULL, &out, NULL), -1);
@@ -790,10 +800,12 @@ put_file(const char *dir, const char *rel, const char *content)
 static char *
 make_tmpdir(void)
 {
-	char *d = xstrdup("/tmp/test_tmpl.XXXXXX");
+	const char *tmp = getenv("TMPDIR");
+	struct buf d = BUF_INIT;
 
-	assert_non_null(mkdtemp(d));
-	return d;
+	buf_printf(&d, "%s/test_tmpl.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(d.data));
+	return buf_detach(&d);
 }
 
 static void
@@ -855,6 +867,7 @@ test_load_errors(void **state)
 	put_file(dir, "templates/help.mustache",
 	    "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n<ul>{{#items}}\n<li>{{.}}</li>\n</ul>\n");
 	buf_printf(&want, "%s/templates/help.mustache:12: unclosed section \"items\"", dir);
+	buf_reset(&err);
 	assert_null(tmpl_set_load(dir, &err));
 	assert_string_equal(buf_cstr(&err), buf_cstr(&want));
 	rm_tree(dir);
@@ -865,6 +878,7 @@ test_load_errors(void **state)
 	put_file(dir, "b.mustache", "b");
 	buf_reset(&want);
 	buf_printf(&want, "%s/a.mustache:2: partial \"partials/nope\" names no template", dir);
+	buf_reset(&err);
 	assert_null(tmpl_set_load(dir, &err));
 	assert_string_equal(buf_cstr(&err), buf_cstr(&want));
 	rm_tree(dir);
@@ -877,6 +891,7 @@ test_load_errors(void **state)
 	put_file(dir, "big.mustache", big.data);
 	buf_reset(&want);
 	buf_printf(&want, "%s/big.mustache: template larger than 1048576 bytes", dir);
+	buf_reset(&err);
 	assert_null(tmpl_set_load(dir, &err));
 	assert_string_equal(buf_cstr(&err), buf_cstr(&want));
 	rm_tree(dir);
@@ -884,6 +899,7 @@ test_load_errors(void **state)
 	/* No directory at all. */
 	buf_reset(&want);
 	buf_printf(&want, "%s: No such file or directory", dir);
+	buf_reset(&err);
 	assert_null(tmpl_set_load(dir, &err));
 	assert_string_equal(buf_cstr(&err), buf_cstr(&want));
 
