@@ -1,10 +1,14 @@
 /* buf.c: growable byte buffers. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "xalloc.h"
@@ -63,6 +67,8 @@ buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	va_list ap2;
 	int n;
 
+	if (b == NULL)
+		return;
 	va_copy(ap2, ap);
 	buf_grow(b, 64);
 	n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
@@ -84,6 +90,43 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vprintf(b, fmt, ap);
 	va_end(ap);
+}
+
+int
+buf_read_file(struct buf *b, const char *path, size_t max, struct buf *err)
+{
+	bool is_stdin = strcmp(path, "-") == 0;
+	size_t start = b->len;
+	char chunk[8192];
+	ssize_t n;
+	int fd, rc = -1;
+
+	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		buf_printf(err, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			buf_printf(err, "%s: read error: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (b->len - start + (size_t)n > max) {
+			buf_printf(err, "%s: larger than %zu bytes", path, max);
+			goto out;
+		}
+		buf_append(b, chunk, (size_t)n);
+	}
+	rc = 0;
+out:
+	if (!is_stdin)
+		close(fd);
+	return rc;
 }
 
 void

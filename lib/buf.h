@@ -27,8 +27,14 @@ void buf_grow(struct buf *b, size_t extra);
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
+/* buf_printf and buf_vprintf accept a NULL b and then discard the text, so an optional error
+ * output (struct buf *err, which callers may pass as NULL) needs no wrapper. */
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Appends the whole file at path ("-" means standard input) to b. Returns 0, or -1 with
+ * "path: reason" appended to err (which may be NULL) when it cannot be read or holds more than max
+ * bytes. */
+int buf_read_file(struct buf *b, const char *path, size_t max, struct buf *err);
 /* Empties the buffer; keeps its memory unless it grew past BUF_KEEP_MAX. */
 void buf_reset(struct buf *b);
 /* Releases the memory; the buffer is empty and reusable afterwards. NULL is accepted. */

@@ -282,31 +282,10 @@ int
 conf_load(struct conf *c, const char *path, struct buf *err)
 {
 	struct buf text = BUF_INIT;
-	char chunk[4096];
-	size_t n;
-	FILE *f;
 	int rc = -1;
 
-	f = fopen(path, "r");
-	if (f == NULL) {
-		buf_printf(err, "%s: cannot open: %s", path, strerror(errno));
-		return -1;
-	}
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		buf_append(&text, chunk, n);
-		if (text.len > CONF_MAX_FILE) {
-			buf_printf(err, "%s: larger than %d bytes; is this the right file?", path,
-			    CONF_MAX_FILE);
-			goto out;
-		}
-	}
-	if (ferror(f)) {
-		buf_printf(err, "%s: read error: %s", path, strerror(errno));
-		goto out;
-	}
-	rc = conf_parse(c, buf_cstr(&text), text.len, path, err);
-out:
-	fclose(f);
+	if (buf_read_file(&text, path, CONF_MAX_FILE, err) == 0)
+		rc = conf_parse(c, buf_cstr(&text), text.len, path, err);
 	buf_free(&text);
 	return rc;
 }

@@ -86,21 +86,9 @@ parse_file(const char *path, struct buf *err)
 	struct buf text = BUF_INIT;
 	json_tokener *tok = NULL;
 	json_object *o = NULL;
-	char chunk[4096];
-	size_t n;
-	FILE *f = fopen(path, "r");
 
-	if (f == NULL) {
-		buf_printf(err, "%s: cannot open: %s", path, strerror(errno));
-		return NULL;
-	}
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && text.len <= CATALOG_MAX)
-		buf_append(&text, chunk, n);
-	fclose(f);
-	if (text.len > CATALOG_MAX) {
-		buf_printf(err, "%s: larger than %d bytes", path, CATALOG_MAX);
+	if (buf_read_file(&text, path, CATALOG_MAX, err) != 0)
 		goto out;
-	}
 	tok = json_tokener_new();
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	o = json_tokener_parse_ex(tok, buf_cstr(&text), (int)text.len);
@@ -116,7 +104,8 @@ parse_file(const char *path, struct buf *err)
 		o = NULL;
 	}
 out:
-	json_tokener_free(tok);
+	if (tok != NULL)
+		json_tokener_free(tok);
 	buf_free(&text);
 	return o;
 }

@@ -50,18 +50,7 @@ static const struct {
 
 /* ---- error messages ------------------------------------------------------------------------ */
 
-/* err may be NULL (a caller that only wants the code); every writer goes through these two. */
-static void __attribute__((format(printf, 2, 3)))
-err_printf(struct buf *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return;
-	va_start(ap, fmt);
-	buf_vprintf(err, fmt, ap);
-	va_end(ap);
-}
+/* err may be NULL (a caller that only wants the code): buf_printf then discards the text. */
 
 /*
  * Appends n bytes of client input in double quotes, cut to ECHO_MAX bytes ("..." after the quote
@@ -221,7 +210,7 @@ request_urldecode(const char *s, size_t n, bool plus_is_space, struct buf *out)
 static void
 err_where(struct buf *err, const struct where *w, bool is_name, const char *q, size_t qlen)
 {
-	err_printf(err, "%s%s ", w->field, is_name ? " name" : "");
+	buf_printf(err, "%s%s ", w->field, is_name ? " name" : "");
 	err_quote(err, q, qlen);
 }
 
@@ -240,16 +229,16 @@ decode_text(const char *s, size_t n, bool plus_is_space, struct buf *out, const 
 	switch (decode(s, n, plus_is_space, out, &at)) {
 	case DECODE_BAD_ESCAPE:
 		rc = APIERR_BAD_ENCODING;
-		err_printf(err, "invalid percent-encoding ");
+		buf_printf(err, "invalid percent-encoding ");
 		err_quote(err, s + at, n - at < 3 ? n - at : 3);
-		err_printf(err, " in ");
+		buf_printf(err, " in ");
 		err_where(err, w, is_name, q, qlen);
-		err_printf(err, "; a %% must be followed by two hex digits (write %%25 for a %% sign)");
+		buf_printf(err, "; a %% must be followed by two hex digits (write %%25 for a %% sign)");
 		goto out;
 	case DECODE_NUL:
 		rc = APIERR_BAD_ENCODING;
 		err_where(err, w, is_name, q, qlen);
-		err_printf(err, " contains a NUL byte at offset %zu, which is not allowed", at);
+		buf_printf(err, " contains a NUL byte at offset %zu, which is not allowed", at);
 		goto out;
 	case DECODE_OK:
 		break;
@@ -257,7 +246,7 @@ decode_text(const char *s, size_t n, bool plus_is_space, struct buf *out, const 
 	if (!utf8_valid(out->data, out->len)) {
 		rc = APIERR_BAD_UTF8;
 		err_where(err, w, is_name, q, qlen);
-		err_printf(err, " is not valid UTF-8 once decoded");
+		buf_printf(err, " is not valid UTF-8 once decoded");
 	}
 out:
 	return rc;
@@ -309,7 +298,7 @@ parse_urlencoded(const char *s, size_t n, size_t max_fields, const struct where 
 		if (end > start && s[start] != '=') {
 			if (++count > max_fields) {
 				rc = APIERR_BAD_REQUEST;
-				err_printf(err, "too many fields in the %s: the limit is %zu", w->whole,
+				buf_printf(err, "too many fields in the %s: the limit is %zu", w->whole,
 				    max_fields);
 				goto out;
 			}
@@ -508,7 +497,7 @@ check_uri_length(char *const *envp, size_t max_uri, struct buf *err)
 	}
 	if (len > max_uri) {
 		rc = APIERR_URI_TOO_LONG;
-		err_printf(err, "request URI is %zu bytes; the limit is %zu", len, max_uri);
+		buf_printf(err, "request URI is %zu bytes; the limit is %zu", len, max_uri);
 	}
 	return rc;
 }
@@ -560,7 +549,7 @@ parse_headers(struct request *r, char *const *envp, size_t max_header, struct bu
 			continue;
 		if (vlen > max_header) {
 			rc = APIERR_HEADERS_TOO_LARGE;
-			err_printf(err, "header \"%s\" is %zu bytes; the limit is %zu", buf_cstr(&name),
+			buf_printf(err, "header \"%s\" is %zu bytes; the limit is %zu", buf_cstr(&name),
 			    vlen, max_header);
 			goto out;
 		}
@@ -576,7 +565,7 @@ check_body_size(size_t body_len, size_t max_body, struct buf *err)
 {
 	if (body_len <= max_body)
 		return APIERR_OK;
-	err_printf(err, "request body is %zu bytes; the limit is %zu", body_len, max_body);
+	buf_printf(err, "request body is %zu bytes; the limit is %zu", body_len, max_body);
 	return APIERR_TOO_LARGE;
 }
 
@@ -605,9 +594,9 @@ parse_path(struct request *r, char *const *envp, struct buf *err)
 	}
 	if (raw.len == 0 || raw.data[0] != '/') {
 		rc = APIERR_BAD_REQUEST;
-		err_printf(err, "request path ");
+		buf_printf(err, "request path ");
 		err_quote(err, buf_cstr(&raw), raw.len);
-		err_printf(err, " does not start with \"/\"");
+		buf_printf(err, " does not start with \"/\"");
 		goto out;
 	}
 	if (uri != NULL) {
@@ -618,9 +607,9 @@ parse_path(struct request *r, char *const *envp, struct buf *err)
 		buf_append(&path, raw.data, raw.len);
 		if (!utf8_valid(path.data, path.len)) {
 			rc = APIERR_BAD_UTF8;
-			err_printf(err, "path ");
+			buf_printf(err, "path ");
 			err_quote(err, raw.data, raw.len);
-			err_printf(err, " is not valid UTF-8");
+			buf_printf(err, " is not valid UTF-8");
 		}
 	}
 	if (rc != APIERR_OK)
@@ -646,12 +635,12 @@ check_content_length(char *const *envp, size_t body_len, struct buf *err)
 		goto out;
 	if (!parse_size(cl, &n)) {
 		rc = APIERR_BAD_REQUEST;
-		err_printf(err, "Content-Length ");
+		buf_printf(err, "Content-Length ");
 		err_quote(err, cl, strlen(cl));
-		err_printf(err, " is not a plain decimal number");
+		buf_printf(err, " is not a plain decimal number");
 	} else if (n != body_len) {
 		rc = APIERR_BAD_REQUEST;
-		err_printf(err, "Content-Length is %zu but the body has %zu bytes", n, body_len);
+		buf_printf(err, "Content-Length is %zu but the body has %zu bytes", n, body_len);
 	}
 out:
 	return rc;
@@ -681,9 +670,9 @@ check_type_param(const char *s, size_t n, struct buf *err)
 	}
 	if (vlen != 5 || strncasecmp(v, "utf-8", 5) != 0) {
 		rc = APIERR_UNSUPPORTED_MEDIA;
-		err_printf(err, "charset ");
+		buf_printf(err, "charset ");
 		err_quote(err, v, vlen);
-		err_printf(err, " is not accepted; send UTF-8 text, with charset=utf-8 or no charset");
+		buf_printf(err, " is not accepted; send UTF-8 text, with charset=utf-8 or no charset");
 	}
 out:
 	return rc;
@@ -792,7 +781,7 @@ json_tokenize(const char *body, size_t n, int max_depth, json_object **out, stru
 	tok = json_tokener_new_ex(max_depth > 0 ? max_depth : 1);
 	if (tok == NULL) {
 		rc = APIERR_INTERNAL;
-		err_printf(err, "out of memory while parsing the JSON body");
+		buf_printf(err, "out of memory while parsing the JSON body");
 		goto out;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
@@ -800,20 +789,20 @@ json_tokenize(const char *body, size_t n, int max_depth, json_object **out, stru
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
 	if (jerr == json_tokener_error_depth)
-		err_printf(err, "JSON body is nested deeper than %d levels", max_depth);
+		buf_printf(err, "JSON body is nested deeper than %d levels", max_depth);
 	else if (jerr == json_tokener_continue)
-		err_printf(err, "malformed JSON body at offset %zu: the body ends before the JSON "
+		buf_printf(err, "malformed JSON body at offset %zu: the body ends before the JSON "
 		    "object does", n);
 	else if (jerr != json_tokener_success)
-		err_printf(err, "malformed JSON body at offset %zu: %s", end,
+		buf_printf(err, "malformed JSON body at offset %zu: %s", end,
 		    json_tokener_error_desc(jerr));
 	else if (end != n)
 		/* Strict json-c refuses trailing bytes other than whitespace and eats that whitespace;
 		 * this is the guard should a later version stop doing either. */
-		err_printf(err, "malformed JSON body at offset %zu: unexpected data after the object",
+		buf_printf(err, "malformed JSON body at offset %zu: unexpected data after the object",
 		    end);
 	else if (!json_object_is_type(*out, json_type_object))
-		err_printf(err, "JSON body must be an object ({\"name\": value, ...})");
+		buf_printf(err, "JSON body must be an object ({\"name\": value, ...})");
 	else
 		rc = APIERR_OK;
 out:
@@ -862,21 +851,21 @@ json_check(json_object *o, const char *body, size_t n, size_t max_fields, struct
 
 	if ((size_t)json_object_object_length(o) > max_fields) {
 		rc = APIERR_BAD_REQUEST;
-		err_printf(err, "too many members in the JSON body: the limit is %zu", max_fields);
+		buf_printf(err, "too many members in the JSON body: the limit is %zu", max_fields);
 		goto out;
 	}
 	if (json_find_nul(body, n, &at)) {
 		rc = APIERR_BAD_ENCODING;
-		err_printf(err, "JSON body has a NUL character (\\u0000) in a string at offset %zu, "
+		buf_printf(err, "JSON body has a NUL character (\\u0000) in a string at offset %zu, "
 		    "which is not allowed", at);
 		goto out;
 	}
 	json_object_object_foreach(o, key, val) {
 		if (!json_finite(val)) {
 			rc = APIERR_BAD_JSON;
-			err_printf(err, "JSON member ");
+			buf_printf(err, "JSON member ");
 			err_quote(err, key, strlen(key));
-			err_printf(err, " holds NaN, Infinity or a number too large for a double");
+			buf_printf(err, " holds NaN, Infinity or a number too large for a double");
 			goto out;
 		}
 	}
@@ -894,13 +883,13 @@ parse_json(struct request *r, const char *body, size_t n, const struct request_l
 	/* Checked first so json-c never sees invalid UTF-8 (it would copy it into strings as is). */
 	if (!utf8_valid(body, n)) {
 		rc = APIERR_BAD_UTF8;
-		err_printf(err, "JSON body is not valid UTF-8");
+		buf_printf(err, "JSON body is not valid UTF-8");
 		goto out;
 	}
 	/* json-c takes an int length; max_body is far below this in any sane configuration. */
 	if (n > INT_MAX) {
 		rc = APIERR_TOO_LARGE;
-		err_printf(err, "JSON body is %zu bytes; the limit is %d", n, INT_MAX);
+		buf_printf(err, "JSON body is %zu bytes; the limit is %d", n, INT_MAX);
 		goto out;
 	}
 	rc = json_tokenize(body, n, lim->max_json_depth, &o, err);
@@ -933,13 +922,13 @@ parse_body(struct request *r, const char *body, size_t n, const struct request_l
 		rc = parse_json(r, body, n, lim, err);
 	} else if (r->content_type[0] == '\0') {
 		rc = APIERR_UNSUPPORTED_MEDIA;
-		err_printf(err, "the request has a %zu-byte body but no content type; " ACCEPTED_TYPES,
+		buf_printf(err, "the request has a %zu-byte body but no content type; " ACCEPTED_TYPES,
 		    n);
 	} else {
 		rc = APIERR_UNSUPPORTED_MEDIA;
-		err_printf(err, "content type ");
+		buf_printf(err, "content type ");
 		err_quote(err, r->content_type, strlen(r->content_type));
-		err_printf(err, " is not accepted; " ACCEPTED_TYPES);
+		buf_printf(err, " is not accepted; " ACCEPTED_TYPES);
 	}
 out:
 	return rc;
@@ -972,7 +961,7 @@ request_parse(struct request *r, char *const *envp, const char *body, size_t bod
 	 * body is a caller's bug. */
 	if (body == NULL && body_len > 0) {
 		rc = APIERR_INTERNAL;
-		err_printf(err, "request_parse: %zu body bytes but no body", body_len);
+		buf_printf(err, "request_parse: %zu body bytes but no body", body_len);
 		goto out;
 	}
 	/* Where the request goes and what its URI says. */

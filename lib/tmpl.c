@@ -100,19 +100,6 @@ struct tmpl_set {
 /* ----------------------------------------------------------------------------------------------
  * Errors */
 
-static void errf(struct buf *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-errf(struct buf *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return;
-	va_start(ap, fmt);
-	buf_vprintf(err, fmt, ap);
-	va_end(ap);
-}
 
 /* ----------------------------------------------------------------------------------------------
  * Nodes */
@@ -345,12 +332,12 @@ parse_tag(struct parser *p, struct tag *t)
 	if (i < p->len && p->src[i] == '{') {
 		close = find_close(p, i + 1);
 		if (close == p->len) {
-			errf(p->err, "%s:%u: unclosed tag: \"{{{\" without \"}}}\"", p->file,
+			buf_printf(p->err, "%s:%u: unclosed tag: \"{{{\" without \"}}}\"", p->file,
 			    line_at(p, t->start));
 			return -1;
 		}
 		if (close + 2 >= p->len || p->src[close + 2] != '}') {
-			errf(p->err, "%s:%u: \"{{{\" closed by \"}}\": a raw tag needs \"}}}\"",
+			buf_printf(p->err, "%s:%u: \"{{{\" closed by \"}}\": a raw tag needs \"}}}\"",
 			    p->file, line_at(p, t->start));
 			return -1;
 		}
@@ -360,7 +347,7 @@ parse_tag(struct parser *p, struct tag *t)
 	} else {
 		close = find_close(p, i);
 		if (close == p->len) {
-			errf(p->err, "%s:%u: unclosed tag: \"{{\" without \"}}\"", p->file,
+			buf_printf(p->err, "%s:%u: unclosed tag: \"{{\" without \"}}\"", p->file,
 			    line_at(p, t->start));
 			return -1;
 		}
@@ -446,7 +433,7 @@ check_name(struct parser *p, const struct tag *t, int dotted)
 	size_t i;
 
 	if (t->namelen == 0) {
-		errf(p->err, "%s:%u: empty tag name", p->file, line_at(p, t->start));
+		buf_printf(p->err, "%s:%u: empty tag name", p->file, line_at(p, t->start));
 		return -1;
 	}
 	for (i = 0; i < t->namelen; i++) {
@@ -461,7 +448,7 @@ check_name(struct parser *p, const struct tag *t, int dotted)
 	}
 	return 0;
 bad:
-	errf(p->err, "%s:%u: bad tag name \"%.*s\"", p->file, line_at(p, t->start),
+	buf_printf(p->err, "%s:%u: bad tag name \"%.*s\"", p->file, line_at(p, t->start),
 	    (int)t->namelen, t->name);
 	return -1;
 }
@@ -493,7 +480,7 @@ static int
 open_section(struct parser *p, struct node *n)
 {
 	if (p->depth == TMPL_MAX_NEST) {
-		errf(p->err, "%s:%u: sections nested more than %d deep", p->file, n->line,
+		buf_printf(p->err, "%s:%u: sections nested more than %d deep", p->file, n->line,
 		    TMPL_MAX_NEST);
 		node_free(n);
 		return -1;
@@ -511,12 +498,12 @@ close_section(struct parser *p, const struct tag *t)
 	const struct node *open = p->open[p->depth];
 
 	if (p->depth == 0) {
-		errf(p->err, "%s:%u: \"{{/%.*s}}\" closes no open section", p->file,
+		buf_printf(p->err, "%s:%u: \"{{/%.*s}}\" closes no open section", p->file,
 		    line_at(p, t->start), (int)t->namelen, t->name);
 		return -1;
 	}
 	if (open->len != t->namelen || memcmp(open->text, t->name, t->namelen) != 0) {
-		errf(p->err, "%s:%u: \"{{/%.*s}}\" does not close section \"%s\" (opened on line %u)",
+		buf_printf(p->err, "%s:%u: \"{{/%.*s}}\" does not close section \"%s\" (opened on line %u)",
 		    p->file, line_at(p, t->start), (int)t->namelen, t->name, open->text,
 		    open->line);
 		return -1;
@@ -543,12 +530,12 @@ add_tag(struct parser *p, const struct tag *t, size_t linestart)
 	case '!':
 		return 0;
 	case '=':
-		errf(p->err, "%s:%u: set-delimiter tags (\"{{=\") are not supported",
+		buf_printf(p->err, "%s:%u: set-delimiter tags (\"{{=\") are not supported",
 		    p->file, line_at(p, t->start));
 		return -1;
 	case '<':
 	case '$':
-		errf(p->err, "%s:%u: template inheritance (\"{{%c\") is not supported",
+		buf_printf(p->err, "%s:%u: template inheritance (\"{{%c\") is not supported",
 		    p->file, line_at(p, t->start), t->sigil);
 		return -1;
 	case '/':
@@ -605,7 +592,7 @@ compile(struct parser *p, struct nodelist *root)
 	p->lists[0] = root;
 	p->line = 1;
 	if (p->len > TMPL_MAX_SIZE) {
-		errf(p->err, "%s: template larger than %d bytes", p->file, TMPL_MAX_SIZE);
+		buf_printf(p->err, "%s: template larger than %d bytes", p->file, TMPL_MAX_SIZE);
 		return -1;
 	}
 	while (pos < p->len) {
@@ -629,7 +616,7 @@ compile(struct parser *p, struct nodelist *root)
 		pos = next;
 	}
 	if (p->depth > 0) {
-		errf(p->err, "%s:%u: unclosed section \"%s\"", p->file, p->open[p->depth]->line,
+		buf_printf(p->err, "%s:%u: unclosed section \"%s\"", p->file, p->open[p->depth]->line,
 		    p->open[p->depth]->text);
 		return -1;
 	}
@@ -672,39 +659,6 @@ tmpl_set_add(struct tmpl_set *set, const char *name, const char *src, size_t len
  * Loading a directory */
 
 /* Reads a whole template file into out, refusing more than TMPL_MAX_SIZE bytes. */
-static int
-read_file(const char *path, struct buf *out, struct buf *err)
-{
-	char chunk[8192];
-	ssize_t n;
-	int fd, rc = -1;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		errf(err, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	for (;;) {
-		n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			errf(err, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (out->len + (size_t)n > TMPL_MAX_SIZE) {
-			errf(err, "%s: template larger than %d bytes", path, TMPL_MAX_SIZE);
-			goto out;
-		}
-		buf_append(out, chunk, (size_t)n);
-	}
-	rc = 0;
-out:
-	close(fd);
-	return rc;
-}
-
 /* Loads path (a file ending in .mustache) as the template named by path[rel..] minus the suffix. */
 static int
 load_file(struct tmpl_set *set, const char *path, size_t rel, struct buf *err)
@@ -714,7 +668,7 @@ load_file(struct tmpl_set *set, const char *path, size_t rel, struct buf *err)
 	struct tmpl *t;
 	int rc = -1;
 
-	if (read_file(path, &src, err) < 0)
+	if (buf_read_file(&src, path, TMPL_MAX_SIZE, err) < 0)
 		goto out;
 	name = xstrndup(path + rel, strlen(path + rel) - strlen(".mustache"));
 	if ((t = tmpl_compile(name, path, buf_cstr(&src), src.len, err)) == NULL)
@@ -752,7 +706,7 @@ list_dir(const char *dir, char ***names, size_t *count, struct buf *err)
 	*names = NULL;
 	*count = 0;
 	if ((d = opendir(dir)) == NULL) {
-		errf(err, "%s: %s", dir, strerror(errno));
+		buf_printf(err, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -781,7 +735,7 @@ load_dir(struct tmpl_set *set, struct buf *path, size_t rel, int depth, struct b
 	int rc = -1;
 
 	if (depth > TMPL_MAX_DIR_DEPTH) {
-		errf(err, "%s: directories nested more than %d deep (a symlink loop?)",
+		buf_printf(err, "%s: directories nested more than %d deep (a symlink loop?)",
 		    buf_cstr(path), TMPL_MAX_DIR_DEPTH);
 		return -1;
 	}
@@ -793,7 +747,7 @@ load_dir(struct tmpl_set *set, struct buf *path, size_t rel, int depth, struct b
 			buf_putc(path, '/');
 		buf_puts(path, names[i]);
 		if (stat(buf_cstr(path), &st) < 0) {
-			errf(err, "%s: %s", buf_cstr(path), strerror(errno));
+			buf_printf(err, "%s: %s", buf_cstr(path), strerror(errno));
 			goto out;
 		}
 		if (S_ISDIR(st.st_mode)) {
@@ -826,7 +780,7 @@ check_partials(const struct tmpl_set *set, const struct tmpl *t, const struct no
 		const struct node *n = l->v[i];
 
 		if (n->kind == NODE_PARTIAL && set_find(set, n->text) == NULL) {
-			errf(err, "%s:%u: partial \"%s\" names no template", t->file, n->line,
+			buf_printf(err, "%s:%u: partial \"%s\" names no template", t->file, n->line,
 			    n->text);
 			return -1;
 		}
@@ -1048,11 +1002,11 @@ render_partial(struct render *r, const struct node *n, const struct ctx *c)
 
 	put_indent(r, n);
 	if (t == NULL) {
-		errf(r->err, "unknown partial \"%s\"", n->text);
+		buf_printf(r->err, "unknown partial \"%s\"", n->text);
 		return -1;
 	}
 	if (r->depth >= TMPL_MAX_PARTIAL_DEPTH) {
-		errf(r->err, "partials nested more than %d deep (at \"%s\")",
+		buf_printf(r->err, "partials nested more than %d deep (at \"%s\")",
 		    TMPL_MAX_PARTIAL_DEPTH, n->text);
 		return -1;
 	}
@@ -1118,7 +1072,7 @@ tmpl_render(const struct tmpl_set *set, const char *name, json_object *ctx, stru
 	const struct tmpl *t = set_find(set, name);
 
 	if (t == NULL) {
-		errf(err, "unknown template \"%s\"", name);
+		buf_printf(err, "unknown template \"%s\"", name);
 		return -1;
 	}
 	r.set = set;

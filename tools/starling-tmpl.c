@@ -85,41 +85,6 @@ parse_args(int argc, char *argv[], struct args *a)
 	return 0;
 }
 
-/* Reads path ("-" for stdin) whole into out. Returns 0, or -1 with a message in err. */
-static int
-read_data(const char *path, struct buf *out, struct buf *err)
-{
-	char chunk[65536];
-	ssize_t n;
-	int fd, rc = -1;
-
-	fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		buf_printf(err, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	for (;;) {
-		n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			buf_printf(err, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (out->len + (size_t)n > DATA_MAX) {
-			buf_printf(err, "%s: larger than %d bytes", path, DATA_MAX);
-			goto out;
-		}
-		buf_append(out, chunk, (size_t)n);
-	}
-	rc = 0;
-out:
-	if (fd != STDIN_FILENO)
-		close(fd);
-	return rc;
-}
 
 /* Parses the whole of text as one JSON value. Returns it (the caller puts it), or NULL with a
  * message in err. */
@@ -178,7 +143,7 @@ main(int argc, char *argv[])
 		buf_printf(&err, "%s: no template \"%s\"", a.dir, a.name);
 		goto out;
 	}
-	if (read_data(a.data, &text, &err) < 0)
+	if (buf_read_file(&text, a.data, DATA_MAX, &err) < 0)
 		goto out;
 	if ((data = parse_data(strcmp(a.data, "-") == 0 ? "stdin" : a.data, &text, &err)) == NULL)
 		goto out;

@@ -890,7 +890,7 @@ test_load_errors(void **state)
 	big.data[1024 * 1024 + 1] = '\0';
 	put_file(dir, "big.mustache", big.data);
 	buf_reset(&want);
-	buf_printf(&want, "%s/big.mustache: template larger than 1048576 bytes", dir);
+	buf_printf(&want, "%s/big.mustache: larger than 1048576 bytes", dir);
 	buf_reset(&err);
 	assert_null(tmpl_set_load(dir, &err));
 	assert_string_equal(buf_cstr(&err), buf_cstr(&want));
