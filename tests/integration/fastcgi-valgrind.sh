@@ -1,0 +1,137 @@
+#!/bin/sh
+# tests/integration/fastcgi-valgrind.sh: a long-lived FastCGI worker must not leak or touch bad
+# memory. Runs starling-site under valgrind as a FastCGI server on a Unix socket (spawn-fcgi), sends
+# it a few hundred requests of every kind through cgi-fcgi (good pages, errors, forms, oversized
+# and malformed bodies), stops it with SIGTERM as a web server would, and fails on any leak or
+# memory error. Also runs the same binary as plain CGI, once per request, the way a shared host
+# without FastCGI would.
+#
+# Valgrind cannot run an AddressSanitizer build: under `script/test` (sanitizers on) this test is
+# skipped, and `make distcheck` (a plain build, run by .ci/run) runs it.
+set -eu
+
+src=${STARLING_SRCDIR:?set by make check}
+build=${STARLING_BUILDDIR:?set by make check}
+bin="$build/cgi-bin/site/starling-site"
+rounds=${STARLING_VALGRIND_ROUNDS:-40}
+
+fail() { echo "fastcgi-valgrind: FAIL: $*"; exit 1; }
+
+if [ "${STARLING_SANITIZERS:-no}" = yes ]; then
+	echo "fastcgi-valgrind: SKIP: this build has the sanitizers; make distcheck runs it on a plain one"
+	exit 77
+fi
+command -v valgrind >/dev/null 2>&1 || fail "valgrind not found; run script/bootstrap"
+
+for tool in cgi-fcgi spawn-fcgi; do
+	command -v "$tool" >/dev/null 2>&1 || fail "$tool not found; run script/bootstrap"
+done
+[ -x "$bin" ] || fail "$bin not built"
+
+run=$(mktemp -d "${TMPDIR:-/tmp}/starling-vg.XXXXXX")
+pid=""
+cleanup() {
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	rm -rf "$run"
+}
+trap cleanup EXIT INT TERM
+
+# Port 1 refuses at once: the health route exercises its failure path without waiting.
+cat > "$run/starling.conf" <<CONF
+[site]
+templates_dir = $src/templates
+[log]
+level = error
+[http]
+max_body_bytes = 4096
+[mysql]
+instances = 127.0.0.1:1
+connect_timeout = 1
+[memcached]
+servers = 127.0.0.1:1
+timeout_ms = 100
+CONF
+export STARLING_CONF="$run/starling.conf"
+
+# request METHOD URI [CONTENT_TYPE BODY]: one request through cgi-fcgi; prints the status line.
+request() {
+	(
+		export REQUEST_METHOD="$1" REQUEST_URI="$2" SERVER_PROTOCOL=HTTP/1.1
+		export QUERY_STRING="${2#*\?}"
+		[ "$QUERY_STRING" != "$2" ] || QUERY_STRING=""
+		export HTTP_COOKIE="starling_csrf=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+		if [ $# -ge 4 ]; then
+			export CONTENT_TYPE="$3" CONTENT_LENGTH="${#4}"
+			printf '%s' "$4" | cgi-fcgi -bind -connect "$run/sock"
+		else
+			cgi-fcgi -bind -connect "$run/sock" </dev/null
+		fi
+	) | head -n 1 | tr -d '\r'
+}
+
+expect() {
+	want=$1
+	shift
+	got=$(request "$@")
+	[ "$got" = "Status: $want" ] || fail "$* answered \"$got\", want \"Status: $want\""
+}
+
+vg="$(command -v valgrind) --quiet --leak-check=full --show-leak-kinds=definite,indirect"
+vg="$vg --errors-for-leak-kinds=definite,indirect --error-exitcode=42 --log-file=$run/valgrind.log"
+
+# --- FastCGI: one worker, many requests -----------------------------------------------------
+# shellcheck disable=SC2086
+spawn-fcgi -n -s "$run/sock" -- $vg "$bin" >"$run/worker.out" 2>&1 &
+pid=$!
+i=0
+while [ ! -S "$run/sock" ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+[ -S "$run/sock" ] || fail "the worker did not open its socket: $(cat "$run/worker.out")"
+
+big=$(head -c 5000 /dev/zero | tr '\0' 'a')
+token=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+i=0
+while [ $i -lt "$rounds" ]; do
+	expect "200 OK" GET /help
+	expect "200 OK" HEAD /help
+	expect "503 Service Unavailable" GET /api/v1/health
+	expect "404 Not Found" GET "/api/v1/nope?x=1"
+	expect "404 Not Found" GET "/%3Cscript%3E"
+	expect "405 Method Not Allowed" POST /api/v1/health application/json '{"a":1}'
+	expect "400 Bad Request" GET "/api/v1/health?q=%zz"
+	expect "400 Bad Request" POST /api/v1/health application/json '{"a":'
+	expect "415 Unsupported Media Type" POST /language text/plain hello
+	expect "413 Content Too Large" POST /language application/x-www-form-urlencoded "$big"
+	expect "403 Forbidden" POST /language application/x-www-form-urlencoded "language=zh"
+	expect "303 See Other" POST /language application/x-www-form-urlencoded \
+		"language=zh&return_to=%2Fhelp&csrf_token=$token"
+	i=$((i + 1))
+done
+
+# A web server stops its workers with SIGTERM: the worker must exit cleanly (status 0), and
+# valgrind then reports what was never freed.
+kill -TERM "$pid"
+status=0
+wait "$pid" || status=$?
+pid=""
+if [ "$status" -ne 0 ] || [ -s "$run/valgrind.log" ]; then
+	echo "fastcgi-valgrind: worker exit status $status; valgrind says:"
+	cat "$run/valgrind.log"
+	fail "leaks or memory errors in the FastCGI worker"
+fi
+echo "PASS fastcgi_worker_no_leaks ($((rounds * 12)) requests, clean exit on SIGTERM)"
+
+# --- plain CGI: one process per request ------------------------------------------------------
+out=$(REQUEST_METHOD=GET REQUEST_URI=/help QUERY_STRING= $vg "$bin" </dev/null)
+printf '%s\n' "$out" | head -n 1 | grep -q '^Status: 200 OK' || fail "plain CGI /help: $(printf '%s' "$out" | head -n 3)"
+printf '%s' "$out" | grep -q '<h1>Help</h1>' || fail "plain CGI /help lacks the page"
+[ ! -s "$run/valgrind.log" ] || { cat "$run/valgrind.log"; fail "valgrind errors under plain CGI"; }
+out=$(printf '{"a":' | REQUEST_METHOD=POST REQUEST_URI=/api/v1/health QUERY_STRING= \
+	CONTENT_TYPE=application/json CONTENT_LENGTH=5 $vg "$bin")
+printf '%s' "$out" | grep -q '"code":40003' || fail "plain CGI malformed JSON: $out"
+echo "PASS plain_cgi"
+echo "2 passed, 0 failed"
