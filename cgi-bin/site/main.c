@@ -15,17 +15,20 @@ static const struct param_spec language_params[] = {
 };
 
 static const struct route routes[] = {
-	{ HTTP_GET,  "/api/v1/health", 0,                     site_health,   NULL,            NULL },
-	{ HTTP_GET,  "/help",          ROUTE_HTML,            site_help,     NULL,            "help" },
+	{ HTTP_GET,  "/api/v1/health", 0,                       site_health,   NULL,            NULL },
+	{ HTTP_GET,  "/help",          ROUTE_HTML,              site_help,     NULL,            "help" },
 	{ HTTP_POST, "/language",      ROUTE_HTML | ROUTE_CSRF, site_language, language_params, "help" },
 };
 
-static const struct app site_app = {
+const struct app site_app = {
 	"starling-site", routes, sizeof routes / sizeof routes[0],
 };
 
+/* The unit tests link this file with -DSTARLING_NO_MAIN and drive site_app in process. */
+#ifndef STARLING_NO_MAIN
 int
 main(int argc, char **argv)
 {
 	return app_main(&site_app, argc, argv);
 }
+#endif

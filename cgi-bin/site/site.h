@@ -4,6 +4,9 @@
 
 #include "app.h"
 
+/* The binary: its name and route table (main.c). */
+extern const struct app site_app;
+
 int site_health(struct ctx *ctx);
 int site_help(struct ctx *ctx);
 int site_language(struct ctx *ctx);
