@@ -11,8 +11,6 @@ Python standard library only. Prints one PASS/FAIL line per test, then "N passed
 the exit status is 1 when a test failed.
 """
 
-import html.parser
-import json
 import os
 import shutil
 import signal
@@ -20,25 +18,17 @@ import struct
 import subprocess
 import sys
 import tempfile
-import traceback
 import zlib
 
-SRCDIR = os.environ.get("STARLING_SRCDIR") or os.path.abspath(
-    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from starling_test import Failure, Page, catalog_texts, check, run_tests  # noqa: E402
+
 CHROMIUM = os.environ.get("CHROMIUM", "chromium")
 TIMEOUT = int(os.environ.get("BROWSER_TIMEOUT", "90"))
 WIDTH, HEIGHT = 1280, 900
 
 BASE = OUT = None
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
 
 
 def chromium(*args):
@@ -73,79 +63,20 @@ def chromium(*args):
     return out.decode("utf-8", errors="replace")
 
 
-def en_texts():
-    path = os.path.join(SRCDIR, "templates", "i18n", "en.json")
-    with open(path, encoding="utf-8") as f:
-        doc = json.load(f)
-    texts = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, str) and len(node.strip()) >= 2 and "{{" not in node:
-            texts.append(node.strip())
-    walk(doc)
-    return texts
-
-
-class Dom(html.parser.HTMLParser):
-    def __init__(self, text):
-        super().__init__(convert_charrefs=True)
-        self.title, self.h1, self.stack = "", [], []
-        self.footer_forms = []      # forms inside <footer>: {"action", "fields"}
-        self.in_footer = 0
-        self.form = None
-        self.feed(text)
-        self.close()
-        self.title = " ".join(self.title.split())
-        self.h1 = [" ".join(h.split()) for h in self.h1]
-
-    def handle_starttag(self, tag, attrs):
-        a = {k: (v or "") for k, v in attrs}
-        if tag == "footer":
-            self.in_footer += 1
-        elif tag == "form" and self.in_footer:
-            self.form = {"action": a.get("action", ""), "method": a.get("method", "").lower(),
-                         "fields": {}}
-            self.footer_forms.append(self.form)
-        elif tag in ("input", "select", "button") and self.form is not None and a.get("name"):
-            self.form["fields"].setdefault(a["name"], a.get("value", ""))
-        elif tag == "h1":
-            self.h1.append("")
-        if tag not in ("input", "meta", "link", "br", "img", "hr"):
-            self.stack.append(tag)
-
-    def handle_endtag(self, tag):
-        if tag == "footer":
-            self.in_footer -= 1
-        elif tag == "form":
-            self.form = None
-        if tag in self.stack:
-            while self.stack and self.stack.pop() != tag:
-                pass
-
-    def handle_data(self, data):
-        if "title" in self.stack:
-            self.title += data
-        if "h1" in self.stack and self.h1:
-            self.h1[-1] += data
-
-
 def test_rendered_dom():
-    dom = Dom(chromium("--dump-dom", BASE + "/help"))
-    texts = en_texts()
+    dom = Page(chromium("--dump-dom", BASE + "/help"))
+    texts = list(catalog_texts("en").values())
     check(dom.title, "the rendered page has no title")
     check(any(t in dom.title for t in texts),
           "the title %r holds no text of en.json" % dom.title)
     check(dom.h1 and dom.h1[0], "the rendered page has no <h1>")
     check(any(t in dom.h1[0] for t in texts),
           "the heading %r holds no text of en.json" % dom.h1[0])
-    forms = [f for f in dom.footer_forms if f["action"].split("?")[0] == "/language"]
-    check(forms, "no form posting to /language in the footer (footer forms: %r)"
-          % dom.footer_forms)
-    check("language" in forms[0]["fields"] and "csrf_token" in forms[0]["fields"],
-          "the language form lacks the language or csrf_token field: %r" % forms[0])
+    form = dom.footer_language_form()
+    check(form, "no form posting to /language in the footer (footer forms: %r)"
+          % dom.footer_forms())
+    check("language" in form["fields"] and "csrf_token" in form["fields"],
+          "the language form lacks the language or csrf_token field: %r" % form)
 
 
 def png_info(path):
@@ -190,22 +121,7 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     BASE, OUT = argv[1].rstrip("/"), os.path.abspath(argv[2])
-    passed = failed = 0
-    for t in TESTS:
-        name = t.__name__[len("test_"):]
-        try:
-            t()
-        except Failure as e:
-            failed += 1
-            print("FAIL %s: %s" % (name, e), flush=True)
-        except Exception:
-            failed += 1
-            print("FAIL %s: %s" % (name, traceback.format_exc().rstrip()), flush=True)
-        else:
-            passed += 1
-            print("PASS %s" % name, flush=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return run_tests(TESTS)
 
 
 if __name__ == "__main__":

@@ -14,36 +14,22 @@ Python standard library only. Prints one PASS/FAIL line per test, then "N passed
 the exit status is 1 when a test failed.
 """
 
-import html.parser
 import http.client
 import http.cookies
 import json
 import os
 import re
 import sys
-import traceback
 import urllib.parse
+
+sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from starling_test import (SRCDIR, Failure, Page, catalog, catalog_texts, check,  # noqa: E402
+                           check_eq, run_tests)
 
 TIMEOUT = 30  # seconds per request; sanitizer builds are slow to start
 SANE_REQUEST_ID = "it-0123456789abcdef"
-SRCDIR = os.environ.get("STARLING_SRCDIR") or os.path.abspath(
-    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-
 BASE = None  # urllib.parse result of BASE_URL, set in main()
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
-
-
-def check_eq(got, want, what):
-    if got != want:
-        raise Failure("%s: got %r, want %r" % (what, got, want))
 
 
 # --- HTTP --------------------------------------------------------------------------------------
@@ -149,73 +135,6 @@ def check_html_error(r, status, code):
 
 # --- HTML --------------------------------------------------------------------------------------
 
-class Page(html.parser.HTMLParser):
-    """The parts of a page the tests look at."""
-
-    def __init__(self, text):
-        super().__init__(convert_charrefs=True)
-        self.html_lang = None
-        self.title = ""
-        self.h1 = []
-        self.has_header = False
-        self.has_footer = False
-        self.forms = []            # [{"action", "method", "fields": {name: value}, "in_footer"}]
-        self.texts = []
-        self._stack = []
-        self._form = None
-        self._footer_depth = 0
-        self.feed(text)
-        self.close()
-        self.title = " ".join(self.title.split())
-        self.h1 = [" ".join(h.split()) for h in self.h1]
-
-    def handle_starttag(self, tag, attrs):
-        a = {k: (v or "") for k, v in attrs}
-        if tag == "html":
-            self.html_lang = a.get("lang")
-        elif tag == "header":
-            self.has_header = True
-        elif tag == "footer":
-            self.has_footer = True
-            self._footer_depth += 1
-        elif tag == "form":
-            self._form = {"action": a.get("action", ""), "method": a.get("method", "get").lower(),
-                          "fields": {}, "in_footer": self._footer_depth > 0}
-            self.forms.append(self._form)
-        elif tag in ("input", "select", "button", "textarea") and self._form is not None:
-            if a.get("name"):
-                self._form["fields"].setdefault(a["name"], a.get("value", ""))
-        elif tag == "h1":
-            self.h1.append("")
-        if tag not in ("input", "meta", "link", "br", "img", "hr"):
-            self._stack.append(tag)
-
-    def handle_endtag(self, tag):
-        if tag == "footer":
-            self._footer_depth -= 1
-        elif tag == "form":
-            self._form = None
-        if tag in self._stack:
-            while self._stack and self._stack.pop() != tag:
-                pass
-
-    def handle_data(self, data):
-        if "title" in self._stack:
-            self.title += data
-        if "h1" in self._stack and self.h1:
-            self.h1[-1] += data
-        self.texts.append(data)
-
-    def text(self):
-        return " ".join(" ".join(self.texts).split())
-
-    def footer_language_form(self):
-        for f in self.forms:
-            if f["in_footer"] and f["action"].split("?")[0] == "/language":
-                return f
-        return None
-
-
 def check_page(r):
     check_status(r, 200)
     check_common_headers(r)
@@ -226,40 +145,11 @@ def check_page(r):
 
 # --- catalogs ----------------------------------------------------------------------------------
 
-def load_catalog(lang):
-    path = os.path.join(SRCDIR, "templates", "i18n", lang + ".json")
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except (OSError, ValueError) as e:
-        raise Failure("cannot load the catalog %s: %s" % (path, e))
-    flat = {}
-
-    def walk(prefix, node):
-        if isinstance(node, dict):
-            for k, v in node.items():
-                walk(prefix + k + ".", v)
-        elif isinstance(node, str):
-            flat[prefix[:-1]] = node
-    walk("", doc)
-    return flat
-
-
-_catalogs = {}
-
-
-def catalog(lang):
-    if lang not in _catalogs:
-        _catalogs[lang] = load_catalog(lang)
-    return _catalogs[lang]
-
-
 def catalog_key_in(text, lang="en"):
     """The key whose text (the longest such, without {{placeholders}}) occurs in text."""
     best = None
-    for k, v in catalog(lang).items():
-        v = v.strip()
-        if len(v) >= 2 and "{{" not in v and v in text and (best is None or len(v) > len(best[1])):
+    for k, v in catalog_texts(lang).items():
+        if v in text and (best is None or len(v) > len(best[1])):
             best = (k, v)
     return best[0] if best else None
 
@@ -567,24 +457,7 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     BASE = urllib.parse.urlsplit(base.rstrip("/"))
-    passed = failed = 0
-    for t in PHASES[phase]:
-        name = t.__name__[len("test_"):]
-        if pattern and pattern not in name:
-            continue
-        try:
-            t()
-        except Failure as e:
-            failed += 1
-            print("FAIL %s: %s" % (name, e), flush=True)
-        except Exception:  # a crash of the test itself, or a dropped connection
-            failed += 1
-            print("FAIL %s: %s" % (name, traceback.format_exc().rstrip()), flush=True)
-        else:
-            passed += 1
-            print("PASS %s" % name, flush=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return run_tests(PHASES[phase], pattern)
 
 
 if __name__ == "__main__":
