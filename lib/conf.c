@@ -52,6 +52,8 @@ static const struct conf_key keys[] = {
 	{ "mysql", "user",            CT_STRING, F(mysql_user),       "starling", 0, 80 },
 	{ "mysql", "password",        CT_STRING, F(mysql_password),   "", 0, 256 },
 	{ "mysql", "database",        CT_STRING, F(mysql_database),   "starling", 0, 48 },
+	{ "mysql", "logical_shards",  CT_LONG,   F(mysql_logical_shards), "64", 1, 1024 },
+	{ "mysql", "shard_map",       CT_STRING, F(mysql_shard_map),  "", 0, 4096 },
 	{ "mysql", "connect_timeout", CT_LONG,   F(mysql_connect_timeout), "3", 1, 300 },
 	{ "mysql", "read_timeout",    CT_LONG,   F(mysql_read_timeout),    "10", 1, 300 },
 	{ "mysql", "write_timeout",   CT_LONG,   F(mysql_write_timeout),   "10", 1, 300 },

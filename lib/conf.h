@@ -35,6 +35,8 @@ struct conf {
 	char          *mysql_user;
 	char          *mysql_password;
 	char          *mysql_database;
+	long           mysql_logical_shards;
+	char          *mysql_shard_map;
 	long           mysql_connect_timeout;
 	long           mysql_read_timeout;
 	long           mysql_write_timeout;

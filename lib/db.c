@@ -10,6 +10,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "shard.h"
 #include "xalloc.h"
 
 struct db_instance {
@@ -23,6 +24,7 @@ struct db {
 	const struct conf  *conf;
 	struct db_instance *inst;
 	size_t              n;
+	struct shard_map   *shards;
 };
 
 static void
@@ -101,7 +103,20 @@ db_new(const struct conf *conf, struct buf *err)
 		db_free(db);
 		return NULL;
 	}
+	/* A map that leaves a shard without an instance must stop start-up, not a request. */
+	db->shards = shard_map_new((unsigned)conf->mysql_logical_shards, db->n, conf->mysql_shard_map,
+	    err);
+	if (db->shards == NULL) {
+		db_free(db);
+		return NULL;
+	}
 	return db;
+}
+
+const struct shard_map *
+db_shards(const struct db *db)
+{
+	return db->shards;
 }
 
 size_t
@@ -193,5 +208,6 @@ db_free(struct db *db)
 		free(db->inst[i].socket);
 	}
 	free(db->inst);
+	shard_map_free(db->shards);
 	free(db);
 }

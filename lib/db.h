@@ -17,10 +17,14 @@
 
 struct db;
 
-/* Parses conf->mysql_instances ("host:port, /path/to.sock, ..."); connects to nothing yet.
- * Returns NULL with a message in err when the list is malformed. conf is borrowed and must outlive
+/* Parses conf->mysql_instances ("host:port, /path/to.sock, ...") and the shard map; connects to
+ * nothing yet. Returns NULL with a message in err when either is malformed. conf is borrowed and must outlive
  * the db. */
 struct db *db_new(const struct conf *conf, struct buf *err);
+
+/* The logical shard map (see shard.h), borrowed for the life of the db. */
+struct shard_map;
+const struct shard_map *db_shards(const struct db *db);
 
 /* The number of physical instances. */
 size_t db_instance_count(const struct db *db);

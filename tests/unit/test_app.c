@@ -530,6 +530,28 @@ test_missing_templates_stop_startup(void **state)
 	buf_free(&err);
 }
 
+/* A shard map that leaves a shard without an instance stops start-up too. */
+static void
+test_bad_shard_map_stops_startup(void **state)
+{
+	char path[] = "/tmp/starling-test-conf-XXXXXX";
+	struct buf err = BUF_INIT;
+	FILE *fp;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	fp = fdopen(fd, "w");
+	fprintf(fp, "[site]\ntemplates_dir = %s/templates\n[mysql]\ninstances = 127.0.0.1:1, 127.0.0.1:2\n"
+	    "logical_shards = 8\nshard_map = 0-5@0\n", test_srcdir());
+	fclose(fp);
+	assert_null(app_env_new(&site_app, path, &err));
+	assert_non_null(strstr(buf_cstr(&err), "shard 6 is not mapped"));
+	unlink(path);
+	buf_free(&err);
+}
+
 int
 main(void)
 {
@@ -553,6 +575,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_head_has_no_body, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nothing_survives_a_request, setup, teardown),
 		cmocka_unit_test(test_missing_templates_stop_startup),
+		cmocka_unit_test(test_bad_shard_map_stops_startup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
