@@ -9,7 +9,8 @@
  *
  * Which shard a row lives on:
  *   - a user's own rows: the shard inside the user's ID;
- *   - a post, reply, notification...: the shard inside its ID (its author's or owner's shard);
+ *   - a post, notification...: the shard inside its ID (its author's or owner's shard);
+ *   - a reply: the shard of the post it answers, so a thread is one database (docs/schema.md);
  *   - a lookup row keyed by text (username or email, for uniqueness across all shards):
  *     shard_for_key() of the lowercased key. */
 #ifndef STARLING_SHARD_H
