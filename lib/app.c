@@ -192,17 +192,6 @@ ctx_cookie(struct ctx *ctx, const char *name, const char *value, long max_age)
 /* ------------------------------------------------------------------------------------------ */
 /* Rendering */
 
-static const char *
-env_get(char *const *envp, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (; envp && *envp; envp++)
-		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
-			return *envp + n + 1;
-	return NULL;
-}
-
 /* Whether the answer is the JSON envelope: the route says so; without a route (a request that
  * failed before routing), anything under /api/ is. */
 static bool
@@ -212,7 +201,7 @@ wants_json(const struct ctx *ctx, char *const *envp)
 
 	if (ctx->route != NULL)
 		return !(ctx->route->flags & ROUTE_HTML);
-	path = ctx->req.path && *ctx->req.path ? ctx->req.path : env_get(envp, "REQUEST_URI");
+	path = ctx->req.path && *ctx->req.path ? ctx->req.path : request_env(envp, "REQUEST_URI");
 	return path == NULL || strncmp(path, "/api/", 5) == 0;
 }
 
@@ -319,7 +308,7 @@ render_error(struct ctx *ctx, char *const *envp, int code)
 static void
 set_request_id(struct ctx *ctx, char *const *envp)
 {
-	const char *given = env_get(envp, "HTTP_X_REQUEST_ID");
+	const char *given = request_env(envp, "HTTP_X_REQUEST_ID");
 	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[8];
 	size_t i;
@@ -485,7 +474,7 @@ install_signals(sigset_t *stopset)
 static size_t
 declared_length(char *const *envp)
 {
-	const char *s = env_get(envp, "CONTENT_LENGTH");
+	const char *s = request_env(envp, "CONTENT_LENGTH");
 	unsigned long long v;
 	char *end;
 

@@ -87,9 +87,8 @@ err_quote(struct buf *err, const char *s, size_t n)
 
 /* ---- small text helpers -------------------------------------------------------------------- */
 
-/* The value of the first envp entry called name, or NULL. The first wins, as with getenv(). */
-static const char *
-env_get(char *const *envp, const char *name)
+const char *
+request_env(char *const *envp, const char *name)
 {
 	size_t len = strlen(name);
 
@@ -103,7 +102,7 @@ env_get(char *const *envp, const char *name)
 static char *
 env_dup(char *const *envp, const char *name)
 {
-	const char *v = env_get(envp, name);
+	const char *v = request_env(envp, name);
 
 	return xstrdup(v != NULL ? v : "");
 }
@@ -465,7 +464,7 @@ request_free(struct request *r)
 static void
 set_strings(struct request *r, char *const *envp)
 {
-	const char *https = env_get(envp, "HTTPS");
+	const char *https = request_env(envp, "HTTPS");
 
 	r->method_name = env_dup(envp, "REQUEST_METHOD");
 	r->method = request_method_parse(r->method_name);
@@ -481,7 +480,7 @@ set_strings(struct request *r, char *const *envp)
 static int
 check_uri_length(char *const *envp, size_t max_uri, struct buf *err)
 {
-	const char *uri = env_get(envp, "REQUEST_URI");
+	const char *uri = request_env(envp, "REQUEST_URI");
 	const char *script, *info, *query;
 	size_t len;
 	int rc = APIERR_OK;
@@ -489,9 +488,9 @@ check_uri_length(char *const *envp, size_t max_uri, struct buf *err)
 	if (uri != NULL) {
 		len = strlen(uri);
 	} else {
-		script = env_get(envp, "SCRIPT_NAME");
-		info = env_get(envp, "PATH_INFO");
-		query = env_get(envp, "QUERY_STRING");
+		script = request_env(envp, "SCRIPT_NAME");
+		info = request_env(envp, "PATH_INFO");
+		query = request_env(envp, "QUERY_STRING");
 		len = (script != NULL ? strlen(script) : 0) + (info != NULL ? strlen(info) : 0) +
 		    (query != NULL && *query != '\0' ? strlen(query) + 1 : 0);
 	}
@@ -578,7 +577,7 @@ check_body_size(size_t body_len, size_t max_body, struct buf *err)
 static int
 parse_path(struct request *r, char *const *envp, struct buf *err)
 {
-	const char *uri = env_get(envp, "REQUEST_URI");
+	const char *uri = request_env(envp, "REQUEST_URI");
 	const char *script, *info, *q;
 	struct buf raw = BUF_INIT, path = BUF_INIT;
 	int rc = APIERR_OK;
@@ -587,8 +586,8 @@ parse_path(struct request *r, char *const *envp, struct buf *err)
 		q = strchr(uri, '?');
 		buf_append(&raw, uri, q != NULL ? (size_t)(q - uri) : strlen(uri));
 	} else {
-		script = env_get(envp, "SCRIPT_NAME");
-		info = env_get(envp, "PATH_INFO");
+		script = request_env(envp, "SCRIPT_NAME");
+		info = request_env(envp, "PATH_INFO");
 		buf_puts(&raw, script != NULL ? script : "");
 		buf_puts(&raw, info != NULL ? info : "");
 	}
@@ -627,7 +626,7 @@ out:
 static int
 check_content_length(char *const *envp, size_t body_len, struct buf *err)
 {
-	const char *cl = env_get(envp, "CONTENT_LENGTH");
+	const char *cl = request_env(envp, "CONTENT_LENGTH");
 	size_t n;
 	int rc = APIERR_OK;
 
@@ -970,11 +969,11 @@ request_parse(struct request *r, char *const *envp, const char *body, size_t bod
 	if ((rc = parse_urlencoded(r->query, strlen(r->query), lim->max_fields, &where_query,
 	    &r->query_fields, err)) != APIERR_OK)
 		goto out;
-	request_parse_cookies(env_get(envp, "HTTP_COOKIE"), &r->cookies);
+	request_parse_cookies(request_env(envp, "HTTP_COOKIE"), &r->cookies);
 	/* The body: its length, its type, then its syntax. */
 	if ((rc = check_content_length(envp, body_len, err)) != APIERR_OK)
 		goto out;
-	ct = env_get(envp, "CONTENT_TYPE");
+	ct = request_env(envp, "CONTENT_TYPE");
 	if ((rc = parse_content_type(r, ct, body_len > 0, err)) != APIERR_OK)
 		goto out;
 	rc = parse_body(r, body, body_len, lim, err);

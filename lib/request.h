@@ -122,6 +122,10 @@ void request_parse_cookies(const char *header, struct kvlist *out);
 enum http_method request_method_parse(const char *name);
 const char *request_method_name(enum http_method m);
 
+/* The value of the first envp entry called name ("REQUEST_URI"), or NULL: the first wins, as with
+ * getenv(). Borrowed from envp. */
+const char *request_env(char *const *envp, const char *name);
+
 /* The first value of a request header by lowercased name ("accept-language"; any case matches),
  * or NULL. request_cookie: the first cookie of that exact name, or NULL. Both borrowed, valid
  * until the request is reset. */
