@@ -2,15 +2,20 @@
 # script/lib/stack.sh: start and stop Starling's private servers (MariaDB, memcached, lighttpd).
 #
 # Sourced, never run, by script/server (state under var/) and by tests/integration/lighttpd.sh
-# (state under a mktemp -d directory), so that both start the servers in the same way.
+# (state under a mktemp -d directory), so that both start the servers in the same way. Both run
+# two MariaDB instances and two memcached servers, so that data is spread over more than one.
 # POSIX sh plus `local`; works under dash and bash. Callers run with `set -eu`.
 #
 # Everything lives under one run directory RUN (absolute path, kept short: Unix socket paths
-# are limited to 107 bytes):
-#   RUN/mysql/                MariaDB datadir (kept across restarts: data and grants survive)
-#   RUN/mysql.sock            MariaDB socket; root logs in only through it (unix_socket auth)
-#   RUN/mariadb.pid, .log     MariaDB pid file and error log (install log: mariadb-install.log)
-#   RUN/memcached.pid, .log
+# are limited to 107 bytes). Each MariaDB or memcached instance has a directory of its own, and
+# the MariaDB and memcached functions take that directory, DIR; by convention RUN/mariadb-N and
+# RUN/memcached-N (N = 0, 1, ...; stack_stop_all finds them by these names). A caller with a
+# single instance may pass RUN itself as DIR (tests/integration/schema.sh does).
+#   RUN/mariadb-N/mysql/      MariaDB datadir (kept across restarts: data and grants survive)
+#   RUN/mariadb-N/mysql.sock  MariaDB socket; root logs in only through it (unix_socket auth)
+#   RUN/mariadb-N/tmp/        MariaDB's tmpdir (one per instance: see stack_mariadb_start)
+#   RUN/mariadb-N/mariadb.pid, mariadb.log, mariadb-install.log, mariadb-setup.log
+#   RUN/memcached-N/memcached.pid, memcached.log
 #   RUN/lighttpd.conf         rendered from etc/lighttpd.conf.in
 #   RUN/lighttpd.pid, lighttpd.out (lighttpd's own stdout/stderr), lighttpd-error.log,
 #   RUN/lighttpd-access.log, RUN/www/ (empty document root), RUN/upload/ (request bodies)
@@ -18,18 +23,25 @@
 #
 # Functions (all take explicit arguments; none reads globals except STACK_* knobs below):
 #   stack_free_port                      print a free TCP port on 127.0.0.1
+#   stack_free_ports N                   print N distinct free TCP ports on 127.0.0.1
 #   stack_port_free PORT                 succeed if nothing listens on 127.0.0.1:PORT
 #   stack_gen_password                   print a random password (hex, no quoting issues)
 #   stack_prepare RUN                    create RUN and its subdirectories, check path length
-#   stack_mariadb_start RUN PORT         init the datadir if absent, start mariadbd, wait for it
-#   stack_mariadb_setup RUN DB USER PASS create database and user (idempotent)
-#   stack_mariadb_schema RUN SRCDIR DB   apply SRCDIR/sql/*.sql in name order
-#   stack_memcached_start RUN PORT       start memcached and wait for it
-#   stack_write_conf FILE BASE_URL SRCDIR MYSQL_PORT DB USER PASS MEMCACHED_PORT [LOG_LEVEL]
+#   stack_mariadb_start DIR PORT         init DIR/mysql if absent, start mariadbd, wait for it
+#   stack_mariadb_setup DIR DB USER PASS create database and user (idempotent)
+#   stack_mariadb_schema DIR SRCDIR DB   apply SRCDIR/sql/*.sql in name order
+#   stack_mariadb_up DIR PORT SRCDIR DB USER PASS   the three above, in order
+#   stack_backends_start RUN SRCDIR DB USER PASS "MYSQL_PORT..." "MEMCACHED_PORT..."
+#                                        RUN/mariadb-N (all at once) and RUN/memcached-N, N=0..
+#   stack_mariadb_client DIR [ARGS...]   the mariadb client, as root, through DIR/mysql.sock
+#   stack_memcached_start DIR PORT       start memcached and wait for it
+#   stack_wait_jobs PID...               wait for background jobs; fail if any failed
+#   stack_write_conf FILE BASE_URL SRCDIR "MYSQL_PORT..." DB USER PASS "MEMCACHED_PORT..."
+#                    [LOG_LEVEL]         (port lists: one or more ports, blank-separated)
 #   stack_lighttpd_start RUN SRCDIR PORT CONF SITE_BIN   render the config, start, wait for HTTP
-#   stack_alive RUN NAME                 succeed if server NAME (mariadb|memcached|lighttpd) runs
-#   stack_stop RUN NAME                  stop one server (TERM, bounded wait, KILL)
-#   stack_stop_all RUN                   stop lighttpd, memcached, MariaDB (in that order)
+#   stack_alive DIR NAME                 succeed if server NAME (mariadb|memcached|lighttpd) runs
+#   stack_stop DIR NAME                  stop one server (TERM, bounded wait, KILL)
+#   stack_stop_all RUN                   stop lighttpd, every memcached, every MariaDB (in order)
 #
 # Knobs (environment): STACK_WAIT (seconds to wait for a server to answer; default 60),
 # STACK_STOP_WAIT (seconds between TERM and KILL; default 20), STACK_QUIET=1 (fewer messages).
@@ -69,10 +81,18 @@ stack_need() {
 # --- ports and secrets -------------------------------------------------------------------------
 
 stack_free_port() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
+	stack_free_ports 1
+}
+
+# stack_free_ports N: N distinct free ports, blank-separated, on one line.
+stack_free_ports() {
+	python3 - "$1" <<'EOF'
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks:
+    s.bind(("127.0.0.1", 0))   # all bound at once: the ports differ
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOF
 }
 
 stack_port_free() {
@@ -102,7 +122,7 @@ stack_proc_alive() {
 	esac
 }
 
-# stack_pid RUN NAME: print the pid recorded for NAME if that process still runs and is the
+# stack_pid DIR NAME: print the pid recorded for NAME if that process still runs and is the
 # program we started (guards against a stale pid file whose pid was reused); else fail.
 stack_pid() {
 	local pidfile pid exe
@@ -178,7 +198,7 @@ stack_kill() {
 	fi
 }
 
-# stack_stop RUN NAME: stop server NAME if it runs; remove its pid file in any case.
+# stack_stop DIR NAME: stop server NAME of DIR if it runs; remove its pid file in any case.
 # For lighttpd, its FastCGI children are stopped too (they would otherwise linger).
 stack_stop() {
 	local pid kids
@@ -187,7 +207,7 @@ stack_stop() {
 		if [ "$2" = lighttpd ]; then
 			kids=$(stack_children "$pid")
 		fi
-		stack_say "stopping $2 (pid $pid)"
+		stack_say "stopping $2 (pid $pid, $1)"
 		stack_kill "$STACK_STOP_WAIT" "$pid"
 		# lighttpd signals its FastCGI children on shutdown; give them the time to exit
 		# normally (sanitizer leak reports are written then), then insist.
@@ -201,10 +221,37 @@ stack_stop() {
 	esac
 }
 
+# stack_stop_all RUN: lighttpd, then every RUN/memcached-*, then every RUN/mariadb-* (and the
+# memcached and MariaDB of RUN itself, for callers with one instance in RUN). The MariaDB
+# instances shut down at the same time (a second or so each).
 stack_stop_all() {
+	local d pids
 	stack_stop "$1" lighttpd
-	stack_stop "$1" memcached
-	stack_stop "$1" mariadb
+	for d in "$1" "$1"/memcached-*; do
+		[ ! -d "$d" ] || stack_stop "$d" memcached
+	done
+	pids=""
+	for d in "$1" "$1"/mariadb-*; do
+		if stack_alive "$d" mariadb; then
+			stack_stop "$d" mariadb &
+			pids="$pids $!"
+		else
+			[ ! -d "$d" ] || stack_stop "$d" mariadb   # stale pid file and socket
+		fi
+	done
+	# shellcheck disable=SC2086 # one pid per word
+	stack_wait_jobs $pids
+}
+
+# stack_wait_jobs PID...: wait for each background job (e.g. `stack_mariadb_up ... &`); fail if
+# any failed, but only after all have ended, so that none is left starting a server.
+stack_wait_jobs() {
+	local p rc
+	rc=0
+	for p in "$@"; do
+		wait "$p" || rc=1
+	done
+	return "$rc"
 }
 
 # stack_wait_until PID NAME LOG DESCRIPTION COMMAND...: run COMMAND until it succeeds, for at
@@ -250,7 +297,7 @@ stack_prepare() {
 	/*) ;;
 	*) stack_err "run directory must be an absolute path: $1"; return 1 ;;
 	esac
-	# Longest socket path below: RUN/starling-site.sock-NN (MariaDB's RUN/mysql.sock is shorter).
+	# Longest socket paths below: RUN/starling-site.sock-NN and RUN/mariadb-N/mysql.sock.
 	if [ "${#1}" -gt 80 ]; then
 		stack_err "run directory path too long for Unix sockets (${#1} > 80 bytes): $1"
 		return 1
@@ -261,25 +308,34 @@ stack_prepare() {
 
 # --- MariaDB -----------------------------------------------------------------------------------
 
+# stack_mariadb_client DIR [ARGS...]: the mariadb client as root through DIR/mysql.sock.
 stack_mariadb_client() {
-	# stack_mariadb_client RUN [args...]: the mariadb client as root through the private socket.
-	local run
-	run=$1
+	local dir
+	dir=$1
 	shift
-	mariadb --no-defaults --protocol=socket --socket="$run/mysql.sock" --user=root "$@"
+	mariadb --no-defaults --protocol=socket --socket="$dir/mysql.sock" --user=root "$@"
 }
 
+# stack_mariadb_start DIR PORT: one MariaDB instance with its datadir, socket, pid file and logs
+# in DIR (created if missing), listening on 127.0.0.1:PORT.
 stack_mariadb_start() {
-	local run port datadir log pid user
-	run=$1 port=$2
-	datadir=$run/mysql
-	log=$run/mariadb.log
+	local dir port datadir log pid user
+	dir=$1 port=$2
+	datadir=$dir/mysql
+	log=$dir/mariadb.log
 	stack_need mariadbd mariadb-install-db mariadb python3 || return 1
-	if stack_alive "$run" mariadb; then
-		stack_err "MariaDB already runs from $run (pid $(stack_pid "$run" mariadb)); stop it first"
+	if [ "${#dir}" -gt 96 ]; then
+		stack_err "path too long for the socket $dir/mysql.sock (over 107 bytes)"
 		return 1
 	fi
-	rm -f "$run/mariadb.pid" "$run/mysql.sock" "$run/mysql.sock.lock"
+	# A tmpdir of its own: at start-up mariadbd (and mariadb-install-db) deletes every #sql*
+	# temporary file of its tmpdir, including those of another instance sharing it.
+	mkdir -p "$dir/tmp"
+	if stack_alive "$dir" mariadb; then
+		stack_err "MariaDB already runs from $dir (pid $(stack_pid "$dir" mariadb)); stop it first"
+		return 1
+	fi
+	rm -f "$dir/mariadb.pid" "$dir/mysql.sock" "$dir/mysql.sock.lock"
 	if ! stack_port_free "$port"; then
 		stack_err "port 127.0.0.1:$port (MariaDB) is already in use"
 		return 1
@@ -295,10 +351,10 @@ stack_mariadb_start() {
 		mkdir -p "$datadir.new"
 		# shellcheck disable=SC2086
 		if ! mariadb-install-db --no-defaults $user --datadir="$datadir.new" \
-			--auth-root-authentication-method=socket --skip-test-db \
-			--skip-name-resolve >"$run/mariadb-install.log" 2>&1; then
-			stack_err "mariadb-install-db failed (log: $run/mariadb-install.log)"
-			stack_log_tail "$run/mariadb-install.log"
+			--tmpdir="$dir/tmp" --auth-root-authentication-method=socket --skip-test-db \
+			--skip-name-resolve >"$dir/mariadb-install.log" 2>&1; then
+			stack_err "mariadb-install-db failed (log: $dir/mariadb-install.log)"
+			stack_log_tail "$dir/mariadb-install.log"
 			return 1
 		fi
 		rm -rf "$datadir"
@@ -308,31 +364,33 @@ stack_mariadb_start() {
 	stack_say "starting MariaDB on 127.0.0.1:$port (log: $log)"
 	# Small buffers: this is a development and test server; fast start, little memory.
 	# shellcheck disable=SC2086
-	mariadbd --no-defaults $user --datadir="$datadir" \
-		--socket="$run/mysql.sock" --pid-file="$run/mariadb.pid" \
+	mariadbd --no-defaults $user --datadir="$datadir" --tmpdir="$dir/tmp" \
+		--socket="$dir/mysql.sock" --pid-file="$dir/mariadb.pid" \
 		--port="$port" --bind-address=127.0.0.1 --skip-networking=0 --skip-name-resolve \
 		--log-error="$log" --innodb-buffer-pool-size=32M --innodb-log-file-size=16M \
 		--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
 		--max-connections=200 --skip-log-bin </dev/null >>"$log" 2>&1 &
 	pid=$!
-	stack_wait_until "$pid" mariadb "$log" "answer on $run/mysql.sock" \
-		stack_mariadb_client "$run" -e 'SELECT 1' || { stack_kill 5 "$pid"; return 1; }
+	# At once (mariadbd writes the same later): stack_stop_all must find a server that is still
+	# starting, in a background job (stack_backends_start) when the caller is interrupted.
+	echo "$pid" >"$dir/mariadb.pid"
+	stack_wait_until "$pid" mariadb "$log" "answer on $dir/mysql.sock" \
+		stack_mariadb_client "$dir" -e 'SELECT 1' || { stack_kill 5 "$pid"; return 1; }
 	stack_wait_until "$pid" mariadb "$log" "listen on 127.0.0.1:$port" \
 		stack_tcp_answers "$port" || { stack_kill 5 "$pid"; return 1; }
-	# mariadbd wrote its pid file itself; $! is mariadbd too (the shell execs it), and is
-	# recorded here in case the server wrote none.
-	echo "$pid" >"$run/mariadb.pid"
+	# $! is mariadbd (the shell execs it); rewritten in case mariadbd removed the file.
+	echo "$pid" >"$dir/mariadb.pid"
 }
 
-# stack_mariadb_setup RUN DB USER PASSWORD: the application database and account, idempotent.
+# stack_mariadb_setup DIR DB USER PASSWORD: the application database and account, idempotent.
 # The account gets every privilege on DB and on DB_* (shards), from 127.0.0.1 and localhost.
 stack_mariadb_setup() {
-	local run db user pass
-	run=$1 db=$2 user=$3 pass=$4
+	local dir db user pass
+	dir=$1 db=$2 user=$3 pass=$4
 	case "$db$user$pass" in
 	*[!A-Za-z0-9_]*) stack_err "database, user and password must be [A-Za-z0-9_]"; return 1 ;;
 	esac
-	if ! stack_mariadb_client "$run" >>"$run/mariadb-setup.log" 2>&1 <<EOF
+	if ! stack_mariadb_client "$dir" >>"$dir/mariadb-setup.log" 2>&1 <<EOF
 CREATE DATABASE IF NOT EXISTS \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE USER IF NOT EXISTS '$user'@'127.0.0.1' IDENTIFIED BY '$pass';
 CREATE USER IF NOT EXISTS '$user'@'localhost' IDENTIFIED BY '$pass';
@@ -343,44 +401,78 @@ GRANT ALL PRIVILEGES ON \`${db}\\_%\`.* TO '$user'@'127.0.0.1', '$user'@'localho
 FLUSH PRIVILEGES;
 EOF
 	then
-		stack_err "creating database '$db' and user '$user' failed (log: $run/mariadb-setup.log)"
-		stack_log_tail "$run/mariadb-setup.log"
+		stack_err "creating database '$db' and user '$user' failed (log: $dir/mariadb-setup.log)"
+		stack_log_tail "$dir/mariadb-setup.log"
 		return 1
 	fi
 }
 
-# stack_mariadb_schema RUN SRCDIR DB: apply every SRCDIR/sql/*.sql (byte order of names) to DB.
+# stack_mariadb_schema DIR SRCDIR DB: apply every SRCDIR/sql/*.sql (byte order of names) to DB.
 stack_mariadb_schema() {
-	local run src db f
-	run=$1 src=$2 db=$3
+	local dir src db f
+	dir=$1 src=$2 db=$3
 	# shellcheck disable=SC2012 # names in sql/ have no blanks; ls | sort fixes the order
 	for f in $(LC_ALL=C ls "$src/sql" 2>/dev/null | LC_ALL=C sort); do
 		case "$f" in
 		*.sql) ;;
 		*) continue ;;
 		esac
-		stack_say "applying sql/$f"
-		if ! stack_mariadb_client "$run" --database="$db" \
-			<"$src/sql/$f" >>"$run/mariadb-setup.log" 2>&1; then
-			stack_err "schema file $src/sql/$f failed (log: $run/mariadb-setup.log)"
-			stack_log_tail "$run/mariadb-setup.log"
+		stack_say "applying sql/$f to ${dir##*/}"
+		if ! stack_mariadb_client "$dir" --database="$db" \
+			<"$src/sql/$f" >>"$dir/mariadb-setup.log" 2>&1; then
+			stack_err "schema file $src/sql/$f failed (log: $dir/mariadb-setup.log)"
+			stack_log_tail "$dir/mariadb-setup.log"
 			return 1
 		fi
 	done
 }
 
+# stack_mariadb_up DIR PORT SRCDIR DB USER PASSWORD: start the instance, create DB and the
+# account, apply the schema to DB.
+stack_mariadb_up() {
+	stack_mariadb_start "$1" "$2" &&
+		stack_mariadb_setup "$1" "$4" "$5" "$6" &&
+		stack_mariadb_schema "$1" "$3" "$4"
+}
+
+# stack_backends_start RUN SRCDIR DB USER PASSWORD "MYSQL_PORT..." "MEMCACHED_PORT..."
+# One MariaDB instance RUN/mariadb-N per MySQL port (all started at once, each with DB, the
+# account and the schema) and one memcached RUN/memcached-N per memcached port (N from 0).
+stack_backends_start() {
+	local run port i pids rc
+	run=$1
+	pids=""
+	i=0
+	for port in $6; do
+		stack_mariadb_up "$run/mariadb-$i" "$port" "$2" "$3" "$4" "$5" &
+		pids="$pids $!"
+		i=$((i + 1))
+	done
+	rc=0
+	i=0
+	for port in $7; do
+		stack_memcached_start "$run/memcached-$i" "$port" || { rc=1; break; }
+		i=$((i + 1))
+	done
+	# shellcheck disable=SC2086 # one pid per word
+	stack_wait_jobs $pids || rc=1
+	return "$rc"
+}
+
 # --- memcached ---------------------------------------------------------------------------------
 
+# stack_memcached_start DIR PORT: one memcached on 127.0.0.1:PORT, its pid file and log in DIR.
 stack_memcached_start() {
-	local run port log user pid
-	run=$1 port=$2
-	log=$run/memcached.log
+	local dir port log user pid
+	dir=$1 port=$2
+	log=$dir/memcached.log
 	stack_need memcached python3 || return 1
-	if stack_alive "$run" memcached; then
-		stack_err "memcached already runs from $run (pid $(stack_pid "$run" memcached)); stop it first"
+	mkdir -p "$dir"
+	if stack_alive "$dir" memcached; then
+		stack_err "memcached already runs from $dir (pid $(stack_pid "$dir" memcached)); stop it first"
 		return 1
 	fi
-	rm -f "$run/memcached.pid"
+	rm -f "$dir/memcached.pid"
 	if ! stack_port_free "$port"; then
 		stack_err "port 127.0.0.1:$port (memcached) is already in use"
 		return 1
@@ -389,17 +481,29 @@ stack_memcached_start() {
 	[ "$(id -u)" -eq 0 ] && user="-u root"
 	stack_say "starting memcached on 127.0.0.1:$port (log: $log)"
 	# shellcheck disable=SC2086
-	memcached -l 127.0.0.1 -p "$port" -U 0 $user -m 64 -c 1024 -P "$run/memcached.pid" \
+	memcached -l 127.0.0.1 -p "$port" -U 0 $user -m 64 -c 1024 -P "$dir/memcached.pid" \
 		</dev/null >>"$log" 2>&1 &
 	pid=$!
 	stack_wait_until "$pid" memcached "$log" "listen on 127.0.0.1:$port" \
 		stack_tcp_answers "$port" || { stack_kill 5 "$pid"; return 1; }
-	echo "$pid" >"$run/memcached.pid"
+	echo "$pid" >"$dir/memcached.pid"
 }
 
 # --- Starling's configuration ------------------------------------------------------------------
 
-# stack_write_conf FILE BASE_URL SRCDIR MYSQL_PORT DB USER PASSWORD MEMCACHED_PORT [LOG_LEVEL]
+# stack_addresses PORT...: "127.0.0.1:P1, 127.0.0.1:P2, ..." (a list in starling.conf).
+stack_addresses() {
+	local p out
+	out=""
+	for p in "$@"; do
+		out="${out:+$out, }127.0.0.1:$p"
+	done
+	printf '%s\n' "$out"
+}
+
+# stack_write_conf FILE BASE_URL SRCDIR "MYSQL_PORT..." DB USER PASSWORD "MEMCACHED_PORT..."
+#                  [LOG_LEVEL]
+# The port lists are blank-separated: one MariaDB instance, one memcached node per port.
 # Written with mode 600: it holds the database password.
 stack_write_conf() {
 	local file tmp
@@ -407,6 +511,7 @@ stack_write_conf() {
 	tmp=$file.tmp.$$
 	(
 		umask 077
+		# shellcheck disable=SC2086 # split the port lists
 		cat >"$tmp" <<EOF
 ; Written by script/lib/stack.sh; regenerated at every start (edits are lost).
 ; Keys and their meaning: etc/starling.conf.example.
@@ -420,13 +525,16 @@ static_url = /static
 level = ${9:-info}
 
 [mysql]
-instances = 127.0.0.1:$4
+instances = $(stack_addresses $4)
 user = $6
 password = $7
 database = $5
+; Few logical shards (the default is 64): enough to put several on each instance, few enough
+; that making and checking their databases keeps the tests and the local start fast.
+logical_shards = 8
 
 [memcached]
-servers = 127.0.0.1:$8
+servers = $(stack_addresses $8)
 EOF
 	) || { stack_err "cannot write $tmp"; return 1; }
 	mv -f "$tmp" "$file"

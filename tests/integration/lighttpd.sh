@@ -1,11 +1,15 @@
 #!/bin/bash
 # tests/integration/lighttpd.sh: the integration suite through lighttpd and real servers.
 #
-# Starts a private MariaDB, memcached and lighttpd (spawning the built starling-site) on free
-# loopback ports under a fresh temporary directory, with script/lib/stack.sh, then runs:
+# Starts two private MariaDB instances, two memcached servers and lighttpd (spawning the built
+# starling-site) on free loopback ports under a fresh temporary directory, with
+# script/lib/stack.sh, so that every test runs against data spread over more than one instance
+# (database `starling` and the schema on both; [mysql] instances and [memcached] servers list
+# both). Then runs:
 #   1. tests/integration/test_http.py    (every HTTP behaviour)
 #   2. tests/browser/test_help.py        (headless chromium: rendered DOM and a screenshot)
-#   3. degraded: memcached stopped, then MariaDB stopped: the health check answers 503 50300
+#   3. degraded: one memcached stopped, then one MariaDB instance stopped too: the health check
+#      answers 503 50300 naming the cache, then the database; /help is still served
 #   4. checks: no sanitizer report from the FastCGI processes, no crash in lighttpd's logs
 # Everything is stopped and the directory removed at exit, whatever happened.
 #
@@ -85,18 +89,18 @@ export ASAN_OPTIONS UBSAN_OPTIONS
 t0=$(now)
 stack_prepare "$RUN"
 password=$(stack_gen_password)
-mysql_port=$(stack_free_port)
-stack_mariadb_start "$RUN" "$mysql_port"
-stack_mariadb_setup "$RUN" starling starling "$password"
-stack_mariadb_schema "$RUN" "$SRCDIR" starling
-memcached_port=$(stack_free_port)
-stack_memcached_start "$RUN" "$memcached_port"
-http_port=$(stack_free_port)
+# shellcheck disable=SC2046 # one port per word
+set -- $(stack_free_ports 5)
+mysql_ports="$1 $2"
+memcached_ports="$3 $4"
+http_port=$5
+stack_backends_start "$RUN" "$SRCDIR" starling starling "$password" "$mysql_ports" \
+	"$memcached_ports"
 BASE=http://127.0.0.1:$http_port
-stack_write_conf "$RUN/starling.conf" "$BASE" "$SRCDIR" "$mysql_port" starling starling \
-	"$password" "$memcached_port" info
+stack_write_conf "$RUN/starling.conf" "$BASE" "$SRCDIR" "$mysql_ports" starling starling \
+	"$password" "$memcached_ports" info
 stack_lighttpd_start "$RUN" "$SRCDIR" "$http_port" "$RUN/starling.conf" "$SITE_BIN"
-say "stack up in $(since "$t0"): $BASE (MariaDB :$mysql_port, memcached :$memcached_port)"
+say "stack up in $(since "$t0"): $BASE (MariaDB :$1 :$2, memcached :$3 :$4)"
 
 # --- tests -------------------------------------------------------------------------------------
 t1=$(now)
@@ -109,13 +113,14 @@ say "== tests/browser/test_help.py"
 python3 "$SRCDIR/tests/browser/test_help.py" "$BASE" "$RUN/browser" || fail "test_help.py"
 say "test_help.py took $(since "$t1")"
 
-say "== degraded: memcached stopped"
-stack_stop "$RUN" memcached
+# One server of each kind is enough to be down: the health check pings every one.
+say "== degraded: one memcached stopped (memcached-1)"
+stack_stop "$RUN/memcached-1" memcached
 python3 "$SRCDIR/tests/integration/test_http.py" "$BASE" --phase cache-down ||
 	fail "test_http.py --phase cache-down"
 
-say "== degraded: MariaDB stopped too"
-stack_stop "$RUN" mariadb
+say "== degraded: one MariaDB instance stopped too (mariadb-1)"
+stack_stop "$RUN/mariadb-1" mariadb
 python3 "$SRCDIR/tests/integration/test_http.py" "$BASE" --phase db-down ||
 	fail "test_http.py --phase db-down"
 

@@ -4,8 +4,10 @@
 Usage: test_http.py BASE_URL [--phase normal|cache-down|db-down] [-k SUBSTRING]
 
   normal      (default) everything up: status, headers and bodies of every behaviour
-  cache-down  memcached stopped, MariaDB up: the health check must say the cache is down
-  db-down     memcached and MariaDB stopped: the health check must say the database is down
+  cache-down  one memcached server stopped (of two), MariaDB up: the health check must say the
+              cache is down (it pings every node)
+  db-down     one memcached server and one MariaDB instance stopped: the health check must say
+              the database is down (it pings every instance)
 
 Texts of pages are not hard-coded: they come from the message catalogs
 $STARLING_SRCDIR/templates/i18n/{en,zh}.json (STARLING_SRCDIR defaults to this checkout).
