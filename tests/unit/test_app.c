@@ -509,47 +509,48 @@ test_nothing_survives_a_request(void **state)
 	assert_null(f->ctx.req.path);
 }
 
-/* A start-up with a broken template directory fails with a message, before any request. */
+/* Starts site_app with a configuration file holding text; the start-up must fail with a message
+ * containing expect. */
 static void
-test_missing_templates_stop_startup(void **state)
+assert_startup_fails(const char *text, const char *expect)
 {
 	char path[] = "/tmp/starling-test-conf-XXXXXX";
 	struct buf err = BUF_INIT;
 	FILE *fp;
 	int fd;
 
-	(void)state;
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	fp = fdopen(fd, "w");
-	fprintf(fp, "[site]\ntemplates_dir = /nonexistent/templates\n");
+	fputs(text, fp);
 	fclose(fp);
 	assert_null(app_env_new(&site_app, path, &err));
-	assert_non_null(strstr(buf_cstr(&err), "/nonexistent/templates"));
+	if (strstr(buf_cstr(&err), expect) == NULL)
+		fail_msg("start-up error \"%s\" lacks \"%s\"", buf_cstr(&err), expect);
 	unlink(path);
 	buf_free(&err);
+}
+
+/* A start-up with a broken template directory fails with a message, before any request. */
+static void
+test_missing_templates_stop_startup(void **state)
+{
+	(void)state;
+	assert_startup_fails("[site]\ntemplates_dir = /nonexistent/templates\n", "/nonexistent/templates");
 }
 
 /* A shard map that leaves a shard without an instance stops start-up too. */
 static void
 test_bad_shard_map_stops_startup(void **state)
 {
-	char path[] = "/tmp/starling-test-conf-XXXXXX";
-	struct buf err = BUF_INIT;
-	FILE *fp;
-	int fd;
+	struct buf text = BUF_INIT;
 
 	(void)state;
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	fp = fdopen(fd, "w");
-	fprintf(fp, "[site]\ntemplates_dir = %s/templates\n[mysql]\ninstances = 127.0.0.1:1, 127.0.0.1:2\n"
-	    "logical_shards = 8\nshard_map = 0-5@0\n", test_srcdir());
-	fclose(fp);
-	assert_null(app_env_new(&site_app, path, &err));
-	assert_non_null(strstr(buf_cstr(&err), "shard 6 is not mapped"));
-	unlink(path);
-	buf_free(&err);
+	buf_printf(&text, "[site]\ntemplates_dir = %s/templates\n[mysql]\n"
+	    "instances = 127.0.0.1:1, 127.0.0.1:2\nlogical_shards = 8\nshard_map = 0-5@0\n",
+	    test_srcdir());
+	assert_startup_fails(buf_cstr(&text), "shard 6 is not mapped");
+	buf_free(&text);
 }
 
 int
