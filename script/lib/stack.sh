@@ -606,3 +606,27 @@ stack_lighttpd_start() {
 	fi
 	echo "$pid" >"$run/lighttpd.pid"
 }
+
+# stack_cleanup_on_exit RUN: for test scripts. At exit, also after Ctrl-C or SIGTERM, stop every
+# server under RUN and remove RUN (kept for a post-mortem when STARLING_KEEP_RUN=1), keeping the
+# script's exit status.
+stack_cleanup_on_exit() {
+	STACK_CLEANUP_RUN=$1
+	trap stack_cleanup_now EXIT
+	trap 'stack_say "interrupted"; exit 130' INT
+	trap 'stack_say "terminated"; exit 143' TERM
+}
+
+# shellcheck disable=SC2317 # run by the EXIT trap
+stack_cleanup_now() {
+	_status=$?
+	set +e
+	trap - EXIT INT TERM
+	STACK_QUIET=1 stack_stop_all "$STACK_CLEANUP_RUN"
+	if [ "${STARLING_KEEP_RUN:-0}" = 1 ]; then
+		printf 'stack: kept the run directory %s\n' "$STACK_CLEANUP_RUN" >&2
+	else
+		rm -rf "$STACK_CLEANUP_RUN"
+	fi
+	exit "$_status"
+}

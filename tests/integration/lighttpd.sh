@@ -47,22 +47,7 @@ fi
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/starling-it.XXXXXX")
 failures=0
 
-# shellcheck disable=SC2317 # run by the EXIT trap
-cleanup() {
-	status=$?
-	set +e
-	trap - EXIT INT TERM
-	STACK_QUIET=1 stack_stop_all "$RUN"
-	if [ "${STARLING_KEEP_RUN:-0}" = 1 ]; then
-		say "kept the run directory $RUN"
-	else
-		rm -rf "$RUN"
-	fi
-	exit "$status"
-}
-trap cleanup EXIT
-trap 'say "interrupted"; exit 130' INT
-trap 'say "terminated"; exit 143' TERM
+stack_cleanup_on_exit "$RUN"
 
 # fail WHAT: record a failure and go on, so that one run reports every problem.
 fail() {

@@ -53,22 +53,7 @@ RUN=$(mktemp -d "${TMPDIR:-/tmp}/starling-schema.XXXXXX")
 passed=0
 failed=0
 
-# shellcheck disable=SC2317 # run by the EXIT trap
-cleanup() {
-	status=$?
-	set +e
-	trap - EXIT INT TERM
-	stack_stop_all "$RUN"
-	if [ "${STARLING_KEEP_RUN:-0}" = 1 ]; then
-		say "kept the run directory $RUN"
-	else
-		rm -rf "$RUN"
-	fi
-	exit "$status"
-}
-trap cleanup EXIT
-trap 'say "interrupted"; exit 130' INT
-trap 'say "terminated"; exit 143' TERM
+stack_cleanup_on_exit "$RUN"
 
 pass() {
 	printf 'PASS: %s\n' "$*"
