@@ -21,7 +21,7 @@
 /* A configuration file is a few kilobytes; anything far larger is a mistake (a wrong path). */
 #define CONF_MAX_FILE (1024 * 1024)
 
-enum conf_type { CT_STRING, CT_URL, CT_BOOL, CT_LONG, CT_LEVEL, CT_LANG, CT_LIST };
+enum conf_type { CT_STRING, CT_IDENT, CT_URL, CT_BOOL, CT_LONG, CT_LEVEL, CT_LANG, CT_LIST };
 
 struct conf_key {
 	const char     *section;
@@ -51,15 +51,26 @@ static const struct conf_key keys[] = {
 	{ "mysql", "instances",       CT_LIST,   F(mysql_instances),  "127.0.0.1:3306", 0, 4096 },
 	{ "mysql", "user",            CT_STRING, F(mysql_user),       "starling", 0, 80 },
 	{ "mysql", "password",        CT_STRING, F(mysql_password),   "", 0, 256 },
-	{ "mysql", "database",        CT_STRING, F(mysql_database),   "starling", 0, 48 },
+	{ "mysql", "database",        CT_IDENT,  F(mysql_database),   "starling", 0, 48 },
 	{ "mysql", "logical_shards",  CT_LONG,   F(mysql_logical_shards), "64", 1, 1024 },
 	{ "mysql", "shard_map",       CT_STRING, F(mysql_shard_map),  "", 0, 4096 },
 	{ "mysql", "connect_timeout", CT_LONG,   F(mysql_connect_timeout), "3", 1, 300 },
 	{ "mysql", "read_timeout",    CT_LONG,   F(mysql_read_timeout),    "10", 1, 300 },
 	{ "mysql", "write_timeout",   CT_LONG,   F(mysql_write_timeout),   "10", 1, 300 },
+	{ "mysql", "statement_cache", CT_LONG,   F(mysql_statement_cache), "256", 8, 16384 },
 	{ "memcached", "servers",     CT_LIST,   F(memcached_servers), "127.0.0.1:11211", 0, 4096 },
 	{ "memcached", "timeout_ms",  CT_LONG,   F(memcached_timeout_ms), "500", 10, 60000 },
 	{ "memcached", "key_prefix",  CT_STRING, F(memcached_key_prefix), "starling:", 0, 32 },
+	{ "memcached", "dead_timeout", CT_LONG,  F(memcached_dead_timeout), "30", 1, 3600 },
+	{ "auth", "password_iterations", CT_LONG, F(auth_password_iterations), "600000", 1000, 100000000 },
+	{ "auth", "token_key_file",   CT_STRING, F(auth_token_key_file), "/etc/starling/token.key", 0, 4096 },
+	{ "auth", "previous_token_key_file", CT_STRING, F(auth_previous_token_key_file), "", 0, 4096 },
+	{ "auth", "token_ttl",        CT_LONG,   F(auth_token_ttl),   "2592000", 300, 31536000 },
+	{ "auth", "token_leeway",     CT_LONG,   F(auth_token_leeway), "60", 0, 600 },
+	{ "mail", "transport",        CT_STRING, F(mail_transport),   "sendmail", 0, 16 },
+	{ "mail", "sendmail_path",    CT_STRING, F(mail_sendmail_path), "/usr/sbin/sendmail", 0, 4096 },
+	{ "mail", "from",             CT_STRING, F(mail_from),        "Starling <noreply@localhost>", 0, 255 },
+	{ "mail", "spool_dir",        CT_STRING, F(mail_spool_dir),   "", 0, 4096 },
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -127,6 +138,12 @@ set_value(struct conf *c, const struct conf_key *k, const char *value)
 	case CT_LIST:
 		if (len == 0)
 			return "must name at least one server";
+		break;
+	case CT_IDENT:
+		/* Used to build SQL identifiers (database names), which cannot be bound. */
+		if (len == 0 || strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789_") != len)
+			return "must be letters, digits and _ only";
 		break;
 	case CT_STRING:
 		break;

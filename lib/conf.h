@@ -40,10 +40,23 @@ struct conf {
 	long           mysql_connect_timeout;
 	long           mysql_read_timeout;
 	long           mysql_write_timeout;
+	long           mysql_statement_cache;
 	/* [memcached] */
 	char          *memcached_servers;
 	long           memcached_timeout_ms;
 	char          *memcached_key_prefix;
+	long           memcached_dead_timeout;
+	/* [auth] */
+	long           auth_password_iterations;
+	char          *auth_token_key_file;
+	char          *auth_previous_token_key_file;
+	long           auth_token_ttl;
+	long           auth_token_leeway;
+	/* [mail] */
+	char          *mail_transport;
+	char          *mail_sendmail_path;
+	char          *mail_from;
+	char          *mail_spool_dir;
 };
 
 /* Sets every field to its default (strings are allocated; conf_free releases them). */

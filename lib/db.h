@@ -1,37 +1,126 @@
-/* db.h: connections to the MariaDB/MySQL instances, one per physical instance per process.
+/* db.h: the MariaDB/MySQL instances: connections, prepared statements, transactions.
  *
- * Connections open lazily, on first use, and are kept for the life of the worker. A lost
- * connection is closed and opened again explicitly on the next use: Connector/C's auto-reconnect
- * is left off because it silently invalidates prepared statements and refuses inside a
- * transaction. Timeouts come from the [mysql] section, so a dead instance costs a request at most
- * connect_timeout seconds and becomes a 503, never a hang.
+ * Connections: one per physical instance per process, opened lazily on first use and kept for
+ * the life of the worker, without a default database (every statement names its shard's
+ * database). A lost connection is closed and opened again explicitly: Connector/C's
+ * auto-reconnect is left off because it silently invalidates prepared statements and refuses
+ * inside a transaction. Timeouts come from [mysql]; an instance that failed to connect is not
+ * tried again for DB_RETRY_MS, so a dead instance costs one connect timeout, then fails fast:
+ * a 503 for the users on it, never a hang.
  *
- * Return convention of this layer: <0 system failure (connection, server error), 0 done. */
+ * Statements: SQL text where "{db}" stands for the shard's database ("SELECT ... FROM
+ * {db}.tb_user WHERE id = ?"). MySQL binds table names when it prepares a statement, so a
+ * statement is prepared once per (SQL, shard) on its instance's connection and kept in a
+ * least-recently-used cache of [mysql] statement_cache entries; a lost connection drops them all
+ * and they are prepared again on the next use.
+ *
+ * Return convention of this layer: <0 failure (logged with the shard and the instance: the
+ * caller answers 503), 0 done, DB_DUPLICATE for a duplicate-key error (a unique row that exists
+ * already: the caller decides what that means). */
 #ifndef STARLING_DB_H
 #define STARLING_DB_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "conf.h"
 
 struct db;
 
+#define DB_DUPLICATE 1
+/* After a failed connect, an instance fails fast for this long before the next attempt. */
+#define DB_RETRY_MS 1000
+
 /* Parses conf->mysql_instances ("host:port, /path/to.sock, ...") and the shard map; connects to
- * nothing yet. Returns NULL with a message in err when either is malformed. conf is borrowed and must outlive
- * the db. */
+ * nothing yet. Returns NULL with a message in err when either is malformed. conf is borrowed and
+ * must outlive the db. */
 struct db *db_new(const struct conf *conf, struct buf *err);
 
 /* The logical shard map (see shard.h), borrowed for the life of the db. */
 struct shard_map;
 const struct shard_map *db_shards(const struct db *db);
 
-/* The number of physical instances. */
+/* The number of physical instances, and a printable name of instance i ("127.0.0.1:3306"). */
 size_t db_instance_count(const struct db *db);
+const char *db_instance_name(const struct db *db, size_t i);
 
 /* Checks that every instance answers (connecting if needed). Returns 0, or -1 with the instances
  * that did not answer, and why, in err. Every failure is also logged. */
 int db_ping(struct db *db, struct buf *err);
+/* The same for one instance. */
+int db_ping_instance(struct db *db, size_t i, struct buf *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Values: statement parameters. */
+
+enum db_type { DB_T_NULL, DB_T_I64, DB_T_U64, DB_T_TEXT };
+
+struct db_val {
+	enum db_type type;
+	int64_t      i;
+	uint64_t     u;
+	const char  *s;      /* DB_T_TEXT: bytes, borrowed until the statement ran */
+	size_t       n;
+};
+
+#define DB_NULL        ((struct db_val){ .type = DB_T_NULL })
+#define DB_I64(x)      ((struct db_val){ .type = DB_T_I64, .i = (int64_t)(x) })
+#define DB_U64(x)      ((struct db_val){ .type = DB_T_U64, .u = (uint64_t)(x) })
+#define DB_STR(x)      ((struct db_val){ .type = DB_T_TEXT, .s = (x), .n = strlen(x) })
+#define DB_BYTES(p, l) ((struct db_val){ .type = DB_T_TEXT, .s = (p), .n = (l) })
+
+/* The result of a statement: every row, read in full, every cell as text (numbers as decimal
+ * digits), NULL as a NULL pointer. Owned by the caller: DB_ROWS_INIT, then db_rows_free. */
+struct db_rows {
+	size_t    nrows, ncols;
+	char    **cell;      /* nrows * ncols, row-major; each NUL-terminated, or NULL for SQL NULL */
+	size_t   *len;
+	uint64_t  affected;  /* rows changed by an INSERT/UPDATE/DELETE */
+};
+#define DB_ROWS_INIT { 0, 0, NULL, NULL, 0 }
+
+/* Cell (row, col): its text ("" for NULL or out of range), and as numbers (0 for NULL, out of
+ * range or not a number). */
+const char *db_str(const struct db_rows *r, size_t row, size_t col);
+size_t db_len(const struct db_rows *r, size_t row, size_t col);
+bool db_is_null(const struct db_rows *r, size_t row, size_t col);
+uint64_t db_u64(const struct db_rows *r, size_t row, size_t col);
+int64_t db_i64(const struct db_rows *r, size_t row, size_t col);
+/* Releases the rows and makes r empty again (reusable). */
+void db_rows_free(struct db_rows *r);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Statements. */
+
+/* Runs sql (with "{db}" for the database of shard) with nparams parameters on the instance of
+ * shard. Rows, if out is not NULL, replace what out held. A connection found lost is reopened
+ * and the statement prepared again, once, unless inside a transaction (where the transaction
+ * is lost and db_tx answers the failure). Returns 0, DB_DUPLICATE or -1 (logged). */
+int db_exec(struct db *db, unsigned shard, const char *sql, const struct db_val *params,
+    size_t nparams, struct db_rows *out);
+
+/* The body of a transaction: statements through db_exec on the transaction's shard only.
+ * Returns 0 to commit; anything else rolls back and becomes db_tx's result. */
+typedef int (*db_tx_fn)(struct db *db, void *arg);
+
+/* Runs fn inside one transaction on shard: BEGIN, fn, COMMIT, or ROLLBACK when fn or the commit
+ * failed (one cleanup path). A deadlock or lock wait timeout runs the whole of fn again, up to
+ * three times, so fn must only act through the database. A db_exec on another shard inside fn
+ * is refused (-1): a transaction never spans shards, which may move to other instances.
+ * Returns fn's result, or -1 when the transaction itself failed. */
+int db_tx(struct db *db, unsigned shard, db_tx_fn fn, void *arg);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Administration (starling-admin): not for request handlers. */
+
+/* Creates shard's database if it does not exist (utf8mb4). Returns 0 or -1 (message in err). */
+int db_create_shard_database(struct db *db, unsigned shard, struct buf *err);
+
+/* Runs a script of several ;-separated statements (a file of sql/) in shard's database and
+ * reads every result. Returns 0 or -1 with the server's message in err. */
+int db_run_script(struct db *db, unsigned shard, const char *text, size_t len, struct buf *err);
 
 /* Closes every connection (the next use reopens them). */
 void db_close_all(struct db *db);
