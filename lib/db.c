@@ -1,23 +1,52 @@
-/* db.c: lazily opened, kept connections to the physical MariaDB/MySQL instances. */
+/* db.c: connections to the physical instances, the per-connection statement cache, statements
+ * with bound parameters, and transactions. The only file that calls the MySQL client library. */
 #include "config.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <errmsg.h>
 #include <mysql.h>
+#include <mysqld_error.h>
 
 #include "db.h"
 #include "log.h"
 #include "shard.h"
 #include "xalloc.h"
 
+/* A connection idle for longer than this is pinged before use: the server (wait_timeout) or a
+ * firewall may have dropped it, and a write must not be sent into a dead connection whose loss
+ * would only show after the statement might have run. */
+#define DB_IDLE_PING_MS 30000
+/* How often a transaction that hit a deadlock or lock wait timeout is run in all. */
+#define DB_TX_ATTEMPTS 3
+/* Parameters of one statement; far above any query Starling makes (post/stats: 100 ids). */
+#define DB_MAX_PARAMS 256
+
+/* A prepared statement, kept on its instance's connection, keyed by (SQL text, shard). */
+struct db_stmt {
+	char           *sql;        /* the text as the caller wrote it, with {db} */
+	unsigned        shard;
+	uint64_t        hash;
+	MYSQL_STMT     *stmt;
+	struct db_stmt *chain;      /* next in the same hash bucket */
+	struct db_stmt *newer, *older;
+};
+
 struct db_instance {
-	char         *host;     /* NULL for a Unix socket */
-	unsigned int  port;
-	char         *socket;   /* NULL for TCP */
-	MYSQL        *conn;     /* NULL until connected */
+	char            name[300];
+	char           *host;       /* NULL for a Unix socket */
+	unsigned int    port;
+	char           *socket;     /* NULL for TCP */
+	MYSQL          *conn;       /* NULL until connected */
+	uint64_t        down_until; /* ms: fail fast until then after a failed connect */
+	uint64_t        last_used;  /* ms */
+	struct db_stmt **bucket;
+	size_t          nbuckets, nstmts;
+	struct db_stmt *newest, *oldest;
 };
 
 struct db {
@@ -25,26 +54,114 @@ struct db {
 	struct db_instance *inst;
 	size_t              n;
 	struct shard_map   *shards;
+	struct buf          sql;    /* scratch: SQL with the database name filled in */
+	/* The open transaction, if any. */
+	bool                in_tx;
+	unsigned            tx_shard;
+	bool                tx_failed;   /* a statement failed: roll back whatever fn says */
+	bool                tx_retry;    /* ... by deadlock or lock wait timeout: run it again */
 };
 
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The statement cache of one connection: a hash table for lookups and a list for LRU order. */
+
+static uint64_t
+stmt_hash(const char *sql, unsigned shard)
+{
+	uint64_t h = 14695981039346656037ULL ^ shard;
+
+	for (; *sql; sql++) {
+		h ^= (unsigned char)*sql;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static void
+lru_unlink(struct db_instance *in, struct db_stmt *s)
+{
+	if (s->newer)
+		s->newer->older = s->older;
+	else
+		in->newest = s->older;
+	if (s->older)
+		s->older->newer = s->newer;
+	else
+		in->oldest = s->newer;
+	s->newer = s->older = NULL;
+}
+
+static void
+lru_push(struct db_instance *in, struct db_stmt *s)
+{
+	s->older = in->newest;
+	s->newer = NULL;
+	if (in->newest)
+		in->newest->newer = s;
+	in->newest = s;
+	if (in->oldest == NULL)
+		in->oldest = s;
+}
+
+static void
+stmt_free(struct db_stmt *s)
+{
+	if (s->stmt)
+		mysql_stmt_close(s->stmt);
+	free(s->sql);
+	free(s);
+}
+
+/* Removes s from the cache of in and closes it. */
+static void
+stmt_drop(struct db_instance *in, struct db_stmt *s)
+{
+	struct db_stmt **p = &in->bucket[s->hash % in->nbuckets];
+
+	while (*p != s)
+		p = &(*p)->chain;
+	*p = s->chain;
+	lru_unlink(in, s);
+	in->nstmts--;
+	stmt_free(s);
+}
+
+static struct db_stmt *
+stmt_find(struct db_instance *in, const char *sql, unsigned shard, uint64_t hash)
+{
+	struct db_stmt *s;
+
+	if (in->nbuckets == 0)
+		return NULL;
+	for (s = in->bucket[hash % in->nbuckets]; s; s = s->chain)
+		if (s->hash == hash && s->shard == shard && strcmp(s->sql, sql) == 0)
+			return s;
+	return NULL;
+}
+
+/* Closes the connection of in and, with it, every statement prepared on it. */
 static void
 instance_close(struct db_instance *in)
 {
+	while (in->oldest)
+		stmt_drop(in, in->oldest);
 	if (in->conn != NULL) {
 		mysql_close(in->conn);
 		in->conn = NULL;
 	}
 }
 
-static const char *
-instance_name(const struct db_instance *in, char *out, size_t size)
-{
-	if (in->socket)
-		snprintf(out, size, "%s", in->socket);
-	else
-		snprintf(out, size, "%s:%u", in->host, in->port);
-	return out;
-}
+/* ------------------------------------------------------------------------------------------ */
+/* Instances */
 
 /* Parses one "host:port" or "/socket" entry of n bytes. */
 static int
@@ -57,6 +174,7 @@ parse_instance(const char *s, size_t n, struct db_instance *in, struct buf *err)
 	memset(in, 0, sizeof *in);
 	if (n > 0 && s[0] == '/') {
 		in->socket = xstrndup(s, n);
+		snprintf(in->name, sizeof in->name, "%s", in->socket);
 		return 0;
 	}
 	colon = memchr(s, ':', n);
@@ -71,6 +189,7 @@ parse_instance(const char *s, size_t n, struct db_instance *in, struct buf *err)
 	}
 	in->host = xstrndup(s, (size_t)(colon - s));
 	in->port = (unsigned int)port;
+	snprintf(in->name, sizeof in->name, "%s:%u", in->host, in->port);
 	return 0;
 }
 
@@ -125,7 +244,14 @@ db_instance_count(const struct db *db)
 	return db->n;
 }
 
-/* Opens the connection of in if it is not open. Returns 0 or -1 (logged, and told in err). */
+const char *
+db_instance_name(const struct db *db, size_t i)
+{
+	return i < db->n ? db->inst[i].name : "";
+}
+
+/* Opens the connection of in if it is not open, without a default database. Returns 0 or -1
+ * (logged, and told in err when err is not NULL). */
 static int
 instance_connect(const struct db *db, struct db_instance *in, struct buf *err)
 {
@@ -134,13 +260,18 @@ instance_connect(const struct db *db, struct db_instance *in, struct buf *err)
 	unsigned int rt = (unsigned int)c->mysql_read_timeout;
 	unsigned int wt = (unsigned int)c->mysql_write_timeout;
 	my_bool off = 0;
-	char name[300];
+	uint64_t now = now_ms();
 
 	if (in->conn != NULL)
 		return 0;
+	if (now < in->down_until) {
+		buf_printf(err, "%s%s: down (retried in %u ms)", err && err->len ? "; " : "", in->name,
+		    (unsigned)(in->down_until - now));
+		return -1;
+	}
 	in->conn = mysql_init(NULL);
 	if (in->conn == NULL) {
-		buf_printf(err, "%s: out of memory", instance_name(in, name, sizeof name));
+		buf_printf(err, "%s: out of memory", in->name);
 		return -1;
 	}
 	mysql_options(in->conn, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
@@ -153,36 +284,542 @@ instance_connect(const struct db *db, struct db_instance *in, struct buf *err)
 
 		mysql_options(in->conn, MYSQL_OPT_PROTOCOL, &proto);
 	}
-	if (mysql_real_connect(in->conn, in->host, c->mysql_user, c->mysql_password,
-	    c->mysql_database, in->port, in->socket, 0) == NULL) {
-		instance_name(in, name, sizeof name);
-		log_error("mysql %s: connect failed: %s", name, mysql_error(in->conn));
-		buf_printf(err, "%s%s: %s", err->len ? "; " : "", name, mysql_error(in->conn));
+	if (mysql_real_connect(in->conn, in->host, c->mysql_user, c->mysql_password, NULL,
+	    in->port, in->socket, 0) == NULL) {
+		log_error("mysql %s: connect failed: %s", in->name, mysql_error(in->conn));
+		buf_printf(err, "%s%s: %s", err && err->len ? "; " : "", in->name,
+		    mysql_error(in->conn));
 		instance_close(in);
+		in->down_until = now_ms() + DB_RETRY_MS;
 		return -1;
 	}
+	in->down_until = 0;
+	in->last_used = now_ms();
+	if (in->nbuckets == 0) {
+		/* Twice the cache size: short chains without a rehash. */
+		in->nbuckets = (size_t)c->mysql_statement_cache * 2;
+		in->bucket = xcalloc(in->nbuckets, sizeof *in->bucket);
+	}
+	return 0;
+}
+
+int
+db_ping_instance(struct db *db, size_t i, struct buf *err)
+{
+	struct db_instance *in;
+
+	if (i >= db->n)
+		return -1;
+	in = &db->inst[i];
+	if (in->conn != NULL && mysql_ping(in->conn) != 0) {
+		/* A kept connection that went away: one fresh attempt. */
+		log_warn("mysql %s: connection lost (%s); reconnecting", in->name,
+		    mysql_error(in->conn));
+		instance_close(in);
+	}
+	if (instance_connect(db, in, err) != 0)
+		return -1;
+	in->last_used = now_ms();
 	return 0;
 }
 
 int
 db_ping(struct db *db, struct buf *err)
 {
-	char name[300];
 	size_t i;
 	int rc = 0;
 
-	for (i = 0; i < db->n; i++) {
-		struct db_instance *in = &db->inst[i];
-
-		if (in->conn != NULL && mysql_ping(in->conn) != 0) {
-			/* A kept connection that went away: one fresh attempt. */
-			log_warn("mysql %s: connection lost (%s); reconnecting",
-			    instance_name(in, name, sizeof name), mysql_error(in->conn));
-			instance_close(in);
-		}
-		if (instance_connect(db, in, err) != 0)
+	for (i = 0; i < db->n; i++)
+		if (db_ping_instance(db, i, err) != 0)
 			rc = -1;
+	return rc;
+}
+
+/* The instance of shard, connected (pinged first if idle for long). NULL when the shard is out of
+ * range or the instance cannot be reached (logged). */
+static struct db_instance *
+shard_conn(struct db *db, unsigned shard)
+{
+	struct db_instance *in;
+
+	if (shard >= shard_count(db->shards)) {
+		log_error("mysql: shard %u does not exist (%u shards)", shard, shard_count(db->shards));
+		return NULL;
 	}
+	in = &db->inst[shard_instance(db->shards, shard)];
+	if (in->conn != NULL && !db->in_tx && now_ms() - in->last_used > DB_IDLE_PING_MS &&
+	    mysql_ping(in->conn) != 0) {
+		log_warn("mysql %s: idle connection lost (%s); reconnecting", in->name,
+		    mysql_error(in->conn));
+		instance_close(in);
+	}
+	if (instance_connect(db, in, NULL) != 0)
+		return NULL;
+	in->last_used = now_ms();
+	return in;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Rows */
+
+static const char *
+cell(const struct db_rows *r, size_t row, size_t col)
+{
+	if (row >= r->nrows || col >= r->ncols)
+		return NULL;
+	return r->cell[row * r->ncols + col];
+}
+
+const char *
+db_str(const struct db_rows *r, size_t row, size_t col)
+{
+	const char *s = cell(r, row, col);
+
+	return s ? s : "";
+}
+
+size_t
+db_len(const struct db_rows *r, size_t row, size_t col)
+{
+	return cell(r, row, col) ? r->len[row * r->ncols + col] : 0;
+}
+
+bool
+db_is_null(const struct db_rows *r, size_t row, size_t col)
+{
+	return cell(r, row, col) == NULL;
+}
+
+uint64_t
+db_u64(const struct db_rows *r, size_t row, size_t col)
+{
+	const char *s = cell(r, row, col);
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return 0;
+	v = strtoull(s, &end, 10);
+	return *end == '\0' ? (uint64_t)v : 0;
+}
+
+int64_t
+db_i64(const struct db_rows *r, size_t row, size_t col)
+{
+	const char *s = cell(r, row, col);
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	v = strtoll(s, &end, 10);
+	return *end == '\0' ? (int64_t)v : 0;
+}
+
+void
+db_rows_free(struct db_rows *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->nrows * r->ncols; i++)
+		free(r->cell[i]);
+	free(r->cell);
+	free(r->len);
+	memset(r, 0, sizeof *r);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Statements */
+
+/* Whether errno says the connection is gone (the statement cache with it). */
+static bool
+lost_connection(unsigned int e)
+{
+	return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == ER_CONNECTION_KILLED ||
+	    e == ER_UNKNOWN_STMT_HANDLER;
+}
+
+/* Whether a statement that failed with errno e may run again on a fresh connection: only when it
+ * surely did not run. "Gone" is seen before the statement is sent; "lost" during it, when it
+ * may have run, so only a read is repeated then. */
+static bool
+safe_to_retry(unsigned int e, const char *sql)
+{
+	if (e == CR_SERVER_GONE_ERROR || e == ER_UNKNOWN_STMT_HANDLER)
+		return true;
+	return lost_connection(e) && strncmp(sql, "SELECT", 6) == 0;
+}
+
+/* The cached statement for (sql, shard) on in, prepared now if it is not cached; the least
+ * recently used one is closed when the cache is full. NULL on failure with *e set (logged). */
+static struct db_stmt *
+stmt_get(struct db *db, struct db_instance *in, unsigned shard, const char *sql, unsigned int *e)
+{
+	uint64_t h = stmt_hash(sql, shard);
+	struct db_stmt *s = stmt_find(in, sql, shard, h);
+	const char *p, *q;
+
+	if (s != NULL) {
+		lru_unlink(in, s);
+		lru_push(in, s);
+		return s;
+	}
+	/* Fill in the database: "{db}" -> `starling_0007`. */
+	buf_reset(&db->sql);
+	for (p = sql; (q = strstr(p, "{db}")) != NULL; p = q + 4) {
+		buf_append(&db->sql, p, (size_t)(q - p));
+		buf_putc(&db->sql, '`');
+		shard_db_name(db->conf->mysql_database, shard, &db->sql);
+		buf_putc(&db->sql, '`');
+	}
+	buf_puts(&db->sql, p);
+
+	s = xcalloc(1, sizeof *s);
+	s->stmt = mysql_stmt_init(in->conn);
+	if (s->stmt == NULL ||
+	    mysql_stmt_prepare(s->stmt, db->sql.data, (unsigned long)db->sql.len) != 0) {
+		*e = s->stmt ? mysql_stmt_errno(s->stmt) : mysql_errno(in->conn);
+		log_error("mysql %s shard %u: prepare failed (%u %s): %.120s", in->name, shard, *e,
+		    s->stmt ? mysql_stmt_error(s->stmt) : mysql_error(in->conn), sql);
+		stmt_free(s);
+		return NULL;
+	}
+	s->sql = xstrdup(sql);
+	s->shard = shard;
+	s->hash = h;
+	if (in->nstmts >= (size_t)db->conf->mysql_statement_cache)
+		stmt_drop(in, in->oldest);
+	s->chain = in->bucket[h % in->nbuckets];
+	in->bucket[h % in->nbuckets] = s;
+	lru_push(in, s);
+	in->nstmts++;
+	return s;
+}
+
+/* Reads every row of the executed statement into out (emptied first). Returns 0 or -1 (*e). */
+static int
+fetch_rows(MYSQL_STMT *st, struct db_rows *out, unsigned int *e)
+{
+	MYSQL_RES *meta = mysql_stmt_result_metadata(st);
+	MYSQL_BIND *bind = NULL;
+	unsigned long *lens = NULL;
+	my_bool *nulls = NULL;
+	size_t c, ncols, cap = 0;
+	int rc = -1, f;
+
+	db_rows_free(out);
+	if (meta == NULL) {
+		/* No result set (INSERT, UPDATE...), or an error reading its description. */
+		*e = mysql_stmt_errno(st);
+		out->affected = (uint64_t)mysql_stmt_affected_rows(st);
+		return *e == 0 ? 0 : -1;
+	}
+	ncols = mysql_num_fields(meta);
+	out->ncols = ncols;
+	bind = xcalloc(ncols ? ncols : 1, sizeof *bind);
+	lens = xcalloc(ncols ? ncols : 1, sizeof *lens);
+	nulls = xcalloc(ncols ? ncols : 1, sizeof *nulls);
+	/* Zero-length buffers: fetch reports each cell's length, then mysql_stmt_fetch_column reads
+	 * it into a buffer of exactly that size. Every type is converted to text. */
+	for (c = 0; c < ncols; c++) {
+		bind[c].buffer_type = MYSQL_TYPE_STRING;
+		bind[c].length = &lens[c];
+		bind[c].is_null = &nulls[c];
+	}
+	if (mysql_stmt_bind_result(st, bind) != 0)
+		goto out;
+	while ((f = mysql_stmt_fetch(st)) == 0 || f == MYSQL_DATA_TRUNCATED) {
+		size_t base;
+
+		if (out->nrows == cap) {
+			cap = cap ? cap * 2 : 8;
+			out->cell = xrealloc(out->cell, cap * ncols * sizeof *out->cell + 1);
+			out->len = xrealloc(out->len, cap * ncols * sizeof *out->len + 1);
+		}
+		base = out->nrows * ncols;
+		out->nrows++;
+		for (c = 0; c < ncols; c++) {
+			MYSQL_BIND one;
+
+			out->cell[base + c] = NULL;
+			out->len[base + c] = 0;
+			if (nulls[c])
+				continue;
+			out->cell[base + c] = xmalloc(lens[c] + 1);
+			out->len[base + c] = lens[c];
+			out->cell[base + c][lens[c]] = '\0';
+			if (lens[c] == 0)
+				continue;
+			memset(&one, 0, sizeof one);
+			one.buffer_type = MYSQL_TYPE_STRING;
+			one.buffer = out->cell[base + c];
+			one.buffer_length = lens[c] + 1;
+			if (mysql_stmt_fetch_column(st, &one, (unsigned int)c, 0) != 0)
+				goto out;
+			out->cell[base + c][lens[c]] = '\0';
+		}
+	}
+	if (f != MYSQL_NO_DATA)
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0) {
+		*e = mysql_stmt_errno(st);
+		db_rows_free(out);
+	}
+	mysql_stmt_free_result(st);
+	mysql_free_result(meta);
+	free(bind);
+	free(lens);
+	free(nulls);
+	return rc;
+}
+
+/* MYSQL_BIND takes a non-const buffer for input and output alike; parameters are only read. */
+static void *
+param_buffer(const void *p)
+{
+	union { const void *c; void *v; } u = { p };
+
+	return u.v;
+}
+
+/* Binds params and runs s. Returns 0 or -1 with *e. */
+static int
+stmt_run(struct db_stmt *s, const struct db_val *params, size_t n, struct db_rows *out,
+    unsigned int *e)
+{
+	MYSQL_BIND bind[DB_MAX_PARAMS];
+	unsigned long lens[DB_MAX_PARAMS];
+	struct db_rows scratch = DB_ROWS_INIT;
+	size_t i;
+	int rc;
+
+	memset(bind, 0, n * sizeof *bind);
+	for (i = 0; i < n; i++) {
+		const struct db_val *v = &params[i];
+
+		switch (v->type) {
+		case DB_T_NULL:
+			bind[i].buffer_type = MYSQL_TYPE_NULL;
+			break;
+		case DB_T_I64:
+			bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			bind[i].buffer = param_buffer(&v->i);
+			break;
+		case DB_T_U64:
+			bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			bind[i].buffer = param_buffer(&v->u);
+			bind[i].is_unsigned = 1;
+			break;
+		case DB_T_TEXT:
+			lens[i] = (unsigned long)v->n;
+			bind[i].buffer_type = MYSQL_TYPE_STRING;
+			bind[i].buffer = param_buffer(v->s ? v->s : "");
+			bind[i].buffer_length = lens[i];
+			bind[i].length = &lens[i];
+			break;
+		}
+	}
+	if ((n > 0 && mysql_stmt_bind_param(s->stmt, bind) != 0) ||
+	    mysql_stmt_execute(s->stmt) != 0) {
+		*e = mysql_stmt_errno(s->stmt);
+		return -1;
+	}
+	rc = fetch_rows(s->stmt, out ? out : &scratch, e);
+	db_rows_free(&scratch);
+	return rc;
+}
+
+int
+db_exec(struct db *db, unsigned shard, const char *sql, const struct db_val *params,
+    size_t nparams, struct db_rows *out)
+{
+	struct db_instance *in;
+	struct db_stmt *s;
+	unsigned int e = 0;
+	bool retry;
+	int attempt;
+
+	if (db->in_tx && shard != db->tx_shard) {
+		log_error("mysql: statement for shard %u inside a transaction on shard %u refused: %.120s",
+		    shard, db->tx_shard, sql);
+		db->tx_failed = true;
+		return -1;
+	}
+	if (nparams > DB_MAX_PARAMS) {
+		log_error("mysql: %zu parameters, more than %d: %.120s", nparams, DB_MAX_PARAMS, sql);
+		return -1;
+	}
+	for (attempt = 0; attempt < 2; attempt++) {
+		in = shard_conn(db, shard);
+		if (in == NULL)
+			break;
+		e = 0;
+		s = stmt_get(db, in, shard, sql, &e);
+		if (s != NULL && mysql_stmt_param_count(s->stmt) != nparams) {
+			log_error("mysql: statement takes %lu parameters, given %zu: %.120s",
+			    (unsigned long)mysql_stmt_param_count(s->stmt), nparams, sql);
+			break;
+		}
+		if (s != NULL && stmt_run(s, params, nparams, out, &e) == 0)
+			return 0;
+		if (e == ER_DUP_ENTRY)
+			return DB_DUPLICATE;
+		if (e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT)
+			db->tx_retry = db->in_tx;
+		if (s != NULL)
+			log_error("mysql %s shard %u: %u %s: %.120s", in->name, shard, e,
+			    mysql_stmt_error(s->stmt), sql);
+		if (!lost_connection(e))
+			break;
+		/* The connection is gone, and every statement prepared on it: open a new one and
+		 * prepare again, unless a transaction was open (it is lost with the connection) or
+		 * the statement may have run already (a failed prepare never ran anything). */
+		retry = !db->in_tx && (s == NULL || safe_to_retry(e, sql));
+		instance_close(in);
+		if (!retry)
+			break;
+		log_warn("mysql %s: reconnecting and preparing again", in->name);
+	}
+	if (db->in_tx)
+		db->tx_failed = true;
+	return -1;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Transactions */
+
+/* Runs a statement that takes no data (BEGIN, COMMIT, ROLLBACK) on in. Returns 0 or -1 (*e). */
+static int
+simple_query(struct db_instance *in, const char *q, unsigned int *e)
+{
+	if (mysql_real_query(in->conn, q, (unsigned long)strlen(q)) == 0)
+		return 0;
+	*e = mysql_errno(in->conn);
+	log_error("mysql %s: %s failed: %u %s", in->name, q, *e, mysql_error(in->conn));
+	if (lost_connection(*e))
+		instance_close(in);
+	return -1;
+}
+
+int
+db_tx(struct db *db, unsigned shard, db_tx_fn fn, void *arg)
+{
+	struct db_instance *in;
+	unsigned int e = 0;
+	int attempt, rc = -1;
+
+	if (db->in_tx) {
+		log_error("mysql: nested transaction on shard %u refused", shard);
+		return -1;
+	}
+	for (attempt = 1; attempt <= DB_TX_ATTEMPTS; attempt++) {
+		in = shard_conn(db, shard);
+		if (in == NULL || simple_query(in, "START TRANSACTION", &e) != 0)
+			return -1;
+		db->in_tx = true;
+		db->tx_shard = shard;
+		db->tx_failed = db->tx_retry = false;
+		rc = fn(db, arg);
+		if (rc == 0 && db->tx_failed)
+			rc = -1;   /* fn went on after a failed statement: never commit half of it */
+		db->in_tx = false;
+		if (rc == 0) {
+			if (in->conn != NULL && simple_query(in, "COMMIT", &e) == 0)
+				return 0;
+			rc = -1;
+			db->tx_retry = e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT;
+		}
+		/* The single cleanup path: whatever went wrong, nothing of fn stays. */
+		if (in->conn != NULL)
+			simple_query(in, "ROLLBACK", &e);
+		if (!db->tx_retry)
+			break;
+		log_warn("mysql %s shard %u: deadlock or lock wait timeout; transaction run again "
+		    "(attempt %d of %d)", in->name, shard, attempt + 1, DB_TX_ATTEMPTS);
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Administration */
+
+int
+db_create_shard_database(struct db *db, unsigned shard, struct buf *err)
+{
+	struct db_instance *in = shard_conn(db, shard);
+	struct buf q = BUF_INIT;
+	int rc = -1;
+
+	if (in == NULL) {
+		buf_printf(err, "shard %u: instance not reachable", shard);
+		return -1;
+	}
+	/* The name comes from [mysql] database, checked to be [A-Za-z0-9_] (conf.c): an identifier
+	 * cannot be a bound parameter. */
+	buf_puts(&q, "CREATE DATABASE IF NOT EXISTS `");
+	shard_db_name(db->conf->mysql_database, shard, &q);
+	buf_puts(&q, "` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
+	if (mysql_real_query(in->conn, q.data, (unsigned long)q.len) != 0) {
+		buf_printf(err, "%s: %s", in->name, mysql_error(in->conn));
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_free(&q);
+	return rc;
+}
+
+int
+db_run_script(struct db *db, unsigned shard, const char *text, size_t len, struct buf *err)
+{
+	struct db_instance *in = shard_conn(db, shard);
+	struct buf name = BUF_INIT;
+	int rc = -1, status;
+
+	if (in == NULL) {
+		buf_printf(err, "shard %u: instance not reachable", shard);
+		return -1;
+	}
+	shard_db_name(db->conf->mysql_database, shard, &name);
+	if (mysql_select_db(in->conn, name.data) != 0 ||
+	    mysql_set_server_option(in->conn, MYSQL_OPTION_MULTI_STATEMENTS_ON) != 0) {
+		buf_printf(err, "%s %s: %s", in->name, name.data, mysql_error(in->conn));
+		goto out;
+	}
+	status = mysql_real_query(in->conn, text, (unsigned long)len);
+	/* Every statement's result must be read, or the connection stays out of step. */
+	for (;;) {
+		MYSQL_RES *res;
+
+		if (status != 0) {
+			buf_printf(err, "%s %s: %s", in->name, name.data, mysql_error(in->conn));
+			break;
+		}
+		res = mysql_store_result(in->conn);
+		if (res != NULL)
+			mysql_free_result(res);
+		else if (mysql_field_count(in->conn) != 0) {
+			status = 1;
+			continue;
+		}
+		status = mysql_next_result(in->conn);
+		if (status == -1) {
+			rc = 0;
+			break;
+		}
+	}
+	if (mysql_set_server_option(in->conn, MYSQL_OPTION_MULTI_STATEMENTS_OFF) != 0 && rc == 0) {
+		buf_printf(err, "%s: %s", in->name, mysql_error(in->conn));
+		rc = -1;
+	}
+out:
+	if (rc != 0 && in->conn != NULL && lost_connection(mysql_errno(in->conn)))
+		instance_close(in);
+	buf_free(&name);
 	return rc;
 }
 
@@ -204,10 +841,12 @@ db_free(struct db *db)
 		return;
 	for (i = 0; i < db->n; i++) {
 		instance_close(&db->inst[i]);
+		free(db->inst[i].bucket);
 		free(db->inst[i].host);
 		free(db->inst[i].socket);
 	}
 	free(db->inst);
 	shard_map_free(db->shards);
+	buf_free(&db->sql);
 	free(db);
 }
