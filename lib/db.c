@@ -736,7 +736,7 @@ db_tx(struct db *db, unsigned shard, db_tx_fn fn, void *arg)
 		/* The single cleanup path: whatever went wrong, nothing of fn stays. */
 		if (in->conn != NULL)
 			simple_query(in, "ROLLBACK", &e);
-		if (!db->tx_retry)
+		if (!db->tx_retry || attempt == DB_TX_ATTEMPTS)
 			break;
 		log_warn("mysql %s shard %u: deadlock or lock wait timeout; transaction run again "
 		    "(attempt %d of %d)", in->name, shard, attempt + 1, DB_TX_ATTEMPTS);

@@ -1,0 +1,461 @@
+/* test_db.c: lib/db.c against two real MariaDB instances started by tests/integration/db.sh:
+ * shard routing, typed parameters and rows, duplicates, the statement cache, reconnecting after
+ * a killed connection, transactions (commit, rollback, lock-wait retry, one shard only), and an
+ * instance that is down. Skipped (77) when run without the servers. */
+#include "config.h"
+
+#include "test.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "db.h"
+#include "shard.h"
+
+static struct conf conf;
+static struct db *db;
+
+static const char TABLE[] =
+    "CREATE TABLE IF NOT EXISTS t_kv ("
+    " k bigint unsigned NOT NULL PRIMARY KEY,"
+    " i bigint NULL,"
+    " b varbinary(200) NULL,"
+    " t varchar(50) CHARACTER SET utf8mb4 NOT NULL DEFAULT ''"
+    ") ENGINE=InnoDB;"
+    "DELETE FROM t_kv;";
+
+static struct db *
+open_db(const char *path_env, struct conf *c)
+{
+	struct buf err = BUF_INIT;
+	const char *path = getenv(path_env);
+	struct db *d = NULL;
+
+	conf_defaults(c);
+	if (conf_load(c, path, &err) != 0)
+		fail_msg("conf: %s", buf_cstr(&err));
+	d = db_new(c, &err);
+	if (d == NULL)
+		fail_msg("db_new: %s", buf_cstr(&err));
+	buf_free(&err);
+	return d;
+}
+
+static int
+setup(void **state)
+{
+	struct buf err = BUF_INIT;
+	unsigned s;
+
+	(void)state;
+	db = open_db("STARLING_TEST_CONF", &conf);
+	for (s = 0; s < 4; s++) {
+		if (db_create_shard_database(db, s, &err) != 0 ||
+		    db_run_script(db, s, TABLE, strlen(TABLE), &err) != 0)
+			fail_msg("shard %u: %s", s, buf_cstr(&err));
+	}
+	buf_free(&err);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	db_free(db);
+	conf_free(&conf);
+	return 0;
+}
+
+/* Runs a statement that must succeed. */
+static void
+exec_ok(unsigned shard, const char *sql, const struct db_val *p, size_t n, struct db_rows *out)
+{
+	int rc = db_exec(db, shard, sql, p, n, out);
+
+	if (rc != 0)
+		fail_msg("shard %u: %d from %s", shard, rc, sql);
+}
+
+/* The server's port of the instance that shard lives on. */
+static unsigned
+shard_port(unsigned shard)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	unsigned port;
+
+	exec_ok(shard, "SELECT @@port", NULL, 0, &r);
+	port = (unsigned)db_u64(&r, 0, 0);
+	db_rows_free(&r);
+	return port;
+}
+
+static void
+test_shards_go_to_their_instance(void **state)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	unsigned s;
+	char want[32];
+
+	(void)state;
+	/* The map is 0-1@0, 2-3@1: shards 0,1 on one server, 2,3 on the other. */
+	assert_int_equal(shard_port(0), shard_port(1));
+	assert_int_equal(shard_port(2), shard_port(3));
+	assert_int_not_equal(shard_port(0), shard_port(2));
+	snprintf(want, sizeof want, "127.0.0.1:%u", shard_port(2));
+	assert_string_equal(db_instance_name(db, 1), want);
+	/* A row written on a shard is in that shard's database only. */
+	for (s = 0; s < 4; s++)
+		exec_ok(s, "INSERT INTO {db}.t_kv (k, i) VALUES (?, ?)",
+		    (struct db_val[]){ DB_U64(100 + s), DB_I64(s) }, 2, NULL);
+	for (s = 0; s < 4; s++) {
+		exec_ok(s, "SELECT k, i FROM {db}.t_kv WHERE k >= 100 AND k < 200", NULL, 0, &r);
+		assert_int_equal(r.nrows, 1);
+		assert_int_equal(db_u64(&r, 0, 0), 100 + s);
+		assert_int_equal(db_i64(&r, 0, 1), (int64_t)s);
+	}
+	db_rows_free(&r);
+}
+
+static void
+test_values_round_trip(void **state)
+{
+	static const char bytes[] = { 'a', '\0', 'b', '\n', (char)0xff };
+	struct db_rows r = DB_ROWS_INIT;
+
+	(void)state;
+	exec_ok(1, "INSERT INTO {db}.t_kv (k, i, b, t) VALUES (?, ?, ?, ?)",
+	    (struct db_val[]){ DB_U64(UINT64_MAX), DB_I64(INT64_MIN), DB_BYTES(bytes, sizeof bytes),
+		DB_STR("\xe4\xbd\xa0\xe5\xa5\xbd, Starling") }, 4, &r);
+	assert_int_equal(r.affected, 1);
+	assert_int_equal(r.nrows, 0);
+	exec_ok(1, "INSERT INTO {db}.t_kv (k, i, b) VALUES (?, ?, ?)",
+	    (struct db_val[]){ DB_U64(7), DB_NULL, DB_STR("") }, 3, NULL);
+
+	exec_ok(1, "SELECT k, i, b, t FROM {db}.t_kv WHERE k = ?",
+	    (struct db_val[]){ DB_U64(UINT64_MAX) }, 1, &r);
+	assert_int_equal(r.nrows, 1);
+	assert_int_equal(r.ncols, 4);
+	assert_true(db_u64(&r, 0, 0) == UINT64_MAX);
+	assert_true(db_i64(&r, 0, 1) == INT64_MIN);
+	assert_int_equal(db_len(&r, 0, 2), sizeof bytes);
+	assert_memory_equal(db_str(&r, 0, 2), bytes, sizeof bytes);
+	assert_string_equal(db_str(&r, 0, 3), "\xe4\xbd\xa0\xe5\xa5\xbd, Starling");
+
+	/* NULL and the empty string stay apart. */
+	exec_ok(1, "SELECT i, b, t FROM {db}.t_kv WHERE k = ?", (struct db_val[]){ DB_U64(7) }, 1,
+	    &r);
+	assert_int_equal(r.nrows, 1);
+	assert_true(db_is_null(&r, 0, 0));
+	assert_string_equal(db_str(&r, 0, 0), "");
+	assert_false(db_is_null(&r, 0, 1));
+	assert_int_equal(db_len(&r, 0, 1), 0);
+	/* Out of range cells read as empty, never crash. */
+	assert_string_equal(db_str(&r, 5, 0), "");
+	assert_true(db_is_null(&r, 0, 9));
+
+	/* No rows: an empty result, not an error. */
+	exec_ok(1, "SELECT k FROM {db}.t_kv WHERE k = ?", (struct db_val[]){ DB_U64(8) }, 1, &r);
+	assert_int_equal(r.nrows, 0);
+	/* UPDATE reports the rows it changed. */
+	exec_ok(1, "UPDATE {db}.t_kv SET i = i WHERE k IN (?, ?)",
+	    (struct db_val[]){ DB_U64(7), DB_U64(UINT64_MAX) }, 2, &r);
+	db_rows_free(&r);
+}
+
+static void
+test_errors(void **state)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	struct db_val v[] = { DB_U64(500), DB_I64(1) };
+
+	(void)state;
+	exec_ok(2, "INSERT INTO {db}.t_kv (k, i) VALUES (?, ?)", v, 2, NULL);
+	assert_int_equal(db_exec(db, 2, "INSERT INTO {db}.t_kv (k, i) VALUES (?, ?)", v, 2, NULL),
+	    DB_DUPLICATE);
+	/* The same key on another shard is another row. */
+	exec_ok(3, "INSERT INTO {db}.t_kv (k, i) VALUES (?, ?)", v, 2, NULL);
+	/* Wrong parameter count, bad SQL, a shard that does not exist. */
+	assert_int_equal(db_exec(db, 2, "SELECT k FROM {db}.t_kv WHERE k = ?", v, 2, &r), -1);
+	assert_int_equal(db_exec(db, 2, "SELEKT 1", NULL, 0, &r), -1);
+	assert_int_equal(db_exec(db, 4, "SELECT 1", NULL, 0, &r), -1);
+	/* The connection is still good afterwards. */
+	exec_ok(2, "SELECT COUNT(*) FROM {db}.t_kv WHERE k = 500", NULL, 0, &r);
+	assert_int_equal(db_u64(&r, 0, 0), 1);
+	db_rows_free(&r);
+}
+
+/* Prepared statements on the server, over every connection (only the test's exist). */
+static uint64_t
+server_prepared(unsigned shard)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	uint64_t n;
+
+	exec_ok(shard, "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+	    "WHERE VARIABLE_NAME = 'PREPARED_STMT_COUNT'", NULL, 0, &r);
+	n = db_u64(&r, 0, 0);
+	db_rows_free(&r);
+	return n;
+}
+
+static void
+test_statement_cache_is_bounded(void **state)
+{
+	static const char *const sql[] = {
+		"SELECT 1 FROM {db}.t_kv WHERE k = ?", "SELECT 2 FROM {db}.t_kv WHERE k = ?",
+		"SELECT 3 FROM {db}.t_kv WHERE k = ?", "SELECT 4 FROM {db}.t_kv WHERE k = ?",
+		"SELECT 5 FROM {db}.t_kv WHERE k = ?", "SELECT 6 FROM {db}.t_kv WHERE k = ?",
+		"SELECT 7 FROM {db}.t_kv WHERE k = ?", "SELECT 8 FROM {db}.t_kv WHERE k = ?",
+		"SELECT 9 FROM {db}.t_kv WHERE k = ?", "SELECT 10 FROM {db}.t_kv WHERE k = ?",
+	};
+	struct db_rows r = DB_ROWS_INIT;
+	size_t i, round;
+	unsigned s;
+
+	(void)state;
+	/* statement_cache = 8 in the test's configuration: 10 texts on 2 shards of an instance
+	 * (20 statements) never keep more than 8 on its connection. */
+	for (round = 0; round < 2; round++)
+		for (i = 0; i < sizeof sql / sizeof sql[0]; i++)
+			for (s = 0; s < 2; s++) {
+				exec_ok(s, sql[i], (struct db_val[]){ DB_U64(100 + s) }, 1, &r);
+				assert_int_equal(r.nrows, 1);
+				assert_int_equal(db_u64(&r, 0, 0), i + 1);
+			}
+	assert_true(server_prepared(0) <= 8);
+	assert_true(server_prepared(0) >= 2);
+	db_rows_free(&r);
+}
+
+/* Kills every connection of the application account on the instance of shard, as root through
+ * that instance's socket (STARLING_TEST_ROOT_SOCKETS lists them in instance order). */
+static void
+kill_connections(unsigned shard)
+{
+	const char *p = getenv("STARLING_TEST_ROOT_SOCKETS");
+	size_t inst = shard_instance(db_shards(db), shard), i, n;
+	char cmd[1400];
+
+	assert_non_null(p);
+	for (i = 0; i < inst && p != NULL; i++) {
+		p = strchr(p, ' ');
+		p = p ? p + 1 : NULL;
+	}
+	assert_non_null(p);
+	n = strcspn(p, " ");
+	snprintf(cmd, sizeof cmd, "mariadb --no-defaults --socket=%.*s --user=root --batch "
+	    "--skip-column-names -e \"SELECT CONCAT('KILL ', id, ';') FROM information_schema.PROCESSLIST "
+	    "WHERE user = 'starling'\" | mariadb --no-defaults --socket=%.*s --user=root", (int)n, p,
+	    (int)n, p);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void
+test_reconnect_after_lost_connection(void **state)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	uint64_t before;
+	int rc;
+
+	(void)state;
+	exec_ok(0, "SELECT CONNECTION_ID()", NULL, 0, &r);
+	before = db_u64(&r, 0, 0);
+	kill_connections(0);
+	/* A read is repeated on a new connection, with its statement prepared again. */
+	exec_ok(0, "SELECT CONNECTION_ID()", NULL, 0, &r);
+	assert_true(db_u64(&r, 0, 0) != before);
+	exec_ok(0, "SELECT k FROM {db}.t_kv WHERE k = ?", (struct db_val[]){ DB_U64(100) }, 1, &r);
+	assert_int_equal(r.nrows, 1);
+
+	/* A write is never sent twice: after a kill it may fail once, then works, and the row is
+	 * there exactly once. */
+	kill_connections(0);
+	rc = db_exec(db, 0, "INSERT INTO {db}.t_kv (k) VALUES (?)", (struct db_val[]){ DB_U64(900) },
+	    1, NULL);
+	assert_true(rc == 0 || rc == -1);
+	if (rc != 0)
+		exec_ok(0, "INSERT INTO {db}.t_kv (k) VALUES (?)", (struct db_val[]){ DB_U64(900) }, 1,
+		    NULL);
+	exec_ok(0, "SELECT COUNT(*) FROM {db}.t_kv WHERE k = 900", NULL, 0, &r);
+	assert_int_equal(db_u64(&r, 0, 0), 1);
+	db_rows_free(&r);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Transactions */
+
+struct tx_case {
+	unsigned shard;       /* where fn writes */
+	int      result;      /* what fn returns */
+	bool     ignore_fail; /* fn runs a failing statement and returns 0 anyway */
+	int      calls;
+};
+
+static int
+tx_body(struct db *d, void *arg)
+{
+	struct tx_case *c = arg;
+
+	c->calls++;
+	if (db_exec(d, c->shard, "INSERT INTO {db}.t_kv (k, i) VALUES (?, ?)",
+	    (struct db_val[]){ DB_U64(2000), DB_I64(c->calls) }, 2, NULL) != 0)
+		return -1;
+	if (c->ignore_fail)
+		(void)db_exec(d, c->shard, "SELEKT", NULL, 0, NULL);
+	return c->result;
+}
+
+static uint64_t
+count_key(unsigned shard, uint64_t k)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	uint64_t n;
+
+	exec_ok(shard, "SELECT COUNT(*) FROM {db}.t_kv WHERE k = ?", (struct db_val[]){ DB_U64(k) }, 1,
+	    &r);
+	n = db_u64(&r, 0, 0);
+	db_rows_free(&r);
+	return n;
+}
+
+static void
+test_tx_commit_and_rollback(void **state)
+{
+	struct tx_case c;
+
+	(void)state;
+	/* fn's own result rolls back and is handed back. */
+	c = (struct tx_case){ .shard = 2, .result = 5 };
+	assert_int_equal(db_tx(db, 2, tx_body, &c), 5);
+	assert_int_equal(count_key(2, 2000), 0);
+	/* A failed statement that fn ignored still rolls back. */
+	c = (struct tx_case){ .shard = 2, .result = 0, .ignore_fail = true };
+	assert_int_equal(db_tx(db, 2, tx_body, &c), -1);
+	assert_int_equal(count_key(2, 2000), 0);
+	/* A statement on another shard is refused, and the whole transaction with it. */
+	c = (struct tx_case){ .shard = 3, .result = 0 };
+	assert_int_equal(db_tx(db, 2, tx_body, &c), -1);
+	assert_int_equal(count_key(3, 2000), 0);
+	/* Success commits. */
+	c = (struct tx_case){ .shard = 2, .result = 0 };
+	assert_int_equal(db_tx(db, 2, tx_body, &c), 0);
+	assert_int_equal(count_key(2, 2000), 1);
+	assert_int_equal(c.calls, 1);
+}
+
+/* Lock-wait retry: a second connection (other) holds a row lock while db's transaction wants it;
+ * db's transaction times out, is run again, three times in all, then fails. */
+struct lock_case {
+	struct db *other;
+	int        calls;
+};
+
+static int
+tx_wants_row(struct db *d, void *arg)
+{
+	struct lock_case *c = arg;
+
+	c->calls++;
+	return db_exec(d, 0, "UPDATE {db}.t_kv SET i = i + 1 WHERE k = 100", NULL, 0, NULL);
+}
+
+static int
+tx_holds_row(struct db *other, void *arg)
+{
+	struct lock_case *c = arg;
+	struct db_rows r = DB_ROWS_INIT;
+	int rc;
+
+	(void)other;
+	exec_ok(0, "SET SESSION innodb_lock_wait_timeout = 1", NULL, 0, NULL);
+	if (db_exec(c->other, 0, "SELECT i FROM {db}.t_kv WHERE k = 100 FOR UPDATE", NULL, 0, &r) != 0)
+		return -1;
+	rc = db_tx(db, 0, tx_wants_row, c);
+	db_rows_free(&r);
+	return rc == -1 ? 0 : -2;
+}
+
+static void
+test_tx_lock_wait_is_retried(void **state)
+{
+	struct conf c2;
+	struct lock_case lc = { 0 };
+
+	(void)state;
+	lc.other = open_db("STARLING_TEST_CONF", &c2);
+	assert_int_equal(db_tx(lc.other, 0, tx_holds_row, &lc), 0);
+	assert_int_equal(lc.calls, 3);
+	db_free(lc.other);
+	conf_free(&c2);
+	exec_ok(0, "SET SESSION innodb_lock_wait_timeout = 50", NULL, 0, NULL);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+static void
+test_instance_down(void **state)
+{
+	struct conf c2;
+	struct db *d = open_db("STARLING_TEST_CONF_DOWN", &c2);
+	struct buf err = BUF_INIT;
+	struct db_rows r = DB_ROWS_INIT;
+
+	(void)state;
+	/* Shard 3 is on an instance where nothing listens: a failure, twice (the second without
+	 * trying to connect); the others are served. */
+	assert_int_equal(db_exec(d, 3, "SELECT 1", NULL, 0, &r), -1);
+	assert_int_equal(db_exec(d, 3, "SELECT 1", NULL, 0, &r), -1);
+	assert_int_equal(db_exec(d, 0, "SELECT 1", NULL, 0, &r), 0);
+	assert_int_equal(db_exec(d, 2, "SELECT 1", NULL, 0, &r), 0);
+	assert_int_equal(db_ping(d, &err), -1);
+	assert_non_null(strstr(buf_cstr(&err), db_instance_name(d, 2)));
+	assert_null(strstr(buf_cstr(&err), db_instance_name(d, 0)));
+	assert_int_equal(db_tx(d, 3, tx_body, &(struct tx_case){ .shard = 3 }), -1);
+	db_rows_free(&r);
+	buf_free(&err);
+	db_free(d);
+	conf_free(&c2);
+}
+
+static void
+test_run_script_reports_errors(void **state)
+{
+	static const char bad[] = "SELECT 1; SELEKT 2; SELECT 3;";
+	struct buf err = BUF_INIT;
+	struct db_rows r = DB_ROWS_INIT;
+
+	(void)state;
+	assert_int_equal(db_run_script(db, 1, bad, strlen(bad), &err), -1);
+	assert_non_null(strstr(buf_cstr(&err), "SELEKT"));
+	/* The connection is usable afterwards, with multi-statements off again. */
+	exec_ok(1, "SELECT 42", NULL, 0, &r);
+	assert_int_equal(db_u64(&r, 0, 0), 42);
+	db_rows_free(&r);
+	buf_free(&err);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shards_go_to_their_instance),
+		cmocka_unit_test(test_values_round_trip),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_statement_cache_is_bounded),
+		cmocka_unit_test(test_reconnect_after_lost_connection),
+		cmocka_unit_test(test_tx_commit_and_rollback),
+		cmocka_unit_test(test_tx_lock_wait_is_retried),
+		cmocka_unit_test(test_instance_down),
+		cmocka_unit_test(test_run_script_reports_errors),
+	};
+
+	if (getenv("STARLING_TEST_CONF") == NULL) {
+		fprintf(stderr, "test_db: run through tests/integration/db.sh (needs MariaDB)\n");
+		return 77;
+	}
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
