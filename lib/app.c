@@ -72,6 +72,7 @@ app_env_new(const struct app *app, const char *conf_path, struct buf *err)
 	env->cache = cache_new(&env->conf, err);
 	if (env->cache == NULL)
 		goto fail;
+	env->ids = idlease_new(env->db, NULL);
 	buf_free(&dir);
 	return env;
 fail:
@@ -85,6 +86,7 @@ app_env_free(struct app_env *env)
 {
 	if (env == NULL)
 		return;
+	idlease_free(env->ids);   /* gives the worker number back: needs the database */
 	cache_free(env->cache);
 	db_free(env->db);
 	i18n_free(env->i18n);
@@ -178,6 +180,12 @@ const char *
 ctx_capture(const struct ctx *ctx, const char *name)
 {
 	return kvlist_get(&ctx->captures, name);
+}
+
+int
+ctx_new_id(struct ctx *ctx, unsigned shard, uint64_t *id)
+{
+	return idlease_next_id(ctx->env->ids, shard, id);
 }
 
 void

@@ -24,6 +24,7 @@
 #include "csrf.h"
 #include "db.h"
 #include "i18n.h"
+#include "idlease.h"
 #include "kv.h"
 #include "request.h"
 #include "response.h"
@@ -44,6 +45,7 @@ struct app_env {
 	struct i18n      *i18n;
 	struct db        *db;
 	struct cache     *cache;
+	struct idlease   *ids;      /* new IDs; the worker number is leased on first use */
 };
 
 /* Everything one request owns. ctx_reset() clears all of it, so nothing survives into the next
@@ -101,6 +103,9 @@ void ctx_redirect(struct ctx *ctx, const char *path);
 const char *ctx_t(const struct ctx *ctx, const char *key);
 /* A captured path segment, or NULL. */
 const char *ctx_capture(const struct ctx *ctx, const char *name);
+/* A new ID on shard (id.h). Returns 0, or -1 when no worker number could be leased (the
+ * database is down): the handler answers 503. */
+int ctx_new_id(struct ctx *ctx, unsigned shard, uint64_t *id);
 /* Sets a cookie with Starling's flags (HttpOnly, SameSite=Lax, Secure under HTTPS). */
 void ctx_cookie(struct ctx *ctx, const char *name, const char *value, long max_age);
 

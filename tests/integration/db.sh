@@ -15,6 +15,7 @@ set -eu
 SRCDIR=${STARLING_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILDDIR=${STARLING_BUILDDIR:-$SRCDIR}
 TEST_BIN=$BUILDDIR/tests/unit/test_db
+export STARLING_SRCDIR="$SRCDIR"   # test_db reads sql/ from it
 
 # shellcheck source=../../script/lib/stack.sh
 . "$SRCDIR/script/lib/stack.sh"

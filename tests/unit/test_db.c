@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "conf.h"
+#include "buf.h"
 #include "db.h"
+#include "idlease.h"
 #include "shard.h"
 
 static struct conf conf;
@@ -44,6 +46,21 @@ open_db(const char *path_env, struct conf *c)
 	return d;
 }
 
+static void
+run_schema_file(const char *name)
+{
+	struct buf path = BUF_INIT, text = BUF_INIT, err = BUF_INIT;
+	const char *src = getenv("STARLING_SRCDIR");
+
+	buf_printf(&path, "%s/sql/%s", src ? src : ".", name);
+	if (buf_read_file(&text, buf_cstr(&path), 1 << 20, &err) != 0 ||
+	    db_run_script(db, 0, text.data, text.len, &err) != 0)
+		fail_msg("%s: %s", buf_cstr(&path), buf_cstr(&err));
+	buf_free(&path);
+	buf_free(&text);
+	buf_free(&err);
+}
+
 static int
 setup(void **state)
 {
@@ -57,6 +74,9 @@ setup(void **state)
 		    db_run_script(db, s, TABLE, strlen(TABLE), &err) != 0)
 			fail_msg("shard %u: %s", s, buf_cstr(&err));
 	}
+	/* The real lease table (and the migration record it writes to), for the idlease tests. */
+	run_schema_file("000_schema_migration.sql");
+	run_schema_file("007_system.sql");
 	buf_free(&err);
 	return 0;
 }
@@ -438,6 +458,103 @@ test_run_script_reports_errors(void **state)
 	buf_free(&err);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Worker-number leases */
+
+static time_t fake_now = 1800000000;
+
+static time_t
+fake_clock(void)
+{
+	return fake_now;
+}
+
+static uint64_t
+lease_expiry(int worker)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	uint64_t v;
+
+	exec_ok(0, "SELECT expires_at FROM {db}.tb_id_worker_lease WHERE worker = ?",
+	    (struct db_val[]){ DB_I64(worker) }, 1, &r);
+	v = r.nrows ? db_u64(&r, 0, 0) : 0;
+	db_rows_free(&r);
+	return v;
+}
+
+static void
+test_leases_are_distinct_and_renewed(void **state)
+{
+	struct idlease *a, *b;
+	uint64_t ida, idb;
+	int wa;
+
+	(void)state;
+	exec_ok(0, "DELETE FROM {db}.tb_id_worker_lease", NULL, 0, NULL);
+	a = idlease_new(db, fake_clock);
+	b = idlease_new(db, fake_clock);
+	assert_int_equal(idlease_worker(a), -1);       /* nothing leased before the first ID */
+	assert_int_equal(idlease_next_id(a, 3, &ida), 0);
+	assert_int_equal(idlease_next_id(b, 3, &idb), 0);
+	wa = idlease_worker(a);
+	assert_true(wa >= 0 && wa < 256);
+	assert_int_not_equal(wa, idlease_worker(b));
+	assert_int_equal(id_worker(ida), (unsigned)wa);
+	assert_int_equal(id_shard(ida), 3);
+	assert_true(ida != idb);
+	assert_int_equal(lease_expiry(wa), (uint64_t)fake_now + IDLEASE_TTL);
+
+	/* Before half the lease is gone, no renewal; after, the expiry moves on. */
+	fake_now += IDLEASE_TTL / 2 - 1;
+	assert_int_equal(idlease_next_id(a, 3, &ida), 0);
+	assert_int_equal(lease_expiry(wa), (uint64_t)fake_now - IDLEASE_TTL / 2 + 1 + IDLEASE_TTL);
+	fake_now += 1;
+	assert_int_equal(idlease_next_id(a, 3, &ida), 0);
+	assert_int_equal(lease_expiry(wa), (uint64_t)fake_now + IDLEASE_TTL);
+	assert_int_equal(idlease_worker(a), wa);
+
+	/* A lease taken over by someone else (here: rewritten by hand) is given up for another. */
+	exec_ok(0, "UPDATE {db}.tb_id_worker_lease SET holder = 'someone else' WHERE worker = ?",
+	    (struct db_val[]){ DB_I64(wa) }, 1, NULL);
+	fake_now += IDLEASE_TTL / 2;
+	assert_int_equal(idlease_next_id(a, 3, &ida), 0);
+	assert_int_not_equal(idlease_worker(a), wa);
+	assert_int_equal(id_worker(ida), (unsigned)idlease_worker(a));
+
+	/* Release at exit frees the number at once. */
+	wa = idlease_worker(a);
+	idlease_free(a);
+	assert_int_equal(lease_expiry(wa), 0);
+	idlease_free(b);
+}
+
+static void
+test_lease_waits_for_a_free_number(void **state)
+{
+	struct idlease *a;
+	uint64_t id;
+	int w;
+
+	(void)state;
+	exec_ok(0, "DELETE FROM {db}.tb_id_worker_lease", NULL, 0, NULL);
+	/* Every number held by other processes: no ID (the caller answers 503). */
+	for (w = 0; w < 256; w++)
+		exec_ok(0, "INSERT INTO {db}.tb_id_worker_lease (worker, holder, expires_at) "
+		    "VALUES (?, 'other', ?)", (struct db_val[]){ DB_I64(w), DB_I64(fake_now + 100) }, 2,
+		    NULL);
+	a = idlease_new(db, fake_clock);
+	assert_int_equal(idlease_next_id(a, 0, &id), -1);
+	assert_int_equal(idlease_worker(a), -1);
+	/* One lease runs out: it is taken over. */
+	exec_ok(0, "UPDATE {db}.tb_id_worker_lease SET expires_at = ? WHERE worker = 17",
+	    (struct db_val[]){ DB_I64(fake_now - 1) }, 1, NULL);
+	assert_int_equal(idlease_next_id(a, 0, &id), 0);
+	assert_int_equal(idlease_worker(a), 17);
+	assert_int_equal(id_worker(id), 17);
+	idlease_free(a);
+	exec_ok(0, "DELETE FROM {db}.tb_id_worker_lease", NULL, 0, NULL);
+}
+
 int
 main(void)
 {
@@ -451,6 +568,8 @@ main(void)
 		cmocka_unit_test(test_tx_lock_wait_is_retried),
 		cmocka_unit_test(test_instance_down),
 		cmocka_unit_test(test_run_script_reports_errors),
+		cmocka_unit_test(test_leases_are_distinct_and_renewed),
+		cmocka_unit_test(test_lease_waits_for_a_free_number),
 	};
 
 	if (getenv("STARLING_TEST_CONF") == NULL) {
