@@ -1,0 +1,657 @@
+/* user.c: accounts on their shards, with the lookups and the cached profile. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "cache.h"
+#include "id.h"
+#include "log.h"
+#include "shard.h"
+#include "user.h"
+
+/* How long copies live in the cache; writes delete them, so this only bounds memory. */
+#define USER_TTL   3600
+/* A lookup row whose user row never appeared (a sign-up that died between the two) is taken
+ * over by a new sign-up after this long: longer than any sign-up takes. */
+#define ORPHAN_GRACE 600
+
+/* The profile columns, in SELECT order, and their JSON names. */
+enum col_kind { COL_ID, COL_STR, COL_INT, COL_BOOL };
+static const struct {
+	const char    *column, *json;
+	enum col_kind  kind;
+} cols[] = {
+	{ "id",                   "id",               COL_ID },
+	{ "username",             "username",         COL_STR },
+	{ "email",                "email",            COL_STR },
+	{ "display_name",         "displayName",      COL_STR },
+	{ "banner_url",           "bannerUrl",        COL_STR },
+	{ "avatar_url",           "avatarUrl",        COL_STR },
+	{ "description",          "description",      COL_STR },
+	{ "website",              "website",          COL_STR },
+	{ "location",             "location",         COL_STR },
+	{ "language",             "language",         COL_STR },
+	{ "time_zone",            "timeZone",         COL_STR },
+	{ "dob_year",             "dobYear",          COL_INT },
+	{ "dob_month",            "dobMonth",         COL_INT },
+	{ "dob_day",              "dobDay",           COL_INT },
+	{ "is_visible_dob_year",  "isVisibleDobYear", COL_BOOL },
+	{ "is_visible_dob_month", "isVisibleDobMonth", COL_BOOL },
+	{ "is_visible_dob_day",   "isVisibleDobDay",  COL_BOOL },
+	{ "verified",             "verified",         COL_BOOL },
+	{ "suspended",            "suspended",        COL_BOOL },
+	{ "is_activated",         "activated",        COL_BOOL },
+	{ "tokens_valid_after",   "tokensValidAfter", COL_INT },
+	{ "created_at",           "createdAt",        COL_INT },
+	{ "updated_at",           "updatedAt",        COL_INT },
+};
+#define NCOLS (sizeof cols / sizeof cols[0])
+
+static const char SELECT_PROFILE[] =
+    "SELECT id, username, email, display_name, banner_url, avatar_url, description, website, "
+    "location, language, time_zone, dob_year, dob_month, dob_day, is_visible_dob_year, "
+    "is_visible_dob_month, is_visible_dob_day, verified, suspended, is_activated, "
+    "tokens_valid_after, created_at, updated_at FROM {db}.tb_user WHERE id = ?";
+
+static unsigned
+user_shard(uint64_t id)
+{
+	return id_shard(id);
+}
+
+static int64_t
+now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static void
+lower_ascii(const char *s, struct buf *out)
+{
+	for (; *s; s++)
+		buf_putc(out, (*s >= 'A' && *s <= 'Z') ? (char)(*s + 32) : *s);
+}
+
+/* Deletes a cached key after a write; failures are logged by the cache (the TTL bounds them). */
+static void
+forget(struct app_env *env, const char *prefix, const char *key)
+{
+	struct buf k = BUF_INIT;
+
+	buf_printf(&k, "%s:%s", prefix, key);
+	(void)cache_delete(env->cache, buf_cstr(&k));
+	buf_free(&k);
+}
+
+static void
+forget_user(struct app_env *env, uint64_t id)
+{
+	char s[24];
+
+	snprintf(s, sizeof s, "%" PRIu64, id);
+	forget(env, "user", s);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The profile */
+
+struct load_arg {
+	struct app_env *env;
+	uint64_t        id;
+};
+
+static int
+load_profile(void *arg, struct buf *out)
+{
+	struct load_arg *a = arg;
+	struct db_rows r = DB_ROWS_INIT;
+	json_object *o;
+	size_t i;
+	int rc;
+
+	rc = db_exec(a->env->db, user_shard(a->id), SELECT_PROFILE, (struct db_val[]){ DB_U64(a->id) },
+	    1, &r);
+	if (rc != 0 || r.nrows == 0) {
+		db_rows_free(&r);
+		return rc != 0 ? -1 : 0;
+	}
+	o = json_object_new_object();
+	for (i = 0; i < NCOLS; i++) {
+		json_object *v = NULL;
+
+		switch (cols[i].kind) {
+		case COL_ID:
+		case COL_STR:
+			v = json_object_new_string_len(db_str(&r, 0, i), (int)db_len(&r, 0, i));
+			break;
+		case COL_INT:
+			v = json_object_new_int64(db_i64(&r, 0, i));
+			break;
+		case COL_BOOL:
+			v = json_object_new_boolean(db_i64(&r, 0, i) != 0);
+			break;
+		}
+		json_object_object_add(o, cols[i].json, v);
+	}
+	buf_puts(out, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	db_rows_free(&r);
+	return 1;
+}
+
+int
+user_get(struct app_env *env, uint64_t id, json_object **out)
+{
+	struct load_arg a = { env, id };
+	struct buf key = BUF_INIT, val = BUF_INIT;
+	int rc;
+
+	*out = NULL;
+	if (id == 0)
+		return 0;
+	buf_printf(&key, "user:%" PRIu64, id);
+	rc = cache_get_or_load(env->cache, buf_cstr(&key), USER_TTL, load_profile, &a, &val);
+	if (rc == 1) {
+		*out = json_tokener_parse(buf_cstr(&val));
+		if (*out == NULL || !json_object_is_type(*out, json_type_object)) {
+			/* Only this code writes the key; a copy that does not parse is dropped. */
+			log_error("cache %s: not a JSON object; deleted", buf_cstr(&key));
+			json_object_put(*out);
+			*out = NULL;
+			(void)cache_delete(env->cache, buf_cstr(&key));
+			rc = -1;
+		}
+	}
+	buf_free(&key);
+	buf_free(&val);
+	return rc;
+}
+
+json_object *
+user_public(json_object *u, bool self)
+{
+	static const char *const always[] = {
+		"id", "username", "displayName", "bannerUrl", "avatarUrl", "description", "website",
+		"location", "verified", "createdAt",
+	};
+	static const char *const own[] = {
+		"email", "language", "timeZone", "suspended", "activated", "updatedAt",
+		"isVisibleDobYear", "isVisibleDobMonth", "isVisibleDobDay",
+	};
+	static const struct { const char *part, *flag; } dob[] = {
+		{ "dobYear", "isVisibleDobYear" }, { "dobMonth", "isVisibleDobMonth" },
+		{ "dobDay", "isVisibleDobDay" },
+	};
+	json_object *o = json_object_new_object(), *v;
+	size_t i;
+
+	for (i = 0; i < sizeof always / sizeof always[0]; i++)
+		if (json_object_object_get_ex(u, always[i], &v))
+			json_object_object_add(o, always[i], json_object_get(v));
+	for (i = 0; self && i < sizeof own / sizeof own[0]; i++)
+		if (json_object_object_get_ex(u, own[i], &v))
+			json_object_object_add(o, own[i], json_object_get(v));
+	for (i = 0; i < sizeof dob / sizeof dob[0]; i++) {
+		json_object *flag = NULL;
+
+		if (!json_object_object_get_ex(u, dob[i].part, &v))
+			continue;
+		json_object_object_get_ex(u, dob[i].flag, &flag);
+		if (self || json_object_get_boolean(flag))
+			json_object_object_add(o, dob[i].part, json_object_get(v));
+	}
+	return o;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Lookups */
+
+struct lookup {
+	const char *table, *column, *cache_prefix;
+};
+static const struct lookup BY_USERNAME = { "tb_username_lookup", "username_key", "uname" };
+static const struct lookup BY_EMAIL = { "tb_email_lookup", "email_key", "email" };
+
+struct lookup_arg {
+	struct app_env      *env;
+	const struct lookup *lk;
+	const char          *key;   /* lowercased */
+};
+
+static unsigned
+lookup_shard(struct app_env *env, const char *key)
+{
+	return shard_for_key(db_shards(env->db), key, strlen(key));
+}
+
+static int
+load_lookup(void *arg, struct buf *out)
+{
+	struct lookup_arg *a = arg;
+	struct db_rows r = DB_ROWS_INIT;
+	struct buf sql = BUF_INIT;
+	int rc;
+
+	buf_printf(&sql, "SELECT user_id FROM {db}.%s WHERE %s = ?", a->lk->table, a->lk->column);
+	rc = db_exec(a->env->db, lookup_shard(a->env, a->key), buf_cstr(&sql),
+	    (struct db_val[]){ DB_STR(a->key) }, 1, &r);
+	if (rc == 0 && r.nrows > 0) {
+		buf_puts(out, db_str(&r, 0, 0));
+		rc = 1;
+	}
+	db_rows_free(&r);
+	buf_free(&sql);
+	return rc < 0 ? -1 : rc;
+}
+
+static int
+lookup_id(struct app_env *env, const struct lookup *lk, const char *name, uint64_t *id)
+{
+	struct buf key = BUF_INIT, ckey = BUF_INIT, val = BUF_INIT;
+	struct lookup_arg a = { env, lk, NULL };
+	int rc;
+
+	*id = 0;
+	lower_ascii(name, &key);
+	a.key = buf_cstr(&key);
+	if (key.len == 0 || key.len > 255) {
+		rc = 0;
+		goto out;
+	}
+	buf_printf(&ckey, "%s:%s", lk->cache_prefix, a.key);
+	rc = cache_get_or_load(env->cache, buf_cstr(&ckey), USER_TTL, load_lookup, &a, &val);
+	if (rc == 1) {
+		*id = strtoull(buf_cstr(&val), NULL, 10);
+		rc = *id != 0;
+	}
+out:
+	buf_free(&key);
+	buf_free(&ckey);
+	buf_free(&val);
+	return rc;
+}
+
+int
+user_id_by_username(struct app_env *env, const char *username, uint64_t *id)
+{
+	return lookup_id(env, &BY_USERNAME, username, id);
+}
+
+int
+user_id_by_email(struct app_env *env, const char *email, uint64_t *id)
+{
+	return lookup_id(env, &BY_EMAIL, email, id);
+}
+
+/* Whether user id has a row (for orphaned lookup rows). */
+static int
+user_exists(struct app_env *env, uint64_t id)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	int rc = db_exec(env->db, user_shard(id), "SELECT 1 FROM {db}.tb_user WHERE id = ?",
+	    (struct db_val[]){ DB_U64(id) }, 1, &r);
+
+	if (rc == 0)
+		rc = r.nrows > 0;
+	db_rows_free(&r);
+	return rc;
+}
+
+/* Claims key (lowercased) for id in lk. Returns 1 claimed, 0 taken, -1. A row left by a sign-up
+ * that died before writing its user is taken over once ORPHAN_GRACE has passed. */
+static int
+claim(struct app_env *env, const struct lookup *lk, const char *key, uint64_t id)
+{
+	struct buf sql = BUF_INIT;
+	struct db_rows r = DB_ROWS_INIT;
+	unsigned shard = lookup_shard(env, key);
+	int64_t now = now_s();
+	uint64_t owner;
+	int rc;
+
+	buf_printf(&sql, "INSERT INTO {db}.%s (%s, user_id, created_at) VALUES (?, ?, ?)",
+	    lk->table, lk->column);
+	rc = db_exec(env->db, shard, buf_cstr(&sql),
+	    (struct db_val[]){ DB_STR(key), DB_U64(id), DB_I64(now) }, 3, NULL);
+	if (rc != DB_DUPLICATE) {
+		rc = rc == 0 ? 1 : -1;
+		goto out;
+	}
+	buf_reset(&sql);
+	buf_printf(&sql, "SELECT user_id, created_at FROM {db}.%s WHERE %s = ?", lk->table,
+	    lk->column);
+	rc = db_exec(env->db, shard, buf_cstr(&sql), (struct db_val[]){ DB_STR(key) }, 1, &r);
+	if (rc != 0 || r.nrows == 0) {
+		rc = rc != 0 ? -1 : 0;
+		goto out;
+	}
+	owner = db_u64(&r, 0, 0);
+	if (db_i64(&r, 0, 1) > now - ORPHAN_GRACE || (rc = user_exists(env, owner)) != 0) {
+		rc = rc < 0 ? -1 : 0;
+		goto out;
+	}
+	buf_reset(&sql);
+	buf_printf(&sql, "UPDATE {db}.%s SET user_id = ?, created_at = ? WHERE %s = ? AND user_id = ?",
+	    lk->table, lk->column);
+	rc = db_exec(env->db, shard, buf_cstr(&sql),
+	    (struct db_val[]){ DB_U64(id), DB_I64(now), DB_STR(key), DB_U64(owner) }, 4, &r);
+	if (rc == 0 && r.affected == 1)
+		log_warn("%s: took over a lookup row of user %" PRIu64 ", who was never created",
+		    lk->table, owner);
+	rc = rc != 0 ? -1 : (int)(r.affected == 1);
+out:
+	db_rows_free(&r);
+	buf_free(&sql);
+	return rc;
+}
+
+static void
+unclaim(struct app_env *env, const struct lookup *lk, const char *key, uint64_t id)
+{
+	struct buf sql = BUF_INIT;
+
+	buf_printf(&sql, "DELETE FROM {db}.%s WHERE %s = ? AND user_id = ?", lk->table, lk->column);
+	if (db_exec(env->db, lookup_shard(env, key), buf_cstr(&sql),
+	    (struct db_val[]){ DB_STR(key), DB_U64(id) }, 2, NULL) != 0)
+		log_error("%s: could not release the claim of user %" PRIu64 " (left for the reaper)",
+		    lk->table, id);
+	buf_free(&sql);
+}
+
+struct reserved_arg {
+	struct app_env *env;
+	const char     *key;
+};
+
+static int
+load_reserved(void *arg, struct buf *out)
+{
+	struct reserved_arg *a = arg;
+	struct db_rows r = DB_ROWS_INIT;
+	int rc = db_exec(a->env->db, 0,
+	    "SELECT 1 FROM {db}.tb_reserved_username WHERE reserved_username = ?",
+	    (struct db_val[]){ DB_STR(a->key) }, 1, &r);
+
+	if (rc == 0 && r.nrows > 0) {
+		buf_putc(out, '1');
+		rc = 1;
+	}
+	db_rows_free(&r);
+	return rc < 0 ? -1 : rc;
+}
+
+static int
+is_reserved(struct app_env *env, const char *key)
+{
+	struct reserved_arg a = { env, key };
+	struct buf ckey = BUF_INIT, val = BUF_INIT;
+	int rc;
+
+	buf_printf(&ckey, "reserved:%s", key);
+	rc = cache_get_or_load(env->cache, buf_cstr(&ckey), USER_TTL, load_reserved, &a, &val);
+	buf_free(&ckey);
+	buf_free(&val);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Sign-up */
+
+struct create_arg {
+	const struct user_new *n;
+	uint64_t               id;
+	int64_t                now;
+};
+
+static int
+create_rows(struct db *db, void *arg)
+{
+	struct create_arg *a = arg;
+	unsigned shard = user_shard(a->id);
+
+	if (db_exec(db, shard, "INSERT INTO {db}.tb_user (id, username, email, password_hash, "
+	    "language, activate_code_hash, activate_expires_at, created_at, updated_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    (struct db_val[]){ DB_U64(a->id), DB_STR(a->n->username), DB_STR(a->n->email),
+		DB_STR(a->n->password_hash), DB_STR(a->n->language), DB_STR(a->n->activate_hash),
+		DB_I64(a->n->activate_expires_at), DB_I64(a->now), DB_I64(a->now) }, 9, NULL) != 0)
+		return -1;
+	return db_exec(db, shard, "INSERT INTO {db}.tb_user_extended (user_id, created_at, "
+	    "updated_at) VALUES (?, ?, ?)",
+	    (struct db_val[]){ DB_U64(a->id), DB_I64(a->now), DB_I64(a->now) }, 3, NULL) == 0 ? 0 : -1;
+}
+
+int
+user_create(struct app_env *env, const struct user_new *n, uint64_t *id)
+{
+	struct buf uname = BUF_INIT, email = BUF_INIT;
+	struct create_arg a = { n, 0, now_s() };
+	uint32_t r;
+	int rc;
+
+	lower_ascii(n->username, &uname);
+	lower_ascii(n->email, &email);
+	rc = is_reserved(env, buf_cstr(&uname));
+	if (rc != 0) {
+		rc = rc < 0 ? -1 : USER_RESERVED;
+		goto out;
+	}
+	/* A random shard: users spread evenly, and nothing about a user predicts where. */
+	if (RAND_bytes((unsigned char *)&r, sizeof r) != 1) {
+		rc = -1;
+		goto out;
+	}
+	if (idlease_next_id(env->ids, r % shard_count(db_shards(env->db)), &a.id) != 0) {
+		rc = -1;
+		goto out;
+	}
+	rc = claim(env, &BY_USERNAME, buf_cstr(&uname), a.id);
+	if (rc != 1) {
+		rc = rc < 0 ? -1 : USER_NAME_TAKEN;
+		goto out;
+	}
+	rc = claim(env, &BY_EMAIL, buf_cstr(&email), a.id);
+	if (rc != 1) {
+		unclaim(env, &BY_USERNAME, buf_cstr(&uname), a.id);
+		rc = rc < 0 ? -1 : USER_EMAIL_TAKEN;
+		goto out;
+	}
+	if (db_tx(env->db, user_shard(a.id), create_rows, &a) != 0) {
+		unclaim(env, &BY_EMAIL, buf_cstr(&email), a.id);
+		unclaim(env, &BY_USERNAME, buf_cstr(&uname), a.id);
+		rc = -1;
+		goto out;
+	}
+	/* "Not found" may be cached for either name from before. */
+	forget(env, "uname", buf_cstr(&uname));
+	forget(env, "email", buf_cstr(&email));
+	*id = a.id;
+	rc = 1;
+out:
+	buf_free(&uname);
+	buf_free(&email);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Updates: the database, then the cached copy goes. */
+
+/* Runs an UPDATE of the user's row and forgets the cached profile. Returns 1 (a row changed), 0
+ * (none did) or -1. */
+static int
+update_user(struct app_env *env, uint64_t id, const char *sql, const struct db_val *p, size_t n)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	int rc = db_exec(env->db, user_shard(id), sql, p, n, &r);
+
+	if (rc == 0) {
+		rc = r.affected > 0;
+		forget_user(env, id);
+	} else {
+		rc = -1;
+	}
+	db_rows_free(&r);
+	return rc;
+}
+
+int
+user_password_hash(struct app_env *env, uint64_t id, struct buf *hash)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	int rc = db_exec(env->db, user_shard(id), "SELECT password_hash FROM {db}.tb_user WHERE id = ?",
+	    (struct db_val[]){ DB_U64(id) }, 1, &r);
+
+	if (rc == 0 && r.nrows > 0) {
+		buf_puts(hash, db_str(&r, 0, 0));
+		rc = 1;
+	}
+	db_rows_free(&r);
+	return rc < 0 ? -1 : rc;
+}
+
+int
+user_set_password(struct app_env *env, uint64_t id, const char *hash, bool revoke)
+{
+	int64_t now = now_s();
+
+	if (revoke)
+		return update_user(env, id, "UPDATE {db}.tb_user SET password_hash = ?, "
+		    "tokens_valid_after = ?, updated_at = ? WHERE id = ?",
+		    (struct db_val[]){ DB_STR(hash), DB_I64(now), DB_I64(now), DB_U64(id) }, 4);
+	return update_user(env, id, "UPDATE {db}.tb_user SET password_hash = ?, updated_at = ? "
+	    "WHERE id = ?", (struct db_val[]){ DB_STR(hash), DB_I64(now), DB_U64(id) }, 3);
+}
+
+int
+user_revoke_tokens(struct app_env *env, uint64_t id)
+{
+	int64_t now = now_s();
+
+	return update_user(env, id, "UPDATE {db}.tb_user SET tokens_valid_after = ?, updated_at = ? "
+	    "WHERE id = ?", (struct db_val[]){ DB_I64(now), DB_I64(now), DB_U64(id) }, 3);
+}
+
+int
+user_activation(struct app_env *env, uint64_t id, struct buf *code_hash, int64_t *expires_at,
+    bool *activated)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	int rc = db_exec(env->db, user_shard(id), "SELECT activate_code_hash, activate_expires_at, "
+	    "is_activated FROM {db}.tb_user WHERE id = ?", (struct db_val[]){ DB_U64(id) }, 1, &r);
+
+	if (rc == 0 && r.nrows > 0) {
+		buf_puts(code_hash, db_str(&r, 0, 0));
+		*expires_at = db_i64(&r, 0, 1);
+		*activated = db_i64(&r, 0, 2) != 0;
+		rc = 1;
+	}
+	db_rows_free(&r);
+	return rc < 0 ? -1 : rc;
+}
+
+int
+user_activate(struct app_env *env, uint64_t id)
+{
+	return update_user(env, id, "UPDATE {db}.tb_user SET is_activated = 1, "
+	    "activate_code_hash = '', updated_at = ? WHERE id = ? AND is_activated = 0",
+	    (struct db_val[]){ DB_I64(now_s()), DB_U64(id) }, 2);
+}
+
+int
+user_set_activation(struct app_env *env, uint64_t id, const char *code_hash, int64_t expires_at)
+{
+	return update_user(env, id, "UPDATE {db}.tb_user SET activate_code_hash = ?, "
+	    "activate_expires_at = ?, updated_at = ? WHERE id = ? AND is_activated = 0",
+	    (struct db_val[]){ DB_STR(code_hash), DB_I64(expires_at), DB_I64(now_s()), DB_U64(id) }, 4);
+}
+
+int
+user_set_language(struct app_env *env, uint64_t id, const char *lang)
+{
+	return update_user(env, id, "UPDATE {db}.tb_user SET language = ?, updated_at = ? "
+	    "WHERE id = ?", (struct db_val[]){ DB_STR(lang), DB_I64(now_s()), DB_U64(id) }, 3);
+}
+
+int
+user_save_info(struct app_env *env, uint64_t id, const struct user_info *in)
+{
+	return update_user(env, id, "UPDATE {db}.tb_user SET display_name = ?, banner_url = ?, "
+	    "avatar_url = ?, location = ?, website = ?, description = ?, dob_year = ?, "
+	    "dob_month = ?, dob_day = ?, is_visible_dob_year = ?, is_visible_dob_month = ?, "
+	    "is_visible_dob_day = ?, updated_at = ? WHERE id = ?",
+	    (struct db_val[]){ DB_STR(in->display_name), DB_STR(in->banner_url),
+		DB_STR(in->avatar_url), DB_STR(in->location), DB_STR(in->website),
+		DB_STR(in->description), DB_I64(in->dob_year), DB_I64(in->dob_month),
+		DB_I64(in->dob_day), DB_I64(in->visible_year), DB_I64(in->visible_month),
+		DB_I64(in->visible_day), DB_I64(now_s()), DB_U64(id) }, 14);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reset codes */
+
+int
+user_reset_create(struct app_env *env, uint64_t user_id, const char *email, const char *code_hash,
+    int64_t expires_at)
+{
+	uint64_t rid;
+	int64_t now = now_s();
+
+	if (idlease_next_id(env->ids, user_shard(user_id), &rid) != 0)
+		return -1;
+	return db_exec(env->db, user_shard(user_id), "INSERT INTO {db}.tb_user_reset (id, user_id, "
+	    "email, reset_code_hash, expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	    (struct db_val[]){ DB_U64(rid), DB_U64(user_id), DB_STR(email), DB_STR(code_hash),
+		DB_I64(expires_at), DB_I64(now), DB_I64(now) }, 7, NULL) == 0 ? 1 : -1;
+}
+
+int
+user_reset_latest(struct app_env *env, uint64_t user_id, struct user_reset *out)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	int rc = db_exec(env->db, user_shard(user_id), "SELECT id, reset_code_hash, attempts, "
+	    "expires_at, used_at FROM {db}.tb_user_reset WHERE user_id = ? ORDER BY id DESC LIMIT 1",
+	    (struct db_val[]){ DB_U64(user_id) }, 1, &r);
+
+	memset(out, 0, sizeof *out);
+	if (rc == 0 && r.nrows > 0) {
+		out->id = db_u64(&r, 0, 0);
+		snprintf(out->code_hash, sizeof out->code_hash, "%s", db_str(&r, 0, 1));
+		out->attempts = (int)db_i64(&r, 0, 2);
+		out->expires_at = db_i64(&r, 0, 3);
+		out->used_at = db_i64(&r, 0, 4);
+		rc = 1;
+	}
+	db_rows_free(&r);
+	return rc < 0 ? -1 : rc;
+}
+
+int
+user_reset_failed(struct app_env *env, uint64_t user_id, uint64_t reset_id)
+{
+	return db_exec(env->db, user_shard(user_id), "UPDATE {db}.tb_user_reset SET attempts = "
+	    "attempts + 1, updated_at = ? WHERE id = ? AND attempts < 255",
+	    (struct db_val[]){ DB_I64(now_s()), DB_U64(reset_id) }, 2, NULL) == 0 ? 1 : -1;
+}
+
+int
+user_reset_use(struct app_env *env, uint64_t user_id, uint64_t reset_id)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	int64_t now = now_s();
+	int rc = db_exec(env->db, user_shard(user_id), "UPDATE {db}.tb_user_reset SET used_at = ?, "
+	    "updated_at = ? WHERE id = ? AND used_at = 0",
+	    (struct db_val[]){ DB_I64(now), DB_I64(now), DB_U64(reset_id) }, 3, &r);
+
+	if (rc == 0)
+		rc = r.affected == 1;
+	else
+		rc = -1;
+	db_rows_free(&r);
+	return rc;
+}

@@ -1,0 +1,104 @@
+/* user.h: accounts: the user row on its shard, the username and email lookups that keep both
+ * unique across shards, activation and reset codes, and the cached profile.
+ *
+ * Where the rows live (docs/data.md): tb_user, tb_user_extended and tb_user_reset on the user's
+ * shard (the shard inside the user's ID, picked at random at sign-up); tb_username_lookup and
+ * tb_email_lookup on shard_for_key(lowercased key); tb_reserved_username on shard 0.
+ *
+ * Caching (cache-aside, lib/cache.h): the profile row is "user:<id>" (a JSON object, without the
+ * password hash or any code); lookups are "uname:<lowercased>" and "email:<lowercased>" (the
+ * ID as text). Every write goes to the database first and then deletes the keys it changed.
+ *
+ * Return convention: <0 failure (the database is down: 503; logged), 0 not found / not done,
+ * 1 found / done, unless a function says otherwise. */
+#ifndef STARLING_USER_H
+#define STARLING_USER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "app.h"
+
+/* user_create's refusals. */
+#define USER_NAME_TAKEN  2
+#define USER_EMAIL_TAKEN 3
+#define USER_RESERVED    4
+
+struct user_new {
+	const char *username;       /* valid_username() */
+	const char *email;          /* valid_email() */
+	const char *password_hash;  /* password_hash() */
+	const char *activate_hash;  /* jwt_code_hash() of the emailed code */
+	int64_t     activate_expires_at;
+	const char *language;       /* "en", "zh" or "" */
+};
+
+/* Creates the account: claims the username and the email in their lookups (a lowercased key
+ * already there means taken), then writes the user rows in one transaction on the new user's
+ * shard. Anything that fails undoes the claims. Returns 1 with *id, USER_NAME_TAKEN,
+ * USER_EMAIL_TAKEN, USER_RESERVED, or -1. */
+int user_create(struct app_env *env, const struct user_new *n, uint64_t *id);
+
+/* The profile row of id as a JSON object (new reference in *out): id (string), username, email,
+ * displayName, bannerUrl, avatarUrl, description, website, location, language, timeZone,
+ * dobYear/Month/Day, isVisibleDobYear/Month/Day, verified, suspended, activated,
+ * tokensValidAfter, createdAt, updatedAt. Never the password hash or a code. */
+int user_get(struct app_env *env, uint64_t id, json_object **out);
+
+/* The ID of a username or an email (any letter case). */
+int user_id_by_username(struct app_env *env, const char *username, uint64_t *id);
+int user_id_by_email(struct app_env *env, const char *email, uint64_t *id);
+
+/* What a viewer may see of profile u (from user_get): a new object. The email and the
+ * account flags only for the user themself; each date-of-birth part only when its visibility
+ * flag says so (or to the user themself); never tokensValidAfter. */
+json_object *user_public(json_object *u, bool self);
+
+/* Reads the password hash of id into hash (from the database, never the cache). */
+int user_password_hash(struct app_env *env, uint64_t id, struct buf *hash);
+
+/* Stores a new password hash. With revoke, every token issued before now stops working
+ * (tokens_valid_after = now). */
+int user_set_password(struct app_env *env, uint64_t id, const char *hash, bool revoke);
+
+/* tokens_valid_after = now: every token issued before this second is refused. */
+int user_revoke_tokens(struct app_env *env, uint64_t id);
+
+/* Reads the activation state: the code's hash and expiry, and whether the account is active. */
+int user_activation(struct app_env *env, uint64_t id, struct buf *code_hash, int64_t *expires_at,
+    bool *activated);
+/* Marks the account active and forgets the code. 1 done, 0 was active already. */
+int user_activate(struct app_env *env, uint64_t id);
+/* Replaces the activation code (a new email). */
+int user_set_activation(struct app_env *env, uint64_t id, const char *code_hash, int64_t expires_at);
+
+/* Sets the language ("en", "zh" or ""). */
+int user_set_language(struct app_env *env, uint64_t id, const char *lang);
+
+/* The editable profile fields; strings already validated. */
+struct user_info {
+	const char *display_name, *banner_url, *avatar_url, *location, *website, *description;
+	int         dob_year, dob_month, dob_day;
+	bool        visible_year, visible_month, visible_day;
+};
+int user_save_info(struct app_env *env, uint64_t id, const struct user_info *info);
+
+/* Password reset codes (tb_user_reset). */
+struct user_reset {
+	uint64_t id;
+	char     code_hash[65];
+	int      attempts;
+	int64_t  expires_at, used_at;
+};
+int user_reset_create(struct app_env *env, uint64_t user_id, const char *email,
+    const char *code_hash, int64_t expires_at);
+/* The latest code sent to user_id. */
+int user_reset_latest(struct app_env *env, uint64_t user_id, struct user_reset *out);
+/* Counts a wrong guess. */
+int user_reset_failed(struct app_env *env, uint64_t user_id, uint64_t reset_id);
+/* Uses the code: 1 done, 0 it was used already (by a concurrent request). */
+int user_reset_use(struct app_env *env, uint64_t user_id, uint64_t reset_id);
+
+#endif
