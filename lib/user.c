@@ -173,6 +173,56 @@ user_get(struct app_env *env, uint64_t id, json_object **out)
 	return rc;
 }
 
+static int
+load_counts(void *arg, struct buf *out)
+{
+	struct load_arg *a = arg;
+	struct db_rows r = DB_ROWS_INIT;
+	int rc = db_exec(a->env->db, user_shard(a->id), "SELECT count_followers, count_followings, "
+	    "count_posts, count_likes, pinned_post_id FROM {db}.tb_user_extended WHERE user_id = ?",
+	    (struct db_val[]){ DB_U64(a->id) }, 1, &r);
+
+	if (rc == 0 && r.nrows > 0) {
+		buf_printf(out, "%s %s %s %s %s", db_str(&r, 0, 0), db_str(&r, 0, 1), db_str(&r, 0, 2),
+		    db_str(&r, 0, 3), db_str(&r, 0, 4));
+		rc = 1;
+	}
+	db_rows_free(&r);
+	return rc < 0 ? -1 : rc;
+}
+
+int
+user_add_counts(struct app_env *env, uint64_t id, json_object *profile)
+{
+	static const char *const names[] = {
+		"countFollowers", "countFollowings", "countPosts", "countLikes",
+	};
+	struct load_arg a = { env, id };
+	struct buf key = BUF_INIT, val = BUF_INIT;
+	unsigned long long v[5] = { 0 };
+	char pinned[24];
+	size_t i;
+	int rc;
+
+	buf_printf(&key, "userx:%" PRIu64, id);
+	rc = cache_get_or_load(env->cache, buf_cstr(&key), USER_TTL, load_counts, &a, &val);
+	if (rc == 1 && sscanf(buf_cstr(&val), "%llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+	    &v[4]) != 5) {
+		log_error("cache %s: malformed counters; deleted", buf_cstr(&key));
+		(void)cache_delete(env->cache, buf_cstr(&key));
+		rc = -1;
+	}
+	if (rc >= 0) {
+		for (i = 0; i < 4; i++)
+			json_object_object_add(profile, names[i], json_object_new_int64((int64_t)v[i]));
+		snprintf(pinned, sizeof pinned, "%llu", v[4]);
+		json_object_object_add(profile, "pinnedPostId", json_object_new_string(pinned));
+	}
+	buf_free(&key);
+	buf_free(&val);
+	return rc;
+}
+
 json_object *
 user_public(json_object *u, bool self)
 {

@@ -47,6 +47,10 @@ int user_create(struct app_env *env, const struct user_new *n, uint64_t *id);
  * tokensValidAfter, createdAt, updatedAt. Never the password hash or a code. */
 int user_get(struct app_env *env, uint64_t id, json_object **out);
 
+/* Adds the counters of id (tb_user_extended, cached as "userx:<id>") to profile: countFollowers,
+ * countFollowings, countPosts, countLikes, pinnedPostId (a string; "0" for none). */
+int user_add_counts(struct app_env *env, uint64_t id, json_object *profile);
+
 /* The ID of a username or an email (any letter case). */
 int user_id_by_username(struct app_env *env, const char *username, uint64_t *id);
 int user_id_by_email(struct app_env *env, const char *email, uint64_t *id);

@@ -101,12 +101,12 @@ static const struct unknown_row unknown_rows[] = {
 	{ __LINE__, 404 },          /* a status, not a code */
 	{ __LINE__, 20000 },
 	{ __LINE__, 39999 },
-	{ __LINE__, 40006 },        /* the next 400 detail, not (yet) in the table */
+	{ __LINE__, 40007 },        /* the next 400 detail, not (yet) in the table */
 	{ __LINE__, 40099 },
 	{ __LINE__, 40101 },
 	{ __LINE__, 40401 },
 	{ __LINE__, 41800 },
-	{ __LINE__, 42900 },        /* 429 has a reason phrase but no code */
+	{ __LINE__, 42901 },
 	{ __LINE__, 50001 },
 	{ __LINE__, 60000 },
 	{ __LINE__, -40400 },

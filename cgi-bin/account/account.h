@@ -1,0 +1,72 @@
+/* account.h: starling-account, the binary for accounts and sessions: sign-up, activation,
+ * password reset, login, logout, settings and profiles, as JSON under /api/v1/account/ and
+ * /api/v1/user/, and as the pages /signup, /login, /logout, /activate, /reset, /settings.
+ *
+ * Each handler serves both: a JSON route and an HTML route share it, and acct_html() tells them
+ * apart where they differ (a page sets the session cookie and redirects; the API returns the
+ * token). */
+#ifndef STARLING_ACCOUNT_H
+#define STARLING_ACCOUNT_H
+
+#include <stdbool.h>
+
+#include "app.h"
+#include "ratelimit.h"
+
+extern const struct app account_app;
+
+/* signup.c */
+int acct_signup_page(struct ctx *ctx);
+int acct_create(struct ctx *ctx);
+int acct_activate_page(struct ctx *ctx);
+int acct_activate(struct ctx *ctx);
+/* reset.c */
+int acct_reset_page(struct ctx *ctx);
+int acct_send_reset_code(struct ctx *ctx);
+int acct_verify_code(struct ctx *ctx);
+int acct_reset_password(struct ctx *ctx);
+/* session.c */
+int acct_login_page(struct ctx *ctx);
+int acct_login(struct ctx *ctx);
+int acct_logout_page(struct ctx *ctx);
+int acct_logout(struct ctx *ctx);
+/* settings.c */
+int acct_settings_page(struct ctx *ctx);
+int acct_change_language(struct ctx *ctx);
+int acct_change_password(struct ctx *ctx);
+int acct_save_info(struct ctx *ctx);
+/* profile.c */
+int acct_profile(struct ctx *ctx);
+
+/* common.c: what several handlers share. */
+
+/* Whether the request came through an HTML route. */
+bool acct_html(const struct ctx *ctx);
+/* The 503 of a database or cache failure (already logged below). */
+int acct_unavailable(struct ctx *ctx);
+/* Refuses parameter name with the validator's message, when there is one: returns 40004 then,
+ * else APIERR_OK. */
+int acct_check(struct ctx *ctx, const char *name, const char *problem);
+/* Appends a fresh emailed code: ACCT_CODE_LEN characters from an alphabet without look-alikes
+ * (no 0/O, 1/I/l, 9/g). Returns 0 or -1. */
+#define ACCT_CODE_LEN 8
+int acct_new_code(struct buf *out);
+/* Counts an event against rl for key: when over the limit, sets the rate-limit headers and
+ * returns 42900 (the handler returns it); else APIERR_OK. ratelimit_peek first, when only
+ * failures count: acct_limited() then says whether to refuse without counting. */
+int acct_limit(struct ctx *ctx, const struct ratelimit *rl, const char *key);
+int acct_limited(struct ctx *ctx, const struct ratelimit *rl, const char *key);
+void acct_count_failure(struct ctx *ctx, const struct ratelimit *rl, const char *key);
+/* The client's address, for per-IP limits. */
+const char *acct_client_ip(const struct ctx *ctx);
+/* Sends a message from the catalog: subject and intro from "mail.<kind>.subject" and
+ * "mail.<kind>.body", then the code and a link. Failures are logged; returns 0 or -1. */
+int acct_mail_code(struct ctx *ctx, const char *to, const char *kind, const char *code,
+    const char *link);
+/* Logs user_id in: a new token into data as "token" (API) or the session cookie (pages).
+ * Returns APIERR_OK or the failure's code. */
+int acct_start_session(struct ctx *ctx, uint64_t user_id, json_object *data);
+/* The user's own profile (user_public with self) with counters, or NULL (code in *rc). */
+json_object *acct_own_profile(struct ctx *ctx, uint64_t user_id, int *rc);
+
+#endif

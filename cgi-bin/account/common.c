@@ -1,0 +1,173 @@
+/* common.c: helpers the account handlers share. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "account.h"
+#include "apierr.h"
+#include "auth.h"
+#include "log.h"
+#include "mail.h"
+#include "user.h"
+
+bool
+acct_html(const struct ctx *ctx)
+{
+	return ctx->route != NULL && (ctx->route->flags & ROUTE_HTML);
+}
+
+int
+acct_unavailable(struct ctx *ctx)
+{
+	return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+}
+
+int
+acct_check(struct ctx *ctx, const char *name, const char *problem)
+{
+	if (problem == NULL)
+		return APIERR_OK;
+	return ctx_fail(ctx, APIERR_INVALID_PARAM, "%s: %s", name, problem);
+}
+
+int
+acct_new_code(struct buf *out)
+{
+	/* 30 characters: no 0 O, 1 I l, 9 g (the seed's rule), all upper case so that case does
+	 * not matter when typing. 8 of them: 30^8, about 6.6e11, with 5 guesses per code. */
+	static const char alphabet[] = "ABCDEFGHJKMNPQRSTUVWXYZ2345678";
+	unsigned char r[32];
+	size_t i, got = 0;
+
+	while (got < ACCT_CODE_LEN) {
+		if (RAND_bytes(r, sizeof r) != 1)
+			return -1;
+		/* Rejection sampling: 240 = 8 * 30, so every character is equally likely. */
+		for (i = 0; i < sizeof r && got < ACCT_CODE_LEN; i++) {
+			if (r[i] >= 240)
+				continue;
+			buf_putc(out, alphabet[r[i] % 30]);
+			got++;
+		}
+	}
+	return 0;
+}
+
+const char *
+acct_client_ip(const struct ctx *ctx)
+{
+	const char *ip = ctx->req.remote_addr;
+
+	return ip && *ip ? ip : "unknown";
+}
+
+static void
+limit_state(struct ctx *ctx, const struct ratelimit *rl, const char *key, bool count,
+    struct ratelimit_state *st)
+{
+	if (count)
+		ratelimit_hit(ctx->env->cache, rl, key, time(NULL), st);
+	else
+		ratelimit_peek(ctx->env->cache, rl, key, time(NULL), st);
+	ratelimit_headers(st, time(NULL), &ctx->resp);
+}
+
+int
+acct_limit(struct ctx *ctx, const struct ratelimit *rl, const char *key)
+{
+	struct ratelimit_state st;
+
+	limit_state(ctx, rl, key, true, &st);
+	if (!st.over)
+		return APIERR_OK;
+	log_info("rate limit %s reached", rl->kind);
+	return ctx_fail(ctx, APIERR_RATE_LIMITED, NULL);
+}
+
+int
+acct_limited(struct ctx *ctx, const struct ratelimit *rl, const char *key)
+{
+	struct ratelimit_state st;
+
+	limit_state(ctx, rl, key, false, &st);
+	if (!st.over)
+		return APIERR_OK;
+	log_info("rate limit %s reached", rl->kind);
+	return ctx_fail(ctx, APIERR_RATE_LIMITED, NULL);
+}
+
+void
+acct_count_failure(struct ctx *ctx, const struct ratelimit *rl, const char *key)
+{
+	struct ratelimit_state st;
+
+	limit_state(ctx, rl, key, true, &st);
+}
+
+int
+acct_mail_code(struct ctx *ctx, const char *to, const char *kind, const char *code,
+    const char *link)
+{
+	struct buf key = BUF_INIT, subject = BUF_INIT, body = BUF_INIT, err = BUF_INIT;
+	int rc;
+
+	buf_printf(&key, "mail.%s.subject", kind);
+	buf_printf(&subject, "%s: %s", ctx->env->conf.site_name, ctx_t(ctx, buf_cstr(&key)));
+	buf_reset(&key);
+	buf_printf(&key, "mail.%s.body", kind);
+	buf_printf(&body, "%s\n\n%s %s\n\n%s\n%s\n", ctx_t(ctx, buf_cstr(&key)),
+	    ctx_t(ctx, "mail.code"), code, ctx_t(ctx, "mail.link"), link);
+	rc = mail_send(ctx->env->mail, to, buf_cstr(&subject), buf_cstr(&body), &err);
+	if (rc != 0)
+		log_error("mail (%s) not sent: %s", kind, buf_cstr(&err));
+	buf_free(&key);
+	buf_free(&subject);
+	buf_free(&body);
+	buf_free(&err);
+	return rc;
+}
+
+int
+acct_start_session(struct ctx *ctx, uint64_t user_id, json_object *data)
+{
+	struct buf token = BUF_INIT;
+
+	if (auth_issue(ctx->env, user_id, &token) != 1) {
+		buf_free(&token);
+		return ctx_fail(ctx, APIERR_INTERNAL, NULL);
+	}
+	if (acct_html(ctx))
+		ctx_cookie(ctx, AUTH_COOKIE, buf_cstr(&token), ctx->env->conf.auth_token_ttl);
+	else if (data != NULL)
+		json_object_object_add(data, "token", json_object_new_string(buf_cstr(&token)));
+	/* Best effort: a missed last_login is not worth failing a login for. */
+	(void)db_exec(ctx->env->db, id_shard(user_id), "UPDATE {db}.tb_user_extended SET last_login = ? "
+	    "WHERE user_id = ?", (struct db_val[]){ DB_I64(time(NULL)), DB_U64(user_id) }, 2, NULL);
+	buf_free(&token);
+	return APIERR_OK;
+}
+
+json_object *
+acct_own_profile(struct ctx *ctx, uint64_t user_id, int *rc)
+{
+	json_object *u = NULL, *pub;
+	int r = user_get(ctx->env, user_id, &u);
+
+	if (r != 1) {
+		*rc = r < 0 ? acct_unavailable(ctx) : ctx_fail(ctx, APIERR_NOT_FOUND, "no such user");
+		return NULL;
+	}
+	pub = user_public(u, true);
+	json_object_put(u);
+	if (user_add_counts(ctx->env, user_id, pub) < 0) {
+		json_object_put(pub);
+		*rc = acct_unavailable(ctx);
+		return NULL;
+	}
+	*rc = APIERR_OK;
+	return pub;
+}

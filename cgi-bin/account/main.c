@@ -1,0 +1,138 @@
+/* main.c: starling-account, accounts and sessions (see account.h).
+ *
+ * URL prefixes served (the web server maps them here; see docs/routes.md):
+ *   /api/v1/account/   /api/v1/user/   /signup   /login   /logout   /activate   /reset   /settings */
+#include "config.h"
+
+#include "account.h"
+
+static const char *const languages[] = { "en", "zh", NULL };
+
+/* Lengths here only bound the input; the rules (lib/valid.h) give the precise messages. */
+static const struct param_spec create_params[] = {
+	{ "username", PARAM_STRING, PARAM_REQUIRED, 0, 64, NULL },
+	{ "email",    PARAM_STRING, PARAM_REQUIRED, 0, 320, NULL },
+	{ "password", PARAM_STRING, PARAM_REQUIRED, 0, 1024, NULL },
+	PARAM_END
+};
+static const struct param_spec activate_page_params[] = {
+	{ "username", PARAM_STRING, 0, 0, 64, NULL },
+	{ "code",     PARAM_STRING, 0, 0, 64, NULL },
+	PARAM_END
+};
+static const struct param_spec activate_params[] = {
+	{ "username",      PARAM_STRING, PARAM_REQUIRED, 1, 64, NULL },
+	{ "activate_code", PARAM_STRING, PARAM_REQUIRED, 1, 64, NULL },
+	PARAM_END
+};
+static const struct param_spec reset_page_params[] = {
+	{ "email", PARAM_STRING, 0, 0, 320, NULL },
+	{ "sent",  PARAM_BOOL,   0, 0, 0, NULL },
+	PARAM_END
+};
+static const struct param_spec email_params[] = {
+	{ "email", PARAM_STRING, PARAM_REQUIRED, 0, 320, NULL },
+	PARAM_END
+};
+static const struct param_spec verify_params[] = {
+	{ "email", PARAM_STRING, PARAM_REQUIRED, 1, 320, NULL },
+	{ "code",  PARAM_STRING, PARAM_REQUIRED, 1, 64, NULL },
+	PARAM_END
+};
+static const struct param_spec reset_params[] = {
+	{ "email",      PARAM_STRING, PARAM_REQUIRED, 1, 320, NULL },
+	{ "reset_code", PARAM_STRING, PARAM_REQUIRED, 1, 64, NULL },
+	{ "password",   PARAM_STRING, PARAM_REQUIRED, 0, 1024, NULL },
+	PARAM_END
+};
+static const struct param_spec login_page_params[] = {
+	{ "reset", PARAM_BOOL, 0, 0, 0, NULL },
+	PARAM_END
+};
+static const struct param_spec login_params[] = {
+	{ "name",     PARAM_STRING, PARAM_REQUIRED, 1, 320, NULL },
+	{ "password", PARAM_STRING, PARAM_REQUIRED, 1, 1024, NULL },
+	PARAM_END
+};
+static const struct param_spec language_params[] = {
+	{ "language", PARAM_ENUM, PARAM_REQUIRED, 0, 0, languages },
+	PARAM_END
+};
+static const struct param_spec password_params[] = {
+	{ "password",     PARAM_STRING, PARAM_REQUIRED, 0, 1024, NULL },
+	{ "old_password", PARAM_STRING, PARAM_REQUIRED, 1, 1024, NULL },
+	PARAM_END
+};
+static const struct param_spec info_params[] = {
+	{ "display_name",         PARAM_STRING, 0, 0, 200, NULL },
+	{ "banner_url",           PARAM_STRING, 0, 0, 1000, NULL },
+	{ "avatar_url",           PARAM_STRING, 0, 0, 1000, NULL },
+	{ "location",             PARAM_STRING, 0, 0, 200, NULL },
+	{ "website",              PARAM_STRING, 0, 0, 1000, NULL },
+	{ "description",          PARAM_STRING, 0, 0, 1000, NULL },
+	{ "dob_year",             PARAM_INT,    0, 0, 9999, NULL },
+	{ "dob_month",            PARAM_INT,    0, 0, 12, NULL },
+	{ "dob_day",              PARAM_INT,    0, 0, 31, NULL },
+	{ "is_visible_dob_year",  PARAM_BOOL,   0, 0, 0, NULL },
+	{ "is_visible_dob_month", PARAM_BOOL,   0, 0, 0, NULL },
+	{ "is_visible_dob_day",   PARAM_BOOL,   0, 0, 0, NULL },
+	PARAM_END
+};
+static const struct param_spec settings_page_params[] = {
+	{ "welcome",   PARAM_BOOL, 0, 0, 0, NULL },
+	{ "saved",     PARAM_BOOL, 0, 0, 0, NULL },
+	{ "activated", PARAM_BOOL, 0, 0, 0, NULL },
+	PARAM_END
+};
+static const struct param_spec profile_params[] = {
+	{ "username", PARAM_STRING, PARAM_REQUIRED, 1, 64, NULL },
+	PARAM_END
+};
+
+#define PAGE  ROUTE_HTML
+#define FORM  (ROUTE_HTML | ROUTE_CSRF)
+#define AUTH  ROUTE_AUTH
+
+static const struct route routes[] = {
+	/* JSON API */
+	{ HTTP_POST, "/api/v1/account/create",          0,    acct_create,          create_params,   NULL },
+	{ HTTP_POST, "/api/v1/account/activate",        0,    acct_activate,        activate_params, NULL },
+	{ HTTP_POST, "/api/v1/account/send_reset_code", 0,    acct_send_reset_code, email_params,    NULL },
+	{ HTTP_POST, "/api/v1/account/verify_code",     0,    acct_verify_code,     verify_params,   NULL },
+	{ HTTP_POST, "/api/v1/account/reset_password",  0,    acct_reset_password,  reset_params,    NULL },
+	{ HTTP_POST, "/api/v1/user/login",              0,    acct_login,           login_params,    NULL },
+	{ HTTP_POST, "/api/v1/user/logout",             AUTH, acct_logout,          NULL,            NULL },
+	{ HTTP_POST, "/api/v1/user/change_language",    AUTH, acct_change_language, language_params, NULL },
+	{ HTTP_POST, "/api/v1/user/change_password",    AUTH, acct_change_password, password_params, NULL },
+	{ HTTP_POST, "/api/v1/user/save_info",          AUTH, acct_save_info,       info_params,     NULL },
+	{ HTTP_GET,  "/api/v1/user/profile",            0,    acct_profile,         profile_params,  NULL },
+	/* Pages */
+	{ HTTP_GET,  "/signup",            PAGE,        acct_signup_page,     NULL,                 "signup" },
+	{ HTTP_POST, "/signup",            FORM,        acct_create,          create_params,        "signup" },
+	{ HTTP_GET,  "/activate",          PAGE,        acct_activate_page,   activate_page_params, "activate" },
+	{ HTTP_POST, "/activate",          FORM,        acct_activate,        activate_params,      "activate" },
+	{ HTTP_GET,  "/reset",             PAGE,        acct_reset_page,      reset_page_params,    "reset" },
+	{ HTTP_POST, "/reset/send",        FORM,        acct_send_reset_code, email_params,         "reset" },
+	{ HTTP_POST, "/reset/password",    FORM,        acct_reset_password,  reset_params,         "reset" },
+	{ HTTP_GET,  "/login",             PAGE,        acct_login_page,      login_page_params,    "login" },
+	{ HTTP_POST, "/login",             FORM,        acct_login,           login_params,         "login" },
+	{ HTTP_GET,  "/logout",            PAGE | AUTH, acct_logout_page,     NULL,                 "logout" },
+	{ HTTP_POST, "/logout",            FORM | AUTH, acct_logout,          NULL,                 "logout" },
+	{ HTTP_GET,  "/settings",          PAGE | AUTH, acct_settings_page,   settings_page_params, "settings" },
+	{ HTTP_POST, "/settings/language", FORM | AUTH, acct_change_language, language_params,      "settings" },
+	{ HTTP_POST, "/settings/password", FORM | AUTH, acct_change_password, password_params,      "settings" },
+	{ HTTP_POST, "/settings/info",     FORM | AUTH, acct_save_info,       info_params,          "settings" },
+};
+
+const struct app account_app = {
+	"starling-account", routes, sizeof routes / sizeof routes[0],
+};
+
+/* The unit tests link this file with -DSTARLING_NO_MAIN and drive account_app in process. */
+#ifndef STARLING_NO_MAIN
+int
+main(int argc, char **argv)
+{
+	return app_main(&account_app, argc, argv);
+}
+#endif

@@ -1,0 +1,178 @@
+/* reset.c: getting back into an account with an emailed code.
+ *
+ * POST /api/v1/account/send_reset_code {email}: always the same answer, known email or not, so
+ *   nobody can probe for accounts. A known, not suspended account gets a code by email, good for
+ *   RESET_TTL seconds and RESET_TRIES guesses. 42900 when too many codes were asked for that email.
+ * POST /api/v1/account/verify_code {email, code}: whether the code is good (it stays good).
+ * POST /api/v1/account/reset_password {email, reset_code, password}: sets the password, uses the
+ *   code up and ends every session of the account.
+ *   40006 for an unknown email, a wrong, used or expired code (one answer for all).
+ * GET /reset and POST /reset (step=send|reset): the same as pages. */
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "account.h"
+#include "apierr.h"
+#include "jwt.h"
+#include "log.h"
+#include "password.h"
+#include "user.h"
+#include "valid.h"
+
+#define RESET_TTL   1800   /* 30 minutes, as the issue asks */
+#define RESET_TRIES 5
+
+static const struct ratelimit RESET_PER_EMAIL = { "reset-email", 3, 3600 };
+static const struct ratelimit RESET_PER_IP = { "reset-ip", 20, 3600 };
+
+int
+acct_reset_page(struct ctx *ctx)
+{
+	json_object *page = json_object_new_object();
+	const char *email = params_str(&ctx->params, "email");
+
+	json_object_object_add(page, "email", json_object_new_string(email ? email : ""));
+	json_object_object_add(page, "sent", json_object_new_boolean(params_bool(&ctx->params, "sent",
+	    false)));
+	ctx_set_data(ctx, page);
+	return APIERR_OK;
+}
+
+/* Sends a code to email if it belongs to an account. The answer never depends on that. */
+int
+acct_send_reset_code(struct ctx *ctx)
+{
+	const char *email = params_str(&ctx->params, "email");
+	struct buf code = BUF_INIT, link = BUF_INIT, lower = BUF_INIT;
+	json_object *u = NULL, *v;
+	char hash[65];
+	uint64_t id = 0;
+	int rc;
+
+	if ((rc = acct_check(ctx, "email", valid_email(email, strlen(email)))) != APIERR_OK)
+		goto out;
+	valid_lower_ascii(email, strlen(email), &lower);
+	if ((rc = acct_limit(ctx, &RESET_PER_IP, acct_client_ip(ctx))) != APIERR_OK ||
+	    (rc = acct_limit(ctx, &RESET_PER_EMAIL, buf_cstr(&lower))) != APIERR_OK)
+		goto out;
+	rc = user_id_by_email(ctx->env, email, &id);
+	if (rc == 1)
+		rc = user_get(ctx->env, id, &u);
+	if (rc < 0) {
+		rc = acct_unavailable(ctx);
+		goto out;
+	}
+	if (rc == 1 && !(json_object_object_get_ex(u, "suspended", &v) && json_object_get_boolean(v))) {
+		if (acct_new_code(&code) != 0 ||
+		    jwt_code_hash(ctx->env->keys, code.data, code.len, hash) != 0) {
+			rc = ctx_fail(ctx, APIERR_INTERNAL, NULL);
+			goto out;
+		}
+		if (user_reset_create(ctx->env, id, email, hash, (int64_t)time(NULL) + RESET_TTL) < 0) {
+			rc = acct_unavailable(ctx);
+			goto out;
+		}
+		buf_printf(&link, "%s/reset?sent=1", ctx->env->conf.base_url);
+		(void)acct_mail_code(ctx, email, "reset", buf_cstr(&code), buf_cstr(&link));
+		log_info("user %llu: reset code sent", (unsigned long long)id);
+	}
+	rc = APIERR_OK;
+	if (acct_html(ctx))
+		ctx_redirect(ctx, "/reset?sent=1");
+	else
+		ctx_set_data(ctx, NULL);
+out:
+	OPENSSL_cleanse(code.data, code.len);
+	buf_free(&code);
+	buf_free(&link);
+	buf_free(&lower);
+	json_object_put(u);
+	return rc;
+}
+
+/* Checks email + code: APIERR_OK with *user and *reset filled, or the error to answer. A wrong
+ * guess is counted on the code, which dies after RESET_TRIES. */
+static int
+check_code(struct ctx *ctx, const char *email, const char *code, uint64_t *user,
+    struct user_reset *reset)
+{
+	int rc = user_id_by_email(ctx->env, email, user);
+
+	if (rc == 1)
+		rc = user_reset_latest(ctx->env, *user, reset);
+	if (rc < 0)
+		return acct_unavailable(ctx);
+	if (rc == 1 && reset->used_at == 0 && reset->expires_at >= (int64_t)time(NULL) &&
+	    reset->attempts < RESET_TRIES) {
+		if (jwt_code_matches(ctx->env->keys, code, strlen(code), reset->code_hash))
+			return APIERR_OK;
+		if (user_reset_failed(ctx->env, *user, reset->id) < 0)
+			return acct_unavailable(ctx);
+	}
+	return ctx_fail(ctx, APIERR_BAD_CODE, "wrong, used or expired reset code");
+}
+
+int
+acct_verify_code(struct ctx *ctx)
+{
+	struct user_reset reset;
+	uint64_t id;
+	int rc;
+
+	rc = check_code(ctx, params_str(&ctx->params, "email"), params_str(&ctx->params, "code"), &id,
+	    &reset);
+	if (rc == APIERR_OK)
+		ctx_set_data(ctx, NULL);
+	return rc;
+}
+
+int
+acct_reset_password(struct ctx *ctx)
+{
+	const char *password = params_str(&ctx->params, "password");
+	struct buf hash = BUF_INIT;
+	struct user_reset reset;
+	uint64_t id;
+	int rc;
+
+	if ((rc = acct_check(ctx, "password", valid_password(password, strlen(password)))) != 0)
+		goto out;
+	rc = check_code(ctx, params_str(&ctx->params, "email"), params_str(&ctx->params,
+	    "reset_code"), &id, &reset);
+	if (rc != APIERR_OK)
+		goto out;
+	if (password_hash(password, strlen(password), ctx->env->conf.auth_password_iterations,
+	    &hash) != 0) {
+		rc = ctx_fail(ctx, APIERR_INTERNAL, NULL);
+		goto out;
+	}
+	/* Used first, atomically: of two requests racing with one code, one wins. */
+	switch (user_reset_use(ctx->env, id, reset.id)) {
+	case 1:
+		break;
+	case 0:
+		rc = ctx_fail(ctx, APIERR_BAD_CODE, "wrong, used or expired reset code");
+		goto out;
+	default:
+		rc = acct_unavailable(ctx);
+		goto out;
+	}
+	if (user_set_password(ctx->env, id, buf_cstr(&hash), true) < 0) {
+		rc = acct_unavailable(ctx);
+		goto out;
+	}
+	log_info("user %llu: password reset; every session ended", (unsigned long long)id);
+	rc = APIERR_OK;
+	if (acct_html(ctx))
+		ctx_redirect(ctx, "/login?reset=1");
+	else
+		ctx_set_data(ctx, NULL);
+out:
+	OPENSSL_cleanse(hash.data, hash.len);
+	buf_free(&hash);
+	return rc;
+}

@@ -1,0 +1,142 @@
+/* session.c: logging in and out.
+ *
+ * POST /api/v1/user/login, POST /login {name (username or email), password} -> {token}
+ *   (the page sets the session cookie instead and redirects). 40100 for an unknown name or a
+ *   wrong password (one answer for both, in about the same time); 40303 suspended;
+ *   42900 after too many failures for the account or from the address.
+ * POST /api/v1/user/logout, POST /logout: the token stops working on the server (the seed only
+ *   forgets it in the client, which leaves every stolen copy valid).
+ * GET /login, GET /logout: the forms. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "apierr.h"
+#include "auth.h"
+#include "log.h"
+#include "password.h"
+#include "user.h"
+#include "valid.h"
+
+static const struct ratelimit LOGIN_FAIL_PER_USER = { "login-user", 10, 900 };
+static const struct ratelimit LOGIN_FAIL_PER_IP = { "login-ip", 50, 900 };
+
+/* A hash to check against when the name is unknown, so that answering "no" costs the same time
+ * as a wrong password (no probing for accounts by timing). Made once per process. */
+static char *dummy_hash;
+
+static const char *
+dummy(struct ctx *ctx)
+{
+	struct buf b = BUF_INIT;
+
+	if (dummy_hash == NULL && password_hash("dummy password 1", 16,
+	    ctx->env->conf.auth_password_iterations, &b) == 0)
+		dummy_hash = buf_detach(&b);
+	buf_free(&b);
+	return dummy_hash ? dummy_hash : "";
+}
+
+int
+acct_login_page(struct ctx *ctx)
+{
+	json_object *page = json_object_new_object();
+
+	json_object_object_add(page, "reset", json_object_new_boolean(params_bool(&ctx->params,
+	    "reset", false)));
+	ctx_set_data(ctx, page);
+	return APIERR_OK;
+}
+
+int
+acct_login(struct ctx *ctx)
+{
+	const char *name = params_str(&ctx->params, "name");
+	const char *password = params_str(&ctx->params, "password");
+	struct buf key = BUF_INIT, hash = BUF_INIT;
+	json_object *u = NULL, *v, *data = NULL;
+	bool rehash = false;
+	uint64_t id = 0;
+	int rc, ok;
+
+	valid_lower_ascii(name, strlen(name), &key);
+	if ((rc = acct_limited(ctx, &LOGIN_FAIL_PER_IP, acct_client_ip(ctx))) != APIERR_OK ||
+	    (rc = acct_limited(ctx, &LOGIN_FAIL_PER_USER, buf_cstr(&key))) != APIERR_OK)
+		goto out;
+	rc = strchr(name, '@') ? user_id_by_email(ctx->env, name, &id) :
+	    user_id_by_username(ctx->env, name, &id);
+	if (rc == 1)
+		rc = user_password_hash(ctx->env, id, &hash);
+	if (rc < 0) {
+		rc = acct_unavailable(ctx);
+		goto out;
+	}
+	ok = password_verify(password, strlen(password), rc == 1 ? buf_cstr(&hash) : dummy(ctx),
+	    ctx->env->conf.auth_password_iterations, &rehash);
+	if (rc != 1 || ok != 1) {
+		acct_count_failure(ctx, &LOGIN_FAIL_PER_IP, acct_client_ip(ctx));
+		acct_count_failure(ctx, &LOGIN_FAIL_PER_USER, buf_cstr(&key));
+		rc = ctx_fail(ctx, APIERR_UNAUTHORIZED, "wrong username, email or password");
+		goto out;
+	}
+	rc = user_get(ctx->env, id, &u);
+	if (rc != 1) {
+		rc = acct_unavailable(ctx);
+		goto out;
+	}
+	if (json_object_object_get_ex(u, "suspended", &v) && json_object_get_boolean(v)) {
+		rc = ctx_fail(ctx, APIERR_SUSPENDED, NULL);
+		goto out;
+	}
+	/* The iteration count was raised since this hash was made: upgrade it now that the
+	 * password is known (best effort). */
+	if (rehash) {
+		struct buf fresh = BUF_INIT;
+
+		if (password_hash(password, strlen(password), ctx->env->conf.auth_password_iterations,
+		    &fresh) == 0 && user_set_password(ctx->env, id, buf_cstr(&fresh), false) == 1)
+			log_info("user %llu: password hash upgraded", (unsigned long long)id);
+		buf_free(&fresh);
+	}
+	data = json_object_new_object();
+	rc = acct_start_session(ctx, id, data);
+	if (rc != APIERR_OK)
+		goto out;
+	log_info("user %llu logged in", (unsigned long long)id);
+	if (acct_html(ctx)) {
+		ctx_redirect(ctx, "/settings");
+	} else {
+		ctx_set_data(ctx, data);
+		data = NULL;
+	}
+out:
+	json_object_put(data);
+	json_object_put(u);
+	buf_free(&key);
+	buf_free(&hash);
+	return rc;
+}
+
+int
+acct_logout_page(struct ctx *ctx)
+{
+	ctx_set_data(ctx, json_object_new_object());
+	return APIERR_OK;
+}
+
+int
+acct_logout(struct ctx *ctx)
+{
+	if (auth_revoke(ctx->env, &ctx->session) < 0)
+		return acct_unavailable(ctx);
+	log_info("user %llu logged out", (unsigned long long)ctx->user_id);
+	if (acct_html(ctx)) {
+		ctx_cookie(ctx, AUTH_COOKIE, "", 0);
+		ctx_redirect(ctx, "/login");
+	} else {
+		ctx_set_data(ctx, NULL);
+	}
+	return APIERR_OK;
+}

@@ -1,0 +1,213 @@
+/* settings.c: what a logged-in user changes about their account (login required for all).
+ *
+ * POST /api/v1/user/change_language {language: en|zh}: stored in the account, and the lang
+ *   cookie is set, so every page follows it.
+ * POST /api/v1/user/change_password {password, old_password}: 40100 when old_password is wrong;
+ *   every token of the user stops working, and the answer carries a fresh {token} for this
+ *   client (pages get a new session cookie), so only the other sessions end.
+ * POST /api/v1/user/save_info {display_name, banner_url, avatar_url, location, website,
+ *   description, dob_year, dob_month, dob_day, is_visible_dob_year, is_visible_dob_month,
+ *   is_visible_dob_day}: fields not sent keep their value; each one is checked (lengths, real
+ *   dates, http(s) URLs only).
+ * GET /settings, POST /settings/{language,password,info}: the page and its three forms. */
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "account.h"
+#include "apierr.h"
+#include "password.h"
+#include "user.h"
+#include "valid.h"
+
+/* A year: the choice is a preference, not a session. */
+#define LANG_COOKIE_MAX_AGE (365L * 24 * 3600)
+
+static const struct ratelimit PASSWORD_FAIL_PER_USER = { "password-user", 10, 900 };
+
+int
+acct_settings_page(struct ctx *ctx)
+{
+	json_object *page;
+	int rc;
+
+	page = acct_own_profile(ctx, ctx->user_id, &rc);
+	if (page == NULL)
+		return rc;
+	json_object_object_add(page, "welcome", json_object_new_boolean(params_bool(&ctx->params,
+	    "welcome", false)));
+	json_object_object_add(page, "saved", json_object_new_boolean(params_bool(&ctx->params,
+	    "saved", false)));
+	ctx_set_data(ctx, page);
+	return APIERR_OK;
+}
+
+/* After a change: the page goes back to the settings; the API answers data (or {}). */
+static int
+done(struct ctx *ctx, json_object *data)
+{
+	if (acct_html(ctx)) {
+		json_object_put(data);
+		ctx_redirect(ctx, "/settings?saved=1");
+	} else {
+		ctx_set_data(ctx, data ? data : json_object_new_object());
+	}
+	return APIERR_OK;
+}
+
+int
+acct_change_language(struct ctx *ctx)
+{
+	const char *lang = params_str(&ctx->params, "language");
+
+	if (user_set_language(ctx->env, ctx->user_id, lang) < 0)
+		return acct_unavailable(ctx);
+	ctx_cookie(ctx, "lang", lang, LANG_COOKIE_MAX_AGE);
+	return done(ctx, NULL);
+}
+
+int
+acct_change_password(struct ctx *ctx)
+{
+	const char *password = params_str(&ctx->params, "password");
+	const char *old = params_str(&ctx->params, "old_password");
+	struct buf stored = BUF_INIT, hash = BUF_INIT, key = BUF_INIT;
+	json_object *data = NULL;
+	bool rehash;
+	int rc;
+
+	buf_printf(&key, "%llu", (unsigned long long)ctx->user_id);
+	if ((rc = acct_check(ctx, "password", valid_password(password, strlen(password)))) ||
+	    (rc = acct_limited(ctx, &PASSWORD_FAIL_PER_USER, buf_cstr(&key))))
+		goto out;
+	rc = user_password_hash(ctx->env, ctx->user_id, &stored);
+	if (rc != 1) {
+		rc = acct_unavailable(ctx);
+		goto out;
+	}
+	if (password_verify(old, strlen(old), buf_cstr(&stored),
+	    ctx->env->conf.auth_password_iterations, &rehash) != 1) {
+		acct_count_failure(ctx, &PASSWORD_FAIL_PER_USER, buf_cstr(&key));
+		rc = ctx_fail(ctx, APIERR_UNAUTHORIZED, "old_password: wrong password");
+		goto out;
+	}
+	if (password_hash(password, strlen(password), ctx->env->conf.auth_password_iterations,
+	    &hash) != 0) {
+		rc = ctx_fail(ctx, APIERR_INTERNAL, NULL);
+		goto out;
+	}
+	if (user_set_password(ctx->env, ctx->user_id, buf_cstr(&hash), true) < 0) {
+		rc = acct_unavailable(ctx);
+		goto out;
+	}
+	/* Every token issued before this second is dead, this client's too: give it a new one.
+	 * (iat counts whole seconds, so tokens issued in this very second, the new one among them,
+	 * stay valid.) */
+	data = json_object_new_object();
+	rc = acct_start_session(ctx, ctx->user_id, data);
+	if (rc == APIERR_OK) {
+		rc = done(ctx, data);
+		data = NULL;
+	}
+out:
+	json_object_put(data);
+	OPENSSL_cleanse(hash.data, hash.len);
+	buf_free(&stored);
+	buf_free(&hash);
+	buf_free(&key);
+	return rc;
+}
+
+/* A text field: the new value if sent (checked), else the current one from profile. */
+static int
+text_field(struct ctx *ctx, json_object *profile, const char *param, const char *json_key,
+    size_t max, const char **out)
+{
+	const char *v = params_str(&ctx->params, param);
+	json_object *cur;
+
+	if (v == NULL) {
+		*out = json_object_object_get_ex(profile, json_key, &cur) ? json_object_get_string(cur) : "";
+		return APIERR_OK;
+	}
+	*out = v;
+	return acct_check(ctx, param, valid_text(v, strlen(v), max, strcmp(param, "description") == 0));
+}
+
+static int
+url_field(struct ctx *ctx, json_object *profile, const char *param, const char *json_key,
+    const char **out)
+{
+	int rc = text_field(ctx, profile, param, json_key, 255, out);
+
+	if (rc == APIERR_OK && params_str(&ctx->params, param) != NULL && **out != '\0')
+		rc = acct_check(ctx, param, valid_http_url(*out, strlen(*out)));
+	return rc;
+}
+
+static int
+int_field(struct ctx *ctx, json_object *profile, const char *param, const char *json_key)
+{
+	json_object *cur;
+
+	if (params_get(&ctx->params, param) != NULL)
+		return (int)params_int(&ctx->params, param, 0);
+	return json_object_object_get_ex(profile, json_key, &cur) ? json_object_get_int(cur) : 0;
+}
+
+static bool
+bool_field(struct ctx *ctx, json_object *profile, const char *param, const char *json_key)
+{
+	json_object *cur;
+
+	if (params_get(&ctx->params, param) != NULL)
+		return params_bool(&ctx->params, param, false);
+	return json_object_object_get_ex(profile, json_key, &cur) && json_object_get_boolean(cur);
+}
+
+int
+acct_save_info(struct ctx *ctx)
+{
+	json_object *u = NULL;
+	struct user_info in;
+	struct tm now;
+	time_t t = time(NULL);
+	const char *problem;
+	int rc = user_get(ctx->env, ctx->user_id, &u);
+
+	if (rc != 1) {
+		rc = acct_unavailable(ctx);
+		goto out;
+	}
+	memset(&in, 0, sizeof in);
+	if ((rc = text_field(ctx, u, "display_name", "displayName", 50, &in.display_name)) ||
+	    (rc = text_field(ctx, u, "location", "location", 30, &in.location)) ||
+	    (rc = text_field(ctx, u, "description", "description", 160, &in.description)) ||
+	    (rc = url_field(ctx, u, "website", "website", &in.website)) ||
+	    (rc = url_field(ctx, u, "banner_url", "bannerUrl", &in.banner_url)) ||
+	    (rc = url_field(ctx, u, "avatar_url", "avatarUrl", &in.avatar_url)))
+		goto out;
+	in.dob_year = int_field(ctx, u, "dob_year", "dobYear");
+	in.dob_month = int_field(ctx, u, "dob_month", "dobMonth");
+	in.dob_day = int_field(ctx, u, "dob_day", "dobDay");
+	in.visible_year = bool_field(ctx, u, "is_visible_dob_year", "isVisibleDobYear");
+	in.visible_month = bool_field(ctx, u, "is_visible_dob_month", "isVisibleDobMonth");
+	in.visible_day = bool_field(ctx, u, "is_visible_dob_day", "isVisibleDobDay");
+	gmtime_r(&t, &now);
+	problem = valid_date_parts(in.dob_year, in.dob_month, in.dob_day, now.tm_year + 1900);
+	if (problem != NULL) {
+		rc = ctx_fail(ctx, APIERR_INVALID_PARAM, "date of birth: %s", problem);
+		goto out;
+	}
+	if (user_save_info(ctx->env, ctx->user_id, &in) < 0) {
+		rc = acct_unavailable(ctx);
+		goto out;
+	}
+	rc = done(ctx, NULL);
+out:
+	json_object_put(u);
+	return rc;
+}

@@ -1,0 +1,159 @@
+/* signup.c: creating an account and activating it.
+ *
+ * POST /api/v1/account/create, POST /signup {username, email, password}
+ *   201-style success as 200 with the new user's own profile (never the password, its hash or the
+ *   activation code: the seed's example returns them, a leak). Sends the activation email.
+ *   40004 a field breaks its rule; 40901 username taken (any letter case) or reserved;
+ *   40902 email registered (any letter case); 42900 too many sign-ups from this address.
+ * GET /signup: the form.
+ * POST /api/v1/account/activate, POST /activate {username, activate_code}
+ *   40006 wrong or expired code; 40900 already active; 42900 too many guesses.
+ * GET /activate?username&code: the form, filled in from the emailed link (a GET never changes
+ *   anything: mail scanners follow links). */
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "account.h"
+#include "apierr.h"
+#include "jwt.h"
+#include "log.h"
+#include "password.h"
+#include "user.h"
+#include "valid.h"
+
+/* An activation code is good for a week: people read their email late. */
+#define ACTIVATE_TTL (7 * 24 * 3600)
+
+static const struct ratelimit SIGNUP_PER_IP = { "signup-ip", 10, 3600 };
+static const struct ratelimit ACTIVATE_PER_USER = { "activate-user", 10, 3600 };
+
+int
+acct_signup_page(struct ctx *ctx)
+{
+	ctx_set_data(ctx, json_object_new_object());
+	return APIERR_OK;
+}
+
+int
+acct_create(struct ctx *ctx)
+{
+	const char *username = params_str(&ctx->params, "username");
+	const char *email = params_str(&ctx->params, "email");
+	const char *password = params_str(&ctx->params, "password");
+	struct buf hash = BUF_INIT, code = BUF_INIT, link = BUF_INIT;
+	struct user_new n;
+	char code_hash[65];
+	json_object *profile;
+	uint64_t id = 0;
+	int rc;
+
+	if ((rc = acct_check(ctx, "username", valid_username(username, strlen(username)))) ||
+	    (rc = acct_check(ctx, "email", valid_email(email, strlen(email)))) ||
+	    (rc = acct_check(ctx, "password", valid_password(password, strlen(password)))))
+		goto out;
+	if ((rc = acct_limit(ctx, &SIGNUP_PER_IP, acct_client_ip(ctx))) != APIERR_OK)
+		goto out;
+	if (password_hash(password, strlen(password), ctx->env->conf.auth_password_iterations,
+	    &hash) != 0 || acct_new_code(&code) != 0 ||
+	    jwt_code_hash(ctx->env->keys, code.data, code.len, code_hash) != 0) {
+		rc = ctx_fail(ctx, APIERR_INTERNAL, NULL);
+		goto out;
+	}
+	n = (struct user_new){ username, email, buf_cstr(&hash), code_hash,
+	    (int64_t)time(NULL) + ACTIVATE_TTL, ctx->lang };
+	switch (user_create(ctx->env, &n, &id)) {
+	case 1:
+		break;
+	case USER_NAME_TAKEN:
+	case USER_RESERVED:
+		rc = ctx_fail(ctx, APIERR_USERNAME_TAKEN, NULL);
+		goto out;
+	case USER_EMAIL_TAKEN:
+		rc = ctx_fail(ctx, APIERR_EMAIL_TAKEN, NULL);
+		goto out;
+	default:
+		rc = acct_unavailable(ctx);
+		goto out;
+	}
+	log_info("user %llu signed up", (unsigned long long)id);
+	buf_printf(&link, "%s/activate?username=%s&code=%s", ctx->env->conf.base_url, username,
+	    buf_cstr(&code));
+	/* The account exists either way; a lost email is fixed by asking for a new code. */
+	(void)acct_mail_code(ctx, email, "activate", buf_cstr(&code), buf_cstr(&link));
+	if (acct_html(ctx)) {
+		rc = acct_start_session(ctx, id, NULL);
+		if (rc == APIERR_OK)
+			ctx_redirect(ctx, "/settings?welcome=1");
+		goto out;
+	}
+	profile = acct_own_profile(ctx, id, &rc);
+	if (profile != NULL)
+		ctx_set_data(ctx, profile);
+out:
+	OPENSSL_cleanse(hash.data, hash.len);
+	OPENSSL_cleanse(code.data, code.len);
+	buf_free(&hash);
+	buf_free(&code);
+	buf_free(&link);
+	return rc;
+}
+
+int
+acct_activate_page(struct ctx *ctx)
+{
+	json_object *page = json_object_new_object();
+	const char *u = params_str(&ctx->params, "username"), *c = params_str(&ctx->params, "code");
+
+	json_object_object_add(page, "username", json_object_new_string(u ? u : ""));
+	json_object_object_add(page, "code", json_object_new_string(c ? c : ""));
+	ctx_set_data(ctx, page);
+	return APIERR_OK;
+}
+
+int
+acct_activate(struct ctx *ctx)
+{
+	const char *username = params_str(&ctx->params, "username");
+	const char *code = params_str(&ctx->params, "activate_code");
+	struct buf stored = BUF_INIT;
+	int64_t expires = 0;
+	bool active = false;
+	uint64_t id = 0;
+	int rc;
+
+	if ((rc = acct_limited(ctx, &ACTIVATE_PER_USER, username)) != APIERR_OK)
+		goto out;
+	rc = user_id_by_username(ctx->env, username, &id);
+	if (rc == 1)
+		rc = user_activation(ctx->env, id, &stored, &expires, &active);
+	if (rc < 0) {
+		rc = acct_unavailable(ctx);
+		goto out;
+	}
+	if (rc == 1 && active) {
+		rc = ctx_fail(ctx, APIERR_CONFLICT, "this account is already active");
+		goto out;
+	}
+	/* Unknown user, wrong code and expired code get the same answer. */
+	if (rc != 1 || expires < (int64_t)time(NULL) ||
+	    !jwt_code_matches(ctx->env->keys, code, strlen(code), buf_cstr(&stored))) {
+		acct_count_failure(ctx, &ACTIVATE_PER_USER, username);
+		rc = ctx_fail(ctx, APIERR_BAD_CODE, "wrong or expired activation code");
+		goto out;
+	}
+	if (user_activate(ctx->env, id) < 0) {
+		rc = acct_unavailable(ctx);
+		goto out;
+	}
+	log_info("user %llu activated", (unsigned long long)id);
+	rc = APIERR_OK;
+	if (acct_html(ctx))
+		ctx_redirect(ctx, "/settings?activated=1");
+	else
+		ctx_set_data(ctx, NULL);
+out:
+	buf_free(&stored);
+	return rc;
+}

@@ -1,0 +1,42 @@
+/* auth.h: login tokens: issued at login, checked on every request, revoked at logout.
+ *
+ * A token is a JWT (jwt.h) signed with HS256 carrying sub (the user's ID, as a string), iat, nbf,
+ * exp (iat + [auth] token_ttl) and jti (16 random bytes, hex). It is valid when jwt_verify accepts
+ * it and, in the database (through the cache):
+ *   - the user exists and is not suspended;
+ *   - iat is not before the user's tokens_valid_after (password change, "log out everywhere");
+ *   - its jti is not in tb_revoked_token (logout of this one token).
+ * Logout is on the server, unlike the seed's: the token is refused from then on, wherever a copy
+ * of it is. The revocation row lives until the token's own expiry.
+ *
+ * API clients send "Authorization: Bearer <token>"; browsers carry it in the AUTH_COOKIE
+ * (HttpOnly, SameSite=Lax, Secure under HTTPS).
+ *
+ * Return convention: 1 valid / done, 0 invalid (with a reason for the log), -1 failure (the
+ * database is down: 503). */
+#ifndef STARLING_AUTH_H
+#define STARLING_AUTH_H
+
+#include <stdint.h>
+
+#include "app.h"
+
+#define AUTH_COOKIE "starling_token"
+
+struct auth_session {
+	uint64_t user_id;
+	char     jti[65];
+	int64_t  iat, exp;
+};
+
+/* Appends a new token for user_id to token. Returns 1 or -1. */
+int auth_issue(struct app_env *env, uint64_t user_id, struct buf *token);
+
+/* Checks a token (n bytes) at time now. 1 with *s filled, 0 with *why, or -1. */
+int auth_check(struct app_env *env, const char *token, size_t n, int64_t now,
+    struct auth_session *s, const char **why);
+
+/* Revokes the one token of s. Returns 1 or -1. */
+int auth_revoke(struct app_env *env, const struct auth_session *s);
+
+#endif
