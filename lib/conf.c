@@ -329,8 +329,8 @@ conf_free(struct conf *c)
 	if (c == NULL)
 		return;
 	for (i = 0; i < NKEYS; i++) {
-		if (keys[i].type == CT_STRING || keys[i].type == CT_URL || keys[i].type == CT_LANG ||
-		    keys[i].type == CT_LIST) {
+		if (keys[i].type == CT_STRING || keys[i].type == CT_IDENT || keys[i].type == CT_URL ||
+		    keys[i].type == CT_LANG || keys[i].type == CT_LIST) {
 			free(*(char **)field(c, &keys[i]));
 			*(char **)field(c, &keys[i]) = NULL;
 		}
