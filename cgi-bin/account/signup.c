@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "account.h"
 #include "apierr.h"
 #include "jwt.h"
