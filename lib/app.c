@@ -346,7 +346,7 @@ render_html_failure(struct ctx *ctx, int code)
 		ctx_redirect(ctx, "/login");
 		return true;
 	}
-	if (!(r->flags & ROUTE_CSRF) || status < 400 || status >= 500 || status == 401 ||
+	if (!(r->flags & ROUTE_RETRY) || status < 400 || status >= 500 || status == 401 ||
 	    status == 404 || status == 405)
 		return false;
 	for (i = 0; i < ctx->app->nroutes && get == NULL; i++)
