@@ -798,10 +798,6 @@ admin_free(struct admin *a)
 	cache_free(a->cache);
 	db_free(a->db);
 	conf_free(&a->conf);
-	/* conf_free misses [mysql] database (its only CT_IDENT key); it NULLs what it frees, so
-	 * this stays right once conf.c frees it too. */
-	free(a->conf.mysql_database);
-	a->conf.mysql_database = NULL;
 	buf_free(&a->lock_name);
 }
 
