@@ -4,8 +4,8 @@
 # Starts two private MariaDB instances, two memcached servers and lighttpd (spawning the built
 # starling-site) on free loopback ports under a fresh temporary directory, with
 # script/lib/stack.sh, so that every test runs against data spread over more than one instance
-# (database `starling` and the schema on both; [mysql] instances and [memcached] servers list
-# both). Then runs:
+# ([mysql] instances and [memcached] servers list both; the shard databases are made on both by
+# the built starling-admin migrate, as in production). Then runs:
 #   1. tests/integration/test_http.py    (every HTTP behaviour)
 #   2. tests/browser/test_help.py        (headless chromium: rendered DOM and a screenshot)
 #   3. degraded: one memcached stopped, then one MariaDB instance stopped too: the health check
@@ -22,6 +22,7 @@ set -eu
 SRCDIR=${STARLING_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILDDIR=${STARLING_BUILDDIR:-$SRCDIR}
 SITE_BIN=$BUILDDIR/cgi-bin/site/starling-site
+ADMIN_BIN=$BUILDDIR/tools/starling-admin
 export STARLING_SRCDIR="$SRCDIR"
 # Nothing may be written into the source tree (read-only under make distcheck).
 export PYTHONDONTWRITEBYTECODE=1
@@ -39,10 +40,12 @@ for tool in mariadbd mariadb-install-db mariadb memcached lighttpd curl python3 
 		exit 99
 	fi
 done
-if [ ! -x "$SITE_BIN" ]; then
-	say "ERROR: $SITE_BIN is not built"
-	exit 99
-fi
+for bin in "$SITE_BIN" "$ADMIN_BIN"; do
+	if [ ! -x "$bin" ]; then
+		say "ERROR: $bin is not built"
+		exit 99
+	fi
+done
 
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/starling-it.XXXXXX")
 failures=0
@@ -79,11 +82,11 @@ set -- $(stack_free_ports 5)
 mysql_ports="$1 $2"
 memcached_ports="$3 $4"
 http_port=$5
-stack_backends_start "$RUN" "$SRCDIR" starling starling "$password" "$mysql_ports" \
-	"$memcached_ports"
+stack_backends_start "$RUN" starling starling "$password" "$mysql_ports" "$memcached_ports"
 BASE=http://127.0.0.1:$http_port
 stack_write_conf "$RUN/starling.conf" "$BASE" "$SRCDIR" "$mysql_ports" starling starling \
 	"$password" "$memcached_ports" info
+stack_migrate "$RUN" "$RUN/starling.conf" "$SRCDIR" "$ADMIN_BIN"
 stack_lighttpd_start "$RUN" "$SRCDIR" "$http_port" "$RUN/starling.conf" "$SITE_BIN"
 say "stack up in $(since "$t0"): $BASE (MariaDB :$1 :$2, memcached :$3 :$4)"
 
