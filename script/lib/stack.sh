@@ -41,7 +41,8 @@
 #   stack_wait_jobs PID...               wait for background jobs; fail if any failed
 #   stack_write_conf FILE BASE_URL SRCDIR "MYSQL_PORT..." DB USER PASS "MEMCACHED_PORT..."
 #                    [LOG_LEVEL]         (port lists: one or more ports, blank-separated)
-#   stack_lighttpd_start RUN SRCDIR PORT CONF SITE_BIN   render the config, start, wait for HTTP
+#   stack_lighttpd_start RUN SRCDIR PORT CONF BUILDDIR   render the config (binaries from
+#                                        BUILDDIR/cgi-bin/*/), start, wait for HTTP
 #   stack_alive DIR NAME                 succeed if server NAME (mariadb|memcached|lighttpd) runs
 #   stack_stop DIR NAME                  stop one server (TERM, bounded wait, KILL)
 #   stack_stop_all RUN                   stop lighttpd, every memcached, every MariaDB (in order)
@@ -512,9 +513,18 @@ stack_addresses() {
 # The port lists are blank-separated: one MariaDB instance, one memcached node per port.
 # Written with mode 600: it holds the database password.
 stack_write_conf() {
-	local file tmp
+	local file tmp dir
 	file=$1
 	tmp=$file.tmp.$$
+	dir=$(dirname "$file")
+	# The token key is kept across restarts (sessions survive one); mode 600, as the binaries
+	# demand. Mail goes to a maildir next to the configuration: read the codes there.
+	if [ ! -s "$dir/token.key" ]; then
+		(umask 077 && od -An -tx1 -N48 /dev/urandom | tr -d ' \n' >"$dir/token.key") ||
+			{ stack_err "cannot write $dir/token.key"; return 1; }
+	fi
+	chmod 600 "$dir/token.key"
+	mkdir -p "$dir/mail"
 	(
 		umask 077
 		# shellcheck disable=SC2086 # split the port lists
@@ -541,6 +551,17 @@ logical_shards = 8
 
 [memcached]
 servers = $(stack_addresses $8)
+
+[auth]
+token_key_file = $dir/token.key
+password_iterations = ${STACK_PASSWORD_ITERATIONS:-600000}
+
+[limits]
+signups_per_ip = ${STACK_SIGNUPS_PER_IP:-10}
+
+[mail]
+transport = spool
+spool_dir = $dir/mail
 EOF
 	) || { stack_err "cannot write $tmp"; return 1; }
 	mv -f "$tmp" "$file"
@@ -553,12 +574,12 @@ stack_sed_escape() {
 	printf '%s\n' "$1" | sed 's/[\\|&]/\\&/g'
 }
 
-# stack_lighttpd_render TEMPLATE OUT RUN PORT CONF SITE_BIN STATIC_DIR
+# stack_lighttpd_render TEMPLATE OUT RUN PORT CONF CGI_DIR STATIC_DIR
 stack_lighttpd_render() {
 	sed -e "s|@PORT@|$(stack_sed_escape "$4")|g" \
 		-e "s|@RUN_DIR@|$(stack_sed_escape "$3")|g" \
 		-e "s|@CONF@|$(stack_sed_escape "$5")|g" \
-		-e "s|@SITE_BIN@|$(stack_sed_escape "$6")|g" \
+		-e "s|@CGI_DIR@|$(stack_sed_escape "$6")|g" \
 		-e "s|@STATIC_DIR@|$(stack_sed_escape "$7")|g" \
 		"$1" >"$2.tmp" || { stack_err "cannot render $1 into $2"; return 1; }
 	if grep -n '@[A-Z_]*@' "$2.tmp" >&2; then
@@ -568,13 +589,13 @@ stack_lighttpd_render() {
 	mv -f "$2.tmp" "$2"
 }
 
-# stack_lighttpd_start RUN SRCDIR PORT CONF SITE_BIN: render RUN/lighttpd.conf from
+# stack_lighttpd_start RUN SRCDIR PORT CONF BUILDDIR: render RUN/lighttpd.conf from
 # SRCDIR/etc/lighttpd.conf.in, check it, start lighttpd and wait until it answers HTTP.
 # lighttpd hands ASAN_OPTIONS, UBSAN_OPTIONS and LSAN_OPTIONS from its own environment to the
 # FastCGI binaries it spawns, so set them (e.g. log_path) before calling this.
 stack_lighttpd_start() {
-	local run src port conf bin log pid
-	run=$1 src=$2 port=$3 conf=$4 bin=$5
+	local run src port conf build log pid bin
+	run=$1 src=$2 port=$3 conf=$4 build=$5
 	log=$run/lighttpd-error.log
 	stack_need lighttpd curl || return 1
 	if stack_alive "$run" lighttpd; then
@@ -582,10 +603,16 @@ stack_lighttpd_start() {
 		return 1
 	fi
 	rm -f "$run/lighttpd.pid" "$run"/starling-*.sock-*
-	if [ ! -x "$bin" ]; then
-		stack_err "FastCGI binary $bin is missing or not executable; build it with make"
-		return 1
-	fi
+	# The config names every binary as @CGI_DIR@/starling-NAME, the installed layout
+	# ($pkglibexecdir); in a build tree they are in cgi-bin/NAME/, so link them together.
+	mkdir -p "$run/cgi-bin"
+	for bin in site account; do
+		if [ ! -x "$build/cgi-bin/$bin/starling-$bin" ]; then
+			stack_err "FastCGI binary $build/cgi-bin/$bin/starling-$bin is missing; build it with make"
+			return 1
+		fi
+		ln -sf "$build/cgi-bin/$bin/starling-$bin" "$run/cgi-bin/starling-$bin"
+	done
 	if [ ! -r "$conf" ]; then
 		stack_err "Starling configuration $conf is missing"
 		return 1
@@ -595,7 +622,7 @@ stack_lighttpd_start() {
 		return 1
 	fi
 	stack_lighttpd_render "$src/etc/lighttpd.conf.in" "$run/lighttpd.conf" \
-		"$run" "$port" "$conf" "$bin" "$src/static" || return 1
+		"$run" "$port" "$conf" "$run/cgi-bin" "$src/static" || return 1
 	if ! lighttpd -tt -f "$run/lighttpd.conf" >"$run/lighttpd.out" 2>&1; then
 		stack_err "lighttpd rejects $run/lighttpd.conf (rendered from $src/etc/lighttpd.conf.in)"
 		stack_log_tail "$run/lighttpd.out"
