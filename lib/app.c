@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,7 +18,9 @@
 
 #include "apierr.h"
 #include "app.h"
+#include "auth.h"
 #include "log.h"
+#include "user.h"
 #include "xalloc.h"
 
 #ifndef STARLING_DATADIR
@@ -73,6 +76,13 @@ app_env_new(const struct app *app, const char *conf_path, struct buf *err)
 	if (env->cache == NULL)
 		goto fail;
 	env->ids = idlease_new(env->db, NULL);
+	env->keys = jwt_keys_load(env->conf.auth_token_key_file,
+	    env->conf.auth_previous_token_key_file, err);
+	if (env->keys == NULL)
+		goto fail;
+	env->mail = mail_new(&env->conf, err);
+	if (env->mail == NULL)
+		goto fail;
 	buf_free(&dir);
 	return env;
 fail:
@@ -86,6 +96,8 @@ app_env_free(struct app_env *env)
 {
 	if (env == NULL)
 		return;
+	mail_free(env->mail);
+	jwt_keys_free(env->keys);
 	idlease_free(env->ids);   /* gives the worker number back: needs the database */
 	cache_free(env->cache);
 	db_free(env->db);
@@ -119,6 +131,8 @@ ctx_reset(struct ctx *ctx)
 	ctx->route = NULL;
 	ctx->params.n = 0;
 	ctx->user_id = 0;
+	memset(&ctx->session, 0, sizeof ctx->session);
+	ctx->auth_cookie = false;
 	ctx->lang = i18n_languages[0];
 	ctx->request_id[0] = '\0';
 	ctx->csrf_token[0] = '\0';
@@ -213,6 +227,25 @@ wants_json(const struct ctx *ctx, char *const *envp)
 	return path == NULL || strncmp(path, "/api/", 5) == 0;
 }
 
+/* The logged-in user as pages see them: "viewer": {id, username, displayName} (nothing when
+ * nobody is logged in, or when the profile cannot be read: the page still renders). */
+static void
+add_viewer(struct ctx *ctx, json_object *root)
+{
+	static const char *const keys[] = { "id", "username", "displayName", "activated" };
+	json_object *u = NULL, *viewer, *v;
+	size_t i;
+
+	if (ctx->user_id == 0 || user_get(ctx->env, ctx->user_id, &u) != 1)
+		return;
+	viewer = json_object_new_object();
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (json_object_object_get_ex(u, keys[i], &v))
+			json_object_object_add(viewer, keys[i], json_object_get(v));
+	json_object_object_add(root, "viewer", viewer);
+	json_object_put(u);
+}
+
 /* The context every page template sees: the site, the catalog of the request's language, the
  * CSRF token for forms, the current path, and the handler's data under "page". */
 static json_object *
@@ -243,6 +276,7 @@ page_context(struct ctx *ctx, json_object *page)
 	json_object_object_add(root, "csrfToken", json_object_new_string(ctx->csrf_token));
 	json_object_object_add(root, "path", json_object_new_string(ctx->req.path ? ctx->req.path : "/"));
 	json_object_object_add(root, "requestId", json_object_new_string(ctx->request_id));
+	add_viewer(ctx, root);
 	if (page != NULL && json_object_object_get_ex(page, "title", &title))
 		json_object_object_add(root, "title", json_object_get(title));
 	json_object_object_add(root, "page", json_object_get(page));
@@ -273,6 +307,69 @@ out:
 	buf_free(&err);
 	json_object_put(root);
 	return rc;
+}
+
+/* What a failed form gives back: every field as typed, except passwords and the CSRF token. */
+static json_object *
+form_input(const struct ctx *ctx)
+{
+	json_object *in = json_object_new_object();
+	size_t i;
+
+	for (i = 0; i < ctx->req.body_fields.n; i++) {
+		const struct kv *f = &ctx->req.body_fields.items[i];
+
+		if (strstr(f->name, "password") == NULL && strcmp(f->name, CSRF_FIELD) != 0)
+			json_object_object_add(in, f->name, json_object_new_string_len(f->value,
+			    (int)f->vlen));
+	}
+	return in;
+}
+
+/* HTML answers to a failure that are better than the error page: a page that needs login sends
+ * the visitor to the login page; a form that failed comes back, built by the page's own GET
+ * route, with the message (page.error) and what was typed (page.input). Returns true when it
+ * answered. */
+static bool
+render_html_failure(struct ctx *ctx, int code)
+{
+	const struct route *r = ctx->route, *get = NULL;
+	int status = apierr_status(code);
+	char *message;
+	json_object *page;
+	size_t i;
+	bool done = false;
+
+	if (r == NULL || !(r->flags & ROUTE_HTML))
+		return false;
+	if (code == APIERR_UNAUTHORIZED && r->method == HTTP_GET) {
+		ctx_redirect(ctx, "/login");
+		return true;
+	}
+	if (!(r->flags & ROUTE_RETRY) || status < 400 || status >= 500 || status == 401 ||
+	    status == 404 || status == 405)
+		return false;
+	for (i = 0; i < ctx->app->nroutes && get == NULL; i++)
+		if (ctx->app->routes[i].method == HTTP_GET && ctx->app->routes[i].tmpl != NULL &&
+		    strcmp(ctx->app->routes[i].tmpl, r->tmpl) == 0)
+			get = &ctx->app->routes[i];
+	if (get == NULL)
+		return false;
+	message = xstrdup(ctx->message.len ? buf_cstr(&ctx->message) : apierr_message(code));
+	json_object_put(ctx->data);
+	ctx->data = NULL;
+	if (get->handler(ctx) == APIERR_OK) {
+		page = ctx->data ? ctx->data : json_object_new_object();
+		ctx->data = NULL;
+		json_object_object_add(page, "error", json_object_new_string(message));
+		json_object_object_add(page, "input", form_input(ctx));
+		done = render_page(ctx, r->tmpl, page, status) == 0;
+		json_object_put(page);
+	}
+	buf_reset(&ctx->message);
+	buf_puts(&ctx->message, message);
+	free(message);
+	return done;
 }
 
 /* Answers code (non-zero) with the handler's message, or the code's default one. */
@@ -355,6 +452,50 @@ prepare_csrf(struct ctx *ctx)
 	return 0;
 }
 
+/* The CSRF token of a request: the form field, or the X-CSRF-Token header (scripts). */
+static const char *
+csrf_sent(const struct ctx *ctx)
+{
+	const char *t = kvlist_get(&ctx->req.body_fields, CSRF_FIELD);
+
+	return t ? t : request_header(&ctx->req, "x-csrf-token");
+}
+
+/* Finds who is calling. A route that needs login answers 401 for a bad token and 503 when the
+ * check cannot be made; any other route carries on for an anonymous visitor. */
+static int
+authenticate(struct ctx *ctx)
+{
+	const char *h = request_header(&ctx->req, "authorization"), *tok = NULL, *why = "";
+	bool needed = (ctx->route->flags & ROUTE_AUTH) != 0, cookie = false;
+	int rc;
+
+	if (h != NULL) {
+		if (strncasecmp(h, "Bearer ", 7) != 0)
+			return needed ? ctx_fail(ctx, APIERR_UNAUTHORIZED,
+			    "send the token as Authorization: Bearer <token>") : APIERR_OK;
+		for (tok = h + 7; *tok == ' '; tok++)
+			;
+	} else if ((tok = request_cookie(&ctx->req, AUTH_COOKIE)) != NULL && *tok != '\0') {
+		cookie = true;
+	} else {
+		return APIERR_OK;
+	}
+	rc = auth_check(ctx->env, tok, strlen(tok), (int64_t)time(NULL), &ctx->session, &why);
+	if (rc < 0)
+		return needed ? APIERR_UNAVAILABLE : APIERR_OK;
+	if (rc == 0) {
+		log_info("token refused: %s", why);
+		if (cookie)
+			ctx_cookie(ctx, AUTH_COOKIE, "", 0);   /* stop sending a dead token */
+		return needed ? ctx_fail(ctx, APIERR_UNAUTHORIZED,
+		    "the token is invalid, expired or revoked; log in again") : APIERR_OK;
+	}
+	ctx->user_id = ctx->session.user_id;
+	ctx->auth_cookie = cookie;
+	return APIERR_OK;
+}
+
 /* Runs the stages up to and including the handler; returns APIERR_OK or the code to answer. */
 static int
 run_stages(struct ctx *ctx, char *const *envp, const char *body, size_t body_len)
@@ -385,13 +526,18 @@ run_stages(struct ctx *ctx, char *const *envp, const char *body, size_t body_len
 	code = route_params(ctx->route, &ctx->req, &ctx->params, &ctx->message);
 	if (code != APIERR_OK)
 		return code;
-	/* 4. Login (401). Accounts arrive with token authentication; until then nobody is. */
+	/* 4. Login (401): a Bearer token (API clients) or the session cookie (browsers). */
+	code = authenticate(ctx);
+	if (code != APIERR_OK)
+		return code;
 	if ((ctx->route->flags & ROUTE_AUTH) && ctx->user_id == 0)
 		return APIERR_UNAUTHORIZED;
-	/* 5. CSRF for form posts (403), compared in constant time. */
-	if ((ctx->route->flags & ROUTE_CSRF) &&
-	    !csrf_check(request_cookie(&ctx->req, CSRF_COOKIE),
-	    kvlist_get(&ctx->req.body_fields, CSRF_FIELD)))
+	/* 5. CSRF (403), compared in constant time: for form posts, and for any other change made
+	 * on the strength of the session cookie (a browser sends the cookie to a cross-site form
+	 * too; a Bearer header it never sends by itself). */
+	if (((ctx->route->flags & ROUTE_CSRF) || (ctx->auth_cookie && ctx->req.method != HTTP_GET &&
+	    ctx->req.method != HTTP_HEAD)) && !csrf_check(request_cookie(&ctx->req, CSRF_COOKIE),
+	    csrf_sent(ctx)))
 		return APIERR_CSRF;
 	/* 6. The handler. */
 	return ctx->route->handler(ctx);
@@ -421,9 +567,10 @@ app_handle(struct ctx *ctx, char *const *envp, const char *body, size_t body_len
 		code = ctx_fail(ctx, APIERR_INTERNAL, NULL);
 
 	/* 7. Render: the envelope, a page, or an error in the route's format. */
-	if (code != APIERR_OK)
-		render_error(ctx, envp, code);
-	else if (!html)
+	if (code != APIERR_OK) {
+		if (!html || !render_html_failure(ctx, code))
+			render_error(ctx, envp, code);
+	} else if (!html)
 		response_json(&ctx->resp, APIERR_OK, NULL, ctx->data);
 	else if (ctx->resp.status < 300 || ctx->resp.status >= 400) {
 		if (render_page(ctx, ctx->route->tmpl, ctx->data, ctx->resp.status) != 0)

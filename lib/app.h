@@ -25,11 +25,20 @@
 #include "db.h"
 #include "i18n.h"
 #include "idlease.h"
+#include "jwt.h"
+#include "mail.h"
 #include "kv.h"
 #include "request.h"
 #include "response.h"
 #include "route.h"
 #include "tmpl.h"
+
+/* The login token a request came with (auth.h). */
+struct auth_session {
+	uint64_t user_id;
+	char     jti[65];
+	int64_t  iat, exp;
+};
 
 struct app {
 	const char         *name;     /* program name in logs: "starling-site" */
@@ -46,6 +55,8 @@ struct app_env {
 	struct db        *db;
 	struct cache     *cache;
 	struct idlease   *ids;      /* new IDs; the worker number is leased on first use */
+	struct jwt_keys  *keys;     /* signs login tokens and hashes emailed codes */
+	struct mail      *mail;
 };
 
 /* Everything one request owns. ctx_reset() clears all of it, so nothing survives into the next
@@ -59,6 +70,8 @@ struct ctx {
 	struct kvlist        captures;    /* ":name" segments of the path */
 	struct params        params;      /* the route's declared parameters, checked */
 	uint64_t             user_id;     /* 0: not logged in */
+	struct auth_session  session;     /* the token user_id came with */
+	bool                 auth_cookie; /* ... from the session cookie (not a Bearer header) */
 	const char          *lang;        /* "en" or "zh" (static) */
 	char                 request_id[33];
 	char                 csrf_token[CSRF_TOKEN_LEN + 1];

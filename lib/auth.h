@@ -23,12 +23,6 @@
 
 #define AUTH_COOKIE "starling_token"
 
-struct auth_session {
-	uint64_t user_id;
-	char     jti[65];
-	int64_t  iat, exp;
-};
-
 /* Appends a new token for user_id to token. Returns 1 or -1. */
 int auth_issue(struct app_env *env, uint64_t user_id, struct buf *token);
 

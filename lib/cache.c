@@ -1,6 +1,7 @@
 /* cache.c: the memcached pool (libmemcached). */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -396,6 +397,59 @@ cache_get_or_load(struct cache *c, const char *key, unsigned ttl, cache_loader l
 		buf_append(out, value.data ? value.data : "", value.len);
 	buf_free(&value);
 	return found;
+}
+
+int
+cache_incr(struct cache *c, const char *key, unsigned ttl, uint64_t *value)
+{
+	memcached_return_t rc;
+
+	if (make_key(c, key) != 0)
+		return -1;
+	rc = memcached_increment(c->mc, c->key.data, c->key.len, 1, value);
+	if (rc == MEMCACHED_NOTFOUND) {
+		/* First event of the window: create it; if another process just did, count on it. */
+		rc = memcached_add(c->mc, c->key.data, c->key.len, "1", 1, (time_t)ttl, 0);
+		if (rc == MEMCACHED_SUCCESS) {
+			*value = 1;
+			return 1;
+		}
+		if (rc == MEMCACHED_NOTSTORED || rc == MEMCACHED_DATA_EXISTS)
+			rc = memcached_increment(c->mc, c->key.data, c->key.len, 1, value);
+	}
+	if (rc != MEMCACHED_SUCCESS) {
+		log_warn("memcached incr %s: %s", key, memcached_strerror(c->mc, rc));
+		return -1;
+	}
+	return 1;
+}
+
+int
+cache_counter(struct cache *c, const char *key, uint64_t *value)
+{
+	memcached_return_t rc;
+	size_t n = 0;
+	uint32_t flags = 0;
+	char *v, digits[24];
+
+	*value = 0;
+	if (make_key(c, key) != 0)
+		return -1;
+	v = memcached_get(c->mc, c->key.data, c->key.len, &n, &flags, &rc);
+	if (rc == MEMCACHED_NOTFOUND) {
+		free(v);
+		return 0;
+	}
+	if (rc != MEMCACHED_SUCCESS || v == NULL) {
+		free(v);
+		log_warn("memcached get %s: %s", key, memcached_strerror(c->mc, rc));
+		return -1;
+	}
+	/* memcached keeps counters as decimal text, maybe padded with blanks after a decrement. */
+	snprintf(digits, sizeof digits, "%.*s", (int)(n < sizeof digits ? n : sizeof digits - 1), v);
+	free(v);
+	*value = strtoull(digits, NULL, 10);
+	return 1;
 }
 
 void

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "conf.h"
@@ -68,6 +69,16 @@ typedef int (*cache_loader)(void *arg, struct buf *out);
 #define CACHE_NEGATIVE_TTL 30
 int cache_get_or_load(struct cache *c, const char *key, unsigned ttl, cache_loader load,
     void *arg, struct buf *out);
+
+/*
+ * Counters (rate limits): plain decimal values outside the tagged format above, so never read
+ * them with cache_get. cache_incr adds one to key, creating it at 1 with ttl seconds (exactly:
+ * no jitter, a window must end on time); *value gets the new count. cache_counter reads the
+ * count (0 when absent). Both return 1 (cache_counter: 0 when absent), or -1 when the cache
+ * failed (logged).
+ */
+int cache_incr(struct cache *c, const char *key, unsigned ttl, uint64_t *value);
+int cache_counter(struct cache *c, const char *key, uint64_t *value);
 
 void cache_free(struct cache *c);
 

@@ -67,6 +67,10 @@ static const struct conf_key keys[] = {
 	{ "auth", "previous_token_key_file", CT_STRING, F(auth_previous_token_key_file), "", 0, 4096 },
 	{ "auth", "token_ttl",        CT_LONG,   F(auth_token_ttl),   "2592000", 300, 31536000 },
 	{ "auth", "token_leeway",     CT_LONG,   F(auth_token_leeway), "60", 0, 600 },
+	{ "limits", "signups_per_ip",        CT_LONG, F(limit_signups_per_ip), "10", 1, 1000000 },
+	{ "limits", "failed_logins_per_user", CT_LONG, F(limit_failed_logins_per_user), "10", 1, 1000000 },
+	{ "limits", "failed_logins_per_ip",   CT_LONG, F(limit_failed_logins_per_ip), "50", 1, 1000000 },
+	{ "limits", "reset_codes_per_email",  CT_LONG, F(limit_reset_codes_per_email), "3", 1, 1000000 },
 	{ "mail", "transport",        CT_STRING, F(mail_transport),   "sendmail", 0, 16 },
 	{ "mail", "sendmail_path",    CT_STRING, F(mail_sendmail_path), "/usr/sbin/sendmail", 0, 4096 },
 	{ "mail", "from",             CT_STRING, F(mail_from),        "Starling <noreply@localhost>", 0, 255 },
@@ -325,8 +329,8 @@ conf_free(struct conf *c)
 	if (c == NULL)
 		return;
 	for (i = 0; i < NKEYS; i++) {
-		if (keys[i].type == CT_STRING || keys[i].type == CT_URL || keys[i].type == CT_LANG ||
-		    keys[i].type == CT_LIST) {
+		if (keys[i].type == CT_STRING || keys[i].type == CT_IDENT || keys[i].type == CT_URL ||
+		    keys[i].type == CT_LANG || keys[i].type == CT_LIST) {
 			free(*(char **)field(c, &keys[i]));
 			*(char **)field(c, &keys[i]) = NULL;
 		}

@@ -52,6 +52,11 @@ struct conf {
 	char          *auth_previous_token_key_file;
 	long           auth_token_ttl;
 	long           auth_token_leeway;
+	/* [limits] */
+	long           limit_signups_per_ip;
+	long           limit_failed_logins_per_user;
+	long           limit_failed_logins_per_ip;
+	long           limit_reset_codes_per_email;
 	/* [mail] */
 	char          *mail_transport;
 	char          *mail_sendmail_path;

@@ -46,6 +46,8 @@ struct param_spec {
 #define ROUTE_AUTH 0x1u  /* needs a logged-in user: 401 otherwise */
 #define ROUTE_CSRF 0x2u  /* a form post: needs the CSRF token (403 otherwise) */
 #define ROUTE_HTML 0x4u  /* answers an HTML page through tmpl; otherwise the JSON envelope */
+#define ROUTE_RETRY 0x8u /* a form whose failure (4xx) shows its page again, built by the GET
+                          * route of the same template, with page.error and page.input */
 
 struct route {
 	enum http_method          method;   /* HTTP_GET also answers HEAD */

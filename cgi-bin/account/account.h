@@ -51,6 +51,8 @@ int acct_check(struct ctx *ctx, const char *name, const char *problem);
  * (no 0/O, 1/I/l, 9/g). Returns 0 or -1. */
 #define ACCT_CODE_LEN 8
 int acct_new_code(struct buf *out);
+/* A typed code as it was made: upper case, blanks and dashes dropped (people copy "abcd efgh"). */
+void acct_code_normalize(const char *in, struct buf *out);
 /* Counts an event against rl for key: when over the limit, sets the rate-limit headers and
  * returns 42900 (the handler returns it); else APIERR_OK. ratelimit_peek first, when only
  * failures count: acct_limited() then says whether to refuse without counting. */

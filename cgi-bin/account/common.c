@@ -57,6 +57,16 @@ acct_new_code(struct buf *out)
 	return 0;
 }
 
+void
+acct_code_normalize(const char *in, struct buf *out)
+{
+	for (; *in; in++) {
+		if (*in == ' ' || *in == '-' || *in == '\t')
+			continue;
+		buf_putc(out, (*in >= 'a' && *in <= 'z') ? (char)(*in - 32) : *in);
+	}
+}
+
 const char *
 acct_client_ip(const struct ctx *ctx)
 {

@@ -90,7 +90,7 @@ static const struct param_spec profile_params[] = {
 };
 
 #define PAGE  ROUTE_HTML
-#define FORM  (ROUTE_HTML | ROUTE_CSRF)
+#define FORM  (ROUTE_HTML | ROUTE_CSRF | ROUTE_RETRY)
 #define AUTH  ROUTE_AUTH
 
 static const struct route routes[] = {

@@ -26,8 +26,6 @@
 #define RESET_TTL   1800   /* 30 minutes, as the issue asks */
 #define RESET_TRIES 5
 
-static const struct ratelimit RESET_PER_EMAIL = { "reset-email", 3, 3600 };
-static const struct ratelimit RESET_PER_IP = { "reset-ip", 20, 3600 };
 
 int
 acct_reset_page(struct ctx *ctx)
@@ -49,6 +47,7 @@ acct_send_reset_code(struct ctx *ctx)
 	const char *email = params_str(&ctx->params, "email");
 	struct buf code = BUF_INIT, link = BUF_INIT, lower = BUF_INIT;
 	json_object *u = NULL, *v;
+	struct ratelimit per_email, per_ip;
 	char hash[65];
 	uint64_t id = 0;
 	int rc;
@@ -56,8 +55,12 @@ acct_send_reset_code(struct ctx *ctx)
 	if ((rc = acct_check(ctx, "email", valid_email(email, strlen(email)))) != APIERR_OK)
 		goto out;
 	valid_lower_ascii(email, strlen(email), &lower);
-	if ((rc = acct_limit(ctx, &RESET_PER_IP, acct_client_ip(ctx))) != APIERR_OK ||
-	    (rc = acct_limit(ctx, &RESET_PER_EMAIL, buf_cstr(&lower))) != APIERR_OK)
+	per_email = (struct ratelimit){ "reset-email",
+	    (unsigned)ctx->env->conf.limit_reset_codes_per_email, 3600 };
+	per_ip = (struct ratelimit){ "reset-ip",
+	    (unsigned)ctx->env->conf.limit_reset_codes_per_email * 10, 3600 };
+	if ((rc = acct_limit(ctx, &per_ip, acct_client_ip(ctx))) != APIERR_OK ||
+	    (rc = acct_limit(ctx, &per_email, buf_cstr(&lower))) != APIERR_OK)
 		goto out;
 	rc = user_id_by_email(ctx->env, email, &id);
 	if (rc == 1)
@@ -100,20 +103,31 @@ static int
 check_code(struct ctx *ctx, const char *email, const char *code, uint64_t *user,
     struct user_reset *reset)
 {
+	struct buf typed = BUF_INIT;
 	int rc = user_id_by_email(ctx->env, email, user);
 
+	acct_code_normalize(code, &typed);
 	if (rc == 1)
 		rc = user_reset_latest(ctx->env, *user, reset);
-	if (rc < 0)
-		return acct_unavailable(ctx);
+	if (rc < 0) {
+		rc = acct_unavailable(ctx);
+		goto out;
+	}
 	if (rc == 1 && reset->used_at == 0 && reset->expires_at >= (int64_t)time(NULL) &&
 	    reset->attempts < RESET_TRIES) {
-		if (jwt_code_matches(ctx->env->keys, code, strlen(code), reset->code_hash))
-			return APIERR_OK;
-		if (user_reset_failed(ctx->env, *user, reset->id) < 0)
-			return acct_unavailable(ctx);
+		if (jwt_code_matches(ctx->env->keys, buf_cstr(&typed), typed.len, reset->code_hash)) {
+			rc = APIERR_OK;
+			goto out;
+		}
+		if (user_reset_failed(ctx->env, *user, reset->id) < 0) {
+			rc = acct_unavailable(ctx);
+			goto out;
+		}
 	}
-	return ctx_fail(ctx, APIERR_BAD_CODE, "wrong, used or expired reset code");
+	rc = ctx_fail(ctx, APIERR_BAD_CODE, "wrong, used or expired reset code");
+out:
+	buf_free(&typed);
+	return rc;
 }
 
 int

@@ -20,8 +20,6 @@
 #include "user.h"
 #include "valid.h"
 
-static const struct ratelimit LOGIN_FAIL_PER_USER = { "login-user", 10, 900 };
-static const struct ratelimit LOGIN_FAIL_PER_IP = { "login-ip", 50, 900 };
 
 /* A hash to check against when the name is unknown, so that answering "no" costs the same time
  * as a wrong password (no probing for accounts by timing). Made once per process. */
@@ -61,9 +59,14 @@ acct_login(struct ctx *ctx)
 	uint64_t id = 0;
 	int rc, ok;
 
+	struct ratelimit per_user = { "login-user",
+	    (unsigned)ctx->env->conf.limit_failed_logins_per_user, 900 };
+	struct ratelimit per_ip = { "login-ip", (unsigned)ctx->env->conf.limit_failed_logins_per_ip,
+	    900 };
+
 	valid_lower_ascii(name, strlen(name), &key);
-	if ((rc = acct_limited(ctx, &LOGIN_FAIL_PER_IP, acct_client_ip(ctx))) != APIERR_OK ||
-	    (rc = acct_limited(ctx, &LOGIN_FAIL_PER_USER, buf_cstr(&key))) != APIERR_OK)
+	if ((rc = acct_limited(ctx, &per_ip, acct_client_ip(ctx))) != APIERR_OK ||
+	    (rc = acct_limited(ctx, &per_user, buf_cstr(&key))) != APIERR_OK)
 		goto out;
 	rc = strchr(name, '@') ? user_id_by_email(ctx->env, name, &id) :
 	    user_id_by_username(ctx->env, name, &id);
@@ -76,8 +79,8 @@ acct_login(struct ctx *ctx)
 	ok = password_verify(password, strlen(password), rc == 1 ? buf_cstr(&hash) : dummy(ctx),
 	    ctx->env->conf.auth_password_iterations, &rehash);
 	if (rc != 1 || ok != 1) {
-		acct_count_failure(ctx, &LOGIN_FAIL_PER_IP, acct_client_ip(ctx));
-		acct_count_failure(ctx, &LOGIN_FAIL_PER_USER, buf_cstr(&key));
+		acct_count_failure(ctx, &per_ip, acct_client_ip(ctx));
+		acct_count_failure(ctx, &per_user, buf_cstr(&key));
 		rc = ctx_fail(ctx, APIERR_UNAUTHORIZED, "wrong username, email or password");
 		goto out;
 	}

@@ -26,7 +26,6 @@
 /* A year: the choice is a preference, not a session. */
 #define LANG_COOKIE_MAX_AGE (365L * 24 * 3600)
 
-static const struct ratelimit PASSWORD_FAIL_PER_USER = { "password-user", 10, 900 };
 
 int
 acct_settings_page(struct ctx *ctx)
@@ -76,12 +75,14 @@ acct_change_password(struct ctx *ctx)
 	const char *old = params_str(&ctx->params, "old_password");
 	struct buf stored = BUF_INIT, hash = BUF_INIT, key = BUF_INIT;
 	json_object *data = NULL;
+	struct ratelimit per_user = { "password-user",
+	    (unsigned)ctx->env->conf.limit_failed_logins_per_user, 900 };
 	bool rehash;
 	int rc;
 
 	buf_printf(&key, "%llu", (unsigned long long)ctx->user_id);
 	if ((rc = acct_check(ctx, "password", valid_password(password, strlen(password)))) ||
-	    (rc = acct_limited(ctx, &PASSWORD_FAIL_PER_USER, buf_cstr(&key))))
+	    (rc = acct_limited(ctx, &per_user, buf_cstr(&key))))
 		goto out;
 	rc = user_password_hash(ctx->env, ctx->user_id, &stored);
 	if (rc != 1) {
@@ -90,7 +91,7 @@ acct_change_password(struct ctx *ctx)
 	}
 	if (password_verify(old, strlen(old), buf_cstr(&stored),
 	    ctx->env->conf.auth_password_iterations, &rehash) != 1) {
-		acct_count_failure(ctx, &PASSWORD_FAIL_PER_USER, buf_cstr(&key));
+		acct_count_failure(ctx, &per_user, buf_cstr(&key));
 		rc = ctx_fail(ctx, APIERR_UNAUTHORIZED, "old_password: wrong password");
 		goto out;
 	}

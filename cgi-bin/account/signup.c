@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "account.h"
 #include "apierr.h"
 #include "jwt.h"
@@ -26,8 +28,6 @@
 /* An activation code is good for a week: people read their email late. */
 #define ACTIVATE_TTL (7 * 24 * 3600)
 
-static const struct ratelimit SIGNUP_PER_IP = { "signup-ip", 10, 3600 };
-static const struct ratelimit ACTIVATE_PER_USER = { "activate-user", 10, 3600 };
 
 int
 acct_signup_page(struct ctx *ctx)
@@ -46,6 +46,7 @@ acct_create(struct ctx *ctx)
 	struct user_new n;
 	char code_hash[65];
 	json_object *profile;
+	struct ratelimit per_ip = { "signup-ip", (unsigned)ctx->env->conf.limit_signups_per_ip, 3600 };
 	uint64_t id = 0;
 	int rc;
 
@@ -53,7 +54,7 @@ acct_create(struct ctx *ctx)
 	    (rc = acct_check(ctx, "email", valid_email(email, strlen(email)))) ||
 	    (rc = acct_check(ctx, "password", valid_password(password, strlen(password)))))
 		goto out;
-	if ((rc = acct_limit(ctx, &SIGNUP_PER_IP, acct_client_ip(ctx))) != APIERR_OK)
+	if ((rc = acct_limit(ctx, &per_ip, acct_client_ip(ctx))) != APIERR_OK)
 		goto out;
 	if (password_hash(password, strlen(password), ctx->env->conf.auth_password_iterations,
 	    &hash) != 0 || acct_new_code(&code) != 0 ||
@@ -116,14 +117,16 @@ int
 acct_activate(struct ctx *ctx)
 {
 	const char *username = params_str(&ctx->params, "username");
-	const char *code = params_str(&ctx->params, "activate_code");
-	struct buf stored = BUF_INIT;
+	struct buf stored = BUF_INIT, code = BUF_INIT;
 	int64_t expires = 0;
 	bool active = false;
+	struct ratelimit per_user = { "activate-user",
+	    (unsigned)ctx->env->conf.limit_failed_logins_per_user, 3600 };
 	uint64_t id = 0;
 	int rc;
 
-	if ((rc = acct_limited(ctx, &ACTIVATE_PER_USER, username)) != APIERR_OK)
+	acct_code_normalize(params_str(&ctx->params, "activate_code"), &code);
+	if ((rc = acct_limited(ctx, &per_user, username)) != APIERR_OK)
 		goto out;
 	rc = user_id_by_username(ctx->env, username, &id);
 	if (rc == 1)
@@ -138,8 +141,8 @@ acct_activate(struct ctx *ctx)
 	}
 	/* Unknown user, wrong code and expired code get the same answer. */
 	if (rc != 1 || expires < (int64_t)time(NULL) ||
-	    !jwt_code_matches(ctx->env->keys, code, strlen(code), buf_cstr(&stored))) {
-		acct_count_failure(ctx, &ACTIVATE_PER_USER, username);
+	    !jwt_code_matches(ctx->env->keys, buf_cstr(&code), code.len, buf_cstr(&stored))) {
+		acct_count_failure(ctx, &per_user, username);
 		rc = ctx_fail(ctx, APIERR_BAD_CODE, "wrong or expired activation code");
 		goto out;
 	}
@@ -155,5 +158,6 @@ acct_activate(struct ctx *ctx)
 		ctx_set_data(ctx, NULL);
 out:
 	buf_free(&stored);
+	buf_free(&code);
 	return rc;
 }

@@ -26,113 +26,12 @@ import urllib.parse
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import starling_test  # noqa: E402
 from starling_test import (SRCDIR, Failure, Page, catalog, catalog_texts, check,  # noqa: E402
-                           check_eq, run_tests)
+                           check_common_headers, check_envelope, check_eq, check_html_error,
+                           check_status, get, request, run_tests, set_base)
 
-TIMEOUT = 30  # seconds per request; sanitizer builds are slow to start
 SANE_REQUEST_ID = "it-0123456789abcdef"
-BASE = None  # urllib.parse result of BASE_URL, set in main()
-
-
-# --- HTTP --------------------------------------------------------------------------------------
-
-class Response:
-    def __init__(self, status, headers, body, method, path):
-        self.status = status
-        self.headers = headers          # http.client.HTTPMessage
-        self.body = body                # bytes
-        self.where = "%s %s" % (method, path)
-
-    @property
-    def text(self):
-        return self.body.decode("utf-8", errors="replace")
-
-    def header(self, name):
-        return self.headers.get(name)
-
-    def cookies(self):
-        """The cookies set by Set-Cookie headers: {name: morsel}."""
-        jar = {}
-        for line in self.headers.get_all("Set-Cookie") or []:
-            c = http.cookies.SimpleCookie()
-            c.load(line)
-            for name, morsel in c.items():
-                jar[name] = morsel
-        return jar
-
-    def json(self):
-        ctype = (self.header("Content-Type") or "").lower()
-        check(ctype.startswith("application/json"),
-              "%s: Content-Type %r is not JSON; body: %.300r" % (self.where, ctype, self.body))
-        try:
-            return json.loads(self.body.decode("utf-8"))
-        except ValueError as e:
-            raise Failure("%s: body is not JSON (%s): %.300r" % (self.where, e, self.body))
-
-
-def request(method, path, body=None, headers=None):
-    """path is sent as is (no quoting), so tests can send malformed escapes."""
-    conn = http.client.HTTPConnection(BASE.hostname, BASE.port or 80, timeout=TIMEOUT)
-    try:
-        conn.putrequest(method, path, skip_accept_encoding=True)
-        hdrs = dict(headers or {})
-        if body is not None:
-            hdrs.setdefault("Content-Length", str(len(body)))
-        for k, v in hdrs.items():
-            conn.putheader(k, v)
-        conn.endheaders(body)
-        r = conn.getresponse()
-        data = r.read()
-        return Response(r.status, r.headers, data, method, path)
-    finally:
-        conn.close()
-
-
-def get(path, headers=None):
-    return request("GET", path, headers=headers)
-
-
-def check_status(r, want):
-    check(r.status == want, "%s: status %d, want %d; body: %.400r" % (r.where, r.status, want,
-                                                                     r.body))
-
-
-def check_common_headers(r):
-    """What every response of the binaries carries."""
-    check_eq((r.header("X-Content-Type-Options") or "").lower(), "nosniff",
-             "%s: X-Content-Type-Options" % r.where)
-    csp = r.header("Content-Security-Policy") or ""
-    check("default-src" in csp, "%s: Content-Security-Policy %r lacks default-src" % (r.where, csp))
-    rid = r.header("X-Request-Id") or ""
-    check(re.fullmatch(r"[A-Za-z0-9._-]{8,64}", rid) is not None,
-          "%s: X-Request-Id missing or odd: %r" % (r.where, rid))
-
-
-def check_envelope(r, status, code):
-    """A JSON error (or success) envelope: {"code", "message", "data"}."""
-    check_status(r, status)
-    check_common_headers(r)
-    check_eq((r.header("Content-Type") or "").lower().replace(" ", ""),
-             "application/json;charset=utf-8", "%s: Content-Type" % r.where)
-    doc = r.json()
-    check(isinstance(doc, dict), "%s: envelope is not an object: %r" % (r.where, doc))
-    check_eq(sorted(doc), ["code", "data", "message"], "%s: envelope keys" % r.where)
-    check_eq(doc["code"], code, "%s: code" % r.where)
-    check(isinstance(doc["message"], str) and doc["message"].strip(),
-          "%s: empty message: %r" % (r.where, doc))
-    if code != 0:
-        check(doc["data"] is None, "%s: data of an error is not null: %r" % (r.where, doc))
-    return doc
-
-
-def check_html_error(r, status, code):
-    """An error outside /api/: an HTML page (the layout's error page) naming the code."""
-    check_status(r, status)
-    check_common_headers(r)
-    ctype = (r.header("Content-Type") or "").lower()
-    check(ctype.startswith("text/html"), "%s: Content-Type %r, want text/html" % (r.where, ctype))
-    check("<html" in r.text.lower(), "%s: not an HTML page: %.300r" % (r.where, r.body))
-    check(str(code) in r.text, "%s: the page does not show the code %d" % (r.where, code))
 
 
 # --- HTML --------------------------------------------------------------------------------------
@@ -317,7 +216,7 @@ def test_language_form_switches():
     check_common_headers(r)
     check(r.header("Location"), "303 without Location")
     loc = urllib.parse.urlsplit(r.header("Location"))
-    check(loc.netloc in ("", BASE.netloc), "redirect leaves the site: %r" % r.header("Location"))
+    check(loc.netloc in ("", starling_test.BASE.netloc), "redirect leaves the site: %r" % r.header("Location"))
     lang = r.cookies().get("lang")
     check(lang is not None and lang.value == "zh", "POST /language: no lang=zh cookie: %r"
           % r.headers.get_all("Set-Cookie"))
@@ -439,7 +338,6 @@ PHASES = {
 
 
 def main(argv):
-    global BASE
     args = list(argv[1:])
     phase, pattern = "normal", ""
     base = None
@@ -458,7 +356,7 @@ def main(argv):
     if not base or phase not in PHASES:
         print(__doc__, file=sys.stderr)
         return 2
-    BASE = urllib.parse.urlsplit(base.rstrip("/"))
+    set_base(base.rstrip("/"))
     return run_tests(PHASES[phase], pattern)
 
 

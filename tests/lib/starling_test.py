@@ -8,6 +8,8 @@ sys.path from their own location:
   load_catalog, catalog      the message catalogs $STARLING_SRCDIR/templates/i18n/LANG.json
   catalog_texts              a catalog's texts that can be looked for in a page
   template_catalog_keys      the {{t.KEY}} names the templates use, by template
+  set_base, request, get     HTTP requests to the server under test (Response), and the
+  check_status, check_*      checks on what it answers
   run_tests                  runs test functions: one PASS/FAIL line each, then "N passed, M failed"
   run_steps                  runs the steps of one flow in order: a failed step skips the rest
   Browser                    headless chromium driven through chromedriver (W3C WebDriver)
@@ -22,6 +24,8 @@ import base64
 import email
 import email.policy
 import html.parser
+import http.client
+import http.cookies
 import json
 import os
 import re
@@ -33,6 +37,7 @@ import tempfile
 import time
 import traceback
 import urllib.error
+import urllib.parse
 import urllib.request
 
 SRCDIR = os.environ.get("STARLING_SRCDIR") or os.path.abspath(
@@ -189,6 +194,118 @@ def template_catalog_keys(names=None):
             with open(path, encoding="utf-8") as fh:
                 found[name] = set(_T_NAME.findall(fh.read()))
     return found
+
+
+# --- HTTP --------------------------------------------------------------------------------------
+
+class Response:
+    def __init__(self, status, headers, body, method, path):
+        self.status = status
+        self.headers = headers          # http.client.HTTPMessage
+        self.body = body                # bytes
+        self.where = "%s %s" % (method, path)
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", errors="replace")
+
+    def header(self, name):
+        return self.headers.get(name)
+
+    def cookies(self):
+        """The cookies set by Set-Cookie headers: {name: morsel}."""
+        jar = {}
+        for line in self.headers.get_all("Set-Cookie") or []:
+            c = http.cookies.SimpleCookie()
+            c.load(line)
+            for name, morsel in c.items():
+                jar[name] = morsel
+        return jar
+
+    def json(self):
+        ctype = (self.header("Content-Type") or "").lower()
+        check(ctype.startswith("application/json"),
+              "%s: Content-Type %r is not JSON; body: %.300r" % (self.where, ctype, self.body))
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except ValueError as e:
+            raise Failure("%s: body is not JSON (%s): %.300r" % (self.where, e, self.body))
+
+
+TIMEOUT = 30  # seconds per request; sanitizer builds are slow to start
+BASE = None  # urllib.parse result of the base URL: set_base()
+
+
+def set_base(url):
+    """Where request() sends to: "http://127.0.0.1:PORT"."""
+    global BASE
+    BASE = urllib.parse.urlparse(url)
+    return BASE
+
+
+def request(method, path, body=None, headers=None):
+    """path is sent as is (no quoting), so tests can send malformed escapes."""
+    conn = http.client.HTTPConnection(BASE.hostname, BASE.port or 80, timeout=TIMEOUT)
+    try:
+        conn.putrequest(method, path, skip_accept_encoding=True)
+        hdrs = dict(headers or {})
+        if body is not None:
+            hdrs.setdefault("Content-Length", str(len(body)))
+        for k, v in hdrs.items():
+            conn.putheader(k, v)
+        conn.endheaders(body)
+        r = conn.getresponse()
+        data = r.read()
+        return Response(r.status, r.headers, data, method, path)
+    finally:
+        conn.close()
+
+
+def get(path, headers=None):
+    return request("GET", path, headers=headers)
+
+
+def check_status(r, want):
+    check(r.status == want, "%s: status %d, want %d; body: %.400r" % (r.where, r.status, want,
+                                                                     r.body))
+
+
+def check_common_headers(r):
+    """What every response of the binaries carries."""
+    check_eq((r.header("X-Content-Type-Options") or "").lower(), "nosniff",
+             "%s: X-Content-Type-Options" % r.where)
+    csp = r.header("Content-Security-Policy") or ""
+    check("default-src" in csp, "%s: Content-Security-Policy %r lacks default-src" % (r.where, csp))
+    rid = r.header("X-Request-Id") or ""
+    check(re.fullmatch(r"[A-Za-z0-9._-]{8,64}", rid) is not None,
+          "%s: X-Request-Id missing or odd: %r" % (r.where, rid))
+
+
+def check_envelope(r, status, code):
+    """A JSON error (or success) envelope: {"code", "message", "data"}."""
+    check_status(r, status)
+    check_common_headers(r)
+    check_eq((r.header("Content-Type") or "").lower().replace(" ", ""),
+             "application/json;charset=utf-8", "%s: Content-Type" % r.where)
+    doc = r.json()
+    check(isinstance(doc, dict), "%s: envelope is not an object: %r" % (r.where, doc))
+    check_eq(sorted(doc), ["code", "data", "message"], "%s: envelope keys" % r.where)
+    check_eq(doc["code"], code, "%s: code" % r.where)
+    check(isinstance(doc["message"], str) and doc["message"].strip(),
+          "%s: empty message: %r" % (r.where, doc))
+    if code != 0:
+        check(doc["data"] is None, "%s: data of an error is not null: %r" % (r.where, doc))
+    return doc
+
+
+def check_html_error(r, status, code):
+    """An error outside /api/: an HTML page (the layout's error page) naming the code."""
+    check_status(r, status)
+    check_common_headers(r)
+    ctype = (r.header("Content-Type") or "").lower()
+    check(ctype.startswith("text/html"), "%s: Content-Type %r, want text/html" % (r.where, ctype))
+    check("<html" in r.text.lower(), "%s: not an HTML page: %.300r" % (r.where, r.body))
+    check(str(code) in r.text, "%s: the page does not show the code %d" % (r.where, code))
 
 
 # --- runner ------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "apierr.h"
@@ -21,7 +22,8 @@ static const struct app private_app = { "test-private", private_routes, 1 };
 #define TOKEN "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 struct fixture {
-	char           conf_path[64];
+	char           dir[64];
+	char           conf_path[96];
 	struct app_env *env;
 	struct ctx      ctx;
 };
@@ -33,23 +35,43 @@ struct resp {
 	struct buf body;
 };
 
+/* A private directory per fixture: the configuration, a token key (mode 600) and a mail spool. */
+static void
+make_dir(struct fixture *f)
+{
+	char path[sizeof f->dir + 32];
+	FILE *fp;
+
+	snprintf(f->dir, sizeof f->dir, "/tmp/starling-test-app-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(path, sizeof path, "%s/token.key", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("test-key-0123456789abcdef0123456789abcdef\n", fp);
+	fclose(fp);
+	assert_int_equal(chmod(path, 0600), 0);
+	snprintf(path, sizeof path, "%s/mail", f->dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(f->conf_path, sizeof f->conf_path, "%s/starling.conf", f->dir);
+}
+
 static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
 	struct buf err = BUF_INIT;
 	FILE *fp;
-	int fd;
 
-	snprintf(f->conf_path, sizeof f->conf_path, "/tmp/starling-test-app-XXXXXX");
-	fd = mkstemp(f->conf_path);
-	assert_true(fd >= 0);
-	fp = fdopen(fd, "w");
+	make_dir(f);
+	fp = fopen(f->conf_path, "w");
+	assert_non_null(fp);
 	/* Port 1 refuses at once: the database and cache are "down" without any wait. */
 	fprintf(fp, "[site]\ntemplates_dir = %s/templates\n[log]\nlevel = error\n"
 	    "[http]\nmax_body_bytes = 4096\n"
 	    "[mysql]\ninstances = 127.0.0.1:1\nconnect_timeout = 1\n"
-	    "[memcached]\nservers = 127.0.0.1:1\ntimeout_ms = 100\n", test_srcdir());
+	    "[memcached]\nservers = 127.0.0.1:1\ntimeout_ms = 100\n"
+	    "[auth]\ntoken_key_file = %s/token.key\n"
+	    "[mail]\ntransport = spool\nspool_dir = %s/mail\n", test_srcdir(), f->dir, f->dir);
 	fclose(fp);
 	f->env = app_env_new(&site_app, f->conf_path, &err);
 	if (f->env == NULL)
@@ -64,10 +86,12 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
+	char cmd[sizeof f->dir + 16];
 
 	ctx_free(&f->ctx);
 	app_env_free(f->env);
-	unlink(f->conf_path);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
 	free(f);
 	return 0;
 }
@@ -553,10 +577,35 @@ test_bad_shard_map_stops_startup(void **state)
 	buf_free(&text);
 }
 
+/* Without its token key (or with one anybody may read) a binary does not start. */
+static void
+test_missing_or_open_key_stops_startup(void **state)
+{
+	struct fixture f;
+	struct buf text = BUF_INIT;
+	char key[sizeof f.dir + 16], cmd[sizeof f.dir + 16];
+
+	(void)state;
+	make_dir(&f);
+	buf_printf(&text, "[site]\ntemplates_dir = %s/templates\n[auth]\ntoken_key_file = %s/none\n",
+	    test_srcdir(), f.dir);
+	assert_startup_fails(buf_cstr(&text), "/none");
+	buf_reset(&text);
+	snprintf(key, sizeof key, "%s/token.key", f.dir);
+	assert_int_equal(chmod(key, 0644), 0);
+	buf_printf(&text, "[site]\ntemplates_dir = %s/templates\n[auth]\ntoken_key_file = %s\n"
+	    "[mail]\ntransport = spool\nspool_dir = %s/mail\n", test_srcdir(), key, f.dir);
+	assert_startup_fails(buf_cstr(&text), "token.key");
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f.dir);
+	assert_int_equal(system(cmd), 0);
+	buf_free(&text);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_missing_or_open_key_stops_startup),
 		cmocka_unit_test_setup_teardown(test_help_page_golden_en, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_help_page_golden_zh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_language_picks_chinese, setup, teardown),

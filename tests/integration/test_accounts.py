@@ -1,0 +1,463 @@
+#!/usr/bin/env python3
+"""HTTP tests of starling-account (accounts, sessions, settings, profiles) through the web server.
+
+Usage: test_accounts.py BASE_URL [-k SUBSTRING]
+
+Environment (set by tests/integration/lighttpd.sh):
+  STARLING_TEST_MAIL_DIR    the [mail] spool_dir: one file per message in new/
+  STARLING_TEST_KEY_FILE    the token key, to forge tokens the server must refuse
+  STARLING_TEST_SQL         a command that runs SQL (argument: the statements) as root on every
+                            MariaDB instance, for what HTTP cannot do (expire a code)
+  STARLING_TEST_SIGNUP_LIMIT  [limits] signups_per_ip of the server under test
+
+Python standard library only. One PASS/FAIL line per test, then "N passed, M failed".
+"""
+
+import base64
+import email
+import email.policy
+import glob
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import time
+import urllib.parse
+
+sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from starling_test import (Failure, check, check_envelope, check_eq, get,  # noqa: E402
+                           request, run_tests, set_base)
+
+MAIL_DIR = os.environ.get("STARLING_TEST_MAIL_DIR", "")
+KEY_FILE = os.environ.get("STARLING_TEST_KEY_FILE", "")
+SQL = os.environ.get("STARLING_TEST_SQL", "")
+PASSWORD = "correct horse 42"
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+def post(path, fields, token=None, raw=None, headers=None):
+    h = {"Content-Type": "application/json"}
+    if token:
+        h["Authorization"] = "Bearer " + token
+    h.update(headers or {})
+    body = raw if raw is not None else json.dumps(fields).encode()
+    return request("POST", path, body=body, headers=h)
+
+
+def api(path, fields, status, code, token=None):
+    return check_envelope(post("/api/v1/" + path, fields, token), status, code)
+
+
+def fresh_name(prefix="u"):
+    return prefix + secrets.token_hex(5)
+
+
+def mails_to(addr):
+    """Messages in the spool addressed to addr, oldest first, as email.message objects."""
+    out = []
+    for f in sorted(glob.glob(os.path.join(MAIL_DIR, "new", "*")), key=os.path.getmtime):
+        with open(f, "rb") as fh:
+            m = email.message_from_binary_file(fh, policy=email.policy.default)
+        if (m["To"] or "").strip().lower() == addr.lower():
+            out.append(m)
+    return out
+
+
+def last_code(addr, kind_path):
+    """The code of the newest message to addr whose body links to kind_path."""
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        for m in reversed(mails_to(addr)):
+            body = m.get_body(("plain",)).get_content()
+            if kind_path in body:
+                found = re.search(r"\b([A-HJ-NP-Z2-8]{8})\b", body)
+                check(found, "no code in the message to %s: %r" % (addr, body))
+                return found.group(1), body
+        time.sleep(0.2)
+    raise Failure("no %s message to %s in %s" % (kind_path, addr, MAIL_DIR))
+
+
+def signup(username=None, addr=None, password=PASSWORD):
+    username = username or fresh_name()
+    addr = addr or (username + "@example.com")
+    doc = api("account/create", {"username": username, "email": addr, "password": password},
+              200, 0)
+    return username, addr, doc["data"]
+
+
+def login(name, password=PASSWORD):
+    return api("user/login", {"name": name, "password": password}, 200, 0)["data"]["token"]
+
+
+def activated_user():
+    username, addr, data = signup()
+    code, _ = last_code(addr, "/activate?")
+    api("account/activate", {"username": username, "activate_code": code}, 200, 0)
+    return username, addr, login(username)
+
+
+def profile(username, token=None):
+    h = {"Authorization": "Bearer " + token} if token else None
+    r = get("/api/v1/user/profile?username=" + urllib.parse.quote(username), headers=h)
+    return r
+
+
+def b64url(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def forge(claims, key=None, alg="HS256", header=None):
+    """A token signed with key (default: the server's own key), for tests of refusals."""
+    if key is None:
+        with open(KEY_FILE, "rb") as f:
+            key = f.read().rstrip(b"\r\n \t")
+    head = header or {"alg": alg, "typ": "JWT"}
+    signing = b64url(json.dumps(head).encode()) + "." + b64url(json.dumps(claims).encode())
+    sig = hmac.new(key, signing.encode(), hashlib.sha256).digest()
+    return signing + "." + b64url(sig)
+
+
+def claims_of(token):
+    part = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def run_sql(statements):
+    check(SQL, "STARLING_TEST_SQL is not set")
+    subprocess.run(SQL + " " + json.dumps(statements), shell=True, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def check_no_secrets(r, *secrets_):
+    text = r.text
+    for s in ("password", "pbkdf2", "activeCode", "activate_code", "code_hash") + secrets_:
+        check(s not in text, "%s: response leaks %r: %.300s" % (r.where, s, text))
+
+
+# --- sign-up -----------------------------------------------------------------------------------
+
+def test_signup_returns_own_profile_without_secrets():
+    username = fresh_name()
+    r = post("/api/v1/account/create", {"username": username, "email": username + "@Example.com",
+                                        "password": PASSWORD})
+    doc = check_envelope(r, 200, 0)
+    d = doc["data"]
+    check_eq(d["username"], username, "username")
+    check_eq(d["email"], username + "@Example.com", "email kept as typed")
+    check(isinstance(d["id"], str) and d["id"].isdigit(), "id is a decimal string: %r" % d["id"])
+    check_eq(d["activated"], False, "activated")
+    check_eq(d["countFollowers"], 0, "countFollowers")
+    code, _ = last_code(username + "@Example.com", "/activate?")
+    check_no_secrets(r, PASSWORD, code)
+
+
+def test_signup_duplicates_in_other_case():
+    username, addr, _ = signup()
+    api("account/create", {"username": username.upper(), "email": fresh_name() + "@example.com",
+                           "password": PASSWORD}, 409, 40901)
+    api("account/create", {"username": fresh_name(), "email": addr.upper(),
+                           "password": PASSWORD}, 409, 40902)
+
+
+def test_signup_reserved_username():
+    api("account/create", {"username": "Admin", "email": fresh_name() + "@example.com",
+                           "password": PASSWORD}, 409, 40901)
+
+
+def test_signup_bad_fields():
+    good = {"username": fresh_name(), "email": fresh_name() + "@example.com", "password": PASSWORD}
+    cases = [
+        ("username", "abc", 40004), ("username", "a" * 16, 40004), ("username", "bad name", 40004),
+        ("username", "名字名字", 40004), ("email", "not-an-email", 40004),
+        ("email", "a@b", 40004), ("email", "x" * 250 + "@example.com", 40004),
+        ("password", "short1", 40004), ("password", "onlyletters", 40004),
+        ("password", "12345678901", 40004), ("password", "a1" * 600, 40004),
+    ]
+    for field, value, code in cases:
+        fields = dict(good, **{field: value})
+        doc = api("account/create", fields, 400, code)
+        check(field in doc["message"], "message %r does not name %s" % (doc["message"], field))
+    for field in good:
+        fields = {k: v for k, v in good.items() if k != field}
+        doc = api("account/create", fields, 400, 40005)
+        check(field in doc["message"], "message %r does not name %s" % (doc["message"], field))
+    check_envelope(post("/api/v1/account/create", None, raw=b'{"username": '), 400, 40003)
+    check_envelope(post("/api/v1/account/create", None, raw=b'["a"]'), 400, 40003)
+    api("account/create", dict(good, username=["x"]), 400, 40004)
+
+
+# --- activation --------------------------------------------------------------------------------
+
+def test_activation():
+    username, addr, _ = signup()
+    code, body = last_code(addr, "/activate?")
+    check("/activate?username=%s&code=%s" % (username, code) in body, "link in the message")
+    api("account/activate", {"username": username, "activate_code": "ABCDEFGH"}, 400, 40006)
+    api("account/activate", {"username": "nosuch" + secrets.token_hex(3),
+                             "activate_code": code}, 400, 40006)
+    api("account/activate", {"username": username, "activate_code": code.lower()}, 200, 0)
+    api("account/activate", {"username": username, "activate_code": code}, 409, 40900)
+    token = login(username)
+    me = check_envelope(profile(username, token), 200, 0)["data"]
+    check_eq(me["activated"], True, "activated after activation")
+
+
+# --- login, tokens, logout ---------------------------------------------------------------------
+
+def test_login_by_username_and_email_any_case():
+    username, addr, _ = signup()
+    for name in (username, username.upper(), addr, addr.upper()):
+        token = login(name)
+        check_eq(claims_of(token)["sub"], profile(username).json()["data"]["id"], "sub")
+
+
+def test_login_refusals_look_the_same():
+    username, addr, _ = signup()
+    a = api("user/login", {"name": username, "password": "wrong password 1"}, 401, 40100)
+    b = api("user/login", {"name": "nosuch" + secrets.token_hex(4), "password": PASSWORD}, 401,
+            40100)
+    check_eq(a["message"], b["message"], "same message for unknown user and wrong password")
+    api("user/login", {"name": username}, 400, 40005)
+
+
+def test_token_required_and_checked():
+    username, addr, token = activated_user()
+    api("user/change_language", {"language": "zh"}, 401, 40100)
+    api("user/change_language", {"language": "zh"}, 200, 0, token)
+    c = claims_of(token)
+    now = int(time.time())
+    bad = {
+        "tampered": token[:-2] + ("AA" if token[-2:] != "AA" else "BB"),
+        "alg none": b64url(b'{"alg":"none","typ":"JWT"}') + "." + token.split(".")[1] + ".",
+        "HS512": forge(c, alg="HS512"),
+        "other key": forge(c, key=b"k" * 40),
+        "expired": forge(dict(c, iat=now - 7200, nbf=now - 7200, exp=now - 3600)),
+        "not yet": forge(dict(c, nbf=now + 3600, exp=now + 7200)),
+        "no exp": forge({k: v for k, v in c.items() if k != "exp"}),
+        "garbage": "abc.def.ghi",
+    }
+    for what, t in bad.items():
+        doc = api("user/change_language", {"language": "en"}, 401, 40100, t)
+        check("token" in doc["message"], "%s: message %r" % (what, doc["message"]))
+    # A token the test signs with the server's key and sane claims is accepted: the refusals
+    # above are about what was changed, not about forging as such.
+    api("user/change_language", {"language": "en"}, 200, 0, forge(dict(c, jti="ab" * 16)))
+    r = post("/api/v1/user/change_language", {"language": "en"},
+             headers={"Authorization": "Basic dXNlcjpwYXNz"})
+    check_envelope(r, 401, 40100)
+
+
+def test_logout_revokes_on_the_server():
+    username, addr, token = activated_user()
+    other = login(username)
+    api("user/logout", {}, 200, 0, token)
+    api("user/change_language", {"language": "en"}, 401, 40100, token)
+    api("user/logout", {}, 401, 40100, token)
+    api("user/change_language", {"language": "en"}, 200, 0, other)
+
+
+def test_change_password_ends_other_sessions():
+    username, addr, token = activated_user()
+    other = login(username)
+    time.sleep(1.1)   # tokens count whole seconds: make "before the change" unambiguous
+    api("user/change_password", {"password": "new password 7", "old_password": "wrong 123456"},
+        401, 40100, token)
+    api("user/change_password", {"password": "weak", "old_password": PASSWORD}, 400, 40004, token)
+    doc = api("user/change_password", {"password": "new password 7", "old_password": PASSWORD},
+              200, 0, token)
+    fresh = doc["data"]["token"]
+    api("user/change_language", {"language": "en"}, 401, 40100, other)
+    api("user/change_language", {"language": "en"}, 401, 40100, token)
+    api("user/change_language", {"language": "en"}, 200, 0, fresh)
+    api("user/login", {"name": username, "password": PASSWORD}, 401, 40100)
+    login(username, "new password 7")
+
+
+def test_cookie_session_needs_csrf_for_changes():
+    username, addr, token = activated_user()
+    cookie = "starling_token=" + token
+    r = post("/api/v1/user/change_language", {"language": "zh"}, headers={"Cookie": cookie})
+    check_envelope(r, 403, 40301)
+    csrf = "c" * 43
+    r = post("/api/v1/user/change_language", {"language": "zh"},
+             headers={"Cookie": cookie + "; starling_csrf=" + csrf, "X-CSRF-Token": csrf})
+    check_envelope(r, 200, 0)
+
+
+# --- password reset ----------------------------------------------------------------------------
+
+def test_send_reset_code_same_answer_for_unknown_email():
+    username, addr, _ = signup()
+    known = api("account/send_reset_code", {"email": addr}, 200, 0)
+    unknown = api("account/send_reset_code", {"email": fresh_name() + "@example.com"}, 200, 0)
+    check_eq(known, unknown, "same envelope for known and unknown emails")
+    api("account/send_reset_code", {"email": "nope"}, 400, 40004)
+
+
+def test_reset_password_flow_and_single_use():
+    username, addr, _ = signup()
+    api("account/send_reset_code", {"email": addr.upper()}, 200, 0)
+    code, _ = last_code(addr, "/reset?")
+    api("account/verify_code", {"email": addr, "code": "ABCDEFGH"}, 400, 40006)
+    api("account/verify_code", {"email": addr, "code": code}, 200, 0)
+    api("account/reset_password", {"email": addr, "reset_code": code, "password": "bad"}, 400,
+        40004)
+    api("account/reset_password", {"email": addr, "reset_code": code,
+                                   "password": "brand new pass 9"}, 200, 0)
+    api("account/reset_password", {"email": addr, "reset_code": code,
+                                   "password": "another pass 10"}, 400, 40006)
+    api("user/login", {"name": username, "password": PASSWORD}, 401, 40100)
+    login(username, "brand new pass 9")
+
+
+def test_reset_code_dies_after_wrong_guesses():
+    username, addr, _ = signup()
+    api("account/send_reset_code", {"email": addr}, 200, 0)
+    code, _ = last_code(addr, "/reset?")
+    for _ in range(5):
+        api("account/verify_code", {"email": addr, "code": "ABCDEFGH"}, 400, 40006)
+    api("account/verify_code", {"email": addr, "code": code}, 400, 40006)
+
+
+def test_reset_code_expires():
+    username, addr, _ = signup()
+    api("account/send_reset_code", {"email": addr}, 200, 0)
+    code, _ = last_code(addr, "/reset?")
+    uid = profile(username).json()["data"]["id"]
+    run_sql("UPDATE tb_user_reset SET expires_at = 1 WHERE user_id = %s" % int(uid))
+    api("account/verify_code", {"email": addr, "code": code}, 400, 40006)
+
+
+def test_reset_codes_rate_limited_per_email():
+    username, addr, _ = signup()
+    codes = []
+    for _ in range(10):
+        r = post("/api/v1/account/send_reset_code", {"email": addr})
+        codes.append(r.status)
+        if r.status == 429:
+            doc = check_envelope(r, 429, 42900)
+            check(r.header("Retry-After") and int(r.header("Retry-After")) > 0, "Retry-After")
+            check_eq(r.header("X-RateLimit-Remaining"), "0", "X-RateLimit-Remaining")
+            check(r.header("X-RateLimit-Limit"), "X-RateLimit-Limit")
+            check(int(r.header("X-RateLimit-Reset")) > time.time(), "X-RateLimit-Reset")
+            return
+    raise Failure("no 429 after 10 reset codes for one email: %r" % codes)
+
+
+def test_failed_logins_rate_limited_per_account():
+    username, addr, _ = signup()
+    for i in range(30):
+        r = post("/api/v1/user/login", {"name": username, "password": "wrong pass %d" % i})
+        if r.status == 429:
+            check_envelope(r, 429, 42900)
+            check(int(r.header("Retry-After")) > 0, "Retry-After")
+            # Even the right password is refused while the limit holds.
+            r = post("/api/v1/user/login", {"name": username, "password": PASSWORD})
+            check_envelope(r, 429, 42900)
+            return
+        check_envelope(r, 401, 40100)
+    raise Failure("no 429 after 30 failed logins")
+
+
+# --- settings and profiles ---------------------------------------------------------------------
+
+def test_save_info_and_no_stale_profile():
+    username, addr, token = activated_user()
+    before = check_envelope(profile(username), 200, 0)["data"]   # now cached
+    check_eq(before["displayName"], "", "display name before")
+    api("user/save_info", {"display_name": "Ada 李", "website": "https://ada.example/x?y=1",
+                           "location": "London", "dob_year": 1990, "dob_month": 2,
+                           "dob_day": 28, "is_visible_dob_month": 1}, 200, 0, token)
+    after = check_envelope(profile(username), 200, 0)["data"]
+    check_eq(after["displayName"], "Ada 李", "display name right after the update")
+    check_eq(after["website"], "https://ada.example/x?y=1", "website")
+    check_eq(after.get("dobMonth"), 2, "visible month")
+    check("dobYear" not in after and "dobDay" not in after, "hidden parts: %r" % after)
+    check("email" not in after, "email shown to others: %r" % after)
+    mine = check_envelope(profile(username, token), 200, 0)["data"]
+    check_eq(mine["email"], addr, "own email")
+    check_eq(mine["dobYear"], 1990, "own year")
+    # Fields not sent keep their value.
+    api("user/save_info", {"location": "Paris"}, 200, 0, token)
+    after = check_envelope(profile(username), 200, 0)["data"]
+    check_eq((after["displayName"], after["location"]), ("Ada 李", "Paris"), "partial update")
+
+
+def test_save_info_refusals():
+    username, addr, token = activated_user()
+    for fields in ({"website": "javascript:alert(1)"}, {"avatar_url": "ftp://x.example/a.png"},
+                   {"display_name": "x" * 51}, {"dob_year": 2001, "dob_month": 2, "dob_day": 30},
+                   {"dob_month": 4, "dob_day": 31}, {"dob_month": 13}, {"dob_year": 3000},
+                   {"description": "a\x01b"}):
+        api("user/save_info", fields, 400, 40004, token)
+    check_eq(check_envelope(profile(username), 200, 0)["data"]["website"], "",
+             "nothing saved by refused updates")
+
+
+def test_profile_unknown_and_escaping():
+    check_envelope(get("/api/v1/user/profile?username=nosuch" + secrets.token_hex(4)), 404, 40400)
+    check_envelope(get("/api/v1/user/profile"), 400, 40005)
+    username, addr, token = activated_user()
+    api("user/save_info", {"display_name": "</script><b>x"}, 200, 0, token)
+    r = profile(username)
+    check("</script>" not in r.text, "raw </script> in JSON: %.200s" % r.text)
+    check_eq(r.json()["data"]["displayName"], "</script><b>x", "value survives escaping")
+
+
+def test_change_language_sets_cookie():
+    username, addr, token = activated_user()
+    r = post("/api/v1/user/change_language", {"language": "zh"}, token)
+    check_envelope(r, 200, 0)
+    check_eq(r.cookies()["lang"].value, "zh", "lang cookie")
+    check_eq(check_envelope(profile(username, token), 200, 0)["data"]["language"], "zh",
+             "stored language")
+    api("user/change_language", {"language": "fr"}, 400, 40004, token)
+
+
+def test_signups_rate_limited_per_ip():
+    limit = int(os.environ.get("STARLING_TEST_SIGNUP_LIMIT", "0"))
+    check(limit > 0, "STARLING_TEST_SIGNUP_LIMIT is not set")
+    for _ in range(limit + 1):
+        name = fresh_name()
+        r = post("/api/v1/account/create", {"username": name, "email": name + "@example.com",
+                                            "password": PASSWORD})
+        if r.status == 429:
+            check_envelope(r, 429, 42900)
+            check(int(r.header("Retry-After")) > 0, "Retry-After")
+            return
+        check_envelope(r, 200, 0)
+    raise Failure("no 429 after %d sign-ups from one address" % (limit + 1))
+
+
+# The sign-up limit test must run last: it uses up this address's sign-ups.
+TESTS = [v for k, v in sorted(globals().items()) if k.startswith("test_") and
+         k != "test_signups_rate_limited_per_ip"] + [test_signups_rate_limited_per_ip]
+
+
+def main(argv):
+    args = list(argv[1:])
+    pattern, base = "", None
+    while args:
+        a = args.pop(0)
+        if a == "-k" and args:
+            pattern = args.pop(0)
+        elif base is None:
+            base = a
+        else:
+            print(__doc__, file=sys.stderr)
+            return 2
+    if not base or not MAIL_DIR or not KEY_FILE:
+        print(__doc__, file=sys.stderr)
+        return 2
+    set_base(base.rstrip("/"))
+    return run_tests(TESTS, pattern)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
