@@ -1,25 +1,44 @@
 """What the Python test scripts of Starling share (standard library only).
 
-Used by tests/integration/test_http.py and tests/browser/test_help.py, which put this directory
-on sys.path from their own location:
+Used by tests/integration/test_http.py and tests/browser/test_*.py, which put this directory on
+sys.path from their own location:
 
   Failure, check, check_eq   a failed expectation, and the checks that raise it
   Page                       the parts of an HTML page the tests look at (title, h1, forms, text)
   load_catalog, catalog      the message catalogs $STARLING_SRCDIR/templates/i18n/LANG.json
   catalog_texts              a catalog's texts that can be looked for in a page
+  template_catalog_keys      the {{t.KEY}} names the templates use, by template
+  set_base, request, get     HTTP requests to the server under test (Response), and the
+  check_status, check_*      checks on what it answers
   run_tests                  runs test functions: one PASS/FAIL line each, then "N passed, M failed"
+  run_steps                  runs the steps of one flow in order: a failed step skips the rest
+  Browser                    headless chromium driven through chromedriver (W3C WebDriver)
+  maildir_wait               the next message in a Maildir (the site's mail in tests), parsed
+  mail_text                  a message's text/plain body, decoded
 
 SRCDIR is $STARLING_SRCDIR, or else the checkout this file is in.
 """
 
+import atexit
+import base64
+import email
+import email.policy
 import html.parser
 import http.client
 import http.cookies
 import json
 import os
 import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
 import traceback
+import urllib.error
 import urllib.parse
+import urllib.request
 
 SRCDIR = os.environ.get("STARLING_SRCDIR") or os.path.abspath(
     os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -154,6 +173,27 @@ def catalog_texts(lang="en"):
         if len(v) >= 2 and "{{" not in v:
             texts[k] = v
     return texts
+
+
+_T_NAME = re.compile(r"\{\{\{?\s*[#^/&]?\s*t\.([A-Za-z0-9_.]+)\s*\}?\}\}")
+
+
+def template_catalog_keys(names=None):
+    """{template name: set of catalog keys it reads as {{t.KEY}}}, for every *.mustache under
+    $STARLING_SRCDIR/templates (or only the names given, such as "signup", "partials/header")."""
+    root = os.path.join(SRCDIR, "templates")
+    found = {}
+    for d, _, files in os.walk(root):
+        for f in files:
+            if not f.endswith(".mustache"):
+                continue
+            path = os.path.join(d, f)
+            name = os.path.relpath(path, root)[:-len(".mustache")].replace(os.sep, "/")
+            if names is not None and name not in names:
+                continue
+            with open(path, encoding="utf-8") as fh:
+                found[name] = set(_T_NAME.findall(fh.read()))
+    return found
 
 
 # --- HTTP --------------------------------------------------------------------------------------
@@ -292,3 +332,321 @@ def run_tests(tests, pattern=""):
             print("PASS %s" % name, flush=True)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
+
+
+def run_steps(steps, on_failure=None):
+    """Runs the steps of one flow in order (functions named test_NAME, each relying on the ones
+    before it): "PASS NAME" or "FAIL NAME: why" for each until one fails, then "SKIP NAME" for
+    the rest, and "N passed, M failed, K skipped". on_failure(name) is called once after a failure
+    (for a screenshot); its own errors are printed, not raised. Returns 1 when a step failed."""
+    passed = failed = skipped = 0
+    for t in steps:
+        name = t.__name__[len("test_"):]
+        if failed:
+            skipped += 1
+            print("SKIP %s: an earlier step failed" % name, flush=True)
+            continue
+        try:
+            t()
+        except Failure as e:
+            failed += 1
+            print("FAIL %s: %s" % (name, e), flush=True)
+        except Exception:  # a crash of the test itself, or a dropped connection
+            failed += 1
+            print("FAIL %s: %s" % (name, traceback.format_exc().rstrip()), flush=True)
+        else:
+            passed += 1
+            print("PASS %s" % name, flush=True)
+        if failed and on_failure is not None:
+            try:
+                on_failure(name)
+            except Exception:
+                print("  (after the failure: %s)" % traceback.format_exc().rstrip(), flush=True)
+    print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    return 1 if failed else 0
+
+
+# --- browser: chromium through chromedriver ----------------------------------------------------
+
+def free_port():
+    """A TCP port free on 127.0.0.1 now (the kernel's choice; another process could take it
+    before it is used, which Browser.start survives by trying again)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Browser:
+    """Headless chromium driven by chromedriver through the W3C WebDriver protocol (JSON over
+    HTTP, https://www.w3.org/TR/webdriver2/), with urllib only.
+
+        with Browser(out_dir) as b:
+            b.get(url); b.type("#name", "x"); b.click("button[type=submit]"); b.wait_path("/next")
+
+    Elements are named by CSS selectors; each call finds its element afresh, so no reference
+    outlives a page load. start() runs chromedriver (in a process group of its own) on a free
+    port and opens a session with a fresh profile under out_dir; close() ends the session, kills
+    chromedriver's process group and then every process still using that profile: the browser
+    and its helpers never outlive the test, whatever happened (close also runs at interpreter
+    exit and on SIGTERM, SIGINT and SIGHUP). Environment: CHROMIUM (browser, default chromium),
+    CHROMEDRIVER (default chromedriver)."""
+
+    ELEMENT = "element-6066-11e4-a52e-4f735466cecf"   # the W3C name of an element reference
+
+    def __init__(self, out_dir, width=1280, height=900, timeout=30, lang="en-US"):
+        self.out_dir = out_dir
+        self.width, self.height, self.timeout, self.lang = width, height, timeout, lang
+        self.proc = None
+        self.port = None
+        self.session = None
+        self.profile = None
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # process management
+
+    def start(self):
+        driver = shutil.which(os.environ.get("CHROMEDRIVER", "chromedriver"))
+        check(driver, "chromedriver not found in PATH (Debian: chromium-driver; run "
+              "script/bootstrap)")
+        chromium = shutil.which(os.environ.get("CHROMIUM", "chromium"))
+        check(chromium, "chromium not found in PATH (Debian: chromium; run script/bootstrap)")
+        self.profile = tempfile.mkdtemp(prefix="chromium-", dir=self.out_dir)
+        _install_cleanup(self)
+        last = None
+        for _ in range(3):   # the free port may be taken before chromedriver binds it
+            self.port = free_port()
+            log = open(os.path.join(self.out_dir, "chromedriver.log"), "ab")
+            self.proc = subprocess.Popen(
+                [driver, "--port=%d" % self.port, "--allowed-ips=127.0.0.1"],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                env=dict(os.environ, HOME=self.profile), start_new_session=True)
+            log.close()
+            try:
+                self._wait_ready()
+                break
+            except Failure as e:
+                last = e
+                self._kill_driver()
+        else:
+            raise last
+        caps = {"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "pageLoadStrategy": "normal",
+            "timeouts": {"pageLoad": self.timeout * 1000, "script": self.timeout * 1000,
+                         "implicit": 0},
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-quic", "--no-first-run", "--no-default-browser-check",
+                         "--disable-background-networking", "--disable-component-update",
+                         "--disable-sync", "--disable-extensions", "--mute-audio",
+                         "--hide-scrollbars", "--password-store=basic",
+                         "--lang=" + self.lang,
+                         "--window-size=%d,%d" % (self.width, self.height),
+                         "--user-data-dir=" + self.profile],
+                "prefs": {"intl.accept_languages": self.lang,
+                          "credentials_enable_service": False,
+                          "profile.password_manager_enabled": False},
+            },
+        }}}
+        self.session = self._call("POST", "/session", caps)["sessionId"]
+
+    def _wait_ready(self):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise Failure("chromedriver exited with %d (see chromedriver.log)"
+                              % self.proc.returncode)
+            try:
+                if self._call("GET", "/status", timeout=2).get("ready"):
+                    return
+            except (OSError, Failure):
+                pass
+            time.sleep(0.1)
+        raise Failure("chromedriver did not answer on port %d within 20s" % self.port)
+
+    def _kill_driver(self):
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+        self.proc = None
+
+    def _kill_profile_users(self):
+        """Kills the processes whose command line names this browser's profile directory: the
+        browser and its helpers, which may have left chromedriver's process group."""
+        if not self.profile:
+            return
+        mark = ("--user-data-dir=" + self.profile).encode()
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit() or int(pid) == os.getpid():
+                continue
+            try:
+                with open("/proc/%s/cmdline" % pid, "rb") as f:
+                    args = f.read().split(b"\0")
+            except OSError:
+                continue
+            if mark in args:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+    def close(self):
+        if self.session is not None and self.proc is not None and self.proc.poll() is None:
+            try:
+                self._call("DELETE", "/session/" + self.session, timeout=10)
+            except Exception:
+                pass   # killed below anyway
+        self.session = None
+        self._kill_driver()
+        self._kill_profile_users()
+        if self.profile:
+            shutil.rmtree(self.profile, ignore_errors=True)
+            self.profile = None
+
+    # the protocol
+
+    def _call(self, method, path, body=None, timeout=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.port, path), data=data,
+                                     method=method,
+                                     headers={"Content-Type": "application/json; charset=utf-8"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout or self.timeout + 30) as r:
+                doc = json.loads(r.read().decode("utf-8"))
+        except urllib.error.HTTPError as e:
+            try:
+                v = json.loads(e.read().decode("utf-8", "replace")).get("value", {})
+                why = "%s: %s" % (v.get("error"), (v.get("message") or "").splitlines()[0])
+            except ValueError:
+                why = "HTTP %d" % e.code
+            raise Failure("WebDriver %s %s: %s" % (method, path.split("/", 3)[-1], why))
+        return doc.get("value")
+
+    def _s(self, path):
+        return "/session/%s%s" % (self.session, path)
+
+    def _find(self, css):
+        els = self._call("POST", self._s("/elements"), {"using": "css selector", "value": css})
+        check(els, "no element matches %r on %s" % (css, self.url()))
+        return els[0][self.ELEMENT]
+
+    # what tests use
+
+    def get(self, url):
+        self._call("POST", self._s("/url"), {"url": url})
+
+    def url(self):
+        return self._call("GET", self._s("/url"))
+
+    def title(self):
+        return self._call("GET", self._s("/title"))
+
+    def source(self):
+        return self._call("GET", self._s("/source"))
+
+    def count(self, css):
+        return len(self._call("POST", self._s("/elements"), {"using": "css selector", "value": css}))
+
+    def text(self, css):
+        """The rendered text of the first element matching css."""
+        return self._call("GET", self._s("/element/%s/text" % self._find(css)))
+
+    def value(self, css):
+        """The current value of a form control (what would be submitted)."""
+        return self._call("GET", self._s("/element/%s/property/value" % self._find(css)))
+
+    def attr(self, css, name):
+        return self._call("GET", self._s("/element/%s/attribute/%s" % (self._find(css), name)))
+
+    def type(self, css, text):
+        """Clears the control, then types text into it as a user would."""
+        el = self._find(css)
+        self._call("POST", self._s("/element/%s/clear" % el), {})
+        self._call("POST", self._s("/element/%s/value" % el), {"text": text})
+
+    def click(self, css):
+        self._call("POST", self._s("/element/%s/click" % self._find(css)), {})
+
+    def execute(self, script, *args):
+        return self._call("POST", self._s("/execute/sync"), {"script": script, "args": list(args)})
+
+    def screenshot(self, path):
+        png = base64.b64decode(self._call("GET", self._s("/screenshot")))
+        with open(path, "wb") as f:
+            f.write(png)
+        return path
+
+    def wait(self, cond, what, timeout=None):
+        """Polls cond() until it is true; raises Failure(what) after timeout seconds."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while True:
+            if cond():
+                return
+            if time.monotonic() > deadline:
+                raise Failure("%s (now at %s)" % (what, self.url()))
+            time.sleep(0.1)
+
+
+_live_browsers = []
+
+
+def _install_cleanup(browser):
+    """Makes sure browser.close() runs at exit, including on SIGTERM, SIGINT and SIGHUP (a
+    harness timing out); installed once per process."""
+    if not _live_browsers:
+        atexit.register(lambda: [b.close() for b in list(_live_browsers)])
+
+        def on_signal(sig, frame):
+            raise SystemExit(128 + sig)   # unwinds through with-blocks, then atexit
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, on_signal)
+    _live_browsers.append(browser)
+
+
+# --- mail --------------------------------------------------------------------------------------
+
+def maildir_wait(mail_dir, to, seen, timeout=30):
+    """The first message in the Maildir mail_dir (its new/ and cur/) addressed to `to` (exact
+    address, any letter case) whose file name is not in seen, parsed (email.message.EmailMessage);
+    adds its file name to seen. Waits up to timeout seconds for one to arrive."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for sub in ("new", "cur"):
+            d = os.path.join(mail_dir, sub)
+            try:
+                names = sorted(os.listdir(d))
+            except OSError:
+                continue
+            for name in names:
+                if name in seen or name.startswith("."):
+                    continue
+                try:   # a reader may move it from new/ to cur/ meanwhile: seen on the next pass
+                    with open(os.path.join(d, name), "rb") as f:
+                        msg = email.message_from_binary_file(f, policy=email.policy.default)
+                except OSError:
+                    continue
+                addrs = [a.addr_spec.lower() for h in msg.get_all("To", []) for a in h.addresses]
+                if to.lower() in addrs:
+                    seen.add(name)
+                    return msg
+        if time.monotonic() > deadline:
+            raise Failure("no mail to %s in %s/new or cur within %ds" % (to, mail_dir, timeout))
+        time.sleep(0.2)
+
+
+def mail_text(msg):
+    """The text/plain body of msg, decoded from its transfer encoding and charset."""
+    part = msg.get_body(preferencelist=("plain",))
+    check(part is not None, "the message %r has no text/plain part" % msg.get("Subject"))
+    return part.get_content()
