@@ -1,11 +1,12 @@
-/* cache.c: the memcached pool (libmemcached). */
+/* cache.c: the memcached pool (libmemcached): keys placed on a ketama ring of the nodes that are
+ * in, one connection per node, failed nodes taken out and brought back emptied (see cache.h). */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <string.h>
 
 #include <libmemcached/memcached.h>
 
@@ -13,12 +14,27 @@
 #include "log.h"
 #include "xalloc.h"
 
+struct node {
+	char         *host;
+	in_port_t     port;
+	char         *name;      /* "host:port", for messages */
+	memcached_st *mc;        /* this node alone: every request to the node goes through it */
+	bool          out;       /* out of the ring: failed, and not flushed since */
+	bool          quiet;     /* out, and failed again: sent nothing until its next probe */
+	long long     probe_at;  /* out: when to probe it (monotonic ms) */
+	struct buf    why;       /* out: what failed, for cache_ping */
+};
+
 struct cache {
 	const struct conf *conf;
-	memcached_st      *mc;
-	struct buf         key;     /* scratch: the prefixed key */
-	struct buf         val;     /* scratch: tag byte + value */
-	unsigned int       seed;    /* for TTL jitter */
+	struct node       *nodes;     /* in configuration order */
+	size_t             n;
+	size_t             nout;      /* how many are out: 0 is the fast path */
+	memcached_st      *ring;      /* the nodes that are in, for placement only; NULL if none */
+	size_t            *ring_node; /* ring position -> index in nodes */
+	struct buf         key;       /* scratch: the prefixed key */
+	struct buf         val;       /* scratch: tag byte + value */
+	unsigned int       seed;      /* for TTL jitter */
 };
 
 /* Every stored value starts with a tag byte, so a cached "not found" and a lease placeholder are
@@ -34,82 +50,353 @@ struct cache {
 #define LEASE_POLLS 10
 #define LEASE_POLL_US 10000
 
+/* ------------------------------------------------------------------------------------------ */
+/* Nodes and the ring */
+
+/* Monotonic milliseconds: the node schedule must not jump with the wall clock. */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A client for one node, with the short timeouts of cache.h. */
+static memcached_st *
+node_client(const struct conf *conf, const char *host, in_port_t port)
+{
+	memcached_st *mc = memcached_create(NULL);
+	uint64_t ms = (uint64_t)conf->memcached_timeout_ms;
+
+	if (mc == NULL)
+		abort();  /* out of memory, as xmalloc */
+	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, ms);
+	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, ms);
+	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_RCV_TIMEOUT, ms * 1000);
+	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_SND_TIMEOUT, ms * 1000);
+	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
+	/* gets/cas, for leases (see cache_get_or_load). */
+	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_SUPPORT_CAS, 1);
+	if (memcached_server_add(mc, host, port) != MEMCACHED_SUCCESS)
+		abort();  /* the name passed ring_build at start-up: only memory can fail here */
+	return mc;
+}
+
+/* Rebuilds c->ring from the nodes that are in, in configuration order. Ketama places a node's
+ * points by its "host:port" alone, so this is the ring libmemcached's own ejection would leave,
+ * and every process with the same configuration and the same view builds the same one.
+ * Returns 0, or -1 with a message in err (a name libmemcached refuses). */
+static int
+ring_build(struct cache *c, struct buf *err)
+{
+	size_t i, k = 0;
+
+	if (c->ring != NULL)
+		memcached_free(c->ring);
+	c->ring = NULL;
+	if (c->nout == c->n)
+		return 0;
+	c->ring = memcached_create(NULL);
+	if (c->ring == NULL)
+		abort();
+	memcached_behavior_set(c->ring, MEMCACHED_BEHAVIOR_DISTRIBUTION,
+	    MEMCACHED_DISTRIBUTION_CONSISTENT);
+	for (i = 0; i < c->n; i++) {
+		memcached_return_t rc;
+
+		if (c->nodes[i].out)
+			continue;
+		rc = memcached_server_add(c->ring, c->nodes[i].host, c->nodes[i].port);
+		if (rc != MEMCACHED_SUCCESS) {
+			buf_printf(err, "[memcached] servers: %s: %s", c->nodes[i].name,
+			    memcached_strerror(c->ring, rc));
+			return -1;
+		}
+		c->ring_node[k++] = i;
+	}
+	return 0;
+}
+
+/* Same, when only memory can fail (the names passed at start-up). */
+static void
+ring_rebuild(struct cache *c)
+{
+	struct buf err = BUF_INIT;
+
+	if (ring_build(c, &err) != 0)
+		abort();
+	buf_free(&err);
+}
+
+/* The node that holds the prefixed key (n bytes) in this process's ring, or NULL when every node
+ * is out. */
+static struct node *
+owner(struct cache *c, const char *key, size_t n)
+{
+	const memcached_instance_st *s;
+	uint32_t i, count;
+
+	if (c->ring == NULL)
+		return NULL;
+	s = memcached_server_by_key(c->ring, key, n, NULL);
+	count = memcached_server_count(c->ring);
+	for (i = 0; i < count; i++) {
+		if (memcached_server_instance_by_position(c->ring, i) == s)
+			return &c->nodes[c->ring_node[i]];
+	}
+	return NULL;
+}
+
+/* Whether rc says the node answered (a hit, a miss, "not stored", ...). Anything else is the
+ * node failing: refused, reset, timed out, garbled. */
+static bool
+answered(memcached_return_t rc)
+{
+	return !memcached_fatal(rc);
+}
+
+/* The node's own error for a request that returned rc: libmemcached sums up a call that can span
+ * several servers (flush, stat) as "some errors", and keeps the server's own as the last one. */
+static memcached_return_t
+node_error(struct node *nd, memcached_return_t rc)
+{
+	memcached_return_t last = memcached_last_error(nd->mc);
+
+	return !answered(rc) && !answered(last) ? last : rc;
+}
+
+/* Records what went wrong with node nd's last request (rc, and the system's reason if any). */
+static void
+describe(struct node *nd, memcached_return_t rc)
+{
+	int e = memcached_last_error_errno(nd->mc);
+
+	/* libmemcached reports a connect that failed after a failed one as "temporarily disabled",
+	 * although it did try (see try_node): the reason recorded then says more. */
+	if (rc == MEMCACHED_SERVER_TEMPORARILY_DISABLED && nd->why.len > 0)
+		return;
+	buf_reset(&nd->why);
+	buf_puts(&nd->why, memcached_strerror(nd->mc, rc));
+	if (e != 0)
+		buf_printf(&nd->why, " (%s)", strerror(e));
+}
+
+/* What went wrong with node nd: the last failure on_node saw, or rc if it saw none. */
+static const char *
+node_why(struct node *nd, memcached_return_t rc)
+{
+	if (nd->why.len == 0)
+		buf_puts(&nd->why, memcached_strerror(nd->mc, rc));
+	return buf_cstr(&nd->why);
+}
+
+/* Node nd failed with rc: if it is in the ring, out until its probe, dead_timeout from now. */
+static void
+node_fail(struct cache *c, struct node *nd, memcached_return_t rc)
+{
+	if (nd->out)
+		return;
+	nd->out = true;
+	nd->quiet = false;   /* deletes still try it: one slow answer is not a dead node */
+	nd->probe_at = now_ms() + c->conf->memcached_dead_timeout * 1000;
+	c->nout++;
+	ring_rebuild(c);
+	log_warn("memcached %s: out of the ring for %ld s: %s", nd->name,
+	    c->conf->memcached_dead_timeout, node_why(nd, rc));
+}
+
+/* One request to one node; returns what libmemcached said. arg is the request's own. */
+typedef memcached_return_t (*node_request)(struct cache *c, struct node *nd, void *arg);
+
+/* Runs req on node nd once, and returns the node's own result. libmemcached pauses a server
+ * for a while after a failed connect (MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, to whole seconds) and
+ * then declines requests to it without trying; cache.c paces its requests to a failed node
+ * itself (dead_timeout, quiet), so the pause is lifted: a request sent is a request tried. */
+static memcached_return_t
+try_node(struct cache *c, struct node *nd, node_request req, void *arg)
+{
+	memcached_instance_next_retry(memcached_server_instance_by_position(nd->mc, 0), 0);
+	return node_error(nd, req(c, nd, arg));
+}
+
+/* Runs req on node nd; records why it failed in nd->why. A node restarted since this process
+ * last used it fails the first request on the old connection at once (and libmemcached drops
+ * that connection), so a failure is tried once more, on a fresh connection, before it counts:
+ * a quick restart must not cost every process dead_timeout of misses. Not tried again: a
+ * timeout (it would double the wait) and a failed connect (no old connection was to blame).
+ * Every request here can be repeated (get, set, delete, flush, stats; add and cas fail safe:
+ * the process then waits for a fill or does not fill). */
+static memcached_return_t
+on_node(struct cache *c, struct node *nd, node_request req, void *arg)
+{
+	memcached_return_t rc = try_node(c, nd, req, arg);
+
+	if (answered(rc))
+		return rc;
+	describe(nd, rc);
+	if (rc == MEMCACHED_TIMEOUT || rc == MEMCACHED_SERVER_TEMPORARILY_DISABLED)
+		return rc;
+	rc = try_node(c, nd, req, arg);
+	if (!answered(rc))
+		describe(nd, rc);
+	return rc;
+}
+
+static memcached_return_t
+req_flush(struct cache *c, struct node *nd, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return memcached_flush(nd->mc, 0);
+}
+
+/* Probes every node whose time has come, before this request uses the ring: a flush_all sent to
+ * the node alone. If it answers, it is empty and comes back; if not, it stays out for another
+ * dead_timeout. The flush comes first, so no request of this process can read a value the node
+ * kept from before it went out. */
+static void
+probe_due(struct cache *c)
+{
+	long long now;
+	size_t i;
+	bool back = false;
+
+	if (c->nout == 0)
+		return;
+	now = now_ms();
+	for (i = 0; i < c->n; i++) {
+		struct node *nd = &c->nodes[i];
+		memcached_return_t rc;
+
+		if (!nd->out || now < nd->probe_at)
+			continue;
+		rc = on_node(c, nd, req_flush, NULL);
+		if (rc == MEMCACHED_SUCCESS) {
+			nd->out = false;
+			nd->quiet = false;
+			buf_reset(&nd->why);
+			c->nout--;
+			back = true;
+			log_info("memcached %s: answering again; flushed and back in the ring", nd->name);
+			continue;
+		}
+		nd->quiet = true;
+		nd->probe_at = now + c->conf->memcached_dead_timeout * 1000;
+		log_warn("memcached %s: still not answering, next try in %ld s: %s", nd->name,
+		    c->conf->memcached_dead_timeout, node_why(nd, rc));
+	}
+	if (back)
+		ring_rebuild(c);
+}
+
+/* Splits the server list into c->nodes; returns 0 or -1 with a message in err.
+ * memcached_servers_parse takes "host:port, host:port" and reports nothing on junk, so its
+ * result is checked for being non-empty. */
+static int
+nodes_parse(struct cache *c, struct buf *err)
+{
+	memcached_server_st *servers = memcached_servers_parse(c->conf->memcached_servers);
+	memcached_st *all = memcached_create(NULL);
+	struct buf name = BUF_INIT;
+	uint32_t i, j;
+	int rc = -1;
+
+	if (all == NULL)
+		abort();
+	if (servers == NULL || memcached_server_list_count(servers) == 0) {
+		buf_printf(err, "[memcached] servers: cannot parse \"%.128s\"", c->conf->memcached_servers);
+		goto out;
+	}
+	if (memcached_server_push(all, servers) != MEMCACHED_SUCCESS) {
+		buf_printf(err, "[memcached] servers: cannot use \"%.128s\"", c->conf->memcached_servers);
+		goto out;
+	}
+	c->n = memcached_server_count(all);
+	c->nodes = xcalloc(c->n, sizeof *c->nodes);
+	c->ring_node = xcalloc(c->n, sizeof *c->ring_node);
+	for (i = 0; i < c->n; i++) {
+		const memcached_instance_st *s = memcached_server_instance_by_position(all, i);
+		struct node *nd = &c->nodes[i];
+
+		nd->host = xstrdup(memcached_server_name(s));
+		nd->port = memcached_server_port(s);
+		buf_reset(&name);
+		buf_printf(&name, "%s:%u", nd->host, (unsigned)nd->port);
+		nd->name = xstrdup(buf_cstr(&name));
+		/* A node listed twice would get twice the keys and fail twice. */
+		for (j = 0; j < i; j++) {
+			if (strcmp(c->nodes[j].name, nd->name) == 0) {
+				buf_printf(err, "[memcached] servers: %s is listed twice", nd->name);
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	memcached_server_list_free(servers);
+	memcached_free(all);
+	buf_free(&name);
+	return rc;
+}
+
 struct cache *
 cache_new(const struct conf *conf, struct buf *err)
 {
 	struct cache *c = xcalloc(1, sizeof *c);
-	memcached_server_st *servers;
-	memcached_return_t rc;
-	uint64_t ms = (uint64_t)conf->memcached_timeout_ms;
+	size_t i;
 
 	c->conf = conf;
 	c->seed = (unsigned int)time(NULL) ^ (unsigned int)getpid();
-	c->mc = memcached_create(NULL);
-	if (c->mc == NULL) {
-		buf_puts(err, "memcached: cannot create a client");
+	if (nodes_parse(c, err) != 0 || ring_build(c, err) != 0)
 		goto fail;
-	}
-	/* memcached_servers_parse takes "host:port, host:port" and reports nothing on junk, so the
-	 * result is checked for being non-empty. */
-	servers = memcached_servers_parse(conf->memcached_servers);
-	if (servers == NULL || memcached_server_list_count(servers) == 0) {
-		buf_printf(err, "[memcached] servers: cannot parse \"%.128s\"", conf->memcached_servers);
-		memcached_server_list_free(servers);
-		goto fail;
-	}
-	rc = memcached_server_push(c->mc, servers);
-	memcached_server_list_free(servers);
-	if (rc != MEMCACHED_SUCCESS) {
-		buf_printf(err, "[memcached] servers: %s", memcached_strerror(c->mc, rc));
-		goto fail;
-	}
-	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_DISTRIBUTION, MEMCACHED_DISTRIBUTION_CONSISTENT);
-	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, ms);
-	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, ms);
-	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_RCV_TIMEOUT, ms * 1000);
-	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_SND_TIMEOUT, ms * 1000);
-	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
-	/* gets/cas, for leases (see cache_get_or_load). */
-	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_SUPPORT_CAS, 1);
-	/* Retry a failed node after 2 s rather than hammering it on every request. */
-	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 2);
+	for (i = 0; i < c->n; i++)
+		c->nodes[i].mc = node_client(conf, c->nodes[i].host, c->nodes[i].port);
 	return c;
 fail:
 	cache_free(c);
 	return NULL;
 }
 
+/* "stats" is a fresh round trip (memcached_version is not: libmemcached keeps a version once it
+ * has one). */
+static memcached_return_t
+req_stat(struct cache *c, struct node *nd, void *arg)
+{
+	memcached_return_t rc;
+	memcached_stat_st *stats = memcached_stat(nd->mc, NULL, &rc);
+
+	(void)c;
+	(void)arg;
+	memcached_stat_free(nd->mc, stats);
+	return rc;
+}
+
 int
 cache_ping(struct cache *c, struct buf *err)
 {
-	uint32_t i, n = memcached_server_count(c->mc);
-	memcached_return_t rc;
+	size_t i;
+	int rc = 0;
 
-	memcached_stat_st *stats;
+	probe_due(c);
+	for (i = 0; i < c->n; i++) {
+		struct node *nd = &c->nodes[i];
 
-	/* "stats" is a fresh round trip to every node (memcached_version is not: libmemcached keeps
-	 * a version once it has one). Its result says whether all answered, and each node's last
-	 * error says which did not. */
-	stats = memcached_stat(c->mc, NULL, &rc);
-	memcached_stat_free(c->mc, stats);
-	if (rc == MEMCACHED_SUCCESS)
-		return 0;
-	for (i = 0; i < n; i++) {
-		const memcached_instance_st *s = memcached_server_instance_by_position(c->mc, i);
-		const char *why = memcached_server_error(s);
+		if (!nd->out) {
+			memcached_return_t mrc = on_node(c, nd, req_stat, NULL);
 
-		if (why == NULL)
-			continue;
-		log_error("memcached %s:%u: not answering: %s", memcached_server_name(s),
-		    (unsigned)memcached_server_port(s), why);
-		buf_printf(err, "%s%s:%u: %s", err->len ? "; " : "", memcached_server_name(s),
-		    (unsigned)memcached_server_port(s), why);
+			if (mrc == MEMCACHED_SUCCESS)
+				continue;
+			/* A node that fails its health check is not trusted with keys either. */
+			node_fail(c, nd, mrc);
+		}
+		log_error("memcached %s: out of the ring: %s", nd->name, node_why(nd, MEMCACHED_FAILURE));
+		buf_printf(err, "%s%s: %s", err->len ? "; " : "", nd->name,
+		    node_why(nd, MEMCACHED_FAILURE));
+		rc = -1;
 	}
-	if (err->len == 0) {
-		log_error("memcached: %s", memcached_strerror(c->mc, rc));
-		buf_puts(err, memcached_strerror(c->mc, rc));
-	}
-	return -1;
+	return rc;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -135,6 +422,17 @@ make_key(struct cache *c, const char *key)
 	return 0;
 }
 
+/* Builds the prefixed key and finds its node, after probing the nodes that are due. NULL for a
+ * refused key (logged) or when every node is out (logged when each one failed). */
+static struct node *
+locate(struct cache *c, const char *key)
+{
+	if (make_key(c, key) != 0)
+		return NULL;
+	probe_due(c);
+	return owner(c, c->key.data, c->key.len);
+}
+
 static time_t
 jittered(struct cache *c, unsigned ttl)
 {
@@ -143,59 +441,96 @@ jittered(struct cache *c, unsigned ttl)
 	return (time_t)(ttl + (spread ? (unsigned)rand_r(&c->seed) % (spread + 1) : 0));
 }
 
-static void
-log_failure(struct cache *c, const char *what, memcached_return_t rc)
+/* Request what (about subject, a key, or NULL) to node nd failed with rc, as on_node returned
+ * it: logs it, and takes the node out of the ring if it did not answer. Returns -1. */
+static int
+failed(struct cache *c, struct node *nd, const char *what, const char *subject,
+    memcached_return_t rc)
 {
-	log_warn("cache: %s %s: %s", what, buf_cstr(&c->key), memcached_strerror(c->mc, rc));
+	log_warn("cache: %s%s%s on %s: %s", what, subject ? " " : "", subject ? subject : "",
+	    nd->name, answered(rc) ? memcached_strerror(nd->mc, rc) : node_why(nd, rc));
+	if (!answered(rc))
+		node_fail(c, nd, rc);
+	return -1;
 }
 
-/* Fetches the prefixed key in c->key: 1 with the raw stored bytes in raw (and its CAS value),
- * 0 on a miss, -1 on failure. */
-static int
-fetch(struct cache *c, struct buf *raw, uint64_t *cas)
+struct fetch_req {
+	struct buf *raw;
+	uint64_t   *cas;
+	bool        found;
+};
+
+/* Gets the prefixed key in c->key into arg's raw (stored bytes) and cas. */
+static memcached_return_t
+req_fetch(struct cache *c, struct node *nd, void *arg)
 {
+	struct fetch_req *f = arg;
 	const char *keys[1] = { buf_cstr(&c->key) };
 	size_t lens[1] = { c->key.len };
 	memcached_result_st *res;
 	memcached_return_t rc;
-	int found = 0;
 
-	rc = memcached_mget(c->mc, keys, lens, 1);
-	if (rc != MEMCACHED_SUCCESS) {
-		log_failure(c, "get", rc);
-		return -1;
-	}
-	while ((res = memcached_fetch_result(c->mc, NULL, &rc)) != NULL) {
-		if (!found) {
-			buf_append(raw, memcached_result_value(res), memcached_result_length(res));
-			*cas = memcached_result_cas(res);
-			found = 1;
+	buf_reset(f->raw);
+	f->found = false;
+	rc = memcached_mget(nd->mc, keys, lens, 1);
+	if (rc != MEMCACHED_SUCCESS)
+		return rc;
+	while ((res = memcached_fetch_result(nd->mc, NULL, &rc)) != NULL) {
+		if (!f->found) {
+			buf_append(f->raw, memcached_result_value(res), memcached_result_length(res));
+			*f->cas = memcached_result_cas(res);
+			f->found = true;
 		}
 		memcached_result_free(res);
 	}
-	if (rc != MEMCACHED_END && rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTFOUND) {
-		log_failure(c, "get", rc);
-		return -1;
-	}
-	return found;
+	return rc;
 }
 
-/* Stores tag + value under the prefixed key with set, add or cas (cas != 0). */
-static memcached_return_t
-store(struct cache *c, char tag, const void *value, size_t n, unsigned ttl, bool add,
-    uint64_t cas)
+/* Fetches the prefixed key in c->key from node nd: 1 with the raw stored bytes in raw (and its
+ * CAS value), 0 on a miss, -1 on failure. */
+static int
+fetch(struct cache *c, struct node *nd, struct buf *raw, uint64_t *cas)
 {
+	struct fetch_req f = { raw, cas, false };
+	memcached_return_t rc = on_node(c, nd, req_fetch, &f);
+
+	if (rc != MEMCACHED_END && rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTFOUND)
+		return failed(c, nd, "get", buf_cstr(&c->key), rc);
+	return f.found;
+}
+
+struct store_req {
+	time_t   exp;
+	bool     add;
+	uint64_t cas;   /* not 0: compare-and-swap */
+};
+
+/* Stores c->val (tag + value) under the prefixed key with set, add or cas. */
+static memcached_return_t
+req_store(struct cache *c, struct node *nd, void *arg)
+{
+	struct store_req *s = arg;
+
+	if (s->cas != 0)
+		return memcached_cas(nd->mc, c->key.data, c->key.len, c->val.data, c->val.len, s->exp,
+		    0, s->cas);
+	if (s->add)
+		return memcached_add(nd->mc, c->key.data, c->key.len, c->val.data, c->val.len, s->exp,
+		    0);
+	return memcached_set(nd->mc, c->key.data, c->key.len, c->val.data, c->val.len, s->exp, 0);
+}
+
+/* Stores tag + value under the prefixed key on node nd with set, add or cas (cas != 0). */
+static memcached_return_t
+store(struct cache *c, struct node *nd, char tag, const void *value, size_t n, unsigned ttl,
+    bool add, uint64_t cas)
+{
+	struct store_req s = { jittered(c, ttl), add, cas };
+
 	buf_reset(&c->val);
 	buf_putc(&c->val, tag);
 	buf_append(&c->val, value, n);
-	if (cas != 0)
-		return memcached_cas(c->mc, c->key.data, c->key.len, c->val.data, c->val.len,
-		    jittered(c, ttl), 0, cas);
-	if (add)
-		return memcached_add(c->mc, c->key.data, c->key.len, c->val.data, c->val.len,
-		    jittered(c, ttl), 0);
-	return memcached_set(c->mc, c->key.data, c->key.len, c->val.data, c->val.len,
-	    jittered(c, ttl), 0);
+	return on_node(c, nd, req_store, &s);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -205,12 +540,13 @@ int
 cache_get(struct cache *c, const char *key, struct buf *out)
 {
 	struct buf raw = BUF_INIT;
+	struct node *nd = locate(c, key);
 	uint64_t cas;
 	int rc;
 
-	if (make_key(c, key) != 0)
+	if (nd == NULL)
 		return -1;
-	rc = fetch(c, &raw, &cas);
+	rc = fetch(c, nd, &raw, &cas);
 	if (rc == 1) {
 		if (raw.len > 0 && raw.data[0] == TAG_VALUE)
 			buf_append(out, raw.data + 1, raw.len - 1);
@@ -224,98 +560,174 @@ cache_get(struct cache *c, const char *key, struct buf *out)
 int
 cache_set(struct cache *c, const char *key, const void *value, size_t n, unsigned ttl)
 {
+	struct node *nd;
 	memcached_return_t rc;
 
-	if (make_key(c, key) != 0 || n > CACHE_VALUE_MAX)
-		return -1;
-	rc = store(c, TAG_VALUE, value, n, ttl, false, 0);
-	if (rc != MEMCACHED_SUCCESS) {
-		log_failure(c, "set", rc);
+	if (n > CACHE_VALUE_MAX) {
+		log_error("cache: refusing a value of %zu bytes for \"%.64s\" (at most %d)", n, key,
+		    CACHE_VALUE_MAX);
 		return -1;
 	}
+	nd = locate(c, key);
+	if (nd == NULL)
+		return -1;
+	rc = store(c, nd, TAG_VALUE, value, n, ttl, false, 0);
+	if (rc != MEMCACHED_SUCCESS)
+		return failed(c, nd, "set", buf_cstr(&c->key), rc);
 	return 1;
+}
+
+static memcached_return_t
+req_delete(struct cache *c, struct node *nd, void *arg)
+{
+	(void)arg;
+	return memcached_delete(nd->mc, c->key.data, c->key.len, 0);
 }
 
 int
 cache_delete(struct cache *c, const char *key)
 {
-	memcached_return_t rc;
+	size_t i;
+	int rc = 1;
 
 	if (make_key(c, key) != 0)
 		return -1;
-	rc = memcached_delete(c->mc, c->key.data, c->key.len, 0);
-	if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTFOUND) {
-		log_failure(c, "delete", rc);
-		return -1;
+	probe_due(c);
+	/* Every node, not only the key's (see cache.h). */
+	for (i = 0; i < c->n; i++) {
+		struct node *nd = &c->nodes[i];
+		memcached_return_t mrc;
+
+		if (nd->quiet)
+			continue;
+		mrc = on_node(c, nd, req_delete, NULL);
+		if (mrc == MEMCACHED_SUCCESS || mrc == MEMCACHED_NOTFOUND)
+			continue;
+		if (nd->out) {
+			/* It is flushed before it is used again: just stop sending to it. */
+			if (!answered(mrc))
+				nd->quiet = true;
+			continue;
+		}
+		rc = failed(c, nd, "delete", buf_cstr(&c->key), mrc);
 	}
-	return 1;
+	return rc;
+}
+
+/* A multi-get of those of the n prefixed keys full[] (lengths lens[]) whose owner is the node
+ * asked: the values go to vals[], hit[] and hits. */
+struct mget_req {
+	const char *const  *full;
+	const size_t       *lens;
+	struct node *const *owners;
+	size_t              n;
+	struct buf         *vals;
+	bool               *hit;
+	int                 hits;
+};
+
+static memcached_return_t
+req_mget(struct cache *c, struct node *nd, void *arg)
+{
+	struct mget_req *m = arg;
+	const char **mine = xcalloc(m->n, sizeof *mine);
+	size_t *mylens = xcalloc(m->n, sizeof *mylens), i, k = 0;
+	memcached_result_st *res;
+	memcached_return_t rc;
+
+	(void)c;
+	for (i = 0; i < m->n; i++) {
+		if (m->owners[i] == nd) {
+			mine[k] = m->full[i];
+			mylens[k++] = m->lens[i];
+		}
+	}
+	rc = memcached_mget(nd->mc, mine, mylens, k);
+	if (rc != MEMCACHED_SUCCESS)
+		goto out;
+	while ((res = memcached_fetch_result(nd->mc, NULL, &rc)) != NULL) {
+		const char *key = memcached_result_key_value(res), *v = memcached_result_value(res);
+		size_t klen = memcached_result_key_length(res), vlen = memcached_result_length(res);
+
+		/* hit[i] is checked first, so a retry after a partial answer adds nothing twice. */
+		for (i = 0; i < m->n; i++) {
+			if (!m->hit[i] && m->owners[i] == nd && m->lens[i] == klen &&
+			    memcmp(m->full[i], key, klen) == 0 && vlen > 0 && v[0] == TAG_VALUE) {
+				buf_append(&m->vals[i], v + 1, vlen - 1);
+				m->hit[i] = true;
+				m->hits++;
+			}
+		}
+		memcached_result_free(res);
+	}
+out:
+	free(mine);
+	free(mylens);
+	return rc;
 }
 
 int
 cache_mget(struct cache *c, const char *const *keys, size_t n, struct buf *vals, bool *hit)
 {
 	const char **full = xcalloc(n ? n : 1, sizeof *full);
-	size_t *lens = xcalloc(n ? n : 1, sizeof *lens), i;
-	struct buf all = BUF_INIT;
+	size_t *lens = xcalloc(n ? n : 1, sizeof *lens), i, j;
 	size_t *offs = xcalloc(n ? n : 1, sizeof *offs);
-	memcached_result_st *res;
-	memcached_return_t rc;
-	int hits = 0;
+	struct node **owners = xcalloc(n ? n : 1, sizeof *owners);
+	struct mget_req m = { full, lens, owners, n, vals, hit, 0 };
+	struct buf all = BUF_INIT;
 
 	for (i = 0; i < n; i++)
 		hit[i] = false;
 	/* All prefixed keys in one buffer; offsets, not pointers, because it grows. */
 	for (i = 0; i < n; i++) {
 		if (make_key(c, keys[i]) != 0) {
-			hits = -1;
+			m.hits = -1;
 			goto out;
 		}
 		offs[i] = all.len;
 		lens[i] = c->key.len;
 		buf_append(&all, c->key.data, c->key.len + 1);
 	}
-	for (i = 0; i < n; i++)
-		full[i] = all.data + offs[i];
 	if (n == 0)
 		goto out;
-	rc = memcached_mget(c->mc, full, lens, n);
-	if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_SOME_ERRORS) {
-		log_warn("cache: multi-get of %zu keys: %s", n, memcached_strerror(c->mc, rc));
-		hits = -1;
-		goto out;
+	probe_due(c);
+	for (i = 0; i < n; i++) {
+		full[i] = all.data + offs[i];
+		owners[i] = owner(c, full[i], lens[i]);
 	}
-	while ((res = memcached_fetch_result(c->mc, NULL, &rc)) != NULL) {
-		const char *k = memcached_result_key_value(res), *v = memcached_result_value(res);
-		size_t klen = memcached_result_key_length(res), vlen = memcached_result_length(res);
+	/* One round trip per node that holds some of the keys; a node that fails leaves its keys
+	 * misses, and what it sent before failing stands. */
+	for (j = 0; j < c->n; j++) {
+		memcached_return_t rc;
 
-		for (i = 0; i < n; i++) {
-			if (!hit[i] && lens[i] == klen && memcmp(full[i], k, klen) == 0 && vlen > 0 &&
-			    v[0] == TAG_VALUE) {
-				buf_append(&vals[i], v + 1, vlen - 1);
-				hit[i] = true;
-				hits++;
-			}
-		}
-		memcached_result_free(res);
+		for (i = 0; i < n && owners[i] != &c->nodes[j]; i++)
+			continue;
+		if (i == n)
+			continue;
+		rc = on_node(c, &c->nodes[j], req_mget, &m);
+		if (rc != MEMCACHED_END && rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTFOUND)
+			failed(c, &c->nodes[j], "multi-get", NULL, rc);
 	}
 out:
 	free(full);
 	free(lens);
 	free(offs);
+	free(owners);
 	buf_free(&all);
-	return hits;
+	return m.hits;
 }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Cache-aside with leases */
 
-/* Reads a stored value of the prefixed key: 1 value (appended to out), 0 cached "not found",
- * 2 a lease (someone is loading), 3 nothing, -1 failure. */
+/* Reads a stored value of the prefixed key from node nd: 1 value (appended to out), 0 cached
+ * "not found", 2 a lease (someone is loading), 3 nothing, -1 failure (also when nd went out
+ * during this call: it is not asked again). */
 static int
-lookup(struct cache *c, struct buf *out, uint64_t *cas)
+lookup(struct cache *c, struct node *nd, struct buf *out, uint64_t *cas)
 {
 	struct buf raw = BUF_INIT;
-	int rc = fetch(c, &raw, cas);
+	int rc = nd->out ? -1 : fetch(c, nd, &raw, cas);
 
 	if (rc == 1) {
 		if (raw.len > 0 && raw.data[0] == TAG_VALUE) {
@@ -335,14 +747,14 @@ lookup(struct cache *c, struct buf *out, uint64_t *cas)
 
 /* Waits a little for another process's fill. Returns as lookup does; 2 or 3 when it gave up. */
 static int
-wait_for_fill(struct cache *c, struct buf *out)
+wait_for_fill(struct cache *c, struct node *nd, struct buf *out)
 {
 	uint64_t cas;
 	int i, rc = 2;
 
 	for (i = 0; i < LEASE_POLLS && (rc == 2 || rc == 3); i++) {
 		usleep(LEASE_POLL_US);
-		rc = lookup(c, out, &cas);
+		rc = lookup(c, nd, out, &cas);
 	}
 	return rc;
 }
@@ -352,17 +764,18 @@ cache_get_or_load(struct cache *c, const char *key, unsigned ttl, cache_loader l
     void *arg, struct buf *out)
 {
 	struct buf value = BUF_INIT;
+	struct node *nd = locate(c, key);
 	memcached_return_t mrc;
 	uint64_t cas = 0;
 	int rc, found;
 
-	if (make_key(c, key) != 0)
+	if (nd == NULL)
 		return load(arg, out);
-	rc = lookup(c, out, &cas);
+	rc = lookup(c, nd, out, &cas);
 	if (rc == 0 || rc == 1)
 		return rc;
 	if (rc == 2) {
-		rc = wait_for_fill(c, out);
+		rc = wait_for_fill(c, nd, out);
 		if (rc == 0 || rc == 1)
 			return rc;
 		/* The filler is slow or gone: answer from the database, leave the cache to it. */
@@ -372,26 +785,26 @@ cache_get_or_load(struct cache *c, const char *key, unsigned ttl, cache_loader l
 		return load(arg, out);
 
 	/* A miss: take the lease, or wait for whoever has it. */
-	mrc = store(c, TAG_LEASE, "", 0, LEASE_TTL, true, 0);
+	mrc = store(c, nd, TAG_LEASE, "", 0, LEASE_TTL, true, 0);
 	if (mrc == MEMCACHED_NOTSTORED || mrc == MEMCACHED_DATA_EXISTS) {
-		rc = wait_for_fill(c, out);
+		rc = wait_for_fill(c, nd, out);
 		return rc == 0 || rc == 1 ? rc : load(arg, out);
 	}
 	if (mrc != MEMCACHED_SUCCESS) {
-		log_failure(c, "lease", mrc);
+		failed(c, nd, "lease", buf_cstr(&c->key), mrc);
 		return load(arg, out);
 	}
 	/* Our lease: its CAS value, so the fill fails if a delete came in meanwhile. */
-	if (lookup(c, &value, &cas) != 2)
+	if (lookup(c, nd, &value, &cas) != 2)
 		cas = 0;
 	buf_reset(&value);
 	found = load(arg, &value);
-	if (found >= 0 && cas != 0) {
-		mrc = found ? store(c, TAG_VALUE, value.data, value.len, ttl, false, cas) :
-		    store(c, TAG_MISSING, "", 0, ttl < CACHE_NEGATIVE_TTL ? ttl : CACHE_NEGATIVE_TTL,
+	if (found >= 0 && cas != 0 && !nd->out) {
+		mrc = found ? store(c, nd, TAG_VALUE, value.data, value.len, ttl, false, cas) :
+		    store(c, nd, TAG_MISSING, "", 0, ttl < CACHE_NEGATIVE_TTL ? ttl : CACHE_NEGATIVE_TTL,
 		    false, cas);
 		if (mrc != MEMCACHED_SUCCESS && mrc != MEMCACHED_DATA_EXISTS && mrc != MEMCACHED_NOTFOUND)
-			log_failure(c, "fill", mrc);
+			failed(c, nd, "fill", buf_cstr(&c->key), mrc);
 	}
 	if (found == 1)
 		buf_append(out, value.data ? value.data : "", value.len);
@@ -399,66 +812,89 @@ cache_get_or_load(struct cache *c, const char *key, unsigned ttl, cache_loader l
 	return found;
 }
 
+struct incr_req {
+	unsigned  ttl;
+	uint64_t *value;
+};
+
+/* Adds one to the counter in c->key, creating it at 1 when absent; a concurrent creator wins
+ * the add and this one then counts on its counter. */
+static memcached_return_t
+req_incr(struct cache *c, struct node *nd, void *arg)
+{
+	struct incr_req *r = arg;
+	memcached_return_t rc;
+
+	rc = memcached_increment(nd->mc, c->key.data, c->key.len, 1, r->value);
+	if (rc != MEMCACHED_NOTFOUND)
+		return rc;
+	rc = memcached_add(nd->mc, c->key.data, c->key.len, "1", 1, (time_t)r->ttl, 0);
+	if (rc == MEMCACHED_SUCCESS) {
+		*r->value = 1;
+		return rc;
+	}
+	if (rc == MEMCACHED_NOTSTORED || rc == MEMCACHED_DATA_EXISTS)
+		rc = memcached_increment(nd->mc, c->key.data, c->key.len, 1, r->value);
+	return rc;
+}
+
 int
 cache_incr(struct cache *c, const char *key, unsigned ttl, uint64_t *value)
 {
+	struct incr_req r = { ttl, value };
+	struct node *nd = locate(c, key);
 	memcached_return_t rc;
 
-	if (make_key(c, key) != 0)
+	*value = 0;
+	if (nd == NULL)
 		return -1;
-	rc = memcached_increment(c->mc, c->key.data, c->key.len, 1, value);
-	if (rc == MEMCACHED_NOTFOUND) {
-		/* First event of the window: create it; if another process just did, count on it. */
-		rc = memcached_add(c->mc, c->key.data, c->key.len, "1", 1, (time_t)ttl, 0);
-		if (rc == MEMCACHED_SUCCESS) {
-			*value = 1;
-			return 1;
-		}
-		if (rc == MEMCACHED_NOTSTORED || rc == MEMCACHED_DATA_EXISTS)
-			rc = memcached_increment(c->mc, c->key.data, c->key.len, 1, value);
-	}
-	if (rc != MEMCACHED_SUCCESS) {
-		log_warn("memcached incr %s: %s", key, memcached_strerror(c->mc, rc));
-		return -1;
-	}
+	rc = on_node(c, nd, req_incr, &r);
+	if (rc != MEMCACHED_SUCCESS)
+		return failed(c, nd, "incr", buf_cstr(&c->key), rc);
 	return 1;
 }
 
 int
 cache_counter(struct cache *c, const char *key, uint64_t *value)
 {
-	memcached_return_t rc;
-	size_t n = 0;
-	uint32_t flags = 0;
-	char *v, digits[24];
+	struct buf raw = BUF_INIT;
+	struct node *nd = locate(c, key);
+	uint64_t cas;
+	char digits[24];
+	int rc;
 
 	*value = 0;
-	if (make_key(c, key) != 0)
+	if (nd == NULL)
 		return -1;
-	v = memcached_get(c->mc, c->key.data, c->key.len, &n, &flags, &rc);
-	if (rc == MEMCACHED_NOTFOUND) {
-		free(v);
-		return 0;
+	rc = fetch(c, nd, &raw, &cas);
+	if (rc == 1) {
+		/* memcached keeps counters as decimal text (blank-padded after a decrement). */
+		snprintf(digits, sizeof digits, "%.*s",
+		    (int)(raw.len < sizeof digits ? raw.len : sizeof digits - 1), buf_cstr(&raw));
+		*value = strtoull(digits, NULL, 10);
 	}
-	if (rc != MEMCACHED_SUCCESS || v == NULL) {
-		free(v);
-		log_warn("memcached get %s: %s", key, memcached_strerror(c->mc, rc));
-		return -1;
-	}
-	/* memcached keeps counters as decimal text, maybe padded with blanks after a decrement. */
-	snprintf(digits, sizeof digits, "%.*s", (int)(n < sizeof digits ? n : sizeof digits - 1), v);
-	free(v);
-	*value = strtoull(digits, NULL, 10);
-	return 1;
+	buf_free(&raw);
+	return rc;
 }
 
 void
 cache_free(struct cache *c)
 {
+	size_t i;
+
 	if (c == NULL)
 		return;
-	if (c->mc != NULL)
-		memcached_free(c->mc);
+	for (i = 0; i < c->n; i++) {
+		if (c->nodes[i].mc != NULL)
+			memcached_free(c->nodes[i].mc);
+		free(c->nodes[i].host);
+		free(c->nodes[i].name);
+		buf_free(&c->nodes[i].why);
+	}
+	free(c->nodes);
+	free(c->ring_node);
+	if (c->ring != NULL)
+		memcached_free(c->ring);
 	buf_free(&c->key);
 	buf_free(&c->val);
 	free(c);

@@ -1,9 +1,44 @@
 /* cache.h: the memcached pool, where Starling keeps copies of database rows.
  *
  * The database is the truth; the cache only holds copies (cache-aside). Keys are spread over the
- * nodes by consistent hashing (ketama), so adding a node moves only a share of the keys. Every
- * key gets the configured prefix, so several sites can share one pool. Timeouts are short: a slow
- * or dead node makes reads fall through to the database, never hangs a request.
+ * nodes by consistent hashing (ketama), so adding or losing a node moves only that node's share.
+ * Every key gets the configured prefix, so several sites can share one pool. Timeouts are short:
+ * a slow or dead node makes reads fall through to the database, never hangs a request.
+ *
+ * Failed nodes. A cache failure means slower, never wrong and never down:
+ *   - A node that fails a request (refused, timed out, or reset again on a fresh connection: a
+ *     node restarted since the last request only breaks the old one) is taken out of this
+ *     process's ring at once, for [memcached] dead_timeout seconds; its keys go to the other
+ *     nodes meanwhile. Then the next request probes it with a flush_all sent to it alone: if it
+ *     answers it comes back, empty, and owns its keys again; if not, it stays out for another
+ *     dead_timeout.
+ *   - Why it comes back empty: while it was out, writes deleted its keys on the other nodes, not
+ *     on it. If it kept its memory (a partition or a hung process rather than a restart), it
+ *     still holds the values from before those writes. Flushing it before this process reads
+ *     from it again costs misses; skipping the flush would serve old values.
+ *   - cache_delete goes to every node, not only to the key's node in this process's ring: a
+ *     process that took a node out places keys differently from one that did not, and copies
+ *     filled on a stand-in node while their node was out would be found again the next time it
+ *     is out. A node that is out gets the delete too while it answers (a node taken out for one
+ *     slow answer is usually fine); once it fails, it gets nothing more until its next probe.
+ *   - The ring is built by cache.c from the nodes that are in, in configuration order, with
+ *     libmemcached's ketama: the same placement libmemcached's own ejection would compute, so
+ *     every process with the same configuration and the same view of the nodes agrees where a
+ *     key lives. libmemcached's own ejection (MEMCACHED_BEHAVIOR_REMOVE_FAILED_SERVERS) is not
+ *     used: with libmemcached 1.1 a node that hangs (it still accepts connections, but does not
+ *     answer) only times out, which never counts towards the failure limit, so it is never taken
+ *     out and every request for its keys waits the whole timeout; and it takes a node back in the
+ *     middle of an ordinary get, with no point where the node could be flushed first.
+ * What this does not cover:
+ *   - Each process decides on its own, from the failures it sees. A process that never saw a
+ *     node fail keeps reading from it; if another process could not reach that node to delete a
+ *     key (a partition), the first one can read the old copy until the node is flushed by a
+ *     process that took it out, or until the key's TTL ends.
+ *   - A plain cache_set sent to a node that then hangs can be applied when the node resumes,
+ *     after the flush. Fills by cache_get_or_load cannot: they are compare-and-swap on a lease,
+ *     which the flush removed.
+ *   - A node that fails once stays out for dead_timeout and comes back empty, once per process
+ *     that took it out: a flapping node costs misses (the database takes the load).
  *
  * Return convention: <0 failure (logged), 0 miss, >0 hit/done. */
 #ifndef STARLING_CACHE_H
@@ -18,11 +53,15 @@
 
 struct cache;
 
-/* Sets up the pool from conf->memcached_servers ("host:port, ..."); connects lazily. Returns NULL
- * with a message in err when the list is malformed. conf is borrowed and must outlive the cache. */
+/* Sets up the pool from conf->memcached_servers ("host:port, ..."), every node in the ring;
+ * connects lazily. Returns NULL with a message in err when the list is malformed or names a node
+ * twice. conf is borrowed and must outlive the cache. */
 struct cache *cache_new(const struct conf *conf, struct buf *err);
 
-/* Checks that every node answers. Returns 0, or -1 with what failed in err (also logged). */
+/* Checks that every node answers, for the health route. A node that is out of the ring counts as
+ * down even if it would answer now: it is not used until its probe brings it back (which this
+ * call does when the probe is due). Returns 0, or -1 with "host:port: why" for each node that is
+ * down in err (also logged). */
 int cache_ping(struct cache *c, struct buf *err);
 
 /*
@@ -35,19 +74,22 @@ int cache_ping(struct cache *c, struct buf *err);
 #define CACHE_VALUE_MAX (512 * 1024)
 
 /* Reads key into out (appending). Returns 1 hit, 0 miss (also for a key being loaded by another
- * process, or a cached "not found"), -1 when the cache failed (logged). */
+ * process, or a cached "not found"), -1 when the cache failed or every node is out (logged when
+ * the node failed). */
 int cache_get(struct cache *c, const char *key, struct buf *out);
 
 /* Stores n bytes under key for ttl seconds. Returns 1, or -1 (logged). */
 int cache_set(struct cache *c, const char *key, const void *value, size_t n, unsigned ttl);
 
-/* Removes key: after a write to the database, so the next read loads the new row. Returns 1
- * (deleted, or was not there), or -1 (logged): the caller cannot do better than log it, and the
- * TTL bounds how long the stale copy can live. */
+/* Removes key from every node: after a write to the database, so the next read loads the new
+ * row. Returns 1 (deleted, or was not there, on every node in the ring), or -1 (logged) when a
+ * node in the ring failed or key is refused. The failed node is out of the ring and is flushed
+ * before this process reads from it again; the caller cannot do better than log it. */
 int cache_delete(struct cache *c, const char *key);
 
 /* Reads n keys in one round trip per node. vals[i] gets the value of keys[i] appended and hit[i]
- * says whether it was there. Returns the number of hits, or -1 (logged; every hit[i] false). */
+ * says whether it was there; the keys of a node that fails are misses. Returns the number of
+ * hits, or -1 for a refused key (logged; every hit[i] false). */
 int cache_mget(struct cache *c, const char *const *keys, size_t n, struct buf *vals, bool *hit);
 
 /* Loads a value from the database for cache_get_or_load: appends it to out and returns 1, returns
@@ -80,6 +122,7 @@ int cache_get_or_load(struct cache *c, const char *key, unsigned ttl, cache_load
 int cache_incr(struct cache *c, const char *key, unsigned ttl, uint64_t *value);
 int cache_counter(struct cache *c, const char *key, uint64_t *value);
 
+/* Closes every connection and frees c; NULL is fine. */
 void cache_free(struct cache *c);
 
 #endif

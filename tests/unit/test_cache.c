@@ -1,6 +1,8 @@
-/* test_cache.c: the memcached layer against a real memcached started by the test: plain
- * operations, multi-get, cache-aside with negative caching and leases, the stale-fill race, and a
- * dead server (which must only make things slower, never wrong). */
+/* test_cache.c: the memcached layer against two real memcached servers started by the test: plain
+ * operations, multi-get, cache-aside with negative caching and leases, the stale-fill race, and
+ * failed nodes: a node that is killed or hangs is taken out of the ring, its keys go to the other
+ * node, it comes back emptied after dead_timeout, and no read returns a value older than the
+ * last delete. A cache failure makes things slower, never wrong. */
 #include "config.h"
 
 #include "test.h"
@@ -11,13 +13,27 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cache.h"
 #include "conf.h"
 
-static pid_t server_pid;
-static char servers[64];
+/* Short timeouts keep the failure tests at a few seconds. */
+#define TEST_TIMEOUT_MS   200
+#define TEST_DEAD_TIMEOUT 1
+/* Long enough for dead_timeout to have passed when a test waits for a node to come back. */
+#define PAST_DEAD_TIMEOUT_MS (TEST_DEAD_TIMEOUT * 1000 + 150)
+
+/* The two servers: A (index 0) is the one the failure tests kill, hang and bring back. */
+struct server {
+	pid_t pid;
+	int   port;
+	char  addr[32];   /* "127.0.0.1:port" */
+};
+
+static struct server srv[2];
+static char servers[80];   /* "127.0.0.1:a, 127.0.0.1:b", the pool */
 
 static int
 free_port(void)
@@ -30,73 +46,147 @@ free_port(void)
 	a.sin_family = AF_INET;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+	    getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
+		if (fd >= 0)
+			close(fd);
 		return -1;
+	}
 	port = ntohs(a.sin_port);
 	close(fd);
 	return port;
 }
 
-/* Starts a private memcached on a free loopback port and waits until it answers. */
-static int
-start_server(void **state)
+static void
+sleep_ms(long ms)
 {
-	struct conf conf;
-	struct buf err = BUF_INIT;
-	struct cache *c;
-	char port[16];
-	int p = free_port(), i;
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
 
-	(void)state;
-	if (p < 0)
+	while (nanosleep(&ts, &ts) != 0)
+		continue;
+}
+
+/* Starts a private memcached on s->port and waits until it takes connections. Plain connects:
+ * a failed cache request would take the node out for a while. */
+static int
+server_start(struct server *s)
+{
+	char port[16];
+	int i;
+
+	snprintf(port, sizeof port, "%d", s->port);
+	snprintf(s->addr, sizeof s->addr, "127.0.0.1:%d", s->port);
+	s->pid = fork();
+	if (s->pid < 0)
 		return -1;
-	snprintf(port, sizeof port, "%d", p);
-	snprintf(servers, sizeof servers, "127.0.0.1:%d", p);
-	server_pid = fork();
-	if (server_pid == 0) {
+	if (s->pid == 0) {
 		execlp("memcached", "memcached", "-l", "127.0.0.1", "-p", port, "-U", "0", "-u", "root",
 		    (char *)NULL);
 		_exit(127);
 	}
-	/* Wait with plain connects: a failed libmemcached call would disable the server for a while. */
 	for (i = 0; i < 100; i++) {
 		struct sockaddr_in a;
 		int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
 
 		memset(&a, 0, sizeof a);
 		a.sin_family = AF_INET;
-		a.sin_port = htons((unsigned short)p);
+		a.sin_port = htons((unsigned short)s->port);
 		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
 		close(fd);
 		if (ok)
-			break;
-		usleep(20000);
+			return 0;
+		sleep_ms(20);
 	}
+	return -1;
+}
+
+static void
+server_kill(struct server *s)
+{
+	if (s->pid > 0) {
+		kill(s->pid, SIGKILL);
+		waitpid(s->pid, NULL, 0);
+	}
+	s->pid = 0;
+}
+
+/* Hangs s (SIGSTOP: it keeps its memory and its listening socket, whose backlog still completes
+ * connects, but answers nothing), waiting until it has stopped: kill() alone returns before. */
+static void
+server_stop(struct server *s)
+{
+	int st;
+
+	kill(s->pid, SIGSTOP);
+	waitpid(s->pid, &st, WUNTRACED);
+}
+
+static void
+server_cont(struct server *s)
+{
+	int st;
+
+	kill(s->pid, SIGCONT);
+	waitpid(s->pid, &st, WCONTINUED);
+}
+
+/* Starts both servers, each on a loopback port free at run time (A's before B's is chosen, so
+ * they differ), and checks that the pool answers. */
+static int
+start_servers(void **state)
+{
+	struct conf conf;
+	struct buf err = BUF_INIT;
+	struct cache *c;
+	size_t i;
+	int rc = 0;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		srv[i].port = free_port();
+		if (srv[i].port < 0 || server_start(&srv[i]) != 0)
+			return -1;
+	}
+	snprintf(servers, sizeof servers, "%s, %s", srv[0].addr, srv[1].addr);
 	conf_defaults(&conf);
 	free(conf.memcached_servers);
 	conf.memcached_servers = strdup(servers);
 	c = cache_new(&conf, &err);
-	if (i == 100 || cache_ping(c, &err) != 0)
-		i = 100;
+	if (c == NULL || cache_ping(c, &err) != 0)
+		rc = -1;
 	cache_free(c);
 	conf_free(&conf);
 	buf_free(&err);
-	return i < 100 ? 0 : -1;
+	return rc;
 }
 
 static int
-stop_server(void **state)
+stop_servers(void **state)
 {
 	(void)state;
-	kill(server_pid, SIGTERM);
-	waitpid(server_pid, NULL, 0);
+	server_kill(&srv[0]);   /* SIGKILL ends a stopped process too */
+	server_kill(&srv[1]);
 	return 0;
 }
 
+/* The configuration of one process: the given servers, short timeouts. */
+static void
+test_conf(struct conf *conf, const char *list, long dead_timeout)
+{
+	conf_defaults(conf);
+	free(conf->memcached_servers);
+	conf->memcached_servers = strdup(list);
+	conf->memcached_timeout_ms = TEST_TIMEOUT_MS;
+	conf->memcached_dead_timeout = dead_timeout;
+}
+
+/* The pool as a process sees it, and, to see where a key lives, one cache per server that knows
+ * only that server. */
 struct fixture {
 	struct conf   conf;
 	struct cache *cache;
+	struct conf   only_conf[2];
+	struct cache *only[2];
 };
 
 static int
@@ -104,12 +194,16 @@ setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
 	struct buf err = BUF_INIT;
+	size_t i;
 
-	conf_defaults(&f->conf);
-	free(f->conf.memcached_servers);
-	f->conf.memcached_servers = strdup(servers);
+	test_conf(&f->conf, servers, TEST_DEAD_TIMEOUT);
 	f->cache = cache_new(&f->conf, &err);
 	assert_non_null(f->cache);
+	for (i = 0; i < 2; i++) {
+		test_conf(&f->only_conf[i], srv[i].addr, TEST_DEAD_TIMEOUT);
+		f->only[i] = cache_new(&f->only_conf[i], &err);
+		assert_non_null(f->only[i]);
+	}
 	buf_free(&err);
 	*state = f;
 	return 0;
@@ -119,9 +213,14 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
+	size_t i;
 
 	cache_free(f->cache);
 	conf_free(&f->conf);
+	for (i = 0; i < 2; i++) {
+		cache_free(f->only[i]);
+		conf_free(&f->only_conf[i]);
+	}
 	free(f);
 	return 0;
 }
@@ -340,30 +439,343 @@ test_lease_holder_blocks_second_filler(void **state)
 	buf_free(&l.inner);
 }
 
-/* A cache that does not answer makes reads slower, never wrong. */
+/* Where a key lives: a key named after name that the pool places on server i (candidates are
+ * stored through the pool and looked for through the cache that knows only server i). */
+static void
+key_on(struct fixture *f, int i, const char *name, char *k, size_t size)
+{
+	struct buf out = BUF_INIT;
+	int n;
+
+	for (n = 0; n < 200; n++) {
+		snprintf(k, size, "test:%ld:%s:%d", (long)getpid(), name, n);
+		assert_int_equal(cache_set(f->cache, k, "where", 5, 60), 1);
+		buf_reset(&out);
+		if (cache_get(f->only[i], k, &out) == 1) {
+			assert_int_equal(cache_delete(f->cache, k), 1);
+			buf_free(&out);
+			return;
+		}
+	}
+	fail_msg("no key %s:* on server %d", name, i);
+}
+
+/* What server i itself holds under k: its cache_get result, value in out (reset first). */
+static int
+value_on(struct fixture *f, int i, const char *k, struct buf *out)
+{
+	buf_reset(out);
+	return cache_get(f->only[i], k, out);
+}
+
+/* Every process builds the same ring from the same configuration: what one stores, another one
+ * finds, and the keys spread over both nodes. */
+static void
+test_processes_agree_where_keys_live(void **state)
+{
+	struct fixture *f = *state;
+	struct conf conf;
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	struct cache *other;
+	char k[160];
+	int i, on[2] = { 0, 0 };
+
+	test_conf(&conf, servers, TEST_DEAD_TIMEOUT);
+	other = cache_new(&conf, &err);
+	assert_non_null(other);
+	for (i = 0; i < 40; i++) {
+		snprintf(k, sizeof k, "%s:%d", key("agree"), i);
+		assert_int_equal(cache_set(f->cache, k, k, strlen(k), 60), 1);
+		buf_reset(&out);
+		assert_int_equal(cache_get(other, k, &out), 1);
+		assert_string_equal(buf_cstr(&out), k);
+		on[0] += value_on(f, 0, k, &out) == 1;
+		on[1] += value_on(f, 1, k, &out) == 1;
+	}
+	assert_int_equal(on[0] + on[1], 40);   /* each key on exactly one node */
+	assert_true(on[0] > 0 && on[1] > 0);
+	cache_free(other);
+	conf_free(&conf);
+	buf_free(&err);
+	buf_free(&out);
+}
+
+/* A server list that cannot be used stops the process at start-up, with the reason. */
+struct list_row {
+	int         line;
+	const char *servers;
+	const char *problem;   /* part of the message, or NULL when the list is good */
+};
+
+static const struct list_row list_rows[] = {
+	{ __LINE__, "",                           "cannot parse" },
+	{ __LINE__, "127.0.0.1:1, 127.0.0.1:1",   "127.0.0.1:1 is listed twice" },
+	{ __LINE__, "127.0.0.1:1,127.0.0.2:1, 127.0.0.1:1", "listed twice" },
+	{ __LINE__, "127.0.0.1:1",                NULL },
+	{ __LINE__, "127.0.0.1:1, 127.0.0.1:2",   NULL },   /* same host, other port: two nodes */
+};
+
+static void
+test_new_refuses_bad_lists(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof list_rows / sizeof list_rows[0]; i++) {
+		const struct list_row *r = &list_rows[i];
+		struct conf conf;
+		struct buf err = BUF_INIT;
+		struct cache *c;
+
+		test_conf(&conf, r->servers, TEST_DEAD_TIMEOUT);
+		c = cache_new(&conf, &err);
+		if (r->problem == NULL && c == NULL)
+			fail_msg("line %d: refused: %s", r->line, buf_cstr(&err));
+		if (r->problem != NULL && c != NULL)
+			fail_msg("line %d: accepted", r->line);
+		if (r->problem != NULL && strstr(buf_cstr(&err), r->problem) == NULL)
+			fail_msg("line %d: message \"%s\" lacks \"%s\"", r->line, buf_cstr(&err),
+			    r->problem);
+		cache_free(c);
+		conf_free(&conf);
+		buf_free(&err);
+	}
+}
+
+/* A node that is killed: the requests that meet it fail over to the database, it is taken out,
+ * its keys go to the other node (which keeps its own), cache_ping names it; still dead at its
+ * probe, it stays out another dead_timeout; restarted on the same port, it is probed after that
+ * and owns its keys again. */
+static void
+test_killed_node_is_taken_out_and_back(void **state)
+{
+	struct fixture *f = *state;
+	char ka[128], kb[128];
+	const char *keys[2] = { ka, kb };
+	struct buf vals[2] = { BUF_INIT, BUF_INIT }, out = BUF_INIT, err = BUF_INIT;
+	struct loader la = { 0, 1, "a-from-db", NULL, NULL, BUF_INIT, 0 };
+	struct loader lb = { 0, 1, "b-from-db", NULL, NULL, BUF_INIT, 0 };
+	bool hit[2];
+
+	key_on(f, 0, "killed-a", ka, sizeof ka);
+	key_on(f, 1, "killed-b", kb, sizeof kb);
+	assert_int_equal(cache_set(f->cache, ka, "a-cached", 8, 60), 1);
+	assert_int_equal(cache_set(f->cache, kb, "b-cached", 8, 60), 1);
+	server_kill(&srv[0]);
+
+	/* The first request that meets the dead node: its keys are misses, the others hits. */
+	assert_int_equal(cache_mget(f->cache, keys, 2, vals, hit), 1);
+	assert_false(hit[0]);
+	assert_true(hit[1]);
+	assert_string_equal(buf_cstr(&vals[1]), "b-cached");
+	/* A is out now: its keys are loaded once and then served by B. */
+	assert_int_equal(cache_get_or_load(f->cache, ka, 60, load, &la, &out), 1);
+	assert_string_equal(buf_cstr(&out), "a-from-db");
+	buf_reset(&out);
+	assert_int_equal(cache_get_or_load(f->cache, ka, 60, load, &la, &out), 1);
+	assert_string_equal(buf_cstr(&out), "a-from-db");
+	assert_int_equal(la.calls, 1);
+	assert_int_equal(value_on(f, 1, ka, &out), 1);
+	assert_string_equal(buf_cstr(&out), "a-from-db");
+	assert_int_equal(cache_set(f->cache, ka, "a-moved", 7, 60), 1);
+	buf_reset(&out);
+	assert_int_equal(cache_get(f->cache, ka, &out), 1);
+	assert_string_equal(buf_cstr(&out), "a-moved");
+	/* B's own keys did not move. */
+	buf_reset(&out);
+	assert_int_equal(cache_get_or_load(f->cache, kb, 60, load, &lb, &out), 1);
+	assert_string_equal(buf_cstr(&out), "b-cached");
+	assert_int_equal(lb.calls, 0);
+	/* The health check names the node that is out, and only that one. */
+	assert_int_equal(cache_ping(f->cache, &err), -1);
+	assert_non_null(strstr(buf_cstr(&err), srv[0].addr));
+	assert_null(strstr(buf_cstr(&err), srv[1].addr));
+
+	/* Still dead at its probe: out for another dead_timeout, even once it is back. */
+	sleep_ms(PAST_DEAD_TIMEOUT_MS);
+	buf_reset(&err);
+	assert_int_equal(cache_ping(f->cache, &err), -1);
+	assert_non_null(strstr(buf_cstr(&err), srv[0].addr));
+	assert_int_equal(server_start(&srv[0]), 0);
+	buf_reset(&err);
+	assert_int_equal(cache_ping(f->cache, &err), -1);
+	buf_reset(&out);
+	assert_int_equal(cache_get(f->cache, ka, &out), 1);   /* still on B */
+	assert_string_equal(buf_cstr(&out), "a-moved");
+	/* Then it is used again. */
+	sleep_ms(PAST_DEAD_TIMEOUT_MS);
+	buf_reset(&err);
+	assert_int_equal(cache_ping(f->cache, &err), 0);
+	assert_int_equal(err.len, 0);
+	assert_int_equal(cache_set(f->cache, ka, "a-home", 6, 60), 1);
+	assert_int_equal(value_on(f, 0, ka, &out), 1);
+	assert_string_equal(buf_cstr(&out), "a-home");
+	buf_reset(&out);
+	assert_int_equal(cache_get(f->cache, ka, &out), 1);
+	assert_string_equal(buf_cstr(&out), "a-home");
+	buf_free(&vals[0]);
+	buf_free(&vals[1]);
+	buf_free(&out);
+	buf_free(&err);
+}
+
+/* The stale-value hazard. A holds K; A hangs (SIGSTOP: a partition that keeps its memory); K is
+ * updated while A is out, so the delete reaches B but not A; A resumes, still holding the old
+ * value. After dead_timeout the pool takes A back, and must read the new value, never the old. */
+static void
+test_hung_node_never_serves_an_old_value(void **state)
+{
+	struct fixture *f = *state;
+	char k[128];
+	struct loader truth = { 0, 1, "v1", NULL, NULL, BUF_INIT, 0 };
+	struct buf out = BUF_INIT;
+
+	key_on(f, 0, "hung", k, sizeof k);
+	assert_int_equal(cache_get_or_load(f->cache, k, 60, load, &truth, &out), 1);
+	assert_int_equal(value_on(f, 0, k, &out), 1);
+	assert_string_equal(buf_cstr(&out), "v1");
+	server_stop(&srv[0]);
+
+	/* A request times out on A: the database answers, and A is out. */
+	buf_reset(&out);
+	assert_int_equal(cache_get_or_load(f->cache, k, 60, load, &truth, &out), 1);
+	assert_string_equal(buf_cstr(&out), "v1");
+	assert_int_equal(truth.calls, 2);
+	/* A node that is out still gets deletes while it answers; this one times out, and A gets
+	 * nothing more until its probe, like a partition that drops the writes. */
+	assert_int_equal(cache_delete(f->cache, key("hung-other")), 1);
+	/* The update: database first, then delete. K now lives on B. */
+	truth.value = "v2";
+	assert_int_equal(cache_delete(f->cache, k), 1);
+	buf_reset(&out);
+	assert_int_equal(cache_get_or_load(f->cache, k, 60, load, &truth, &out), 1);
+	assert_string_equal(buf_cstr(&out), "v2");
+	buf_reset(&out);
+	assert_int_equal(cache_get_or_load(f->cache, k, 60, load, &truth, &out), 1);
+	assert_string_equal(buf_cstr(&out), "v2");
+	assert_int_equal(truth.calls, 3);
+
+	/* A resumes, still holding the old value: that is what reading it unflushed would give. */
+	server_cont(&srv[0]);
+	assert_int_equal(value_on(f, 0, k, &out), 1);
+	assert_string_equal(buf_cstr(&out), "v1");
+	sleep_ms(PAST_DEAD_TIMEOUT_MS);
+	/* The pool takes A back, flushed: K is loaded anew and lives on A again. */
+	buf_reset(&out);
+	assert_int_equal(cache_get_or_load(f->cache, k, 60, load, &truth, &out), 1);
+	assert_string_equal(buf_cstr(&out), "v2");
+	assert_int_equal(truth.calls, 4);
+	assert_int_equal(value_on(f, 0, k, &out), 1);
+	assert_string_equal(buf_cstr(&out), "v2");
+	buf_free(&out);
+}
+
+/* Copies filled on a stand-in node while their node was out must not come back the next time it
+ * is out: a delete goes to every node. */
+static void
+test_delete_reaches_the_stand_in_node(void **state)
+{
+	struct fixture *f = *state;
+	char k[128];
+	struct loader truth = { 0, 1, "v1", NULL, NULL, BUF_INIT, 0 };
+	struct buf out = BUF_INIT;
+
+	key_on(f, 0, "stand-in", k, sizeof k);
+	server_kill(&srv[0]);
+	assert_int_equal(cache_get_or_load(f->cache, k, 60, load, &truth, &out), 1);
+	assert_int_equal(cache_get_or_load(f->cache, k, 60, load, &truth, &out), 1);
+	assert_int_equal(value_on(f, 1, k, &out), 1);   /* B stands in for A */
+	assert_string_equal(buf_cstr(&out), "v1");
+	assert_int_equal(server_start(&srv[0]), 0);
+	sleep_ms(PAST_DEAD_TIMEOUT_MS);
+	buf_reset(&out);
+	assert_int_equal(cache_get_or_load(f->cache, k, 60, load, &truth, &out), 1);
+	assert_int_equal(value_on(f, 0, k, &out), 1);   /* A is back and holds K */
+
+	truth.value = "v2";
+	assert_int_equal(cache_delete(f->cache, k), 1);
+	assert_int_equal(value_on(f, 0, k, &out), 0);
+	assert_int_equal(value_on(f, 1, k, &out), 0);   /* the stand-in's copy is gone too */
+	/* A fails again: K goes back to B, which must not have the old copy. */
+	server_kill(&srv[0]);
+	buf_reset(&out);
+	assert_int_equal(cache_get_or_load(f->cache, k, 60, load, &truth, &out), 1);
+	assert_string_equal(buf_cstr(&out), "v2");
+	buf_reset(&out);
+	assert_int_equal(cache_get_or_load(f->cache, k, 60, load, &truth, &out), 1);
+	assert_string_equal(buf_cstr(&out), "v2");
+	assert_int_equal(server_start(&srv[0]), 0);
+	buf_free(&out);
+}
+
+/* Processes decide on their own which nodes are out. A writer that took A out after one slow
+ * answer still deletes on A while A answers, so a reader that kept A in does not read the old
+ * value there. */
+static void
+test_node_out_here_still_gets_deletes(void **state)
+{
+	struct fixture *f = *state;
+	struct conf conf;
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	struct cache *writer;
+	char k[128];
+	struct loader truth = { 0, 1, "v1", NULL, NULL, BUF_INIT, 0 };
+
+	test_conf(&conf, servers, 60);   /* A stays out in the writer for the whole test */
+	writer = cache_new(&conf, &err);
+	assert_non_null(writer);
+	key_on(f, 0, "views", k, sizeof k);
+	assert_int_equal(cache_get_or_load(f->cache, k, 60, load, &truth, &out), 1);
+	server_stop(&srv[0]);
+	assert_int_equal(cache_get(writer, k, &out), -1);   /* A is out, in the writer only */
+	server_cont(&srv[0]);
+
+	truth.value = "v2";
+	assert_int_equal(cache_delete(writer, k), 1);
+	assert_int_equal(value_on(f, 0, k, &out), 0);
+	buf_reset(&out);
+	assert_int_equal(cache_get_or_load(f->cache, k, 60, load, &truth, &out), 1);
+	assert_string_equal(buf_cstr(&out), "v2");
+	/* The writer still has A out, and says so. */
+	assert_int_equal(cache_ping(writer, &err), -1);
+	assert_non_null(strstr(buf_cstr(&err), srv[0].addr));
+	cache_free(writer);
+	conf_free(&conf);
+	buf_free(&err);
+	buf_free(&out);
+}
+
+/* A cache none of whose nodes answers makes reads slower, never wrong: once the node is out,
+ * requests do not even try it until its probe. */
 static void
 test_dead_server_falls_back_to_database(void **state)
 {
 	struct conf conf;
-	struct buf err = BUF_INIT, out = BUF_INIT;
+	struct buf err = BUF_INIT, out = BUF_INIT, vals[1] = { BUF_INIT };
 	struct loader l = { 0, 1, "from-db", NULL, NULL, BUF_INIT, 0 };
+	const char *keys[1] = { "k" };
+	bool hit[1];
 	struct cache *c;
 
 	(void)state;
-	conf_defaults(&conf);
-	free(conf.memcached_servers);
-	conf.memcached_servers = strdup("127.0.0.1:1");
-	conf.memcached_timeout_ms = 100;
+	test_conf(&conf, "127.0.0.1:1", 60);
 	c = cache_new(&conf, &err);
 	assert_non_null(c);
+	assert_int_equal(cache_delete(c, "k"), -1);  /* the node in the ring failed: now out */
+	assert_int_equal(cache_delete(c, "k"), 1);   /* no node in the ring to miss it */
 	assert_int_equal(cache_get(c, "k", &out), -1);
 	assert_int_equal(cache_set(c, "k", "v", 1, 60), -1);
+	assert_int_equal(cache_mget(c, keys, 1, vals, hit), 0);
+	assert_false(hit[0]);
 	assert_int_equal(cache_get_or_load(c, "k", 60, load, &l, &out), 1);
 	assert_string_equal(buf_cstr(&out), "from-db");
+	assert_int_equal(cache_ping(c, &err), -1);
+	assert_non_null(strstr(buf_cstr(&err), "127.0.0.1:1: "));
 	cache_free(c);
 	conf_free(&conf);
 	buf_free(&err);
 	buf_free(&out);
+	buf_free(&vals[0]);
 }
 
 int
@@ -378,8 +790,16 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_database_failure_is_not_cached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_during_load_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lease_holder_blocks_second_filler, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_processes_agree_where_keys_live, setup, teardown),
+		cmocka_unit_test(test_new_refuses_bad_lists),
+		/* These stop and start server A; each leaves both servers running. */
+		cmocka_unit_test_setup_teardown(test_killed_node_is_taken_out_and_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hung_node_never_serves_an_old_value, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_delete_reaches_the_stand_in_node, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_out_here_still_gets_deletes, setup, teardown),
 		cmocka_unit_test(test_dead_server_falls_back_to_database),
 	};
 
-	return cmocka_run_group_tests(tests, start_server, stop_server);
+	return cmocka_run_group_tests(tests, start_servers, stop_servers);
 }
