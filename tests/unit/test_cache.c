@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "ratelimit.h"
 #include "conf.h"
 
 /* Short timeouts keep the failure tests at a few seconds. */
@@ -252,6 +253,62 @@ test_set_get_delete(void **state)
 	buf_reset(&out);
 	assert_int_equal(cache_get(f->cache, key("a"), &out), 0);
 	buf_free(&out);
+}
+
+/* Counters (lib/ratelimit.c's storage): created at 1, counted up, read without counting. */
+static void
+test_counters(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t v = 99;
+	int i;
+
+	assert_int_equal(cache_counter(f->cache, key("n"), &v), 0);
+	assert_int_equal(v, 0);
+	for (i = 1; i <= 5; i++) {
+		assert_int_equal(cache_incr(f->cache, key("n"), 60, &v), 1);
+		assert_int_equal(v, (uint64_t)i);
+	}
+	assert_int_equal(cache_counter(f->cache, key("n"), &v), 1);
+	assert_int_equal(v, 5);
+	assert_int_equal(cache_incr(f->cache, "bad key", 60, &v), -1);
+}
+
+/* A limit of 3 per window: peek never counts; the 4th hit is over; the headers say so; the next
+ * window starts again. */
+static void
+test_rate_limit(void **state)
+{
+	struct fixture *f = *state;
+	struct ratelimit rl = { "test", 3, 60 };
+	struct ratelimit_state st;
+	struct response resp;
+	time_t now = 1800000000 + 7;   /* 7 s into a window (windows start at multiples of 60) */
+	char k[160];
+	int i;
+
+	snprintf(k, sizeof k, "%s", key("who"));
+	for (i = 0; i < 3; i++) {
+		ratelimit_peek(f->cache, &rl, k, now, &st);
+		assert_false(st.over);
+		ratelimit_hit(f->cache, &rl, k, now, &st);
+		assert_false(st.over);
+		assert_int_equal(st.remaining, 2 - i);
+	}
+	ratelimit_peek(f->cache, &rl, k, now, &st);
+	assert_true(st.over);                 /* a failure-only limit refuses before counting */
+	ratelimit_hit(f->cache, &rl, k, now, &st);
+	assert_true(st.over);
+	assert_int_equal(st.reset, now - 7 + 60);
+	response_init(&resp);
+	ratelimit_headers(&st, now, &resp);
+	assert_string_equal(kvlist_get_ci(&resp.headers, "Retry-After"), "53");
+	assert_string_equal(kvlist_get_ci(&resp.headers, "X-RateLimit-Remaining"), "0");
+	assert_string_equal(kvlist_get_ci(&resp.headers, "X-RateLimit-Limit"), "3");
+	response_free(&resp);
+	ratelimit_hit(f->cache, &rl, k, now + 60, &st);   /* the next window */
+	assert_false(st.over);
+	assert_int_equal(st.remaining, 2);
 }
 
 static void
@@ -784,6 +841,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_set_get_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_keys_are_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_or_load_fills_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_found_is_cached, setup, teardown),
