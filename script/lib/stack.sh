@@ -20,6 +20,7 @@
 #   RUN/lighttpd.pid, lighttpd.out (lighttpd's own stdout/stderr), lighttpd-error.log,
 #   RUN/lighttpd-access.log, RUN/www/ (empty document root), RUN/upload/ (request bodies)
 #   RUN/starling-site.sock-N  FastCGI sockets
+#   RUN/migrate.log           output of starling-admin migrate (stack_migrate)
 #
 # Functions (all take explicit arguments; none reads globals except STACK_* knobs below):
 #   stack_free_port                      print a free TCP port on 127.0.0.1
@@ -28,20 +29,27 @@
 #   stack_gen_password                   print a random password (hex, no quoting issues)
 #   stack_prepare RUN                    create RUN and its subdirectories, check path length
 #   stack_mariadb_start DIR PORT         init DIR/mysql if absent, start mariadbd, wait for it
-#   stack_mariadb_setup DIR DB USER PASS create database and user (idempotent)
-#   stack_mariadb_schema DIR SRCDIR DB   apply SRCDIR/sql/*.sql in name order
-#   stack_mariadb_up DIR PORT SRCDIR DB USER PASS   the three above, in order
-#   stack_backends_start RUN SRCDIR DB USER PASS "MYSQL_PORT..." "MEMCACHED_PORT..."
+#   stack_mariadb_setup DIR DB USER PASS create the account, with every privilege on the shard
+#                                        databases DB_NNNN (idempotent)
+#   stack_mariadb_up DIR PORT DB USER PASS   the two above, in order
+#   stack_backends_start RUN DB USER PASS "MYSQL_PORT..." "MEMCACHED_PORT..."
 #                                        RUN/mariadb-N (all at once) and RUN/memcached-N, N=0..
+#   stack_migrate RUN CONF SRCDIR ADMIN_BIN   create the shard databases of CONF and apply
+#                                        SRCDIR/sql/ to them (starling-admin migrate)
 #   stack_mariadb_client DIR [ARGS...]   the mariadb client, as root, through DIR/mysql.sock
 #   stack_memcached_start DIR PORT       start memcached and wait for it
 #   stack_wait_jobs PID...               wait for background jobs; fail if any failed
 #   stack_write_conf FILE BASE_URL SRCDIR "MYSQL_PORT..." DB USER PASS "MEMCACHED_PORT..."
 #                    [LOG_LEVEL]         (port lists: one or more ports, blank-separated)
-#   stack_lighttpd_start RUN SRCDIR PORT CONF SITE_BIN   render the config, start, wait for HTTP
+#   stack_lighttpd_start RUN SRCDIR PORT CONF BUILDDIR   render the config (binaries from
+#                                        BUILDDIR/cgi-bin/*/), start, wait for HTTP
 #   stack_alive DIR NAME                 succeed if server NAME (mariadb|memcached|lighttpd) runs
 #   stack_stop DIR NAME                  stop one server (TERM, bounded wait, KILL)
 #   stack_stop_all RUN                   stop lighttpd, every memcached, every MariaDB (in order)
+#
+# The order for a whole stack: stack_prepare, stack_backends_start, stack_write_conf, stack_migrate
+# (the schema goes in through the admin tool, as in production, so it needs the configuration),
+# then stack_lighttpd_start.
 #
 # Knobs (environment): STACK_WAIT (seconds to wait for a server to answer; default 60),
 # STACK_STOP_WAIT (seconds between TERM and KILL; default 20), STACK_QUIET=1 (fewer messages).
@@ -382,8 +390,10 @@ stack_mariadb_start() {
 	echo "$pid" >"$dir/mariadb.pid"
 }
 
-# stack_mariadb_setup DIR DB USER PASSWORD: the application database and account, idempotent.
-# The account gets every privilege on DB and on DB_* (shards), from 127.0.0.1 and localhost.
+# stack_mariadb_setup DIR DB USER PASSWORD: the application account, idempotent. DB is the
+# prefix of the shard databases ([mysql] database): the account gets every privilege on DB_*,
+# from 127.0.0.1 and localhost, so that starling-admin migrate can create them. No database is
+# created here, and none is needed: connections have no default database.
 stack_mariadb_setup() {
 	local dir db user pass
 	dir=$1 db=$2 user=$3 pass=$4
@@ -391,72 +401,69 @@ stack_mariadb_setup() {
 	*[!A-Za-z0-9_]*) stack_err "database, user and password must be [A-Za-z0-9_]"; return 1 ;;
 	esac
 	if ! stack_mariadb_client "$dir" >>"$dir/mariadb-setup.log" 2>&1 <<EOF
-CREATE DATABASE IF NOT EXISTS \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE USER IF NOT EXISTS '$user'@'127.0.0.1' IDENTIFIED BY '$pass';
 CREATE USER IF NOT EXISTS '$user'@'localhost' IDENTIFIED BY '$pass';
 ALTER USER '$user'@'127.0.0.1' IDENTIFIED BY '$pass';
 ALTER USER '$user'@'localhost' IDENTIFIED BY '$pass';
-GRANT ALL PRIVILEGES ON \`$db\`.* TO '$user'@'127.0.0.1', '$user'@'localhost';
 GRANT ALL PRIVILEGES ON \`${db}\\_%\`.* TO '$user'@'127.0.0.1', '$user'@'localhost';
 FLUSH PRIVILEGES;
 EOF
 	then
-		stack_err "creating database '$db' and user '$user' failed (log: $dir/mariadb-setup.log)"
+		stack_err "creating user '$user' failed (log: $dir/mariadb-setup.log)"
 		stack_log_tail "$dir/mariadb-setup.log"
 		return 1
 	fi
 }
 
-# stack_mariadb_schema DIR SRCDIR DB: apply every SRCDIR/sql/*.sql (byte order of names) to DB.
-stack_mariadb_schema() {
-	local dir src db f
-	dir=$1 src=$2 db=$3
-	# shellcheck disable=SC2012 # names in sql/ have no blanks; ls | sort fixes the order
-	for f in $(LC_ALL=C ls "$src/sql" 2>/dev/null | LC_ALL=C sort); do
-		case "$f" in
-		*.sql) ;;
-		*) continue ;;
-		esac
-		stack_say "applying sql/$f to ${dir##*/}"
-		if ! stack_mariadb_client "$dir" --database="$db" \
-			<"$src/sql/$f" >>"$dir/mariadb-setup.log" 2>&1; then
-			stack_err "schema file $src/sql/$f failed (log: $dir/mariadb-setup.log)"
-			stack_log_tail "$dir/mariadb-setup.log"
-			return 1
-		fi
-	done
-}
-
-# stack_mariadb_up DIR PORT SRCDIR DB USER PASSWORD: start the instance, create DB and the
-# account, apply the schema to DB.
+# stack_mariadb_up DIR PORT DB USER PASSWORD: start the instance and create the account.
 stack_mariadb_up() {
 	stack_mariadb_start "$1" "$2" &&
-		stack_mariadb_setup "$1" "$4" "$5" "$6" &&
-		stack_mariadb_schema "$1" "$3" "$4"
+		stack_mariadb_setup "$1" "$3" "$4" "$5"
 }
 
-# stack_backends_start RUN SRCDIR DB USER PASSWORD "MYSQL_PORT..." "MEMCACHED_PORT..."
-# One MariaDB instance RUN/mariadb-N per MySQL port (all started at once, each with DB, the
-# account and the schema) and one memcached RUN/memcached-N per memcached port (N from 0).
+# stack_backends_start RUN DB USER PASSWORD "MYSQL_PORT..." "MEMCACHED_PORT..."
+# One MariaDB instance RUN/mariadb-N per MySQL port (all started at once, each with the account)
+# and one memcached RUN/memcached-N per memcached port (N from 0). The shard databases come
+# afterwards, from stack_migrate.
 stack_backends_start() {
 	local run port i pids rc
 	run=$1
 	pids=""
 	i=0
-	for port in $6; do
-		stack_mariadb_up "$run/mariadb-$i" "$port" "$2" "$3" "$4" "$5" &
+	for port in $5; do
+		stack_mariadb_up "$run/mariadb-$i" "$port" "$2" "$3" "$4" &
 		pids="$pids $!"
 		i=$((i + 1))
 	done
 	rc=0
 	i=0
-	for port in $7; do
+	for port in $6; do
 		stack_memcached_start "$run/memcached-$i" "$port" || { rc=1; break; }
 		i=$((i + 1))
 	done
 	# shellcheck disable=SC2086 # one pid per word
 	stack_wait_jobs $pids || rc=1
 	return "$rc"
+}
+
+# stack_migrate RUN CONF SRCDIR ADMIN_BIN: create every shard database CONF names and apply
+# SRCDIR/sql/*.sql to each, with `ADMIN_BIN -c CONF -s SRCDIR/sql migrate` (the tool operators
+# run; docs/admin.md). Its output goes to RUN/migrate.log, whose end is printed on failure.
+stack_migrate() {
+	local run conf src bin log
+	run=$1 conf=$2 src=$3 bin=$4
+	log=$run/migrate.log
+	if [ ! -x "$bin" ]; then
+		stack_err "$bin is missing or not executable; build it with make"
+		return 1
+	fi
+	stack_say "creating the shard databases and applying $src/sql (log: $log)"
+	if ! "$bin" -c "$conf" -s "$src/sql" migrate >>"$log" 2>&1; then
+		stack_err "$bin migrate failed (log: $log)"
+		stack_log_tail "$log"
+		return 1
+	fi
+	stack_say "$(tail -n 1 "$log")"
 }
 
 # --- memcached ---------------------------------------------------------------------------------
@@ -506,9 +513,18 @@ stack_addresses() {
 # The port lists are blank-separated: one MariaDB instance, one memcached node per port.
 # Written with mode 600: it holds the database password.
 stack_write_conf() {
-	local file tmp
+	local file tmp dir
 	file=$1
 	tmp=$file.tmp.$$
+	dir=$(dirname "$file")
+	# The token key is kept across restarts (sessions survive one); mode 600, as the binaries
+	# demand. Mail goes to a maildir next to the configuration: read the codes there.
+	if [ ! -s "$dir/token.key" ]; then
+		(umask 077 && od -An -tx1 -N48 /dev/urandom | tr -d ' \n' >"$dir/token.key") ||
+			{ stack_err "cannot write $dir/token.key"; return 1; }
+	fi
+	chmod 600 "$dir/token.key"
+	mkdir -p "$dir/mail"
 	(
 		umask 077
 		# shellcheck disable=SC2086 # split the port lists
@@ -535,6 +551,17 @@ logical_shards = 8
 
 [memcached]
 servers = $(stack_addresses $8)
+
+[auth]
+token_key_file = $dir/token.key
+password_iterations = ${STACK_PASSWORD_ITERATIONS:-600000}
+
+[limits]
+signups_per_ip = ${STACK_SIGNUPS_PER_IP:-10}
+
+[mail]
+transport = spool
+spool_dir = $dir/mail
 EOF
 	) || { stack_err "cannot write $tmp"; return 1; }
 	mv -f "$tmp" "$file"
@@ -547,12 +574,12 @@ stack_sed_escape() {
 	printf '%s\n' "$1" | sed 's/[\\|&]/\\&/g'
 }
 
-# stack_lighttpd_render TEMPLATE OUT RUN PORT CONF SITE_BIN STATIC_DIR
+# stack_lighttpd_render TEMPLATE OUT RUN PORT CONF CGI_DIR STATIC_DIR
 stack_lighttpd_render() {
 	sed -e "s|@PORT@|$(stack_sed_escape "$4")|g" \
 		-e "s|@RUN_DIR@|$(stack_sed_escape "$3")|g" \
 		-e "s|@CONF@|$(stack_sed_escape "$5")|g" \
-		-e "s|@SITE_BIN@|$(stack_sed_escape "$6")|g" \
+		-e "s|@CGI_DIR@|$(stack_sed_escape "$6")|g" \
 		-e "s|@STATIC_DIR@|$(stack_sed_escape "$7")|g" \
 		"$1" >"$2.tmp" || { stack_err "cannot render $1 into $2"; return 1; }
 	if grep -n '@[A-Z_]*@' "$2.tmp" >&2; then
@@ -562,13 +589,13 @@ stack_lighttpd_render() {
 	mv -f "$2.tmp" "$2"
 }
 
-# stack_lighttpd_start RUN SRCDIR PORT CONF SITE_BIN: render RUN/lighttpd.conf from
+# stack_lighttpd_start RUN SRCDIR PORT CONF BUILDDIR: render RUN/lighttpd.conf from
 # SRCDIR/etc/lighttpd.conf.in, check it, start lighttpd and wait until it answers HTTP.
 # lighttpd hands ASAN_OPTIONS, UBSAN_OPTIONS and LSAN_OPTIONS from its own environment to the
 # FastCGI binaries it spawns, so set them (e.g. log_path) before calling this.
 stack_lighttpd_start() {
-	local run src port conf bin log pid
-	run=$1 src=$2 port=$3 conf=$4 bin=$5
+	local run src port conf build log pid bin
+	run=$1 src=$2 port=$3 conf=$4 build=$5
 	log=$run/lighttpd-error.log
 	stack_need lighttpd curl || return 1
 	if stack_alive "$run" lighttpd; then
@@ -576,10 +603,16 @@ stack_lighttpd_start() {
 		return 1
 	fi
 	rm -f "$run/lighttpd.pid" "$run"/starling-*.sock-*
-	if [ ! -x "$bin" ]; then
-		stack_err "FastCGI binary $bin is missing or not executable; build it with make"
-		return 1
-	fi
+	# The config names every binary as @CGI_DIR@/starling-NAME, the installed layout
+	# ($pkglibexecdir); in a build tree they are in cgi-bin/NAME/, so link them together.
+	mkdir -p "$run/cgi-bin"
+	for bin in site account; do
+		if [ ! -x "$build/cgi-bin/$bin/starling-$bin" ]; then
+			stack_err "FastCGI binary $build/cgi-bin/$bin/starling-$bin is missing; build it with make"
+			return 1
+		fi
+		ln -sf "$build/cgi-bin/$bin/starling-$bin" "$run/cgi-bin/starling-$bin"
+	done
 	if [ ! -r "$conf" ]; then
 		stack_err "Starling configuration $conf is missing"
 		return 1
@@ -589,7 +622,7 @@ stack_lighttpd_start() {
 		return 1
 	fi
 	stack_lighttpd_render "$src/etc/lighttpd.conf.in" "$run/lighttpd.conf" \
-		"$run" "$port" "$conf" "$bin" "$src/static" || return 1
+		"$run" "$port" "$conf" "$run/cgi-bin" "$src/static" || return 1
 	if ! lighttpd -tt -f "$run/lighttpd.conf" >"$run/lighttpd.out" 2>&1; then
 		stack_err "lighttpd rejects $run/lighttpd.conf (rendered from $src/etc/lighttpd.conf.in)"
 		stack_log_tail "$run/lighttpd.out"

@@ -4,8 +4,8 @@
 # Starts two private MariaDB instances, two memcached servers and lighttpd (spawning the built
 # starling-site) on free loopback ports under a fresh temporary directory, with
 # script/lib/stack.sh, so that every test runs against data spread over more than one instance
-# (database `starling` and the schema on both; [mysql] instances and [memcached] servers list
-# both). Then runs:
+# ([mysql] instances and [memcached] servers list both; the shard databases are made on both by
+# the built starling-admin migrate, as in production). Then runs:
 #   1. tests/integration/test_http.py    (every HTTP behaviour)
 #   2. tests/browser/test_help.py        (headless chromium: rendered DOM and a screenshot)
 #   3. degraded: one memcached stopped, then one MariaDB instance stopped too: the health check
@@ -22,6 +22,7 @@ set -eu
 SRCDIR=${STARLING_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILDDIR=${STARLING_BUILDDIR:-$SRCDIR}
 SITE_BIN=$BUILDDIR/cgi-bin/site/starling-site
+ADMIN_BIN=$BUILDDIR/tools/starling-admin
 export STARLING_SRCDIR="$SRCDIR"
 # Nothing may be written into the source tree (read-only under make distcheck).
 export PYTHONDONTWRITEBYTECODE=1
@@ -39,10 +40,12 @@ for tool in mariadbd mariadb-install-db mariadb memcached lighttpd curl python3 
 		exit 99
 	fi
 done
-if [ ! -x "$SITE_BIN" ]; then
-	say "ERROR: $SITE_BIN is not built"
-	exit 99
-fi
+for bin in "$SITE_BIN" "$ADMIN_BIN"; do
+	if [ ! -x "$bin" ]; then
+		say "ERROR: $bin is not built"
+		exit 99
+	fi
+done
 
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/starling-it.XXXXXX")
 failures=0
@@ -79,12 +82,14 @@ set -- $(stack_free_ports 5)
 mysql_ports="$1 $2"
 memcached_ports="$3 $4"
 http_port=$5
-stack_backends_start "$RUN" "$SRCDIR" starling starling "$password" "$mysql_ports" \
-	"$memcached_ports"
+stack_backends_start "$RUN" starling starling "$password" "$mysql_ports" "$memcached_ports"
 BASE=http://127.0.0.1:$http_port
+# Cheap password hashes (the tests hash hundreds) and a sign-up limit the tests can reach.
+export STACK_PASSWORD_ITERATIONS=1000 STACK_SIGNUPS_PER_IP=60
 stack_write_conf "$RUN/starling.conf" "$BASE" "$SRCDIR" "$mysql_ports" starling starling \
 	"$password" "$memcached_ports" info
-stack_lighttpd_start "$RUN" "$SRCDIR" "$http_port" "$RUN/starling.conf" "$SITE_BIN"
+stack_migrate "$RUN" "$RUN/starling.conf" "$SRCDIR" "$ADMIN_BIN"
+stack_lighttpd_start "$RUN" "$SRCDIR" "$http_port" "$RUN/starling.conf" "$BUILDDIR"
 say "stack up in $(since "$t0"): $BASE (MariaDB :$1 :$2, memcached :$3 :$4)"
 
 # --- tests -------------------------------------------------------------------------------------
@@ -92,6 +97,25 @@ t1=$(now)
 say "== tests/integration/test_http.py"
 python3 "$SRCDIR/tests/integration/test_http.py" "$BASE" || fail "test_http.py"
 say "test_http.py took $(since "$t1")"
+
+t1=$(now)
+say "== tests/integration/test_accounts.py"
+# test_accounts.py runs SQL on every instance (as root, through the socket) where HTTP cannot
+# reach: expiring a code. Its one argument is the statements; they run in every shard database.
+cat >"$RUN/run-sql" <<EOF
+#!/bin/sh
+for d in "$RUN"/mariadb-*; do
+	for db in \$(mariadb --no-defaults --socket="\$d/mysql.sock" --user=root --batch \
+		--skip-column-names -e "SHOW DATABASES LIKE 'starling\\_%'"); do
+		mariadb --no-defaults --socket="\$d/mysql.sock" --user=root --database="\$db" -e "\$1" || exit 1
+	done
+done
+EOF
+chmod 700 "$RUN/run-sql"
+STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_KEY_FILE=$RUN/token.key \
+STARLING_TEST_SQL=$RUN/run-sql STARLING_TEST_SIGNUP_LIMIT=$STACK_SIGNUPS_PER_IP \
+	python3 "$SRCDIR/tests/integration/test_accounts.py" "$BASE" || fail "test_accounts.py"
+say "test_accounts.py took $(since "$t1")"
 
 t1=$(now)
 say "== tests/browser/test_help.py"

@@ -3,28 +3,35 @@
 # idempotently, and make the tables, keys and behaviour docs/schema.md describes.
 #
 # Starts a private MariaDB on a free loopback port under a fresh temporary directory (with
-# script/lib/stack.sh), makes two shard databases, applies every sql/*.sql to each, in name order,
-# twice, and checks:
-#   - no error, and no warning the first time (the second time only "table already exists" notes);
-#   - `mariadb-dump --no-data --skip-comments` is the same after the first and second application,
-#     and the same for both shards (every shard has the same tables);
-#   - exactly the expected tables exist, all InnoDB and utf8mb4_unicode_ci, with no AUTO_INCREMENT;
-#   - tb_schema_migration lists every file;
+# script/lib/stack.sh) and checks:
+#   - the files themselves, applied in name order with the mariadb client (which shows warnings)
+#     to a scratch database, twice: no error, and no warning the first time (the second time only
+#     "table already exists" notes); `mariadb-dump --no-data --skip-comments` is the same after
+#     the first and the second application;
+#   - the shard databases as production makes them: `starling-admin migrate` with two logical
+#     shards creates starling_0000 and starling_0001; a second migrate applies nothing; the dumps
+#     are the same after both, for both shards, and as the scratch database's;
+#   - in each shard, exactly the expected tables exist, all InnoDB and utf8mb4_unicode_ci, with no
+#     AUTO_INCREMENT; tb_schema_migration lists every file;
 #   - a few behaviours the application relies on (idempotent likes, one live repost, CJK search
 #     through bigrams, the job queue's SKIP LOCKED, JSON payloads, worker numbers 0..255,
 #     exact-byte lookup keys).
+# tests/integration/admin.sh tests starling-admin itself (two instances, kills, locks, errors).
 # The server is stopped and the directory removed at exit, whatever happened.
 #
-# Run by `make check` with STARLING_SRCDIR (absolute); by hand:
+# Run by `make check` with STARLING_SRCDIR and STARLING_BUILDDIR (absolute); by hand:
 #   STARLING_SRCDIR=$PWD STARLING_BUILDDIR=$PWD sh tests/integration/schema.sh
 # STARLING_KEEP_RUN=1 keeps the run directory (server log, dumps) for a post-mortem.
 # Prints one PASS or FAIL line per check, then "N passed, N failed".
-# Exit status (automake): 0 passed, 1 failed, 99 could not run (missing tool, server did not start).
+# Exit status (automake): 0 passed, 1 failed, 99 could not run (missing tool or binary, server did
+# not start).
 set -eu
 LC_ALL=C
 export LC_ALL
 
 SRCDIR=${STARLING_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILDDIR=${STARLING_BUILDDIR:-$SRCDIR}
+ADMIN=$BUILDDIR/tools/starling-admin
 
 # shellcheck source=../../script/lib/stack.sh
 . "$SRCDIR/script/lib/stack.sh"
@@ -39,6 +46,10 @@ for tool in mariadbd mariadb-install-db mariadb mariadb-dump python3; do
 		exit 99
 	fi
 done
+if [ ! -x "$ADMIN" ]; then
+	say "ERROR: $ADMIN is not built"
+	exit 99
+fi
 
 # The tables every shard database must hold, and nothing else.
 EXPECTED_TABLES="tb_email_lookup tb_hashtag tb_id_worker_lease tb_idempotency_key tb_job
@@ -47,7 +58,9 @@ tb_post_reply tb_post_reply_extended tb_post_reply_hashtag tb_recommended_hashta
 tb_recommended_user tb_reported_content tb_reported_user tb_reserved_username tb_revoked_token
 tb_schema_migration tb_user tb_user_extended tb_user_relationship tb_user_relationship_reversed
 tb_user_reply tb_user_reset tb_username_lookup"
+# What `starling-admin migrate` makes of two logical shards; and a database for the client.
 SHARDS="starling_0000 starling_0001"
+SCRATCH=schema_scratch
 
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/starling-schema.XXXXXX")
 passed=0
@@ -138,44 +151,93 @@ if [ -z "$files" ]; then
 	fail "no schema file in $SRCDIR/sql"
 fi
 
+# --- the files, through the client --------------------------------------------------------------
+db=$SCRATCH
+sql mysql "CREATE DATABASE \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" >/dev/null
+
+# First application: no error, no warning at all.
+out=$RUN/$db.apply1.out
+if apply "$db" "$out"; then
+	if grep -v '^-- ' "$out" >"$out.warnings"; then
+		fail "first application warns"
+		show "$out.warnings"
+	else
+		pass "first application of every file, without error or warning"
+	fi
+else
+	fail "first application fails"
+	grep -v '^-- ' "$out" | sed 's/^/  | /' || true
+fi
+dump "$db" "$RUN/$db.dump1"
+
+# Second application: no error; only notes that tables already exist and the warnings of
+# INSERT IGNORE into tb_schema_migration.
+out=$RUN/$db.apply2.out
+if apply "$db" "$out"; then
+	if unexpected "$out" >"$out.warnings"; then
+		fail "second application warns"
+		show "$out.warnings"
+	else
+		pass "second application of every file, without error"
+	fi
+else
+	fail "second application fails"
+	unexpected "$out" | sed 's/^/  | /' || true
+fi
+dump "$db" "$RUN/$db.dump2"
+
+if cmp -s "$RUN/$db.dump1" "$RUN/$db.dump2"; then
+	pass "schema dump identical after the first and the second application"
+else
+	fail "schema dump changed by the second application"
+	diff -u "$RUN/$db.dump1" "$RUN/$db.dump2" | sed 's/^/  | /' || true
+fi
+
+# --- the shard databases, through starling-admin migrate ---------------------------------------
+password=$(stack_gen_password)
+if ! stack_mariadb_setup "$RUN" starling starling "$password"; then
+	say "ERROR: cannot create the account"
+	exit 99
+fi
+(
+	umask 077
+	cat >"$RUN/starling.conf" <<EOF
+[mysql]
+instances = 127.0.0.1:$port
+user = starling
+password = $password
+database = starling
+logical_shards = 2
+EOF
+)
+# migrate N: the Nth run of starling-admin migrate; its output in RUN/migrate.N.
+migrate() {
+	if "$ADMIN" -c "$RUN/starling.conf" -s "$SRCDIR/sql" migrate >"$RUN/migrate.$1" 2>&1; then
+		pass "starling-admin migrate, run $1"
+	else
+		fail "starling-admin migrate, run $1, fails"
+		show "$RUN/migrate.$1"
+	fi
+}
+migrate 1
 for db in $SHARDS; do
-	sql mysql "CREATE DATABASE \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" >/dev/null
-
-	# First application: no error, no warning at all.
-	out=$RUN/$db.apply1.out
-	if apply "$db" "$out"; then
-		if grep -v '^-- ' "$out" >"$out.warnings"; then
-			fail "$db: first application warns"
-			show "$out.warnings"
-		else
-			pass "$db: first application of every file, without error or warning"
-		fi
-	else
-		fail "$db: first application fails"
-		grep -v '^-- ' "$out" | sed 's/^/  | /' || true
-	fi
 	dump "$db" "$RUN/$db.dump1"
+done
+migrate 2
+if grep -q '^migrate: nothing to apply' "$RUN/migrate.2" && ! grep -q ': applied ' "$RUN/migrate.2"
+then
+	pass "the second migrate applies nothing"
+else
+	fail "the second migrate applied something"
+	show "$RUN/migrate.2"
+fi
 
-	# Second application: no error; only notes that tables already exist and the warnings of
-	# INSERT IGNORE into tb_schema_migration.
-	out=$RUN/$db.apply2.out
-	if apply "$db" "$out"; then
-		if unexpected "$out" >"$out.warnings"; then
-			fail "$db: second application warns"
-			show "$out.warnings"
-		else
-			pass "$db: second application of every file, without error"
-		fi
-	else
-		fail "$db: second application fails"
-		unexpected "$out" | sed 's/^/  | /' || true
-	fi
+for db in $SHARDS; do
 	dump "$db" "$RUN/$db.dump2"
-
 	if cmp -s "$RUN/$db.dump1" "$RUN/$db.dump2"; then
-		pass "$db: schema dump identical after the first and the second application"
+		pass "$db: schema dump identical after the first and the second migrate"
 	else
-		fail "$db: schema dump changed by the second application"
+		fail "$db: schema dump changed by the second migrate"
 		diff -u "$RUN/$db.dump1" "$RUN/$db.dump2" | sed 's/^/  | /' || true
 	fi
 
@@ -221,6 +283,12 @@ if cmp -s "$RUN/$1.dump2" "$RUN/$2.dump2"; then
 else
 	fail "the shards' schemas differ"
 	diff -u "$RUN/$1.dump2" "$RUN/$2.dump2" | sed 's/^/  | /' || true
+fi
+if cmp -s "$RUN/$SCRATCH.dump2" "$RUN/$1.dump2"; then
+	pass "migrate makes the same schema as the client applying every file"
+else
+	fail "the shards' schema differs from the one the client made"
+	diff -u "$RUN/$SCRATCH.dump2" "$RUN/$1.dump2" | sed 's/^/  | /' || true
 fi
 
 # Behaviour the application relies on, on the second shard (after the dumps: rows do not matter).

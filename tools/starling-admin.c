@@ -1,0 +1,836 @@
+/* starling-admin: the operator's tool for the shard databases: makes and migrates them, shows
+ * where each one lives, and checks that a set-up is complete.
+ *
+ *	starling-admin [-c CONF] [-s SQLDIR] migrate|shards|check
+ *
+ * CONF is the configuration the binaries read (default: conf_path(), i.e. $STARLING_CONF or the
+ * build-time default); SQLDIR holds the schema files (default: $STARLING_SQL_DIR, else the
+ * installed copy under STARLING_DATADIR). Exit status: 0 done, 1 failure (a server down, a
+ * migration failed, check found problems), 2 usage or configuration error. docs/admin.md says
+ * how and when to run each command.
+ *
+ * Every database access goes through lib/db.h, like the binaries', so the tool reaches the
+ * instances with exactly the account, timeouts and shard map they use. Nothing printed ever
+ * holds the password: only instance addresses and database names. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cache.h"
+#include "conf.h"
+#include "db.h"
+#include "log.h"
+#include "shard.h"
+#include "xalloc.h"
+
+#ifndef STARLING_DATADIR
+#define STARLING_DATADIR "/usr/share/starling"
+#endif
+
+#define PROG "starling-admin"
+#define USAGE \
+	"usage: " PROG " [-c CONF] [-s SQLDIR] COMMAND\n" \
+	"  migrate  create every shard database and apply the schema files it has not recorded\n" \
+	"  shards   print which instance holds which shards, and each instance's health\n" \
+	"  check    check the instances, memcached nodes, shard databases and their schema\n" \
+	"CONF defaults to $STARLING_CONF or the build default; SQLDIR to $STARLING_SQL_DIR or\n" \
+	"the installed " STARLING_DATADIR "/sql.\n" \
+	"Exit: 0 done, 1 failure, 2 usage or configuration error.\n"
+
+enum { EXIT_DONE = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+/* A schema file is a few kilobytes of DDL; anything near this is the wrong file. */
+#define SQL_FILE_MAX (1024 * 1024)
+/* tb_schema_migration.version is varchar(64) (sql/000_schema_migration.sql). */
+#define VERSION_MAX 64
+/* Appended to [mysql] database for the migration lock's name ("starling_migrate"), so that
+ * sites with different prefixes on one instance do not block each other. */
+#define LOCK_SUFFIX "_migrate"
+/* Shards have no instance of that number: "this instance holds no shard". */
+#define NO_SHARD UINT_MAX
+
+/* One schema file of the sql directory. */
+struct migration {
+	char       *file;      /* "002_posts.sql" */
+	char       *version;   /* "002_posts": what the file records in tb_schema_migration */
+	struct buf  text;
+};
+
+struct admin {
+	const char       *sqldir;
+	struct conf       conf;
+	struct db        *db;
+	struct cache     *cache;      /* check only */
+	struct migration *mig;        /* sorted by file name */
+	size_t            nmig;
+	struct buf        lock_name;  /* <database>_migrate */
+};
+
+/* What a shard's database holds, as far as migrations go. */
+enum shard_state { SHARD_NO_DATABASE, SHARD_NO_TABLE, SHARD_READY };
+
+static void
+fail_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints "starling-admin: message" on stderr. */
+static void
+fail_msg(const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, PROG ": %s\n", buf_cstr(&b));
+	buf_free(&b);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The sql directory */
+
+/* Whether name (a directory entry ending in ".sql") is NNN_word.sql, word of [a-z0-9_]: the
+ * number orders the files, and the version must fit tb_schema_migration. */
+static bool
+migration_name_ok(const char *name)
+{
+	size_t i, n = strlen(name) - 4;   /* without ".sql" */
+
+	if (n < 5 || n > VERSION_MAX || name[3] != '_')
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (i < 3 ? !(c >= '0' && c <= '9') :
+		    !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+static bool
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+static int
+migration_cmp(const void *a, const void *b)
+{
+	/* Byte order, as the C locale sorts the names. */
+	return strcmp(((const struct migration *)a)->file, ((const struct migration *)b)->file);
+}
+
+/* Reads every NNN_name.sql of dir into a->mig, sorted by name. Other files (README, an editor's
+ * backup "x.sql~") are ignored. Returns 0, or -1 with a message in err: a directory that cannot
+ * be read, holds no .sql file, a file with another name, two files of one number (two branches
+ * that both added the next migration), or a file that cannot be read or is empty. */
+static int
+sqldir_load(struct admin *a, const char *dir, struct buf *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct buf path = BUF_INIT;
+	size_t i, cap = 0;
+	int rc = -1;
+
+	if (d == NULL) {
+		buf_printf(err, "%s: cannot read the schema directory: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		struct migration *m;
+
+		if (e->d_name[0] == '.' || !ends_with(e->d_name, ".sql"))
+			continue;
+		if (!migration_name_ok(e->d_name)) {
+			buf_printf(err, "%s/%s: a schema file is named NNN_name.sql (name of a-z, "
+			    "0-9, _; at most %d characters without .sql)", dir, e->d_name,
+			    VERSION_MAX);
+			goto out;
+		}
+		if (a->nmig == cap) {
+			cap = cap ? cap * 2 : 16;
+			a->mig = xrealloc(a->mig, cap * sizeof *a->mig);
+		}
+		m = &a->mig[a->nmig++];
+		m->file = xstrdup(e->d_name);
+		m->version = xstrndup(e->d_name, strlen(e->d_name) - 4);
+		buf_init(&m->text);
+	}
+	if (a->nmig == 0) {
+		buf_printf(err, "%s: no schema file (NNN_name.sql) in it", dir);
+		goto out;
+	}
+	qsort(a->mig, a->nmig, sizeof *a->mig, migration_cmp);
+	for (i = 0; i < a->nmig; i++) {
+		struct migration *m = &a->mig[i];
+
+		if (i > 0 && memcmp(m->file, a->mig[i - 1].file, 3) == 0) {
+			buf_printf(err, "%s: %s and %s have the same number: renumber one", dir,
+			    a->mig[i - 1].file, m->file);
+			goto out;
+		}
+		buf_reset(&path);
+		buf_printf(&path, "%s/%s", dir, m->file);
+		if (buf_read_file(&m->text, buf_cstr(&path), SQL_FILE_MAX, err) != 0)
+			goto out;
+		if (m->text.len == 0) {
+			buf_printf(err, "%s: empty", buf_cstr(&path));
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	closedir(d);
+	buf_free(&path);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Shards and instances */
+
+/* Appends "shard 3 (starling_0003 on 127.0.0.1:3307)": how every message names a shard. */
+static void
+shard_label(const struct admin *a, unsigned s, struct buf *out)
+{
+	buf_printf(out, "shard %u (", s);
+	shard_db_name(a->conf.mysql_database, s, out);
+	buf_printf(out, " on %s)",
+	    db_instance_name(a->db, shard_instance(db_shards(a->db), s)));
+}
+
+/* The lowest shard held by instance i, or NO_SHARD. db.h reaches an instance through a shard,
+ * so an instance that holds none takes no statement (only a ping). */
+static unsigned
+first_shard(const struct admin *a, size_t i)
+{
+	const struct shard_map *m = db_shards(a->db);
+	unsigned s;
+
+	for (s = 0; s < shard_count(m); s++)
+		if (shard_instance(m, s) == i)
+			return s;
+	return NO_SHARD;
+}
+
+/* Finds out whether shard s's database and its tb_schema_migration exist and, when they do,
+ * reads the recorded versions into versions (one column; emptied otherwise). Through
+ * information_schema rather than by reading the table and taking the error: db_exec answers a
+ * missing table (1146) like any failure, -1 and an error in the log. Returns 0, or -1 when a
+ * query failed (db_exec logged the server's error). */
+static int
+shard_versions(struct admin *a, unsigned s, enum shard_state *state, struct db_rows *versions)
+{
+	struct buf name = BUF_INIT;
+	struct db_rows r = DB_ROWS_INIT;
+	struct db_val p[2];
+	int rc = -1;
+
+	db_rows_free(versions);
+	shard_db_name(a->conf.mysql_database, s, &name);
+	p[0] = DB_STR(buf_cstr(&name));
+	p[1] = p[0];
+	if (db_exec(a->db, s, "SELECT "
+	    "(SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?), "
+	    "(SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? "
+	    "AND TABLE_NAME = 'tb_schema_migration')", p, 2, &r) != 0)
+		goto out;
+	if (db_u64(&r, 0, 0) == 0)
+		*state = SHARD_NO_DATABASE;
+	else if (db_u64(&r, 0, 1) == 0)
+		*state = SHARD_NO_TABLE;
+	else if (db_exec(a->db, s, "SELECT version FROM {db}.tb_schema_migration", NULL, 0,
+	    versions) != 0)
+		goto out;
+	else
+		*state = SHARD_READY;
+	rc = 0;
+out:
+	db_rows_free(&r);
+	buf_free(&name);
+	return rc;
+}
+
+static bool
+recorded(const struct db_rows *versions, const char *version)
+{
+	size_t i;
+
+	for (i = 0; i < versions->nrows; i++)
+		if (strcmp(db_str(versions, i, 0), version) == 0)
+			return true;
+	return false;
+}
+
+/* Appends the databases of shards first..last: "starling_0003", or
+ * "starling_0003 .. starling_0007". */
+static void
+db_names(const struct admin *a, unsigned first, unsigned last, struct buf *out)
+{
+	shard_db_name(a->conf.mysql_database, first, out);
+	if (last > first) {
+		buf_puts(out, " .. ");
+		shard_db_name(a->conf.mysql_database, last, out);
+	}
+}
+
+/* Appends the shard ranges of instance i to out ("0-2, 5"); nothing when it holds none. */
+static void
+instance_ranges(const struct admin *a, size_t i, struct buf *out)
+{
+	const struct shard_map *m = db_shards(a->db);
+	unsigned s = 0, n = shard_count(m), first;
+	bool any = false;
+
+	while (s < n) {
+		if (shard_instance(m, s) != i) {
+			s++;
+			continue;
+		}
+		for (first = s; s + 1 < n && shard_instance(m, s + 1) == i; s++)
+			;
+		buf_printf(out, "%s%u", any ? ", " : "", first);
+		if (s > first)
+			buf_printf(out, "-%u", s);
+		any = true;
+		s++;
+	}
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* migrate */
+
+/* Takes the migration lock on every instance that holds a shard, in instance order, without
+ * waiting: a second migrate finds it held and stops before touching anything. The lock belongs
+ * to the session, so it also goes when the process dies (a killed migrate blocks nothing).
+ * Returns 0, or -1 after printing why. */
+static int
+migrate_lock(struct admin *a)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	struct db_val p[2];
+	size_t i;
+	unsigned s;
+	int rc = -1;
+
+	p[0] = DB_STR(buf_cstr(&a->lock_name));
+	p[1] = p[0];
+	for (i = 0; i < db_instance_count(a->db); i++) {
+		if ((s = first_shard(a, i)) == NO_SHARD)
+			continue;
+		if (db_exec(a->db, s, "SELECT GET_LOCK(?, 0), IS_USED_LOCK(?)", p, 2, &r) != 0) {
+			fail_msg("%s: cannot take the migration lock %s (server error above)",
+			    db_instance_name(a->db, i), buf_cstr(&a->lock_name));
+			goto out;
+		}
+		if (db_u64(&r, 0, 0) != 1) {
+			fail_msg("another migration is running: the lock %s on %s is held by "
+			    "connection %s; nothing was done, run migrate again once it has "
+			    "finished",
+			    buf_cstr(&a->lock_name), db_instance_name(a->db, i),
+			    db_is_null(&r, 0, 1) ? "(gone)" : db_str(&r, 0, 1));
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	db_rows_free(&r);
+	return rc;
+}
+
+/* Whether this process still holds the migration lock on shard s's instance: a connection that
+ * was lost and opened again by db.c has lost its lock with it. */
+static bool
+migrate_lock_held(struct admin *a, unsigned s)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	struct db_val p = DB_STR(buf_cstr(&a->lock_name));
+	bool held;
+
+	held = db_exec(a->db, s, "SELECT IS_USED_LOCK(?) = CONNECTION_ID()", &p, 1, &r) == 0 &&
+	    db_u64(&r, 0, 0) == 1;
+	db_rows_free(&r);
+	return held;
+}
+
+/* Releases what migrate_lock took (closing the connections would too; this says so at once). */
+static void
+migrate_unlock(struct admin *a)
+{
+	struct db_val p = DB_STR(buf_cstr(&a->lock_name));
+	size_t i;
+	unsigned s;
+
+	for (i = 0; i < db_instance_count(a->db); i++)
+		if ((s = first_shard(a, i)) != NO_SHARD)
+			(void)db_exec(a->db, s, "SELECT RELEASE_LOCK(?)", &p, 1, NULL);
+}
+
+/* Brings shard s up to date: its database, then every file it has not recorded, in order. Each
+ * file records itself as its last statement, so a run killed at any point leaves the files it
+ * finished recorded and the one it was in unrecorded, and that one is idempotent: the next run
+ * simply applies it again. Adds the files applied to *applied. Returns 0, or -1 after printing
+ * which shard, instance and file failed, and the server's error. */
+static int
+migrate_shard(struct admin *a, unsigned s, size_t *applied)
+{
+	struct buf label = BUF_INIT, err = BUF_INIT;
+	struct db_rows versions = DB_ROWS_INIT;
+	enum shard_state state;
+	size_t i;
+	int rc = -1;
+
+	shard_label(a, s, &label);
+	if (db_create_shard_database(a->db, s, &err) != 0) {
+		fail_msg("%s: cannot create the database: %s", buf_cstr(&label), buf_cstr(&err));
+		goto out;
+	}
+	if (shard_versions(a, s, &state, &versions) != 0) {
+		fail_msg("%s: cannot read tb_schema_migration (server error above)",
+		    buf_cstr(&label));
+		goto out;
+	}
+	for (i = 0; i < a->nmig; i++) {
+		const struct migration *m = &a->mig[i];
+
+		if (recorded(&versions, m->version))
+			continue;
+		if (!migrate_lock_held(a, s)) {
+			fail_msg("%s: lost the migration lock %s (connection lost?) before %s; "
+			    "run migrate again", buf_cstr(&label), buf_cstr(&a->lock_name),
+			    m->file);
+			goto out;
+		}
+		if (db_run_script(a->db, s, m->text.data, m->text.len, &err) != 0) {
+			fail_msg("%s: %s/%s failed: %s", buf_cstr(&label), a->sqldir, m->file,
+			    buf_cstr(&err));
+			goto out;
+		}
+		/* A file that does not record itself would run again at every migrate, and check
+		 * would never pass: stop at the first one. */
+		if (shard_versions(a, s, &state, &versions) != 0 ||
+		    !recorded(&versions, m->version)) {
+			fail_msg("%s: %s/%s ran but did not record itself: it must end with INSERT "
+			    "IGNORE INTO tb_schema_migration (version, applied_at) VALUES ('%s', "
+			    "UNIX_TIMESTAMP())", buf_cstr(&label), a->sqldir, m->file, m->version);
+			goto out;
+		}
+		printf("%s: applied %s\n", buf_cstr(&label), m->version);
+		/* Line by line, so an operator watching (or a log) sees how far a long run got. */
+		fflush(stdout);
+		(*applied)++;
+	}
+	rc = 0;
+out:
+	db_rows_free(&versions);
+	buf_free(&label);
+	buf_free(&err);
+	return rc;
+}
+
+static int
+cmd_migrate(struct admin *a)
+{
+	struct buf err = BUF_INIT;
+	unsigned s, n = shard_count(db_shards(a->db));
+	size_t i, applied = 0;
+	int rc = EXIT_FAILED;
+
+	/* Every instance first: a migration that can only reach some of them would leave the
+	 * shards at different versions for no reason. */
+	for (i = 0; i < db_instance_count(a->db); i++) {
+		if (first_shard(a, i) != NO_SHARD && db_ping_instance(a->db, i, &err) != 0) {
+			fail_msg("cannot reach MySQL instance %zu: %s; nothing was done", i,
+			    buf_cstr(&err));
+			goto out;
+		}
+	}
+	if (migrate_lock(a) != 0)
+		goto out;
+	for (s = 0; s < n; s++)
+		if (migrate_shard(a, s, &applied) != 0)
+			goto unlock;
+	if (applied == 0)
+		printf("migrate: nothing to apply: all %u shards have all %zu files of %s\n", n,
+		    a->nmig, a->sqldir);
+	else
+		printf("migrate: applied %zu files; all %u shards have all %zu files of %s\n",
+		    applied, n, a->nmig, a->sqldir);
+	rc = EXIT_DONE;
+unlock:
+	migrate_unlock(a);
+out:
+	buf_free(&err);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* shards */
+
+static int
+cmd_shards(struct admin *a)
+{
+	const struct shard_map *m = db_shards(a->db);
+	struct buf err = BUF_INIT, name = BUF_INIT;
+	struct db_rows r = DB_ROWS_INIT;
+	unsigned s, last, n = shard_count(m);
+	size_t i, ninst = db_instance_count(a->db);
+	int rc = EXIT_DONE;
+
+	db_names(a, 0, n - 1, &name);
+	printf("%u logical shards (databases %s) over %zu instance%s:\n", n, buf_cstr(&name),
+	    ninst, ninst == 1 ? "" : "s");
+	/* The map, a line per run of consecutive shards on one instance. */
+	for (s = 0; s < n; s = last + 1) {
+		size_t inst = shard_instance(m, s);
+
+		for (last = s; last + 1 < n && shard_instance(m, last + 1) == inst; last++)
+			;
+		buf_reset(&name);
+		db_names(a, s, last, &name);
+		if (last > s)
+			printf("  %u-%u -> %s  (%s)\n", s, last, db_instance_name(a->db, inst),
+			    buf_cstr(&name));
+		else
+			printf("  %u -> %s  (%s)\n", s, db_instance_name(a->db, inst),
+			    buf_cstr(&name));
+	}
+	for (i = 0; i < ninst; i++) {
+		buf_reset(&err);
+		buf_reset(&name);
+		instance_ranges(a, i, &name);
+		if (db_ping_instance(a->db, i, &err) != 0) {
+			/* err names the instance already. */
+			printf("instance %zu: DOWN: %s\n", i, buf_cstr(&err));
+			rc = EXIT_FAILED;
+		} else if ((s = first_shard(a, i)) == NO_SHARD) {
+			printf("instance %zu %s: ok, holds no shard\n", i,
+			    db_instance_name(a->db, i));
+		} else if (db_exec(a->db, s, "SELECT VERSION()", NULL, 0, &r) != 0) {
+			printf("instance %zu %s: answers ping, but SELECT VERSION() failed (error "
+			    "above)\n", i, db_instance_name(a->db, i));
+			rc = EXIT_FAILED;
+		} else {
+			printf("instance %zu %s: ok, %s, shards %s\n", i,
+			    db_instance_name(a->db, i), db_str(&r, 0, 0), buf_cstr(&name));
+		}
+	}
+	if (rc != EXIT_DONE)
+		fail_msg("shards: an instance is down or failing (above)");
+	db_rows_free(&r);
+	buf_free(&err);
+	buf_free(&name);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* check */
+
+/* Prints one problem on its line and counts it. */
+static void
+problem(size_t *count, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+problem(size_t *count, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	(*count)++;
+}
+
+/* One node of cache_ping's message ("host:port: why", n bytes), unless it is a node that
+ * answered: when one node is down, cache_ping also lists the others, with libmemcached's last
+ * message for them, "SUCCESS". */
+static void
+cache_problem(size_t *count, const char *p, size_t n)
+{
+	static const char ok[] = ": SUCCESS";
+
+	if (n >= sizeof ok - 1 && memcmp(p + n - (sizeof ok - 1), ok, sizeof ok - 1) == 0)
+		return;
+	problem(count, "memcached %.*s", (int)n, p);
+}
+
+/* The memcached nodes: cache_ping puts every failing node in one message, "a: why; b: why";
+ * a line each. */
+static void
+check_cache(struct admin *a, size_t *count)
+{
+	struct buf err = BUF_INIT;
+	const char *p, *q;
+
+	if (cache_ping(a->cache, &err) != 0) {
+		for (p = buf_cstr(&err); (q = strstr(p, "; ")) != NULL; p = q + 2)
+			cache_problem(count, p, (size_t)(q - p));
+		cache_problem(count, p, strlen(p));
+	}
+	buf_free(&err);
+}
+
+/* Whether version is one of the sql directory's files. */
+static bool
+known_version(const struct admin *a, const char *version)
+{
+	size_t i;
+
+	for (i = 0; i < a->nmig; i++)
+		if (strcmp(a->mig[i].version, version) == 0)
+			return true;
+	return false;
+}
+
+/* Shard s: its database exists and has recorded exactly the files of the sql directory. */
+static void
+check_shard(struct admin *a, unsigned s, size_t *count)
+{
+	struct buf label = BUF_INIT, list = BUF_INIT;
+	struct db_rows versions = DB_ROWS_INIT;
+	enum shard_state state;
+	size_t i, j;
+
+	shard_label(a, s, &label);
+	if (shard_versions(a, s, &state, &versions) != 0) {
+		problem(count, "%s: cannot read what it holds (server error above)",
+		    buf_cstr(&label));
+		goto out;
+	}
+	if (state == SHARD_NO_DATABASE) {
+		problem(count, "%s: database missing (run " PROG " migrate)", buf_cstr(&label));
+		goto out;
+	}
+	for (i = 0; i < a->nmig; i++)
+		if (!recorded(&versions, a->mig[i].version))
+			buf_printf(&list, "%s%s", list.len ? ", " : "", a->mig[i].version);
+	if (list.len)
+		problem(count, "%s: not applied: %s (run " PROG " migrate)", buf_cstr(&label),
+		    buf_cstr(&list));
+	/* Versions these files do not know: the database is newer than this copy of sql/ (an old
+	 * release's files, or the wrong -s). */
+	buf_reset(&list);
+	for (j = 0; j < versions.nrows; j++)
+		if (!known_version(a, db_str(&versions, j, 0)))
+			buf_printf(&list, "%s%s", list.len ? ", " : "", db_str(&versions, j, 0));
+	if (list.len)
+		problem(count, "%s: recorded but not in %s: %s (schema files older than the "
+		    "database?)", buf_cstr(&label), a->sqldir, buf_cstr(&list));
+out:
+	db_rows_free(&versions);
+	buf_free(&label);
+	buf_free(&list);
+}
+
+static int
+cmd_check(struct admin *a)
+{
+	const struct shard_map *m = db_shards(a->db);
+	struct buf err = BUF_INIT, ranges = BUF_INIT;
+	size_t i, count = 0, ninst = db_instance_count(a->db);
+	unsigned s;
+	bool *up = xcalloc(ninst, sizeof *up);
+
+	printf("check: %zu MySQL instance%s, %u shards, %zu schema files in %s\n", ninst,
+	    ninst == 1 ? "" : "s", shard_count(m), a->nmig, a->sqldir);
+	for (i = 0; i < ninst; i++) {
+		buf_reset(&err);
+		buf_reset(&ranges);
+		if (db_ping_instance(a->db, i, &err) == 0) {
+			up[i] = true;
+			continue;
+		}
+		instance_ranges(a, i, &ranges);
+		problem(&count, "mysql instance %zu (shards %s): %s", i,
+		    ranges.len ? buf_cstr(&ranges) : "none", buf_cstr(&err));
+	}
+	check_cache(a, &count);
+	/* The shards of a down instance are already counted in its problem. */
+	for (s = 0; s < shard_count(m); s++)
+		if (up[shard_instance(m, s)])
+			check_shard(a, s, &count);
+	if (count == 0)
+		printf("check: ok\n");
+	else
+		printf("check: %zu problem%s\n", count, count == 1 ? "" : "s");
+	free(up);
+	buf_free(&err);
+	buf_free(&ranges);
+	return count == 0 ? EXIT_DONE : EXIT_FAILED;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Set-up */
+
+struct command {
+	const char *name;
+	int       (*run)(struct admin *a);
+	bool        needs_sql;     /* reads the sql directory */
+	bool        needs_cache;   /* talks to memcached */
+};
+
+static const struct command commands[] = {
+	{ "migrate", cmd_migrate, true,  false },
+	{ "shards",  cmd_shards,  false, false },
+	{ "check",   cmd_check,   true,  true  },
+};
+
+struct args {
+	const char           *conf;
+	const char           *sqldir;
+	const struct command *command;
+};
+
+static void
+usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fputs(USAGE, stderr);
+}
+
+/* Fills a from argv (options may come before or after the command). Returns 0, 1 after printing
+ * the help, 2 after a usage error. */
+static int
+parse_args(int argc, char *argv[], struct args *a)
+{
+	const char *name = NULL;
+	size_t k;
+	int i, opts = 1;
+
+	for (i = 1; i < argc; i++) {
+		const char *s = argv[i];
+
+		if (opts && (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0)) {
+			fputs(USAGE, stdout);
+			return 1;
+		} else if (opts && strcmp(s, "--") == 0) {
+			opts = 0;
+		} else if (opts && (strcmp(s, "-c") == 0 || strcmp(s, "-s") == 0)) {
+			if (++i == argc || argv[i][0] == '\0') {
+				usage_error("%s needs a path", s);
+				return 2;
+			}
+			if (s[1] == 'c')
+				a->conf = argv[i];
+			else
+				a->sqldir = argv[i];
+		} else if (opts && s[0] == '-' && s[1] != '\0') {
+			usage_error("unknown option %s", s);
+			return 2;
+		} else if (name == NULL) {
+			name = s;
+		} else {
+			usage_error("one command only; \"%s\" is one too many", s);
+			return 2;
+		}
+	}
+	if (name == NULL) {
+		usage_error("no command given");
+		return 2;
+	}
+	for (k = 0; k < sizeof commands / sizeof commands[0]; k++)
+		if (strcmp(name, commands[k].name) == 0)
+			a->command = &commands[k];
+	if (a->command == NULL) {
+		usage_error("unknown command \"%s\"", name);
+		return 2;
+	}
+	return 0;
+}
+
+/* Loads what the command needs: the configuration, the database client, and the sql directory
+ * or the memcached client when the command uses them. Returns 0, or -1 with a message in err
+ * (a configuration problem: exit 2). */
+static int
+admin_setup(struct admin *a, const struct args *args, struct buf *err)
+{
+	conf_defaults(&a->conf);
+	if (conf_load(&a->conf, args->conf, err) != 0)
+		return -1;
+	log_set_level(a->conf.log_level);
+	if ((a->db = db_new(&a->conf, err)) == NULL) {
+		/* db_new's messages name the key; say which file it came from. */
+		buf_printf(err, " (in %s)", args->conf);
+		return -1;
+	}
+	buf_printf(&a->lock_name, "%s" LOCK_SUFFIX, a->conf.mysql_database);
+	if (args->command->needs_sql && sqldir_load(a, a->sqldir, err) != 0)
+		return -1;
+	if (args->command->needs_cache && (a->cache = cache_new(&a->conf, err)) == NULL) {
+		buf_printf(err, " (in %s)", args->conf);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+admin_free(struct admin *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nmig; i++) {
+		free(a->mig[i].file);
+		free(a->mig[i].version);
+		buf_free(&a->mig[i].text);
+	}
+	free(a->mig);
+	cache_free(a->cache);
+	db_free(a->db);
+	conf_free(&a->conf);
+	buf_free(&a->lock_name);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct args args = { NULL, NULL, NULL };
+	struct admin a;
+	struct buf err = BUF_INIT;
+	const char *env;
+	int rc;
+
+	memset(&a, 0, sizeof a);
+	log_init(PROG, LOG_LEVEL_INFO);
+	if ((rc = parse_args(argc, argv, &args)) != 0)
+		return rc == 1 ? EXIT_DONE : EXIT_USAGE;
+	if (args.conf == NULL)
+		args.conf = conf_path();
+	if (args.sqldir == NULL)
+		args.sqldir = (env = getenv("STARLING_SQL_DIR")) != NULL && *env ? env :
+		    STARLING_DATADIR "/sql";
+	a.sqldir = args.sqldir;
+	if (admin_setup(&a, &args, &err) != 0) {
+		fail_msg("%s", buf_cstr(&err));
+		rc = EXIT_USAGE;
+	} else {
+		rc = args.command->run(&a);
+	}
+	if (fflush(stdout) != 0) {
+		fail_msg("writing the output: %s", strerror(errno));
+		rc = EXIT_FAILED;
+	}
+	admin_free(&a);
+	buf_free(&err);
+	return rc;
+}
