@@ -7,7 +7,8 @@ Signs up a fresh user, reads the activation email from the Maildir MAIL_DIR (whe
 mail goes in tests), activates the account through the emailed link, logs out, logs in with the
 email address, saves a display name, switches the language to Chinese, tries to sign up again with
 the same username in other letter case (refused, the form filled in again but for the password),
-and logs out. Every step checks what a user would see; texts come from the catalogs
+logs out, resets the password with an emailed code (a wrong code first), and logs in with the new
+password. Every step checks what a user would see; texts come from the catalogs
 $STARLING_SRCDIR/templates/i18n/{en,zh}.json. OUT_DIR (must exist) receives a screenshot per step
 (accounts-NN-STEP.png), and on a failure accounts-FAILED.png and accounts-FAILED.html, plus
 chromedriver.log. Environment: CHROMIUM, CHROMEDRIVER (commands), BROWSER_TIMEOUT (seconds to
@@ -124,6 +125,10 @@ def test_templates_use_known_catalog_keys():
 def test_signup():
     B.get(BASE + "/signup")
     check_eq(B.text("main h1"), t("signup.title"), "the sign-up heading")
+    # The stylesheet loaded and applies (a missing one leaves a page that still "works").
+    check_eq(B.execute("return getComputedStyle(document.querySelector('.form button'))"
+                       ".borderTopLeftRadius !== '0px';"), True,
+             "the form styles of starling.css do not apply")
     check_logged_out()
     check_form_basics()
     check_eq(B.attr("#signup-password", "autocomplete"), "new-password",
@@ -254,18 +259,84 @@ def test_duplicate_username_refused():
     shot("duplicate-refused")
 
 
-def test_logout_in_chinese():
+def log_out(lang):
     B.get(BASE + "/logout")
-    check_eq(B.text("main h1"), t("logout.title", "zh"), "the log-out heading in Chinese")
+    check_eq(B.text("main h1"), t("logout.title", lang), "the log-out heading")
     submit("/logout")
     wait_path("/login", "after logging out")
-    check_logged_out("zh")
+    check_logged_out(lang)
+
+
+def test_logout_in_chinese():
+    log_out("zh")
     shot("logged-out-zh")
+
+
+def test_reset_code_requested():
+    B.get(BASE + "/reset")
+    check_eq(B.text("main h1"), t("reset.title", "zh"), "the reset heading in Chinese")
+    check_form_basics()
+    check_eq(B.count("#reset-sent"), 0, "the 'code sent' notice before asking for a code")
+    B.type("#reset-send-email", USER["email"])
+    submit("/reset/send")
+    B.wait(lambda: path_and_query()[1].get("sent") == ["1"],
+           "asking for a reset code did not come back to /reset?sent=1")
+    check_eq(B.text("#reset-sent"), t("reset.sent", "zh"), "the 'code sent' notice")
+    shot("reset-sent")
+
+
+def test_reset_mail():
+    msg = maildir_wait(MAIL, USER["email"], seen_mail, TIMEOUT)
+    # The mail speaks the language of the page that asked for it.
+    check(t("mail.reset.subject", "zh") in str(msg["Subject"]),
+          "the subject %r lacks %r" % (str(msg["Subject"]), t("mail.reset.subject", "zh")))
+    body = mail_text(msg)
+    check(t("mail.reset.body", "zh") in body, "the reset mail lacks its text: %r" % body)
+    m = re.search(re.escape(t("mail.code", "zh")) + r"\s*([A-Z2-8]{8})\b", body)
+    check(m, "no code in the reset mail: %r" % body)
+    USER["reset_code"] = m.group(1)
+
+
+def test_reset_wrong_code_refused():
+    wrong = "A" * 8 if USER["reset_code"] != "A" * 8 else "B" * 8
+    B.type("#reset-email", USER["email"])
+    B.type("#reset-code", wrong)
+    B.type("#reset-password", "new-" + USER["password"])
+    submit("/reset/password")
+    B.wait(lambda: B.count('p.error[role="alert"]') > 0, "no error shown for a wrong reset code")
+    check_eq(B.value("#reset-email"), USER["email"], "the email filled in again")
+    check_eq(B.value("#reset-code"), wrong, "the code filled in again")
+    check_eq(B.value("#reset-password"), "", "the password filled in again (it must not be)")
+    shot("reset-wrong-code")
+
+
+def test_reset_password():
+    USER["password"] = "new-" + USER["password"]
+    B.type("#reset-email", USER["email"])
+    B.type("#reset-code", USER["reset_code"].lower())   # codes may be typed in any case
+    B.type("#reset-password", USER["password"])
+    submit("/reset/password")
+    wait_path("/login", "after setting a new password")
+    check_eq(path_and_query()[1].get("reset"), ["1"], "the reset flag")
+    check(t("login.reset_done", "zh") in B.text("main"), "no 'password changed' notice")
+    shot("reset-done")
+
+
+def test_login_with_new_password():
+    B.type("#login-name", USER["username"])
+    B.type("#login-password", USER["password"])
+    submit("/login")
+    wait_path("/settings", "after logging in with the new password")
+    check_logged_in("zh")
+    log_out("zh")
+    shot("logged-out-end")
 
 
 STEPS = [test_templates_use_known_catalog_keys, test_signup, test_activation_mail, test_activate,
          test_logout, test_login_with_email, test_display_name_saved, test_language_zh,
-         test_duplicate_username_refused, test_logout_in_chinese]
+         test_duplicate_username_refused, test_logout_in_chinese, test_reset_code_requested,
+         test_reset_mail, test_reset_wrong_code_refused, test_reset_password,
+         test_login_with_new_password]
 
 
 def on_failure(step):
