@@ -346,8 +346,9 @@ render_html_failure(struct ctx *ctx, int code)
 		ctx_redirect(ctx, "/login");
 		return true;
 	}
-	if (!(r->flags & ROUTE_RETRY) || status < 400 || status >= 500 || status == 401 ||
-	    status == 404 || status == 405)
+	/* A 401 here is a wrong password in the form, not a missing login (handled above). */
+	if (!(r->flags & ROUTE_RETRY) || status < 400 || status >= 500 || status == 404 ||
+	    status == 405)
 		return false;
 	for (i = 0; i < ctx->app->nroutes && get == NULL; i++)
 		if (ctx->app->routes[i].method == HTTP_GET && ctx->app->routes[i].tmpl != NULL &&

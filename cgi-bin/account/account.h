@@ -40,6 +40,8 @@ int acct_profile(struct ctx *ctx);
 
 /* common.c: what several handlers share. */
 
+/* A new page object titled with the catalog's "<section>.title". */
+json_object *acct_page(struct ctx *ctx, const char *section);
 /* Whether the request came through an HTML route. */
 bool acct_html(const struct ctx *ctx);
 /* The 503 of a database or cache failure (already logged below). */

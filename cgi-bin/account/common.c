@@ -14,6 +14,17 @@
 #include "mail.h"
 #include "user.h"
 
+json_object *
+acct_page(struct ctx *ctx, const char *section)
+{
+	json_object *page = json_object_new_object();
+	char key[64];
+
+	snprintf(key, sizeof key, "%s.title", section);
+	json_object_object_add(page, "title", json_object_new_string(ctx_t(ctx, key)));
+	return page;
+}
+
 bool
 acct_html(const struct ctx *ctx)
 {

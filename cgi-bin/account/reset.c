@@ -30,7 +30,7 @@
 int
 acct_reset_page(struct ctx *ctx)
 {
-	json_object *page = json_object_new_object();
+	json_object *page = acct_page(ctx, "reset");
 	const char *email = params_str(&ctx->params, "email");
 
 	json_object_object_add(page, "email", json_object_new_string(email ? email : ""));

@@ -40,7 +40,7 @@ dummy(struct ctx *ctx)
 int
 acct_login_page(struct ctx *ctx)
 {
-	json_object *page = json_object_new_object();
+	json_object *page = acct_page(ctx, "login");
 
 	json_object_object_add(page, "reset", json_object_new_boolean(params_bool(&ctx->params,
 	    "reset", false)));
@@ -125,7 +125,7 @@ out:
 int
 acct_logout_page(struct ctx *ctx)
 {
-	ctx_set_data(ctx, json_object_new_object());
+	ctx_set_data(ctx, acct_page(ctx, "logout"));
 	return APIERR_OK;
 }
 

@@ -36,8 +36,11 @@ acct_settings_page(struct ctx *ctx)
 	page = acct_own_profile(ctx, ctx->user_id, &rc);
 	if (page == NULL)
 		return rc;
+	json_object_object_add(page, "title", json_object_new_string(ctx_t(ctx, "settings.title")));
 	json_object_object_add(page, "welcome", json_object_new_boolean(params_bool(&ctx->params,
 	    "welcome", false)));
+	json_object_object_add(page, "justActivated", json_object_new_boolean(
+	    params_bool(&ctx->params, "activated", false)));
 	json_object_object_add(page, "saved", json_object_new_boolean(params_bool(&ctx->params,
 	    "saved", false)));
 	ctx_set_data(ctx, page);

@@ -32,7 +32,7 @@
 int
 acct_signup_page(struct ctx *ctx)
 {
-	ctx_set_data(ctx, json_object_new_object());
+	ctx_set_data(ctx, acct_page(ctx, "signup"));
 	return APIERR_OK;
 }
 
@@ -104,7 +104,7 @@ out:
 int
 acct_activate_page(struct ctx *ctx)
 {
-	json_object *page = json_object_new_object();
+	json_object *page = acct_page(ctx, "activate");
 	const char *u = params_str(&ctx->params, "username"), *c = params_str(&ctx->params, "code");
 
 	json_object_object_add(page, "username", json_object_new_string(u ? u : ""));
