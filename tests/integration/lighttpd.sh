@@ -120,18 +120,23 @@ cat >"$RUN/run-sql" <<EOF
 for d in "$RUN"/mariadb-*; do
 	for db in \$(mariadb --no-defaults --socket="\$d/mysql.sock" --user=root --batch \
 		--skip-column-names -e "SHOW DATABASES LIKE 'starling\\_%'"); do
-		mariadb --no-defaults --socket="\$d/mysql.sock" --user=root --database="\$db" -e "\$1" || exit 1
+		mariadb --no-defaults --socket="\$d/mysql.sock" --user=root --batch --skip-column-names \
+			--database="\$db" -e "\$1" || exit 1
 	done
 done
 EOF
 chmod 700 "$RUN/run-sql"
-STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_KEY_FILE=$RUN/token.key \
-STARLING_TEST_SQL=$RUN/run-sql STARLING_TEST_SIGNUP_LIMIT=$STACK_SIGNUPS_PER_IP \
-	python3 "$SRCDIR/tests/integration/test_accounts.py" "$BASE" || fail "test_accounts.py"
+export STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_KEY_FILE=$RUN/token.key \
+	STARLING_TEST_SQL=$RUN/run-sql STARLING_TEST_SIGNUP_LIMIT=$STACK_SIGNUPS_PER_IP \
+	STARLING_TEST_STATE=$RUN/users.json
+python3 "$SRCDIR/tests/integration/test_accounts.py" "$BASE" || fail "test_accounts.py"
 say "test_accounts.py took $(since "$t1")"
 
 # One server of each kind is enough to be down: the health check pings every one.
-say "== degraded: one memcached stopped (memcached-1)"
+say "== degraded: one memcached killed (memcached-1) in the middle of account updates"
+STARLING_TEST_KILL_PIDFILE=$RUN/memcached-1/memcached.pid \
+	python3 "$SRCDIR/tests/integration/test_accounts.py" "$BASE" --phase cache-killed ||
+	fail "test_accounts.py --phase cache-killed"
 stack_stop "$RUN/memcached-1" memcached
 python3 "$SRCDIR/tests/integration/test_http.py" "$BASE" --phase cache-down ||
 	fail "test_http.py --phase cache-down"
@@ -140,6 +145,9 @@ say "== degraded: one MariaDB instance stopped too (mariadb-1)"
 stack_stop "$RUN/mariadb-1" mariadb
 python3 "$SRCDIR/tests/integration/test_http.py" "$BASE" --phase db-down ||
 	fail "test_http.py --phase db-down"
+STARLING_TEST_MEMCACHED="127.0.0.1:${memcached_ports%% *}" \
+	python3 "$SRCDIR/tests/integration/test_accounts.py" "$BASE" --phase db-down ||
+	fail "test_accounts.py --phase db-down"
 
 # --- after-checks ------------------------------------------------------------------------------
 # Stop lighttpd first: its FastCGI processes exit on SIGTERM, and LeakSanitizer reports then.

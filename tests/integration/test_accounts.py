@@ -129,9 +129,100 @@ def claims_of(token):
 
 
 def run_sql(statements):
+    """Runs statements in every shard database of every instance; returns the rows printed,
+    each a list of tab-separated fields."""
     check(SQL, "STARLING_TEST_SQL is not set")
-    subprocess.run(SQL + " " + json.dumps(statements), shell=True, check=True,
-                   stdout=subprocess.DEVNULL)
+    out = subprocess.run(SQL + " " + json.dumps(statements), shell=True, check=True,
+                         stdout=subprocess.PIPE).stdout.decode()
+    return [line.split("\t") for line in out.splitlines() if line.strip()]
+
+
+# --- data spread over two instances (tests/integration/lighttpd.sh: 8 shards, 0-3 on the first
+# instance, 4-7 on the second) ------------------------------------------------------------------
+
+STATE = os.environ.get("STARLING_TEST_STATE", "")
+SHARDS, PER_INSTANCE = 8, 4
+
+
+def id_shard(uid):
+    return (int(uid) >> 12) & 0x3ff
+
+
+def key_shard(key):
+    """lib/shard.c shard_for_key: FNV-1a 64 of the lowercased key, modulo the shard count."""
+    h = 14695981039346656037
+    for b in key.lower().encode():
+        h ^= b
+        h = (h * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return h % SHARDS
+
+
+def test_users_land_on_both_instances():
+    users = []
+    for _ in range(16):
+        username, addr, data = signup()
+        users.append({"username": username, "id": data["id"]})
+    instances = {id_shard(u["id"]) // PER_INSTANCE for u in users}
+    check_eq(instances, {0, 1}, "instances holding the new users")
+    # Each user row is in the database of its ID's shard, on that shard's instance.
+    ports = {}
+    for row in run_sql("SELECT id, @@port, DATABASE() FROM tb_user"):
+        ports[row[0]] = (row[1], row[2])
+    seen = {}
+    for u in users:
+        check(u["id"] in ports, "user %s has no row" % u["id"])
+        port, db = ports[u["id"]]
+        check_eq(db, "starling_%04d" % id_shard(u["id"]), "database of user %s" % u["id"])
+        seen.setdefault(id_shard(u["id"]) // PER_INSTANCE, set()).add(port)
+    check(all(len(p) == 1 for p in seen.values()) and len(set.union(*seen.values())) == 2,
+          "each instance is one server, and they differ: %r" % seen)
+    if STATE:
+        with open(STATE, "w") as f:
+            json.dump(users, f)
+
+
+def saved_users():
+    check(STATE and os.path.exists(STATE), "no saved users (run the normal phase first)")
+    with open(STATE) as f:
+        return json.load(f)
+
+
+def phase_cache_killed():
+    """memcached-1 is killed in the middle: every read after a write stays right."""
+    users = saved_users()
+    tokens = {u["username"]: login(u["username"]) for u in users}
+    for u in users:      # fill the cache with the current profiles
+        check_envelope(profile(u["username"]), 200, 0)
+    with open(os.environ["STARLING_TEST_KILL_PIDFILE"]) as f:
+        os.kill(int(f.read().strip()), 9)
+    for round_ in range(2):
+        for u in users:
+            name = "r%d %s" % (round_, u["username"])
+            api("user/save_info", {"display_name": name}, 200, 0, tokens[u["username"]])
+            got = check_envelope(profile(u["username"]), 200, 0)["data"]["displayName"]
+            check_eq(got, name, "profile of %s right after the update" % u["username"])
+
+
+def phase_db_down():
+    """The second instance is stopped (and the cache emptied): users whose lookup row and user
+    row are on the first instance are served; the others get a clean 503."""
+    for addr in os.environ.get("STARLING_TEST_MEMCACHED", "").split():
+        host, port = addr.rsplit(":", 1)
+        import socket
+        with socket.create_connection((host, int(port)), timeout=5) as s:
+            s.sendall(b"flush_all\r\n")
+            s.recv(64)
+    served = refused = 0
+    for u in saved_users():
+        live = key_shard(u["username"]) < PER_INSTANCE and id_shard(u["id"]) < PER_INSTANCE
+        r = profile(u["username"])
+        if live:
+            check_eq(check_envelope(r, 200, 0)["data"]["id"], u["id"], "served user")
+            served += 1
+        else:
+            check_envelope(r, 503, 50300)
+            refused += 1
+    check(served and refused, "both kinds of users: %d served, %d refused" % (served, refused))
 
 
 def check_no_secrets(r, *secrets_):
@@ -440,13 +531,18 @@ TESTS = [v for k, v in sorted(globals().items()) if k.startswith("test_") and
          k != "test_signups_rate_limited_per_ip"] + [test_signups_rate_limited_per_ip]
 
 
+PHASES = {"cache-killed": [phase_cache_killed], "db-down": [phase_db_down]}
+
+
 def main(argv):
     args = list(argv[1:])
-    pattern, base = "", None
+    pattern, base, tests = "", None, TESTS
     while args:
         a = args.pop(0)
         if a == "-k" and args:
             pattern = args.pop(0)
+        elif a == "--phase" and args and args[0] in PHASES:
+            tests = PHASES[args.pop(0)]
         elif base is None:
             base = a
         else:
@@ -456,7 +552,7 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     set_base(base.rstrip("/"))
-    return run_tests(TESTS, pattern)
+    return run_tests(tests, pattern)
 
 
 if __name__ == "__main__":
