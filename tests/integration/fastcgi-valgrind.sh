@@ -39,6 +39,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 # Port 1 refuses at once: the health route exercises its failure path without waiting.
+(umask 077 && od -An -tx1 -N48 /dev/urandom | tr -d ' \n' >"$run/token.key")
+mkdir -p "$run/mail"
 cat > "$run/starling.conf" <<CONF
 [site]
 templates_dir = $src/templates
@@ -52,6 +54,11 @@ connect_timeout = 1
 [memcached]
 servers = 127.0.0.1:1
 timeout_ms = 100
+[auth]
+token_key_file = $run/token.key
+[mail]
+transport = spool
+spool_dir = $run/mail
 CONF
 export STARLING_CONF="$run/starling.conf"
 
