@@ -53,25 +53,10 @@ if [ ! -x "$ADMIN" ]; then
 fi
 
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/starling-admin.XXXXXX")
-passed=0
-failed=0
+# shellcheck source=../lib/checks.sh
+. "$SRCDIR/tests/lib/checks.sh"
 
 stack_cleanup_on_exit "$RUN"
-
-pass() {
-	printf 'PASS: %s\n' "$*"
-	passed=$((passed + 1))
-}
-
-fail() {
-	printf 'FAIL: %s\n' "$*"
-	failed=$((failed + 1))
-}
-
-# show FILE: print a file indented, to explain a failure.
-show() {
-	sed 's/^/  | /' "$1"
-}
 
 # --- helpers -----------------------------------------------------------------------------------
 

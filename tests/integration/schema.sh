@@ -63,25 +63,10 @@ SHARDS="starling_0000 starling_0001"
 SCRATCH=schema_scratch
 
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/starling-schema.XXXXXX")
-passed=0
-failed=0
+# shellcheck source=../lib/checks.sh
+. "$SRCDIR/tests/lib/checks.sh"
 
 stack_cleanup_on_exit "$RUN"
-
-pass() {
-	printf 'PASS: %s\n' "$*"
-	passed=$((passed + 1))
-}
-
-fail() {
-	printf 'FAIL: %s\n' "$*"
-	failed=$((failed + 1))
-}
-
-# show FILE: print a file indented, to explain a failure.
-show() {
-	sed 's/^/  | /' "$1"
-}
 
 # sql DB STATEMENTS: run statements as root in DB; print the rows, tab-separated, no header.
 sql() {
