@@ -14,6 +14,7 @@
 #include "log.h"
 #include "shard.h"
 #include "user.h"
+#include "valid.h"
 
 /* How long copies live in the cache; writes delete them, so this only bounds memory. */
 #define USER_TTL   3600
@@ -69,13 +70,6 @@ static int64_t
 now_s(void)
 {
 	return (int64_t)time(NULL);
-}
-
-static void
-lower_ascii(const char *s, struct buf *out)
-{
-	for (; *s; s++)
-		buf_putc(out, (*s >= 'A' && *s <= 'Z') ? (char)(*s + 32) : *s);
 }
 
 /* Deletes a cached key after a write; failures are logged by the cache (the TTL bounds them). */
@@ -308,7 +302,7 @@ lookup_id(struct app_env *env, const struct lookup *lk, const char *name, uint64
 	int rc;
 
 	*id = 0;
-	lower_ascii(name, &key);
+	valid_lower_ascii(name, strlen(name), &key);
 	a.key = buf_cstr(&key);
 	if (key.len == 0 || key.len > 255) {
 		rc = 0;
@@ -485,8 +479,8 @@ user_create(struct app_env *env, const struct user_new *n, uint64_t *id)
 	uint32_t r;
 	int rc;
 
-	lower_ascii(n->username, &uname);
-	lower_ascii(n->email, &email);
+	valid_lower_ascii(n->username, strlen(n->username), &uname);
+	valid_lower_ascii(n->email, strlen(n->email), &email);
 	rc = is_reserved(env, buf_cstr(&uname));
 	if (rc != 0) {
 		rc = rc < 0 ? -1 : USER_RESERVED;

@@ -42,6 +42,9 @@ int acct_profile(struct ctx *ctx);
 
 /* A new page object titled with the catalog's "<section>.title". */
 json_object *acct_page(struct ctx *ctx, const char *section);
+/* The end of a successful change: a page is sent on to path (303; data is dropped), the API
+ * answers data (NULL: "data": null). Returns APIERR_OK. */
+int acct_done(struct ctx *ctx, const char *path, json_object *data);
 /* Whether the request came through an HTML route. */
 bool acct_html(const struct ctx *ctx);
 /* The 503 of a database or cache failure (already logged below). */

@@ -25,6 +25,18 @@ acct_page(struct ctx *ctx, const char *section)
 	return page;
 }
 
+int
+acct_done(struct ctx *ctx, const char *path, json_object *data)
+{
+	if (acct_html(ctx)) {
+		json_object_put(data);
+		ctx_redirect(ctx, path);
+	} else {
+		ctx_set_data(ctx, data);
+	}
+	return APIERR_OK;
+}
+
 bool
 acct_html(const struct ctx *ctx)
 {

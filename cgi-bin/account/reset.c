@@ -83,11 +83,7 @@ acct_send_reset_code(struct ctx *ctx)
 		(void)acct_mail_code(ctx, email, "reset", buf_cstr(&code), buf_cstr(&link));
 		log_info("user %llu: reset code sent", (unsigned long long)id);
 	}
-	rc = APIERR_OK;
-	if (acct_html(ctx))
-		ctx_redirect(ctx, "/reset?sent=1");
-	else
-		ctx_set_data(ctx, NULL);
+	rc = acct_done(ctx, "/reset?sent=1", NULL);
 out:
 	OPENSSL_cleanse(code.data, code.len);
 	buf_free(&code);
@@ -180,11 +176,7 @@ acct_reset_password(struct ctx *ctx)
 		goto out;
 	}
 	log_info("user %llu: password reset; every session ended", (unsigned long long)id);
-	rc = APIERR_OK;
-	if (acct_html(ctx))
-		ctx_redirect(ctx, "/login?reset=1");
-	else
-		ctx_set_data(ctx, NULL);
+	rc = acct_done(ctx, "/login?reset=1", NULL);
 out:
 	OPENSSL_cleanse(hash.data, hash.len);
 	buf_free(&hash);

@@ -108,12 +108,8 @@ acct_login(struct ctx *ctx)
 	if (rc != APIERR_OK)
 		goto out;
 	log_info("user %llu logged in", (unsigned long long)id);
-	if (acct_html(ctx)) {
-		ctx_redirect(ctx, "/settings");
-	} else {
-		ctx_set_data(ctx, data);
-		data = NULL;
-	}
+	rc = acct_done(ctx, "/settings", data);
+	data = NULL;
 out:
 	json_object_put(data);
 	json_object_put(u);
@@ -135,11 +131,7 @@ acct_logout(struct ctx *ctx)
 	if (auth_revoke(ctx->env, &ctx->session) < 0)
 		return acct_unavailable(ctx);
 	log_info("user %llu logged out", (unsigned long long)ctx->user_id);
-	if (acct_html(ctx)) {
+	if (acct_html(ctx))
 		ctx_cookie(ctx, AUTH_COOKIE, "", 0);
-		ctx_redirect(ctx, "/login");
-	} else {
-		ctx_set_data(ctx, NULL);
-	}
-	return APIERR_OK;
+	return acct_done(ctx, "/login", NULL);
 }

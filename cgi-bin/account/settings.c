@@ -47,17 +47,11 @@ acct_settings_page(struct ctx *ctx)
 	return APIERR_OK;
 }
 
-/* After a change: the page goes back to the settings; the API answers data (or {}). */
+/* After a change the page goes back to the settings; the API answers data, or {}. */
 static int
 done(struct ctx *ctx, json_object *data)
 {
-	if (acct_html(ctx)) {
-		json_object_put(data);
-		ctx_redirect(ctx, "/settings?saved=1");
-	} else {
-		ctx_set_data(ctx, data ? data : json_object_new_object());
-	}
-	return APIERR_OK;
+	return acct_done(ctx, "/settings?saved=1", data ? data : json_object_new_object());
 }
 
 int

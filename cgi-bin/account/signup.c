@@ -151,11 +151,7 @@ acct_activate(struct ctx *ctx)
 		goto out;
 	}
 	log_info("user %llu activated", (unsigned long long)id);
-	rc = APIERR_OK;
-	if (acct_html(ctx))
-		ctx_redirect(ctx, "/settings?activated=1");
-	else
-		ctx_set_data(ctx, NULL);
+	rc = acct_done(ctx, "/settings?activated=1", NULL);
 out:
 	buf_free(&stored);
 	buf_free(&code);

@@ -310,26 +310,33 @@ def check_html_error(r, status, code):
 
 # --- runner ------------------------------------------------------------------------------------
 
+def run_one(t):
+    """Runs test t (named test_NAME); prints "PASS NAME" or "FAIL NAME: why". True if it passed."""
+    name = t.__name__[len("test_"):]
+    try:
+        t()
+    except Failure as e:
+        print("FAIL %s: %s" % (name, e), flush=True)
+        return False
+    except Exception:  # a crash of the test itself, or a dropped connection
+        print("FAIL %s: %s" % (name, traceback.format_exc().rstrip()), flush=True)
+        return False
+    print("PASS %s" % name, flush=True)
+    return True
+
+
 def run_tests(tests, pattern=""):
     """Runs each test function (named test_NAME) whose NAME contains pattern; prints
     "PASS NAME" or "FAIL NAME: why" for each, then "N passed, M failed". Returns the exit
     status: 1 when a test failed, else 0."""
     passed = failed = 0
     for t in tests:
-        name = t.__name__[len("test_"):]
-        if pattern and pattern not in name:
+        if pattern and pattern not in t.__name__[len("test_"):]:
             continue
-        try:
-            t()
-        except Failure as e:
-            failed += 1
-            print("FAIL %s: %s" % (name, e), flush=True)
-        except Exception:  # a crash of the test itself, or a dropped connection
-            failed += 1
-            print("FAIL %s: %s" % (name, traceback.format_exc().rstrip()), flush=True)
-        else:
+        if run_one(t):
             passed += 1
-            print("PASS %s" % name, flush=True)
+        else:
+            failed += 1
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
@@ -346,17 +353,10 @@ def run_steps(steps, on_failure=None):
             skipped += 1
             print("SKIP %s: an earlier step failed" % name, flush=True)
             continue
-        try:
-            t()
-        except Failure as e:
-            failed += 1
-            print("FAIL %s: %s" % (name, e), flush=True)
-        except Exception:  # a crash of the test itself, or a dropped connection
-            failed += 1
-            print("FAIL %s: %s" % (name, traceback.format_exc().rstrip()), flush=True)
-        else:
+        if run_one(t):
             passed += 1
-            print("PASS %s" % name, flush=True)
+        else:
+            failed += 1
         if failed and on_failure is not None:
             try:
                 on_failure(name)
