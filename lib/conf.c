@@ -75,6 +75,21 @@ static const struct conf_key keys[] = {
 	{ "mail", "sendmail_path",    CT_STRING, F(mail_sendmail_path), "/usr/sbin/sendmail", 0, 4096 },
 	{ "mail", "from",             CT_STRING, F(mail_from),        "Starling <noreply@localhost>", 0, 255 },
 	{ "mail", "spool_dir",        CT_STRING, F(mail_spool_dir),   "", 0, 4096 },
+	{ "media", "storage",         CT_STRING, F(media_storage),     "local", 0, 8 },
+	{ "media", "url_ttl",         CT_LONG,   F(media_url_ttl),     "1800", 60, 86400 },
+	{ "media", "max_image_bytes", CT_LONG,   F(media_max_image_bytes), "5242880", 1024, 67108864 },
+	{ "media", "max_video_bytes", CT_LONG,   F(media_max_video_bytes), "52428800", 1024, 67108864 },
+	{ "media", "local_dir",       CT_STRING, F(media_local_dir),   "", 0, 4096 },
+	{ "media", "local_url",       CT_STRING, F(media_local_url),   "/media", 0, 255 },
+	{ "media", "s3_endpoint",     CT_STRING, F(media_s3_endpoint), "https://s3.amazonaws.com", 0, 255 },
+	{ "media", "s3_region",       CT_STRING, F(media_s3_region),   "us-east-1", 0, 64 },
+	{ "media", "s3_bucket",       CT_STRING, F(media_s3_bucket),   "", 0, 63 },
+	{ "media", "s3_path_style",   CT_BOOL,   F(media_s3_path_style), "false", 0, 0 },
+	{ "media", "s3_access_key_id", CT_STRING, F(media_s3_access_key_id), "", 0, 128 },
+	{ "media", "s3_secret_key_file", CT_STRING, F(media_s3_secret_key_file), "", 0, 4096 },
+	{ "media", "s3_public_url",   CT_STRING, F(media_s3_public_url), "", 0, 255 },
+	{ "posts", "max_chars",       CT_LONG,   F(posts_max_chars),   "280", 1, 280 },
+	{ "posts", "idempotency_ttl", CT_LONG,   F(posts_idempotency_ttl), "86400", 86400, 2592000 },
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])

@@ -62,6 +62,23 @@ struct conf {
 	char          *mail_sendmail_path;
 	char          *mail_from;
 	char          *mail_spool_dir;
+	/* [media] */
+	char          *media_storage;
+	long           media_url_ttl;
+	long           media_max_image_bytes;
+	long           media_max_video_bytes;
+	char          *media_local_dir;
+	char          *media_local_url;
+	char          *media_s3_endpoint;
+	char          *media_s3_region;
+	char          *media_s3_bucket;
+	bool           media_s3_path_style;
+	char          *media_s3_access_key_id;
+	char          *media_s3_secret_key_file;
+	char          *media_s3_public_url;
+	/* [posts] */
+	long           posts_max_chars;
+	long           posts_idempotency_ttl;
 };
 
 /* Sets every field to its default (strings are allocated; conf_free releases them). */

@@ -1,0 +1,90 @@
+/* text.h: the text of posts and replies: normalization, length, hashtags, mentions, and the
+ * search form of a text.
+ *
+ * The rules (docs/api.md, "Posts"):
+ *   - The text must be valid UTF-8 without NUL or other C0 controls except '\n' and '\t' (the
+ *     caller has validated UTF-8 already for request parameters; text_prepare checks again,
+ *     because it is the one place that decides what a post may hold).
+ *   - It is normalized to NFC (utf8proc), "\r\n" and lone "\r" become "\n", and leading and trailing
+ *     white space is removed: "e" + U+0301 and U+00E9 are one character, as the reader sees it.
+ *   - Its length is the number of Unicode code points after that, at most max_chars (280).
+ *   - Hashtags: '#' followed by 1 to TEXT_TAG_MAX code points that are letters, marks, digits or
+ *     '_' (Unicode categories L*, M*, N*, and '_'), not all digits ("#1" is not a tag), where the
+ *     '#' is at the start of the text or follows a character that is not a letter, digit, '_' or
+ *     '&' (so "a#b" and "&#39;" hold no tag). The tag ends at the first other character. Tags are
+ *     compared without regard to case: the key is the tag case-folded (utf8proc CASEFOLD) after
+ *     NFC ("#Straße" and "#STRASSE" are one tag); a tag keeps its written form for display.
+ *     A text lists each key once, in order of first appearance, at most TEXT_MAX_TAGS.
+ *   - Mentions: '@' followed by 1 to 15 ASCII letters, digits or '_' (a username's alphabet), not
+ *     preceded by a letter, digit, '_' or '.' and not followed by one more such character or by
+ *     '@' ("mail@example.com" mentions nobody). Keys are lowercased; each once, in order, at
+ *     most TEXT_MAX_MENTIONS.
+ *   - The search form (tb_post.search_text, InnoDB FULLTEXT with its default parser, which splits
+ *     on white space and punctuation): the text lowercased (case-folded), with every run of CJK
+ *     characters (Han, Hiragana, Katakana, Hangul) written as its overlapping bigrams separated by
+ *     spaces ("我爱北京" -> "我爱 爱北 北京"; a single CJK character stays as it is), so that a search
+ *     for a two-character word finds it in text without spaces. Other characters are kept.
+ *     At most TEXT_SEARCH_MAX bytes, cut at a character boundary.
+ *
+ * Ownership: struct text_post owns everything it points to; text_post_free releases it. */
+#ifndef STARLING_TEXT_H
+#define STARLING_TEXT_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+#define TEXT_TAG_MAX       100   /* code points in one hashtag (tb_hashtag.tag_key is 128) */
+#define TEXT_MAX_TAGS      10    /* distinct hashtags recorded per text */
+#define TEXT_MAX_MENTIONS  10    /* distinct mentions recorded per text */
+#define TEXT_SEARCH_MAX    1500  /* bytes of tb_post.search_text */
+#define TEXT_HASHTAGS_MAX  300   /* bytes of tb_post.hashtags */
+
+struct text_tag {
+	char *key;    /* case-folded, NFC, without '#': what tb_hashtag.tag_key holds */
+	char *name;   /* as first written in the text, without '#' */
+};
+
+struct text_post {
+	char            *text;        /* normalized text (NUL-terminated; "" allowed) */
+	size_t           len;         /* its bytes */
+	size_t           chars;       /* its code points */
+	struct text_tag *tags;
+	size_t           ntags;
+	char           **mentions;    /* lowercased usernames, without '@' */
+	size_t           nmentions;
+	char            *search;      /* the search form */
+	char            *hashtags;    /* the tag keys joined by single spaces, at most
+	                               * TEXT_HASHTAGS_MAX bytes (whole keys only): tb_post.hashtags */
+};
+
+/* Outcomes of text_prepare. */
+#define TEXT_OK        0
+#define TEXT_BAD_UTF8  1   /* not UTF-8, or a NUL or control character */
+#define TEXT_TOO_LONG  2   /* more than max_chars code points after normalization */
+
+/*
+ * Normalizes the n bytes at s and extracts what a post needs into out (zeroed first). Returns
+ * TEXT_OK, TEXT_BAD_UTF8 or TEXT_TOO_LONG; on those two out is left empty (nothing to free, but
+ * text_post_free is harmless). An empty text (or only white space) is TEXT_OK with len 0: whether
+ * that is allowed (only with media) is the caller's rule.
+ */
+int text_prepare(const char *s, size_t n, size_t max_chars, struct text_post *out);
+
+/* Releases what out holds and zeroes it; NULL is fine. */
+void text_post_free(struct text_post *out);
+
+/* The search form of a query typed into search (same rules as text_post.search, without the
+ * length limit of posts): appended to out. Returns 0, or -1 for text that is not valid UTF-8. */
+int text_search_form(const char *s, size_t n, struct buf *out);
+
+/* The key of one hashtag as typed in a URL or a search box, with or without its '#': 0 and the
+ * key appended to out, or -1 when it is not one valid tag. */
+int text_tag_key(const char *s, size_t n, struct buf *out);
+
+/* The n bytes of a normalized text as HTML, appended to out: every character escaped (& < > " '),
+ * "\n" as <br>, each hashtag a link to /hashtag/<key, percent-encoded> and each mention to
+ * /u/<username>, recognized by the rules above. Nothing else of the text becomes markup. */
+void text_html(const char *s, size_t n, struct buf *out);
+
+#endif
