@@ -40,9 +40,10 @@ enum media_kind { MEDIA_IMAGE, MEDIA_VIDEO };
 struct media *media_new(const struct conf *conf, const struct jwt_keys *keys, struct buf *err);
 void media_free(struct media *m);
 
-/* Checks that the n bytes at url are the public URL of an object issued to user_id for kind.
- * Returns 0, MEDIA_FORGED, MEDIA_MISSING, or -1. */
-int media_check_url(const struct media *m, uint64_t user_id, enum media_kind kind,
-    const char *url, size_t n);
+/* Checks that the n bytes at url are the public URL of an object issued to user_id, and tells
+ * its kind (an image or a video: the object key says which). Returns 0 with *kind, MEDIA_FORGED,
+ * MEDIA_MISSING, or -1. */
+int media_check_url(const struct media *m, uint64_t user_id, const char *url, size_t n,
+    enum media_kind *kind);
 
 #endif

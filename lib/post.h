@@ -49,8 +49,9 @@ enum post_reply_settings { POST_REPLY_EVERYONE = 0, POST_REPLY_MENTIONED = 1,
 struct post_new {
 	const char *text;
 	size_t      text_len;
-	const char *image_url;       /* a URL issued by upload/sign_image (media.h) */
-	const char *video_url;       /* ... by upload/sign_video */
+	const char *media;           /* the seed's "media": the public URL of an image or video that
+	                              * upload/sign_image or sign_video issued to this user
+	                              * (media_check_url says which; it becomes imageUrl or videoUrl) */
 	int         reply_settings;  /* enum post_reply_settings (posts and quotes) */
 	uint64_t    original_id;     /* quote: the quoted record; reply: the post or reply answered */
 	const char *idem_key;        /* the Idempotency-Key header, or NULL */
