@@ -2,7 +2,7 @@
  * password reset, login, logout, settings and profiles, as JSON under /api/v1/account/ and
  * /api/v1/user/, and as the pages /signup, /login, /logout, /activate, /reset, /settings.
  *
- * Each handler serves both: a JSON route and an HTML route share it, and acct_html() tells them
+ * Each handler serves both: a JSON route and an HTML route share it, and page_html() tells them
  * apart where they differ (a page sets the session cookie and redirects; the API returns the
  * token). */
 #ifndef STARLING_ACCOUNT_H
@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "app.h"
+#include "page.h"
 #include "ratelimit.h"
 
 extern const struct app account_app;
@@ -40,13 +41,6 @@ int acct_profile(struct ctx *ctx);
 
 /* common.c: what several handlers share. */
 
-/* A new page object titled with the catalog's "<section>.title". */
-json_object *acct_page(struct ctx *ctx, const char *section);
-/* The end of a successful change: a page is sent on to path (303; data is dropped), the API
- * answers data (NULL: "data": null). Returns APIERR_OK. */
-int acct_done(struct ctx *ctx, const char *path, json_object *data);
-/* Whether the request came through an HTML route. */
-bool acct_html(const struct ctx *ctx);
 /* The 503 of a database or cache failure (already logged below). */
 int acct_unavailable(struct ctx *ctx);
 /* Refuses parameter name with the validator's message, when there is one: returns 40004 then,

@@ -14,35 +14,6 @@
 #include "mail.h"
 #include "user.h"
 
-json_object *
-acct_page(struct ctx *ctx, const char *section)
-{
-	json_object *page = json_object_new_object();
-	char key[64];
-
-	snprintf(key, sizeof key, "%s.title", section);
-	json_object_object_add(page, "title", json_object_new_string(ctx_t(ctx, key)));
-	return page;
-}
-
-int
-acct_done(struct ctx *ctx, const char *path, json_object *data)
-{
-	if (acct_html(ctx)) {
-		json_object_put(data);
-		ctx_redirect(ctx, path);
-	} else {
-		ctx_set_data(ctx, data);
-	}
-	return APIERR_OK;
-}
-
-bool
-acct_html(const struct ctx *ctx)
-{
-	return ctx->route != NULL && (ctx->route->flags & ROUTE_HTML);
-}
-
 int
 acct_unavailable(struct ctx *ctx)
 {
@@ -173,7 +144,7 @@ acct_start_session(struct ctx *ctx, uint64_t user_id, json_object *data)
 		buf_free(&token);
 		return ctx_fail(ctx, APIERR_INTERNAL, NULL);
 	}
-	if (acct_html(ctx))
+	if (page_html(ctx))
 		ctx_cookie(ctx, AUTH_COOKIE, buf_cstr(&token), ctx->env->conf.auth_token_ttl);
 	else if (data != NULL)
 		json_object_object_add(data, "token", json_object_new_string(buf_cstr(&token)));

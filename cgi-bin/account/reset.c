@@ -30,7 +30,7 @@
 int
 acct_reset_page(struct ctx *ctx)
 {
-	json_object *page = acct_page(ctx, "reset");
+	json_object *page = page_new(ctx, "reset");
 	const char *email = params_str(&ctx->params, "email");
 
 	json_object_object_add(page, "email", json_object_new_string(email ? email : ""));
@@ -83,7 +83,7 @@ acct_send_reset_code(struct ctx *ctx)
 		(void)acct_mail_code(ctx, email, "reset", buf_cstr(&code), buf_cstr(&link));
 		log_info("user %llu: reset code sent", (unsigned long long)id);
 	}
-	rc = acct_done(ctx, "/reset?sent=1", NULL);
+	rc = page_done(ctx, "/reset?sent=1", NULL);
 out:
 	OPENSSL_cleanse(code.data, code.len);
 	buf_free(&code);
@@ -176,7 +176,7 @@ acct_reset_password(struct ctx *ctx)
 		goto out;
 	}
 	log_info("user %llu: password reset; every session ended", (unsigned long long)id);
-	rc = acct_done(ctx, "/login?reset=1", NULL);
+	rc = page_done(ctx, "/login?reset=1", NULL);
 out:
 	OPENSSL_cleanse(hash.data, hash.len);
 	buf_free(&hash);

@@ -40,7 +40,7 @@ dummy(struct ctx *ctx)
 int
 acct_login_page(struct ctx *ctx)
 {
-	json_object *page = acct_page(ctx, "login");
+	json_object *page = page_new(ctx, "login");
 
 	json_object_object_add(page, "reset", json_object_new_boolean(params_bool(&ctx->params,
 	    "reset", false)));
@@ -108,7 +108,7 @@ acct_login(struct ctx *ctx)
 	if (rc != APIERR_OK)
 		goto out;
 	log_info("user %llu logged in", (unsigned long long)id);
-	rc = acct_done(ctx, "/settings", data);
+	rc = page_done(ctx, "/settings", data);
 	data = NULL;
 out:
 	json_object_put(data);
@@ -121,7 +121,7 @@ out:
 int
 acct_logout_page(struct ctx *ctx)
 {
-	ctx_set_data(ctx, acct_page(ctx, "logout"));
+	ctx_set_data(ctx, page_new(ctx, "logout"));
 	return APIERR_OK;
 }
 
@@ -131,7 +131,7 @@ acct_logout(struct ctx *ctx)
 	if (auth_revoke(ctx->env, &ctx->session) < 0)
 		return acct_unavailable(ctx);
 	log_info("user %llu logged out", (unsigned long long)ctx->user_id);
-	if (acct_html(ctx))
+	if (page_html(ctx))
 		ctx_cookie(ctx, AUTH_COOKIE, "", 0);
-	return acct_done(ctx, "/login", NULL);
+	return page_done(ctx, "/login", NULL);
 }

@@ -51,7 +51,7 @@ acct_settings_page(struct ctx *ctx)
 static int
 done(struct ctx *ctx, json_object *data)
 {
-	return acct_done(ctx, "/settings?saved=1", data ? data : json_object_new_object());
+	return page_done(ctx, "/settings?saved=1", data ? data : json_object_new_object());
 }
 
 int

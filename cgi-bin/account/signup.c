@@ -32,7 +32,7 @@
 int
 acct_signup_page(struct ctx *ctx)
 {
-	ctx_set_data(ctx, acct_page(ctx, "signup"));
+	ctx_set_data(ctx, page_new(ctx, "signup"));
 	return APIERR_OK;
 }
 
@@ -83,7 +83,7 @@ acct_create(struct ctx *ctx)
 	    buf_cstr(&code));
 	/* The account exists either way; a lost email is fixed by asking for a new code. */
 	(void)acct_mail_code(ctx, email, "activate", buf_cstr(&code), buf_cstr(&link));
-	if (acct_html(ctx)) {
+	if (page_html(ctx)) {
 		rc = acct_start_session(ctx, id, NULL);
 		if (rc == APIERR_OK)
 			ctx_redirect(ctx, "/settings?welcome=1");
@@ -104,7 +104,7 @@ out:
 int
 acct_activate_page(struct ctx *ctx)
 {
-	json_object *page = acct_page(ctx, "activate");
+	json_object *page = page_new(ctx, "activate");
 	const char *u = params_str(&ctx->params, "username"), *c = params_str(&ctx->params, "code");
 
 	json_object_object_add(page, "username", json_object_new_string(u ? u : ""));
@@ -151,7 +151,7 @@ acct_activate(struct ctx *ctx)
 		goto out;
 	}
 	log_info("user %llu activated", (unsigned long long)id);
-	rc = acct_done(ctx, "/settings?activated=1", NULL);
+	rc = page_done(ctx, "/settings?activated=1", NULL);
 out:
 	buf_free(&stored);
 	buf_free(&code);

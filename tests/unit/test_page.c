@@ -1,0 +1,126 @@
+/* test_page.c: the helpers shared by handlers that serve both a page and the API. */
+#include "config.h"
+
+#include "test.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "apierr.h"
+#include "i18n.h"
+#include "page.h"
+
+static int
+noop(struct ctx *ctx)
+{
+	(void)ctx;
+	return APIERR_OK;
+}
+
+static const struct route routes[] = {
+	{ HTTP_POST, "/api/v1/thing", 0,          noop, NULL, NULL },
+	{ HTTP_POST, "/thing",        ROUTE_HTML, noop, NULL, "help" },
+};
+static const struct app app = { "test-page", routes, 2 };
+
+struct fixture {
+	struct app_env env;
+	struct ctx     ctx;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	struct buf dir = BUF_INIT, err = BUF_INIT;
+
+	buf_printf(&dir, "%s/templates/i18n", test_srcdir());
+	f->env.i18n = i18n_load(buf_cstr(&dir), &err);
+	if (f->env.i18n == NULL)
+		fail_msg("i18n_load: %s", buf_cstr(&err));
+	ctx_init(&f->ctx, &app, &f->env);
+	buf_free(&dir);
+	buf_free(&err);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	json_object_put(f->ctx.data);
+	f->ctx.data = NULL;
+	ctx_free(&f->ctx);
+	i18n_free(f->env.i18n);
+	free(f);
+	return 0;
+}
+
+/* The title comes from "<section>.title" in the request's language. */
+static void
+test_page_new_title(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		int         line;
+		const char *lang, *section;
+	} rows[] = {
+		{ __LINE__, "en", "help" },
+		{ __LINE__, "zh", "help" },
+		{ __LINE__, "en", "login" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		json_object *page, *title;
+		char key[32];
+
+		f->ctx.lang = rows[i].lang;
+		snprintf(key, sizeof key, "%s.title", rows[i].section);
+		page = page_new(&f->ctx, rows[i].section);
+		assert_true(json_object_object_get_ex(page, "title", &title));
+		if (strcmp(json_object_get_string(title), i18n_get(f->env.i18n, rows[i].lang, key)) != 0)
+			fail_msg("line %d: title \"%s\"", rows[i].line, json_object_get_string(title));
+		json_object_put(page);
+	}
+	/* The two languages really differ, so the rows above could fail. */
+	assert_string_not_equal(i18n_get(f->env.i18n, "en", "help.title"),
+	    i18n_get(f->env.i18n, "zh", "help.title"));
+}
+
+/* A page is redirected (303 with Location) and its data dropped; the API keeps the data. */
+static void
+test_page_done(void **state)
+{
+	struct fixture *f = *state;
+
+	f->ctx.route = &routes[1];
+	assert_true(page_html(&f->ctx));
+	assert_int_equal(page_done(&f->ctx, "/p/1", json_object_new_object()), APIERR_OK);
+	assert_int_equal(f->ctx.resp.status, 303);
+	assert_string_equal(kvlist_get(&f->ctx.resp.headers, "Location"), "/p/1");
+	assert_null(f->ctx.data);
+
+	ctx_reset(&f->ctx);
+	f->ctx.route = &routes[0];
+	assert_false(page_html(&f->ctx));
+	assert_int_equal(page_done(&f->ctx, "/p/1", json_object_new_int(7)), APIERR_OK);
+	assert_int_equal(json_object_get_int(f->ctx.data), 7);
+	assert_null(kvlist_get(&f->ctx.resp.headers, "Location"));
+
+	f->ctx.route = NULL;
+	assert_false(page_html(&f->ctx));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_page_new_title, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_page_done, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
