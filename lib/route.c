@@ -85,8 +85,8 @@ route_match(const struct route *routes, size_t n, enum http_method method, const
 	return path_known ? APIERR_METHOD_NOT_ALLOWED : APIERR_NOT_FOUND;
 }
 
-static bool
-parse_id(const char *s, uint64_t *out)
+bool
+route_parse_id(const char *s, uint64_t *out)
 {
 	unsigned long long v;
 	char *end;
@@ -149,7 +149,7 @@ check_param(const struct param_spec *spec, const char *value, size_t vlen, struc
 		}
 		return APIERR_OK;
 	case PARAM_ID:
-		if (!parse_id(value, &p->id)) {
+		if (!route_parse_id(value, &p->id)) {
 			buf_printf(err, "parameter \"%s\" must be an id (a positive decimal number)",
 			    spec->name);
 			return APIERR_INVALID_PARAM;

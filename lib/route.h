@@ -88,6 +88,10 @@ int route_match(const struct route *routes, size_t n, enum http_method method, c
 int route_params(const struct route *r, const struct request *req, struct params *out,
     struct buf *err);
 
+/* An ID as PARAM_ID takes it (decimal digits only, 1 .. 2^64-1), for path captures: true with
+ * *out, or false. */
+bool route_parse_id(const char *s, uint64_t *out);
+
 /* Lookups in built parameters: NULL / 0 / false when the parameter was not sent. */
 const struct param *params_get(const struct params *p, const char *name);
 const char *params_str(const struct params *p, const char *name);
