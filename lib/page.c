@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "apierr.h"
 #include "page.h"
@@ -33,4 +34,10 @@ bool
 page_html(const struct ctx *ctx)
 {
 	return ctx->route != NULL && (ctx->route->flags & ROUTE_HTML);
+}
+
+bool
+page_local_path(const char *p)
+{
+	return p != NULL && p[0] == '/' && p[1] != '/' && p[1] != '\\' && strpbrk(p, "\r\n") == NULL;
 }

@@ -22,4 +22,9 @@ int page_done(struct ctx *ctx, const char *path, json_object *data);
 /* Whether the request came through an HTML route. */
 bool page_html(const struct ctx *ctx);
 
+/* Whether p is a path on this site that a form may send the browser back to ("/p/1", not
+ * "//evil.example", "/\\evil" or anything with a line break): the guard against open redirects
+ * through a return_to field. */
+bool page_local_path(const char *p);
+
 #endif

@@ -9,18 +9,11 @@
 #include <string.h>
 
 #include "apierr.h"
+#include "page.h"
 #include "site.h"
 
 /* A year: the choice is a preference, not a session. */
 #define LANG_COOKIE_MAX_AGE (365L * 24 * 3600)
-
-/* Only a local absolute path may be a redirect target: "/x" but not "//host" or "/\host",
- * which browsers treat as another site (an open redirect). */
-static bool
-local_path(const char *p)
-{
-	return p != NULL && p[0] == '/' && p[1] != '/' && p[1] != '\\' && strpbrk(p, "\r\n") == NULL;
-}
 
 int
 site_language(struct ctx *ctx)
@@ -29,6 +22,6 @@ site_language(struct ctx *ctx)
 	const char *back = params_str(&ctx->params, "return_to");
 
 	ctx_cookie(ctx, "lang", lang, LANG_COOKIE_MAX_AGE);
-	ctx_redirect(ctx, local_path(back) ? back : "/help");
+	ctx_redirect(ctx, page_local_path(back) ? back : "/help");
 	return APIERR_OK;
 }

@@ -3,6 +3,7 @@
 
 #include "test.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -114,12 +115,43 @@ test_page_done(void **state)
 	assert_false(page_html(&f->ctx));
 }
 
+/* Only local paths pass: browsers treat "//host" and "/\\host" as another site. */
+static void
+test_page_local_path(void **state)
+{
+	static const struct {
+		int         line;
+		const char *path;
+		bool        ok;
+	} rows[] = {
+		{ __LINE__, "/",                true },
+		{ __LINE__, "/p/123",           true },
+		{ __LINE__, "/p/123?cursor=4",  true },
+		{ __LINE__, "//evil.example/",  false },
+		{ __LINE__, "/\\evil.example",   false },
+		{ __LINE__, "https://evil.example/", false },
+		{ __LINE__, "p/123",            false },
+		{ __LINE__, "",                 false },
+		{ __LINE__, "/a\r\nSet-Cookie: x", false },
+		{ __LINE__, "/a\nb",            false },
+		{ __LINE__, NULL,               false },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		if (page_local_path(rows[i].path) != rows[i].ok)
+			fail_msg("line %d: \"%s\" should be %s", rows[i].line,
+			    rows[i].path ? rows[i].path : "(null)", rows[i].ok ? "local" : "refused");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_page_new_title, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page_done, setup, teardown),
+		cmocka_unit_test(test_page_local_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
