@@ -1,0 +1,571 @@
+/* pages.c: the pages of starling-post (pages.h).
+ *
+ * A page shows post_view() objects through templates/partials/post_card.mustache, each turned
+ * into a "card" here: the text as HTML (text_html: escaped, with hashtag and mention links), the
+ * time, the links, which buttons apply, and the counts of one post_stats() call per page (the
+ * seed's split: content from the content cache, counts from the counts cache).
+ *
+ * The forms post to /p/:id/<action> with a return_to field (the page they were on) and go back
+ * there; a refused form shows the post page again with the error (ROUTE_RETRY). New posts from
+ * the compose box, the reply form and the quote form carry an idempotency key made when the page
+ * was rendered, so a double click or a reload of the POST makes one post. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "apierr.h"
+#include "jwt.h"
+#include "page.h"
+#include "pages.h"
+#include "post.h"
+#include "text.h"
+#include "user.h"
+
+/* The post a /p/:id route names: 404 for anything but a valid ID. */
+static int
+capture_id(struct ctx *ctx, uint64_t *id)
+{
+	if (!route_parse_id(ctx_capture(ctx, "id") ? ctx_capture(ctx, "id") : "", id))
+		return ctx_fail(ctx, APIERR_NOT_FOUND, "no such post");
+	return APIERR_OK;
+}
+
+static const char *
+str_of(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+static uint64_t
+id_of(json_object *o, const char *key)
+{
+	uint64_t id;
+
+	return route_parse_id(str_of(o, key), &id) ? id : 0;
+}
+
+static void
+add_str(json_object *o, const char *key, const char *value)
+{
+	json_object_object_add(o, key, json_object_new_string(value));
+}
+
+static void
+add_bool(json_object *o, const char *key, bool value)
+{
+	json_object_object_add(o, key, json_object_new_boolean(value));
+}
+
+/* "/p/<id>" into o[key]. */
+static void
+add_url(json_object *o, const char *key, uint64_t id)
+{
+	char url[32];
+
+	snprintf(url, sizeof url, "/p/%llu", (unsigned long long)id);
+	add_str(o, key, url);
+}
+
+/* The post's time as shown ("2026-11-21 09:30 UTC") and as <time datetime>. */
+static void
+add_time(json_object *o)
+{
+	json_object *v;
+	time_t t = 0;
+	struct tm tm;
+	char shown[32], iso[32];
+
+	if (json_object_object_get_ex(o, "createdAt", &v))
+		t = (time_t)json_object_get_int64(v);
+	if (gmtime_r(&t, &tm) == NULL)
+		memset(&tm, 0, sizeof tm);
+	strftime(shown, sizeof shown, "%Y-%m-%d %H:%M UTC", &tm);
+	strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	add_str(o, "time", shown);
+	add_str(o, "timeIso", iso);
+}
+
+static void
+add_html(json_object *o)
+{
+	struct buf html = BUF_INIT;
+	const char *text = str_of(o, "contentText");
+
+	text_html(text, strlen(text), &html);
+	add_str(o, "html", buf_cstr(&html));
+	buf_free(&html);
+}
+
+/* What every card of one page shares. */
+struct cards {
+	struct ctx  *ctx;
+	json_object *stats;       /* post_stats() of every record on the page */
+	uint64_t     pinned;      /* the viewer's pinned post, 0 for none */
+};
+
+static void
+add_stats(const struct cards *c, json_object *o)
+{
+	json_object *s = NULL;
+
+	if (c->stats == NULL || !json_object_object_get_ex(c->stats, str_of(o, "id"), &s)) {
+		s = json_object_new_object();
+		json_object_object_add(s, "comments", json_object_new_int(0));
+		json_object_object_add(s, "likes", json_object_new_int(0));
+		json_object_object_add(s, "reposts", json_object_new_int(0));
+		json_object_object_add(s, "quotes", json_object_new_int(0));
+	} else {
+		json_object_get(s);
+	}
+	json_object_object_add(o, "stats", s);
+}
+
+/* Decorates a post_view object (a post, quote or reply; not a repost) in place. */
+static void
+decorate(const struct cards *c, json_object *o)
+{
+	const char *type = str_of(o, "type");
+	json_object *viewer = NULL, *own = NULL, *orig = NULL;
+	bool is_own, is_reply = strcmp(type, "reply") == 0;
+	uint64_t id = id_of(o, "id");
+
+	add_html(o);
+	add_time(o);
+	add_url(o, "url", id);
+	add_url(o, "rootUrl", id_of(o, "rootId"));
+	add_bool(o, "isReply", is_reply);
+	if (is_reply)
+		add_url(o, "parentUrl", id_of(o, "originalId"));
+	is_own = json_object_object_get_ex(o, "viewer", &viewer) &&
+	    json_object_object_get_ex(viewer, "own", &own) && json_object_get_boolean(own);
+	add_bool(o, "canAct", c->ctx->user_id != 0);
+	add_bool(o, "canPin", is_own && !is_reply);
+	add_bool(o, "pinned", is_own && c->pinned == id);
+	add_stats(c, o);
+	if (strcmp(type, "quote") == 0) {
+		if (json_object_object_get_ex(o, "original", &orig) && orig != NULL) {
+			add_html(orig);
+			add_time(orig);
+			add_url(orig, "url", id_of(orig, "id"));
+			json_object_object_add(o, "quoted", json_object_get(orig));
+		} else {
+			add_bool(o, "quoteGone", true);
+		}
+	}
+}
+
+/* The card of a post_view object (taken): a repost becomes its original's card with repostedBy.
+ * NULL for a repost whose original is gone: there is nothing left to show. */
+static json_object *
+card(const struct cards *c, json_object *view)
+{
+	json_object *orig = NULL, *author = NULL, *out = view;
+
+	if (strcmp(str_of(view, "type"), "repost") == 0) {
+		if (!json_object_object_get_ex(view, "original", &orig) || orig == NULL) {
+			json_object_put(view);
+			return NULL;
+		}
+		out = json_object_get(orig);
+		if (json_object_object_get_ex(view, "author", &author))
+			json_object_object_add(out, "repostedBy", json_object_get(author));
+		json_object_put(view);
+	}
+	decorate(c, out);
+	return out;
+}
+
+/* The ids whose counts a view shows: its own (a repost's original's) and a quoted original's. */
+static void
+collect_ids(json_object *view, uint64_t *ids, size_t *n, size_t max)
+{
+	json_object *orig = NULL;
+	const char *type = str_of(view, "type");
+	bool has_orig = json_object_object_get_ex(view, "original", &orig) && orig != NULL;
+
+	if (*n < max && strcmp(type, "repost") != 0)
+		ids[(*n)++] = id_of(view, "id");
+	if (*n < max && has_orig)
+		ids[(*n)++] = id_of(orig, "id");
+}
+
+/* Fills c for the views of one page: their counts and the viewer's pinned post. */
+static int
+cards_init(struct cards *c, struct ctx *ctx, json_object *const *views, size_t nviews)
+{
+	uint64_t ids[POST_STATS_MAX];
+	size_t i, n = 0;
+	json_object *me = NULL, *pinned;
+	int rc;
+
+	c->ctx = ctx;
+	c->stats = NULL;
+	c->pinned = 0;
+	for (i = 0; i < nviews; i++)
+		collect_ids(views[i], ids, &n, POST_STATS_MAX);
+	if (n > 0 && (rc = post_stats(ctx, ids, n, &c->stats)) != APIERR_OK)
+		return rc;
+	if (ctx->user_id == 0)
+		return APIERR_OK;
+	/* The pinned post is only shown as such on the viewer's own posts. */
+	if (user_get(ctx->env, ctx->user_id, &me) == 1 &&
+	    user_add_counts(ctx->env, ctx->user_id, me) >= 0 &&
+	    json_object_object_get_ex(me, "pinnedPostId", &pinned))
+		route_parse_id(json_object_get_string(pinned), &c->pinned);
+	json_object_put(me);
+	return APIERR_OK;
+}
+
+/* A form object for partials/compose_form.mustache. text: what was typed, after a refusal. */
+static json_object *
+compose_form(struct ctx *ctx, const char *action, const char *form_id, const char *section,
+    bool with_media, bool with_settings, const char *text)
+{
+	json_object *f = json_object_new_object();
+	struct buf key = BUF_INIT, t = BUF_INIT;
+
+	add_str(f, "action", action);
+	add_str(f, "formId", form_id);
+	buf_printf(&t, "%s_heading", section);
+	add_str(f, "heading", ctx_t(ctx, buf_cstr(&t)));
+	buf_reset(&t);
+	buf_printf(&t, "%s_placeholder", section);
+	add_str(f, "placeholder", ctx_t(ctx, buf_cstr(&t)));
+	buf_reset(&t);
+	buf_printf(&t, "%s_submit", section);
+	add_str(f, "submit", ctx_t(ctx, buf_cstr(&t)));
+	add_bool(f, "withMedia", with_media);
+	add_bool(f, "withSettings", with_settings);
+	add_str(f, "text", text ? text : "");
+	/* A fresh key per rendering: one post per rendered form, however often it is sent. */
+	if (jwt_random_hex(16, &key) == 0)
+		add_str(f, "idempotencyKey", buf_cstr(&key));
+	buf_free(&key);
+	buf_free(&t);
+	return f;
+}
+
+/* The text of a refused form, when the page is shown again for route handler h. */
+static const char *
+retried_text(const struct ctx *ctx, route_handler h)
+{
+	if (ctx->route == NULL || ctx->route->handler != h)
+		return NULL;
+	return params_str(&ctx->params, "content_text");
+}
+
+int
+pages_home(struct ctx *ctx)
+{
+	json_object *page = page_new(ctx, "home");
+
+	if (ctx->user_id != 0)
+		json_object_object_add(page, "compose", compose_form(ctx, "/compose", "compose",
+		    "home.compose", true, true, retried_text(ctx, pages_compose_send)));
+	ctx_set_data(ctx, page);
+	return APIERR_OK;
+}
+
+int
+pages_compose(struct ctx *ctx)
+{
+	json_object *page = page_new(ctx, "compose");
+
+	json_object_object_add(page, "compose", compose_form(ctx, "/compose", "compose",
+	    "compose.form", true, true, retried_text(ctx, pages_compose_send)));
+	ctx_set_data(ctx, page);
+	return APIERR_OK;
+}
+
+int
+pages_post(struct ctx *ctx)
+{
+	json_object *view = NULL, *replies = NULL, *list, *cursor, *page = NULL, *cards_out;
+	json_object *views[1 + POST_REPLIES_PAGE];
+	struct cards c = { NULL, NULL, 0 };
+	size_t i, nreplies = 0, nviews = 0;
+	uint64_t id, next = 0;
+	int rc;
+
+	if ((rc = capture_id(ctx, &id)) != APIERR_OK)
+		return rc;
+	if ((rc = post_view(ctx, id, &view)) != APIERR_OK)
+		goto out;
+	if ((rc = post_replies(ctx, id, params_id(&ctx->params, "cursor"), &replies)) != APIERR_OK)
+		goto out;
+	views[nviews++] = view;
+	if (json_object_object_get_ex(replies, "replies", &list))
+		nreplies = json_object_array_length(list);
+	for (i = 0; i < nreplies && nviews < sizeof views / sizeof views[0]; i++)
+		views[nviews++] = json_object_array_get_idx(list, i);
+	if ((rc = cards_init(&c, ctx, views, nviews)) != APIERR_OK)
+		goto out;
+
+	page = page_new(ctx, "post");
+	json_object_object_add(page, "post", card(&c, json_object_get(view)));
+	cards_out = json_object_new_array();
+	for (i = 0; i < nreplies; i++) {
+		json_object *r = card(&c, json_object_get(json_object_array_get_idx(list, i)));
+
+		if (r != NULL)
+			json_object_array_add(cards_out, r);
+	}
+	json_object_object_add(page, "replies", cards_out);
+	if (json_object_object_get_ex(replies, "cursor", &cursor) &&
+	    route_parse_id(json_object_get_string(cursor), &next)) {
+		char url[64];
+
+		snprintf(url, sizeof url, "/p/%llu?cursor=%llu", (unsigned long long)id,
+		    (unsigned long long)next);
+		add_str(page, "olderUrl", url);
+	}
+	if (ctx->user_id != 0) {
+		char action[48];
+
+		snprintf(action, sizeof action, "/p/%llu/reply", (unsigned long long)id);
+		json_object_object_add(page, "compose", compose_form(ctx, action, "reply",
+		    "post.reply", false, false, retried_text(ctx, pages_reply)));
+		if (strcmp(str_of(view, "type"), "reply") != 0) {
+			snprintf(action, sizeof action, "/p/%llu/quote", (unsigned long long)id);
+			json_object_object_add(page, "quote", compose_form(ctx, action, "quote",
+			    "post.quote", false, false, retried_text(ctx, pages_quote)));
+		}
+	}
+	if (params_bool(&ctx->params, "reported", false))
+		add_str(page, "notice", ctx_t(ctx, "post.reported"));
+	ctx_set_data(ctx, page);
+	page = NULL;
+	rc = APIERR_OK;
+out:
+	json_object_put(c.stats);
+	json_object_put(view);
+	json_object_put(replies);
+	json_object_put(page);
+	return rc;
+}
+
+/* Where a form sends the browser back to: its return_to when that is a local path, else the
+ * post's page; with the post's anchor so the browser scrolls back to it. */
+static int
+back_to(struct ctx *ctx, uint64_t id, const char *fallback)
+{
+	const char *back = params_str(&ctx->params, "return_to");
+	struct buf to = BUF_INIT;
+	int rc;
+
+	if (page_local_path(back))
+		buf_puts(&to, back);
+	else if (fallback != NULL)
+		buf_puts(&to, fallback);
+	else
+		buf_printf(&to, "/p/%llu", (unsigned long long)id);
+	if (strchr(buf_cstr(&to), '#') == NULL && id != 0)
+		buf_printf(&to, "#post-%llu", (unsigned long long)id);
+	rc = page_done(ctx, buf_cstr(&to), NULL);
+	buf_free(&to);
+	return rc;
+}
+
+int
+pages_like(struct ctx *ctx)
+{
+	uint64_t id;
+	int rc;
+
+	if ((rc = capture_id(ctx, &id)) != APIERR_OK ||
+	    (rc = post_like(ctx, id, params_bool(&ctx->params, "islike", true))) != APIERR_OK)
+		return rc;
+	return back_to(ctx, id, NULL);
+}
+
+int
+pages_repost(struct ctx *ctx)
+{
+	uint64_t id, repost;
+	int rc;
+
+	if ((rc = capture_id(ctx, &id)) != APIERR_OK ||
+	    (rc = post_repost(ctx, id, &repost)) != APIERR_OK)
+		return rc;
+	return back_to(ctx, id, NULL);
+}
+
+int
+pages_undo_repost(struct ctx *ctx)
+{
+	uint64_t id;
+	int rc;
+
+	if ((rc = capture_id(ctx, &id)) != APIERR_OK ||
+	    (rc = post_undo_repost(ctx, id)) != APIERR_OK)
+		return rc;
+	return back_to(ctx, id, NULL);
+}
+
+int
+pages_pin(struct ctx *ctx)
+{
+	uint64_t id;
+	int rc;
+
+	if ((rc = capture_id(ctx, &id)) != APIERR_OK ||
+	    (rc = post_pin(ctx, id, params_bool(&ctx->params, "ispin", true))) != APIERR_OK)
+		return rc;
+	return back_to(ctx, id, NULL);
+}
+
+int
+pages_delete(struct ctx *ctx)
+{
+	const char *back = params_str(&ctx->params, "return_to");
+	char own_page[32];
+	uint64_t id;
+	int rc;
+
+	if ((rc = capture_id(ctx, &id)) != APIERR_OK || (rc = post_delete(ctx, id)) != APIERR_OK)
+		return rc;
+	/* The post's own page is gone now: go home instead. */
+	snprintf(own_page, sizeof own_page, "/p/%llu", (unsigned long long)id);
+	if (back == NULL || !page_local_path(back) || strcmp(back, own_page) == 0)
+		return page_done(ctx, "/", NULL);
+	return page_done(ctx, back, NULL);
+}
+
+int
+pages_report(struct ctx *ctx)
+{
+	char to[48];
+	uint64_t id;
+	int rc;
+
+	if ((rc = capture_id(ctx, &id)) != APIERR_OK ||
+	    (rc = post_report(ctx, id, (int)params_int(&ctx->params, "report_reason", 0))) !=
+	    APIERR_OK)
+		return rc;
+	snprintf(to, sizeof to, "/p/%llu?reported=1", (unsigned long long)id);
+	return page_done(ctx, to, NULL);
+}
+
+/* The hex SHA-256 of what a form asks to post (its route, text and attached file), which stands
+ * for the request in the idempotency check: a multipart body is not byte-identical when sent
+ * again (browsers pick a new boundary), but what it asks is. */
+static void
+form_hash(const struct ctx *ctx, const char *text, const void *file, size_t file_len,
+    char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+	const char *path = ctx->req.path ? ctx->req.path : "";
+
+	out[0] = '\0';
+	if (h == NULL)
+		return;
+	if (EVP_DigestInit_ex(h, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(h, path, strlen(path) + 1) == 1 &&
+	    EVP_DigestUpdate(h, text, strlen(text) + 1) == 1 &&
+	    (file_len == 0 || EVP_DigestUpdate(h, file, file_len) == 1) &&
+	    EVP_DigestFinal_ex(h, md, &mdlen) == 1) {
+		for (i = 0; i < mdlen && i < 32; i++) {
+			out[2 * i] = hex[md[i] >> 4];
+			out[2 * i + 1] = hex[md[i] & 0xf];
+		}
+		out[2 * i] = '\0';
+	}
+	EVP_MD_CTX_free(h);
+}
+
+static int
+reply_settings(const struct ctx *ctx)
+{
+	const char *s = params_str(&ctx->params, "reply_settings");
+
+	if (s != NULL && strcmp(s, "mentioned") == 0)
+		return POST_REPLY_MENTIONED;
+	if (s != NULL && strcmp(s, "followers") == 0)
+		return POST_REPLY_FOLLOWERS;
+	return POST_REPLY_EVERYONE;
+}
+
+/* What the compose, reply and quote forms share: the text, the key and hash, and the media URL
+ * (media: the public URL of an image stored from the form, or NULL). */
+static void
+form_post(const struct ctx *ctx, struct post_new *n, const char *media, const void *file,
+    size_t file_len, char hash[65])
+{
+	const char *text = params_str(&ctx->params, "content_text");
+
+	memset(n, 0, sizeof *n);
+	n->text = text ? text : "";
+	n->text_len = strlen(n->text);
+	n->media = media;
+	n->reply_settings = reply_settings(ctx);
+	n->idem_key = params_str(&ctx->params, "idempotency_key");
+	form_hash(ctx, n->text, file, file_len, hash);
+	n->request_hash = hash;
+}
+
+static int
+to_post(struct ctx *ctx, uint64_t id)
+{
+	char to[32];
+
+	snprintf(to, sizeof to, "/p/%llu", (unsigned long long)id);
+	return page_done(ctx, to, NULL);
+}
+
+int
+pages_reply(struct ctx *ctx)
+{
+	struct post_new n;
+	char hash[65];
+	uint64_t id, reply;
+	int rc;
+
+	if ((rc = capture_id(ctx, &id)) != APIERR_OK)
+		return rc;
+	form_post(ctx, &n, NULL, NULL, 0, hash);
+	n.original_id = id;
+	if ((rc = post_reply(ctx, &n, &reply)) != APIERR_OK)
+		return rc;
+	return to_post(ctx, reply);
+}
+
+int
+pages_quote(struct ctx *ctx)
+{
+	struct post_new n;
+	char hash[65];
+	uint64_t id, quote;
+	int rc;
+
+	if ((rc = capture_id(ctx, &id)) != APIERR_OK)
+		return rc;
+	form_post(ctx, &n, NULL, NULL, 0, hash);
+	n.original_id = id;
+	if ((rc = post_create(ctx, &n, &quote)) != APIERR_OK)
+		return rc;
+	return to_post(ctx, quote);
+}
+
+int
+pages_compose_send(struct ctx *ctx)
+{
+	struct post_new n;
+	char hash[65];
+	uint64_t id;
+	int rc;
+
+	/* TODO(media merge): the image part of the multipart form, stored through media.h. */
+	form_post(ctx, &n, NULL, NULL, 0, hash);
+	if ((rc = post_create(ctx, &n, &id)) != APIERR_OK)
+		return rc;
+	return to_post(ctx, id);
+}
