@@ -425,6 +425,7 @@ static const struct search_row search_rows[] = {
 	{ __LINE__, "I love 北京!", 0, 0, "i love 北京 !" },
 	{ __LINE__, "hello北京world", 0, 0, "hello 北京 world" },
 	{ __LINE__, "a北b京c", 0, 0, "a 北 b 京 c" },
+	{ __LINE__, "I\xe2\x9d\xa4北京!", 0, 0, "i\xe2\x9d\xa4 北京 !" },       /* text.h's example */
 	{ __LINE__, "#北京 @Bob", 0, 0, "# 北京 @bob" },
 	{ __LINE__, "北京。上海", 0, 0, "北京 。 上海" },
 	{ __LINE__, "iPhone用户", 0, 0, "iphone 用户" },
