@@ -377,8 +377,21 @@ search_space(struct buf *out, size_t base)
 		buf_putc(out, ' ');
 }
 
+/* One CJK token: "cj", then one or two characters. The prefix makes every token 3 characters
+ * or more (InnoDB's default innodb_ft_min_token_size), and no real word starts with "cj"
+ * followed by a CJK character, since a real word never touches one. */
+static void
+search_cjk(struct buf *out, size_t base, const char *a, size_t alen, const char *b, size_t blen)
+{
+	search_space(out, base);
+	buf_puts(out, "cj");
+	buf_append(out, a, alen);
+	if (b != NULL)
+		buf_append(out, b, blen);
+}
+
 /* Appends the search form of the n bytes at s (valid UTF-8) to out: case-folded NFC, every
- * white space or control character a single space, every run of CJK characters its bigrams, set
+ * white space or control character a single space, every run of CJK characters its "cj" tokens, set
  * apart from what is around it by spaces. Returns 0, or -1 when utf8proc refuses the text. */
 static int
 search_append(const char *s, size_t n, struct buf *out)
@@ -393,24 +406,20 @@ search_append(const char *s, size_t n, struct buf *out)
 	for (i = 0; i < f.len; i += len) {
 		len = text_decode(f.data, f.len, i, &cp);
 		if (text_cjk(cp)) {
-			/* c1 c2 ... cn becomes "c1c2 c2c3 ... c(n-1)cn": each pair is written when
-			 * its second character arrives. */
-			if (run == 0)
+			/* c1 c2 ... cn becomes "cjc1c2 cjc2c3 ... cjc(n-1)cn cjcn" (docs/schema.md,
+			 * "Search"): each pair is written when its second character arrives, the last
+			 * character alone when the run ends. */
+			if (run > 0)
+				search_cjk(out, base, f.data + prev_at, prev_len, f.data + i, len);
+			else
 				search_space(out, base);
-			else {
-				if (run >= 2)
-					buf_putc(out, ' ');
-				buf_append(out, f.data + prev_at, prev_len);
-				buf_append(out, f.data + i, len);
-			}
 			run++;
 			prev_at = i;
 			prev_len = len;
 			continue;
 		}
 		if (run > 0) {
-			if (run == 1)   /* a lone character is its own word */
-				buf_append(out, f.data + prev_at, prev_len);
+			search_cjk(out, base, f.data + prev_at, prev_len, NULL, 0);
 			run = 0;
 			search_space(out, base);
 		}
@@ -419,8 +428,8 @@ search_append(const char *s, size_t n, struct buf *out)
 		else
 			buf_append(out, f.data + i, len);
 	}
-	if (run == 1)
-		buf_append(out, f.data + prev_at, prev_len);
+	if (run > 0)
+		search_cjk(out, base, f.data + prev_at, prev_len, NULL, 0);
 	if (out->len > base && out->data[out->len - 1] == ' ')
 		out->data[--out->len] = '\0';
 	rc = 0;

@@ -28,10 +28,11 @@
  *     Keys are lowercased; each once, in order, at most TEXT_MAX_MENTIONS.
  *   - The search form (tb_post.search_text, InnoDB FULLTEXT with its default parser, which splits
  *     on white space and punctuation): the text lowercased (case-folded), with every run of CJK
- *     characters (Han, Hiragana, Katakana, Hangul) written as its overlapping bigrams separated by
- *     spaces ("我爱北京" -> "我爱 爱北 北京"; a single CJK character stays as it is), so that a search
+ *     characters (Han, Hiragana, Katakana, Hangul) c1..cn written as its overlapping bigrams
+ *     and its last character, each prefixed with "cj" ("我爱北京" -> "cj我爱 cj爱北 cj北京 cj京"; one
+ *     character: "cj北"; docs/schema.md, "Search", has the reasons and the query side), so that a search
  *     for a two-character word finds it in text without spaces. A CJK run is set apart from the
- *     characters touching it by a space ("I❤北京!" -> "i❤ 北京 !"); white space and controls
+ *     characters touching it by a space ("I❤北京!" -> "i❤ cj北京 cj京 !"); white space and controls
  *     become single spaces, none at either end. Other characters are kept.
  *     At most TEXT_SEARCH_MAX bytes, cut at a character boundary (and a space left last dropped).
  *

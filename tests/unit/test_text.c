@@ -414,21 +414,21 @@ static const struct search_row search_rows[] = {
 	{ __LINE__, "STRASSE Straße", 0, 0, "strasse strasse" },
 	{ __LINE__, "\xce\xa3\xce\x9f\xce\xa6\xce\x8a\xce\x91", 0, 0, "σοφία" },
 	{ __LINE__, "Cafe\xcc\x81", 0, 0, "café" },
-	/* CJK runs become their overlapping bigrams; one character stays as it is. */
-	{ __LINE__, "我爱北京", 0, 0, "我爱 爱北 北京" },
-	{ __LINE__, "北京", 0, 0, "北京" },
-	{ __LINE__, "北", 0, 0, "北" },
-	{ __LINE__, "東京タワー", 0, 0, "東京 京タ タワ ワー" },
-	{ __LINE__, "ひらがな", 0, 0, "ひら らが がな" },
-	{ __LINE__, "한국어 공부", 0, 0, "한국 국어 공부" },
+	/* CJK runs become their overlapping bigrams and last character, each with "cj" before. */
+	{ __LINE__, "我爱北京", 0, 0, "cj我爱 cj爱北 cj北京 cj京" },
+	{ __LINE__, "北京", 0, 0, "cj北京 cj京" },
+	{ __LINE__, "北", 0, 0, "cj北" },
+	{ __LINE__, "東京タワー", 0, 0, "cj東京 cj京タ cjタワ cjワー cjー" },
+	{ __LINE__, "ひらがな", 0, 0, "cjひら cjらが cjがな cjな" },
+	{ __LINE__, "한국어 공부", 0, 0, "cj한국 cj국어 cj어 cj공부 cj부" },
 	/* Mixed scripts: CJK runs are set apart from what touches them. */
-	{ __LINE__, "I love 北京!", 0, 0, "i love 北京 !" },
-	{ __LINE__, "hello北京world", 0, 0, "hello 北京 world" },
-	{ __LINE__, "a北b京c", 0, 0, "a 北 b 京 c" },
-	{ __LINE__, "I\xe2\x9d\xa4北京!", 0, 0, "i\xe2\x9d\xa4 北京 !" },       /* text.h's example */
-	{ __LINE__, "#北京 @Bob", 0, 0, "# 北京 @bob" },
-	{ __LINE__, "北京。上海", 0, 0, "北京 。 上海" },
-	{ __LINE__, "iPhone用户", 0, 0, "iphone 用户" },
+	{ __LINE__, "I love 北京!", 0, 0, "i love cj北京 cj京 !" },
+	{ __LINE__, "hello北京world", 0, 0, "hello cj北京 cj京 world" },
+	{ __LINE__, "a北b京c", 0, 0, "a cj北 b cj京 c" },
+	{ __LINE__, "I\xe2\x9d\xa4北京!", 0, 0, "i\xe2\x9d\xa4 cj北京 cj京 !" },       /* text.h's example */
+	{ __LINE__, "#北京 @Bob", 0, 0, "# cj北京 cj京 @bob" },
+	{ __LINE__, "北京。上海", 0, 0, "cj北京 cj京 。 cj上海 cj海" },
+	{ __LINE__, "iPhone用户", 0, 0, "iphone cj用户 cj户" },
 	/* White space and controls are single spaces; none at either end. */
 	{ __LINE__, "  a\t\tb\nc \xe3\x80\x80 d  ", 0, 0, "a b c d" },
 	{ __LINE__, "a\0b", 3, 0, "a b" },
@@ -465,7 +465,7 @@ test_search_form(void **state)
 }
 
 /* A post's search form is the same as a query's, cut to TEXT_SEARCH_MAX bytes at a character
- * boundary: 280 Chinese characters make 279 bigrams of 6 bytes, far more than that. The ASCII
+ * boundary: 280 Chinese characters make 280 "cj" tokens of 6 to 9 bytes, far more than that. The ASCII
  * heads move the cut to every place in a bigram and its space. */
 static void
 test_search_form_of_post_is_cut(void **state)
@@ -499,7 +499,7 @@ test_search_form_of_post_is_cut(void **state)
 	/* A short text's form is whole. */
 	assert_int_equal(text_prepare("我爱北京 Tokyo", strlen("我爱北京 Tokyo"), MAX_CHARS, &p),
 	    TEXT_OK);
-	assert_string_equal(p.search, "我爱 爱北 北京 tokyo");
+	assert_string_equal(p.search, "cj我爱 cj爱北 cj北京 cj京 tokyo");
 	text_post_free(&p);
 	buf_free(&in);
 	buf_free(&full);
