@@ -501,14 +501,55 @@ authenticate(struct ctx *ctx)
 	return APIERR_OK;
 }
 
+/* What multipart framing and form fields around a video may add to it. */
+#define UPLOAD_OVERHEAD (64 * 1024)
+
+/* The route a request will reach, found from the environment alone, before the body is read: its
+ * flags decide how large a body may be and how it is parsed. NULL when none matches (the
+ * pipeline then answers 404 or 405 after parsing, under the ordinary limit). */
+static const struct route *
+preroute(const struct ctx *ctx, char *const *envp)
+{
+	const struct route *r = NULL;
+	struct kvlist caps = KVLIST_INIT;
+	struct buf path = BUF_INIT, allow = BUF_INIT;
+
+	if (request_env_path(envp, &path) &&
+	    route_match(ctx->app->routes, ctx->app->nroutes,
+	    request_method_parse(request_env(envp, "REQUEST_METHOD")), buf_cstr(&path), &r, &caps,
+	    &allow) != APIERR_OK)
+		r = NULL;
+	kvlist_free(&caps);
+	buf_free(&path);
+	buf_free(&allow);
+	return r;
+}
+
+/* The largest body route r may receive: uploads take a video and its form around it; every
+ * other route keeps [http] max_body_bytes, so a large body costs nothing where none is due. */
+static size_t
+body_limit(const struct ctx *ctx, const struct route *r)
+{
+	const struct conf *c = &ctx->env->conf;
+	size_t max = (size_t)c->max_body_bytes, upload;
+
+	if (r == NULL || !(r->flags & (ROUTE_RAW | ROUTE_UPLOAD)))
+		return max;
+	upload = (size_t)c->media_max_video_bytes + UPLOAD_OVERHEAD;
+	return upload > max ? upload : max;
+}
+
 /* Runs the stages up to and including the handler; returns APIERR_OK or the code to answer. */
 static int
 run_stages(struct ctx *ctx, char *const *envp, const char *body, size_t body_len)
 {
 	const struct conf *c = &ctx->env->conf;
+	const struct route *pre = preroute(ctx, envp);
 	struct request_limits lim = {
-		(size_t)c->max_body_bytes, (size_t)c->max_uri_bytes, (size_t)c->max_fields,
+		body_limit(ctx, pre), (size_t)c->max_uri_bytes, (size_t)c->max_fields,
 		(size_t)c->max_header_bytes, (int)c->max_json_depth,
+		pre == NULL ? REQUEST_BODY_FIELDS : (pre->flags & ROUTE_RAW) ? REQUEST_BODY_RAW :
+		(pre->flags & ROUTE_UPLOAD) ? REQUEST_BODY_UPLOAD : REQUEST_BODY_FIELDS,
 	};
 	struct buf allow = BUF_INIT;
 	int code;
@@ -527,6 +568,10 @@ run_stages(struct ctx *ctx, char *const *envp, const char *body, size_t body_len
 	buf_free(&allow);
 	if (code != APIERR_OK)
 		return code;
+	/* The body was read and parsed for the route found before: the same inputs give the same
+	 * route, and anything else would be a bug to stop at, not a body to trust. */
+	if (ctx->route != pre)
+		return ctx_fail(ctx, APIERR_INTERNAL, "routing before and after parsing disagree");
 	/* 3. Typed, whitelisted parameters (400). */
 	code = route_params(ctx->route, &ctx->req, &ctx->params, &ctx->message);
 	if (code != APIERR_OK)
@@ -676,7 +721,7 @@ serve_cgi(struct ctx *ctx)
 	const char *b;
 	size_t len;
 
-	b = read_body(NULL, environ, (size_t)ctx->env->conf.max_body_bytes, &body, &len);
+	b = read_body(NULL, environ, body_limit(ctx, preroute(ctx, environ)), &body, &len);
 	app_handle(ctx, environ, b, len, &out);
 	fwrite(out.data, 1, out.len, stdout);
 	fflush(stdout);
@@ -702,7 +747,8 @@ serve_fastcgi(struct ctx *ctx)
 		sigprocmask(SIG_BLOCK, &stopset, NULL);
 		if (rc < 0)
 			break;
-		b = read_body(req.in, req.envp, (size_t)ctx->env->conf.max_body_bytes, &body, &len);
+		b = read_body(req.in, req.envp, body_limit(ctx, preroute(ctx, req.envp)), &body,
+		    &len);
 		app_handle(ctx, req.envp, b, len, &out);
 		/* FCGX_PutStr, never FCGX_FPrintF: libfcgi's printf stops silently at %zu. */
 		if (FCGX_PutStr(out.data, (int)out.len, req.out) < 0)
