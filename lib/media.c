@@ -402,6 +402,13 @@ media_is_local(const struct media *m)
 	return m->local;
 }
 
+void
+media_public_url(const struct media *m, const char *key, struct buf *out)
+{
+	buf_puts(out, m->prefix);
+	buf_puts(out, key);
+}
+
 size_t
 media_max_bytes(const struct media *m, enum media_kind kind)
 {

@@ -101,6 +101,9 @@ int media_store_local(const struct media *m, const char *key, const void *p, siz
 int media_store_upload(const struct media *m, uint64_t user_id, enum media_kind kind,
     const char *ext, const void *p, size_t n, int64_t now, struct buf *public_url);
 
+/* Appends the public URL of object key (as media_sign_upload made it) to out. */
+void media_public_url(const struct media *m, const char *key, struct buf *out);
+
 /* The largest file of kind, in bytes ([media] max_image_bytes, max_video_bytes). */
 size_t media_max_bytes(const struct media *m, enum media_kind kind);
 

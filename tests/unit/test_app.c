@@ -647,7 +647,7 @@ static const struct param_spec upload_params[] = {
 };
 
 static const struct route body_routes[] = {
-	{ HTTP_PUT,  "/api/v1/raw",    ROUTE_RAW,                echo_raw,    raw_params,    NULL },
+	{ HTTP_PUT,  "/api/v1/raw",    ROUTE_RAW | ROUTE_SIGNED, echo_raw,    raw_params,    NULL },
 	{ HTTP_POST, "/api/v1/up",     ROUTE_UPLOAD | ROUTE_CSRF, echo_upload, upload_params, NULL },
 	{ HTTP_PUT,  "/api/v1/plain",  0,                        echo_raw,    NULL,          NULL },
 };
