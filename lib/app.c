@@ -83,6 +83,9 @@ app_env_new(const struct app *app, const char *conf_path, struct buf *err)
 	env->mail = mail_new(&env->conf, err);
 	if (env->mail == NULL)
 		goto fail;
+	env->media = media_new(&env->conf, env->keys, err);
+	if (env->media == NULL)
+		goto fail;
 	buf_free(&dir);
 	return env;
 fail:
@@ -96,6 +99,7 @@ app_env_free(struct app_env *env)
 {
 	if (env == NULL)
 		return;
+	media_free(env->media);   /* borrows the keys: freed first */
 	mail_free(env->mail);
 	jwt_keys_free(env->keys);
 	idlease_free(env->ids);   /* gives the worker number back: needs the database */
@@ -471,6 +475,8 @@ authenticate(struct ctx *ctx)
 	bool needed = (ctx->route->flags & ROUTE_AUTH) != 0, cookie = false;
 	int rc;
 
+	if (ctx->route->flags & ROUTE_SIGNED)
+		return APIERR_OK;
 	if (h != NULL) {
 		if (strncasecmp(h, "Bearer ", 7) != 0)
 			return needed ? ctx_fail(ctx, APIERR_UNAUTHORIZED,
@@ -497,14 +503,55 @@ authenticate(struct ctx *ctx)
 	return APIERR_OK;
 }
 
+/* What multipart framing and form fields around a video may add to it. */
+#define UPLOAD_OVERHEAD (64 * 1024)
+
+/* The route a request will reach, found from the environment alone, before the body is read: its
+ * flags decide how large a body may be and how it is parsed. NULL when none matches (the
+ * pipeline then answers 404 or 405 after parsing, under the ordinary limit). */
+static const struct route *
+preroute(const struct ctx *ctx, char *const *envp)
+{
+	const struct route *r = NULL;
+	struct kvlist caps = KVLIST_INIT;
+	struct buf path = BUF_INIT, allow = BUF_INIT;
+
+	if (request_env_path(envp, &path) &&
+	    route_match(ctx->app->routes, ctx->app->nroutes,
+	    request_method_parse(request_env(envp, "REQUEST_METHOD")), buf_cstr(&path), &r, &caps,
+	    &allow) != APIERR_OK)
+		r = NULL;
+	kvlist_free(&caps);
+	buf_free(&path);
+	buf_free(&allow);
+	return r;
+}
+
+/* The largest body route r may receive: uploads take a video and its form around it; every
+ * other route keeps [http] max_body_bytes, so a large body costs nothing where none is due. */
+static size_t
+body_limit(const struct ctx *ctx, const struct route *r)
+{
+	const struct conf *c = &ctx->env->conf;
+	size_t max = (size_t)c->max_body_bytes, upload;
+
+	if (r == NULL || !(r->flags & (ROUTE_RAW | ROUTE_UPLOAD)))
+		return max;
+	upload = (size_t)c->media_max_video_bytes + UPLOAD_OVERHEAD;
+	return upload > max ? upload : max;
+}
+
 /* Runs the stages up to and including the handler; returns APIERR_OK or the code to answer. */
 static int
 run_stages(struct ctx *ctx, char *const *envp, const char *body, size_t body_len)
 {
 	const struct conf *c = &ctx->env->conf;
+	const struct route *pre = preroute(ctx, envp);
 	struct request_limits lim = {
-		(size_t)c->max_body_bytes, (size_t)c->max_uri_bytes, (size_t)c->max_fields,
+		body_limit(ctx, pre), (size_t)c->max_uri_bytes, (size_t)c->max_fields,
 		(size_t)c->max_header_bytes, (int)c->max_json_depth,
+		pre == NULL ? REQUEST_BODY_FIELDS : (pre->flags & ROUTE_RAW) ? REQUEST_BODY_RAW :
+		(pre->flags & ROUTE_UPLOAD) ? REQUEST_BODY_UPLOAD : REQUEST_BODY_FIELDS,
 	};
 	struct buf allow = BUF_INIT;
 	int code;
@@ -523,6 +570,10 @@ run_stages(struct ctx *ctx, char *const *envp, const char *body, size_t body_len
 	buf_free(&allow);
 	if (code != APIERR_OK)
 		return code;
+	/* The body was read and parsed for the route found before: the same inputs give the same
+	 * route, and anything else would be a bug to stop at, not a body to trust. */
+	if (ctx->route != pre)
+		return ctx_fail(ctx, APIERR_INTERNAL, "routing before and after parsing disagree");
 	/* 3. Typed, whitelisted parameters (400). */
 	code = route_params(ctx->route, &ctx->req, &ctx->params, &ctx->message);
 	if (code != APIERR_OK)
@@ -672,7 +723,7 @@ serve_cgi(struct ctx *ctx)
 	const char *b;
 	size_t len;
 
-	b = read_body(NULL, environ, (size_t)ctx->env->conf.max_body_bytes, &body, &len);
+	b = read_body(NULL, environ, body_limit(ctx, preroute(ctx, environ)), &body, &len);
 	app_handle(ctx, environ, b, len, &out);
 	fwrite(out.data, 1, out.len, stdout);
 	fflush(stdout);
@@ -698,7 +749,8 @@ serve_fastcgi(struct ctx *ctx)
 		sigprocmask(SIG_BLOCK, &stopset, NULL);
 		if (rc < 0)
 			break;
-		b = read_body(req.in, req.envp, (size_t)ctx->env->conf.max_body_bytes, &body, &len);
+		b = read_body(req.in, req.envp, body_limit(ctx, preroute(ctx, req.envp)), &body,
+		    &len);
 		app_handle(ctx, req.envp, b, len, &out);
 		/* FCGX_PutStr, never FCGX_FPrintF: libfcgi's printf stops silently at %zu. */
 		if (FCGX_PutStr(out.data, (int)out.len, req.out) < 0)

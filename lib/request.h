@@ -26,6 +26,13 @@ enum http_method {
 	HTTP_OPTIONS,
 };
 
+/* What a route takes as its body; the route's flags choose (ROUTE_RAW, ROUTE_UPLOAD). */
+enum request_body {
+	REQUEST_BODY_FIELDS = 0, /* application/json or x-www-form-urlencoded; any other type: 415 */
+	REQUEST_BODY_UPLOAD,     /* those, or multipart/form-data (RFC 7578) with files */
+	REQUEST_BODY_RAW,        /* not parsed: any content type (its parameters unchecked) */
+};
+
 /* Upper bounds on what a request may carry. Every limit exists so a hostile client cannot make a
  * worker spend unbounded memory or time; the values come from the [http] section of the config. */
 struct request_limits {
@@ -36,6 +43,18 @@ struct request_limits {
 	int    max_json_depth; /* nesting of a JSON body (400 beyond): every value on the way down
 	                        * counts, the top object being 1, so {"a":1} is 2 deep and
 	                        * {"a":{"b":[1]}} 4 (json-c's own measure); values below 1 act as 1 */
+	enum request_body body; /* which bodies are taken (the parts of a multipart body count as
+	                         * fields against max_fields; each part's headers against
+	                         * max_header) */
+};
+
+/* A file part of a multipart/form-data body. */
+struct request_file {
+	char       *name;          /* the form field's name: valid UTF-8, not empty */
+	char       *filename;      /* as sent (valid UTF-8, may be ""): for logs, never a path */
+	char       *content_type;  /* media type, lowercased, no parameters; "" when not sent */
+	const char *data;          /* the bytes, borrowed from the body (see struct request) */
+	size_t      len;
 };
 
 /* After request_init() and request_reset() every string member is NULL. After request_parse(),
@@ -59,6 +78,12 @@ struct request {
 	struct kvlist query_fields;  /* decoded query string fields, in order */
 	struct kvlist body_fields;   /* decoded form fields; for a JSON body its top-level scalars */
 	json_object  *json;          /* a JSON body (always an object), or NULL; owned by the request */
+	const char   *body;          /* the body as given to request_parse (NULL when empty): borrowed,
+	                              * valid as long as the caller's body; a ROUTE_RAW handler's input */
+	size_t        body_len;
+	struct request_file *files;  /* the file parts of a multipart body, in order; names unique */
+	size_t        nfiles;
+	size_t        files_cap;
 };
 
 void request_init(struct request *r);
@@ -78,8 +103,16 @@ void request_free(struct request *r);
  * A body is parsed by its Content-Type: application/x-www-form-urlencoded into body_fields;
  * application/json (which must hold an object) into json, with its top-level strings, numbers and
  * booleans ("1"/"0") copied into body_fields as strings (nested values and null stay only in json).
+ * With lim->body REQUEST_BODY_UPLOAD, multipart/form-data too: its text parts become body_fields
+ * exactly as form fields do (valid UTF-8, no NUL), its file parts (those with a filename
+ * parameter, even "") become files. Strictly: a boundary parameter of 1 to 70 characters
+ * (RFC 2046 5.1.1), the body starting with the first delimiter and ending with the closing one
+ * (an epilogue after CR LF is ignored), CR LF line ends only, each part with a
+ * Content-Disposition of form-data with a non-empty name, no name twice, at most max_fields
+ * parts and 8 headers per part. With REQUEST_BODY_RAW the body is left as it is, whatever its
+ * type. In every mode body and body_len are set.
  * A charset parameter other than utf-8 (any case) is refused. A body with no content type is
- * refused; an empty body is accepted whatever its type. CONTENT_LENGTH, when set and not empty,
+ * refused (but with REQUEST_BODY_RAW); an empty body is accepted whatever its type. CONTENT_LENGTH, when set and not empty,
  * must be plain decimal digits equal to body_len. Duplicate JSON members: json-c keeps the last.
  * Returns APIERR_OK (0), or an apierr code with a message in err saying what was wrong:
  *   APIERR_BAD_ENCODING  bad percent-encoding, or a NUL byte after decoding (a JSON string
@@ -88,7 +121,7 @@ void request_free(struct request *r);
  *   APIERR_BAD_JSON      malformed JSON, not an object, nested beyond max_json_depth, or
  *                        holding NaN, Infinity or a number too large for a double
  *   APIERR_BAD_REQUEST   too many fields; CONTENT_LENGTH not a number or not matching the body;
- *                        a path that does not start with '/'
+ *                        a path that does not start with '/'; a malformed multipart body
  *   APIERR_TOO_LARGE     body over max_body
  *   APIERR_URI_TOO_LONG  REQUEST_URI over max_uri
  *   APIERR_HEADERS_TOO_LARGE a header over max_header
@@ -125,6 +158,14 @@ const char *request_method_name(enum http_method m);
 /* The value of the first envp entry called name ("REQUEST_URI"), or NULL: the first wins, as with
  * getenv(). Borrowed from envp. */
 const char *request_env(char *const *envp, const char *name);
+
+/* The path request_parse would give r->path for envp, into path (appended): for routing before
+ * the body is read (its size limit depends on the route). Returns false when the path is
+ * malformed (request_parse will say how). */
+bool request_env_path(char *const *envp, struct buf *path);
+
+/* The file part of a multipart body sent as field name, or NULL. Borrowed from the request. */
+const struct request_file *request_file(const struct request *r, const char *name);
 
 /* The first value of a request header by lowercased name ("accept-language"; any case matches),
  * or NULL. request_cookie: the first cookie of that exact name, or NULL. Both borrowed, valid

@@ -206,7 +206,9 @@ route_params(const struct route *r, const struct request *req, struct params *ou
 	out->n = 0;
 	if (r->params == NULL)
 		return APIERR_OK;
-	fields = (req->method == HTTP_GET || req->method == HTTP_HEAD) ?
+	/* A raw body has no fields: such a route (an upload PUT) takes its parameters from the
+	 * query. */
+	fields = (req->method == HTTP_GET || req->method == HTTP_HEAD || (r->flags & ROUTE_RAW)) ?
 	    &req->query_fields : &req->body_fields;
 	for (spec = r->params; spec->name != NULL; spec++) {
 		size_t count = find_field(fields, spec->name, &kv);

@@ -48,6 +48,14 @@ struct param_spec {
 #define ROUTE_HTML 0x4u  /* answers an HTML page through tmpl; otherwise the JSON envelope */
 #define ROUTE_RETRY 0x8u /* a form whose failure (4xx) shows its page again, built by the GET
                           * route of the same template, with page.error and page.input */
+#define ROUTE_RAW 0x10u    /* the body is not parsed: the handler reads ctx->req.body, body_len
+                          * and content_type; parameters come from the query whatever the
+                          * method. May be as large as ROUTE_UPLOAD's. */
+#define ROUTE_UPLOAD 0x20u /* also takes multipart/form-data (request_file); the body may be up
+                            * to max([http] max_body_bytes, [media] max_video_bytes + 64 KiB) */
+#define ROUTE_SIGNED 0x40u /* the URL carries its own authorization (a signed upload link): no
+                            * login is looked up, so a session cookie sent along neither
+                            * identifies anyone nor calls for a CSRF token */
 
 struct route {
 	enum http_method          method;   /* HTTP_GET also answers HEAD */

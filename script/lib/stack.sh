@@ -19,6 +19,7 @@
 #   RUN/lighttpd.conf         rendered from etc/lighttpd.conf.in
 #   RUN/lighttpd.pid, lighttpd.out (lighttpd's own stdout/stderr), lighttpd-error.log,
 #   RUN/lighttpd-access.log, RUN/www/ (empty document root), RUN/upload/ (request bodies)
+#   RUN/media/                uploaded files ([media] local_dir, served at /media/)
 #   RUN/starling-site.sock-N  FastCGI sockets
 #   RUN/migrate.log           output of starling-admin migrate (stack_migrate)
 #
@@ -524,7 +525,7 @@ stack_write_conf() {
 			{ stack_err "cannot write $dir/token.key"; return 1; }
 	fi
 	chmod 600 "$dir/token.key"
-	mkdir -p "$dir/mail"
+	mkdir -p "$dir/mail" "$dir/media"
 	(
 		umask 077
 		# shellcheck disable=SC2086 # split the port lists
@@ -562,6 +563,12 @@ signups_per_ip = ${STACK_SIGNUPS_PER_IP:-10}
 [mail]
 transport = spool
 spool_dir = $dir/mail
+
+[media]
+; Uploads are PUT to starling-upload and served by lighttpd from here (stack_lighttpd_start).
+storage = local
+local_dir = $dir/media
+local_url = /media
 EOF
 	) || { stack_err "cannot write $tmp"; return 1; }
 	mv -f "$tmp" "$file"
@@ -574,13 +581,14 @@ stack_sed_escape() {
 	printf '%s\n' "$1" | sed 's/[\\|&]/\\&/g'
 }
 
-# stack_lighttpd_render TEMPLATE OUT RUN PORT CONF CGI_DIR STATIC_DIR
+# stack_lighttpd_render TEMPLATE OUT RUN PORT CONF CGI_DIR STATIC_DIR MEDIA_DIR
 stack_lighttpd_render() {
 	sed -e "s|@PORT@|$(stack_sed_escape "$4")|g" \
 		-e "s|@RUN_DIR@|$(stack_sed_escape "$3")|g" \
 		-e "s|@CONF@|$(stack_sed_escape "$5")|g" \
 		-e "s|@CGI_DIR@|$(stack_sed_escape "$6")|g" \
 		-e "s|@STATIC_DIR@|$(stack_sed_escape "$7")|g" \
+		-e "s|@MEDIA_DIR@|$(stack_sed_escape "$8")|g" \
 		"$1" >"$2.tmp" || { stack_err "cannot render $1 into $2"; return 1; }
 	if grep -n '@[A-Z_]*@' "$2.tmp" >&2; then
 		stack_err "unknown placeholders left in $2 (from $1), listed above"
@@ -594,7 +602,7 @@ stack_lighttpd_render() {
 # lighttpd hands ASAN_OPTIONS, UBSAN_OPTIONS and LSAN_OPTIONS from its own environment to the
 # FastCGI binaries it spawns, so set them (e.g. log_path) before calling this.
 stack_lighttpd_start() {
-	local run src port conf build log pid bin
+	local run src port conf build log pid bin media
 	run=$1 src=$2 port=$3 conf=$4 build=$5
 	log=$run/lighttpd-error.log
 	stack_need lighttpd curl || return 1
@@ -606,7 +614,7 @@ stack_lighttpd_start() {
 	# The config names every binary as @CGI_DIR@/starling-NAME, the installed layout
 	# ($pkglibexecdir); in a build tree they are in cgi-bin/NAME/, so link them together.
 	mkdir -p "$run/cgi-bin"
-	for bin in site account; do
+	for bin in site account upload; do
 		if [ ! -x "$build/cgi-bin/$bin/starling-$bin" ]; then
 			stack_err "FastCGI binary $build/cgi-bin/$bin/starling-$bin is missing; build it with make"
 			return 1
@@ -621,8 +629,13 @@ stack_lighttpd_start() {
 		stack_err "port 127.0.0.1:$port (lighttpd) is already in use"
 		return 1
 	fi
+	# lighttpd serves the uploads from the configuration's [media] local_dir (stack_write_conf
+	# puts it beside the configuration).
+	media=$(sed -n 's/^local_dir[[:space:]]*=[[:space:]]*//p' "$conf" | tail -n 1)
+	[ -n "$media" ] || media=$(dirname "$conf")/media
+	mkdir -p "$media"
 	stack_lighttpd_render "$src/etc/lighttpd.conf.in" "$run/lighttpd.conf" \
-		"$run" "$port" "$conf" "$run/cgi-bin" "$src/static" || return 1
+		"$run" "$port" "$conf" "$run/cgi-bin" "$src/static" "$media" || return 1
 	if ! lighttpd -tt -f "$run/lighttpd.conf" >"$run/lighttpd.out" 2>&1; then
 		stack_err "lighttpd rejects $run/lighttpd.conf (rendered from $src/etc/lighttpd.conf.in)"
 		stack_log_tail "$run/lighttpd.out"

@@ -110,6 +110,12 @@ python3 "$SRCDIR/tests/browser/test_accounts.py" "$BASE" "$RUN/browser-accounts"
 	fail "tests/browser/test_accounts.py"
 say "test_accounts.py (browser) took $(since "$t1")"
 
+t1=$(now)
+say "== tests/integration/test_upload.py"
+STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_KEY_FILE=$RUN/token.key \
+	python3 "$SRCDIR/tests/integration/test_upload.py" "$BASE" || fail "test_upload.py"
+say "test_upload.py took $(since "$t1")"
+
 # Last of the normal phase: it uses up this address's sign-ups.
 t1=$(now)
 say "== tests/integration/test_accounts.py"

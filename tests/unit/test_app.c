@@ -601,6 +601,183 @@ test_missing_or_open_key_stops_startup(void **state)
 	buf_free(&text);
 }
 
+/* ---- raw and multipart bodies, and their size limit ---------------------------------------- */
+
+/* Echoes what a raw route received: length, type, first byte, and its query parameter. */
+static int
+echo_raw(struct ctx *ctx)
+{
+	json_object *d = json_object_new_object();
+
+	json_object_object_add(d, "len", json_object_new_int64((int64_t)ctx->req.body_len));
+	json_object_object_add(d, "type", json_object_new_string(ctx->req.content_type));
+	json_object_object_add(d, "key", json_object_new_string(params_str(&ctx->params, "key")));
+	ctx_set_data(ctx, d);
+	return APIERR_OK;
+}
+
+/* Echoes the "image" file and the "note" field of a multipart post. */
+static int
+echo_upload(struct ctx *ctx)
+{
+	const struct request_file *f = request_file(&ctx->req, "image");
+	const char *note = params_str(&ctx->params, "note");
+	json_object *d = json_object_new_object();
+
+	if (f == NULL) {
+		json_object_put(d);
+		return ctx_fail(ctx, APIERR_MISSING_PARAM, "no image");
+	}
+	json_object_object_add(d, "len", json_object_new_int64((int64_t)f->len));
+	json_object_object_add(d, "filename", json_object_new_string(f->filename));
+	json_object_object_add(d, "type", json_object_new_string(f->content_type));
+	json_object_object_add(d, "note", json_object_new_string(note ? note : ""));
+	ctx_set_data(ctx, d);
+	return APIERR_OK;
+}
+
+static const struct param_spec raw_params[] = {
+	{ "key", PARAM_STRING, PARAM_REQUIRED, 1, 80, NULL },
+	PARAM_END
+};
+
+static const struct param_spec upload_params[] = {
+	{ "note", PARAM_STRING, 0, 0, 100, NULL },
+	PARAM_END
+};
+
+static const struct route body_routes[] = {
+	{ HTTP_PUT,  "/api/v1/raw",    ROUTE_RAW | ROUTE_SIGNED, echo_raw,    raw_params,    NULL },
+	{ HTTP_POST, "/api/v1/up",     ROUTE_UPLOAD | ROUTE_CSRF, echo_upload, upload_params, NULL },
+	{ HTTP_PUT,  "/api/v1/plain",  0,                        echo_raw,    NULL,          NULL },
+};
+static const struct app body_app = { "test-body", body_routes, 3 };
+
+#define MP_TYPE "CONTENT_TYPE=multipart/form-data; boundary=b0undary"
+#define MP_BODY(csrf, file) "--b0undary\r\nContent-Disposition: form-data; name=\"csrf_token\"" \
+	"\r\n\r\n" csrf "\r\n--b0undary\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\n" \
+	"h\xc3\xa9llo\r\n--b0undary\r\nContent-Disposition: form-data; name=\"image\"; " \
+	"filename=\"a.gif\"\r\nContent-Type: image/gif\r\n\r\n" file "\r\n--b0undary--\r\n"
+
+static void
+use_body_app(struct fixture *f)
+{
+	ctx_free(&f->ctx);
+	ctx_init(&f->ctx, &body_app, f->env);
+}
+
+/* A raw route gets the bytes and type as sent, beyond [http] max_body_bytes (4096 here), with
+ * its parameters from the query; other routes keep their 413. */
+static void
+test_raw_body_and_its_limit(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const png[] = { "CONTENT_TYPE=image/png", NULL };
+	char *big = malloc(8193);
+	json_object *o, *d, *v;
+	struct resp r;
+
+	use_body_app(f);
+	memset(big, 'x', 8192);
+	big[8192] = '\0';
+	run(f, "PUT", "/api/v1/raw?key=images%2Fa.png", png, big, &r);
+	assert_int_equal(r.status, 200);
+	o = body_json(&r);
+	assert_true(json_object_object_get_ex(o, "data", &d));
+	assert_true(json_object_object_get_ex(d, "len", &v));
+	assert_int_equal(json_object_get_int(v), 8192);
+	assert_true(json_object_object_get_ex(d, "type", &v));
+	assert_string_equal(json_object_get_string(v), "image/png");
+	assert_true(json_object_object_get_ex(d, "key", &v));
+	assert_string_equal(json_object_get_string(v), "images/a.png");
+	json_object_put(o);
+	resp_free(&r);
+	/* No content type at all is fine for a raw body. */
+	run(f, "PUT", "/api/v1/raw?key=k", NULL, "abc", &r);
+	assert_int_equal(r.status, 200);
+	resp_free(&r);
+	/* Its parameters are still checked. */
+	run(f, "PUT", "/api/v1/raw", png, "abc", &r);
+	assert_int_equal(r.status, 400);
+	assert_int_equal(json_code(&r), APIERR_MISSING_PARAM);
+	resp_free(&r);
+	/* The same bytes to an ordinary route: over its limit. */
+	run(f, "PUT", "/api/v1/plain", png, big, &r);
+	assert_int_equal(r.status, 413);
+	assert_int_equal(json_code(&r), APIERR_TOO_LARGE);
+	resp_free(&r);
+	free(big);
+}
+
+/* Over max_video_bytes + 64 KiB, even an upload route answers 413 without reading the body. */
+static void
+test_upload_limit_is_413_unread(void **state)
+{
+	struct fixture *f = *state;
+	static char m[] = "REQUEST_METHOD=PUT", u[] = "REQUEST_URI=/api/v1/raw?key=k",
+	    q[] = "QUERY_STRING=key=k", l[64];
+	char *envp[] = { m, u, q, l, NULL };
+	size_t over = (size_t)f->env->conf.media_max_video_bytes + 64 * 1024 + 1;
+	struct buf out = BUF_INIT;
+
+	use_body_app(f);
+	snprintf(l, sizeof l, "CONTENT_LENGTH=%zu", over);
+	app_handle(&f->ctx, envp, NULL, over, &out);
+	assert_int_equal(strncmp(buf_cstr(&out), "Status: 413", 11), 0);
+	assert_non_null(strstr(buf_cstr(&out), "\"code\":41300"));
+	buf_free(&out);
+}
+
+/* Multipart: fields are parameters (the CSRF token included), files are request_file's. */
+static void
+test_multipart_upload(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const mp[] = { MP_TYPE, "HTTP_COOKIE=starling_csrf=" TOKEN, NULL };
+	static const char *const mp_nocookie[] = { MP_TYPE, NULL };
+	json_object *o, *d, *v;
+	struct resp r;
+
+	use_body_app(f);
+	run(f, "POST", "/api/v1/up", mp, MP_BODY(TOKEN, "GIF89a-bytes"), &r);
+	assert_int_equal(r.status, 200);
+	o = body_json(&r);
+	assert_true(json_object_object_get_ex(o, "data", &d));
+	assert_true(json_object_object_get_ex(d, "len", &v));
+	assert_int_equal(json_object_get_int(v), 12);
+	assert_true(json_object_object_get_ex(d, "filename", &v));
+	assert_string_equal(json_object_get_string(v), "a.gif");
+	assert_true(json_object_object_get_ex(d, "type", &v));
+	assert_string_equal(json_object_get_string(v), "image/gif");
+	assert_true(json_object_object_get_ex(d, "note", &v));
+	assert_string_equal(json_object_get_string(v), "h\xc3\xa9llo");
+	json_object_put(o);
+	resp_free(&r);
+	/* The CSRF check sees the multipart field. */
+	run(f, "POST", "/api/v1/up", mp_nocookie, MP_BODY(TOKEN, "GIF89a"), &r);
+	assert_int_equal(r.status, 403);
+	resp_free(&r);
+	run(f, "POST", "/api/v1/up", mp, MP_BODY("wrong", "GIF89a"), &r);
+	assert_int_equal(r.status, 403);
+	resp_free(&r);
+	/* Malformed: a 400 envelope naming the problem. */
+	run(f, "POST", "/api/v1/up", mp, "--b0undary\r\nContent-Disposition: form-data\r\n\r\nx\r\n"
+	    "--b0undary--", &r);
+	assert_int_equal(r.status, 400);
+	assert_int_equal(json_code(&r), APIERR_BAD_REQUEST);
+	assert_true(body_has(&r, "has no field name"));
+	resp_free(&r);
+	run(f, "POST", "/api/v1/up", mp, "--b0undary\r\nContent-Disposition: form-data; name=\"a\""
+	    "\r\n\r\nno end", &r);
+	assert_int_equal(r.status, 400);
+	resp_free(&r);
+	/* Multipart where no upload is declared: 415. */
+	run(f, "PUT", "/api/v1/plain", mp, MP_BODY(TOKEN, "GIF89a"), &r);
+	assert_int_equal(r.status, 415);
+	assert_int_equal(json_code(&r), APIERR_UNSUPPORTED_MEDIA);
+	resp_free(&r);
+}
+
 int
 main(void)
 {
@@ -624,6 +801,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_security_headers_everywhere, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_has_no_body, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nothing_survives_a_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_raw_body_and_its_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upload_limit_is_413_unread, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multipart_upload, setup, teardown),
 		cmocka_unit_test(test_missing_templates_stop_startup),
 		cmocka_unit_test(test_bad_shard_map_stops_startup),
 	};

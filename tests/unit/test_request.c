@@ -1002,6 +1002,314 @@ test_fuzz(void **state)
 	buf_free(&err);
 }
 
+/* ---- multipart/form-data and raw bodies ---------------------------------------------------- */
+
+/* parse() under other limits. */
+static int
+parse_with(struct request *r, const char *const *env, const char *body, size_t blen,
+    const struct request_limits *l, struct buf *err)
+{
+	char **envp = env_new(env);
+	int rc = request_parse(r, envp, body, blen, l, err);
+
+	env_free(envp);
+	return rc;
+}
+
+static const struct request_limits lim_upload = {
+	.max_body = 1024,
+	.max_uri = 256,
+	.max_fields = 8,
+	.max_header = 512,
+	.max_json_depth = 4,
+	.body = REQUEST_BODY_UPLOAD,
+};
+
+#define MAX_FILES 3
+
+/*
+ * One multipart body (boundary "XyZ" unless ct is given) and what it must give: text fields as
+ * "name=value", files as "name|filename|content type|bytes" (bytes without NUL), or an error
+ * code whose message contains msg.
+ */
+struct mp_row {
+	int         line;
+	const char *ct;
+	const char *body;
+	size_t      blen;
+	int         code;
+	const char *fields[MAX_FIELDS];
+	const char *files[MAX_FILES];
+	const char *msg;
+};
+
+#define MP_CT "multipart/form-data; boundary=XyZ"
+#define CD "Content-Disposition: form-data; "
+#define PART(name) "--XyZ\r\n" CD "name=\"" name "\"\r\n\r\n"
+
+static const struct mp_row mp_rows[] = {
+	/* ---- accepted ---- */
+	{ __LINE__, NULL, PART("csrf_token") "abc\r\n" PART("text") "hi there\r\n--XyZ--\r\n", 0,
+	    APIERR_OK, { "csrf_token=abc", "text=hi there" }, { NULL }, NULL },
+	{ __LINE__, NULL, PART("a") "1\r\n--XyZ\r\n" CD "name=\"image\"; filename=\"p.png\"\r\n"
+	    "Content-Type: Image/PNG\r\n\r\n\x89PNG\r\n--X\r\n--XyZ--", 0,
+	    APIERR_OK, { "a=1" }, { "image|p.png|image/png|\x89PNG\r\n--X" }, NULL },
+	/* an empty file input, as browsers send it; and an empty text field */
+	{ __LINE__, NULL, "--XyZ\r\n" CD "name=\"f\"; filename=\"\"\r\nContent-Type: "
+	    "application/octet-stream\r\n\r\n\r\n" PART("t") "\r\n--XyZ--", 0,
+	    APIERR_OK, { "t=" }, { "f||application/octet-stream|" }, NULL },
+	/* quoted boundary, transport padding, header names in any case, token values, an epilogue */
+	{ __LINE__, "multipart/form-data; charset=utf-8; boundary=\"a b'()+_,-./:=?\"",
+	    "--a b'()+_,-./:=?  \r\ncontent-disposition:form-data;name=x\r\n\r\nv\r\n"
+	    "--a b'()+_,-./:=?--\r\nepilogue, ignored", 0,
+	    APIERR_OK, { "x=v" }, { NULL }, NULL },
+	/* a file without Content-Type; a filename with a ';' and UTF-8 */
+	{ __LINE__, NULL, "--XyZ\r\n" CD "name=\"doc\"; filename=\"a;\xc3\xa9.gif\"\r\n\r\nGIF89a"
+	    "\r\n--XyZ--", 0, APIERR_OK, { NULL }, { "doc|a;\xc3\xa9.gif||GIF89a" }, NULL },
+
+	/* ---- refused ---- */
+	{ __LINE__, "multipart/form-data", PART("a") "1\r\n--XyZ--", 0, APIERR_BAD_REQUEST,
+	    { NULL }, { NULL }, "needs a boundary parameter" },
+	{ __LINE__, "multipart/form-data; boundary=", PART("a") "1\r\n--XyZ--", 0,
+	    APIERR_BAD_REQUEST, { NULL }, { NULL }, "must be 1 to 70" },
+	{ __LINE__, "multipart/form-data; boundary=a<b", "--a<b\r\n", 0, APIERR_BAD_REQUEST,
+	    { NULL }, { NULL }, "must be 1 to 70" },
+	{ __LINE__, "multipart/form-data; boundary=12345678901234567890123456789012345678901234567890"
+	    "123456789012345678901", "--x", 0, APIERR_BAD_REQUEST, { NULL }, { NULL },
+	    "must be 1 to 70" },
+	{ __LINE__, "multipart/form-data; boundary=\"ab \"", "--ab \r\n", 0, APIERR_BAD_REQUEST,
+	    { NULL }, { NULL }, "must be 1 to 70" },
+	{ __LINE__, NULL, "preamble\r\n" PART("a") "1\r\n--XyZ--", 0, APIERR_BAD_REQUEST,
+	    { NULL }, { NULL }, "must start with" },
+	{ __LINE__, NULL, PART("a") "1\r\n--XyZ", 0, APIERR_BAD_REQUEST, { NULL }, { NULL },
+	    "must end with CR LF" },
+	{ __LINE__, NULL, PART("a") "1", 0, APIERR_BAD_REQUEST, { NULL }, { NULL },
+	    "ends before the boundary" },
+	{ __LINE__, NULL, PART("a") "1\r\n--XyZ--junk", 0, APIERR_BAD_REQUEST, { NULL }, { NULL },
+	    "after the closing" },
+	{ __LINE__, NULL, "--XyZ--\r\n", 0, APIERR_BAD_REQUEST, { NULL }, { NULL }, "no parts" },
+	{ __LINE__, NULL, "--XyZ\n" CD "name=\"a\"\r\n\r\n1\r\n--XyZ--", 0, APIERR_BAD_REQUEST,
+	    { NULL }, { NULL }, "must end with CR LF" },
+	{ __LINE__, NULL, "--XyZ\r\n" CD "name=\"a\"\n\n1\r\n--XyZ--", 0, APIERR_BAD_REQUEST,
+	    { NULL }, { NULL }, "ending in CR LF" },
+	{ __LINE__, NULL, "--XyZ\r\n" CD "name=\"a\"\r\n1\r\n--XyZ--", 0, APIERR_BAD_REQUEST,
+	    { NULL }, { NULL }, "is not \"Name: value\"" },
+	{ __LINE__, NULL, "--XyZ\r\n" CD "name=\"a\"\r\nX: a\rb\r\n\r\n1\r\n--XyZ--", 0,
+	    APIERR_BAD_REQUEST, { NULL }, { NULL }, "bare CR" },
+	{ __LINE__, NULL, "--XyZ\r\nContent-Type: text/plain\r\n\r\n1\r\n--XyZ--", 0,
+	    APIERR_BAD_REQUEST, { NULL }, { NULL }, "no Content-Disposition" },
+	{ __LINE__, NULL, "--XyZ\r\n" CD "name=\"a\"\r\n" CD "name=\"b\"\r\n\r\n1\r\n--XyZ--", 0,
+	    APIERR_BAD_REQUEST, { NULL }, { NULL }, "two Content-Disposition" },
+	{ __LINE__, NULL, "--XyZ\r\nContent-Disposition: attachment; name=\"a\"\r\n\r\n1\r\n--XyZ--",
+	    0, APIERR_BAD_REQUEST, { NULL }, { NULL }, "malformed Content-Disposition" },
+	{ __LINE__, NULL, "--XyZ\r\n" CD "filename=\"a\"\r\n\r\n1\r\n--XyZ--", 0,
+	    APIERR_BAD_REQUEST, { NULL }, { NULL }, "no field name" },
+	{ __LINE__, NULL, "--XyZ\r\n" CD "name=\"\"\r\n\r\n1\r\n--XyZ--", 0,
+	    APIERR_BAD_REQUEST, { NULL }, { NULL }, "no field name" },
+	{ __LINE__, NULL, "--XyZ\r\n" CD "name=\"a\"; name=\"b\"\r\n\r\n1\r\n--XyZ--", 0,
+	    APIERR_BAD_REQUEST, { NULL }, { NULL }, "malformed Content-Disposition" },
+	{ __LINE__, NULL, "--XyZ\r\n" CD "name=\"a\r\n\r\n1\r\n--XyZ--", 0,
+	    APIERR_BAD_REQUEST, { NULL }, { NULL }, "malformed Content-Disposition" },
+	{ __LINE__, NULL, "--XyZ\r\n" CD "name=\r\n\r\n1\r\n--XyZ--", 0,
+	    APIERR_BAD_REQUEST, { NULL }, { NULL }, "malformed Content-Disposition" },
+	{ __LINE__, NULL, PART("a") "1\r\n" PART("a") "2\r\n--XyZ--", 0, APIERR_BAD_REQUEST,
+	    { NULL }, { NULL }, "\"a\" is sent twice" },
+	{ __LINE__, NULL, PART("f") "1\r\n--XyZ\r\n" CD "name=\"f\"; filename=\"x\"\r\n\r\n2\r\n"
+	    "--XyZ--", 0, APIERR_BAD_REQUEST, { NULL }, { NULL }, "sent twice" },
+	{ __LINE__, NULL, PART("a") "\xff\r\n--XyZ--", 0, APIERR_BAD_UTF8, { NULL }, { NULL },
+	    "not valid UTF-8" },
+	{ __LINE__, NULL, PART("\xc3") "1\r\n--XyZ--", 0, APIERR_BAD_UTF8, { NULL }, { NULL },
+	    "not valid UTF-8" },
+	{ __LINE__, NULL, PART("a") "1\0002\r\n--XyZ--", 51 + 12, APIERR_BAD_ENCODING, { NULL },
+	    { NULL }, "NUL byte" },
+	{ __LINE__, NULL, PART("a") "\r\n" PART("b") "\r\n" PART("c") "\r\n" PART("d") "\r\n"
+	    PART("e") "\r\n" PART("f") "\r\n" PART("g") "\r\n" PART("h") "\r\n" PART("i") "\r\n"
+	    "--XyZ--", 0, APIERR_BAD_REQUEST, { NULL }, { NULL }, "too many parts" },
+	{ __LINE__, NULL, "--XyZ\r\nA: 1\r\nB: 1\r\nC: 1\r\nD: 1\r\nE: 1\r\nF: 1\r\nG: 1\r\n"
+	    "H: 1\r\n" CD "name=\"a\"\r\n\r\n1\r\n--XyZ--", 0, APIERR_BAD_REQUEST, { NULL },
+	    { NULL }, "more than 8 headers" },
+};
+
+/* Compares r's files with want ("name|filename|type|bytes"). */
+static void
+check_files(int line, const struct request *r, const char *const *want)
+{
+	char expect[256];
+	size_t n, i;
+
+	for (n = 0; n < MAX_FILES && want[n] != NULL; n++)
+		;
+	if (r->nfiles != n)
+		fail_msg("line %d: %zu files, want %zu", line, r->nfiles, n);
+	for (i = 0; i < n; i++) {
+		const struct request_file *f = &r->files[i];
+
+		snprintf(expect, sizeof expect, "%s|%s|%s|%.*s", f->name, f->filename, f->content_type,
+		    (int)f->len, f->data);
+		if (strcmp(expect, want[i]) != 0)
+			fail_msg("line %d: file %zu is %s, want %s", line, i, expect, want[i]);
+		if (request_file(r, f->name) != f)
+			fail_msg("line %d: request_file(%s) does not find it", line, f->name);
+	}
+}
+
+static void
+test_multipart_rows(void **state)
+{
+	struct request r;
+	struct buf err = BUF_INIT, ct = BUF_INIT;
+	size_t i, blen;
+	int rc;
+
+	(void)state;
+	request_init(&r);
+	for (i = 0; i < sizeof mp_rows / sizeof mp_rows[0]; i++) {
+		const struct mp_row *row = &mp_rows[i];
+		const char *env[4];
+
+		blen = row->blen ? row->blen : strlen(row->body);
+		buf_reset(&ct);
+		buf_printf(&ct, "CONTENT_TYPE=%s", row->ct ? row->ct : MP_CT);
+		env[0] = "REQUEST_METHOD=POST";
+		env[1] = "REQUEST_URI=/compose";
+		env[2] = ct.data;
+		env[3] = NULL;
+		rc = parse_with(&r, env, row->body, blen, &lim_upload, &err);
+		if (rc != row->code)
+			fail_msg("line %d: code %d, want %d (%s)", row->line, rc, row->code,
+			    buf_cstr(&err));
+		if (rc != APIERR_OK) {
+			if (row->msg != NULL && strstr(buf_cstr(&err), row->msg) == NULL)
+				fail_msg("line %d: message \"%s\" lacks \"%s\"", row->line, buf_cstr(&err),
+				    row->msg);
+			continue;
+		}
+		check_fields(row->line, "form", &r.body_fields, row->fields);
+		check_files(row->line, &r, row->files);
+		if (r.body != row->body || r.body_len != blen)
+			fail_msg("line %d: body not kept", row->line);
+	}
+	request_free(&r);
+	buf_free(&err);
+	buf_free(&ct);
+}
+
+/* File bytes are taken as they are: NULs, CR LF and near-boundaries inside stay. */
+static void
+test_multipart_binary(void **state)
+{
+	static const char body[] = "--XyZ\r\n" CD "name=\"b\"; filename=\"b.bin\"\r\n\r\n"
+	    "\0\r\n--Xy\r\n-XyZ\r\n--XyZ--";
+	static const char want[] = "\0\r\n--Xy\r\n-XyZ";
+	static const char *const env[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/x", "CONTENT_TYPE=" MP_CT, NULL };
+	const struct request_file *f;
+	struct request r;
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	request_init(&r);
+	assert_int_equal(parse_with(&r, env, body, sizeof body - 1, &lim_upload, &err),
+	    APIERR_OK);
+	f = request_file(&r, "b");
+	assert_non_null(f);
+	assert_int_equal(f->len, sizeof want - 1);
+	assert_memory_equal(f->data, want, sizeof want - 1);
+	assert_string_equal(f->filename, "b.bin");
+	assert_null(request_file(&r, "c"));
+	/* A reset forgets the files. */
+	request_reset(&r);
+	assert_int_equal(r.nfiles, 0);
+	assert_null(r.body);
+	assert_null(request_file(&r, "b"));
+	request_free(&r);
+	buf_free(&err);
+}
+
+/* Multipart only where the route takes uploads; raw bodies are not parsed at all. */
+static void
+test_body_modes(void **state)
+{
+	static const char mp[] = PART("a") "1\r\n--XyZ--";
+	static const char *const env_mp[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/x", "CONTENT_TYPE=" MP_CT, NULL };
+	static const char *const env_png[] = { "REQUEST_METHOD=PUT", "REQUEST_URI=/x?key=k", "QUERY_STRING=key=k",
+		"CONTENT_TYPE=image/png; charset=latin1", NULL };
+	static const char *const env_form[] = { "REQUEST_METHOD=PUT", "REQUEST_URI=/x",
+		"CONTENT_TYPE=application/x-www-form-urlencoded", NULL };
+	static const char *const env_none[] = { "REQUEST_METHOD=PUT", "REQUEST_URI=/x", NULL };
+	struct request_limits raw = lim;
+	struct request r;
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	raw.body = REQUEST_BODY_RAW;
+	request_init(&r);
+	assert_int_equal(parse_with(&r, env_mp, mp, sizeof mp - 1, &lim, &err),
+	    APIERR_UNSUPPORTED_MEDIA);
+	assert_non_null(strstr(buf_cstr(&err), ACCEPTED));
+	assert_int_equal(parse_with(&r, env_none, "\x89PNG\0", 5, &lim_upload, &err),
+	    APIERR_UNSUPPORTED_MEDIA);
+	assert_non_null(strstr(buf_cstr(&err), "multipart/form-data"));
+	/* Raw: any type, its charset unchecked, bytes as given, the query still parsed. */
+	assert_int_equal(parse_with(&r, env_png, "\x89PNG\0", 5, &raw, &err), APIERR_OK);
+	assert_string_equal(r.content_type, "image/png");
+	assert_int_equal(r.body_len, 5);
+	assert_memory_equal(r.body, "\x89PNG\0", 5);
+	assert_string_equal(kvlist_get(&r.query_fields, "key"), "k");
+	assert_int_equal(parse_with(&r, env_form, "a=1", 3, &raw, &err), APIERR_OK);
+	assert_int_equal(r.body_fields.n, 0);
+	assert_int_equal(parse_with(&r, env_none, "xyz", 3, &raw, &err), APIERR_OK);
+	assert_int_equal(parse_with(&r, env_none, "xyz", 3, &lim, &err),
+	    APIERR_UNSUPPORTED_MEDIA);
+	/* The size limit holds for raw bodies too. */
+	assert_int_equal(parse_with(&r, env_none, NULL, 1025, &raw, &err), APIERR_TOO_LARGE);
+	/* Form and JSON bodies still work on upload routes. */
+	assert_int_equal(parse_with(&r, env_form, "a=1", 3, &lim_upload, &err), APIERR_OK);
+	assert_string_equal(kvlist_get(&r.body_fields, "a"), "1");
+	request_free(&r);
+	buf_free(&err);
+}
+
+/* Mangled multipart bodies: any answer but a crash, files always inside the body. */
+static void
+test_multipart_fuzz(void **state)
+{
+	static const char base[] = PART("csrf_token") "abc\r\n--XyZ\r\n" CD "name=\"image\"; "
+	    "filename=\"p.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n--XyZ--\r\n";
+	static const char *const env[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/x", "CONTENT_TYPE=" MP_CT, NULL };
+	uint64_t seed = 0x6d756c7469706172ULL;
+	struct request r;
+	struct buf err = BUF_INIT;
+	char body[sizeof base];
+	size_t n, k, i, at;
+	unsigned iter;
+	int rc;
+
+	(void)state;
+	request_init(&r);
+	for (iter = 0; iter < 5000; iter++) {
+		memcpy(body, base, sizeof base);
+		n = sizeof base - 1 - fuzz_below(&seed, 8) * (fuzz_below(&seed, 4) == 0);
+		k = 1 + fuzz_below(&seed, 4);
+		for (i = 0; i < k; i++) {
+			static const char pick[] = "\r\n-\";=XyZ\0a";
+
+			at = fuzz_below(&seed, n);
+			body[at] = pick[fuzz_below(&seed, sizeof pick - 1)];
+		}
+		rc = parse_with(&r, env, body, n, &lim_upload, &err);
+		if (!valid_code(rc))
+			fail_msg("iteration %u: code %d", iter, rc);
+		if (rc != APIERR_OK && (err.len == 0 || !utf8_valid(err.data, err.len)))
+			fail_msg("iteration %u: bad message", iter);
+		for (i = 0; i < r.nfiles; i++)
+			if (r.files[i].data < body || r.files[i].data + r.files[i].len > body + n)
+				fail_msg("iteration %u: file outside the body", iter);
+		check_text_fields(iter, &r.body_fields);
+	}
+	request_free(&r);
+	buf_free(&err);
+}
+
 int
 main(void)
 {
@@ -1022,6 +1330,10 @@ main(void)
 		cmocka_unit_test(test_urldecode),
 		cmocka_unit_test(test_parse_urlencoded),
 		cmocka_unit_test(test_fuzz),
+		cmocka_unit_test(test_multipart_rows),
+		cmocka_unit_test(test_multipart_binary),
+		cmocka_unit_test(test_body_modes),
+		cmocka_unit_test(test_multipart_fuzz),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
