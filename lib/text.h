@@ -2,29 +2,38 @@
  * search form of a text.
  *
  * The rules (docs/api.md, "Posts"):
- *   - The text must be valid UTF-8 without NUL or other C0 controls except '\n' and '\t' (the
- *     caller has validated UTF-8 already for request parameters; text_prepare checks again,
- *     because it is the one place that decides what a post may hold).
+ *   - The text must be valid UTF-8 without NUL or other C0 controls except '\n', '\t' and '\r'
+ *     (nor DEL or C1 controls, as valid_text; the caller has validated UTF-8 already for request
+ *     parameters; text_prepare checks again, because it is the one place that decides what a post
+ *     may hold).
  *   - It is normalized to NFC (utf8proc), "\r\n" and lone "\r" become "\n", and leading and trailing
- *     white space is removed: "e" + U+0301 and U+00E9 are one character, as the reader sees it.
+ *     white space (tab, LF, Unicode Zs, Zl, Zp: U+00A0 and U+3000 too) is removed: "e" + U+0301
+ *     and U+00E9 are one character, as the reader sees it.
  *   - Its length is the number of Unicode code points after that, at most max_chars (280).
  *   - Hashtags: '#' followed by 1 to TEXT_TAG_MAX code points that are letters, marks, digits or
  *     '_' (Unicode categories L*, M*, N*, and '_'), not all digits ("#1" is not a tag), where the
- *     '#' is at the start of the text or follows a character that is not a letter, digit, '_' or
- *     '&' (so "a#b" and "&#39;" hold no tag). The tag ends at the first other character. Tags are
+ *     '#' is at the start of the text or follows a character that is not a letter, mark, digit,
+ *     '_' or '&' (so "a#b", "我爱#北京" and "&#39;" hold no tag). The tag ends at the first other
+ *     character; a longer run is no tag at all (never cut to a shorter one). Tags are
  *     compared without regard to case: the key is the tag case-folded (utf8proc CASEFOLD) after
  *     NFC ("#Straße" and "#STRASSE" are one tag); a tag keeps its written form for display.
- *     A text lists each key once, in order of first appearance, at most TEXT_MAX_TAGS.
+ *     Folding can lengthen a tag ("ß" is "ss"): a key of more than 128 code points (the size of
+ *     tb_hashtag.tag_key) is no tag either.
+ *     A text lists each key once, in order of first appearance, at most TEXT_MAX_TAGS, and only
+ *     while the keys fit whole in text_post.hashtags: the tags recorded are exactly the keys of
+ *     that column (which deleting a post reads), so recording stops at the first that does not.
  *   - Mentions: '@' followed by 1 to 15 ASCII letters, digits or '_' (a username's alphabet), not
- *     preceded by a letter, digit, '_' or '.' and not followed by one more such character or by
- *     '@' ("mail@example.com" mentions nobody). Keys are lowercased; each once, in order, at
- *     most TEXT_MAX_MENTIONS.
+ *     preceded by a letter, mark, digit, '_' or '.' and not followed by one more such character
+ *     (of any script: "@bobé" mentions nobody) or by '@' ("mail@example.com" mentions nobody).
+ *     Keys are lowercased; each once, in order, at most TEXT_MAX_MENTIONS.
  *   - The search form (tb_post.search_text, InnoDB FULLTEXT with its default parser, which splits
  *     on white space and punctuation): the text lowercased (case-folded), with every run of CJK
  *     characters (Han, Hiragana, Katakana, Hangul) written as its overlapping bigrams separated by
  *     spaces ("我爱北京" -> "我爱 爱北 北京"; a single CJK character stays as it is), so that a search
- *     for a two-character word finds it in text without spaces. Other characters are kept.
- *     At most TEXT_SEARCH_MAX bytes, cut at a character boundary.
+ *     for a two-character word finds it in text without spaces. A CJK run is set apart from the
+ *     characters touching it by a space ("I❤北京!" -> "i❤ 北京 !"); white space and controls
+ *     become single spaces, none at either end. Other characters are kept.
+ *     At most TEXT_SEARCH_MAX bytes, cut at a character boundary (and a space left last dropped).
  *
  * Ownership: struct text_post owns everything it points to; text_post_free releases it. */
 #ifndef STARLING_TEXT_H
@@ -67,7 +76,8 @@ struct text_post {
  * Normalizes the n bytes at s and extracts what a post needs into out (zeroed first). Returns
  * TEXT_OK, TEXT_BAD_UTF8 or TEXT_TOO_LONG; on those two out is left empty (nothing to free, but
  * text_post_free is harmless). An empty text (or only white space) is TEXT_OK with len 0: whether
- * that is allowed (only with media) is the caller's rule.
+ * that is allowed (only with media) is the caller's rule. On TEXT_OK, text, search and hashtags
+ * are never NULL ("" when empty); tags and mentions are NULL when there are none.
  */
 int text_prepare(const char *s, size_t n, size_t max_chars, struct text_post *out);
 
@@ -79,12 +89,17 @@ void text_post_free(struct text_post *out);
 int text_search_form(const char *s, size_t n, struct buf *out);
 
 /* The key of one hashtag as typed in a URL or a search box, with or without its '#': 0 and the
- * key appended to out, or -1 when it is not one valid tag. */
+ * key appended to out, or -1 when it is not one valid tag. The input is normalized to NFC first
+ * and white space around it is ignored; the rest must be exactly one tag by the rules above. */
 int text_tag_key(const char *s, size_t n, struct buf *out);
 
-/* The n bytes of a normalized text as HTML, appended to out: every character escaped (& < > " '),
- * "\n" as <br>, each hashtag a link to /hashtag/<key, percent-encoded> and each mention to
- * /u/<username>, recognized by the rules above. Nothing else of the text becomes markup. */
+/* The n bytes of a normalized text as HTML, appended to out: every character escaped (& < > " ',
+ * and ` = as tmpl_escape_html does), "\n" as <br>, each hashtag a link to /hashtag/<key,
+ * percent-encoded> and each mention to /u/<lowercased username>, recognized by the rules above
+ * (the same scanner as text_prepare), as in <a href="/hashtag/strasse">#Straße</a> and
+ * <a href="/u/bob">@Bob</a>. Nothing else of the text becomes markup. Any bytes are accepted:
+ * what is not UTF-8, and controls other than tab and "\n", become U+FFFD, so the output is
+ * always valid UTF-8. */
 void text_html(const char *s, size_t n, struct buf *out);
 
 #endif
