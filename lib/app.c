@@ -83,6 +83,9 @@ app_env_new(const struct app *app, const char *conf_path, struct buf *err)
 	env->mail = mail_new(&env->conf, err);
 	if (env->mail == NULL)
 		goto fail;
+	env->media = media_new(&env->conf, env->keys, err);
+	if (env->media == NULL)
+		goto fail;
 	buf_free(&dir);
 	return env;
 fail:
@@ -96,6 +99,7 @@ app_env_free(struct app_env *env)
 {
 	if (env == NULL)
 		return;
+	media_free(env->media);   /* borrows the keys: freed first */
 	mail_free(env->mail);
 	jwt_keys_free(env->keys);
 	idlease_free(env->ids);   /* gives the worker number back: needs the database */

@@ -27,6 +27,7 @@
 #include "idlease.h"
 #include "jwt.h"
 #include "mail.h"
+#include "media.h"
 #include "kv.h"
 #include "request.h"
 #include "response.h"
@@ -57,6 +58,7 @@ struct app_env {
 	struct idlease   *ids;      /* new IDs; the worker number is leased on first use */
 	struct jwt_keys  *keys;     /* signs login tokens and hashes emailed codes */
 	struct mail      *mail;
+	struct media     *media;    /* upload URLs and the check of a post's media (media.h) */
 };
 
 /* Everything one request owns. ctx_reset() clears all of it, so nothing survives into the next

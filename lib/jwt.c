@@ -582,6 +582,27 @@ jwt_code_matches(const struct jwt_keys *k, const char *code, size_t n, const cha
 	return false;
 }
 
+/* Put before every label derived from: see jwt_derive_key. */
+#define DERIVE_DOMAIN "starling-derive"
+#define DERIVE_LABEL_MAX 64
+
+int
+jwt_derive_key(const struct jwt_keys *k, bool previous, const char *label,
+    unsigned char out[JWT_DERIVED_LEN])
+{
+	const struct jwt_key *key = previous ? &k->prev : &k->cur;
+	unsigned char msg[sizeof DERIVE_DOMAIN + DERIVE_LABEL_MAX];
+	size_t n;
+
+	if (label == NULL || (n = strnlen(label, DERIVE_LABEL_MAX + 1)) > DERIVE_LABEL_MAX)
+		return -1;
+	if (key->bytes == NULL)
+		return 1;
+	memcpy(msg, DERIVE_DOMAIN, sizeof DERIVE_DOMAIN);
+	memcpy(msg + sizeof DERIVE_DOMAIN, label, n);
+	return hmac(key, msg, sizeof DERIVE_DOMAIN + n, out);
+}
+
 int
 jwt_random_hex(size_t nbytes, struct buf *out)
 {

@@ -90,6 +90,19 @@ int jwt_code_hash(const struct jwt_keys *k, const char *code, size_t n, char out
 bool jwt_code_matches(const struct jwt_keys *k, const char *code, size_t n,
     const char *stored_hex);
 
+/* Bytes of a key made by jwt_derive_key. */
+#define JWT_DERIVED_LEN 32
+
+/* Derives a key for another use of the token keys (media URLs, upload links), so a module that
+ * signs something else never holds the token key itself: out = HMAC-SHA256, under the current
+ * key (previous false) or the previous one (previous true), of "starling-derive", a NUL byte and
+ * label. The NUL keeps the input apart from a token's signing input (base64url and dots) and the
+ * label from a code hash's ("starling-code" and a NUL); distinct labels give unrelated keys.
+ * Returns 0; 1 when the previous key was asked for and there is none (out untouched); -1 when
+ * label is NULL or longer than 64 bytes, or OpenSSL fails. */
+int jwt_derive_key(const struct jwt_keys *k, bool previous, const char *label,
+    unsigned char out[JWT_DERIVED_LEN]);
+
 /* Appends nbytes (1 .. JWT_RANDOM_MAX) random bytes as lowercase hex to out: token ids (jti) and
  * emailed codes. Returns 0, or -1 with out unchanged when nbytes is out of range or the system
  * has no randomness. */

@@ -20,6 +20,7 @@
 #ifndef STARLING_MEDIA_H
 #define STARLING_MEDIA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,19 @@ enum media_kind { MEDIA_IMAGE, MEDIA_VIDEO };
 /* Refusals of media_check_url. */
 #define MEDIA_FORGED   1  /* not a URL this server issued to this user for this kind */
 #define MEDIA_MISSING  2  /* local storage: issued, but the file was never uploaded */
+/* Refusals of the other functions. */
+#define MEDIA_BAD_EXT  3  /* an extension the kind does not take (jpg jpeg png gif; mp4) */
+#define MEDIA_BAD_TYPE 4  /* bytes that are not what the extension says */
+#define MEDIA_TOO_LARGE 5 /* over [media] max_image_bytes or max_video_bytes */
+#define MEDIA_EXISTS   6  /* local storage: the key was written already */
+#define MEDIA_EXPIRED  7  /* a local upload link past its time, or wrongly signed */
+#define MEDIA_NOT_LOCAL 8 /* storage is s3: the bytes cannot be taken here */
+#define MEDIA_OFF      9  /* storage is local but [media] local_dir is not set */
+
+/* Bounds of an object key: "videos/YYYYMMDD/" + 24 + "-" + 32 + ".jpeg". */
+#define MEDIA_KEY_MAX 80
+/* Bytes at the start of a file that media_sniff needs at most. */
+#define MEDIA_SNIFF_MIN 16
 
 /* Reads [media] from conf (and, for s3, the secret key file, which must not be world-readable).
  * keys is borrowed: it keys the HMACs. Returns NULL with a message in err on a bad setting. */
@@ -45,5 +59,49 @@ void media_free(struct media *m);
  * MEDIA_MISSING, or -1. */
 int media_check_url(const struct media *m, uint64_t user_id, const char *url, size_t n,
     enum media_kind *kind);
+
+/* Issues an upload for user_id of a file of kind with extension ext (lower case; MEDIA_BAD_EXT
+ * otherwise) at time now (Unix seconds). Appends to put_url where the client PUTs the bytes
+ * (valid [media] url_ttl seconds: until media_expires_at(m, now)) and to public_url the URL to
+ * send as the post's media. s3: a SigV4 presigned PUT; local: [site] base_url +
+ * "/api/v1/upload/local?key=...&expires=...&sig=...". Returns 0, MEDIA_BAD_EXT, MEDIA_OFF or -1
+ * (both bufs unchanged then). */
+int media_sign_upload(const struct media *m, uint64_t user_id, enum media_kind kind,
+    const char *ext, int64_t now, struct buf *put_url, struct buf *public_url);
+/* When a URL issued at now stops working. */
+int64_t media_expires_at(const struct media *m, int64_t now);
+
+/* Whether storage is local (starling-upload then takes PUTs; with s3 that route is a 404). */
+bool media_is_local(const struct media *m);
+
+/* Checks a local upload link: key, expires and sig as the query of the PUT URL carries them.
+ * Returns 0 with *kind when the signature (current or previous key) matches, the key is well
+ * formed and now <= expires; MEDIA_EXPIRED otherwise, MEDIA_NOT_LOCAL with s3 storage. */
+int media_check_upload(const struct media *m, const char *key, const char *expires,
+    const char *sig, int64_t now, enum media_kind *kind);
+
+/* True when the n bytes at p start like a file of the extension ext of kind: JPEG FF D8 FF, PNG
+ * its 8-byte signature, GIF "GIF87a" or "GIF89a", MP4 an "ftyp" box at offset 4 of at least 16
+ * bytes. A fake can still pass (only the start is read); a text file named .png cannot. */
+bool media_sniff(enum media_kind kind, const char *ext, const void *p, size_t n);
+
+/*
+ * Local storage: writes the n bytes at p as object key (as media_sign_upload made it) under
+ * [media] local_dir, creating its directories. The size limit of the key's kind and the type are
+ * checked first. The bytes go to a temporary file, which is then linked into place: a reader
+ * never sees a half-written file, and a key is written at most once, whatever the concurrency.
+ * Files are mode 0644 (the web server reads them). Returns 0, MEDIA_FORGED (a malformed key),
+ * MEDIA_TOO_LARGE, MEDIA_BAD_TYPE, MEDIA_EXISTS, MEDIA_NOT_LOCAL, MEDIA_OFF or -1 (logged).
+ */
+int media_store_local(const struct media *m, const char *key, const void *p, size_t n);
+
+/* For forms without JavaScript, which post the file itself: media_sign_upload, then
+ * media_store_local, in one call. Appends the public URL to public_url on success. Returns 0 or
+ * what those two return; MEDIA_NOT_LOCAL with s3 storage (the browser must PUT the file). */
+int media_store_upload(const struct media *m, uint64_t user_id, enum media_kind kind,
+    const char *ext, const void *p, size_t n, int64_t now, struct buf *public_url);
+
+/* The largest file of kind, in bytes ([media] max_image_bytes, max_video_bytes). */
+size_t media_max_bytes(const struct media *m, enum media_kind kind);
 
 #endif
