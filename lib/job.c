@@ -113,10 +113,8 @@ forget_counts(struct app_env *env, uint64_t record_id)
 	(void)cache_delete(env->cache, key);
 }
 
-/* Moves counter column of record_id (a post or a reply: both tables are tried, the other one has
- * no such row) by delta (+1 or -1; never below 0). Inside a transaction on the record's shard. */
-static int
-bump(struct db *db, uint64_t record_id, const char *column, int delta)
+int
+job_bump_count(struct db *db, uint64_t record_id, const char *column, int delta)
 {
 	static const char *const tables[][2] = {
 		{ "tb_post_extended", "post_id" },
@@ -150,7 +148,7 @@ write_and_count(struct db *db, unsigned shard, const char *sql, const struct db_
 	int rc = db_exec(db, shard, sql, p, n, &r);
 
 	if (rc == 0 && r.affected == 1 && column != NULL)
-		rc = bump(db, record_id, column, delta);
+		rc = job_bump_count(db, record_id, column, delta);
 	db_rows_free(&r);
 	return rc == 0 ? 0 : -1;
 }

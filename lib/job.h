@@ -71,6 +71,12 @@ int job_queue(struct db *db, unsigned shard, uint64_t id, const char *type, json
  * held by another runner), -1 the handler failed (or the database did; the job stays queued). */
 int job_run(struct app_env *env, unsigned shard, uint64_t id);
 
+/* Moves the counter column (count_likes, count_comments, ...: a static name, never input) of
+ * record_id, a post or a reply (both tb_post_extended and tb_post_reply_extended are tried; the
+ * other has no such row), by delta: +1, or -1 never going below 0. For a transaction on the
+ * record's shard. Returns 0 or -1. */
+int job_bump_count(struct db *db, uint64_t record_id, const char *column, int delta);
+
 /* The seconds to wait before attempt number attempts + 1 (attempts >= 1 failed so far). */
 long job_backoff(unsigned attempts);
 
