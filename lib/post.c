@@ -123,11 +123,23 @@ not_found(struct ctx *ctx)
 enum { R_USER, R_TYPE, R_ORIGINAL, R_ROOT, R_SETTINGS, R_DELETED, R_HASHTAGS, R_CREATED, R_TEXT,
        R_IMAGE, R_VIDEO, R_ORIGINAL_TYPE };
 
+/* Whether id names a shard that exists: IDs come from clients, and one made up can name any of
+ * the 1024 the ID format allows. Such a record does not exist. */
+static bool
+shard_exists(struct app_env *env, uint64_t id)
+{
+	return id != 0 && id_shard(id) < shard_count(db_shards(env->db));
+}
+
 /* One query for both tables: a record ID is unique across them. For a reply, R_ORIGINAL is the
  * answered reply (0: the root post) and R_ROOT the root post. */
 static int
 load_row(struct app_env *env, uint64_t id, struct db_rows *r)
 {
+	if (!shard_exists(env, id)) {
+		db_rows_free(r);
+		return 0;
+	}
 	return db_exec(env->db, id_shard(id),
 	    "SELECT user_id, post_type, original_id, 0, reply_settings, is_deleted, hashtags, "
 	    "created_at, content_text, image_url, video_url, original_type FROM {db}.tb_post WHERE id = ? "
@@ -228,7 +240,7 @@ post_get(struct app_env *env, uint64_t id, json_object **out)
 	int rc;
 
 	*out = NULL;
-	if (id == 0)
+	if (!shard_exists(env, id))
 		return 0;
 	snprintf(key, sizeof key, "post:%" PRIu64, id);
 	rc = cache_get_or_load(env->cache, key, POST_TTL, load_post, &a, &val);
@@ -1424,7 +1436,8 @@ post_stats(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **out)
 				done[j] = true;
 			}
 		}
-		if (stats_shard(ctx->env, id_shard(ids[i]), group, ng, *out) != 0) {
+		if (shard_exists(ctx->env, ids[i]) &&
+		    stats_shard(ctx->env, id_shard(ids[i]), group, ng, *out) != 0) {
 			rc = unavailable(ctx);
 			break;
 		}
