@@ -387,7 +387,7 @@ idem_claim(struct ctx *ctx, const char *key, const char *hash, uint64_t fresh, u
 	unsigned shard = id_shard(ctx->user_id);
 	int64_t now = now_s();
 	char own[65];
-	int rc;
+	int rc = -1, tries;
 
 	*id = fresh;
 	if (key == NULL)
@@ -399,7 +399,8 @@ idem_claim(struct ctx *ctx, const char *key, const char *hash, uint64_t fresh, u
 		post_request_hash(ctx, own);
 		hash = own;
 	}
-	for (;;) {
+	/* A few rounds: the row may be purged (expired) between our insert and our read. */
+	for (tries = 0; tries < 3; tries++) {
 		rc = db_exec(ctx->env->db, shard, "INSERT INTO {db}.tb_idempotency_key (user_id, idem_key, "
 		    "request_hash, result_id, created_at) VALUES (?, ?, ?, ?, ?)",
 		    (struct db_val[]){ DB_U64(ctx->user_id), DB_STR(key), DB_STR(hash), DB_U64(fresh),
@@ -409,8 +410,12 @@ idem_claim(struct ctx *ctx, const char *key, const char *hash, uint64_t fresh, u
 		rc = db_exec(ctx->env->db, shard, "SELECT request_hash, result_id, created_at FROM "
 		    "{db}.tb_idempotency_key WHERE user_id = ? AND idem_key = ?",
 		    (struct db_val[]){ DB_U64(ctx->user_id), DB_STR(key) }, 2, &r);
-		if (rc != 0 || r.nrows == 0)
-			continue;   /* deleted meanwhile (expired): claim it again */
+		if (rc != 0)
+			break;
+		if (r.nrows == 0) {
+			rc = -1;    /* deleted meanwhile (expired): claim it again */
+			continue;
+		}
 		if (db_i64(&r, 0, 2) < now - ctx->env->conf.posts_idempotency_ttl) {
 			/* Expired, not yet purged: the key is free again. */
 			rc = db_exec(ctx->env->db, shard, "DELETE FROM {db}.tb_idempotency_key WHERE "
@@ -419,6 +424,7 @@ idem_claim(struct ctx *ctx, const char *key, const char *hash, uint64_t fresh, u
 				DB_I64(db_i64(&r, 0, 2)) }, 3, NULL);
 			if (rc != 0)
 				break;
+			rc = -1;
 			continue;
 		}
 		if (strcmp(db_str(&r, 0, 0), hash) != 0) {

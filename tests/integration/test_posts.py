@@ -203,6 +203,13 @@ def test_idempotency_key():
     check_eq(profile(a)["countPosts"], before + 1, "countPosts moved once")
     # the same key for another request
     call("create", {"content_text": "something else"}, a, 422, 42200, headers=key)
+    # a key older than [posts] idempotency_ttl (not yet purged by the worker) is free again
+    run_sql("UPDATE tb_idempotency_key SET created_at = created_at - 172800 "
+            "WHERE idem_key = '%s'" % key["Idempotency-Key"])
+    fresh = call("create", {"content_text": "something else"}, a, headers=key)["id"]
+    check(fresh != first, "an expired key makes a new post")
+    check_eq(call("create", {"content_text": "something else"}, a, headers=key)["id"], fresh,
+             "the key now answers the new post")
     # without a key, two posts
     check(create(a, "twice") != create(a, "twice"), "no key: two posts")
     # malformed keys
