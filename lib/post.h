@@ -73,6 +73,11 @@ int post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id);
  * repost. Reposting a repost reposts its original. */
 int post_repost(struct ctx *ctx, uint64_t original_id, uint64_t *id);
 
+/* post_repost with the Idempotency-Key of the request (NULL: none; request_hash NULL: computed
+ * here), as post_create takes it: the same key with another request is 42200. */
+int post_repost_idem(struct ctx *ctx, uint64_t original_id, const char *idem_key,
+    const char *request_hash, uint64_t *id);
+
 /* Undoes ctx->user_id's repost: id may be the repost itself or the reposted record. Undoing what
  * was not reposted is a no-op (0). */
 int post_undo_repost(struct ctx *ctx, uint64_t id);
@@ -111,8 +116,13 @@ int post_stats(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **out
  * missing or deleted record). */
 int post_replies(struct ctx *ctx, uint64_t id, uint64_t cursor, json_object **out);
 
-/* The hex SHA-256 of a request for the idempotency check: method, path and body (65 bytes with
- * the NUL). */
+/* The hex SHA-256 of a request for the idempotency check (65 bytes with the NUL): method, path
+ * and the route's declared parameters as checked (ctx->params), so the JSON formatting of the
+ * body and undeclared fields (a form's CSRF token) do not make two requests differ. */
 void post_request_hash(const struct ctx *ctx, char out[65]);
+
+/* Parses a comma-separated list of 1 .. max decimal IDs ("7,8,9": no blanks, no empty item, no
+ * 0) into ids. Returns 0 with *n, or -1. */
+int post_parse_ids(const char *s, uint64_t *ids, size_t max, size_t *n);
 
 #endif

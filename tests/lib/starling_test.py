@@ -15,6 +15,7 @@ sys.path from their own location:
   Browser                    headless chromium driven through chromedriver (W3C WebDriver)
   maildir_wait               the next message in a Maildir (the site's mail in tests), parsed
   mail_text                  a message's text/plain body, decoded
+  api_post, new_user         a JSON POST to the API; a new user (activated and logged in)
 
 SRCDIR is $STARLING_SRCDIR, or else the checkout this file is in.
 """
@@ -697,3 +698,45 @@ def mail_text(msg):
     part = msg.get_body(preferencelist=("plain",))
     check(part is not None, "the message %r has no text/plain part" % msg.get("Subject"))
     return part.get_content()
+
+
+# --- users -------------------------------------------------------------------------------------
+
+def api_post(path, fields, token=None, headers=None, raw=None):
+    """POST /api/v1/PATH with a JSON body (raw: these bytes instead), as the holder of token."""
+    h = {"Content-Type": "application/json"}
+    if token:
+        h["Authorization"] = "Bearer " + token
+    h.update(headers or {})
+    body = raw if raw is not None else json.dumps(fields).encode()
+    return request("POST", "/api/v1/" + path, body=body, headers=h)
+
+
+_CODE = re.compile(r"\b([A-HJ-NP-Z2-8]{8})\b")
+
+
+def new_user(mail_dir=None, activate=True, password="correct horse 42", prefix="u"):
+    """Signs up a fresh user, activates the account with the emailed code (unless activate is
+    False) and logs in. mail_dir is the [mail] spool_dir ($STARLING_TEST_MAIL_DIR by default).
+    Returns {"username", "email", "password", "id", "token"} (id as a string)."""
+    mail_dir = mail_dir or os.environ.get("STARLING_TEST_MAIL_DIR", "")
+    username = prefix + os.urandom(5).hex()
+    addr = username + "@example.com"
+    r = api_post("account/create", {"username": username, "email": addr, "password": password})
+    check(r.status == 200, "sign-up of %s: status %d: %.300r" % (username, r.status, r.body))
+    if activate:
+        check(mail_dir, "new_user: no mail directory (STARLING_TEST_MAIL_DIR)")
+        msg = maildir_wait(mail_dir, addr, set())
+        found = _CODE.search(mail_text(msg))
+        check(found, "no activation code in the message to %s" % addr)
+        r = api_post("account/activate", {"username": username, "activate_code": found.group(1)})
+        check(r.status == 200, "activation of %s: status %d: %.300r" % (username, r.status,
+                                                                       r.body))
+    r = api_post("user/login", {"name": username, "password": password})
+    check(r.status == 200, "login of %s: status %d: %.300r" % (username, r.status, r.body))
+    token = r.json()["data"]["token"]
+    r = get("/api/v1/user/profile?username=" + username,
+            headers={"Authorization": "Bearer " + token})
+    check(r.status == 200, "profile of %s: status %d" % (username, r.status))
+    return {"username": username, "email": addr, "password": password,
+            "id": r.json()["data"]["id"], "token": token}

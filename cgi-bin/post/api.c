@@ -1,0 +1,211 @@
+/* api.c: the JSON API of posts, /api/v1/post/ (docs/api.md, "Posts"). Every rule is in
+ * lib/post.c; these handlers only turn parameters into calls and results into data.
+ *
+ * Writes (login required: 40100 without; 40302 not activated, 40303 suspended; 50300 when a
+ * database is down):
+ *   POST create {content_text, media?, reply_settings?} → {id}: 40002, 40004, 40010, 40011,
+ *        40012, 40013; Idempotency-Key header (40004 malformed, 42200 reused for another request)
+ *   POST reply {original_post_id, content_text, media?} → {id}: as create, and 40400 (no such
+ *        post or reply), 40304 (its thread's reply settings)
+ *   POST repost {original_post_id, content_text?, media?, reply_settings?} → {id}: without text or
+ *        media a repost (a second one answers the first), with them a quote (as create); 40400
+ *   POST undo_repost {post_id}: the repost, or the reposted record; nothing to undo is not an error
+ *   POST like {post_id, islike 1|0}: idempotent; 40400 liking a missing or deleted record
+ *   POST report {post_id, report_reason 1..255}: once per reporter; 40400
+ *   POST delete {post_id}: 40400, 40305 (someone else's)
+ *   POST pin {post_id, ispin 1|0 (default 1)}: 40400, 40305, 40004 (a repost or a reply)
+ * Reads (visitors too):
+ *   GET detail ?post_id → the post (post_view): 40400 for a missing or deleted one
+ *   GET stats ?post_ids=id,id,... (1 .. 100) → {"<id>": {comments, likes, reposts, quotes}}:
+ *        40004 for a malformed list; unknown and deleted IDs are left out
+ *   GET replies ?post_id&cursor → {replies, cursor}: cursor absent (from the start), an ID, or
+ *        "-1" (the end: an empty page); 40004 otherwise; 40400 */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apierr.h"
+#include "post.h"
+#include "postapp.h"
+
+/* {id: "<id>"}, the answer of the writes that make a record. */
+static int
+answer_id(struct ctx *ctx, uint64_t id)
+{
+	json_object *o = json_object_new_object();
+	char s[24];
+
+	snprintf(s, sizeof s, "%" PRIu64, id);
+	json_object_object_add(o, "id", json_object_new_string(s));
+	ctx_set_data(ctx, o);
+	return APIERR_OK;
+}
+
+/* A new post, quote or reply from the parameters and the Idempotency-Key header. The request
+ * hash is computed once here (it lives in hash). */
+static void
+fill_new(struct ctx *ctx, struct post_new *n, char hash[65])
+{
+	const char *text = params_str(&ctx->params, "content_text");
+
+	memset(n, 0, sizeof *n);
+	n->text = text;
+	n->text_len = text ? strlen(text) : 0;
+	n->media = params_str(&ctx->params, "media");
+	n->reply_settings = (int)params_int(&ctx->params, "reply_settings", POST_REPLY_EVERYONE);
+	n->original_id = params_id(&ctx->params, "original_post_id");
+	n->idem_key = request_header(&ctx->req, "idempotency-key");
+	if (n->idem_key != NULL) {
+		post_request_hash(ctx, hash);
+		n->request_hash = hash;
+	}
+}
+
+int
+api_create(struct ctx *ctx)
+{
+	struct post_new n;
+	char hash[65];
+	uint64_t id;
+	int rc;
+
+	fill_new(ctx, &n, hash);
+	n.original_id = 0;
+	if ((rc = post_create(ctx, &n, &id)) != APIERR_OK)
+		return rc;
+	return answer_id(ctx, id);
+}
+
+int
+api_reply(struct ctx *ctx)
+{
+	struct post_new n;
+	char hash[65];
+	uint64_t id;
+	int rc;
+
+	fill_new(ctx, &n, hash);
+	if ((rc = post_reply(ctx, &n, &id)) != APIERR_OK)
+		return rc;
+	return answer_id(ctx, id);
+}
+
+int
+api_repost(struct ctx *ctx)
+{
+	struct post_new n;
+	char hash[65];
+	uint64_t id;
+	int rc;
+
+	fill_new(ctx, &n, hash);
+	/* With something of its own to say, it is a quote: a post of its own. */
+	if (n.text_len > 0 || (n.media != NULL && *n.media != '\0'))
+		rc = post_create(ctx, &n, &id);
+	else
+		rc = post_repost_idem(ctx, n.original_id, n.idem_key, n.request_hash, &id);
+	if (rc != APIERR_OK)
+		return rc;
+	return answer_id(ctx, id);
+}
+
+int
+api_undo_repost(struct ctx *ctx)
+{
+	int rc = post_undo_repost(ctx, params_id(&ctx->params, "post_id"));
+
+	if (rc == APIERR_OK)
+		ctx_set_data(ctx, NULL);
+	return rc;
+}
+
+int
+api_like(struct ctx *ctx)
+{
+	return post_like(ctx, params_id(&ctx->params, "post_id"),
+	    params_int(&ctx->params, "islike", 1) == 1);
+}
+
+int
+api_report(struct ctx *ctx)
+{
+	return post_report(ctx, params_id(&ctx->params, "post_id"),
+	    (int)params_int(&ctx->params, "report_reason", 0));
+}
+
+int
+api_delete(struct ctx *ctx)
+{
+	return post_delete(ctx, params_id(&ctx->params, "post_id"));
+}
+
+int
+api_pin(struct ctx *ctx)
+{
+	int rc = post_pin(ctx, params_id(&ctx->params, "post_id"),
+	    params_int(&ctx->params, "ispin", 1) == 1);
+
+	if (rc == APIERR_OK)
+		ctx_set_data(ctx, json_object_new_object());   /* the seed answers {} */
+	return rc;
+}
+
+int
+api_detail(struct ctx *ctx)
+{
+	json_object *o;
+	int rc = post_view(ctx, params_id(&ctx->params, "post_id"), &o);
+
+	if (rc == APIERR_OK)
+		ctx_set_data(ctx, o);
+	return rc;
+}
+
+int
+api_stats(struct ctx *ctx)
+{
+	uint64_t ids[POST_STATS_MAX];
+	json_object *o;
+	size_t n;
+	int rc;
+
+	if (post_parse_ids(params_str(&ctx->params, "post_ids"), ids, POST_STATS_MAX, &n) != 0)
+		return ctx_fail(ctx, APIERR_INVALID_PARAM, "post_ids: 1 to %d post IDs separated by "
+		    "commas", POST_STATS_MAX);
+	if ((rc = post_stats(ctx, ids, n, &o)) != APIERR_OK)
+		return rc;
+	ctx_set_data(ctx, o);
+	return APIERR_OK;
+}
+
+int
+api_replies(struct ctx *ctx)
+{
+	const char *c = params_str(&ctx->params, "cursor");
+	uint64_t cursor = 0;
+	json_object *o;
+	size_t n;
+	int rc;
+
+	if (c != NULL && strcmp(c, "-1") == 0) {
+		/* The cursor of the last page: nothing more (the post must still exist). */
+		if ((rc = post_view(ctx, params_id(&ctx->params, "post_id"), &o)) != APIERR_OK)
+			return rc;
+		json_object_put(o);
+		o = json_object_new_object();
+		json_object_object_add(o, "replies", json_object_new_array());
+		json_object_object_add(o, "cursor", json_object_new_string("-1"));
+		ctx_set_data(ctx, o);
+		return APIERR_OK;
+	}
+	if (c != NULL && *c != '\0' && post_parse_ids(c, &cursor, 1, &n) != 0)
+		return ctx_fail(ctx, APIERR_INVALID_PARAM, "cursor: a reply ID, or -1");
+	if ((rc = post_replies(ctx, params_id(&ctx->params, "post_id"), cursor, &o)) != APIERR_OK)
+		return rc;
+	ctx_set_data(ctx, o);
+	return APIERR_OK;
+}

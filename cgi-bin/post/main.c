@@ -1,0 +1,95 @@
+/* main.c: starling-post, posts (see postapp.h).
+ *
+ * URL prefixes served (the web server maps them here; see docs/routes.md):
+ *   /api/v1/post/ */
+#include "config.h"
+
+#include "postapp.h"
+#include "post.h"
+
+/* Lengths here only bound the input: the text's own limit ([posts] max_chars, counted after
+ * NFC normalization) is lib/post.c's, with its own code (40010). A text may hold more code points
+ * before normalization than after ("e" + U+0301 is one character), hence the room. */
+#define TEXT_PARAM_MAX  4000
+/* A media URL is one this server issued (media.h): far shorter; a longer one is refused. */
+#define MEDIA_PARAM_MAX 1000
+/* post_ids: up to POST_STATS_MAX IDs of at most 20 digits, with commas. */
+#define IDS_PARAM_MAX   (POST_STATS_MAX * 21)
+
+static const struct param_spec create_params[] = {
+	{ "content_text",   PARAM_STRING, 0, 0, TEXT_PARAM_MAX, NULL },
+	{ "media",          PARAM_STRING, 0, 0, MEDIA_PARAM_MAX, NULL },
+	{ "reply_settings", PARAM_INT,    0, 0, 2, NULL },
+	PARAM_END
+};
+static const struct param_spec reply_params[] = {
+	{ "original_post_id", PARAM_ID,     PARAM_REQUIRED, 0, 0, NULL },
+	{ "content_text",     PARAM_STRING, 0, 0, TEXT_PARAM_MAX, NULL },
+	{ "media",            PARAM_STRING, 0, 0, MEDIA_PARAM_MAX, NULL },
+	PARAM_END
+};
+static const struct param_spec repost_params[] = {
+	{ "original_post_id", PARAM_ID,     PARAM_REQUIRED, 0, 0, NULL },
+	{ "content_text",     PARAM_STRING, 0, 0, TEXT_PARAM_MAX, NULL },
+	{ "media",            PARAM_STRING, 0, 0, MEDIA_PARAM_MAX, NULL },
+	{ "reply_settings",   PARAM_INT,    0, 0, 2, NULL },
+	PARAM_END
+};
+static const struct param_spec id_params[] = {
+	{ "post_id", PARAM_ID, PARAM_REQUIRED, 0, 0, NULL },
+	PARAM_END
+};
+static const struct param_spec like_params[] = {
+	{ "post_id", PARAM_ID,  PARAM_REQUIRED, 0, 0, NULL },
+	{ "islike",  PARAM_INT, PARAM_REQUIRED, 0, 1, NULL },
+	PARAM_END
+};
+static const struct param_spec report_params[] = {
+	{ "post_id",       PARAM_ID,  PARAM_REQUIRED, 0, 0, NULL },
+	{ "report_reason", PARAM_INT, PARAM_REQUIRED, 1, 255, NULL },
+	PARAM_END
+};
+static const struct param_spec stats_params[] = {
+	{ "post_ids", PARAM_STRING, PARAM_REQUIRED, 1, IDS_PARAM_MAX, NULL },
+	PARAM_END
+};
+static const struct param_spec replies_params[] = {
+	{ "post_id", PARAM_ID,     PARAM_REQUIRED, 0, 0, NULL },
+	{ "cursor",  PARAM_STRING, 0, 0, 20, NULL },
+	PARAM_END
+};
+static const struct param_spec pin_params[] = {
+	{ "post_id", PARAM_ID,  PARAM_REQUIRED, 0, 0, NULL },
+	{ "ispin",   PARAM_INT, 0, 0, 1, NULL },
+	PARAM_END
+};
+
+#define AUTH ROUTE_AUTH
+
+static const struct route routes[] = {
+	/* JSON API: writes need a login; reads work for visitors too. */
+	{ HTTP_POST, "/api/v1/post/create",      AUTH, api_create,      create_params,  NULL },
+	{ HTTP_POST, "/api/v1/post/reply",       AUTH, api_reply,       reply_params,   NULL },
+	{ HTTP_POST, "/api/v1/post/repost",      AUTH, api_repost,      repost_params,  NULL },
+	{ HTTP_POST, "/api/v1/post/undo_repost", AUTH, api_undo_repost, id_params,      NULL },
+	{ HTTP_POST, "/api/v1/post/like",        AUTH, api_like,        like_params,    NULL },
+	{ HTTP_POST, "/api/v1/post/report",      AUTH, api_report,      report_params,  NULL },
+	{ HTTP_POST, "/api/v1/post/delete",      AUTH, api_delete,      id_params,      NULL },
+	{ HTTP_POST, "/api/v1/post/pin",         AUTH, api_pin,         pin_params,     NULL },
+	{ HTTP_GET,  "/api/v1/post/detail",      0,    api_detail,      id_params,      NULL },
+	{ HTTP_GET,  "/api/v1/post/stats",       0,    api_stats,       stats_params,   NULL },
+	{ HTTP_GET,  "/api/v1/post/replies",     0,    api_replies,     replies_params, NULL },
+};
+
+const struct app post_app = {
+	"starling-post", routes, sizeof routes / sizeof routes[0],
+};
+
+/* Unit tests may link this file with -DSTARLING_NO_MAIN and drive post_app in process. */
+#ifndef STARLING_NO_MAIN
+int
+main(int argc, char **argv)
+{
+	return app_main(&post_app, argc, argv);
+}
+#endif

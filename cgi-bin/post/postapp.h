@@ -1,0 +1,27 @@
+/* postapp.h: starling-post, the binary for posts: create, reply, repost and quote, like, report,
+ * detail, counts, replies, delete and pin, as JSON under /api/v1/post/ (api.c), and the post
+ * pages (pages.c, with the same rules: both call lib/post.h).
+ *
+ * Each handler lists its inputs and the codes it answers; the rules themselves are in lib/post.c
+ * so that the pages apply exactly the same ones. */
+#ifndef STARLING_POSTAPP_H
+#define STARLING_POSTAPP_H
+
+#include "app.h"
+
+extern const struct app post_app;
+
+/* api.c: the JSON API. */
+int api_create(struct ctx *ctx);
+int api_reply(struct ctx *ctx);
+int api_repost(struct ctx *ctx);
+int api_undo_repost(struct ctx *ctx);
+int api_like(struct ctx *ctx);
+int api_report(struct ctx *ctx);
+int api_detail(struct ctx *ctx);
+int api_stats(struct ctx *ctx);
+int api_replies(struct ctx *ctx);
+int api_delete(struct ctx *ctx);
+int api_pin(struct ctx *ctx);
+
+#endif

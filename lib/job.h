@@ -1,0 +1,86 @@
+/* job.h: the outbox: work on another shard, queued in the transaction that needs it (tb_job),
+ * then run at once by the request, or later by starling-worker.
+ *
+ * A write that spans two shards commits its source of truth together with a tb_job row on the
+ * same shard (job_queue inside the db_tx). After the commit the request runs the job (job_run);
+ * if that fails (the other shard is down, a crash in between), the row stays queued and
+ * starling-worker runs it later with the same handler table (job_handler_find).
+ *
+ * Every job here is a "sync" job: it reads the source of truth and makes the other shard match
+ * it (INSERT IGNORE / DELETE, with the counter moved only when a row changed). So a job run twice
+ * changes nothing, and jobs of the same pair may run in any order: the last one to run writes
+ * what the source says now. A handler reads the source again after writing and writes again if
+ * it changed meanwhile (a concurrent opposite change whose own job ran in between), so two jobs
+ * running at the same time still end with the other shard matching the source.
+ *
+ * Types and payloads (JSON objects; IDs as strings):
+ *   like.sync      {liker_id, record_id}   tb_post_like (liker's shard) →
+ *                  tb_post_like_reversed + count_likes (record's shard); deletes "postx:<record>"
+ *   repost.sync    {post_id}               a repost or quote, live or deleted (reposter's shard) →
+ *                  tb_post_repost_reversed + count_reposts / count_quote (original's shard);
+ *                  deletes "postx:<original>"
+ *   user_reply.sync {reply_id}             a reply, live or deleted (thread's shard) →
+ *                  tb_user_reply (replier's shard)
+ *   hashtag.sync   {record_id, tag, name}  a post or reply, live and carrying the tag key in its
+ *                  hashtags column (its shard) → tb_hashtag (made on the tag's shard, name as
+ *                  first written), tb_post_reply_hashtag + count_mentions (shard_for_key(tag))
+ *
+ * Life of a row: state 0 (ready) → 1 (claimed: locked_by, locked_at) → 2 (done); on failure back
+ * to 0 with attempts + 1, last_error and run_after = now + back-off (JOB_BACKOFF_BASE * 2^n,
+ * at most JOB_BACKOFF_MAX), or 3 (failed for good) after JOB_MAX_ATTEMPTS attempts.
+ *
+ * Return convention: <0 failure (logged), 0 nothing done, >0 done, unless said otherwise. */
+#ifndef STARLING_JOB_H
+#define STARLING_JOB_H
+
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "app.h"
+#include "buf.h"
+#include "db.h"
+
+#define JOB_MAX_ATTEMPTS 8
+#define JOB_BACKOFF_BASE 10     /* seconds before the first retry */
+#define JOB_BACKOFF_MAX  3600   /* no retry waits longer */
+
+enum job_state { JOB_READY = 0, JOB_RUNNING = 1, JOB_DONE = 2, JOB_FAILED = 3 };
+
+/* A handler: makes the target match the source for payload (borrowed). Returns 0, or -1 with
+ * why in err (stored in last_error; no secrets). It must be idempotent. */
+typedef int (*job_handler)(struct app_env *env, json_object *payload, struct buf *err);
+
+struct job_type {
+	const char  *type;
+	job_handler  run;
+};
+
+/* The handler of type, or NULL for a type this build does not know. */
+const struct job_type *job_handler_find(const char *type);
+
+/* Queues a job: INSERT into shard's tb_job, to be called inside a db_tx fn on that shard (so the
+ * job commits or rolls back with the change). id was made on shard before the transaction
+ * (a db_tx fn may run again, and making an ID may touch shard 0). payload is borrowed.
+ * Returns 0 or -1. */
+int job_queue(struct db *db, unsigned shard, uint64_t id, const char *type, json_object *payload);
+
+/* Runs job id of shard now: claims it (state 0 → 1, whatever its run_after), runs its handler,
+ * and marks it done (2), or records the failure (back to 0 with a back-off, or 3 after the last
+ * attempt). Returns 1 done, 0 not claimed (no such job, or not ready: done, failed for good, or
+ * held by another runner), -1 the handler failed (or the database did; the job stays queued). */
+int job_run(struct app_env *env, unsigned shard, uint64_t id);
+
+/* Moves the counter column (count_likes, count_comments, ...: a static name, never input) of
+ * record_id, a post or a reply (both tb_post_extended and tb_post_reply_extended are tried; the
+ * other has no such row), by delta: +1, or -1 never going below 0. For a transaction on the
+ * record's shard. Returns 0 or -1. */
+int job_bump_count(struct db *db, uint64_t record_id, const char *column, int delta);
+
+/* The seconds to wait before attempt number attempts + 1 (attempts >= 1 failed so far). */
+long job_backoff(unsigned attempts);
+
+/* "host:pid" of this process, as tb_job.locked_by records it (static). */
+const char *job_runner_name(void);
+
+#endif

@@ -1,0 +1,466 @@
+/* test_job.c: lib/job.c against real MariaDB instances (two) and memcached, with Starling's
+ * schema, started by tests/integration/job.sh: queueing in a transaction, claiming, running a
+ * job twice, jobs run out of order, back-off and failing for good, and each sync handler (likes,
+ * reposts and quotes, a user's replies, hashtags) with its counters and cache keys. Skipped (77)
+ * when run without the servers. */
+#include "config.h"
+
+#include "test.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "buf.h"
+#include "cache.h"
+#include "conf.h"
+#include "db.h"
+#include "id.h"
+#include "idlease.h"
+#include "job.h"
+#include "shard.h"
+
+static struct app_env env;
+
+/* Shards of the test's users: 8 shards, 0-3 on the first instance, 4-7 on the second, so
+ * every cross-shard write here also crosses instances. */
+#define SHARD_A 1
+#define SHARD_B 6
+
+static int
+setup(void **state)
+{
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	conf_defaults(&env.conf);
+	if (conf_load(&env.conf, getenv("STARLING_TEST_CONF"), &err) != 0)
+		fail_msg("conf: %s", buf_cstr(&err));
+	env.db = db_new(&env.conf, &err);
+	if (env.db == NULL)
+		fail_msg("db_new: %s", buf_cstr(&err));
+	env.cache = cache_new(&env.conf, &err);
+	if (env.cache == NULL)
+		fail_msg("cache_new: %s", buf_cstr(&err));
+	env.ids = idlease_new(env.db, NULL);
+	buf_free(&err);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	idlease_free(env.ids);
+	cache_free(env.cache);
+	db_free(env.db);
+	conf_free(&env.conf);
+	return 0;
+}
+
+static uint64_t
+new_id(unsigned shard)
+{
+	uint64_t id;
+
+	assert_int_equal(idlease_next_id(env.ids, shard, &id), 0);
+	return id;
+}
+
+static void
+exec_ok(unsigned shard, const char *sql, const struct db_val *p, size_t n)
+{
+	if (db_exec(env.db, shard, sql, p, n, NULL) != 0)
+		fail_msg("shard %u: %s failed", shard, sql);
+}
+
+/* The first column of the first row of a one-ID query, as a number (0 when no row). */
+static uint64_t
+value(unsigned shard, const char *sql, uint64_t a, uint64_t b)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	uint64_t v;
+
+	if (db_exec(env.db, shard, sql, (struct db_val[]){ DB_U64(a), DB_U64(b) },
+	    strstr(sql, "?") != strrchr(sql, '?') ? 2 : 1, &r) != 0)
+		fail_msg("shard %u: %s failed", shard, sql);
+	v = r.nrows ? db_u64(&r, 0, 0) : 0;
+	db_rows_free(&r);
+	return v;
+}
+
+/* A post of user (on the user's shard) with its counters row. */
+static uint64_t
+make_post(uint64_t user, int type, uint64_t original, const char *hashtags)
+{
+	uint64_t id = new_id(id_shard(user));
+
+	exec_ok(id_shard(user), "INSERT INTO {db}.tb_post (id, user_id, post_type, original_id, "
+	    "hashtags, created_at) VALUES (?, ?, ?, ?, ?, 1)",
+	    (struct db_val[]){ DB_U64(id), DB_U64(user), DB_I64(type), DB_U64(original),
+		DB_STR(hashtags) }, 5);
+	exec_ok(id_shard(user), "INSERT INTO {db}.tb_post_extended (post_id, user_id) VALUES (?, ?)",
+	    (struct db_val[]){ DB_U64(id), DB_U64(user) }, 2);
+	return id;
+}
+
+static uint64_t
+post_count(uint64_t post, const char *column)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof sql, "SELECT %s FROM {db}.tb_post_extended WHERE post_id = ?", column);
+	return value(id_shard(post), sql, post, 0);
+}
+
+struct queue_arg {
+	unsigned    shard;
+	uint64_t    id;
+	const char *type;
+	json_object *payload;
+};
+
+static int
+queue_tx(struct db *db, void *arg)
+{
+	struct queue_arg *q = arg;
+
+	return job_queue(db, q->shard, q->id, q->type, q->payload);
+}
+
+/* Queues a job on shard in a transaction of its own; payload is JSON text. Returns its ID. */
+static uint64_t
+queue(unsigned shard, const char *type, const char *payload)
+{
+	struct queue_arg q = { shard, new_id(shard), type, json_tokener_parse(payload) };
+
+	assert_non_null(q.payload);
+	assert_int_equal(db_tx(env.db, shard, queue_tx, &q), 0);
+	json_object_put(q.payload);
+	return q.id;
+}
+
+static json_object *
+ids_payload(const char *a, uint64_t x, const char *b, uint64_t y)
+{
+	json_object *o = json_object_new_object();
+	char s[24];
+
+	snprintf(s, sizeof s, "%" PRIu64, x);
+	json_object_object_add(o, a, json_object_new_string(s));
+	if (b != NULL) {
+		snprintf(s, sizeof s, "%" PRIu64, y);
+		json_object_object_add(o, b, json_object_new_string(s));
+	}
+	return o;
+}
+
+static uint64_t
+queue_ids(unsigned shard, const char *type, const char *a, uint64_t x, const char *b, uint64_t y)
+{
+	json_object *o = ids_payload(a, x, b, y);
+	uint64_t id = queue(shard, type, json_object_to_json_string(o));
+
+	json_object_put(o);
+	return id;
+}
+
+static int64_t
+job_col(unsigned shard, uint64_t id, const char *column)
+{
+	char sql[120];
+
+	snprintf(sql, sizeof sql, "SELECT %s FROM {db}.tb_job WHERE id = ?", column);
+	return (int64_t)value(shard, sql, id, 0);
+}
+
+/* A like or unlike as post.c writes it: the source row on the liker's shard, and its job. */
+static uint64_t
+like(uint64_t liker, uint64_t record, bool on)
+{
+	if (on)
+		exec_ok(id_shard(liker), "INSERT IGNORE INTO {db}.tb_post_like (id, record_id, "
+		    "liker_id, created_at) VALUES (?, ?, ?, 1)",
+		    (struct db_val[]){ DB_U64(new_id(id_shard(liker))), DB_U64(record), DB_U64(liker) },
+		    3);
+	else
+		exec_ok(id_shard(liker), "DELETE FROM {db}.tb_post_like WHERE liker_id = ? AND "
+		    "record_id = ?", (struct db_val[]){ DB_U64(liker), DB_U64(record) }, 2);
+	return queue_ids(id_shard(liker), "like.sync", "liker_id", liker, "record_id", record);
+}
+
+static uint64_t
+reversed_likes(uint64_t record)
+{
+	return value(id_shard(record), "SELECT COUNT(*) FROM {db}.tb_post_like_reversed WHERE "
+	    "record_id = ?", record, 0);
+}
+
+static void
+test_like_run_twice_and_cache(void **state)
+{
+	uint64_t author = new_id(SHARD_A), liker = new_id(SHARD_B);
+	uint64_t post = make_post(author, 0, 0, "");
+	uint64_t job;
+	struct buf key = BUF_INIT, val = BUF_INIT;
+
+	(void)state;
+	job = like(liker, post, true);
+	assert_int_equal(job_col(SHARD_B, job, "state"), JOB_READY);
+	/* A cached count must go when the job changes it. */
+	buf_printf(&key, "postx:%" PRIu64, post);
+	assert_int_equal(cache_set(env.cache, buf_cstr(&key), "0 0 0 0", 7, 60), 1);
+
+	assert_int_equal(job_run(&env, SHARD_B, job), 1);
+	assert_int_equal(job_col(SHARD_B, job, "state"), JOB_DONE);
+	assert_int_equal(post_count(post, "count_likes"), 1);
+	assert_int_equal(reversed_likes(post), 1);
+	assert_int_equal(cache_get(env.cache, buf_cstr(&key), &val), 0);
+
+	/* The same job again is not claimed; a second job for the same like changes nothing. */
+	assert_int_equal(job_run(&env, SHARD_B, job), 0);
+	job = queue_ids(SHARD_B, "like.sync", "liker_id", liker, "record_id", post);
+	assert_int_equal(job_run(&env, SHARD_B, job), 1);
+	assert_int_equal(post_count(post, "count_likes"), 1);
+	assert_int_equal(reversed_likes(post), 1);
+	/* No such job: nothing to claim. */
+	assert_int_equal(job_run(&env, SHARD_B, job + 1), 0);
+	buf_free(&key);
+	buf_free(&val);
+}
+
+static void
+test_like_jobs_out_of_order(void **state)
+{
+	uint64_t author = new_id(SHARD_A), liker = new_id(SHARD_B), other = new_id(SHARD_A);
+	uint64_t post = make_post(author, 0, 0, "");
+	uint64_t j_like, j_unlike, j_like2;
+
+	(void)state;
+	/* Like then unlike, the unlike's job first: each reads the source, so both end "not liked". */
+	j_like = like(liker, post, true);
+	j_unlike = like(liker, post, false);
+	assert_int_equal(job_run(&env, SHARD_B, j_unlike), 1);
+	assert_int_equal(post_count(post, "count_likes"), 0);
+	assert_int_equal(job_run(&env, SHARD_B, j_like), 1);
+	assert_int_equal(post_count(post, "count_likes"), 0);
+	assert_int_equal(reversed_likes(post), 0);
+
+	/* Like, unlike, like again, jobs in reverse order: liked once. A second liker on the
+	 * post's own shard counts too. */
+	j_like = like(liker, post, true);
+	j_unlike = like(liker, post, false);
+	j_like2 = like(liker, post, true);
+	assert_int_equal(job_run(&env, SHARD_B, j_like2), 1);
+	assert_int_equal(job_run(&env, SHARD_B, j_unlike), 1);
+	assert_int_equal(job_run(&env, SHARD_B, j_like), 1);
+	assert_int_equal(post_count(post, "count_likes"), 1);
+	assert_int_equal(job_run(&env, SHARD_A, like(other, post, true)), 1);
+	assert_int_equal(post_count(post, "count_likes"), 2);
+	assert_int_equal(reversed_likes(post), 2);
+}
+
+static void
+test_failing_job_backs_off_then_fails(void **state)
+{
+	uint64_t job;
+	unsigned i;
+	int64_t before, wait;
+
+	(void)state;
+	/* A payload the handler refuses: a failure that is retried (the handler cannot tell a bad
+	 * payload from a row that is not there yet). */
+	job = queue(SHARD_A, "like.sync", "{\"liker_id\":\"x\"}");
+	for (i = 1; i < JOB_MAX_ATTEMPTS; i++) {
+		before = (int64_t)time(NULL);
+		assert_int_equal(job_run(&env, SHARD_A, job), -1);
+		assert_int_equal(job_col(SHARD_A, job, "state"), JOB_READY);
+		assert_int_equal(job_col(SHARD_A, job, "attempts"), i);
+		wait = job_col(SHARD_A, job, "run_after") - before;
+		assert_true(wait >= job_backoff(i) - 1 && wait <= job_backoff(i) + 1);
+		assert_int_equal(job_col(SHARD_A, job, "locked_at"), 0);
+	}
+	/* The back-off doubles, up to its ceiling. */
+	assert_int_equal(job_backoff(1), JOB_BACKOFF_BASE);
+	assert_int_equal(job_backoff(2), 2 * JOB_BACKOFF_BASE);
+	assert_int_equal(job_backoff(3), 4 * JOB_BACKOFF_BASE);
+	assert_int_equal(job_backoff(40), JOB_BACKOFF_MAX);
+	/* The last attempt: failed for good, never claimed again. */
+	assert_int_equal(job_run(&env, SHARD_A, job), -1);
+	assert_int_equal(job_col(SHARD_A, job, "state"), JOB_FAILED);
+	assert_int_equal(job_col(SHARD_A, job, "attempts"), JOB_MAX_ATTEMPTS);
+	assert_int_equal(job_run(&env, SHARD_A, job), 0);
+
+	/* An unknown type or a payload that is not an object fails for good at once. */
+	job = queue(SHARD_A, "no.such.type", "{}");
+	assert_int_equal(job_run(&env, SHARD_A, job), -1);
+	assert_int_equal(job_col(SHARD_A, job, "state"), JOB_FAILED);
+	job = queue(SHARD_A, "like.sync", "[1]");
+	assert_int_equal(job_run(&env, SHARD_A, job), -1);
+	assert_int_equal(job_col(SHARD_A, job, "state"), JOB_FAILED);
+}
+
+/* Queues, then fails: the transaction rolls back, and the job with it. */
+static int
+queue_then_fail_tx(struct db *db, void *arg)
+{
+	return queue_tx(db, arg) == 0 ? -1 : 0;
+}
+
+static void
+test_queue_rolls_back_with_its_transaction(void **state)
+{
+	struct queue_arg q = { SHARD_A, new_id(SHARD_A), "like.sync", NULL };
+
+	(void)state;
+	q.payload = json_object_new_object();
+	assert_int_equal(db_tx(env.db, SHARD_A, queue_then_fail_tx, &q), -1);
+	assert_int_equal(value(SHARD_A, "SELECT COUNT(*) FROM {db}.tb_job WHERE id = ?", q.id, 0), 0);
+	assert_int_equal(job_run(&env, SHARD_A, q.id), 0);
+	/* Committed: there, ready, run_after not in the future. */
+	assert_int_equal(db_tx(env.db, SHARD_A, queue_tx, &q), 0);
+	assert_int_equal(job_col(SHARD_A, q.id, "state"), JOB_READY);
+	assert_true(job_col(SHARD_A, q.id, "run_after") <= (int64_t)time(NULL));
+	json_object_put(q.payload);
+}
+
+static void
+test_repost_and_quote_counts(void **state)
+{
+	uint64_t author = new_id(SHARD_A), fan = new_id(SHARD_B);
+	uint64_t post = make_post(author, 0, 0, "");
+	uint64_t repost = make_post(fan, 1, post, ""), quote = make_post(fan, 2, post, "");
+	uint64_t j;
+
+	(void)state;
+	j = queue_ids(SHARD_B, "repost.sync", "post_id", repost, NULL, 0);
+	assert_int_equal(job_run(&env, SHARD_B, j), 1);
+	j = queue_ids(SHARD_B, "repost.sync", "post_id", quote, NULL, 0);
+	assert_int_equal(job_run(&env, SHARD_B, j), 1);
+	j = queue_ids(SHARD_B, "repost.sync", "post_id", quote, NULL, 0);
+	assert_int_equal(job_run(&env, SHARD_B, j), 1);
+	assert_int_equal(post_count(post, "count_reposts"), 1);
+	assert_int_equal(post_count(post, "count_quote"), 1);
+	assert_int_equal(value(SHARD_A, "SELECT user_id FROM {db}.tb_post_repost_reversed WHERE "
+	    "original_id = ? AND post_id = ?", post, quote), fan);
+
+	/* Deleted (softly): the mirror row and the count go. */
+	exec_ok(SHARD_B, "UPDATE {db}.tb_post SET is_deleted = 1 WHERE id = ?",
+	    (struct db_val[]){ DB_U64(repost) }, 1);
+	j = queue_ids(SHARD_B, "repost.sync", "post_id", repost, NULL, 0);
+	assert_int_equal(job_run(&env, SHARD_B, j), 1);
+	assert_int_equal(post_count(post, "count_reposts"), 0);
+	assert_int_equal(post_count(post, "count_quote"), 1);
+	assert_int_equal(value(SHARD_A, "SELECT COUNT(*) FROM {db}.tb_post_repost_reversed WHERE "
+	    "original_id = ?", post, 0), 1);
+	/* An original post has nothing to mirror. */
+	j = queue_ids(SHARD_A, "repost.sync", "post_id", post, NULL, 0);
+	assert_int_equal(job_run(&env, SHARD_A, j), 1);
+}
+
+static void
+test_user_reply_mirror(void **state)
+{
+	uint64_t author = new_id(SHARD_A), replier = new_id(SHARD_B);
+	uint64_t post = make_post(author, 0, 0, ""), reply = new_id(SHARD_A), j;
+
+	(void)state;
+	exec_ok(SHARD_A, "INSERT INTO {db}.tb_post_reply (id, user_id, post_id, created_at) VALUES "
+	    "(?, ?, ?, 5)", (struct db_val[]){ DB_U64(reply), DB_U64(replier), DB_U64(post) }, 3);
+	j = queue_ids(SHARD_A, "user_reply.sync", "reply_id", reply, NULL, 0);
+	assert_int_equal(job_run(&env, SHARD_A, j), 1);
+	assert_int_equal(value(SHARD_B, "SELECT post_id FROM {db}.tb_user_reply WHERE user_id = ? "
+	    "AND reply_id = ?", replier, reply), post);
+	exec_ok(SHARD_A, "UPDATE {db}.tb_post_reply SET is_deleted = 1 WHERE id = ?",
+	    (struct db_val[]){ DB_U64(reply) }, 1);
+	j = queue_ids(SHARD_A, "user_reply.sync", "reply_id", reply, NULL, 0);
+	assert_int_equal(job_run(&env, SHARD_A, j), 1);
+	assert_int_equal(value(SHARD_B, "SELECT COUNT(*) FROM {db}.tb_user_reply WHERE user_id = ? "
+	    "AND reply_id = ?", replier, reply), 0);
+}
+
+static uint64_t
+tag_job(unsigned shard, uint64_t record, const char *tag)
+{
+	json_object *o = ids_payload("record_id", record, NULL, 0);
+	uint64_t id;
+
+	json_object_object_add(o, "tag", json_object_new_string(tag));
+	json_object_object_add(o, "name", json_object_new_string("Written"));
+	id = queue(shard, "hashtag.sync", json_object_to_json_string(o));
+	json_object_put(o);
+	return id;
+}
+
+static void
+test_hashtags(void **state)
+{
+	uint64_t a = new_id(SHARD_A), b = new_id(SHARD_B);
+	char tag[40];
+	uint64_t p1, p2, hid;
+	unsigned ts;
+	int i;
+
+	(void)state;
+	/* A tag nobody used before (the tests share the databases with other runs of this test). */
+	snprintf(tag, sizeof tag, "t%" PRIx64, new_id(0));
+	ts = shard_for_key(db_shards(env.db), tag, strlen(tag));
+	p1 = make_post(a, 0, 0, "other");
+	p2 = make_post(b, 0, 0, "");
+	exec_ok(SHARD_A, "UPDATE {db}.tb_post SET hashtags = CONCAT('x ', ?, ' y') WHERE id = ?",
+	    (struct db_val[]){ DB_STR(tag), DB_U64(p1) }, 2);
+	exec_ok(SHARD_B, "UPDATE {db}.tb_post SET hashtags = ? WHERE id = ?",
+	    (struct db_val[]){ DB_STR(tag), DB_U64(p2) }, 2);
+	/* Twice each: counted once. */
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(job_run(&env, SHARD_A, tag_job(SHARD_A, p1, tag)), 1);
+		assert_int_equal(job_run(&env, SHARD_B, tag_job(SHARD_B, p2, tag)), 1);
+	}
+	{
+		struct db_rows r = DB_ROWS_INIT;
+
+		assert_int_equal(db_exec(env.db, ts, "SELECT id, count_mentions, tag_name FROM "
+		    "{db}.tb_hashtag WHERE tag_key = ?", (struct db_val[]){ DB_STR(tag) }, 1, &r), 0);
+		assert_int_equal(r.nrows, 1);
+		hid = db_u64(&r, 0, 0);
+		assert_int_equal(id_shard(hid), ts);
+		assert_int_equal(db_u64(&r, 0, 1), 2);
+		assert_string_equal(db_str(&r, 0, 2), "Written");
+		db_rows_free(&r);
+	}
+	assert_int_equal(value(ts, "SELECT COUNT(*) FROM {db}.tb_post_reply_hashtag WHERE "
+	    "hashtag_id = ?", hid, 0), 2);
+	/* A tag the record does not carry ("y" is in the list, "x y" is not one tag). */
+	assert_int_equal(job_run(&env, SHARD_B, tag_job(SHARD_B, p2, "other")), 1);
+	/* Deleted: uncounted. */
+	exec_ok(SHARD_A, "UPDATE {db}.tb_post SET is_deleted = 1 WHERE id = ?",
+	    (struct db_val[]){ DB_U64(p1) }, 1);
+	assert_int_equal(job_run(&env, SHARD_A, tag_job(SHARD_A, p1, tag)), 1);
+	assert_int_equal(value(ts, "SELECT count_mentions FROM {db}.tb_hashtag WHERE id = ?", hid, 0),
+	    1);
+	assert_int_equal(value(ts, "SELECT COUNT(*) FROM {db}.tb_post_reply_hashtag WHERE "
+	    "hashtag_id = ? AND record_id = ?", hid, p1), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_like_run_twice_and_cache),
+		cmocka_unit_test(test_like_jobs_out_of_order),
+		cmocka_unit_test(test_failing_job_backs_off_then_fails),
+		cmocka_unit_test(test_queue_rolls_back_with_its_transaction),
+		cmocka_unit_test(test_repost_and_quote_counts),
+		cmocka_unit_test(test_user_reply_mirror),
+		cmocka_unit_test(test_hashtags),
+	};
+
+	if (getenv("STARLING_TEST_CONF") == NULL) {
+		fprintf(stderr, "test_job: run through tests/integration/job.sh (needs MariaDB)\n");
+		return 77;
+	}
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
