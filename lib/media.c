@@ -18,6 +18,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include "apierr.h"
 #include "log.h"
 #include "media.h"
 #include "sigv4.h"
@@ -413,6 +414,35 @@ size_t
 media_max_bytes(const struct media *m, enum media_kind kind)
 {
 	return kind == MEDIA_VIDEO ? m->max_video : m->max_image;
+}
+
+int
+media_apierr(const struct media *m, int rc, enum media_kind kind, const char *ext, size_t n,
+    struct buf *msg)
+{
+	switch (rc) {
+	case MEDIA_TOO_LARGE:
+		buf_printf(msg, "the file is %zu bytes; the limit for %s is %zu", n,
+		    kind == MEDIA_VIDEO ? "videos" : "images", media_max_bytes(m, kind));
+		return APIERR_TOO_LARGE;
+	case MEDIA_BAD_TYPE:
+	case MEDIA_BAD_EXT:
+		buf_printf(msg, "the bytes are not a %s file", ext);
+		return APIERR_MEDIA_TYPE;
+	case MEDIA_EXISTS:
+		buf_puts(msg, "this upload URL was used already; ask for a new one");
+		return APIERR_UPLOAD_EXISTS;
+	case MEDIA_OFF:
+		buf_puts(msg, "uploads are off: [media] local_dir is not set");
+		return APIERR_UNAVAILABLE;
+	case MEDIA_NOT_LOCAL:
+		buf_puts(msg, "files go straight to the object store here: upload them with "
+		    "upload/sign_image or upload/sign_video");
+		return APIERR_INVALID_PARAM;
+	default:
+		buf_puts(msg, apierr_message(APIERR_INTERNAL));
+		return APIERR_INTERNAL;
+	}
 }
 
 int64_t

@@ -104,6 +104,13 @@ int media_store_upload(const struct media *m, uint64_t user_id, enum media_kind 
 /* Appends the public URL of object key (as media_sign_upload made it) to out. */
 void media_public_url(const struct media *m, const char *key, struct buf *out);
 
+/* The API error of a refusal of media_store_local or media_store_upload (a MEDIA_* code) for a
+ * file of kind and size n, with the message for the client appended to msg: 41300, 40014,
+ * 40903, 50300 (storage off), 40004 (not taken here with s3 storage) or 50000 for anything else.
+ * One table for every route that stores bytes. */
+int media_apierr(const struct media *m, int rc, enum media_kind kind, const char *ext, size_t n,
+    struct buf *msg);
+
 /* The largest file of kind, in bytes ([media] max_image_bytes, max_video_bytes). */
 size_t media_max_bytes(const struct media *m, enum media_kind kind);
 

@@ -1,9 +1,10 @@
 /* main.c: starling-post, posts (see postapp.h).
  *
  * URL prefixes served (the web server maps them here; see docs/routes.md):
- *   /api/v1/post/ */
+ *   /api/v1/post/   /p/   /compose   and the home page, / exactly */
 #include "config.h"
 
+#include "pages.h"
 #include "postapp.h"
 #include "post.h"
 
@@ -64,7 +65,50 @@ static const struct param_spec pin_params[] = {
 	PARAM_END
 };
 
+/* The pages' forms (pages.c). */
+static const char *const reply_choices[] = { "everyone", "mentioned", "followers", NULL };
+#define RETURN_TO { "return_to", PARAM_STRING, 0, 0, 512, NULL }
+#define IDEM_KEY  { "idempotency_key", PARAM_STRING, 0, 0, 64, NULL }
+static const struct param_spec page_params[] = {
+	{ "cursor",   PARAM_ID,   0, 0, 0, NULL },
+	{ "reported", PARAM_BOOL, 0, 0, 0, NULL },
+	PARAM_END
+};
+static const struct param_spec compose_form_params[] = {
+	{ "content_text",   PARAM_STRING, 0, 0, TEXT_PARAM_MAX, NULL },
+	{ "reply_settings", PARAM_ENUM,   0, 0, 0, reply_choices },
+	IDEM_KEY,
+	PARAM_END
+};
+static const struct param_spec text_form_params[] = {
+	{ "content_text", PARAM_STRING, 0, 0, TEXT_PARAM_MAX, NULL },
+	IDEM_KEY,
+	PARAM_END
+};
+static const struct param_spec like_form_params[] = {
+	{ "islike", PARAM_BOOL, 0, 0, 0, NULL },
+	RETURN_TO,
+	PARAM_END
+};
+static const struct param_spec pin_form_params[] = {
+	{ "ispin", PARAM_BOOL, 0, 0, 0, NULL },
+	RETURN_TO,
+	PARAM_END
+};
+static const struct param_spec report_form_params[] = {
+	{ "report_reason", PARAM_INT, PARAM_REQUIRED, 1, 255, NULL },
+	RETURN_TO,
+	PARAM_END
+};
+static const struct param_spec back_form_params[] = {
+	RETURN_TO,
+	PARAM_END
+};
+
 #define AUTH ROUTE_AUTH
+#define PAGE ROUTE_HTML
+/* A form: a logged-in user, the CSRF token, and the page again with the error when refused. */
+#define FORM (ROUTE_HTML | ROUTE_AUTH | ROUTE_CSRF | ROUTE_RETRY)
 
 static const struct route routes[] = {
 	/* JSON API: writes need a login; reads work for visitors too. */
@@ -79,6 +123,21 @@ static const struct route routes[] = {
 	{ HTTP_GET,  "/api/v1/post/detail",      0,    api_detail,      id_params,      NULL },
 	{ HTTP_GET,  "/api/v1/post/stats",       0,    api_stats,       stats_params,   NULL },
 	{ HTTP_GET,  "/api/v1/post/replies",     0,    api_replies,     replies_params, NULL },
+
+	/* Pages. The first GET route of a template shows it again after a refused form. */
+	{ HTTP_GET,  "/",                   PAGE,        pages_home,         NULL,        "home" },
+	{ HTTP_GET,  "/compose",            PAGE | AUTH, pages_compose,      NULL,        "compose" },
+	{ HTTP_POST, "/compose",            FORM | ROUTE_UPLOAD, pages_compose_send,
+	                                                          compose_form_params, "compose" },
+	{ HTTP_GET,  "/p/:id",              PAGE,        pages_post,         page_params, "post" },
+	{ HTTP_POST, "/p/:id/like",         FORM,        pages_like,         like_form_params,   "post" },
+	{ HTTP_POST, "/p/:id/repost",       FORM,        pages_repost,       back_form_params,   "post" },
+	{ HTTP_POST, "/p/:id/undo_repost",  FORM,        pages_undo_repost,  back_form_params,   "post" },
+	{ HTTP_POST, "/p/:id/pin",          FORM,        pages_pin,          pin_form_params,    "post" },
+	{ HTTP_POST, "/p/:id/delete",       FORM,        pages_delete,       back_form_params,   "post" },
+	{ HTTP_POST, "/p/:id/report",       FORM,        pages_report,       report_form_params, "post" },
+	{ HTTP_POST, "/p/:id/reply",        FORM,        pages_reply,        text_form_params,   "post" },
+	{ HTTP_POST, "/p/:id/quote",        FORM,        pages_quote,        text_form_params,   "post" },
 };
 
 const struct app post_app = {

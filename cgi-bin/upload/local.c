@@ -19,9 +19,8 @@ upload_local(struct ctx *ctx)
 {
 	const struct media *m = ctx->env->media;
 	const char *key = params_str(&ctx->params, "key");
-	struct buf url = BUF_INIT;
+	struct buf url = BUF_INIT, msg = BUF_INIT;
 	enum media_kind kind;
-	size_t max;
 	int rc;
 
 	if (!media_is_local(m))
@@ -31,34 +30,17 @@ upload_local(struct ctx *ctx)
 	if (rc != 0)
 		return ctx_fail(ctx, APIERR_UPLOAD_EXPIRED, "the upload URL is expired or its "
 		    "signature is wrong; ask upload/sign_image or upload/sign_video for a new one");
-	max = media_max_bytes(m, kind);
 	rc = media_store_local(m, key, ctx->req.body, ctx->req.body_len);
-	switch (rc) {
-	case 0:
+	if (rc == 0) {
 		media_public_url(m, key, &url);
 		ctx_set_data(ctx, json_object_new_object());
 		json_object_object_add(ctx->data, "mediaUrl", json_object_new_string(buf_cstr(&url)));
 		rc = APIERR_OK;
-		break;
-	case MEDIA_TOO_LARGE:
-		rc = ctx_fail(ctx, APIERR_TOO_LARGE, "the file is %zu bytes; the limit for %s is %zu",
-		    ctx->req.body_len, kind == MEDIA_VIDEO ? "videos" : "images", max);
-		break;
-	case MEDIA_BAD_TYPE:
-		rc = ctx_fail(ctx, APIERR_MEDIA_TYPE, "the bytes are not a %s file",
-		    strrchr(key, '.') + 1);
-		break;
-	case MEDIA_EXISTS:
-		rc = ctx_fail(ctx, APIERR_UPLOAD_EXISTS, "this upload URL was used already; ask for a "
-		    "new one");
-		break;
-	case MEDIA_OFF:
-		rc = ctx_fail(ctx, APIERR_UNAVAILABLE, "uploads are off: [media] local_dir is not set");
-		break;
-	default:
-		rc = APIERR_INTERNAL;
-		break;
+	} else {
+		rc = media_apierr(m, rc, kind, strrchr(key, '.') + 1, ctx->req.body_len, &msg);
+		rc = ctx_fail(ctx, rc, "%s", buf_cstr(&msg));
 	}
 	buf_free(&url);
+	buf_free(&msg);
 	return rc;
 }

@@ -19,26 +19,17 @@ import struct
 import sys
 import time
 import urllib.parse
-import zlib
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (check, check_envelope, check_eq, get,  # noqa: E402
-                           new_activated_user, request, run_tests, set_base)
+                           new_user, png_bytes, request, run_tests,
+                           set_base)
 
 MAIL_DIR = os.environ.get("STARLING_TEST_MAIL_DIR", "")
 KEY_FILE = os.environ.get("STARLING_TEST_KEY_FILE", "")
 MAX_IMAGE = 5242880   # [media] max_image_bytes, the default
 USER = {}
-
-
-def png_bytes():
-    """A real 1x1 PNG."""
-    def chunk(kind, data):
-        return (struct.pack(">I", len(data)) + kind + data +
-                struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)) +
-            chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
 
 
 JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
@@ -50,7 +41,8 @@ MP4 = struct.pack(">I", 24) + b"ftypisom" + b"\x00\x00\x02\x00" + b"isommp41" + 
 
 def token():
     if "token" not in USER:
-        USER["id"], USER["name"], USER["token"] = new_activated_user(MAIL_DIR)
+        u = new_user(MAIL_DIR)
+        USER["id"], USER["name"], USER["token"] = int(u["id"]), u["username"], u["token"]
     return USER["token"]
 
 

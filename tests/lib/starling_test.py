@@ -33,6 +33,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
 import time
@@ -40,6 +41,7 @@ import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
+import zlib
 
 SRCDIR = os.environ.get("STARLING_SRCDIR") or os.path.abspath(
     os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -310,51 +312,6 @@ def check_html_error(r, status, code):
 
 
 # --- users -------------------------------------------------------------------------------------
-
-def api_json(path, fields, status, code, token=None):
-    """POSTs fields as JSON to /api/v1/path (with a Bearer token) and checks the envelope."""
-    h = {"Content-Type": "application/json"}
-    if token:
-        h["Authorization"] = "Bearer " + token
-    r = request("POST", "/api/v1/" + path, body=json.dumps(fields).encode(), headers=h)
-    return check_envelope(r, status, code)
-
-
-def mailed_code(mail_dir, addr, kind_path, wait=10):
-    """The code of the newest message to addr in the spool mail_dir whose body links to
-    kind_path ("/activate?")."""
-    import glob
-    deadline = time.time() + wait
-    while time.time() < deadline:
-        files = sorted(glob.glob(os.path.join(mail_dir, "new", "*")), key=os.path.getmtime)
-        for f in reversed(files):
-            with open(f, "rb") as fh:
-                m = email.message_from_binary_file(fh, policy=email.policy.default)
-            if (m["To"] or "").strip().lower() != addr.lower():
-                continue
-            body = m.get_body(("plain",)).get_content()
-            if kind_path in body:
-                found = re.search(r"\b([A-HJ-NP-Z2-8]{8})\b", body)
-                check(found, "no code in the message to %s: %r" % (addr, body))
-                return found.group(1)
-        time.sleep(0.2)
-    raise Failure("no %s message to %s in %s" % (kind_path, addr, mail_dir))
-
-
-def new_activated_user(mail_dir, password="correct horse 42"):
-    """Signs up a fresh user, activates it with the mailed code and logs in. Returns (user id,
-    username, token). Uses one of this address's sign-ups ([limits] signups_per_ip)."""
-    import secrets
-    username = "u" + secrets.token_hex(5)
-    addr = username + "@example.com"
-    doc = api_json("account/create", {"username": username, "email": addr,
-                                      "password": password}, 200, 0)
-    code = mailed_code(mail_dir, addr, "/activate?")
-    api_json("account/activate", {"username": username, "activate_code": code}, 200, 0)
-    token = api_json("user/login", {"name": username, "password": password}, 200,
-                     0)["data"]["token"]
-    return int(doc["data"]["id"]), username, token
-
 
 # --- runner ------------------------------------------------------------------------------------
 
@@ -710,6 +667,17 @@ def api_post(path, fields, token=None, headers=None, raw=None):
     h.update(headers or {})
     body = raw if raw is not None else json.dumps(fields).encode()
     return request("POST", "/api/v1/" + path, body=body, headers=h)
+
+
+def png_bytes(width=1, height=1, rgb=(255, 0, 0)):
+    """A real PNG of width x height pixels of one colour (8-bit RGB, no filter)."""
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data +
+                struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
+    row = b"\x00" + bytes(rgb) * width
+    return (b"\x89PNG\r\n\x1a\n" +
+            chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b""))
 
 
 _CODE = re.compile(r"\b([A-HJ-NP-Z2-8]{8})\b")
