@@ -335,8 +335,8 @@ check_content(struct ctx *ctx, const struct post_new *n, struct text_post *t, co
 		    ctx_fail(ctx, APIERR_INVALID_PARAM, "content_text: holds a control character") :
 		    ctx_fail(ctx, APIERR_BAD_UTF8, "content_text: not valid UTF-8");
 	if (rc == TEXT_TOO_LONG)
-		return ctx_fail(ctx, APIERR_TEXT_TOO_LONG, "content_text: more than %ld characters",
-		    ctx->env->conf.posts_max_chars);
+		return ctx_fail(ctx, APIERR_TEXT_TOO_LONG, "content_text: too long; at most %ld "
+		    "characters", ctx->env->conf.posts_max_chars);
 	if (rc != TEXT_OK)
 		return ctx_fail(ctx, APIERR_INTERNAL, NULL);
 	if (mlen > 0) {

@@ -8,7 +8,9 @@
 # the built starling-admin migrate, as in production). Then runs:
 #   1. tests/integration/test_http.py    (every HTTP behaviour)
 #   2. tests/browser/test_help.py        (headless chromium: rendered DOM and a screenshot)
-#      (then the browser tests of accounts, tests/integration/test_posts.py, test_accounts.py)
+#      then the browser tests of accounts and posts (tests/browser/test_accounts.py,
+#      test_posts.py), tests/integration/test_posts.py, test_upload.py and, last because it uses
+#      up the sign-ups of this address, test_accounts.py
 #   3. degraded: one memcached stopped, then one MariaDB instance stopped too: the health check
 #      answers 503 50300 naming the cache, then the database; /help is still served
 #   4. checks: no sanitizer report from the FastCGI processes, no crash in lighttpd's logs
@@ -110,6 +112,13 @@ mkdir -p "$RUN/browser-accounts"
 python3 "$SRCDIR/tests/browser/test_accounts.py" "$BASE" "$RUN/browser-accounts" "$RUN/mail" ||
 	fail "tests/browser/test_accounts.py"
 say "test_accounts.py (browser) took $(since "$t1")"
+
+t1=$(now)
+say "== tests/browser/test_posts.py"
+mkdir -p "$RUN/browser-posts"
+python3 "$SRCDIR/tests/browser/test_posts.py" "$BASE" "$RUN/browser-posts" "$RUN/mail" ||
+	fail "tests/browser/test_posts.py"
+say "test_posts.py (browser) took $(since "$t1")"
 
 # Some tests run SQL on every instance (as root, through the socket) where HTTP cannot reach:
 # expiring a code, a follow before the graph has its routes, reading tb_job. Its one argument is
