@@ -522,38 +522,35 @@ to_post(struct ctx *ctx, uint64_t id)
 	return page_done(ctx, to, NULL);
 }
 
-int
-pages_reply(struct ctx *ctx)
+/* The reply and quote forms: a new record made by make (post_reply or post_create) from the
+ * form's text, answering or quoting the post of the page. */
+static int
+text_form(struct ctx *ctx, int (*make)(struct ctx *, const struct post_new *, uint64_t *))
 {
 	struct post_new n;
 	char hash[65];
-	uint64_t id, reply;
+	uint64_t id, made;
 	int rc;
 
 	if ((rc = capture_id(ctx, &id)) != APIERR_OK)
 		return rc;
 	form_post(ctx, &n, NULL, NULL, 0, hash);
 	n.original_id = id;
-	if ((rc = post_reply(ctx, &n, &reply)) != APIERR_OK)
+	if ((rc = make(ctx, &n, &made)) != APIERR_OK)
 		return rc;
-	return to_post(ctx, reply);
+	return to_post(ctx, made);
+}
+
+int
+pages_reply(struct ctx *ctx)
+{
+	return text_form(ctx, post_reply);
 }
 
 int
 pages_quote(struct ctx *ctx)
 {
-	struct post_new n;
-	char hash[65];
-	uint64_t id, quote;
-	int rc;
-
-	if ((rc = capture_id(ctx, &id)) != APIERR_OK)
-		return rc;
-	form_post(ctx, &n, NULL, NULL, 0, hash);
-	n.original_id = id;
-	if ((rc = post_create(ctx, &n, &quote)) != APIERR_OK)
-		return rc;
-	return to_post(ctx, quote);
+	return text_form(ctx, post_create);
 }
 
 /* The extension of an image part by its bytes (browsers label a file by its name, which proves
