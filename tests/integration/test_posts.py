@@ -24,7 +24,7 @@ import urllib.parse
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (Failure, api_post, check, check_envelope, check_eq, get,  # noqa: E402
-                           new_user, run_tests, set_base)
+                           new_user, png_bytes, request, run_tests, set_base)
 
 SQL = os.environ.get("STARLING_TEST_SQL", "")
 LIKERS = 50
@@ -164,6 +164,40 @@ def test_forged_media_refused():
         # with text or without it, a media URL we did not issue is refused as such
         call("create", {"content_text": "look", "media": url}, a, 400, 40012)
         call("create", {"media": url}, a, 400, 40012)
+
+
+def sign(user, kind="image", ext="png"):
+    """An upload URL of upload/sign_KIND for user: {url, mediaUrl, ...}."""
+    r = get("/api/v1/upload/sign_%s?ext=%s" % (kind, ext),
+            headers={"Authorization": "Bearer " + user["token"]})
+    return check_envelope(r, 200, 0)["data"]
+
+
+def test_issued_media_accepted_for_its_user_only():
+    a, b = users(2)
+    up = sign(a)
+    # Issued but not uploaded yet: refused as missing, not as forged.
+    call("create", {"content_text": "too early", "media": up["mediaUrl"]}, a, 400, 40013)
+    u = urllib.parse.urlsplit(up["url"])
+    r = request("PUT", u.path + "?" + u.query, body=png_bytes(8, 8),
+                headers={"Content-Type": "image/png"})
+    check_envelope(r, 200, 0)
+    pid = create(a, "", media=up["mediaUrl"])
+    d = detail(pid)
+    check_eq(d["imageUrl"], up["mediaUrl"], "the post's image")
+    check_eq(d["videoUrl"], "", "no video")
+    check_eq(get(up["mediaUrl"]).body, png_bytes(8, 8), "the image as uploaded")
+    # Another user cannot post it: the URL was issued to a.
+    call("create", {"content_text": "mine now", "media": up["mediaUrl"]}, b, 400, 40012)
+    # A video URL becomes the post's video.
+    v = sign(a, "video", "mp4")
+    u = urllib.parse.urlsplit(v["url"])
+    mp4 = (b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41" + b"\x00\x00\x00\x08free")
+    check_envelope(request("PUT", u.path + "?" + u.query, body=mp4,
+                           headers={"Content-Type": "video/mp4"}), 200, 0)
+    vid = call("reply", {"original_post_id": pid, "content_text": "a clip",
+                         "media": v["mediaUrl"]}, a)["id"]
+    check_eq(detail(vid)["videoUrl"], v["mediaUrl"], "the reply's video")
 
 
 def test_detail_content_and_viewer():
