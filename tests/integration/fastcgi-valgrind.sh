@@ -1,10 +1,11 @@
 #!/bin/sh
 # tests/integration/fastcgi-valgrind.sh: a long-lived FastCGI worker must not leak or touch bad
-# memory. Runs starling-site under valgrind as a FastCGI server on a Unix socket (spawn-fcgi), sends
-# it a few hundred requests of every kind through cgi-fcgi (good pages, errors, forms, oversized
-# and malformed bodies), stops it with SIGTERM as a web server would, and fails on any leak or
-# memory error. Also runs the same binary as plain CGI, once per request, the way a shared host
-# without FastCGI would.
+# memory. Runs starling-site, starling-post and starling-upload in turn under valgrind as FastCGI
+# servers on a Unix socket (spawn-fcgi), sends each a few hundred requests of every kind through
+# cgi-fcgi (good pages, errors, forms, multipart and raw bodies, oversized and malformed ones,
+# the failure paths of a database that is down), stops it with SIGTERM as a web server would,
+# and fails on any leak or memory error. Also runs starling-site as plain CGI, once per request,
+# the way a shared host without FastCGI would.
 #
 # Valgrind cannot run an AddressSanitizer build: under `script/test` (sanitizers on) this test is
 # skipped, and `make distcheck` (a plain build, run by .ci/run) runs it.
@@ -13,6 +14,8 @@ set -eu
 src=${STARLING_SRCDIR:?set by make check}
 build=${STARLING_BUILDDIR:?set by make check}
 bin="$build/cgi-bin/site/starling-site"
+post_bin="$build/cgi-bin/post/starling-post"
+upload_bin="$build/cgi-bin/upload/starling-upload"
 rounds=${STARLING_VALGRIND_ROUNDS:-40}
 
 fail() { echo "fastcgi-valgrind: FAIL: $*"; exit 1; }
@@ -26,7 +29,9 @@ command -v valgrind >/dev/null 2>&1 || fail "valgrind not found; run script/boot
 for tool in cgi-fcgi spawn-fcgi; do
 	command -v "$tool" >/dev/null 2>&1 || fail "$tool not found; run script/bootstrap"
 done
-[ -x "$bin" ] || fail "$bin not built"
+for b in "$bin" "$post_bin" "$upload_bin"; do
+	[ -x "$b" ] || fail "$b not built"
+done
 
 run=$(mktemp -d "${TMPDIR:-/tmp}/starling-vg.XXXXXX")
 pid=""
@@ -59,7 +64,12 @@ token_key_file = $run/token.key
 [mail]
 transport = spool
 spool_dir = $run/mail
+[media]
+storage = local
+local_dir = $run/media
+max_image_bytes = 2048
 CONF
+mkdir -p "$run/media"
 export STARLING_CONF="$run/starling.conf"
 
 # request METHOD URI [CONTENT_TYPE BODY]: one request through cgi-fcgi; prints the status line.
@@ -88,21 +98,42 @@ expect() {
 vg="$(command -v valgrind) --quiet --leak-check=full --show-leak-kinds=definite,indirect"
 vg="$vg --errors-for-leak-kinds=definite,indirect --error-exitcode=42 --log-file=$run/valgrind.log"
 
-# --- FastCGI: one worker, many requests -----------------------------------------------------
-# shellcheck disable=SC2086
-spawn-fcgi -n -s "$run/sock" -- $vg "$bin" >"$run/worker.out" 2>&1 &
-pid=$!
-i=0
-while [ ! -S "$run/sock" ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-[ -S "$run/sock" ] || fail "the worker did not open its socket: $(cat "$run/worker.out")"
+# worker NAME BIN ROUNDS_FN: BIN under valgrind as a FastCGI server; ROUNDS_FN sends one round of
+# requests, $rounds times; then SIGTERM, which must end the worker cleanly (status 0) with
+# nothing for valgrind to report.
+worker() {
+	name=$1
+	rm -f "$run/sock" "$run/valgrind.log"
+	# shellcheck disable=SC2086
+	spawn-fcgi -n -s "$run/sock" -- $vg "$2" >"$run/worker.out" 2>&1 &
+	pid=$!
+	i=0
+	while [ ! -S "$run/sock" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -S "$run/sock" ] || fail "$name did not open its socket: $(cat "$run/worker.out")"
+	i=0
+	while [ $i -lt "$rounds" ]; do
+		"$3"
+		i=$((i + 1))
+	done
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	pid=""
+	if [ "$status" -ne 0 ] || [ -s "$run/valgrind.log" ]; then
+		echo "fastcgi-valgrind: $name exit status $status; valgrind says:"
+		cat "$run/valgrind.log"
+		fail "leaks or memory errors in $name"
+	fi
+	echo "PASS ${name}_no_leaks ($rounds rounds, clean exit on SIGTERM)"
+}
 
 big=$(head -c 5000 /dev/zero | tr '\0' 'a')
 token=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
-i=0
-while [ $i -lt "$rounds" ]; do
+
+site_round() {
 	expect "200 OK" GET /help
 	expect "200 OK" HEAD /help
 	expect "503 Service Unavailable" GET /api/v1/health
@@ -116,21 +147,40 @@ while [ $i -lt "$rounds" ]; do
 	expect "403 Forbidden" POST /language application/x-www-form-urlencoded "language=zh"
 	expect "303 See Other" POST /language application/x-www-form-urlencoded \
 		"language=zh&return_to=%2Fhelp&csrf_token=$token"
-	i=$((i + 1))
-done
+}
 
-# A web server stops its workers with SIGTERM: the worker must exit cleanly (status 0), and
-# valgrind then reports what was never freed.
-kill -TERM "$pid"
-status=0
-wait "$pid" || status=$?
-pid=""
-if [ "$status" -ne 0 ] || [ -s "$run/valgrind.log" ]; then
-	echo "fastcgi-valgrind: worker exit status $status; valgrind says:"
-	cat "$run/valgrind.log"
-	fail "leaks or memory errors in the FastCGI worker"
-fi
-echo "PASS fastcgi_worker_no_leaks ($((rounds * 12)) requests, clean exit on SIGTERM)"
+# A multipart form with a text field and a file part, and a broken one (no closing boundary).
+crlf=$(printf '\r\n_')
+crlf=${crlf%_}
+form="--b1${crlf}Content-Disposition: form-data; name=\"content_text\"${crlf}${crlf}hi #tag${crlf}"
+form="$form--b1${crlf}Content-Disposition: form-data; name=\"image\"; filename=\"a.png\"${crlf}"
+form="${form}Content-Type: image/png${crlf}${crlf}not a png${crlf}--b1--${crlf}"
+broken="--b1${crlf}Content-Disposition: form-data; name=\"content_text\"${crlf}${crlf}hi"
+
+post_round() {
+	expect "200 OK" GET /
+	expect "303 See Other" GET /compose
+	expect "404 Not Found" GET /p/abc
+	expect "503 Service Unavailable" GET /p/123
+	expect "503 Service Unavailable" GET "/api/v1/post/detail?post_id=123"
+	expect "400 Bad Request" GET "/api/v1/post/stats?post_ids=1,x"
+	expect "401 Unauthorized" POST /api/v1/post/create application/json '{"content_text":"hi"}'
+	expect "401 Unauthorized" POST /compose "multipart/form-data; boundary=b1" "$form"
+	expect "400 Bad Request" POST /compose "multipart/form-data; boundary=b1" "$broken"
+	expect "415 Unsupported Media Type" POST /api/v1/post/like "multipart/form-data; boundary=b1" "$form"
+}
+
+upload_round() {
+	expect "401 Unauthorized" GET "/api/v1/upload/sign_image?ext=png"
+	expect "400 Bad Request" PUT "/api/v1/upload/local?key=images/20260101/x.png&expires=1&sig=00" \
+		image/png "not a png"
+	expect "400 Bad Request" PUT "/api/v1/upload/local" image/png "not a png"
+}
+
+# --- FastCGI: one worker, many requests -----------------------------------------------------
+worker starling_site "$bin" site_round
+worker starling_post "$post_bin" post_round
+worker starling_upload "$upload_bin" upload_round
 
 # --- plain CGI: one process per request ------------------------------------------------------
 out=$(REQUEST_METHOD=GET REQUEST_URI=/help QUERY_STRING= $vg "$bin" </dev/null)
@@ -141,4 +191,4 @@ out=$(printf '{"a":' | REQUEST_METHOD=POST REQUEST_URI=/api/v1/health QUERY_STRI
 	CONTENT_TYPE=application/json CONTENT_LENGTH=5 $vg "$bin")
 printf '%s' "$out" | grep -q '"code":40003' || fail "plain CGI malformed JSON: $out"
 echo "PASS plain_cgi"
-echo "2 passed, 0 failed"
+echo "4 passed, 0 failed"
