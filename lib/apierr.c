@@ -73,6 +73,12 @@ apierr_status(int code)
 	return 500;
 }
 
+int
+apierr_nth(size_t i)
+{
+	return i < sizeof table / sizeof table[0] ? table[i].code : -1;
+}
+
 const char *
 apierr_message(int code)
 {

@@ -7,6 +7,8 @@
 #ifndef STARLING_APIERR_H
 #define STARLING_APIERR_H
 
+#include <stddef.h>
+
 enum apierr {
 	APIERR_OK                 = 0,
 
@@ -50,6 +52,9 @@ enum apierr {
 int apierr_status(int code);
 /* The default message for code (static); "internal error" for unknown codes. */
 const char *apierr_message(int code);
+/* The i-th code of the table (0 is APIERR_OK), or -1 past its end: for tests that check each
+ * code against its documentation and translations. */
+int apierr_nth(size_t i);
 /* The reason phrase for an HTTP status ("Not Found"); static. */
 const char *apierr_reason(int status);
 

@@ -330,6 +330,29 @@ form_input(const struct ctx *ctx)
 	return in;
 }
 
+/*
+ * The message of a refusal as a page shows it, appended to out. The handlers' messages are
+ * English: they name the field and the rule ("content_text: too long; at most 280 characters").
+ * A page in another language shows the catalog's sentence for the code ("apierr.c40010"), and
+ * the handler's detail after it when it says more than the code's default message.
+ */
+static void
+page_message(const struct ctx *ctx, int code, const char *detail, struct buf *out)
+{
+	char key[32];
+	const char *text;
+
+	snprintf(key, sizeof key, "apierr.c%d", code);
+	text = ctx_t(ctx, key);
+	if (strcmp(ctx->lang, "en") == 0 || strcmp(text, key) == 0) {
+		buf_puts(out, detail);
+		return;
+	}
+	buf_puts(out, text);
+	if (strcmp(detail, apierr_message(code)) != 0)
+		buf_printf(out, "(%s)", detail);
+}
+
 /* HTML answers to a failure that are better than the error page: a page that needs login sends
  * the visitor to the login page; a form that failed comes back, built by the page's own GET
  * route, with the message (page.error) and what was typed (page.input). Returns true when it
@@ -364,9 +387,13 @@ render_html_failure(struct ctx *ctx, int code)
 	json_object_put(ctx->data);
 	ctx->data = NULL;
 	if (get->handler(ctx) == APIERR_OK) {
+		struct buf shown = BUF_INIT;
+
 		page = ctx->data ? ctx->data : json_object_new_object();
 		ctx->data = NULL;
-		json_object_object_add(page, "error", json_object_new_string(message));
+		page_message(ctx, code, message, &shown);
+		json_object_object_add(page, "error", json_object_new_string(buf_cstr(&shown)));
+		buf_free(&shown);
 		json_object_object_add(page, "input", form_input(ctx));
 		done = render_page(ctx, r->tmpl, page, status) == 0;
 		json_object_put(page);
@@ -383,6 +410,7 @@ render_error(struct ctx *ctx, char *const *envp, int code)
 {
 	const char *message = ctx->message.len ? buf_cstr(&ctx->message) : apierr_message(code);
 	int status = apierr_status(code);
+	struct buf shown = BUF_INIT;
 	json_object *page;
 	char key[32];
 
@@ -399,7 +427,9 @@ render_error(struct ctx *ctx, char *const *envp, int code)
 	json_object_object_add(page, "title", json_object_new_string(ctx_t(ctx, key)));
 	json_object_object_add(page, "status", json_object_new_int(status));
 	json_object_object_add(page, "code", json_object_new_int(code));
-	json_object_object_add(page, "message", json_object_new_string(message));
+	page_message(ctx, code, message, &shown);
+	json_object_object_add(page, "message", json_object_new_string(buf_cstr(&shown)));
+	buf_free(&shown);
 	if (render_page(ctx, "error", page, status) != 0) {
 		/* The error page itself failed: plain text, never nothing. */
 		buf_reset(&ctx->resp.body);

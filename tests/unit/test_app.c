@@ -324,6 +324,29 @@ test_language_form_without_token_is_403(void **state)
 	resp_free(&r);
 }
 
+/* A page in Chinese says why in Chinese: the catalog's sentence for the code, then the detail. */
+static void
+test_refusal_in_the_page_language(void **state)
+{
+	static const char *const zh_form[] = {
+		"CONTENT_TYPE=application/x-www-form-urlencoded",
+		"HTTP_COOKIE=starling_csrf=" TOKEN "; lang=zh", NULL,
+	};
+	struct resp r;
+
+	run(*state, "POST", "/language", zh_form, "language=fr&csrf_token=" TOKEN, &r);
+	assert_int_equal(r.status, 400);
+	assert_true(body_has(&r, "参数的值无效"));
+	assert_true(body_has(&r, "language"));
+	resp_free(&r);
+	/* The same refusal in English keeps the handler's own words. */
+	run(*state, "POST", "/language", form, "language=fr&csrf_token=" TOKEN, &r);
+	assert_int_equal(r.status, 400);
+	assert_false(body_has(&r, "参数的值无效"));
+	assert_true(body_has(&r, "language"));
+	resp_free(&r);
+}
+
 static void
 test_language_form_bad_language_is_400(void **state)
 {
@@ -790,6 +813,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_language_form_sets_cookie_and_redirects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_language_form_refuses_open_redirect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_language_form_without_token_is_403, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusal_in_the_page_language, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_language_form_bad_language_is_400, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_health_down_is_503_envelope, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_found_json_and_html, setup, teardown),

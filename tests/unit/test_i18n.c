@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "apierr.h"
 #include "i18n.h"
 
 /* Writes dir/name with text; NULL text writes nothing (a missing file). */
@@ -455,6 +456,42 @@ test_real_catalogs_load(void **state)
 	buf_free(&path);
 }
 
+/* Pages in another language than English show the catalog's sentence for an error code
+ * (lib/app.c): every code of the table has one in every language, and the English one is the
+ * table's own message, so the two cannot drift apart. */
+static void
+test_every_error_code_translated(void **state)
+{
+	struct buf dir = BUF_INIT, err = BUF_INIT;
+	struct i18n *c;
+	size_t i, n = 0;
+	int code;
+
+	(void)state;
+	buf_printf(&dir, "%s/templates/i18n", test_srcdir());
+	c = i18n_load(buf_cstr(&dir), &err);
+	if (c == NULL)
+		fail_msg("%s", buf_cstr(&err));
+	for (i = 0; (code = apierr_nth(i)) >= 0; i++) {
+		char key[32];
+
+		if (code == APIERR_OK)
+			continue;
+		snprintf(key, sizeof key, "apierr.c%d", code);
+		if (strcmp(i18n_get(c, "en", key), apierr_message(code)) != 0)
+			fail_msg("en %s is \"%s\", the table says \"%s\"", key, i18n_get(c, "en", key),
+			    apierr_message(code));
+		if (strcmp(i18n_get(c, "zh", key), key) == 0 ||
+		    strcmp(i18n_get(c, "zh", key), apierr_message(code)) == 0)
+			fail_msg("zh %s is missing or untranslated", key);
+		n++;
+	}
+	assert_true(n > 30);
+	i18n_free(c);
+	buf_free(&dir);
+	buf_free(&err);
+}
+
 int
 main(void)
 {
@@ -467,6 +504,7 @@ main(void)
 		cmocka_unit_test(test_supported),
 		cmocka_unit_test(test_negotiate),
 		cmocka_unit_test(test_real_catalogs_load),
+		cmocka_unit_test(test_every_error_code_translated),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
