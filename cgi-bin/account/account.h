@@ -38,6 +38,10 @@ int acct_change_password(struct ctx *ctx);
 int acct_save_info(struct ctx *ctx);
 /* profile.c */
 int acct_profile(struct ctx *ctx);
+/* lists.c: the profile's tabs (postlist.h) */
+int acct_user_posts(struct ctx *ctx);
+int acct_user_replies(struct ctx *ctx);
+int acct_user_likes(struct ctx *ctx);
 
 /* common.c: what several handlers share. */
 

@@ -88,6 +88,12 @@ static const struct param_spec profile_params[] = {
 	{ "username", PARAM_STRING, PARAM_REQUIRED, 1, 64, NULL },
 	PARAM_END
 };
+/* A cursor is an ID (at most 20 digits) or "-1"; lists.c checks which. */
+static const struct param_spec list_params[] = {
+	{ "username", PARAM_STRING, PARAM_REQUIRED, 1, 64, NULL },
+	{ "cursor",   PARAM_STRING, 0, 0, 20, NULL },
+	PARAM_END
+};
 
 #define PAGE  ROUTE_HTML
 #define FORM  (ROUTE_HTML | ROUTE_CSRF | ROUTE_RETRY)
@@ -106,6 +112,9 @@ static const struct route routes[] = {
 	{ HTTP_POST, "/api/v1/user/change_password",    AUTH, acct_change_password, password_params, NULL },
 	{ HTTP_POST, "/api/v1/user/save_info",          AUTH, acct_save_info,       info_params,     NULL },
 	{ HTTP_GET,  "/api/v1/user/profile",            0,    acct_profile,         profile_params,  NULL },
+	{ HTTP_GET,  "/api/v1/user/posts",              0,    acct_user_posts,      list_params,     NULL },
+	{ HTTP_GET,  "/api/v1/user/replies",            0,    acct_user_replies,    list_params,     NULL },
+	{ HTTP_GET,  "/api/v1/user/likes",              0,    acct_user_likes,      list_params,     NULL },
 	/* Pages */
 	{ HTTP_GET,  "/signup",            PAGE,        acct_signup_page,     NULL,                 "signup" },
 	{ HTTP_POST, "/signup",            FORM,        acct_create,          create_params,        "signup" },

@@ -9,8 +9,8 @@
 #   1. tests/integration/test_http.py    (every HTTP behaviour)
 #   2. tests/browser/test_help.py        (headless chromium: rendered DOM and a screenshot)
 #      then the browser tests of accounts and posts (tests/browser/test_accounts.py,
-#      test_posts.py), tests/integration/test_posts.py, test_upload.py and, last because it uses
-#      up the sign-ups of this address, test_accounts.py
+#      test_posts.py), tests/integration/test_posts.py, test_upload.py, test_lists.py and,
+#      last because it uses up the sign-ups of this address, test_accounts.py
 #   3. degraded: one memcached stopped, then one MariaDB instance stopped too: the health check
 #      answers 503 50300 naming the cache, then the database; /help is still served
 #   4. checks: no sanitizer report from the FastCGI processes, no crash in lighttpd's logs
@@ -146,6 +146,12 @@ say "== tests/integration/test_upload.py"
 STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_KEY_FILE=$RUN/token.key \
 	python3 "$SRCDIR/tests/integration/test_upload.py" "$BASE" || fail "test_upload.py"
 say "test_upload.py took $(since "$t1")"
+
+t1=$(now)
+say "== tests/integration/test_lists.py"
+STARLING_TEST_MAIL_DIR=$RUN/mail \
+	python3 "$SRCDIR/tests/integration/test_lists.py" "$BASE" || fail "test_lists.py"
+say "test_lists.py took $(since "$t1")"
 
 # Last of the normal phase: it uses up this address's sign-ups.
 t1=$(now)

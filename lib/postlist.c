@@ -1,0 +1,146 @@
+/* postlist.c: a user's posts, replies and likes, newest first (postlist.h has the contract). */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apierr.h"
+#include "id.h"
+#include "post.h"
+#include "postlist.h"
+#include "user.h"
+
+/* Each tab is one range on the user's shard, newest first: column 0 is the cursor (the ID the
+ * range is ordered by), column 1 the record to show. One row more than a page says whether
+ * there is a next page. */
+static const char *const tab_sql[] = {
+	[POSTLIST_POSTS] = "SELECT id, id FROM {db}.tb_post WHERE user_id = ? AND id < ? AND "
+	    "is_deleted = 0 ORDER BY id DESC LIMIT ?",
+	[POSTLIST_REPLIES] = "SELECT reply_id, reply_id FROM {db}.tb_user_reply WHERE user_id = ? "
+	    "AND reply_id < ? ORDER BY reply_id DESC LIMIT ?",
+	[POSTLIST_LIKES] = "SELECT id, record_id FROM {db}.tb_post_like WHERE liker_id = ? AND "
+	    "id < ? ORDER BY id DESC LIMIT ?",
+};
+
+/* An ID member of a post object ("0" when absent). */
+static uint64_t
+jid(json_object *o, const char *name)
+{
+	json_object *v;
+	const char *s;
+
+	if (!json_object_object_get_ex(o, name, &v) || (s = json_object_get_string(v)) == NULL)
+		return 0;
+	return strtoull(s, NULL, 10);
+}
+
+/*
+ * Whether the viewer (ctx->user_id, 0 for a visitor) may see the posts of author. Always true
+ * for now: the [F5] block rule (a block hides each side's posts from the other, in profiles
+ * too) plugs in here, as graph_blocked_either(ctx->env, ctx->user_id, author) from lib/graph.h,
+ * with a failure answered as 50300 by the caller. Every item of every tab passes through here,
+ * the pinned post included.
+ */
+static bool
+viewer_may_see_author(struct ctx *ctx, uint64_t author)
+{
+	(void)ctx;
+	(void)author;
+	return true;
+}
+
+/* The view of record id for the list: APIERR_OK with *out, APIERR_OK with *out NULL when the
+ * record is gone or hidden from the viewer (left out, not an error), or the failure. */
+static int
+item(struct ctx *ctx, uint64_t id, json_object **out)
+{
+	int rc = post_view(ctx, id, out);
+
+	if (rc == APIERR_NOT_FOUND) {
+		/* Deleted since its index row was read, or the row outlived it: not the list's error. */
+		buf_reset(&ctx->message);
+		*out = NULL;
+		return APIERR_OK;
+	}
+	if (rc != APIERR_OK)
+		return rc;
+	if (!viewer_may_see_author(ctx, jid(*out, "authorId"))) {
+		json_object_put(*out);
+		*out = NULL;
+	}
+	return APIERR_OK;
+}
+
+/* The pinned post of user_id (0: none), from the cached counters. */
+static int
+pinned_of(struct ctx *ctx, uint64_t user_id, uint64_t *pinned)
+{
+	json_object *counts = json_object_new_object();
+	int rc = user_add_counts(ctx->env, user_id, counts);
+
+	*pinned = rc > 0 ? jid(counts, "pinnedPostId") : 0;
+	json_object_put(counts);
+	return rc < 0 ? ctx_fail(ctx, APIERR_UNAVAILABLE, NULL) : APIERR_OK;
+}
+
+int
+postlist_page(struct ctx *ctx, uint64_t user_id, enum postlist_tab tab, uint64_t cursor,
+    json_object **out)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	json_object *list = json_object_new_array(), *one = NULL;
+	uint64_t pinned = 0, rec;
+	char next[24];
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (tab == POSTLIST_POSTS && (rc = pinned_of(ctx, user_id, &pinned)) != APIERR_OK)
+		goto out;
+	/* The pinned post heads the first page only; on every page its own row is skipped. Only
+	 * the user's own live post counts: the counters may lag behind a deletion by a moment. */
+	if (pinned != 0 && cursor == 0) {
+		if ((rc = item(ctx, pinned, &one)) != APIERR_OK)
+			goto out;
+		if (one != NULL && jid(one, "authorId") == user_id) {
+			json_object_object_add(one, "pinned", json_object_new_boolean(true));
+			json_object_array_add(list, one);
+		} else {
+			json_object_put(one);
+		}
+		one = NULL;
+	}
+	if (db_exec(ctx->env->db, id_shard(user_id), tab_sql[tab],
+	    (struct db_val[]){ DB_U64(user_id), DB_U64(cursor ? cursor : UINT64_MAX),
+		DB_I64(POSTLIST_PAGE + 1) }, 3, &r) != 0) {
+		rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+		goto out;
+	}
+	for (i = 0; i < r.nrows && i < POSTLIST_PAGE; i++) {
+		rec = db_u64(&r, i, 1);
+		if (tab == POSTLIST_POSTS && rec == pinned)
+			continue;
+		if ((rc = item(ctx, rec, &one)) != APIERR_OK)
+			goto out;
+		if (one != NULL)
+			json_object_array_add(list, one);
+		one = NULL;
+	}
+	/* The cursor is the last row read, shown or not, so what was left out is not read again. */
+	if (r.nrows > POSTLIST_PAGE)
+		snprintf(next, sizeof next, "%" PRIu64, db_u64(&r, POSTLIST_PAGE - 1, 0));
+	else
+		snprintf(next, sizeof next, "-1");
+	*out = json_object_new_object();
+	json_object_object_add(*out, "posts", list);
+	json_object_object_add(*out, "cursor", json_object_new_string(next));
+	list = NULL;
+	rc = APIERR_OK;
+out:
+	json_object_put(list);
+	db_rows_free(&r);
+	return rc;
+}
