@@ -1,7 +1,7 @@
 /* main.c: starling-post, posts (see postapp.h).
  *
  * URL prefixes served (the web server maps them here; see docs/routes.md):
- *   /api/v1/post/   /p/   /compose   and the home page, / exactly */
+ *   /api/v1/post/   /p/   /u/   /compose   and the home page, / exactly */
 #include "config.h"
 
 #include "pages.h"
@@ -74,6 +74,12 @@ static const struct param_spec page_params[] = {
 	{ "reported", PARAM_BOOL, 0, 0, 0, NULL },
 	PARAM_END
 };
+static const char *const tab_choices[] = { "posts", "replies", "likes", NULL };
+static const struct param_spec user_page_params[] = {
+	{ "tab",    PARAM_ENUM, 0, 0, 0, tab_choices },
+	{ "cursor", PARAM_ID,   0, 0, 0, NULL },
+	PARAM_END
+};
 static const struct param_spec compose_form_params[] = {
 	{ "content_text",   PARAM_STRING, 0, 0, TEXT_PARAM_MAX, NULL },
 	{ "reply_settings", PARAM_ENUM,   0, 0, 0, reply_choices },
@@ -130,6 +136,7 @@ static const struct route routes[] = {
 	{ HTTP_POST, "/compose",            FORM | ROUTE_UPLOAD, pages_compose_send,
 	                                                          compose_form_params, "compose" },
 	{ HTTP_GET,  "/p/:id",              PAGE,        pages_post,         page_params, "post" },
+	{ HTTP_GET,  "/u/:username",        PAGE,        pages_user,    user_page_params, "user" },
 	{ HTTP_POST, "/p/:id/like",         FORM,        pages_like,         like_form_params,   "post" },
 	{ HTTP_POST, "/p/:id/repost",       FORM,        pages_repost,       back_form_params,   "post" },
 	{ HTTP_POST, "/p/:id/undo_repost",  FORM,        pages_undo_repost,  back_form_params,   "post" },

@@ -23,6 +23,7 @@
 #include "page.h"
 #include "pages.h"
 #include "post.h"
+#include "postlist.h"
 #include "text.h"
 #include "user.h"
 
@@ -147,7 +148,7 @@ decorate(const struct cards *c, json_object *o)
 	    json_object_object_get_ex(viewer, "own", &own) && json_object_get_boolean(own);
 	add_bool(o, "canAct", c->ctx->user_id != 0);
 	add_bool(o, "canPin", is_own && !is_reply);
-	add_bool(o, "pinned", is_own && c->pinned == id);
+	add_bool(o, "pinned", c->pinned != 0 && c->pinned == id);
 	add_stats(c, o);
 	if (strcmp(type, "quote") == 0) {
 		if (json_object_object_get_ex(o, "original", &orig) && orig != NULL) {
@@ -196,13 +197,15 @@ collect_ids(json_object *view, uint64_t *ids, size_t *n, size_t max)
 		ids[(*n)++] = id_of(orig, "id");
 }
 
-/* Fills c for the views of one page: their counts and the viewer's pinned post. */
+/* Fills c for the views of one page: their counts, and the pinned post of owner (0: none), which
+ * gets its badge: the viewer's own on a post page, the profile's owner's on a profile. */
 static int
-cards_init(struct cards *c, struct ctx *ctx, json_object *const *views, size_t nviews)
+cards_init(struct cards *c, struct ctx *ctx, json_object *const *views, size_t nviews,
+    uint64_t owner)
 {
 	uint64_t ids[POST_STATS_MAX];
 	size_t i, n = 0;
-	json_object *me = NULL, *pinned;
+	json_object *u = NULL, *pinned;
 	int rc;
 
 	c->ctx = ctx;
@@ -212,14 +215,12 @@ cards_init(struct cards *c, struct ctx *ctx, json_object *const *views, size_t n
 		collect_ids(views[i], ids, &n, POST_STATS_MAX);
 	if (n > 0 && (rc = post_stats(ctx, ids, n, &c->stats)) != APIERR_OK)
 		return rc;
-	if (ctx->user_id == 0)
+	if (owner == 0)
 		return APIERR_OK;
-	/* The pinned post is only shown as such on the viewer's own posts. */
-	if (user_get(ctx->env, ctx->user_id, &me) == 1 &&
-	    user_add_counts(ctx->env, ctx->user_id, me) >= 0 &&
-	    json_object_object_get_ex(me, "pinnedPostId", &pinned))
+	if (user_get(ctx->env, owner, &u) == 1 && user_add_counts(ctx->env, owner, u) >= 0 &&
+	    json_object_object_get_ex(u, "pinnedPostId", &pinned))
 		route_parse_id(json_object_get_string(pinned), &c->pinned);
-	json_object_put(me);
+	json_object_put(u);
 	return APIERR_OK;
 }
 
@@ -305,7 +306,7 @@ pages_post(struct ctx *ctx)
 		nreplies = json_object_array_length(list);
 	for (i = 0; i < nreplies && nviews < sizeof views / sizeof views[0]; i++)
 		views[nviews++] = json_object_array_get_idx(list, i);
-	if ((rc = cards_init(&c, ctx, views, nviews)) != APIERR_OK)
+	if ((rc = cards_init(&c, ctx, views, nviews, ctx->user_id)) != APIERR_OK)
 		goto out;
 
 	page = page_new(ctx, "post");
@@ -610,5 +611,129 @@ pages_compose_send(struct ctx *ctx)
 		rc = to_post(ctx, id);
 out:
 	buf_free(&url);
+	return rc;
+}
+
+/* The tabs of a profile, in the order the page shows them. */
+static const struct {
+	const char       *name;
+	enum postlist_tab tab;
+} tabs[] = {
+	{ "posts", POSTLIST_POSTS }, { "replies", POSTLIST_REPLIES }, { "likes", POSTLIST_LIKES },
+};
+
+/* The profile's header: its public fields (user_public: the email only to its owner) and
+ * counts, as the page shows them. */
+static int
+profile_of(struct ctx *ctx, uint64_t id, json_object **out)
+{
+	json_object *u = NULL;
+	int rc = user_get(ctx->env, id, &u);
+
+	if (rc < 0)
+		return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+	if (rc == 0)
+		return ctx_fail(ctx, APIERR_NOT_FOUND, "no user with that username");
+	*out = user_public(u, id == ctx->user_id);
+	json_object_put(u);
+	if (user_add_counts(ctx->env, id, *out) < 0) {
+		json_object_put(*out);
+		*out = NULL;
+		return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+	}
+	return APIERR_OK;
+}
+
+/* The tab links: [{name, label, url, current}]. */
+static json_object *
+tab_links(struct ctx *ctx, const char *username, size_t current)
+{
+	json_object *list = json_object_new_array();
+	struct buf url = BUF_INIT, key = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < sizeof tabs / sizeof tabs[0]; i++) {
+		json_object *t = json_object_new_object();
+
+		buf_reset(&url);
+		buf_reset(&key);
+		buf_printf(&url, "/u/%s", username);
+		if (i != 0)
+			buf_printf(&url, "?tab=%s", tabs[i].name);
+		buf_printf(&key, "profile.tab_%s", tabs[i].name);
+		add_str(t, "name", tabs[i].name);
+		add_str(t, "label", ctx_t(ctx, buf_cstr(&key)));
+		add_str(t, "url", buf_cstr(&url));
+		add_bool(t, "current", i == current);
+		json_object_array_add(list, t);
+	}
+	buf_free(&url);
+	buf_free(&key);
+	return list;
+}
+
+int
+pages_user(struct ctx *ctx)
+{
+	const char *username = ctx_capture(ctx, "username"), *tab = params_str(&ctx->params, "tab");
+	json_object *profile = NULL, *list = NULL, *items, *cursor, *page = NULL, *cards_out;
+	json_object *views[POSTLIST_PAGE + 1];
+	struct cards c = { NULL, NULL, 0 };
+	size_t i, t = 0, n = 0, nviews = 0;
+	uint64_t id = 0, next = 0;
+	int rc;
+
+	for (i = 0; tab != NULL && i < sizeof tabs / sizeof tabs[0]; i++)
+		if (strcmp(tab, tabs[i].name) == 0)
+			t = i;
+	rc = user_id_by_username(ctx->env, username ? username : "", &id);
+	if (rc < 0)
+		return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+	if (rc == 0)
+		return ctx_fail(ctx, APIERR_NOT_FOUND, "there is no user called @%s",
+		    username ? username : "");
+	if ((rc = profile_of(ctx, id, &profile)) != APIERR_OK ||
+	    (rc = postlist_page(ctx, id, tabs[t].tab, params_id(&ctx->params, "cursor"), &list)) !=
+	    APIERR_OK)
+		goto out;
+	if (json_object_object_get_ex(list, "posts", &items))
+		n = json_object_array_length(items);
+	for (i = 0; i < n && nviews < sizeof views / sizeof views[0]; i++)
+		views[nviews++] = json_object_array_get_idx(items, i);
+	if ((rc = cards_init(&c, ctx, views, nviews, id)) != APIERR_OK)
+		goto out;
+
+	page = json_object_new_object();
+	add_str(page, "title", json_object_get_string(json_object_object_get(profile, "username")));
+	json_object_object_add(page, "profile", json_object_get(profile));
+	json_object_object_add(page, "tabs", tab_links(ctx, json_object_get_string(
+	    json_object_object_get(profile, "username")), t));
+	cards_out = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		json_object *r = card(&c, json_object_get(json_object_array_get_idx(items, i)));
+
+		if (r != NULL)
+			json_object_array_add(cards_out, r);
+	}
+	json_object_object_add(page, "posts", cards_out);
+	if (json_object_object_get_ex(list, "cursor", &cursor) &&
+	    route_parse_id(json_object_get_string(cursor), &next)) {
+		struct buf url = BUF_INIT;
+
+		buf_printf(&url, "/u/%s?tab=%s&cursor=%llu", json_object_get_string(
+		    json_object_object_get(profile, "username")), tabs[t].name,
+		    (unsigned long long)next);
+		add_str(page, "olderUrl", buf_cstr(&url));
+		buf_free(&url);
+	}
+	add_bool(page, "own", id == ctx->user_id);
+	ctx_set_data(ctx, page);
+	page = NULL;
+	rc = APIERR_OK;
+out:
+	json_object_put(c.stats);
+	json_object_put(profile);
+	json_object_put(list);
+	json_object_put(page);
 	return rc;
 }

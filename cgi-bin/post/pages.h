@@ -20,5 +20,7 @@ int pages_delete(struct ctx *ctx);
 int pages_report(struct ctx *ctx);
 int pages_reply(struct ctx *ctx);
 int pages_quote(struct ctx *ctx);
+/* GET /u/:username?tab=posts|replies|likes&cursor: a profile with its tabs. */
+int pages_user(struct ctx *ctx);
 
 #endif

@@ -11,7 +11,8 @@ the hashtag and mention are links, the image is served and decodes. Then, on tha
 (the count and the button change), reply (the reply's page links back to the thread, the thread
 lists it and counts it), quote (the quote shows the original inside it), pin (the badge), a
 compose with a file that is not an image (refused, the text kept), a text of 281 characters
-(refused), deleting the quote (gone: 404), the page in Chinese, and the page as the other user
+(refused), deleting the quote (gone: 404), the author's profile (the pinned post first, the
+replies and likes tabs, a missing user's 404), the page in Chinese, and the page as the other user
 (report, no delete) and as a visitor (no buttons). Texts come from the catalogs
 $STARLING_SRCDIR/templates/i18n/{en,zh}.json. OUT_DIR receives a screenshot per step
 (posts-NN-STEP.png) and, on a failure, posts-FAILED.png and .html.
@@ -32,7 +33,7 @@ from starling_test import (Browser, catalog, check, check_eq, get, new_user,  # 
                            png_bytes, run_steps, set_base, template_catalog_keys)
 
 TIMEOUT = int(os.environ.get("BROWSER_TIMEOUT", "30"))
-TEMPLATES = ["home", "compose", "post", "partials/post_card", "partials/post_quoted",
+TEMPLATES = ["home", "compose", "post", "user", "partials/post_card", "partials/post_quoted",
              "partials/compose_form"]
 
 BASE = OUT = MAIL = None
@@ -209,6 +210,27 @@ def test_delete():
     shot("deleted")
 
 
+def test_profile():
+    pid, rid = STATE["post"], STATE["reply"]
+    B.get(BASE + "/u/" + AUTHOR["username"])
+    check_eq(B.text(".profile .handle"), "@" + AUTHOR["username"], "the profile's handle")
+    check_eq(B.text(".profile .email"), AUTHOR["email"], "the owner sees their email")
+    check_eq(B.attr('.tabs a[aria-current="page"]', "href"), "/u/" + AUTHOR["username"],
+             "the posts tab is the current one")
+    first = B.attr(".profile-posts article.post", "id")
+    check_eq(first, "post-" + pid, "the pinned post comes first")
+    check_eq(B.count("#post-%s .pinned-badge" % pid), 1, "the pinned badge on the profile")
+    check_eq(B.count(".profile-posts #post-%s" % pid), 1, "the pinned post is not repeated")
+    shot("profile")
+    B.click(".tabs a.tab-replies")
+    B.wait(lambda: B.count(".profile-posts #post-%s" % rid) == 1, "the replies tab lists the reply")
+    B.click(".tabs a.tab-likes")
+    B.wait(lambda: B.count(".profile-posts #post-%s" % pid) == 1, "the likes tab lists the liked post")
+    r = get("/u/nosuchuser404")
+    check_eq(r.status, 404, "a profile that does not exist")
+    check("nosuchuser404" in r.text, "the 404 page names the missing user")
+
+
 def test_chinese():
     B.get(BASE + "/p/" + STATE["post"])
     B.click('.language-form select option[value="zh"]')
@@ -267,7 +289,7 @@ def main():
     with Browser(OUT, timeout=TIMEOUT) as b:
         B = b
         return run_steps([test_compose_with_image, test_like, test_reply, test_quote, test_pin,
-                          test_refusals_keep_the_text, test_delete, test_chinese,
+                          test_refusals_keep_the_text, test_delete, test_profile, test_chinese,
                           test_other_user_and_visitor], on_failure)
 
 
