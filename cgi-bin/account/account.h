@@ -38,6 +38,15 @@ int acct_change_password(struct ctx *ctx);
 int acct_save_info(struct ctx *ctx);
 /* profile.c */
 int acct_profile(struct ctx *ctx);
+/* graph.c */
+int acct_follow(struct ctx *ctx);
+int acct_block(struct ctx *ctx);
+int acct_mute(struct ctx *ctx);
+int acct_report(struct ctx *ctx);
+int acct_following(struct ctx *ctx);
+int acct_followers(struct ctx *ctx);
+int acct_blocked(struct ctx *ctx);
+int acct_muted(struct ctx *ctx);
 
 /* common.c: what several handlers share. */
 

@@ -142,6 +142,12 @@ STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
 say "test_posts.py took $(since "$t1")"
 
 t1=$(now)
+say "== tests/integration/test_graph.py"
+STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
+	python3 "$SRCDIR/tests/integration/test_graph.py" "$BASE" || fail "test_graph.py"
+say "test_graph.py took $(since "$t1")"
+
+t1=$(now)
 say "== tests/integration/test_upload.py"
 STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_KEY_FILE=$RUN/token.key \
 	python3 "$SRCDIR/tests/integration/test_upload.py" "$BASE" || fail "test_upload.py"
