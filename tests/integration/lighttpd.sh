@@ -144,6 +144,7 @@ say "test_posts.py took $(since "$t1")"
 t1=$(now)
 say "== tests/integration/test_graph.py"
 STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
+	STARLING_TEST_ADMIN="$ADMIN_BIN -c $RUN/starling.conf" \
 	python3 "$SRCDIR/tests/integration/test_graph.py" "$BASE" || fail "test_graph.py"
 say "test_graph.py took $(since "$t1")"
 

@@ -8,6 +8,7 @@ Environment (set by tests/integration/lighttpd.sh):
   STARLING_TEST_MAIL_DIR    the [mail] spool_dir (activation codes of the test's users)
   STARLING_TEST_SQL         a command that runs SQL (argument: the statements) as root in every
                             shard database of every instance: the rows and jobs HTTP cannot see
+  STARLING_TEST_ADMIN       the starling-admin command line of the stack (with -c CONF)
 
 The stack has 8 shards, 0-3 on the first MariaDB instance and 4-7 on the second; the tests check
 that their users cover both. Python standard library only.
@@ -25,6 +26,7 @@ from starling_test import (Failure, api_post, check, check_envelope, check_eq, g
                            new_user, run_tests, set_base)
 
 SQL = os.environ.get("STARLING_TEST_SQL", "")
+ADMIN = os.environ.get("STARLING_TEST_ADMIN", "")
 PAGE = 20
 
 _pool = []
@@ -337,6 +339,46 @@ def test_report_once_per_reporter():
     act("report", a, b, report_reason=256, status=400, code=40004)
     act("report", a, b, status=400, code=40005)
     act("report", a, a, report_reason=1, status=400, code=40004)
+
+
+# --- repair-graph ------------------------------------------------------------------------------
+
+def repair_graph():
+    check(ADMIN, "STARLING_TEST_ADMIN is not set")
+    r = subprocess.run(ADMIN + " repair-graph", shell=True, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+    out = r.stdout.decode()
+    check_eq(r.returncode, 0, "repair-graph exit status: " + out)
+    return out
+
+
+def test_repair_graph():
+    """A half-written pair (one row deleted by hand, each side in turn) is found and mended, the
+    counts come right, and a second run has nothing to do."""
+    a, b = pair_across(users(4))
+    repair_graph()                      # whatever earlier tests left: start from a clean graph
+    follow(a, b, 0)
+    pa, pb = profile(a), profile(b)
+    ca = (pa["countFollowers"], pa["countFollowings"])
+    cb = (pb["countFollowers"], pb["countFollowings"])
+    follow(a, b, 1)
+    # The reversed row lost: the forward row says a follows b.
+    run_sql("DELETE FROM tb_user_relationship_reversed WHERE user_id = %s AND follower_id = %s"
+            % (b["id"], a["id"]))
+    out = repair_graph()
+    check("follow %s -> %s mended" % (a["id"], b["id"]) in out, "mended: " + out)
+    check_follow_state(a, b, True, "after repair")
+    check_counts(b, cb[0] + 1, cb[1], "b's counts after repair")
+    check("nothing to do" in repair_graph(), "second run")
+    # The forward row lost (a stray reversed row): the follow is gone.
+    run_sql("DELETE FROM tb_user_relationship WHERE user_id = %s AND target_user = %s"
+            % (a["id"], b["id"]))
+    out = repair_graph()
+    check("follow %s -> %s mended" % (a["id"], b["id"]) in out, "stray reversed row: " + out)
+    check_follow_state(a, b, False, "after the second repair")
+    check_counts(b, cb[0], cb[1], "b's counts")
+    check_counts(a, ca[0], ca[1], "a's counts")
+    check("nothing to do" in repair_graph(), "run twice")
 
 
 TESTS = [v for k, v in sorted(globals().items()) if k.startswith("test_") and
