@@ -9,7 +9,7 @@
 #   1. tests/integration/test_http.py    (every HTTP behaviour)
 #   2. tests/browser/test_help.py        (headless chromium: rendered DOM and a screenshot)
 #      then the browser tests of accounts and posts (tests/browser/test_accounts.py,
-#      test_posts.py), tests/integration/test_posts.py, test_upload.py and, last because it uses
+#      test_posts.py), tests/integration/test_posts.py, test_graph.py, test_upload.py and, last as it uses
 #      up the sign-ups of this address, test_accounts.py
 #   3. degraded: one memcached stopped, then one MariaDB instance stopped too: the health check
 #      answers 503 50300 naming the cache, then the database; /help is still served
