@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "graph.h"
 #include "id.h"
 #include "idlease.h"
 #include "job.h"
@@ -538,6 +539,7 @@ static const struct job_type types[] = {
 	{ "repost.sync",     repost_sync },
 	{ "user_reply.sync", user_reply_sync },
 	{ "hashtag.sync",    hashtag_sync },
+	{ "follow.sync",     graph_follow_sync },
 };
 
 const struct job_type *

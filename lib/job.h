@@ -14,6 +14,8 @@
  * running at the same time still end with the other shard matching the source.
  *
  * Types and payloads (JSON objects; IDs as strings):
+ *   follow.sync    {follower_id, followee_id}  tb_user_relationship (follower's shard) →
+ *                  tb_user_relationship_reversed + count_followers (lib/graph.c)
  *   like.sync      {liker_id, record_id}   tb_post_like (liker's shard) →
  *                  tb_post_like_reversed + count_likes (record's shard); deletes "postx:<record>"
  *   repost.sync    {post_id}               a repost or quote, live or deleted (reposter's shard) →

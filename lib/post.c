@@ -13,6 +13,7 @@
 
 #include "apierr.h"
 #include "cache.h"
+#include "graph.h"
 #include "id.h"
 #include "job.h"
 #include "log.h"
@@ -290,6 +291,21 @@ live_target(struct ctx *ctx, uint64_t id, json_object **out)
 
 /* ------------------------------------------------------------------------------------------ */
 /* Rules every write shares */
+
+/* Refuses acting on rec (a post_get object: reply, quote, repost, like) when its author and the
+ * caller block each other, either way (lib/graph.h). */
+static int
+check_not_blocked(struct ctx *ctx, json_object *rec)
+{
+	int rc = graph_blocked_either(ctx->env, ctx->user_id, jid(rec, "authorId"));
+
+	if (rc < 0)
+		return unavailable(ctx);
+	if (rc > 0)
+		return ctx_fail(ctx, APIERR_FORBIDDEN, "you cannot interact with this account's "
+		    "posts");
+	return APIERR_OK;
+}
 
 /* The acting user may write: activated and not suspended (the token check refuses suspended
  * users already; this sees a suspension made since the token was checked through the cache). */
@@ -636,7 +652,8 @@ post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 		goto out;
 	}
 	if (n->original_id != 0) {
-		if ((rc = live_target(ctx, n->original_id, &orig)) != APIERR_OK)
+		if ((rc = live_target(ctx, n->original_id, &orig)) != APIERR_OK ||
+		    (rc = check_not_blocked(ctx, orig)) != APIERR_OK)
 			goto out;
 		a.post_type = POST_QUOTE;
 		a.original = jid(orig, "id");
@@ -703,7 +720,8 @@ post_repost_idem(struct ctx *ctx, uint64_t original_id, const char *idem_key,
 
 	*id = 0;
 	if ((rc = check_writer(ctx, NULL)) != APIERR_OK ||
-	    (rc = live_target(ctx, original_id, &orig)) != APIERR_OK)
+	    (rc = live_target(ctx, original_id, &orig)) != APIERR_OK ||
+	    (rc = check_not_blocked(ctx, orig)) != APIERR_OK)
 		goto out;
 	a.original = jid(orig, "id");
 	a.original_type = jtype(orig) == POST_REPLY;
@@ -844,13 +862,15 @@ post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 	*id = 0;
 	if ((rc = check_writer(ctx, NULL)) != APIERR_OK ||
 	    (rc = check_content(ctx, n, &t, &a.image, &a.video)) != APIERR_OK ||
-	    (rc = live_target(ctx, n->original_id, &parent)) != APIERR_OK)
+	    (rc = live_target(ctx, n->original_id, &parent)) != APIERR_OK ||
+	    (rc = check_not_blocked(ctx, parent)) != APIERR_OK)
 		goto out;
 	if (jtype(parent) == POST_REPLY) {
 		a.parent = jid(parent, "id");
 		a.root = jid(parent, "rootId");
 		/* A reply in a thread whose post was deleted is gone with it. */
-		if ((rc = live_target(ctx, a.root, &root)) != APIERR_OK)
+		if ((rc = live_target(ctx, a.root, &root)) != APIERR_OK ||
+		    (rc = check_not_blocked(ctx, root)) != APIERR_OK)
 			goto out;
 	} else {
 		a.root = jid(parent, "id");
@@ -960,6 +980,9 @@ post_like(struct ctx *ctx, uint64_t record_id, bool like)
 		rc = not_found(ctx);
 		goto out;
 	}
+	/* Taking a like back stays allowed after a block. */
+	if (like && (rc = check_not_blocked(ctx, rec)) != APIERR_OK)
+		goto out;
 	if (rec != NULL) {
 		a.record = jid(rec, "id");
 		a.content_type = jtype(rec) == POST_REPLY;
@@ -1304,6 +1327,14 @@ view(struct ctx *ctx, uint64_t id, json_object **out)
 	*out = NULL;
 	if (rc <= 0)
 		return rc;
+	/* A blocked pair does not see each other's posts: as if deleted. */
+	if (ctx->user_id != 0) {
+		rc = graph_blocked_either(ctx->env, ctx->user_id, jid(o, "authorId"));
+		if (rc != 0) {
+			json_object_put(o);
+			return rc < 0 ? -1 : 0;
+		}
+	}
 	if (add_author_and_original(ctx->env, o, true) != 0)
 		goto fail;
 	if (ctx->user_id != 0) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "apierr.h"
+#include "graph.h"
 #include "id.h"
 #include "post.h"
 #include "postlist.h"
@@ -38,18 +39,23 @@ jid(json_object *o, const char *name)
 }
 
 /*
- * Whether the viewer (ctx->user_id, 0 for a visitor) may see the posts of author. Always true
- * for now: the [F5] block rule (a block hides each side's posts from the other, in profiles
- * too) plugs in here, as graph_blocked_either(ctx->env, ctx->user_id, author) from lib/graph.h,
- * with a failure answered as 50300 by the caller. Every item of every tab passes through here,
- * the pinned post included.
+ * Whether the viewer (ctx->user_id, 0 for a visitor) may see an item: a block hides each side's
+ * posts from the other, in profiles too. post_view already answers 404 for a post whose author
+ * is in a blocked pair with the viewer; this also covers the original embedded in a repost or a
+ * quote. 1 yes, 0 no, -1 failure (the database is down).
  */
-static bool
-viewer_may_see_author(struct ctx *ctx, uint64_t author)
+static int
+viewer_may_see(struct ctx *ctx, json_object *view)
 {
-	(void)ctx;
-	(void)author;
-	return true;
+	json_object *orig = NULL;
+	int rc;
+
+	if (ctx->user_id == 0)
+		return 1;
+	rc = graph_blocked_either(ctx->env, ctx->user_id, jid(view, "authorId"));
+	if (rc == 0 && json_object_object_get_ex(view, "original", &orig) && orig != NULL)
+		rc = graph_blocked_either(ctx->env, ctx->user_id, jid(orig, "authorId"));
+	return rc < 0 ? -1 : !rc;
 }
 
 /* The view of record id for the list: APIERR_OK with *out, APIERR_OK with *out NULL when the
@@ -67,11 +73,12 @@ item(struct ctx *ctx, uint64_t id, json_object **out)
 	}
 	if (rc != APIERR_OK)
 		return rc;
-	if (!viewer_may_see_author(ctx, jid(*out, "authorId"))) {
+	rc = viewer_may_see(ctx, *out);
+	if (rc != 1) {
 		json_object_put(*out);
 		*out = NULL;
 	}
-	return APIERR_OK;
+	return rc < 0 ? ctx_fail(ctx, APIERR_UNAVAILABLE, NULL) : APIERR_OK;
 }
 
 /* The pinned post of user_id (0: none), from the cached counters. */

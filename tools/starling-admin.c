@@ -1,7 +1,7 @@
 /* starling-admin: the operator's tool for the shard databases: makes and migrates them, shows
  * where each one lives, and checks that a set-up is complete.
  *
- *	starling-admin [-c CONF] [-s SQLDIR] migrate|shards|check
+ *	starling-admin [-c CONF] [-s SQLDIR] migrate|shards|check|repair-graph
  *
  * CONF is the configuration the binaries read (default: conf_path(), i.e. $STARLING_CONF or the
  * build-time default); SQLDIR holds the schema files (default: $STARLING_SQL_DIR, else the
@@ -16,6 +16,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -27,6 +28,8 @@
 #include "cache.h"
 #include "conf.h"
 #include "db.h"
+#include "graph.h"
+#include "idlease.h"
 #include "log.h"
 #include "shard.h"
 #include "xalloc.h"
@@ -41,6 +44,7 @@
 	"  migrate  create every shard database and apply the schema files it has not recorded\n" \
 	"  shards   print which instance holds which shards, and each instance's health\n" \
 	"  check    check the instances, memcached nodes, shard databases and their schema\n" \
+	"  repair-graph  mend follows whose two rows disagree, and follow counts that are wrong\n" \
 	"CONF defaults to $STARLING_CONF or the build default; SQLDIR to $STARLING_SQL_DIR or\n" \
 	"the installed " STARLING_DATADIR "/sql.\n" \
 	"Exit: 0 done, 1 failure, 2 usage or configuration error.\n"
@@ -672,6 +676,147 @@ cmd_check(struct admin *a)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* repair-graph */
+
+/* Rows read per query while scanning a shard's relationship tables. */
+#define REPAIR_BATCH 500
+
+/* Scans one table of shard by its primary key (a, b) in batches; for each row whose other side
+ * disagrees (other_sql on the other user's shard finds no matching row), syncs the pair through
+ * follow.sync's logic. scan_sql: (a, a, b, limit) → (a, b, id); the pair is (follower, followee)
+ * = forward ? (a, b) : (b, a). */
+static int
+repair_scan(struct app_env *env, unsigned shard, const char *scan_sql, const char *other_sql,
+    bool forward, size_t *mended)
+{
+	struct db_rows r = DB_ROWS_INIT, o = DB_ROWS_INIT;
+	struct buf err = BUF_INIT;
+	uint64_t a = 0, b = 0, follower, followee, id;
+	size_t i;
+	bool changed;
+	int rc = 0;
+
+	do {
+		if (db_exec(env->db, shard, scan_sql, (struct db_val[]){ DB_U64(a), DB_U64(a),
+		    DB_U64(b), DB_I64(REPAIR_BATCH) }, 4, &r) != 0) {
+			rc = -1;
+			break;
+		}
+		for (i = 0; i < r.nrows && rc == 0; i++) {
+			a = db_u64(&r, i, 0);
+			b = db_u64(&r, i, 1);
+			id = db_u64(&r, i, 2);
+			follower = forward ? a : b;
+			followee = forward ? b : a;
+			if (id_shard(b) >= shard_count(db_shards(env->db)))
+				continue;   /* an ID of no shard: nothing to compare with */
+			if (db_exec(env->db, id_shard(b), other_sql, (struct db_val[]){ DB_U64(b),
+			    DB_U64(a), DB_U64(id) }, 3, &o) != 0) {
+				rc = -1;
+				break;
+			}
+			if (o.nrows > 0)
+				continue;
+			buf_reset(&err);
+			if (graph_sync_pair(env, follower, followee, &changed, &err) != 0) {
+				fail_msg("follow %" PRIu64 " -> %" PRIu64 ": %s", follower, followee,
+				    buf_cstr(&err));
+				rc = -1;
+				break;
+			}
+			if (changed) {
+				printf("repair-graph: follow %" PRIu64 " -> %" PRIu64 " mended\n",
+				    follower, followee);
+				(*mended)++;
+			}
+		}
+	} while (rc == 0 && r.nrows == REPAIR_BATCH);
+	db_rows_free(&r);
+	db_rows_free(&o);
+	buf_free(&err);
+	return rc;
+}
+
+/* Sets count_followers and count_followings of shard's users to what their rows say, where they
+ * differ, and drops the cached counters of those users. */
+static int
+repair_counts(struct app_env *env, unsigned shard, size_t *fixed)
+{
+	static const char *const counted =
+	    "(SELECT COUNT(*) FROM {db}.tb_user_relationship_reversed r WHERE r.user_id = e.user_id)";
+	static const char *const counting =
+	    "(SELECT COUNT(*) FROM {db}.tb_user_relationship f WHERE f.user_id = e.user_id AND "
+	    "f.status_follow = 1)";
+	struct db_rows r = DB_ROWS_INIT;
+	struct buf sql = BUF_INIT;
+	char key[40];
+	size_t i;
+	int rc;
+
+	buf_printf(&sql, "SELECT e.user_id FROM {db}.tb_user_extended e WHERE count_followers <> %s "
+	    "OR count_followings <> %s", counted, counting);
+	rc = db_exec(env->db, shard, buf_cstr(&sql), NULL, 0, &r);
+	for (i = 0; i < r.nrows && rc == 0; i++) {
+		buf_reset(&sql);
+		buf_printf(&sql, "UPDATE {db}.tb_user_extended e SET count_followers = %s, "
+		    "count_followings = %s WHERE e.user_id = ?", counted, counting);
+		rc = db_exec(env->db, shard, buf_cstr(&sql),
+		    (struct db_val[]){ DB_U64(db_u64(&r, i, 0)) }, 1, NULL);
+		if (rc == 0) {
+			printf("repair-graph: counts of user %s corrected\n", db_str(&r, i, 0));
+			snprintf(key, sizeof key, "userx:%s", db_str(&r, i, 0));
+			(void)cache_delete(env->cache, key);
+			(*fixed)++;
+		}
+	}
+	db_rows_free(&r);
+	buf_free(&sql);
+	return rc == 0 ? 0 : -1;
+}
+
+/* Every forward follow without its reversed row (or with another id), every reversed row without
+ * a live forward row, then the counts. Each pair is mended by follow.sync's logic, so running it
+ * while users follow and unfollow is safe, and running it twice finds nothing the second time. */
+static int
+cmd_repair_graph(struct admin *a)
+{
+	const struct shard_map *m = db_shards(a->db);
+	struct app_env env;
+	size_t mended = 0, fixed = 0;
+	unsigned s;
+	int rc = 0;
+
+	memset(&env, 0, sizeof env);
+	env.db = a->db;
+	env.cache = a->cache;
+	env.ids = idlease_new(a->db, NULL);
+	for (s = 0; s < shard_count(m) && rc == 0; s++)
+		rc = repair_scan(&env, s, "SELECT user_id, target_user, id FROM "
+		    "{db}.tb_user_relationship WHERE status_follow = 1 AND (user_id > ? OR "
+		    "(user_id = ? AND target_user > ?)) ORDER BY user_id, target_user LIMIT ?",
+		    "SELECT 1 FROM {db}.tb_user_relationship_reversed WHERE user_id = ? AND "
+		    "follower_id = ? AND id = ?", true, &mended);
+	for (s = 0; s < shard_count(m) && rc == 0; s++)
+		rc = repair_scan(&env, s, "SELECT user_id, follower_id, id FROM "
+		    "{db}.tb_user_relationship_reversed WHERE user_id > ? OR (user_id = ? AND "
+		    "follower_id > ?) ORDER BY user_id, follower_id LIMIT ?",
+		    "SELECT 1 FROM {db}.tb_user_relationship WHERE user_id = ? AND target_user = ? "
+		    "AND id = ? AND status_follow = 1", false, &mended);
+	/* Counts last: mending a pair may have moved a count that was wrong already. */
+	for (s = 0; s < shard_count(m) && rc == 0; s++)
+		rc = repair_counts(&env, s, &fixed);
+	idlease_free(env.ids);
+	if (rc != 0) {
+		fail_msg("repair-graph stopped: a database failed (see the log); run it again");
+		return EXIT_FAILED;
+	}
+	printf("repair-graph: %zu follow%s mended, %zu user%s' counts corrected%s\n", mended,
+	    mended == 1 ? "" : "s", fixed, fixed == 1 ? "" : "s",
+	    mended + fixed == 0 ? ": nothing to do" : "");
+	return EXIT_DONE;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Set-up */
 
 struct command {
@@ -685,6 +830,7 @@ static const struct command commands[] = {
 	{ "migrate", cmd_migrate, true,  false },
 	{ "shards",  cmd_shards,  false, false },
 	{ "check",   cmd_check,   true,  true  },
+	{ "repair-graph", cmd_repair_graph, false, true },
 };
 
 struct args {

@@ -42,6 +42,15 @@ int acct_profile(struct ctx *ctx);
 int acct_user_posts(struct ctx *ctx);
 int acct_user_replies(struct ctx *ctx);
 int acct_user_likes(struct ctx *ctx);
+/* graph.c */
+int acct_follow(struct ctx *ctx);
+int acct_block(struct ctx *ctx);
+int acct_mute(struct ctx *ctx);
+int acct_report(struct ctx *ctx);
+int acct_following(struct ctx *ctx);
+int acct_followers(struct ctx *ctx);
+int acct_blocked(struct ctx *ctx);
+int acct_muted(struct ctx *ctx);
 
 /* common.c: what several handlers share. */
 

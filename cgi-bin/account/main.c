@@ -95,6 +95,27 @@ static const struct param_spec list_params[] = {
 	PARAM_END
 };
 
+static const struct param_spec relation_params[] = {
+	{ "target_username", PARAM_STRING, PARAM_REQUIRED, 1, 64, NULL },
+	{ "flag",            PARAM_INT,    PARAM_REQUIRED, 0, 1, NULL },
+	PARAM_END
+};
+static const struct param_spec report_params[] = {
+	{ "target_username", PARAM_STRING, PARAM_REQUIRED, 1, 64, NULL },
+	{ "report_reason",   PARAM_INT,    PARAM_REQUIRED, 1, 255, NULL },
+	PARAM_END
+};
+/* A cursor is a 64-bit ID: at most 20 digits. */
+static const struct param_spec user_list_params[] = {
+	{ "username", PARAM_STRING, PARAM_REQUIRED, 1, 64, NULL },
+	{ "cursor",   PARAM_STRING, 0, 0, 24, NULL },
+	PARAM_END
+};
+static const struct param_spec own_list_params[] = {
+	{ "cursor", PARAM_STRING, 0, 0, 24, NULL },
+	PARAM_END
+};
+
 #define PAGE  ROUTE_HTML
 #define FORM  (ROUTE_HTML | ROUTE_CSRF | ROUTE_RETRY)
 #define AUTH  ROUTE_AUTH
@@ -115,6 +136,14 @@ static const struct route routes[] = {
 	{ HTTP_GET,  "/api/v1/user/posts",              0,    acct_user_posts,      list_params,     NULL },
 	{ HTTP_GET,  "/api/v1/user/replies",            0,    acct_user_replies,    list_params,     NULL },
 	{ HTTP_GET,  "/api/v1/user/likes",              0,    acct_user_likes,      list_params,     NULL },
+	{ HTTP_POST, "/api/v1/user/follow",             AUTH, acct_follow,          relation_params, NULL },
+	{ HTTP_POST, "/api/v1/user/block",              AUTH, acct_block,           relation_params, NULL },
+	{ HTTP_POST, "/api/v1/user/mute",               AUTH, acct_mute,            relation_params, NULL },
+	{ HTTP_POST, "/api/v1/user/report",             AUTH, acct_report,          report_params,   NULL },
+	{ HTTP_GET,  "/api/v1/user/following",          0,    acct_following,       user_list_params, NULL },
+	{ HTTP_GET,  "/api/v1/user/followers",          0,    acct_followers,       user_list_params, NULL },
+	{ HTTP_GET,  "/api/v1/user/blocked",            AUTH, acct_blocked,         own_list_params, NULL },
+	{ HTTP_GET,  "/api/v1/user/muted",              AUTH, acct_muted,           own_list_params, NULL },
 	/* Pages */
 	{ HTTP_GET,  "/signup",            PAGE,        acct_signup_page,     NULL,                 "signup" },
 	{ HTTP_POST, "/signup",            FORM,        acct_create,          create_params,        "signup" },

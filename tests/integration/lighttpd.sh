@@ -9,8 +9,9 @@
 #   1. tests/integration/test_http.py    (every HTTP behaviour)
 #   2. tests/browser/test_help.py        (headless chromium: rendered DOM and a screenshot)
 #      then the browser tests of accounts and posts (tests/browser/test_accounts.py,
-#      test_posts.py), tests/integration/test_posts.py, test_upload.py, test_lists.py and,
-#      last because it uses up the sign-ups of this address, test_accounts.py
+#      test_posts.py), tests/integration/test_posts.py, test_graph.py, test_upload.py,
+#      test_lists.py and, last because it uses up the sign-ups of this address,
+#      test_accounts.py
 #   3. degraded: one memcached stopped, then one MariaDB instance stopped too: the health check
 #      answers 503 50300 naming the cache, then the database; /help is still served
 #   4. checks: no sanitizer report from the FastCGI processes, no crash in lighttpd's logs
@@ -140,6 +141,13 @@ say "== tests/integration/test_posts.py"
 STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
 	python3 "$SRCDIR/tests/integration/test_posts.py" "$BASE" || fail "test_posts.py"
 say "test_posts.py took $(since "$t1")"
+
+t1=$(now)
+say "== tests/integration/test_graph.py"
+STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
+	STARLING_TEST_ADMIN="$ADMIN_BIN -c $RUN/starling.conf" \
+	python3 "$SRCDIR/tests/integration/test_graph.py" "$BASE" || fail "test_graph.py"
+say "test_graph.py took $(since "$t1")"
 
 t1=$(now)
 say "== tests/integration/test_upload.py"

@@ -1,0 +1,670 @@
+/* graph.c: follow, block, mute, report, the relationship lists, and follow.sync (graph.h has
+ * the contract, docs/data.md the outbox). */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "apierr.h"
+#include "cache.h"
+#include "graph.h"
+#include "id.h"
+#include "job.h"
+#include "log.h"
+#include "shard.h"
+#include "user.h"
+
+/* "rel:<a>:<b>" lives this long; every change deletes it, so this only bounds memory. */
+#define REL_TTL 3600
+/* How many times follow.sync writes again when the source changed under it (as lib/job.c). */
+#define SYNC_ROUNDS 4
+
+static int64_t
+now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static json_object *
+json_id(uint64_t id)
+{
+	char s[24];
+
+	snprintf(s, sizeof s, "%" PRIu64, id);
+	return json_object_new_string(s);
+}
+
+/* Deletes "userx:<id>" (the counters) after a count moved. */
+static void
+forget_counts(struct app_env *env, uint64_t id)
+{
+	char key[40];
+
+	snprintf(key, sizeof key, "userx:%" PRIu64, id);
+	(void)cache_delete(env->cache, key);
+}
+
+/* Deletes "rel:<a>:<b>" after a's row about b changed. */
+static void
+forget_rel(struct app_env *env, uint64_t a, uint64_t b)
+{
+	char key[64];
+
+	snprintf(key, sizeof key, "rel:%" PRIu64 ":%" PRIu64, a, b);
+	(void)cache_delete(env->cache, key);
+}
+
+static bool
+user_exists_shard(struct app_env *env, uint64_t id)
+{
+	return id != 0 && id_shard(id) < shard_count(db_shards(env->db));
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reading a relationship row */
+
+struct rel {
+	int      follow, mute;   /* status_follow, status_mute; 0 0 without a row */
+	uint64_t id;
+	int64_t  created_at;
+	bool     exists;
+};
+
+/* a's row about b, from the database (lock: FOR UPDATE inside a transaction). */
+static int
+rel_read(struct db *db, uint64_t a, uint64_t b, bool lock, struct rel *out)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	int rc = db_exec(db, id_shard(a), lock ?
+	    "SELECT status_follow, status_mute, id, updated_at FROM {db}.tb_user_relationship "
+	    "WHERE user_id = ? AND target_user = ? FOR UPDATE" :
+	    "SELECT status_follow, status_mute, id, updated_at FROM {db}.tb_user_relationship "
+	    "WHERE user_id = ? AND target_user = ?",
+	    (struct db_val[]){ DB_U64(a), DB_U64(b) }, 2, &r);
+
+	memset(out, 0, sizeof *out);
+	if (rc == 0 && r.nrows > 0) {
+		out->exists = true;
+		out->follow = (int)db_i64(&r, 0, 0);
+		out->mute = (int)db_i64(&r, 0, 1);
+		out->id = db_u64(&r, 0, 2);
+		out->created_at = db_i64(&r, 0, 3);
+	}
+	db_rows_free(&r);
+	return rc == 0 ? 0 : -1;
+}
+
+struct rel_load {
+	struct app_env *env;
+	uint64_t        a, b;
+};
+
+static int
+rel_loader(void *arg, struct buf *out)
+{
+	struct rel_load *l = arg;
+	struct rel r;
+
+	if (rel_read(l->env->db, l->a, l->b, false, &r) != 0)
+		return -1;
+	buf_printf(out, "%d %d", r.follow, r.mute);
+	return 1;
+}
+
+/* a's statuses about b through the cache. */
+static int
+rel_cached(struct app_env *env, uint64_t a, uint64_t b, int *follow, int *mute)
+{
+	struct rel_load l = { env, a, b };
+	struct buf v = BUF_INIT;
+	char key[64];
+	int rc;
+
+	*follow = *mute = 0;
+	if (!user_exists_shard(env, a) || !user_exists_shard(env, b))
+		return 0;
+	snprintf(key, sizeof key, "rel:%" PRIu64 ":%" PRIu64, a, b);
+	rc = cache_get_or_load(env->cache, key, REL_TTL, rel_loader, &l, &v);
+	if (rc == 1 && sscanf(buf_cstr(&v), "%d %d", follow, mute) != 2)
+		*follow = *mute = 0;
+	buf_free(&v);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+graph_blocked_either(struct app_env *env, uint64_t a, uint64_t b)
+{
+	int f1, f2, m;
+
+	if (a == 0 || b == 0 || a == b)
+		return 0;
+	if (rel_cached(env, a, b, &f1, &m) != 0 || rel_cached(env, b, a, &f2, &m) != 0)
+		return -1;
+	return f1 == 2 || f2 == 2;
+}
+
+int
+graph_muted(struct app_env *env, uint64_t muter, uint64_t target)
+{
+	int f, m;
+
+	if (muter == 0 || target == 0 || muter == target)
+		return 0;
+	if (rel_cached(env, muter, target, &f, &m) != 0)
+		return -1;
+	return m == 1;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* follow.sync: the followee's side of a follow */
+
+/* Moves count_<column> of user by delta (+1, or -1 never below 0), on user's shard. */
+static int
+bump(struct db *db, uint64_t user, const char *column, int delta)
+{
+	struct buf sql = BUF_INIT;
+	int rc;
+
+	if (delta > 0)
+		buf_printf(&sql, "UPDATE {db}.tb_user_extended SET %s = %s + 1, updated_at = ? "
+		    "WHERE user_id = ?", column, column);
+	else
+		buf_printf(&sql, "UPDATE {db}.tb_user_extended SET %s = %s - 1, updated_at = ? "
+		    "WHERE user_id = ? AND %s > 0", column, column, column);
+	rc = db_exec(db, id_shard(user), buf_cstr(&sql),
+	    (struct db_val[]){ DB_I64(now_s()), DB_U64(user) }, 2, NULL);
+	buf_free(&sql);
+	return rc == 0 ? 0 : -1;
+}
+
+struct pair_tx {
+	uint64_t   follower, followee, id, new_id;
+	int64_t    created_at;
+	bool       present, changed;
+};
+
+/* The mirror on the followee's shard: the reversed row with the forward row's id, or none. */
+static int
+mirror_tx(struct db *db, void *arg)
+{
+	struct pair_tx *t = arg;
+	struct db_rows r = DB_ROWS_INIT;
+	unsigned shard = id_shard(t->followee);
+	int rc;
+
+	t->changed = false;
+	if (t->present) {
+		rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_user_relationship_reversed "
+		    "(user_id, follower_id, id, created_at) VALUES (?, ?, ?, ?)",
+		    (struct db_val[]){ DB_U64(t->followee), DB_U64(t->follower), DB_U64(t->id),
+			DB_I64(t->created_at) }, 4, &r);
+		if (rc == 0 && r.affected == 1) {
+			t->changed = true;
+			rc = bump(db, t->followee, "count_followers", 1);
+		} else if (rc == 0) {
+			/* A row from an older follow (or a wrong one): the list's cursor is the id. */
+			rc = db_exec(db, shard, "UPDATE {db}.tb_user_relationship_reversed SET id = ?, "
+			    "created_at = ? WHERE user_id = ? AND follower_id = ? AND id <> ?",
+			    (struct db_val[]){ DB_U64(t->id), DB_I64(t->created_at),
+				DB_U64(t->followee), DB_U64(t->follower), DB_U64(t->id) }, 5, &r);
+			t->changed = rc == 0 && r.affected > 0;
+		}
+	} else {
+		rc = db_exec(db, shard, "DELETE FROM {db}.tb_user_relationship_reversed WHERE "
+		    "user_id = ? AND follower_id = ?",
+		    (struct db_val[]){ DB_U64(t->followee), DB_U64(t->follower) }, 2, &r);
+		if (rc == 0 && r.affected == 1) {
+			t->changed = true;
+			rc = bump(db, t->followee, "count_followers", -1);
+		}
+	}
+	db_rows_free(&r);
+	return rc == 0 ? 0 : -1;
+}
+
+/* The follower's row back to "not following", when the followee blocks them. */
+static int
+end_follow_tx(struct db *db, void *arg)
+{
+	struct pair_tx *t = arg;
+	struct db_rows r = DB_ROWS_INIT;
+	int rc = db_exec(db, id_shard(t->follower), "UPDATE {db}.tb_user_relationship SET "
+	    "status_follow = 0, id = ?, updated_at = ? WHERE user_id = ? AND target_user = ? AND "
+	    "status_follow = 1", (struct db_val[]){ DB_U64(t->new_id), DB_I64(now_s()),
+		DB_U64(t->follower), DB_U64(t->followee) }, 4, &r);
+
+	t->changed = false;
+	if (rc == 0 && r.affected == 1) {
+		t->changed = true;
+		rc = bump(db, t->follower, "count_followings", -1);
+	}
+	db_rows_free(&r);
+	return rc == 0 ? 0 : -1;
+}
+
+/* One round: read the source, end it if blocked, write the mirror. */
+static int
+sync_round(struct app_env *env, struct pair_tx *t, struct rel *src, struct buf *err)
+{
+	struct rel back;
+
+	if (rel_read(env->db, t->follower, t->followee, false, src) != 0) {
+		buf_puts(err, "follow.sync: cannot read the follower's row");
+		return -1;
+	}
+	if (src->follow == 1) {
+		if (rel_read(env->db, t->followee, t->follower, false, &back) != 0) {
+			buf_puts(err, "follow.sync: cannot read the followee's row");
+			return -1;
+		}
+		if (back.follow == 2) {
+			/* The ID is made before the transaction: making one may touch shard 0. */
+			if (idlease_next_id(env->ids, id_shard(t->follower), &t->new_id) != 0 ||
+			    db_tx(env->db, id_shard(t->follower), end_follow_tx, t) != 0) {
+				buf_puts(err, "follow.sync: cannot end a blocked follow");
+				return -1;
+			}
+			if (t->changed) {
+				forget_counts(env, t->follower);
+				forget_rel(env, t->follower, t->followee);
+			}
+			src->follow = 0;
+		}
+	}
+	t->present = src->follow == 1;
+	t->id = src->id;
+	t->created_at = src->created_at;
+	if (db_tx(env->db, id_shard(t->followee), mirror_tx, t) != 0) {
+		buf_puts(err, "follow.sync: cannot write the followee's side");
+		return -1;
+	}
+	if (t->changed)
+		forget_counts(env, t->followee);
+	return 0;
+}
+
+int
+graph_sync_pair(struct app_env *env, uint64_t follower, uint64_t followee, bool *changed,
+    struct buf *err)
+{
+	struct pair_tx t = { follower, followee, 0, 0, 0, false, false };
+	struct rel want, now;
+	bool any = false;
+	int i;
+
+	if (!user_exists_shard(env, follower) || !user_exists_shard(env, followee)) {
+		buf_puts(err, "follow.sync: an ID names no shard");
+		return -1;
+	}
+	/* Read, write, read again: a concurrent opposite change whose own job ran between our read
+	 * and our write was undone by ours, so we go once more (as lib/job.c's sync handlers). */
+	for (i = 0; i < SYNC_ROUNDS; i++) {
+		if (sync_round(env, &t, &want, err) != 0)
+			return -1;
+		any = any || t.changed;
+		if (rel_read(env->db, follower, followee, false, &now) != 0) {
+			buf_puts(err, "follow.sync: cannot read the follower's row again");
+			return -1;
+		}
+		if (now.follow == want.follow && now.id == want.id) {
+			if (changed != NULL)
+				*changed = any;
+			return 0;
+		}
+	}
+	buf_puts(err, "follow.sync: the source kept changing");
+	return -1;
+}
+
+/* A decimal ID member of a job payload; 0 when missing or bad. */
+static uint64_t
+payload_id(json_object *payload, const char *name)
+{
+	json_object *v;
+	const char *s;
+	char *end;
+	uint64_t id;
+
+	if (!json_object_object_get_ex(payload, name, &v) || !json_object_is_type(v, json_type_string))
+		return 0;
+	s = json_object_get_string(v);
+	if (*s < '0' || *s > '9')
+		return 0;
+	errno = 0;
+	id = strtoull(s, &end, 10);
+	return errno != 0 || *end != '\0' ? 0 : id;
+}
+
+int
+graph_follow_sync(struct app_env *env, json_object *payload, struct buf *err)
+{
+	uint64_t follower = payload_id(payload, "follower_id");
+	uint64_t followee = payload_id(payload, "followee_id");
+
+	if (follower == 0 || followee == 0) {
+		buf_puts(err, "follow.sync: follower_id and followee_id are required");
+		return -1;
+	}
+	return graph_sync_pair(env, follower, followee, NULL, err);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Follow, block, mute */
+
+static int
+unavailable(struct ctx *ctx)
+{
+	return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+}
+
+/* The caller may act (activated, not suspended): APIERR_OK, or the refusal. */
+static int
+check_actor(struct ctx *ctx)
+{
+	json_object *u = NULL, *v;
+	int rc = user_get(ctx->env, ctx->user_id, &u);
+
+	if (rc < 0)
+		rc = unavailable(ctx);
+	else if (rc == 0)
+		rc = ctx_fail(ctx, APIERR_UNAUTHORIZED, NULL);
+	else if (json_object_object_get_ex(u, "suspended", &v) && json_object_get_boolean(v))
+		rc = ctx_fail(ctx, APIERR_SUSPENDED, NULL);
+	else if (!json_object_object_get_ex(u, "activated", &v) || !json_object_get_boolean(v))
+		rc = ctx_fail(ctx, APIERR_NOT_ACTIVATED, NULL);
+	else
+		rc = APIERR_OK;
+	json_object_put(u);
+	return rc;
+}
+
+/* The user named name, not the caller: APIERR_OK with *id and *suspended, or the refusal. */
+static int
+resolve_target(struct ctx *ctx, const char *name, uint64_t *id, bool *suspended)
+{
+	json_object *u = NULL, *v;
+	int rc = user_id_by_username(ctx->env, name, id);
+
+	if (rc == 1)
+		rc = user_get(ctx->env, *id, &u);
+	if (rc < 0)
+		return unavailable(ctx);
+	if (rc == 0)
+		return ctx_fail(ctx, APIERR_NOT_FOUND, "target_username: no user with that username");
+	*suspended = json_object_object_get_ex(u, "suspended", &v) && json_object_get_boolean(v);
+	json_object_put(u);
+	if (*id == ctx->user_id)
+		return ctx_fail(ctx, APIERR_INVALID_PARAM, "target_username: that is you");
+	return APIERR_OK;
+}
+
+struct set_tx {
+	enum graph_action action;
+	bool              on, changed, count_moved;
+	int               count_delta;   /* count_followings */
+	uint64_t          user, target, id;
+	uint64_t          job_id[2];
+	json_object      *job[2];
+	int               njobs;
+};
+
+static int
+set_tx(struct db *db, void *arg)
+{
+	struct set_tx *a = arg;
+	unsigned shard = id_shard(a->user);
+	int64_t now = now_s();
+	struct rel cur;
+	int follow, mute, i, rc;
+
+	a->changed = false;
+	a->count_delta = 0;
+	if (rel_read(db, a->user, a->target, true, &cur) != 0)
+		return -1;
+	follow = cur.follow;
+	mute = cur.mute;
+	switch (a->action) {
+	case GRAPH_FOLLOW:
+		/* Unfollowing only ends a follow: it never lifts a block. */
+		if (a->on && follow == 0)
+			follow = 1;
+		else if (!a->on && follow == 1)
+			follow = 0;
+		break;
+	case GRAPH_BLOCK:
+		if (a->on)
+			follow = 2;
+		else if (follow == 2)
+			follow = 0;
+		break;
+	case GRAPH_MUTE:
+		mute = a->on;
+		break;
+	}
+	if (follow == cur.follow && mute == cur.mute)
+		return 0;
+	a->changed = true;
+	/* id is made again when status_follow changes (a re-follow goes to the top of the list);
+	 * mute_id when muted. */
+	if (!cur.exists)
+		rc = db_exec(db, shard, "INSERT INTO {db}.tb_user_relationship (user_id, target_user, "
+		    "status_follow, status_mute, id, mute_id, created_at, updated_at) VALUES "
+		    "(?, ?, ?, ?, ?, ?, ?, ?)", (struct db_val[]){ DB_U64(a->user), DB_U64(a->target),
+			DB_I64(follow), DB_I64(mute), DB_U64(a->id), DB_U64(mute ? a->id : 0),
+			DB_I64(now), DB_I64(now) }, 8, NULL);
+	else if (follow != cur.follow)
+		rc = db_exec(db, shard, "UPDATE {db}.tb_user_relationship SET status_follow = ?, "
+		    "id = ?, updated_at = ? WHERE user_id = ? AND target_user = ?",
+		    (struct db_val[]){ DB_I64(follow), DB_U64(a->id), DB_I64(now), DB_U64(a->user),
+			DB_U64(a->target) }, 5, NULL);
+	else
+		rc = db_exec(db, shard, "UPDATE {db}.tb_user_relationship SET status_mute = ?, "
+		    "mute_id = ?, updated_at = ? WHERE user_id = ? AND target_user = ?",
+		    (struct db_val[]){ DB_I64(mute), DB_U64(mute ? a->id : 0), DB_I64(now),
+			DB_U64(a->user), DB_U64(a->target) }, 5, NULL);
+	if (rc != 0)
+		return -1;
+	if (follow != cur.follow && (follow == 1 || cur.follow == 1)) {
+		a->count_delta = follow == 1 ? 1 : -1;
+		if (bump(db, a->user, "count_followings", a->count_delta) != 0)
+			return -1;
+	}
+	/* The followee's side: of this follow, and on a block of the other direction too. */
+	for (i = 0; i < a->njobs; i++)
+		if (job_queue(db, shard, a->job_id[i], "follow.sync", a->job[i]) != 0)
+			return -1;
+	return 0;
+}
+
+static json_object *
+follow_payload(uint64_t follower, uint64_t followee)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "follower_id", json_id(follower));
+	json_object_object_add(o, "followee_id", json_id(followee));
+	return o;
+}
+
+int
+graph_set(struct ctx *ctx, enum graph_action action, const char *target, bool on)
+{
+	struct set_tx a = { action, on, false, false, 0, ctx->user_id, 0, 0, { 0, 0 },
+	    { NULL, NULL }, 0 };
+	unsigned shard = id_shard(ctx->user_id);
+	bool suspended = false;
+	struct rel mine;
+	int rc, i, f, m;
+
+	if ((rc = check_actor(ctx)) != APIERR_OK ||
+	    (rc = resolve_target(ctx, target, &a.target, &suspended)) != APIERR_OK)
+		goto out;
+	if (action == GRAPH_FOLLOW && on) {
+		if (suspended) {
+			rc = ctx_fail(ctx, APIERR_SUSPENDED, "target_username: this account is "
+			    "suspended and cannot be followed");
+			goto out;
+		}
+		/* From the database, not the cache: this decides a write. */
+		if (rel_read(ctx->env->db, a.target, ctx->user_id, false, &mine) != 0) {
+			rc = unavailable(ctx);
+			goto out;
+		}
+		if (mine.follow == 2) {
+			rc = ctx_fail(ctx, APIERR_FORBIDDEN, "you cannot follow this account");
+			goto out;
+		}
+		if (rel_cached(ctx->env, ctx->user_id, a.target, &f, &m) != 0) {
+			rc = unavailable(ctx);
+			goto out;
+		}
+		if (f == 2) {
+			rc = ctx_fail(ctx, APIERR_CONFLICT, "you have blocked this account: unblock "
+			    "it first");
+			goto out;
+		}
+	}
+	if (action != GRAPH_MUTE) {
+		a.job[a.njobs++] = follow_payload(ctx->user_id, a.target);
+		if (action == GRAPH_BLOCK && on)
+			a.job[a.njobs++] = follow_payload(a.target, ctx->user_id);
+	}
+	/* IDs before the transaction (db_tx may run its body again; an ID may touch shard 0). */
+	for (i = 0; i < a.njobs; i++)
+		if (ctx_new_id(ctx, shard, &a.job_id[i]) != 0) {
+			rc = unavailable(ctx);
+			goto out;
+		}
+	if (ctx_new_id(ctx, shard, &a.id) != 0 || db_tx(ctx->env->db, shard, set_tx, &a) != 0) {
+		rc = unavailable(ctx);
+		goto out;
+	}
+	if (a.changed) {
+		forget_rel(ctx->env, ctx->user_id, a.target);
+		if (a.count_delta != 0)
+			forget_counts(ctx->env, ctx->user_id);
+		/* Each job now; one that fails stays queued for starling-worker. */
+		for (i = 0; i < a.njobs; i++)
+			if (job_run(ctx->env, shard, a.job_id[i]) < 0)
+				log_warn("job %" PRIu64 " (follow.sync) left for the worker", a.job_id[i]);
+	}
+	rc = APIERR_OK;
+out:
+	for (i = 0; i < a.njobs; i++)
+		json_object_put(a.job[i]);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Report */
+
+int
+graph_report(struct ctx *ctx, const char *target, int reason)
+{
+	uint64_t target_id = 0, id;
+	bool suspended;
+	int64_t now = now_s();
+	int rc;
+
+	if ((rc = check_actor(ctx)) != APIERR_OK ||
+	    (rc = resolve_target(ctx, target, &target_id, &suspended)) != APIERR_OK)
+		return rc;
+	if (reason < 1 || reason > 255)
+		return ctx_fail(ctx, APIERR_INVALID_PARAM, "report_reason: 1 to 255");
+	if (ctx_new_id(ctx, id_shard(target_id), &id) != 0)
+		return unavailable(ctx);
+	/* uiq_user_reporter: a repeat is ignored, so a user counts once per reporter. */
+	if (db_exec(ctx->env->db, id_shard(target_id), "INSERT IGNORE INTO {db}.tb_reported_user "
+	    "(id, user_id, reporter_id, report_reason, created_at, updated_at) VALUES "
+	    "(?, ?, ?, ?, ?, ?)", (struct db_val[]){ DB_U64(id), DB_U64(target_id),
+		DB_U64(ctx->user_id), DB_I64(reason), DB_I64(now), DB_I64(now) }, 6, NULL) != 0)
+		return unavailable(ctx);
+	return APIERR_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Lists */
+
+/* The statement of each list: user, cursor, page size + 1 → (other user's ID, row ID). */
+static const char *const list_sql[] = {
+	[GRAPH_FOLLOWING] = "SELECT target_user, id FROM {db}.tb_user_relationship WHERE "
+	    "user_id = ? AND status_follow = 1 AND id < ? ORDER BY id DESC LIMIT ?",
+	[GRAPH_FOLLOWERS] = "SELECT follower_id, id FROM {db}.tb_user_relationship_reversed WHERE "
+	    "user_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+	[GRAPH_BLOCKED]   = "SELECT target_user, id FROM {db}.tb_user_relationship WHERE "
+	    "user_id = ? AND status_follow = 2 AND id < ? ORDER BY id DESC LIMIT ?",
+	[GRAPH_MUTED]     = "SELECT target_user, mute_id FROM {db}.tb_user_relationship WHERE "
+	    "user_id = ? AND status_mute = 1 AND mute_id < ? ORDER BY mute_id DESC LIMIT ?",
+};
+
+/* The card of a user in a list; NULL for a user that is gone. */
+static int
+user_card(struct app_env *env, uint64_t id, json_object **out)
+{
+	static const char *const fields[] = { "id", "username", "displayName", "avatarUrl",
+	    "description" };
+	json_object *u = NULL, *v;
+	size_t i;
+	int rc = user_get(env, id, &u);
+
+	*out = NULL;
+	if (rc != 1)
+		return rc;
+	*out = json_object_new_object();
+	for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		if (json_object_object_get_ex(u, fields[i], &v))
+			json_object_object_add(*out, fields[i], json_object_get(v));
+	json_object_put(u);
+	return 1;
+}
+
+int
+graph_list(struct ctx *ctx, enum graph_list list, uint64_t user_id, const char *cursor)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	json_object *data = NULL, *users, *card;
+	uint64_t after = UINT64_MAX;
+	size_t i, n;
+	char *end;
+	int rc;
+
+	if (cursor != NULL && *cursor != '\0') {
+		errno = 0;
+		after = strtoull(cursor, &end, 10);
+		if (*cursor < '0' || *cursor > '9' || errno != 0 || *end != '\0' || after == 0)
+			return ctx_fail(ctx, APIERR_INVALID_PARAM, "cursor: an ID from the previous "
+			    "page");
+	}
+	if (db_exec(ctx->env->db, id_shard(user_id), list_sql[list], (struct db_val[]){
+	    DB_U64(user_id), DB_U64(after), DB_I64(GRAPH_PAGE + 1) }, 3, &r) != 0) {
+		rc = unavailable(ctx);
+		goto out;
+	}
+	n = r.nrows > GRAPH_PAGE ? GRAPH_PAGE : r.nrows;
+	data = json_object_new_object();
+	users = json_object_new_array();
+	json_object_object_add(data, "users", users);
+	for (i = 0; i < n; i++) {
+		if (user_card(ctx->env, db_u64(&r, i, 0), &card) < 0) {
+			rc = unavailable(ctx);
+			goto out;
+		}
+		if (card != NULL)
+			json_object_array_add(users, card);
+	}
+	/* The next page starts below the last row shown: IDs only grow, so rows added meanwhile
+	 * land above it and the pages neither repeat nor skip. */
+	json_object_object_add(data, "cursor", r.nrows > GRAPH_PAGE ?
+	    json_object_new_string(db_str(&r, n - 1, 1)) : json_object_new_string("-1"));
+	ctx_set_data(ctx, data);
+	data = NULL;
+	rc = APIERR_OK;
+out:
+	json_object_put(data);
+	db_rows_free(&r);
+	return rc;
+}
