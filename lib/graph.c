@@ -320,30 +320,11 @@ graph_sync_pair(struct app_env *env, uint64_t follower, uint64_t followee, bool 
 	return -1;
 }
 
-/* A decimal ID member of a job payload; 0 when missing or bad. */
-static uint64_t
-payload_id(json_object *payload, const char *name)
-{
-	json_object *v;
-	const char *s;
-	char *end;
-	uint64_t id;
-
-	if (!json_object_object_get_ex(payload, name, &v) || !json_object_is_type(v, json_type_string))
-		return 0;
-	s = json_object_get_string(v);
-	if (*s < '0' || *s > '9')
-		return 0;
-	errno = 0;
-	id = strtoull(s, &end, 10);
-	return errno != 0 || *end != '\0' ? 0 : id;
-}
-
 int
 graph_follow_sync(struct app_env *env, json_object *payload, struct buf *err)
 {
-	uint64_t follower = payload_id(payload, "follower_id");
-	uint64_t followee = payload_id(payload, "followee_id");
+	uint64_t follower = job_payload_id(payload, "follower_id");
+	uint64_t followee = job_payload_id(payload, "followee_id");
 
 	if (follower == 0 || followee == 0) {
 		buf_puts(err, "follow.sync: follower_id and followee_id are required");

@@ -74,9 +74,8 @@ job_queue(struct db *db, unsigned shard, uint64_t id, const char *type, json_obj
 /* ------------------------------------------------------------------------------------------ */
 /* What the handlers share */
 
-/* A decimal ID member of payload ("123", as job payloads write them). 0 when missing or bad. */
-static uint64_t
-payload_id(json_object *payload, const char *name)
+uint64_t
+job_payload_id(json_object *payload, const char *name)
 {
 	json_object *v;
 	const char *s;
@@ -254,7 +253,7 @@ static int
 like_sync(struct app_env *env, json_object *payload, struct buf *err)
 {
 	static const struct sync_ops ops = { "like.sync", like_read, like_apply };
-	struct like_sync s = { payload_id(payload, "liker_id"), payload_id(payload, "record_id"),
+	struct like_sync s = { job_payload_id(payload, "liker_id"), job_payload_id(payload, "record_id"),
 	    0, 0, 0 };
 
 	if (s.liker == 0 || s.record == 0) {
@@ -333,7 +332,7 @@ static int
 repost_sync(struct app_env *env, json_object *payload, struct buf *err)
 {
 	static const struct sync_ops ops = { "repost.sync", repost_read, repost_apply };
-	struct repost_sync s = { payload_id(payload, "post_id"), 0, 0, 0, 0 };
+	struct repost_sync s = { job_payload_id(payload, "post_id"), 0, 0, 0, 0 };
 
 	if (s.post == 0) {
 		buf_puts(err, "repost.sync: post_id is required");
@@ -390,7 +389,7 @@ static int
 user_reply_sync(struct app_env *env, json_object *payload, struct buf *err)
 {
 	static const struct sync_ops ops = { "user_reply.sync", reply_read, reply_apply };
-	struct reply_sync s = { payload_id(payload, "reply_id"), 0, 0, 0 };
+	struct reply_sync s = { job_payload_id(payload, "reply_id"), 0, 0, 0 };
 
 	if (s.reply == 0) {
 		buf_puts(err, "user_reply.sync: reply_id is required");
@@ -519,7 +518,7 @@ static int
 hashtag_sync(struct app_env *env, json_object *payload, struct buf *err)
 {
 	static const struct sync_ops ops = { "hashtag.sync", tag_read, tag_apply };
-	struct tag_sync s = { payload_id(payload, "record_id"), 0, 0, payload_str(payload, "tag"),
+	struct tag_sync s = { job_payload_id(payload, "record_id"), 0, 0, payload_str(payload, "tag"),
 	    payload_str(payload, "name"), 0, 0 };
 
 	if (s.record == 0 || s.tag == NULL || *s.tag == '\0' || strlen(s.tag) > 512) {

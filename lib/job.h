@@ -85,4 +85,8 @@ long job_backoff(unsigned attempts);
 /* "host:pid" of this process, as tb_job.locked_by records it (static). */
 const char *job_runner_name(void);
 
+/* A decimal ID member of a job payload ("123", as payloads write them): 0 when it is missing, not
+ * a string of digits, or out of range. For handlers outside job.c (lib/graph.c). */
+uint64_t job_payload_id(json_object *payload, const char *name);
+
 #endif

@@ -22,8 +22,8 @@ import threading
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from starling_test import (Failure, api_post, check, check_envelope, check_eq, get,  # noqa: E402
-                           new_user, run_tests, set_base)
+from starling_test import (Failure, api_post, check, check_envelope, check_eq, get, new_user,  # noqa: E402
+                           run_main)
 
 SQL = os.environ.get("STARLING_TEST_SQL", "")
 ADMIN = os.environ.get("STARLING_TEST_ADMIN", "")
@@ -401,18 +401,5 @@ TESTS = [v for k, v in sorted(globals().items()) if k.startswith("test_") and
          k != "test_follow_jobs_done"] + [test_follow_jobs_done]
 
 
-def main(argv):
-    if len(argv) < 2:
-        print(__doc__)
-        return 2
-    set_base(argv[1])
-    pattern = argv[3] if len(argv) > 3 and argv[2] == "-k" else ""
-    return run_tests(TESTS, pattern)
-
-
 if __name__ == "__main__":
-    try:
-        sys.exit(main(sys.argv))
-    except Failure as e:
-        print("FAIL: %s" % e)
-        sys.exit(1)
+    sys.exit(run_main(__doc__, TESTS))

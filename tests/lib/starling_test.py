@@ -35,6 +35,7 @@ import signal
 import socket
 import struct
 import subprocess
+import sys
 import tempfile
 import time
 import traceback
@@ -328,6 +329,23 @@ def run_one(t):
         return False
     print("PASS %s" % name, flush=True)
     return True
+
+
+def run_main(doc, tests):
+    """The main of an HTTP test file: `NAME.py BASE_URL [-k SUBSTRING]` runs tests (functions
+    named test_NAME) against BASE_URL, those whose NAME contains SUBSTRING with -k; prints doc
+    when the URL is missing. Returns the exit status."""
+    argv = sys.argv
+    if len(argv) < 2:
+        print(doc)
+        return 2
+    set_base(argv[1])
+    pattern = argv[3] if len(argv) > 3 and argv[2] == "-k" else ""
+    try:
+        return run_tests(tests, pattern)
+    except Failure as e:
+        print("FAIL: %s" % e)
+        return 1
 
 
 def run_tests(tests, pattern=""):
