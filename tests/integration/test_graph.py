@@ -14,33 +14,22 @@ The stack has 8 shards, 0-3 on the first MariaDB instance and 4-7 on the second;
 that their users cover both. Python standard library only.
 """
 
-import json
 import os
 import subprocess
 import sys
-import threading
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from starling_test import (Failure, api_post, check, check_envelope, check_eq, get, new_user,  # noqa: E402
-                           run_main)
+from starling_test import (Failure, UserPool, api_post, check, check_envelope,  # noqa: E402
+                           check_eq, get, instance_of, new_user, parallel, profile,
+                           run_main, run_sql, sql_sum)
 
-SQL = os.environ.get("STARLING_TEST_SQL", "")
 ADMIN = os.environ.get("STARLING_TEST_ADMIN", "")
 PAGE = 20
 
-_pool = []
-
-
-def users(n):
-    """The first n users of a pool shared by the tests (sign-ups are limited per address)."""
-    while len(_pool) < n:
-        _pool.append(new_user(prefix="g"))
-    return _pool[:n]
-
-
-def instance_of(u):
-    return 0 if ((int(u["id"]) >> 12) & 1023) < 4 else 1
+_users = UserPool("g")
+_pool = _users.users
+users = _users.get
 
 
 def pair_across(us):
@@ -70,21 +59,6 @@ def follow(a, b, flag=1, **kw):
     return act("follow", a, b, flag, **kw)
 
 
-def profile(u):
-    return check_envelope(get("/api/v1/user/profile?username=" + u["username"]), 200, 0)["data"]
-
-
-def run_sql(statements):
-    check(SQL, "STARLING_TEST_SQL is not set")
-    out = subprocess.run(SQL + " " + json.dumps(statements), shell=True, check=True,
-                         stdout=subprocess.PIPE).stdout.decode()
-    return [line.split("\t") for line in out.splitlines() if line.strip()]
-
-
-def sql_sum(statement):
-    return sum(int(row[0]) for row in run_sql(statement))
-
-
 def forward(a, b):
     """status_follow of a's row about b (None: no row), read from every shard."""
     rows = run_sql("SELECT status_follow FROM tb_user_relationship WHERE user_id = %d AND "
@@ -106,23 +80,6 @@ def check_follow_state(a, b, following, what):
 def check_counts(u, followers, followings, what):
     p = profile(u)
     check_eq((p["countFollowers"], p["countFollowings"]), (followers, followings), what)
-
-
-def parallel(fns):
-    errors = []
-
-    def wrap(f):
-        try:
-            f()
-        except Exception as e:   # noqa: BLE001 (reported below)
-            errors.append(e)
-    threads = [threading.Thread(target=wrap, args=(f,)) for f in fns]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
 
 
 def listing(path, user=None, status=200, code=0):

@@ -16,20 +16,15 @@ import urllib.parse
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from starling_test import (api_post, check, check_envelope, check_eq, get, new_user, run_main)  # noqa: E402
+from starling_test import (UserPool, api_post, check, check_envelope, check_eq, get,  # noqa: E402
+                           run_main)
 
 PAGE = 20
 
 # --- helpers -----------------------------------------------------------------------------------
 
-_pool = []
-
-
-def users(n):
-    """The first n users of a pool shared by the tests (sign-ups are limited per address)."""
-    while len(_pool) < n:
-        _pool.append(new_user(prefix="l"))
-    return _pool[:n]
+_users = UserPool("l")
+users = _users.get
 
 
 def call(path, fields, user):

@@ -14,39 +14,23 @@ random shards, and the tests check that their users cover both instances. Python
 library only. One PASS/FAIL line per test, then "N passed, M failed".
 """
 
-import json
 import os
-import subprocess
 import sys
-import threading
 import urllib.parse
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from starling_test import (api_post, check, check_envelope, check_eq, get, new_user, png_bytes,  # noqa: E402
-                           request, run_main)
+from starling_test import (UserPool, api_post, check, check_envelope, check_eq, get,  # noqa: E402
+                           instance_of, new_user, parallel, png_bytes, profile,
+                           request, run_main, run_sql, sql_sum)
 
-SQL = os.environ.get("STARLING_TEST_SQL", "")
 LIKERS = 50
 
 
 # --- helpers -----------------------------------------------------------------------------------
 
-_pool = []
-
-
-def users(n):
-    """The first n users of a pool shared by the tests (made on first use: sign-ups are limited
-    per address)."""
-    while len(_pool) < n:
-        _pool.append(new_user(prefix="p"))
-    return _pool[:n]
-
-
-def instance_of(user_or_id):
-    """0 or 1: the MariaDB instance of an ID's shard (bits 12..21; shards 0-3 on the first)."""
-    i = int(user_or_id["id"] if isinstance(user_or_id, dict) else user_or_id)
-    return 0 if ((i >> 12) & 1023) < 4 else 1
+_users = UserPool("p")
+users = _users.get
 
 
 def on_both_instances(us):
@@ -85,40 +69,12 @@ def counts(pid):
     return stats(pid).get(str(pid))
 
 
-def profile(user):
-    r = get("/api/v1/user/profile?username=" + user["username"])
-    return check_envelope(r, 200, 0)["data"]
 
 
-def run_sql(statements):
-    """Runs statements in every shard database; the rows printed, as lists of fields."""
-    check(SQL, "STARLING_TEST_SQL is not set")
-    out = subprocess.run(SQL + " " + json.dumps(statements), shell=True, check=True,
-                         stdout=subprocess.PIPE).stdout.decode()
-    return [line.split("\t") for line in out.splitlines() if line.strip()]
 
 
-def sql_sum(statement):
-    """The sum over every shard database of a one-number query."""
-    return sum(int(row[0]) for row in run_sql(statement))
 
 
-def parallel(fns):
-    """Runs the functions at once, one thread each; re-raises the first failure."""
-    errors = []
-
-    def wrap(f):
-        try:
-            f()
-        except Exception as e:   # noqa: BLE001 (reported below)
-            errors.append(e)
-    threads = [threading.Thread(target=wrap, args=(f,)) for f in fns]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
 
 
 # --- who may post, and what --------------------------------------------------------------------
@@ -282,8 +238,9 @@ def test_idempotency_key_concurrent():
 # --- likes -------------------------------------------------------------------------------------
 
 def test_fifty_concurrent_likes_exact():
-    pool = users(LIKERS + 1)
-    author, likers = pool[0], pool[1:]
+    (author,) = users(1)
+    likers = _users.across(LIKERS + 1)
+    likers = [u for u in likers if u is not author][:LIKERS]
     on_both_instances(likers)
     pid = create(author, "like me")
     check_eq(counts(pid), {"comments": 0, "likes": 0, "reposts": 0, "quotes": 0}, "fresh counts")
@@ -518,8 +475,7 @@ def test_pin_own_posts_only():
 # --- stats -------------------------------------------------------------------------------------
 
 def test_stats_many_and_malformed():
-    pool = users(6)
-    on_both_instances(pool)
+    pool = _users.across(6)
     ids = [create(u, "stat %d" % i) for i, u in enumerate(pool)]
     check_eq({instance_of(i) for i in ids}, {0, 1}, "posts on both instances")
     got = stats(*ids)

@@ -687,6 +687,82 @@ def api_post(path, fields, token=None, headers=None, raw=None):
     return request("POST", "/api/v1/" + path, body=body, headers=h)
 
 
+class UserPool:
+    """Users shared by the tests of one file, made on first use with new_user (sign-ups are
+    limited per address, so tests reuse them). pool.get(n): the first n."""
+
+    def __init__(self, prefix):
+        self.prefix = prefix
+        self.users = []
+
+    def get(self, n):
+        while len(self.users) < n:
+            self.users.append(new_user(prefix=self.prefix))
+        return self.users[:n]
+
+    def across(self, n):
+        """n users of the pool (n >= 2) with both MariaDB instances among them: shards are
+        picked at random at sign-up, so more users are made until both instances hold one."""
+        k = n
+        while k <= n + 24:
+            us = self.get(k)
+            first = [u for u in us if instance_of(u) == 0]
+            second = [u for u in us if instance_of(u) == 1]
+            if first and second:
+                rest = [u for u in us if u is not first[0] and u is not second[0]]
+                return [first[0], second[0]] + rest[:n - 2]
+            k += 1
+        raise Failure("users all on one instance: %r" % [u["id"] for u in us])
+
+
+def instance_of(user_or_id):
+    """0 or 1: the MariaDB instance of an ID's shard in the test stack (8 shards, bits 12..21 of
+    the ID; shards 0-3 on the first instance, 4-7 on the second: tests/integration/lighttpd.sh)."""
+    i = int(user_or_id["id"] if isinstance(user_or_id, dict) else user_or_id)
+    return 0 if ((i >> 12) & 1023) < 4 else 1
+
+
+def profile(user):
+    """user/profile of user (a new_user dict), as a visitor sees it."""
+    return check_envelope(get("/api/v1/user/profile?username=" + user["username"]), 200,
+                          0)["data"]
+
+
+def run_sql(statements):
+    """Runs statements in every shard database of the stack with the script named by
+    $STARLING_TEST_SQL (tests/integration/lighttpd.sh writes it); the rows printed, as lists of
+    fields."""
+    script = os.environ.get("STARLING_TEST_SQL", "")
+    check(script, "STARLING_TEST_SQL is not set")
+    out = subprocess.run(script + " " + json.dumps(statements), shell=True, check=True,
+                         stdout=subprocess.PIPE).stdout.decode()
+    return [line.split("\t") for line in out.splitlines() if line.strip()]
+
+
+def sql_sum(statement):
+    """The sum over every shard database of a one-number query."""
+    return sum(int(row[0]) for row in run_sql(statement))
+
+
+def parallel(fns):
+    """Runs the functions at once, one thread each; re-raises the first failure."""
+    import threading
+    errors = []
+
+    def wrap(f):
+        try:
+            f()
+        except Exception as e:   # noqa: BLE001 (re-raised below)
+            errors.append(e)
+    threads = [threading.Thread(target=wrap, args=(f,)) for f in fns]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
 def png_bytes(width=1, height=1, rgb=(255, 0, 0)):
     """A real PNG of width x height pixels of one colour (8-bit RGB, no filter)."""
     def chunk(kind, data):
