@@ -135,7 +135,8 @@ def test_reply():
     pid = STATE["post"]
     B.type("#reply-text", "A reply with <i>tags</i> #Starling")
     B.click('form[action="/p/%s/reply"] button[type="submit"]' % pid)
-    wait_path(r"/p/\d+", "after replying")
+    # The form is on /p/<pid> itself: wait for another post's page, not the one still shown.
+    wait_path(r"/p/(?!%s$)\d+" % pid, "after replying")
     rid = path().rsplit("/", 1)[1]
     check(rid != pid, "the reply has a page of its own")
     STATE["reply"] = rid
@@ -155,7 +156,7 @@ def test_quote():
     B.click(".quote-box summary")
     B.type("#quote-text", "Quoting this one")
     B.click('form[action="/p/%s/quote"] button[type="submit"]' % pid)
-    wait_path(r"/p/\d+", "after quoting")
+    wait_path(r"/p/(?!%s$)\d+" % pid, "after quoting")
     qid = path().rsplit("/", 1)[1]
     STATE["quote"] = qid
     check_eq(B.text("#post-%s > .post-text" % qid), "Quoting this one", "the quote's text")

@@ -20,7 +20,7 @@ import sys
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from starling_test import (Failure, UserPool, api_post, check, check_envelope,  # noqa: E402
+from starling_test import (UserPool, api_post, check, check_envelope,  # noqa: E402
                            check_eq, get, instance_of, new_user, parallel, profile,
                            run_main, run_sql, sql_sum)
 
@@ -32,18 +32,12 @@ _pool = _users.users
 users = _users.get
 
 
-def pair_across(us):
-    """Two users of the pool on different MariaDB instances (us, then more users until both
-    instances hold one: shards are picked at random)."""
-    n = len(us)
-    while n <= 16:
-        us = users(n)
-        for a in us:
-            for b in us:
-                if instance_of(a) != instance_of(b):
-                    return a, b
-        n += 1
-    raise Failure("users all on one instance: %r" % [u["id"] for u in us])
+def pair_across():
+    """Two users of the pool on different MariaDB instances (the pool holds at least 4: some
+    tests take a third user from it)."""
+    users(4)
+    a, b = _users.across(2)
+    return a, b
 
 
 def act(path, user, target, flag=None, status=200, code=0, **extra):
@@ -90,7 +84,7 @@ def listing(path, user=None, status=200, code=0):
 # --- follow ------------------------------------------------------------------------------------
 
 def test_follow_unfollow_repeated_across_instances():
-    a, b = pair_across(users(4))
+    a, b = pair_across()
     base_a, base_b = profile(a), profile(b)
     for i in range(3):
         follow(a, b, 1)
@@ -106,7 +100,7 @@ def test_follow_unfollow_repeated_across_instances():
 
 
 def test_follow_interleaved_both_ways():
-    a, b = pair_across(users(4))
+    a, b = pair_across()
     follow(a, b, 1)
     follow(b, a, 1)
     follow(a, b, 0)
@@ -123,7 +117,7 @@ def test_follow_interleaved_both_ways():
 def test_follow_concurrent():
     """Many follow and unfollow requests of one pair at once: the rows and counts end matching
     the last state, whatever the order."""
-    a, b = pair_across(users(4))
+    a, b = pair_across()
     parallel([lambda f=f: follow(a, b, f) for f in [1, 0] * 6])
     follow(a, b, 1)
     check_follow_state(a, b, True, "after the burst and a follow")
@@ -208,7 +202,7 @@ def test_lists_three_pages_with_inserts():
 # --- block, mute, report -----------------------------------------------------------------------
 
 def test_block_removes_follows_and_refuses_follow():
-    a, b = pair_across(users(4))
+    a, b = pair_across()
     follow(a, b, 1)
     follow(b, a, 1)
     act("block", a, b, 1)
@@ -243,7 +237,7 @@ def detail(pid, user=None, status=200, code=0):
 def test_block_in_posts():
     """The blocked user cannot reply to, quote, repost or like the blocker's posts, and neither
     sees the other's posts; a visitor and a third user still do."""
-    a, b = pair_across(users(4))
+    a, b = pair_across()
     c = [u for u in _pool if u not in (a, b)][0]
     pa = post_call("create", {"content_text": "by the blocker"}, a)["id"]
     pb = post_call("create", {"content_text": "by the blocked"}, b)["id"]
@@ -328,7 +322,7 @@ def repair_graph():
 def test_repair_graph():
     """A half-written pair (one row deleted by hand, each side in turn) is found and mended, the
     counts come right, and a second run has nothing to do."""
-    a, b = pair_across(users(4))
+    a, b = pair_across()
     repair_graph()                      # whatever earlier tests left: start from a clean graph
     follow(a, b, 0)
     pa, pb = profile(a), profile(b)
