@@ -15,7 +15,9 @@
 #include "id.h"
 #include "job.h"
 #include "log.h"
+#include "notify.h"
 #include "shard.h"
+#include "timeline.h"
 #include "user.h"
 
 /* "rel:<a>:<b>" lives this long; every change deletes it, so this only bounds memory. */
@@ -330,7 +332,11 @@ graph_follow_sync(struct app_env *env, json_object *payload, struct buf *err)
 		buf_puts(err, "follow.sync: follower_id and followee_id are required");
 		return -1;
 	}
-	return graph_sync_pair(env, follower, followee, NULL, err);
+	if (graph_sync_pair(env, follower, followee, NULL, err) != 0)
+		return -1;
+	/* A notification lost here is not worth a retry of the job: logged by notify_follow. */
+	notify_follow(env, follower, followee);
+	return 0;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -526,6 +532,10 @@ graph_set(struct ctx *ctx, enum graph_action action, const char *target, bool on
 	}
 	if (a.changed) {
 		forget_rel(ctx->env, ctx->user_id, a.target);
+		/* What the timelines show changed: rebuilt on their next read (lib/timeline.h). */
+		timeline_forget(ctx->env, ctx->user_id);
+		if (action == GRAPH_BLOCK)
+			timeline_forget(ctx->env, a.target);
 		if (a.count_delta != 0)
 			forget_counts(ctx->env, ctx->user_id);
 		/* Each job now; one that fails stays queued for starling-worker. */

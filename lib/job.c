@@ -16,7 +16,9 @@
 #include "idlease.h"
 #include "job.h"
 #include "log.h"
+#include "notify.h"
 #include "shard.h"
+#include "timeline.h"
 
 /* How many times a handler writes again when the source changed under it (each change has its
  * own job, so this only has to outlast a short burst; beyond it the job is retried later). */
@@ -539,6 +541,10 @@ static const struct job_type types[] = {
 	{ "user_reply.sync", user_reply_sync },
 	{ "hashtag.sync",    hashtag_sync },
 	{ "follow.sync",     graph_follow_sync },
+	{ "timeline.push",   timeline_push_job },
+	{ "timeline.build",  timeline_build_job },
+	{ "notify.post",     notify_post_job },
+	{ "notify.like",     notify_like_job },
 };
 
 const struct job_type *

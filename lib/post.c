@@ -33,7 +33,8 @@
  * for at most this long. */
 #define POST_STATS_TTL 60
 /* The most jobs one write queues: a repost.sync or user_reply.sync and one hashtag.sync per tag. */
-#define POST_MAX_JOBS (1 + TEXT_MAX_TAGS)
+/* repost.sync, timeline.push, notify.post and one hashtag.sync per tag. */
+#define POST_MAX_JOBS (3 + TEXT_MAX_TAGS)
 /* Idempotency-Key: 1 .. 64 printable ASCII characters (tb_idempotency_key.idem_key). */
 #define IDEM_KEY_MAX 64
 /* The columns of media URLs (varchar(255)); a URL we issue is far shorter. */
@@ -547,6 +548,17 @@ jobs_add_tags(struct ctx *ctx, struct jobs *j, uint64_t record, const char *list
 	return 0;
 }
 
+/* The jobs of every new post, quote or repost (not a reply): into the followers' timelines
+ * (lib/timeline.h), and the notifications of those it names (lib/notify.h). */
+static int
+jobs_add_new_post(struct ctx *ctx, struct jobs *j, uint64_t post)
+{
+	if (jobs_add(ctx, j, "timeline.push", "post_id", post, NULL, NULL) != 0 ||
+	    jobs_add(ctx, j, "notify.post", "record_id", post, NULL, NULL) != 0)
+		return -1;
+	return 0;
+}
+
 static int
 jobs_queue(struct db *db, const struct jobs *j)
 {
@@ -676,6 +688,10 @@ post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 			rc = unavailable(ctx);
 			goto out;
 		}
+	if (jobs_add_new_post(ctx, &jobs, a.id) != 0) {
+		rc = unavailable(ctx);
+		goto out;
+	}
 	if (db_tx(ctx->env->db, id_shard(ctx->user_id), create_tx, &a) != 0) {
 		rc = unavailable(ctx);
 		goto out;
@@ -732,6 +748,7 @@ post_repost_idem(struct ctx *ctx, uint64_t original_id, const char *idem_key,
 	if ((rc = idem_claim(ctx, idem_key, request_hash, fresh, &a.id)) != APIERR_OK)
 		goto out;
 	if (jobs_add(ctx, &jobs, "repost.sync", "post_id", a.id, NULL, NULL) != 0 ||
+	    jobs_add_new_post(ctx, &jobs, a.id) != 0 ||
 	    db_tx(ctx->env->db, id_shard(ctx->user_id), create_tx, &a) != 0) {
 		rc = unavailable(ctx);
 		goto out;
@@ -896,6 +913,10 @@ post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 			rc = unavailable(ctx);
 			goto out;
 		}
+	if (jobs_add(ctx, &jobs, "notify.post", "record_id", a.id, NULL, NULL) != 0) {
+		rc = unavailable(ctx);
+		goto out;
+	}
 	if (db_tx(ctx->env->db, id_shard(a.root), reply_tx, &a) != 0) {
 		rc = unavailable(ctx);
 		goto out;
@@ -993,6 +1014,13 @@ post_like(struct ctx *ctx, uint64_t record_id, bool like)
 		goto out;
 	}
 	json_object_object_add(jobs.payload[0], "record_id", json_id(a.record));
+	if (like) {
+		if (jobs_add(ctx, &jobs, "notify.like", "liker_id", ctx->user_id, NULL, NULL) != 0) {
+			rc = unavailable(ctx);
+			goto out;
+		}
+		json_object_object_add(jobs.payload[1], "record_id", json_id(a.record));
+	}
 	if (db_tx(ctx->env->db, id_shard(ctx->user_id), like_tx, &a) != 0) {
 		rc = unavailable(ctx);
 		goto out;

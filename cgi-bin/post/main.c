@@ -1,7 +1,7 @@
 /* main.c: starling-post, posts (see postapp.h).
  *
  * URL prefixes served (the web server maps them here; see docs/routes.md):
- *   /api/v1/post/   /p/   /u/   /compose   and the home page, / exactly */
+ *   /api/v1/post/   /p/   /u/   /compose */
 #include "config.h"
 
 #include "pages.h"
@@ -131,7 +131,6 @@ static const struct route routes[] = {
 	{ HTTP_GET,  "/api/v1/post/replies",     0,    api_replies,     replies_params, NULL },
 
 	/* Pages. The first GET route of a template shows it again after a refused form. */
-	{ HTTP_GET,  "/",                   PAGE,        pages_home,         NULL,        "home" },
 	{ HTTP_GET,  "/compose",            PAGE | AUTH, pages_compose,      NULL,        "compose" },
 	{ HTTP_POST, "/compose",            FORM | ROUTE_UPLOAD, pages_compose_send,
 	                                                          compose_form_params, "compose" },

@@ -1,9 +1,6 @@
 /* pages.c: the pages of starling-post (pages.h).
  *
- * A page shows post_view() objects through templates/partials/post_card.mustache, each turned
- * into a "card" here: the text as HTML (text_html: escaped, with hashtag and mention links), the
- * time, the links, which buttons apply, and the counts of one post_stats() call per page (the
- * seed's split: content from the content cache, counts from the counts cache).
+ * A page shows post_view() objects as cards (lib/card.h: the same card on every page of the site).
  *
  * The forms post to /p/:id/<action> with a return_to field (the page they were on) and go back
  * there; a refused form shows the post page again with the error (ROUTE_RETRY). New posts from
@@ -18,13 +15,12 @@
 #include <openssl/evp.h>
 
 #include "apierr.h"
-#include "jwt.h"
+#include "card.h"
 #include "media.h"
 #include "page.h"
 #include "pages.h"
 #include "post.h"
 #include "postlist.h"
-#include "text.h"
 #include "user.h"
 
 /* The post a /p/:id route names: 404 for anything but a valid ID. */
@@ -44,14 +40,6 @@ str_of(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
 }
 
-static uint64_t
-id_of(json_object *o, const char *key)
-{
-	uint64_t id;
-
-	return route_parse_id(str_of(o, key), &id) ? id : 0;
-}
-
 static void
 add_str(json_object *o, const char *key, const char *value)
 {
@@ -64,195 +52,6 @@ add_bool(json_object *o, const char *key, bool value)
 	json_object_object_add(o, key, json_object_new_boolean(value));
 }
 
-/* "/p/<id>" into o[key]. */
-static void
-add_url(json_object *o, const char *key, uint64_t id)
-{
-	char url[32];
-
-	snprintf(url, sizeof url, "/p/%llu", (unsigned long long)id);
-	add_str(o, key, url);
-}
-
-/* The post's time as shown ("2026-11-21 09:30 UTC") and as <time datetime>. */
-static void
-add_time(json_object *o)
-{
-	json_object *v;
-	time_t t = 0;
-	struct tm tm;
-	char shown[32], iso[32];
-
-	if (json_object_object_get_ex(o, "createdAt", &v))
-		t = (time_t)json_object_get_int64(v);
-	if (gmtime_r(&t, &tm) == NULL)
-		memset(&tm, 0, sizeof tm);
-	strftime(shown, sizeof shown, "%Y-%m-%d %H:%M UTC", &tm);
-	strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	add_str(o, "time", shown);
-	add_str(o, "timeIso", iso);
-}
-
-static void
-add_html(json_object *o)
-{
-	struct buf html = BUF_INIT;
-	const char *text = str_of(o, "contentText");
-
-	text_html(text, strlen(text), &html);
-	add_str(o, "html", buf_cstr(&html));
-	buf_free(&html);
-}
-
-/* What every card of one page shares. */
-struct cards {
-	struct ctx  *ctx;
-	json_object *stats;       /* post_stats() of every record on the page */
-	uint64_t     pinned;      /* the viewer's pinned post, 0 for none */
-};
-
-static void
-add_stats(const struct cards *c, json_object *o)
-{
-	json_object *s = NULL;
-
-	if (c->stats == NULL || !json_object_object_get_ex(c->stats, str_of(o, "id"), &s)) {
-		s = json_object_new_object();
-		json_object_object_add(s, "comments", json_object_new_int(0));
-		json_object_object_add(s, "likes", json_object_new_int(0));
-		json_object_object_add(s, "reposts", json_object_new_int(0));
-		json_object_object_add(s, "quotes", json_object_new_int(0));
-	} else {
-		json_object_get(s);
-	}
-	json_object_object_add(o, "stats", s);
-}
-
-/* Decorates a post_view object (a post, quote or reply; not a repost) in place. */
-static void
-decorate(const struct cards *c, json_object *o)
-{
-	const char *type = str_of(o, "type");
-	json_object *viewer = NULL, *own = NULL, *orig = NULL;
-	bool is_own, is_reply = strcmp(type, "reply") == 0;
-	uint64_t id = id_of(o, "id");
-
-	add_html(o);
-	add_time(o);
-	add_url(o, "url", id);
-	add_url(o, "rootUrl", id_of(o, "rootId"));
-	add_bool(o, "isReply", is_reply);
-	if (is_reply)
-		add_url(o, "parentUrl", id_of(o, "originalId"));
-	is_own = json_object_object_get_ex(o, "viewer", &viewer) &&
-	    json_object_object_get_ex(viewer, "own", &own) && json_object_get_boolean(own);
-	add_bool(o, "canAct", c->ctx->user_id != 0);
-	add_bool(o, "canPin", is_own && !is_reply);
-	add_bool(o, "pinned", c->pinned != 0 && c->pinned == id);
-	add_stats(c, o);
-	if (strcmp(type, "quote") == 0) {
-		if (json_object_object_get_ex(o, "original", &orig) && orig != NULL) {
-			add_html(orig);
-			add_time(orig);
-			add_url(orig, "url", id_of(orig, "id"));
-			json_object_object_add(o, "quoted", json_object_get(orig));
-		} else {
-			add_bool(o, "quoteGone", true);
-		}
-	}
-}
-
-/* The card of a post_view object (taken): a repost becomes its original's card with repostedBy.
- * NULL for a repost whose original is gone: there is nothing left to show. */
-static json_object *
-card(const struct cards *c, json_object *view)
-{
-	json_object *orig = NULL, *author = NULL, *out = view;
-
-	if (strcmp(str_of(view, "type"), "repost") == 0) {
-		if (!json_object_object_get_ex(view, "original", &orig) || orig == NULL) {
-			json_object_put(view);
-			return NULL;
-		}
-		out = json_object_get(orig);
-		if (json_object_object_get_ex(view, "author", &author))
-			json_object_object_add(out, "repostedBy", json_object_get(author));
-		json_object_put(view);
-	}
-	decorate(c, out);
-	return out;
-}
-
-/* The ids whose counts a view shows: its own (a repost's original's) and a quoted original's. */
-static void
-collect_ids(json_object *view, uint64_t *ids, size_t *n, size_t max)
-{
-	json_object *orig = NULL;
-	const char *type = str_of(view, "type");
-	bool has_orig = json_object_object_get_ex(view, "original", &orig) && orig != NULL;
-
-	if (*n < max && strcmp(type, "repost") != 0)
-		ids[(*n)++] = id_of(view, "id");
-	if (*n < max && has_orig)
-		ids[(*n)++] = id_of(orig, "id");
-}
-
-/* Fills c for the views of one page: their counts, and the pinned post of owner (0: none), which
- * gets its badge: the viewer's own on a post page, the profile's owner's on a profile. */
-static int
-cards_init(struct cards *c, struct ctx *ctx, json_object *const *views, size_t nviews,
-    uint64_t owner)
-{
-	uint64_t ids[POST_STATS_MAX];
-	size_t i, n = 0;
-	json_object *u = NULL, *pinned;
-	int rc;
-
-	c->ctx = ctx;
-	c->stats = NULL;
-	c->pinned = 0;
-	for (i = 0; i < nviews; i++)
-		collect_ids(views[i], ids, &n, POST_STATS_MAX);
-	if (n > 0 && (rc = post_stats(ctx, ids, n, &c->stats)) != APIERR_OK)
-		return rc;
-	if (owner == 0)
-		return APIERR_OK;
-	if (user_get(ctx->env, owner, &u) == 1 && user_add_counts(ctx->env, owner, u) >= 0 &&
-	    json_object_object_get_ex(u, "pinnedPostId", &pinned))
-		route_parse_id(json_object_get_string(pinned), &c->pinned);
-	json_object_put(u);
-	return APIERR_OK;
-}
-
-/* A form object for partials/compose_form.mustache. text: what was typed, after a refusal. */
-static json_object *
-compose_form(struct ctx *ctx, const char *action, const char *form_id, const char *section,
-    bool with_media, bool with_settings, const char *text)
-{
-	json_object *f = json_object_new_object();
-	struct buf key = BUF_INIT, t = BUF_INIT;
-
-	add_str(f, "action", action);
-	add_str(f, "formId", form_id);
-	buf_printf(&t, "%s_heading", section);
-	add_str(f, "heading", ctx_t(ctx, buf_cstr(&t)));
-	buf_reset(&t);
-	buf_printf(&t, "%s_placeholder", section);
-	add_str(f, "placeholder", ctx_t(ctx, buf_cstr(&t)));
-	buf_reset(&t);
-	buf_printf(&t, "%s_submit", section);
-	add_str(f, "submit", ctx_t(ctx, buf_cstr(&t)));
-	add_bool(f, "withMedia", with_media);
-	add_bool(f, "withSettings", with_settings);
-	add_str(f, "text", text ? text : "");
-	/* A fresh key per rendering: one post per rendered form, however often it is sent. */
-	if (jwt_random_hex(16, &key) == 0)
-		add_str(f, "idempotencyKey", buf_cstr(&key));
-	buf_free(&key);
-	buf_free(&t);
-	return f;
-}
-
 /* The text of a refused form, when the page is shown again for route handler h. */
 static const char *
 retried_text(const struct ctx *ctx, route_handler h)
@@ -263,23 +62,11 @@ retried_text(const struct ctx *ctx, route_handler h)
 }
 
 int
-pages_home(struct ctx *ctx)
-{
-	json_object *page = page_new(ctx, "home");
-
-	if (ctx->user_id != 0)
-		json_object_object_add(page, "compose", compose_form(ctx, "/compose", "compose",
-		    "home.compose", true, true, retried_text(ctx, pages_compose_send)));
-	ctx_set_data(ctx, page);
-	return APIERR_OK;
-}
-
-int
 pages_compose(struct ctx *ctx)
 {
 	json_object *page = page_new(ctx, "compose");
 
-	json_object_object_add(page, "compose", compose_form(ctx, "/compose", "compose",
+	json_object_object_add(page, "compose", card_compose_form(ctx, "/compose", "compose",
 	    "compose.form", true, true, retried_text(ctx, pages_compose_send)));
 	ctx_set_data(ctx, page);
 	return APIERR_OK;
@@ -290,7 +77,7 @@ pages_post(struct ctx *ctx)
 {
 	json_object *view = NULL, *replies = NULL, *list, *cursor, *page = NULL, *cards_out;
 	json_object *views[1 + POST_REPLIES_PAGE];
-	struct cards c = { NULL, NULL, 0 };
+	struct card_set c = CARD_SET_INIT;
 	size_t i, nreplies = 0, nviews = 0;
 	uint64_t id, next = 0;
 	int rc;
@@ -306,14 +93,14 @@ pages_post(struct ctx *ctx)
 		nreplies = json_object_array_length(list);
 	for (i = 0; i < nreplies && nviews < sizeof views / sizeof views[0]; i++)
 		views[nviews++] = json_object_array_get_idx(list, i);
-	if ((rc = cards_init(&c, ctx, views, nviews, ctx->user_id)) != APIERR_OK)
+	if ((rc = card_set_init(&c, ctx, views, nviews, ctx->user_id)) != APIERR_OK)
 		goto out;
 
 	page = page_new(ctx, "post");
-	json_object_object_add(page, "post", card(&c, json_object_get(view)));
+	json_object_object_add(page, "post", card_make(&c, json_object_get(view)));
 	cards_out = json_object_new_array();
 	for (i = 0; i < nreplies; i++) {
-		json_object *r = card(&c, json_object_get(json_object_array_get_idx(list, i)));
+		json_object *r = card_make(&c, json_object_get(json_object_array_get_idx(list, i)));
 
 		if (r != NULL)
 			json_object_array_add(cards_out, r);
@@ -331,11 +118,11 @@ pages_post(struct ctx *ctx)
 		char action[48];
 
 		snprintf(action, sizeof action, "/p/%llu/reply", (unsigned long long)id);
-		json_object_object_add(page, "compose", compose_form(ctx, action, "reply",
+		json_object_object_add(page, "compose", card_compose_form(ctx, action, "reply",
 		    "post.reply", false, false, retried_text(ctx, pages_reply)));
 		if (strcmp(str_of(view, "type"), "reply") != 0) {
 			snprintf(action, sizeof action, "/p/%llu/quote", (unsigned long long)id);
-			json_object_object_add(page, "quote", compose_form(ctx, action, "quote",
+			json_object_object_add(page, "quote", card_compose_form(ctx, action, "quote",
 			    "post.quote", false, false, retried_text(ctx, pages_quote)));
 		}
 	}
@@ -345,7 +132,7 @@ pages_post(struct ctx *ctx)
 	page = NULL;
 	rc = APIERR_OK;
 out:
-	json_object_put(c.stats);
+	card_set_free(&c);
 	json_object_put(view);
 	json_object_put(replies);
 	json_object_put(page);
@@ -678,7 +465,7 @@ pages_user(struct ctx *ctx)
 	const char *username = ctx_capture(ctx, "username"), *tab = params_str(&ctx->params, "tab");
 	json_object *profile = NULL, *list = NULL, *items, *cursor, *page = NULL, *cards_out;
 	json_object *views[POSTLIST_PAGE + 1];
-	struct cards c = { NULL, NULL, 0 };
+	struct card_set c = CARD_SET_INIT;
 	size_t i, t = 0, n = 0, nviews = 0;
 	uint64_t id = 0, next = 0;
 	int rc;
@@ -700,7 +487,7 @@ pages_user(struct ctx *ctx)
 		n = json_object_array_length(items);
 	for (i = 0; i < n && nviews < sizeof views / sizeof views[0]; i++)
 		views[nviews++] = json_object_array_get_idx(items, i);
-	if ((rc = cards_init(&c, ctx, views, nviews, id)) != APIERR_OK)
+	if ((rc = card_set_init(&c, ctx, views, nviews, id)) != APIERR_OK)
 		goto out;
 
 	page = json_object_new_object();
@@ -710,7 +497,7 @@ pages_user(struct ctx *ctx)
 	    json_object_object_get(profile, "username")), t));
 	cards_out = json_object_new_array();
 	for (i = 0; i < n; i++) {
-		json_object *r = card(&c, json_object_get(json_object_array_get_idx(items, i)));
+		json_object *r = card_make(&c, json_object_get(json_object_array_get_idx(items, i)));
 
 		if (r != NULL)
 			json_object_array_add(cards_out, r);
@@ -731,7 +518,7 @@ pages_user(struct ctx *ctx)
 	page = NULL;
 	rc = APIERR_OK;
 out:
-	json_object_put(c.stats);
+	card_set_free(&c);
 	json_object_put(profile);
 	json_object_put(list);
 	json_object_put(page);

@@ -1,4 +1,4 @@
-/* pages.h: starling-post's pages: the home page (/), the compose page (/compose) and the post page
+/* pages.h: starling-post's pages: the compose page (/compose) and the post page
  * (/p/:id) with the forms that act on a post (/p/:id/like, repost, undo_repost, pin, delete,
  * report, reply, quote). Every form carries the CSRF token and, on success, sends the browser on
  * (303); a refused form shows its page again with the message and what was typed (ROUTE_RETRY).
@@ -8,7 +8,6 @@
 
 #include "app.h"
 
-int pages_home(struct ctx *ctx);
 int pages_compose(struct ctx *ctx);
 int pages_compose_send(struct ctx *ctx);
 int pages_post(struct ctx *ctx);

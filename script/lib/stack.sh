@@ -614,7 +614,7 @@ stack_lighttpd_start() {
 	# The config names every binary as @CGI_DIR@/starling-NAME, the installed layout
 	# ($pkglibexecdir); in a build tree they are in cgi-bin/NAME/, so link them together.
 	mkdir -p "$run/cgi-bin"
-	for bin in site account post upload; do
+	for bin in site account post upload feed; do
 		if [ ! -x "$build/cgi-bin/$bin/starling-$bin" ]; then
 			stack_err "FastCGI binary $build/cgi-bin/$bin/starling-$bin is missing; build it with make"
 			return 1

@@ -1,0 +1,37 @@
+/* feed.h: starling-feed, the binary for reading and discovering: the home timeline, hashtag
+ * pages, search, trends and popular users, and notifications, as JSON under /api/v1/timeline/,
+ * /api/v1/search/, /api/v1/trends/ and /api/v1/notification/, and as pages (/, /hashtag/:tag,
+ * /search, /explore, /notifications).
+ *
+ * Each handler builds its data once; the route decides whether it goes out as the JSON envelope
+ * or through its template. The rules are in lib/ (timeline.h, search.h, trend.h, notify.h). */
+#ifndef STARLING_FEED_H
+#define STARLING_FEED_H
+
+#include "app.h"
+
+extern const struct app feed_app;
+
+/* timeline.c */
+int feed_timeline_home(struct ctx *ctx);     /* GET /api/v1/timeline/home ?cursor */
+int feed_home(struct ctx *ctx);              /* GET / (as /home): timeline or landing page */
+
+/* discover.c */
+int feed_timeline_hashtag(struct ctx *ctx);  /* GET /api/v1/timeline/hashtag ?tag&cursor */
+int feed_search_posts(struct ctx *ctx);      /* GET /api/v1/search/posts ?q&cursor */
+int feed_search_users(struct ctx *ctx);      /* GET /api/v1/search/users ?q&cursor */
+int feed_search_hashtags(struct ctx *ctx);   /* GET /api/v1/search/hashtags ?q */
+int feed_trends_hashtags(struct ctx *ctx);   /* GET /api/v1/trends/hashtags */
+int feed_trends_users(struct ctx *ctx);      /* GET /api/v1/trends/users */
+int feed_hashtag_page(struct ctx *ctx);      /* GET /hashtag/:tag ?cursor */
+int feed_search_page(struct ctx *ctx);       /* GET /search ?q&type=posts|users&cursor */
+int feed_explore_page(struct ctx *ctx);      /* GET /explore */
+
+/* notify.c */
+int feed_notification_list(struct ctx *ctx);    /* GET /api/v1/notification/list ?cursor */
+int feed_notification_unread(struct ctx *ctx);  /* GET /api/v1/notification/unread_count */
+int feed_notification_read(struct ctx *ctx);    /* POST /api/v1/notification/read {up_to_id} */
+int feed_notifications_page(struct ctx *ctx);   /* GET /notifications ?cursor */
+int feed_notifications_read_form(struct ctx *ctx); /* POST /notifications/read {up_to_id} */
+
+#endif

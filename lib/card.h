@@ -1,0 +1,50 @@
+/* card.h: a post as a page shows it: a post_view() object (post.h) turned into the data of
+ * templates/partials/post_card.mustache, and the compose form of partials/compose_form.
+ *
+ * Every page that lists posts (the post page, profiles, the home timeline, hashtag and search
+ * pages) goes through here, so a card looks and acts the same everywhere: the text as HTML
+ * (text_html: escaped, with hashtag and mention links), the time, the links, which buttons
+ * apply, and the counts of one post_stats() call per page (the seed's split: content from the
+ * content cache, counts from the counts cache). */
+#ifndef STARLING_CARD_H
+#define STARLING_CARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "app.h"
+
+/* What every card of one page shares. */
+struct card_set {
+	struct ctx  *ctx;
+	json_object *stats;       /* post_stats() of every record on the page; owned */
+	uint64_t     pinned;      /* the pinned post that gets its badge, 0 for none */
+};
+#define CARD_SET_INIT { NULL, NULL, 0 }
+
+/* Fills c for the views (borrowed) of one page: their counts, and the pinned post of owner
+ * (0: none), which gets its badge: the viewer's own on a post page, the profile's owner's on a
+ * profile. Returns APIERR_OK, or an apierr code recorded with ctx_fail. */
+int card_set_init(struct card_set *c, struct ctx *ctx, json_object *const *views, size_t nviews,
+    uint64_t owner);
+void card_set_free(struct card_set *c);
+
+/* The card of a post_view object (taken): a repost becomes its original's card with repostedBy.
+ * NULL for a repost whose original is gone: there is nothing left to show. */
+json_object *card_make(const struct card_set *c, json_object *view);
+
+/* The cards of an array of post_view objects (borrowed), as one page: *out is a new array
+ * (reposts of deleted originals left out). owner as card_set_init. Returns APIERR_OK or an
+ * apierr code recorded with ctx_fail. */
+int card_list(struct ctx *ctx, json_object *views, uint64_t owner, json_object **out);
+
+/* A form object for partials/compose_form.mustache; section names its catalog texts
+ * ("<section>_heading", "_placeholder", "_submit"). text: what was typed, after a refusal.
+ * Carries a fresh idempotency key, so one rendered form makes at most one post. */
+json_object *card_compose_form(struct ctx *ctx, const char *action, const char *form_id,
+    const char *section, bool with_media, bool with_settings, const char *text);
+
+#endif

@@ -1,0 +1,58 @@
+/* notify.h: notifications: likes, replies, reposts, quotes, follows and mentions, kept on the
+ * recipient's shard (tb_notification), with the unread count and mark-as-read.
+ *
+ * A notification is made by a job after the action commits (the action is on the actor's or the
+ * thread's shard; the notification on the recipient's): notify.post and notify.like are queued
+ * by lib/post.c with the write, and follow.sync (lib/graph.c) calls notify_follow. None is made
+ * for your own actions, nor for the actions of a user the recipient muted or who is in a block
+ * with them. The event's unique key (recipient, type, actor, record) makes every job idempotent,
+ * and a like undone and redone does not notify twice.
+ *
+ * Caching: "notifn:<user_id>" holds the unread count, deleted whenever it changes.
+ *
+ * Jobs (lib/job.h's table):
+ *   notify.post {record_id}            a new post, quote, repost or reply: its mentions, the
+ *                                      quoted or reposted record's author, the answered author
+ *   notify.like {liker_id, record_id}  a like (skipped when it was taken back meanwhile)
+ *
+ * Return convention: APIERR_OK or an apierr code recorded with ctx_fail for functions taking a
+ * ctx; otherwise <0 failure (logged), 0 nothing done, >0 done. */
+#ifndef STARLING_NOTIFY_H
+#define STARLING_NOTIFY_H
+
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "app.h"
+#include "buf.h"
+
+#define NOTIFY_PAGE 20
+
+enum notify_type {
+	NOTIFY_LIKE = 1, NOTIFY_REPLY = 2, NOTIFY_REPOST = 3, NOTIFY_QUOTE = 4, NOTIFY_FOLLOW = 5,
+	NOTIFY_MENTION = 6,
+};
+
+/* Adds one notification for recipient unless the rules above leave it out. */
+int notify_add(struct app_env *env, uint64_t recipient, enum notify_type type, uint64_t actor,
+    uint64_t post_id, uint64_t record_id);
+
+/* Called by follow.sync once the pair is in sync: notifies followee when follower follows them
+ * now (read from the follower's row). Returns as notify_add. */
+int notify_follow(struct app_env *env, uint64_t follower, uint64_t followee);
+
+/* A page of ctx->user_id's notifications below cursor (0: the first page), newest first:
+ * {cursor, notifications: [{id, type, actor {id, username, displayName, avatarUrl}, post
+ * (post_view object or null), read, createdAt}]}. */
+int notify_list(struct ctx *ctx, uint64_t cursor, json_object **out);
+/* ctx->user_id's unread count (cached). */
+int notify_unread(struct ctx *ctx, long *count);
+/* Marks ctx->user_id's notifications with id <= up_to_id read. */
+int notify_read(struct ctx *ctx, uint64_t up_to_id);
+
+/* The job handlers (job.h's job_handler). */
+int notify_post_job(struct app_env *env, json_object *payload, struct buf *err);
+int notify_like_job(struct app_env *env, json_object *payload, struct buf *err);
+
+#endif

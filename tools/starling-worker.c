@@ -1,0 +1,8 @@
+/* starling-worker: the background worker (docs/worker.md). Not built yet. */
+#include "config.h"
+
+int
+main(void)
+{
+	return 0;
+}
