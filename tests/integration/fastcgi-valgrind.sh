@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/integration/fastcgi-valgrind.sh: a long-lived FastCGI worker must not leak or touch bad
-# memory. Runs starling-site, starling-post and starling-upload in turn under valgrind as FastCGI
+# memory. Runs starling-site, starling-post, starling-upload and starling-feed in turn under valgrind as FastCGI
 # servers on a Unix socket (spawn-fcgi), sends each a few hundred requests of every kind through
 # cgi-fcgi (good pages, errors, forms, multipart and raw bodies, oversized and malformed ones,
 # the failure paths of a database that is down), stops it with SIGTERM as a web server would,
@@ -16,6 +16,7 @@ build=${STARLING_BUILDDIR:?set by make check}
 bin="$build/cgi-bin/site/starling-site"
 post_bin="$build/cgi-bin/post/starling-post"
 upload_bin="$build/cgi-bin/upload/starling-upload"
+feed_bin="$build/cgi-bin/feed/starling-feed"
 rounds=${STARLING_VALGRIND_ROUNDS:-40}
 
 fail() { echo "fastcgi-valgrind: FAIL: $*"; exit 1; }
@@ -29,7 +30,7 @@ command -v valgrind >/dev/null 2>&1 || fail "valgrind not found; run script/boot
 for tool in cgi-fcgi spawn-fcgi; do
 	command -v "$tool" >/dev/null 2>&1 || fail "$tool not found; run script/bootstrap"
 done
-for b in "$bin" "$post_bin" "$upload_bin"; do
+for b in "$bin" "$post_bin" "$upload_bin" "$feed_bin"; do
 	[ -x "$b" ] || fail "$b not built"
 done
 
@@ -158,7 +159,6 @@ form="${form}Content-Type: image/png${crlf}${crlf}not a png${crlf}--b1--${crlf}"
 broken="--b1${crlf}Content-Disposition: form-data; name=\"content_text\"${crlf}${crlf}hi"
 
 post_round() {
-	expect "200 OK" GET /
 	expect "303 See Other" GET /compose
 	expect "404 Not Found" GET /p/abc
 	expect "503 Service Unavailable" GET /p/123
@@ -177,10 +177,21 @@ upload_round() {
 	expect "400 Bad Request" PUT "/api/v1/upload/local" image/png "not a png"
 }
 
+feed_round() {
+	expect "200 OK" GET /
+	expect "303 See Other" GET /notifications
+	expect "401 Unauthorized" GET /api/v1/timeline/home
+	expect "401 Unauthorized" GET /api/v1/notification/unread_count
+	expect "400 Bad Request" GET /api/v1/search/posts
+	expect "400 Bad Request" GET "/search?type=nope"
+	expect "401 Unauthorized" POST /notifications/read application/x-www-form-urlencoded "up_to_id=1"
+}
+
 # --- FastCGI: one worker, many requests -----------------------------------------------------
 worker starling_site "$bin" site_round
 worker starling_post "$post_bin" post_round
 worker starling_upload "$upload_bin" upload_round
+worker starling_feed "$feed_bin" feed_round
 
 # --- plain CGI: one process per request ------------------------------------------------------
 out=$(REQUEST_METHOD=GET REQUEST_URI=/help QUERY_STRING= $vg "$bin" </dev/null)
@@ -191,4 +202,4 @@ out=$(printf '{"a":' | REQUEST_METHOD=POST REQUEST_URI=/api/v1/health QUERY_STRI
 	CONTENT_TYPE=application/json CONTENT_LENGTH=5 $vg "$bin")
 printf '%s' "$out" | grep -q '"code":40003' || fail "plain CGI malformed JSON: $out"
 echo "PASS plain_cgi"
-echo "4 passed, 0 failed"
+echo "5 passed, 0 failed"
