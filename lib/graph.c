@@ -150,6 +150,21 @@ graph_blocked_either(struct app_env *env, uint64_t a, uint64_t b)
 }
 
 int
+graph_relation(struct app_env *env, uint64_t a, uint64_t b, int *follow, bool *muted)
+{
+	int m = 0;
+
+	*follow = 0;
+	*muted = false;
+	if (a == 0 || b == 0 || a == b)
+		return 0;
+	if (rel_cached(env, a, b, follow, &m) != 0)
+		return -1;
+	*muted = m == 1;
+	return 0;
+}
+
+int
 graph_muted(struct app_env *env, uint64_t muter, uint64_t target)
 {
 	int f, m;
@@ -613,16 +628,31 @@ user_card(struct app_env *env, uint64_t id, json_object **out)
 	return 1;
 }
 
+/* Whether the viewer sees other in a list of people: not when one of them blocks the other.
+ * 1 yes, 0 no, -1 failure. */
+static int
+list_shows(struct ctx *ctx, enum graph_list list, uint64_t other)
+{
+	int rc;
+
+	if (list != GRAPH_FOLLOWING && list != GRAPH_FOLLOWERS)
+		return 1;
+	rc = graph_blocked_either(ctx->env, ctx->user_id, other);
+	return rc < 0 ? -1 : !rc;
+}
+
 int
-graph_list(struct ctx *ctx, enum graph_list list, uint64_t user_id, const char *cursor)
+graph_list_page(struct ctx *ctx, enum graph_list list, uint64_t user_id, const char *cursor,
+    json_object **out)
 {
 	struct db_rows r = DB_ROWS_INIT;
 	json_object *data = NULL, *users, *card;
-	uint64_t after = UINT64_MAX;
+	uint64_t after = UINT64_MAX, other;
 	size_t i, n;
 	char *end;
 	int rc;
 
+	*out = NULL;
 	if (cursor != NULL && *cursor != '\0') {
 		errno = 0;
 		after = strtoull(cursor, &end, 10);
@@ -640,22 +670,36 @@ graph_list(struct ctx *ctx, enum graph_list list, uint64_t user_id, const char *
 	users = json_object_new_array();
 	json_object_object_add(data, "users", users);
 	for (i = 0; i < n; i++) {
-		if (user_card(ctx->env, db_u64(&r, i, 0), &card) < 0) {
+		other = db_u64(&r, i, 0);
+		if ((rc = list_shows(ctx, list, other)) == 0)
+			continue;
+		if (rc < 0 || user_card(ctx->env, other, &card) < 0) {
 			rc = unavailable(ctx);
 			goto out;
 		}
 		if (card != NULL)
 			json_object_array_add(users, card);
 	}
-	/* The next page starts below the last row shown: IDs only grow, so rows added meanwhile
-	 * land above it and the pages neither repeat nor skip. */
+	/* The next page starts below the last row read, shown or not: IDs only grow, so rows added
+	 * meanwhile land above it and the pages neither repeat nor skip. */
 	json_object_object_add(data, "cursor", r.nrows > GRAPH_PAGE ?
 	    json_object_new_string(db_str(&r, n - 1, 1)) : json_object_new_string("-1"));
-	ctx_set_data(ctx, data);
+	*out = data;
 	data = NULL;
 	rc = APIERR_OK;
 out:
 	json_object_put(data);
 	db_rows_free(&r);
+	return rc;
+}
+
+int
+graph_list(struct ctx *ctx, enum graph_list list, uint64_t user_id, const char *cursor)
+{
+	json_object *data;
+	int rc = graph_list_page(ctx, list, user_id, cursor, &data);
+
+	if (rc == APIERR_OK)
+		ctx_set_data(ctx, data);
 	return rc;
 }

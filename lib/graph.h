@@ -50,8 +50,21 @@ enum graph_list { GRAPH_FOLLOWING, GRAPH_FOLLOWERS, GRAPH_BLOCKED, GRAPH_MUTED }
 
 /* A page of list of user_id, newest first, after cursor (an ID from a previous page; NULL or ""
  * for the first page): {cursor, users: [{id, username, displayName, avatarUrl, description}]},
- * cursor "-1" on the last page. Set as ctx's data. Errors: 40004 a malformed cursor, 50300. */
+ * cursor "-1" on the last page. Set as ctx's data. Errors: 40004 a malformed cursor, 50300.
+ * GRAPH_FOLLOWING and GRAPH_FOLLOWERS leave out the users in a block pair with the viewer
+ * (ctx->user_id), as their posts are left out everywhere; a page may then hold fewer than
+ * GRAPH_PAGE users and still not be the last. GRAPH_BLOCKED and GRAPH_MUTED are the caller's own
+ * and show everyone on them. */
 int graph_list(struct ctx *ctx, enum graph_list list, uint64_t user_id, const char *cursor);
+
+/* The same page as a new object in *out (the caller's) instead of ctx's data: for pages that
+ * show it among other things. */
+int graph_list_page(struct ctx *ctx, enum graph_list list, uint64_t user_id, const char *cursor,
+    json_object **out);
+
+/* a's own row about b (cached), for a's view of b's profile: *follow 0 nothing, 1 a follows b,
+ * 2 a blocks b; *muted whether a mutes b. Whether b blocks a is not told. 0, or -1 failure. */
+int graph_relation(struct app_env *env, uint64_t a, uint64_t b, int *follow, bool *muted);
 
 /* Whether a blocks b or b blocks a (cached). 1 yes, 0 no (also for a == b or a 0), -1 failure. */
 int graph_blocked_either(struct app_env *env, uint64_t a, uint64_t b);

@@ -1346,7 +1346,7 @@ add_author_and_original(struct app_env *env, json_object *o, bool with_original)
 static int
 view(struct ctx *ctx, uint64_t id, json_object **out)
 {
-	json_object *o = NULL, *viewer;
+	json_object *o = NULL, *viewer, *orig;
 	uint64_t target;
 	bool liked = false, reposted = false;
 	unsigned vs = id_shard(ctx->user_id);
@@ -1365,6 +1365,19 @@ view(struct ctx *ctx, uint64_t id, json_object **out)
 	}
 	if (add_author_and_original(ctx->env, o, true) != 0)
 		goto fail;
+	if (ctx->user_id != 0 && json_object_object_get_ex(o, "original", &orig) && orig != NULL) {
+		/* Nor the original a repost or quote embeds: a repost is nothing but its original, so
+		 * it goes with it; a quote's own words stay, its original shows as gone (null). */
+		rc = graph_blocked_either(ctx->env, ctx->user_id, jid(orig, "authorId"));
+		if (rc < 0)
+			goto fail;
+		if (rc > 0 && jtype(o) == POST_REPOST) {
+			json_object_put(o);
+			return 0;
+		}
+		if (rc > 0)
+			json_object_object_add(o, "original", NULL);
+	}
 	if (ctx->user_id != 0) {
 		/* Likes and reposts of a repost go to its original (live_target). */
 		target = jtype(o) == POST_REPOST ? jid(o, "originalId") : id;

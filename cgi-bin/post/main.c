@@ -76,8 +76,13 @@ static const struct param_spec page_params[] = {
 };
 static const char *const tab_choices[] = { "posts", "replies", "likes", NULL };
 static const struct param_spec user_page_params[] = {
-	{ "tab",    PARAM_ENUM, 0, 0, 0, tab_choices },
-	{ "cursor", PARAM_ID,   0, 0, 0, NULL },
+	{ "tab",      PARAM_ENUM, 0, 0, 0, tab_choices },
+	{ "cursor",   PARAM_ID,   0, 0, 0, NULL },
+	{ "reported", PARAM_BOOL, 0, 0, 0, NULL },
+	PARAM_END
+};
+static const struct param_spec people_page_params[] = {
+	{ "cursor", PARAM_ID, 0, 0, 0, NULL },
 	PARAM_END
 };
 static const struct param_spec compose_form_params[] = {
@@ -103,6 +108,11 @@ static const struct param_spec pin_form_params[] = {
 };
 static const struct param_spec report_form_params[] = {
 	{ "report_reason", PARAM_INT, PARAM_REQUIRED, 1, 255, NULL },
+	RETURN_TO,
+	PARAM_END
+};
+static const struct param_spec relation_form_params[] = {
+	{ "flag", PARAM_BOOL, PARAM_REQUIRED, 0, 0, NULL },
 	RETURN_TO,
 	PARAM_END
 };
@@ -136,6 +146,18 @@ static const struct route routes[] = {
 	                                                          compose_form_params, "compose" },
 	{ HTTP_GET,  "/p/:id",              PAGE,        pages_post,         page_params, "post" },
 	{ HTTP_GET,  "/u/:username",        PAGE,        pages_user,    user_page_params, "user" },
+	{ HTTP_GET,  "/u/:username/following", PAGE,     pages_following, people_page_params,
+	                                                                              "user_list" },
+	{ HTTP_GET,  "/u/:username/followers", PAGE,     pages_followers, people_page_params,
+	                                                                              "user_list" },
+	{ HTTP_POST, "/u/:username/follow", FORM,        pages_user_follow, relation_form_params,
+	                                                                              "user" },
+	{ HTTP_POST, "/u/:username/block",  FORM,        pages_user_block,  relation_form_params,
+	                                                                              "user" },
+	{ HTTP_POST, "/u/:username/mute",   FORM,        pages_user_mute,   relation_form_params,
+	                                                                              "user" },
+	{ HTTP_POST, "/u/:username/report", FORM,        pages_user_report, report_form_params,
+	                                                                              "user" },
 	{ HTTP_POST, "/p/:id/like",         FORM,        pages_like,         like_form_params,   "post" },
 	{ HTTP_POST, "/p/:id/repost",       FORM,        pages_repost,       back_form_params,   "post" },
 	{ HTTP_POST, "/p/:id/undo_repost",  FORM,        pages_undo_repost,  back_form_params,   "post" },

@@ -2,8 +2,9 @@
  *
  * A page shows post_view() objects as cards (lib/card.h: the same card on every page of the site).
  *
- * The forms post to /p/:id/<action> with a return_to field (the page they were on) and go back
- * there; a refused form shows the post page again with the error (ROUTE_RETRY). New posts from
+ * The forms post to /p/:id/<action> or /u/:username/<action> with a return_to field (the page
+ * they were on) and go back there; a refused form shows the post page, or the profile, again
+ * with the error (ROUTE_RETRY). New posts from
  * the compose box, the reply form and the quote form carry an idempotency key made when the page
  * was rendered, so a double click or a reload of the POST makes one post. */
 #include "config.h"
@@ -16,6 +17,7 @@
 
 #include "apierr.h"
 #include "card.h"
+#include "graph.h"
 #include "media.h"
 #include "page.h"
 #include "pages.h"
@@ -459,11 +461,105 @@ tab_links(struct ctx *ctx, const char *username, size_t current)
 	return list;
 }
 
+/* The user a /u/:username route names: APIERR_OK with *id, or a 404 page naming the username. */
+static int
+capture_user(struct ctx *ctx, uint64_t *id)
+{
+	const char *username = ctx_capture(ctx, "username");
+	int rc = user_id_by_username(ctx->env, username ? username : "", id);
+
+	if (rc < 0)
+		return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+	if (rc == 0)
+		return ctx_fail(ctx, APIERR_NOT_FOUND, "there is no user called @%s",
+		    username ? username : "");
+	return APIERR_OK;
+}
+
+/* The viewer's relation to the profile's user, for its forms: {following, blocked, muted}; NULL
+ * for a visitor or the owner, who get none of the forms. */
+static int
+relation_of(struct ctx *ctx, uint64_t id, json_object **out)
+{
+	json_object *r;
+	int follow;
+	bool muted;
+
+	*out = NULL;
+	if (ctx->user_id == 0 || ctx->user_id == id)
+		return APIERR_OK;
+	if (graph_relation(ctx->env, ctx->user_id, id, &follow, &muted) != 0)
+		return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+	r = json_object_new_object();
+	add_bool(r, "following", follow == 1);
+	add_bool(r, "blocked", follow == 2);
+	add_bool(r, "muted", muted);
+	*out = r;
+	return APIERR_OK;
+}
+
+/* The date-of-birth parts profile shows (user_public left out the hidden ones), in the order
+ * year/month/day: {parts: [{part, value, sep}]} (sep: a "/" goes before it); NULL when none. */
+static json_object *
+dob_parts(json_object *profile)
+{
+	static const struct { const char *key, *part; } parts[] = {
+		{ "dobYear", "year" }, { "dobMonth", "month" }, { "dobDay", "day" },
+	};
+	json_object *list = NULL, *v, *one;
+	size_t i;
+
+	for (i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		/* 0: never given. */
+		if (!json_object_object_get_ex(profile, parts[i].key, &v) || json_object_get_int(v) <= 0)
+			continue;
+		if (list == NULL)
+			list = json_object_new_array();
+		one = json_object_new_object();
+		add_str(one, "part", parts[i].part);
+		json_object_object_add(one, "value", json_object_new_int(json_object_get_int(v)));
+		add_bool(one, "sep", json_object_array_length(list) > 0);
+		json_object_array_add(list, one);
+	}
+	if (list == NULL)
+		return NULL;
+	one = json_object_new_object();
+	json_object_object_add(one, "parts", list);
+	return one;
+}
+
+/* What the profile page and the lists of people share in their header: the profile with its
+ * counts, its URL (base), the links to its lists, and the visible parts of the birth date. */
+static int
+profile_page(struct ctx *ctx, uint64_t id, json_object **page)
+{
+	json_object *profile = NULL;
+	struct buf url = BUF_INIT;
+	int rc;
+
+	*page = NULL;
+	if ((rc = profile_of(ctx, id, &profile)) != APIERR_OK)
+		return rc;
+	*page = json_object_new_object();
+	buf_printf(&url, "/u/%s", str_of(profile, "username"));
+	add_str(*page, "base", buf_cstr(&url));
+	buf_puts(&url, "/following");
+	add_str(*page, "followingUrl", buf_cstr(&url));
+	buf_reset(&url);
+	buf_printf(&url, "/u/%s/followers", str_of(profile, "username"));
+	add_str(*page, "followersUrl", buf_cstr(&url));
+	buf_free(&url);
+	json_object_object_add(*page, "dob", dob_parts(profile));
+	json_object_object_add(*page, "profile", profile);
+	add_bool(*page, "own", id == ctx->user_id);
+	return APIERR_OK;
+}
+
 int
 pages_user(struct ctx *ctx)
 {
-	const char *username = ctx_capture(ctx, "username"), *tab = params_str(&ctx->params, "tab");
-	json_object *profile = NULL, *list = NULL, *items, *cursor, *page = NULL, *cards_out;
+	const char *tab = params_str(&ctx->params, "tab"), *username;
+	json_object *profile, *list = NULL, *items, *cursor, *page = NULL, *cards_out, *rel = NULL;
 	json_object *views[POSTLIST_PAGE + 1];
 	struct card_set c = CARD_SET_INIT;
 	size_t i, t = 0, n = 0, nviews = 0;
@@ -473,13 +569,9 @@ pages_user(struct ctx *ctx)
 	for (i = 0; tab != NULL && i < sizeof tabs / sizeof tabs[0]; i++)
 		if (strcmp(tab, tabs[i].name) == 0)
 			t = i;
-	rc = user_id_by_username(ctx->env, username ? username : "", &id);
-	if (rc < 0)
-		return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
-	if (rc == 0)
-		return ctx_fail(ctx, APIERR_NOT_FOUND, "there is no user called @%s",
-		    username ? username : "");
-	if ((rc = profile_of(ctx, id, &profile)) != APIERR_OK ||
+	if ((rc = capture_user(ctx, &id)) != APIERR_OK ||
+	    (rc = profile_page(ctx, id, &page)) != APIERR_OK ||
+	    (rc = relation_of(ctx, id, &rel)) != APIERR_OK ||
 	    (rc = postlist_page(ctx, id, tabs[t].tab, params_id(&ctx->params, "cursor"), &list)) !=
 	    APIERR_OK)
 		goto out;
@@ -490,11 +582,14 @@ pages_user(struct ctx *ctx)
 	if ((rc = card_set_init(&c, ctx, views, nviews, id)) != APIERR_OK)
 		goto out;
 
-	page = json_object_new_object();
-	add_str(page, "title", json_object_get_string(json_object_object_get(profile, "username")));
-	json_object_object_add(page, "profile", json_object_get(profile));
-	json_object_object_add(page, "tabs", tab_links(ctx, json_object_get_string(
-	    json_object_object_get(profile, "username")), t));
+	profile = json_object_object_get(page, "profile");
+	username = str_of(profile, "username");
+	add_str(page, "title", username);
+	json_object_object_add(page, "tabs", tab_links(ctx, username, t));
+	if (rel != NULL) {
+		json_object_object_add(page, "relation", rel);
+		rel = NULL;
+	}
 	cards_out = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		json_object *r = card_make(&c, json_object_get(json_object_array_get_idx(items, i)));
@@ -507,20 +602,139 @@ pages_user(struct ctx *ctx)
 	    route_parse_id(json_object_get_string(cursor), &next)) {
 		struct buf url = BUF_INIT;
 
-		buf_printf(&url, "/u/%s?tab=%s&cursor=%llu", json_object_get_string(
-		    json_object_object_get(profile, "username")), tabs[t].name,
+		buf_printf(&url, "/u/%s?tab=%s&cursor=%llu", username, tabs[t].name,
 		    (unsigned long long)next);
 		add_str(page, "olderUrl", buf_cstr(&url));
 		buf_free(&url);
 	}
-	add_bool(page, "own", id == ctx->user_id);
+	if (params_bool(&ctx->params, "reported", false))
+		add_str(page, "notice", ctx_t(ctx, "profile.reported"));
 	ctx_set_data(ctx, page);
 	page = NULL;
 	rc = APIERR_OK;
 out:
 	card_set_free(&c);
-	json_object_put(profile);
+	json_object_put(rel);
 	json_object_put(list);
 	json_object_put(page);
 	return rc;
+}
+
+/* The profile forms: POST /u/:username/follow, block, mute {flag: 1 or 0, return_to}. On
+ * success back to return_to (a local path) or the profile; refused (graph_set's errors), the
+ * profile again with the message. */
+static int
+relation_form(struct ctx *ctx, enum graph_action action)
+{
+	const char *username = ctx_capture(ctx, "username");
+	struct buf profile = BUF_INIT;
+	int rc;
+
+	if ((rc = graph_set(ctx, action, username ? username : "",
+	    params_bool(&ctx->params, "flag", true))) != APIERR_OK)
+		return rc;
+	/* graph_set found the user, so the name is a valid username: safe in a Location. */
+	buf_printf(&profile, "/u/%s", username);
+	rc = back_to(ctx, 0, buf_cstr(&profile));
+	buf_free(&profile);
+	return rc;
+}
+
+int
+pages_user_follow(struct ctx *ctx)
+{
+	return relation_form(ctx, GRAPH_FOLLOW);
+}
+
+int
+pages_user_block(struct ctx *ctx)
+{
+	return relation_form(ctx, GRAPH_BLOCK);
+}
+
+int
+pages_user_mute(struct ctx *ctx)
+{
+	return relation_form(ctx, GRAPH_MUTE);
+}
+
+int
+pages_user_report(struct ctx *ctx)
+{
+	const char *username = ctx_capture(ctx, "username");
+	struct buf to = BUF_INIT;
+	int rc;
+
+	if ((rc = graph_report(ctx, username ? username : "",
+	    (int)params_int(&ctx->params, "report_reason", 0))) != APIERR_OK)
+		return rc;
+	buf_printf(&to, "/u/%s?reported=1", username);
+	rc = page_done(ctx, buf_cstr(&to), NULL);
+	buf_free(&to);
+	return rc;
+}
+
+/* The lists of people: their catalog keys and where each page lives. */
+static const struct {
+	enum graph_list list;
+	const char     *name;   /* the URL's last segment and the catalog's key prefix */
+} people[] = {
+	{ GRAPH_FOLLOWING, "following" }, { GRAPH_FOLLOWERS, "followers" },
+};
+
+/* GET /u/:username/following and /followers ?cursor: the profile's header, then a page of
+ * graph_list (the API's cursors, the same users left out), with an "Older" link. */
+static int
+people_page(struct ctx *ctx, size_t which)
+{
+	json_object *page = NULL, *list = NULL, *cursor;
+	struct buf s = BUF_INIT;
+	const char *username;
+	uint64_t id = 0, next = 0;
+	int rc;
+
+	if ((rc = capture_user(ctx, &id)) != APIERR_OK ||
+	    (rc = profile_page(ctx, id, &page)) != APIERR_OK ||
+	    (rc = graph_list_page(ctx, people[which].list, id, params_str(&ctx->params, "cursor"),
+	    &list)) != APIERR_OK)
+		goto out;
+	username = str_of(json_object_object_get(page, "profile"), "username");
+	buf_printf(&s, "user_list.%s", people[which].name);
+	add_str(page, "heading", ctx_t(ctx, buf_cstr(&s)));
+	buf_reset(&s);
+	buf_printf(&s, "%s · @%s", str_of(page, "heading"), username);
+	add_str(page, "title", buf_cstr(&s));
+	buf_reset(&s);
+	buf_printf(&s, "user_list.empty_%s", people[which].name);
+	add_str(page, "empty", ctx_t(ctx, buf_cstr(&s)));
+	add_bool(page, which == 0 ? "isFollowing" : "isFollowers", true);
+	json_object_object_add(page, "users", json_object_get(json_object_object_get(list,
+	    "users")));
+	if (json_object_object_get_ex(list, "cursor", &cursor) &&
+	    route_parse_id(json_object_get_string(cursor), &next)) {
+		buf_reset(&s);
+		buf_printf(&s, "/u/%s/%s?cursor=%llu", username, people[which].name,
+		    (unsigned long long)next);
+		add_str(page, "olderUrl", buf_cstr(&s));
+	}
+	ctx_set_data(ctx, page);
+	page = NULL;
+	rc = APIERR_OK;
+out:
+	buf_free(&s);
+	json_object_put(list);
+	json_object_put(page);
+	return rc;
+}
+
+int
+pages_following(struct ctx *ctx)
+{
+	return people_page(ctx, 0);
+}
+
+int
+pages_followers(struct ctx *ctx)
+{
+	return people_page(ctx, 1);
 }

@@ -1,8 +1,10 @@
-/* pages.h: starling-post's pages: the compose page (/compose) and the post page
- * (/p/:id) with the forms that act on a post (/p/:id/like, repost, undo_repost, pin, delete,
- * report, reply, quote). Every form carries the CSRF token and, on success, sends the browser on
- * (303); a refused form shows its page again with the message and what was typed (ROUTE_RETRY).
- * The rules are lib/post.c's, the same as the API's. */
+/* pages.h: starling-post's pages: the compose page (/compose), the post page (/p/:id) with the
+ * forms that act on a post (/p/:id/like, repost, undo_repost, pin, delete, report, reply,
+ * quote), and the profile (/u/:username) with its forms (follow, block, mute, report) and its
+ * lists of people (/u/:username/following, /followers). Every form carries the CSRF token and,
+ * on success, sends the browser on (303); a refused form shows its page again with the message
+ * and what was typed (ROUTE_RETRY). The rules are lib/post.c's and lib/graph.c's, the same as
+ * the API's. */
 #ifndef STARLING_POST_PAGES_H
 #define STARLING_POST_PAGES_H
 
@@ -19,7 +21,19 @@ int pages_delete(struct ctx *ctx);
 int pages_report(struct ctx *ctx);
 int pages_reply(struct ctx *ctx);
 int pages_quote(struct ctx *ctx);
-/* GET /u/:username?tab=posts|replies|likes&cursor: a profile with its tabs. */
+/* GET /u/:username?tab=posts|replies|likes&cursor&reported: a profile with its tabs and, for
+ * a logged-in viewer who is not its owner, the forms below in the state the viewer is in. */
 int pages_user(struct ctx *ctx);
+/* POST /u/:username/follow, block, mute {flag: 1 or 0, return_to} and report {report_reason,
+ * return_to}: lib/graph.h's rules, the same as the API's (user/follow ...). A report goes back
+ * to the profile with ?reported=1 (the page thanks the user). */
+int pages_user_follow(struct ctx *ctx);
+int pages_user_block(struct ctx *ctx);
+int pages_user_mute(struct ctx *ctx);
+int pages_user_report(struct ctx *ctx);
+/* GET /u/:username/following and /followers ?cursor: a page of people (graph_list: the API's
+ * cursors, users in a block pair with the viewer left out). 404 naming an unknown user. */
+int pages_following(struct ctx *ctx);
+int pages_followers(struct ctx *ctx);
 
 #endif

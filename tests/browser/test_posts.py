@@ -12,8 +12,11 @@ the hashtag and mention are links, the image is served and decodes. Then, on tha
 lists it and counts it), quote (the quote shows the original inside it), pin (the badge), a
 compose with a file that is not an image (refused, the text kept), a text of 281 characters
 (refused), deleting the quote (gone: 404), the author's profile (the pinned post first, the
-replies and likes tabs, a missing user's 404), the page in Chinese, and the page as the other user
-(report, no delete) and as a visitor (no buttons). Texts come from the catalogs
+replies and likes tabs, a missing user's 404, no follow button for the owner), the page in
+Chinese, the page as the other user (report, no delete) and as a visitor (no buttons; on the
+profile a login link and no follow button), and then following the author from the profile page
+(the button and the followers count change, the followers page lists the follower) and
+unfollowing. Texts come from the catalogs
 $STARLING_SRCDIR/templates/i18n/{en,zh}.json. OUT_DIR receives a screenshot per step
 (posts-NN-STEP.png) and, on a failure, posts-FAILED.png and .html.
 
@@ -33,8 +36,8 @@ from starling_test import (Browser, catalog, check, check_eq, get, new_user,  # 
                            png_bytes, run_steps, set_base, template_catalog_keys)
 
 TIMEOUT = int(os.environ.get("BROWSER_TIMEOUT", "30"))
-TEMPLATES = ["home", "compose", "post", "user", "partials/post_card", "partials/post_quoted",
-             "partials/compose_form"]
+TEMPLATES = ["home", "compose", "post", "user", "user_list", "partials/post_card",
+             "partials/post_quoted", "partials/compose_form", "partials/profile_header"]
 
 BASE = OUT = MAIL = None
 B = None
@@ -227,6 +230,7 @@ def test_profile():
     B.wait(lambda: B.count(".profile-posts #post-%s" % rid) == 1, "the replies tab lists the reply")
     B.click(".tabs a.tab-likes")
     B.wait(lambda: B.count(".profile-posts #post-%s" % pid) == 1, "the likes tab lists the liked post")
+    check_eq(B.count(".profile-actions form"), 0, "no follow, block or mute for the owner")
     r = get("/u/nosuchuser404")
     check_eq(r.status, 404, "a profile that does not exist")
     check("nosuchuser404" in r.text, "the 404 page names the missing user")
@@ -257,6 +261,9 @@ def test_other_user_and_visitor():
     check_eq(B.text("#post-%s .post-text" % pid).startswith("Hello #Starling"), True,
              "a visitor reads the post")
     shot("visitor")
+    B.get(BASE + "/u/" + AUTHOR["username"])
+    check_eq(B.count(".profile-actions form"), 0, "a visitor gets no follow button")
+    check_eq(B.count('.profile-page a[href="/login"]'), 1, "a visitor gets a login link")
     login(READER)
     B.get(BASE + "/p/" + pid)
     check_eq(B.count('form[action="/p/%s/delete"]' % pid), 0, "no delete on someone else's post")
@@ -267,6 +274,42 @@ def test_other_user_and_visitor():
     B.wait(lambda: B.count("p.notice[role=status]") == 1, "the report's notice")
     check_eq(B.text("p.notice[role=status]"), t("post.reported"), "the report's notice")
     shot("reported")
+
+
+def followers():
+    """The followers count of the profile shown, read in one script call."""
+    n = B.execute("const e = document.querySelector('.profile .count-followers');"
+                  "return e === null ? null : e.textContent;")
+    return None if n is None else int(n)
+
+
+def test_follow_from_profile():
+    profile = "/u/" + AUTHOR["username"]
+    B.get(BASE + profile)
+    before = followers()
+    check_eq(B.text(".profile-actions button.follow"), t("profile.follow"), "the follow button")
+    B.click('form[action="%s/follow"] button' % profile)
+    B.wait(lambda: followers() == before + 1, "the followers count after following")
+    check_eq(path(), profile, "back on the profile")
+    check_eq(B.text(".profile-actions button.follow"), t("profile.unfollow"),
+             "the button after following")
+    shot("followed")
+    B.click(".profile .count-followers a")
+    wait_path(re.escape(profile) + "/followers", "the followers page")
+    check_eq(B.text(".user-list .user-item .handle"), "@" + READER["username"],
+             "the followers page lists the follower")
+    check_eq(B.attr('.tabs a[aria-current="page"]', "href"), profile + "/followers",
+             "the followers tab is the current one")
+    shot("followers")
+    B.click(".user-list-page .back a")
+    wait_path(re.escape(profile), "back to the profile")
+    B.click('form[action="%s/follow"] button' % profile)
+    B.wait(lambda: followers() == before, "the followers count after unfollowing")
+    check_eq(B.text(".profile-actions button.follow"), t("profile.follow"),
+             "the button after unfollowing")
+    B.get(BASE + profile + "/followers")
+    check_eq(B.count(".user-list .user-item"), 0, "the follower is gone from the list")
+    check_eq(B.text(".people p.empty"), t("user_list.empty_followers"), "the empty list says so")
 
 
 def on_failure(name):
@@ -291,7 +334,7 @@ def main():
         B = b
         return run_steps([test_compose_with_image, test_like, test_reply, test_quote, test_pin,
                           test_refusals_keep_the_text, test_delete, test_profile, test_chinese,
-                          test_other_user_and_visitor], on_failure)
+                          test_other_user_and_visitor, test_follow_from_profile], on_failure)
 
 
 if __name__ == "__main__":
