@@ -24,7 +24,8 @@
  *   else the post's own id), replySettings ("everyone" | "mentioned" | "followers"), createdAt
  *   (unix seconds). IDs are strings (64-bit values do not survive JavaScript numbers).
  * post_view adds: author {id, username, displayName, avatarUrl, verified}, original (the embedded
- * original of a repost or quote, itself with its author; null when it was deleted), and, for a
+ * original of a repost or quote, itself with its author; null when it was deleted or its author
+ * and the viewer are in a block pair: a repost of such a record is then 404), and, for a
  * logged-in viewer, viewer {liked, reposted, own}. */
 #ifndef STARLING_POST_H
 #define STARLING_POST_H
