@@ -18,6 +18,7 @@ than the action. Python standard library only.
 
 import html
 import os
+import random
 import re
 import sys
 import urllib.parse
@@ -363,11 +364,12 @@ def test_unread_count_is_capped_and_leaves_out_blocked_actors():
     a, b = users()[3], users()[1]
     api("notification/read", {"up_to_id": ALL}, a)
     # 105 unread mentions from b straight into a's shard (the database where a's row is), with
-    # IDs of the first milliseconds of the ID epoch (no real ID has them): the oldest of all.
+    # IDs of the first milliseconds of the ID epoch (no real ID has them): the oldest of all;
+    # a random worker number keeps them apart from another run's on the same shard.
     run_sql("INSERT INTO tb_notification (id, user_id, type, actor_id, post_id, record_id, "
             "is_read, created_at, updated_at) SELECT (s.seq << 22) | (((u.id >> 12) & 1023) "
-            "<< 12), u.id, 6, %s, s.seq, s.seq, 0, 1, 0 FROM tb_user u JOIN seq_1_to_105 s "
-            "WHERE u.id = %s" % (b["id"], a["id"]))
+            "<< 12) | (%d << 4), u.id, 6, %s, s.seq, s.seq, 0, 1, 0 FROM tb_user u JOIN "
+            "seq_1_to_105 s WHERE u.id = %s" % (random.randrange(256), b["id"], a["id"]))
     try:
         check_eq(unread(a), 100, "the count stops at 100 (docs/schema.md)")
         ids = sorted(int(n["id"]) for n in all_notes(a) if int(n["id"]) < 106 << 22)
