@@ -1,67 +1,482 @@
-/* notify.c: notifications (notify.h). */
+/* notify.c: notifications (notify.h has the contract, docs/notifications.md the rules). */
 #include "config.h"
 
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "apierr.h"
+#include "cache.h"
+#include "graph.h"
+#include "id.h"
+#include "job.h"
+#include "log.h"
 #include "notify.h"
+#include "post.h"
+#include "shard.h"
+#include "text.h"
+#include "user.h"
+
+/* "notifn:<user>" lives this long. Every new notification and every mark-as-read deletes it,
+ * but a block does not (lib/graph.c does not know of notifications), and the count leaves out
+ * the blocked actors' notifications: so a block shows in the badge within this time. */
+#define UNREAD_TTL 60
+
+/* What each type is called, and which record its notification shows: the actor's own record
+ * (the reply, the quote, the mentioning post) or the recipient's (the liked or reposted one). */
+static const struct {
+	const char *name;
+	bool        shows_record;
+} types[] = {
+	[NOTIFY_LIKE]    = { "like",    false },
+	[NOTIFY_REPLY]   = { "reply",   true },
+	[NOTIFY_REPOST]  = { "repost",  false },
+	[NOTIFY_QUOTE]   = { "quote",   true },
+	[NOTIFY_FOLLOW]  = { "follow",  false },
+	[NOTIFY_MENTION] = { "mention", true },
+};
+
+const char *
+notify_type_name(int type)
+{
+	if (type < NOTIFY_LIKE || type > NOTIFY_MENTION)
+		return NULL;
+	return types[type].name;
+}
+
+static json_object *
+json_id(uint64_t id)
+{
+	char s[24];
+
+	snprintf(s, sizeof s, "%" PRIu64, id);
+	return json_object_new_string(s);
+}
+
+/* An ID member of a post object (post_get's; "0" or absent: 0). */
+static uint64_t
+jid(json_object *o, const char *name)
+{
+	json_object *v;
+	uint64_t id;
+
+	if (o == NULL || !json_object_object_get_ex(o, name, &v) ||
+	    !route_parse_id(json_object_get_string(v), &id))
+		return 0;
+	return id;
+}
+
+static const char *
+jstr(json_object *o, const char *name)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, name, &v))
+		return "";
+	return json_object_get_string(v);
+}
+
+static bool
+shard_exists(struct app_env *env, uint64_t id)
+{
+	return id != 0 && id_shard(id) < shard_count(db_shards(env->db));
+}
+
+static void
+forget_unread(struct app_env *env, uint64_t user)
+{
+	char key[40];
+
+	snprintf(key, sizeof key, "notifn:%" PRIu64, user);
+	(void)cache_delete(env->cache, key);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Making notifications */
 
 int
 notify_add(struct app_env *env, uint64_t recipient, enum notify_type type, uint64_t actor,
     uint64_t post_id, uint64_t record_id)
 {
-	(void)env;
-	(void)recipient;
-	(void)type;
-	(void)actor;
-	(void)post_id;
-	(void)record_id;
-	return 0;
+	struct db_rows r = DB_ROWS_INIT;
+	int64_t now = (int64_t)time(NULL);
+	uint64_t id;
+	int rc;
+
+	if (notify_type_name((int)type) == NULL || actor == 0 || recipient == actor ||
+	    !shard_exists(env, recipient))
+		return 0;
+	/* Cached reads: a mute or block made since is deleted from the cache by lib/graph.c. */
+	if ((rc = graph_muted(env, recipient, actor)) != 0 ||
+	    (rc = graph_blocked_either(env, recipient, actor)) != 0)
+		return rc < 0 ? -1 : 0;
+	/* The ID on the recipient's shard: the row lives there (data.md). */
+	if (idlease_next_id(env->ids, id_shard(recipient), &id) != 0)
+		return -1;
+	/* uiq_event: the same event (a retried job, a like taken back and given again) once. */
+	rc = db_exec(env->db, id_shard(recipient), "INSERT IGNORE INTO {db}.tb_notification "
+	    "(id, user_id, type, actor_id, post_id, record_id, is_read, created_at, updated_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, 0, ?, 0)", (struct db_val[]){ DB_U64(id), DB_U64(recipient),
+		DB_I64(type), DB_U64(actor), DB_U64(post_id), DB_U64(record_id), DB_I64(now) }, 7,
+	    &r);
+	if (rc == 0 && r.affected == 1) {
+		forget_unread(env, recipient);
+		rc = 1;
+	}
+	db_rows_free(&r);
+	return rc < 0 ? -1 : rc;
 }
 
 int
 notify_follow(struct app_env *env, uint64_t follower, uint64_t followee)
 {
-	(void)env;
-	(void)follower;
-	(void)followee;
-	return 0;
+	struct db_rows r = DB_ROWS_INIT;
+	int rc;
+
+	if (!shard_exists(env, follower))
+		return 0;
+	/* The follower's row is the truth (not "rel:", which a concurrent change may have left
+	 * stale for a moment): only a follow that stands now notifies. */
+	rc = db_exec(env->db, id_shard(follower), "SELECT status_follow FROM "
+	    "{db}.tb_user_relationship WHERE user_id = ? AND target_user = ?",
+	    (struct db_val[]){ DB_U64(follower), DB_U64(followee) }, 2, &r);
+	if (rc == 0)
+		rc = r.nrows > 0 && db_i64(&r, 0, 0) == 1 ?
+		    notify_add(env, followee, NOTIFY_FOLLOW, follower, 0, 0) : 0;
+	db_rows_free(&r);
+	if (rc < 0)
+		log_warn("notify: the follow of %" PRIu64 " by %" PRIu64 " was not notified",
+		    followee, follower);
+	return rc;
 }
 
-int
-notify_list(struct ctx *ctx, uint64_t cursor, json_object **out)
+/* The author of record (0 when it is gone): 1, 0, or -1. */
+static int
+author_of(struct app_env *env, uint64_t record, uint64_t *author)
 {
-	(void)cursor;
-	*out = NULL;
-	return ctx_fail(ctx, APIERR_UNAVAILABLE, "notifications are not built yet");
+	json_object *o = NULL;
+	int rc = post_get(env, record, &o);
+
+	*author = rc == 1 ? jid(o, "authorId") : 0;
+	json_object_put(o);
+	return rc;
 }
 
-int
-notify_unread(struct ctx *ctx, long *count)
+/* Notifies each user mentioned in rec (post_get's object) once, leaving out those in done[]
+ * (the author, and whoever was told of the record already), which it extends. */
+static int
+notify_mentions(struct app_env *env, json_object *rec, uint64_t *done, size_t *ndone)
 {
-	*count = 0;
-	return ctx_fail(ctx, APIERR_UNAVAILABLE, "notifications are not built yet");
-}
+	json_object *list;
+	uint64_t author = jid(rec, "authorId"), record = jid(rec, "id"), user;
+	size_t i, k, n;
+	int rc, failed = 0;
 
-int
-notify_read(struct ctx *ctx, uint64_t up_to_id)
-{
-	(void)up_to_id;
-	return ctx_fail(ctx, APIERR_UNAVAILABLE, "notifications are not built yet");
+	if (!json_object_object_get_ex(rec, "mentions", &list) ||
+	    !json_object_is_type(list, json_type_array))
+		return 0;
+	n = json_object_array_length(list);
+	for (i = 0; i < n && i < TEXT_MAX_MENTIONS; i++) {
+		rc = user_id_by_username(env, json_object_get_string(json_object_array_get_idx(list, i)),
+		    &user);
+		if (rc < 0) {
+			failed = -1;
+			continue;
+		}
+		if (rc == 0)
+			continue;
+		for (k = 0; k < *ndone && done[k] != user; k++)
+			;
+		if (k < *ndone)
+			continue;
+		done[(*ndone)++] = user;
+		if (notify_add(env, user, NOTIFY_MENTION, author, record, record) < 0)
+			failed = -1;
+	}
+	return failed;
 }
 
 int
 notify_post_job(struct app_env *env, json_object *payload, struct buf *err)
 {
-	(void)env;
-	(void)payload;
-	(void)err;
+	/* The author, the answered / quoted / reposted author, and each distinct mention. */
+	uint64_t done[2 + TEXT_MAX_MENTIONS];
+	size_t ndone = 0;
+	uint64_t record = job_payload_id(payload, "record_id"), original, author, target = 0;
+	json_object *rec = NULL;
+	enum notify_type type;
+	const char *t;
+	int rc;
+
+	if (record == 0) {
+		buf_puts(err, "notify.post: record_id is required");
+		return -1;
+	}
+	rc = post_get(env, record, &rec);
+	if (rc <= 0) {
+		/* Deleted before the job ran: nobody is told of it. */
+		if (rc < 0)
+			buf_puts(err, "notify.post: cannot read the record");
+		return rc;
+	}
+	author = jid(rec, "authorId");
+	done[ndone++] = author;
+	t = jstr(rec, "type");
+	original = jid(rec, "originalId");
+	type = strcmp(t, "reply") == 0 ? NOTIFY_REPLY : strcmp(t, "quote") == 0 ? NOTIFY_QUOTE :
+	    strcmp(t, "repost") == 0 ? NOTIFY_REPOST : 0;
+	rc = 0;
+	if (type != 0 && original != 0) {
+		/* The answered, quoted or reposted record's author; a deleted one is told nothing. */
+		rc = author_of(env, original, &target);
+		if (rc > 0 && target != 0) {
+			done[ndone++] = target;
+			rc = notify_add(env, target, type, author, original, record);
+		}
+	}
+	if (notify_mentions(env, rec, done, &ndone) < 0)
+		rc = -1;
+	json_object_put(rec);
+	if (rc < 0) {
+		buf_puts(err, "notify.post: a recipient's shard or the lookups failed");
+		return -1;
+	}
 	return 0;
 }
 
 int
 notify_like_job(struct app_env *env, json_object *payload, struct buf *err)
 {
-	(void)env;
-	(void)payload;
-	(void)err;
+	uint64_t liker = job_payload_id(payload, "liker_id");
+	uint64_t record = job_payload_id(payload, "record_id"), author = 0;
+	struct db_rows r = DB_ROWS_INIT;
+	int rc;
+
+	if (liker == 0 || record == 0 || !shard_exists(env, liker)) {
+		buf_puts(err, "notify.like: liker_id and record_id are required");
+		return -1;
+	}
+	/* The like is the truth (uiq_liker_record on the liker's shard): one taken back before this
+	 * job ran notifies nobody. */
+	rc = db_exec(env->db, id_shard(liker), "SELECT 1 FROM {db}.tb_post_like WHERE liker_id = ? "
+	    "AND record_id = ?", (struct db_val[]){ DB_U64(liker), DB_U64(record) }, 2, &r);
+	if (rc == 0 && r.nrows > 0 && (rc = author_of(env, record, &author)) > 0)
+		rc = notify_add(env, author, NOTIFY_LIKE, liker, record, record);
+	db_rows_free(&r);
+	if (rc < 0) {
+		buf_puts(err, "notify.like: the like, the record or the recipient's shard failed");
+		return -1;
+	}
 	return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reading */
+
+/* What a notification shows of its actor; NULL when the account is gone. */
+static int
+actor_of(struct app_env *env, uint64_t id, json_object **out)
+{
+	static const char *const fields[] = { "id", "username", "displayName", "avatarUrl" };
+	json_object *u = NULL, *v;
+	size_t i;
+	int rc = user_get(env, id, &u);
+
+	*out = NULL;
+	if (rc == 1) {
+		*out = json_object_new_object();
+		for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
+			if (json_object_object_get_ex(u, fields[i], &v))
+				json_object_object_add(*out, fields[i], json_object_get(v));
+	}
+	json_object_put(u);
+	return rc;
+}
+
+/* The post a notification shows, as the viewer may see it: APIERR_OK with *out, or with *out
+ * NULL when it is deleted or hidden (a block either way with its author, or with the author of
+ * the original it embeds), or the failure. */
+static int
+shown_post(struct ctx *ctx, uint64_t id, json_object **out)
+{
+	json_object *orig = NULL;
+	int rc = post_view(ctx, id, out);
+
+	if (rc == APIERR_NOT_FOUND) {
+		/* Not the list's error: the item stays, without its post. */
+		buf_reset(&ctx->message);
+		*out = NULL;
+		return APIERR_OK;
+	}
+	if (rc != APIERR_OK)
+		return rc;
+	rc = 0;
+	if (json_object_object_get_ex(*out, "original", &orig) && orig != NULL)
+		rc = graph_blocked_either(ctx->env, ctx->user_id, jid(orig, "authorId"));
+	if (rc != 0) {
+		json_object_put(*out);
+		*out = NULL;
+	}
+	return rc < 0 ? ctx_fail(ctx, APIERR_UNAVAILABLE, NULL) : APIERR_OK;
+}
+
+enum { N_ID, N_TYPE, N_ACTOR, N_POST, N_RECORD, N_READ, N_CREATED };
+
+/* The item of row i of a page: APIERR_OK with *out, or *out NULL when it is left out (an actor
+ * gone, or in a block with the viewer), or the failure. */
+static int
+list_item(struct ctx *ctx, const struct db_rows *r, size_t i, json_object **out)
+{
+	int type = (int)db_i64(r, i, N_TYPE);
+	uint64_t actor_id = db_u64(r, i, N_ACTOR), shown;
+	json_object *actor = NULL, *post = NULL;
+	int rc;
+
+	*out = NULL;
+	if (notify_type_name(type) == NULL)
+		return APIERR_OK;
+	/* Told before the block, but the block hides every trace of each side from the other. */
+	rc = graph_blocked_either(ctx->env, ctx->user_id, actor_id);
+	if (rc == 0)
+		rc = actor_of(ctx->env, actor_id, &actor);
+	if (rc < 0)
+		return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+	if (actor == NULL)
+		return APIERR_OK;
+	shown = db_u64(r, i, types[type].shows_record ? N_RECORD : N_POST);
+	if (shown != 0 && (rc = shown_post(ctx, shown, &post)) != APIERR_OK) {
+		json_object_put(actor);
+		return rc;
+	}
+	*out = json_object_new_object();
+	json_object_object_add(*out, "id", json_id(db_u64(r, i, N_ID)));
+	json_object_object_add(*out, "type", json_object_new_string(types[type].name));
+	json_object_object_add(*out, "actor", actor);
+	json_object_object_add(*out, "post", post);
+	json_object_object_add(*out, "read", json_object_new_boolean(db_i64(r, i, N_READ) != 0));
+	json_object_object_add(*out, "createdAt", json_object_new_int64(db_i64(r, i, N_CREATED)));
+	return APIERR_OK;
+}
+
+int
+notify_list(struct ctx *ctx, uint64_t cursor, json_object **out)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	json_object *list = NULL, *one;
+	char next[24];
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (!shard_exists(ctx->env, ctx->user_id))
+		return ctx_fail(ctx, APIERR_UNAUTHORIZED, NULL);
+	/* idx_user_id: one range of the user's shard; a row more than a page says there is more. */
+	if (db_exec(ctx->env->db, id_shard(ctx->user_id), "SELECT id, type, actor_id, post_id, "
+	    "record_id, is_read, created_at FROM {db}.tb_notification WHERE user_id = ? AND id < ? "
+	    "ORDER BY id DESC LIMIT ?", (struct db_val[]){ DB_U64(ctx->user_id),
+		DB_U64(cursor ? cursor : UINT64_MAX), DB_I64(NOTIFY_PAGE + 1) }, 3, &r) != 0) {
+		rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+		goto out;
+	}
+	list = json_object_new_array();
+	for (i = 0; i < r.nrows && i < NOTIFY_PAGE; i++) {
+		if ((rc = list_item(ctx, &r, i, &one)) != APIERR_OK)
+			goto out;
+		if (one != NULL)
+			json_object_array_add(list, one);
+	}
+	/* The last row read, shown or not: IDs only grow, so pages neither repeat nor skip. */
+	if (r.nrows > NOTIFY_PAGE)
+		snprintf(next, sizeof next, "%" PRIu64, db_u64(&r, NOTIFY_PAGE - 1, N_ID));
+	else
+		snprintf(next, sizeof next, "-1");
+	*out = json_object_new_object();
+	json_object_object_add(*out, "notifications", list);
+	json_object_object_add(*out, "cursor", json_object_new_string(next));
+	list = NULL;
+	rc = APIERR_OK;
+out:
+	json_object_put(list);
+	db_rows_free(&r);
+	return rc;
+}
+
+struct unread_load {
+	struct app_env *env;
+	uint64_t        user;
+};
+
+/* The unread count as "notifn:" keeps it: the newest NOTIFY_UNREAD_MAX unread rows, less those
+ * of actors in a block with the user (the list leaves them out too), checked once per actor. */
+static int
+unread_loader(void *arg, struct buf *out)
+{
+	struct unread_load *l = arg;
+	struct db_rows r = DB_ROWS_INIT;
+	long count = 0;
+	size_t i;
+	int rc = db_exec(l->env->db, id_shard(l->user), "SELECT actor_id, COUNT(*) FROM (SELECT "
+	    "actor_id FROM {db}.tb_notification WHERE user_id = ? AND is_read = 0 ORDER BY id DESC "
+	    "LIMIT ?) t GROUP BY actor_id", (struct db_val[]){ DB_U64(l->user),
+		DB_I64(NOTIFY_UNREAD_MAX) }, 2, &r);
+
+	for (i = 0; rc == 0 && i < r.nrows; i++) {
+		rc = graph_blocked_either(l->env, l->user, db_u64(&r, i, 0));
+		if (rc == 0)
+			count += db_i64(&r, i, 1);
+		rc = rc < 0 ? -1 : 0;
+	}
+	db_rows_free(&r);
+	if (rc != 0)
+		return -1;
+	buf_printf(out, "%ld", count);
+	return 1;
+}
+
+int
+notify_unread(struct ctx *ctx, long *count)
+{
+	struct unread_load l = { ctx->env, ctx->user_id };
+	struct buf v = BUF_INIT;
+	char key[40], *end;
+	int rc;
+
+	*count = 0;
+	if (!shard_exists(ctx->env, ctx->user_id))
+		return ctx_fail(ctx, APIERR_UNAUTHORIZED, NULL);
+	snprintf(key, sizeof key, "notifn:%" PRIu64, ctx->user_id);
+	rc = cache_get_or_load(ctx->env->cache, key, UNREAD_TTL, unread_loader, &l, &v);
+	if (rc == 1) {
+		*count = strtol(buf_cstr(&v), &end, 10);
+		if (*end != '\0' || *count < 0) {
+			/* Only this code writes the key: a value that does not parse is dropped. */
+			log_error("cache %s: not a count; deleted", key);
+			(void)cache_delete(ctx->env->cache, key);
+			*count = 0;
+			rc = -1;
+		}
+	}
+	buf_free(&v);
+	return rc < 0 ? ctx_fail(ctx, APIERR_UNAVAILABLE, NULL) : APIERR_OK;
+}
+
+int
+notify_read(struct ctx *ctx, uint64_t up_to_id)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	int rc;
+
+	if (!shard_exists(ctx->env, ctx->user_id))
+		return ctx_fail(ctx, APIERR_UNAUTHORIZED, NULL);
+	/* idx_user_unread: only the unread rows up to the ID are touched. */
+	rc = db_exec(ctx->env->db, id_shard(ctx->user_id), "UPDATE {db}.tb_notification SET "
+	    "is_read = 1, updated_at = ? WHERE user_id = ? AND is_read = 0 AND id <= ?",
+	    (struct db_val[]){ DB_I64(time(NULL)), DB_U64(ctx->user_id), DB_U64(up_to_id) }, 3, &r);
+	if (rc == 0 && r.affected > 0)
+		forget_unread(ctx->env, ctx->user_id);
+	db_rows_free(&r);
+	return rc == 0 ? APIERR_OK : ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
 }

@@ -6,9 +6,23 @@
  * by lib/post.c with the write, and follow.sync (lib/graph.c) calls notify_follow. None is made
  * for your own actions, nor for the actions of a user the recipient muted or who is in a block
  * with them. The event's unique key (recipient, type, actor, record) makes every job idempotent,
- * and a like undone and redone does not notify twice.
+ * and a like undone and redone (or a follow undone and redone) does not notify twice. Each job
+ * reads the truth when it runs: a record deleted, a like taken back or a follow ended before it
+ * ran notifies nobody. One record tells one person once: a reply that also mentions the author
+ * it answers makes the reply notification only; a name mentioned twice, one mention.
  *
- * Caching: "notifn:<user_id>" holds the unread count, deleted whenever it changes.
+ * What each row names (docs/notifications.md):
+ *   type     recipient                   post_id             record_id
+ *   like     the liked record's author   the liked record    the liked record
+ *   reply    the answered record's       the answered record the reply
+ *   repost   the reposted record's       the reposted record the repost
+ *   quote    the quoted record's         the quoted record   the quote
+ *   mention  each user mentioned         the mentioning one  the mentioning record
+ *   follow   the followee                0                   0
+ *
+ * Caching: "notifn:<user_id>" holds the unread count, deleted whenever a notification is added
+ * or read; it lives at most a minute, since a block (which hides the blocked side's
+ * notifications from the list and the count) does not delete it.
  *
  * Jobs (lib/job.h's table):
  *   notify.post {record_id}            a new post, quote, repost or reply: its mentions, the
@@ -28,11 +42,17 @@
 #include "buf.h"
 
 #define NOTIFY_PAGE 20
+/* The unread count stops here (docs/schema.md: the badge shows "99+" beyond): counting is one
+ * bounded index range, however many a popular user has. */
+#define NOTIFY_UNREAD_MAX 100
 
 enum notify_type {
 	NOTIFY_LIKE = 1, NOTIFY_REPLY = 2, NOTIFY_REPOST = 3, NOTIFY_QUOTE = 4, NOTIFY_FOLLOW = 5,
 	NOTIFY_MENTION = 6,
 };
+
+/* "like", "reply", "repost", "quote", "follow", "mention" (static), or NULL for another value. */
+const char *notify_type_name(int type);
 
 /* Adds one notification for recipient unless the rules above leave it out. */
 int notify_add(struct app_env *env, uint64_t recipient, enum notify_type type, uint64_t actor,
@@ -42,13 +62,20 @@ int notify_add(struct app_env *env, uint64_t recipient, enum notify_type type, u
  * now (read from the follower's row). Returns as notify_add. */
 int notify_follow(struct app_env *env, uint64_t follower, uint64_t followee);
 
-/* A page of ctx->user_id's notifications below cursor (0: the first page), newest first:
- * {cursor, notifications: [{id, type, actor {id, username, displayName, avatarUrl}, post
- * (post_view object or null), read, createdAt}]}. */
+/* A page of ctx->user_id's notifications below cursor (0: the first page), newest first, in
+ * *out (new reference): {notifications: [{id, type (notify_type_name), actor {id, username,
+ * displayName, avatarUrl}, post (post_view object, or null when there is none, it is deleted or
+ * the viewer may not see it), read, createdAt}], cursor ("<last id read>", or "-1" on the last
+ * page)}. Items of an actor now in a block with the viewer (either way), or whose account is
+ * gone, are left out, so a page may hold fewer than NOTIFY_PAGE and still not be the last.
+ * The post shown is the actor's record for a reply, quote or mention, the viewer's own for a
+ * like or repost. Errors: 50300. */
 int notify_list(struct ctx *ctx, uint64_t cursor, json_object **out);
-/* ctx->user_id's unread count (cached). */
+/* ctx->user_id's unread count (cached): at most NOTIFY_UNREAD_MAX, without the notifications of
+ * actors in a block with the user. Errors: 50300. */
 int notify_unread(struct ctx *ctx, long *count);
-/* Marks ctx->user_id's notifications with id <= up_to_id read. */
+/* Marks ctx->user_id's notifications with id <= up_to_id read (updated_at: when); later ones stay
+ * unread. Errors: 50300. */
 int notify_read(struct ctx *ctx, uint64_t up_to_id);
 
 /* The job handlers (job.h's job_handler). */

@@ -1,35 +1,181 @@
-/* notify.c: notifications, as JSON and as the notifications page (feed.h). */
+/* notify.c: notifications, as JSON and as the notifications page (feed.h; the rules are in
+ * lib/notify.h).
+ *
+ *   GET  /api/v1/notification/list ?cursor  {notifications, cursor}: cursor absent or empty (the
+ *        first page), the cursor of the previous page, or "-1" (the end: an empty page); 40004
+ *        for any other cursor
+ *   GET  /api/v1/notification/unread_count  {count}
+ *   POST /api/v1/notification/read {up_to_id}  data null; 40005 missing, 40004 not an ID
+ *   GET  /notifications ?cursor             the page: a sentence per notification, its post's card
+ *   POST /notifications/read {up_to_id}     the page's "mark all as read" form: 303 back
+ *
+ * All need login (401); 50300 when the user's shard is down. */
 #include "config.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "apierr.h"
+#include "card.h"
 #include "feed.h"
+#include "notify.h"
+#include "page.h"
+#include "post.h"
 
 int
 feed_notification_list(struct ctx *ctx)
 {
-	return ctx_fail(ctx, APIERR_UNAVAILABLE, "not built yet");
+	const char *c = params_str(&ctx->params, "cursor");
+	json_object *o;
+	uint64_t cursor = 0;
+	size_t n;
+	int rc;
+
+	if (c != NULL && strcmp(c, "-1") == 0) {
+		/* The last page's cursor: nothing more. */
+		o = json_object_new_object();
+		json_object_object_add(o, "notifications", json_object_new_array());
+		json_object_object_add(o, "cursor", json_object_new_string("-1"));
+	} else if (c != NULL && *c != '\0' && post_parse_ids(c, &cursor, 1, &n) != 0) {
+		return ctx_fail(ctx, APIERR_INVALID_PARAM, "cursor: the cursor of the previous page, "
+		    "or -1");
+	} else if ((rc = notify_list(ctx, cursor, &o)) != APIERR_OK) {
+		return rc;
+	}
+	ctx_set_data(ctx, o);
+	return APIERR_OK;
 }
 
 int
 feed_notification_unread(struct ctx *ctx)
 {
-	return ctx_fail(ctx, APIERR_UNAVAILABLE, "not built yet");
+	json_object *o;
+	long count;
+	int rc;
+
+	if ((rc = notify_unread(ctx, &count)) != APIERR_OK)
+		return rc;
+	o = json_object_new_object();
+	json_object_object_add(o, "count", json_object_new_int64(count));
+	ctx_set_data(ctx, o);
+	return APIERR_OK;
+}
+
+/* Both faces of mark-as-read: the API answers data null, the form goes back to the page. */
+static int
+mark_read(struct ctx *ctx)
+{
+	int rc = notify_read(ctx, params_id(&ctx->params, "up_to_id"));
+
+	if (rc != APIERR_OK)
+		return rc;
+	return page_done(ctx, "/notifications", NULL);
 }
 
 int
 feed_notification_read(struct ctx *ctx)
 {
-	return ctx_fail(ctx, APIERR_UNAVAILABLE, "not built yet");
-}
-
-int
-feed_notifications_page(struct ctx *ctx)
-{
-	return ctx_fail(ctx, APIERR_UNAVAILABLE, "not built yet");
+	return mark_read(ctx);
 }
 
 int
 feed_notifications_read_form(struct ctx *ctx)
 {
-	return ctx_fail(ctx, APIERR_UNAVAILABLE, "not built yet");
+	return mark_read(ctx);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The page */
+
+static const char *
+str_of(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+/* Turns notify_list's items (in place) into what templates/notifications.mustache shows: the
+ * sentence of the type in the viewer's language, the link (the post, or the actor's profile for
+ * a follow), the post's card, and postGone when the post is deleted or hidden. */
+static void
+decorate(struct ctx *ctx, json_object *items, const struct card_set *c)
+{
+	size_t i, n = json_object_array_length(items);
+	struct buf key = BUF_INIT, url = BUF_INIT;
+	json_object *it, *post, *actor, *card;
+
+	for (i = 0; i < n; i++) {
+		it = json_object_array_get_idx(items, i);
+		buf_reset(&key);
+		buf_printf(&key, "notifications.%s", str_of(it, "type"));
+		json_object_object_add(it, "sentence", json_object_new_string(ctx_t(ctx,
+		    buf_cstr(&key))));
+		buf_reset(&url);
+		post = NULL;
+		if (json_object_object_get_ex(it, "post", &post) && post != NULL) {
+			buf_printf(&url, "/p/%s", str_of(post, "id"));
+			card = card_make(c, json_object_get(post));
+			if (card != NULL)
+				json_object_object_add(it, "card", card);
+		} else if (json_object_object_get_ex(it, "actor", &actor)) {
+			buf_printf(&url, "/u/%s", str_of(actor, "username"));
+		}
+		json_object_object_add(it, "url", json_object_new_string(buf_cstr(&url)));
+		/* Something the notification was about is gone (not a follow, which has none). */
+		json_object_object_add(it, "postGone", json_object_new_boolean(post == NULL &&
+		    strcmp(str_of(it, "type"), "follow") != 0));
+	}
+	buf_free(&key);
+	buf_free(&url);
+}
+
+int
+feed_notifications_page(struct ctx *ctx)
+{
+	json_object *list = NULL, *items, *page = NULL, *cursor, *v, *views[NOTIFY_PAGE];
+	struct card_set c = CARD_SET_INIT;
+	size_t i, n, nviews = 0;
+	bool any_unread = false;
+	uint64_t next;
+	char url[64];
+	int rc;
+
+	if ((rc = notify_list(ctx, params_id(&ctx->params, "cursor"), &list)) != APIERR_OK)
+		goto out;
+	items = json_object_object_get(list, "notifications");
+	n = json_object_array_length(items);
+	for (i = 0; i < n; i++) {
+		json_object *it = json_object_array_get_idx(items, i), *post = NULL;
+
+		if (json_object_object_get_ex(it, "post", &post) && post != NULL &&
+		    nviews < sizeof views / sizeof views[0])
+			views[nviews++] = post;
+		if (json_object_object_get_ex(it, "read", &v) && !json_object_get_boolean(v))
+			any_unread = true;
+	}
+	/* One post_stats call for every card of the page. */
+	if ((rc = card_set_init(&c, ctx, views, nviews, ctx->user_id)) != APIERR_OK)
+		goto out;
+	decorate(ctx, items, &c);
+
+	page = page_new(ctx, "notifications");
+	json_object_object_add(page, "notifications", json_object_get(items));
+	/* "Mark all as read" marks up to the newest shown: what arrived since stays unread. */
+	if (any_unread)
+		json_object_object_add(page, "upToId", json_object_get(json_object_object_get(
+		    json_object_array_get_idx(items, 0), "id")));
+	if (json_object_object_get_ex(list, "cursor", &cursor) &&
+	    route_parse_id(json_object_get_string(cursor), &next)) {
+		snprintf(url, sizeof url, "/notifications?cursor=%llu", (unsigned long long)next);
+		json_object_object_add(page, "olderUrl", json_object_new_string(url));
+	}
+	ctx_set_data(ctx, page);
+	page = NULL;
+	rc = APIERR_OK;
+out:
+	card_set_free(&c);
+	json_object_put(list);
+	json_object_put(page);
+	return rc;
 }

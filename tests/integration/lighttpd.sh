@@ -167,6 +167,11 @@ STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
 	python3 "$SRCDIR/tests/integration/test_profile.py" "$BASE" || fail "test_profile.py"
 say "test_profile.py took $(since "$t1")"
 
+say "== tests/integration/test_notify.py"
+STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
+	python3 "$SRCDIR/tests/integration/test_notify.py" "$BASE" || fail "test_notify.py"
+say "test_notify.py took $(since "$t1")"
+
 # Last of the normal phase: it uses up this address's sign-ups.
 t1=$(now)
 say "== tests/integration/test_accounts.py"
