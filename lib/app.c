@@ -145,6 +145,7 @@ ctx_reset(struct ctx *ctx)
 	ctx->data = NULL;
 	buf_reset(&ctx->message);
 	buf_reset(&ctx->scratch);
+	buf_reset(&ctx->shown_path);
 	log_set_request_id(NULL);
 }
 
@@ -158,6 +159,7 @@ ctx_free(struct ctx *ctx)
 	response_free(&ctx->resp);
 	kvlist_free(&ctx->captures);
 	buf_free(&ctx->message);
+	buf_free(&ctx->shown_path);
 	buf_free(&ctx->scratch);
 }
 
@@ -278,7 +280,8 @@ page_context(struct ctx *ctx, json_object *page)
 	}
 	json_object_object_add(root, "languages", langs);
 	json_object_object_add(root, "csrfToken", json_object_new_string(ctx->csrf_token));
-	json_object_object_add(root, "path", json_object_new_string(ctx->req.path ? ctx->req.path : "/"));
+	json_object_object_add(root, "path", json_object_new_string(ctx->shown_path.len ?
+	    buf_cstr(&ctx->shown_path) : ctx->req.path ? ctx->req.path : "/"));
 	json_object_object_add(root, "requestId", json_object_new_string(ctx->request_id));
 	add_viewer(ctx, root);
 	if (page != NULL && json_object_object_get_ex(page, "title", &title))
@@ -357,6 +360,31 @@ page_message(const struct ctx *ctx, int code, const char *detail, struct buf *ou
  * the visitor to the login page; a form that failed comes back, built by the page's own GET
  * route, with the message (page.error) and what was typed (page.input). Returns true when it
  * answered. */
+/* The path of pattern ("/p/:id") with its ":name" segments taken from captures, into out. */
+static void
+route_fill(const char *pattern, const struct kvlist *captures, struct buf *out)
+{
+	buf_reset(out);
+	while (*pattern) {
+		size_t n = strcspn(pattern + 1, "/") + 1;
+
+		if (pattern[1] == ':') {
+			char name[64];
+			const char *v;
+
+			snprintf(name, sizeof name, "%.*s", (int)(n - 2), pattern + 2);
+			v = kvlist_get(captures, name);
+			buf_putc(out, '/');
+			buf_puts(out, v ? v : "");
+		} else {
+			buf_append(out, pattern, n);
+		}
+		pattern += n;
+	}
+	if (out->len == 0)
+		buf_putc(out, '/');
+}
+
 static bool
 render_html_failure(struct ctx *ctx, int code)
 {
@@ -383,6 +411,9 @@ render_html_failure(struct ctx *ctx, int code)
 			get = &ctx->app->routes[i];
 	if (get == NULL)
 		return false;
+	/* The page's own forms send the browser back to where the page lives (/p/1), not to the
+	 * refused form's URL (/p/1/like), which answers POST only. */
+	route_fill(get->pattern, &ctx->captures, &ctx->shown_path);
 	message = xstrdup(ctx->message.len ? buf_cstr(&ctx->message) : apierr_message(code));
 	json_object_put(ctx->data);
 	ctx->data = NULL;

@@ -81,6 +81,8 @@ struct ctx {
 	json_object         *data;        /* what the handler built; owned */
 	struct buf           message;     /* the handler's error message */
 	struct buf           scratch;     /* free for handlers; emptied between requests */
+	struct buf           shown_path;  /* where a page shown again after a refused form lives
+	                                   * (its GET route's path); empty: the request's path */
 };
 
 /* Runs a binary: returns its exit status (0 after a clean shutdown on SIGTERM or SIGUSR1). */

@@ -167,6 +167,7 @@ STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
 	python3 "$SRCDIR/tests/integration/test_profile.py" "$BASE" || fail "test_profile.py"
 say "test_profile.py took $(since "$t1")"
 
+t1=$(now)
 say "== tests/integration/test_notify.py"
 STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
 	python3 "$SRCDIR/tests/integration/test_notify.py" "$BASE" || fail "test_notify.py"

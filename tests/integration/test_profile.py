@@ -242,6 +242,10 @@ def test_block_and_mute_forms():
     check('role="alert"' in r.text and "you cannot follow this account" in r.text,
           "refused follow: the message on the page: %.300r" % r.text)
     check_eq(forms_of(r, a)["follow"]["fields"].get("flag"), "1", "the profile again, with forms")
+    # Every form of the page shown again (the language switch in the footer too) comes back to
+    # the profile, not to the refused form's URL, which answers POST only.
+    backs = {f["fields"].get("return_to") for f in Page(r.text).forms if "return_to" in f["fields"]}
+    check_eq(backs, {"/u/" + a["username"]}, "return_to of the forms on the page shown again")
     # The blocker following the user they block: 409, the page again.
     r = form(path + "/follow", {"flag": 1, "return_to": path}, a)
     check_eq(r.status, 409, "the blocker's follow: status")
