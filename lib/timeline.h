@@ -2,9 +2,12 @@
  * follow, newest first (the seed's design, made real: docs/timeline.md).
  *
  * What is cached: "tl:<user_id>" holds the post IDs (with their authors) of the user's pushed
- * timeline, newest first, at most TIMELINE_CACHED of them. It is a copy: the database (the
- * followee lists and tb_post on every author's shard) is the truth, and a missing, evicted or
- * flushed list is rebuilt from it (timeline_build), giving the same timeline as the warm one.
+ * timeline: the newest TIMELINE_CACHED at build time, then one entry per push (the format is at
+ * the end of this file), with the set of users followed at build time. "ul:<author>" holds the
+ * recent post IDs of a pulled author. Both are copies: the database (the followee lists and
+ * tb_post on every author's shard) is the truth, and a missing, evicted or flushed list is
+ * rebuilt from it, giving the same timeline as the warm one; pages below the oldest cached entry
+ * are read from the database.
  *
  * Push and pull (Twitter's hybrid fan-out): a new post, quote or repost of an ordinary author is
  * pushed into the cached lists of their followers by the timeline.push job (queued with the post,

@@ -20,6 +20,7 @@ the viewer and of everyone they follow, not muted, not blocking or blocked, not 
 first. Python standard library only. One PASS/FAIL line per test, then "N passed, M failed".
 """
 
+import html
 import os
 import socket
 import subprocess
@@ -366,6 +367,8 @@ def test_home_page():
     check('href="/login"' in body and 'href="/signup"' in body, "landing: login and sign-up")
     check("landing-discover" in body, "the landing page's discover section")
     act("follow", v, b, 1)
+    for i in range(PAGE):
+        post(b, "filler %d" % i)      # the first two pages meet between two plain posts
     text = "home page <b>post</b> %s" % os.urandom(3).hex()
     pid = post(b, text)
     r = get("/", auth(v))
@@ -375,8 +378,15 @@ def test_home_page():
     check("home page &lt;b&gt;post&lt;/b&gt;" in body, "its text escaped")
     check('name="content_text"' in body, "the compose box")
     check_eq(get("/?cursor=abc", auth(v)).status, 400, "a bad page cursor")
-    if len(truth(v)) > PAGE:
-        check('rel="next" href="/?cursor=' in body, "the Older link")
+    want = truth(v)
+    check(len(want) > PAGE, "more than a page")
+    # Attribute values come escaped ("/" and "=" may be character references).
+    check('rel="next" href="/?cursor=%s"' % want[PAGE - 1] in html.unescape(body),
+          "the Older link, to below the last post shown")
+    r = get("/?cursor=" + want[PAGE - 1], auth(v))
+    check_eq(r.status, 200, "the older page")
+    check('id="post-%s"' % want[PAGE] in r.text, "the older page starts below the cursor")
+    check('id="post-%s"' % want[PAGE - 1] not in r.text, "and not at the cursor")
 
 
 TESTS = [
