@@ -812,6 +812,46 @@ cache_get_or_load(struct cache *c, const char *key, unsigned ttl, cache_loader l
 	return found;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Appending to a list */
+
+struct append_req {
+	const void *value;
+	size_t      n;
+};
+
+static memcached_return_t
+req_append(struct cache *c, struct node *nd, void *arg)
+{
+	struct append_req *a = arg;
+
+	return memcached_append(nd->mc, c->key.data, c->key.len, a->value, a->n, 0, 0);
+}
+
+int
+cache_append(struct cache *c, const char *key, const void *value, size_t n)
+{
+	struct append_req a = { value, n };
+	struct node *nd;
+	memcached_return_t rc;
+
+	if (n > CACHE_VALUE_MAX) {
+		log_error("cache: refusing to append %zu bytes to \"%.64s\"", n, key);
+		return -1;
+	}
+	nd = locate(c, key);
+	if (nd == NULL)
+		return -1;
+	rc = on_node(c, nd, req_append, &a);
+	if (rc == MEMCACHED_SUCCESS)
+		return 1;
+	/* NOTSTORED: no such key. E2BIG (SERVER_ERROR out of memory / object too large): the list
+	 * outgrew the node's item size; the caller drops it. */
+	if (rc == MEMCACHED_NOTSTORED)
+		return 0;
+	return failed(c, nd, "append", buf_cstr(&c->key), rc);
+}
+
 struct incr_req {
 	unsigned  ttl;
 	uint64_t *value;

@@ -122,6 +122,16 @@ int cache_get_or_load(struct cache *c, const char *key, unsigned ttl, cache_load
 int cache_incr(struct cache *c, const char *key, unsigned ttl, uint64_t *value);
 int cache_counter(struct cache *c, const char *key, uint64_t *value);
 
+/* Appends n bytes to the value of key, only if key holds one: memcached "append", which never
+ * creates a key (a list that is not cached stays missing, to be built whole by its next read).
+ * The append is atomic on the node, so concurrent appends all land, in some order. It adds to
+ * the stored bytes whatever they are: use it only for keys whose values are lists of fixed-size
+ * records that never go through cache_get_or_load's "not found" (a lease that gets appended to
+ * makes its fill fail, which only costs a load). The TTL stays the one the value was set with.
+ * Returns 1 appended, 0 no such key, -1 failure (logged) or a value that would grow past
+ * CACHE_VALUE_MAX (the caller should drop the key). */
+int cache_append(struct cache *c, const char *key, const void *value, size_t n);
+
 /* Closes every connection and frees c; NULL is fine. */
 void cache_free(struct cache *c);
 

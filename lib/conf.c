@@ -90,6 +90,8 @@ static const struct conf_key keys[] = {
 	{ "media", "s3_public_url",   CT_STRING, F(media_s3_public_url), "", 0, 255 },
 	{ "posts", "max_chars",       CT_LONG,   F(posts_max_chars),   "280", 1, 280 },
 	{ "posts", "idempotency_ttl", CT_LONG,   F(posts_idempotency_ttl), "86400", 86400, 2592000 },
+	{ "timeline", "push_max_followers", CT_LONG, F(timeline_push_max_followers), "10000", 1,
+	                                                                                  100000000 },
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])

@@ -79,6 +79,8 @@ struct conf {
 	/* [posts] */
 	long           posts_max_chars;
 	long           posts_idempotency_ttl;
+	/* [timeline] */
+	long           timeline_push_max_followers;
 };
 
 /* Sets every field to its default (strings are allocated; conf_free releases them). */

@@ -1619,3 +1619,240 @@ post_parse_ids(const char *s, uint64_t *ids, size_t max, size_t *n)
 		s++;
 	}
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Many views at once: a page of a timeline */
+
+/* The content objects (post_get's) of n records: one multi-get for all of them, the per-id
+ * path (with its lease, and its cached "not found") for the misses. objs[i] gets a new
+ * reference, or NULL for a missing or deleted record. Returns 0, or -1 when a miss could not be
+ * loaded (objs[] then holds what was found; the caller frees it). */
+static int
+get_many(struct app_env *env, const uint64_t *ids, size_t n, json_object **objs)
+{
+	char (*keys)[48] = xcalloc(n ? n : 1, sizeof *keys);
+	const char **kp = xcalloc(n ? n : 1, sizeof *kp);
+	struct buf *vals = xcalloc(n ? n : 1, sizeof *vals);
+	bool *hit = xcalloc(n ? n : 1, sizeof *hit);
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n; i++) {
+		objs[i] = NULL;
+		snprintf(keys[i], sizeof keys[i], "post:%" PRIu64, ids[i]);
+		kp[i] = keys[i];
+	}
+	/* One round trip per memcached node; a failed cache is all misses. */
+	if (n > 0 && cache_mget(env->cache, kp, n, vals, hit) < 0)
+		memset(hit, 0, n * sizeof *hit);
+	for (i = 0; i < n; i++) {
+		if (hit[i]) {
+			objs[i] = json_tokener_parse(buf_cstr(&vals[i]));
+			if (objs[i] != NULL && json_object_is_type(objs[i], json_type_object))
+				continue;
+			/* Not ours: post_get drops it and loads the row. */
+			json_object_put(objs[i]);
+			objs[i] = NULL;
+		}
+		if (post_get(env, ids[i], &objs[i]) < 0)
+			rc = -1;
+	}
+	for (i = 0; i < n; i++)
+		buf_free(&vals[i]);
+	free(keys);
+	free(kp);
+	free(vals);
+	free(hit);
+	return rc;
+}
+
+/* The distinct users of a page, each looked up once: whether they and the viewer block each
+ * other, and what a post shows of them (author_of). */
+struct page_users {
+	size_t       n;
+	uint64_t     id[2 * POST_STATS_MAX];
+	int          blocked[2 * POST_STATS_MAX];   /* -2: not asked yet */
+	json_object *shown[2 * POST_STATS_MAX];     /* NULL until asked, or for an account gone */
+	bool         asked[2 * POST_STATS_MAX];
+};
+
+/* The slot of user id (added when new). */
+static size_t
+page_user(struct page_users *u, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < u->n; i++)
+		if (u->id[i] == id)
+			return i;
+	u->id[u->n] = id;
+	u->blocked[u->n] = -2;
+	u->shown[u->n] = NULL;
+	u->asked[u->n] = false;
+	return u->n++;
+}
+
+/* Sets member name of o to a copy of the author object of user (one user_get per page). */
+static int
+page_add_author(struct app_env *env, struct page_users *u, json_object *o)
+{
+	size_t k = page_user(u, jid(o, "authorId"));
+
+	if (!u->asked[k]) {
+		if (author_of(env, u->id[k], &u->shown[k]) != 0)
+			return -1;
+		u->asked[k] = true;
+	}
+	json_object_object_add(o, "author", u->shown[k] == NULL ? NULL :
+	    json_object_get(u->shown[k]));
+	return 0;
+}
+
+/* Which of targets[] (n > 0) a one-column query over the viewer's rows finds: sql is the query
+ * up to "IN (", the placeholders follow. found[i] says whether targets[i] was among them. */
+static int
+viewer_rows(struct ctx *ctx, const char *sql, const uint64_t *targets, size_t n, bool *found)
+{
+	struct db_val *p = xcalloc(n + 1, sizeof *p);
+	struct buf q = BUF_INIT, in = BUF_INIT;
+	struct db_rows r = DB_ROWS_INIT;
+	size_t i, k;
+	int rc;
+
+	p[0] = DB_U64(ctx->user_id);
+	for (i = 0; i < n; i++) {
+		buf_puts(&in, i ? ", ?" : "?");
+		p[i + 1] = DB_U64(targets[i]);
+		found[i] = false;
+	}
+	buf_printf(&q, "%s%s)", sql, buf_cstr(&in));
+	rc = db_exec(ctx->env->db, id_shard(ctx->user_id), buf_cstr(&q), p, n + 1, &r);
+	for (k = 0; rc == 0 && k < r.nrows; k++)
+		for (i = 0; i < n; i++)
+			if (targets[i] == db_u64(&r, k, 0))
+				found[i] = true;
+	db_rows_free(&r);
+	buf_free(&q);
+	buf_free(&in);
+	free(p);
+	return rc == 0 ? 0 : -1;
+}
+
+int
+post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **views)
+{
+	struct page_users *users = NULL;
+	json_object **orig = NULL, *viewer;
+	uint64_t *oid = NULL, *target = NULL;
+	bool *liked = NULL, *reposted = NULL;
+	size_t i, k, no;
+	int rc = APIERR_OK;
+
+	for (i = 0; i < n; i++)
+		views[i] = NULL;
+	if (n > POST_STATS_MAX)
+		return ctx_fail(ctx, APIERR_INVALID_PARAM, "at most %d posts at once", POST_STATS_MAX);
+	if (n == 0)
+		return APIERR_OK;
+	users = xcalloc(1, sizeof *users);
+	orig = xcalloc(n, sizeof *orig);
+	oid = xcalloc(n, sizeof *oid);
+	target = xcalloc(n, sizeof *target);
+	liked = xcalloc(n, sizeof *liked);
+	reposted = xcalloc(n, sizeof *reposted);
+	if (get_many(ctx->env, ids, n, views) != 0)
+		goto fail;
+
+	/* A blocked pair does not see each other's posts: as if deleted (as post_view). */
+	for (i = 0; ctx->user_id != 0 && i < n; i++) {
+		if (views[i] == NULL)
+			continue;
+		k = page_user(users, jid(views[i], "authorId"));
+		if (users->blocked[k] == -2)
+			users->blocked[k] = graph_blocked_either(ctx->env, ctx->user_id, users->id[k]);
+		if (users->blocked[k] < 0)
+			goto fail;
+		if (users->blocked[k] > 0) {
+			json_object_put(views[i]);
+			views[i] = NULL;
+		}
+	}
+
+	/* The originals of reposts and quotes, in a second multi-get. */
+	for (i = no = 0; i < n; i++) {
+		enum post_type t = views[i] ? jtype(views[i]) : POST_ORIGINAL;
+
+		if (t == POST_REPOST || t == POST_QUOTE)
+			oid[no++] = jid(views[i], "originalId");
+	}
+	if (get_many(ctx->env, oid, no, orig) != 0)
+		goto fail;
+	for (i = k = 0; i < n; i++) {
+		enum post_type t;
+
+		if (views[i] == NULL)
+			continue;
+		if (page_add_author(ctx->env, users, views[i]) != 0)
+			goto fail;
+		t = jtype(views[i]);
+		if (t != POST_REPOST && t != POST_QUOTE)
+			continue;
+		/* Two reposts of one record on a page get a copy each: cards change their views. */
+		if (orig[k] != NULL) {
+			json_object *copy = NULL;
+
+			if (json_object_deep_copy(orig[k], &copy, NULL) != 0 ||
+			    page_add_author(ctx->env, users, copy) != 0) {
+				json_object_put(copy);
+				goto fail;
+			}
+			json_object_object_add(views[i], "original", copy);
+		} else {
+			json_object_object_add(views[i], "original", NULL);
+		}
+		k++;
+	}
+
+	/* What the viewer did: one query for the likes, one for the reposts (both on the viewer's
+	 * shard), where post_view asks twice per post. Likes and reposts of a repost go to its
+	 * original (live_target). */
+	if (ctx->user_id != 0) {
+		for (i = 0; i < n; i++)
+			target[i] = views[i] == NULL ? 0 : jtype(views[i]) == POST_REPOST ?
+			    jid(views[i], "originalId") : ids[i];
+		if (viewer_rows(ctx, "SELECT record_id FROM {db}.tb_post_like WHERE liker_id = ? AND "
+		    "record_id IN (", target, n, liked) != 0 ||
+		    viewer_rows(ctx, "SELECT repost_of FROM {db}.tb_post WHERE user_id = ? AND "
+		    "repost_of IN (", target, n, reposted) != 0)
+			goto fail;
+		for (i = 0; i < n; i++) {
+			if (views[i] == NULL)
+				continue;
+			viewer = json_object_new_object();
+			json_object_object_add(viewer, "liked", json_object_new_boolean(liked[i]));
+			json_object_object_add(viewer, "reposted", json_object_new_boolean(reposted[i]));
+			json_object_object_add(viewer, "own", json_object_new_boolean(
+			    jid(views[i], "authorId") == ctx->user_id));
+			json_object_object_add(views[i], "viewer", viewer);
+		}
+	}
+	goto out;
+fail:
+	for (i = 0; i < n; i++) {
+		json_object_put(views[i]);
+		views[i] = NULL;
+	}
+	rc = unavailable(ctx);
+out:
+	for (i = 0; users != NULL && i < users->n; i++)
+		json_object_put(users->shown[i]);
+	for (i = 0; i < n; i++)
+		json_object_put(orig[i]);
+	free(users);
+	free(orig);
+	free(oid);
+	free(target);
+	free(liked);
+	free(reposted);
+	return rc;
+}

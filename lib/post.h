@@ -126,4 +126,12 @@ void post_request_hash(const struct ctx *ctx, char out[65]);
  * 0) into ids. Returns 0 with *n, or -1. */
 int post_parse_ids(const char *s, uint64_t *ids, size_t max, size_t *n);
 
+/* post_view of n (at most POST_STATS_MAX) records at once, for a page of a timeline: the
+ * contents in one multi-get (the per-id path for the misses), the originals of reposts and
+ * quotes in a second, each author looked up once, and what the viewer liked and reposted in one
+ * query each. views[i] gets a new reference, or NULL for a record that is missing, deleted, or
+ * whose author and the viewer block each other (as post_view's 404). Returns APIERR_OK, or an
+ * apierr code (recorded with ctx_fail; every views[i] NULL). */
+int post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **views);
+
 #endif

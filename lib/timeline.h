@@ -2,9 +2,12 @@
  * follow, newest first (the seed's design, made real: docs/timeline.md).
  *
  * What is cached: "tl:<user_id>" holds the post IDs (with their authors) of the user's pushed
- * timeline, newest first, at most TIMELINE_CACHED of them. It is a copy: the database (the
- * followee lists and tb_post on every author's shard) is the truth, and a missing, evicted or
- * flushed list is rebuilt from it (timeline_build), giving the same timeline as the warm one.
+ * timeline: the newest TIMELINE_CACHED at build time, then one entry per push (the format is at
+ * the end of this file), with the set of users followed at build time. "ul:<author>" holds the
+ * recent post IDs of a pulled author. Both are copies: the database (the followee lists and
+ * tb_post on every author's shard) is the truth, and a missing, evicted or flushed list is
+ * rebuilt from it, giving the same timeline as the warm one; pages below the oldest cached entry
+ * are read from the database.
  *
  * Push and pull (Twitter's hybrid fan-out): a new post, quote or repost of an ordinary author is
  * pushed into the cached lists of their followers by the timeline.push job (queued with the post,
@@ -26,6 +29,8 @@
 #ifndef STARLING_TIMELINE_H
 #define STARLING_TIMELINE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <json-c/json.h>
@@ -37,11 +42,19 @@
 #define TIMELINE_CACHED 800
 
 /* A page of ctx->user_id's home timeline below cursor (0: the first page). *out (new reference)
- * is {posts: [post_view objects], cursor: "<last post ID>" or "-1" on the last page}. */
+ * is {posts: [post_view objects], cursor: "<last post ID>" or "-1" on the last page}. The next
+ * page holds exactly the posts below the cursor, so posts made meanwhile (all newer) cause no
+ * repeat and no gap. */
 int timeline_home(struct ctx *ctx, uint64_t cursor, json_object **out);
 
-/* Builds user_id's cached list from the database now. Returns 0 or -1. */
+/* Makes sure user_id's cached list exists, building it from the database when it does not (an
+ * existing list is kept: pushes keep it current). Returns 0 or -1. */
 int timeline_build(struct app_env *env, uint64_t user_id);
+
+/* Queues a timeline.build job for user_id on their shard (at login, in ctx's request), unless
+ * their list is cached already; starling-worker runs it, and with the worker down the first
+ * read builds the list. A failure is only logged: logging in does not depend on it. */
+void timeline_queue_build(struct ctx *ctx, uint64_t user_id);
 
 /* Drops user_id's cached list: what they follow, block or mute changed (lib/graph.c). */
 void timeline_forget(struct app_env *env, uint64_t user_id);
@@ -49,5 +62,48 @@ void timeline_forget(struct app_env *env, uint64_t user_id);
 /* The job handlers (job.h's job_handler). */
 int timeline_push_job(struct app_env *env, json_object *payload, struct buf *err);
 int timeline_build_job(struct app_env *env, json_object *payload, struct buf *err);
+
+/*
+ * The cached list, exposed for its unit test (tests/unit/test_timeline.c). "tl:<user_id>" is
+ * binary, big-endian:
+ *   byte 0      TIMELINE_LIST_VERSION (another value: dropped and rebuilt)
+ *   byte 1      flags: TIMELINE_COMPLETE when the list holds every post of its authors (there
+ *               were fewer than TIMELINE_CACHED); else older posts are read from the database
+ *   bytes 2-5   nfollow, bytes 6-9 npulled
+ *   nfollow x 8 the users followed when the list was built, ascending (the list is dropped on
+ *               every follow, block or mute change, so this is the current set)
+ *   npulled x 8 those of them with at least push_max_followers followers (pulled at read)
+ *   then 16-byte entries (post ID, author ID): the build's, newest first, then one per push,
+ *   appended in whatever order the pushes ran (cache_append); readers sort and drop repeats.
+ */
+#define TIMELINE_LIST_VERSION 1
+#define TIMELINE_COMPLETE     1
+#define TIMELINE_ENTRY_SIZE   16
+
+struct timeline_entry {
+	uint64_t post, author;
+};
+
+struct timeline_list {
+	bool                   complete;
+	uint64_t              *follow;   /* ascending */
+	size_t                 nfollow;
+	uint64_t              *pulled;
+	size_t                 npulled;
+	struct timeline_entry *e;
+	size_t                 n;
+};
+#define TIMELINE_LIST_INIT { false, NULL, 0, NULL, 0, NULL, 0 }
+
+/* Appends the encoding of l to out (follow must be ascending). */
+void timeline_list_encode(const struct timeline_list *l, struct buf *out);
+/* Appends the encoding of one entry (what a push appends) to out. */
+void timeline_entry_encode(uint64_t post, uint64_t author, struct buf *out);
+/* Parses len bytes into l (emptied first; its arrays are owned by l). Returns 0, or -1 for
+ * bytes that are not a list of this version (l then empty). */
+int timeline_list_decode(const void *data, size_t len, struct timeline_list *l);
+void timeline_list_free(struct timeline_list *l);
+/* Sorts n entries newest first and drops repeated post IDs; returns how many are left. */
+size_t timeline_entries_sort(struct timeline_entry *e, size_t n);
 
 #endif

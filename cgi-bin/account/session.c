@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "log.h"
 #include "password.h"
+#include "timeline.h"
 #include "user.h"
 #include "valid.h"
 
@@ -108,6 +109,8 @@ acct_login(struct ctx *ctx)
 	if (rc != APIERR_OK)
 		goto out;
 	log_info("user %llu logged in", (unsigned long long)id);
+	/* The home page is usually next: its timeline is built meanwhile, by starling-worker. */
+	timeline_queue_build(ctx, id);
 	rc = page_done(ctx, "/settings", data);
 	data = NULL;
 out:

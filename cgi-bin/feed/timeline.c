@@ -1,26 +1,90 @@
-/* timeline.c: the home timeline, as JSON and as the home page (feed.h). */
+/* timeline.c: the home timeline, as JSON and as the home page (feed.h).
+ *
+ * GET /api/v1/timeline/home ?cursor (login required) -> {posts: [post_view objects], cursor}:
+ *   cursor absent or empty for the first page, the cursor of the previous page for the next
+ *   one ("-1": past the last page, an empty page). 40004 a malformed cursor, 40100 not logged
+ *   in, 50300 the database is down.
+ * GET / ?cursor: for a logged-in user the compose box and a page of the timeline as cards, with
+ *   a link to the older posts; for a visitor a landing page (login, sign-up). */
 #include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "apierr.h"
 #include "card.h"
 #include "feed.h"
 #include "page.h"
+#include "post.h"
+#include "route.h"
 #include "timeline.h"
 
 int
 feed_timeline_home(struct ctx *ctx)
 {
-	return ctx_fail(ctx, APIERR_UNAVAILABLE, "the home timeline is not built yet");
+	const char *c = params_str(&ctx->params, "cursor");
+	uint64_t cursor = 0;
+	json_object *o;
+	size_t n;
+	int rc;
+
+	if (c != NULL && strcmp(c, "-1") == 0) {
+		/* The cursor of the last page: nothing more. */
+		o = json_object_new_object();
+		json_object_object_add(o, "posts", json_object_new_array());
+		json_object_object_add(o, "cursor", json_object_new_string("-1"));
+		ctx_set_data(ctx, o);
+		return APIERR_OK;
+	}
+	if (c != NULL && *c != '\0' && post_parse_ids(c, &cursor, 1, &n) != 0)
+		return ctx_fail(ctx, APIERR_INVALID_PARAM, "cursor: a post ID from the previous page, "
+		    "or -1");
+	if ((rc = timeline_home(ctx, cursor, &o)) != APIERR_OK)
+		return rc;
+	ctx_set_data(ctx, o);
+	return APIERR_OK;
+}
+
+/* The logged-in home page: the compose box, then the timeline from cursor (0: the newest). */
+static int
+home_timeline(struct ctx *ctx, json_object *page)
+{
+	json_object *tl = NULL, *posts, *cards = NULL, *next;
+	uint64_t older = 0;
+	char url[48];
+	int rc;
+
+	json_object_object_add(page, "compose", card_compose_form(ctx, "/compose", "compose",
+	    "home.compose", true, true, NULL));
+	if ((rc = timeline_home(ctx, params_id(&ctx->params, "cursor"), &tl)) != APIERR_OK)
+		return rc;
+	posts = json_object_object_get(tl, "posts");
+	if ((rc = card_list(ctx, posts, 0, &cards)) != APIERR_OK)
+		goto out;
+	json_object_object_add(page, "posts", cards);
+	next = json_object_object_get(tl, "cursor");
+	if (route_parse_id(json_object_get_string(next), &older)) {
+		snprintf(url, sizeof url, "/?cursor=%" PRIu64, older);
+		json_object_object_add(page, "olderUrl", json_object_new_string(url));
+	}
+	json_object_object_add(page, "paged", json_object_new_boolean(
+	    params_id(&ctx->params, "cursor") != 0));
+out:
+	json_object_put(tl);
+	return rc;
 }
 
 int
 feed_home(struct ctx *ctx)
 {
 	json_object *page = page_new(ctx, "home");
+	int rc;
 
-	if (ctx->user_id != 0)
-		json_object_object_add(page, "compose", card_compose_form(ctx, "/compose", "compose",
-		    "home.compose", true, true, NULL));
+	if (ctx->user_id != 0 && (rc = home_timeline(ctx, page)) != APIERR_OK) {
+		json_object_put(page);
+		return rc;
+	}
 	ctx_set_data(ctx, page);
 	return APIERR_OK;
 }

@@ -569,6 +569,9 @@ spool_dir = $dir/mail
 storage = local
 local_dir = $dir/media
 local_url = /media
+
+[timeline]
+push_max_followers = ${STACK_PUSH_MAX_FOLLOWERS:-3}
 EOF
 	) || { stack_err "cannot write $tmp"; return 1; }
 	mv -f "$tmp" "$file"

@@ -121,6 +121,13 @@ python3 "$SRCDIR/tests/browser/test_posts.py" "$BASE" "$RUN/browser-posts" "$RUN
 	fail "tests/browser/test_posts.py"
 say "test_posts.py (browser) took $(since "$t1")"
 
+t1=$(now)
+say "== tests/browser/test_feed.py"
+mkdir -p "$RUN/browser-feed"
+python3 "$SRCDIR/tests/browser/test_feed.py" "$BASE" "$RUN/browser-feed" "$RUN/mail" ||
+	fail "tests/browser/test_feed.py"
+say "test_feed.py (browser) took $(since "$t1")"
+
 # Some tests run SQL on every instance (as root, through the socket) where HTTP cannot reach:
 # expiring a code, a follow before the graph has its routes, reading tb_job. Its one argument is
 # the statements; they run in every shard database.
@@ -172,6 +179,13 @@ say "== tests/integration/test_notify.py"
 STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
 	python3 "$SRCDIR/tests/integration/test_notify.py" "$BASE" || fail "test_notify.py"
 say "test_notify.py took $(since "$t1")"
+
+t1=$(now)
+say "== tests/integration/test_timeline.py"
+STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
+	STARLING_TEST_MEMCACHED="127.0.0.1:${memcached_ports%% *} 127.0.0.1:${memcached_ports##* }" \
+	python3 "$SRCDIR/tests/integration/test_timeline.py" "$BASE" || fail "test_timeline.py"
+say "test_timeline.py took $(since "$t1")"
 
 # Last of the normal phase: it uses up this address's sign-ups.
 t1=$(now)

@@ -494,8 +494,10 @@ def test_stats_many_and_malformed():
 # --- the outbox --------------------------------------------------------------------------------
 
 def test_no_job_left_behind():
-    """Run last: every job the tests queued ran at once, and none failed."""
-    check_eq(sql_sum("SELECT COUNT(*) FROM tb_job WHERE state <> 2"), 0, "jobs not done")
+    """Run last: every job the tests queued ran at once, and none failed. timeline.build, queued
+    at login, is left for starling-worker by design (lib/timeline.h): only that it never failed."""
+    check_eq(sql_sum("SELECT COUNT(*) FROM tb_job WHERE state <> 2 AND (type <> 'timeline.build' "
+                     "OR state = 3)"), 0, "jobs not done")
     check(sql_sum("SELECT COUNT(*) FROM tb_job WHERE state = 2") > LIKERS, "jobs done")
 
 

@@ -255,6 +255,40 @@ test_set_get_delete(void **state)
 	buf_free(&out);
 }
 
+/* Append (the cached timelines' pushes): never creates a key, adds to an existing value, which
+ * a cache-aside fill then reads whole; a lease being filled is spoiled, not completed. */
+static int
+load_abc(void *arg, struct buf *out)
+{
+	(void)arg;
+	buf_puts(out, "abc");
+	return 1;
+}
+
+static void
+test_append(void **state)
+{
+	struct fixture *f = *state;
+	struct buf out = BUF_INIT;
+
+	assert_int_equal(cache_append(f->cache, key("ap"), "x", 1), 0);
+	assert_int_equal(cache_get(f->cache, key("ap"), &out), 0);   /* not created */
+	assert_int_equal(cache_set(f->cache, key("ap"), "ab", 2, 60), 1);
+	assert_int_equal(cache_append(f->cache, key("ap"), "c\0d", 3), 1);
+	assert_int_equal(cache_append(f->cache, key("ap"), "e", 1), 1);
+	assert_int_equal(cache_get(f->cache, key("ap"), &out), 1);
+	assert_int_equal(out.len, 6);
+	assert_memory_equal(out.data, "abc\0de", 6);
+	/* A value filled by cache_get_or_load takes appends too. */
+	assert_int_equal(cache_get_or_load(f->cache, key("ap2"), 60, load_abc, NULL, &out), 1);
+	assert_int_equal(cache_append(f->cache, key("ap2"), "d", 1), 1);
+	buf_reset(&out);
+	assert_int_equal(cache_get_or_load(f->cache, key("ap2"), 60, load_abc, NULL, &out), 1);
+	assert_string_equal(buf_cstr(&out), "abcd");
+	assert_int_equal(cache_append(f->cache, "bad key", "x", 1), -1);
+	buf_free(&out);
+}
+
 /* Counters (lib/ratelimit.c's storage): created at 1, counted up, read without counting. */
 static void
 test_counters(void **state)
@@ -842,6 +876,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_set_get_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_keys_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_append, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_or_load_fills_once, setup, teardown),
