@@ -90,6 +90,10 @@ static const struct conf_key keys[] = {
 	{ "media", "s3_public_url",   CT_STRING, F(media_s3_public_url), "", 0, 255 },
 	{ "posts", "max_chars",       CT_LONG,   F(posts_max_chars),   "280", 1, 280 },
 	{ "posts", "idempotency_ttl", CT_LONG,   F(posts_idempotency_ttl), "86400", 86400, 2592000 },
+	{ "worker", "poll_ms",        CT_LONG,   F(worker_poll_ms),    "200", 10, 60000 },
+	{ "worker", "trends_interval", CT_LONG,  F(worker_trends_interval), "300", 10, 86400 },
+	{ "worker", "cleanup_interval", CT_LONG, F(worker_cleanup_interval), "3600", 60, 604800 },
+	{ "worker", "lock_timeout",   CT_LONG,   F(worker_lock_timeout), "300", 10, 86400 },
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])

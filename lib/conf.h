@@ -79,6 +79,11 @@ struct conf {
 	/* [posts] */
 	long           posts_max_chars;
 	long           posts_idempotency_ttl;
+	/* [worker] */
+	long           worker_poll_ms;
+	long           worker_trends_interval;
+	long           worker_cleanup_interval;
+	long           worker_lock_timeout;
 };
 
 /* Sets every field to its default (strings are allocated; conf_free releases them). */
