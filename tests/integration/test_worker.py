@@ -133,6 +133,15 @@ def wait_for(cond, timeout, what):
         time.sleep(0.02)
 
 
+def alive(pid):
+    """Whether process pid runs (a zombie does not)."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            return "State:\tZ" not in f.read()
+    except FileNotFoundError:
+        return False
+
+
 def done(shard, job):
     return job_row(shard, job)["state"] == 2
 
@@ -333,7 +342,31 @@ def test_survives_a_database_and_memcached_down():
     check_eq(rc, 0, "exit status")
 
 
-TESTS = [test_once_drains_every_shard, test_like_left_by_a_request_is_mended_soon,
+def test_worker_ctl():
+    """$STARLING_TEST_WORKER_CTL, as the integration suite's tests use it."""
+    ctl = os.environ["STARLING_TEST_WORKER_CTL"]
+    pid_file = os.path.join(RUN, "worker.pid")
+    subprocess.run([ctl, "start"], check=True, timeout=30)
+    with open(pid_file) as f:
+        pid = int(f.read())
+    check(alive(pid), "started")
+    check_eq(subprocess.run([ctl, "start"], capture_output=True).returncode, 1,
+             "a second start is refused")
+    job = harmless(7)
+    wait_for(lambda: done(7, job), 10, "the started worker runs a job")
+    subprocess.run([ctl, "stop"], check=True, timeout=30)
+    check(not os.path.exists(pid_file), "pid file gone after stop")
+    check(not alive(pid), "stopped")
+    job = harmless(7)
+    time.sleep(0.5)
+    check_eq(job_row(7, job)["state"], 0, "stopped: the job waits")
+    subprocess.run([ctl, "once"], check=True, timeout=60)
+    check_eq(job_row(7, job)["state"], 2, "once ran it")
+    subprocess.run([ctl, "stop"], check=True, timeout=30)   # not running: nothing to do
+    check_eq(subprocess.run([ctl, "restart"], capture_output=True).returncode, 2, "usage")
+
+
+TESTS = [test_worker_ctl, test_once_drains_every_shard, test_like_left_by_a_request_is_mended_soon,
          test_failing_job_backs_off_then_is_set_aside, test_abandoned_job_is_put_back_and_run,
          test_cleanup_keeps_fresh_rows, test_two_workers_run_each_job_once,
          test_survives_a_database_and_memcached_down]

@@ -5,8 +5,8 @@
 # Starts the servers on free loopback ports under a fresh temporary directory
 # (script/lib/stack.sh), writes the configuration (8 shards, 0-3 on the first instance, 4-7 on
 # the second), applies sql/ with the built starling-admin migrate, writes RUN/shard-sql (SQL as
-# root in one shard's database) and runs test_worker.py, which starts and stops the built
-# starling-worker itself.
+# root in one shard's database) and RUN/worker-ctl (stack_worker_ctl_write), and runs
+# test_worker.py, which starts and stops the built starling-worker itself.
 #
 # Run by `make check`; by hand: STARLING_SRCDIR=$PWD STARLING_BUILDDIR=$PWD sh tests/integration/worker.sh
 # STARLING_KEEP_RUN=1 keeps the run directory (the workers' logs) for a post-mortem.
@@ -64,5 +64,9 @@ mariadb --no-defaults --socket="$RUN/mariadb-\$((\$1 / 4))/mysql.sock" --user=ro
 EOF
 chmod 700 "$RUN/shard-sql"
 
+# The control script the integration suite gives its python tests (lighttpd.sh).
+stack_worker_ctl_write "$RUN" "$SRCDIR" "$RUN/starling.conf" "$WORKER_BIN"
+
 STARLING_TEST_RUN=$RUN STARLING_TEST_CONF=$RUN/starling.conf STARLING_TEST_WORKER=$WORKER_BIN \
-	STARLING_TEST_MYSQL_PORTS="$1 $2" python3 "$SRCDIR/tests/integration/test_worker.py"
+	STARLING_TEST_MYSQL_PORTS="$1 $2" STARLING_TEST_WORKER_CTL=$RUN/worker-ctl \
+	python3 "$SRCDIR/tests/integration/test_worker.py"
