@@ -226,9 +226,12 @@ static void
 note_reach(const struct pass *p, unsigned *failures)
 {
 	if (p->unreachable > 0) {
-		if ((*failures)++ == 0)
+		if (*failures == 0)
 			log_warn("%u shard(s) cannot be read (a database down?); trying again, backing off "
 			    "up to %d ms while idle", p->unreachable, WORKER_BACKOFF_MAX_MS);
+		/* Enough to reach the longest back-off; never wraps back to "all well". */
+		if (*failures < 64)
+			(*failures)++;
 	} else if (*failures > 0) {
 		log_info("every shard can be read again");
 		*failures = 0;
@@ -253,8 +256,8 @@ worker_run(struct app_env *env, enum worker_mode mode)
 	    mode == WORKER_ONCE ? "once" : "daemon", shards(env), env->conf.worker_poll_ms,
 	    env->conf.worker_trends_interval, env->conf.worker_cleanup_interval);
 	if (mode == WORKER_ONCE) {
-		/* Abandoned jobs first, so that they run in this pass; the other tasks after the jobs,
-		 * which are what users wait for. */
+		/* The reaper (tasks[0]) first, so that abandoned jobs run in this pass; the other tasks
+		 * after the jobs, which are what users wait for. */
 		if (run_tasks(env, tasks, 1, true) != 0)
 			status = 1;
 		do {
