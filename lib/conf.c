@@ -92,6 +92,10 @@ static const struct conf_key keys[] = {
 	{ "posts", "idempotency_ttl", CT_LONG,   F(posts_idempotency_ttl), "86400", 86400, 2592000 },
 	{ "timeline", "push_max_followers", CT_LONG, F(timeline_push_max_followers), "10000", 1,
 	                                                                                  100000000 },
+	{ "worker", "poll_ms",        CT_LONG,   F(worker_poll_ms),    "200", 10, 60000 },
+	{ "worker", "trends_interval", CT_LONG,  F(worker_trends_interval), "300", 10, 86400 },
+	{ "worker", "cleanup_interval", CT_LONG, F(worker_cleanup_interval), "3600", 60, 604800 },
+	{ "worker", "lock_timeout",   CT_LONG,   F(worker_lock_timeout), "300", 10, 86400 },
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])

@@ -81,6 +81,11 @@ struct conf {
 	long           posts_idempotency_ttl;
 	/* [timeline] */
 	long           timeline_push_max_followers;
+	/* [worker] */
+	long           worker_poll_ms;
+	long           worker_trends_interval;
+	long           worker_cleanup_interval;
+	long           worker_lock_timeout;
 };
 
 /* Sets every field to its default (strings are allocated; conf_free releases them). */

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -558,7 +559,8 @@ job_handler_find(const char *type)
 	return NULL;
 }
 
-/* Records the outcome of a claimed job. */
+/* Records the outcome of a job this runner claimed. Only while it still holds the row: a job
+ * taken back by job_reap (this runner looked dead) belongs to whoever claims it next. */
 static int
 finish(struct db *db, unsigned shard, uint64_t id, unsigned attempts, bool ok, bool permanent,
     const char *error)
@@ -570,22 +572,27 @@ finish(struct db *db, unsigned shard, uint64_t id, unsigned attempts, bool ok, b
 
 	if (ok)
 		return db_exec(db, shard, "UPDATE {db}.tb_job SET state = 2, last_error = '', "
-		    "updated_at = ? WHERE id = ? AND state = 1",
-		    (struct db_val[]){ DB_I64(now), DB_U64(id) }, 2, NULL) == 0 ? 0 : -1;
+		    "updated_at = ? WHERE id = ? AND state = 1 AND locked_by = ?",
+		    (struct db_val[]){ DB_I64(now), DB_U64(id), DB_STR(job_runner_name()) }, 3,
+		    NULL) == 0 ? 0 : -1;
 	/* Only printable ASCII goes into last_error (the column is text; our messages are ASCII). */
 	snprintf(msg, sizeof msg, "%s", error);
 	for (i = 0; msg[i]; i++)
 		if ((unsigned char)msg[i] < 0x20 || (unsigned char)msg[i] > 0x7e)
 			msg[i] = '?';
 	return db_exec(db, shard, "UPDATE {db}.tb_job SET state = ?, attempts = ?, run_after = ?, "
-	    "last_error = ?, locked_by = '', locked_at = 0, updated_at = ? WHERE id = ? AND state = 1",
+	    "last_error = ?, locked_by = '', locked_at = 0, updated_at = ? WHERE id = ? AND state = 1 "
+	    "AND locked_by = ?",
 	    (struct db_val[]){ DB_I64(permanent || tries >= JOB_MAX_ATTEMPTS ? JOB_FAILED : JOB_READY),
-		DB_I64(tries), DB_I64(now + job_backoff(tries)), DB_STR(msg), DB_I64(now), DB_U64(id) },
-	    6, NULL) == 0 ? 0 : -1;
+		DB_I64(tries), DB_I64(now + job_backoff(tries)), DB_STR(msg), DB_I64(now), DB_U64(id),
+		DB_STR(job_runner_name()) }, 7, NULL) == 0 ? 0 : -1;
 }
 
-int
-job_run(struct app_env *env, unsigned shard, uint64_t id)
+/* Runs job id of shard, which this runner has just claimed (state 1, locked_by us), and records
+ * its outcome; type receives its type when not NULL (JOB_TYPE_MAX + 1 bytes). Returns 1 done,
+ * -1 failed. */
+static int
+run_claimed(struct app_env *env, unsigned shard, uint64_t id, char *type)
 {
 	struct db_rows r = DB_ROWS_INIT;
 	struct buf err = BUF_INIT;
@@ -595,22 +602,14 @@ job_run(struct app_env *env, unsigned shard, uint64_t id)
 	unsigned attempts;
 	int rc;
 
-	/* The claim: one statement, so it is its own short transaction and no lock is held while the
-	 * handler works on another shard. */
-	rc = db_exec(env->db, shard, "UPDATE {db}.tb_job SET state = 1, locked_by = ?, locked_at = ?, "
-	    "updated_at = ? WHERE id = ? AND state = 0",
-	    (struct db_val[]){ DB_STR(job_runner_name()), DB_I64(now_s()), DB_I64(now_s()),
-		DB_U64(id) }, 4, &r);
-	if (rc != 0 || r.affected != 1) {
-		rc = rc != 0 ? -1 : 0;
-		goto out;
-	}
 	if (db_exec(env->db, shard, "SELECT type, payload, attempts FROM {db}.tb_job WHERE id = ?",
 	    (struct db_val[]){ DB_U64(id) }, 1, &r) != 0 || r.nrows == 0) {
-		/* Claimed but unreadable: a worker's reaper puts it back to 0 later. */
+		/* Claimed but unreadable: job_reap puts it back to 0 later. */
 		rc = -1;
 		goto out;
 	}
+	if (type != NULL)
+		snprintf(type, JOB_TYPE_MAX + 1, "%s", db_str(&r, 0, 0));
 	attempts = (unsigned)db_u64(&r, 0, 2);
 	jt = job_handler_find(db_str(&r, 0, 0));
 	payload = json_tokener_parse(db_str(&r, 0, 1));
@@ -625,8 +624,10 @@ job_run(struct app_env *env, unsigned shard, uint64_t id)
 	} else {
 		rc = jt->run(env, payload, &err) == 0 ? 1 : -1;
 	}
+	/* The handler's message, never the payload: it may hold what a user wrote. */
 	if (rc < 0)
-		log_warn("job %" PRIu64 " (shard %u): %s", id, shard, buf_cstr(&err));
+		log_warn("job %" PRIu64 " %.64s (shard %u, attempt %u): %s", id, db_str(&r, 0, 0), shard,
+		    attempts + 1, buf_cstr(&err));
 	if (finish(env->db, shard, id, attempts, rc > 0, permanent, buf_cstr(&err)) != 0) {
 		log_error("job %" PRIu64 " (shard %u): cannot record its outcome; left running for the "
 		    "reaper", id, shard);
@@ -637,4 +638,149 @@ out:
 	db_rows_free(&r);
 	buf_free(&err);
 	return rc;
+}
+
+int
+job_run(struct app_env *env, unsigned shard, uint64_t id)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	int64_t now = now_s();
+	int rc;
+
+	/* The claim: one statement, so it is its own short transaction and no lock is held while the
+	 * handler works on another shard. */
+	rc = db_exec(env->db, shard, "UPDATE {db}.tb_job SET state = 1, locked_by = ?, locked_at = ?, "
+	    "updated_at = ? WHERE id = ? AND state = 0",
+	    (struct db_val[]){ DB_STR(job_runner_name()), DB_I64(now), DB_I64(now), DB_U64(id) }, 4,
+	    &r);
+	if (rc == 0 && r.affected == 1)
+		rc = run_claimed(env, shard, id, NULL);
+	else
+		rc = rc != 0 ? -1 : 0;
+	db_rows_free(&r);
+	return rc;
+}
+
+struct claim {
+	unsigned shard;
+	int64_t  now;
+	uint64_t id;   /* the row claimed, 0 for none */
+};
+
+/* Takes the oldest ready row and marks it ours, in one transaction: the row lock of FOR UPDATE
+ * keeps another worker off it until the commit, and SKIP LOCKED makes that worker take the next
+ * row instead of waiting. db_tx may run this again after a deadlock: it starts from scratch. */
+static int
+claim_tx(struct db *db, void *arg)
+{
+	struct claim *c = arg;
+	struct db_rows r = DB_ROWS_INIT;
+	int rc;
+
+	c->id = 0;
+	rc = db_exec(db, c->shard, "SELECT id FROM {db}.tb_job WHERE state = 0 AND run_after <= ? "
+	    "ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED",
+	    (struct db_val[]){ DB_I64(c->now) }, 1, &r);
+	if (rc == 0 && r.nrows == 1) {
+		uint64_t id = db_u64(&r, 0, 0);
+
+		rc = db_exec(db, c->shard, "UPDATE {db}.tb_job SET state = 1, locked_by = ?, "
+		    "locked_at = ?, updated_at = ? WHERE id = ? AND state = 0",
+		    (struct db_val[]){ DB_STR(job_runner_name()), DB_I64(c->now), DB_I64(c->now),
+			DB_U64(id) }, 4, &r);
+		if (rc == 0 && r.affected == 1)
+			c->id = id;
+	}
+	db_rows_free(&r);
+	return rc == 0 ? 0 : -1;
+}
+
+int
+job_run_next(struct app_env *env, unsigned shard, struct job_ran *ran)
+{
+	struct claim c = { shard, now_s(), 0 };
+	struct db_rows r = DB_ROWS_INIT;
+	int rc;
+
+	ran->id = 0;
+	ran->type[0] = '\0';
+	/* A plain read first: most polls find nothing, and then cost one statement, not three
+	 * (BEGIN, SELECT, COMMIT) with locks. */
+	rc = db_exec(env->db, shard, "SELECT 1 FROM {db}.tb_job WHERE state = 0 AND run_after <= ? "
+	    "LIMIT 1", (struct db_val[]){ DB_I64(c.now) }, 1, &r);
+	if (rc != 0 || r.nrows == 0) {
+		rc = rc != 0 ? -1 : 0;
+		goto out;
+	}
+	if (db_tx(env->db, shard, claim_tx, &c) != 0) {
+		rc = -1;
+		goto out;
+	}
+	if (c.id == 0) {
+		/* Taken by another runner between the read and the claim. */
+		rc = 0;
+		goto out;
+	}
+	ran->id = c.id;
+	rc = run_claimed(env, shard, c.id, ran->type);
+out:
+	db_rows_free(&r);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Keeping the table small */
+
+int
+job_reap(struct db *db, unsigned shard, int64_t now, long timeout)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	int rc;
+
+	/* Assignments are made left to right: state and last_error read attempts and locked_by
+	 * before they change (and read the old values too under SIMULTANEOUS_ASSIGNMENT). */
+	rc = db_exec(db, shard, "UPDATE {db}.tb_job SET state = IF(attempts + 1 >= ?, 3, 0), "
+	    "attempts = attempts + 1, last_error = CONCAT('abandoned by ', locked_by, "
+	    "': no outcome within ', ?, ' s'), locked_by = '', locked_at = 0, run_after = ?, "
+	    "updated_at = ? WHERE state = 1 AND locked_at < ?",
+	    (struct db_val[]){ DB_I64(JOB_MAX_ATTEMPTS), DB_I64(timeout), DB_I64(now), DB_I64(now),
+		DB_I64(now - timeout) }, 5, &r);
+	rc = rc == 0 ? (int)r.affected : -1;
+	db_rows_free(&r);
+	return rc;
+}
+
+/* Runs a DELETE ... LIMIT JOB_PURGE_BATCH with one parameter until it deletes less than a
+ * batch. Each batch is its own statement, so locks are held for one batch only. */
+static int
+purge(struct db *db, unsigned shard, const char *sql, int64_t before)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	long total = 0;
+	int rc;
+
+	do {
+		rc = db_exec(db, shard, sql, (struct db_val[]){ DB_I64(before) }, 1, &r);
+		if (rc == 0)
+			total += (long)r.affected;
+	} while (rc == 0 && r.affected >= JOB_PURGE_BATCH && total < INT_MAX - JOB_PURGE_BATCH);
+	db_rows_free(&r);
+	return rc == 0 ? (int)total : -1;
+}
+
+#define STR_(x) #x
+#define STR(x)  STR_(x)
+
+int
+job_purge_done(struct db *db, unsigned shard, int64_t before)
+{
+	return purge(db, shard, "DELETE FROM {db}.tb_job WHERE state = 2 AND updated_at < ? "
+	    "LIMIT " STR(JOB_PURGE_BATCH), before);
+}
+
+int
+job_purge_idempotency_keys(struct db *db, unsigned shard, int64_t before)
+{
+	return purge(db, shard, "DELETE FROM {db}.tb_idempotency_key WHERE created_at < ? "
+	    "LIMIT " STR(JOB_PURGE_BATCH), before);
 }

@@ -29,7 +29,15 @@
  *
  * Life of a row: state 0 (ready) → 1 (claimed: locked_by, locked_at) → 2 (done); on failure back
  * to 0 with attempts + 1, last_error and run_after = now + back-off (JOB_BACKOFF_BASE * 2^n,
- * at most JOB_BACKOFF_MAX), or 3 (failed for good) after JOB_MAX_ATTEMPTS attempts.
+ * at most JOB_BACKOFF_MAX), or 3 (failed for good) after JOB_MAX_ATTEMPTS attempts. A row left
+ * in 1 by a runner that died (a crash, a killed request) is put back by job_reap, which counts
+ * it as a failed attempt (a job that kills its runner each time ends in 3, not in a crash loop).
+ * Rows in 2 are deleted a day later (job_purge_done); rows in 3 are kept with their last_error
+ * for an operator to read.
+ *
+ * The runners: the request that queued a job (job_run, by ID), and starling-worker (job_run_next,
+ * the oldest ready job of a shard, taken with SELECT ... FOR UPDATE SKIP LOCKED so that several
+ * workers never take the same row). Both run it through the same code (claim, handler, outcome).
  *
  * Return convention: <0 failure (logged), 0 nothing done, >0 done, unless said otherwise. */
 #ifndef STARLING_JOB_H
@@ -72,6 +80,33 @@ int job_queue(struct db *db, unsigned shard, uint64_t id, const char *type, json
  * attempt). Returns 1 done, 0 not claimed (no such job, or not ready: done, failed for good, or
  * held by another runner), -1 the handler failed (or the database did; the job stays queued). */
 int job_run(struct app_env *env, unsigned shard, uint64_t id);
+
+/* What job_run_next ran: its ID (0 when nothing was claimed) and type. */
+#define JOB_TYPE_MAX 64   /* tb_job.type is varchar(64) */
+struct job_ran {
+	uint64_t id;
+	char     type[JOB_TYPE_MAX + 1];
+};
+
+/* Runs the oldest ready job of shard (state 0, run_after <= now): claims it in a transaction
+ * with SELECT ... FOR UPDATE SKIP LOCKED (a row another runner is claiming is skipped, never
+ * waited for), then runs it as job_run does. ran is filled in either case. Returns 1 done, 0 no
+ * job ready, -1 with ran->id != 0 the job failed (recorded, as job_run), -1 with ran->id == 0
+ * the database failed before anything was claimed (the shard's instance is down). */
+int job_run_next(struct app_env *env, unsigned shard, struct job_ran *ran);
+
+/* Puts back the jobs of shard held (state 1) since before now - timeout seconds: their runner
+ * died. Each counts as an attempt: back to 0 (ready at once) with last_error naming the runner,
+ * or 3 when it was the last. Returns how many were put back, or -1. */
+int job_reap(struct db *db, unsigned shard, int64_t now, long timeout);
+
+/* Clean-ups, in batches of JOB_PURGE_BATCH rows (short transactions, no long lock): the done jobs
+ * of shard last changed before `before`, and the idempotency keys (tb_idempotency_key) made
+ * before `before`. Returns how many rows went, or -1 (what was deleted stays deleted). */
+#define JOB_PURGE_BATCH 1000
+#define JOB_DONE_KEEP   86400   /* seconds a done job is kept: for a look at what just ran */
+int job_purge_done(struct db *db, unsigned shard, int64_t before);
+int job_purge_idempotency_keys(struct db *db, unsigned shard, int64_t before);
 
 /* Moves the counter column (count_likes, count_comments, ...: a static name, never input) of
  * record_id, a post or a reply (both tb_post_extended and tb_post_reply_extended are tried; the

@@ -1,8 +1,153 @@
-/* starling-worker: the background worker (docs/worker.md). Not built yet. */
+/* starling-worker: the background worker (docs/worker.md): runs the jobs the requests left for
+ * later, and the periodic tasks (trends, clean-ups).
+ *
+ *	starling-worker [--once] [--conf PATH] [--pid-file PATH]
+ *
+ * Reads the configuration the binaries read (--conf, else $STARLING_CONF, else the build-time
+ * default) with the same set-up as they do (app_env_new), and stays in the foreground, logging to
+ * stderr: a service manager (etc/starling-worker.service) or a shell runs it in the background.
+ * --once runs every pending job and each periodic task once, then exits: the cron mode of a
+ * shared host where no daemon may run. --pid-file writes the process ID there while it runs.
+ * SIGTERM or SIGINT stop it after the current job (lib/worker.h).
+ *
+ * Exit status: 0 stopped by a signal, or --once did everything; 1 --once could not reach every
+ * shard or a task failed, or the pid file could not be written; 2 usage or configuration error. */
 #include "config.h"
 
-int
-main(void)
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mysql.h>
+
+#include "app.h"
+#include "buf.h"
+#include "conf.h"
+#include "log.h"
+#include "worker.h"
+
+#define PROG "starling-worker"
+#define USAGE \
+	"usage: " PROG " [--once] [--conf PATH] [--pid-file PATH]\n" \
+	"  --once           run every pending job and each periodic task once, then exit (cron)\n" \
+	"  --conf PATH      the configuration (default: $STARLING_CONF, else the build default)\n" \
+	"  --pid-file PATH  write the process ID there while running\n" \
+	"Stops after the current job on SIGTERM or SIGINT. Exit: 0 done, 1 failure, 2 usage or\n" \
+	"configuration error.\n"
+
+enum { EXIT_DONE = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+struct args {
+	bool        once;
+	const char *conf;
+	const char *pid_file;
+};
+
+/* Returns 0 to run, 1 after --help, -1 on a usage error (printed). */
+static int
+parse_args(int argc, char *argv[], struct args *a)
 {
+	static const struct option opts[] = {
+		{ "once",     no_argument,       NULL, 'o' },
+		{ "conf",     required_argument, NULL, 'c' },
+		{ "pid-file", required_argument, NULL, 'p' },
+		{ "help",     no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			a->once = true;
+			break;
+		case 'c':
+			a->conf = optarg;
+			break;
+		case 'p':
+			a->pid_file = optarg;
+			break;
+		case 'h':
+			fputs(USAGE, stdout);
+			return 1;
+		default:
+			/* getopt_long has named the option. */
+			fputs(USAGE, stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, PROG ": unexpected argument \"%s\"\n" USAGE, argv[optind]);
+		return -1;
+	}
+	if ((a->conf != NULL && *a->conf == '\0') || (a->pid_file != NULL && *a->pid_file == '\0')) {
+		fputs(PROG ": --conf and --pid-file need a path\n" USAGE, stderr);
+		return -1;
+	}
 	return 0;
+}
+
+/* Writes "PID\n" to path. Returns 0, or -1 (logged). */
+static int
+pid_file_write(const char *path)
+{
+	struct buf text = BUF_INIT;
+	int fd, rc = -1;
+
+	buf_printf(&text, "%ld\n", (long)getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, text.data, text.len) != (ssize_t)text.len)
+		log_error("cannot write the pid file %s: %s", path, strerror(errno));
+	else
+		rc = 0;
+	if (fd >= 0 && close(fd) != 0 && rc == 0) {
+		log_error("cannot write the pid file %s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	buf_free(&text);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	/* No routes: app_env_new then loads only what every binary needs (the handlers of jobs use
+	 * the same database, cache, ID and mail clients as requests). */
+	static const struct app worker_app = { PROG, NULL, 0 };
+	struct args args = { false, NULL, NULL };
+	struct buf err = BUF_INIT;
+	struct app_env *env = NULL;
+	int rc;
+
+	log_init(PROG, LOG_LEVEL_INFO);
+	if ((rc = parse_args(argc, argv, &args)) != 0)
+		return rc > 0 ? EXIT_DONE : EXIT_USAGE;
+	if (args.conf == NULL)
+		args.conf = conf_path();
+	if (mysql_library_init(0, NULL, NULL) != 0) {
+		log_error("cannot initialise the MySQL client library");
+		return EXIT_FAILED;
+	}
+	env = app_env_new(&worker_app, args.conf, &err);
+	if (env == NULL) {
+		log_error("cannot start: %s", buf_cstr(&err));
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (args.pid_file != NULL && pid_file_write(args.pid_file) != 0) {
+		rc = EXIT_FAILED;
+		goto out;
+	}
+	rc = worker_run(env, args.once ? WORKER_ONCE : WORKER_DAEMON) == 0 ? EXIT_DONE : EXIT_FAILED;
+	if (args.pid_file != NULL)
+		(void)unlink(args.pid_file);
+out:
+	app_env_free(env);
+	mysql_library_end();
+	buf_free(&err);
+	return rc;
 }

@@ -22,6 +22,7 @@
 #   RUN/media/                uploaded files ([media] local_dir, served at /media/)
 #   RUN/starling-site.sock-N  FastCGI sockets
 #   RUN/migrate.log           output of starling-admin migrate (stack_migrate)
+#   RUN/worker.pid, RUN/worker.log   starling-worker (stack_worker_start); RUN/worker-ctl
 #
 # Functions (all take explicit arguments; none reads globals except STACK_* knobs below):
 #   stack_free_port                      print a free TCP port on 127.0.0.1
@@ -44,13 +45,18 @@
 #                    [LOG_LEVEL]         (port lists: one or more ports, blank-separated)
 #   stack_lighttpd_start RUN SRCDIR PORT CONF BUILDDIR   render the config (binaries from
 #                                        BUILDDIR/cgi-bin/*/), start, wait for HTTP
-#   stack_alive DIR NAME                 succeed if server NAME (mariadb|memcached|lighttpd) runs
+#   stack_worker_start RUN CONF BIN      start starling-worker BIN with CONF, wait until it runs
+#   stack_worker_once RUN CONF BIN       run BIN --once (every pending job and task), log appended
+#   stack_worker_ctl_write RUN SRCDIR CONF BIN   write RUN/worker-ctl (start|stop|once) for tests
+#   stack_alive DIR NAME                 succeed if server NAME (mariadb|memcached|lighttpd|worker)
+#                                        runs
 #   stack_stop DIR NAME                  stop one server (TERM, bounded wait, KILL)
-#   stack_stop_all RUN                   stop lighttpd, every memcached, every MariaDB (in order)
+#   stack_stop_all RUN                   stop the worker, lighttpd, every memcached, every MariaDB
+#                                        (in order)
 #
 # The order for a whole stack: stack_prepare, stack_backends_start, stack_write_conf, stack_migrate
 # (the schema goes in through the admin tool, as in production, so it needs the configuration),
-# then stack_lighttpd_start.
+# then stack_lighttpd_start and stack_worker_start.
 #
 # Knobs (environment): STACK_WAIT (seconds to wait for a server to answer; default 60),
 # STACK_STOP_WAIT (seconds between TERM and KILL; default 20), STACK_QUIET=1 (fewer messages).
@@ -145,6 +151,7 @@ stack_pid() {
 	mariadb:*/mariadbd*|mariadb:*/mysqld*) ;;
 	memcached:*/memcached*) ;;
 	lighttpd:*/lighttpd*) ;;
+	worker:*/starling-worker*) ;;
 	*:) ;;                          # /proc not readable: trust kill -0
 	*) return 1 ;;
 	esac
@@ -230,11 +237,13 @@ stack_stop() {
 	esac
 }
 
-# stack_stop_all RUN: lighttpd, then every RUN/memcached-*, then every RUN/mariadb-* (and the
-# memcached and MariaDB of RUN itself, for callers with one instance in RUN). The MariaDB
-# instances shut down at the same time (a second or so each).
+# stack_stop_all RUN: the worker (first: it uses the others), lighttpd, then every
+# RUN/memcached-*, then every RUN/mariadb-* (and the memcached and MariaDB of RUN itself, for
+# callers with one instance in RUN). The MariaDB instances shut down at the same time (a second
+# or so each).
 stack_stop_all() {
 	local d pids
+	stack_stop "$1" worker
 	stack_stop "$1" lighttpd
 	for d in "$1" "$1"/memcached-*; do
 		[ ! -d "$d" ] || stack_stop "$d" memcached
@@ -654,6 +663,61 @@ stack_lighttpd_start() {
 		return 1
 	fi
 	echo "$pid" >"$run/lighttpd.pid"
+}
+
+# --- starling-worker ---------------------------------------------------------------------------
+
+# stack_worker_start RUN CONF BIN: BIN (a built tools/starling-worker) in the background with
+# CONF, its pid in RUN/worker.pid and its output appended to RUN/worker.log; waits until it has
+# logged that its loop started. stack_stop RUN worker stops it (SIGTERM: it finishes its job).
+stack_worker_start() {
+	local run conf bin log pid
+	run=$1 conf=$2 bin=$3
+	log=$run/worker.log
+	if [ ! -x "$bin" ]; then
+		stack_err "$bin is missing or not executable; build it with make"
+		return 1
+	fi
+	if stack_alive "$run" worker; then
+		stack_err "starling-worker already runs from $run (pid $(stack_pid "$run" worker)); stop it first"
+		return 1
+	fi
+	touch "$log"
+	stack_say "starting starling-worker (log: $log)"
+	"$bin" --conf "$conf" --pid-file "$run/worker.pid" </dev/null >>"$log" 2>&1 &
+	pid=$!
+	# At once (the worker writes the same): stack_stop_all must find it even while it starts.
+	echo "$pid" >"$run/worker.pid"
+	# Lines of earlier runs are in the log too: wait for the "started" line of this process.
+	stack_wait_until "$pid" starling-worker "$log" "start its loop" \
+		grep -q "starling-worker\[$pid\] info .*started (daemon)" "$log" ||
+		{ stack_kill 5 "$pid"; rm -f "$run/worker.pid"; return 1; }
+}
+
+# stack_worker_once RUN CONF BIN: BIN --once (every pending job, each periodic task), its output
+# appended to RUN/worker.log. Fails as the worker does (a shard unreachable, a task failed).
+stack_worker_once() {
+	"$3" --once --conf "$2" </dev/null >>"$1/worker.log" 2>&1
+}
+
+# stack_worker_ctl_write RUN SRCDIR CONF BIN: RUN/worker-ctl start|stop|once, for tests that need
+# the worker stopped (jobs then only run at request time) or a pass run now. stop sends SIGTERM
+# and waits until the worker has exited (a job in progress is finished first).
+stack_worker_ctl_write() {
+	cat >"$1/worker-ctl" <<EOF
+#!/bin/sh
+# Written by script/lib/stack.sh (stack_worker_ctl_write): start|stop|once the worker of $1.
+set -eu
+STACK_QUIET=1
+. "$2/script/lib/stack.sh"
+case "\${1:-}" in
+start) stack_worker_start "$1" "$3" "$4" ;;
+stop) stack_stop "$1" worker ;;
+once) stack_worker_once "$1" "$3" "$4" ;;
+*) echo "usage: \$0 start|stop|once" >&2; exit 2 ;;
+esac
+EOF
+	chmod 700 "$1/worker-ctl"
 }
 
 # stack_cleanup_on_exit RUN: for test scripts. At exit, also after Ctrl-C or SIGTERM, stop every

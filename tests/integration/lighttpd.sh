@@ -2,8 +2,8 @@
 # tests/integration/lighttpd.sh: the integration suite through lighttpd and real servers.
 #
 # Starts two private MariaDB instances, two memcached servers and lighttpd (spawning the built
-# starling-site) on free loopback ports under a fresh temporary directory, with
-# script/lib/stack.sh, so that every test runs against data spread over more than one instance
+# starling-site) on free loopback ports under a fresh temporary directory, and starling-worker,
+# with script/lib/stack.sh, so that every test runs against data spread over more than one instance
 # ([mysql] instances and [memcached] servers list both; the shard databases are made on both by
 # the built starling-admin migrate, as in production). Then runs:
 #   1. tests/integration/test_http.py    (every HTTP behaviour)
@@ -27,6 +27,7 @@ SRCDIR=${STARLING_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILDDIR=${STARLING_BUILDDIR:-$SRCDIR}
 SITE_BIN=$BUILDDIR/cgi-bin/site/starling-site
 ADMIN_BIN=$BUILDDIR/tools/starling-admin
+WORKER_BIN=$BUILDDIR/tools/starling-worker
 export STARLING_SRCDIR="$SRCDIR"
 # Nothing may be written into the source tree (read-only under make distcheck).
 export PYTHONDONTWRITEBYTECODE=1
@@ -44,7 +45,7 @@ for tool in mariadbd mariadb-install-db mariadb memcached lighttpd curl python3 
 		exit 99
 	fi
 done
-for bin in "$SITE_BIN" "$ADMIN_BIN"; do
+for bin in "$SITE_BIN" "$ADMIN_BIN" "$WORKER_BIN"; do
 	if [ ! -x "$bin" ]; then
 		say "ERROR: $bin is not built"
 		exit 99
@@ -63,7 +64,7 @@ fail() {
 }
 
 show_logs() {
-	for f in "$RUN/lighttpd-error.log" "$RUN/lighttpd.out"; do
+	for f in "$RUN/lighttpd-error.log" "$RUN/lighttpd.out" "$RUN/worker.log"; do
 		stack_log_tail "$f" 2>&1
 	done
 }
@@ -94,6 +95,11 @@ stack_write_conf "$RUN/starling.conf" "$BASE" "$SRCDIR" "$mysql_ports" starling 
 	"$password" "$memcached_ports" info
 stack_migrate "$RUN" "$RUN/starling.conf" "$SRCDIR" "$ADMIN_BIN"
 stack_lighttpd_start "$RUN" "$SRCDIR" "$http_port" "$RUN/starling.conf" "$BUILDDIR"
+# The worker runs beside the site, as in production; tests that need it stopped (jobs then run
+# only at request time) call $STARLING_TEST_WORKER_CTL stop, and start after.
+stack_worker_start "$RUN" "$RUN/starling.conf" "$WORKER_BIN"
+stack_worker_ctl_write "$RUN" "$SRCDIR" "$RUN/starling.conf" "$WORKER_BIN"
+export STARLING_TEST_WORKER_CTL=$RUN/worker-ctl
 say "stack up in $(since "$t0"): $BASE (MariaDB :$1 :$2, memcached :$3 :$4)"
 
 # --- tests -------------------------------------------------------------------------------------
@@ -214,6 +220,9 @@ STARLING_TEST_MEMCACHED="127.0.0.1:${memcached_ports%% *}" \
 	fail "test_accounts.py --phase db-down"
 
 # --- after-checks ------------------------------------------------------------------------------
+# The worker lived through the databases and caches going down; stopped now for the sanitizer.
+stack_alive "$RUN" worker || fail "starling-worker died during the tests (log: $RUN/worker.log)"
+stack_stop "$RUN" worker
 # Stop lighttpd first: its FastCGI processes exit on SIGTERM, and LeakSanitizer reports then.
 lighttpd_alive=yes
 stack_alive "$RUN" lighttpd || lighttpd_alive=no

@@ -1,8 +1,9 @@
 /* test_job.c: lib/job.c against real MariaDB instances (two) and memcached, with Starling's
  * schema, started by tests/integration/job.sh: queueing in a transaction, claiming, running a
  * job twice, jobs run out of order, back-off and failing for good, and each sync handler (likes,
- * reposts and quotes, a user's replies, hashtags) with its counters and cache keys. Skipped (77)
- * when run without the servers. */
+ * reposts and quotes, a user's replies, hashtags) with its counters and cache keys; what the
+ * worker uses: the next ready job (oldest first, SKIP LOCKED), jobs put back from a dead runner,
+ * clean-ups in batches. Skipped (77) when run without the servers. */
 #include "config.h"
 
 #include "test.h"
@@ -29,6 +30,8 @@ static struct app_env env;
  * every cross-shard write here also crosses instances. */
 #define SHARD_A 1
 #define SHARD_B 6
+/* The worker's tests take "the next job" of a shard: one no other test queues on. */
+#define SHARD_C 3
 
 static int
 setup(void **state)
@@ -445,6 +448,214 @@ test_hashtags(void **state)
 	    "hashtag_id = ? AND record_id = ?", hid, p1), 0);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* What the worker uses */
+
+/* A job on SHARD_C that succeeds without data (a like of nothing: nothing to mirror), ready
+ * since run_after. */
+static uint64_t
+ready_job(int64_t run_after)
+{
+	uint64_t job = queue_ids(SHARD_C, "like.sync", "liker_id", new_id(SHARD_B), "record_id",
+	    new_id(SHARD_A));
+
+	exec_ok(SHARD_C, "UPDATE {db}.tb_job SET run_after = ? WHERE id = ?",
+	    (struct db_val[]){ DB_I64(run_after), DB_U64(job) }, 2);
+	return job;
+}
+
+static void
+test_run_next_oldest_ready_first(void **state)
+{
+	int64_t now = (int64_t)time(NULL);
+	uint64_t late, early, future, bad;
+	struct job_ran ran;
+
+	(void)state;
+	exec_ok(SHARD_C, "DELETE FROM {db}.tb_job", NULL, 0);
+	assert_int_equal(job_run_next(&env, SHARD_C, &ran), 0);
+	assert_int_equal(ran.id, 0);
+	late = ready_job(now - 10);
+	early = ready_job(now - 20);
+	future = ready_job(now + 100);
+	assert_int_equal(job_run_next(&env, SHARD_C, &ran), 1);
+	assert_int_equal(ran.id, early);
+	assert_string_equal(ran.type, "like.sync");
+	assert_int_equal(job_col(SHARD_C, early, "state"), JOB_DONE);
+	assert_int_equal(job_run_next(&env, SHARD_C, &ran), 1);
+	assert_int_equal(ran.id, late);
+	/* Not before its run_after. */
+	assert_int_equal(job_run_next(&env, SHARD_C, &ran), 0);
+	assert_int_equal(job_col(SHARD_C, future, "state"), JOB_READY);
+
+	/* A failing job: -1 with its ID, recorded as job_run records it. */
+	bad = queue(SHARD_C, "no.such.type", "{}");
+	assert_int_equal(job_run_next(&env, SHARD_C, &ran), -1);
+	assert_int_equal(ran.id, bad);
+	assert_string_equal(ran.type, "no.such.type");
+	assert_int_equal(job_col(SHARD_C, bad, "state"), JOB_FAILED);
+	assert_int_equal(job_run_next(&env, SHARD_C, &ran), 0);
+	/* A shard that does not exist: -1 with no ID (the database failed, nothing claimed). */
+	assert_int_equal(job_run_next(&env, 1000, &ran), -1);
+	assert_int_equal(ran.id, 0);
+}
+
+/* Holds the row lock of one job on another connection (another runner claiming it) while this
+ * process looks for the next job. */
+struct holder {
+	uint64_t held;
+	int      rc;
+	struct job_ran ran;
+};
+
+static int
+hold_tx(struct db *other, void *arg)
+{
+	struct holder *h = arg;
+
+	if (db_exec(other, SHARD_C, "SELECT id FROM {db}.tb_job WHERE id = ? FOR UPDATE",
+	    (struct db_val[]){ DB_U64(h->held) }, 1, NULL) != 0)
+		return -1;
+	h->rc = job_run_next(&env, SHARD_C, &h->ran);
+	return 0;
+}
+
+static void
+test_run_next_skips_locked_rows(void **state)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct buf err = BUF_INIT;
+	struct holder h;
+	struct db *other;
+	uint64_t second;
+
+	(void)state;
+	other = db_new(&env.conf, &err);
+	assert_non_null(other);
+	exec_ok(SHARD_C, "DELETE FROM {db}.tb_job", NULL, 0);
+	memset(&h, 0, sizeof h);
+	h.held = ready_job(now - 30);
+	second = ready_job(now - 5);
+	/* The oldest is locked: the next one is taken at once, without waiting for the lock. */
+	assert_int_equal(db_tx(other, SHARD_C, hold_tx, &h), 0);
+	assert_int_equal(h.rc, 1);
+	assert_int_equal(h.ran.id, second);
+	assert_int_equal(job_col(SHARD_C, h.held, "state"), JOB_READY);
+	/* Only the locked one is ready: nothing for us (0, not an error, not a wait). */
+	assert_int_equal(db_tx(other, SHARD_C, hold_tx, &h), 0);
+	assert_int_equal(h.rc, 0);
+	assert_int_equal(h.ran.id, 0);
+	/* Released: ours. */
+	assert_int_equal(job_run_next(&env, SHARD_C, &h.ran), 1);
+	assert_int_equal(h.ran.id, h.held);
+	db_free(other);
+	buf_free(&err);
+}
+
+/* A job as a runner that died left it: claimed at locked_at, attempts so far. */
+static uint64_t
+abandoned_job(int64_t locked_at, unsigned attempts)
+{
+	uint64_t job = ready_job(0);
+
+	exec_ok(SHARD_C, "UPDATE {db}.tb_job SET state = 1, locked_by = 'gone:42', locked_at = ?, "
+	    "attempts = ? WHERE id = ?",
+	    (struct db_val[]){ DB_I64(locked_at), DB_I64(attempts), DB_U64(job) }, 3);
+	return job;
+}
+
+static void
+test_reap_puts_back_abandoned_jobs(void **state)
+{
+	int64_t now = (int64_t)time(NULL);
+	uint64_t old, fresh, last;
+	struct db_rows r = DB_ROWS_INIT;
+	struct job_ran ran;
+
+	(void)state;
+	exec_ok(SHARD_C, "DELETE FROM {db}.tb_job", NULL, 0);
+	old = abandoned_job(now - 301, 2);
+	fresh = abandoned_job(now - 10, 0);
+	last = abandoned_job(now - 1000, JOB_MAX_ATTEMPTS - 1);
+	assert_int_equal(job_reap(env.db, SHARD_C, now, 300), 2);
+	/* Ready again at once, the attempt counted, the dead runner named. */
+	assert_int_equal(job_col(SHARD_C, old, "state"), JOB_READY);
+	assert_int_equal(job_col(SHARD_C, old, "attempts"), 3);
+	assert_int_equal(job_col(SHARD_C, old, "locked_at"), 0);
+	assert_true(job_col(SHARD_C, old, "run_after") <= now);
+	assert_int_equal(db_exec(env.db, SHARD_C, "SELECT last_error, locked_by FROM {db}.tb_job "
+	    "WHERE id = ?", (struct db_val[]){ DB_U64(old) }, 1, &r), 0);
+	assert_string_equal(db_str(&r, 0, 0), "abandoned by gone:42: no outcome within 300 s");
+	assert_string_equal(db_str(&r, 0, 1), "");
+	db_rows_free(&r);
+	/* Its runner may still be alive (only slow): the job is no longer its to finish. */
+	assert_int_equal(job_col(SHARD_C, fresh, "state"), JOB_RUNNING);
+	/* The last attempt: set aside, never claimed again. */
+	assert_int_equal(job_col(SHARD_C, last, "state"), JOB_FAILED);
+	assert_int_equal(job_col(SHARD_C, last, "attempts"), JOB_MAX_ATTEMPTS);
+	assert_int_equal(job_reap(env.db, SHARD_C, now, 300), 0);
+	assert_int_equal(job_run_next(&env, SHARD_C, &ran), 1);
+	assert_int_equal(ran.id, old);
+	assert_int_equal(job_run_next(&env, SHARD_C, &ran), 0);
+	/* A shard that does not exist. */
+	assert_int_equal(job_reap(env.db, 1000, now, 300), -1);
+}
+
+/* The first column of a query without parameters, as a number. */
+static uint64_t
+count(unsigned shard, const char *sql)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	uint64_t v;
+
+	if (db_exec(env.db, shard, sql, NULL, 0, &r) != 0)
+		fail_msg("shard %u: %s failed", shard, sql);
+	v = r.nrows ? db_u64(&r, 0, 0) : 0;
+	db_rows_free(&r);
+	return v;
+}
+
+static void
+test_purge_in_batches(void **state)
+{
+	int64_t now = (int64_t)time(NULL), day_ago = now - JOB_DONE_KEEP;
+	uint64_t user = new_id(SHARD_C), fresh;
+	unsigned n = JOB_PURGE_BATCH + 7;
+
+	(void)state;
+	exec_ok(SHARD_C, "DELETE FROM {db}.tb_job", NULL, 0);
+	/* More old done jobs than a batch (the sequence engine makes the rows), one fresh done job,
+	 * and old jobs in the other states, which stay whatever their age. */
+	exec_ok(SHARD_C, "INSERT INTO {db}.tb_job (id, type, payload, state, updated_at) SELECT seq, "
+	    "'like.sync', '{}', 2, ? FROM {db}.seq_1_to_1007",
+	    (struct db_val[]){ DB_I64(day_ago - 5) }, 1);
+	assert_int_equal(count(SHARD_C, "SELECT COUNT(*) FROM {db}.tb_job"), n);
+	fresh = ready_job(0);
+	exec_ok(SHARD_C, "UPDATE {db}.tb_job SET state = 2, updated_at = ? WHERE id = ?",
+	    (struct db_val[]){ DB_I64(day_ago + 60), DB_U64(fresh) }, 2);
+	exec_ok(SHARD_C, "INSERT INTO {db}.tb_job (id, type, payload, state, updated_at) VALUES "
+	    "(5001, 'x', '{}', 0, 1), (5002, 'x', '{}', 1, 1), (5003, 'x', '{}', 3, 1)", NULL, 0);
+	assert_int_equal(job_purge_done(env.db, SHARD_C, day_ago), (int)n);
+	assert_int_equal(count(SHARD_C, "SELECT COUNT(*) FROM {db}.tb_job WHERE state = 2"), 1);
+	assert_int_equal(job_col(SHARD_C, fresh, "state"), JOB_DONE);
+	assert_int_equal(count(SHARD_C, "SELECT COUNT(*) FROM {db}.tb_job WHERE id BETWEEN 5001 "
+	    "AND 5003"), 3);
+	assert_int_equal(job_purge_done(env.db, SHARD_C, day_ago), 0);
+
+	/* Idempotency keys: made before the cut-off go, the others stay. */
+	exec_ok(SHARD_C, "INSERT INTO {db}.tb_idempotency_key (user_id, idem_key, created_at) "
+	    "VALUES (?, 'old-1', ?), (?, 'old-2', ?), (?, 'new', ?)",
+	    (struct db_val[]){ DB_U64(user), DB_I64(day_ago - 1), DB_U64(user), DB_I64(1),
+		DB_U64(user), DB_I64(now) }, 6);
+	assert_int_equal(job_purge_idempotency_keys(env.db, SHARD_C, day_ago), 2);
+	assert_int_equal(value(SHARD_C, "SELECT COUNT(*) FROM {db}.tb_idempotency_key WHERE "
+	    "user_id = ? AND idem_key = 'new'", user, 0), 1);
+	assert_int_equal(value(SHARD_C, "SELECT COUNT(*) FROM {db}.tb_idempotency_key WHERE "
+	    "user_id = ?", user, 0), 1);
+	assert_int_equal(job_purge_idempotency_keys(env.db, 1000, day_ago), -1);
+	exec_ok(SHARD_C, "DELETE FROM {db}.tb_job", NULL, 0);
+}
+
 int
 main(void)
 {
@@ -456,6 +667,10 @@ main(void)
 		cmocka_unit_test(test_repost_and_quote_counts),
 		cmocka_unit_test(test_user_reply_mirror),
 		cmocka_unit_test(test_hashtags),
+		cmocka_unit_test(test_run_next_oldest_ready_first),
+		cmocka_unit_test(test_run_next_skips_locked_rows),
+		cmocka_unit_test(test_reap_puts_back_abandoned_jobs),
+		cmocka_unit_test(test_purge_in_batches),
 	};
 
 	if (getenv("STARLING_TEST_CONF") == NULL) {
