@@ -90,6 +90,9 @@ static const struct conf_key keys[] = {
 	{ "media", "s3_public_url",   CT_STRING, F(media_s3_public_url), "", 0, 255 },
 	{ "posts", "max_chars",       CT_LONG,   F(posts_max_chars),   "280", 1, 280 },
 	{ "posts", "idempotency_ttl", CT_LONG,   F(posts_idempotency_ttl), "86400", 86400, 2592000 },
+	{ "trends", "interval",       CT_LONG,   F(trends_interval),   "600", 60, 86400 },
+	{ "trends", "window",         CT_LONG,   F(trends_window),     "86400", 3600, 604800 },
+	{ "trends", "min_users",      CT_LONG,   F(trends_min_users),  "3", 1, 1000000 },
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])

@@ -79,6 +79,10 @@ struct conf {
 	/* [posts] */
 	long           posts_max_chars;
 	long           posts_idempotency_ttl;
+	/* [trends] (lib/trend.h, docs/search.md) */
+	long           trends_interval;
+	long           trends_window;
+	long           trends_min_users;
 };
 
 /* Sets every field to its default (strings are allocated; conf_free releases them). */
