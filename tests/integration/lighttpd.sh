@@ -10,7 +10,8 @@
 #   2. tests/browser/test_help.py        (headless chromium: rendered DOM and a screenshot)
 #      then the browser tests of accounts and posts (tests/browser/test_accounts.py,
 #      test_posts.py), tests/integration/test_posts.py, test_graph.py, test_upload.py,
-#      test_lists.py and, last because it uses up the sign-ups of this address,
+#      test_lists.py, test_search.py, test_trends.py, tests/browser/test_discover.py and,
+#      last because it uses up the sign-ups of this address,
 #      test_accounts.py
 #   3. degraded: one memcached stopped, then one MariaDB instance stopped too: the health check
 #      answers 503 50300 naming the cache, then the database; /help is still served
@@ -160,6 +161,27 @@ say "== tests/integration/test_lists.py"
 STARLING_TEST_MAIL_DIR=$RUN/mail \
 	python3 "$SRCDIR/tests/integration/test_lists.py" "$BASE" || fail "test_lists.py"
 say "test_lists.py took $(since "$t1")"
+
+t1=$(now)
+say "== tests/integration/test_search.py"
+STARLING_TEST_MAIL_DIR=$RUN/mail \
+	python3 "$SRCDIR/tests/integration/test_search.py" "$BASE" || fail "test_search.py"
+say "test_search.py took $(since "$t1")"
+
+t1=$(now)
+say "== tests/integration/test_trends.py"
+STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
+	STARLING_TEST_ADMIN="$ADMIN_BIN -c $RUN/starling.conf" \
+	python3 "$SRCDIR/tests/integration/test_trends.py" "$BASE" || fail "test_trends.py"
+say "test_trends.py took $(since "$t1")"
+
+t1=$(now)
+say "== tests/browser/test_discover.py"
+mkdir -p "$RUN/browser-discover"
+STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_ADMIN="$ADMIN_BIN -c $RUN/starling.conf" \
+	python3 "$SRCDIR/tests/browser/test_discover.py" "$BASE" "$RUN/browser-discover" ||
+	fail "tests/browser/test_discover.py"
+say "test_discover.py (browser) took $(since "$t1")"
 
 # Last of the normal phase: it uses up this address's sign-ups.
 t1=$(now)
