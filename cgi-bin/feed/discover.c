@@ -252,8 +252,8 @@ out:
 
 /* GET /search ?q&type=posts|users&cursor: the form, and with q its results: posts as cards (and
  * the hashtags starting with q above them) or users with links to their profiles, each with an
- * "Older" link. A query with nothing searchable shows the form with why, not an error page.
- * 400 40004 a malformed cursor; 503. */
+ * "Older" link. A query with nothing searchable, or a malformed cursor, shows the form with why,
+ * not an error page. 400 40004 another type (the route's check); 503. */
 int
 feed_search_page(struct ctx *ctx)
 {
