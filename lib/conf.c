@@ -96,6 +96,8 @@ static const struct conf_key keys[] = {
 	{ "worker", "trends_interval", CT_LONG,  F(worker_trends_interval), "300", 10, 86400 },
 	{ "worker", "cleanup_interval", CT_LONG, F(worker_cleanup_interval), "3600", 60, 604800 },
 	{ "worker", "lock_timeout",   CT_LONG,   F(worker_lock_timeout), "300", 10, 86400 },
+	{ "trends", "window",         CT_LONG,   F(trends_window),     "86400", 3600, 604800 },
+	{ "trends", "min_users",      CT_LONG,   F(trends_min_users),  "3", 1, 1000000 },
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])

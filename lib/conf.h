@@ -86,6 +86,9 @@ struct conf {
 	long           worker_trends_interval;
 	long           worker_cleanup_interval;
 	long           worker_lock_timeout;
+	/* [trends] (lib/trend.h, docs/search.md) */
+	long           trends_window;
+	long           trends_min_users;
 };
 
 /* Sets every field to its default (strings are allocated; conf_free releases them). */

@@ -1,40 +1,618 @@
-/* search.c: search and the hashtag timeline (search.h). */
+/* search.c: search and the hashtag timeline (search.h has the contract, docs/search.md the
+ * reasons). */
 #include "config.h"
 
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
 #include "apierr.h"
+#include "graph.h"
+#include "post.h"
 #include "search.h"
+#include "shard.h"
+#include "text.h"
+#include "user.h"
+#include "utf8.h"
+#include "valid.h"
+#include "xalloc.h"
+
+/* InnoDB's default innodb_ft_min_token_size: shorter words are not in the index. */
+#define FT_MIN_CHARS 3
+/* A username key is at most this long (tb_username_lookup.username_key). */
+#define USERNAME_KEY_MAX 32
+
+/* InnoDB's default stopword list (information_schema.INNODB_FT_DEFAULT_STOPWORD): never in the
+ * index, so a required one would make every search fail. */
+static const char *const stopwords[] = {
+	"a", "about", "an", "are", "as", "at", "be", "by", "com", "de", "en", "for", "from", "how",
+	"i", "in", "is", "it", "la", "of", "on", "or", "that", "the", "this", "to", "was", "what",
+	"when", "where", "who", "will", "with", "und", "www",
+};
+
+/* ---------------------------------------------------------------------------------------------
+ * The query side of the FULLTEXT index. */
+
+/* Letters, marks, numbers and '_': what InnoDB's parser keeps together as a word. */
+static bool
+word_char(int32_t cp)
+{
+	if (cp == '_')
+		return true;
+	switch (utf8proc_category(cp)) {
+	case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+	case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO:
+	case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+	case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool
+stopword(const char *w, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof stopwords / sizeof stopwords[0]; i++)
+		if (strlen(stopwords[i]) == n && memcmp(stopwords[i], w, n) == 0)
+			return true;
+	return false;
+}
+
+/* Whether a token of the search form is one of the "cj" tokens text.c writes for CJK text:
+ * "cj" and one or two CJK characters. 1 or 2 (the characters), 0 for an ordinary word. The test
+ * asks text_search_form itself (a CJK character alone comes back as "cj<c>", a pair as
+ * "cj<c1c2> cj<c2>"), so both sides agree on what is CJK by construction. */
+static int
+cjk_token(const char *t, size_t n)
+{
+	struct buf f = BUF_INIT;
+	size_t chars, rest = n - 2;
+	int rc = 0;
+
+	if (n < 3 || memcmp(t, "cj", 2) != 0)
+		return 0;
+	chars = utf8_count(t + 2, rest);
+	if (chars < 1 || chars > 2 || text_search_form(t + 2, rest, &f) != 0)
+		goto out;
+	if (f.len >= n && memcmp(f.data, t, n) == 0 && (f.len == n || f.data[n] == ' '))
+		rc = (int)chars;
+out:
+	buf_free(&f);
+	return rc;
+}
+
+/* Adds each indexable word of an ordinary token as a required, quoted term: quoting keeps
+ * InnoDB's operators (+ - * " ( ) ~ < > @) inert, and the words are cut where its parser cuts. */
+static size_t
+add_words(const char *t, size_t n, struct buf *out)
+{
+	size_t i = 0, start = 0, chars = 0, terms = 0;
+	utf8proc_ssize_t len;
+	int32_t cp;
+
+	while (i <= n) {
+		len = 1;
+		cp = -1;
+		if (i < n) {
+			len = utf8proc_iterate((const utf8proc_uint8_t *)t + i,
+			    (utf8proc_ssize_t)(n - i), &cp);
+			if (len <= 0) {
+				len = 1;
+				cp = -1;
+			}
+		}
+		if (i < n && cp >= 0 && word_char(cp)) {
+			if (chars++ == 0)
+				start = i;
+		} else if (chars > 0) {
+			if (chars >= FT_MIN_CHARS && !stopword(t + start, i - start)) {
+				buf_printf(out, "%s+\"", out->len ? " " : "");
+				buf_append(out, t + start, i - start);
+				buf_putc(out, '"');
+				terms++;
+			}
+			chars = 0;
+		}
+		i += (size_t)len;
+	}
+	return terms;
+}
+
+int
+search_boolean_query(const char *q, size_t n, struct buf *out)
+{
+	struct buf form = BUF_INIT, terms = BUF_INIT, phrase = BUF_INIT;
+	size_t i, j, nterms = 0;
+	int kind, rc = -1;
+
+	if (text_search_form(q, n, &form) != 0)
+		goto out;
+	for (i = 0; i < form.len; i = j + 1) {
+		for (j = i; j < form.len && form.data[j] != ' '; j++)
+			;
+		if (j == i)
+			continue;
+		kind = cjk_token(form.data + i, j - i);
+		if (kind == 2) {
+			/* A bigram: part of the run's phrase, which its last character ends. */
+			buf_puts(&phrase, phrase.len ? " " : "");
+			buf_append(&phrase, form.data + i, j - i);
+		} else if (kind == 1 && phrase.len > 0) {
+			/* The run's last character alone is only written after a run's end in the text
+			 * too, so it is not part of the phrase: "北京" matches inside "北京天安门". */
+			buf_printf(&terms, "%s+\"%s\"", terms.len ? " " : "", buf_cstr(&phrase));
+			buf_reset(&phrase);
+			nterms++;
+		} else if (kind == 1) {
+			/* One character: every token starting with it, bigram or alone. */
+			buf_puts(&terms, terms.len ? " +" : "+");
+			buf_append(&terms, form.data + i, j - i);
+			buf_putc(&terms, '*');
+			nterms++;
+		} else {
+			nterms += add_words(form.data + i, j - i, &terms);
+		}
+	}
+	if (nterms > 0)
+		buf_append(out, terms.data, terms.len);
+	rc = (int)nterms;
+out:
+	buf_free(&phrase);
+	buf_free(&terms);
+	buf_free(&form);
+	return rc;
+}
+
+void
+search_like_prefix(const char *s, size_t n, struct buf *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '!' || s[i] == '%' || s[i] == '_')
+			buf_putc(out, '!');
+		buf_putc(out, s[i]);
+	}
+	buf_putc(out, '%');
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * What a viewer may see. */
+
+static uint64_t
+jid(json_object *o, const char *name)
+{
+	json_object *v;
+	const char *s;
+
+	if (!json_object_object_get_ex(o, name, &v) || (s = json_object_get_string(v)) == NULL)
+		return 0;
+	return strtoull(s, NULL, 10);
+}
+
+/* The view of record id for a result list: APIERR_OK with *out, APIERR_OK with *out NULL when it
+ * is gone or hidden from the viewer (left out, not an error), or the failure. post_view answers
+ * 404 for a deleted record and for an author in a block with the viewer; the original a quote
+ * embeds is checked here. */
+static int
+visible_view(struct ctx *ctx, uint64_t id, json_object **out)
+{
+	json_object *orig = NULL;
+	int rc = post_view(ctx, id, out), blocked = 0;
+
+	if (rc == APIERR_NOT_FOUND) {
+		buf_reset(&ctx->message);
+		*out = NULL;
+		return APIERR_OK;
+	}
+	if (rc != APIERR_OK)
+		return rc;
+	if (ctx->user_id != 0 && json_object_object_get_ex(*out, "original", &orig) && orig != NULL)
+		blocked = graph_blocked_either(ctx->env, ctx->user_id, jid(orig, "authorId"));
+	if (blocked != 0) {
+		json_object_put(*out);
+		*out = NULL;
+	}
+	return blocked < 0 ? ctx_fail(ctx, APIERR_UNAVAILABLE, NULL) : APIERR_OK;
+}
+
+/* Adds the visible views of ids[0..n) to list. */
+static int
+add_views(struct ctx *ctx, const uint64_t *ids, size_t n, json_object *list)
+{
+	json_object *v;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		if ((rc = visible_view(ctx, ids[i], &v)) != APIERR_OK)
+			return rc;
+		if (v != NULL)
+			json_object_array_add(list, v);
+	}
+	return APIERR_OK;
+}
+
+/* {<name>: list, cursor: "<last>" or "-1"}: takes list. */
+static json_object *
+page_of(const char *name, json_object *list, const char *next)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, name, list);
+	json_object_object_add(o, "cursor", json_object_new_string(next ? next : "-1"));
+	return o;
+}
+
+int
+search_user_card(struct app_env *env, uint64_t id, json_object **out)
+{
+	static const char *const fields[] = { "id", "username", "displayName", "avatarUrl",
+	    "description" };
+	json_object *u = NULL, *v;
+	size_t i;
+	int rc = user_get(env, id, &u);
+
+	*out = NULL;
+	if (rc != 1)
+		return rc;
+	if (json_object_object_get_ex(u, "suspended", &v) && json_object_get_boolean(v)) {
+		json_object_put(u);
+		return 0;
+	}
+	*out = json_object_new_object();
+	for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		if (json_object_object_get_ex(u, fields[i], &v))
+			json_object_object_add(*out, fields[i], json_object_get(v));
+	json_object_put(u);
+	return 1;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Posts. */
+
+static int
+cmp_id_desc(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
 
 int
 search_posts(struct ctx *ctx, const char *q, uint64_t cursor, json_object **out)
 {
-	(void)q;
-	(void)cursor;
+	const struct shard_map *m = db_shards(ctx->env->db);
+	unsigned s, nshards = shard_count(m);
+	struct buf query = BUF_INIT;
+	struct db_rows r = DB_ROWS_INIT;
+	uint64_t *ids = xcalloc((size_t)nshards * (SEARCH_PAGE + 1), sizeof *ids);
+	json_object *list = json_object_new_array();
+	size_t n = 0, i, take;
+	char next[24];
+	int rc;
+
 	*out = NULL;
-	return ctx_fail(ctx, APIERR_UNAVAILABLE, "search is not built yet");
+	rc = search_boolean_query(q, strlen(q), &query);
+	if (rc <= 0) {
+		rc = ctx_fail(ctx, APIERR_INVALID_PARAM, "q: no word to search for (words need %d "
+		    "letters or more, common English words are not indexed; one Chinese, Japanese "
+		    "or Korean character is enough)", FT_MIN_CHARS);
+		goto out;
+	}
+	/* Each shard's newest SEARCH_PAGE + 1 below the cursor: together they hold the page and
+	 * say whether another one follows. */
+	for (s = 0; s < nshards; s++) {
+		if (db_exec(ctx->env->db, s, "SELECT id FROM {db}.tb_post WHERE MATCH(search_text) "
+		    "AGAINST(? IN BOOLEAN MODE) AND id < ? AND is_deleted = 0 ORDER BY id DESC "
+		    "LIMIT ?", (struct db_val[]){ DB_STR(buf_cstr(&query)),
+			DB_U64(cursor ? cursor : UINT64_MAX), DB_I64(SEARCH_PAGE + 1) }, 3, &r) != 0) {
+			rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+			goto out;
+		}
+		for (i = 0; i < r.nrows; i++)
+			ids[n++] = db_u64(&r, i, 0);
+	}
+	qsort(ids, n, sizeof *ids, cmp_id_desc);
+	take = n > SEARCH_PAGE ? SEARCH_PAGE : n;
+	if ((rc = add_views(ctx, ids, take, list)) != APIERR_OK)
+		goto out;
+	/* The cursor is the last ID read, shown or not, so what was left out is not read again. */
+	if (n > SEARCH_PAGE)
+		snprintf(next, sizeof next, "%" PRIu64, ids[take - 1]);
+	*out = page_of("posts", list, n > SEARCH_PAGE ? next : NULL);
+	list = NULL;
+	rc = APIERR_OK;
+out:
+	json_object_put(list);
+	db_rows_free(&r);
+	buf_free(&query);
+	free(ids);
+	return rc;
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * Users. */
+
+struct name_hit {
+	char     *key;    /* lowercased username */
+	uint64_t  id;
+};
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(((const struct name_hit *)a)->key, ((const struct name_hit *)b)->key);
+}
+
+/* A users cursor: a lowercased username as a previous page gave it. */
+static bool
+name_cursor_ok(const char *c)
+{
+	size_t i, n = strlen(c);
+
+	if (n == 0 || n > USERNAME_KEY_MAX)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((c[i] >= 'a' && c[i] <= 'z') || (c[i] >= '0' && c[i] <= '9') || c[i] == '_'))
+			return false;
+	return true;
+}
+
+/* Both halves are ordered by the lowercased username as bytes (utf8mb4_bin), the order the
+ * merge below sorts in with strcmp; a collation order (where '_' sorts before digits) would not
+ * merge. Each half gives SEARCH_PAGE + 1 rows per shard: enough for the page and its "more". */
+static const char users_sql[] =
+    "(SELECT username_key AS k, user_id FROM {db}.tb_username_lookup WHERE username_key LIKE ? "
+    "ESCAPE '!' AND username_key > ? ORDER BY username_key LIMIT ?) UNION ALL "
+    "(SELECT LOWER(username) COLLATE utf8mb4_bin AS k, id FROM {db}.tb_user WHERE display_name "
+    "LIKE ? ESCAPE '!' AND LOWER(username) COLLATE utf8mb4_bin > ? ORDER BY k LIMIT ?)";
 
 int
 search_users(struct ctx *ctx, const char *q, const char *cursor, json_object **out)
 {
-	(void)q;
-	(void)cursor;
+	const struct shard_map *m = db_shards(ctx->env->db);
+	unsigned s, nshards = shard_count(m);
+	struct buf lower = BUF_INIT, name_pat = BUF_INIT, display_pat = BUF_INIT;
+	struct db_rows r = DB_ROWS_INIT;
+	struct name_hit *hits = xcalloc((size_t)nshards * 2 * (SEARCH_PAGE + 1), sizeof *hits);
+	json_object *list = json_object_new_array(), *card;
+	const char *after = cursor != NULL ? cursor : "";
+	size_t n = 0, i, distinct = 0, last = 0;
+	int rc;
+
 	*out = NULL;
-	return ctx_fail(ctx, APIERR_UNAVAILABLE, "search is not built yet");
+	if (*after != '\0' && !name_cursor_ok(after)) {
+		rc = ctx_fail(ctx, APIERR_INVALID_PARAM, "cursor: a username from the previous page");
+		goto out;
+	}
+	if (*q == '@')
+		q++;
+	if (*q == '\0') {
+		rc = ctx_fail(ctx, APIERR_INVALID_PARAM, "q: a name to search for");
+		goto out;
+	}
+	valid_lower_ascii(q, strlen(q), &lower);
+	search_like_prefix(lower.data, lower.len, &name_pat);
+	search_like_prefix(q, strlen(q), &display_pat);
+	for (s = 0; s < nshards; s++) {
+		if (db_exec(ctx->env->db, s, users_sql, (struct db_val[]){
+		    DB_STR(buf_cstr(&name_pat)), DB_STR(after), DB_I64(SEARCH_PAGE + 1),
+		    DB_STR(buf_cstr(&display_pat)), DB_STR(after), DB_I64(SEARCH_PAGE + 1) }, 6,
+		    &r) != 0) {
+			rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+			goto out;
+		}
+		for (i = 0; i < r.nrows; i++) {
+			hits[n].key = xstrdup(db_str(&r, i, 0));
+			hits[n++].id = db_u64(&r, i, 1);
+		}
+	}
+	qsort(hits, n, sizeof *hits, cmp_name);
+	/* A user can come twice: from the username lookup (on the name's shard) and from the
+	 * display name (on the user's). Equal keys are next to each other. */
+	for (i = 0; i < n; i++) {
+		if (i > 0 && strcmp(hits[i].key, hits[i - 1].key) == 0)
+			continue;
+		if (++distinct > SEARCH_PAGE)
+			break;
+		last = i;
+		if ((rc = search_user_card(ctx->env, hits[i].id, &card)) < 0) {
+			rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+			goto out;
+		}
+		if (card == NULL)
+			continue;
+		rc = graph_blocked_either(ctx->env, ctx->user_id, hits[i].id);
+		if (rc != 0) {
+			json_object_put(card);
+			if (rc < 0) {
+				rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+				goto out;
+			}
+			continue;
+		}
+		json_object_array_add(list, card);
+	}
+	*out = page_of("users", list, distinct > SEARCH_PAGE ? hits[last].key : NULL);
+	list = NULL;
+	rc = APIERR_OK;
+out:
+	for (i = 0; i < n; i++)
+		free(hits[i].key);
+	free(hits);
+	json_object_put(list);
+	db_rows_free(&r);
+	buf_free(&lower);
+	buf_free(&name_pat);
+	buf_free(&display_pat);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Hashtags. */
+
+struct tag_hit {
+	char     *key, *name;
+	uint64_t  count;
+};
+
+/* The most used first; equal counts by key, so the order never depends on the shard. */
+static int
+cmp_tag(const void *a, const void *b)
+{
+	const struct tag_hit *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+/* The key prefix of a typed tag: without '#' and surrounding white space, NFC and case-folded
+ * as text.c makes tag keys. Returns 0, or -1 when nothing is left or it is not UTF-8. */
+static int
+tag_prefix(const char *q, struct buf *out)
+{
+	utf8proc_uint8_t *m = NULL;
+	utf8proc_ssize_t len;
+	size_t n;
+
+	while (*q == ' ' || *q == '\t')
+		q++;
+	if (*q == '#')
+		q++;
+	n = strlen(q);
+	while (n > 0 && (q[n - 1] == ' ' || q[n - 1] == '\t'))
+		n--;
+	if (n == 0)
+		return -1;
+	len = utf8proc_map((const utf8proc_uint8_t *)q, (utf8proc_ssize_t)n, &m,
+	    (utf8proc_option_t)(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD));
+	if (len <= 0) {
+		free(m);
+		return -1;
+	}
+	buf_append(out, m, (size_t)len);
+	free(m);
+	return 0;
 }
 
 int
 search_hashtags(struct ctx *ctx, const char *q, json_object **out)
 {
-	(void)q;
+	const struct shard_map *m = db_shards(ctx->env->db);
+	unsigned s, nshards = shard_count(m);
+	struct buf prefix = BUF_INIT, pat = BUF_INIT;
+	struct db_rows r = DB_ROWS_INIT;
+	struct tag_hit *hits = xcalloc((size_t)nshards * SEARCH_TAGS_MAX, sizeof *hits);
+	json_object *list = json_object_new_array(), *o;
+	size_t n = 0, i;
+	int rc;
+
 	*out = NULL;
-	return ctx_fail(ctx, APIERR_UNAVAILABLE, "search is not built yet");
+	if (tag_prefix(q, &prefix) != 0) {
+		rc = ctx_fail(ctx, APIERR_INVALID_PARAM, "q: the start of a hashtag");
+		goto out;
+	}
+	search_like_prefix(prefix.data, prefix.len, &pat);
+	for (s = 0; s < nshards; s++) {
+		if (db_exec(ctx->env->db, s, "SELECT tag_key, tag_name, count_mentions FROM "
+		    "{db}.tb_hashtag WHERE tag_key LIKE ? ESCAPE '!' AND count_mentions > 0 ORDER BY "
+		    "count_mentions DESC, tag_key LIMIT ?", (struct db_val[]){
+			DB_STR(buf_cstr(&pat)), DB_I64(SEARCH_TAGS_MAX) }, 2, &r) != 0) {
+			rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+			goto out;
+		}
+		for (i = 0; i < r.nrows; i++) {
+			hits[n].key = xstrdup(db_str(&r, i, 0));
+			hits[n].name = xstrdup(db_str(&r, i, 1));
+			hits[n++].count = db_u64(&r, i, 2);
+		}
+	}
+	qsort(hits, n, sizeof *hits, cmp_tag);
+	for (i = 0; i < n && i < SEARCH_TAGS_MAX; i++) {
+		o = json_object_new_object();
+		json_object_object_add(o, "tag", json_object_new_string(hits[i].key));
+		json_object_object_add(o, "name", json_object_new_string(hits[i].name));
+		json_object_object_add(o, "count", json_object_new_int64((int64_t)hits[i].count));
+		json_object_array_add(list, o);
+	}
+	*out = json_object_new_object();
+	json_object_object_add(*out, "hashtags", list);
+	list = NULL;
+	rc = APIERR_OK;
+out:
+	for (i = 0; i < n; i++) {
+		free(hits[i].key);
+		free(hits[i].name);
+	}
+	free(hits);
+	json_object_put(list);
+	db_rows_free(&r);
+	buf_free(&prefix);
+	buf_free(&pat);
+	return rc;
 }
 
 int
 search_hashtag_posts(struct ctx *ctx, const char *tag, uint64_t cursor, json_object **out)
 {
-	(void)tag;
-	(void)cursor;
+	struct buf key = BUF_INIT;
+	struct db_rows h = DB_ROWS_INIT, r = DB_ROWS_INIT;
+	json_object *list = json_object_new_array();
+	uint64_t ids[SEARCH_PAGE];
+	size_t i, take;
+	unsigned shard;
+	char next[24];
+	int rc;
+
 	*out = NULL;
-	return ctx_fail(ctx, APIERR_UNAVAILABLE, "search is not built yet");
+	if (text_tag_key(tag, strlen(tag), &key) != 0) {
+		rc = ctx_fail(ctx, APIERR_INVALID_PARAM, "tag: not a hashtag (letters, digits, marks "
+		    "or _, not only digits, at most %d characters)", TEXT_TAG_MAX);
+		goto out;
+	}
+	shard = shard_for_key(db_shards(ctx->env->db), key.data, key.len);
+	if (db_exec(ctx->env->db, shard, "SELECT id, tag_name, count_mentions FROM {db}.tb_hashtag "
+	    "WHERE tag_key = ?", (struct db_val[]){ DB_STR(buf_cstr(&key)) }, 1, &h) != 0) {
+		rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+		goto out;
+	}
+	if (h.nrows == 0) {
+		rc = ctx_fail(ctx, APIERR_NOT_FOUND, "tag: #%s was never used", buf_cstr(&key));
+		goto out;
+	}
+	if (db_exec(ctx->env->db, shard, "SELECT record_id FROM {db}.tb_post_reply_hashtag WHERE "
+	    "hashtag_id = ? AND record_id < ? ORDER BY record_id DESC LIMIT ?", (struct db_val[]){
+		DB_U64(db_u64(&h, 0, 0)), DB_U64(cursor ? cursor : UINT64_MAX),
+		DB_I64(SEARCH_PAGE + 1) }, 3, &r) != 0) {
+		rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+		goto out;
+	}
+	take = r.nrows > SEARCH_PAGE ? SEARCH_PAGE : r.nrows;
+	for (i = 0; i < take; i++)
+		ids[i] = db_u64(&r, i, 0);
+	if ((rc = add_views(ctx, ids, take, list)) != APIERR_OK)
+		goto out;
+	if (r.nrows > SEARCH_PAGE)
+		snprintf(next, sizeof next, "%" PRIu64, ids[take - 1]);
+	*out = page_of("posts", list, r.nrows > SEARCH_PAGE ? next : NULL);
+	list = NULL;
+	json_object_object_add(*out, "tag", json_object_new_string(buf_cstr(&key)));
+	json_object_object_add(*out, "name", json_object_new_string(db_str(&h, 0, 1)));
+	json_object_object_add(*out, "count", json_object_new_int64((int64_t)db_u64(&h, 0, 2)));
+	rc = APIERR_OK;
+out:
+	json_object_put(list);
+	db_rows_free(&r);
+	db_rows_free(&h);
+	buf_free(&key);
+	return rc;
 }

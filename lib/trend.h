@@ -1,10 +1,14 @@
 /* trend.h: trending hashtags and popular users.
  *
- * Trends are computed by starling-worker (trend_compute, every [trends] interval seconds), never
- * by a request: hashtags ranked by how many distinct users used them in the recent window
- * compared with the day before (as Mastodon does), and users by follower growth. The results are
- * stored on shard 0 (the database is the truth) and cached ("trends:hashtags", "trends:users").
- * Editors' picks come first: tb_recommended_hashtag and tb_recommended_user, by sort_order.
+ * Trends are computed by starling-worker (trend_compute, every [worker] trends_interval seconds) or by
+ * `starling-admin compute-trends`, never by a request: hashtags ranked by how many distinct users
+ * used them in the recent window ([trends] window, a day) compared with the window before it (as
+ * Mastodon compares today with yesterday), and users by the followers they gained in the recent
+ * window. docs/search.md has the formulas. The results are stored on shard 0 (tb_trend_hashtag,
+ * tb_trend_user: the database is the truth) and cached ("trends:hashtags", "trends:users",
+ * deleted by each computation and kept at most TREND_CACHE_TTL seconds, so editors' changes show
+ * within that). Editors' picks come first: tb_recommended_hashtag and tb_recommended_user, by
+ * sort_order, marked "pinned"; then the computed ranking without them; TREND_MAX in all.
  *
  * Return convention: APIERR_OK or an apierr code recorded with ctx_fail for functions taking a
  * ctx; otherwise <0 failure (logged), >=0 success. */
@@ -16,14 +20,19 @@
 #include "app.h"
 
 #define TREND_MAX 20
+#define TREND_CACHE_TTL 300
 
-/* {hashtags: [{tag, name, uses, users, pinned}]} */
+/* {hashtags: [{tag, name, uses, users, pinned}]}: uses and users are those of the recent window
+ * (0 for a pick that is not trending). */
 int trend_hashtags(struct ctx *ctx, json_object **out);
-/* {users: [{id, username, displayName, avatarUrl, description, followers}]}, leaving out users
- * in a block with the viewer and the viewer themself. */
+/* {users: [{id, username, displayName, avatarUrl, description, followers, newFollowers,
+ * pinned}]}: followers is the current count, newFollowers those gained in the recent window.
+ * Leaves out users in a block with the viewer, the viewer themself and suspended users. */
 int trend_users(struct ctx *ctx, json_object **out);
 
-/* Computes both rankings from every shard and stores them. Returns 0 or -1. */
+/* Computes both rankings from every shard, stores them on shard 0 in one transaction and
+ * deletes the cached lists. Uses env->db, env->cache and env->conf ([trends]). Returns 0 or -1
+ * (logged). */
 int trend_compute(struct app_env *env);
 
 #endif

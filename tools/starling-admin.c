@@ -1,7 +1,7 @@
 /* starling-admin: the operator's tool for the shard databases: makes and migrates them, shows
  * where each one lives, and checks that a set-up is complete.
  *
- *	starling-admin [-c CONF] [-s SQLDIR] migrate|shards|check|repair-graph
+ *	starling-admin [-c CONF] [-s SQLDIR] migrate|shards|check|repair-graph|compute-trends
  *
  * CONF is the configuration the binaries read (default: conf_path(), i.e. $STARLING_CONF or the
  * build-time default); SQLDIR holds the schema files (default: $STARLING_SQL_DIR, else the
@@ -32,6 +32,7 @@
 #include "idlease.h"
 #include "log.h"
 #include "shard.h"
+#include "trend.h"
 #include "xalloc.h"
 
 #ifndef STARLING_DATADIR
@@ -45,6 +46,8 @@
 	"  shards   print which instance holds which shards, and each instance's health\n" \
 	"  check    check the instances, memcached nodes, shard databases and their schema\n" \
 	"  repair-graph  mend follows whose two rows disagree, and follow counts that are wrong\n" \
+	"  compute-trends  rank the trending hashtags and popular users now (starling-worker does\n" \
+	"                  it every [trends] interval)\n" \
 	"CONF defaults to $STARLING_CONF or the build default; SQLDIR to $STARLING_SQL_DIR or\n" \
 	"the installed " STARLING_DATADIR "/sql.\n" \
 	"Exit: 0 done, 1 failure, 2 usage or configuration error.\n"
@@ -816,6 +819,26 @@ cmd_repair_graph(struct admin *a)
 	return EXIT_DONE;
 }
 
+/* compute-trends: what starling-worker runs every [trends] interval, at once (after editors
+ * changed their picks' numbers, or to see a ranking without waiting). */
+static int
+cmd_compute_trends(struct admin *a)
+{
+	struct app_env env;
+
+	memset(&env, 0, sizeof env);
+	/* A shallow copy: env is not freed, the admin's own conf is. */
+	env.conf = a->conf;
+	env.db = a->db;
+	env.cache = a->cache;
+	if (trend_compute(&env) != 0) {
+		fail_msg("compute-trends: a database failed (see the log); run it again");
+		return EXIT_FAILED;
+	}
+	printf("compute-trends: done\n");
+	return EXIT_DONE;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Set-up */
 
@@ -831,6 +854,7 @@ static const struct command commands[] = {
 	{ "shards",  cmd_shards,  false, false },
 	{ "check",   cmd_check,   true,  true  },
 	{ "repair-graph", cmd_repair_graph, false, true },
+	{ "compute-trends", cmd_compute_trends, false, true },
 };
 
 struct args {

@@ -1,59 +1,348 @@
-/* discover.c: hashtag pages, search, trends and popular users, as JSON and as pages (feed.h). */
+/* discover.c: hashtag pages, search, trends and popular users, as JSON and as pages (feed.h).
+ *
+ * The rules are in lib/search.c and lib/trend.c; this file reads the parameters, turns the
+ * lists into cards for the pages (lib/card.h) and builds the links. Cursors: a first page has
+ * none (or an empty one), a later page the "cursor" of the one before, and "-1" (the last page's
+ * cursor) answers an empty page. */
 #include "config.h"
 
-#include "apierr.h"
-#include "feed.h"
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
 
+#include "apierr.h"
+#include "card.h"
+#include "feed.h"
+#include "page.h"
+#include "search.h"
+#include "trend.h"
+
+/* Below every ID: the search asked with it finds nothing, which is what "-1" means. */
+#define CURSOR_END 1
+
+static void
+add_str(json_object *o, const char *key, const char *value)
+{
+	json_object_object_add(o, key, json_object_new_string(value));
+}
+
+/* The "cursor" parameter of an ID-keyed list: APIERR_OK with *id (0 for the first page,
+ * CURSOR_END for "-1"), or 40004. */
+static int
+id_cursor(struct ctx *ctx, uint64_t *id)
+{
+	const char *c = params_str(&ctx->params, "cursor");
+
+	*id = 0;
+	if (c == NULL || *c == '\0')
+		return APIERR_OK;
+	if (strcmp(c, "-1") == 0) {
+		*id = CURSOR_END;
+		return APIERR_OK;
+	}
+	if (!route_parse_id(c, id))
+		return ctx_fail(ctx, APIERR_INVALID_PARAM, "cursor: an ID from the previous page, or "
+		    "-1");
+	return APIERR_OK;
+}
+
+/* Appends s percent-encoded for a URL's path segment or query value: all but RFC 3986's
+ * unreserved characters. */
+static void
+url_encode(struct buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+			buf_putc(out, (char)*p);
+		} else {
+			buf_putc(out, '%');
+			buf_putc(out, hex[*p >> 4]);
+			buf_putc(out, hex[*p & 15]);
+		}
+	}
+}
+
+/* Adds "url": "/hashtag/<key>" to each {tag, ...} of a list. */
+static void
+add_tag_urls(json_object *tags)
+{
+	struct buf url = BUF_INIT;
+	size_t i, n = tags ? json_object_array_length(tags) : 0;
+
+	for (i = 0; i < n; i++) {
+		json_object *t = json_object_array_get_idx(tags, i);
+
+		buf_reset(&url);
+		buf_puts(&url, "/hashtag/");
+		url_encode(&url, json_object_get_string(json_object_object_get(t, "tag")));
+		add_str(t, "url", buf_cstr(&url));
+	}
+	buf_free(&url);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * JSON routes. */
+
+/* GET /api/v1/timeline/hashtag ?tag&cursor: 200 {tag, name, count, posts, cursor}; 400 40004 a
+ * malformed cursor or tag, 40005 no tag; 404 40400 a tag never used; 503. */
 int
 feed_timeline_hashtag(struct ctx *ctx)
 {
-	return ctx_fail(ctx, APIERR_UNAVAILABLE, "not built yet");
+	json_object *out = NULL;
+	uint64_t cursor;
+	int rc;
+
+	if ((rc = id_cursor(ctx, &cursor)) != APIERR_OK ||
+	    (rc = search_hashtag_posts(ctx, params_str(&ctx->params, "tag"), cursor, &out)) !=
+	    APIERR_OK)
+		return rc;
+	ctx_set_data(ctx, out);
+	return APIERR_OK;
 }
 
+/* GET /api/v1/search/posts ?q&cursor: 200 {posts, cursor}; 400 40004 a malformed cursor or a
+ * query without a searchable word, 40005 no q; 503. */
 int
 feed_search_posts(struct ctx *ctx)
 {
-	return ctx_fail(ctx, APIERR_UNAVAILABLE, "not built yet");
+	json_object *out = NULL;
+	uint64_t cursor;
+	int rc;
+
+	if ((rc = id_cursor(ctx, &cursor)) != APIERR_OK ||
+	    (rc = search_posts(ctx, params_str(&ctx->params, "q"), cursor, &out)) != APIERR_OK)
+		return rc;
+	ctx_set_data(ctx, out);
+	return APIERR_OK;
 }
 
+/* The users search of the API and the page: "-1" answers the empty last page. */
+static int
+users_page(struct ctx *ctx, const char *q, json_object **out)
+{
+	const char *c = params_str(&ctx->params, "cursor");
+
+	if (c != NULL && strcmp(c, "-1") == 0) {
+		*out = json_object_new_object();
+		json_object_object_add(*out, "users", json_object_new_array());
+		add_str(*out, "cursor", "-1");
+		return APIERR_OK;
+	}
+	return search_users(ctx, q, c, out);
+}
+
+/* GET /api/v1/search/users ?q&cursor: 200 {users, cursor}; 400 40004 a malformed cursor, 40005
+ * no q; 503. */
 int
 feed_search_users(struct ctx *ctx)
 {
-	return ctx_fail(ctx, APIERR_UNAVAILABLE, "not built yet");
+	json_object *out = NULL;
+	int rc = users_page(ctx, params_str(&ctx->params, "q"), &out);
+
+	if (rc != APIERR_OK)
+		return rc;
+	ctx_set_data(ctx, out);
+	return APIERR_OK;
 }
 
+/* GET /api/v1/search/hashtags ?q: 200 {hashtags}; 400 40004 nothing left of q after '#', 40005
+ * no q; 503. */
 int
 feed_search_hashtags(struct ctx *ctx)
 {
-	return ctx_fail(ctx, APIERR_UNAVAILABLE, "not built yet");
+	json_object *out = NULL;
+	int rc = search_hashtags(ctx, params_str(&ctx->params, "q"), &out);
+
+	if (rc != APIERR_OK)
+		return rc;
+	ctx_set_data(ctx, out);
+	return APIERR_OK;
 }
 
+/* GET /api/v1/trends/hashtags: 200 {hashtags}; 503. */
 int
 feed_trends_hashtags(struct ctx *ctx)
 {
-	return ctx_fail(ctx, APIERR_UNAVAILABLE, "not built yet");
+	json_object *out = NULL;
+	int rc = trend_hashtags(ctx, &out);
+
+	if (rc != APIERR_OK)
+		return rc;
+	ctx_set_data(ctx, out);
+	return APIERR_OK;
 }
 
+/* GET /api/v1/trends/users: 200 {users}; 503. */
 int
 feed_trends_users(struct ctx *ctx)
 {
-	return ctx_fail(ctx, APIERR_UNAVAILABLE, "not built yet");
+	json_object *out = NULL;
+	int rc = trend_users(ctx, &out);
+
+	if (rc != APIERR_OK)
+		return rc;
+	ctx_set_data(ctx, out);
+	return APIERR_OK;
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * Pages. */
+
+/* page.posts (the cards of list.posts) and page.olderUrl (base + the list's cursor, unless it is
+ * the last page). */
+static int
+add_cards(struct ctx *ctx, json_object *page, json_object *list, const char *base)
+{
+	json_object *cards = NULL, *posts = NULL, *cursor;
+	struct buf url = BUF_INIT;
+	uint64_t next;
+	int rc;
+
+	(void)json_object_object_get_ex(list, "posts", &posts);
+	if ((rc = card_list(ctx, posts, 0, &cards)) != APIERR_OK)
+		return rc;
+	json_object_object_add(page, "posts", cards);
+	if (json_object_object_get_ex(list, "cursor", &cursor) &&
+	    route_parse_id(json_object_get_string(cursor), &next)) {
+		buf_printf(&url, "%s%" PRIu64, base, next);
+		add_str(page, "olderUrl", buf_cstr(&url));
+	}
+	buf_free(&url);
+	return APIERR_OK;
+}
+
+/* GET /hashtag/:tag ?cursor: the tag's posts and replies, newest first, as cards, with an
+ * "Older" link. 400 40004 text that is not a hashtag; 404 40400 a tag never used; 503. */
 int
 feed_hashtag_page(struct ctx *ctx)
 {
-	return ctx_fail(ctx, APIERR_UNAVAILABLE, "not built yet");
+	json_object *list = NULL, *page = NULL;
+	struct buf base = BUF_INIT, title = BUF_INIT;
+	const char *tag = ctx_capture(ctx, "tag");
+	int rc;
+
+	if ((rc = search_hashtag_posts(ctx, tag ? tag : "", params_id(&ctx->params, "cursor"),
+	    &list)) != APIERR_OK)
+		goto out;
+	page = page_new(ctx, "hashtag");
+	buf_printf(&title, "#%s", json_object_get_string(json_object_object_get(list, "name")));
+	add_str(page, "title", buf_cstr(&title));
+	json_object_object_add(page, "tag", json_object_get(json_object_object_get(list, "tag")));
+	json_object_object_add(page, "count",
+	    json_object_get(json_object_object_get(list, "count")));
+	buf_puts(&base, "/hashtag/");
+	url_encode(&base, json_object_get_string(json_object_object_get(list, "tag")));
+	buf_puts(&base, "?cursor=");
+	if ((rc = add_cards(ctx, page, list, buf_cstr(&base))) != APIERR_OK)
+		goto out;
+	ctx_set_data(ctx, page);
+	page = NULL;
+out:
+	json_object_put(page);
+	json_object_put(list);
+	buf_free(&base);
+	buf_free(&title);
+	return rc;
 }
 
+/* GET /search ?q&type=posts|users&cursor: the form, and with q its results: posts as cards (and
+ * the hashtags starting with q above them) or users with links to their profiles, each with an
+ * "Older" link. A query with nothing searchable, or a malformed cursor, shows the form with why,
+ * not an error page. 400 40004 another type (the route's check); 503. */
 int
 feed_search_page(struct ctx *ctx)
 {
-	return ctx_fail(ctx, APIERR_UNAVAILABLE, "not built yet");
+	const char *q = params_str(&ctx->params, "q"), *type = params_str(&ctx->params, "type");
+	json_object *page = page_new(ctx, "search"), *list = NULL, *tags = NULL, *v;
+	struct buf base = BUF_INIT;
+	bool users = type != NULL && strcmp(type, "users") == 0;
+	uint64_t cursor;
+	int rc = APIERR_OK;
+
+	add_str(page, "q", q ? q : "");
+	json_object_object_add(page, users ? "typeUsers" : "typePosts",
+	    json_object_new_boolean(true));
+	if (q == NULL || *q == '\0')
+		goto done;
+	json_object_object_add(page, "searched", json_object_new_boolean(true));
+	buf_puts(&base, "/search?q=");
+	url_encode(&base, q);
+	buf_printf(&base, "&type=%s&cursor=", users ? "users" : "posts");
+	if (users) {
+		if ((rc = users_page(ctx, q, &list)) != APIERR_OK)
+			goto refused;
+		json_object_object_add(page, "users",
+		    json_object_get(json_object_object_get(list, "users")));
+		if (json_object_object_get_ex(list, "cursor", &v) &&
+		    strcmp(json_object_get_string(v), "-1") != 0) {
+			buf_puts(&base, json_object_get_string(v));
+			add_str(page, "olderUrl", buf_cstr(&base));
+		}
+		goto done;
+	}
+	if ((rc = id_cursor(ctx, &cursor)) != APIERR_OK ||
+	    (rc = search_posts(ctx, q, cursor, &list)) != APIERR_OK)
+		goto refused;
+	if ((rc = add_cards(ctx, page, list, buf_cstr(&base))) != APIERR_OK)
+		goto out;
+	/* The tags that start with the query, on its first page: a way to the hashtag pages. A
+	 * query that is no tag prefix simply has none. */
+	if (cursor == 0) {
+		if (search_hashtags(ctx, q, &tags) == APIERR_OK) {
+			v = json_object_object_get(tags, "hashtags");
+			add_tag_urls(v);
+			if (json_object_array_length(v) > 0)
+				json_object_object_add(page, "tagBox", json_object_get(tags));
+		} else {
+			buf_reset(&ctx->message);
+		}
+	}
+	goto done;
+refused:
+	if (rc != APIERR_INVALID_PARAM)
+		goto out;
+	/* The words typed, refused: shown with the form, which is where they can be changed. */
+	add_str(page, "error", buf_cstr(&ctx->message));
+	buf_reset(&ctx->message);
+	rc = APIERR_OK;
+done:
+	ctx_set_data(ctx, page);
+	page = NULL;
+out:
+	json_object_put(page);
+	json_object_put(list);
+	json_object_put(tags);
+	buf_free(&base);
+	return rc;
 }
 
+/* GET /explore: the trending hashtags and the popular users (with links to their profiles,
+ * where the follow button is). 503. */
 int
 feed_explore_page(struct ctx *ctx)
 {
-	return ctx_fail(ctx, APIERR_UNAVAILABLE, "not built yet");
+	json_object *page = NULL, *tags = NULL, *users = NULL;
+	int rc;
+
+	if ((rc = trend_hashtags(ctx, &tags)) != APIERR_OK ||
+	    (rc = trend_users(ctx, &users)) != APIERR_OK)
+		goto out;
+	page = page_new(ctx, "explore");
+	add_tag_urls(json_object_object_get(tags, "hashtags"));
+	json_object_object_add(page, "hashtags",
+	    json_object_get(json_object_object_get(tags, "hashtags")));
+	json_object_object_add(page, "users",
+	    json_object_get(json_object_object_get(users, "users")));
+	ctx_set_data(ctx, page);
+	page = NULL;
+out:
+	json_object_put(page);
+	json_object_put(tags);
+	json_object_put(users);
+	return rc;
 }

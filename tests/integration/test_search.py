@@ -1,0 +1,339 @@
+#!/usr/bin/env python3
+"""HTTP tests of search and the hashtag timeline (/api/v1/search/posts, users, hashtags,
+/api/v1/timeline/hashtag, and the pages /search and /hashtag/<tag>) through the web server and
+real databases.
+
+Usage: test_search.py BASE_URL [-k SUBSTRING]
+
+Environment (set by tests/integration/lighttpd.sh):
+  STARLING_TEST_MAIL_DIR    the [mail] spool_dir (activation codes of the test's users)
+
+Every search visits every shard, so results are checked with words, names and tags made for
+this run (random), and users on both MariaDB instances (UserPool.across). Python standard
+library only.
+"""
+
+import html
+import os
+import random
+import sys
+import urllib.parse
+
+sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from starling_test import (Page, UserPool, api_post, check, check_envelope,  # noqa: E402
+                           check_eq, check_html_error, check_status, get, instance_of,
+                           run_main)
+
+PAGE = 20
+# Usernames of this run start with it: a prefix search finds exactly the pool (5 + 10 hex = 15).
+PREFIX = "q" + os.urandom(2).hex()
+_users = UserPool(PREFIX)
+
+
+def word():
+    """A word nobody else has written: letters only, long enough for the FULLTEXT index."""
+    return "w" + "".join(random.choice("bcdfghjklmnpqrstvxz") for _ in range(10))
+
+
+def cjk_pair():
+    """Two CJK ideographs chosen at random: a Chinese 'word' no other post of the run holds."""
+    return "".join(chr(0x4e00 + random.randrange(0x5000)) for _ in range(2))
+
+
+def q(s):
+    return urllib.parse.quote(s, safe="")
+
+
+def post(user, text):
+    r = api_post("post/create", {"content_text": text}, user["token"])
+    return check_envelope(r, 200, 0)["data"]["id"]
+
+
+def reply(user, to, text):
+    r = api_post("post/reply", {"original_post_id": to, "content_text": text}, user["token"])
+    return check_envelope(r, 200, 0)["data"]["id"]
+
+
+def auth(user):
+    return {"Authorization": "Bearer " + user["token"]} if user else None
+
+
+def api(path, user=None, status=200, code=0):
+    return check_envelope(get("/api/v1/" + path, auth(user)), status, code)["data"]
+
+
+def search_ids(text, user=None, cursor=None):
+    path = "search/posts?q=" + q(text) + ("&cursor=" + cursor if cursor else "")
+    d = api(path, user)
+    return [p["id"] for p in d["posts"]], d["cursor"]
+
+
+def all_pages(fetch):
+    """Follows the cursors of fetch(cursor) -> (ids, cursor) to the end."""
+    ids, cursor, pages = [], None, 0
+    while cursor != "-1":
+        got, cursor = fetch(cursor)
+        ids += got
+        pages += 1
+        check(pages < 50, "the cursor never ends")
+    return ids, pages
+
+
+def block(user, target, flag=1):
+    check_envelope(api_post("user/block", {"target_username": target["username"],
+                                           "flag": flag}, user["token"]), 200, 0)
+
+
+# --- posts -------------------------------------------------------------------------------------
+
+def test_posts_across_shards_newest_first_with_pages():
+    a, b = _users.across(2)
+    check(instance_of(a) != instance_of(b), "the two authors are on different instances")
+    w = word()
+    made = [post(a if i % 2 else b, "%s number %d" % (w, i)) for i in range(PAGE + 5)]
+    first, cursor = search_ids(w)
+    check_eq(len(first), PAGE, "first page size")
+    check(cursor not in ("", "-1"), "a cursor after a full page: %r" % cursor)
+    ids, pages = all_pages(lambda c: search_ids(w, cursor=c))
+    check_eq(pages, 2, "pages")
+    check_eq(ids, sorted(made, key=int, reverse=True), "every post, newest first, once")
+    # Both instances' posts are merged into one order.
+    authors = {p["author"]["username"] for p in api("search/posts?q=" + q(w))["posts"]}
+    check_eq(authors, {a["username"], b["username"]}, "authors of the first page")
+    # Every word is required; order and case do not matter.
+    two = post(a, "%s alphabet %s" % (w.upper(), "soup"))
+    check_eq(search_ids("soup " + w)[0], [two], "both words")
+    check_eq(search_ids(w + " nonexistentword")[0], [], "a word nobody wrote")
+    # Operators typed into the box are words, not syntax.
+    check_eq(search_ids('+%s -soup "%s' % (w, w))[0][0], two, "operators are inert")
+    # The end of the list answers an empty page.
+    check_eq(search_ids(w, cursor="-1"), ([], "-1"), "after the last page")
+
+
+def test_chinese_text():
+    a, b = _users.across(2)
+    pair = cjk_pair()
+    p1 = post(a, "我爱北京天安门")
+    p2 = post(b, "今天%s很好" % pair)
+    for term in ("北京", "天安门", "京天", "我爱北京天安门"):
+        check(p1 in search_ids(term)[0], "%s finds 我爱北京天安门" % term)
+    check(p1 not in search_ids("北海")[0], "北海 does not find 北京")
+    check_eq(search_ids(pair)[0], [p2], "a CJK word written without spaces")
+    check_eq(search_ids(pair + " 今天")[0], [p2], "two CJK words")
+    check(p2 in search_ids(pair[0])[0], "one character finds the posts holding it")
+
+
+def test_deleted_and_blocked_never_appear():
+    a, b, c = _users.across(3)
+    w = word()
+    pa, pb, pc = post(a, w + " from a"), post(b, w + " from b"), post(c, w + " from c")
+    check_eq(sorted(search_ids(w)[0]), sorted([pa, pb, pc]), "all three")
+    check_envelope(api_post("post/delete", {"post_id": pa}, a["token"]), 200, 0)
+    check_eq(sorted(search_ids(w)[0]), sorted([pb, pc]), "the deleted post is gone")
+    block(b, c)
+    try:
+        check_eq(search_ids(w, c)[0], [pc], "c does not see b, who blocks c")
+        check_eq(search_ids(w, b)[0], [pb], "b does not see c, whom b blocks")
+        check_eq(sorted(search_ids(w, a)[0]), sorted([pb, pc]), "a sees both")
+        check_eq(sorted(search_ids(w)[0]), sorted([pb, pc]), "a visitor sees both")
+        # Quotes of a blocked author's post are left out too.
+        quote = check_envelope(api_post("post/repost", {"original_post_id": pb,
+                                                        "content_text": w + " quoted"},
+                                        a["token"]), 200, 0)["data"]["id"]
+        check(quote in search_ids(w, a)[0], "the quote is found")
+        check(quote not in search_ids(w, c)[0], "not by c, blocked by the quoted author")
+    finally:
+        block(b, c, 0)
+
+
+# --- users -------------------------------------------------------------------------------------
+
+def users_search(text, user=None, cursor=None, status=200, code=0):
+    path = "search/users?q=" + q(text) + ("&cursor=" + q(cursor) if cursor is not None else "")
+    return api(path, user, status, code)
+
+
+def test_users_by_prefix_on_both_instances():
+    pool = _users.across(3)
+    names = sorted(u["username"].lower() for u in _users.users)
+    d = users_search(PREFIX)
+    got = [u["username"].lower() for u in d["users"]]
+    check_eq(got, names, "the pool, by username")
+    check_eq(d["cursor"], "-1", "one page")
+    check({instance_of(u) for u in pool} == {0, 1}, "users on both instances")
+    check_eq(sorted(d["users"][0]), ["avatarUrl", "description", "displayName", "id", "username"],
+             "public fields only")
+    check_eq([u["username"].lower() for u in users_search("@" + PREFIX.upper())["users"]],
+             names, "case-insensitive, @ ignored")
+    # A cursor starts after the name it names.
+    check_eq([u["username"].lower() for u in users_search(PREFIX, cursor=names[0])["users"]],
+             names[1:], "after the first name")
+    check_eq(users_search(PREFIX, cursor="-1"), {"users": [], "cursor": "-1"}, "the end")
+
+
+def test_users_by_display_name_and_wildcards():
+    a, b = _users.across(2)
+    tag = os.urandom(3).hex()
+    check_envelope(api_post("user/save_info", {"display_name": "Zoë %s_100%%" % tag},
+                            a["token"]), 200, 0)
+    check_envelope(api_post("user/save_info", {"display_name": "zoe %sx100 b" % tag},
+                            b["token"]), 200, 0)
+    by = lambda s: sorted(u["username"] for u in users_search(s)["users"])  # noqa: E731
+    check_eq(by("zoë " + tag), sorted([a["username"], b["username"]]),
+             "display-name prefix, any case and accent")
+    check_eq(by("Zoë %s_100%%" % tag), [a["username"]], "a literal _ and %")
+    check_eq(by("zoe %s%%" % tag), [], "% matches only itself")
+    check_eq(by("zoe %s_" % tag), [a["username"]], "_ matches only itself")
+    check_eq(by(PREFIX[:-1] + "_"), [], "_ is no wildcard in a username either")
+    check_eq(by("%"), [], "% alone")
+    # Blocked users are left out for the blocker and the blocked.
+    block(a, b)
+    try:
+        names = [u["username"] for u in users_search("zoe " + tag, b)["users"]]
+        check_eq(names, [b["username"]], "b does not find a, who blocks b")
+    finally:
+        block(a, b, 0)
+
+
+# --- hashtags ----------------------------------------------------------------------------------
+
+def test_hashtag_prefix_most_used_first():
+    a, b = _users.across(2)
+    stem = "tg" + os.urandom(3).hex()
+    post(a, "#%sAlpha once" % stem)
+    post(a, "#%sbeta one" % stem)
+    post(b, "#%sBETA two" % stem)
+    tid = post(b, "#%sbeta three" % stem)
+    d = api("search/hashtags?q=" + q("#" + stem.upper()))
+    check_eq([(t["tag"], t["count"]) for t in d["hashtags"]],
+             [(stem + "beta", 3), (stem + "alpha", 1)], "the most used first, by key")
+    check_eq(d["hashtags"][1]["name"], stem + "Alpha", "the name as first written")
+    check_eq(api("search/hashtags?q=" + q(stem + "%"))["hashtags"], [], "% is no wildcard")
+    check_eq(api("search/hashtags?q=" + q(stem[:-1] + "_"))["hashtags"], [], "nor _")
+    # A tag whose every post is deleted is no suggestion.
+    solo = stem + "solo"
+    pid = post(a, "#" + solo)
+    check_eq([t["tag"] for t in api("search/hashtags?q=" + solo)["hashtags"]], [solo], "solo")
+    check_envelope(api_post("post/delete", {"post_id": pid}, a["token"]), 200, 0)
+    check_eq(api("search/hashtags?q=" + solo)["hashtags"], [], "after its post is deleted")
+    check(tid, "made")
+
+
+def timeline(tag, user=None, cursor=None, status=200, code=0):
+    path = "timeline/hashtag?tag=" + q(tag) + ("&cursor=" + q(cursor) if cursor else "")
+    return api(path, user, status, code)
+
+
+def test_hashtag_timeline_newest_first_with_pages():
+    a, b = _users.across(2)
+    tag = "ht" + os.urandom(3).hex()
+    made = []
+    for i in range(PAGE + 2):
+        made.append(post(a if i % 2 else b, "#%s post %d" % (tag.upper() if i == 0 else tag, i)))
+    made.append(reply(a, made[0], "a reply with #%s" % tag))
+    gone = post(b, "#%s to delete" % tag)
+    check_envelope(api_post("post/delete", {"post_id": gone}, b["token"]), 200, 0)
+    first = timeline("#" + tag)
+    check_eq(first["tag"], tag, "key")
+    check_eq(first["name"], tag.upper(), "the name as first written")
+    check_eq(len(first["posts"]), PAGE, "first page")
+    check_eq(first["posts"][0]["type"], "reply", "the reply is newest")
+    ids, pages = all_pages(lambda c: (lambda d: ([p["id"] for p in d["posts"]], d["cursor"]))(
+        timeline(tag, cursor=c)))
+    check_eq(pages, 2, "pages")
+    check_eq(ids, sorted(made, key=int, reverse=True), "posts and replies, newest first, "
+             "the deleted one left out")
+    # Blocked authors are left out.
+    block(a, b)
+    try:
+        mine = {p["author"]["username"] for p in timeline(tag, a)["posts"]}
+        check_eq(mine, {a["username"]}, "a does not see b's posts")
+    finally:
+        block(a, b, 0)
+    timeline("nevertag" + os.urandom(4).hex(), status=404, code=40400)
+    timeline("not a tag", status=400, code=40004)
+    timeline("1234", status=400, code=40004)
+
+
+# --- refusals ----------------------------------------------------------------------------------
+
+def test_bad_inputs():
+    for path in ("search/posts", "search/users", "search/hashtags", "timeline/hashtag"):
+        d = check_envelope(get("/api/v1/" + path), 400, 40005)
+        check(("tag" if "timeline" in path else "q") in get("/api/v1/" + path).json()["message"],
+              "%s: the message names the parameter" % path)
+    long = "x" * 101
+    for path in ("search/posts", "search/users", "search/hashtags"):
+        check_envelope(get("/api/v1/%s?q=%s" % (path, long)), 400, 40004)
+    check_envelope(get("/api/v1/search/posts?q=%s" % q("字" * 101)), 400, 40004)
+    for cursor in ("abc", "0", "-2", "12x", "99999999999999999999999"):
+        check_envelope(get("/api/v1/search/posts?q=hello&cursor=" + q(cursor)), 400, 40004)
+        check_envelope(get("/api/v1/timeline/hashtag?tag=x&cursor=" + q(cursor)), 400, 40004)
+    for cursor in ("A!", "a b", "%", "x" * 40):
+        r = get("/api/v1/search/users?q=abc&cursor=" + q(cursor))
+        doc = check_envelope(r, 400, 40004)
+        check("cursor" in doc["message"], "names the cursor: %r" % doc["message"])
+    doc = check_envelope(get("/api/v1/search/posts?q=" + q("the an ab")), 400, 40004)
+    check("q:" in doc["message"], "a query with nothing searchable names q: %r" % doc["message"])
+    check_envelope(get("/api/v1/search/hashtags?q=%23"), 400, 40004)
+    check_envelope(get("/api/v1/search/users?q=%40"), 400, 40004)
+    check_envelope(get("/api/v1/search/posts?q=%FF"), 400, 40002)
+    d = check_envelope(api_post("search/posts", {"q": "x"}), 405, 40500)
+    check(d, "405")
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+def test_pages():
+    a, b = _users.across(2)
+    tag = "pg" + os.urandom(3).hex()
+    made = [post(a if i % 2 else b, "#%s page post %d" % (tag, i)) for i in range(PAGE + 1)]
+    r = get("/hashtag/" + tag)
+    check_status(r, 200)
+    page = Page(r.text)
+    check("#" + tag in page.h1, "title: %r" % page.h1)
+    for pid in made[-PAGE:]:
+        check('data-post-id="%s"' % pid in r.text, "card of %s" % pid)
+    check('data-post-id="%s"' % made[0] not in r.text, "the oldest is on the next page")
+    older = "/hashtag/%s?cursor=%s" % (tag, made[1])
+    check('href="%s"' % older in html.unescape(r.text), "Older link: %r" % older)
+    r = get(older)
+    check_status(r, 200)
+    check('data-post-id="%s"' % made[0] in r.text, "the second page")
+    check('rel="next"' not in r.text, "no Older link on the last page")
+    check_html_error(get("/hashtag/nevertag" + os.urandom(3).hex()), 404, 40400)
+    check_html_error(get("/hashtag/" + q("not a tag")), 400, 40004)
+    check_html_error(get("/hashtag/%s?cursor=abc" % tag), 400, 40004)
+    # Search: the form alone, then results, with the tags that start like the query.
+    r = get("/search")
+    check_status(r, 200)
+    check('name="q"' in r.text and "search-posts" not in r.text, "only the form")
+    r = get("/search?q=" + tag)
+    check_status(r, 200)
+    check('data-post-id="%s"' % made[-1] in r.text, "found by the word")
+    check('href="/hashtag/%s"' % tag in r.text, "the tag box links the hashtag page")
+    check('rel="next"' in r.text, "a next page")
+    r = get("/search?q=" + q("the <script>alert(1)</script>"))
+    check_status(r, 200)
+    check("<script>alert" not in r.text and "&lt;script&gt;" in r.text, "the query is escaped")
+    r = get("/search?q=" + q("the <i>"))
+    check_status(r, 200)
+    check('role="alert"' in r.text and 'value="the &lt;i&gt;"' in r.text,
+          "nothing searchable: refused, with the form holding the query")
+    r = get("/search?type=users&q=" + PREFIX)
+    check_status(r, 200)
+    check('href="/u/%s"' % a["username"] in r.text, "users link their profiles")
+    r = get("/search?type=nobody&q=x")
+    check_html_error(r, 400, 40004)
+    # The header's search box and links are on every page; Notifications only for a user.
+    r = get("/help")
+    check('action="/search"' in r.text and 'href="/explore"' in r.text, "header")
+    check('href="/notifications"' not in r.text, "no Notifications for a visitor")
+
+
+TESTS = [v for k, v in sorted(globals().items()) if k.startswith("test_")]
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(__doc__, TESTS))
