@@ -1692,6 +1692,19 @@ page_user(struct page_users *u, uint64_t id)
 	return u->n++;
 }
 
+/* Whether the viewer and user are in a block pair (asked once per page): 1, 0 or -1. */
+static int
+page_blocked(struct ctx *ctx, struct page_users *u, uint64_t user)
+{
+	size_t k = page_user(u, user);
+
+	if (ctx->user_id == 0)
+		return 0;
+	if (u->blocked[k] == -2)
+		u->blocked[k] = graph_blocked_either(ctx->env, ctx->user_id, user);
+	return u->blocked[k] < 0 ? -1 : u->blocked[k];
+}
+
 /* Sets member name of o to a copy of the author object of user (one user_get per page). */
 static int
 page_add_author(struct app_env *env, struct page_users *u, json_object *o)
@@ -1764,15 +1777,12 @@ post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **vie
 		goto fail;
 
 	/* A blocked pair does not see each other's posts: as if deleted (as post_view). */
-	for (i = 0; ctx->user_id != 0 && i < n; i++) {
-		if (views[i] == NULL)
-			continue;
-		k = page_user(users, jid(views[i], "authorId"));
-		if (users->blocked[k] == -2)
-			users->blocked[k] = graph_blocked_either(ctx->env, ctx->user_id, users->id[k]);
-		if (users->blocked[k] < 0)
+	for (i = 0; i < n; i++) {
+		int b = views[i] ? page_blocked(ctx, users, jid(views[i], "authorId")) : 0;
+
+		if (b < 0)
 			goto fail;
-		if (users->blocked[k] > 0) {
+		if (b > 0) {
 			json_object_put(views[i]);
 			views[i] = NULL;
 		}
@@ -1789,6 +1799,7 @@ post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **vie
 		goto fail;
 	for (i = k = 0; i < n; i++) {
 		enum post_type t;
+		int b;
 
 		if (views[i] == NULL)
 			continue;
@@ -1797,8 +1808,19 @@ post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **vie
 		t = jtype(views[i]);
 		if (t != POST_REPOST && t != POST_QUOTE)
 			continue;
+		/* The original of a blocked pair, as view() does: a repost goes with it, a quote's
+		 * own words stay with its original shown as gone. */
+		b = orig[k] ? page_blocked(ctx, users, jid(orig[k], "authorId")) : 0;
+		if (b < 0)
+			goto fail;
+		if (b > 0 && t == POST_REPOST) {
+			json_object_put(views[i]);
+			views[i] = NULL;
+			k++;
+			continue;
+		}
 		/* Two reposts of one record on a page get a copy each: cards change their views. */
-		if (orig[k] != NULL) {
+		if (orig[k] != NULL && b == 0) {
 			json_object *copy = NULL;
 
 			if (json_object_deep_copy(orig[k], &copy, NULL) != 0 ||

@@ -324,25 +324,35 @@ out:
 /* GET /explore: the trending hashtags and the popular users (with links to their profiles,
  * where the follow button is). 503. */
 int
-feed_explore_page(struct ctx *ctx)
+feed_discover_fill(struct ctx *ctx, json_object *page)
 {
-	json_object *page = NULL, *tags = NULL, *users = NULL;
+	json_object *tags = NULL, *users = NULL;
 	int rc;
 
 	if ((rc = trend_hashtags(ctx, &tags)) != APIERR_OK ||
 	    (rc = trend_users(ctx, &users)) != APIERR_OK)
 		goto out;
-	page = page_new(ctx, "explore");
 	add_tag_urls(json_object_object_get(tags, "hashtags"));
 	json_object_object_add(page, "hashtags",
 	    json_object_get(json_object_object_get(tags, "hashtags")));
 	json_object_object_add(page, "users",
 	    json_object_get(json_object_object_get(users, "users")));
-	ctx_set_data(ctx, page);
-	page = NULL;
 out:
-	json_object_put(page);
 	json_object_put(tags);
 	json_object_put(users);
 	return rc;
+}
+
+int
+feed_explore_page(struct ctx *ctx)
+{
+	json_object *page = page_new(ctx, "explore");
+	int rc;
+
+	if ((rc = feed_discover_fill(ctx, page)) != APIERR_OK) {
+		json_object_put(page);
+		return rc;
+	}
+	ctx_set_data(ctx, page);
+	return APIERR_OK;
 }

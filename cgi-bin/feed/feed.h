@@ -26,6 +26,9 @@ int feed_trends_users(struct ctx *ctx);      /* GET /api/v1/trends/users */
 int feed_hashtag_page(struct ctx *ctx);      /* GET /hashtag/:tag ?cursor */
 int feed_search_page(struct ctx *ctx);       /* GET /search ?q&type=posts|users&cursor */
 int feed_explore_page(struct ctx *ctx);      /* GET /explore */
+/* Adds the trends and popular users (hashtags, users) of partials/discover.mustache to page.
+ * Returns APIERR_OK or an apierr code recorded with ctx_fail. */
+int feed_discover_fill(struct ctx *ctx, json_object *page);
 
 /* notify.c */
 int feed_notification_list(struct ctx *ctx);    /* GET /api/v1/notification/list ?cursor */

@@ -85,6 +85,9 @@ feed_home(struct ctx *ctx)
 		json_object_put(page);
 		return rc;
 	}
+	/* A visitor's landing page still shows its way in when trends cannot be read. */
+	if (ctx->user_id == 0 && feed_discover_fill(ctx, page) != APIERR_OK)
+		buf_reset(&ctx->message);
 	ctx_set_data(ctx, page);
 	return APIERR_OK;
 }

@@ -277,6 +277,16 @@ def test_reposts_and_quotes_appear():
         check_eq(page[pid]["original"]["id"], original, "embedded original")
         check_eq(page[pid]["original"]["author"]["username"], c["username"], "its author")
     check_eq(all_pages(v), truth(v), "whole timeline")
+    # The viewer blocks the original's author: the repost goes with its original, the quote's
+    # own words stay with the original shown as gone (as post/detail and every list show it).
+    act("block", v, c, 1)
+    try:
+        page = {p["id"]: p for p in home(v)["posts"]}
+        check(repost not in page, "a repost of a blocked author's post goes with it")
+        check(quote in page and page[quote]["original"] is None,
+              "the quote stays, its original gone: %r" % page.get(quote))
+    finally:
+        act("block", v, c, 0)
 
 
 # --- push and pull ------------------------------------------------------------------------------

@@ -119,6 +119,12 @@ def test_burst_beats_a_steady_tag_and_picks_come_first():
         check_eq(r.status, 200, "explore")
         check('href="/hashtag/%s"' % burst in r.text, "explore links the trend")
         check('href="/hashtag/%s"' % pick in r.text, "and the pick")
+        # A visitor's home page shows the same trends under its welcome.
+        r = get("/")
+        check_eq(r.status, 200, "the landing page")
+        landing = r.text[r.text.find('class="landing-discover"'):]
+        check('href="/hashtag/%s"' % burst in landing and 'href="/hashtag/%s"' % pick in landing,
+              "the landing page lists the trends")
     finally:
         run_sql("DELETE FROM tb_recommended_hashtag WHERE hashtag_id = %s" % hid)
         compute()
