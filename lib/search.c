@@ -186,17 +186,6 @@ search_like_prefix(const char *s, size_t n, struct buf *out)
 /* ---------------------------------------------------------------------------------------------
  * What a viewer may see. */
 
-static uint64_t
-jid(json_object *o, const char *name)
-{
-	json_object *v;
-	const char *s;
-
-	if (!json_object_object_get_ex(o, name, &v) || (s = json_object_get_string(v)) == NULL)
-		return 0;
-	return strtoull(s, NULL, 10);
-}
-
 /* The view of record id for a result list: APIERR_OK with *out, APIERR_OK with *out NULL when it
  * is gone or hidden from the viewer (left out, not an error), or the failure. post_view answers
  * 404 for a deleted record and for an author in a block with the viewer (and shows the original
