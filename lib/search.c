@@ -37,23 +37,6 @@ static const char *const stopwords[] = {
 /* ---------------------------------------------------------------------------------------------
  * The query side of the FULLTEXT index. */
 
-/* Letters, marks, numbers and '_': what InnoDB's parser keeps together as a word. */
-static bool
-word_char(int32_t cp)
-{
-	if (cp == '_')
-		return true;
-	switch (utf8proc_category(cp)) {
-	case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-	case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO:
-	case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
-	case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
-		return true;
-	default:
-		return false;
-	}
-}
-
 static bool
 stopword(const char *w, size_t n)
 {
@@ -108,7 +91,7 @@ add_words(const char *t, size_t n, struct buf *out)
 				cp = -1;
 			}
 		}
-		if (i < n && cp >= 0 && word_char(cp)) {
+		if (i < n && cp >= 0 && text_word_char(cp)) {
 			if (chars++ == 0)
 				start = i;
 		} else if (chars > 0) {

@@ -70,8 +70,8 @@ text_decode(const char *s, size_t n, size_t i, int32_t *cp)
 
 /* Letters, marks and numbers (L*, M*, N*) and '_': what a hashtag is made of, and what may not
  * stand right before a '#' or '@' (marks count, as they belong to the letter before them). */
-static bool
-text_word(int32_t cp)
+bool
+text_word_char(int32_t cp)
 {
 	if (cp < 0)
 		return false;
@@ -139,7 +139,7 @@ text_cjk(int32_t cp)
 
 	for (i = 0; i < sizeof cjk_blocks / sizeof cjk_blocks[0]; i++)
 		if (cp >= cjk_blocks[i].lo && cp <= cjk_blocks[i].hi)
-			return text_word(cp);
+			return text_word_char(cp);
 	return false;
 }
 
@@ -219,7 +219,7 @@ scan_tag(const char *s, size_t n, size_t at, size_t *end, int32_t *last, struct 
 
 	while (i < n) {
 		len = text_decode(s, n, i, &cp);
-		if (!text_word(cp))
+		if (!text_word_char(cp))
 			break;
 		/* Too long is no tag, not a shorter one: cutting would make a tag nobody wrote. */
 		if (++count > TEXT_TAG_MAX)
@@ -256,7 +256,7 @@ scan_mention(const char *s, size_t n, size_t at, size_t *end, int32_t *last, str
 	/* "@bob_é" or "@bob@example.com" name nobody: the name goes on past what we matched. */
 	if (i < n) {
 		(void)text_decode(s, n, i, &cp);
-		if (text_word(cp) || cp == '@')
+		if (text_word_char(cp) || cp == '@')
 			return false;
 	}
 	buf_reset(key);
@@ -279,10 +279,10 @@ scan_next(struct scan *sc, struct tok *t, struct buf *key)
 		len = text_decode(sc->s, sc->n, at, &cp);
 		/* '&' before '#' is an HTML entity someone pasted ("&#39;"), '.' before '@' the end of
 		 * an address's local part. */
-		if (cp == '#' && !text_word(sc->prev) && sc->prev != '&' &&
+		if (cp == '#' && !text_word_char(sc->prev) && sc->prev != '&' &&
 		    scan_tag(sc->s, sc->n, at, &end, &last, key))
 			t->kind = TOK_TAG;
-		else if (cp == '@' && !text_word(sc->prev) && sc->prev != '.' &&
+		else if (cp == '@' && !text_word_char(sc->prev) && sc->prev != '.' &&
 		    scan_mention(sc->s, sc->n, at, &end, &last, key))
 			t->kind = TOK_MENTION;
 		else {

@@ -40,7 +40,9 @@
 #ifndef STARLING_TEXT_H
 #define STARLING_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -102,5 +104,9 @@ int text_tag_key(const char *s, size_t n, struct buf *out);
  * what is not UTF-8, and controls other than tab and "\n", become U+FFFD, so the output is
  * always valid UTF-8. */
 void text_html(const char *s, size_t n, struct buf *out);
+
+/* Letters, marks and numbers (L*, M*, N*) and '_': what a hashtag is made of, and what InnoDB's
+ * FULLTEXT parser keeps together as a word (lib/search.c builds its queries with it). */
+bool text_word_char(int32_t cp);
 
 #endif

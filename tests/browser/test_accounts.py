@@ -27,7 +27,7 @@ import urllib.parse
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (Browser, Failure, catalog, check, check_eq, mail_text,  # noqa: E402
-                           maildir_wait, run_steps, template_catalog_keys)
+                           maildir_wait, run_steps, t, template_catalog_keys)
 
 TIMEOUT = int(os.environ.get("BROWSER_TIMEOUT", "30"))
 # The templates this test covers, and the partials every page shows.
@@ -46,12 +46,6 @@ USER["email"] = USER["username"] + "@example.test"
 DISPLAY_NAME = "Tester & <b>椋鸟</b>"
 seen_mail = set()
 shots = [0]
-
-
-def t(key, lang="en"):
-    text = catalog(lang).get(key)
-    check(text, "the %s catalog has no %s" % (lang, key))
-    return text
 
 
 def path_and_query():

@@ -20,8 +20,8 @@ import urllib.parse
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from starling_test import (Browser, api_post, catalog, check, check_envelope,  # noqa: E402
-                           check_eq, new_user, run_steps, set_base, template_catalog_keys)
+from starling_test import (Browser, api_post, check, check_envelope, check_eq,  # noqa: E402
+                           check_templates_translated, new_user, run_steps, set_base, t)
 
 TIMEOUT = int(os.environ.get("BROWSER_TIMEOUT", "30"))
 TEMPLATES = ["home"]
@@ -33,12 +33,6 @@ B = None
 AUTHOR = READER = None
 STATE = {}
 shots = [0]
-
-
-def t(key, lang="en"):
-    text = catalog(lang).get(key)
-    check(text, "the %s catalog has no %s" % (lang, key))
-    return text
 
 
 def shot(step):
@@ -112,10 +106,7 @@ def main():
         sys.exit(__doc__)
     BASE, OUT, MAIL = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
     set_base(BASE)
-    for lang in ("en", "zh"):
-        used = set().union(*template_catalog_keys(TEMPLATES).values())
-        missing = sorted(k for k in used if catalog(lang).get(k) is None)
-        check(not missing, "keys used by the templates but missing in %s: %s" % (lang, missing))
+    check_templates_translated(TEMPLATES)
     AUTHOR = new_user(MAIL)
     READER = new_user(MAIL)
     with Browser(OUT, timeout=TIMEOUT) as b:

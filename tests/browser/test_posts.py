@@ -32,8 +32,8 @@ import urllib.parse
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from starling_test import (Browser, catalog, check, check_eq, get, new_user,  # noqa: E402
-                           png_bytes, run_steps, set_base, template_catalog_keys)
+from starling_test import (Browser, check, check_eq, check_templates_translated,  # noqa: E402
+                           get, new_user, png_bytes, run_steps, set_base, t)
 
 TIMEOUT = int(os.environ.get("BROWSER_TIMEOUT", "30"))
 TEMPLATES = ["home", "compose", "post", "user", "user_list", "partials/post_card",
@@ -44,12 +44,6 @@ B = None
 AUTHOR = READER = None
 STATE = {}
 shots = [0]
-
-
-def t(key, lang="en"):
-    text = catalog(lang).get(key)
-    check(text, "the %s catalog has no %s" % (lang, key))
-    return text
 
 
 def shot(step):
@@ -324,10 +318,7 @@ def main():
         sys.exit(__doc__)
     BASE, OUT, MAIL = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
     set_base(BASE)
-    for lang in ("en", "zh"):
-        used = set().union(*template_catalog_keys(TEMPLATES).values())
-        missing = sorted(k for k in used if catalog(lang).get(k) is None)
-        check(not missing, "keys used by the templates but missing in %s: %s" % (lang, missing))
+    check_templates_translated(TEMPLATES)
     AUTHOR = new_user(MAIL)
     READER = new_user(MAIL)
     with Browser(OUT, timeout=TIMEOUT) as b:

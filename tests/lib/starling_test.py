@@ -179,6 +179,21 @@ def catalog_texts(lang="en"):
     return texts
 
 
+def t(key, lang="en"):
+    """The text of catalog key in lang; a missing key fails the test."""
+    text = catalog(lang).get(key)
+    check(text, "the %s catalog has no %s" % (lang, key))
+    return text
+
+
+def check_templates_translated(names):
+    """Every catalog key the templates names read ({{t.KEY}}) is in every language's catalog."""
+    used = set().union(*template_catalog_keys(names).values())
+    for lang in ("en", "zh"):
+        missing = sorted(k for k in used if catalog(lang).get(k) is None)
+        check(not missing, "keys used by the templates but missing in %s: %s" % (lang, missing))
+
+
 _T_NAME = re.compile(r"\{\{\{?\s*[#^/&]?\s*t\.([A-Za-z0-9_.]+)\s*\}?\}\}")
 
 
