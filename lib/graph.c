@@ -612,20 +612,9 @@ static int
 user_card(struct app_env *env, uint64_t id, json_object **out)
 {
 	static const char *const fields[] = { "id", "username", "displayName", "avatarUrl",
-	    "description" };
-	json_object *u = NULL, *v;
-	size_t i;
-	int rc = user_get(env, id, &u);
+	    "description", NULL };
 
-	*out = NULL;
-	if (rc != 1)
-		return rc;
-	*out = json_object_new_object();
-	for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
-		if (json_object_object_get_ex(u, fields[i], &v))
-			json_object_object_add(*out, fields[i], json_object_get(v));
-	json_object_put(u);
-	return 1;
+	return user_pick(env, id, fields, out);
 }
 
 /* Whether the viewer sees other in a list of people: not when one of them blocks the other.

@@ -280,20 +280,9 @@ notify_like_job(struct app_env *env, json_object *payload, struct buf *err)
 static int
 actor_of(struct app_env *env, uint64_t id, json_object **out)
 {
-	static const char *const fields[] = { "id", "username", "displayName", "avatarUrl" };
-	json_object *u = NULL, *v;
-	size_t i;
-	int rc = user_get(env, id, &u);
+	static const char *const fields[] = { "id", "username", "displayName", "avatarUrl", NULL };
 
-	*out = NULL;
-	if (rc == 1) {
-		*out = json_object_new_object();
-		for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
-			if (json_object_object_get_ex(u, fields[i], &v))
-				json_object_object_add(*out, fields[i], json_object_get(v));
-	}
-	json_object_put(u);
-	return rc;
+	return user_pick(env, id, fields, out);
 }
 
 /* The post a notification shows, as the viewer may see it: APIERR_OK with *out, or with *out

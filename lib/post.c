@@ -1287,20 +1287,9 @@ static int
 author_of(struct app_env *env, uint64_t user, json_object **out)
 {
 	static const char *const fields[] = { "id", "username", "displayName", "avatarUrl",
-	    "verified" };
-	json_object *u = NULL, *v;
-	size_t i;
-	int rc = user_get(env, user, &u);
+	    "verified", NULL };
 
-	*out = NULL;
-	if (rc == 1) {
-		*out = json_object_new_object();
-		for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
-			if (json_object_object_get_ex(u, fields[i], &v))
-				json_object_object_add(*out, fields[i], json_object_get(v));
-	}
-	json_object_put(u);
-	return rc < 0 ? -1 : 0;
+	return user_pick(env, user, fields, out) < 0 ? -1 : 0;
 }
 
 /* Whether a one-row query on viewer's shard finds a row. */
@@ -1410,6 +1399,19 @@ post_view(struct ctx *ctx, uint64_t id, json_object **out)
 	if (rc == 0)
 		return not_found(ctx);
 	return APIERR_OK;
+}
+
+int
+post_view_listed(struct ctx *ctx, uint64_t id, json_object **out)
+{
+	int rc = post_view(ctx, id, out);
+
+	if (rc == APIERR_NOT_FOUND) {
+		buf_reset(&ctx->message);
+		*out = NULL;
+		return APIERR_OK;
+	}
+	return rc;
 }
 
 static void

@@ -105,6 +105,10 @@ int post_get(struct app_env *env, uint64_t id, json_object **out);
 /* The post as the API and the pages show it (post_get plus author, original, viewer).
  * Returns 0 with *out, or an apierr code (404 for a missing or deleted record). */
 int post_view(struct ctx *ctx, uint64_t id, json_object **out);
+/* post_view for an item of a list: APIERR_OK with *out, or APIERR_OK with *out NULL when the
+ * record is gone or hidden from the viewer (post_view's 404 leaves it out of the list and is not
+ * the list's error); another apierr code on failure. */
+int post_view_listed(struct ctx *ctx, uint64_t id, json_object **out);
 
 /* The counts of up to POST_STATS_MAX records: an object keyed by id, each {comments, likes,
  * reposts, quotes}; unknown and deleted ids are left out. Returns 0 with *out, or an apierr

@@ -37,25 +37,6 @@ jid(json_object *o, const char *name)
 	return strtoull(s, NULL, 10);
 }
 
-/* The view of record id for the list: APIERR_OK with *out, APIERR_OK with *out NULL when the
- * record is gone or hidden from the viewer (left out, not an error), or the failure. A block
- * hides each side's posts from the other, in profiles too: post_view answers 404 for a post
- * whose author is in a block pair with the viewer, and for a repost whose original's is (a
- * quote stays, with original null). */
-static int
-item(struct ctx *ctx, uint64_t id, json_object **out)
-{
-	int rc = post_view(ctx, id, out);
-
-	if (rc == APIERR_NOT_FOUND) {
-		/* Deleted since its index row was read, or the row outlived it: not the list's error. */
-		buf_reset(&ctx->message);
-		*out = NULL;
-		return APIERR_OK;
-	}
-	return rc;
-}
-
 /* The pinned post of user_id (0: none), from the cached counters. */
 static int
 pinned_of(struct ctx *ctx, uint64_t user_id, uint64_t *pinned)
@@ -85,7 +66,7 @@ postlist_page(struct ctx *ctx, uint64_t user_id, enum postlist_tab tab, uint64_t
 	/* The pinned post heads the first page only; on every page its own row is skipped. Only
 	 * the user's own live post counts: the counters may lag behind a deletion by a moment. */
 	if (pinned != 0 && cursor == 0) {
-		if ((rc = item(ctx, pinned, &one)) != APIERR_OK)
+		if ((rc = post_view_listed(ctx, pinned, &one)) != APIERR_OK)
 			goto out;
 		if (one != NULL && jid(one, "authorId") == user_id) {
 			json_object_object_add(one, "pinned", json_object_new_boolean(true));
@@ -105,7 +86,7 @@ postlist_page(struct ctx *ctx, uint64_t user_id, enum postlist_tab tab, uint64_t
 		rec = db_u64(&r, i, 1);
 		if (tab == POSTLIST_POSTS && rec == pinned)
 			continue;
-		if ((rc = item(ctx, rec, &one)) != APIERR_OK)
+		if ((rc = post_view_listed(ctx, rec, &one)) != APIERR_OK)
 			goto out;
 		if (one != NULL)
 			json_object_array_add(list, one);

@@ -169,23 +169,6 @@ search_like_prefix(const char *s, size_t n, struct buf *out)
 /* ---------------------------------------------------------------------------------------------
  * What a viewer may see. */
 
-/* The view of record id for a result list: APIERR_OK with *out, APIERR_OK with *out NULL when it
- * is gone or hidden from the viewer (left out, not an error), or the failure. post_view answers
- * 404 for a deleted record and for an author in a block with the viewer (and shows the original
- * of such an author that a quote embeds as null, as everywhere). */
-static int
-visible_view(struct ctx *ctx, uint64_t id, json_object **out)
-{
-	int rc = post_view(ctx, id, out);
-
-	if (rc == APIERR_NOT_FOUND) {
-		buf_reset(&ctx->message);
-		*out = NULL;
-		return APIERR_OK;
-	}
-	return rc;
-}
-
 /* Adds the visible views of ids[0..n) to list. */
 static int
 add_views(struct ctx *ctx, const uint64_t *ids, size_t n, json_object *list)
@@ -195,7 +178,7 @@ add_views(struct ctx *ctx, const uint64_t *ids, size_t n, json_object *list)
 	int rc;
 
 	for (i = 0; i < n; i++) {
-		if ((rc = visible_view(ctx, ids[i], &v)) != APIERR_OK)
+		if ((rc = post_view_listed(ctx, ids[i], &v)) != APIERR_OK)
 			return rc;
 		if (v != NULL)
 			json_object_array_add(list, v);
@@ -218,23 +201,19 @@ int
 search_user_card(struct app_env *env, uint64_t id, json_object **out)
 {
 	static const char *const fields[] = { "id", "username", "displayName", "avatarUrl",
-	    "description" };
-	json_object *u = NULL, *v;
-	size_t i;
-	int rc = user_get(env, id, &u);
+	    "description", "suspended", NULL };
+	json_object *v;
+	int rc = user_pick(env, id, fields, out);
 
-	*out = NULL;
 	if (rc != 1)
 		return rc;
-	if (json_object_object_get_ex(u, "suspended", &v) && json_object_get_boolean(v)) {
-		json_object_put(u);
+	/* Suspended accounts are not offered to anyone; the flag itself is not shown. */
+	if (json_object_object_get_ex(*out, "suspended", &v) && json_object_get_boolean(v)) {
+		json_object_put(*out);
+		*out = NULL;
 		return 0;
 	}
-	*out = json_object_new_object();
-	for (i = 0; i < sizeof fields / sizeof fields[0]; i++)
-		if (json_object_object_get_ex(u, fields[i], &v))
-			json_object_object_add(*out, fields[i], json_object_get(v));
-	json_object_put(u);
+	json_object_object_del(*out, "suspended");
 	return 1;
 }
 

@@ -167,6 +167,23 @@ user_get(struct app_env *env, uint64_t id, json_object **out)
 	return rc;
 }
 
+int
+user_pick(struct app_env *env, uint64_t id, const char *const *fields, json_object **out)
+{
+	json_object *u = NULL, *v;
+	int rc = user_get(env, id, &u);
+
+	*out = NULL;
+	if (rc == 1) {
+		*out = json_object_new_object();
+		for (; *fields != NULL; fields++)
+			if (json_object_object_get_ex(u, *fields, &v))
+				json_object_object_add(*out, *fields, json_object_get(v));
+	}
+	json_object_put(u);
+	return rc;
+}
+
 static int
 load_counts(void *arg, struct buf *out)
 {

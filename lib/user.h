@@ -47,6 +47,11 @@ int user_create(struct app_env *env, const struct user_new *n, uint64_t *id);
  * tokensValidAfter, createdAt, updatedAt. Never the password hash or a code. */
 int user_get(struct app_env *env, uint64_t id, json_object **out);
 
+/* A new object holding only the given members (a NULL-terminated list of user_get's names) of
+ * user id: what a card, an author line or a list of people shows. Returns 1 with *out, 0 for
+ * no such user (*out NULL), -1 on failure (*out NULL). */
+int user_pick(struct app_env *env, uint64_t id, const char *const *fields, json_object **out);
+
 /* Adds the counters of id (tb_user_extended, cached as "userx:<id>") to profile: countFollowers,
  * countFollowings, countPosts, countLikes, pinnedPostId (a string; "0" for none). */
 int user_add_counts(struct app_env *env, uint64_t id, json_object *profile);
