@@ -24,6 +24,9 @@
 /* How many times a handler writes again when the source changed under it (each change has its
  * own job, so this only has to outlast a short burst; beyond it the job is retried later). */
 #define SYNC_ROUNDS 4
+/* How long job_run waits for a job another runner holds: 100 steps of 20 ms. */
+#define JOB_WAIT_STEPS   100
+#define JOB_WAIT_STEP_MS 20
 /* tb_job.last_error is varchar(1024); our messages are ASCII. */
 #define LAST_ERROR_MAX 1000
 
@@ -640,6 +643,28 @@ out:
 	return rc;
 }
 
+/* The request that queued a job runs it right after its commit, and then reads what the job
+ * wrote (a like, then the page with its count). A worker polling at that moment may have claimed
+ * the job first: the request waits for it (a short while; jobs take milliseconds), so that it
+ * still reads its own write. Returns 0. */
+static int
+wait_running(struct app_env *env, unsigned shard, uint64_t id)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	int i;
+
+	for (i = 0; i < JOB_WAIT_STEPS; i++) {
+		db_rows_free(&r);
+		if (db_exec(env->db, shard, "SELECT state FROM {db}.tb_job WHERE id = ?",
+		    (struct db_val[]){ DB_U64(id) }, 1, &r) != 0 || r.nrows != 1 ||
+		    db_u64(&r, 0, 0) != JOB_RUNNING)
+			break;
+		usleep(JOB_WAIT_STEP_MS * 1000);
+	}
+	db_rows_free(&r);
+	return 0;
+}
+
 int
 job_run(struct app_env *env, unsigned shard, uint64_t id)
 {
@@ -655,8 +680,10 @@ job_run(struct app_env *env, unsigned shard, uint64_t id)
 	    &r);
 	if (rc == 0 && r.affected == 1)
 		rc = run_claimed(env, shard, id, NULL);
+	else if (rc == 0)
+		rc = wait_running(env, shard, id);
 	else
-		rc = rc != 0 ? -1 : 0;
+		rc = -1;
 	db_rows_free(&r);
 	return rc;
 }

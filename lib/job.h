@@ -78,7 +78,9 @@ int job_queue(struct db *db, unsigned shard, uint64_t id, const char *type, json
 /* Runs job id of shard now: claims it (state 0 → 1, whatever its run_after), runs its handler,
  * and marks it done (2), or records the failure (back to 0 with a back-off, or 3 after the last
  * attempt). Returns 1 done, 0 not claimed (no such job, or not ready: done, failed for good, or
- * held by another runner), -1 the handler failed (or the database did; the job stays queued). */
+ * held by another runner: a worker that took it first; then job_run waits up to two seconds for
+ * that runner to finish, so the caller still reads its own write), -1 the handler failed (or
+ * the database did; the job stays queued). */
 int job_run(struct app_env *env, unsigned shard, uint64_t id);
 
 /* What job_run_next ran: its ID (0 when nothing was claimed) and type. */
