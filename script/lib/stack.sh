@@ -476,6 +476,44 @@ stack_migrate() {
 	stack_say "$(tail -n 1 "$log")"
 }
 
+# stack_test_shards NAME LEVEL SRCDIR ADMIN_BIN [BIN...]: the back ends of a test script NAME
+# (job.sh, worker.sh): checks the tools and the built BINs, makes RUN (a global: a fresh directory
+# under $TMPDIR, removed on exit), starts two MariaDB instances (their ports in the global
+# STACK_TEST_MYSQL_PORTS) and one memcached on free ports,
+# writes RUN/starling.conf (log level LEVEL) and applies the schema. Exits 99 (automake's hard
+# error) when something is missing or does not start.
+stack_test_shards() {
+	local name level src admin tool bin password
+	name=$1 level=$2 src=$3 admin=$4
+	shift 4
+	for tool in mariadbd mariadb-install-db mariadb memcached python3; do
+		if ! command -v "$tool" >/dev/null 2>&1; then
+			printf "%s: ERROR: '%s' is not installed; run script/bootstrap\n" "$name" "$tool"
+			exit 99
+		fi
+	done
+	for bin in "$admin" "$@"; do
+		if [ ! -x "$bin" ]; then
+			printf '%s: ERROR: %s is not built\n' "$name" "$bin"
+			exit 99
+		fi
+	done
+	RUN=$(mktemp -d "${TMPDIR:-/tmp}/starling-$name.XXXXXX")
+	stack_cleanup_on_exit "$RUN"
+	stack_prepare "$RUN"
+	password=$(stack_gen_password)
+	# shellcheck disable=SC2046 # one port per word
+	set -- $(stack_free_ports 3)
+	STACK_TEST_MYSQL_PORTS="$1 $2"
+	if ! stack_backends_start "$RUN" starling starling "$password" "$1 $2" "$3"; then
+		printf '%s: ERROR: the servers did not start\n' "$name"
+		exit 99
+	fi
+	stack_write_conf "$RUN/starling.conf" "http://127.0.0.1:1" "$src" "$1 $2" starling starling \
+		"$password" "$3" "$level"
+	stack_migrate "$RUN" "$RUN/starling.conf" "$src" "$admin" || exit 99
+}
+
 # --- memcached ---------------------------------------------------------------------------------
 
 # stack_memcached_start DIR PORT: one memcached on 127.0.0.1:PORT, its pid file and log in DIR.

@@ -21,33 +21,6 @@ ADMIN_BIN=$BUILDDIR/tools/starling-admin
 # shellcheck disable=SC2034 # read by stack.sh
 STACK_QUIET=1
 
-say() { printf 'job.sh: %s\n' "$*"; }
-
-for tool in mariadbd mariadb-install-db mariadb memcached python3; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		say "ERROR: '$tool' is not installed; run script/bootstrap"
-		exit 99
-	fi
-done
-for bin in "$TEST_BIN" "$ADMIN_BIN"; do
-	if [ ! -x "$bin" ]; then
-		say "ERROR: $bin is not built"
-		exit 99
-	fi
-done
-
-RUN=$(mktemp -d "${TMPDIR:-/tmp}/starling-job.XXXXXX")
-stack_cleanup_on_exit "$RUN"
-stack_prepare "$RUN"
-password=$(stack_gen_password)
-# shellcheck disable=SC2046 # one port per word
-set -- $(stack_free_ports 3)
-if ! stack_backends_start "$RUN" starling starling "$password" "$1 $2" "$3"; then
-	say "ERROR: the servers did not start"
-	exit 99
-fi
-stack_write_conf "$RUN/starling.conf" "http://127.0.0.1:1" "$SRCDIR" "$1 $2" starling starling \
-	"$password" "$3" warn
-stack_migrate "$RUN" "$RUN/starling.conf" "$SRCDIR" "$ADMIN_BIN" || exit 99
+stack_test_shards job warn "$SRCDIR" "$ADMIN_BIN" "$TEST_BIN"
 
 STARLING_TEST_CONF=$RUN/starling.conf "$TEST_BIN"

@@ -24,34 +24,7 @@ export PYTHONDONTWRITEBYTECODE=1
 # shellcheck disable=SC2034 # read by stack.sh
 STACK_QUIET=1
 
-say() { printf 'worker.sh: %s\n' "$*"; }
-
-for tool in mariadbd mariadb-install-db mariadb memcached python3; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		say "ERROR: '$tool' is not installed; run script/bootstrap"
-		exit 99
-	fi
-done
-for bin in "$WORKER_BIN" "$ADMIN_BIN"; do
-	if [ ! -x "$bin" ]; then
-		say "ERROR: $bin is not built"
-		exit 99
-	fi
-done
-
-RUN=$(mktemp -d "${TMPDIR:-/tmp}/starling-wk.XXXXXX")
-stack_cleanup_on_exit "$RUN"
-stack_prepare "$RUN"
-password=$(stack_gen_password)
-# shellcheck disable=SC2046 # one port per word
-set -- $(stack_free_ports 3)
-if ! stack_backends_start "$RUN" starling starling "$password" "$1 $2" "$3"; then
-	say "ERROR: the servers did not start"
-	exit 99
-fi
-stack_write_conf "$RUN/starling.conf" "http://127.0.0.1:1" "$SRCDIR" "$1 $2" starling starling \
-	"$password" "$3" info
-stack_migrate "$RUN" "$RUN/starling.conf" "$SRCDIR" "$ADMIN_BIN" || exit 99
+stack_test_shards worker info "$SRCDIR" "$ADMIN_BIN" "$WORKER_BIN"
 
 # shard-sql SHARD STATEMENTS: runs STATEMENTS as root in shard SHARD's database (8 shards split
 # evenly in order over the two instances: 0-3 on mariadb-0, 4-7 on mariadb-1) and prints the
@@ -68,5 +41,5 @@ chmod 700 "$RUN/shard-sql"
 stack_worker_ctl_write "$RUN" "$SRCDIR" "$RUN/starling.conf" "$WORKER_BIN"
 
 STARLING_TEST_RUN=$RUN STARLING_TEST_CONF=$RUN/starling.conf STARLING_TEST_WORKER=$WORKER_BIN \
-	STARLING_TEST_MYSQL_PORTS="$1 $2" STARLING_TEST_WORKER_CTL=$RUN/worker-ctl \
+	STARLING_TEST_MYSQL_PORTS="$STACK_TEST_MYSQL_PORTS" STARLING_TEST_WORKER_CTL=$RUN/worker-ctl \
 	python3 "$SRCDIR/tests/integration/test_worker.py"
