@@ -753,8 +753,26 @@ declared_length(char *const *envp)
 	return errno ? SIZE_MAX : (size_t)v;
 }
 
+/* Reads and discards what a CGI request's body holds, up to want bytes. A CGI server (mod_cgid)
+ * writes the whole body to the program before it reads the answer: a program that exits without
+ * reading it makes the server drop the connection, and the client never sees the 413. The web
+ * server's own limit (LimitRequestBody) bounds this. */
+static void
+drain_stdin(size_t want)
+{
+	char chunk[8192];
+	size_t n;
+
+	while (want > 0) {
+		n = fread(chunk, 1, want < sizeof chunk ? want : sizeof chunk, stdin);
+		if (n == 0)
+			break;
+		want -= n;
+	}
+}
+
 /* Reads the body from a FastCGI stream (in != NULL) or stdin. Returns the bytes read into body; a
- * declared length over max is not read (see app_handle). */
+ * declared length over max is not read (see app_handle); under CGI it is drained. */
 static const char *
 read_body(FCGX_Stream *in, char *const *envp, size_t max, struct buf *body, size_t *len)
 {
@@ -762,6 +780,8 @@ read_body(FCGX_Stream *in, char *const *envp, size_t max, struct buf *body, size
 	char chunk[8192];
 
 	if (want > max) {
+		if (in == NULL)
+			drain_stdin(want);
 		*len = want;
 		return NULL;
 	}
