@@ -53,7 +53,7 @@ grep -q '^ShdPnd:' "/proc/$$/status" 2>/dev/null || {
 spawn=$(command -v spawn-fcgi)
 multiwatch=$(command -v multiwatch)
 
-# shellcheck source=tests/lib/checks.sh
+# shellcheck source=../lib/checks.sh
 . "$src/tests/lib/checks.sh"
 
 run=$(mktemp -d "${TMPDIR:-/tmp}/starling-signals.XXXXXX")
@@ -102,8 +102,8 @@ export STARLING_CONF="$run/starling.conf"
 
 # Signal numbers as this system has them (SIGUSR1 is not 10 everywhere).
 signum() { python3 -c "import signal, sys; print(int(getattr(signal, 'SIG' + sys.argv[1])))" "$1"; }
-num_TERM=$(signum TERM)
-num_USR1=$(signum USR1)
+sig_term=$(signum TERM)
+sig_usr1=$(signum USR1)
 
 # --- helpers -----------------------------------------------------------------------------------
 
@@ -116,7 +116,10 @@ dead() { ! alive "$1"; }
 
 # held PID SIG: SIG has reached PID and waits in its pending set (shared or per thread), blocked.
 held() {
-	eval "bit=\$((1 << (num_$2 - 1)))"
+	case $2 in
+	TERM) bit=$((1 << (sig_term - 1))) ;;
+	USR1) bit=$((1 << (sig_usr1 - 1))) ;;
+	esac
 	for f in ShdPnd SigPnd; do
 		v=$(sed -n "s/^$f:[[:space:]]*//p" "/proc/$1/status" 2>/dev/null)
 		[ -n "$v" ] && [ $((0x$v & bit)) -ne 0 ] && return 0
@@ -215,11 +218,21 @@ answered() {
 	fi
 }
 
-# The requests held mid-way. A half body is malformed JSON (400, code 40003): only the whole one
-# gets these answers, which need no database.
-site_uri=/api/v1/health site_body='{"probe":1}' site_status="405 Method Not Allowed" site_code=40500
-post_uri=/api/v1/post/create post_body='{"content_text":"hi"}' post_status="401 Unauthorized"
-post_code=40100
+# use APP: bin, the binary of APP (site, post), and the request held mid-way: a JSON POST of body
+# to uri, answered status and code. A half body is malformed JSON (400, code 40003): only the
+# whole one gets these answers, which need no database.
+use() {
+	case $1 in
+	site)
+		bin=$site_bin uri=/api/v1/health body='{"probe":1}'
+		status="405 Method Not Allowed" code=40500
+		;;
+	post)
+		bin=$post_bin uri=/api/v1/post/create body='{"content_text":"hi"}'
+		status="401 Unauthorized" code=40100
+		;;
+	esac
+}
 
 # --- 1. an idle worker -------------------------------------------------------------------------
 
@@ -240,7 +253,7 @@ idle post-idle-usr1 "$post_bin" USR1
 # midway NAME APP STAGE SIG: APP (site, post) holding a request at STAGE gets SIG.
 midway() {
 	name=$1
-	eval "bin=\$$2_bin uri=\$$2_uri body=\$$2_body status=\$$2_status code=\$$2_code"
+	use "$2"
 	start "$name" "$bin" || return 0
 	hold "$name" "$3" "$uri" "$body"
 	ok=1
@@ -272,7 +285,8 @@ midway post-params-usr1 post params USR1
 
 several() {
 	name=multi
-	start "$name" "$multiwatch" -f 3 -- "$site_bin" || return 0
+	use site
+	start "$name" "$multiwatch" -f 3 -- "$bin" || return 0
 	mpid=$wpid
 	if ! within 10 count_children "$mpid" 3; then
 		fail "$name: multiwatch did not start 3 children: $(children "$mpid")"
@@ -297,11 +311,11 @@ several() {
 	fi
 
 	# One request held per process (a process serves one at a time: all three are busy).
-	hold multi-1 body "$site_uri" "$site_body"
+	hold multi-1 body "$uri" "$body"
 	h1=$cpid
-	hold multi-2 body "$site_uri" "$site_body"
+	hold multi-2 body "$uri" "$body"
 	h2=$cpid
-	hold multi-3 params "$site_uri" "$site_body"
+	hold multi-3 params "$uri" "$body"
 	h3=$cpid
 	ok=1
 	if ! within 10 all_ready multi-1 multi-2 multi-3; then
@@ -319,9 +333,9 @@ several() {
 	: >"$run/multi-1.go"
 	: >"$run/multi-2.go"
 	: >"$run/multi-3.go"
-	answered multi-1 "$h1" "$site_status" "$site_code" || ok=0
-	answered multi-2 "$h2" "$site_status" "$site_code" || ok=0
-	answered multi-3 "$h3" "$site_status" "$site_code" || ok=0
+	answered multi-1 "$h1" "$status" "$code" || ok=0
+	answered multi-2 "$h2" "$status" "$code" || ok=0
+	answered multi-3 "$h3" "$status" "$code" || ok=0
 	stopped "$name" "$mpid" || ok=0
 	for k in $kids; do
 		if alive "$k"; then
@@ -343,7 +357,7 @@ several
 
 # cgi APP: APP as a CGI program: the whole request in the environment and on a pipe.
 cgi() {
-	eval "bin=\$$1_bin uri=\$$1_uri body=\$$1_body status=\$$1_status code=\$$1_code"
+	use "$1"
 	st=0
 	printf '%s' "$body" | env GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 \
 		REQUEST_METHOD=POST REQUEST_URI="$uri" QUERY_STRING= CONTENT_TYPE=application/json \
