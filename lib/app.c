@@ -880,10 +880,18 @@ app_main(const struct app *app, int argc, char **argv)
 	struct buf err = BUF_INIT;
 	struct app_env *env;
 	struct ctx ctx;
+	sigset_t stopset, saved;
 	int status;
 
 	(void)argc;
 	(void)argv;
+	/* A stop signal during start-up (loading the configuration and templates) is held, and
+	 * serve_fastcgi acts on it before its first connection, instead of the default action
+	 * killing the process with status 143. A CGI process keeps the default. */
+	sigemptyset(&stopset);
+	sigaddset(&stopset, SIGTERM);
+	sigaddset(&stopset, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &stopset, &saved);
 	log_init(app->name, LOG_LEVEL_INFO);
 	if (mysql_library_init(0, NULL, NULL) != 0) {
 		log_error("cannot initialise the MySQL client library");
@@ -898,6 +906,7 @@ app_main(const struct app *app, int argc, char **argv)
 	}
 	ctx_init(&ctx, app, env);
 	if (FCGX_IsCGI()) {
+		sigprocmask(SIG_SETMASK, &saved, NULL);
 		serve_cgi(&ctx);
 		status = 0;
 	} else {
