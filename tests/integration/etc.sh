@@ -6,7 +6,9 @@
 #    tests/integration/suite.sh, which runs the whole suite through each web server set-up) or,
 #    for starling.conf.example, read by tests/unit/test_conf.c. A file no test uses could drift.
 #    (suite.sh itself checks that each set-up rendered the files it should.)
-# 2. Valid: each template rendered with the paths of an installed host (a prefix under a temporary
+# 2. One map: the route maps of lighttpd, Apache and the .htaccess agree, with no overlapping
+#    prefixes (routes_map.py).
+# 3. Valid: each template rendered with the paths of an installed host (a prefix under a temporary
 #    directory), the way docs/deploy.md renders it, passes its program's own check: lighttpd -tt,
 #    apache2 -t (each site, and etc/htaccess inside a <Directory>, where its directives are
 #    equally valid), sh -n for the wrapper, the crontab line's five time fields and command, and
@@ -28,7 +30,7 @@ fail() {
 }
 pass() { say "PASS $*"; }
 
-for tool in lighttpd apache2 sed; do
+for tool in lighttpd apache2 sed python3; do
 	command -v "$tool" >/dev/null 2>&1 || { say "ERROR: '$tool' is not installed; run script/bootstrap"; exit 99; }
 done
 
@@ -52,7 +54,18 @@ for f in "$SRCDIR"/etc/* "$SRCDIR"/etc/.[!.]*; do
 	fi
 done
 
-# --- 2. every template is valid ----------------------------------------------------------------
+# --- 2. one route map -------------------------------------------------------------------------
+# The three route maps (lighttpd, Apache, .htaccess) send every URL to the same binary, and no
+# prefix overlaps another (tests/integration/routes_map.py).
+if PYTHONDONTWRITEBYTECODE=1 python3 "$SRCDIR/tests/integration/routes_map.py" "$SRCDIR" |
+	sed 's/^/etc.sh: routes: /' >"$RUN/routes.out" && ! grep -q ': FAIL' "$RUN/routes.out"; then
+	cat "$RUN/routes.out"
+else
+	cat "$RUN/routes.out"
+	fail "the route maps of etc/ disagree or overlap (above)"
+fi
+
+# --- 3. every template is valid ----------------------------------------------------------------
 # An installed host's layout, under RUN/root: what docs/deploy.md uses (/usr/local, /etc/starling,
 # /run/starling, /var/www/starling, /var/log/...).
 root=$RUN/root

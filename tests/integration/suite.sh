@@ -176,6 +176,16 @@ stack_write_conf "$RUN/starling.conf" "$BASE" "$share" "$mysql_ports" starling s
 	"$password" "$memcached_ports" info
 stack_migrate "$RUN" "$RUN/starling.conf" "$SRCDIR" "$ADMIN_BIN"
 web_start
+# mod_proxy_fcgi: the binaries listen on Unix sockets only the web server's account may open
+# (etc/starling-fcgi@.service.in), never on a TCP port.
+if [ "$SERVER" = apache-proxy-fcgi ]; then
+	web_user=$(stack_apache_accounts proxy-fcgi | cut -d' ' -f3)
+	for sock in "$RUN"/fcgi/*.sock; do
+		got=$(stat -c '%A %U' "$sock")
+		[ "$got" = "srw-rw---- $web_user" ] ||
+			fail "$sock is '$got', want 'srw-rw---- $web_user' (only the web server may connect)"
+	done
+fi
 # The worker runs beside the site, as in production, from its shipped systemd unit; tests that
 # need it stopped (jobs then run only at request time) call $STARLING_TEST_WORKER_CTL stop, and
 # start after.
