@@ -131,7 +131,7 @@ web_stop() {
 }
 
 say "run directory $RUN"
-mkdir -p "$RUN/sanitizer" "$RUN/browser"
+mkdir -p "$RUN/sanitizer"
 
 # Sanitizer reports of the FastCGI processes (a --enable-sanitizers build) go to files here;
 # lighttpd passes these variables on to the processes it spawns (etc/lighttpd.conf.in), and so
@@ -199,37 +199,6 @@ export STARLING_TEST_WORKER_CTL=$RUN/worker-ctl
 say "stack up in $(since "$t0"): $BASE (MariaDB :$1 :$2, memcached :$3 :$4)"
 
 # --- tests -------------------------------------------------------------------------------------
-t1=$(now)
-say "== tests/integration/test_http.py"
-python3 "$SRCDIR/tests/integration/test_http.py" "$BASE" || fail "test_http.py"
-say "test_http.py took $(since "$t1")"
-
-t1=$(now)
-say "== tests/browser/test_help.py"
-python3 "$SRCDIR/tests/browser/test_help.py" "$BASE" "$RUN/browser" || fail "test_help.py"
-say "test_help.py took $(since "$t1")"
-
-t1=$(now)
-say "== tests/browser/test_accounts.py"
-mkdir -p "$RUN/browser-accounts"
-python3 "$SRCDIR/tests/browser/test_accounts.py" "$BASE" "$RUN/browser-accounts" "$RUN/mail" ||
-	fail "tests/browser/test_accounts.py"
-say "test_accounts.py (browser) took $(since "$t1")"
-
-t1=$(now)
-say "== tests/browser/test_posts.py"
-mkdir -p "$RUN/browser-posts"
-python3 "$SRCDIR/tests/browser/test_posts.py" "$BASE" "$RUN/browser-posts" "$RUN/mail" ||
-	fail "tests/browser/test_posts.py"
-say "test_posts.py (browser) took $(since "$t1")"
-
-t1=$(now)
-say "== tests/browser/test_feed.py"
-mkdir -p "$RUN/browser-feed"
-python3 "$SRCDIR/tests/browser/test_feed.py" "$BASE" "$RUN/browser-feed" "$RUN/mail" ||
-	fail "tests/browser/test_feed.py"
-say "test_feed.py (browser) took $(since "$t1")"
-
 # Some tests run SQL on every instance (as root, through the socket) where HTTP cannot reach:
 # expiring a code, a follow before the graph has its routes, reading tb_job. Its one argument is
 # the statements; they run in every shard database.
@@ -245,79 +214,44 @@ done
 EOF
 chmod 700 "$RUN/run-sql"
 
-t1=$(now)
-say "== tests/integration/test_posts.py"
-STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
-	python3 "$SRCDIR/tests/integration/test_posts.py" "$BASE" || fail "test_posts.py"
-say "test_posts.py took $(since "$t1")"
+# What the tests may reach besides HTTP: the mail spool (codes), SQL, the token key (forging
+# expired tokens) and the admin tool.
+export STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
+	STARLING_TEST_KEY_FILE=$RUN/token.key STARLING_TEST_ADMIN="$ADMIN_BIN -c $RUN/starling.conf"
 
-t1=$(now)
-say "== tests/integration/test_graph.py"
-STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
-	STARLING_TEST_ADMIN="$ADMIN_BIN -c $RUN/starling.conf" \
-	python3 "$SRCDIR/tests/integration/test_graph.py" "$BASE" || fail "test_graph.py"
-say "test_graph.py took $(since "$t1")"
+# run_test FILE [ARG...]: the python test SRCDIR/FILE against BASE, with ARGs after BASE; a
+# failure is recorded and the run goes on, so that one run reports every problem.
+run_test() {
+	local file=$1 t1
+	shift
+	t1=$(now)
+	say "== $file"
+	python3 "$SRCDIR/$file" "$BASE" "$@" || fail "$file"
+	say "$file took $(since "$t1")"
+}
 
-t1=$(now)
-say "== tests/integration/test_upload.py"
-STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_KEY_FILE=$RUN/token.key \
-	python3 "$SRCDIR/tests/integration/test_upload.py" "$BASE" || fail "test_upload.py"
-say "test_upload.py took $(since "$t1")"
+# browser_dir NAME: a directory for a browser test's screenshots and pages.
+browser_dir() {
+	mkdir -p "$RUN/browser-$1"
+	printf '%s\n' "$RUN/browser-$1"
+}
 
-t1=$(now)
-say "== tests/integration/test_lists.py"
-STARLING_TEST_MAIL_DIR=$RUN/mail \
-	python3 "$SRCDIR/tests/integration/test_lists.py" "$BASE" || fail "test_lists.py"
-say "test_lists.py took $(since "$t1")"
-
-t1=$(now)
-say "== tests/integration/test_profile.py"
-STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
-	python3 "$SRCDIR/tests/integration/test_profile.py" "$BASE" || fail "test_profile.py"
-say "test_profile.py took $(since "$t1")"
-
-t1=$(now)
-say "== tests/integration/test_notify.py"
-STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
-	python3 "$SRCDIR/tests/integration/test_notify.py" "$BASE" || fail "test_notify.py"
-say "test_notify.py took $(since "$t1")"
-
-t1=$(now)
-say "== tests/integration/test_timeline.py"
-STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
-	STARLING_TEST_MEMCACHED="127.0.0.1:${memcached_ports%% *} 127.0.0.1:${memcached_ports##* }" \
-	python3 "$SRCDIR/tests/integration/test_timeline.py" "$BASE" || fail "test_timeline.py"
-say "test_timeline.py took $(since "$t1")"
-
-t1=$(now)
-say "== tests/integration/test_search.py"
-STARLING_TEST_MAIL_DIR=$RUN/mail \
-	python3 "$SRCDIR/tests/integration/test_search.py" "$BASE" || fail "test_search.py"
-say "test_search.py took $(since "$t1")"
-
-t1=$(now)
-say "== tests/integration/test_trends.py"
-STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
-	STARLING_TEST_ADMIN="$ADMIN_BIN -c $RUN/starling.conf" \
-	python3 "$SRCDIR/tests/integration/test_trends.py" "$BASE" || fail "test_trends.py"
-say "test_trends.py took $(since "$t1")"
-
-t1=$(now)
-say "== tests/browser/test_discover.py"
-mkdir -p "$RUN/browser-discover"
-STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_ADMIN="$ADMIN_BIN -c $RUN/starling.conf" \
-	python3 "$SRCDIR/tests/browser/test_discover.py" "$BASE" "$RUN/browser-discover" ||
-	fail "tests/browser/test_discover.py"
-say "test_discover.py (browser) took $(since "$t1")"
-
+run_test tests/integration/test_http.py
+run_test tests/browser/test_help.py "$(browser_dir help)"
+run_test tests/browser/test_accounts.py "$(browser_dir accounts)" "$RUN/mail"
+run_test tests/browser/test_posts.py "$(browser_dir posts)" "$RUN/mail"
+run_test tests/browser/test_feed.py "$(browser_dir feed)" "$RUN/mail"
+for t in test_posts test_graph test_upload test_lists test_profile test_notify; do
+	run_test "tests/integration/$t.py"
+done
+STARLING_TEST_MEMCACHED="127.0.0.1:${memcached_ports%% *} 127.0.0.1:${memcached_ports##* }" \
+	run_test tests/integration/test_timeline.py
+run_test tests/integration/test_search.py
+run_test tests/integration/test_trends.py
+run_test tests/browser/test_discover.py "$(browser_dir discover)"
 # Last of the normal phase: it uses up this address's sign-ups.
-t1=$(now)
-say "== tests/integration/test_accounts.py"
-export STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_KEY_FILE=$RUN/token.key \
-	STARLING_TEST_SQL=$RUN/run-sql STARLING_TEST_SIGNUP_LIMIT=$STACK_SIGNUPS_PER_IP \
-	STARLING_TEST_STATE=$RUN/users.json
-python3 "$SRCDIR/tests/integration/test_accounts.py" "$BASE" || fail "test_accounts.py"
-say "test_accounts.py took $(since "$t1")"
+export STARLING_TEST_SIGNUP_LIMIT=$STACK_SIGNUPS_PER_IP STARLING_TEST_STATE=$RUN/users.json
+run_test tests/integration/test_accounts.py
 
 # Shared hosting runs no daemon: cron starts the worker with --once (etc/crontab.in). Its line,
 # rendered, runs what is due and exits 0.
