@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -715,12 +717,16 @@ on_stop_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
-	FCGX_ShutdownPending();
 }
 
-/* SIGTERM (the FastCGI spec, lighttpd, spawn-fcgi) and SIGUSR1 (mod_fcgid's graceful stop) ask
- * the worker to finish: they are blocked while a request runs and delivered between requests, so
- * a worker never exits in the middle of one. No SA_RESTART: the signal must interrupt accept(). */
+/* SIGTERM (the FastCGI spec, lighttpd, spawn-fcgi) and SIGUSR1 (mod_fcgid's graceful stop, and
+ * multiwatch's) ask the worker to finish. serve_fastcgi keeps them blocked except inside ppoll(),
+ * while it waits with no connection: there one is taken at once, and one that comes during a
+ * request waits for its end. Not inside FCGX_Accept_r: after accept() it waits up to 2 s for a
+ * connection's first bytes and then reads the PARAMS, and a signal interrupting either (EINTR; no
+ * SA_RESTART) makes libfcgi close the connection unanswered (tests/integration/signals.sh holds
+ * a request mid-PARAMS to show it); and one landing just before its accept() went unseen until
+ * the next connection. */
 static void
 install_signals(sigset_t *stopset)
 {
@@ -753,8 +759,26 @@ declared_length(char *const *envp)
 	return errno ? SIZE_MAX : (size_t)v;
 }
 
+/* Reads and discards what a CGI request's body holds, up to want bytes. A CGI server (mod_cgid)
+ * writes the whole body to the program before it reads the answer: a program that exits without
+ * reading it makes the server drop the connection, and the client never sees the 413. The web
+ * server's own limit (LimitRequestBody) bounds this. */
+static void
+drain_stdin(size_t want)
+{
+	char chunk[8192];
+	size_t n;
+
+	while (want > 0) {
+		n = fread(chunk, 1, want < sizeof chunk ? want : sizeof chunk, stdin);
+		if (n == 0)
+			break;
+		want -= n;
+	}
+}
+
 /* Reads the body from a FastCGI stream (in != NULL) or stdin. Returns the bytes read into body; a
- * declared length over max is not read (see app_handle). */
+ * declared length over max is not read (see app_handle); under CGI it is drained. */
 static const char *
 read_body(FCGX_Stream *in, char *const *envp, size_t max, struct buf *body, size_t *len)
 {
@@ -762,6 +786,8 @@ read_body(FCGX_Stream *in, char *const *envp, size_t max, struct buf *body, size
 	char chunk[8192];
 
 	if (want > max) {
+		if (in == NULL)
+			drain_stdin(want);
 		*len = want;
 		return NULL;
 	}
@@ -797,17 +823,38 @@ serve_fastcgi(struct ctx *ctx)
 {
 	struct buf body = BUF_INIT, out = BUF_INIT;
 	FCGX_Request req;
-	sigset_t stopset;
+	sigset_t stopset, waitmask;
 	const char *b;
 	size_t len;
+	int flags, status = 0;
 
 	install_signals(&stopset);
+	sigprocmask(SIG_BLOCK, &stopset, &waitmask);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGUSR1);
 	FCGX_Init();
 	FCGX_InitRequest(&req, 0, 0);
-	while (!stop_requested) {
-		int rc = FCGX_Accept_r(&req);
+	/* Several processes may share the socket (lighttpd's max-procs, multiwatch, mod_fcgid): all
+	 * wake for one connection, and those that lose it must come back to ppoll(), where a signal
+	 * reaches them, not sleep in accept() with the signals blocked. */
+	flags = fcntl(req.listen_sock, F_GETFL);
+	if (flags < 0 || fcntl(req.listen_sock, F_SETFL, flags | O_NONBLOCK) < 0) {
+		log_error("cannot make the FastCGI socket non-blocking: %s", strerror(errno));
+		status = 1;
+	}
+	while (status == 0 && !stop_requested) {
+		struct pollfd pfd = { req.listen_sock, POLLIN, 0 };
+		int rc;
 
-		sigprocmask(SIG_BLOCK, &stopset, NULL);
+		if (ppoll(&pfd, 1, NULL, &waitmask) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("waiting for a connection: %s", strerror(errno));
+			break;
+		}
+		rc = FCGX_Accept_r(&req);
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK)
+			continue; /* another process took the connection */
 		if (rc < 0)
 			break;
 		b = read_body(req.in, req.envp, body_limit(ctx, preroute(ctx, req.envp)), &body,
@@ -819,13 +866,12 @@ serve_fastcgi(struct ctx *ctx)
 		FCGX_Finish_r(&req);
 		buf_reset(&out);
 		buf_reset(&body);
-		sigprocmask(SIG_UNBLOCK, &stopset, NULL);
 	}
 	FCGX_Finish_r(&req);
 	buf_free(&out);
 	buf_free(&body);
 	log_info("stopping: %s", stop_requested ? "asked to by a signal" : "accept failed");
-	return 0;
+	return status;
 }
 
 int
@@ -834,10 +880,18 @@ app_main(const struct app *app, int argc, char **argv)
 	struct buf err = BUF_INIT;
 	struct app_env *env;
 	struct ctx ctx;
+	sigset_t stopset, saved;
 	int status;
 
 	(void)argc;
 	(void)argv;
+	/* A stop signal during start-up (loading the configuration and templates) is held, and
+	 * serve_fastcgi acts on it before its first connection, instead of the default action
+	 * killing the process with status 143. A CGI process keeps the default. */
+	sigemptyset(&stopset);
+	sigaddset(&stopset, SIGTERM);
+	sigaddset(&stopset, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &stopset, &saved);
 	log_init(app->name, LOG_LEVEL_INFO);
 	if (mysql_library_init(0, NULL, NULL) != 0) {
 		log_error("cannot initialise the MySQL client library");
@@ -852,6 +906,7 @@ app_main(const struct app *app, int argc, char **argv)
 	}
 	ctx_init(&ctx, app, env);
 	if (FCGX_IsCGI()) {
+		sigprocmask(SIG_SETMASK, &saved, NULL);
 		serve_cgi(&ctx);
 		status = 0;
 	} else {

@@ -64,6 +64,8 @@
 STACK_WAIT=${STACK_WAIT:-60}
 STACK_STOP_WAIT=${STACK_STOP_WAIT:-20}
 STACK_QUIET=${STACK_QUIET:-0}
+# The FastCGI binaries, cgi-bin/NAME/starling-NAME in a build tree.
+STACK_CGI_NAMES="site account post feed upload"
 
 stack_say() {
 	[ "$STACK_QUIET" = 1 ] || printf 'stack: %s\n' "$*" >&2
@@ -151,6 +153,8 @@ stack_pid() {
 	mariadb:*/mariadbd*|mariadb:*/mysqld*) ;;
 	memcached:*/memcached*) ;;
 	lighttpd:*/lighttpd*) ;;
+	apache:*/apache2*|apache:*/httpd*) ;;
+	fcgi-*:*/multiwatch*|fcgi-*:*/spawn-fcgi*) ;;
 	worker:*/starling-worker*) ;;
 	*:) ;;                          # /proc not readable: trust kill -0
 	*) return 1 ;;
@@ -237,7 +241,8 @@ stack_stop() {
 	esac
 }
 
-# stack_stop_all RUN: the worker (first: it uses the others), lighttpd, then every
+# stack_stop_all RUN: the worker (first: it uses the others), lighttpd, Apache and the
+# spawn-fcgi processes (script/lib/apache.sh), then every
 # RUN/memcached-*, then every RUN/mariadb-* (and the memcached and MariaDB of RUN itself, for
 # callers with one instance in RUN). The MariaDB instances shut down at the same time (a second
 # or so each).
@@ -245,6 +250,11 @@ stack_stop_all() {
 	local d pids
 	stack_stop "$1" worker
 	stack_stop "$1" lighttpd
+	stack_stop "$1" apache
+	for d in "$1"/fcgi-*.pid; do
+		d=${d##*/}
+		[ "$d" = 'fcgi-*.pid' ] || stack_stop "$1" "${d%.pid}"
+	done
 	for d in "$1" "$1"/memcached-*; do
 		[ ! -d "$d" ] || stack_stop "$d" memcached
 	done
@@ -572,7 +582,7 @@ stack_write_conf() {
 			{ stack_err "cannot write $dir/token.key"; return 1; }
 	fi
 	chmod 600 "$dir/token.key"
-	mkdir -p "$dir/mail" "$dir/media"
+	mkdir -p "$dir/mail" "${STACK_MEDIA_DIR:-$dir/media}"
 	(
 		umask 077
 		# shellcheck disable=SC2086 # split the port lists
@@ -614,7 +624,7 @@ spool_dir = $dir/mail
 [media]
 ; Uploads are PUT to starling-upload and served by lighttpd from here (stack_lighttpd_start).
 storage = local
-local_dir = $dir/media
+local_dir = ${STACK_MEDIA_DIR:-$dir/media}
 local_url = /media
 
 [timeline]
@@ -631,20 +641,54 @@ stack_sed_escape() {
 	printf '%s\n' "$1" | sed 's/[\\|&]/\\&/g'
 }
 
-# stack_lighttpd_render TEMPLATE OUT RUN PORT CONF CGI_DIR STATIC_DIR MEDIA_DIR
-stack_lighttpd_render() {
-	sed -e "s|@PORT@|$(stack_sed_escape "$4")|g" \
-		-e "s|@RUN_DIR@|$(stack_sed_escape "$3")|g" \
-		-e "s|@CONF@|$(stack_sed_escape "$5")|g" \
-		-e "s|@CGI_DIR@|$(stack_sed_escape "$6")|g" \
-		-e "s|@STATIC_DIR@|$(stack_sed_escape "$7")|g" \
-		-e "s|@MEDIA_DIR@|$(stack_sed_escape "$8")|g" \
-		"$1" >"$2.tmp" || { stack_err "cannot render $1 into $2"; return 1; }
-	if grep -n '@[A-Z_]*@' "$2.tmp" >&2; then
-		stack_err "unknown placeholders left in $2 (from $1), listed above"
+# stack_render TEMPLATE OUT NAME=VALUE...: OUT is TEMPLATE (a shipped file of etc/) with every
+# @NAME@ replaced by its VALUE; fails if a placeholder is left. The one renderer of every set-up,
+# so that the tests run the shipped files, not copies (docs/deploy.md gives the same sed
+# command to operators). When STACK_RENDERED is set, TEMPLATE's name is appended to that file:
+# tests/integration/etc.sh checks that every file of etc/ was used.
+stack_render() {
+	local tpl out kv name
+	tpl=$1 out=$2
+	shift 2
+	: >"$out.sed" || { stack_err "cannot write $out.sed"; return 1; }
+	for kv in "$@"; do
+		name=${kv%%=*}
+		printf 's|@%s@|%s|g\n' "$name" "$(stack_sed_escape "${kv#*=}")" >>"$out.sed"
+	done
+	if ! sed -f "$out.sed" "$tpl" >"$out.tmp"; then
+		stack_err "cannot render $tpl into $out"
+		rm -f "$out.sed" "$out.tmp"
 		return 1
 	fi
-	mv -f "$2.tmp" "$2"
+	rm -f "$out.sed"
+	if grep -n '@[A-Z_]*@' "$out.tmp" >&2; then
+		stack_err "unknown placeholders left in $out (from $tpl), listed above"
+		rm -f "$out.tmp"
+		return 1
+	fi
+	mv -f "$out.tmp" "$out"
+	[ -z "${STACK_RENDERED:-}" ] || printf '%s\n' "${tpl##*/}" >>"$STACK_RENDERED"
+}
+
+# stack_cgi_bins BUILDDIR DIR: copy the five FastCGI binaries of a build tree (cgi-bin/NAME/)
+# into DIR as starling-NAME, the installed layout ($pkglibexecdir) that every config names.
+# Copies, not links: a web server running as another user must reach them.
+stack_cgi_bins() {
+	local bin
+	mkdir -p "$2"
+	for bin in $STACK_CGI_NAMES; do
+		if [ ! -x "$1/cgi-bin/$bin/starling-$bin" ]; then
+			stack_err "FastCGI binary $1/cgi-bin/$bin/starling-$bin is missing; build it with make"
+			return 1
+		fi
+		cp -f "$1/cgi-bin/$bin/starling-$bin" "$2/starling-$bin.tmp" &&
+			mv -f "$2/starling-$bin.tmp" "$2/starling-$bin" || return 1
+	done
+}
+
+# stack_conf_value CONF KEY: the last value of KEY in CONF (any section; our keys are unique).
+stack_conf_value() {
+	sed -n "s/^$2[[:space:]]*=[[:space:]]*//p" "$1" | tail -n 1
 }
 
 # stack_lighttpd_start RUN SRCDIR PORT CONF BUILDDIR: render RUN/lighttpd.conf from
@@ -661,16 +705,7 @@ stack_lighttpd_start() {
 		return 1
 	fi
 	rm -f "$run/lighttpd.pid" "$run"/starling-*.sock-*
-	# The config names every binary as @CGI_DIR@/starling-NAME, the installed layout
-	# ($pkglibexecdir); in a build tree they are in cgi-bin/NAME/, so link them together.
-	mkdir -p "$run/cgi-bin"
-	for bin in site account post upload feed; do
-		if [ ! -x "$build/cgi-bin/$bin/starling-$bin" ]; then
-			stack_err "FastCGI binary $build/cgi-bin/$bin/starling-$bin is missing; build it with make"
-			return 1
-		fi
-		ln -sf "$build/cgi-bin/$bin/starling-$bin" "$run/cgi-bin/starling-$bin"
-	done
+	stack_cgi_bins "$build" "$run/cgi-bin" || return 1
 	if [ ! -r "$conf" ]; then
 		stack_err "Starling configuration $conf is missing"
 		return 1
@@ -681,11 +716,12 @@ stack_lighttpd_start() {
 	fi
 	# lighttpd serves the uploads from the configuration's [media] local_dir (stack_write_conf
 	# puts it beside the configuration).
-	media=$(sed -n 's/^local_dir[[:space:]]*=[[:space:]]*//p' "$conf" | tail -n 1)
+	media=$(stack_conf_value "$conf" local_dir)
 	[ -n "$media" ] || media=$(dirname "$conf")/media
 	mkdir -p "$media"
-	stack_lighttpd_render "$src/etc/lighttpd.conf.in" "$run/lighttpd.conf" \
-		"$run" "$port" "$conf" "$run/cgi-bin" "$src/static" "$media" || return 1
+	stack_render "$src/etc/lighttpd.conf.in" "$run/lighttpd.conf" PORT="$port" RUN_DIR="$run" \
+		CONF="$conf" CGI_DIR="$run/cgi-bin" STATIC_DIR="$src/static" MEDIA_DIR="$media" ||
+		return 1
 	if ! lighttpd -tt -f "$run/lighttpd.conf" >"$run/lighttpd.out" 2>&1; then
 		stack_err "lighttpd rejects $run/lighttpd.conf (rendered from $src/etc/lighttpd.conf.in)"
 		stack_log_tail "$run/lighttpd.out"
@@ -705,12 +741,30 @@ stack_lighttpd_start() {
 
 # --- starling-worker ---------------------------------------------------------------------------
 
-# stack_worker_start RUN CONF BIN: BIN (a built tools/starling-worker) in the background with
+# --- systemd units ------------------------------------------------------------------------------
+
+# stack_unit_exec UNIT [INSTANCE]: print the ExecStart command of a rendered systemd unit, with
+# %i replaced by INSTANCE. The harness runs the shipped units' commands (systemd itself does not
+# run here); User= is left out: the harness runs as whoever runs it.
+stack_unit_exec() {
+	sed -n 's/^ExecStart=//p' "$1" | sed "s|%i|${2:-}|g"
+}
+
+# stack_unit_env UNIT: print the unit's Environment= assignments, one NAME=VALUE per line.
+stack_unit_env() {
+	sed -n 's/^Environment=//p' "$1"
+}
+
+# --- starling-worker ---------------------------------------------------------------------------
+
+# stack_worker_start RUN CONF BIN [UNIT]: BIN (a built tools/starling-worker) in the background with
 # CONF, its pid in RUN/worker.pid and its output appended to RUN/worker.log; waits until it has
-# logged that its loop started. stack_stop RUN worker stops it (SIGTERM: it finishes its job).
+# logged that its loop started. With UNIT (etc/starling-worker.service.in rendered with
+# SBIN_DIR=the directory of BIN and CONF), the command and its environment are the unit's.
+# stack_stop RUN worker stops it (SIGTERM: it finishes its job).
 stack_worker_start() {
-	local run conf bin log pid
-	run=$1 conf=$2 bin=$3
+	local run conf bin unit log pid cmd
+	run=$1 conf=$2 bin=$3 unit=${4:-}
 	log=$run/worker.log
 	if [ ! -x "$bin" ]; then
 		stack_err "$bin is missing or not executable; build it with make"
@@ -722,7 +776,17 @@ stack_worker_start() {
 	fi
 	touch "$log"
 	stack_say "starting starling-worker (log: $log)"
-	"$bin" --conf "$conf" --pid-file "$run/worker.pid" </dev/null >>"$log" 2>&1 &
+	if [ -n "$unit" ]; then
+		cmd=$(stack_unit_exec "$unit")
+		case "$cmd" in
+		"$bin" | "$bin "*) ;;
+		*) stack_err "$unit runs '$cmd', not $bin"; return 1 ;;
+		esac
+		# shellcheck disable=SC2046,SC2086 # the unit's words, as systemd splits them
+		env $(stack_unit_env "$unit") $cmd --pid-file "$run/worker.pid" </dev/null >>"$log" 2>&1 &
+	else
+		"$bin" --conf "$conf" --pid-file "$run/worker.pid" </dev/null >>"$log" 2>&1 &
+	fi
 	pid=$!
 	# At once (the worker writes the same): stack_stop_all must find it even while it starts.
 	echo "$pid" >"$run/worker.pid"
@@ -738,7 +802,7 @@ stack_worker_once() {
 	"$3" --once --conf "$2" </dev/null >>"$1/worker.log" 2>&1
 }
 
-# stack_worker_ctl_write RUN SRCDIR CONF BIN: RUN/worker-ctl start|stop|once, for tests that need
+# stack_worker_ctl_write RUN SRCDIR CONF BIN [UNIT]: RUN/worker-ctl start|stop|once, for tests that need
 # the worker stopped (jobs then only run at request time) or a pass run now. stop sends SIGTERM
 # and waits until the worker has exited (a job in progress is finished first).
 stack_worker_ctl_write() {
@@ -749,7 +813,7 @@ set -eu
 STACK_QUIET=1
 . "$2/script/lib/stack.sh"
 case "\${1:-}" in
-start) stack_worker_start "$1" "$3" "$4" ;;
+start) stack_worker_start "$1" "$3" "$4" "${5:-}" ;;
 stop) stack_stop "$1" worker ;;
 once) stack_worker_once "$1" "$3" "$4" ;;
 *) echo "usage: \$0 start|stop|once" >&2; exit 2 ;;

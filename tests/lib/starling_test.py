@@ -626,11 +626,17 @@ class Browser:
         return path
 
     def wait(self, cond, what, timeout=None):
-        """Polls cond() until it is true; raises Failure(what) after timeout seconds."""
+        """Polls cond() until it is true; raises Failure(what) after timeout seconds. A cond that
+        looks at a page while the browser replaces it (a form just submitted; slower under
+        plain CGI) may find its element gone between two calls: that counts as not yet."""
         deadline = time.monotonic() + (timeout or self.timeout)
         while True:
-            if cond():
-                return
+            try:
+                if cond():
+                    return
+            except Failure as e:
+                if "stale element" not in str(e) and "no such element" not in str(e):
+                    raise
             if time.monotonic() > deadline:
                 raise Failure("%s (now at %s)" % (what, self.url()))
             time.sleep(0.1)

@@ -1,0 +1,241 @@
+# shellcheck shell=sh disable=SC3043
+# script/lib/apache.sh: Apache 2.4 in front of Starling, for the test harness, in the three ways
+# that docs/deploy.md describes. Sourced by script/lib/stack.sh (its helpers and conventions).
+#
+#   proxy-fcgi  mod_proxy_fcgi to the binaries, each run by the ExecStart of the shipped unit
+#               etc/starling-fcgi@.service.in (spawn-fcgi + multiwatch on a Unix socket);
+#               the site is etc/apache-proxy-fcgi.conf.in
+#   fcgid       shared hosting: etc/apache-shared.conf.in with mod_fcgid; the document root
+#               holds etc/htaccess and the wrappers rendered from etc/starling.fcgi.in
+#   cgi         the same document root on an Apache with mod_cgid instead of mod_fcgid: plain
+#               CGI, one process per request
+#
+# What a real server gets from Debian's /etc/apache2/apache2.conf and mods-enabled/ (Listen,
+# LoadModule, the pid file, the user) is written by stack_apache_server_conf, and the shipped,
+# rendered site is Included into it: the Starling part is never a private copy.
+#
+# Files under RUN: apache/ (httpd.conf, the runtime directory), apache.pid, apache-error.log,
+# starling-error.log and starling-access.log (the site's logs), site.conf (the rendered site),
+# cgi-bin/ (the binaries), www/ (document root); proxy-fcgi: fcgi/starling-NAME.sock,
+# fcgi-NAME.pid, fcgi-NAME.log, starling-fcgi@.service (rendered).
+#
+# Run as root (CI), Apache's children run as www-data, as on Debian, and so do the binaries that
+# Apache starts (fcgid, cgi); the spawn-fcgi binaries run as nobody, the way a dedicated account
+# would, behind a socket that only www-data may open. The run directory is opened up for them
+# accordingly (stack_apache_share).
+
+STACK_APACHE_MODULES=${STACK_APACHE_MODULES:-/usr/lib/apache2/modules}
+
+# stack_apache_accounts KIND: print "APP_USER APP_GROUP WEB_USER WEB_GROUP". Run as another
+# user than root, everything runs as that user.
+stack_apache_accounts() {
+	local me grp
+	if [ "$(id -u)" -ne 0 ]; then
+		me=$(id -un) grp=$(id -gn)
+		echo "$me $grp $me $grp"
+	elif [ "$1" = proxy-fcgi ]; then
+		echo "nobody nogroup www-data www-data"
+	else
+		echo "www-data www-data www-data www-data"
+	fi
+}
+
+# stack_apache_share RUN CONF APP_USER APP_GROUP: let the binaries' account read the
+# configuration and token key (group-readable, as docs/deploy.md asks), write the mail spool,
+# the media directory and the sanitizer reports, and let every account traverse RUN.
+stack_apache_share() {
+	local run conf dir f
+	run=$1 conf=$2
+	[ "$(id -u)" -eq 0 ] || return 0
+	chmod 711 "$run"
+	dir=$(dirname "$conf")
+	for f in "$conf" "$dir/token.key"; do
+		[ ! -e "$f" ] || { chgrp "$4" "$f" && chmod 640 "$f"; } || return 1
+	done
+	for f in "$dir/mail" "$(stack_conf_value "$conf" local_dir)" "$run/sanitizer"; do
+		[ -z "$f" ] || [ ! -d "$f" ] || chown -R "$3:$4" "$f" || return 1
+	done
+	chmod 755 "$run/cgi-bin" "$run/www" 2>/dev/null || true
+}
+
+# stack_apache_server_conf RUN KIND PORT WEB_USER WEB_GROUP: RUN/apache/httpd.conf, the server-wide
+# part, which Includes RUN/site.conf.
+stack_apache_server_conf() {
+	local run kind port m
+	run=$1 kind=$2 port=$3 m=$STACK_APACHE_MODULES
+	mkdir -p "$run/apache"
+	{
+		cat <<EOF
+# Written by script/lib/apache.sh: the server-wide part of a private Apache ($kind). The site
+# is a shipped template of etc/, rendered into site.conf and Included at the end.
+ServerRoot "$run/apache"
+DefaultRuntimeDir "$run/apache"
+PidFile "$run/apache/httpd.pid"
+Mutex file:$run/apache default
+Listen 127.0.0.1:$port
+ServerName 127.0.0.1
+ErrorLog "$run/apache-error.log"
+LogLevel warn
+LogFormat "%h %l %u %t \"%r\" %>s %O \"%{Referer}i\" \"%{User-Agent}i\"" combined
+TypesConfig /etc/mime.types
+StartServers 1
+ServerLimit 4
+ThreadsPerChild 16
+MaxRequestWorkers 64
+MinSpareThreads 16
+MaxSpareThreads 48
+LoadModule mpm_event_module $m/mod_mpm_event.so
+LoadModule authz_core_module $m/mod_authz_core.so
+LoadModule mime_module $m/mod_mime.so
+LoadModule alias_module $m/mod_alias.so
+LoadModule rewrite_module $m/mod_rewrite.so
+LoadModule headers_module $m/mod_headers.so
+LoadModule env_module $m/mod_env.so
+LoadModule dir_module $m/mod_dir.so
+<Directory />
+	AllowOverride None
+	Require all denied
+</Directory>
+EOF
+		[ "$(id -u)" -ne 0 ] || printf 'User %s\nGroup %s\n' "$4" "$5"
+		case "$kind" in
+		proxy-fcgi)
+			printf 'LoadModule proxy_module %s/mod_proxy.so\n' "$m"
+			printf 'LoadModule proxy_fcgi_module %s/mod_proxy_fcgi.so\n' "$m"
+			;;
+		fcgid)
+			# mod_fcgid gives its processes only the environment named here: the sanitizer
+			# options of the test run (the wrappers name the configuration).
+			mkdir -p "$run/apache/fcgid"
+			[ "$(id -u)" -ne 0 ] || chown "$4:$5" "$run/apache/fcgid"
+			cat <<EOF
+LoadModule fcgid_module $m/mod_fcgid.so
+FcgidIPCDir "$run/apache/fcgid"
+FcgidProcessTableFile "$run/apache/fcgid/shm"
+EOF
+			[ -z "${ASAN_OPTIONS:-}" ] || echo 'FcgidInitialEnv ASAN_OPTIONS "${ASAN_OPTIONS}"'
+			[ -z "${UBSAN_OPTIONS:-}" ] || echo 'FcgidInitialEnv UBSAN_OPTIONS "${UBSAN_OPTIONS}"'
+			;;
+		cgi)
+			printf 'LoadModule cgid_module %s/mod_cgid.so\n' "$m"
+			printf 'ScriptSock "%s/apache/cgisock"\n' "$run"
+			printf 'PassEnv ASAN_OPTIONS UBSAN_OPTIONS\n'
+			;;
+		esac
+		printf 'Include "%s/site.conf"\n' "$run"
+	} >"$run/apache/httpd.conf"
+}
+
+# stack_fcgi_spawn RUN NAME: starling-NAME under spawn-fcgi and multiwatch,
+# with the command and environment of the rendered RUN/starling-fcgi@.service; pid (multiwatch's:
+# spawn-fcgi -n executes it) in RUN/fcgi-NAME.pid; waits for the socket.
+stack_fcgi_spawn() {
+	local run unit cmd pid sock
+	run=$1 unit=$1/starling-fcgi@.service
+	sock=$run/fcgi/starling-$2.sock
+	cmd=$(stack_unit_exec "$unit" "starling-$2")
+	# Not root: spawn-fcgi may not change users (the accounts are all this one anyway).
+	[ "$(id -u)" -eq 0 ] || cmd=$(printf '%s\n' "$cmd" | sed 's/ -[uUgG] [^ ]*//g')
+	rm -f "$sock"
+	# shellcheck disable=SC2046,SC2086 # the unit's words, as systemd splits them
+	env $(stack_unit_env "$unit") $cmd </dev/null >>"$run/fcgi-$2.log" 2>&1 &
+	pid=$!
+	echo "$pid" >"$run/fcgi-$2.pid"
+	stack_wait_until "$pid" "spawn-fcgi starling-$2" "$run/fcgi-$2.log" "open $sock" \
+		test -S "$sock" || { stack_kill 5 "$pid"; return 1; }
+}
+
+# stack_apache_docroot RUN SRCDIR CONF: the shared-hosting document root RUN/www: .htaccess,
+# one wrapper per binary, static/; media/ is [media] local_dir (stack_write_conf with
+# STACK_MEDIA_DIR=RUN/www/media).
+stack_apache_docroot() {
+	local run src conf name
+	run=$1 src=$2 conf=$3
+	mkdir -p "$run/www/static"
+	cp -f "$src/etc/htaccess" "$run/www/.htaccess"
+	[ -z "${STACK_RENDERED:-}" ] || echo htaccess >>"$STACK_RENDERED"
+	cp -f "$src"/static/* "$run/www/static/"
+	for name in $STACK_CGI_NAMES; do
+		stack_render "$src/etc/starling.fcgi.in" "$run/www/starling-$name.fcgi" \
+			CONF="$conf" BIN="$run/cgi-bin/starling-$name" || return 1
+		chmod 755 "$run/www/starling-$name.fcgi"
+	done
+	mkdir -p "$(stack_conf_value "$conf" local_dir)"
+}
+
+# stack_health_answers PORT: Starling's health check answers (200, or 503 naming what is down),
+# not the web server's error page.
+stack_health_answers() {
+	case "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$1/api/v1/health")" in
+	200 | 503) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
+# stack_apache_start RUN SRCDIR KIND PORT CONF BUILDDIR: the binaries of BUILDDIR, Apache of KIND
+# (proxy-fcgi|fcgid|cgi) on 127.0.0.1:PORT with CONF; waits until it answers HTTP.
+stack_apache_start() {
+	local run src kind port conf build pid name media
+	run=$1 src=$2 kind=$3 port=$4 conf=$5 build=$6
+	stack_need apache2 curl || return 1
+	case "$kind" in
+	proxy-fcgi) stack_need spawn-fcgi multiwatch || return 1 ;;
+	fcgid | cgi) ;;
+	*) stack_err "unknown Apache set-up '$kind' (proxy-fcgi, fcgid or cgi)"; return 1 ;;
+	esac
+	if stack_alive "$run" apache; then
+		stack_err "Apache already runs from $run (pid $(stack_pid "$run" apache)); stop it first"
+		return 1
+	fi
+	if ! stack_port_free "$port"; then
+		stack_err "port 127.0.0.1:$port (Apache) is already in use"
+		return 1
+	fi
+	# shellcheck disable=SC2086
+	set -- $(stack_apache_accounts "$kind")
+	stack_cgi_bins "$build" "$run/cgi-bin" || return 1
+	mkdir -p "$run/www"
+	media=$(stack_conf_value "$conf" local_dir)
+	case "$kind" in
+	proxy-fcgi)
+		mkdir -p "$run/fcgi" "$media"
+		stack_render "$src/etc/apache-proxy-fcgi.conf.in" "$run/site.conf" PORT="$port" \
+			SERVER_NAME=127.0.0.1 DOC_ROOT="$run/www" SOCKET_DIR="$run/fcgi" \
+			STATIC_DIR="$src/static" MEDIA_DIR="$media" LOG_DIR="$run" || return 1
+		stack_render "$src/etc/starling-fcgi@.service.in" "$run/starling-fcgi@.service" \
+			CONF="$conf" CGI_DIR="$run/cgi-bin" SOCKET_DIR="$run/fcgi" PROCS=2 \
+			USER="$1" GROUP="$2" WEB_USER="$3" WEB_GROUP="$4" || return 1
+		;;
+	*)
+		case "$media" in
+		"$run/www/"*) ;;
+		*) stack_err "[media] local_dir must be $run/www/media for $kind (STACK_MEDIA_DIR)"; return 1 ;;
+		esac
+		stack_render "$src/etc/apache-shared.conf.in" "$run/site.conf" PORT="$port" \
+			SERVER_NAME=127.0.0.1 DOC_ROOT="$run/www" LOG_DIR="$run" || return 1
+		stack_apache_docroot "$run" "$src" "$conf" || return 1
+		;;
+	esac
+	stack_apache_share "$run" "$conf" "$1" "$2" || return 1
+	stack_apache_server_conf "$run" "$kind" "$port" "$3" "$4"
+	if ! apache2 -t -f "$run/apache/httpd.conf" >"$run/apache.out" 2>&1; then
+		stack_err "Apache rejects $run/apache/httpd.conf (site: $run/site.conf)"
+		stack_log_tail "$run/apache.out"
+		return 1
+	fi
+	if [ "$kind" = proxy-fcgi ]; then
+		for name in $STACK_CGI_NAMES; do
+			stack_fcgi_spawn "$run" "$name" || return 1
+		done
+	fi
+	stack_say "starting Apache ($kind) on http://127.0.0.1:$port/ (log: $run/apache-error.log)"
+	apache2 -f "$run/apache/httpd.conf" -DFOREGROUND </dev/null >>"$run/apache.out" 2>&1 &
+	pid=$!
+	echo "$pid" >"$run/apache.pid"
+	if ! stack_wait_until "$pid" apache2 "$run/apache-error.log" \
+		"answer /api/v1/health on 127.0.0.1:$port" stack_health_answers "$port"; then
+		stack_log_tail "$run/apache.out"
+		stack_kill 5 "$pid"
+		return 1
+	fi
+}

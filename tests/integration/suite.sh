@@ -1,0 +1,379 @@
+#!/bin/bash
+# tests/integration/suite.sh SERVER: the integration suite through one web server and real servers.
+#
+# SERVER is one of the four set-ups of docs/deploy.md, each started from the shipped files of
+# etc/, rendered with test ports and paths (script/lib/stack.sh, script/lib/apache.sh):
+#   lighttpd           lighttpd spawning the binaries (etc/lighttpd.conf.in)
+#   apache-proxy-fcgi  Apache mod_proxy_fcgi to the binaries under spawn-fcgi and multiwatch
+#                      (etc/apache-proxy-fcgi.conf.in, etc/starling-fcgi@.service.in)
+#   apache-fcgid       shared hosting: Apache mod_fcgid, .htaccess and wrappers
+#                      (etc/apache-shared.conf.in, etc/htaccess, etc/starling.fcgi.in)
+#   apache-cgi         the same document root through mod_cgid: plain CGI
+# tests/integration/lighttpd.sh, apache-proxy-fcgi.sh, apache-fcgid.sh and apache-cgi.sh run it,
+# one test of `make check` each, so that no route works under one server and fails under another.
+#
+# Starts two private MariaDB instances, two memcached servers and the web server on free loopback
+# ports under a fresh temporary directory, and starling-worker from its shipped systemd unit
+# (etc/starling-worker.service.in), so that every test runs against data spread over more than
+# one instance ([mysql] instances and [memcached] servers list both; the shard databases are made
+# on both by the built starling-admin migrate, as in production). Then runs:
+#   1. tests/integration/test_http.py    (every HTTP behaviour)
+#   2. tests/browser/test_help.py        (headless chromium: rendered DOM and a screenshot)
+#      then the browser tests of accounts and posts (tests/browser/test_accounts.py,
+#      test_posts.py), tests/integration/test_posts.py, test_graph.py, test_upload.py,
+#      test_lists.py, test_profile.py, test_notify.py, test_timeline.py, test_search.py,
+#      test_trends.py, tests/browser/test_feed.py, test_discover.py and, last because it uses up
+#      the sign-ups of this address,
+#      test_accounts.py
+#   3. shared hosting only: the worker's crontab line (etc/crontab.in) runs and exits 0
+#   4. degraded: one memcached stopped, then one MariaDB instance stopped too: the health check
+#      answers 503 50300 naming the cache, then the database; /help is still served
+#   5. checks: no sanitizer report from the FastCGI processes, no crash in the web server's logs
+# Everything is stopped and the directory removed at exit, whatever happened.
+#
+# Run by `make check` with STARLING_SRCDIR and STARLING_BUILDDIR (absolute); by hand:
+#   STARLING_SRCDIR=$PWD STARLING_BUILDDIR=$PWD tests/integration/suite.sh apache-fcgid
+# STARLING_KEEP_RUN=1 keeps the run directory (logs, configs, screenshot) for a post-mortem.
+# Exit status (automake): 0 passed, 1 failed, 99 could not run (missing tool or binary).
+set -eu
+
+SRCDIR=${STARLING_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILDDIR=${STARLING_BUILDDIR:-$SRCDIR}
+SITE_BIN=$BUILDDIR/cgi-bin/site/starling-site
+ADMIN_BIN=$BUILDDIR/tools/starling-admin
+WORKER_BIN=$BUILDDIR/tools/starling-worker
+export STARLING_SRCDIR="$SRCDIR"
+SERVER=${1:-}
+# Nothing may be written into the source tree (read-only under make distcheck).
+export PYTHONDONTWRITEBYTECODE=1
+
+# shellcheck source=../../script/lib/stack.sh
+. "$SRCDIR/script/lib/stack.sh"
+# shellcheck source=../../script/lib/apache.sh
+. "$SRCDIR/script/lib/apache.sh"
+
+say() { printf '%s: %s\n' "${SERVER:-suite}" "$*"; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
+
+case "$SERVER" in
+lighttpd) web_tools=lighttpd ;;
+apache-proxy-fcgi) web_tools="apache2 spawn-fcgi multiwatch" ;;
+apache-fcgid)
+	web_tools=apache2
+	[ -f "$STACK_APACHE_MODULES/mod_fcgid.so" ] ||
+		{ say "ERROR: mod_fcgid is not installed; run script/bootstrap"; exit 99; }
+	;;
+apache-cgi) web_tools=apache2 ;;
+*) say "ERROR: usage: $0 lighttpd|apache-proxy-fcgi|apache-fcgid|apache-cgi"; exit 99 ;;
+esac
+for tool in mariadbd mariadb-install-db mariadb memcached $web_tools curl python3 chromium chromedriver; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		say "ERROR: '$tool' is not installed; run script/bootstrap"
+		exit 99
+	fi
+done
+for bin in "$SITE_BIN" "$ADMIN_BIN" "$WORKER_BIN"; do
+	if [ ! -x "$bin" ]; then
+		say "ERROR: $bin is not built"
+		exit 99
+	fi
+done
+
+RUN=$(mktemp -d "${TMPDIR:-/tmp}/starling-it.XXXXXX")
+failures=0
+
+stack_cleanup_on_exit "$RUN"
+
+# fail WHAT: record a failure and go on, so that one run reports every problem.
+fail() {
+	say "FAIL: $*"
+	failures=$((failures + 1))
+}
+
+# The web server's own logs, where the binaries' stderr goes too.
+case "$SERVER" in
+lighttpd) web_logs="lighttpd-error.log lighttpd.out" ;;
+apache-proxy-fcgi) web_logs="apache-error.log apache.out starling-error.log fcgi-site.log fcgi-account.log fcgi-post.log fcgi-feed.log fcgi-upload.log" ;;
+*) web_logs="apache-error.log apache.out starling-error.log" ;;
+esac
+
+show_logs() {
+	for f in $web_logs worker.log; do
+		stack_log_tail "$RUN/$f" 2>&1
+	done
+}
+
+web_start() {
+	case "$SERVER" in
+	lighttpd) stack_lighttpd_start "$RUN" "$SRCDIR" "$http_port" "$RUN/starling.conf" "$BUILDDIR" ;;
+	*) stack_apache_start "$RUN" "$SRCDIR" "${SERVER#apache-}" "$http_port" "$RUN/starling.conf" \
+		"$BUILDDIR" ;;
+	esac
+}
+
+# web_stop: stop the web server and the binaries; fail if it had died during the tests.
+web_stop() {
+	local name alive=yes
+	case "$SERVER" in
+	lighttpd) name=lighttpd ;;
+	*) name=apache ;;
+	esac
+	stack_alive "$RUN" "$name" || alive=no
+	stack_stop "$RUN" "$name"
+	for f in "$RUN"/fcgi-*.pid; do
+		[ -e "$f" ] || continue
+		f=${f##*/}
+		stack_alive "$RUN" "${f%.pid}" || alive=no
+		stack_stop "$RUN" "${f%.pid}"
+	done
+	[ "$alive" = yes ]
+}
+
+say "run directory $RUN"
+mkdir -p "$RUN/sanitizer" "$RUN/browser"
+
+# Sanitizer reports of the FastCGI processes (a --enable-sanitizers build) go to files here;
+# lighttpd passes these variables on to the processes it spawns (etc/lighttpd.conf.in), and so
+# do Apache (script/lib/apache.sh) and spawn-fcgi.
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$RUN/sanitizer/asan"
+UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$RUN/sanitizer/ubsan"
+export ASAN_OPTIONS UBSAN_OPTIONS
+
+# --- start -------------------------------------------------------------------------------------
+t0=$(now)
+stack_prepare "$RUN"
+password=$(stack_gen_password)
+# shellcheck disable=SC2046 # one port per word
+set -- $(stack_free_ports 5)
+mysql_ports="$1 $2"
+memcached_ports="$3 $4"
+http_port=$5
+stack_backends_start "$RUN" starling starling "$password" "$mysql_ports" "$memcached_ports"
+BASE=http://127.0.0.1:$http_port
+# Cheap password hashes (the tests hash hundreds) and a sign-up limit the tests can reach
+# (test_accounts.py, last, needs a few dozen of them left after every other file's users).
+export STACK_PASSWORD_ITERATIONS=1000 STACK_SIGNUPS_PER_IP=400
+# Shared hosting serves the uploads from the document root.
+case "$SERVER" in
+apache-fcgid | apache-cgi) export STACK_MEDIA_DIR=$RUN/www/media ;;
+esac
+# Every file of etc/ that the harness renders is named here (tests/integration/etc.sh).
+export STACK_RENDERED=$RUN/rendered
+stack_write_conf "$RUN/starling.conf" "$BASE" "$SRCDIR" "$mysql_ports" starling starling \
+	"$password" "$memcached_ports" info
+stack_migrate "$RUN" "$RUN/starling.conf" "$SRCDIR" "$ADMIN_BIN"
+web_start
+# The worker runs beside the site, as in production, from its shipped systemd unit; tests that
+# need it stopped (jobs then run only at request time) call $STARLING_TEST_WORKER_CTL stop, and
+# start after.
+stack_render "$SRCDIR/etc/starling-worker.service.in" "$RUN/starling-worker.service" \
+	CONF="$RUN/starling.conf" SBIN_DIR="$(dirname "$WORKER_BIN")" USER="$(id -un)" \
+	GROUP="$(id -gn)"
+stack_worker_start "$RUN" "$RUN/starling.conf" "$WORKER_BIN" "$RUN/starling-worker.service"
+stack_worker_ctl_write "$RUN" "$SRCDIR" "$RUN/starling.conf" "$WORKER_BIN" \
+	"$RUN/starling-worker.service"
+export STARLING_TEST_WORKER_CTL=$RUN/worker-ctl
+say "stack up in $(since "$t0"): $BASE (MariaDB :$1 :$2, memcached :$3 :$4)"
+
+# --- tests -------------------------------------------------------------------------------------
+t1=$(now)
+say "== tests/integration/test_http.py"
+python3 "$SRCDIR/tests/integration/test_http.py" "$BASE" || fail "test_http.py"
+say "test_http.py took $(since "$t1")"
+
+t1=$(now)
+say "== tests/browser/test_help.py"
+python3 "$SRCDIR/tests/browser/test_help.py" "$BASE" "$RUN/browser" || fail "test_help.py"
+say "test_help.py took $(since "$t1")"
+
+t1=$(now)
+say "== tests/browser/test_accounts.py"
+mkdir -p "$RUN/browser-accounts"
+python3 "$SRCDIR/tests/browser/test_accounts.py" "$BASE" "$RUN/browser-accounts" "$RUN/mail" ||
+	fail "tests/browser/test_accounts.py"
+say "test_accounts.py (browser) took $(since "$t1")"
+
+t1=$(now)
+say "== tests/browser/test_posts.py"
+mkdir -p "$RUN/browser-posts"
+python3 "$SRCDIR/tests/browser/test_posts.py" "$BASE" "$RUN/browser-posts" "$RUN/mail" ||
+	fail "tests/browser/test_posts.py"
+say "test_posts.py (browser) took $(since "$t1")"
+
+t1=$(now)
+say "== tests/browser/test_feed.py"
+mkdir -p "$RUN/browser-feed"
+python3 "$SRCDIR/tests/browser/test_feed.py" "$BASE" "$RUN/browser-feed" "$RUN/mail" ||
+	fail "tests/browser/test_feed.py"
+say "test_feed.py (browser) took $(since "$t1")"
+
+# Some tests run SQL on every instance (as root, through the socket) where HTTP cannot reach:
+# expiring a code, a follow before the graph has its routes, reading tb_job. Its one argument is
+# the statements; they run in every shard database.
+cat >"$RUN/run-sql" <<EOF
+#!/bin/sh
+for d in "$RUN"/mariadb-*; do
+	for db in \$(mariadb --no-defaults --socket="\$d/mysql.sock" --user=root --batch \
+		--skip-column-names -e "SHOW DATABASES LIKE 'starling\\_%'"); do
+		mariadb --no-defaults --socket="\$d/mysql.sock" --user=root --batch --skip-column-names \
+			--database="\$db" -e "\$1" || exit 1
+	done
+done
+EOF
+chmod 700 "$RUN/run-sql"
+
+t1=$(now)
+say "== tests/integration/test_posts.py"
+STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
+	python3 "$SRCDIR/tests/integration/test_posts.py" "$BASE" || fail "test_posts.py"
+say "test_posts.py took $(since "$t1")"
+
+t1=$(now)
+say "== tests/integration/test_graph.py"
+STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
+	STARLING_TEST_ADMIN="$ADMIN_BIN -c $RUN/starling.conf" \
+	python3 "$SRCDIR/tests/integration/test_graph.py" "$BASE" || fail "test_graph.py"
+say "test_graph.py took $(since "$t1")"
+
+t1=$(now)
+say "== tests/integration/test_upload.py"
+STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_KEY_FILE=$RUN/token.key \
+	python3 "$SRCDIR/tests/integration/test_upload.py" "$BASE" || fail "test_upload.py"
+say "test_upload.py took $(since "$t1")"
+
+t1=$(now)
+say "== tests/integration/test_lists.py"
+STARLING_TEST_MAIL_DIR=$RUN/mail \
+	python3 "$SRCDIR/tests/integration/test_lists.py" "$BASE" || fail "test_lists.py"
+say "test_lists.py took $(since "$t1")"
+
+t1=$(now)
+say "== tests/integration/test_profile.py"
+STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
+	python3 "$SRCDIR/tests/integration/test_profile.py" "$BASE" || fail "test_profile.py"
+say "test_profile.py took $(since "$t1")"
+
+t1=$(now)
+say "== tests/integration/test_notify.py"
+STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
+	python3 "$SRCDIR/tests/integration/test_notify.py" "$BASE" || fail "test_notify.py"
+say "test_notify.py took $(since "$t1")"
+
+t1=$(now)
+say "== tests/integration/test_timeline.py"
+STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
+	STARLING_TEST_MEMCACHED="127.0.0.1:${memcached_ports%% *} 127.0.0.1:${memcached_ports##* }" \
+	python3 "$SRCDIR/tests/integration/test_timeline.py" "$BASE" || fail "test_timeline.py"
+say "test_timeline.py took $(since "$t1")"
+
+t1=$(now)
+say "== tests/integration/test_search.py"
+STARLING_TEST_MAIL_DIR=$RUN/mail \
+	python3 "$SRCDIR/tests/integration/test_search.py" "$BASE" || fail "test_search.py"
+say "test_search.py took $(since "$t1")"
+
+t1=$(now)
+say "== tests/integration/test_trends.py"
+STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
+	STARLING_TEST_ADMIN="$ADMIN_BIN -c $RUN/starling.conf" \
+	python3 "$SRCDIR/tests/integration/test_trends.py" "$BASE" || fail "test_trends.py"
+say "test_trends.py took $(since "$t1")"
+
+t1=$(now)
+say "== tests/browser/test_discover.py"
+mkdir -p "$RUN/browser-discover"
+STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_ADMIN="$ADMIN_BIN -c $RUN/starling.conf" \
+	python3 "$SRCDIR/tests/browser/test_discover.py" "$BASE" "$RUN/browser-discover" ||
+	fail "tests/browser/test_discover.py"
+say "test_discover.py (browser) took $(since "$t1")"
+
+# Last of the normal phase: it uses up this address's sign-ups.
+t1=$(now)
+say "== tests/integration/test_accounts.py"
+export STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_KEY_FILE=$RUN/token.key \
+	STARLING_TEST_SQL=$RUN/run-sql STARLING_TEST_SIGNUP_LIMIT=$STACK_SIGNUPS_PER_IP \
+	STARLING_TEST_STATE=$RUN/users.json
+python3 "$SRCDIR/tests/integration/test_accounts.py" "$BASE" || fail "test_accounts.py"
+say "test_accounts.py took $(since "$t1")"
+
+# Shared hosting runs no daemon: cron starts the worker with --once (etc/crontab.in). Its line,
+# rendered, runs what is due and exits 0.
+case "$SERVER" in
+apache-fcgid | apache-cgi)
+	say "== the worker's crontab line (etc/crontab.in)"
+	stack_render "$SRCDIR/etc/crontab.in" "$RUN/crontab" CONF="$RUN/starling.conf" \
+		SBIN_DIR="$(dirname "$WORKER_BIN")" LOG_DIR="$RUN"
+	cron_cmd=$(sed -n '/^[0-9*]/s/^\([^ ]* \)\{5\}//p' "$RUN/crontab")
+	if [ -z "$cron_cmd" ]; then
+		fail "no crontab line in $RUN/crontab"
+	elif ! sh -c "$cron_cmd"; then
+		fail "the crontab line failed: $cron_cmd (log: $RUN/starling-worker.log)"
+	elif ! grep -q "starling-worker\[[0-9]*\] info" "$RUN/starling-worker.log"; then
+		fail "the crontab line's worker logged nothing to $RUN/starling-worker.log"
+	else
+		say "ran: $cron_cmd"
+	fi
+	;;
+esac
+
+# One server of each kind is enough to be down: the health check pings every one.
+say "== degraded: one memcached killed (memcached-1) in the middle of account updates"
+STARLING_TEST_KILL_PIDFILE=$RUN/memcached-1/memcached.pid \
+	python3 "$SRCDIR/tests/integration/test_accounts.py" "$BASE" --phase cache-killed ||
+	fail "test_accounts.py --phase cache-killed"
+stack_stop "$RUN/memcached-1" memcached
+python3 "$SRCDIR/tests/integration/test_http.py" "$BASE" --phase cache-down ||
+	fail "test_http.py --phase cache-down"
+
+say "== degraded: one MariaDB instance stopped too (mariadb-1)"
+stack_stop "$RUN/mariadb-1" mariadb
+python3 "$SRCDIR/tests/integration/test_http.py" "$BASE" --phase db-down ||
+	fail "test_http.py --phase db-down"
+STARLING_TEST_MEMCACHED="127.0.0.1:${memcached_ports%% *}" \
+	python3 "$SRCDIR/tests/integration/test_accounts.py" "$BASE" --phase db-down ||
+	fail "test_accounts.py --phase db-down"
+
+# --- after-checks ------------------------------------------------------------------------------
+# The worker lived through the databases and caches going down; stopped now for the sanitizer.
+stack_alive "$RUN" worker || fail "starling-worker died during the tests (log: $RUN/worker.log)"
+stack_stop "$RUN" worker
+# Stop the web server first: its FastCGI processes exit on SIGTERM or SIGUSR1, and
+# LeakSanitizer reports then.
+web_stop || fail "$SERVER (or a spawn-fcgi process) died during the tests"
+
+say "== sanitizer reports"
+reports=$(find "$RUN/sanitizer" -type f -size +0 | sort)
+if [ -n "$reports" ]; then
+	for f in $reports; do
+		say "--- $f"
+		cat "$f"
+	done
+	fail "sanitizer reports from the FastCGI processes (above)"
+else
+	say "none"
+fi
+
+say "== crash lines in the web server's logs"
+# lighttpd; then Apache (core, mod_proxy_fcgi, mod_fcgid, mod_cgid).
+crash='child exited|child signal|signaled|signalled|terminated by signal|unexpected end-of-file|response not received|failed to start|spawning backend failed|AddressSanitizer|LeakSanitizer|runtime error|Segmentation fault'
+crash="$crash|exit signal|End of script output before headers|Premature end of script headers|error reading data from FastCGI server|Error dispatching request|Connection reset by peer|AH01067|AH01068|AH01075"
+logs=""
+for f in $web_logs; do
+	logs="$logs $RUN/$f"
+done
+# shellcheck disable=SC2086
+if grep -E -n "$crash" $logs 2>/dev/null; then
+	fail "crash lines in the logs of $SERVER (above)"
+else
+	say "none"
+fi
+
+if [ "$failures" -ne 0 ]; then
+	say "== logs"
+	show_logs
+	say "$failures check(s) failed; total $(since "$t0")"
+	exit 1
+fi
+say "all passed; total $(since "$t0")"
+exit 0
