@@ -119,7 +119,8 @@ EOF
 		cgi)
 			printf 'LoadModule cgid_module %s/mod_cgid.so\n' "$m"
 			printf 'ScriptSock "%s/apache/cgisock"\n' "$run"
-			printf 'PassEnv ASAN_OPTIONS UBSAN_OPTIONS\n'
+			[ -z "${ASAN_OPTIONS:-}" ] || echo 'PassEnv ASAN_OPTIONS'
+			[ -z "${UBSAN_OPTIONS:-}" ] || echo 'PassEnv UBSAN_OPTIONS'
 			;;
 		esac
 		printf 'Include "%s/site.conf"\n' "$run"
@@ -145,6 +146,18 @@ stack_fcgi_spawn() {
 		test -S "$sock" || { stack_kill 5 "$pid"; return 1; }
 }
 
+# stack_static_dir SRCDIR CONF: the static files beside CONF's templates_dir, as installed
+# ($pkgdatadir/templates and $pkgdatadir/static); else SRCDIR/static.
+stack_static_dir() {
+	local t
+	t=$(stack_conf_value "$2" templates_dir)
+	if [ -n "$t" ] && [ -d "$(dirname "$t")/static" ]; then
+		dirname "$t" | sed 's|$|/static|'
+	else
+		printf '%s/static\n' "$1"
+	fi
+}
+
 # stack_apache_docroot RUN SRCDIR CONF: the shared-hosting document root RUN/www: .htaccess,
 # one wrapper per binary, static/; media/ is [media] local_dir (stack_write_conf with
 # STACK_MEDIA_DIR=RUN/www/media).
@@ -154,7 +167,7 @@ stack_apache_docroot() {
 	mkdir -p "$run/www/static"
 	cp -f "$src/etc/htaccess" "$run/www/.htaccess"
 	[ -z "${STACK_RENDERED:-}" ] || echo htaccess >>"$STACK_RENDERED"
-	cp -f "$src"/static/* "$run/www/static/"
+	cp -f "$(stack_static_dir "$src" "$conf")"/* "$run/www/static/"
 	for name in $STACK_CGI_NAMES; do
 		stack_render "$src/etc/starling.fcgi.in" "$run/www/starling-$name.fcgi" \
 			CONF="$conf" BIN="$run/cgi-bin/starling-$name" || return 1
@@ -201,7 +214,8 @@ stack_apache_start() {
 		mkdir -p "$run/fcgi" "$media"
 		stack_render "$src/etc/apache-proxy-fcgi.conf.in" "$run/site.conf" PORT="$port" \
 			SERVER_NAME=127.0.0.1 DOC_ROOT="$run/www" SOCKET_DIR="$run/fcgi" \
-			STATIC_DIR="$src/static" MEDIA_DIR="$media" LOG_DIR="$run" || return 1
+			STATIC_DIR="$(stack_static_dir "$src" "$conf")" MEDIA_DIR="$media" \
+			LOG_DIR="$run" || return 1
 		stack_render "$src/etc/starling-fcgi@.service.in" "$run/starling-fcgi@.service" \
 			CONF="$conf" CGI_DIR="$run/cgi-bin" SOCKET_DIR="$run/fcgi" PROCS=2 \
 			USER="$1" GROUP="$2" WEB_USER="$3" WEB_GROUP="$4" || return 1

@@ -1,7 +1,7 @@
 # shellcheck shell=sh disable=SC3043
 # script/lib/stack.sh: start and stop Starling's private servers (MariaDB, memcached, lighttpd).
 #
-# Sourced, never run, by script/server (state under var/) and by tests/integration/lighttpd.sh
+# Sourced, never run, by script/server (state under var/) and by tests/integration/suite.sh
 # (state under a mktemp -d directory), so that both start the servers in the same way. Both run
 # two MariaDB instances and two memcached servers, so that data is spread over more than one.
 # POSIX sh plus `local`; works under dash and bash. Callers run with `set -eu`.

@@ -4,7 +4,7 @@
 
 Usage: test_discover.py BASE_URL OUT_DIR
 
-Environment (set by tests/integration/lighttpd.sh):
+Environment (set by tests/integration/suite.sh):
   STARLING_TEST_MAIL_DIR    the [mail] spool_dir (activation codes of the test's users)
   STARLING_TEST_ADMIN       the starling-admin command line of the stack (compute-trends)
 

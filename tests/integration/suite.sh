@@ -160,7 +160,19 @@ apache-fcgid | apache-cgi) export STACK_MEDIA_DIR=$RUN/www/media ;;
 esac
 # Every file of etc/ that the harness renders is named here (tests/integration/etc.sh).
 export STACK_RENDERED=$RUN/rendered
-stack_write_conf "$RUN/starling.conf" "$BASE" "$SRCDIR" "$mysql_ports" starling starling \
+# Under Apache the binaries run as another account (www-data, nobody) which may not reach the
+# source tree (a clone under /root): they get the templates and static files in RUN/share, the
+# installed layout ($pkgdatadir/templates, $pkgdatadir/static).
+share=$SRCDIR
+case "$SERVER" in
+apache-*)
+	share=$RUN/share
+	mkdir -p "$share"
+	cp -R "$SRCDIR/templates" "$SRCDIR/static" "$share/"
+	chmod -R a+rX "$share"
+	;;
+esac
+stack_write_conf "$RUN/starling.conf" "$BASE" "$share" "$mysql_ports" starling starling \
 	"$password" "$memcached_ports" info
 stack_migrate "$RUN" "$RUN/starling.conf" "$SRCDIR" "$ADMIN_BIN"
 web_start
@@ -341,6 +353,19 @@ stack_stop "$RUN" worker
 # Stop the web server first: its FastCGI processes exit on SIGTERM or SIGUSR1, and
 # LeakSanitizer reports then.
 web_stop || fail "$SERVER (or a spawn-fcgi process) died during the tests"
+
+# The shipped files this set-up must have run (tests/integration/etc.sh checks that each file
+# of etc/ is used by one of them).
+say "== the shipped files of etc/ this set-up ran"
+case "$SERVER" in
+lighttpd) want="lighttpd.conf.in" ;;
+apache-proxy-fcgi) want="apache-proxy-fcgi.conf.in starling-fcgi@.service.in" ;;
+*) want="apache-shared.conf.in htaccess starling.fcgi.in crontab.in" ;;
+esac
+for f in $want starling-worker.service.in; do
+	grep -qx "$f" "$RUN/rendered" 2>/dev/null || fail "etc/$f was not rendered and run by $SERVER"
+done
+say "$(sort -u "$RUN/rendered" | tr '\n' ' ')"
 
 say "== sanitizer reports"
 reports=$(find "$RUN/sanitizer" -type f -size +0 | sort)

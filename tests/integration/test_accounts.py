@@ -3,7 +3,7 @@
 
 Usage: test_accounts.py BASE_URL [-k SUBSTRING]
 
-Environment (set by tests/integration/lighttpd.sh):
+Environment (set by tests/integration/suite.sh):
   STARLING_TEST_MAIL_DIR    the [mail] spool_dir: one file per message in new/
   STARLING_TEST_KEY_FILE    the token key, to forge tokens the server must refuse
   STARLING_TEST_SQL         a command that runs SQL (argument: the statements) as root on every
@@ -137,7 +137,7 @@ def run_sql(statements):
     return [line.split("\t") for line in out.splitlines() if line.strip()]
 
 
-# --- data spread over two instances (tests/integration/lighttpd.sh: 8 shards, 0-3 on the first
+# --- data spread over two instances (tests/integration/suite.sh: 8 shards, 0-3 on the first
 # instance, 4-7 on the second) ------------------------------------------------------------------
 
 STATE = os.environ.get("STARLING_TEST_STATE", "")

@@ -4,7 +4,7 @@ the web server and real databases.
 
 Usage: test_graph.py BASE_URL [-k SUBSTRING]
 
-Environment (set by tests/integration/lighttpd.sh):
+Environment (set by tests/integration/suite.sh):
   STARLING_TEST_MAIL_DIR    the [mail] spool_dir (activation codes of the test's users)
   STARLING_TEST_SQL         a command that runs SQL (argument: the statements) as root in every
                             shard database of every instance: the rows and jobs HTTP cannot see

@@ -4,7 +4,7 @@ and real databases.
 
 Usage: test_lists.py BASE_URL [-k SUBSTRING]
 
-Environment (set by tests/integration/lighttpd.sh):
+Environment (set by tests/integration/suite.sh):
   STARLING_TEST_MAIL_DIR    the [mail] spool_dir (activation codes of the test's users)
 
 Python standard library only. One PASS/FAIL line per test, then "N passed, M failed".

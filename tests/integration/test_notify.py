@@ -4,7 +4,7 @@
 
 Usage: test_notify.py BASE_URL [-k SUBSTRING]
 
-Environment (set by tests/integration/lighttpd.sh):
+Environment (set by tests/integration/suite.sh):
   STARLING_TEST_MAIL_DIR    the [mail] spool_dir (activation codes of the test's users)
   STARLING_TEST_SQL         a command that runs SQL as root in every shard database (the rows
                             that HTTP cannot see: notifications left unread by design)

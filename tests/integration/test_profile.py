@@ -5,7 +5,7 @@ on every read path of lists and replies, through the web server and real databas
 
 Usage: test_profile.py BASE_URL [-k SUBSTRING]
 
-Environment (set by tests/integration/lighttpd.sh):
+Environment (set by tests/integration/suite.sh):
   STARLING_TEST_MAIL_DIR    the [mail] spool_dir (activation codes of the test's users)
   STARLING_TEST_SQL         a command that runs SQL as root in every shard database: the report
                             rows, and list rows of accounts that are gone

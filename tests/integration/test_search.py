@@ -5,7 +5,7 @@ real databases.
 
 Usage: test_search.py BASE_URL [-k SUBSTRING]
 
-Environment (set by tests/integration/lighttpd.sh):
+Environment (set by tests/integration/suite.sh):
   STARLING_TEST_MAIL_DIR    the [mail] spool_dir (activation codes of the test's users)
 
 Every search visits every shard, so results are checked with words, names and tags made for

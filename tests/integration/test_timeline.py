@@ -4,7 +4,7 @@ web server, both MariaDB instances and both memcached servers.
 
 Usage: test_timeline.py BASE_URL [-k SUBSTRING]
 
-Environment (set by tests/integration/lighttpd.sh):
+Environment (set by tests/integration/suite.sh):
   STARLING_TEST_MAIL_DIR    the [mail] spool_dir (activation codes of the test's users)
   STARLING_TEST_SQL         a command that runs SQL in every shard database (the truth the
                             timelines are checked against; old posts written in bulk)

@@ -4,7 +4,7 @@ through the web server, real databases and `starling-admin compute-trends`.
 
 Usage: test_trends.py BASE_URL [-k SUBSTRING]
 
-Environment (set by tests/integration/lighttpd.sh):
+Environment (set by tests/integration/suite.sh):
   STARLING_TEST_MAIL_DIR    the [mail] spool_dir (activation codes of the test's users)
   STARLING_TEST_SQL         runs SQL in every shard database: yesterday's uses are made by moving
                             today's back a day, and editors' picks are written on shard 0

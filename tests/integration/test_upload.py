@@ -3,7 +3,7 @@
 
 Usage: test_upload.py BASE_URL [-k SUBSTRING]
 
-Environment (set by tests/integration/lighttpd.sh):
+Environment (set by tests/integration/suite.sh):
   STARLING_TEST_MAIL_DIR    the [mail] spool_dir, to activate the test user
   STARLING_TEST_KEY_FILE    the token key: the test makes a correctly signed but expired upload
                             link with it, which the server must refuse

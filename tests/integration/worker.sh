@@ -37,7 +37,7 @@ mariadb --no-defaults --socket="$RUN/mariadb-\$((\$1 / 4))/mysql.sock" --user=ro
 EOF
 chmod 700 "$RUN/shard-sql"
 
-# The control script the integration suite gives its python tests (lighttpd.sh).
+# The control script the integration suite gives its python tests (suite.sh).
 stack_worker_ctl_write "$RUN" "$SRCDIR" "$RUN/starling.conf" "$WORKER_BIN"
 
 STARLING_TEST_RUN=$RUN STARLING_TEST_CONF=$RUN/starling.conf STARLING_TEST_WORKER=$WORKER_BIN \

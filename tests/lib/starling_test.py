@@ -738,7 +738,7 @@ class UserPool:
 
 def instance_of(user_or_id):
     """0 or 1: the MariaDB instance of an ID's shard in the test stack (8 shards, bits 12..21 of
-    the ID; shards 0-3 on the first instance, 4-7 on the second: tests/integration/lighttpd.sh)."""
+    the ID; shards 0-3 on the first instance, 4-7 on the second: tests/integration/suite.sh)."""
     i = int(user_or_id["id"] if isinstance(user_or_id, dict) else user_or_id)
     return 0 if ((i >> 12) & 1023) < 4 else 1
 
@@ -751,7 +751,7 @@ def profile(user):
 
 def run_sql(statements):
     """Runs statements in every shard database of the stack with the script named by
-    $STARLING_TEST_SQL (tests/integration/lighttpd.sh writes it); the rows printed, as lists of
+    $STARLING_TEST_SQL (tests/integration/suite.sh writes it); the rows printed, as lists of
     fields."""
     script = os.environ.get("STARLING_TEST_SQL", "")
     check(script, "STARLING_TEST_SQL is not set")

@@ -1,0 +1,171 @@
+#!/bin/sh
+# tests/integration/etc.sh: the files of etc/ are the ones the tests run, and each is valid for
+# the program that reads it.
+#
+# 1. Used: every file of etc/ is rendered by the test harness (script/lib/stack.sh, apache.sh,
+#    tests/integration/suite.sh, which runs the whole suite through each web server set-up) or,
+#    for starling.conf.example, read by tests/unit/test_conf.c. A file no test uses could drift.
+#    (suite.sh itself checks that each set-up rendered the files it should.)
+# 2. Valid: each template rendered with the paths of an installed host (a prefix under a temporary
+#    directory), the way docs/deploy.md renders it, passes its program's own check: lighttpd -tt,
+#    apache2 -t (each site, and etc/htaccess inside a <Directory>, where its directives are
+#    equally valid), sh -n for the wrapper, the crontab line's five time fields and command, and
+#    systemd-analyze verify for the units where systemd is installed.
+# Exit status (automake): 0 passed, 1 failed, 99 could not run.
+set -eu
+
+SRCDIR=${STARLING_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=../../script/lib/stack.sh
+. "$SRCDIR/script/lib/stack.sh"
+# shellcheck source=../../script/lib/apache.sh
+. "$SRCDIR/script/lib/apache.sh"
+
+failures=0
+say() { printf 'etc.sh: %s\n' "$*"; }
+fail() {
+	say "FAIL: $*"
+	failures=$((failures + 1))
+}
+pass() { say "PASS $*"; }
+
+for tool in lighttpd apache2 sed; do
+	command -v "$tool" >/dev/null 2>&1 || { say "ERROR: '$tool' is not installed; run script/bootstrap"; exit 99; }
+done
+
+RUN=$(mktemp -d "${TMPDIR:-/tmp}/starling-etc.XXXXXX")
+trap 'rm -rf "$RUN"' EXIT INT TERM
+
+# --- 1. every file is used ---------------------------------------------------------------------
+for f in "$SRCDIR"/etc/* "$SRCDIR"/etc/.[!.]*; do
+	[ -f "$f" ] || continue
+	name=${f##*/}
+	if [ "$name" = starling.conf.example ]; then
+		users=$SRCDIR/tests/unit/test_conf.c
+	else
+		users="$SRCDIR/script/lib/stack.sh $SRCDIR/script/lib/apache.sh $SRCDIR/tests/integration/suite.sh"
+	fi
+	# shellcheck disable=SC2086
+	if grep -F -q "/etc/$name\"" $users; then
+		pass "used_$name"
+	else
+		fail "etc/$name is not used by any test ($users)"
+	fi
+done
+
+# --- 2. every template is valid ----------------------------------------------------------------
+# An installed host's layout, under RUN/root: what docs/deploy.md uses (/usr/local, /etc/starling,
+# /run/starling, /var/www/starling, /var/log/...).
+root=$RUN/root
+prefix=$root/usr/local
+conf=$root/etc/starling/starling.conf
+cgi=$prefix/libexec/starling
+static=$prefix/share/starling/static
+media=$root/var/lib/starling/media
+docroot=$root/var/www/starling
+logs=$root/var/log/starling
+sockets=$root/run/starling
+mkdir -p "$cgi" "$static" "$media" "$docroot" "$logs" "$sockets" "$prefix/sbin" \
+	"$(dirname "$conf")" "$RUN/lighttpd/www" "$RUN/lighttpd/upload"
+: >"$conf"
+
+# lighttpd
+if stack_render "$SRCDIR/etc/lighttpd.conf.in" "$RUN/lighttpd.conf" PORT=8080 \
+	RUN_DIR="$RUN/lighttpd" CONF="$conf" CGI_DIR="$cgi" STATIC_DIR="$static" MEDIA_DIR="$media" &&
+	lighttpd -tt -f "$RUN/lighttpd.conf" >"$RUN/lighttpd.out" 2>&1; then
+	pass lighttpd.conf.in
+else
+	cat "$RUN/lighttpd.out" 2>/dev/null || true
+	fail "etc/lighttpd.conf.in does not render into a configuration lighttpd accepts"
+fi
+
+# apache_check NAME KIND: RUN/site.conf (rendered) inside the server part of KIND, apache2 -t.
+apache_check() {
+	# shellcheck disable=SC2046 # the web server's account: words 3 and 4
+	stack_apache_server_conf "$RUN" "$2" 8080 $(stack_apache_accounts "$2" | cut -d' ' -f3-4)
+	if apache2 -t -f "$RUN/apache/httpd.conf" >"$RUN/apache.out" 2>&1; then
+		pass "$1"
+	else
+		cat "$RUN/apache.out"
+		fail "Apache ($2) rejects etc/$1, rendered"
+	fi
+}
+
+if stack_render "$SRCDIR/etc/apache-proxy-fcgi.conf.in" "$RUN/site.conf" PORT=8080 \
+	SERVER_NAME=example.org DOC_ROOT="$docroot" SOCKET_DIR="$sockets" STATIC_DIR="$static" \
+	MEDIA_DIR="$media" LOG_DIR="$logs"; then
+	apache_check apache-proxy-fcgi.conf.in proxy-fcgi
+else
+	fail "etc/apache-proxy-fcgi.conf.in does not render"
+fi
+
+for kind in fcgid cgi; do
+	if [ "$kind" = fcgid ] && [ ! -f "$STACK_APACHE_MODULES/mod_fcgid.so" ]; then
+		fail "mod_fcgid is not installed; run script/bootstrap"
+		continue
+	fi
+	if stack_render "$SRCDIR/etc/apache-shared.conf.in" "$RUN/site.conf" PORT=8080 \
+		SERVER_NAME=example.org DOC_ROOT="$docroot" LOG_DIR="$logs"; then
+		apache_check "apache-shared.conf.in ($kind)" "$kind"
+		# The .htaccess, as the contents of the document root's <Directory>.
+		{
+			printf '<Directory "%s">\n' "$docroot"
+			cat "$SRCDIR/etc/htaccess"
+			printf '</Directory>\n'
+		} >>"$RUN/site.conf"
+		apache_check "htaccess ($kind)" "$kind"
+	else
+		fail "etc/apache-shared.conf.in does not render"
+	fi
+done
+
+# The wrapper: valid sh that executes the binary it names, with the configuration it names.
+stack_render "$SRCDIR/etc/starling.fcgi.in" "$RUN/starling-site.fcgi" CONF="$conf" \
+	BIN="$RUN/show-env" || fail "etc/starling.fcgi.in does not render"
+printf '#!/bin/sh\nprintf "%%s\\n" "$STARLING_CONF"\n' >"$RUN/show-env"
+chmod 755 "$RUN/show-env" "$RUN/starling-site.fcgi"
+if sh -n "$RUN/starling-site.fcgi" && [ "$(env -i "$RUN/starling-site.fcgi")" = "$conf" ]; then
+	pass starling.fcgi.in
+else
+	fail "etc/starling.fcgi.in, rendered, does not run its binary with STARLING_CONF=$conf"
+fi
+
+# The crontab: one line, five time fields, then the worker with --once.
+stack_render "$SRCDIR/etc/crontab.in" "$RUN/crontab" CONF="$conf" SBIN_DIR="$prefix/sbin" \
+	LOG_DIR="$logs" || fail "etc/crontab.in does not render"
+lines=$(grep -c -v -E '^[[:space:]]*(#|$)' "$RUN/crontab" || true)
+if [ "$lines" = 1 ] && grep -q -E "^([0-9*/,-]+ ){5}.*'$prefix/sbin/starling-worker' --once( |$)" \
+	"$RUN/crontab"; then
+	pass crontab.in
+else
+	cat "$RUN/crontab"
+	fail "etc/crontab.in: want one line of five time fields running starling-worker --once"
+fi
+
+# The systemd units: render, then systemd-analyze verify where systemd is installed (not in
+# every container); the harness runs their ExecStart either way (suite.sh).
+for unit in starling-worker.service starling-fcgi@.service; do
+	stack_render "$SRCDIR/etc/$unit.in" "$RUN/$unit" CONF="$conf" SBIN_DIR="$prefix/sbin" \
+		CGI_DIR="$cgi" SOCKET_DIR=/run/starling PROCS=4 USER=starling GROUP=starling \
+		WEB_USER=www-data WEB_GROUP=www-data || { fail "etc/$unit.in does not render"; continue; }
+	exe=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$RUN/$unit")
+	case "$exe" in
+	/*) ;;
+	*) fail "etc/$unit.in: ExecStart '$exe' is not an absolute path"; continue ;;
+	esac
+	if command -v systemd-analyze >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+		if systemd-analyze verify "$RUN/$unit" >"$RUN/verify.out" 2>&1; then
+			pass "$unit.in (systemd-analyze verify)"
+		else
+			cat "$RUN/verify.out"
+			fail "systemd-analyze verify rejects etc/$unit.in, rendered"
+		fi
+	else
+		pass "$unit.in (rendered; no systemd here to verify it)"
+	fi
+done
+
+if [ "$failures" -ne 0 ]; then
+	say "$failures check(s) failed"
+	exit 1
+fi
+say "all passed"
