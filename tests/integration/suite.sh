@@ -326,7 +326,7 @@ fi
 say "== crash lines in the web server's logs"
 # lighttpd; then Apache (core, mod_proxy_fcgi, mod_fcgid, mod_cgid).
 crash='child exited|child signal|signaled|signalled|terminated by signal|unexpected end-of-file|response not received|failed to start|spawning backend failed|AddressSanitizer|LeakSanitizer|runtime error|Segmentation fault'
-crash="$crash|exit signal|End of script output before headers|Premature end of script headers|error reading data from FastCGI server|Error dispatching request|Connection reset by peer|AH01067|AH01068|AH01075"
+crash="$crash|exit signal|End of script output before headers|Premature end of script headers|error reading data from FastCGI server|Error dispatching request|\\(104\\)Connection reset by peer|AH01067|AH01068|AH01075"
 logs=""
 for f in $web_logs; do
 	logs="$logs $RUN/$f"
