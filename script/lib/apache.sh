@@ -113,7 +113,9 @@ LoadModule fcgid_module $m/mod_fcgid.so
 FcgidIPCDir "$run/apache/fcgid"
 FcgidProcessTableFile "$run/apache/fcgid/shm"
 EOF
+			# shellcheck disable=SC2016 # Apache expands ${...} from its own environment
 			[ -z "${ASAN_OPTIONS:-}" ] || echo 'FcgidInitialEnv ASAN_OPTIONS "${ASAN_OPTIONS}"'
+			# shellcheck disable=SC2016
 			[ -z "${UBSAN_OPTIONS:-}" ] || echo 'FcgidInitialEnv UBSAN_OPTIONS "${UBSAN_OPTIONS}"'
 			;;
 		cgi)
@@ -204,7 +206,7 @@ stack_apache_start() {
 		stack_err "port 127.0.0.1:$port (Apache) is already in use"
 		return 1
 	fi
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2046 # four words
 	set -- $(stack_apache_accounts "$kind")
 	stack_cgi_bins "$build" "$run/cgi-bin" || return 1
 	mkdir -p "$run/www"

@@ -134,6 +134,7 @@ done
 # The wrapper: valid sh that executes the binary it names, with the configuration it names.
 stack_render "$SRCDIR/etc/starling.fcgi.in" "$RUN/starling-site.fcgi" CONF="$conf" \
 	BIN="$RUN/show-env" || fail "etc/starling.fcgi.in does not render"
+# shellcheck disable=SC2016 # a script that prints its own STARLING_CONF
 printf '#!/bin/sh\nprintf "%%s\\n" "$STARLING_CONF"\n' >"$RUN/show-env"
 chmod 755 "$RUN/show-env" "$RUN/starling-site.fcgi"
 if sh -n "$RUN/starling-site.fcgi" && [ "$(env -i "$RUN/starling-site.fcgi")" = "$conf" ]; then
