@@ -270,7 +270,9 @@ def test_two_workers_run_each_job_once():
     try:
         # All at once (one statement per shard), with both workers polling. The IDs in the
         # payloads differ by their time field (seq << 22), so their shard stays the same.
-        n = 200
+        # Enough jobs that one worker cannot run them all before the other's first poll, even
+        # on a loaded machine (with 200, one worker once ran every job under CI's load).
+        n = 600
         first = new_id(0)
         for s in range(SHARDS):
             sql(s, "INSERT INTO tb_job (id, type, payload, run_after, created_at) SELECT "
@@ -283,10 +285,14 @@ def test_two_workers_run_each_job_once():
             return sum(int(one(s, "SELECT COUNT(*) FROM tb_job WHERE state = 2 AND id BETWEEN "
                                   "%d AND %d" % (first + s * 1000, first + s * 1000 + 999)))
                        for s in range(SHARDS))
-        # Stop one worker in the middle of the run, twice: it finishes its job and exits 0.
-        wait_for(lambda: count_done() >= 20, 30, "20 jobs ran")
+        # Stop one worker in the middle of the run, once both have run jobs, twice: it
+        # finishes its job and exits 0.
+        def ran(d):
+            return sum(1 for line in d.text().splitlines()
+                       if " like.sync (shard " in line and " done in " in line)
+        wait_for(lambda: ran(a) > 0 and ran(b) > 0, 60, "both workers ran a job")
         stopped = a.stop(signals=2)
-        wait_for(lambda: count_done() == n, 60, "every job ran")
+        wait_for(lambda: count_done() == n, 120, "every job ran")
     finally:
         if stopped is None:
             stopped = a.stop()
