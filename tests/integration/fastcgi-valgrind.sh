@@ -44,33 +44,16 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# Port 1 refuses at once: the health route exercises its failure path without waiting.
-(umask 077 && od -An -tx1 -N48 /dev/urandom | tr -d ' \n' >"$run/token.key")
-mkdir -p "$run/mail"
-cat > "$run/starling.conf" <<CONF
-[site]
-templates_dir = $src/templates
-[log]
-level = error
+# The database and cache unreachable: the health route exercises its failure path without
+# waiting. Small limits, so that oversized bodies and images are cheap to send.
+# shellcheck source=../lib/offline_conf.sh
+. "$src/tests/lib/offline_conf.sh"
+offline_conf "$run" "$src" error <<CONF
 [http]
 max_body_bytes = 4096
-[mysql]
-instances = 127.0.0.1:1
-connect_timeout = 1
-[memcached]
-servers = 127.0.0.1:1
-timeout_ms = 100
-[auth]
-token_key_file = $run/token.key
-[mail]
-transport = spool
-spool_dir = $run/mail
 [media]
-storage = local
-local_dir = $run/media
 max_image_bytes = 2048
 CONF
-mkdir -p "$run/media"
 export STARLING_CONF="$run/starling.conf"
 
 # request METHOD URI [CONTENT_TYPE BODY]: one request through cgi-fcgi; prints the status line.

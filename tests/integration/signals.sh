@@ -76,28 +76,10 @@ ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$run/sanitizer/asan"
 UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$run/sanitizer/ubsan"
 export ASAN_OPTIONS UBSAN_OPTIONS
 
-# Port 1 refuses at once; level info so that each worker logs why it stopped.
-(umask 077 && od -An -tx1 -N48 /dev/urandom | tr -d ' \n' >"$run/token.key")
-cat >"$run/starling.conf" <<CONF
-[site]
-templates_dir = $src/templates
-[log]
-level = info
-[mysql]
-instances = 127.0.0.1:1
-connect_timeout = 1
-[memcached]
-servers = 127.0.0.1:1
-timeout_ms = 100
-[auth]
-token_key_file = $run/token.key
-[mail]
-transport = spool
-spool_dir = $run/mail
-[media]
-storage = local
-local_dir = $run/media
-CONF
+# The database and cache unreachable; level info so that each worker logs why it stopped.
+# shellcheck source=../lib/offline_conf.sh
+. "$src/tests/lib/offline_conf.sh"
+offline_conf "$run" "$src" info </dev/null
 export STARLING_CONF="$run/starling.conf"
 
 # Signal numbers as this system has them (SIGUSR1 is not 10 everywhere).
