@@ -112,6 +112,10 @@ EOF
 LoadModule fcgid_module $m/mod_fcgid.so
 FcgidIPCDir "$run/apache/fcgid"
 FcgidProcessTableFile "$run/apache/fcgid/shm"
+# Debian's "Mutex file:... default" makes mod_fcgid lock with fcntl, and the kernel's deadlock
+# check, which sees a threaded process as one owner, then fails a lock under load ("can't lock
+# process table ... Resource deadlock avoided", a 500). docs/deploy.md gives hosts the same line.
+Mutex pthread fcgid-proctbl fcgid-pipe
 EOF
 			# shellcheck disable=SC2016 # Apache expands ${...} from its own environment
 			[ -z "${ASAN_OPTIONS:-}" ] || echo 'FcgidInitialEnv ASAN_OPTIONS "${ASAN_OPTIONS}"'
