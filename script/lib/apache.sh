@@ -1,6 +1,7 @@
 # shellcheck shell=sh disable=SC3043
 # script/lib/apache.sh: Apache 2.4 in front of Starling, for the test harness, in the three ways
-# that docs/deploy.md describes. Sourced by script/lib/stack.sh (its helpers and conventions).
+# that docs/deploy.md describes. Sourced after script/lib/stack.sh, whose helpers and conventions
+# it uses (tests/integration/suite.sh, etc.sh, script/server).
 #
 #   proxy-fcgi  mod_proxy_fcgi to the binaries, each run by the ExecStart of the shipped unit
 #               etc/starling-fcgi@.service.in (spawn-fcgi + multiwatch on a Unix socket);

@@ -43,9 +43,15 @@
 #   stack_wait_jobs PID...               wait for background jobs; fail if any failed
 #   stack_write_conf FILE BASE_URL SRCDIR "MYSQL_PORT..." DB USER PASS "MEMCACHED_PORT..."
 #                    [LOG_LEVEL]         (port lists: one or more ports, blank-separated)
+#   stack_render TEMPLATE OUT NAME=VALUE...   fill a shipped etc/ template's @NAME@ placeholders
+#   stack_cgi_bins BUILDDIR DIR          copy the FastCGI binaries into DIR as installed
 #   stack_lighttpd_start RUN SRCDIR PORT CONF BUILDDIR   render the config (binaries from
 #                                        BUILDDIR/cgi-bin/*/), start, wait for HTTP
-#   stack_worker_start RUN CONF BIN      start starling-worker BIN with CONF, wait until it runs
+#   (Apache in its three set-ups: script/lib/apache.sh, stack_apache_start)
+#   stack_unit_exec UNIT [INSTANCE], stack_unit_env UNIT   a rendered systemd unit's ExecStart
+#                                        and Environment, which the harness runs
+#   stack_worker_start RUN CONF BIN [UNIT]   start starling-worker BIN with CONF (or as the
+#                                        rendered UNIT says), wait until it runs
 #   stack_worker_once RUN CONF BIN       run BIN --once (every pending job and task), log appended
 #   stack_worker_ctl_write RUN SRCDIR CONF BIN   write RUN/worker-ctl (start|stop|once) for tests
 #   stack_alive DIR NAME                 succeed if server NAME (mariadb|memcached|lighttpd|worker)
