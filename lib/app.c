@@ -667,6 +667,20 @@ elapsed_ms(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* A site reached over TLS with [site] https = false sends its session cookie without Secure and
+ * no HSTS. The web server says HTTPS=on, but behind a TLS proxy it cannot, so the setting (not the
+ * variable) decides; the variable only catches the forgotten setting, once per process. */
+static void
+warn_https_unset(struct ctx *ctx)
+{
+	if (!ctx->req.https || ctx->env->conf.https || ctx->env->https_warned)
+		return;
+	ctx->env->https_warned = true;
+	log_warn("the web server says this request came over HTTPS, but [site] https = false: "
+	    "cookies are sent without Secure and no Strict-Transport-Security; set [site] https = true "
+	    "(docs/deploy.md, section 13)");
+}
+
 void
 app_handle(struct ctx *ctx, char *const *envp, const char *body, size_t body_len, struct buf *out)
 {
@@ -677,6 +691,7 @@ app_handle(struct ctx *ctx, char *const *envp, const char *body, size_t body_len
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	set_request_id(ctx, envp);
 	code = run_stages(ctx, envp, body, body_len);
+	warn_https_unset(ctx);
 	html = !wants_json(ctx, envp);
 	if (html && prepare_csrf(ctx) != 0 && code == APIERR_OK)
 		code = ctx_fail(ctx, APIERR_INTERNAL, NULL);

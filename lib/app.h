@@ -59,6 +59,7 @@ struct app_env {
 	struct jwt_keys  *keys;     /* signs login tokens and hashes emailed codes */
 	struct mail      *mail;
 	struct media     *media;    /* upload URLs and the check of a post's media (media.h) */
+	bool              https_warned; /* the [site] https warning was logged (once per process) */
 };
 
 /* Everything one request owns. ctx_reset() clears all of it, so nothing survives into the next

@@ -4,6 +4,7 @@
 
 #include "test.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 
 #include "apierr.h"
 #include "app.h"
+#include "log.h"
 #include "site.h"
 
 /* A route that needs a login, beside starling-site's real ones, for the 401 stage. */
@@ -510,6 +512,58 @@ test_security_headers_everywhere(void **state)
 	resp_free(&r);
 }
 
+/* What the log wrote to the non-blocking read end fd since the last call. */
+static void
+log_take(int fd, struct buf *out)
+{
+	char chunk[1024];
+	ssize_t n;
+
+	buf_reset(out);
+	while ((n = read(fd, chunk, sizeof chunk)) > 0)
+		buf_append(out, chunk, (size_t)n);
+}
+
+/* HTTPS=on from the web server with [site] https = false: a warning naming the setting, once per
+ * process, and still no HSTS (the setting decides, not the variable). */
+static void
+test_https_without_setting_warns_once(void **state)
+{
+	static const char *const tls[] = { "HTTPS=on", NULL };
+	struct buf logged = BUF_INIT;
+	struct resp r;
+	int fds[2];
+
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(fcntl(fds[0], F_SETFL, O_NONBLOCK), 0);
+	log_set_fd(fds[1]);
+	log_set_level(LOG_LEVEL_WARN);
+
+	run(*state, "GET", "/help", NULL, NULL, &r);
+	log_take(fds[0], &logged);
+	assert_null(strstr(buf_cstr(&logged), "[site] https"));
+	resp_free(&r);
+
+	run(*state, "GET", "/help", tls, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_false(has_header(&r, "Strict-Transport-Security"));
+	log_take(fds[0], &logged);
+	assert_non_null(strstr(buf_cstr(&logged), " warn "));
+	assert_non_null(strstr(buf_cstr(&logged), "[site] https = false"));
+	resp_free(&r);
+
+	run(*state, "GET", "/help", tls, NULL, &r);
+	log_take(fds[0], &logged);
+	assert_null(strstr(buf_cstr(&logged), "[site] https"));
+	resp_free(&r);
+
+	log_set_level(LOG_LEVEL_ERROR);
+	log_set_fd(-1);
+	close(fds[0]);
+	close(fds[1]);
+	buf_free(&logged);
+}
+
 static void
 test_head_has_no_body(void **state)
 {
@@ -823,6 +877,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_oversized_body_is_413_unread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_path_is_escaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_security_headers_everywhere, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_https_without_setting_warns_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_has_no_body, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nothing_survives_a_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_body_and_its_limit, setup, teardown),
