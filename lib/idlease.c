@@ -156,14 +156,22 @@ idlease_worker(const struct idlease *l)
 	return l->worker;
 }
 
+/* The number is not free at once: a burst may have run this process's IDs ahead of the clock
+ * (id.h), and a process that took the number in that same millisecond would make them again. So
+ * the lease ends in the second after the last ID's time, and take() (expires_at < now) hands the
+ * number on only once the clock has passed every ID made with it. For a plain CGI process, which
+ * leases a number per request, that is a second at most. */
 void
 idlease_release(struct idlease *l)
 {
+	time_t until;
+
 	if (l->worker < 0)
 		return;
-	(void)db_exec(l->db, LEASE_SHARD, "DELETE FROM {db}.tb_id_worker_lease "
-	    "WHERE worker = ? AND holder = ?", (struct db_val[]){ DB_I64(l->worker),
-		DB_STR(l->holder) }, 2, NULL);
+	until = (time_t)((ID_EPOCH_MS + l->gen.last_ms) / 1000) + 1;
+	(void)db_exec(l->db, LEASE_SHARD, "UPDATE {db}.tb_id_worker_lease SET expires_at = ?, "
+	    "updated_at = ? WHERE worker = ? AND holder = ?", (struct db_val[]){ DB_I64(until),
+		DB_I64(l->now()), DB_I64(l->worker), DB_STR(l->holder) }, 4, NULL);
 	l->worker = -1;
 }
 

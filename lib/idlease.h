@@ -37,7 +37,8 @@ int idlease_next_id(struct idlease *l, unsigned shard, uint64_t *id);
 /* The worker number held, or -1 when none is held (for tests and logs). */
 int idlease_worker(const struct idlease *l);
 
-/* Gives the number back (at a clean exit), so it is free at once rather than at expiry. */
+/* Gives the number back (at a clean exit): free for another process from the second after the
+ * last ID made with it, rather than at expiry. */
 void idlease_release(struct idlease *l);
 
 /* Releases the lease and frees l. */

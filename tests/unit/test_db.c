@@ -487,7 +487,7 @@ test_leases_are_distinct_and_renewed(void **state)
 {
 	struct idlease *a, *b;
 	uint64_t ida, idb;
-	int wa;
+	int wa, w;
 
 	(void)state;
 	exec_ok(0, "DELETE FROM {db}.tb_id_worker_lease", NULL, 0, NULL);
@@ -521,10 +521,26 @@ test_leases_are_distinct_and_renewed(void **state)
 	assert_int_not_equal(idlease_worker(a), wa);
 	assert_int_equal(id_worker(ida), (unsigned)idlease_worker(a));
 
-	/* Release at exit frees the number at once. */
+	/* Release at exit frees the number once the clock is past the last ID made with it (the
+	 * IDs carry the real clock; the lease's own clock is the fake one). */
 	wa = idlease_worker(a);
+	assert_int_equal(idlease_next_id(a, 3, &ida), 0);
 	idlease_free(a);
-	assert_int_equal(lease_expiry(wa), 0);
+	assert_int_equal(lease_expiry(wa), id_unix_ms(ida) / 1000 + 1);
+	/* Every other number held: the next process gets this one, but only after that second. */
+	fake_now = (time_t)lease_expiry(wa);
+	for (w = 0; w < 256; w++)
+		if (w != wa)
+			exec_ok(0, "INSERT INTO {db}.tb_id_worker_lease (worker, holder, expires_at) "
+			    "VALUES (?, 'other', ?) ON DUPLICATE KEY UPDATE holder = 'other', "
+			    "expires_at = VALUES(expires_at)", (struct db_val[]){ DB_I64(w),
+				DB_I64(fake_now + IDLEASE_TTL) }, 2, NULL);
+	a = idlease_new(db, fake_clock);
+	assert_int_equal(idlease_next_id(a, 3, &ida), -1);   /* not while its last second lasts */
+	fake_now += 1;
+	assert_int_equal(idlease_next_id(a, 3, &ida), 0);
+	assert_int_equal(idlease_worker(a), wa);
+	idlease_free(a);
 	idlease_free(b);
 }
 
