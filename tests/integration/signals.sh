@@ -55,6 +55,8 @@ multiwatch=$(command -v multiwatch)
 
 # shellcheck source=../lib/checks.sh
 . "$src/tests/lib/checks.sh"
+# shellcheck source=../lib/sanitizer.sh
+. "$src/tests/lib/sanitizer.sh"
 
 run=$(mktemp -d "${TMPDIR:-/tmp}/starling-signals.XXXXXX")
 pids=""
@@ -71,10 +73,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-mkdir -p "$run/sanitizer" "$run/mail" "$run/media"
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$run/sanitizer/asan"
-UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$run/sanitizer/ubsan"
-export ASAN_OPTIONS UBSAN_OPTIONS
+mkdir -p "$run/mail" "$run/media"
+sanitizer_to "$run"
 
 # The database and cache unreachable; level info so that each worker logs why it stopped.
 # shellcheck source=../lib/offline_conf.sh
@@ -358,15 +358,10 @@ cgi post
 
 # --- sanitizer reports -------------------------------------------------------------------------
 
-reports=$(find "$run/sanitizer" -type f -size +0 | sort)
-if [ -n "$reports" ]; then
-	for r in $reports; do
-		echo "== $r"
-		cat "$r"
-	done
-	fail "sanitizer reports (above)"
-else
+if sanitizer_reports "$run"; then
 	pass "no sanitizer report"
+else
+	fail "sanitizer reports (above)"
 fi
 
 echo "$passed passed, $failed failed"

@@ -51,6 +51,8 @@ export PYTHONDONTWRITEBYTECODE=1
 . "$SRCDIR/script/lib/stack.sh"
 # shellcheck source=../../script/lib/apache.sh
 . "$SRCDIR/script/lib/apache.sh"
+# shellcheck source=../lib/sanitizer.sh
+. "$SRCDIR/tests/lib/sanitizer.sh"
 
 say() { printf '%s: %s\n' "${SERVER:-suite}" "$*"; }
 now() { date +%s.%N; }
@@ -131,14 +133,8 @@ web_stop() {
 }
 
 say "run directory $RUN"
-mkdir -p "$RUN/sanitizer"
-
-# Sanitizer reports of the FastCGI processes (a --enable-sanitizers build) go to files here;
-# lighttpd passes these variables on to the processes it spawns (etc/lighttpd.conf.in), and so
-# do Apache (script/lib/apache.sh) and spawn-fcgi.
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$RUN/sanitizer/asan"
-UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$RUN/sanitizer/ubsan"
-export ASAN_OPTIONS UBSAN_OPTIONS
+# Sanitizer reports of the FastCGI processes (a --enable-sanitizers build) go to files here.
+sanitizer_to "$RUN"
 
 # --- start -------------------------------------------------------------------------------------
 t0=$(now)
@@ -312,15 +308,10 @@ done
 say "$(sort -u "$RUN/rendered" | tr '\n' ' ')"
 
 say "== sanitizer reports"
-reports=$(find "$RUN/sanitizer" -type f -size +0 | sort)
-if [ -n "$reports" ]; then
-	for f in $reports; do
-		say "--- $f"
-		cat "$f"
-	done
-	fail "sanitizer reports from the FastCGI processes (above)"
-else
+if sanitizer_reports "$RUN"; then
 	say "none"
+else
+	fail "sanitizer reports from the FastCGI processes (above)"
 fi
 
 say "== crash lines in the web server's logs"
