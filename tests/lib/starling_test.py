@@ -613,8 +613,36 @@ class Browser:
         self._call("POST", self._s("/element/%s/clear" % el), {})
         self._call("POST", self._s("/element/%s/value" % el), {"text": text})
 
+    # True when clicking the element loads another page: a link (not to a fragment of this one),
+    # or a submit button of a form the browser's own checks let through. Starling's pages have no
+    # script, so nothing else does.
+    _NAVIGATES = """
+        const e = arguments[0], a = e.closest('a[href]');
+        if (a) return !a.getAttribute('href').startsWith('#');
+        const b = e.closest('button, input[type=submit], input[type=image]');
+        if (!b || !b.form || (b.type !== 'submit' && b.type !== 'image')) return false;
+        return b.form.noValidate || b.formNoValidate || b.form.checkValidity();"""
+
     def click(self, css):
-        self._call("POST", self._s("/element/%s/click" % self._find(css)), {})
+        """Clicks the first element matching css. When that loads another page (a link, a form
+        submitted), returns only once the new page has loaded, so what the test reads next is
+        the new page, never the old one while the browser replaces it (chromedriver does not
+        always wait for a form's answer; under plain CGI it comes late)."""
+        el = self._find(css)
+        ref = {self.ELEMENT: el}
+        navigates = self.execute(self._NAVIGATES, ref)
+        if navigates:
+            self.execute("window.__starlingOldPage = true;")
+        self._call("POST", self._s("/element/%s/click" % el), {})
+        if navigates:
+            self.wait(self._new_page_loaded, "a new page after clicking %r" % css)
+
+    def _new_page_loaded(self):
+        try:
+            return self.execute("return window.__starlingOldPage === undefined && "
+                                "document.readyState === 'complete';")
+        except Failure:
+            return False   # the script ran into the page being replaced: not yet
 
     def execute(self, script, *args):
         return self._call("POST", self._s("/execute/sync"), {"script": script, "args": list(args)})
