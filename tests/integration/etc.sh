@@ -13,6 +13,8 @@
 #    apache2 -t (each site, and etc/htaccess inside a <Directory>, where its directives are
 #    equally valid), sh -n for the wrapper, the crontab line's five time fields and command, and
 #    systemd-analyze verify for the units where systemd is installed.
+# 4. The guide's edits: docs/deploy.md's own changes to the rendered lighttpd and Apache files (a
+#    public address, the account, TLS, the redirect), applied as it says, still pass the check.
 # Exit status (automake): 0 passed, 1 failed, 99 could not run.
 set -eu
 
@@ -30,7 +32,7 @@ fail() {
 }
 pass() { say "PASS $*"; }
 
-for tool in lighttpd apache2 sed python3; do
+for tool in lighttpd apache2 sed awk openssl python3; do
 	command -v "$tool" >/dev/null 2>&1 || { say "ERROR: '$tool' is not installed; run script/bootstrap"; exit 99; }
 done
 
@@ -177,6 +179,76 @@ for unit in starling-worker.service starling-fcgi@.service; do
 		pass "$unit.in (rendered; no systemd here to verify it)"
 	fi
 done
+
+# --- 4. the edits of docs/deploy.md ------------------------------------------------------------
+# The guide changes two rendered files by hand: lighttpd's (section 8: listen on every address,
+# run as starling; section 13: TLS and the redirect to https) and Apache's (section 13: the
+# template's #SSL lines on for a second site, and a redirecting port-80 site). Taken from the
+# guide itself, applied the way it says, with a throw-away certificate in place of Let's
+# Encrypt's and an account of this machine in place of starling, each still passes its
+# program's check: the guide's snippets cannot rot unnoticed.
+GUIDE=$SRCDIR/docs/deploy.md
+tls=$RUN/tls
+mkdir -p "$tls"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=example.org \
+	-keyout "$tls/privkey.pem" -out "$tls/fullchain.pem" >"$RUN/openssl.out" 2>&1 ||
+	{ cat "$RUN/openssl.out"; fail "openssl cannot make a test certificate"; }
+if id www-data >/dev/null 2>&1; then account=www-data; else account=$(id -un); fi
+group=$(id -gn "$account")
+
+# guide_heredocs FILE: the here-documents the guide writes or appends to FILE, in order.
+guide_heredocs() {
+	awk -v a="cat >>$1 <<'EOF'" -v w="cat >$1 <<'EOF'" \
+		'$0 == a || $0 == w { f = 1; next } /^EOF$/ { f = 0 } f' "$GUIDE"
+}
+# guide_sed PATTERN: the guide's sed expression (of a `-e '...'` line) that contains PATTERN.
+guide_sed() {
+	grep -F -- "$1" "$GUIDE" | sed -n "s/^ *-e '\([^']*\)'.*/\1/p" | head -n 1
+}
+# for_this_host: the certificate and account of this machine in place of the guide's.
+for_this_host() {
+	sed -e "s|/etc/letsencrypt/live/example.org/|$tls/|g" \
+		-e "s|^server.username = \"starling\"|server.username = \"$account\"|" \
+		-e "s|^server.groupname = \"starling\"|server.groupname = \"$group\"|"
+}
+
+bind=$(guide_sed 'server.bind')
+lighttpd_tls=$(guide_heredocs /etc/lighttpd/lighttpd.conf)
+if [ -z "$bind" ] || ! printf '%s\n' "$lighttpd_tls" | grep -q 'ssl.engine'; then
+	fail "docs/deploy.md: the lighttpd edits (server.bind, the appended TLS block) are not found"
+elif stack_render "$SRCDIR/etc/lighttpd.conf.in" "$RUN/lighttpd-tls.conf" PORT=80 \
+	RUN_DIR="$RUN/lighttpd" CONF="$conf" CGI_DIR="$cgi" STATIC_DIR="$static" \
+	MEDIA_DIR="$media" && sed -i -e "$bind" "$RUN/lighttpd-tls.conf" &&
+	printf '%s\n' "$lighttpd_tls" | for_this_host >>"$RUN/lighttpd-tls.conf" &&
+	grep -q '^server.bind = "0.0.0.0"$' "$RUN/lighttpd-tls.conf" &&
+	lighttpd -tt -f "$RUN/lighttpd-tls.conf" >"$RUN/lighttpd-tls.out" 2>&1; then
+	pass "docs/deploy.md: lighttpd for a public host with TLS"
+else
+	cat "$RUN/lighttpd-tls.out" 2>/dev/null || true
+	fail "docs/deploy.md: lighttpd.conf edited as the guide says is not accepted by lighttpd"
+fi
+
+ssl=$(guide_sed '#SSL')
+redirect=$(guide_heredocs /etc/apache2/sites-available/starling-redirect.conf)
+if [ -z "$ssl" ] || [ -z "$redirect" ]; then
+	fail "docs/deploy.md: the Apache TLS edits (#SSL lines, the redirect site) are not found"
+elif stack_render "$SRCDIR/etc/apache-proxy-fcgi.conf.in" "$RUN/site-ssl.conf" PORT=443 \
+	SERVER_NAME=example.org DOC_ROOT="$docroot" SOCKET_DIR="$sockets" STATIC_DIR="$static" \
+	MEDIA_DIR="$media" LOG_DIR="$logs" && grep -q '#SSL' "$RUN/site-ssl.conf"; then
+	{
+		printf 'LoadModule socache_shmcb_module %s/mod_socache_shmcb.so\n' "$STACK_APACHE_MODULES"
+		printf 'LoadModule ssl_module %s/mod_ssl.so\n' "$STACK_APACHE_MODULES"
+		sed -e "$ssl" "$RUN/site-ssl.conf" | for_this_host
+		printf '%s\n' "$redirect"
+	} >"$RUN/site.conf"
+	if grep -q '^[[:space:]]*SSLEngine on' "$RUN/site.conf"; then
+		apache_check "docs/deploy.md: Apache with TLS and the redirect site" proxy-fcgi
+	else
+		fail "docs/deploy.md: its sed does not turn on the #SSL lines of the template"
+	fi
+else
+	fail "etc/apache-proxy-fcgi.conf.in does not render, or has no #SSL lines"
+fi
 
 if [ "$failures" -ne 0 ]; then
 	say "$failures check(s) failed"
