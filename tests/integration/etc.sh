@@ -15,6 +15,8 @@
 #    systemd-analyze verify for the units where systemd is installed.
 # 4. The guide's edits: docs/deploy.md's own changes to the rendered lighttpd and Apache files (a
 #    public address, the account, TLS, the redirect), applied as it says, still pass the check.
+# 5. TLS for real: lighttpd with the guide's TLS block in front of starling-site with [site]
+#    https = true: HSTS and Secure cookies over HTTPS, plain HTTP redirected (certbot excepted).
 # Exit status (automake): 0 passed, 1 failed, 99 could not run.
 set -eu
 
@@ -23,6 +25,11 @@ SRCDIR=${STARLING_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$SRCDIR/script/lib/stack.sh"
 # shellcheck source=../../script/lib/apache.sh
 . "$SRCDIR/script/lib/apache.sh"
+# shellcheck source=../lib/offline_conf.sh
+. "$SRCDIR/tests/lib/offline_conf.sh"
+# shellcheck source=../lib/sanitizer.sh
+. "$SRCDIR/tests/lib/sanitizer.sh"
+BUILDDIR=${STARLING_BUILDDIR:-$SRCDIR}
 
 failures=0
 say() { printf 'etc.sh: %s\n' "$*"; }
@@ -32,12 +39,18 @@ fail() {
 }
 pass() { say "PASS $*"; }
 
-for tool in lighttpd apache2 sed awk openssl python3; do
+for tool in lighttpd apache2 sed awk openssl curl python3; do
 	command -v "$tool" >/dev/null 2>&1 || { say "ERROR: '$tool' is not installed; run script/bootstrap"; exit 99; }
 done
 
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/starling-etc.XXXXXX")
-trap 'rm -rf "$RUN"' EXIT INT TERM
+lighttpd_pid=
+cleanup() {
+	[ -z "$lighttpd_pid" ] || stack_kill 10 "$lighttpd_pid"
+	rm -rf "$RUN"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
 
 # --- 1. every file is used ---------------------------------------------------------------------
 for f in "$SRCDIR"/etc/* "$SRCDIR"/etc/.[!.]*; do
@@ -248,6 +261,89 @@ elif stack_render "$SRCDIR/etc/apache-proxy-fcgi.conf.in" "$RUN/site-ssl.conf" P
 	fi
 else
 	fail "etc/apache-proxy-fcgi.conf.in does not render, or has no #SSL lines"
+fi
+
+# --- 5. TLS for real --------------------------------------------------------------------------
+# lighttpd with the guide's TLS block (section 13; this test's ports and certificate, IPv4 only)
+# in front of starling-site configured with [site] https = true, as the guide's order of steps
+# ends. HTTPS answers with HSTS and Secure cookies; plain HTTP is redirected to the same path on
+# https, "/" included (not to "/home", see the guide); certbot's challenge is still served over
+# plain HTTP. The database and cache are down: /help does not need them.
+https_answers() {
+	curl -sk -o /dev/null --max-time 2 "$1"
+}
+# headers URL [CURL_ARG...]: the status line and headers of URL's answer, CRs removed.
+headers() {
+	_url=$1
+	shift
+	curl -sk -o /dev/null -D - --max-time 10 "$@" "$_url" | tr -d '\r'
+}
+# expect WHAT TEXT PATTERN: pass if TEXT has a line matching the extended regex PATTERN, in any
+# letter case (HTTP/2 sends header names in lower case).
+expect() {
+	if printf '%s\n' "$2" | grep -q -i -E "$3"; then
+		pass "TLS: $1"
+	else
+		printf '%s\n' "$2" | sed 's/^/  | /'
+		fail "TLS: $1: no line matches /$3/ (above)"
+	fi
+}
+
+live=$RUN/live
+if [ ! -x "$BUILDDIR/cgi-bin/site/starling-site" ]; then
+	fail "TLS: $BUILDDIR/cgi-bin/site/starling-site is not built"
+elif ! printf '%s\n' "$lighttpd_tls" | grep -q 'ssl.engine'; then
+	fail "TLS: no TLS block for lighttpd in docs/deploy.md"
+else
+	mkdir -p "$live/www/.well-known/acme-challenge" "$live/upload"
+	echo certbot-token >"$live/www/.well-known/acme-challenge/t0k3n"
+	sanitizer_to "$live"
+	offline_conf "$live" "$SRCDIR" warn <<-EOF
+	[site]
+	https = true
+	base_url = https://example.org
+	EOF
+	# shellcheck disable=SC2046 # two port numbers
+	set -- $(stack_free_ports 2)
+	http_port=$1 https_port=$2
+	stack_cgi_bins "$BUILDDIR" "$live/cgi-bin" &&
+		stack_render "$SRCDIR/etc/lighttpd.conf.in" "$live/lighttpd.conf" PORT="$http_port" \
+			RUN_DIR="$live" CONF="$live/starling.conf" CGI_DIR="$live/cgi-bin" \
+			STATIC_DIR="$SRCDIR/static" MEDIA_DIR="$live/media" ||
+		fail "TLS: cannot set up lighttpd"
+	# Only the TLS block (the guide's other here-document is for a public host).
+	printf '%s\n' "$lighttpd_tls" | sed -n '/^# TLS/,$p' |
+		sed -e "s|\"0.0.0.0:443\"|\"127.0.0.1:$https_port\"|" \
+			-e '/^\$SERVER\["socket"\] == "\[::\]:443"/,/^}/d' |
+		for_this_host >>"$live/lighttpd.conf"
+	lighttpd -D -f "$live/lighttpd.conf" </dev/null >"$live/lighttpd.out" 2>&1 &
+	lighttpd_pid=$!
+	if stack_wait_until "$lighttpd_pid" lighttpd "$live/lighttpd-error.log" \
+		"answer HTTPS on 127.0.0.1:$https_port" https_answers "https://127.0.0.1:$https_port/"; then
+		h=$(headers "https://127.0.0.1:$https_port/help")
+		expect "the page over HTTPS" "$h" '^HTTP/[0-9.]+ 200'
+		expect "HSTS over HTTPS" "$h" \
+			'^Strict-Transport-Security: max-age=31536000; includeSubDomains$'
+		expect "a Secure cookie over HTTPS" "$h" '^Set-Cookie: starling_csrf=.*; Secure'
+		h=$(headers "http://127.0.0.1:$http_port/help?lang=zh")
+		expect "plain HTTP redirected" "$h" '^HTTP/[0-9.]+ 30[18]'
+		expect "to the same path on https" "$h" \
+			"^Location: https://127.0.0.1:$http_port/help\\?lang=zh\$"
+		h=$(headers "http://127.0.0.1:$http_port/")
+		expect "/ redirected to /, not /home" "$h" "^Location: https://127.0.0.1:$http_port/\$"
+		body=$(curl -s --max-time 10 "http://127.0.0.1:$http_port/.well-known/acme-challenge/t0k3n")
+		if [ "$body" = certbot-token ]; then
+			pass "TLS: certbot's challenge served over plain HTTP"
+		else
+			fail "TLS: certbot's challenge over plain HTTP answered '$body'"
+		fi
+	else
+		stack_log_tail "$live/lighttpd.out"
+		fail "TLS: lighttpd with the guide's TLS block did not start"
+	fi
+	stack_kill 10 "$lighttpd_pid"
+	lighttpd_pid=
+	sanitizer_reports "$live" || fail "TLS: sanitizer reports from starling-site (above)"
 fi
 
 if [ "$failures" -ne 0 ]; then
