@@ -308,6 +308,15 @@ def test_muted_authors_left_out_of_posts_and_hashtag():
         for who, name in ((None, "a visitor"), (t, "a third user"), (m, "the muted user")):
             check_eq(search_ids(w, who)[0], every, "%s's search" % name)
             check_eq(tag_ids(tag, who)[0], every_tag, "%s's hashtag page" % name)
+        # The pages, for v's browser session and for a visitor.
+        card = 'data-post-id="%s"'
+        for path in ("/search?q=" + q(w), "/hashtag/" + tag):
+            mine = get(path, {"Cookie": "starling_token=" + v["token"]})
+            check_status(mine, 200)
+            check(card % pm not in mine.text and card % qm not in mine.text,
+                  "%s: v's page leaves m's posts out" % path)
+            check(card % po in mine.text, "%s: v's page shows o's post" % path)
+            check(card % pm in get(path).text, "%s: a visitor's page shows m's post" % path)
         # People search still finds the muted user: their profile is where to unmute.
         names = [u["username"] for u in users_search(m["username"], v)["users"]]
         check_eq(names, [m["username"]], "v still finds m in people search")
