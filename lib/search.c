@@ -186,6 +186,42 @@ add_views(struct ctx *ctx, const uint64_t *ids, size_t n, json_object *list)
 	return APIERR_OK;
 }
 
+/* A record read for a page, with its own author (tb_post.user_id, tb_post_reply_hashtag.user_id)
+ * so that mutes are decided before any view is loaded. */
+struct hit {
+	uint64_t id;
+	uint64_t author;
+};
+
+/* Copies to ids, in order, the IDs of hits[0..n) (n at most SEARCH_PAGE) whose author the viewer
+ * does not mute, and sets *kept. A record is judged by its own author, as the home timeline
+ * judges its entries (lib/timeline.c author_shown): a quote by someone else of a muted author's
+ * post stays. Each author is asked once: a page is often one author's. APIERR_OK, or 50300
+ * recorded. */
+static int
+drop_muted(struct ctx *ctx, const struct hit *hits, size_t n, uint64_t *ids, size_t *kept)
+{
+	bool muted[SEARCH_PAGE];
+	size_t i, j;
+	int m;
+
+	*kept = 0;
+	for (i = 0; i < n && i < SEARCH_PAGE; i++) {
+		for (j = 0; j < i && hits[j].author != hits[i].author; j++)
+			;
+		if (j < i) {
+			muted[i] = muted[j];
+		} else {
+			if ((m = graph_muted(ctx->env, ctx->user_id, hits[i].author)) < 0)
+				return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+			muted[i] = m > 0;
+		}
+		if (!muted[i])
+			ids[(*kept)++] = hits[i].id;
+	}
+	return APIERR_OK;
+}
+
 /* {<name>: list, cursor: "<last>" or "-1"}: takes list. */
 static json_object *
 page_of(const char *name, json_object *list, const char *next)
@@ -223,7 +259,7 @@ search_user_card(struct app_env *env, uint64_t id, json_object **out)
 static int
 cmp_id_desc(const void *a, const void *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	uint64_t x = ((const struct hit *)a)->id, y = ((const struct hit *)b)->id;
 
 	return x < y ? 1 : x > y ? -1 : 0;
 }
@@ -235,9 +271,10 @@ search_posts(struct ctx *ctx, const char *q, uint64_t cursor, json_object **out)
 	unsigned s, nshards = shard_count(m);
 	struct buf query = BUF_INIT;
 	struct db_rows r = DB_ROWS_INIT;
-	uint64_t *ids = xcalloc((size_t)nshards * (SEARCH_PAGE + 1), sizeof *ids);
+	struct hit *hits = xcalloc((size_t)nshards * (SEARCH_PAGE + 1), sizeof *hits);
+	uint64_t ids[SEARCH_PAGE];
 	json_object *list = json_object_new_array();
-	size_t n = 0, i, take;
+	size_t n = 0, i, take, kept;
 	char next[24];
 	int rc;
 
@@ -252,23 +289,26 @@ search_posts(struct ctx *ctx, const char *q, uint64_t cursor, json_object **out)
 	/* Each shard's newest SEARCH_PAGE + 1 below the cursor: together they hold the page and
 	 * say whether another one follows. */
 	for (s = 0; s < nshards; s++) {
-		if (db_exec(ctx->env->db, s, "SELECT id FROM {db}.tb_post WHERE MATCH(search_text) "
-		    "AGAINST(? IN BOOLEAN MODE) AND id < ? AND is_deleted = 0 ORDER BY id DESC "
-		    "LIMIT ?", (struct db_val[]){ DB_STR(buf_cstr(&query)),
+		if (db_exec(ctx->env->db, s, "SELECT id, user_id FROM {db}.tb_post WHERE "
+		    "MATCH(search_text) AGAINST(? IN BOOLEAN MODE) AND id < ? AND is_deleted = 0 "
+		    "ORDER BY id DESC LIMIT ?", (struct db_val[]){ DB_STR(buf_cstr(&query)),
 			DB_U64(cursor ? cursor : UINT64_MAX), DB_I64(SEARCH_PAGE + 1) }, 3, &r) != 0) {
 			rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
 			goto out;
 		}
-		for (i = 0; i < r.nrows; i++)
-			ids[n++] = db_u64(&r, i, 0);
+		for (i = 0; i < r.nrows; i++) {
+			hits[n].id = db_u64(&r, i, 0);
+			hits[n++].author = db_u64(&r, i, 1);
+		}
 	}
-	qsort(ids, n, sizeof *ids, cmp_id_desc);
+	qsort(hits, n, sizeof *hits, cmp_id_desc);
 	take = n > SEARCH_PAGE ? SEARCH_PAGE : n;
-	if ((rc = add_views(ctx, ids, take, list)) != APIERR_OK)
+	if ((rc = drop_muted(ctx, hits, take, ids, &kept)) != APIERR_OK ||
+	    (rc = add_views(ctx, ids, kept, list)) != APIERR_OK)
 		goto out;
 	/* The cursor is the last ID read, shown or not, so what was left out is not read again. */
 	if (n > SEARCH_PAGE)
-		snprintf(next, sizeof next, "%" PRIu64, ids[take - 1]);
+		snprintf(next, sizeof next, "%" PRIu64, hits[take - 1].id);
 	*out = page_of("posts", list, n > SEARCH_PAGE ? next : NULL);
 	list = NULL;
 	rc = APIERR_OK;
@@ -276,7 +316,7 @@ out:
 	json_object_put(list);
 	db_rows_free(&r);
 	buf_free(&query);
-	free(ids);
+	free(hits);
 	return rc;
 }
 
@@ -509,8 +549,9 @@ search_hashtag_posts(struct ctx *ctx, const char *tag, uint64_t cursor, json_obj
 	struct buf key = BUF_INIT;
 	struct db_rows h = DB_ROWS_INIT, r = DB_ROWS_INIT;
 	json_object *list = json_object_new_array();
+	struct hit hits[SEARCH_PAGE];
 	uint64_t ids[SEARCH_PAGE];
-	size_t i, take;
+	size_t i, take, kept;
 	unsigned shard;
 	char next[24];
 	int rc;
@@ -531,20 +572,24 @@ search_hashtag_posts(struct ctx *ctx, const char *tag, uint64_t cursor, json_obj
 		rc = ctx_fail(ctx, APIERR_NOT_FOUND, "tag: #%s was never used", buf_cstr(&key));
 		goto out;
 	}
-	if (db_exec(ctx->env->db, shard, "SELECT record_id FROM {db}.tb_post_reply_hashtag WHERE "
-	    "hashtag_id = ? AND record_id < ? ORDER BY record_id DESC LIMIT ?", (struct db_val[]){
-		DB_U64(db_u64(&h, 0, 0)), DB_U64(cursor ? cursor : UINT64_MAX),
+	if (db_exec(ctx->env->db, shard, "SELECT record_id, user_id FROM "
+	    "{db}.tb_post_reply_hashtag WHERE hashtag_id = ? AND record_id < ? ORDER BY record_id "
+	    "DESC LIMIT ?",
+	    (struct db_val[]){ DB_U64(db_u64(&h, 0, 0)), DB_U64(cursor ? cursor : UINT64_MAX),
 		DB_I64(SEARCH_PAGE + 1) }, 3, &r) != 0) {
 		rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
 		goto out;
 	}
 	take = r.nrows > SEARCH_PAGE ? SEARCH_PAGE : r.nrows;
-	for (i = 0; i < take; i++)
-		ids[i] = db_u64(&r, i, 0);
-	if ((rc = add_views(ctx, ids, take, list)) != APIERR_OK)
+	for (i = 0; i < take; i++) {
+		hits[i].id = db_u64(&r, i, 0);
+		hits[i].author = db_u64(&r, i, 1);
+	}
+	if ((rc = drop_muted(ctx, hits, take, ids, &kept)) != APIERR_OK ||
+	    (rc = add_views(ctx, ids, kept, list)) != APIERR_OK)
 		goto out;
 	if (r.nrows > SEARCH_PAGE)
-		snprintf(next, sizeof next, "%" PRIu64, ids[take - 1]);
+		snprintf(next, sizeof next, "%" PRIu64, hits[take - 1].id);
 	*out = page_of("posts", list, r.nrows > SEARCH_PAGE ? next : NULL);
 	list = NULL;
 	json_object_object_add(*out, "tag", json_object_new_string(buf_cstr(&key)));

@@ -80,9 +80,24 @@ def all_pages(fetch):
     return ids, pages
 
 
+def relate(action, user, target, flag):
+    """user/block or user/mute of target by user, flag 1 (on) or 0 (off)."""
+    check_envelope(api_post("user/" + action, {"target_username": target["username"],
+                                               "flag": flag}, user["token"]), 200, 0)
+
+
 def block(user, target, flag=1):
-    check_envelope(api_post("user/block", {"target_username": target["username"],
-                                           "flag": flag}, user["token"]), 200, 0)
+    relate("block", user, target, flag)
+
+
+def mute(user, target, flag=1):
+    relate("mute", user, target, flag)
+
+
+def quote(user, original, text):
+    r = api_post("post/repost", {"original_post_id": original, "content_text": text},
+                 user["token"])
+    return check_envelope(r, 200, 0)["data"]["id"]
 
 
 # --- posts -------------------------------------------------------------------------------------
@@ -138,15 +153,13 @@ def test_deleted_and_blocked_never_appear():
         check_eq(sorted(search_ids(w, a)[0]), sorted([pb, pc]), "a sees both")
         check_eq(sorted(search_ids(w)[0]), sorted([pb, pc]), "a visitor sees both")
         # A quote of a blocked author's post:
-        quote = check_envelope(api_post("post/repost", {"original_post_id": pb,
-                                                        "content_text": w + " quoted"},
-                                        a["token"]), 200, 0)["data"]["id"]
-        check(quote in search_ids(w, a)[0], "the quote is found")
+        qid = quote(a, pb, w + " quoted")
+        check(qid in search_ids(w, a)[0], "the quote is found")
         # ... and c, in a block with the quoted author, finds the quote's own words with the
         # original shown as gone (as on every other list).
         found = {p["id"]: p for p in api("search/posts?q=" + q(w), c)["posts"]}
-        check(quote in found and found[quote]["original"] is None,
-              "c finds the quote, its original gone: %r" % found.get(quote))
+        check(qid in found and found[qid]["original"] is None,
+              "c finds the quote, its original gone: %r" % found.get(qid))
     finally:
         block(b, c, 0)
 
@@ -258,6 +271,86 @@ def test_hashtag_timeline_newest_first_with_pages():
     timeline("nevertag" + os.urandom(4).hex(), status=404, code=40400)
     timeline("not a tag", status=400, code=40004)
     timeline("1234", status=400, code=40004)
+
+
+# --- mutes -------------------------------------------------------------------------------------
+
+def tag_ids(tag, user=None, cursor=None):
+    d = timeline(tag, user, cursor)
+    return [p["id"] for p in d["posts"]], d["cursor"]
+
+
+def newest_first(ids):
+    return sorted(ids, key=int, reverse=True)
+
+
+def test_muted_authors_left_out_of_posts_and_hashtag():
+    v, m, o, t = _users.across(4)
+    w, tag = word(), "mu" + os.urandom(3).hex()
+    pm = post(m, "#%s %s by the muted" % (tag, w))
+    po = post(o, "#%s %s by another" % (tag, w))
+    rm = reply(m, po, "#%s a reply by the muted" % tag)
+    qm = quote(m, po, "#%s %s the muted quotes" % (tag, w))
+    qo = quote(o, pm, "#%s %s another quotes the muted" % (tag, w))
+    every = newest_first([pm, po, qm, qo])
+    every_tag = newest_first([pm, po, rm, qm, qo])
+    check_eq(search_ids(w, v)[0], every, "before the mute: everything")
+    mute(v, m)
+    try:
+        # The viewer: m's posts, quotes and replies are gone; o's quote of m's post stays, with
+        # its original (a mute is no block).
+        check_eq(search_ids(w, v), (newest_first([po, qo]), "-1"), "v's search, muted")
+        check_eq(tag_ids(tag, v), (newest_first([po, qo]), "-1"), "v's hashtag page, muted")
+        found = {p["id"]: p for p in api("search/posts?q=" + q(w), v)["posts"]}
+        check(found[qo]["original"] is not None and found[qo]["original"]["id"] == pm,
+              "o's quote shows the muted author's original: %r" % found[qo]["original"])
+        # Nobody else is affected: a visitor, a third user, the muted user themself.
+        for who, name in ((None, "a visitor"), (t, "a third user"), (m, "the muted user")):
+            check_eq(search_ids(w, who)[0], every, "%s's search" % name)
+            check_eq(tag_ids(tag, who)[0], every_tag, "%s's hashtag page" % name)
+        # The pages, for v's browser session and for a visitor.
+        card = 'data-post-id="%s"'
+        for path in ("/search?q=" + q(w), "/hashtag/" + tag):
+            mine = get(path, {"Cookie": "starling_token=" + v["token"]})
+            check_status(mine, 200)
+            check(card % pm not in mine.text and card % qm not in mine.text,
+                  "%s: v's page leaves m's posts out" % path)
+            check(card % po in mine.text, "%s: v's page shows o's post" % path)
+            check(card % pm in get(path).text, "%s: a visitor's page shows m's post" % path)
+        # People search still finds the muted user: their profile is where to unmute.
+        names = [u["username"] for u in users_search(m["username"], v)["users"]]
+        check_eq(names, [m["username"]], "v still finds m in people search")
+    finally:
+        mute(v, m, 0)
+    check_eq(search_ids(w, v)[0], every, "unmuted: back in search")
+    check_eq(tag_ids(tag, v)[0], every_tag, "unmuted: back on the hashtag page")
+
+
+def test_muted_page_then_visible_ones():
+    v, m, o = _users.across(3)
+    w, tag = word(), "mp" + os.urandom(3).hex()
+    # The older posts are visible, the newest full page and more are the muted author's.
+    visible = [post(o, "#%s %s visible %d" % (tag, w, i)) for i in range(2)]
+    muted = [post(m, "#%s %s muted %d" % (tag, w, i)) for i in range(PAGE + 3)]
+    mute(v, m)
+    try:
+        for name, fetch in (("search", lambda c: search_ids(w, v, c)),
+                            ("hashtag", lambda c: tag_ids(tag, v, c))):
+            # The first page read only muted posts: empty, but not the last one.
+            first, cursor = fetch(None)
+            check_eq(first, [], "%s: the first page is all muted" % name)
+            check(cursor not in ("", "-1"), "%s: an empty page still has a cursor: %r"
+                  % (name, cursor))
+            ids, pages = all_pages(fetch)
+            check_eq(ids, newest_first(visible), "%s: the visible posts are reached" % name)
+            check_eq(pages, 2, "%s: pages" % name)
+        # A visitor pages through all of them.
+        ids, pages = all_pages(lambda c: search_ids(w, None, c))
+        check_eq(ids, newest_first(visible + muted), "a visitor's search")
+        ids, pages = all_pages(lambda c: tag_ids(tag, None, c))
+        check_eq(ids, newest_first(visible + muted), "a visitor's hashtag page")
+    finally:
+        mute(v, m, 0)
 
 
 # --- refusals ----------------------------------------------------------------------------------
