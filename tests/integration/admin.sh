@@ -1,6 +1,6 @@
 #!/bin/sh
-# tests/integration/admin.sh: starling-admin (migrate, shards, check) against two real MariaDB
-# instances and two memcached servers.
+# tests/integration/admin.sh: starling-admin (migrate, shards, check, jobs, retry-job) against two
+# real MariaDB instances and two memcached servers.
 #
 # Starts them on free loopback ports under a fresh temporary directory (script/lib/stack.sh), with
 # a configuration of 8 logical shards mapped "0-2@0, 3-7@1", and checks:
@@ -16,8 +16,14 @@
 #     migrate with the shard, instance, file and server error;
 #   - bad sql directories and bad configurations are refused (exit 2), unreachable or refusing
 #     instances are reported (exit 1), and the password never appears in any output;
-#   - shards prints the ranges and both instances; with a memcached or a MariaDB instance
-#     stopped, check and shards fail naming it.
+#   - shards prints the ranges and both instances;
+#   - jobs and retry-job: a job of an unknown type, run by starling-worker --once, is set aside
+#     and listed (each field, one line, control characters escaped, oldest first, --limit);
+#     retry-job ID puts it back to ready (then jobs lists none; a second retry-job refuses), the
+#     worker sets it aside again; bad IDs (unknown, of no shard, malformed, a done job) fail with
+#     a message and change nothing, usage errors exit 2; retry-job --all puts back every one;
+#   - with a memcached or a MariaDB instance stopped, check and shards fail naming it; jobs and
+#     retry-job --all name it and still handle the other instance's shards.
 # Everything is stopped and the directory removed at exit, whatever happened.
 #
 # Run by `make check` with STARLING_SRCDIR and STARLING_BUILDDIR (absolute); by hand:
@@ -669,6 +675,12 @@ expect_out "... names it" "^memcached 127.0.0.1:$M1: "
 expect_no_out "... and only it" "^memcached 127.0.0.1:$M0"
 expect_out "... one problem" "^check: 1 problem$"
 
+# A job set aside on each instance, for jobs and retry-job with instance 1 down.
+J4=$(job_id 4 1)
+sql 0 "INSERT INTO starling_0001.tb_job (id, type, payload, state, attempts, last_error,
+	updated_at) VALUES ($J1, 'admin.unknown', '{}', 3, 1, 'unknown job type admin.unknown', 3000)"
+sql 1 "INSERT INTO starling_0004.tb_job (id, type, payload, state, attempts, last_error,
+	updated_at) VALUES ($J4, 'admin.unknown', '{}', 3, 1, 'unknown job type admin.unknown', 3000)"
 stack_stop "$RUN/mariadb-1" mariadb
 admin -c "$CONF" shards
 expect_rc "shards with instance 1 stopped" 1
@@ -681,6 +693,23 @@ admin -c "$CONF" -s "$SQL" migrate
 expect_rc "migrate with instance 1 stopped" 1
 expect_out "... names it and does nothing" \
 	"cannot reach MySQL instance 1: 127.0.0.1:$P1: .*nothing was done"
+admin -c "$CONF" jobs
+expect_rc "jobs with instance 1 stopped" 1
+expect_out "... names it and its shards" \
+	"^starling-admin: mysql instance 1 \(shards 3-7\): 127.0.0.1:$P1: .*their jobs are not listed$"
+expect_out "... still lists instance 0's" "^$J1 +1 +admin\.unknown "
+expect_out "... and counts only what it could read" \
+	"^jobs: 1 job set aside on the shards that could be read$"
+admin -c "$CONF" retry-job "$J4"
+expect_rc "retry-job of a job on instance 1, stopped" 1
+expect_out "... names the shard and instance" \
+	"^starling-admin: retry-job: shard 4 \(starling_0004 on 127.0.0.1:$P1\): cannot put job $J4 back"
+admin -c "$CONF" retry-job --all
+expect_rc "retry-job --all with instance 1 stopped" 1
+expect_out "... names it" "^starling-admin: mysql instance 1 \(shards 3-7\): .*not retried$"
+expect_out "... and puts back instance 0's" "^retry-job: shard 1 \(.*\): 1 job ready again$"
+expect_sql "... which is ready" 0 \
+	"SELECT state, attempts FROM starling_0001.tb_job WHERE id = $J1" "0	0"
 
 # --- secrets -----------------------------------------------------------------------------------
 if grep -r -l -F "$password" "$RUN/out" >"$RUN/leaks"; then
