@@ -819,7 +819,8 @@ job_purge_idempotency_keys(struct db *db, unsigned shard, int64_t before)
 /* What putting a job back sets, for one job (id = ?) or a batch (id > ? AND id <= ?): its
  * parameters are run_after and updated_at (now), then the ids. last_error stays for the operator
  * until the next attempt; locked_by and locked_at are cleared for a row set to 3 by hand. */
-#define RETRY_SQL "UPDATE {db}.tb_job SET state = 0, attempts = 0, run_after = ?, locked_by = '', " \
+#define RETRY_SQL \
+	"UPDATE {db}.tb_job SET state = 0, attempts = 0, run_after = ?, locked_by = '', " \
 	"locked_at = 0, updated_at = ? WHERE state = 3 AND "
 
 int

@@ -32,8 +32,9 @@
  * at most JOB_BACKOFF_MAX), or 3 (failed for good) after JOB_MAX_ATTEMPTS attempts. A row left
  * in 1 by a runner that died (a crash, a killed request) is put back by job_reap, which counts
  * it as a failed attempt (a job that kills its runner each time ends in 3, not in a crash loop).
- * Rows in 2 are deleted a day later (job_purge_done); rows in 3 are kept with their last_error
- * for an operator to read.
+ * Rows in 2 are deleted a day later (job_purge_done); rows in 3 ("set aside") are kept with
+ * their last_error for an operator to read (job_list_failed: starling-admin jobs) and put back to
+ * 0 once the cause is fixed (job_retry: starling-admin retry-job).
  *
  * The runners: the request that queued a job (job_run, by ID), and starling-worker (job_run_next,
  * the oldest ready job of a shard, taken with SELECT ... FOR UPDATE SKIP LOCKED so that several

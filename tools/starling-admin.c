@@ -9,7 +9,8 @@
  * CONF is the configuration the binaries read (default: conf_path(), i.e. $STARLING_CONF or the
  * build-time default); SQLDIR holds the schema files (default: $STARLING_SQL_DIR, else the
  * installed copy under STARLING_DATADIR). Exit status: 0 done, 1 failure (a server down, a
- * migration failed, check found problems), 2 usage or configuration error. docs/admin.md says
+ * migration failed, check found problems, a shard whose jobs could not be read, retry-job given
+ * an ID that is not a job set aside), 2 usage or configuration error. docs/admin.md says
  * how and when to run each command.
  *
  * Every database access goes through lib/db.h, like the binaries', so the tool reaches the
