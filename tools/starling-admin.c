@@ -904,7 +904,7 @@ parse_u64(const char *s, uint64_t max, uint64_t *out)
 }
 
 /* Which instances answer: up[i], allocated for db_instance_count. Each one down is reported on
- * stderr, saying that what is on it is not handled ("its jobs are not listed"). Returns up, and
+ * stderr, saying what is not done with it (not_done: "their jobs are not listed"). Returns up, and
  * true in *all_up when none is down. */
 static bool *
 instances_up(const struct admin *a, const char *not_done, bool *all_up)
