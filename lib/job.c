@@ -20,6 +20,7 @@
 #include "notify.h"
 #include "shard.h"
 #include "timeline.h"
+#include "xalloc.h"
 
 /* How many times a handler writes again when the source changed under it (each change has its
  * own job, so this only has to outlast a short burst; beyond it the job is retried later). */
@@ -810,4 +811,180 @@ job_purge_idempotency_keys(struct db *db, unsigned shard, int64_t before)
 {
 	return purge(db, shard, "DELETE FROM {db}.tb_idempotency_key WHERE created_at < ? "
 	    "LIMIT " STR(JOB_PURGE_BATCH), before);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The jobs set aside */
+
+/* What putting a job back sets, for one job (id = ?) or a batch (id > ? AND id <= ?): its
+ * parameters are run_after and updated_at (now), then the ids. last_error stays for the operator
+ * until the next attempt; locked_by and locked_at are cleared for a row set to 3 by hand. */
+#define RETRY_SQL \
+	"UPDATE {db}.tb_job SET state = 0, attempts = 0, run_after = ?, locked_by = '', " \
+	"locked_at = 0, updated_at = ? WHERE state = 3 AND "
+
+int
+job_list_failed(struct db *db, unsigned shard, size_t limit, struct job_failed_list *list)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	size_t i;
+	int rc = -1;
+
+	/* A handful of rows in state 3 (an operator clears them): the filesort is cheap. */
+	if (db_exec(db, shard, "SELECT id, type, attempts, updated_at, last_error FROM {db}.tb_job "
+	    "WHERE state = 3 ORDER BY updated_at, id LIMIT ?",
+	    (struct db_val[]){ DB_U64(limit) }, 1, &r) != 0)
+		goto out;
+	if (list->n + r.nrows > list->cap) {
+		list->cap = list->n + r.nrows;
+		list->v = xrealloc(list->v, list->cap * sizeof *list->v);
+	}
+	for (i = 0; i < r.nrows; i++) {
+		struct job_failed *j = &list->v[list->n++];
+
+		j->id = db_u64(&r, i, 0);
+		j->shard = shard;
+		snprintf(j->type, sizeof j->type, "%s", db_str(&r, i, 1));
+		j->attempts = (unsigned)db_u64(&r, i, 2);
+		j->failed_at = db_i64(&r, i, 3);
+		j->last_error = xstrdup(db_str(&r, i, 4));
+	}
+	rc = (int)r.nrows;
+out:
+	db_rows_free(&r);
+	return rc;
+}
+
+static int
+failed_cmp(const void *a, const void *b)
+{
+	const struct job_failed *x = a, *y = b;
+
+	if (x->failed_at != y->failed_at)
+		return x->failed_at < y->failed_at ? -1 : 1;
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->shard < y->shard ? -1 : x->shard > y->shard;
+}
+
+void
+job_failed_list_trim(struct job_failed_list *list, size_t keep)
+{
+	if (list->n > 1)
+		qsort(list->v, list->n, sizeof *list->v, failed_cmp);
+	while (list->n > keep)
+		free(list->v[--list->n].last_error);
+}
+
+void
+job_failed_list_free(struct job_failed_list *list)
+{
+	if (list == NULL)
+		return;
+	job_failed_list_trim(list, 0);
+	free(list->v);
+	list->v = NULL;
+	list->cap = 0;
+}
+
+long
+job_count_failed(struct db *db, unsigned shard)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	long n = -1;
+
+	if (db_exec(db, shard, "SELECT COUNT(*) FROM {db}.tb_job WHERE state = 3", NULL, 0, &r) == 0)
+		n = (long)db_u64(&r, 0, 0);
+	db_rows_free(&r);
+	return n;
+}
+
+int
+job_retry(struct db *db, unsigned shard, uint64_t id, int *state)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	int64_t now = now_s();
+	int rc = -1;
+
+	if (db_exec(db, shard, RETRY_SQL "id = ?",
+	    (struct db_val[]){ DB_I64(now), DB_I64(now), DB_U64(id) }, 3, &r) != 0)
+		goto out;
+	if (r.affected == 1) {
+		rc = 1;
+		goto out;
+	}
+	/* Not set aside: say what it is instead (read after the UPDATE, so only a report). */
+	if (db_exec(db, shard, "SELECT state FROM {db}.tb_job WHERE id = ?",
+	    (struct db_val[]){ DB_U64(id) }, 1, &r) != 0)
+		goto out;
+	if (state != NULL)
+		*state = r.nrows == 1 ? (int)db_u64(&r, 0, 0) : -1;
+	rc = 0;
+out:
+	db_rows_free(&r);
+	return rc;
+}
+
+long
+job_retry_all(struct db *db, unsigned shard)
+{
+	struct db_rows ids = DB_ROWS_INIT, r = DB_ROWS_INIT;
+	uint64_t lo = 0, hi;
+	int64_t now = now_s();
+	long total = 0;
+
+	/* By id ranges read first: the UPDATE covers (lo, hi], and lo only moves up, so a job put
+	 * back here that fails for good again before the next batch is not met again. */
+	do {
+		if (db_exec(db, shard, "SELECT id FROM {db}.tb_job WHERE state = 3 AND id > ? "
+		    "ORDER BY id LIMIT " STR(JOB_PURGE_BATCH),
+		    (struct db_val[]){ DB_U64(lo) }, 1, &ids) != 0) {
+			total = -1;
+			break;
+		}
+		if (ids.nrows == 0)
+			break;
+		hi = db_u64(&ids, ids.nrows - 1, 0);
+		if (db_exec(db, shard, RETRY_SQL "id > ? AND id <= ?",
+		    (struct db_val[]){ DB_I64(now), DB_I64(now), DB_U64(lo), DB_U64(hi) }, 4,
+		    &r) != 0) {
+			total = -1;
+			break;
+		}
+		total += (long)r.affected;
+		lo = hi;
+	} while (ids.nrows == JOB_PURGE_BATCH);
+	db_rows_free(&ids);
+	db_rows_free(&r);
+	return total;
+}
+
+void
+job_error_shown(struct buf *out, const char *s, size_t width)
+{
+	size_t used = 0;
+	char esc[8];
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\n')
+			snprintf(esc, sizeof esc, "\\n");
+		else if (c == '\r')
+			snprintf(esc, sizeof esc, "\\r");
+		else if (c == '\t')
+			snprintf(esc, sizeof esc, "\\t");
+		else if (c == '\\')
+			snprintf(esc, sizeof esc, "\\\\");
+		else if (c < 0x20 || c > 0x7e)
+			snprintf(esc, sizeof esc, "\\x%02x", c);
+		else
+			snprintf(esc, sizeof esc, "%c", c);
+		if (used + strlen(esc) > width) {
+			buf_puts(out, "...");
+			return;
+		}
+		buf_puts(out, esc);
+		used += strlen(esc);
+	}
 }

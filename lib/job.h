@@ -32,8 +32,9 @@
  * at most JOB_BACKOFF_MAX), or 3 (failed for good) after JOB_MAX_ATTEMPTS attempts. A row left
  * in 1 by a runner that died (a crash, a killed request) is put back by job_reap, which counts
  * it as a failed attempt (a job that kills its runner each time ends in 3, not in a crash loop).
- * Rows in 2 are deleted a day later (job_purge_done); rows in 3 are kept with their last_error
- * for an operator to read.
+ * Rows in 2 are deleted a day later (job_purge_done); rows in 3 ("set aside") are kept with
+ * their last_error for an operator to read (job_list_failed: starling-admin jobs) and put back to
+ * 0 once the cause is fixed (job_retry: starling-admin retry-job).
  *
  * The runners: the request that queued a job (job_run, by ID), and starling-worker (job_run_next,
  * the oldest ready job of a shard, taken with SELECT ... FOR UPDATE SKIP LOCKED so that several
@@ -109,6 +110,64 @@ int job_reap(struct db *db, unsigned shard, int64_t now, long timeout);
 #define JOB_DONE_KEEP   86400   /* seconds a done job is kept: for a look at what just ran */
 int job_purge_done(struct db *db, unsigned shard, int64_t before);
 int job_purge_idempotency_keys(struct db *db, unsigned shard, int64_t before);
+
+/* ------------------------------------------------------------------------------------------ */
+/* The jobs set aside (state 3), for an operator: starling-admin jobs and retry-job
+ * (docs/admin.md). A job is set aside after JOB_MAX_ATTEMPTS failed attempts, or at its first for
+ * a type this build does not know or a payload that is not an object; it stays there, with its
+ * last_error, until someone looks at it and puts it back. */
+
+/* One job set aside, as job_list_failed reads it. */
+struct job_failed {
+	uint64_t id;
+	unsigned shard;
+	unsigned attempts;
+	int64_t  failed_at;                /* updated_at: when its last attempt failed */
+	char     type[JOB_TYPE_MAX + 1];
+	char    *last_error;               /* owned by the list */
+};
+
+/* A growing array of them; owned by the caller: JOB_FAILED_LIST_INIT, then job_failed_list_free. */
+struct job_failed_list {
+	struct job_failed *v;
+	size_t             n, cap;
+};
+#define JOB_FAILED_LIST_INIT { NULL, 0, 0 }
+
+/* Appends to list the jobs of shard set aside, at most limit of them: the oldest failures
+ * (failed_at, then id). Returns how many were appended, or -1 (list unchanged). */
+int job_list_failed(struct db *db, unsigned shard, size_t limit, struct job_failed_list *list);
+
+/* Sorts list by failure, oldest first (failed_at, then id), and keeps its first keep entries.
+ * The lists of several shards, each cut at limit by job_list_failed, then trimmed to limit, are
+ * the oldest limit failures of them all. */
+void job_failed_list_trim(struct job_failed_list *list, size_t keep);
+
+/* Frees what list holds and makes it empty again (reusable); NULL is accepted. */
+void job_failed_list_free(struct job_failed_list *list);
+
+/* How many jobs of shard are set aside, or -1. */
+long job_count_failed(struct db *db, unsigned shard);
+
+/* Puts job id of shard back to ready if it is set aside: state 0, attempts 0 (a full
+ * JOB_MAX_ATTEMPTS again), run_after now (the next worker pass takes it). last_error is kept: it
+ * shows the previous cause until the next attempt overwrites it (a success clears it). A job in
+ * any other state is left alone. Returns 1 put back; 0 not, with *state (when not NULL) its
+ * state, or -1 for no such job; -1 when the database failed. */
+int job_retry(struct db *db, unsigned shard, uint64_t id, int *state);
+
+/* Puts every job of shard set aside back to ready, as job_retry does, in batches of
+ * JOB_PURGE_BATCH by id: a job that fails for good again meanwhile (its cause not fixed) is not
+ * taken a second time, so this always ends. Returns how many were put back, or -1 (those before
+ * the failure stay put back). */
+long job_retry_all(struct db *db, unsigned shard);
+
+/* Appends s (a last_error) to out as one line fit for a terminal: printable ASCII as it is,
+ * \n \r \t and \\ so written, any other byte as \xHH; at most width bytes of that, then "..." when
+ * cut (never in the middle of an escape). */
+void job_error_shown(struct buf *out, const char *s, size_t width);
+
+/* ------------------------------------------------------------------------------------------ */
 
 /* Moves the counter column (count_likes, count_comments, ...: a static name, never input) of
  * record_id, a post or a reply (both tb_post_extended and tb_post_reply_extended are tried; the

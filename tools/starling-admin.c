@@ -1,12 +1,16 @@
 /* starling-admin: the operator's tool for the shard databases: makes and migrates them, shows
- * where each one lives, and checks that a set-up is complete.
+ * where each one lives, checks that a set-up is complete, and lists and retries the background
+ * jobs set aside.
  *
  *	starling-admin [-c CONF] [-s SQLDIR] migrate|shards|check|repair-graph|compute-trends
+ *	starling-admin [-c CONF] jobs [--limit N]
+ *	starling-admin [-c CONF] retry-job ID|--all
  *
  * CONF is the configuration the binaries read (default: conf_path(), i.e. $STARLING_CONF or the
  * build-time default); SQLDIR holds the schema files (default: $STARLING_SQL_DIR, else the
  * installed copy under STARLING_DATADIR). Exit status: 0 done, 1 failure (a server down, a
- * migration failed, check found problems), 2 usage or configuration error. docs/admin.md says
+ * migration failed, check found problems, a shard whose jobs could not be read, retry-job given
+ * an ID that is not a job set aside), 2 usage or configuration error. docs/admin.md says
  * how and when to run each command.
  *
  * Every database access goes through lib/db.h, like the binaries', so the tool reaches the
@@ -23,13 +27,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "cache.h"
 #include "conf.h"
 #include "db.h"
 #include "graph.h"
+#include "id.h"
 #include "idlease.h"
+#include "job.h"
 #include "log.h"
 #include "shard.h"
 #include "trend.h"
@@ -48,11 +55,36 @@
 	"  repair-graph  mend follows whose two rows disagree, and follow counts that are wrong\n" \
 	"  compute-trends  rank the trending hashtags and popular users now (starling-worker does\n" \
 	"                  it every [trends] interval)\n" \
+	"  jobs [--limit N]  list the background jobs set aside (failed " \
+	STR(JOB_MAX_ATTEMPTS) " times, or of\n" \
+	"                  a type this build does not know) on every shard, oldest failure first:\n" \
+	"                  ID, shard, type, attempts, when it last failed (UTC), last error; at\n" \
+	"                  most N of them (default " STR(JOBS_LIMIT_DEFAULT) ", at most " \
+	STR(JOBS_LIMIT_MAX) ")\n" \
+	"  retry-job ID|--all  put the job set aside with this ID (as jobs prints it), or every one,\n" \
+	"                  back to ready with its attempts at 0; starling-worker runs it again (a\n" \
+	"                  cause not fixed sets it aside again after its attempts)\n" \
 	"CONF defaults to $STARLING_CONF or the build default; SQLDIR to $STARLING_SQL_DIR or\n" \
 	"the installed " STARLING_DATADIR "/sql.\n" \
 	"Exit: 0 done, 1 failure, 2 usage or configuration error.\n"
 
 enum { EXIT_DONE = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+#define STR_(x) #x
+#define STR(x)  STR_(x)
+
+/* jobs: how many lines by default and at most (each shard is read up to the limit, then the
+ * oldest of them all are kept), and how much of a last_error a line shows. */
+#define JOBS_LIMIT_DEFAULT 100
+#define JOBS_LIMIT_MAX     1000
+#define JOBS_ERROR_WIDTH   120
+
+/* What the commands take after their name. */
+struct cmd_opts {
+	size_t      limit;   /* jobs --limit */
+	bool        all;     /* retry-job --all */
+	const char *id;      /* retry-job ID, as given (retry_one checks it) */
+};
 
 /* A schema file is a few kilobytes of DDL; anything near this is the wrong file. */
 #define SQL_FILE_MAX (1024 * 1024)
@@ -79,6 +111,7 @@ struct admin {
 	struct migration *mig;        /* sorted by file name */
 	size_t            nmig;
 	struct buf        lock_name;  /* <database>_migrate */
+	struct cmd_opts   opt;
 };
 
 /* What a shard's database holds, as far as migrations go. */
@@ -313,6 +346,25 @@ instance_ranges(const struct admin *a, size_t i, struct buf *out)
 		any = true;
 		s++;
 	}
+}
+
+/* Pings instance i. Returns true when it answers; else false, with why (emptied first) holding
+ * the line that reports it: "mysql instance 1 (shards 3-7): <the client's error>". */
+static bool
+instance_up(const struct admin *a, size_t i, struct buf *why)
+{
+	struct buf cause = BUF_INIT, ranges = BUF_INIT;
+	bool up = db_ping_instance(a->db, i, &cause) == 0;
+
+	buf_reset(why);
+	if (!up) {
+		instance_ranges(a, i, &ranges);
+		buf_printf(why, "mysql instance %zu (shards %s): %s", i,
+		    ranges.len ? buf_cstr(&ranges) : "none", buf_cstr(&cause));
+	}
+	buf_free(&cause);
+	buf_free(&ranges);
+	return up;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -645,24 +697,16 @@ static int
 cmd_check(struct admin *a)
 {
 	const struct shard_map *m = db_shards(a->db);
-	struct buf err = BUF_INIT, ranges = BUF_INIT;
+	struct buf err = BUF_INIT;
 	size_t i, count = 0, ninst = db_instance_count(a->db);
 	unsigned s;
 	bool *up = xcalloc(ninst, sizeof *up);
 
 	printf("check: %zu MySQL instance%s, %u shards, %zu schema files in %s\n", ninst,
 	    ninst == 1 ? "" : "s", shard_count(m), a->nmig, a->sqldir);
-	for (i = 0; i < ninst; i++) {
-		buf_reset(&err);
-		buf_reset(&ranges);
-		if (db_ping_instance(a->db, i, &err) == 0) {
-			up[i] = true;
-			continue;
-		}
-		instance_ranges(a, i, &ranges);
-		problem(&count, "mysql instance %zu (shards %s): %s", i,
-		    ranges.len ? buf_cstr(&ranges) : "none", buf_cstr(&err));
-	}
+	for (i = 0; i < ninst; i++)
+		if (!(up[i] = instance_up(a, i, &err)))
+			problem(&count, "%s", buf_cstr(&err));
 	check_cache(a, &count);
 	/* The shards of a down instance are already counted in its problem. */
 	for (s = 0; s < shard_count(m); s++)
@@ -674,7 +718,6 @@ cmd_check(struct admin *a)
 		printf("check: %zu problem%s\n", count, count == 1 ? "" : "s");
 	free(up);
 	buf_free(&err);
-	buf_free(&ranges);
 	return count == 0 ? EXIT_DONE : EXIT_FAILED;
 }
 
@@ -840,28 +883,240 @@ cmd_compute_trends(struct admin *a)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* jobs, retry-job: the background jobs set aside (lib/job.h) */
+
+/* Reads s, decimal digits only (no sign, no blank: what jobs prints), into *out. Returns false
+ * for anything else, or a number over max. */
+static bool
+parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9' || strspn(s, "0123456789") != strlen(s))
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return false;
+	*out = (uint64_t)v;
+	return true;
+}
+
+/* Which instances answer: up[i], allocated for db_instance_count. Each one down is reported on
+ * stderr, saying what is not done with it (not_done: "their jobs are not listed"). Returns up, and
+ * true in *all_up when none is down. */
+static bool *
+instances_up(const struct admin *a, const char *not_done, bool *all_up)
+{
+	size_t i, n = db_instance_count(a->db);
+	bool *up = xcalloc(n, sizeof *up);
+	struct buf why = BUF_INIT;
+
+	*all_up = true;
+	for (i = 0; i < n; i++) {
+		if ((up[i] = instance_up(a, i, &why)))
+			continue;
+		fail_msg("%s; %s", buf_cstr(&why), not_done);
+		*all_up = false;
+	}
+	buf_free(&why);
+	return up;
+}
+
+/* Appends t as ISO 8601 in UTC: "2026-11-21T10:46:00Z". */
+static void
+utc_time(int64_t t, struct buf *out)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char s[32];
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(s, sizeof s, "@%" PRId64, t);
+	buf_puts(out, s);
+}
+
+/* One job a line, columns as the header; type and last_error escaped (job_error_shown): rows may
+ * have been written by hand, and a control character must not reach the terminal. */
+static void
+jobs_print(const struct job_failed_list *l)
+{
+	struct buf type = BUF_INIT, when = BUF_INIT, error = BUF_INIT;
+	size_t i;
+
+	printf("%-20s %5s  %-20s %8s  %-20s  %s\n", "ID", "SHARD", "TYPE", "ATTEMPTS",
+	    "FAILED (UTC)", "LAST ERROR");
+	for (i = 0; i < l->n; i++) {
+		const struct job_failed *j = &l->v[i];
+
+		buf_reset(&type);
+		buf_reset(&when);
+		buf_reset(&error);
+		job_error_shown(&type, j->type, JOB_TYPE_MAX);
+		utc_time(j->failed_at, &when);
+		job_error_shown(&error, j->last_error, JOBS_ERROR_WIDTH);
+		printf("%-20" PRIu64 " %5u  %-20s %8u  %-20s  %s\n", j->id, j->shard,
+		    buf_cstr(&type), j->attempts, buf_cstr(&when), buf_cstr(&error));
+	}
+	buf_free(&type);
+	buf_free(&when);
+	buf_free(&error);
+}
+
+/* Every shard's jobs set aside, the oldest failures first. Each shard gives its oldest limit,
+ * and the list is trimmed to limit after each, so it never holds more than twice the limit
+ * however many shards there are. An instance down or a shard that cannot be read is reported
+ * and skipped: the others are listed, and the exit status is 1. */
+static int
+cmd_jobs(struct admin *a)
+{
+	const struct shard_map *m = db_shards(a->db);
+	struct job_failed_list list = JOB_FAILED_LIST_INIT;
+	struct buf label = BUF_INIT;
+	size_t limit = a->opt.limit;
+	const char *partial;
+	long n, total = 0;
+	unsigned s;
+	bool ok, *up = instances_up(a, "their jobs are not listed", &ok);
+
+	for (s = 0; s < shard_count(m); s++) {
+		if (!up[shard_instance(m, s)])
+			continue;
+		if ((n = job_count_failed(a->db, s)) < 0 ||
+		    (n > 0 && job_list_failed(a->db, s, limit, &list) < 0)) {
+			buf_reset(&label);
+			shard_label(a, s, &label);
+			fail_msg("%s: cannot read its jobs (server error above); not listed",
+			    buf_cstr(&label));
+			ok = false;
+			continue;
+		}
+		total += n;
+		job_failed_list_trim(&list, limit);
+	}
+	if (list.n > 0)
+		jobs_print(&list);
+	/* Shards not read are not counted: the count says so. */
+	partial = ok ? "" : " on the shards that could be read";
+	if (total == 0)
+		printf("jobs: no job set aside%s\n", partial);
+	else if ((size_t)total > list.n)
+		printf("jobs: %ld jobs set aside%s, %zu shown: the oldest failures (--limit %zu)\n",
+		    total, partial, list.n, limit);
+	else
+		printf("jobs: %ld job%s set aside%s\n", total, total == 1 ? "" : "s", partial);
+	free(up);
+	job_failed_list_free(&list);
+	buf_free(&label);
+	return ok ? EXIT_DONE : EXIT_FAILED;
+}
+
+/* Why job id of shard was not put back, from job_retry's state. */
+static const char *
+not_retried(int state)
+{
+	switch (state) {
+	case JOB_READY:
+		return "is ready already (queued, or waiting for its next attempt)";
+	case JOB_RUNNING:
+		return "is running now";
+	case JOB_DONE:
+		return "is done";
+	case -1:
+		return "does not exist (done and cleaned up, or not an ID that jobs printed)";
+	default:
+		return "is in an unknown state";
+	}
+}
+
+/* retry-job ID: the shard is the ID's own (a job's ID is made on the shard that queues it). */
+static int
+retry_one(struct admin *a, const char *arg)
+{
+	unsigned s, n = shard_count(db_shards(a->db));
+	struct buf label = BUF_INIT;
+	int rc = EXIT_FAILED, state = -1;
+	uint64_t id;
+
+	if (!parse_u64(arg, UINT64_MAX, &id) || id == 0) {
+		/* Quoted escaped and cut: it may come from a script, with anything in it. */
+		job_error_shown(&label, arg, 64);
+		fail_msg("retry-job: \"%s\" is not a job ID (the decimal number in the first column "
+		    "of jobs); nothing changed", buf_cstr(&label));
+		goto out;
+	}
+	if ((s = id_shard(id)) >= n) {
+		fail_msg("retry-job: %" PRIu64 " is no job ID of this site: it names shard %u, and "
+		    "there are %u (0-%u); nothing changed", id, s, n, n - 1);
+		goto out;
+	}
+	shard_label(a, s, &label);
+	switch (job_retry(a->db, s, id, &state)) {
+	case 1:
+		printf("retry-job: job %" PRIu64 " on %s is ready again; starling-worker runs it on "
+		    "its next pass\n", id, buf_cstr(&label));
+		rc = EXIT_DONE;
+		break;
+	case 0:
+		fail_msg("retry-job: job %" PRIu64 " on %s %s: only a job set aside is retried; "
+		    "nothing changed", id, buf_cstr(&label), not_retried(state));
+		break;
+	default:
+		fail_msg("retry-job: %s: cannot put job %" PRIu64 " back (server error above)",
+		    buf_cstr(&label), id);
+		break;
+	}
+out:
+	buf_free(&label);
+	return rc;
+}
+
+/* retry-job --all: shard by shard; one that cannot be reached is reported, the others done. */
+static int
+retry_all(struct admin *a)
+{
+	const struct shard_map *m = db_shards(a->db);
+	struct buf label = BUF_INIT;
+	long n, total = 0;
+	unsigned s;
+	bool ok, *up = instances_up(a, "their jobs are not retried", &ok);
+
+	for (s = 0; s < shard_count(m); s++) {
+		if (!up[shard_instance(m, s)])
+			continue;
+		buf_reset(&label);
+		shard_label(a, s, &label);
+		if ((n = job_retry_all(a->db, s)) < 0) {
+			fail_msg("retry-job: %s: cannot put its jobs back (server error above)",
+			    buf_cstr(&label));
+			ok = false;
+		} else if (n > 0) {
+			printf("retry-job: %s: %ld job%s ready again\n", buf_cstr(&label), n,
+			    n == 1 ? "" : "s");
+			total += n;
+		}
+		/* Line by line, as migrate: an operator sees how far it got. */
+		fflush(stdout);
+	}
+	if (total == 0)
+		printf("retry-job: no job set aside%s\n", ok ? "" : " on the shards that could be read");
+	else
+		printf("retry-job: %ld job%s ready again; starling-worker runs them on its next pass\n",
+		    total, total == 1 ? "" : "s");
+	free(up);
+	buf_free(&label);
+	return ok ? EXIT_DONE : EXIT_FAILED;
+}
+
+static int
+cmd_retry_job(struct admin *a)
+{
+	return a->opt.all ? retry_all(a) : retry_one(a, a->opt.id);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Set-up */
-
-struct command {
-	const char *name;
-	int       (*run)(struct admin *a);
-	bool        needs_sql;     /* reads the sql directory */
-	bool        needs_cache;   /* talks to memcached */
-};
-
-static const struct command commands[] = {
-	{ "migrate", cmd_migrate, true,  false },
-	{ "shards",  cmd_shards,  false, false },
-	{ "check",   cmd_check,   true,  true  },
-	{ "repair-graph", cmd_repair_graph, false, true },
-	{ "compute-trends", cmd_compute_trends, false, true },
-};
-
-struct args {
-	const char           *conf;
-	const char           *sqldir;
-	const struct command *command;
-};
 
 static void
 usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -879,54 +1134,137 @@ usage_error(const char *fmt, ...)
 	fputs(USAGE, stderr);
 }
 
-/* Fills a from argv (options may come before or after the command). Returns 0, 1 after printing
- * the help, 2 after a usage error. */
+/* The words a command takes after its name (the global options taken out), into opt: 0, or -1
+ * after usage_error. */
+typedef int (*cmd_parse_fn)(int n, char **w, struct cmd_opts *opt);
+
+/* jobs [--limit N] */
+static int
+parse_jobs(int n, char **w, struct cmd_opts *opt)
+{
+	uint64_t v;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(w[i], "--limit") != 0) {
+			usage_error("jobs: unknown argument \"%s\" (jobs [--limit N])", w[i]);
+			return -1;
+		}
+		if (++i == n || !parse_u64(w[i], JOBS_LIMIT_MAX, &v) || v == 0) {
+			usage_error("jobs: --limit needs a number from 1 to %d", JOBS_LIMIT_MAX);
+			return -1;
+		}
+		opt->limit = (size_t)v;
+	}
+	return 0;
+}
+
+/* retry-job ID|--all. The ID is checked when it is used (retry_one): one that names no job set
+ * aside, malformed or not, is a failure (exit 1), like an unknown one, not a usage error. */
+static int
+parse_retry_job(int n, char **w, struct cmd_opts *opt)
+{
+	if (n == 1 && strcmp(w[0], "--all") == 0)
+		opt->all = true;
+	else if (n == 1 && strcmp(w[0], "--") != 0 && (w[0][0] != '-' || w[0][1] == '\0'))
+		opt->id = w[0];
+	else if (n == 0)
+		usage_error("retry-job needs a job ID (as jobs prints it) or --all");
+	else if (n == 1)
+		usage_error("retry-job: unknown option %s", w[0]);
+	else
+		usage_error("retry-job takes one job ID or --all, not %d arguments", n);
+	return opt->all || opt->id != NULL ? 0 : -1;
+}
+
+struct command {
+	const char  *name;
+	int        (*run)(struct admin *a);
+	cmd_parse_fn parse;         /* NULL: the command takes no argument */
+	bool         needs_sql;     /* reads the sql directory */
+	bool         needs_cache;   /* talks to memcached */
+};
+
+static const struct command commands[] = {
+	{ "migrate", cmd_migrate, NULL, true,  false },
+	{ "shards",  cmd_shards,  NULL, false, false },
+	{ "check",   cmd_check,   NULL, true,  true  },
+	{ "repair-graph", cmd_repair_graph, NULL, false, true },
+	{ "compute-trends", cmd_compute_trends, NULL, false, true },
+	{ "jobs", cmd_jobs, parse_jobs, false, false },
+	{ "retry-job", cmd_retry_job, parse_retry_job, false, false },
+};
+
+struct args {
+	const char           *conf;
+	const char           *sqldir;
+	const struct command *command;
+	struct cmd_opts       opt;
+};
+
+/* Fills a from argv: the global options (-c, -s, -h) anywhere, the first other word the command,
+ * every other word the command's (its parse reads them). Returns 0, 1 after printing the help,
+ * 2 after a usage error. */
 static int
 parse_args(int argc, char *argv[], struct args *a)
 {
+	char **words = xcalloc((size_t)argc, sizeof *words);
 	const char *name = NULL;
 	size_t k;
-	int i, opts = 1;
+	int i, n = 0, opts = 1, rc = 2;
 
 	for (i = 1; i < argc; i++) {
 		const char *s = argv[i];
 
 		if (opts && (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0)) {
 			fputs(USAGE, stdout);
-			return 1;
+			rc = 1;
+			goto out;
 		} else if (opts && strcmp(s, "--") == 0) {
 			opts = 0;
 		} else if (opts && (strcmp(s, "-c") == 0 || strcmp(s, "-s") == 0)) {
 			if (++i == argc || argv[i][0] == '\0') {
 				usage_error("%s needs a path", s);
-				return 2;
+				goto out;
 			}
 			if (s[1] == 'c')
 				a->conf = argv[i];
 			else
 				a->sqldir = argv[i];
-		} else if (opts && s[0] == '-' && s[1] != '\0') {
-			usage_error("unknown option %s", s);
-			return 2;
-		} else if (name == NULL) {
+		} else if (name == NULL && !(opts && s[0] == '-' && s[1] != '\0')) {
 			name = s;
 		} else {
-			usage_error("one command only; \"%s\" is one too many", s);
-			return 2;
+			words[n++] = argv[i];
 		}
 	}
 	if (name == NULL) {
-		usage_error("no command given");
-		return 2;
+		if (n > 0)
+			usage_error("unknown option %s", words[0]);
+		else
+			usage_error("no command given");
+		goto out;
 	}
 	for (k = 0; k < sizeof commands / sizeof commands[0]; k++)
 		if (strcmp(name, commands[k].name) == 0)
 			a->command = &commands[k];
 	if (a->command == NULL) {
 		usage_error("unknown command \"%s\"", name);
-		return 2;
+		goto out;
 	}
-	return 0;
+	if (a->command->parse != NULL) {
+		if (a->command->parse(n, words, &a->opt) != 0)
+			goto out;
+	} else if (n > 0 && words[0][0] == '-' && words[0][1] != '\0') {
+		usage_error("unknown option %s", words[0]);
+		goto out;
+	} else if (n > 0) {
+		usage_error("one command only; \"%s\" is one too many", words[0]);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(words);
+	return rc;
 }
 
 /* Loads what the command needs: the configuration, the database client, and the sql directory
@@ -974,7 +1312,7 @@ admin_free(struct admin *a)
 int
 main(int argc, char *argv[])
 {
-	struct args args = { NULL, NULL, NULL };
+	struct args args = { NULL, NULL, NULL, { JOBS_LIMIT_DEFAULT, false, NULL } };
 	struct admin a;
 	struct buf err = BUF_INIT;
 	const char *env;
@@ -990,6 +1328,7 @@ main(int argc, char *argv[])
 		args.sqldir = (env = getenv("STARLING_SQL_DIR")) != NULL && *env ? env :
 		    STARLING_DATADIR "/sql";
 	a.sqldir = args.sqldir;
+	a.opt = args.opt;
 	if (admin_setup(&a, &args, &err) != 0) {
 		fail_msg("%s", buf_cstr(&err));
 		rc = EXIT_USAGE;

@@ -1,6 +1,6 @@
 #!/bin/sh
-# tests/integration/admin.sh: starling-admin (migrate, shards, check) against two real MariaDB
-# instances and two memcached servers.
+# tests/integration/admin.sh: starling-admin (migrate, shards, check, jobs, retry-job) against two
+# real MariaDB instances and two memcached servers.
 #
 # Starts them on free loopback ports under a fresh temporary directory (script/lib/stack.sh), with
 # a configuration of 8 logical shards mapped "0-2@0, 3-7@1", and checks:
@@ -16,8 +16,14 @@
 #     migrate with the shard, instance, file and server error;
 #   - bad sql directories and bad configurations are refused (exit 2), unreachable or refusing
 #     instances are reported (exit 1), and the password never appears in any output;
-#   - shards prints the ranges and both instances; with a memcached or a MariaDB instance
-#     stopped, check and shards fail naming it.
+#   - shards prints the ranges and both instances;
+#   - jobs and retry-job: a job of an unknown type, run by starling-worker --once, is set aside
+#     and listed (each field, one line, control characters escaped, oldest first, --limit);
+#     retry-job ID puts it back to ready (then jobs lists none; a second retry-job refuses), the
+#     worker sets it aside again; bad IDs (unknown, of no shard, malformed, a done job) fail with
+#     a message and change nothing, usage errors exit 2; retry-job --all puts back every one;
+#   - with a memcached or a MariaDB instance stopped, check and shards fail naming it; jobs and
+#     retry-job --all name it and still handle the other instance's shards.
 # Everything is stopped and the directory removed at exit, whatever happened.
 #
 # Run by `make check` with STARLING_SRCDIR and STARLING_BUILDDIR (absolute); by hand:
@@ -33,6 +39,7 @@ export LC_ALL
 SRCDIR=${STARLING_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILDDIR=${STARLING_BUILDDIR:-$SRCDIR}
 ADMIN=$BUILDDIR/tools/starling-admin
+WORKER=$BUILDDIR/tools/starling-worker
 
 # shellcheck source=../../script/lib/stack.sh
 . "$SRCDIR/script/lib/stack.sh"
@@ -47,10 +54,12 @@ for tool in mariadbd mariadb-install-db mariadb mariadb-dump memcached python3; 
 		exit 99
 	fi
 done
-if [ ! -x "$ADMIN" ]; then
-	say "ERROR: $ADMIN is not built"
-	exit 99
-fi
+for bin in "$ADMIN" "$WORKER"; do
+	if [ ! -x "$bin" ]; then
+		say "ERROR: $bin is not built"
+		exit 99
+	fi
+done
 
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/starling-admin.XXXXXX")
 # shellcheck source=../lib/checks.sh
@@ -411,6 +420,145 @@ admin -c "$RUN/one-sided.conf" shards
 expect_rc "shards with an instance that holds no shard" 0
 expect_out "... says so" "^instance 1 127.0.0.1:$P1: ok, holds no shard$"
 
+# --- jobs set aside ----------------------------------------------------------------------------
+# A job is set aside the real way: a row of a type this build does not know, run by
+# starling-worker --once, fails for good at its first attempt. The worker needs a whole
+# configuration (templates, token key): stack_write_conf's, with this test's shard map.
+mkdir -p "$RUN/worker"
+stack_write_conf "$RUN/worker/starling.conf" "http://127.0.0.1:1" "$SRCDIR" "$P0 $P1" \
+	starling starling "$password" "$M0 $M1" warn
+sed -i 's/^logical_shards = 8$/logical_shards = 8\nshard_map = 0-2@0, 3-7@1/' \
+	"$RUN/worker/starling.conf"
+
+# job_id SHARD SEQ: a job ID made on SHARD (lib/id.h: milliseconds, shard, worker, sequence).
+job_id() {
+	echo $(((5000 << 22) | ($1 << 12) | $2))
+}
+
+# worker_once WHAT: starling-worker --once runs every ready job.
+worker_once() {
+	if "$WORKER" --once --conf "$RUN/worker/starling.conf" </dev/null \
+		>>"$RUN/worker.log" 2>&1; then
+		pass "$1"
+	else
+		fail "$1: starling-worker --once failed; its log:"
+		show "$RUN/worker.log"
+	fi
+}
+
+# job_row SHARD ID: state and attempts of a job.
+job_row() {
+	sql "$(instance_of "$1")" "SELECT state, attempts FROM starling_000$1.tb_job WHERE id = $2"
+}
+
+admin -c "$CONF" jobs
+expect_rc "jobs with none set aside" 0
+expect_out "... says so" "^jobs: no job set aside$"
+
+J1=$(job_id 1 1)
+sql 0 "INSERT INTO starling_0001.tb_job (id, type, payload, state, run_after, created_at,
+	updated_at) VALUES ($J1, 'admin.unknown', '{}', 0, 0, 0, 0)"
+worker_once "starling-worker --once runs a job of an unknown type"
+expect_sql "... which is set aside at once" 0 \
+	"SELECT state, attempts FROM starling_0001.tb_job WHERE id = $J1" "3	1"
+admin -c "$CONF" jobs
+expect_rc "jobs with one job set aside" 0
+expect_out "... prints a header" "^ID +SHARD +TYPE +ATTEMPTS +FAILED \(UTC\) +LAST ERROR$"
+expect_out "... lists it: ID, shard, type, attempts, when (UTC), last error" \
+	"^$J1 +1 +admin\.unknown +1 +20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z +unknown job type admin\.unknown$"
+expect_out "... and counts it" "^jobs: 1 job set aside$"
+
+admin -c "$CONF" retry-job "$J1"
+expect_rc "retry-job ID" 0
+expect_out "... says it is ready again, naming its shard" \
+	"^retry-job: job $J1 on shard 1 \(starling_0001 on 127.0.0.1:$P0\) is ready again"
+expect_sql "... which it is, its attempts at 0" 0 \
+	"SELECT state, attempts FROM starling_0001.tb_job WHERE id = $J1" "0	0"
+admin -c "$CONF" jobs
+expect_rc "jobs after the retry" 0
+expect_out "... lists none" "^jobs: no job set aside$"
+admin -c "$CONF" retry-job "$J1"
+expect_rc "retry-job of a job that is ready" 1
+expect_out "... says why, and that nothing changed" \
+	"^starling-admin: retry-job: job $J1 on shard 1 .* is ready already .*nothing changed$"
+worker_once "starling-worker --once runs the job again"
+expect_sql "... its cause not fixed, it is set aside again" 0 \
+	"SELECT state, attempts FROM starling_0001.tb_job WHERE id = $J1" "3	1"
+
+# Rows as they may be written by hand: a last_error with control characters and far too long,
+# failed long ago (listed first); a done job (never listed).
+J5=$(job_id 5 1)
+J6=$(job_id 6 1)
+long=$(printf 'x%.0s' $(seq 1 300))
+sql 1 "INSERT INTO starling_0005.tb_job (id, type, payload, state, attempts, last_error,
+	updated_at) VALUES ($J5, 'like.sync', '{}', 3, 8, CONCAT('line one', CHAR(10),
+	CHAR(27), '[2J', '$long'), 1000);
+	INSERT INTO starling_0006.tb_job (id, type, payload, state, attempts, updated_at)
+	VALUES ($J6, 'like.sync', '{}', 2, 1, 2000)"
+admin -c "$CONF" jobs
+expect_rc "jobs with two jobs set aside on two instances" 0
+expect_out "... the oldest failure first, its control characters escaped, cut" \
+	"^$J5 +5 +like\.sync +8 +1970-01-01T00:16:40Z +line one\\\\n\\\\x1b\[2Jx+\.\.\.$"
+if [ "$(grep -c -E '^[0-9]+ ' "$out")" = 2 ] &&
+	[ "$(grep -E '^[0-9]+ ' "$out" | head -n 1 | cut -d' ' -f1)" = "$J5" ] &&
+	[ "$(awk 'length > 300' "$out")" = "" ]; then
+	pass "... one line each, oldest first, none too long"
+else
+	fail "jobs did not print two lines, oldest first, each short:"
+	show "$out"
+fi
+expect_no_out "... and not the done job" "^$J6 "
+expect_out "... counts them" "^jobs: 2 jobs set aside$"
+admin -c "$CONF" jobs --limit 1
+expect_rc "jobs --limit 1" 0
+if [ "$(grep -c -E '^[0-9]+ ' "$out")" = 1 ] && grep -q "^$J5 " "$out"; then
+	pass "... lists only the oldest"
+else
+	fail "jobs --limit 1 did not list only the oldest:"
+	show "$out"
+fi
+expect_out "... and says how many there are" "^jobs: 2 jobs set aside, 1 shown"
+
+# Bad IDs: nothing changes.
+for c in "$(job_id 2 9):does not exist" "$(job_id 9 1):names shard 9, and there are 8" \
+	"12abc:is not a job ID" "0:is not a job ID" "99999999999999999999:is not a job ID" \
+	"$J6:is done"; do
+	admin -c "$CONF" retry-job "${c%%:*}"
+	expect_rc "retry-job ${c%%:*}" 1
+	expect_out "... says it ${c#*:}, nothing changed" "${c#*:}.*nothing changed"
+done
+expect_sql "... the done job is untouched" 1 \
+	"SELECT state, attempts FROM starling_0006.tb_job WHERE id = $J6" "2	1"
+admin -c "$CONF" retry-job
+expect_rc "retry-job without an argument is a usage error" 2
+expect_out "... which says so" "retry-job needs a job ID"
+admin -c "$CONF" retry-job "$J1" "$J5"
+expect_rc "retry-job with two IDs is a usage error" 2
+for c in "--limit" "--limit 0" "--limit 1001" "--limit x" "extra"; do
+	# shellcheck disable=SC2086 # the words of c
+	admin -c "$CONF" jobs $c
+	expect_rc "jobs $c is a usage error" 2
+done
+
+admin -c "$CONF" retry-job --all
+expect_rc "retry-job --all" 0
+expect_out "... puts back the one of shard 1" "^retry-job: shard 1 \(.*\): 1 job ready again$"
+expect_out "... and the one of shard 5" "^retry-job: shard 5 \(.*\): 1 job ready again$"
+expect_out "... and counts them" "^retry-job: 2 jobs ready again"
+expect_sql "... the job of shard 1 is ready" 0 \
+	"SELECT state, attempts FROM starling_0001.tb_job WHERE id = $J1" "0	0"
+expect_sql "... and so is the one of shard 5, the done one untouched" 1 \
+	"SELECT id, state, attempts FROM starling_0005.tb_job UNION ALL
+	 SELECT id, state, attempts FROM starling_0006.tb_job ORDER BY id" "$J5	0	0
+$J6	2	1"
+admin -c "$CONF" jobs
+expect_out "jobs after retry-job --all lists none" "^jobs: no job set aside$"
+admin -c "$CONF" retry-job --all
+expect_rc "retry-job --all with none set aside" 0
+expect_out "... says so" "^retry-job: no job set aside$"
+sql 0 "DELETE FROM starling_0001.tb_job"
+sql 1 "DELETE FROM starling_0005.tb_job; DELETE FROM starling_0006.tb_job"
+
 # --- schema files ------------------------------------------------------------------------------
 # A new migration: applied alone, to every shard.
 cp -R "$SQL" "$RUN/sql-new"
@@ -527,6 +675,12 @@ expect_out "... names it" "^memcached 127.0.0.1:$M1: "
 expect_no_out "... and only it" "^memcached 127.0.0.1:$M0"
 expect_out "... one problem" "^check: 1 problem$"
 
+# A job set aside on each instance, for jobs and retry-job with instance 1 down.
+J4=$(job_id 4 1)
+sql 0 "INSERT INTO starling_0001.tb_job (id, type, payload, state, attempts, last_error,
+	updated_at) VALUES ($J1, 'admin.unknown', '{}', 3, 1, 'unknown job type admin.unknown', 3000)"
+sql 1 "INSERT INTO starling_0004.tb_job (id, type, payload, state, attempts, last_error,
+	updated_at) VALUES ($J4, 'admin.unknown', '{}', 3, 1, 'unknown job type admin.unknown', 3000)"
 stack_stop "$RUN/mariadb-1" mariadb
 admin -c "$CONF" shards
 expect_rc "shards with instance 1 stopped" 1
@@ -539,6 +693,23 @@ admin -c "$CONF" -s "$SQL" migrate
 expect_rc "migrate with instance 1 stopped" 1
 expect_out "... names it and does nothing" \
 	"cannot reach MySQL instance 1: 127.0.0.1:$P1: .*nothing was done"
+admin -c "$CONF" jobs
+expect_rc "jobs with instance 1 stopped" 1
+expect_out "... names it and its shards" \
+	"^starling-admin: mysql instance 1 \(shards 3-7\): 127.0.0.1:$P1: .*their jobs are not listed$"
+expect_out "... still lists instance 0's" "^$J1 +1 +admin\.unknown "
+expect_out "... and counts only what it could read" \
+	"^jobs: 1 job set aside on the shards that could be read$"
+admin -c "$CONF" retry-job "$J4"
+expect_rc "retry-job of a job on instance 1, stopped" 1
+expect_out "... names the shard and instance" \
+	"^starling-admin: retry-job: shard 4 \(starling_0004 on 127.0.0.1:$P1\): cannot put job $J4 back"
+admin -c "$CONF" retry-job --all
+expect_rc "retry-job --all with instance 1 stopped" 1
+expect_out "... names it" "^starling-admin: mysql instance 1 \(shards 3-7\): .*not retried$"
+expect_out "... and puts back instance 0's" "^retry-job: shard 1 \(.*\): 1 job ready again$"
+expect_sql "... which is ready" 0 \
+	"SELECT state, attempts FROM starling_0001.tb_job WHERE id = $J1" "0	0"
 
 # --- secrets -----------------------------------------------------------------------------------
 if grep -r -l -F "$password" "$RUN/out" >"$RUN/leaks"; then

@@ -3,7 +3,9 @@
  * job twice, jobs run out of order, back-off and failing for good, and each sync handler (likes,
  * reposts and quotes, a user's replies, hashtags) with its counters and cache keys; what the
  * worker uses: the next ready job (oldest first, SKIP LOCKED), jobs put back from a dead runner,
- * clean-ups in batches. Skipped (77) when run without the servers. */
+ * clean-ups in batches; what the operator uses: the jobs set aside listed (fields, order, limit),
+ * put back one by one or all at once, and refused for any other job. Skipped (77) when run
+ * without the servers. */
 #include "config.h"
 
 #include "test.h"
@@ -656,6 +658,352 @@ test_purge_in_batches(void **state)
 	exec_ok(SHARD_C, "DELETE FROM {db}.tb_job", NULL, 0);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* The jobs set aside, for an operator (starling-admin jobs, retry-job) */
+
+/* Shards no other test queues on: these tests count and retry every failed job of theirs. */
+#define SHARD_D 5
+#define SHARD_E 2
+
+/* A job on shard set aside the real way: an unknown type fails for good at its first attempt. */
+static uint64_t
+set_aside(unsigned shard, const char *type)
+{
+	uint64_t job = queue(shard, type, "{}");
+
+	assert_int_equal(job_run(&env, shard, job), -1);
+	assert_int_equal(job_col(shard, job, "state"), JOB_FAILED);
+	return job;
+}
+
+static void
+set_updated_at(unsigned shard, uint64_t job, int64_t when)
+{
+	exec_ok(shard, "UPDATE {db}.tb_job SET updated_at = ? WHERE id = ?",
+	    (struct db_val[]){ DB_I64(when), DB_U64(job) }, 2);
+}
+
+/* Where job id is in l: its index, or l->n when it is not there. */
+static size_t
+find_failed(const struct job_failed_list *l, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < l->n && l->v[i].id != id; i++)
+		;
+	return i;
+}
+
+static void
+test_failed_jobs_listed(void **state)
+{
+	struct job_failed_list l = JOB_FAILED_LIST_INIT;
+	const struct job_failed *f;
+	size_t k;
+	int64_t before = (int64_t)time(NULL), after;
+	uint64_t unknown, worn, ready, done;
+	unsigned i;
+
+	(void)state;
+	exec_ok(SHARD_D, "DELETE FROM {db}.tb_job", NULL, 0);
+	assert_int_equal(job_list_failed(env.db, SHARD_D, 10, &l), 0);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(job_count_failed(env.db, SHARD_D), 0);
+
+	unknown = set_aside(SHARD_D, "no.such.type");
+	/* Worn out: a payload like.sync refuses, every attempt (run_after is not waited for). */
+	worn = queue(SHARD_D, "like.sync", "{\"liker_id\":\"x\"}");
+	for (i = 0; i < JOB_MAX_ATTEMPTS; i++)
+		assert_int_equal(job_run(&env, SHARD_D, worn), -1);
+	assert_int_equal(job_col(SHARD_D, worn, "state"), JOB_FAILED);
+	/* Neither a ready nor a done job is listed. */
+	ready = queue(SHARD_D, "no.such.type", "{}");
+	done = queue(SHARD_D, "like.sync", "{}");
+	exec_ok(SHARD_D, "UPDATE {db}.tb_job SET state = 2 WHERE id = ?",
+	    (struct db_val[]){ DB_U64(done) }, 1);
+	after = (int64_t)time(NULL);
+
+	assert_int_equal(job_list_failed(env.db, SHARD_D, 10, &l), 2);
+	assert_int_equal(job_count_failed(env.db, SHARD_D), 2);
+	assert_int_equal(find_failed(&l, ready), l.n);
+	assert_int_equal(find_failed(&l, done), l.n);
+	k = find_failed(&l, unknown);
+	assert_true(k < l.n);
+	f = &l.v[k];
+	assert_int_equal(f->shard, SHARD_D);
+	assert_string_equal(f->type, "no.such.type");
+	assert_int_equal(f->attempts, 1);
+	assert_true(f->failed_at >= before && f->failed_at <= after);
+	assert_string_equal(f->last_error, "unknown job type no.such.type");
+	k = find_failed(&l, worn);
+	assert_true(k < l.n);
+	f = &l.v[k];
+	assert_string_equal(f->type, "like.sync");
+	assert_int_equal(f->attempts, JOB_MAX_ATTEMPTS);
+	assert_string_equal(f->last_error, "like.sync: liker_id and record_id are required");
+
+	/* Oldest failure first, whatever the IDs say; appended to what the list held. */
+	set_updated_at(SHARD_D, unknown, before - 100);
+	set_updated_at(SHARD_D, worn, before - 200);
+	assert_int_equal(job_list_failed(env.db, SHARD_D, 10, &l), 2);
+	assert_int_equal(l.n, 4);
+	assert_int_equal(l.v[2].id, worn);
+	assert_int_equal(l.v[2].failed_at, before - 200);
+	assert_int_equal(l.v[3].id, unknown);
+	/* A shard that does not exist: -1, the list unchanged. */
+	assert_int_equal(job_list_failed(env.db, 1000, 10, &l), -1);
+	assert_int_equal(l.n, 4);
+	assert_int_equal(job_count_failed(env.db, 1000), -1);
+	job_failed_list_free(&l);
+	assert_int_equal(l.n, 0);
+	assert_null(l.v);
+	job_failed_list_free(&l);
+	job_failed_list_free(NULL);
+	exec_ok(SHARD_D, "DELETE FROM {db}.tb_job", NULL, 0);
+}
+
+static void
+test_failed_jobs_limit(void **state)
+{
+	struct job_failed_list l = JOB_FAILED_LIST_INIT;
+	int64_t t = (int64_t)time(NULL) - 1000;
+	uint64_t d[3], e[2];
+	size_t i;
+
+	(void)state;
+	exec_ok(SHARD_D, "DELETE FROM {db}.tb_job", NULL, 0);
+	exec_ok(SHARD_E, "DELETE FROM {db}.tb_job", NULL, 0);
+	/* Failures interleaved over the two shards: e0 d0 e1 d1 d2, oldest first. */
+	for (i = 0; i < 3; i++) {
+		d[i] = set_aside(SHARD_D, "no.such.type");
+		set_updated_at(SHARD_D, d[i], t + 10 + (int64_t)i * 10 + (i == 2 ? 5 : 0));
+	}
+	for (i = 0; i < 2; i++) {
+		e[i] = set_aside(SHARD_E, "gone.type");
+		set_updated_at(SHARD_E, e[i], t + 5 + (int64_t)i * 10);
+	}
+	/* Each shard gives at most limit, its oldest. */
+	assert_int_equal(job_list_failed(env.db, SHARD_D, 2, &l), 2);
+	assert_int_equal(l.v[0].id, d[0]);
+	assert_int_equal(l.v[1].id, d[1]);
+	assert_int_equal(job_count_failed(env.db, SHARD_D), 3);
+	assert_int_equal(job_list_failed(env.db, SHARD_E, 2, &l), 2);
+	/* Trimmed to the limit: the oldest of both shards, in order. */
+	job_failed_list_trim(&l, 3);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.v[0].id, e[0]);
+	assert_int_equal(l.v[0].shard, SHARD_E);
+	assert_string_equal(l.v[0].type, "gone.type");
+	assert_int_equal(l.v[1].id, d[0]);
+	assert_int_equal(l.v[2].id, e[1]);
+	/* Trimming to more than it holds keeps everything; to 0, nothing. */
+	job_failed_list_trim(&l, 10);
+	assert_int_equal(l.n, 3);
+	job_failed_list_trim(&l, 0);
+	assert_int_equal(l.n, 0);
+	/* limit 0 lists nothing. */
+	assert_int_equal(job_list_failed(env.db, SHARD_D, 0, &l), 0);
+	assert_int_equal(l.n, 0);
+	job_failed_list_free(&l);
+	exec_ok(SHARD_D, "DELETE FROM {db}.tb_job", NULL, 0);
+	exec_ok(SHARD_E, "DELETE FROM {db}.tb_job", NULL, 0);
+}
+
+static void
+test_retry_failed_job(void **state)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	uint64_t worn, unknown;
+	int64_t before;
+	int st = 99;
+	unsigned i;
+
+	(void)state;
+	exec_ok(SHARD_D, "DELETE FROM {db}.tb_job", NULL, 0);
+	worn = queue(SHARD_D, "like.sync", "{\"liker_id\":\"x\"}");
+	for (i = 0; i < JOB_MAX_ATTEMPTS; i++)
+		assert_int_equal(job_run(&env, SHARD_D, worn), -1);
+	/* As a row set to 3 by hand may be: still naming a runner. */
+	exec_ok(SHARD_D, "UPDATE {db}.tb_job SET locked_by = 'gone:1', locked_at = 5 WHERE id = ?",
+	    (struct db_val[]){ DB_U64(worn) }, 1);
+	before = (int64_t)time(NULL);
+	assert_int_equal(job_retry(env.db, SHARD_D, worn, &st), 1);
+	assert_int_equal(st, 99);
+	assert_int_equal(job_col(SHARD_D, worn, "state"), JOB_READY);
+	assert_int_equal(job_col(SHARD_D, worn, "attempts"), 0);
+	assert_int_equal(job_col(SHARD_D, worn, "locked_at"), 0);
+	assert_true(job_col(SHARD_D, worn, "run_after") >= before);
+	assert_true(job_col(SHARD_D, worn, "run_after") <= (int64_t)time(NULL));
+	assert_int_equal(db_exec(env.db, SHARD_D, "SELECT last_error, locked_by FROM {db}.tb_job "
+	    "WHERE id = ?", (struct db_val[]){ DB_U64(worn) }, 1, &r), 0);
+	assert_string_equal(db_str(&r, 0, 0), "like.sync: liker_id and record_id are required");
+	assert_string_equal(db_str(&r, 0, 1), "");
+	db_rows_free(&r);
+	/* Twice: it is no longer set aside. */
+	assert_int_equal(job_retry(env.db, SHARD_D, worn, &st), 0);
+	assert_int_equal(st, JOB_READY);
+
+	/* Its cause not fixed: a full set of attempts again, then set aside again. */
+	for (i = 0; i < JOB_MAX_ATTEMPTS - 1; i++)
+		assert_int_equal(job_run(&env, SHARD_D, worn), -1);
+	assert_int_equal(job_col(SHARD_D, worn, "state"), JOB_READY);
+	assert_int_equal(job_run(&env, SHARD_D, worn), -1);
+	assert_int_equal(job_col(SHARD_D, worn, "state"), JOB_FAILED);
+	/* Fixed (here: the payload; usually a server back, a new release): runs as usual. */
+	exec_ok(SHARD_D, "UPDATE {db}.tb_job SET payload = ? WHERE id = ?",
+	    (struct db_val[]){ DB_STR("{\"liker_id\":\"7\",\"record_id\":\"8\"}"), DB_U64(worn) }, 2);
+	assert_int_equal(job_retry(env.db, SHARD_D, worn, NULL), 1);
+	assert_int_equal(job_run(&env, SHARD_D, worn), 1);
+	assert_int_equal(job_col(SHARD_D, worn, "state"), JOB_DONE);
+
+	/* An unknown type put back is set aside again at its first attempt, by the worker's path. */
+	unknown = set_aside(SHARD_D, "no.such.type");
+	assert_int_equal(job_retry(env.db, SHARD_D, unknown, NULL), 1);
+	{
+		struct job_ran ran;
+
+		assert_int_equal(job_run_next(&env, SHARD_D, &ran), -1);
+		assert_int_equal(ran.id, unknown);
+	}
+	assert_int_equal(job_col(SHARD_D, unknown, "state"), JOB_FAILED);
+	assert_int_equal(job_col(SHARD_D, unknown, "attempts"), 1);
+	exec_ok(SHARD_D, "DELETE FROM {db}.tb_job", NULL, 0);
+}
+
+/* Retry is refused, changing nothing, for a job in any state but 3 and for no job. */
+struct refuse_row {
+	int line;
+	int state;      /* the job's state, or -1: no such job */
+};
+
+static const struct refuse_row refuse_rows[] = {
+	{ __LINE__, JOB_READY },
+	{ __LINE__, JOB_RUNNING },
+	{ __LINE__, JOB_DONE },
+	{ __LINE__, -1 },
+};
+
+static void
+test_retry_refused(void **state)
+{
+	struct db_rows before = DB_ROWS_INIT, after = DB_ROWS_INIT;
+	const char *sql = "SELECT state, attempts, run_after, last_error, locked_by, locked_at, "
+	    "updated_at FROM {db}.tb_job WHERE id = ?";
+	size_t i, c;
+	uint64_t job;
+	int st;
+
+	(void)state;
+	exec_ok(SHARD_D, "DELETE FROM {db}.tb_job", NULL, 0);
+	for (i = 0; i < sizeof refuse_rows / sizeof refuse_rows[0]; i++) {
+		const struct refuse_row *t = &refuse_rows[i];
+
+		job = queue(SHARD_D, "like.sync", "{}");
+		if (t->state >= 0)
+			exec_ok(SHARD_D, "UPDATE {db}.tb_job SET state = ?, attempts = 3, run_after = 77, "
+			    "last_error = 'e', locked_by = 'h:1', locked_at = 9, updated_at = 11 "
+			    "WHERE id = ?", (struct db_val[]){ DB_I64(t->state), DB_U64(job) }, 2);
+		else
+			exec_ok(SHARD_D, "DELETE FROM {db}.tb_job WHERE id = ?",
+			    (struct db_val[]){ DB_U64(job) }, 1);
+		assert_int_equal(db_exec(env.db, SHARD_D, sql, (struct db_val[]){ DB_U64(job) }, 1,
+		    &before), 0);
+		st = 99;
+		if (job_retry(env.db, SHARD_D, job, &st) != 0)
+			fail_msg("row at line %d: not refused", t->line);
+		if (st != t->state)
+			fail_msg("row at line %d: state %d, want %d", t->line, st, t->state);
+		assert_int_equal(db_exec(env.db, SHARD_D, sql, (struct db_val[]){ DB_U64(job) }, 1,
+		    &after), 0);
+		if (after.nrows != before.nrows)
+			fail_msg("row at line %d: rows changed", t->line);
+		for (c = 0; c < after.nrows * after.ncols; c++)
+			if (strcmp(after.cell[c], before.cell[c]) != 0)
+				fail_msg("row at line %d: column %zu changed", t->line, c);
+	}
+	/* A shard that does not exist: a failure, not a refusal. */
+	assert_int_equal(job_retry(env.db, 1000, 1, &st), -1);
+	db_rows_free(&before);
+	db_rows_free(&after);
+	exec_ok(SHARD_D, "DELETE FROM {db}.tb_job", NULL, 0);
+}
+
+static void
+test_retry_all(void **state)
+{
+	uint64_t ready, done, failed[2];
+	unsigned n = JOB_PURGE_BATCH + 7;
+
+	(void)state;
+	exec_ok(SHARD_D, "DELETE FROM {db}.tb_job", NULL, 0);
+	assert_int_equal(job_retry_all(env.db, SHARD_D), 0);
+	failed[0] = set_aside(SHARD_D, "no.such.type");
+	failed[1] = set_aside(SHARD_D, "no.such.type");
+	ready = queue(SHARD_D, "like.sync", "{}");
+	done = queue(SHARD_D, "like.sync", "{}");
+	exec_ok(SHARD_D, "UPDATE {db}.tb_job SET state = 2 WHERE id = ?",
+	    (struct db_val[]){ DB_U64(done) }, 1);
+	assert_int_equal(job_retry_all(env.db, SHARD_D), 2);
+	assert_int_equal(job_col(SHARD_D, failed[0], "state"), JOB_READY);
+	assert_int_equal(job_col(SHARD_D, failed[1], "attempts"), 0);
+	assert_int_equal(job_col(SHARD_D, ready, "state"), JOB_READY);
+	assert_int_equal(job_col(SHARD_D, done, "state"), JOB_DONE);
+	assert_int_equal(job_count_failed(env.db, SHARD_D), 0);
+	assert_int_equal(job_retry_all(env.db, SHARD_D), 0);
+
+	/* More than a batch (the sequence engine makes the rows): every one of them. */
+	exec_ok(SHARD_D, "DELETE FROM {db}.tb_job", NULL, 0);
+	exec_ok(SHARD_D, "INSERT INTO {db}.tb_job (id, type, payload, state, attempts, updated_at) "
+	    "SELECT seq, 'x', '{}', 3, 8, 1 FROM {db}.seq_1_to_1007", NULL, 0);
+	assert_int_equal(job_count_failed(env.db, SHARD_D), n);
+	assert_int_equal(job_retry_all(env.db, SHARD_D), n);
+	assert_int_equal(count(SHARD_D, "SELECT COUNT(*) FROM {db}.tb_job WHERE state = 0 AND "
+	    "attempts = 0"), n);
+	assert_int_equal(job_retry_all(env.db, 1000), -1);
+	exec_ok(SHARD_D, "DELETE FROM {db}.tb_job", NULL, 0);
+}
+
+/* last_error on one line: control characters and non-ASCII escaped, cut at width. */
+struct shown_row {
+	int         line;
+	const char *in;
+	size_t      width;
+	const char *want;
+};
+
+static const struct shown_row shown_rows[] = {
+	{ __LINE__, "", 10, "" },
+	{ __LINE__, "plain words", 100, "plain words" },
+	{ __LINE__, "a\nb\tc\rd\\e", 100, "a\\nb\\tc\\rd\\\\e" },
+	{ __LINE__, "\x01\x1b[2J\x7f", 100, "\\x01\\x1b[2J\\x7f" },
+	{ __LINE__, "caf\xc3\xa9", 100, "caf\\xc3\\xa9" },
+	{ __LINE__, "abcdef", 6, "abcdef" },            /* exactly the width: not cut */
+	{ __LINE__, "abcdefg", 6, "abcdef..." },
+	{ __LINE__, "ab\ncd", 3, "ab..." },             /* an escape is never split */
+	{ __LINE__, "ab\ncd", 4, "ab\\n..." },
+	{ __LINE__, "x", 0, "..." },
+};
+
+static void
+test_error_shown(void **state)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof shown_rows / sizeof shown_rows[0]; i++) {
+		const struct shown_row *t = &shown_rows[i];
+
+		buf_reset(&b);
+		buf_puts(&b, ">");   /* appended, not replaced */
+		job_error_shown(&b, t->in, t->width);
+		if (strcmp(buf_cstr(&b) + 1, t->want) != 0 || buf_cstr(&b)[0] != '>')
+			fail_msg("row at line %d: got \"%s\", want \">%s\"", t->line, buf_cstr(&b),
+			    t->want);
+	}
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -671,6 +1019,12 @@ main(void)
 		cmocka_unit_test(test_run_next_skips_locked_rows),
 		cmocka_unit_test(test_reap_puts_back_abandoned_jobs),
 		cmocka_unit_test(test_purge_in_batches),
+		cmocka_unit_test(test_failed_jobs_listed),
+		cmocka_unit_test(test_failed_jobs_limit),
+		cmocka_unit_test(test_retry_failed_job),
+		cmocka_unit_test(test_retry_refused),
+		cmocka_unit_test(test_retry_all),
+		cmocka_unit_test(test_error_shown),
 	};
 
 	if (getenv("STARLING_TEST_CONF") == NULL) {
