@@ -34,6 +34,16 @@ id_gen_init(struct id_gen *g, unsigned worker, id_clock now, void *now_arg)
 	return 0;
 }
 
+void
+id_gen_after(struct id_gen *g, uint64_t unix_ms)
+{
+	if (unix_ms < ID_EPOCH_MS || unix_ms - ID_EPOCH_MS < g->last_ms)
+		return;
+	/* The millisecond counts as used up: id_next moves to a later one. */
+	g->last_ms = unix_ms - ID_EPOCH_MS;
+	g->seq = MASK(ID_SEQ_BITS);
+}
+
 uint64_t
 id_compose(uint64_t epoch_ms, unsigned shard, unsigned worker, unsigned seq)
 {

@@ -51,6 +51,11 @@ uint64_t id_clock_real(void *arg);
  * -1 when the worker number is out of range. */
 int id_gen_init(struct id_gen *g, unsigned worker, id_clock now, void *now_arg);
 
+/* Makes every later ID of g fall in a millisecond after unix_ms: a process that takes over a
+ * worker number starts after the last ID its previous holder made, even when that ID ran ahead
+ * of the clock or this machine's clock is behind. */
+void id_gen_after(struct id_gen *g, uint64_t unix_ms);
+
 /* A fresh ID for shard (0 .. ID_MAX_SHARDS-1): larger than every ID g made before. Returns 0, or
  * -1 when the shard is out of range or the clock is before 2026 or after 2095. */
 int id_next(struct id_gen *g, unsigned shard, uint64_t *out);

@@ -52,14 +52,16 @@ idlease_new(struct db *db, idlease_clock now)
 	return l;
 }
 
-/* Tries to take worker w: free (no row) or expired. Returns 1 taken, 0 held by another, -1. */
+/* Tries to take worker w: free (no row), given back or expired. Returns 1 taken, with *after the
+ * Unix ms the new holder's IDs must come after (0: none); 0 held by another; -1. */
 static int
-take(struct idlease *l, unsigned w, time_t now)
+take(struct idlease *l, unsigned w, time_t now, uint64_t *after)
 {
 	struct db_rows r = DB_ROWS_INIT;
 	time_t exp = now + IDLEASE_TTL;
 	int rc;
 
+	*after = 0;
 	rc = db_exec(l->db, LEASE_SHARD, "INSERT INTO {db}.tb_id_worker_lease "
 	    "(worker, holder, expires_at, acquired_at, updated_at) VALUES (?, ?, ?, ?, ?)",
 	    (struct db_val[]){ DB_U64(w), DB_STR(l->holder), DB_I64(exp), DB_I64(now), DB_I64(now) },
@@ -68,16 +70,28 @@ take(struct idlease *l, unsigned w, time_t now)
 		return 1;
 	if (rc < 0)
 		return -1;
-	/* The row exists: take it over only if its lease ran out. */
-	rc = db_exec(l->db, LEASE_SHARD, "UPDATE {db}.tb_id_worker_lease SET holder = ?, "
-	    "expires_at = ?, acquired_at = ?, updated_at = ? WHERE worker = ? AND expires_at < ?",
+	/* The row exists: take it over only if it was given back or ran out. A holder that ran out
+	 * stopped making IDs at expires_at, so that second is a floor too; last_id_ms is assigned
+	 * first, while expires_at is still the old holder's. */
+	rc = db_exec(l->db, LEASE_SHARD, "UPDATE {db}.tb_id_worker_lease SET "
+	    "last_id_ms = GREATEST(last_id_ms, expires_at * 1000), holder = ?, expires_at = ?, "
+	    "acquired_at = ?, updated_at = ? WHERE worker = ? AND expires_at < ?",
 	    (struct db_val[]){ DB_STR(l->holder), DB_I64(exp), DB_I64(now), DB_I64(now), DB_U64(w),
 		DB_I64(now) }, 6, &r);
 	if (rc != 0)
 		return -1;
 	rc = r.affected == 1;
 	db_rows_free(&r);
-	return rc;
+	if (rc != 1)
+		return 0;
+	/* Ours now: only the holder writes last_id_ms, so this read sees what the last one left. */
+	if (db_exec(l->db, LEASE_SHARD, "SELECT last_id_ms FROM {db}.tb_id_worker_lease "
+	    "WHERE worker = ? AND holder = ?", (struct db_val[]){ DB_U64(w), DB_STR(l->holder) }, 2,
+	    &r) != 0)
+		return -1;   /* held but unusable: it runs out like a crashed holder's */
+	*after = r.nrows == 1 ? db_u64(&r, 0, 0) : 0;
+	db_rows_free(&r);
+	return 1;
 }
 
 /* Leases a worker number, starting from a random one so that processes starting together do not
@@ -92,7 +106,8 @@ acquire(struct idlease *l, time_t now)
 		start = (unsigned char)getpid();
 	for (i = 0; i < ID_MAX_WORKERS; i++) {
 		unsigned w = (start + i) % ID_MAX_WORKERS;
-		int rc = take(l, w, now);
+		uint64_t after;
+		int rc = take(l, w, now, &after);
 
 		if (rc < 0)
 			return -1;
@@ -100,6 +115,7 @@ acquire(struct idlease *l, time_t now)
 			l->worker = (int)w;
 			l->expires_at = now + IDLEASE_TTL;
 			id_gen_init(&l->gen, w, NULL, NULL);
+			id_gen_after(&l->gen, after);
 			log_info("id worker %u leased until %lld", w, (long long)l->expires_at);
 			return 0;
 		}
@@ -156,22 +172,18 @@ idlease_worker(const struct idlease *l)
 	return l->worker;
 }
 
-/* The number is not free at once: a burst may have run this process's IDs ahead of the clock
- * (id.h), and a process that took the number in that same millisecond would make them again. So
- * the lease ends in the second after the last ID's time, and take() (expires_at < now) hands the
- * number on only once the clock has passed every ID made with it. For a plain CGI process, which
- * leases a number per request, that is a second at most. */
+/* The number is free at once: the row keeps the time of the last ID made with it, and the next
+ * holder starts after that (take). A burst may have run that ID ahead of the clock (id.h); a
+ * process that took the number in the same millisecond would otherwise make it again. */
 void
 idlease_release(struct idlease *l)
 {
-	time_t until;
-
 	if (l->worker < 0)
 		return;
-	until = (time_t)((ID_EPOCH_MS + l->gen.last_ms) / 1000) + 1;
-	(void)db_exec(l->db, LEASE_SHARD, "UPDATE {db}.tb_id_worker_lease SET expires_at = ?, "
-	    "updated_at = ? WHERE worker = ? AND holder = ?", (struct db_val[]){ DB_I64(until),
-		DB_I64(l->now()), DB_I64(l->worker), DB_STR(l->holder) }, 4, NULL);
+	(void)db_exec(l->db, LEASE_SHARD, "UPDATE {db}.tb_id_worker_lease SET expires_at = 0, "
+	    "last_id_ms = ?, updated_at = ? WHERE worker = ? AND holder = ?", (struct db_val[]){
+		DB_U64(ID_EPOCH_MS + l->gen.last_ms), DB_I64(l->now()), DB_I64(l->worker),
+		DB_STR(l->holder) }, 4, NULL);
 	l->worker = -1;
 }
 

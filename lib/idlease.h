@@ -7,8 +7,9 @@
  * atomic statement (an INSERT, or an UPDATE guarded by expires_at), so two processes can never
  * both win it. The lease lasts IDLEASE_TTL seconds and is renewed when less than half remains;
  * a process that cannot renew in time stops making IDs (writes fail with 503) rather than risk
- * a number that another process may take over. The hot path is a clock check: the database is
- * touched once per IDLEASE_TTL / 2 per process.
+ * a number that another process may take over. A new holder's IDs come after the last holder's
+ * (the row's last_id_ms, or its expiry), whatever its own clock says. The hot path is a clock
+ * check: the database is touched once per IDLEASE_TTL / 2 per process.
  *
  * Machines' clocks must agree to well within IDLEASE_TTL / 2 (NTP does far better).
  *
@@ -37,8 +38,9 @@ int idlease_next_id(struct idlease *l, unsigned shard, uint64_t *id);
 /* The worker number held, or -1 when none is held (for tests and logs). */
 int idlease_worker(const struct idlease *l);
 
-/* Gives the number back (at a clean exit): free for another process from the second after the
- * last ID made with it, rather than at expiry. */
+/* Gives the number back (at a clean exit): free for another process at once rather than at
+ * expiry. The row keeps the time of the last ID made with it, and the next holder's IDs come
+ * after that time (id_gen_after), so none is made twice. */
 void idlease_release(struct idlease *l);
 
 /* Releases the lease and frees l. */

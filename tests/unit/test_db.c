@@ -77,6 +77,8 @@ setup(void **state)
 	/* The real lease table (and the migration record it writes to), for the idlease tests. */
 	run_schema_file("000_schema_migration.sql");
 	run_schema_file("007_system.sql");
+	run_schema_file("011_id_lease_handover.sql");
+	run_schema_file("011_id_lease_handover.sql");   /* twice: the migration is idempotent */
 	buf_free(&err);
 	return 0;
 }
@@ -469,17 +471,39 @@ fake_clock(void)
 	return fake_now;
 }
 
+/* A column of worker's lease row (0 when there is none). */
 static uint64_t
-lease_expiry(int worker)
+lease_col(int worker, const char *col)
 {
 	struct db_rows r = DB_ROWS_INIT;
+	char sql[128];
 	uint64_t v;
 
-	exec_ok(0, "SELECT expires_at FROM {db}.tb_id_worker_lease WHERE worker = ?",
-	    (struct db_val[]){ DB_I64(worker) }, 1, &r);
+	snprintf(sql, sizeof sql, "SELECT %s FROM {db}.tb_id_worker_lease WHERE worker = ?", col);
+	exec_ok(0, sql, (struct db_val[]){ DB_I64(worker) }, 1, &r);
 	v = r.nrows ? db_u64(&r, 0, 0) : 0;
 	db_rows_free(&r);
 	return v;
+}
+
+static uint64_t
+lease_expiry(int worker)
+{
+	return lease_col(worker, "expires_at");
+}
+
+/* Every number but keep held by another process until fake_now + IDLEASE_TTL. */
+static void
+hold_all_but(int keep)
+{
+	int w;
+
+	for (w = 0; w < 256; w++)
+		if (w != keep)
+			exec_ok(0, "INSERT INTO {db}.tb_id_worker_lease (worker, holder, expires_at) "
+			    "VALUES (?, 'other', ?) ON DUPLICATE KEY UPDATE holder = 'other', "
+			    "expires_at = VALUES(expires_at)", (struct db_val[]){ DB_I64(w),
+				DB_I64(fake_now + IDLEASE_TTL) }, 2, NULL);
 }
 
 static void
@@ -487,7 +511,7 @@ test_leases_are_distinct_and_renewed(void **state)
 {
 	struct idlease *a, *b;
 	uint64_t ida, idb;
-	int wa, w;
+	int wa;
 
 	(void)state;
 	exec_ok(0, "DELETE FROM {db}.tb_id_worker_lease", NULL, 0, NULL);
@@ -521,23 +545,28 @@ test_leases_are_distinct_and_renewed(void **state)
 	assert_int_not_equal(idlease_worker(a), wa);
 	assert_int_equal(id_worker(ida), (unsigned)idlease_worker(a));
 
-	/* Release at exit frees the number once the clock is past the last ID made with it (the
-	 * IDs carry the real clock; the lease's own clock is the fake one). */
+	/* Release at exit frees the number at once and keeps the time of its last ID. */
 	wa = idlease_worker(a);
 	assert_int_equal(idlease_next_id(a, 3, &ida), 0);
 	idlease_free(a);
-	assert_int_equal(lease_expiry(wa), id_unix_ms(ida) / 1000 + 1);
-	/* Every other number held: the next process gets this one, but only after that second. */
-	fake_now = (time_t)lease_expiry(wa);
-	for (w = 0; w < 256; w++)
-		if (w != wa)
-			exec_ok(0, "INSERT INTO {db}.tb_id_worker_lease (worker, holder, expires_at) "
-			    "VALUES (?, 'other', ?) ON DUPLICATE KEY UPDATE holder = 'other', "
-			    "expires_at = VALUES(expires_at)", (struct db_val[]){ DB_I64(w),
-				DB_I64(fake_now + IDLEASE_TTL) }, 2, NULL);
+	assert_int_equal(lease_expiry(wa), 0);
+	assert_int_equal(lease_col(wa, "last_id_ms"), id_unix_ms(ida));
+	/* Every other number held: the next process gets this one in the same second, and its IDs
+	 * come after the last one made with it, even one that ran ahead of the clock (here: 5 s,
+	 * written by hand). */
+	hold_all_but(wa);
+	exec_ok(0, "UPDATE {db}.tb_id_worker_lease SET last_id_ms = ? WHERE worker = ?",
+	    (struct db_val[]){ DB_U64(id_unix_ms(ida) + 5000), DB_I64(wa) }, 2, NULL);
 	a = idlease_new(db, fake_clock);
-	assert_int_equal(idlease_next_id(a, 3, &ida), -1);   /* not while its last second lasts */
-	fake_now += 1;
+	assert_int_equal(idlease_next_id(a, 3, &idb), 0);
+	assert_int_equal(idlease_worker(a), wa);
+	assert_true(id_unix_ms(idb) == id_unix_ms(ida) + 5001);
+	assert_true(idb > ida);
+	idlease_free(a);
+	/* A number given back without an ID behind it (a row of an older version) is taken too. */
+	exec_ok(0, "UPDATE {db}.tb_id_worker_lease SET last_id_ms = 0 WHERE worker = ?",
+	    (struct db_val[]){ DB_I64(wa) }, 1, NULL);
+	a = idlease_new(db, fake_clock);
 	assert_int_equal(idlease_next_id(a, 3, &ida), 0);
 	assert_int_equal(idlease_worker(a), wa);
 	idlease_free(a);
@@ -549,24 +578,22 @@ test_lease_waits_for_a_free_number(void **state)
 {
 	struct idlease *a;
 	uint64_t id;
-	int w;
 
 	(void)state;
 	exec_ok(0, "DELETE FROM {db}.tb_id_worker_lease", NULL, 0, NULL);
 	/* Every number held by other processes: no ID (the caller answers 503). */
-	for (w = 0; w < 256; w++)
-		exec_ok(0, "INSERT INTO {db}.tb_id_worker_lease (worker, holder, expires_at) "
-		    "VALUES (?, 'other', ?)", (struct db_val[]){ DB_I64(w), DB_I64(fake_now + 100) }, 2,
-		    NULL);
+	hold_all_but(-1);
 	a = idlease_new(db, fake_clock);
 	assert_int_equal(idlease_next_id(a, 0, &id), -1);
 	assert_int_equal(idlease_worker(a), -1);
-	/* One lease runs out: it is taken over. */
+	/* One lease runs out: it is taken over, and its IDs come after the second the old holder had
+	 * to stop in (fake_now is after the real clock, so the IDs run ahead of it). */
 	exec_ok(0, "UPDATE {db}.tb_id_worker_lease SET expires_at = ? WHERE worker = 17",
 	    (struct db_val[]){ DB_I64(fake_now - 1) }, 1, NULL);
 	assert_int_equal(idlease_next_id(a, 0, &id), 0);
 	assert_int_equal(idlease_worker(a), 17);
 	assert_int_equal(id_worker(id), 17);
+	assert_true(id_unix_ms(id) > (uint64_t)(fake_now - 1) * 1000);
 	idlease_free(a);
 	exec_ok(0, "DELETE FROM {db}.tb_id_worker_lease", NULL, 0, NULL);
 }

@@ -170,6 +170,39 @@ test_workers_do_not_collide(void **state)
 	}
 }
 
+/* A number taken over: its new holder starts after the last ID of the one before, though its own
+ * clock is behind that ID; a floor behind the clock changes nothing. */
+static void
+test_gen_after_a_previous_holder(void **state)
+{
+	struct fake_clock clk = { ID_EPOCH_MS + 1000, 0 };
+	struct id_gen g;
+	uint64_t id, prev;
+
+	(void)state;
+	id_gen_init(&g, 5, fake_now, &clk);
+	id_gen_after(&g, ID_EPOCH_MS + 1500);
+	assert_int_equal(id_next(&g, 2, &id), 0);
+	assert_true(id_unix_ms(id) == ID_EPOCH_MS + 1501);
+	assert_int_equal(id_seq(id), 0);
+	prev = id;
+	assert_int_equal(id_next(&g, 2, &id), 0);
+	assert_true(id > prev);
+	assert_true(id_unix_ms(id) == ID_EPOCH_MS + 1501);
+
+	id_gen_init(&g, 5, fake_now, &clk);
+	id_gen_after(&g, ID_EPOCH_MS + 400);
+	id_gen_after(&g, 0);   /* a number nobody held: no floor */
+	assert_int_equal(id_next(&g, 2, &id), 0);
+	assert_true(id_unix_ms(id) == ID_EPOCH_MS + 1000);
+	assert_int_equal(id_seq(id), 0);
+	/* A floor below the IDs already made does not move them back. */
+	id_gen_after(&g, ID_EPOCH_MS + 10);
+	prev = id;
+	assert_int_equal(id_next(&g, 2, &id), 0);
+	assert_true(id > prev);
+}
+
 static void
 test_out_of_range_is_refused(void **state)
 {
@@ -213,6 +246,7 @@ main(void)
 		cmocka_unit_test(test_millisecond_exhaustion_borrows_next),
 		cmocka_unit_test(test_clock_stepping_back_never_repeats),
 		cmocka_unit_test(test_workers_do_not_collide),
+		cmocka_unit_test(test_gen_after_a_previous_holder),
 		cmocka_unit_test(test_out_of_range_is_refused),
 		cmocka_unit_test(test_real_clock_is_after_epoch),
 	};
