@@ -54,10 +54,10 @@ postlist_page(struct ctx *ctx, uint64_t user_id, enum postlist_tab tab, uint64_t
     json_object **out)
 {
 	struct db_rows r = DB_ROWS_INIT;
-	json_object *list = json_object_new_array(), *one = NULL;
-	uint64_t pinned = 0, rec;
+	json_object *list = json_object_new_array(), *one = NULL, *views[POSTLIST_PAGE];
+	uint64_t pinned = 0, rec, ids[POSTLIST_PAGE];
 	char next[24];
-	size_t i;
+	size_t i, nids = 0;
 	int rc;
 
 	*out = NULL;
@@ -82,16 +82,17 @@ postlist_page(struct ctx *ctx, uint64_t user_id, enum postlist_tab tab, uint64_t
 		rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
 		goto out;
 	}
+	/* The page's records are loaded together (multi-gets), not one round trip each. */
 	for (i = 0; i < r.nrows && i < POSTLIST_PAGE; i++) {
 		rec = db_u64(&r, i, 1);
-		if (tab == POSTLIST_POSTS && rec == pinned)
-			continue;
-		if ((rc = post_view_listed(ctx, rec, &one)) != APIERR_OK)
-			goto out;
-		if (one != NULL)
-			json_object_array_add(list, one);
-		one = NULL;
+		if (!(tab == POSTLIST_POSTS && rec == pinned))
+			ids[nids++] = rec;
 	}
+	if ((rc = post_view_many(ctx, ids, nids, views)) != APIERR_OK)
+		goto out;
+	for (i = 0; i < nids; i++)
+		if (views[i] != NULL)
+			json_object_array_add(list, views[i]);
 	/* The cursor is the last row read, shown or not, so what was left out is not read again. */
 	if (r.nrows > POSTLIST_PAGE)
 		snprintf(next, sizeof next, "%" PRIu64, db_u64(&r, POSTLIST_PAGE - 1, 0));

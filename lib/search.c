@@ -169,20 +169,19 @@ search_like_prefix(const char *s, size_t n, struct buf *out)
 /* ---------------------------------------------------------------------------------------------
  * What a viewer may see. */
 
-/* Adds the visible views of ids[0..n) to list. */
+/* Adds the visible views of ids[0..n) (n at most SEARCH_PAGE) to list, loaded together. */
 static int
 add_views(struct ctx *ctx, const uint64_t *ids, size_t n, json_object *list)
 {
-	json_object *v;
+	json_object *views[SEARCH_PAGE];
 	size_t i;
 	int rc;
 
-	for (i = 0; i < n; i++) {
-		if ((rc = post_view_listed(ctx, ids[i], &v)) != APIERR_OK)
-			return rc;
-		if (v != NULL)
-			json_object_array_add(list, v);
-	}
+	if ((rc = post_view_many(ctx, ids, n, views)) != APIERR_OK)
+		return rc;
+	for (i = 0; i < n; i++)
+		if (views[i] != NULL)
+			json_object_array_add(list, views[i]);
 	return APIERR_OK;
 }
 
