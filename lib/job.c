@@ -756,6 +756,51 @@ out:
 	return rc;
 }
 
+int
+job_ready_shards(struct app_env *env, size_t instance, bool *ready)
+{
+	const struct shard_map *m = db_shards(env->db);
+	unsigned s, n = shard_count(m), first = n;
+	int64_t now = now_s();
+	struct db_val *p = xcalloc(n, sizeof *p);
+	struct db_rows r = DB_ROWS_INIT;
+	struct buf sql = BUF_INIT;
+	size_t i, arms = 0;
+	int rc = 0;
+
+	/* "(SELECT 3 FROM `starling_0003`.tb_job WHERE ... LIMIT 1) UNION ALL (...)": the text
+	 * names each database itself, and is the same at every poll (prepared once). */
+	for (s = 0; s < n; s++) {
+		if (shard_instance(m, s) != instance)
+			continue;
+		ready[s] = false;
+		if (first == n)
+			first = s;
+		buf_printf(&sql, "%s(SELECT %u FROM `", arms ? " UNION ALL " : "", s);
+		shard_db_name(env->conf.mysql_database, s, &sql);
+		buf_puts(&sql, "`.tb_job WHERE state = 0 AND run_after <= ? LIMIT 1)");
+		p[arms++] = DB_I64(now);
+	}
+	if (arms == 0)
+		goto out;
+	if (db_exec(env->db, first, buf_cstr(&sql), p, arms, &r) != 0) {
+		rc = -1;
+		goto out;
+	}
+	for (i = 0; i < r.nrows; i++) {
+		s = (unsigned)db_u64(&r, i, 0);
+		if (s < n) {
+			ready[s] = true;
+			rc++;
+		}
+	}
+out:
+	db_rows_free(&r);
+	buf_free(&sql);
+	free(p);
+	return rc;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Keeping the table small */
 

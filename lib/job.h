@@ -98,6 +98,12 @@ struct job_ran {
  * the database failed before anything was claimed (the shard's instance is down). */
 int job_run_next(struct app_env *env, unsigned shard, struct job_ran *ran);
 
+/* Which shards of instance (an index of [mysql] instances) have a ready job, in one statement
+ * for all of them: an idle poll costs a statement per instance, not per shard. ready has a slot
+ * per shard; those of the instance's shards are set, the others left alone. Returns how many
+ * are ready, or -1 (the instance is down; nothing set). */
+int job_ready_shards(struct app_env *env, size_t instance, bool *ready);
+
 /* Puts back the jobs of shard held (state 1) since before now - timeout seconds: their runner
  * died. Each counts as an attempt: back to 0 (ready at once) with last_error naming the runner,
  * or 3 when it was the last. Returns how many were put back, or -1. */

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,6 +16,7 @@
 #include "shard.h"
 #include "trend.h"
 #include "worker.h"
+#include "xalloc.h"
 
 int64_t
 worker_task_next(int64_t now, long interval, bool ok)
@@ -191,33 +193,55 @@ elapsed_ms(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* One pass over every shard: up to WORKER_BATCH jobs of each. */
+/* Up to WORKER_BATCH jobs of shard s. */
+static void
+run_shard(struct app_env *env, unsigned s, struct pass *p)
+{
+	unsigned k;
+
+	for (k = 0; k < WORKER_BATCH && !stopping(); k++) {
+		struct job_ran ran;
+		struct timespec t0;
+		int rc;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		rc = job_run_next(env, s, &ran);
+		if (ran.id == 0) {
+			if (rc < 0)
+				p->unreachable++;
+			break;
+		}
+		p->ran++;
+		/* A failure was logged by job.c with its reason. */
+		if (rc > 0)
+			log_info("job %" PRIu64 " %s (shard %u) done in %.1fms", ran.id, ran.type, s,
+			    elapsed_ms(&t0));
+	}
+}
+
+/* One pass over every shard with a ready job, instance by instance: one statement asks which
+ * of an instance's shards have one (most polls find none), then up to WORKER_BATCH jobs of
+ * each. */
 static void
 run_pass(struct app_env *env, struct pass *p)
 {
-	unsigned s, k, n = shards(env);
+	const struct shard_map *m = db_shards(env->db);
+	unsigned s, n = shards(env);
+	size_t i, ninst = db_instance_count(env->db);
+	bool *ready = xcalloc(n, sizeof *ready);
 
 	memset(p, 0, sizeof *p);
-	for (s = 0; s < n && !stopping(); s++) {
-		for (k = 0; k < WORKER_BATCH && !stopping(); k++) {
-			struct job_ran ran;
-			struct timespec t0;
-			int rc;
-
-			clock_gettime(CLOCK_MONOTONIC, &t0);
-			rc = job_run_next(env, s, &ran);
-			if (ran.id == 0) {
-				if (rc < 0)
-					p->unreachable++;
-				break;
-			}
-			p->ran++;
-			/* A failure was logged by job.c with its reason. */
-			if (rc > 0)
-				log_info("job %" PRIu64 " %s (shard %u) done in %.1fms", ran.id, ran.type, s,
-				    elapsed_ms(&t0));
+	for (i = 0; i < ninst && !stopping(); i++) {
+		if (job_ready_shards(env, i, ready) < 0) {
+			for (s = 0; s < n; s++)
+				p->unreachable += shard_instance(m, s) == i;
+			continue;
 		}
+		for (s = 0; s < n && !stopping(); s++)
+			if (ready[s] && shard_instance(m, s) == i)
+				run_shard(env, s, p);
 	}
+	free(ready);
 }
 
 /* Counts passes in a row that could not read some shard, and logs when that starts and ends

@@ -1,9 +1,10 @@
 /* worker.h: starling-worker's loop (docs/worker.md): the jobs of every shard left for later
  * (job.h), and the periodic tasks: putting back jobs whose runner died, the trends, the clean-ups.
  *
- * One process, one job at a time. Jobs go shard by shard, up to WORKER_BATCH of a shard before
- * the next one, so that a busy shard does not starve the others; when a whole pass over the
- * shards found nothing, the worker sleeps [worker] poll_ms. Several workers may run at once (on
+ * One process, one job at a time. A pass asks each instance which of its shards have a ready
+ * job (one statement per instance: job_ready_shards), then goes shard by shard, up to
+ * WORKER_BATCH of a shard before the next one, so that a busy shard does not starve the others;
+ * when a whole pass found nothing, the worker sleeps [worker] poll_ms. Several workers may run at once (on
  * one host or several): a job is claimed with SKIP LOCKED, so each runs on one of them.
  *
  * Stopping: SIGTERM and SIGINT are blocked for the life of the loop and only looked at between

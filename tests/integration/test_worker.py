@@ -348,6 +348,34 @@ def test_survives_a_database_and_memcached_down():
     check_eq(rc, 0, "exit status")
 
 
+def stmt_executed(shard):
+    """Prepared statements executed so far by the MariaDB instance of shard (the worker's; the
+    tests' own SQL goes through the mysql client, which prepares nothing)."""
+    return int(sql(shard, "SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'")[0][1])
+
+
+def test_idle_poll_is_one_statement_per_instance():
+    """An idle worker asks each instance once per poll (poll_ms 200), not once per shard: 8 shards
+    over 2 instances used to cost 4 statements per instance per poll."""
+    firsts = [0, SHARDS // 2]                      # one shard of each instance (even split)
+    d = Daemon()
+    try:
+        time.sleep(1.5)                            # the start-up tasks (reap, trends, clean-up)
+        before = [stmt_executed(s) for s in firsts]
+        t0 = time.monotonic()
+        time.sleep(2)
+        after = [stmt_executed(s) for s in firsts]
+        polls = (time.monotonic() - t0) / 0.2 + 1
+    finally:
+        rc, _ = d.stop()
+    check_eq(rc, 0, "exit status")
+    for s, b, a in zip(firsts, before, after):
+        # At most one per poll, with room for a job that came due meanwhile (a few statements).
+        check(a - b <= polls + 8, "instance of shard %d: %d statements in %.0f polls"
+              % (s, a - b, polls))
+        check(a - b >= 1, "instance of shard %d: the idle worker still polls it" % s)
+
+
 def test_worker_ctl():
     """$STARLING_TEST_WORKER_CTL, as the integration suite's tests use it."""
     ctl = os.environ["STARLING_TEST_WORKER_CTL"]
@@ -372,7 +400,8 @@ def test_worker_ctl():
     check_eq(subprocess.run([ctl, "restart"], capture_output=True).returncode, 2, "usage")
 
 
-TESTS = [test_worker_ctl, test_once_drains_every_shard, test_like_left_by_a_request_is_mended_soon,
+TESTS = [test_worker_ctl, test_idle_poll_is_one_statement_per_instance,
+         test_once_drains_every_shard, test_like_left_by_a_request_is_mended_soon,
          test_failing_job_backs_off_then_is_set_aside, test_abandoned_job_is_put_back_and_run,
          test_cleanup_keeps_fresh_rows, test_two_workers_run_each_job_once,
          test_survives_a_database_and_memcached_down]
