@@ -502,6 +502,40 @@ test_run_next_oldest_ready_first(void **state)
 	assert_int_equal(ran.id, 0);
 }
 
+/* Which shards of an instance have a ready job: one statement, the instance's slots set (false
+ * too), the other instance's left alone. */
+static void
+test_ready_shards(void **state)
+{
+	int64_t now = (int64_t)time(NULL);
+	bool ready[8];
+	unsigned s;
+
+	(void)state;
+	for (s = 0; s < 4; s++)
+		exec_ok(s, "DELETE FROM {db}.tb_job", NULL, 0);
+	memset(ready, 1, sizeof ready);
+	assert_int_equal(job_ready_shards(&env, 0, ready), 0);
+	for (s = 0; s < 8; s++)
+		assert_int_equal(ready[s], s >= 4);   /* instance 1's slots untouched */
+
+	(void)ready_job(now - 5);                 /* SHARD_C (3): ready */
+	exec_ok(2, "INSERT INTO {db}.tb_job (id, type, payload, state, run_after, created_at, "
+	    "updated_at) VALUES (?, 'like.sync', '{}', 0, ?, ?, ?)", (struct db_val[]){
+		DB_U64(new_id(2)), DB_I64(now + 100), DB_I64(now), DB_I64(now) }, 4);   /* not yet */
+	exec_ok(1, "INSERT INTO {db}.tb_job (id, type, payload, state, run_after, created_at, "
+	    "updated_at) VALUES (?, 'like.sync', '{}', 3, ?, ?, ?)", (struct db_val[]){
+		DB_U64(new_id(1)), DB_I64(now - 5), DB_I64(now), DB_I64(now) }, 4);     /* set aside */
+	memset(ready, 0, sizeof ready);
+	assert_int_equal(job_ready_shards(&env, 0, ready), 1);
+	for (s = 0; s < 8; s++)
+		assert_int_equal(ready[s], s == SHARD_C);
+	/* An instance that holds no shard: nothing to ask. */
+	assert_int_equal(job_ready_shards(&env, 7, ready), 0);
+	for (s = 0; s < 4; s++)
+		exec_ok(s, "DELETE FROM {db}.tb_job", NULL, 0);
+}
+
 /* Holds the row lock of one job on another connection (another runner claiming it) while this
  * process looks for the next job. */
 struct holder {
@@ -1025,6 +1059,7 @@ main(void)
 		cmocka_unit_test(test_retry_refused),
 		cmocka_unit_test(test_retry_all),
 		cmocka_unit_test(test_error_shown),
+		cmocka_unit_test(test_ready_shards),
 	};
 
 	if (getenv("STARLING_TEST_CONF") == NULL) {
