@@ -832,58 +832,26 @@ cache_get_or_load(struct cache *c, const char *key, unsigned ttl, cache_loader l
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Appending to a list */
-
-struct append_req {
-	const void *value;
-	size_t      n;
-};
-
-static memcached_return_t
-req_append(struct cache *c, struct node *nd, void *arg)
-{
-	struct append_req *a = arg;
-
-	return memcached_append(nd->mc, c->key.data, c->key.len, a->value, a->n, 0, 0);
-}
-
-int
-cache_append(struct cache *c, const char *key, const void *value, size_t n)
-{
-	struct append_req a = { value, n };
-	struct node *nd;
-	memcached_return_t rc;
-
-	if (n > CACHE_VALUE_MAX) {
-		log_error("cache: refusing to append %zu bytes to \"%.64s\"", n, key);
-		return -1;
-	}
-	nd = locate(c, key);
-	if (nd == NULL)
-		return -1;
-	rc = on_node(c, nd, req_append, &a);
-	if (rc == MEMCACHED_SUCCESS)
-		return 1;
-	/* NOTSTORED: no such key. E2BIG (SERVER_ERROR out of memory / object too large): the list
-	 * outgrew the node's item size; the caller drops it. */
-	if (rc == MEMCACHED_NOTSTORED)
-		return 0;
-	return failed(c, nd, "append", buf_cstr(&c->key), rc);
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* Appending to many lists: a pipeline of its own */
+/* Appending to lists: a pipeline of its own */
 
 /*
  * libmemcached waits for each append's answer before it sends the next one, so n appends cost n
  * round trips. Its "noreply" mode gives the answers up (and memcached still sends some errors
  * then, which libmemcached would read as the answer to a later request on that connection); its
- * buffered mode applies to sets only. cache_append_many needs every answer (NOT_STORED: the list
- * is not cached; an error: the caller drops the list), so it speaks memcached's text protocol
- * itself, on a connection of its own to each node: all of a node's appends are written at once
- * and the answers read as they arrive, one line each, in order (memcached answers the requests
- * of a connection in the order it read them). Writing and reading overlap (poll), so a batch
- * larger than the socket buffers cannot deadlock against a node waiting for us to read.
+ * buffered mode applies to sets only. cache_append_many needs every answer, so it speaks
+ * memcached's text protocol itself, on a connection of its own to each node: all of a node's
+ * requests are written at once and the answers read as they arrive, one line each, in order
+ * (memcached answers the requests of a connection in the order it read them). Writing and
+ * reading overlap (poll), so a batch larger than the socket buffers cannot deadlock against a
+ * node waiting for us to read.
+ *
+ * memcached answers NOT_STORED both to an append to a missing key and to one that would make
+ * the value larger than its item size; the first means "not cached, fine", the second that the
+ * list now lacks the entry and must be dropped. So each append is preceded by a meta-get without
+ * flags ("mg <key>": HD when the key exists, EN when not; memcached 1.6 and later) in the same
+ * batch: NOT_STORED after HD is a refusal. A key deleted between the two gets -1 (dropped once
+ * more: harmless); a key made between them was built from the database after the write that the
+ * append carries, so it misses nothing.
  */
 
 /* How much is read at a time; an answer is a short line. */
@@ -1035,9 +1003,11 @@ append_requests(const struct append_batch *b, const size_t *idx, size_t k, struc
 
 	buf_reset(req);
 	for (i = 0; i < k; i++) {
+		buf_puts(req, "mg ");
+		buf_append(req, b->full[idx[i]], b->lens[idx[i]]);
 		/* "append <key> <flags> <exptime> <bytes>": flags and exptime are ignored by append
 		 * (the value keeps its own); the data block follows. */
-		buf_puts(req, "append ");
+		buf_puts(req, "\r\nappend ");
 		buf_append(req, b->full[idx[i]], b->lens[idx[i]]);
 		buf_printf(req, " 0 0 %zu\r\n", b->n);
 		buf_append(req, b->value, b->n);
@@ -1045,39 +1015,57 @@ append_requests(const struct append_batch *b, const size_t *idx, size_t k, struc
 	}
 }
 
-/* Reads the `got` answer lines of in, for keys idx[0..got), into b->res. An error answer
- * (SERVER_ERROR: the value would outgrow the node's item size, or the node is out of memory) is
- * logged; the node answered, so it stays in. */
+/* The next answer line of in at *p: its length, *p moved past it. pipe_exchange counted the
+ * "\r\n" of every line handed here, and in ends with a NUL. */
+static size_t
+answer_line(const char **p, const char **line)
+{
+	const char *end = *p;
+
+	while (end[0] != '\r' || end[1] != '\n')
+		end++;
+	*line = *p;
+	*p = end + 2;
+	return (size_t)(end - *line);
+}
+
+static bool
+answer_is(const char *line, size_t len, const char *want)
+{
+	return len == strlen(want) && memcmp(line, want, len) == 0;
+}
+
+/* Reads the answers of keys idx[0..got) (two lines each: the meta-get's and the append's) from
+ * in into b->res. A refused append (too large, or a server error) is logged; the node answered,
+ * so it stays in. */
 static void
 append_answers(struct node *nd, struct append_batch *b, const size_t *idx, size_t got,
     const struct buf *in)
 {
-	const char *p = in->data;
-	size_t i;
+	const char *p = in->data, *mg, *ap;
+	size_t i, mlen, alen;
 
 	for (i = 0; i < got; i++) {
-		const char *end = p;
-		size_t len;
-
-		/* pipe_exchange counted got "\r\n" in the data, which ends with a NUL. */
-		while (end[0] != '\r' || end[1] != '\n')
-			end++;
-		len = (size_t)(end - p);
-		if (len == 6 && memcmp(p, "STORED", 6) == 0) {
+		mlen = answer_line(&p, &mg);
+		alen = answer_line(&p, &ap);
+		if (answer_is(ap, alen, "STORED")) {
 			b->res[idx[i]] = 1;
 			b->appended++;
-		} else if (len == 10 && memcmp(p, "NOT_STORED", 10) == 0) {
-			b->res[idx[i]] = 0;
-		} else {
-			b->res[idx[i]] = -1;
-			log_warn("cache: append %.*s on %s: %.*s", (int)b->lens[idx[i]],
-			    b->full[idx[i]], nd->name, (int)(len < 200 ? len : 200), p);
-			/* Anything but a server error means the two ends no longer agree on where an
-			 * answer starts: the next batch starts on a new connection. */
-			if (len < 12 || memcmp(p, "SERVER_ERROR", 12) != 0)
-				pipe_close(nd);
+			continue;
 		}
-		p = end + 2;
+		if (answer_is(ap, alen, "NOT_STORED") && answer_is(mg, mlen, "EN")) {
+			b->res[idx[i]] = 0;
+			continue;
+		}
+		b->res[idx[i]] = -1;
+		log_warn("cache: append %.*s on %s refused: %.*s%s", (int)b->lens[idx[i]],
+		    b->full[idx[i]], nd->name, (int)(alen < 200 ? alen : 200), ap,
+		    answer_is(mg, mlen, "HD") ? " (the value would be too large)" : "");
+		/* Anything but these means the two ends may no longer agree on where an answer
+		 * starts: the next batch starts on a new connection. */
+		if (!answer_is(ap, alen, "NOT_STORED") && !answer_is(ap, alen, "ERROR") &&
+		    (alen < 12 || memcmp(ap, "SERVER_ERROR", 12) != 0))
+			pipe_close(nd);
 	}
 }
 
@@ -1102,7 +1090,7 @@ append_node(struct cache *c, struct node *nd, struct append_batch *b, size_t *id
 		}
 		append_requests(b, idx, k, &req);
 		buf_reset(&in);
-		got = pipe_exchange(c, nd, &req, k, &in, &timed_out);
+		got = pipe_exchange(c, nd, &req, 2 * k, &in, &timed_out) / 2;
 		append_answers(nd, b, idx, got, &in);
 		idx += got;
 		k -= got;
@@ -1170,6 +1158,15 @@ out:
 	free(owners);
 	buf_free(&all);
 	return b.appended;
+}
+
+int
+cache_append(struct cache *c, const char *key, const void *value, size_t n)
+{
+	int res;
+
+	/* A batch of one: the same answers, and the same "too large" check. */
+	return cache_append_many(c, &key, 1, value, n, &res) < 0 ? -1 : res;
 }
 
 /* ------------------------------------------------------------------------------------------ */
