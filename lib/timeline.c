@@ -675,7 +675,8 @@ push_to(struct app_env *env, uint64_t user, const struct buf *e)
 }
 
 /* The same into the lists of the n followers: one batch (cache_append_many), so one round trip
- * per memcached node, not one per follower; the lists that took no append are dropped. */
+ * per memcached node, not one per follower; the lists that took no append are dropped, one
+ * delete each (many only when a node failed: then the push is slow, never wrong). */
 static void
 push_to_many(struct app_env *env, const uint64_t *followers, size_t n, const struct buf *e)
 {
