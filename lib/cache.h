@@ -128,9 +128,26 @@ int cache_counter(struct cache *c, const char *key, uint64_t *value);
  * the stored bytes whatever they are: use it only for keys whose values are lists of fixed-size
  * records that never go through cache_get_or_load's "not found" (a lease that gets appended to
  * makes its fill fail, which only costs a load). The TTL stays the one the value was set with.
- * Returns 1 appended, 0 no such key, -1 failure (logged) or a value that would grow past
- * CACHE_VALUE_MAX (the caller should drop the key). */
+ * Returns 1 appended, 0 no such key, -1 failure (logged) or a value the node refused to grow
+ * (past its item size; logged): the caller should drop the key, which now lacks the bytes. It is
+ * cache_append_many with one key (below), and needs memcached 1.6 or later as that does. */
 int cache_append(struct cache *c, const char *key, const void *value, size_t n);
+
+/* cache_append for many keys at once (a timeline push: one entry into each follower's list):
+ * appends the same n bytes to each of the nkeys keys, only where the key holds a value, with one
+ * round trip per node that holds some of them instead of one per key (pipelined, on a
+ * connection of its own per node). res[i] gets what cache_append would return for keys[i]: 1
+ * appended, 0 no such key (nothing created), -1 failed: its node failed (logged; taken out of
+ * the ring as for any request; its keys all get -1) or the value would outgrow the node's item
+ * size (logged; memcached answers NOT_STORED to both, so each append goes with a meta-get "mg"
+ * that tells them apart: memcached 1.6 or later, else every key not appended gets -1). The
+ * caller should drop the keys that got -1. A connection that breaks in the middle is retried
+ * once for the keys not answered yet, which the node may have applied all the same: such a key
+ * can get the bytes twice, so use it only for lists whose readers drop repeats.
+ * Returns how many were appended, or -1 for a refused key or value (logged; nothing sent, every
+ * res[i] -1). */
+int cache_append_many(struct cache *c, const char *const *keys, size_t nkeys, const void *value,
+    size_t n, int *res);
 
 /* Closes every connection and frees c; NULL is fine. */
 void cache_free(struct cache *c);

@@ -92,6 +92,9 @@ static const struct conf_key keys[] = {
 	{ "posts", "idempotency_ttl", CT_LONG,   F(posts_idempotency_ttl), "86400", 86400, 2592000 },
 	{ "timeline", "push_max_followers", CT_LONG, F(timeline_push_max_followers), "10000", 1,
 	                                                                                  100000000 },
+	/* 200 appends are one pipelined round trip per memcached node and a few milliseconds: the
+	 * request that posts can afford them; more is starling-worker's (docs/timeline.md). */
+	{ "timeline", "push_inline_max", CT_LONG, F(timeline_push_inline_max), "200", 0, 100000000 },
 	{ "worker", "poll_ms",        CT_LONG,   F(worker_poll_ms),    "200", 10, 60000 },
 	{ "worker", "trends_interval", CT_LONG,  F(worker_trends_interval), "300", 10, 86400 },
 	{ "worker", "cleanup_interval", CT_LONG, F(worker_cleanup_interval), "3600", 60, 604800 },

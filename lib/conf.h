@@ -81,6 +81,7 @@ struct conf {
 	long           posts_idempotency_ttl;
 	/* [timeline] */
 	long           timeline_push_max_followers;
+	long           timeline_push_inline_max;
 	/* [worker] */
 	long           worker_poll_ms;
 	long           worker_trends_interval;

@@ -21,6 +21,7 @@
 #include "post.h"
 #include "shard.h"
 #include "text.h"
+#include "timeline.h"
 #include "user.h"
 #include "utf8.h"
 #include "valid.h"
@@ -570,14 +571,16 @@ jobs_queue(struct db *db, const struct jobs *j)
 	return 0;
 }
 
-/* After the commit: each job now; one that fails stays queued for starling-worker. */
+/* After the commit: each job now, but those of type left (NULL: none), which stay queued for
+ * starling-worker; one that fails stays queued for it too. */
 static void
-jobs_run(struct ctx *ctx, const struct jobs *j)
+jobs_run(struct ctx *ctx, const struct jobs *j, const char *left)
 {
 	size_t i;
 
 	for (i = 0; i < j->n; i++)
-		if (job_run(ctx->env, j->shard, j->id[i]) < 0)
+		if ((left == NULL || strcmp(j->type[i], left) != 0) &&
+		    job_run(ctx->env, j->shard, j->id[i]) < 0)
 			log_warn("job %" PRIu64 " (%s) left for the worker", j->id[i], j->type[i]);
 }
 
@@ -634,7 +637,9 @@ created(struct ctx *ctx, const struct create_tx *a)
 {
 	if (!a->inserted)
 		return;
-	jobs_run(ctx, a->jobs);
+	/* A push to many followers is the worker's: the request answers without waiting for it. */
+	jobs_run(ctx, a->jobs, timeline_push_deferred(ctx->env, a->id, a->user) ? "timeline.push" :
+	    NULL);
 	forget(ctx->env, "userx", a->user);
 	forget(ctx->env, "post", a->id);
 	forget(ctx->env, "postx", a->id);
@@ -922,7 +927,7 @@ post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 		goto out;
 	}
 	if (a.inserted) {
-		jobs_run(ctx, &jobs);
+		jobs_run(ctx, &jobs, NULL);
 		forget(ctx->env, "postx", a.parent ? a.parent : a.root);
 		forget(ctx->env, "post", a.id);
 		forget(ctx->env, "postx", a.id);
@@ -1026,7 +1031,7 @@ post_like(struct ctx *ctx, uint64_t record_id, bool like)
 		goto out;
 	}
 	if (a.changed) {
-		jobs_run(ctx, &jobs);
+		jobs_run(ctx, &jobs, NULL);
 		forget(ctx->env, "userx", ctx->user_id);
 	}
 	rc = APIERR_OK;
@@ -1166,7 +1171,7 @@ delete_record(struct ctx *ctx, uint64_t id, const struct db_rows *row)
 		goto out;
 	}
 	if (a.deleted) {
-		jobs_run(ctx, &jobs);
+		jobs_run(ctx, &jobs, NULL);
 		forget(ctx->env, "post", id);
 		forget(ctx->env, "postx", id);
 		forget(ctx->env, a.reply ? "postx" : "userx", a.reply ? a.parent : ctx->user_id);

@@ -665,24 +665,74 @@ out:
 /* Appends (post, author) to user's list if it is cached. A list that took no append (too
  * large, or a failed node) is dropped, so it is rebuilt whole instead of missing the post. */
 static void
-push_to(struct app_env *env, uint64_t user, uint64_t post, uint64_t author)
+push_to(struct app_env *env, uint64_t user, const struct buf *e)
 {
-	struct buf e = BUF_INIT;
 	char key[48];
 
 	tl_key(user, key);
-	timeline_entry_encode(post, author, &e);
-	if (cache_append(env->cache, key, e.data, e.len) < 0)
+	if (cache_append(env->cache, key, e->data, e->len) < 0)
 		(void)cache_delete(env->cache, key);
-	buf_free(&e);
+}
+
+/* The same into the lists of the n followers: one batch (cache_append_many), so one round trip
+ * per memcached node, not one per follower; the lists that took no append are dropped, one
+ * delete each (many only when a node failed: then the push is slow, never wrong). */
+static void
+push_to_many(struct app_env *env, const uint64_t *followers, size_t n, const struct buf *e)
+{
+	char (*keys)[48] = xcalloc(n ? n : 1, sizeof *keys);
+	const char **kp = xcalloc(n ? n : 1, sizeof *kp);
+	int *res = xcalloc(n ? n : 1, sizeof *res);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		tl_key(followers[i], keys[i]);
+		kp[i] = keys[i];
+	}
+	if (n > 0)
+		(void)cache_append_many(env->cache, kp, n, e->data, e->len, res);
+	for (i = 0; i < n; i++)
+		if (res[i] < 0)
+			(void)cache_delete(env->cache, keys[i]);
+	free(keys);
+	free(kp);
+	free(res);
+}
+
+/* The part of a push the author reads: their own list, and their pulled copy "ul:<author>"
+ * (dropped first: readers load it again with the post). */
+static void
+push_author(struct app_env *env, uint64_t author, const struct buf *e)
+{
+	char key[48];
+
+	ul_key(author, key);
+	(void)cache_delete(env->cache, key);
+	push_to(env, author, e);
+}
+
+/* How many followers author has (tb_user_extended.count_followers), or -1 when the database
+ * failed. */
+static long long
+follower_count(struct app_env *env, uint64_t author)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	long long n = -1;
+
+	if (db_exec(env->db, id_shard(author), "SELECT count_followers FROM {db}.tb_user_extended "
+	    "WHERE user_id = ?", (struct db_val[]){ DB_U64(author) }, 1, &r) == 0)
+		n = r.nrows > 0 ? db_i64(&r, 0, 0) : 0;
+	db_rows_free(&r);
+	return n;
 }
 
 int
 timeline_push_job(struct app_env *env, json_object *payload, struct buf *err)
 {
 	struct db_rows r = DB_ROWS_INIT;
-	uint64_t post = job_payload_id(payload, "post_id"), author;
-	char key[48];
+	struct buf e = BUF_INIT;
+	uint64_t post = job_payload_id(payload, "post_id"), author, *followers = NULL;
+	long long count;
 	size_t i;
 	int rc = -1;
 
@@ -698,14 +748,11 @@ timeline_push_job(struct app_env *env, json_object *payload, struct buf *err)
 		goto out;
 	}
 	author = db_u64(&r, 0, 0);
-	/* The pulled copy of the author's posts goes first: readers load it again with the post. */
-	ul_key(author, key);
-	(void)cache_delete(env->cache, key);
-	push_to(env, author, post, author);
-	if (db_exec(env->db, id_shard(author), "SELECT count_followers FROM {db}.tb_user_extended "
-	    "WHERE user_id = ?", (struct db_val[]){ DB_U64(author) }, 1, &r) != 0)
+	timeline_entry_encode(post, author, &e);
+	push_author(env, author, &e);
+	if ((count = follower_count(env, author)) < 0)
 		goto db_failed;
-	if (r.nrows > 0 && db_i64(&r, 0, 0) >= env->conf.timeline_push_max_followers) {
+	if (count >= env->conf.timeline_push_max_followers) {
 		rc = 0;     /* pulled by each follower at read time */
 		goto out;
 	}
@@ -713,15 +760,35 @@ timeline_push_job(struct app_env *env, json_object *payload, struct buf *err)
 	    "{db}.tb_user_relationship_reversed WHERE user_id = ?", (struct db_val[]){
 		DB_U64(author) }, 1, &r) != 0)
 		goto db_failed;
+	followers = xcalloc(r.nrows + 1, sizeof *followers);
 	for (i = 0; i < r.nrows; i++)
-		push_to(env, db_u64(&r, i, 0), post, author);
+		followers[i] = db_u64(&r, i, 0);
+	push_to_many(env, followers, r.nrows, &e);
 	rc = 0;
 	goto out;
 db_failed:
 	buf_printf(err, "timeline.push of %" PRIu64 ": the database failed", post);
 out:
+	free(followers);
+	buf_free(&e);
 	db_rows_free(&r);
 	return rc;
+}
+
+bool
+timeline_push_deferred(struct app_env *env, uint64_t post, uint64_t author)
+{
+	struct buf e = BUF_INIT;
+	long long count = follower_count(env, author);
+
+	/* A pulled author's push touches their own lists only: cheap, so it runs at once too. */
+	if (count <= env->conf.timeline_push_inline_max ||
+	    count >= env->conf.timeline_push_max_followers)
+		return false;
+	timeline_entry_encode(post, author, &e);
+	push_author(env, author, &e);
+	buf_free(&e);
+	return true;
 }
 
 int

@@ -21,7 +21,9 @@
  *
  * Jobs (lib/job.h's table):
  *   timeline.push  {post_id}  pushes a new post of its author's shard (payload as queued by
- *                  lib/post.c with the post)
+ *                  lib/post.c with the post): the appends of one push are one batch
+ *                  (cache_append_many), a round trip per memcached node; run by the request
+ *                  unless timeline_push_deferred leaves it to starling-worker
  *   timeline.build {user_id}  builds the user's list ahead of time (queued at login)
  *
  * Return convention: APIERR_OK or an apierr code recorded with ctx_fail for functions taking a
@@ -58,6 +60,18 @@ void timeline_queue_build(struct ctx *ctx, uint64_t user_id);
 
 /* Drops user_id's cached list: what they follow, block or mute changed (lib/graph.c). */
 void timeline_forget(struct app_env *env, uint64_t user_id);
+
+/*
+ * Whether the request that just committed post (by author) leaves its timeline.push job queued
+ * for starling-worker instead of running it (lib/post.c asks this for every new post, quote and
+ * repost, after the commit): true when the author has more than [timeline] push_inline_max
+ * followers and fewer than push_max_followers (a pulled author's push touches only their own
+ * lists, so it runs at once). When it says so, it has already done the part of the push the
+ * author reads at once (their own list, and dropping "ul:<author>"); the worker's run of the job
+ * does it again (an entry twice: readers drop repeats) and pushes to the followers. False also
+ * when the count cannot be read (the request then runs the job, as for every other job).
+ */
+bool timeline_push_deferred(struct app_env *env, uint64_t post, uint64_t author);
 
 /* The job handlers (job.h's job_handler). */
 int timeline_push_job(struct app_env *env, json_object *payload, struct buf *err);

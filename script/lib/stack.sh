@@ -635,6 +635,9 @@ local_url = /media
 
 [timeline]
 push_max_followers = ${STACK_PUSH_MAX_FOLLOWERS:-3}
+; Below push_max_followers, so that an author with 2 followers is pushed by the worker
+; (tests/integration/test_timeline.py).
+push_inline_max = ${STACK_PUSH_INLINE_MAX:-1}
 EOF
 	) || { stack_err "cannot write $tmp"; return 1; }
 	mv -f "$tmp" "$file"

@@ -13,7 +13,8 @@ Environment (set by tests/integration/suite.sh):
   STARLING_TEST_WORKER_CTL  optional: start|stop|once the test stack's starling-worker; the
                             cold-cache test runs with it stopped
 The stack's [timeline] push_max_followers is 3 (script/lib/stack.sh): an author with 3 or more
-followers is pulled at read time, not pushed.
+followers is pulled at read time, not pushed. Its push_inline_max is 1: the push of an author
+with 2 followers is left to starling-worker, one with at most 1 is pushed by the request.
 
 What a timeline must be is read from the database (tb_post, tb_user_relationship): the posts of
 the viewer and of everyone they follow, not muted, not blocking or blocked, not deleted, newest
@@ -34,9 +35,13 @@ from starling_test import (UserPool, api_post, check, check_envelope, check_eq, 
 
 PAGE = 20
 PUSH_MAX_FOLLOWERS = 3
+PUSH_INLINE_MAX = 1
 KEY_PREFIX = "starling:"
 
 _users = UserPool("t")
+# Fresh users whose follower counts only the push tests set (the pool above gathers follows
+# test after test).
+_fresh = UserPool("tq")
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -314,6 +319,59 @@ def test_high_follower_author_is_pulled_at_read():
     check_eq(first_page_ids(star)[0], pid2, "pushed into a cached list")
 
 
+def push_job_state(pid):
+    """The state of post pid's timeline.push job (0 ready, 2 done), read from tb_job."""
+    rows = run_sql("SELECT state FROM tb_job WHERE type = 'timeline.push' AND "
+                   "JSON_VALUE(payload, '$.post_id') = '%s'" % pid)
+    check_eq(len(rows), 1, "one timeline.push job for post %s" % pid)
+    return int(rows[0][0])
+
+
+def pushed_with_worker_stopped(n_followers):
+    """A fresh author with n_followers fresh followers, whose lists are cached, posts while the
+    worker is stopped. Returns (author, followers, post ID); the worker is stopped on return."""
+    us = _fresh.get(len(_fresh.users) + n_followers + 1)[-(n_followers + 1):]
+    author, followers = us[0], us[1:]
+    for u in followers:
+        act("follow", u, author, 1)
+    check_eq(check_envelope(get("/api/v1/user/profile?username=" + author["username"]), 200,
+                            0)["data"]["countFollowers"], n_followers, "followers of the author")
+    for u in followers + [author]:
+        home(u)                              # every list cached, without the new post
+    check(os.environ.get("STARLING_TEST_WORKER_CTL"), "STARLING_TEST_WORKER_CTL is not set")
+    worker("stop")
+    return author, followers, post(author, "pushed by whom?")
+
+
+def test_push_above_inline_max_is_left_to_the_worker():
+    try:
+        author, followers, pid = pushed_with_worker_stopped(PUSH_INLINE_MAX + 1)
+        # The request answered without pushing: the job is still ready, the followers' cached
+        # lists lack the post; the author's own list has it at once.
+        check_eq(push_job_state(pid), 0, "the push job is left queued")
+        for u in followers:
+            check(pid not in first_page_ids(u), "not pushed by the request")
+        check_eq(first_page_ids(author)[0], pid, "the author's own timeline has it at once")
+        worker("once")
+    finally:
+        worker("start")
+    check_eq(push_job_state(pid), 2, "the worker ran the push")
+    for u in followers:
+        check_eq(first_page_ids(u)[0], pid, "pushed by the worker into a cached list")
+        check_eq(all_pages(u), truth(u), "whole timeline")
+
+
+def test_push_up_to_inline_max_runs_in_the_request():
+    try:
+        author, followers, pid = pushed_with_worker_stopped(PUSH_INLINE_MAX)
+        check_eq(push_job_state(pid), 2, "the request ran the push")
+        for u in followers:
+            check_eq(first_page_ids(u)[0], pid, "pushed by the request into a cached list")
+        check_eq(first_page_ids(author)[0], pid, "the author's own timeline")
+    finally:
+        worker("start")
+
+
 # --- cold caches -------------------------------------------------------------------------------
 
 def test_same_after_flush_and_eviction():
@@ -407,6 +465,8 @@ TESTS = [
     test_pushed_post_of_an_unfollowed_author_is_left_out,
     test_reposts_and_quotes_appear,
     test_high_follower_author_is_pulled_at_read,
+    test_push_above_inline_max_is_left_to_the_worker,
+    test_push_up_to_inline_max_runs_in_the_request,
     test_same_after_flush_and_eviction,
     test_deep_pages_below_the_cached_list,
     test_home_page,

@@ -637,6 +637,217 @@ test_new_refuses_bad_lists(void **state)
  * its keys go to the other node (which keeps its own), cache_ping names it; still dead at its
  * probe, it stays out another dead_timeout; restarted on the same port, it is probed after that
  * and owns its keys again. */
+/* The batched append (a timeline push): one call over many keys of both nodes appends where a
+ * value exists and creates nothing where none does; each key answers for itself. */
+#define MANY 300
+
+static void
+test_append_many(void **state)
+{
+	struct fixture *f = *state;
+	static char names[MANY][160];
+	const char *keys[MANY];
+	int res[MANY], i, on[2] = { 0, 0 }, set = 0;
+	struct buf out = BUF_INIT;
+
+	for (i = 0; i < MANY; i++) {
+		snprintf(names[i], sizeof names[i], "%s:%d", key("many"), i);
+		keys[i] = names[i];
+		/* Every third key is cached; the others are lists nobody built. */
+		if (i % 3 == 0) {
+			assert_int_equal(cache_set(f->cache, keys[i], "ab", 2, 60), 1);
+			set++;
+		}
+	}
+	assert_int_equal(cache_append_many(f->cache, keys, MANY, "c\0d", 3, res), set);
+	for (i = 0; i < MANY; i++) {
+		assert_int_equal(res[i], i % 3 == 0 ? 1 : 0);
+		buf_reset(&out);
+		assert_int_equal(cache_get(f->cache, keys[i], &out), i % 3 == 0);
+		if (i % 3 == 0) {
+			assert_int_equal(out.len, 5);
+			assert_memory_equal(out.data, "abc\0d", 5);
+			on[value_on(f, 0, keys[i], &out) == 1 ? 0 : 1]++;
+		} else {
+			/* Not created on either node. */
+			assert_int_equal(value_on(f, 0, keys[i], &out), 0);
+			assert_int_equal(value_on(f, 1, keys[i], &out), 0);
+		}
+	}
+	assert_true(on[0] > 0 && on[1] > 0);   /* both nodes had some: one batch each */
+	/* Again on the connections now open: appended once more, in order. */
+	assert_int_equal(cache_append_many(f->cache, keys, MANY, "e", 1, res), set);
+	assert_int_equal(cache_get(f->cache, keys[0], &out), 1);
+	assert_int_equal(out.len, 6);
+	assert_memory_equal(out.data, "abc\0de", 6);
+	assert_int_equal(cache_append_many(f->cache, keys, 0, "e", 1, res), 0);
+	buf_free(&out);
+}
+
+/* Refused input sends nothing: a bad key anywhere in the batch, or a value above the limit. */
+static void
+test_append_many_refuses_bad_input(void **state)
+{
+	static const struct {
+		int         line;
+		const char *second;   /* the second key of the batch */
+		size_t      n;        /* bytes appended */
+	} rows[] = {
+		{ __LINE__, "bad key", 1 },
+		{ __LINE__, "", 1 },
+		{ __LINE__, "tab\tkey", 1 },
+		{ __LINE__, NULL, CACHE_VALUE_MAX + 1 },
+	};
+	struct fixture *f = *state;
+	struct buf out = BUF_INIT;
+	char *big = calloc(1, CACHE_VALUE_MAX + 1);
+	char good[128];
+	size_t r;
+
+	snprintf(good, sizeof good, "%s", key("refused"));
+	assert_int_equal(cache_set(f->cache, good, "ab", 2, 60), 1);
+	for (r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+		const char *keys[2] = { good, rows[r].second ? rows[r].second : good };
+		int res[2] = { 7, 7 };
+
+		if (cache_append_many(f->cache, keys, 2, big, rows[r].n, res) != -1 || res[0] != -1 ||
+		    res[1] != -1)
+			fail_msg("row at line %d: not refused", rows[r].line);
+		buf_reset(&out);
+		if (cache_get(f->cache, good, &out) != 1 || out.len != 2)
+			fail_msg("row at line %d: the good key changed", rows[r].line);
+	}
+	free(big);
+	buf_free(&out);
+}
+
+/* A value that would outgrow the node's item size (1 MB) is refused by the node for that key
+ * alone: the keys after it in the same batch are still appended, and the node stays in. */
+static void
+test_append_many_too_large_is_one_key(void **state)
+{
+	struct fixture *f = *state;
+	char k[3][128];
+	const char *keys[3] = { k[0], k[1], k[2] };
+	size_t half = CACHE_VALUE_MAX - 16;
+	char *big = calloc(1, CACHE_VALUE_MAX);
+	struct buf out = BUF_INIT, err = BUF_INIT;
+	int res[3], i;
+
+	/* All three on one node, the big one between the others. */
+	key_on(f, 0, "large-before", k[0], sizeof k[0]);
+	key_on(f, 0, "large-big", k[1], sizeof k[1]);
+	key_on(f, 0, "large-after", k[2], sizeof k[2]);
+	for (i = 0; i < 3; i += 2)
+		assert_int_equal(cache_set(f->cache, k[i], "x", 1, 60), 1);
+	assert_int_equal(cache_set(f->cache, k[1], big, half, 60), 1);
+	/* Twice half a megabyte, and the item header: past the node's 1 MB items. */
+	assert_int_equal(cache_append_many(f->cache, keys, 3, big, half, res), 2);
+	assert_int_equal(res[0], 1);
+	assert_int_equal(res[1], -1);
+	assert_int_equal(res[2], 1);
+	assert_int_equal(cache_ping(f->cache, &err), 0);   /* the node answered: still in */
+	assert_int_equal(value_on(f, 0, k[2], &out), 1);
+	assert_int_equal(out.len, 1 + half);
+	assert_int_equal(value_on(f, 0, k[1], &out), 1);   /* the big one as it was */
+	assert_int_equal(out.len, half);
+	free(big);
+	buf_free(&out);
+	buf_free(&err);
+}
+
+/* A batch larger than the socket buffers both ways (a few MB of requests, thousands of answers):
+ * writing and reading overlap, so neither end waits on the other for ever. */
+static void
+test_append_many_large_batch(void **state)
+{
+	enum { N = 5000, V = 1000 };
+	struct fixture *f = *state;
+	char (*names)[160] = calloc(N, sizeof *names);
+	const char **keys = calloc(N, sizeof *keys);
+	int *res = calloc(N, sizeof *res), i, set = 0;
+	char *v = calloc(1, V);
+	struct buf out = BUF_INIT;
+
+	memset(v, 'z', V);
+	for (i = 0; i < N; i++) {
+		snprintf(names[i], sizeof names[i], "%s:%d", key("large-batch"), i);
+		keys[i] = names[i];
+		if (i % 10 == 0) {
+			assert_int_equal(cache_set(f->cache, keys[i], "a", 1, 60), 1);
+			set++;
+		}
+	}
+	assert_int_equal(cache_append_many(f->cache, keys, N, v, V, res), set);
+	for (i = 0; i < N; i += 10) {
+		assert_int_equal(res[i], 1);
+		assert_int_equal(res[i + 1], 0);
+	}
+	assert_int_equal(cache_get(f->cache, keys[N - 10], &out), 1);
+	assert_int_equal(out.len, 1 + V);
+	free(names);
+	free(keys);
+	free(res);
+	free(v);
+	buf_free(&out);
+}
+
+/* A dead node: its keys fail (the caller drops them), the other node's are appended, and the
+ * dead one is out of the ring. Brought back (empty), it is used again; a connection to it left
+ * from before its restart is replaced without a failure. */
+static void
+test_append_many_dead_node(void **state)
+{
+	struct fixture *f = *state;
+	char ka[128], kb[128];
+	const char *keys[2] = { ka, kb };
+	struct buf out = BUF_INIT, err = BUF_INIT;
+	int res[2];
+
+	key_on(f, 0, "dead-a", ka, sizeof ka);
+	key_on(f, 1, "dead-b", kb, sizeof kb);
+	assert_int_equal(cache_set(f->cache, ka, "a", 1, 60), 1);
+	assert_int_equal(cache_set(f->cache, kb, "b", 1, 60), 1);
+	assert_int_equal(cache_append_many(f->cache, keys, 2, "1", 1, res), 2);  /* connections open */
+	server_kill(&srv[0]);
+	assert_int_equal(cache_append_many(f->cache, keys, 2, "2", 1, res), 1);
+	assert_int_equal(res[0], -1);
+	assert_int_equal(res[1], 1);
+	assert_int_equal(value_on(f, 1, kb, &out), 1);
+	assert_string_equal(buf_cstr(&out), "b12");
+	assert_int_equal(cache_ping(f->cache, &err), -1);
+	assert_non_null(strstr(buf_cstr(&err), srv[0].addr));
+	/* While A is out its keys live on B, where ka has no value: nothing is created. */
+	assert_int_equal(cache_append_many(f->cache, keys, 2, "3", 1, res), 1);
+	assert_int_equal(res[0], 0);
+	assert_int_equal(value_on(f, 1, ka, &out), 0);
+
+	/* Back, flushed at its probe, and used again. */
+	assert_int_equal(server_start(&srv[0]), 0);
+	sleep_ms(PAST_DEAD_TIMEOUT_MS);
+	buf_reset(&err);
+	assert_int_equal(cache_ping(f->cache, &err), 0);
+	assert_int_equal(cache_set(f->cache, ka, "A", 1, 60), 1);
+	assert_int_equal(cache_append_many(f->cache, keys, 2, "4", 1, res), 2);
+	assert_int_equal(value_on(f, 0, ka, &out), 1);
+	assert_string_equal(buf_cstr(&out), "A4");
+
+	/* Restarted between two batches: the open connection is stale, the retry on a new one
+	 * succeeds, and the node stays in. */
+	server_kill(&srv[0]);
+	assert_int_equal(server_start(&srv[0]), 0);
+	assert_int_equal(value_on(f, 0, ka, &out), 0);
+	assert_int_equal(cache_set(f->only[0], ka, "R", 1, 60), 1);
+	assert_int_equal(cache_append_many(f->cache, keys, 2, "5", 1, res), 2);
+	assert_int_equal(res[0], 1);
+	assert_int_equal(value_on(f, 0, ka, &out), 1);
+	assert_string_equal(buf_cstr(&out), "R5");
+	buf_reset(&err);
+	assert_int_equal(cache_ping(f->cache, &err), 0);
+	buf_free(&out);
+	buf_free(&err);
+}
+
 static void
 test_killed_node_is_taken_out_and_back(void **state)
 {
@@ -886,8 +1097,13 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lease_holder_blocks_second_filler, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_processes_agree_where_keys_live, setup, teardown),
 		cmocka_unit_test(test_new_refuses_bad_lists),
+		cmocka_unit_test_setup_teardown(test_append_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_append_many_refuses_bad_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_append_many_too_large_is_one_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_append_many_large_batch, setup, teardown),
 		/* These stop and start server A; each leaves both servers running. */
 		cmocka_unit_test_setup_teardown(test_killed_node_is_taken_out_and_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_append_many_dead_node, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hung_node_never_serves_an_old_value, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_delete_reaches_the_stand_in_node, setup, teardown),
