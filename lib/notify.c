@@ -480,26 +480,65 @@ struct unread_load {
 	uint64_t        user;
 };
 
+/* Marks in blocked[] the actors of rows r (column 0) on shard who block user: their rows about
+ * user live on their own shards. One query per shard, the PK's point lookups. */
+static int
+mark_blockers(struct app_env *env, uint64_t user, unsigned shard, const struct db_rows *r,
+    bool *blocked)
+{
+	struct db_val p[1 + NOTIFY_UNREAD_MAX];
+	struct db_rows b = DB_ROWS_INIT;
+	struct buf sql = BUF_INIT;
+	size_t i, k, n = 0;
+	int rc = 0;
+
+	p[n++] = DB_U64(user);
+	buf_puts(&sql, "SELECT user_id FROM {db}.tb_user_relationship WHERE target_user = ? AND "
+	    "status_follow = 2 AND user_id IN (");
+	for (i = 0; i < r->nrows && n < sizeof p / sizeof p[0]; i++)
+		if (id_shard(db_u64(r, i, 0)) == shard) {
+			buf_puts(&sql, n > 1 ? ", ?" : "?");
+			p[n++] = DB_U64(db_u64(r, i, 0));
+		}
+	buf_puts(&sql, ")");
+	if (n > 1)
+		rc = db_exec(env->db, shard, buf_cstr(&sql), p, n, &b);
+	for (k = 0; rc == 0 && k < b.nrows; k++)
+		for (i = 0; i < r->nrows; i++)
+			if (db_u64(r, i, 0) == db_u64(&b, k, 0))
+				blocked[i] = true;
+	db_rows_free(&b);
+	buf_free(&sql);
+	return rc == 0 ? 0 : -1;
+}
+
 /* The unread count as "notifn:" keeps it: the newest NOTIFY_UNREAD_MAX unread rows, less those
- * of actors in a block with the user (the list leaves them out too), checked once per actor. */
+ * of actors in a block with the user (the list leaves them out too). From the databases only:
+ * a loader runs inside cache_get_or_load, which must not be called again meanwhile (lib/cache.c
+ * keeps the key being filled in the cache object: a nested call, as graph_blocked_either's
+ * cached reads were, sends the fill to the other key, so the count was never cached). The
+ * user's blocks join on the user's shard; the actors' blocks of the user, one query per shard. */
 static int
 unread_loader(void *arg, struct buf *out)
 {
 	struct unread_load *l = arg;
 	struct db_rows r = DB_ROWS_INIT;
+	bool blocked[NOTIFY_UNREAD_MAX] = { false };
+	unsigned shard, nshards = shard_count(db_shards(l->env->db));
 	long count = 0;
 	size_t i;
-	int rc = db_exec(l->env->db, id_shard(l->user), "SELECT actor_id, COUNT(*) FROM (SELECT "
+	int rc = db_exec(l->env->db, id_shard(l->user), "SELECT t.actor_id, COUNT(*) FROM (SELECT "
 	    "actor_id FROM {db}.tb_notification WHERE user_id = ? AND is_read = 0 ORDER BY id DESC "
-	    "LIMIT ?) t GROUP BY actor_id", (struct db_val[]){ DB_U64(l->user),
-		DB_I64(NOTIFY_UNREAD_MAX) }, 2, &r);
+	    "LIMIT ?) t LEFT JOIN {db}.tb_user_relationship b ON b.user_id = ? AND b.target_user = "
+	    "t.actor_id AND b.status_follow = 2 WHERE b.user_id IS NULL GROUP BY t.actor_id",
+	    (struct db_val[]){ DB_U64(l->user), DB_I64(NOTIFY_UNREAD_MAX), DB_U64(l->user) }, 3,
+	    &r);
 
-	for (i = 0; rc == 0 && i < r.nrows; i++) {
-		rc = graph_blocked_either(l->env, l->user, db_u64(&r, i, 0));
-		if (rc == 0)
+	for (shard = 0; rc == 0 && shard < nshards; shard++)
+		rc = mark_blockers(l->env, l->user, shard, &r, blocked);
+	for (i = 0; rc == 0 && i < r.nrows && i < NOTIFY_UNREAD_MAX; i++)
+		if (!blocked[i])
 			count += db_i64(&r, i, 1);
-		rc = rc < 0 ? -1 : 0;
-	}
 	db_rows_free(&r);
 	if (rc != 0)
 		return -1;
