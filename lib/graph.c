@@ -552,8 +552,8 @@ graph_set(struct ctx *ctx, enum graph_action action, const char *target, bool on
 		if (action == GRAPH_BLOCK) {
 			timeline_forget(ctx->env, a.target);
 			/* Each side's unread count leaves out (or counts again) the other's
-			 * notifications: at once, not when the cached count expires. After
-			 * forget_rel, so a count loaded now reads the new relationship. */
+			 * notifications: at once, not when the cached count expires. After the
+			 * commit, so a count loaded from now on reads the new relationship. */
 			notify_forget_unread(ctx->env, ctx->user_id);
 			notify_forget_unread(ctx->env, a.target);
 		}

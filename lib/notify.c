@@ -314,41 +314,47 @@ like_stands(struct app_env *env, uint64_t liker, uint64_t record)
 int
 notify_like_job(struct app_env *env, json_object *payload, struct buf *err)
 {
+	static const char failed[] = "notify.like: the like, the record or the recipient's shard "
+	    "failed";
 	uint64_t liker = job_payload_id(payload, "liker_id");
 	uint64_t record = job_payload_id(payload, "record_id"), author = 0;
-	int stands, now, i, rc;
+	const char *why = NULL;
+	int stands, now, i;
 
 	if (liker == 0 || record == 0 || !shard_exists(env, liker)) {
-		buf_puts(err, "notify.like: liker_id and record_id are required");
-		return -1;
+		why = "notify.like: liker_id and record_id are required";
+		goto out;
 	}
 	/* A record deleted meanwhile has nobody to tell; its notifications show it as gone. */
-	if ((rc = author_of(env, record, &author)) <= 0 || author == 0)
+	if ((i = author_of(env, record, &author)) <= 0 || author == 0) {
+		why = i < 0 ? failed : NULL;
 		goto out;
+	}
 	/* Read the like, make the notification match, read again: a like given or taken back
 	 * between our read and our write (its own job may have run in between) was undone by our
 	 * write, so we go once more. Jobs run twice or out of order end the same way: the last one
 	 * writes what the like is now. */
 	if ((stands = like_stands(env, liker, record)) < 0) {
-		rc = -1;
+		why = failed;
 		goto out;
 	}
+	why = "notify.like: the like kept changing";
 	for (i = 0; i < SYNC_ROUNDS; i++) {
-		rc = stands ? notify_add(env, author, NOTIFY_LIKE, liker, record, record) :
-		    withdraw(env, author, NOTIFY_LIKE, liker, record);
-		if (rc < 0 || (now = like_stands(env, liker, record)) < 0) {
-			rc = -1;
-			goto out;
+		if ((stands ? notify_add(env, author, NOTIFY_LIKE, liker, record, record) :
+		    withdraw(env, author, NOTIFY_LIKE, liker, record)) < 0 ||
+		    (now = like_stands(env, liker, record)) < 0) {
+			why = failed;
+			break;
 		}
-		if (now == stands)
-			goto out;
+		if (now == stands) {
+			why = NULL;
+			break;
+		}
 		stands = now;
 	}
-	buf_puts(err, "notify.like: the like kept changing");
-	return -1;
 out:
-	if (rc < 0) {
-		buf_puts(err, "notify.like: the like, the record or the recipient's shard failed");
+	if (why != NULL) {
+		buf_puts(err, why);
 		return -1;
 	}
 	return 0;
