@@ -432,7 +432,8 @@ list_item(struct ctx *ctx, const struct db_rows *r, size_t i, json_object **out)
 	json_object_object_add(*out, "type", json_object_new_string(types[type].name));
 	json_object_object_add(*out, "actor", actor);
 	json_object_object_add(*out, "post", post);
-	json_object_object_add(*out, "read", json_object_new_boolean((db_i64(r, i, N_READ) & ROW_READ) != 0));
+	json_object_object_add(*out, "read",
+	    json_object_new_boolean((db_i64(r, i, N_READ) & ROW_READ) != 0));
 	json_object_object_add(*out, "createdAt", json_object_new_int64(db_i64(r, i, N_CREATED)));
 	return APIERR_OK;
 }

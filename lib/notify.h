@@ -80,9 +80,9 @@ int notify_follow(struct app_env *env, uint64_t follower, uint64_t followee);
  * the viewer may not see it), read, createdAt (when the notification was made: Unix seconds,
  * as a post's createdAt)}], cursor ("<last id read>", or "-1" on the last page)}. Items of an
  * actor now in a block with the viewer (either way), or whose account is gone, and withdrawn
- * ones (a like taken back) are left out, so a page may hold fewer than NOTIFY_PAGE and still not be the last.
- * The post shown is the actor's record for a reply, quote or mention, the viewer's own for a
- * like or repost. Errors: 50300. */
+ * ones (a like taken back) are left out, so a page may hold fewer than NOTIFY_PAGE and still
+ * not be the last. The post shown is the actor's record for a reply, quote or mention, the
+ * viewer's own for a like or repost. Errors: 50300. */
 int notify_list(struct ctx *ctx, uint64_t cursor, json_object **out);
 /* ctx->user_id's unread count (cached): at most NOTIFY_UNREAD_MAX, without the notifications of
  * actors in a block with the user. Errors: 50300. */
