@@ -52,9 +52,8 @@ add_url(json_object *o, const char *key, uint64_t id)
 	add_str(o, key, url);
 }
 
-/* The post's time as shown ("2026-11-21 09:30 UTC") and as <time datetime>. */
-static void
-add_time(json_object *o)
+void
+card_time(json_object *o)
 {
 	json_object *v;
 	time_t t = 0;
@@ -110,7 +109,7 @@ decorate(const struct card_set *c, json_object *o)
 	uint64_t id = id_of(o, "id");
 
 	add_html(o);
-	add_time(o);
+	card_time(o);
 	add_url(o, "url", id);
 	add_url(o, "rootUrl", id_of(o, "rootId"));
 	add_bool(o, "isReply", is_reply);
@@ -125,7 +124,7 @@ decorate(const struct card_set *c, json_object *o)
 	if (strcmp(type, "quote") == 0) {
 		if (json_object_object_get_ex(o, "original", &orig) && orig != NULL) {
 			add_html(orig);
-			add_time(orig);
+			card_time(orig);
 			add_url(orig, "url", id_of(orig, "id"));
 			json_object_object_add(o, "quoted", json_object_get(orig));
 		} else {

@@ -41,6 +41,10 @@ json_object *card_make(const struct card_set *c, json_object *view);
  * apierr code recorded with ctx_fail. */
 int card_list(struct ctx *ctx, json_object *views, uint64_t owner, json_object **out);
 
+/* Adds to o (a post_view object, a notification: anything with createdAt in Unix seconds) its
+ * time as every page shows it: time ("2026-11-21 09:30 UTC") and timeIso (for <time datetime>). */
+void card_time(json_object *o);
+
 /* A form object for partials/compose_form.mustache; section names its catalog texts
  * ("<section>_heading", "_placeholder", "_submit"). text: what was typed, after a refusal.
  * Carries a fresh idempotency key, so one rendered form makes at most one post. */

@@ -549,8 +549,14 @@ graph_set(struct ctx *ctx, enum graph_action action, const char *target, bool on
 		forget_rel(ctx->env, ctx->user_id, a.target);
 		/* What the timelines show changed: rebuilt on their next read (lib/timeline.h). */
 		timeline_forget(ctx->env, ctx->user_id);
-		if (action == GRAPH_BLOCK)
+		if (action == GRAPH_BLOCK) {
 			timeline_forget(ctx->env, a.target);
+			/* Each side's unread count leaves out (or counts again) the other's
+			 * notifications: at once, not when the cached count expires. After the
+			 * commit, so a count loaded from now on reads the new relationship. */
+			notify_forget_unread(ctx->env, ctx->user_id);
+			notify_forget_unread(ctx->env, a.target);
+		}
 		if (a.count_delta != 0)
 			forget_counts(ctx->env, ctx->user_id);
 		/* Each job now; one that fails stays queued for starling-worker. */

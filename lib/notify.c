@@ -20,10 +20,22 @@
 #include "text.h"
 #include "user.h"
 
-/* "notifn:<user>" lives this long. Every new notification and every mark-as-read deletes it,
- * but a block does not (lib/graph.c does not know of notifications), and the count leaves out
- * the blocked actors' notifications: so a block shows in the badge within this time. */
+/* "notifn:<user>" lives this long. Whatever changes the count deletes it (a notification added,
+ * withdrawn or brought back, a mark-as-read, and a block or unblock through
+ * notify_forget_unread): the time limit only bounds how long a lost delete (memcached down for a
+ * moment) can leave the badge wrong. */
 #define UNREAD_TTL 60
+
+/* tb_notification.is_read holds two bits. ROW_READ: read. ROW_WITHDRAWN: the event was undone (a
+ * like taken back): the row is in no list and no count, but it keeps its place and the event's
+ * unique key, so the same like given again brings this row back as it was (read or not, at its
+ * old place in the list) instead of telling the recipient a second time. */
+#define ROW_READ      1
+#define ROW_WITHDRAWN 2
+
+/* Rounds of read, write, read again in notify.like (as lib/graph.c's follow.sync): a like that
+ * still changes after this many is left to the job's retry. */
+#define SYNC_ROUNDS 4
 
 /* What each type is called, and which record its notification shows: the actor's own record
  * (the reply, the quote, the mentioning post) or the recipient's (the liked or reposted one). */
@@ -85,8 +97,8 @@ shard_exists(struct app_env *env, uint64_t id)
 	return id != 0 && id_shard(id) < shard_count(db_shards(env->db));
 }
 
-static void
-forget_unread(struct app_env *env, uint64_t user)
+void
+notify_forget_unread(struct app_env *env, uint64_t user)
 {
 	char key[40];
 
@@ -122,8 +134,41 @@ notify_add(struct app_env *env, uint64_t recipient, enum notify_type type, uint6
 	    "VALUES (?, ?, ?, ?, ?, ?, 0, ?, 0)", (struct db_val[]){ DB_U64(id), DB_U64(recipient),
 		DB_I64(type), DB_U64(actor), DB_U64(post_id), DB_U64(record_id), DB_I64(now) }, 7,
 	    &r);
+	if (rc == 0 && r.affected == 0) {
+		/* The event is known: bring it back if it was withdrawn (ROW_WITHDRAWN), as it was. */
+		db_rows_free(&r);
+		rc = db_exec(env->db, id_shard(recipient), "UPDATE {db}.tb_notification SET "
+		    "is_read = is_read - ? WHERE user_id = ? AND type = ? AND actor_id = ? AND "
+		    "record_id = ? AND is_read >= ?", (struct db_val[]){ DB_I64(ROW_WITHDRAWN),
+			DB_U64(recipient), DB_I64(type), DB_U64(actor), DB_U64(record_id),
+			DB_I64(ROW_WITHDRAWN) }, 6, &r);
+	}
 	if (rc == 0 && r.affected == 1) {
-		forget_unread(env, recipient);
+		notify_forget_unread(env, recipient);
+		rc = 1;
+	}
+	db_rows_free(&r);
+	return rc < 0 ? -1 : rc;
+}
+
+/* Withdraws recipient's notification of the event (the like taken back): out of the list and the
+ * count, its row kept (ROW_WITHDRAWN). Returns as notify_add. */
+static int
+withdraw(struct app_env *env, uint64_t recipient, enum notify_type type, uint64_t actor,
+    uint64_t record_id)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	int rc;
+
+	if (!shard_exists(env, recipient))
+		return 0;
+	rc = db_exec(env->db, id_shard(recipient), "UPDATE {db}.tb_notification SET "
+	    "is_read = is_read + ? WHERE user_id = ? AND type = ? AND actor_id = ? AND "
+	    "record_id = ? AND is_read < ?", (struct db_val[]){ DB_I64(ROW_WITHDRAWN),
+		DB_U64(recipient), DB_I64(type), DB_U64(actor), DB_U64(record_id),
+		DB_I64(ROW_WITHDRAWN) }, 6, &r);
+	if (rc == 0 && r.affected == 1) {
+		notify_forget_unread(env, recipient);
 		rc = 1;
 	}
 	db_rows_free(&r);
@@ -234,7 +279,11 @@ notify_post_job(struct app_env *env, json_object *payload, struct buf *err)
 		rc = author_of(env, original, &target);
 		if (rc > 0 && target != 0) {
 			done[ndone++] = target;
-			rc = notify_add(env, target, type, author, original, record);
+			/* A repost is keyed on the original, as a like is: undone and made again (a
+			 * new record each time), it tells once. A quote is a post of its own: each
+			 * one tells. */
+			rc = notify_add(env, target, type, author, original,
+			    type == NOTIFY_REPOST ? original : record);
 		}
 	}
 	if (notify_mentions(env, rec, done, &ndone) < 0)
@@ -247,27 +296,65 @@ notify_post_job(struct app_env *env, json_object *payload, struct buf *err)
 	return 0;
 }
 
+/* Whether liker's like of record stands now (the truth: uiq_liker_record on the liker's shard):
+ * 1 yes, 0 no, -1 failure. */
+static int
+like_stands(struct app_env *env, uint64_t liker, uint64_t record)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	int rc = db_exec(env->db, id_shard(liker), "SELECT 1 FROM {db}.tb_post_like WHERE "
+	    "liker_id = ? AND record_id = ?", (struct db_val[]){ DB_U64(liker), DB_U64(record) }, 2,
+	    &r);
+
+	rc = rc != 0 ? -1 : r.nrows > 0;
+	db_rows_free(&r);
+	return rc;
+}
+
 int
 notify_like_job(struct app_env *env, json_object *payload, struct buf *err)
 {
+	static const char failed[] = "notify.like: the like, the record or the recipient's shard "
+	    "failed";
 	uint64_t liker = job_payload_id(payload, "liker_id");
 	uint64_t record = job_payload_id(payload, "record_id"), author = 0;
-	struct db_rows r = DB_ROWS_INIT;
-	int rc;
+	const char *why = NULL;
+	int stands, now, i;
 
 	if (liker == 0 || record == 0 || !shard_exists(env, liker)) {
-		buf_puts(err, "notify.like: liker_id and record_id are required");
-		return -1;
+		why = "notify.like: liker_id and record_id are required";
+		goto out;
 	}
-	/* The like is the truth (uiq_liker_record on the liker's shard): one taken back before this
-	 * job ran notifies nobody. */
-	rc = db_exec(env->db, id_shard(liker), "SELECT 1 FROM {db}.tb_post_like WHERE liker_id = ? "
-	    "AND record_id = ?", (struct db_val[]){ DB_U64(liker), DB_U64(record) }, 2, &r);
-	if (rc == 0 && r.nrows > 0 && (rc = author_of(env, record, &author)) > 0)
-		rc = notify_add(env, author, NOTIFY_LIKE, liker, record, record);
-	db_rows_free(&r);
-	if (rc < 0) {
-		buf_puts(err, "notify.like: the like, the record or the recipient's shard failed");
+	/* A record deleted meanwhile has nobody to tell; its notifications show it as gone. */
+	if ((i = author_of(env, record, &author)) <= 0 || author == 0) {
+		why = i < 0 ? failed : NULL;
+		goto out;
+	}
+	/* Read the like, make the notification match, read again: a like given or taken back
+	 * between our read and our write (its own job may have run in between) was undone by our
+	 * write, so we go once more. Jobs run twice or out of order end the same way: the last one
+	 * writes what the like is now. */
+	if ((stands = like_stands(env, liker, record)) < 0) {
+		why = failed;
+		goto out;
+	}
+	why = "notify.like: the like kept changing";
+	for (i = 0; i < SYNC_ROUNDS; i++) {
+		if ((stands ? notify_add(env, author, NOTIFY_LIKE, liker, record, record) :
+		    withdraw(env, author, NOTIFY_LIKE, liker, record)) < 0 ||
+		    (now = like_stands(env, liker, record)) < 0) {
+			why = failed;
+			break;
+		}
+		if (now == stands) {
+			why = NULL;
+			break;
+		}
+		stands = now;
+	}
+out:
+	if (why != NULL) {
+		buf_puts(err, why);
 		return -1;
 	}
 	return 0;
@@ -345,7 +432,8 @@ list_item(struct ctx *ctx, const struct db_rows *r, size_t i, json_object **out)
 	json_object_object_add(*out, "type", json_object_new_string(types[type].name));
 	json_object_object_add(*out, "actor", actor);
 	json_object_object_add(*out, "post", post);
-	json_object_object_add(*out, "read", json_object_new_boolean(db_i64(r, i, N_READ) != 0));
+	json_object_object_add(*out, "read",
+	    json_object_new_boolean((db_i64(r, i, N_READ) & ROW_READ) != 0));
 	json_object_object_add(*out, "createdAt", json_object_new_int64(db_i64(r, i, N_CREATED)));
 	return APIERR_OK;
 }
@@ -365,8 +453,9 @@ notify_list(struct ctx *ctx, uint64_t cursor, json_object **out)
 	/* idx_user_id: one range of the user's shard; a row more than a page says there is more. */
 	if (db_exec(ctx->env->db, id_shard(ctx->user_id), "SELECT id, type, actor_id, post_id, "
 	    "record_id, is_read, created_at FROM {db}.tb_notification WHERE user_id = ? AND id < ? "
-	    "ORDER BY id DESC LIMIT ?", (struct db_val[]){ DB_U64(ctx->user_id),
-		DB_U64(cursor ? cursor : UINT64_MAX), DB_I64(NOTIFY_PAGE + 1) }, 3, &r) != 0) {
+	    "AND is_read < ? ORDER BY id DESC LIMIT ?", (struct db_val[]){ DB_U64(ctx->user_id),
+		DB_U64(cursor ? cursor : UINT64_MAX), DB_I64(ROW_WITHDRAWN),
+		DB_I64(NOTIFY_PAGE + 1) }, 4, &r) != 0) {
 		rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
 		goto out;
 	}
@@ -398,26 +487,65 @@ struct unread_load {
 	uint64_t        user;
 };
 
+/* Marks in blocked[] the actors of rows r (column 0) on shard who block user: their rows about
+ * user live on their own shards. One query per shard, the PK's point lookups. */
+static int
+mark_blockers(struct app_env *env, uint64_t user, unsigned shard, const struct db_rows *r,
+    bool *blocked)
+{
+	struct db_val p[1 + NOTIFY_UNREAD_MAX];
+	struct db_rows b = DB_ROWS_INIT;
+	struct buf sql = BUF_INIT;
+	size_t i, k, n = 0;
+	int rc = 0;
+
+	p[n++] = DB_U64(user);
+	buf_puts(&sql, "SELECT user_id FROM {db}.tb_user_relationship WHERE target_user = ? AND "
+	    "status_follow = 2 AND user_id IN (");
+	for (i = 0; i < r->nrows && n < sizeof p / sizeof p[0]; i++)
+		if (id_shard(db_u64(r, i, 0)) == shard) {
+			buf_puts(&sql, n > 1 ? ", ?" : "?");
+			p[n++] = DB_U64(db_u64(r, i, 0));
+		}
+	buf_puts(&sql, ")");
+	if (n > 1)
+		rc = db_exec(env->db, shard, buf_cstr(&sql), p, n, &b);
+	for (k = 0; rc == 0 && k < b.nrows; k++)
+		for (i = 0; i < r->nrows; i++)
+			if (db_u64(r, i, 0) == db_u64(&b, k, 0))
+				blocked[i] = true;
+	db_rows_free(&b);
+	buf_free(&sql);
+	return rc == 0 ? 0 : -1;
+}
+
 /* The unread count as "notifn:" keeps it: the newest NOTIFY_UNREAD_MAX unread rows, less those
- * of actors in a block with the user (the list leaves them out too), checked once per actor. */
+ * of actors in a block with the user (the list leaves them out too). From the databases only:
+ * a loader runs inside cache_get_or_load, which must not be called again meanwhile (lib/cache.c
+ * keeps the key being filled in the cache object: a nested call, as graph_blocked_either's
+ * cached reads were, sends the fill to the other key, so the count was never cached). The
+ * user's blocks join on the user's shard; the actors' blocks of the user, one query per shard. */
 static int
 unread_loader(void *arg, struct buf *out)
 {
 	struct unread_load *l = arg;
 	struct db_rows r = DB_ROWS_INIT;
+	bool blocked[NOTIFY_UNREAD_MAX] = { false };
+	unsigned shard, nshards = shard_count(db_shards(l->env->db));
 	long count = 0;
 	size_t i;
-	int rc = db_exec(l->env->db, id_shard(l->user), "SELECT actor_id, COUNT(*) FROM (SELECT "
+	int rc = db_exec(l->env->db, id_shard(l->user), "SELECT t.actor_id, COUNT(*) FROM (SELECT "
 	    "actor_id FROM {db}.tb_notification WHERE user_id = ? AND is_read = 0 ORDER BY id DESC "
-	    "LIMIT ?) t GROUP BY actor_id", (struct db_val[]){ DB_U64(l->user),
-		DB_I64(NOTIFY_UNREAD_MAX) }, 2, &r);
+	    "LIMIT ?) t LEFT JOIN {db}.tb_user_relationship b ON b.user_id = ? AND b.target_user = "
+	    "t.actor_id AND b.status_follow = 2 WHERE b.user_id IS NULL GROUP BY t.actor_id",
+	    (struct db_val[]){ DB_U64(l->user), DB_I64(NOTIFY_UNREAD_MAX), DB_U64(l->user) }, 3,
+	    &r);
 
-	for (i = 0; rc == 0 && i < r.nrows; i++) {
-		rc = graph_blocked_either(l->env, l->user, db_u64(&r, i, 0));
-		if (rc == 0)
+	for (shard = 0; rc == 0 && shard < nshards; shard++)
+		rc = mark_blockers(l->env, l->user, shard, &r, blocked);
+	for (i = 0; rc == 0 && i < r.nrows && i < NOTIFY_UNREAD_MAX; i++)
+		if (!blocked[i])
 			count += db_i64(&r, i, 1);
-		rc = rc < 0 ? -1 : 0;
-	}
 	db_rows_free(&r);
 	if (rc != 0)
 		return -1;
@@ -460,12 +588,14 @@ notify_read(struct ctx *ctx, uint64_t up_to_id)
 
 	if (!shard_exists(ctx->env, ctx->user_id))
 		return ctx_fail(ctx, APIERR_UNAUTHORIZED, NULL);
-	/* idx_user_unread: only the unread rows up to the ID are touched. */
+	/* idx_user_unread: only the unread rows up to the ID are touched, the withdrawn ones too,
+	 * so that one brought back later comes back read, as everything up to the ID now is. */
 	rc = db_exec(ctx->env->db, id_shard(ctx->user_id), "UPDATE {db}.tb_notification SET "
-	    "is_read = 1, updated_at = ? WHERE user_id = ? AND is_read = 0 AND id <= ?",
-	    (struct db_val[]){ DB_I64(time(NULL)), DB_U64(ctx->user_id), DB_U64(up_to_id) }, 3, &r);
+	    "is_read = is_read + ?, updated_at = ? WHERE user_id = ? AND is_read IN (0, ?) AND "
+	    "id <= ?", (struct db_val[]){ DB_I64(ROW_READ), DB_I64(time(NULL)),
+		DB_U64(ctx->user_id), DB_I64(ROW_WITHDRAWN), DB_U64(up_to_id) }, 5, &r);
 	if (rc == 0 && r.affected > 0)
-		forget_unread(ctx->env, ctx->user_id);
+		notify_forget_unread(ctx->env, ctx->user_id);
 	db_rows_free(&r);
 	return rc == 0 ? APIERR_OK : ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
 }

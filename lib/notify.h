@@ -6,28 +6,36 @@
  * by lib/post.c with the write, and follow.sync (lib/graph.c) calls notify_follow. None is made
  * for your own actions, nor for the actions of a user the recipient muted or who is in a block
  * with them. The event's unique key (recipient, type, actor, record) makes every job idempotent,
- * and a like undone and redone (or a follow undone and redone) does not notify twice. Each job
- * reads the truth when it runs: a record deleted, a like taken back or a follow ended before it
- * ran notifies nobody. One record tells one person once: a reply that also mentions the author
- * it answers makes the reply notification only; a name mentioned twice, one mention.
+ * and a like, a repost or a follow undone and redone does not notify twice (a repost's key is
+ * the original, not the repost record, which is new each time; each quote is a post of its own
+ * and tells each time). Each job reads the truth when it runs: a record deleted, a like taken
+ * back or a follow ended before it ran notifies nobody. A like taken back after its notification
+ * was made withdraws it (out of the list and the unread count); given again, it brings that same
+ * notification back as it was (read or not, in its old place), never a second one. One record
+ * tells one person once: a reply that also mentions the author it answers makes the reply
+ * notification only; a name mentioned twice, one mention.
  *
  * What each row names (docs/notifications.md):
  *   type     recipient                   post_id             record_id
  *   like     the liked record's author   the liked record    the liked record
  *   reply    the answered record's       the answered record the reply
- *   repost   the reposted record's       the reposted record the repost
+ *   repost   the reposted record's       the reposted record the reposted record
  *   quote    the quoted record's         the quoted record   the quote
  *   mention  each user mentioned         the mentioning one  the mentioning record
  *   follow   the followee                0                   0
  *
- * Caching: "notifn:<user_id>" holds the unread count, deleted whenever a notification is added
- * or read; it lives at most a minute, since a block (which hides the blocked side's
- * notifications from the list and the count) does not delete it.
+ * Caching: "notifn:<user_id>" holds the unread count, deleted whenever it changes: a
+ * notification added, withdrawn or brought back, a mark-as-read, and a block or an unblock
+ * (which hides or shows again the other side's notifications: lib/graph.c calls
+ * notify_forget_unread for both users). It lives at most a minute in case a delete was lost.
  *
  * Jobs (lib/job.h's table):
  *   notify.post {record_id}            a new post, quote, repost or reply: its mentions, the
  *                                      quoted or reposted record's author, the answered author
- *   notify.like {liker_id, record_id}  a like (skipped when it was taken back meanwhile)
+ *   notify.like {liker_id, record_id}  queued with every like and unlike that changed something:
+ *                                      a sync job (job.h), the like notification made to match
+ *                                      the like as it is when the job runs (made or brought back
+ *                                      if it stands, withdrawn if not)
  *
  * Return convention: APIERR_OK or an apierr code recorded with ctx_fail for functions taking a
  * ctx; otherwise <0 failure (logged), 0 nothing done, >0 done. */
@@ -58,6 +66,10 @@ const char *notify_type_name(int type);
 int notify_add(struct app_env *env, uint64_t recipient, enum notify_type type, uint64_t actor,
     uint64_t post_id, uint64_t record_id);
 
+/* Deletes user's cached unread count (any other change of what it counts than the ones this
+ * module makes: a block or an unblock). */
+void notify_forget_unread(struct app_env *env, uint64_t user);
+
 /* Called by follow.sync once the pair is in sync: notifies followee when follower follows them
  * now (read from the follower's row). Returns as notify_add. */
 int notify_follow(struct app_env *env, uint64_t follower, uint64_t followee);
@@ -65,17 +77,18 @@ int notify_follow(struct app_env *env, uint64_t follower, uint64_t followee);
 /* A page of ctx->user_id's notifications below cursor (0: the first page), newest first, in
  * *out (new reference): {notifications: [{id, type (notify_type_name), actor {id, username,
  * displayName, avatarUrl}, post (post_view object, or null when there is none, it is deleted or
- * the viewer may not see it), read, createdAt}], cursor ("<last id read>", or "-1" on the last
- * page)}. Items of an actor now in a block with the viewer (either way), or whose account is
- * gone, are left out, so a page may hold fewer than NOTIFY_PAGE and still not be the last.
- * The post shown is the actor's record for a reply, quote or mention, the viewer's own for a
- * like or repost. Errors: 50300. */
+ * the viewer may not see it), read, createdAt (when the notification was made: Unix seconds,
+ * as a post's createdAt)}], cursor ("<last id read>", or "-1" on the last page)}. Items of an
+ * actor now in a block with the viewer (either way), or whose account is gone, and withdrawn
+ * ones (a like taken back) are left out, so a page may hold fewer than NOTIFY_PAGE and still
+ * not be the last. The post shown is the actor's record for a reply, quote or mention, the
+ * viewer's own for a like or repost. Errors: 50300. */
 int notify_list(struct ctx *ctx, uint64_t cursor, json_object **out);
 /* ctx->user_id's unread count (cached): at most NOTIFY_UNREAD_MAX, without the notifications of
  * actors in a block with the user. Errors: 50300. */
 int notify_unread(struct ctx *ctx, long *count);
-/* Marks ctx->user_id's notifications with id <= up_to_id read (updated_at: when); later ones stay
- * unread. Errors: 50300. */
+/* Marks ctx->user_id's notifications with id <= up_to_id read (updated_at: when), withdrawn ones
+ * too (brought back, they are read); later ones stay unread. Errors: 50300. */
 int notify_read(struct ctx *ctx, uint64_t up_to_id);
 
 /* The job handlers (job.h's job_handler). */

@@ -1019,13 +1019,12 @@ post_like(struct ctx *ctx, uint64_t record_id, bool like)
 		goto out;
 	}
 	json_object_object_add(jobs.payload[0], "record_id", json_id(a.record));
-	if (like) {
-		if (jobs_add(ctx, &jobs, "notify.like", "liker_id", ctx->user_id, NULL, NULL) != 0) {
-			rc = unavailable(ctx);
-			goto out;
-		}
-		json_object_object_add(jobs.payload[1], "record_id", json_id(a.record));
+	/* A like notifies its author; taken back, it withdraws that notification (lib/notify.h). */
+	if (jobs_add(ctx, &jobs, "notify.like", "liker_id", ctx->user_id, NULL, NULL) != 0) {
+		rc = unavailable(ctx);
+		goto out;
 	}
+	json_object_object_add(jobs.payload[1], "record_id", json_id(a.record));
 	if (db_tx(ctx->env->db, id_shard(ctx->user_id), like_tx, &a) != 0) {
 		rc = unavailable(ctx);
 		goto out;

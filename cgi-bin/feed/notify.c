@@ -96,8 +96,9 @@ str_of(json_object *o, const char *key)
 }
 
 /* Turns notify_list's items (in place) into what templates/notifications.mustache shows: the
- * sentence of the type in the viewer's language, the link (the post, or the actor's profile for
- * a follow), the post's card, and postGone when the post is deleted or hidden. */
+ * sentence of the type in the viewer's language, its time (card_time), the link (the post, or
+ * the actor's profile for a follow), the post's card, and postGone when the post is deleted or
+ * hidden. */
 static void
 decorate(struct ctx *ctx, json_object *items, const struct card_set *c)
 {
@@ -111,6 +112,8 @@ decorate(struct ctx *ctx, json_object *items, const struct card_set *c)
 		buf_printf(&key, "notifications.%s", str_of(it, "type"));
 		json_object_object_add(it, "sentence", json_object_new_string(ctx_t(ctx,
 		    buf_cstr(&key))));
+		/* When it happened, shown as a post card shows its own time. */
+		card_time(it);
 		buf_reset(&url);
 		post = NULL;
 		if (json_object_object_get_ex(it, "post", &post) && post != NULL) {

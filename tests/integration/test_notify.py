@@ -8,8 +8,9 @@ Environment (set by tests/integration/suite.sh):
   STARLING_TEST_MAIL_DIR    the [mail] spool_dir (activation codes of the test's users)
   STARLING_TEST_SQL         a command that runs SQL as root in every shard database (the rows
                             that HTTP cannot see: notifications left unread by design)
-  STARLING_TEST_WORKER_CTL  (optional) the worker's control command: not needed, jobs run
-                            inline at request time; the tests only check that they did
+  STARLING_TEST_WORKER_CTL  (optional) the worker's control command: the jobs of actions run
+                            at request time; a replayed notify.like is run with "once" (else
+                            the daemon runs it)
 
 The actions (like, reply, repost, quote, follow, mention) are made by users on both MariaDB
 instances of the stack (UserPool.across), so the notification is written on another instance
@@ -20,7 +21,9 @@ import html
 import os
 import random
 import re
+import subprocess
 import sys
+import time
 import urllib.parse
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
@@ -120,6 +123,11 @@ def check_only(user, before, kind, actor, post_id, what):
     return got[0]
 
 
+def by_id(user, note_id):
+    """user's notification note_id as the list shows it, or None when it is not listed."""
+    return next((n for n in all_notes(user) if n["id"] == note_id), None)
+
+
 # --- each type ---------------------------------------------------------------------------------
 
 def test_like():
@@ -151,9 +159,17 @@ def test_repost():
     a, b = users()[:2]
     p = create(a, "repost me")
     before = snapshot(a)
-    api("post/repost", {"original_post_id": p}, b)
+    r = api("post/repost", {"original_post_id": p}, b)["id"]
     api("post/repost", {"original_post_id": p}, b)   # the same repost: nothing new
-    check_only(a, before, "repost", b, p, "b reposts a's post")
+    n = check_only(a, before, "repost", b, p, "b reposts a's post")
+    # Undone and made again (a new repost record each time): still the one notification.
+    for _ in range(2):
+        api("post/undo_repost", {"post_id": r}, b)
+        r2 = api("post/repost", {"original_post_id": p}, b)["id"]
+        check(r2 != r, "a repost made again is a new record")
+        r = r2
+    check_eq(check_only(a, before, "repost", b, p, "repost, undo, repost")["id"], n["id"],
+             "the same notification")
 
 
 def test_quote():
@@ -163,6 +179,12 @@ def test_quote():
     q = api("post/repost", {"original_post_id": p, "content_text": "my take"}, b)["id"]
     n = check_only(a, before, "quote", b, q, "b quotes a's post")
     check_eq(n["post"]["original"]["id"], p, "the quote shown embeds a's post")
+    # A quote is a post of its own: the next one tells again, a repost beside them once more.
+    q2 = api("post/repost", {"original_post_id": p, "content_text": "second take"}, b)["id"]
+    api("post/repost", {"original_post_id": p}, b)
+    got = fresh(a, before)
+    check_eq([(n["type"], n["post"]["id"]) for n in got],
+             [("repost", p), ("quote", q2), ("quote", q)], "two quotes and a repost")
 
 
 def test_follow():
@@ -287,6 +309,97 @@ def test_like_unlike_like_notifies_once():
     check_only(a, before, "like", b, p, "like, unlike, like")
 
 
+def test_like_taken_back_takes_its_notification():
+    a, b = users()[:2]
+    api("notification/read", {"up_to_id": ALL}, a)
+    p = create(a, "like me, then not")
+    before = snapshot(a)
+    api("post/like", {"post_id": p, "islike": 1}, b)
+    n = check_only(a, before, "like", b, p, "the like")
+    check_eq(unread(a), 1, "the like is unread")
+    # Taken back: out of the list and the (cached: read just above) count at once.
+    api("post/like", {"post_id": p, "islike": 0}, b)
+    check_eq(fresh(a, before), [], "the list after the unlike")
+    check_eq(unread(a), 0, "the count after the unlike")
+    # Given again: the same notification, in its place, unread as it was; never a second one.
+    api("post/like", {"post_id": p, "islike": 1}, b)
+    back = check_only(a, before, "like", b, p, "liked again")
+    check_eq((back["id"], back["createdAt"]), (n["id"], n["createdAt"]),
+             "the notification brought back")
+    check_eq(unread(a), 1, "the count after the like again")
+    # Read, taken back and given again: it comes back read, the count stays at 0.
+    api("notification/read", {"up_to_id": n["id"]}, a)
+    api("post/like", {"post_id": p, "islike": 0}, b)
+    check(by_id(a, n["id"]) is None, "withdrawn again")
+    api("post/like", {"post_id": p, "islike": 1}, b)
+    check_eq(by_id(a, n["id"])["read"], True, "a read one comes back read")
+    check_eq(unread(a), 0, "nothing unread")
+    # Withdrawn while unread, then everything marked read: given again, it comes back read.
+    q = create(a, "another")
+    api("post/like", {"post_id": q, "islike": 1}, b)
+    m = [x for x in fresh(a, before) if x["post"]["id"] == q][0]
+    api("post/like", {"post_id": q, "islike": 0}, b)
+    api("notification/read", {"up_to_id": ALL}, a)
+    api("post/like", {"post_id": q, "islike": 1}, b)
+    check_eq(by_id(a, m["id"])["read"], True, "marked read while withdrawn")
+    check_eq(unread(a), 0, "nothing unread after all")
+    # Only the liker's like: another user's like of the same post is a notification of its own.
+    c = users()[2]
+    api("post/like", {"post_id": p, "islike": 1}, c)
+    api("post/like", {"post_id": p, "islike": 0}, b)
+    check_eq([(x["type"], x["actor"]["id"]) for x in fresh(a, before) if x["post"]["id"] == p],
+             [("like", c["id"])], "b's like withdrawn, c's stays")
+    api("post/like", {"post_id": p, "islike": 0}, c)
+
+
+_job_seq = [0]
+
+
+def replay_like_job(liker, post):
+    """Queues a notify.like of liker's like of post on every shard (run_sql runs everywhere), as
+    a retried or late job would run, and waits until the worker (a pass of it run now, and the
+    daemon) has run each copy: the job runs many times, after the request's own run."""
+    _job_seq[0] += 1
+    ms = int(time.time() * 1000) - 1767225600000 - 10000   # lib/id.h: a past millisecond
+    job = (ms << 22) | (254 << 4) | (_job_seq[0] % 16)     # worker 254: no process makes it
+    now = int(time.time())
+    run_sql("INSERT INTO tb_job (id, type, payload, state, run_after, created_at, updated_at) "
+            "VALUES (%d, 'notify.like', JSON_OBJECT('liker_id', '%s', 'record_id', '%s'), 0, "
+            "%d, %d, %d)" % (job, liker["id"], post, now, now, now))
+    ctl = os.environ.get("STARLING_TEST_WORKER_CTL")
+    if ctl:
+        subprocess.run([ctl, "once"], check=True)   # a pass now, beside the daemon
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        states = [r[0] for r in run_sql("SELECT state FROM tb_job WHERE id = %d" % job)]
+        if states and all(x in ("2", "3") for x in states):
+            check_eq(set(states), {"2"}, "every copy of the job ran without failing")
+            return
+        time.sleep(0.5)
+    raise AssertionError("the worker did not run the notify.like jobs")
+
+
+def test_like_job_run_again_or_late_matches_the_like():
+    a, b = users()[:2]
+    p = create(a, "jobs out of order")
+    before = snapshot(a)
+    api("post/like", {"post_id": p, "islike": 1}, b)
+    n = check_only(a, before, "like", b, p, "the like")
+    # The like's job again (a retry), many times: nothing new.
+    replay_like_job(b, p)
+    check_eq(check_only(a, before, "like", b, p, "the like's job again")["id"], n["id"],
+             "still the one notification")
+    # Taken back, then the like's job late (after the unlike's): it reads the like, which is
+    # gone, and leaves the notification withdrawn.
+    api("post/like", {"post_id": p, "islike": 0}, b)
+    replay_like_job(b, p)
+    check_eq(fresh(a, before), [], "a late job of the like taken back")
+    check_eq(unread(a) >= 0, True, "the count answers")
+    api("post/like", {"post_id": p, "islike": 1}, b)
+    check_eq(check_only(a, before, "like", b, p, "liked again")["id"], n["id"], "brought back")
+    api("post/like", {"post_id": p, "islike": 0}, b)
+
+
 def test_follow_unfollow_follow_notifies_once():
     # Pair x0 -> x1.
     x0, x1 = users()[:2]
@@ -376,20 +489,41 @@ def test_unread_count_is_capped_and_leaves_out_blocked_actors():
         check_eq(len(ids), 105, "every one listed")
         api("notification/read", {"up_to_id": str(ids[100])}, a)
         check_eq(unread(a), 4, "after marking all but 4 read")
-        # b blocks a: b's notifications leave the list and, once the count is made again
-        # (here: a read deletes it; else within a minute), the count.
+        # b blocks a: b's notifications leave the list and the count, at once.
         api("user/block", {"target_username": a["username"], "flag": 1}, b)
         try:
             check_eq([n for n in all_notes(a) if n["actor"]["id"] == b["id"]], [],
                      "the list after the block")
-            api("notification/read", {"up_to_id": str(ids[101])}, a)
             check_eq(unread(a), 0, "the count after the block")
         finally:
             api("user/block", {"target_username": a["username"], "flag": 0}, b)
+        check_eq(unread(a), 4, "the count after the unblock")
     finally:
         run_sql("DELETE FROM tb_notification WHERE user_id = %s AND id < %d" % (a["id"],
                                                                                 106 << 22))
         api("notification/read", {"up_to_id": ALL}, a)
+
+
+def test_block_reaches_both_unread_counts_at_once():
+    a, b = users()[:2]
+    api("notification/read", {"up_to_id": ALL}, a)
+    api("notification/read", {"up_to_id": ALL}, b)
+    pa, pb = create(a, "a's post"), create(b, "b's post")
+    api("post/like", {"post_id": pa, "islike": 1}, b)
+    api("post/like", {"post_id": pb, "islike": 1}, a)
+    # Read now, so both counts are cached before the block.
+    check_eq((unread(a), unread(b)), (1, 1), "each has the other's like unread")
+    for blocker, other in ((a, b), (b, a)):
+        api("user/block", {"target_username": other["username"], "flag": 1}, blocker)
+        try:
+            check_eq((unread(a), unread(b)), (0, 0),
+                     "%s blocks: both counts at once" % blocker["username"])
+        finally:
+            api("user/block", {"target_username": other["username"], "flag": 0}, blocker)
+        check_eq((unread(a), unread(b)), (1, 1),
+                 "%s unblocks: both counts at once" % blocker["username"])
+    api("notification/read", {"up_to_id": ALL}, a)
+    api("notification/read", {"up_to_id": ALL}, b)
 
 
 # --- refusals ----------------------------------------------------------------------------------
@@ -474,6 +608,14 @@ def test_page():
     check('href="/u/%s"' % b["username"] in r.text, "a link to the actor")
     items = shown(r.text)
     check_eq(list(items)[:3], [n["id"] for n in new], "the page starts with the new ones")
+    # Each one's time, as post cards show theirs (lib/card.c): a <time> in its sentence.
+    for n in new:
+        check(abs(n["createdAt"] - time.time()) < 600, "createdAt is now: %r" % n["createdAt"])
+        t = time.gmtime(n["createdAt"])
+        li = r.text.split('id="notification-%s"' % n["id"], 1)[1].split("</p>", 1)[0]
+        check('<time datetime="%s">%s</time>' % (time.strftime("%Y-%m-%dT%H:%M:%SZ", t),
+                                                 time.strftime("%Y-%m-%d %H:%M UTC", t)) in li,
+              "the time of %s in its sentence: %.400r" % (n["type"], li))
     check_eq([k for k, v in items.items() if v[1]], [n["id"] for n in new],
              "only the new ones are marked unread")
     forms = [f for f in page.forms if f["action"] == "/notifications/read"]
@@ -542,9 +684,12 @@ if __name__ == "__main__":
         test_reply_mentioning_its_author_tells_once, test_deleted_record_shows_null_post,
         test_none_for_own_actions, test_none_from_muted_actor,
         test_none_from_blocked_actor_either_way, test_like_unlike_like_notifies_once,
+        test_like_taken_back_takes_its_notification,
+        test_like_job_run_again_or_late_matches_the_like,
         test_follow_unfollow_follow_notifies_once, test_unfollow_and_block_notify_nothing,
         test_unread_and_mark_read_up_to_an_id, test_pages_without_repeat_or_gap,
-        test_unread_count_is_capped_and_leaves_out_blocked_actors, test_visitors_get_401,
+        test_unread_count_is_capped_and_leaves_out_blocked_actors,
+        test_block_reaches_both_unread_counts_at_once, test_visitors_get_401,
         test_bad_parameters, test_page, test_page_in_chinese_and_older_link,
         test_page_needs_login,
     ]))
