@@ -33,6 +33,7 @@
 
 #include "app.h"
 #include "buf.h"
+#include "db.h"
 
 #define SEARCH_PAGE 20
 /* Hashtags search_hashtags answers: a suggestion list, not a paged one. */
@@ -57,6 +58,14 @@ int search_hashtag_posts(struct ctx *ctx, const char *tag, uint64_t cursor, json
  * description}. 1 with *out (new), 0 for a user that does not exist or is suspended (*out NULL),
  * -1 on failure. */
 int search_user_card(struct app_env *env, uint64_t id, json_object **out);
+
+/* Fills the search_text of shard's live replies that have none but have text: replies written
+ * before sql/012_reply_search.sql added the column (post_reply writes it since). The search
+ * form is made by text_prepare, as post_reply makes it. Safe while the site runs and when run
+ * again (a reply deleted or filled meanwhile is left alone); starling-admin reindex-replies runs
+ * it on every shard. Returns 0 with the rows written in *filled, or -1 on a database failure
+ * (logged; *filled says how far it got). */
+int search_reindex_replies(struct db *db, unsigned shard, size_t *filled);
 
 /* Helpers, exposed for tests. */
 
