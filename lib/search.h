@@ -14,11 +14,11 @@
  *             newest first, cursor = the last record ID
  * Users in a block with the viewer (ctx->user_id), suspended users and deleted posts and replies
  * never appear; nor a quote whose original's author is in a block with the viewer, nor (in
- * search_posts) a reply whose thread's post is deleted. Posts and replies
- * whose own author the viewer mutes are left out of search_posts and search_hashtag_posts (as
- * on the home timeline: a quote of a muted author's post by someone else stays, original
- * included); search_users still finds a muted user, so the viewer can unmute them. Items left
- * out make a page shorter, never the last one: only cursor "-1" says that.
+ * search_posts) a reply whose thread's post is deleted. Posts and replies whose own author the
+ * viewer mutes are left out of search_posts and search_hashtag_posts (as on the home timeline: a
+ * quote of a muted author's post by someone else stays, original included); search_users still
+ * finds a muted user, so the viewer can unmute them. Items left out make a page shorter, never
+ * the last one: only cursor "-1" says that.
  *
  * Prefixes are matched with LIKE, their % and _ escaped (search_like_prefix), so a typed
  * wildcard only matches itself.

@@ -57,8 +57,8 @@
 	"  repair-graph  mend follows whose two rows disagree, and follow counts that are wrong\n" \
 	"  compute-trends  rank the trending hashtags and popular users now (starling-worker does\n" \
 	"                  it every [trends] interval)\n" \
-	"  reindex-replies  make the search form of replies written before sql/012 (once, after\n" \
-	"                  migrate; safe while the site runs and to run again)\n" \
+	"  reindex-replies  make the search form of replies written before sql/012 (once, when\n" \
+	"                  the upgraded binaries run; safe while the site runs and to run again)\n" \
 	"  jobs [--limit N]  list the background jobs set aside (failed " \
 	STR(JOB_MAX_ATTEMPTS) " times, or of\n" \
 	"                  a type this build does not know) on every shard, oldest failure first:\n" \
