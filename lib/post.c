@@ -850,11 +850,11 @@ reply_tx(struct db *db, void *arg)
 
 	a->inserted = false;
 	rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post_reply (id, user_id, post_id, "
-	    "parent_reply_id, content_text, image_url, video_url, hashtags, created_at, updated_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "parent_reply_id, content_text, search_text, image_url, video_url, hashtags, created_at, "
+	    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    (struct db_val[]){ DB_U64(a->id), DB_U64(a->user), DB_U64(a->root), DB_U64(a->parent),
-		DB_STR(a->t->text), DB_STR(a->image), DB_STR(a->video), DB_STR(a->t->hashtags),
-		DB_I64(now), DB_I64(now) }, 10, &r);
+		DB_STR(a->t->text), DB_STR(a->t->search), DB_STR(a->image), DB_STR(a->video),
+		DB_STR(a->t->hashtags), DB_I64(now), DB_I64(now) }, 11, &r);
 	if (rc != 0 || r.affected != 1)
 		goto out;
 	a->inserted = true;
@@ -1112,8 +1112,8 @@ delete_tx(struct db *db, void *arg)
 	a->deleted = false;
 	/* The guard is_deleted = 0 makes a second (or concurrent) delete change nothing. */
 	rc = db_exec(db, shard, a->reply ?
-	    "UPDATE {db}.tb_post_reply SET is_deleted = 1, deleted_at = ?, updated_at = ? "
-	    "WHERE id = ? AND is_deleted = 0" :
+	    "UPDATE {db}.tb_post_reply SET is_deleted = 1, deleted_at = ?, updated_at = ?, "
+	    "search_text = '' WHERE id = ? AND is_deleted = 0" :
 	    "UPDATE {db}.tb_post SET is_deleted = 1, deleted_at = ?, updated_at = ?, search_text = '' "
 	    "WHERE id = ? AND is_deleted = 0",
 	    (struct db_val[]){ DB_I64(now), DB_I64(now), DB_U64(a->id) }, 3, &r);

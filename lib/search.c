@@ -263,6 +263,21 @@ cmp_id_desc(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
+/* Per shard, one statement: the newest SEARCH_PAGE + 1 posts and quotes (tb_post) and the newest
+ * SEARCH_PAGE + 1 replies (tb_post_reply) below the cursor, each through its own FULLTEXT index,
+ * then the newest SEARCH_PAGE + 1 of both: together they hold the shard's part of the page and
+ * say whether another one follows. A reply whose thread's post is deleted is gone with it (as
+ * post_replies has it); the post is on the same shard (a reply lives with its thread), so that
+ * is a primary-key join. A deleted record's search_text is empty already; is_deleted = 0 is
+ * what says it is gone, and costs nothing on rows the index found. */
+static const char posts_sql[] =
+    "SELECT id, user_id FROM ("
+    "(SELECT id, user_id FROM {db}.tb_post WHERE MATCH(search_text) AGAINST(? IN BOOLEAN MODE) "
+    "AND id < ? AND is_deleted = 0 ORDER BY id DESC LIMIT ?) UNION ALL "
+    "(SELECT r.id, r.user_id FROM {db}.tb_post_reply r JOIN {db}.tb_post p ON p.id = r.post_id "
+    "WHERE MATCH(r.search_text) AGAINST(? IN BOOLEAN MODE) AND r.id < ? AND r.is_deleted = 0 "
+    "AND p.is_deleted = 0 ORDER BY r.id DESC LIMIT ?)) t ORDER BY id DESC LIMIT ?";
+
 int
 search_posts(struct ctx *ctx, const char *q, uint64_t cursor, json_object **out)
 {
@@ -273,6 +288,7 @@ search_posts(struct ctx *ctx, const char *q, uint64_t cursor, json_object **out)
 	struct hit *hits = xcalloc((size_t)nshards * (SEARCH_PAGE + 1), sizeof *hits);
 	uint64_t ids[SEARCH_PAGE];
 	json_object *list = json_object_new_array();
+	uint64_t before = cursor ? cursor : UINT64_MAX;
 	size_t n = 0, i, take, kept;
 	char next[24];
 	int rc;
@@ -285,13 +301,13 @@ search_posts(struct ctx *ctx, const char *q, uint64_t cursor, json_object **out)
 		    "or Korean character is enough)", FT_MIN_CHARS);
 		goto out;
 	}
-	/* Each shard's newest SEARCH_PAGE + 1 below the cursor: together they hold the page and
-	 * say whether another one follows. */
+	/* Posts and replies share one ID space (time-ordered), so one ID cursor pages through
+	 * both. */
 	for (s = 0; s < nshards; s++) {
-		if (db_exec(ctx->env->db, s, "SELECT id, user_id FROM {db}.tb_post WHERE "
-		    "MATCH(search_text) AGAINST(? IN BOOLEAN MODE) AND id < ? AND is_deleted = 0 "
-		    "ORDER BY id DESC LIMIT ?", (struct db_val[]){ DB_STR(buf_cstr(&query)),
-			DB_U64(cursor ? cursor : UINT64_MAX), DB_I64(SEARCH_PAGE + 1) }, 3, &r) != 0) {
+		if (db_exec(ctx->env->db, s, posts_sql, (struct db_val[]){
+		    DB_STR(buf_cstr(&query)), DB_U64(before), DB_I64(SEARCH_PAGE + 1),
+		    DB_STR(buf_cstr(&query)), DB_U64(before), DB_I64(SEARCH_PAGE + 1),
+		    DB_I64(SEARCH_PAGE + 1) }, 7, &r) != 0) {
 			rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
 			goto out;
 		}
@@ -600,5 +616,60 @@ out:
 	db_rows_free(&r);
 	db_rows_free(&h);
 	buf_free(&key);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Filling tb_post_reply.search_text of replies written before sql/012_reply_search.sql. */
+
+/* Replies read per statement: a short lock-free read, then one small UPDATE each. */
+#define REINDEX_BATCH 500
+
+int
+search_reindex_replies(struct db *db, unsigned shard, size_t *filled)
+{
+	struct db_rows r = DB_ROWS_INIT, u = DB_ROWS_INIT;
+	struct text_post t = { 0 };
+	uint64_t after = 0;
+	size_t i;
+	int rc = 0;
+
+	*filled = 0;
+	/* By ID, from where the last batch ended: a reply whose text makes no search form (or
+	 * that changes under us) is passed once, never read again in a loop. */
+	do {
+		if (db_exec(db, shard, "SELECT id, content_text FROM {db}.tb_post_reply WHERE id > ? "
+		    "AND search_text = '' AND content_text <> '' AND is_deleted = 0 ORDER BY id "
+		    "LIMIT ?", (struct db_val[]){ DB_U64(after), DB_I64(REINDEX_BATCH) }, 2,
+		    &r) != 0) {
+			rc = -1;
+			goto out;
+		}
+		for (i = 0; i < r.nrows; i++) {
+			after = db_u64(&r, i, 0);
+			/* The stored text was normalized and checked when it was written: no length
+			 * limit now (posts_max_chars may have been lowered since). text_prepare makes
+			 * the search form exactly as post_reply did, its cut included. */
+			if (text_prepare(db_str(&r, i, 1), db_len(&r, i, 1), SIZE_MAX, &t) != TEXT_OK ||
+			    *t.search == '\0') {
+				text_post_free(&t);
+				continue;
+			}
+			/* The guards leave alone a reply deleted meanwhile (its search_text stays
+			 * empty) and one another run filled. */
+			rc = db_exec(db, shard, "UPDATE {db}.tb_post_reply SET search_text = ? WHERE "
+			    "id = ? AND search_text = '' AND is_deleted = 0",
+			    (struct db_val[]){ DB_STR(t.search), DB_U64(after) }, 2, &u);
+			text_post_free(&t);
+			if (rc != 0) {
+				rc = -1;
+				goto out;
+			}
+			*filled += u.affected == 1;
+		}
+	} while (r.nrows == REINDEX_BATCH);
+out:
+	db_rows_free(&r);
+	db_rows_free(&u);
 	return rc;
 }

@@ -2,7 +2,8 @@
  * where each one lives, checks that a set-up is complete, and lists and retries the background
  * jobs set aside.
  *
- *	starling-admin [-c CONF] [-s SQLDIR] migrate|shards|check|repair-graph|compute-trends
+ *	starling-admin [-c CONF] [-s SQLDIR] migrate|shards|check|repair-graph|compute-trends|
+ *	    reindex-replies
  *	starling-admin [-c CONF] jobs [--limit N]
  *	starling-admin [-c CONF] retry-job ID|--all
  *
@@ -38,6 +39,7 @@
 #include "idlease.h"
 #include "job.h"
 #include "log.h"
+#include "search.h"
 #include "shard.h"
 #include "trend.h"
 #include "xalloc.h"
@@ -55,6 +57,8 @@
 	"  repair-graph  mend follows whose two rows disagree, and follow counts that are wrong\n" \
 	"  compute-trends  rank the trending hashtags and popular users now (starling-worker does\n" \
 	"                  it every [trends] interval)\n" \
+	"  reindex-replies  make the search form of replies written before sql/012 (once, when\n" \
+	"                  the upgraded binaries run; safe while the site runs and to run again)\n" \
 	"  jobs [--limit N]  list the background jobs set aside (failed " \
 	STR(JOB_MAX_ATTEMPTS) " times, or of\n" \
 	"                  a type this build does not know) on every shard, oldest failure first:\n" \
@@ -1116,6 +1120,47 @@ cmd_retry_job(struct admin *a)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* reindex-replies: the search form of replies written before sql/012_reply_search.sql */
+
+/* Shard by shard (search_reindex_replies); one that cannot be reached is reported, the others
+ * done. Safe while the site runs, and to run again: a second run finds nothing to fill. */
+static int
+cmd_reindex_replies(struct admin *a)
+{
+	const struct shard_map *m = db_shards(a->db);
+	struct buf label = BUF_INIT;
+	size_t n, total = 0;
+	unsigned s;
+	bool ok, *up = instances_up(a, "their replies are not reindexed", &ok);
+
+	for (s = 0; s < shard_count(m); s++) {
+		if (!up[shard_instance(m, s)])
+			continue;
+		buf_reset(&label);
+		shard_label(a, s, &label);
+		if (search_reindex_replies(a->db, s, &n) != 0) {
+			fail_msg("reindex-replies: %s: stopped after %zu repl%s (server error above); "
+			    "run it again", buf_cstr(&label), n, n == 1 ? "y" : "ies");
+			ok = false;
+		} else if (n > 0) {
+			printf("reindex-replies: %s: %zu repl%s indexed\n", buf_cstr(&label), n,
+			    n == 1 ? "y" : "ies");
+		}
+		total += n;
+		fflush(stdout);
+	}
+	if (total == 0)
+		printf("reindex-replies: nothing to do%s\n",
+		    ok ? "" : " on the shards that could be read");
+	else
+		printf("reindex-replies: %zu repl%s indexed%s\n", total, total == 1 ? "y" : "ies",
+		    ok ? "" : " on the shards that could be read");
+	free(up);
+	buf_free(&label);
+	return ok ? EXIT_DONE : EXIT_FAILED;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Set-up */
 
 static void
@@ -1191,6 +1236,7 @@ static const struct command commands[] = {
 	{ "check",   cmd_check,   NULL, true,  true  },
 	{ "repair-graph", cmd_repair_graph, NULL, false, true },
 	{ "compute-trends", cmd_compute_trends, NULL, false, true },
+	{ "reindex-replies", cmd_reindex_replies, NULL, false, false },
 	{ "jobs", cmd_jobs, parse_jobs, false, false },
 	{ "retry-job", cmd_retry_job, parse_retry_job, false, false },
 };

@@ -1,6 +1,6 @@
 #!/bin/sh
-# tests/integration/admin.sh: starling-admin (migrate, shards, check, jobs, retry-job) against two
-# real MariaDB instances and two memcached servers.
+# tests/integration/admin.sh: starling-admin (migrate, shards, check, jobs, retry-job,
+# reindex-replies) against two real MariaDB instances and two memcached servers.
 #
 # Starts them on free loopback ports under a fresh temporary directory (script/lib/stack.sh), with
 # a configuration of 8 logical shards mapped "0-2@0, 3-7@1", and checks:
@@ -22,8 +22,10 @@
 #     retry-job ID puts it back to ready (then jobs lists none; a second retry-job refuses), the
 #     worker sets it aside again; bad IDs (unknown, of no shard, malformed, a done job) fail with
 #     a message and change nothing, usage errors exit 2; retry-job --all puts back every one;
-#   - with a memcached or a MariaDB instance stopped, check and shards fail naming it; jobs and
-#     retry-job --all name it and still handle the other instance's shards.
+#   - reindex-replies fills the search form of live replies that have none (as post_reply writes
+#     it), leaves deleted and filled ones alone, finds nothing the second time;
+#   - with a memcached or a MariaDB instance stopped, check and shards fail naming it; jobs,
+#     retry-job --all and reindex-replies name it and still handle the other instance's shards.
 # Everything is stopped and the directory removed at exit, whatever happened.
 #
 # Run by `make check` with STARLING_SRCDIR and STARLING_BUILDDIR (absolute); by hand:
@@ -559,6 +561,44 @@ expect_out "... says so" "^retry-job: no job set aside$"
 sql 0 "DELETE FROM starling_0001.tb_job"
 sql 1 "DELETE FROM starling_0005.tb_job; DELETE FROM starling_0006.tb_job"
 
+# --- reindex-replies ---------------------------------------------------------------------------
+# Replies written before sql/012_reply_search.sql have no search form: reindex-replies makes it
+# with the tokenizer post_reply uses (case folded, CJK as "cj" bigrams), and only for live replies
+# that lack one. (The IDs are job_id's: any ID of the shard will do. The client's character set
+# is utf8mb4 wherever the text is not ASCII: under LC_ALL=C it would be latin1.)
+R1=$(job_id 1 11) R2=$(job_id 1 12) R3=$(job_id 1 13) R4=$(job_id 1 14) R5=$(job_id 5 15)
+reply_row() {   # reply_row ID TEXT SEARCH_TEXT IS_DELETED: a tb_post_reply row's values
+	printf "(%s, 1, 1, '%s', '%s', %s)" "$1" "$2" "$3" "$4"
+}
+sql 0 "SET NAMES utf8mb4; INSERT INTO starling_0001.tb_post_reply (id, user_id, post_id, content_text, search_text,
+	is_deleted) VALUES $(reply_row "$R1" 'Hello 我爱北京' '' 0), $(reply_row "$R2" 'Gone WORDS' '' 1),
+	$(reply_row "$R3" 'Indexed already' 'left alone' 0), $(reply_row "$R4" '' '' 0)"
+sql 1 "SET NAMES utf8mb4; INSERT INTO starling_0005.tb_post_reply (id, user_id, post_id, content_text, search_text,
+	is_deleted) VALUES $(reply_row "$R5" 'Straße ÉTÉ' '' 0)"
+admin -c "$CONF" reindex-replies extra
+expect_rc "reindex-replies takes no argument" 2
+admin -c "$CONF" reindex-replies
+expect_rc "reindex-replies" 0
+expect_out "... names shard 1 and its count" \
+	"^reindex-replies: shard 1 \(starling_0001 on 127.0.0.1:$P0\): 1 reply indexed$"
+expect_out "... and shard 5" "^reindex-replies: shard 5 \(starling_0005 on 127.0.0.1:$P1\): 1 reply indexed$"
+expect_out "... and the total" "^reindex-replies: 2 replies indexed$"
+expect_sql "... fills the live replies without a search form, as post_reply writes it" 0 \
+	"SET NAMES utf8mb4; SELECT id, search_text FROM starling_0001.tb_post_reply WHERE id IN ($R1, $R2, $R3, $R4)
+	 ORDER BY id" "$R1	hello cj我爱 cj爱北 cj北京 cj京
+$R2	
+$R3	left alone
+$R4	"
+expect_sql "... on the other instance too" 1 \
+	"SET NAMES utf8mb4; SELECT search_text FROM starling_0005.tb_post_reply WHERE id = $R5" "strasse été"
+expect_sql "... which FULLTEXT finds" 0 \
+	"SET NAMES utf8mb4; SELECT id FROM starling_0001.tb_post_reply WHERE MATCH(search_text)
+	 AGAINST('+\"cj北京\" +\"hello\"' IN BOOLEAN MODE)" "$R1"
+admin -c "$CONF" reindex-replies
+expect_rc "reindex-replies again" 0
+expect_out "... has nothing to do" "^reindex-replies: nothing to do$"
+expect_no_out "... and names no shard" "^reindex-replies: shard "
+
 # --- schema files ------------------------------------------------------------------------------
 # A new migration: applied alone, to every shard.
 cp -R "$SQL" "$RUN/sql-new"
@@ -710,6 +750,16 @@ expect_out "... names it" "^starling-admin: mysql instance 1 \(shards 3-7\): .*n
 expect_out "... and puts back instance 0's" "^retry-job: shard 1 \(.*\): 1 job ready again$"
 expect_sql "... which is ready" 0 \
 	"SELECT state, attempts FROM starling_0001.tb_job WHERE id = $J1" "0	0"
+
+sql 0 "UPDATE starling_0001.tb_post_reply SET search_text = '' WHERE id = $R1"
+admin -c "$CONF" reindex-replies
+expect_rc "reindex-replies with instance 1 stopped" 1
+expect_out "... names it" "^starling-admin: mysql instance 1 \(shards 3-7\): .*not reindexed$"
+expect_out "... and does instance 0's" \
+	"^reindex-replies: 1 reply indexed on the shards that could be read$"
+expect_sql "... whose reply has its search form again" 0 \
+	"SET NAMES utf8mb4; SELECT search_text FROM starling_0001.tb_post_reply WHERE id = $R1" \
+	"hello cj我爱 cj爱北 cj北京 cj京"
 
 # --- secrets -----------------------------------------------------------------------------------
 if grep -r -l -F "$password" "$RUN/out" >"$RUN/leaks"; then

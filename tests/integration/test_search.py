@@ -164,6 +164,109 @@ def test_deleted_and_blocked_never_appear():
         block(b, c, 0)
 
 
+# --- replies -----------------------------------------------------------------------------------
+
+def delete(user, record):
+    check_envelope(api_post("post/delete", {"post_id": record}, user["token"]), 200, 0)
+
+
+def test_replies_found_with_posts():
+    a, b = _users.across(2)
+    w, pair = word(), cjk_pair()
+    p = post(a, "%s the post" % w)
+    # b's reply lives on the thread's shard (a's instance), b's own posts on the other one.
+    r1 = reply(b, p, "%s a reply, %s在这里" % (w.upper(), pair))
+    r2 = reply(a, r1, "a reply to the reply: %s" % w)
+    other = post(b, "%s on b's shard" % w)
+    check(instance_of(a) != instance_of(b), "the two authors are on different instances")
+    check_eq(search_ids(w)[0], newest_first([p, r1, r2, other]),
+             "posts and replies, merged newest first")
+    found = {x["id"]: x for x in api("search/posts?q=" + q(w))["posts"]}
+    check_eq((found[r1]["type"], found[r1]["rootId"], found[r1]["author"]["username"]),
+             ("reply", p, b["username"]), "a reply is shown as a reply, with its author")
+    check_eq(found[r2]["type"], "reply", "a reply to a reply too")
+    # Chinese, as posts: a two-character word inside a run, and one character.
+    check_eq(search_ids(pair)[0], [r1], "a CJK word of a reply")
+    check_eq(search_ids(pair + "在")[0], [r1], "a CJK phrase of a reply")
+    check(r1 in search_ids(pair[1])[0], "one character finds the reply holding it")
+    # The search page shows the reply's card.
+    r = get("/search?q=" + q(pair))
+    check_status(r, 200)
+    check('data-post-id="%s"' % r1 in r.text, "the /search page shows the reply")
+
+
+def test_deleted_replies_and_threads_not_found():
+    a, b = _users.across(2)
+    w = word()
+    p = post(a, "%s the thread" % w)
+    keep = reply(b, p, "%s kept" % w)
+    gone = reply(b, p, "%s deleted" % w)
+    check_eq(search_ids(w)[0], newest_first([p, keep, gone]), "all three before")
+    delete(b, gone)
+    check_eq(search_ids(w)[0], newest_first([p, keep]), "the deleted reply is gone")
+    # A reply whose thread's post is deleted is gone with it (as its thread page is).
+    delete(a, p)
+    check_eq(search_ids(w)[0], [], "the replies of a deleted post are gone too")
+
+
+def test_replies_of_muted_and_blocked_authors_left_out():
+    v, m, o = _users.across(3)
+    w = word()
+    p = post(o, "%s a post by another" % w)
+    rm = reply(m, p, "%s the muted replies" % w)
+    ro = reply(o, rm, "%s another answers the muted" % w)
+    every = newest_first([p, rm, ro])
+    check_eq(search_ids(w, v)[0], every, "before the mute")
+    mute(v, m)
+    try:
+        # Judged by its own author: o's answer to m's reply stays.
+        check_eq(search_ids(w, v), (newest_first([p, ro]), "-1"), "v's search leaves m's reply "
+                 "out")
+        check_eq(search_ids(w)[0], every, "a visitor's search is unchanged")
+        check_eq(search_ids(w, m)[0], every, "the muted user's own search is unchanged")
+    finally:
+        mute(v, m, 0)
+    block(m, v)
+    try:
+        check_eq(search_ids(w, v)[0], newest_first([p, ro]), "v does not see m, who blocks v")
+        check_eq(search_ids(w, m)[0], every, "m sees the others' (v wrote none)")
+    finally:
+        block(m, v, 0)
+    check_eq(search_ids(w, v)[0], every, "unmuted and unblocked: back")
+
+
+def test_paging_across_posts_and_replies():
+    a, b = _users.across(2)
+    w = word()
+    root_a = post(a, "%s root a" % w)
+    root_b = post(b, "%s root b" % w)
+    made, by_a = [root_a, root_b], [root_a]
+    # Posts and replies in turn, by both authors, on both instances' shards.
+    for i in range(PAGE + 3):
+        who = a if i % 2 else b
+        if i % 3 == 0:
+            made.append(post(who, "%s post %d" % (w, i)))
+        else:
+            made.append(reply(who, root_a if i % 3 == 1 else root_b, "%s reply %d" % (w, i)))
+        if who is a:
+            by_a.append(made[-1])
+    first, cursor = search_ids(w)
+    check_eq(first, newest_first(made)[:PAGE], "the first page: the newest %d of both" % PAGE)
+    check_eq(cursor, first[-1], "the cursor is the last ID of the page")
+    ids, pages = all_pages(lambda c: search_ids(w, cursor=c))
+    check_eq(pages, 2, "pages")
+    check_eq(ids, newest_first(made), "every post and reply, newest first, once")
+    # A muted author's records are skipped without ending the list early.
+    v = _users.across(3)[2]
+    mute(v, b)
+    try:
+        ids, pages = all_pages(lambda c: search_ids(w, v, c))
+        check_eq(ids, newest_first(by_a), "v's pages: a's posts and replies, b's left out")
+        check_eq(pages, 2, "v's pages: as many as a visitor's")
+    finally:
+        mute(v, b, 0)
+
+
 # --- users -------------------------------------------------------------------------------------
 
 def users_search(text, user=None, cursor=None, status=200, code=0):
