@@ -782,7 +782,7 @@ int
 cache_get_or_load(struct cache *c, const char *key, unsigned ttl, cache_loader load,
     void *arg, struct buf *out)
 {
-	struct buf value = BUF_INIT;
+	struct buf value = BUF_INIT, key_here = BUF_INIT;
 	struct node *nd = locate(c, key);
 	memcached_return_t mrc;
 	uint64_t cas = 0;
@@ -817,7 +817,11 @@ cache_get_or_load(struct cache *c, const char *key, unsigned ttl, cache_loader l
 	if (lookup(c, nd, &value, &cas) != 2)
 		cas = 0;
 	buf_reset(&value);
+	/* The loader may use the cache itself, which rewrites c->key: the fill needs ours back. */
+	buf_append(&key_here, c->key.data, c->key.len);
 	found = load(arg, &value);
+	buf_reset(&c->key);
+	buf_append(&c->key, key_here.data, key_here.len);
 	if (found >= 0 && cas != 0 && !nd->out) {
 		mrc = found ? store(c, nd, TAG_VALUE, value.data, value.len, ttl, false, cas) :
 		    store(c, nd, TAG_MISSING, "", 0, ttl < CACHE_NEGATIVE_TTL ? ttl : CACHE_NEGATIVE_TTL,
@@ -828,6 +832,7 @@ cache_get_or_load(struct cache *c, const char *key, unsigned ttl, cache_loader l
 	if (found == 1)
 		buf_append(out, value.data ? value.data : "", value.len);
 	buf_free(&value);
+	buf_free(&key_here);
 	return found;
 }
 

@@ -93,7 +93,8 @@ int cache_delete(struct cache *c, const char *key);
 int cache_mget(struct cache *c, const char *const *keys, size_t n, struct buf *vals, bool *hit);
 
 /* Loads a value from the database for cache_get_or_load: appends it to out and returns 1, returns
- * 0 when the row does not exist, -1 on a database failure. */
+ * 0 when the row does not exist, -1 on a database failure. It may read other keys through the
+ * same cache (nested calls are fine). */
 typedef int (*cache_loader)(void *arg, struct buf *out);
 
 /*

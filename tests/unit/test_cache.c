@@ -494,6 +494,48 @@ test_delete_during_load_wins(void **state)
 	buf_free(&out);
 }
 
+/* A loader that reads another key through the cache (the unread count's loader did, through
+ * the relations' cache): its own fill must still land under its own key. */
+static int
+load_through_cache(void *arg, struct buf *out)
+{
+	struct loader *l = arg;
+
+	l->calls++;
+	buf_reset(&l->inner);
+	l->inner_rc = cache_get_or_load(l->cache, l->key, 60, load, &(struct loader){ 0, 1, "inner",
+	    NULL, NULL, BUF_INIT, 0 }, &l->inner);
+	buf_puts(out, "outer");
+	return 1;
+}
+
+static void
+test_nested_load_fills_its_own_key(void **state)
+{
+	struct fixture *f = *state;
+	char inner[128];
+	struct loader l = { 0, 1, NULL, f->cache, inner, BUF_INIT, 0 };
+	struct buf out = BUF_INIT;
+
+	snprintf(inner, sizeof inner, "%s", key("nest-in"));
+	assert_int_equal(cache_get_or_load(f->cache, key("nest-out"), 60, load_through_cache, &l,
+	    &out), 1);
+	assert_string_equal(buf_cstr(&out), "outer");
+	assert_int_equal(l.inner_rc, 1);
+	assert_string_equal(buf_cstr(&l.inner), "inner");
+	/* Both filled, each under its own key: the next read loads nothing. */
+	buf_reset(&out);
+	assert_int_equal(cache_get_or_load(f->cache, key("nest-out"), 60, load_through_cache, &l,
+	    &out), 1);
+	assert_string_equal(buf_cstr(&out), "outer");
+	assert_int_equal(l.calls, 1);
+	buf_reset(&out);
+	assert_int_equal(cache_get(f->cache, inner, &out), 1);
+	assert_string_equal(buf_cstr(&out), "inner");
+	buf_free(&out);
+	buf_free(&l.inner);
+}
+
 /* While one process holds the lease, another one waits for the fill and then, the fill being
  * late, answers from the database itself: right value, no wrong one cached. */
 static int
@@ -1093,6 +1135,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_get_or_load_fills_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_found_is_cached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_database_failure_is_not_cached, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nested_load_fills_its_own_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_during_load_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lease_holder_blocks_second_filler, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_processes_agree_where_keys_live, setup, teardown),
