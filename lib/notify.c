@@ -520,11 +520,9 @@ mark_blockers(struct app_env *env, uint64_t user, unsigned shard, const struct d
 }
 
 /* The unread count as "notifn:" keeps it: the newest NOTIFY_UNREAD_MAX unread rows, less those
- * of actors in a block with the user (the list leaves them out too). From the databases only:
- * a loader runs inside cache_get_or_load, which must not be called again meanwhile (lib/cache.c
- * keeps the key being filled in the cache object: a nested call, as graph_blocked_either's
- * cached reads were, sends the fill to the other key, so the count was never cached). The
- * user's blocks join on the user's shard; the actors' blocks of the user, one query per shard. */
+ * of actors in a block with the user (the list leaves them out too). From the databases, in a
+ * few set queries rather than a cached lookup per actor: the user's blocks join on the user's
+ * shard; the actors' blocks of the user, one query per shard that holds some of the actors. */
 static int
 unread_loader(void *arg, struct buf *out)
 {
