@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -685,6 +686,7 @@ void
 app_handle(struct ctx *ctx, char *const *envp, const char *body, size_t body_len, struct buf *out)
 {
 	struct timespec t0;
+	uint64_t mc0 = cache_round_trips(ctx->env->cache), db0 = db_round_trips(ctx->env->db);
 	bool html;
 	int code;
 
@@ -715,8 +717,11 @@ app_handle(struct ctx *ctx, char *const *envp, const char *body, size_t body_len
 	if (html)
 		response_header(&ctx->resp, "Content-Language", ctx->lang);
 	response_serialize(&ctx->resp, ctx->req.method == HTTP_HEAD, out);
-	log_info("%s %s %d %.1fms", ctx->req.method_name ? ctx->req.method_name : "-",
-	    ctx->req.path ? ctx->req.path : "-", ctx->resp.status, elapsed_ms(&t0));
+	/* mc and db: the round trips this request made to memcached and MariaDB. */
+	log_info("%s %s %d %.1fms mc=%" PRIu64 " db=%" PRIu64,
+	    ctx->req.method_name ? ctx->req.method_name : "-", ctx->req.path ? ctx->req.path : "-",
+	    ctx->resp.status, elapsed_ms(&t0), cache_round_trips(ctx->env->cache) - mc0,
+	    db_round_trips(ctx->env->db) - db0);
 
 	/* 9. Reset: nothing of this request survives into the next one. */
 	ctx_reset(ctx);

@@ -42,6 +42,7 @@ struct cache {
 	struct buf         key;       /* scratch: the prefixed key */
 	struct buf         val;       /* scratch: tag byte + value */
 	unsigned int       seed;      /* for TTL jitter */
+	uint64_t           round_trips;   /* requests sent to nodes, for cache_round_trips */
 };
 
 /* Every stored value starts with a tag byte, so a cached "not found" and a lease placeholder are
@@ -235,6 +236,7 @@ static memcached_return_t
 try_node(struct cache *c, struct node *nd, node_request req, void *arg)
 {
 	memcached_instance_next_retry(memcached_server_instance_by_position(nd->mc, 0), 0);
+	c->round_trips++;
 	return node_error(nd, req(c, nd, arg));
 }
 
@@ -951,6 +953,7 @@ pipe_exchange(struct cache *c, struct node *nd, const struct buf *req, size_t wa
 	int r;
 
 	*timed_out = false;
+	c->round_trips++;
 	while (lines < want) {
 		r = pipe_wait(nd->pipe_fd, (short)(POLLIN | (sent < req->len ? POLLOUT : 0)),
 		    c->conf->memcached_timeout_ms, &rev);
@@ -1264,4 +1267,10 @@ cache_free(struct cache *c)
 	buf_free(&c->key);
 	buf_free(&c->val);
 	free(c);
+}
+
+uint64_t
+cache_round_trips(const struct cache *c)
+{
+	return c == NULL ? 0 : c->round_trips;
 }

@@ -150,6 +150,11 @@ int cache_append(struct cache *c, const char *key, const void *value, size_t n);
 int cache_append_many(struct cache *c, const char *const *keys, size_t nkeys, const void *value,
     size_t n, int *res);
 
+/* How many requests this process has sent to memcached nodes so far (a multi-get or a pipelined
+ * batch counts once per node it went to): the access log shows each request's share, and
+ * tests/bench reads it to count round trips per route. */
+uint64_t cache_round_trips(const struct cache *c);
+
 /* Closes every connection and frees c; NULL is fine. */
 void cache_free(struct cache *c);
 

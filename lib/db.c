@@ -60,6 +60,7 @@ struct db {
 	unsigned            tx_shard;
 	bool                tx_failed;   /* a statement failed: roll back whatever fn says */
 	bool                tx_retry;    /* ... by deadlock or lock wait timeout: run it again */
+	uint64_t            round_trips; /* statements, prepares and pings sent: db_round_trips */
 };
 
 static uint64_t
@@ -348,7 +349,7 @@ shard_conn(struct db *db, unsigned shard)
 	}
 	in = &db->inst[shard_instance(db->shards, shard)];
 	if (in->conn != NULL && !db->in_tx && now_ms() - in->last_used > DB_IDLE_PING_MS &&
-	    mysql_ping(in->conn) != 0) {
+	    (db->round_trips++, mysql_ping(in->conn) != 0)) {
 		log_warn("mysql %s: idle connection lost (%s); reconnecting", in->name,
 		    mysql_error(in->conn));
 		instance_close(in);
@@ -477,6 +478,7 @@ stmt_get(struct db *db, struct db_instance *in, unsigned shard, const char *sql,
 	buf_puts(&db->sql, p);
 
 	s = xcalloc(1, sizeof *s);
+	db->round_trips++;
 	s->stmt = mysql_stmt_init(in->conn);
 	if (s->stmt == NULL ||
 	    mysql_stmt_prepare(s->stmt, db->sql.data, (unsigned long)db->sql.len) != 0) {
@@ -664,7 +666,7 @@ db_exec(struct db *db, unsigned shard, const char *sql, const struct db_val *par
 			    (unsigned long)mysql_stmt_param_count(s->stmt), nparams, sql);
 			break;
 		}
-		if (s != NULL && stmt_run(s, params, nparams, out, &e) == 0)
+		if (s != NULL && (db->round_trips++, stmt_run(s, params, nparams, out, &e)) == 0)
 			return 0;
 		if (e == ER_DUP_ENTRY)
 			return DB_DUPLICATE;
@@ -718,6 +720,7 @@ db_tx(struct db *db, unsigned shard, db_tx_fn fn, void *arg)
 	}
 	for (attempt = 1; attempt <= DB_TX_ATTEMPTS; attempt++) {
 		in = shard_conn(db, shard);
+		db->round_trips += 2;   /* START TRANSACTION, then COMMIT or ROLLBACK */
 		if (in == NULL || simple_query(in, "START TRANSACTION", &e) != 0)
 			return -1;
 		db->in_tx = true;
@@ -849,4 +852,10 @@ db_free(struct db *db)
 	shard_map_free(db->shards);
 	buf_free(&db->sql);
 	free(db);
+}
+
+uint64_t
+db_round_trips(const struct db *db)
+{
+	return db == NULL ? 0 : db->round_trips;
 }

@@ -127,4 +127,9 @@ void db_close_all(struct db *db);
 
 void db_free(struct db *db);
 
+/* How many statements (each prepare, execute, transaction start and end, idle ping) this
+ * process has sent to MariaDB so far: the access log shows each request's share, and
+ * tests/bench reads it to count round trips per route. */
+uint64_t db_round_trips(const struct db *db);
+
 #endif
