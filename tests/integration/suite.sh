@@ -34,6 +34,8 @@
 # Run by `make check` with STARLING_SRCDIR and STARLING_BUILDDIR (absolute); by hand:
 #   STARLING_SRCDIR=$PWD STARLING_BUILDDIR=$PWD tests/integration/suite.sh apache-fcgid
 # STARLING_KEEP_RUN=1 keeps the run directory (logs, configs, screenshot) for a post-mortem.
+# STARLING_ONLY="test_posts test_timeline" runs only the named test files (then the degraded
+# phases and checks), for a quick loop while changing one part.
 # Exit status (automake): 0 passed, 1 failed, 99 could not run (missing tool or binary).
 set -eu
 
@@ -218,8 +220,14 @@ export STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
 # run_test FILE [ARG...]: the python test SRCDIR/FILE against BASE, with ARGs after BASE; a
 # failure is recorded and the run goes on, so that one run reports every problem.
 run_test() {
-	local file=$1 t1
+	local file=$1 t1 name
 	shift
+	# STARLING_ONLY="test_timeline test_posts": run only these files (a developer's quick loop).
+	name=$(basename "$file" .py)
+	case " ${STARLING_ONLY:-$name} " in
+	*" $name "*) ;;
+	*) return 0 ;;
+	esac
 	t1=$(now)
 	say "== $file"
 	python3 "$SRCDIR/$file" "$BASE" "$@" || fail "$file"
