@@ -691,6 +691,7 @@ app_handle(struct ctx *ctx, char *const *envp, const char *body, size_t body_len
 	int code;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cache_memo_begin(ctx->env->cache);
 	set_request_id(ctx, envp);
 	code = run_stages(ctx, envp, body, body_len);
 	warn_https_unset(ctx);
@@ -724,6 +725,7 @@ app_handle(struct ctx *ctx, char *const *envp, const char *body, size_t body_len
 	    db_round_trips(ctx->env->db) - db0);
 
 	/* 9. Reset: nothing of this request survives into the next one. */
+	cache_memo_end(ctx->env->cache);
 	ctx_reset(ctx);
 }
 

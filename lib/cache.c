@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #include "cache.h"
 #include "log.h"
+#include "memo.h"
 #include "xalloc.h"
 
 struct node {
@@ -43,6 +45,8 @@ struct cache {
 	struct buf         val;       /* scratch: tag byte + value */
 	unsigned int       seed;      /* for TTL jitter */
 	uint64_t           round_trips;   /* requests sent to nodes, for cache_round_trips */
+	struct memo       *memo;      /* what the request in flight learnt: cache_memo_begin */
+	bool               memo_on;
 };
 
 /* Every stored value starts with a tag byte, so a cached "not found" and a lease placeholder are
@@ -475,6 +479,69 @@ failed(struct cache *c, struct node *nd, const char *what, const char *subject,
 	return -1;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* The request's memo (cache.h: cache_memo_begin; lib/memo.h). Keyed by the prefixed key. */
+
+/* Records that the prefixed key holds the n stored bytes raw (n 0: nothing). */
+static void
+memo_record(struct cache *c, const char *full, const void *raw, size_t n)
+{
+	if (c->memo_on)
+		memo_put(c->memo, full, raw, n);
+}
+
+/* The same for a value about to be stored: its tag, then its bytes. */
+static void
+memo_record_tagged(struct cache *c, const char *full, char tag, const void *value, size_t n)
+{
+	struct buf raw = BUF_INIT;
+
+	if (!c->memo_on)
+		return;
+	buf_putc(&raw, tag);
+	buf_append(&raw, value, n);
+	memo_put(c->memo, full, raw.data, raw.len);
+	buf_free(&raw);
+}
+
+static void
+memo_forget(struct cache *c, const char *full)
+{
+	if (c->memo_on)
+		memo_drop(c->memo, full);
+}
+
+/* What the memo knows of the prefixed key in c->key: 1 with its stored bytes appended to raw,
+ * 0 when it holds nothing, -1 when it is not known (or no memo is in use). */
+static int
+memo_lookup(struct cache *c, struct buf *raw)
+{
+	const char *v;
+	size_t n;
+
+	if (!c->memo_on || !memo_get(c->memo, buf_cstr(&c->key), &v, &n))
+		return -1;
+	buf_append(raw, v, n);
+	return n > 0;
+}
+
+void
+cache_memo_begin(struct cache *c)
+{
+	if (c->memo == NULL)
+		c->memo = memo_new();
+	memo_clear(c->memo);
+	c->memo_on = true;
+}
+
+void
+cache_memo_end(struct cache *c)
+{
+	if (c->memo != NULL)
+		memo_clear(c->memo);
+	c->memo_on = false;
+}
+
 struct fetch_req {
 	struct buf *raw;
 	uint64_t   *cas;
@@ -517,6 +584,7 @@ fetch(struct cache *c, struct node *nd, struct buf *raw, uint64_t *cas)
 
 	if (rc != MEMCACHED_END && rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTFOUND)
 		return failed(c, nd, "get", buf_cstr(&c->key), rc);
+	memo_record(c, buf_cstr(&c->key), raw->data, f.found ? raw->len : 0);
 	return f.found;
 }
 
@@ -548,6 +616,8 @@ store(struct cache *c, struct node *nd, char tag, const void *value, size_t n, u
 {
 	struct store_req s = { jittered(c, ttl), add, cas };
 
+	/* Whatever the node makes of it, the memo's copy is no longer known to be right. */
+	memo_forget(c, buf_cstr(&c->key));
 	buf_reset(&c->val);
 	buf_putc(&c->val, tag);
 	buf_append(&c->val, value, n);
@@ -567,7 +637,8 @@ cache_get(struct cache *c, const char *key, struct buf *out)
 
 	if (nd == NULL)
 		return -1;
-	rc = fetch(c, nd, &raw, &cas);
+	if ((rc = memo_lookup(c, &raw)) < 0)
+		rc = fetch(c, nd, &raw, &cas);
 	if (rc == 1) {
 		if (raw.len > 0 && raw.data[0] == TAG_VALUE)
 			buf_append(out, raw.data + 1, raw.len - 1);
@@ -595,6 +666,7 @@ cache_set(struct cache *c, const char *key, const void *value, size_t n, unsigne
 	rc = store(c, nd, TAG_VALUE, value, n, ttl, false, 0);
 	if (rc != MEMCACHED_SUCCESS)
 		return failed(c, nd, "set", buf_cstr(&c->key), rc);
+	memo_record_tagged(c, buf_cstr(&c->key), TAG_VALUE, value, n);
 	return 1;
 }
 
@@ -613,6 +685,7 @@ cache_delete(struct cache *c, const char *key)
 
 	if (make_key(c, key) != 0)
 		return -1;
+	memo_forget(c, buf_cstr(&c->key));
 	probe_due(c);
 	/* Every node, not only the key's (see cache.h). */
 	for (i = 0; i < c->n; i++) {
@@ -636,7 +709,8 @@ cache_delete(struct cache *c, const char *key)
 }
 
 /* A multi-get of those of the n prefixed keys full[] (lengths lens[]) whose owner is the node
- * asked: the values go to vals[], hit[] and hits. */
+ * asked: the values go to vals[], hit[] and hits; seen[] says which keys a node answered for
+ * (found or not), so that the memo can record the rest as holding nothing. */
 struct mget_req {
 	const char *const  *full;
 	const size_t       *lens;
@@ -644,16 +718,18 @@ struct mget_req {
 	size_t              n;
 	struct buf         *vals;
 	bool               *hit;
+	bool               *seen;
 	int                 hits;
 };
 
+/* Sends the multi-get of node nd's keys; the answers wait in the socket for mget_collect, so
+ * that every node works on its part at once. */
 static memcached_return_t
-req_mget(struct cache *c, struct node *nd, void *arg)
+mget_send(struct cache *c, struct node *nd, void *arg)
 {
 	struct mget_req *m = arg;
 	const char **mine = xcalloc(m->n, sizeof *mine);
 	size_t *mylens = xcalloc(m->n, sizeof *mylens), i, k = 0;
-	memcached_result_st *res;
 	memcached_return_t rc;
 
 	(void)c;
@@ -664,16 +740,31 @@ req_mget(struct cache *c, struct node *nd, void *arg)
 		}
 	}
 	rc = memcached_mget(nd->mc, mine, mylens, k);
-	if (rc != MEMCACHED_SUCCESS)
-		goto out;
+	free(mine);
+	free(mylens);
+	return rc;
+}
+
+/* Reads node nd's answers to mget_send. */
+static memcached_return_t
+mget_collect(struct cache *c, struct node *nd, struct mget_req *m)
+{
+	memcached_result_st *res;
+	memcached_return_t rc;
+	size_t i;
+
 	while ((res = memcached_fetch_result(nd->mc, NULL, &rc)) != NULL) {
 		const char *key = memcached_result_key_value(res), *v = memcached_result_value(res);
 		size_t klen = memcached_result_key_length(res), vlen = memcached_result_length(res);
 
-		/* hit[i] is checked first, so a retry after a partial answer adds nothing twice. */
+		/* seen[i] is checked first, so a retry after a partial answer adds nothing twice. */
 		for (i = 0; i < m->n; i++) {
-			if (!m->hit[i] && m->owners[i] == nd && m->lens[i] == klen &&
-			    memcmp(m->full[i], key, klen) == 0 && vlen > 0 && v[0] == TAG_VALUE) {
+			if (m->seen[i] || m->owners[i] != nd || m->lens[i] != klen ||
+			    memcmp(m->full[i], key, klen) != 0)
+				continue;
+			m->seen[i] = true;
+			memo_record(c, m->full[i], v, vlen);
+			if (vlen > 0 && v[0] == TAG_VALUE) {
 				buf_append(&m->vals[i], v + 1, vlen - 1);
 				m->hit[i] = true;
 				m->hits++;
@@ -681,10 +772,63 @@ req_mget(struct cache *c, struct node *nd, void *arg)
 		}
 		memcached_result_free(res);
 	}
-out:
-	free(mine);
-	free(mylens);
 	return rc;
+}
+
+/* Both halves, for a node asked again on a fresh connection (on_node). */
+static memcached_return_t
+req_mget(struct cache *c, struct node *nd, void *arg)
+{
+	memcached_return_t rc = mget_send(c, nd, arg);
+
+	return rc == MEMCACHED_SUCCESS ? mget_collect(c, nd, arg) : rc;
+}
+
+/* The answers of node nd to the multi-get sent (sent) or not (a failed send): read, or asked
+ * again as on_node would (a broken old connection gets one more try, a timeout does not). */
+static void
+mget_node(struct cache *c, struct node *nd, struct mget_req *m, bool sent)
+{
+	memcached_return_t rc = MEMCACHED_CONNECTION_FAILURE;
+	size_t i;
+
+	if (sent)
+		rc = node_error(nd, mget_collect(c, nd, m));
+	if (sent && !answered(rc))
+		describe(nd, rc);
+	if (!answered(rc) && rc != MEMCACHED_TIMEOUT &&
+	    rc != MEMCACHED_SERVER_TEMPORARILY_DISABLED) {
+		rc = try_node(c, nd, req_mget, m);
+		if (!answered(rc))
+			describe(nd, rc);
+	}
+	if (rc != MEMCACHED_END && rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTFOUND) {
+		failed(c, nd, "multi-get", NULL, rc);
+		return;
+	}
+	/* The node answered: its keys it did not send hold nothing. */
+	for (i = 0; i < m->n; i++)
+		if (m->owners[i] == nd && !m->seen[i])
+			memo_record(c, m->full[i], NULL, 0);
+}
+
+/* Answers from the request's memo the keys it knows (their owner becomes NULL: not asked). */
+static void
+mget_from_memo(struct cache *c, struct mget_req *m, struct node **owners)
+{
+	const char *v;
+	size_t i, n;
+
+	for (i = 0; c->memo_on && i < m->n; i++) {
+		if (owners[i] == NULL || !memo_get(c->memo, m->full[i], &v, &n))
+			continue;
+		owners[i] = NULL;
+		if (n > 0 && v[0] == TAG_VALUE) {
+			buf_append(&m->vals[i], v + 1, n - 1);
+			m->hit[i] = true;
+			m->hits++;
+		}
+	}
 }
 
 int
@@ -694,7 +838,8 @@ cache_mget(struct cache *c, const char *const *keys, size_t n, struct buf *vals,
 	size_t *lens = xcalloc(n ? n : 1, sizeof *lens), i, j;
 	size_t *offs = xcalloc(n ? n : 1, sizeof *offs);
 	struct node **owners = xcalloc(n ? n : 1, sizeof *owners);
-	struct mget_req m = { full, lens, owners, n, vals, hit, 0 };
+	bool *seen = xcalloc(n ? n : 1, sizeof *seen), *sent = xcalloc(c->n, sizeof *sent);
+	struct mget_req m = { full, lens, owners, n, vals, hit, seen, 0 };
 	struct buf all = BUF_INIT;
 
 	for (i = 0; i < n; i++)
@@ -716,52 +861,129 @@ cache_mget(struct cache *c, const char *const *keys, size_t n, struct buf *vals,
 		full[i] = all.data + offs[i];
 		owners[i] = owner(c, full[i], lens[i]);
 	}
-	/* One round trip per node that holds some of the keys; a node that fails leaves its keys
-	 * misses, and what it sent before failing stands. */
+	mget_from_memo(c, &m, owners);
+	/* One round trip per node that holds some of the keys, all nodes at once: every request
+	 * is sent before any answer is read. A node that fails leaves its keys misses, and what
+	 * it sent before failing stands. */
 	for (j = 0; j < c->n; j++) {
-		memcached_return_t rc;
-
 		for (i = 0; i < n && owners[i] != &c->nodes[j]; i++)
 			continue;
-		if (i == n)
+		if (i < n)
+			sent[j] = try_node(c, &c->nodes[j], mget_send, &m) == MEMCACHED_SUCCESS;
+	}
+	for (j = 0; j < c->n; j++) {
+		for (i = 0; i < n && owners[i] != &c->nodes[j]; i++)
 			continue;
-		rc = on_node(c, &c->nodes[j], req_mget, &m);
-		if (rc != MEMCACHED_END && rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTFOUND)
-			failed(c, &c->nodes[j], "multi-get", NULL, rc);
+		if (i < n)
+			mget_node(c, &c->nodes[j], &m, sent[j]);
 	}
 out:
 	free(full);
 	free(lens);
 	free(offs);
 	free(owners);
+	free(seen);
+	free(sent);
 	buf_free(&all);
 	return m.hits;
+}
+
+void
+cache_keys_add(struct cache_keys *ks, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+	size_t i;
+
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	for (i = 0; i < ks->n; i++) {
+		if (strcmp(ks->k[i], buf_cstr(&b)) == 0) {
+			buf_free(&b);
+			return;
+		}
+	}
+	if (ks->n == ks->cap) {
+		ks->cap = ks->cap ? 2 * ks->cap : 32;
+		ks->k = xrealloc(ks->k, ks->cap * sizeof *ks->k);
+	}
+	ks->k[ks->n++] = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+}
+
+int
+cache_keys_prefetch(struct cache *c, const struct cache_keys *ks)
+{
+	return cache_prefetch(c, (const char *const *)ks->k, ks->n);
+}
+
+void
+cache_keys_free(struct cache_keys *ks)
+{
+	size_t i;
+
+	if (ks == NULL)
+		return;
+	for (i = 0; i < ks->n; i++)
+		free(ks->k[i]);
+	free(ks->k);
+	ks->k = NULL;
+	ks->n = ks->cap = 0;
+}
+
+int
+cache_prefetch(struct cache *c, const char *const *keys, size_t n)
+{
+	struct buf *vals;
+	bool *hit;
+	size_t i;
+	int rc;
+
+	if (!c->memo_on || n == 0)
+		return 0;
+	vals = xcalloc(n, sizeof *vals);
+	hit = xcalloc(n, sizeof *hit);
+	rc = cache_mget(c, keys, n, vals, hit);
+	for (i = 0; i < n; i++)
+		buf_free(&vals[i]);
+	free(vals);
+	free(hit);
+	return rc;
 }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Cache-aside with leases */
 
-/* Reads a stored value of the prefixed key from node nd: 1 value (appended to out), 0 cached
- * "not found", 2 a lease (someone is loading), 3 nothing, -1 failure (also when nd went out
- * during this call: it is not asked again). */
+/* What a lookup makes of stored bytes raw that were found (rc 1), not found (0) or not read
+ * (-1): 1 value (appended to out), 0 cached "not found", 2 a lease (someone is loading), 3
+ * nothing, -1 failure. */
 static int
-lookup(struct cache *c, struct node *nd, struct buf *out, uint64_t *cas)
+lookup_raw(const struct buf *raw, struct buf *out, int rc)
+{
+	if (rc != 1)
+		return rc == 0 ? 3 : rc;
+	if (raw->len > 0 && raw->data[0] == TAG_VALUE) {
+		buf_append(out, raw->data + 1, raw->len - 1);
+		return 1;
+	}
+	if (raw->len > 0 && raw->data[0] == TAG_MISSING)
+		return 0;
+	return 2;
+}
+
+/* Reads a stored value of the prefixed key from node nd, as lookup_raw answers (-1 also when
+ * nd went out during this call: it is not asked again). With use_memo, what the request
+ * already knows of the key is the answer (a lease's CAS value is never taken from it). */
+static int
+lookup(struct cache *c, struct node *nd, struct buf *out, uint64_t *cas, bool use_memo)
 {
 	struct buf raw = BUF_INIT;
-	int rc = nd->out ? -1 : fetch(c, nd, &raw, cas);
+	int rc = use_memo ? memo_lookup(c, &raw) : -1;
 
-	if (rc == 1) {
-		if (raw.len > 0 && raw.data[0] == TAG_VALUE) {
-			buf_append(out, raw.data + 1, raw.len - 1);
-			rc = 1;
-		} else if (raw.len > 0 && raw.data[0] == TAG_MISSING) {
-			rc = 0;
-		} else {
-			rc = 2;
-		}
-	} else if (rc == 0) {
-		rc = 3;
-	}
+	if (rc < 0)
+		rc = nd->out ? -1 : fetch(c, nd, &raw, cas);
+	rc = lookup_raw(&raw, out, rc);
 	buf_free(&raw);
 	return rc;
 }
@@ -775,9 +997,31 @@ wait_for_fill(struct cache *c, struct node *nd, struct buf *out)
 
 	for (i = 0; i < LEASE_POLLS && (rc == 2 || rc == 3); i++) {
 		usleep(LEASE_POLL_US);
-		rc = lookup(c, nd, out, &cas);
+		rc = lookup(c, nd, out, &cas, false);
 	}
 	return rc;
+}
+
+/* A miss of the prefixed key in c->key: takes the lease, or waits for whoever has it. Returns
+ * 4 with *cas when the lease is ours (fill it), else as wait_for_fill (2, 3 or -1: load without
+ * filling). */
+static int
+take_lease(struct cache *c, struct node *nd, uint64_t *cas, struct buf *out)
+{
+	struct buf scratch = BUF_INIT;
+	memcached_return_t mrc = store(c, nd, TAG_LEASE, "", 0, LEASE_TTL, true, 0);
+	int rc;
+
+	if (mrc == MEMCACHED_NOTSTORED || mrc == MEMCACHED_DATA_EXISTS)
+		return wait_for_fill(c, nd, out);
+	if (mrc != MEMCACHED_SUCCESS) {
+		failed(c, nd, "lease", buf_cstr(&c->key), mrc);
+		return -1;
+	}
+	/* Our lease: its CAS value, so the fill fails if a delete came in meanwhile. */
+	rc = lookup(c, nd, &scratch, cas, false);
+	buf_free(&scratch);
+	return rc == 2 && *cas != 0 ? 4 : -1;
 }
 
 int
@@ -792,45 +1036,31 @@ cache_get_or_load(struct cache *c, const char *key, unsigned ttl, cache_loader l
 
 	if (nd == NULL)
 		return load(arg, out);
-	rc = lookup(c, nd, out, &cas);
+	rc = lookup(c, nd, out, &cas, true);
+	if (rc == 2)
+		rc = wait_for_fill(c, nd, out);
+	else if (rc == 3)
+		rc = take_lease(c, nd, &cas, out);
 	if (rc == 0 || rc == 1)
 		return rc;
-	if (rc == 2) {
-		rc = wait_for_fill(c, nd, out);
-		if (rc == 0 || rc == 1)
-			return rc;
-		/* The filler is slow or gone: answer from the database, leave the cache to it. */
-		return load(arg, out);
-	}
-	if (rc < 0)
-		return load(arg, out);
-
-	/* A miss: take the lease, or wait for whoever has it. */
-	mrc = store(c, nd, TAG_LEASE, "", 0, LEASE_TTL, true, 0);
-	if (mrc == MEMCACHED_NOTSTORED || mrc == MEMCACHED_DATA_EXISTS) {
-		rc = wait_for_fill(c, nd, out);
-		return rc == 0 || rc == 1 ? rc : load(arg, out);
-	}
-	if (mrc != MEMCACHED_SUCCESS) {
-		failed(c, nd, "lease", buf_cstr(&c->key), mrc);
-		return load(arg, out);
-	}
-	/* Our lease: its CAS value, so the fill fails if a delete came in meanwhile. */
-	if (lookup(c, nd, &value, &cas) != 2)
-		cas = 0;
-	buf_reset(&value);
-	/* The loader may use the cache itself, which rewrites c->key: the fill needs ours back. */
+	/* Load: as the lease holder (rc 4), or without filling when the cache failed or the
+	 * filler is slow or gone (the database answers, the cache is left to it). The loader may
+	 * use the cache itself, which rewrites c->key: the fill needs ours back. */
 	buf_append(&key_here, c->key.data, c->key.len);
 	found = load(arg, &value);
 	buf_reset(&c->key);
 	buf_append(&c->key, key_here.data, key_here.len);
-	if (found >= 0 && cas != 0 && !nd->out) {
+	if (found >= 0 && rc == 4 && !nd->out) {
 		mrc = found ? store(c, nd, TAG_VALUE, value.data, value.len, ttl, false, cas) :
 		    store(c, nd, TAG_MISSING, "", 0, ttl < CACHE_NEGATIVE_TTL ? ttl : CACHE_NEGATIVE_TTL,
 		    false, cas);
 		if (mrc != MEMCACHED_SUCCESS && mrc != MEMCACHED_DATA_EXISTS && mrc != MEMCACHED_NOTFOUND)
 			failed(c, nd, "fill", buf_cstr(&c->key), mrc);
 	}
+	/* The request asks the database once per key, whatever the cache did with the value. */
+	if (found >= 0)
+		memo_record_tagged(c, buf_cstr(&c->key), found ? TAG_VALUE : TAG_MISSING,
+		    value.data ? value.data : "", found ? value.len : 0);
 	if (found == 1)
 		buf_append(out, value.data ? value.data : "", value.len);
 	buf_free(&value);
@@ -1142,6 +1372,7 @@ cache_append_many(struct cache *c, const char *const *keys, size_t nkeys, const 
 		offs[i] = all.len;
 		lens[i] = c->key.len;
 		buf_append(&all, c->key.data, c->key.len + 1);
+		memo_forget(c, buf_cstr(&c->key));
 	}
 	if (nkeys == 0)
 		goto out;
@@ -1252,6 +1483,7 @@ cache_free(struct cache *c)
 
 	if (c == NULL)
 		return;
+	memo_free(c->memo);
 	for (i = 0; i < c->n; i++) {
 		if (c->nodes[i].mc != NULL)
 			memcached_free(c->nodes[i].mc);

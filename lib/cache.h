@@ -87,10 +87,43 @@ int cache_set(struct cache *c, const char *key, const void *value, size_t n, uns
  * before this process reads from it again; the caller cannot do better than log it. */
 int cache_delete(struct cache *c, const char *key);
 
-/* Reads n keys in one round trip per node. vals[i] gets the value of keys[i] appended and hit[i]
+/* Reads n keys in one round trip per node (all nodes at once). vals[i] gets the value of keys[i] appended and hit[i]
  * says whether it was there; the keys of a node that fails are misses. Returns the number of
  * hits, or -1 for a refused key (logged; every hit[i] false). */
 int cache_mget(struct cache *c, const char *const *keys, size_t n, struct buf *vals, bool *hit);
+
+/*
+ * The request's memo (lib/memo.h). Between cache_memo_begin and cache_memo_end (lib/app.c wraps
+ * every request in them), what a node answered for a key is kept, and a second cache_get,
+ * cache_get_or_load or cache_mget of that key is answered from it without a round trip; every
+ * cache_set, cache_delete, cache_append and fill of a key updates or drops its entry. Outside
+ * (starling-worker's jobs, starling-admin), every read asks the node, as before.
+ *
+ * cache_prefetch fetches keys into the memo with one multi-get (a round trip per node, all
+ * nodes at once), so that a page that knows what it will read (the posts of a timeline, their
+ * authors, the viewer's relations to them) reads it all at once, and the per-key calls that
+ * follow cost nothing. Returns the number of hits, 0 when no memo is in use (nothing fetched),
+ * or -1 for a refused key (logged).
+ */
+void cache_memo_begin(struct cache *c);
+void cache_memo_end(struct cache *c);
+int cache_prefetch(struct cache *c, const char *const *keys, size_t n);
+
+/* The keys of one prefetch, gathered from the modules that own them (each key's format stays
+ * in its owner: post_keys, user_keys, graph_keys, ...). Owns its copies of the keys. */
+struct cache_keys {
+	char  **k;
+	size_t  n, cap;
+};
+#define CACHE_KEYS_INIT { NULL, 0, 0 }
+
+/* Adds the key printf-formatted from fmt (a repeat is added once). */
+void cache_keys_add(struct cache_keys *ks, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* cache_prefetch of every key gathered; ks keeps them. */
+int cache_keys_prefetch(struct cache *c, const struct cache_keys *ks);
+/* Frees the keys (ks is then empty and can be used again); NULL is fine. */
+void cache_keys_free(struct cache_keys *ks);
 
 /* Loads a value from the database for cache_get_or_load: appends it to out and returns 1, returns
  * 0 when the row does not exist, -1 on a database failure. It may read other keys through the

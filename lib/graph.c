@@ -50,13 +50,20 @@ forget_counts(struct app_env *env, uint64_t id)
 	(void)cache_delete(env->cache, key);
 }
 
+/* The one spelling of "rel:<a>:<b>": a's row about b. */
+static void
+rel_key(uint64_t a, uint64_t b, char key[64])
+{
+	snprintf(key, 64, "rel:%" PRIu64 ":%" PRIu64, a, b);
+}
+
 /* Deletes "rel:<a>:<b>" after a's row about b changed. */
 static void
 forget_rel(struct app_env *env, uint64_t a, uint64_t b)
 {
 	char key[64];
 
-	snprintf(key, sizeof key, "rel:%" PRIu64 ":%" PRIu64, a, b);
+	rel_key(a, b, key);
 	(void)cache_delete(env->cache, key);
 }
 
@@ -117,6 +124,19 @@ rel_loader(void *arg, struct buf *out)
 	return 1;
 }
 
+void
+graph_keys(struct cache_keys *ks, uint64_t viewer, uint64_t user)
+{
+	char key[64];
+
+	if (viewer == 0 || user == 0 || viewer == user)
+		return;
+	rel_key(viewer, user, key);
+	cache_keys_add(ks, "%s", key);
+	rel_key(user, viewer, key);
+	cache_keys_add(ks, "%s", key);
+}
+
 /* a's statuses about b through the cache. */
 static int
 rel_cached(struct app_env *env, uint64_t a, uint64_t b, int *follow, int *mute)
@@ -129,7 +149,7 @@ rel_cached(struct app_env *env, uint64_t a, uint64_t b, int *follow, int *mute)
 	*follow = *mute = 0;
 	if (!user_exists_shard(env, a) || !user_exists_shard(env, b))
 		return 0;
-	snprintf(key, sizeof key, "rel:%" PRIu64 ":%" PRIu64, a, b);
+	rel_key(a, b, key);
 	rc = cache_get_or_load(env->cache, key, REL_TTL, rel_loader, &l, &v);
 	if (rc == 1 && sscanf(buf_cstr(&v), "%d %d", follow, mute) != 2)
 		*follow = *mute = 0;

@@ -28,6 +28,7 @@
 
 #include "app.h"
 #include "buf.h"
+#include "cache.h"
 
 /* Page size of the lists. */
 #define GRAPH_PAGE 20
@@ -68,6 +69,11 @@ int graph_relation(struct app_env *env, uint64_t a, uint64_t b, int *follow, boo
 
 /* Whether a blocks b or b blocks a (cached). 1 yes, 0 no (also for a == b or a 0), -1 failure. */
 int graph_blocked_either(struct app_env *env, uint64_t a, uint64_t b);
+
+/* Adds to ks the cache keys that graph_blocked_either, graph_muted and graph_relation read
+ * about viewer and user (both rows of the pair), for a page's one prefetch (cache.h). Nothing
+ * for a visitor (viewer 0) or viewer == user. */
+void graph_keys(struct cache_keys *ks, uint64_t viewer, uint64_t user);
 
 /* Whether muter mutes target (cached). 1 yes, 0 no, -1 failure. */
 int graph_muted(struct app_env *env, uint64_t muter, uint64_t target);

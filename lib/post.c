@@ -172,6 +172,19 @@ struct load_arg {
 	uint64_t        id;
 };
 
+/* The author of a reposted or quoted record, kept in the repost's or quote's object so that a
+ * page fetches the original and its author in the same round (0 when it is gone: a reader
+ * then finds the original gone too). An author never changes, so the copy never goes stale. */
+static uint64_t
+original_author(struct app_env *env, uint64_t original)
+{
+	json_object *o = NULL;
+	uint64_t author = post_get(env, original, &o) == 1 ? jid(o, "authorId") : 0;
+
+	json_object_put(o);
+	return author;
+}
+
 /* The content object of a live record (post.h), as the cache keeps it. */
 static int
 load_post(void *arg, struct buf *out)
@@ -225,6 +238,9 @@ load_post(void *arg, struct buf *out)
 	json_object_object_add(o, "hashtags", words_array(db_str(&r, 0, R_HASHTAGS)));
 	json_object_object_add(o, "mentions", mentions);
 	json_object_object_add(o, "originalId", json_id(original));
+	if (type == POST_REPOST || type == POST_QUOTE)
+		json_object_object_add(o, "originalAuthorId",
+		    json_id(original_author(a->env, original)));
 	json_object_object_add(o, "rootId", json_id(root));
 	json_object_object_add(o, "replySettings", json_object_new_string(settings[set]));
 	json_object_object_add(o, "createdAt", json_object_new_int64(db_i64(&r, 0, R_CREATED)));
@@ -1296,16 +1312,78 @@ author_of(struct app_env *env, uint64_t user, json_object **out)
 	return user_pick(env, user, fields, out) < 0 ? -1 : 0;
 }
 
-/* Whether a one-row query on viewer's shard finds a row. */
-static int
-exists(struct app_env *env, unsigned shard, const char *sql, uint64_t a, uint64_t b, bool *yes)
+void
+post_keys(struct cache_keys *ks, uint64_t id)
 {
-	struct db_rows r = DB_ROWS_INIT;
-	int rc = db_exec(env->db, shard, sql, (struct db_val[]){ DB_U64(a), DB_U64(b) }, 2, &r);
+	if (id == 0)
+		return;
+	cache_keys_add(ks, "post:%" PRIu64, id);
+	cache_keys_add(ks, "postx:%" PRIu64, id);
+}
 
-	*yes = rc == 0 && r.nrows > 0;
+/* Adds to ks the keys a view of the content object o reads after o itself (one prefetch, so
+ * that they cost one round trip per node together): its counts, its author and the viewer's
+ * relations to them; for a repost or quote, the original with its counts, its author (the
+ * object names them: originalAuthorId) and the viewer's relations to that author. */
+static void
+view_keys(struct ctx *ctx, json_object *o, struct cache_keys *ks)
+{
+	uint64_t author = jid(o, "authorId"), original_author = jid(o, "originalAuthorId");
+	enum post_type t = jtype(o);
+
+	post_keys(ks, jid(o, "id"));
+	user_keys(ks, author);
+	graph_keys(ks, ctx->user_id, author);
+	if (t != POST_REPOST && t != POST_QUOTE)
+		return;
+	post_keys(ks, jid(o, "originalId"));
+	user_keys(ks, original_author);
+	graph_keys(ks, ctx->user_id, original_author);
+}
+
+/* What the viewer did to each of targets[] (n > 0): liked[i], reposted[i]. One statement on
+ * the viewer's shard for both, where asking each table apart took two. Returns 0 or -1. */
+static int
+viewer_did(struct ctx *ctx, const uint64_t *targets, size_t n, bool *liked, bool *reposted)
+{
+	struct db_val *p = xcalloc(2 * n + 2, sizeof *p);
+	struct buf q = BUF_INIT, in = BUF_INIT;
+	struct db_rows r = DB_ROWS_INIT;
+	size_t i, k;
+	int rc;
+
+	p[0] = p[n + 1] = DB_U64(ctx->user_id);
+	for (i = 0; i < n; i++) {
+		buf_puts(&in, i ? ", ?" : "?");
+		p[i + 1] = p[n + 2 + i] = DB_U64(targets[i]);
+		liked[i] = reposted[i] = false;
+	}
+	buf_printf(&q, "SELECT 0, record_id FROM {db}.tb_post_like WHERE liker_id = ? AND "
+	    "record_id IN (%s) UNION ALL SELECT 1, repost_of FROM {db}.tb_post WHERE user_id = ? "
+	    "AND repost_of IN (%s)", buf_cstr(&in), buf_cstr(&in));
+	rc = db_exec(ctx->env->db, id_shard(ctx->user_id), buf_cstr(&q), p, 2 * n + 2, &r);
+	for (k = 0; rc == 0 && k < r.nrows; k++)
+		for (i = 0; i < n; i++)
+			if (targets[i] == db_u64(&r, k, 1))
+				*(db_i64(&r, k, 0) == 0 ? &liked[i] : &reposted[i]) = true;
 	db_rows_free(&r);
+	buf_free(&q);
+	buf_free(&in);
+	free(p);
 	return rc == 0 ? 0 : -1;
+}
+
+/* Adds {liked, reposted, own} to the view o of a record: what the viewer did to it. */
+static void
+add_viewer(struct ctx *ctx, json_object *o, bool liked, bool reposted)
+{
+	json_object *viewer = json_object_new_object();
+
+	json_object_object_add(viewer, "liked", json_object_new_boolean(liked));
+	json_object_object_add(viewer, "reposted", json_object_new_boolean(reposted));
+	json_object_object_add(viewer, "own", json_object_new_boolean(
+	    jid(o, "authorId") == ctx->user_id));
+	json_object_object_add(o, "viewer", viewer);
 }
 
 /* Adds author (and, for a repost or quote, the embedded original) to the post object o. */
@@ -1339,15 +1417,19 @@ add_author_and_original(struct app_env *env, json_object *o, bool with_original)
 static int
 view(struct ctx *ctx, uint64_t id, json_object **out)
 {
-	json_object *o = NULL, *viewer, *orig;
+	struct cache_keys ks = CACHE_KEYS_INIT;
+	json_object *o = NULL, *orig;
 	uint64_t target;
 	bool liked = false, reposted = false;
-	unsigned vs = id_shard(ctx->user_id);
 	int rc = post_get(ctx->env, id, &o);
 
 	*out = NULL;
 	if (rc <= 0)
 		return rc;
+	/* Everything else the view reads, in one round. */
+	view_keys(ctx, o, &ks);
+	(void)cache_keys_prefetch(ctx->env->cache, &ks);
+	cache_keys_free(&ks);
 	/* A blocked pair does not see each other's posts: as if deleted. */
 	if (ctx->user_id != 0) {
 		rc = graph_blocked_either(ctx->env, ctx->user_id, jid(o, "authorId"));
@@ -1374,17 +1456,9 @@ view(struct ctx *ctx, uint64_t id, json_object **out)
 	if (ctx->user_id != 0) {
 		/* Likes and reposts of a repost go to its original (live_target). */
 		target = jtype(o) == POST_REPOST ? jid(o, "originalId") : id;
-		if (exists(ctx->env, vs, "SELECT 1 FROM {db}.tb_post_like WHERE liker_id = ? AND "
-		    "record_id = ?", ctx->user_id, target, &liked) != 0 ||
-		    exists(ctx->env, vs, "SELECT 1 FROM {db}.tb_post WHERE user_id = ? AND "
-		    "repost_of = ?", ctx->user_id, target, &reposted) != 0)
+		if (viewer_did(ctx, &target, 1, &liked, &reposted) != 0)
 			goto fail;
-		viewer = json_object_new_object();
-		json_object_object_add(viewer, "liked", json_object_new_boolean(liked));
-		json_object_object_add(viewer, "reposted", json_object_new_boolean(reposted));
-		json_object_object_add(viewer, "own", json_object_new_boolean(
-		    jid(o, "authorId") == ctx->user_id));
-		json_object_object_add(o, "viewer", viewer);
+		add_viewer(ctx, o, liked, reposted);
 	}
 	*out = o;
 	return 1;
@@ -1727,41 +1801,12 @@ page_add_author(struct app_env *env, struct page_users *u, json_object *o)
 	return 0;
 }
 
-/* Which of targets[] (n > 0) a one-column query over the viewer's rows finds: sql is the query
- * up to "IN (", the placeholders follow. found[i] says whether targets[i] was among them. */
-static int
-viewer_rows(struct ctx *ctx, const char *sql, const uint64_t *targets, size_t n, bool *found)
-{
-	struct db_val *p = xcalloc(n + 1, sizeof *p);
-	struct buf q = BUF_INIT, in = BUF_INIT;
-	struct db_rows r = DB_ROWS_INIT;
-	size_t i, k;
-	int rc;
-
-	p[0] = DB_U64(ctx->user_id);
-	for (i = 0; i < n; i++) {
-		buf_puts(&in, i ? ", ?" : "?");
-		p[i + 1] = DB_U64(targets[i]);
-		found[i] = false;
-	}
-	buf_printf(&q, "%s%s)", sql, buf_cstr(&in));
-	rc = db_exec(ctx->env->db, id_shard(ctx->user_id), buf_cstr(&q), p, n + 1, &r);
-	for (k = 0; rc == 0 && k < r.nrows; k++)
-		for (i = 0; i < n; i++)
-			if (targets[i] == db_u64(&r, k, 0))
-				found[i] = true;
-	db_rows_free(&r);
-	buf_free(&q);
-	buf_free(&in);
-	free(p);
-	return rc == 0 ? 0 : -1;
-}
-
 int
 post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **views)
 {
+	struct cache_keys ks = CACHE_KEYS_INIT;
 	struct page_users *users = NULL;
-	json_object **orig = NULL, *viewer;
+	json_object **orig = NULL;
 	uint64_t *oid = NULL, *target = NULL;
 	bool *liked = NULL, *reposted = NULL;
 	size_t i, k, no;
@@ -1781,6 +1826,11 @@ post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **vie
 	reposted = xcalloc(n, sizeof *reposted);
 	if (get_many(ctx->env, ids, n, views) != 0)
 		goto fail;
+	/* Everything else the page reads (authors, relations, originals, counts), in one round. */
+	for (i = 0; i < n; i++)
+		if (views[i] != NULL)
+			view_keys(ctx, views[i], &ks);
+	(void)cache_keys_prefetch(ctx->env->cache, &ks);
 
 	/* A blocked pair does not see each other's posts: as if deleted (as post_view). */
 	for (i = 0; i < n; i++) {
@@ -1841,28 +1891,17 @@ post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **vie
 		k++;
 	}
 
-	/* What the viewer did: one query for the likes, one for the reposts (both on the viewer's
-	 * shard), where post_view asks twice per post. Likes and reposts of a repost go to its
-	 * original (live_target). */
+	/* What the viewer did: one statement for the page, where post_view asks per post. Likes
+	 * and reposts of a repost go to its original (live_target). */
 	if (ctx->user_id != 0) {
 		for (i = 0; i < n; i++)
 			target[i] = views[i] == NULL ? 0 : jtype(views[i]) == POST_REPOST ?
 			    jid(views[i], "originalId") : ids[i];
-		if (viewer_rows(ctx, "SELECT record_id FROM {db}.tb_post_like WHERE liker_id = ? AND "
-		    "record_id IN (", target, n, liked) != 0 ||
-		    viewer_rows(ctx, "SELECT repost_of FROM {db}.tb_post WHERE user_id = ? AND "
-		    "repost_of IN (", target, n, reposted) != 0)
+		if (viewer_did(ctx, target, n, liked, reposted) != 0)
 			goto fail;
-		for (i = 0; i < n; i++) {
-			if (views[i] == NULL)
-				continue;
-			viewer = json_object_new_object();
-			json_object_object_add(viewer, "liked", json_object_new_boolean(liked[i]));
-			json_object_object_add(viewer, "reposted", json_object_new_boolean(reposted[i]));
-			json_object_object_add(viewer, "own", json_object_new_boolean(
-			    jid(views[i], "authorId") == ctx->user_id));
-			json_object_object_add(views[i], "viewer", viewer);
-		}
+		for (i = 0; i < n; i++)
+			if (views[i] != NULL)
+				add_viewer(ctx, views[i], liked[i], reposted[i]);
 	}
 	goto out;
 fail:
@@ -1882,5 +1921,6 @@ out:
 	free(target);
 	free(liked);
 	free(reposted);
+	cache_keys_free(&ks);
 	return rc;
 }

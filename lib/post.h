@@ -37,6 +37,7 @@
 #include <json-c/json.h>
 
 #include "app.h"
+#include "cache.h"
 
 enum post_type { POST_ORIGINAL = 0, POST_REPOST = 1, POST_QUOTE = 2, POST_REPLY = 3 };
 enum post_reply_settings { POST_REPLY_EVERYONE = 0, POST_REPLY_MENTIONED = 1,
@@ -129,6 +130,12 @@ void post_request_hash(const struct ctx *ctx, char out[65]);
 /* Parses a comma-separated list of 1 .. max decimal IDs ("7,8,9": no blanks, no empty item, no
  * 0) into ids. Returns 0 with *n, or -1. */
 int post_parse_ids(const char *s, uint64_t *ids, size_t max, size_t *n);
+
+/* Adds to ks the cache keys a card of record id reads first (its content and its counts), for
+ * a page's one prefetch (cache.h): a page that knows its records before it views them (a
+ * timeline's list) fetches them together with their authors (user_keys) and relations
+ * (graph_keys). */
+void post_keys(struct cache_keys *ks, uint64_t id);
 
 /* post_view of n (at most POST_STATS_MAX) records at once, for a page of a timeline: the
  * contents in one multi-get (the per-id path for the misses), the originals of reposts and

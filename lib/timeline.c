@@ -15,6 +15,7 @@
 #include "post.h"
 #include "shard.h"
 #include "timeline.h"
+#include "user.h"
 #include "xalloc.h"
 
 /* A cached list lives this long after it was built (pushes keep its TTL). It bounds the memory
@@ -569,6 +570,29 @@ source_refill(struct app_env *env, const struct timeline_list *l, uint64_t viewe
 	return rc;
 }
 
+/* How many candidates the first round of a page fetches ahead: the page, and a few for the
+ * posts the walk leaves out (a muted author, a deleted post). More are read as the walk needs
+ * them. */
+#define PREFETCH_AHEAD (TIMELINE_PAGE + TIMELINE_PAGE / 4)
+
+/* Fetches what the walk and post_view_many read first for the next candidates of s, in one
+ * round (cache.h's prefetch): the posts with their counts, their authors and the viewer's
+ * relations to them. */
+static void
+prefetch_ahead(struct ctx *ctx, const struct source *s)
+{
+	struct cache_keys ks = CACHE_KEYS_INIT;
+	size_t i;
+
+	for (i = s->pos; i < s->n && i < s->pos + PREFETCH_AHEAD; i++) {
+		post_keys(&ks, s->e[i].post);
+		user_keys(&ks, s->e[i].author);
+		graph_keys(&ks, ctx->user_id, s->e[i].author);
+	}
+	(void)cache_keys_prefetch(ctx->env->cache, &ks);
+	cache_keys_free(&ks);
+}
+
 int
 timeline_home(struct ctx *ctx, uint64_t cursor, json_object **out)
 {
@@ -610,6 +634,7 @@ timeline_home(struct ctx *ctx, uint64_t cursor, json_object **out)
 	s.n = k;
 
 	posts = json_object_new_array();
+	prefetch_ahead(ctx, &s);
 	while (shown < TIMELINE_PAGE) {
 		/* The next candidates of authors the viewer is shown, no more than the page lacks:
 		 * the page never reads past its last post, which becomes the cursor. */
@@ -629,6 +654,7 @@ timeline_home(struct ctx *ctx, uint64_t cursor, json_object **out)
 				rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
 				goto out;
 			}
+			prefetch_ahead(ctx, &s);
 			continue;
 		}
 		if ((rc = post_view_many(ctx, ids, nids, views)) != APIERR_OK)

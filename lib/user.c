@@ -139,6 +139,13 @@ load_profile(void *arg, struct buf *out)
 	return 1;
 }
 
+void
+user_keys(struct cache_keys *ks, uint64_t id)
+{
+	if (id != 0)
+		cache_keys_add(ks, "user:%" PRIu64, id);
+}
+
 int
 user_get(struct app_env *env, uint64_t id, json_object **out)
 {

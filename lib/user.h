@@ -20,6 +20,7 @@
 #include <json-c/json.h>
 
 #include "app.h"
+#include "cache.h"
 
 /* user_create's refusals. */
 #define USER_NAME_TAKEN  2
@@ -46,6 +47,9 @@ int user_create(struct app_env *env, const struct user_new *n, uint64_t *id);
  * dobYear/Month/Day, isVisibleDobYear/Month/Day, verified, suspended, activated,
  * tokensValidAfter, createdAt, updatedAt. Never the password hash or a code. */
 int user_get(struct app_env *env, uint64_t id, json_object **out);
+
+/* Adds the cache key user_get reads for id to ks, for a page's one prefetch (cache.h). */
+void user_keys(struct cache_keys *ks, uint64_t id);
 
 /* A new object holding only the given members (a NULL-terminated list of user_get's names) of
  * user id: what a card, an author line or a list of people shows. Returns 1 with *out, 0 for

@@ -633,6 +633,125 @@ test_processes_agree_where_keys_live(void **state)
 	buf_free(&out);
 }
 
+/* The request's memo: a key read once is answered again without a round trip, a write through
+ * this cache updates or drops it, and another process's write is seen at the next request. */
+static void
+test_memo_answers_within_a_request(void **state)
+{
+	struct fixture *f = *state;
+	struct conf conf;
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	struct cache *other;
+	uint64_t rt;
+
+	test_conf(&conf, servers, TEST_DEAD_TIMEOUT);
+	other = cache_new(&conf, &err);
+	assert_non_null(other);
+	assert_int_equal(cache_set(f->cache, key("memo"), "one", 3, 60), 1);
+	cache_memo_begin(f->cache);
+	rt = cache_round_trips(f->cache);
+	assert_int_equal(cache_get(f->cache, key("memo"), &out), 1);
+	assert_int_equal(cache_round_trips(f->cache), rt + 1);
+	/* Another process changes it: this request goes on with what it read. */
+	assert_int_equal(cache_set(other, key("memo"), "two", 3, 60), 1);
+	buf_reset(&out);
+	assert_int_equal(cache_get(f->cache, key("memo"), &out), 1);
+	assert_string_equal(buf_cstr(&out), "one");
+	assert_int_equal(cache_round_trips(f->cache), rt + 1);
+	/* Its own set is seen at once, without asking the node. */
+	assert_int_equal(cache_set(f->cache, key("memo"), "three", 5, 60), 1);
+	rt = cache_round_trips(f->cache);
+	buf_reset(&out);
+	assert_int_equal(cache_get(f->cache, key("memo"), &out), 1);
+	assert_string_equal(buf_cstr(&out), "three");
+	assert_int_equal(cache_round_trips(f->cache), rt);
+	/* Its own delete: the next read asks the node, which has nothing. */
+	assert_int_equal(cache_delete(f->cache, key("memo")), 1);
+	rt = cache_round_trips(f->cache);
+	buf_reset(&out);
+	assert_int_equal(cache_get(f->cache, key("memo"), &out), 0);
+	assert_int_equal(cache_round_trips(f->cache), rt + 1);
+	cache_memo_end(f->cache);
+	/* The next request sees the other process's write. */
+	assert_int_equal(cache_set(other, key("memo"), "four", 4, 60), 1);
+	cache_memo_begin(f->cache);
+	buf_reset(&out);
+	assert_int_equal(cache_get(f->cache, key("memo"), &out), 1);
+	assert_string_equal(buf_cstr(&out), "four");
+	cache_memo_end(f->cache);
+	/* Without a memo every read asks the node. */
+	rt = cache_round_trips(f->cache);
+	buf_reset(&out);
+	assert_int_equal(cache_get(f->cache, key("memo"), &out), 1);
+	assert_int_equal(cache_get(f->cache, key("memo"), &out), 1);
+	assert_int_equal(cache_round_trips(f->cache), rt + 2);
+	cache_free(other);
+	conf_free(&conf);
+	buf_free(&err);
+	buf_free(&out);
+}
+
+/* A prefetch costs one round trip per node whatever the number of keys; the reads that follow
+ * cost none, for keys found and keys known to be missing alike; a missing key loaded with
+ * cache_get_or_load goes straight to its lease, and is answered from the memo after its fill. */
+static void
+test_prefetch_one_round_per_node(void **state)
+{
+	struct fixture *f = *state;
+	struct loader l = { 0, 1, "loaded", NULL, NULL, BUF_INIT, 0 };
+	struct cache_keys ks = CACHE_KEYS_INIT;
+	struct buf out = BUF_INIT;
+	char k[160];
+	uint64_t rt;
+	int i;
+
+	for (i = 0; i < 30; i++) {
+		snprintf(k, sizeof k, "%s:%d", key("pf"), i);
+		if (i < 25)
+			assert_int_equal(cache_set(f->cache, k, k, strlen(k), 60), 1);
+		cache_keys_add(&ks, "%s", k);
+		cache_keys_add(&ks, "%s", k);   /* a repeat is kept once */
+	}
+	assert_int_equal(ks.n, 30);
+	/* Outside a request nothing is fetched ahead. */
+	rt = cache_round_trips(f->cache);
+	assert_int_equal(cache_keys_prefetch(f->cache, &ks), 0);
+	assert_int_equal(cache_round_trips(f->cache), rt);
+
+	cache_memo_begin(f->cache);
+	assert_int_equal(cache_keys_prefetch(f->cache, &ks), 25);
+	assert_int_equal(cache_round_trips(f->cache), rt + 2);   /* two nodes */
+	for (i = 0; i < 30; i++) {
+		snprintf(k, sizeof k, "%s:%d", key("pf"), i);
+		buf_reset(&out);
+		assert_int_equal(cache_get(f->cache, k, &out), i < 25);
+		if (i < 25)
+			assert_string_equal(buf_cstr(&out), k);
+	}
+	/* Fetching the same keys again costs nothing either. */
+	assert_int_equal(cache_keys_prefetch(f->cache, &ks), 25);
+	assert_int_equal(cache_round_trips(f->cache), rt + 2);
+	/* A known miss: lease (add), its CAS value (gets) and the fill (cas), no first get. */
+	snprintf(k, sizeof k, "%s:%d", key("pf"), 27);
+	buf_reset(&out);
+	assert_int_equal(cache_get_or_load(f->cache, k, 60, load, &l, &out), 1);
+	assert_string_equal(buf_cstr(&out), "loaded");
+	assert_int_equal(cache_round_trips(f->cache), rt + 5);
+	buf_reset(&out);
+	assert_int_equal(cache_get_or_load(f->cache, k, 60, load, &l, &out), 1);
+	assert_string_equal(buf_cstr(&out), "loaded");
+	assert_int_equal(l.calls, 1);
+	assert_int_equal(cache_round_trips(f->cache), rt + 5);
+	cache_memo_end(f->cache);
+	/* The fill reached the node. */
+	buf_reset(&out);
+	assert_int_equal(cache_get(f->cache, k, &out), 1);
+	assert_string_equal(buf_cstr(&out), "loaded");
+	cache_keys_free(&ks);
+	cache_keys_free(&ks);
+	buf_free(&out);
+}
+
 /* A server list that cannot be used stops the process at start-up, with the reason. */
 struct list_row {
 	int         line;
@@ -1139,6 +1258,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_delete_during_load_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lease_holder_blocks_second_filler, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_processes_agree_where_keys_live, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memo_answers_within_a_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prefetch_one_round_per_node, setup, teardown),
 		cmocka_unit_test(test_new_refuses_bad_lists),
 		cmocka_unit_test_setup_teardown(test_append_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_append_many_refuses_bad_input, setup, teardown),
