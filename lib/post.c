@@ -1824,9 +1824,15 @@ post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **vie
 	target = xcalloc(n, sizeof *target);
 	liked = xcalloc(n, sizeof *liked);
 	reposted = xcalloc(n, sizeof *reposted);
+	/* The records with their counts in one round (a page that knew them fetched them ahead,
+	 * with their authors: then this costs nothing), then everything else the page reads
+	 * (authors, relations, originals) in a second one. */
+	for (i = 0; i < n; i++)
+		post_keys(&ks, ids[i]);
+	(void)cache_keys_prefetch(ctx->env->cache, &ks);
+	cache_keys_free(&ks);
 	if (get_many(ctx->env, ids, n, views) != 0)
 		goto fail;
-	/* Everything else the page reads (authors, relations, originals, counts), in one round. */
 	for (i = 0; i < n; i++)
 		if (views[i] != NULL)
 			view_keys(ctx, views[i], &ks);

@@ -54,8 +54,8 @@ postlist_page(struct ctx *ctx, uint64_t user_id, enum postlist_tab tab, uint64_t
     json_object **out)
 {
 	struct db_rows r = DB_ROWS_INIT;
-	json_object *list = json_object_new_array(), *one = NULL, *views[POSTLIST_PAGE];
-	uint64_t pinned = 0, rec, ids[POSTLIST_PAGE];
+	json_object *list = json_object_new_array(), *views[POSTLIST_PAGE + 1];
+	uint64_t pinned = 0, rec, ids[POSTLIST_PAGE + 1];
 	char next[24];
 	size_t i, nids = 0;
 	int rc;
@@ -63,26 +63,16 @@ postlist_page(struct ctx *ctx, uint64_t user_id, enum postlist_tab tab, uint64_t
 	*out = NULL;
 	if (tab == POSTLIST_POSTS && (rc = pinned_of(ctx, user_id, &pinned)) != APIERR_OK)
 		goto out;
-	/* The pinned post heads the first page only; on every page its own row is skipped. Only
-	 * the user's own live post counts: the counters may lag behind a deletion by a moment. */
-	if (pinned != 0 && cursor == 0) {
-		if ((rc = post_view_listed(ctx, pinned, &one)) != APIERR_OK)
-			goto out;
-		if (one != NULL && jid(one, "authorId") == user_id) {
-			json_object_object_add(one, "pinned", json_object_new_boolean(true));
-			json_object_array_add(list, one);
-		} else {
-			json_object_put(one);
-		}
-		one = NULL;
-	}
 	if (db_exec(ctx->env->db, id_shard(user_id), tab_sql[tab],
 	    (struct db_val[]){ DB_U64(user_id), DB_U64(cursor ? cursor : UINT64_MAX),
 		DB_I64(POSTLIST_PAGE + 1) }, 3, &r) != 0) {
 		rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
 		goto out;
 	}
-	/* The page's records are loaded together (multi-gets), not one round trip each. */
+	/* The pinned post heads the first page only; on every page its own row is skipped. It is
+	 * loaded with the page's records (multi-gets: one round for them all, not one each). */
+	if (pinned != 0 && cursor == 0)
+		ids[nids++] = pinned;
 	for (i = 0; i < r.nrows && i < POSTLIST_PAGE; i++) {
 		rec = db_u64(&r, i, 1);
 		if (!(tab == POSTLIST_POSTS && rec == pinned))
@@ -90,9 +80,20 @@ postlist_page(struct ctx *ctx, uint64_t user_id, enum postlist_tab tab, uint64_t
 	}
 	if ((rc = post_view_many(ctx, ids, nids, views)) != APIERR_OK)
 		goto out;
-	for (i = 0; i < nids; i++)
-		if (views[i] != NULL)
-			json_object_array_add(list, views[i]);
+	for (i = 0; i < nids; i++) {
+		if (views[i] == NULL)
+			continue;
+		/* Only the user's own live post counts as pinned: the counters may lag behind a
+		 * deletion by a moment. */
+		if (i == 0 && pinned != 0 && cursor == 0) {
+			if (jid(views[i], "authorId") != user_id) {
+				json_object_put(views[i]);
+				continue;
+			}
+			json_object_object_add(views[i], "pinned", json_object_new_boolean(true));
+		}
+		json_object_array_add(list, views[i]);
+	}
 	/* The cursor is the last row read, shown or not, so what was left out is not read again. */
 	if (r.nrows > POSTLIST_PAGE)
 		snprintf(next, sizeof next, "%" PRIu64, db_u64(&r, POSTLIST_PAGE - 1, 0));

@@ -209,6 +209,38 @@ load_counts(void *arg, struct buf *out)
 	return rc < 0 ? -1 : rc;
 }
 
+void
+user_profile_keys(struct cache_keys *ks, uint64_t id)
+{
+	if (id == 0)
+		return;
+	user_keys(ks, id);
+	cache_keys_add(ks, "userx:%" PRIu64, id);
+}
+
+int
+user_profile(struct app_env *env, uint64_t id, uint64_t viewer, json_object **out)
+{
+	struct cache_keys ks = CACHE_KEYS_INIT;
+	json_object *u = NULL;
+	int rc;
+
+	*out = NULL;
+	user_profile_keys(&ks, id);
+	(void)cache_keys_prefetch(env->cache, &ks);
+	cache_keys_free(&ks);
+	if ((rc = user_get(env, id, &u)) != 1)
+		return rc;
+	*out = user_public(u, id == viewer);
+	json_object_put(u);
+	if (user_add_counts(env, id, *out) < 0) {
+		json_object_put(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 1;
+}
+
 int
 user_add_counts(struct app_env *env, uint64_t id, json_object *profile)
 {

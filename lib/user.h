@@ -60,6 +60,14 @@ int user_pick(struct app_env *env, uint64_t id, const char *const *fields, json_
  * countFollowings, countPosts, countLikes, pinnedPostId (a string; "0" for none). */
 int user_add_counts(struct app_env *env, uint64_t id, json_object *profile);
 
+/* Adds the cache keys user_profile reads (the profile and its counters) to ks. */
+void user_profile_keys(struct cache_keys *ks, uint64_t id);
+
+/* The profile of id as viewer (0: a visitor) may see it: user_public plus the counters
+ * (user_add_counts), both keys read in one round. Returns 1 with *out (new), 0 no such user, or
+ * -1 failure. */
+int user_profile(struct app_env *env, uint64_t id, uint64_t viewer, json_object **out);
+
 /* The ID of a username or an email (any letter case). */
 int user_id_by_username(struct app_env *env, const char *username, uint64_t *id);
 int user_id_by_email(struct app_env *env, const char *email, uint64_t *id);

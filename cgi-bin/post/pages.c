@@ -416,20 +416,19 @@ static const struct {
 static int
 profile_of(struct ctx *ctx, uint64_t id, json_object **out)
 {
-	json_object *u = NULL;
-	int rc = user_get(ctx->env, id, &u);
+	struct cache_keys ks = CACHE_KEYS_INIT;
+	int rc;
 
+	/* The viewer's relation to the user (relation_of) comes in the same round. */
+	user_profile_keys(&ks, id);
+	graph_keys(&ks, ctx->user_id, id);
+	(void)cache_keys_prefetch(ctx->env->cache, &ks);
+	cache_keys_free(&ks);
+	rc = user_profile(ctx->env, id, ctx->user_id, out);
 	if (rc < 0)
 		return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
 	if (rc == 0)
 		return ctx_fail(ctx, APIERR_NOT_FOUND, "no user with that username");
-	*out = user_public(u, id == ctx->user_id);
-	json_object_put(u);
-	if (user_add_counts(ctx->env, id, *out) < 0) {
-		json_object_put(*out);
-		*out = NULL;
-		return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
-	}
 	return APIERR_OK;
 }
 

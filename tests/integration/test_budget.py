@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Round-trip budgets of the read paths (docs/data.md, "Reading a page in a few round trips"),
+through the web server, both MariaDB instances and both memcached servers.
+
+Usage: test_budget.py BASE_URL [-k SUBSTRING]
+
+Environment (set by tests/integration/suite.sh):
+  STARLING_TEST_MAIL_DIR   the [mail] spool_dir (activation codes of the test's users)
+  STARLING_TEST_APP_LOGS   the files the binaries' stderr goes to (blank-separated)
+
+Every access log line ends with "mc=N db=N": the round trips that request made to memcached
+(one per node asked) and to MariaDB (each statement). Each check makes the request twice (the
+first warms the cache), then reads the second one's line by its request ID (X-Request-Id) and
+holds it to the budget. A page of 20 posts from authors on both instances, with reposts and
+quotes among them, is the case the budgets are written for: a read path that goes back to one
+key or one statement per post fails here at once. Python standard library only.
+"""
+
+import os
+import re
+import sys
+import time
+
+sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from starling_test import (UserPool, api_post, check, check_envelope, get,  # noqa: E402
+                           run_main)
+
+_users = UserPool("b")
+_state = {}
+
+
+def auth(user):
+    return {"Authorization": "Bearer " + user["token"], "Cookie": "starling_token=" +
+            user["token"]}
+
+
+def world():
+    """A viewer following three authors (both instances among them), 24 posts between them,
+    two reposts and a quote of another author's posts, and some likes: made once."""
+    if _state:
+        return _state
+    viewer, a, b, c = _users.across(4)
+    for u in (a, b, c):
+        check_envelope(api_post("user/follow", {"target_username": u["username"], "flag": 1},
+                                viewer["token"]), 200, 0)
+    ids = []
+    for i in range(24):
+        author = (a, b, c)[i % 3]
+        r = api_post("post/create", {"content_text": "budget #b%d post %d" % (i % 2, i)},
+                     author["token"])
+        ids.append(check_envelope(r, 200, 0)["data"]["id"])
+    other = _users.get(5)[4]
+    orig = check_envelope(api_post("post/create", {"content_text": "an original"},
+                                   other["token"]), 200, 0)["data"]["id"]
+    check_envelope(api_post("post/repost", {"original_post_id": orig}, a["token"]), 200, 0)
+    check_envelope(api_post("post/repost", {"original_post_id": ids[0]}, b["token"]), 200, 0)
+    check_envelope(api_post("post/repost", {"original_post_id": orig, "content_text": "quoted"},
+                            c["token"]), 200, 0)
+    for p in ids[-5:]:
+        check_envelope(api_post("post/like", {"post_id": p, "islike": 1}, viewer["token"]),
+                       200, 0)
+    _state.update(viewer=viewer, authors=(a, b, c), ids=ids)
+    return _state
+
+
+def line_of(request_id):
+    """The access log line of the request, waited for (the binary writes it after the
+    response)."""
+    pat = re.compile(r"req=%s: \S+ \S+ \d+ [0-9.]+ms mc=(\d+) db=(\d+)" % re.escape(request_id))
+    files = os.environ.get("STARLING_TEST_APP_LOGS", "").split()
+    check(files, "STARLING_TEST_APP_LOGS is not set")
+    for _ in range(50):
+        for f in files:
+            try:
+                with open(f, errors="replace") as fh:
+                    for line in fh:
+                        m = pat.search(line)
+                        if m:
+                            return int(m.group(1)), int(m.group(2))
+            except FileNotFoundError:
+                pass
+        time.sleep(0.1)
+    raise AssertionError("no access log line for request %s in %s" % (request_id, files))
+
+
+def within(path, user, mc_max, db_max, want=200):
+    """GETs path twice as user (None: a visitor); the second request's round trips must be
+    within budget. Returns them."""
+    headers = auth(user) if user else None
+    get(path, headers)
+    r = get(path, headers)
+    check(r.status == want, "%s: status %d, want %d" % (path, r.status, want))
+    rid = r.header("X-Request-Id")
+    check(rid, "%s: no X-Request-Id" % path)
+    mc, db = line_of(rid)
+    check(mc <= mc_max and db <= db_max,
+          "%s: %d memcached and %d MariaDB round trips, budget %d and %d" %
+          (path, mc, db, mc_max, db_max))
+    return mc, db
+
+
+def test_home_timeline_and_page():
+    w = world()
+    data = check_envelope(get("/api/v1/timeline/home", auth(w["viewer"])), 200, 0)["data"]
+    check(len(data["posts"]) == 20, "a full page: %d posts" % len(data["posts"]))
+    types = {p["type"] for p in data["posts"]}
+    check({"repost", "quote"} <= types, "reposts and quotes on the page: %r" % types)
+    within("/api/v1/timeline/home", w["viewer"], 8, 3)
+    within("/", w["viewer"], 8, 3)
+    # The next page reads as few.
+    within("/api/v1/timeline/home?cursor=" + data["cursor"], w["viewer"], 8, 3)
+
+
+def test_post_detail_and_page():
+    w = world()
+    pid = w["ids"][3]
+    within("/api/v1/post/detail?post_id=" + pid, w["viewer"], 5, 1)
+    within("/api/v1/post/detail?post_id=" + pid, None, 3, 0)
+    within("/p/" + pid, w["viewer"], 8, 3)
+
+
+def test_profile_and_stats():
+    w = world()
+    name = w["authors"][0]["username"]
+    within("/api/v1/user/profile?username=" + name, w["viewer"], 5, 0)
+    within("/api/v1/user/profile?username=" + name, None, 3, 0)
+    within("/api/v1/post/stats?post_ids=" + ",".join(w["ids"][:20]), None, 2, 0)
+    within("/u/" + name, w["viewer"], 10, 3)
+
+
+def test_counts_reflect_a_write_in_the_same_request_flow():
+    """The memo never serves a request's own write stale: a like, then the detail and the
+    stats of the post show it at once."""
+    w = world()
+    pid = w["ids"][7]
+    get("/api/v1/post/stats?post_ids=" + pid)
+    check_envelope(api_post("post/like", {"post_id": pid, "islike": 1}, w["viewer"]["token"]),
+                   200, 0)
+    d = check_envelope(get("/api/v1/post/detail?post_id=" + pid, auth(w["viewer"])), 200,
+                       0)["data"]
+    check(d["viewer"]["liked"] is True, "liked at once: %r" % d["viewer"])
+    s = check_envelope(get("/api/v1/post/stats?post_ids=" + pid), 200, 0)["data"]
+    check(s[pid]["likes"] >= 1, "counted at once: %r" % s)
+
+
+TESTS = [
+    test_home_timeline_and_page,
+    test_post_detail_and_page,
+    test_profile_and_stats,
+    test_counts_reflect_a_write_in_the_same_request_flow,
+]
+
+if __name__ == "__main__":
+    sys.exit(run_main(__doc__, TESTS))
