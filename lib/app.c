@@ -687,6 +687,7 @@ app_handle(struct ctx *ctx, char *const *envp, const char *body, size_t body_len
 {
 	struct timespec t0;
 	uint64_t mc0 = cache_round_trips(ctx->env->cache), db0 = db_round_trips(ctx->env->db);
+	uint64_t prep0 = db_setup_trips(ctx->env->db);
 	bool html;
 	int code;
 
@@ -718,11 +719,12 @@ app_handle(struct ctx *ctx, char *const *envp, const char *body, size_t body_len
 	if (html)
 		response_header(&ctx->resp, "Content-Language", ctx->lang);
 	response_serialize(&ctx->resp, ctx->req.method == HTTP_HEAD, out);
-	/* mc and db: the round trips this request made to memcached and MariaDB. */
-	log_info("%s %s %d %.1fms mc=%" PRIu64 " db=%" PRIu64,
+	/* mc and db: the round trips this request made to memcached and MariaDB; prep: those it
+	 * spent preparing statements on its process's connections (db.h). */
+	log_info("%s %s %d %.1fms mc=%" PRIu64 " db=%" PRIu64 " prep=%" PRIu64,
 	    ctx->req.method_name ? ctx->req.method_name : "-", ctx->req.path ? ctx->req.path : "-",
 	    ctx->resp.status, elapsed_ms(&t0), cache_round_trips(ctx->env->cache) - mc0,
-	    db_round_trips(ctx->env->db) - db0);
+	    db_round_trips(ctx->env->db) - db0, db_setup_trips(ctx->env->db) - prep0);
 
 	/* 9. Reset: nothing of this request survives into the next one. */
 	cache_memo_end(ctx->env->cache);

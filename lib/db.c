@@ -60,7 +60,8 @@ struct db {
 	unsigned            tx_shard;
 	bool                tx_failed;   /* a statement failed: roll back whatever fn says */
 	bool                tx_retry;    /* ... by deadlock or lock wait timeout: run it again */
-	uint64_t            round_trips; /* statements, prepares and pings sent: db_round_trips */
+	uint64_t            round_trips; /* statements and transaction ends: db_round_trips */
+	uint64_t            setup_trips; /* prepares and idle pings: db_setup_trips */
 };
 
 static uint64_t
@@ -349,7 +350,7 @@ shard_conn(struct db *db, unsigned shard)
 	}
 	in = &db->inst[shard_instance(db->shards, shard)];
 	if (in->conn != NULL && !db->in_tx && now_ms() - in->last_used > DB_IDLE_PING_MS &&
-	    (db->round_trips++, mysql_ping(in->conn) != 0)) {
+	    (db->setup_trips++, mysql_ping(in->conn) != 0)) {
 		log_warn("mysql %s: idle connection lost (%s); reconnecting", in->name,
 		    mysql_error(in->conn));
 		instance_close(in);
@@ -478,7 +479,7 @@ stmt_get(struct db *db, struct db_instance *in, unsigned shard, const char *sql,
 	buf_puts(&db->sql, p);
 
 	s = xcalloc(1, sizeof *s);
-	db->round_trips++;
+	db->setup_trips++;
 	s->stmt = mysql_stmt_init(in->conn);
 	if (s->stmt == NULL ||
 	    mysql_stmt_prepare(s->stmt, db->sql.data, (unsigned long)db->sql.len) != 0) {
@@ -666,6 +667,9 @@ db_exec(struct db *db, unsigned shard, const char *sql, const struct db_val *par
 			    (unsigned long)mysql_stmt_param_count(s->stmt), nparams, sql);
 			break;
 		}
+		/* The text only, never the parameters (they may hold what users wrote, or secrets):
+		 * at level debug, every round trip of a request can be read off its log lines. */
+		log_debug("mysql %s shard %u: %.160s", in->name, shard, sql);
 		if (s != NULL && (db->round_trips++, stmt_run(s, params, nparams, out, &e)) == 0)
 			return 0;
 		if (e == ER_DUP_ENTRY)
@@ -854,8 +858,23 @@ db_free(struct db *db)
 	free(db);
 }
 
+void
+db_placeholders(struct buf *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		buf_puts(b, i ? ", ?" : "?");
+}
+
 uint64_t
 db_round_trips(const struct db *db)
 {
 	return db == NULL ? 0 : db->round_trips;
+}
+
+uint64_t
+db_setup_trips(const struct db *db)
+{
+	return db == NULL ? 0 : db->setup_trips;
 }

@@ -94,6 +94,10 @@ void db_rows_free(struct db_rows *r);
 /* ------------------------------------------------------------------------------------------ */
 /* Statements. */
 
+/* Appends the placeholders of n parameters, "?, ?, ?", to b: the IN list of a statement over
+ * a batch. */
+void db_placeholders(struct buf *b, size_t n);
+
 /* Runs sql (with "{db}" for the database of shard) with nparams parameters on the instance of
  * shard. Rows, if out is not NULL, replace what out held. A connection found lost is reopened
  * and the statement prepared again, once, unless inside a transaction (where the transaction
@@ -127,9 +131,15 @@ void db_close_all(struct db *db);
 
 void db_free(struct db *db);
 
-/* How many statements (each prepare, execute, transaction start and end, idle ping) this
- * process has sent to MariaDB so far: the access log shows each request's share, and
- * tests/bench reads it to count round trips per route. */
+/* How many statements (each execute, transaction start and end) this process has sent to
+ * MariaDB so far: the access log shows each request's share, and tests/bench reads it to count
+ * round trips per route. */
 uint64_t db_round_trips(const struct db *db);
+
+/* How many round trips this process spent on its connections rather than on statements: each
+ * prepare (once per statement and connection) and idle ping. Counted apart because they fall on
+ * whichever request comes first to a process (every request under plain CGI), not on a route:
+ * the access log shows them as prep=, so a route's db= is the same in every set-up. */
+uint64_t db_setup_trips(const struct db *db);
 
 #endif

@@ -8,12 +8,14 @@ Environment (set by tests/integration/suite.sh):
   STARLING_TEST_MAIL_DIR   the [mail] spool_dir (activation codes of the test's users)
   STARLING_TEST_APP_LOGS   the files the binaries' stderr goes to (blank-separated)
 
-Every access log line ends with "mc=N db=N": the round trips that request made to memcached
-(one per node asked) and to MariaDB (each statement). Each check makes the request twice (the
-first warms the cache), then reads the second one's line by its request ID (X-Request-Id) and
-holds it to the budget. A page of 20 posts from authors on both instances, with reposts and
-quotes among them, is the case the budgets are written for: a read path that goes back to one
-key or one statement per post fails here at once. Python standard library only.
+Every access log line ends with "mc=N db=N prep=N": the round trips that request made to
+memcached (one per node asked), to MariaDB for statements, and to MariaDB preparing statements
+on a process's connections (held to no budget: under plain CGI every request prepares). Each
+check makes the request twice (the first warms the cache), then reads the second one's line by
+its request ID (X-Request-Id) and holds it to the budget. A page of 20 posts from authors on
+both instances, with reposts and quotes among them, is the case the budgets are written for: a
+read path that goes back to one key or one statement per post fails here at once. Python
+standard library only.
 """
 
 import os
