@@ -429,8 +429,7 @@ struct set_tx {
 	bool              on, changed, count_moved;
 	int               count_delta;   /* count_followings */
 	uint64_t          user, target, id;
-	uint64_t          job_id[2];
-	json_object      *job[2];
+	struct job_new    job[2];        /* follow.sync, held: run after the commit */
 	int               njobs;
 };
 
@@ -441,7 +440,7 @@ set_tx(struct db *db, void *arg)
 	unsigned shard = id_shard(a->user);
 	int64_t now = now_s();
 	struct rel cur;
-	int follow, mute, i, rc;
+	int follow, mute, rc;
 
 	a->changed = false;
 	a->count_delta = 0;
@@ -496,10 +495,7 @@ set_tx(struct db *db, void *arg)
 			return -1;
 	}
 	/* The followee's side: of this follow, and on a block of the other direction too. */
-	for (i = 0; i < a->njobs; i++)
-		if (job_queue(db, shard, a->job_id[i], "follow.sync", a->job[i]) != 0)
-			return -1;
-	return 0;
+	return job_queue_many(db, shard, a->job, (size_t)a->njobs);
 }
 
 static json_object *
@@ -515,8 +511,7 @@ follow_payload(uint64_t follower, uint64_t followee)
 int
 graph_set(struct ctx *ctx, enum graph_action action, const char *target, bool on)
 {
-	struct set_tx a = { action, on, false, false, 0, ctx->user_id, 0, 0, { 0, 0 },
-	    { NULL, NULL }, 0 };
+	struct set_tx a = { .action = action, .on = on, .user = ctx->user_id };
 	unsigned shard = id_shard(ctx->user_id);
 	bool suspended = false;
 	struct rel mine;
@@ -551,16 +546,19 @@ graph_set(struct ctx *ctx, enum graph_action action, const char *target, bool on
 		}
 	}
 	if (action != GRAPH_MUTE) {
-		a.job[a.njobs++] = follow_payload(ctx->user_id, a.target);
+		a.job[a.njobs++].payload = follow_payload(ctx->user_id, a.target);
 		if (action == GRAPH_BLOCK && on)
-			a.job[a.njobs++] = follow_payload(a.target, ctx->user_id);
+			a.job[a.njobs++].payload = follow_payload(a.target, ctx->user_id);
 	}
 	/* IDs before the transaction (db_tx may run its body again; an ID may touch shard 0). */
-	for (i = 0; i < a.njobs; i++)
-		if (ctx_new_id(ctx, shard, &a.job_id[i]) != 0) {
+	for (i = 0; i < a.njobs; i++) {
+		a.job[i].type = "follow.sync";
+		a.job[i].held = true;
+		if (ctx_new_id(ctx, shard, &a.job[i].id) != 0) {
 			rc = unavailable(ctx);
 			goto out;
 		}
+	}
 	if (ctx_new_id(ctx, shard, &a.id) != 0 || db_tx(ctx->env->db, shard, set_tx, &a) != 0) {
 		rc = unavailable(ctx);
 		goto out;
@@ -580,14 +578,12 @@ graph_set(struct ctx *ctx, enum graph_action action, const char *target, bool on
 		if (a.count_delta != 0)
 			forget_counts(ctx->env, ctx->user_id);
 		/* Each job now; one that fails stays queued for starling-worker. */
-		for (i = 0; i < a.njobs; i++)
-			if (job_run(ctx->env, shard, a.job_id[i]) < 0)
-				log_warn("job %" PRIu64 " (follow.sync) left for the worker", a.job_id[i]);
+		(void)job_run_held(ctx->env, shard, a.job, (size_t)a.njobs);
 	}
 	rc = APIERR_OK;
 out:
 	for (i = 0; i < a.njobs; i++)
-		json_object_put(a.job[i]);
+		json_object_put(a.job[i].payload);
 	return rc;
 }
 

@@ -65,17 +65,51 @@ job_backoff(unsigned attempts)
 	return wait < JOB_BACKOFF_MAX ? wait : JOB_BACKOFF_MAX;
 }
 
+/* The columns of a tb_job row that job_queue_many writes, one parameter each. */
+#define JOB_ROW_PARAMS 9
+
+int
+job_queue_many(struct db *db, unsigned shard, const struct job_new *jobs, size_t n)
+{
+	struct db_val *p;
+	struct buf sql = BUF_INIT;
+	int64_t now = now_s();
+	size_t i;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	p = xcalloc(n * JOB_ROW_PARAMS, sizeof *p);
+	buf_puts(&sql, "INSERT INTO {db}.tb_job (id, type, payload, state, locked_by, locked_at, "
+	    "run_after, created_at, updated_at) VALUES ");
+	for (i = 0; i < n; i++) {
+		struct db_val *r = p + i * JOB_ROW_PARAMS;
+		bool held = jobs[i].held;
+
+		buf_puts(&sql, i ? ", (?, ?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+		/* A held row is claimed already (state 1, by us, now): no worker takes it unless we
+		 * die before recording its outcome, and then job_reap gives it back. run_after = now:
+		 * a ready row is for whichever runner comes first. */
+		r[0] = DB_U64(jobs[i].id);
+		r[1] = DB_STR(jobs[i].type);
+		r[2] = DB_STR(json_object_to_json_string_ext(jobs[i].payload, JSON_C_TO_STRING_PLAIN));
+		r[3] = DB_I64(held ? JOB_RUNNING : JOB_READY);
+		r[4] = DB_STR(held ? job_runner_name() : "");
+		r[5] = DB_I64(held ? now : 0);
+		r[6] = r[7] = r[8] = DB_I64(now);
+	}
+	rc = db_exec(db, shard, buf_cstr(&sql), p, n * JOB_ROW_PARAMS, NULL) == 0 ? 0 : -1;
+	buf_free(&sql);
+	free(p);
+	return rc;
+}
+
 int
 job_queue(struct db *db, unsigned shard, uint64_t id, const char *type, json_object *payload)
 {
-	const char *text = json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN);
-	int64_t now = now_s();
+	struct job_new j = { .id = id, .type = type, .payload = payload, .held = false };
 
-	/* run_after = now: the request runs it at once; a worker takes it if the request cannot. */
-	return db_exec(db, shard, "INSERT INTO {db}.tb_job (id, type, payload, state, run_after, "
-	    "created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?, ?)",
-	    (struct db_val[]){ DB_U64(id), DB_STR(type), DB_STR(text), DB_I64(now), DB_I64(now),
-		DB_I64(now) }, 6, NULL) == 0 ? 0 : -1;
+	return job_queue_many(db, shard, &j, 1);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -687,6 +721,70 @@ job_run(struct app_env *env, unsigned shard, uint64_t id)
 		rc = -1;
 	db_rows_free(&r);
 	return rc;
+}
+
+/* Marks the n jobs of ids done in one statement, while this runner holds them (as finish). */
+static int
+finish_done_many(struct db *db, unsigned shard, const uint64_t *ids, size_t n)
+{
+	struct db_val *p;
+	struct buf sql = BUF_INIT;
+	size_t i;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	p = xcalloc(n + 2, sizeof *p);
+	p[0] = DB_I64(now_s());
+	p[1] = DB_STR(job_runner_name());
+	for (i = 0; i < n; i++)
+		p[i + 2] = DB_U64(ids[i]);
+	buf_puts(&sql, "UPDATE {db}.tb_job SET state = 2, last_error = '', updated_at = ? WHERE "
+	    "state = 1 AND locked_by = ? AND id IN (");
+	db_placeholders(&sql, n);
+	buf_puts(&sql, ")");
+	rc = db_exec(db, shard, buf_cstr(&sql), p, n + 2, NULL) == 0 ? 0 : -1;
+	buf_free(&sql);
+	free(p);
+	return rc;
+}
+
+int
+job_run_held(struct app_env *env, unsigned shard, const struct job_new *jobs, size_t n)
+{
+	uint64_t *done = xcalloc(n ? n : 1, sizeof *done);
+	struct buf err = BUF_INIT;
+	size_t i, ndone = 0;
+	int failed = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct job_type *jt;
+
+		if (!jobs[i].held)
+			continue;
+		buf_reset(&err);
+		jt = job_handler_find(jobs[i].type);
+		if (jt != NULL && jt->run(env, jobs[i].payload, &err) == 0) {
+			done[ndone++] = jobs[i].id;
+			continue;
+		}
+		if (jt == NULL)
+			buf_printf(&err, "unknown job type %s", jobs[i].type);
+		log_warn("job %" PRIu64 " %.64s (shard %u, attempt 1): %s; left for the worker",
+		    jobs[i].id, jobs[i].type, shard, buf_cstr(&err));
+		failed++;
+		if (finish(env->db, shard, jobs[i].id, 0, false, jt == NULL, buf_cstr(&err)) != 0)
+			log_error("job %" PRIu64 " (shard %u): cannot record its outcome; left running "
+			    "for the reaper", jobs[i].id, shard);
+	}
+	if (finish_done_many(env->db, shard, done, ndone) != 0) {
+		log_error("jobs of shard %u: cannot record that %zu ran; left running for the reaper, "
+		    "which has them run again (harmless: every handler is idempotent)", shard, ndone);
+		failed += (int)ndone;
+	}
+	buf_free(&err);
+	free(done);
+	return failed;
 }
 
 struct claim {

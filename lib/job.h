@@ -2,9 +2,12 @@
  * then run at once by the request, or later by starling-worker.
  *
  * A write that spans two shards commits its source of truth together with a tb_job row on the
- * same shard (job_queue inside the db_tx). After the commit the request runs the job (job_run);
- * if that fails (the other shard is down, a crash in between), the row stays queued and
- * starling-worker runs it later with the same handler table (job_handler_find).
+ * same shard (job_queue_many inside the db_tx). The request queues the jobs it will run itself as
+ * held (claimed by it from the start) and runs them after the commit (job_run_held), so an
+ * inline job costs the request no statement of its own but its share of one insert and one
+ * update for all; if a handler fails (the other shard is down) or the request dies in between,
+ * the row goes back to the workers, and starling-worker runs it later with the same handler
+ * table (job_handler_find).
  *
  * Every job here is a "sync" job: it reads the source of truth and makes the other shard match
  * it (INSERT IGNORE / DELETE, with the counter moved only when a row changed). So a job run twice
@@ -36,14 +39,16 @@
  * their last_error for an operator to read (job_list_failed: starling-admin jobs) and put back to
  * 0 once the cause is fixed (job_retry: starling-admin retry-job).
  *
- * The runners: the request that queued a job (job_run, by ID), and starling-worker (job_run_next,
- * the oldest ready job of a shard, taken with SELECT ... FOR UPDATE SKIP LOCKED so that several
- * workers never take the same row). Both run it through the same code (claim, handler, outcome).
+ * The runners: the request that queued a job (job_run_held, or job_run by ID), and
+ * starling-worker (job_run_next, the oldest ready job of a shard, taken with SELECT ... FOR
+ * UPDATE SKIP LOCKED so that several workers never take the same row). All run it with the same
+ * handler and record its outcome the same way.
  *
  * Return convention: <0 failure (logged), 0 nothing done, >0 done, unless said otherwise. */
 #ifndef STARLING_JOB_H
 #define STARLING_JOB_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <json-c/json.h>
@@ -75,6 +80,28 @@ const struct job_type *job_handler_find(const char *type);
  * (a db_tx fn may run again, and making an ID may touch shard 0). payload is borrowed.
  * Returns 0 or -1. */
 int job_queue(struct db *db, unsigned shard, uint64_t id, const char *type, json_object *payload);
+
+/* A job to queue with job_queue_many. */
+struct job_new {
+	uint64_t     id;        /* made on the shard before the transaction, as for job_queue */
+	const char  *type;
+	json_object *payload;   /* borrowed */
+	bool         held;      /* queued as claimed by this process, which runs it itself after
+	                         * the commit (job_run_held); false: ready for any runner (a worker
+	                         * takes it) */
+};
+
+/* Queues the n jobs in one statement (inside a db_tx fn on shard, as job_queue). A held job
+ * costs no claim and no read afterwards: the request that made it has its payload and owns its
+ * row from the start; if the request dies before recording the outcome, job_reap gives the row
+ * back to the workers after the timeout. Returns 0 or -1. */
+int job_queue_many(struct db *db, unsigned shard, const struct job_new *jobs, size_t n);
+
+/* After the commit: runs the held jobs of jobs[] (those of job_queue_many with held set) from
+ * their payloads, and records their outcomes: all done ones in one statement; each failure as
+ * job_run records it (back to ready with a back-off, for the worker). Returns how many did not
+ * run (0: all done); each failure is logged. */
+int job_run_held(struct app_env *env, unsigned shard, const struct job_new *jobs, size_t n);
 
 /* Runs job id of shard now: claims it (state 0 → 1, whatever its run_after), runs its handler,
  * and marks it done (2), or records the failure (back to 0 with a back-off, or 3 after the last

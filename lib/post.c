@@ -506,11 +506,9 @@ post_request_hash(const struct ctx *ctx, char out[65])
 /* Jobs queued with a write: IDs made before the transaction, queued inside it, run after. */
 
 struct jobs {
-	unsigned     shard;
-	size_t       n;
-	uint64_t     id[POST_MAX_JOBS];
-	const char  *type[POST_MAX_JOBS];
-	json_object *payload[POST_MAX_JOBS];
+	unsigned       shard;
+	size_t         n;
+	struct job_new v[POST_MAX_JOBS];   /* each payload owned here: jobs_free */
 };
 
 static void
@@ -519,27 +517,29 @@ jobs_free(struct jobs *j)
 	size_t i;
 
 	for (i = 0; i < j->n; i++)
-		json_object_put(j->payload[i]);
+		json_object_put(j->v[i].payload);
 	j->n = 0;
 }
 
-/* Adds a job {name: id} (and, for hashtags, tag and name). Returns 0 or -1 (no ID: 503). */
+/* Adds a job {name: id} (and, for hashtags, tag and name), held: the request runs it after the
+ * commit. Returns 0 or -1 (no ID: 503). */
 static int
 jobs_add(struct ctx *ctx, struct jobs *j, const char *type, const char *name, uint64_t id,
     const char *tag, const char *tag_name)
 {
-	json_object *o;
+	struct job_new *v = &j->v[j->n];
 
-	if (j->n == POST_MAX_JOBS || ctx_new_id(ctx, j->shard, &j->id[j->n]) != 0)
+	if (j->n == POST_MAX_JOBS || ctx_new_id(ctx, j->shard, &v->id) != 0)
 		return -1;
-	o = json_object_new_object();
-	json_object_object_add(o, name, json_id(id));
+	v->type = type;
+	v->held = true;
+	v->payload = json_object_new_object();
+	json_object_object_add(v->payload, name, json_id(id));
 	if (tag != NULL) {
-		json_object_object_add(o, "tag", json_object_new_string(tag));
-		json_object_object_add(o, "name", json_object_new_string(tag_name ? tag_name : tag));
+		json_object_object_add(v->payload, "tag", json_object_new_string(tag));
+		json_object_object_add(v->payload, "name", json_object_new_string(tag_name ? tag_name :
+		    tag));
 	}
-	j->type[j->n] = type;
-	j->payload[j->n] = o;
 	j->n++;
 	return 0;
 }
@@ -566,38 +566,34 @@ jobs_add_tags(struct ctx *ctx, struct jobs *j, uint64_t record, const char *list
 }
 
 /* The jobs of every new post, quote or repost (not a reply): into the followers' timelines
- * (lib/timeline.h), and the notifications of those it names (lib/notify.h). */
+ * (lib/timeline.h), held unless *deferred (then starling-worker pushes: the author has many
+ * followers), and, when it tells anyone (a repost or quote tells its original's author; a
+ * mention, the mentioned), the notifications (lib/notify.h). A plain post naming nobody has no
+ * notify.post: it would read the post back only to find no one to tell. */
 static int
-jobs_add_new_post(struct ctx *ctx, struct jobs *j, uint64_t post)
+jobs_add_new_post(struct ctx *ctx, struct jobs *j, uint64_t post, bool notifies, bool *deferred)
 {
-	if (jobs_add(ctx, j, "timeline.push", "post_id", post, NULL, NULL) != 0 ||
-	    jobs_add(ctx, j, "notify.post", "record_id", post, NULL, NULL) != 0)
+	*deferred = timeline_push_deferred(ctx->env, ctx->user_id);
+	if (jobs_add(ctx, j, "timeline.push", "post_id", post, NULL, NULL) != 0)
+		return -1;
+	j->v[j->n - 1].held = !*deferred;
+	if (notifies && jobs_add(ctx, j, "notify.post", "record_id", post, NULL, NULL) != 0)
 		return -1;
 	return 0;
 }
 
+/* Inside the transaction: every job in one statement. */
 static int
 jobs_queue(struct db *db, const struct jobs *j)
 {
-	size_t i;
-
-	for (i = 0; i < j->n; i++)
-		if (job_queue(db, j->shard, j->id[i], j->type[i], j->payload[i]) != 0)
-			return -1;
-	return 0;
+	return job_queue_many(db, j->shard, j->v, j->n);
 }
 
-/* After the commit: each job now, but those of type left (NULL: none), which stay queued for
- * starling-worker; one that fails stays queued for it too. */
+/* After the commit: the held jobs; one that fails is left for starling-worker (job.h). */
 static void
-jobs_run(struct ctx *ctx, const struct jobs *j, const char *left)
+jobs_run(struct ctx *ctx, const struct jobs *j)
 {
-	size_t i;
-
-	for (i = 0; i < j->n; i++)
-		if ((left == NULL || strcmp(j->type[i], left) != 0) &&
-		    job_run(ctx->env, j->shard, j->id[i]) < 0)
-			log_warn("job %" PRIu64 " (%s) left for the worker", j->id[i], j->type[i]);
+	(void)job_run_held(ctx->env, j->shard, j->v, j->n);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -609,6 +605,7 @@ struct create_tx {
 	const char             *text, *search, *hashtags;
 	const char             *image, *video;
 	struct jobs            *jobs;
+	bool                    deferred;   /* the timeline.push is left to starling-worker */
 	bool                    inserted;
 };
 
@@ -653,9 +650,11 @@ created(struct ctx *ctx, const struct create_tx *a)
 {
 	if (!a->inserted)
 		return;
-	/* A push to many followers is the worker's: the request answers without waiting for it. */
-	jobs_run(ctx, a->jobs, timeline_push_deferred(ctx->env, a->id, a->user) ? "timeline.push" :
-	    NULL);
+	jobs_run(ctx, a->jobs);
+	/* A push to many followers is the worker's: the request answers without waiting for it,
+	 * and does the part the author reads at once. */
+	if (a->deferred)
+		timeline_push_own(ctx->env, a->id, a->user);
 	forget(ctx->env, "userx", a->user);
 	forget(ctx->env, "post", a->id);
 	forget(ctx->env, "postx", a->id);
@@ -665,9 +664,10 @@ int
 post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 {
 	struct text_post t = { 0 };
-	struct jobs jobs = { id_shard(ctx->user_id), 0, { 0 }, { 0 }, { 0 } };
-	struct create_tx a = { 0, ctx->user_id, 0, 0, POST_ORIGINAL, n->reply_settings, "", "", "",
-	    "", "", &jobs, false };
+	struct jobs jobs = { .shard = id_shard(ctx->user_id) };
+	struct create_tx a = { .user = ctx->user_id, .post_type = POST_ORIGINAL,
+	    .reply_settings = n->reply_settings, .text = "", .search = "", .hashtags = "",
+	    .image = "", .video = "", .jobs = &jobs };
 	json_object *orig = NULL;
 	uint64_t fresh;
 	size_t i;
@@ -709,7 +709,8 @@ post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 			rc = unavailable(ctx);
 			goto out;
 		}
-	if (jobs_add_new_post(ctx, &jobs, a.id) != 0) {
+	if (jobs_add_new_post(ctx, &jobs, a.id, a.post_type == POST_QUOTE || t.nmentions > 0,
+	    &a.deferred) != 0) {
 		rc = unavailable(ctx);
 		goto out;
 	}
@@ -748,9 +749,9 @@ int
 post_repost_idem(struct ctx *ctx, uint64_t original_id, const char *idem_key,
     const char *request_hash, uint64_t *id)
 {
-	struct jobs jobs = { id_shard(ctx->user_id), 0, { 0 }, { 0 }, { 0 } };
-	struct create_tx a = { 0, ctx->user_id, 0, 0, POST_REPOST, 0, "", "", "", "", "", &jobs,
-	    false };
+	struct jobs jobs = { .shard = id_shard(ctx->user_id) };
+	struct create_tx a = { .user = ctx->user_id, .post_type = POST_REPOST, .text = "",
+	    .search = "", .hashtags = "", .image = "", .video = "", .jobs = &jobs };
 	json_object *orig = NULL;
 	uint64_t fresh, existing;
 	int rc;
@@ -769,7 +770,7 @@ post_repost_idem(struct ctx *ctx, uint64_t original_id, const char *idem_key,
 	if ((rc = idem_claim(ctx, idem_key, request_hash, fresh, &a.id)) != APIERR_OK)
 		goto out;
 	if (jobs_add(ctx, &jobs, "repost.sync", "post_id", a.id, NULL, NULL) != 0 ||
-	    jobs_add_new_post(ctx, &jobs, a.id) != 0 ||
+	    jobs_add_new_post(ctx, &jobs, a.id, true, &a.deferred) != 0 ||
 	    db_tx(ctx->env->db, id_shard(ctx->user_id), create_tx, &a) != 0) {
 		rc = unavailable(ctx);
 		goto out;
@@ -890,7 +891,7 @@ int
 post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 {
 	struct text_post t = { 0 };
-	struct jobs jobs = { 0, 0, { 0 }, { 0 }, { 0 } };
+	struct jobs jobs = { .shard = 0 };
 	struct reply_tx a = { 0, ctx->user_id, 0, 0, &t, "", "", &jobs, false };
 	json_object *parent = NULL, *root = NULL;
 	uint64_t fresh;
@@ -943,7 +944,7 @@ post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 		goto out;
 	}
 	if (a.inserted) {
-		jobs_run(ctx, &jobs, NULL);
+		jobs_run(ctx, &jobs);
 		forget(ctx->env, "postx", a.parent ? a.parent : a.root);
 		forget(ctx->env, "post", a.id);
 		forget(ctx->env, "postx", a.id);
@@ -1005,7 +1006,7 @@ out:
 int
 post_like(struct ctx *ctx, uint64_t record_id, bool like)
 {
-	struct jobs jobs = { id_shard(ctx->user_id), 0, { 0 }, { 0 }, { 0 } };
+	struct jobs jobs = { .shard = id_shard(ctx->user_id) };
 	struct like_tx a = { 0, ctx->user_id, record_id, 0, like, false, &jobs };
 	json_object *rec = NULL;
 	int rc;
@@ -1034,19 +1035,19 @@ post_like(struct ctx *ctx, uint64_t record_id, bool like)
 		rc = unavailable(ctx);
 		goto out;
 	}
-	json_object_object_add(jobs.payload[0], "record_id", json_id(a.record));
+	json_object_object_add(jobs.v[0].payload, "record_id", json_id(a.record));
 	/* A like notifies its author; taken back, it withdraws that notification (lib/notify.h). */
 	if (jobs_add(ctx, &jobs, "notify.like", "liker_id", ctx->user_id, NULL, NULL) != 0) {
 		rc = unavailable(ctx);
 		goto out;
 	}
-	json_object_object_add(jobs.payload[1], "record_id", json_id(a.record));
+	json_object_object_add(jobs.v[1].payload, "record_id", json_id(a.record));
 	if (db_tx(ctx->env->db, id_shard(ctx->user_id), like_tx, &a) != 0) {
 		rc = unavailable(ctx);
 		goto out;
 	}
 	if (a.changed) {
-		jobs_run(ctx, &jobs, NULL);
+		jobs_run(ctx, &jobs);
 		forget(ctx->env, "userx", ctx->user_id);
 	}
 	rc = APIERR_OK;
@@ -1166,7 +1167,7 @@ out:
 static int
 delete_record(struct ctx *ctx, uint64_t id, const struct db_rows *row)
 {
-	struct jobs jobs = { id_shard(id), 0, { 0 }, { 0 }, { 0 } };
+	struct jobs jobs = { .shard = id_shard(id) };
 	struct delete_tx a = { id, ctx->user_id, 0, false, false, &jobs };
 	int64_t type = db_i64(row, 0, R_TYPE);
 	int rc = 0;
@@ -1186,7 +1187,7 @@ delete_record(struct ctx *ctx, uint64_t id, const struct db_rows *row)
 		goto out;
 	}
 	if (a.deleted) {
-		jobs_run(ctx, &jobs, NULL);
+		jobs_run(ctx, &jobs);
 		forget(ctx->env, "post", id);
 		forget(ctx->env, "postx", id);
 		forget(ctx->env, a.reply ? "postx" : "userx", a.reply ? a.parent : ctx->user_id);
@@ -1353,8 +1354,8 @@ viewer_did(struct ctx *ctx, const uint64_t *targets, size_t n, bool *liked, bool
 	int rc;
 
 	p[0] = p[n + 1] = DB_U64(ctx->user_id);
+	db_placeholders(&in, n);
 	for (i = 0; i < n; i++) {
-		buf_puts(&in, i ? ", ?" : "?");
 		p[i + 1] = p[n + 2 + i] = DB_U64(targets[i]);
 		liked[i] = reposted[i] = false;
 	}
@@ -1519,10 +1520,9 @@ stats_shard(struct app_env *env, unsigned shard, const uint64_t *ids, size_t n, 
 	size_t i, k;
 	int rc;
 
-	for (i = 0; i < n; i++) {
-		buf_puts(&in, i ? ", ?" : "?");
+	db_placeholders(&in, n);
+	for (i = 0; i < n; i++)
 		p[i] = p[n + i] = DB_U64(ids[i]);
-	}
 	buf_printf(&sql, "SELECT post_id, count_comments, count_likes, count_reposts, count_quote "
 	    "FROM {db}.tb_post_extended WHERE post_id IN (%s) AND is_deleted = 0 UNION ALL "
 	    "SELECT post_reply_id, count_comments, count_likes, count_reposts, count_quote "

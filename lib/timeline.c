@@ -204,16 +204,6 @@ shard_ok(struct app_env *env, uint64_t id)
 	return id != 0 && id_shard(id) < shard_count(db_shards(env->db));
 }
 
-/* The placeholders of n parameters: "?, ?, ?". */
-static void
-placeholders(struct buf *b, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		buf_puts(b, i ? ", ?" : "?");
-}
-
 /*
  * The newest posts, quotes and reposts (not replies; live ones) of the n authors below the ID
  * below, at most limit of them, newest first, in *out (realloc'd; *nout entries). One query per
@@ -244,7 +234,7 @@ db_posts(struct app_env *env, const uint64_t *authors, size_t n, uint64_t below,
 			continue;
 		buf_reset(&sql);
 		buf_puts(&sql, "SELECT id, user_id FROM {db}.tb_post WHERE user_id IN (");
-		placeholders(&sql, j - i);
+		db_placeholders(&sql, j - i);
 		buf_puts(&sql, ") AND is_deleted = 0 AND id < ? ORDER BY id DESC LIMIT ?");
 		for (k = i; k < j; k++)
 			p[k - i] = DB_U64(a[k]);
@@ -291,7 +281,7 @@ db_pulled(struct app_env *env, const uint64_t *users, size_t n, struct timeline_
 			continue;
 		buf_reset(&sql);
 		buf_puts(&sql, "SELECT user_id FROM {db}.tb_user_extended WHERE user_id IN (");
-		placeholders(&sql, j - i);
+		db_placeholders(&sql, j - i);
 		buf_puts(&sql, ") AND count_followers >= ?");
 		for (k = i; k < j; k++)
 			p[k - i] = DB_U64(users[k]);
@@ -737,28 +727,12 @@ push_author(struct app_env *env, uint64_t author, const struct buf *e)
 	push_to(env, author, e);
 }
 
-/* How many followers author has (tb_user_extended.count_followers), or -1 when the database
- * failed. */
-static long long
-follower_count(struct app_env *env, uint64_t author)
-{
-	struct db_rows r = DB_ROWS_INIT;
-	long long n = -1;
-
-	if (db_exec(env->db, id_shard(author), "SELECT count_followers FROM {db}.tb_user_extended "
-	    "WHERE user_id = ?", (struct db_val[]){ DB_U64(author) }, 1, &r) == 0)
-		n = r.nrows > 0 ? db_i64(&r, 0, 0) : 0;
-	db_rows_free(&r);
-	return n;
-}
-
 int
 timeline_push_job(struct app_env *env, json_object *payload, struct buf *err)
 {
 	struct db_rows r = DB_ROWS_INIT;
 	struct buf e = BUF_INIT;
 	uint64_t post = job_payload_id(payload, "post_id"), author, *followers = NULL;
-	long long count;
 	size_t i;
 	int rc = -1;
 
@@ -766,8 +740,11 @@ timeline_push_job(struct app_env *env, json_object *payload, struct buf *err)
 		buf_puts(err, "timeline.push: post_id missing or on no shard");
 		return -1;
 	}
-	if (db_exec(env->db, id_shard(post), "SELECT user_id, is_deleted FROM {db}.tb_post WHERE "
-	    "id = ?", (struct db_val[]){ DB_U64(post) }, 1, &r) != 0)
+	/* The post and its author's follower count in one statement: both live on the author's
+	 * shard. The count from the database, not the cache: it decides push or pull. */
+	if (db_exec(env->db, id_shard(post), "SELECT p.user_id, p.is_deleted, "
+	    "COALESCE(x.count_followers, 0) FROM {db}.tb_post p LEFT JOIN {db}.tb_user_extended x "
+	    "ON x.user_id = p.user_id WHERE p.id = ?", (struct db_val[]){ DB_U64(post) }, 1, &r) != 0)
 		goto db_failed;
 	if (r.nrows == 0 || db_i64(&r, 0, 1) != 0) {
 		rc = 0;     /* deleted before its push: nothing to show anywhere */
@@ -776,9 +753,7 @@ timeline_push_job(struct app_env *env, json_object *payload, struct buf *err)
 	author = db_u64(&r, 0, 0);
 	timeline_entry_encode(post, author, &e);
 	push_author(env, author, &e);
-	if ((count = follower_count(env, author)) < 0)
-		goto db_failed;
-	if (count >= env->conf.timeline_push_max_followers) {
+	if (db_i64(&r, 0, 2) >= env->conf.timeline_push_max_followers) {
 		rc = 0;     /* pulled by each follower at read time */
 		goto out;
 	}
@@ -802,19 +777,29 @@ out:
 }
 
 bool
-timeline_push_deferred(struct app_env *env, uint64_t post, uint64_t author)
+timeline_push_deferred(struct app_env *env, uint64_t author)
+{
+	json_object *counts = json_object_new_object(), *v;
+	long long n = -1;
+
+	/* From the cached counters: this only chooses who runs the push (the job reads the
+	 * database before it pushes or leaves the post to be pulled). */
+	if (user_add_counts(env, author, counts) == 1 &&
+	    json_object_object_get_ex(counts, "countFollowers", &v))
+		n = json_object_get_int64(v);
+	json_object_put(counts);
+	/* A pulled author's push touches their own lists only: cheap, so it runs at once too. */
+	return n > env->conf.timeline_push_inline_max && n < env->conf.timeline_push_max_followers;
+}
+
+void
+timeline_push_own(struct app_env *env, uint64_t post, uint64_t author)
 {
 	struct buf e = BUF_INIT;
-	long long count = follower_count(env, author);
 
-	/* A pulled author's push touches their own lists only: cheap, so it runs at once too. */
-	if (count <= env->conf.timeline_push_inline_max ||
-	    count >= env->conf.timeline_push_max_followers)
-		return false;
 	timeline_entry_encode(post, author, &e);
 	push_author(env, author, &e);
 	buf_free(&e);
-	return true;
 }
 
 int

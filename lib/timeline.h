@@ -62,16 +62,20 @@ void timeline_queue_build(struct ctx *ctx, uint64_t user_id);
 void timeline_forget(struct app_env *env, uint64_t user_id);
 
 /*
- * Whether the request that just committed post (by author) leaves its timeline.push job queued
- * for starling-worker instead of running it (lib/post.c asks this for every new post, quote and
- * repost, after the commit): true when the author has more than [timeline] push_inline_max
- * followers and fewer than push_max_followers (a pulled author's push touches only their own
- * lists, so it runs at once). When it says so, it has already done the part of the push the
- * author reads at once (their own list, and dropping "ul:<author>"); the worker's run of the job
- * does it again (an entry twice: readers drop repeats) and pushes to the followers. False also
- * when the count cannot be read (the request then runs the job, as for every other job).
+ * Whether a new post, quote or repost of author leaves its timeline.push job to starling-worker
+ * instead of the request (lib/post.c asks this before queueing the job, which it queues held or
+ * ready accordingly): true when the author has more than [timeline] push_inline_max followers and
+ * fewer than push_max_followers (a pulled author's push touches only their own lists, so it runs
+ * at once), by the cached counters ("userx:", lib/user.h). False also when the count cannot be
+ * read (the request then runs the job, as every other job). When it says so, the request calls
+ * timeline_push_own after the commit.
  */
-bool timeline_push_deferred(struct app_env *env, uint64_t post, uint64_t author);
+bool timeline_push_deferred(struct app_env *env, uint64_t author);
+
+/* The part of a deferred push the author reads at once: their own list, and dropping
+ * "ul:<author>". The worker's run of the job does it again (an entry twice: readers drop
+ * repeats) and pushes to the followers. */
+void timeline_push_own(struct app_env *env, uint64_t post, uint64_t author);
 
 /* The job handlers (job.h's job_handler). */
 int timeline_push_job(struct app_env *env, json_object *payload, struct buf *err);

@@ -637,6 +637,89 @@ test_reap_puts_back_abandoned_jobs(void **state)
 	assert_int_equal(job_reap(env.db, 1000, now, 300), -1);
 }
 
+struct queue_many_arg {
+	unsigned              shard;
+	const struct job_new *jobs;
+	size_t                n;
+};
+
+static int
+queue_many_tx(struct db *db, void *arg)
+{
+	struct queue_many_arg *q = arg;
+
+	return job_queue_many(db, q->shard, q->jobs, q->n);
+}
+
+/* Jobs queued held, as a request queues those it runs itself: one insert for all, claimed by
+ * this runner from the start (a worker passes them by), run from their payloads, the done ones
+ * marked in one update, a failure given back to the workers with its attempt counted; a ready
+ * job of the same batch left alone; a held job whose runner died given back by the reaper. */
+static void
+test_held_jobs_run_by_their_request(void **state)
+{
+	uint64_t author = new_id(SHARD_A), liker = new_id(SHARD_C);
+	uint64_t post = make_post(author, 0, 0, "");
+	json_object *good = ids_payload("liker_id", liker, "record_id", post);
+	json_object *bad = json_tokener_parse("{\"liker_id\":\"x\"}");
+	json_object *other = ids_payload("liker_id", liker, "record_id", post);
+	struct job_new jobs[3] = {
+		{ .id = new_id(SHARD_C), .type = "like.sync", .payload = good, .held = true },
+		{ .id = new_id(SHARD_C), .type = "like.sync", .payload = bad, .held = true },
+		{ .id = new_id(SHARD_C), .type = "like.sync", .payload = other, .held = false },
+	};
+	struct queue_many_arg q = { SHARD_C, jobs, 3 };
+	struct job_ran ran;
+	uint64_t rt0;
+	int64_t now = (int64_t)time(NULL);
+
+	(void)state;
+	exec_ok(SHARD_C, "DELETE FROM {db}.tb_job", NULL, 0);
+	exec_ok(SHARD_C, "INSERT IGNORE INTO {db}.tb_post_like (id, record_id, liker_id, "
+	    "created_at) VALUES (?, ?, ?, 1)", (struct db_val[]){ DB_U64(new_id(SHARD_C)),
+		DB_U64(post), DB_U64(liker) }, 3);
+	rt0 = db_round_trips(env.db);
+	assert_int_equal(db_tx(env.db, SHARD_C, queue_many_tx, &q), 0);
+	/* START TRANSACTION, one INSERT for the three rows, COMMIT. */
+	assert_int_equal(db_round_trips(env.db) - rt0, 3);
+	assert_int_equal(job_col(SHARD_C, jobs[0].id, "state"), JOB_RUNNING);
+	assert_int_equal(job_col(SHARD_C, jobs[1].id, "state"), JOB_RUNNING);
+	assert_int_equal(job_col(SHARD_C, jobs[2].id, "state"), JOB_READY);
+	assert_true(job_col(SHARD_C, jobs[0].id, "locked_at") >= now);
+
+	/* Held rows are passed by: the worker's next job is the ready one. */
+	assert_int_equal(job_run_next(&env, SHARD_C, &ran), 1);
+	assert_int_equal(ran.id, jobs[2].id);
+	assert_int_equal(job_run_next(&env, SHARD_C, &ran), 0);
+
+	/* The request runs its held jobs: one fails. */
+	assert_int_equal(job_run_held(&env, SHARD_C, jobs, 3), 1);
+	assert_int_equal(job_col(SHARD_C, jobs[0].id, "state"), JOB_DONE);
+	assert_int_equal(post_count(post, "count_likes"), 1);
+	assert_int_equal(job_col(SHARD_C, jobs[1].id, "state"), JOB_READY);
+	assert_int_equal(job_col(SHARD_C, jobs[1].id, "attempts"), 1);
+	assert_int_equal(job_col(SHARD_C, jobs[1].id, "locked_at"), 0);
+	assert_true(job_col(SHARD_C, jobs[1].id, "run_after") >= now + job_backoff(1) - 1);
+	/* Run again: nothing is held any more, nothing changes. */
+	assert_int_equal(job_run_held(&env, SHARD_C, jobs, 1), 0);
+	assert_int_equal(post_count(post, "count_likes"), 1);
+
+	/* A request that died after its commit: the reaper gives its held row back. */
+	jobs[0].id = new_id(SHARD_C);
+	q.n = 1;
+	assert_int_equal(db_tx(env.db, SHARD_C, queue_many_tx, &q), 0);
+	exec_ok(SHARD_C, "UPDATE {db}.tb_job SET locked_at = locked_at - 1000 WHERE id = ?",
+	    (struct db_val[]){ DB_U64(jobs[0].id) }, 1);
+	assert_int_equal(job_reap(env.db, SHARD_C, (int64_t)time(NULL), 300), 1);
+	assert_int_equal(job_run_next(&env, SHARD_C, &ran), 1);
+	assert_int_equal(ran.id, jobs[0].id);
+	assert_int_equal(post_count(post, "count_likes"), 1);
+	exec_ok(SHARD_C, "DELETE FROM {db}.tb_job", NULL, 0);
+	json_object_put(good);
+	json_object_put(bad);
+	json_object_put(other);
+}
+
 /* The first column of a query without parameters, as a number. */
 static uint64_t
 count(unsigned shard, const char *sql)
@@ -1052,6 +1135,7 @@ main(void)
 		cmocka_unit_test(test_run_next_oldest_ready_first),
 		cmocka_unit_test(test_run_next_skips_locked_rows),
 		cmocka_unit_test(test_reap_puts_back_abandoned_jobs),
+		cmocka_unit_test(test_held_jobs_run_by_their_request),
 		cmocka_unit_test(test_purge_in_batches),
 		cmocka_unit_test(test_failed_jobs_listed),
 		cmocka_unit_test(test_failed_jobs_limit),
