@@ -25,6 +25,8 @@
 #define DB_TX_ATTEMPTS 3
 /* Parameters of one statement; far above any query Starling makes (post/stats: 100 ids). */
 #define DB_MAX_PARAMS 256
+/* The most shards one db_exec_instance statement reads: a bound on its text and its plan. */
+#define DB_UNION_MAX 64
 
 /* A prepared statement, kept on its instance's connection, keyed by (SQL text, shard). */
 struct db_stmt {
@@ -451,7 +453,33 @@ safe_to_retry(unsigned int e, const char *sql)
 {
 	if (e == CR_SERVER_GONE_ERROR || e == ER_UNKNOWN_STMT_HANDLER)
 		return true;
+	sql += strspn(sql, "(");     /* a UNION of parenthesized arms (db_exec_instance) */
 	return lost_connection(e) && strncmp(sql, "SELECT", 6) == 0;
+}
+
+/* Appends sql to out with each "{db}" filled in with shard's database (`starling_0007`) and
+ * each "{shard}" with its number. */
+static void
+fill_shard(const struct db *db, const char *sql, unsigned shard, struct buf *out)
+{
+	const char *p = sql, *q;
+
+	while ((q = strchr(p, '{')) != NULL) {
+		buf_append(out, p, (size_t)(q - p));
+		if (strncmp(q, "{db}", 4) == 0) {
+			buf_putc(out, '`');
+			shard_db_name(db->conf->mysql_database, shard, out);
+			buf_putc(out, '`');
+			p = q + 4;
+		} else if (strncmp(q, "{shard}", 7) == 0) {
+			buf_printf(out, "%u", shard);
+			p = q + 7;
+		} else {
+			buf_putc(out, '{');
+			p = q + 1;
+		}
+	}
+	buf_puts(out, p);
 }
 
 /* The cached statement for (sql, shard) on in, prepared now if it is not cached; the least
@@ -461,22 +489,14 @@ stmt_get(struct db *db, struct db_instance *in, unsigned shard, const char *sql,
 {
 	uint64_t h = stmt_hash(sql, shard);
 	struct db_stmt *s = stmt_find(in, sql, shard, h);
-	const char *p, *q;
 
 	if (s != NULL) {
 		lru_unlink(in, s);
 		lru_push(in, s);
 		return s;
 	}
-	/* Fill in the database: "{db}" -> `starling_0007`. */
 	buf_reset(&db->sql);
-	for (p = sql; (q = strstr(p, "{db}")) != NULL; p = q + 4) {
-		buf_append(&db->sql, p, (size_t)(q - p));
-		buf_putc(&db->sql, '`');
-		shard_db_name(db->conf->mysql_database, shard, &db->sql);
-		buf_putc(&db->sql, '`');
-	}
-	buf_puts(&db->sql, p);
+	fill_shard(db, sql, shard, &db->sql);
 
 	s = xcalloc(1, sizeof *s);
 	db->setup_trips++;
@@ -856,6 +876,62 @@ db_free(struct db *db)
 	shard_map_free(db->shards);
 	buf_free(&db->sql);
 	free(db);
+}
+
+/* Runs the union in text (its first arm on shard first), hands its rows to each, and empties
+ * text for the next one. */
+static int
+run_union(struct db *db, unsigned first, struct buf *text, const struct db_val *p, size_t np,
+    struct db_rows *r, db_rows_fn each, void *arg)
+{
+	int rc = db_exec(db, first, buf_cstr(text), p, np, r);
+
+	if (rc == 0 && each != NULL)
+		rc = each(r, arg);
+	buf_reset(text);
+	return rc;
+}
+
+int
+db_exec_instance(struct db *db, size_t instance, const char *sql, const struct db_val *params,
+    size_t nparams, db_rows_fn each, void *arg)
+{
+	unsigned s, n = shard_count(db->shards), first = 0;
+	struct db_val *p = xcalloc(DB_MAX_PARAMS, sizeof *p);
+	struct db_rows r = DB_ROWS_INIT;
+	struct buf text = BUF_INIT;
+	size_t arms = 0;
+	int rc = 0;
+
+	if (nparams > DB_MAX_PARAMS) {
+		log_error("mysql: %zu parameters, more than %d: %.120s", nparams, DB_MAX_PARAMS, sql);
+		rc = -1;
+	}
+	for (s = 0; s < n && rc == 0; s++) {
+		if (shard_instance(db->shards, s) != instance)
+			continue;
+		/* A statement holds at most DB_UNION_MAX arms and DB_MAX_PARAMS parameters. */
+		if (arms > 0 && (arms == DB_UNION_MAX || (arms + 1) * nparams > DB_MAX_PARAMS)) {
+			rc = run_union(db, first, &text, p, arms * nparams, &r, each, arg);
+			arms = 0;
+			if (rc != 0)
+				break;
+		}
+		if (arms == 0)
+			first = s;
+		buf_puts(&text, arms ? " UNION ALL (" : "(");
+		fill_shard(db, sql, s, &text);
+		buf_putc(&text, ')');
+		if (nparams > 0)
+			memcpy(p + arms * nparams, params, nparams * sizeof *p);
+		arms++;
+	}
+	if (rc == 0 && arms > 0)
+		rc = run_union(db, first, &text, p, arms * nparams, &r, each, arg);
+	db_rows_free(&r);
+	buf_free(&text);
+	free(p);
+	return rc == 0 ? 0 : -1;
 }
 
 void

@@ -94,6 +94,20 @@ void db_rows_free(struct db_rows *r);
 /* ------------------------------------------------------------------------------------------ */
 /* Statements. */
 
+/* What db_exec_instance hands each statement's rows to: returns 0, or -1 to stop (the call
+ * then answers -1). The rows are borrowed for the call. */
+typedef int (*db_rows_fn)(const struct db_rows *r, void *arg);
+
+/* Runs sql (a SELECT with "{db}" for a shard's database and "{shard}" for its number) on every
+ * shard of instance (an index of [mysql] instances) at once: the shards' copies as the arms of
+ * one UNION ALL, each in parentheses (so each keeps its ORDER BY and LIMIT) and with its own copy
+ * of the nparams parameters. One round trip per instance where one per shard would be many
+ * (a very large map takes a statement per 64 shards, or fewer when the parameters would pass
+ * 256). each (may be NULL) gets each statement's rows. Returns 0 (also for an instance without
+ * shards: each not called), or -1 (logged; rows already handed over stay handed over). */
+int db_exec_instance(struct db *db, size_t instance, const char *sql, const struct db_val *params,
+    size_t nparams, db_rows_fn each, void *arg);
+
 /* Appends the placeholders of n parameters, "?, ?, ?", to b: the IN list of a statement over
  * a batch. */
 void db_placeholders(struct buf *b, size_t n);

@@ -155,7 +155,8 @@ forget_counts(struct app_env *env, uint64_t record_id)
 }
 
 int
-job_bump_count(struct db *db, uint64_t record_id, const char *column, int delta)
+job_bump_count(struct db *db, uint64_t record_id, const char *column, int delta,
+    int content_type)
 {
 	static const char *const tables[][2] = {
 		{ "tb_post_extended", "post_id" },
@@ -166,6 +167,8 @@ job_bump_count(struct db *db, uint64_t record_id, const char *column, int delta)
 	int rc = 0;
 
 	for (i = 0; i < 2 && rc == 0; i++) {
+		if (content_type != JOB_RECORD_UNKNOWN && (int)i != content_type)
+			continue;
 		buf_reset(&sql);
 		if (delta > 0)
 			buf_printf(&sql, "UPDATE {db}.%s SET %s = %s + 1, updated_at = ? WHERE %s = ?",
@@ -183,13 +186,13 @@ job_bump_count(struct db *db, uint64_t record_id, const char *column, int delta)
 /* Runs an INSERT IGNORE or a DELETE, then bumps column of record_id when it changed a row. */
 static int
 write_and_count(struct db *db, unsigned shard, const char *sql, const struct db_val *p, size_t n,
-    uint64_t record_id, const char *column, int delta)
+    uint64_t record_id, const char *column, int delta, int content_type)
 {
 	struct db_rows r = DB_ROWS_INIT;
 	int rc = db_exec(db, shard, sql, p, n, &r);
 
 	if (rc == 0 && r.affected == 1 && column != NULL)
-		rc = job_bump_count(db, record_id, column, delta);
+		rc = job_bump_count(db, record_id, column, delta, content_type);
 	db_rows_free(&r);
 	return rc == 0 ? 0 : -1;
 }
@@ -204,15 +207,20 @@ struct sync_ops {
 
 /* read, apply, read again: done when the source did not change meanwhile; else once more (a
  * concurrent opposite change may have been applied by its own job between our read and our
- * write, which ours then undid). */
+ * write, which ours then undid). hint, when not NULL, stands in for the first read: what the
+ * request that queued the job wrote (its handler's state filled from the payload). It is safe
+ * even when stale (a worker running the job late): the read after the write still decides. */
 static int
-sync_run(struct app_env *env, const struct sync_ops *ops, void *arg, struct buf *err)
+sync_run(struct app_env *env, const struct sync_ops *ops, void *arg, const bool *hint,
+    struct buf *err)
 {
 	bool want, now;
 	int i;
 
 	for (i = 0; i < SYNC_ROUNDS; i++) {
-		if (ops->read(env, arg, &want) != 0) {
+		if (i == 0 && hint != NULL)
+			want = *hint;
+		else if (ops->read(env, arg, &want) != 0) {
 			buf_printf(err, "%s: cannot read the source", ops->what);
 			return -1;
 		}
@@ -274,10 +282,11 @@ like_apply_tx(struct db *db, void *arg)
 		return write_and_count(db, shard, "INSERT IGNORE INTO {db}.tb_post_like_reversed "
 		    "(record_id, liker_id, content_type, like_id, created_at) VALUES (?, ?, ?, ?, ?)",
 		    (struct db_val[]){ DB_U64(s->record), DB_U64(s->liker), DB_I64(s->type),
-			DB_U64(s->like_id), DB_I64(s->created_at) }, 5, s->record, "count_likes", 1);
+			DB_U64(s->like_id), DB_I64(s->created_at) }, 5, s->record, "count_likes", 1,
+		    s->type == 1 ? JOB_RECORD_REPLY : JOB_RECORD_POST);
 	return write_and_count(db, shard, "DELETE FROM {db}.tb_post_like_reversed WHERE "
 	    "record_id = ? AND liker_id = ?", (struct db_val[]){ DB_U64(s->record), DB_U64(s->liker) },
-	    2, s->record, "count_likes", -1);
+	    2, s->record, "count_likes", -1, JOB_RECORD_UNKNOWN);
 }
 
 static int
@@ -296,12 +305,25 @@ like_sync(struct app_env *env, json_object *payload, struct buf *err)
 	static const struct sync_ops ops = { "like.sync", like_read, like_apply };
 	struct like_sync s = { job_payload_id(payload, "liker_id"), job_payload_id(payload, "record_id"),
 	    0, 0, 0 };
+	json_object *v;
+	bool hint;
 
 	if (s.liker == 0 || s.record == 0) {
 		buf_puts(err, "like.sync: liker_id and record_id are required");
 		return -1;
 	}
-	return sync_run(env, &ops, &s, err);
+	/* What the request wrote (job.h): the like, with what its mirror row copies. */
+	if (!json_object_object_get_ex(payload, "like", &v) || !json_object_is_type(v,
+	    json_type_boolean))
+		return sync_run(env, &ops, &s, NULL, err);
+	hint = json_object_get_boolean(v);
+	s.like_id = job_payload_id(payload, "like_id");
+	if (hint && s.like_id == 0)
+		return sync_run(env, &ops, &s, NULL, err);
+	s.type = json_object_object_get_ex(payload, "content_type", &v) ? json_object_get_int(v) : 0;
+	s.created_at = json_object_object_get_ex(payload, "created_at", &v) ?
+	    json_object_get_int64(v) : 0;
+	return sync_run(env, &ops, &s, &hint, err);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -349,10 +371,12 @@ repost_apply_tx(struct db *db, void *arg)
 		return write_and_count(db, shard, "INSERT IGNORE INTO {db}.tb_post_repost_reversed "
 		    "(original_id, post_id, user_id, post_type, created_at) VALUES (?, ?, ?, ?, ?)",
 		    (struct db_val[]){ DB_U64(s->original), DB_U64(s->post), DB_U64(s->user),
-			DB_I64(s->type), DB_I64(s->created_at) }, 5, s->original, column, 1);
+			DB_I64(s->type), DB_I64(s->created_at) }, 5, s->original, column, 1,
+		    JOB_RECORD_UNKNOWN);
 	return write_and_count(db, shard, "DELETE FROM {db}.tb_post_repost_reversed WHERE "
 	    "original_id = ? AND post_id = ?",
-	    (struct db_val[]){ DB_U64(s->original), DB_U64(s->post) }, 2, s->original, column, -1);
+	    (struct db_val[]){ DB_U64(s->original), DB_U64(s->post) }, 2, s->original, column, -1,
+	    JOB_RECORD_UNKNOWN);
 }
 
 static int
@@ -379,7 +403,7 @@ repost_sync(struct app_env *env, json_object *payload, struct buf *err)
 		buf_puts(err, "repost.sync: post_id is required");
 		return -1;
 	}
-	return sync_run(env, &ops, &s, err);
+	return sync_run(env, &ops, &s, NULL, err);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -436,7 +460,7 @@ user_reply_sync(struct app_env *env, json_object *payload, struct buf *err)
 		buf_puts(err, "user_reply.sync: reply_id is required");
 		return -1;
 	}
-	return sync_run(env, &ops, &s, err);
+	return sync_run(env, &ops, &s, NULL, err);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -568,7 +592,7 @@ hashtag_sync(struct app_env *env, json_object *payload, struct buf *err)
 	}
 	if (s.name == NULL || *s.name == '\0')
 		s.name = s.tag;
-	return sync_run(env, &ops, &s, err);
+	return sync_run(env, &ops, &s, NULL, err);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -854,49 +878,46 @@ out:
 	return rc;
 }
 
+/* What job_ready_shards gathers: the flags, and how many were set. */
+struct ready {
+	bool     *ready;
+	unsigned  nshards;
+	int       n;
+};
+
+static int
+mark_ready(const struct db_rows *r, void *arg)
+{
+	struct ready *rd = arg;
+	size_t i;
+
+	for (i = 0; i < r->nrows; i++) {
+		uint64_t s = db_u64(r, i, 0);
+
+		if (s < rd->nshards && !rd->ready[s]) {
+			rd->ready[s] = true;
+			rd->n++;
+		}
+	}
+	return 0;
+}
+
 int
 job_ready_shards(struct app_env *env, size_t instance, bool *ready)
 {
 	const struct shard_map *m = db_shards(env->db);
-	unsigned s, n = shard_count(m), first = n;
-	int64_t now = now_s();
-	struct db_val *p = xcalloc(n, sizeof *p);
-	struct db_rows r = DB_ROWS_INIT;
-	struct buf sql = BUF_INIT;
-	size_t i, arms = 0;
-	int rc = 0;
+	struct ready rd = { ready, shard_count(m), 0 };
+	unsigned s;
 
-	/* "(SELECT 3 FROM `starling_0003`.tb_job WHERE ... LIMIT 1) UNION ALL (...)": the text
-	 * names each database itself, and is the same at every poll (prepared once). */
-	for (s = 0; s < n; s++) {
-		if (shard_instance(m, s) != instance)
-			continue;
-		ready[s] = false;
-		if (first == n)
-			first = s;
-		buf_printf(&sql, "%s(SELECT %u FROM `", arms ? " UNION ALL " : "", s);
-		shard_db_name(env->conf.mysql_database, s, &sql);
-		buf_puts(&sql, "`.tb_job WHERE state = 0 AND run_after <= ? LIMIT 1)");
-		p[arms++] = DB_I64(now);
-	}
-	if (arms == 0)
-		goto out;
-	if (db_exec(env->db, first, buf_cstr(&sql), p, arms, &r) != 0) {
-		rc = -1;
-		goto out;
-	}
-	for (i = 0; i < r.nrows; i++) {
-		s = (unsigned)db_u64(&r, i, 0);
-		if (s < n) {
-			ready[s] = true;
-			rc++;
-		}
-	}
-out:
-	db_rows_free(&r);
-	buf_free(&sql);
-	free(p);
-	return rc;
+	for (s = 0; s < rd.nshards; s++)
+		if (shard_instance(m, s) == instance)
+			ready[s] = false;
+	/* "(SELECT 3 FROM `starling_0003`.tb_job WHERE ... LIMIT 1) UNION ALL (...)": the same
+	 * text at every poll (prepared once). */
+	if (db_exec_instance(env->db, instance, "SELECT {shard} FROM {db}.tb_job WHERE state = 0 AND "
+	    "run_after <= ? LIMIT 1", (struct db_val[]){ DB_I64(now_s()) }, 1, mark_ready, &rd) != 0)
+		return -1;
+	return rd.n;
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -20,7 +20,9 @@
  *   follow.sync    {follower_id, followee_id}  tb_user_relationship (follower's shard) →
  *                  tb_user_relationship_reversed + count_followers (lib/graph.c)
  *   like.sync      {liker_id, record_id}   tb_post_like (liker's shard) →
- *                  tb_post_like_reversed + count_likes (record's shard); deletes "postx:<record>"
+ *                  tb_post_like_reversed + count_likes (record's shard); deletes "postx:<record>";
+ *                  lib/post.c adds what the request wrote (like: true or false, and like_id,
+ *                  content_type, created_at), which stands in for the first read of the like
  *   repost.sync    {post_id}               a repost or quote, live or deleted (reposter's shard) →
  *                  tb_post_repost_reversed + count_reposts / count_quote (original's shard);
  *                  deletes "postx:<original>"
@@ -203,10 +205,13 @@ void job_error_shown(struct buf *out, const char *s, size_t width);
 /* ------------------------------------------------------------------------------------------ */
 
 /* Moves the counter column (count_likes, count_comments, ...: a static name, never input) of
- * record_id, a post or a reply (both tb_post_extended and tb_post_reply_extended are tried; the
- * other has no such row), by delta: +1, or -1 never going below 0. For a transaction on the
- * record's shard. Returns 0 or -1. */
-int job_bump_count(struct db *db, uint64_t record_id, const char *column, int delta);
+ * record_id by delta: +1, or -1 never going below 0. content_type says what the record is:
+ * JOB_RECORD_POST (tb_post_extended), JOB_RECORD_REPLY (tb_post_reply_extended), or
+ * JOB_RECORD_UNKNOWN (both are tried, one statement each; the other has no such row). For a
+ * transaction on the record's shard. Returns 0 or -1. */
+enum { JOB_RECORD_UNKNOWN = -1, JOB_RECORD_POST = 0, JOB_RECORD_REPLY = 1 };
+int job_bump_count(struct db *db, uint64_t record_id, const char *column, int delta,
+    int content_type);
 
 /* The seconds to wait before attempt number attempts + 1 (attempts >= 1 failed so far). */
 long job_backoff(unsigned attempts);

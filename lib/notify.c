@@ -318,6 +318,7 @@ notify_like_job(struct app_env *env, json_object *payload, struct buf *err)
 	    "failed";
 	uint64_t liker = job_payload_id(payload, "liker_id");
 	uint64_t record = job_payload_id(payload, "record_id"), author = 0;
+	json_object *v;
 	const char *why = NULL;
 	int stands, now, i;
 
@@ -334,7 +335,12 @@ notify_like_job(struct app_env *env, json_object *payload, struct buf *err)
 	 * between our read and our write (its own job may have run in between) was undone by our
 	 * write, so we go once more. Jobs run twice or out of order end the same way: the last one
 	 * writes what the like is now. */
-	if ((stands = like_stands(env, liker, record)) < 0) {
+	/* The request that queued the job says what it wrote ("like"): the first read, spared
+	 * (the read after our write still decides, so a stale word is harmless). */
+	if (json_object_object_get_ex(payload, "like", &v) && json_object_is_type(v,
+	    json_type_boolean))
+		stands = json_object_get_boolean(v);
+	else if ((stands = like_stands(env, liker, record)) < 0) {
 		why = failed;
 		goto out;
 	}

@@ -32,10 +32,12 @@
  * Jobs (lib/job.h's table):
  *   notify.post {record_id}            a new post, quote, repost or reply: its mentions, the
  *                                      quoted or reposted record's author, the answered author
+ *                                      (not queued for a plain post that names nobody)
  *   notify.like {liker_id, record_id}  queued with every like and unlike that changed something:
  *                                      a sync job (job.h), the like notification made to match
  *                                      the like as it is when the job runs (made or brought back
- *                                      if it stands, withdrawn if not)
+ *                                      if it stands, withdrawn if not); "like" (true or false),
+ *                                      what the request wrote, spares the first read
  *
  * Return convention: APIERR_OK or an apierr code recorded with ctx_fail for functions taking a
  * ctx; otherwise <0 failure (logged), 0 nothing done, >0 done. */

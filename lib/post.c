@@ -879,7 +879,8 @@ reply_tx(struct db *db, void *arg)
 	    "user_id, post_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
 	    (struct db_val[]){ DB_U64(a->id), DB_U64(a->user), DB_U64(a->root), DB_I64(now),
 		DB_I64(now) }, 5, NULL)) != 0 ||
-	    (rc = job_bump_count(db, a->parent ? a->parent : a->root, "count_comments", 1)) != 0)
+	    (rc = job_bump_count(db, a->parent ? a->parent : a->root, "count_comments", 1,
+	    a->parent ? JOB_RECORD_REPLY : JOB_RECORD_POST)) != 0)
 		goto out;
 	rc = jobs_queue(db, a->jobs);
 out:
@@ -964,6 +965,7 @@ out:
 
 struct like_tx {
 	uint64_t     like_id, liker, record;
+	int64_t      now;            /* created_at of the like, told to its like.sync */
 	int          content_type;
 	bool         like, changed;
 	struct jobs *jobs;
@@ -975,7 +977,7 @@ like_tx(struct db *db, void *arg)
 	struct like_tx *a = arg;
 	struct db_rows r = DB_ROWS_INIT;
 	unsigned shard = id_shard(a->liker);
-	int64_t now = now_s();
+	int64_t now = a->now;
 	int rc;
 
 	a->changed = false;
@@ -1007,7 +1009,8 @@ int
 post_like(struct ctx *ctx, uint64_t record_id, bool like)
 {
 	struct jobs jobs = { .shard = id_shard(ctx->user_id) };
-	struct like_tx a = { 0, ctx->user_id, record_id, 0, like, false, &jobs };
+	struct like_tx a = { .liker = ctx->user_id, .record = record_id, .now = now_s(),
+	    .like = like, .jobs = &jobs };
 	json_object *rec = NULL;
 	int rc;
 
@@ -1035,13 +1038,20 @@ post_like(struct ctx *ctx, uint64_t record_id, bool like)
 		rc = unavailable(ctx);
 		goto out;
 	}
+	/* What this request writes, so that the jobs need not read it back first (job.h). */
 	json_object_object_add(jobs.v[0].payload, "record_id", json_id(a.record));
+	json_object_object_add(jobs.v[0].payload, "like", json_object_new_boolean(like));
+	json_object_object_add(jobs.v[0].payload, "like_id", json_id(a.like_id));
+	json_object_object_add(jobs.v[0].payload, "content_type",
+	    json_object_new_int(a.content_type));
+	json_object_object_add(jobs.v[0].payload, "created_at", json_object_new_int64(a.now));
 	/* A like notifies its author; taken back, it withdraws that notification (lib/notify.h). */
 	if (jobs_add(ctx, &jobs, "notify.like", "liker_id", ctx->user_id, NULL, NULL) != 0) {
 		rc = unavailable(ctx);
 		goto out;
 	}
 	json_object_object_add(jobs.v[1].payload, "record_id", json_id(a.record));
+	json_object_object_add(jobs.v[1].payload, "like", json_object_new_boolean(like));
 	if (db_tx(ctx->env->db, id_shard(ctx->user_id), like_tx, &a) != 0) {
 		rc = unavailable(ctx);
 		goto out;
@@ -1076,7 +1086,8 @@ report_tx(struct db *db, void *arg)
 	    8, &r);
 
 	if (rc == 0 && r.affected == 1)
-		rc = job_bump_count(db, a->record, "count_reported", 1);
+		rc = job_bump_count(db, a->record, "count_reported", 1, a->content_type == 1 ?
+		    JOB_RECORD_REPLY : JOB_RECORD_POST);
 	db_rows_free(&r);
 	return rc == 0 ? 0 : -1;
 }
@@ -1145,7 +1156,7 @@ delete_tx(struct db *db, void *arg)
 	if (rc != 0)
 		goto out;
 	if (a->reply) {
-		rc = job_bump_count(db, a->parent, "count_comments", -1);
+		rc = job_bump_count(db, a->parent, "count_comments", -1, JOB_RECORD_UNKNOWN);
 	} else {
 		/* The author's row is on this shard too (a post lives on its author's shard). */
 		rc = db_exec(db, shard, "UPDATE {db}.tb_user_extended SET count_posts = count_posts - 1, "

@@ -255,6 +255,20 @@ search_user_card(struct app_env *env, uint64_t id, json_object **out)
 /* ---------------------------------------------------------------------------------------------
  * Posts. */
 
+/* Runs sql on every shard, one statement per instance (db_exec_instance), each statement's rows
+ * to each. Returns APIERR_OK, or APIERR_UNAVAILABLE recorded (an instance failed). */
+static int
+all_shards(struct ctx *ctx, const char *sql, const struct db_val *p, size_t np, db_rows_fn each,
+    void *arg)
+{
+	size_t i, n = db_instance_count(ctx->env->db);
+
+	for (i = 0; i < n; i++)
+		if (db_exec_instance(ctx->env->db, i, sql, p, np, each, arg) != 0)
+			return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+	return APIERR_OK;
+}
+
 static int
 cmp_id_desc(const void *a, const void *b)
 {
@@ -278,18 +292,36 @@ static const char posts_sql[] =
     "WHERE MATCH(r.search_text) AGAINST(? IN BOOLEAN MODE) AND r.id < ? AND r.is_deleted = 0 "
     "AND p.is_deleted = 0 ORDER BY r.id DESC LIMIT ?)) t ORDER BY id DESC LIMIT ?";
 
+/* The hits of the shards, as their statements come in. */
+struct hits {
+	struct hit *v;
+	size_t      n, max;
+};
+
+static int
+add_hits(const struct db_rows *r, void *arg)
+{
+	struct hits *h = arg;
+	size_t i;
+
+	for (i = 0; i < r->nrows && h->n < h->max; i++) {
+		h->v[h->n].id = db_u64(r, i, 0);
+		h->v[h->n++].author = db_u64(r, i, 1);
+	}
+	return 0;
+}
+
 int
 search_posts(struct ctx *ctx, const char *q, uint64_t cursor, json_object **out)
 {
-	const struct shard_map *m = db_shards(ctx->env->db);
-	unsigned s, nshards = shard_count(m);
+	unsigned nshards = shard_count(db_shards(ctx->env->db));
 	struct buf query = BUF_INIT;
-	struct db_rows r = DB_ROWS_INIT;
 	struct hit *hits = xcalloc((size_t)nshards * (SEARCH_PAGE + 1), sizeof *hits);
+	struct hits h = { hits, 0, (size_t)nshards * (SEARCH_PAGE + 1) };
 	uint64_t ids[SEARCH_PAGE];
 	json_object *list = json_object_new_array();
 	uint64_t before = cursor ? cursor : UINT64_MAX;
-	size_t n = 0, i, take, kept;
+	size_t n = 0, take, kept;
 	char next[24];
 	int rc;
 
@@ -303,19 +335,11 @@ search_posts(struct ctx *ctx, const char *q, uint64_t cursor, json_object **out)
 	}
 	/* Posts and replies share one ID space (time-ordered), so one ID cursor pages through
 	 * both. */
-	for (s = 0; s < nshards; s++) {
-		if (db_exec(ctx->env->db, s, posts_sql, (struct db_val[]){
-		    DB_STR(buf_cstr(&query)), DB_U64(before), DB_I64(SEARCH_PAGE + 1),
-		    DB_STR(buf_cstr(&query)), DB_U64(before), DB_I64(SEARCH_PAGE + 1),
-		    DB_I64(SEARCH_PAGE + 1) }, 7, &r) != 0) {
-			rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
-			goto out;
-		}
-		for (i = 0; i < r.nrows; i++) {
-			hits[n].id = db_u64(&r, i, 0);
-			hits[n++].author = db_u64(&r, i, 1);
-		}
-	}
+	if ((rc = all_shards(ctx, posts_sql, (struct db_val[]){ DB_STR(buf_cstr(&query)),
+	    DB_U64(before), DB_I64(SEARCH_PAGE + 1), DB_STR(buf_cstr(&query)), DB_U64(before),
+	    DB_I64(SEARCH_PAGE + 1), DB_I64(SEARCH_PAGE + 1) }, 7, add_hits, &h)) != APIERR_OK)
+		goto out;
+	n = h.n;
 	qsort(hits, n, sizeof *hits, cmp_id_desc);
 	take = n > SEARCH_PAGE ? SEARCH_PAGE : n;
 	if ((rc = drop_muted(ctx, hits, take, ids, &kept)) != APIERR_OK ||
@@ -329,7 +353,6 @@ search_posts(struct ctx *ctx, const char *q, uint64_t cursor, json_object **out)
 	rc = APIERR_OK;
 out:
 	json_object_put(list);
-	db_rows_free(&r);
 	buf_free(&query);
 	free(hits);
 	return rc;
@@ -372,14 +395,47 @@ static const char users_sql[] =
     "(SELECT LOWER(username) COLLATE utf8mb4_bin AS k, id FROM {db}.tb_user WHERE display_name "
     "LIKE ? ESCAPE '!' AND LOWER(username) COLLATE utf8mb4_bin > ? ORDER BY k LIMIT ?)";
 
+struct name_hits {
+	struct name_hit *v;
+	size_t           n, max;
+};
+
+static int
+add_name_hits(const struct db_rows *r, void *arg)
+{
+	struct name_hits *h = arg;
+	size_t i;
+
+	for (i = 0; i < r->nrows && h->n < h->max; i++) {
+		h->v[h->n].key = xstrdup(db_str(r, i, 0));
+		h->v[h->n++].id = db_u64(r, i, 1);
+	}
+	return 0;
+}
+
+/* The cards of the page and the viewer's relations to them, asked of the nodes in one round:
+ * the loop below then finds each in the request's memo instead of a round trip per card. */
+static void
+prefetch_cards(struct ctx *ctx, const struct name_hit *hits, size_t n)
+{
+	struct cache_keys ks = CACHE_KEYS_INIT;
+	size_t i;
+
+	for (i = 0; i < n && i < 2 * SEARCH_PAGE + 2; i++) {
+		user_keys(&ks, hits[i].id);
+		graph_keys(&ks, ctx->user_id, hits[i].id);
+	}
+	(void)cache_keys_prefetch(ctx->env->cache, &ks);
+	cache_keys_free(&ks);
+}
+
 int
 search_users(struct ctx *ctx, const char *q, const char *cursor, json_object **out)
 {
-	const struct shard_map *m = db_shards(ctx->env->db);
-	unsigned s, nshards = shard_count(m);
+	unsigned nshards = shard_count(db_shards(ctx->env->db));
 	struct buf lower = BUF_INIT, name_pat = BUF_INIT, display_pat = BUF_INIT;
-	struct db_rows r = DB_ROWS_INIT;
 	struct name_hit *hits = xcalloc((size_t)nshards * 2 * (SEARCH_PAGE + 1), sizeof *hits);
+	struct name_hits h = { hits, 0, (size_t)nshards * 2 * (SEARCH_PAGE + 1) };
 	json_object *list = json_object_new_array(), *card;
 	const char *after = cursor != NULL ? cursor : "";
 	size_t n = 0, i, distinct = 0, last = 0;
@@ -399,20 +455,14 @@ search_users(struct ctx *ctx, const char *q, const char *cursor, json_object **o
 	valid_lower_ascii(q, strlen(q), &lower);
 	search_like_prefix(lower.data, lower.len, &name_pat);
 	search_like_prefix(q, strlen(q), &display_pat);
-	for (s = 0; s < nshards; s++) {
-		if (db_exec(ctx->env->db, s, users_sql, (struct db_val[]){
-		    DB_STR(buf_cstr(&name_pat)), DB_STR(after), DB_I64(SEARCH_PAGE + 1),
-		    DB_STR(buf_cstr(&display_pat)), DB_STR(after), DB_I64(SEARCH_PAGE + 1) }, 6,
-		    &r) != 0) {
-			rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
-			goto out;
-		}
-		for (i = 0; i < r.nrows; i++) {
-			hits[n].key = xstrdup(db_str(&r, i, 0));
-			hits[n++].id = db_u64(&r, i, 1);
-		}
-	}
+	rc = all_shards(ctx, users_sql, (struct db_val[]){ DB_STR(buf_cstr(&name_pat)),
+	    DB_STR(after), DB_I64(SEARCH_PAGE + 1), DB_STR(buf_cstr(&display_pat)), DB_STR(after),
+	    DB_I64(SEARCH_PAGE + 1) }, 6, add_name_hits, &h);
+	n = h.n;
+	if (rc != APIERR_OK)
+		goto out;
 	qsort(hits, n, sizeof *hits, cmp_name);
+	prefetch_cards(ctx, hits, n);
 	/* A user can come twice: from the username lookup (on the name's shard) and from the
 	 * display name (on the user's). Equal keys are next to each other. */
 	for (i = 0; i < n; i++) {
@@ -446,7 +496,6 @@ out:
 		free(hits[i].key);
 	free(hits);
 	json_object_put(list);
-	db_rows_free(&r);
 	buf_free(&lower);
 	buf_free(&name_pat);
 	buf_free(&display_pat);
@@ -501,14 +550,32 @@ tag_prefix(const char *q, struct buf *out)
 	return 0;
 }
 
+struct tag_hits {
+	struct tag_hit *v;
+	size_t          n, max;
+};
+
+static int
+add_tag_hits(const struct db_rows *r, void *arg)
+{
+	struct tag_hits *h = arg;
+	size_t i;
+
+	for (i = 0; i < r->nrows && h->n < h->max; i++) {
+		h->v[h->n].key = xstrdup(db_str(r, i, 0));
+		h->v[h->n].name = xstrdup(db_str(r, i, 1));
+		h->v[h->n++].count = db_u64(r, i, 2);
+	}
+	return 0;
+}
+
 int
 search_hashtags(struct ctx *ctx, const char *q, json_object **out)
 {
-	const struct shard_map *m = db_shards(ctx->env->db);
-	unsigned s, nshards = shard_count(m);
+	unsigned nshards = shard_count(db_shards(ctx->env->db));
 	struct buf prefix = BUF_INIT, pat = BUF_INIT;
-	struct db_rows r = DB_ROWS_INIT;
 	struct tag_hit *hits = xcalloc((size_t)nshards * SEARCH_TAGS_MAX, sizeof *hits);
+	struct tag_hits h = { hits, 0, (size_t)nshards * SEARCH_TAGS_MAX };
 	json_object *list = json_object_new_array(), *o;
 	size_t n = 0, i;
 	int rc;
@@ -519,20 +586,13 @@ search_hashtags(struct ctx *ctx, const char *q, json_object **out)
 		goto out;
 	}
 	search_like_prefix(prefix.data, prefix.len, &pat);
-	for (s = 0; s < nshards; s++) {
-		if (db_exec(ctx->env->db, s, "SELECT tag_key, tag_name, count_mentions FROM "
-		    "{db}.tb_hashtag WHERE tag_key LIKE ? ESCAPE '!' AND count_mentions > 0 ORDER BY "
-		    "count_mentions DESC, tag_key LIMIT ?", (struct db_val[]){
-			DB_STR(buf_cstr(&pat)), DB_I64(SEARCH_TAGS_MAX) }, 2, &r) != 0) {
-			rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
-			goto out;
-		}
-		for (i = 0; i < r.nrows; i++) {
-			hits[n].key = xstrdup(db_str(&r, i, 0));
-			hits[n].name = xstrdup(db_str(&r, i, 1));
-			hits[n++].count = db_u64(&r, i, 2);
-		}
-	}
+	rc = all_shards(ctx, "SELECT tag_key, tag_name, count_mentions FROM {db}.tb_hashtag WHERE "
+	    "tag_key LIKE ? ESCAPE '!' AND count_mentions > 0 ORDER BY count_mentions DESC, tag_key "
+	    "LIMIT ?", (struct db_val[]){ DB_STR(buf_cstr(&pat)), DB_I64(SEARCH_TAGS_MAX) }, 2,
+	    add_tag_hits, &h);
+	n = h.n;
+	if (rc != APIERR_OK)
+		goto out;
 	qsort(hits, n, sizeof *hits, cmp_tag);
 	for (i = 0; i < n && i < SEARCH_TAGS_MAX; i++) {
 		o = json_object_new_object();
@@ -552,7 +612,6 @@ out:
 	}
 	free(hits);
 	json_object_put(list);
-	db_rows_free(&r);
 	buf_free(&prefix);
 	buf_free(&pat);
 	return rc;

@@ -146,11 +146,67 @@ def test_counts_reflect_a_write_in_the_same_request_flow():
     check(s[pid]["likes"] >= 1, "counted at once: %r" % s)
 
 
+def statements(r, what):
+    """The MariaDB statements of request r (a response), by its access log line."""
+    rid = r.header("X-Request-Id")
+    check(rid, "%s: no X-Request-Id" % what)
+    return line_of(rid)[1]
+
+
+def test_writes_in_a_bounded_number_of_statements():
+    """post/create and post/like run a bounded number of statements, whatever jobs they
+    queue: each job the request runs itself costs no claim and no read of its own (job.h). A
+    post by an author with one follower (its push runs in the request, under [timeline]
+    push_inline_max): the transaction (start, three writes, the jobs' insert, commit), the push
+    (the post with its author's count, the followers) and the jobs' outcome: 10. A like: its
+    transaction (5), like.sync (a transaction of 4 and a read), notify.like (the notification
+    and a read), the jobs' outcome: at most 13 on a post and relations in the cache."""
+    w = world()
+    author, fan = _users.get(7)[5:7]
+    check_envelope(api_post("user/follow", {"target_username": author["username"], "flag": 1},
+                            fan["token"]), 200, 0)
+    check_envelope(api_post("post/create", {"content_text": "warm"}, author["token"]), 200, 0)
+    r = api_post("post/create", {"content_text": "a plain post"}, author["token"])
+    pid = check_envelope(r, 200, 0)["data"]["id"]
+    n = statements(r, "post/create")
+    check(n <= 10, "post/create: %d statements, budget 10" % n)
+    # The post and the relations between the two are cached once the viewer reads it.
+    get("/api/v1/post/detail?post_id=" + pid, auth(w["viewer"]))
+    r = api_post("post/like", {"post_id": pid, "islike": 1}, w["viewer"]["token"])
+    check_envelope(r, 200, 0)
+    n = statements(r, "post/like")
+    check(n <= 13, "post/like: %d statements, budget 13" % n)
+    # Taken back, the like runs as many.
+    r = api_post("post/like", {"post_id": pid, "islike": 0}, w["viewer"]["token"])
+    check_envelope(r, 200, 0)
+    n = statements(r, "post/like (taken back)")
+    check(n <= 14, "post/like taken back: %d statements, budget 14" % n)
+    s = check_envelope(get("/api/v1/post/stats?post_ids=" + pid), 200, 0)["data"]
+    check(s[pid]["likes"] == 0, "the like was taken back: %r" % s)
+
+
+def test_search_one_statement_per_instance():
+    """search/posts, search/users and search/hashtags ask each MariaDB instance once, its
+    shards as one UNION (db_exec_instance), not once per shard (8 shards on 2 instances); a
+    page of posts adds one statement for what the viewer liked and reposted."""
+    w = world()
+    within("/api/v1/search/posts?q=budget", w["viewer"], 12, 3)
+    within("/api/v1/search/posts?q=budget", None, 12, 2)
+    within("/api/v1/search/users?q=b", w["viewer"], 12, 2)
+    within("/api/v1/search/hashtags?q=b", w["viewer"], 12, 2)
+    data = check_envelope(get("/api/v1/search/posts?q=budget", auth(w["viewer"])), 200,
+                          0)["data"]
+    check(len(data["posts"]) == 20 and data.get("cursor"),
+          "a full page from both instances, and a next one: %d posts" % len(data["posts"]))
+
+
 TESTS = [
     test_home_timeline_and_page,
     test_post_detail_and_page,
     test_profile_and_stats,
     test_counts_reflect_a_write_in_the_same_request_flow,
+    test_writes_in_a_bounded_number_of_statements,
+    test_search_one_statement_per_instance,
 ]
 
 if __name__ == "__main__":

@@ -142,6 +142,84 @@ test_shards_go_to_their_instance(void **state)
 	db_rows_free(&r);
 }
 
+/* db_exec_instance's rows: per statement, what each arm (shard) gave. */
+struct seen {
+	unsigned calls, rows, shard_rows[4];
+	int      stop_after;   /* answer -1 on this call (0: never) */
+};
+
+static int
+collect(const struct db_rows *r, void *arg)
+{
+	struct seen *sn = arg;
+	size_t i;
+
+	sn->calls++;
+	for (i = 0; i < r->nrows; i++) {
+		uint64_t s = db_u64(r, i, 0);
+
+		sn->rows++;
+		assert_true(s < 4);
+		sn->shard_rows[s]++;
+		/* Each arm kept its own LIMIT and its own copy of the parameter. */
+		assert_int_equal(db_i64(r, i, 1), 7);
+	}
+	return sn->stop_after != 0 && sn->calls == (unsigned)sn->stop_after ? -1 : 0;
+}
+
+static void
+test_exec_instance_unions_its_shards(void **state)
+{
+	static const char sql[] = "SELECT {shard}, ? FROM {db}.t_kv WHERE k >= 300 ORDER BY k LIMIT 2";
+	struct db_val seven[200];
+	struct buf big = BUF_INIT;
+	struct seen sn;
+	uint64_t rt;
+	unsigned s, k;
+
+	(void)state;
+	for (k = 0; k < 200; k++)
+		seven[k] = DB_I64(7);
+	/* Three rows on every shard: each arm gives two (its LIMIT). */
+	for (s = 0; s < 4; s++)
+		for (k = 0; k < 3; k++)
+			exec_ok(s, "INSERT INTO {db}.t_kv (k) VALUES (?)",
+			    (struct db_val[]){ DB_U64(300 + k) }, 1, NULL);
+	/* Instance 1 holds shards 2 and 3: one statement, both arms. */
+	memset(&sn, 0, sizeof sn);
+	rt = db_round_trips(db);
+	assert_int_equal(db_exec_instance(db, 1, sql, seven, 1, collect, &sn), 0);
+	assert_int_equal(db_round_trips(db) - rt, 1);
+	assert_int_equal(sn.calls, 1);
+	assert_int_equal(sn.rows, 4);
+	assert_int_equal(sn.shard_rows[0] + sn.shard_rows[1], 0);
+	assert_int_equal(sn.shard_rows[2], 2);
+	assert_int_equal(sn.shard_rows[3], 2);
+	/* 150 parameters an arm: two arms would pass what a statement takes (256), so each arm
+	 * is a statement of its own. */
+	buf_puts(&big, "SELECT {shard}, ? FROM {db}.t_kv WHERE k >= 300 AND k NOT IN (");
+	db_placeholders(&big, 149);
+	buf_puts(&big, ") ORDER BY k LIMIT 2");
+	memset(&sn, 0, sizeof sn);
+	assert_int_equal(db_exec_instance(db, 0, buf_cstr(&big), seven, 150, collect, &sn), 0);
+	assert_int_equal(sn.calls, 2);
+	assert_int_equal(sn.shard_rows[0], 2);
+	assert_int_equal(sn.shard_rows[1], 2);
+	/* A collector that stops the walk: -1, no further statement. */
+	memset(&sn, 0, sizeof sn);
+	sn.stop_after = 1;
+	assert_int_equal(db_exec_instance(db, 0, buf_cstr(&big), seven, 150, collect, &sn), -1);
+	assert_int_equal(sn.calls, 1);
+	buf_free(&big);
+	/* An instance that does not exist holds no shard: nothing to run. */
+	memset(&sn, 0, sizeof sn);
+	assert_int_equal(db_exec_instance(db, 5, sql, seven, 1, collect, &sn), 0);
+	assert_int_equal(sn.calls, 0);
+	/* A statement the server refuses: -1. */
+	assert_int_equal(db_exec_instance(db, 0, "SELECT {shard} FROM {db}.no_such_table", NULL, 0,
+	    collect, &sn), -1);
+}
+
 static void
 test_values_round_trip(void **state)
 {
@@ -603,6 +681,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shards_go_to_their_instance),
+		cmocka_unit_test(test_exec_instance_unions_its_shards),
 		cmocka_unit_test(test_values_round_trip),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_statement_cache_is_bounded),
