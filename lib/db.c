@@ -64,6 +64,7 @@ struct db {
 	bool                tx_retry;    /* ... by deadlock or lock wait timeout: run it again */
 	uint64_t            round_trips; /* statements and transaction ends: db_round_trips */
 	uint64_t            setup_trips; /* prepares and idle pings: db_setup_trips */
+	bool                setup;       /* statements count as set-up: db_count_as_setup */
 };
 
 static uint64_t
@@ -690,7 +691,8 @@ db_exec(struct db *db, unsigned shard, const char *sql, const struct db_val *par
 		/* The text only, never the parameters (they may hold what users wrote, or secrets):
 		 * at level debug, every round trip of a request can be read off its log lines. */
 		log_debug("mysql %s shard %u: %.160s", in->name, shard, sql);
-		if (s != NULL && (db->round_trips++, stmt_run(s, params, nparams, out, &e)) == 0)
+		if (s != NULL && (*(db->setup ? &db->setup_trips : &db->round_trips) += 1,
+		    stmt_run(s, params, nparams, out, &e)) == 0)
 			return 0;
 		if (e == ER_DUP_ENTRY)
 			return DB_DUPLICATE;
@@ -947,6 +949,18 @@ uint64_t
 db_round_trips(const struct db *db)
 {
 	return db == NULL ? 0 : db->round_trips;
+}
+
+bool
+db_count_as_setup(struct db *db, bool on)
+{
+	bool was;
+
+	if (db == NULL)
+		return false;
+	was = db->setup;
+	db->setup = on;
+	return was;
 }
 
 uint64_t

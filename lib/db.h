@@ -151,9 +151,15 @@ void db_free(struct db *db);
 uint64_t db_round_trips(const struct db *db);
 
 /* How many round trips this process spent on its connections rather than on statements: each
- * prepare (once per statement and connection) and idle ping. Counted apart because they fall on
+ * prepare (once per statement and connection), idle ping and statement run under
+ * db_count_as_setup. Counted apart because they fall on
  * whichever request comes first to a process (every request under plain CGI), not on a route:
  * the access log shows them as prep=, so a route's db= is the same in every set-up. */
 uint64_t db_setup_trips(const struct db *db);
+
+/* Counts the statements that follow as set-up (db_setup_trips) while on: a process's own
+ * housekeeping, such as leasing its ID worker number (lib/idlease.c), which falls on whichever
+ * request comes first. Returns the previous setting, to put back. */
+bool db_count_as_setup(struct db *db, bool on);
 
 #endif

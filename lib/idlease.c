@@ -156,14 +156,17 @@ int
 idlease_next_id(struct idlease *l, unsigned shard, uint64_t *id)
 {
 	time_t now = l->now();
+	bool was = db_count_as_setup(l->db, true);   /* the process's, not the request's */
+	int rc = 0;
 
 	/* Renewed when half the lease is gone; a failed renewal is tried on each later call and
 	 * the number is kept until the lease's end. */
 	if (l->worker >= 0 && now >= l->expires_at - IDLEASE_TTL / 2)
 		(void)renew(l, now);
 	if (l->worker < 0 && acquire(l, now) != 0)
-		return -1;
-	return id_next(&l->gen, shard, id);
+		rc = -1;
+	(void)db_count_as_setup(l->db, was);
+	return rc == 0 ? id_next(&l->gen, shard, id) : -1;
 }
 
 int
