@@ -888,28 +888,56 @@ out:
 	return m.hits;
 }
 
+/* The slot of key in ks's index: where it is, or the empty one where it goes. */
+static uint32_t *
+keys_slot(const struct cache_keys *ks, const char *key)
+{
+	size_t mask = ks->nslots - 1, i = memo_key_hash(key) & mask;
+
+	while (ks->slot[i] != 0 && strcmp(ks->k[ks->slot[i] - 1], key) != 0)
+		i = (i + 1) & mask;
+	return &ks->slot[i];
+}
+
+/* Keeps the index at most half full, so that probes stay short. */
+static void
+keys_index_grow(struct cache_keys *ks)
+{
+	size_t i;
+
+	if (2 * (ks->n + 1) <= ks->nslots)
+		return;
+	free(ks->slot);
+	ks->nslots = ks->nslots ? 2 * ks->nslots : 64;
+	ks->slot = xcalloc(ks->nslots, sizeof *ks->slot);
+	for (i = 0; i < ks->n; i++)
+		*keys_slot(ks, ks->k[i]) = (uint32_t)(i + 1);
+}
+
 void
 cache_keys_add(struct cache_keys *ks, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
+	uint32_t *slot;
 	va_list ap;
-	size_t i;
 
+	/* A page names the same key many times (an author of several posts): a hash index
+	 * finds a repeat at once, where a scan of the list made the gathering quadratic. */
 	va_start(ap, fmt);
 	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	for (i = 0; i < ks->n; i++) {
-		if (strcmp(ks->k[i], buf_cstr(&b)) == 0) {
-			buf_free(&b);
-			return;
-		}
+	keys_index_grow(ks);
+	slot = keys_slot(ks, buf_cstr(&b));
+	if (*slot != 0) {
+		buf_free(&b);
+		return;
 	}
 	if (ks->n == ks->cap) {
 		ks->cap = ks->cap ? 2 * ks->cap : 32;
 		ks->k = xrealloc(ks->k, ks->cap * sizeof *ks->k);
 	}
-	ks->k[ks->n++] = xstrdup(buf_cstr(&b));
-	buf_free(&b);
+	ks->k[ks->n++] = buf_detach(&b);
+	*slot = (uint32_t)ks->n;
 }
 
 int
@@ -928,8 +956,10 @@ cache_keys_free(struct cache_keys *ks)
 	for (i = 0; i < ks->n; i++)
 		free(ks->k[i]);
 	free(ks->k);
+	free(ks->slot);
 	ks->k = NULL;
-	ks->n = ks->cap = 0;
+	ks->slot = NULL;
+	ks->n = ks->cap = ks->nslots = 0;
 }
 
 int

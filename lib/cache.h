@@ -112,10 +112,12 @@ int cache_prefetch(struct cache *c, const char *const *keys, size_t n);
 /* The keys of one prefetch, gathered from the modules that own them (each key's format stays
  * in its owner: post_keys, user_keys, graph_keys, ...). Owns its copies of the keys. */
 struct cache_keys {
-	char  **k;
-	size_t  n, cap;
+	char    **k;
+	size_t    n, cap;
+	uint32_t *slot;     /* open addressing over k: index + 1, 0 empty; nslots a power of 2 */
+	size_t    nslots;
 };
-#define CACHE_KEYS_INIT { NULL, 0, 0 }
+#define CACHE_KEYS_INIT { NULL, 0, 0, NULL, 0 }
 
 /* Adds the key printf-formatted from fmt (a repeat is added once). */
 void cache_keys_add(struct cache_keys *ks, const char *fmt, ...)

@@ -24,14 +24,20 @@ struct memo {
 	size_t             count;
 };
 
-static size_t
-bucket_of(const char *key)
+uint32_t
+memo_key_hash(const char *key)
 {
 	uint32_t h = 2166136261u;   /* FNV-1a */
 
 	for (; *key; key++)
 		h = (h ^ (unsigned char)*key) * 16777619u;
-	return h & (MEMO_BUCKETS - 1);
+	return h;
+}
+
+static size_t
+bucket_of(const char *key)
+{
+	return memo_key_hash(key) & (MEMO_BUCKETS - 1);
 }
 
 static struct memo_entry **

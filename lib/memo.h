@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define MEMO_MAX 4096
 
@@ -40,6 +41,10 @@ void memo_clear(struct memo *m);
 
 /* How many keys are recorded. */
 size_t memo_count(const struct memo *m);
+
+/* The hash of a NUL-terminated key (FNV-1a) the memo files it under; cache.c's key sets use it
+ * too. */
+uint32_t memo_key_hash(const char *key);
 
 /* Frees m; NULL is fine. */
 void memo_free(struct memo *m);

@@ -767,6 +767,35 @@ static const struct list_row list_rows[] = {
 	{ __LINE__, "127.0.0.1:1, 127.0.0.1:2",   NULL },   /* same host, other port: two nodes */
 };
 
+/* A key set keeps each key once, in the order first added, however many there are (the index
+ * grows past its first size several times here). */
+static void
+test_key_set_keeps_each_key_once(void **state)
+{
+	struct cache_keys ks = CACHE_KEYS_INIT;
+	char want[32];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3000; i++) {
+		cache_keys_add(&ks, "post:%zu", i % 1000);
+		cache_keys_add(&ks, "user:%zu", i % 7);
+	}
+	assert_int_equal(ks.n, 1007);
+	assert_string_equal(ks.k[0], "post:0");
+	assert_string_equal(ks.k[1], "user:0");
+	for (i = 0; i < 1000; i++) {
+		snprintf(want, sizeof want, "post:%zu", i);
+		assert_string_equal(ks.k[i < 7 ? 2 * i : i + 7], want);
+	}
+	cache_keys_free(&ks);
+	assert_int_equal(ks.n, 0);
+	cache_keys_add(&ks, "%s", "again");   /* usable after a free */
+	assert_int_equal(ks.n, 1);
+	cache_keys_free(&ks);
+	cache_keys_free(NULL);
+}
+
 static void
 test_new_refuses_bad_lists(void **state)
 {
@@ -1261,6 +1290,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_memo_answers_within_a_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prefetch_one_round_per_node, setup, teardown),
 		cmocka_unit_test(test_new_refuses_bad_lists),
+		cmocka_unit_test(test_key_set_keeps_each_key_once),
 		cmocka_unit_test_setup_teardown(test_append_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_append_many_refuses_bad_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_append_many_too_large_is_one_key, setup, teardown),
