@@ -181,6 +181,20 @@ def test_detail_content_and_viewer():
     read("detail", None, 400, 40005)
 
 
+def test_author_card_follows_a_profile_change():
+    """A post's author card shows the profile as it is now: each process keeps the profile it
+    parsed last only for as long as the cached copy is the same (lib/user.c), so a new display
+    name shows on the next read in every process (several reads, so that both processes of the
+    binary answer some)."""
+    a, b = users(2)
+    pid = create(a, "card check")
+    for name in ("First Name", "Second Name", ""):
+        check_envelope(api_post("user/save_info", {"display_name": name}, a["token"]), 200, 0)
+        for _ in range(6):
+            check_eq(detail(pid, b)["author"]["displayName"], name, "the card's display name")
+            check_eq(detail(pid)["author"]["displayName"], name, "the visitor's card")
+
+
 # --- idempotency -------------------------------------------------------------------------------
 
 def test_idempotency_key():
