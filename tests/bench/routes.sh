@@ -305,16 +305,25 @@ EOF
 rss() {
 	local lpid p name kb
 	lpid=$(stack_pid "$RUN" lighttpd) || return 0
-	echo
-	echo "| FastCGI process | pid | RSS (MB) |"
-	echo "|---|---:|---:|"
 	for p in $(stack_children "$lpid"); do
 		# The program's name from its command line (comm is cut at 15 characters).
 		name=$(tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | head -n 1) || continue
 		name=${name##*/}
 		kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || continue
 		printf '%s %s %s\n' "$name" "$p" "$kb"
-	done | sort | awk '{ printf "| %s | %s | %.1f |\n", $1, $2, $3 / 1024 }'
+	done | sort
+}
+
+# rss_table BEFORE AFTER: the two samples of rss side by side (a process missing from one of
+# them was respawned in between: "-").
+rss_table() {
+	echo
+	echo "| FastCGI process | pid | RSS after loading (MB) | RSS at the end (MB) |"
+	echo "|---|---:|---:|---:|"
+	awk 'NR == FNR { before[$2] = $3; next }
+		{ printf "| %s | %s | %s | %.1f |\n", $1, $2,
+			($2 in before) ? sprintf("%.1f", before[$2] / 1024) : "-", $3 / 1024 }' \
+		"$1" "$2"
 }
 
 # --- main --------------------------------------------------------------------------------------
@@ -341,6 +350,7 @@ TABLE=$RUN/table.md
 	echo "| route | req/s | p50 ms | p99 ms | memcached round trips | MariaDB round trips | share of the hello | server ms (median) | errors |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
 } >"$TABLE"
+rss >"$RUN/rss-start.txt"
 bench_route hello "bare C FastCGI hello"
 bench_route timeline_home '`timeline/home` (JSON)'
 bench_route home_page '`/` logged in (home page)'
@@ -353,7 +363,8 @@ bench_route post_detail '`post/detail`'
 bench_route user_profile '`user/profile`'
 bench_route post_stats '`post/stats` (20 ids)'
 HIT_LINE=$(hit_ratio)
-RSS_TABLE=$(rss)
+rss >"$RUN/rss-end.txt"
+RSS_TABLE=$(rss_table "$RUN/rss-start.txt" "$RUN/rss-end.txt")
 
 # Errors and warnings the binaries and the worker logged during the run (a benchmark over
 # failures would lie): counted, and the first few shown, without their time, pid and request id.
