@@ -1084,7 +1084,13 @@ cache_get_or_load(struct cache *c, const char *key, unsigned ttl, cache_loader l
 		mrc = found ? store(c, nd, TAG_VALUE, value.data, value.len, ttl, false, cas) :
 		    store(c, nd, TAG_MISSING, "", 0, ttl < CACHE_NEGATIVE_TTL ? ttl : CACHE_NEGATIVE_TTL,
 		    false, cas);
-		if (mrc != MEMCACHED_SUCCESS && mrc != MEMCACHED_DATA_EXISTS && mrc != MEMCACHED_NOTFOUND)
+		/* DATA_EXISTS: the placeholder changed under the lease. A delete would have taken
+		 * it away (NOTFOUND); what changes it in place is an append (a timeline push to a
+		 * list being built), which leaves a placeholder with bytes behind it that every
+		 * reader waits on until the lease's TTL ends. Gone now: the next reader builds it. */
+		if (mrc == MEMCACHED_DATA_EXISTS)
+			(void)on_node(c, nd, req_delete, NULL);
+		else if (mrc != MEMCACHED_SUCCESS && mrc != MEMCACHED_NOTFOUND)
 			failed(c, nd, "fill", buf_cstr(&c->key), mrc);
 	}
 	/* The request asks the database once per key, whatever the cache did with the value. */

@@ -24,7 +24,6 @@
 /* How often a transaction that hit a deadlock or lock wait timeout is run in all. */
 #define DB_TX_ATTEMPTS 3
 /* Parameters of one statement; far above any query Starling makes (post/stats: 100 ids). */
-#define DB_MAX_PARAMS 256
 /* The most shards one db_exec_instance statement reads: a bound on its text and its plan. */
 #define DB_UNION_MAX 64
 
@@ -934,6 +933,16 @@ db_exec_instance(struct db *db, size_t instance, const char *sql, const struct d
 	buf_free(&text);
 	free(p);
 	return rc == 0 ? 0 : -1;
+}
+
+size_t
+db_in_size(size_t n)
+{
+	size_t k = 1;
+
+	while (k < n && k < DB_IN_MAX)
+		k *= 2;
+	return k;
 }
 
 void

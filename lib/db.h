@@ -108,6 +108,16 @@ typedef int (*db_rows_fn)(const struct db_rows *r, void *arg);
 int db_exec_instance(struct db *db, size_t instance, const char *sql, const struct db_val *params,
     size_t nparams, db_rows_fn each, void *arg);
 
+/* The most values one IN list holds (a longer list is sent in chunks of this many), and the
+ * length an IN list of n values (1..DB_IN_MAX) is sent with: n rounded up to a power of two, the
+ * rest filled with repeats of the last value (harmless in IN). Each distinct length is a
+ * statement of its own in every process's cache (db.h, [mysql] statement_cache; some 8 KB of
+ * client memory each), so a list of any length costs one of 8 statements, not one of hundreds;
+ * and no list passes the 256 parameters a statement takes. */
+#define DB_MAX_PARAMS 256   /* the parameters one statement takes */
+#define DB_IN_MAX 128
+size_t db_in_size(size_t n);
+
 /* Appends the placeholders of n parameters, "?, ?, ?", to b: the IN list of a statement over
  * a batch. */
 void db_placeholders(struct buf *b, size_t n);

@@ -1358,22 +1358,24 @@ view_keys(struct ctx *ctx, json_object *o, struct cache_keys *ks)
 static int
 viewer_did(struct ctx *ctx, const uint64_t *targets, size_t n, bool *liked, bool *reposted)
 {
-	struct db_val *p = xcalloc(2 * n + 2, sizeof *p);
+	/* Each list at its padded length (db_in_size) while both fit in one statement. */
+	size_t m = 2 * db_in_size(n) + 2 <= DB_MAX_PARAMS ? db_in_size(n) : n;
+	struct db_val *p = xcalloc(2 * m + 2, sizeof *p);
 	struct buf q = BUF_INIT, in = BUF_INIT;
 	struct db_rows r = DB_ROWS_INIT;
 	size_t i, k;
 	int rc;
 
-	p[0] = p[n + 1] = DB_U64(ctx->user_id);
-	db_placeholders(&in, n);
-	for (i = 0; i < n; i++) {
-		p[i + 1] = p[n + 2 + i] = DB_U64(targets[i]);
+	p[0] = p[m + 1] = DB_U64(ctx->user_id);
+	db_placeholders(&in, m);
+	for (i = 0; i < m; i++)
+		p[i + 1] = p[m + 2 + i] = DB_U64(targets[i < n ? i : n - 1]);
+	for (i = 0; i < n; i++)
 		liked[i] = reposted[i] = false;
-	}
 	buf_printf(&q, "SELECT 0, record_id FROM {db}.tb_post_like WHERE liker_id = ? AND "
 	    "record_id IN (%s) UNION ALL SELECT 1, repost_of FROM {db}.tb_post WHERE user_id = ? "
 	    "AND repost_of IN (%s)", buf_cstr(&in), buf_cstr(&in));
-	rc = db_exec(ctx->env->db, id_shard(ctx->user_id), buf_cstr(&q), p, 2 * n + 2, &r);
+	rc = db_exec(ctx->env->db, id_shard(ctx->user_id), buf_cstr(&q), p, 2 * m + 2, &r);
 	for (k = 0; rc == 0 && k < r.nrows; k++)
 		for (i = 0; i < n; i++)
 			if (targets[i] == db_u64(&r, k, 1))
@@ -1524,22 +1526,23 @@ static int
 stats_shard(struct app_env *env, unsigned shard, const uint64_t *ids, size_t n, json_object *out)
 {
 	struct buf sql = BUF_INIT, in = BUF_INIT, val = BUF_INIT;
-	struct db_val *p = xcalloc(2 * n, sizeof *p);
+	size_t m = 2 * db_in_size(n) <= DB_MAX_PARAMS ? db_in_size(n) : n;   /* as viewer_did */
+	struct db_val *p = xcalloc(2 * m, sizeof *p);
 	struct db_rows r = DB_ROWS_INIT;
 	unsigned long long v[4];
 	char key[48];
 	size_t i, k;
 	int rc;
 
-	db_placeholders(&in, n);
-	for (i = 0; i < n; i++)
-		p[i] = p[n + i] = DB_U64(ids[i]);
+	db_placeholders(&in, m);
+	for (i = 0; i < m; i++)
+		p[i] = p[m + i] = DB_U64(ids[i < n ? i : n - 1]);
 	buf_printf(&sql, "SELECT post_id, count_comments, count_likes, count_reposts, count_quote "
 	    "FROM {db}.tb_post_extended WHERE post_id IN (%s) AND is_deleted = 0 UNION ALL "
 	    "SELECT post_reply_id, count_comments, count_likes, count_reposts, count_quote "
 	    "FROM {db}.tb_post_reply_extended WHERE post_reply_id IN (%s) AND is_deleted = 0",
 	    buf_cstr(&in), buf_cstr(&in));
-	rc = db_exec(env->db, shard, buf_cstr(&sql), p, 2 * n, &r);
+	rc = db_exec(env->db, shard, buf_cstr(&sql), p, 2 * m, &r);
 	for (i = 0; rc == 0 && i < r.nrows; i++) {
 		for (k = 0; k < 4; k++)
 			v[k] = db_u64(&r, i, k + 1);

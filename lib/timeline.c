@@ -207,8 +207,8 @@ shard_ok(struct app_env *env, uint64_t id)
 /*
  * The newest posts, quotes and reposts (not replies; live ones) of the n authors below the ID
  * below, at most limit of them, newest first, in *out (realloc'd; *nout entries). One query per
- * shard holding some of the authors (each shard's newest limit: their merge holds the newest
- * limit overall). *complete says that nothing older exists: no shard had more than it gave.
+ * shard holding some of the authors, per DB_IN_MAX of them (each query's newest limit: their
+ * merge holds the newest limit overall). *complete says that nothing older exists: no shard had more than it gave.
  * Returns 0 or -1.
  */
 static int
@@ -216,10 +216,10 @@ db_posts(struct app_env *env, const uint64_t *authors, size_t n, uint64_t below,
     struct timeline_entry **out, size_t *nout, bool *complete)
 {
 	uint64_t *a = xcalloc(n ? n : 1, sizeof *a);
-	struct db_val *p = xcalloc(n + 2, sizeof *p);
+	struct db_val p[DB_IN_MAX + 2];
 	struct buf sql = BUF_INIT;
 	struct db_rows r = DB_ROWS_INIT;
-	size_t i, j, k, got = 0;
+	size_t i, j, k, m, got = 0;
 	int rc = 0;
 
 	*out = NULL;
@@ -227,20 +227,22 @@ db_posts(struct app_env *env, const uint64_t *authors, size_t n, uint64_t below,
 	*complete = true;
 	memcpy(a, authors, n * sizeof *a);
 	qsort(a, n, sizeof *a, by_shard);
+	/* A run of authors of one shard, at most DB_IN_MAX of them: each run's newest limit. */
 	for (i = 0; i < n; i = j) {
-		for (j = i; j < n && id_shard(a[j]) == id_shard(a[i]); j++)
+		for (j = i; j < n && j - i < DB_IN_MAX && id_shard(a[j]) == id_shard(a[i]); j++)
 			continue;
 		if (!shard_ok(env, a[i]))
 			continue;
+		m = db_in_size(j - i);
 		buf_reset(&sql);
 		buf_puts(&sql, "SELECT id, user_id FROM {db}.tb_post WHERE user_id IN (");
-		db_placeholders(&sql, j - i);
+		db_placeholders(&sql, m);
 		buf_puts(&sql, ") AND is_deleted = 0 AND id < ? ORDER BY id DESC LIMIT ?");
-		for (k = i; k < j; k++)
-			p[k - i] = DB_U64(a[k]);
-		p[j - i] = DB_U64(below);
-		p[j - i + 1] = DB_I64(limit);
-		if ((rc = db_exec(env->db, id_shard(a[i]), buf_cstr(&sql), p, j - i + 2, &r)) != 0)
+		for (k = 0; k < m; k++)
+			p[k] = DB_U64(a[i + k < j ? i + k : j - 1]);
+		p[m] = DB_U64(below);
+		p[m + 1] = DB_I64(limit);
+		if ((rc = db_exec(env->db, id_shard(a[i]), buf_cstr(&sql), p, m + 2, &r)) != 0)
 			break;
 		if (r.nrows >= limit)
 			*complete = false;
@@ -258,35 +260,36 @@ db_posts(struct app_env *env, const uint64_t *authors, size_t n, uint64_t below,
 	*nout = got;
 	db_rows_free(&r);
 	buf_free(&sql);
-	free(p);
 	free(a);
 	return rc == 0 ? 0 : -1;
 }
 
 /* Those of the n users (sorted by shard) with at least push_max_followers followers, appended
- * to l->pulled. One query per shard. Returns 0 or -1. */
+ * to l->pulled. One query per shard, per DB_IN_MAX users. Returns 0 or -1. */
 static int
 db_pulled(struct app_env *env, const uint64_t *users, size_t n, struct timeline_list *l)
 {
-	struct db_val *p = xcalloc(n + 1, sizeof *p);
+	struct db_val p[DB_IN_MAX + 1];
 	struct buf sql = BUF_INIT;
 	struct db_rows r = DB_ROWS_INIT;
-	size_t i, j, k;
+	size_t i, j, k, m;
 	int rc = 0;
 
 	for (i = 0; i < n; i = j) {
-		for (j = i; j < n && id_shard(users[j]) == id_shard(users[i]); j++)
+		for (j = i; j < n && j - i < DB_IN_MAX && id_shard(users[j]) == id_shard(users[i]);
+		    j++)
 			continue;
 		if (!shard_ok(env, users[i]))
 			continue;
+		m = db_in_size(j - i);
 		buf_reset(&sql);
 		buf_puts(&sql, "SELECT user_id FROM {db}.tb_user_extended WHERE user_id IN (");
-		db_placeholders(&sql, j - i);
+		db_placeholders(&sql, m);
 		buf_puts(&sql, ") AND count_followers >= ?");
-		for (k = i; k < j; k++)
-			p[k - i] = DB_U64(users[k]);
-		p[j - i] = DB_I64(env->conf.timeline_push_max_followers);
-		if ((rc = db_exec(env->db, id_shard(users[i]), buf_cstr(&sql), p, j - i + 1, &r)) != 0)
+		for (k = 0; k < m; k++)
+			p[k] = DB_U64(users[i + k < j ? i + k : j - 1]);
+		p[m] = DB_I64(env->conf.timeline_push_max_followers);
+		if ((rc = db_exec(env->db, id_shard(users[i]), buf_cstr(&sql), p, m + 1, &r)) != 0)
 			break;
 		l->pulled = xrealloc(l->pulled, (l->npulled + r.nrows + 1) * sizeof *l->pulled);
 		for (k = 0; k < r.nrows; k++)
@@ -294,7 +297,6 @@ db_pulled(struct app_env *env, const uint64_t *users, size_t n, struct timeline_
 	}
 	db_rows_free(&r);
 	buf_free(&sql);
-	free(p);
 	return rc == 0 ? 0 : -1;
 }
 

@@ -494,6 +494,44 @@ test_delete_during_load_wins(void **state)
 	buf_free(&out);
 }
 
+/* A timeline push appends to a list while a reader builds it: the append lands on the lease's
+ * placeholder. The fill is refused (the placeholder changed), and the key must not stay behind
+ * as a placeholder that every reader waits on until the lease's TTL ends. */
+static int
+load_then_push_appends(void *arg, struct buf *out)
+{
+	struct loader *l = arg;
+
+	l->calls++;
+	buf_puts(out, "built-list");
+	assert_int_equal(cache_append(l->cache, l->key, "+entry", 6), 1);
+	return 1;
+}
+
+static void
+test_append_during_load_leaves_no_placeholder(void **state)
+{
+	struct fixture *f = *state;
+	char k[128];
+	struct loader l = { 0, 1, NULL, f->cache, k, BUF_INIT, 0 };
+	struct loader fresh = { 0, 1, "rebuilt", NULL, NULL, BUF_INIT, 0 };
+	struct buf out = BUF_INIT;
+
+	snprintf(k, sizeof k, "%s", key("pushrace"));
+	assert_int_equal(cache_get_or_load(f->cache, k, 60, load_then_push_appends, &l, &out), 1);
+	assert_string_equal(buf_cstr(&out), "built-list");
+	buf_reset(&out);
+	/* Gone: the next reader loads and fills at once, without waiting on a placeholder. */
+	assert_int_equal(cache_get(f->cache, k, &out), 0);
+	assert_int_equal(cache_get_or_load(f->cache, k, 60, load, &fresh, &out), 1);
+	assert_string_equal(buf_cstr(&out), "rebuilt");
+	assert_int_equal(fresh.calls, 1);
+	buf_reset(&out);
+	assert_int_equal(cache_get(f->cache, k, &out), 1);
+	assert_string_equal(buf_cstr(&out), "rebuilt");
+	buf_free(&out);
+}
+
 /* A loader that reads another key through the cache (the unread count's loader did, through
  * the relations' cache): its own fill must still land under its own key. */
 static int
@@ -1285,6 +1323,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_database_failure_is_not_cached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested_load_fills_its_own_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_during_load_wins, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_append_during_load_leaves_no_placeholder, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_lease_holder_blocks_second_filler, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_processes_agree_where_keys_live, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memo_answers_within_a_request, setup, teardown),

@@ -142,6 +142,25 @@ test_shards_go_to_their_instance(void **state)
 	db_rows_free(&r);
 }
 
+/* IN lists are sent at a power-of-two length, never longer than DB_IN_MAX. */
+static void
+test_in_size(void **state)
+{
+	static const struct { size_t n, want; int line; } cases[] = {
+		{ 0, 1, __LINE__ }, { 1, 1, __LINE__ }, { 2, 2, __LINE__ }, { 3, 4, __LINE__ },
+		{ 20, 32, __LINE__ }, { 64, 64, __LINE__ }, { 65, 128, __LINE__ },
+		{ 128, 128, __LINE__ }, { 129, DB_IN_MAX, __LINE__ }, { 100000, DB_IN_MAX, __LINE__ },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		if (db_in_size(cases[i].n) != cases[i].want)
+			fail_msg("line %d: db_in_size(%zu) = %zu, want %zu", cases[i].line, cases[i].n,
+			    db_in_size(cases[i].n), cases[i].want);
+	assert_true(2 * DB_IN_MAX <= DB_MAX_PARAMS);
+}
+
 /* db_exec_instance's rows: per statement, what each arm (shard) gave. */
 struct seen {
 	unsigned calls, rows, shard_rows[4];
@@ -681,6 +700,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shards_go_to_their_instance),
+		cmocka_unit_test(test_in_size),
 		cmocka_unit_test(test_exec_instance_unions_its_shards),
 		cmocka_unit_test(test_values_round_trip),
 		cmocka_unit_test(test_errors),
