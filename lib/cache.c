@@ -54,6 +54,9 @@ struct cache {
 #define TAG_VALUE   'v'
 #define TAG_MISSING 'n'
 #define TAG_LEASE   'l'
+/* memcached's client flags of a stored item: a lease's placeholder carries FLAG_LEASE, so that a
+ * pipelined append can tell it from a value without reading it (cache_append_many). */
+#define FLAG_LEASE  1u
 
 /* How long a lease holds: longer than any sane database read, short enough that a crashed
  * filler does not block the key for long. */
@@ -599,14 +602,16 @@ static memcached_return_t
 req_store(struct cache *c, struct node *nd, void *arg)
 {
 	struct store_req *s = arg;
+	uint32_t flags = c->val.len > 0 && c->val.data[0] == TAG_LEASE ? FLAG_LEASE : 0;
 
 	if (s->cas != 0)
 		return memcached_cas(nd->mc, c->key.data, c->key.len, c->val.data, c->val.len, s->exp,
-		    0, s->cas);
+		    flags, s->cas);
 	if (s->add)
 		return memcached_add(nd->mc, c->key.data, c->key.len, c->val.data, c->val.len, s->exp,
-		    0);
-	return memcached_set(nd->mc, c->key.data, c->key.len, c->val.data, c->val.len, s->exp, 0);
+		    flags);
+	return memcached_set(nd->mc, c->key.data, c->key.len, c->val.data, c->val.len, s->exp,
+	    flags);
 }
 
 /* Stores tag + value under the prefixed key on node nd with set, add or cas (cas != 0). */
@@ -1084,13 +1089,7 @@ cache_get_or_load(struct cache *c, const char *key, unsigned ttl, cache_loader l
 		mrc = found ? store(c, nd, TAG_VALUE, value.data, value.len, ttl, false, cas) :
 		    store(c, nd, TAG_MISSING, "", 0, ttl < CACHE_NEGATIVE_TTL ? ttl : CACHE_NEGATIVE_TTL,
 		    false, cas);
-		/* DATA_EXISTS: the placeholder changed under the lease. A delete would have taken
-		 * it away (NOTFOUND); what changes it in place is an append (a timeline push to a
-		 * list being built), which leaves a placeholder with bytes behind it that every
-		 * reader waits on until the lease's TTL ends. Gone now: the next reader builds it. */
-		if (mrc == MEMCACHED_DATA_EXISTS)
-			(void)on_node(c, nd, req_delete, NULL);
-		else if (mrc != MEMCACHED_SUCCESS && mrc != MEMCACHED_NOTFOUND)
+		if (mrc != MEMCACHED_SUCCESS && mrc != MEMCACHED_DATA_EXISTS && mrc != MEMCACHED_NOTFOUND)
 			failed(c, nd, "fill", buf_cstr(&c->key), mrc);
 	}
 	/* The request asks the database once per key, whatever the cache did with the value. */
@@ -1120,9 +1119,11 @@ cache_get_or_load(struct cache *c, const char *key, unsigned ttl, cache_loader l
  *
  * memcached answers NOT_STORED both to an append to a missing key and to one that would make
  * the value larger than its item size; the first means "not cached, fine", the second that the
- * list now lacks the entry and must be dropped. So each append is preceded by a meta-get without
- * flags ("mg <key>": HD when the key exists, EN when not; memcached 1.6 and later) in the same
- * batch: NOT_STORED after HD is a refusal. A key deleted between the two gets -1 (dropped once
+ * list now lacks the entry and must be dropped. So each append is preceded by a meta-get of the
+ * key's client flags ("mg <key> f": "HD f<flags>" when the key exists, EN when not; memcached
+ * 1.6 and later) in the same batch: NOT_STORED after HD is a refusal, and an append to a lease's
+ * placeholder (FLAG_LEASE: the list is being built) is answered -1 too, so that the caller drops
+ * the key instead of leaving a placeholder with bytes behind it that no fill can replace. A key deleted between the two gets -1 (dropped once
  * more: harmless); a key made between them was built from the database after the write that the
  * append carries, so it misses nothing.
  */
@@ -1279,9 +1280,10 @@ append_requests(const struct append_batch *b, const size_t *idx, size_t k, struc
 	for (i = 0; i < k; i++) {
 		buf_puts(req, "mg ");
 		buf_append(req, b->full[idx[i]], b->lens[idx[i]]);
-		/* "append <key> <flags> <exptime> <bytes>": flags and exptime are ignored by append
-		 * (the value keeps its own); the data block follows. */
-		buf_puts(req, "\r\nappend ");
+		/* " f": its client flags, which mark a lease's placeholder. "append <key> <flags>
+		 * <exptime> <bytes>": flags and exptime are ignored by append (the value keeps its
+		 * own); the data block follows. */
+		buf_puts(req, " f\r\nappend ");
 		buf_append(req, b->full[idx[i]], b->lens[idx[i]]);
 		buf_printf(req, " 0 0 %zu\r\n", b->n);
 		buf_append(req, b->value, b->n);
@@ -1322,6 +1324,13 @@ append_answers(struct node *nd, struct append_batch *b, const size_t *idx, size_
 	for (i = 0; i < got; i++) {
 		mlen = answer_line(&p, &mg);
 		alen = answer_line(&p, &ap);
+		/* A list being built: the append landed on the builder's placeholder, whose fill then
+		 * fails, leaving the placeholder for readers to wait on. Dropped instead (-1): the
+		 * builder's fill fails cleanly and the next reader builds it, with this entry. */
+		if (answer_is(mg, mlen, "HD f1")) {
+			b->res[idx[i]] = -1;
+			continue;
+		}
 		if (answer_is(ap, alen, "STORED")) {
 			b->res[idx[i]] = 1;
 			b->appended++;
@@ -1334,7 +1343,7 @@ append_answers(struct node *nd, struct append_batch *b, const size_t *idx, size_
 		b->res[idx[i]] = -1;
 		log_warn("cache: append %.*s on %s refused: %.*s%s", (int)b->lens[idx[i]],
 		    b->full[idx[i]], nd->name, (int)(alen < 200 ? alen : 200), ap,
-		    answer_is(mg, mlen, "HD") ? " (the value would be too large)" : "");
+		    answer_is(mg, mlen, "HD f0") ? " (the value would be too large)" : "");
 		/* Anything but these means the two ends may no longer agree on where an answer
 		 * starts: the next batch starts on a new connection. */
 		if (!answer_is(ap, alen, "NOT_STORED") && !answer_is(ap, alen, "ERROR") &&

@@ -164,8 +164,9 @@ int cache_counter(struct cache *c, const char *key, uint64_t *value);
  * the stored bytes whatever they are: use it only for keys whose values are lists of fixed-size
  * records that never go through cache_get_or_load's "not found" (a lease that gets appended to
  * makes its fill fail, which only costs a load). The TTL stays the one the value was set with.
- * Returns 1 appended, 0 no such key, -1 failure (logged) or a value the node refused to grow
- * (past its item size; logged): the caller should drop the key, which now lacks the bytes. It is
+ * Returns 1 appended, 0 no such key, -1 failure (logged), a value the node refused to grow
+ * (past its item size; logged), or a key being filled under a lease (cache_get_or_load): the
+ * caller should drop the key, which now lacks the bytes or holds them after a placeholder. It is
  * cache_append_many with one key (below), and needs memcached 1.6 or later as that does. */
 int cache_append(struct cache *c, const char *key, const void *value, size_t n);
 

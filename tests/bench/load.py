@@ -453,7 +453,9 @@ def cmd_login_timeline(base, out, mc):
             mc_command(a, "delete " + key)
 
     def cached():
-        return any(b"VALUE " in mc_command(a, "get " + key) for a in nodes)
+        # A value, not a lease's placeholder (its data starts with the tag 'v', lib/cache.c).
+        return any(b"VALUE " in r and r.split(b"\r\n", 2)[1][:1] == b"v"
+                   for r in (mc_command(a, "get " + key) for a in nodes))
 
     def ms(t):
         return (time.monotonic() - t) * 1000

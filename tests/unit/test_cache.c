@@ -495,8 +495,9 @@ test_delete_during_load_wins(void **state)
 }
 
 /* A timeline push appends to a list while a reader builds it: the append lands on the lease's
- * placeholder. The fill is refused (the placeholder changed), and the key must not stay behind
- * as a placeholder that every reader waits on until the lease's TTL ends. */
+ * placeholder. It is answered -1, so the pusher drops the key (as lib/timeline.c's push_to),
+ * and the builder's fill fails cleanly: no placeholder stays behind for readers to wait on
+ * until the lease's TTL ends, and the next reader builds the list. */
 static int
 load_then_push_appends(void *arg, struct buf *out)
 {
@@ -504,7 +505,8 @@ load_then_push_appends(void *arg, struct buf *out)
 
 	l->calls++;
 	buf_puts(out, "built-list");
-	assert_int_equal(cache_append(l->cache, l->key, "+entry", 6), 1);
+	assert_int_equal(cache_append(l->cache, l->key, "+entry", 6), -1);
+	assert_int_equal(cache_delete(l->cache, l->key), 1);
 	return 1;
 }
 
