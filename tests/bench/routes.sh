@@ -34,6 +34,7 @@ BENCH_RUNS=${BENCH_RUNS:-3}
 BENCH_CONNS=${BENCH_CONNS:-16}
 BENCH_WARMUP=${BENCH_WARMUP:-2}
 BENCH_KEEP=${BENCH_KEEP:-0}
+BENCH_PHP=${BENCH_PHP:-1}
 export BENCH_USERS BENCH_POSTS
 BENCH_DIR=$SRCDIR/var/bench
 BUILD=$BENCH_DIR/src
@@ -49,6 +50,10 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 export PYTHONDONTWRITEBYTECODE=1
 
 # --- tools -------------------------------------------------------------------------------------
+# php_fpm: the php-fpm program of Debian's php-fpm, or nothing.
+php_fpm() {
+	command -v php-fpm8.2 || ls /usr/sbin/php-fpm* 2>/dev/null | head -n 1
+}
 # wrk is the one tool the project does not otherwise need: installed here as script/bootstrap
 # installs the others (apt-get, through sudo when not root).
 if ! command -v wrk >/dev/null 2>&1; then
@@ -57,6 +62,15 @@ if ! command -v wrk >/dev/null 2>&1; then
 	[ "$(id -u)" -eq 0 ] || SUDO=sudo
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends wrk >&2 ||
 		die "could not install wrk"
+fi
+# The PHP peer (tests/bench/peer.php): php-fpm with its MySQL and memcached extensions, from
+# Debian; without them (BENCH_PHP=0, or no package) its rows are left out.
+if [ "$BENCH_PHP" = 1 ] && [ -z "$(php_fpm)" ]; then
+	say "installing php-fpm, php-mysql, php-memcached for the PHP peer (apt-get)"
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO=sudo
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
+		php-fpm php-mysql php-memcached >&2 || say "warning: no PHP peer (install failed)"
 fi
 for tool in git gcc make autoreconf mariadbd memcached lighttpd curl python3 wrk; do
 	command -v "$tool" >/dev/null 2>&1 || die "'$tool' is not installed (run script/bootstrap)"
@@ -157,7 +171,18 @@ fastcgi.server += (
 	)),
 )
 EOF
+		[ -z "$PHP_FPM" ] || cat <<'EOF'
+
+# Appended by tests/bench/routes.sh: the raw PHP-FPM peer (tests/bench/peer.php).
+fastcgi.server += (
+	"/peer/" => ( "php" => (
+		"socket" => "@RUN_DIR@/php-fpm.sock",
+		"check-local" => "disable",
+	)),
+)
+EOF
 	} >"$overlay/etc/lighttpd.conf.in"
+	[ -z "$PHP_FPM" ] || php_peer_start
 	mkdir -p "$RUN/cgi-bin"
 	cp -f "$BUILD/tests/bench/hello" "$RUN/cgi-bin/starling-hello"
 	STACK_QUIET=1 stack_lighttpd_start "$RUN" "$overlay" "$http_port" "$RUN/starling.conf" "$BUILD"
@@ -270,6 +295,8 @@ bench_route() {
 	if [ "$route" = hello ]; then
 		HELLO_RPS=$rps
 		mc="-" db="-" srv="-" bad=0
+	elif [ "${route#peer_}" != "$route" ]; then
+		mc="2 rounds" db="-" srv="-" bad=0   # peer.php: a get, then a multi-get, once cached
 	else
 		# shellcheck disable=SC2046
 		set -- $(python3 "$SRCDIR/tests/bench/load.py" roundtrips "$start" "$end")
@@ -326,8 +353,53 @@ rss_table() {
 		"$1" "$2"
 }
 
+# php_peer_start: php-fpm with one pool of 2 children (as each Starling binary has 2 processes)
+# serving peer.php from the document root; its pid file is one stack_stop_all stops
+# (RUN/fcgi-*.pid). Reads the stack's ports and password from start_stack.
+php_peer_start() {
+	mkdir -p "$RUN/www/peer"
+	cp -f "$SRCDIR/tests/bench/peer.php" "$RUN/www/peer/post.php"
+	cat >"$RUN/php-fpm.conf" <<EOF
+[global]
+pid = $RUN/fcgi-php.pid
+error_log = $RUN/php-fpm.log
+daemonize = yes
+
+[peer]
+user = $(id -un)
+group = $(id -gn)
+listen = $RUN/php-fpm.sock
+pm = static
+pm.max_children = 2
+pm.max_requests = 0
+clear_env = yes
+env[PEER_MYSQL] = 127.0.0.1:${mysql_ports% *},127.0.0.1:${mysql_ports#* }
+env[PEER_USER] = starling
+env[PEER_PASSWORD] = $password
+env[PEER_DATABASE] = starling
+env[PEER_SHARDS] = $(awk -F' *= *' '/^logical_shards/ { print $2 }' "$RUN/starling.conf")
+env[PEER_MEMCACHED] = $MC
+EOF
+	"$PHP_FPM" -R -y "$RUN/php-fpm.conf" || die "php-fpm did not start (see $RUN/php-fpm.log)"
+	for _ in $(seq 100); do
+		[ -S "$RUN/php-fpm.sock" ] && return 0
+		sleep 0.1
+	done
+	die "php-fpm made no socket (see $RUN/php-fpm.log)"
+}
+
+# peer_lists: the PHP peer's request lists, the same posts as post/detail's and /p/'s.
+peer_lists() {
+	sed 's#/api/v1/post/detail?post_id=#/peer/post.php?post_id=#' "$DATA/req-post_detail.tsv" \
+		>"$DATA/req-peer_detail.tsv"
+	sed 's#\t/p/\([0-9]*\)#\t/peer/post.php?page=1\&post_id=\1#' "$DATA/req-post_page.tsv" \
+		>"$DATA/req-peer_page.tsv"
+}
+
 # --- main --------------------------------------------------------------------------------------
 T_ALL=$(now)
+PHP_FPM=""
+[ "$BENCH_PHP" != 1 ] || PHP_FPM=$(php_fpm)
 build
 start_stack
 DATA=$RUN/data
@@ -362,6 +434,11 @@ bench_route post_page '`/p/<id>` page'
 bench_route post_detail '`post/detail`'
 bench_route user_profile '`user/profile`'
 bench_route post_stats '`post/stats` (20 ids)'
+if [ -n "$PHP_FPM" ]; then
+	peer_lists
+	bench_route peer_detail 'raw PHP-FPM peer of `post/detail` (peer.php)'
+	bench_route peer_page 'raw PHP-FPM peer of the `/p/<id>` page'
+fi
 HIT_LINE=$(hit_ratio)
 rss >"$RUN/rss-end.txt"
 RSS_TABLE=$(rss_table "$RUN/rss-start.txt" "$RUN/rss-end.txt")
