@@ -126,12 +126,15 @@ start_stack() {
 	t0=$(now)
 	# A run interrupted by KILL may have left servers: stop them, then start afresh.
 	if [ -d "$RUN" ]; then
+		php_peer_stop
 		STACK_QUIET=1 stack_stop_all "$RUN" || true
 		rm -rf "$RUN"
 	fi
 	stack_prepare "$RUN"
 	export STARLING_KEEP_RUN=$BENCH_KEEP   # read by stack_cleanup_now at exit
 	stack_cleanup_on_exit "$RUN"
+	# php-fpm is no server stack.sh knows: stopped first, then the rest as stack.sh does.
+	trap 'php_peer_stop; stack_cleanup_now' EXIT
 	password=$(stack_gen_password)
 	# shellcheck disable=SC2046 # one port per word
 	set -- $(stack_free_ports 5)
@@ -354,14 +357,14 @@ rss_table() {
 }
 
 # php_peer_start: php-fpm with one pool of 2 children (as each Starling binary has 2 processes)
-# serving peer.php from the document root; its pid file is one stack_stop_all stops
-# (RUN/fcgi-*.pid). Reads the stack's ports and password from start_stack.
+# serving peer.php from the document root (RUN/php-fpm.pid: php_peer_stop). Reads the stack's
+# ports and password from start_stack.
 php_peer_start() {
 	mkdir -p "$RUN/www/peer"
 	cp -f "$SRCDIR/tests/bench/peer.php" "$RUN/www/peer/post.php"
 	cat >"$RUN/php-fpm.conf" <<EOF
 [global]
-pid = $RUN/fcgi-php.pid
+pid = $RUN/php-fpm.pid
 error_log = $RUN/php-fpm.log
 daemonize = yes
 
@@ -386,6 +389,22 @@ EOF
 		sleep 0.1
 	done
 	die "php-fpm made no socket (see $RUN/php-fpm.log)"
+}
+
+# php_peer_stop: the php-fpm of RUN/php-fpm.pid, if it runs (TERM, then KILL after 10 s).
+php_peer_stop() {
+	local pid i
+	pid=$(cat "$RUN/php-fpm.pid" 2>/dev/null) || return 0
+	case "$(readlink "/proc/$pid/exe" 2>/dev/null)" in
+	*/php-fpm*) ;;
+	*) return 0 ;;   # gone, or the number is some other process's now
+	esac
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for i in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
 }
 
 # peer_lists: the PHP peer's request lists, the same posts as post/detail's and /p/'s.
