@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -923,11 +924,66 @@ job_ready_shards(struct app_env *env, size_t instance, bool *ready)
 /* ------------------------------------------------------------------------------------------ */
 /* Keeping the table small */
 
+/* The pid in a runner name "host:pid" when host is this host's, else 0. */
+static long
+local_pid(const char *runner)
+{
+	const char *self = job_runner_name(), *colon = strrchr(self, ':');
+	size_t host = colon ? (size_t)(colon - self) + 1 : 0;
+	char *end;
+	long pid;
+
+	if (host == 0 || strncmp(runner, self, host) != 0)
+		return 0;
+	errno = 0;
+	pid = strtol(runner + host, &end, 10);
+	return errno == 0 && *end == '\0' && pid > 0 ? pid : 0;
+}
+
+/* Puts back the jobs of shard held by a process of this host that is gone (a FastCGI worker
+ * killed between its commit and its held jobs, job.h), at once rather than after the timeout.
+ * Returns how many, or -1. */
+static int
+reap_dead_local(struct db *db, unsigned shard, int64_t now)
+{
+	struct db_rows r = DB_ROWS_INIT, u = DB_ROWS_INIT;
+	const char *self = job_runner_name(), *colon = strrchr(self, ':');
+	struct buf prefix = BUF_INIT;
+	size_t i;
+	int n = 0;
+
+	buf_append(&prefix, self, colon ? (size_t)(colon - self) + 1 : 0);
+	buf_putc(&prefix, '%');
+	if (db_exec(db, shard, "SELECT id, locked_by FROM {db}.tb_job WHERE state = 1 AND "
+	    "locked_by LIKE ?", (struct db_val[]){ DB_STR(buf_cstr(&prefix)) }, 1, &r) != 0)
+		n = -1;
+	for (i = 0; n >= 0 && i < r.nrows; i++) {
+		long pid = local_pid(db_str(&r, i, 1));
+
+		/* ESRCH only: a live process, or one we may not signal, keeps its rows. */
+		if (pid == 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (db_exec(db, shard, "UPDATE {db}.tb_job SET state = IF(attempts + 1 >= ?, 3, 0), "
+		    "attempts = attempts + 1, last_error = CONCAT('abandoned by ', locked_by, "
+		    "': the process is gone'), locked_by = '', locked_at = 0, run_after = ?, "
+		    "updated_at = ? WHERE id = ? AND state = 1 AND locked_by = ?",
+		    (struct db_val[]){ DB_I64(JOB_MAX_ATTEMPTS), DB_I64(now), DB_I64(now),
+			DB_U64(db_u64(&r, i, 0)), DB_STR(db_str(&r, i, 1)) }, 5, &u) != 0)
+			n = -1;
+		else
+			n += (int)u.affected;
+	}
+	db_rows_free(&u);
+	db_rows_free(&r);
+	buf_free(&prefix);
+	return n;
+}
+
 int
 job_reap(struct db *db, unsigned shard, int64_t now, long timeout)
 {
 	struct db_rows r = DB_ROWS_INIT;
-	int rc;
+	int rc, dead;
 
 	/* Assignments are made left to right: state and last_error read attempts and locked_by
 	 * before they change (and read the old values too under SIMULTANEOUS_ASSIGNMENT). */
@@ -939,6 +995,8 @@ job_reap(struct db *db, unsigned shard, int64_t now, long timeout)
 		DB_I64(now - timeout) }, 5, &r);
 	rc = rc == 0 ? (int)r.affected : -1;
 	db_rows_free(&r);
+	if (rc >= 0 && (dead = reap_dead_local(db, shard, now)) != 0)
+		rc = dead < 0 ? -1 : rc + dead;
 	return rc;
 }
 

@@ -134,8 +134,10 @@ int job_run_next(struct app_env *env, unsigned shard, struct job_ran *ran);
 int job_ready_shards(struct app_env *env, size_t instance, bool *ready);
 
 /* Puts back the jobs of shard held (state 1) since before now - timeout seconds: their runner
- * died. Each counts as an attempt: back to 0 (ready at once) with last_error naming the runner,
- * or 3 when it was the last. Returns how many were put back, or -1. */
+ * died. Also, at once, those held by a process of this host that no longer exists (a FastCGI
+ * worker killed between its commit and the jobs it held: job_run_held). Each counts as an
+ * attempt: back to 0 (ready at once) with last_error naming the runner, or 3 when it was the
+ * last. Returns how many were put back, or -1. */
 int job_reap(struct db *db, unsigned shard, int64_t now, long timeout);
 
 /* Clean-ups, in batches of JOB_PURGE_BATCH rows (short transactions, no long lock): the done jobs

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "buf.h"
@@ -720,6 +722,47 @@ test_held_jobs_run_by_their_request(void **state)
 	json_object_put(other);
 }
 
+/* A held job of a process of this host that is gone goes back at once, whatever its age; one of
+ * a live process (this one), or of another host, waits for the timeout. */
+static void
+test_reap_takes_back_a_dead_local_process_jobs(void **state)
+{
+	int64_t now = (int64_t)time(NULL);
+	const char *self = job_runner_name();
+	uint64_t dead = ready_job(0), alive = ready_job(0), remote = ready_job(0);
+	struct buf who = BUF_INIT;
+	struct db_rows r = DB_ROWS_INIT;
+	pid_t child;
+	int status;
+
+	(void)state;
+	/* A pid that was this host's and is no more: a child that has exited. */
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(0);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	buf_append(&who, self, (size_t)(strrchr(self, ':') - self));
+	buf_printf(&who, ":%ld", (long)child);
+	exec_ok(SHARD_C, "UPDATE {db}.tb_job SET state = 1, locked_by = ?, locked_at = ? WHERE id = ?",
+	    (struct db_val[]){ DB_STR(buf_cstr(&who)), DB_I64(now), DB_U64(dead) }, 3);
+	exec_ok(SHARD_C, "UPDATE {db}.tb_job SET state = 1, locked_by = ?, locked_at = ? WHERE id = ?",
+	    (struct db_val[]){ DB_STR(self), DB_I64(now), DB_U64(alive) }, 3);
+	exec_ok(SHARD_C, "UPDATE {db}.tb_job SET state = 1, locked_by = 'elsewhere:1', locked_at = ? "
+	    "WHERE id = ?", (struct db_val[]){ DB_I64(now), DB_U64(remote) }, 2);
+	assert_int_equal(job_reap(env.db, SHARD_C, now, 300), 1);
+	assert_int_equal(job_col(SHARD_C, dead, "state"), JOB_READY);
+	assert_int_equal(job_col(SHARD_C, dead, "attempts"), 1);
+	assert_int_equal(db_exec(env.db, SHARD_C, "SELECT last_error FROM {db}.tb_job WHERE id = ?",
+	    (struct db_val[]){ DB_U64(dead) }, 1, &r), 0);
+	assert_non_null(strstr(db_str(&r, 0, 0), "the process is gone"));
+	assert_int_equal(job_col(SHARD_C, alive, "state"), JOB_RUNNING);
+	assert_int_equal(job_col(SHARD_C, remote, "state"), JOB_RUNNING);
+	exec_ok(SHARD_C, "DELETE FROM {db}.tb_job", NULL, 0);
+	db_rows_free(&r);
+	buf_free(&who);
+}
+
 /* The first column of a query without parameters, as a number. */
 static uint64_t
 count(unsigned shard, const char *sql)
@@ -1136,6 +1179,7 @@ main(void)
 		cmocka_unit_test(test_run_next_skips_locked_rows),
 		cmocka_unit_test(test_reap_puts_back_abandoned_jobs),
 		cmocka_unit_test(test_held_jobs_run_by_their_request),
+		cmocka_unit_test(test_reap_takes_back_a_dead_local_process_jobs),
 		cmocka_unit_test(test_purge_in_batches),
 		cmocka_unit_test(test_failed_jobs_listed),
 		cmocka_unit_test(test_failed_jobs_limit),
