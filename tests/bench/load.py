@@ -28,6 +28,7 @@ headers.
 """
 
 import concurrent.futures
+import hashlib
 import http.client
 import json
 import os
@@ -385,6 +386,11 @@ def write_requests(state, out, rnd):
     put("timeline_home", [("GET", "/api/v1/timeline/home", "", bearer(viewers[i % len(viewers)]))
                           for i in range(len(viewers))])
     put("home_page", [("GET", "/", "", cookie(viewers[i % len(viewers)]))
+                      for i in range(len(viewers))])
+    # The same viewers on the retwis-shaped peer (retwis.php): its auth cookie is retwis_secret.
+    retwis = lambda u: "Cookie: auth=" + hashlib.sha1(                  # noqa: E731
+        ("retwis-bench:%s" % u["id"]).encode()).hexdigest()
+    put("peer_home", [("GET", "/peer/home.php", "", retwis(viewers[i % len(viewers)]))
                       for i in range(len(viewers))])
     qs = []
     for _ in range(m):

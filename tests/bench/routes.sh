@@ -17,8 +17,10 @@
 # Knobs (environment): BENCH_USERS (500), BENCH_POSTS (posts per user, 8), BENCH_SECONDS (each
 # measured wrk run, 5), BENCH_RUNS (3; the table shows medians), BENCH_CONNS (wrk connections,
 # 16), BENCH_WARMUP (seconds of warm-up per route, 2), BENCH_KEEP=1 (keep var/bench/run: logs,
-# configs, wrk outputs), BENCH_TABLE (also write the table to this file). load.py has more
-# (BENCH_FOLLOWS, BENCH_HEAVY_FOLLOWS, BENCH_LIKES, BENCH_SEED).
+# configs, wrk outputs), BENCH_TABLE (also write the table to this file), BENCH_SOAK (after
+# the table, serve this many requests of the read mix and print the memory of every binary
+# after each quarter; 0, the default, skips it), BENCH_PHP=0 (leave out the PHP peers).
+# load.py has more (BENCH_FOLLOWS, BENCH_HEAVY_FOLLOWS, BENCH_LIKES, BENCH_SEED).
 #
 # Idempotent: every run starts a fresh stack and data set in var/bench/run (whatever an
 # interrupted run left there is stopped first); the build in var/bench/src is reused and only
@@ -63,14 +65,17 @@ if ! command -v wrk >/dev/null 2>&1; then
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends wrk >&2 ||
 		die "could not install wrk"
 fi
-# The PHP peer (tests/bench/peer.php): php-fpm with its MySQL and memcached extensions, from
-# Debian; without them (BENCH_PHP=0, or no package) its rows are left out.
-if [ "$BENCH_PHP" = 1 ] && [ -z "$(php_fpm)" ]; then
-	say "installing php-fpm, php-mysql, php-memcached for the PHP peer (apt-get)"
+# The PHP peers (tests/bench/peer.php, tests/bench/retwis.php): php-fpm with its MySQL, memcached
+# and Redis extensions, and redis-server, from Debian; without them (BENCH_PHP=0, or no package)
+# their rows are left out.
+if [ "$BENCH_PHP" = 1 ] && { [ -z "$(php_fpm)" ] || ! command -v redis-server >/dev/null 2>&1 ||
+	! php -m 2>/dev/null | grep -qx redis; }; then
+	say "installing php-fpm, php-mysql, php-memcached, php-redis, redis-server for the PHP peers (apt-get)"
 	SUDO=""
 	[ "$(id -u)" -eq 0 ] || SUDO=sudo
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
-		php-fpm php-mysql php-memcached >&2 || say "warning: no PHP peer (install failed)"
+		php-fpm php-mysql php-memcached php-redis redis-server >&2 ||
+		say "warning: no PHP peer (install failed)"
 fi
 for tool in git gcc make autoreconf mariadbd memcached lighttpd curl python3 wrk; do
 	command -v "$tool" >/dev/null 2>&1 || die "'$tool' is not installed (run script/bootstrap)"
@@ -127,6 +132,7 @@ start_stack() {
 	# A run interrupted by KILL may have left servers: stop them, then start afresh.
 	if [ -d "$RUN" ]; then
 		php_peer_stop
+		redis_stop
 		STACK_QUIET=1 stack_stop_all "$RUN" || true
 		rm -rf "$RUN"
 	fi
@@ -134,13 +140,14 @@ start_stack() {
 	export STARLING_KEEP_RUN=$BENCH_KEEP   # read by stack_cleanup_now at exit
 	stack_cleanup_on_exit "$RUN"
 	# php-fpm is no server stack.sh knows: stopped first, then the rest as stack.sh does.
-	trap 'php_peer_stop; stack_cleanup_now' EXIT
+	trap 'php_peer_stop; redis_stop; stack_cleanup_now' EXIT
 	password=$(stack_gen_password)
 	# shellcheck disable=SC2046 # one port per word
-	set -- $(stack_free_ports 5)
+	set -- $(stack_free_ports 6)
 	mysql_ports="$1 $2"
 	memcached_ports="$3 $4"
 	http_port=$5
+	REDIS=127.0.0.1:$6
 	MC="127.0.0.1:$3,127.0.0.1:$4"
 	BASE=http://127.0.0.1:$http_port
 	STACK_QUIET=1 stack_backends_start "$RUN" starling starling "$password" "$mysql_ports" \
@@ -185,7 +192,7 @@ fastcgi.server += (
 )
 EOF
 	} >"$overlay/etc/lighttpd.conf.in"
-	[ -z "$PHP_FPM" ] || php_peer_start
+	[ -z "$PHP_FPM" ] || { redis_start; php_peer_start; }
 	mkdir -p "$RUN/cgi-bin"
 	cp -f "$BUILD/tests/bench/hello" "$RUN/cgi-bin/starling-hello"
 	STACK_QUIET=1 stack_lighttpd_start "$RUN" "$overlay" "$http_port" "$RUN/starling.conf" "$BUILD"
@@ -282,6 +289,7 @@ bench_route() {
 	: >"$W/p99-$route"
 	errs=0
 	start=$(logsize)
+	[ "$route" != peer_home ] || REDIS_C0=$(redis_commands)
 	for i in $(seq "$BENCH_RUNS"); do
 		out=$W/$route-$i.txt
 		wrk_run "$route" "$BENCH_SECONDS" "$out" || { say "wrk failed on $route:"; cat "$out" >&2; }
@@ -298,6 +306,11 @@ bench_route() {
 	if [ "$route" = hello ]; then
 		HELLO_RPS=$rps
 		mc="-" db="-" srv="-" bad=0
+	elif [ "$route" = peer_home ]; then
+		# retwis.php: the Redis commands per request, from Redis's own counter.
+		mc=$(awk -v c="$(redis_commands)" -v c0="$REDIS_C0" -v n="$(wrk_requests "$W" "$route")" \
+			'BEGIN { if (n > 0) printf "%.0f Redis", (c - c0) / n; else print "-" }')
+		db="-" srv="-" bad=0
 	elif [ "${route#peer_}" != "$route" ]; then
 		mc="2 rounds" db="-" srv="-" bad=0   # peer.php: a get, then a multi-get, once cached
 	else
@@ -331,16 +344,20 @@ EOF
 			h + m, (h + m) ? 100 * h / (h + m) : 0, h, m }'
 }
 
-# rss: every process lighttpd spawned, with its resident set size.
+# rss: every process lighttpd spawned: name, pid, resident set size and the anonymous part of
+# it, in KB. RSS also counts the pages of shared libraries (libcrypto, libc, libstdc++ of
+# libmemcached) that every process maps from the same page cache; the anonymous memory (heap,
+# stacks, the client libraries' buffers) is what each process adds on its own.
 rss() {
-	local lpid p name kb
+	local lpid p name kb anon
 	lpid=$(stack_pid "$RUN" lighttpd) || return 0
 	for p in $(stack_children "$lpid"); do
 		# The program's name from its command line (comm is cut at 15 characters).
 		name=$(tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | head -n 1) || continue
 		name=${name##*/}
 		kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || continue
-		printf '%s %s %s\n' "$name" "$p" "$kb"
+		anon=$(awk '/^Anonymous:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null)
+		printf '%s %s %s %s\n' "$name" "$p" "$kb" "${anon:--}"
 	done | sort
 }
 
@@ -348,12 +365,83 @@ rss() {
 # them was respawned in between: "-").
 rss_table() {
 	echo
-	echo "| FastCGI process | pid | RSS after loading (MB) | RSS at the end (MB) |"
-	echo "|---|---:|---:|---:|"
+	echo "| FastCGI process | pid | RSS after loading (MB) | RSS at the end (MB) | anonymous at the end (MB) |"
+	echo "|---|---:|---:|---:|---:|"
 	awk 'NR == FNR { before[$2] = $3; next }
-		{ printf "| %s | %s | %s | %.1f |\n", $1, $2,
-			($2 in before) ? sprintf("%.1f", before[$2] / 1024) : "-", $3 / 1024 }' \
+		{ printf "| %s | %s | %s | %.1f | %.1f |\n", $1, $2,
+			($2 in before) ? sprintf("%.1f", before[$2] / 1024) : "-", $3 / 1024, $4 / 1024 }' \
 		"$1" "$2"
+}
+
+# soak N: the zipf read mix until N requests were served, with the largest RSS and anonymous
+# memory of each binary's processes after every quarter (BENCH_SOAK; a memory-flatness check,
+# not a speed one). One table row per sample.
+soak() {
+	local n done=0 next step i f names
+	n=$1 step=$(( $1 / 4 ))
+	next=$step i=0
+	mkdir -p "$RUN/wrk"
+	rss >"$RUN/soak-0.txt"
+	names=$(awk '{ print $1 }' "$RUN/soak-0.txt" | sort -u | grep -v hello | tr '\n' ' ')
+	echo
+	printf '| requests of the read mix |'
+	for f in $names; do printf ' %s RSS / anonymous (MB) |' "$f"; done
+	echo
+	printf '|---:|'
+	for f in $names; do printf -- '---:|'; done
+	echo
+	soak_row 0 "$RUN/soak-0.txt" "$names"
+	while [ "$done" -lt "$n" ]; do
+		i=$((i + 1))
+		wrk_run read_mix 20 "$RUN/wrk/soak-$i.txt" || true
+		done=$((done + $(awk '/ requests in / { print $1 }' "$RUN/wrk/soak-$i.txt")))
+		if [ "$done" -ge "$next" ] || [ "$done" -ge "$n" ]; then
+			rss >"$RUN/soak-$i.txt"
+			soak_row "$done" "$RUN/soak-$i.txt" "$names"
+			next=$((next + step))
+		fi
+	done
+}
+
+# soak_row REQUESTS FILE NAMES: one row: the largest RSS and anonymous memory of each binary.
+soak_row() {
+	awk -v req="$1" -v names="$3" '
+		{ if ($3 > rss[$1]) rss[$1] = $3; if ($4 > anon[$1]) anon[$1] = $4 }
+		END { printf "| %d |", req; n = split(names, a, " ")
+			for (i = 1; i <= n; i++) printf " %.1f / %.1f |", rss[a[i]] / 1024, anon[a[i]] / 1024
+			print "" }' "$2"
+}
+
+# wrk_requests DIR ROUTE: the requests of the measured runs of ROUTE (wrk's "N requests in").
+wrk_requests() {
+	cat "$1/$2"-[0-9]*.txt | awk '/ requests in / { n += $1 } END { print n + 0 }'
+}
+
+# redis_start: Debian's redis-server on REDIS, in memory only, pid in RUN/redis.pid.
+redis_start() {
+	redis-server --bind 127.0.0.1 --port "${REDIS#*:}" --daemonize yes --save '' \
+		--appendonly no --pidfile "$RUN/redis.pid" --logfile "$RUN/redis.log" --dir "$RUN" ||
+		die "redis-server did not start (see $RUN/redis.log)"
+	for _ in $(seq 100); do
+		redis-cli -p "${REDIS#*:}" ping >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	die "redis-server does not answer on $REDIS (see $RUN/redis.log)"
+}
+
+# redis_stop: the redis-server of RUN/redis.pid, if it runs.
+redis_stop() {
+	local pid
+	pid=$(cat "$RUN/redis.pid" 2>/dev/null) || return 0
+	case "$(readlink "/proc/$pid/exe" 2>/dev/null)" in
+	*/redis-*) kill -TERM "$pid" 2>/dev/null || true ;;
+	esac
+}
+
+# redis_commands: the commands Redis has served since it started.
+redis_commands() {
+	redis-cli -p "${REDIS#*:}" info stats | tr -d '\r' |
+		awk -F: '$1 == "total_commands_processed" { print $2 }'
 }
 
 # php_peer_start: php-fpm with one pool of 2 children (as each Starling binary has 2 processes)
@@ -362,6 +450,7 @@ rss_table() {
 php_peer_start() {
 	mkdir -p "$RUN/www/peer"
 	cp -f "$SRCDIR/tests/bench/peer.php" "$RUN/www/peer/post.php"
+	cp -f "$SRCDIR/tests/bench/retwis.php" "$RUN/www/peer/home.php"
 	cat >"$RUN/php-fpm.conf" <<EOF
 [global]
 pid = $RUN/php-fpm.pid
@@ -382,6 +471,7 @@ env[PEER_PASSWORD] = $password
 env[PEER_DATABASE] = starling
 env[PEER_SHARDS] = $(awk -F' *= *' '/^logical_shards/ { print $2 }' "$RUN/starling.conf")
 env[PEER_MEMCACHED] = $MC
+env[PEER_REDIS] = $REDIS
 EOF
 	"$PHP_FPM" -R -y "$RUN/php-fpm.conf" || die "php-fpm did not start (see $RUN/php-fpm.log)"
 	for _ in $(seq 100); do
@@ -435,6 +525,15 @@ say "$LOAD_LINE"
 STACK_QUIET=1 stack_worker_once "$RUN" "$RUN/starling.conf" "$BUILD/tools/starling-worker" || true
 LOGIN_LINE=$(python3 "$SRCDIR/tests/bench/load.py" login-timeline "$BASE" "$DATA" "$MC")
 say "$LOGIN_LINE"
+# The retwis-shaped peer's copy of the same users, follows and posts, in its own Redis.
+RETWIS_LINE=""
+if [ -n "$PHP_FPM" ]; then
+	RETWIS_LINE=$(PEER_MYSQL="127.0.0.1:${mysql_ports% *},127.0.0.1:${mysql_ports#* }" \
+		PEER_USER=starling PEER_PASSWORD=$password PEER_DATABASE=starling PEER_REDIS=$REDIS \
+		PEER_SHARDS=$(awk -F' *= *' '/^logical_shards/ { print $2 }' "$RUN/starling.conf") \
+		php "$SRCDIR/tests/bench/retwis.php" load) || die "loading the retwis peer failed"
+	say "$RETWIS_LINE"
+fi
 
 TABLE=$RUN/table.md
 {
@@ -457,10 +556,16 @@ if [ -n "$PHP_FPM" ]; then
 	peer_lists
 	bench_route peer_detail 'raw PHP-FPM peer of `post/detail` (peer.php)'
 	bench_route peer_page 'raw PHP-FPM peer of the `/p/<id>` page'
+	bench_route peer_home 'retwis-shaped PHP + Redis home page, 20 posts (retwis.php)'
 fi
 HIT_LINE=$(hit_ratio)
 rss >"$RUN/rss-end.txt"
 RSS_TABLE=$(rss_table "$RUN/rss-start.txt" "$RUN/rss-end.txt")
+SOAK_TABLE=""
+if [ "${BENCH_SOAK:-0}" -gt 0 ]; then
+	say "soak: the read mix for $BENCH_SOAK requests"
+	SOAK_TABLE=$(soak "$BENCH_SOAK")
+fi
 
 # Errors and warnings the binaries and the worker logged during the run (a benchmark over
 # failures would lie): counted, and the first few shown, without their time, pid and request id.
@@ -486,11 +591,13 @@ REPORT=$RUN/report.md
 	echo "lighttpd, 2 processes per FastCGI binary, 2 MariaDB, 2 memcached, wrk -t2 -c$BENCH_CONNS on the same machine; ${BENCH_RUNS} run(s) of ${BENCH_SECONDS}s per route after ${BENCH_WARMUP}s of warm-up, medians."
 	echo "Data: $LOAD_LINE (loading took ${LOAD_SECS}s through the HTTP API)."
 	echo "$LOGIN_LINE"
+	[ -z "$RETWIS_LINE" ] || echo "$RETWIS_LINE"
 	echo
 	cat "$TABLE"
 	echo
 	echo "$HIT_LINE"
 	echo "$RSS_TABLE"
+	[ -z "$SOAK_TABLE" ] || printf '%s\n' "$SOAK_TABLE"
 	echo
 	echo "Logged by the binaries and the worker during the whole run (loading included): $ERR_LINE."
 	[ -z "$ERR_SAMPLES" ] || printf '%s\n' "$ERR_SAMPLES"
