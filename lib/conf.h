@@ -46,6 +46,11 @@ struct conf {
 	long           memcached_timeout_ms;
 	char          *memcached_key_prefix;
 	long           memcached_dead_timeout;
+	/* [breaker] */
+	char          *breaker_state_file;
+	long           breaker_failures;
+	long           breaker_open_seconds;
+	long           breaker_max_open_seconds;
 	/* [auth] */
 	long           auth_password_iterations;
 	char          *auth_token_key_file;

@@ -2,6 +2,7 @@
  * with bound parameters, and transactions. The only file that calls the MySQL client library. */
 #include "config.h"
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <mysql.h>
 #include <mysqld_error.h>
 
+#include "breaker.h"
 #include "db.h"
 #include "log.h"
 #include "shard.h"
@@ -43,7 +45,7 @@ struct db_instance {
 	unsigned int    port;
 	char           *socket;     /* NULL for TCP */
 	MYSQL          *conn;       /* NULL until connected */
-	uint64_t        down_until; /* ms: fail fast until then after a failed connect */
+	int             slot;       /* its breaker (breaker.h) */
 	uint64_t        last_used;  /* ms */
 	struct db_stmt **bucket;
 	size_t          nbuckets, nstmts;
@@ -55,6 +57,7 @@ struct db {
 	struct db_instance *inst;
 	size_t              n;
 	struct shard_map   *shards;
+	struct breaker_map *brk;    /* one breaker per instance, shared by the host's processes */
 	struct buf          sql;    /* scratch: SQL with the database name filled in */
 	/* The open transaction, if any. */
 	bool                in_tx;
@@ -233,6 +236,14 @@ db_new(const struct conf *conf, struct buf *err)
 		db_free(db);
 		return NULL;
 	}
+	db->brk = breaker_map_open(conf);
+	for (size_t i = 0; i < db->n; i++) {
+		struct buf name = BUF_INIT;
+
+		buf_printf(&name, "mysql %s", db->inst[i].name);
+		db->inst[i].slot = breaker_slot(db->brk, buf_cstr(&name));
+		buf_free(&name);
+	}
 	return db;
 }
 
@@ -264,15 +275,9 @@ instance_connect(const struct db *db, struct db_instance *in, struct buf *err)
 	unsigned int rt = (unsigned int)c->mysql_read_timeout;
 	unsigned int wt = (unsigned int)c->mysql_write_timeout;
 	my_bool off = 0;
-	uint64_t now = now_ms();
 
 	if (in->conn != NULL)
 		return 0;
-	if (now < in->down_until) {
-		buf_printf(err, "%s%s: down (retried in %u ms)", err && err->len ? "; " : "", in->name,
-		    (unsigned)(in->down_until - now));
-		return -1;
-	}
 	in->conn = mysql_init(NULL);
 	if (in->conn == NULL) {
 		buf_printf(err, "%s: out of memory", in->name);
@@ -282,6 +287,9 @@ instance_connect(const struct db *db, struct db_instance *in, struct buf *err)
 	mysql_options(in->conn, MYSQL_OPT_READ_TIMEOUT, &rt);
 	mysql_options(in->conn, MYSQL_OPT_WRITE_TIMEOUT, &wt);
 	mysql_options(in->conn, MYSQL_OPT_RECONNECT, &off);
+	/* Allows the non-blocking calls beside the blocking ones: the health ping has a deadline
+	 * of its own (ping_within). */
+	mysql_options(in->conn, MYSQL_OPT_NONBLOCK, 0);
 	mysql_options(in->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	if (in->host != NULL) {
 		unsigned int proto = MYSQL_PROTOCOL_TCP;
@@ -293,11 +301,11 @@ instance_connect(const struct db *db, struct db_instance *in, struct buf *err)
 		log_error("mysql %s: connect failed: %s", in->name, mysql_error(in->conn));
 		buf_printf(err, "%s%s: %s", err && err->len ? "; " : "", in->name,
 		    mysql_error(in->conn));
+		breaker_fail(db->brk, in->slot, mysql_error(in->conn));
 		instance_close(in);
-		in->down_until = now_ms() + DB_RETRY_MS;
 		return -1;
 	}
-	in->down_until = 0;
+	breaker_ok(db->brk, in->slot);
 	in->last_used = now_ms();
 	if (in->nbuckets == 0) {
 		/* Twice the cache size: short chains without a rehash. */
@@ -307,20 +315,68 @@ instance_connect(const struct db *db, struct db_instance *in, struct buf *err)
 	return 0;
 }
 
+/* Whether the instance's breaker lets a request through; if not, says so in err. */
+static bool
+instance_allowed(struct db *db, struct db_instance *in, struct buf *err)
+{
+	uint64_t retry;
+
+	if (breaker_allow(db->brk, in->slot))
+		return true;
+	breaker_state(db->brk, in->slot, &retry);
+	buf_printf(err, "%s%s: down (breaker open, next probe in %llu ms)",
+	    err && err->len ? "; " : "", in->name, (unsigned long long)retry);
+	return false;
+}
+
+/* mysql_ping on the open connection of in, given up after ms: a hung instance answers nothing,
+ * and the blocking call would wait out the whole read timeout. Returns 0, or -1 (the connection
+ * is closed: after a timeout its state is unknown). */
+static int
+ping_within(struct db *db, struct db_instance *in, int ms, struct buf *err)
+{
+	uint64_t deadline = now_ms() + (uint64_t)(ms > 0 ? ms : 1);
+	int status, rc = 1;
+
+	status = mysql_ping_start(&rc, in->conn);
+	while (status != 0) {
+		struct pollfd p = { .fd = mysql_get_socket(in->conn), .events = 0, .revents = 0 };
+		uint64_t now = now_ms();
+		int n, ev = 0;
+
+		p.events = (short)((status & MYSQL_WAIT_READ ? POLLIN : 0) |
+		    (status & MYSQL_WAIT_WRITE ? POLLOUT : 0) | (status & MYSQL_WAIT_EXCEPT ? POLLPRI : 0));
+		n = now >= deadline ? 0 : poll(&p, 1, (int)(deadline - now));
+		if (n > 0)
+			ev = (p.revents & POLLIN ? MYSQL_WAIT_READ : 0) |
+			    (p.revents & POLLOUT ? MYSQL_WAIT_WRITE : 0) |
+			    (p.revents & POLLPRI ? MYSQL_WAIT_EXCEPT : 0);
+		/* Out of time (or poll failed): the library ends the call as a timeout. */
+		status = mysql_ping_cont(&rc, in->conn, n > 0 ? ev : MYSQL_WAIT_TIMEOUT);
+	}
+	if (rc == 0)
+		return 0;
+	buf_printf(err, "%s%s: %s", err && err->len ? "; " : "", in->name,
+	    now_ms() >= deadline ? "no answer in time" : mysql_error(in->conn));
+	log_warn("mysql %s: ping failed (%s)", in->name,
+	    now_ms() >= deadline ? "no answer in time" : mysql_error(in->conn));
+	breaker_fail(db->brk, in->slot, "ping");
+	instance_close(in);
+	return -1;
+}
+
 int
-db_ping_instance(struct db *db, size_t i, struct buf *err)
+db_ping_instance(struct db *db, size_t i, int ms, struct buf *err)
 {
 	struct db_instance *in;
 
 	if (i >= db->n)
 		return -1;
 	in = &db->inst[i];
-	if (in->conn != NULL && mysql_ping(in->conn) != 0) {
-		/* A kept connection that went away: one fresh attempt. */
-		log_warn("mysql %s: connection lost (%s); reconnecting", in->name,
-		    mysql_error(in->conn));
-		instance_close(in);
-	}
+	if (!instance_allowed(db, in, err))
+		return -1;
+	if (in->conn != NULL)
+		return ping_within(db, in, ms, err) == 0 ? (in->last_used = now_ms(), 0) : -1;
 	if (instance_connect(db, in, err) != 0)
 		return -1;
 	in->last_used = now_ms();
@@ -328,15 +384,28 @@ db_ping_instance(struct db *db, size_t i, struct buf *err)
 }
 
 int
-db_ping(struct db *db, struct buf *err)
+db_ping(struct db *db, int ms, struct buf *err)
 {
 	size_t i;
 	int rc = 0;
 
 	for (i = 0; i < db->n; i++)
-		if (db_ping_instance(db, i, err) != 0)
+		if (db_ping_instance(db, i, ms, err) != 0)
 			rc = -1;
 	return rc;
+}
+
+enum db_instance_state
+db_instance_state(struct db *db, size_t i, uint64_t *retry_ms)
+{
+	if (i >= db->n)
+		return DB_INSTANCE_UP;
+	switch (breaker_state(db->brk, db->inst[i].slot, retry_ms)) {
+	case BREAKER_OPEN:      return DB_INSTANCE_DOWN;
+	case BREAKER_HALF_OPEN: return DB_INSTANCE_PROBING;
+	case BREAKER_CLOSED:    break;
+	}
+	return DB_INSTANCE_UP;
 }
 
 /* The instance of shard, connected (pinged first if idle for long). NULL when the shard is out of
@@ -351,6 +420,12 @@ shard_conn(struct db *db, unsigned shard)
 		return NULL;
 	}
 	in = &db->inst[shard_instance(db->shards, shard)];
+	/* Inside a transaction the instance was let through when it began (asking again would
+	 * refuse a half-open breaker's probe its own next statement). */
+	if (!db->in_tx && !breaker_allow(db->brk, in->slot)) {
+		log_debug("mysql %s shard %u: breaker open; failing at once", in->name, shard);
+		return NULL;
+	}
 	if (in->conn != NULL && !db->in_tx && now_ms() - in->last_used > DB_IDLE_PING_MS &&
 	    (db->setup_trips++, mysql_ping(in->conn) != 0)) {
 		log_warn("mysql %s: idle connection lost (%s); reconnecting", in->name,
@@ -443,6 +518,15 @@ lost_connection(unsigned int e)
 {
 	return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == ER_CONNECTION_KILLED ||
 	    e == ER_UNKNOWN_STMT_HANDLER;
+}
+
+/* Whether errno e is the instance failing (gone, lost, timed out), which its breaker counts;
+ * not a statement the server refused, nor a statement handle it forgot (a restart: it
+ * answers). */
+static bool
+instance_failure(unsigned int e)
+{
+	return lost_connection(e) && e != ER_UNKNOWN_STMT_HANDLER;
 }
 
 /* Whether a statement that failed with errno e may run again on a fresh connection: only when it
@@ -691,10 +775,14 @@ db_exec(struct db *db, unsigned shard, const char *sql, const struct db_val *par
 		 * at level debug, every round trip of a request can be read off its log lines. */
 		log_debug("mysql %s shard %u: %.160s", in->name, shard, sql);
 		if (s != NULL && (*(db->setup ? &db->setup_trips : &db->round_trips) += 1,
-		    stmt_run(s, params, nparams, out, &e)) == 0)
+		    stmt_run(s, params, nparams, out, &e)) == 0) {
+			breaker_ok(db->brk, in->slot);
 			return 0;
+		}
 		if (e == ER_DUP_ENTRY)
 			return DB_DUPLICATE;
+		if (instance_failure(e))
+			breaker_fail(db->brk, in->slot, s ? mysql_stmt_error(s->stmt) : "prepare");
 		if (e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT)
 			db->tx_retry = db->in_tx;
 		if (s != NULL)
@@ -721,12 +809,14 @@ db_exec(struct db *db, unsigned shard, const char *sql, const struct db_val *par
 
 /* Runs a statement that takes no data (BEGIN, COMMIT, ROLLBACK) on in. Returns 0 or -1 (*e). */
 static int
-simple_query(struct db_instance *in, const char *q, unsigned int *e)
+simple_query(struct db *db, struct db_instance *in, const char *q, unsigned int *e)
 {
 	if (mysql_real_query(in->conn, q, (unsigned long)strlen(q)) == 0)
 		return 0;
 	*e = mysql_errno(in->conn);
 	log_error("mysql %s: %s failed: %u %s", in->name, q, *e, mysql_error(in->conn));
+	if (instance_failure(*e))
+		breaker_fail(db->brk, in->slot, mysql_error(in->conn));
 	if (lost_connection(*e))
 		instance_close(in);
 	return -1;
@@ -746,7 +836,7 @@ db_tx(struct db *db, unsigned shard, db_tx_fn fn, void *arg)
 	for (attempt = 1; attempt <= DB_TX_ATTEMPTS; attempt++) {
 		in = shard_conn(db, shard);
 		db->round_trips += 2;   /* START TRANSACTION, then COMMIT or ROLLBACK */
-		if (in == NULL || simple_query(in, "START TRANSACTION", &e) != 0)
+		if (in == NULL || simple_query(db, in, "START TRANSACTION", &e) != 0)
 			return -1;
 		db->in_tx = true;
 		db->tx_shard = shard;
@@ -756,14 +846,14 @@ db_tx(struct db *db, unsigned shard, db_tx_fn fn, void *arg)
 			rc = -1;   /* fn went on after a failed statement: never commit half of it */
 		db->in_tx = false;
 		if (rc == 0) {
-			if (in->conn != NULL && simple_query(in, "COMMIT", &e) == 0)
+			if (in->conn != NULL && simple_query(db, in, "COMMIT", &e) == 0)
 				return 0;
 			rc = -1;
 			db->tx_retry = e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT;
 		}
 		/* The single cleanup path: whatever went wrong, nothing of fn stays. */
 		if (in->conn != NULL)
-			simple_query(in, "ROLLBACK", &e);
+			simple_query(db, in, "ROLLBACK", &e);
 		if (!db->tx_retry || attempt == DB_TX_ATTEMPTS)
 			break;
 		log_warn("mysql %s shard %u: deadlock or lock wait timeout; transaction run again "
@@ -875,6 +965,7 @@ db_free(struct db *db)
 	}
 	free(db->inst);
 	shard_map_free(db->shards);
+	breaker_map_free(db->brk);
 	buf_free(&db->sql);
 	free(db);
 }

@@ -4,9 +4,11 @@
  * the life of the worker, without a default database (every statement names its shard's
  * database). A lost connection is closed and opened again explicitly: Connector/C's
  * auto-reconnect is left off because it silently invalidates prepared statements and refuses
- * inside a transaction. Timeouts come from [mysql]; an instance that failed to connect is not
- * tried again for DB_RETRY_MS, so a dead instance costs one connect timeout, then fails fast:
- * a 503 for the users on it, never a hang.
+ * inside a transaction. Timeouts come from [mysql], short. Each instance has a circuit breaker
+ * (breaker.h), shared by the processes of the host: after [breaker] failures in a row (connects,
+ * lost connections, timeouts) every statement for it fails at once until a probe finds it
+ * answering again, so a dead or hung instance costs its first requests a timeout, then a
+ * 503 at once for the users stored on it, never a hang, and nothing for the other instances.
  *
  * Statements: SQL text where "{db}" stands for the shard's database ("SELECT ... FROM
  * {db}.tb_user WHERE id = ?"). MySQL binds table names when it prepares a statement, so a
@@ -30,8 +32,6 @@
 struct db;
 
 #define DB_DUPLICATE 1
-/* After a failed connect, an instance fails fast for this long before the next attempt. */
-#define DB_RETRY_MS 1000
 
 /* Parses conf->mysql_instances ("host:port, /path/to.sock, ...") and the shard map; connects to
  * nothing yet. Returns NULL with a message in err when either is malformed. conf is borrowed and
@@ -46,11 +46,18 @@ const struct shard_map *db_shards(const struct db *db);
 size_t db_instance_count(const struct db *db);
 const char *db_instance_name(const struct db *db, size_t i);
 
-/* Checks that every instance answers (connecting if needed). Returns 0, or -1 with the instances
- * that did not answer, and why, in err. Every failure is also logged. */
-int db_ping(struct db *db, struct buf *err);
+/* Checks that every instance answers (connecting if needed), each ping given up after ms (a
+ * connect takes at most [mysql] connect_timeout); an instance whose breaker is open is not
+ * tried. Returns 0, or -1 with the instances that did not answer, and why, in err. Every
+ * failure is also logged, and counted by the breaker. */
+int db_ping(struct db *db, int ms, struct buf *err);
 /* The same for one instance. */
-int db_ping_instance(struct db *db, size_t i, struct buf *err);
+int db_ping_instance(struct db *db, size_t i, int ms, struct buf *err);
+
+/* What instance i's breaker says (no round trip): up, down (failing at once; *retry_ms, when
+ * not NULL, until the next probe), or probing (the next request tries it). */
+enum db_instance_state { DB_INSTANCE_UP, DB_INSTANCE_DOWN, DB_INSTANCE_PROBING };
+enum db_instance_state db_instance_state(struct db *db, size_t i, uint64_t *retry_ms);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Values: statement parameters. */

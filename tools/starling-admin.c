@@ -118,6 +118,13 @@ struct admin {
 	struct cmd_opts   opt;
 };
 
+/* How long a command waits for an instance to answer a ping: as long as any statement may. */
+static int
+ping_ms(const struct admin *a)
+{
+	return (int)a->conf.mysql_read_timeout * 1000;
+}
+
 /* What a shard's database holds, as far as migrations go. */
 enum shard_state { SHARD_NO_DATABASE, SHARD_NO_TABLE, SHARD_READY };
 
@@ -358,7 +365,7 @@ static bool
 instance_up(const struct admin *a, size_t i, struct buf *why)
 {
 	struct buf cause = BUF_INIT, ranges = BUF_INIT;
-	bool up = db_ping_instance(a->db, i, &cause) == 0;
+	bool up = db_ping_instance(a->db, i, ping_ms(a), &cause) == 0;
 
 	buf_reset(why);
 	if (!up) {
@@ -513,7 +520,7 @@ cmd_migrate(struct admin *a)
 	/* Every instance first: a migration that can only reach some of them would leave the
 	 * shards at different versions for no reason. */
 	for (i = 0; i < db_instance_count(a->db); i++) {
-		if (first_shard(a, i) != NO_SHARD && db_ping_instance(a->db, i, &err) != 0) {
+		if (first_shard(a, i) != NO_SHARD && db_ping_instance(a->db, i, ping_ms(a), &err) != 0) {
 			fail_msg("cannot reach MySQL instance %zu: %s; nothing was done", i,
 			    buf_cstr(&err));
 			goto out;
@@ -573,7 +580,7 @@ cmd_shards(struct admin *a)
 		buf_reset(&err);
 		buf_reset(&name);
 		instance_ranges(a, i, &name);
-		if (db_ping_instance(a->db, i, &err) != 0) {
+		if (db_ping_instance(a->db, i, ping_ms(a), &err) != 0) {
 			/* err names the instance already. */
 			printf("instance %zu: DOWN: %s\n", i, buf_cstr(&err));
 			rc = EXIT_FAILED;

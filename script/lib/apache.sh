@@ -43,7 +43,8 @@ stack_apache_accounts() {
 
 # stack_apache_share RUN CONF APP_USER APP_GROUP: let the binaries' account read the
 # configuration and token key (group-readable, as docs/deploy.md asks), write the mail spool,
-# the media directory and the sanitizer reports, and let every account traverse RUN.
+# the media directory, the breakers' state file and the sanitizer reports, and let every account
+# traverse RUN.
 stack_apache_share() {
 	local run conf dir f
 	run=$1 conf=$2
@@ -53,7 +54,7 @@ stack_apache_share() {
 	for f in "$conf" "$dir/token.key"; do
 		[ ! -e "$f" ] || { chgrp "$4" "$f" && chmod 640 "$f"; } || return 1
 	done
-	for f in "$dir/mail" "$(stack_conf_value "$conf" local_dir)" "$run/sanitizer"; do
+	for f in "$dir/mail" "$(stack_conf_value "$conf" local_dir)" "$run/sanitizer" "$dir/state"; do
 		[ -z "$f" ] || [ ! -d "$f" ] || chown -R "$3:$4" "$f" || return 1
 	done
 	chmod 755 "$run/cgi-bin" "$run/www" 2>/dev/null || true

@@ -588,7 +588,10 @@ stack_write_conf() {
 			{ stack_err "cannot write $dir/token.key"; return 1; }
 	fi
 	chmod 600 "$dir/token.key"
-	mkdir -p "$dir/mail" "${STACK_MEDIA_DIR:-$dir/media}"
+	mkdir -p "$dir/mail" "${STACK_MEDIA_DIR:-$dir/media}" "$dir/state"
+	# Made here, so that it belongs to whoever owns the directory (stack_apache_share gives both
+	# to the binaries' account), not to the first process to open it.
+	touch "$dir/state/breakers"
 	(
 		umask 077
 		# shellcheck disable=SC2086 # split the port lists
@@ -615,6 +618,13 @@ logical_shards = 8
 
 [memcached]
 servers = $(stack_addresses $8)
+
+[breaker]
+; Shared by every process of the stack; open for a second only, so that the tests that stop an
+; instance see it come back soon after it does.
+state_file = $dir/state/breakers
+open_seconds = ${STACK_BREAKER_OPEN_SECONDS:-1}
+max_open_seconds = ${STACK_BREAKER_MAX_OPEN_SECONDS:-2}
 
 [auth]
 token_key_file = $dir/token.key

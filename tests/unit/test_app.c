@@ -375,7 +375,8 @@ test_health_down_is_503_envelope(void **state)
 	assert_true(json_object_object_get_ex(o, "data", &data));
 	assert_null(data);
 	assert_true(json_object_object_get_ex(o, "message", &msg));
-	assert_non_null(strstr(json_object_get_string(msg), "database down"));
+	/* Which instance, by its number in [mysql] instances (the only one here), not address. */
+	assert_non_null(strstr(json_object_get_string(msg), "database: instance 0 of 1 down"));
 	assert_non_null(strstr(json_object_get_string(msg), "cache down"));
 	/* Addresses of internal servers are for the log, not for clients. */
 	assert_null(strstr(json_object_get_string(msg), "127.0.0.1"));

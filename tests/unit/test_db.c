@@ -530,7 +530,7 @@ test_instance_down(void **state)
 	assert_int_equal(db_exec(d, 3, "SELECT 1", NULL, 0, &r), -1);
 	assert_int_equal(db_exec(d, 0, "SELECT 1", NULL, 0, &r), 0);
 	assert_int_equal(db_exec(d, 2, "SELECT 1", NULL, 0, &r), 0);
-	assert_int_equal(db_ping(d, &err), -1);
+	assert_int_equal(db_ping(d, 1000, &err), -1);
 	assert_non_null(strstr(buf_cstr(&err), db_instance_name(d, 2)));
 	assert_null(strstr(buf_cstr(&err), db_instance_name(d, 0)));
 	assert_int_equal(db_tx(d, 3, tx_body, &(struct tx_case){ .shard = 3 }), -1);

@@ -1,0 +1,304 @@
+/* breaker.c: circuit breakers in a shared mapped file (breaker.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "breaker.h"
+#include "log.h"
+#include "xalloc.h"
+
+#define NAME_MAX_LEN 47
+/* "SBRK" and the layout's version: a file of another layout is not used (logged). */
+#define MAGIC   0x4b524253u
+#define LAYOUT_VERSION 1u
+
+/* One backend. Every field is only read and written with __atomic operations. */
+struct slot {
+	uint64_t key;          /* hash of the name; 0: free */
+	char     name[NAME_MAX_LEN + 1];
+	uint64_t failures;     /* in a row */
+	uint64_t open_until;   /* ms; 0: closed */
+	uint64_t probe_until;  /* ms: the probe in flight may take until then */
+	uint64_t open_ms;      /* how long the breaker opened for the last time */
+};
+
+struct header {
+	uint32_t magic, version;
+	uint32_t nslots, pad;
+};
+
+struct file {
+	struct header head;
+	struct slot   slot[BREAKER_SLOTS];
+};
+
+struct breaker_map {
+	const struct conf *conf;
+	struct file       *f;
+	bool               mapped;   /* f is the shared file (else private memory) */
+	bool               full_logged;
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* FNV-1a of the first NAME_MAX_LEN bytes, never 0 (the mark of a free slot). */
+static uint64_t
+name_hash(const char *name)
+{
+	uint64_t h = 14695981039346656037ULL;
+	size_t i;
+
+	for (i = 0; name[i] && i < NAME_MAX_LEN; i++)
+		h = (h ^ (unsigned char)name[i]) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+static uint64_t
+load(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static void
+store(uint64_t *p, uint64_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+static bool
+cas(uint64_t *p, uint64_t old, uint64_t v)
+{
+	return __atomic_compare_exchange_n(p, &old, v, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+static uint32_t
+version_of(struct file *f)
+{
+	return __atomic_load_n(&f->head.version, __ATOMIC_ACQUIRE);
+}
+
+/* Maps path shared, or returns NULL (logged). A new file is zeros, sized here; its header is
+ * written by the first process to see it zero (compare-and-swap on the magic). */
+static struct file *
+map_file(const char *path)
+{
+	struct stat st;
+	struct file *f = NULL;
+	uint32_t zero = 0;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		log_warn("breaker: cannot open %s (%s); breakers kept per process", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || ((size_t)st.st_size < sizeof *f &&
+	    ftruncate(fd, (off_t)sizeof *f) != 0)) {
+		log_warn("breaker: cannot size %s (%s); breakers kept per process", path, strerror(errno));
+		goto out;
+	}
+	f = mmap(NULL, sizeof *f, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (f == MAP_FAILED) {
+		log_warn("breaker: cannot map %s (%s); breakers kept per process", path, strerror(errno));
+		f = NULL;
+		goto out;
+	}
+	if (__atomic_compare_exchange_n(&f->head.magic, &zero, MAGIC, false, __ATOMIC_ACQ_REL,
+	    __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&f->head.nslots, BREAKER_SLOTS, __ATOMIC_RELEASE);
+		__atomic_store_n(&f->head.version, LAYOUT_VERSION, __ATOMIC_RELEASE);
+	} else if (zero != MAGIC || (version_of(f) != LAYOUT_VERSION && version_of(f) != 0)) {
+		/* Another layout (an older release still running), or not ours: leave it alone. A
+		 * version of 0 is a creator between its two stores. */
+		log_warn("breaker: %s is not a breaker file of this version; breakers kept per process",
+		    path);
+		munmap(f, sizeof *f);
+		f = NULL;
+	}
+out:
+	close(fd);
+	return f;
+}
+
+struct breaker_map *
+breaker_map_open(const struct conf *conf)
+{
+	struct breaker_map *m = xcalloc(1, sizeof *m);
+
+	m->conf = conf;
+	if (conf->breaker_state_file && *conf->breaker_state_file)
+		m->f = map_file(conf->breaker_state_file);
+	m->mapped = m->f != NULL;
+	if (m->f == NULL)
+		m->f = xcalloc(1, sizeof *m->f);
+	return m;
+}
+
+void
+breaker_map_free(struct breaker_map *m)
+{
+	if (m == NULL)
+		return;
+	if (m->mapped)
+		munmap(m->f, sizeof *m->f);
+	else
+		free(m->f);
+	free(m);
+}
+
+int
+breaker_slot(struct breaker_map *m, const char *name)
+{
+	uint64_t h = name_hash(name);
+	size_t i, at;
+
+	for (i = 0; i < BREAKER_SLOTS; i++) {
+		struct slot *s;
+		uint64_t k;
+
+		at = (size_t)((h + i) % BREAKER_SLOTS);
+		s = &m->f->slot[at];
+		k = load(&s->key);
+		if (k == 0 && cas(&s->key, 0, h)) {
+			/* Ours now. The name is for health and the logs only: the key decides. */
+			snprintf(s->name, sizeof s->name, "%s", name);
+			return (int)at;
+		}
+		if (load(&s->key) == h)
+			return (int)at;
+	}
+	if (!m->full_logged)
+		log_warn("breaker: %d backends already in the state file; %s has no breaker",
+		    BREAKER_SLOTS, name);
+	m->full_logged = true;
+	return -1;
+}
+
+bool
+breaker_allow(struct breaker_map *m, int slot)
+{
+	struct slot *s;
+	uint64_t now, until, probe;
+
+	if (slot < 0)
+		return true;
+	s = &m->f->slot[slot];
+	until = load(&s->open_until);
+	if (until == 0)
+		return true;
+	now = now_ms();
+	if (now < until)
+		return false;
+	/* Half-open: one probe at a time for the whole host. A probe whose process died (or that
+	 * hangs) frees the way when its time is over. */
+	probe = load(&s->probe_until);
+	if (probe > now)
+		return false;
+	return cas(&s->probe_until, probe, now + (uint64_t)m->conf->breaker_open_seconds * 1000);
+}
+
+void
+breaker_ok(struct breaker_map *m, int slot)
+{
+	struct slot *s;
+	uint64_t until;
+
+	if (slot < 0)
+		return;
+	s = &m->f->slot[slot];
+	if (load(&s->failures) != 0)
+		store(&s->failures, 0);
+	until = load(&s->open_until);
+	if (until != 0 && cas(&s->open_until, until, 0)) {
+		store(&s->probe_until, 0);
+		store(&s->open_ms, 0);
+		log_warn("breaker %s: closed: it answers again", s->name);
+	}
+}
+
+void
+breaker_fail(struct breaker_map *m, int slot, const char *why)
+{
+	const struct conf *c = m->conf;
+	struct slot *s;
+	uint64_t n, now, until, ms;
+
+	if (slot < 0)
+		return;
+	s = &m->f->slot[slot];
+	n = __atomic_add_fetch(&s->failures, 1, __ATOMIC_ACQ_REL);
+	now = now_ms();
+	until = load(&s->open_until);
+	if (until == 0) {
+		if (n < (uint64_t)c->breaker_failures)
+			return;
+		ms = (uint64_t)c->breaker_open_seconds * 1000;
+		if (!cas(&s->open_until, 0, now + ms))
+			return;   /* another process opened it first */
+		store(&s->open_ms, ms);
+		log_error("breaker %s: open for %llu s after %llu failures in a row (last: %s); its "
+		    "requests fail at once meanwhile", s->name, (unsigned long long)(ms / 1000),
+		    (unsigned long long)n, why);
+		return;
+	}
+	if (now < until)
+		return;   /* a request sent before the breaker opened: already counted in */
+	/* The probe failed: open again, for twice as long. */
+	ms = load(&s->open_ms) * 2;
+	if (ms < (uint64_t)c->breaker_open_seconds * 1000)
+		ms = (uint64_t)c->breaker_open_seconds * 1000;
+	if (ms > (uint64_t)c->breaker_max_open_seconds * 1000)
+		ms = (uint64_t)c->breaker_max_open_seconds * 1000;
+	if (!cas(&s->open_until, until, now + ms))
+		return;
+	store(&s->open_ms, ms);
+	store(&s->probe_until, 0);
+	log_error("breaker %s: still failing (%s); open for %llu s more", s->name, why,
+	    (unsigned long long)(ms / 1000));
+}
+
+enum breaker_state
+breaker_state(struct breaker_map *m, int slot, uint64_t *retry_ms)
+{
+	uint64_t until, now;
+
+	if (retry_ms)
+		*retry_ms = 0;
+	if (slot < 0)
+		return BREAKER_CLOSED;
+	until = load(&m->f->slot[slot].open_until);
+	if (until == 0)
+		return BREAKER_CLOSED;
+	now = now_ms();
+	if (now >= until)
+		return BREAKER_HALF_OPEN;
+	if (retry_ms)
+		*retry_ms = until - now;
+	return BREAKER_OPEN;
+}
+
+const char *
+breaker_state_name(enum breaker_state s)
+{
+	switch (s) {
+	case BREAKER_OPEN:      return "open";
+	case BREAKER_HALF_OPEN: return "half-open";
+	case BREAKER_CLOSED:    break;
+	}
+	return "closed";
+}
