@@ -1085,7 +1085,14 @@ cache_get_or_load(struct cache *c, const char *key, unsigned ttl, cache_loader l
 	found = load(arg, &value);
 	buf_reset(&c->key);
 	buf_append(&c->key, key_here.data, key_here.len);
-	if (found >= 0 && rc == 4 && !nd->out) {
+	if (found == CACHE_LOAD_PARTIAL && rc == 4 && !nd->out) {
+		/* Not a copy of the truth: the lease goes (from the memo too), so that others load
+		 * too, not wait. */
+		memo_forget(c, buf_cstr(&c->key));
+		mrc = on_node(c, nd, req_delete, NULL);
+		if (mrc != MEMCACHED_SUCCESS && mrc != MEMCACHED_NOTFOUND)
+			failed(c, nd, "delete", buf_cstr(&c->key), mrc);
+	} else if (found >= 0 && rc == 4 && !nd->out) {
 		mrc = found ? store(c, nd, TAG_VALUE, value.data, value.len, ttl, false, cas) :
 		    store(c, nd, TAG_MISSING, "", 0, ttl < CACHE_NEGATIVE_TTL ? ttl : CACHE_NEGATIVE_TTL,
 		    false, cas);
@@ -1093,10 +1100,10 @@ cache_get_or_load(struct cache *c, const char *key, unsigned ttl, cache_loader l
 			failed(c, nd, "fill", buf_cstr(&c->key), mrc);
 	}
 	/* The request asks the database once per key, whatever the cache did with the value. */
-	if (found >= 0)
+	if (found == 0 || found == 1)
 		memo_record_tagged(c, buf_cstr(&c->key), found ? TAG_VALUE : TAG_MISSING,
 		    value.data ? value.data : "", found ? value.len : 0);
-	if (found == 1)
+	if (found == 1 || found == CACHE_LOAD_PARTIAL)
 		buf_append(out, value.data ? value.data : "", value.len);
 	buf_free(&value);
 	buf_free(&key_here);

@@ -128,13 +128,17 @@ int cache_keys_prefetch(struct cache *c, const struct cache_keys *ks);
 void cache_keys_free(struct cache_keys *ks);
 
 /* Loads a value from the database for cache_get_or_load: appends it to out and returns 1, returns
- * 0 when the row does not exist, -1 on a database failure. It may read other keys through the
- * same cache (nested calls are fine). */
+ * 0 when the row does not exist, -1 on a database failure, or CACHE_LOAD_PARTIAL for a value
+ * gathered from several shards of which some did not answer: the caller gets it, the cache
+ * does not (nor the request's memo: a second read tries the shards again). It may read other
+ * keys through the same cache (nested calls are fine). */
 typedef int (*cache_loader)(void *arg, struct buf *out);
+#define CACHE_LOAD_PARTIAL 2
 
 /*
  * Cache-aside, as the seed says: read the cache; on a miss, read the database (load) and fill
- * the cache. Returns what load would: 1 found (value in out), 0 not found, -1 database failure.
+ * the cache. Returns what load would: 1 found (value in out), 0 not found, -1 database failure,
+ * CACHE_LOAD_PARTIAL (value in out, not cached; the lease is given up at once).
  *   - "Not found" is cached too (for at most CACHE_NEGATIVE_TTL), so a missing row costs the
  *     database one query, not one per request.
  *   - A miss takes a lease (memcached "add" of a placeholder, as the leases of Facebook's

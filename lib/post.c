@@ -1719,10 +1719,11 @@ post_parse_ids(const char *s, uint64_t *ids, size_t max, size_t *n)
 
 /* The content objects (post_get's) of n records: one multi-get for all of them, the per-id
  * path (with its lease, and its cached "not found") for the misses. objs[i] gets a new
- * reference, or NULL for a missing or deleted record. Returns 0, or -1 when a miss could not be
- * loaded (objs[] then holds what was found; the caller frees it). */
+ * reference, or NULL for a missing or deleted record, or one that could not be loaded (its
+ * shard down: then failed[i], when failed is not NULL). Returns 0, or -1 when a miss could not
+ * be loaded (objs[] then holds what was found; the caller frees it). */
 static int
-get_many(struct app_env *env, const uint64_t *ids, size_t n, json_object **objs)
+get_many(struct app_env *env, const uint64_t *ids, size_t n, json_object **objs, bool *failed)
 {
 	char (*keys)[48] = xcalloc(n ? n : 1, sizeof *keys);
 	const char **kp = xcalloc(n ? n : 1, sizeof *kp);
@@ -1748,8 +1749,11 @@ get_many(struct app_env *env, const uint64_t *ids, size_t n, json_object **objs)
 			json_object_put(objs[i]);
 			objs[i] = NULL;
 		}
-		if (post_get(env, ids[i], &objs[i]) < 0)
+		if (post_get(env, ids[i], &objs[i]) < 0) {
 			rc = -1;
+			if (failed != NULL)
+				failed[i] = true;
+		}
 	}
 	for (i = 0; i < n; i++)
 		buf_free(&vals[i]);
@@ -1815,14 +1819,28 @@ page_add_author(struct app_env *env, struct page_users *u, json_object *o)
 	return 0;
 }
 
+/* Drops views[i]: on a partial page (partial not NULL) because what it needs could not be read,
+ * noted in *partial; returns 0. Without partial the whole page fails: returns -1. */
+static int
+drop_unreadable(json_object **views, size_t i, bool *partial)
+{
+	if (partial == NULL)
+		return -1;
+	json_object_put(views[i]);
+	views[i] = NULL;
+	*partial = true;
+	return 0;
+}
+
 int
-post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **views)
+post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **views,
+    bool *partial)
 {
 	struct cache_keys ks = CACHE_KEYS_INIT;
 	struct page_users *users = NULL;
 	json_object **orig = NULL;
 	uint64_t *oid = NULL, *target = NULL;
-	bool *liked = NULL, *reposted = NULL;
+	bool *liked = NULL, *reposted = NULL, *failed = NULL, *ofailed = NULL;
 	size_t i, k, no;
 	int rc = APIERR_OK;
 
@@ -1838,6 +1856,8 @@ post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **vie
 	target = xcalloc(n, sizeof *target);
 	liked = xcalloc(n, sizeof *liked);
 	reposted = xcalloc(n, sizeof *reposted);
+	failed = xcalloc(n, sizeof *failed);
+	ofailed = xcalloc(n, sizeof *ofailed);
 	/* The records with their counts in one round (a page that knew them fetched them ahead,
 	 * with their authors: then this costs nothing), then everything else the page reads
 	 * (authors, relations, originals) in a second one. */
@@ -1845,8 +1865,11 @@ post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **vie
 		post_keys(&ks, ids[i]);
 	(void)cache_keys_prefetch(ctx->env->cache, &ks);
 	cache_keys_free(&ks);
-	if (get_many(ctx->env, ids, n, views) != 0)
-		goto fail;
+	if (get_many(ctx->env, ids, n, views, failed) != 0) {
+		if (partial == NULL)
+			goto fail;
+		*partial = true;   /* the records of a shard that is down are left out */
+	}
 	for (i = 0; i < n; i++)
 		if (views[i] != NULL)
 			view_keys(ctx, views[i], &ks);
@@ -1856,7 +1879,8 @@ post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **vie
 	for (i = 0; i < n; i++) {
 		int b = views[i] ? page_blocked(ctx, users, jid(views[i], "authorId")) : 0;
 
-		if (b < 0)
+		/* Whether they block each other is unknown: not shown. */
+		if (b < 0 && drop_unreadable(views, i, partial) != 0)
 			goto fail;
 		if (b > 0) {
 			json_object_put(views[i]);
@@ -1871,7 +1895,7 @@ post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **vie
 		if (t == POST_REPOST || t == POST_QUOTE)
 			oid[no++] = jid(views[i], "originalId");
 	}
-	if (get_many(ctx->env, oid, no, orig) != 0)
+	if (get_many(ctx->env, oid, no, orig, ofailed) != 0 && partial == NULL)
 		goto fail;
 	for (i = k = 0; i < n; i++) {
 		enum post_type t;
@@ -1879,16 +1903,25 @@ post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **vie
 
 		if (views[i] == NULL)
 			continue;
-		if (page_add_author(ctx->env, users, views[i]) != 0)
-			goto fail;
 		t = jtype(views[i]);
+		if (page_add_author(ctx->env, users, views[i]) != 0) {
+			if (drop_unreadable(views, i, partial) != 0)
+				goto fail;
+			k += t == POST_REPOST || t == POST_QUOTE;
+			continue;
+		}
 		if (t != POST_REPOST && t != POST_QUOTE)
 			continue;
 		/* The original of a blocked pair, as view() does: a repost goes with it, a quote's
-		 * own words stay with its original shown as gone. */
-		b = orig[k] ? page_blocked(ctx, users, jid(orig[k], "authorId")) : 0;
-		if (b < 0)
-			goto fail;
+		 * own words stay with its original shown as gone. An original that could not be read
+		 * is not shown as gone: its repost or quote waits for it. */
+		b = orig[k] ? page_blocked(ctx, users, jid(orig[k], "authorId")) : ofailed[k] ? -1 : 0;
+		if (b < 0) {
+			if (drop_unreadable(views, i, partial) != 0)
+				goto fail;
+			k++;
+			continue;
+		}
 		if (b > 0 && t == POST_REPOST) {
 			json_object_put(views[i]);
 			views[i] = NULL;
@@ -1902,7 +1935,10 @@ post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **vie
 			if (json_object_deep_copy(orig[k], &copy, NULL) != 0 ||
 			    page_add_author(ctx->env, users, copy) != 0) {
 				json_object_put(copy);
-				goto fail;
+				if (drop_unreadable(views, i, partial) != 0)
+					goto fail;
+				k++;
+				continue;
 			}
 			json_object_object_add(views[i], "original", copy);
 		} else {
@@ -1917,8 +1953,14 @@ post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **vie
 		for (i = 0; i < n; i++)
 			target[i] = views[i] == NULL ? 0 : jtype(views[i]) == POST_REPOST ?
 			    jid(views[i], "originalId") : ids[i];
-		if (viewer_did(ctx, target, n, liked, reposted) != 0)
-			goto fail;
+		/* Unknown on a partial page: shown as not done (the buttons still work). */
+		if (viewer_did(ctx, target, n, liked, reposted) != 0) {
+			if (partial == NULL)
+				goto fail;
+			*partial = true;
+			memset(liked, 0, n * sizeof *liked);
+			memset(reposted, 0, n * sizeof *reposted);
+		}
 		for (i = 0; i < n; i++)
 			if (views[i] != NULL)
 				add_viewer(ctx, views[i], liked[i], reposted[i]);
@@ -1941,6 +1983,8 @@ out:
 	free(target);
 	free(liked);
 	free(reposted);
+	free(failed);
+	free(ofailed);
 	cache_keys_free(&ks);
 	return rc;
 }

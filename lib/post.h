@@ -142,7 +142,13 @@ void post_keys(struct cache_keys *ks, uint64_t id);
  * quotes in a second, each author looked up once, and what the viewer liked and reposted in one
  * query each. views[i] gets a new reference, or NULL for a record that is missing, deleted, or
  * whose author and the viewer block each other (as post_view's 404). Returns APIERR_OK, or an
- * apierr code (recorded with ctx_fail; every views[i] NULL). */
-int post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **views);
+ * apierr code (recorded with ctx_fail; every views[i] NULL).
+ * With partial (not NULL), a page that gathers from many shards is served from those that
+ * answer: a record whose content, author, original or block state cannot be read (its shard
+ * down) is left out (NULL) and *partial set, and so is it when the viewer's likes and reposts
+ * cannot be read (then shown as not done); only a failure of the cache and every shard at once
+ * would leave the page empty. */
+int post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **views,
+    bool *partial);
 
 #endif

@@ -78,7 +78,7 @@ postlist_page(struct ctx *ctx, uint64_t user_id, enum postlist_tab tab, uint64_t
 		if (!(tab == POSTLIST_POSTS && rec == pinned))
 			ids[nids++] = rec;
 	}
-	if ((rc = post_view_many(ctx, ids, nids, views)) != APIERR_OK)
+	if ((rc = post_view_many(ctx, ids, nids, views, NULL)) != APIERR_OK)
 		goto out;
 	for (i = 0; i < nids; i++) {
 		if (views[i] == NULL)

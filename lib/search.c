@@ -177,7 +177,7 @@ add_views(struct ctx *ctx, const uint64_t *ids, size_t n, json_object *list)
 	size_t i;
 	int rc;
 
-	if ((rc = post_view_many(ctx, ids, n, views)) != APIERR_OK)
+	if ((rc = post_view_many(ctx, ids, n, views, NULL)) != APIERR_OK)
 		return rc;
 	for (i = 0; i < n; i++)
 		if (views[i] != NULL)

@@ -204,16 +204,28 @@ shard_ok(struct app_env *env, uint64_t id)
 	return id != 0 && id_shard(id) < shard_count(db_shards(env->db));
 }
 
+/* A query of one shard failed: on a read that may be partial (partial not NULL) noted there,
+ * and the read goes on with the other shards (returns true); else the read fails. */
+static bool
+shard_skipped(bool *partial)
+{
+	if (partial == NULL)
+		return false;
+	*partial = true;
+	return true;
+}
+
 /*
  * The newest posts, quotes and reposts (not replies; live ones) of the n authors below the ID
  * below, at most limit of them, newest first, in *out (realloc'd; *nout entries). One query per
  * shard holding some of the authors, per DB_IN_MAX of them (each query's newest limit: their
- * merge holds the newest limit overall). *complete says that nothing older exists: no shard had more than it gave.
+ * merge holds the newest limit overall). *complete says that nothing older exists: no shard had
+ * more than it gave. A shard that fails is skipped when partial is not NULL (shard_skipped).
  * Returns 0 or -1.
  */
 static int
 db_posts(struct app_env *env, const uint64_t *authors, size_t n, uint64_t below, size_t limit,
-    struct timeline_entry **out, size_t *nout, bool *complete)
+    struct timeline_entry **out, size_t *nout, bool *complete, bool *partial)
 {
 	uint64_t *a = xcalloc(n ? n : 1, sizeof *a);
 	struct db_val p[DB_IN_MAX + 2];
@@ -242,8 +254,12 @@ db_posts(struct app_env *env, const uint64_t *authors, size_t n, uint64_t below,
 			p[k] = DB_U64(a[i + k < j ? i + k : j - 1]);
 		p[m] = DB_U64(below);
 		p[m + 1] = DB_I64(limit);
-		if ((rc = db_exec(env->db, id_shard(a[i]), buf_cstr(&sql), p, m + 2, &r)) != 0)
-			break;
+		if ((rc = db_exec(env->db, id_shard(a[i]), buf_cstr(&sql), p, m + 2, &r)) != 0) {
+			if (!shard_skipped(partial))
+				break;
+			rc = 0;
+			continue;
+		}
 		if (r.nrows >= limit)
 			*complete = false;
 		*out = xrealloc(*out, (got + r.nrows + 1) * sizeof **out);
@@ -265,7 +281,8 @@ db_posts(struct app_env *env, const uint64_t *authors, size_t n, uint64_t below,
 }
 
 /* Those of the n users (sorted by shard) with at least push_max_followers followers, appended
- * to l->pulled. One query per shard, per DB_IN_MAX users. Returns 0 or -1. */
+ * to l->pulled. One query per shard, per DB_IN_MAX users; a shard that fails is skipped, noted
+ * in l->partial (its users' posts cannot be read either). Returns 0 or -1. */
 static int
 db_pulled(struct app_env *env, const uint64_t *users, size_t n, struct timeline_list *l)
 {
@@ -289,8 +306,11 @@ db_pulled(struct app_env *env, const uint64_t *users, size_t n, struct timeline_
 		for (k = 0; k < m; k++)
 			p[k] = DB_U64(users[i + k < j ? i + k : j - 1]);
 		p[m] = DB_I64(env->conf.timeline_push_max_followers);
-		if ((rc = db_exec(env->db, id_shard(users[i]), buf_cstr(&sql), p, m + 1, &r)) != 0)
-			break;
+		if ((rc = db_exec(env->db, id_shard(users[i]), buf_cstr(&sql), p, m + 1, &r)) != 0) {
+			l->partial = true;
+			rc = 0;
+			continue;
+		}
 		l->pulled = xrealloc(l->pulled, (l->npulled + r.nrows + 1) * sizeof *l->pulled);
 		for (k = 0; k < r.nrows; k++)
 			l->pulled[l->npulled++] = db_u64(&r, k, 0);
@@ -301,7 +321,9 @@ db_pulled(struct app_env *env, const uint64_t *users, size_t n, struct timeline_
 }
 
 /* Builds user's list from the database: whom they follow, which of those are pulled, and the
- * newest TIMELINE_CACHED posts of them all and of the user. Returns 0 or -1 (l then empty). */
+ * newest TIMELINE_CACHED posts of them all and of the user. The user's own shard must answer;
+ * other shards that do not are left out, and l->partial says so. Returns 0 or -1 (l then
+ * empty). */
 static int
 list_build(struct app_env *env, uint64_t user, struct timeline_list *l)
 {
@@ -327,7 +349,11 @@ list_build(struct app_env *env, uint64_t user, struct timeline_list *l)
 	qsort(authors, n, sizeof *authors, by_shard);
 	if ((rc = db_pulled(env, authors, n, l)) != 0)
 		goto out;
-	rc = db_posts(env, authors, n, NO_BOUND, TIMELINE_CACHED, &l->e, &l->n, &l->complete);
+	rc = db_posts(env, authors, n, NO_BOUND, TIMELINE_CACHED, &l->e, &l->n, &l->complete,
+	    &l->partial);
+	if (l->partial)
+		log_warn("timeline of %" PRIu64 ": built without the shards that did not answer; "
+		    "served, not cached", user);
 out:
 	if (rc != 0) {
 		log_error("timeline of %" PRIu64 ": cannot build it from the database", user);
@@ -363,16 +389,18 @@ tl_loader(void *arg, struct buf *out)
 {
 	struct tl_load *a = arg;
 	struct timeline_list l = TIMELINE_LIST_INIT;
+	int rc;
 
 	if (list_build(a->env, a->user, &l) != 0)
 		return -1;
 	timeline_list_encode(&l, out);
+	rc = l.partial ? CACHE_LOAD_PARTIAL : 1;
 	timeline_list_free(&l);
-	return 1;
+	return rc;
 }
 
 /* user's list: the cached one, or built (and cached, under a lease: cache_get_or_load) on a
- * miss. Returns 0 or -1. */
+ * miss; a list built without some shards is used, not cached (l->partial). Returns 0 or -1. */
 static int
 list_get(struct app_env *env, uint64_t user, struct timeline_list *l)
 {
@@ -383,11 +411,14 @@ list_get(struct app_env *env, uint64_t user, struct timeline_list *l)
 
 	tl_key(user, key);
 	rc = cache_get_or_load(env->cache, key, TL_TTL, tl_loader, &a, &v);
-	if (rc == 1 && timeline_list_decode(v.data, v.len, l) != 0) {
+	if ((rc == 1 || rc == CACHE_LOAD_PARTIAL) && timeline_list_decode(v.data, v.len, l) != 0) {
 		/* Another version, or bytes appended to something else: built again. */
 		log_warn("cache %s: not a timeline list; rebuilt", key);
 		(void)cache_delete(env->cache, key);
 		rc = list_build(env, user, l) == 0 ? 1 : -1;
+	} else if (rc == CACHE_LOAD_PARTIAL) {
+		l->partial = true;
+		rc = 1;
 	}
 	buf_free(&v);
 	return rc == 1 ? 0 : -1;
@@ -408,7 +439,7 @@ ul_loader(void *arg, struct buf *out)
 	bool complete;
 	size_t i, n;
 
-	if (db_posts(a->env, &a->author, 1, NO_BOUND, UL_CACHED, &e, &n, &complete) != 0) {
+	if (db_posts(a->env, &a->author, 1, NO_BOUND, UL_CACHED, &e, &n, &complete, NULL) != 0) {
 		free(e);
 		return -1;
 	}
@@ -421,17 +452,17 @@ ul_loader(void *arg, struct buf *out)
 
 /* Adds the recent posts of the pulled authors to *c (*n entries, realloc'd): one multi-get for
  * all their lists, cache_get_or_load for the misses. *floor is raised to the oldest post of a
- * list that is not complete: below it, only the database knows. Returns 0 or -1. */
-static int
+ * list that is not complete: below it, only the database knows. An author whose list cannot be
+ * loaded (their shard down) is left out, noted in *partial. */
+static void
 add_pulled(struct app_env *env, const struct timeline_list *l, struct timeline_entry **c,
-    size_t *n, uint64_t *floor)
+    size_t *n, uint64_t *floor, bool *partial)
 {
 	size_t np = l->npulled, i, k, m;
 	char (*keys)[48] = xcalloc(np ? np : 1, sizeof *keys);
 	const char **kp = xcalloc(np ? np : 1, sizeof *kp);
 	struct buf *vals = xcalloc(np ? np : 1, sizeof *vals);
 	bool *hit = xcalloc(np ? np : 1, sizeof *hit);
-	int rc = 0;
 
 	for (i = 0; i < np; i++) {
 		ul_key(l->pulled[i], keys[i]);
@@ -439,15 +470,15 @@ add_pulled(struct app_env *env, const struct timeline_list *l, struct timeline_e
 	}
 	if (np > 0 && cache_mget(env->cache, kp, np, vals, hit) < 0)
 		memset(hit, 0, np * sizeof *hit);
-	for (i = 0; i < np && rc == 0; i++) {
+	for (i = 0; i < np; i++) {
 		struct ul_load a = { env, l->pulled[i] };
 
 		if (!hit[i] || vals[i].len % 8 != 1) {
 			buf_reset(&vals[i]);
 			if (cache_get_or_load(env->cache, keys[i], UL_TTL, ul_loader, &a, &vals[i]) != 1 ||
 			    vals[i].len % 8 != 1) {
-				rc = -1;
-				break;
+				*partial = true;
+				continue;
 			}
 		}
 		m = vals[i].len / 8;
@@ -466,7 +497,6 @@ add_pulled(struct app_env *env, const struct timeline_list *l, struct timeline_e
 	free(kp);
 	free(vals);
 	free(hit);
-	return rc;
 }
 
 int
@@ -502,10 +532,11 @@ struct author_ok {
 };
 
 /* The viewer themself; anyone they follow (the set of the list), unless either blocks the
- * other or the viewer mutes them. Returns 1 shown, 0 not, -1 failure. */
+ * other or the viewer mutes them. An author whose relations cannot be read (their shard down)
+ * is not shown, noted in *partial. Returns 1 shown, 0 not. */
 static int
 author_shown(struct app_env *env, const struct timeline_list *l, uint64_t viewer,
-    struct author_ok *memo, uint64_t author)
+    struct author_ok *memo, uint64_t author, bool *partial)
 {
 	size_t i;
 	int b, m;
@@ -519,9 +550,12 @@ author_shown(struct app_env *env, const struct timeline_list *l, uint64_t viewer
 		b = 0;
 	} else {
 		if ((b = graph_blocked_either(env, viewer, author)) < 0 ||
-		    (m = graph_muted(env, viewer, author)) < 0)
-			return -1;
-		b = b || m;
+		    (m = graph_muted(env, viewer, author)) < 0) {
+			*partial = true;
+			b = 1;
+		} else {
+			b = b || m;
+		}
 	}
 	if (memo->n == memo->cap) {
 		memo->cap = memo->cap ? 2 * memo->cap : 16;
@@ -544,7 +578,7 @@ struct source {
 /* Refills s from the database below min(below, s->floor) once the cached entries ran out. */
 static int
 source_refill(struct app_env *env, const struct timeline_list *l, uint64_t viewer,
-    uint64_t below, struct source *s)
+    uint64_t below, struct source *s, bool *partial)
 {
 	uint64_t *authors = xcalloc(l->nfollow + 1, sizeof *authors);
 	bool complete;
@@ -555,7 +589,8 @@ source_refill(struct app_env *env, const struct timeline_list *l, uint64_t viewe
 	if (s->floor < below)
 		below = s->floor;
 	free(s->e);
-	rc = db_posts(env, authors, l->nfollow + 1, below, DB_PAGE, &s->e, &s->n, &complete);
+	rc = db_posts(env, authors, l->nfollow + 1, below, DB_PAGE, &s->e, &s->n, &complete,
+	    partial);
 	s->pos = 0;
 	s->floor = complete || s->n == 0 ? 0 : s->e[s->n - 1].post;
 	free(authors);
@@ -596,7 +631,8 @@ timeline_home(struct ctx *ctx, uint64_t cursor, json_object **out)
 	uint64_t ids[TIMELINE_PAGE], below = cursor ? cursor : NO_BOUND, last = 0;
 	size_t i, k, shown = 0, nids;
 	char key[48], next[24];
-	int rc = APIERR_OK, ok;
+	bool partial = false;
+	int rc = APIERR_OK;
 
 	*out = NULL;
 	if (list_get(env, ctx->user_id, &l) != 0) {
@@ -615,10 +651,8 @@ timeline_home(struct ctx *ctx, uint64_t cursor, json_object **out)
 	s.e = xcalloc(l.n + 1, sizeof *s.e);
 	memcpy(s.e, l.e, l.n * sizeof *s.e);
 	s.n = l.n;
-	if (add_pulled(env, &l, &s.e, &s.n, &s.floor) != 0) {
-		rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
-		goto out;
-	}
+	partial = l.partial;
+	add_pulled(env, &l, &s.e, &s.n, &s.floor, &partial);
 	s.n = timeline_entries_sort(s.e, s.n);
 	for (k = i = 0; i < s.n; i++)
 		if (s.e[i].post < below && s.e[i].post >= s.floor)
@@ -630,26 +664,21 @@ timeline_home(struct ctx *ctx, uint64_t cursor, json_object **out)
 	while (shown < TIMELINE_PAGE) {
 		/* The next candidates of authors the viewer is shown, no more than the page lacks:
 		 * the page never reads past its last post, which becomes the cursor. */
-		for (nids = 0; nids < TIMELINE_PAGE - shown && s.pos < s.n; s.pos++) {
-			if ((ok = author_shown(env, &l, ctx->user_id, &memo, s.e[s.pos].author)) < 0) {
-				rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
-				goto out;
-			}
-			if (ok)
+		for (nids = 0; nids < TIMELINE_PAGE - shown && s.pos < s.n; s.pos++)
+			if (author_shown(env, &l, ctx->user_id, &memo, s.e[s.pos].author, &partial))
 				ids[nids++] = s.e[s.pos].post;
-		}
 		if (nids == 0) {
 			/* This source ran out. */
 			if (s.floor == 0)
 				break;  /* nothing older anywhere */
-			if (source_refill(env, &l, ctx->user_id, below, &s) != 0) {
+			if (source_refill(env, &l, ctx->user_id, below, &s, &partial) != 0) {
 				rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
 				goto out;
 			}
 			prefetch_ahead(ctx, &s);
 			continue;
 		}
-		if ((rc = post_view_many(ctx, ids, nids, views)) != APIERR_OK)
+		if ((rc = post_view_many(ctx, ids, nids, views, &partial)) != APIERR_OK)
 			goto out;
 		for (i = 0; i < nids; i++) {
 			if (views[i] == NULL)
@@ -667,6 +696,8 @@ timeline_home(struct ctx *ctx, uint64_t cursor, json_object **out)
 	*out = json_object_new_object();
 	json_object_object_add(*out, "posts", posts);
 	json_object_object_add(*out, "cursor", json_object_new_string(next));
+	if (partial)
+		json_object_object_add(*out, "partial", json_object_new_boolean(true));
 	posts = NULL;
 out:
 	json_object_put(posts);

@@ -46,7 +46,10 @@
 /* A page of ctx->user_id's home timeline below cursor (0: the first page). *out (new reference)
  * is {posts: [post_view objects], cursor: "<last post ID>" or "-1" on the last page}. The next
  * page holds exactly the posts below the cursor, so posts made meanwhile (all newer) cause no
- * repeat and no gap. */
+ * repeat and no gap.
+ * When some of the shards it reads from do not answer (an instance down), the page is made of
+ * what the others hold and *out also has "partial": true; nothing of it is cached. Only the
+ * viewer's own shard is needed (whom they follow): without it, 503. */
 int timeline_home(struct ctx *ctx, uint64_t cursor, json_object **out);
 
 /* Makes sure user_id's cached list exists, building it from the database when it does not (an
@@ -110,8 +113,9 @@ struct timeline_list {
 	size_t                 npulled;
 	struct timeline_entry *e;
 	size_t                 n;
+	bool                   partial;  /* built while some shards did not answer: not cached */
 };
-#define TIMELINE_LIST_INIT { false, NULL, 0, NULL, 0, NULL, 0 }
+#define TIMELINE_LIST_INIT { false, NULL, 0, NULL, 0, NULL, 0, false }
 
 /* Appends the encoding of l to out (follow must be ascending). */
 void timeline_list_encode(const struct timeline_list *l, struct buf *out);

@@ -2,8 +2,9 @@
  *
  * GET /api/v1/timeline/home ?cursor (login required) -> {posts: [post_view objects], cursor}:
  *   cursor absent or empty for the first page, the cursor of the previous page for the next
- *   one ("-1": past the last page, an empty page). 40004 a malformed cursor, 40100 not logged
- *   in, 50300 the database is down.
+ *   one ("-1": past the last page, an empty page); "partial": true when some shards did not
+ *   answer (the page holds what the others do). 40004 a malformed cursor, 40100 not logged in,
+ *   50300 the viewer's own shard (or every cache and shard) is down.
  * GET / ?cursor: for a logged-in user the compose box and a page of the timeline as cards, with
  *   a link to the older posts; for a visitor a landing page (login, sign-up). */
 #include "config.h"
@@ -70,6 +71,8 @@ home_timeline(struct ctx *ctx, json_object *page)
 	}
 	json_object_object_add(page, "paged", json_object_new_boolean(
 	    params_id(&ctx->params, "cursor") != 0));
+	if (json_object_get_boolean(json_object_object_get(tl, "partial")))
+		json_object_object_add(page, "partial", json_object_new_boolean(true));
 out:
 	json_object_put(tl);
 	return rc;

@@ -5,8 +5,10 @@ disk does: it accepts connections and answers nothing), and then comes back.
 While it hangs: the health check answers within a couple of seconds (not the 10 s read timeout
 of old) and names instance 1, not instance 0; after the instance's circuit breaker opened
 (lib/breaker.h), requests for users stored on instance 0 are served as usual and fast, and those
-for users on instance 1 get a clear 503 at once. After SIGCONT, its breaker's probe finds it
-again within a few seconds and its users are served as before, their earlier writes intact.
+for users on instance 1 get a clear 503 at once. A home timeline that gathers from both is
+served from the shards that answer, says "partial": true (the home page shows a notice), and is
+not cached as if complete. After SIGCONT, its breaker's probe finds it again within a few
+seconds and its users are served as before, their earlier writes intact, the timeline whole.
 
 $STARLING_TEST_HANG_PIDFILE names the pid file of the instance to hang (the second one, which
 holds shards 4-7: tests/integration/suite.sh). The instance is resumed whatever happens.
@@ -19,7 +21,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (UserPool, api_post, check, check_envelope, get,  # noqa: E402
-                           run_main)
+                           instance_of, run_main)
 
 POOL = UserPool("rz")
 # Far below the read timeout a hung instance would cost without breakers (3 s per statement,
@@ -44,9 +46,35 @@ def post(user, text):
     return api_post("post/create", {"content_text": text}, user["token"])
 
 
+def three_users():
+    """a and c on instance 0, b on instance 1 (more users are made until the pool has them)."""
+    k = 3
+    while True:
+        us = POOL.get(k)
+        first = [u for u in us if instance_of(u) == 0]
+        second = [u for u in us if instance_of(u) == 1]
+        if len(first) >= 2 and second:
+            return first[0], second[0], first[1]
+        check(k < 30, "no three users across the instances among %d" % k)
+        k += 1
+
+
+def home(user):
+    return get("/api/v1/timeline/home", {"Authorization": "Bearer " + user["token"]})
+
+
+def texts(doc):
+    return [p["contentText"] for p in doc["data"]["posts"]]
+
+
 def test_hung_instance_isolated():
-    a, b = POOL.across(2)[:2]    # a on instance 0, b on instance 1
+    a, b, c = three_users()
+    check_envelope(api_post("user/follow", {"target_username": b["username"], "flag": 1},
+                            a["token"]), 200, 0)
     before = check_envelope(post(b, "written before the hang"), 200, 0)["data"]["id"]
+    check_envelope(post(c, "c before the hang"), 200, 0)
+    check("written before the hang" in texts(check_envelope(home(a), 200, 0)),
+          "a's timeline lacks b's post before the hang")
     pid = hung_pid()
     os.kill(pid, signal.SIGSTOP)
     try:
@@ -74,6 +102,22 @@ def test_hung_instance_isolated():
             check(secs < FAST, "a's post %d took %.1f s with the other instance hung" % (i, secs))
         r, secs = timed(lambda: get("/api/v1/user/profile?username=" + a["username"]))
         check_envelope(r, 200, 0)
+        # a follows c (both on instance 0), which drops a's cached timeline: the one built now
+        # lacks b's shard, so it is partial, served, and not cached.
+        check_envelope(api_post("user/follow", {"target_username": c["username"], "flag": 1},
+                                a["token"]), 200, 0)
+        for _ in range(2):
+            r, secs = timed(lambda: home(a))
+            doc = check_envelope(r, 200, 0)
+            check(doc["data"].get("partial") is True, "a's timeline is not marked partial: %r"
+                  % doc["data"])
+            check("c before the hang" in texts(doc), "a's partial timeline lacks c's post: %r"
+                  % texts(doc))
+            check(secs < FAST, "a's timeline took %.1f s" % secs)
+        page = get("/", {"Cookie": "starling_token=" + a["token"]})
+        check(page.status == 200, "a's home page during the hang: %d" % page.status)
+        check(b'class="notice warning partial"' in page.body,
+              "a's home page shows no notice of a partial timeline")
         # Health still in time once the breaker is open (it does not even try).
         r, secs = timed(lambda: get("/api/v1/health"))
         check_envelope(r, 503, 50300)
@@ -97,6 +141,11 @@ def test_hung_instance_isolated():
         time.sleep(0.3)
     got = check_envelope(get("/api/v1/post/detail?post_id=" + before), 200, 0)["data"]
     check(got["contentText"] == "written before the hang", "b's earlier post: %r" % got)
+    # The partial timeline was not cached: whole again, with b's posts and no mark.
+    doc = check_envelope(home(a), 200, 0)
+    check("partial" not in doc["data"], "a's timeline still partial after the hang")
+    check("written before the hang" in texts(doc) and "c before the hang" in texts(doc),
+          "a's timeline after the hang: %r" % texts(doc))
 
 
 TESTS = [test_hung_instance_isolated]

@@ -402,7 +402,7 @@ load(void *arg, struct buf *out)
 	struct loader *l = arg;
 
 	l->calls++;
-	if (l->result == 1)
+	if (l->result == 1 || l->result == CACHE_LOAD_PARTIAL)
 		buf_puts(out, l->value);
 	return l->result;
 }
@@ -459,6 +459,37 @@ test_database_failure_is_not_cached(void **state)
 	/* The failed fill left only its short lease: the next reader waits it out or loads. */
 	assert_int_equal(cache_get_or_load(f->cache, key("dbf"), 60, load, &l, &out), 1);
 	assert_string_equal(buf_cstr(&out), "back");
+	buf_free(&out);
+}
+
+/* A value gathered while some shards were down reaches its caller but is not cached, nor kept
+ * in the request's memo, and its lease is given up at once (the next reader loads without
+ * waiting on a placeholder). */
+static void
+test_partial_load_is_not_cached(void **state)
+{
+	struct fixture *f = *state;
+	struct loader l = { 0, CACHE_LOAD_PARTIAL, "some shards", NULL, NULL, BUF_INIT, 0 };
+	struct buf out = BUF_INIT;
+
+	cache_memo_begin(f->cache);
+	assert_int_equal(cache_get_or_load(f->cache, key("part"), 60, load, &l, &out),
+	    CACHE_LOAD_PARTIAL);
+	assert_string_equal(buf_cstr(&out), "some shards");
+	/* Nothing under the key: an append finds no value (0), where a placeholder left behind
+	 * would answer -1 (cache.h), and make the next readers wait it out. */
+	assert_int_equal(cache_append(f->cache, key("part"), "x", 1), 0);
+	buf_reset(&out);
+	l.result = 1;
+	l.value = "every shard";
+	assert_int_equal(cache_get_or_load(f->cache, key("part"), 60, load, &l, &out), 1);
+	cache_memo_end(f->cache);
+	assert_string_equal(buf_cstr(&out), "every shard");
+	assert_int_equal(l.calls, 2);
+	/* The whole value is cached as usual. */
+	buf_reset(&out);
+	assert_int_equal(cache_get(f->cache, key("part"), &out), 1);
+	assert_string_equal(buf_cstr(&out), "every shard");
 	buf_free(&out);
 }
 
@@ -1323,6 +1354,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_get_or_load_fills_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_found_is_cached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_database_failure_is_not_cached, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_partial_load_is_not_cached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested_load_fills_its_own_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete_during_load_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_append_during_load_leaves_no_placeholder, setup,

@@ -18,7 +18,7 @@ test_round_trip_and_append(void **state)
 	uint64_t follow[] = { 3, 70, (uint64_t)1 << 62 };
 	uint64_t pulled[] = { 70 };
 	struct timeline_entry e[] = { { 900, 3 }, { 800, 70 } };
-	struct timeline_list in = { true, follow, 3, pulled, 1, e, 2 };
+	struct timeline_list in = { true, follow, 3, pulled, 1, e, 2, false };
 	struct timeline_list out = TIMELINE_LIST_INIT;
 	struct buf b = BUF_INIT;
 
