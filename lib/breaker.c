@@ -190,11 +190,13 @@ breaker_slot(struct breaker_map *m, const char *name)
 }
 
 bool
-breaker_allow(struct breaker_map *m, int slot)
+breaker_allow(struct breaker_map *m, int slot, bool *is_probe)
 {
 	struct slot *s;
 	uint64_t now, until, probe;
 
+	if (is_probe != NULL)
+		*is_probe = false;
 	if (slot < 0)
 		return true;
 	s = &m->f->slot[slot];
@@ -207,9 +209,12 @@ breaker_allow(struct breaker_map *m, int slot)
 	/* Half-open: one probe at a time for the whole host. A probe whose process died (or that
 	 * hangs) frees the way when its time is over. */
 	probe = load(&s->probe_until);
-	if (probe > now)
+	if (probe > now ||
+	    !cas(&s->probe_until, probe, now + (uint64_t)m->conf->breaker_open_seconds * 1000))
 		return false;
-	return cas(&s->probe_until, probe, now + (uint64_t)m->conf->breaker_open_seconds * 1000);
+	if (is_probe != NULL)
+		*is_probe = true;
+	return true;
 }
 
 void

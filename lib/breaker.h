@@ -51,8 +51,10 @@ void breaker_map_free(struct breaker_map *m);
 int breaker_slot(struct breaker_map *m, const char *name);
 
 /* Whether a request may go to the backend of slot now: true when closed, or when this call is
- * the probe of a half-open breaker; false while it fails fast. */
-bool breaker_allow(struct breaker_map *m, int slot);
+ * the probe of a half-open breaker (then *probe, when probe is not NULL: the caller should try
+ * the backend cheaply first, so that a backend still hung costs the probe little); false while
+ * it fails fast. */
+bool breaker_allow(struct breaker_map *m, int slot, bool *probe);
 
 /* The request to the backend answered: a failure count goes back to 0, an open breaker closes
  * (logged). Cheap when nothing changes: one read of the shared slot. */

@@ -26,6 +26,8 @@
 /* How often a transaction that hit a deadlock or lock wait timeout is run in all. */
 #define DB_TX_ATTEMPTS 3
 /* Parameters of one statement; far above any query Starling makes (post/stats: 100 ids). */
+/* How long the probe of a half-open breaker waits for its ping (shard_conn). */
+#define DB_PROBE_MS 300
 /* The most shards one db_exec_instance statement reads: a bound on its text and its plan. */
 #define DB_UNION_MAX 64
 
@@ -265,16 +267,51 @@ db_instance_name(const struct db *db, size_t i)
 	return i < db->n ? db->inst[i].name : "";
 }
 
-/* Opens the connection of in if it is not open, without a default database. Returns 0 or -1
- * (logged, and told in err when err is not NULL). */
+/* Waits until the socket of m is ready as a non-blocking call's status asks, or until deadline
+ * (ms). Returns the events for its _cont call: MYSQL_WAIT_TIMEOUT when the time is up (or the
+ * library's own timeout, whichever comes first), which makes the call fail as timed out. */
 static int
-instance_connect(const struct db *db, struct db_instance *in, struct buf *err)
+wait_for(MYSQL *m, int status, uint64_t deadline)
+{
+	struct pollfd p = { .fd = mysql_get_socket(m), .events = 0, .revents = 0 };
+	uint64_t now = now_ms(), until = deadline;
+	int n;
+
+	if (status & MYSQL_WAIT_TIMEOUT) {
+		uint64_t lib = now + mysql_get_timeout_value_ms(m);
+
+		until = lib < until ? lib : until;
+	}
+	p.events = (short)((status & MYSQL_WAIT_READ ? POLLIN : 0) |
+	    (status & MYSQL_WAIT_WRITE ? POLLOUT : 0) | (status & MYSQL_WAIT_EXCEPT ? POLLPRI : 0));
+	n = now >= until ? 0 : poll(&p, 1, (int)(until - now));
+	if (n <= 0)
+		return MYSQL_WAIT_TIMEOUT;
+	return (p.revents & (POLLIN | POLLHUP | POLLERR) ? MYSQL_WAIT_READ : 0) |
+	    (p.revents & POLLOUT ? MYSQL_WAIT_WRITE : 0) | (p.revents & POLLPRI ? MYSQL_WAIT_EXCEPT : 0);
+}
+
+/* The deadline of an ordinary connect: the configured connect timeout. */
+static int
+connect_ms(const struct db *db)
+{
+	return (int)db->conf->mysql_connect_timeout * 1000;
+}
+
+/* Opens the connection of in if it is not open, without a default database, giving up after ms
+ * (the handshake too: a hung server accepts the TCP connection and never greets). Returns 0 or
+ * -1 (logged, counted by the breaker, and told in err when err is not NULL). */
+static int
+instance_connect(const struct db *db, struct db_instance *in, int ms, struct buf *err)
 {
 	const struct conf *c = db->conf;
 	unsigned int ct = (unsigned int)c->mysql_connect_timeout;
 	unsigned int rt = (unsigned int)c->mysql_read_timeout;
 	unsigned int wt = (unsigned int)c->mysql_write_timeout;
 	my_bool off = 0;
+	uint64_t deadline = now_ms() + (uint64_t)(ms > 0 ? ms : 1);
+	MYSQL *ret = NULL;
+	int status;
 
 	if (in->conn != NULL)
 		return 0;
@@ -287,8 +324,8 @@ instance_connect(const struct db *db, struct db_instance *in, struct buf *err)
 	mysql_options(in->conn, MYSQL_OPT_READ_TIMEOUT, &rt);
 	mysql_options(in->conn, MYSQL_OPT_WRITE_TIMEOUT, &wt);
 	mysql_options(in->conn, MYSQL_OPT_RECONNECT, &off);
-	/* Allows the non-blocking calls beside the blocking ones: the health ping has a deadline
-	 * of its own (ping_within). */
+	/* Allows the non-blocking calls beside the blocking ones: connects and pings have
+	 * deadlines of their own (wait_for). */
 	mysql_options(in->conn, MYSQL_OPT_NONBLOCK, 0);
 	mysql_options(in->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	if (in->host != NULL) {
@@ -296,8 +333,11 @@ instance_connect(const struct db *db, struct db_instance *in, struct buf *err)
 
 		mysql_options(in->conn, MYSQL_OPT_PROTOCOL, &proto);
 	}
-	if (mysql_real_connect(in->conn, in->host, c->mysql_user, c->mysql_password, NULL,
-	    in->port, in->socket, 0) == NULL) {
+	status = mysql_real_connect_start(&ret, in->conn, in->host, c->mysql_user,
+	    c->mysql_password, NULL, in->port, in->socket, 0);
+	while (status != 0)
+		status = mysql_real_connect_cont(&ret, in->conn, wait_for(in->conn, status, deadline));
+	if (ret == NULL) {
 		log_error("mysql %s: connect failed: %s", in->name, mysql_error(in->conn));
 		buf_printf(err, "%s%s: %s", err && err->len ? "; " : "", in->name,
 		    mysql_error(in->conn));
@@ -321,7 +361,7 @@ instance_allowed(struct db *db, struct db_instance *in, struct buf *err)
 {
 	uint64_t retry;
 
-	if (breaker_allow(db->brk, in->slot))
+	if (breaker_allow(db->brk, in->slot, NULL))
 		return true;
 	breaker_state(db->brk, in->slot, &retry);
 	buf_printf(err, "%s%s: down (breaker open, next probe in %llu ms)",
@@ -339,23 +379,12 @@ ping_within(struct db *db, struct db_instance *in, int ms, struct buf *err)
 	int status, rc = 1;
 
 	status = mysql_ping_start(&rc, in->conn);
-	while (status != 0) {
-		struct pollfd p = { .fd = mysql_get_socket(in->conn), .events = 0, .revents = 0 };
-		uint64_t now = now_ms();
-		int n, ev = 0;
-
-		p.events = (short)((status & MYSQL_WAIT_READ ? POLLIN : 0) |
-		    (status & MYSQL_WAIT_WRITE ? POLLOUT : 0) | (status & MYSQL_WAIT_EXCEPT ? POLLPRI : 0));
-		n = now >= deadline ? 0 : poll(&p, 1, (int)(deadline - now));
-		if (n > 0)
-			ev = (p.revents & POLLIN ? MYSQL_WAIT_READ : 0) |
-			    (p.revents & POLLOUT ? MYSQL_WAIT_WRITE : 0) |
-			    (p.revents & POLLPRI ? MYSQL_WAIT_EXCEPT : 0);
-		/* Out of time (or poll failed): the library ends the call as a timeout. */
-		status = mysql_ping_cont(&rc, in->conn, n > 0 ? ev : MYSQL_WAIT_TIMEOUT);
-	}
-	if (rc == 0)
+	while (status != 0)
+		status = mysql_ping_cont(&rc, in->conn, wait_for(in->conn, status, deadline));
+	if (rc == 0) {
+		breaker_ok(db->brk, in->slot);
 		return 0;
+	}
 	buf_printf(err, "%s%s: %s", err && err->len ? "; " : "", in->name,
 	    now_ms() >= deadline ? "no answer in time" : mysql_error(in->conn));
 	log_warn("mysql %s: ping failed (%s)", in->name,
@@ -377,7 +406,7 @@ db_ping_instance(struct db *db, size_t i, int ms, struct buf *err)
 		return -1;
 	if (in->conn != NULL)
 		return ping_within(db, in, ms, err) == 0 ? (in->last_used = now_ms(), 0) : -1;
-	if (instance_connect(db, in, err) != 0)
+	if (instance_connect(db, in, ms, err) != 0)
 		return -1;
 	in->last_used = now_ms();
 	return 0;
@@ -414,6 +443,7 @@ static struct db_instance *
 shard_conn(struct db *db, unsigned shard)
 {
 	struct db_instance *in;
+	bool probe = false;
 
 	if (shard >= shard_count(db->shards)) {
 		log_error("mysql: shard %u does not exist (%u shards)", shard, shard_count(db->shards));
@@ -421,10 +451,16 @@ shard_conn(struct db *db, unsigned shard)
 	}
 	in = &db->inst[shard_instance(db->shards, shard)];
 	/* Inside a transaction the instance was let through when it began (asking again would
-	 * refuse a half-open breaker's probe its own next statement). */
-	if (!db->in_tx && !breaker_allow(db->brk, in->slot)) {
+	 * refuse a half-open breaker's probe its own next statement). A probe first pings with a
+	 * short deadline: an instance still hung then costs it DB_PROBE_MS, not a read timeout. */
+	if (!db->in_tx && !breaker_allow(db->brk, in->slot, &probe)) {
 		log_debug("mysql %s shard %u: breaker open; failing at once", in->name, shard);
 		return NULL;
+	}
+	if (probe && in->conn != NULL) {
+		if (ping_within(db, in, DB_PROBE_MS, NULL) != 0)
+			return NULL;
+		in->last_used = now_ms();
 	}
 	if (in->conn != NULL && !db->in_tx && now_ms() - in->last_used > DB_IDLE_PING_MS &&
 	    (db->setup_trips++, mysql_ping(in->conn) != 0)) {
@@ -432,7 +468,7 @@ shard_conn(struct db *db, unsigned shard)
 		    mysql_error(in->conn));
 		instance_close(in);
 	}
-	if (instance_connect(db, in, NULL) != 0)
+	if (instance_connect(db, in, probe ? DB_PROBE_MS : connect_ms(db), NULL) != 0)
 		return NULL;
 	in->last_used = now_ms();
 	return in;

@@ -169,15 +169,16 @@ search_like_prefix(const char *s, size_t n, struct buf *out)
 /* ---------------------------------------------------------------------------------------------
  * What a viewer may see. */
 
-/* Adds the visible views of ids[0..n) (n at most SEARCH_PAGE) to list, loaded together. */
+/* Adds the visible views of ids[0..n) (n at most SEARCH_PAGE) to list, loaded together; with
+ * partial, those that cannot be read are left out (post_view_many). */
 static int
-add_views(struct ctx *ctx, const uint64_t *ids, size_t n, json_object *list)
+add_views(struct ctx *ctx, const uint64_t *ids, size_t n, json_object *list, bool *partial)
 {
 	json_object *views[SEARCH_PAGE];
 	size_t i;
 	int rc;
 
-	if ((rc = post_view_many(ctx, ids, n, views, NULL)) != APIERR_OK)
+	if ((rc = post_view_many(ctx, ids, n, views, partial)) != APIERR_OK)
 		return rc;
 	for (i = 0; i < n; i++)
 		if (views[i] != NULL)
@@ -195,10 +196,11 @@ struct hit {
 /* Copies to ids, in order, the IDs of hits[0..n) (n at most SEARCH_PAGE) whose author the viewer
  * does not mute, and sets *kept. A record is judged by its own author, as the home timeline
  * judges its entries (lib/timeline.c author_shown): a quote by someone else of a muted author's
- * post stays. Each author is asked once: a page is often one author's. APIERR_OK, or 50300
- * recorded. */
-static int
-drop_muted(struct ctx *ctx, const struct hit *hits, size_t n, uint64_t *ids, size_t *kept)
+ * post stays. Each author is asked once: a page is often one author's. An author whose mute
+ * cannot be read (a shard down) is left out, noted in *partial. */
+static void
+drop_muted(struct ctx *ctx, const struct hit *hits, size_t n, uint64_t *ids, size_t *kept,
+    bool *partial)
 {
 	bool muted[SEARCH_PAGE];
 	size_t i, j;
@@ -212,23 +214,25 @@ drop_muted(struct ctx *ctx, const struct hit *hits, size_t n, uint64_t *ids, siz
 			muted[i] = muted[j];
 		} else {
 			if ((m = graph_muted(ctx->env, ctx->user_id, hits[i].author)) < 0)
-				return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
-			muted[i] = m > 0;
+				*partial = true;
+			muted[i] = m != 0;
 		}
 		if (!muted[i])
 			ids[(*kept)++] = hits[i].id;
 	}
-	return APIERR_OK;
 }
 
-/* {<name>: list, cursor: "<last>" or "-1"}: takes list. */
+/* {<name>: list, cursor: "<last>" or "-1"}, and "partial": true when some shards did not
+ * answer: takes list. */
 static json_object *
-page_of(const char *name, json_object *list, const char *next)
+page_of(const char *name, json_object *list, const char *next, bool partial)
 {
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, name, list);
 	json_object_object_add(o, "cursor", json_object_new_string(next ? next : "-1"));
+	if (partial)
+		json_object_object_add(o, "partial", json_object_new_boolean(true));
 	return o;
 }
 
@@ -256,16 +260,20 @@ search_user_card(struct app_env *env, uint64_t id, json_object **out)
  * Posts. */
 
 /* Runs sql on every shard, one statement per instance (db_exec_instance), each statement's rows
- * to each. Returns APIERR_OK, or APIERR_UNAVAILABLE recorded (an instance failed). */
+ * to each. An instance that fails is left out, noted in *partial: the answer is what the
+ * others hold. Returns APIERR_OK, or APIERR_UNAVAILABLE recorded when no instance answered. */
 static int
 all_shards(struct ctx *ctx, const char *sql, const struct db_val *p, size_t np, db_rows_fn each,
-    void *arg)
+    void *arg, bool *partial)
 {
-	size_t i, n = db_instance_count(ctx->env->db);
+	size_t i, n = db_instance_count(ctx->env->db), failed = 0;
 
 	for (i = 0; i < n; i++)
 		if (db_exec_instance(ctx->env->db, i, sql, p, np, each, arg) != 0)
-			return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+			failed++;
+	if (failed == n)
+		return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+	*partial = *partial || failed > 0;
 	return APIERR_OK;
 }
 
@@ -322,6 +330,7 @@ search_posts(struct ctx *ctx, const char *q, uint64_t cursor, json_object **out)
 	json_object *list = json_object_new_array();
 	uint64_t before = cursor ? cursor : UINT64_MAX;
 	size_t n = 0, take, kept;
+	bool partial = false;
 	char next[24];
 	int rc;
 
@@ -337,18 +346,19 @@ search_posts(struct ctx *ctx, const char *q, uint64_t cursor, json_object **out)
 	 * both. */
 	if ((rc = all_shards(ctx, posts_sql, (struct db_val[]){ DB_STR(buf_cstr(&query)),
 	    DB_U64(before), DB_I64(SEARCH_PAGE + 1), DB_STR(buf_cstr(&query)), DB_U64(before),
-	    DB_I64(SEARCH_PAGE + 1), DB_I64(SEARCH_PAGE + 1) }, 7, add_hits, &h)) != APIERR_OK)
+	    DB_I64(SEARCH_PAGE + 1), DB_I64(SEARCH_PAGE + 1) }, 7, add_hits, &h, &partial)) !=
+	    APIERR_OK)
 		goto out;
 	n = h.n;
 	qsort(hits, n, sizeof *hits, cmp_id_desc);
 	take = n > SEARCH_PAGE ? SEARCH_PAGE : n;
-	if ((rc = drop_muted(ctx, hits, take, ids, &kept)) != APIERR_OK ||
-	    (rc = add_views(ctx, ids, kept, list)) != APIERR_OK)
+	drop_muted(ctx, hits, take, ids, &kept, &partial);
+	if ((rc = add_views(ctx, ids, kept, list, &partial)) != APIERR_OK)
 		goto out;
 	/* The cursor is the last ID read, shown or not, so what was left out is not read again. */
 	if (n > SEARCH_PAGE)
 		snprintf(next, sizeof next, "%" PRIu64, hits[take - 1].id);
-	*out = page_of("posts", list, n > SEARCH_PAGE ? next : NULL);
+	*out = page_of("posts", list, n > SEARCH_PAGE ? next : NULL, partial);
 	list = NULL;
 	rc = APIERR_OK;
 out:
@@ -439,6 +449,7 @@ search_users(struct ctx *ctx, const char *q, const char *cursor, json_object **o
 	json_object *list = json_object_new_array(), *card;
 	const char *after = cursor != NULL ? cursor : "";
 	size_t n = 0, i, distinct = 0, last = 0;
+	bool partial = false;
 	int rc;
 
 	*out = NULL;
@@ -457,7 +468,7 @@ search_users(struct ctx *ctx, const char *q, const char *cursor, json_object **o
 	search_like_prefix(q, strlen(q), &display_pat);
 	rc = all_shards(ctx, users_sql, (struct db_val[]){ DB_STR(buf_cstr(&name_pat)),
 	    DB_STR(after), DB_I64(SEARCH_PAGE + 1), DB_STR(buf_cstr(&display_pat)), DB_STR(after),
-	    DB_I64(SEARCH_PAGE + 1) }, 6, add_name_hits, &h);
+	    DB_I64(SEARCH_PAGE + 1) }, 6, add_name_hits, &h, &partial);
 	n = h.n;
 	if (rc != APIERR_OK)
 		goto out;
@@ -471,24 +482,22 @@ search_users(struct ctx *ctx, const char *q, const char *cursor, json_object **o
 		if (++distinct > SEARCH_PAGE)
 			break;
 		last = i;
-		if ((rc = search_user_card(ctx->env, hits[i].id, &card)) < 0) {
-			rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
-			goto out;
+		/* A card or a block that cannot be read (its shard down): left out. */
+		if (search_user_card(ctx->env, hits[i].id, &card) < 0) {
+			partial = true;
+			continue;
 		}
 		if (card == NULL)
 			continue;
 		rc = graph_blocked_either(ctx->env, ctx->user_id, hits[i].id);
 		if (rc != 0) {
 			json_object_put(card);
-			if (rc < 0) {
-				rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
-				goto out;
-			}
+			partial = partial || rc < 0;
 			continue;
 		}
 		json_object_array_add(list, card);
 	}
-	*out = page_of("users", list, distinct > SEARCH_PAGE ? hits[last].key : NULL);
+	*out = page_of("users", list, distinct > SEARCH_PAGE ? hits[last].key : NULL, partial);
 	list = NULL;
 	rc = APIERR_OK;
 out:
@@ -576,6 +585,7 @@ search_hashtags(struct ctx *ctx, const char *q, json_object **out)
 	struct buf prefix = BUF_INIT, pat = BUF_INIT;
 	struct tag_hit *hits = xcalloc((size_t)nshards * SEARCH_TAGS_MAX, sizeof *hits);
 	struct tag_hits h = { hits, 0, (size_t)nshards * SEARCH_TAGS_MAX };
+	bool partial = false;
 	json_object *list = json_object_new_array(), *o;
 	size_t n = 0, i;
 	int rc;
@@ -589,7 +599,7 @@ search_hashtags(struct ctx *ctx, const char *q, json_object **out)
 	rc = all_shards(ctx, "SELECT tag_key, tag_name, count_mentions FROM {db}.tb_hashtag WHERE "
 	    "tag_key LIKE ? ESCAPE '!' AND count_mentions > 0 ORDER BY count_mentions DESC, tag_key "
 	    "LIMIT ?", (struct db_val[]){ DB_STR(buf_cstr(&pat)), DB_I64(SEARCH_TAGS_MAX) }, 2,
-	    add_tag_hits, &h);
+	    add_tag_hits, &h, &partial);
 	n = h.n;
 	if (rc != APIERR_OK)
 		goto out;
@@ -603,6 +613,8 @@ search_hashtags(struct ctx *ctx, const char *q, json_object **out)
 	}
 	*out = json_object_new_object();
 	json_object_object_add(*out, "hashtags", list);
+	if (partial)
+		json_object_object_add(*out, "partial", json_object_new_boolean(true));
 	list = NULL;
 	rc = APIERR_OK;
 out:
@@ -626,6 +638,7 @@ search_hashtag_posts(struct ctx *ctx, const char *tag, uint64_t cursor, json_obj
 	struct hit hits[SEARCH_PAGE];
 	uint64_t ids[SEARCH_PAGE];
 	size_t i, take, kept;
+	bool partial = false;
 	unsigned shard;
 	char next[24];
 	int rc;
@@ -659,12 +672,12 @@ search_hashtag_posts(struct ctx *ctx, const char *tag, uint64_t cursor, json_obj
 		hits[i].id = db_u64(&r, i, 0);
 		hits[i].author = db_u64(&r, i, 1);
 	}
-	if ((rc = drop_muted(ctx, hits, take, ids, &kept)) != APIERR_OK ||
-	    (rc = add_views(ctx, ids, kept, list)) != APIERR_OK)
+	drop_muted(ctx, hits, take, ids, &kept, &partial);
+	if ((rc = add_views(ctx, ids, kept, list, &partial)) != APIERR_OK)
 		goto out;
 	if (r.nrows > SEARCH_PAGE)
 		snprintf(next, sizeof next, "%" PRIu64, hits[take - 1].id);
-	*out = page_of("posts", list, r.nrows > SEARCH_PAGE ? next : NULL);
+	*out = page_of("posts", list, r.nrows > SEARCH_PAGE ? next : NULL, partial);
 	list = NULL;
 	json_object_object_add(*out, "tag", json_object_new_string(buf_cstr(&key)));
 	json_object_object_add(*out, "name", json_object_new_string(db_str(&h, 0, 1)));

@@ -20,6 +20,10 @@
  * finds a muted user, so the viewer can unmute them. Items left out make a page shorter, never
  * the last one: only cursor "-1" says that.
  *
+ * Shards that do not answer (an instance down) are left out: the answer is what the others hold,
+ * with "partial": true (so is an item whose card, mutes or blocks cannot be read: left out). Only
+ * when no instance answers, or the one shard a hashtag lives on, is it 503.
+ *
  * Prefixes are matched with LIKE, their % and _ escaped (search_like_prefix), so a typed
  * wildcard only matches itself.
  *

@@ -72,7 +72,8 @@ def test_hung_instance_isolated():
     check_envelope(api_post("user/follow", {"target_username": b["username"], "flag": 1},
                             a["token"]), 200, 0)
     before = check_envelope(post(b, "written before the hang"), 200, 0)["data"]["id"]
-    check_envelope(post(c, "c before the hang"), 200, 0)
+    word = "resil" + os.urandom(4).hex()
+    check_envelope(post(c, "c before the hang " + word), 200, 0)
     check("written before the hang" in texts(check_envelope(home(a), 200, 0)),
           "a's timeline lacks b's post before the hang")
     pid = hung_pid()
@@ -111,9 +112,16 @@ def test_hung_instance_isolated():
             doc = check_envelope(r, 200, 0)
             check(doc["data"].get("partial") is True, "a's timeline is not marked partial: %r"
                   % doc["data"])
-            check("c before the hang" in texts(doc), "a's partial timeline lacks c's post: %r"
+            check("c before the hang " + word in texts(doc), "a's partial timeline lacks c's post: %r"
                   % texts(doc))
             check(secs < FAST, "a's timeline took %.1f s" % secs)
+        # Search asks every instance: the one that answers gives its hits, marked partial.
+        doc = check_envelope(get("/api/v1/search/posts?q=" + word), 200, 0)
+        check(doc["data"].get("partial") is True, "search is not marked partial: %r" % doc["data"])
+        check(texts(doc) == ["c before the hang " + word], "search during the hang: %r" % texts(doc))
+        page = get("/search?q=" + word)
+        check(page.status == 200 and b'class="notice warning partial"' in page.body,
+              "the search page during the hang: %d, no notice" % page.status)
         page = get("/", {"Cookie": "starling_token=" + a["token"]})
         check(page.status == 200, "a's home page during the hang: %d" % page.status)
         check(b'class="notice warning partial"' in page.body,
@@ -144,8 +152,10 @@ def test_hung_instance_isolated():
     # The partial timeline was not cached: whole again, with b's posts and no mark.
     doc = check_envelope(home(a), 200, 0)
     check("partial" not in doc["data"], "a's timeline still partial after the hang")
-    check("written before the hang" in texts(doc) and "c before the hang" in texts(doc),
+    check("written before the hang" in texts(doc) and "c before the hang " + word in texts(doc),
           "a's timeline after the hang: %r" % texts(doc))
+    doc = check_envelope(get("/api/v1/search/posts?q=" + word), 200, 0)
+    check("partial" not in doc["data"], "search still partial after the hang")
 
 
 TESTS = [test_hung_instance_isolated]

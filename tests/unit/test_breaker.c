@@ -62,17 +62,17 @@ test_opens_after_failures_in_a_row(void **state)
 	uint64_t retry;
 
 	assert_true(s >= 0);
-	assert_true(breaker_allow(m, s));
+	assert_true(breaker_allow(m, s, NULL));
 	breaker_fail(m, s, "test");
-	assert_true(breaker_allow(m, s));          /* 1 of 2 */
+	assert_true(breaker_allow(m, s, NULL));          /* 1 of 2 */
 	breaker_ok(m, s);                           /* a success starts the count again */
 	breaker_fail(m, s, "test");
 	assert_int_equal(breaker_state(m, s, NULL), BREAKER_CLOSED);
 	breaker_fail(m, s, "test");                 /* 2 in a row */
 	assert_int_equal(breaker_state(m, s, &retry), BREAKER_OPEN);
 	assert_true(retry > 0 && retry <= 1000);
-	assert_false(breaker_allow(m, s));
-	assert_false(breaker_allow(m, s));
+	assert_false(breaker_allow(m, s, NULL));
+	assert_false(breaker_allow(m, s, NULL));
 	breaker_map_free(m);
 }
 
@@ -89,9 +89,9 @@ test_state_is_shared_through_the_file(void **state)
 	assert_int_not_equal(sa, other);
 	breaker_fail(a, sa, "test");
 	breaker_fail(b, sb, "test");                /* the count is the host's */
-	assert_false(breaker_allow(a, sa));
-	assert_false(breaker_allow(b, sb));
-	assert_true(breaker_allow(b, other));       /* another instance is not touched */
+	assert_false(breaker_allow(a, sa, NULL));
+	assert_false(breaker_allow(b, sb, NULL));
+	assert_true(breaker_allow(b, other, NULL));       /* another instance is not touched */
 	breaker_map_free(a);
 	breaker_map_free(b);
 }
@@ -108,14 +108,17 @@ test_one_probe_then_closed(void **state)
 	breaker_fail(a, s, "test");
 	breaker_fail(a, s, "test");
 	wait_open_over(f);
+	bool probe = false;
+
 	assert_int_equal(breaker_state(b, s, NULL), BREAKER_HALF_OPEN);
-	assert_true(breaker_allow(b, s));           /* b probes */
-	assert_false(breaker_allow(a, s));
-	assert_false(breaker_allow(b, s));
+	assert_true(breaker_allow(b, s, &probe));         /* b probes */
+	assert_true(probe);
+	assert_false(breaker_allow(a, s, NULL));
+	assert_false(breaker_allow(b, s, NULL));
 	breaker_ok(b, s);
 	assert_int_equal(breaker_state(a, s, NULL), BREAKER_CLOSED);
-	assert_true(breaker_allow(a, s));
-	assert_true(breaker_allow(a, s));
+	assert_true(breaker_allow(a, s, NULL));
+	assert_true(breaker_allow(a, s, NULL));
 	breaker_map_free(a);
 	breaker_map_free(b);
 }
@@ -132,7 +135,7 @@ test_failed_probe_backs_off(void **state)
 	breaker_fail(m, s, "test");
 	breaker_fail(m, s, "test");
 	wait_open_over(f);
-	assert_true(breaker_allow(m, s));
+	assert_true(breaker_allow(m, s, NULL));
 	breaker_fail(m, s, "probe");
 	assert_int_equal(breaker_state(m, s, &retry), BREAKER_OPEN);
 	assert_true(retry > 1000 && retry <= 2000);
@@ -158,8 +161,8 @@ test_private_without_a_file(void **state)
 	sb = breaker_slot(b, "mysql 127.0.0.1:6");
 	breaker_fail(a, sa, "test");
 	breaker_fail(a, sa, "test");
-	assert_false(breaker_allow(a, sa));
-	assert_true(breaker_allow(b, sb));
+	assert_false(breaker_allow(a, sa, NULL));
+	assert_true(breaker_allow(b, sb, NULL));
 	breaker_map_free(a);
 	breaker_map_free(b);
 }
@@ -183,8 +186,8 @@ test_foreign_file_left_alone(void **state)
 	sa = breaker_slot(a, "mysql 127.0.0.1:7");
 	breaker_fail(a, sa, "test");
 	breaker_fail(a, sa, "test");
-	assert_false(breaker_allow(a, sa));
-	assert_true(breaker_allow(b, breaker_slot(b, "mysql 127.0.0.1:7")));
+	assert_false(breaker_allow(a, sa, NULL));
+	assert_true(breaker_allow(b, breaker_slot(b, "mysql 127.0.0.1:7"), NULL));
 	breaker_map_free(a);
 	breaker_map_free(b);
 	/* And the file was not written over. */
@@ -213,7 +216,7 @@ test_full_file_never_breaks(void **state)
 	assert_int_equal(s, -1);
 	breaker_fail(m, s, "test");
 	breaker_fail(m, s, "test");
-	assert_true(breaker_allow(m, s));
+	assert_true(breaker_allow(m, s, NULL));
 	assert_int_equal(breaker_state(m, s, NULL), BREAKER_CLOSED);
 	breaker_map_free(m);
 }
