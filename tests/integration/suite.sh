@@ -21,7 +21,8 @@
 #   2. tests/browser/test_help.py        (headless chromium: rendered DOM and a screenshot)
 #      then the browser tests of accounts and posts (tests/browser/test_accounts.py,
 #      test_posts.py), tests/integration/test_posts.py, test_graph.py, test_upload.py,
-#      test_lists.py, test_profile.py, test_notify.py, test_timeline.py, test_search.py,
+#      test_lists.py, test_profile.py, test_notify.py, test_timeline.py, test_limits.py (the
+#      rate limits: 429 for each write), test_search.py,
 #      test_trends.py, test_budget.py (round trips per request read from the access log),
 #      tests/browser/test_feed.py, test_discover.py and, last because it uses up
 #      the sign-ups of this address,
@@ -251,6 +252,8 @@ for t in test_posts test_graph test_upload test_lists test_profile test_notify; 
 done
 STARLING_TEST_MEMCACHED="127.0.0.1:${memcached_ports%% *} 127.0.0.1:${memcached_ports##* }" \
 	run_test tests/integration/test_timeline.py
+STARLING_TEST_MEMCACHED="127.0.0.1:${memcached_ports%% *} 127.0.0.1:${memcached_ports##* }" \
+	run_test tests/integration/test_limits.py
 run_test tests/integration/test_search.py
 run_test tests/integration/test_trends.py
 STARLING_TEST_APP_LOGS=$(for f in $web_logs; do printf '%s ' "$RUN/$f"; done) \
