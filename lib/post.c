@@ -473,6 +473,43 @@ idem_claim(struct ctx *ctx, const char *key, const char *hash, uint64_t fresh, u
 	return rc == 0 ? APIERR_OK : unavailable(ctx);
 }
 
+/* Whether key was claimed by this user for this same request (a retry) and is still live:
+ * true, or false (not claimed, claimed for another request, expired, or the database failed:
+ * idem_claim then says which). Reads only. */
+static bool
+idem_retry(struct ctx *ctx, const char *key, const char *hash)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	char own[65];
+	bool retry;
+
+	if (key == NULL || !idem_key_valid(key))
+		return false;
+	if (hash == NULL) {
+		post_request_hash(ctx, own);
+		hash = own;
+	}
+	retry = db_exec(ctx->env->db, id_shard(ctx->user_id), "SELECT request_hash, created_at FROM "
+	    "{db}.tb_idempotency_key WHERE user_id = ? AND idem_key = ?",
+	    (struct db_val[]){ DB_U64(ctx->user_id), DB_STR(key) }, 2, &r) == 0 && r.nrows > 0 &&
+	    strcmp(db_str(&r, 0, 0), hash) == 0 &&
+	    db_i64(&r, 0, 1) >= now_s() - ctx->env->conf.posts_idempotency_ttl;
+	db_rows_free(&r);
+	return retry;
+}
+
+/* The write limits of a new record (lib/limit.h), unless the request is the retry of one made
+ * under the same Idempotency-Key: that writes nothing new and was counted the first time, and a
+ * client whose first try was its last allowed one must get its answer, not a 429. */
+static int
+check_limits(struct ctx *ctx, enum limit_kind kind, const struct text_post *t,
+    const char *idem_key, const char *request_hash)
+{
+	if (idem_retry(ctx, idem_key, request_hash))
+		return APIERR_OK;
+	return limit_check(ctx, kind, t ? t->mentions : NULL, t ? t->nmentions : 0);
+}
+
 void
 post_request_hash(const struct ctx *ctx, char out[65])
 {
@@ -694,7 +731,7 @@ post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 		a.original_type = jtype(orig) == POST_REPLY;
 	}
 	/* Last of the checks, first before anything is written (an ID lease included). */
-	if ((rc = limit_check(ctx, LIMIT_POST, t.mentions, t.nmentions)) != APIERR_OK)
+	if ((rc = check_limits(ctx, LIMIT_POST, &t, n->idem_key, n->request_hash)) != APIERR_OK)
 		goto out;
 	if (ctx_new_id(ctx, id_shard(ctx->user_id), &fresh) != 0) {
 		rc = unavailable(ctx);
@@ -770,7 +807,7 @@ post_repost_idem(struct ctx *ctx, uint64_t original_id, const char *idem_key,
 		goto out;
 	a.original = jid(orig, "id");
 	a.original_type = jtype(orig) == POST_REPLY;
-	if ((rc = limit_check(ctx, LIMIT_REPOST, NULL, 0)) != APIERR_OK)
+	if ((rc = check_limits(ctx, LIMIT_REPOST, NULL, idem_key, request_hash)) != APIERR_OK)
 		goto out;
 	if (ctx_new_id(ctx, id_shard(ctx->user_id), &fresh) != 0) {
 		rc = unavailable(ctx);
@@ -928,7 +965,7 @@ post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 		root = json_object_get(parent);
 	}
 	if ((rc = check_reply_settings(ctx, root)) != APIERR_OK ||
-	    (rc = limit_check(ctx, LIMIT_REPLY, t.mentions, t.nmentions)) != APIERR_OK)
+	    (rc = check_limits(ctx, LIMIT_REPLY, &t, n->idem_key, n->request_hash)) != APIERR_OK)
 		goto out;
 	/* The reply lives with its thread: its ID (and its jobs) on the root post's shard. */
 	jobs.shard = id_shard(a.root);

@@ -220,6 +220,21 @@ def test_taking_back_is_never_limited():
                                                      "flag": 0}, u["token"]), 200, 0)
 
 
+def test_retry_with_the_same_idempotency_key_gets_its_answer():
+    """A client whose post was the last one allowed, and which retries it (a lost answer), gets
+    the post it made, not a 429; a new request is refused."""
+    u = _users.get(1)[0]
+    key = {"Idempotency-Key": "limits-" + os.urandom(6).hex()}
+    fields = {"content_text": "made once"}
+    first = check_envelope(api_post("post/create", fields, u["token"], headers=key), 200, 0)
+    with limited("post", u["id"]):
+        again = check_envelope(api_post("post/create", fields, u["token"], headers=key), 200, 0)
+        check_eq(again["data"]["id"], first["data"]["id"], "the retry's answer")
+        other = {"Idempotency-Key": "limits-" + os.urandom(6).hex()}
+        check_limited(api_post("post/create", fields, u["token"], headers=other), "post",
+                      "posts")
+
+
 def test_sliding_window_holds_across_a_boundary():
     """The previous window full and this one empty: a fixed window would let the post through;
     the sliding one counts the share of the previous window still inside the last 3 hours, and
