@@ -86,7 +86,7 @@ static const struct conf_key keys[] = {
 	LIMIT_KEYS("follows", limit_follows, "400",  "86400"),
 	LIMIT_KEYS("reports", limit_reports, "400",  "86400"),
 	LIMIT_KEYS("mentions", limit_mentions, "300", "10800"),
-	LIMIT_KEYS("mentions_per_user", limit_mentions_per_user, "20", "3600"),
+	LIMIT_KEYS("mentions_per_user", limit_mentions_per_user, "50", "3600"),
 	{ "mail", "transport",        CT_STRING, F(mail_transport),   "sendmail", 0, 16 },
 	{ "mail", "sendmail_path",    CT_STRING, F(mail_sendmail_path), "/usr/sbin/sendmail", 0, 4096 },
 	{ "mail", "from",             CT_STRING, F(mail_from),        "Starling <noreply@localhost>", 0, 255 },

@@ -13,11 +13,13 @@ Environment (set by tests/integration/suite.sh):
   STARLING_TEST_SQL         runs SQL in every shard database: the rows a refused write must
                             not have written
   STARLING_TEST_MEMCACHED   "host:port host:port": every memcached server
+  STARLING_TEST_CONF        the stack's starling.conf: its [limits] (the defaults of
+                            etc/starling.conf.example for the keys it does not set)
 
-The stack runs with the default limits of etc/starling.conf.example (LIMITS below), far above
-what a test can reach by writing: 300 posts would take a while, under plain CGI most of all,
-and the other tests share the stack. So a test brings an account to its limit by storing the
-counters the binaries keep (lib/ratelimit.h: "rl:<kind>:<key>:<window start>", a decimal count,
+The limits are far above what a test can reach by writing: 300 posts would take a while, under
+plain CGI most of all, and the other tests, which share the stack, run with write limits out of
+their way (tests/integration/suite.sh). So a test brings an account to its limit by storing
+the counters the binaries keep (lib/ratelimit.h: "rl:<kind>:<key>:<window start>", a decimal count,
 under the [memcached] key_prefix) on every server, which finds them wherever the ring puts
 them, then asks over HTTP; and deletes them to show that the same request then passes. Python
 standard library only.
@@ -37,13 +39,42 @@ from starling_test import (UserPool, api_post, check, check_envelope, check_eq, 
                            request, run_main, sql_sum)
 
 KEY_PREFIX = "starling:"
-# The defaults of [limits] (lib/conf.c, etc/starling.conf.example): (count, window in seconds).
-LIMITS = {
-    "post": (300, 10800), "reply": (300, 10800), "repost": (300, 10800),
-    "like": (1000, 10800), "follow": (400, 86400), "report": (400, 86400),
-    "mention": (300, 10800), "mention-user": (20, 3600),
-    "login-user": (10, 900), "activate-user": (10, 3600), "activate-ip": (50, 3600),
+# Each counter's [limits] keys: its count and its window (a number: fixed in the code), and
+# their defaults (lib/conf.c, etc/starling.conf.example).
+LIMIT_KEYS = {
+    "post": ("posts", 300, "posts_window", 10800),
+    "reply": ("replies", 300, "replies_window", 10800),
+    "repost": ("reposts", 300, "reposts_window", 10800),
+    "like": ("likes", 1000, "likes_window", 10800),
+    "follow": ("follows", 400, "follows_window", 86400),
+    "report": ("reports", 400, "reports_window", 86400),
+    "mention": ("mentions", 300, "mentions_window", 10800),
+    "mention-user": ("mentions_per_user", 50, "mentions_per_user_window", 3600),
+    "login-user": ("failed_logins_per_user", 10, 900, 900),
+    "activate-user": ("failed_logins_per_user", 10, 3600, 3600),
+    "activate-ip": ("failed_activations_per_ip", 50, 3600, 3600),
 }
+
+
+def stack_limits():
+    """{kind: (count, window in seconds)} as the stack's configuration sets them."""
+    conf = {}
+    path = os.environ.get("STARLING_TEST_CONF", "")
+    check(path, "STARLING_TEST_CONF is not set")
+    section = None
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("["):
+                section = line.strip("[]")
+            elif section == "limits" and "=" in line and not line.startswith(";"):
+                k, v = (x.strip() for x in line.split("=", 1))
+                conf[k] = int(v)
+    return {kind: (conf.get(n, n_def), w if isinstance(w, int) else conf.get(w, w_def))
+            for kind, (n, n_def, w, w_def) in LIMIT_KEYS.items()}
+
+
+LIMITS = stack_limits() if os.environ.get("STARLING_TEST_CONF") else {}
 CLIENT_IP = "127.0.0.1"   # REMOTE_ADDR of the test's requests in every set-up
 
 _users = UserPool("l")
