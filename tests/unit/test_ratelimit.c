@@ -13,6 +13,7 @@
 
 #include "cache.h"
 #include "conf.h"
+#include "log.h"
 #include "memcached.h"
 #include "ratelimit.h"
 
@@ -242,27 +243,37 @@ test_many_and_n(void **state)
 	assert_int_equal(a[1].st.retry_after, 119);
 }
 
-/* A cache that is down lets everything through (and logs it): locking every user out because
- * memcached is gone would be worse than a while without limits. */
+/* A cache that is down lets everything through, and says so in the log, naming the limit:
+ * locking every user out because memcached is gone would be worse than a while without
+ * limits. */
 static void
 test_cache_down_lets_through(void **state)
 {
-	struct ratelimit rl = { "down", 1, 60 };
+	struct ratelimit rl = { "down-kind", 1, 60 };
 	struct ratelimit_state st;
-	char nowhere[32];
+	char nowhere[32], logged[4096];
 	struct fixture *f;
-	int port = free_port();
+	FILE *log = tmpfile();
+	size_t n;
 
 	(void)state;
-	snprintf(nowhere, sizeof nowhere, "127.0.0.1:%d", port);
+	assert_non_null(log);
+	snprintf(nowhere, sizeof nowhere, "127.0.0.1:%d", free_port());
 	f = fixture_new(nowhere);
 	assert_non_null(f->cache);
+	log_set_fd(fileno(log));
 	ratelimit_hit(f->cache, &rl, f->key, T0, &st);
 	assert_false(st.over);
 	ratelimit_hit(f->cache, &rl, f->key, T0, &st);
 	assert_false(st.over);
 	ratelimit_peek(f->cache, &rl, f->key, T0, &st);
 	assert_false(st.over);
+	log_set_fd(-1);
+	rewind(log);
+	n = fread(logged, 1, sizeof logged - 1, log);
+	logged[n] = '\0';
+	fclose(log);
+	assert_non_null(strstr(logged, "rate limit down-kind: cache unavailable; not enforced"));
 	teardown((void **)&f);
 }
 
