@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -57,6 +58,19 @@ struct cache {
 /* memcached's client flags of a stored item: a lease's placeholder carries FLAG_LEASE, so that a
  * pipelined append can tell it from a value without reading it (cache_append_many). */
 #define FLAG_LEASE  1u
+
+/* A counter's stored text as a number: memcached keeps counters as decimal text (blank-padded
+ * after a decrement); anything else reads as 0. */
+static uint64_t
+counter_value(const char *v, size_t n)
+{
+	uint64_t x = 0;
+	size_t i;
+
+	for (i = 0; i < n && v[i] >= '0' && v[i] <= '9' && x <= (UINT64_MAX - 9) / 10; i++)
+		x = x * 10 + (uint64_t)(v[i] - '0');
+	return x;
+}
 
 /* How long a lease holds: longer than any sane database read, short enough that a crashed
  * filler does not block the key for long. */
@@ -725,6 +739,8 @@ struct mget_req {
 	bool               *hit;
 	bool               *seen;
 	int                 hits;
+	uint64_t           *counts;   /* not NULL: counters (cache_counters), never in the memo */
+	bool                failed;   /* a node holding some of the keys failed */
 };
 
 /* Sends the multi-get of node nd's keys; the answers wait in the socket for mget_collect, so
@@ -768,6 +784,11 @@ mget_collect(struct cache *c, struct node *nd, struct mget_req *m)
 			    memcmp(m->full[i], key, klen) != 0)
 				continue;
 			m->seen[i] = true;
+			if (m->counts != NULL) {
+				m->counts[i] = counter_value(v, vlen);
+				m->hits++;
+				continue;
+			}
 			memo_record(c, m->full[i], v, vlen);
 			if (vlen > 0 && v[0] == TAG_VALUE) {
 				buf_append(&m->vals[i], v + 1, vlen - 1);
@@ -809,10 +830,11 @@ mget_node(struct cache *c, struct node *nd, struct mget_req *m, bool sent)
 	}
 	if (rc != MEMCACHED_END && rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTFOUND) {
 		failed(c, nd, "multi-get", NULL, rc);
+		m->failed = true;
 		return;
 	}
 	/* The node answered: its keys it did not send hold nothing. */
-	for (i = 0; i < m->n; i++)
+	for (i = 0; m->counts == NULL && i < m->n; i++)
 		if (m->owners[i] == nd && !m->seen[i])
 			memo_record(c, m->full[i], NULL, 0);
 }
@@ -836,19 +858,20 @@ mget_from_memo(struct cache *c, struct mget_req *m, struct node **owners)
 	}
 }
 
-int
-cache_mget(struct cache *c, const char *const *keys, size_t n, struct buf *vals, bool *hit)
+/* The multi-get of cache_mget and cache_counters, whose outputs m holds (vals and hit, or
+ * counts); fills the rest of m. Returns m->hits. */
+static int
+mget_run(struct cache *c, const char *const *keys, size_t n, struct mget_req *mr)
 {
 	const char **full = xcalloc(n ? n : 1, sizeof *full);
 	size_t *lens = xcalloc(n ? n : 1, sizeof *lens), i, j;
 	size_t *offs = xcalloc(n ? n : 1, sizeof *offs);
 	struct node **owners = xcalloc(n ? n : 1, sizeof *owners);
 	bool *seen = xcalloc(n ? n : 1, sizeof *seen), *sent = xcalloc(c->n, sizeof *sent);
-	struct mget_req m = { full, lens, owners, n, vals, hit, seen, 0 };
+	struct mget_req m = { full, lens, owners, n, mr->vals, mr->hit, seen, 0, mr->counts,
+	    false };
 	struct buf all = BUF_INIT;
 
-	for (i = 0; i < n; i++)
-		hit[i] = false;
 	/* All prefixed keys in one buffer; offsets, not pointers, because it grows. */
 	for (i = 0; i < n; i++) {
 		if (make_key(c, keys[i]) != 0) {
@@ -865,8 +888,12 @@ cache_mget(struct cache *c, const char *const *keys, size_t n, struct buf *vals,
 	for (i = 0; i < n; i++) {
 		full[i] = all.data + offs[i];
 		owners[i] = owner(c, full[i], lens[i]);
+		/* Every node is out: for a counter that is a failure, not a count of 0. */
+		if (owners[i] == NULL)
+			m.failed = true;
 	}
-	mget_from_memo(c, &m, owners);
+	if (m.counts == NULL)
+		mget_from_memo(c, &m, owners);
 	/* One round trip per node that holds some of the keys, all nodes at once: every request
 	 * is sent before any answer is read. A node that fails leaves its keys misses, and what
 	 * it sent before failing stands. */
@@ -890,6 +917,32 @@ out:
 	free(seen);
 	free(sent);
 	buf_free(&all);
+	mr->hits = m.hits;
+	mr->failed = m.failed;
+	return m.hits;
+}
+
+int
+cache_mget(struct cache *c, const char *const *keys, size_t n, struct buf *vals, bool *hit)
+{
+	struct mget_req m = { .vals = vals, .hit = hit };
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		hit[i] = false;
+	return mget_run(c, keys, n, &m);
+}
+
+int
+cache_counters(struct cache *c, const char *const *keys, size_t n, uint64_t *values)
+{
+	struct mget_req m = { .counts = values };
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		values[i] = 0;
+	if (mget_run(c, keys, n, &m) < 0 || m.failed)
+		return -1;
 	return m.hits;
 }
 
@@ -1464,6 +1517,7 @@ cache_append(struct cache *c, const char *key, const void *value, size_t n)
 /* Counters */
 
 struct incr_req {
+	uint64_t  delta;
 	unsigned  ttl;
 	uint64_t *value;
 };
@@ -1476,23 +1530,34 @@ req_incr(struct cache *c, struct node *nd, void *arg)
 	struct incr_req *r = arg;
 	memcached_return_t rc;
 
-	rc = memcached_increment(nd->mc, c->key.data, c->key.len, 1, r->value);
+	char start[24];
+	int len;
+
+	rc = memcached_increment(nd->mc, c->key.data, c->key.len, (uint32_t)r->delta, r->value);
 	if (rc != MEMCACHED_NOTFOUND)
 		return rc;
-	rc = memcached_add(nd->mc, c->key.data, c->key.len, "1", 1, (time_t)r->ttl, 0);
+	len = snprintf(start, sizeof start, "%" PRIu64, r->delta);
+	rc = memcached_add(nd->mc, c->key.data, c->key.len, start, (size_t)len, (time_t)r->ttl, 0);
 	if (rc == MEMCACHED_SUCCESS) {
-		*r->value = 1;
+		*r->value = r->delta;
 		return rc;
 	}
 	if (rc == MEMCACHED_NOTSTORED || rc == MEMCACHED_DATA_EXISTS)
-		rc = memcached_increment(nd->mc, c->key.data, c->key.len, 1, r->value);
+		rc = memcached_increment(nd->mc, c->key.data, c->key.len, (uint32_t)r->delta,
+		    r->value);
 	return rc;
 }
 
 int
 cache_incr(struct cache *c, const char *key, unsigned ttl, uint64_t *value)
 {
-	struct incr_req r = { ttl, value };
+	return cache_incr_by(c, key, 1, ttl, value);
+}
+
+int
+cache_incr_by(struct cache *c, const char *key, uint32_t delta, unsigned ttl, uint64_t *value)
+{
+	struct incr_req r = { delta, ttl, value };
 	struct node *nd = locate(c, key);
 	memcached_return_t rc;
 
@@ -1511,19 +1576,14 @@ cache_counter(struct cache *c, const char *key, uint64_t *value)
 	struct buf raw = BUF_INIT;
 	struct node *nd = locate(c, key);
 	uint64_t cas;
-	char digits[24];
 	int rc;
 
 	*value = 0;
 	if (nd == NULL)
 		return -1;
 	rc = fetch(c, nd, &raw, &cas);
-	if (rc == 1) {
-		/* memcached keeps counters as decimal text (blank-padded after a decrement). */
-		snprintf(digits, sizeof digits, "%.*s",
-		    (int)(raw.len < sizeof digits ? raw.len : sizeof digits - 1), buf_cstr(&raw));
-		*value = strtoull(digits, NULL, 10);
-	}
+	if (rc == 1)
+		*value = counter_value(raw.data, raw.len);
 	buf_free(&raw);
 	return rc;
 }

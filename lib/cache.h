@@ -161,6 +161,15 @@ int cache_get_or_load(struct cache *c, const char *key, unsigned ttl, cache_load
  */
 int cache_incr(struct cache *c, const char *key, unsigned ttl, uint64_t *value);
 int cache_counter(struct cache *c, const char *key, uint64_t *value);
+/* cache_incr adding delta (a counter created at delta). */
+int cache_incr_by(struct cache *c, const char *key, uint32_t delta, unsigned ttl,
+    uint64_t *value);
+/* Reads n counters in one round trip per node (all nodes at once), as cache_mget reads values:
+ * values[i] gets the count of keys[i] (0 when absent). Counters change under other processes,
+ * so this never answers from, nor fills, the request's memo. Returns how many were present, or
+ * -1 for a refused key or when a node holding some of them failed (logged; the counts of the
+ * other nodes are filled all the same). */
+int cache_counters(struct cache *c, const char *const *keys, size_t n, uint64_t *values);
 
 /* Appends n bytes to the value of key, only if key holds one: memcached "append", which never
  * creates a key (a list that is not cached stays missing, to be built whole by its next read).

@@ -33,6 +33,10 @@ struct conf_key {
 };
 
 #define F(field) offsetof(struct conf, field)
+/* A write limit's two keys: NAME (events) and NAME_window (seconds). */
+#define LIMIT_KEYS(name, field, count, window) \
+	{ "limits", name, CT_LONG, F(field), count, 1, 1000000 }, \
+	{ "limits", name "_window", CT_LONG, F(field##_window), window, 1, 604800 }
 
 /* Every key with its default. Why each default is what it is: see etc/starling.conf.example. */
 static const struct conf_key keys[] = {
@@ -75,6 +79,18 @@ static const struct conf_key keys[] = {
 	{ "limits", "failed_logins_per_user", CT_LONG, F(limit_failed_logins_per_user), "10", 1, 1000000 },
 	{ "limits", "failed_logins_per_ip",   CT_LONG, F(limit_failed_logins_per_ip), "50", 1, 1000000 },
 	{ "limits", "reset_codes_per_email",  CT_LONG, F(limit_reset_codes_per_email), "3", 1, 1000000 },
+	{ "limits", "failed_activations_per_ip", CT_LONG, F(limit_failed_activations_per_ip), "50", 1,
+	                                                                                  1000000 },
+	/* Writes per account. Windows are at most a week: a counter lives two windows, and
+	 * memcached reads a TTL past 30 days as a date. */
+	LIMIT_KEYS("posts",   limit_posts,   "300",  "10800"),
+	LIMIT_KEYS("replies", limit_replies, "300",  "10800"),
+	LIMIT_KEYS("reposts", limit_reposts, "300",  "10800"),
+	LIMIT_KEYS("likes",   limit_likes,   "1000", "10800"),
+	LIMIT_KEYS("follows", limit_follows, "400",  "86400"),
+	LIMIT_KEYS("reports", limit_reports, "400",  "86400"),
+	LIMIT_KEYS("mentions", limit_mentions, "300", "10800"),
+	LIMIT_KEYS("mentions_per_user", limit_mentions_per_user, "50", "3600"),
 	{ "mail", "transport",        CT_STRING, F(mail_transport),   "sendmail", 0, 16 },
 	{ "mail", "sendmail_path",    CT_STRING, F(mail_sendmail_path), "/usr/sbin/sendmail", 0, 4096 },
 	{ "mail", "from",             CT_STRING, F(mail_from),        "Starling <noreply@localhost>", 0, 255 },

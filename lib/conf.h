@@ -62,6 +62,16 @@ struct conf {
 	long           limit_failed_logins_per_user;
 	long           limit_failed_logins_per_ip;
 	long           limit_reset_codes_per_email;
+	long           limit_failed_activations_per_ip;
+	/* Writes per account: a count, and the window in seconds it holds over (lib/limit.h). */
+	long           limit_posts, limit_posts_window;
+	long           limit_replies, limit_replies_window;
+	long           limit_reposts, limit_reposts_window;
+	long           limit_likes, limit_likes_window;
+	long           limit_follows, limit_follows_window;
+	long           limit_reports, limit_reports_window;
+	long           limit_mentions, limit_mentions_window;
+	long           limit_mentions_per_user, limit_mentions_per_user_window;
 	/* [mail] */
 	char          *mail_transport;
 	char          *mail_sendmail_path;

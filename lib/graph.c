@@ -14,6 +14,7 @@
 #include "graph.h"
 #include "id.h"
 #include "job.h"
+#include "limit.h"
 #include "log.h"
 #include "notify.h"
 #include "shard.h"
@@ -544,6 +545,9 @@ graph_set(struct ctx *ctx, enum graph_action action, const char *target, bool on
 			    "it first");
 			goto out;
 		}
+		/* Only following is limited: unfollowing, blocking and muting never are. */
+		if ((rc = limit_check(ctx, LIMIT_FOLLOW, NULL, 0)) != APIERR_OK)
+			goto out;
 	}
 	if (action != GRAPH_MUTE) {
 		a.job[a.njobs++].payload = follow_payload(ctx->user_id, a.target);
@@ -564,6 +568,8 @@ graph_set(struct ctx *ctx, enum graph_action action, const char *target, bool on
 		goto out;
 	}
 	if (a.changed) {
+		if (action == GRAPH_FOLLOW && on)
+			limit_count(ctx, LIMIT_FOLLOW, NULL, 0);
 		forget_rel(ctx->env, ctx->user_id, a.target);
 		/* What the timelines show changed: rebuilt on their next read (lib/timeline.h). */
 		timeline_forget(ctx->env, ctx->user_id);
@@ -603,6 +609,8 @@ graph_report(struct ctx *ctx, const char *target, int reason)
 		return rc;
 	if (reason < 1 || reason > 255)
 		return ctx_fail(ctx, APIERR_INVALID_PARAM, "report_reason: 1 to 255");
+	if ((rc = limit_check(ctx, LIMIT_REPORT, NULL, 0)) != APIERR_OK)
+		return rc;
 	if (ctx_new_id(ctx, id_shard(target_id), &id) != 0)
 		return unavailable(ctx);
 	/* uiq_user_reporter: a repeat is ignored, so a user counts once per reporter. */
@@ -611,6 +619,7 @@ graph_report(struct ctx *ctx, const char *target, int reason)
 	    "(?, ?, ?, ?, ?, ?)", (struct db_val[]){ DB_U64(id), DB_U64(target_id),
 		DB_U64(ctx->user_id), DB_I64(reason), DB_I64(now), DB_I64(now) }, 6, NULL) != 0)
 		return unavailable(ctx);
+	limit_count(ctx, LIMIT_REPORT, NULL, 0);
 	return APIERR_OK;
 }
 

@@ -16,6 +16,7 @@
 #include "graph.h"
 #include "id.h"
 #include "job.h"
+#include "limit.h"
 #include "log.h"
 #include "media.h"
 #include "post.h"
@@ -472,6 +473,43 @@ idem_claim(struct ctx *ctx, const char *key, const char *hash, uint64_t fresh, u
 	return rc == 0 ? APIERR_OK : unavailable(ctx);
 }
 
+/* Whether key was claimed by this user for this same request (a retry) and is still live:
+ * true, or false (not claimed, claimed for another request, expired, or the database failed:
+ * idem_claim then says which). Reads only. */
+static bool
+idem_retry(struct ctx *ctx, const char *key, const char *hash)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	char own[65];
+	bool retry;
+
+	if (key == NULL || !idem_key_valid(key))
+		return false;
+	if (hash == NULL) {
+		post_request_hash(ctx, own);
+		hash = own;
+	}
+	retry = db_exec(ctx->env->db, id_shard(ctx->user_id), "SELECT request_hash, created_at FROM "
+	    "{db}.tb_idempotency_key WHERE user_id = ? AND idem_key = ?",
+	    (struct db_val[]){ DB_U64(ctx->user_id), DB_STR(key) }, 2, &r) == 0 && r.nrows > 0 &&
+	    strcmp(db_str(&r, 0, 0), hash) == 0 &&
+	    db_i64(&r, 0, 1) >= now_s() - ctx->env->conf.posts_idempotency_ttl;
+	db_rows_free(&r);
+	return retry;
+}
+
+/* The write limits of a new record (lib/limit.h), unless the request is the retry of one made
+ * under the same Idempotency-Key: that writes nothing new and was counted the first time, and a
+ * client whose first try was its last allowed one must get its answer, not a 429. */
+static int
+check_limits(struct ctx *ctx, enum limit_kind kind, const struct text_post *t,
+    const char *idem_key, const char *request_hash)
+{
+	if (idem_retry(ctx, idem_key, request_hash))
+		return APIERR_OK;
+	return limit_check(ctx, kind, t ? t->mentions : NULL, t ? t->nmentions : 0);
+}
+
 void
 post_request_hash(const struct ctx *ctx, char out[65])
 {
@@ -692,6 +730,9 @@ post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 		a.original = jid(orig, "id");
 		a.original_type = jtype(orig) == POST_REPLY;
 	}
+	/* Last of the checks, first before anything is written (an ID lease included). */
+	if ((rc = check_limits(ctx, LIMIT_POST, &t, n->idem_key, n->request_hash)) != APIERR_OK)
+		goto out;
 	if (ctx_new_id(ctx, id_shard(ctx->user_id), &fresh) != 0) {
 		rc = unavailable(ctx);
 		goto out;
@@ -719,6 +760,9 @@ post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 		goto out;
 	}
 	created(ctx, &a);
+	/* Not inserted: the retry of an Idempotency-Key, already counted. */
+	if (a.inserted)
+		limit_count(ctx, LIMIT_POST, t.mentions, t.nmentions);
 	*id = a.id;
 	rc = APIERR_OK;
 out:
@@ -763,6 +807,8 @@ post_repost_idem(struct ctx *ctx, uint64_t original_id, const char *idem_key,
 		goto out;
 	a.original = jid(orig, "id");
 	a.original_type = jtype(orig) == POST_REPLY;
+	if ((rc = check_limits(ctx, LIMIT_REPOST, NULL, idem_key, request_hash)) != APIERR_OK)
+		goto out;
 	if (ctx_new_id(ctx, id_shard(ctx->user_id), &fresh) != 0) {
 		rc = unavailable(ctx);
 		goto out;
@@ -776,6 +822,8 @@ post_repost_idem(struct ctx *ctx, uint64_t original_id, const char *idem_key,
 		goto out;
 	}
 	created(ctx, &a);
+	if (a.inserted)
+		limit_count(ctx, LIMIT_REPOST, NULL, 0);
 	*id = a.id;
 	/* Not inserted: a live repost of the same record exists (uiq_user_repost), which is the
 	 * answer: reposting twice is not an error and makes nothing new. */
@@ -916,7 +964,8 @@ post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 		a.root = jid(parent, "id");
 		root = json_object_get(parent);
 	}
-	if ((rc = check_reply_settings(ctx, root)) != APIERR_OK)
+	if ((rc = check_reply_settings(ctx, root)) != APIERR_OK ||
+	    (rc = check_limits(ctx, LIMIT_REPLY, &t, n->idem_key, n->request_hash)) != APIERR_OK)
 		goto out;
 	/* The reply lives with its thread: its ID (and its jobs) on the root post's shard. */
 	jobs.shard = id_shard(a.root);
@@ -945,6 +994,7 @@ post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 		goto out;
 	}
 	if (a.inserted) {
+		limit_count(ctx, LIMIT_REPLY, t.mentions, t.nmentions);
 		jobs_run(ctx, &jobs);
 		forget(ctx->env, "postx", a.parent ? a.parent : a.root);
 		forget(ctx->env, "post", a.id);
@@ -1033,6 +1083,9 @@ post_like(struct ctx *ctx, uint64_t record_id, bool like)
 		a.record = jid(rec, "id");
 		a.content_type = jtype(rec) == POST_REPLY;
 	}
+	/* Taking a like back is never limited. */
+	if (like && (rc = limit_check(ctx, LIMIT_LIKE, NULL, 0)) != APIERR_OK)
+		goto out;
 	if (ctx_new_id(ctx, id_shard(ctx->user_id), &a.like_id) != 0 ||
 	    jobs_add(ctx, &jobs, "like.sync", "liker_id", ctx->user_id, NULL, NULL) != 0) {
 		rc = unavailable(ctx);
@@ -1057,6 +1110,8 @@ post_like(struct ctx *ctx, uint64_t record_id, bool like)
 		goto out;
 	}
 	if (a.changed) {
+		if (like)
+			limit_count(ctx, LIMIT_LIKE, NULL, 0);
 		jobs_run(ctx, &jobs);
 		forget(ctx->env, "userx", ctx->user_id);
 	}
@@ -1107,12 +1162,15 @@ post_report(struct ctx *ctx, uint64_t record_id, int reason)
 	a.record = jid(rec, "id");
 	a.author = jid(rec, "authorId");
 	a.content_type = jtype(rec) == POST_REPLY;
+	if ((rc = limit_check(ctx, LIMIT_REPORT, NULL, 0)) != APIERR_OK)
+		goto out;
 	/* The report lives with the record, so its count moves in the same transaction. */
 	if (ctx_new_id(ctx, id_shard(a.record), &a.id) != 0 ||
 	    db_tx(ctx->env->db, id_shard(a.record), report_tx, &a) != 0) {
 		rc = unavailable(ctx);
 		goto out;
 	}
+	limit_count(ctx, LIMIT_REPORT, NULL, 0);
 	rc = APIERR_OK;
 out:
 	json_object_put(rec);

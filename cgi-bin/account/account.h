@@ -65,11 +65,13 @@ int acct_check(struct ctx *ctx, const char *name, const char *problem);
 int acct_new_code(struct buf *out);
 /* A typed code as it was made: upper case, blanks and dashes dropped (people copy "abcd efgh"). */
 void acct_code_normalize(const char *in, struct buf *out);
-/* Counts an event against rl for key: when over the limit, sets the rate-limit headers and
- * returns 42900 (the handler returns it); else APIERR_OK. ratelimit_peek first, when only
- * failures count: acct_limited() then says whether to refuse without counting. */
-int acct_limit(struct ctx *ctx, const struct ratelimit *rl, const char *key);
-int acct_limited(struct ctx *ctx, const struct ratelimit *rl, const char *key);
+/* Counts an event against rl for key: when over the limit, answers 42900 through limit_refuse
+ * (what names the limit in its message: "sign-ups from this address") and returns it (the
+ * handler returns it); else sets the X-RateLimit-* headers and returns APIERR_OK. When only
+ * failures count, acct_limited() says whether to refuse before the attempt, without counting,
+ * and acct_count_failure() counts one that failed. */
+int acct_limit(struct ctx *ctx, const struct ratelimit *rl, const char *key, const char *what);
+int acct_limited(struct ctx *ctx, const struct ratelimit *rl, const char *key, const char *what);
 void acct_count_failure(struct ctx *ctx, const struct ratelimit *rl, const char *key);
 /* The client's address, for per-IP limits. */
 const char *acct_client_ip(const struct ctx *ctx);

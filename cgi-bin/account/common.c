@@ -10,6 +10,7 @@
 #include "account.h"
 #include "apierr.h"
 #include "auth.h"
+#include "limit.h"
 #include "log.h"
 #include "mail.h"
 #include "user.h"
@@ -69,47 +70,34 @@ acct_client_ip(const struct ctx *ctx)
 	return ip && *ip ? ip : "unknown";
 }
 
-static void
-limit_state(struct ctx *ctx, const struct ratelimit *rl, const char *key, bool count,
-    struct ratelimit_state *st)
-{
-	if (count)
-		ratelimit_hit(ctx->env->cache, rl, key, time(NULL), st);
-	else
-		ratelimit_peek(ctx->env->cache, rl, key, time(NULL), st);
-	ratelimit_headers(st, time(NULL), &ctx->resp);
-}
-
 int
-acct_limit(struct ctx *ctx, const struct ratelimit *rl, const char *key)
+acct_limit(struct ctx *ctx, const struct ratelimit *rl, const char *key, const char *what)
 {
 	struct ratelimit_state st;
 
-	limit_state(ctx, rl, key, true, &st);
-	if (!st.over)
-		return APIERR_OK;
-	log_info("rate limit %s reached", rl->kind);
-	return ctx_fail(ctx, APIERR_RATE_LIMITED, NULL);
+	ratelimit_hit(ctx->env->cache, rl, key, time(NULL), &st);
+	if (st.over)
+		return limit_refuse(ctx, rl, &st, what);
+	ratelimit_headers(&st, time(NULL), &ctx->resp);
+	return APIERR_OK;
 }
 
 int
-acct_limited(struct ctx *ctx, const struct ratelimit *rl, const char *key)
+acct_limited(struct ctx *ctx, const struct ratelimit *rl, const char *key, const char *what)
 {
 	struct ratelimit_state st;
 
-	limit_state(ctx, rl, key, false, &st);
-	if (!st.over)
-		return APIERR_OK;
-	log_info("rate limit %s reached", rl->kind);
-	return ctx_fail(ctx, APIERR_RATE_LIMITED, NULL);
+	ratelimit_peek(ctx->env->cache, rl, key, time(NULL), &st);
+	if (st.over)
+		return limit_refuse(ctx, rl, &st, what);
+	ratelimit_headers(&st, time(NULL), &ctx->resp);
+	return APIERR_OK;
 }
 
 void
 acct_count_failure(struct ctx *ctx, const struct ratelimit *rl, const char *key)
 {
-	struct ratelimit_state st;
-
-	limit_state(ctx, rl, key, true, &st);
+	ratelimit_add(ctx->env->cache, rl, key, 1, time(NULL));
 }
 
 int

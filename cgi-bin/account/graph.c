@@ -18,7 +18,8 @@ set(struct ctx *ctx, enum graph_action action)
 	    params_int(&ctx->params, "flag", 0) == 1);
 }
 
-/* POST user/follow {target_username, flag}: 200, 40004 (yourself), 40300, 40303, 40400, 40900. */
+/* POST user/follow {target_username, flag}: 200, 40004 (yourself), 40300, 40303, 40400, 40900,
+ * 42900 (following over [limits] follows; unfollowing is never limited). */
 int
 acct_follow(struct ctx *ctx)
 {
@@ -39,7 +40,8 @@ acct_mute(struct ctx *ctx)
 	return set(ctx, GRAPH_MUTE);
 }
 
-/* POST user/report {target_username, report_reason}: 200, 40004, 40400. */
+/* POST user/report {target_username, report_reason}: 200, 40004, 40400, 42900 ([limits]
+ * reports, shared with reports of posts). */
 int
 acct_report(struct ctx *ctx)
 {

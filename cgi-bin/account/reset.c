@@ -59,8 +59,10 @@ acct_send_reset_code(struct ctx *ctx)
 	    (unsigned)ctx->env->conf.limit_reset_codes_per_email, 3600 };
 	per_ip = (struct ratelimit){ "reset-ip",
 	    (unsigned)ctx->env->conf.limit_reset_codes_per_email * 10, 3600 };
-	if ((rc = acct_limit(ctx, &per_ip, acct_client_ip(ctx))) != APIERR_OK ||
-	    (rc = acct_limit(ctx, &per_email, buf_cstr(&lower))) != APIERR_OK)
+	if ((rc = acct_limit(ctx, &per_ip, acct_client_ip(ctx), "reset codes sent from this "
+	    "address")) != APIERR_OK ||
+	    (rc = acct_limit(ctx, &per_email, buf_cstr(&lower), "reset codes sent to this email "
+	    "address")) != APIERR_OK)
 		goto out;
 	rc = user_id_by_email(ctx->env, email, &id);
 	if (rc == 1)

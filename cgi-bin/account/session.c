@@ -65,14 +65,25 @@ acct_login(struct ctx *ctx)
 	struct ratelimit per_ip = { "login-ip", (unsigned)ctx->env->conf.limit_failed_logins_per_ip,
 	    900 };
 
-	valid_lower_ascii(name, strlen(name), &key);
-	if ((rc = acct_limited(ctx, &per_ip, acct_client_ip(ctx))) != APIERR_OK ||
-	    (rc = acct_limited(ctx, &per_user, buf_cstr(&key))) != APIERR_OK)
+	if ((rc = acct_limited(ctx, &per_ip, acct_client_ip(ctx), "failed logins from this "
+	    "address")) != APIERR_OK)
 		goto out;
 	rc = strchr(name, '@') ? user_id_by_email(ctx->env, name, &id) :
 	    user_id_by_username(ctx->env, name, &id);
+	if (rc < 0) {
+		rc = acct_unavailable(ctx);
+		goto out;
+	}
+	/* Failures count against the account, however it was named (its username in any letter
+	 * case, or its email): a name of no account counts under itself, lowercased. */
 	if (rc == 1)
-		rc = user_password_hash(ctx->env, id, &hash);
+		buf_printf(&key, "id:%llu", (unsigned long long)id);
+	else
+		valid_lower_ascii(name, strlen(name), &key);
+	if ((rc = acct_limited(ctx, &per_user, buf_cstr(&key), "failed logins for this "
+	    "account")) != APIERR_OK)
+		goto out;
+	rc = id != 0 ? user_password_hash(ctx->env, id, &hash) : 0;
 	if (rc < 0) {
 		rc = acct_unavailable(ctx);
 		goto out;

@@ -79,7 +79,8 @@ acct_change_password(struct ctx *ctx)
 
 	buf_printf(&key, "%llu", (unsigned long long)ctx->user_id);
 	if ((rc = acct_check(ctx, "password", valid_password(password, strlen(password)))) ||
-	    (rc = acct_limited(ctx, &per_user, buf_cstr(&key))))
+	    (rc = acct_limited(ctx, &per_user, buf_cstr(&key),
+	    "wrong passwords for this account")))
 		goto out;
 	rc = user_password_hash(ctx->env, ctx->user_id, &stored);
 	if (rc != 1) {

@@ -54,7 +54,8 @@ acct_create(struct ctx *ctx)
 	    (rc = acct_check(ctx, "email", valid_email(email, strlen(email)))) ||
 	    (rc = acct_check(ctx, "password", valid_password(password, strlen(password)))))
 		goto out;
-	if ((rc = acct_limit(ctx, &per_ip, acct_client_ip(ctx))) != APIERR_OK)
+	if ((rc = acct_limit(ctx, &per_ip, acct_client_ip(ctx), "sign-ups from this address")) !=
+	    APIERR_OK)
 		goto out;
 	if (password_hash(password, strlen(password), ctx->env->conf.auth_password_iterations,
 	    &hash) != 0 || acct_new_code(&code) != 0 ||
@@ -117,16 +118,24 @@ int
 acct_activate(struct ctx *ctx)
 {
 	const char *username = params_str(&ctx->params, "username");
-	struct buf stored = BUF_INIT, code = BUF_INIT;
+	struct buf stored = BUF_INIT, code = BUF_INIT, key = BUF_INIT;
 	int64_t expires = 0;
 	bool active = false;
 	struct ratelimit per_user = { "activate-user",
 	    (unsigned)ctx->env->conf.limit_failed_logins_per_user, 3600 };
+	/* Besides the account's own limit: one address guessing the codes of many accounts. */
+	struct ratelimit per_ip = { "activate-ip",
+	    (unsigned)ctx->env->conf.limit_failed_activations_per_ip, 3600 };
 	uint64_t id = 0;
 	int rc;
 
 	acct_code_normalize(params_str(&ctx->params, "activate_code"), &code);
-	if ((rc = acct_limited(ctx, &per_user, username)) != APIERR_OK)
+	/* A username in any letter case is one account: the counter is the lowercased name. */
+	valid_lower_ascii(username, strlen(username), &key);
+	if ((rc = acct_limited(ctx, &per_ip, acct_client_ip(ctx), "wrong activation codes from "
+	    "this address")) != APIERR_OK ||
+	    (rc = acct_limited(ctx, &per_user, buf_cstr(&key), "wrong activation codes for this "
+	    "account")) != APIERR_OK)
 		goto out;
 	rc = user_id_by_username(ctx->env, username, &id);
 	if (rc == 1)
@@ -142,7 +151,8 @@ acct_activate(struct ctx *ctx)
 	/* Unknown user, wrong code and expired code get the same answer. */
 	if (rc != 1 || expires < (int64_t)time(NULL) ||
 	    !jwt_code_matches(ctx->env->keys, buf_cstr(&code), code.len, buf_cstr(&stored))) {
-		acct_count_failure(ctx, &per_user, username);
+		acct_count_failure(ctx, &per_ip, acct_client_ip(ctx));
+		acct_count_failure(ctx, &per_user, buf_cstr(&key));
 		rc = ctx_fail(ctx, APIERR_BAD_CODE, "wrong or expired activation code");
 		goto out;
 	}
@@ -155,5 +165,6 @@ acct_activate(struct ctx *ctx)
 out:
 	buf_free(&stored);
 	buf_free(&code);
+	buf_free(&key);
 	return rc;
 }

@@ -66,6 +66,11 @@
 #
 # Knobs (environment): STACK_WAIT (seconds to wait for a server to answer; default 60),
 # STACK_STOP_WAIT (seconds between TERM and KILL; default 20), STACK_QUIET=1 (fewer messages).
+# stack_write_conf also reads STACK_PASSWORD_ITERATIONS, STACK_SIGNUPS_PER_IP,
+# STACK_WRITE_LIMITS (every per-account write limit of [limits], posts to mentions_per_user,
+# set to this count: for loaders and benchmarks that write far more than a person; unset, the
+# defaults of etc/starling.conf.example), STACK_MEDIA_DIR, STACK_PUSH_MAX_FOLLOWERS and
+# STACK_PUSH_INLINE_MAX.
 
 STACK_WAIT=${STACK_WAIT:-60}
 STACK_STOP_WAIT=${STACK_STOP_WAIT:-20}
@@ -572,6 +577,16 @@ stack_addresses() {
 	printf '%s\n' "$out"
 }
 
+# stack_write_limits COUNT: the [limits] lines that set every per-account write limit to COUNT
+# (nothing for an empty COUNT: the defaults).
+stack_write_limits() {
+	local k
+	[ -n "$1" ] || return 0
+	for k in posts replies reposts likes follows reports mentions mentions_per_user; do
+		printf '%s = %s\n' "$k" "$1"
+	done
+}
+
 # stack_write_conf FILE BASE_URL SRCDIR "MYSQL_PORT..." DB USER PASSWORD "MEMCACHED_PORT..."
 #                  [LOG_LEVEL]
 # The port lists are blank-separated: one MariaDB instance, one memcached node per port.
@@ -632,6 +647,7 @@ password_iterations = ${STACK_PASSWORD_ITERATIONS:-600000}
 
 [limits]
 signups_per_ip = ${STACK_SIGNUPS_PER_IP:-10}
+$(stack_write_limits "${STACK_WRITE_LIMITS:-}")
 
 [mail]
 transport = spool

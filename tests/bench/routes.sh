@@ -157,6 +157,10 @@ start_stack() {
 	# every user from one address, and the production timeline settings (etc/starling.conf.example)
 	# rather than stack.sh's tiny test values, so that pushes happen as they would for real.
 	export STACK_PASSWORD_ITERATIONS=1000 STACK_SIGNUPS_PER_IP=$((BENCH_USERS + 100))
+	# The loader follows up to BENCH_HEAVY_FOLLOWS accounts from one user, and wrk posts and
+	# likes as fast as it can: far past what [limits] lets a person write (the limits' own cost,
+	# two memcached round trips per write, is still paid).
+	export STACK_WRITE_LIMITS=1000000
 	export STACK_PUSH_MAX_FOLLOWERS=10000 STACK_PUSH_INLINE_MAX=200
 	stack_write_conf "$RUN/starling.conf" "$BASE" "$BUILD" "$mysql_ports" starling starling \
 		"$password" "$memcached_ports" info

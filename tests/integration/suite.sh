@@ -21,7 +21,8 @@
 #   2. tests/browser/test_help.py        (headless chromium: rendered DOM and a screenshot)
 #      then the browser tests of accounts and posts (tests/browser/test_accounts.py,
 #      test_posts.py), tests/integration/test_posts.py, test_graph.py, test_upload.py,
-#      test_lists.py, test_profile.py, test_notify.py, test_timeline.py, test_search.py,
+#      test_lists.py, test_profile.py, test_notify.py, test_timeline.py, test_limits.py (the
+#      rate limits: 429 for each write), test_search.py,
 #      test_trends.py, test_budget.py (round trips per request read from the access log),
 #      tests/browser/test_feed.py, test_discover.py and, last because it uses up
 #      the sign-ups of this address,
@@ -153,6 +154,10 @@ BASE=http://127.0.0.1:$http_port
 # Cheap password hashes (the tests hash hundreds) and a sign-up limit the tests can reach
 # (test_accounts.py, last, needs a few dozen of them left after every other file's users).
 export STACK_PASSWORD_ITERATIONS=1000 STACK_SIGNUPS_PER_IP=400
+# The tests' users write far more than people do (a page of notifications from one sender, a
+# hundred follows from one account): every per-account write limit is out of their way.
+# test_limits.py reads the limits from the configuration and brings its accounts to them.
+export STACK_WRITE_LIMITS=100000
 # Shared hosting serves the uploads from the document root.
 case "$SERVER" in
 apache-fcgid | apache-cgi) export STACK_MEDIA_DIR=$RUN/www/media ;;
@@ -251,6 +256,8 @@ for t in test_posts test_graph test_upload test_lists test_profile test_notify; 
 done
 STARLING_TEST_MEMCACHED="127.0.0.1:${memcached_ports%% *} 127.0.0.1:${memcached_ports##* }" \
 	run_test tests/integration/test_timeline.py
+STARLING_TEST_MEMCACHED="127.0.0.1:${memcached_ports%% *} 127.0.0.1:${memcached_ports##* }" \
+	STARLING_TEST_CONF=$RUN/starling.conf run_test tests/integration/test_limits.py
 run_test tests/integration/test_search.py
 run_test tests/integration/test_trends.py
 STARLING_TEST_APP_LOGS=$(for f in $web_logs; do printf '%s ' "$RUN/$f"; done) \

@@ -23,7 +23,6 @@ first. Python standard library only. One PASS/FAIL line per test, then "N passed
 
 import html
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -31,7 +30,7 @@ import time
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (UserPool, api_post, check, check_envelope, check_eq, get,  # noqa: E402
-                           instance_of, run_main, run_sql)
+                           instance_of, memcached, memcached_servers, run_main, run_sql)
 
 PAGE = 20
 PUSH_MAX_FOLLOWERS = 3
@@ -109,19 +108,6 @@ def act(path, user, target, flag):
     r = api_post("user/" + path, {"target_username": target["username"], "flag": flag},
                  user["token"])
     check_envelope(r, 200, 0)
-
-
-def memcached_servers():
-    servers = os.environ.get("STARLING_TEST_MEMCACHED", "").split()
-    check(len(servers) >= 2, "STARLING_TEST_MEMCACHED lists %r" % servers)
-    return servers
-
-
-def memcached(addr, command):
-    host, port = addr.rsplit(":", 1)
-    with socket.create_connection((host, int(port)), timeout=5) as s:
-        s.sendall(command.encode() + b"\r\n")
-        return s.recv(256)
 
 
 def flush_all():

@@ -788,6 +788,22 @@ def run_sql(statements):
     return [line.split("\t") for line in out.splitlines() if line.strip()]
 
 
+def memcached_servers():
+    """The test stack's memcached servers, from $STARLING_TEST_MEMCACHED ("host:port ...")."""
+    servers = os.environ.get("STARLING_TEST_MEMCACHED", "").split()
+    check(len(servers) >= 2, "STARLING_TEST_MEMCACHED lists %r" % servers)
+    return servers
+
+
+def memcached(addr, command):
+    """One command of memcached's text protocol (with its data, CRLF-separated) to the server
+    at addr "host:port"; the start of the answer."""
+    host, port = addr.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        s.sendall(command.encode() + b"\r\n")
+        return s.recv(256)
+
+
 def sql_sum(statement):
     """The sum over every shard database of a one-number query."""
     return sum(int(row[0]) for row in run_sql(statement))

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "cache.h"
-#include "ratelimit.h"
+#include "memcached.h"
 #include "conf.h"
 
 /* Short timeouts keep the failure tests at a few seconds. */
@@ -27,109 +27,8 @@
 #define PAST_DEAD_TIMEOUT_MS (TEST_DEAD_TIMEOUT * 1000 + 150)
 
 /* The two servers: A (index 0) is the one the failure tests kill, hang and bring back. */
-struct server {
-	pid_t pid;
-	int   port;
-	char  addr[32];   /* "127.0.0.1:port" */
-};
-
 static struct server srv[2];
 static char servers[80];   /* "127.0.0.1:a, 127.0.0.1:b", the pool */
-
-static int
-free_port(void)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof a;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) != 0)
-		continue;
-}
-
-/* Starts a private memcached on s->port and waits until it takes connections. Plain connects:
- * a failed cache request would take the node out for a while. */
-static int
-server_start(struct server *s)
-{
-	char port[16];
-	int i;
-
-	snprintf(port, sizeof port, "%d", s->port);
-	snprintf(s->addr, sizeof s->addr, "127.0.0.1:%d", s->port);
-	s->pid = fork();
-	if (s->pid < 0)
-		return -1;
-	if (s->pid == 0) {
-		execlp("memcached", "memcached", "-l", "127.0.0.1", "-p", port, "-U", "0", "-u", "root",
-		    (char *)NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 100; i++) {
-		struct sockaddr_in a;
-		int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
-
-		memset(&a, 0, sizeof a);
-		a.sin_family = AF_INET;
-		a.sin_port = htons((unsigned short)s->port);
-		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-		close(fd);
-		if (ok)
-			return 0;
-		sleep_ms(20);
-	}
-	return -1;
-}
-
-static void
-server_kill(struct server *s)
-{
-	if (s->pid > 0) {
-		kill(s->pid, SIGKILL);
-		waitpid(s->pid, NULL, 0);
-	}
-	s->pid = 0;
-}
-
-/* Hangs s (SIGSTOP: it keeps its memory and its listening socket, whose backlog still completes
- * connects, but answers nothing), waiting until it has stopped: kill() alone returns before. */
-static void
-server_stop(struct server *s)
-{
-	int st;
-
-	kill(s->pid, SIGSTOP);
-	waitpid(s->pid, &st, WUNTRACED);
-}
-
-static void
-server_cont(struct server *s)
-{
-	int st;
-
-	kill(s->pid, SIGCONT);
-	waitpid(s->pid, &st, WCONTINUED);
-}
 
 /* Starts both servers, each on a loopback port free at run time (A's before B's is chosen, so
  * they differ), and checks that the pool answers. */
@@ -308,41 +207,33 @@ test_counters(void **state)
 	assert_int_equal(cache_incr(f->cache, "bad key", 60, &v), -1);
 }
 
-/* A limit of 3 per window: peek never counts; the 4th hit is over; the headers say so; the next
- * window starts again. */
+/* Counters read in one multi-get: never from the memo (another process may have counted since),
+ * absent ones 0, counted by more than one; a refused key fails the batch. */
 static void
-test_rate_limit(void **state)
+test_counters_many(void **state)
 {
 	struct fixture *f = *state;
-	struct ratelimit rl = { "test", 3, 60 };
-	struct ratelimit_state st;
-	struct response resp;
-	time_t now = 1800000000 + 7;   /* 7 s into a window (windows start at multiples of 60) */
-	char k[160];
-	int i;
+	char k1[128], k2[128], k3[128];
+	const char *keys[3] = { k1, k2, k3 };
+	uint64_t v[3], one;
 
-	snprintf(k, sizeof k, "%s", key("who"));
-	for (i = 0; i < 3; i++) {
-		ratelimit_peek(f->cache, &rl, k, now, &st);
-		assert_false(st.over);
-		ratelimit_hit(f->cache, &rl, k, now, &st);
-		assert_false(st.over);
-		assert_int_equal(st.remaining, 2 - i);
-	}
-	ratelimit_peek(f->cache, &rl, k, now, &st);
-	assert_true(st.over);                 /* a failure-only limit refuses before counting */
-	ratelimit_hit(f->cache, &rl, k, now, &st);
-	assert_true(st.over);
-	assert_int_equal(st.reset, now - 7 + 60);
-	response_init(&resp);
-	ratelimit_headers(&st, now, &resp);
-	assert_string_equal(kvlist_get_ci(&resp.headers, "Retry-After"), "53");
-	assert_string_equal(kvlist_get_ci(&resp.headers, "X-RateLimit-Remaining"), "0");
-	assert_string_equal(kvlist_get_ci(&resp.headers, "X-RateLimit-Limit"), "3");
-	response_free(&resp);
-	ratelimit_hit(f->cache, &rl, k, now + 60, &st);   /* the next window */
-	assert_false(st.over);
-	assert_int_equal(st.remaining, 2);
+	snprintf(k1, sizeof k1, "%s", key("m1"));
+	snprintf(k2, sizeof k2, "%s", key("m2"));
+	snprintf(k3, sizeof k3, "%s", key("m3"));
+	cache_memo_begin(f->cache);
+	assert_int_equal(cache_counters(f->cache, keys, 3, v), 0);
+	assert_int_equal(cache_incr_by(f->cache, k1, 4, 60, &one), 1);
+	assert_int_equal(one, 4);
+	assert_int_equal(cache_incr_by(f->cache, k1, 3, 60, &one), 1);
+	assert_int_equal(one, 7);
+	assert_int_equal(cache_incr(f->cache, k3, 60, &one), 1);
+	assert_int_equal(cache_counters(f->cache, keys, 3, v), 2);
+	assert_int_equal(v[0], 7);
+	assert_int_equal(v[1], 0);
+	assert_int_equal(v[2], 1);
+	cache_memo_end(f->cache);
+	keys[1] = "bad key";
+	assert_int_equal(cache_counters(f->cache, keys, 3, v), -1);
 }
 
 static void
@@ -1349,7 +1240,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_keys_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_append, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counters_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_or_load_fills_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_found_is_cached, setup, teardown),
