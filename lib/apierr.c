@@ -44,6 +44,7 @@ static const struct {
 	{ APIERR_HEADERS_TOO_LARGE,  "the request headers are too large" },
 	{ APIERR_INTERNAL,           "internal error" },
 	{ APIERR_UNAVAILABLE,        "service temporarily unavailable" },
+	{ APIERR_OVERLOADED,         "the site is busy; try again in a moment" },
 };
 
 static const struct {

@@ -46,6 +46,7 @@ enum apierr {
 	APIERR_HEADERS_TOO_LARGE  = 43100,
 	APIERR_INTERNAL           = 50000,
 	APIERR_UNAVAILABLE        = 50300, /* database or cache unreachable */
+	APIERR_OVERLOADED         = 50301, /* shed: waited too long for a free process */
 };
 
 /* The HTTP status for code: code / 100 for table codes, 200 for APIERR_OK, 500 for unknown codes. */

@@ -22,7 +22,9 @@
 #include "apierr.h"
 #include "app.h"
 #include "auth.h"
+#include "clock.h"
 #include "log.h"
+#include "shed.h"
 #include "user.h"
 #include "xalloc.h"
 
@@ -605,6 +607,53 @@ body_limit(const struct ctx *ctx, const struct route *r)
 	return upload > max ? upload : max;
 }
 
+/* How often a process logs what it shed: once a period while it sheds, never per request. */
+#define SHED_LOG_PERIOD_MS 10000
+
+/* What this process refused since it last said so (one process, one count). */
+static struct shed_stats shed_stats;
+
+/* Load shedding (shed.h): APIERR_OVERLOADED with Retry-After when the request waited longer for
+ * this process than its class may, before any work is done for it. r is the route found before
+ * parsing (NULL: none, an anonymous 404 to be). */
+static int
+shed_check(struct ctx *ctx, const struct route *r)
+{
+	const struct conf *c = &ctx->env->conf;
+	bool get = ctx->req.method == HTTP_GET || ctx->req.method == HTTP_HEAD;
+	bool credentials = request_cookie(&ctx->req, AUTH_COOKIE) != NULL ||
+	    request_header(&ctx->req, "authorization") != NULL;
+	enum shed_class k = shed_classify(r != NULL &&
+	    (r->flags & (ROUTE_NOSHED | ROUTE_UPLOAD | ROUTE_RAW)), get, credentials);
+	long wait = k == SHED_EXEMPT ? -1 :
+	    shed_wait_ms(request_header(&ctx->req, "x-request-start"), clock_wall_us());
+	char retry[24];
+
+	if (wait < 0 || !shed_refuse(k, wait, c->shed_anonymous_wait_ms, c->shed_wait_ms))
+		return APIERR_OK;
+	shed_count(&shed_stats, wait, clock_mono_ms());
+	snprintf(retry, sizeof retry, "%ld", c->shed_retry_after);
+	response_header(&ctx->resp, "Retry-After", retry);
+	return ctx_fail(ctx, APIERR_OVERLOADED, "the site is busy: this request waited %ld ms for "
+	    "a free process (at most %ld ms for %s); try again in %ld s", wait,
+	    k == SHED_ANON ? c->shed_anonymous_wait_ms : c->shed_wait_ms,
+	    k == SHED_ANON ? "a read without a login" : "this request", c->shed_retry_after);
+}
+
+/* Logs what this process shed in the last period, when it shed something. */
+static void
+shed_log(struct ctx *ctx)
+{
+	unsigned refused;
+	long max_wait;
+
+	if (shed_report_due(&shed_stats, clock_mono_ms(), SHED_LOG_PERIOD_MS, &refused, &max_wait))
+		log_warn("load shedding: refused %u requests in the last %d s (waits up to %ld ms; "
+		    "budgets %ld ms without a login, %ld ms otherwise: [shed])", refused,
+		    SHED_LOG_PERIOD_MS / 1000, max_wait, ctx->env->conf.shed_anonymous_wait_ms,
+		    ctx->env->conf.shed_wait_ms);
+}
+
 /* Runs the stages up to and including the handler; returns APIERR_OK or the code to answer. */
 static int
 run_stages(struct ctx *ctx, char *const *envp, const char *body, size_t body_len)
@@ -624,6 +673,10 @@ run_stages(struct ctx *ctx, char *const *envp, const char *body, size_t body_len
 	code = request_parse(&ctx->req, envp, body, body_len, &lim, &ctx->message);
 	ctx->lang = i18n_negotiate(request_cookie(&ctx->req, "lang"),
 	    request_header(&ctx->req, "accept-language"), c->default_language);
+	if (code != APIERR_OK)
+		return code;
+	/* Load shedding (503): a request that waited too long is refused before any work. */
+	code = shed_check(ctx, pre);
 	if (code != APIERR_OK)
 		return code;
 	/* 2. Route (404/405). */
@@ -726,6 +779,7 @@ app_handle(struct ctx *ctx, char *const *envp, const char *body, size_t body_len
 	    ctx->resp.status, elapsed_ms(&t0), cache_round_trips(ctx->env->cache) - mc0,
 	    db_round_trips(ctx->env->db) - db0, db_setup_trips(ctx->env->db) - prep0);
 
+	shed_log(ctx);
 	/* 9. Reset: nothing of this request survives into the next one. */
 	cache_memo_end(ctx->env->cache);
 	ctx_reset(ctx);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "breaker.h"
+#include "clock.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -46,15 +47,6 @@ struct breaker_map {
 	bool               mapped;   /* f is the shared file (else private memory) */
 	bool               full_logged;
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* FNV-1a of the first NAME_MAX_LEN bytes, never 0 (the mark of a free slot). */
 static uint64_t
@@ -203,7 +195,7 @@ breaker_allow(struct breaker_map *m, int slot, bool *is_probe)
 	until = load(&s->open_until);
 	if (until == 0)
 		return true;
-	now = now_ms();
+	now = clock_wall_ms();
 	if (now < until)
 		return false;
 	/* Half-open: one probe at a time for the whole host. A probe whose process died (or that
@@ -247,7 +239,7 @@ breaker_fail(struct breaker_map *m, int slot, const char *why)
 		return;
 	s = &m->f->slot[slot];
 	n = __atomic_add_fetch(&s->failures, 1, __ATOMIC_ACQ_REL);
-	now = now_ms();
+	now = clock_wall_ms();
 	until = load(&s->open_until);
 	if (until == 0) {
 		if (n < (uint64_t)c->breaker_failures)
@@ -289,7 +281,7 @@ breaker_state(struct breaker_map *m, int slot, uint64_t *retry_ms)
 	until = load(&m->f->slot[slot].open_until);
 	if (until == 0)
 		return BREAKER_CLOSED;
-	now = now_ms();
+	now = clock_wall_ms();
 	if (now >= until)
 		return BREAKER_HALF_OPEN;
 	if (retry_ms)

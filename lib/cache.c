@@ -19,6 +19,7 @@
 #include <libmemcached/memcached.h>
 
 #include "cache.h"
+#include "clock.h"
 #include "log.h"
 #include "memo.h"
 #include "xalloc.h"
@@ -81,16 +82,6 @@ counter_value(const char *v, size_t n)
 
 /* ------------------------------------------------------------------------------------------ */
 /* Nodes and the ring */
-
-/* Monotonic milliseconds: the node schedule must not jump with the wall clock. */
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* A client for one node, with the short timeouts of cache.h. */
 static memcached_st *
@@ -239,7 +230,7 @@ node_fail(struct cache *c, struct node *nd, memcached_return_t rc)
 	nd->out = true;
 	nd->quiet = false;   /* deletes still try it: one slow answer is not a dead node */
 	pipe_close(nd);      /* answers still in flight on it must never be read as new ones */
-	nd->probe_at = now_ms() + c->conf->memcached_dead_timeout * 1000;
+	nd->probe_at = (long long)clock_mono_ms() + c->conf->memcached_dead_timeout * 1000;
 	c->nout++;
 	ring_rebuild(c);
 	log_warn("memcached %s: out of the ring for %ld s: %s", nd->name,
@@ -305,7 +296,7 @@ probe_due(struct cache *c)
 
 	if (c->nout == 0)
 		return;
-	now = now_ms();
+	now = (long long)clock_mono_ms();
 	for (i = 0; i < c->n; i++) {
 		struct node *nd = &c->nodes[i];
 		memcached_return_t rc;

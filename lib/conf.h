@@ -51,6 +51,10 @@ struct conf {
 	long           breaker_failures;
 	long           breaker_open_seconds;
 	long           breaker_max_open_seconds;
+	/* [shed] */
+	long           shed_anonymous_wait_ms;
+	long           shed_wait_ms;
+	long           shed_retry_after;
 	/* [auth] */
 	long           auth_password_iterations;
 	char          *auth_token_key_file;

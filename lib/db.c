@@ -15,6 +15,7 @@
 
 #include "breaker.h"
 #include "db.h"
+#include "clock.h"
 #include "log.h"
 #include "shard.h"
 #include "xalloc.h"
@@ -70,15 +71,6 @@ struct db {
 	uint64_t            setup_trips; /* prepares and idle pings: db_setup_trips */
 	bool                setup;       /* statements count as set-up: db_count_as_setup */
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* ------------------------------------------------------------------------------------------ */
 /* The statement cache of one connection: a hash table for lookups and a list for LRU order. */
@@ -274,7 +266,7 @@ static int
 wait_for(MYSQL *m, int status, uint64_t deadline)
 {
 	struct pollfd p = { .fd = mysql_get_socket(m), .events = 0, .revents = 0 };
-	uint64_t now = now_ms(), until = deadline;
+	uint64_t now = clock_mono_ms(), until = deadline;
 	int n;
 
 	if (status & MYSQL_WAIT_TIMEOUT) {
@@ -309,7 +301,7 @@ instance_connect(const struct db *db, struct db_instance *in, int ms, struct buf
 	unsigned int rt = (unsigned int)c->mysql_read_timeout;
 	unsigned int wt = (unsigned int)c->mysql_write_timeout;
 	my_bool off = 0;
-	uint64_t deadline = now_ms() + (uint64_t)(ms > 0 ? ms : 1);
+	uint64_t deadline = clock_mono_ms() + (uint64_t)(ms > 0 ? ms : 1);
 	MYSQL *ret = NULL;
 	int status;
 
@@ -346,7 +338,7 @@ instance_connect(const struct db *db, struct db_instance *in, int ms, struct buf
 		return -1;
 	}
 	breaker_ok(db->brk, in->slot);
-	in->last_used = now_ms();
+	in->last_used = clock_mono_ms();
 	if (in->nbuckets == 0) {
 		/* Twice the cache size: short chains without a rehash. */
 		in->nbuckets = (size_t)c->mysql_statement_cache * 2;
@@ -375,7 +367,7 @@ instance_allowed(struct db *db, struct db_instance *in, struct buf *err)
 static int
 ping_within(struct db *db, struct db_instance *in, int ms, struct buf *err)
 {
-	uint64_t deadline = now_ms() + (uint64_t)(ms > 0 ? ms : 1);
+	uint64_t deadline = clock_mono_ms() + (uint64_t)(ms > 0 ? ms : 1);
 	int status, rc = 1;
 
 	status = mysql_ping_start(&rc, in->conn);
@@ -386,9 +378,9 @@ ping_within(struct db *db, struct db_instance *in, int ms, struct buf *err)
 		return 0;
 	}
 	buf_printf(err, "%s%s: %s", err && err->len ? "; " : "", in->name,
-	    now_ms() >= deadline ? "no answer in time" : mysql_error(in->conn));
+	    clock_mono_ms() >= deadline ? "no answer in time" : mysql_error(in->conn));
 	log_warn("mysql %s: ping failed (%s)", in->name,
-	    now_ms() >= deadline ? "no answer in time" : mysql_error(in->conn));
+	    clock_mono_ms() >= deadline ? "no answer in time" : mysql_error(in->conn));
 	breaker_fail(db->brk, in->slot, "ping");
 	instance_close(in);
 	return -1;
@@ -405,10 +397,10 @@ db_ping_instance(struct db *db, size_t i, int ms, struct buf *err)
 	if (!instance_allowed(db, in, err))
 		return -1;
 	if (in->conn != NULL)
-		return ping_within(db, in, ms, err) == 0 ? (in->last_used = now_ms(), 0) : -1;
+		return ping_within(db, in, ms, err) == 0 ? (in->last_used = clock_mono_ms(), 0) : -1;
 	if (instance_connect(db, in, ms, err) != 0)
 		return -1;
-	in->last_used = now_ms();
+	in->last_used = clock_mono_ms();
 	return 0;
 }
 
@@ -460,9 +452,9 @@ shard_conn(struct db *db, unsigned shard)
 	if (probe && in->conn != NULL) {
 		if (ping_within(db, in, DB_PROBE_MS, NULL) != 0)
 			return NULL;
-		in->last_used = now_ms();
+		in->last_used = clock_mono_ms();
 	}
-	if (in->conn != NULL && !db->in_tx && now_ms() - in->last_used > DB_IDLE_PING_MS &&
+	if (in->conn != NULL && !db->in_tx && clock_mono_ms() - in->last_used > DB_IDLE_PING_MS &&
 	    (db->setup_trips++, mysql_ping(in->conn) != 0)) {
 		log_warn("mysql %s: idle connection lost (%s); reconnecting", in->name,
 		    mysql_error(in->conn));
@@ -470,7 +462,7 @@ shard_conn(struct db *db, unsigned shard)
 	}
 	if (instance_connect(db, in, probe ? DB_PROBE_MS : connect_ms(db), NULL) != 0)
 		return NULL;
-	in->last_used = now_ms();
+	in->last_used = clock_mono_ms();
 	return in;
 }
 

@@ -53,6 +53,8 @@ struct param_spec {
                           * method. May be as large as ROUTE_UPLOAD's. */
 #define ROUTE_UPLOAD 0x20u /* also takes multipart/form-data (request_file); the body may be up
                             * to max([http] max_body_bytes, [media] max_video_bytes + 64 KiB) */
+#define ROUTE_NOSHED 0x80u /* never refused by load shedding (health: it must say what is wrong
+                          * when the site is busiest) */
 #define ROUTE_SIGNED 0x40u /* the URL carries its own authorization (a signed upload link): no
                             * login is looked up, so a session cookie sent along neither
                             * identifies anyone nor calls for a CSRF token */

@@ -15,7 +15,7 @@ static const struct param_spec language_params[] = {
 };
 
 static const struct route routes[] = {
-	{ HTTP_GET,  "/api/v1/health", 0,                       site_health,   NULL,            NULL },
+	{ HTTP_GET,  "/api/v1/health", ROUTE_NOSHED,            site_health,   NULL,            NULL },
 	{ HTTP_GET,  "/help",          ROUTE_HTML,              site_help,     NULL,            "help" },
 	{ HTTP_POST, "/language",      ROUTE_HTML | ROUTE_CSRF, site_language, language_params, "help" },
 };

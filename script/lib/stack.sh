@@ -641,6 +641,12 @@ state_file = $dir/state/breakers
 open_seconds = ${STACK_BREAKER_OPEN_SECONDS:-1}
 max_open_seconds = ${STACK_BREAKER_MAX_OPEN_SECONDS:-2}
 
+[shed]
+; Long budgets: a loaded CI machine under the sanitizers must not shed the tests' requests;
+; test_shed.py holds the binaries' processes for longer than the anonymous one.
+anonymous_wait_ms = ${STACK_SHED_ANONYMOUS_WAIT_MS:-1500}
+wait_ms = ${STACK_SHED_WAIT_MS:-20000}
+
 [auth]
 token_key_file = $dir/token.key
 password_iterations = ${STACK_PASSWORD_ITERATIONS:-600000}
@@ -755,7 +761,8 @@ stack_lighttpd_start() {
 	[ -n "$media" ] || media=$(dirname "$conf")/media
 	mkdir -p "$media"
 	stack_render "$src/etc/lighttpd.conf.in" "$run/lighttpd.conf" PORT="$port" RUN_DIR="$run" \
-		CONF="$conf" CGI_DIR="$run/cgi-bin" STATIC_DIR="$src/static" MEDIA_DIR="$media" ||
+		CONF="$conf" CGI_DIR="$run/cgi-bin" STATIC_DIR="$src/static" MEDIA_DIR="$media" \
+		STAMP_LUA="$src/etc/starling-stamp.lua" ||
 		return 1
 	if ! lighttpd -tt -f "$run/lighttpd.conf" >"$run/lighttpd.out" 2>&1; then
 		stack_err "lighttpd rejects $run/lighttpd.conf (rendered from $src/etc/lighttpd.conf.in)"

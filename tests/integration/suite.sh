@@ -265,6 +265,8 @@ STARLING_TEST_APP_LOGS=$(for f in $web_logs; do printf '%s ' "$RUN/$f"; done) \
 run_test tests/browser/test_discover.py "$(browser_dir discover)"
 # One instance hung, then resumed: the others serve on (its breaker, lib/breaker.h).
 STARLING_TEST_HANG_PIDFILE=$RUN/mariadb-1/mariadb.pid run_test tests/integration/test_resilience.py
+# Requests that wait too long for a free process are refused at once (lib/shed.h).
+STARLING_TEST_SERVER=$SERVER STARLING_TEST_RUN=$RUN run_test tests/integration/test_shed.py
 # Last of the normal phase: it uses up this address's sign-ups.
 export STARLING_TEST_SIGNUP_LIMIT=$STACK_SIGNUPS_PER_IP STARLING_TEST_STATE=$RUN/users.json
 run_test tests/integration/test_accounts.py

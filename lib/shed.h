@@ -1,0 +1,55 @@
+/* shed.h: load shedding by queue wait: a request that waited too long for a free process is
+ * refused at once (503 + Retry-After), so the processes spend their time on requests that can
+ * still be answered in time (docs/operations.md, "Load shedding").
+ *
+ * The web server stamps each request when it arrives, in X-Request-Start (Apache's
+ * RequestHeader ... "%t", lighttpd's etc/starling-stamp.lua; docs/deploy.md); the binary
+ * compares the stamp with its clock when it takes the request. Waiting is what overload looks
+ * like from inside: the backlog of a busy binary grows, and every request in it waits for it.
+ * Anonymous reads have a shorter budget than writes and logged-in requests, so they give way
+ * first. Pure logic, no I/O: lib/app.c asks, answers and counts. */
+#ifndef STARLING_SHED_H
+#define STARLING_SHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum shed_class {
+	SHED_EXEMPT, /* never shed: health, uploads (their wait includes sending the body) */
+	SHED_ANON,   /* a read without credentials: the first to give way */
+	SHED_USER,   /* a write, or a request with a token or session cookie */
+};
+
+/* The request's wait in ms at now_us (microseconds since the epoch) from its X-Request-Start
+ * value: "t=1712345678901234" (microseconds, Apache's %t), "t=1712345678901" (milliseconds) or
+ * "t=1712345678.901" (seconds, as nginx's $msec), with or without "t=". A stamp from the future
+ * (clocks of two hosts) waited 0. -1 when stamp is NULL, unreadable or over an hour old (not a
+ * queue but a wrong clock): such requests are never shed. */
+long shed_wait_ms(const char *stamp, uint64_t now_us);
+
+/* The class of a request: exempt when never_shed, a write unless get, a user's when it carries
+ * credentials (they are not checked here: a forged token only buys the longer budget and then
+ * a 401), anonymous otherwise. */
+enum shed_class shed_classify(bool never_shed, bool get, bool credentials);
+
+/* Whether a request of class k that waited wait_ms (shed_wait_ms) is refused, given the budgets
+ * in ms (0: no budget, never refused). */
+bool shed_refuse(enum shed_class k, long wait_ms, long anon_budget_ms, long user_budget_ms);
+
+/* What a process tells the log about shedding: one line per period at most, not one per
+ * refused request (an overload would flood the log with them). */
+struct shed_stats {
+	uint64_t since_ms; /* the first refusal of the period (monotonic ms) */
+	unsigned refused;  /* refused in the period */
+	long     max_wait; /* the longest wait refused in it */
+};
+
+/* Counts a refused request that waited wait_ms, at now_ms. */
+void shed_count(struct shed_stats *s, long wait_ms, uint64_t now_ms);
+
+/* True (once) when period_ms have passed since the first refusal of the period: *refused and
+ * *max_wait are then the period's, and the next refusal begins a new one. */
+bool shed_report_due(struct shed_stats *s, uint64_t now_ms, uint64_t period_ms,
+    unsigned *refused, long *max_wait);
+
+#endif
