@@ -14,6 +14,7 @@ Subcommands (routes.sh runs them in this order):
                               node MC (host:port,...), then login, the worker's build, the first
                               page; also a cold read without the worker's help
   mcstats MC                  "HITS MISSES": get_hits and get_misses summed over the nodes
+  fault-mix OUT               OUT/req-fault_mix.tsv, the mixed load of tests/bench/faults.sh
   roundtrips START END        the access log lines of the binaries between two sets of byte
                               offsets ("FILE:SIZE ..."): "N MC_MEDIAN DB_MEDIAN MS_MEDIAN BAD"
                               (medians over the requests; BAD: answers of status 500 or more)
@@ -551,8 +552,52 @@ def cmd_roundtrips(start, end):
                                 statistics.median(mss), bad))
 
 
+# --- the fault and overload benchmark's mix ----------------------------------------------------
+
+def instance_of(id_):
+    """0 or 1: the MariaDB instance of an ID's shard in the benchmark's stack (8 shards, bits
+    12..21 of the ID; shards 0-3 on the first instance, 4-7 on the second)."""
+    return 0 if ((int(id_) >> 12) & 1023) < 4 else 1
+
+
+def cmd_fault_mix(out):
+    """OUT/req-fault_mix.tsv for tests/bench/openloop.c: a tag first, then a request list line.
+    Anonymous post reads (60%: "r0"/"r1" by the post's instance), post pages (10%: "p0"/"p1"),
+    logged-in home timelines (20%: "t", which gather from both instances) and posts (10%:
+    "w0"/"w1" by the author's instance), zipf-skewed as the route lists are."""
+    with open(os.path.join(out, "state.json")) as f:
+        state = json.load(f)
+    rnd = random.Random(SEED + 7)
+    users, posts = state["users"], state["posts"]
+    postw = zipf_weights(len(posts), 0.9)
+    viewers = sorted(users[:-1], key=lambda u: -u["follows"])[:50]
+    lines = []
+    for i in range(20000):
+        x = rnd.random()
+        if x < 0.7:
+            p = posts[rnd.choices(range(len(posts)), weights=postw)[0]]
+            if x < 0.6:
+                lines.append(("r%d" % instance_of(p), "GET", "/api/v1/post/detail?post_id=" + p,
+                              ""))
+            else:
+                lines.append(("p%d" % instance_of(p), "GET", "/p/" + p, ""))
+        elif x < 0.9:
+            u = viewers[rnd.randrange(len(viewers))]
+            lines.append(("t", "GET", "/api/v1/timeline/home", "",
+                          "Authorization: Bearer " + u["token"]))
+        else:
+            u = users[rnd.randrange(len(users))]
+            lines.append(("w%d" % instance_of(u["id"]), "POST", "/api/v1/post/create",
+                          json.dumps({"content_text": "fault bench %d" % i}),
+                          "Content-Type: application/json", "Authorization: Bearer " + u["token"]))
+    with open(os.path.join(out, "req-fault_mix.tsv"), "w") as f:
+        for line in lines:
+            f.write("\t".join(line) + "\n")
+
+
 def main(argv):
     cmds = {"load": (cmd_load, 3), "login-timeline": (cmd_login_timeline, 3),
+            "fault-mix": (cmd_fault_mix, 1),
             "mcstats": (cmd_mcstats, 1), "roundtrips": (cmd_roundtrips, 2)}
     if len(argv) < 2 or argv[1] not in cmds or len(argv) - 2 != cmds[argv[1]][1]:
         print(__doc__, file=sys.stderr)

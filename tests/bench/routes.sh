@@ -510,6 +510,10 @@ peer_lists() {
 		>"$DATA/req-peer_page.tsv"
 }
 
+# tests/bench/faults.sh sources this file for its build, stack and loading functions
+# (BENCH_AS_LIB=1) and runs its own main.
+[ -z "${BENCH_AS_LIB:-}" ] || return 0
+
 # --- main --------------------------------------------------------------------------------------
 T_ALL=$(now)
 PHP_FPM=""
