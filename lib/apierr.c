@@ -44,6 +44,9 @@ static const struct {
 	{ APIERR_HEADERS_TOO_LARGE,  "the request headers are too large" },
 	{ APIERR_INTERNAL,           "internal error" },
 	{ APIERR_UNAVAILABLE,        "service temporarily unavailable" },
+	{ APIERR_PAUSED,             "this feature is paused by the operators for a while; try again later" },
+	{ APIERR_READ_ONLY,          "the site is read-only for a while; reading still works" },
+	{ APIERR_SHED,               "the site is very busy and turns some visitors away for a while; log in, or try again later" },
 };
 
 static const struct {

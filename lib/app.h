@@ -32,6 +32,7 @@
 #include "request.h"
 #include "response.h"
 #include "route.h"
+#include "switches.h"
 #include "tmpl.h"
 
 /* The login token a request came with (auth.h). */
@@ -59,6 +60,7 @@ struct app_env {
 	struct jwt_keys  *keys;     /* signs login tokens and hashes emailed codes */
 	struct mail      *mail;
 	struct media     *media;    /* upload URLs and the check of a post's media (media.h) */
+	struct switches  *switches; /* the operators' degradation switches (switches.h) */
 	bool              https_warned; /* the [site] https warning was logged (once per process) */
 };
 

@@ -56,6 +56,9 @@ struct param_spec {
 #define ROUTE_SIGNED 0x40u /* the URL carries its own authorization (a signed upload link): no
                             * login is looked up, so a session cookie sent along neither
                             * identifies anyone nor calls for a CSRF token */
+#define ROUTE_ESSENTIAL 0x80u /* never refused by an operator's switch (lib/switches.h): health,
+                               * so monitors see the truth; login and logout, so that people can
+                               * still log in to read while read_only or anon_shed is on */
 
 struct route {
 	enum http_method          method;   /* HTTP_GET also answers HEAD */
