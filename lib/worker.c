@@ -349,6 +349,9 @@ worker_run(struct app_env *env, enum worker_mode mode)
 		goto out;
 	}
 	while (!stopping()) {
+		/* Reads the operators' switches when due, so that the worker logs their changes even
+		 * while nothing it does asks for them. */
+		(void)switches_get(env->switches, SWITCH_FANOUT_HOLD);
 		(void)run_tasks(env, tasks, ntasks, false);
 		run_pass(env, &p);
 		note_reach(&p, &failures);
