@@ -6,7 +6,8 @@
  * requests under FastCGI, or one request under plain CGI, through app_handle():
  *
  *   parse (400/413/414/415/431) → route (404/405) → parameters (400) → login (401)
- *   → CSRF for forms (403) → handler → JSON envelope or HTML page → security headers → reset
+ *   → the operators' switches (503: read_only, anon_shed; switches.h) → CSRF for forms (403)
+ *   → handler → JSON envelope or HTML page → security headers (Retry-After on a 503) → reset
  *
  * A handler builds its data once (ctx_set_data) or reports an error (return ctx_fail(...)); the
  * route's flags decide whether the data goes out as the JSON envelope or through its template. */
