@@ -112,8 +112,8 @@ search_paused(struct ctx *ctx)
 {
 	if (!switches_on(ctx->env->switches, SWITCH_SEARCH_OFF))
 		return APIERR_OK;
-	return ctx_fail(ctx, APIERR_PAUSED, "search is paused by the operators for a while, to keep "
-	    "the rest of the site up; try again later");
+	return ctx_fail(ctx, APIERR_PAUSED, "search is paused by the operators for a while, to "
+	    "keep the rest of the site up; try again later");
 }
 
 /* GET /api/v1/search/posts ?q&cursor: 200 {posts, cursor}; 400 40004 a malformed cursor or a

@@ -51,13 +51,12 @@ switches_on_list(struct ctx *ctx, struct buf *text)
 
 	for (i = 0; i < SWITCH_COUNT; i++) {
 		long v = switches_get(ctx->env->switches, (enum switch_id)i);
+		const char *name = switches_def((enum switch_id)i)->name;
 
 		if (v == 0)
 			continue;
-		json_object_object_add(on, switches_def((enum switch_id)i)->name,
-		    json_object_new_int64(v));
-		buf_printf(text, "%s%s=%ld", text->len ? ", " : "", switches_def((enum switch_id)i)->name,
-		    v);
+		json_object_object_add(on, name, json_object_new_int64(v));
+		buf_printf(text, "%s%s=%ld", text->len ? ", " : "", name, v);
 	}
 	return on;
 }
