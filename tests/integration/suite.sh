@@ -267,7 +267,7 @@ run_test tests/browser/test_discover.py "$(browser_dir discover)"
 # One instance hung, then resumed: the others serve on (its breaker, lib/breaker.h).
 STARLING_TEST_HANG_PIDFILE=$RUN/mariadb-1/mariadb.pid run_test tests/integration/test_resilience.py
 # The operators' degradation switches: each set, checked and cleared (all clear at the end).
-run_test tests/integration/test_switches.py
+STARLING_TEST_SERVER=$SERVER run_test tests/integration/test_switches.py
 # Last of the normal phase: it uses up this address's sign-ups.
 export STARLING_TEST_SIGNUP_LIMIT=$STACK_SIGNUPS_PER_IP STARLING_TEST_STATE=$RUN/users.json
 run_test tests/integration/test_accounts.py

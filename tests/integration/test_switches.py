@@ -11,6 +11,8 @@ Environment (set by tests/integration/suite.sh):
   STARLING_TEST_MAIL_DIR    the [mail] spool_dir (activation codes of the test's users)
   STARLING_TEST_SQL         a command that runs SQL as root in every shard database (tb_job)
   STARLING_TEST_WORKER_CTL  start|stop|once the stack's starling-worker (its log is beside it)
+  STARLING_TEST_SERVER      the set-up (lighttpd, apache-cgi, ...): under plain CGI no process
+                            outlives its request, so none keeps values it read before
 
 Every switch is cleared before the first test and after each one, whatever happened, so that a
 failure here never leaves the site degraded for the tests that follow. Python standard library
@@ -323,6 +325,34 @@ def test_trends_off():
         run_sql("DELETE FROM tb_trend_hashtag WHERE tag_key = '%s'" % sentinel)
 
 
+def test_table_unreadable_keeps_last_values():
+    a, = _users.get(1)
+    log = os.path.join(os.path.dirname(CTL), "worker.log")
+    set_and_wait("read_only", reason="before the table went away")
+    # Every process of the site and post binaries reads the table now (a process that never
+    # read it knows no value to keep: every switch off).
+    for _ in range(30):
+        get("/api/v1/health")
+        api_post("post/like", {"post_id": "1", "islike": 1}, a["token"])
+    run_sql("RENAME TABLE tb_switch TO tb_switch_away")
+    try:
+        wait_for(lambda: "switches: tb_switch (shard 0) cannot be read; keeping the values last "
+                         "read" in open(log).read(), "the worker logs that it keeps its values")
+        time.sleep(SEEN)
+        if os.environ.get("STARLING_TEST_SERVER") == "apache-cgi":
+            # A process per request has read nothing before: every switch off.
+            check_eq(health_switches(), {}, "a CGI process that cannot read the table")
+        else:
+            check_eq(health_switches(), {"read_only": 1}, "the values last read are kept")
+            check_503(api_post("post/like", {"post_id": "1", "islike": 1}, a["token"]), 50311,
+                      "read-only", "a write while the table cannot be read")
+    finally:
+        run_sql("RENAME TABLE tb_switch_away TO tb_switch")
+    wait_for(lambda: "switches: tb_switch can be read again" in open(log).read(),
+             "the worker logs that the table is back")
+    check_eq(health_switches(), {"read_only": 1}, "read again")
+
+
 def test_all_clear_at_the_end():
     clear_all()
     time.sleep(SEEN)
@@ -331,7 +361,7 @@ def test_all_clear_at_the_end():
 
 TESTS = [test_admin_refuses_bad_input, test_list_set_clear_and_health, test_read_only,
          test_retries_off, test_search_off, test_anon_shed, test_fanout_hold, test_notify_off,
-         test_trends_off, test_all_clear_at_the_end]
+         test_trends_off, test_table_unreadable_keeps_last_values, test_all_clear_at_the_end]
 
 
 def cleared(test):
