@@ -45,6 +45,9 @@ static const struct {
 	{ APIERR_INTERNAL,           "internal error" },
 	{ APIERR_UNAVAILABLE,        "service temporarily unavailable" },
 	{ APIERR_OVERLOADED,         "the site is busy; try again in a moment" },
+	{ APIERR_PAUSED,             "this feature is paused by the operators for a while; try again later" },
+	{ APIERR_READ_ONLY,          "the site is read-only for a while; reading still works" },
+	{ APIERR_SHED,               "the site is very busy and turns some visitors away for a while; log in, or try again later" },
 };
 
 static const struct {

@@ -47,6 +47,9 @@ enum apierr {
 	APIERR_INTERNAL           = 50000,
 	APIERR_UNAVAILABLE        = 50300, /* database or cache unreachable */
 	APIERR_OVERLOADED         = 50301, /* shed: waited too long for a free process */
+	APIERR_PAUSED             = 50310, /* a feature paused by the operators (switches.h) */
+	APIERR_READ_ONLY          = 50311, /* the site is read-only for a while (read_only) */
+	APIERR_SHED               = 50312, /* a visitor not logged in turned away (anon_shed) */
 };
 
 /* The HTTP status for code: code / 100 for table codes, 200 for APIERR_OK, 500 for unknown codes. */

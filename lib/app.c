@@ -81,6 +81,7 @@ app_env_new(const struct app *app, const char *conf_path, struct buf *err)
 	if (env->cache == NULL)
 		goto fail;
 	env->ids = idlease_new(env->db, NULL);
+	env->switches = switches_new(env->db, &env->conf);
 	env->keys = jwt_keys_load(env->conf.auth_token_key_file,
 	    env->conf.auth_previous_token_key_file, err);
 	if (env->keys == NULL)
@@ -109,6 +110,7 @@ app_env_free(struct app_env *env)
 	jwt_keys_free(env->keys);
 	idlease_free(env->ids);   /* gives the worker number back: needs the database */
 	cache_free(env->cache);
+	switches_free(env->switches);
 	db_free(env->db);
 	i18n_free(env->i18n);
 	tmpl_set_free(env->tmpls);
@@ -289,6 +291,9 @@ page_context(struct ctx *ctx, json_object *page)
 	    buf_cstr(&ctx->shown_path) : ctx->req.path ? ctx->req.path : "/"));
 	json_object_object_add(root, "requestId", json_object_new_string(ctx->request_id));
 	add_viewer(ctx, root);
+	if (switches_on(ctx->env->switches, SWITCH_READ_ONLY))
+		json_object_object_add(root, "switchNotice",
+		    json_object_new_string(ctx_t(ctx, "error.readOnly")));
 	if (page != NULL && json_object_object_get_ex(page, "title", &title))
 		json_object_object_add(root, "title", json_object_get(title));
 	json_object_object_add(root, "page", json_object_get(page));
@@ -569,6 +574,32 @@ authenticate(struct ctx *ctx)
 	return APIERR_OK;
 }
 
+/* The operators' switches (lib/switches.h): read_only refuses writes, anon_shed a share of the
+ * visitors not logged in; routes flagged ROUTE_ESSENTIAL pass whatever they say. */
+static int
+check_switches(struct ctx *ctx)
+{
+	struct switches_request rq = {
+		.write = ctx->req.method != HTTP_GET && ctx->req.method != HTTP_HEAD,
+		.logged_in = ctx->user_id != 0,
+		.essential = (ctx->route->flags & ROUTE_ESSENTIAL) != 0,
+		.client = ctx->req.remote_addr,
+		.path = ctx->req.path,
+	};
+
+	switch (switches_gate(ctx->env->switches, &rq)) {
+	case SWITCHES_READ_ONLY:
+		return ctx_fail(ctx, APIERR_READ_ONLY, "%s is read-only for a while: the operators "
+		    "paused every change to keep the site up; reading still works, and logging in. "
+		    "Try again later", ctx->env->conf.site_name);
+	case SWITCHES_SHED:
+		return ctx_fail(ctx, APIERR_SHED, NULL);
+	case SWITCHES_PASS:
+		break;
+	}
+	return APIERR_OK;
+}
+
 /* What multipart framing and form fields around a video may add to it. */
 #define UPLOAD_OVERHEAD (64 * 1024)
 
@@ -701,6 +732,10 @@ run_stages(struct ctx *ctx, char *const *envp, const char *body, size_t body_len
 		return code;
 	if ((ctx->route->flags & ROUTE_AUTH) && ctx->user_id == 0)
 		return APIERR_UNAUTHORIZED;
+	/* 4b. The operators' switches (503): read-only, visitors shed. */
+	code = check_switches(ctx);
+	if (code != APIERR_OK)
+		return code;
 	/* 5. CSRF (403), compared in constant time: for form posts, and for any other change made
 	 * on the strength of the session cookie (a browser sends the cookie to a cross-site form
 	 * too; a Bearer header it never sends by itself). */
@@ -764,7 +799,13 @@ app_handle(struct ctx *ctx, char *const *envp, const char *body, size_t body_len
 			render_error(ctx, envp, ctx_fail(ctx, APIERR_INTERNAL, NULL));
 	}
 
-	/* 8. Headers every response carries, then the bytes. */
+	/* 8. Headers every response carries, then the bytes. A 503 says when to come back. */
+	if (ctx->resp.status == 503 && kvlist_get(&ctx->resp.headers, "Retry-After") == NULL) {
+		char secs[24];
+
+		snprintf(secs, sizeof secs, "%ld", switches_retry_after(ctx->env->switches));
+		response_header(&ctx->resp, "Retry-After", secs);
+	}
 	if (html && !ctx->csrf_cookie_ok)
 		ctx_cookie(ctx, CSRF_COOKIE, ctx->csrf_token, -1);
 	response_security_headers(&ctx->resp, html, ctx->env->conf.https);

@@ -6,7 +6,8 @@
  * requests under FastCGI, or one request under plain CGI, through app_handle():
  *
  *   parse (400/413/414/415/431) → route (404/405) → parameters (400) → login (401)
- *   → CSRF for forms (403) → handler → JSON envelope or HTML page → security headers → reset
+ *   → the operators' switches (503: read_only, anon_shed; switches.h) → CSRF for forms (403)
+ *   → handler → JSON envelope or HTML page → security headers (Retry-After on a 503) → reset
  *
  * A handler builds its data once (ctx_set_data) or reports an error (return ctx_fail(...)); the
  * route's flags decide whether the data goes out as the JSON envelope or through its template. */
@@ -32,6 +33,7 @@
 #include "request.h"
 #include "response.h"
 #include "route.h"
+#include "switches.h"
 #include "tmpl.h"
 
 /* The login token a request came with (auth.h). */
@@ -59,6 +61,7 @@ struct app_env {
 	struct jwt_keys  *keys;     /* signs login tokens and hashes emailed codes */
 	struct mail      *mail;
 	struct media     *media;    /* upload URLs and the check of a post's media (media.h) */
+	struct switches  *switches; /* the operators' degradation switches (switches.h) */
 	bool              https_warned; /* the [site] https warning was logged (once per process) */
 };
 

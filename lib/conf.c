@@ -124,6 +124,11 @@ static const struct conf_key keys[] = {
 	{ "worker", "lock_timeout",   CT_LONG,   F(worker_lock_timeout), "300", 10, 86400 },
 	{ "trends", "window",         CT_LONG,   F(trends_window),     "86400", 3600, 604800 },
 	{ "trends", "min_users",      CT_LONG,   F(trends_min_users),  "3", 1, 1000000 },
+	{ "switches", "refresh_seconds", CT_LONG, F(switches_refresh_seconds), "2", 1, 300 },
+	{ "switches", "release_per_second", CT_LONG, F(switches_release_per_second), "50", 1, 1000000 },
+	{ "switches", "retry_after",  CT_LONG,   F(switches_retry_after), "5", 1, 3600 },
+	{ "switches", "slow_retry_after", CT_LONG, F(switches_slow_retry_after), "120", 1, 86400 },
+	{ "switches", "slow_job_retry", CT_LONG, F(switches_slow_job_retry), "1800", 60, 86400 },
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])

@@ -109,6 +109,12 @@ struct conf {
 	/* [trends] (lib/trend.h, docs/search.md) */
 	long           trends_window;
 	long           trends_min_users;
+	/* [switches] (lib/switches.h, docs/operations.md) */
+	long           switches_refresh_seconds;
+	long           switches_release_per_second;
+	long           switches_retry_after;
+	long           switches_slow_retry_after;
+	long           switches_slow_job_retry;
 };
 
 /* Sets every field to its default (strings are allocated; conf_free releases them). */

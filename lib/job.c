@@ -622,12 +622,57 @@ job_handler_find(const char *type)
 	return NULL;
 }
 
-/* Records the outcome of a job this runner claimed. Only while it still holds the row: a job
- * taken back by job_reap (this runner looked dead) belongs to whoever claims it next. */
+/* ------------------------------------------------------------------------------------------ */
+/* Jobs parked by the operators' switches (lib/switches.h) */
+
+/* The jobs a switch parks: the fan-out of posts into timelines, and the notifications of posts
+ * and likes, are what a surge can wait for. */
+static const struct { const char *type; enum switch_id sw; } holds[] = {
+	{ "timeline.push", SWITCH_FANOUT_HOLD },
+	{ "notify.post",   SWITCH_NOTIFY_OFF },
+	{ "notify.like",   SWITCH_NOTIFY_OFF },
+};
+#define NHOLDS (sizeof holds / sizeof holds[0])
+
+/* The switch that parks jobs of type, or -1. */
 static int
-finish(struct db *db, unsigned shard, uint64_t id, unsigned attempts, bool ok, bool permanent,
-    const char *error)
+parked_by(const char *type)
 {
+	size_t i;
+
+	for (i = 0; type != NULL && i < NHOLDS; i++)
+		if (strcmp(holds[i].type, type) == 0)
+			return (int)holds[i].sw;
+	return -1;
+}
+
+bool
+job_parked_now(struct app_env *env, const char *type)
+{
+	int sw = parked_by(type);
+
+	return sw >= 0 && switches_on(env->switches, (enum switch_id)sw);
+}
+
+/* Parks job id, which this runner holds, instead of running it: state 4, no attempt counted;
+ * job_release makes it ready again once its switch is off. */
+static int
+park(struct db *db, unsigned shard, uint64_t id)
+{
+	return db_exec(db, shard, "UPDATE {db}.tb_job SET state = 4, locked_by = '', locked_at = 0, "
+	    "updated_at = ? WHERE id = ? AND state = 1 AND locked_by = ?",
+	    (struct db_val[]){ DB_I64(now_s()), DB_U64(id), DB_STR(job_runner_name()) }, 3,
+	    NULL) == 0 ? 0 : -1;
+}
+
+/* Records the outcome of a job this runner claimed. Only while it still holds the row: a job
+ * taken back by job_reap (this runner looked dead) belongs to whoever claims it next. While
+ * retries_off is on, a failure waits at least [switches] slow_job_retry. */
+static int
+finish(struct app_env *env, unsigned shard, uint64_t id, unsigned attempts, bool ok,
+    bool permanent, const char *error)
+{
+	struct db *db = env->db;
 	int64_t now = now_s();
 	unsigned tries = attempts + 1;
 	char msg[LAST_ERROR_MAX + 1];
@@ -647,7 +692,8 @@ finish(struct db *db, unsigned shard, uint64_t id, unsigned attempts, bool ok, b
 	    "last_error = ?, locked_by = '', locked_at = 0, updated_at = ? WHERE id = ? AND state = 1 "
 	    "AND locked_by = ?",
 	    (struct db_val[]){ DB_I64(permanent || tries >= JOB_MAX_ATTEMPTS ? JOB_FAILED : JOB_READY),
-		DB_I64(tries), DB_I64(now + job_backoff(tries)), DB_STR(msg), DB_I64(now), DB_U64(id),
+		DB_I64(tries), DB_I64(now + switches_job_delay(env->switches, job_backoff(tries))),
+		DB_STR(msg), DB_I64(now), DB_U64(id),
 		DB_STR(job_runner_name()) }, 7, NULL) == 0 ? 0 : -1;
 }
 
@@ -674,6 +720,12 @@ run_claimed(struct app_env *env, unsigned shard, uint64_t id, char *type)
 	if (type != NULL)
 		snprintf(type, JOB_TYPE_MAX + 1, "%s", db_str(&r, 0, 0));
 	attempts = (unsigned)db_u64(&r, 0, 2);
+	if (job_parked_now(env, db_str(&r, 0, 0))) {
+		/* Its switch is on: back to the shelf, not an attempt (a ready row queued before the
+		 * switch, or by a request that left it to the worker). */
+		rc = park(env->db, shard, id) == 0 ? 0 : -1;
+		goto out;
+	}
 	jt = job_handler_find(db_str(&r, 0, 0));
 	payload = json_tokener_parse(db_str(&r, 0, 1));
 	if (jt == NULL) {
@@ -691,7 +743,7 @@ run_claimed(struct app_env *env, unsigned shard, uint64_t id, char *type)
 	if (rc < 0)
 		log_warn("job %" PRIu64 " %.64s (shard %u, attempt %u): %s", id, db_str(&r, 0, 0), shard,
 		    attempts + 1, buf_cstr(&err));
-	if (finish(env->db, shard, id, attempts, rc > 0, permanent, buf_cstr(&err)) != 0) {
+	if (finish(env, shard, id, attempts, rc > 0, permanent, buf_cstr(&err)) != 0) {
 		log_error("job %" PRIu64 " (shard %u): cannot record its outcome; left running for the "
 		    "reaper", id, shard);
 		rc = -1;
@@ -787,6 +839,12 @@ job_run_held(struct app_env *env, unsigned shard, const struct job_new *jobs, si
 
 		if (!jobs[i].held)
 			continue;
+		if (job_parked_now(env, jobs[i].type)) {
+			if (park(env->db, shard, jobs[i].id) != 0)
+				log_error("job %" PRIu64 " (shard %u): cannot park it; left running for the "
+				    "reaper", jobs[i].id, shard);
+			continue;
+		}
 		buf_reset(&err);
 		jt = job_handler_find(jobs[i].type);
 		if (jt != NULL && jt->run(env, jobs[i].payload, &err) == 0) {
@@ -798,7 +856,7 @@ job_run_held(struct app_env *env, unsigned shard, const struct job_new *jobs, si
 		log_warn("job %" PRIu64 " %.64s (shard %u, attempt 1): %s; left for the worker",
 		    jobs[i].id, jobs[i].type, shard, buf_cstr(&err));
 		failed++;
-		if (finish(env->db, shard, jobs[i].id, 0, false, jt == NULL, buf_cstr(&err)) != 0)
+		if (finish(env, shard, jobs[i].id, 0, false, jt == NULL, buf_cstr(&err)) != 0)
 			log_error("job %" PRIu64 " (shard %u): cannot record its outcome; left running "
 			    "for the reaper", jobs[i].id, shard);
 	}
@@ -903,22 +961,63 @@ mark_ready(const struct db_rows *r, void *arg)
 	return 0;
 }
 
-int
-job_ready_shards(struct app_env *env, size_t instance, bool *ready)
+/* Which shards of instance have a row sql ("SELECT {shard} FROM {db}.tb_job WHERE ... LIMIT 1")
+ * finds: flags set for them, the instance's other shards cleared. Returns how many, or -1. */
+static int
+shards_with(struct app_env *env, size_t instance, bool *flags, const char *sql,
+    const struct db_val *p, size_t np)
 {
 	const struct shard_map *m = db_shards(env->db);
-	struct ready rd = { ready, shard_count(m), 0 };
+	struct ready rd = { flags, shard_count(m), 0 };
 	unsigned s;
 
 	for (s = 0; s < rd.nshards; s++)
 		if (shard_instance(m, s) == instance)
-			ready[s] = false;
-	/* "(SELECT 3 FROM `starling_0003`.tb_job WHERE ... LIMIT 1) UNION ALL (...)": the same
-	 * text at every poll (prepared once). */
-	if (db_exec_instance(env->db, instance, "SELECT {shard} FROM {db}.tb_job WHERE state = 0 AND "
-	    "run_after <= ? LIMIT 1", (struct db_val[]){ DB_I64(now_s()) }, 1, mark_ready, &rd) != 0)
+			flags[s] = false;
+	if (db_exec_instance(env->db, instance, sql, p, np, mark_ready, &rd) != 0)
 		return -1;
 	return rd.n;
+}
+
+int
+job_ready_shards(struct app_env *env, size_t instance, bool *ready)
+{
+	/* "(SELECT 3 FROM `starling_0003`.tb_job WHERE ... LIMIT 1) UNION ALL (...)": the same
+	 * text at every poll (prepared once). */
+	return shards_with(env, instance, ready, "SELECT {shard} FROM {db}.tb_job WHERE state = 0 AND "
+	    "run_after <= ? LIMIT 1", (struct db_val[]){ DB_I64(now_s()) }, 1);
+}
+
+long
+job_release(struct app_env *env, unsigned shard, long limit)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	int64_t now = now_s();
+	long n = 0;
+	size_t i;
+
+	for (i = 0; i < NHOLDS && n < limit; i++) {
+		if (switches_on(env->switches, holds[i].sw))
+			continue;
+		/* The oldest first, by the (state, run_after) index; run_after now: ready at once. */
+		if (db_exec(env->db, shard, "UPDATE {db}.tb_job SET state = 0, run_after = ?, "
+		    "updated_at = ? WHERE state = 4 AND type = ? ORDER BY run_after, id LIMIT ?",
+		    (struct db_val[]){ DB_I64(now), DB_I64(now), DB_STR(holds[i].type),
+			DB_I64(limit - n) }, 4, &r) != 0) {
+			n = -1;
+			break;
+		}
+		n += (long)r.affected;
+	}
+	db_rows_free(&r);
+	return n;
+}
+
+int
+job_parked_shards(struct app_env *env, size_t instance, bool *parked)
+{
+	return shards_with(env, instance, parked, "SELECT {shard} FROM {db}.tb_job WHERE state = 4 "
+	    "LIMIT 1", NULL, 0);
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -41,6 +41,13 @@
  * their last_error for an operator to read (job_list_failed: starling-admin jobs) and put back to
  * 0 once the cause is fixed (job_retry: starling-admin retry-job).
  *
+ * Parked (state 4): while the operators' fanout_hold switch is on, timeline.push jobs, and while
+ * notify_off is on, notify.post and notify.like jobs (lib/switches.h) are not run but parked,
+ * by whichever runner was about to run them (the request's job_run_held, or a worker's claim),
+ * with no attempt counted. No runner takes a parked row; once its switch is off,
+ * starling-worker makes them ready again a few at a time (job_release, [switches]
+ * release_per_second), so that the backlog is not a second surge.
+ *
  * The runners: the request that queued a job (job_run_held, or job_run by ID), and
  * starling-worker (job_run_next, the oldest ready job of a shard, taken with SELECT ... FOR
  * UPDATE SKIP LOCKED so that several workers never take the same row). All run it with the same
@@ -63,7 +70,7 @@
 #define JOB_BACKOFF_BASE 10     /* seconds before the first retry */
 #define JOB_BACKOFF_MAX  3600   /* no retry waits longer */
 
-enum job_state { JOB_READY = 0, JOB_RUNNING = 1, JOB_DONE = 2, JOB_FAILED = 3 };
+enum job_state { JOB_READY = 0, JOB_RUNNING = 1, JOB_DONE = 2, JOB_FAILED = 3, JOB_PARKED = 4 };
 
 /* A handler: makes the target match the source for payload (borrowed). Returns 0, or -1 with
  * why in err (stored in last_error; no secrets). It must be idempotent. */
@@ -132,6 +139,16 @@ int job_run_next(struct app_env *env, unsigned shard, struct job_ran *ran);
  * per shard; those of the instance's shards are set, the others left alone. Returns how many
  * are ready, or -1 (the instance is down; nothing set). */
 int job_ready_shards(struct app_env *env, size_t instance, bool *ready);
+
+/* Whether a job of type is to be parked now (its switch is on). */
+bool job_parked_now(struct app_env *env, const char *type);
+
+/* Which shards of instance hold parked jobs (as job_ready_shards, one statement). */
+int job_parked_shards(struct app_env *env, size_t instance, bool *parked);
+
+/* Makes up to limit parked jobs of shard ready again (state 0, run_after now), the oldest
+ * first, of the types whose switch is off. Returns how many, or -1. */
+long job_release(struct app_env *env, unsigned shard, long limit);
 
 /* Puts back the jobs of shard held (state 1) since before now - timeout seconds: their runner
  * died. Also, at once, those held by a process of this host that no longer exists (a FastCGI

@@ -605,13 +605,16 @@ jobs_add_tags(struct ctx *ctx, struct jobs *j, uint64_t record, const char *list
 
 /* The jobs of every new post, quote or repost (not a reply): into the followers' timelines
  * (lib/timeline.h), held unless *deferred (then starling-worker pushes: the author has many
- * followers), and, when it tells anyone (a repost or quote tells its original's author; a
+ * followers, or fanout_hold is on), and, when it tells anyone (a repost or quote tells its original's author; a
  * mention, the mentioned), the notifications (lib/notify.h). A plain post naming nobody has no
  * notify.post: it would read the post back only to find no one to tell. */
 static int
 jobs_add_new_post(struct ctx *ctx, struct jobs *j, uint64_t post, bool notifies, bool *deferred)
 {
-	*deferred = timeline_push_deferred(ctx->env, ctx->user_id);
+	/* While fanout_hold is on the push is left too: the author's own list gets it at once
+	 * (timeline_push_own), the job is parked by whichever runner takes it (lib/job.h). */
+	*deferred = switches_on(ctx->env->switches, SWITCH_FANOUT_HOLD) ||
+	    timeline_push_deferred(ctx->env, ctx->user_id);
 	if (jobs_add(ctx, j, "timeline.push", "post_id", post, NULL, NULL) != 0)
 		return -1;
 	j->v[j->n - 1].held = !*deferred;

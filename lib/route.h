@@ -53,11 +53,14 @@ struct param_spec {
                           * method. May be as large as ROUTE_UPLOAD's. */
 #define ROUTE_UPLOAD 0x20u /* also takes multipart/form-data (request_file); the body may be up
                             * to max([http] max_body_bytes, [media] max_video_bytes + 64 KiB) */
-#define ROUTE_NOSHED 0x80u /* never refused by load shedding (health: it must say what is wrong
-                          * when the site is busiest) */
 #define ROUTE_SIGNED 0x40u /* the URL carries its own authorization (a signed upload link): no
                             * login is looked up, so a session cookie sent along neither
                             * identifies anyone nor calls for a CSRF token */
+#define ROUTE_NOSHED 0x80u /* never refused by load shedding (health: it must say what is wrong
+                          * when the site is busiest) */
+#define ROUTE_ESSENTIAL 0x100u /* never refused by an operator's switch (lib/switches.h): health,
+                               * so monitors see the truth; login and logout, so that people can
+                               * still log in to read while read_only or anon_shed is on */
 
 struct route {
 	enum http_method          method;   /* HTTP_GET also answers HEAD */

@@ -119,11 +119,64 @@ task_reap(struct app_env *env, int64_t now)
 	return rc;
 }
 
+/* The trends, unless the operators' trends_off switch is on: then the last ones computed stay
+ * (the routes serve them) until a computation after the switch is off. */
 static int
 task_trends(struct app_env *env, int64_t now)
 {
 	(void)now;
+	if (switches_on(env->switches, SWITCH_TRENDS_OFF)) {
+		log_info("trends not computed: the trends_off switch is on (the last ones are served)");
+		return 0;
+	}
 	return trend_compute(env) == 0 ? 0 : -1;
+}
+
+/* Jobs parked by fanout_hold or notify_off (job.h) made ready again once their switch is off:
+ * at most budget of them in all, instance by instance (one statement asks which of its shards
+ * hold any: most seconds, none). */
+static int
+release_parked(struct app_env *env, long budget)
+{
+	const struct shard_map *m = db_shards(env->db);
+	unsigned s, n = shards(env);
+	size_t i, ninst = db_instance_count(env->db);
+	bool *parked = xcalloc(n, sizeof *parked);
+	long got, total = 0;
+	int rc = 0;
+
+	for (i = 0; i < ninst && total < budget && !stopping(); i++) {
+		if (job_parked_shards(env, i, parked) <= 0)
+			continue;   /* none, or the instance is down (logged by db.c) */
+		for (s = 0; s < n && total < budget; s++) {
+			if (!parked[s] || shard_instance(m, s) != i)
+				continue;
+			if ((got = job_release(env, s, budget - total)) < 0)
+				rc = -1;
+			else
+				total += got;
+		}
+	}
+	if (total > 0)
+		log_info("%ld parked job(s) made ready again (at most %ld a second: [switches] "
+		    "release_per_second)", total, env->conf.switches_release_per_second);
+	free(parked);
+	return rc;
+}
+
+static int
+task_release(struct app_env *env, int64_t now)
+{
+	(void)now;
+	return release_parked(env, env->conf.switches_release_per_second);
+}
+
+/* Under --once (cron, a run a minute): a minute's worth at once. */
+static int
+task_release_once(struct app_env *env, int64_t now)
+{
+	(void)now;
+	return release_parked(env, env->conf.switches_release_per_second * 60);
 }
 
 /* Done jobs a day old, and idempotency keys past [posts] idempotency_ttl. */
@@ -267,6 +320,7 @@ worker_run(struct app_env *env, enum worker_mode mode)
 {
 	struct task tasks[] = {
 		{ "reap", WORKER_REAP_INTERVAL, task_reap, 0 },
+		{ "release", 1, mode == WORKER_ONCE ? task_release_once : task_release, 0 },
 		{ "trends", env->conf.worker_trends_interval, task_trends, 0 },
 		{ "cleanup", env->conf.worker_cleanup_interval, task_cleanup, 0 },
 	};
@@ -280,20 +334,24 @@ worker_run(struct app_env *env, enum worker_mode mode)
 	    mode == WORKER_ONCE ? "once" : "daemon", shards(env), env->conf.worker_poll_ms,
 	    env->conf.worker_trends_interval, env->conf.worker_cleanup_interval);
 	if (mode == WORKER_ONCE) {
-		/* The reaper (tasks[0]) first, so that abandoned jobs run in this pass; the other tasks
-		 * after the jobs, which are what users wait for. */
-		if (run_tasks(env, tasks, 1, true) != 0)
+		/* The reaper and the release (tasks[0], [1]) first, so that abandoned and released
+		 * jobs run in this pass; the other tasks after the jobs, which are what users wait
+		 * for. */
+		if (run_tasks(env, tasks, 2, true) != 0)
 			status = 1;
 		do {
 			run_pass(env, &p);
 			if (p.unreachable > 0)
 				status = 1;
 		} while (p.ran > 0 && !stopping());
-		if (run_tasks(env, tasks + 1, ntasks - 1, true) != 0)
+		if (run_tasks(env, tasks + 2, ntasks - 2, true) != 0)
 			status = 1;
 		goto out;
 	}
 	while (!stopping()) {
+		/* Reads the operators' switches when due, so that the worker logs their changes even
+		 * while nothing it does asks for them. */
+		(void)switches_get(env->switches, SWITCH_FANOUT_HOLD);
 		(void)run_tasks(env, tasks, ntasks, false);
 		run_pass(env, &p);
 		note_reach(&p, &failures);

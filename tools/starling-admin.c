@@ -6,6 +6,7 @@
  *	    reindex-replies
  *	starling-admin [-c CONF] jobs [--limit N]
  *	starling-admin [-c CONF] retry-job ID|--all
+ *	starling-admin [-c CONF] switch list|set NAME VALUE [--reason TEXT]|clear NAME [--reason TEXT]
  *
  * CONF is the configuration the binaries read (default: conf_path(), i.e. $STARLING_CONF or the
  * build-time default); SQLDIR holds the schema files (default: $STARLING_SQL_DIR, else the
@@ -23,12 +24,14 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "cache.h"
@@ -41,6 +44,7 @@
 #include "log.h"
 #include "search.h"
 #include "shard.h"
+#include "switches.h"
 #include "trend.h"
 #include "xalloc.h"
 
@@ -68,6 +72,11 @@
 	"  retry-job ID|--all  put the job set aside with this ID (as jobs prints it), or every one,\n" \
 	"                  back to ready with its attempts at 0; starling-worker runs it again (a\n" \
 	"                  cause not fixed sets it aside again after its attempts)\n" \
+	"  switch list     the operators' degradation switches: value, who set it, when, why\n" \
+	"  switch set NAME VALUE [--reason TEXT]  turn a switch on (on/off, or 0-100 for\n" \
+	"                  anon_shed and media_quality); every process sees it within [switches]\n" \
+	"                  refresh_seconds\n" \
+	"  switch clear NAME [--reason TEXT]  turn it off (done already: still exit 0)\n" \
 	"CONF defaults to $STARLING_CONF or the build default; SQLDIR to $STARLING_SQL_DIR or\n" \
 	"the installed " STARLING_DATADIR "/sql.\n" \
 	"Exit: 0 done, 1 failure, 2 usage or configuration error.\n"
@@ -88,6 +97,11 @@ struct cmd_opts {
 	size_t      limit;   /* jobs --limit */
 	bool        all;     /* retry-job --all */
 	const char *id;      /* retry-job ID, as given (retry_one checks it) */
+	/* switch: what to do ('l'ist, 's'et, 'c'lear), to which switch, the value and why */
+	char        sw_action;
+	int         sw_id;
+	long        sw_value;
+	const char *sw_reason;
 };
 
 /* A schema file is a few kilobytes of DDL; anything near this is the wrong file. */
@@ -1127,6 +1141,106 @@ cmd_retry_job(struct admin *a)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* switch: the operators' degradation switches (lib/switches.h, docs/operations.md) */
+
+/* "user@host" of whoever runs this: the account sudo was run from, else the process's. */
+static void
+who_sets(char *out, size_t size)
+{
+	const char *user = getenv("SUDO_USER");
+	struct passwd *pw;
+	char host[64];
+
+	if (user == NULL || *user == '\0')
+		user = (pw = getpwuid(geteuid())) != NULL ? pw->pw_name : "?";
+	if (gethostname(host, sizeof host) != 0)
+		snprintf(host, sizeof host, "?");
+	host[sizeof host - 1] = '\0';
+	snprintf(out, size, "%s@%s", user, host);
+}
+
+static void
+switch_value_shown(enum switch_id id, long v, struct buf *out)
+{
+	if (switches_def(id)->max == 1)
+		buf_puts(out, v ? "on" : "off");
+	else if (v == 0)
+		buf_puts(out, "off");
+	else
+		buf_printf(out, "%ld", v);
+}
+
+static int
+switch_list(struct admin *a, const struct switch_state *st)
+{
+	struct buf when = BUF_INIT, value = BUF_INIT;
+	int i;
+
+	printf("%-14s %-5s  %-20s  %-24s  %s\n", "NAME", "VALUE", "SINCE (UTC)", "SET BY",
+	    "REASON");
+	for (i = 0; i < SWITCH_COUNT; i++) {
+		buf_reset(&when);
+		buf_reset(&value);
+		switch_value_shown((enum switch_id)i, st[i].value, &value);
+		if (st[i].updated_at > 0)
+			utc_time(st[i].updated_at, &when);
+		else
+			buf_puts(&when, "-");
+		printf("%-14s %-5s  %-20s  %-24s  %s\n", switches_def((enum switch_id)i)->name,
+		    buf_cstr(&value), buf_cstr(&when), st[i].set_by[0] ? st[i].set_by : "-",
+		    st[i].reason[0] ? st[i].reason : switches_def((enum switch_id)i)->what);
+	}
+	printf("(every process reads them every %ld s: [switches] refresh_seconds)\n",
+	    a->conf.switches_refresh_seconds);
+	buf_free(&when);
+	buf_free(&value);
+	return EXIT_DONE;
+}
+
+/* switch list | set | clear: one read of tb_switch (shard 0), then the write, if any. */
+static int
+cmd_switch(struct admin *a)
+{
+	struct switch_state st[SWITCH_COUNT];
+	struct buf was = BUF_INIT, now = BUF_INIT;
+	enum switch_id id = (enum switch_id)a->opt.sw_id;
+	const char *name;
+	char by[SWITCH_SET_BY_MAX + 1];
+	int rc = EXIT_FAILED;
+
+	if (switches_read(a->db, st) != 0) {
+		fail_msg("switch: cannot read tb_switch on shard 0 (server error above; did migrate "
+		    "run?)");
+		return EXIT_FAILED;
+	}
+	if (a->opt.sw_action == 'l')
+		return switch_list(a, st);
+	name = switches_def(id)->name;
+	switch_value_shown(id, st[id].value, &was);
+	switch_value_shown(id, a->opt.sw_value, &now);
+	if (a->opt.sw_action == 'c' && st[id].value == 0) {
+		printf("switch %s: off already; nothing changed\n", name);
+		rc = EXIT_DONE;
+		goto out;
+	}
+	who_sets(by, sizeof by);
+	if (switches_store(a->db, id, a->opt.sw_value, a->opt.sw_reason ? a->opt.sw_reason : "",
+	    by) != 0) {
+		fail_msg("switch %s: cannot write tb_switch on shard 0 (server error above); nothing "
+		    "changed", name);
+		goto out;
+	}
+	printf("switch %s: %s -> %s (set by %s%s%s); every process sees it within %ld s\n", name,
+	    buf_cstr(&was), buf_cstr(&now), by, a->opt.sw_reason ? ": " : "",
+	    a->opt.sw_reason ? a->opt.sw_reason : "", a->conf.switches_refresh_seconds);
+	rc = EXIT_DONE;
+out:
+	buf_free(&was);
+	buf_free(&now);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* reindex-replies: the search form of replies written before sql/012_reply_search.sql */
 
 /* Shard by shard (search_reindex_replies); one that cannot be reached is reported, the others
@@ -1229,6 +1343,74 @@ parse_retry_job(int n, char **w, struct cmd_opts *opt)
 	return opt->all || opt->id != NULL ? 0 : -1;
 }
 
+/* switch list | set NAME VALUE [--reason TEXT] | clear NAME [--reason TEXT]: every name, value
+ * and reason checked here, before anything is read. */
+static int
+parse_switch(int n, char **w, struct cmd_opts *opt)
+{
+	const char *why;
+	int k = 0;
+
+	if (n == 0 || (strcmp(w[0], "list") != 0 && strcmp(w[0], "set") != 0 &&
+	    strcmp(w[0], "clear") != 0)) {
+		usage_error("switch needs list, set NAME VALUE or clear NAME");
+		return -1;
+	}
+	opt->sw_action = w[0][0];
+	if (opt->sw_action == 'l') {
+		if (n > 1) {
+			usage_error("switch list takes nothing more, not \"%s\"", w[1]);
+			return -1;
+		}
+		return 0;
+	}
+	/* The words after the action: NAME, VALUE (set), and --reason TEXT anywhere after. */
+	for (k = 1; k < n; k++) {
+		if (strcmp(w[k], "--reason") == 0) {
+			if (++k == n || !switches_reason_ok(w[k])) {
+				usage_error("switch: --reason needs a text of at most %d bytes, without "
+				    "control characters", SWITCH_REASON_MAX);
+				return -1;
+			}
+			opt->sw_reason = w[k];
+		} else if (opt->sw_id < 0) {
+			if ((opt->sw_id = switches_find(w[k])) < 0) {
+				struct buf names = BUF_INIT;
+				int i;
+
+				for (i = 0; i < SWITCH_COUNT; i++)
+					buf_printf(&names, "%s%s", i ? ", " : "",
+					    switches_def((enum switch_id)i)->name);
+				usage_error("switch: no switch is named \"%.64s\"; the switches are %s", w[k],
+				    buf_cstr(&names));
+				buf_free(&names);
+				return -1;
+			}
+		} else if (opt->sw_action == 's' && opt->sw_value < 0) {
+			if ((why = switches_parse_value((enum switch_id)opt->sw_id, w[k],
+			    &opt->sw_value)) != NULL) {
+				usage_error("switch set %s: the value \"%.64s\" %s",
+				    switches_def((enum switch_id)opt->sw_id)->name, w[k], why);
+				return -1;
+			}
+		} else {
+			usage_error("switch %s: unexpected \"%.64s\"", w[0], w[k]);
+			return -1;
+		}
+	}
+	if (opt->sw_id < 0) {
+		usage_error("switch %s needs the NAME of a switch", w[0]);
+		return -1;
+	}
+	if (opt->sw_action == 's' && opt->sw_value < 0) {
+		usage_error("switch set %s needs a VALUE", switches_def((enum switch_id)opt->sw_id)->name);
+		return -1;
+	}
+	if (opt->sw_action == 'c')
+		opt->sw_value = 0;
+	return 0;
+}
+
 struct command {
 	const char  *name;
 	int        (*run)(struct admin *a);
@@ -1246,6 +1428,7 @@ static const struct command commands[] = {
 	{ "reindex-replies", cmd_reindex_replies, NULL, false, false },
 	{ "jobs", cmd_jobs, parse_jobs, false, false },
 	{ "retry-job", cmd_retry_job, parse_retry_job, false, false },
+	{ "switch", cmd_switch, parse_switch, false, false },
 };
 
 struct args {
@@ -1365,7 +1548,8 @@ admin_free(struct admin *a)
 int
 main(int argc, char *argv[])
 {
-	struct args args = { NULL, NULL, NULL, { JOBS_LIMIT_DEFAULT, false, NULL } };
+	struct args args = { NULL, NULL, NULL,
+		{ .limit = JOBS_LIMIT_DEFAULT, .sw_id = -1, .sw_value = -1 } };
 	struct admin a;
 	struct buf err = BUF_INIT;
 	const char *env;

@@ -119,6 +119,9 @@ static const struct param_spec own_list_params[] = {
 #define PAGE  ROUTE_HTML
 #define FORM  (ROUTE_HTML | ROUTE_CSRF | ROUTE_RETRY)
 #define AUTH  ROUTE_AUTH
+/* Logging in and out: served whatever the operators' switches say (read_only, anon_shed). */
+#define IN    ROUTE_ESSENTIAL
+#define OUT   (ROUTE_AUTH | ROUTE_ESSENTIAL)
 
 static const struct route routes[] = {
 	/* JSON API */
@@ -127,8 +130,8 @@ static const struct route routes[] = {
 	{ HTTP_POST, "/api/v1/account/send_reset_code", 0,    acct_send_reset_code, email_params,    NULL },
 	{ HTTP_POST, "/api/v1/account/verify_code",     0,    acct_verify_code,     verify_params,   NULL },
 	{ HTTP_POST, "/api/v1/account/reset_password",  0,    acct_reset_password,  reset_params,    NULL },
-	{ HTTP_POST, "/api/v1/user/login",              0,    acct_login,           login_params,    NULL },
-	{ HTTP_POST, "/api/v1/user/logout",             AUTH, acct_logout,          NULL,            NULL },
+	{ HTTP_POST, "/api/v1/user/login",              IN,   acct_login,           login_params,    NULL },
+	{ HTTP_POST, "/api/v1/user/logout",             OUT,  acct_logout,          NULL,            NULL },
 	{ HTTP_POST, "/api/v1/user/change_language",    AUTH, acct_change_language, language_params, NULL },
 	{ HTTP_POST, "/api/v1/user/change_password",    AUTH, acct_change_password, password_params, NULL },
 	{ HTTP_POST, "/api/v1/user/save_info",          AUTH, acct_save_info,       info_params,     NULL },
@@ -152,10 +155,10 @@ static const struct route routes[] = {
 	{ HTTP_GET,  "/reset",             PAGE,        acct_reset_page,      reset_page_params,    "reset" },
 	{ HTTP_POST, "/reset/send",        FORM,        acct_send_reset_code, email_params,         "reset" },
 	{ HTTP_POST, "/reset/password",    FORM,        acct_reset_password,  reset_params,         "reset" },
-	{ HTTP_GET,  "/login",             PAGE,        acct_login_page,      login_page_params,    "login" },
-	{ HTTP_POST, "/login",             FORM,        acct_login,           login_params,         "login" },
-	{ HTTP_GET,  "/logout",            PAGE | AUTH, acct_logout_page,     NULL,                 "logout" },
-	{ HTTP_POST, "/logout",            FORM | AUTH, acct_logout,          NULL,                 "logout" },
+	{ HTTP_GET,  "/login",             PAGE | IN,   acct_login_page,      login_page_params,    "login" },
+	{ HTTP_POST, "/login",             FORM | IN,   acct_login,           login_params,         "login" },
+	{ HTTP_GET,  "/logout",            PAGE | OUT,  acct_logout_page,     NULL,                 "logout" },
+	{ HTTP_POST, "/logout",            FORM | OUT,  acct_logout,          NULL,                 "logout" },
 	{ HTTP_GET,  "/settings",          PAGE | AUTH, acct_settings_page,   settings_page_params, "settings" },
 	{ HTTP_POST, "/settings/language", FORM | AUTH, acct_change_language, language_params,      "settings" },
 	{ HTTP_POST, "/settings/password", FORM | AUTH, acct_change_password, password_params,      "settings" },

@@ -105,8 +105,19 @@ feed_timeline_hashtag(struct ctx *ctx)
 	return APIERR_OK;
 }
 
+/* The operators' search_off switch (lib/switches.h): every search route answers 503 (50310)
+ * while it is on. APIERR_OK when search runs. */
+static int
+search_paused(struct ctx *ctx)
+{
+	if (!switches_on(ctx->env->switches, SWITCH_SEARCH_OFF))
+		return APIERR_OK;
+	return ctx_fail(ctx, APIERR_PAUSED, "search is paused by the operators for a while, to "
+	    "keep the rest of the site up; try again later");
+}
+
 /* GET /api/v1/search/posts ?q&cursor: 200 {posts, cursor}; 400 40004 a malformed cursor or a
- * query without a searchable word, 40005 no q; 503. */
+ * query without a searchable word, 40005 no q; 503 (50310 while search_off is on). */
 int
 feed_search_posts(struct ctx *ctx)
 {
@@ -114,7 +125,7 @@ feed_search_posts(struct ctx *ctx)
 	uint64_t cursor;
 	int rc;
 
-	if ((rc = id_cursor(ctx, &cursor)) != APIERR_OK ||
+	if ((rc = search_paused(ctx)) != APIERR_OK || (rc = id_cursor(ctx, &cursor)) != APIERR_OK ||
 	    (rc = search_posts(ctx, params_str(&ctx->params, "q"), cursor, &out)) != APIERR_OK)
 		return rc;
 	ctx_set_data(ctx, out);
@@ -137,13 +148,15 @@ users_page(struct ctx *ctx, const char *q, json_object **out)
 }
 
 /* GET /api/v1/search/users ?q&cursor: 200 {users, cursor}; 400 40004 a malformed cursor, 40005
- * no q; 503. */
+ * no q; 503 (50310 while search_off is on). */
 int
 feed_search_users(struct ctx *ctx)
 {
 	json_object *out = NULL;
-	int rc = users_page(ctx, params_str(&ctx->params, "q"), &out);
+	int rc = search_paused(ctx);
 
+	if (rc == APIERR_OK)
+		rc = users_page(ctx, params_str(&ctx->params, "q"), &out);
 	if (rc != APIERR_OK)
 		return rc;
 	ctx_set_data(ctx, out);
@@ -151,13 +164,15 @@ feed_search_users(struct ctx *ctx)
 }
 
 /* GET /api/v1/search/hashtags ?q: 200 {hashtags}; 400 40004 nothing left of q after '#', 40005
- * no q; 503. */
+ * no q; 503 (50310 while search_off is on). */
 int
 feed_search_hashtags(struct ctx *ctx)
 {
 	json_object *out = NULL;
-	int rc = search_hashtags(ctx, params_str(&ctx->params, "q"), &out);
+	int rc = search_paused(ctx);
 
+	if (rc == APIERR_OK)
+		rc = search_hashtags(ctx, params_str(&ctx->params, "q"), &out);
 	if (rc != APIERR_OK)
 		return rc;
 	ctx_set_data(ctx, out);
@@ -262,7 +277,8 @@ out:
 /* GET /search ?q&type=posts|users&cursor: the form, and with q its results: posts as cards (and
  * the hashtags starting with q above them) or users with links to their profiles, each with an
  * "Older" link. A query with nothing searchable, or a malformed cursor, shows the form with why,
- * not an error page. 400 40004 another type (the route's check); 503. */
+ * not an error page. 400 40004 another type (the route's check); 503. While search_off is on,
+ * the form with the notice (page.paused) and no results, answered 503 when q was given. */
 int
 feed_search_page(struct ctx *ctx)
 {
@@ -276,6 +292,12 @@ feed_search_page(struct ctx *ctx)
 	add_str(page, "q", q ? q : "");
 	json_object_object_add(page, users ? "typeUsers" : "typePosts",
 	    json_object_new_boolean(true));
+	if (switches_on(ctx->env->switches, SWITCH_SEARCH_OFF)) {
+		json_object_object_add(page, "paused", json_object_new_boolean(true));
+		if (q != NULL && *q != '\0')
+			ctx->resp.status = 503;
+		goto done;
+	}
 	if (q == NULL || *q == '\0')
 		goto done;
 	json_object_object_add(page, "searched", json_object_new_boolean(true));

@@ -7,6 +7,10 @@
  * are named by their number in [mysql] instances, never by address; the log has the address and
  * the cause.
  *
+ * The operators' switches that are on (lib/switches.h) are listed: "switches": {"read_only": 1}
+ * in the answer, "; switches on: read_only" after a 503's message. They never make it 503: a
+ * switch is a decision, not a failure.
+ *
  * It answers within about a second whatever hangs: an instance whose breaker is open is not
  * tried, and each ping gives up after HEALTH_PING_MS (db.h). */
 #include "config.h"
@@ -38,26 +42,50 @@ ping_instances(struct db *db, struct buf *down)
 	return n;
 }
 
+/* The switches that are on, as {"name": value}, and as "name=value, ..." into text. */
+static json_object *
+switches_on_list(struct ctx *ctx, struct buf *text)
+{
+	json_object *on = json_object_new_object();
+	int i;
+
+	for (i = 0; i < SWITCH_COUNT; i++) {
+		long v = switches_get(ctx->env->switches, (enum switch_id)i);
+		const char *name = switches_def((enum switch_id)i)->name;
+
+		if (v == 0)
+			continue;
+		json_object_object_add(on, name, json_object_new_int64(v));
+		buf_printf(text, "%s%s=%ld", text->len ? ", " : "", name, v);
+	}
+	return on;
+}
+
 int
 site_health(struct ctx *ctx)
 {
-	struct buf down = BUF_INIT, cacheerr = BUF_INIT;
-	json_object *data;
+	struct buf down = BUF_INIT, cacheerr = BUF_INIT, on = BUF_INIT;
+	json_object *data, *switches;
 	size_t ndown;
 	int cacherc, code = APIERR_OK;
 
 	ndown = ping_instances(ctx->env->db, &down);
 	cacherc = cache_ping(ctx->env->cache, &cacheerr);
+	switches = switches_on_list(ctx, &on);
 	if (ndown != 0 || cacherc != 0) {
-		code = ctx_fail(ctx, APIERR_UNAVAILABLE, "unavailable: database%s%s; cache %s",
-		    ndown ? ": " : " ok", buf_cstr(&down), cacherc ? "down" : "ok");
+		code = ctx_fail(ctx, APIERR_UNAVAILABLE, "unavailable: database%s%s; cache %s%s%s",
+		    ndown ? ": " : " ok", buf_cstr(&down), cacherc ? "down" : "ok",
+		    on.len ? "; switches on: " : "", buf_cstr(&on));
+		json_object_put(switches);
 		goto out;
 	}
 	data = json_object_new_object();
 	json_object_object_add(data, "database", json_object_new_string("ok"));
 	json_object_object_add(data, "cache", json_object_new_string("ok"));
+	json_object_object_add(data, "switches", switches);
 	ctx_set_data(ctx, data);
 out:
+	buf_free(&on);
 	buf_free(&down);
 	buf_free(&cacheerr);
 	return code;

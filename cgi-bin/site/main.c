@@ -14,10 +14,15 @@ static const struct param_spec language_params[] = {
 	PARAM_END
 };
 
+#define ESSENTIAL ROUTE_ESSENTIAL
+#define FORM      (ROUTE_HTML | ROUTE_CSRF)
+
 static const struct route routes[] = {
-	{ HTTP_GET,  "/api/v1/health", ROUTE_NOSHED,            site_health,   NULL,            NULL },
-	{ HTTP_GET,  "/help",          ROUTE_HTML,              site_help,     NULL,            "help" },
-	{ HTTP_POST, "/language",      ROUTE_HTML | ROUTE_CSRF, site_language, language_params, "help" },
+	/* ESSENTIAL: health tells monitors the truth whatever the operators' switches say, and the
+	 * language form only sets a cookie. */
+	{ HTTP_GET,  "/api/v1/health", ESSENTIAL | ROUTE_NOSHED, site_health,   NULL,            NULL },
+	{ HTTP_GET,  "/help",          ROUTE_HTML,       site_help,     NULL,            "help" },
+	{ HTTP_POST, "/language",      FORM | ESSENTIAL, site_language, language_params, "help" },
 };
 
 const struct app site_app = {

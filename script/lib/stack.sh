@@ -670,6 +670,12 @@ push_max_followers = ${STACK_PUSH_MAX_FOLLOWERS:-3}
 ; Below push_max_followers, so that an author with 2 followers is pushed by the worker
 ; (tests/integration/test_timeline.py).
 push_inline_max = ${STACK_PUSH_INLINE_MAX:-1}
+
+[switches]
+; Switches set by tests/integration/test_switches.py reach every process within a second; a
+; backlog of parked jobs is released a few a second, so that the test sees it gradual.
+refresh_seconds = 1
+release_per_second = 5
 EOF
 	) || { stack_err "cannot write $tmp"; return 1; }
 	mv -f "$tmp" "$file"

@@ -24,6 +24,7 @@
 #      test_lists.py, test_profile.py, test_notify.py, test_timeline.py, test_limits.py (the
 #      rate limits: 429 for each write), test_search.py,
 #      test_trends.py, test_budget.py (round trips per request read from the access log),
+#      test_switches.py (the operators' degradation switches),
 #      tests/browser/test_feed.py, test_discover.py and, last because it uses up
 #      the sign-ups of this address,
 #      test_accounts.py
@@ -267,6 +268,8 @@ run_test tests/browser/test_discover.py "$(browser_dir discover)"
 STARLING_TEST_HANG_PIDFILE=$RUN/mariadb-1/mariadb.pid run_test tests/integration/test_resilience.py
 # Requests that wait too long for a free process are refused at once (lib/shed.h).
 STARLING_TEST_SERVER=$SERVER STARLING_TEST_RUN=$RUN run_test tests/integration/test_shed.py
+# The operators' degradation switches: each set, checked and cleared (all clear at the end).
+STARLING_TEST_SERVER=$SERVER run_test tests/integration/test_switches.py
 # Last of the normal phase: it uses up this address's sign-ups.
 export STARLING_TEST_SIGNUP_LIMIT=$STACK_SIGNUPS_PER_IP STARLING_TEST_STATE=$RUN/users.json
 run_test tests/integration/test_accounts.py
