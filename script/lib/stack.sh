@@ -847,7 +847,15 @@ stack_worker_start() {
 # stack_worker_once RUN CONF BIN: BIN --once (every pending job, each periodic task), its output
 # appended to RUN/worker.log. Fails as the worker does (a shard unreachable, a task failed).
 stack_worker_once() {
-	"$3" --once --conf "$2" </dev/null >>"$1/worker.log" 2>&1
+	local before rc=0
+	before=$(stat -c %s "$1/worker.log" 2>/dev/null || echo 0)
+	"$3" --once --conf "$2" </dev/null >>"$1/worker.log" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		# What this pass logged that went wrong, where a failed test shows it.
+		stack_err "starling-worker --once exited $rc; its warnings and errors:"
+		tail -c +"$((before + 1))" "$1/worker.log" | grep -E ' (warn|error) ' | tail -n 20 >&2
+	fi
+	return "$rc"
 }
 
 # stack_worker_ctl_write RUN SRCDIR CONF BIN [UNIT]: RUN/worker-ctl start|stop|once, for tests that need
