@@ -813,8 +813,11 @@ db_exec(struct db *db, unsigned shard, const char *sql, const struct db_val *par
 			breaker_fail(db->brk, in->slot, s ? mysql_stmt_error(s->stmt) : "prepare");
 		if (e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT)
 			db->tx_retry = db->in_tx;
+		/* A lock conflict inside a transaction is run again (db_tx): a warning, unless every
+		 * attempt meets one (db_tx logs that as the error). */
 		if (s != NULL)
-			log_error("mysql %s shard %u: %u %s: %.120s", in->name, shard, e,
+			log_msg(db->tx_retry ? LOG_LEVEL_WARN : LOG_LEVEL_ERROR,
+			    "mysql %s shard %u: %u %s: %.120s", in->name, shard, e,
 			    mysql_stmt_error(s->stmt), sql);
 		if (!lost_connection(e))
 			break;
@@ -882,6 +885,9 @@ db_tx(struct db *db, unsigned shard, db_tx_fn fn, void *arg)
 		/* The single cleanup path: whatever went wrong, nothing of fn stays. */
 		if (in->conn != NULL)
 			simple_query(db, in, "ROLLBACK", &e);
+		if (db->tx_retry && attempt == DB_TX_ATTEMPTS)
+			log_error("mysql %s shard %u: deadlock or lock wait timeout in all %d attempts; "
+			    "transaction given up", in->name, shard, DB_TX_ATTEMPTS);
 		if (!db->tx_retry || attempt == DB_TX_ATTEMPTS)
 			break;
 		log_warn("mysql %s shard %u: deadlock or lock wait timeout; transaction run again "
