@@ -75,6 +75,23 @@ now_us(void)
 	return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
 }
 
+/* A whole number in [lo, hi] from s, or exit with usage status 2 naming what. */
+static long
+number(const char *s, long lo, long hi, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
+		fprintf(stderr, "openloop: %s must be a whole number in %ld..%ld, not \"%s\"\n", what,
+		    lo, hi, s);
+		exit(2);
+	}
+	return v;
+}
+
 static void
 die(const char *what)
 {
@@ -227,7 +244,7 @@ scan_body(struct rec *r, const char *body, size_t len)
 	size_t i;
 
 	if (p != NULL)
-		r->code = atoi(p + 7);
+		r->code = (int)strtol(p + 7, NULL, 10);
 	if (id != NULL) {
 		id += 6;
 		for (i = 0; i + 1 < sizeof r->id && id + i < body + len && id[i] >= '0' &&
@@ -345,18 +362,14 @@ main(int argc, char **argv)
 	}
 	memset(&addr, 0, sizeof addr);
 	addr.sin_family = AF_INET;
-	addr.sin_port = htons((uint16_t)atoi(argv[2]));
+	addr.sin_port = htons((uint16_t)number(argv[2], 1, 65535, "PORT"));
 	if (inet_pton(AF_INET, argv[1], &addr.sin_addr) != 1) {
 		fprintf(stderr, "openloop: %s is not an IPv4 address\n", argv[1]);
 		return 2;
 	}
 	load(argv[3], argv[1]);
 	rate = atof(argv[4]);
-	maxconns = atoi(argv[6]);
-	if (maxconns < 1 || maxconns > MAX_CONNS) {
-		fprintf(stderr, "openloop: CONNS must be 1..%d\n", MAX_CONNS);
-		return 2;
-	}
+	maxconns = (int)number(argv[6], 1, MAX_CONNS, "CONNS");
 	ep = epoll_create1(0);
 	t0 = now_us();
 	end = t0 + (long long)(atof(argv[5]) * 1e6);
