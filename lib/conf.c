@@ -61,6 +61,7 @@ static const struct conf_key keys[] = {
 	{ "mysql", "connect_timeout", CT_LONG,   F(mysql_connect_timeout), "1", 1, 300 },
 	{ "mysql", "read_timeout",    CT_LONG,   F(mysql_read_timeout),    "3", 1, 300 },
 	{ "mysql", "write_timeout",   CT_LONG,   F(mysql_write_timeout),   "3", 1, 300 },
+	{ "mysql", "statement_timeout_ms", CT_LONG, F(mysql_statement_timeout_ms), "1000", 0, 300000 },
 	{ "mysql", "statement_cache", CT_LONG,   F(mysql_statement_cache), "256", 8, 16384 },
 	{ "memcached", "servers",     CT_LIST,   F(memcached_servers), "127.0.0.1:11211", 0, 4096 },
 	{ "memcached", "timeout_ms",  CT_LONG,   F(memcached_timeout_ms), "500", 10, 60000 },

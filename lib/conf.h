@@ -40,6 +40,7 @@ struct conf {
 	long           mysql_connect_timeout;
 	long           mysql_read_timeout;
 	long           mysql_write_timeout;
+	long           mysql_statement_timeout_ms;
 	long           mysql_statement_cache;
 	/* [memcached] */
 	char          *memcached_servers;

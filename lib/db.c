@@ -2,6 +2,7 @@
  * with bound parameters, and transactions. The only file that calls the MySQL client library. */
 #include "config.h"
 
+#include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -31,6 +32,20 @@
 #define DB_PROBE_MS 300
 /* The most shards one db_exec_instance statement reads: a bound on its text and its plan. */
 #define DB_UNION_MAX 64
+/* The deadline of a statement when there is none ([mysql] statement_timeout_ms 0: the worker,
+ * starling-admin): a day, so that only the library's read and write timeouts bound each wait. */
+#define DB_NO_DEADLINE_MS (24ULL * 3600 * 1000)
+
+/* Runs one non-blocking call of the client library to its end, waiting (wait_for) at most until
+ * db's deadline: START is the call's _start form (it returns the status to wait for), CONT its
+ * _cont function, RET and OBJ what both take. One form for every call: each has its own result
+ * and handle types, which a function could only take as void pointers. */
+#define DB_NB(db, in, ret, obj, start, cont) do {                                         \
+	int nb_status_ = (start);                                                          \
+	while (nb_status_ != 0)                                                            \
+		nb_status_ = cont(&(ret), (obj), wait_for((in)->conn, nb_status_,          \
+		    (db)->deadline));                                                      \
+} while (0)
 
 /* A prepared statement, kept on its instance's connection, keyed by (SQL text, shard). */
 struct db_stmt {
@@ -70,6 +85,8 @@ struct db {
 	uint64_t            round_trips; /* statements and transaction ends: db_round_trips */
 	uint64_t            setup_trips; /* prepares and idle pings: db_setup_trips */
 	bool                setup;       /* statements count as set-up: db_count_as_setup */
+	long                stmt_ms;     /* db_set_statement_timeout; 0: none */
+	uint64_t            deadline;    /* of the statement running now (ms, monotonic) */
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -201,6 +218,7 @@ db_new(const struct conf *conf, struct buf *err)
 	const char *p = conf->mysql_instances;
 
 	db->conf = conf;
+	db->stmt_ms = conf->mysql_statement_timeout_ms;
 	while (*p) {
 		size_t n;
 
@@ -276,11 +294,44 @@ wait_for(MYSQL *m, int status, uint64_t deadline)
 	}
 	p.events = (short)((status & MYSQL_WAIT_READ ? POLLIN : 0) |
 	    (status & MYSQL_WAIT_WRITE ? POLLOUT : 0) | (status & MYSQL_WAIT_EXCEPT ? POLLPRI : 0));
-	n = now >= until ? 0 : poll(&p, 1, (int)(until - now));
+	n = now >= until ? 0 : poll(&p, 1, until - now > INT_MAX ? INT_MAX : (int)(until - now));
 	if (n <= 0)
 		return MYSQL_WAIT_TIMEOUT;
 	return (p.revents & (POLLIN | POLLHUP | POLLERR) ? MYSQL_WAIT_READ : 0) |
 	    (p.revents & POLLOUT ? MYSQL_WAIT_WRITE : 0) | (p.revents & POLLPRI ? MYSQL_WAIT_EXCEPT : 0);
+}
+
+/* Starts the clock of one statement (or transaction boundary): db->deadline, which every wait
+ * of its connect, prepare, execute and fetch keeps to. */
+static void
+deadline_arm(struct db *db)
+{
+	db->deadline = clock_mono_ms() +
+	    (db->stmt_ms > 0 ? (uint64_t)db->stmt_ms : DB_NO_DEADLINE_MS);
+}
+
+static bool
+deadline_passed(const struct db *db)
+{
+	return clock_mono_ms() >= db->deadline;
+}
+
+/* The milliseconds left of the statement's time, at most cap (a connect's own bound), at least
+ * 1. */
+static int
+deadline_left(const struct db *db, int cap)
+{
+	uint64_t now = clock_mono_ms();
+
+	if (now >= db->deadline)
+		return 1;
+	return db->deadline - now < (uint64_t)cap ? (int)(db->deadline - now) : cap;
+}
+
+void
+db_set_statement_timeout(struct db *db, long ms)
+{
+	db->stmt_ms = ms > 0 ? ms : 0;
 }
 
 /* The deadline of an ordinary connect: the configured connect timeout. */
@@ -429,6 +480,16 @@ db_instance_state(struct db *db, size_t i, uint64_t *retry_ms)
 	return DB_INSTANCE_UP;
 }
 
+/* Pings the idle connection of in within the statement's time. Returns 0 when it answered. */
+static int
+idle_ping(struct db *db, struct db_instance *in)
+{
+	int rc = 1;
+
+	DB_NB(db, in, rc, in->conn, mysql_ping_start(&rc, in->conn), mysql_ping_cont);
+	return rc;
+}
+
 /* The instance of shard, connected (pinged first if idle for long). NULL when the shard is out of
  * range or the instance cannot be reached (logged). */
 static struct db_instance *
@@ -455,12 +516,13 @@ shard_conn(struct db *db, unsigned shard)
 		in->last_used = clock_mono_ms();
 	}
 	if (in->conn != NULL && !db->in_tx && clock_mono_ms() - in->last_used > DB_IDLE_PING_MS &&
-	    (db->setup_trips++, mysql_ping(in->conn) != 0)) {
+	    (db->setup_trips++, idle_ping(db, in) != 0)) {
 		log_warn("mysql %s: idle connection lost (%s); reconnecting", in->name,
 		    mysql_error(in->conn));
 		instance_close(in);
 	}
-	if (instance_connect(db, in, probe ? DB_PROBE_MS : connect_ms(db), NULL) != 0)
+	if (instance_connect(db, in, deadline_left(db, probe ? DB_PROBE_MS : connect_ms(db)),
+	    NULL) != 0)
 		return NULL;
 	in->last_used = clock_mono_ms();
 	return in;
@@ -601,6 +663,7 @@ stmt_get(struct db *db, struct db_instance *in, unsigned shard, const char *sql,
 {
 	uint64_t h = stmt_hash(sql, shard);
 	struct db_stmt *s = stmt_find(in, sql, shard, h);
+	int rc = 1;
 
 	if (s != NULL) {
 		lru_unlink(in, s);
@@ -613,8 +676,10 @@ stmt_get(struct db *db, struct db_instance *in, unsigned shard, const char *sql,
 	s = xcalloc(1, sizeof *s);
 	db->setup_trips++;
 	s->stmt = mysql_stmt_init(in->conn);
-	if (s->stmt == NULL ||
-	    mysql_stmt_prepare(s->stmt, db->sql.data, (unsigned long)db->sql.len) != 0) {
+	if (s->stmt != NULL)
+		DB_NB(db, in, rc, s->stmt, mysql_stmt_prepare_start(&rc, s->stmt, db->sql.data,
+		    (unsigned long)db->sql.len), mysql_stmt_prepare_cont);
+	if (s->stmt == NULL || rc != 0) {
 		*e = s->stmt ? mysql_stmt_errno(s->stmt) : mysql_errno(in->conn);
 		log_error("mysql %s shard %u: prepare failed (%u %s): %.120s", in->name, shard, *e,
 		    s->stmt ? mysql_stmt_error(s->stmt) : mysql_error(in->conn), sql);
@@ -633,16 +698,19 @@ stmt_get(struct db *db, struct db_instance *in, unsigned shard, const char *sql,
 	return s;
 }
 
-/* Reads every row of the executed statement into out (emptied first). Returns 0 or -1 (*e). */
+/* Reads every row of the executed statement st (of in) into out (emptied first). Returns 0 or -1
+ * (*e). */
 static int
-fetch_rows(MYSQL_STMT *st, struct db_rows *out, unsigned int *e)
+fetch_rows(struct db *db, struct db_instance *in, MYSQL_STMT *st, struct db_rows *out,
+    unsigned int *e)
 {
 	MYSQL_RES *meta = mysql_stmt_result_metadata(st);
 	MYSQL_BIND *bind = NULL;
 	unsigned long *lens = NULL;
 	my_bool *nulls = NULL;
 	size_t c, ncols, cap = 0;
-	int rc = -1, f;
+	int rc = -1, f = 1;
+	my_bool freed = 0;
 
 	db_rows_free(out);
 	if (meta == NULL) {
@@ -665,8 +733,12 @@ fetch_rows(MYSQL_STMT *st, struct db_rows *out, unsigned int *e)
 	}
 	if (mysql_stmt_bind_result(st, bind) != 0)
 		goto out;
-	while ((f = mysql_stmt_fetch(st)) == 0 || f == MYSQL_DATA_TRUNCATED) {
+	for (;;) {
 		size_t base;
+
+		DB_NB(db, in, f, st, mysql_stmt_fetch_start(&f, st), mysql_stmt_fetch_cont);
+		if (f != 0 && f != MYSQL_DATA_TRUNCATED)
+			break;
 
 		if (out->nrows == cap) {
 			cap = cap ? cap * 2 : 8;
@@ -704,7 +776,8 @@ out:
 		*e = mysql_stmt_errno(st);
 		db_rows_free(out);
 	}
-	mysql_stmt_free_result(st);
+	DB_NB(db, in, freed, st, mysql_stmt_free_result_start(&freed, st),
+	    mysql_stmt_free_result_cont);
 	mysql_free_result(meta);
 	free(bind);
 	free(lens);
@@ -721,16 +794,16 @@ param_buffer(const void *p)
 	return u.v;
 }
 
-/* Binds params and runs s. Returns 0 or -1 with *e. */
+/* Binds params and runs s on in. Returns 0 or -1 with *e. */
 static int
-stmt_run(struct db_stmt *s, const struct db_val *params, size_t n, struct db_rows *out,
-    unsigned int *e)
+stmt_run(struct db *db, struct db_instance *in, struct db_stmt *s, const struct db_val *params,
+    size_t n, struct db_rows *out, unsigned int *e)
 {
 	MYSQL_BIND bind[DB_MAX_PARAMS];
 	unsigned long lens[DB_MAX_PARAMS];
 	struct db_rows scratch = DB_ROWS_INIT;
 	size_t i;
-	int rc;
+	int rc = 1;
 
 	memset(bind, 0, n * sizeof *bind);
 	for (i = 0; i < n; i++) {
@@ -758,14 +831,50 @@ stmt_run(struct db_stmt *s, const struct db_val *params, size_t n, struct db_row
 			break;
 		}
 	}
-	if ((n > 0 && mysql_stmt_bind_param(s->stmt, bind) != 0) ||
-	    mysql_stmt_execute(s->stmt) != 0) {
+	if (n > 0 && mysql_stmt_bind_param(s->stmt, bind) != 0) {
 		*e = mysql_stmt_errno(s->stmt);
 		return -1;
 	}
-	rc = fetch_rows(s->stmt, out ? out : &scratch, e);
+	DB_NB(db, in, rc, s->stmt, mysql_stmt_execute_start(&rc, s->stmt),
+	    mysql_stmt_execute_cont);
+	if (rc != 0) {
+		*e = mysql_stmt_errno(s->stmt);
+		return -1;
+	}
+	rc = fetch_rows(db, in, s->stmt, out ? out : &scratch, e);
 	db_rows_free(&scratch);
 	return rc;
+}
+
+/* The statement on in ran past its deadline, and its connection, in an unknown state, is
+ * closed. A hung instance and a slow statement look alike from here; a new connection within
+ * DB_PROBE_MS tells them apart: a hung instance fails it and counts as failing (its breaker), a
+ * live one answers, and the statement, still running there, is killed from the new connection
+ * so that it costs the server no more. */
+static void
+statement_overdue(struct db *db, struct db_instance *in, unsigned shard, const char *sql)
+{
+	unsigned long tid = mysql_thread_id(in->conn);
+	char kill[48];
+	int rc = 1;
+
+	instance_close(in);
+	if (instance_connect(db, in, DB_PROBE_MS, NULL) != 0) {
+		log_error("mysql %s shard %u: no answer within %ld ms, nor to a new connection: the "
+		    "instance counts as failing: %.120s", in->name, shard, db->stmt_ms, sql);
+		breaker_fail(db->brk, in->slot, "statement deadline");
+		return;
+	}
+	log_warn("mysql %s shard %u: statement over its %ld ms; the instance answers, so it is "
+	    "killed as slow: %.120s", in->name, shard, db->stmt_ms, sql);
+	snprintf(kill, sizeof kill, "KILL QUERY %lu", tid);
+	db->deadline = clock_mono_ms() + DB_PROBE_MS;
+	DB_NB(db, in, rc, in->conn, mysql_real_query_start(&rc, in->conn, kill,
+	    (unsigned long)strlen(kill)), mysql_real_query_cont);
+	if (rc != 0) {
+		log_warn("mysql %s: %s failed: %s", in->name, kill, mysql_error(in->conn));
+		instance_close(in);
+	}
 }
 
 int
@@ -784,10 +893,15 @@ db_exec(struct db *db, unsigned shard, const char *sql, const struct db_val *par
 		db->tx_failed = true;
 		return -1;
 	}
+	/* After a failed statement the transaction's connection may be a new one, outside any
+	 * transaction: nothing more of it may run. */
+	if (db->in_tx && db->tx_failed)
+		return -1;
 	if (nparams > DB_MAX_PARAMS) {
 		log_error("mysql: %zu parameters, more than %d: %.120s", nparams, DB_MAX_PARAMS, sql);
 		return -1;
 	}
+	deadline_arm(db);
 	for (attempt = 0; attempt < 2; attempt++) {
 		in = shard_conn(db, shard);
 		if (in == NULL)
@@ -803,12 +917,17 @@ db_exec(struct db *db, unsigned shard, const char *sql, const struct db_val *par
 		 * at level debug, every round trip of a request can be read off its log lines. */
 		log_debug("mysql %s shard %u: %.160s", in->name, shard, sql);
 		if (s != NULL && (*(db->setup ? &db->setup_trips : &db->round_trips) += 1,
-		    stmt_run(s, params, nparams, out, &e)) == 0) {
+		    stmt_run(db, in, s, params, nparams, out, &e)) == 0) {
 			breaker_ok(db->brk, in->slot);
 			return 0;
 		}
 		if (e == ER_DUP_ENTRY)
 			return DB_DUPLICATE;
+		if (deadline_passed(db) && in->conn != NULL) {
+			/* Never run again: the time is up, and it may have run. */
+			statement_overdue(db, in, shard, sql);
+			break;
+		}
 		if (instance_failure(e))
 			breaker_fail(db->brk, in->slot, s ? mysql_stmt_error(s->stmt) : "prepare");
 		if (e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT)
@@ -842,7 +961,12 @@ db_exec(struct db *db, unsigned shard, const char *sql, const struct db_val *par
 static int
 simple_query(struct db *db, struct db_instance *in, const char *q, unsigned int *e)
 {
-	if (mysql_real_query(in->conn, q, (unsigned long)strlen(q)) == 0)
+	int rc = 1;
+
+	deadline_arm(db);
+	DB_NB(db, in, rc, in->conn, mysql_real_query_start(&rc, in->conn, q,
+	    (unsigned long)strlen(q)), mysql_real_query_cont);
+	if (rc == 0)
 		return 0;
 	*e = mysql_errno(in->conn);
 	log_error("mysql %s: %s failed: %u %s", in->name, q, *e, mysql_error(in->conn));
@@ -865,6 +989,7 @@ db_tx(struct db *db, unsigned shard, db_tx_fn fn, void *arg)
 		return -1;
 	}
 	for (attempt = 1; attempt <= DB_TX_ATTEMPTS; attempt++) {
+		deadline_arm(db);
 		in = shard_conn(db, shard);
 		db->round_trips += 2;   /* START TRANSACTION, then COMMIT or ROLLBACK */
 		if (in == NULL || simple_query(db, in, "START TRANSACTION", &e) != 0)
@@ -902,7 +1027,7 @@ db_tx(struct db *db, unsigned shard, db_tx_fn fn, void *arg)
 int
 db_create_shard_database(struct db *db, unsigned shard, struct buf *err)
 {
-	struct db_instance *in = shard_conn(db, shard);
+	struct db_instance *in = (deadline_arm(db), shard_conn(db, shard));
 	struct buf q = BUF_INIT;
 	int rc = -1;
 
@@ -928,7 +1053,7 @@ out:
 int
 db_run_script(struct db *db, unsigned shard, const char *text, size_t len, struct buf *err)
 {
-	struct db_instance *in = shard_conn(db, shard);
+	struct db_instance *in = (deadline_arm(db), shard_conn(db, shard));
 	struct buf name = BUF_INIT;
 	int rc = -1, status;
 

@@ -38,6 +38,14 @@ struct db;
  * must outlive the db. */
 struct db *db_new(const struct conf *conf, struct buf *err);
 
+/* Sets the time each statement has, in ms, from its connect to its last row ([mysql]
+ * statement_timeout_ms, which db_new takes); 0: none, only each wait is bounded by [mysql]
+ * read_timeout and write_timeout. A statement past its time fails; the instance counts as
+ * failing only when a new connection cannot be made within a few hundred ms either (a hung
+ * instance); otherwise the statement was slow, and it is killed on the server (logged). The
+ * worker and starling-admin, whose statements may read whole shards, set 0. */
+void db_set_statement_timeout(struct db *db, long ms);
+
 /* The logical shard map (see shard.h), borrowed for the life of the db. */
 struct shard_map;
 const struct shard_map *db_shards(const struct db *db);

@@ -1518,6 +1518,8 @@ admin_setup(struct admin *a, const struct args *args, struct buf *err)
 		buf_printf(err, " (in %s)", args->conf);
 		return -1;
 	}
+	/* Migrations and repairs read whole shards: only the read timeout bounds them. */
+	db_set_statement_timeout(a->db, 0);
 	buf_printf(&a->lock_name, "%s" LOCK_SUFFIX, a->conf.mysql_database);
 	if (args->command->needs_sql && sqldir_load(a, a->sqldir, err) != 0)
 		return -1;

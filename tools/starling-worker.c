@@ -138,6 +138,8 @@ main(int argc, char *argv[])
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	/* A job's statement may read a whole shard (trends, repairs): only the read timeout. */
+	db_set_statement_timeout(env->db, 0);
 	if (args.pid_file != NULL && pid_file_write(args.pid_file) != 0) {
 		rc = EXIT_FAILED;
 		goto out;

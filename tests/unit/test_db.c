@@ -1,7 +1,7 @@
 /* test_db.c: lib/db.c against two real MariaDB instances started by tests/integration/db.sh:
  * shard routing, typed parameters and rows, duplicates, the statement cache, reconnecting after
- * a killed connection, transactions (commit, rollback, lock-wait retry, one shard only), and an
- * instance that is down. Skipped (77) when run without the servers. */
+ * a killed connection, transactions (commit, rollback, lock-wait retry, one shard only, nothing
+ * after a failed statement), a statement past its deadline, and an instance that is down. Skipped (77) when run without the servers. */
 #include "config.h"
 
 #include "test.h"
@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "buf.h"
 #include "db.h"
@@ -466,6 +468,57 @@ test_tx_commit_and_rollback(void **state)
 	assert_int_equal(c.calls, 1);
 }
 
+/* A transaction whose fn goes on after a failed statement runs nothing more: its connection may
+ * be a new one by then, outside the transaction. */
+static int
+tx_goes_on(struct db *d, void *arg)
+{
+	int *after = arg;
+
+	(void)db_exec(d, 2, "SELEKT", NULL, 0, NULL);
+	*after = db_exec(d, 2, "INSERT INTO {db}.t_kv (k, i) VALUES (2001, 1)", NULL, 0, NULL);
+	return 0;
+}
+
+static void
+test_tx_stops_after_a_failed_statement(void **state)
+{
+	int after = 0;
+
+	(void)state;
+	assert_int_equal(db_tx(db, 2, tx_goes_on, &after), -1);
+	assert_int_equal(after, -1);
+	assert_int_equal(count_key(2, 2001), 0);
+}
+
+/* A statement past its deadline on an instance that answers fails at once, is killed on the
+ * server, and does not count against the instance. */
+static void
+test_slow_statement_is_killed(void **state)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	uint64_t t0 = clock_mono_ms();
+	int tries;
+
+	(void)state;
+	db_set_statement_timeout(db, 300);
+	assert_int_equal(db_exec(db, 0, "SELECT SLEEP(5)", NULL, 0, &r), -1);
+	assert_true(clock_mono_ms() - t0 < 2000);
+	db_set_statement_timeout(db, conf.mysql_statement_timeout_ms);
+	assert_int_equal(db_instance_state(db, 0, NULL), DB_INSTANCE_UP);
+	for (tries = 0;; tries++) {
+		exec_ok(0, "SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+		    "WHERE INFO LIKE 'SELECT SLEEP(5)%'", NULL, 0, &r);
+		if (db_u64(&r, 0, 0) == 0)
+			break;
+		assert_true(tries < 20);   /* still running 2 s later: never killed */
+		nanosleep(&pause, NULL);
+	}
+	exec_ok(0, "SELECT 1", NULL, 0, &r);
+	db_rows_free(&r);
+}
+
 /* Lock-wait retry: a second connection (other) holds a row lock while db's transaction wants it;
  * db's transaction times out, is run again, three times in all, then fails. */
 struct lock_case {
@@ -506,7 +559,11 @@ test_tx_lock_wait_is_retried(void **state)
 
 	(void)state;
 	lc.other = open_db("STARLING_TEST_CONF", &c2);
+	/* The server's lock wait timeout (1 s) must come before the statement's own deadline. */
+	db_set_statement_timeout(db, 0);
+	db_set_statement_timeout(lc.other, 0);
 	assert_int_equal(db_tx(lc.other, 0, tx_holds_row, &lc), 0);
+	db_set_statement_timeout(db, conf.mysql_statement_timeout_ms);
 	assert_int_equal(lc.calls, 3);
 	db_free(lc.other);
 	conf_free(&c2);
@@ -707,6 +764,8 @@ main(void)
 		cmocka_unit_test(test_statement_cache_is_bounded),
 		cmocka_unit_test(test_reconnect_after_lost_connection),
 		cmocka_unit_test(test_tx_commit_and_rollback),
+		cmocka_unit_test(test_tx_stops_after_a_failed_statement),
+		cmocka_unit_test(test_slow_statement_is_killed),
 		cmocka_unit_test(test_tx_lock_wait_is_retried),
 		cmocka_unit_test(test_instance_down),
 		cmocka_unit_test(test_run_script_reports_errors),
