@@ -1067,14 +1067,16 @@ lookup(struct cache *c, struct node *nd, struct buf *out, uint64_t *cas, bool us
 	return rc;
 }
 
-/* Waits a little for another process's fill. Returns as lookup does; 2 or 3 when it gave up. */
+/* Waits a little for another process's fill, as long as its lease stands. Returns as lookup
+ * does: 2 when it gave up waiting, 3 when the lease went without a fill (the filler's load
+ * failed, or a write deleted the key): then waiting longer is of no use. */
 static int
 wait_for_fill(struct cache *c, struct node *nd, struct buf *out)
 {
 	uint64_t cas;
 	int i, rc = 2;
 
-	for (i = 0; i < LEASE_POLLS && (rc == 2 || rc == 3); i++) {
+	for (i = 0; i < LEASE_POLLS && rc == 2; i++) {
 		usleep(LEASE_POLL_US);
 		rc = lookup(c, nd, out, &cas, false);
 	}
@@ -1129,9 +1131,11 @@ cache_get_or_load(struct cache *c, const char *key, unsigned ttl, cache_loader l
 	found = load(arg, &value);
 	buf_reset(&c->key);
 	buf_append(&c->key, key_here.data, key_here.len);
-	if (found == CACHE_LOAD_PARTIAL && rc == 4 && !nd->out) {
-		/* Not a copy of the truth: the lease goes (from the memo too), so that others load
-		 * too, not wait. */
+	if ((found == CACHE_LOAD_PARTIAL || found < 0) && rc == 4 && !nd->out) {
+		/* No copy of the truth to fill in: the lease goes (from the memo too), so that the
+		 * others load at once, not wait for a fill that never comes. A lease left behind
+		 * by a failed load made every reader of the key sleep LEASE_POLLS x LEASE_POLL_US
+		 * while the key's shard was down, and so held the processes. */
 		memo_forget(c, buf_cstr(&c->key));
 		mrc = on_node(c, nd, req_delete, NULL);
 		if (mrc != MEMCACHED_SUCCESS && mrc != MEMCACHED_NOTFOUND)

@@ -25,7 +25,8 @@
 #   FAULT_SECONDS=10 BENCH_USERS=100 tests/bench/faults.sh      # a quick run
 #
 # Knobs (environment): BENCH_USERS (200), BENCH_POSTS (8), FAULT_SECONDS (each scenario, 20;
-# the fault lasts its middle half), FAULT_CONNS (open-loop connections at most, 512), and
+# the fault lasts its middle half), FAULT_CONNS (open-loop connections at most, 512),
+# FAULT_SCENARIOS (the names above to run, e.g. "baseline killed_db"; all by default), and
 # [shed]'s budgets STACK_SHED_ANONYMOUS_WAIT_MS (100) and STACK_SHED_WAIT_MS (1000). State in
 # var/bench/faults (BENCH_KEEP=1 keeps it); do not run it beside routes.sh (they share the
 # build in var/bench/src).
@@ -34,6 +35,7 @@ set -eu
 export BENCH_USERS=${BENCH_USERS:-200} BENCH_PHP=0
 FAULT_SECONDS=${FAULT_SECONDS:-20}
 FAULT_CONNS=${FAULT_CONNS:-512}
+FAULT_SCENARIOS=${FAULT_SCENARIOS:-baseline hung_db killed_db hung_mc overload_2x overload_5x}
 BENCH_AS_LIB=1
 # shellcheck source=routes.sh
 . "$(cd "$(dirname "$0")" && pwd)/routes.sh"
@@ -61,10 +63,17 @@ settle() {
 	say "warning: health still not 200 after 90 s"
 }
 
+# want NAME: whether FAULT_SCENARIOS has it.
+want() {
+	case " $FAULT_SCENARIOS " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
 # scenario NAME RATE FAULT_START FAULT_STOP: openloop at RATE for FAULT_SECONDS with the health
 # poller beside it; FAULT_START and FAULT_STOP (shell commands) at a quarter and three quarters.
 scenario() {
 	local name=$1 rate=$2 pid hpid q
+	want "$name" || return 0
 	q=$(awk -v s="$FAULT_SECONDS" 'BEGIN { printf "%.2f", s / 4 }')
 	say "scenario $name: $rate req/s for $FAULT_SECONDS s"
 	python3 "$SRCDIR/tests/bench/faults.py" health "$BASE" "$FAULT_SECONDS" "$RUN/health-$name" &
@@ -115,6 +124,7 @@ scenario overload_5x $((CAP * 5)) "" ""
 lo=$(awk -v s="$FAULT_SECONDS" 'BEGIN { print s / 4 }')
 hi=$(awk -v s="$FAULT_SECONDS" 'BEGIN { print 3 * s / 4 }')
 row() {
+	want "$2" || return 0
 	python3 "$SRCDIR/tests/bench/faults.py" row "$1" "$RUN/rec-$2.tsv" "$RUN/health-$2" \
 		"$RUN/rec-baseline.tsv" "$3" "$4" "$5"
 }

@@ -345,9 +345,11 @@ test_database_failure_is_not_cached(void **state)
 	struct buf out = BUF_INIT;
 
 	assert_int_equal(cache_get_or_load(f->cache, key("dbf"), 60, load, &l, &out), -1);
+	/* Nothing under the key, not even the lease: an append finds no value (0), where a
+	 * placeholder left behind would answer -1 and make every next reader wait it out. */
+	assert_int_equal(cache_append(f->cache, key("dbf"), "x", 1), 0);
 	l.result = 1;
 	l.value = "back";
-	/* The failed fill left only its short lease: the next reader waits it out or loads. */
 	assert_int_equal(cache_get_or_load(f->cache, key("dbf"), 60, load, &l, &out), 1);
 	assert_string_equal(buf_cstr(&out), "back");
 	buf_free(&out);
