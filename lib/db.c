@@ -35,6 +35,8 @@
 /* The deadline of a statement when there is none ([mysql] statement_timeout_ms 0: the worker,
  * starling-admin): a day, so that only the library's read and write timeouts bound each wait. */
 #define DB_NO_DEADLINE_MS (24ULL * 3600 * 1000)
+/* How often a process waiting for an instance looks whether its breaker opened (wait_for). */
+#define DB_WAIT_SLICE_MS 50
 
 /* Runs one non-blocking call of the client library to its end, waiting (wait_for) at most until
  * db's deadline: START is the call's _start form (it returns the status to wait for), CONT its
@@ -43,7 +45,7 @@
 #define DB_NB(db, in, ret, obj, start, cont) do {                                         \
 	int nb_status_ = (start);                                                          \
 	while (nb_status_ != 0)                                                            \
-		nb_status_ = cont(&(ret), (obj), wait_for((in)->conn, nb_status_,          \
+		nb_status_ = cont(&(ret), (obj), wait_for((db), (in), nb_status_,          \
 		    (db)->deadline));                                                      \
 } while (0)
 
@@ -277,24 +279,32 @@ db_instance_name(const struct db *db, size_t i)
 	return i < db->n ? db->inst[i].name : "";
 }
 
-/* Waits until the socket of m is ready as a non-blocking call's status asks, or until deadline
- * (ms). Returns the events for its _cont call: MYSQL_WAIT_TIMEOUT when the time is up (or the
- * library's own timeout, whichever comes first), which makes the call fail as timed out. */
+/* Waits until the socket of in's connection is ready as a non-blocking call's status asks, or
+ * until deadline (ms). Returns the events for its _cont call: MYSQL_WAIT_TIMEOUT when the time
+ * is up (or the library's own timeout, whichever comes first), which makes the call fail as
+ * timed out; so it does as soon as the instance's breaker opens while this process waits
+ * (checked every DB_WAIT_SLICE_MS): another process found the instance failing, and this one
+ * need not wait out its own deadline to learn it too. */
 static int
-wait_for(MYSQL *m, int status, uint64_t deadline)
+wait_for(const struct db *db, const struct db_instance *in, int status, uint64_t deadline)
 {
-	struct pollfd p = { .fd = mysql_get_socket(m), .events = 0, .revents = 0 };
+	struct pollfd p = { .fd = mysql_get_socket(in->conn), .events = 0, .revents = 0 };
 	uint64_t now = clock_mono_ms(), until = deadline;
-	int n;
+	int n = 0;
 
 	if (status & MYSQL_WAIT_TIMEOUT) {
-		uint64_t lib = now + mysql_get_timeout_value_ms(m);
+		uint64_t lib = now + mysql_get_timeout_value_ms(in->conn);
 
 		until = lib < until ? lib : until;
 	}
 	p.events = (short)((status & MYSQL_WAIT_READ ? POLLIN : 0) |
 	    (status & MYSQL_WAIT_WRITE ? POLLOUT : 0) | (status & MYSQL_WAIT_EXCEPT ? POLLPRI : 0));
-	n = now >= until ? 0 : poll(&p, 1, until - now > INT_MAX ? INT_MAX : (int)(until - now));
+	while (now < until) {
+		n = poll(&p, 1, until - now > DB_WAIT_SLICE_MS ? DB_WAIT_SLICE_MS : (int)(until - now));
+		if (n != 0 || breaker_state(db->brk, in->slot, NULL) == BREAKER_OPEN)
+			break;
+		now = clock_mono_ms();
+	}
 	if (n <= 0)
 		return MYSQL_WAIT_TIMEOUT;
 	return (p.revents & (POLLIN | POLLHUP | POLLERR) ? MYSQL_WAIT_READ : 0) |
@@ -379,7 +389,7 @@ instance_connect(const struct db *db, struct db_instance *in, int ms, struct buf
 	status = mysql_real_connect_start(&ret, in->conn, in->host, c->mysql_user,
 	    c->mysql_password, NULL, in->port, in->socket, 0);
 	while (status != 0)
-		status = mysql_real_connect_cont(&ret, in->conn, wait_for(in->conn, status, deadline));
+		status = mysql_real_connect_cont(&ret, in->conn, wait_for(db, in, status, deadline));
 	if (ret == NULL) {
 		log_error("mysql %s: connect failed: %s", in->name, mysql_error(in->conn));
 		buf_printf(err, "%s%s: %s", err && err->len ? "; " : "", in->name,
@@ -423,7 +433,7 @@ ping_within(struct db *db, struct db_instance *in, int ms, struct buf *err)
 
 	status = mysql_ping_start(&rc, in->conn);
 	while (status != 0)
-		status = mysql_ping_cont(&rc, in->conn, wait_for(in->conn, status, deadline));
+		status = mysql_ping_cont(&rc, in->conn, wait_for(db, in, status, deadline));
 	if (rc == 0) {
 		breaker_ok(db->brk, in->slot);
 		return 0;
@@ -846,8 +856,9 @@ stmt_run(struct db *db, struct db_instance *in, struct db_stmt *s, const struct 
 	return rc;
 }
 
-/* The statement on in ran past its deadline, and its connection, in an unknown state, is
- * closed. A hung instance and a slow statement look alike from here; a new connection within
+/* The statement on in ran past its deadline (or was given up when the instance's breaker opened
+ * meanwhile: nothing more to learn), and its connection, in an unknown state, is closed. A hung
+ * instance and a slow statement look alike from here; a new connection within
  * DB_PROBE_MS tells them apart: a hung instance fails it and counts as failing (its breaker), a
  * live one answers, and the statement, still running there, is killed from the new connection
  * so that it costs the server no more. */
@@ -859,6 +870,11 @@ statement_overdue(struct db *db, struct db_instance *in, unsigned shard, const c
 	int rc = 1;
 
 	instance_close(in);
+	if (breaker_state(db->brk, in->slot, NULL) == BREAKER_OPEN) {
+		log_warn("mysql %s shard %u: statement given up: the instance's breaker opened "
+		    "while it waited: %.120s", in->name, shard, sql);
+		return;
+	}
 	if (instance_connect(db, in, DB_PROBE_MS, NULL) != 0) {
 		log_error("mysql %s shard %u: no answer within %ld ms, nor to a new connection: the "
 		    "instance counts as failing: %.120s", in->name, shard, db->stmt_ms, sql);
@@ -923,7 +939,8 @@ db_exec(struct db *db, unsigned shard, const char *sql, const struct db_val *par
 		}
 		if (e == ER_DUP_ENTRY)
 			return DB_DUPLICATE;
-		if (deadline_passed(db) && in->conn != NULL) {
+		if (in->conn != NULL && (deadline_passed(db) ||
+		    breaker_state(db->brk, in->slot, NULL) == BREAKER_OPEN)) {
 			/* Never run again: the time is up, and it may have run. */
 			statement_overdue(db, in, shard, sql);
 			break;

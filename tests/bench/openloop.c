@@ -235,16 +235,25 @@ start(struct conn *c, int rec)
 	try_send(c);
 }
 
-/* The envelope's code and data id, read loosely from the body (no JSON parser needed). */
+/* The envelope's code and data id, read loosely from the body (no JSON parser needed); for an
+ * HTML error page (templates/error.mustache), the code in its "error-code" line. */
 static void
 scan_body(struct rec *r, const char *body, size_t len)
 {
+	static const char html[] = "class=\"error-code\">";
 	const char *p = memmem(body, len, "\"code\":", 7);
 	const char *id = memmem(body, len, "\"id\":\"", 6);
+	const char *h = memmem(body, len, html, sizeof html - 1);
 	size_t i;
 
 	if (p != NULL)
 		r->code = (int)strtol(p + 7, NULL, 10);
+	else if (h != NULL) {
+		for (h += sizeof html - 1; h < body + len && (*h < '1' || *h > '9') && *h != '<'; h++)
+			continue;
+		if (h < body + len && *h != '<')
+			r->code = (int)strtol(h, NULL, 10);
+	}
 	if (id != NULL) {
 		id += 6;
 		for (i = 0; i + 1 < sizeof r->id && id + i < body + len && id[i] >= '0' &&
