@@ -641,8 +641,10 @@ body_limit(const struct ctx *ctx, const struct route *r)
 /* How often a process logs what it shed: once a period while it sheds, never per request. */
 #define SHED_LOG_PERIOD_MS 10000
 
-/* What this process refused since it last said so (one process, one count). */
+/* What this process refused since it last said so (one process, one count), and what it saw of
+ * its binary's queue. */
 static struct shed_stats shed_stats;
+static struct shed_queue shed_queue;
 
 /* Load shedding (shed.h): APIERR_OVERLOADED with Retry-After when the request waited longer for
  * this process than its class may, before any work is done for it. r is the route found before
@@ -658,16 +660,23 @@ shed_check(struct ctx *ctx, const struct route *r)
 	    (r->flags & (ROUTE_NOSHED | ROUTE_UPLOAD | ROUTE_RAW)), get, credentials);
 	long wait = k == SHED_EXEMPT ? -1 :
 	    shed_wait_ms(request_header(&ctx->req, "x-request-start"), clock_wall_us());
+	long anon = c->shed_anonymous_wait_ms;
 	char retry[24];
 
-	if (wait < 0 || !shed_refuse(k, wait, c->shed_anonymous_wait_ms, c->shed_wait_ms))
+	if (wait < 0)
+		return APIERR_OK;
+	/* While a queue stands, anonymous reads give way at its target, not after their budget. */
+	if (shed_observe(&shed_queue, wait, clock_mono_ms(), c->shed_queue_target_ms) &&
+	    anon > 0 && c->shed_queue_target_ms < anon)
+		anon = c->shed_queue_target_ms;
+	if (!shed_refuse(k, wait, anon, c->shed_wait_ms))
 		return APIERR_OK;
 	shed_count(&shed_stats, wait, clock_mono_ms());
 	snprintf(retry, sizeof retry, "%ld", c->shed_retry_after);
 	response_header(&ctx->resp, "Retry-After", retry);
 	return ctx_fail(ctx, APIERR_OVERLOADED, "the site is busy: this request waited %ld ms for "
 	    "a free process (at most %ld ms for %s); try again in %ld s", wait,
-	    k == SHED_ANON ? c->shed_anonymous_wait_ms : c->shed_wait_ms,
+	    k == SHED_ANON ? anon : c->shed_wait_ms,
 	    k == SHED_ANON ? "a read without a login" : "this request", c->shed_retry_after);
 }
 

@@ -67,6 +67,23 @@ shed_refuse(enum shed_class k, long wait_ms, long anon_budget_ms, long user_budg
 	return budget > 0 && wait_ms > budget;
 }
 
+bool
+shed_observe(struct shed_queue *q, long wait_ms, uint64_t now_ms, long target_ms)
+{
+	if (q->start_ms == 0 || now_ms - q->start_ms >= 2 * SHED_INTERVAL_MS) {
+		/* The first request, or one after a quiet interval: nothing stands. */
+		q->standing = false;
+		q->start_ms = now_ms;
+		q->min_wait = wait_ms;
+	} else if (now_ms - q->start_ms >= SHED_INTERVAL_MS) {
+		q->standing = target_ms > 0 && q->min_wait > target_ms;
+		q->start_ms = now_ms;
+		q->min_wait = wait_ms;
+	} else if (wait_ms < q->min_wait)
+		q->min_wait = wait_ms;
+	return q->standing;
+}
+
 void
 shed_count(struct shed_stats *s, long wait_ms, uint64_t now_ms)
 {

@@ -36,6 +36,26 @@ enum shed_class shed_classify(bool never_shed, bool get, bool credentials);
  * in ms (0: no budget, never refused). */
 bool shed_refuse(enum shed_class k, long wait_ms, long anon_budget_ms, long user_budget_ms);
 
+/* A standing queue, as CoDel tells one (Nichols and Jacobson, RFC 8289): the shortest wait of
+ * the requests a process took over an interval stays above a small target. A burst drains
+ * within the interval; a standing queue does not: more work arrives than the processes serve,
+ * and every request in it waits the whole queue, the refused ones too. While one stands,
+ * anonymous reads are refused as soon as they waited over the target rather than their whole
+ * budget: their refusals are quick, and they drain the queue for the requests that stay. One
+ * per process; the processes of a binary take from one queue, so they see the same. */
+#define SHED_INTERVAL_MS 100
+
+struct shed_queue {
+	uint64_t start_ms;  /* the current interval's start (monotonic ms; 0: none yet) */
+	long     min_wait;  /* the shortest wait seen in it */
+	bool     standing;  /* the last whole interval's shortest wait was over the target */
+};
+
+/* Notes a request taken at now_ms that waited wait_ms (>= 0). Returns whether a queue stands:
+ * the shortest wait of the last whole interval was over target_ms (0: never). An interval
+ * without requests ends it. */
+bool shed_observe(struct shed_queue *q, long wait_ms, uint64_t now_ms, long target_ms);
+
 /* What a process tells the log about shedding: one line per period at most, not one per
  * refused request (an overload would flood the log with them). */
 struct shed_stats {

@@ -630,6 +630,9 @@ database = $5
 ; Few logical shards (the default is 64): enough to put several on each instance, few enough
 ; that making and checking their databases keeps the tests and the local start fast.
 logical_shards = 8
+; Twice the production deadline: a CI machine under the sanitizers must not take a slow
+; statement for a hung instance; test_resilience.py still sees it far below the read timeout.
+statement_timeout_ms = ${STACK_STATEMENT_TIMEOUT_MS:-2000}
 
 [memcached]
 servers = $(stack_addresses $8)
@@ -646,6 +649,8 @@ max_open_seconds = ${STACK_BREAKER_MAX_OPEN_SECONDS:-2}
 ; test_shed.py holds the binaries' processes for longer than the anonymous one.
 anonymous_wait_ms = ${STACK_SHED_ANONYMOUS_WAIT_MS:-1500}
 wait_ms = ${STACK_SHED_WAIT_MS:-20000}
+; Off in the tests (a sanitized request takes longer than its target); the benchmarks set it.
+queue_target_ms = ${STACK_SHED_QUEUE_TARGET_MS:-0}
 
 [auth]
 token_key_file = $dir/token.key

@@ -27,7 +27,9 @@
 # Knobs (environment): BENCH_USERS (200), BENCH_POSTS (8), FAULT_SECONDS (each scenario, 20;
 # the fault lasts its middle half), FAULT_CONNS (open-loop connections at most, 512),
 # FAULT_SCENARIOS (the names above to run, e.g. "baseline killed_db"; all by default), and
-# [shed]'s budgets STACK_SHED_ANONYMOUS_WAIT_MS (100) and STACK_SHED_WAIT_MS (1000). State in
+# [shed]'s budgets STACK_SHED_ANONYMOUS_WAIT_MS (100) and STACK_SHED_WAIT_MS (1000), its
+# queue_target_ms STACK_SHED_QUEUE_TARGET_MS (20), and [mysql] statement_timeout_ms
+# STACK_STATEMENT_TIMEOUT_MS (500). State in
 # var/bench/faults (BENCH_KEEP=1 keeps it); do not run it beside routes.sh (they share the
 # build in var/bench/src).
 set -eu
@@ -45,7 +47,9 @@ PHP_FPM=""
 # The production settings of etc/starling.conf.example, not the test stack's short ones.
 export STACK_SHED_ANONYMOUS_WAIT_MS=${STACK_SHED_ANONYMOUS_WAIT_MS:-100}
 export STACK_SHED_WAIT_MS=${STACK_SHED_WAIT_MS:-1000}
+export STACK_SHED_QUEUE_TARGET_MS=${STACK_SHED_QUEUE_TARGET_MS:-20}
 export STACK_BREAKER_OPEN_SECONDS=5 STACK_BREAKER_MAX_OPEN_SECONDS=60
+export STACK_STATEMENT_TIMEOUT_MS=${STACK_STATEMENT_TIMEOUT_MS:-500}
 
 # openloop RATE SECONDS CONNS OUT: the mix at RATE req/s (0: closed loop) for SECONDS.
 openloop() {

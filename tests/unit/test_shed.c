@@ -72,6 +72,35 @@ test_budgets(void **state)
 	assert_false(shed_refuse(SHED_USER, 100000, 100, 0));
 }
 
+/* A burst is not a standing queue; a queue whose shortest wait stays over the target for a
+ * whole interval is, until an interval has a short wait again, or no request at all. */
+static void
+test_standing_queue(void **state)
+{
+	struct shed_queue q = { 0, 0, false };
+	uint64_t t = 1000;
+
+	(void)state;
+	/* A burst: long waits, but one request of the interval went through at once. */
+	assert_false(shed_observe(&q, 300, t, 20));
+	assert_false(shed_observe(&q, 2, t + 40, 20));
+	assert_false(shed_observe(&q, 250, t + 80, 20));
+	assert_false(shed_observe(&q, 90, t + 100, 20));    /* the interval ends: min 2 */
+	/* Every wait of the next interval over 20 ms: from its end on, a queue stands. */
+	assert_false(shed_observe(&q, 60, t + 150, 20));
+	assert_true(shed_observe(&q, 45, t + 200, 20));     /* it ends: min 60 */
+	assert_true(shed_observe(&q, 5, t + 250, 20));      /* still the last interval's verdict */
+	assert_false(shed_observe(&q, 30, t + 300, 20));    /* it ends: min 5, it drained */
+	/* Long waits again, then quiet: an interval without requests ends it. */
+	assert_true(shed_observe(&q, 40, t + 400, 20));
+	assert_false(shed_observe(&q, 40, t + 700, 20));
+	/* Target 0: never. */
+	q = (struct shed_queue){ 0, 0, false };
+	assert_false(shed_observe(&q, 500, t, 0));
+	assert_false(shed_observe(&q, 500, t + 100, 0));
+	assert_false(shed_observe(&q, 500, t + 150, 0));
+}
+
 static void
 test_log_once_per_period(void **state)
 {
@@ -106,6 +135,7 @@ main(void)
 		cmocka_unit_test(test_unreadable_or_absurd_stamps_are_never_shed),
 		cmocka_unit_test(test_classes),
 		cmocka_unit_test(test_budgets),
+		cmocka_unit_test(test_standing_queue),
 		cmocka_unit_test(test_log_once_per_period),
 	};
 
