@@ -660,23 +660,26 @@ shed_check(struct ctx *ctx, const struct route *r)
 	    (r->flags & (ROUTE_NOSHED | ROUTE_UPLOAD | ROUTE_RAW)), get, credentials);
 	long wait = k == SHED_EXEMPT ? -1 :
 	    shed_wait_ms(request_header(&ctx->req, "x-request-start"), clock_wall_us());
-	long anon = c->shed_anonymous_wait_ms;
+	long anon = c->shed_anonymous_wait_ms, user = c->shed_wait_ms;
 	char retry[24];
 
 	if (wait < 0)
 		return APIERR_OK;
-	/* While a queue stands, anonymous reads give way at its target, not after their budget. */
-	if (shed_observe(&shed_queue, wait, clock_mono_ms(), c->shed_queue_target_ms) &&
-	    anon > 0 && c->shed_queue_target_ms < anon)
-		anon = c->shed_queue_target_ms;
-	if (!shed_refuse(k, wait, anon, c->shed_wait_ms))
+	/* While a queue stands, anonymous reads give way at its target and the others at
+	 * queue_wait_ms, not after their whole budgets: every request in a queue waits all of it,
+	 * so the budgets would let it grow to the longest of them, refusals included. */
+	if (shed_observe(&shed_queue, wait, clock_mono_ms(), c->shed_queue_target_ms)) {
+		anon = shed_budget_min(anon, c->shed_queue_target_ms);
+		user = shed_budget_min(user, c->shed_queue_wait_ms);
+	}
+	if (!shed_refuse(k, wait, anon, user))
 		return APIERR_OK;
 	shed_count(&shed_stats, wait, clock_mono_ms());
 	snprintf(retry, sizeof retry, "%ld", c->shed_retry_after);
 	response_header(&ctx->resp, "Retry-After", retry);
 	return ctx_fail(ctx, APIERR_OVERLOADED, "the site is busy: this request waited %ld ms for "
 	    "a free process (at most %ld ms for %s); try again in %ld s", wait,
-	    k == SHED_ANON ? anon : c->shed_wait_ms,
+	    k == SHED_ANON ? anon : user,
 	    k == SHED_ANON ? "a read without a login" : "this request", c->shed_retry_after);
 }
 

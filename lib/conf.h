@@ -56,6 +56,7 @@ struct conf {
 	long           shed_anonymous_wait_ms;
 	long           shed_wait_ms;
 	long           shed_queue_target_ms;
+	long           shed_queue_wait_ms;
 	long           shed_retry_after;
 	/* [auth] */
 	long           auth_password_iterations;

@@ -84,6 +84,14 @@ shed_observe(struct shed_queue *q, long wait_ms, uint64_t now_ms, long target_ms
 	return q->standing;
 }
 
+long
+shed_budget_min(long a, long b)
+{
+	if (a <= 0)
+		return 0;
+	return b > 0 && b < a ? b : a;
+}
+
 void
 shed_count(struct shed_stats *s, long wait_ms, uint64_t now_ms)
 {

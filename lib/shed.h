@@ -56,6 +56,10 @@ struct shed_queue {
  * without requests ends it. */
 bool shed_observe(struct shed_queue *q, long wait_ms, uint64_t now_ms, long target_ms);
 
+/* A class's budget a while a queue stands with the queue's budget b for it: the shorter; a class
+ * never shed (a 0) stays so, and b 0 leaves a as it is. */
+long shed_budget_min(long a, long b);
+
 /* What a process tells the log about shedding: one line per period at most, not one per
  * refused request (an overload would flood the log with them). */
 struct shed_stats {

@@ -70,6 +70,12 @@ test_budgets(void **state)
 	/* 0: that class is never shed */
 	assert_false(shed_refuse(SHED_ANON, 100000, 0, 1000));
 	assert_false(shed_refuse(SHED_USER, 100000, 100, 0));
+	/* The shorter budget while a queue stands; a class never shed stays so. */
+	assert_int_equal(shed_budget_min(100, 20), 20);
+	assert_int_equal(shed_budget_min(20, 100), 20);
+	assert_int_equal(shed_budget_min(0, 50), 0);
+	assert_int_equal(shed_budget_min(1000, 0), 1000);
+	assert_int_equal(shed_budget_min(0, 0), 0);
 }
 
 /* A burst is not a standing queue; a queue whose shortest wait stays over the target for a
