@@ -455,7 +455,9 @@ render_error(struct ctx *ctx, char *const *envp, int code)
 	json_object *page;
 	char key[32];
 
-	if (status >= 500)
+	/* A shed request is counted, and told once a period (shed_log): a line for each one
+	 * would cost an overloaded host a write per refusal. */
+	if (status >= 500 && code != APIERR_OVERLOADED)
 		log_error("answering %d (code %d): %s", status, code, message);
 	if (wants_json(ctx, envp)) {
 		response_json(&ctx->resp, code, message, NULL);
