@@ -651,6 +651,7 @@ anonymous_wait_ms = ${STACK_SHED_ANONYMOUS_WAIT_MS:-1500}
 wait_ms = ${STACK_SHED_WAIT_MS:-20000}
 ; Off in the tests (a sanitized request takes longer than its target); the benchmarks set it.
 queue_target_ms = ${STACK_SHED_QUEUE_TARGET_MS:-0}
+queue_wait_ms = ${STACK_SHED_QUEUE_WAIT_MS:-50}
 
 [auth]
 token_key_file = $dir/token.key

@@ -28,7 +28,8 @@
 # the fault lasts its middle half), FAULT_CONNS (open-loop connections at most, 512),
 # FAULT_SCENARIOS (the names above to run, e.g. "baseline killed_db"; all by default), and
 # [shed]'s budgets STACK_SHED_ANONYMOUS_WAIT_MS (100) and STACK_SHED_WAIT_MS (1000), its
-# queue_target_ms STACK_SHED_QUEUE_TARGET_MS (20), and [mysql] statement_timeout_ms
+# queue_target_ms STACK_SHED_QUEUE_TARGET_MS (20) and queue_wait_ms STACK_SHED_QUEUE_WAIT_MS
+# (50), and [mysql] statement_timeout_ms
 # STACK_STATEMENT_TIMEOUT_MS (500). State in
 # var/bench/faults (BENCH_KEEP=1 keeps it); do not run it beside routes.sh (they share the
 # build in var/bench/src).
@@ -48,6 +49,7 @@ PHP_FPM=""
 export STACK_SHED_ANONYMOUS_WAIT_MS=${STACK_SHED_ANONYMOUS_WAIT_MS:-100}
 export STACK_SHED_WAIT_MS=${STACK_SHED_WAIT_MS:-1000}
 export STACK_SHED_QUEUE_TARGET_MS=${STACK_SHED_QUEUE_TARGET_MS:-20}
+export STACK_SHED_QUEUE_WAIT_MS=${STACK_SHED_QUEUE_WAIT_MS:-50}
 export STACK_BREAKER_OPEN_SECONDS=5 STACK_BREAKER_MAX_OPEN_SECONDS=60
 export STACK_STATEMENT_TIMEOUT_MS=${STACK_STATEMENT_TIMEOUT_MS:-500}
 
@@ -136,7 +138,7 @@ set -- $(python3 "$SRCDIR/tests/bench/faults.py" lost "$RUN" "$RUN"/rec-*.tsv)
 {
 	echo "Starling fault and overload benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, commit $(git -C "$SRCDIR" rev-parse --short HEAD)"
 	echo "lighttpd, 2 processes per binary, 2 MariaDB, 2 memcached; $BENCH_USERS users; mix: 60% anonymous post/detail, 10% /p/<id>, 20% logged-in timeline/home, 10% post/create"
-	echo "capacity of the mix (16 closed-loop clients): $CAP req/s; each scenario $FAULT_SECONDS s open loop, the fault (and the columns but the last) over its middle $(awk -v s="$FAULT_SECONDS" 'BEGIN { print s / 2 }') s; [shed] $STACK_SHED_ANONYMOUS_WAIT_MS / $STACK_SHED_WAIT_MS ms"
+	echo "capacity of the mix (16 closed-loop clients): $CAP req/s; each scenario $FAULT_SECONDS s open loop, the fault (and the columns but the last) over its middle $(awk -v s="$FAULT_SECONDS" 'BEGIN { print s / 2 }') s; [shed] $STACK_SHED_ANONYMOUS_WAIT_MS / $STACK_SHED_WAIT_MS ms, standing queue $STACK_SHED_QUEUE_TARGET_MS / $STACK_SHED_QUEUE_WAIT_MS ms; [mysql] statement_timeout_ms $STACK_STATEMENT_TIMEOUT_MS"
 	echo
 	echo "| scenario | offered req/s | served req/s | p50 / p99 ms (answered) | p99 vs baseline | needing only instance 0: served / p99 vs baseline | shed | shed p99 ms | other errors | health slowest ms (statuses) |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|---|---|"
