@@ -269,6 +269,25 @@ breaker_fail(struct breaker_map *m, int slot, const char *why)
 	    (unsigned long long)(ms / 1000));
 }
 
+void
+breaker_open_for(struct breaker_map *m, int slot, uint64_t ms)
+{
+	struct slot *s;
+	uint64_t until, want;
+
+	if (slot < 0)
+		return;
+	s = &m->f->slot[slot];
+	want = clock_wall_ms() + ms;
+	do {
+		until = load(&s->open_until);
+		if (until >= want)
+			return;
+	} while (!cas(&s->open_until, until, want));
+	store(&s->open_ms, ms);
+	store(&s->probe_until, 0);
+}
+
 enum breaker_state
 breaker_state(struct breaker_map *m, int slot, uint64_t *retry_ms)
 {

@@ -63,6 +63,12 @@ void breaker_ok(struct breaker_map *m, int slot);
 /* The backend failed (why: for the log line when this opens the breaker). */
 void breaker_fail(struct breaker_map *m, int slot, const char *why);
 
+/* Opens the breaker of slot at once for ms (or longer, if it is open longer already), whatever
+ * its count: for a backend whose client keeps its own pace (memcached nodes, lib/cache.c: out on
+ * the first failure, for dead_timeout), so that the other processes of the host see it out too.
+ * Logs nothing: the caller says why. */
+void breaker_open_for(struct breaker_map *m, int slot, uint64_t ms);
+
 /* The state of slot, and (retry_ms, when not NULL) how long until the next probe may go. */
 enum breaker_state breaker_state(struct breaker_map *m, int slot, uint64_t *retry_ms);
 

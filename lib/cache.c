@@ -18,6 +18,7 @@
 
 #include <libmemcached/memcached.h>
 
+#include "breaker.h"
 #include "cache.h"
 #include "clock.h"
 #include "log.h"
@@ -31,6 +32,7 @@ struct node {
 	memcached_st *mc;        /* this node alone: every request to the node goes through it */
 	bool          out;       /* out of the ring: failed, and not flushed since */
 	bool          quiet;     /* out, and failed again: sent nothing until its next probe */
+	int           slot;      /* its breaker: whether the host's other processes have it out */
 	long long     probe_at;  /* out: when to probe it (monotonic ms) */
 	struct buf    why;       /* out: what failed, for cache_ping */
 	int           pipe_fd;   /* cache_append_many's own connection; -1 when closed */
@@ -49,6 +51,7 @@ struct cache {
 	uint64_t           round_trips;   /* requests sent to nodes, for cache_round_trips */
 	struct memo       *memo;      /* what the request in flight learnt: cache_memo_begin */
 	bool               memo_on;
+	struct breaker_map *brk;      /* the nodes' state, shared by the host's processes */
 };
 
 /* Every stored value starts with a tag byte, so a cached "not found" and a lease placeholder are
@@ -233,8 +236,47 @@ node_fail(struct cache *c, struct node *nd, memcached_return_t rc)
 	nd->probe_at = (long long)clock_mono_ms() + c->conf->memcached_dead_timeout * 1000;
 	c->nout++;
 	ring_rebuild(c);
+	breaker_open_for(c->brk, nd->slot, (uint64_t)c->conf->memcached_dead_timeout * 1000);
 	log_warn("memcached %s: out of the ring for %ld s: %s", nd->name,
 	    c->conf->memcached_dead_timeout, node_why(nd, rc));
+}
+
+/* Follows what the host's other processes found (the breaker file): a node one of them took
+ * out is out here too, until its probe, without this process paying a timeout to learn it;
+ * a node whose probe there answered (and flushed it) is back here too, with no flush of its
+ * own: this process sent it nothing meanwhile. Returns whether the ring changed. */
+static bool
+follow_host(struct cache *c, long long now)
+{
+	bool changed = false;
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		struct node *nd = &c->nodes[i];
+		uint64_t retry;
+		enum breaker_state st;
+
+		if (nd->slot < 0)
+			continue;
+		st = breaker_state(c->brk, nd->slot, &retry);
+		if (!nd->out && st == BREAKER_OPEN) {
+			nd->out = nd->quiet = true;
+			pipe_close(nd);
+			nd->probe_at = now + (long long)retry;
+			c->nout++;
+			changed = true;
+			log_info("memcached %s: out of the ring for %llu ms: another process of the "
+			    "host found it failing", nd->name, (unsigned long long)retry);
+		} else if (nd->out && st == BREAKER_CLOSED) {
+			nd->out = nd->quiet = false;
+			buf_reset(&nd->why);
+			c->nout--;
+			changed = true;
+			log_info("memcached %s: back in the ring: another process of the host found "
+			    "it answering and flushed it", nd->name);
+		}
+	}
+	return changed;
 }
 
 /* One request to one node; returns what libmemcached said. arg is the request's own. */
@@ -290,14 +332,11 @@ req_flush(struct cache *c, struct node *nd, void *arg)
 static void
 probe_due(struct cache *c)
 {
-	long long now;
+	long long now = (long long)clock_mono_ms();
 	size_t i;
-	bool back = false;
+	bool back = follow_host(c, now);
 
-	if (c->nout == 0)
-		return;
-	now = (long long)clock_mono_ms();
-	for (i = 0; i < c->n; i++) {
+	for (i = 0; c->nout > 0 && i < c->n; i++) {
 		struct node *nd = &c->nodes[i];
 		memcached_return_t rc;
 
@@ -310,11 +349,13 @@ probe_due(struct cache *c)
 			buf_reset(&nd->why);
 			c->nout--;
 			back = true;
+			breaker_ok(c->brk, nd->slot);
 			log_info("memcached %s: answering again; flushed and back in the ring", nd->name);
 			continue;
 		}
 		nd->quiet = true;
 		nd->probe_at = now + c->conf->memcached_dead_timeout * 1000;
+		breaker_open_for(c->brk, nd->slot, (uint64_t)c->conf->memcached_dead_timeout * 1000);
 		log_warn("memcached %s: still not answering, next try in %ld s: %s", nd->name,
 		    c->conf->memcached_dead_timeout, node_why(nd, rc));
 	}
@@ -384,8 +425,15 @@ cache_new(const struct conf *conf, struct buf *err)
 	c->seed = (unsigned int)time(NULL) ^ (unsigned int)getpid();
 	if (nodes_parse(c, err) != 0 || ring_build(c, err) != 0)
 		goto fail;
-	for (i = 0; i < c->n; i++)
+	c->brk = breaker_map_open(conf);
+	for (i = 0; i < c->n; i++) {
+		struct buf name = BUF_INIT;
+
 		c->nodes[i].mc = node_client(conf, c->nodes[i].host, c->nodes[i].port);
+		buf_printf(&name, "memcached %s", c->nodes[i].name);
+		c->nodes[i].slot = breaker_slot(c->brk, buf_cstr(&name));
+		buf_free(&name);
+	}
 	return c;
 fail:
 	cache_free(c);
@@ -1601,6 +1649,7 @@ cache_free(struct cache *c)
 	}
 	free(c->nodes);
 	free(c->ring_node);
+	breaker_map_free(c->brk);
 	if (c->ring != NULL)
 		memcached_free(c->ring);
 	buf_free(&c->key);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "clock.h"
 #include "memcached.h"
 #include "conf.h"
 
@@ -1126,6 +1127,65 @@ test_hung_node_never_serves_an_old_value(void **state)
 	buf_free(&out);
 }
 
+/* Two processes of one host (two caches sharing a breaker state file): the first to meet a hung
+ * node takes it out for both, so the second never waits for it; when the first one's probe
+ * finds it answering (and flushes it), the second takes it back too. */
+static void
+test_host_shares_what_one_process_found(void **state)
+{
+	struct fixture *f = *state;
+	char path[] = "/tmp/starling-test-breakers-XXXXXX";
+	struct conf ca, cb;
+	struct cache *a, *b;
+	struct buf out = BUF_INIT, err = BUF_INIT;
+	struct loader l = { 0, 1, "from-db", NULL, NULL, BUF_INIT, 0 };
+	char k[128];
+	uint64_t t0;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	test_conf(&ca, servers, TEST_DEAD_TIMEOUT);
+	test_conf(&cb, servers, TEST_DEAD_TIMEOUT);
+	free(ca.breaker_state_file);
+	ca.breaker_state_file = strdup(path);
+	free(cb.breaker_state_file);
+	cb.breaker_state_file = strdup(path);
+	a = cache_new(&ca, &err);
+	b = cache_new(&cb, &err);
+	assert_non_null(a);
+	assert_non_null(b);
+	key_on(f, 0, "shared", k, sizeof k);
+	server_stop(&srv[0]);
+	/* a pays the timeout, and takes the node out. */
+	assert_int_equal(cache_get_or_load(a, k, 60, load, &l, &out), 1);
+	/* b, which never met the node, does not wait for it: the key is on the stand-in. */
+	t0 = clock_mono_ms();
+	buf_reset(&out);
+	assert_int_equal(cache_get_or_load(b, k, 60, load, &l, &out), 1);
+	assert_true(clock_mono_ms() - t0 < TEST_TIMEOUT_MS / 2);
+	assert_int_equal(value_on(f, 1, k, &out), 1);
+	assert_int_equal(cache_ping(b, &err), -1);
+	assert_non_null(strstr(buf_cstr(&err), srv[0].addr));
+	/* Back: a's probe flushes it; b then uses it again without a flush of its own. */
+	server_cont(&srv[0]);
+	sleep_ms(PAST_DEAD_TIMEOUT_MS);
+	assert_int_equal(cache_set(a, key("shared-probe"), "x", 1, 60), 1);
+	assert_int_equal(cache_set(f->only[0], key("shared-after"), "kept", 4, 60), 1);
+	buf_reset(&err);
+	assert_int_equal(cache_ping(b, &err), 0);
+	buf_reset(&out);
+	assert_int_equal(cache_get(f->only[0], key("shared-after"), &out), 1);
+	assert_string_equal(buf_cstr(&out), "kept");
+	cache_free(a);
+	cache_free(b);
+	conf_free(&ca);
+	conf_free(&cb);
+	unlink(path);
+	buf_free(&out);
+	buf_free(&err);
+}
+
 /* Copies filled on a stand-in node while their node was out must not come back the next time it
  * is out: a delete goes to every node. */
 static void
@@ -1265,6 +1325,8 @@ main(void)
 		/* These stop and start server A; each leaves both servers running. */
 		cmocka_unit_test_setup_teardown(test_killed_node_is_taken_out_and_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_append_many_dead_node, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_shares_what_one_process_found, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_hung_node_never_serves_an_old_value, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_delete_reaches_the_stand_in_node, setup, teardown),
