@@ -116,6 +116,13 @@ openloop 0 5 16 "$RUN/capacity.tsv"
 CAP=$(awk -F'\t' '$4 >= 200 && $4 < 400 { n++ } END { printf "%d", n / 5 }' "$RUN/capacity.tsv")
 [ "$CAP" -gt 0 ] || die "no request of the mix was answered (see $RUN)"
 say "capacity of the mix: $CAP req/s"
+# The ceiling of any answer through a FastCGI process, a refusal included: the route
+# benchmark's bare C hello (tests/bench/hello.c) through the same lighttpd, same clients.
+printf 'h\tGET\t/hello\t\n' >"$DATA/req-hello.tsv"
+"$BUILD/tests/bench/openloop" 127.0.0.1 "${BASE##*:}" "$DATA/req-hello.tsv" 0 5 16 \
+	"$RUN/hello.tsv"
+HELLO=$(awk -F'\t' '$4 == 200 { n++ } END { printf "%d", n / 5 }' "$RUN/hello.tsv")
+say "a bare FastCGI hello: $HELLO req/s"
 
 db1=$(cat "$RUN/mariadb-1/mariadb.pid")
 mc1=$(cat "$RUN/memcached-1/memcached.pid")
@@ -138,7 +145,7 @@ set -- $(python3 "$SRCDIR/tests/bench/faults.py" lost "$RUN" "$RUN"/rec-*.tsv)
 {
 	echo "Starling fault and overload benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, commit $(git -C "$SRCDIR" rev-parse --short HEAD)"
 	echo "lighttpd, 2 processes per binary, 2 MariaDB, 2 memcached; $BENCH_USERS users; mix: 60% anonymous post/detail, 10% /p/<id>, 20% logged-in timeline/home, 10% post/create"
-	echo "capacity of the mix (16 closed-loop clients): $CAP req/s; each scenario $FAULT_SECONDS s open loop, the fault (and the columns but the last) over its middle $(awk -v s="$FAULT_SECONDS" 'BEGIN { print s / 2 }') s; [shed] $STACK_SHED_ANONYMOUS_WAIT_MS / $STACK_SHED_WAIT_MS ms, standing queue $STACK_SHED_QUEUE_TARGET_MS / $STACK_SHED_QUEUE_WAIT_MS ms; [mysql] statement_timeout_ms $STACK_STATEMENT_TIMEOUT_MS"
+	echo "capacity of the mix (16 closed-loop clients): $CAP req/s (a bare FastCGI hello through the same lighttpd: $HELLO req/s); each scenario $FAULT_SECONDS s open loop, the fault (and the columns but the last) over its middle $(awk -v s="$FAULT_SECONDS" 'BEGIN { print s / 2 }') s; [shed] $STACK_SHED_ANONYMOUS_WAIT_MS / $STACK_SHED_WAIT_MS ms, standing queue $STACK_SHED_QUEUE_TARGET_MS / $STACK_SHED_QUEUE_WAIT_MS ms; [mysql] statement_timeout_ms $STACK_STATEMENT_TIMEOUT_MS"
 	echo
 	echo "| scenario | offered req/s | served req/s | p50 / p99 ms (answered) | p99 vs baseline | needing only instance 0: served / p99 vs baseline | shed | shed p99 ms | other errors | health slowest ms (statuses) |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|---|---|"
