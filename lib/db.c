@@ -425,23 +425,34 @@ instance_allowed(struct db *db, struct db_instance *in, struct buf *err)
 /* mysql_ping on the open connection of in, given up after ms: a hung instance answers nothing,
  * and the blocking call would wait out the whole read timeout. Returns 0, or -1 (the connection
  * is closed: after a timeout its state is unknown). */
+/* Pings the open connection of in within db's deadline (the statement's time, or the one
+ * ping_within sets). Returns 0 when it answered. */
+static int
+idle_ping(struct db *db, struct db_instance *in)
+{
+	int rc = 1;
+
+	DB_NB(db, in, rc, in->conn, mysql_ping_start(&rc, in->conn), mysql_ping_cont);
+	return rc;
+}
+
 static int
 ping_within(struct db *db, struct db_instance *in, int ms, struct buf *err)
 {
-	uint64_t deadline = clock_mono_ms() + (uint64_t)(ms > 0 ? ms : 1);
-	int status, rc = 1;
+	uint64_t statement = db->deadline;   /* a probe's ping comes inside a statement's time */
+	const char *why;
+	int rc;
 
-	status = mysql_ping_start(&rc, in->conn);
-	while (status != 0)
-		status = mysql_ping_cont(&rc, in->conn, wait_for(db, in, status, deadline));
+	db->deadline = clock_mono_ms() + (uint64_t)(ms > 0 ? ms : 1);
+	rc = idle_ping(db, in);
+	why = rc == 0 ? NULL : deadline_passed(db) ? "no answer in time" : mysql_error(in->conn);
+	db->deadline = statement;
 	if (rc == 0) {
 		breaker_ok(db->brk, in->slot);
 		return 0;
 	}
-	buf_printf(err, "%s%s: %s", err && err->len ? "; " : "", in->name,
-	    clock_mono_ms() >= deadline ? "no answer in time" : mysql_error(in->conn));
-	log_warn("mysql %s: ping failed (%s)", in->name,
-	    clock_mono_ms() >= deadline ? "no answer in time" : mysql_error(in->conn));
+	buf_printf(err, "%s%s: %s", err && err->len ? "; " : "", in->name, why);
+	log_warn("mysql %s: ping failed (%s)", in->name, why);
 	breaker_fail(db->brk, in->slot, "ping");
 	instance_close(in);
 	return -1;
@@ -488,16 +499,6 @@ db_instance_state(struct db *db, size_t i, uint64_t *retry_ms)
 	case BREAKER_CLOSED:    break;
 	}
 	return DB_INSTANCE_UP;
-}
-
-/* Pings the idle connection of in within the statement's time. Returns 0 when it answered. */
-static int
-idle_ping(struct db *db, struct db_instance *in)
-{
-	int rc = 1;
-
-	DB_NB(db, in, rc, in->conn, mysql_ping_start(&rc, in->conn), mysql_ping_cont);
-	return rc;
 }
 
 /* The instance of shard, connected (pinged first if idle for long). NULL when the shard is out of
