@@ -193,7 +193,8 @@ feed_trends_hashtags(struct ctx *ctx)
 	return APIERR_OK;
 }
 
-/* GET /api/v1/trends/users: 200 {users}; 503. */
+/* GET /api/v1/trends/users: 200 {users} ("partial": true when some users could not be read);
+ * 503. */
 int
 feed_trends_users(struct ctx *ctx)
 {
@@ -347,7 +348,7 @@ out:
 }
 
 /* GET /explore: the trending hashtags and the popular users (with links to their profiles,
- * where the follow button is). 503. */
+ * where the follow button is), and page.partial when some users could not be read. 503. */
 int
 feed_discover_fill(struct ctx *ctx, json_object *page)
 {
@@ -362,6 +363,7 @@ feed_discover_fill(struct ctx *ctx, json_object *page)
 	    json_object_get(json_object_object_get(tags, "hashtags")));
 	json_object_object_add(page, "users",
 	    json_object_get(json_object_object_get(users, "users")));
+	partial_mark(page, partial_of(users));
 out:
 	json_object_put(tags);
 	json_object_put(users);
