@@ -17,6 +17,7 @@
 #include "limit.h"
 #include "log.h"
 #include "notify.h"
+#include "partial.h"
 #include "shard.h"
 #include "timeline.h"
 #include "user.h"
@@ -668,6 +669,7 @@ graph_list_page(struct ctx *ctx, enum graph_list list, uint64_t user_id, const c
 	struct db_rows r = DB_ROWS_INIT;
 	json_object *data = NULL, *users, *card;
 	uint64_t after = UINT64_MAX, other;
+	bool partial = false;
 	size_t i, n;
 	char *end;
 	int rc;
@@ -693,9 +695,11 @@ graph_list_page(struct ctx *ctx, enum graph_list list, uint64_t user_id, const c
 		other = db_u64(&r, i, 0);
 		if ((rc = list_shows(ctx, list, other)) == 0)
 			continue;
+		/* Whose block or card cannot be read (their shard down): left out, and the cursor
+		 * passes them as it passes everyone left out. */
 		if (rc < 0 || user_card(ctx->env, other, &card) < 0) {
-			rc = unavailable(ctx);
-			goto out;
+			partial = true;
+			continue;
 		}
 		if (card != NULL)
 			json_object_array_add(users, card);
@@ -704,6 +708,7 @@ graph_list_page(struct ctx *ctx, enum graph_list list, uint64_t user_id, const c
 	 * meanwhile land above it and the pages neither repeat nor skip. */
 	json_object_object_add(data, "cursor", r.nrows > GRAPH_PAGE ?
 	    json_object_new_string(db_str(&r, n - 1, 1)) : json_object_new_string("-1"));
+	partial_mark(data, partial);
 	*out = data;
 	data = NULL;
 	rc = APIERR_OK;

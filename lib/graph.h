@@ -55,7 +55,9 @@ enum graph_list { GRAPH_FOLLOWING, GRAPH_FOLLOWERS, GRAPH_BLOCKED, GRAPH_MUTED }
  * GRAPH_FOLLOWING and GRAPH_FOLLOWERS leave out the users in a block pair with the viewer
  * (ctx->user_id), as their posts are left out everywhere; a page may then hold fewer than
  * GRAPH_PAGE users and still not be the last. GRAPH_BLOCKED and GRAPH_MUTED are the caller's own
- * and show everyone on them. */
+ * and show everyone on them. Only user_id's shard must answer (50300 without it): a user whose
+ * card or block state cannot be read (their shard down) is left out, the page has
+ * "partial": true (lib/partial.h), and its cursor is the same as a whole page's. */
 int graph_list(struct ctx *ctx, enum graph_list list, uint64_t user_id, const char *cursor);
 
 /* The same page as a new object in *out (the caller's) instead of ctx's data: for pages that

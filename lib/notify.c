@@ -15,6 +15,7 @@
 #include "job.h"
 #include "log.h"
 #include "notify.h"
+#include "partial.h"
 #include "post.h"
 #include "shard.h"
 #include "text.h"
@@ -407,10 +408,11 @@ shown_post(struct ctx *ctx, uint64_t id, json_object **out)
 
 enum { N_ID, N_TYPE, N_ACTOR, N_POST, N_RECORD, N_READ, N_CREATED };
 
-/* The item of row i of a page: APIERR_OK with *out, or *out NULL when it is left out (an actor
- * gone, or in a block with the viewer), or the failure. */
+/* The item of row i of a page: APIERR_OK with *out, or *out NULL when it is left out: an actor
+ * gone, or in a block with the viewer; or an actor, a block or a post that cannot be read (on a
+ * shard that does not answer), noted in *partial. Another failure is returned. */
 static int
-list_item(struct ctx *ctx, const struct db_rows *r, size_t i, json_object **out)
+list_item(struct ctx *ctx, const struct db_rows *r, size_t i, json_object **out, bool *partial)
 {
 	int type = (int)db_i64(r, i, N_TYPE);
 	uint64_t actor_id = db_u64(r, i, N_ACTOR), shown;
@@ -424,14 +426,21 @@ list_item(struct ctx *ctx, const struct db_rows *r, size_t i, json_object **out)
 	rc = graph_blocked_either(ctx->env, ctx->user_id, actor_id);
 	if (rc == 0)
 		rc = actor_of(ctx->env, actor_id, &actor);
-	if (rc < 0)
-		return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+	if (rc < 0) {
+		*partial = true;
+		return APIERR_OK;
+	}
 	if (actor == NULL)
 		return APIERR_OK;
 	shown = db_u64(r, i, types[type].shows_record ? N_RECORD : N_POST);
 	if (shown != 0 && (rc = shown_post(ctx, shown, &post)) != APIERR_OK) {
 		json_object_put(actor);
-		return rc;
+		if (rc != APIERR_UNAVAILABLE)
+			return rc;
+		/* Not shown as gone: it may well be there, on its shard. */
+		buf_reset(&ctx->message);
+		*partial = true;
+		return APIERR_OK;
 	}
 	*out = json_object_new_object();
 	json_object_object_add(*out, "id", json_id(db_u64(r, i, N_ID)));
@@ -449,6 +458,7 @@ notify_list(struct ctx *ctx, uint64_t cursor, json_object **out)
 {
 	struct db_rows r = DB_ROWS_INIT;
 	json_object *list = NULL, *one;
+	bool partial = false;
 	char next[24];
 	size_t i;
 	int rc;
@@ -467,7 +477,7 @@ notify_list(struct ctx *ctx, uint64_t cursor, json_object **out)
 	}
 	list = json_object_new_array();
 	for (i = 0; i < r.nrows && i < NOTIFY_PAGE; i++) {
-		if ((rc = list_item(ctx, &r, i, &one)) != APIERR_OK)
+		if ((rc = list_item(ctx, &r, i, &one, &partial)) != APIERR_OK)
 			goto out;
 		if (one != NULL)
 			json_object_array_add(list, one);
@@ -480,6 +490,7 @@ notify_list(struct ctx *ctx, uint64_t cursor, json_object **out)
 	*out = json_object_new_object();
 	json_object_object_add(*out, "notifications", list);
 	json_object_object_add(*out, "cursor", json_object_new_string(next));
+	partial_mark(*out, partial);
 	list = NULL;
 	rc = APIERR_OK;
 out:

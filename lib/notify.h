@@ -84,7 +84,9 @@ int notify_follow(struct app_env *env, uint64_t follower, uint64_t followee);
  * actor now in a block with the viewer (either way), or whose account is gone, and withdrawn
  * ones (a like taken back) are left out, so a page may hold fewer than NOTIFY_PAGE and still
  * not be the last. The post shown is the actor's record for a reply, quote or mention, the
- * viewer's own for a like or repost. Errors: 50300. */
+ * viewer's own for a like or repost. Only the viewer's shard must answer: an item whose actor,
+ * blocks or post cannot be read (their shard down) is left out too, and *out then has
+ * "partial": true (lib/partial.h). Errors: 50300. */
 int notify_list(struct ctx *ctx, uint64_t cursor, json_object **out);
 /* ctx->user_id's unread count (cached): at most NOTIFY_UNREAD_MAX, without the notifications of
  * actors in a block with the user. Errors: 50300. */

@@ -12,6 +12,7 @@
 
 #include "apierr.h"
 #include "graph.h"
+#include "partial.h"
 #include "post.h"
 #include "search.h"
 #include "shard.h"
@@ -231,8 +232,7 @@ page_of(const char *name, json_object *list, const char *next, bool partial)
 
 	json_object_object_add(o, name, list);
 	json_object_object_add(o, "cursor", json_object_new_string(next ? next : "-1"));
-	if (partial)
-		json_object_object_add(o, "partial", json_object_new_boolean(true));
+	partial_mark(o, partial);
 	return o;
 }
 
@@ -613,8 +613,7 @@ search_hashtags(struct ctx *ctx, const char *q, json_object **out)
 	}
 	*out = json_object_new_object();
 	json_object_object_add(*out, "hashtags", list);
-	if (partial)
-		json_object_object_add(*out, "partial", json_object_new_boolean(true));
+	partial_mark(*out, partial);
 	list = NULL;
 	rc = APIERR_OK;
 out:

@@ -12,6 +12,7 @@
 #include "id.h"
 #include "job.h"
 #include "log.h"
+#include "partial.h"
 #include "post.h"
 #include "shard.h"
 #include "timeline.h"
@@ -696,8 +697,7 @@ timeline_home(struct ctx *ctx, uint64_t cursor, json_object **out)
 	*out = json_object_new_object();
 	json_object_object_add(*out, "posts", posts);
 	json_object_object_add(*out, "cursor", json_object_new_string(next));
-	if (partial)
-		json_object_object_add(*out, "partial", json_object_new_boolean(true));
+	partial_mark(*out, partial);
 	posts = NULL;
 out:
 	json_object_put(posts);

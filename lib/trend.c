@@ -12,6 +12,7 @@
 #include "apierr.h"
 #include "graph.h"
 #include "log.h"
+#include "partial.h"
 #include "search.h"
 #include "shard.h"
 #include "text.h"
@@ -156,7 +157,7 @@ trend_compute(struct app_env *env)
 		if (db_exec(env->db, s, tags_sql, (struct db_val[]){ DB_I64(recent), DB_I64(recent),
 		    DB_I64(recent), DB_I64(prev), DB_I64(env->conf.trends_min_users),
 		    DB_I64(TAG_CANDIDATES) }, 6, &r) != 0)
-			goto out;
+			goto shard_down;
 		for (i = 0; i < r.nrows; i++) {
 			struct tag_trend *t = &st.tags[st.ntags++];
 
@@ -170,7 +171,7 @@ trend_compute(struct app_env *env)
 		}
 		if (db_exec(env->db, s, users_sql, (struct db_val[]){ DB_I64(recent),
 		    DB_I64(TREND_MAX) }, 2, &r) != 0)
-			goto out;
+			goto shard_down;
 		for (i = 0; i < r.nrows; i++) {
 			st.users[st.nusers].id = db_u64(&r, i, 0);
 			st.users[st.nusers++].gained = db_u64(&r, i, 1);
@@ -178,8 +179,10 @@ trend_compute(struct app_env *env)
 	}
 	qsort(st.tags, st.ntags, sizeof *st.tags, cmp_tag);
 	qsort(st.users, st.nusers, sizeof *st.users, cmp_user);
-	if (db_tx(env->db, 0, store_tx, &st) != 0)
+	if (db_tx(env->db, 0, store_tx, &st) != 0) {
+		log_error("trends: not stored (shard 0 failed); the previous rankings stay");
 		goto out;
+	}
 	/* After the commit: a reader that fills the cache now reads the new rows. A failed delete
 	 * only leaves the old lists for at most TREND_CACHE_TTL. */
 	(void)cache_delete(env->cache, key_hashtags);
@@ -188,9 +191,13 @@ trend_compute(struct app_env *env)
 	    TREND_MAX, st.ntags == 1 ? "" : "s", st.nusers < TREND_MAX ? st.nusers : TREND_MAX,
 	    st.nusers == 1 ? "" : "s");
 	rc = 0;
+	goto out;
+shard_down:
+	/* Rankings without this shard's tags and follows would be served as the truth until the
+	 * next computation: nothing is stored, and the caller tries again later. */
+	log_warn("trends: not computed: shard %u (instance %zu) does not answer; the previous "
+	    "rankings stay", s, shard_instance(db_shards(env->db), s));
 out:
-	if (rc != 0)
-		log_error("trends: not computed (a database failed)");
 	for (i = 0; i < st.ntags; i++) {
 		free(st.tags[i].key);
 		free(st.tags[i].name);
@@ -364,13 +371,50 @@ trend_hashtags(struct ctx *ctx, json_object **out)
 	return APIERR_OK;
 }
 
+/* The card of a popular user (item: {id, newFollowers, pinned} of the cached list) as the viewer
+ * sees it, with followers, newFollowers and pinned: 1 with *out (new), 0 when it is not shown
+ * (the viewer themself, a block pair, a suspended or gone account), -1 when it cannot be read
+ * (the user's shard down). */
+static int
+popular_card(struct ctx *ctx, json_object *item, json_object **out)
+{
+	json_object *counts, *v;
+	uint64_t id;
+	int r;
+
+	*out = NULL;
+	id = strtoull(json_object_get_string(json_object_object_get(item, "id")), NULL, 10);
+	if (id == ctx->user_id)
+		return 0;
+	if ((r = graph_blocked_either(ctx->env, ctx->user_id, id)) != 0)
+		return r < 0 ? -1 : 0;
+	if ((r = search_user_card(ctx->env, id, out)) != 1)
+		return r;
+	/* Of the counters, only the followers join the public card. */
+	counts = json_object_new_object();
+	r = user_add_counts(ctx->env, id, counts);
+	if (r >= 0 && json_object_object_get_ex(counts, "countFollowers", &v))
+		json_object_object_add(*out, "followers", json_object_get(v));
+	json_object_put(counts);
+	if (r < 0) {
+		json_object_put(*out);
+		*out = NULL;
+		return -1;
+	}
+	json_object_object_add(*out, "newFollowers",
+	    json_object_get(json_object_object_get(item, "newFollowers")));
+	json_object_object_add(*out, "pinned",
+	    json_object_get(json_object_object_get(item, "pinned")));
+	return 1;
+}
+
 int
 trend_users(struct ctx *ctx, json_object **out)
 {
-	json_object *list = NULL, *users = NULL, *card = NULL, *counts, *v;
-	uint64_t id;
+	json_object *list = NULL, *users, *card;
+	bool partial = false;
 	size_t i, n;
-	int rc = cached_list(ctx, key_users, load_users, &list), r;
+	int rc = cached_list(ctx, key_users, load_users, &list);
 
 	*out = NULL;
 	if (rc != APIERR_OK)
@@ -378,38 +422,16 @@ trend_users(struct ctx *ctx, json_object **out)
 	users = json_object_new_array();
 	n = json_object_array_length(list);
 	for (i = 0; i < n; i++) {
-		json_object *item = json_object_array_get_idx(list, i);
-
-		id = strtoull(json_object_get_string(json_object_object_get(item, "id")), NULL, 10);
-		if (id == ctx->user_id)
-			continue;
-		if ((r = graph_blocked_either(ctx->env, ctx->user_id, id)) < 0 ||
-		    (r == 0 && search_user_card(ctx->env, id, &card) < 0))
-			goto fail;
-		if (r != 0 || card == NULL)
-			continue;
-		/* Of the counters, only the followers join the public card. */
-		counts = json_object_new_object();
-		r = user_add_counts(ctx->env, id, counts);
-		if (r >= 0 && json_object_object_get_ex(counts, "countFollowers", &v))
-			json_object_object_add(card, "followers", json_object_get(v));
-		json_object_put(counts);
-		if (r < 0)
-			goto fail;
-		json_object_object_add(card, "newFollowers",
-		    json_object_get(json_object_object_get(item, "newFollowers")));
-		json_object_object_add(card, "pinned",
-		    json_object_get(json_object_object_get(item, "pinned")));
-		json_object_array_add(users, card);
-		card = NULL;
+		rc = popular_card(ctx, json_object_array_get_idx(list, i), &card);
+		/* A user on a shard that does not answer is left out, not the whole list: the
+		 * ranking itself was read (from the cache or shard 0). */
+		partial = partial || rc < 0;
+		if (rc > 0)
+			json_object_array_add(users, card);
 	}
 	*out = json_object_new_object();
 	json_object_object_add(*out, "users", users);
+	partial_mark(*out, partial);
 	json_object_put(list);
 	return APIERR_OK;
-fail:
-	json_object_put(card);
-	json_object_put(users);
-	json_object_put(list);
-	return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
 }

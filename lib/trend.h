@@ -27,12 +27,17 @@
 int trend_hashtags(struct ctx *ctx, json_object **out);
 /* {users: [{id, username, displayName, avatarUrl, description, followers, newFollowers,
  * pinned}]}: followers is the current count, newFollowers those gained in the recent window.
- * Leaves out users in a block with the viewer, the viewer themself and suspended users. */
+ * Leaves out users in a block with the viewer, the viewer themself and suspended users. Only
+ * the ranking's shard 0 (or the cache) must answer: a user whose card, counters or blocks
+ * cannot be read (their shard down) is left out, and the answer has "partial": true
+ * (lib/partial.h). */
 int trend_users(struct ctx *ctx, json_object **out);
 
 /* Computes both rankings from every shard, stores them on shard 0 in one transaction and
- * deletes the cached lists. Uses env->db, env->cache and env->conf ([trends]). Returns 0 or -1
- * (logged). */
+ * deletes the cached lists. Uses env->db, env->cache and env->conf ([trends]). Returns 0, or
+ * -1 (logged) with nothing stored: when a shard does not answer (a warning names it and its
+ * instance), rankings computed without it would be served as the truth for the next interval,
+ * so the previous ones stay and starling-worker tries again (worker.h's WORKER_RETRY_S). */
 int trend_compute(struct app_env *env);
 
 #endif

@@ -15,6 +15,7 @@
 #include "card.h"
 #include "feed.h"
 #include "page.h"
+#include "partial.h"
 #include "search.h"
 #include "trend.h"
 
@@ -192,7 +193,8 @@ feed_trends_hashtags(struct ctx *ctx)
 	return APIERR_OK;
 }
 
-/* GET /api/v1/trends/users: 200 {users}; 503. */
+/* GET /api/v1/trends/users: 200 {users} ("partial": true when some users could not be read);
+ * 503. */
 int
 feed_trends_users(struct ctx *ctx)
 {
@@ -208,14 +210,6 @@ feed_trends_users(struct ctx *ctx)
 /* ---------------------------------------------------------------------------------------------
  * Pages. */
 
-/* page.partial when list says some shards did not answer. */
-static void
-add_partial(json_object *page, json_object *list)
-{
-	if (json_object_get_boolean(json_object_object_get(list, "partial")))
-		json_object_object_add(page, "partial", json_object_new_boolean(true));
-}
-
 /* page.posts (the cards of list.posts), page.olderUrl (base + the list's cursor, unless it is
  * the last page) and page.partial. */
 static int
@@ -230,7 +224,7 @@ add_cards(struct ctx *ctx, json_object *page, json_object *list, const char *bas
 	if ((rc = card_list(ctx, posts, 0, &cards)) != APIERR_OK)
 		return rc;
 	json_object_object_add(page, "posts", cards);
-	add_partial(page, list);
+	partial_mark(page, partial_of(list));
 	if (json_object_object_get_ex(list, "cursor", &cursor) &&
 	    route_parse_id(json_object_get_string(cursor), &next)) {
 		buf_printf(&url, "%s%" PRIu64, base, next);
@@ -309,7 +303,7 @@ feed_search_page(struct ctx *ctx)
 			goto refused;
 		json_object_object_add(page, "users",
 		    json_object_get(json_object_object_get(list, "users")));
-		add_partial(page, list);
+		partial_mark(page, partial_of(list));
 		if (json_object_object_get_ex(list, "cursor", &v) &&
 		    strcmp(json_object_get_string(v), "-1") != 0) {
 			buf_puts(&base, json_object_get_string(v));
@@ -354,7 +348,7 @@ out:
 }
 
 /* GET /explore: the trending hashtags and the popular users (with links to their profiles,
- * where the follow button is). 503. */
+ * where the follow button is), and page.partial when some users could not be read. 503. */
 int
 feed_discover_fill(struct ctx *ctx, json_object *page)
 {
@@ -369,6 +363,7 @@ feed_discover_fill(struct ctx *ctx, json_object *page)
 	    json_object_get(json_object_object_get(tags, "hashtags")));
 	json_object_object_add(page, "users",
 	    json_object_get(json_object_object_get(users, "users")));
+	partial_mark(page, partial_of(users));
 out:
 	json_object_put(tags);
 	json_object_put(users);

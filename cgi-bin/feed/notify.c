@@ -3,13 +3,15 @@
  *
  *   GET  /api/v1/notification/list ?cursor  {notifications, cursor}: cursor absent or empty (the
  *        first page), the cursor of the previous page, or "-1" (the end: an empty page); 40004
- *        for any other cursor
+ *        for any other cursor; "partial": true when some items could not be read (left out)
  *   GET  /api/v1/notification/unread_count  {count}
  *   POST /api/v1/notification/read {up_to_id}  data null; 40005 missing, 40004 not an ID
- *   GET  /notifications ?cursor             the page: a sentence per notification, its post's card
+ *   GET  /notifications ?cursor             the page: a sentence per notification, its post's
+ *                                           card; the notice of a partial list
  *   POST /notifications/read {up_to_id}     the page's "mark all as read" form: 303 back
  *
- * All need login (401); 50300 when the user's shard is down. */
+ * All need login (401); 50300 when the user's shard is down (another shard down only makes the
+ * list partial: lib/notify.h). */
 #include "config.h"
 
 #include <stdio.h>
@@ -20,6 +22,7 @@
 #include "feed.h"
 #include "notify.h"
 #include "page.h"
+#include "partial.h"
 #include "post.h"
 
 int
@@ -164,6 +167,7 @@ feed_notifications_page(struct ctx *ctx)
 
 	page = page_new(ctx, "notifications");
 	json_object_object_add(page, "notifications", json_object_get(items));
+	partial_mark(page, partial_of(list));
 	/* "Mark all as read" marks up to the newest shown: what arrived since stays unread. */
 	if (any_unread)
 		json_object_object_add(page, "upToId", json_object_get(json_object_object_get(

@@ -17,6 +17,7 @@
 #include "card.h"
 #include "feed.h"
 #include "page.h"
+#include "partial.h"
 #include "post.h"
 #include "route.h"
 #include "timeline.h"
@@ -71,8 +72,7 @@ home_timeline(struct ctx *ctx, json_object *page)
 	}
 	json_object_object_add(page, "paged", json_object_new_boolean(
 	    params_id(&ctx->params, "cursor") != 0));
-	if (json_object_get_boolean(json_object_object_get(tl, "partial")))
-		json_object_object_add(page, "partial", json_object_new_boolean(true));
+	partial_mark(page, partial_of(tl));
 out:
 	json_object_put(tl);
 	return rc;

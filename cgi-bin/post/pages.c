@@ -21,6 +21,7 @@
 #include "media.h"
 #include "page.h"
 #include "pages.h"
+#include "partial.h"
 #include "post.h"
 #include "postlist.h"
 #include "user.h"
@@ -682,7 +683,8 @@ static const struct {
 };
 
 /* GET /u/:username/following and /followers ?cursor: the profile's header, then a page of
- * graph_list (the API's cursors, the same users left out), with an "Older" link. */
+ * graph_list (the API's cursors, the same users left out), with an "Older" link and the notice
+ * of a partial page. */
 static int
 people_page(struct ctx *ctx, size_t which)
 {
@@ -709,6 +711,7 @@ people_page(struct ctx *ctx, size_t which)
 	add_bool(page, which == 0 ? "isFollowing" : "isFollowers", true);
 	json_object_object_add(page, "users", json_object_get(json_object_object_get(list,
 	    "users")));
+	partial_mark(page, partial_of(list));
 	if (json_object_object_get_ex(list, "cursor", &cursor) &&
 	    route_parse_id(json_object_get_string(cursor), &next)) {
 		buf_reset(&s);

@@ -5,23 +5,30 @@ disk does: it accepts connections and answers nothing), and then comes back.
 While it hangs: the health check answers within a couple of seconds (not the 10 s read timeout
 of old) and names instance 1, not instance 0; after the instance's circuit breaker opened
 (lib/breaker.h), requests for users stored on instance 0 are served as usual and fast, and those
-for users on instance 1 get a clear 503 at once. A home timeline that gathers from both is
-served from the shards that answer, says "partial": true (the home page shows a notice), and is
-not cached as if complete. After SIGCONT, its breaker's probe finds it again within a few
-seconds and its users are served as before, their earlier writes intact, the timeline whole.
+for users on instance 1 get a clear 503 at once, and so does a post of theirs, alone. Reads
+that gather from both (lib/partial.h) are served from the shards that answer, say
+"partial": true (their pages show a notice), and are not cached as if complete: the home
+timeline, search, a's notifications (actors on both instances), a's followers and following,
+popular users. Trends are not computed without instance 1: the previous ones stay, and the
+failure names its shard and instance. After SIGCONT, its breaker's probe finds it again within
+a few seconds and its users are served as before, their earlier writes intact, every list whole.
 
 $STARLING_TEST_HANG_PIDFILE names the pid file of the instance to hang (the second one, which
 holds shards 4-7: tests/integration/suite.sh). The instance is resumed whatever happens.
+$STARLING_TEST_SQL (editors' picks on shard 0, the stored trends) and $STARLING_TEST_ADMIN
+(compute-trends) are the stack's, as test_trends.py uses them.
 """
 
 import os
+import re
 import signal
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (UserPool, api_post, check, check_envelope, get,  # noqa: E402
-                           instance_of, run_main)
+                           instance_of, run_main, run_sql)
 
 POOL = UserPool("rz")
 # Far below the read timeout a hung instance would cost without breakers (3 s per statement,
@@ -31,6 +38,8 @@ FAST = 2.5
 # deadline (2 s, script/lib/stack.sh) and a 300 ms connect; without deadlines it was the 3 s
 # read timeout and a 1 s connect.
 FIRST = 3.5
+NOTICE = b'class="notice warning partial"'
+SHARD0 = "DATABASE() LIKE '%\\\\_0000'"   # run_sql runs everywhere; picks live on shard 0
 
 
 def hung_pid():
@@ -71,15 +80,168 @@ def texts(doc):
     return [p["contentText"] for p in doc["data"]["posts"]]
 
 
+def auth(user):
+    return {"Authorization": "Bearer " + user["token"]} if user else None
+
+
+def cookie(user):
+    return {"Cookie": "starling_token=" + user["token"]}
+
+
+def compute_trends():
+    """starling-admin compute-trends: (exit status, what it printed)."""
+    admin = os.environ.get("STARLING_TEST_ADMIN", "")
+    check(admin, "STARLING_TEST_ADMIN is not set")
+    r = subprocess.run(admin + " compute-trends", shell=True, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=60)
+    return r.returncode, r.stdout.decode()
+
+
+def pick(users, on):
+    """Makes users the editors' picks of the popular users (first, in this order), or no more;
+    then computes the trends, which drops the cached list."""
+    ids = ", ".join(u["id"] for u in users)
+    run_sql("DELETE FROM tb_recommended_user WHERE user_id IN (%s) AND %s" % (ids, SHARD0))
+    for i, u in enumerate(users if on else []):
+        run_sql("INSERT INTO tb_recommended_user (user_id, sort_order) SELECT %s, %d FROM DUAL "
+                "WHERE %s" % (u["id"], -1000 + i, SHARD0))
+    # Right after the hang (the clean-up of a failed check) the breaker may still be open.
+    deadline = time.monotonic() + 20
+    while True:
+        status, out = compute_trends()
+        if status == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    check(status == 0, "compute-trends with every instance up: %d %s" % (status, out.strip()))
+
+
+def trends_stored():
+    """When the rankings on shard 0 were computed (None: there are none)."""
+    got = [int(r[0]) for r in run_sql("SELECT MAX(computed_at) FROM tb_trend_user WHERE %s"
+                                      % SHARD0) if r[0] != "NULL"]
+    return got[0] if got else None
+
+
+def notes(user):
+    """user's first page of notifications: the data."""
+    return check_envelope(get("/api/v1/notification/list", auth(user)), 200, 0)["data"]
+
+
+def actors(doc):
+    return {(n["type"], n["actor"]["username"]) for n in doc["notifications"]}
+
+
+def names(doc):
+    return [u["username"] for u in doc["users"]]
+
+
+def gathered_before_the_hang(a, b, c):
+    """What a's notifications, lists and the popular users gather from both instances: b and c
+    follow a, b mentions a, c likes a's post; b and c are the editors' picks. Returns a's post."""
+    for u in (b, c):
+        check_envelope(api_post("user/follow", {"target_username": a["username"], "flag": 1},
+                                u["token"]), 200, 0)
+    mine = check_envelope(post(a, "a's own post"), 200, 0)["data"]["id"]
+    check_envelope(api_post("post/like", {"post_id": mine, "islike": 1}, c["token"]), 200, 0)
+    check_envelope(post(b, "hello @%s" % a["username"]), 200, 0)
+    want = {("follow", b["username"]), ("follow", c["username"]), ("mention", b["username"]),
+            ("like", c["username"])}
+    # The requests run their notify jobs; the worker runs one that failed.
+    deadline = time.monotonic() + 20
+    while not want <= actors(notes(a)):
+        check(time.monotonic() < deadline, "a's notifications before the hang: %r"
+              % actors(notes(a)))
+        time.sleep(0.3)
+    pick([b, c], True)
+    return mine
+
+
+def partial_reads(a, b, c, mine, before):
+    """During the hang, with b's card not cached (b renamed just before): each read that gathers
+    from both instances answers 200 with what instance 0 holds, marked partial; b's post alone
+    is 503."""
+    doc = notes(a)
+    check(doc.get("partial") is True, "a's notifications are not marked partial: %r" % doc)
+    check(actors(doc) == {("follow", c["username"]), ("like", c["username"])},
+          "a's notifications during the hang: %r" % actors(doc))
+    like = [n for n in doc["notifications"] if n["type"] == "like"]
+    check(like[0]["post"] is not None and like[0]["post"]["id"] == mine,
+          "c's like lacks a's post: %r" % like)
+    page = get("/notifications", cookie(a))
+    check(page.status == 200, "a's notifications page during the hang: %d" % page.status)
+    check(NOTICE in page.body, "a's notifications page shows no partial notice")
+    check(c["username"].encode() in page.body and b["username"].encode() not in page.body,
+          "a's notifications page during the hang does not show c alone")
+    for which in ("followers", "following"):
+        for viewer in (None, a):
+            r = get("/api/v1/user/%s?username=%s" % (which, a["username"]), auth(viewer))
+            doc = check_envelope(r, 200, 0)["data"]
+            check(doc.get("partial") is True and names(doc) == [c["username"]] and
+                  doc["cursor"] == "-1", "a's %s during the hang: %r" % (which, doc))
+        page = get("/u/%s/%s" % (a["username"], which), cookie(a))
+        check(page.status == 200 and NOTICE in page.body,
+              "a's %s page during the hang: %d, no notice" % (which, page.status))
+        check(c["username"].encode() in page.body and b["username"].encode() not in page.body,
+              "a's %s page during the hang does not show c alone" % which)
+    for viewer in (None, a):
+        doc = check_envelope(get("/api/v1/trends/users", auth(viewer)), 200, 0)["data"]
+        check(doc.get("partial") is True, "popular users not marked partial: %r" % doc)
+        check(c["username"] in names(doc) and b["username"] not in names(doc),
+              "popular users during the hang: %r" % names(doc))
+    check_envelope(get("/api/v1/trends/hashtags"), 200, 0)
+    page = get("/explore")
+    check(page.status == 200 and NOTICE in page.body,
+          "/explore during the hang: %d, no notice" % page.status)
+    # One post: b's answers 503 (its author cannot be read), a's as usual.
+    check_envelope(get("/api/v1/post/detail?post_id=" + before), 503, 50300)
+    check(get("/p/" + before).status == 503, "b's post page during the hang is not 503")
+    check_envelope(get("/api/v1/post/detail?post_id=" + mine), 200, 0)
+    # Trends are not computed without instance 1: the command fails and says where.
+    status, out = compute_trends()
+    check(status == 1, "compute-trends with instance 1 hung: %d %s" % (status, out.strip()))
+    check(re.search(r"trends: not computed: shard [4-7] \(instance 1\) does not answer", out),
+          "compute-trends does not name the shard and instance: %s" % out.strip())
+
+
+def whole_after(a, b, c, kept, resumed):
+    """Back: nothing of the partial answers was kept, and no ranking was stored while instance 1
+    hung (the last ones stayed)."""
+    doc = notes(a)
+    check("partial" not in doc, "a's notifications still partial after the hang")
+    check({("follow", b["username"]), ("mention", b["username"])} <= actors(doc),
+          "a's notifications after the hang: %r" % actors(doc))
+    doc = check_envelope(get("/api/v1/user/followers?username=" + a["username"]), 200, 0)["data"]
+    check("partial" not in doc and names(doc) == [c["username"], b["username"]],
+          "a's followers after the hang: %r" % doc)
+    doc = check_envelope(get("/api/v1/trends/users"), 200, 0)["data"]
+    check("partial" not in doc and names(doc)[:2] == [b["username"], c["username"]],
+          "popular users after the hang: %r" % doc)
+    stored = trends_stored()
+    check(stored == kept or (stored is not None and stored >= resumed),
+          "trends stored while instance 1 hung: computed at %r (before: %r, resumed at %d)"
+          % (stored, kept, resumed))
+
+
 def test_hung_instance_isolated():
     a, b, c = three_users()
     check_envelope(api_post("user/follow", {"target_username": b["username"], "flag": 1},
                             a["token"]), 200, 0)
+    mine = gathered_before_the_hang(a, b, c)
+    try:
+        hang(a, b, c, mine)
+    finally:
+        pick([b, c], False)
+
+
+def hang(a, b, c, mine):
     before = check_envelope(post(b, "written before the hang"), 200, 0)["data"]["id"]
     word = "resil" + os.urandom(4).hex()
     check_envelope(post(c, "c before the hang " + word), 200, 0)
     check("written before the hang" in texts(check_envelope(home(a), 200, 0)),
           "a's timeline lacks b's post before the hang")
+    # b renames themself: their cached card is dropped, so reading it needs their shard.
+    check_envelope(api_post("user/save_info", {"display_name": "b renamed"}, b["token"]), 200, 0)
+    kept = trends_stored()
     pid = hung_pid()
     os.kill(pid, signal.SIGSTOP)
     try:
@@ -126,12 +288,13 @@ def test_hung_instance_isolated():
         check(doc["data"].get("partial") is True, "search is not marked partial: %r" % doc["data"])
         check(texts(doc) == ["c before the hang " + word], "search during the hang: %r" % texts(doc))
         page = get("/search?q=" + word)
-        check(page.status == 200 and b'class="notice warning partial"' in page.body,
+        check(page.status == 200 and NOTICE in page.body,
               "the search page during the hang: %d, no notice" % page.status)
-        page = get("/", {"Cookie": "starling_token=" + a["token"]})
+        page = get("/", cookie(a))
         check(page.status == 200, "a's home page during the hang: %d" % page.status)
-        check(b'class="notice warning partial"' in page.body,
-              "a's home page shows no notice of a partial timeline")
+        check(NOTICE in page.body, "a's home page shows no notice of a partial timeline")
+        # Notifications, the lists of people, popular users, one post, the trends.
+        partial_reads(a, b, c, mine, before)
         # Health still in time once the breaker is open (it does not even try).
         r, secs = timed(lambda: get("/api/v1/health"))
         check_envelope(r, 503, 50300)
@@ -140,6 +303,7 @@ def test_hung_instance_isolated():
               % r.json()["message"])
     finally:
         os.kill(pid, signal.SIGCONT)
+    resumed = int(time.time())
     # Back: the probe (open_seconds 1, backing off to 2 in the test stack) finds it.
     deadline = time.monotonic() + 20
     while get("/api/v1/health").status != 200:
@@ -162,6 +326,7 @@ def test_hung_instance_isolated():
           "a's timeline after the hang: %r" % texts(doc))
     doc = check_envelope(get("/api/v1/search/posts?q=" + word), 200, 0)
     check("partial" not in doc["data"], "search still partial after the hang")
+    whole_after(a, b, c, kept, resumed)
 
 
 TESTS = [test_hung_instance_isolated]
