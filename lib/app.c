@@ -647,6 +647,53 @@ body_limit(const struct ctx *ctx, const struct route *r)
  * its binary's queue. */
 static struct shed_stats shed_stats;
 static struct shed_queue shed_queue;
+static struct shed_signal shed_signal;
+
+/* Whether every database instance answers, as the host's breakers say: a queue that stands
+ * while one does not is the failure's (its requests wait out their deadlines until the breaker
+ * opens), not more work than the machine can do, and refusing every anonymous read of the site
+ * for it would spread one instance's failure to all. */
+static bool
+shed_all_up(struct db *db)
+{
+	size_t i, n = db_instance_count(db);
+	uint64_t retry;
+
+	for (i = 0; i < n; i++)
+		if (db_instance_state(db, i, &retry) != DB_INSTANCE_UP)
+			return false;
+	return true;
+}
+
+/* Tells the web server to refuse reads without a login for a while (shed.h, "The web server's
+ * part"), at most once an interval: the line goes to a file of this process's own first, then
+ * takes the signal's name at once, so the web server never reads half a line. */
+static void
+shed_tell_web_server(struct ctx *ctx)
+{
+	const struct conf *c = &ctx->env->conf;
+	static uint64_t warned_ms;
+	char line[48], tmp[4200];
+	int len, fd, ok = 0;
+
+	if (c->shed_signal_file == NULL || *c->shed_signal_file == '\0' ||
+	    !shed_signal_due(&shed_signal, clock_mono_ms()) || !shed_all_up(ctx->env->db))
+		return;
+	len = shed_signal_line(line, sizeof line, clock_wall_ms(), c->shed_retry_after);
+	snprintf(tmp, sizeof tmp, "%s.%ld", c->shed_signal_file, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		ok = len > 0 && write(fd, line, (size_t)len) == len;
+		ok = close(fd) == 0 && ok && rename(tmp, c->shed_signal_file) == 0;
+		if (!ok)
+			unlink(tmp);
+	}
+	if (!ok && clock_mono_ms() >= warned_ms) {
+		warned_ms = clock_mono_ms() + SHED_LOG_PERIOD_MS;
+		log_warn("load shedding: cannot write [shed] signal_file %s: %s; the web server "
+		    "does not refuse for the binaries", c->shed_signal_file, strerror(errno));
+	}
+}
 
 /* Load shedding (shed.h): APIERR_OVERLOADED with Retry-After when the request waited longer for
  * this process than its class may, before any work is done for it. r is the route found before
@@ -663,6 +710,7 @@ shed_check(struct ctx *ctx, const struct route *r)
 	long wait = k == SHED_EXEMPT ? -1 :
 	    shed_wait_ms(request_header(&ctx->req, "x-request-start"), clock_wall_us());
 	long anon = c->shed_anonymous_wait_ms, user = c->shed_wait_ms;
+	bool standing, refuse;
 	char retry[24];
 
 	if (wait < 0)
@@ -670,11 +718,15 @@ shed_check(struct ctx *ctx, const struct route *r)
 	/* While a queue stands, anonymous reads give way at its target and the others at
 	 * queue_wait_ms, not after their whole budgets: every request in a queue waits all of it,
 	 * so the budgets would let it grow to the longest of them, refusals included. */
-	if (shed_observe(&shed_queue, wait, clock_mono_ms(), c->shed_queue_target_ms)) {
+	standing = shed_observe(&shed_queue, wait, clock_mono_ms(), c->shed_queue_target_ms);
+	if (standing) {
 		anon = shed_budget_min(anon, c->shed_queue_target_ms);
 		user = shed_budget_min(user, c->shed_queue_wait_ms);
 	}
-	if (!shed_refuse(k, wait, anon, user))
+	refuse = shed_refuse(k, wait, anon, user);
+	if (standing || (refuse && k == SHED_ANON))
+		shed_tell_web_server(ctx);
+	if (!refuse)
 		return APIERR_OK;
 	shed_count(&shed_stats, wait, clock_mono_ms());
 	snprintf(retry, sizeof retry, "%ld", c->shed_retry_after);

@@ -76,6 +76,7 @@ static const struct conf_key keys[] = {
 	{ "shed", "queue_target_ms",   CT_LONG, F(shed_queue_target_ms),   "20", 0, 600000 },
 	{ "shed", "queue_wait_ms",     CT_LONG, F(shed_queue_wait_ms),     "50", 0, 600000 },
 	{ "shed", "retry_after",       CT_LONG, F(shed_retry_after),       "2", 1, 3600 },
+	{ "shed", "signal_file",       CT_STRING, F(shed_signal_file),     "", 0, 4096 },
 	{ "auth", "password_iterations", CT_LONG, F(auth_password_iterations), "600000", 1000, 100000000 },
 	{ "auth", "token_key_file",   CT_STRING, F(auth_token_key_file), "/etc/starling/token.key", 0, 4096 },
 	{ "auth", "previous_token_key_file", CT_STRING, F(auth_previous_token_key_file), "", 0, 4096 },

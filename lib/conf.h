@@ -58,6 +58,7 @@ struct conf {
 	long           shed_queue_target_ms;
 	long           shed_queue_wait_ms;
 	long           shed_retry_after;
+	char          *shed_signal_file;
 	/* [auth] */
 	long           auth_password_iterations;
 	char          *auth_token_key_file;

@@ -2,6 +2,8 @@
 #include "shed.h"
 
 #include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,4 +115,21 @@ shed_report_due(struct shed_stats *s, uint64_t now_ms, uint64_t period_ms, unsig
 	s->refused = 0;
 	s->max_wait = 0;
 	return true;
+}
+
+bool
+shed_signal_due(struct shed_signal *s, uint64_t now_ms)
+{
+	if (s->next_ms != 0 && now_ms < s->next_ms)
+		return false;
+	s->next_ms = now_ms + SHED_INTERVAL_MS;
+	return true;
+}
+
+int
+shed_signal_line(char *buf, size_t n, uint64_t wall_ms, long retry_after_s)
+{
+	int len = snprintf(buf, n, "%" PRIu64 " %ld\n", wall_ms + SHED_SIGNAL_MS, retry_after_s);
+
+	return len < 0 || (size_t)len >= n ? -1 : len;
 }

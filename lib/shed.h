@@ -12,6 +12,7 @@
 #define STARLING_SHED_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum shed_class {
@@ -75,5 +76,27 @@ void shed_count(struct shed_stats *s, long wait_ms, uint64_t now_ms);
  * *max_wait are then the period's, and the next refusal begins a new one. */
 bool shed_report_due(struct shed_stats *s, uint64_t now_ms, uint64_t period_ms,
     unsigned *refused, long *max_wait);
+
+/* The web server's part (docs/operations.md, "Refusing at the web server"). A refusal inside a
+ * binary still costs the web server's and the process's handling of the request, and waits in
+ * the binary's queue for its turn: under a large overload those refusals alone fill the
+ * machine. So a process that sheds tells the web server, through a small file that its script
+ * (etc/starling-stamp.lua) reads for each request: until when it should refuse reads without a
+ * login itself, before they reach any queue, and the Retry-After to give. The file is one line,
+ * "UNTIL_MS RETRY_AFTER_S\n" (UNTIL_MS: ms since the epoch); written again at most once an
+ * interval while the shedding lasts, so that it ends on its own SHED_SIGNAL_MS after the last
+ * process stopped shedding, or died. */
+#define SHED_SIGNAL_MS (2 * SHED_INTERVAL_MS)
+
+struct shed_signal {
+	uint64_t next_ms; /* monotonic ms before which the file is not written again (0: at once) */
+};
+
+/* Whether a process that sheds at now_ms (monotonic) writes the file now: once an interval. */
+bool shed_signal_due(struct shed_signal *s, uint64_t now_ms);
+
+/* The file's line for a signal written at wall_ms (ms since the epoch) into buf of n bytes:
+ * its length, or -1 when it does not fit. */
+int shed_signal_line(char *buf, size_t n, uint64_t wall_ms, long retry_after_s);
 
 #endif

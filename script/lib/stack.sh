@@ -652,6 +652,8 @@ wait_ms = ${STACK_SHED_WAIT_MS:-20000}
 ; Off in the tests (a sanitized request takes longer than its target); the benchmarks set it.
 queue_target_ms = ${STACK_SHED_QUEUE_TARGET_MS:-0}
 queue_wait_ms = ${STACK_SHED_QUEUE_WAIT_MS:-50}
+; Read by lighttpd's etc/starling-stamp.lua (stack_lighttpd_start passes the path).
+signal_file = $dir/state/shed-signal
 
 [auth]
 token_key_file = $dir/token.key
@@ -782,7 +784,8 @@ stack_lighttpd_start() {
 		return 1
 	fi
 	stack_say "starting lighttpd on http://127.0.0.1:$port/ (log: $log)"
-	lighttpd -D -f "$run/lighttpd.conf" </dev/null >>"$run/lighttpd.out" 2>&1 &
+	STARLING_SHED_SIGNAL=$(stack_conf_value "$conf" signal_file) \
+		lighttpd -D -f "$run/lighttpd.conf" </dev/null >>"$run/lighttpd.out" 2>&1 &
 	pid=$!
 	if ! stack_wait_until "$pid" lighttpd "$log" "answer HTTP on 127.0.0.1:$port" \
 		stack_http_answers "http://127.0.0.1:$port/"; then

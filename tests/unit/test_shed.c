@@ -133,6 +133,26 @@ test_log_once_per_period(void **state)
 	assert_int_equal(max, 120);
 }
 
+/* The web server's signal: written once an interval while shedding, naming an end
+ * SHED_SIGNAL_MS after it was written, so that it lapses on its own. */
+static void
+test_signal_once_an_interval(void **state)
+{
+	struct shed_signal s = { 0 };
+	char line[48];
+
+	(void)state;
+	assert_true(shed_signal_due(&s, 5000));
+	assert_false(shed_signal_due(&s, 5000));
+	assert_false(shed_signal_due(&s, 5000 + SHED_INTERVAL_MS - 1));
+	assert_true(shed_signal_due(&s, 5000 + SHED_INTERVAL_MS));
+	assert_false(shed_signal_due(&s, 5000 + SHED_INTERVAL_MS + 1));
+
+	assert_int_equal(shed_signal_line(line, sizeof line, 1765000000000ULL, 2), 16);
+	assert_string_equal(line, "1765000000200 2\n");
+	assert_int_equal(shed_signal_line(line, 10, 1765000000000ULL, 2), -1);
+}
+
 int
 main(void)
 {
@@ -143,6 +163,7 @@ main(void)
 		cmocka_unit_test(test_budgets),
 		cmocka_unit_test(test_standing_queue),
 		cmocka_unit_test(test_log_once_per_period),
+		cmocka_unit_test(test_signal_once_an_interval),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
