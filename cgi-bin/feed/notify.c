@@ -160,14 +160,14 @@ feed_notifications_page(struct ctx *ctx)
 		if (json_object_object_get_ex(it, "read", &v) && !json_object_get_boolean(v))
 			any_unread = true;
 	}
-	/* One post_stats call for every card of the page. */
-	if ((rc = card_set_init(&c, ctx, views, nviews, ctx->user_id)) != APIERR_OK)
+	/* One post_stats call for every card of the page; those it cannot read show none. */
+	if ((rc = card_set_gather(&c, ctx, views, nviews, ctx->user_id)) != APIERR_OK)
 		goto out;
 	decorate(ctx, items, &c);
 
 	page = page_new(ctx, "notifications");
 	json_object_object_add(page, "notifications", json_object_get(items));
-	partial_mark(page, partial_of(list));
+	partial_mark(page, partial_of(list) || c.partial);
 	/* "Mark all as read" marks up to the newest shown: what arrived since stays unread. */
 	if (any_unread)
 		json_object_object_add(page, "upToId", json_object_get(json_object_object_get(
