@@ -9,11 +9,12 @@ for users on instance 1 get a clear 503 at once, and so does a post of theirs, a
 that gather from both (lib/partial.h) are served from the shards that answer, say
 "partial": true (their pages show a notice), and are not cached as if complete: the home
 timeline, search, a's notifications (actors on both instances), a's followers and following,
-popular users. A card whose content and author are cached but whose counts live on the hung
-instance (d's post, reposted by e and mentioning a) is shown on a's home and notifications
-pages without counts, where the other cards keep theirs. Trends are not computed without
-instance 1: the previous ones stay, and the failure names its shard and instance. After SIGCONT, its breaker's probe finds it again within
-a few seconds and its users are served as before, their earlier writes intact, every list whole.
+popular users, a's unread count. A card whose content and author are cached but whose counts
+live on the hung instance (d's post, reposted by e and mentioning a) is shown on a's home and
+notifications pages without counts, where the other cards keep theirs. Trends are not computed
+without instance 1: the previous ones stay, and the failure names its shard and instance. After
+SIGCONT, its breaker's probe finds it again within a few seconds and its users are served as
+before, their earlier writes intact, every list whole.
 
 $STARLING_TEST_HANG_PIDFILE names the pid file of the instance to hang (the second one, which
 holds shards 4-7: tests/integration/suite.sh). The instance is resumed whatever happens.
@@ -77,6 +78,11 @@ def five_users():
 
 def home(user):
     return get("/api/v1/timeline/home", {"Authorization": "Bearer " + user["token"]})
+
+
+def unread(user):
+    """user's unread count: the data."""
+    return check_envelope(get("/api/v1/notification/unread_count", auth(user)), 200, 0)["data"]
 
 
 def texts(doc):
@@ -222,13 +228,38 @@ def partial_reads(a, b, c, d, e, mine, before, theirs):
           "compute-trends does not name the shard and instance: %s" % out.strip())
 
 
-def whole_after(a, b, c, kept, resumed):
+def unread_during(a, c, during):
+    """During the hang: c likes a post a wrote meanwhile, which drops a's cached unread count.
+    The unread notifications of b and d (instance 1: b's follow and mention, d's mention) cannot
+    be checked for a block on their shards (the count reads the blocks from the databases), so
+    the count is that of c's, marked partial. Returns it."""
+    check_envelope(api_post("post/like", {"post_id": during, "islike": 1}, c["token"]), 200, 0)
+    deadline = time.monotonic() + 20
+    while True:
+        doc = notes(a)
+        likes = [n for n in doc["notifications"] if n["type"] == "like"]
+        if len(likes) >= 2:
+            break
+        check(time.monotonic() < deadline, "c's like during the hang not notified: %r" % doc)
+        time.sleep(0.3)
+    shown = len([n for n in doc["notifications"]
+                 if not n["read"] and n["actor"]["username"] == c["username"]])
+    got = unread(a)
+    check(got.get("partial") is True and got["count"] == shown,
+          "a's unread count during the hang: %r, the list shows %d unread of c" % (got, shown))
+    return shown
+
+
+def whole_after(a, b, c, kept, resumed, counted):
     """Back: nothing of the partial answers was kept, and no ranking was stored while instance 1
     hung (the last ones stayed)."""
     doc = notes(a)
     check("partial" not in doc, "a's notifications still partial after the hang")
     check({("follow", b["username"]), ("mention", b["username"])} <= actors(doc),
           "a's notifications after the hang: %r" % actors(doc))
+    got = unread(a)
+    check("partial" not in got and got["count"] == counted + 3,
+          "a's unread count after the hang: %r (%d during it, b's two, d's one)" % (got, counted))
     doc = check_envelope(get("/api/v1/user/followers?username=" + a["username"]), 200, 0)["data"]
     check("partial" not in doc and names(doc) == [c["username"], b["username"]],
           "a's followers after the hang: %r" % doc)
@@ -319,7 +350,7 @@ def hang(a, b, c, d, e, mine, reposted):
         # Users of the other instance: served, and fast, every time.
         for i in range(5):
             r, secs = timed(lambda: post(a, "a writes on during the hang %d" % i))
-            check_envelope(r, 200, 0)
+            during = check_envelope(r, 200, 0)["data"]["id"]
             check(secs < FAST, "a's post %d took %.1f s with the other instance hung" % (i, secs))
         r, secs = timed(lambda: get("/api/v1/user/profile?username=" + a["username"]))
         check_envelope(r, 200, 0)
@@ -345,6 +376,7 @@ def hang(a, b, c, d, e, mine, reposted):
         home_page_during(a, ours, reposted)
         # Notifications, the lists of people, popular users, one post, the trends.
         partial_reads(a, b, c, d, e, mine, before, reposted[0])
+        counted = unread_during(a, c, during)
         # Health still in time once the breaker is open (it does not even try).
         r, secs = timed(lambda: get("/api/v1/health"))
         check_envelope(r, 503, 50300)
@@ -376,7 +408,7 @@ def hang(a, b, c, d, e, mine, reposted):
           "a's timeline after the hang: %r" % texts(doc))
     doc = check_envelope(get("/api/v1/search/posts?q=" + word), 200, 0)
     check("partial" not in doc["data"], "search still partial after the hang")
-    whole_after(a, b, c, kept, resumed)
+    whole_after(a, b, c, kept, resumed, counted)
 
 
 TESTS = [test_hung_instance_isolated]
