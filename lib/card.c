@@ -82,12 +82,17 @@ add_html(json_object *o)
 }
 
 
+/* o.stats: its counts; zeros for a record post_stats does not know; none when they could not be
+ * read (null in c->stats): not shown rather than shown as zero. */
 static void
 add_stats(const struct card_set *c, json_object *o)
 {
 	json_object *s = NULL;
+	bool known = c->stats != NULL && json_object_object_get_ex(c->stats, str_of(o, "id"), &s);
 
-	if (c->stats == NULL || !json_object_object_get_ex(c->stats, str_of(o, "id"), &s)) {
+	if (known && s == NULL)
+		return;
+	if (!known) {
 		s = json_object_new_object();
 		json_object_object_add(s, "comments", json_object_new_int(0));
 		json_object_object_add(s, "likes", json_object_new_int(0));
@@ -154,25 +159,27 @@ card_make(const struct card_set *c, json_object *view)
 	return out;
 }
 
-/* The ids whose counts a view shows: its own (a repost's original's) and a quoted original's. */
+/* The id whose counts a view's card shows: its own, or a repost's original's (its card). A quoted
+ * original shows none (partials/post_quoted), so its shard is not asked. */
 static void
 collect_ids(json_object *view, uint64_t *ids, size_t *n, size_t max)
 {
 	json_object *orig = NULL;
-	const char *type = str_of(view, "type");
-	bool has_orig = json_object_object_get_ex(view, "original", &orig) && orig != NULL;
 
-	if (*n < max && strcmp(type, "repost") != 0)
+	if (*n == max)
+		return;
+	if (strcmp(str_of(view, "type"), "repost") != 0)
 		ids[(*n)++] = id_of(view, "id");
-	if (*n < max && has_orig)
+	else if (json_object_object_get_ex(view, "original", &orig) && orig != NULL)
 		ids[(*n)++] = id_of(orig, "id");
 }
 
 /* Fills c for the views of one page: their counts, and the pinned post of owner (0: none), which
- * gets its badge: the viewer's own on a post page, the profile's owner's on a profile. */
-int
-card_set_init(struct card_set *c, struct ctx *ctx, json_object *const *views, size_t nviews,
-    uint64_t owner)
+ * gets its badge: the viewer's own on a post page, the profile's owner's on a profile. gather:
+ * counts that cannot be read are left out (c->partial) instead of failing. */
+static int
+set_init(struct card_set *c, struct ctx *ctx, json_object *const *views, size_t nviews,
+    uint64_t owner, bool gather)
 {
 	uint64_t ids[POST_STATS_MAX];
 	size_t i, n = 0;
@@ -182,9 +189,11 @@ card_set_init(struct card_set *c, struct ctx *ctx, json_object *const *views, si
 	c->ctx = ctx;
 	c->stats = NULL;
 	c->pinned = 0;
+	c->partial = false;
 	for (i = 0; i < nviews; i++)
 		collect_ids(views[i], ids, &n, POST_STATS_MAX);
-	if (n > 0 && (rc = post_stats(ctx, ids, n, &c->stats)) != APIERR_OK)
+	if (n > 0 && (rc = post_stats_some(ctx, ids, n, &c->stats, gather ? &c->partial : NULL)) !=
+	    APIERR_OK)
 		return rc;
 	if (owner == 0)
 		return APIERR_OK;
@@ -193,6 +202,20 @@ card_set_init(struct card_set *c, struct ctx *ctx, json_object *const *views, si
 		route_parse_id(json_object_get_string(pinned), &c->pinned);
 	json_object_put(u);
 	return APIERR_OK;
+}
+
+int
+card_set_init(struct card_set *c, struct ctx *ctx, json_object *const *views, size_t nviews,
+    uint64_t owner)
+{
+	return set_init(c, ctx, views, nviews, owner, false);
+}
+
+int
+card_set_gather(struct card_set *c, struct ctx *ctx, json_object *const *views,
+    size_t nviews, uint64_t owner)
+{
+	return set_init(c, ctx, views, nviews, owner, true);
 }
 
 /* A form object for partials/compose_form.mustache. text: what was typed, after a refusal. */
@@ -234,7 +257,8 @@ card_set_free(struct card_set *c)
 }
 
 int
-card_list(struct ctx *ctx, json_object *views, uint64_t owner, json_object **out)
+card_list(struct ctx *ctx, json_object *views, uint64_t owner, json_object **out,
+    bool *partial)
 {
 	struct card_set c = CARD_SET_INIT;
 	json_object **v = NULL;
@@ -245,8 +269,10 @@ card_list(struct ctx *ctx, json_object *views, uint64_t owner, json_object **out
 	v = n ? xcalloc(n, sizeof *v) : NULL;
 	for (i = 0; i < n; i++)
 		v[i] = json_object_array_get_idx(views, i);
-	if ((rc = card_set_init(&c, ctx, v, n, owner)) != APIERR_OK)
+	if ((rc = set_init(&c, ctx, v, n, owner, partial != NULL)) != APIERR_OK)
 		goto out;
+	if (c.partial)
+		*partial = true;
 	*out = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		json_object *card = card_make(&c, json_object_get(v[i]));

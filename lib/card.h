@@ -5,7 +5,12 @@
  * pages) goes through here, so a card looks and acts the same everywhere: the text as HTML
  * (text_html: escaped, with hashtag and mention links), the time, the links, which buttons
  * apply, and the counts of one post_stats() call per page (the seed's split: content from the
- * content cache, counts from the counts cache). */
+ * content cache, counts from the counts cache).
+ *
+ * A page that gathers from many shards (the home timeline, hashtag and search pages,
+ * notifications) is served when the counts of some of its posts cannot be read (their shard
+ * down, the counts not cached): those cards show no counts (not zeros), and the page is partial
+ * (lib/partial.h). A page about one post or one user needs them all: without them it fails. */
 #ifndef STARLING_CARD_H
 #define STARLING_CARD_H
 
@@ -22,14 +27,19 @@ struct card_set {
 	struct ctx  *ctx;
 	json_object *stats;       /* post_stats() of every record on the page; owned */
 	uint64_t     pinned;      /* the pinned post that gets its badge, 0 for none */
+	bool         partial;     /* some counts could not be read: their cards show none */
 };
-#define CARD_SET_INIT { NULL, NULL, 0 }
+#define CARD_SET_INIT { NULL, NULL, 0, false }
 
 /* Fills c for the views (borrowed) of one page: their counts, and the pinned post of owner
  * (0: none), which gets its badge: the viewer's own on a post page, the profile's owner's on a
  * profile. Returns APIERR_OK, or an apierr code recorded with ctx_fail. */
 int card_set_init(struct card_set *c, struct ctx *ctx, json_object *const *views, size_t nviews,
     uint64_t owner);
+/* card_set_init for a page that gathers from many shards: counts that cannot be read are left
+ * out and c->partial set, instead of failing the page. */
+int card_set_gather(struct card_set *c, struct ctx *ctx, json_object *const *views,
+    size_t nviews, uint64_t owner);
 void card_set_free(struct card_set *c);
 
 /* The card of a post_view object (taken): a repost becomes its original's card with repostedBy.
@@ -37,9 +47,12 @@ void card_set_free(struct card_set *c);
 json_object *card_make(const struct card_set *c, json_object *view);
 
 /* The cards of an array of post_view objects (borrowed), as one page: *out is a new array
- * (reposts of deleted originals left out). owner as card_set_init. Returns APIERR_OK or an
- * apierr code recorded with ctx_fail. */
-int card_list(struct ctx *ctx, json_object *views, uint64_t owner, json_object **out);
+ * (reposts of deleted originals left out). owner as card_set_init. With partial (not NULL) the
+ * page gathers from many shards (card_set_gather), and *partial is set when some counts could
+ * not be read (it is never cleared). Returns APIERR_OK or an apierr code recorded with
+ * ctx_fail. */
+int card_list(struct ctx *ctx, json_object *views, uint64_t owner, json_object **out,
+    bool *partial);
 
 /* Adds to o (a post_view object, a notification: anything with createdAt in Unix seconds) its
  * time as every page shows it: time ("2026-11-21 09:30 UTC") and timeIso (for <time datetime>). */

@@ -2,7 +2,6 @@
  * the contract, docs/data.md the outbox). */
 #include "config.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -662,6 +661,26 @@ list_shows(struct ctx *ctx, enum graph_list list, uint64_t other)
 	return rc < 0 ? -1 : !rc;
 }
 
+bool
+graph_parse_cursor(const char *s, uint64_t *id)
+{
+	size_t i, n = strlen(s);
+	uint64_t v = 0;
+	unsigned d;
+
+	/* strtoull would take blanks, a sign, "0x" and leading zeros; an ID has none of them. */
+	if (n == 0 || s[0] == '0' || strspn(s, "0123456789") != n)
+		return false;
+	for (i = 0; i < n; i++) {
+		d = (unsigned)(s[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return false;   /* past UINT64_MAX: no ID */
+		v = v * 10 + d;
+	}
+	*id = v;
+	return true;
+}
+
 int
 graph_list_page(struct ctx *ctx, enum graph_list list, uint64_t user_id, const char *cursor,
     json_object **out)
@@ -671,17 +690,12 @@ graph_list_page(struct ctx *ctx, enum graph_list list, uint64_t user_id, const c
 	uint64_t after = UINT64_MAX, other;
 	bool partial = false;
 	size_t i, n;
-	char *end;
 	int rc;
 
 	*out = NULL;
-	if (cursor != NULL && *cursor != '\0') {
-		errno = 0;
-		after = strtoull(cursor, &end, 10);
-		if (*cursor < '0' || *cursor > '9' || errno != 0 || *end != '\0' || after == 0)
-			return ctx_fail(ctx, APIERR_INVALID_PARAM, "cursor: an ID from the previous "
-			    "page");
-	}
+	if (cursor != NULL && *cursor != '\0' && !graph_parse_cursor(cursor, &after))
+		return ctx_fail(ctx, APIERR_INVALID_PARAM, "cursor: an ID from the previous page "
+		    "(decimal digits, no leading zero)");
 	if (db_exec(ctx->env->db, id_shard(user_id), list_sql[list], (struct db_val[]){
 	    DB_U64(user_id), DB_U64(after), DB_I64(GRAPH_PAGE + 1) }, 3, &r) != 0) {
 		rc = unavailable(ctx);

@@ -60,6 +60,11 @@ enum graph_list { GRAPH_FOLLOWING, GRAPH_FOLLOWERS, GRAPH_BLOCKED, GRAPH_MUTED }
  * "partial": true (lib/partial.h), and its cursor is the same as a whole page's. */
 int graph_list(struct ctx *ctx, enum graph_list list, uint64_t user_id, const char *cursor);
 
+/* A lists' cursor as graph_list hands it out: the decimal digits of an ID, 1 .. UINT64_MAX,
+ * without a sign, blanks or a leading zero (so one row has one cursor). true with *id, or
+ * false (*id untouched). */
+bool graph_parse_cursor(const char *s, uint64_t *id);
+
 /* The same page as a new object in *out (the caller's) instead of ctx's data: for pages that
  * show it among other things. */
 int graph_list_page(struct ctx *ctx, enum graph_list list, uint64_t user_id, const char *cursor,

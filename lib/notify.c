@@ -536,16 +536,29 @@ mark_blockers(struct app_env *env, uint64_t user, unsigned shard, const struct d
 	return rc == 0 ? 0 : -1;
 }
 
+/* Marks in blocked[] every row of r whose actor lives on shard: their blocks could not be read. */
+static void
+mark_shard(const struct db_rows *r, unsigned shard, bool *blocked)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrows && i < NOTIFY_UNREAD_MAX; i++)
+		if (id_shard(db_u64(r, i, 0)) == shard)
+			blocked[i] = true;
+}
+
 /* The unread count as "notifn:" keeps it: the newest NOTIFY_UNREAD_MAX unread rows, less those
  * of actors in a block with the user (the list leaves them out too). From the databases, in a
  * few set queries rather than a cached lookup per actor: the user's blocks join on the user's
- * shard; the actors' blocks of the user, one query per shard that holds some of the actors. */
+ * shard; the actors' blocks of the user, one query per shard that holds some of the actors.
+ * Only the user's shard must answer: the rows of actors on a shard that does not are left out
+ * (the list leaves them out too) and the count is CACHE_LOAD_PARTIAL. */
 static int
 unread_loader(void *arg, struct buf *out)
 {
 	struct unread_load *l = arg;
 	struct db_rows r = DB_ROWS_INIT;
-	bool blocked[NOTIFY_UNREAD_MAX] = { false };
+	bool blocked[NOTIFY_UNREAD_MAX] = { false }, partial = false;
 	unsigned shard, nshards = shard_count(db_shards(l->env->db));
 	long count = 0;
 	size_t i;
@@ -556,20 +569,26 @@ unread_loader(void *arg, struct buf *out)
 	    (struct db_val[]){ DB_U64(l->user), DB_I64(NOTIFY_UNREAD_MAX), DB_U64(l->user) }, 3,
 	    &r);
 
-	for (shard = 0; rc == 0 && shard < nshards; shard++)
-		rc = mark_blockers(l->env, l->user, shard, &r, blocked);
-	for (i = 0; rc == 0 && i < r.nrows && i < NOTIFY_UNREAD_MAX; i++)
+	if (rc != 0) {
+		db_rows_free(&r);
+		return -1;
+	}
+	for (shard = 0; shard < nshards; shard++) {
+		if (mark_blockers(l->env, l->user, shard, &r, blocked) == 0)
+			continue;
+		mark_shard(&r, shard, blocked);
+		partial = true;
+	}
+	for (i = 0; i < r.nrows && i < NOTIFY_UNREAD_MAX; i++)
 		if (!blocked[i])
 			count += db_i64(&r, i, 1);
 	db_rows_free(&r);
-	if (rc != 0)
-		return -1;
 	buf_printf(out, "%ld", count);
-	return 1;
+	return partial ? CACHE_LOAD_PARTIAL : 1;
 }
 
 int
-notify_unread(struct ctx *ctx, long *count)
+notify_unread(struct ctx *ctx, long *count, bool *partial)
 {
 	struct unread_load l = { ctx->env, ctx->user_id };
 	struct buf v = BUF_INIT;
@@ -577,10 +596,15 @@ notify_unread(struct ctx *ctx, long *count)
 	int rc;
 
 	*count = 0;
+	*partial = false;
 	if (!shard_exists(ctx->env, ctx->user_id))
 		return ctx_fail(ctx, APIERR_UNAUTHORIZED, NULL);
 	snprintf(key, sizeof key, "notifn:%" PRIu64, ctx->user_id);
 	rc = cache_get_or_load(ctx->env->cache, key, UNREAD_TTL, unread_loader, &l, &v);
+	if (rc == CACHE_LOAD_PARTIAL) {
+		*partial = true;
+		rc = 1;
+	}
 	if (rc == 1) {
 		*count = strtol(buf_cstr(&v), &end, 10);
 		if (*end != '\0' || *count < 0) {

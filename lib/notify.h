@@ -89,8 +89,10 @@ int notify_follow(struct app_env *env, uint64_t follower, uint64_t followee);
  * "partial": true (lib/partial.h). Errors: 50300. */
 int notify_list(struct ctx *ctx, uint64_t cursor, json_object **out);
 /* ctx->user_id's unread count (cached): at most NOTIFY_UNREAD_MAX, without the notifications of
- * actors in a block with the user. Errors: 50300. */
-int notify_unread(struct ctx *ctx, long *count);
+ * actors in a block with the user. Only the user's shard must answer: the notifications of actors
+ * whose blocks cannot be read (their shard down) are not counted, as notify_list leaves them
+ * out, and *partial is set (such a count is not cached). Errors: 50300. */
+int notify_unread(struct ctx *ctx, long *count, bool *partial);
 /* Marks ctx->user_id's notifications with id <= up_to_id read (updated_at: when), withdrawn ones
  * too (brought back, they are read); later ones stay unread. Errors: 50300. */
 int notify_read(struct ctx *ctx, uint64_t up_to_id);

@@ -1621,8 +1621,29 @@ stats_shard(struct app_env *env, unsigned shard, const uint64_t *ids, size_t n, 
 	return rc == 0 ? 0 : -1;
 }
 
+/* The ids of group (ng of them, all on one shard) as null in out: counts that could not be read,
+ * so that a page shows none rather than zeros. */
+static void
+stats_unread(json_object *out, const uint64_t *group, size_t ng)
+{
+	char key[24];
+	size_t i;
+
+	for (i = 0; i < ng; i++) {
+		id_str(group[i], key);
+		json_object_object_add(out, key, NULL);
+	}
+}
+
 int
 post_stats(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **out)
+{
+	return post_stats_some(ctx, ids, n, out, NULL);
+}
+
+int
+post_stats_some(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **out,
+    bool *partial)
 {
 	char (*keys)[48] = NULL;
 	const char **kp = NULL;
@@ -1669,11 +1690,17 @@ post_stats(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **out)
 				done[j] = true;
 			}
 		}
-		if (shard_exists(ctx->env, ids[i]) &&
-		    stats_shard(ctx->env, id_shard(ids[i]), group, ng, *out) != 0) {
+		if (!shard_exists(ctx->env, ids[i]) ||
+		    stats_shard(ctx->env, id_shard(ids[i]), group, ng, *out) == 0)
+			continue;
+		if (partial == NULL) {
 			rc = unavailable(ctx);
 			break;
 		}
+		/* A shard that does not answer: its records' counts are left out of a page that
+		 * gathers from many, which the others' still fill. */
+		stats_unread(*out, group, ng);
+		*partial = true;
 	}
 	if (rc != APIERR_OK) {
 		json_object_put(*out);

@@ -115,6 +115,11 @@ int post_view_listed(struct ctx *ctx, uint64_t id, json_object **out);
  * reposts, quotes}; unknown and deleted ids are left out. Returns 0 with *out, or an apierr
  * code. */
 int post_stats(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **out);
+/* post_stats for a page that gathers from many shards (partial not NULL): the counts of a shard
+ * that does not answer (and are not cached) are not a failure; their ids map to null in *out,
+ * and *partial is set. */
+int post_stats_some(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **out,
+    bool *partial);
 
 /* A page of replies, oldest first, after cursor (0: from the start): for a post, every reply
  * in its thread; for a reply, its direct replies. *out is {replies: [post_view objects],

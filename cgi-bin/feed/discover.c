@@ -218,13 +218,14 @@ add_cards(struct ctx *ctx, json_object *page, json_object *list, const char *bas
 	json_object *cards = NULL, *posts = NULL, *cursor;
 	struct buf url = BUF_INIT;
 	uint64_t next;
+	bool partial = partial_of(list);
 	int rc;
 
 	(void)json_object_object_get_ex(list, "posts", &posts);
-	if ((rc = card_list(ctx, posts, 0, &cards)) != APIERR_OK)
+	if ((rc = card_list(ctx, posts, 0, &cards, &partial)) != APIERR_OK)
 		return rc;
 	json_object_object_add(page, "posts", cards);
-	partial_mark(page, partial_of(list));
+	partial_mark(page, partial);
 	if (json_object_object_get_ex(list, "cursor", &cursor) &&
 	    route_parse_id(json_object_get_string(cursor), &next)) {
 		buf_printf(&url, "%s%" PRIu64, base, next);

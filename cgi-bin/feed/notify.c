@@ -4,14 +4,15 @@
  *   GET  /api/v1/notification/list ?cursor  {notifications, cursor}: cursor absent or empty (the
  *        first page), the cursor of the previous page, or "-1" (the end: an empty page); 40004
  *        for any other cursor; "partial": true when some items could not be read (left out)
- *   GET  /api/v1/notification/unread_count  {count}
+ *   GET  /api/v1/notification/unread_count  {count}; "partial": true when some could not be
+ *                                           counted (their actors' blocks unreadable: left out)
  *   POST /api/v1/notification/read {up_to_id}  data null; 40005 missing, 40004 not an ID
  *   GET  /notifications ?cursor             the page: a sentence per notification, its post's
  *                                           card; the notice of a partial list
  *   POST /notifications/read {up_to_id}     the page's "mark all as read" form: 303 back
  *
  * All need login (401); 50300 when the user's shard is down (another shard down only makes the
- * list partial: lib/notify.h). */
+ * list and the count partial: lib/notify.h). */
 #include "config.h"
 
 #include <stdio.h>
@@ -54,12 +55,14 @@ feed_notification_unread(struct ctx *ctx)
 {
 	json_object *o;
 	long count;
+	bool partial;
 	int rc;
 
-	if ((rc = notify_unread(ctx, &count)) != APIERR_OK)
+	if ((rc = notify_unread(ctx, &count, &partial)) != APIERR_OK)
 		return rc;
 	o = json_object_new_object();
 	json_object_object_add(o, "count", json_object_new_int64(count));
+	partial_mark(o, partial);
 	ctx_set_data(ctx, o);
 	return APIERR_OK;
 }
@@ -160,14 +163,14 @@ feed_notifications_page(struct ctx *ctx)
 		if (json_object_object_get_ex(it, "read", &v) && !json_object_get_boolean(v))
 			any_unread = true;
 	}
-	/* One post_stats call for every card of the page. */
-	if ((rc = card_set_init(&c, ctx, views, nviews, ctx->user_id)) != APIERR_OK)
+	/* One post_stats call for every card of the page; those it cannot read show none. */
+	if ((rc = card_set_gather(&c, ctx, views, nviews, ctx->user_id)) != APIERR_OK)
 		goto out;
 	decorate(ctx, items, &c);
 
 	page = page_new(ctx, "notifications");
 	json_object_object_add(page, "notifications", json_object_get(items));
-	partial_mark(page, partial_of(list));
+	partial_mark(page, partial_of(list) || c.partial);
 	/* "Mark all as read" marks up to the newest shown: what arrived since stays unread. */
 	if (any_unread)
 		json_object_object_add(page, "upToId", json_object_get(json_object_object_get(

@@ -54,6 +54,7 @@ home_timeline(struct ctx *ctx, json_object *page)
 {
 	json_object *tl = NULL, *posts, *cards = NULL, *next;
 	uint64_t older = 0;
+	bool partial;
 	char url[48];
 	int rc;
 
@@ -62,7 +63,8 @@ home_timeline(struct ctx *ctx, json_object *page)
 	if ((rc = timeline_home(ctx, params_id(&ctx->params, "cursor"), &tl)) != APIERR_OK)
 		return rc;
 	posts = json_object_object_get(tl, "posts");
-	if ((rc = card_list(ctx, posts, 0, &cards)) != APIERR_OK)
+	partial = partial_of(tl);
+	if ((rc = card_list(ctx, posts, 0, &cards, &partial)) != APIERR_OK)
 		goto out;
 	json_object_object_add(page, "posts", cards);
 	next = json_object_object_get(tl, "cursor");
@@ -72,7 +74,7 @@ home_timeline(struct ctx *ctx, json_object *page)
 	}
 	json_object_object_add(page, "paged", json_object_new_boolean(
 	    params_id(&ctx->params, "cursor") != 0));
-	partial_mark(page, partial_of(tl));
+	partial_mark(page, partial);
 out:
 	json_object_put(tl);
 	return rc;

@@ -9,9 +9,12 @@ for users on instance 1 get a clear 503 at once, and so does a post of theirs, a
 that gather from both (lib/partial.h) are served from the shards that answer, say
 "partial": true (their pages show a notice), and are not cached as if complete: the home
 timeline, search, a's notifications (actors on both instances), a's followers and following,
-popular users. Trends are not computed without instance 1: the previous ones stay, and the
-failure names its shard and instance. After SIGCONT, its breaker's probe finds it again within
-a few seconds and its users are served as before, their earlier writes intact, every list whole.
+popular users, a's unread count. A card whose content and author are cached but whose counts
+live on the hung instance (d's post, reposted by e and mentioning a) is shown on a's home and
+notifications pages without counts, where the other cards keep theirs. Trends are not computed
+without instance 1: the previous ones stay, and the failure names its shard and instance. After
+SIGCONT, its breaker's probe finds it again within a few seconds and its users are served as
+before, their earlier writes intact, every list whole.
 
 $STARLING_TEST_HANG_PIDFILE names the pid file of the instance to hang (the second one, which
 holds shards 4-7: tests/integration/suite.sh). The instance is resumed whatever happens.
@@ -59,16 +62,17 @@ def post(user, text):
     return api_post("post/create", {"content_text": text}, user["token"])
 
 
-def three_users():
-    """a and c on instance 0, b on instance 1 (more users are made until the pool has them)."""
-    k = 3
+def five_users():
+    """a, c and e on instance 0, b and d on instance 1 (more users are made until the pool has
+    them)."""
+    k = 5
     while True:
         us = POOL.get(k)
         first = [u for u in us if instance_of(u) == 0]
         second = [u for u in us if instance_of(u) == 1]
-        if len(first) >= 2 and second:
-            return first[0], second[0], first[1]
-        check(k < 30, "no three users across the instances among %d" % k)
+        if len(first) >= 3 and len(second) >= 2:
+            return first[0], second[0], first[1], second[1], first[2]
+        check(k < 40, "no five users across the instances among %d" % k)
         k += 1
 
 
@@ -76,8 +80,22 @@ def home(user):
     return get("/api/v1/timeline/home", {"Authorization": "Bearer " + user["token"]})
 
 
+def unread(user):
+    """user's unread count: the data."""
+    return check_envelope(get("/api/v1/notification/unread_count", auth(user)), 200, 0)["data"]
+
+
 def texts(doc):
     return [p["contentText"] for p in doc["data"]["posts"]]
+
+
+def ids(doc):
+    return [p["id"] for p in doc["data"]["posts"]]
+
+
+def stats_of(post_id):
+    """The mark of a card's counts on a page (templates/partials/post_card.mustache)."""
+    return ('data-stats-for="%s"' % post_id).encode()
 
 
 def auth(user):
@@ -156,13 +174,15 @@ def gathered_before_the_hang(a, b, c):
     return mine
 
 
-def partial_reads(a, b, c, mine, before):
+def partial_reads(a, b, c, d, e, mine, before, theirs):
     """During the hang, with b's card not cached (b renamed just before): each read that gathers
-    from both instances answers 200 with what instance 0 holds, marked partial; b's post alone
-    is 503."""
+    from both instances answers 200 with what instance 0 holds and the cache, marked partial;
+    b's post alone is 503. d's mention (d's card and post cached) is shown, its card without the
+    counts that could not be read."""
     doc = notes(a)
     check(doc.get("partial") is True, "a's notifications are not marked partial: %r" % doc)
-    check(actors(doc) == {("follow", c["username"]), ("like", c["username"])},
+    check(actors(doc) == {("follow", c["username"]), ("like", c["username"]),
+                          ("mention", d["username"])},
           "a's notifications during the hang: %r" % actors(doc))
     like = [n for n in doc["notifications"] if n["type"] == "like"]
     check(like[0]["post"] is not None and like[0]["post"]["id"] == mine,
@@ -171,12 +191,17 @@ def partial_reads(a, b, c, mine, before):
     check(page.status == 200, "a's notifications page during the hang: %d" % page.status)
     check(NOTICE in page.body, "a's notifications page shows no partial notice")
     check(c["username"].encode() in page.body and b["username"].encode() not in page.body,
-          "a's notifications page during the hang does not show c alone")
+          "a's notifications page during the hang does not show c and not b")
+    check(b"d posted this, e reposts it" in page.body and stats_of(theirs) not in page.body,
+          "a's notifications page: d's mention missing, or with counts that could not be read")
+    check(stats_of(mine) in page.body, "a's notifications page: c's like lacks a's post's counts")
+    # a follows b, e and (since the hang) c; b and c follow a.
+    shown = {"followers": [c["username"]], "following": [c["username"], e["username"]]}
     for which in ("followers", "following"):
         for viewer in (None, a):
             r = get("/api/v1/user/%s?username=%s" % (which, a["username"]), auth(viewer))
             doc = check_envelope(r, 200, 0)["data"]
-            check(doc.get("partial") is True and names(doc) == [c["username"]] and
+            check(doc.get("partial") is True and names(doc) == shown[which] and
                   doc["cursor"] == "-1", "a's %s during the hang: %r" % (which, doc))
         page = get("/u/%s/%s" % (a["username"], which), cookie(a))
         check(page.status == 200 and NOTICE in page.body,
@@ -203,13 +228,38 @@ def partial_reads(a, b, c, mine, before):
           "compute-trends does not name the shard and instance: %s" % out.strip())
 
 
-def whole_after(a, b, c, kept, resumed):
+def unread_during(a, c, during):
+    """During the hang: c likes a post a wrote meanwhile, which drops a's cached unread count.
+    The unread notifications of b and d (instance 1: b's follow and mention, d's mention) cannot
+    be checked for a block on their shards (the count reads the blocks from the databases), so
+    the count is that of c's, marked partial. Returns it."""
+    check_envelope(api_post("post/like", {"post_id": during, "islike": 1}, c["token"]), 200, 0)
+    deadline = time.monotonic() + 20
+    while True:
+        doc = notes(a)
+        likes = [n for n in doc["notifications"] if n["type"] == "like"]
+        if len(likes) >= 2:
+            break
+        check(time.monotonic() < deadline, "c's like during the hang not notified: %r" % doc)
+        time.sleep(0.3)
+    shown = len([n for n in doc["notifications"]
+                 if not n["read"] and n["actor"]["username"] == c["username"]])
+    got = unread(a)
+    check(got.get("partial") is True and got["count"] == shown,
+          "a's unread count during the hang: %r, the list shows %d unread of c" % (got, shown))
+    return shown
+
+
+def whole_after(a, b, c, kept, resumed, counted):
     """Back: nothing of the partial answers was kept, and no ranking was stored while instance 1
     hung (the last ones stayed)."""
     doc = notes(a)
     check("partial" not in doc, "a's notifications still partial after the hang")
     check({("follow", b["username"]), ("mention", b["username"])} <= actors(doc),
           "a's notifications after the hang: %r" % actors(doc))
+    got = unread(a)
+    check("partial" not in got and got["count"] == counted + 3,
+          "a's unread count after the hang: %r (%d during it, b's two, d's one)" % (got, counted))
     doc = check_envelope(get("/api/v1/user/followers?username=" + a["username"]), 200, 0)["data"]
     check("partial" not in doc and names(doc) == [c["username"], b["username"]],
           "a's followers after the hang: %r" % doc)
@@ -223,20 +273,53 @@ def whole_after(a, b, c, kept, resumed):
 
 
 def test_hung_instance_isolated():
-    a, b, c = three_users()
-    check_envelope(api_post("user/follow", {"target_username": b["username"], "flag": 1},
-                            a["token"]), 200, 0)
+    a, b, c, d, e = five_users()
+    for u in (b, e):
+        check_envelope(api_post("user/follow", {"target_username": u["username"], "flag": 1},
+                                a["token"]), 200, 0)
     mine = gathered_before_the_hang(a, b, c)
     try:
-        hang(a, b, c, mine)
+        hang(a, b, c, d, e, mine, reposted_before_the_hang(a, d, e))
     finally:
         pick([b, c], False)
 
 
-def hang(a, b, c, mine):
+def reposted_before_the_hang(a, d, e):
+    """d (instance 1) mentions a in a post that e (whom a follows) reposts, and a reads their
+    timeline and notifications: the post's content and d's card are cached, its counts are not
+    (the repost dropped them, and the API's lists do not read them). Returns the ids of d's post
+    and of the repost."""
+    theirs = check_envelope(post(d, "d posted this, e reposts it, @%s" % a["username"]), 200,
+                            0)["data"]["id"]
+    rep = check_envelope(api_post("post/repost", {"original_post_id": theirs}, e["token"]), 200,
+                         0)["data"]["id"]
+    check(rep in ids(check_envelope(home(a), 200, 0)),
+          "a's timeline lacks e's repost before the hang")
+    deadline = time.monotonic() + 20
+    while ("mention", d["username"]) not in actors(notes(a)):
+        check(time.monotonic() < deadline, "d's mention of a not notified: %r" % actors(notes(a)))
+        time.sleep(0.3)
+    return theirs, rep
+
+
+def home_page_during(a, ours, reposted):
+    """a's home page during the hang: the cards it can show, the notice; e's repost as the card of
+    d's post without its counts (on instance 1, not cached: not shown, and not as zero); the
+    counts of c's post (instance 0) as usual."""
+    theirs, rep = reposted
+    check(rep in ids(check_envelope(home(a), 200, 0)), "a's partial timeline lacks e's repost")
+    page = get("/", cookie(a))
+    check(page.status == 200, "a's home page during the hang: %d" % page.status)
+    check(NOTICE in page.body, "a's home page shows no notice of a partial timeline")
+    check(b"d posted this, e reposts it" in page.body, "a's home page lacks e's repost")
+    check(stats_of(theirs) not in page.body, "d's post shows counts that could not be read")
+    check(stats_of(ours) in page.body, "c's post on a's home page lacks its counts")
+
+
+def hang(a, b, c, d, e, mine, reposted):
     before = check_envelope(post(b, "written before the hang"), 200, 0)["data"]["id"]
     word = "resil" + os.urandom(4).hex()
-    check_envelope(post(c, "c before the hang " + word), 200, 0)
+    ours = check_envelope(post(c, "c before the hang " + word), 200, 0)["data"]["id"]
     check("written before the hang" in texts(check_envelope(home(a), 200, 0)),
           "a's timeline lacks b's post before the hang")
     # b renames themself: their cached card is dropped, so reading it needs their shard.
@@ -267,7 +350,7 @@ def hang(a, b, c, mine):
         # Users of the other instance: served, and fast, every time.
         for i in range(5):
             r, secs = timed(lambda: post(a, "a writes on during the hang %d" % i))
-            check_envelope(r, 200, 0)
+            during = check_envelope(r, 200, 0)["data"]["id"]
             check(secs < FAST, "a's post %d took %.1f s with the other instance hung" % (i, secs))
         r, secs = timed(lambda: get("/api/v1/user/profile?username=" + a["username"]))
         check_envelope(r, 200, 0)
@@ -290,11 +373,10 @@ def hang(a, b, c, mine):
         page = get("/search?q=" + word)
         check(page.status == 200 and NOTICE in page.body,
               "the search page during the hang: %d, no notice" % page.status)
-        page = get("/", cookie(a))
-        check(page.status == 200, "a's home page during the hang: %d" % page.status)
-        check(NOTICE in page.body, "a's home page shows no notice of a partial timeline")
+        home_page_during(a, ours, reposted)
         # Notifications, the lists of people, popular users, one post, the trends.
-        partial_reads(a, b, c, mine, before)
+        partial_reads(a, b, c, d, e, mine, before, reposted[0])
+        counted = unread_during(a, c, during)
         # Health still in time once the breaker is open (it does not even try).
         r, secs = timed(lambda: get("/api/v1/health"))
         check_envelope(r, 503, 50300)
@@ -326,7 +408,7 @@ def hang(a, b, c, mine):
           "a's timeline after the hang: %r" % texts(doc))
     doc = check_envelope(get("/api/v1/search/posts?q=" + word), 200, 0)
     check("partial" not in doc["data"], "search still partial after the hang")
-    whole_after(a, b, c, kept, resumed)
+    whole_after(a, b, c, kept, resumed, counted)
 
 
 TESTS = [test_hung_instance_isolated]

@@ -274,10 +274,12 @@ unread_of(uint64_t user)
 {
 	struct ctx ctx;
 	long n = -1;
+	bool partial = true;
 
 	ctx_init(&ctx, NULL, &env);
 	ctx.user_id = user;
-	assert_int_equal(notify_unread(&ctx, &n), 0);
+	assert_int_equal(notify_unread(&ctx, &n, &partial), 0);
+	assert_false(partial);
 	ctx_free(&ctx);
 	return n;
 }
