@@ -1208,16 +1208,30 @@ job_failed_list_free(struct job_failed_list *list)
 	list->cap = 0;
 }
 
-long
-job_count_failed(struct db *db, unsigned shard)
+/* How many jobs of shard are in state, or -1. */
+static long
+count_state(struct db *db, unsigned shard, enum job_state state)
 {
 	struct db_rows r = DB_ROWS_INIT;
 	long n = -1;
 
-	if (db_exec(db, shard, "SELECT COUNT(*) FROM {db}.tb_job WHERE state = 3", NULL, 0, &r) == 0)
+	if (db_exec(db, shard, "SELECT COUNT(*) FROM {db}.tb_job WHERE state = ?",
+	    (struct db_val[]){ DB_I64(state) }, 1, &r) == 0)
 		n = (long)db_u64(&r, 0, 0);
 	db_rows_free(&r);
 	return n;
+}
+
+long
+job_count_failed(struct db *db, unsigned shard)
+{
+	return count_state(db, shard, JOB_FAILED);
+}
+
+long
+job_count_parked(struct db *db, unsigned shard)
+{
+	return count_state(db, shard, JOB_PARKED);
 }
 
 int

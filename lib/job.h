@@ -203,6 +203,10 @@ void job_failed_list_free(struct job_failed_list *list);
 /* How many jobs of shard are set aside, or -1. */
 long job_count_failed(struct db *db, unsigned shard);
 
+/* How many jobs of shard are parked by a switch (state 4), or -1: starling-admin jobs shows
+ * them, so that an operator sees what a switch holds back before clearing it. */
+long job_count_parked(struct db *db, unsigned shard);
+
 /* Puts job id of shard back to ready if it is set aside: state 0, attempts 0 (a full
  * JOB_MAX_ATTEMPTS again), run_after now (the next worker pass takes it). last_error is kept: it
  * shows the previous cause until the next attempt overwrites it (a success clears it). A job in

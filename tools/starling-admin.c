@@ -68,7 +68,7 @@
 	"                  a type this build does not know) on every shard, oldest failure first:\n" \
 	"                  ID, shard, type, attempts, when it last failed (UTC), last error; at\n" \
 	"                  most N of them (default " STR(JOBS_LIMIT_DEFAULT) ", at most " \
-	STR(JOBS_LIMIT_MAX) ")\n" \
+	STR(JOBS_LIMIT_MAX) "); and how many a switch parked\n" \
 	"  retry-job ID|--all  put the job set aside with this ID (as jobs prints it), or every one,\n" \
 	"                  back to ready with its attempts at 0; starling-worker runs it again (a\n" \
 	"                  cause not fixed sets it aside again after its attempts)\n" \
@@ -1001,7 +1001,7 @@ cmd_jobs(struct admin *a)
 	struct buf label = BUF_INIT;
 	size_t limit = a->opt.limit;
 	const char *partial;
-	long n, total = 0;
+	long n, parked, total = 0, total_parked = 0;
 	unsigned s;
 	bool ok, *up = instances_up(a, "their jobs are not listed", &ok);
 
@@ -1009,6 +1009,7 @@ cmd_jobs(struct admin *a)
 		if (!up[shard_instance(m, s)])
 			continue;
 		if ((n = job_count_failed(a->db, s)) < 0 ||
+		    (parked = job_count_parked(a->db, s)) < 0 ||
 		    (n > 0 && job_list_failed(a->db, s, limit, &list) < 0)) {
 			buf_reset(&label);
 			shard_label(a, s, &label);
@@ -1018,6 +1019,7 @@ cmd_jobs(struct admin *a)
 			continue;
 		}
 		total += n;
+		total_parked += parked;
 		job_failed_list_trim(&list, limit);
 	}
 	if (list.n > 0)
@@ -1031,6 +1033,10 @@ cmd_jobs(struct admin *a)
 		    total, partial, list.n, limit);
 	else
 		printf("jobs: %ld job%s set aside%s\n", total, total == 1 ? "" : "s", partial);
+	if (total_parked > 0)
+		printf("jobs: %ld job%s parked by a switch%s (fanout_hold, notify_off: switch list); "
+		    "released a few a second once it is off\n", total_parked,
+		    total_parked == 1 ? "" : "s", partial);
 	free(up);
 	job_failed_list_free(&list);
 	buf_free(&label);

@@ -521,6 +521,18 @@ else
 fi
 expect_out "... and says how many there are" "^jobs: 2 jobs set aside, 1 shown"
 
+# Jobs parked by a switch (state 4) are counted, not listed: they have not failed.
+J7=$(job_id 7 1)
+sql 1 "INSERT INTO starling_0007.tb_job (id, type, payload, state, updated_at)
+	VALUES ($J7, 'timeline.push', '{}', 4, 3000)"
+admin -c "$CONF" jobs
+expect_rc "jobs with a parked job" 0
+expect_out "... counts it, naming the switches" "^jobs: 1 job parked by a switch \(fanout_hold"
+expect_no_out "... and does not list it" "^$J7 "
+sql 1 "DELETE FROM starling_0007.tb_job WHERE id = $J7"
+admin -c "$CONF" jobs
+expect_no_out "... none parked: no such line" "parked"
+
 # Bad IDs: nothing changes.
 for c in "$(job_id 2 9):does not exist" "$(job_id 9 1):names shard 9, and there are 8" \
 	"12abc:is not a job ID" "0:is not a job ID" "99999999999999999999:is not a job ID" \
