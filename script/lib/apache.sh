@@ -104,6 +104,7 @@ EOF
 		proxy-fcgi)
 			printf 'LoadModule proxy_module %s/mod_proxy.so\n' "$m"
 			printf 'LoadModule proxy_fcgi_module %s/mod_proxy_fcgi.so\n' "$m"
+			printf 'LoadModule lua_module %s/mod_lua.so\n' "$m"
 			;;
 		fcgid)
 			# mod_fcgid gives its processes only the environment named here: the sanitizer
@@ -223,7 +224,7 @@ stack_apache_start() {
 		stack_render "$src/etc/apache-proxy-fcgi.conf.in" "$run/site.conf" PORT="$port" \
 			SERVER_NAME=127.0.0.1 DOC_ROOT="$run/www" SOCKET_DIR="$run/fcgi" \
 			STATIC_DIR="$(stack_static_dir "$src" "$conf")" MEDIA_DIR="$media" \
-			LOG_DIR="$run" || return 1
+			LOG_DIR="$run" SHED_LUA="$src/etc/starling-shed-apache.lua" || return 1
 		stack_render "$src/etc/starling-fcgi@.service.in" "$run/starling-fcgi@.service" \
 			CONF="$conf" CGI_DIR="$run/cgi-bin" SOCKET_DIR="$run/fcgi" PROCS=2 \
 			USER="$1" GROUP="$2" WEB_USER="$3" WEB_GROUP="$4" || return 1
@@ -251,7 +252,8 @@ stack_apache_start() {
 		done
 	fi
 	stack_say "starting Apache ($kind) on http://127.0.0.1:$port/ (log: $run/apache-error.log)"
-	apache2 -f "$run/apache/httpd.conf" -DFOREGROUND </dev/null >>"$run/apache.out" 2>&1 &
+	STARLING_SHED_SIGNAL=$(stack_conf_value "$conf" signal_file) \
+		apache2 -f "$run/apache/httpd.conf" -DFOREGROUND </dev/null >>"$run/apache.out" 2>&1 &
 	pid=$!
 	echo "$pid" >"$run/apache.pid"
 	if ! stack_wait_until "$pid" apache2 "$run/apache-error.log" \
