@@ -123,7 +123,7 @@ apache_check() {
 
 if stack_render "$SRCDIR/etc/apache-proxy-fcgi.conf.in" "$RUN/site.conf" PORT=8080 \
 	SERVER_NAME=example.org DOC_ROOT="$docroot" SOCKET_DIR="$sockets" STATIC_DIR="$static" \
-	MEDIA_DIR="$media" LOG_DIR="$logs"; then
+	MEDIA_DIR="$media" LOG_DIR="$logs" SHED_LUA="$SRCDIR/etc/starling-shed-apache.lua"; then
 	apache_check apache-proxy-fcgi.conf.in proxy-fcgi
 else
 	fail "etc/apache-proxy-fcgi.conf.in does not render"
@@ -250,7 +250,8 @@ if [ -z "$ssl" ] || [ -z "$redirect" ]; then
 	fail "docs/deploy.md: the Apache TLS edits (#SSL lines, the redirect site) are not found"
 elif stack_render "$SRCDIR/etc/apache-proxy-fcgi.conf.in" "$RUN/site-ssl.conf" PORT=443 \
 	SERVER_NAME=example.org DOC_ROOT="$docroot" SOCKET_DIR="$sockets" STATIC_DIR="$static" \
-	MEDIA_DIR="$media" LOG_DIR="$logs" && grep -q '#SSL' "$RUN/site-ssl.conf"; then
+	MEDIA_DIR="$media" LOG_DIR="$logs" SHED_LUA="$SRCDIR/etc/starling-shed-apache.lua" &&
+	grep -q '#SSL' "$RUN/site-ssl.conf"; then
 	{
 		printf 'LoadModule socache_shmcb_module %s/mod_socache_shmcb.so\n' "$STACK_APACHE_MODULES"
 		printf 'LoadModule ssl_module %s/mod_ssl.so\n' "$STACK_APACHE_MODULES"
