@@ -215,6 +215,18 @@ ctx_new_id(struct ctx *ctx, unsigned shard, uint64_t *id)
 	return idlease_next_id(ctx->env->ids, shard, id);
 }
 
+int
+ctx_csrf_rotate(struct ctx *ctx)
+{
+	if (csrf_new_token(ctx->csrf_token) != 0) {
+		ctx->csrf_token[0] = '\0';
+		log_error("no randomness for a CSRF token");
+		return -1;
+	}
+	ctx->csrf_cookie_ok = false;
+	return 0;
+}
+
 void
 ctx_cookie(struct ctx *ctx, const char *name, const char *value, long max_age)
 {
@@ -512,12 +524,15 @@ set_request_id(struct ctx *ctx, char *const *envp)
 	log_set_request_id(ctx->request_id);
 }
 
-/* Makes sure the browser holds a CSRF token, for the forms of the page it is about to get. */
+/* Makes sure the browser holds a CSRF token, for the forms of the page it is about to get. A
+ * token the handler rotated (ctx_csrf_rotate) is kept: it goes out as the new cookie. */
 static int
 prepare_csrf(struct ctx *ctx)
 {
-	const char *cookie = request_cookie(&ctx->req, CSRF_COOKIE);
+	const char *cookie = request_cookie(&ctx->req, csrf_cookie_name(ctx->env->conf.https));
 
+	if (ctx->csrf_token[0] != '\0')
+		return 0;
 	if (csrf_token_wellformed(cookie)) {
 		snprintf(ctx->csrf_token, sizeof ctx->csrf_token, "%s", cookie);
 		ctx->csrf_cookie_ok = true;
@@ -539,28 +554,44 @@ csrf_sent(const struct ctx *ctx)
 	return t ? t : request_header(&ctx->req, "x-csrf-token");
 }
 
+/* The login token a request sends: the Bearer token of its Authorization header (authorization),
+ * else its session cookie (cookie). NULL for none, and *other set for an Authorization header of
+ * another scheme. */
+static const char *
+token_sent(const char *authorization, const char *cookie, bool *other)
+{
+	const char *tok;
+
+	*other = false;
+	if (authorization != NULL) {
+		if (strncasecmp(authorization, "Bearer ", 7) != 0) {
+			*other = true;
+			return NULL;
+		}
+		for (tok = authorization + 7; *tok == ' '; tok++)
+			;
+		return tok;
+	}
+	return cookie != NULL && *cookie != '\0' ? cookie : NULL;
+}
+
 /* Finds who is calling. A route that needs login answers 401 for a bad token and 503 when the
  * check cannot be made; any other route carries on for an anonymous visitor. */
 static int
 authenticate(struct ctx *ctx)
 {
-	const char *h = request_header(&ctx->req, "authorization"), *tok = NULL, *why = "";
-	bool needed = (ctx->route->flags & ROUTE_AUTH) != 0, cookie = false;
+	const char *h = request_header(&ctx->req, "authorization"), *tok, *why = "";
+	bool needed = (ctx->route->flags & ROUTE_AUTH) != 0, cookie = h == NULL, other;
 	int rc;
 
 	if (ctx->route->flags & ROUTE_SIGNED)
 		return APIERR_OK;
-	if (h != NULL) {
-		if (strncasecmp(h, "Bearer ", 7) != 0)
-			return needed ? ctx_fail(ctx, APIERR_UNAUTHORIZED,
-			    "send the token as Authorization: Bearer <token>") : APIERR_OK;
-		for (tok = h + 7; *tok == ' '; tok++)
-			;
-	} else if ((tok = request_cookie(&ctx->req, AUTH_COOKIE)) != NULL && *tok != '\0') {
-		cookie = true;
-	} else {
+	tok = token_sent(h, request_cookie(&ctx->req, AUTH_COOKIE), &other);
+	if (other)
+		return needed ? ctx_fail(ctx, APIERR_UNAUTHORIZED,
+		    "send the token as Authorization: Bearer <token>") : APIERR_OK;
+	if (tok == NULL)
 		return APIERR_OK;
-	}
 	rc = auth_check(ctx->env, tok, strlen(tok), (int64_t)time(NULL), &ctx->session, &why);
 	if (rc < 0)
 		return needed ? APIERR_UNAVAILABLE : APIERR_OK;
@@ -638,6 +669,58 @@ body_limit(const struct ctx *ctx, const struct route *r)
 		return max;
 	upload = (size_t)c->media_max_video_bytes + UPLOAD_OVERHEAD;
 	return upload > max ? upload : max;
+}
+
+/* Parses CONTENT_LENGTH for reading; a malformed one reads as 0 and request_parse reports it. */
+static size_t
+declared_length(char *const *envp)
+{
+	const char *s = request_env(envp, "CONTENT_LENGTH");
+	unsigned long long v;
+	char *end;
+
+	if (s == NULL || *s == '\0' || strspn(s, "0123456789") != strlen(s))
+		return 0;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	return errno ? SIZE_MAX : (size_t)v;
+}
+
+/* Whether the request in envp (not parsed yet) sends a login token that auth_check takes, or one
+ * that cannot be checked now (the database is down: the pipeline then answers 503 as for any
+ * request, after parsing, and checks the token again). */
+static bool
+token_good_or_unknown(struct ctx *ctx, char *const *envp)
+{
+	struct kvlist cookies = KVLIST_INIT;
+	struct auth_session s;
+	const char *tok, *why = "";
+	bool other;
+	int rc = 0;
+
+	request_parse_cookies(request_env(envp, "HTTP_COOKIE"), &cookies);
+	tok = token_sent(request_env(envp, "HTTP_AUTHORIZATION"), kvlist_get(&cookies, AUTH_COOKIE),
+	    &other);
+	if (tok != NULL)
+		rc = auth_check(ctx->env, tok, strlen(tok), (int64_t)time(NULL), &s, &why);
+	kvlist_free(&cookies);
+	return rc != 0;
+}
+
+size_t
+app_body_limit(struct ctx *ctx, char *const *envp)
+{
+	const struct route *r = preroute(ctx, envp);
+	size_t route_max = body_limit(ctx, r), max = (size_t)ctx->env->conf.max_body_bytes;
+
+	/* A route that needs login takes a large body (an upload) only from a caller whose token
+	 * is good, checked before a byte of the body is read: an anonymous 50 MB body must not
+	 * hold a process while it arrives, only to be refused. Bodies up to the ordinary limit are
+	 * read, and refused with 401 by the pipeline as for any route. */
+	if (route_max > max && (r->flags & ROUTE_AUTH) && declared_length(envp) > max &&
+	    !token_good_or_unknown(ctx, envp))
+		return max;
+	return route_max;
 }
 
 /* How often a process logs what it shed: once a period while it sheds, never per request. */
@@ -766,6 +849,11 @@ run_stages(struct ctx *ctx, char *const *envp, const char *body, size_t body_len
 	struct buf allow = BUF_INIT;
 	int code;
 
+	/* 0. A body the route would take but that was left unread: app_body_limit found no good
+	 * token (401, with nothing parsed: cookies and body are not needed to say so). */
+	if (body == NULL && body_len > 0 && body_len <= lim.max_body)
+		return ctx_fail(ctx, APIERR_UNAUTHORIZED, "log in first: a body this large is read "
+		    "only from a logged-in user");
 	/* 1. Parse: sizes, encodings, body syntax (400/413/414/415/431). */
 	code = request_parse(&ctx->req, envp, body, body_len, &lim, &ctx->message);
 	ctx->lang = i18n_negotiate(request_cookie(&ctx->req, "lang"),
@@ -806,8 +894,8 @@ run_stages(struct ctx *ctx, char *const *envp, const char *body, size_t body_len
 	 * on the strength of the session cookie (a browser sends the cookie to a cross-site form
 	 * too; a Bearer header it never sends by itself). */
 	if (((ctx->route->flags & ROUTE_CSRF) || (ctx->auth_cookie && ctx->req.method != HTTP_GET &&
-	    ctx->req.method != HTTP_HEAD)) && !csrf_check(request_cookie(&ctx->req, CSRF_COOKIE),
-	    csrf_sent(ctx)))
+	    ctx->req.method != HTTP_HEAD)) && !csrf_check(request_cookie(&ctx->req,
+	    csrf_cookie_name(ctx->env->conf.https)), csrf_sent(ctx)))
 		return APIERR_CSRF;
 	/* 6. The handler. */
 	return ctx->route->handler(ctx);
@@ -873,7 +961,7 @@ app_handle(struct ctx *ctx, char *const *envp, const char *body, size_t body_len
 		response_header(&ctx->resp, "Retry-After", secs);
 	}
 	if (html && !ctx->csrf_cookie_ok)
-		ctx_cookie(ctx, CSRF_COOKIE, ctx->csrf_token, -1);
+		ctx_cookie(ctx, csrf_cookie_name(ctx->env->conf.https), ctx->csrf_token, -1);
 	response_security_headers(&ctx->resp, html, ctx->env->conf.https);
 	response_header(&ctx->resp, "X-Request-Id", ctx->request_id);
 	if (html)
@@ -929,21 +1017,6 @@ install_signals(sigset_t *stopset)
 	sigaddset(stopset, SIGUSR1);
 }
 
-/* Parses CONTENT_LENGTH for reading; a malformed one reads as 0 and request_parse reports it. */
-static size_t
-declared_length(char *const *envp)
-{
-	const char *s = request_env(envp, "CONTENT_LENGTH");
-	unsigned long long v;
-	char *end;
-
-	if (s == NULL || *s == '\0' || strspn(s, "0123456789") != strlen(s))
-		return 0;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	return errno ? SIZE_MAX : (size_t)v;
-}
-
 /* Reads and discards what a CGI request's body holds, up to want bytes. A CGI server (mod_cgid)
  * writes the whole body to the program before it reads the answer: a program that exits without
  * reading it makes the server drop the connection, and the client never sees the 413. The web
@@ -995,7 +1068,7 @@ serve_cgi(struct ctx *ctx)
 	const char *b;
 	size_t len;
 
-	b = read_body(NULL, environ, body_limit(ctx, preroute(ctx, environ)), &body, &len);
+	b = read_body(NULL, environ, app_body_limit(ctx, environ), &body, &len);
 	app_handle(ctx, environ, b, len, &out);
 	fwrite(out.data, 1, out.len, stdout);
 	fflush(stdout);
@@ -1042,8 +1115,7 @@ serve_fastcgi(struct ctx *ctx)
 			continue; /* another process took the connection */
 		if (rc < 0)
 			break;
-		b = read_body(req.in, req.envp, body_limit(ctx, preroute(ctx, req.envp)), &body,
-		    &len);
+		b = read_body(req.in, req.envp, app_body_limit(ctx, req.envp), &body, &len);
 		app_handle(ctx, req.envp, b, len, &out);
 		/* FCGX_PutStr, never FCGX_FPrintF: libfcgi's printf stops silently at %zu. */
 		if (FCGX_PutStr(out.data, (int)out.len, req.out) < 0)

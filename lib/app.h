@@ -102,11 +102,18 @@ void ctx_init(struct ctx *ctx, const struct app *app, struct app_env *env);
 void ctx_reset(struct ctx *ctx);
 void ctx_free(struct ctx *ctx);
 
+/* The most body bytes the request in envp (not parsed yet) may send, for its reader: a declared
+ * length over it is not read at all. The route's limit ([http] max_body_bytes, larger for
+ * uploads), except that a route that needs login takes more than max_body_bytes only from a
+ * caller whose token is good (checked here, before the body arrives). */
+size_t app_body_limit(struct ctx *ctx, char *const *envp);
+
 /*
  * Runs one request through the pipeline and appends the complete CGI response to out; the context
  * is reset afterwards. envp is the CGI environment (NULL-terminated "NAME=value"). body_len bytes
- * of body were read; when the declared length was over the limit the body was not read at all:
- * then body is NULL and body_len the declared length, and the answer is 413.
+ * of body were read; when the declared length was over app_body_limit the body was not read at
+ * all: then body is NULL and body_len the declared length, and the answer is 413, or 401 when
+ * the route would have taken that much from a logged-in caller.
  */
 void app_handle(struct ctx *ctx, char *const *envp, const char *body, size_t body_len,
     struct buf *out);
@@ -127,6 +134,9 @@ const char *ctx_capture(const struct ctx *ctx, const char *name);
 /* A new ID on shard (id.h). Returns 0, or -1 when no worker number could be leased (the
  * database is down): the handler answers 503. */
 int ctx_new_id(struct ctx *ctx, unsigned shard, uint64_t *id);
+/* Gives the browser a fresh CSRF token with this answer (an HTML route's: at login, csrf.h), in
+ * place of the one it holds. Returns 0, or -1 (no randomness; logged: the handler answers 500). */
+int ctx_csrf_rotate(struct ctx *ctx);
 /* Sets a cookie with Starling's flags (HttpOnly, SameSite=Lax, Secure under HTTPS). */
 void ctx_cookie(struct ctx *ctx, const char *name, const char *value, long max_age);
 

@@ -12,10 +12,11 @@
 #include "id.h"
 #include "jwt.h"
 #include "log.h"
+#include "shard.h"
 #include "user.h"
 
 int
-auth_issue(struct app_env *env, uint64_t user_id, struct buf *token)
+auth_issue(struct app_env *env, uint64_t user_id, int64_t gen, struct buf *token)
 {
 	json_object *claims = json_object_new_object();
 	struct buf jti = BUF_INIT;
@@ -31,6 +32,7 @@ auth_issue(struct app_env *env, uint64_t user_id, struct buf *token)
 	json_object_object_add(claims, "nbf", json_object_new_int64(now));
 	json_object_object_add(claims, "exp", json_object_new_int64(now + env->conf.auth_token_ttl));
 	json_object_object_add(claims, "jti", json_object_new_string(buf_cstr(&jti)));
+	json_object_object_add(claims, "gen", json_object_new_int64(gen));
 	if (jwt_sign(env->keys, claims, token) == 0)
 		rc = 1;
 	else
@@ -86,9 +88,27 @@ prefetch(struct app_env *env, const struct auth_session *s)
 	buf_free(&key);
 }
 
-/* Reads the claims into s. Returns 1, or 0 with *why. */
+/* The generation a token was signed with (*gen): a non-negative integer; a token without the
+ * claim (signed before generations existed) is generation 0, the generation of every account
+ * until its first password change. Returns 1, or 0 with *why. */
 static int
-read_claims(json_object *claims, struct auth_session *s, const char **why)
+read_gen(json_object *claims, int64_t *gen, const char **why)
+{
+	json_object *v;
+
+	*gen = 0;
+	if (!json_object_object_get_ex(claims, "gen", &v))
+		return 1;
+	if (!json_object_is_type(v, json_type_int) || (*gen = json_object_get_int64(v)) < 0) {
+		*why = "gen is not a credential generation";
+		return 0;
+	}
+	return 1;
+}
+
+/* Reads the claims into s and *gen. Returns 1, or 0 with *why. */
+static int
+read_claims(json_object *claims, struct auth_session *s, int64_t *gen, const char **why)
 {
 	json_object *v;
 	const char *sub, *jti;
@@ -114,6 +134,32 @@ read_claims(json_object *claims, struct auth_session *s, const char **why)
 	snprintf(s->jti, sizeof s->jti, "%s", jti);
 	s->iat = json_object_object_get_ex(claims, "iat", &v) ? json_object_get_int64(v) : 0;
 	s->exp = json_object_object_get_ex(claims, "exp", &v) ? json_object_get_int64(v) : 0;
+	return read_gen(claims, gen, why);
+}
+
+/* Whether profile u (user_get) still takes a token of generation gen issued at iat. Returns 1,
+ * or 0 with *why. */
+static int
+user_takes(json_object *u, int64_t iat, int64_t gen, const char **why)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(u, "suspended", &v) && json_object_get_boolean(v)) {
+		*why = "user suspended";
+		return 0;
+	}
+	/* The password changed (or was reset) since the token was signed: the generation read
+	 * with the hash the login checked is no longer the account's. (A profile cached by a
+	 * build before generations has none: no password changed since, so it is 0.) */
+	if ((json_object_object_get_ex(u, "credentialGen", &v) ? json_object_get_int64(v) : 0) !=
+	    gen) {
+		*why = "token of another credential generation (the password changed)";
+		return 0;
+	}
+	if (json_object_object_get_ex(u, "tokensValidAfter", &v) && iat < json_object_get_int64(v)) {
+		*why = "token issued before the user's tokens_valid_after";
+		return 0;
+	}
 	return 1;
 }
 
@@ -121,33 +167,32 @@ int
 auth_check(struct app_env *env, const char *token, size_t n, int64_t now,
     struct auth_session *s, const char **why)
 {
-	json_object *claims = NULL, *user = NULL, *v;
+	json_object *claims = NULL, *user = NULL;
 	struct buf key = BUF_INIT, val = BUF_INIT;
 	struct revoked_arg ra;
+	int64_t gen;
 	int rc;
 
 	if (jwt_verify(env->keys, token, n, now, env->conf.auth_token_leeway, &claims, why) != 0)
 		return 0;
-	rc = read_claims(claims, s, why);
+	rc = read_claims(claims, s, &gen, why);
 	if (rc != 1)
 		goto out;
+	/* A signed token whose ID names no shard of this site names no user of it: refused like
+	 * an unknown user, not a database failure. */
+	if (id_shard(s->user_id) >= shard_count(db_shards(env->db))) {
+		*why = "sub names no configured shard";
+		rc = 0;
+		goto out;
+	}
 	prefetch(env, s);
 	rc = user_get(env, s->user_id, &user);
 	if (rc != 1) {
 		*why = "no such user";
 		goto out;
 	}
-	if (json_object_object_get_ex(user, "suspended", &v) && json_object_get_boolean(v)) {
-		*why = "user suspended";
-		rc = 0;
+	if ((rc = user_takes(user, s->iat, gen, why)) != 1)
 		goto out;
-	}
-	if (json_object_object_get_ex(user, "tokensValidAfter", &v) &&
-	    s->iat < json_object_get_int64(v)) {
-		*why = "token issued before the user's tokens_valid_after";
-		rc = 0;
-		goto out;
-	}
 	ra = (struct revoked_arg){ env, s->user_id, s->jti };
 	revoked_key(s, &key);
 	rc = cache_get_or_load(env->cache, buf_cstr(&key), (unsigned)env->conf.auth_token_ttl,

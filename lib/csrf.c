@@ -8,6 +8,12 @@
 
 #include "csrf.h"
 
+const char *
+csrf_cookie_name(bool https)
+{
+	return https ? CSRF_COOKIE_HTTPS : CSRF_COOKIE;
+}
+
 int
 csrf_new_token(char out[CSRF_TOKEN_LEN + 1])
 {

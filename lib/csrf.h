@@ -5,17 +5,27 @@
  * post is accepted only when the two match. Another site can make a browser send the cookie, but
  * cannot read it, so it cannot put the token in the form. SameSite=Lax already keeps the cookie
  * off most cross-site posts; the token covers the rest (older browsers, same-site subdomains).
- * JSON API calls authenticate with a bearer token, which a browser never attaches by itself. */
+ * JSON API calls authenticate with a bearer token, which a browser never attaches by itself.
+ *
+ * Over HTTPS the cookie is named with the __Host- prefix: browsers then take it only when it is
+ * Secure, for Path=/ and without Domain (ctx_cookie sets it so), so neither a sibling subdomain
+ * nor a plain-HTTP answer can plant a token of its own choosing (cookie tossing). Over plain HTTP
+ * (a development site) a browser would refuse such a cookie, so the plain name is used there.
+ * The token is rotated at login (ctx_csrf_rotate): one known to someone before the session began
+ * (planted, or read off a shared machine) is worth nothing after it. */
 #ifndef STARLING_CSRF_H
 #define STARLING_CSRF_H
 
 #include <stdbool.h>
 
-#define CSRF_COOKIE "starling_csrf"
+#define CSRF_COOKIE       "starling_csrf"
+#define CSRF_COOKIE_HTTPS "__Host-starling_csrf"
 #define CSRF_FIELD  "csrf_token"
 /* 32 random bytes as lowercase hex. */
 #define CSRF_TOKEN_LEN 64
 
+/* The cookie's name for a site served over https or not ([site] https): static. */
+const char *csrf_cookie_name(bool https);
 /* Writes a fresh token (CSRF_TOKEN_LEN hex digits and a NUL) to out. Returns 0, or -1 when the
  * system has no randomness to give (the caller answers 500). */
 int csrf_new_token(char out[CSRF_TOKEN_LEN + 1]);

@@ -18,6 +18,7 @@
 #include "idlease.h"
 #include "job.h"
 #include "log.h"
+#include "mailcode.h"
 #include "notify.h"
 #include "shard.h"
 #include "timeline.h"
@@ -609,6 +610,7 @@ static const struct job_type types[] = {
 	{ "timeline.build",  timeline_build_job },
 	{ "notify.post",     notify_post_job },
 	{ "notify.like",     notify_like_job },
+	{ "mail.reset",      mailcode_reset_job },
 };
 
 const struct job_type *

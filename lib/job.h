@@ -31,6 +31,9 @@
  *   hashtag.sync   {record_id, tag, name}  a post or reply, live and carrying the tag key in its
  *                  hashtags column (its shard) → tb_hashtag (made on the tag's shard, name as
  *                  first written), tb_post_reply_hashtag + count_mentions (shard_for_key(tag))
+ *   mail.reset     {email, lang}           not a sync job: a password-reset code for the account
+ *                  of email, if any, stored and mailed by starling-worker, never by the request,
+ *                  whose work and time then do not depend on the address (lib/mailcode.h)
  *
  * Life of a row: state 0 (ready) → 1 (claimed: locked_by, locked_at) → 2 (done); on failure back
  * to 0 with attempts + 1, last_error and run_after = now + back-off (JOB_BACKOFF_BASE * 2^n,

@@ -50,6 +50,7 @@ static const struct {
 	{ "suspended",            "suspended",        COL_BOOL },
 	{ "is_activated",         "activated",        COL_BOOL },
 	{ "tokens_valid_after",   "tokensValidAfter", COL_INT },
+	{ "credential_gen",       "credentialGen",    COL_INT },
 	{ "created_at",           "createdAt",        COL_INT },
 	{ "updated_at",           "updatedAt",        COL_INT },
 };
@@ -59,7 +60,7 @@ static const char SELECT_PROFILE[] =
     "SELECT id, username, email, display_name, banner_url, avatar_url, description, website, "
     "location, language, time_zone, dob_year, dob_month, dob_day, is_visible_dob_year, "
     "is_visible_dob_month, is_visible_dob_day, verified, suspended, is_activated, "
-    "tokens_valid_after, created_at, updated_at FROM {db}.tb_user WHERE id = ?";
+    "tokens_valid_after, credential_gen, created_at, updated_at FROM {db}.tb_user WHERE id = ?";
 
 static unsigned
 user_shard(uint64_t id)
@@ -664,14 +665,15 @@ update_user(struct app_env *env, uint64_t id, const char *sql, const struct db_v
 }
 
 int
-user_password_hash(struct app_env *env, uint64_t id, struct buf *hash)
+user_password_hash(struct app_env *env, uint64_t id, struct buf *hash, int64_t *gen)
 {
 	struct db_rows r = DB_ROWS_INIT;
-	int rc = db_exec(env->db, user_shard(id), "SELECT password_hash FROM {db}.tb_user WHERE id = ?",
-	    (struct db_val[]){ DB_U64(id) }, 1, &r);
+	int rc = db_exec(env->db, user_shard(id), "SELECT password_hash, credential_gen FROM "
+	    "{db}.tb_user WHERE id = ?", (struct db_val[]){ DB_U64(id) }, 1, &r);
 
 	if (rc == 0 && r.nrows > 0) {
 		buf_puts(hash, db_str(&r, 0, 0));
+		*gen = db_i64(&r, 0, 1);
 		rc = 1;
 	}
 	db_rows_free(&r);
@@ -679,16 +681,29 @@ user_password_hash(struct app_env *env, uint64_t id, struct buf *hash)
 }
 
 int
-user_set_password(struct app_env *env, uint64_t id, const char *hash, bool revoke)
+user_set_password(struct app_env *env, uint64_t id, const char *hash, int64_t gen)
 {
-	int64_t now = now_s();
-
-	if (revoke)
+	/* One statement changes the hash and moves the generation on (from the one the caller
+	 * read, unless USER_ANY_GEN): a login that checked the old hash and signs its token
+	 * meanwhile signs the old generation, which every request then refuses (lib/auth.c),
+	 * whatever the clocks say. */
+	if (gen == USER_ANY_GEN)
 		return update_user(env, id, "UPDATE {db}.tb_user SET password_hash = ?, "
-		    "tokens_valid_after = ?, updated_at = ? WHERE id = ?",
-		    (struct db_val[]){ DB_STR(hash), DB_I64(now), DB_I64(now), DB_U64(id) }, 4);
+		    "credential_gen = credential_gen + 1, updated_at = ? WHERE id = ?",
+		    (struct db_val[]){ DB_STR(hash), DB_I64(now_s()), DB_U64(id) }, 3);
+	return update_user(env, id, "UPDATE {db}.tb_user SET password_hash = ?, "
+	    "credential_gen = credential_gen + 1, updated_at = ? WHERE id = ? AND credential_gen = ?",
+	    (struct db_val[]){ DB_STR(hash), DB_I64(now_s()), DB_U64(id), DB_I64(gen) }, 4);
+}
+
+int
+user_rehash_password(struct app_env *env, uint64_t id, const char *hash, int64_t gen)
+{
+	/* Only while the generation is the one whose hash was checked: a password changed
+	 * meanwhile is never overwritten by a hash of the old one. */
 	return update_user(env, id, "UPDATE {db}.tb_user SET password_hash = ?, updated_at = ? "
-	    "WHERE id = ?", (struct db_val[]){ DB_STR(hash), DB_I64(now), DB_U64(id) }, 3);
+	    "WHERE id = ? AND credential_gen = ?",
+	    (struct db_val[]){ DB_STR(hash), DB_I64(now_s()), DB_U64(id), DB_I64(gen) }, 4);
 }
 
 int

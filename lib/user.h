@@ -45,7 +45,7 @@ int user_create(struct app_env *env, const struct user_new *n, uint64_t *id);
 /* The profile row of id as a JSON object (new reference in *out): id (string), username, email,
  * displayName, bannerUrl, avatarUrl, description, website, location, language, timeZone,
  * dobYear/Month/Day, isVisibleDobYear/Month/Day, verified, suspended, activated,
- * tokensValidAfter, createdAt, updatedAt. Never the password hash or a code. */
+ * tokensValidAfter, credentialGen, createdAt, updatedAt. Never the password hash or a code. */
 int user_get(struct app_env *env, uint64_t id, json_object **out);
 
 /* Adds the cache key user_get reads for id to ks, for a page's one prefetch (cache.h). */
@@ -74,15 +74,25 @@ int user_id_by_email(struct app_env *env, const char *email, uint64_t *id);
 
 /* What a viewer may see of profile u (from user_get): a new object. The email and the
  * account flags only for the user themself; each date-of-birth part only when its visibility
- * flag says so (or to the user themself); never tokensValidAfter. */
+ * flag says so (or to the user themself); never tokensValidAfter or credentialGen. */
 json_object *user_public(json_object *u, bool self);
 
-/* Reads the password hash of id into hash (from the database, never the cache). */
-int user_password_hash(struct app_env *env, uint64_t id, struct buf *hash);
+/* Reads the password hash of id into hash and its credential generation into *gen (from the
+ * database, never the cache: the pair is what a login checks and then signs). */
+int user_password_hash(struct app_env *env, uint64_t id, struct buf *hash, int64_t *gen);
 
-/* Stores a new password hash. With revoke, every token issued before now stops working
- * (tokens_valid_after = now). */
-int user_set_password(struct app_env *env, uint64_t id, const char *hash, bool revoke);
+/* Stores a new password hash and moves the credential generation on in the same statement, which
+ * ends every session of the account (lib/auth.c refuses a token of another generation). With gen
+ * (the generation read with the old hash), only if it is still that one: 1 done, 0 the password
+ * changed meanwhile (nothing written; the new generation is then not gen + 1). USER_ANY_GEN:
+ * whatever the generation is (a reset, which read no hash). */
+#define USER_ANY_GEN (-1)
+int user_set_password(struct app_env *env, uint64_t id, const char *hash, int64_t gen);
+
+/* Stores a new hash of the same password (a raised iteration count), keeping the generation:
+ * only while it is still gen, so that a password changed meanwhile is never overwritten by a hash
+ * of the old one. 1 done, 0 not (changed meanwhile), -1. */
+int user_rehash_password(struct app_env *env, uint64_t id, const char *hash, int64_t gen);
 
 /* tokens_valid_after = now: every token issued before this second is refused. */
 int user_revoke_tokens(struct app_env *env, uint64_t id);

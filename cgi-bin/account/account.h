@@ -59,10 +59,6 @@ int acct_unavailable(struct ctx *ctx);
 /* Refuses parameter name with the validator's message, when there is one: returns 40004 then,
  * else APIERR_OK. */
 int acct_check(struct ctx *ctx, const char *name, const char *problem);
-/* Appends a fresh emailed code: ACCT_CODE_LEN characters from an alphabet without look-alikes
- * (no 0/O, 1/I/l, 9/g). Returns 0 or -1. */
-#define ACCT_CODE_LEN 8
-int acct_new_code(struct buf *out);
 /* A typed code as it was made: upper case, blanks and dashes dropped (people copy "abcd efgh"). */
 void acct_code_normalize(const char *in, struct buf *out);
 /* Counts an event against rl for key: when over the limit, answers 42900 through limit_refuse
@@ -75,13 +71,10 @@ int acct_limited(struct ctx *ctx, const struct ratelimit *rl, const char *key, c
 void acct_count_failure(struct ctx *ctx, const struct ratelimit *rl, const char *key);
 /* The client's address, for per-IP limits. */
 const char *acct_client_ip(const struct ctx *ctx);
-/* Sends a message from the catalog: subject and intro from "mail.<kind>.subject" and
- * "mail.<kind>.body", then the code and a link. Failures are logged; returns 0 or -1. */
-int acct_mail_code(struct ctx *ctx, const char *to, const char *kind, const char *code,
-    const char *link);
-/* Logs user_id in: a new token into data as "token" (API) or the session cookie (pages).
- * Returns APIERR_OK or the failure's code. */
-int acct_start_session(struct ctx *ctx, uint64_t user_id, json_object *data);
+/* Logs user_id in with credential generation gen (user_password_hash's, read with the hash just
+ * checked; 0 for a new account): a new token into data as "token" (API), or the session cookie
+ * and a fresh CSRF token (pages). Returns APIERR_OK or the failure's code. */
+int acct_start_session(struct ctx *ctx, uint64_t user_id, int64_t gen, json_object *data);
 /* The user's own profile (user_public with self) with counters, or NULL (code in *rc). */
 json_object *acct_own_profile(struct ctx *ctx, uint64_t user_id, int *rc);
 

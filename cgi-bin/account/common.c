@@ -5,14 +5,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/rand.h>
-
 #include "account.h"
 #include "apierr.h"
 #include "auth.h"
 #include "limit.h"
 #include "log.h"
-#include "mail.h"
 #include "user.h"
 
 int
@@ -27,29 +24,6 @@ acct_check(struct ctx *ctx, const char *name, const char *problem)
 	if (problem == NULL)
 		return APIERR_OK;
 	return ctx_fail(ctx, APIERR_INVALID_PARAM, "%s: %s", name, problem);
-}
-
-int
-acct_new_code(struct buf *out)
-{
-	/* 30 characters: no 0 O, 1 I l, 9 g (the seed's rule), all upper case so that case does
-	 * not matter when typing. 8 of them: 30^8, about 6.6e11, with 5 guesses per code. */
-	static const char alphabet[] = "ABCDEFGHJKMNPQRSTUVWXYZ2345678";
-	unsigned char r[32];
-	size_t i, got = 0;
-
-	while (got < ACCT_CODE_LEN) {
-		if (RAND_bytes(r, sizeof r) != 1)
-			return -1;
-		/* Rejection sampling: 240 = 8 * 30, so every character is equally likely. */
-		for (i = 0; i < sizeof r && got < ACCT_CODE_LEN; i++) {
-			if (r[i] >= 240)
-				continue;
-			buf_putc(out, alphabet[r[i] % 30]);
-			got++;
-		}
-	}
-	return 0;
 }
 
 void
@@ -101,34 +75,14 @@ acct_count_failure(struct ctx *ctx, const struct ratelimit *rl, const char *key)
 }
 
 int
-acct_mail_code(struct ctx *ctx, const char *to, const char *kind, const char *code,
-    const char *link)
-{
-	struct buf key = BUF_INIT, subject = BUF_INIT, body = BUF_INIT, err = BUF_INIT;
-	int rc;
-
-	buf_printf(&key, "mail.%s.subject", kind);
-	buf_printf(&subject, "%s: %s", ctx->env->conf.site_name, ctx_t(ctx, buf_cstr(&key)));
-	buf_reset(&key);
-	buf_printf(&key, "mail.%s.body", kind);
-	buf_printf(&body, "%s\n\n%s %s\n\n%s\n%s\n", ctx_t(ctx, buf_cstr(&key)),
-	    ctx_t(ctx, "mail.code"), code, ctx_t(ctx, "mail.link"), link);
-	rc = mail_send(ctx->env->mail, to, buf_cstr(&subject), buf_cstr(&body), &err);
-	if (rc != 0)
-		log_error("mail (%s) not sent: %s", kind, buf_cstr(&err));
-	buf_free(&key);
-	buf_free(&subject);
-	buf_free(&body);
-	buf_free(&err);
-	return rc;
-}
-
-int
-acct_start_session(struct ctx *ctx, uint64_t user_id, json_object *data)
+acct_start_session(struct ctx *ctx, uint64_t user_id, int64_t gen, json_object *data)
 {
 	struct buf token = BUF_INIT;
 
-	if (auth_issue(ctx->env, user_id, &token) != 1) {
+	/* A new session gets a new CSRF token too: one someone knew before (planted, or read off
+	 * a shared machine) must not carry over into it. */
+	if (auth_issue(ctx->env, user_id, gen, &token) != 1 ||
+	    (page_html(ctx) && ctx_csrf_rotate(ctx) != 0)) {
 		buf_free(&token);
 		return ctx_fail(ctx, APIERR_INTERNAL, NULL);
 	}

@@ -1,8 +1,10 @@
 /* reset.c: getting back into an account with an emailed code.
  *
- * POST /api/v1/account/send_reset_code {email}: always the same answer, known email or not, so
- *   nobody can probe for accounts. A known, not suspended account gets a code by email, good for
- *   RESET_TTL seconds and RESET_TRIES guesses. 42900 when too many codes were asked for that email.
+ * POST /api/v1/account/send_reset_code {email}: always the same answer, and the same work (a
+ *   queued job), known email or not, so nobody can probe for accounts by answer or by time.
+ *   starling-worker then mails a known, not suspended account a code, good for
+ *   MAILCODE_RESET_TTL seconds and RESET_TRIES guesses (lib/mailcode.h). 42900 when too many
+ *   codes were asked for that email, or from the client's address.
  * POST /api/v1/account/verify_code {email, code}: whether the code is good (it stays good).
  * POST /api/v1/account/reset_password {email, reset_code, password}: sets the password, uses the
  *   code up and ends every session of the account.
@@ -19,11 +21,11 @@
 #include "apierr.h"
 #include "jwt.h"
 #include "log.h"
+#include "mailcode.h"
 #include "password.h"
 #include "user.h"
 #include "valid.h"
 
-#define RESET_TTL   1800   /* 30 minutes, as the issue asks */
 #define RESET_TRIES 5
 
 
@@ -40,16 +42,14 @@ acct_reset_page(struct ctx *ctx)
 	return APIERR_OK;
 }
 
-/* Sends a code to email if it belongs to an account. The answer never depends on that. */
+/* Queues a code for email (mailcode.h): the request does the same whatever the address, known,
+ * unknown or suspended; starling-worker looks it up and mails the code. */
 int
 acct_send_reset_code(struct ctx *ctx)
 {
 	const char *email = params_str(&ctx->params, "email");
-	struct buf code = BUF_INIT, link = BUF_INIT, lower = BUF_INIT;
-	json_object *u = NULL, *v;
+	struct buf lower = BUF_INIT;
 	struct ratelimit per_email, per_ip;
-	char hash[65];
-	uint64_t id = 0;
 	int rc;
 
 	if ((rc = acct_check(ctx, "email", valid_email(email, strlen(email)))) != APIERR_OK)
@@ -64,34 +64,13 @@ acct_send_reset_code(struct ctx *ctx)
 	    (rc = acct_limit(ctx, &per_email, buf_cstr(&lower), "reset codes sent to this email "
 	    "address")) != APIERR_OK)
 		goto out;
-	rc = user_id_by_email(ctx->env, email, &id);
-	if (rc == 1)
-		rc = user_get(ctx->env, id, &u);
-	if (rc < 0) {
+	if (mailcode_queue_reset(ctx->env, email, ctx->lang) != 0) {
 		rc = acct_unavailable(ctx);
 		goto out;
 	}
-	if (rc == 1 && !(json_object_object_get_ex(u, "suspended", &v) && json_object_get_boolean(v))) {
-		if (acct_new_code(&code) != 0 ||
-		    jwt_code_hash(ctx->env->keys, code.data, code.len, hash) != 0) {
-			rc = ctx_fail(ctx, APIERR_INTERNAL, NULL);
-			goto out;
-		}
-		if (user_reset_create(ctx->env, id, email, hash, (int64_t)time(NULL) + RESET_TTL) < 0) {
-			rc = acct_unavailable(ctx);
-			goto out;
-		}
-		buf_printf(&link, "%s/reset?sent=1", ctx->env->conf.base_url);
-		(void)acct_mail_code(ctx, email, "reset", buf_cstr(&code), buf_cstr(&link));
-		log_info("user %llu: reset code sent", (unsigned long long)id);
-	}
 	rc = page_done(ctx, "/reset?sent=1", NULL);
 out:
-	OPENSSL_cleanse(code.data, code.len);
-	buf_free(&code);
-	buf_free(&link);
 	buf_free(&lower);
-	json_object_put(u);
 	return rc;
 }
 
@@ -173,7 +152,8 @@ acct_reset_password(struct ctx *ctx)
 		rc = acct_unavailable(ctx);
 		goto out;
 	}
-	if (user_set_password(ctx->env, id, buf_cstr(&hash), true) < 0) {
+	/* Whatever the generation is now: the code, not a hash, proved who this is. */
+	if (user_set_password(ctx->env, id, buf_cstr(&hash), USER_ANY_GEN) < 0) {
 		rc = acct_unavailable(ctx);
 		goto out;
 	}

@@ -58,6 +58,7 @@ acct_login(struct ctx *ctx)
 	json_object *u = NULL, *v, *data = NULL;
 	bool rehash = false;
 	uint64_t id = 0;
+	int64_t gen = 0;
 	int rc, ok;
 
 	struct ratelimit per_user = { "login-user",
@@ -83,7 +84,9 @@ acct_login(struct ctx *ctx)
 	if ((rc = acct_limited(ctx, &per_user, buf_cstr(&key), "failed logins for this "
 	    "account")) != APIERR_OK)
 		goto out;
-	rc = id != 0 ? user_password_hash(ctx->env, id, &hash) : 0;
+	/* The generation comes with the hash: the token signed below carries it, so that a
+	 * password change committing while this login spends its PBKDF2 time ends it too. */
+	rc = id != 0 ? user_password_hash(ctx->env, id, &hash, &gen) : 0;
 	if (rc < 0) {
 		rc = acct_unavailable(ctx);
 		goto out;
@@ -106,17 +109,17 @@ acct_login(struct ctx *ctx)
 		goto out;
 	}
 	/* The iteration count was raised since this hash was made: upgrade it now that the
-	 * password is known (best effort). */
+	 * password is known (best effort; not over a password changed meanwhile). */
 	if (rehash) {
 		struct buf fresh = BUF_INIT;
 
 		if (password_hash(password, strlen(password), ctx->env->conf.auth_password_iterations,
-		    &fresh) == 0 && user_set_password(ctx->env, id, buf_cstr(&fresh), false) == 1)
+		    &fresh) == 0 && user_rehash_password(ctx->env, id, buf_cstr(&fresh), gen) == 1)
 			log_info("user %llu: password hash upgraded", (unsigned long long)id);
 		buf_free(&fresh);
 	}
 	data = json_object_new_object();
-	rc = acct_start_session(ctx, id, data);
+	rc = acct_start_session(ctx, id, gen, data);
 	if (rc != APIERR_OK)
 		goto out;
 	log_info("user %llu logged in", (unsigned long long)id);

@@ -3,8 +3,10 @@
  * POST /api/v1/user/change_language {language: en|zh}: stored in the account, and the lang
  *   cookie is set, so every page follows it.
  * POST /api/v1/user/change_password {password, old_password}: 40100 when old_password is wrong;
- *   every token of the user stops working, and the answer carries a fresh {token} for this
- *   client (pages get a new session cookie), so only the other sessions end.
+ *   every token of the user stops working (the credential generation moves on: lib/auth.h), and
+ *   the answer carries a fresh {token} for this client (pages get a new session cookie and CSRF
+ *   token), so only the other sessions end. 40900 when another change of the password committed
+ *   between reading the hash and writing the new one (nothing changed by this request).
  * POST /api/v1/user/save_info {display_name, banner_url, avatar_url, location, website,
  *   description, dob_year, dob_month, dob_day, is_visible_dob_year, is_visible_dob_month,
  *   is_visible_dob_day}: fields not sent keep their value; each one is checked (lengths, real
@@ -75,6 +77,7 @@ acct_change_password(struct ctx *ctx)
 	struct ratelimit per_user = { "password-user",
 	    (unsigned)ctx->env->conf.limit_failed_logins_per_user, 900 };
 	bool rehash;
+	int64_t gen = 0;
 	int rc;
 
 	buf_printf(&key, "%llu", (unsigned long long)ctx->user_id);
@@ -82,7 +85,7 @@ acct_change_password(struct ctx *ctx)
 	    (rc = acct_limited(ctx, &per_user, buf_cstr(&key),
 	    "wrong passwords for this account")))
 		goto out;
-	rc = user_password_hash(ctx->env, ctx->user_id, &stored);
+	rc = user_password_hash(ctx->env, ctx->user_id, &stored, &gen);
 	if (rc != 1) {
 		rc = acct_unavailable(ctx);
 		goto out;
@@ -98,15 +101,22 @@ acct_change_password(struct ctx *ctx)
 		rc = ctx_fail(ctx, APIERR_INTERNAL, NULL);
 		goto out;
 	}
-	if (user_set_password(ctx->env, ctx->user_id, buf_cstr(&hash), true) < 0) {
+	/* Only from the generation whose hash the old password matched: of two changes racing,
+	 * the second one checked a hash that is gone, and is refused. */
+	switch (user_set_password(ctx->env, ctx->user_id, buf_cstr(&hash), gen)) {
+	case 1:
+		break;
+	case 0:
+		rc = ctx_fail(ctx, APIERR_CONFLICT, "the password was changed meanwhile; log in "
+		    "again with the new one");
+		goto out;
+	default:
 		rc = acct_unavailable(ctx);
 		goto out;
 	}
-	/* Every token issued before this second is dead, this client's too: give it a new one.
-	 * (iat counts whole seconds, so tokens issued in this very second, the new one among them,
-	 * stay valid.) */
+	/* Every token of the old generation is dead, this client's too: give it one of the new. */
 	data = json_object_new_object();
-	rc = acct_start_session(ctx, ctx->user_id, data);
+	rc = acct_start_session(ctx, ctx->user_id, gen + 1, data);
 	if (rc == APIERR_OK) {
 		rc = done(ctx, data);
 		data = NULL;

@@ -7,7 +7,9 @@
  *   40902 email registered (any letter case); 42900 too many sign-ups from this address.
  * GET /signup: the form.
  * POST /api/v1/account/activate, POST /activate {username, activate_code}
- *   40006 wrong or expired code; 40900 already active; 42900 too many guesses.
+ *   40006 for anything but a good code of an inactive account (unknown username, active account,
+ *   wrong or expired code: one answer for all, each counted as a failed guess); 42900 after too
+ *   many of them for the account (lowercased username) or from the client's address.
  * GET /activate?username&code: the form, filled in from the emailed link (a GET never changes
  *   anything: mail scanners follow links). */
 #include "config.h"
@@ -21,6 +23,7 @@
 #include "apierr.h"
 #include "jwt.h"
 #include "log.h"
+#include "mailcode.h"
 #include "password.h"
 #include "user.h"
 #include "valid.h"
@@ -58,7 +61,7 @@ acct_create(struct ctx *ctx)
 	    APIERR_OK)
 		goto out;
 	if (password_hash(password, strlen(password), ctx->env->conf.auth_password_iterations,
-	    &hash) != 0 || acct_new_code(&code) != 0 ||
+	    &hash) != 0 || mailcode_new(&code) != 0 ||
 	    jwt_code_hash(ctx->env->keys, code.data, code.len, code_hash) != 0) {
 		rc = ctx_fail(ctx, APIERR_INTERNAL, NULL);
 		goto out;
@@ -83,9 +86,10 @@ acct_create(struct ctx *ctx)
 	buf_printf(&link, "%s/activate?username=%s&code=%s", ctx->env->conf.base_url, username,
 	    buf_cstr(&code));
 	/* The account exists either way; a lost email is fixed by asking for a new code. */
-	(void)acct_mail_code(ctx, email, "activate", buf_cstr(&code), buf_cstr(&link));
+	(void)mailcode_send(ctx->env, ctx->lang, email, "activate", buf_cstr(&code),
+	    buf_cstr(&link));
 	if (page_html(ctx)) {
-		rc = acct_start_session(ctx, id, NULL);
+		rc = acct_start_session(ctx, id, 0, NULL);   /* a new account: generation 0 */
 		if (rc == APIERR_OK)
 			ctx_redirect(ctx, "/settings?welcome=1");
 		goto out;
@@ -144,16 +148,15 @@ acct_activate(struct ctx *ctx)
 		rc = acct_unavailable(ctx);
 		goto out;
 	}
-	if (rc == 1 && active) {
-		rc = ctx_fail(ctx, APIERR_CONFLICT, "this account is already active");
-		goto out;
-	}
-	/* Unknown user, wrong code and expired code get the same answer. */
-	if (rc != 1 || expires < (int64_t)time(NULL) ||
+	/* Unknown user, active account, wrong code and expired code get the same answer, and all
+	 * count against both limits: the answer must not tell which accounts exist or are active,
+	 * and asking must cost guesses. */
+	if (rc != 1 || active || expires < (int64_t)time(NULL) ||
 	    !jwt_code_matches(ctx->env->keys, buf_cstr(&code), code.len, buf_cstr(&stored))) {
 		acct_count_failure(ctx, &per_ip, acct_client_ip(ctx));
 		acct_count_failure(ctx, &per_user, buf_cstr(&key));
-		rc = ctx_fail(ctx, APIERR_BAD_CODE, "wrong or expired activation code");
+		rc = ctx_fail(ctx, APIERR_BAD_CODE, "wrong or expired activation code (an account "
+		    "that is active already needs none: log in)");
 		goto out;
 	}
 	if (user_activate(ctx->env, id) < 0) {

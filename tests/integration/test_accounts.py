@@ -23,8 +23,11 @@ import json
 import os
 import re
 import secrets
+import select
+import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 
@@ -32,6 +35,7 @@ sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (Failure, check, check_envelope, check_eq, get,  # noqa: E402
                            request, run_tests, set_base)
+import starling_test  # noqa: E402  (BASE, the server under test, for a raw socket)
 
 MAIL_DIR = os.environ.get("STARLING_TEST_MAIL_DIR", "")
 KEY_FILE = os.environ.get("STARLING_TEST_KEY_FILE", "")
@@ -135,6 +139,10 @@ def run_sql(statements):
     out = subprocess.run(SQL + " " + json.dumps(statements), shell=True, check=True,
                          stdout=subprocess.PIPE).stdout.decode()
     return [line.split("\t") for line in out.splitlines() if line.strip()]
+
+
+def sql_count(statement):
+    return sum(int(row[0]) for row in run_sql(statement))
 
 
 # --- data spread over two instances (tests/integration/suite.sh: 8 shards, 0-3 on the first
@@ -300,10 +308,45 @@ def test_activation():
     api("account/activate", {"username": "nosuch" + secrets.token_hex(3),
                              "activate_code": code}, 400, 40006)
     api("account/activate", {"username": username, "activate_code": code.lower()}, 200, 0)
-    api("account/activate", {"username": username, "activate_code": code}, 409, 40900)
+    # Active already: the same answer as a wrong code (no oracle of the account's state).
+    api("account/activate", {"username": username, "activate_code": code}, 400, 40006)
     token = login(username)
     me = check_envelope(profile(username, token), 200, 0)["data"]
     check_eq(me["activated"], True, "activated after activation")
+
+
+def test_activation_answers_the_same_whatever_the_state():
+    """Active, inactive and unknown accounts: one status and one body for a code that does not
+    activate, so the answers do not say which accounts exist or are active."""
+    active, _, _ = activated_user()
+    inactive, _, _ = signup()
+    unknown = "nosuch" + secrets.token_hex(4)
+    answers = {}
+    for what, name in (("active", active), ("inactive", inactive), ("unknown", unknown)):
+        r = post("/api/v1/account/activate", {"username": name, "activate_code": "ABCDEFGH"})
+        answers[what] = (r.status, r.body)
+    check_eq(answers["active"], answers["unknown"], "active and unknown accounts")
+    check_eq(answers["inactive"], answers["unknown"], "inactive and unknown accounts")
+    check_eq(answers["unknown"][0], 400, "status")
+    check_eq(json.loads(answers["unknown"][1])["code"], 40006, "code")
+
+
+def test_activation_guesses_limited_per_account():
+    """Wrong activation codes count against the account, named in any letter case (and against
+    the client's address); past [limits] failed_logins_per_user: 429 with Retry-After, even with
+    the right code, for active and unknown accounts alike."""
+    for name in (activated_user()[0], "nosuch" + secrets.token_hex(4)):
+        statuses = []
+        for i in range(12):
+            typed = name.upper() if i % 2 else name
+            r = post("/api/v1/account/activate", {"username": typed, "activate_code": "ABCDEFGH"})
+            statuses.append(r.status)
+            if r.status == 429:
+                check_envelope(r, 429, 42900)
+                check(int(r.header("Retry-After")) > 0, "Retry-After: %r" % r.header("Retry-After"))
+                break
+            check_envelope(r, 400, 40006)
+        check_eq(statuses[-1], 429, "%s: the answers to 12 wrong codes %r" % (name, statuses))
 
 
 # --- login, tokens, logout ---------------------------------------------------------------------
@@ -377,6 +420,179 @@ def test_change_password_ends_other_sessions():
     login(username, "new password 7")
 
 
+# --- credential generations: what ends sessions (docs/auth.md) ---------------------------------
+
+def fresh_claims(c, **changes):
+    """Claims c signed anew now (a later iat, a new jti), with changes."""
+    now = int(time.time())
+    out = dict(c, iat=now, nbf=now, exp=now + 3600, jti=secrets.token_hex(16))
+    out.update(changes)
+    return out
+
+
+def works(token):
+    r = post("/api/v1/user/change_language", {"language": "en"},
+             headers={"Authorization": "Bearer " + token})
+    check(r.status in (200, 401), "a token check answered %d: %.200r" % (r.status, r.body))
+    return r.status == 200
+
+
+def test_token_of_an_old_credential_generation_is_refused():
+    """What a login that read the hash before a password change signs after it: the old
+    generation with an iat at or after the change. Refused, whatever the seconds say."""
+    username, addr, token = activated_user()
+    c = claims_of(token)
+    check_eq(c.get("gen"), 0, "generation of a new account's token")
+    # A token without the claim (signed before generations) counts as generation 0.
+    legacy = forge({k: v for k, v in fresh_claims(c).items() if k != "gen"})
+    check(works(legacy), "a token without gen, before any password change")
+    doc = api("user/change_password", {"password": "new password 7", "old_password": PASSWORD},
+              200, 0, token)
+    check_eq(claims_of(doc["data"]["token"]).get("gen"), 1, "generation after the change")
+    check(not works(forge(fresh_claims(c, gen=0))), "a later token of the old generation works")
+    check(not works(legacy), "a token without gen works after a password change")
+    check(works(forge(fresh_claims(c, gen=1))), "a token of the new generation")
+    check(not works(forge(fresh_claims(c, gen=-1))), "a negative generation")
+    check(not works(forge(fresh_claims(c, gen="1"))), "a generation as a string")
+    # The reset moves the generation on as well.
+    api("account/send_reset_code", {"email": addr}, 200, 0)
+    code, _ = last_code(addr, "/reset?")
+    api("account/reset_password", {"email": addr, "reset_code": code,
+                                   "password": "newer password 8"}, 200, 0)
+    check(not works(forge(fresh_claims(c, gen=1))), "generation 1 after the reset")
+    check(works(login(username, "newer password 8")), "a login after the reset")
+    check_eq(claims_of(login(username, "newer password 8")).get("gen"), 2, "generation now")
+
+
+def race_logins(username, password, change):
+    """Three clients log in as username with password in a loop; change() runs once they are
+    under way. Each client stops at its first refusal (failed logins are limited per address).
+    Returns every token they were given."""
+    tokens, started, lock = [], threading.Event(), threading.Lock()
+
+    def client():
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            r = post("/api/v1/user/login", {"name": username, "password": password})
+            if r.status != 200:
+                check_envelope(r, 401, 40100)
+                return
+            with lock:
+                tokens.append(r.json()["data"]["token"])
+            started.set()
+    threads = [threading.Thread(target=client) for _ in range(3)]
+    for t in threads:
+        t.start()
+    started.wait(30)
+    time.sleep(0.3)   # logins in flight, some of them mid-PBKDF2, when the change commits
+    change()
+    for t in threads:
+        t.join()
+    return tokens
+
+
+def check_no_token_works(tokens, what):
+    check(tokens, "%s: no login succeeded" % what)
+    alive = [t for t in tokens if works(t)]
+    check(not alive, "%s: %d of %d tokens of the old password still work (iat %r)" % (
+        what, len(alive), len(tokens), sorted({claims_of(t)["iat"] for t in alive})))
+
+
+def test_logins_racing_a_password_change_keep_no_session():
+    username, addr, token = activated_user()
+    new = {}
+
+    def change():
+        new["doc"] = api("user/change_password", {"password": "new password 7",
+                                                  "old_password": PASSWORD}, 200, 0, token)
+    tokens = race_logins(username, PASSWORD, change)
+    check_no_token_works(tokens, "change_password")
+    check(works(new["doc"]["data"]["token"]), "the token change_password gave")
+
+
+def test_logins_racing_a_password_reset_keep_no_session():
+    username, addr, token = activated_user()
+    api("account/send_reset_code", {"email": addr}, 200, 0)
+    code, _ = last_code(addr, "/reset?")
+    tokens = race_logins(username, PASSWORD, lambda: api(
+        "account/reset_password", {"email": addr, "reset_code": code,
+                                   "password": "new password 7"}, 200, 0))
+    check_no_token_works(tokens + [token], "reset_password")
+    check(works(login(username, "new password 7")), "a login with the new password")
+
+
+def test_token_naming_no_configured_shard_is_401():
+    """A signed token whose ID carries shard bits past the configured shards: no such user."""
+    username, addr, token = activated_user()
+    c = claims_of(token)
+    uid = (int(c["sub"]) & ~(0x3ff << 12)) | (1000 << 12)
+    doc = api("user/change_language", {"language": "en"}, 401, 40100,
+              forge(fresh_claims(c, sub=str(uid))))
+    check("token" in doc["message"], "message %r" % doc["message"])
+
+
+def test_login_page_rotates_the_csrf_cookie():
+    username, addr, _ = activated_user()
+    before = get("/login").cookies()["starling_csrf"].value
+    form = urllib.parse.urlencode({"name": username, "password": PASSWORD,
+                                   "csrf_token": before}).encode()
+    r = request("POST", "/login", body=form, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Cookie": "starling_csrf=" + before})
+    check_eq(r.status, 303, "login form: %.200r" % r.body)
+    jar = r.cookies()
+    check("starling_token" in jar, "session cookie set")
+    check("starling_csrf" in jar, "a new CSRF cookie at login: %r" % r.headers.get_all("Set-Cookie"))
+    after = jar["starling_csrf"].value
+    check(after != before and len(after) == 64, "the CSRF token changed: %r" % after)
+    session = "starling_token=" + jar["starling_token"].value + "; starling_csrf=" + after
+    r = post("/api/v1/user/change_language", {"language": "en"},
+             headers={"Cookie": session, "X-CSRF-Token": before})
+    check_envelope(r, 403, 40301)
+    r = post("/api/v1/user/change_language", {"language": "en"},
+             headers={"Cookie": session, "X-CSRF-Token": after})
+    check_envelope(r, 200, 0)
+
+
+def test_compose_refuses_a_large_anonymous_body_unread():
+    """An anonymous 40 MB body to /compose (a multipart route that needs login) is answered 401
+    without being read: the body here is not even multipart, so a binary that read and parsed it
+    before the login check answered 400. Where the web server streams the body to the binary,
+    the 401 comes before the client has sent it all."""
+    declared = 40 * 1024 * 1024
+    base = starling_test.BASE
+    s = socket.create_connection((base.hostname, base.port or 80), timeout=30)
+    head = ("POST /compose HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n"
+            "Content-Type: multipart/form-data; boundary=zz\r\nContent-Length: %d\r\n\r\n"
+            % (base.netloc, declared)).encode()
+    s.sendall(head)
+    chunk, sent, early = b"x" * 65536, 0, False
+    t0 = time.monotonic()
+    try:
+        while sent < declared:
+            if select.select([s], [], [], 0)[0]:
+                early = True
+                break
+            s.sendall(chunk)
+            sent += len(chunk)
+    except (BrokenPipeError, ConnectionResetError):
+        early = True
+    answer = b""
+    try:
+        while True:
+            part = s.recv(65536)
+            if not part:
+                break
+            answer += part
+    except ConnectionResetError:
+        pass
+    s.close()
+    status = answer.split(b" ", 2)[1] if answer.startswith(b"HTTP/") else b"none"
+    check_eq(status, b"401", "status (sent %d of %d bytes, %.1f s): %.300r" % (
+        sent, declared, time.monotonic() - t0, answer))
+    print("    (%s: answered after %d of %d body bytes)" % (
+        "early" if early else "the server read the whole body first", sent, declared))
+
+
 def test_cookie_session_needs_csrf_for_changes():
     username, addr, token = activated_user()
     cookie = "starling_token=" + token
@@ -392,10 +608,20 @@ def test_cookie_session_needs_csrf_for_changes():
 
 def test_send_reset_code_same_answer_for_unknown_email():
     username, addr, _ = signup()
+    other = fresh_name() + "@example.com"
     known = api("account/send_reset_code", {"email": addr}, 200, 0)
-    unknown = api("account/send_reset_code", {"email": fresh_name() + "@example.com"}, 200, 0)
+    unknown = api("account/send_reset_code", {"email": other}, 200, 0)
     check_eq(known, unknown, "same envelope for known and unknown emails")
     api("account/send_reset_code", {"email": "nope"}, 400, 40004)
+    # The same work too: a job queued for either address (starling-worker mails the known one),
+    # nothing written or mailed by the request itself.
+    for a in (addr, other):
+        check_eq(sql_count("SELECT COUNT(*) FROM tb_job WHERE type = 'mail.reset' AND "
+                           "JSON_VALUE(payload, '$.email') = '%s'" % a), 1,
+                 "mail.reset jobs for %s" % a)
+    last_code(addr, "/reset?")
+    time.sleep(0.5)
+    check_eq(mails_to(other), [], "mail to an address of no account")
 
 
 def test_reset_password_flow_and_single_use():

@@ -728,8 +728,10 @@ static const struct route body_routes[] = {
 	{ HTTP_PUT,  "/api/v1/raw",    ROUTE_RAW | ROUTE_SIGNED, echo_raw,    raw_params,    NULL },
 	{ HTTP_POST, "/api/v1/up",     ROUTE_UPLOAD | ROUTE_CSRF, echo_upload, upload_params, NULL },
 	{ HTTP_PUT,  "/api/v1/plain",  0,                        echo_raw,    NULL,          NULL },
+	{ HTTP_POST, "/api/v1/up_login", ROUTE_UPLOAD | ROUTE_AUTH, echo_upload, upload_params, NULL },
 };
-static const struct app body_app = { "test-body", body_routes, 3 };
+static const struct app body_app = { "test-body", body_routes,
+    sizeof body_routes / sizeof body_routes[0] };
 
 #define MP_TYPE "CONTENT_TYPE=multipart/form-data; boundary=b0undary"
 #define MP_BODY(csrf, file) "--b0undary\r\nContent-Disposition: form-data; name=\"csrf_token\"" \
@@ -856,6 +858,67 @@ test_multipart_upload(void **state)
 	resp_free(&r);
 }
 
+/* An upload route that needs login takes more than [http] max_body_bytes only with a good
+ * token, checked before the body is read: an anonymous (or forged) large body is left unread
+ * and answered 401, not parsed (this one is not even multipart). */
+static void
+test_large_anonymous_upload_is_401_unread(void **state)
+{
+	struct fixture *f = *state;
+	char m[] = "REQUEST_METHOD=POST", u[] = "REQUEST_URI=/api/v1/up_login",
+	    t[] = "CONTENT_TYPE=multipart/form-data; boundary=zz", l[] = "CONTENT_LENGTH=2097152",
+	    small[] = "CONTENT_LENGTH=100", forged[] = "HTTP_AUTHORIZATION=Bearer abc.def.ghi",
+	    other[] = "HTTP_COOKIE=starling_token=abc.def.ghi";
+	char *anon[] = { m, u, t, l, NULL }, *bad[] = { m, u, t, l, forged, NULL },
+	    *cookie[] = { m, u, t, l, other, NULL }, *little[] = { m, u, t, small, NULL };
+	size_t upload = (size_t)f->env->conf.media_max_video_bytes + 64 * 1024;
+	struct buf out = BUF_INIT;
+
+	use_body_app(f);
+	assert_int_equal(app_body_limit(&f->ctx, anon), 4096);
+	assert_int_equal(app_body_limit(&f->ctx, bad), 4096);
+	assert_int_equal(app_body_limit(&f->ctx, cookie), 4096);
+	/* A body within the ordinary limit is read (the pipeline answers 401 as anywhere). */
+	assert_int_equal(app_body_limit(&f->ctx, little), upload);
+	app_handle(&f->ctx, anon, NULL, 2097152, &out);
+	assert_int_equal(strncmp(buf_cstr(&out), "Status: 401", 11), 0);
+	assert_non_null(strstr(buf_cstr(&out), "\"code\":40100"));
+	buf_reset(&out);
+	/* Routes that need no login keep their limit whoever calls. */
+	u[sizeof "REQUEST_URI=/api/v1/up" - 1] = '\0';
+	assert_int_equal(app_body_limit(&f->ctx, anon), upload);
+	buf_free(&out);
+}
+
+/* Over https the CSRF cookie is __Host-starling_csrf, Secure; a plain starling_csrf cookie is not
+ * taken for it (a sibling site or plain HTTP could have set that one). */
+static void
+test_csrf_cookie_is_host_prefixed_over_https(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const plain[] = { "HTTP_COOKIE=starling_csrf=" TOKEN, NULL };
+	static const char *const host[] = { "HTTP_COOKIE=__Host-starling_csrf=" TOKEN, NULL };
+	const char *set;
+	struct resp r;
+
+	f->env->conf.https = true;
+	run(f, "GET", "/help", NULL, NULL, &r);
+	set = strstr(buf_cstr(&r.headers), "Set-Cookie: __Host-starling_csrf=");
+	assert_non_null(set);
+	assert_non_null(strstr(set, "; Path=/"));
+	assert_non_null(strstr(set, "; Secure"));
+	assert_null(strstr(buf_cstr(&r.headers), "Domain="));
+	resp_free(&r);
+	run(f, "GET", "/help", plain, NULL, &r);
+	assert_non_null(strstr(buf_cstr(&r.headers), "Set-Cookie: __Host-starling_csrf="));
+	assert_false(body_has(&r, TOKEN));
+	resp_free(&r);
+	run(f, "GET", "/help", host, NULL, &r);
+	assert_null(strstr(buf_cstr(&r.headers), "starling_csrf="));
+	assert_true(body_has(&r, TOKEN));
+	resp_free(&r);
+}
+
 int
 main(void)
 {
@@ -884,6 +947,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_raw_body_and_its_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upload_limit_is_413_unread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multipart_upload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_anonymous_upload_is_401_unread, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_csrf_cookie_is_host_prefixed_over_https, setup,
+		    teardown),
 		cmocka_unit_test(test_missing_templates_stop_startup),
 		cmocka_unit_test(test_bad_shard_map_stops_startup),
 	};

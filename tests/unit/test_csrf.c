@@ -177,6 +177,16 @@ test_names(void **state)
 	assert_int_equal(CSRF_TOKEN_LEN, 64);
 }
 
+/* Over https the cookie takes the __Host- prefix (Secure, Path=/, no Domain: csrf.h); over plain
+ * HTTP a browser would refuse such a cookie, so the plain name stays. */
+static void
+test_cookie_name_by_scheme(void **state)
+{
+	(void)state;
+	assert_string_equal(csrf_cookie_name(true), "__Host-starling_csrf");
+	assert_string_equal(csrf_cookie_name(false), CSRF_COOKIE);
+}
+
 int
 main(void)
 {
@@ -187,6 +197,7 @@ main(void)
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_check_compares_contents),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_cookie_name_by_scheme),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

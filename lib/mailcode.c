@@ -1,0 +1,179 @@
+/* mailcode.c: emailed codes: making them, their messages, and the reset-code job. */
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "i18n.h"
+#include "job.h"
+#include "jwt.h"
+#include "log.h"
+#include "mail.h"
+#include "mailcode.h"
+#include "shard.h"
+#include "user.h"
+#include "valid.h"
+
+int
+mailcode_new(struct buf *out)
+{
+	/* 30 characters: no 0 O, 1 I l, 9 g (the seed's rule), all upper case so that case does
+	 * not matter when typing. */
+	static const char alphabet[] = "ABCDEFGHJKMNPQRSTUVWXYZ2345678";
+	unsigned char r[32];
+	size_t i, got = 0;
+
+	while (got < MAILCODE_LEN) {
+		if (RAND_bytes(r, sizeof r) != 1)
+			return -1;
+		/* Rejection sampling: 240 = 8 * 30, so every character is equally likely. */
+		for (i = 0; i < sizeof r && got < MAILCODE_LEN; i++) {
+			if (r[i] >= 240)
+				continue;
+			buf_putc(out, alphabet[r[i] % 30]);
+			got++;
+		}
+	}
+	OPENSSL_cleanse(r, sizeof r);
+	return 0;
+}
+
+int
+mailcode_send(struct app_env *env, const char *lang, const char *to, const char *kind,
+    const char *code, const char *link)
+{
+	struct buf key = BUF_INIT, subject = BUF_INIT, body = BUF_INIT, err = BUF_INIT;
+	int rc;
+
+	if (lang == NULL || !i18n_supported(lang))
+		lang = i18n_languages[0];
+	buf_printf(&key, "mail.%s.subject", kind);
+	buf_printf(&subject, "%s: %s", env->conf.site_name, i18n_get(env->i18n, lang,
+	    buf_cstr(&key)));
+	buf_reset(&key);
+	buf_printf(&key, "mail.%s.body", kind);
+	buf_printf(&body, "%s\n\n%s %s\n\n%s\n%s\n", i18n_get(env->i18n, lang, buf_cstr(&key)),
+	    i18n_get(env->i18n, lang, "mail.code"), code, i18n_get(env->i18n, lang, "mail.link"),
+	    link);
+	rc = mail_send(env->mail, to, buf_cstr(&subject), buf_cstr(&body), &err);
+	if (rc != 0)
+		log_error("mail (%s) not sent: %s", kind, buf_cstr(&err));
+	OPENSSL_cleanse(body.data, body.len);
+	buf_free(&key);
+	buf_free(&subject);
+	buf_free(&body);
+	buf_free(&err);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reset codes */
+
+struct queue_arg {
+	uint64_t     id;
+	unsigned     shard;
+	json_object *payload;
+};
+
+static int
+queue_tx(struct db *db, void *arg)
+{
+	struct queue_arg *a = arg;
+
+	return job_queue(db, a->shard, a->id, "mail.reset", a->payload);
+}
+
+int
+mailcode_queue_reset(struct app_env *env, const char *email, const char *lang)
+{
+	struct buf lower = BUF_INIT;
+	struct queue_arg a = { 0, 0, NULL };
+	int rc = -1;
+
+	/* The lookup row's shard: known from the address alone, account or not. */
+	valid_lower_ascii(email, strlen(email), &lower);
+	a.shard = shard_for_key(db_shards(env->db), lower.data, lower.len);
+	if (idlease_next_id(env->ids, a.shard, &a.id) != 0)
+		goto out;
+	a.payload = json_object_new_object();
+	json_object_object_add(a.payload, "email", json_object_new_string(email));
+	json_object_object_add(a.payload, "lang", json_object_new_string(lang));
+	rc = db_tx(env->db, a.shard, queue_tx, &a) == 0 ? 0 : -1;
+out:
+	if (rc != 0)
+		log_error("a reset code for an address could not be queued");
+	json_object_put(a.payload);
+	buf_free(&lower);
+	return rc;
+}
+
+/* The string member name of payload, or NULL. */
+static const char *
+payload_str(json_object *payload, const char *name)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(payload, name, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Whether the account id may get a code: it exists and is not suspended. 1, 0 or -1. */
+static int
+may_reset(struct app_env *env, uint64_t id)
+{
+	json_object *u = NULL, *v;
+	int rc = user_get(env, id, &u);
+
+	if (rc == 1 && json_object_object_get_ex(u, "suspended", &v) && json_object_get_boolean(v))
+		rc = 0;
+	json_object_put(u);
+	return rc;
+}
+
+int
+mailcode_reset_job(struct app_env *env, json_object *payload, struct buf *err)
+{
+	const char *email = payload_str(payload, "email"), *lang = payload_str(payload, "lang");
+	struct buf code = BUF_INIT, link = BUF_INIT;
+	char hash[65];
+	uint64_t id = 0;
+	int rc;
+
+	if (email == NULL || valid_email(email, strlen(email)) != NULL) {
+		buf_puts(err, "mail.reset: no valid email");
+		return -1;
+	}
+	rc = user_id_by_email(env, email, &id);
+	if (rc == 1)
+		rc = may_reset(env, id);
+	if (rc <= 0) {
+		if (rc < 0)
+			buf_puts(err, "mail.reset: the account could not be read");
+		return rc;
+	}
+	rc = -1;
+	if (mailcode_new(&code) != 0 || jwt_code_hash(env->keys, code.data, code.len, hash) != 0) {
+		buf_puts(err, "mail.reset: no code could be made");
+		goto out;
+	}
+	if (user_reset_create(env, id, email, hash, (int64_t)time(NULL) + MAILCODE_RESET_TTL) < 0) {
+		buf_puts(err, "mail.reset: the code could not be stored");
+		goto out;
+	}
+	buf_printf(&link, "%s/reset?sent=1", env->conf.base_url);
+	if (mailcode_send(env, lang, email, "reset", buf_cstr(&code), buf_cstr(&link)) != 0) {
+		buf_puts(err, "mail.reset: the message was not handed over (mail log)");
+		goto out;
+	}
+	log_info("user %llu: reset code sent", (unsigned long long)id);
+	rc = 0;
+out:
+	OPENSSL_cleanse(code.data, code.len);
+	buf_free(&code);
+	buf_free(&link);
+	return rc;
+}
