@@ -329,7 +329,7 @@ else
 		expect "the page over HTTPS" "$h" '^HTTP/[0-9.]+ 200'
 		expect "HSTS over HTTPS" "$h" \
 			'^Strict-Transport-Security: max-age=31536000; includeSubDomains$'
-		expect "a Secure cookie over HTTPS" "$h" '^Set-Cookie: starling_csrf=.*; Secure'
+		expect "a Secure __Host- cookie over HTTPS" "$h" '^Set-Cookie: __Host-starling_csrf=.*; Path=/.*; Secure'
 		h=$(headers "http://127.0.0.1:$http_port/help?lang=zh")
 		expect "plain HTTP redirected" "$h" '^HTTP/[0-9.]+ 30[18]'
 		expect "to the same path on https" "$h" \
