@@ -259,6 +259,27 @@ def test_language_unknown_value():
     check("lang" not in r.cookies(), "language=xx set a lang cookie")
 
 
+def test_language_return_to_stays_local():
+    """The language form goes back to return_to only when it is a path of this site. Browsers drop
+    TAB and line breaks from a Location before they read it, so "/<TAB>/evil.example" is the
+    site evil.example: such a return_to goes to /help instead."""
+    token = _csrf_token()
+    for back, want in (("/explore", "/explore"), ("/p/1?x=2#post-1", "/p/1"),
+                       ("/\t/evil.example", "/help"), ("/\t\t/evil.example/x", "/help"),
+                       ("/\n/evil.example", "/help"), ("/\r\n/evil.example", "/help"),
+                       ("/ /evil.example", "/help"), ("/\\evil.example", "/help"),
+                       ("//evil.example", "/help"), ("https://evil.example/", "/help")):
+        r = _post_language({"language": "en", "return_to": back, "csrf_token": token},
+                           "starling_csrf=" + token)
+        what = "POST /language return_to=%r" % back
+        check(r.status == 303, "%s: status %d, want 303" % (what, r.status))
+        loc = r.header("Location") or ""
+        check(not any(c in loc for c in "\t\r\n\\ ") and "evil" not in loc,
+              "%s: Location %r" % (what, loc))
+        got = urllib.parse.urlsplit(loc)
+        check_eq((got.scheme, got.netloc, got.path), ("", "", want), what + ": Location")
+
+
 def test_hostile_input_escaped():
     for path in ("/help?q=<script>alert(1)</script>",
                  "/help?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
@@ -306,6 +327,7 @@ NORMAL = [
     test_language_with_wrong_token,
     test_language_without_cookie,
     test_language_unknown_value,
+    test_language_return_to_stays_local,
     test_hostile_input_escaped,
     test_static_file,
 ]

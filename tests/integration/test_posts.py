@@ -486,6 +486,40 @@ def test_pin_own_posts_only():
     check_eq(profile(a)["pinnedPostId"], "0", "a deleted post is no longer pinned")
 
 
+# --- the forms' way back -----------------------------------------------------------------------
+
+def form(path, fields, user):
+    """POST of a post page's form as user, as a browser sends it: the session and CSRF cookies,
+    and the token in the body."""
+    token = get("/help").cookies()["starling_csrf"].value
+    body = urllib.parse.urlencode(dict(fields, csrf_token=token)).encode()
+    return request("POST", path, body=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Cookie": "starling_token=%s; starling_csrf=%s" % (user["token"], token)})
+
+
+def test_form_return_to_stays_local():
+    """A form goes back to return_to only when it is a path of this site. Browsers drop TAB and
+    line breaks from a Location before they read it, so "/<TAB>/evil.example" is the site
+    evil.example: such a return_to sends the browser to the post instead."""
+    a, b = users(2)
+    pid = create(a, "come back here")
+    own = "/p/%s" % pid
+    back = "/u/%s" % b["username"]
+    for where, want in ((back, back), (back + "?tab=likes", back),
+                        ("/\t/evil.example", own), ("/\t\t/evil.example/x", own),
+                        ("/\n/evil.example", own), ("/\x0b/evil.example", own),
+                        ("/\\evil.example", own), ("//evil.example", own)):
+        r = form(own + "/like", {"islike": 1, "return_to": where}, b)
+        what = "like with return_to %r" % where
+        check(r.status == 303, "%s: status %d, want 303: %.300r" % (what, r.status, r.body))
+        loc = r.header("Location") or ""
+        check(not any(c in loc for c in "\t\n\r\x0b\\") and "evil" not in loc,
+              "%s: Location %r" % (what, loc))
+        got = urllib.parse.urlsplit(loc)
+        check_eq((got.scheme, got.netloc, got.path), ("", "", want), what + ": Location")
+
+
 # --- stats -------------------------------------------------------------------------------------
 
 def test_stats_many_and_malformed():
