@@ -1105,7 +1105,7 @@ static int
 parse_part_headers(const char **p, const char *end, size_t max_header, struct part *pt,
     struct buf *err)
 {
-	const char *line, *eol, *colon, *v;
+	const char *line, *eol, *colon, *v, *semi;
 	size_t llen, vlen, count = 0;
 	bool disposition = false;
 	int rc;
@@ -1151,10 +1151,11 @@ parse_part_headers(const char **p, const char *end, size_t max_header, struct pa
 			if ((rc = parse_disposition(v, vlen, pt, err)) != APIERR_OK)
 				return rc;
 		} else if ((size_t)(colon - line) == 12 && strncasecmp(line, "content-type", 12) == 0) {
+			/* Within the line: the body is not a C string (request_parse), and a part's
+			 * content is no business of its type. */
+			semi = memchr(v, ';', vlen);
 			pt->type = v;
-			pt->type_len = strcspn(v, ";");
-			if (pt->type_len > vlen)
-				pt->type_len = vlen;
+			pt->type_len = semi != NULL ? (size_t)(semi - v) : vlen;
 			trim(&pt->type, &pt->type_len);
 		}
 	}

@@ -95,7 +95,9 @@ void request_free(struct request *r);
  * Fills r from CGI environment variables and the body.
  *   envp: NULL-terminated array of "NAME=value" strings (environ, or FCGX_Request.envp).
  *   body, body_len: the raw body as read (body may be NULL when body_len is 0, or when body_len
- *   is over max_body: a body that large is not read, and the answer is APIERR_TOO_LARGE).
+ *   is over max_body: a body that large is not read, and the answer is APIERR_TOO_LARGE). It
+ *   need not end with a NUL, nor may it be taken to: only body[0 .. body_len) is ever read,
+ *   whatever the content type, and a NUL inside it is data (refused where text is expected).
  * r is reset first, so a request never inherits anything from the one before.
  * The path comes from REQUEST_URI (the part before '?', percent-decoded, '+' kept), or
  * SCRIPT_NAME + PATH_INFO without it (which the server has decoded already, so they are not decoded
