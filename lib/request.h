@@ -115,13 +115,16 @@ void request_free(struct request *r);
  * type. In every mode body and body_len are set.
  * A charset parameter other than utf-8 (any case) is refused. A body with no content type is
  * refused (but with REQUEST_BODY_RAW); an empty body is accepted whatever its type. CONTENT_LENGTH, when set and not empty,
- * must be plain decimal digits equal to body_len. Duplicate JSON members: json-c keeps the last.
+ * must be plain decimal digits equal to body_len. A JSON object naming a member twice, at any
+ * depth ("a" and "\u0061" are one name), is refused, as a parameter given twice is in a query or
+ * a form (route.h): json-c would keep the last without a word.
  * Returns APIERR_OK (0), or an apierr code with a message in err saying what was wrong:
  *   APIERR_BAD_ENCODING  bad percent-encoding, or a NUL byte after decoding (a JSON string
  *                        holding \u0000 included)
  *   APIERR_BAD_UTF8      path, field name or value, or JSON text that is not valid UTF-8
- *   APIERR_BAD_JSON      malformed JSON, not an object, nested beyond max_json_depth, or
- *                        holding NaN, Infinity or a number too large for a double
+ *   APIERR_BAD_JSON      malformed JSON, not an object, nested beyond max_json_depth,
+ *                        holding NaN, Infinity or a number too large for a double, or an
+ *                        object with a member name twice (the message names it)
  *   APIERR_BAD_REQUEST   too many fields; CONTENT_LENGTH not a number or not matching the body;
  *                        a path that does not start with '/'; a malformed multipart body
  *   APIERR_TOO_LARGE     body over max_body

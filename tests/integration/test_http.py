@@ -172,6 +172,22 @@ def test_bad_utf8():
     check_envelope(get("/api/v1/health?q=%C0%AF"), 400, 40002)
 
 
+def test_repeated_json_member():
+    """A JSON member given twice is refused with its name, as a parameter given twice in a
+    query or a form is: json-c alone would keep the last."""
+    for body, name in ((b'{"q":"a","q":"b"}', '"q"'),
+                       (b'{"a":{"x":1,"x":2}}', '"x"'),
+                       (b'{"q":"a","\\u0071":"b"}', '"q"')):
+        r = request("POST", "/api/v1/health", body=body,
+                    headers={"Content-Type": "application/json"})
+        doc = check_envelope(r, 400, 40003)
+        check(name in doc["message"] and "more than once" in doc["message"],
+              "%s %r: message %r does not name %s" % (r.where, body, doc["message"], name))
+    r = request("POST", "/api/v1/health", body=b'{"q":"a","o":{"q":"b"}}',
+                headers={"Content-Type": "application/json"})
+    check_envelope(r, 405, 40500)   # one name in two objects is two names: parsed, then routed
+
+
 def test_malformed_json():
     r = request("POST", "/api/v1/health", body=b'{"a":',
                 headers={"Content-Type": "application/json"})
@@ -319,6 +335,7 @@ NORMAL = [
     test_method_not_allowed,
     test_bad_percent_encoding,
     test_bad_utf8,
+    test_repeated_json_member,
     test_malformed_json,
     test_unsupported_content_type,
     test_body_too_large,

@@ -113,6 +113,25 @@ def test_bad_text_refused():
     call("create", {"content_text": "x", "reply_settings": 3}, a, 400, 40004)
 
 
+def test_repeated_json_member_refused():
+    """A parameter given twice is refused in JSON as in a form: which copy a server keeps
+    differs (json-c keeps the last), so neither is kept, and nothing is posted."""
+    (a,) = users(1)
+    before = profile(a)["countPosts"]
+    for raw, name in ((b'{"content_text":"first","content_text":"second"}', "content_text"),
+                      (b'{"content_text":"x","reply_settings":0,"reply_settings":2}',
+                       "reply_settings")):
+        r = api_post("post/create", None, a["token"], raw=raw)
+        doc = check_envelope(r, 400, 40003)
+        check('"%s"' % name in doc["message"], "message %r does not name %s" %
+              (doc["message"], name))
+    check_eq(profile(a)["countPosts"], before, "posts made from a refused body")
+    r = request("POST", "/api/v1/post/like", body=b"post_id=1&post_id=2", headers={
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Authorization": "Bearer " + a["token"]})
+    check_envelope(r, 400, 40004)   # the form's rule, which JSON now follows
+
+
 def test_forged_media_refused():
     (a,) = users(1)
     for url in ("https://evil.example/x.jpg", "/media/images/20260101/abc-def.jpg",

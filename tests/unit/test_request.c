@@ -166,9 +166,29 @@ static const struct row rows[] = {
 	    " {\"e\":\"caf\\u00e9 \\\"q\\\"\", \"raw\":\"\xe2\x82\xac\", \"lit\":\"\\\\u0000\"} \r\n\t", 0,
 	    APIERR_OK, "/api/v1/post", { NULL },
 	    { "e=caf\xc3\xa9 \"q\"", "raw=\xe2\x82\xac", "lit=\\u0000" }, NULL },
-	/* json-c keeps the last of duplicate members. */
-	{ __LINE__, { JSON }, "{\"a\":\"1\",\"a\":\"2\"}", 0,
-	    APIERR_OK, "/api/v1/post", { NULL }, { "a=2" }, NULL },
+	/* A member name twice in one object is refused (json-c would keep the last), at any depth
+	 * and however it is spelt; one name in two objects, or as a value, is two things. */
+	{ __LINE__, { JSON }, "{\"a\":\"1\",\"a\":\"2\"}", 0, APIERR_BAD_JSON, NULL, { NULL },
+	    { NULL }, "JSON member \"a\" is given more than once" },
+	{ __LINE__, { JSON }, "{\"a\":1,\"b\":2,\"a\":1}", 0, APIERR_BAD_JSON, NULL, { NULL },
+	    { NULL }, "JSON member \"a\" is given more than once" },
+	{ __LINE__, { JSON }, "{\"post_id\":\"1\", \"p\":0, \"post_id\" : \"2\"}", 0,
+	    APIERR_BAD_JSON, NULL, { NULL }, { NULL }, "JSON member \"post_id\"" },
+	{ __LINE__, { JSON }, "{\"a\":1,\"\\u0061\":2}", 0, APIERR_BAD_JSON, NULL, { NULL },
+	    { NULL }, "JSON member \"a\" is given more than once" },
+	{ __LINE__, { JSON }, "{\"\\\"q\\\"\":1,\"\\\"q\\u0022\":2}", 0, APIERR_BAD_JSON, NULL,
+	    { NULL }, { NULL }, "JSON member \"\\x22q\\x22\"" },
+	{ __LINE__, { JSON }, "{\"\":1,\"\":2}", 0, APIERR_BAD_JSON, NULL, { NULL }, { NULL },
+	    "JSON member \"\" is given more than once" },
+	{ __LINE__, { JSON }, "{\"o\":{\"x\":1,\"x\":[]}}", 0, APIERR_BAD_JSON, NULL, { NULL },
+	    { NULL }, "JSON member \"x\"" },
+	{ __LINE__, { JSON }, "{\"l\":[{\"x\":1},{\"y\":1,\"y\":2}]}", 0, APIERR_BAD_JSON, NULL,
+	    { NULL }, { NULL }, "JSON member \"y\"" },
+	{ __LINE__, { JSON }, "{\"caf\xc3\xa9\":1,\"caf\\u00e9\":1}", 0, APIERR_BAD_JSON, NULL,
+	    { NULL }, { NULL }, "JSON member \"caf\xc3\xa9\"" },
+	{ __LINE__, { JSON }, "{\"a\":\"a\",\"o\":{\"a\":{\"a\":1}},\"l\":[{\"a\":1},{\"a\":2}],"
+	    "\"s\":\"\\\"a\\\":\",\"A\":1}", 0,
+	    APIERR_OK, "/api/v1/post", { NULL }, { "a=a", "s=\"a\":", "A=1" }, NULL },
 	{ __LINE__, { JSON }, "{}", 0, APIERR_OK, "/api/v1/post", { NULL }, { NULL }, NULL },
 	/* Depth counts values from the top object (1) down: 4 is the limit here. */
 	{ __LINE__, { JSON }, "{\"a\":{\"b\":[1]},\"c\":[{}]}", 0,
