@@ -487,11 +487,14 @@ def test_pin_own_posts_only():
     check_eq(profile(a)["pinnedPostId"], second, "one pinned post: the last")
     call("pin", {"post_id": pid, "ispin": 1}, b, 403, 40305)
     check_eq(profile(b)["pinnedPostId"], "0", "someone else's post not pinned")
+    call("pin", {"post_id": second, "ispin": 0}, b, 403, 40305)   # unpinning is checked too
+    check_eq(profile(a)["pinnedPostId"], second, "someone else cannot unpin it")
     rp = call("repost", {"original_post_id": pid}, a)["id"]
     call("pin", {"post_id": rp, "ispin": 1}, a, 400, 40004)
     reply = call("reply", {"original_post_id": pid, "content_text": "self"}, a)["id"]
     call("pin", {"post_id": reply, "ispin": 1}, a, 400, 40004)
     call("pin", {"post_id": "999999999999", "ispin": 1}, a, 404, 40400)
+    call("pin", {"post_id": "999999999999", "ispin": 0}, a, 404, 40400)
     quote = call("repost", {"original_post_id": pid, "content_text": "quoted"}, a)["id"]
     call("pin", {"post_id": quote, "ispin": 1}, a)
     check_eq(profile(a)["pinnedPostId"], quote, "a quote can be pinned")
