@@ -21,15 +21,16 @@ import http.cookies
 import json
 import os
 import re
+import socket
 import sys
 import urllib.parse
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import starling_test  # noqa: E402
-from starling_test import (SRCDIR, Failure, Page, catalog, catalog_texts, check,  # noqa: E402
-                           check_common_headers, check_envelope, check_eq, check_html_error,
-                           check_status, get, request, run_tests, set_base)
+from starling_test import (SRCDIR, TIMEOUT, Failure, Page, Response, catalog,  # noqa: E402
+                           catalog_texts, check, check_common_headers, check_envelope, check_eq,
+                           check_html_error, check_status, get, request, run_tests, set_base)
 
 SANE_REQUEST_ID = "it-0123456789abcdef"
 
@@ -42,6 +43,23 @@ def check_page(r):
     ctype = (r.header("Content-Type") or "").lower().replace(" ", "")
     check_eq(ctype, "text/html;charset=utf-8", "%s: Content-Type" % r.where)
     return Page(r.text)
+
+
+def raw_get(target):
+    """GET of target (bytes) exactly as given: http.client sends only ASCII request lines, and a
+    client may send any byte. A connection closed without an answer is a failure."""
+    host = "%s:%d" % (starling_test.BASE.hostname, starling_test.BASE.port or 80)
+    with socket.create_connection((starling_test.BASE.hostname, starling_test.BASE.port or 80),
+                                  timeout=TIMEOUT) as s:
+        s.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: " + host.encode() +
+                  b"\r\nConnection: close\r\n\r\n")
+        r = http.client.HTTPResponse(s, method="GET")
+        where = "GET " + target.decode("latin-1")
+        try:
+            r.begin()
+        except (http.client.RemoteDisconnected, ConnectionError) as e:
+            raise Failure("%s: the connection was closed without an answer (%s)" % (where, e))
+        return Response(r.status, r.headers, r.read(), "GET", target.decode("latin-1"))
 
 
 # --- catalogs ----------------------------------------------------------------------------------
@@ -170,6 +188,22 @@ def test_bad_percent_encoding():
 
 def test_bad_utf8():
     check_envelope(get("/api/v1/health?q=%C0%AF"), 400, 40002)
+
+
+def test_raw_byte_in_query():
+    """A query byte that is not UTF-8, sent raw (0xff, not "%FF"), gets the binary's 400 in every
+    set-up; lighttpd once ran a UTF-8 regex over every query to map "/" and dropped the
+    connection instead."""
+    for target in (b"/api/v1/search/posts?q=\xff", b"/api/v1/health?q=a\xffb"):
+        check_envelope(raw_get(target), 400, 40002)
+    check_html_error(raw_get(b"/?q=\xff"), 400, 40002)
+    check_html_error(raw_get(b"/?\xff"), 400, 40002)
+    # "/" is still the home page, with or without a query; "/home" itself is not.
+    for path in ("/", "/?x=1"):
+        r = get(path)
+        check_status(r, 200)
+        check_common_headers(r)
+    check_status(get("/home"), 404)
 
 
 def test_repeated_json_member():
@@ -335,6 +369,7 @@ NORMAL = [
     test_method_not_allowed,
     test_bad_percent_encoding,
     test_bad_utf8,
+    test_raw_byte_in_query,
     test_repeated_json_member,
     test_malformed_json,
     test_unsupported_content_type,
