@@ -6,6 +6,7 @@
 
 #include "apierr.h"
 #include "page.h"
+#include "utf8.h"
 
 json_object *
 page_new(struct ctx *ctx, const char *section)
@@ -36,8 +37,50 @@ page_html(const struct ctx *ctx)
 	return ctx->route != NULL && (ctx->route->flags & ROUTE_HTML);
 }
 
+/* The ASCII a local path may hold besides letters and digits: RFC 3986's pchar, and '/', '?' and
+ * '#' for the path, query and fragment. '%' is checked apart: it must start an escape. */
+#define LOCAL_PATH_PUNCT "-._~!$&'()*+,;=:@/?#"
+
+static bool
+is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/*
+ * Only what we could have written ourselves passes, rather than all but what is known to be
+ * dangerous: browsers drop TAB, CR and LF anywhere in a URL and read '\\' as '/', so
+ * "/\t/evil.example" and "/\\evil.example" are both "//evil.example", another site. Bytes above
+ * 0x7f are UTF-8 past U+009F (a decoded path such as /hashtag/<tag>): a browser encodes them and
+ * never reads them as a separator. No space, quote, '<', '\\', control character (C1 included)
+ * or stray '%'.
+ */
 bool
 page_local_path(const char *p)
 {
-	return p != NULL && p[0] == '/' && p[1] != '/' && p[1] != '\\' && strpbrk(p, "\r\n") == NULL;
+	size_t i, n;
+	unsigned char c;
+
+	if (p == NULL || p[0] != '/' || p[1] == '/')
+		return false;
+	n = strlen(p);
+	if (!utf8_valid(p, n))
+		return false;
+	for (i = 1; i < n; i++) {
+		c = (unsigned char)p[i];
+		if (c >= 0x80) {
+			/* U+0080..U+009F, the C1 controls, are C2 80..C2 9F; p[i + 1] is there, as the
+			 * text is valid UTF-8. */
+			if (c == 0xc2 && (unsigned char)p[i + 1] < 0xa0)
+				return false;
+		} else if (c == '%') {
+			if (!is_hex(p[i + 1]) || !is_hex(p[i + 2]))
+				return false;
+			i += 2;
+		} else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr(LOCAL_PATH_PUNCT, c) != NULL)) {
+			return false;
+		}
+	}
+	return true;
 }

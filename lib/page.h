@@ -22,9 +22,12 @@ int page_done(struct ctx *ctx, const char *path, json_object *data);
 /* Whether the request came through an HTML route. */
 bool page_html(const struct ctx *ctx);
 
-/* Whether p is a path on this site that a form may send the browser back to ("/p/1", not
- * "//evil.example", "/\\evil" or anything with a line break): the guard against open redirects
- * through a return_to field. */
+/* Whether p is a path on this site that a form may send the browser back to: the guard against
+ * open redirects through a return_to field. It must start with one '/' and hold only RFC 3986's
+ * path, query and fragment characters, "%XX" escapes and UTF-8 above U+009F ("/p/1?x=2#post-1",
+ * "/hashtag/<tag>"); never "//evil.example", a backslash, a space or quote, a stray '%', or any
+ * control character (a browser drops TAB and line breaks, so "/\t/evil.example" is another site).
+ * NULL is refused. */
 bool page_local_path(const char *p);
 
 #endif

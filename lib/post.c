@@ -1333,12 +1333,8 @@ post_pin(struct ctx *ctx, uint64_t id, bool pin)
 	int64_t type;
 	int rc;
 
-	if (!pin) {
-		rc = db_exec(ctx->env->db, id_shard(ctx->user_id), "UPDATE {db}.tb_user_extended SET "
-		    "pinned_post_id = 0, updated_at = ? WHERE user_id = ? AND pinned_post_id = ?",
-		    (struct db_val[]){ DB_I64(now_s()), DB_U64(ctx->user_id), DB_U64(id) }, 3, NULL);
-		goto done;
-	}
+	/* Unpinning is checked as pinning is: someone else's post is 403 and a missing one 404,
+	 * not a silent 0 that tells the caller nothing true. */
 	if (load_row(ctx->env, id, &r) != 0) {
 		rc = unavailable(ctx);
 		goto out;
@@ -1349,8 +1345,15 @@ post_pin(struct ctx *ctx, uint64_t id, bool pin)
 		goto out;
 	}
 	if (db_u64(&r, 0, R_USER) != ctx->user_id) {
-		rc = ctx_fail(ctx, APIERR_NOT_OWNER, "you can only pin your own posts");
+		rc = ctx_fail(ctx, APIERR_NOT_OWNER, pin ? "you can only pin your own posts" :
+		    "you can only unpin your own posts");
 		goto out;
+	}
+	if (!pin) {
+		rc = db_exec(ctx->env->db, id_shard(ctx->user_id), "UPDATE {db}.tb_user_extended SET "
+		    "pinned_post_id = 0, updated_at = ? WHERE user_id = ? AND pinned_post_id = ?",
+		    (struct db_val[]){ DB_I64(now_s()), DB_U64(ctx->user_id), DB_U64(id) }, 3, NULL);
+		goto done;
 	}
 	if (type == POST_REPOST || type == POST_REPLY) {
 		rc = ctx_fail(ctx, APIERR_INVALID_PARAM, "post_id: a %s cannot be pinned, only a post "

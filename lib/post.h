@@ -96,7 +96,9 @@ int post_report(struct ctx *ctx, uint64_t record_id, int reason);
 int post_delete(struct ctx *ctx, uint64_t id);
 
 /* Pins (pin true) one of ctx->user_id's own posts or quotes (not a repost or a reply) to the
- * profile, replacing any pinned before; unpin clears it if id is the pinned one. */
+ * profile, replacing any pinned before; unpin clears it if id is the pinned one (another of the
+ * user's own is no change, and no error). Either way someone else's post is refused (403) and a
+ * missing or deleted one is 404. */
 int post_pin(struct ctx *ctx, uint64_t id, bool pin);
 
 /* The content of a live post or reply (object described above; new reference in *out).

@@ -882,10 +882,90 @@ json_copy_fields(struct request *r)
 	}
 }
 
-/* Checks what the tokener lets through: member count, NUL characters, non-finite numbers. */
+/* RFC 8259's whitespace, all that may stand between a member name and its ':'. */
+static bool
+json_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* The member name of the JSON string at s (n bytes, both quotes included), decoded into name.
+ * Most names hold no escape and are their bytes; the others are decoded by json-c, so that "a"
+ * and "\u0061" are one name, as they are to json-c. */
+static void
+json_name(const char *s, size_t n, struct buf *name)
+{
+	struct json_tokener *tok;
+	json_object *str = NULL;
+
+	buf_reset(name);
+	if (memchr(s + 1, '\\', n - 2) == NULL) {
+		buf_append(name, s + 1, n - 2);
+		return;
+	}
+	tok = json_tokener_new();
+	if (tok != NULL)
+		str = json_tokener_parse_ex(tok, s, (int)n);
+	if (json_object_is_type(str, json_type_string))
+		buf_append(name, json_object_get_string(str), (size_t)json_object_get_string_len(str));
+	else
+		buf_append(name, s + 1, n - 2);   /* not reached on text json-c took: the raw name */
+	json_object_put(str);
+	if (tok != NULL)
+		json_tokener_free(tok);
+}
+
+/*
+ * Finds a member name given twice in one object of a well-formed JSON text, at any depth, and
+ * sets name to it. json-c keeps the last of the two without a word, where a query or a form
+ * naming a parameter twice is refused (route.c): the text is walked once more, as the tree keeps
+ * no trace of the first. Only called on text json-c accepted, with no \u0000 in it: a string
+ * followed by ':' is then a member name, and strings and nesting are all there is to follow.
+ * Each open object's names are kept in a json-c object used as a set (its values null).
+ */
+static bool
+json_find_duplicate(const char *s, size_t n, struct buf *name)
+{
+	json_object **open = NULL;   /* one per open '{' or '[' (NULL: an array), innermost last */
+	size_t depth = 0, cap = 0, i, start, j;
+	bool dup = false;
+
+	for (i = 0; i < n && !dup; i++) {
+		if (s[i] == '{' || s[i] == '[') {
+			if (depth == cap) {
+				cap = cap ? 2 * cap : 8;
+				open = xrealloc(open, cap * sizeof *open);
+			}
+			open[depth++] = s[i] == '{' ? json_object_new_object() : NULL;
+		} else if ((s[i] == '}' || s[i] == ']') && depth > 0) {
+			json_object_put(open[--depth]);
+		} else if (s[i] == '"') {
+			for (start = i++; i < n && s[i] != '"'; i++)
+				if (s[i] == '\\')
+					i++;
+			for (j = i + 1; j < n && json_space(s[j]); j++)
+				;
+			if (j >= n || s[j] != ':' || depth == 0 || open[depth - 1] == NULL)
+				continue;
+			json_name(s + start, i + 1 - start, name);
+			if (json_object_object_get_ex(open[depth - 1], buf_cstr(name), NULL))
+				dup = true;
+			else
+				json_object_object_add(open[depth - 1], buf_cstr(name), NULL);
+		}
+	}
+	while (depth > 0)
+		json_object_put(open[--depth]);
+	free(open);
+	return dup;
+}
+
+/* Checks what the tokener lets through: member count, NUL characters, a member name twice,
+ * non-finite numbers. */
 static int
 json_check(json_object *o, const char *body, size_t n, size_t max_fields, struct buf *err)
 {
+	struct buf name = BUF_INIT;
 	size_t at;
 	int rc = APIERR_OK;
 
@@ -900,6 +980,13 @@ json_check(json_object *o, const char *body, size_t n, size_t max_fields, struct
 		    "which is not allowed", at);
 		goto out;
 	}
+	if (json_find_duplicate(body, n, &name)) {
+		rc = APIERR_BAD_JSON;
+		buf_printf(err, "JSON member ");
+		err_quote(err, buf_cstr(&name), name.len);
+		buf_printf(err, " is given more than once in one object; send each name once");
+		goto out;
+	}
 	json_object_object_foreach(o, key, val) {
 		if (!json_finite(val)) {
 			rc = APIERR_BAD_JSON;
@@ -910,6 +997,7 @@ json_check(json_object *o, const char *body, size_t n, size_t max_fields, struct
 		}
 	}
 out:
+	buf_free(&name);
 	return rc;
 }
 
@@ -1105,7 +1193,7 @@ static int
 parse_part_headers(const char **p, const char *end, size_t max_header, struct part *pt,
     struct buf *err)
 {
-	const char *line, *eol, *colon, *v;
+	const char *line, *eol, *colon, *v, *semi;
 	size_t llen, vlen, count = 0;
 	bool disposition = false;
 	int rc;
@@ -1151,10 +1239,11 @@ parse_part_headers(const char **p, const char *end, size_t max_header, struct pa
 			if ((rc = parse_disposition(v, vlen, pt, err)) != APIERR_OK)
 				return rc;
 		} else if ((size_t)(colon - line) == 12 && strncasecmp(line, "content-type", 12) == 0) {
+			/* Within the line: the body is not a C string (request_parse), and a part's
+			 * content is no business of its type. */
+			semi = memchr(v, ';', vlen);
 			pt->type = v;
-			pt->type_len = strcspn(v, ";");
-			if (pt->type_len > vlen)
-				pt->type_len = vlen;
+			pt->type_len = semi != NULL ? (size_t)(semi - v) : vlen;
 			trim(&pt->type, &pt->type_len);
 		}
 	}

@@ -95,7 +95,9 @@ void request_free(struct request *r);
  * Fills r from CGI environment variables and the body.
  *   envp: NULL-terminated array of "NAME=value" strings (environ, or FCGX_Request.envp).
  *   body, body_len: the raw body as read (body may be NULL when body_len is 0, or when body_len
- *   is over max_body: a body that large is not read, and the answer is APIERR_TOO_LARGE).
+ *   is over max_body: a body that large is not read, and the answer is APIERR_TOO_LARGE). It
+ *   need not end with a NUL, nor may it be taken to: only body[0 .. body_len) is ever read,
+ *   whatever the content type, and a NUL inside it is data (refused where text is expected).
  * r is reset first, so a request never inherits anything from the one before.
  * The path comes from REQUEST_URI (the part before '?', percent-decoded, '+' kept), or
  * SCRIPT_NAME + PATH_INFO without it (which the server has decoded already, so they are not decoded
@@ -113,13 +115,16 @@ void request_free(struct request *r);
  * type. In every mode body and body_len are set.
  * A charset parameter other than utf-8 (any case) is refused. A body with no content type is
  * refused (but with REQUEST_BODY_RAW); an empty body is accepted whatever its type. CONTENT_LENGTH, when set and not empty,
- * must be plain decimal digits equal to body_len. Duplicate JSON members: json-c keeps the last.
+ * must be plain decimal digits equal to body_len. A JSON object naming a member twice, at any
+ * depth ("a" and "\u0061" are one name), is refused, as a parameter given twice is in a query or
+ * a form (route.h): json-c would keep the last without a word.
  * Returns APIERR_OK (0), or an apierr code with a message in err saying what was wrong:
  *   APIERR_BAD_ENCODING  bad percent-encoding, or a NUL byte after decoding (a JSON string
  *                        holding \u0000 included)
  *   APIERR_BAD_UTF8      path, field name or value, or JSON text that is not valid UTF-8
- *   APIERR_BAD_JSON      malformed JSON, not an object, nested beyond max_json_depth, or
- *                        holding NaN, Infinity or a number too large for a double
+ *   APIERR_BAD_JSON      malformed JSON, not an object, nested beyond max_json_depth,
+ *                        holding NaN, Infinity or a number too large for a double, or an
+ *                        object with a member name twice (the message names it)
  *   APIERR_BAD_REQUEST   too many fields; CONTENT_LENGTH not a number or not matching the body;
  *                        a path that does not start with '/'; a malformed multipart body
  *   APIERR_TOO_LARGE     body over max_body

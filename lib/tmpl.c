@@ -922,11 +922,14 @@ put_indent(struct render *r, const struct node *n)
 static void
 render_text(struct render *r, const struct node *n)
 {
-	const char *s = n->text, *end = n->text + n->len, *nl;
+	const char *s = n->text, *end, *nl;
 
 	put_indent(r, n);
+	/* The empty node a comment leaves to carry a line's indentation has no text at all: NULL,
+	 * to which not even 0 may be added. */
 	if (n->len == 0)
 		return;
+	end = s + n->len;
 	if (r->indentlen == 0) {
 		buf_append(r->out, s, n->len);
 		return;

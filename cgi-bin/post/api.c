@@ -14,7 +14,8 @@
  *   POST like {post_id, islike 1|0}: idempotent; 40400 liking a missing or deleted record
  *   POST report {post_id, report_reason 1..255}: once per reporter; 40400
  *   POST delete {post_id}: 40400, 40305 (someone else's)
- *   POST pin {post_id, ispin 1|0 (default 1)}: 40400, 40305, 40004 (a repost or a reply)
+ *   POST pin {post_id, ispin 1|0 (default 1)}: 40400, 40305 (someone else's, unpinning too),
+ *        40004 (pinning a repost or a reply)
  * Reads (visitors too):
  *   GET detail ?post_id → the post (post_view): 40400 for a missing or deleted one
  *   GET stats ?post_ids=id,id,... (1 .. 100) → {"<id>": {comments, likes, reposts, quotes}}:

@@ -776,7 +776,7 @@ stack_lighttpd_start() {
 	mkdir -p "$media"
 	stack_render "$src/etc/lighttpd.conf.in" "$run/lighttpd.conf" PORT="$port" RUN_DIR="$run" \
 		CONF="$conf" CGI_DIR="$run/cgi-bin" STATIC_DIR="$src/static" MEDIA_DIR="$media" \
-		STAMP_LUA="$src/etc/starling-stamp.lua" ||
+		STAMP_LUA="$src/etc/starling-stamp.lua" HEADERS_LUA="$src/etc/starling-headers.lua" ||
 		return 1
 	if ! lighttpd -tt -f "$run/lighttpd.conf" >"$run/lighttpd.out" 2>&1; then
 		stack_err "lighttpd rejects $run/lighttpd.conf (rendered from $src/etc/lighttpd.conf.in)"

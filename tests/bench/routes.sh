@@ -171,7 +171,7 @@ start_stack() {
 	overlay=$RUN/overlay
 	mkdir -p "$overlay/etc"
 	cp -R "$BUILD/static" "$overlay/"
-	cp "$BUILD/etc/starling-stamp.lua" "$overlay/etc/"
+	cp "$BUILD/etc/starling-stamp.lua" "$BUILD/etc/starling-headers.lua" "$overlay/etc/"
 	{
 		cat "$BUILD/etc/lighttpd.conf.in"
 		cat <<'EOF'

@@ -95,14 +95,18 @@ sockets=$root/run/starling
 mkdir -p "$cgi" "$static" "$media" "$docroot" "$logs" "$sockets" "$prefix/sbin" \
 	"$(dirname "$conf")" "$RUN/lighttpd/www" "$RUN/lighttpd/upload"
 : >"$conf"
-# docs/deploy.md copies the request stamp of load shedding beside lighttpd's configuration.
+# docs/deploy.md copies the request stamp of load shedding and the security headers' script
+# beside lighttpd's configuration.
 stamp=$root/etc/lighttpd/starling-stamp.lua
-mkdir -p "$(dirname "$stamp")" && cp "$SRCDIR/etc/starling-stamp.lua" "$stamp"
+headers=$root/etc/lighttpd/starling-headers.lua
+mkdir -p "$(dirname "$stamp")" && cp "$SRCDIR/etc/starling-stamp.lua" "$stamp" &&
+	cp "$SRCDIR/etc/starling-headers.lua" "$headers"
 
 # lighttpd
 if stack_render "$SRCDIR/etc/lighttpd.conf.in" "$RUN/lighttpd.conf" PORT=8080 \
 	RUN_DIR="$RUN/lighttpd" CONF="$conf" CGI_DIR="$cgi" STATIC_DIR="$static" MEDIA_DIR="$media" \
-	STAMP_LUA="$stamp" && lighttpd -tt -f "$RUN/lighttpd.conf" >"$RUN/lighttpd.out" 2>&1; then
+	STAMP_LUA="$stamp" HEADERS_LUA="$headers" &&
+	lighttpd -tt -f "$RUN/lighttpd.conf" >"$RUN/lighttpd.out" 2>&1; then
 	pass lighttpd.conf.in
 else
 	cat "$RUN/lighttpd.out" 2>/dev/null || true
@@ -234,7 +238,8 @@ if [ -z "$bind" ] || ! printf '%s\n' "$lighttpd_tls" | grep -q 'ssl.engine'; the
 	fail "docs/deploy.md: the lighttpd edits (server.bind, the appended TLS block) are not found"
 elif stack_render "$SRCDIR/etc/lighttpd.conf.in" "$RUN/lighttpd-tls.conf" PORT=80 \
 	RUN_DIR="$RUN/lighttpd" CONF="$conf" CGI_DIR="$cgi" STATIC_DIR="$static" \
-	MEDIA_DIR="$media" STAMP_LUA="$stamp" && sed -i -e "$bind" "$RUN/lighttpd-tls.conf" &&
+	MEDIA_DIR="$media" STAMP_LUA="$stamp" HEADERS_LUA="$headers" &&
+	sed -i -e "$bind" "$RUN/lighttpd-tls.conf" &&
 	printf '%s\n' "$lighttpd_tls" | for_this_host >>"$RUN/lighttpd-tls.conf" &&
 	grep -q '^server.bind = "0.0.0.0"$' "$RUN/lighttpd-tls.conf" &&
 	lighttpd -tt -f "$RUN/lighttpd-tls.conf" >"$RUN/lighttpd-tls.out" 2>&1; then
@@ -314,7 +319,8 @@ else
 		stack_render "$SRCDIR/etc/lighttpd.conf.in" "$live/lighttpd.conf" PORT="$http_port" \
 			RUN_DIR="$live" CONF="$live/starling.conf" CGI_DIR="$live/cgi-bin" \
 			STATIC_DIR="$SRCDIR/static" MEDIA_DIR="$live/media" \
-			STAMP_LUA="$SRCDIR/etc/starling-stamp.lua" ||
+			STAMP_LUA="$SRCDIR/etc/starling-stamp.lua" \
+			HEADERS_LUA="$SRCDIR/etc/starling-headers.lua" ||
 		fail "TLS: cannot set up lighttpd"
 	# Only the TLS block (the guide's other here-document is for a public host).
 	printf '%s\n' "$lighttpd_tls" | sed -n '/^# TLS/,$p' |

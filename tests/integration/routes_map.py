@@ -4,7 +4,8 @@
     routes_map.py SRCDIR
 
 Reads the three maps as the servers do: lighttpd's fastcgi.server keys (URL prefixes) and its
-rewrite of "/" (etc/lighttpd.conf.in), Apache's ProxyPassMatch patterns
+paths mapped exactly ($HTTP["url"] == "/" with a fastcgi.server of its own, etc/lighttpd.conf.in;
+compared without the query, as lighttpd does), Apache's ProxyPassMatch patterns
 (etc/apache-proxy-fcgi.conf.in) and the .htaccess RewriteRules (etc/htaccess, matched against the
 path without its leading slash, as mod_rewrite does in a directory). Then:
   - no lighttpd prefix is a prefix of another's (one URL, one binary, whatever the order);
@@ -39,14 +40,16 @@ def lighttpd_map():
     text = read("lighttpd.conf.in")
     block = text[text.index("fastcgi.server = ("):]
     prefixes = re.findall(r'^\s*"([^"]+)"\s*=>\s*\(\s*"(starling-[a-z]+)"', block, re.M)
-    rewrites = re.findall(r'url\.rewrite-once = \(\s*"([^"]+)"\s*=>\s*"([^"$]+)', text)
-    return prefixes, rewrites
+    exact = re.findall(r'^\$HTTP\["url"\] == "([^"]+)" \{\s*fastcgi\.server = \(\s*"[^"]+"\s*=>'
+                       r'\s*\(\s*"(starling-[a-z]+)"', text, re.M)
+    return prefixes, exact
 
 
-def lighttpd_binary(path, prefixes, rewrites):
-    for pattern, target in rewrites:
-        if re.match(pattern, path):
-            path = target
+def lighttpd_binary(path, prefixes, exact):
+    path = path.split("?", 1)[0]
+    for url, binary in exact:
+        if path == url:
+            return binary
     for prefix, binary in prefixes:
         if path.startswith(prefix):
             return binary
@@ -71,31 +74,32 @@ def first_match(rules, path):
 
 
 def main():
-    prefixes, rewrites = lighttpd_map()
+    prefixes, exact = lighttpd_map()
     apache = apache_map()
     htaccess = htaccess_map()
     check(len(prefixes) >= 10, "lighttpd_map_read", "found %d prefixes" % len(prefixes))
+    check(exact, "lighttpd_exact_paths_read", "no $HTTP[\"url\"] == \"/\" block")
     check(len(apache) >= 5, "apache_map_read", "found %d patterns" % len(apache))
     check(len(htaccess) >= 5, "htaccess_map_read", "found %d rules" % len(htaccess))
 
     overlaps = [(a, b) for a, _ in prefixes for b, _ in prefixes if a != b and b.startswith(a)]
     check(not overlaps, "no_overlapping_prefixes", "prefix of another: %r" % overlaps)
 
-    probes = ["/", "/?a=1", "/static/starling.css", "/media/images/x.png", "/nothing",
+    probes = ["/", "/?a=1", "/?\xff", "/static/starling.css", "/media/images/x.png", "/nothing",
               "/api/v1/nothing", "/starling-site.fcgi"]
     for prefix, _ in prefixes:
         probes += [prefix, prefix + "x", prefix.rstrip("/") + "/x"]
     disagree = []
     for probe in probes:
         path = probe.split("?", 1)[0]
-        want = lighttpd_binary(probe, prefixes, rewrites)
+        want = lighttpd_binary(probe, prefixes, exact)
         got_apache = first_match(apache, path)
         got_htaccess = first_match(htaccess, path[1:])
         if not want == got_apache == got_htaccess:
             disagree.append("%s: lighttpd %s, apache %s, htaccess %s"
                             % (probe, want, got_apache, got_htaccess))
     check(not disagree, "maps_agree (%d paths)" % len(probes), "; ".join(disagree))
-    check(lighttpd_binary("/static/starling.css", prefixes, rewrites) is None,
+    check(lighttpd_binary("/static/starling.css", prefixes, exact) is None,
           "static_files_not_routed", "/static/ goes to a binary")
 
     binaries = {"starling-" + d for d in os.listdir(os.path.join(SRC, "cgi-bin"))

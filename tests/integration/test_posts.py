@@ -113,6 +113,25 @@ def test_bad_text_refused():
     call("create", {"content_text": "x", "reply_settings": 3}, a, 400, 40004)
 
 
+def test_repeated_json_member_refused():
+    """A parameter given twice is refused in JSON as in a form: which copy a server keeps
+    differs (json-c keeps the last), so neither is kept, and nothing is posted."""
+    (a,) = users(1)
+    before = profile(a)["countPosts"]
+    for raw, name in ((b'{"content_text":"first","content_text":"second"}', "content_text"),
+                      (b'{"content_text":"x","reply_settings":0,"reply_settings":2}',
+                       "reply_settings")):
+        r = api_post("post/create", None, a["token"], raw=raw)
+        doc = check_envelope(r, 400, 40003)
+        check('"%s"' % name in doc["message"], "message %r does not name %s" %
+              (doc["message"], name))
+    check_eq(profile(a)["countPosts"], before, "posts made from a refused body")
+    r = request("POST", "/api/v1/post/like", body=b"post_id=1&post_id=2", headers={
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Authorization": "Bearer " + a["token"]})
+    check_envelope(r, 400, 40004)   # the form's rule, which JSON now follows
+
+
 def test_forged_media_refused():
     (a,) = users(1)
     for url in ("https://evil.example/x.jpg", "/media/images/20260101/abc-def.jpg",
@@ -468,11 +487,14 @@ def test_pin_own_posts_only():
     check_eq(profile(a)["pinnedPostId"], second, "one pinned post: the last")
     call("pin", {"post_id": pid, "ispin": 1}, b, 403, 40305)
     check_eq(profile(b)["pinnedPostId"], "0", "someone else's post not pinned")
+    call("pin", {"post_id": second, "ispin": 0}, b, 403, 40305)   # unpinning is checked too
+    check_eq(profile(a)["pinnedPostId"], second, "someone else cannot unpin it")
     rp = call("repost", {"original_post_id": pid}, a)["id"]
     call("pin", {"post_id": rp, "ispin": 1}, a, 400, 40004)
     reply = call("reply", {"original_post_id": pid, "content_text": "self"}, a)["id"]
     call("pin", {"post_id": reply, "ispin": 1}, a, 400, 40004)
     call("pin", {"post_id": "999999999999", "ispin": 1}, a, 404, 40400)
+    call("pin", {"post_id": "999999999999", "ispin": 0}, a, 404, 40400)
     quote = call("repost", {"original_post_id": pid, "content_text": "quoted"}, a)["id"]
     call("pin", {"post_id": quote, "ispin": 1}, a)
     check_eq(profile(a)["pinnedPostId"], quote, "a quote can be pinned")
@@ -484,6 +506,40 @@ def test_pin_own_posts_only():
     call("pin", {"post_id": second}, a)
     call("delete", {"post_id": second}, a)
     check_eq(profile(a)["pinnedPostId"], "0", "a deleted post is no longer pinned")
+
+
+# --- the forms' way back -----------------------------------------------------------------------
+
+def form(path, fields, user):
+    """POST of a post page's form as user, as a browser sends it: the session and CSRF cookies,
+    and the token in the body."""
+    token = get("/help").cookies()["starling_csrf"].value
+    body = urllib.parse.urlencode(dict(fields, csrf_token=token)).encode()
+    return request("POST", path, body=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Cookie": "starling_token=%s; starling_csrf=%s" % (user["token"], token)})
+
+
+def test_form_return_to_stays_local():
+    """A form goes back to return_to only when it is a path of this site. Browsers drop TAB and
+    line breaks from a Location before they read it, so "/<TAB>/evil.example" is the site
+    evil.example: such a return_to sends the browser to the post instead."""
+    a, b = users(2)
+    pid = create(a, "come back here")
+    own = "/p/%s" % pid
+    back = "/u/%s" % b["username"]
+    for where, want in ((back, back), (back + "?tab=likes", back),
+                        ("/\t/evil.example", own), ("/\t\t/evil.example/x", own),
+                        ("/\n/evil.example", own), ("/\x0b/evil.example", own),
+                        ("/\\evil.example", own), ("//evil.example", own)):
+        r = form(own + "/like", {"islike": 1, "return_to": where}, b)
+        what = "like with return_to %r" % where
+        check(r.status == 303, "%s: status %d, want 303: %.300r" % (what, r.status, r.body))
+        loc = r.header("Location") or ""
+        check(not any(c in loc for c in "\t\n\r\x0b\\") and "evil" not in loc,
+              "%s: Location %r" % (what, loc))
+        got = urllib.parse.urlsplit(loc)
+        check_eq((got.scheme, got.netloc, got.path), ("", "", want), what + ": Location")
 
 
 # --- stats -------------------------------------------------------------------------------------

@@ -115,7 +115,8 @@ test_page_done(void **state)
 	assert_false(page_html(&f->ctx));
 }
 
-/* Only local paths pass: browsers treat "//host" and "/\\host" as another site. */
+/* Only local paths pass, from a strict set of characters: browsers treat "//host" and "/\\host" as
+ * another site, and drop TAB, CR and LF first ("/\t/host" is "//host"). */
 static void
 test_page_local_path(void **state)
 {
@@ -124,17 +125,49 @@ test_page_local_path(void **state)
 		const char *path;
 		bool        ok;
 	} rows[] = {
-		{ __LINE__, "/",                true },
-		{ __LINE__, "/p/123",           true },
-		{ __LINE__, "/p/123?cursor=4",  true },
-		{ __LINE__, "//evil.example/",  false },
-		{ __LINE__, "/\\evil.example",   false },
-		{ __LINE__, "https://evil.example/", false },
-		{ __LINE__, "p/123",            false },
-		{ __LINE__, "",                 false },
-		{ __LINE__, "/a\r\nSet-Cookie: x", false },
-		{ __LINE__, "/a\nb",            false },
-		{ __LINE__, NULL,               false },
+		{ __LINE__, "/",                       true },
+		{ __LINE__, "/p/123",                  true },
+		{ __LINE__, "/p/123?cursor=4",         true },
+		{ __LINE__, "/p/123#post-123",         true },
+		{ __LINE__, "/u/ann_b-c.d~e",          true },
+		{ __LINE__, "/search?q=a+b&x=%2F%20",  true },
+		{ __LINE__, "/p/1?a=!$'()*,;:@",       true },
+		{ __LINE__, "/hashtag/\xe4\xb8\xad\xe6\x96\x87", true },  /* 中文 */
+		{ __LINE__, "/hashtag/caf\xc3\xa9",    true },  /* é, U+00E9 */
+		{ __LINE__, "/%2F/evil.example",       true },  /* an escape is not a slash */
+		{ __LINE__, "//evil.example/",         false },
+		{ __LINE__, "/\\evil.example",         false },
+		{ __LINE__, "/a\\b",                   false },
+		{ __LINE__, "/\t/evil.example",        false },  /* the outside test's finding */
+		{ __LINE__, "/\t\t/evil.example",      false },
+		{ __LINE__, "/a\tb",                   false },
+		{ __LINE__, "/\n/evil.example",        false },
+		{ __LINE__, "/\r/evil.example",        false },
+		{ __LINE__, "/a\r\nSet-Cookie: x",     false },
+		{ __LINE__, "/a\nb",                   false },
+		{ __LINE__, "/\x01/evil.example",      false },
+		{ __LINE__, "/\x1f",                   false },
+		{ __LINE__, "/\x7f",                   false },
+		{ __LINE__, "/\xc2\x85/evil.example",  false },  /* U+0085, a C1 control (NEL) */
+		{ __LINE__, "/\xc2\x9f",               false },
+		{ __LINE__, "/\xff/evil.example",      false },  /* not UTF-8 */
+		{ __LINE__, "/\xe4\xb8",               false },  /* cut UTF-8 */
+		{ __LINE__, "/ /evil.example",         false },
+		{ __LINE__, "/a b",                    false },
+		{ __LINE__, "/a\"onmouseover=x",       false },
+		{ __LINE__, "/a<b>",                   false },
+		{ __LINE__, "/a`b",                    false },
+		{ __LINE__, "/a{b}|^",                 false },
+		{ __LINE__, "/a[b]",                   false },
+		{ __LINE__, "/50%",                    false },
+		{ __LINE__, "/50%2",                   false },
+		{ __LINE__, "/50%zz",                  false },
+		{ __LINE__, "https://evil.example/",   false },
+		{ __LINE__, "\t/evil.example",         false },
+		{ __LINE__, " /p/1",                   false },
+		{ __LINE__, "p/123",                   false },
+		{ __LINE__, "",                        false },
+		{ __LINE__, NULL,                      false },
 	};
 	size_t i;
 

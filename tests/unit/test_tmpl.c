@@ -312,6 +312,8 @@ static const struct partial_case indent_cases[] = {
 	/* A line starting with a comment or a close tag still gets its indentation. */
 	{ __LINE__, "  {{>p}}\n", "{\"s\":true}", "  a\n  b\n  c\n",
 	    { { "p", "a\n{{!c}}b\n{{#s}}c\n{{/s}}" } } },
+	{ __LINE__, "  {{>p}}\n", "{\"a\":\"x\"}", "  x\n  x\n",
+	    { { "p", "{{!c}}{{a}}\n{{!c}}{{a}}\n" } } },
 	{ __LINE__, "  {{>p}}\n", "{\"s\":true}", "  {\n  }x\n",
 	    { { "p", "{{#s}}{\n{{/s}}}x\n" } } },
 };
@@ -340,6 +342,11 @@ static const struct render_case standalone_cases[] = {
 	{ __LINE__, "{{#t}}{{/t}}\n", "{\"t\":1}", "\n" },
 	{ __LINE__, "{{x}}\n{{#t}}\n{{/t}}", "{\"t\":1,\"x\":\"v\"}", "v\n" },
 	{ __LINE__, "  {{x}}\n", "{\"x\":\"v\"}", "  v\n" },
+	/* A comment or close tag that starts a line shared with more leaves an empty node with no
+	 * text (NULL) for the indentation: rendered as nothing, at the start and further down. */
+	{ __LINE__, "{{!c}}{{a}}", "{\"a\":\"x\"}", "x" },
+	{ __LINE__, "{{!c}}{{a}}\n{{! d }}{{a}}!\n", "{\"a\":\"x\"}", "x\nx!\n" },
+	{ __LINE__, "{{#t}}a\n{{/t}}{{a}}", "{\"t\":1,\"a\":\"x\"}", "a\nx" },
 	/* A lone close at the very end, no newline after it. */
 	{ __LINE__, "{{#t}}\nx\n  {{/t}}", "{\"t\":1}", "x\n" },
 };
