@@ -198,7 +198,8 @@ struct scan {
 	const char *s;
 	size_t      n;
 	size_t      pos;
-	int32_t     prev;   /* the code point before pos; -1 at the start (or after a bad byte) */
+	int32_t     prev;     /* the code point before pos; -1 at the start (or after a bad byte) */
+	size_t      tag_max;  /* code points a tag may have: TEXT_TAG_MAX in a text */
 };
 
 struct tok {
@@ -206,12 +207,14 @@ struct tok {
 	size_t        start, end;   /* the token's bytes in the text, '#' or '@' included */
 };
 
-#define SCAN_INIT(s, n) { (s), (n), 0, -1 }
+#define SCAN_INIT(s, n) { (s), (n), 0, -1, TEXT_TAG_MAX }
 
-/* A hashtag whose '#' is at s[at]: true with *end (the byte after it), *last (its last code
- * point) and the key in key (emptied first); false when there is none. */
+/* A hashtag of at most max code points whose '#' is at s[at]: true with *end (the byte after
+ * it), *last (its last code point) and the key in key (emptied first); false when there is
+ * none. */
 static bool
-scan_tag(const char *s, size_t n, size_t at, size_t *end, int32_t *last, struct buf *key)
+scan_tag(const char *s, size_t n, size_t at, size_t max, size_t *end, int32_t *last,
+    struct buf *key)
 {
 	size_t i = at + 1, count = 0, len;
 	bool numbers_only = true;
@@ -222,7 +225,7 @@ scan_tag(const char *s, size_t n, size_t at, size_t *end, int32_t *last, struct 
 		if (!text_word_char(cp))
 			break;
 		/* Too long is no tag, not a shorter one: cutting would make a tag nobody wrote. */
-		if (++count > TEXT_TAG_MAX)
+		if (++count > max)
 			return false;
 		if (!text_number(cp))
 			numbers_only = false;
@@ -280,7 +283,7 @@ scan_next(struct scan *sc, struct tok *t, struct buf *key)
 		/* '&' before '#' is an HTML entity someone pasted ("&#39;"), '.' before '@' the end of
 		 * an address's local part. */
 		if (cp == '#' && !text_word_char(sc->prev) && sc->prev != '&' &&
-		    scan_tag(sc->s, sc->n, at, &end, &last, key))
+		    scan_tag(sc->s, sc->n, at, sc->tag_max, &end, &last, key))
 			t->kind = TOK_TAG;
 		else if (cp == '@' && !text_word_char(sc->prev) && sc->prev != '.' &&
 		    scan_mention(sc->s, sc->n, at, &end, &last, key))
@@ -554,6 +557,9 @@ text_tag_key(const char *s, size_t n, struct buf *out)
 	buf_putc(&tag, '#');
 	buf_append(&tag, buf_cstr(&nfc) + start, end - start);
 	sc = (struct scan)SCAN_INIT(tag.data, tag.len);
+	/* What a link to a tag's page carries is its key, which folding may have made longer than
+	 * the tag as written ("ß" is "ss"): the key of every recorded tag must be a tag here. */
+	sc.tag_max = TAG_KEY_MAX;
 	if (!scan_next(&sc, &t, &key) || t.kind != TOK_TAG || t.start != 0 || t.end != tag.len)
 		goto out;
 	buf_append(out, key.data, key.len);

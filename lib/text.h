@@ -93,7 +93,10 @@ int text_search_form(const char *s, size_t n, struct buf *out);
 
 /* The key of one hashtag as typed in a URL or a search box, with or without its '#': 0 and the
  * key appended to out, or -1 when it is not one valid tag. The input is normalized to NFC first
- * and white space around it is ignored; the rest must be exactly one tag by the rules above. */
+ * and white space around it is ignored; the rest must be exactly one tag by the rules above,
+ * but of up to 128 code points rather than TEXT_TAG_MAX: links to a tag's page carry its key,
+ * which may be longer than the tag as written ("#" and 60 "ß" have a key of 120 "s"), and the
+ * key of every recorded tag gives itself back. */
 int text_tag_key(const char *s, size_t n, struct buf *out);
 
 /* The n bytes of a normalized text as HTML, appended to out: every character escaped (& < > " ',
