@@ -663,7 +663,13 @@ class Browser:
         navigates = self.execute(self._NAVIGATES, ref)
         if navigates:
             self.execute("window.__starlingOldPage = true;")
-        self._call("POST", self._s("/element/%s/click" % el), {})
+        if self.javascript:
+            self._call("POST", self._s("/element/%s/click" % el), {})
+        else:
+            # With page scripts off, chromedriver's click never returns: a keyboard user's
+            # Enter on the focused link or button does the same.
+            self.execute("arguments[0].focus();", ref)
+            self.press(self.ENTER)
         if navigates:
             self.wait(self._new_page_loaded, "a new page after clicking %r" % css)
 
@@ -676,6 +682,15 @@ class Browser:
 
     def execute(self, script, *args):
         return self._call("POST", self._s("/execute/sync"), {"script": script, "args": list(args)})
+
+    TAB, ENTER = "\ue004", "\ue007"   # WebDriver's codes of those keys
+
+    def press(self, key):
+        """Presses and releases key (a character, or TAB, ENTER) where the focus is, as a
+        keyboard does: focus moves, :focus-visible applies."""
+        self._call("POST", self._s("/actions"), {"actions": [{
+            "type": "key", "id": "keyboard",
+            "actions": [{"type": "keyDown", "value": key}, {"type": "keyUp", "value": key}]}]})
 
     def execute_async(self, script, *args):
         """Runs script with a callback as its last argument; returns what it passes to it."""
