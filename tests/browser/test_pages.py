@@ -11,12 +11,13 @@ notifications, settings and compose), logged out and logged in, at 1280 px and a
 emulated phone): axe-core (tests/lib/starling_test.py, Browser.check_axe) finds no serious or
 critical violation; the first thing a keyboard reaches is the "Skip to content" link to the
 main element; the page has one <h1>; and at 390 px no page is wider than a 360 or 390 px screen.
-Also: the post page's counts say "1 like" and "1 reply" (plural forms, both languages), images
-have alt text naming their author, the accent colour reaches 4.5:1 on white, the keyboard's
-first Tab shows the skip link with an outline and Enter on it moves the focus into the page, and logging in with page scripts off (JavaScript disabled) lands on the home
-timeline. Texts come from $STARLING_SRCDIR/templates/i18n/{en,zh}.json. OUT_DIR receives a
-screenshot of each page at each width (pages-WIDTH-NAME.png) and, on a failure,
-pages-FAILED.png and .html.
+The same in Chinese, logged out and in. Also: the post page's counts say "1 like" and "1 reply"
+(plural forms, both languages), images have alt text naming their author, the accent colour
+reaches 4.5:1 on white, the keyboard's first Tab shows the skip link with an outline and Enter
+on it moves the focus into the page, and logging in with page scripts off (JavaScript
+disabled) lands on the home timeline. Texts come from
+$STARLING_SRCDIR/templates/i18n/{en,zh}.json. OUT_DIR receives a screenshot of each page at
+each width (pages-WIDTH-NAME.png) and, on a failure, pages-FAILED.png and .html.
 
 Python standard library only. Prints one PASS/FAIL line per step (a failed step skips the rest),
 then a summary; the exit status is 1 when a step failed.
@@ -217,12 +218,19 @@ def test_pages_logged_out_desktop():
 
 
 def test_pages_in_chinese():
+    """The same checks in Chinese: other words, other widths of words (CJK lines break
+    anywhere), the same rules."""
     B.get(BASE + "/help")
     language("zh")
     for width in (Browser.PHONE, Browser.DESKTOP):
         B.set_width(width)
-        for name, url in [("landing", "/"), ("post", "/p/" + STATE["post"])]:
+        for name, url in pages_out():
             check_page(name + "-zh", url, "zh")
+    login(B, AUTHOR)
+    for width in (Browser.PHONE, Browser.DESKTOP):
+        B.set_width(width)
+        for name, url in pages_in():
+            check_page(name + "-zh-in", url, "zh")
 
 
 def test_without_javascript():
