@@ -8,6 +8,7 @@
 
 #include "apierr.h"
 #include "card.h"
+#include "i18n.h"
 #include "jwt.h"
 #include "post.h"
 #include "text.h"
@@ -82,6 +83,34 @@ add_html(json_object *o)
 }
 
 
+/* The counts of a card, with the catalog key of each one's words ("1 like", "2 likes"). */
+static const struct {
+	const char *count, *words;
+} stat_words[] = {
+	{ "comments", "post.replies" },
+	{ "reposts",  "post.reposts" },
+	{ "quotes",   "post.quotes" },
+	{ "likes",    "post.likes" },
+};
+
+/* o.statsWords: the words after each count of s in the request's language, in the plural form
+ * for that count (i18n_plural): a template cannot choose between "like" and "likes". */
+static void
+add_stats_words(const struct card_set *c, json_object *o, json_object *s)
+{
+	json_object *w = json_object_new_object(), *v;
+	size_t i;
+
+	for (i = 0; i < sizeof stat_words / sizeof stat_words[0]; i++) {
+		long long n = json_object_object_get_ex(s, stat_words[i].count, &v) ?
+		    (long long)json_object_get_int64(v) : 0;
+
+		add_str(w, stat_words[i].count, i18n_plural(c->ctx->env->i18n, c->ctx->lang,
+		    stat_words[i].words, n));
+	}
+	json_object_object_add(o, "statsWords", w);
+}
+
 /* o.stats: its counts; zeros for a record post_stats does not know; none when they could not be
  * read (null in c->stats): not shown rather than shown as zero. */
 static void
@@ -89,19 +118,19 @@ add_stats(const struct card_set *c, json_object *o)
 {
 	json_object *s = NULL;
 	bool known = c->stats != NULL && json_object_object_get_ex(c->stats, str_of(o, "id"), &s);
+	size_t i;
 
 	if (known && s == NULL)
 		return;
 	if (!known) {
 		s = json_object_new_object();
-		json_object_object_add(s, "comments", json_object_new_int(0));
-		json_object_object_add(s, "likes", json_object_new_int(0));
-		json_object_object_add(s, "reposts", json_object_new_int(0));
-		json_object_object_add(s, "quotes", json_object_new_int(0));
+		for (i = 0; i < sizeof stat_words / sizeof stat_words[0]; i++)
+			json_object_object_add(s, stat_words[i].count, json_object_new_int(0));
 	} else {
 		json_object_get(s);
 	}
 	json_object_object_add(o, "stats", s);
+	add_stats_words(c, o, s);
 }
 
 /* Decorates a post_view object (a post, quote or reply; not a repost) in place. */

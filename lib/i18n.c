@@ -14,6 +14,17 @@ const char *const i18n_languages[] = { "en", "zh", NULL };
 
 #define NLANG 2
 
+/* The plural categories each language's messages have, in i18n_languages' order: CLDR's rules
+ * for whole numbers (English "1 like", "2 likes"; Chinese has one form). */
+static const char *const plural_forms[NLANG][3] = {
+	{ "one", "other", NULL },
+	{ "other", NULL, NULL },
+};
+
+/* Every category CLDR names: an object with "other" and only these keys is a plural message. */
+static const char *const plural_categories[] = { "zero", "one", "two", "few", "many", "other",
+    NULL };
+
 struct i18n {
 	json_object *catalogs[NLANG];
 };
@@ -35,11 +46,62 @@ i18n_supported(const char *lang)
 	return lang != NULL && lang_index(lang) >= 0;
 }
 
-/* Checks that every leaf of a is a string and that a and b have the same keys; prefix is the
- * dotted path so far. Returns 0 or -1 with err. */
+static bool
+in_list(const char *const *list, const char *s)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+static bool
+is_plural(json_object *o)
+{
+	if (!json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "other", NULL))
+		return false;
+	json_object_object_foreach(o, key, v) {
+		if (!in_list(plural_categories, key) || !json_object_is_type(v, json_type_string))
+			return false;
+	}
+	return true;
+}
+
+/* Checks that the plural message o (at prefix in file f) has exactly the categories of the
+ * language lang_i. Returns 0 or -1 with err. */
 static int
-same_shape(json_object *a, json_object *b, const char *fa, const char *fb, struct buf *prefix,
-    struct buf *err)
+check_plural(json_object *o, int lang_i, const char *f, const struct buf *prefix, struct buf *err)
+{
+	const char *const *want = plural_forms[lang_i];
+	int nwant = 0;
+
+	while (want[nwant] != NULL)
+		nwant++;
+	json_object_object_foreach(o, key, v) {
+		(void)v;
+		if (!in_list(want, key)) {
+			buf_printf(err, "%s: plural \"%s\" has \"%s\", which %s does not use", f,
+			    buf_cstr(prefix), key, i18n_languages[lang_i]);
+			return -1;
+		}
+	}
+	/* Only categories of want, no duplicates (JSON objects): so all of them iff as many. */
+	if (json_object_object_length(o) != nwant) {
+		buf_printf(err, "%s: plural \"%s\" must have the forms", f, buf_cstr(prefix));
+		for (; *want != NULL; want++)
+			buf_printf(err, " \"%s\"", *want);
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks that every leaf of a is a string or a plural message, and that a and b have the same
+ * keys, a plural message where the other has one (with the categories of each file's
+ * language: ia, ib); prefix is the dotted path so far. Returns 0 or -1 with err. */
+static int
+same_shape(json_object *a, json_object *b, int ia, int ib, const char *fa, const char *fb,
+    struct buf *prefix, struct buf *err)
 {
 	size_t plen = prefix->len;
 	int rc = 0;
@@ -54,8 +116,19 @@ same_shape(json_object *a, json_object *b, const char *fa, const char *fb, struc
 			rc = -1;
 			break;
 		}
-		if (json_object_is_type(va, json_type_object) && json_object_is_type(vb, json_type_object)) {
-			rc = same_shape(va, vb, fa, fb, prefix, err);
+		if (is_plural(va) || is_plural(vb)) {
+			if (!is_plural(va) || !is_plural(vb)) {
+				buf_printf(err, "%s: \"%s\" must be a plural message (an object of "
+				    "\"one\", \"other\"...) in both catalogs, as in %s",
+				    is_plural(va) ? fb : fa, buf_cstr(prefix), is_plural(va) ? fa : fb);
+				rc = -1;
+			} else if (check_plural(va, ia, fa, prefix, err) != 0 ||
+			    check_plural(vb, ib, fb, prefix, err) != 0) {
+				rc = -1;
+			}
+		} else if (json_object_is_type(va, json_type_object) &&
+		    json_object_is_type(vb, json_type_object)) {
+			rc = same_shape(va, vb, ia, ib, fa, fb, prefix, err);
 		} else if (!json_object_is_type(va, json_type_object) &&
 		    !json_object_is_type(va, json_type_string)) {
 			buf_printf(err, "%s: \"%s\" must be a string or an object", fa, buf_cstr(prefix));
@@ -129,10 +202,10 @@ i18n_load(const char *dir, struct buf *err)
 	}
 	/* Both directions, so a key present only in the second catalog is caught too. */
 	for (i = 1; i < NLANG; i++) {
-		if (same_shape(c->catalogs[0], c->catalogs[i], buf_cstr(&path[0]), buf_cstr(&path[i]),
-		    &prefix, err) != 0 ||
-		    same_shape(c->catalogs[i], c->catalogs[0], buf_cstr(&path[i]), buf_cstr(&path[0]),
-		    &prefix, err) != 0)
+		if (same_shape(c->catalogs[0], c->catalogs[i], 0, i, buf_cstr(&path[0]),
+		    buf_cstr(&path[i]), &prefix, err) != 0 ||
+		    same_shape(c->catalogs[i], c->catalogs[0], i, 0, buf_cstr(&path[i]),
+		    buf_cstr(&path[0]), &prefix, err) != 0)
 			goto fail;
 	}
 	for (i = 0; i < NLANG; i++)
@@ -155,8 +228,9 @@ i18n_catalog(const struct i18n *c, const char *lang)
 	return c->catalogs[i < 0 ? 0 : i];
 }
 
-const char *
-i18n_get(const struct i18n *c, const char *lang, const char *key)
+/* The value under a dotted key in lang's catalog (borrowed), or NULL. */
+static json_object *
+lookup(const struct i18n *c, const char *lang, const char *key)
 {
 	json_object *o = i18n_catalog(c, lang);
 	const char *p = key;
@@ -166,14 +240,47 @@ i18n_get(const struct i18n *c, const char *lang, const char *key)
 		char part[64];
 
 		if (n >= sizeof part)
-			return key;
+			return NULL;
 		memcpy(part, p, n);
 		part[n] = '\0';
 		if (!json_object_object_get_ex(o, part, &o))
-			return key;
+			return NULL;
 		p += n + (p[n] == '.');
 	}
+	return o;
+}
+
+const char *
+i18n_get(const struct i18n *c, const char *lang, const char *key)
+{
+	json_object *o = lookup(c, lang, key);
+
 	return o && json_object_is_type(o, json_type_string) ? json_object_get_string(o) : key;
+}
+
+const char *
+i18n_plural_category(const char *lang, long long n)
+{
+	int i = lang != NULL ? lang_index(lang) : -1;
+
+	/* English (and the default): "one" for exactly 1, CLDR's rule for whole numbers. */
+	if (i <= 0)
+		return n == 1 ? "one" : "other";
+	return "other";
+}
+
+const char *
+i18n_plural(const struct i18n *c, const char *lang, const char *key, long long n)
+{
+	json_object *o = lookup(c, lang, key), *form = NULL;
+
+	if (o != NULL && json_object_is_type(o, json_type_string))
+		return json_object_get_string(o);
+	/* The load checked each plural message has every category its language uses. */
+	if (o != NULL && json_object_object_get_ex(o, i18n_plural_category(lang, n), &form) &&
+	    json_object_is_type(form, json_type_string))
+		return json_object_get_string(form);
+	return key;
 }
 
 /* The q-value of an Accept-Language item's parameters (";q=0.5"); 1 when absent. */

@@ -1,7 +1,8 @@
 /* session.c: logging in and out.
  *
  * POST /api/v1/user/login, POST /login {name (username or email), password} -> {token}
- *   (the page sets the session cookie instead and redirects). 40100 for an unknown name or a
+ *   (the page sets the session cookie instead and redirects to the home timeline, what a
+ *   user logs in for; settings is one link away in the header). 40100 for an unknown name or a
  *   wrong password (one answer for both, in about the same time); 40303 suspended;
  *   42900 after too many failures for the account or from the address.
  * POST /api/v1/user/logout, POST /logout: the token stops working on the server (the seed only
@@ -123,9 +124,9 @@ acct_login(struct ctx *ctx)
 	if (rc != APIERR_OK)
 		goto out;
 	log_info("user %llu logged in", (unsigned long long)id);
-	/* The home page is usually next: its timeline is built meanwhile, by starling-worker. */
+	/* The home page is next: its timeline is built meanwhile, by starling-worker. */
 	timeline_queue_build(ctx, id);
-	rc = page_done(ctx, "/settings", data);
+	rc = page_done(ctx, "/", data);
 	data = NULL;
 out:
 	json_object_put(data);

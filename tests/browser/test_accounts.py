@@ -5,7 +5,7 @@ Usage: test_accounts.py BASE_URL OUT_DIR MAIL_DIR
 
 Signs up a fresh user, reads the activation email from the Maildir MAIL_DIR (where the site's
 mail goes in tests), activates the account through the emailed link, logs out, logs in with the
-email address, saves a display name, switches the language to Chinese, tries to sign up again with
+email address (landing on the home timeline, then Settings through the header), saves a display name, switches the language to Chinese, tries to sign up again with
 the same username in other letter case (refused, the form filled in again but for the password),
 logs out, resets the password with an emailed code (a wrong code first), and logs in with the new
 password. Every step checks what a user would see; texts come from the catalogs
@@ -202,8 +202,12 @@ def test_login_with_email():
     B.type("#login-name", USER["email"].upper())   # an email address in any letter case
     B.type("#login-password", USER["password"])
     submit("/login")
-    wait_path("/settings", "after logging in")
+    # Logging in lands on the home timeline (its compose box), not on settings.
+    wait_path("/", "after logging in")
     check_logged_in()
+    check_eq(B.count("main form.compose"), 1, "the home timeline's compose box after logging in")
+    B.click('header.site-header nav a[href="/settings"]')
+    wait_path("/settings", "the settings link of the header")
     check_eq(B.text("main .email"), USER["email"], "the email shown in settings")
     shot("logged-in")
 
@@ -320,7 +324,7 @@ def test_login_with_new_password():
     B.type("#login-name", USER["username"])
     B.type("#login-password", USER["password"])
     submit("/login")
-    wait_path("/settings", "after logging in with the new password")
+    wait_path("/", "after logging in with the new password")
     check_logged_in("zh")
     log_out("zh")
     shot("logged-out-end")

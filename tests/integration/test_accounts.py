@@ -539,6 +539,9 @@ def test_login_page_rotates_the_csrf_cookie():
     r = request("POST", "/login", body=form, headers={
         "Content-Type": "application/x-www-form-urlencoded", "Cookie": "starling_csrf=" + before})
     check_eq(r.status, 303, "login form: %.200r" % r.body)
+    # The user logs in to read the home timeline, not to change settings.
+    check_eq(urllib.parse.urlsplit(r.header("Location") or "").path, "/",
+             "where the login form sends the browser")
     jar = r.cookies()
     check("starling_token" in jar, "session cookie set")
     check("starling_csrf" in jar, "a new CSRF cookie at login: %r" % r.headers.get_all("Set-Cookie"))

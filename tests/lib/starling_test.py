@@ -12,7 +12,8 @@ sys.path from their own location:
   check_status, check_*      checks on what it answers
   run_tests                  runs test functions: one PASS/FAIL line each, then "N passed, M failed"
   run_steps                  runs the steps of one flow in order: a failed step skips the rest
-  Browser                    headless chromium driven through chromedriver (W3C WebDriver)
+  Browser                    headless chromium driven through chromedriver (W3C WebDriver):
+                             phone and desktop widths, scripts off, overflow and axe-core checks
   maildir_wait               the next message in a Maildir (the site's mail in tests), parsed
   mail_text                  a message's text/plain body, decoded
   api_post, new_user         a JSON POST to the API; a new user (activated and logged in)
@@ -427,13 +428,26 @@ class Browser:
     chromedriver's process group and then every process still using that profile: the browser
     and its helpers never outlive the test, whatever happened (close also runs at interpreter
     exit and on SIGTERM, SIGINT and SIGHUP). Environment: CHROMIUM (browser, default chromium),
-    CHROMEDRIVER (default chromedriver)."""
+    CHROMEDRIVER (default chromedriver).
+
+    Modes: width=Browser.PHONE (390) emulates a phone (a mobile viewport that honours the page's
+    <meta name=viewport>, touch, a 3x screen), Browser.DESKTOP (1280, the default) a laptop;
+    set_width() switches between them on an open session. javascript=False runs the browser
+    with page scripts off, as for a visitor who turned them off (<noscript> applies; WebDriver's
+    own scripts, which the methods below use to read the page, still run). check_no_overflow() fails when the page
+    is wider than the screen at phone widths. check_axe() runs axe-core in the page."""
 
     ELEMENT = "element-6066-11e4-a52e-4f735466cecf"   # the W3C name of an element reference
+    PHONE, DESKTOP = 390, 1280
+    # Below this, a width is a phone's: headless chromium cannot make a window narrower than
+    # about 500 px, so those widths are emulated (Emulation.setDeviceMetricsOverride) instead.
+    MOBILE_BELOW = 600
 
-    def __init__(self, out_dir, width=1280, height=900, timeout=30, lang="en-US"):
+    def __init__(self, out_dir, width=DESKTOP, height=900, timeout=30, lang="en-US",
+                 javascript=True):
         self.out_dir = out_dir
         self.width, self.height, self.timeout, self.lang = width, height, timeout, lang
+        self.javascript = javascript
         self.proc = None
         self.port = None
         self.session = None
@@ -486,14 +500,30 @@ class Browser:
                          "--disable-sync", "--disable-extensions", "--mute-audio",
                          "--hide-scrollbars", "--password-store=basic",
                          "--lang=" + self.lang,
-                         "--window-size=%d,%d" % (self.width, self.height),
+                         "--window-size=%d,%d" % (max(self.width, self.MOBILE_BELOW),
+                                                  self.height),
                          "--user-data-dir=" + self.profile],
                 "prefs": {"intl.accept_languages": self.lang,
                           "credentials_enable_service": False,
                           "profile.password_manager_enabled": False},
             },
         }}}
+        if self.width < self.MOBILE_BELOW:
+            caps["capabilities"]["alwaysMatch"]["goog:chromeOptions"]["mobileEmulation"] = {
+                "deviceMetrics": {"width": self.width, "height": self.height, "pixelRatio": 3,
+                                  "mobile": True, "touch": True}}
         self.session = self._call("POST", "/session", caps)["sessionId"]
+        if not self.javascript:
+            self._scripts(False)
+
+    def _scripts(self, on):
+        """Lets the pages' scripts run, or not, from the next one on. Through DevTools rather
+        than --blink-settings=scriptEnabled=false, which axe-core (its promises and timers)
+        could never be let through."""
+        self._cdp("Emulation.setScriptExecutionDisabled", value=not on)
+
+    def _cdp(self, cmd, **params):
+        return self._call("POST", self._s("/goog/cdp/execute"), {"cmd": cmd, "params": params})
 
     def _wait_ready(self):
         deadline = time.monotonic() + 20
@@ -633,7 +663,13 @@ class Browser:
         navigates = self.execute(self._NAVIGATES, ref)
         if navigates:
             self.execute("window.__starlingOldPage = true;")
-        self._call("POST", self._s("/element/%s/click" % el), {})
+        if self.javascript:
+            self._call("POST", self._s("/element/%s/click" % el), {})
+        else:
+            # With page scripts off, chromedriver's click never returns: a keyboard user's
+            # Enter on the focused link or button does the same.
+            self.execute("arguments[0].focus();", ref)
+            self.press(self.ENTER)
         if navigates:
             self.wait(self._new_page_loaded, "a new page after clicking %r" % css)
 
@@ -646,6 +682,100 @@ class Browser:
 
     def execute(self, script, *args):
         return self._call("POST", self._s("/execute/sync"), {"script": script, "args": list(args)})
+
+    TAB, ENTER = "\ue004", "\ue007"   # WebDriver's codes of those keys
+
+    def press(self, key):
+        """Presses and releases key (a character, or TAB, ENTER) where the focus is, as a
+        keyboard does: focus moves, :focus-visible applies."""
+        self._call("POST", self._s("/actions"), {"actions": [{
+            "type": "key", "id": "keyboard",
+            "actions": [{"type": "keyDown", "value": key}, {"type": "keyUp", "value": key}]}]})
+
+    def execute_async(self, script, *args):
+        """Runs script with a callback as its last argument; returns what it passes to it."""
+        return self._call("POST", self._s("/execute/async"), {"script": script,
+                                                              "args": list(args)})
+
+    def set_width(self, width, height=None):
+        """Gives the page a viewport width CSS pixels wide from now on (this page and the next
+        ones): a phone's (emulated, mobile) below MOBILE_BELOW, else a desktop window's."""
+        self.width, self.height = width, height or self.height
+        if width < self.MOBILE_BELOW:
+            self._cdp("Emulation.setDeviceMetricsOverride", width=width, height=self.height,
+                      deviceScaleFactor=3, mobile=True)
+        else:
+            self._cdp("Emulation.clearDeviceMetricsOverride")
+            self._call("POST", self._s("/window/rect"), {"width": width, "height": self.height})
+
+    def viewport(self):
+        """[layout viewport width, document width] in CSS pixels."""
+        return self.execute("return [document.documentElement.clientWidth, "
+                            "document.documentElement.scrollWidth];")
+
+    # What sticks out of the viewport, for a failure message: the outermost elements whose
+    # right edge passes it.
+    _WIDE = """
+        const w = document.documentElement.clientWidth, out = [];
+        for (const e of document.body.querySelectorAll('*')) {
+          const r = e.getBoundingClientRect();
+          if (r.right > w + 0.5 && !(e.parentElement && out.includes(e.parentElement)))
+            out.push(e);
+        }
+        return out.slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+          (e.className ? '.' + String(e.className).split(' ')[0] : '') +
+          ' right=' + Math.round(e.getBoundingClientRect().right));"""
+
+    def check_no_overflow(self, widths=(360, 390)):
+        """Fails unless the current page fits each of widths without scrolling sideways
+        (document.documentElement.scrollWidth <= the viewport's width), then puts the
+        browser's width back. The page is laid out again at each width, not reloaded (a page
+        that answered a form post would be posted again)."""
+        back = self.width
+        try:
+            for w in widths:
+                self.set_width(w)
+                client, scroll = self.viewport()
+                check(client == w, "the viewport is %d px wide, want %d" % (client, w))
+                check(scroll <= client, "%s overflows a %d px screen: %d px wide; sticking out: "
+                      "%s" % (self.url(), w, scroll, self.execute(self._WIDE)))
+        finally:
+            self.set_width(back)
+
+    # axe.run over the whole document; answers its violations, each cut to what a failure
+    # message needs (the rule, its impact, its help text and the first few elements).
+    _AXE_RUN = """
+        const done = arguments[arguments.length - 1];
+        axe.run(document, {resultTypes: ['violations']}).then(
+          r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' +
+              (n.failureSummary || '').split('\\n').slice(1, 2).join('').trim())}))),
+          e => done([{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}]));"""
+
+    def axe_violations(self, impacts=("serious", "critical")):
+        """axe-core's violations on the current page whose impact is one of impacts: a list of
+        {id, impact, help, nodes}. Injects axe-core (axe_source()) through WebDriver, which
+        works whatever the page's CSP says; with page scripts off, they are let through for
+        the run only (the page's own scripts, skipped when it loaded, stay skipped)."""
+        if not self.javascript:
+            self._scripts(True)
+        try:
+            if not self.execute("return typeof window.axe === 'object';"):
+                self.execute(axe_source() + "\n;return true;")
+            found = self.execute_async(self._AXE_RUN)
+        finally:
+            if not self.javascript:
+                self._scripts(False)
+        return [v for v in found if v["impact"] in impacts]
+
+    def check_axe(self, allow=()):
+        """Fails when axe-core finds a serious or critical violation on the current page,
+        other than the rule ids in allow (each allowed id needs a comment at the caller saying
+        why it cannot be fixed)."""
+        found = [v for v in self.axe_violations() if v["id"] not in allow]
+        check(not found, "axe-core at %d px on %s: %s" % (self.width, self.url(), "; ".join(
+            "%s (%s, %s): %s" % (v["id"], v["impact"], v["help"], " | ".join(v["nodes"]))
+            for v in found)))
 
     def screenshot(self, path):
         png = base64.b64decode(self._call("GET", self._s("/screenshot")))
@@ -668,6 +798,22 @@ class Browser:
             if time.monotonic() > deadline:
                 raise Failure("%s (now at %s)" % (what, self.url()))
             time.sleep(0.1)
+
+
+# Where script/bootstrap installs axe-core (npm), unless AXE_CORE_JS names another axe.min.js.
+AXE_CORE_JS = "/usr/local/lib/starling-test/node_modules/axe-core/axe.min.js"
+_axe = []
+
+
+def axe_source():
+    """The text of axe.min.js (read once): $AXE_CORE_JS, else where script/bootstrap put it."""
+    if not _axe:
+        path = os.environ.get("AXE_CORE_JS") or AXE_CORE_JS
+        check(os.path.isfile(path), "axe-core not found at %s (npm: axe-core; run "
+              "script/bootstrap, or set AXE_CORE_JS)" % path)
+        with open(path, encoding="utf-8") as f:
+            _axe.append(f.read())
+    return _axe[0]
 
 
 _live_browsers = []

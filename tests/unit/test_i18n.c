@@ -89,6 +89,20 @@ static const struct load_row load_rows[] = {
 	/* An object where the other has a string (the reverse case is
 	 * test_load_error_blames_the_string_side). */
 	{ __LINE__, "{\"a\":\"x\"}", "{\"a\":{\"b\":\"x\"}}", "zh.json", "\"a\"" },
+	/* Plural messages: each language's categories exactly (en one and other, zh other), and
+	 * a plural message on both sides or on neither. */
+	{ __LINE__, "{\"n\":{\"other\":\"x\"}}", "{\"n\":{\"other\":\"y\"}}", "en.json",
+	    "\"one\"" },
+	{ __LINE__, "{\"n\":{\"one\":\"x\",\"other\":\"xs\"}}",
+	    "{\"n\":{\"one\":\"y\",\"other\":\"y\"}}", "zh.json", "\"one\"" },
+	{ __LINE__, "{\"n\":{\"one\":\"x\",\"few\":\"x\",\"other\":\"xs\"}}",
+	    "{\"n\":{\"other\":\"y\"}}", "en.json", "\"few\"" },
+	{ __LINE__, "{\"n\":{\"one\":\"x\",\"other\":\"xs\"}}", "{\"n\":\"y\"}", "zh.json",
+	    "plural" },
+	{ __LINE__, "{\"s\":{\"n\":\"x\"}}", "{\"s\":{\"n\":{\"other\":\"y\"}}}", "en.json",
+	    "\"s.n\"" },
+	{ __LINE__, "{\"n\":{\"one\":\"x\",\"other\":1}}", "{\"n\":{\"other\":\"y\"}}",
+	    "en.json", "\"n" },
 	/* Not JSON. */
 	{ __LINE__, "{", "{\"a\":\"x\"}", "en.json", "cannot read or parse" },
 	{ __LINE__, "{\"a\":\"x\"}", "{\"a\":", "zh.json", "cannot read or parse" },
@@ -289,6 +303,70 @@ test_get_dotted_keys(void **state)
 	buf_free(&err);
 }
 
+/* i18n_plural and i18n_plural_category: CLDR's forms for whole numbers. */
+struct plural_row {
+	int         line;
+	const char *lang;
+	const char *key;
+	long long   n;
+	const char *want;
+};
+
+#define PLURALS_EN "{\"s\":{\"likes\":{\"one\":\"like\",\"other\":\"likes\"},\"plain\":\"p\"}}"
+#define PLURALS_ZH "{\"s\":{\"likes\":{\"other\":\"赞\"},\"plain\":\"p\"}}"
+
+static const struct plural_row plural_rows[] = {
+	{ __LINE__, "en", "s.likes", 1, "like" },
+	{ __LINE__, "en", "s.likes", 0, "likes" },
+	{ __LINE__, "en", "s.likes", 2, "likes" },
+	{ __LINE__, "en", "s.likes", 11, "likes" },
+	{ __LINE__, "en", "s.likes", 21, "likes" },   /* not Russian: 21 is plural in English */
+	{ __LINE__, "en", "s.likes", 101, "likes" },
+	{ __LINE__, "en", "s.likes", -1, "likes" },
+	{ __LINE__, "en", "s.likes", 9223372036854775807LL, "likes" },
+	{ __LINE__, "zh", "s.likes", 1, "赞" },
+	{ __LINE__, "zh", "s.likes", 0, "赞" },
+	{ __LINE__, "zh", "s.likes", 2, "赞" },
+	{ __LINE__, "xx", "s.likes", 1, "like" },     /* unknown language: the first catalog */
+	/* A plain string whatever the count; a missing or partial key is the key. */
+	{ __LINE__, "en", "s.plain", 1, "p" },
+	{ __LINE__, "zh", "s.plain", 2, "p" },
+	{ __LINE__, "en", "s.nope", 1, "s.nope" },
+	{ __LINE__, "en", "s", 1, "s" },
+	{ __LINE__, "en", "s.likes.one", 1, "like" }, /* a form by its full key is a string */
+	{ __LINE__, "zh", "s.likes.one", 1, "s.likes.one" },
+	{ __LINE__, "en", "", 1, "" },
+};
+
+static void
+test_plural(void **state)
+{
+	struct buf err = BUF_INIT;
+	struct i18n *c;
+	size_t i;
+
+	(void)state;
+	c = load_texts(PLURALS_EN, PLURALS_ZH, &err);
+	if (c == NULL)
+		fail_msg("load: %s", buf_cstr(&err));
+	for (i = 0; i < sizeof plural_rows / sizeof plural_rows[0]; i++) {
+		const struct plural_row *r = &plural_rows[i];
+		const char *got = i18n_plural(c, r->lang, r->key, r->n);
+
+		if (strcmp(got, r->want) != 0)
+			fail_msg("line %d: i18n_plural(%s, \"%s\", %lld) = \"%s\", want \"%s\"",
+			    r->line, r->lang, r->key, r->n, got, r->want);
+	}
+	/* A plural message read as a plain string is no text: the key shows the mistake. */
+	assert_string_equal(i18n_get(c, "en", "s.likes"), "s.likes");
+	assert_string_equal(i18n_plural_category("en", 1), "one");
+	assert_string_equal(i18n_plural_category("en", 0), "other");
+	assert_string_equal(i18n_plural_category("zh", 1), "other");
+	assert_string_equal(i18n_plural_category(NULL, 1), "one");
+	i18n_free(c);
+	buf_free(&err);
+}
+
 /* i18n_supported: exactly the listed languages. */
 static void
 test_supported(void **state)
@@ -412,7 +490,11 @@ count_matching_leaves(json_object *o, json_object *other, const char *lang, stru
 		if (json_object_is_type(v, json_type_object)) {
 			if (!json_object_is_type(w, json_type_object))
 				fail_msg("%s: %s is not an object", lang, buf_cstr(path));
-			n += count_matching_leaves(v, w, lang, path);
+			/* A plural message is one leaf: its forms differ between languages. */
+			if (json_object_object_get_ex(v, "other", NULL))
+				n++;
+			else
+				n += count_matching_leaves(v, w, lang, path);
 		} else if (!json_object_is_type(v, json_type_string) ||
 		    !json_object_is_type(w, json_type_string)) {
 			fail_msg("%s: %s is not a string", lang, buf_cstr(path));
@@ -450,6 +532,11 @@ test_real_catalogs_load(void **state)
 	assert_string_equal(i18n_get(c, "en", "nav.help"), "Help");
 	assert_string_not_equal(i18n_get(c, "zh", "nav.help"), "nav.help");
 	assert_string_not_equal(i18n_get(c, "zh", "nav.help"), i18n_get(c, "en", "nav.help"));
+	/* The counts of the cards have their plural forms. */
+	assert_string_equal(i18n_plural(c, "en", "post.likes", 1), "like");
+	assert_string_equal(i18n_plural(c, "en", "post.likes", 2), "likes");
+	assert_string_equal(i18n_plural(c, "en", "post.replies", 1), "reply");
+	assert_string_not_equal(i18n_plural(c, "zh", "post.likes", 1), "post.likes");
 	i18n_free(c);
 	buf_free(&dir);
 	buf_free(&err);
@@ -501,6 +588,7 @@ main(void)
 		cmocka_unit_test(test_load_rejects_lenient_json),
 		cmocka_unit_test(test_load_missing_directory),
 		cmocka_unit_test(test_get_dotted_keys),
+		cmocka_unit_test(test_plural),
 		cmocka_unit_test(test_supported),
 		cmocka_unit_test(test_negotiate),
 		cmocka_unit_test(test_real_catalogs_load),
