@@ -574,8 +574,9 @@ parse_headers(struct request *r, char *const *envp, size_t max_header, struct bu
 			continue;
 		if (vlen > max_header) {
 			rc = APIERR_HEADERS_TOO_LARGE;
-			buf_printf(err, "header \"%s\" is %zu bytes; the limit is %zu", buf_cstr(&name),
-			    vlen, max_header);
+			buf_printf(err, "header ");
+			err_quote(err, name.data, name.len);
+			buf_printf(err, " is %zu bytes; the limit is %zu", vlen, max_header);
 			goto out;
 		}
 		kvlist_add(&r->headers, buf_cstr(&name), value, vlen);
@@ -1289,11 +1290,14 @@ add_part(struct request *r, const struct part *pt, const char *data, size_t len,
 	if (!pt->has_filename) {
 		if (memchr(data, '\0', len) != NULL) {
 			rc = APIERR_BAD_ENCODING;
-			buf_printf(err, "multipart field \"%s\" contains a NUL byte, which is not allowed",
-			    name);
+			buf_printf(err, "multipart field ");
+			err_quote(err, pt->name, pt->name_len);
+			buf_printf(err, " contains a NUL byte, which is not allowed");
 		} else if (!utf8_valid(data, len)) {
 			rc = APIERR_BAD_UTF8;
-			buf_printf(err, "multipart field \"%s\" is not valid UTF-8", name);
+			buf_printf(err, "multipart field ");
+			err_quote(err, pt->name, pt->name_len);
+			buf_printf(err, " is not valid UTF-8");
 		} else {
 			kvlist_add(&r->body_fields, name, data, len);
 		}

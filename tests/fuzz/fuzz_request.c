@@ -4,10 +4,11 @@
  * An input is a request written as the web server hands it over: CGI variables one per line
  * ("REQUEST_URI=/a?b=1", "HTTP_COOKIE=a=1; b=2", "CONTENT_TYPE=multipart/form-data;
  * boundary=x"), an empty line, then the body, which runs to the end of the input. The body is
- * handed over in a buffer of its own size, so that a read past it is one ASan sees, and followed
- * by a NUL byte, as app.c's are: see KNOWN_OVERREAD below. Lines without '=' are ignored; a line is
- * cut at a NUL, as an environment string would be. FUZZ_BODY=fields or FUZZ_BODY=raw chooses
- * what the route takes (default: uploads, which parse every kind of body).
+ * handed over in a buffer of its own size with no NUL byte after it, so that a read past it is
+ * one ASan sees: request.h promises to read body_len bytes and no more, though app.c's bodies
+ * happen to end in a NUL. Lines without '=' are ignored; a line is cut at a NUL, as an
+ * environment string would be. FUZZ_BODY=fields or FUZZ_BODY=raw chooses what the route takes
+ * (default: uploads, which parse every kind of body).
  * The request is parsed twice into the same struct, as a FastCGI worker reuses it: the second
  * parse must give the same answer, owing nothing to the first. request_check (request_check.c)
  * checks each outcome against request.h. */
@@ -36,16 +37,10 @@ static const struct request_limits base_limits = {
 	.body = REQUEST_BODY_UPLOAD,
 };
 
-/* Known finding, tests/fuzz/findings/README.md: parse_part_headers reads a part's Content-Type
- * with strcspn, past the end of a body that no NUL byte follows. app.c's bodies are in a struct
- * buf, which ends in one, so the harness gives it one too until request.c stops relying on it;
- * then this goes, and the body is the exact input again. */
-#define KNOWN_OVERREAD 1
-
 struct input {
 	char       *env[MAX_ENV + 1];	/* NULL-terminated, as environ */
 	size_t      nenv;
-	char       *body;		/* a copy, followed by a NUL byte (KNOWN_OVERREAD) */
+	char       *body;		/* a copy of exactly body_len bytes, or NULL */
 	size_t      body_len;
 	struct request_limits lim;
 };
@@ -57,9 +52,7 @@ body_copy(const char *s, size_t n)
 
 	if (n == 0)
 		return NULL;
-	if (KNOWN_OVERREAD)
-		return xmemdup(s, n);	/* which adds the NUL byte */
-	b = xmalloc(n);
+	b = xmalloc(n);	/* not xmemdup, which adds a NUL byte */
 	memcpy(b, s, n);
 	return b;
 }

@@ -518,6 +518,49 @@ test_header_limit(void **state)
 	buf_free(&err);
 }
 
+/* A 431 quotes the header's name as every message quotes input: escaped and cut to 64 bytes. The
+ * name comes from the CGI variable's, which a server fills from the client's header name. */
+static void
+test_header_limit_name_quoted(void **state)
+{
+#define A8 "AAAAAAAA"
+#define L8 "aaaaaaaa"
+#define TAIL " is 513 bytes; the limit is 512"
+	static const struct {
+		int         line;
+		const char *var;
+		const char *want;
+	} cases[] = {
+		{ __LINE__, "HTTP_X_\xff\a", "header \"x-\\xff\\x07\"" TAIL },
+		{ __LINE__, "HTTP_A\x1b[31m", "header \"a\\x1b[31m\"" TAIL },
+		{ __LINE__, "HTTP_" A8 A8 A8 A8 A8 A8 A8 A8 A8,
+		    "header \"" L8 L8 L8 L8 L8 L8 L8 L8 "\"..." TAIL },
+	};
+#undef A8
+#undef L8
+#undef TAIL
+	struct request r;
+	struct buf err = BUF_INIT;
+	char *envp[3] = { NULL, NULL, NULL };
+	size_t i;
+
+	(void)state;
+	request_init(&r);
+	envp[0] = xstrdup("REQUEST_URI=/");
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		envp[1] = var(cases[i].var, "", 'h', 513);
+		assert_int_equal(parse_generated(&r, envp, NULL, 0, &err),
+		    APIERR_HEADERS_TOO_LARGE);
+		if (strcmp(buf_cstr(&err), cases[i].want) != 0)
+			fail_msg("line %d: message \"%s\", want \"%s\"", cases[i].line,
+			    buf_cstr(&err), cases[i].want);
+		free(envp[1]);
+	}
+	free(envp[0]);
+	request_free(&r);
+	buf_free(&err);
+}
+
 /* 413 comes before anything else about the body: its length header, its type, its syntax. */
 static void
 test_body_limit(void **state)
@@ -1312,6 +1355,59 @@ test_multipart_unterminated(void **state)
 	buf_free(&err);
 }
 
+/* A text field's name, quoted in the message about its content, is escaped and cut to 64 bytes
+ * like any input: no terminal escape sequence reaches the log, no long name is echoed whole. */
+static void
+test_multipart_name_quoted(void **state)
+{
+#define N8 "nnnnnnnn"
+#define N64 N8 N8 N8 N8 N8 N8 N8 N8
+#define N70 N64 "nnnnnn"
+	static const char nul_esc[] = PART("a\x1b[31mb") "x\0y\r\n--XyZ--";
+	static const char nul_long[] = PART(N70) "x\0y\r\n--XyZ--";
+	static const char utf8_esc[] = PART("a\x1b[31mb") "\xff\r\n--XyZ--";
+	static const char utf8_long[] = PART(N70) "\xff\r\n--XyZ--";
+	static const struct {
+		int         line;
+		const char *body;
+		size_t      blen;
+		int         code;
+		const char *want;
+	} cases[] = {
+		{ __LINE__, nul_esc, sizeof nul_esc - 1, APIERR_BAD_ENCODING,
+		    "multipart field \"a\\x1b[31mb\" contains a NUL byte, which is not allowed" },
+		{ __LINE__, nul_long, sizeof nul_long - 1, APIERR_BAD_ENCODING,
+		    "multipart field \"" N64 "\"... contains a NUL byte, which is not allowed" },
+		{ __LINE__, utf8_esc, sizeof utf8_esc - 1, APIERR_BAD_UTF8,
+		    "multipart field \"a\\x1b[31mb\" is not valid UTF-8" },
+		{ __LINE__, utf8_long, sizeof utf8_long - 1, APIERR_BAD_UTF8,
+		    "multipart field \"" N64 "\"... is not valid UTF-8" },
+	};
+#undef N70
+#undef N64
+#undef N8
+	static const char *const env[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/x",
+		"CONTENT_TYPE=" MP_CT, NULL };
+	struct request r;
+	struct buf err = BUF_INIT;
+	size_t i;
+	int rc;
+
+	(void)state;
+	request_init(&r);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		rc = parse_with(&r, env, cases[i].body, cases[i].blen, &lim_upload, &err);
+		if (rc != cases[i].code)
+			fail_msg("line %d: code %d, want %d (%s)", cases[i].line, rc, cases[i].code,
+			    buf_cstr(&err));
+		if (strcmp(buf_cstr(&err), cases[i].want) != 0)
+			fail_msg("line %d: message \"%s\", want \"%s\"", cases[i].line,
+			    buf_cstr(&err), cases[i].want);
+	}
+	request_free(&r);
+	buf_free(&err);
+}
+
 /* Multipart only where the route takes uploads; raw bodies are not parsed at all. */
 static void
 test_body_modes(void **state)
@@ -1406,6 +1502,7 @@ main(void)
 		cmocka_unit_test(test_json_object),
 		cmocka_unit_test(test_uri_limit),
 		cmocka_unit_test(test_header_limit),
+		cmocka_unit_test(test_header_limit_name_quoted),
 		cmocka_unit_test(test_body_limit),
 		cmocka_unit_test(test_message_echo),
 		cmocka_unit_test(test_cookies),
@@ -1420,6 +1517,7 @@ main(void)
 		cmocka_unit_test(test_multipart_rows),
 		cmocka_unit_test(test_multipart_binary),
 		cmocka_unit_test(test_multipart_unterminated),
+		cmocka_unit_test(test_multipart_name_quoted),
 		cmocka_unit_test(test_body_modes),
 		cmocka_unit_test(test_multipart_fuzz),
 	};
