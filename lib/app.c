@@ -807,7 +807,9 @@ shed_check(struct ctx *ctx, const struct route *r)
 		user = shed_budget_min(user, c->shed_queue_wait_ms);
 	}
 	refuse = shed_refuse(k, wait, anon, user);
-	if (standing || (refuse && k == SHED_ANON))
+	/* Only a queue of reads is the web server's to relieve (it refuses only reads): a pool
+	 * that serves writes alone (a bulkhead, etc/lighttpd.conf.in) sheds by itself. */
+	if ((standing && get) || (refuse && k == SHED_ANON))
 		shed_tell_web_server(ctx);
 	if (!refuse)
 		return APIERR_OK;
