@@ -135,8 +135,8 @@ job_payload_id(json_object *payload, const char *name)
 	return errno != 0 || *end != '\0' ? 0 : id;
 }
 
-static const char *
-payload_str(json_object *payload, const char *name)
+const char *
+job_payload_str(json_object *payload, const char *name)
 {
 	json_object *v;
 
@@ -585,8 +585,8 @@ static int
 hashtag_sync(struct app_env *env, json_object *payload, struct buf *err)
 {
 	static const struct sync_ops ops = { "hashtag.sync", tag_read, tag_apply };
-	struct tag_sync s = { job_payload_id(payload, "record_id"), 0, 0, payload_str(payload, "tag"),
-	    payload_str(payload, "name"), 0, 0 };
+	struct tag_sync s = { job_payload_id(payload, "record_id"), 0, 0, job_payload_str(payload, "tag"),
+	    job_payload_str(payload, "name"), 0, 0 };
 
 	if (s.record == 0 || s.tag == NULL || *s.tag == '\0' || strlen(s.tag) > 512) {
 		buf_puts(err, "hashtag.sync: record_id and tag are required");

@@ -249,4 +249,8 @@ const char *job_runner_name(void);
  * a string of digits, or out of range. For handlers outside job.c (lib/graph.c). */
 uint64_t job_payload_id(json_object *payload, const char *name);
 
+/* The string member name of a job's payload (owned by payload), or NULL when it is missing or
+ * not a string. */
+const char *job_payload_str(json_object *payload, const char *name);
+
 #endif

@@ -110,17 +110,6 @@ out:
 	return rc;
 }
 
-/* The string member name of payload, or NULL. */
-static const char *
-payload_str(json_object *payload, const char *name)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(payload, name, &v) || !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* Whether the account id may get a code: it exists and is not suspended. 1, 0 or -1. */
 static int
 may_reset(struct app_env *env, uint64_t id)
@@ -137,7 +126,7 @@ may_reset(struct app_env *env, uint64_t id)
 int
 mailcode_reset_job(struct app_env *env, json_object *payload, struct buf *err)
 {
-	const char *email = payload_str(payload, "email"), *lang = payload_str(payload, "lang");
+	const char *email = job_payload_str(payload, "email"), *lang = job_payload_str(payload, "lang");
 	struct buf code = BUF_INIT, link = BUF_INIT;
 	char hash[65];
 	uint64_t id = 0;
