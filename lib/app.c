@@ -420,7 +420,16 @@ render_html_failure(struct ctx *ctx, int code)
 	if (r == NULL || !(r->flags & ROUTE_HTML))
 		return false;
 	if (code == APIERR_UNAUTHORIZED && r->method == HTTP_GET) {
-		ctx_redirect(ctx, "/login");
+		/* Back to this page after the login (the login page checks it is local). */
+		struct buf to = BUF_INIT;
+
+		buf_puts(&to, "/login");
+		if (ctx->req.path != NULL && strcmp(ctx->req.path, "/") != 0) {
+			buf_puts(&to, "?return_to=");
+			buf_put_query_value(&to, ctx->req.path);
+		}
+		ctx_redirect(ctx, buf_cstr(&to));
+		buf_free(&to);
 		return true;
 	}
 	/* A 401 here is a wrong password in the form, not a missing login (handled above). */

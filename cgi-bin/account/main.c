@@ -46,12 +46,14 @@ static const struct param_spec reset_params[] = {
 	PARAM_END
 };
 static const struct param_spec login_page_params[] = {
-	{ "reset", PARAM_BOOL, 0, 0, 0, NULL },
+	{ "reset",     PARAM_BOOL,   0, 0, 0, NULL },
+	{ "return_to", PARAM_STRING, 0, 0, 512, NULL },
 	PARAM_END
 };
 static const struct param_spec login_params[] = {
-	{ "name",     PARAM_STRING, PARAM_REQUIRED, 1, 320, NULL },
-	{ "password", PARAM_STRING, PARAM_REQUIRED, 1, 1024, NULL },
+	{ "name",      PARAM_STRING, PARAM_REQUIRED, 1, 320, NULL },
+	{ "password",  PARAM_STRING, PARAM_REQUIRED, 1, 1024, NULL },
+	{ "return_to", PARAM_STRING, 0, 0, 512, NULL },
 	PARAM_END
 };
 static const struct param_spec language_params[] = {

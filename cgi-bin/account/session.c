@@ -44,8 +44,12 @@ acct_login_page(struct ctx *ctx)
 {
 	json_object *page = page_new(ctx, "login");
 
+	const char *back = params_str(&ctx->params, "return_to");
+
 	json_object_object_add(page, "reset", json_object_new_boolean(params_bool(&ctx->params,
 	    "reset", false)));
+	if (page_local_path(back))
+		json_object_object_add(page, "returnTo", json_object_new_string(back));
 	ctx_set_data(ctx, page);
 	return APIERR_OK;
 }
@@ -54,7 +58,7 @@ int
 acct_login(struct ctx *ctx)
 {
 	const char *name = params_str(&ctx->params, "name");
-	const char *password = params_str(&ctx->params, "password");
+	const char *password = params_str(&ctx->params, "password"), *back;
 	struct buf key = BUF_INIT, hash = BUF_INIT;
 	json_object *u = NULL, *v, *data = NULL;
 	bool rehash = false;
@@ -126,7 +130,9 @@ acct_login(struct ctx *ctx)
 	log_info("user %llu logged in", (unsigned long long)id);
 	/* The home page is next: its timeline is built meanwhile, by starling-worker. */
 	timeline_queue_build(ctx, id);
-	rc = page_done(ctx, "/", data);
+	/* The page it came from (a local path only: page_local_path), else the home timeline. */
+	back = params_str(&ctx->params, "return_to");
+	rc = page_done(ctx, page_local_path(back) ? back : "/", data);
 	data = NULL;
 out:
 	json_object_put(data);

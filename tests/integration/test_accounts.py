@@ -556,6 +556,34 @@ def test_login_page_rotates_the_csrf_cookie():
     check_envelope(r, 200, 0)
 
 
+def test_login_returns_to_the_page_that_asked():
+    """A page that needs a login sends the browser to /login?return_to=<its path>; the form
+    carries it, and the login goes back there. Only a local path is followed."""
+    username, addr, _ = activated_user()
+    r = get("/notifications")
+    check_eq(r.status, 303, "/notifications without a login")
+    check_eq(r.header("Location"), "/login?return_to=/notifications", "where it sends the browser")
+    page = get("/login?return_to=/notifications")
+    check('name="return_to" value="/notifications"' in page.text,
+          "the login form does not carry return_to: %.300r" % page.text)
+    evil = get("/login?return_to=%2F%09%2Fevil.example")
+    check("evil.example" not in evil.text, "a non-local return_to is put in the form")
+
+    def login_to(back):
+        csrf = get("/login").cookies()["starling_csrf"].value
+        form = urllib.parse.urlencode({"name": username, "password": PASSWORD,
+                                       "csrf_token": csrf, "return_to": back}).encode()
+        r = request("POST", "/login", body=form, headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": "starling_csrf=" + csrf})
+        check_eq(r.status, 303, "login form: %.200r" % r.body)
+        return urllib.parse.urlsplit(r.header("Location") or "")
+    check_eq(login_to("/notifications").path, "/notifications", "back to the page that asked")
+    for bad in ("//evil.example/", "/\t/evil.example", "https://evil.example/"):
+        where = login_to(bad)
+        check(where.netloc == "" and where.path == "/", "return_to %r led to %r" % (bad, where))
+
+
 def test_compose_refuses_a_large_anonymous_body_unread():
     """An anonymous 40 MB body to /compose (a multipart route that needs login) is answered 401
     without being read: the body here is not even multipart, so a binary that read and parsed it
