@@ -427,6 +427,25 @@ test_free_leaves_reusable_buffer(void **state)
 	buf_free(&b);
 }
 
+/* A query value keeps the unreserved bytes and '/', and encodes every other byte, UTF-8 and
+ * control bytes included. */
+static void
+test_query_value_encoding(void **state)
+{
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	buf_put_query_value(&b, "/p/123-a_b.c~d");
+	assert_string_equal(buf_cstr(&b), "/p/123-a_b.c~d");
+	buf_reset(&b);
+	buf_put_query_value(&b, "/hashtag/caf\xc3\xa9?x=1&y=#\t %");
+	assert_string_equal(buf_cstr(&b), "/hashtag/caf%C3%A9%3Fx%3D1%26y%3D%23%09%20%25");
+	buf_reset(&b);
+	buf_put_query_value(&b, "");
+	assert_string_equal(buf_cstr(&b), "");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -444,6 +463,7 @@ main(void)
 		cmocka_unit_test(test_reset_keeps_small_frees_large),
 		cmocka_unit_test(test_detach_hands_over_contents),
 		cmocka_unit_test(test_free_leaves_reusable_buffer),
+		cmocka_unit_test(test_query_value_encoding),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
