@@ -348,6 +348,41 @@ out:
 	return rc;
 }
 
+/* The words after a count of the explore lists, by the member that holds the count. */
+struct count_words {
+	const char *count, *key;
+};
+static const struct count_words tag_words[] = {
+	{ "users", "explore.people" }, { "uses", "explore.uses" }, { NULL, NULL },
+};
+static const struct count_words user_words[] = {
+	{ "followers", "explore.followers" }, { "newFollowers", "explore.new_followers" },
+	{ NULL, NULL },
+};
+
+/* item.words of every item of list: the words after each count, in the plural form for it in
+ * the request's language ("1 person", "2 people"), which a template cannot choose. */
+static void
+add_count_words(struct ctx *ctx, json_object *list, const struct count_words *w)
+{
+	size_t i, n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+
+	for (i = 0; i < n; i++) {
+		json_object *item = json_object_array_get_idx(list, i), *words, *v;
+		const struct count_words *c;
+
+		words = json_object_new_object();
+		for (c = w; c->count != NULL; c++) {
+			long long k = json_object_object_get_ex(item, c->count, &v) ?
+			    (long long)json_object_get_int64(v) : 0;
+
+			json_object_object_add(words, c->count, json_object_new_string(
+			    i18n_plural(ctx->env->i18n, ctx->lang, c->key, k)));
+		}
+		json_object_object_add(item, "words", words);
+	}
+}
+
 /* GET /explore: the trending hashtags and the popular users (with links to their profiles,
  * where the follow button is), and page.partial when some users could not be read. 503. */
 int
@@ -360,6 +395,8 @@ feed_discover_fill(struct ctx *ctx, json_object *page)
 	    (rc = trend_users(ctx, &users)) != APIERR_OK)
 		goto out;
 	add_tag_urls(json_object_object_get(tags, "hashtags"));
+	add_count_words(ctx, json_object_object_get(tags, "hashtags"), tag_words);
+	add_count_words(ctx, json_object_object_get(users, "users"), user_words);
 	json_object_object_add(page, "hashtags",
 	    json_object_get(json_object_object_get(tags, "hashtags")));
 	json_object_object_add(page, "users",

@@ -15,6 +15,7 @@ Python standard library only.
 """
 
 import os
+import re
 import subprocess
 import sys
 
@@ -118,6 +119,7 @@ def test_burst_beats_a_steady_tag_and_picks_come_first():
         r = get("/explore")
         check_eq(r.status, 200, "explore")
         check('href="/hashtag/%s"' % burst in r.text, "explore links the trend")
+        check_count_words(r.text)
         check('href="/hashtag/%s"' % pick in r.text, "and the pick")
         # A visitor's home page shows the same trends under its welcome.
         r = get("/")
@@ -128,6 +130,23 @@ def test_burst_beats_a_steady_tag_and_picks_come_first():
     finally:
         run_sql("DELETE FROM tb_recommended_hashtag WHERE hashtag_id = %s" % hid)
         compute()
+
+
+# The words after the counts of /explore, in English: one form for 1, the other for the rest.
+COUNT_WORDS = {"person": "people", "post": "posts", "follower": "followers",
+               "new follower": "new followers"}
+
+
+def check_count_words(text):
+    """Every count of the page is followed by its word in the form for that count ("1 person",
+    "0 people", "2 posts"): lib/i18n's plural forms, chosen by the page handler."""
+    seen = re.findall(r'<span class="n">(\d+)</span> ([a-z ]+?)(?= ·|</span>)', text)
+    check(seen, "no counts on the page")
+    for n, word in seen:
+        want = [k for k, v in COUNT_WORDS.items() if word in (k, v)]
+        check(want, "count %s is followed by %r, not a known word" % (n, word))
+        form = want[0] if n == "1" else COUNT_WORDS[want[0]]
+        check_eq(word, form, "the word after %s" % n)
 
 
 def test_popular_users_by_follower_growth():
@@ -170,6 +189,7 @@ def test_popular_users_by_follower_growth():
             block(b, f, 0)
         r = get("/explore")
         check('href="/u/%s"' % b["username"] in r.text, "explore links b's profile")
+        check_count_words(r.text)
         # An unfollow takes the growth back (at the next computation).
         for u in (a, d, f):
             follow(u, b, 0)
