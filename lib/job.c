@@ -535,9 +535,13 @@ tag_apply_tx(struct db *db, void *arg)
 	uint64_t hid;
 	int rc = 0;
 
+	/* The upsert takes the tag row's exclusive lock at once, new row or not. INSERT IGNORE took
+	 * a shared lock on a row it found, and two posts of one tag then deadlocked upgrading it for
+	 * the count below. */
 	if (t->present)
-		rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_hashtag (id, tag_key, tag_name, "
-		    "user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+		rc = db_exec(db, shard, "INSERT INTO {db}.tb_hashtag (id, tag_key, tag_name, "
+		    "user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+		    "ON DUPLICATE KEY UPDATE id = id",
 		    (struct db_val[]){ DB_U64(t->new_id), DB_STR(s->tag), DB_STR(s->name),
 			DB_U64(s->user), DB_I64(now), DB_I64(now) }, 6, NULL);
 	if (rc == 0)

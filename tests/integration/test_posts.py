@@ -561,6 +561,36 @@ def test_stats_many_and_malformed():
     read("stats", None, 400, 40005)
 
 
+# --- hashtags ----------------------------------------------------------------------------------
+
+def app_log_text():
+    """Everything the binaries have logged so far (STARLING_TEST_APP_LOGS)."""
+    text = ""
+    for f in os.environ.get("STARLING_TEST_APP_LOGS", "").split():
+        try:
+            with open(f, errors="replace") as fh:
+                text += fh.read()
+        except FileNotFoundError:
+            pass
+    return text
+
+
+def test_hashtag_posted_at_once_no_deadlock():
+    """Posts with the same hashtag at the same moment count it once each, without a deadlock:
+    the tag's upsert takes the row's exclusive lock at once. (An INSERT IGNORE that found the row
+    took a shared lock, which two posts then both waited to upgrade for the count.)"""
+    pool = users(8)
+    before = app_log_text().count("deadlock")
+    for round_ in range(8):
+        tag = "dl%s%d" % (os.urandom(3).hex(), round_)
+        create(pool[0], "first #%s" % tag)
+        parallel([lambda u=u: create(u, "together #%s" % tag) for u in pool])
+        check_eq(sql_sum("SELECT count_mentions FROM tb_hashtag WHERE tag_key = '%s'" % tag),
+                 len(pool) + 1, "#%s counted once per post" % tag)
+    logged = app_log_text().count("deadlock") - before
+    check_eq(logged, 0, "deadlocks logged while posting a new hashtag at once")
+
+
 # --- the outbox --------------------------------------------------------------------------------
 
 def test_no_job_left_behind():
