@@ -1427,6 +1427,19 @@ out:
 	return rc;
 }
 
+bool
+request_parse_code_known(int rc)
+{
+	switch (rc) {
+	case APIERR_OK: case APIERR_BAD_ENCODING: case APIERR_BAD_UTF8: case APIERR_BAD_JSON:
+	case APIERR_BAD_REQUEST: case APIERR_TOO_LARGE: case APIERR_URI_TOO_LONG:
+	case APIERR_HEADERS_TOO_LARGE: case APIERR_UNSUPPORTED_MEDIA:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /*
  * One linear pipeline. Limits come first, so an oversized request is refused before any work is
  * spent decoding it; then the parts in the order a client would fix them.

@@ -140,6 +140,10 @@ void request_free(struct request *r);
 int request_parse(struct request *r, char *const *envp, const char *body, size_t body_len,
     const struct request_limits *lim, struct buf *err);
 
+/* Whether rc is one of the codes request_parse is documented to return (above): the tests and
+ * fuzz targets hold the parser to its list with this. */
+bool request_parse_code_known(int rc);
+
 /* Decodes n bytes of percent-encoded text into out (appending); with plus_is_space, '+' is a space
  * (form encoding). Returns 0, or -1 for a '%' not followed by two hex digits or a NUL byte
  * (encoded or raw); out then holds the part decoded before it. */

@@ -9,19 +9,6 @@
 #include "request_check.h"
 #include "utf8.h"
 
-static bool
-documented(int rc)
-{
-	switch (rc) {
-	case APIERR_OK: case APIERR_BAD_ENCODING: case APIERR_BAD_UTF8: case APIERR_BAD_JSON:
-	case APIERR_BAD_REQUEST: case APIERR_TOO_LARGE: case APIERR_URI_TOO_LONG:
-	case APIERR_HEADERS_TOO_LARGE: case APIERR_UNSUPPORTED_MEDIA:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* Text a route may hand to C string functions and put in a page: UTF-8 without NUL. */
 static bool
 is_text(const char *s, size_t n)
@@ -98,7 +85,7 @@ request_check(const struct request *r, int rc, const struct buf *err, const char
 
 	FUZZ_CHECK(r->method_name != NULL && r->path != NULL && r->query != NULL &&
 	    r->content_type != NULL && r->remote_addr != NULL && r->host != NULL);
-	FUZZ_CHECK(documented(rc));
+	FUZZ_CHECK(request_parse_code_known(rc));
 	if (rc != APIERR_OK) {
 		check_message(err);
 		return;
