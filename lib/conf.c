@@ -77,7 +77,12 @@ static const struct conf_key keys[] = {
 	{ "shed", "queue_wait_ms",     CT_LONG, F(shed_queue_wait_ms),     "50", 0, 600000 },
 	{ "shed", "retry_after",       CT_LONG, F(shed_retry_after),       "2", 1, 3600 },
 	{ "shed", "signal_file",       CT_STRING, F(shed_signal_file),     "", 0, 4096 },
+	/* No longer used (new hashes are argon2id's); still read, so that older files load. */
 	{ "auth", "password_iterations", CT_LONG, F(auth_password_iterations), "600000", 1000, 100000000 },
+	{ "auth", "argon2_passes",    CT_LONG,   F(auth_password_cost.passes), "2", PASSWORD_MIN_PASSES,
+	                                                                       PASSWORD_MAX_PASSES },
+	{ "auth", "argon2_memory_kib", CT_LONG,  F(auth_password_cost.mem_kib), "19456",
+	                                                PASSWORD_MIN_MEM_KIB, PASSWORD_MAX_MEM_KIB },
 	{ "auth", "token_key_file",   CT_STRING, F(auth_token_key_file), "/etc/starling/token.key", 0, 4096 },
 	{ "auth", "previous_token_key_file", CT_STRING, F(auth_previous_token_key_file), "", 0, 4096 },
 	{ "auth", "token_ttl",        CT_LONG,   F(auth_token_ttl),   "2592000", 300, 31536000 },

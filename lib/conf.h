@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "password.h"
 
 struct conf {
 	/* [site] */
@@ -60,7 +61,8 @@ struct conf {
 	long           shed_retry_after;
 	char          *shed_signal_file;
 	/* [auth] */
-	long           auth_password_iterations;
+	long           auth_password_iterations;   /* read and ignored: see conf.c */
+	struct password_cost auth_password_cost;
 	char          *auth_token_key_file;
 	char          *auth_previous_token_key_file;
 	long           auth_token_ttl;

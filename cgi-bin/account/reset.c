@@ -136,7 +136,7 @@ acct_reset_password(struct ctx *ctx)
 	    "reset_code"), &id, &reset);
 	if (rc != APIERR_OK)
 		goto out;
-	if (password_hash(password, strlen(password), ctx->env->conf.auth_password_iterations,
+	if (password_hash(password, strlen(password), &ctx->env->conf.auth_password_cost,
 	    &hash) != 0) {
 		rc = ctx_fail(ctx, APIERR_INTERNAL, NULL);
 		goto out;

@@ -33,7 +33,7 @@ dummy(struct ctx *ctx)
 	struct buf b = BUF_INIT;
 
 	if (dummy_hash == NULL && password_hash("dummy password 1", 16,
-	    ctx->env->conf.auth_password_iterations, &b) == 0)
+	    &ctx->env->conf.auth_password_cost, &b) == 0)
 		dummy_hash = buf_detach(&b);
 	buf_free(&b);
 	return dummy_hash ? dummy_hash : "";
@@ -90,14 +90,17 @@ acct_login(struct ctx *ctx)
 	    "account")) != APIERR_OK)
 		goto out;
 	/* The generation comes with the hash: the token signed below carries it, so that a
-	 * password change committing while this login spends its PBKDF2 time ends it too. */
+	 * password change committing while this login spends its hashing time ends it too. */
 	rc = id != 0 ? user_password_hash(ctx->env, id, &hash, &gen) : 0;
 	if (rc < 0) {
 		rc = acct_unavailable(ctx);
 		goto out;
 	}
 	ok = password_verify(password, strlen(password), rc == 1 ? buf_cstr(&hash) : dummy(ctx),
-	    ctx->env->conf.auth_password_iterations, &rehash);
+	    &ctx->env->conf.auth_password_cost, &rehash);
+	if (rc == 1 && ok < 0)
+		log_error("user %llu: the stored password hash is malformed; the account cannot log "
+		    "in until its password is reset", (unsigned long long)id);
 	if (rc != 1 || ok != 1) {
 		acct_count_failure(ctx, &per_ip, acct_client_ip(ctx));
 		acct_count_failure(ctx, &per_user, buf_cstr(&key));
@@ -113,12 +116,13 @@ acct_login(struct ctx *ctx)
 		rc = ctx_fail(ctx, APIERR_SUSPENDED, NULL);
 		goto out;
 	}
-	/* The iteration count was raised since this hash was made: upgrade it now that the
-	 * password is known (best effort; not over a password changed meanwhile). */
+	/* The hash is an earlier release's PBKDF2, or of another cost than the configured one:
+	 * replace it now that the password is known (best effort; not over a password changed
+	 * meanwhile). */
 	if (rehash) {
 		struct buf fresh = BUF_INIT;
 
-		if (password_hash(password, strlen(password), ctx->env->conf.auth_password_iterations,
+		if (password_hash(password, strlen(password), &ctx->env->conf.auth_password_cost,
 		    &fresh) == 0 && user_rehash_password(ctx->env, id, buf_cstr(&fresh), gen) == 1)
 			log_info("user %llu: password hash upgraded", (unsigned long long)id);
 		buf_free(&fresh);

@@ -91,12 +91,12 @@ acct_change_password(struct ctx *ctx)
 		goto out;
 	}
 	if (password_verify(old, strlen(old), buf_cstr(&stored),
-	    ctx->env->conf.auth_password_iterations, &rehash) != 1) {
+	    &ctx->env->conf.auth_password_cost, &rehash) != 1) {
 		acct_count_failure(ctx, &per_user, buf_cstr(&key));
 		rc = ctx_fail(ctx, APIERR_UNAUTHORIZED, "old_password: wrong password");
 		goto out;
 	}
-	if (password_hash(password, strlen(password), ctx->env->conf.auth_password_iterations,
+	if (password_hash(password, strlen(password), &ctx->env->conf.auth_password_cost,
 	    &hash) != 0) {
 		rc = ctx_fail(ctx, APIERR_INTERNAL, NULL);
 		goto out;

@@ -60,7 +60,7 @@ acct_create(struct ctx *ctx)
 	if ((rc = acct_limit(ctx, &per_ip, acct_client_ip(ctx), "sign-ups from this address")) !=
 	    APIERR_OK)
 		goto out;
-	if (password_hash(password, strlen(password), ctx->env->conf.auth_password_iterations,
+	if (password_hash(password, strlen(password), &ctx->env->conf.auth_password_cost,
 	    &hash) != 0 || mailcode_new(&code) != 0 ||
 	    jwt_code_hash(ctx->env->keys, code.data, code.len, code_hash) != 0) {
 		rc = ctx_fail(ctx, APIERR_INTERNAL, NULL);

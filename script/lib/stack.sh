@@ -66,7 +66,7 @@
 #
 # Knobs (environment): STACK_WAIT (seconds to wait for a server to answer; default 60),
 # STACK_STOP_WAIT (seconds between TERM and KILL; default 20), STACK_QUIET=1 (fewer messages).
-# stack_write_conf also reads STACK_PASSWORD_ITERATIONS, STACK_SIGNUPS_PER_IP,
+# stack_write_conf also reads STACK_ARGON2_PASSES, STACK_ARGON2_MEMORY_KIB, STACK_SIGNUPS_PER_IP,
 # STACK_WRITE_LIMITS (every per-account write limit of [limits], posts to mentions_per_user,
 # set to this count: for loaders and benchmarks that write far more than a person; unset, the
 # defaults of etc/starling.conf.example), STACK_MEDIA_DIR, STACK_PUSH_MAX_FOLLOWERS and
@@ -657,7 +657,9 @@ signal_file = $dir/state/shed-signal
 
 [auth]
 token_key_file = $dir/token.key
-password_iterations = ${STACK_PASSWORD_ITERATIONS:-600000}
+; argon2id's cost: the defaults unless a test or benchmark lowers it to load accounts quickly.
+argon2_passes = ${STACK_ARGON2_PASSES:-2}
+argon2_memory_kib = ${STACK_ARGON2_MEMORY_KIB:-19456}
 
 [limits]
 signups_per_ip = ${STACK_SIGNUPS_PER_IP:-10}

@@ -156,7 +156,7 @@ start_stack() {
 	# iterations would take minutes, and logins are not what is measured), sign-ups enough for
 	# every user from one address, and the production timeline settings (etc/starling.conf.example)
 	# rather than stack.sh's tiny test values, so that pushes happen as they would for real.
-	export STACK_PASSWORD_ITERATIONS=1000 STACK_SIGNUPS_PER_IP=$((BENCH_USERS + 100))
+	export STACK_ARGON2_PASSES=1 STACK_ARGON2_MEMORY_KIB=1024 STACK_SIGNUPS_PER_IP=$((BENCH_USERS + 100))
 	# The loader follows up to BENCH_HEAVY_FOLLOWS accounts from one user, and wrk posts and
 	# likes as fast as it can: far past what [limits] lets a person write (the limits' own cost,
 	# two memcached round trips per write, is still paid).

@@ -22,8 +22,8 @@
 #      then the browser tests of accounts and posts (tests/browser/test_accounts.py,
 #      test_posts.py, test_pages.py: the main pages at desktop and phone widths
 #      through axe-core), tests/integration/test_posts.py, test_graph.py, test_upload.py,
-#      test_lists.py, test_profile.py, test_notify.py, test_timeline.py, test_limits.py (the
-#      rate limits: 429 for each write), test_search.py,
+#      test_lists.py, test_profile.py, test_notify.py, test_passwords.py, test_timeline.py,
+#      test_limits.py (the rate limits: 429 for each write), test_search.py,
 #      test_trends.py, test_budget.py (round trips per request read from the access log),
 #      test_switches.py (the operators' degradation switches),
 #      tests/browser/test_feed.py, test_discover.py and, last because it uses up
@@ -161,7 +161,7 @@ stack_backends_start "$RUN" starling starling "$password" "$mysql_ports" "$memca
 BASE=http://127.0.0.1:$http_port
 # Cheap password hashes (the tests hash hundreds) and a sign-up limit the tests can reach
 # (test_accounts.py, last, needs a few dozen of them left after every other file's users).
-export STACK_PASSWORD_ITERATIONS=1000 STACK_SIGNUPS_PER_IP=400
+export STACK_ARGON2_PASSES=1 STACK_ARGON2_MEMORY_KIB=1024 STACK_SIGNUPS_PER_IP=400
 # The tests' users write far more than people do (a page of notifications from one sender, a
 # hundred follows from one account): every per-account write limit is out of their way.
 # test_limits.py reads the limits from the configuration and brings its accounts to them.
@@ -262,8 +262,9 @@ run_test tests/browser/test_accounts.py "$(browser_dir accounts)" "$RUN/mail"
 run_test tests/browser/test_posts.py "$(browser_dir posts)" "$RUN/mail"
 run_test tests/browser/test_feed.py "$(browser_dir feed)" "$RUN/mail"
 run_test tests/browser/test_pages.py "$(browser_dir pages)" "$RUN/mail"
-for t in test_posts test_graph test_upload test_lists test_profile test_notify; do
-	run_test "tests/integration/$t.py"
+app_logs=$(for f in $web_logs; do printf '%s ' "$RUN/$f"; done)
+for t in test_posts test_graph test_upload test_lists test_profile test_notify test_passwords; do
+	STARLING_TEST_APP_LOGS=$app_logs run_test "tests/integration/$t.py"
 done
 STARLING_TEST_MEMCACHED="127.0.0.1:${memcached_ports%% *} 127.0.0.1:${memcached_ports##* }" \
 	run_test tests/integration/test_timeline.py
@@ -271,8 +272,7 @@ STARLING_TEST_MEMCACHED="127.0.0.1:${memcached_ports%% *} 127.0.0.1:${memcached_
 	STARLING_TEST_CONF=$RUN/starling.conf run_test tests/integration/test_limits.py
 run_test tests/integration/test_search.py
 run_test tests/integration/test_trends.py
-STARLING_TEST_APP_LOGS=$(for f in $web_logs; do printf '%s ' "$RUN/$f"; done) \
-	run_test tests/integration/test_budget.py
+STARLING_TEST_APP_LOGS=$app_logs run_test tests/integration/test_budget.py
 run_test tests/browser/test_discover.py "$(browser_dir discover)"
 # One instance hung, then resumed: the others serve on (its breaker, lib/breaker.h).
 STARLING_TEST_HANG_PIDFILE=$RUN/mariadb-1/mariadb.pid run_test tests/integration/test_resilience.py

@@ -21,7 +21,7 @@ import urllib.parse
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (UserPool, api_post, check, check_envelope, check_eq, get,  # noqa: E402
-                           instance_of, new_user, parallel, png_bytes, profile,
+                           app_log_text, instance_of, new_user, parallel, png_bytes, profile,
                            request, run_main, run_sql, sql_sum)
 
 LIKERS = 50
@@ -562,18 +562,6 @@ def test_stats_many_and_malformed():
 
 
 # --- hashtags ----------------------------------------------------------------------------------
-
-def app_log_text():
-    """Everything the binaries have logged so far (STARLING_TEST_APP_LOGS)."""
-    text = ""
-    for f in os.environ.get("STARLING_TEST_APP_LOGS", "").split():
-        try:
-            with open(f, errors="replace") as fh:
-                text += fh.read()
-        except FileNotFoundError:
-            pass
-    return text
-
 
 def test_hashtag_posted_at_once_no_deadlock():
     """Posts with the same hashtag at the same moment count it once each, without a deadlock:

@@ -950,6 +950,19 @@ def memcached(addr, command):
         return s.recv(256)
 
 
+def app_log_text():
+    """Everything the binaries have logged so far: the files of $STARLING_TEST_APP_LOGS
+    (tests/integration/suite.sh sets it for the tests that read logs)."""
+    text = ""
+    for f in os.environ.get("STARLING_TEST_APP_LOGS", "").split():
+        try:
+            with open(f, errors="replace") as fh:
+                text += fh.read()
+        except FileNotFoundError:
+            pass
+    return text
+
+
 def sql_sum(statement):
     """The sum over every shard database of a one-number query."""
     return sum(int(row[0]) for row in run_sql(statement))

@@ -1,5 +1,6 @@
-/* test_password.c: password hashes: round trip, salts, format, rehash, known answers, limits and
- * malformed stored strings. Iteration counts stay near the minimum so the tests run fast. */
+/* test_password.c: password hashes, argon2id and the PBKDF2 of earlier releases: round trip,
+ * salts, format, rehash, known answers, limits and malformed stored strings. Costs stay near the
+ * minimum so the tests run fast. */
 #include "config.h"
 
 #include "test.h"
@@ -15,6 +16,16 @@
 
 #define ITER 1000L
 
+/* argon2id at its cheapest, and another cost. */
+static const struct password_cost CHEAP = { 1, 8 };
+static const struct password_cost OTHER = { 2, 8 };
+
+/* Known answers made by the reference implementation (libargon2, argon2id_hash_encoded), not by
+ * libsodium: password "pw" (A_GOOD) and "correct horse 42" (A_HORSE), salt "0123456789abcdef". */
+#define A_SALT  "MDEyMzQ1Njc4OWFiY2RlZg"
+#define A_GOOD  "$argon2id$v=19$m=8,t=1,p=1$" A_SALT "$LSf8dWS2rDg/5QPLiItELqsao0qJtl8C2FnmF6Ddpms"
+#define A_HORSE "$argon2id$v=19$m=64,t=2,p=1$" A_SALT "$afC0PCd20NMfPg9ZU4oq9qIT93v80bz0uPNwYzTHrvc"
+
 /* A stored string made outside this code, as a second known answer and the base of the malformed
  * table: password "pw", salt "0123456789abcdef", 1000 iterations, computed with
  *   openssl kdf -keylen 32 -kdfopt digest:SHA256 -kdfopt pass:pw \
@@ -24,15 +35,15 @@
 #define HASH   "g4BiOBrcHGnGTAdCcoA+WrLOFA69L2c9HA5vVpt2o7A="
 #define GOOD   "pbkdf2-sha256$1000$" SALT "$" HASH
 
-/* Splits stored at '$' into at most 5 fields (copies in f, each up to 127 bytes); returns how
+/* Splits stored at '$' into at most 6 fields (copies in f, each up to 127 bytes); returns how
  * many there were. */
 static size_t
-split(const char *stored, char f[5][128])
+split(const char *stored, char f[6][128])
 {
 	size_t n = 0, len;
 	const char *p = stored, *d;
 
-	while (n < 5) {
+	while (n < 6) {
 		d = strchr(p, '$');
 		len = d ? (size_t)(d - p) : strlen(p);
 		if (len >= 128)
@@ -90,14 +101,21 @@ test_round_trip(void **state)
 		const struct pw_row *r = &pw_rows[i];
 
 		buf_reset(&out);
-		if (password_hash(r->pw, r->n, ITER, &out) != 0)
+		if (password_hash_pbkdf2(r->pw, r->n, ITER, &out) != 0)
+			fail_msg("line %d: password_hash_pbkdf2 failed", r->line);
+		rehash = false;
+		rc = password_verify(r->pw, r->n, buf_cstr(&out), &CHEAP, &rehash);
+		if (rc != 1 || !rehash)
+			fail_msg("line %d: PBKDF2 gave %d rehash %d, want 1 and 1", r->line, rc, rehash);
+		buf_reset(&out);
+		if (password_hash(r->pw, r->n, &CHEAP, &out) != 0)
 			fail_msg("line %d: password_hash failed", r->line);
 		rehash = true;
-		rc = password_verify(r->pw, r->n, buf_cstr(&out), ITER, &rehash);
+		rc = password_verify(r->pw, r->n, buf_cstr(&out), &CHEAP, &rehash);
 		if (rc != 1 || rehash)
 			fail_msg("line %d: verify gave %d rehash %d, want 1 and 0", r->line, rc, rehash);
 		/* One byte less, or one byte changed, is another password. */
-		if (r->n > 0 && (rc = password_verify(r->pw, r->n - 1, buf_cstr(&out), ITER, NULL)) != 0)
+		if (r->n > 0 && (rc = password_verify(r->pw, r->n - 1, buf_cstr(&out), &CHEAP, NULL)) != 0)
 			fail_msg("line %d: a prefix verifies (%d)", r->line, rc);
 		if (r->n > 0) {
 			char *changed = malloc(r->n);
@@ -105,7 +123,7 @@ test_round_trip(void **state)
 			assert_non_null(changed);
 			memcpy(changed, r->pw, r->n);
 			changed[r->n - 1] ^= 1;
-			rc = password_verify(changed, r->n, buf_cstr(&out), ITER, NULL);
+			rc = password_verify(changed, r->n, buf_cstr(&out), &CHEAP, NULL);
 			free(changed);
 			if (rc != 0)
 				fail_msg("line %d: a changed password verifies (%d)", r->line, rc);
@@ -135,16 +153,16 @@ test_wrong_password(void **state)
 	int rc;
 
 	(void)state;
-	assert_int_equal(password_hash("Tr0ub4dor&3", 11, ITER, &out), 0);
+	assert_int_equal(password_hash("Tr0ub4dor&3", 11, &CHEAP, &out), 0);
 	for (i = 0; i < sizeof wrong_rows / sizeof wrong_rows[0]; i++) {
 		const struct pw_row *r = &wrong_rows[i];
 
 		rehash = true;
-		rc = password_verify(r->pw, r->n, buf_cstr(&out), 2 * ITER, &rehash);
+		rc = password_verify(r->pw, r->n, buf_cstr(&out), &OTHER, &rehash);
 		if (rc != 0 || rehash)
 			fail_msg("line %d: gave %d rehash %d, want 0 and 0", r->line, rc, rehash);
 	}
-	assert_int_equal(password_verify("Tr0ub4dor&3", 11, buf_cstr(&out), ITER, NULL), 1);
+	assert_int_equal(password_verify("Tr0ub4dor&3", 11, buf_cstr(&out), &CHEAP, NULL), 1);
 	buf_free(&out);
 }
 
@@ -152,23 +170,28 @@ test_wrong_password(void **state)
 static void
 test_salts_differ(void **state)
 {
-	struct buf out[8];
-	char fi[5][128], fj[5][128];
-	size_t i, j;
+	struct buf out[16];
+	char fi[6][128], fj[6][128];
+	size_t i, j, at;
 
 	(void)state;
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i < 16; i++) {
 		buf_init(&out[i]);
-		assert_int_equal(password_hash("same", 4, ITER, &out[i]), 0);
-		assert_int_equal(password_verify("same", 4, buf_cstr(&out[i]), ITER, NULL), 1);
-		split(buf_cstr(&out[i]), fi);
-		for (j = 0; j < i; j++) {
+		/* Eight argon2id hashes, then eight PBKDF2: salt and hash are the last two fields. */
+		if (i < 8)
+			assert_int_equal(password_hash("same", 4, &CHEAP, &out[i]), 0);
+		else
+			assert_int_equal(password_hash_pbkdf2("same", 4, ITER, &out[i]), 0);
+		assert_int_equal(password_verify("same", 4, buf_cstr(&out[i]), &CHEAP, NULL), 1);
+		at = i < 8 ? 4 : 2;
+		assert_int_equal(split(buf_cstr(&out[i]), fi), at + 2);
+		for (j = i < 8 ? 0 : 8; j < i; j++) {
 			split(buf_cstr(&out[j]), fj);
-			if (strcmp(fi[2], fj[2]) == 0 || strcmp(fi[3], fj[3]) == 0)
+			if (strcmp(fi[at], fj[at]) == 0 || strcmp(fi[at + 1], fj[at + 1]) == 0)
 				fail_msg("hashes %zu and %zu share a salt or a hash", j, i);
 		}
 	}
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < 16; i++)
 		buf_free(&out[i]);
 }
 
@@ -185,7 +208,7 @@ test_format(void **state)
 {
 	struct buf out = BUF_INIT;
 	unsigned char raw[64];
-	char f[5][128], want[32];
+	char f[6][128], want[32];
 	size_t i;
 
 	(void)state;
@@ -194,7 +217,7 @@ test_format(void **state)
 
 		buf_reset(&out);
 		buf_puts(&out, "kept:");
-		assert_int_equal(password_hash("pw", 2, format_rows[i].iterations, &out), 0);
+		assert_int_equal(password_hash_pbkdf2("pw", 2, format_rows[i].iterations, &out), 0);
 		if (strncmp(buf_cstr(&out), "kept:", 5) != 0)
 			fail_msg("line %d: what out held was lost", line);
 		if (split(buf_cstr(&out) + 5, f) != 4)
@@ -209,37 +232,88 @@ test_format(void **state)
 		if (strlen(f[3]) != 44 || f[3][43] != '=' || f[3][42] == '=' ||
 		    EVP_DecodeBlock(raw, (const unsigned char *)f[3], 44) != 33)
 			fail_msg("line %d: hash %s is not 32 bytes of base64", line, f[3]);
-		assert_int_equal(password_verify("pw", 2, buf_cstr(&out) + 5, 0, NULL), 1);
+		assert_int_equal(password_verify("pw", 2, buf_cstr(&out) + 5, &CHEAP, NULL), 1);
 	}
 	buf_free(&out);
 }
 
-/* rehash is true only on a match whose stored form is not today's. */
+/* rehash is true only on a match whose stored form is not today's: a PBKDF2 hash whatever its
+ * count, an argon2id hash of another cost. */
 static void
 test_rehash(void **state)
 {
-	struct buf out = BUF_INIT;
+	static const struct password_cost more_mem = { 1, 16 };
+	struct buf out = BUF_INIT, old = BUF_INIT;
 	bool rehash;
 
 	(void)state;
-	assert_int_equal(password_hash("pw", 2, ITER, &out), 0);
+	assert_int_equal(password_hash("pw", 2, &CHEAP, &out), 0);
 	rehash = true;
-	assert_int_equal(password_verify("pw", 2, buf_cstr(&out), ITER, &rehash), 1);
+	assert_int_equal(password_verify("pw", 2, buf_cstr(&out), &CHEAP, &rehash), 1);
 	assert_false(rehash);
-	assert_int_equal(password_verify("pw", 2, buf_cstr(&out), ITER + 1, &rehash), 1);
+	assert_int_equal(password_verify("pw", 2, buf_cstr(&out), &OTHER, &rehash), 1);
 	assert_true(rehash);
-	assert_int_equal(password_verify("pw", 2, buf_cstr(&out), 600000, &rehash), 1);
+	rehash = false;
+	assert_int_equal(password_verify("pw", 2, buf_cstr(&out), &more_mem, &rehash), 1);
 	assert_true(rehash);
 	/* Lowering the cost upgrades too: the configured cost is the truth. */
-	assert_int_equal(password_verify("pw", 2, GOOD, 999, &rehash), 1);
+	rehash = false;
+	assert_int_equal(password_verify("correct horse 42", 16, A_HORSE, &CHEAP, &rehash), 1);
+	assert_true(rehash);
+	/* Every PBKDF2 hash, even at its highest count, is replaced. */
+	assert_int_equal(password_hash_pbkdf2("pw", 2, 5000, &old), 0);
+	rehash = false;
+	assert_int_equal(password_verify("pw", 2, buf_cstr(&old), &CHEAP, &rehash), 1);
 	assert_true(rehash);
 	/* No match: nothing to re-hash with. */
-	assert_int_equal(password_verify("pX", 2, buf_cstr(&out), ITER + 1, &rehash), 0);
+	assert_int_equal(password_verify("pX", 2, buf_cstr(&out), &OTHER, &rehash), 0);
+	assert_false(rehash);
+	assert_int_equal(password_verify("pX", 2, buf_cstr(&old), &CHEAP, &rehash), 0);
 	assert_false(rehash);
 	/* Malformed: neither. */
 	rehash = true;
-	assert_int_equal(password_verify("pw", 2, "nonsense", ITER + 1, &rehash), -1);
+	assert_int_equal(password_verify("pw", 2, "nonsense", &OTHER, &rehash), -1);
 	assert_false(rehash);
+	buf_free(&out);
+	buf_free(&old);
+}
+
+/* The reference implementation's strings verify here: the stored form is the standard one. */
+static void
+test_argon2_known_answers(void **state)
+{
+	bool rehash = true;
+
+	(void)state;
+	assert_int_equal(password_verify(PW, 2, A_GOOD, &CHEAP, &rehash), 1);
+	assert_false(rehash);
+	assert_int_equal(password_verify("pX", 2, A_GOOD, &CHEAP, NULL), 0);
+	assert_int_equal(password_verify("", 0, A_GOOD, &CHEAP, NULL), 0);
+	assert_int_equal(password_verify("correct horse 42", 16, A_HORSE, &CHEAP, NULL), 1);
+	assert_int_equal(password_verify("correct horse 43", 16, A_HORSE, &CHEAP, NULL), 0);
+}
+
+/* The stored form of a new hash: argon2id, version 19, the cost asked for, one lane, after what
+ * out held; a 16-byte salt and a 32-byte hash in unpadded base64 (22 and 43 characters). */
+static void
+test_argon2_format(void **state)
+{
+	static const struct password_cost cost = { 3, 32 };
+	struct buf out = BUF_INIT;
+	char f[6][128];
+
+	(void)state;
+	buf_puts(&out, "kept:");
+	assert_int_equal(password_hash("pw", 2, &cost, &out), 0);
+	assert_int_equal(strncmp(buf_cstr(&out), "kept:", 5), 0);
+	assert_int_equal(split(buf_cstr(&out) + 5, f), 6);
+	assert_string_equal(f[0], "");
+	assert_string_equal(f[1], "argon2id");
+	assert_string_equal(f[2], "v=19");
+	assert_string_equal(f[3], "m=32,t=3,p=1");
+	assert_int_equal(strlen(f[4]), 22);
+	assert_int_equal(strlen(f[5]), 43);
+	assert_int_equal(password_verify("pw", 2, buf_cstr(&out) + 5, &cost, NULL), 1);
 	buf_free(&out);
 }
 
@@ -298,24 +372,24 @@ test_known_answers(void **state)
 
 		kat_stored(&s, k, k->dk, 32);
 		rehash = false;
-		rc = password_verify(k->pw, n, buf_cstr(&s), k->c, &rehash);
+		rc = password_verify(k->pw, n, buf_cstr(&s), &CHEAP, &rehash);
 		if (rc != k->want)
 			fail_msg("line %d: %s gave %d, want %d", k->line, buf_cstr(&s), rc, k->want);
 		if (rc == 1 && !rehash)
 			fail_msg("line %d: a 4-byte salt did not ask for a re-hash", k->line);
-		if ((rc = password_verify("x", 1, buf_cstr(&s), k->c, NULL)) != wrong)
+		if ((rc = password_verify("x", 1, buf_cstr(&s), &CHEAP, NULL)) != wrong)
 			fail_msg("line %d: wrong password gave %d, want %d", k->line, rc, wrong);
 		/* The second block is not the key of dkLen 32. */
 		kat_stored(&s, k, k->dk + 32, 32);
-		if ((rc = password_verify(k->pw, n, buf_cstr(&s), k->c, NULL)) != wrong)
+		if ((rc = password_verify(k->pw, n, buf_cstr(&s), &CHEAP, NULL)) != wrong)
 			fail_msg("line %d: second half gave %d, want %d", k->line, rc, wrong);
 		/* All 64 bytes: a hash of the wrong length. */
 		kat_stored(&s, k, k->dk, 64);
-		if ((rc = password_verify(k->pw, n, buf_cstr(&s), k->c, NULL)) != -1)
+		if ((rc = password_verify(k->pw, n, buf_cstr(&s), &CHEAP, NULL)) != -1)
 			fail_msg("line %d: 64-byte hash gave %d, want -1", k->line, rc);
 	}
 	/* The string made by the openssl command line (see GOOD). */
-	assert_int_equal(password_verify(PW, 2, GOOD, ITER, NULL), 1);
+	assert_int_equal(password_verify(PW, 2, GOOD, &CHEAP, NULL), 1);
 	buf_free(&s);
 }
 
@@ -331,6 +405,16 @@ static const struct { int line; size_t n; long iterations; int want; } hash_rows
 	{ __LINE__, 4, 2147483648L, -1 },
 };
 
+static const struct { int line; size_t n; struct password_cost cost; int want; } cost_rows[] = {
+	{ __LINE__, PASSWORD_MAX_BYTES, { 1, 8 }, 0 },
+	{ __LINE__, PASSWORD_MAX_BYTES + 1, { 1, 8 }, -1 },
+	{ __LINE__, 4, { 0, 8 }, -1 },
+	{ __LINE__, 4, { PASSWORD_MAX_PASSES + 1, 8 }, -1 },
+	{ __LINE__, 4, { 1, PASSWORD_MIN_MEM_KIB - 1 }, -1 },
+	{ __LINE__, 4, { 1, PASSWORD_MAX_MEM_KIB + 1 }, -1 },
+	{ __LINE__, 4, { -1, -1 }, -1 },
+};
+
 static void
 test_hash_refuses(void **state)
 {
@@ -344,11 +428,20 @@ test_hash_refuses(void **state)
 	for (i = 0; i < sizeof hash_rows / sizeof hash_rows[0]; i++) {
 		buf_reset(&out);
 		buf_puts(&out, "kept");
-		rc = password_hash(pw, hash_rows[i].n, hash_rows[i].iterations, &out);
+		rc = password_hash_pbkdf2(pw, hash_rows[i].n, hash_rows[i].iterations, &out);
 		if (rc != hash_rows[i].want)
 			fail_msg("line %d: gave %d, want %d", hash_rows[i].line, rc, hash_rows[i].want);
 		if (rc < 0 && strcmp(buf_cstr(&out), "kept") != 0)
 			fail_msg("line %d: out changed on failure", hash_rows[i].line);
+	}
+	for (i = 0; i < sizeof cost_rows / sizeof cost_rows[0]; i++) {
+		buf_reset(&out);
+		buf_puts(&out, "kept");
+		rc = password_hash(pw, cost_rows[i].n, &cost_rows[i].cost, &out);
+		if (rc != cost_rows[i].want)
+			fail_msg("line %d: gave %d, want %d", cost_rows[i].line, rc, cost_rows[i].want);
+		if (rc < 0 && strcmp(buf_cstr(&out), "kept") != 0)
+			fail_msg("line %d: out changed on failure", cost_rows[i].line);
 	}
 	buf_free(&out);
 }
@@ -362,12 +455,12 @@ test_verify_refuses_long_password(void **state)
 
 	(void)state;
 	memset(pw, 'p', sizeof pw);
-	assert_int_equal(password_hash(pw, PASSWORD_MAX_BYTES, ITER, &out), 0);
-	assert_int_equal(password_verify(pw, PASSWORD_MAX_BYTES, buf_cstr(&out), ITER, NULL), 1);
-	assert_int_equal(password_verify(pw, PASSWORD_MAX_BYTES + 1, buf_cstr(&out), ITER, NULL), 0);
-	assert_int_equal(password_verify(pw, (size_t)-1, buf_cstr(&out), ITER, NULL), 0);
+	assert_int_equal(password_hash(pw, PASSWORD_MAX_BYTES, &CHEAP, &out), 0);
+	assert_int_equal(password_verify(pw, PASSWORD_MAX_BYTES, buf_cstr(&out), &CHEAP, NULL), 1);
+	assert_int_equal(password_verify(pw, PASSWORD_MAX_BYTES + 1, buf_cstr(&out), &CHEAP, NULL), 0);
+	assert_int_equal(password_verify(pw, (size_t)-1, buf_cstr(&out), &CHEAP, NULL), 0);
 	/* A damaged record stays -1 whatever the password. */
-	assert_int_equal(password_verify(pw, PASSWORD_MAX_BYTES + 1, "x", ITER, NULL), -1);
+	assert_int_equal(password_verify(pw, PASSWORD_MAX_BYTES + 1, "x", &CHEAP, NULL), -1);
 	buf_free(&out);
 }
 
@@ -389,16 +482,20 @@ test_nul_refused(void **state)
 	int rc;
 
 	(void)state;
-	assert_int_equal(password_hash("", 0, ITER, &empty), 0);
+	assert_int_equal(password_hash("", 0, &CHEAP, &empty), 0);
 	for (i = 0; i < sizeof nul_rows / sizeof nul_rows[0]; i++) {
 		const struct pw_row *r = &nul_rows[i];
 
 		buf_reset(&out);
-		if ((rc = password_hash(r->pw, r->n, ITER, &out)) != -1 || out.len != 0)
+		if ((rc = password_hash(r->pw, r->n, &CHEAP, &out)) != -1 || out.len != 0)
 			fail_msg("line %d: password_hash gave %d", r->line, rc);
-		if ((rc = password_verify(r->pw, r->n, GOOD, ITER, NULL)) != 0)
+		if ((rc = password_hash_pbkdf2(r->pw, r->n, ITER, &out)) != -1 || out.len != 0)
+			fail_msg("line %d: password_hash_pbkdf2 gave %d", r->line, rc);
+		if ((rc = password_verify(r->pw, r->n, A_GOOD, &CHEAP, NULL)) != 0)
+			fail_msg("line %d: verify against argon2id \"pw\" gave %d", r->line, rc);
+		if ((rc = password_verify(r->pw, r->n, GOOD, &CHEAP, NULL)) != 0)
 			fail_msg("line %d: verify against \"pw\" gave %d", r->line, rc);
-		if ((rc = password_verify(r->pw, r->n, buf_cstr(&empty), ITER, NULL)) != 0)
+		if ((rc = password_verify(r->pw, r->n, buf_cstr(&empty), &CHEAP, NULL)) != 0)
 			fail_msg("line %d: verify against \"\" gave %d", r->line, rc);
 	}
 	buf_free(&out);
@@ -473,6 +570,32 @@ static const struct stored_row stored_rows[] = {
 	{ __LINE__, PRE SALT "$g4BiOBrcHGnGTAdCcoA+WrLOFA69L2c9HA5vVpt2o7AA", -1 },  /* 33 bytes */
 	{ __LINE__, PRE SALT "$", -1 },
 	{ __LINE__, PRE SALT "$" SALT, -1 },
+	/* argon2id: the reference string, then each part changed. */
+#define A_PRE "$argon2id$v=19$m=8,t=1,p=1$"
+#define A_HASH "$LSf8dWS2rDg/5QPLiItELqsao0qJtl8C2FnmF6Ddpms"
+	{ __LINE__, A_GOOD, 1 },
+	{ __LINE__, A_PRE A_SALT "$MSf8dWS2rDg/5QPLiItELqsao0qJtl8C2FnmF6Ddpms", 0 },
+	{ __LINE__, A_PRE A_SALT "$LSf8dWS2rDg/5QPLiItELqsao0qJtl8C2FnmF6Ddpmt", -1 },  /* low bits */
+	{ __LINE__, "$argon2id$v=19$m=8,t=2,p=1$" A_SALT A_HASH, 0 },   /* other cost: other hash */
+	{ __LINE__, "$argon2i$v=19$m=8,t=1,p=1$" A_SALT A_HASH, -1 },
+	{ __LINE__, "$argon2d$v=19$m=8,t=1,p=1$" A_SALT A_HASH, -1 },
+	{ __LINE__, "$argon2id$v=16$m=8,t=1,p=1$" A_SALT A_HASH, -1 },
+	{ __LINE__, "$argon2id$m=8,t=1,p=1$" A_SALT A_HASH, -1 },
+	{ __LINE__, "$argon2id$v=19$m=8,t=1,p=2$" A_SALT A_HASH, -1 },
+	{ __LINE__, "$argon2id$v=19$m=7,t=1,p=1$" A_SALT A_HASH, -1 },
+	{ __LINE__, "$argon2id$v=19$m=08,t=1,p=1$" A_SALT A_HASH, -1 },
+	{ __LINE__, "$argon2id$v=19$m=4194304,t=1,p=1$" A_SALT A_HASH, -1 },   /* 4 GiB: refused unread */
+	{ __LINE__, "$argon2id$v=19$m=8,t=0,p=1$" A_SALT A_HASH, -1 },
+	{ __LINE__, "$argon2id$v=19$m=8,t=65,p=1$" A_SALT A_HASH, -1 },
+	{ __LINE__, "$argon2id$v=19$t=1,m=8,p=1$" A_SALT A_HASH, -1 },
+	{ __LINE__, "$argon2id$v=19$m=8,t=1,p=1,x=1$" A_SALT A_HASH, -1 },
+	{ __LINE__, "$argon2id$v=19$m=8,t=1,p=1", -1 },
+	{ __LINE__, A_PRE A_SALT, -1 },
+	{ __LINE__, A_PRE "$" A_HASH, -1 },
+	{ __LINE__, A_PRE A_SALT "$", -1 },
+	{ __LINE__, A_PRE A_SALT "$L!f8dWS2rDg/5QPLiItELqsao0qJtl8C2FnmF6Ddpms", -1 },
+	{ __LINE__, " " A_GOOD, -1 },
+	{ __LINE__, "$ARGON2ID$v=19$m=8,t=1,p=1$" A_SALT A_HASH, -1 },
 };
 
 static void
@@ -487,13 +610,14 @@ test_stored_strings(void **state)
 		const struct stored_row *r = &stored_rows[i];
 
 		rehash = true;
-		rc = password_verify(PW, 2, r->stored, ITER, &rehash);
+		rc = password_verify(PW, 2, r->stored, &CHEAP, &rehash);
 		if (rc != r->want)
 			fail_msg("line %d: gave %d, want %d", r->line, rc, r->want);
-		if (rehash)
-			fail_msg("line %d: rehash set", r->line);
+		/* A PBKDF2 match is always re-hashed; A_GOOD has today's cost. */
+		if (rehash != (rc == 1 && strncmp(r->stored, "pbkdf2", 6) == 0))
+			fail_msg("line %d: rehash %d", r->line, rehash);
 	}
-	assert_int_equal(password_verify(PW, 2, NULL, ITER, NULL), -1);
+	assert_int_equal(password_verify(PW, 2, NULL, &CHEAP, NULL), -1);
 	/* Far beyond PASSWORD_STORED_MAX: refused without being read to its end. */
 	{
 		struct buf huge = BUF_INIT;
@@ -501,7 +625,7 @@ test_stored_strings(void **state)
 		buf_puts(&huge, GOOD);
 		while (huge.len < 100000)
 			buf_putc(&huge, 'A');
-		assert_int_equal(password_verify(PW, 2, buf_cstr(&huge), ITER, NULL), -1);
+		assert_int_equal(password_verify(PW, 2, buf_cstr(&huge), &CHEAP, NULL), -1);
 		buf_free(&huge);
 	}
 }
@@ -515,6 +639,8 @@ main(void)
 		cmocka_unit_test(test_salts_differ),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_rehash),
+		cmocka_unit_test(test_argon2_known_answers),
+		cmocka_unit_test(test_argon2_format),
 		cmocka_unit_test(test_known_answers),
 		cmocka_unit_test(test_hash_refuses),
 		cmocka_unit_test(test_verify_refuses_long_password),
