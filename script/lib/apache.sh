@@ -4,7 +4,8 @@
 # it uses (tests/integration/suite.sh, etc.sh, script/server).
 #
 #   proxy-fcgi  mod_proxy_fcgi to the binaries, each run by the ExecStart of the shipped unit
-#               etc/starling-fcgi@.service.in (spawn-fcgi + multiwatch on a Unix socket);
+#               etc/starling-fcgi@.service.in (multiwatch) on the Unix socket that
+#               etc/starling-fcgi@.socket.in describes;
 #               the site is etc/apache-proxy-fcgi.conf.in
 #   fcgid       shared hosting: etc/apache-shared.conf.in with mod_fcgid; the document root
 #               holds etc/htaccess and the wrappers rendered from etc/starling.fcgi.in
@@ -18,10 +19,10 @@
 # Files under RUN: apache/ (httpd.conf, the runtime directory), apache.pid, apache-error.log,
 # starling-error.log and starling-access.log (the site's logs), site.conf (the rendered site),
 # cgi-bin/ (the binaries), www/ (document root); proxy-fcgi: fcgi/starling-NAME.sock,
-# fcgi-NAME.pid, fcgi-NAME.log, starling-fcgi@.service (rendered).
+# fcgi-NAME.pid, fcgi-NAME.log, starling-fcgi@.service and starling-fcgi@.socket (rendered).
 #
 # Run as root (CI), Apache's children run as www-data, as on Debian, and so do the binaries that
-# Apache starts (fcgid, cgi); the spawn-fcgi binaries run as nobody, the way a dedicated account
+# Apache starts (fcgid, cgi); the proxy-fcgi binaries run as nobody, the way a dedicated account
 # would, behind a socket that only www-data may open. The run directory is opened up for them
 # accordingly (stack_apache_share).
 
@@ -136,22 +137,43 @@ EOF
 	} >"$run/apache/httpd.conf"
 }
 
-# stack_fcgi_spawn RUN NAME: starling-NAME under spawn-fcgi and multiwatch,
-# with the command and environment of the rendered RUN/starling-fcgi@.service; pid (multiwatch's:
-# spawn-fcgi -n executes it) in RUN/fcgi-NAME.pid; waits for the socket.
+# stack_fcgi_spawn RUN NAME: starling-NAME under multiwatch, as systemd would start it: the
+# socket made as the rendered RUN/starling-fcgi@.socket says (ListenStream, SocketMode, Backlog)
+# and given as standard input (StandardInput=socket) to the command of the rendered
+# RUN/starling-fcgi@.service, with its environment; pid (multiwatch's) in RUN/fcgi-NAME.pid;
+# waits for the socket. As root (CI), the socket gets the socket unit's SocketUser and
+# SocketGroup and the command runs as the service's User and Group, as under systemd; otherwise
+# everything is whoever runs the harness.
 stack_fcgi_spawn() {
-	local run unit cmd pid sock
-	run=$1 unit=$1/starling-fcgi@.service
-	sock=$run/fcgi/starling-$2.sock
+	local run unit socket cmd pid sock
+	run=$1 unit=$1/starling-fcgi@.service socket=$1/starling-fcgi@.socket
+	sock=$(stack_unit_value "$socket" ListenStream | sed "s|%i|starling-$2|g")
 	cmd=$(stack_unit_exec "$unit" "starling-$2")
-	# Not root: spawn-fcgi may not change users (the accounts are all this one anyway).
-	[ "$(id -u)" -eq 0 ] || cmd=$(printf '%s\n' "$cmd" | sed 's/ -[uUgG] [^ ]*//g')
+	[ "$(stack_unit_value "$unit" StandardInput)" = socket ] ||
+		{ stack_err "$unit: no StandardInput=socket"; return 1; }
 	rm -f "$sock"
 	# shellcheck disable=SC2046,SC2086 # the unit's words, as systemd splits them
-	env $(stack_unit_env "$unit") $cmd </dev/null >>"$run/fcgi-$2.log" 2>&1 &
+	env $(stack_unit_env "$unit") python3 -c '
+import grp, os, pwd, socket, sys
+path, mode, backlog, su, sg, user, group = sys.argv[1:8]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(path)
+os.chmod(path, int(mode or "0666", 8))
+s.listen(int(backlog or 128))
+if os.getuid() == 0:
+    os.chown(path, pwd.getpwnam(su).pw_uid, grp.getgrnam(sg).gr_gid)
+    os.setgroups([])
+    os.setgid(grp.getgrnam(group).gr_gid)
+    os.setuid(pwd.getpwnam(user).pw_uid)
+os.dup2(s.fileno(), 0)
+os.execvp(sys.argv[8], sys.argv[8:])' "$sock" "$(stack_unit_value "$socket" SocketMode)" \
+		"$(stack_unit_value "$socket" Backlog)" "$(stack_unit_value "$socket" SocketUser)" \
+		"$(stack_unit_value "$socket" SocketGroup)" "$(stack_unit_value "$unit" User)" \
+		"$(stack_unit_value "$unit" Group)" $cmd \
+		</dev/null >>"$run/fcgi-$2.log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$run/fcgi-$2.pid"
-	stack_wait_until "$pid" "spawn-fcgi starling-$2" "$run/fcgi-$2.log" "open $sock" \
+	stack_wait_until "$pid" "starling-$2 (multiwatch)" "$run/fcgi-$2.log" "open $sock" \
 		test -S "$sock" || { stack_kill 5 "$pid"; return 1; }
 }
 
@@ -201,7 +223,7 @@ stack_apache_start() {
 	run=$1 src=$2 kind=$3 port=$4 conf=$5 build=$6
 	stack_need apache2 curl || return 1
 	case "$kind" in
-	proxy-fcgi) stack_need spawn-fcgi multiwatch || return 1 ;;
+	proxy-fcgi) stack_need multiwatch python3 || return 1 ;;
 	fcgid | cgi) ;;
 	*) stack_err "unknown Apache set-up '$kind' (proxy-fcgi, fcgid or cgi)"; return 1 ;;
 	esac
@@ -228,6 +250,8 @@ stack_apache_start() {
 		stack_render "$src/etc/starling-fcgi@.service.in" "$run/starling-fcgi@.service" \
 			CONF="$conf" CGI_DIR="$run/cgi-bin" SOCKET_DIR="$run/fcgi" PROCS=2 \
 			USER="$1" GROUP="$2" WEB_USER="$3" WEB_GROUP="$4" || return 1
+		stack_render "$src/etc/starling-fcgi@.socket.in" "$run/starling-fcgi@.socket" \
+			SOCKET_DIR="$run/fcgi" WEB_USER="$3" WEB_GROUP="$4" || return 1
 		;;
 	*)
 		case "$media" in

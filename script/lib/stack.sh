@@ -50,6 +50,7 @@
 #   (Apache in its three set-ups: script/lib/apache.sh, stack_apache_start)
 #   stack_unit_exec UNIT [INSTANCE], stack_unit_env UNIT   a rendered systemd unit's ExecStart
 #                                        and Environment, which the harness runs
+#   stack_unit_value UNIT KEY            one setting of a rendered unit
 #   stack_worker_start RUN CONF BIN [UNIT]   start starling-worker BIN with CONF (or as the
 #                                        rendered UNIT says), wait until it runs
 #   stack_worker_once RUN CONF BIN       run BIN --once (every pending job and task), log appended
@@ -165,7 +166,7 @@ stack_pid() {
 	memcached:*/memcached*) ;;
 	lighttpd:*/lighttpd*) ;;
 	apache:*/apache2*|apache:*/httpd*) ;;
-	fcgi-*:*/multiwatch*|fcgi-*:*/spawn-fcgi*) ;;
+	fcgi-*:*/multiwatch*) ;;
 	worker:*/starling-worker*) ;;
 	*:) ;;                          # /proc not readable: trust kill -0
 	*) return 1 ;;
@@ -253,7 +254,7 @@ stack_stop() {
 }
 
 # stack_stop_all RUN: the worker (first: it uses the others), lighttpd, Apache and the
-# spawn-fcgi processes (script/lib/apache.sh), then every
+# proxy-fcgi processes (script/lib/apache.sh), then every
 # RUN/memcached-*, then every RUN/mariadb-* (and the memcached and MariaDB of RUN itself, for
 # callers with one instance in RUN). The MariaDB instances shut down at the same time (a second
 # or so each).
@@ -807,6 +808,11 @@ stack_lighttpd_start() {
 # run here); User= is left out: the harness runs as whoever runs it.
 stack_unit_exec() {
 	sed -n 's/^ExecStart=//p' "$1" | sed "s|%i|${2:-}|g"
+}
+
+# stack_unit_value UNIT KEY: print the value of KEY= in a rendered systemd unit (the last one).
+stack_unit_value() {
+	sed -n "s/^$2=//p" "$1" | tail -n 1
 }
 
 # stack_unit_env UNIT: print the unit's Environment= assignments, one NAME=VALUE per line.

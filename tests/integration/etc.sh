@@ -58,6 +58,8 @@ for f in "$SRCDIR"/etc/* "$SRCDIR"/etc/.[!.]*; do
 	name=${f##*/}
 	if [ "$name" = starling.conf.example ]; then
 		users=$SRCDIR/tests/unit/test_conf.c
+	elif [ "$name" = starling-logrotate.in ]; then
+		users=$SRCDIR/tests/integration/etc.sh   # rotates real files below
 	else
 		users="$SRCDIR/script/lib/stack.sh $SRCDIR/script/lib/apache.sh $SRCDIR/tests/integration/suite.sh"
 	fi
@@ -177,15 +179,45 @@ else
 	fail "etc/crontab.in: want one line of five time fields running starling-worker --once"
 fi
 
+# The logrotate rules: logrotate's own check (-d), then a forced rotation of two logs for real:
+# each is copied aside and emptied; an empty log is left alone.
+if command -v logrotate >/dev/null 2>&1; then
+	mkdir -p "$RUN/rotate"
+	stack_render "$SRCDIR/etc/starling-logrotate.in" "$RUN/logrotate.conf" \
+		LOG_DIR="$RUN/rotate" USER="$(id -un)" GROUP="$(id -gn)" ||
+		fail "etc/starling-logrotate.in does not render"
+	echo "an error line" >"$RUN/rotate/lighttpd-error.log"
+	echo "an access line" >"$RUN/rotate/lighttpd-access.log"
+	: >"$RUN/rotate/empty.log"
+	if ! logrotate -d -s "$RUN/logrotate.state" "$RUN/logrotate.conf" >"$RUN/logrotate.out" 2>&1 ||
+		grep -q '^error:' "$RUN/logrotate.out"; then
+		cat "$RUN/logrotate.out"
+		fail "logrotate -d rejects etc/starling-logrotate.in, rendered"
+	elif ! logrotate -f -s "$RUN/logrotate.state" "$RUN/logrotate.conf" >"$RUN/logrotate.out" 2>&1; then
+		cat "$RUN/logrotate.out"
+		fail "logrotate -f fails on etc/starling-logrotate.in, rendered"
+	elif [ "$(cat "$RUN/rotate/lighttpd-error.log.1")" != "an error line" ] ||
+		[ -s "$RUN/rotate/lighttpd-error.log" ] || [ ! -f "$RUN/rotate/lighttpd-access.log.1" ] ||
+		[ -e "$RUN/rotate/empty.log.1" ]; then
+		ls -l "$RUN/rotate"
+		fail "etc/starling-logrotate.in: want each log copied to .1 and emptied, empty logs left"
+	else
+		pass starling-logrotate.in
+	fi
+else
+	pass "starling-logrotate.in (no logrotate here to run it)"
+fi
+
 # The systemd units: render, then systemd-analyze verify where systemd is installed (not in
 # every container); the harness runs their ExecStart either way (suite.sh).
-for unit in starling-worker.service starling-fcgi@.service; do
+for unit in starling-worker.service starling-fcgi@.service starling-fcgi@.socket; do
 	stack_render "$SRCDIR/etc/$unit.in" "$RUN/$unit" CONF="$conf" SBIN_DIR="$prefix/sbin" \
 		CGI_DIR="$cgi" SOCKET_DIR=/run/starling PROCS=4 USER=starling GROUP=starling \
 		WEB_USER=www-data WEB_GROUP=www-data || { fail "etc/$unit.in does not render"; continue; }
 	exe=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$RUN/$unit")
-	case "$exe" in
-	/*) ;;
+	case "$unit:$exe" in
+	*.socket:) ;;
+	*:/*) ;;
 	*) fail "etc/$unit.in: ExecStart '$exe' is not an absolute path"; continue ;;
 	esac
 	if command -v systemd-analyze >/dev/null 2>&1 && [ -d /run/systemd/system ]; then

@@ -15,7 +15,8 @@
 #      is still alive; once the rest is sent, the whole response arrives (status line, headers,
 #      Content-Length bytes of body, FCGI_END_REQUEST) and is the answer to the WHOLE body (a
 #      half body would be malformed JSON, a 400), and only then does the worker exit 0;
-#   3. spawn-fcgi -n -s SOCK -- multiwatch -f 3 -- starling-site, as the systemd unit runs it:
+#   3. spawn-fcgi -n -s SOCK -- multiwatch -f 3 -- starling-site: the socket on standard input,
+#      as the systemd units give it (etc/starling-fcgi@.socket.in, .service.in):
 #      two batches of concurrent requests all answered; three requests held at once (so by three
 #      processes); SIGTERM to multiwatch reaches every child as SIGUSR1, held; the three requests
 #      are then answered whole, each child stops (its log says so) and multiwatch exits 0;

@@ -4,8 +4,9 @@
 # SERVER is one of the four set-ups of docs/deploy.md, each started from the shipped files of
 # etc/, rendered with test ports and paths (script/lib/stack.sh, script/lib/apache.sh):
 #   lighttpd           lighttpd spawning the binaries (etc/lighttpd.conf.in)
-#   apache-proxy-fcgi  Apache mod_proxy_fcgi to the binaries under spawn-fcgi and multiwatch
-#                      (etc/apache-proxy-fcgi.conf.in, etc/starling-fcgi@.service.in)
+#   apache-proxy-fcgi  Apache mod_proxy_fcgi to the binaries under multiwatch, on the sockets of
+#                      their socket units (etc/apache-proxy-fcgi.conf.in,
+#                      etc/starling-fcgi@.socket.in, etc/starling-fcgi@.service.in)
 #   apache-fcgid       shared hosting: Apache mod_fcgid, .htaccess and wrappers
 #                      (etc/apache-shared.conf.in, etc/htaccess, etc/starling.fcgi.in)
 #   apache-cgi         the same document root through mod_cgid: plain CGI
@@ -72,7 +73,7 @@ if [ -n "${STARLING_SETUPS:-}" ] && ! printf ' %s ' "$STARLING_SETUPS" | grep -q
 fi
 case "$SERVER" in
 lighttpd) web_tools=lighttpd ;;
-apache-proxy-fcgi) web_tools="apache2 spawn-fcgi multiwatch" ;;
+apache-proxy-fcgi) web_tools="apache2 multiwatch" ;;
 apache-fcgid)
 	web_tools=apache2
 	[ -f "$STACK_APACHE_MODULES/mod_fcgid.so" ] ||
@@ -333,14 +334,14 @@ stack_alive "$RUN" worker || fail "starling-worker died during the tests (log: $
 stack_stop "$RUN" worker
 # Stop the web server first: its FastCGI processes exit on SIGTERM or SIGUSR1, and
 # LeakSanitizer reports then.
-web_stop || fail "$SERVER (or a spawn-fcgi process) died during the tests"
+web_stop || fail "$SERVER (or a multiwatch process) died during the tests"
 
 # The shipped files this set-up must have run (tests/integration/etc.sh checks that each file
 # of etc/ is used by one of them).
 say "== the shipped files of etc/ this set-up ran"
 case "$SERVER" in
 lighttpd) want="lighttpd.conf.in" ;;
-apache-proxy-fcgi) want="apache-proxy-fcgi.conf.in starling-fcgi@.service.in" ;;
+apache-proxy-fcgi) want="apache-proxy-fcgi.conf.in starling-fcgi@.service.in starling-fcgi@.socket.in" ;;
 *) want="apache-shared.conf.in htaccess starling.fcgi.in crontab.in" ;;
 esac
 for f in $want starling-worker.service.in; do
