@@ -82,6 +82,7 @@ app_env_new(const struct app *app, const char *conf_path, struct buf *err)
 		goto fail;
 	env->ids = idlease_new(env->db, NULL);
 	env->switches = switches_new(env->db, &env->conf);
+	env->metrics = metrics_open(&env->conf, app->name);
 	env->keys = jwt_keys_load(env->conf.auth_token_key_file,
 	    env->conf.auth_previous_token_key_file, err);
 	if (env->keys == NULL)
@@ -111,6 +112,7 @@ app_env_free(struct app_env *env)
 	idlease_free(env->ids);   /* gives the worker number back: needs the database */
 	cache_free(env->cache);
 	switches_free(env->switches);
+	metrics_free(env->metrics);
 	db_free(env->db);
 	i18n_free(env->i18n);
 	tmpl_set_free(env->tmpls);
@@ -148,6 +150,7 @@ ctx_reset(struct ctx *ctx)
 	ctx->request_id[0] = '\0';
 	ctx->csrf_token[0] = '\0';
 	ctx->csrf_cookie_ok = false;
+	ctx->body_ready = false;
 	json_object_put(ctx->data);
 	ctx->data = NULL;
 	buf_reset(&ctx->message);
@@ -224,6 +227,7 @@ ctx_csrf_rotate(struct ctx *ctx)
 		return -1;
 	}
 	ctx->csrf_cookie_ok = false;
+	ctx->body_ready = false;
 	return 0;
 }
 
@@ -935,16 +939,35 @@ warn_https_unset(struct ctx *ctx)
 	    "(docs/deploy.md, section 13)");
 }
 
+/* The request's access log line and its share of the host's counters (lib/metrics.h). mc and
+ * db: the round trips it made to memcached and MariaDB; prep: those it spent preparing
+ * statements on its process's connections (db.h). */
+static void
+count_request(struct ctx *ctx, int code, double ms, uint64_t mc, uint64_t db, uint64_t prep,
+    uint64_t keys0, uint64_t hits0)
+{
+	struct metrics_request m = { ctx->resp.status, ms, mc, db, 0, 0, code == APIERR_OVERLOADED };
+
+	log_info("%s %s %d %.1fms mc=%" PRIu64 " db=%" PRIu64 " prep=%" PRIu64,
+	    ctx->req.method_name ? ctx->req.method_name : "-", ctx->req.path ? ctx->req.path : "-",
+	    ctx->resp.status, ms, mc, db, prep);
+	cache_key_counts(ctx->env->cache, &m.keys, &m.hits);
+	m.keys -= keys0;
+	m.hits -= hits0;
+	metrics_request(ctx->env->metrics, &m);
+}
+
 void
 app_handle(struct ctx *ctx, char *const *envp, const char *body, size_t body_len, struct buf *out)
 {
 	struct timespec t0;
 	uint64_t mc0 = cache_round_trips(ctx->env->cache), db0 = db_round_trips(ctx->env->db);
-	uint64_t prep0 = db_setup_trips(ctx->env->db);
+	uint64_t prep0 = db_setup_trips(ctx->env->db), keys0, hits0;
 	bool html;
 	int code;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cache_key_counts(ctx->env->cache, &keys0, &hits0);
 	cache_memo_begin(ctx->env->cache);
 	set_request_id(ctx, envp);
 	code = run_stages(ctx, envp, body, body_len);
@@ -953,8 +976,11 @@ app_handle(struct ctx *ctx, char *const *envp, const char *body, size_t body_len
 	if (html && prepare_csrf(ctx) != 0 && code == APIERR_OK)
 		code = ctx_fail(ctx, APIERR_INTERNAL, NULL);
 
-	/* 7. Render: the envelope, a page, or an error in the route's format. */
-	if (code != APIERR_OK) {
+	/* 7. Render: the envelope, a page, or an error in the route's format; a handler that wrote
+	 * its own body (a text format: ctx->body_ready) is sent as it is. */
+	if (code == APIERR_OK && ctx->body_ready)
+		;
+	else if (code != APIERR_OK) {
 		if (!html || !render_html_failure(ctx, code))
 			render_error(ctx, envp, code);
 	} else if (!html)
@@ -978,12 +1004,8 @@ app_handle(struct ctx *ctx, char *const *envp, const char *body, size_t body_len
 	if (html)
 		response_header(&ctx->resp, "Content-Language", ctx->lang);
 	response_serialize(&ctx->resp, ctx->req.method == HTTP_HEAD, out);
-	/* mc and db: the round trips this request made to memcached and MariaDB; prep: those it
-	 * spent preparing statements on its process's connections (db.h). */
-	log_info("%s %s %d %.1fms mc=%" PRIu64 " db=%" PRIu64 " prep=%" PRIu64,
-	    ctx->req.method_name ? ctx->req.method_name : "-", ctx->req.path ? ctx->req.path : "-",
-	    ctx->resp.status, elapsed_ms(&t0), cache_round_trips(ctx->env->cache) - mc0,
-	    db_round_trips(ctx->env->db) - db0, db_setup_trips(ctx->env->db) - prep0);
+	count_request(ctx, code, elapsed_ms(&t0), cache_round_trips(ctx->env->cache) - mc0,
+	    db_round_trips(ctx->env->db) - db0, db_setup_trips(ctx->env->db) - prep0, keys0, hits0);
 
 	shed_log(ctx);
 	/* 9. Reset: nothing of this request survives into the next one. */

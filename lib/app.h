@@ -29,6 +29,7 @@
 #include "jwt.h"
 #include "mail.h"
 #include "media.h"
+#include "metrics.h"
 #include "kv.h"
 #include "request.h"
 #include "response.h"
@@ -62,6 +63,7 @@ struct app_env {
 	struct mail      *mail;
 	struct media     *media;    /* upload URLs and the check of a post's media (media.h) */
 	struct switches  *switches; /* the operators' degradation switches (switches.h) */
+	struct metrics   *metrics;  /* the host's request counters (metrics.h) */
 	bool              https_warned; /* the [site] https warning was logged (once per process) */
 };
 
@@ -82,6 +84,8 @@ struct ctx {
 	char                 request_id[33];
 	char                 csrf_token[CSRF_TOKEN_LEN + 1];
 	bool                 csrf_cookie_ok; /* the browser already holds csrf_token */
+	bool                 body_ready;  /* the handler wrote resp's body and Content-Type itself
+	                                   * (a text format such as /metrics): sent as it is */
 	json_object         *data;        /* what the handler built; owned */
 	struct buf           message;     /* the handler's error message */
 	struct buf           scratch;     /* free for handlers; emptied between requests */

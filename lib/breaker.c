@@ -1,19 +1,15 @@
 /* breaker.c: circuit breakers in a shared mapped file (breaker.h). */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "breaker.h"
 #include "clock.h"
 #include "log.h"
+#include "shmfile.h"
 #include "xalloc.h"
 
 #define NAME_MAX_LEN 47
@@ -31,13 +27,8 @@ struct slot {
 	uint64_t open_ms;      /* how long the breaker opened for the last time */
 };
 
-struct header {
-	uint32_t magic, version;
-	uint32_t nslots, pad;
-};
-
 struct file {
-	struct header head;
+	struct shmfile_head head;
 	struct slot   slot[BREAKER_SLOTS];
 };
 
@@ -78,55 +69,6 @@ cas(uint64_t *p, uint64_t old, uint64_t v)
 	return __atomic_compare_exchange_n(p, &old, v, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
-static uint32_t
-version_of(struct file *f)
-{
-	return __atomic_load_n(&f->head.version, __ATOMIC_ACQUIRE);
-}
-
-/* Maps path shared, or returns NULL (logged). A new file is zeros, sized here; its header is
- * written by the first process to see it zero (compare-and-swap on the magic). */
-static struct file *
-map_file(const char *path)
-{
-	struct stat st;
-	struct file *f = NULL;
-	uint32_t zero = 0;
-	int fd;
-
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		log_warn("breaker: cannot open %s (%s); breakers kept per process", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) != 0 || ((size_t)st.st_size < sizeof *f &&
-	    ftruncate(fd, (off_t)sizeof *f) != 0)) {
-		log_warn("breaker: cannot size %s (%s); breakers kept per process", path, strerror(errno));
-		goto out;
-	}
-	f = mmap(NULL, sizeof *f, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (f == MAP_FAILED) {
-		log_warn("breaker: cannot map %s (%s); breakers kept per process", path, strerror(errno));
-		f = NULL;
-		goto out;
-	}
-	if (__atomic_compare_exchange_n(&f->head.magic, &zero, MAGIC, false, __ATOMIC_ACQ_REL,
-	    __ATOMIC_ACQUIRE)) {
-		__atomic_store_n(&f->head.nslots, BREAKER_SLOTS, __ATOMIC_RELEASE);
-		__atomic_store_n(&f->head.version, LAYOUT_VERSION, __ATOMIC_RELEASE);
-	} else if (zero != MAGIC || (version_of(f) != LAYOUT_VERSION && version_of(f) != 0)) {
-		/* Another layout (an older release still running), or not ours: leave it alone. A
-		 * version of 0 is a creator between its two stores. */
-		log_warn("breaker: %s is not a breaker file of this version; breakers kept per process",
-		    path);
-		munmap(f, sizeof *f);
-		f = NULL;
-	}
-out:
-	close(fd);
-	return f;
-}
-
 struct breaker_map *
 breaker_map_open(const struct conf *conf)
 {
@@ -134,7 +76,8 @@ breaker_map_open(const struct conf *conf)
 
 	m->conf = conf;
 	if (conf->breaker_state_file && *conf->breaker_state_file)
-		m->f = map_file(conf->breaker_state_file);
+		m->f = shmfile_map(conf->breaker_state_file, sizeof *m->f, MAGIC, LAYOUT_VERSION,
+		    "breaker");
 	m->mapped = m->f != NULL;
 	if (m->f == NULL)
 		m->f = xcalloc(1, sizeof *m->f);
@@ -147,7 +90,7 @@ breaker_map_free(struct breaker_map *m)
 	if (m == NULL)
 		return;
 	if (m->mapped)
-		munmap(m->f, sizeof *m->f);
+		shmfile_unmap(m->f, sizeof *m->f);
 	else
 		free(m->f);
 	free(m);

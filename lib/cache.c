@@ -49,6 +49,7 @@ struct cache {
 	struct buf         val;       /* scratch: tag byte + value */
 	unsigned int       seed;      /* for TTL jitter */
 	uint64_t           round_trips;   /* requests sent to nodes, for cache_round_trips */
+	uint64_t           keys_asked, keys_found;   /* of nodes that answered: cache_key_counts */
 	struct memo       *memo;      /* what the request in flight learnt: cache_memo_begin */
 	bool               memo_on;
 	struct breaker_map *brk;      /* the nodes' state, shared by the host's processes */
@@ -641,6 +642,8 @@ fetch(struct cache *c, struct node *nd, struct buf *raw, uint64_t *cas)
 	if (rc != MEMCACHED_END && rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTFOUND)
 		return failed(c, nd, "get", buf_cstr(&c->key), rc);
 	memo_record(c, buf_cstr(&c->key), raw->data, f.found ? raw->len : 0);
+	c->keys_asked++;
+	c->keys_found += f.found;
 	return f.found;
 }
 
@@ -873,9 +876,14 @@ mget_node(struct cache *c, struct node *nd, struct mget_req *m, bool sent)
 		return;
 	}
 	/* The node answered: its keys it did not send hold nothing. */
-	for (i = 0; m->counts == NULL && i < m->n; i++)
-		if (m->owners[i] == nd && !m->seen[i])
+	for (i = 0; i < m->n; i++) {
+		if (m->owners[i] != nd)
+			continue;
+		c->keys_asked++;
+		c->keys_found += m->seen[i] && (m->counts != NULL || m->hit[i]);
+		if (m->counts == NULL && !m->seen[i])
 			memo_record(c, m->full[i], NULL, 0);
+	}
 }
 
 /* Answers from the request's memo the keys it knows (their owner becomes NULL: not asked). */
@@ -1655,6 +1663,13 @@ cache_free(struct cache *c)
 	buf_free(&c->key);
 	buf_free(&c->val);
 	free(c);
+}
+
+void
+cache_key_counts(const struct cache *c, uint64_t *asked, uint64_t *found)
+{
+	*asked = c == NULL ? 0 : c->keys_asked;
+	*found = c == NULL ? 0 : c->keys_found;
 }
 
 uint64_t

@@ -203,6 +203,10 @@ int cache_append_many(struct cache *c, const char *const *keys, size_t nkeys, co
  * batch counts once per node it went to): the access log shows each request's share, and
  * tests/bench reads it to count round trips per route. */
 uint64_t cache_round_trips(const struct cache *c);
+/* How many keys this process asked memcached nodes for, in gets and multi-gets that the node
+ * answered, and how many of them it found (the request's memo answers are not counted): the hit
+ * ratio that /metrics shows (lib/metrics.h). Both only grow. */
+void cache_key_counts(const struct cache *c, uint64_t *asked, uint64_t *found);
 
 /* Closes every connection and frees c; NULL is fine. */
 void cache_free(struct cache *c);

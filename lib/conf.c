@@ -78,6 +78,8 @@ static const struct conf_key keys[] = {
 	{ "shed", "retry_after",       CT_LONG, F(shed_retry_after),       "2", 1, 3600 },
 	{ "shed", "signal_file",       CT_STRING, F(shed_signal_file),     "", 0, 4096 },
 	/* No longer used (new hashes are argon2id's); still read, so that older files load. */
+	{ "metrics", "state_file",    CT_STRING, F(metrics_state_file), "", 0, 4096 },
+	{ "metrics", "allow",         CT_STRING, F(metrics_allow), "127.0.0.1, ::1", 0, 4096 },
 	{ "auth", "password_iterations", CT_LONG, F(auth_password_iterations), "600000", 1000, 100000000 },
 	{ "auth", "argon2_passes",    CT_LONG,   F(auth_password_cost.passes), "2", PASSWORD_MIN_PASSES,
 	                                                                       PASSWORD_MAX_PASSES },

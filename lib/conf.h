@@ -60,6 +60,9 @@ struct conf {
 	long           shed_queue_wait_ms;
 	long           shed_retry_after;
 	char          *shed_signal_file;
+	/* [metrics] */
+	char          *metrics_state_file;
+	char          *metrics_allow;
 	/* [auth] */
 	long           auth_password_iterations;   /* read and ignored: see conf.c */
 	struct password_cost auth_password_cost;

@@ -1228,6 +1228,29 @@ count_state(struct db *db, unsigned shard, enum job_state state)
 	return n;
 }
 
+int
+job_counts_add(struct db *db, unsigned shard, int64_t now, struct job_counts *c)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	size_t i;
+	int rc;
+
+	rc = db_exec(db, shard, "SELECT state, COUNT(*), COALESCE(MIN(CASE WHEN state = 0 AND "
+	    "run_after <= ? THEN run_after END), 0) FROM {db}.tb_job WHERE state <> 2 GROUP BY state",
+	    (struct db_val[]){ DB_I64(now) }, 1, &r);
+	for (i = 0; rc == 0 && i < r.nrows; i++) {
+		uint64_t state = db_u64(&r, i, 0);
+		int64_t due = db_i64(&r, i, 2);
+
+		if (state <= JOB_PARKED)
+			c->n[state] += db_u64(&r, i, 1);
+		if (state == JOB_READY && due > 0 && now - due > c->oldest_due_s)
+			c->oldest_due_s = now - due;
+	}
+	db_rows_free(&r);
+	return rc == 0 ? 0 : -1;
+}
+
 long
 job_count_failed(struct db *db, unsigned shard)
 {

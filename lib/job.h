@@ -210,6 +210,17 @@ long job_count_failed(struct db *db, unsigned shard);
  * them, so that an operator sees what a switch holds back before clearing it. */
 long job_count_parked(struct db *db, unsigned shard);
 
+/* The jobs of a shard by state, for /metrics: counts (indexed by enum job_state; done jobs are
+ * not counted), and the oldest ready job that is due: now - its run_after, in seconds (0 when
+ * none is due). */
+struct job_counts {
+	uint64_t n[JOB_PARKED + 1];
+	int64_t  oldest_due_s;
+};
+/* Adds shard's counts to c (the oldest is the larger of the two). Returns 0, or -1 when the shard
+ * cannot be read (c unchanged). One statement. */
+int job_counts_add(struct db *db, unsigned shard, int64_t now, struct job_counts *c);
+
 /* Puts job id of shard back to ready if it is set aside: state 0, attempts 0 (a full
  * JOB_MAX_ATTEMPTS again), run_after now (the next worker pass takes it). last_error is kept: it
  * shows the previous cause until the next attempt overwrites it (a success clears it). A job in

@@ -1,7 +1,7 @@
 /* main.c: starling-site, the route group for the site's own pages (help, language) and health.
  *
  * URL prefixes served (the web server maps them here; see docs/routes.md):
- *   /api/v1/health   /help   /language */
+ *   /api/v1/health   /help   /language   /metrics */
 #include "config.h"
 
 #include "site.h"
@@ -23,6 +23,8 @@ static const struct route routes[] = {
 	{ HTTP_GET,  "/api/v1/health", ESSENTIAL | ROUTE_NOSHED, site_health,   NULL,            NULL },
 	{ HTTP_GET,  "/help",          ROUTE_HTML,       site_help,     NULL,            "help" },
 	{ HTTP_POST, "/language",      FORM | ESSENTIAL, site_language, language_params, "help" },
+	/* The monitor's view of an overload or a switch: never refused by either. */
+	{ HTTP_GET,  "/metrics",       ESSENTIAL | ROUTE_NOSHED, site_metrics, NULL,         NULL },
 };
 
 const struct app site_app = {

@@ -10,5 +10,6 @@ extern const struct app site_app;
 int site_health(struct ctx *ctx);
 int site_help(struct ctx *ctx);
 int site_language(struct ctx *ctx);
+int site_metrics(struct ctx *ctx);
 
 #endif

@@ -645,6 +645,10 @@ state_file = $dir/state/breakers
 open_seconds = ${STACK_BREAKER_OPEN_SECONDS:-1}
 max_open_seconds = ${STACK_BREAKER_MAX_OPEN_SECONDS:-2}
 
+[metrics]
+; Every process of the stack adds to it; /metrics answers the loopback, as by default.
+state_file = $dir/state/metrics
+
 [shed]
 ; Long budgets: a loaded CI machine under the sanitizers must not shed the tests' requests;
 ; test_shed.py holds the binaries' processes for longer than the anonymous one.

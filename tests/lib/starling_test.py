@@ -263,9 +263,11 @@ def set_base(url):
     return BASE
 
 
-def request(method, path, body=None, headers=None):
-    """path is sent as is (no quoting), so tests can send malformed escapes."""
-    conn = http.client.HTTPConnection(BASE.hostname, BASE.port or 80, timeout=TIMEOUT)
+def request(method, path, body=None, headers=None, source=None):
+    """path is sent as is (no quoting), so tests can send malformed escapes. source: the local
+    address to send from (another loopback address, 127.0.0.2, looks like another client)."""
+    conn = http.client.HTTPConnection(BASE.hostname, BASE.port or 80, timeout=TIMEOUT,
+                                      source_address=(source, 0) if source else None)
     try:
         conn.putrequest(method, path, skip_accept_encoding=True)
         hdrs = dict(headers or {})
