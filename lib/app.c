@@ -195,6 +195,13 @@ ctx_set_data(struct ctx *ctx, json_object *data)
 }
 
 void
+ctx_body_ready(struct ctx *ctx, const char *content_type)
+{
+	response_header(&ctx->resp, "Content-Type", content_type);
+	ctx->body_ready = true;
+}
+
+void
 ctx_redirect(struct ctx *ctx, const char *path)
 {
 	response_redirect(&ctx->resp, 303, path);

@@ -131,6 +131,9 @@ int ctx_fail(struct ctx *ctx, int code, const char *fmt, ...) __attribute__((for
 void ctx_set_data(struct ctx *ctx, json_object *data);
 /* A redirect (303 See Other) to a local path; for form posts. */
 void ctx_redirect(struct ctx *ctx, const char *path);
+/* The handler wrote ctx->resp.body itself, in a text format of content_type (a feed, /metrics):
+ * the pipeline sends it as it is, with the headers every response carries. */
+void ctx_body_ready(struct ctx *ctx, const char *content_type);
 /* The text of a catalog key in the request's language (borrowed). */
 const char *ctx_t(const struct ctx *ctx, const char *key);
 /* A captured path segment, or NULL. */

@@ -63,6 +63,19 @@ utf8_valid(const char *s, size_t n)
 /* Every code point has exactly one byte that is not a continuation byte (10xxxxxx), so counting
  * those is enough for valid input; for invalid input the result is that count, at most n. */
 size_t
+utf8_prefix(const char *s, size_t n, size_t chars)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
+
+	/* A code point starts at every byte that is not a continuation byte. */
+	for (i = 0; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80 && chars-- == 0)
+			break;
+	return i;
+}
+
+size_t
 utf8_count(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;

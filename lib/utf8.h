@@ -10,5 +10,8 @@
 bool utf8_valid(const char *s, size_t n);
 /* The number of code points in n bytes of valid UTF-8. */
 size_t utf8_count(const char *s, size_t n);
+/* The bytes of the first chars code points of n bytes of valid UTF-8 (n when it has no more):
+ * where to cut a text for a shortened display without splitting a character. */
+size_t utf8_prefix(const char *s, size_t n, size_t chars);
 
 #endif

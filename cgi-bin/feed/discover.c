@@ -241,7 +241,7 @@ int
 feed_hashtag_page(struct ctx *ctx)
 {
 	json_object *list = NULL, *page = NULL;
-	struct buf base = BUF_INIT, title = BUF_INIT;
+	struct buf base = BUF_INIT, title = BUF_INIT, feed = BUF_INIT;
 	const char *tag = ctx_capture(ctx, "tag");
 	int rc;
 
@@ -256,6 +256,8 @@ feed_hashtag_page(struct ctx *ctx)
 	    json_object_get(json_object_object_get(list, "count")));
 	buf_puts(&base, "/hashtag/");
 	url_encode(&base, json_object_get_string(json_object_object_get(list, "tag")));
+	buf_printf(&feed, "%s/feed.atom", buf_cstr(&base));
+	add_str(page, "feedUrl", buf_cstr(&feed));
 	buf_puts(&base, "?cursor=");
 	if ((rc = add_cards(ctx, page, list, buf_cstr(&base))) != APIERR_OK)
 		goto out;
@@ -266,6 +268,7 @@ out:
 	json_object_put(list);
 	buf_free(&base);
 	buf_free(&title);
+	buf_free(&feed);
 	return rc;
 }
 

@@ -24,6 +24,7 @@ int feed_search_hashtags(struct ctx *ctx);   /* GET /api/v1/search/hashtags ?q *
 int feed_trends_hashtags(struct ctx *ctx);   /* GET /api/v1/trends/hashtags */
 int feed_trends_users(struct ctx *ctx);      /* GET /api/v1/trends/users */
 int feed_hashtag_page(struct ctx *ctx);      /* GET /hashtag/:tag ?cursor */
+int feed_hashtag_feed(struct ctx *ctx);      /* GET /hashtag/:tag/feed.atom (atom.c) */
 int feed_search_page(struct ctx *ctx);       /* GET /search ?q&type=posts|users&cursor */
 int feed_explore_page(struct ctx *ctx);      /* GET /explore */
 /* Adds the trends and popular users (hashtags, users) of partials/discover.mustache to page.

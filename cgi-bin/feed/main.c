@@ -73,6 +73,7 @@ static const struct route routes[] = {
 	{ HTTP_GET,  "/",              PAGE,        feed_home,             page_cursor_params, "home" },
 	{ HTTP_GET,  "/hashtag/:tag",  PAGE,        feed_hashtag_page,     page_cursor_params,
 	                                                                                 "hashtag" },
+	{ HTTP_GET,  "/hashtag/:tag/feed.atom", 0,  feed_hashtag_feed,     NULL,           NULL },
 	{ HTTP_GET,  "/search",        PAGE,        feed_search_page,      search_page_params,
 	                                                                                  "search" },
 	{ HTTP_GET,  "/explore",       PAGE,        feed_explore_page,     NULL,       "explore" },

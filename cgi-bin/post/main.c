@@ -146,6 +146,7 @@ static const struct route routes[] = {
 	                                                          compose_form_params, "compose" },
 	{ HTTP_GET,  "/p/:id",              PAGE,        pages_post,         page_params, "post" },
 	{ HTTP_GET,  "/u/:username",        PAGE,        pages_user,    user_page_params, "user" },
+	{ HTTP_GET,  "/u/:username/feed.atom", 0,        pages_user_feed, NULL,           NULL },
 	{ HTTP_GET,  "/u/:username/following", PAGE,     pages_following, people_page_params,
 	                                                                              "user_list" },
 	{ HTTP_GET,  "/u/:username/followers", PAGE,     pages_followers, people_page_params,

@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "apierr.h"
+#include "atom.h"
 #include "card.h"
 #include "graph.h"
 #include "media.h"
@@ -543,6 +544,10 @@ profile_page(struct ctx *ctx, uint64_t id, json_object **page)
 	*page = json_object_new_object();
 	buf_printf(&url, "/u/%s", str_of(profile, "username"));
 	add_str(*page, "base", buf_cstr(&url));
+	buf_puts(&url, "/feed.atom");
+	add_str(*page, "feedUrl", buf_cstr(&url));
+	buf_reset(&url);
+	buf_printf(&url, "/u/%s", str_of(profile, "username"));
 	buf_puts(&url, "/following");
 	add_str(*page, "followingUrl", buf_cstr(&url));
 	buf_reset(&url);
@@ -739,4 +744,33 @@ int
 pages_followers(struct ctx *ctx)
 {
 	return people_page(ctx, 1);
+}
+
+/* GET /u/:username/feed.atom: the user's latest posts (the first page of the profile's posts
+ * tab) as an Atom feed (lib/atom.h). 404 40400 for no such user; 503. */
+int
+pages_user_feed(struct ctx *ctx)
+{
+	const char *username = ctx_capture(ctx, "username");
+	struct buf title = BUF_INIT, page = BUF_INIT, self = BUF_INIT;
+	json_object *list = NULL, *posts = NULL;
+	uint64_t id = 0;
+	int rc;
+
+	if ((rc = capture_user(ctx, &id)) != APIERR_OK ||
+	    (rc = postlist_page(ctx, id, POSTLIST_POSTS, 0, &list)) != APIERR_OK)
+		goto out;
+	json_object_object_get_ex(list, "posts", &posts);
+	buf_printf(&title, "@%s on %s", username, ctx->env->conf.site_name);
+	buf_printf(&page, "/u/%s", username);
+	buf_printf(&self, "/u/%s/feed.atom", username);
+	atom_render(&(struct atom_feed){ ctx->env->conf.base_url, buf_cstr(&title), buf_cstr(&page),
+	    buf_cstr(&self) }, posts, &ctx->resp.body);
+	ctx_body_ready(ctx, "application/atom+xml; charset=utf-8");
+out:
+	json_object_put(list);
+	buf_free(&title);
+	buf_free(&page);
+	buf_free(&self);
+	return rc;
 }

@@ -24,6 +24,7 @@ int pages_quote(struct ctx *ctx);
 /* GET /u/:username?tab=posts|replies|likes&cursor&reported: a profile with its tabs and, for
  * a logged-in viewer who is not its owner, the forms below in the state the viewer is in. */
 int pages_user(struct ctx *ctx);
+int pages_user_feed(struct ctx *ctx);
 /* POST /u/:username/follow, block, mute {flag: 1 or 0, return_to} and report {report_reason,
  * return_to}: lib/graph.h's rules, the same as the API's (user/follow ...). A report goes back
  * to the profile with ?reported=1 (the page thanks the user). */

@@ -84,7 +84,6 @@ site_metrics(struct ctx *ctx)
 	render_instances(ctx, out);
 	render_switches(ctx, out);
 	render_jobs(ctx, out);
-	response_header(&ctx->resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-	ctx->body_ready = true;
+	ctx_body_ready(ctx, "text/plain; version=0.0.4; charset=utf-8");
 	return APIERR_OK;
 }

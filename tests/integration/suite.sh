@@ -24,7 +24,7 @@
 #      test_posts.py, test_pages.py: the main pages at desktop and phone widths
 #      through axe-core), tests/integration/test_posts.py, test_graph.py, test_upload.py,
 #      test_lists.py, test_profile.py, test_notify.py, test_passwords.py, test_metrics.py,
-#      test_timeline.py,
+#      test_feeds.py, test_timeline.py,
 #      test_limits.py (the rate limits: 429 for each write), test_search.py,
 #      test_trends.py, test_budget.py (round trips per request read from the access log),
 #      test_switches.py (the operators' degradation switches),
@@ -266,7 +266,7 @@ run_test tests/browser/test_feed.py "$(browser_dir feed)" "$RUN/mail"
 run_test tests/browser/test_pages.py "$(browser_dir pages)" "$RUN/mail"
 app_logs=$(for f in $web_logs; do printf '%s ' "$RUN/$f"; done)
 for t in test_posts test_graph test_upload test_lists test_profile test_notify test_passwords \
-	test_metrics; do
+	test_metrics test_feeds; do
 	STARLING_TEST_APP_LOGS=$app_logs run_test "tests/integration/$t.py"
 done
 STARLING_TEST_MEMCACHED="127.0.0.1:${memcached_ports%% *} 127.0.0.1:${memcached_ports##* }" \

@@ -205,6 +205,36 @@ test_count_long(void **state)
 	assert_int_equal(utf8_count(s, sizeof s), 1000);
 }
 
+/* A prefix of so many characters never splits one: ASCII, 2-, 3- and 4-byte sequences. */
+static const struct { int line; const char *s; size_t chars, want; } prefix_rows[] = {
+	{ __LINE__, "", 3, 0 },
+	{ __LINE__, "abc", 0, 0 },
+	{ __LINE__, "abc", 2, 2 },
+	{ __LINE__, "abc", 3, 3 },
+	{ __LINE__, "abc", 9, 3 },
+	{ __LINE__, "\xc3\xa4x", 1, 2 },                  /* a-umlaut */
+	{ __LINE__, "\xe4\xbd\xa0\xe5\xa5\xbd", 1, 3 },       /* two CJK characters */
+	{ __LINE__, "\xe4\xbd\xa0\xe5\xa5\xbd", 2, 6 },
+	{ __LINE__, "a\xf0\x9f\x98\x80" "b", 2, 5 },            /* an emoji */
+	{ __LINE__, "a\xf0\x9f\x98\x80" "b", 3, 6 },
+};
+
+static void
+test_prefix(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof prefix_rows / sizeof prefix_rows[0]; i++) {
+		size_t got = utf8_prefix(prefix_rows[i].s, strlen(prefix_rows[i].s),
+		    prefix_rows[i].chars);
+
+		if (got != prefix_rows[i].want)
+			fail_msg("line %d: %zu bytes, want %zu", prefix_rows[i].line, got,
+			    prefix_rows[i].want);
+	}
+}
+
 int
 main(void)
 {
@@ -214,6 +244,7 @@ main(void)
 		cmocka_unit_test(test_exhaustive_2_3),
 		cmocka_unit_test(test_four_byte_edges),
 		cmocka_unit_test(test_count_long),
+		cmocka_unit_test(test_prefix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
