@@ -1394,95 +1394,122 @@ db_free(struct db *db)
 	free(db);
 }
 
-/* The statements that read sql's copies on the shards of some instances (union_round): each one's
- * text, parameters and rows, and the instance it reads. */
-struct union_stmt {
-	struct buf     text;
-	struct db_val *p;
-	size_t         np;
-	unsigned       first;      /* the shard of its first arm: where db_exec_all sends it */
-	size_t         instance;
-	struct db_rows rows;
-};
-
-struct unions {
-	struct union_stmt *v;
-	size_t             n;
-};
-
-/* Adds to u the statements for the shards of instance: the shards' copies of sql as the arms of
- * one UNION ALL, each in parentheses and with its own copy of the nparams parameters, at most
- * DB_UNION_MAX arms and DB_MAX_PARAMS parameters a statement. */
-static void
-union_add(const struct db *db, size_t instance, const char *sql, const struct db_val *params,
-    size_t nparams, struct unions *u)
+size_t
+db_batch_add(struct db_batch *b, unsigned shard, const char *sql, const struct db_val *params,
+    size_t nparams)
 {
-	unsigned s, n = shard_count(db->shards);
-	struct union_stmt *cur = NULL;
-	size_t arms = 0;
+	size_t i = b->n++;
 
-	for (s = 0; s < n; s++) {
-		if (shard_instance(db->shards, s) != instance)
-			continue;
-		if (cur == NULL || arms == DB_UNION_MAX || (arms + 1) * nparams > DB_MAX_PARAMS) {
-			u->v = xrealloc(u->v, (u->n + 1) * sizeof *u->v);
-			cur = &u->v[u->n++];
-			*cur = (struct union_stmt){ .text = BUF_INIT, .first = s, .instance = instance,
-			    .rows = DB_ROWS_INIT, .p = xcalloc(DB_MAX_PARAMS, sizeof *cur->p) };
-			arms = 0;
-		}
-		buf_puts(&cur->text, arms ? " UNION ALL (" : "(");
-		fill_shard(db, sql, s, &cur->text);
-		buf_putc(&cur->text, ')');
-		if (nparams > 0)
-			memcpy(cur->p + cur->np, params, nparams * sizeof *cur->p);
-		cur->np += nparams;
-		arms++;
-	}
+	b->q = xrealloc(b->q, b->n * sizeof *b->q);
+	b->sql = xrealloc(b->sql, b->n * sizeof *b->sql);
+	b->params = xrealloc(b->params, b->n * sizeof *b->params);
+	b->sql[i] = xstrdup(sql);
+	b->params[i] = xcalloc(nparams ? nparams : 1, sizeof **b->params);
+	if (nparams > 0)
+		memcpy(b->params[i], params, nparams * sizeof **b->params);
+	b->q[i] = (struct db_query){ .shard = shard, .sql = b->sql[i], .params = b->params[i],
+	    .nparams = nparams, .rc = -1 };
+	return i;
 }
 
-/* Runs sql on every shard of the instances [lo, hi) in one round (db_exec_all), then hands each
- * statement's rows to each in instance order; bad[i - lo] is set for an instance where a
- * statement failed or whose rows were not handed over because each stopped. Returns how many
- * instances are bad. */
+size_t
+db_batch_run(struct db *db, struct db_batch *b)
+{
+	size_t i;
+
+	/* The rows are placed once every statement is in: the array no longer moves. */
+	b->rows = xcalloc(b->n ? b->n : 1, sizeof *b->rows);
+	for (i = 0; i < b->n; i++)
+		b->q[i].out = &b->rows[i];
+	return db_exec_all(db, b->q, b->n);
+}
+
+void
+db_batch_free(struct db_batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		free(b->sql[i]);
+		free(b->params[i]);
+		if (b->rows != NULL)
+			db_rows_free(&b->rows[i]);
+	}
+	free(b->q);
+	free(b->sql);
+	free(b->params);
+	free(b->rows);
+	memset(b, 0, sizeof *b);
+}
+
+/* Adds to b the statements for the shards of instance: the shards' copies of sql as the arms of
+ * one UNION ALL, each in parentheses and with its own copy of the nparams parameters, at most
+ * DB_UNION_MAX arms and DB_MAX_PARAMS parameters a statement, each sent to its first arm's
+ * shard. */
+static void
+union_add(const struct db *db, size_t instance, const char *sql, const struct db_val *params,
+    size_t nparams, struct db_batch *b)
+{
+	unsigned s, n = shard_count(db->shards), first = 0;
+	struct db_val *p = xcalloc(DB_MAX_PARAMS, sizeof *p);
+	struct buf text = BUF_INIT;
+	size_t arms = 0;
+	bool mine;
+
+	for (s = 0; s <= n; s++) {
+		mine = s < n && shard_instance(db->shards, s) == instance;
+		if (arms > 0 && (s == n || (mine && (arms == DB_UNION_MAX ||
+		    (arms + 1) * nparams > DB_MAX_PARAMS)))) {
+			db_batch_add(b, first, buf_cstr(&text), p, arms * nparams);
+			buf_reset(&text);
+			arms = 0;
+		}
+		if (!mine)
+			continue;
+		if (arms == 0)
+			first = s;
+		buf_puts(&text, arms ? " UNION ALL (" : "(");
+		fill_shard(db, sql, s, &text);
+		buf_putc(&text, ')');
+		if (nparams > 0)
+			memcpy(p + arms * nparams, params, nparams * sizeof *p);
+		arms++;
+	}
+	buf_free(&text);
+	free(p);
+}
+
+/* Runs sql on every shard of the instances [lo, hi) in one round, then hands each statement's
+ * rows to each in instance order; bad[i - lo] is set for an instance where a statement failed
+ * or whose rows were not handed over because each stopped. Returns how many instances are
+ * bad. */
 static size_t
 union_round(struct db *db, size_t lo, size_t hi, const char *sql, const struct db_val *params,
     size_t nparams, db_rows_fn each, void *arg, bool *bad)
 {
-	struct unions u = { NULL, 0 };
-	struct db_query *q = NULL;
+	struct db_batch b = DB_BATCH_INIT;
 	bool stopped = false;
-	size_t i, nbad = 0;
+	size_t i, k, nbad = 0;
 
 	if (nparams > DB_MAX_PARAMS) {
 		log_error("mysql: %zu parameters, more than %d: %.120s", nparams, DB_MAX_PARAMS, sql);
 		for (i = lo; i < hi; i++)
 			bad[i - lo] = true;
-		goto out;
+	} else {
+		for (i = lo; i < hi; i++)
+			union_add(db, i, sql, params, nparams, &b);
+		db_batch_run(db, &b);
 	}
-	for (i = lo; i < hi; i++)
-		union_add(db, i, sql, params, nparams, &u);
-	q = xcalloc(u.n ? u.n : 1, sizeof *q);
-	for (i = 0; i < u.n; i++)
-		q[i] = (struct db_query){ .shard = u.v[i].first, .sql = buf_cstr(&u.v[i].text),
-		    .params = u.v[i].p, .nparams = u.v[i].np, .out = &u.v[i].rows };
-	db_exec_all(db, q, u.n);
-	for (i = 0; i < u.n; i++) {
-		if (q[i].rc == 0 && !stopped && each != NULL && each(q[i].out, arg) != 0)
+	for (i = 0; i < b.n; i++) {
+		k = shard_instance(db->shards, b.q[i].shard) - lo;
+		if (b.q[i].rc == 0 && !stopped && each != NULL && each(b.q[i].out, arg) != 0)
 			stopped = true;
-		if (q[i].rc != 0 || stopped)
-			bad[u.v[i].instance - lo] = true;
+		if (b.q[i].rc != 0 || stopped)
+			bad[k] = true;
 	}
-out:
 	for (i = lo; i < hi; i++)
 		nbad += bad[i - lo];
-	for (i = 0; i < u.n; i++) {
-		buf_free(&u.v[i].text);
-		free(u.v[i].p);
-		db_rows_free(&u.v[i].rows);
-	}
-	free(u.v);
-	free(q);
+	db_batch_free(&b);
 	return nbad;
 }
 

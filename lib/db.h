@@ -186,6 +186,27 @@ typedef int (*db_tx_fn)(struct db *db, void *arg);
  * Returns fn's result, or -1 when the transaction itself failed. */
 int db_tx(struct db *db, unsigned shard, db_tx_fn fn, void *arg);
 
+/* A round gathered statement by statement (db_batch_add), then run (db_batch_run): it keeps
+ * copies of each statement's text and parameter list (the bytes of text parameters stay
+ * borrowed until the run), and each statement's rows. For reads that need one statement per
+ * shard: the shards' instances answer at the same time. DB_BATCH_INIT, then db_batch_free. */
+struct db_batch {
+	struct db_query *q;        /* after the run: q[i].rc and q[i].out, statement i's result */
+	size_t           n;
+	char           **sql;      /* owned: q[i].sql */
+	struct db_val  **params;   /* owned: q[i].params */
+	struct db_rows  *rows;     /* owned: q[i].out */
+};
+#define DB_BATCH_INIT { NULL, 0, NULL, NULL, NULL }
+
+/* Adds a statement, as db_exec takes it, to b. Returns its index in b->q. */
+size_t db_batch_add(struct db_batch *b, unsigned shard, const char *sql,
+    const struct db_val *params, size_t nparams);
+/* Runs b's statements as one round (db_exec_all), once. Returns how many did not answer 0. */
+size_t db_batch_run(struct db *db, struct db_batch *b);
+/* Releases b and its rows, and makes it empty again. */
+void db_batch_free(struct db_batch *b);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Administration (starling-admin): not for request handlers. */
 

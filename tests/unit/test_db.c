@@ -378,6 +378,37 @@ test_round_deadline_is_per_statement(void **state)
 	db_rows_free(&r[1]);
 }
 
+/* A batch keeps its own copies: the caller's text and parameters can change after each add. */
+static void
+test_batch_keeps_copies(void **state)
+{
+	struct db_batch b = DB_BATCH_INIT;
+	struct buf sql = BUF_INIT;
+	struct db_val p[1];
+	unsigned s;
+
+	(void)state;
+	for (s = 0; s < 4; s++) {
+		buf_reset(&sql);
+		buf_printf(&sql, "SELECT {shard}, ? + %u", s);
+		p[0] = DB_I64(10 * s);
+		assert_int_equal(db_batch_add(&b, s, buf_cstr(&sql), p, 1), s);
+	}
+	buf_reset(&sql);
+	buf_puts(&sql, "SELEKT");
+	p[0] = DB_I64(-1);
+	assert_int_equal(db_batch_run(db, &b), 0);
+	for (s = 0; s < 4; s++) {
+		assert_int_equal(b.q[s].rc, 0);
+		assert_int_equal(db_u64(b.q[s].out, 0, 0), s);
+		assert_int_equal(db_i64(b.q[s].out, 0, 1), 11 * s);
+	}
+	db_batch_free(&b);
+	assert_int_equal(b.n, 0);
+	db_batch_free(&b);   /* twice: empty */
+	buf_free(&sql);
+}
+
 /* The pid of the MariaDB server of instance i: its pid file is next to its root socket. */
 static pid_t
 instance_pid(size_t i)
@@ -981,6 +1012,7 @@ main(void)
 		cmocka_unit_test(test_round_runs_instances_at_once),
 		cmocka_unit_test(test_round_keeps_errors_apart),
 		cmocka_unit_test(test_round_deadline_is_per_statement),
+		cmocka_unit_test(test_batch_keeps_copies),
 		cmocka_unit_test(test_round_survives_a_hung_instance),
 		cmocka_unit_test(test_values_round_trip),
 		cmocka_unit_test(test_errors),
