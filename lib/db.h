@@ -16,6 +16,11 @@
  * least-recently-used cache of [mysql] statement_cache entries; a lost connection drops them all
  * and they are prepared again on the next use.
  *
+ * Rounds: every statement is sent as part of a round (db_exec_all; db_exec is a round of one),
+ * in which the statements of different instances run at the same time, each with its own
+ * deadline, breaker outcome and result: a read of several shards waits for its slowest
+ * instance, not for the sum of them (docs/data.md, "Rounds").
+ *
  * Return convention of this layer: <0 failure (logged with the shard and the instance: the
  * caller answers 503), 0 done, DB_DUPLICATE for a duplicate-key error (a unique row that exists
  * already: the caller decides what that means). */

@@ -242,7 +242,8 @@ test_exec_instance_unions_its_shards(void **state)
 	assert_int_equal(sn.calls, 2);
 	assert_int_equal(sn.shard_rows[0], 2);
 	assert_int_equal(sn.shard_rows[1], 2);
-	/* A collector that stops the walk: -1, no further statement. */
+	/* A collector that stops the walk: -1, and the rows of the statements after it are not
+	 * handed over (both statements ran: they go out as one round). */
 	memset(&sn, 0, sizeof sn);
 	sn.stop_after = 1;
 	assert_int_equal(db_exec_instance(db, 0, buf_cstr(&big), seven, 150, collect, &sn), -1);
