@@ -279,6 +279,35 @@ db_instance_name(const struct db *db, size_t i)
 	return i < db->n ? db->inst[i].name : "";
 }
 
+/* The poll(2) events a non-blocking call's status waits for, and the status its _cont call is
+ * given for the events poll found. */
+static short
+poll_events(int status)
+{
+	return (short)((status & MYSQL_WAIT_READ ? POLLIN : 0) |
+	    (status & MYSQL_WAIT_WRITE ? POLLOUT : 0) | (status & MYSQL_WAIT_EXCEPT ? POLLPRI : 0));
+}
+
+static int
+ready_events(short revents)
+{
+	return (revents & (POLLIN | POLLHUP | POLLERR) ? MYSQL_WAIT_READ : 0) |
+	    (revents & POLLOUT ? MYSQL_WAIT_WRITE : 0) | (revents & POLLPRI ? MYSQL_WAIT_EXCEPT : 0);
+}
+
+/* Until when (ms) a call of in waiting with status may wait: deadline, or the library's own
+ * timeout when the status asks for one and it comes first. */
+static uint64_t
+wait_until(const struct db_instance *in, int status, uint64_t deadline, uint64_t now)
+{
+	uint64_t lib;
+
+	if (!(status & MYSQL_WAIT_TIMEOUT))
+		return deadline;
+	lib = now + mysql_get_timeout_value_ms(in->conn);
+	return lib < deadline ? lib : deadline;
+}
+
 /* Waits until the socket of in's connection is ready as a non-blocking call's status asks, or
  * until deadline (ms). Returns the events for its _cont call: MYSQL_WAIT_TIMEOUT when the time
  * is up (or the library's own timeout, whichever comes first), which makes the call fail as
@@ -288,17 +317,10 @@ db_instance_name(const struct db *db, size_t i)
 static int
 wait_for(const struct db *db, const struct db_instance *in, int status, uint64_t deadline)
 {
-	struct pollfd p = { .fd = mysql_get_socket(in->conn), .events = 0, .revents = 0 };
-	uint64_t now = clock_mono_ms(), until = deadline;
+	struct pollfd p = { .fd = mysql_get_socket(in->conn), .events = poll_events(status) };
+	uint64_t now = clock_mono_ms(), until = wait_until(in, status, deadline, now);
 	int n = 0;
 
-	if (status & MYSQL_WAIT_TIMEOUT) {
-		uint64_t lib = now + mysql_get_timeout_value_ms(in->conn);
-
-		until = lib < until ? lib : until;
-	}
-	p.events = (short)((status & MYSQL_WAIT_READ ? POLLIN : 0) |
-	    (status & MYSQL_WAIT_WRITE ? POLLOUT : 0) | (status & MYSQL_WAIT_EXCEPT ? POLLPRI : 0));
 	while (now < until) {
 		n = poll(&p, 1, until - now > DB_WAIT_SLICE_MS ? DB_WAIT_SLICE_MS : (int)(until - now));
 		if (n != 0 || breaker_state(db->brk, in->slot, NULL) == BREAKER_OPEN)
@@ -307,8 +329,7 @@ wait_for(const struct db *db, const struct db_instance *in, int status, uint64_t
 	}
 	if (n <= 0)
 		return MYSQL_WAIT_TIMEOUT;
-	return (p.revents & (POLLIN | POLLHUP | POLLERR) ? MYSQL_WAIT_READ : 0) |
-	    (p.revents & POLLOUT ? MYSQL_WAIT_WRITE : 0) | (p.revents & POLLPRI ? MYSQL_WAIT_EXCEPT : 0);
+	return ready_events(p.revents);
 }
 
 /* Starts the clock of one statement (or transaction boundary): db->deadline, which every wait
@@ -709,8 +730,8 @@ stmt_get(struct db *db, struct db_instance *in, unsigned shard, const char *sql,
 	return s;
 }
 
-/* Reads every row of the executed statement st (of in) into out (emptied first). Returns 0 or -1
- * (*e). */
+/* Reads every row of the executed statement st (of in), its result stored in the client already
+ * (flight_advance), into out (emptied first). Returns 0 or -1 (*e). */
 static int
 fetch_rows(struct db *db, struct db_instance *in, MYSQL_STMT *st, struct db_rows *out,
     unsigned int *e)
@@ -805,58 +826,6 @@ param_buffer(const void *p)
 	return u.v;
 }
 
-/* Binds params and runs s on in. Returns 0 or -1 with *e. */
-static int
-stmt_run(struct db *db, struct db_instance *in, struct db_stmt *s, const struct db_val *params,
-    size_t n, struct db_rows *out, unsigned int *e)
-{
-	MYSQL_BIND bind[DB_MAX_PARAMS];
-	unsigned long lens[DB_MAX_PARAMS];
-	struct db_rows scratch = DB_ROWS_INIT;
-	size_t i;
-	int rc = 1;
-
-	memset(bind, 0, n * sizeof *bind);
-	for (i = 0; i < n; i++) {
-		const struct db_val *v = &params[i];
-
-		switch (v->type) {
-		case DB_T_NULL:
-			bind[i].buffer_type = MYSQL_TYPE_NULL;
-			break;
-		case DB_T_I64:
-			bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
-			bind[i].buffer = param_buffer(&v->i);
-			break;
-		case DB_T_U64:
-			bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
-			bind[i].buffer = param_buffer(&v->u);
-			bind[i].is_unsigned = 1;
-			break;
-		case DB_T_TEXT:
-			lens[i] = (unsigned long)v->n;
-			bind[i].buffer_type = MYSQL_TYPE_STRING;
-			bind[i].buffer = param_buffer(v->s ? v->s : "");
-			bind[i].buffer_length = lens[i];
-			bind[i].length = &lens[i];
-			break;
-		}
-	}
-	if (n > 0 && mysql_stmt_bind_param(s->stmt, bind) != 0) {
-		*e = mysql_stmt_errno(s->stmt);
-		return -1;
-	}
-	DB_NB(db, in, rc, s->stmt, mysql_stmt_execute_start(&rc, s->stmt),
-	    mysql_stmt_execute_cont);
-	if (rc != 0) {
-		*e = mysql_stmt_errno(s->stmt);
-		return -1;
-	}
-	rc = fetch_rows(db, in, s->stmt, out ? out : &scratch, e);
-	db_rows_free(&scratch);
-	return rc;
-}
-
 /* The statement on in ran past its deadline (or was given up when the instance's breaker opened
  * meanwhile: nothing more to learn), and its connection, in an unknown state, is closed. A hung
  * instance and a slow statement look alike from here; a new connection within
@@ -894,82 +863,360 @@ statement_overdue(struct db *db, struct db_instance *in, unsigned shard, const c
 	}
 }
 
-int
-db_exec(struct db *db, unsigned shard, const char *sql, const struct db_val *params,
-    size_t nparams, struct db_rows *out)
-{
-	struct db_instance *in;
-	struct db_stmt *s;
-	unsigned int e = 0;
-	bool retry;
-	int attempt;
+/* ------------------------------------------------------------------------------------------ */
+/* Rounds: every statement is run as part of one (db_exec is a round of one). Each is started on
+ * its instance's connection, then the sockets of all of them are polled together and each is
+ * continued as its instance answers, so a round over several instances takes as long as its
+ * slowest instance, not the sum of them. One connection runs one statement at a time: two of a
+ * round on the same instance run one after the other. */
 
-	if (db->in_tx && shard != db->tx_shard) {
-		log_error("mysql: statement for shard %u inside a transaction on shard %u refused: %.120s",
-		    shard, db->tx_shard, sql);
-		db->tx_failed = true;
+/* One statement of a round, on its way. */
+struct flight {
+	struct db_query    *q;
+	struct db_instance *in;          /* started: its instance's connection */
+	struct db_stmt     *s;
+	enum { FL_QUEUED, FL_EXECUTE, FL_STORE, FL_DONE } step;
+	int                 status;      /* what the running call waits for (MYSQL_WAIT_*) */
+	int                 ret;         /* the running call's result */
+	unsigned int        e;
+	int                 attempt;     /* 1: run again on a new connection (lost_connection) */
+	uint64_t            deadline;    /* the statement's time, from its first start */
+	uint64_t            until;       /* when the running call's wait ends (wait_until) */
+	unsigned long       lens[DB_MAX_PARAMS];   /* of text parameters, read by the execute */
+};
+
+static bool
+flight_running(const struct flight *f)
+{
+	return f->step == FL_EXECUTE || f->step == FL_STORE;
+}
+
+/* The instance a queued statement will run on; NULL for a shard that does not exist (its
+ * start fails at once). */
+static struct db_instance *
+flight_instance(const struct db *db, const struct flight *f)
+{
+	if (f->q->shard >= shard_count(db->shards))
+		return NULL;
+	return &db->inst[shard_instance(db->shards, f->q->shard)];
+}
+
+static void
+flight_end(struct db *db, struct flight *f, int rc)
+{
+	if (rc == 0)
+		breaker_ok(db->brk, f->in->slot);
+	f->q->rc = rc;
+	f->step = FL_DONE;
+	f->in = NULL;
+	f->s = NULL;
+}
+
+/* What a statement that failed (f->e; f->s NULL when its prepare failed) comes to: counted by its
+ * instance's breaker when the instance failed, logged, and queued to run again on a new
+ * connection when the old one was lost and the statement surely did not run (or is a read),
+ * once; else ended with DB_DUPLICATE or -1. Needs db->deadline at the statement's. */
+static void
+flight_failed(struct db *db, struct flight *f)
+{
+	struct db_instance *in = f->in;
+	const char *sql = f->q->sql;
+	unsigned int e = f->e;
+	bool retry;
+
+	if (e == ER_DUP_ENTRY) {
+		flight_end(db, f, DB_DUPLICATE);
+		return;
+	}
+	if (in->conn != NULL && (deadline_passed(db) ||
+	    breaker_state(db->brk, in->slot, NULL) == BREAKER_OPEN)) {
+		/* Never run again: the time is up, and it may have run. */
+		statement_overdue(db, in, f->q->shard, sql);
+		flight_end(db, f, -1);
+		return;
+	}
+	if (instance_failure(e))
+		breaker_fail(db->brk, in->slot, f->s ? mysql_stmt_error(f->s->stmt) : "prepare");
+	if (e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT)
+		db->tx_retry = db->in_tx;
+	/* A lock conflict inside a transaction is run again (db_tx): a warning, unless every
+	 * attempt meets one (db_tx logs that as the error). */
+	if (f->s != NULL)
+		log_msg(db->tx_retry ? LOG_LEVEL_WARN : LOG_LEVEL_ERROR,
+		    "mysql %s shard %u: %u %s: %.120s", in->name, f->q->shard, e,
+		    mysql_stmt_error(f->s->stmt), sql);
+	if (!lost_connection(e)) {
+		flight_end(db, f, -1);
+		return;
+	}
+	/* The connection is gone, and every statement prepared on it: open a new one and prepare
+	 * again, unless a transaction was open (it is lost with the connection) or the statement
+	 * may have run already (a failed prepare never ran anything). */
+	retry = f->attempt == 0 && !db->in_tx && (f->s == NULL || safe_to_retry(e, sql));
+	instance_close(in);
+	if (!retry) {
+		flight_end(db, f, -1);
+		return;
+	}
+	log_warn("mysql %s: reconnecting and preparing again", in->name);
+	f->attempt++;
+	f->step = FL_QUEUED;
+	f->in = NULL;
+	f->s = NULL;
+}
+
+/* Binds the statement's parameters to f->s. Returns 0 or -1 (f->e). */
+static int
+flight_bind(struct flight *f)
+{
+	MYSQL_BIND bind[DB_MAX_PARAMS];
+	size_t i, n = f->q->nparams;
+
+	memset(bind, 0, n * sizeof *bind);
+	for (i = 0; i < n; i++) {
+		const struct db_val *v = &f->q->params[i];
+
+		switch (v->type) {
+		case DB_T_NULL:
+			bind[i].buffer_type = MYSQL_TYPE_NULL;
+			break;
+		case DB_T_I64:
+			bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			bind[i].buffer = param_buffer(&v->i);
+			break;
+		case DB_T_U64:
+			bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			bind[i].buffer = param_buffer(&v->u);
+			bind[i].is_unsigned = 1;
+			break;
+		case DB_T_TEXT:
+			f->lens[i] = (unsigned long)v->n;
+			bind[i].buffer_type = MYSQL_TYPE_STRING;
+			bind[i].buffer = param_buffer(v->s ? v->s : "");
+			bind[i].buffer_length = f->lens[i];
+			bind[i].length = &f->lens[i];
+			break;
+		}
+	}
+	if (n > 0 && mysql_stmt_bind_param(f->s->stmt, bind) != 0) {
+		f->e = mysql_stmt_errno(f->s->stmt);
 		return -1;
+	}
+	return 0;
+}
+
+/* The running call of f returned status: it waits until its deadline (or the library's own
+ * timeout) for that. */
+static void
+flight_wait(struct flight *f, int status)
+{
+	f->status = status;
+	if (status != 0)
+		f->until = wait_until(f->in, status, f->deadline, clock_mono_ms());
+}
+
+/* Goes on with f for as long as its calls need no waiting: the execute's end starts reading
+ * the whole result into the client (store: the rows come in while other statements of the
+ * round are waited for too), the store's end copies the rows out, which then needs no round
+ * trip, and ends the statement. */
+static void
+flight_advance(struct db *db, struct flight *f)
+{
+	struct db_rows scratch = DB_ROWS_INIT;
+
+	while (f->status == 0 && flight_running(f)) {
+		if (f->ret != 0) {
+			f->e = mysql_stmt_errno(f->s->stmt);
+			flight_failed(db, f);
+		} else if (f->step == FL_EXECUTE) {
+			f->step = FL_STORE;
+			f->ret = 1;
+			flight_wait(f, mysql_stmt_store_result_start(&f->ret, f->s->stmt));
+		} else if (fetch_rows(db, f->in, f->s->stmt, f->q->out ? f->q->out : &scratch,
+		    &f->e) != 0) {
+			flight_failed(db, f);
+		} else {
+			flight_end(db, f, 0);
+		}
+	}
+	db_rows_free(&scratch);
+}
+
+/* Starts f: its instance connected and its statement prepared (both can wait, on this instance
+ * alone: rare, and within the statement's time), its parameters bound and its execute sent. */
+static void
+flight_start(struct db *db, struct flight *f)
+{
+	const struct db_query *q = f->q;
+
+	if (f->attempt == 0) {
+		deadline_arm(db);
+		f->deadline = db->deadline;
+	}
+	db->deadline = f->deadline;
+	f->e = 0;
+	if ((f->in = shard_conn(db, q->shard)) == NULL) {
+		f->q->rc = -1;
+		f->step = FL_DONE;
+		return;
+	}
+	f->s = stmt_get(db, f->in, q->shard, q->sql, &f->e);
+	if (f->s != NULL && mysql_stmt_param_count(f->s->stmt) != q->nparams) {
+		log_error("mysql: statement takes %lu parameters, given %zu: %.120s",
+		    (unsigned long)mysql_stmt_param_count(f->s->stmt), q->nparams, q->sql);
+		f->q->rc = -1;
+		f->step = FL_DONE;
+		return;
+	}
+	if (f->s == NULL || flight_bind(f) != 0) {
+		flight_failed(db, f);
+		return;
+	}
+	/* The text only, never the parameters (they may hold what users wrote, or secrets): at
+	 * level debug, every round trip of a request can be read off its log lines. */
+	log_debug("mysql %s shard %u: %.160s", f->in->name, q->shard, q->sql);
+	*(db->setup ? &db->setup_trips : &db->round_trips) += 1;
+	f->step = FL_EXECUTE;
+	f->ret = 1;
+	flight_wait(f, mysql_stmt_execute_start(&f->ret, f->s->stmt));
+	flight_advance(db, f);
+}
+
+/* Starts every queued statement whose instance runs none of the others. Returns how many are
+ * not done (running, or queued behind another on their instance). */
+static size_t
+flights_start(struct db *db, struct flight *fl, size_t n)
+{
+	size_t i, j, left = 0;
+
+	for (i = 0; i < n; i++) {
+		struct db_instance *in = flight_instance(db, &fl[i]);
+
+		if (fl[i].step != FL_QUEUED)
+			continue;
+		for (j = 0; j < n && !(flight_running(&fl[j]) && fl[j].in == in); j++)
+			;
+		if (j == n)
+			flight_start(db, &fl[i]);
+	}
+	for (i = 0; i < n; i++)
+		left += fl[i].step != FL_DONE;
+	return left;
+}
+
+/* Waits for the sockets of the running statements together, at most DB_WAIT_SLICE_MS (then the
+ * breakers are read, as wait_for does), and continues each one that is ready. One past its time,
+ * or whose instance's breaker opened, is continued as timed out, which fails it alone. p and
+ * which have room for n. */
+static void
+flights_poll(struct db *db, struct flight *fl, size_t n, struct pollfd *p, size_t *which)
+{
+	uint64_t now = clock_mono_ms(), until = now + DB_WAIT_SLICE_MS;
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!flight_running(&fl[i]))
+			continue;
+		until = fl[i].until < until ? fl[i].until : until;
+		p[k] = (struct pollfd){ .fd = mysql_get_socket(fl[i].in->conn),
+		    .events = poll_events(fl[i].status) };
+		which[k++] = i;
+	}
+	if (k == 0)
+		return;
+	if (poll(p, (nfds_t)k, until > now ? (int)(until - now) : 0) < 0)
+		for (i = 0; i < k; i++)
+			p[i].revents = 0;   /* interrupted: only the times are looked at */
+	now = clock_mono_ms();
+	for (i = 0; i < k; i++) {
+		struct flight *f = &fl[which[i]];
+		int events = ready_events(p[i].revents);
+
+		if (events == 0 && now < f->until &&
+		    breaker_state(db->brk, f->in->slot, NULL) != BREAKER_OPEN)
+			continue;
+		db->deadline = f->deadline;
+		flight_wait(f, f->step == FL_EXECUTE ?
+		    mysql_stmt_execute_cont(&f->ret, f->s->stmt, events ? events : MYSQL_WAIT_TIMEOUT) :
+		    mysql_stmt_store_result_cont(&f->ret, f->s->stmt,
+			events ? events : MYSQL_WAIT_TIMEOUT));
+		flight_advance(db, f);
+	}
+}
+
+/* Runs q[0..n) whose rc is 0 as one round; each q[i].rc is set. */
+static void
+run_round(struct db *db, struct db_query *q, size_t n)
+{
+	struct flight *fl = xcalloc(n ? n : 1, sizeof *fl);
+	struct pollfd *p = xcalloc(n ? n : 1, sizeof *p);
+	size_t *which = xcalloc(n ? n : 1, sizeof *which);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		fl[i].q = &q[i];
+		fl[i].step = q[i].rc == 0 ? FL_QUEUED : FL_DONE;
+	}
+	while (flights_start(db, fl, n) > 0)
+		flights_poll(db, fl, n, p, which);
+	free(which);
+	free(p);
+	free(fl);
+}
+
+/* Whether q may not run: for another shard than the open transaction's, after a failed
+ * statement of it, or with too many parameters (logged). */
+static bool
+query_refused(struct db *db, const struct db_query *q)
+{
+	if (db->in_tx && q->shard != db->tx_shard) {
+		log_error("mysql: statement for shard %u inside a transaction on shard %u refused: %.120s",
+		    q->shard, db->tx_shard, q->sql);
+		return true;
 	}
 	/* After a failed statement the transaction's connection may be a new one, outside any
 	 * transaction: nothing more of it may run. */
 	if (db->in_tx && db->tx_failed)
-		return -1;
-	if (nparams > DB_MAX_PARAMS) {
-		log_error("mysql: %zu parameters, more than %d: %.120s", nparams, DB_MAX_PARAMS, sql);
-		return -1;
+		return true;
+	if (q->nparams > DB_MAX_PARAMS) {
+		log_error("mysql: %zu parameters, more than %d: %.120s", q->nparams, DB_MAX_PARAMS,
+		    q->sql);
+		return true;
 	}
-	deadline_arm(db);
-	for (attempt = 0; attempt < 2; attempt++) {
-		in = shard_conn(db, shard);
-		if (in == NULL)
-			break;
-		e = 0;
-		s = stmt_get(db, in, shard, sql, &e);
-		if (s != NULL && mysql_stmt_param_count(s->stmt) != nparams) {
-			log_error("mysql: statement takes %lu parameters, given %zu: %.120s",
-			    (unsigned long)mysql_stmt_param_count(s->stmt), nparams, sql);
-			break;
-		}
-		/* The text only, never the parameters (they may hold what users wrote, or secrets):
-		 * at level debug, every round trip of a request can be read off its log lines. */
-		log_debug("mysql %s shard %u: %.160s", in->name, shard, sql);
-		if (s != NULL && (*(db->setup ? &db->setup_trips : &db->round_trips) += 1,
-		    stmt_run(db, in, s, params, nparams, out, &e)) == 0) {
-			breaker_ok(db->brk, in->slot);
-			return 0;
-		}
-		if (e == ER_DUP_ENTRY)
-			return DB_DUPLICATE;
-		if (in->conn != NULL && (deadline_passed(db) ||
-		    breaker_state(db->brk, in->slot, NULL) == BREAKER_OPEN)) {
-			/* Never run again: the time is up, and it may have run. */
-			statement_overdue(db, in, shard, sql);
-			break;
-		}
-		if (instance_failure(e))
-			breaker_fail(db->brk, in->slot, s ? mysql_stmt_error(s->stmt) : "prepare");
-		if (e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT)
-			db->tx_retry = db->in_tx;
-		/* A lock conflict inside a transaction is run again (db_tx): a warning, unless every
-		 * attempt meets one (db_tx logs that as the error). */
-		if (s != NULL)
-			log_msg(db->tx_retry ? LOG_LEVEL_WARN : LOG_LEVEL_ERROR,
-			    "mysql %s shard %u: %u %s: %.120s", in->name, shard, e,
-			    mysql_stmt_error(s->stmt), sql);
-		if (!lost_connection(e))
-			break;
-		/* The connection is gone, and every statement prepared on it: open a new one and
-		 * prepare again, unless a transaction was open (it is lost with the connection) or
-		 * the statement may have run already (a failed prepare never ran anything). */
-		retry = !db->in_tx && (s == NULL || safe_to_retry(e, sql));
-		instance_close(in);
-		if (!retry)
-			break;
-		log_warn("mysql %s: reconnecting and preparing again", in->name);
+	return false;
+}
+
+size_t
+db_exec_all(struct db *db, struct db_query *q, size_t n)
+{
+	size_t i, failed = 0;
+
+	/* Inside a transaction one at a time, so that one that fails stops the rest. */
+	if (db->in_tx && n > 1) {
+		for (i = 0; i < n; i++)
+			failed += db_exec_all(db, &q[i], 1);
+		return failed;
 	}
-	if (db->in_tx)
-		db->tx_failed = true;
-	return -1;
+	for (i = 0; i < n; i++)
+		q[i].rc = query_refused(db, &q[i]) ? -1 : 0;
+	run_round(db, q, n);
+	for (i = 0; i < n; i++) {
+		if (q[i].rc == -1 && db->in_tx)
+			db->tx_failed = true;
+		failed += q[i].rc != 0;
+	}
+	return failed;
+}
+
+int
+db_exec(struct db *db, unsigned shard, const char *sql, const struct db_val *params,
+    size_t nparams, struct db_rows *out)
+{
+	struct db_query q = { .shard = shard, .sql = sql, .params = params, .nparams = nparams,
+	    .out = out };
+
+	db_exec_all(db, &q, 1);
+	return q.rc;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1147,45 +1394,78 @@ db_free(struct db *db)
 	free(db);
 }
 
-/* Runs the union in text (its first arm on shard first), hands its rows to each, and empties
- * text for the next one. */
-static int
-run_union(struct db *db, unsigned first, struct buf *text, const struct db_val *p, size_t np,
-    struct db_rows *r, db_rows_fn each, void *arg)
+size_t
+db_batch_add(struct db_batch *b, unsigned shard, const char *sql, const struct db_val *params,
+    size_t nparams)
 {
-	int rc = db_exec(db, first, buf_cstr(text), p, np, r);
+	size_t i = b->n++;
 
-	if (rc == 0 && each != NULL)
-		rc = each(r, arg);
-	buf_reset(text);
-	return rc;
+	b->q = xrealloc(b->q, b->n * sizeof *b->q);
+	b->sql = xrealloc(b->sql, b->n * sizeof *b->sql);
+	b->params = xrealloc(b->params, b->n * sizeof *b->params);
+	b->sql[i] = xstrdup(sql);
+	b->params[i] = xcalloc(nparams ? nparams : 1, sizeof **b->params);
+	if (nparams > 0)
+		memcpy(b->params[i], params, nparams * sizeof **b->params);
+	b->q[i] = (struct db_query){ .shard = shard, .sql = b->sql[i], .params = b->params[i],
+	    .nparams = nparams, .rc = -1 };
+	return i;
 }
 
-int
-db_exec_instance(struct db *db, size_t instance, const char *sql, const struct db_val *params,
-    size_t nparams, db_rows_fn each, void *arg)
+size_t
+db_batch_run(struct db *db, struct db_batch *b)
+{
+	size_t i;
+
+	/* The rows are placed once every statement is in: the array no longer moves. */
+	b->rows = xcalloc(b->n ? b->n : 1, sizeof *b->rows);
+	for (i = 0; i < b->n; i++)
+		b->q[i].out = &b->rows[i];
+	return db_exec_all(db, b->q, b->n);
+}
+
+void
+db_batch_free(struct db_batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		free(b->sql[i]);
+		free(b->params[i]);
+		if (b->rows != NULL)
+			db_rows_free(&b->rows[i]);
+	}
+	free(b->q);
+	free(b->sql);
+	free(b->params);
+	free(b->rows);
+	memset(b, 0, sizeof *b);
+}
+
+/* Adds to b the statements for the shards of instance: the shards' copies of sql as the arms of
+ * one UNION ALL, each in parentheses and with its own copy of the nparams parameters, at most
+ * DB_UNION_MAX arms and DB_MAX_PARAMS parameters a statement, each sent to its first arm's
+ * shard. */
+static void
+union_add(const struct db *db, size_t instance, const char *sql, const struct db_val *params,
+    size_t nparams, struct db_batch *b)
 {
 	unsigned s, n = shard_count(db->shards), first = 0;
 	struct db_val *p = xcalloc(DB_MAX_PARAMS, sizeof *p);
-	struct db_rows r = DB_ROWS_INIT;
 	struct buf text = BUF_INIT;
 	size_t arms = 0;
-	int rc = 0;
+	bool mine;
 
-	if (nparams > DB_MAX_PARAMS) {
-		log_error("mysql: %zu parameters, more than %d: %.120s", nparams, DB_MAX_PARAMS, sql);
-		rc = -1;
-	}
-	for (s = 0; s < n && rc == 0; s++) {
-		if (shard_instance(db->shards, s) != instance)
-			continue;
-		/* A statement holds at most DB_UNION_MAX arms and DB_MAX_PARAMS parameters. */
-		if (arms > 0 && (arms == DB_UNION_MAX || (arms + 1) * nparams > DB_MAX_PARAMS)) {
-			rc = run_union(db, first, &text, p, arms * nparams, &r, each, arg);
+	for (s = 0; s <= n; s++) {
+		mine = s < n && shard_instance(db->shards, s) == instance;
+		if (arms > 0 && (s == n || (mine && (arms == DB_UNION_MAX ||
+		    (arms + 1) * nparams > DB_MAX_PARAMS)))) {
+			db_batch_add(b, first, buf_cstr(&text), p, arms * nparams);
+			buf_reset(&text);
 			arms = 0;
-			if (rc != 0)
-				break;
 		}
+		if (!mine)
+			continue;
 		if (arms == 0)
 			first = s;
 		buf_puts(&text, arms ? " UNION ALL (" : "(");
@@ -1195,12 +1475,66 @@ db_exec_instance(struct db *db, size_t instance, const char *sql, const struct d
 			memcpy(p + arms * nparams, params, nparams * sizeof *p);
 		arms++;
 	}
-	if (rc == 0 && arms > 0)
-		rc = run_union(db, first, &text, p, arms * nparams, &r, each, arg);
-	db_rows_free(&r);
 	buf_free(&text);
 	free(p);
-	return rc == 0 ? 0 : -1;
+}
+
+/* Runs sql on every shard of the instances [lo, hi) in one round, then hands each statement's
+ * rows to each in instance order; bad[i - lo] is set for an instance where a statement failed
+ * or whose rows were not handed over because each stopped. Returns how many instances are
+ * bad. */
+static size_t
+union_round(struct db *db, size_t lo, size_t hi, const char *sql, const struct db_val *params,
+    size_t nparams, db_rows_fn each, void *arg, bool *bad)
+{
+	struct db_batch b = DB_BATCH_INIT;
+	bool stopped = false;
+	size_t i, k, nbad = 0;
+
+	if (nparams > DB_MAX_PARAMS) {
+		log_error("mysql: %zu parameters, more than %d: %.120s", nparams, DB_MAX_PARAMS, sql);
+		for (i = lo; i < hi; i++)
+			bad[i - lo] = true;
+	} else {
+		for (i = lo; i < hi; i++)
+			union_add(db, i, sql, params, nparams, &b);
+		db_batch_run(db, &b);
+	}
+	for (i = 0; i < b.n; i++) {
+		k = shard_instance(db->shards, b.q[i].shard) - lo;
+		if (b.q[i].rc == 0 && !stopped && each != NULL && each(b.q[i].out, arg) != 0)
+			stopped = true;
+		if (b.q[i].rc != 0 || stopped)
+			bad[k] = true;
+	}
+	for (i = lo; i < hi; i++)
+		nbad += bad[i - lo];
+	db_batch_free(&b);
+	return nbad;
+}
+
+int
+db_exec_instance(struct db *db, size_t instance, const char *sql, const struct db_val *params,
+    size_t nparams, db_rows_fn each, void *arg)
+{
+	bool bad = false;
+
+	return union_round(db, instance, instance + 1, sql, params, nparams, each, arg, &bad) ? -1 :
+	    0;
+}
+
+size_t
+db_exec_instances(struct db *db, const char *sql, const struct db_val *params, size_t nparams,
+    db_rows_fn each, void *arg, bool *failed)
+{
+	bool *bad = failed ? failed : xcalloc(db->n, sizeof *bad);
+	size_t nbad;
+
+	memset(bad, 0, db->n * sizeof *bad);
+	nbad = union_round(db, 0, db->n, sql, params, nparams, each, arg, bad);
+	if (bad != failed)
+		free(bad);
+	return nbad;
 }
 
 size_t

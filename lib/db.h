@@ -16,6 +16,11 @@
  * least-recently-used cache of [mysql] statement_cache entries; a lost connection drops them all
  * and they are prepared again on the next use.
  *
+ * Rounds: every statement is sent as part of a round (db_exec_all; db_exec is a round of one),
+ * in which the statements of different instances run at the same time, each with its own
+ * deadline, breaker outcome and result: a read of several shards waits for its slowest
+ * instance, not for the sum of them (docs/data.md, "Rounds").
+ *
  * Return convention of this layer: <0 failure (logged with the shard and the instance: the
  * caller answers 503), 0 done, DB_DUPLICATE for a duplicate-key error (a unique row that exists
  * already: the caller decides what that means). */
@@ -118,10 +123,21 @@ typedef int (*db_rows_fn)(const struct db_rows *r, void *arg);
  * one UNION ALL, each in parentheses (so each keeps its ORDER BY and LIMIT) and with its own copy
  * of the nparams parameters. One round trip per instance where one per shard would be many
  * (a very large map takes a statement per 64 shards, or fewer when the parameters would pass
- * 256). each (may be NULL) gets each statement's rows. Returns 0 (also for an instance without
- * shards: each not called), or -1 (logged; rows already handed over stay handed over). */
+ * 256). each (may be NULL) gets each statement's rows, after all of them ran. Returns 0 (also
+ * for an instance without shards: each not called), or -1 (logged; rows already handed over
+ * stay handed over). */
 int db_exec_instance(struct db *db, size_t instance, const char *sql, const struct db_val *params,
     size_t nparams, db_rows_fn each, void *arg);
+
+/* db_exec_instance on every instance, as one round (db_exec_all): the instances work at the same
+ * time, so the call takes as long as the slowest, and one that fails or runs out of time fails
+ * alone. each (may be NULL) gets the rows of those that answered, in instance order, after all
+ * of them answered or failed; once it returns -1 it gets no more, and the instances whose rows
+ * it did not take count as failed. failed (may be NULL; db_instance_count entries) is set for
+ * the instances that failed. Returns how many failed (logged): all of them, when the result is
+ * db_instance_count, or a partial answer otherwise. */
+size_t db_exec_instances(struct db *db, const char *sql, const struct db_val *params,
+    size_t nparams, db_rows_fn each, void *arg, bool *failed);
 
 /* The most values one IN list holds (a longer list is sent in chunks of this many), and the
  * length an IN list of n values (1..DB_IN_MAX) is sent with: n rounded up to a power of two, the
@@ -144,6 +160,26 @@ void db_placeholders(struct buf *b, size_t n);
 int db_exec(struct db *db, unsigned shard, const char *sql, const struct db_val *params,
     size_t nparams, struct db_rows *out);
 
+/* One statement of a round (db_exec_all): what db_exec takes, and its result. */
+struct db_query {
+	unsigned             shard;
+	const char          *sql;
+	const struct db_val *params;     /* borrowed until the round ends */
+	size_t               nparams;
+	struct db_rows      *out;        /* may be NULL; its rows replace what it held */
+	int                  rc;         /* set by the round: what db_exec would return */
+};
+
+/* Runs q[0..n) as one round: each statement is sent to its instance before any answer is
+ * waited for, then the connections are polled together and each statement continued as its
+ * instance answers, so statements on different instances run at the same time (those on one
+ * instance, which has one connection, one after the other, in order). Each has its own
+ * deadline ([mysql] statement_timeout_ms from its start), retry, breaker outcome and log line,
+ * as db_exec: one instance failing or timing out fails its own statements only. Each counts
+ * one round trip (db_round_trips). Inside a transaction they run one at a time, as db_exec.
+ * Returns how many did not answer 0 (each q[i].rc says which). */
+size_t db_exec_all(struct db *db, struct db_query *q, size_t n);
+
 /* The body of a transaction: statements through db_exec on the transaction's shard only.
  * Returns 0 to commit; anything else rolls back and becomes db_tx's result. */
 typedef int (*db_tx_fn)(struct db *db, void *arg);
@@ -154,6 +190,27 @@ typedef int (*db_tx_fn)(struct db *db, void *arg);
  * is refused (-1): a transaction never spans shards, which may move to other instances.
  * Returns fn's result, or -1 when the transaction itself failed. */
 int db_tx(struct db *db, unsigned shard, db_tx_fn fn, void *arg);
+
+/* A round gathered statement by statement (db_batch_add), then run (db_batch_run): it keeps
+ * copies of each statement's text and parameter list (the bytes of text parameters stay
+ * borrowed until the run), and each statement's rows. For reads that need one statement per
+ * shard: the shards' instances answer at the same time. DB_BATCH_INIT, then db_batch_free. */
+struct db_batch {
+	struct db_query *q;        /* after the run: q[i].rc and q[i].out, statement i's result */
+	size_t           n;
+	char           **sql;      /* owned: q[i].sql */
+	struct db_val  **params;   /* owned: q[i].params */
+	struct db_rows  *rows;     /* owned: q[i].out */
+};
+#define DB_BATCH_INIT { NULL, 0, NULL, NULL, NULL }
+
+/* Adds a statement, as db_exec takes it, to b. Returns its index in b->q. */
+size_t db_batch_add(struct db_batch *b, unsigned shard, const char *sql,
+    const struct db_val *params, size_t nparams);
+/* Runs b's statements as one round (db_exec_all), once. Returns how many did not answer 0. */
+size_t db_batch_run(struct db *db, struct db_batch *b);
+/* Releases b and its rows, and makes it empty again. */
+void db_batch_free(struct db_batch *b);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Administration (starling-admin): not for request handlers. */

@@ -504,36 +504,44 @@ struct unread_load {
 	uint64_t        user;
 };
 
-/* Marks in blocked[] the actors of rows r (column 0) on shard who block user: their rows about
- * user live on their own shards. One query per shard, the PK's point lookups. */
-static int
-mark_blockers(struct app_env *env, uint64_t user, unsigned shard, const struct db_rows *r,
-    bool *blocked)
+/* Adds to b, for each shard holding some of the actors of rows r (column 0), the query of which
+ * of them block user: their rows about user live on their own shards. The PK's point lookups. */
+static void
+blockers_queries(struct app_env *env, uint64_t user, const struct db_rows *r, struct db_batch *b)
 {
+	unsigned shard, nshards = shard_count(db_shards(env->db));
 	struct db_val p[1 + NOTIFY_UNREAD_MAX];
-	struct db_rows b = DB_ROWS_INIT;
 	struct buf sql = BUF_INIT;
-	size_t i, k, n = 0;
-	int rc = 0;
+	size_t i, n;
 
-	p[n++] = DB_U64(user);
-	buf_puts(&sql, "SELECT user_id FROM {db}.tb_user_relationship WHERE target_user = ? AND "
-	    "status_follow = 2 AND user_id IN (");
-	for (i = 0; i < r->nrows && n < sizeof p / sizeof p[0]; i++)
-		if (id_shard(db_u64(r, i, 0)) == shard) {
-			buf_puts(&sql, n > 1 ? ", ?" : "?");
-			p[n++] = DB_U64(db_u64(r, i, 0));
-		}
-	buf_puts(&sql, ")");
-	if (n > 1)
-		rc = db_exec(env->db, shard, buf_cstr(&sql), p, n, &b);
-	for (k = 0; rc == 0 && k < b.nrows; k++)
-		for (i = 0; i < r->nrows; i++)
-			if (db_u64(r, i, 0) == db_u64(&b, k, 0))
-				blocked[i] = true;
-	db_rows_free(&b);
+	for (shard = 0; shard < nshards; shard++) {
+		n = 0;
+		p[n++] = DB_U64(user);
+		buf_reset(&sql);
+		buf_puts(&sql, "SELECT user_id FROM {db}.tb_user_relationship WHERE target_user = ? "
+		    "AND status_follow = 2 AND user_id IN (");
+		for (i = 0; i < r->nrows && n < sizeof p / sizeof p[0]; i++)
+			if (id_shard(db_u64(r, i, 0)) == shard) {
+				buf_puts(&sql, n > 1 ? ", ?" : "?");
+				p[n++] = DB_U64(db_u64(r, i, 0));
+			}
+		buf_puts(&sql, ")");
+		if (n > 1)
+			db_batch_add(b, shard, buf_cstr(&sql), p, n);
+	}
 	buf_free(&sql);
-	return rc == 0 ? 0 : -1;
+}
+
+/* Marks in blocked[] the rows of r whose actor a blockers query found (its rows b). */
+static void
+mark_blockers(const struct db_rows *r, const struct db_rows *b, bool *blocked)
+{
+	size_t i, k;
+
+	for (k = 0; k < b->nrows; k++)
+		for (i = 0; i < r->nrows && i < NOTIFY_UNREAD_MAX; i++)
+			if (db_u64(r, i, 0) == db_u64(b, k, 0))
+				blocked[i] = true;
 }
 
 /* Marks in blocked[] every row of r whose actor lives on shard: their blocks could not be read. */
@@ -550,7 +558,8 @@ mark_shard(const struct db_rows *r, unsigned shard, bool *blocked)
 /* The unread count as "notifn:" keeps it: the newest NOTIFY_UNREAD_MAX unread rows, less those
  * of actors in a block with the user (the list leaves them out too). From the databases, in a
  * few set queries rather than a cached lookup per actor: the user's blocks join on the user's
- * shard; the actors' blocks of the user, one query per shard that holds some of the actors.
+ * shard; the actors' blocks of the user, one query per shard that holds some of the actors, all
+ * in one round.
  * Only the user's shard must answer: the rows of actors on a shard that does not are left out
  * (the list leaves them out too) and the count is CACHE_LOAD_PARTIAL. */
 static int
@@ -559,9 +568,9 @@ unread_loader(void *arg, struct buf *out)
 	struct unread_load *l = arg;
 	struct db_rows r = DB_ROWS_INIT;
 	bool blocked[NOTIFY_UNREAD_MAX] = { false }, partial = false;
-	unsigned shard, nshards = shard_count(db_shards(l->env->db));
+	struct db_batch b = DB_BATCH_INIT;
 	long count = 0;
-	size_t i;
+	size_t i, k;
 	int rc = db_exec(l->env->db, id_shard(l->user), "SELECT t.actor_id, COUNT(*) FROM (SELECT "
 	    "actor_id FROM {db}.tb_notification WHERE user_id = ? AND is_read = 0 ORDER BY id DESC "
 	    "LIMIT ?) t LEFT JOIN {db}.tb_user_relationship b ON b.user_id = ? AND b.target_user = "
@@ -573,12 +582,18 @@ unread_loader(void *arg, struct buf *out)
 		db_rows_free(&r);
 		return -1;
 	}
-	for (shard = 0; shard < nshards; shard++) {
-		if (mark_blockers(l->env, l->user, shard, &r, blocked) == 0)
+	/* The actors' blocks of the user: one round over the shards holding some. */
+	blockers_queries(l->env, l->user, &r, &b);
+	db_batch_run(l->env->db, &b);
+	for (k = 0; k < b.n; k++) {
+		if (b.q[k].rc == 0) {
+			mark_blockers(&r, b.q[k].out, blocked);
 			continue;
-		mark_shard(&r, shard, blocked);
+		}
+		mark_shard(&r, b.q[k].shard, blocked);
 		partial = true;
 	}
+	db_batch_free(&b);
 	for (i = 0; i < r.nrows && i < NOTIFY_UNREAD_MAX; i++)
 		if (!blocked[i])
 			count += db_i64(&r, i, 1);

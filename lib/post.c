@@ -1584,19 +1584,15 @@ add_stats(json_object *out, uint64_t id, const unsigned long long v[4])
 	json_object_object_add(out, key, o);
 }
 
-/* The misses of one shard, in one query: up to POST_STATS_MAX IDs, each twice (posts and
+/* Adds to b the query of one shard's misses: up to POST_STATS_MAX IDs, each twice (posts and
  * replies), with the placeholders written for the count. */
-static int
-stats_shard(struct app_env *env, unsigned shard, const uint64_t *ids, size_t n, json_object *out)
+static void
+stats_query(struct db_batch *b, unsigned shard, const uint64_t *ids, size_t n)
 {
-	struct buf sql = BUF_INIT, in = BUF_INIT, val = BUF_INIT;
+	struct buf sql = BUF_INIT, in = BUF_INIT;
 	size_t m = 2 * db_in_size(n) <= DB_MAX_PARAMS ? db_in_size(n) : n;   /* as viewer_did */
 	struct db_val *p = xcalloc(2 * m, sizeof *p);
-	struct db_rows r = DB_ROWS_INIT;
-	unsigned long long v[4];
-	char key[48];
-	size_t i, k;
-	int rc;
+	size_t i;
 
 	db_placeholders(&in, m);
 	for (i = 0; i < m; i++)
@@ -1606,22 +1602,31 @@ stats_shard(struct app_env *env, unsigned shard, const uint64_t *ids, size_t n, 
 	    "SELECT post_reply_id, count_comments, count_likes, count_reposts, count_quote "
 	    "FROM {db}.tb_post_reply_extended WHERE post_reply_id IN (%s) AND is_deleted = 0",
 	    buf_cstr(&in), buf_cstr(&in));
-	rc = db_exec(env->db, shard, buf_cstr(&sql), p, 2 * m, &r);
-	for (i = 0; rc == 0 && i < r.nrows; i++) {
-		for (k = 0; k < 4; k++)
-			v[k] = db_u64(&r, i, k + 1);
-		add_stats(out, db_u64(&r, i, 0), v);
-		buf_reset(&val);
-		buf_printf(&val, "%llu %llu %llu %llu", v[0], v[1], v[2], v[3]);
-		snprintf(key, sizeof key, "postx:%" PRIu64, db_u64(&r, i, 0));
-		(void)cache_set(env->cache, key, val.data, val.len, POST_STATS_TTL);
-	}
-	db_rows_free(&r);
+	db_batch_add(b, shard, buf_cstr(&sql), p, 2 * m);
 	free(p);
 	buf_free(&sql);
 	buf_free(&in);
+}
+
+/* The counts a stats_query read: into out, and set back in the cache. */
+static void
+stats_apply(struct app_env *env, const struct db_rows *r, json_object *out)
+{
+	struct buf val = BUF_INIT;
+	unsigned long long v[4];
+	char key[48];
+	size_t i, k;
+
+	for (i = 0; i < r->nrows; i++) {
+		for (k = 0; k < 4; k++)
+			v[k] = db_u64(r, i, k + 1);
+		add_stats(out, db_u64(r, i, 0), v);
+		buf_reset(&val);
+		buf_printf(&val, "%llu %llu %llu %llu", v[0], v[1], v[2], v[3]);
+		snprintf(key, sizeof key, "postx:%" PRIu64, db_u64(r, i, 0));
+		(void)cache_set(env->cache, key, val.data, val.len, POST_STATS_TTL);
+	}
 	buf_free(&val);
-	return rc == 0 ? 0 : -1;
 }
 
 /* The ids of group (ng of them, all on one shard) as null in out: counts that could not be read,
@@ -1653,8 +1658,10 @@ post_stats_some(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **ou
 	struct buf *vals = NULL;
 	bool *hit = NULL, *done = NULL;
 	uint64_t *group = NULL;
+	size_t *start = NULL, *count = NULL;
+	struct db_batch b = DB_BATCH_INIT;
 	unsigned long long v[4];
-	size_t i, j, ng;
+	size_t i, j, k, ng, off;
 	int rc = APIERR_OK;
 
 	*out = NULL;
@@ -1669,6 +1676,8 @@ post_stats_some(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **ou
 	hit = xcalloc(n, sizeof *hit);
 	done = xcalloc(n, sizeof *done);
 	group = xcalloc(n, sizeof *group);
+	start = xcalloc(n, sizeof *start);
+	count = xcalloc(n, sizeof *count);
 	for (i = 0; i < n; i++) {
 		snprintf(keys[i], sizeof keys[i], "postx:%" PRIu64, ids[i]);
 		kp[i] = keys[i];
@@ -1683,26 +1692,37 @@ post_stats_some(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **ou
 			done[i] = true;
 		}
 	}
-	/* The misses, one query per shard holding some. */
-	for (i = 0; i < n; i++) {
+	/* The misses, one query per shard holding some, all in one round: group holds each
+	 * query's IDs, from start[k], count[k] of them. */
+	for (i = 0, off = 0; i < n; i++) {
 		if (done[i])
 			continue;
 		for (ng = 0, j = i; j < n; j++) {
 			if (!done[j] && id_shard(ids[j]) == id_shard(ids[i])) {
-				group[ng++] = ids[j];
+				group[off + ng++] = ids[j];
 				done[j] = true;
 			}
 		}
-		if (!shard_exists(ctx->env, ids[i]) ||
-		    stats_shard(ctx->env, id_shard(ids[i]), group, ng, *out) == 0)
+		if (!shard_exists(ctx->env, ids[i]))
 			continue;
+		start[b.n] = off;
+		count[b.n] = ng;
+		stats_query(&b, id_shard(ids[i]), group + off, ng);
+		off += ng;
+	}
+	db_batch_run(ctx->env->db, &b);
+	for (k = 0; k < b.n; k++) {
+		if (b.q[k].rc == 0) {
+			stats_apply(ctx->env, b.q[k].out, *out);
+			continue;
+		}
 		if (partial == NULL) {
 			rc = unavailable(ctx);
 			break;
 		}
 		/* A shard that does not answer: its records' counts are left out of a page that
 		 * gathers from many, which the others' still fill. */
-		stats_unread(*out, group, ng);
+		stats_unread(*out, group + start[k], count[k]);
 		*partial = true;
 	}
 	if (rc != APIERR_OK) {
@@ -1717,6 +1737,9 @@ post_stats_some(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **ou
 	free(hit);
 	free(done);
 	free(group);
+	free(start);
+	free(count);
+	db_batch_free(&b);
 	return rc;
 }
 

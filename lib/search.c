@@ -259,18 +259,17 @@ search_user_card(struct app_env *env, uint64_t id, json_object **out)
 /* ---------------------------------------------------------------------------------------------
  * Posts. */
 
-/* Runs sql on every shard, one statement per instance (db_exec_instance), each statement's rows
- * to each. An instance that fails is left out, noted in *partial: the answer is what the
- * others hold. Returns APIERR_OK, or APIERR_UNAVAILABLE recorded when no instance answered. */
+/* Runs sql on every shard in one concurrent round, one statement per instance
+ * (db_exec_instances), each statement's rows to each. An instance that fails is left out, noted
+ * in *partial: the answer is what the others hold. Returns APIERR_OK, or APIERR_UNAVAILABLE
+ * recorded when no instance answered. */
 static int
 all_shards(struct ctx *ctx, const char *sql, const struct db_val *p, size_t np, db_rows_fn each,
     void *arg, bool *partial)
 {
-	size_t i, n = db_instance_count(ctx->env->db), failed = 0;
+	size_t n = db_instance_count(ctx->env->db);
+	size_t failed = db_exec_instances(ctx->env->db, sql, p, np, each, arg, NULL);
 
-	for (i = 0; i < n; i++)
-		if (db_exec_instance(ctx->env->db, i, sql, p, np, each, arg) != 0)
-			failed++;
 	if (failed == n)
 		return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
 	*partial = *partial || failed > 0;

@@ -216,12 +216,42 @@ shard_skipped(bool *partial)
 	return true;
 }
 
+/* Adds to b, for each run of ids[0..n) (sorted by shard) on one shard, at most DB_IN_MAX of them,
+ * the statement head, the run's IN list (at its db_in_size), then tail, with the run's IDs then
+ * the nextra parameters of extra. IDs of shards that do not exist are passed over. */
+static void
+batch_by_shard(struct app_env *env, struct db_batch *b, const uint64_t *ids, size_t n,
+    const char *head, const char *tail, const struct db_val *extra, size_t nextra)
+{
+	struct db_val p[DB_IN_MAX + 2];
+	struct buf sql = BUF_INIT;
+	size_t i, j, k, m;
+
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && j - i < DB_IN_MAX && id_shard(ids[j]) == id_shard(ids[i]); j++)
+			continue;
+		if (!shard_ok(env, ids[i]))
+			continue;
+		m = db_in_size(j - i);
+		buf_reset(&sql);
+		buf_puts(&sql, head);
+		db_placeholders(&sql, m);
+		buf_puts(&sql, tail);
+		for (k = 0; k < m; k++)
+			p[k] = DB_U64(ids[i + k < j ? i + k : j - 1]);
+		memcpy(p + m, extra, nextra * sizeof *p);
+		db_batch_add(b, id_shard(ids[i]), buf_cstr(&sql), p, m + nextra);
+	}
+	buf_free(&sql);
+}
+
 /*
  * The newest posts, quotes and reposts (not replies; live ones) of the n authors below the ID
  * below, at most limit of them, newest first, in *out (realloc'd; *nout entries). One query per
  * shard holding some of the authors, per DB_IN_MAX of them (each query's newest limit: their
- * merge holds the newest limit overall). *complete says that nothing older exists: no shard had
- * more than it gave. A shard that fails is skipped when partial is not NULL (shard_skipped).
+ * merge holds the newest limit overall), all in one round (the instances answer at the same
+ * time). *complete says that nothing older exists: no shard had more than it gave. A shard that
+ * fails is skipped when partial is not NULL (shard_skipped).
  * Returns 0 or -1.
  */
 static int
@@ -229,10 +259,9 @@ db_posts(struct app_env *env, const uint64_t *authors, size_t n, uint64_t below,
     struct timeline_entry **out, size_t *nout, bool *complete, bool *partial)
 {
 	uint64_t *a = xcalloc(n ? n : 1, sizeof *a);
-	struct db_val p[DB_IN_MAX + 2];
-	struct buf sql = BUF_INIT;
-	struct db_rows r = DB_ROWS_INIT;
-	size_t i, j, k, m, got = 0;
+	struct db_batch b = DB_BATCH_INIT;
+	const struct db_rows *r;
+	size_t i, k, got = 0;
 	int rc = 0;
 
 	*out = NULL;
@@ -240,33 +269,25 @@ db_posts(struct app_env *env, const uint64_t *authors, size_t n, uint64_t below,
 	*complete = true;
 	memcpy(a, authors, n * sizeof *a);
 	qsort(a, n, sizeof *a, by_shard);
-	/* A run of authors of one shard, at most DB_IN_MAX of them: each run's newest limit. */
-	for (i = 0; i < n; i = j) {
-		for (j = i; j < n && j - i < DB_IN_MAX && id_shard(a[j]) == id_shard(a[i]); j++)
-			continue;
-		if (!shard_ok(env, a[i]))
-			continue;
-		m = db_in_size(j - i);
-		buf_reset(&sql);
-		buf_puts(&sql, "SELECT id, user_id FROM {db}.tb_post WHERE user_id IN (");
-		db_placeholders(&sql, m);
-		buf_puts(&sql, ") AND is_deleted = 0 AND id < ? ORDER BY id DESC LIMIT ?");
-		for (k = 0; k < m; k++)
-			p[k] = DB_U64(a[i + k < j ? i + k : j - 1]);
-		p[m] = DB_U64(below);
-		p[m + 1] = DB_I64(limit);
-		if ((rc = db_exec(env->db, id_shard(a[i]), buf_cstr(&sql), p, m + 2, &r)) != 0) {
-			if (!shard_skipped(partial))
+	batch_by_shard(env, &b, a, n, "SELECT id, user_id FROM {db}.tb_post WHERE user_id IN (",
+	    ") AND is_deleted = 0 AND id < ? ORDER BY id DESC LIMIT ?",
+	    (struct db_val[]){ DB_U64(below), DB_I64(limit) }, 2);
+	db_batch_run(env->db, &b);
+	for (i = 0; i < b.n; i++) {
+		if (b.q[i].rc != 0) {
+			if (!shard_skipped(partial)) {
+				rc = -1;
 				break;
-			rc = 0;
+			}
 			continue;
 		}
-		if (r.nrows >= limit)
+		r = b.q[i].out;
+		if (r->nrows >= limit)
 			*complete = false;
-		*out = xrealloc(*out, (got + r.nrows + 1) * sizeof **out);
-		for (k = 0; k < r.nrows; k++) {
-			(*out)[got].post = db_u64(&r, k, 0);
-			(*out)[got++].author = db_u64(&r, k, 1);
+		*out = xrealloc(*out, (got + r->nrows + 1) * sizeof **out);
+		for (k = 0; k < r->nrows; k++) {
+			(*out)[got].post = db_u64(r, k, 0);
+			(*out)[got++].author = db_u64(r, k, 1);
 		}
 	}
 	got = timeline_entries_sort(*out, got);
@@ -275,50 +296,36 @@ db_posts(struct app_env *env, const uint64_t *authors, size_t n, uint64_t below,
 		*complete = false;
 	}
 	*nout = got;
-	db_rows_free(&r);
-	buf_free(&sql);
+	db_batch_free(&b);
 	free(a);
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
 /* Those of the n users (sorted by shard) with at least push_max_followers followers, appended
- * to l->pulled. One query per shard, per DB_IN_MAX users; a shard that fails is skipped, noted
- * in l->partial (its users' posts cannot be read either). Returns 0 or -1. */
-static int
+ * to l->pulled. One query per shard, per DB_IN_MAX users, in one round; a shard that fails is
+ * skipped, noted in l->partial (its users' posts cannot be read either). */
+static void
 db_pulled(struct app_env *env, const uint64_t *users, size_t n, struct timeline_list *l)
 {
-	struct db_val p[DB_IN_MAX + 1];
-	struct buf sql = BUF_INIT;
-	struct db_rows r = DB_ROWS_INIT;
-	size_t i, j, k, m;
-	int rc = 0;
+	struct db_batch b = DB_BATCH_INIT;
+	const struct db_rows *r;
+	size_t i, k;
 
-	for (i = 0; i < n; i = j) {
-		for (j = i; j < n && j - i < DB_IN_MAX && id_shard(users[j]) == id_shard(users[i]);
-		    j++)
-			continue;
-		if (!shard_ok(env, users[i]))
-			continue;
-		m = db_in_size(j - i);
-		buf_reset(&sql);
-		buf_puts(&sql, "SELECT user_id FROM {db}.tb_user_extended WHERE user_id IN (");
-		db_placeholders(&sql, m);
-		buf_puts(&sql, ") AND count_followers >= ?");
-		for (k = 0; k < m; k++)
-			p[k] = DB_U64(users[i + k < j ? i + k : j - 1]);
-		p[m] = DB_I64(env->conf.timeline_push_max_followers);
-		if ((rc = db_exec(env->db, id_shard(users[i]), buf_cstr(&sql), p, m + 1, &r)) != 0) {
+	batch_by_shard(env, &b, users, n, "SELECT user_id FROM {db}.tb_user_extended WHERE "
+	    "user_id IN (", ") AND count_followers >= ?",
+	    (struct db_val[]){ DB_I64(env->conf.timeline_push_max_followers) }, 1);
+	db_batch_run(env->db, &b);
+	for (i = 0; i < b.n; i++) {
+		if (b.q[i].rc != 0) {
 			l->partial = true;
-			rc = 0;
 			continue;
 		}
-		l->pulled = xrealloc(l->pulled, (l->npulled + r.nrows + 1) * sizeof *l->pulled);
-		for (k = 0; k < r.nrows; k++)
-			l->pulled[l->npulled++] = db_u64(&r, k, 0);
+		r = b.q[i].out;
+		l->pulled = xrealloc(l->pulled, (l->npulled + r->nrows + 1) * sizeof *l->pulled);
+		for (k = 0; k < r->nrows; k++)
+			l->pulled[l->npulled++] = db_u64(r, k, 0);
 	}
-	db_rows_free(&r);
-	buf_free(&sql);
-	return rc == 0 ? 0 : -1;
+	db_batch_free(&b);
 }
 
 /* Builds user's list from the database: whom they follow, which of those are pulled, and the
@@ -348,8 +355,7 @@ list_build(struct app_env *env, uint64_t user, struct timeline_list *l)
 	authors[l->nfollow] = user;
 	n = l->nfollow + 1;
 	qsort(authors, n, sizeof *authors, by_shard);
-	if ((rc = db_pulled(env, authors, n, l)) != 0)
-		goto out;
+	db_pulled(env, authors, n, l);
 	rc = db_posts(env, authors, n, NO_BOUND, TIMELINE_CACHED, &l->e, &l->n, &l->complete,
 	    &l->partial);
 	if (l->partial)

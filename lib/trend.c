@@ -140,12 +140,43 @@ store_tx(struct db *db, void *arg)
 	return 0;
 }
 
+/* Adds the tags of rows r (a tags_sql's) to st. */
+static void
+add_tags(struct store *st, const struct db_rows *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrows; i++) {
+		struct tag_trend *t = &st->tags[st->ntags++];
+
+		t->id = db_u64(r, i, 0);
+		t->key = xstrdup(db_str(r, i, 1));
+		t->name = xstrdup(db_str(r, i, 2));
+		t->uses = db_u64(r, i, 3);
+		t->users = db_u64(r, i, 4);
+		t->prev = db_u64(r, i, 5);
+		t->score = tag_score(t->users, t->prev);
+	}
+}
+
+/* Adds the users of rows r (a users_sql's) to st. */
+static void
+add_users(struct store *st, const struct db_rows *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrows; i++) {
+		st->users[st->nusers].id = db_u64(r, i, 0);
+		st->users[st->nusers++].gained = db_u64(r, i, 1);
+	}
+}
+
 int
 trend_compute(struct app_env *env)
 {
 	unsigned s, nshards = shard_count(db_shards(env->db));
 	struct store st = { NULL, 0, NULL, 0, (int64_t)time(NULL) };
-	struct db_rows r = DB_ROWS_INIT;
+	struct db_batch b = DB_BATCH_INIT;
 	int64_t window = env->conf.trends_window;
 	int64_t recent = st.now - window, prev = st.now - 2 * window;
 	size_t i;
@@ -153,29 +184,23 @@ trend_compute(struct app_env *env)
 
 	st.tags = xcalloc((size_t)nshards * TAG_CANDIDATES, sizeof *st.tags);
 	st.users = xcalloc((size_t)nshards * TREND_MAX, sizeof *st.users);
+	/* Both statements of every shard in one round: the instances work at the same time. */
 	for (s = 0; s < nshards; s++) {
-		if (db_exec(env->db, s, tags_sql, (struct db_val[]){ DB_I64(recent), DB_I64(recent),
+		db_batch_add(&b, s, tags_sql, (struct db_val[]){ DB_I64(recent), DB_I64(recent),
 		    DB_I64(recent), DB_I64(prev), DB_I64(env->conf.trends_min_users),
-		    DB_I64(TAG_CANDIDATES) }, 6, &r) != 0)
+		    DB_I64(TAG_CANDIDATES) }, 6);
+		db_batch_add(&b, s, users_sql, (struct db_val[]){ DB_I64(recent), DB_I64(TREND_MAX) },
+		    2);
+	}
+	db_batch_run(env->db, &b);
+	for (i = 0; i < b.n; i++)
+		if (b.q[i].rc != 0) {
+			s = b.q[i].shard;
 			goto shard_down;
-		for (i = 0; i < r.nrows; i++) {
-			struct tag_trend *t = &st.tags[st.ntags++];
-
-			t->id = db_u64(&r, i, 0);
-			t->key = xstrdup(db_str(&r, i, 1));
-			t->name = xstrdup(db_str(&r, i, 2));
-			t->uses = db_u64(&r, i, 3);
-			t->users = db_u64(&r, i, 4);
-			t->prev = db_u64(&r, i, 5);
-			t->score = tag_score(t->users, t->prev);
 		}
-		if (db_exec(env->db, s, users_sql, (struct db_val[]){ DB_I64(recent),
-		    DB_I64(TREND_MAX) }, 2, &r) != 0)
-			goto shard_down;
-		for (i = 0; i < r.nrows; i++) {
-			st.users[st.nusers].id = db_u64(&r, i, 0);
-			st.users[st.nusers++].gained = db_u64(&r, i, 1);
-		}
+	for (i = 0; i + 1 < b.n; i += 2) {
+		add_tags(&st, b.q[i].out);
+		add_users(&st, b.q[i + 1].out);
 	}
 	qsort(st.tags, st.ntags, sizeof *st.tags, cmp_tag);
 	qsort(st.users, st.nusers, sizeof *st.users, cmp_user);
@@ -204,7 +229,7 @@ out:
 	}
 	free(st.tags);
 	free(st.users);
-	db_rows_free(&r);
+	db_batch_free(&b);
 	return rc;
 }
 

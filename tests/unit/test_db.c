@@ -1,7 +1,10 @@
 /* test_db.c: lib/db.c against two real MariaDB instances started by tests/integration/db.sh:
  * shard routing, typed parameters and rows, duplicates, the statement cache, reconnecting after
  * a killed connection, transactions (commit, rollback, lock-wait retry, one shard only, nothing
- * after a failed statement), a statement past its deadline, and an instance that is down. Skipped (77) when run without the servers. */
+ * after a failed statement), a statement past its deadline, an instance that is down, and rounds
+ * (db_exec_all, db_exec_instances): instances working at the same time, each statement's error
+ * and deadline its own, one instance hung while the other answers. Skipped (77) when run without
+ * the servers. */
 #include "config.h"
 
 #include "test.h"
@@ -11,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <signal.h>
+#include <sys/types.h>
 
 #include "clock.h"
 #include "conf.h"
@@ -31,8 +37,10 @@ static const char TABLE[] =
     ") ENGINE=InnoDB;"
     "DELETE FROM t_kv;";
 
+/* A db on the configuration path_env names; its breakers stay open open_s seconds (0: as
+ * configured). */
 static struct db *
-open_db(const char *path_env, struct conf *c)
+open_db_tuned(const char *path_env, struct conf *c, long open_s)
 {
 	struct buf err = BUF_INIT;
 	const char *path = getenv(path_env);
@@ -41,11 +49,19 @@ open_db(const char *path_env, struct conf *c)
 	conf_defaults(c);
 	if (conf_load(c, path, &err) != 0)
 		fail_msg("conf: %s", buf_cstr(&err));
+	if (open_s > 0)
+		c->breaker_open_seconds = open_s;
 	d = db_new(c, &err);
 	if (d == NULL)
 		fail_msg("db_new: %s", buf_cstr(&err));
 	buf_free(&err);
 	return d;
+}
+
+static struct db *
+open_db(const char *path_env, struct conf *c)
+{
+	return open_db_tuned(path_env, c, 0);
 }
 
 static void
@@ -226,7 +242,8 @@ test_exec_instance_unions_its_shards(void **state)
 	assert_int_equal(sn.calls, 2);
 	assert_int_equal(sn.shard_rows[0], 2);
 	assert_int_equal(sn.shard_rows[1], 2);
-	/* A collector that stops the walk: -1, no further statement. */
+	/* A collector that stops the walk: -1, and the rows of the statements after it are not
+	 * handed over (both statements ran: they go out as one round). */
 	memset(&sn, 0, sizeof sn);
 	sn.stop_after = 1;
 	assert_int_equal(db_exec_instance(db, 0, buf_cstr(&big), seven, 150, collect, &sn), -1);
@@ -239,6 +256,240 @@ test_exec_instance_unions_its_shards(void **state)
 	/* A statement the server refuses: -1. */
 	assert_int_equal(db_exec_instance(db, 0, "SELECT {shard} FROM {db}.no_such_table", NULL, 0,
 	    collect, &sn), -1);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Rounds: statements on different instances at the same time. */
+
+/* A statement that sleeps secs on the server and answers its shard. */
+static struct db_query
+sleeper(unsigned shard, const struct db_val *secs, struct db_rows *out)
+{
+	return (struct db_query){ .shard = shard, .sql = "SELECT {shard}, SLEEP(?)", .params = secs,
+	    .nparams = 1, .out = out };
+}
+
+static void
+test_round_runs_instances_at_once(void **state)
+{
+	static const struct db_val one_s[] = { { .type = DB_T_TEXT, .s = "1", .n = 1 } };
+	static const struct db_val short_s[] = { { .type = DB_T_TEXT, .s = "0.4", .n = 3 } };
+	struct db_rows r[3] = { DB_ROWS_INIT, DB_ROWS_INIT, DB_ROWS_INIT };
+	struct db_query q[3];
+	uint64_t t0, took, rt;
+
+	(void)state;
+	db_set_statement_timeout(db, 3000);
+	/* Shards 0 and 2 are on different instances: two 1 s sleeps take 1 s, not 2 (a margin
+	 * for a loaded machine: the sum would be 2 s). */
+	q[0] = sleeper(0, one_s, &r[0]);
+	q[1] = sleeper(2, one_s, &r[1]);
+	rt = db_round_trips(db);
+	t0 = clock_mono_ms();
+	assert_int_equal(db_exec_all(db, q, 2), 0);
+	took = clock_mono_ms() - t0;
+	assert_true(took >= 950);
+	assert_true(took < 1800);
+	assert_int_equal(db_round_trips(db) - rt, 2);
+	assert_int_equal(q[0].rc, 0);
+	assert_int_equal(q[1].rc, 0);
+	assert_int_equal(db_u64(&r[0], 0, 0), 0);
+	assert_int_equal(db_u64(&r[1], 0, 0), 2);
+	/* Shards 0 and 1 share an instance, whose one connection runs one statement at a time: in
+	 * order, one after the other, beside shard 2's. */
+	q[0] = sleeper(0, short_s, &r[0]);
+	q[1] = sleeper(1, short_s, &r[1]);
+	q[2] = sleeper(2, short_s, &r[2]);
+	t0 = clock_mono_ms();
+	assert_int_equal(db_exec_all(db, q, 3), 0);
+	took = clock_mono_ms() - t0;
+	assert_true(took >= 780);
+	assert_true(took < 1200);
+	assert_int_equal(db_u64(&r[1], 0, 0), 1);
+	assert_int_equal(db_u64(&r[2], 0, 0), 2);
+	/* A round of none. */
+	assert_int_equal(db_exec_all(db, q, 0), 0);
+	db_set_statement_timeout(db, conf.mysql_statement_timeout_ms);
+	db_rows_free(&r[0]);
+	db_rows_free(&r[1]);
+	db_rows_free(&r[2]);
+}
+
+static void
+test_round_keeps_errors_apart(void **state)
+{
+	struct db_rows r[4] = { DB_ROWS_INIT, DB_ROWS_INIT, DB_ROWS_INIT, DB_ROWS_INIT };
+	struct db_query q[4] = {
+		{ .shard = 0, .sql = "SELECT k FROM {db}.no_such_table", .out = &r[0] },
+		{ .shard = 2, .sql = "SELECT ?", .params = (struct db_val[]){ DB_I64(42) },
+		    .nparams = 1, .out = &r[1] },
+		{ .shard = 3, .sql = "INSERT INTO {db}.t_kv (k) VALUES (?)",
+		    .params = (struct db_val[]){ DB_U64(700) }, .nparams = 1, .out = &r[2] },
+		{ .shard = 9, .sql = "SELECT 1", .out = &r[3] },
+	};
+
+	(void)state;
+	exec_ok(3, "INSERT INTO {db}.t_kv (k) VALUES (700)", NULL, 0, NULL);
+	/* A refused statement, a duplicate and a shard that does not exist, each its own; the
+	 * good one is answered. */
+	assert_int_equal(db_exec_all(db, q, 4), 3);
+	assert_int_equal(q[0].rc, -1);
+	assert_int_equal(q[1].rc, 0);
+	assert_int_equal(db_i64(&r[1], 0, 0), 42);
+	assert_int_equal(q[2].rc, DB_DUPLICATE);
+	assert_int_equal(q[3].rc, -1);
+	/* Too many parameters: refused before anything is sent. */
+	q[1].nparams = DB_MAX_PARAMS + 1;
+	assert_int_equal(db_exec_all(db, &q[1], 1), 1);
+	assert_int_equal(q[1].rc, -1);
+	assert_int_equal(db_instance_state(db, 0, NULL), DB_INSTANCE_UP);
+	assert_int_equal(db_instance_state(db, 1, NULL), DB_INSTANCE_UP);
+	exec_ok(3, "DELETE FROM {db}.t_kv WHERE k = 700", NULL, 0, NULL);
+	db_rows_free(&r[0]);
+	db_rows_free(&r[1]);
+	db_rows_free(&r[2]);
+	db_rows_free(&r[3]);
+}
+
+/* A statement over its time on one instance fails alone: the other's answer is kept, and the
+ * round ends at the deadline, not when the slow one would. */
+static void
+test_round_deadline_is_per_statement(void **state)
+{
+	struct db_rows r[2] = { DB_ROWS_INIT, DB_ROWS_INIT };
+	struct db_query q[2];
+	uint64_t t0, took;
+
+	(void)state;
+	q[0] = sleeper(0, (struct db_val[]){ DB_STR("0.2") }, &r[0]);
+	q[1] = sleeper(2, (struct db_val[]){ DB_STR("5") }, &r[1]);
+	db_set_statement_timeout(db, 600);
+	t0 = clock_mono_ms();
+	assert_int_equal(db_exec_all(db, q, 2), 1);
+	took = clock_mono_ms() - t0;
+	db_set_statement_timeout(db, conf.mysql_statement_timeout_ms);
+	assert_int_equal(q[0].rc, 0);
+	assert_int_equal(r[0].nrows, 1);
+	assert_int_equal(q[1].rc, -1);
+	assert_true(took < 2500);
+	/* Slow, not hung: the instance still counts as up, and answers. */
+	assert_int_equal(db_instance_state(db, 1, NULL), DB_INSTANCE_UP);
+	exec_ok(2, "SELECT 1", NULL, 0, &r[1]);
+	db_rows_free(&r[0]);
+	db_rows_free(&r[1]);
+}
+
+/* A batch keeps its own copies: the caller's text and parameters can change after each add. */
+static void
+test_batch_keeps_copies(void **state)
+{
+	struct db_batch b = DB_BATCH_INIT;
+	struct buf sql = BUF_INIT;
+	struct db_val p[1];
+	unsigned s;
+
+	(void)state;
+	for (s = 0; s < 4; s++) {
+		buf_reset(&sql);
+		buf_printf(&sql, "SELECT {shard}, ? + %u", s);
+		p[0] = DB_I64(10 * s);
+		assert_int_equal(db_batch_add(&b, s, buf_cstr(&sql), p, 1), s);
+	}
+	buf_reset(&sql);
+	buf_puts(&sql, "SELEKT");
+	p[0] = DB_I64(-1);
+	assert_int_equal(db_batch_run(db, &b), 0);
+	for (s = 0; s < 4; s++) {
+		assert_int_equal(b.q[s].rc, 0);
+		assert_int_equal(db_u64(b.q[s].out, 0, 0), s);
+		assert_int_equal(db_i64(b.q[s].out, 0, 1), 11 * s);
+	}
+	db_batch_free(&b);
+	assert_int_equal(b.n, 0);
+	db_batch_free(&b);   /* twice: empty */
+	buf_free(&sql);
+}
+
+/* The pid of the MariaDB server of instance i: its pid file is next to its root socket. */
+static pid_t
+instance_pid(size_t i)
+{
+	const char *p = getenv("STARLING_TEST_ROOT_SOCKETS");
+	char path[1200];
+	long pid = 0;
+	size_t k, n;
+	FILE *f;
+
+	assert_non_null(p);
+	for (k = 0; k < i && p != NULL; k++) {
+		p = strchr(p, ' ');
+		p = p ? p + 1 : NULL;
+	}
+	assert_non_null(p);
+	n = strcspn(p, " ");
+	while (n > 0 && p[n - 1] != '/')
+		n--;
+	snprintf(path, sizeof path, "%.*smariadb.pid", (int)n, p);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%ld", &pid), 1);
+	fclose(f);
+	return (pid_t)pid;
+}
+
+/* One instance hung (SIGSTOP, as test_resilience.py stops one): the other answers within the
+ * statement's time, db_exec_instances says which failed, and only the hung one's breaker opens
+ * (a db of its own, whose breakers stay open 1 s). */
+static void
+test_round_survives_a_hung_instance(void **state)
+{
+	static const char sql[] = "SELECT {shard}, ? FROM {db}.t_kv WHERE k >= 300 ORDER BY k LIMIT 2";
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	pid_t pid = instance_pid(1);
+	struct conf c2;
+	struct db *d = open_db_tuned("STARLING_TEST_CONF", &c2, 1);
+	bool failed[2] = { true, true };
+	enum db_instance_state up, down;
+	struct seen sn;
+	uint64_t t0, took;
+	size_t nfailed;
+	int tries;
+
+	(void)state;
+	memset(&sn, 0, sizeof sn);
+	db_set_statement_timeout(d, 500);
+	assert_int_equal(db_exec(d, 2, "SELECT 1", NULL, 0, NULL), 0);   /* connected first */
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	t0 = clock_mono_ms();
+	nfailed = db_exec_instances(d, sql, (struct db_val[]){ DB_I64(7) }, 1, collect, &sn, failed);
+	took = clock_mono_ms() - t0;
+	up = db_instance_state(d, 0, NULL);
+	down = db_instance_state(d, 1, NULL);
+	assert_int_equal(kill(pid, SIGCONT), 0);
+	assert_int_equal(nfailed, 1);
+	assert_false(failed[0]);
+	assert_true(failed[1]);
+	/* Instance 0's two shards (test_exec_instance_unions_its_shards left three rows on each),
+	 * nothing of the hung one's. */
+	assert_int_equal(sn.calls, 1);
+	assert_int_equal(sn.shard_rows[0] + sn.shard_rows[1], 4);
+	assert_int_equal(sn.shard_rows[2] + sn.shard_rows[3], 0);
+	/* The deadline, then a probe connect of at most 300 ms (DB_PROBE_MS) that finds it hung. */
+	assert_true(took < 1500);
+	assert_int_equal(up, DB_INSTANCE_UP);
+	assert_int_equal(down, DB_INSTANCE_DOWN);
+	/* Back: once its breaker lets a probe through, its statements reconnect and answer. */
+	for (tries = 0; db_exec(d, 2, "SELECT 1", NULL, 0, NULL) != 0; tries++) {
+		assert_true(tries < 30);
+		nanosleep(&pause, NULL);
+	}
+	memset(&sn, 0, sizeof sn);
+	assert_int_equal(db_exec_instances(d, sql, (struct db_val[]){ DB_I64(7) }, 1, collect, &sn,
+	    failed), 0);
+	assert_false(failed[1]);
+	assert_int_equal(sn.rows, 8);
+	db_free(d);
+	conf_free(&c2);
 }
 
 static void
@@ -759,6 +1010,11 @@ main(void)
 		cmocka_unit_test(test_shards_go_to_their_instance),
 		cmocka_unit_test(test_in_size),
 		cmocka_unit_test(test_exec_instance_unions_its_shards),
+		cmocka_unit_test(test_round_runs_instances_at_once),
+		cmocka_unit_test(test_round_keeps_errors_apart),
+		cmocka_unit_test(test_round_deadline_is_per_statement),
+		cmocka_unit_test(test_batch_keeps_copies),
+		cmocka_unit_test(test_round_survives_a_hung_instance),
 		cmocka_unit_test(test_values_round_trip),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_statement_cache_is_bounded),
