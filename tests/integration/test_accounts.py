@@ -331,6 +331,84 @@ def test_activation_answers_the_same_whatever_the_state():
     check_eq(json.loads(answers["unknown"][1])["code"], 40006, "code")
 
 
+def activation_mails(addr, n):
+    """The activation messages to addr, once there are n of them (Failure after 10 s)."""
+    deadline = time.time() + 10
+    while True:
+        got = [m for m in mails_to(addr) if "/activate?" in m.get_body(("plain",)).get_content()]
+        if len(got) >= n or time.time() > deadline:
+            check_eq(len(got), n, "activation messages to %s" % addr)
+            return got
+        time.sleep(0.2)
+
+
+def resend(addr):
+    r = post("/api/v1/account/activation/resend", {"email": addr})
+    return r.status, r.body
+
+
+def test_resend_activation_code():
+    """A new code for an account that waits: mailed with a link that fills the form in; the old
+    code stops working and the new one activates."""
+    username, addr, _ = signup()
+    old, _ = last_code(addr, "/activate?")
+    check_eq(resend(addr.upper())[0], 200, "resend")
+    second = activation_mails(addr, 2)[-1].get_body(("plain",)).get_content()
+    new = re.search(r"\b([A-HJ-NP-Z2-8]{8})\b", second).group(1)
+    check(new != old, "a new code: %s" % new)
+    check("/activate?username=%s&code=%s" % (username, new) in second, "link: %r" % second)
+    api("account/activate", {"username": username, "activate_code": old}, 400, 40006)
+    api("account/activate", {"username": username, "activate_code": new}, 200, 0)
+
+
+def test_resend_activation_answers_the_same_whatever_the_state():
+    """Unknown, active and waiting addresses, and one over its limit: one status and one body,
+    so the answer says nothing about the account. Only the waiting account gets mail, and no
+    more than [limits] reset_codes_per_email codes an hour."""
+    _, active, _ = activated_user()
+    _, waiting, _ = signup()
+    unknown = fresh_name() + "@example.com"
+    answers = {what: resend(a) for what, a in
+               (("unknown", unknown), ("active", active), ("waiting", waiting))}
+    check_eq(answers["unknown"][0], 200, "status")
+    check_eq(json.loads(answers["unknown"][1])["code"], 0, "code")
+    check_eq(answers["active"], answers["unknown"], "active and unknown addresses")
+    check_eq(answers["waiting"], answers["unknown"], "waiting and unknown addresses")
+    activation_mails(waiting, 2)
+    for _ in range(6):   # past the limit of 3 an hour: the same answer, no mail
+        check_eq(resend(waiting), answers["unknown"], "an address over its limit")
+    time.sleep(1)
+    activation_mails(waiting, 1 + 3)
+    check_eq(len([m for m in mails_to(active) if "/activate?" in
+                  m.get_body(("plain",)).get_content()]), 1, "mails to the active account")
+    check_eq(mails_to(unknown), [], "mail to an address of no account")
+    api("account/activation/resend", {"email": "nope"}, 400, 40004)
+    api("account/activation/resend", {}, 400, 40005)
+
+
+def test_resend_activation_form():
+    """The form on /activate and /login: CSRF token, then back to /activate with a notice."""
+    for path in ("/activate", "/login"):
+        page = get(path)
+        check('action="/activate/resend"' in page.text, "no resend form on %s" % path)
+    _, addr, _ = signup()
+    csrf = get("/activate").cookies()["starling_csrf"].value
+    form = {"email": addr, "csrf_token": csrf}
+    h = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": "starling_csrf=" + csrf}
+    r = request("POST", "/activate/resend", body=urllib.parse.urlencode(
+        {"email": addr}).encode(), headers=h)
+    check_eq(r.status, 403, "without the CSRF token")
+    r = request("POST", "/activate/resend", body=urllib.parse.urlencode(form).encode(), headers=h)
+    check_eq(r.status, 303, "form: %.200r" % r.body)
+    check_eq(r.header("Location"), "/activate?resent=1", "where the form sends the browser")
+    check('role="status"' in get("/activate?resent=1").text, "the notice after a resend")
+    activation_mails(addr, 2)
+    bad = request("POST", "/activate/resend", body=urllib.parse.urlencode(
+        {"email": "<b>x", "csrf_token": csrf}).encode(), headers=h)
+    check_eq(bad.status, 400, "a refused address")
+    check("&lt;b&gt;x" in bad.text and "<b>x" not in bad.text, "the address comes back escaped")
+
+
 def test_activation_guesses_limited_per_account():
     """Wrong activation codes count against the account, named in any letter case (and against
     the client's address); past [limits] failed_logins_per_user: 429 with Retry-After, even with

@@ -391,6 +391,85 @@ def test_people_pages_match_the_api():
         api("user/follow", {"target_username": f["username"], "flag": 0}, star)
 
 
+# --- the settings' lists of blocked and muted accounts ----------------------------------------
+
+def test_blocked_and_muted_pages_undo():
+    """/settings links to /settings/blocked and /settings/muted; each lists the API's
+    user/blocked or user/muted, fields escaped, with an Unblock or Unmute form (CSRF, flag 0,
+    return_to back to the list) that undoes it."""
+    a, b, c = across(3)
+    api("user/save_info", {"display_name": "<i>b</i>"}, b)
+    block(a, b, True)
+    api("user/mute", {"target_username": c["username"], "flag": 1}, a)
+    try:
+        r = page("/settings", a)
+        for path in ("/settings/blocked", "/settings/muted"):
+            check('href="%s"' % path in r.text, "/settings links to " + path)
+        for path, who, action, api_list in (("/settings/blocked", b, "block", "blocked"),
+                                            ("/settings/muted", c, "mute", "muted")):
+            r = page(path, a)
+            check_eq(list_ids(r), [u["id"] for u in api_get("user/" + api_list, a)["users"]],
+                     path + ": the API's list")
+            check_eq(list_ids(r), [who["id"]], path + ": lists " + who["username"])
+            f = {x["action"]: x for x in Page(r.text).forms}.get(
+                "/u/%s/%s" % (who["username"], action))
+            check(f is not None, path + ": no %s form: %.400r" % (action, r.text))
+            check_eq((f["fields"].get("flag"), f["fields"].get("return_to")), ("0", path),
+                     path + ": the form's flag and return_to")
+            check(f["fields"].get("csrf_token"), path + ": the form's CSRF token")
+        check("&lt;i&gt;b&lt;/i&gt;" in page("/settings/blocked", a).text and
+              "<i>b</i>" not in page("/settings/blocked", a).text, "the name escaped")
+        r = form("/u/%s/block" % b["username"], {"flag": 0, "return_to": "/settings/blocked"}, a)
+        check_sent_to(r, "/settings/blocked")
+        r = page("/settings/blocked", a)
+        check_eq(list_ids(r), [], "unblocked: gone from the list")
+        check("You have not blocked anyone." in r.text, "an empty list says so")
+        r = form("/u/%s/mute" % c["username"], {"flag": 0, "return_to": "/settings/muted"}, a,
+                 csrf=False)
+        check_eq(r.status, 403, "unmute without the CSRF token")
+        r = form("/u/%s/mute" % c["username"], {"flag": 0, "return_to": "/settings/muted"}, a)
+        check_sent_to(r, "/settings/muted")
+        check_eq(list_ids(page("/settings/muted", a)), [], "unmuted: gone from the list")
+    finally:
+        block(a, b, False)
+        api("user/mute", {"target_username": c["username"], "flag": 0}, a)
+        api("user/save_info", {"display_name": b["username"]}, b)
+
+
+def test_blocked_page_pages_and_refusals():
+    """The blocked page pages as the API does: rows of accounts that are gone fill the first
+    page (shown as nobody), the "Older" link carries the API's cursor to the second. A cursor
+    that is not one of the list's is a 400 page; a visitor is sent to log in."""
+    a, b = across(2)[:2]
+    block(a, b, True)
+    top = max(int(r[0]) for r in run_sql(
+        "SELECT MAX(id) FROM tb_user_relationship WHERE user_id = %s" % a["id"])
+        if r[0] != "NULL")
+    here = "WHERE EXISTS (SELECT 1 FROM tb_user WHERE id = %s)" % a["id"]
+    run_sql("; ".join(
+        "INSERT INTO tb_user_relationship (user_id, target_user, status_follow, status_mute, id, "
+        "mute_id, created_at, updated_at) SELECT %s, %d, 2, 0, %d, 0, 0, 0 FROM DUAL %s"
+        % (a["id"], GONE + i, top + 1 + i, here) for i in range(PAGE)))
+    try:
+        first = api_get("user/blocked", a)
+        check_eq(first["users"], [], "API: a first page of gone accounts")
+        r = page("/settings/blocked", a)
+        check_eq(list_ids(r), [], "page one shows nobody")
+        check_eq(older(r), "/settings/blocked?cursor=" + first["cursor"], "the Older link")
+        r = page(older(r), a)
+        check_eq(list_ids(r), [b["id"]], "page two")
+        check_eq(older(r), None, "no Older link on the last page")
+        for bad in ("01", "abc", "-2", "0"):
+            check_html_error(page("/settings/blocked?cursor=" + bad, a, status=400), 400, 40004)
+    finally:
+        run_sql("DELETE FROM tb_user_relationship WHERE user_id = %s AND target_user >= %d"
+                % (a["id"], GONE))
+        block(a, b, False)
+    r = get("/settings/muted")
+    check_eq((r.status, r.header("Location")), (303, "/login?return_to=/settings/muted"),
+             "a visitor")
+
+
 # --- what a block hides ------------------------------------------------------------------------
 
 def block(a, b, on):
