@@ -18,6 +18,7 @@ import html
 import os
 import re
 import sys
+import time
 import urllib.parse
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
@@ -468,6 +469,49 @@ def test_blocked_page_pages_and_refusals():
     r = get("/settings/muted")
     check_eq((r.status, r.header("Location")), (303, "/login?return_to=/settings/muted"),
              "a visitor")
+
+
+# --- the header's unread badge ----------------------------------------------------------------
+
+BADGE = re.compile(r'<a href="/notifications">[^<]*<span class="badge unread-badge">([^<]*)'
+                   r'<span class="visually-hidden"> ([^<]*)</span></span></a>')
+
+
+def unread_count(user, want):
+    """Waits for user's unread count (API) to be want: the notifications are made by jobs."""
+    deadline = time.time() + 10
+    while True:
+        n = api_get("notification/unread_count", user)["count"]
+        if n == want or time.time() > deadline:
+            check_eq(n, want, "unread_count")
+            return
+        time.sleep(0.2)
+
+
+def test_unread_badge_in_the_header():
+    """The header's Notifications link carries the unread count, heard as "2 unread" (en) or
+    "2 条未读" (zh); none at 0 unread, none for a visitor."""
+    a, b, c = across(3)
+    api("notification/read", {"up_to_id": "18446744073709551615"}, a)
+    unread_count(a, 0)
+    check_eq(BADGE.search(page("/", a).text), None, "no badge at 0 unread")
+    # Likes of a new post: new notifications (a follow made again brings back a read one).
+    pid = api("post/create", {"content_text": "badge " + str(time.time())}, a)["id"]
+    for f in (b, c):
+        api("post/like", {"post_id": pid, "islike": 1}, f)
+    try:
+        unread_count(a, 2)
+        for path in ("/", "/settings", "/u/" + b["username"]):
+            m = BADGE.search(page(path, a).text)
+            check(m, "%s: no badge: %.600r" % (path, page(path, a).text))
+            check_eq(m.groups(), ("2", "unread"), path + ": the badge")
+        r = get("/", headers={"Cookie": "starling_token=%s; lang=zh" % a["token"]})
+        check_eq(BADGE.search(r.text).groups(), ("2", "条未读"), "the badge in Chinese")
+        check_eq(BADGE.search(page("/help").text), None, "no badge for a visitor")
+        api("notification/read", {"up_to_id": "18446744073709551615"}, a)
+        check_eq(BADGE.search(page("/", a).text), None, "no badge once read")
+    finally:
+        api("post/delete", {"post_id": pid}, a)
 
 
 # --- what a block hides ------------------------------------------------------------------------
