@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "apierr.h"
+#include "i18n.h"
 #include "page.h"
 #include "utf8.h"
 
@@ -29,6 +30,27 @@ page_done(struct ctx *ctx, const char *path, json_object *data)
 		ctx_set_data(ctx, data);
 	}
 	return APIERR_OK;
+}
+
+const struct page_words page_profile_words[] = {
+	{ "countPosts", "counts.posts" }, { "countFollowings", "counts.following" },
+	{ "countFollowers", "counts.followers" }, { "countLikes", "counts.likes" },
+	{ NULL, NULL },
+};
+
+void
+page_add_words(struct ctx *ctx, json_object *o, const struct page_words *w)
+{
+	json_object *words = json_object_new_object(), *v;
+
+	for (; w->count != NULL; w++) {
+		long long n = json_object_object_get_ex(o, w->count, &v) ?
+		    (long long)json_object_get_int64(v) : 0;
+
+		json_object_object_add(words, w->count, json_object_new_string(
+		    i18n_plural(ctx->env->i18n, ctx->lang, w->key, n)));
+	}
+	json_object_object_add(o, "words", words);
 }
 
 bool

@@ -39,6 +39,7 @@ acct_settings_page(struct ctx *ctx)
 	if (page == NULL)
 		return rc;
 	json_object_object_add(page, "title", json_object_new_string(ctx_t(ctx, "settings.title")));
+	page_add_words(ctx, page, page_profile_words);
 	json_object_object_add(page, "welcome", json_object_new_boolean(params_bool(&ctx->params,
 	    "welcome", false)));
 	json_object_object_add(page, "justActivated", json_object_new_boolean(

@@ -713,6 +713,83 @@ def test_cookie_session_needs_csrf_for_changes():
     check_envelope(r, 200, 0)
 
 
+# --- words after counts ------------------------------------------------------------------------
+
+def words(r, which):
+    """(count, word) of the count span class="count-WHICH" of page r."""
+    m = re.search(r'<span class="count-%s">(\d+)</span> <span class="count-word">([^<]*)</span>'
+                  % which, r.text)
+    check(m, "no count-%s with its word in %s: %.300r" % (which, r.where, r.text))
+    return int(m.group(1)), m.group(2)
+
+
+def page_as(path, token, lang="en"):
+    r = get(path, headers={"Cookie": "starling_token=%s; lang=%s" % (token, lang)})
+    check_eq(r.status, 200, "GET " + path)
+    return r
+
+
+def until(what, fn, want):
+    """fn() once it returns want (jobs count some things), else a failure after 10 s."""
+    deadline = time.time() + 10
+    while True:
+        got = fn()
+        if got == want or time.time() > deadline:
+            check_eq(got, want, what)
+            return
+        time.sleep(0.2)
+
+
+FORMS = {"posts": ("post", "posts", "条帖子"), "followers": ("follower", "followers", "位关注者"),
+         "following": ("following", "following", "正在关注"), "likes": ("like", "likes", "个喜欢")}
+
+
+def test_profile_and_settings_count_words():
+    """The profile's and the settings' counts come with their words in the plural form for each
+    count: 0 posts, 1 post, 2 posts (and followers, following, likes); Chinese has one form."""
+    a, _, ta = activated_user()
+    b, _, tb = activated_user()
+    c, _, tc = activated_user()
+
+    def check_words(n):
+        for path in ("/u/" + a, "/settings"):
+            for which, (one, other, zh) in FORMS.items():
+                until("%s %s" % (path, which), lambda: words(page_as(path, ta), which),
+                      (n, one if n == 1 else other))
+                check_eq(words(page_as(path, ta, "zh"), which), (n, zh), path + " zh " + which)
+    check_words(0)
+    pids = []
+    for n, (other, token) in enumerate(((b, tb), (c, tc)), 1):
+        pids.append(api("post/create", {"content_text": "count words %d" % n}, 200, 0,
+                        ta)["data"]["id"])
+        api("post/like", {"post_id": pids[-1], "islike": 1}, 200, 0, ta)
+        api("user/follow", {"target_username": other, "flag": 1}, 200, 0, ta)
+        api("user/follow", {"target_username": a, "flag": 1}, 200, 0, token)
+        check_words(n)
+
+
+def test_hashtag_and_search_use_words():
+    """The hashtag page's count of uses and the search's hashtags say "1 post or reply", "2
+    posts and replies" ("1 post", "2 posts" in the search's box)."""
+    _, _, token = activated_user()
+    tag = "w" + secrets.token_hex(5)
+
+    def hashtag():
+        m = re.search(r'<p class="count"><span class="n">(\d+)</span> ([^<]*)</p>',
+                      get("/hashtag/" + tag).text)
+        return (int(m.group(1)), m.group(2)) if m else None
+
+    def search():
+        m = re.search(r'#%s</a> <span class="count">(\d+) ([^<]*)</span>' % tag,
+                      get("/search?q=" + tag).text)
+        return (int(m.group(1)), m.group(2)) if m else None
+    for n, (page_word, search_word) in enumerate((("post or reply", "post"),
+                                                  ("posts and replies", "posts")), 1):
+        api("post/create", {"content_text": "words #%s %d" % (tag, n)}, 200, 0, token)
+        until("the hashtag page", hashtag, (n, page_word))
+        until("the search's hashtags", search, (n, search_word))
+
+
 # --- password reset ----------------------------------------------------------------------------
 
 def test_send_reset_code_same_answer_for_unknown_email():
