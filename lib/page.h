@@ -34,6 +34,12 @@ extern const struct page_words page_profile_words[];
  * cannot choose between the forms (docs/pages.md). */
 void page_add_words(struct ctx *ctx, json_object *o, const struct page_words *w);
 
+/* Stores the image part f of a form (NULL, or a part with no bytes: none chosen, then nothing is
+ * done) as an upload of ctx->user_id, with the checks of a presigned upload (lib/media.h: size,
+ * type by the bytes, once), and appends its public URL to url. Returns APIERR_OK, or the refusal
+ * recorded with ctx_fail: 40014 for a file that is no PNG, JPEG or GIF, media_apierr's codes. */
+int page_form_image(struct ctx *ctx, const struct request_file *f, struct buf *url);
+
 /* Whether the request came through an HTML route. */
 bool page_html(const struct ctx *ctx);
 

@@ -38,6 +38,7 @@ int acct_settings_page(struct ctx *ctx);
 int acct_change_language(struct ctx *ctx);
 int acct_change_password(struct ctx *ctx);
 int acct_save_info(struct ctx *ctx);
+int acct_save_images(struct ctx *ctx);
 /* profile.c */
 int acct_profile(struct ctx *ctx);
 /* lists.c: the profile's tabs (postlist.h) */

@@ -168,6 +168,7 @@ static const struct route routes[] = {
 	{ HTTP_POST, "/settings/language", FORM | AUTH, acct_change_language, language_params,      "settings" },
 	{ HTTP_POST, "/settings/password", FORM | AUTH, acct_change_password, password_params,      "settings" },
 	{ HTTP_POST, "/settings/info",     FORM | AUTH, acct_save_info,       info_params,          "settings" },
+	{ HTTP_POST, "/settings/images",   FORM | AUTH | ROUTE_UPLOAD, acct_save_images, NULL,      "settings" },
 	{ HTTP_GET,  "/settings/blocked",  PAGE | AUTH, acct_blocked_page,    own_list_params,      "hidden_list" },
 	{ HTTP_GET,  "/settings/muted",    PAGE | AUTH, acct_muted_page,      own_list_params,      "hidden_list" },
 };

@@ -24,8 +24,8 @@ import urllib.parse
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (Page, UserPool, api_post, check, check_envelope,  # noqa: E402
-                           check_eq, check_html_error, get, instance_of, profile, request,
-                           run_main, run_sql, sql_sum)
+                           check_eq, check_html_error, get, instance_of, png_bytes, profile,
+                           request, run_main, run_sql, sql_sum)
 
 PAGE = 20
 # IDs of accounts that do not exist (rows of gone accounts in the lists' tests): on shard 0 (bits
@@ -469,6 +469,74 @@ def test_blocked_page_pages_and_refusals():
     r = get("/settings/muted")
     check_eq((r.status, r.header("Location")), (303, "/login?return_to=/settings/muted"),
              "a visitor")
+
+
+# --- avatar and banner by upload ---------------------------------------------------------------
+
+def images_form(user, files, csrf=True):
+    """POST /settings/images as a browser sends it: multipart, files {field: (name, bytes)}."""
+    token = csrf_token()
+    boundary = "starlingtestboundary"
+    parts = []
+    if csrf:
+        parts.append(('--%s\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n%s\r\n'
+                      % (boundary, token)).encode())
+    for field, (name, data) in files.items():
+        parts.append(('--%s\r\nContent-Disposition: form-data; name="%s"; filename="%s"\r\n'
+                      'Content-Type: application/octet-stream\r\n\r\n' % (boundary, field, name)
+                      ).encode() + data + b"\r\n")
+    body = b"".join(parts) + ("--%s--\r\n" % boundary).encode()
+    cookie = "starling_token=" + user["token"] + ("; starling_csrf=" + token if csrf else "")
+    return request("POST", "/settings/images", body=body, headers={
+        "Content-Type": "multipart/form-data; boundary=" + boundary, "Cookie": cookie})
+
+
+def test_avatar_and_banner_by_upload():
+    """/settings has file inputs for the avatar and the banner, no typed URLs; the upload stores
+    each image chosen (served under /media/) and the profile shows both, the banner decorative
+    (alt=""). A file that is no image, no file at all or no CSRF token change nothing."""
+    a = users(1)[0]
+    r = page("/settings", a)
+    check('enctype="multipart/form-data"' in r.text and 'name="avatar" type="file"' in r.text and
+          'name="banner" type="file"' in r.text, "/settings: no file inputs")
+    check('name="avatar_url"' not in r.text, "/settings still asks for a typed avatar URL")
+    before = profile(a)
+    check_eq(images_form(a, {"avatar": ("a.png", png_bytes(2, 2))}, csrf=False).status, 403,
+             "without the CSRF token")
+    # Refused: the settings page again, with why.
+    for files, why in (({"avatar": ("notes.png", b"just some text, not an image")},
+                        "not a PNG, JPEG or GIF image"),
+                       ({"avatar": ("", b""), "banner": ("", b"")}, "choose an image file")):
+        r = images_form(a, files)
+        check_eq(r.status, 400, "refused: %.300r" % r.body)
+        check('role="alert"' in r.text and why in r.text, "the refusal says why: %r" % why)
+        check('name="banner" type="file"' in r.text, "the form again")
+    check_eq((profile(a)["avatarUrl"], profile(a)["bannerUrl"]),
+             (before["avatarUrl"], before["bannerUrl"]), "nothing changed by the refusals")
+    r = images_form(a, {"avatar": ("me.png", png_bytes(3, 3, (0, 0, 255))),
+                        "banner": ("wide.png", png_bytes(6, 2, (0, 128, 0)))})
+    check_sent_to(r, "/settings")
+    now = profile(a)
+    for key in ("avatarUrl", "bannerUrl"):
+        check(now[key].startswith("/media/images/") and now[key].endswith(".png"),
+              "%s: %r" % (key, now[key]))
+        got = get(now[key])
+        check_eq((got.status, got.body[:8]), (200, b"\x89PNG\r\n\x1a\n"), key + " is served")
+    check(now["avatarUrl"] != now["bannerUrl"], "two images")
+    r = page("/u/" + a["username"])
+    check('<img class="banner" src="%s" alt=""' % now["bannerUrl"] in r.text,
+          "the profile shows no banner: %.500r" % r.text)
+    check('src="%s"' % now["avatarUrl"] in r.text, "the profile shows the avatar")
+    # Only the banner this time: the avatar stays.
+    check_sent_to(images_form(a, {"banner": ("b.png", png_bytes(4, 2))}), "/settings")
+    check_eq(profile(a)["avatarUrl"], now["avatarUrl"], "the avatar stays")
+    check(profile(a)["bannerUrl"] != now["bannerUrl"], "a new banner")
+    # The API takes an upload's mediaUrl of this user, not another's.
+    api("user/save_info", {"avatar_url": now["bannerUrl"]}, a)
+    check_eq(profile(a)["avatarUrl"], now["bannerUrl"], "save_info with an own mediaUrl")
+    other = users(2)[1]
+    api("user/save_info", {"avatar_url": now["avatarUrl"]}, other, 400, 40004)
+    api("user/save_info", {"avatar_url": now["avatarUrl"]}, a)
 
 
 # --- the header's unread badge ----------------------------------------------------------------
