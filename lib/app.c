@@ -24,6 +24,7 @@
 #include "auth.h"
 #include "clock.h"
 #include "log.h"
+#include "notify.h"
 #include "shed.h"
 #include "user.h"
 #include "xalloc.h"
@@ -263,8 +264,30 @@ wants_json(const struct ctx *ctx, char *const *envp)
 	return path == NULL || strncmp(path, "/api/", 5) == 0;
 }
 
-/* The logged-in user as pages see them: "viewer": {id, username, displayName} (nothing when
- * nobody is logged in, or when the profile cannot be read: the page still renders). */
+/* viewer.unread, the header's badge: {count: "3" or "99+"} when the user has unread
+ * notifications. From the cached count (one memcached get when warm); nothing when there are
+ * none or the user's shard is down: a badge is not worth failing a page for. */
+static void
+add_unread(struct ctx *ctx, json_object *viewer)
+{
+	json_object *unread;
+	char n[24];
+	long count = 0;
+
+	if (notify_unread_badge(ctx->env, ctx->user_id, &count) <= 0 || count <= 0)
+		return;
+	/* NOTIFY_UNREAD_MAX counts "that many or more". */
+	if (count >= NOTIFY_UNREAD_MAX)
+		snprintf(n, sizeof n, "%d+", NOTIFY_UNREAD_MAX - 1);
+	else
+		snprintf(n, sizeof n, "%ld", count);
+	unread = json_object_new_object();
+	json_object_object_add(unread, "count", json_object_new_string(n));
+	json_object_object_add(viewer, "unread", unread);
+}
+
+/* The logged-in user as pages see them: "viewer": {id, username, displayName, unread} (nothing
+ * when nobody is logged in, or when the profile cannot be read: the page still renders). */
 static void
 add_viewer(struct ctx *ctx, json_object *root)
 {
@@ -278,6 +301,7 @@ add_viewer(struct ctx *ctx, json_object *root)
 	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (json_object_object_get_ex(u, keys[i], &v))
 			json_object_object_add(viewer, keys[i], json_object_get(v));
+	add_unread(ctx, viewer);
 	json_object_object_add(root, "viewer", viewer);
 	json_object_put(u);
 }

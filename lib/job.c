@@ -615,6 +615,7 @@ static const struct job_type types[] = {
 	{ "notify.post",     notify_post_job },
 	{ "notify.like",     notify_like_job },
 	{ "mail.reset",      mailcode_reset_job },
+	{ "mail.activate",   mailcode_activate_job },
 };
 
 const struct job_type *

@@ -34,6 +34,8 @@
  *   mail.reset     {email, lang}           not a sync job: a password-reset code for the account
  *                  of email, if any, stored and mailed by starling-worker, never by the request,
  *                  whose work and time then do not depend on the address (lib/mailcode.h)
+ *   mail.activate  {email, lang}           the same for a new activation code: mailed to the
+ *                  account of email if it is neither active nor suspended (lib/mailcode.h)
  *
  * Life of a row: state 0 (ready) → 1 (claimed: locked_by, locked_at) → 2 (done); on failure back
  * to 0 with attempts + 1, last_error and run_after = now + back-off (JOB_BACKOFF_BASE * 2^n,

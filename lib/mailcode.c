@@ -69,12 +69,20 @@ mailcode_send(struct app_env *env, const char *lang, const char *to, const char 
 	return rc;
 }
 
+void
+mailcode_activate_link(struct app_env *env, const char *username, const char *code,
+    struct buf *out)
+{
+	buf_printf(out, "%s/activate?username=%s&code=%s", env->conf.base_url, username, code);
+}
+
 /* ------------------------------------------------------------------------------------------ */
-/* Reset codes */
+/* Jobs queued for an address, and reset codes */
 
 struct queue_arg {
 	uint64_t     id;
 	unsigned     shard;
+	const char  *type;
 	json_object *payload;
 };
 
@@ -83,17 +91,18 @@ queue_tx(struct db *db, void *arg)
 {
 	struct queue_arg *a = arg;
 
-	return job_queue(db, a->shard, a->id, "mail.reset", a->payload);
+	return job_queue(db, a->shard, a->id, a->type, a->payload);
 }
 
-int
-mailcode_queue_reset(struct app_env *env, const char *email, const char *lang)
+/* Queues a job of type {email, lang} on the shard of the address's lookup row: known from the
+ * address alone, account or not, so the request's work does not depend on it. */
+static int
+queue_for_email(struct app_env *env, const char *type, const char *email, const char *lang)
 {
 	struct buf lower = BUF_INIT;
-	struct queue_arg a = { 0, 0, NULL };
+	struct queue_arg a = { 0, 0, type, NULL };
 	int rc = -1;
 
-	/* The lookup row's shard: known from the address alone, account or not. */
 	valid_lower_ascii(email, strlen(email), &lower);
 	a.shard = shard_for_key(db_shards(env->db), lower.data, lower.len);
 	if (idlease_next_id(env->ids, a.shard, &a.id) != 0)
@@ -104,10 +113,22 @@ mailcode_queue_reset(struct app_env *env, const char *email, const char *lang)
 	rc = db_tx(env->db, a.shard, queue_tx, &a) == 0 ? 0 : -1;
 out:
 	if (rc != 0)
-		log_error("a reset code for an address could not be queued");
+		log_error("a %s job for an address could not be queued", type);
 	json_object_put(a.payload);
 	buf_free(&lower);
 	return rc;
+}
+
+int
+mailcode_queue_reset(struct app_env *env, const char *email, const char *lang)
+{
+	return queue_for_email(env, "mail.reset", email, lang);
+}
+
+int
+mailcode_queue_activation(struct app_env *env, const char *email, const char *lang)
+{
+	return queue_for_email(env, "mail.activate", email, lang);
 }
 
 /* Whether the account id may get a code: it exists and is not suspended. 1, 0 or -1. */
@@ -164,5 +185,78 @@ out:
 	OPENSSL_cleanse(code.data, code.len);
 	buf_free(&code);
 	buf_free(&link);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* New activation codes */
+
+/* The account of email that may get a new activation code: it exists, is not active and is not
+ * suspended. 1 with *id and the username appended to username, 0 (no such account: nothing to
+ * do), or -1. */
+static int
+waiting_account(struct app_env *env, const char *email, uint64_t *id, struct buf *username)
+{
+	struct buf stored = BUF_INIT;
+	json_object *u = NULL, *v;
+	int64_t expires = 0;
+	bool active = false;
+	int rc = user_id_by_email(env, email, id);
+
+	if (rc == 1)
+		rc = user_activation(env, *id, &stored, &expires, &active);
+	if (rc == 1 && active)
+		rc = 0;
+	if (rc == 1)
+		rc = user_get(env, *id, &u);
+	if (rc == 1 && json_object_object_get_ex(u, "suspended", &v) && json_object_get_boolean(v))
+		rc = 0;
+	if (rc == 1 && json_object_object_get_ex(u, "username", &v))
+		buf_puts(username, json_object_get_string(v));
+	json_object_put(u);
+	buf_free(&stored);
+	return rc;
+}
+
+int
+mailcode_activate_job(struct app_env *env, json_object *payload, struct buf *err)
+{
+	const char *email = job_payload_str(payload, "email"), *lang = job_payload_str(payload, "lang");
+	struct buf code = BUF_INIT, link = BUF_INIT, username = BUF_INIT;
+	char hash[65];
+	uint64_t id = 0;
+	int rc;
+
+	if (email == NULL || valid_email(email, strlen(email)) != NULL) {
+		buf_puts(err, "mail.activate: no valid email");
+		return -1;
+	}
+	if ((rc = waiting_account(env, email, &id, &username)) <= 0) {
+		if (rc < 0)
+			buf_puts(err, "mail.activate: the account could not be read");
+		goto out;
+	}
+	rc = -1;
+	if (mailcode_new(&code) != 0 || jwt_code_hash(env->keys, code.data, code.len, hash) != 0) {
+		buf_puts(err, "mail.activate: no code could be made");
+		goto out;
+	}
+	/* The new code replaces the old one: only the latest mail's code works. */
+	if (user_set_activation(env, id, hash, (int64_t)time(NULL) + MAILCODE_ACTIVATE_TTL) < 0) {
+		buf_puts(err, "mail.activate: the code could not be stored");
+		goto out;
+	}
+	mailcode_activate_link(env, buf_cstr(&username), buf_cstr(&code), &link);
+	if (mailcode_send(env, lang, email, "activate", buf_cstr(&code), buf_cstr(&link)) != 0) {
+		buf_puts(err, "mail.activate: the message was not handed over (mail log)");
+		goto out;
+	}
+	log_info("user %llu: new activation code sent", (unsigned long long)id);
+	rc = 0;
+out:
+	OPENSSL_cleanse(code.data, code.len);
+	buf_free(&code);
+	buf_free(&link);
+	buf_free(&username);
 	return rc;
 }

@@ -602,20 +602,21 @@ unread_loader(void *arg, struct buf *out)
 	return partial ? CACHE_LOAD_PARTIAL : 1;
 }
 
-int
-notify_unread(struct ctx *ctx, long *count, bool *partial)
+/* The count of user from "notifn:" (filled from the databases when cold): 1, with *partial set
+ * for a count that left out the notifications of actors on a shard that did not answer, or -1
+ * (the user's shard is down). */
+static int
+unread_get(struct app_env *env, uint64_t user, long *count, bool *partial)
 {
-	struct unread_load l = { ctx->env, ctx->user_id };
+	struct unread_load l = { env, user };
 	struct buf v = BUF_INIT;
 	char key[40], *end;
 	int rc;
 
 	*count = 0;
 	*partial = false;
-	if (!shard_exists(ctx->env, ctx->user_id))
-		return ctx_fail(ctx, APIERR_UNAUTHORIZED, NULL);
-	snprintf(key, sizeof key, "notifn:%" PRIu64, ctx->user_id);
-	rc = cache_get_or_load(ctx->env->cache, key, UNREAD_TTL, unread_loader, &l, &v);
+	snprintf(key, sizeof key, "notifn:%" PRIu64, user);
+	rc = cache_get_or_load(env->cache, key, UNREAD_TTL, unread_loader, &l, &v);
 	if (rc == CACHE_LOAD_PARTIAL) {
 		*partial = true;
 		rc = 1;
@@ -625,13 +626,36 @@ notify_unread(struct ctx *ctx, long *count, bool *partial)
 		if (*end != '\0' || *count < 0) {
 			/* Only this code writes the key: a value that does not parse is dropped. */
 			log_error("cache %s: not a count; deleted", key);
-			(void)cache_delete(ctx->env->cache, key);
+			(void)cache_delete(env->cache, key);
 			*count = 0;
 			rc = -1;
 		}
 	}
 	buf_free(&v);
-	return rc < 0 ? ctx_fail(ctx, APIERR_UNAVAILABLE, NULL) : APIERR_OK;
+	return rc == 1 ? 1 : -1;
+}
+
+int
+notify_unread(struct ctx *ctx, long *count, bool *partial)
+{
+	*count = 0;
+	*partial = false;
+	if (!shard_exists(ctx->env, ctx->user_id))
+		return ctx_fail(ctx, APIERR_UNAUTHORIZED, NULL);
+	if (unread_get(ctx->env, ctx->user_id, count, partial) < 0)
+		return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+	return APIERR_OK;
+}
+
+int
+notify_unread_badge(struct app_env *env, uint64_t user, long *count)
+{
+	bool partial;
+
+	*count = 0;
+	if (user == 0 || !shard_exists(env, user))
+		return 0;
+	return unread_get(env, user, count, &partial);
 }
 
 int

@@ -93,6 +93,11 @@ int notify_list(struct ctx *ctx, uint64_t cursor, json_object **out);
  * whose blocks cannot be read (their shard down) are not counted, as notify_list leaves them
  * out, and *partial is set (such a count is not cached). Errors: 50300. */
 int notify_unread(struct ctx *ctx, long *count, bool *partial);
+/* The same count for the header's badge on every page, where a failure must not become the
+ * page's error: 1 with *count (a partial count too: it is what the list shows), 0 for no user,
+ * -1 when the user's shard is down (logged below; the page shows no badge). Warm, it costs the
+ * one memcached get of "notifn:<user>" and no SQL. */
+int notify_unread_badge(struct app_env *env, uint64_t user, long *count);
 /* Marks ctx->user_id's notifications with id <= up_to_id read (updated_at: when), withdrawn ones
  * too (brought back, they are read); later ones stay unread. Errors: 50300. */
 int notify_read(struct ctx *ctx, uint64_t up_to_id);

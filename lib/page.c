@@ -3,8 +3,11 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "apierr.h"
+#include "i18n.h"
+#include "media.h"
 #include "page.h"
 #include "utf8.h"
 
@@ -29,6 +32,64 @@ page_done(struct ctx *ctx, const char *path, json_object *data)
 		ctx_set_data(ctx, data);
 	}
 	return APIERR_OK;
+}
+
+const struct page_words page_profile_words[] = {
+	{ "countPosts", "counts.posts" }, { "countFollowings", "counts.following" },
+	{ "countFollowers", "counts.followers" }, { "countLikes", "counts.likes" },
+	{ NULL, NULL },
+};
+
+void
+page_add_words(struct ctx *ctx, json_object *o, const struct page_words *w)
+{
+	json_object *words = json_object_new_object(), *v;
+
+	for (; w->count != NULL; w++) {
+		long long n = json_object_object_get_ex(o, w->count, &v) ?
+		    (long long)json_object_get_int64(v) : 0;
+
+		json_object_object_add(words, w->count, json_object_new_string(
+		    i18n_plural(ctx->env->i18n, ctx->lang, w->key, n)));
+	}
+	json_object_object_add(o, "words", words);
+}
+
+/* The extension of an image part by its bytes (browsers label a file by its name, which proves
+ * nothing), or NULL when it is none of the image types. */
+static const char *
+image_ext(const struct request_file *f)
+{
+	static const char *const exts[] = { "png", "jpg", "gif" };
+	size_t i;
+
+	for (i = 0; i < sizeof exts / sizeof exts[0]; i++)
+		if (media_sniff(MEDIA_IMAGE, exts[i], f->data, f->len))
+			return exts[i];
+	return NULL;
+}
+
+int
+page_form_image(struct ctx *ctx, const struct request_file *f, struct buf *url)
+{
+	struct buf msg = BUF_INIT;
+	const char *ext;
+	int rc = APIERR_OK;
+
+	/* A form whose file input was left empty still sends the part, with no bytes. */
+	if (f == NULL || f->len == 0)
+		return APIERR_OK;
+	if ((ext = image_ext(f)) == NULL)
+		return ctx_fail(ctx, APIERR_MEDIA_TYPE, "the attached file is not a PNG, JPEG or GIF "
+		    "image");
+	rc = media_store_upload(ctx->env->media, ctx->user_id, MEDIA_IMAGE, ext, f->data, f->len,
+	    (int64_t)time(NULL), url);
+	if (rc != 0) {
+		rc = media_apierr(ctx->env->media, rc, MEDIA_IMAGE, ext, f->len, &msg);
+		rc = ctx_fail(ctx, rc, "%s", buf_cstr(&msg));
+	}
+	buf_free(&msg);
+	return rc;
 }
 
 bool

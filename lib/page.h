@@ -19,6 +19,27 @@ json_object *page_new(struct ctx *ctx, const char *section);
  * answers data (NULL: "data": null). Takes data. Returns APIERR_OK. */
 int page_done(struct ctx *ctx, const char *path, json_object *data);
 
+/* A count member of an object, and the catalog's plural message for the words after it. A table
+ * of them ends with { NULL, NULL }. */
+struct page_words {
+	const char *count, *key;
+};
+
+/* The words after a profile's counts (user_add_counts' countPosts, countFollowers,
+ * countFollowings, countLikes): "1 post", "2 followers". */
+extern const struct page_words page_profile_words[];
+
+/* o.words: {count: the words after o's count, in the plural form for it in the request's
+ * language ("1 follower", "2 followers"; a missing count reads as 0)} for each of w. A template
+ * cannot choose between the forms (docs/pages.md). */
+void page_add_words(struct ctx *ctx, json_object *o, const struct page_words *w);
+
+/* Stores the image part f of a form (NULL, or a part with no bytes: none chosen, then nothing is
+ * done) as an upload of ctx->user_id, with the checks of a presigned upload (lib/media.h: size,
+ * type by the bytes, once), and appends its public URL to url. Returns APIERR_OK, or the refusal
+ * recorded with ctx_fail: 40014 for a file that is no PNG, JPEG or GIF, media_apierr's codes. */
+int page_form_image(struct ctx *ctx, const struct request_file *f, struct buf *url);
+
 /* Whether the request came through an HTML route. */
 bool page_html(const struct ctx *ctx);
 

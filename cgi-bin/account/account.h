@@ -1,6 +1,7 @@
 /* account.h: starling-account, the binary for accounts and sessions: sign-up, activation,
  * password reset, login, logout, settings and profiles, as JSON under /api/v1/account/ and
- * /api/v1/user/, and as the pages /signup, /login, /logout, /activate, /reset, /settings.
+ * /api/v1/user/, and as the pages /signup, /login, /logout, /activate, /reset, /settings (and
+ * /settings/blocked, /settings/muted).
  *
  * Each handler serves both: a JSON route and an HTML route share it, and page_html() tells them
  * apart where they differ (a page sets the session cookie and redirects; the API returns the
@@ -21,6 +22,7 @@ int acct_signup_page(struct ctx *ctx);
 int acct_create(struct ctx *ctx);
 int acct_activate_page(struct ctx *ctx);
 int acct_activate(struct ctx *ctx);
+int acct_resend_activation(struct ctx *ctx);
 /* reset.c */
 int acct_reset_page(struct ctx *ctx);
 int acct_send_reset_code(struct ctx *ctx);
@@ -36,6 +38,7 @@ int acct_settings_page(struct ctx *ctx);
 int acct_change_language(struct ctx *ctx);
 int acct_change_password(struct ctx *ctx);
 int acct_save_info(struct ctx *ctx);
+int acct_save_images(struct ctx *ctx);
 /* profile.c */
 int acct_profile(struct ctx *ctx);
 /* lists.c: the profile's tabs (postlist.h) */
@@ -51,6 +54,9 @@ int acct_following(struct ctx *ctx);
 int acct_followers(struct ctx *ctx);
 int acct_blocked(struct ctx *ctx);
 int acct_muted(struct ctx *ctx);
+/* hidden.c: the settings' pages of blocked and muted accounts */
+int acct_blocked_page(struct ctx *ctx);
+int acct_muted_page(struct ctx *ctx);
 
 /* common.c: what several handlers share. */
 

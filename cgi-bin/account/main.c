@@ -18,6 +18,7 @@ static const struct param_spec create_params[] = {
 static const struct param_spec activate_page_params[] = {
 	{ "username", PARAM_STRING, 0, 0, 64, NULL },
 	{ "code",     PARAM_STRING, 0, 0, 64, NULL },
+	{ "resent",   PARAM_BOOL,   0, 0, 0, NULL },
 	PARAM_END
 };
 static const struct param_spec activate_params[] = {
@@ -129,6 +130,7 @@ static const struct route routes[] = {
 	/* JSON API */
 	{ HTTP_POST, "/api/v1/account/create",          0,    acct_create,          create_params,   NULL },
 	{ HTTP_POST, "/api/v1/account/activate",        0,    acct_activate,        activate_params, NULL },
+	{ HTTP_POST, "/api/v1/account/activation/resend", 0,  acct_resend_activation, email_params,  NULL },
 	{ HTTP_POST, "/api/v1/account/send_reset_code", 0,    acct_send_reset_code, email_params,    NULL },
 	{ HTTP_POST, "/api/v1/account/verify_code",     0,    acct_verify_code,     verify_params,   NULL },
 	{ HTTP_POST, "/api/v1/account/reset_password",  0,    acct_reset_password,  reset_params,    NULL },
@@ -154,6 +156,7 @@ static const struct route routes[] = {
 	{ HTTP_POST, "/signup",            FORM,        acct_create,          create_params,        "signup" },
 	{ HTTP_GET,  "/activate",          PAGE,        acct_activate_page,   activate_page_params, "activate" },
 	{ HTTP_POST, "/activate",          FORM,        acct_activate,        activate_params,      "activate" },
+	{ HTTP_POST, "/activate/resend",   FORM,        acct_resend_activation, email_params,       "activate" },
 	{ HTTP_GET,  "/reset",             PAGE,        acct_reset_page,      reset_page_params,    "reset" },
 	{ HTTP_POST, "/reset/send",        FORM,        acct_send_reset_code, email_params,         "reset" },
 	{ HTTP_POST, "/reset/password",    FORM,        acct_reset_password,  reset_params,         "reset" },
@@ -165,6 +168,9 @@ static const struct route routes[] = {
 	{ HTTP_POST, "/settings/language", FORM | AUTH, acct_change_language, language_params,      "settings" },
 	{ HTTP_POST, "/settings/password", FORM | AUTH, acct_change_password, password_params,      "settings" },
 	{ HTTP_POST, "/settings/info",     FORM | AUTH, acct_save_info,       info_params,          "settings" },
+	{ HTTP_POST, "/settings/images",   FORM | AUTH | ROUTE_UPLOAD, acct_save_images, NULL,      "settings" },
+	{ HTTP_GET,  "/settings/blocked",  PAGE | AUTH, acct_blocked_page,    own_list_params,      "hidden_list" },
+	{ HTTP_GET,  "/settings/muted",    PAGE | AUTH, acct_muted_page,      own_list_params,      "hidden_list" },
 };
 
 const struct app account_app = {

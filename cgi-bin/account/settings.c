@@ -10,8 +10,14 @@
  * POST /api/v1/user/save_info {display_name, banner_url, avatar_url, location, website,
  *   description, dob_year, dob_month, dob_day, is_visible_dob_year, is_visible_dob_month,
  *   is_visible_dob_day}: fields not sent keep their value; each one is checked (lengths, real
- *   dates, http(s) URLs only).
- * GET /settings, POST /settings/{language,password,info}: the page and its three forms. */
+ *   dates, http(s) URLs only; banner_url and avatar_url may also be an upload's mediaUrl issued
+ *   to this user: lib/media.h).
+ * GET /settings, POST /settings/{language,password,info}: the page and its three forms.
+ * POST /settings/images (multipart/form-data: avatar and banner files, either or both): each
+ *   image chosen is stored as an upload (page_form_image: PNG, JPEG or GIF by its bytes, at most
+ *   [media] max_image_bytes) and becomes the profile's avatar or banner. 40005 when neither
+ *   file was chosen; 40014, 41300 for a file refused; 40004 with s3 storage (the browser PUTs
+ *   the file itself then: upload/sign_image, then save_info). */
 #include "config.h"
 
 #include <string.h>
@@ -21,6 +27,7 @@
 
 #include "account.h"
 #include "apierr.h"
+#include "media.h"
 #include "password.h"
 #include "user.h"
 #include "valid.h"
@@ -39,6 +46,7 @@ acct_settings_page(struct ctx *ctx)
 	if (page == NULL)
 		return rc;
 	json_object_object_add(page, "title", json_object_new_string(ctx_t(ctx, "settings.title")));
+	page_add_words(ctx, page, page_profile_words);
 	json_object_object_add(page, "welcome", json_object_new_boolean(params_bool(&ctx->params,
 	    "welcome", false)));
 	json_object_object_add(page, "justActivated", json_object_new_boolean(
@@ -157,6 +165,22 @@ url_field(struct ctx *ctx, json_object *profile, const char *param, const char *
 	return rc;
 }
 
+/* An image's URL: a url_field, or the mediaUrl of an image uploaded by this user. */
+static int
+image_field(struct ctx *ctx, json_object *profile, const char *param, const char *json_key,
+    const char **out)
+{
+	const char *v = params_str(&ctx->params, param);
+	enum media_kind kind;
+
+	if (v != NULL && media_check_url(ctx->env->media, ctx->user_id, v, strlen(v), &kind) == 0 &&
+	    kind == MEDIA_IMAGE) {
+		*out = v;
+		return APIERR_OK;
+	}
+	return url_field(ctx, profile, param, json_key, out);
+}
+
 static int
 int_field(struct ctx *ctx, json_object *profile, const char *param, const char *json_key)
 {
@@ -177,8 +201,10 @@ bool_field(struct ctx *ctx, json_object *profile, const char *param, const char 
 	return json_object_object_get_ex(profile, json_key, &cur) && json_object_get_boolean(cur);
 }
 
-int
-acct_save_info(struct ctx *ctx)
+/* Saves the profile's fields sent (the others keep their value); avatar and banner, when not
+ * NULL, are the URLs of images just uploaded, which replace the stored ones. */
+static int
+save_info(struct ctx *ctx, const char *avatar, const char *banner)
 {
 	json_object *u = NULL;
 	struct user_info in;
@@ -196,9 +222,13 @@ acct_save_info(struct ctx *ctx)
 	    (rc = text_field(ctx, u, "location", "location", 30, &in.location)) ||
 	    (rc = text_field(ctx, u, "description", "description", 160, &in.description)) ||
 	    (rc = url_field(ctx, u, "website", "website", &in.website)) ||
-	    (rc = url_field(ctx, u, "banner_url", "bannerUrl", &in.banner_url)) ||
-	    (rc = url_field(ctx, u, "avatar_url", "avatarUrl", &in.avatar_url)))
+	    (rc = image_field(ctx, u, "banner_url", "bannerUrl", &in.banner_url)) ||
+	    (rc = image_field(ctx, u, "avatar_url", "avatarUrl", &in.avatar_url)))
 		goto out;
+	if (avatar != NULL)
+		in.avatar_url = avatar;
+	if (banner != NULL)
+		in.banner_url = banner;
 	in.dob_year = int_field(ctx, u, "dob_year", "dobYear");
 	in.dob_month = int_field(ctx, u, "dob_month", "dobMonth");
 	in.dob_day = int_field(ctx, u, "dob_day", "dobDay");
@@ -218,5 +248,33 @@ acct_save_info(struct ctx *ctx)
 	rc = done(ctx, NULL);
 out:
 	json_object_put(u);
+	return rc;
+}
+
+int
+acct_save_info(struct ctx *ctx)
+{
+	return save_info(ctx, NULL, NULL);
+}
+
+int
+acct_save_images(struct ctx *ctx)
+{
+	const struct request_file *avatar = request_file(&ctx->req, "avatar");
+	const struct request_file *banner = request_file(&ctx->req, "banner");
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	int rc;
+
+	if ((avatar == NULL || avatar->len == 0) && (banner == NULL || banner->len == 0)) {
+		rc = ctx_fail(ctx, APIERR_MISSING_PARAM, "avatar or banner: choose an image file");
+		goto out;
+	}
+	if ((rc = page_form_image(ctx, avatar, &a)) != APIERR_OK ||
+	    (rc = page_form_image(ctx, banner, &b)) != APIERR_OK)
+		goto out;
+	rc = save_info(ctx, a.len ? buf_cstr(&a) : NULL, b.len ? buf_cstr(&b) : NULL);
+out:
+	buf_free(&a);
+	buf_free(&b);
 	return rc;
 }

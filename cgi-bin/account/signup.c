@@ -10,8 +10,13 @@
  *   40006 for anything but a good code of an inactive account (unknown username, active account,
  *   wrong or expired code: one answer for all, each counted as a failed guess); 42900 after too
  *   many of them for the account (lowercased username) or from the client's address.
- * GET /activate?username&code: the form, filled in from the emailed link (a GET never changes
- *   anything: mail scanners follow links). */
+ * GET /activate?username&code&resent: the form, filled in from the emailed link (a GET never
+ *   changes anything: mail scanners follow links); resent: the notice after a new code was asked.
+ * POST /api/v1/account/activation/resend, POST /activate/resend {email}
+ *   200 (the page: to /activate?resent=1) whatever the address: unknown, active, waiting, or
+ *   over its limits, so that the answer tells nothing about an account. A waiting account gets
+ *   a new code by mail (the old one stops working), queued as a job like a reset code
+ *   (lib/mailcode.h). 40004 only for what is not an email address at all. */
 #include "config.h"
 
 #include <string.h>
@@ -27,9 +32,6 @@
 #include "password.h"
 #include "user.h"
 #include "valid.h"
-
-/* An activation code is good for a week: people read their email late. */
-#define ACTIVATE_TTL (7 * 24 * 3600)
 
 
 int
@@ -67,7 +69,7 @@ acct_create(struct ctx *ctx)
 		goto out;
 	}
 	n = (struct user_new){ username, email, buf_cstr(&hash), code_hash,
-	    (int64_t)time(NULL) + ACTIVATE_TTL, ctx->lang };
+	    (int64_t)time(NULL) + MAILCODE_ACTIVATE_TTL, ctx->lang };
 	switch (user_create(ctx->env, &n, &id)) {
 	case 1:
 		break;
@@ -83,8 +85,7 @@ acct_create(struct ctx *ctx)
 		goto out;
 	}
 	log_info("user %llu signed up", (unsigned long long)id);
-	buf_printf(&link, "%s/activate?username=%s&code=%s", ctx->env->conf.base_url, username,
-	    buf_cstr(&code));
+	mailcode_activate_link(ctx->env, username, buf_cstr(&code), &link);
 	/* The account exists either way; a lost email is fixed by asking for a new code. */
 	(void)mailcode_send(ctx->env, ctx->lang, email, "activate", buf_cstr(&code),
 	    buf_cstr(&link));
@@ -114,6 +115,8 @@ acct_activate_page(struct ctx *ctx)
 
 	json_object_object_add(page, "username", json_object_new_string(u ? u : ""));
 	json_object_object_add(page, "code", json_object_new_string(c ? c : ""));
+	json_object_object_add(page, "resent", json_object_new_boolean(params_bool(&ctx->params,
+	    "resent", false)));
 	ctx_set_data(ctx, page);
 	return APIERR_OK;
 }
@@ -169,5 +172,45 @@ out:
 	buf_free(&stored);
 	buf_free(&code);
 	buf_free(&key);
+	return rc;
+}
+
+/* Counts one new code against rl for key; whether it fits. Over the limit nothing is said to
+ * the client (the answer must stay the same), only logged. */
+static bool
+resend_fits(struct ctx *ctx, const struct ratelimit *rl, const char *key)
+{
+	struct ratelimit_state st;
+
+	ratelimit_hit(ctx->env->cache, rl, key, time(NULL), &st);
+	if (st.over)
+		log_info("%s: over its limit; no new activation code", rl->kind);
+	return !st.over;
+}
+
+int
+acct_resend_activation(struct ctx *ctx)
+{
+	const char *email = params_str(&ctx->params, "email");
+	struct buf lower = BUF_INIT;
+	/* As many codes as reset codes: both are mails anyone can make us send to an address. */
+	unsigned n = (unsigned)ctx->env->conf.limit_reset_codes_per_email;
+	struct ratelimit per_email = { "activate-resend-email", n, 3600 };
+	struct ratelimit per_ip = { "activate-resend-ip", n * 10, 3600 };
+	int rc;
+
+	if ((rc = acct_check(ctx, "email", valid_email(email, strlen(email)))) != APIERR_OK)
+		goto out;
+	valid_lower_ascii(email, strlen(email), &lower);
+	/* The IP first: an address flooding many emails uses up its own limit, not theirs. */
+	if (resend_fits(ctx, &per_ip, acct_client_ip(ctx)) &&
+	    resend_fits(ctx, &per_email, buf_cstr(&lower)) &&
+	    mailcode_queue_activation(ctx->env, email, ctx->lang) != 0) {
+		rc = acct_unavailable(ctx);
+		goto out;
+	}
+	rc = page_done(ctx, "/activate?resent=1", NULL);
+out:
+	buf_free(&lower);
 	return rc;
 }

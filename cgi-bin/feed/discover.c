@@ -235,6 +235,33 @@ add_cards(struct ctx *ctx, json_object *page, json_object *list, const char *bas
 	return APIERR_OK;
 }
 
+/* The words after a count of the explore lists, by the member that holds the count. */
+static const struct page_words tag_words[] = {
+	{ "users", "explore.people" }, { "uses", "explore.uses" }, { NULL, NULL },
+};
+static const struct page_words user_words[] = {
+	{ "followers", "explore.followers" }, { "newFollowers", "explore.new_followers" },
+	{ NULL, NULL },
+};
+/* The "count" of uses of the hashtag page, and of the search's hashtags. */
+static const struct page_words use_words[] = {
+	{ "count", "counts.uses" }, { NULL, NULL },
+};
+static const struct page_words search_use_words[] = {
+	{ "count", "counts.search_uses" }, { NULL, NULL },
+};
+
+/* item.words of every item of list: the words after each count, in the plural form for it in
+ * the request's language ("1 person", "2 people"), which a template cannot choose. */
+static void
+add_count_words(struct ctx *ctx, json_object *list, const struct page_words *w)
+{
+	size_t i, n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+
+	for (i = 0; i < n; i++)
+		page_add_words(ctx, json_object_array_get_idx(list, i), w);
+}
+
 /* GET /hashtag/:tag ?cursor: the tag's posts and replies, newest first, as cards, with an
  * "Older" link. 400 40004 text that is not a hashtag; 404 40400 a tag never used; 503. */
 int
@@ -254,6 +281,7 @@ feed_hashtag_page(struct ctx *ctx)
 	json_object_object_add(page, "tag", json_object_get(json_object_object_get(list, "tag")));
 	json_object_object_add(page, "count",
 	    json_object_get(json_object_object_get(list, "count")));
+	page_add_words(ctx, page, use_words);
 	buf_puts(&base, "/hashtag/");
 	url_encode(&base, json_object_get_string(json_object_object_get(list, "tag")));
 	buf_printf(&feed, "%s/feed.atom", buf_cstr(&base));
@@ -326,6 +354,7 @@ feed_search_page(struct ctx *ctx)
 		if (search_hashtags(ctx, q, &tags) == APIERR_OK) {
 			v = json_object_object_get(tags, "hashtags");
 			add_tag_urls(v);
+			add_count_words(ctx, v, search_use_words);
 			if (json_object_array_length(v) > 0)
 				json_object_object_add(page, "tagBox", json_object_get(tags));
 		} else {
@@ -349,41 +378,6 @@ out:
 	json_object_put(tags);
 	buf_free(&base);
 	return rc;
-}
-
-/* The words after a count of the explore lists, by the member that holds the count. */
-struct count_words {
-	const char *count, *key;
-};
-static const struct count_words tag_words[] = {
-	{ "users", "explore.people" }, { "uses", "explore.uses" }, { NULL, NULL },
-};
-static const struct count_words user_words[] = {
-	{ "followers", "explore.followers" }, { "newFollowers", "explore.new_followers" },
-	{ NULL, NULL },
-};
-
-/* item.words of every item of list: the words after each count, in the plural form for it in
- * the request's language ("1 person", "2 people"), which a template cannot choose. */
-static void
-add_count_words(struct ctx *ctx, json_object *list, const struct count_words *w)
-{
-	size_t i, n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
-
-	for (i = 0; i < n; i++) {
-		json_object *item = json_object_array_get_idx(list, i), *words, *v;
-		const struct count_words *c;
-
-		words = json_object_new_object();
-		for (c = w; c->count != NULL; c++) {
-			long long k = json_object_object_get_ex(item, c->count, &v) ?
-			    (long long)json_object_get_int64(v) : 0;
-
-			json_object_object_add(words, c->count, json_object_new_string(
-			    i18n_plural(ctx->env->i18n, ctx->lang, c->key, k)));
-		}
-		json_object_object_add(item, "words", words);
-	}
 }
 
 /* GET /explore: the trending hashtags and the popular users (with links to their profiles,

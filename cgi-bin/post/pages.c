@@ -19,7 +19,6 @@
 #include "atom.h"
 #include "card.h"
 #include "graph.h"
-#include "media.h"
 #include "page.h"
 #include "pages.h"
 #include "partial.h"
@@ -345,45 +344,6 @@ pages_quote(struct ctx *ctx)
 	return text_form(ctx, post_create);
 }
 
-/* The extension of an image part by its bytes (browsers label a file by its name, which proves
- * nothing), or NULL when it is none of the image types. */
-static const char *
-image_ext(const struct request_file *f)
-{
-	static const char *const exts[] = { "png", "jpg", "gif" };
-	size_t i;
-
-	for (i = 0; i < sizeof exts / sizeof exts[0]; i++)
-		if (media_sniff(MEDIA_IMAGE, exts[i], f->data, f->len))
-			return exts[i];
-	return NULL;
-}
-
-/* Stores the form's image part, if one was chosen, as an upload of this user (the checks of a
- * presigned upload: size, type, once), and appends its public URL to url. */
-static int
-form_image(struct ctx *ctx, const struct request_file *f, struct buf *url)
-{
-	struct buf msg = BUF_INIT;
-	const char *ext;
-	int rc = APIERR_OK;
-
-	/* A form whose file input was left empty still sends the part, with no bytes. */
-	if (f == NULL || f->len == 0)
-		return APIERR_OK;
-	if ((ext = image_ext(f)) == NULL)
-		return ctx_fail(ctx, APIERR_MEDIA_TYPE, "the attached file is not a PNG, JPEG or GIF "
-		    "image");
-	rc = media_store_upload(ctx->env->media, ctx->user_id, MEDIA_IMAGE, ext, f->data, f->len,
-	    (int64_t)time(NULL), url);
-	if (rc != 0) {
-		rc = media_apierr(ctx->env->media, rc, MEDIA_IMAGE, ext, f->len, &msg);
-		rc = ctx_fail(ctx, rc, "%s", buf_cstr(&msg));
-	}
-	buf_free(&msg);
-	return rc;
-}
-
 int
 pages_compose_send(struct ctx *ctx)
 {
@@ -394,7 +354,7 @@ pages_compose_send(struct ctx *ctx)
 	uint64_t id;
 	int rc;
 
-	if ((rc = form_image(ctx, f, &url)) != APIERR_OK)
+	if ((rc = page_form_image(ctx, f, &url)) != APIERR_OK)
 		goto out;
 	form_post(ctx, &n, url.len ? buf_cstr(&url) : NULL, f ? f->data : NULL, f ? f->len : 0,
 	    hash);
@@ -555,6 +515,7 @@ profile_page(struct ctx *ctx, uint64_t id, json_object **page)
 	add_str(*page, "followersUrl", buf_cstr(&url));
 	buf_free(&url);
 	json_object_object_add(*page, "dob", dob_parts(profile));
+	page_add_words(ctx, profile, page_profile_words);
 	json_object_object_add(*page, "profile", profile);
 	add_bool(*page, "own", id == ctx->user_id);
 	return APIERR_OK;

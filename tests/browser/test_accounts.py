@@ -4,7 +4,8 @@
 Usage: test_accounts.py BASE_URL OUT_DIR MAIL_DIR
 
 Signs up a fresh user, reads the activation email from the Maildir MAIL_DIR (where the site's
-mail goes in tests), activates the account through the emailed link, logs out, logs in with the
+mail goes in tests), asks for a new code with the "send me a new code" form (a second mail, a
+new code), activates the account through the newest emailed link, logs out, logs in with the
 email address (landing on the home timeline, then Settings through the header), saves a display name, switches the language to Chinese, tries to sign up again with
 the same username in other letter case (refused, the form filled in again but for the password),
 logs out, resets the password with an emailed code (a wrong code first), and logs in with the new
@@ -27,12 +28,12 @@ import urllib.parse
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (Browser, Failure, catalog, check, check_eq, mail_text,  # noqa: E402
-                           maildir_wait, run_steps, t, template_catalog_keys)
+                           maildir_wait, png_bytes, run_steps, t, template_catalog_keys)
 
 TIMEOUT = int(os.environ.get("BROWSER_TIMEOUT", "30"))
 # The templates this test covers, and the partials every page shows.
 TEMPLATES = ["signup", "activate", "reset", "login", "logout", "settings", "partials/header",
-             "partials/footer", "layout"]
+             "partials/footer", "partials/resend_form", "hidden_list", "layout"]
 
 BASE = OUT = MAIL = None
 B = None            # the Browser
@@ -164,6 +165,26 @@ def test_activation_mail():
     USER["code"] = code
 
 
+def test_resend_code():
+    """The "send me a new code" form of /activate: the notice, then a new mail whose code is
+    new; the activation below uses it."""
+    B.get(BASE + "/activate")
+    check_form_basics()
+    B.check_axe()
+    B.check_no_overflow()
+    check_eq(B.text("#resend-heading"), t("resend.heading"), "the resend form's heading")
+    B.type("#resend-email", USER["email"])
+    shot("resend-form")
+    submit("/activate/resend")
+    wait_path("/activate", "after asking for a new code")
+    check_eq(path_and_query()[1].get("resent"), ["1"], "the resent flag")
+    check(t("resend.sent") in B.text("main"), "no notice after asking for a new code")
+    old = USER["code"]
+    test_activation_mail()
+    check(USER["code"] != old, "the new mail has the old code %s" % old)
+    shot("resent")
+
+
 def test_activate():
     B.get(BASE + USER["activate_path"])
     check_eq(B.text("main h1"), t("activate.title"), "the activation heading")
@@ -223,6 +244,48 @@ def test_display_name_saved():
     check_eq(B.value("#settings-display-name"), DISPLAY_NAME, "the display name after a reload")
     check_eq(B.count("main b"), 0, "the display name's markup was not escaped")
     shot("profile-saved")
+
+
+def choose_file(css, path):
+    """Puts the file at path into the file input css, as a user choosing it would (WebDriver
+    sends a file input's value as the path; clearing one is not allowed)."""
+    el = B._find(css)
+    B._call("POST", B._s("/element/%s/value" % el), {"text": path})
+
+
+def test_settings_images_and_lists():
+    """From /settings: an avatar and a banner chosen by upload show on the profile; the links
+    to the lists of blocked and muted accounts lead to pages that say nobody is there yet.
+    Every page passes axe-core and fits a phone."""
+    B.get(BASE + "/settings")
+    for name, rgb in (("avatar", (0, 0, 255)), ("banner", (0, 128, 0))):
+        path = os.path.join(OUT, "accounts-%s.png" % name)
+        with open(path, "wb") as f:
+            f.write(png_bytes(8, 4, rgb))
+        choose_file("#settings-" + name, path)
+    submit("/settings/images")
+    B.wait(lambda: path_and_query()[1].get("saved") == ["1"],
+           "uploading the images did not come back to /settings?saved=1")
+    check_eq(B.count("main img.banner-preview"), 1, "the banner on the settings page")
+    B.get(BASE + "/u/" + USER["username"])
+    check(B.attr(".profile img.banner", "src").startswith(BASE + "/media/images/") or
+          B.attr(".profile img.banner", "src").startswith("/media/images/"),
+          "the profile's banner: %r" % B.attr(".profile img.banner", "src"))
+    check_eq(B.attr(".profile img.banner", "alt"), "", "the banner is decorative")
+    check(B.execute("const i = document.querySelector('.profile img.banner');"
+                    "return i.complete && i.naturalWidth === 8;"), "the banner image loads")
+    B.check_axe()
+    shot("profile-banner")
+    for which in ("blocked", "muted"):
+        B.get(BASE + "/settings")
+        B.click('main a[href="/settings/%s"]' % which)
+        wait_path("/settings/" + which, "the %s link of the settings" % which)
+        check_eq(B.text("main h1"), t("hidden.%s_title" % which), "the %s heading" % which)
+        check_eq(B.text("main .empty"), t("hidden.%s_empty" % which), "nobody %s yet" % which)
+        B.check_axe()
+        B.check_no_overflow()
+        shot(which)
+    B.get(BASE + "/settings")   # where the next step starts
 
 
 def test_language_zh():
@@ -330,8 +393,10 @@ def test_login_with_new_password():
     shot("logged-out-end")
 
 
-STEPS = [test_templates_use_known_catalog_keys, test_signup, test_activation_mail, test_activate,
-         test_logout, test_login_with_email, test_display_name_saved, test_language_zh,
+STEPS = [test_templates_use_known_catalog_keys, test_signup, test_activation_mail, test_resend_code,
+         test_activate,
+         test_logout, test_login_with_email, test_display_name_saved,
+         test_settings_images_and_lists, test_language_zh,
          test_duplicate_username_refused, test_logout_in_chinese, test_reset_code_requested,
          test_reset_mail, test_reset_wrong_code_refused, test_reset_password,
          test_login_with_new_password]

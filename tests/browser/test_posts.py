@@ -288,7 +288,7 @@ def test_follow_from_profile():
     check_eq(B.text(".profile-actions button.follow"), t("profile.unfollow"),
              "the button after following")
     shot("followed")
-    B.click(".profile .count-followers a")
+    B.click(".profile a:has(> .count-followers)")
     wait_path(re.escape(profile) + "/followers", "the followers page")
     check_eq(B.text(".user-list .user-item .handle"), "@" + READER["username"],
              "the followers page lists the follower")

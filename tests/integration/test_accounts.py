@@ -331,6 +331,84 @@ def test_activation_answers_the_same_whatever_the_state():
     check_eq(json.loads(answers["unknown"][1])["code"], 40006, "code")
 
 
+def activation_mails(addr, n):
+    """The activation messages to addr, once there are n of them (Failure after 10 s)."""
+    deadline = time.time() + 10
+    while True:
+        got = [m for m in mails_to(addr) if "/activate?" in m.get_body(("plain",)).get_content()]
+        if len(got) >= n or time.time() > deadline:
+            check_eq(len(got), n, "activation messages to %s" % addr)
+            return got
+        time.sleep(0.2)
+
+
+def resend(addr):
+    r = post("/api/v1/account/activation/resend", {"email": addr})
+    return r.status, r.body
+
+
+def test_resend_activation_code():
+    """A new code for an account that waits: mailed with a link that fills the form in; the old
+    code stops working and the new one activates."""
+    username, addr, _ = signup()
+    old, _ = last_code(addr, "/activate?")
+    check_eq(resend(addr.upper())[0], 200, "resend")
+    second = activation_mails(addr, 2)[-1].get_body(("plain",)).get_content()
+    new = re.search(r"\b([A-HJ-NP-Z2-8]{8})\b", second).group(1)
+    check(new != old, "a new code: %s" % new)
+    check("/activate?username=%s&code=%s" % (username, new) in second, "link: %r" % second)
+    api("account/activate", {"username": username, "activate_code": old}, 400, 40006)
+    api("account/activate", {"username": username, "activate_code": new}, 200, 0)
+
+
+def test_resend_activation_answers_the_same_whatever_the_state():
+    """Unknown, active and waiting addresses, and one over its limit: one status and one body,
+    so the answer says nothing about the account. Only the waiting account gets mail, and no
+    more than [limits] reset_codes_per_email codes an hour."""
+    _, active, _ = activated_user()
+    _, waiting, _ = signup()
+    unknown = fresh_name() + "@example.com"
+    answers = {what: resend(a) for what, a in
+               (("unknown", unknown), ("active", active), ("waiting", waiting))}
+    check_eq(answers["unknown"][0], 200, "status")
+    check_eq(json.loads(answers["unknown"][1])["code"], 0, "code")
+    check_eq(answers["active"], answers["unknown"], "active and unknown addresses")
+    check_eq(answers["waiting"], answers["unknown"], "waiting and unknown addresses")
+    activation_mails(waiting, 2)
+    for _ in range(6):   # past the limit of 3 an hour: the same answer, no mail
+        check_eq(resend(waiting), answers["unknown"], "an address over its limit")
+    time.sleep(1)
+    activation_mails(waiting, 1 + 3)
+    check_eq(len([m for m in mails_to(active) if "/activate?" in
+                  m.get_body(("plain",)).get_content()]), 1, "mails to the active account")
+    check_eq(mails_to(unknown), [], "mail to an address of no account")
+    api("account/activation/resend", {"email": "nope"}, 400, 40004)
+    api("account/activation/resend", {}, 400, 40005)
+
+
+def test_resend_activation_form():
+    """The form on /activate and /login: CSRF token, then back to /activate with a notice."""
+    for path in ("/activate", "/login"):
+        page = get(path)
+        check('action="/activate/resend"' in page.text, "no resend form on %s" % path)
+    _, addr, _ = signup()
+    csrf = get("/activate").cookies()["starling_csrf"].value
+    form = {"email": addr, "csrf_token": csrf}
+    h = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": "starling_csrf=" + csrf}
+    r = request("POST", "/activate/resend", body=urllib.parse.urlencode(
+        {"email": addr}).encode(), headers=h)
+    check_eq(r.status, 403, "without the CSRF token")
+    r = request("POST", "/activate/resend", body=urllib.parse.urlencode(form).encode(), headers=h)
+    check_eq(r.status, 303, "form: %.200r" % r.body)
+    check_eq(r.header("Location"), "/activate?resent=1", "where the form sends the browser")
+    check('role="status"' in get("/activate?resent=1").text, "the notice after a resend")
+    activation_mails(addr, 2)
+    bad = request("POST", "/activate/resend", body=urllib.parse.urlencode(
+        {"email": "<b>x", "csrf_token": csrf}).encode(), headers=h)
+    check_eq(bad.status, 400, "a refused address")
+    check("&lt;b&gt;x" in bad.text and "<b>x" not in bad.text, "the address comes back escaped")
+
+
 def test_activation_guesses_limited_per_account():
     """Wrong activation codes count against the account, named in any letter case (and against
     the client's address); past [limits] failed_logins_per_user: 429 with Retry-After, even with
@@ -633,6 +711,83 @@ def test_cookie_session_needs_csrf_for_changes():
     r = post("/api/v1/user/change_language", {"language": "zh"},
              headers={"Cookie": cookie + "; starling_csrf=" + csrf, "X-CSRF-Token": csrf})
     check_envelope(r, 200, 0)
+
+
+# --- words after counts ------------------------------------------------------------------------
+
+def words(r, which):
+    """(count, word) of the count span class="count-WHICH" of page r."""
+    m = re.search(r'<span class="count-%s">(\d+)</span> <span class="count-word">([^<]*)</span>'
+                  % which, r.text)
+    check(m, "no count-%s with its word in %s: %.300r" % (which, r.where, r.text))
+    return int(m.group(1)), m.group(2)
+
+
+def page_as(path, token, lang="en"):
+    r = get(path, headers={"Cookie": "starling_token=%s; lang=%s" % (token, lang)})
+    check_eq(r.status, 200, "GET " + path)
+    return r
+
+
+def until(what, fn, want):
+    """fn() once it returns want (jobs count some things), else a failure after 10 s."""
+    deadline = time.time() + 10
+    while True:
+        got = fn()
+        if got == want or time.time() > deadline:
+            check_eq(got, want, what)
+            return
+        time.sleep(0.2)
+
+
+FORMS = {"posts": ("post", "posts", "条帖子"), "followers": ("follower", "followers", "位关注者"),
+         "following": ("following", "following", "正在关注"), "likes": ("like", "likes", "个喜欢")}
+
+
+def test_profile_and_settings_count_words():
+    """The profile's and the settings' counts come with their words in the plural form for each
+    count: 0 posts, 1 post, 2 posts (and followers, following, likes); Chinese has one form."""
+    a, _, ta = activated_user()
+    b, _, tb = activated_user()
+    c, _, tc = activated_user()
+
+    def check_words(n):
+        for path in ("/u/" + a, "/settings"):
+            for which, (one, other, zh) in FORMS.items():
+                until("%s %s" % (path, which), lambda: words(page_as(path, ta), which),
+                      (n, one if n == 1 else other))
+                check_eq(words(page_as(path, ta, "zh"), which), (n, zh), path + " zh " + which)
+    check_words(0)
+    pids = []
+    for n, (other, token) in enumerate(((b, tb), (c, tc)), 1):
+        pids.append(api("post/create", {"content_text": "count words %d" % n}, 200, 0,
+                        ta)["data"]["id"])
+        api("post/like", {"post_id": pids[-1], "islike": 1}, 200, 0, ta)
+        api("user/follow", {"target_username": other, "flag": 1}, 200, 0, ta)
+        api("user/follow", {"target_username": a, "flag": 1}, 200, 0, token)
+        check_words(n)
+
+
+def test_hashtag_and_search_use_words():
+    """The hashtag page's count of uses and the search's hashtags say "1 post or reply", "2
+    posts and replies" ("1 post", "2 posts" in the search's box)."""
+    _, _, token = activated_user()
+    tag = "w" + secrets.token_hex(5)
+
+    def hashtag():
+        m = re.search(r'<p class="count"><span class="n">(\d+)</span> ([^<]*)</p>',
+                      get("/hashtag/" + tag).text)
+        return (int(m.group(1)), m.group(2)) if m else None
+
+    def search():
+        m = re.search(r'#%s</a> <span class="count">(\d+) ([^<]*)</span>' % tag,
+                      get("/search?q=" + tag).text)
+        return (int(m.group(1)), m.group(2)) if m else None
+    for n, (page_word, search_word) in enumerate((("post or reply", "post"),
+                                                  ("posts and replies", "posts")), 1):
+        api("post/create", {"content_text": "words #%s %d" % (tag, n)}, 200, 0, token)
+        until("the hashtag page", hashtag, (n, page_word))
+        until("the search's hashtags", search, (n, search_word))
 
 
 # --- password reset ----------------------------------------------------------------------------

@@ -18,13 +18,14 @@ import html
 import os
 import re
 import sys
+import time
 import urllib.parse
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (Page, UserPool, api_post, check, check_envelope,  # noqa: E402
-                           check_eq, check_html_error, get, instance_of, profile, request,
-                           run_main, run_sql, sql_sum)
+                           check_eq, check_html_error, get, instance_of, png_bytes, profile,
+                           request, run_main, run_sql, sql_sum)
 
 PAGE = 20
 # IDs of accounts that do not exist (rows of gone accounts in the lists' tests): on shard 0 (bits
@@ -389,6 +390,196 @@ def test_people_pages_match_the_api():
     for f in fans:
         api("user/follow", {"target_username": star["username"], "flag": 0}, f)
         api("user/follow", {"target_username": f["username"], "flag": 0}, star)
+
+
+# --- the settings' lists of blocked and muted accounts ----------------------------------------
+
+def test_blocked_and_muted_pages_undo():
+    """/settings links to /settings/blocked and /settings/muted; each lists the API's
+    user/blocked or user/muted, fields escaped, with an Unblock or Unmute form (CSRF, flag 0,
+    return_to back to the list) that undoes it."""
+    a, b, c = across(3)
+    api("user/save_info", {"display_name": "<i>b</i>"}, b)
+    block(a, b, True)
+    api("user/mute", {"target_username": c["username"], "flag": 1}, a)
+    try:
+        r = page("/settings", a)
+        for path in ("/settings/blocked", "/settings/muted"):
+            check('href="%s"' % path in r.text, "/settings links to " + path)
+        for path, who, action, api_list in (("/settings/blocked", b, "block", "blocked"),
+                                            ("/settings/muted", c, "mute", "muted")):
+            r = page(path, a)
+            check_eq(list_ids(r), [u["id"] for u in api_get("user/" + api_list, a)["users"]],
+                     path + ": the API's list")
+            check_eq(list_ids(r), [who["id"]], path + ": lists " + who["username"])
+            f = {x["action"]: x for x in Page(r.text).forms}.get(
+                "/u/%s/%s" % (who["username"], action))
+            check(f is not None, path + ": no %s form: %.400r" % (action, r.text))
+            check_eq((f["fields"].get("flag"), f["fields"].get("return_to")), ("0", path),
+                     path + ": the form's flag and return_to")
+            check(f["fields"].get("csrf_token"), path + ": the form's CSRF token")
+        check("&lt;i&gt;b&lt;/i&gt;" in page("/settings/blocked", a).text and
+              "<i>b</i>" not in page("/settings/blocked", a).text, "the name escaped")
+        r = form("/u/%s/block" % b["username"], {"flag": 0, "return_to": "/settings/blocked"}, a)
+        check_sent_to(r, "/settings/blocked")
+        r = page("/settings/blocked", a)
+        check_eq(list_ids(r), [], "unblocked: gone from the list")
+        check("You have not blocked anyone." in r.text, "an empty list says so")
+        r = form("/u/%s/mute" % c["username"], {"flag": 0, "return_to": "/settings/muted"}, a,
+                 csrf=False)
+        check_eq(r.status, 403, "unmute without the CSRF token")
+        r = form("/u/%s/mute" % c["username"], {"flag": 0, "return_to": "/settings/muted"}, a)
+        check_sent_to(r, "/settings/muted")
+        check_eq(list_ids(page("/settings/muted", a)), [], "unmuted: gone from the list")
+    finally:
+        block(a, b, False)
+        api("user/mute", {"target_username": c["username"], "flag": 0}, a)
+        api("user/save_info", {"display_name": b["username"]}, b)
+
+
+def test_blocked_page_pages_and_refusals():
+    """The blocked page pages as the API does: rows of accounts that are gone fill the first
+    page (shown as nobody), the "Older" link carries the API's cursor to the second. A cursor
+    that is not one of the list's is a 400 page; a visitor is sent to log in."""
+    a, b = across(2)[:2]
+    block(a, b, True)
+    top = max(int(r[0]) for r in run_sql(
+        "SELECT MAX(id) FROM tb_user_relationship WHERE user_id = %s" % a["id"])
+        if r[0] != "NULL")
+    here = "WHERE EXISTS (SELECT 1 FROM tb_user WHERE id = %s)" % a["id"]
+    run_sql("; ".join(
+        "INSERT INTO tb_user_relationship (user_id, target_user, status_follow, status_mute, id, "
+        "mute_id, created_at, updated_at) SELECT %s, %d, 2, 0, %d, 0, 0, 0 FROM DUAL %s"
+        % (a["id"], GONE + i, top + 1 + i, here) for i in range(PAGE)))
+    try:
+        first = api_get("user/blocked", a)
+        check_eq(first["users"], [], "API: a first page of gone accounts")
+        r = page("/settings/blocked", a)
+        check_eq(list_ids(r), [], "page one shows nobody")
+        check_eq(older(r), "/settings/blocked?cursor=" + first["cursor"], "the Older link")
+        r = page(older(r), a)
+        check_eq(list_ids(r), [b["id"]], "page two")
+        check_eq(older(r), None, "no Older link on the last page")
+        for bad in ("01", "abc", "-2", "0"):
+            check_html_error(page("/settings/blocked?cursor=" + bad, a, status=400), 400, 40004)
+    finally:
+        run_sql("DELETE FROM tb_user_relationship WHERE user_id = %s AND target_user >= %d"
+                % (a["id"], GONE))
+        block(a, b, False)
+    r = get("/settings/muted")
+    check_eq((r.status, r.header("Location")), (303, "/login?return_to=/settings/muted"),
+             "a visitor")
+
+
+# --- avatar and banner by upload ---------------------------------------------------------------
+
+def images_form(user, files, csrf=True):
+    """POST /settings/images as a browser sends it: multipart, files {field: (name, bytes)}."""
+    token = csrf_token()
+    boundary = "starlingtestboundary"
+    parts = []
+    if csrf:
+        parts.append(('--%s\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n%s\r\n'
+                      % (boundary, token)).encode())
+    for field, (name, data) in files.items():
+        parts.append(('--%s\r\nContent-Disposition: form-data; name="%s"; filename="%s"\r\n'
+                      'Content-Type: application/octet-stream\r\n\r\n' % (boundary, field, name)
+                      ).encode() + data + b"\r\n")
+    body = b"".join(parts) + ("--%s--\r\n" % boundary).encode()
+    cookie = "starling_token=" + user["token"] + ("; starling_csrf=" + token if csrf else "")
+    return request("POST", "/settings/images", body=body, headers={
+        "Content-Type": "multipart/form-data; boundary=" + boundary, "Cookie": cookie})
+
+
+def test_avatar_and_banner_by_upload():
+    """/settings has file inputs for the avatar and the banner, no typed URLs; the upload stores
+    each image chosen (served under /media/) and the profile shows both, the banner decorative
+    (alt=""). A file that is no image, no file at all or no CSRF token change nothing."""
+    a = users(1)[0]
+    r = page("/settings", a)
+    check('enctype="multipart/form-data"' in r.text and 'name="avatar" type="file"' in r.text and
+          'name="banner" type="file"' in r.text, "/settings: no file inputs")
+    check('name="avatar_url"' not in r.text, "/settings still asks for a typed avatar URL")
+    before = profile(a)
+    check_eq(images_form(a, {"avatar": ("a.png", png_bytes(2, 2))}, csrf=False).status, 403,
+             "without the CSRF token")
+    # Refused: the settings page again, with why.
+    for files, why in (({"avatar": ("notes.png", b"just some text, not an image")},
+                        "not a PNG, JPEG or GIF image"),
+                       ({"avatar": ("", b""), "banner": ("", b"")}, "choose an image file")):
+        r = images_form(a, files)
+        check_eq(r.status, 400, "refused: %.300r" % r.body)
+        check('role="alert"' in r.text and why in r.text, "the refusal says why: %r" % why)
+        check('name="banner" type="file"' in r.text, "the form again")
+    check_eq((profile(a)["avatarUrl"], profile(a)["bannerUrl"]),
+             (before["avatarUrl"], before["bannerUrl"]), "nothing changed by the refusals")
+    r = images_form(a, {"avatar": ("me.png", png_bytes(3, 3, (0, 0, 255))),
+                        "banner": ("wide.png", png_bytes(6, 2, (0, 128, 0)))})
+    check_sent_to(r, "/settings")
+    now = profile(a)
+    for key in ("avatarUrl", "bannerUrl"):
+        check(now[key].startswith("/media/images/") and now[key].endswith(".png"),
+              "%s: %r" % (key, now[key]))
+        got = get(now[key])
+        check_eq((got.status, got.body[:8]), (200, b"\x89PNG\r\n\x1a\n"), key + " is served")
+    check(now["avatarUrl"] != now["bannerUrl"], "two images")
+    r = page("/u/" + a["username"])
+    check('<img class="banner" src="%s" alt=""' % now["bannerUrl"] in r.text,
+          "the profile shows no banner: %.500r" % r.text)
+    check('src="%s"' % now["avatarUrl"] in r.text, "the profile shows the avatar")
+    # Only the banner this time: the avatar stays.
+    check_sent_to(images_form(a, {"banner": ("b.png", png_bytes(4, 2))}), "/settings")
+    check_eq(profile(a)["avatarUrl"], now["avatarUrl"], "the avatar stays")
+    check(profile(a)["bannerUrl"] != now["bannerUrl"], "a new banner")
+    # The API takes an upload's mediaUrl of this user, not another's.
+    api("user/save_info", {"avatar_url": now["bannerUrl"]}, a)
+    check_eq(profile(a)["avatarUrl"], now["bannerUrl"], "save_info with an own mediaUrl")
+    other = users(2)[1]
+    api("user/save_info", {"avatar_url": now["avatarUrl"]}, other, 400, 40004)
+    api("user/save_info", {"avatar_url": now["avatarUrl"]}, a)
+
+
+# --- the header's unread badge ----------------------------------------------------------------
+
+BADGE = re.compile(r'<a href="/notifications">[^<]*<span class="badge unread-badge">([^<]*)'
+                   r'<span class="visually-hidden"> ([^<]*)</span></span></a>')
+
+
+def unread_count(user, want):
+    """Waits for user's unread count (API) to be want: the notifications are made by jobs."""
+    deadline = time.time() + 10
+    while True:
+        n = api_get("notification/unread_count", user)["count"]
+        if n == want or time.time() > deadline:
+            check_eq(n, want, "unread_count")
+            return
+        time.sleep(0.2)
+
+
+def test_unread_badge_in_the_header():
+    """The header's Notifications link carries the unread count, heard as "2 unread" (en) or
+    "2 条未读" (zh); none at 0 unread, none for a visitor."""
+    a, b, c = across(3)
+    api("notification/read", {"up_to_id": "18446744073709551615"}, a)
+    unread_count(a, 0)
+    check_eq(BADGE.search(page("/", a).text), None, "no badge at 0 unread")
+    # Likes of a new post: new notifications (a follow made again brings back a read one).
+    pid = api("post/create", {"content_text": "badge " + str(time.time())}, a)["id"]
+    for f in (b, c):
+        api("post/like", {"post_id": pid, "islike": 1}, f)
+    try:
+        unread_count(a, 2)
+        for path in ("/", "/settings", "/u/" + b["username"]):
+            m = BADGE.search(page(path, a).text)
+            check(m, "%s: no badge: %.600r" % (path, page(path, a).text))
+            check_eq(m.groups(), ("2", "unread"), path + ": the badge")
+        r = get("/", headers={"Cookie": "starling_token=%s; lang=zh" % a["token"]})
+        check_eq(BADGE.search(r.text).groups(), ("2", "条未读"), "the badge in Chinese")
+        check_eq(BADGE.search(page("/help").text), None, "no badge for a visitor")
+        api("notification/read", {"up_to_id": "18446744073709551615"}, a)
+        check_eq(BADGE.search(page("/", a).text), None, "no badge once read")
+    finally:
+        api("post/delete", {"post_id": pid}, a)
 
 
 # --- what a block hides ------------------------------------------------------------------------

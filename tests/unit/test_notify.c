@@ -5,7 +5,8 @@
  * notify.like following the like through likes and unlikes, run twice and out of order (the
  * notification withdrawn and brought back, never made twice, its read state kept), mark-as-read
  * of a withdrawn one, a repost redone telling once while each quote tells, the cached unread
- * count deleted by every change, and the blocks it leaves out. The rules seen through HTTP are in
+ * count deleted by every change, the header's badge read from it, and the blocks it leaves out.
+ * The rules seen through HTTP are in
  * tests/integration/test_notify.py. */
 #include "config.h"
 
@@ -434,6 +435,46 @@ test_forget_unread(void **state)
 	assert_int_equal(unread_of(user), 2);
 }
 
+/* The header's badge: the cached count (a row added behind the cache's back is not seen until
+ * the key is forgotten: no SQL when warm); nothing for no user or a shard that is not
+ * configured; -1, not an error of the page, when the count cannot be read (here a value in the
+ * cache that is no count, which is dropped). */
+static void
+test_unread_badge(void **state)
+{
+	uint64_t user, actor;
+	char key[40];
+	long n = -1;
+
+	(void)state;
+	if (!have_db)
+		skip();
+	user = new_id(SHARD_A);
+	actor = new_id(SHARD_B);
+	assert_int_equal(notify_unread_badge(&env, user, &n), 1);
+	assert_int_equal(n, 0);
+	notify_forget_unread(&env, user);
+	assert_int_equal(notify_add(&env, user, NOTIFY_FOLLOW, actor, 0, 0), 1);
+	assert_int_equal(notify_unread_badge(&env, user, &n), 1);
+	assert_int_equal(n, 1);
+	exec_ok(id_shard(user), "INSERT INTO {db}.tb_notification (id, user_id, type, actor_id, "
+	    "created_at) VALUES (?, ?, 6, ?, 1)", (struct db_val[]){ DB_U64(new_id(SHARD_A)),
+		DB_U64(user), DB_U64(actor) }, 3);
+	assert_int_equal(notify_unread_badge(&env, user, &n), 1);
+	assert_int_equal(n, 1);                 /* the cached count */
+	assert_int_equal(unread_of(user), 1);   /* the same as the API's */
+	notify_forget_unread(&env, user);
+	assert_int_equal(notify_unread_badge(&env, user, &n), 1);
+	assert_int_equal(n, 2);
+	assert_int_equal(notify_unread_badge(&env, 0, &n), 0);
+	assert_int_equal(notify_unread_badge(&env, id_compose(1, ID_MAX_SHARDS - 1, 0, 0), &n), 0);
+	snprintf(key, sizeof key, "notifn:%" PRIu64, user);
+	assert_int_equal(cache_set(env.cache, key, "x", 1, 60), 1);
+	assert_int_equal(notify_unread_badge(&env, user, &n), -1);
+	assert_int_equal(notify_unread_badge(&env, user, &n), 1);   /* dropped, counted again */
+	assert_int_equal(n, 2);
+}
+
 /* The count leaves out the actors in a block with the user, either way, whichever shard holds
  * the block's row: the user's (the user blocks) or the actor's (the actor blocks). */
 static void
@@ -483,6 +524,7 @@ main(void)
 		cmocka_unit_test(test_like_job_refuses_bad_payloads),
 		cmocka_unit_test(test_repost_redone_tells_once),
 		cmocka_unit_test(test_forget_unread),
+		cmocka_unit_test(test_unread_badge),
 		cmocka_unit_test(test_unread_leaves_out_blocks),
 	};
 

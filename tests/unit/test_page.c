@@ -178,6 +178,48 @@ test_page_local_path(void **state)
 			    rows[i].path ? rows[i].path : "(null)", rows[i].ok ? "local" : "refused");
 }
 
+/* The words after each count of a profile, in the plural form for it; a missing count reads as
+ * 0, and Chinese has one form. */
+static void
+test_page_add_words(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		int         line;
+		const char *lang;
+		int         followers;   /* -1: absent */
+		const char *want;
+	} rows[] = {
+		{ __LINE__, "en", 0,  "followers" },
+		{ __LINE__, "en", 1,  "follower" },
+		{ __LINE__, "en", 2,  "followers" },
+		{ __LINE__, "en", -1, "followers" },
+		{ __LINE__, "zh", 1,  "位关注者" },
+		{ __LINE__, "zh", 2,  "位关注者" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		json_object *o = json_object_new_object(), *words, *w;
+
+		f->ctx.lang = rows[i].lang;
+		if (rows[i].followers >= 0)
+			json_object_object_add(o, "countFollowers",
+			    json_object_new_int(rows[i].followers));
+		json_object_object_add(o, "countPosts", json_object_new_int(1));
+		page_add_words(&f->ctx, o, page_profile_words);
+		assert_true(json_object_object_get_ex(o, "words", &words));
+		assert_true(json_object_object_get_ex(words, "countFollowers", &w));
+		if (strcmp(json_object_get_string(w), rows[i].want) != 0)
+			fail_msg("line %d: \"%s\"", rows[i].line, json_object_get_string(w));
+		assert_true(json_object_object_get_ex(words, "countPosts", &w));
+		assert_string_equal(json_object_get_string(w), strcmp(rows[i].lang, "en") == 0 ?
+		    "post" : "条帖子");
+		assert_int_equal(json_object_object_length(words), 4);
+		json_object_put(o);
+	}
+}
+
 int
 main(void)
 {
@@ -185,6 +227,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_page_new_title, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page_done, setup, teardown),
 		cmocka_unit_test(test_page_local_path),
+		cmocka_unit_test_setup_teardown(test_page_add_words, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
