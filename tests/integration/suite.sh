@@ -21,7 +21,7 @@
 #   2. tests/browser/test_help.py        (headless chromium: rendered DOM and a screenshot)
 #      then the browser tests of accounts and posts (tests/browser/test_accounts.py,
 #      test_posts.py, test_pages.py: the main pages at desktop and phone widths
-#      through axe-core), tests/integration/test_posts.py, test_graph.py, test_upload.py,
+#      through axe-core, test_js.py: static/starling.js in place of page loads), tests/integration/test_posts.py, test_graph.py, test_upload.py,
 #      test_lists.py, test_profile.py, test_notify.py, test_timeline.py, test_limits.py (the
 #      rate limits: 429 for each write), test_search.py,
 #      test_trends.py, test_budget.py (round trips per request read from the access log),
@@ -256,6 +256,7 @@ run_test tests/browser/test_accounts.py "$(browser_dir accounts)" "$RUN/mail"
 run_test tests/browser/test_posts.py "$(browser_dir posts)" "$RUN/mail"
 run_test tests/browser/test_feed.py "$(browser_dir feed)" "$RUN/mail"
 run_test tests/browser/test_pages.py "$(browser_dir pages)" "$RUN/mail"
+run_test tests/browser/test_js.py "$(browser_dir js)" "$RUN/mail"
 for t in test_posts test_graph test_upload test_lists test_profile test_notify; do
 	run_test "tests/integration/$t.py"
 done
