@@ -34,7 +34,8 @@
 
   /* Resolves to the envelope's data; rejects for any status but 2xx or a non-zero code. */
   function call(method, path, params, token) {
-    var init = { method: method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+    var init = { method: method, credentials: 'same-origin',
+      headers: { Accept: 'application/json' } };
     if (method === 'POST') {
       init.headers['Content-Type'] = 'application/json';
       init.headers['X-CSRF-Token'] = token;
@@ -106,9 +107,12 @@
     { re: /^\/p\/(\d+)\/(?:repost|undo_repost)$/, label: ['repost', 'undoRepost'], stats: true,
       on: function (f) { return /\/repost$/.test(f.getAttribute('action')); },
       api: function (id, on) {
-        return on ? ['post/repost', { original_post_id: id }] : ['post/undo_repost', { post_id: id }];
+        return on ? ['post/repost', { original_post_id: id }]
+          : ['post/undo_repost', { post_id: id }];
       },
-      flip: function (f, on, id) { f.setAttribute('action', '/p/' + id + (on ? '/undo_repost' : '/repost')); } },
+      flip: function (f, on, id) {
+        f.setAttribute('action', '/p/' + id + (on ? '/undo_repost' : '/repost'));
+      } },
     { re: /^\/u\/(\w+)\/follow$/, label: ['follow', 'unfollow'],
       on: function (f) { return f.elements.flag.value === '1'; },
       api: function (id, on) { return ['user/follow', { target_username: id, flag: on ? 1 : 0 }]; },
@@ -286,7 +290,8 @@
       var doc = new DOMParser().parseFromString(html, 'text/html');
       var src = doc.querySelector('.timeline[data-new-posts]');
       var cards = src ? src.querySelectorAll('article.post') : [];
-      var first = tl.querySelector('article.post') || bar.nextSibling, empty = tl.querySelector('.empty');
+      var first = tl.querySelector('article.post') || bar.nextSibling;
+      var empty = tl.querySelector('.empty');
       if (!src || !cards.length)
         throw new Error('no cards');
       cards.forEach(function (a) {

@@ -44,7 +44,8 @@ feed_timeline_home(struct ctx *ctx)
 	if (c != NULL && *c != '\0' && post_parse_ids(c, &cursor, 1, &n) != 0)
 		return ctx_fail(ctx, APIERR_INVALID_PARAM, "cursor: a post ID from the previous page, "
 		    "or -1");
-	if ((rc = timeline_home(ctx, cursor, params_id(&ctx->params, "since_id"), &o)) != APIERR_OK)
+	rc = timeline_home(ctx, cursor, params_id(&ctx->params, "since_id"), &o);
+	if (rc != APIERR_OK)
 		return rc;
 	ctx_set_data(ctx, o);
 	return APIERR_OK;
