@@ -7,9 +7,10 @@ Usage: test_js.py BASE_URL OUT_DIR MAIL_DIR
 Three fresh users (made through the API): the author, the reader (who follows the author) and
 another. Checked, with page scripts on, in headless Chromium: the script is served with a
 JavaScript type and loaded deferred from the static URL under the strict CSP; like and unlike,
-follow and mute on a profile, and "mark all as read" happen in place (a marker set on the page's
-window survives: no page load), with the button's words, aria-pressed, the count and its plural
-word updated and the server's state changed (read back through the API); the counts of the posts
+repost and undo, follow and mute on a profile, and "mark all as read" happen in place (a marker
+set on the page's window survives: no page load), with the button's words, aria-pressed, the
+count and its plural word updated and the server's state changed (read back through the API);
+the counts of the posts
 shown rise by themselves after a like from another user (the stack's [pages] refresh_s is 3,
 script/lib/stack.sh); the home timeline shows a "Show 1 new post" bar after the followed author
 posts, and a click on it inserts the post's card; the compose box's counter counts as the
@@ -194,6 +195,25 @@ def test_like_in_place():
     check_eq(B.text(card + " button.like"), t("post.like"), "the button after unliking")
     check_stayed("unlike")
     check_eq((likes_of(pid), liked_by(pid, READER)), (0, False), "the server's state")
+
+
+def test_repost_in_place():
+    pid = STATE["post"]
+    button = "#post-%s button.repost" % pid
+    open_page("/p/" + pid)
+    B.click(button)
+    B.wait(lambda: card_counts(pid)["reposts"] == "1 " + t("post.reposts.one"),
+           "the count after reposting: %r" % card_counts(pid))
+    check_eq((B.text(button), B.attr(button, "aria-pressed")), (t("post.undo_repost"), "true"),
+             "the button after reposting")
+    check_eq(B.attr("#post-%s button.repost" % pid, "class"), "repost on", "its state")
+    check_eq(api_get("post/stats?post_ids=" + pid)[pid]["reposts"], 1, "the server's count")
+    B.click(button)
+    B.wait(lambda: card_counts(pid)["reposts"] == "0 " + t("post.reposts.other"),
+           "the count after undoing")
+    check_eq(B.text(button), t("post.repost"), "the button after undoing")
+    check_stayed("repost, undo")
+    check_eq(api_get("post/stats?post_ids=" + pid)[pid]["reposts"], 0, "the server's count")
 
 
 def test_follow_and_mute_in_place():
@@ -421,8 +441,8 @@ def main():
     with Browser(OUT, timeout=TIMEOUT) as b:
         B = b
         return run_steps([test_script_served_under_the_csp, test_since_id, test_like_in_place,
-                          test_follow_and_mute_in_place, test_mark_read_in_place,
-                          test_stats_refresh, test_new_posts_bar, test_counter,
+                          test_repost_in_place, test_follow_and_mute_in_place,
+                          test_mark_read_in_place, test_stats_refresh, test_new_posts_bar, test_counter,
                           test_failure_falls_back_to_the_form, test_time_zone_cookie,
                           test_page_weight, test_without_javascript], on_failure)
 
