@@ -10,10 +10,10 @@ JavaScript type and loaded deferred from the static URL under the strict CSP; li
 repost and undo, follow and mute on a profile, and "mark all as read" happen in place (a marker
 set on the page's window survives: no page load), with the button's words, aria-pressed, the
 count and its plural word updated and the server's state changed (read back through the API);
-the counts of the posts
-shown rise by themselves after a like from another user (the stack's [pages] refresh_s is 3,
-script/lib/stack.sh); the home timeline shows a "Show 1 new post" bar after the followed author
-posts, and a click on it inserts the post's card; the compose box's counter counts as the
+the counts of the posts shown rise by themselves after a like from another user (the stack's
+[pages] refresh_s is 3, script/lib/stack.sh), but not while the page is hidden; the home
+timeline shows a "Show 1 new post" bar after the followed author posts, and a click on it
+inserts the post's card; the compose box's counter counts as the
 server does (NFC, code points, white space at the ends dropped; the API accepts exactly what it
 calls within the limit) and warns past the limit, in English and in Chinese; a failed request
 falls back to the form post (a network failure: the form post does it; a missing CSRF cookie:
@@ -30,6 +30,7 @@ then a summary; the exit status is 1 when a step failed.
 import os
 import re
 import sys
+import time
 import urllib.parse
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
@@ -261,6 +262,18 @@ def test_stats_refresh():
     B.wait(lambda: card_counts(pid)["likes"] == "1 " + t("post.likes.one"),
            "the count rising by itself: %r" % card_counts(pid), timeout=REFRESH_S * 5)
     check_stayed("the counts' refresh")
+    # A hidden page asks nothing; shown again, it refreshes.
+    B.execute("Object.defineProperty(document, 'visibilityState',"
+              " {configurable: true, get: () => 'hidden'});"
+              "document.dispatchEvent(new Event('visibilitychange'));")
+    api("post/like", {"post_id": pid, "islike": 0}, OTHER)
+    time.sleep(REFRESH_S * 2.5)
+    check_eq(card_counts(pid)["likes"], "1 " + t("post.likes.one"), "no refresh while hidden")
+    B.execute("Object.defineProperty(document, 'visibilityState',"
+              " {configurable: true, get: () => 'visible'});"
+              "document.dispatchEvent(new Event('visibilitychange'));")
+    B.wait(lambda: card_counts(pid)["likes"] == "0 " + t("post.likes.other"),
+           "the refresh on being shown again", timeout=REFRESH_S)
 
 
 def test_new_posts_bar():
@@ -442,7 +455,8 @@ def main():
         B = b
         return run_steps([test_script_served_under_the_csp, test_since_id, test_like_in_place,
                           test_repost_in_place, test_follow_and_mute_in_place,
-                          test_mark_read_in_place, test_stats_refresh, test_new_posts_bar, test_counter,
+                          test_mark_read_in_place, test_stats_refresh, test_new_posts_bar,
+                          test_counter,
                           test_failure_falls_back_to_the_form, test_time_zone_cookie,
                           test_page_weight, test_without_javascript], on_failure)
 
