@@ -190,18 +190,21 @@ def t(key, lang="en"):
 _PLURAL_FORM = re.compile(r"\.(zero|one|two|few|many|other)$")
 
 
-def check_templates_translated(names):
-    """Every catalog key the templates names read ({{t.KEY}}) is in every language's catalog;
-    a plural form (KEY.one) only where the language has that form: elsewhere KEY.other."""
-    used = set().union(*template_catalog_keys(names).values())
+def catalog_has(lang, key):
+    """True when a template's {{t.KEY}} is translated in lang: KEY is there, or KEY is a plural
+    form (X.one) that lang does not use (Chinese has only X.other; the template renders "")."""
+    if catalog(lang).get(key) is not None:
+        return True
+    return bool(_PLURAL_FORM.search(key)) and \
+        catalog(lang).get(_PLURAL_FORM.sub(".other", key)) is not None
 
-    def found(lang, k):
-        if catalog(lang).get(k) is not None:
-            return True
-        return bool(_PLURAL_FORM.search(k)) and \
-            catalog(lang).get(_PLURAL_FORM.sub(".other", k)) is not None
+
+def check_templates_translated(names):
+    """Every catalog key the templates names read ({{t.KEY}}) is in every language's catalog
+    (catalog_has)."""
+    used = set().union(*template_catalog_keys(names).values())
     for lang in ("en", "zh"):
-        missing = sorted(k for k in used if not found(lang, k))
+        missing = sorted(k for k in used if not catalog_has(lang, k))
         check(not missing, "keys used by the templates but missing in %s: %s" % (lang, missing))
 
 
