@@ -320,6 +320,11 @@ page_context(struct ctx *ctx, json_object *page)
 
 	json_object_object_add(site, "name", json_object_new_string(ctx->env->conf.site_name));
 	json_object_object_add(site, "staticUrl", json_object_new_string(ctx->env->conf.static_url));
+	/* For static/starling.js: how often it refreshes a page, and the compose boxes' limit. */
+	json_object_object_add(site, "refreshS",
+	    json_object_new_int64(ctx->env->conf.pages_refresh_s));
+	json_object_object_add(site, "maxChars",
+	    json_object_new_int64(ctx->env->conf.posts_max_chars));
 	json_object_object_add(root, "site", site);
 	json_object_object_add(root, "t", json_object_get(i18n_catalog(ctx->env->i18n, ctx->lang)));
 	json_object_object_add(root, "lang", json_object_new_string(ctx->lang));

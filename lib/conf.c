@@ -122,6 +122,9 @@ static const struct conf_key keys[] = {
 	{ "media", "s3_access_key_id", CT_STRING, F(media_s3_access_key_id), "", 0, 128 },
 	{ "media", "s3_secret_key_file", CT_STRING, F(media_s3_secret_key_file), "", 0, 4096 },
 	{ "media", "s3_public_url",   CT_STRING, F(media_s3_public_url), "", 0, 255 },
+	/* How often an open page refreshes its counts and looks for new posts (static/starling.js):
+	 * every open page costs one small request per period; 0 turns both off. */
+	{ "pages", "refresh_s",       CT_LONG,   F(pages_refresh_s),   "30", 0, 3600 },
 	{ "posts", "max_chars",       CT_LONG,   F(posts_max_chars),   "280", 1, 280 },
 	{ "posts", "idempotency_ttl", CT_LONG,   F(posts_idempotency_ttl), "86400", 86400, 2592000 },
 	{ "timeline", "push_max_followers", CT_LONG, F(timeline_push_max_followers), "10000", 1,

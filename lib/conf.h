@@ -104,6 +104,8 @@ struct conf {
 	char          *media_s3_access_key_id;
 	char          *media_s3_secret_key_file;
 	char          *media_s3_public_url;
+	/* [pages] */
+	long           pages_refresh_s;
 	/* [posts] */
 	long           posts_max_chars;
 	long           posts_idempotency_ttl;

@@ -604,6 +604,23 @@ source_refill(struct app_env *env, const struct timeline_list *l, uint64_t viewe
 	return rc;
 }
 
+/* Drops the candidates of s at or below since (0: none), newest first as they are: a page of
+ * posts newer than since ends there, so nothing older is read from the database either. */
+static void
+source_cut(struct source *s, uint64_t since)
+{
+	size_t i;
+
+	if (since == 0)
+		return;
+	for (i = s->pos; i < s->n && s->e[i].post > since; i++)
+		;
+	if (i < s->n || (s->floor != 0 && s->floor <= since)) {
+		s->n = i;
+		s->floor = 0;
+	}
+}
+
 /* How many candidates the first round of a page fetches ahead: the page, and a few for the
  * posts the walk leaves out (a muted author, a deleted post). More are read as the walk needs
  * them. */
@@ -628,7 +645,7 @@ prefetch_ahead(struct ctx *ctx, const struct source *s)
 }
 
 int
-timeline_home(struct ctx *ctx, uint64_t cursor, json_object **out)
+timeline_home(struct ctx *ctx, uint64_t cursor, uint64_t since, json_object **out)
 {
 	struct app_env *env = ctx->env;
 	struct timeline_list l = TIMELINE_LIST_INIT;
@@ -665,6 +682,7 @@ timeline_home(struct ctx *ctx, uint64_t cursor, json_object **out)
 		if (s.e[i].post < below && s.e[i].post >= s.floor)
 			s.e[k++] = s.e[i];
 	s.n = k;
+	source_cut(&s, since);
 
 	posts = json_object_new_array();
 	prefetch_ahead(ctx, &s);
@@ -682,6 +700,7 @@ timeline_home(struct ctx *ctx, uint64_t cursor, json_object **out)
 				rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
 				goto out;
 			}
+			source_cut(&s, since);
 			prefetch_ahead(ctx, &s);
 			continue;
 		}

@@ -43,14 +43,15 @@
 #define TIMELINE_PAGE   20
 #define TIMELINE_CACHED 800
 
-/* A page of ctx->user_id's home timeline below cursor (0: the first page). *out (new reference)
+/* A page of ctx->user_id's home timeline below cursor (0: the first page), and above since
+ * (0: no bound; a page's newest post, to learn what came after it). *out (new reference)
  * is {posts: [post_view objects], cursor: "<last post ID>" or "-1" on the last page}. The next
  * page holds exactly the posts below the cursor, so posts made meanwhile (all newer) cause no
- * repeat and no gap.
+ * repeat and no gap; with since, "-1" also says no newer post is left out of this page.
  * When some of the shards it reads from do not answer (an instance down), the page is made of
  * what the others hold and *out also has "partial": true; nothing of it is cached. Only the
  * viewer's own shard is needed (whom they follow): without it, 503. */
-int timeline_home(struct ctx *ctx, uint64_t cursor, json_object **out);
+int timeline_home(struct ctx *ctx, uint64_t cursor, uint64_t since, json_object **out);
 
 /* Makes sure user_id's cached list exists, building it from the database when it does not (an
  * existing list is kept: pushes keep it current). Returns 0 or -1. */

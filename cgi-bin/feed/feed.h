@@ -13,7 +13,7 @@
 extern const struct app feed_app;
 
 /* timeline.c */
-int feed_timeline_home(struct ctx *ctx);     /* GET /api/v1/timeline/home ?cursor */
+int feed_timeline_home(struct ctx *ctx);     /* GET /api/v1/timeline/home ?cursor ?since_id */
 int feed_home(struct ctx *ctx);              /* GET / (as /home): timeline or landing page */
 
 /* discover.c */

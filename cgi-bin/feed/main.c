@@ -16,6 +16,12 @@ static const struct param_spec cursor_params[] = {
 	{ "cursor", PARAM_STRING, 0, 0, 20, NULL },
 	PARAM_END
 };
+/* since_id: the newest post a page shows; only newer ones are answered (static/starling.js). */
+static const struct param_spec home_params[] = {
+	{ "cursor",   PARAM_STRING, 0, 0, 20, NULL },
+	{ "since_id", PARAM_ID,     0, 0, 0, NULL },
+	PARAM_END
+};
 static const struct param_spec hashtag_params[] = {
 	{ "tag",    PARAM_STRING, PARAM_REQUIRED, 1, TAG_PARAM_MAX, NULL },
 	{ "cursor", PARAM_STRING, 0, 0, 20, NULL },
@@ -41,6 +47,11 @@ static const struct param_spec page_cursor_params[] = {
 	{ "cursor", PARAM_ID, 0, 0, 0, NULL },
 	PARAM_END
 };
+static const struct param_spec home_page_params[] = {
+	{ "cursor",   PARAM_ID, 0, 0, 0, NULL },
+	{ "since_id", PARAM_ID, 0, 0, 0, NULL },
+	PARAM_END
+};
 static const struct param_spec search_page_params[] = {
 	{ "q",      PARAM_STRING, 0, 0, QUERY_PARAM_MAX, NULL },
 	{ "type",   PARAM_ENUM,   0, 0, 0, search_types },
@@ -57,7 +68,7 @@ static const struct param_spec read_form_params[] = {
 #define FORM (ROUTE_HTML | ROUTE_AUTH | ROUTE_CSRF | ROUTE_RETRY)
 
 static const struct route routes[] = {
-	{ HTTP_GET,  "/api/v1/timeline/home",    AUTH, feed_timeline_home,    cursor_params,  NULL },
+	{ HTTP_GET,  "/api/v1/timeline/home",    AUTH, feed_timeline_home,    home_params,    NULL },
 	{ HTTP_GET,  "/api/v1/timeline/hashtag", 0,    feed_timeline_hashtag, hashtag_params, NULL },
 	{ HTTP_GET,  "/api/v1/search/posts",     0,    feed_search_posts,     search_params,  NULL },
 	{ HTTP_GET,  "/api/v1/search/users",     0,    feed_search_users,     search_params,  NULL },
@@ -70,7 +81,7 @@ static const struct route routes[] = {
 	{ HTTP_POST, "/api/v1/notification/read", AUTH, feed_notification_read, read_params, NULL },
 
 	/* Pages. The first GET route of a template shows it again after a refused form. */
-	{ HTTP_GET,  "/",              PAGE,        feed_home,             page_cursor_params, "home" },
+	{ HTTP_GET,  "/",              PAGE,        feed_home,             home_page_params, "home" },
 	{ HTTP_GET,  "/hashtag/:tag",  PAGE,        feed_hashtag_page,     page_cursor_params,
 	                                                                                 "hashtag" },
 	{ HTTP_GET,  "/hashtag/:tag/feed.atom", 0,  feed_hashtag_feed,     NULL,           NULL },

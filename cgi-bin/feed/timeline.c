@@ -1,12 +1,14 @@
 /* timeline.c: the home timeline, as JSON and as the home page (feed.h).
  *
- * GET /api/v1/timeline/home ?cursor (login required) -> {posts: [post_view objects], cursor}:
- *   cursor absent or empty for the first page, the cursor of the previous page for the next
- *   one ("-1": past the last page, an empty page); "partial": true when some shards did not
- *   answer (the page holds what the others do). 40004 a malformed cursor, 40100 not logged in,
- *   50300 the viewer's own shard (or every cache and shard) is down.
- * GET / ?cursor: for a logged-in user the compose box and a page of the timeline as cards, with
- *   a link to the older posts; for a visitor a landing page (login, sign-up). */
+ * GET /api/v1/timeline/home ?cursor ?since_id (login required) -> {posts: [post_view objects],
+ *   cursor}: cursor absent or empty for the first page, the cursor of the previous page for the
+ *   next one ("-1": past the last page, an empty page); since_id (a post ID) keeps only the posts
+ *   newer than it; "partial": true when some shards did not answer (the page holds what the
+ *   others do). 40004 a malformed cursor or since_id, 40100 not logged in, 50300 the viewer's
+ *   own shard (or every cache and shard) is down.
+ * GET / ?cursor ?since_id: for a logged-in user the compose box and a page of the timeline as
+ *   cards, with a link to the older posts, and the newest post's timeline ID (newestId: what
+ *   static/starling.js asks since_id of); for a visitor a landing page (login, sign-up). */
 #include "config.h"
 
 #include <inttypes.h>
@@ -42,7 +44,8 @@ feed_timeline_home(struct ctx *ctx)
 	if (c != NULL && *c != '\0' && post_parse_ids(c, &cursor, 1, &n) != 0)
 		return ctx_fail(ctx, APIERR_INVALID_PARAM, "cursor: a post ID from the previous page, "
 		    "or -1");
-	if ((rc = timeline_home(ctx, cursor, &o)) != APIERR_OK)
+	rc = timeline_home(ctx, cursor, params_id(&ctx->params, "since_id"), &o);
+	if (rc != APIERR_OK)
 		return rc;
 	ctx_set_data(ctx, o);
 	return APIERR_OK;
@@ -60,9 +63,15 @@ home_timeline(struct ctx *ctx, json_object *page)
 
 	json_object_object_add(page, "compose", card_compose_form(ctx, "/compose", "compose",
 	    "home.compose", true, true, NULL));
-	if ((rc = timeline_home(ctx, params_id(&ctx->params, "cursor"), &tl)) != APIERR_OK)
+	if ((rc = timeline_home(ctx, params_id(&ctx->params, "cursor"),
+	    params_id(&ctx->params, "since_id"), &tl)) != APIERR_OK)
 		return rc;
 	posts = json_object_object_get(tl, "posts");
+	/* The timeline's own ID of the first entry (a repost's, not its original's, which its card
+	 * shows): the page asks for posts newer than it. */
+	if (json_object_array_length(posts) > 0)
+		json_object_object_add(page, "newestId", json_object_get(json_object_object_get(
+		    json_object_array_get_idx(posts, 0), "id")));
 	partial = partial_of(tl);
 	if ((rc = card_list(ctx, posts, 0, &cards, &partial)) != APIERR_OK)
 		goto out;

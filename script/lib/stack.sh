@@ -70,8 +70,8 @@
 # stack_write_conf also reads STACK_ARGON2_PASSES, STACK_ARGON2_MEMORY_KIB, STACK_SIGNUPS_PER_IP,
 # STACK_WRITE_LIMITS (every per-account write limit of [limits], posts to mentions_per_user,
 # set to this count: for loaders and benchmarks that write far more than a person; unset, the
-# defaults of etc/starling.conf.example), STACK_MEDIA_DIR, STACK_PUSH_MAX_FOLLOWERS and
-# STACK_PUSH_INLINE_MAX.
+# defaults of etc/starling.conf.example), STACK_MEDIA_DIR, STACK_PUSH_MAX_FOLLOWERS,
+# STACK_PUSH_INLINE_MAX and STACK_REFRESH_S ([pages] refresh_s).
 
 STACK_WAIT=${STACK_WAIT:-60}
 STACK_STOP_WAIT=${STACK_STOP_WAIT:-20}
@@ -622,6 +622,11 @@ static_url = /static
 
 [log]
 level = ${9:-info}
+
+[pages]
+; An open page refreshes its counts and looks for new posts every few seconds, so that the
+; browser tests (tests/browser/test_js.py) see it happen (the default is 30).
+refresh_s = ${STACK_REFRESH_S:-3}
 
 [mysql]
 instances = $(stack_addresses $4)

@@ -187,11 +187,24 @@ def t(key, lang="en"):
     return text
 
 
+_PLURAL_FORM = re.compile(r"\.(zero|one|two|few|many|other)$")
+
+
+def catalog_has(lang, key):
+    """True when a template's {{t.KEY}} is translated in lang: KEY is there, or KEY is a plural
+    form (X.one) that lang does not use (Chinese has only X.other; the template renders "")."""
+    if catalog(lang).get(key) is not None:
+        return True
+    return bool(_PLURAL_FORM.search(key)) and \
+        catalog(lang).get(_PLURAL_FORM.sub(".other", key)) is not None
+
+
 def check_templates_translated(names):
-    """Every catalog key the templates names read ({{t.KEY}}) is in every language's catalog."""
+    """Every catalog key the templates names read ({{t.KEY}}) is in every language's catalog
+    (catalog_has)."""
     used = set().union(*template_catalog_keys(names).values())
     for lang in ("en", "zh"):
-        missing = sorted(k for k in used if catalog(lang).get(k) is None)
+        missing = sorted(k for k in used if not catalog_has(lang, k))
         check(not missing, "keys used by the templates but missing in %s: %s" % (lang, missing))
 
 
@@ -646,13 +659,14 @@ class Browser:
         self._call("POST", self._s("/element/%s/value" % el), {"text": text})
 
     # True when clicking the element loads another page: a link (not to a fragment of this one),
-    # or a submit button of a form the browser's own checks let through. Starling's pages have no
-    # script, so nothing else does.
+    # or a submit button of a form the browser's own checks let through, unless static/
+    # starling.js sends that form itself (data-enhanced: the page stays, updated in place).
     _NAVIGATES = """
         const e = arguments[0], a = e.closest('a[href]');
         if (a) return !a.getAttribute('href').startsWith('#');
         const b = e.closest('button, input[type=submit], input[type=image]');
         if (!b || !b.form || (b.type !== 'submit' && b.type !== 'image')) return false;
+        if (b.form.hasAttribute('data-enhanced')) return false;
         return b.form.noValidate || b.formNoValidate || b.form.checkValidity();"""
 
     def click(self, css):

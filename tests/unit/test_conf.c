@@ -35,6 +35,8 @@ static const struct bad_case bad_cases[] = {
 	{ __LINE__, "[mysql]\ninstances =\n", "must name at least one server" },
 	{ __LINE__, "[mysql]\nuser = a\nuser = b\n", "[mysql] user is set twice" },
 	{ __LINE__, "[memcached]\ntimeout_ms = 5\n", "out of range" },
+	{ __LINE__, "[pages]\nrefresh_s = -1\n", "out of range" },
+	{ __LINE__, "[pages]\nrefresh_s = 3601\n", "out of range" },
 	{ __LINE__, "[site]\nname = a\0b\n", "NUL byte" },
 };
 
@@ -107,6 +109,7 @@ test_defaults(void **state)
 	assert_int_equal(c.log_level, LOG_LEVEL_INFO);
 	assert_string_equal(c.mysql_instances, "127.0.0.1:3306");
 	assert_string_equal(c.memcached_key_prefix, "starling:");
+	assert_int_equal(c.pages_refresh_s, 30);
 	conf_free(&c);
 }
 
@@ -123,6 +126,8 @@ test_values_are_parsed_and_trimmed(void **state)
 	    "level = debug\n"
 	    "[http]\n"
 	    "max_body_bytes = 2048\n"
+	    "[pages]\n"
+	    "refresh_s = 0\n"
 	    "[mysql]\n"
 	    "instances = 10.0.0.1:3306, 10.0.0.2:3306\n"
 	    "password = p=a;ss # not a comment\n";
@@ -137,6 +142,7 @@ test_values_are_parsed_and_trimmed(void **state)
 	assert_string_equal(c.default_language, "zh");
 	assert_int_equal(c.log_level, LOG_LEVEL_DEBUG);
 	assert_int_equal(c.max_body_bytes, 2048);
+	assert_int_equal(c.pages_refresh_s, 0);
 	assert_string_equal(c.mysql_instances, "10.0.0.1:3306, 10.0.0.2:3306");
 	assert_string_equal(c.mysql_password, "p=a;ss # not a comment");
 	conf_free(&c);
