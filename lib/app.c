@@ -983,6 +983,7 @@ count_request(struct ctx *ctx, int code, double ms, uint64_t mc, uint64_t db, ui
     uint64_t keys0, uint64_t hits0)
 {
 	struct metrics_request m = { ctx->resp.status, ms, mc, db, 0, 0, code == APIERR_OVERLOADED };
+	size_t i;
 
 	log_info("%s %s %d %.1fms mc=%" PRIu64 " db=%" PRIu64 " prep=%" PRIu64,
 	    ctx->req.method_name ? ctx->req.method_name : "-", ctx->req.path ? ctx->req.path : "-",
@@ -991,6 +992,12 @@ count_request(struct ctx *ctx, int code, double ms, uint64_t mc, uint64_t db, ui
 	m.keys -= keys0;
 	m.hits -= hits0;
 	metrics_request(ctx->env->metrics, &m);
+	for (i = 0; i < db_instance_count(ctx->env->db); i++) {
+		uint64_t errors, timeouts;
+
+		db_instance_failures(ctx->env->db, i, &errors, &timeouts);
+		metrics_instance(ctx->env->metrics, i, errors, timeouts);
+	}
 }
 
 void

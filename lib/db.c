@@ -70,6 +70,8 @@ struct db_instance {
 	struct db_stmt **bucket;
 	size_t          nbuckets, nstmts;
 	struct db_stmt *newest, *oldest;
+	uint64_t        errors;     /* connects failed, connections lost: db_instance_failures */
+	uint64_t        timeouts;   /* statements past their deadline */
 };
 
 struct db {
@@ -413,6 +415,7 @@ instance_connect(const struct db *db, struct db_instance *in, int ms, struct buf
 		status = mysql_real_connect_cont(&ret, in->conn, wait_for(db, in, status, deadline));
 	if (ret == NULL) {
 		log_error("mysql %s: connect failed: %s", in->name, mysql_error(in->conn));
+		in->errors++;
 		buf_printf(err, "%s%s: %s", err && err->len ? "; " : "", in->name,
 		    mysql_error(in->conn));
 		breaker_fail(db->brk, in->slot, mysql_error(in->conn));
@@ -839,6 +842,7 @@ statement_overdue(struct db *db, struct db_instance *in, unsigned shard, const c
 	char kill[48];
 	int rc = 1;
 
+	in->timeouts++;
 	instance_close(in);
 	if (breaker_state(db->brk, in->slot, NULL) == BREAKER_OPEN) {
 		log_warn("mysql %s shard %u: statement given up: the instance's breaker opened "
@@ -935,8 +939,10 @@ flight_failed(struct db *db, struct flight *f)
 		flight_end(db, f, -1);
 		return;
 	}
-	if (instance_failure(e))
+	if (instance_failure(e)) {
+		in->errors++;
 		breaker_fail(db->brk, in->slot, f->s ? mysql_stmt_error(f->s->stmt) : "prepare");
+	}
 	if (e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT)
 		db->tx_retry = db->in_tx;
 	/* A lock conflict inside a transaction is run again (db_tx): a warning, unless every
@@ -1235,8 +1241,10 @@ simple_query(struct db *db, struct db_instance *in, const char *q, unsigned int 
 		return 0;
 	*e = mysql_errno(in->conn);
 	log_error("mysql %s: %s failed: %u %s", in->name, q, *e, mysql_error(in->conn));
-	if (instance_failure(*e))
+	if (instance_failure(*e)) {
+		in->errors++;
 		breaker_fail(db->brk, in->slot, mysql_error(in->conn));
+	}
 	if (lost_connection(*e))
 		instance_close(in);
 	return -1;
@@ -1554,6 +1562,13 @@ db_placeholders(struct buf *b, size_t n)
 
 	for (i = 0; i < n; i++)
 		buf_puts(b, i ? ", ?" : "?");
+}
+
+void
+db_instance_failures(const struct db *db, size_t i, uint64_t *errors, uint64_t *timeouts)
+{
+	*errors = db != NULL && i < db->n ? db->inst[i].errors : 0;
+	*timeouts = db != NULL && i < db->n ? db->inst[i].timeouts : 0;
 }
 
 uint64_t

@@ -231,6 +231,11 @@ void db_free(struct db *db);
  * MariaDB so far: the access log shows each request's share, and tests/bench reads it to count
  * round trips per route. */
 uint64_t db_round_trips(const struct db *db);
+/* How often this process found instance i failing: errors (connects that failed, connections
+ * lost, the failures its breaker counts) and timeouts (statements past their deadline, whether
+ * the instance then counted as hung or only slow). Both only grow; /metrics sums them over the
+ * host (lib/metrics.h). */
+void db_instance_failures(const struct db *db, size_t i, uint64_t *errors, uint64_t *timeouts);
 
 /* How many round trips this process spent on its connections rather than on statements: each
  * prepare (once per statement and connection), idle ping and statement run under

@@ -49,12 +49,15 @@ struct row {
 struct file {
 	struct shmfile_head head;
 	struct row          row[NBIN];
+	uint64_t            errors[METRICS_INSTANCES], timeouts[METRICS_INSTANCES];
 };
 
 struct metrics {
 	struct file *f;
 	bool         mapped;
 	size_t       bin;      /* this process's row */
+	/* This process's totals as last added (metrics_instance adds the growth). */
+	uint64_t     errors[METRICS_INSTANCES], timeouts[METRICS_INSTANCES];
 };
 
 static void
@@ -136,10 +139,43 @@ metrics_request(struct metrics *m, const struct metrics_request *r)
 	add(&w->shed, r->shed ? 1 : 0);
 }
 
+void
+metrics_instance(struct metrics *m, size_t i, uint64_t errors, uint64_t timeouts)
+{
+	if (i >= METRICS_INSTANCES)
+		return;
+	if (errors > m->errors[i])
+		add(&m->f->errors[i], errors - m->errors[i]);
+	if (timeouts > m->timeouts[i])
+		add(&m->f->timeouts[i], timeouts - m->timeouts[i]);
+	m->errors[i] = errors;
+	m->timeouts[i] = timeouts;
+}
+
 static void
 family(struct buf *out, const char *name, const char *type, const char *help)
 {
 	buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Instances that never failed are left out: the file does not know how many there are. */
+static void
+render_instances(const struct metrics *m, struct buf *out)
+{
+	size_t i;
+
+	family(out, "starling_mysql_errors_total", "counter", "Connects that failed and "
+	    "connections lost, by instance (its index in [mysql] instances).");
+	for (i = 0; i < METRICS_INSTANCES; i++)
+		if (get(&m->f->errors[i]) != 0)
+			buf_printf(out, "starling_mysql_errors_total{instance=\"%zu\"} %" PRIu64 "\n", i,
+			    get(&m->f->errors[i]));
+	family(out, "starling_mysql_timeouts_total", "counter", "Statements past their deadline "
+	    "([mysql] statement_timeout_ms), by instance.");
+	for (i = 0; i < METRICS_INSTANCES; i++)
+		if (get(&m->f->timeouts[i]) != 0)
+			buf_printf(out, "starling_mysql_timeouts_total{instance=\"%zu\"} %" PRIu64 "\n", i,
+			    get(&m->f->timeouts[i]));
 }
 
 /* One counter per binary: name{binary="..."} value. */
@@ -220,6 +256,7 @@ metrics_render(const struct metrics *m, struct buf *out)
 	    offsetof(struct row, hits));
 	per_binary(m, out, "starling_shed_total",
 	    "Requests refused by load shedding (503 with Retry-After).", offsetof(struct row, shed));
+	render_instances(m, out);
 	family(out, "starling_metrics_shared", "gauge",
 	    "1: the counts are the host's ([metrics] state_file); 0: this process's alone.");
 	buf_printf(out, "starling_metrics_shared %d\n", m->mapped ? 1 : 0);

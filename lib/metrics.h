@@ -8,8 +8,8 @@
  *
  * Counted per binary (starling-site, -account, -post, -feed, -upload): requests by status, their
  * time inside the process as a histogram, the memcached and MariaDB round trips they made, the
- * memcached keys they asked for and found, and the requests refused by load shedding. The
- * counts are kept at fixed places (a table of binaries, of statuses, of buckets), so adding to
+ * memcached keys they asked for and found, and the requests refused by load shedding; per
+ * MariaDB instance, the errors and timeouts met. The counts are kept at fixed places (a table of binaries, of statuses, of buckets), so adding to
  * them is one atomic add each and no lock. */
 #ifndef STARLING_METRICS_H
 #define STARLING_METRICS_H
@@ -39,6 +39,14 @@ void metrics_free(struct metrics *m);
 
 /* Adds one request of this process's binary. */
 void metrics_request(struct metrics *m, const struct metrics_request *r);
+
+/* The MariaDB instances whose failures are counted (by their index in [mysql] instances, the
+ * same in every process of a host); those beyond are left out. */
+#define METRICS_INSTANCES 64
+
+/* Adds what this process found of instance i since its last call: errors and timeouts are its
+ * running totals (db_instance_failures), of which only the growth is added to the host's. */
+void metrics_instance(struct metrics *m, size_t i, uint64_t errors, uint64_t timeouts);
 
 /* Appends every counter of the host (of this process alone without a shared file) to out, in
  * the Prometheus text exposition format 0.0.4, with HELP and TYPE lines. */

@@ -143,16 +143,25 @@
     if (k.stats)
       refreshStats([id]);
     else
-      refreshProfile(id);
+      refreshProfile();
   }
 
-  /* A profile's counts after a follow (the header shows the followers). */
-  function refreshProfile(name) {
-    var dd = document.querySelector('.profile .count-followers a');
-    if (dd)
-      call('GET', 'user/profile?username=' + encodeURIComponent(name)).then(function (u) {
-        dd.textContent = String(u.countFollowers);
-      }, function () { /* shown at the next page load */ });
+  /* A profile's counts after a follow: the counts of the page itself, fetched again, so that
+   * their words keep the server's plural forms ("1 follower"); parsed inert by DOMParser. */
+  function refreshProfile() {
+    var counts = document.querySelector('.profile .counts');
+    if (!counts)
+      return;
+    fetch(window.location.pathname, { credentials: 'same-origin' }).then(function (r) {
+      if (!r.ok)
+        throw new Error(r.status);
+      return r.text();
+    }).then(function (html) {
+      var doc = new DOMParser().parseFromString(html, 'text/html');
+      var fresh = doc.querySelector('.profile .counts');
+      if (fresh)
+        counts.replaceWith(document.importNode(fresh, true));
+    }).catch(function () { /* shown at the next page load */ });
   }
 
   function markedRead(f) {

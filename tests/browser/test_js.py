@@ -224,6 +224,8 @@ def test_follow_and_mute_in_place():
     B.wait(lambda: B.text(".profile-actions button.follow") == t("profile.unfollow"),
            "the button after following")
     B.wait(lambda: B.text(".profile .count-followers") == "1", "the followers count")
+    # The counts come again from the page, with their words in the right plural form.
+    check_eq(B.text(".profile .count-followers + .count-word"), "follower", "1 follower")
     check_eq(B.attr(".profile-actions button.follow", "aria-pressed"), "true", "aria-pressed")
     check_eq(api_get("user/profile?username=" + OTHER["username"])["countFollowers"], 1,
              "the server's followers count")
@@ -236,6 +238,7 @@ def test_follow_and_mute_in_place():
     B.wait(lambda: B.text(".profile-actions button.mute") == t("profile.mute"), "unmuted")
     B.click('form[action="%s/follow"] button' % profile)
     B.wait(lambda: B.text(".profile .count-followers") == "0", "the count after unfollowing")
+    check_eq(B.text(".profile .count-followers + .count-word"), "followers", "0 followers")
     check_stayed("follow, mute, unmute, unfollow")
     check_eq(api_get("user/profile?username=" + OTHER["username"])["countFollowers"], 0,
              "the server's count after unfollowing")

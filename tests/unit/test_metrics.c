@@ -104,6 +104,29 @@ test_shared_between_processes(void **state)
 	buf_free(&out);
 }
 
+/* Each process adds the growth of its own totals per instance; the host's sum is shown. */
+static void
+test_instances(void **state)
+{
+	struct fixture *f = *state;
+	struct metrics *a = metrics_open(&f->conf, "starling-post");
+	struct metrics *b = metrics_open(&f->conf, "starling-feed");
+	struct buf out = BUF_INIT;
+
+	metrics_instance(a, 1, 2, 0);
+	metrics_instance(a, 1, 2, 0);     /* no growth: nothing added */
+	metrics_instance(a, 1, 5, 1);     /* 3 more errors, 1 timeout */
+	metrics_instance(b, 1, 1, 4);
+	metrics_instance(b, METRICS_INSTANCES, 9, 9);   /* beyond the table: left out */
+	metrics_render(a, &out);
+	assert_true(value_of(&out, "starling_mysql_errors_total{instance=\"1\"}") == 6);
+	assert_true(value_of(&out, "starling_mysql_timeouts_total{instance=\"1\"}") == 5);
+	assert_true(value_of(&out, "starling_mysql_errors_total{instance=\"0\"}") == -1);
+	metrics_free(a);
+	metrics_free(b);
+	buf_free(&out);
+}
+
 /* Buckets are cumulative, +Inf is the count, the sum is in seconds. */
 static void
 test_histogram(void **state)
@@ -244,6 +267,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_shared_between_processes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_histogram, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_instances, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_and_format, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_fallback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_allowed, setup, teardown),
