@@ -5,7 +5,7 @@
 
 CC = clang
 WARN = -Wall -Wextra -Wno-unused-parameter
-TARGETS = conf json jwt request text tmpl utf8
+TARGETS = conf json jwt request text tmpl url utf8
 # The lib modules the targets reach, and those they call: instrumented for coverage, so that
 # libFuzzer sees which branches an input takes. A link error names a module missing here.
 LIB = apierr buf conf jwt kv log request text tmpl utf8 valid xalloc
