@@ -71,15 +71,28 @@ card_time(json_object *o)
 	add_str(o, "timeIso", iso);
 }
 
+/* o[to]: text_html of o[from]. */
+static void
+add_html_of(json_object *o, const char *from, const char *to)
+{
+	struct buf html = BUF_INIT;
+	const char *text = str_of(o, from);
+
+	text_html(text, strlen(text), &html);
+	add_str(o, to, buf_cstr(&html));
+	buf_free(&html);
+}
+
 static void
 add_html(json_object *o)
 {
-	struct buf html = BUF_INIT;
-	const char *text = str_of(o, "contentText");
+	add_html_of(o, "contentText", "html");
+}
 
-	text_html(text, strlen(text), &html);
-	add_str(o, "html", buf_cstr(&html));
-	buf_free(&html);
+void
+card_bio(json_object *user)
+{
+	add_html_of(user, "description", "descriptionHtml");
 }
 
 

@@ -58,6 +58,10 @@ int card_list(struct ctx *ctx, json_object *views, uint64_t owner, json_object *
  * time as every page shows it: time ("2026-11-21 09:30 UTC") and timeIso (for <time datetime>). */
 void card_time(json_object *o);
 
+/* Adds to a user object (user_public) descriptionHtml: its bio as text_html makes a post's
+ * text (escaped, with its URLs, hashtags and mentions linked), for a raw insertion. */
+void card_bio(json_object *user);
+
 /* A form object for partials/compose_form.mustache; section names its catalog texts
  * ("<section>_heading", "_placeholder", "_submit"). text: what was typed, after a refusal.
  * Carries a fresh idempotency key, so one rendered form makes at most one post. */

@@ -550,6 +550,7 @@ profile_page(struct ctx *ctx, uint64_t id, json_object **page)
 	add_str(*page, "followersUrl", buf_cstr(&url));
 	buf_free(&url);
 	json_object_object_add(*page, "dob", dob_parts(profile));
+	card_bio(profile);
 	json_object_object_add(*page, "profile", profile);
 	add_bool(*page, "own", id == ctx->user_id);
 	return APIERR_OK;
