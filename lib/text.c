@@ -343,28 +343,28 @@ url_scheme(const char *s, size_t n, size_t at)
 
 /* Trailing punctuation belongs to the sentence, not the URL ("see http://a.example/x."), and a
  * closing bracket only when it closes one the URL opened ("(http://a.example/b)" but
- * "http://en.wikipedia.org/wiki/C_(language)"). */
+ * "http://en.wikipedia.org/wiki/C_(language)"): one is dropped while the URL closes more than
+ * it opens. Linear: the brackets are counted once. */
 static size_t
 url_trim(const char *s, size_t start, size_t end)
 {
-	size_t i, open;
-	char c, o;
+	long paren = 0, square = 0;   /* closed minus opened */
+	size_t i;
+	char c;
 
+	for (i = start; i < end; i++) {
+		paren += (s[i] == ')') - (s[i] == '(');
+		square += (s[i] == ']') - (s[i] == '[');
+	}
 	while (end > start) {
 		c = s[end - 1];
-		if (strchr(".,;:!?'*", c) != NULL) {
-			end--;
-			continue;
-		}
-		if (c != ')' && c != ']')
-			break;
-		o = c == ')' ? '(' : '[';
-		for (open = 0, i = start; i < end - 1; i++)
-			if (s[i] == o)
-				open++;
-			else if (s[i] == c && open > 0)
-				open--;
-		if (open > 0)
+		if (strchr(".,;:!?'*", c) != NULL)
+			;
+		else if (c == ')' && paren > 0)
+			paren--;
+		else if (c == ']' && square > 0)
+			square--;
+		else
 			break;
 		end--;
 	}
