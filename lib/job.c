@@ -18,6 +18,7 @@
 #include "idlease.h"
 #include "job.h"
 #include "log.h"
+#include "linkcard.h"
 #include "mailcode.h"
 #include "notify.h"
 #include "shard.h"
@@ -611,6 +612,7 @@ static const struct job_type types[] = {
 	{ "notify.post",     notify_post_job },
 	{ "notify.like",     notify_like_job },
 	{ "mail.reset",      mailcode_reset_job },
+	{ LINKCARD_JOB,      linkcard_job },
 };
 
 const struct job_type *
