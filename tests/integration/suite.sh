@@ -270,7 +270,7 @@ STARLING_TEST_MEMCACHED="127.0.0.1:${memcached_ports%% *} 127.0.0.1:${memcached_
 	STARLING_TEST_CONF=$RUN/starling.conf run_test tests/integration/test_limits.py
 run_test tests/integration/test_search.py
 run_test tests/integration/test_trends.py
-STARLING_TEST_LINKS_PORTS=$links_ports \
+STARLING_TEST_LINKS_PORTS=$links_ports STARLING_TEST_BROWSER_DIR=$(browser_dir links) \
 	STARLING_TEST_APP_LOGS=$(for f in $web_logs; do printf '%s ' "$RUN/$f"; done) \
 	run_test tests/integration/test_links.py
 STARLING_TEST_APP_LOGS=$(for f in $web_logs; do printf '%s ' "$RUN/$f"; done) \

@@ -11,11 +11,14 @@ Environment (set by tests/integration/suite.sh):
   STARLING_TEST_LINKS_PORTS two free ports on 127.0.0.1: the first is in the stack's
                             [links] allow_hosts (script/lib/stack.sh), the second is not
   STARLING_TEST_APP_LOGS    the binaries' logs (round trips of a warm page, as test_budget.py)
+  STARLING_TEST_BROWSER_DIR where the browser check leaves its screenshots (links-*.png)
 
 Both ports get a server of this file. A post's URL to the first becomes a card once the
 worker has read the page; a URL to the second (loopback, not allow-listed), a redirect from the
 first to the second or to 169.254.169.254, a JSON answer and a page whose title lies past
-[links] max_bytes are stored as fetched, with nothing to show. Python standard library only.
+[links] max_bytes are stored as fetched, with nothing to show. A post page with a card is
+checked in headless Chromium at 1280 and 390 px (axe-core, no sideways scrolling). Python
+standard library only.
 """
 
 import html
@@ -28,8 +31,8 @@ import time
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from starling_test import (UserPool, api_post, check, check_envelope, check_eq,  # noqa: E402
-                           get, run_main, run_sql)
+from starling_test import (Browser, UserPool, api_post, check, check_envelope,  # noqa: E402
+                           check_eq, get, run_main, run_sql)
 from test_budget import line_of  # noqa: E402
 
 _users = UserPool("l")
@@ -68,6 +71,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         HITS[(port, path)] = HITS.get((port, path), 0) + 1
         if path.startswith("/page"):
             self.answer(200, "text/html; charset=utf-8", PAGE)
+        elif path.startswith("/wide"):
+            self.answer(200, "text/html", b"<title>" + b"W" * 200 + b"</title><meta name="
+                        b"description content='" + "长".encode() * 150 + b"'>")
         elif path == "/to-other":
             self.answer(302, "text/html", b"", [("Location", "http://127.0.0.1:%d/page" %
                                                   PORTS[1])])
@@ -207,6 +213,28 @@ def test_warm_card_costs_no_database_round_trip():
           "budget 8" % (mc_link, mc_plain))
 
 
+def test_card_in_a_browser():
+    """A card with a title of one long word, on a phone and a laptop: axe-core finds nothing
+    serious, and the page does not scroll sideways."""
+    out = os.environ.get("STARLING_TEST_BROWSER_DIR", "")
+    check(out, "STARLING_TEST_BROWSER_DIR is not set")
+    u = url("/wide/" + "p" * 120)
+    pid = post("wide card " + u)
+    check_eq(row(u)[0], "0", "the wide page was read")
+    base = sys.argv[1].rstrip("/")   # the BASE_URL run_main was given
+    with Browser(out) as b:
+        b.get(base + "/p/" + pid)
+        check(b.execute("return document.querySelectorAll('.link-card').length;") == 1,
+              "one card in the page")
+        b.check_axe()
+        b.screenshot(os.path.join(out, "links-1280.png"))
+        b.set_width(Browser.PHONE)
+        b.get(base + "/p/" + pid)
+        b.check_axe()
+        b.check_no_overflow()
+        b.screenshot(os.path.join(out, "links-390.png"))
+
+
 def test_redirect_followed_within_the_allow_list():
     u = url("/to-page")
     post(u)
@@ -261,6 +289,7 @@ if __name__ == "__main__":
         test_bio_urls_become_links,
         test_card_shows_once_fetched_and_is_fetched_once,
         test_warm_card_costs_no_database_round_trip,
+        test_card_in_a_browser,
         test_redirect_followed_within_the_allow_list,
         test_loopback_not_allow_listed_is_refused,
         test_redirect_to_a_private_address_is_refused,
