@@ -272,7 +272,7 @@ hop(const struct conf *conf, struct fetch *f, const char *url, uint64_t deadline
 	struct buf host = BUF_INIT;
 	long port = 0, code = 0;
 	uint64_t now = now_ms();
-	char *loc = NULL;
+	char *loc = NULL, *ctype = NULL;
 	CURLcode res;
 	enum linkfetch_status st = LINKFETCH_REFUSED;
 
@@ -291,6 +291,10 @@ hop(const struct conf *conf, struct fetch *f, const char *url, uint64_t deadline
 	curl_easy_setopt(f->h, CURLOPT_TIMEOUT_MS, (long)(deadline - now));
 	res = curl_easy_perform(f->h);
 	curl_easy_getinfo(f->h, CURLINFO_RESPONSE_CODE, &code);
+	/* An empty body never reached on_body, which checks the type of the others. */
+	if (code == 200 && res == CURLE_OK &&
+	    (curl_easy_getinfo(f->h, CURLINFO_CONTENT_TYPE, &ctype) != CURLE_OK || !is_html(ctype)))
+		f->not_html = true;
 	if (f->refused) {
 		buf_puts(why, "an address that is not public");
 		st = LINKFETCH_REFUSED;

@@ -86,6 +86,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.answer(302, "text/html", b"", [("Location", "/loop?again")])
         elif path == "/json":
             self.answer(200, "application/json", b'{"title": "<b>json</b>"}')
+        elif path == "/empty":
+            self.answer(200, "image/png", b"")
         elif path == "/big":
             self.answer(200, "text/html", b"<html><head>" + b" " * (MAX_BYTES + 4096) +
                         b"<title>past the limit</title></head></html>")
@@ -276,6 +278,9 @@ def test_not_html_and_oversized_store_nothing_harmful():
     st, title, desc, image = row(u)
     check_eq((st, title, desc, image), ("3", "", "", ""), "JSON: not text/html, nothing kept")
     check("link-card" not in page(pid), "no card for JSON")
+    u = url("/empty")
+    post(u)
+    check_eq(row(u)[0], "3", "an empty image: not text/html either")
     u = url("/big")
     pid = post(u)
     st, title, desc, image = row(u)
