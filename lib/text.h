@@ -1,5 +1,5 @@
-/* text.h: the text of posts and replies: normalization, length, hashtags, mentions, and the
- * search form of a text.
+/* text.h: the text of posts and replies: normalization, length, hashtags, mentions, URLs, and
+ * the search form of a text.
  *
  * The rules (docs/api.md, "Posts"):
  *   - The text must be valid UTF-8 without NUL or other C0 controls except '\n', '\t' and '\r'
