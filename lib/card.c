@@ -10,6 +10,7 @@
 #include "card.h"
 #include "i18n.h"
 #include "jwt.h"
+#include "linkcard.h"
 #include "post.h"
 #include "text.h"
 #include "user.h"
@@ -71,15 +72,28 @@ card_time(json_object *o)
 	add_str(o, "timeIso", iso);
 }
 
+/* o[to]: text_html of o[from]. */
+static void
+add_html_of(json_object *o, const char *from, const char *to)
+{
+	struct buf html = BUF_INIT;
+	const char *text = str_of(o, from);
+
+	text_html(text, strlen(text), &html);
+	add_str(o, to, buf_cstr(&html));
+	buf_free(&html);
+}
+
 static void
 add_html(json_object *o)
 {
-	struct buf html = BUF_INIT;
-	const char *text = str_of(o, "contentText");
+	add_html_of(o, "contentText", "html");
+}
 
-	text_html(text, strlen(text), &html);
-	add_str(o, "html", buf_cstr(&html));
-	buf_free(&html);
+void
+card_bio(json_object *user)
+{
+	add_html_of(user, "description", "descriptionHtml");
 }
 
 
@@ -133,6 +147,33 @@ add_stats(const struct card_set *c, json_object *o)
 	add_stats_words(c, o, s);
 }
 
+/* The first URL of a view's text: true with its bytes. */
+static bool
+first_url(json_object *o, const char **url, size_t *n)
+{
+	const char *text = str_of(o, "contentText");
+	size_t start, end;
+
+	if (!text_url_find(text, strlen(text), 0, &start, &end))
+		return false;
+	*url = text + start;
+	*n = end - start;
+	return true;
+}
+
+/* o.link: the card of its first URL, when the worker has read that page (lib/linkcard.h). A
+ * card that cannot be read is left out: the text still links the URL. */
+static void
+add_link(const struct card_set *c, json_object *o)
+{
+	json_object *link = NULL;
+	const char *url;
+	size_t n;
+
+	if (first_url(o, &url, &n) && linkcard_get(c->ctx->env, url, n, &link) == 1)
+		json_object_object_add(o, "link", link);
+}
+
 /* Decorates a post_view object (a post, quote or reply; not a repost) in place. */
 static void
 decorate(const struct card_set *c, json_object *o)
@@ -155,6 +196,7 @@ decorate(const struct card_set *c, json_object *o)
 	add_bool(o, "canPin", is_own && !is_reply);
 	add_bool(o, "pinned", c->pinned != 0 && c->pinned == id);
 	add_stats(c, o);
+	add_link(c, o);
 	if (strcmp(type, "quote") == 0) {
 		if (json_object_object_get_ex(o, "original", &orig) && orig != NULL) {
 			add_html(orig);
@@ -186,6 +228,29 @@ card_make(const struct card_set *c, json_object *view)
 	}
 	decorate(c, out);
 	return out;
+}
+
+/* The cache keys of the link cards of the views (the first URL of each card's text), fetched in
+ * one multi-get: the cards then read them from the request's memo. Nothing is asked of a page
+ * without URLs. */
+static void
+prefetch_links(struct ctx *ctx, json_object *const *views, size_t nviews)
+{
+	struct cache_keys ks = CACHE_KEYS_INIT;
+	json_object *o, *orig;
+	const char *url;
+	size_t i, n;
+
+	for (i = 0; i < nviews; i++) {
+		o = views[i];
+		if (strcmp(str_of(o, "type"), "repost") == 0)
+			o = json_object_object_get_ex(o, "original", &orig) ? orig : NULL;
+		if (o != NULL && first_url(o, &url, &n))
+			linkcard_keys(&ks, url, n);
+	}
+	if (ks.n > 0)
+		(void)cache_keys_prefetch(ctx->env->cache, &ks);
+	cache_keys_free(&ks);
 }
 
 /* The id whose counts a view's card shows: its own, or a repost's original's (its card). A quoted
@@ -224,6 +289,7 @@ set_init(struct card_set *c, struct ctx *ctx, json_object *const *views, size_t 
 	if (n > 0 && (rc = post_stats_some(ctx, ids, n, &c->stats, gather ? &c->partial : NULL)) !=
 	    APIERR_OK)
 		return rc;
+	prefetch_links(ctx, views, nviews);
 	if (owner == 0)
 		return APIERR_OK;
 	if (user_get(ctx->env, owner, &u) == 1 && user_add_counts(ctx->env, owner, u) >= 0 &&

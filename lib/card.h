@@ -3,9 +3,10 @@
  *
  * Every page that lists posts (the post page, profiles, the home timeline, hashtag and search
  * pages) goes through here, so a card looks and acts the same everywhere: the text as HTML
- * (text_html: escaped, with hashtag and mention links), the time, the links, which buttons
- * apply, and the counts of one post_stats() call per page (the seed's split: content from the
- * content cache, counts from the counts cache).
+ * (text_html: escaped, with hashtag, mention and URL links), the time, the links, which buttons
+ * apply, the counts of one post_stats() call per page (the seed's split: content from the
+ * content cache, counts from the counts cache), and the link card of the text's first URL
+ * (lib/linkcard.h: its cache keys fetched for the whole page in one multi-get).
  *
  * A page that gathers from many shards (the home timeline, hashtag and search pages,
  * notifications) is served when the counts of some of its posts cannot be read (their shard
@@ -31,7 +32,8 @@ struct card_set {
 };
 #define CARD_SET_INIT { NULL, NULL, 0, false }
 
-/* Fills c for the views (borrowed) of one page: their counts, and the pinned post of owner
+/* Fills c for the views (borrowed) of one page: their counts, their link cards' cache keys
+ * (prefetched into the request's memo), and the pinned post of owner
  * (0: none), which gets its badge: the viewer's own on a post page, the profile's owner's on a
  * profile. Returns APIERR_OK, or an apierr code recorded with ctx_fail. */
 int card_set_init(struct card_set *c, struct ctx *ctx, json_object *const *views, size_t nviews,
@@ -57,6 +59,10 @@ int card_list(struct ctx *ctx, json_object *views, uint64_t owner, json_object *
 /* Adds to o (a post_view object, a notification: anything with createdAt in Unix seconds) its
  * time as every page shows it: time ("2026-11-21 09:30 UTC") and timeIso (for <time datetime>). */
 void card_time(json_object *o);
+
+/* Adds to a user object (user_public) descriptionHtml: its bio as text_html makes a post's
+ * text (escaped, with its URLs, hashtags and mentions linked), for a raw insertion. */
+void card_bio(json_object *user);
 
 /* A form object for partials/compose_form.mustache; section names its catalog texts
  * ("<section>_heading", "_placeholder", "_submit"). text: what was typed, after a refusal.

@@ -136,6 +136,13 @@ static const struct conf_key keys[] = {
 	{ "worker", "trends_interval", CT_LONG,  F(worker_trends_interval), "300", 10, 86400 },
 	{ "worker", "cleanup_interval", CT_LONG, F(worker_cleanup_interval), "3600", 60, 604800 },
 	{ "worker", "lock_timeout",   CT_LONG,   F(worker_lock_timeout), "300", 10, 86400 },
+	/* The link cards' fetcher (lib/linkfetch.h, docs/links.md): the allow-list is for tests
+	 * only; the limits keep one fetch small and short whatever the page does. */
+	{ "links", "allow_hosts",     CT_STRING, F(links_allow_hosts), "", 0, 4096 },
+	{ "links", "max_bytes",       CT_LONG,   F(links_max_bytes),   "524288", 1024, 16777216 },
+	{ "links", "connect_timeout_ms", CT_LONG, F(links_connect_timeout_ms), "3000", 100, 60000 },
+	{ "links", "timeout_ms",      CT_LONG,   F(links_timeout_ms),  "10000", 500, 120000 },
+	{ "links", "max_redirects",   CT_LONG,   F(links_max_redirects), "3", 0, 10 },
 	{ "trends", "window",         CT_LONG,   F(trends_window),     "86400", 3600, 604800 },
 	{ "trends", "min_users",      CT_LONG,   F(trends_min_users),  "3", 1, 1000000 },
 	{ "switches", "refresh_seconds", CT_LONG, F(switches_refresh_seconds), "2", 1, 300 },

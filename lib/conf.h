@@ -117,6 +117,12 @@ struct conf {
 	long           worker_trends_interval;
 	long           worker_cleanup_interval;
 	long           worker_lock_timeout;
+	/* [links] (lib/linkfetch.h, docs/links.md) */
+	char          *links_allow_hosts;
+	long           links_max_bytes;
+	long           links_connect_timeout_ms;
+	long           links_timeout_ms;
+	long           links_max_redirects;
 	/* [trends] (lib/trend.h, docs/search.md) */
 	long           trends_window;
 	long           trends_min_users;

@@ -17,6 +17,7 @@
 #include "id.h"
 #include "idlease.h"
 #include "job.h"
+#include "linkcard.h"
 #include "log.h"
 #include "mailcode.h"
 #include "notify.h"
@@ -616,6 +617,7 @@ static const struct job_type types[] = {
 	{ "notify.like",     notify_like_job },
 	{ "mail.reset",      mailcode_reset_job },
 	{ "mail.activate",   mailcode_activate_job },
+	{ LINKCARD_JOB,      linkcard_job },
 };
 
 const struct job_type *

@@ -36,6 +36,9 @@
  *                  whose work and time then do not depend on the address (lib/mailcode.h)
  *   mail.activate  {email, lang}           the same for a new activation code: mailed to the
  *                  account of email if it is neither active nor suspended (lib/mailcode.h)
+ *   link.fetch     {url, job_id}           not a sync job: the link card of a URL in a new post
+ *                  or reply, fetched once by starling-worker (never by the request) and stored
+ *                  in tb_parsed_url on shard 0 (lib/linkcard.h)
  *
  * Life of a row: state 0 (ready) → 1 (claimed: locked_by, locked_at) → 2 (done); on failure back
  * to 0 with attempts + 1, last_error and run_after = now + back-off (JOB_BACKOFF_BASE * 2^n,

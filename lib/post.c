@@ -17,6 +17,7 @@
 #include "id.h"
 #include "job.h"
 #include "limit.h"
+#include "linkcard.h"
 #include "log.h"
 #include "media.h"
 #include "post.h"
@@ -35,8 +36,8 @@
  * for at most this long. */
 #define POST_STATS_TTL 60
 /* The most jobs one write queues: a repost.sync or user_reply.sync and one hashtag.sync per tag. */
-/* repost.sync, timeline.push, notify.post and one hashtag.sync per tag. */
-#define POST_MAX_JOBS (3 + TEXT_MAX_TAGS)
+/* repost.sync, timeline.push, notify.post, one hashtag.sync per tag and one link.fetch per URL. */
+#define POST_MAX_JOBS (3 + TEXT_MAX_TAGS + TEXT_MAX_URLS)
 /* Idempotency-Key: 1 .. 64 printable ASCII characters (tb_idempotency_key.idem_key). */
 #define IDEM_KEY_MAX 64
 /* The columns of media URLs (varchar(255)); a URL we issue is far shorter. */
@@ -582,6 +583,26 @@ jobs_add(struct ctx *ctx, struct jobs *j, const char *type, const char *name, ui
 	return 0;
 }
 
+/* One link.fetch per URL of t, for starling-worker (not held: the request never waits for
+ * another site; lib/linkcard.h). Returns 0 or -1 (no ID: 503). */
+static int
+jobs_add_urls(struct ctx *ctx, struct jobs *j, const struct text_post *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nurls; i++) {
+		struct job_new *v = &j->v[j->n];
+
+		if (j->n == POST_MAX_JOBS || ctx_new_id(ctx, j->shard, &v->id) != 0)
+			return -1;
+		v->type = LINKCARD_JOB;
+		v->held = false;
+		v->payload = linkcard_payload(t->urls[i], v->id);
+		j->n++;
+	}
+	return 0;
+}
+
 /* One hashtag.sync per tag key of a space-separated list (a stored hashtags column). */
 static int
 jobs_add_tags(struct ctx *ctx, struct jobs *j, uint64_t record, const char *list)
@@ -754,7 +775,7 @@ post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 			goto out;
 		}
 	if (jobs_add_new_post(ctx, &jobs, a.id, a.post_type == POST_QUOTE || t.nmentions > 0,
-	    &a.deferred) != 0) {
+	    &a.deferred) != 0 || jobs_add_urls(ctx, &jobs, &t) != 0) {
 		rc = unavailable(ctx);
 		goto out;
 	}
@@ -988,7 +1009,8 @@ post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 			rc = unavailable(ctx);
 			goto out;
 		}
-	if (jobs_add(ctx, &jobs, "notify.post", "record_id", a.id, NULL, NULL) != 0) {
+	if (jobs_add(ctx, &jobs, "notify.post", "record_id", a.id, NULL, NULL) != 0 ||
+	    jobs_add_urls(ctx, &jobs, &t) != 0) {
 		rc = unavailable(ctx);
 		goto out;
 	}

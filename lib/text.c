@@ -1,10 +1,12 @@
-/* text.c: the text of posts: NFC and length, hashtags and mentions, the search form, the HTML. */
+/* text.c: the text of posts: NFC and length, hashtags, mentions and URLs, the search form, the
+ * HTML. */
 #include "config.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <utf8proc.h>
 
@@ -188,11 +190,11 @@ text_trim(const char *s, size_t n, size_t *start, size_t *end)
 }
 
 /* ---------------------------------------------------------------------------------------------
- * The scanner: the one place that says what is a hashtag and what is a mention. Extraction
+ * The scanner: the one place that says what is a hashtag, a mention and a URL. Extraction
  * (text_prepare), text_tag_key and text_html all walk a text with it, so a link in a page is
- * exactly a tag or mention the post was recorded under. */
+ * exactly a tag, mention or URL the post was recorded under. */
 
-enum tok_kind { TOK_TAG, TOK_MENTION };
+enum tok_kind { TOK_TAG, TOK_MENTION, TOK_URL };
 
 struct scan {
 	const char *s;
@@ -269,8 +271,132 @@ scan_mention(const char *s, size_t n, size_t at, size_t *end, int32_t *last, str
 	return true;
 }
 
-/* The next hashtag or mention at or after sc->pos: true with it in t and its key in key, false
- * at the end of the text. Any bytes are accepted (a bad byte is a character that is neither). */
+/* What may stand right before "http": not a letter or digit ("xhttp://"), nor what a URL or an
+ * address is made of ("javascript:http://", "/http://", "a.http://"), so a link never starts in
+ * the middle of another URL. Anything else (white space, brackets, quotes, CJK) may. */
+static bool
+url_may_follow(int32_t prev)
+{
+	if (prev < 0 || prev >= 0x80)
+		return true;
+	if (text_name_char(prev))
+		return false;
+	return prev == 0 || strchr(":/.@-&=%+~#?$*", (int)prev) == NULL;
+}
+
+/* The bytes a URL runs over: printable ASCII but for what RFC 3986 never allows unencoded and
+ * what ends a URL in running text ("<>\"\\^`{|}"). A non-ASCII character ends it too, so
+ * "看https://example.com/a的" links "https://example.com/a". */
+static bool
+url_char(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && strchr("<>\"\\^`{|}", c) == NULL;
+}
+
+/* The authority of the URL s[0..n) (after "scheme://", up to '/', '?' or '#'): a host name of
+ * letters, digits, '-' and '.', or an IPv6 address in brackets, with an optional port. No
+ * userinfo: "http://bank.example@evil.example" shows one host and goes to another. */
+static bool
+url_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static bool
+url_authority(const char *s, size_t n)
+{
+	size_t i = 0, digits;
+	bool alnum = false;
+
+	if (n > 0 && s[0] == '[') {
+		for (i = 1; i < n && (url_alnum(s[i]) || s[i] == ':' || s[i] == '.'); i++)
+			;
+		if (i == 1 || i == n || s[i] != ']')
+			return false;
+		i++;
+		alnum = true;
+	} else {
+		for (; i < n && (url_alnum(s[i]) || s[i] == '-' || s[i] == '.'); i++)
+			alnum = alnum || url_alnum(s[i]);
+	}
+	if (!alnum)
+		return false;
+	if (i < n && s[i] == ':') {
+		for (digits = 0, i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			digits++;
+		if (digits == 0 || digits > 5)
+			return false;
+	}
+	return i == n;
+}
+
+/* The length of "http://" or "https://" (any case) at s[at], or 0. */
+static size_t
+url_scheme(const char *s, size_t n, size_t at)
+{
+	if (n - at >= 7 && strncasecmp(s + at, "http://", 7) == 0)
+		return 7;
+	if (n - at >= 8 && strncasecmp(s + at, "https://", 8) == 0)
+		return 8;
+	return 0;
+}
+
+/* Trailing punctuation belongs to the sentence, not the URL ("see http://a.example/x."), and a
+ * closing bracket only when it closes one the URL opened ("(http://a.example/b)" but
+ * "http://en.wikipedia.org/wiki/C_(language)"): one is dropped while the URL closes more than
+ * it opens. Linear: the brackets are counted once. */
+static size_t
+url_trim(const char *s, size_t start, size_t end)
+{
+	long paren = 0, square = 0;   /* closed minus opened */
+	size_t i;
+	char c;
+
+	for (i = start; i < end; i++) {
+		paren += (s[i] == ')') - (s[i] == '(');
+		square += (s[i] == ']') - (s[i] == '[');
+	}
+	while (end > start) {
+		c = s[end - 1];
+		if (strchr(".,;:!?'*", c) != NULL)
+			;
+		else if (c == ')' && paren > 0)
+			paren--;
+		else if (c == ']' && square > 0)
+			square--;
+		else
+			break;
+		end--;
+	}
+	return end;
+}
+
+/* A URL whose "http" is at s[at]: true with *end (the byte after it); false when there is
+ * none. Too long is no URL, not a shorter one (as tags). */
+static bool
+scan_url(const char *s, size_t n, size_t at, size_t *end)
+{
+	size_t i, scheme = url_scheme(s, n, at), host;
+
+	if (scheme == 0)
+		return false;
+	for (i = at + scheme; i < n && url_char((unsigned char)s[i]); i++)
+		if (i - at > TEXT_URL_MAX)
+			return false;
+	i = url_trim(s, at + scheme, i);
+	if (i - at > TEXT_URL_MAX)
+		return false;
+	for (host = at + scheme; host < i && strchr("/?#", s[host]) == NULL; host++)
+		;
+	if (!url_authority(s + at + scheme, host - at - scheme))
+		return false;
+	*end = i;
+	return true;
+}
+
+/* The next hashtag, mention or URL at or after sc->pos: true with it in t and its key in key
+ * (empty for a URL), false at the end of the text. Any bytes are accepted (a bad byte is a
+ * character that is none of them). */
 static bool
 scan_next(struct scan *sc, struct tok *t, struct buf *key)
 {
@@ -288,7 +414,13 @@ scan_next(struct scan *sc, struct tok *t, struct buf *key)
 		else if (cp == '@' && !text_word_char(sc->prev) && sc->prev != '.' &&
 		    scan_mention(sc->s, sc->n, at, &end, &last, key))
 			t->kind = TOK_MENTION;
-		else {
+		/* A URL is taken whole, so the '#' of its fragment or an '@' in its path is no
+		 * tag or mention. */
+		else if ((cp == 'h' || cp == 'H') && url_may_follow(sc->prev) &&
+		    scan_url(sc->s, sc->n, at, &end)) {
+			t->kind = TOK_URL;
+			last = (unsigned char)sc->s[end - 1];
+		} else {
 			sc->prev = cp;
 			sc->pos += len;
 			continue;
@@ -300,6 +432,25 @@ scan_next(struct scan *sc, struct tok *t, struct buf *key)
 		return true;
 	}
 	return false;
+}
+
+bool
+text_url_find(const char *s, size_t n, size_t from, size_t *start, size_t *end)
+{
+	struct scan sc = SCAN_INIT(s, n);
+	struct buf key = BUF_INIT;
+	struct tok t;
+	bool found = false;
+
+	/* The scanner from the start, not from `from`: what precedes decides what is a URL. */
+	while (!found && scan_next(&sc, &t, &key))
+		found = t.kind == TOK_URL && t.start >= from;
+	buf_free(&key);
+	if (found) {
+		*start = t.start;
+		*end = t.end;
+	}
+	return found;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -350,6 +501,22 @@ text_add_mention(struct text_post *p, const struct buf *key)
 	p->mentions[p->nmentions++] = xmemdup(key->data, key->len);
 }
 
+/* Records a URL unless it is there already, at most TEXT_MAX_URLS. */
+static void
+text_add_url(struct text_post *p, const char *url, size_t n)
+{
+	size_t i;
+
+	if (p->nurls == TEXT_MAX_URLS)
+		return;
+	for (i = 0; i < p->nurls; i++)
+		if (strlen(p->urls[i]) == n && memcmp(p->urls[i], url, n) == 0)
+			return;
+	if (p->urls == NULL)
+		p->urls = xcalloc(TEXT_MAX_URLS, sizeof *p->urls);
+	p->urls[p->nurls++] = xmemdup(url, n);
+}
+
 static void
 text_extract(struct text_post *p)
 {
@@ -361,8 +528,10 @@ text_extract(struct text_post *p)
 	while (scan_next(&sc, &t, &key)) {
 		if (t.kind == TOK_TAG)
 			text_add_tag(p, p->text + t.start + 1, t.end - t.start - 1, &key, &column, &full);
-		else
+		else if (t.kind == TOK_MENTION)
 			text_add_mention(p, &key);
+		else
+			text_add_url(p, p->text + t.start, t.end - t.start);
 	}
 	p->hashtags = buf_detach(&column);
 	buf_free(&key);
@@ -526,6 +695,9 @@ text_post_free(struct text_post *out)
 	for (i = 0; i < out->nmentions; i++)
 		free(out->mentions[i]);
 	free(out->mentions);
+	for (i = 0; i < out->nurls; i++)
+		free(out->urls[i]);
+	free(out->urls);
 	free(out->search);
 	free(out->hashtags);
 	memset(out, 0, sizeof *out);
@@ -615,6 +787,28 @@ html_plain(struct buf *out, const char *s, size_t n)
 	tmpl_escape_html(out, s + run, n - run);
 }
 
+/* A URL's link: the whole URL as its href (escaped: the scanner took no quote, but escaping
+ * keeps this the one path by which text reaches the page), rel="nofollow ugc noopener" (what
+ * users write earns the target no ranking, and it gets no window.opener), and shown without its
+ * scheme, cut after TEXT_URL_SHOWN bytes with an ellipsis (a URL is ASCII: any cut is at a
+ * character boundary). */
+static void
+html_url(struct buf *out, const char *s, size_t n)
+{
+	size_t skip = url_scheme(s, n, 0);
+
+	buf_puts(out, "<a href=\"");
+	tmpl_escape_html(out, s, n);
+	buf_puts(out, "\" rel=\"nofollow ugc noopener\">");
+	if (n - skip > TEXT_URL_SHOWN) {
+		tmpl_escape_html(out, s + skip, TEXT_URL_SHOWN - 1);
+		buf_puts(out, "\xe2\x80\xa6");
+	} else {
+		tmpl_escape_html(out, s + skip, n - skip);
+	}
+	buf_puts(out, "</a>");
+}
+
 void
 text_html(const char *s, size_t n, struct buf *out)
 {
@@ -627,6 +821,11 @@ text_html(const char *s, size_t n, struct buf *out)
 		return;
 	while (scan_next(&sc, &t, &key)) {
 		html_plain(out, s + pos, t.start - pos);
+		pos = t.end;
+		if (t.kind == TOK_URL) {
+			html_url(out, s + t.start, t.end - t.start);
+			continue;
+		}
 		if (t.kind == TOK_TAG) {
 			buf_puts(out, "<a href=\"/hashtag/");
 			html_percent(out, key.data, key.len);
@@ -640,7 +839,6 @@ text_html(const char *s, size_t n, struct buf *out)
 		 * anyway keeps this the one path by which text reaches the page. */
 		tmpl_escape_html(out, s + t.start, t.end - t.start);
 		buf_puts(out, "</a>");
-		pos = t.end;
 	}
 	html_plain(out, s + pos, n - pos);
 	buf_free(&key);

@@ -1,5 +1,5 @@
-/* text.h: the text of posts and replies: normalization, length, hashtags, mentions, and the
- * search form of a text.
+/* text.h: the text of posts and replies: normalization, length, hashtags, mentions, URLs, and
+ * the search form of a text.
  *
  * The rules (docs/api.md, "Posts"):
  *   - The text must be valid UTF-8 without NUL or other C0 controls except '\n', '\t' and '\r'
@@ -26,6 +26,17 @@
  *     preceded by a letter, mark, digit, '_' or '.' and not followed by one more such character
  *     (of any script: "@bobé" mentions nobody) or by '@' ("mail@example.com" mentions nobody).
  *     Keys are lowercased; each once, in order, at most TEXT_MAX_MENTIONS.
+ *   - URLs: "http://" or "https://" in any case (no other scheme is ever a link), not preceded by
+ *     an ASCII letter or digit nor by one of ":/.@-&=%+~#?$*" (so "javascript:http://x" or
+ *     "a/http://x" start nothing), then printable ASCII up to white space, a non-ASCII
+ *     character (CJK around a URL is not part of it) or one of <>"\^`{|}; trailing ".,;:!?'*"
+ *     and a ')' or ']' that closes nothing the URL opened are left to the sentence. The
+ *     authority (up to '/', '?' or '#') must be a host of ASCII letters, digits, '-' and '.'
+ *     (at least one letter or digit) or an IPv6 address in brackets, with an optional port of
+ *     1 to 5 digits; userinfo ("http://a@b") makes it no URL, since it would show one host and
+ *     lead to another. At most TEXT_URL_MAX bytes: a longer run is no URL (never cut). A URL is
+ *     taken whole, so a '#' or '@' inside it is no tag or mention. Each once, in order, at most
+ *     TEXT_MAX_URLS, as written.
  *   - The search form (tb_post.search_text, InnoDB FULLTEXT with its default parser, which splits
  *     on white space and punctuation): the text lowercased (case-folded), with every run of CJK
  *     characters (Han, Hiragana, Katakana, Hangul) c1..cn written as its overlapping bigrams
@@ -51,6 +62,9 @@
 #define TEXT_MAX_MENTIONS  10    /* distinct mentions recorded per text */
 #define TEXT_SEARCH_MAX    1500  /* bytes of tb_post.search_text */
 #define TEXT_HASHTAGS_MAX  300   /* bytes of tb_post.hashtags */
+#define TEXT_URL_MAX       2048  /* bytes of one URL (tb_parsed_url.url is varchar(2048)) */
+#define TEXT_MAX_URLS      4     /* distinct URLs recorded per text (each gets a link card fetch) */
+#define TEXT_URL_SHOWN     32    /* bytes of a URL shown in a link, after its scheme */
 
 struct text_tag {
 	char *key;    /* case-folded, NFC, without '#': what tb_hashtag.tag_key holds */
@@ -65,6 +79,8 @@ struct text_post {
 	size_t           ntags;
 	char           **mentions;    /* lowercased usernames, without '@' */
 	size_t           nmentions;
+	char           **urls;        /* as written, http(s) only */
+	size_t           nurls;
 	char            *search;      /* the search form */
 	char            *hashtags;    /* the tag keys joined by single spaces, at most
 	                               * TEXT_HASHTAGS_MAX bytes (whole keys only): tb_post.hashtags */
@@ -80,7 +96,7 @@ struct text_post {
  * TEXT_OK, TEXT_BAD_UTF8 or TEXT_TOO_LONG; on those two out is left empty (nothing to free, but
  * text_post_free is harmless). An empty text (or only white space) is TEXT_OK with len 0: whether
  * that is allowed (only with media) is the caller's rule. On TEXT_OK, text, search and hashtags
- * are never NULL ("" when empty); tags and mentions are NULL when there are none.
+ * are never NULL ("" when empty); tags, mentions and urls are NULL when there are none.
  */
 int text_prepare(const char *s, size_t n, size_t max_chars, struct text_post *out);
 
@@ -103,10 +119,16 @@ int text_tag_key(const char *s, size_t n, struct buf *out);
  * and ` = as tmpl_escape_html does), "\n" as <br>, each hashtag a link to /hashtag/<key,
  * percent-encoded> and each mention to /u/<lowercased username>, recognized by the rules above
  * (the same scanner as text_prepare), as in <a href="/hashtag/strasse">#Straße</a> and
- * <a href="/u/bob">@Bob</a>. Nothing else of the text becomes markup. Any bytes are accepted:
+ * <a href="/u/bob">@Bob</a>; each URL a link to itself, shown without its scheme and cut after
+ * TEXT_URL_SHOWN bytes with "…": <a href="https://example.com/a?b&amp;c"
+ * rel="nofollow ugc noopener">example.com/a?b&amp;c</a>. Nothing else of the text becomes markup. Any bytes are accepted:
  * what is not UTF-8, and controls other than tab and "\n", become U+FFFD, so the output is
  * always valid UTF-8. */
 void text_html(const char *s, size_t n, struct buf *out);
+
+/* The first URL of the n bytes at s (any bytes) that starts at or after byte from, by the rules
+ * above: true with its bytes in [*start, *end), false when there is none. */
+bool text_url_find(const char *s, size_t n, size_t from, size_t *start, size_t *end);
 
 /* Letters, marks and numbers (L*, M*, N*) and '_': what a hashtag is made of, and what InnoDB's
  * FULLTEXT parser keeps together as a word (lib/search.c builds its queries with it). */

@@ -516,6 +516,7 @@ profile_page(struct ctx *ctx, uint64_t id, json_object **page)
 	buf_free(&url);
 	json_object_object_add(*page, "dob", dob_parts(profile));
 	page_add_words(ctx, profile, page_profile_words);
+	card_bio(profile);
 	json_object_object_add(*page, "profile", profile);
 	add_bool(*page, "own", id == ctx->user_id);
 	return APIERR_OK;

@@ -691,6 +691,11 @@ push_max_followers = ${STACK_PUSH_MAX_FOLLOWERS:-3}
 ; (tests/integration/test_timeline.py).
 push_inline_max = ${STACK_PUSH_INLINE_MAX:-1}
 
+[links]
+; The link fetcher refuses loopback addresses; tests/integration/test_links.py serves its pages
+; on one it allows here (suite.sh picks the port). Empty elsewhere.
+allow_hosts = ${STACK_LINKS_ALLOW_HOSTS:-}
+
 [switches]
 ; Switches set by tests/integration/test_switches.py reach every process within a second; a
 ; backlog of parked jobs is released a few a second, so that the test sees it gradual.

@@ -5,10 +5,10 @@
 
 CC = clang
 WARN = -Wall -Wextra -Wno-unused-parameter
-TARGETS = conf json jwt request text tmpl utf8
+TARGETS = conf json jwt linkmeta request text tmpl url utf8
 # The lib modules the targets reach, and those they call: instrumented for coverage, so that
 # libFuzzer sees which branches an input takes. A link error names a module missing here.
-LIB = apierr buf conf jwt kv log request text tmpl utf8 valid xalloc
+LIB = apierr buf conf jwt kv linkmeta log request text tmpl utf8 valid xalloc
 PKGS = json-c libutf8proc libcrypto
 
 # UBSan findings abort (no recovery), so libFuzzer stops on them and saves the input.

@@ -7,12 +7,13 @@
  *   - every tag's key is what text_tag_key gives for its name and for the key itself (the link
  *     /hashtag/<key> in a page must lead to the tag's page), within the column sizes;
  *   - mentions are lowercased usernames; the search form is single-spaced UTF-8 within its size;
- *   - text_html's output is valid UTF-8 whose only markup is <br> and the tag and mention links:
- *     nothing of the text can open a tag or an attribute. */
+ *   - text_html's output is valid UTF-8 whose only markup is <br> and the tag, mention and URL
+ *     links (an http(s) href, escaped): nothing of the text can open a tag or an attribute. */
 #include "config.h"
 
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "fuzz.h"
@@ -152,7 +153,8 @@ out:
 static size_t
 html_markup(const char *s)
 {
-	static const char tag[] = "<a href=\"/hashtag/", user[] = "<a href=\"/u/";
+	static const char tag[] = "<a href=\"/hashtag/", user[] = "<a href=\"/u/",
+	    url[] = "<a href=\"", rel[] = "\" rel=\"nofollow ugc noopener\">";
 	size_t n;
 
 	if (strncmp(s, "<br>", 4) == 0 || strncmp(s, "</a>", 4) == 0)
@@ -164,6 +166,13 @@ html_markup(const char *s)
 	} else if (strncmp(s, user, sizeof user - 1) == 0) {
 		n = sizeof user - 1;
 		n += strspn(s + n, "abcdefghijklmnopqrstuvwxyz0123456789_");
+	} else if (strncmp(s, url, sizeof url - 1) == 0 &&
+	    (strncasecmp(s + sizeof url - 1, "http://", 7) == 0 ||
+	    strncasecmp(s + sizeof url - 1, "https://", 8) == 0)) {
+		/* The href is escaped text: no quote, bracket, '=' or '`' of its own. */
+		n = sizeof url - 1;
+		n += strcspn(s + n, "\"'<>`= ");
+		return strncmp(s + n, rel, sizeof rel - 1) == 0 ? n + sizeof rel - 1 : 0;
 	} else {
 		return 0;
 	}

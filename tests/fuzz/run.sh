@@ -7,7 +7,7 @@
 #     -m          afterwards, merge what the run found that adds coverage into the saved corpus,
 #                 tests/fuzz/corpus/<target>/ (libFuzzer -merge=1), to commit with a fix
 #     -b          build only
-#     TARGET      conf json jwt request text tmpl utf8 (default: all)
+#     TARGET      conf json jwt linkmeta request text tmpl url utf8 (default: all)
 #
 # Needs a configured tree for config.h (./configure, or script/test, first): $STARLING_BUILDDIR,
 # else the source tree. Builds into $FUZZ_OUT (default <build tree>/tests/fuzz/out) with
@@ -21,7 +21,7 @@
 # clang, libclang-rt-dev and llvm).
 set -eu
 
-ALL_TARGETS="conf json jwt request text tmpl utf8"
+ALL_TARGETS="conf json jwt linkmeta request text tmpl url utf8"
 SRCDIR=${STARLING_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILDDIR=${STARLING_BUILDDIR:-$SRCDIR}
 OUT=${FUZZ_OUT:-$BUILDDIR/tests/fuzz/out}

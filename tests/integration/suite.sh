@@ -27,7 +27,8 @@
 #      test_lists.py, test_profile.py, test_notify.py, test_passwords.py, test_metrics.py,
 #      test_feeds.py, test_timeline.py,
 #      test_limits.py (the rate limits: 429 for each write), test_search.py,
-#      test_trends.py, test_budget.py (round trips per request read from the access log),
+#      test_trends.py, test_links.py (link cards against a server of its own on loopback),
+#      test_budget.py (round trips per request read from the access log),
 #      test_switches.py (the operators' degradation switches),
 #      tests/browser/test_feed.py, test_discover.py and, last because it uses up
 #      the sign-ups of this address,
@@ -156,10 +157,14 @@ t0=$(now)
 stack_prepare "$RUN"
 password=$(stack_gen_password)
 # shellcheck disable=SC2046 # one port per word
-set -- $(stack_free_ports 5)
+set -- $(stack_free_ports 7)
 mysql_ports="$1 $2"
 memcached_ports="$3 $4"
 http_port=$5
+# test_links.py serves pages on both: the first is allow-listed for the link fetcher ([links]
+# allow_hosts), the second is not (a loopback address it must refuse).
+links_ports="$6 $7"
+export STACK_LINKS_ALLOW_HOSTS="127.0.0.1:$6"
 stack_backends_start "$RUN" starling starling "$password" "$mysql_ports" "$memcached_ports"
 BASE=http://127.0.0.1:$http_port
 # Cheap password hashes (the tests hash hundreds) and a sign-up limit the tests can reach
@@ -277,6 +282,8 @@ STARLING_TEST_MEMCACHED="127.0.0.1:${memcached_ports%% *} 127.0.0.1:${memcached_
 	STARLING_TEST_CONF=$RUN/starling.conf run_test tests/integration/test_limits.py
 run_test tests/integration/test_search.py
 run_test tests/integration/test_trends.py
+STARLING_TEST_LINKS_PORTS=$links_ports STARLING_TEST_BROWSER_DIR=$(browser_dir links) \
+	STARLING_TEST_APP_LOGS=$app_logs run_test tests/integration/test_links.py
 STARLING_TEST_APP_LOGS=$app_logs run_test tests/integration/test_budget.py
 run_test tests/browser/test_discover.py "$(browser_dir discover)"
 # One instance hung, then resumed: the others serve on (its breaker, lib/breaker.h).

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "text.h"
@@ -258,7 +259,9 @@ static const struct extract_row extract_rows[] = {
 	{ __LINE__, "#-a #!", "", "" },
 	{ __LINE__, "x\n#line", "line/line", "" },
 	{ __LINE__, "\xf0\x9f\x98\x80#emoji #love\xe2\x9d\xa4", "emoji/emoji love/love", "" },
-	{ __LINE__, "http://example.com/#frag", "frag/frag", "" },
+	/* A URL is taken whole: its fragment is no tag, its path's '@' no mention. */
+	{ __LINE__, "http://example.com/#frag", "", "" },
+	{ __LINE__, "https://example.com/@bob #real", "real/real", "" },
 	/* Mentions: a username's alphabet, lowercased, once each. */
 	{ __LINE__, "@Bob hi", "", "bob" },
 	{ __LINE__, "hi @Bob @bob @BOB @alice", "", "bob alice" },
@@ -582,6 +585,136 @@ test_tag_key(void **state)
 }
 
 /* ---------------------------------------------------------------------------------------------
+ * URLs: what text_url_find (the scanner's URL rule) takes, as "start:end" of each URL found,
+ * in order; "" for none. */
+
+struct url_row {
+	int         line;
+	const char *in;
+	const char *want;   /* the URLs found, separated by single spaces */
+};
+
+static const struct url_row url_rows[] = {
+	{ __LINE__, "see http://example.com", "http://example.com" },
+	{ __LINE__, "https://example.com/a?b=1&c=2#top", "https://example.com/a?b=1&c=2#top" },
+	/* Trailing punctuation belongs to the sentence. */
+	{ __LINE__, "go to https://example.com/x.", "https://example.com/x" },
+	{ __LINE__, "https://a.example, https://b.example; https://c.example!?",
+	  "https://a.example https://b.example https://c.example" },
+	{ __LINE__, "\"https://example.com/q\"", "https://example.com/q" },
+	{ __LINE__, "'https://example.com/q'", "https://example.com/q" },
+	/* Brackets: kept when the URL opened them, else the sentence's. */
+	{ __LINE__, "(see https://example.com/a)", "https://example.com/a" },
+	{ __LINE__, "https://en.wikipedia.org/wiki/C_(language)",
+	  "https://en.wikipedia.org/wiki/C_(language)" },
+	{ __LINE__, "(https://en.wikipedia.org/wiki/C_(language))",
+	  "https://en.wikipedia.org/wiki/C_(language)" },
+	{ __LINE__, "[https://example.com/a]", "https://example.com/a" },
+	{ __LINE__, "<https://example.com/a>", "https://example.com/a" },
+	/* CJK around a URL is not part of it; CJK before it may start one. */
+	{ __LINE__, "看看https://example.com/北京很好", "https://example.com/" },
+	{ __LINE__, "链接：https://example.com。", "https://example.com" },
+	{ __LINE__, "（https://example.com）", "https://example.com" },
+	/* Any case of the scheme; nothing else is a URL. */
+	{ __LINE__, "HTTPS://EXAMPLE.COM/A HtTp://x.example", "HTTPS://EXAMPLE.COM/A HtTp://x.example" },
+	{ __LINE__, "javascript:alert(1) data:text/html,x ftp://example.com file:///etc/passwd", "" },
+	{ __LINE__, "javascript:http://example.com jAvAsCrIpT://example.com/%0aalert(1)", "" },
+	{ __LINE__, "xhttp://example.com a/http://example.com a.http://b.example", "" },
+	{ __LINE__, "http:example.com http:/example.com http:// https://", "" },
+	/* Userinfo would show one host and lead to another: no URL. */
+	{ __LINE__, "http://a@b http://bank.example@evil.example/ http://u:p@h.example", "" },
+	/* The authority: a host name, an IPv6 address, a port. */
+	{ __LINE__, "http://127.0.0.1:8080/x http://[::1]:80/ http://localhost",
+	  "http://127.0.0.1:8080/x http://[::1]:80/ http://localhost" },
+	{ __LINE__, "http://-./ http://a_b.example http://a.example:/ http://a.example:123456", "" },
+	{ __LINE__, "http://a.example:x http://[::1 http://[]/", "" },
+	/* What ends a URL: white space, quotes, markup, controls. */
+	{ __LINE__, "https://a.example/<script>", "https://a.example/" },
+	{ __LINE__, "https://a.example/\"onmouseover=x", "https://a.example/" },
+	{ __LINE__, "https://a.example/`x`", "https://a.example/" },
+	{ __LINE__, "https://a.example/\nnext", "https://a.example/" },
+	/* After a tag or mention, and around them. */
+	{ __LINE__, "#tag https://a.example @bob", "https://a.example" },
+	{ __LINE__, "@bob:https://a.example", "" },
+};
+
+static void
+join_urls_found(const char *s, size_t n, struct buf *got)
+{
+	size_t from = 0, start, end;
+
+	buf_reset(got);
+	buf_puts(got, "");
+	while (text_url_find(s, n, from, &start, &end)) {
+		if (got->len > 0)
+			buf_putc(got, ' ');
+		buf_append(got, s + start, end - start);
+		from = end;
+	}
+}
+
+static void
+test_urls(void **state)
+{
+	struct buf got = BUF_INIT;
+	struct text_post p;
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof url_rows / sizeof url_rows[0]; i++) {
+		const struct url_row *r = &url_rows[i];
+
+		join_urls_found(r->in, strlen(r->in), &got);
+		if (strcmp(buf_cstr(&got), r->want) != 0)
+			fail_msg("line %d: URLs \"%s\", want \"%s\"", r->line, buf_cstr(&got), r->want);
+		/* text_prepare records the same (these texts are normalized already). */
+		assert_int_equal(text_prepare(r->in, strlen(r->in), MAX_CHARS, &p), TEXT_OK);
+		buf_reset(&got);
+		buf_puts(&got, "");
+		for (k = 0; k < p.nurls; k++)
+			buf_printf(&got, "%s%s", k ? " " : "", p.urls[k]);
+		if (strcmp(buf_cstr(&got), r->want) != 0)
+			fail_msg("line %d: recorded \"%s\", want \"%s\"", r->line, buf_cstr(&got),
+			    r->want);
+		text_post_free(&p);
+	}
+	buf_free(&got);
+}
+
+/* Each URL once, at most TEXT_MAX_URLS; a URL of TEXT_URL_MAX bytes is one, a longer run is
+ * none (not a shorter one). */
+static void
+test_url_limits(void **state)
+{
+	struct buf in = BUF_INIT, got = BUF_INIT;
+	struct text_post p;
+	size_t start, end;
+
+	(void)state;
+	assert_int_equal(text_prepare("http://a.example http://a.example http://b.example "
+	    "http://c.example http://d.example http://e.example", 101, MAX_CHARS, &p), TEXT_OK);
+	assert_int_equal(p.nurls, TEXT_MAX_URLS);
+	assert_string_equal(p.urls[0], "http://a.example");
+	assert_string_equal(p.urls[3], "http://d.example");
+	text_post_free(&p);
+
+	buf_puts(&in, "https://a.example/");
+	while (in.len < TEXT_URL_MAX)
+		buf_putc(&in, 'x');
+	assert_true(text_url_find(in.data, in.len, 0, &start, &end));
+	assert_int_equal(start, 0);
+	assert_int_equal(end, TEXT_URL_MAX);
+	buf_putc(&in, 'x');
+	assert_false(text_url_find(in.data, in.len, 0, &start, &end));
+	/* Nor is its tail a URL, or a tag. */
+	buf_puts(&in, "/#tag");
+	join_urls_found(in.data, in.len, &got);
+	assert_string_equal(buf_cstr(&got), "");
+	buf_free(&got);
+	buf_free(&in);
+}
+
+/* ---------------------------------------------------------------------------------------------
  * HTML. */
 
 struct html_row {
@@ -614,6 +747,22 @@ static const struct html_row html_rows[] = {
 	  "&quot;&gt;&lt;img src&#61;x onerror&#61;alert(1)&gt;" },
 	{ __LINE__, "@a\"b", 0, "<a href=\"/u/a\">@a</a>&quot;b" },
 	{ __LINE__, "`x`", 0, "&#96;x&#96;" },
+	/* URLs: the href whole and escaped, the text without its scheme, cut with an ellipsis. */
+	{ __LINE__, "see https://example.com/a?b=1&c=2.", 0,
+	  "see <a href=\"https://example.com/a?b&#61;1&amp;c&#61;2\" rel=\"nofollow ugc noopener\">"
+	  "example.com/a?b&#61;1&amp;c&#61;2</a>." },
+	{ __LINE__, "https://example.com/a/very/long/path/that/goes/on", 0,
+	  "<a href=\"https://example.com/a/very/long/path/that/goes/on\" "
+	  "rel=\"nofollow ugc noopener\">example.com/a/very/long/path/th\xe2\x80\xa6</a>" },
+	{ __LINE__, "看HTTP://X.EXAMPLE的", 0,
+	  "看<a href=\"HTTP://X.EXAMPLE\" rel=\"nofollow ugc noopener\">X.EXAMPLE</a>的" },
+	{ __LINE__, "https://x.example/'onclick='a", 0,
+	  "<a href=\"https://x.example/&#39;onclick&#61;&#39;a\" rel=\"nofollow ugc noopener\">"
+	  "x.example/&#39;onclick&#61;&#39;a</a>" },
+	{ __LINE__, "javascript:alert(1) http://a@b", 0, "javascript:alert(1) http://a@b" },
+	{ __LINE__, "https://x.example/#frag @bob", 0,
+	  "<a href=\"https://x.example/#frag\" rel=\"nofollow ugc noopener\">x.example/#frag</a> "
+	  "<a href=\"/u/bob\">@bob</a>" },
 	/* Not normalized text, or not text at all: still valid UTF-8 out, controls replaced. */
 	{ __LINE__, "a\xff" "b", 0, "a\xef\xbf\xbd" "b" },
 	{ __LINE__, "a\0b", 3, "a\xef\xbf\xbd" "b" },
@@ -684,6 +833,7 @@ static const char *const good_pieces[] = {
 	"\xe5\x8c\x97", "\xe4\xba\xac", "\xe3\x82\xbf", "\xed\x95\x9c", "\xe1\x84\x92",
 	"\xe1\x85\xa1", "\xe3\x80\x80", "\xf0\x9f\x98\x80", "\xef\xbc\x92", "\xc2\xa0",
 	"&#39;", "mail@example.com", "@abcdefghijklmno", "#Tag", "#STRASSE",
+	"http://", "https://a.example", "HTTPS://", "(", ")", "?", "[::1]", ":80", "@b", "javascript:",
 };
 /* Pieces it may not: bad UTF-8 and controls. */
 static const char *const bad_pieces[] = {
@@ -712,7 +862,9 @@ assert_only_our_markup(const struct buf *out)
 
 	while ((p = strchr(p, '<')) != NULL) {
 		if (strncmp(p, "<br>", 4) != 0 && strncmp(p, "</a>", 4) != 0 &&
-		    strncmp(p, "<a href=\"/hashtag/", 18) != 0 && strncmp(p, "<a href=\"/u/", 12) != 0)
+		    strncmp(p, "<a href=\"/hashtag/", 18) != 0 && strncmp(p, "<a href=\"/u/", 12) != 0 &&
+		    strncasecmp(p, "<a href=\"http://", 16) != 0 &&
+		    strncasecmp(p, "<a href=\"https://", 17) != 0)
 			fail_msg("markup not made by text_html: \"%.40s\"", p);
 		p++;
 	}
@@ -822,6 +974,8 @@ main(void)
 		cmocka_unit_test(test_search_form),
 		cmocka_unit_test(test_search_form_of_post_is_cut),
 		cmocka_unit_test(test_tag_key),
+		cmocka_unit_test(test_urls),
+		cmocka_unit_test(test_url_limits),
 		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_free_accepts_null_and_empty),
 		cmocka_unit_test(test_fuzz),
