@@ -19,6 +19,7 @@
 #include "job.h"
 #include "log.h"
 #include "mailcode.h"
+#include "mediajob.h"
 #include "notify.h"
 #include "shard.h"
 #include "timeline.h"
@@ -615,6 +616,7 @@ static const struct job_type types[] = {
 	{ "notify.post",     notify_post_job },
 	{ "notify.like",     notify_like_job },
 	{ "mail.reset",      mailcode_reset_job },
+	{ "media.process",   mediajob_run },
 };
 
 const struct job_type *

@@ -27,7 +27,9 @@
 #include "app.h"
 #include "buf.h"
 #include "conf.h"
+#include "imgproc.h"
 #include "log.h"
+#include "mediajob.h"
 #include "worker.h"
 
 #define PROG "starling-worker"
@@ -138,6 +140,13 @@ main(int argc, char *argv[])
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	/* Images are decoded here only: the FastCGI binaries queue media.process, never run it. */
+	if (imgproc_init(argv[0], &err) != 0) {
+		log_error("cannot start: %s", buf_cstr(&err));
+		rc = EXIT_FAILED;
+		goto out;
+	}
+	mediajob_set_processor(imgproc_process);
 	/* A job's statement may read a whole shard (trends, repairs): only the read timeout. */
 	db_set_statement_timeout(env->db, 0);
 	if (args.pid_file != NULL && pid_file_write(args.pid_file) != 0) {
