@@ -873,8 +873,10 @@ media_image_view(const struct media *m, const char *url)
 	size_t plen = strlen(m->prefix), n = url ? strlen(url) : 0;
 	struct media_files f;
 	struct buf path = BUF_INIT, v = BUF_INIT;
-	bool ready = false;
+	const char *state;
+	bool ready;
 
+	memset(&f, 0, sizeof f);
 	if (!m->local || n <= plen || memcmp(url, m->prefix, plen) != 0 ||
 	    media_files(m, url + plen, &f) != 0) {
 		/* Not processed here (s3), or not a key at all: shown as posted. */
@@ -886,8 +888,12 @@ media_image_view(const struct media *m, const char *url)
 		return o;
 	}
 	ready = access(buf_cstr(&f.thumb), F_OK) == 0;
-	json_object_object_add(o, "state", json_object_new_string(ready ? "ready" : "processing"));
+	/* Neither sizes nor an original: the worker refused it and deleted it. */
+	state = ready ? "ready" : access(buf_cstr(&f.original), F_OK) == 0 ||
+	    access(buf_cstr(&f.upload), F_OK) == 0 ? "processing" : "failed";
+	json_object_object_add(o, "state", json_object_new_string(state));
 	json_object_object_add(o, "ready", json_object_new_boolean(ready));
+	json_object_object_add(o, "processing", json_object_new_boolean(*state == 'p'));
 	if (ready) {
 		size_url(url, f.ext, f.thumb_px, "jpg", &v);
 		add_buf(o, "src", &v);

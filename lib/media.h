@@ -147,8 +147,9 @@ void media_files_free(struct media_files *f);
 /* How a page or the API shows the image at url (a post's imageUrl): a new object
  *   {state: "ready", ready: true, src, full, srcset, webpSrcset (absent without WebP copies),
  *    sizes}
- *   {state: "processing", ready: false}  uploaded, its sizes not written yet (or refused: then
- *                           never)
+ *   {state: "processing", ready: false}  uploaded, its sizes not written yet
+ *   {state: "failed", ready: false}  the worker refused it (not an image, a bomb, truncated)
+ *                           and deleted it: nothing to show
  *   {state: "ready", ready: true, src, full}  s3 storage, which this build does not process:
  *                           the URL as posted
  * src is the thumbnail's JPEG, full the display size's; srcset names both sizes with their
