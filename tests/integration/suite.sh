@@ -22,7 +22,7 @@
 #      then the browser tests of accounts and posts (tests/browser/test_accounts.py,
 #      test_posts.py, test_pages.py: the main pages at desktop and phone widths
 #      through axe-core), tests/integration/test_posts.py, test_graph.py, test_upload.py,
-#      test_lists.py, test_profile.py, test_notify.py, test_timeline.py, test_limits.py (the
+#      test_media.py (images processed by the worker), test_lists.py, test_profile.py, test_notify.py, test_timeline.py, test_limits.py (the
 #      rate limits: 429 for each write), test_search.py,
 #      test_trends.py, test_budget.py (round trips per request read from the access log),
 #      test_switches.py (the operators' degradation switches),
@@ -262,7 +262,7 @@ run_test tests/browser/test_accounts.py "$(browser_dir accounts)" "$RUN/mail"
 run_test tests/browser/test_posts.py "$(browser_dir posts)" "$RUN/mail"
 run_test tests/browser/test_feed.py "$(browser_dir feed)" "$RUN/mail"
 run_test tests/browser/test_pages.py "$(browser_dir pages)" "$RUN/mail"
-for t in test_posts test_graph test_upload test_lists test_profile test_notify; do
+for t in test_posts test_graph test_upload test_media test_lists test_profile test_notify; do
 	run_test "tests/integration/$t.py"
 done
 STARLING_TEST_MEMCACHED="127.0.0.1:${memcached_ports%% *} 127.0.0.1:${memcached_ports##* }" \
