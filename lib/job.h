@@ -34,6 +34,9 @@
  *   mail.reset     {email, lang}           not a sync job: a password-reset code for the account
  *                  of email, if any, stored and mailed by starling-worker, never by the request,
  *                  whose work and time then do not depend on the address (lib/mailcode.h)
+ *   media.process  {key}                  not a sync job: an uploaded image processed into its sizes
+ *                  by starling-worker only (the one binary that links libvips); queued ready, never
+ *                  held (lib/mediajob.h)
  *
  * Life of a row: state 0 (ready) → 1 (claimed: locked_by, locked_at) → 2 (done); on failure back
  * to 0 with attempts + 1, last_error and run_after = now + back-off (JOB_BACKOFF_BASE * 2^n,

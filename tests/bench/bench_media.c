@@ -1,8 +1,9 @@
 /* bench_media.c: the image processing benchmark (tests/bench/media.sh runs it; docs/media.md).
  *
  *   bench_media make FILE             writes a 12-megapixel (4000 x 3000) photo-like JPEG
- *   bench_media run FILE RUNS DIR     processes FILE into every size RUNS times (outputs in DIR),
- *                                     then a 30000 x 30000 PNG bomb once; prints one line of
+ *   bench_media run FILE RUNS DIR [Q] processes FILE into every size RUNS times (outputs in DIR),
+ *                                     at quality Q without WebP when given (the media_quality
+ *                                     switch), then a 30000 x 30000 PNG bomb once; prints one line of
  *                                     "key value" pairs: median wall and CPU seconds of a run,
  *                                     peak RSS, output bytes, the bomb's refusal time
  *
@@ -139,7 +140,7 @@ file_size(const char *path)
 }
 
 static int
-run(const char *src, int runs, const char *dir)
+run(const char *src, int runs, const char *dir, int low)
 {
 	struct imgproc_opts o = { .thumb_px = 640, .display_px = 1600, .quality = 80, .webp = true,
 	    .max_pixels = 50000000, .max_seconds = 60 };
@@ -151,6 +152,10 @@ run(const char *src, int runs, const char *dir)
 	struct rusage ru;
 	int i, j, k;
 
+	if (low > 0) {
+		o.quality = low;
+		o.webp = false;
+	}
 	buf_printf(&base, "%s/bench", dir);
 	for (i = 0; i < runs; i++) {
 		t0 = mono();
@@ -208,8 +213,8 @@ main(int argc, char **argv)
 	}
 	if (argc == 3 && strcmp(argv[1], "make") == 0)
 		return make(argv[2]) == 0 ? 0 : 1;
-	if (argc == 5 && strcmp(argv[1], "run") == 0 && atoi(argv[3]) > 0)
-		return run(argv[2], atoi(argv[3]), argv[4]);
-	fprintf(stderr, "usage: bench_media make FILE | run FILE RUNS DIR\n");
+	if ((argc == 5 || argc == 6) && strcmp(argv[1], "run") == 0 && atoi(argv[3]) > 0)
+		return run(argv[2], atoi(argv[3]), argv[4], argc == 6 ? atoi(argv[5]) : 0);
+	fprintf(stderr, "usage: bench_media make FILE | run FILE RUNS DIR [QUALITY]\n");
 	return 2;
 }
