@@ -753,6 +753,15 @@ media_store_local(const struct media *m, const char *key, const void *p, size_t 
 			log_error("media: cannot link %s: %s", buf_cstr(&dst), strerror(errno));
 		goto out;
 	}
+	/* The worker may have taken the first upload of this key out of the served tree already
+	 * (media.h): the key is written once all the same. Checked after the link, so it is never
+	 * missed: the worker removes the served name only once the hidden one exists. */
+	if (k.kind == MEDIA_IMAGE && taken_by_worker(m, key, strlen(key))) {
+		if (unlink(buf_cstr(&dst)) != 0)
+			log_warn("media: cannot remove %s: %s", buf_cstr(&dst), strerror(errno));
+		rc = MEDIA_EXISTS;
+		goto out;
+	}
 	rc = 0;
 	if (k.kind == MEDIA_IMAGE && m->stored != NULL)
 		m->stored(m->stored_arg, key);

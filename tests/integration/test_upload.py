@@ -102,19 +102,24 @@ def test_sign_answer_shape():
           "video mediaUrl %r" % d2["mediaUrl"])
 
 
-def test_upload_then_served_as_uploaded():
-    # The worker takes images out of the served tree within a poll (docs/media.md,
-    # test_media.py): stopped meanwhile, so that what is served is the upload itself.
-    if CTL:
-        subprocess.run([CTL, "stop"], check=True)
-    try:
-        served_as_uploaded()
-    finally:
+def worker_stopped(fn):
+    """fn, run while the stack's worker is stopped: the worker takes images out of the served
+    tree within a poll (docs/media.md, test_media.py), and these tests read the upload itself
+    back."""
+    def run():
         if CTL:
-            subprocess.run([CTL, "start"], check=True)
+            subprocess.run([CTL, "stop"], check=True)
+        try:
+            fn()
+        finally:
+            if CTL:
+                subprocess.run([CTL, "start"], check=True)
+    run.__name__ = fn.__name__
+    return run
 
 
-def served_as_uploaded():
+@worker_stopped
+def test_upload_then_served_as_uploaded():
     for kind, ext, data, ctype in (("image", "png", png_bytes(), "image/png"),
                                    ("image", "jpg", JPEG, "image/jpeg"),
                                    ("image", "jpeg", JPEG, "image/jpeg"),
@@ -152,6 +157,7 @@ def test_put_with_session_cookie_needs_no_csrf():
     check_envelope(r, 200, 0)
 
 
+@worker_stopped
 def test_second_put_refused():
     d = sign("image", "gif")
     check_envelope(put(local_path(d["url"]), GIF), 200, 0)
