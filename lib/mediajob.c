@@ -1,6 +1,7 @@
 /* mediajob.c: the media.process job, queued at upload, run by starling-worker. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -71,6 +72,70 @@ out:
 		    "a media.process job is queued for it (docs/media.md)", key);
 	json_object_put(a.payload);
 	return rc;
+}
+
+/* Queues the backlog of one day's directory, images/day. Returns how many, or -1. */
+static long
+queue_day(struct app_env *env, const char *day)
+{
+	struct buf dir = BUF_INIT, key = BUF_INIT;
+	struct media_files f;
+	struct dirent *e;
+	long n = 0;
+	DIR *d;
+
+	buf_printf(&dir, "%s/images/%s", env->conf.media_local_dir, day);
+	if ((d = opendir(buf_cstr(&dir))) == NULL) {
+		log_error("media: cannot read %s: %s", buf_cstr(&dir), strerror(errno));
+		n = -1;
+	}
+	while (n >= 0 && (e = readdir(d)) != NULL) {
+		buf_reset(&key);
+		buf_printf(&key, "images/%s/%s", day, e->d_name);
+		/* Hidden names and the sizes ("N-M.640.jpg") are no key: media_files refuses them. */
+		if (media_files(env->media, buf_cstr(&key), &f) == 0 &&
+		    access(buf_cstr(&f.upload), F_OK) == 0 && access(buf_cstr(&f.thumb), F_OK) != 0)
+			n = mediajob_queue(env, buf_cstr(&key)) == 0 ? n + 1 : -1;
+		media_files_free(&f);
+	}
+	if (d != NULL)
+		closedir(d);
+	buf_free(&dir);
+	buf_free(&key);
+	return n;
+}
+
+long
+mediajob_queue_backlog(struct app_env *env)
+{
+	struct buf dir = BUF_INIT;
+	struct dirent *e;
+	long n = 0, day;
+	DIR *d;
+
+	if (!media_is_local(env->media) || env->conf.media_local_dir[0] == '\0') {
+		log_error("media: only images stored locally are processed ([media] storage = local, "
+		    "local_dir)");
+		return -1;
+	}
+	buf_printf(&dir, "%s/images", env->conf.media_local_dir);
+	if ((d = opendir(buf_cstr(&dir))) == NULL) {
+		/* No images directory yet: nothing was ever uploaded. */
+		n = errno == ENOENT ? 0 : -1;
+		if (n < 0)
+			log_error("media: cannot read %s: %s", buf_cstr(&dir), strerror(errno));
+		buf_free(&dir);
+		return n;
+	}
+	while (n >= 0 && (e = readdir(d)) != NULL) {
+		if (strlen(e->d_name) != 8 || strspn(e->d_name, "0123456789") != 8)
+			continue;
+		day = queue_day(env, e->d_name);
+		n = day < 0 ? -1 : n + day;
+	}
+	closedir(d);
+	buf_free(&dir);
+	return n;
 }
 
 void

@@ -38,6 +38,11 @@ void mediajob_install(struct app_env *env);
  * stays "processing" until the job is queued by hand. Returns 0 or -1. */
 int mediajob_queue(struct app_env *env, const char *key);
 
+/* Queues media.process for every image under [media] local_dir still at its served name with
+ * no sizes: the uploads of before processing existed (and any whose job was lost). starling-worker
+ * --queue-media; run once after upgrading. Returns how many were queued, or -1 (logged). */
+long mediajob_queue_backlog(struct app_env *env);
+
 /* The media.process handler (lib/job.c's table). */
 int mediajob_run(struct app_env *env, json_object *payload, struct buf *err);
 

@@ -2,13 +2,15 @@
  * later, and the periodic tasks (trends, clean-ups).
  *
  *	starling-worker [--once] [--conf PATH] [--pid-file PATH]
+ *	starling-worker --queue-media [--conf PATH]
  *
  * Reads the configuration the binaries read (--conf, else $STARLING_CONF, else the build-time
  * default) with the same set-up as they do (app_env_new), and stays in the foreground, logging to
  * stderr: a service manager (etc/starling-worker.service) or a shell runs it in the background.
  * --once runs every pending job and each periodic task once, then exits: the cron mode of a
  * shared host where no daemon may run. --pid-file writes the process ID there while it runs.
- * SIGTERM or SIGINT stop it after the current job (lib/worker.h).
+ * SIGTERM or SIGINT stop it after the current job (lib/worker.h). --queue-media queues the
+ * processing of every image uploaded before processing existed (lib/mediajob.h), then exits.
  *
  * Exit status: 0 stopped by a signal, or --once did everything; 1 --once could not reach every
  * shard or a task failed, or the pid file could not be written; 2 usage or configuration error. */
@@ -38,6 +40,7 @@
 	"  --once           run every pending job and each periodic task once, then exit (cron)\n" \
 	"  --conf PATH      the configuration (default: $STARLING_CONF, else the build default)\n" \
 	"  --pid-file PATH  write the process ID there while running\n" \
+	"  --queue-media    queue the processing of images uploaded before it existed, then exit\n" \
 	"Stops after the current job on SIGTERM or SIGINT. Exit: 0 done, 1 failure, 2 usage or\n" \
 	"configuration error.\n"
 
@@ -45,6 +48,7 @@ enum { EXIT_DONE = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
 struct args {
 	bool        once;
+	bool        queue_media;
 	const char *conf;
 	const char *pid_file;
 };
@@ -57,6 +61,7 @@ parse_args(int argc, char *argv[], struct args *a)
 		{ "once",     no_argument,       NULL, 'o' },
 		{ "conf",     required_argument, NULL, 'c' },
 		{ "pid-file", required_argument, NULL, 'p' },
+		{ "queue-media", no_argument,    NULL, 'q' },
 		{ "help",     no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -72,6 +77,9 @@ parse_args(int argc, char *argv[], struct args *a)
 			break;
 		case 'p':
 			a->pid_file = optarg;
+			break;
+		case 'q':
+			a->queue_media = true;
 			break;
 		case 'h':
 			fputs(USAGE, stdout);
@@ -120,7 +128,8 @@ main(int argc, char *argv[])
 	/* No routes: app_env_new then loads only what every binary needs (the handlers of jobs use
 	 * the same database, cache, ID and mail clients as requests). */
 	static const struct app worker_app = { PROG, NULL, 0 };
-	struct args args = { false, NULL, NULL };
+	struct args args = { false, false, NULL, NULL };
+	long queued;
 	struct buf err = BUF_INIT;
 	struct app_env *env = NULL;
 	int rc;
@@ -147,6 +156,13 @@ main(int argc, char *argv[])
 		goto out;
 	}
 	mediajob_set_processor(imgproc_process);
+	if (args.queue_media) {
+		queued = mediajob_queue_backlog(env);
+		if (queued >= 0)
+			log_info("media: %ld image(s) queued for processing", queued);
+		rc = queued >= 0 ? EXIT_DONE : EXIT_FAILED;
+		goto out;
+	}
 	/* A job's statement may read a whole shard (trends, repairs): only the read timeout. */
 	db_set_statement_timeout(env->db, 0);
 	if (args.pid_file != NULL && pid_file_write(args.pid_file) != 0) {

@@ -229,7 +229,8 @@ chmod 700 "$RUN/run-sql"
 # What the tests may reach besides HTTP: the mail spool (codes), SQL, the token key (forging
 # expired tokens) and the admin tool.
 export STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
-	STARLING_TEST_KEY_FILE=$RUN/token.key STARLING_TEST_ADMIN="$ADMIN_BIN -c $RUN/starling.conf"
+	STARLING_TEST_KEY_FILE=$RUN/token.key STARLING_TEST_ADMIN="$ADMIN_BIN -c $RUN/starling.conf" \
+	STARLING_TEST_WORKER="$WORKER_BIN --conf $RUN/starling.conf"
 # Which set-up this is: a check that one cannot pass by design is skipped there, saying why.
 export STARLING_TEST_SERVER=$SERVER
 

@@ -11,6 +11,8 @@ Environment (set by tests/integration/suite.sh):
   STARLING_TEST_MAIL_DIR    the [mail] spool_dir, to activate the test users
   STARLING_TEST_WORKER_CTL  start|stop|once the stack's starling-worker
   STARLING_TEST_ADMIN       starling-admin with the stack's configuration (the switch)
+  STARLING_TEST_WORKER      starling-worker with the stack's configuration (--queue-media)
+  STARLING_TEST_SQL         runs SQL in every shard (drops a job, as if queued before processing)
 
 The worker is stopped while a test looks at an image before processing, and started again at
 the end. Python standard library only.
@@ -28,11 +30,12 @@ import zlib
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (UserPool, api_post, check, check_envelope, check_eq,  # noqa: E402
-                           get, request, run_main, t)
+                           get, request, run_main, run_sql, sql_sum, t)
 
 SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 CTL = os.environ.get("STARLING_TEST_WORKER_CTL", "")
 ADMIN = os.environ.get("STARLING_TEST_ADMIN", "")
+WORKER = os.environ.get("STARLING_TEST_WORKER", "")
 # What no served copy may hold: the EXIF block, the camera, and the fixture's comment.
 MARKERS = [b"Exif", b"StarlingCam", b"Starling Optics", b"secret", b"GPS"]
 
@@ -218,7 +221,42 @@ def test_quality_switch_skips_webp():
     check_clean(stem + ".640.jpg", "image/jpeg")
 
 
-TESTS = [test_photo_processed_and_stripped, test_bomb_deleted, test_quality_switch_skips_webp]
+def test_backlog_queued():
+    """An image uploaded before processing existed (a file at its key, no job) is queued by
+    starling-worker --queue-media, then processed like any other."""
+    user, = _users.get(1)
+    check(WORKER, "STARLING_TEST_WORKER is not set")
+    worker("stop")
+    try:
+        old = upload(user, "jpg", fixture("gps.jpg"))
+        # The file's name: json-c writes the key's slashes as "\/" in the payload.
+        name = old.rsplit("/", 1)[1]
+        # As before this change: no job for the upload.
+        run_sql("DELETE FROM tb_job WHERE type = 'media.process' AND state = 0")
+        check_eq(sql_sum("SELECT COUNT(*) FROM tb_job WHERE type = 'media.process' AND "
+                         "state = 0"), 0, "no job left")
+        pid = post(user, old)
+        r = subprocess.run(WORKER + " --queue-media", shell=True, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+        out = r.stdout.decode()
+        check_eq(r.returncode, 0, "--queue-media: %s" % out)
+        check(re.search(r"[1-9]\d* image\(s\) queued", out), "--queue-media says: %s" % out)
+        check(sql_sum("SELECT COUNT(*) FROM tb_job WHERE type = 'media.process' AND state = 0 "
+                      "AND payload LIKE '%%%s%%'" % name) == 1, "its job queued once")
+        worker("once")
+        # A second run finds nothing left: the sizes exist, the served name is gone.
+        r = subprocess.run(WORKER + " --queue-media", shell=True, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+        check(" 0 image(s) queued" in r.stdout.decode(), "nothing left: %s" % r.stdout.decode())
+    finally:
+        worker("start")
+    media = card_media(page(pid), pid)
+    check("<picture>" in media, "the old image processed: %r" % media)
+    check_clean(old.rsplit(".", 1)[0] + ".1600.jpg", "image/jpeg")
+
+
+TESTS = [test_photo_processed_and_stripped, test_bomb_deleted, test_quality_switch_skips_webp,
+         test_backlog_queued]
 
 if __name__ == "__main__":
     sys.exit(run_main(__doc__, TESTS))
