@@ -27,6 +27,17 @@ static const struct {
 	{ "gif", "VipsForeignLoadNsgif" },
 };
 
+/* libvips's warnings (a damaged tile of a file being refused) in our log, at debug level: the
+ * refusal itself is what the job logs, once, with its reason. */
+static void
+on_vips_warning(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer arg)
+{
+	(void)domain;
+	(void)level;
+	(void)arg;
+	log_debug("libvips: %s", message);
+}
+
 int
 imgproc_init(const char *argv0, struct buf *err)
 {
@@ -44,6 +55,7 @@ imgproc_init(const char *argv0, struct buf *err)
 	/* Loaders marked untrusted (ImageMagick, PDF, SVG...) are off, and every loader but ours:
 	 * a file named .png that is really an SVG or a PDF must not reach their parsers. */
 	vips_block_untrusted_set(TRUE);
+	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, on_vips_warning, NULL);
 	vips_operation_block_set("VipsForeignLoad", TRUE);
 	for (i = 0; i < sizeof loaders / sizeof loaders[0]; i++)
 		vips_operation_block_set(loaders[i].loader, FALSE);
