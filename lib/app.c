@@ -25,6 +25,7 @@
 #include "clock.h"
 #include "log.h"
 #include "notify.h"
+#include "mediajob.h"
 #include "shed.h"
 #include "user.h"
 #include "xalloc.h"
@@ -94,6 +95,7 @@ app_env_new(const struct app *app, const char *conf_path, struct buf *err)
 	env->media = media_new(&env->conf, env->keys, err);
 	if (env->media == NULL)
 		goto fail;
+	mediajob_install(env);
 	buf_free(&dir);
 	return env;
 fail:

@@ -174,6 +174,16 @@ add_link(const struct card_set *c, json_object *o)
 		json_object_object_add(o, "link", link);
 }
 
+/* Adds to o (a post_view object with an imageUrl) how its image is shown (media.h). */
+static void
+add_image(const struct card_set *c, json_object *o)
+{
+	const char *url = str_of(o, "imageUrl");
+
+	if (url != NULL && *url != '\0' && c->ctx->env->media != NULL)
+		json_object_object_add(o, "image", media_image_view(c->ctx->env->media, url));
+}
+
 /* Decorates a post_view object (a post, quote or reply; not a repost) in place. */
 static void
 decorate(const struct card_set *c, json_object *o)
@@ -184,6 +194,7 @@ decorate(const struct card_set *c, json_object *o)
 	uint64_t id = id_of(o, "id");
 
 	add_html(o);
+	add_image(c, o);
 	card_time(o);
 	add_url(o, "url", id);
 	add_url(o, "rootUrl", id_of(o, "rootId"));
@@ -200,6 +211,7 @@ decorate(const struct card_set *c, json_object *o)
 	if (strcmp(type, "quote") == 0) {
 		if (json_object_object_get_ex(o, "original", &orig) && orig != NULL) {
 			add_html(orig);
+			add_image(c, orig);
 			card_time(orig);
 			add_url(orig, "url", id_of(orig, "id"));
 			json_object_object_add(o, "quoted", json_object_get(orig));

@@ -125,6 +125,11 @@ static const struct conf_key keys[] = {
 	/* How often an open page refreshes its counts and looks for new posts (static/starling.js):
 	 * every open page costs one small request per period; 0 turns both off. */
 	{ "pages", "refresh_s",       CT_LONG,   F(pages_refresh_s),   "30", 0, 3600 },
+	{ "media", "thumb_px",        CT_LONG,   F(media_thumb_px),    "640", 64, 4096 },
+	{ "media", "display_px",      CT_LONG,   F(media_display_px),  "1600", 64, 8192 },
+	{ "media", "quality",         CT_LONG,   F(media_quality),     "80", 1, 100 },
+	{ "media", "max_pixels",      CT_LONG,   F(media_max_pixels),  "50000000", 1, 500000000 },
+	{ "media", "process_seconds", CT_LONG,   F(media_process_seconds), "20", 1, 600 },
 	{ "posts", "max_chars",       CT_LONG,   F(posts_max_chars),   "280", 1, 280 },
 	{ "posts", "idempotency_ttl", CT_LONG,   F(posts_idempotency_ttl), "86400", 86400, 2592000 },
 	{ "timeline", "push_max_followers", CT_LONG, F(timeline_push_max_followers), "10000", 1,

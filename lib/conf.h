@@ -106,6 +106,11 @@ struct conf {
 	char          *media_s3_public_url;
 	/* [pages] */
 	long           pages_refresh_s;
+	long           media_thumb_px;      /* processed sizes' bounds (lib/imgproc.h) */
+	long           media_display_px;
+	long           media_quality;
+	long           media_max_pixels;
+	long           media_process_seconds;
 	/* [posts] */
 	long           posts_max_chars;
 	long           posts_idempotency_ttl;

@@ -20,6 +20,7 @@
 #include "linkcard.h"
 #include "log.h"
 #include "mailcode.h"
+#include "mediajob.h"
 #include "notify.h"
 #include "shard.h"
 #include "timeline.h"
@@ -618,6 +619,7 @@ static const struct job_type types[] = {
 	{ "mail.reset",      mailcode_reset_job },
 	{ "mail.activate",   mailcode_activate_job },
 	{ LINKCARD_JOB,      linkcard_job },
+	{ "media.process",   mediajob_run },
 };
 
 const struct job_type *

@@ -39,6 +39,9 @@
  *   link.fetch     {url, job_id}           not a sync job: the link card of a URL in a new post
  *                  or reply, fetched once by starling-worker (never by the request) and stored
  *                  in tb_parsed_url on shard 0 (lib/linkcard.h)
+ *   media.process  {key}                  not a sync job: an uploaded image processed into its sizes
+ *                  by starling-worker only (the one binary that links libvips); queued ready, never
+ *                  held (lib/mediajob.h)
  *
  * Life of a row: state 0 (ready) → 1 (claimed: locked_by, locked_at) → 2 (done); on failure back
  * to 0 with attempts + 1, last_error and run_after = now + back-off (JOB_BACKOFF_BASE * 2^n,

@@ -54,6 +54,9 @@ struct media {
 	/* local */
 	char          *local_dir;    /* "" when not set: uploads are off */
 	char          *upload_url;   /* base_url + LOCAL_UPLOAD_PATH */
+	int            thumb_px, display_px;   /* processed sizes' bounds */
+	media_stored_fn stored;       /* media_on_stored */
+	void          *stored_arg;
 	/* s3 */
 	char          *endpoint, *region, *bucket, *access_key_id, *secret;
 	bool           path_style;
@@ -361,6 +364,8 @@ media_new(const struct conf *conf, const struct jwt_keys *keys, struct buf *err)
 	m->url_ttl = conf->media_url_ttl;
 	m->max_image = (size_t)conf->media_max_image_bytes;
 	m->max_video = (size_t)conf->media_max_video_bytes;
+	m->thumb_px = (int)conf->media_thumb_px;
+	m->display_px = (int)conf->media_display_px;
 	if (strcmp(conf->media_storage, "local") == 0) {
 		m->local = true;
 		if (setup_local(m, conf, err) != 0)
@@ -562,6 +567,24 @@ out:
 	return rc;
 }
 
+/* Whether the image of the n bytes at key (not found at its upload name) was taken by the
+ * worker already: its hidden original or its sizes are there. A post made seconds after its
+ * upload must not fail because the worker was quicker. */
+static bool
+taken_by_worker(const struct media *m, const char *key, size_t n)
+{
+	struct media_files f;
+	struct buf k = BUF_INIT;
+	bool taken = false;
+
+	buf_append(&k, key, n);
+	if (media_files(m, buf_cstr(&k), &f) == 0)
+		taken = access(buf_cstr(&f.original), F_OK) == 0 || access(buf_cstr(&f.thumb), F_OK) == 0;
+	media_files_free(&f);
+	buf_free(&k);
+	return taken;
+}
+
 int
 media_check_url(const struct media *m, uint64_t user_id, const char *url, size_t n,
     enum media_kind *kind)
@@ -584,7 +607,8 @@ media_check_url(const struct media *m, uint64_t user_id, const char *url, size_t
 		/* Issued, but was it uploaded? A post must not show a broken image. */
 		buf_printf(&path, "%s/", m->local_dir);
 		buf_append(&path, url + plen, n - plen);
-		if (m->local_dir[0] == '\0' || stat(buf_cstr(&path), &st) != 0 || !S_ISREG(st.st_mode)) {
+		if (m->local_dir[0] == '\0' || ((stat(buf_cstr(&path), &st) != 0 ||
+		    !S_ISREG(st.st_mode)) && !taken_by_worker(m, url + plen, n - plen))) {
 			rc = MEDIA_MISSING;
 			goto out;
 		}
@@ -729,7 +753,18 @@ media_store_local(const struct media *m, const char *key, const void *p, size_t 
 			log_error("media: cannot link %s: %s", buf_cstr(&dst), strerror(errno));
 		goto out;
 	}
+	/* The worker may have taken the first upload of this key out of the served tree already
+	 * (media.h): the key is written once all the same. Checked after the link, so it is never
+	 * missed: the worker removes the served name only once the hidden one exists. */
+	if (k.kind == MEDIA_IMAGE && taken_by_worker(m, key, strlen(key))) {
+		if (unlink(buf_cstr(&dst)) != 0)
+			log_warn("media: cannot remove %s: %s", buf_cstr(&dst), strerror(errno));
+		rc = MEDIA_EXISTS;
+		goto out;
+	}
 	rc = 0;
+	if (k.kind == MEDIA_IMAGE && m->stored != NULL)
+		m->stored(m->stored_arg, key);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -762,4 +797,135 @@ media_store_upload(const struct media *m, uint64_t user_id, enum media_kind kind
 	}
 	buf_free(&key);
 	return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Processed images */
+
+void
+media_on_stored(struct media *m, media_stored_fn fn, void *arg)
+{
+	m->stored = fn;
+	m->stored_arg = arg;
+}
+
+int
+media_files(const struct media *m, const char *key, struct media_files *f)
+{
+	struct key_parts k;
+	size_t dir;
+
+	memset(f, 0, sizeof *f);
+	if (!m->local)
+		return MEDIA_NOT_LOCAL;
+	if (m->local_dir[0] == '\0')
+		return MEDIA_OFF;
+	if (key == NULL || !parse_key(key, strlen(key), &k) || k.kind != MEDIA_IMAGE)
+		return MEDIA_FORGED;
+	dir = strlen("images/") + 9;   /* "images/YYYYMMDD/" */
+	buf_printf(&f->upload, "%s/%s", m->local_dir, key);
+	buf_printf(&f->original, "%s/%.*s.orig-%s", m->local_dir, (int)dir, key, key + dir);
+	buf_printf(&f->base, "%s/%.*s", m->local_dir, (int)(strlen(key) - strlen(k.ext) - 1), key);
+	buf_printf(&f->thumb, "%s.%d.jpg", buf_cstr(&f->base), m->thumb_px);
+	snprintf(f->ext, sizeof f->ext, "%s", k.ext);
+	f->thumb_px = m->thumb_px;
+	f->display_px = m->display_px;
+	return 0;
+}
+
+void
+media_files_free(struct media_files *f)
+{
+	if (f == NULL)
+		return;
+	buf_free(&f->upload);
+	buf_free(&f->original);
+	buf_free(&f->base);
+	buf_free(&f->thumb);
+}
+
+/* The path of one size of f: base.<px>.<type> (lib/imgproc.h names them so). */
+static void
+size_path(const struct media_files *f, int px, const char *type, struct buf *out)
+{
+	buf_printf(out, "%s.%d.%s", buf_cstr(&f->base), px, type);
+}
+
+/* Appends "URL px" of one size: url is the posted URL, whose ".ext" is replaced. */
+static void
+size_url(const char *url, const char *ext, int px, const char *type, struct buf *out)
+{
+	buf_printf(out, "%.*s.%d.%s", (int)(strlen(url) - strlen(ext) - 1), url, px, type);
+}
+
+/* The "URL 640w, URL 1600w" of one type. */
+static void
+srcset(const struct media_files *f, const char *url, const char *type, struct buf *out)
+{
+	size_url(url, f->ext, f->thumb_px, type, out);
+	buf_printf(out, " %dw, ", f->thumb_px);
+	size_url(url, f->ext, f->display_px, type, out);
+	buf_printf(out, " %dw", f->display_px);
+}
+
+static void
+add_buf(json_object *o, const char *name, const struct buf *b)
+{
+	json_object_object_add(o, name, json_object_new_string_len(b->len ? b->data : "",
+	    (int)b->len));
+}
+
+json_object *
+media_image_view(const struct media *m, const char *url)
+{
+	json_object *o = json_object_new_object();
+	size_t plen = strlen(m->prefix), n = url ? strlen(url) : 0;
+	struct media_files f;
+	struct buf path = BUF_INIT, v = BUF_INIT;
+	const char *state;
+	bool ready;
+
+	memset(&f, 0, sizeof f);
+	if (!m->local || n <= plen || memcmp(url, m->prefix, plen) != 0 ||
+	    media_files(m, url + plen, &f) != 0) {
+		/* Not processed here (s3), or not a key at all: shown as posted. */
+		json_object_object_add(o, "state", json_object_new_string("ready"));
+		json_object_object_add(o, "ready", json_object_new_boolean(1));
+		json_object_object_add(o, "src", json_object_new_string(url ? url : ""));
+		json_object_object_add(o, "full", json_object_new_string(url ? url : ""));
+		media_files_free(&f);
+		return o;
+	}
+	ready = access(buf_cstr(&f.thumb), F_OK) == 0;
+	/* Neither sizes nor an original: the worker refused it and deleted it. */
+	state = ready ? "ready" : access(buf_cstr(&f.original), F_OK) == 0 ||
+	    access(buf_cstr(&f.upload), F_OK) == 0 ? "processing" : "failed";
+	json_object_object_add(o, "state", json_object_new_string(state));
+	json_object_object_add(o, "ready", json_object_new_boolean(ready));
+	json_object_object_add(o, "processing", json_object_new_boolean(*state == 'p'));
+	if (ready) {
+		size_url(url, f.ext, f.thumb_px, "jpg", &v);
+		add_buf(o, "src", &v);
+		buf_reset(&v);
+		size_url(url, f.ext, f.display_px, "jpg", &v);
+		add_buf(o, "full", &v);
+		buf_reset(&v);
+		srcset(&f, url, "jpg", &v);
+		add_buf(o, "srcset", &v);
+		size_path(&f, f.thumb_px, "webp", &path);
+		if (access(buf_cstr(&path), F_OK) == 0) {
+			buf_reset(&v);
+			srcset(&f, url, "webp", &v);
+			add_buf(o, "webpSrcset", &v);
+		}
+		buf_reset(&v);
+		/* A card is at most the page's column (main: 40rem) wide; narrower screens
+		 * take the whole width. */
+		buf_puts(&v, "(max-width: 40rem) 100vw, 40rem");
+		add_buf(o, "sizes", &v);
+	}
+	media_files_free(&f);
+	buf_free(&path);
+	buf_free(&v);
+	return o;
 }

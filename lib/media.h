@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "buf.h"
 #include "conf.h"
 #include "jwt.h"
@@ -110,6 +112,49 @@ void media_public_url(const struct media *m, const char *key, struct buf *out);
  * One table for every route that stores bytes. */
 int media_apierr(const struct media *m, int rc, enum media_kind kind, const char *ext, size_t n,
     struct buf *msg);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Processed images (local storage; docs/media.md, "Processing")
+ *
+ * starling-worker's media.process job (lib/mediajob.h) makes each uploaded image safe to serve
+ * (lib/imgproc.h). Its files, for the key "images/D/N-M.ext" under [media] local_dir:
+ *   images/D/N-M.ext          the upload as it came, until the job takes it
+ *   images/D/.orig-N-M.ext    the upload once taken: kept (to process again), never served: every
+ *                             web server set-up refuses names starting with a dot under /media/
+ *   images/D/N-M.<px>.jpg     the sizes ([media] thumb_px, display_px), and .webp beside them;
+ *                             the thumbnail's JPEG is written last, so it says they are all there
+ * The state of an image is read from these files, not stored (media_image_view). */
+
+/* Called with each key media_store_local stored (fn(arg, key)): the upload binary and the form
+ * of the post binary queue its processing through it (lib/mediajob.c installs it). */
+typedef void (*media_stored_fn)(void *arg, const char *key);
+void media_on_stored(struct media *m, media_stored_fn fn, void *arg);
+
+/* The local files of image key (as media_sign_upload made it). */
+struct media_files {
+	struct buf upload;     /* the served name, as uploaded */
+	struct buf original;   /* the hidden name */
+	struct buf base;       /* the sizes' names without ".<px>.jpg" */
+	struct buf thumb;      /* the thumbnail's JPEG: there once every size is (imgproc.h) */
+	char       ext[5];
+	int        thumb_px, display_px;
+};
+/* Fills f (media_files_free it, whatever the outcome). Returns 0, MEDIA_FORGED (not an image's
+ * key), MEDIA_NOT_LOCAL or MEDIA_OFF. */
+int media_files(const struct media *m, const char *key, struct media_files *f);
+void media_files_free(struct media_files *f);
+
+/* How a page or the API shows the image at url (a post's imageUrl): a new object
+ *   {state: "ready", ready: true, src, full, srcset, webpSrcset (absent without WebP copies),
+ *    sizes}
+ *   {state: "processing", ready: false}  uploaded, its sizes not written yet
+ *   {state: "failed", ready: false}  the worker refused it (not an image, a bomb, truncated)
+ *                           and deleted it: nothing to show
+ *   {state: "ready", ready: true, src, full}  s3 storage, which this build does not process:
+ *                           the URL as posted
+ * src is the thumbnail's JPEG, full the display size's; srcset names both sizes with their
+ * bounds as widths (for a smaller image both are the image's own size). */
+json_object *media_image_view(const struct media *m, const char *url);
 
 /* The largest file of kind, in bytes ([media] max_image_bytes, max_video_bytes). */
 size_t media_max_bytes(const struct media *m, enum media_kind kind);

@@ -33,7 +33,7 @@ static const struct switch_def defs[SWITCH_COUNT] = {
 	[SWITCH_ANON_SHED]     = { "anon_shed", 100,
 	    "this percentage of requests of visitors not logged in answers 503" },
 	[SWITCH_MEDIA_QUALITY] = { "media_quality", 100,
-	    "media processing hook ([G6]); 0 is full quality" },
+	    "new images are processed at this quality (when lower than [media] quality) and without WebP" },
 };
 
 const struct switch_def *

@@ -23,8 +23,9 @@
  *   retries_off    0/1  failed jobs wait at least [switches] slow_job_retry seconds; a 503's
  *                       Retry-After is [switches] slow_retry_after
  *   anon_shed  0..100   that percentage of anonymous requests is refused with 503
- *   media_quality 0..100  a hook for media processing ([G6]): 0 means "full quality"; stored,
- *                       listed and read (switches_get) only
+ *   media_quality 0..100  starling-worker processes new images at this JPEG quality (when lower
+ *                       than [media] quality) and skips their WebP copies; 0 (off): full
+ *                       quality (lib/mediajob.h)
  *
  * Return convention: <0 failure (logged), 0 done. */
 #ifndef STARLING_SWITCHES_H

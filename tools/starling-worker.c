@@ -2,13 +2,15 @@
  * later, and the periodic tasks (trends, clean-ups).
  *
  *	starling-worker [--once] [--conf PATH] [--pid-file PATH]
+ *	starling-worker --queue-media [--conf PATH]
  *
  * Reads the configuration the binaries read (--conf, else $STARLING_CONF, else the build-time
  * default) with the same set-up as they do (app_env_new), and stays in the foreground, logging to
  * stderr: a service manager (etc/starling-worker.service) or a shell runs it in the background.
  * --once runs every pending job and each periodic task once, then exits: the cron mode of a
  * shared host where no daemon may run. --pid-file writes the process ID there while it runs.
- * SIGTERM or SIGINT stop it after the current job (lib/worker.h).
+ * SIGTERM or SIGINT stop it after the current job (lib/worker.h). --queue-media queues the
+ * processing of every image uploaded before processing existed (lib/mediajob.h), then exits.
  *
  * Exit status: 0 stopped by a signal, or --once did everything; 1 --once could not reach every
  * shard or a task failed, or the pid file could not be written; 2 usage or configuration error. */
@@ -27,7 +29,9 @@
 #include "app.h"
 #include "buf.h"
 #include "conf.h"
+#include "imgproc.h"
 #include "log.h"
+#include "mediajob.h"
 #include "worker.h"
 
 #define PROG "starling-worker"
@@ -36,6 +40,7 @@
 	"  --once           run every pending job and each periodic task once, then exit (cron)\n" \
 	"  --conf PATH      the configuration (default: $STARLING_CONF, else the build default)\n" \
 	"  --pid-file PATH  write the process ID there while running\n" \
+	"  --queue-media    queue the processing of images uploaded before it existed, then exit\n" \
 	"Stops after the current job on SIGTERM or SIGINT. Exit: 0 done, 1 failure, 2 usage or\n" \
 	"configuration error.\n"
 
@@ -43,6 +48,7 @@ enum { EXIT_DONE = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
 struct args {
 	bool        once;
+	bool        queue_media;
 	const char *conf;
 	const char *pid_file;
 };
@@ -55,6 +61,7 @@ parse_args(int argc, char *argv[], struct args *a)
 		{ "once",     no_argument,       NULL, 'o' },
 		{ "conf",     required_argument, NULL, 'c' },
 		{ "pid-file", required_argument, NULL, 'p' },
+		{ "queue-media", no_argument,    NULL, 'q' },
 		{ "help",     no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -70,6 +77,9 @@ parse_args(int argc, char *argv[], struct args *a)
 			break;
 		case 'p':
 			a->pid_file = optarg;
+			break;
+		case 'q':
+			a->queue_media = true;
 			break;
 		case 'h':
 			fputs(USAGE, stdout);
@@ -118,7 +128,8 @@ main(int argc, char *argv[])
 	/* No routes: app_env_new then loads only what every binary needs (the handlers of jobs use
 	 * the same database, cache, ID and mail clients as requests). */
 	static const struct app worker_app = { PROG, NULL, 0 };
-	struct args args = { false, NULL, NULL };
+	struct args args = { false, false, NULL, NULL };
+	long queued;
 	struct buf err = BUF_INIT;
 	struct app_env *env = NULL;
 	int rc;
@@ -136,6 +147,20 @@ main(int argc, char *argv[])
 	if (env == NULL) {
 		log_error("cannot start: %s", buf_cstr(&err));
 		rc = EXIT_USAGE;
+		goto out;
+	}
+	/* Images are decoded here only: the FastCGI binaries queue media.process, never run it. */
+	if (imgproc_init(argv[0], &err) != 0) {
+		log_error("cannot start: %s", buf_cstr(&err));
+		rc = EXIT_FAILED;
+		goto out;
+	}
+	mediajob_set_processor(imgproc_process);
+	if (args.queue_media) {
+		queued = mediajob_queue_backlog(env);
+		if (queued >= 0)
+			log_info("media: %ld image(s) queued for processing", queued);
+		rc = queued >= 0 ? EXIT_DONE : EXIT_FAILED;
 		goto out;
 	}
 	/* A job's statement may read a whole shard (trends, repairs): only the read timeout. */

@@ -24,6 +24,7 @@
 #      test_posts.py, test_pages.py: the main pages at desktop and phone widths
 #      through axe-core, test_js.py: static/starling.js in place of page loads),
 #      tests/integration/test_posts.py, test_graph.py, test_upload.py,
+#      test_media.py (images processed by the worker),
 #      test_lists.py, test_profile.py, test_notify.py, test_passwords.py, test_metrics.py,
 #      test_feeds.py, test_timeline.py,
 #      test_limits.py (the rate limits: 429 for each write), test_search.py,
@@ -237,7 +238,8 @@ chmod 700 "$RUN/run-sql"
 # What the tests may reach besides HTTP: the mail spool (codes), SQL, the token key (forging
 # expired tokens) and the admin tool.
 export STARLING_TEST_MAIL_DIR=$RUN/mail STARLING_TEST_SQL=$RUN/run-sql \
-	STARLING_TEST_KEY_FILE=$RUN/token.key STARLING_TEST_ADMIN="$ADMIN_BIN -c $RUN/starling.conf"
+	STARLING_TEST_KEY_FILE=$RUN/token.key STARLING_TEST_ADMIN="$ADMIN_BIN -c $RUN/starling.conf" \
+	STARLING_TEST_WORKER="$WORKER_BIN --conf $RUN/starling.conf"
 # Which set-up this is: a check that one cannot pass by design is skipped there, saying why.
 export STARLING_TEST_SERVER=$SERVER
 
@@ -272,7 +274,7 @@ run_test tests/browser/test_feed.py "$(browser_dir feed)" "$RUN/mail"
 run_test tests/browser/test_pages.py "$(browser_dir pages)" "$RUN/mail"
 run_test tests/browser/test_js.py "$(browser_dir js)" "$RUN/mail"
 app_logs=$(for f in $web_logs; do printf '%s ' "$RUN/$f"; done)
-for t in test_posts test_graph test_upload test_lists test_profile test_notify test_passwords \
+for t in test_posts test_graph test_upload test_media test_lists test_profile test_notify test_passwords \
 	test_metrics test_feeds; do
 	STARLING_TEST_APP_LOGS=$app_logs run_test "tests/integration/$t.py"
 done

@@ -171,6 +171,109 @@ test_local_round_trip(void **state)
 	jwt_keys_free(k);
 }
 
+static void
+on_stored(void *arg, const char *key)
+{
+	struct buf *seen = arg;
+
+	buf_printf(seen, "%s;", key);
+}
+
+static void
+touch(const struct buf *path)
+{
+	FILE *f = fopen(buf_cstr(path), "w");
+
+	assert_non_null(f);
+	fclose(f);
+}
+
+static const char *
+view_str(json_object *v, const char *name)
+{
+	json_object *o;
+
+	return json_object_object_get_ex(v, name, &o) ? json_object_get_string(o) : NULL;
+}
+
+/* What the worker's files mean (media.h, "Processed images"): the stored hook, the names, the
+ * states a page shows, and a key written once even after the worker took its first upload. */
+static void
+test_processed_files(void **state)
+{
+	struct jwt_keys *k = keys_of(KEY_A, NULL);
+	struct media *m = make_local(k, NULL);
+	struct buf put = BUF_INIT, pub = BUF_INIT, seen = BUF_INIT, want = BUF_INIT, p = BUF_INIT;
+	char key[MEDIA_KEY_MAX + 1];
+	struct media_files f;
+	enum media_kind kind;
+	json_object *v;
+
+	(void)state;
+	media_on_stored(m, on_stored, &seen);
+	assert_int_equal(media_sign_upload(m, USER, MEDIA_IMAGE, "png", NOW, &put, &pub), 0);
+	query_field(buf_cstr(&put), "key", key, sizeof key);
+	assert_int_equal(media_files(m, key, &f), 0);
+	buf_printf(&want, "%s/%.16s.orig-%s", tmpdir, key, key + 16);
+	assert_string_equal(buf_cstr(&f.original), buf_cstr(&want));
+	buf_reset(&want);
+	buf_printf(&want, "%s/%.*s.640.jpg", tmpdir, (int)strlen(key) - 4, key);
+	assert_string_equal(buf_cstr(&f.thumb), buf_cstr(&want));
+
+	/* Issued only: nothing to show; stored: processing, and the hook saw the key once. */
+	v = media_image_view(m, buf_cstr(&pub));
+	assert_string_equal(view_str(v, "state"), "failed");
+	json_object_put(v);
+	assert_int_equal(media_store_local(m, key, png, sizeof png), 0);
+	buf_reset(&want);
+	buf_printf(&want, "%s;", key);
+	assert_string_equal(buf_cstr(&seen), buf_cstr(&want));
+	v = media_image_view(m, buf_cstr(&pub));
+	assert_string_equal(view_str(v, "state"), "processing");
+	assert_null(view_str(v, "src"));
+	json_object_put(v);
+
+	/* The worker takes it: the post can still be made, a second PUT is still refused. */
+	assert_int_equal(rename(buf_cstr(&f.upload), buf_cstr(&f.original)), 0);
+	assert_int_equal(media_check_url(m, USER, pub.data, pub.len, &kind), 0);
+	assert_int_equal(media_store_local(m, key, png, sizeof png), MEDIA_EXISTS);
+	assert_int_not_equal(access(buf_cstr(&f.upload), F_OK), 0);
+	assert_string_equal(buf_cstr(&seen), buf_cstr(&want));
+
+	/* Its sizes written: ready, with both srcsets. */
+	buf_printf(&p, "%s.640.webp", buf_cstr(&f.base));
+	touch(&p);
+	touch(&f.thumb);
+	v = media_image_view(m, buf_cstr(&pub));
+	assert_string_equal(view_str(v, "state"), "ready");
+	buf_reset(&want);
+	buf_printf(&want, "%.*s.640.jpg", (int)pub.len - 4, buf_cstr(&pub));
+	assert_string_equal(view_str(v, "src"), buf_cstr(&want));
+	buf_reset(&want);
+	buf_printf(&want, "%.*s.640.webp 640w, %.*s.1600.webp 1600w", (int)pub.len - 4,
+	    buf_cstr(&pub), (int)pub.len - 4, buf_cstr(&pub));
+	assert_string_equal(view_str(v, "webpSrcset"), buf_cstr(&want));
+	assert_non_null(view_str(v, "srcset"));
+	json_object_put(v);
+	/* Without WebP copies (the media_quality switch): no WebP srcset. */
+	assert_int_equal(unlink(buf_cstr(&p)), 0);
+	v = media_image_view(m, buf_cstr(&pub));
+	assert_null(view_str(v, "webpSrcset"));
+	json_object_put(v);
+	/* Only an image's key has files. */
+	media_files_free(&f);
+	assert_int_equal(media_files(m, "videos/20240102/x.mp4", &f), MEDIA_FORGED);
+
+	media_files_free(&f);
+	buf_free(&put);
+	buf_free(&pub);
+	buf_free(&seen);
+	buf_free(&want);
+	buf_free(&p);
+	media_free(m);
+	jwt_keys_free(k);
+}
+
 /* Every way of changing an issued URL makes it a forgery: the mac covers the user, kind, date,
  * nonce and ext, and the parser takes nothing but the exact shape. */
 struct forge_row {
@@ -568,6 +671,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_local_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_processed_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forgeries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_previous_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upload_links, setup, teardown),

@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""HTTP tests of media processing (docs/media.md, "Processing"): a photo with a GPS position, a
+camera model and an orientation tag is uploaded and posted; the post page says it is processing
+until starling-worker has run; then every size it links to is served without any of that
+metadata, the original is not served at all, and the page's <picture> points at the sizes.
+A decompression bomb is deleted by the worker; the media_quality switch skips WebP.
+
+Usage: test_media.py BASE_URL [-k SUBSTRING]
+
+Environment (set by tests/integration/suite.sh):
+  STARLING_TEST_MAIL_DIR    the [mail] spool_dir, to activate the test users
+  STARLING_TEST_WORKER_CTL  start|stop|once the stack's starling-worker
+  STARLING_TEST_ADMIN       starling-admin with the stack's configuration (the switch)
+  STARLING_TEST_WORKER      starling-worker with the stack's configuration (--queue-media)
+  STARLING_TEST_SQL         runs SQL in every shard (drops a job, as if queued before processing)
+
+The worker is stopped while a test looks at an image before processing, and started again at
+the end. Python standard library only.
+"""
+
+import html
+import os
+import re
+import struct
+import subprocess
+import sys
+import urllib.parse
+import zlib
+
+sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from starling_test import (UserPool, api_post, check, check_envelope, check_eq,  # noqa: E402
+                           get, request, run_main, run_sql, sql_sum, t)
+
+SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+CTL = os.environ.get("STARLING_TEST_WORKER_CTL", "")
+ADMIN = os.environ.get("STARLING_TEST_ADMIN", "")
+WORKER = os.environ.get("STARLING_TEST_WORKER", "")
+# What no served copy may hold: the EXIF block, the camera, and the fixture's comment.
+MARKERS = [b"Exif", b"StarlingCam", b"Starling Optics", b"secret", b"GPS"]
+
+_users = UserPool("m")
+
+
+def fixture(name):
+    with open(os.path.join(SRC, "tests", "golden", "media", name), "rb") as f:
+        return f.read()
+
+
+def worker(cmd):
+    check(CTL, "STARLING_TEST_WORKER_CTL is not set")
+    subprocess.run([CTL, cmd], check=True)
+
+
+def upload(user, ext, data):
+    """Signs an image upload, PUTs data; returns the mediaUrl."""
+    h = {"Authorization": "Bearer " + user["token"]}
+    d = check_envelope(get("/api/v1/upload/sign_image?ext=" + ext, headers=h), 200, 0)["data"]
+    u = urllib.parse.urlsplit(d["url"])
+    check_envelope(request("PUT", u.path + "?" + u.query, body=data,
+                           headers={"Content-Type": "image/" + ext}), 200, 0)
+    return d["mediaUrl"]
+
+
+def post(user, media):
+    doc = check_envelope(api_post("post/create", {"content_text": "a photo", "media": media},
+                                  user["token"]), 200, 0)
+    return doc["data"]["id"]
+
+
+def page(pid):
+    r = get("/p/%s" % pid)
+    check_eq(r.status, 200, "GET /p/%s" % pid)
+    return r.body.decode()
+
+
+def card_media(body, pid):
+    """The <p class="media"> of the post's own card, or ""."""
+    m = re.search(r'id="post-%s".*?</article>' % pid, body, re.S)
+    check(m, "post %s has no card on its page" % pid)
+    media = re.search(r'<p class="media[^"]*">.*?</p>', m.group(0), re.S)
+    return media.group(0) if media else ""
+
+
+def srcset_urls(attr):
+    return [html.unescape(part.strip().split(" ")[0]) for part in attr.split(",")]
+
+
+def attr(markup, tag, name, extra=""):
+    m = re.search(r'<%s%s[^>]*\s%s="([^"]*)"' % (tag, extra, name), markup)
+    return html.unescape(m.group(1)) if m else None
+
+
+def hidden(url):
+    """The original's name once the worker took it (media.h): /media/images/D/.orig-N-M.ext."""
+    head, name = url.rsplit("/", 1)
+    return head + "/.orig-" + name
+
+
+def check_clean(url, ctype):
+    r = get(url)
+    check_eq(r.status, 200, "GET %s" % url)
+    check_eq(r.header("Content-Type"), ctype, "%s: Content-Type" % url)
+    for m in MARKERS:
+        check(m not in r.body, "%s holds %r" % (url, m))
+    return r.body
+
+
+# --- tests -------------------------------------------------------------------------------------
+
+def test_photo_processed_and_stripped():
+    user, = _users.get(1)
+    gps = fixture("gps.jpg")
+    check(b"Exif" in gps and b"StarlingCam" in gps, "the fixture carries its EXIF")
+    worker("stop")
+    try:
+        url = upload(user, "jpg", gps)
+        pid = post(user, url)
+        media = card_media(page(pid), pid)
+        check(t("post.media_processing") in html.unescape(media),
+              "before processing the card says so: %r" % media)
+        check("<img" not in media, "no image before processing: %r" % media)
+        worker("once")
+    finally:
+        worker("start")
+    media = card_media(page(pid), pid)
+    check("<picture>" in media, "a <picture> once processed: %r" % media)
+    jpeg_set = attr(media, "img", "srcset")
+    webp_set = attr(media, "source", "srcset", ' type="image/webp"')
+    src = attr(media, "img", "src")
+    check(jpeg_set and webp_set and src, "srcset, the WebP source and src: %r" % media)
+    check(attr(media, "img", "sizes"), "sizes on the img")
+    jpegs, webps = srcset_urls(jpeg_set), srcset_urls(webp_set)
+    check_eq(len(jpegs), 2, "two JPEG sizes")
+    check_eq(len(webps), 2, "two WebP sizes")
+    check(src in jpegs, "src is one of the sizes")
+    stem = url.rsplit(".", 1)[0]
+    for u in jpegs + webps:
+        check(u.startswith(stem + "."), "%s is a size of %s" % (u, url))
+    for u in jpegs:
+        body = check_clean(u, "image/jpeg")
+        # Upright: the photo was stored 300 x 200 with orientation 6.
+        w, h = jpeg_size(body)
+        check_eq((w, h), (200, 300), "%s: turned upright" % u)
+    for u in webps:
+        check_clean(u, "image/webp")
+    # The original is never served again, at its name or the hidden one.
+    for u in (url, hidden(url)):
+        r = get(u)
+        check(r.status in (403, 404), "GET %s: %d, want 403 or 404" % (u, r.status))
+        check(b"StarlingCam" not in r.body, "%s: the original's bytes" % u)
+
+
+def jpeg_size(data):
+    """(width, height) from a JPEG's SOF marker."""
+    i = 2
+    while i + 9 < len(data):
+        if data[i] != 0xFF:
+            i += 1
+            continue
+        marker, seg = data[i + 1], struct.unpack(">H", data[i + 2:i + 4])[0]
+        if marker in (0xC0, 0xC1, 0xC2):
+            h, w = struct.unpack(">HH", data[i + 5:i + 9])
+            return w, h
+        i += 2 + seg
+    raise AssertionError("no SOF marker")
+
+
+def bomb():
+    """A PNG of a few KB declaring 30000 x 30000 pixels."""
+    def chunk(kind, payload):
+        return (struct.pack(">I", len(payload)) + kind + payload +
+                struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
+    ihdr = struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\0" * (4 * (1 + 3 * 30000)), 9)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) +
+            chunk(b"IEND", b""))
+
+
+def test_bomb_deleted():
+    user, = _users.get(1)
+    data = bomb()
+    check(len(data) < 16384, "the bomb is small: %d bytes" % len(data))
+    worker("stop")
+    try:
+        url = upload(user, "png", data)
+        pid = post(user, url)
+        worker("once")
+    finally:
+        worker("start")
+    for u in (url, hidden(url), url.rsplit(".", 1)[0] + ".640.jpg"):
+        check(get(u).status in (403, 404), "%s: nothing left behind" % u)
+    media = card_media(page(pid), pid)
+    check_eq(media, "", "a refused image shows nothing")
+
+
+def admin(args):
+    check(ADMIN, "STARLING_TEST_ADMIN is not set")
+    r = subprocess.run(ADMIN + " switch " + args, shell=True, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+    check_eq(r.returncode, 0, "switch %s: %s" % (args, r.stdout.decode().strip()))
+
+
+def test_quality_switch_skips_webp():
+    user, = _users.get(1)
+    gps = fixture("gps.jpg")
+    admin("set media_quality 30 --reason test_media")
+    worker("stop")
+    try:
+        low = upload(user, "jpg", gps)
+        pid = post(user, low)
+        worker("once")
+    finally:
+        admin("clear media_quality")
+        worker("start")
+    media = card_media(page(pid), pid)
+    check("<img" in media, "processed under the switch: %r" % media)
+    check('type="image/webp"' not in media, "no WebP source under the switch: %r" % media)
+    stem = low.rsplit(".", 1)[0]
+    check_eq(get(stem + ".640.webp").status, 404, "no WebP file under the switch")
+    check_clean(stem + ".640.jpg", "image/jpeg")
+
+
+def test_backlog_queued():
+    """An image uploaded before processing existed (a file at its key, no job) is queued by
+    starling-worker --queue-media, then processed like any other."""
+    user, = _users.get(1)
+    check(WORKER, "STARLING_TEST_WORKER is not set")
+    worker("stop")
+    try:
+        old = upload(user, "jpg", fixture("gps.jpg"))
+        # The file's name: json-c writes the key's slashes as "\/" in the payload.
+        name = old.rsplit("/", 1)[1]
+        # As before this change: no job for the upload.
+        run_sql("DELETE FROM tb_job WHERE type = 'media.process' AND state = 0")
+        check_eq(sql_sum("SELECT COUNT(*) FROM tb_job WHERE type = 'media.process' AND "
+                         "state = 0"), 0, "no job left")
+        pid = post(user, old)
+        r = subprocess.run(WORKER + " --queue-media", shell=True, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+        out = r.stdout.decode()
+        check_eq(r.returncode, 0, "--queue-media: %s" % out)
+        check(re.search(r"[1-9]\d* image\(s\) queued", out), "--queue-media says: %s" % out)
+        check(sql_sum("SELECT COUNT(*) FROM tb_job WHERE type = 'media.process' AND state = 0 "
+                      "AND payload LIKE '%%%s%%'" % name) == 1, "its job queued once")
+        worker("once")
+        # A second run finds nothing left: the sizes exist, the served name is gone.
+        r = subprocess.run(WORKER + " --queue-media", shell=True, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+        check(" 0 image(s) queued" in r.stdout.decode(), "nothing left: %s" % r.stdout.decode())
+    finally:
+        worker("start")
+    media = card_media(page(pid), pid)
+    check("<picture>" in media, "the old image processed: %r" % media)
+    check_clean(old.rsplit(".", 1)[0] + ".1600.jpg", "image/jpeg")
+
+
+TESTS = [test_photo_processed_and_stripped, test_bomb_deleted, test_quality_switch_skips_webp,
+         test_backlog_queued]
+
+if __name__ == "__main__":
+    sys.exit(run_main(__doc__, TESTS))
