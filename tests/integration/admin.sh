@@ -629,6 +629,8 @@ expect_rc "retry-job --all" 0
 expect_out "... puts back the one of shard 1" "^retry-job: shard 1 \(.*\): 1 job ready again$"
 expect_out "... and the one of shard 5" "^retry-job: shard 5 \(.*\): 1 job ready again$"
 expect_out "... and counts them" "^retry-job: 2 jobs ready again"
+expect_out "... showing its progress to the last shard" \
+	"$(progress_re retry-job 8 2 'jobs ready again')"
 expect_sql "... the job of shard 1 is ready" 0 \
 	"SELECT state, attempts FROM starling_0001.tb_job WHERE id = $J1" "0	0"
 expect_sql "... and so is the one of shard 5, the done one untouched" 1 \
