@@ -9,14 +9,20 @@
 #include "cli.h"
 
 /* How the offending option was written, for a message: "--conf" of the long word "--conf" or
- * "--conf=x", else "-c" (getopt puts the character in optopt). */
+ * "--conf=x", else "-c" (getopt puts the character in optopt). Cut to size, and control
+ * characters shown as '?': the word may come from a script, and must not reach a terminal. */
 static void
 option_written(char *word, int opt, char *out, size_t size)
 {
+	char *p;
+
 	if (word != NULL && strncmp(word, "--", 2) == 0)
 		snprintf(out, size, "%.*s", (int)strcspn(word, "="), word);
 	else
 		snprintf(out, size, "-%c", opt);
+	for (p = out; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 }
 
 /* Whether name (without "--") is one of longopts, in full. */

@@ -68,6 +68,8 @@ for t in "tools/starling-admin:shards" "tools/starling-worker:--once" \
 	done
 	check "$tool: an unknown long option" 2 - "$tool: unknown option --bogus" -- "$bin" --bogus
 	check "... is followed by the usage" 2 - "usage: $tool " -- "$bin" --bogus
+	check "$tool: an unknown option's control characters are not echoed" 2 - \
+	    "$tool: unknown option --bo?gus" -- "$bin" "--bo$(printf '\033')gus"
 	check "$tool: an unknown short option" 2 - "$tool: unknown option -Z" -- "$bin" -Z
 	check "$tool: -c without its value" 2 - "$tool: -c needs a value" -- "$bin" -c
 	check "$tool: --conf without its value" 2 - "$tool: --conf needs a value" -- "$bin" --conf
