@@ -2,15 +2,17 @@
  * where each one lives, checks that a set-up is complete, and lists and retries the background
  * jobs set aside.
  *
- *	starling-admin [-c CONF] [-s SQLDIR] migrate|shards|check|repair-graph|compute-trends|
- *	    reindex-replies
- *	starling-admin [-c CONF] jobs [--limit N]
- *	starling-admin [-c CONF] retry-job ID|--all
- *	starling-admin [-c CONF] switch list|set NAME VALUE [--reason TEXT]|clear NAME [--reason TEXT]
+ *	starling-admin [OPTIONS] migrate|shards|check|repair-graph|compute-trends|reindex-replies
+ *	starling-admin [OPTIONS] jobs [--limit N]
+ *	starling-admin [OPTIONS] retry-job ID|--all
+ *	starling-admin [OPTIONS] switch list|set NAME VALUE [--reason TEXT]|clear NAME [--reason TEXT]
+ *	OPTIONS: -c/--conf CONF, -s/--sql-dir SQLDIR, -q/--quiet, -h/--help, -V/--version
  *
  * CONF is the configuration the binaries read (default: conf_path(), i.e. $STARLING_CONF or the
  * build-time default); SQLDIR holds the schema files (default: $STARLING_SQL_DIR, else the
- * installed copy under STARLING_DATADIR). Exit status: 0 done, 1 failure (a server down, a
+ * installed copy under STARLING_DATADIR). The options come before the command, the command's
+ * own words after it. The commands that go over every shard show how far they got on stderr
+ * (progress.h), which --quiet silences. Exit status: 0 done, 1 failure (a server down, a
  * migration failed, check found problems, a shard whose jobs could not be read, retry-job given
  * an ID that is not a job set aside), 2 usage or configuration error. docs/admin.md says
  * how and when to run each command.
@@ -35,6 +37,7 @@
 
 #include "buf.h"
 #include "cache.h"
+#include "cli.h"
 #include "conf.h"
 #include "db.h"
 #include "graph.h"
@@ -42,6 +45,7 @@
 #include "idlease.h"
 #include "job.h"
 #include "log.h"
+#include "progress.h"
 #include "search.h"
 #include "shard.h"
 #include "switches.h"
@@ -54,7 +58,14 @@
 
 #define PROG "starling-admin"
 #define USAGE \
-	"usage: " PROG " [-c CONF] [-s SQLDIR] COMMAND\n" \
+	"usage: " PROG " [-q] [-c CONF] [-s SQLDIR] COMMAND [ARGS]\n" \
+	"  -c, --conf CONF      the configuration (default: $STARLING_CONF, else the build default)\n" \
+	"  -s, --sql-dir SQLDIR  the schema files (default: $STARLING_SQL_DIR, else the installed\n" \
+	"                       " STARLING_DATADIR "/sql)\n" \
+	"  -q, --quiet          no progress lines on stderr (errors are still printed)\n" \
+	"  -h, --help           print this help\n" \
+	"  -V, --version        print the version\n" \
+	"COMMAND:\n" \
 	"  migrate  create every shard database and apply the schema files it has not recorded\n" \
 	"  shards   print which instance holds which shards, and each instance's health\n" \
 	"  check    check the instances, memcached nodes, shard databases and their schema\n" \
@@ -77,9 +88,9 @@
 	"                  anon_shed and media_quality); every process sees it within [switches]\n" \
 	"                  refresh_seconds\n" \
 	"  switch clear NAME [--reason TEXT]  turn it off (done already: still exit 0)\n" \
-	"CONF defaults to $STARLING_CONF or the build default; SQLDIR to $STARLING_SQL_DIR or\n" \
-	"the installed " STARLING_DATADIR "/sql.\n" \
-	"Exit: 0 done, 1 failure, 2 usage or configuration error.\n"
+	"migrate, repair-graph, reindex-replies and retry-job --all show \"shard N of M\", the\n" \
+	"rows done and the time taken on stderr: one line redrawn on a terminal, else a line per\n" \
+	"shard. Exit: 0 done, 1 failure, 2 usage or configuration error.\n"
 
 enum { EXIT_DONE = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
@@ -130,6 +141,8 @@ struct admin {
 	size_t            nmig;
 	struct buf        lock_name;  /* <database>_migrate */
 	struct cmd_opts   opt;
+	bool              quiet;      /* -q: no progress lines */
+	bool              tty;        /* stderr is a terminal: progress redrawn in place */
 };
 
 /* How long a command waits for an instance to answer a ping: as long as any statement may. */
@@ -145,7 +158,8 @@ enum shard_state { SHARD_NO_DATABASE, SHARD_NO_TABLE, SHARD_READY };
 static void
 fail_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Prints "starling-admin: message" on stderr. */
+/* Prints "starling-admin: message" on stderr, on a line of its own (never after a progress
+ * line: quiet or not, errors are printed). */
 static void
 fail_msg(const char *fmt, ...)
 {
@@ -155,8 +169,34 @@ fail_msg(const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
+	progress_interrupt();
 	fprintf(stderr, PROG ": %s\n", buf_cstr(&b));
 	buf_free(&b);
+}
+
+static void
+report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints a result line on stdout during a long command: on a clean line, and at once, so an
+ * operator watching (or a log) sees how far a long run got. */
+static void
+report(const char *fmt, ...)
+{
+	va_list ap;
+
+	progress_interrupt();
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+}
+
+/* Starts the progress of a command over the shards (progress.h): on stderr, as -q says. */
+static void
+admin_progress(const struct admin *a, struct progress *p, const char *what, const char *one,
+    const char *many)
+{
+	progress_start(p, stderr, a->tty, a->quiet, what, one, many, shard_count(db_shards(a->db)));
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -510,9 +550,7 @@ migrate_shard(struct admin *a, unsigned s, size_t *applied)
 			    "UNIX_TIMESTAMP())", buf_cstr(&label), a->sqldir, m->file, m->version);
 			goto out;
 		}
-		printf("%s: applied %s\n", buf_cstr(&label), m->version);
-		/* Line by line, so an operator watching (or a log) sees how far a long run got. */
-		fflush(stdout);
+		report("%s: applied %s\n", buf_cstr(&label), m->version);
 		(*applied)++;
 	}
 	rc = 0;
@@ -527,6 +565,7 @@ static int
 cmd_migrate(struct admin *a)
 {
 	struct buf err = BUF_INIT;
+	struct progress prog;
 	unsigned s, n = shard_count(db_shards(a->db));
 	size_t i, applied = 0;
 	int rc = EXIT_FAILED;
@@ -542,9 +581,15 @@ cmd_migrate(struct admin *a)
 	}
 	if (migrate_lock(a) != 0)
 		goto out;
-	for (s = 0; s < n; s++)
-		if (migrate_shard(a, s, &applied) != 0)
+	admin_progress(a, &prog, "migrate", "file applied", "files applied");
+	for (s = 0; s < n; s++) {
+		if (migrate_shard(a, s, &applied) != 0) {
+			progress_end(&prog);
 			goto unlock;
+		}
+		progress_shard_done(&prog, s, applied);
+	}
+	progress_end(&prog);
 	if (applied == 0)
 		printf("migrate: nothing to apply: all %u shards have all %zu files of %s\n", n,
 		    a->nmig, a->sqldir);
@@ -752,13 +797,39 @@ cmd_check(struct admin *a)
 /* Rows read per query while scanning a shard's relationship tables. */
 #define REPAIR_BATCH 500
 
-/* Scans one table of shard by its primary key (a, b) in batches; for each row whose other side
- * disagrees (other_sql on the other user's shard finds no matching row), syncs the pair through
- * follow.sync's logic. scan_sql: (a, a, b, limit) → (a, b, id); the pair is (follower, followee)
- * = forward ? (a, b) : (b, a). */
+/* One pass of repair-graph over a relationship table: scan_sql reads a shard's rows in the
+ * order of its primary key (a, b), (a, a, b, limit) -> (a, b, id); other_sql looks for the row
+ * of the other side on the other user's shard, (b, a, id) -> a row or none. The pair is
+ * (follower, followee) = forward ? (a, b) : (b, a). */
+struct repair_pass {
+	const char *what;   /* its progress line's name */
+	const char *scan_sql;
+	const char *other_sql;
+	bool        forward;
+};
+
+static const struct repair_pass repair_passes[] = {
+	/* Every forward follow without its reversed row (or with another id)... */
+	{ "repair-graph (follows, pass 1 of 3)",
+	    "SELECT user_id, target_user, id FROM {db}.tb_user_relationship WHERE status_follow = 1 "
+	    "AND (user_id > ? OR (user_id = ? AND target_user > ?)) ORDER BY user_id, target_user "
+	    "LIMIT ?",
+	    "SELECT 1 FROM {db}.tb_user_relationship_reversed WHERE user_id = ? AND "
+	    "follower_id = ? AND id = ?", true },
+	/* ... and every reversed row without a live forward row. */
+	{ "repair-graph (followers, pass 2 of 3)",
+	    "SELECT user_id, follower_id, id FROM {db}.tb_user_relationship_reversed WHERE "
+	    "user_id > ? OR (user_id = ? AND follower_id > ?) ORDER BY user_id, follower_id LIMIT ?",
+	    "SELECT 1 FROM {db}.tb_user_relationship WHERE user_id = ? AND target_user = ? "
+	    "AND id = ? AND status_follow = 1", false },
+};
+
+/* Scans shard with pass in batches; for each row whose other side disagrees, syncs the pair
+ * through follow.sync's logic. Adds the rows read to *rows (shown by prog after each batch) and
+ * the pairs changed to *mended. Returns 0, or -1 after a database failure. */
 static int
-repair_scan(struct app_env *env, unsigned shard, const char *scan_sql, const char *other_sql,
-    bool forward, size_t *mended)
+repair_scan(struct app_env *env, const struct repair_pass *pass, unsigned shard,
+    struct progress *prog, uint64_t *rows, size_t *mended)
 {
 	struct db_rows r = DB_ROWS_INIT, o = DB_ROWS_INIT;
 	struct buf err = BUF_INIT;
@@ -768,7 +839,7 @@ repair_scan(struct app_env *env, unsigned shard, const char *scan_sql, const cha
 	int rc = 0;
 
 	do {
-		if (db_exec(env->db, shard, scan_sql, (struct db_val[]){ DB_U64(a), DB_U64(a),
+		if (db_exec(env->db, shard, pass->scan_sql, (struct db_val[]){ DB_U64(a), DB_U64(a),
 		    DB_U64(b), DB_I64(REPAIR_BATCH) }, 4, &r) != 0) {
 			rc = -1;
 			break;
@@ -777,11 +848,11 @@ repair_scan(struct app_env *env, unsigned shard, const char *scan_sql, const cha
 			a = db_u64(&r, i, 0);
 			b = db_u64(&r, i, 1);
 			id = db_u64(&r, i, 2);
-			follower = forward ? a : b;
-			followee = forward ? b : a;
+			follower = pass->forward ? a : b;
+			followee = pass->forward ? b : a;
 			if (id_shard(b) >= shard_count(db_shards(env->db)))
 				continue;   /* an ID of no shard: nothing to compare with */
-			if (db_exec(env->db, id_shard(b), other_sql, (struct db_val[]){ DB_U64(b),
+			if (db_exec(env->db, id_shard(b), pass->other_sql, (struct db_val[]){ DB_U64(b),
 			    DB_U64(a), DB_U64(id) }, 3, &o) != 0) {
 				rc = -1;
 				break;
@@ -796,11 +867,13 @@ repair_scan(struct app_env *env, unsigned shard, const char *scan_sql, const cha
 				break;
 			}
 			if (changed) {
-				printf("repair-graph: follow %" PRIu64 " -> %" PRIu64 " mended\n",
+				report("repair-graph: follow %" PRIu64 " -> %" PRIu64 " mended\n",
 				    follower, followee);
 				(*mended)++;
 			}
 		}
+		*rows += i;
+		progress_step(prog, shard, *rows);
 	} while (rc == 0 && r.nrows == REPAIR_BATCH);
 	db_rows_free(&r);
 	db_rows_free(&o);
@@ -834,7 +907,7 @@ repair_counts(struct app_env *env, unsigned shard, size_t *fixed)
 		rc = db_exec(env->db, shard, buf_cstr(&sql),
 		    (struct db_val[]){ DB_U64(db_u64(&r, i, 0)) }, 1, NULL);
 		if (rc == 0) {
-			printf("repair-graph: counts of user %s corrected\n", db_str(&r, i, 0));
+			report("repair-graph: counts of user %s corrected\n", db_str(&r, i, 0));
 			snprintf(key, sizeof key, "userx:%s", db_str(&r, i, 0));
 			(void)cache_delete(env->cache, key);
 			(*fixed)++;
@@ -853,7 +926,9 @@ cmd_repair_graph(struct admin *a)
 {
 	const struct shard_map *m = db_shards(a->db);
 	struct app_env env;
-	size_t mended = 0, fixed = 0;
+	struct progress prog;
+	size_t k, mended = 0, fixed = 0;
+	uint64_t rows;
 	unsigned s;
 	int rc = 0;
 
@@ -861,21 +936,21 @@ cmd_repair_graph(struct admin *a)
 	env.db = a->db;
 	env.cache = a->cache;
 	env.ids = idlease_new(a->db, NULL);
-	for (s = 0; s < shard_count(m) && rc == 0; s++)
-		rc = repair_scan(&env, s, "SELECT user_id, target_user, id FROM "
-		    "{db}.tb_user_relationship WHERE status_follow = 1 AND (user_id > ? OR "
-		    "(user_id = ? AND target_user > ?)) ORDER BY user_id, target_user LIMIT ?",
-		    "SELECT 1 FROM {db}.tb_user_relationship_reversed WHERE user_id = ? AND "
-		    "follower_id = ? AND id = ?", true, &mended);
-	for (s = 0; s < shard_count(m) && rc == 0; s++)
-		rc = repair_scan(&env, s, "SELECT user_id, follower_id, id FROM "
-		    "{db}.tb_user_relationship_reversed WHERE user_id > ? OR (user_id = ? AND "
-		    "follower_id > ?) ORDER BY user_id, follower_id LIMIT ?",
-		    "SELECT 1 FROM {db}.tb_user_relationship WHERE user_id = ? AND target_user = ? "
-		    "AND id = ? AND status_follow = 1", false, &mended);
+	for (k = 0; k < sizeof repair_passes / sizeof repair_passes[0] && rc == 0; k++) {
+		admin_progress(a, &prog, repair_passes[k].what, "row read", "rows read");
+		rows = 0;
+		for (s = 0; s < shard_count(m) && rc == 0; s++)
+			if ((rc = repair_scan(&env, &repair_passes[k], s, &prog, &rows, &mended)) == 0)
+				progress_shard_done(&prog, s, rows);
+		progress_end(&prog);
+	}
 	/* Counts last: mending a pair may have moved a count that was wrong already. */
+	admin_progress(a, &prog, "repair-graph (counts, pass 3 of 3)", "user corrected",
+	    "users corrected");
 	for (s = 0; s < shard_count(m) && rc == 0; s++)
-		rc = repair_counts(&env, s, &fixed);
+		if ((rc = repair_counts(&env, s, &fixed)) == 0)
+			progress_shard_done(&prog, s, fixed);
+	progress_end(&prog);
 	idlease_free(env.ids);
 	if (rc != 0) {
 		fail_msg("repair-graph stopped: a database failed (see the log); run it again");
@@ -1109,10 +1184,12 @@ retry_all(struct admin *a)
 {
 	const struct shard_map *m = db_shards(a->db);
 	struct buf label = BUF_INIT;
+	struct progress prog;
 	long n, total = 0;
 	unsigned s;
 	bool ok, *up = instances_up(a, "their jobs are not retried", &ok);
 
+	admin_progress(a, &prog, "retry-job", "job ready again", "jobs ready again");
 	for (s = 0; s < shard_count(m); s++) {
 		if (!up[shard_instance(m, s)])
 			continue;
@@ -1123,13 +1200,13 @@ retry_all(struct admin *a)
 			    buf_cstr(&label));
 			ok = false;
 		} else if (n > 0) {
-			printf("retry-job: %s: %ld job%s ready again\n", buf_cstr(&label), n,
+			report("retry-job: %s: %ld job%s ready again\n", buf_cstr(&label), n,
 			    n == 1 ? "" : "s");
 			total += n;
 		}
-		/* Line by line, as migrate: an operator sees how far it got. */
-		fflush(stdout);
+		progress_shard_done(&prog, s, (uint64_t)total);
 	}
+	progress_end(&prog);
 	if (total == 0)
 		printf("retry-job: no job set aside%s\n", ok ? "" : " on the shards that could be read");
 	else
@@ -1256,10 +1333,12 @@ cmd_reindex_replies(struct admin *a)
 {
 	const struct shard_map *m = db_shards(a->db);
 	struct buf label = BUF_INIT;
+	struct progress prog;
 	size_t n, total = 0;
 	unsigned s;
 	bool ok, *up = instances_up(a, "their replies are not reindexed", &ok);
 
+	admin_progress(a, &prog, "reindex-replies", "reply indexed", "replies indexed");
 	for (s = 0; s < shard_count(m); s++) {
 		if (!up[shard_instance(m, s)])
 			continue;
@@ -1270,12 +1349,13 @@ cmd_reindex_replies(struct admin *a)
 			    "run it again", buf_cstr(&label), n, n == 1 ? "y" : "ies");
 			ok = false;
 		} else if (n > 0) {
-			printf("reindex-replies: %s: %zu repl%s indexed\n", buf_cstr(&label), n,
+			report("reindex-replies: %s: %zu repl%s indexed\n", buf_cstr(&label), n,
 			    n == 1 ? "y" : "ies");
 		}
 		total += n;
-		fflush(stdout);
+		progress_shard_done(&prog, s, total);
 	}
+	progress_end(&prog);
 	if (total == 0)
 		printf("reindex-replies: nothing to do%s\n",
 		    ok ? "" : " on the shards that could be read");
@@ -1290,24 +1370,11 @@ cmd_reindex_replies(struct admin *a)
 /* ------------------------------------------------------------------------------------------ */
 /* Set-up */
 
-static void
-usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fputs(USAGE, stderr);
-}
+/* How the usage errors and --help are printed (cli.h). */
+static const struct cli cli = { PROG, USAGE };
 
 /* The words a command takes after its name (the global options taken out), into opt: 0, or -1
- * after usage_error. */
+ * after cli_usage_error. */
 typedef int (*cmd_parse_fn)(int n, char **w, struct cmd_opts *opt);
 
 /* jobs [--limit N] */
@@ -1319,11 +1386,13 @@ parse_jobs(int n, char **w, struct cmd_opts *opt)
 
 	for (i = 0; i < n; i++) {
 		if (strcmp(w[i], "--limit") != 0) {
-			usage_error("jobs: unknown argument \"%s\" (jobs [--limit N])", w[i]);
+			cli_usage_error(&cli, "jobs: unknown argument \"%s\" (jobs [--limit N])",
+			    w[i]);
 			return -1;
 		}
 		if (++i == n || !parse_u64(w[i], JOBS_LIMIT_MAX, &v) || v == 0) {
-			usage_error("jobs: --limit needs a number from 1 to %d", JOBS_LIMIT_MAX);
+			cli_usage_error(&cli, "jobs: --limit needs a number from 1 to %d",
+			    JOBS_LIMIT_MAX);
 			return -1;
 		}
 		opt->limit = (size_t)v;
@@ -1341,11 +1410,11 @@ parse_retry_job(int n, char **w, struct cmd_opts *opt)
 	else if (n == 1 && strcmp(w[0], "--") != 0 && (w[0][0] != '-' || w[0][1] == '\0'))
 		opt->id = w[0];
 	else if (n == 0)
-		usage_error("retry-job needs a job ID (as jobs prints it) or --all");
+		cli_usage_error(&cli, "retry-job needs a job ID (as jobs prints it) or --all");
 	else if (n == 1)
-		usage_error("retry-job: unknown option %s", w[0]);
+		cli_usage_error(&cli, "retry-job: unknown option %s", w[0]);
 	else
-		usage_error("retry-job takes one job ID or --all, not %d arguments", n);
+		cli_usage_error(&cli, "retry-job takes one job ID or --all, not %d arguments", n);
 	return opt->all || opt->id != NULL ? 0 : -1;
 }
 
@@ -1359,13 +1428,13 @@ parse_switch(int n, char **w, struct cmd_opts *opt)
 
 	if (n == 0 || (strcmp(w[0], "list") != 0 && strcmp(w[0], "set") != 0 &&
 	    strcmp(w[0], "clear") != 0)) {
-		usage_error("switch needs list, set NAME VALUE or clear NAME");
+		cli_usage_error(&cli, "switch needs list, set NAME VALUE or clear NAME");
 		return -1;
 	}
 	opt->sw_action = w[0][0];
 	if (opt->sw_action == 'l') {
 		if (n > 1) {
-			usage_error("switch list takes nothing more, not \"%s\"", w[1]);
+			cli_usage_error(&cli, "switch list takes nothing more, not \"%s\"", w[1]);
 			return -1;
 		}
 		return 0;
@@ -1374,8 +1443,8 @@ parse_switch(int n, char **w, struct cmd_opts *opt)
 	for (k = 1; k < n; k++) {
 		if (strcmp(w[k], "--reason") == 0) {
 			if (++k == n || !switches_reason_ok(w[k])) {
-				usage_error("switch: --reason needs a text of at most %d bytes, without "
-				    "control characters", SWITCH_REASON_MAX);
+				cli_usage_error(&cli, "switch: --reason needs a text of at most %d "
+				    "bytes, without control characters", SWITCH_REASON_MAX);
 				return -1;
 			}
 			opt->sw_reason = w[k];
@@ -1387,29 +1456,30 @@ parse_switch(int n, char **w, struct cmd_opts *opt)
 				for (i = 0; i < SWITCH_COUNT; i++)
 					buf_printf(&names, "%s%s", i ? ", " : "",
 					    switches_def((enum switch_id)i)->name);
-				usage_error("switch: no switch is named \"%.64s\"; the switches are %s", w[k],
-				    buf_cstr(&names));
+				cli_usage_error(&cli, "switch: no switch is named \"%.64s\"; the "
+				    "switches are %s", w[k], buf_cstr(&names));
 				buf_free(&names);
 				return -1;
 			}
 		} else if (opt->sw_action == 's' && opt->sw_value < 0) {
 			if ((why = switches_parse_value((enum switch_id)opt->sw_id, w[k],
 			    &opt->sw_value)) != NULL) {
-				usage_error("switch set %s: the value \"%.64s\" %s",
+				cli_usage_error(&cli, "switch set %s: the value \"%.64s\" %s",
 				    switches_def((enum switch_id)opt->sw_id)->name, w[k], why);
 				return -1;
 			}
 		} else {
-			usage_error("switch %s: unexpected \"%.64s\"", w[0], w[k]);
+			cli_usage_error(&cli, "switch %s: unexpected \"%.64s\"", w[0], w[k]);
 			return -1;
 		}
 	}
 	if (opt->sw_id < 0) {
-		usage_error("switch %s needs the NAME of a switch", w[0]);
+		cli_usage_error(&cli, "switch %s needs the NAME of a switch", w[0]);
 		return -1;
 	}
 	if (opt->sw_action == 's' && opt->sw_value < 0) {
-		usage_error("switch set %s needs a VALUE", switches_def((enum switch_id)opt->sw_id)->name);
+		cli_usage_error(&cli, "switch set %s needs a VALUE",
+		    switches_def((enum switch_id)opt->sw_id)->name);
 		return -1;
 	}
 	if (opt->sw_action == 'c')
@@ -1440,73 +1510,73 @@ static const struct command commands[] = {
 struct args {
 	const char           *conf;
 	const char           *sqldir;
+	bool                  quiet;
 	const struct command *command;
 	struct cmd_opts       opt;
 };
 
-/* Fills a from argv: the global options (-c, -s, -h) anywhere, the first other word the command,
- * every other word the command's (its parse reads them). Returns 0, 1 after printing the help,
- * 2 after a usage error. */
+/* Fills a from argv: the options (cli.h) up to the first other word, which is the command, and
+ * every word after it the command's (its parse reads them: "jobs --limit 5"). Returns 0, or a
+ * cli_next after --help or --version (CLI_EXIT_OK) or a usage error (CLI_EXIT_USAGE). */
 static int
 parse_args(int argc, char *argv[], struct args *a)
 {
-	char **words = xcalloc((size_t)argc, sizeof *words);
-	const char *name = NULL;
+	static const struct option opts[] = {
+		{ "conf",    required_argument, NULL, 'c' },
+		{ "sql-dir", required_argument, NULL, 's' },
+		{ "quiet",   no_argument,       NULL, 'q' },
+		{ "help",    no_argument,       NULL, 'h' },
+		{ "version", no_argument,       NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *name;
+	char **words;
 	size_t k;
-	int i, n = 0, opts = 1, rc = 2;
+	int c, n;
 
-	for (i = 1; i < argc; i++) {
-		const char *s = argv[i];
-
-		if (opts && (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0)) {
-			fputs(USAGE, stdout);
-			rc = 1;
-			goto out;
-		} else if (opts && strcmp(s, "--") == 0) {
-			opts = 0;
-		} else if (opts && (strcmp(s, "-c") == 0 || strcmp(s, "-s") == 0)) {
-			if (++i == argc || argv[i][0] == '\0') {
-				usage_error("%s needs a path", s);
-				goto out;
-			}
-			if (s[1] == 'c')
-				a->conf = argv[i];
-			else
-				a->sqldir = argv[i];
-		} else if (name == NULL && !(opts && s[0] == '-' && s[1] != '\0')) {
-			name = s;
-		} else {
-			words[n++] = argv[i];
+	/* '+': the options stop at the command, so that its own (--limit, --all) are its own. */
+	while ((c = cli_getopt(&cli, argc, argv, "+:c:s:qhV", opts)) > 0) {
+		if (c == 'q') {
+			a->quiet = true;
+			continue;
 		}
-	}
-	if (name == NULL) {
-		if (n > 0)
-			usage_error("unknown option %s", words[0]);
+		if (*optarg == '\0') {
+			cli_usage_error(&cli, "-%c needs a path", c);
+			return CLI_EXIT_USAGE;
+		}
+		if (c == 'c')
+			a->conf = optarg;
 		else
-			usage_error("no command given");
-		goto out;
+			a->sqldir = optarg;
 	}
+	if (c != CLI_END)
+		return c;
+	if (optind == argc) {
+		cli_usage_error(&cli, "no command given");
+		return CLI_EXIT_USAGE;
+	}
+	name = argv[optind];
+	words = argv + optind + 1;
+	n = argc - optind - 1;
 	for (k = 0; k < sizeof commands / sizeof commands[0]; k++)
 		if (strcmp(name, commands[k].name) == 0)
 			a->command = &commands[k];
 	if (a->command == NULL) {
-		usage_error("unknown command \"%s\"", name);
-		goto out;
+		cli_usage_error(&cli, "unknown command \"%s\"", name);
+		return CLI_EXIT_USAGE;
 	}
-	if (a->command->parse != NULL) {
-		if (a->command->parse(n, words, &a->opt) != 0)
-			goto out;
-	} else if (n > 0 && words[0][0] == '-' && words[0][1] != '\0') {
-		usage_error("unknown option %s", words[0]);
-		goto out;
-	} else if (n > 0) {
-		usage_error("one command only; \"%s\" is one too many", words[0]);
-		goto out;
+	if (a->command->parse != NULL)
+		return a->command->parse(n, words, &a->opt) == 0 ? 0 : CLI_EXIT_USAGE;
+	if (n > 0 && words[0][0] == '-' && words[0][1] != '\0') {
+		cli_usage_error(&cli, "unknown option %s (the options come before the command)",
+		    words[0]);
+		return CLI_EXIT_USAGE;
 	}
-	rc = 0;
-out:
-	free(words);
-	return rc;
+	if (n > 0) {
+		cli_usage_error(&cli, "one command only; \"%s\" is one too many", words[0]);
+		return CLI_EXIT_USAGE;
+	}
+	return 0;
 }
 
 /* Loads what the command needs: the configuration, the database client, and the sql directory
@@ -1556,8 +1626,9 @@ admin_free(struct admin *a)
 int
 main(int argc, char *argv[])
 {
-	struct args args = { NULL, NULL, NULL,
-		{ .limit = JOBS_LIMIT_DEFAULT, .sw_id = -1, .sw_value = -1 } };
+	struct args args = {
+		.opt = { .limit = JOBS_LIMIT_DEFAULT, .sw_id = -1, .sw_value = -1 },
+	};
 	struct admin a;
 	struct buf err = BUF_INIT;
 	const char *env;
@@ -1566,7 +1637,7 @@ main(int argc, char *argv[])
 	memset(&a, 0, sizeof a);
 	log_init(PROG, LOG_LEVEL_INFO);
 	if ((rc = parse_args(argc, argv, &args)) != 0)
-		return rc == 1 ? EXIT_DONE : EXIT_USAGE;
+		return rc == CLI_EXIT_OK ? EXIT_DONE : EXIT_USAGE;
 	if (args.conf == NULL)
 		args.conf = conf_path();
 	if (args.sqldir == NULL)
@@ -1574,6 +1645,8 @@ main(int argc, char *argv[])
 		    STARLING_DATADIR "/sql";
 	a.sqldir = args.sqldir;
 	a.opt = args.opt;
+	a.quiet = args.quiet;
+	a.tty = isatty(STDERR_FILENO) == 1;
 	if (admin_setup(&a, &args, &err) != 0) {
 		fail_msg("%s", buf_cstr(&err));
 		rc = EXIT_USAGE;

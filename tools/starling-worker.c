@@ -1,10 +1,11 @@
 /* starling-worker: the background worker (docs/worker.md): runs the jobs the requests left for
  * later, and the periodic tasks (trends, clean-ups).
  *
- *	starling-worker [--once] [--conf PATH] [--pid-file PATH]
- *	starling-worker --queue-media [--conf PATH]
+ *	starling-worker [--once] [-c|--conf PATH] [--pid-file PATH]
+ *	starling-worker --queue-media [-c|--conf PATH]
+ *	starling-worker -h|--help | -V|--version
  *
- * Reads the configuration the binaries read (--conf, else $STARLING_CONF, else the build-time
+ * Reads the configuration the binaries read (-c/--conf, else $STARLING_CONF, else the build-time
  * default) with the same set-up as they do (app_env_new), and stays in the foreground, logging to
  * stderr: a service manager (etc/starling-worker.service) or a shell runs it in the background.
  * --once runs every pending job and each periodic task once, then exits: the cron mode of a
@@ -28,6 +29,7 @@
 
 #include "app.h"
 #include "buf.h"
+#include "cli.h"
 #include "conf.h"
 #include "imgproc.h"
 #include "log.h"
@@ -36,11 +38,16 @@
 
 #define PROG "starling-worker"
 #define USAGE \
-	"usage: " PROG " [--once] [--conf PATH] [--pid-file PATH]\n" \
-	"  --once           run every pending job and each periodic task once, then exit (cron)\n" \
-	"  --conf PATH      the configuration (default: $STARLING_CONF, else the build default)\n" \
-	"  --pid-file PATH  write the process ID there while running\n" \
-	"  --queue-media    queue the processing of images uploaded before it existed, then exit\n" \
+	"usage: " PROG " [--once] [-c PATH] [--pid-file PATH]\n" \
+	"      --once           run every pending job and each periodic task once, then exit\n" \
+	"                       (cron)\n" \
+	"  -c, --conf PATH      the configuration (default: $STARLING_CONF, else the build\n" \
+	"                       default)\n" \
+	"      --pid-file PATH  write the process ID there while running\n" \
+	"      --queue-media    queue the processing of images uploaded before it existed, then\n" \
+	"                       exit\n" \
+	"  -h, --help           print this help\n" \
+	"  -V, --version        print the version\n" \
 	"Stops after the current job on SIGTERM or SIGINT. Exit: 0 done, 1 failure, 2 usage or\n" \
 	"configuration error.\n"
 
@@ -53,50 +60,45 @@ struct args {
 	const char *pid_file;
 };
 
-/* Returns 0 to run, 1 after --help, -1 on a usage error (printed). */
+static const struct cli cli = { PROG, USAGE };
+
+/* Returns 0 to run, or a cli_next: CLI_EXIT_OK after --help or --version, CLI_EXIT_USAGE after
+ * a usage error (printed). */
 static int
 parse_args(int argc, char *argv[], struct args *a)
 {
+	/* --once, --queue-media and --pid-file have no short form: 'o', 'm' and 'p' only name them
+	 * here. */
 	static const struct option opts[] = {
 		{ "once",     no_argument,       NULL, 'o' },
+		{ "queue-media", no_argument,    NULL, 'm' },
 		{ "conf",     required_argument, NULL, 'c' },
 		{ "pid-file", required_argument, NULL, 'p' },
-		{ "queue-media", no_argument,    NULL, 'q' },
 		{ "help",     no_argument,       NULL, 'h' },
+		{ "version",  no_argument,       NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
+	while ((c = cli_getopt(&cli, argc, argv, ":c:hV", opts)) > 0) {
+		if (c == 'o') {
 			a->once = true;
-			break;
-		case 'c':
-			a->conf = optarg;
-			break;
-		case 'p':
-			a->pid_file = optarg;
-			break;
-		case 'q':
+		} else if (c == 'm') {
 			a->queue_media = true;
-			break;
-		case 'h':
-			fputs(USAGE, stdout);
-			return 1;
-		default:
-			/* getopt_long has named the option. */
-			fputs(USAGE, stderr);
-			return -1;
+		} else if (*optarg == '\0') {
+			cli_usage_error(&cli, "%s needs a path", c == 'c' ? "--conf" : "--pid-file");
+			return CLI_EXIT_USAGE;
+		} else if (c == 'c') {
+			a->conf = optarg;
+		} else {
+			a->pid_file = optarg;
 		}
 	}
+	if (c != CLI_END)
+		return c;
 	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument \"%s\"\n" USAGE, argv[optind]);
-		return -1;
-	}
-	if ((a->conf != NULL && *a->conf == '\0') || (a->pid_file != NULL && *a->pid_file == '\0')) {
-		fputs(PROG ": --conf and --pid-file need a path\n" USAGE, stderr);
-		return -1;
+		cli_usage_error(&cli, "unexpected argument \"%s\"", argv[optind]);
+		return CLI_EXIT_USAGE;
 	}
 	return 0;
 }
@@ -129,14 +131,14 @@ main(int argc, char *argv[])
 	 * the same database, cache, ID and mail clients as requests). */
 	static const struct app worker_app = { PROG, NULL, 0 };
 	struct args args = { false, false, NULL, NULL };
-	long queued;
 	struct buf err = BUF_INIT;
 	struct app_env *env = NULL;
+	long queued;
 	int rc;
 
 	log_init(PROG, LOG_LEVEL_INFO);
 	if ((rc = parse_args(argc, argv, &args)) != 0)
-		return rc > 0 ? EXIT_DONE : EXIT_USAGE;
+		return rc == CLI_EXIT_OK ? EXIT_DONE : EXIT_USAGE;
 	if (args.conf == NULL)
 		args.conf = conf_path();
 	if (mysql_library_init(0, NULL, NULL) != 0) {

@@ -1,8 +1,8 @@
 #!/bin/sh
 # tests/install/installcheck.sh: checks an installed Starling for real (`make installcheck`,
-# which `make distcheck` runs on its own install): every program is there and runs, every
-# template, catalog, schema file, static file, document and example the source tree has was
-# installed unchanged, and the installed binaries find their templates and schema files through
+# which `make distcheck` runs on its own install): every program is there and runs (--help,
+# --version), every template, catalog, schema file, static file, document, manual page and
+# example the source tree has was installed unchanged, man finds the pages, and the installed binaries find their templates and schema files through
 # the directories built into them, with a configuration that does not name those directories.
 #
 # Makefile.am passes the directories (make's own values, so `make installcheck prefix=...` and
@@ -15,7 +15,7 @@
 # checked, and the tools must fail at the database, after everything else loaded.
 set -u
 
-for v in srcdir bindir sbindir pkglibexecdir pkgdatadir docdir sysconfdir \
+for v in srcdir bindir sbindir pkglibexecdir pkgdatadir docdir sysconfdir mandir \
     pkglibexec_programs bin_programs sbin_programs; do
 	eval "test -n \"\${$v:-}\"" || { echo "installcheck: $v is not set (run make installcheck)" >&2; exit 2; }
 done
@@ -92,6 +92,9 @@ each "$root$docdir" README.md
 each "$root$docdir/docs" 'docs/*.md'
 each "$root$docdir/examples" 'etc/*'
 each "$root$sysconfdir/starling" etc/starling.conf.example
+for sec in 1 5 8; do
+	each "$root$mandir/man$sec" "man/*.$sec"
+done
 
 # ---------------------------------------------------------------------------------------------
 # The tools run from the install.
@@ -125,6 +128,16 @@ run "starling-admin --help" 0 "$pkgdatadir/sql" '' -- "$admin" --help
 run "starling-admin with an unknown command" 2 '' 'usage: starling-admin' -- "$admin" nosuch
 run "starling-worker --help" 0 'usage: starling-worker' '' -- "$worker" --help
 run "starling-tmpl --help" 0 'usage: starling-tmpl' '' -- "$tmpl" --help
+for p in "$admin" "$worker" "$tmpl"; do
+	run "${p##*/} --version" 0 "${p##*/} (Starling) " '' -- "$p" --version
+done
+# man finds the installed pages by name (MANPATH: the install's, alone).
+if command -v man >/dev/null 2>&1; then
+	for page in starling-admin.8 starling-worker.8 starling-tmpl.1 starling.conf.5; do
+		run "man ${page%.*} from the install" 0 'NAME' '' -- MANPATH="$root$mandir" \
+		    MANWIDTH=80 man "${page##*.}" "${page%.*}"
+	done
+fi
 
 # starling-tmpl renders an installed template, escaping the data.
 cat >"$tmp/help.json" <<'JSON'

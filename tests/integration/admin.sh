@@ -86,9 +86,19 @@ admin() {
 	"$ADMIN" "$@" >"$out" 2>&1 || rc=$?
 }
 
+# admin_apart ARGS...: as admin, but stderr apart from stdout: stdout in $out, stderr in $out.err.
+admin_apart() {
+	nout=$((nout + 1))
+	out=$RUN/out/$nout
+	printf '$ starling-admin %s\n' "$*" >"$out.cmd"
+	rc=0
+	"$ADMIN" "$@" >"$out" 2>"$out.err" || rc=$?
+}
+
 # expect_rc WHAT WANT: the last admin run exited with WANT and no sanitizer complained.
 expect_rc() {
-	if [ "$rc" = "$2" ] && ! grep -q -E 'Sanitizer|runtime error' "$out"; then
+	if [ "$rc" = "$2" ] && ! cat "$out" "$out.err" 2>/dev/null |
+	    grep -q -E 'Sanitizer|runtime error'; then
 		pass "$1 (exit $rc)"
 	else
 		fail "$1: exit $rc, want $2; output:"
@@ -114,6 +124,31 @@ expect_no_out() {
 	else
 		pass "$1"
 	fi
+}
+
+# expect_err WHAT PATTERN: the last admin_apart's stderr has a line matching the extended regex.
+expect_err() {
+	if grep -q -E -e "$2" "$out.err"; then
+		pass "$1"
+	else
+		fail "$1: no line matches /$2/ in stderr:"
+		show "$out.err"
+	fi
+}
+
+# expect_no_err WHAT PATTERN: ... and no line matching this one (".": stderr is empty).
+expect_no_err() {
+	if grep -E -e "$2" "$out.err" >"$out.unwanted"; then
+		fail "$1: unexpected lines on stderr:"
+		show "$out.unwanted"
+	else
+		pass "$1"
+	fi
+}
+
+# A progress line of starling-admin (tools/progress.h): "what: shard N of 8, COUNT UNIT, T.T s".
+progress_re() {   # progress_re WHAT N COUNT UNIT: the regex of one such line
+	printf '^%s: shard %s of 8, %s %s, [0-9]+\\.[0-9] s$' "$1" "$2" "$3" "$4"
 }
 
 # applied: the "shard S (...): applied FILE" lines of the last output.
@@ -268,6 +303,15 @@ else
 	printf '%s\n' "$want" >"$RUN/applied.want"
 	applied | diff "$RUN/applied.want" - | sed 's/^/  | /' || true
 fi
+# stderr is no terminal here: a plain progress line as each shard is done, with the total so far.
+if [ "$(grep -c -E "$(progress_re migrate '[1-8]' '[0-9]+' 'files applied')" "$out")" = 8 ]; then
+	pass "... showing its progress, a line per shard"
+else
+	fail "... want 8 progress lines (migrate: shard N of 8, ...) in:"
+	show "$out"
+fi
+expect_out "... the last one with every file of every shard" \
+	"$(progress_re migrate 8 $((8 * nfiles)) 'files applied')"
 expect_sql "instance 0 holds exactly starling_0000..0002 (no database 'starling')" 0 \
 	"SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'starling%'
 	 ORDER BY 1" "starling_0000
@@ -316,8 +360,34 @@ admin -c "$CONF" -s "$SQL" migrate
 expect_rc "migrate again" 0
 expect_no_out "... applies nothing" "^shard .*: applied "
 expect_out "... and says so" "^migrate: nothing to apply"
+expect_out "... showing its progress" "$(progress_re migrate 8 0 'files applied')"
+admin_apart -q -c "$CONF" -s "$SQL" migrate
+expect_rc "migrate -q" 0
+expect_no_err "... prints nothing on stderr" "."
+expect_out "... and its result on stdout" "^migrate: nothing to apply"
+admin_apart --quiet -c "$CONF" repair-graph
+expect_rc "repair-graph --quiet" 0
+expect_no_err "... prints nothing on stderr" "."
+expect_out "... and its result on stdout" "^repair-graph: 0 follows mended, .*: nothing to do$"
 dump_all "$RUN/dump2"
 same_dumps "... and leaves every dump byte-identical" "$RUN/dump1" "$RUN/dump2"
+
+# repair-graph goes over every shard three times: each pass shows its progress, on stderr.
+admin_apart -c "$CONF" repair-graph
+expect_rc "repair-graph" 0
+expect_out "... finds nothing to mend" "^repair-graph: 0 follows mended, 0 users' counts corrected: nothing to do$"
+for p in "follows, pass 1 of 3" "followers, pass 2 of 3"; do
+	expect_err "... shows pass $p, shard by shard" \
+		"$(progress_re "repair-graph \\($p\\)" 1 0 'rows read')"
+	expect_err "... to the last shard" "$(progress_re "repair-graph \\($p\\)" 8 0 'rows read')"
+done
+expect_err "... then the counts" "$(progress_re 'repair-graph \(counts, pass 3 of 3\)' 8 0 'users corrected')"
+if [ "$(grep -c . "$out.err")" = 24 ]; then
+	pass "... and prints nothing else there (8 lines a pass)"
+else
+	fail "... want 24 lines on stderr, got:"
+	show "$out.err"
+fi
 
 # --- killed halfway ----------------------------------------------------------------------------
 # Shard 1 (instance 0) and shard 6 (instance 1) go; migrate is killed as soon as shard 1's
@@ -559,6 +629,8 @@ expect_rc "retry-job --all" 0
 expect_out "... puts back the one of shard 1" "^retry-job: shard 1 \(.*\): 1 job ready again$"
 expect_out "... and the one of shard 5" "^retry-job: shard 5 \(.*\): 1 job ready again$"
 expect_out "... and counts them" "^retry-job: 2 jobs ready again"
+expect_out "... showing its progress to the last shard" \
+	"$(progress_re retry-job 8 2 'jobs ready again')"
 expect_sql "... the job of shard 1 is ready" 0 \
 	"SELECT state, attempts FROM starling_0001.tb_job WHERE id = $J1" "0	0"
 expect_sql "... and so is the one of shard 5, the done one untouched" 1 \
@@ -609,7 +681,25 @@ expect_sql "... which FULLTEXT finds" 0 \
 admin -c "$CONF" reindex-replies
 expect_rc "reindex-replies again" 0
 expect_out "... has nothing to do" "^reindex-replies: nothing to do$"
-expect_no_out "... and names no shard" "^reindex-replies: shard "
+expect_no_out "... and names no shard" "^reindex-replies: shard [0-9]+ \("
+expect_out "... but shows its progress, shard by shard" "$(progress_re reindex-replies 8 0 'replies indexed')"
+# On a terminal (script(1) gives it one), one line redrawn in place: every shard's drawing on one
+# line of output, each after a carriage return, and a newline at the end only.
+if command -v script >/dev/null 2>&1; then
+	nout=$((nout + 1))
+	out=$RUN/out/$nout
+	script -q -e -c "'$ADMIN' -c '$CONF' reindex-replies" /dev/null >"$out" 2>&1 </dev/null || true
+	cr=$(printf '\r')
+	if grep -q "${cr}reindex-replies: shard 1 of 8, .*${cr}reindex-replies: shard 8 of 8, 0 replies indexed, [0-9.]* s *${cr}" "$out"; then
+		pass "reindex-replies on a terminal redraws one progress line"
+	else
+		fail "reindex-replies on a terminal: no line redrawn from shard 1 to 8 in:"
+		od -c "$out" | head -n 20 | sed 's/^/  | /'
+	fi
+	expect_out "... and still prints its result" "^reindex-replies: nothing to do"
+else
+	say "note: no script(1): the terminal form of the progress is not checked"
+fi
 
 # --- schema files ------------------------------------------------------------------------------
 # A new migration: applied alone, to every shard.
@@ -653,6 +743,10 @@ expect_out "... names shard, instance, file and the server's error" \
 	"^starling-admin: shard 0 \(starling_0000 on 127.0.0.1:$P0\): \
 $RUN/sql-broken/901_broken.sql failed: .*SQL syntax"
 expect_no_out "... and goes no further" "^shard 1 "
+admin_apart -q -c "$CONF" -s "$RUN/sql-broken" migrate
+expect_rc "migrate -q with a broken file" 1
+expect_err "... still prints the error" "^starling-admin: shard 0 \(.*\): .*901_broken.sql failed: "
+expect_no_err "... and no progress" "shard [0-9]+ of 8"
 
 # A file that does not record itself would run at every migrate.
 cp -R "$RUN/sql-new" "$RUN/sql-norecord"
@@ -769,6 +863,10 @@ expect_rc "reindex-replies with instance 1 stopped" 1
 expect_out "... names it" "^starling-admin: mysql instance 1 \(shards 3-7\): .*not reindexed$"
 expect_out "... and does instance 0's" \
 	"^reindex-replies: 1 reply indexed on the shards that could be read$"
+admin_apart -q -c "$CONF" reindex-replies
+expect_rc "reindex-replies -q with instance 1 stopped" 1
+expect_err "... still names it" "^starling-admin: mysql instance 1 \(shards 3-7\): .*not reindexed$"
+expect_no_err "... and shows no progress" "shard [0-9]+ of 8"
 expect_sql "... whose reply has its search form again" 0 \
 	"SET NAMES utf8mb4; SELECT search_text FROM starling_0001.tb_post_reply WHERE id = $R1" \
 	"hello cj我爱 cj爱北 cj北京 cj京"

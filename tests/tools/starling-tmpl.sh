@@ -15,7 +15,12 @@ failed=0
 check() {
 	name=$1 want=$2 out_has=$3 err_has=$4
 	shift 5
-	"$tool" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	# "-- env VAR=x TOOL ARGS": the tool under an environment, named in full.
+	if [ "${1:-}" = env ]; then
+		"$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	else
+		"$tool" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	fi
 	got=$?
 	if [ "$got" -eq "$want" ] &&
 	    { [ -z "$out_has" ] || grep -qF -- "$out_has" "$tmp/out"; } &&
@@ -45,8 +50,21 @@ check malformed_json 1 '' 'starling-tmpl: ' -- --dir "$src/templates" help "$tmp
 check missing_data_file 1 '' 'starling-tmpl: ' -- --dir "$src/templates" help "$tmp/none.json"
 check syntax_error_names_file 1 '' 'broken.mustache:1' -- --dir "$tmp/broken" broken "$tmp/page.json"
 check missing_dir 1 '' 'starling-tmpl: ' -- --dir "$tmp/nodir" help "$tmp/page.json"
+# -d is --dir; without either, the directory is [site] templates_dir of the configuration.
+check short_dir_option 0 '<h1>&lt;b&gt;T&lt;/b&gt;</h1>' '' -- -d "$src/templates" help "$tmp/page.json"
+check dir_equals_form 0 '<h1>&lt;b&gt;T&lt;/b&gt;</h1>' '' -- --dir="$src/templates" help "$tmp/page.json"
+printf '[site]\ntemplates_dir = %s\n' "$src/templates" >"$tmp/site.conf"
+check dir_from_conf 0 '<h1>&lt;b&gt;T&lt;/b&gt;</h1>' '' -- -c "$tmp/site.conf" help "$tmp/page.json"
+check dir_from_STARLING_CONF 0 '<h1>&lt;b&gt;T&lt;/b&gt;</h1>' '' -- \
+    env STARLING_CONF="$tmp/site.conf" "$tool" help "$tmp/page.json"
+printf '[site]\ntemplates_dir = %s\n' "$tmp/broken" >"$tmp/broken.conf"
+check dir_beats_conf 0 '<h1>&lt;b&gt;T&lt;/b&gt;</h1>' '' -- -c "$tmp/broken.conf" -d "$src/templates" help "$tmp/page.json"
+check conf_dir_is_loaded 1 '' 'broken.mustache:1' -- -c "$tmp/broken.conf" help "$tmp/page.json"
+printf '[site]\nbogus = 1\n' >"$tmp/bad.conf"
+check bad_conf_is_a_configuration_error 2 '' 'bad.conf:2: [site] unknown key bogus' -- -c "$tmp/bad.conf" help "$tmp/page.json"
 check usage_without_args 2 '' 'usage: starling-tmpl' --
-check usage_extra_args 2 '' 'usage: starling-tmpl' -- --dir "$src/templates" help "$tmp/page.json" extra
+check usage_one_arg 2 '' 'starling-tmpl: needs a template NAME and DATA.json' -- -d "$src/templates" help
+check usage_extra_args 2 '' 'starling-tmpl: too many arguments' -- --dir "$src/templates" help "$tmp/page.json" extra
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
