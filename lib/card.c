@@ -14,6 +14,7 @@
 #include "text.h"
 #include "tz.h"
 #include "user.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 static const char *
@@ -201,6 +202,43 @@ add_stats(const struct card_set *c, json_object *o)
 	add_stats_words(c, o, s);
 }
 
+/* The generated avatars' colours: white text on each is at least 4.5:1 (WCAG AA), in both themes
+ * (the circle is its own background). */
+static const char *const avatar_colors[] = {
+	"#0b66c3", "#a0153e", "#1e7145", "#6b3fa0", "#9a4a00", "#00707a", "#4a5568", "#8a2a8f",
+};
+
+void
+card_avatar(json_object *user)
+{
+	json_object *a, *v;
+	const char *name = str_of(user, "displayName");
+	uint64_t id = id_of(user, "id");
+	char initial[8] = "?";
+	size_t n;
+
+	if (user == NULL || !json_object_is_type(user, json_type_object) ||
+	    (json_object_object_get_ex(user, "avatarUrl", &v) && json_object_get_string_len(v) > 0))
+		return;
+	if (*name == '\0')
+		name = str_of(user, "username");
+	/* The first character, whole (a Chinese name's first character is its initial too). */
+	for (n = 1; n < 4 && ((unsigned char)name[n] & 0xC0) == 0x80; n++)
+		;
+	if (*name != '\0' && utf8_valid(name, n)) {
+		memcpy(initial, name, n);
+		initial[n] = '\0';
+		if (n == 1 && initial[0] >= 'a' && initial[0] <= 'z')
+			initial[0] = (char)(initial[0] - 'a' + 'A');
+	}
+	a = json_object_new_object();
+	add_str(a, "initial", initial);
+	/* By id, so a user keeps their colour when they change their name. */
+	add_str(a, "color", avatar_colors[(id * 2654435761u) % (sizeof avatar_colors /
+	    sizeof avatar_colors[0])]);
+	json_object_object_add(user, "avatar", a);
+}
+
 /* Decorates a post_view object (a post, quote or reply; not a repost) in place. */
 static void
 decorate(const struct card_set *c, json_object *o)
@@ -212,6 +250,7 @@ decorate(const struct card_set *c, json_object *o)
 
 	add_html(o);
 	card_time(c, o);
+	card_avatar(json_object_object_get(o, "author"));
 	add_url(o, "url", id);
 	add_url(o, "rootUrl", id_of(o, "rootId"));
 	add_bool(o, "isReply", is_reply);

@@ -65,6 +65,12 @@ int card_list(struct ctx *ctx, json_object *views, uint64_t owner, json_object *
  * c->zone (the viewer's setting, else the browser's starling_tz cookie, else UTC). */
 void card_time(const struct card_set *c, json_object *o);
 
+/* Adds to user (a user object with id, username, displayName and avatarUrl) the generated
+ * avatar partials/avatar shows when avatarUrl is empty: avatar: {initial, the first character of
+ * the display name (else the username), capitalised; color, one of a palette by id}. Nothing
+ * for a user with an avatarUrl, or a NULL. */
+void card_avatar(json_object *user);
+
 /* A form object for partials/compose_form.mustache; section names its catalog texts
  * ("<section>_heading", "_placeholder", "_submit"). text: what was typed, after a refusal.
  * Carries a fresh idempotency key, so one rendered form makes at most one post. */
