@@ -24,7 +24,8 @@
 #      through axe-core), tests/integration/test_posts.py, test_graph.py, test_upload.py,
 #      test_lists.py, test_profile.py, test_notify.py, test_timeline.py, test_limits.py (the
 #      rate limits: 429 for each write), test_search.py,
-#      test_trends.py, test_budget.py (round trips per request read from the access log),
+#      test_trends.py, test_zones.py (the settings' time zone, the cards' times),
+#      test_budget.py (round trips per request read from the access log),
 #      test_switches.py (the operators' degradation switches),
 #      tests/browser/test_feed.py, test_discover.py and, last because it uses up
 #      the sign-ups of this address,
@@ -265,6 +266,7 @@ STARLING_TEST_MEMCACHED="127.0.0.1:${memcached_ports%% *} 127.0.0.1:${memcached_
 	STARLING_TEST_CONF=$RUN/starling.conf run_test tests/integration/test_limits.py
 run_test tests/integration/test_search.py
 run_test tests/integration/test_trends.py
+run_test tests/integration/test_zones.py
 STARLING_TEST_APP_LOGS=$(for f in $web_logs; do printf '%s ' "$RUN/$f"; done) \
 	run_test tests/integration/test_budget.py
 run_test tests/browser/test_discover.py "$(browser_dir discover)"

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -212,12 +213,68 @@ test_card_time(void **state)
 	buf_free(&err);
 }
 
+/* The generated avatar (card_avatar): the name's first character, whole and capitalised, in a
+ * colour of the palette chosen by id; none for a user with a picture. */
+struct avatar_row {
+	int         line;
+	const char *user;
+	const char *initial;     /* NULL: no avatar member */
+};
+
+static const struct avatar_row avatar_rows[] = {
+	{ __LINE__, "{\"id\":\"5\",\"username\":\"bob\",\"displayName\":\"alice\",\"avatarUrl\":\"\"}", "A" },
+	{ __LINE__, "{\"id\":\"5\",\"username\":\"bob\",\"displayName\":\"\"}", "B" },
+	{ __LINE__, "{\"id\":\"6\",\"username\":\"u1\",\"displayName\":\"椋鸟\"}", "椋" },
+	{ __LINE__, "{\"id\":\"7\",\"username\":\"u2\",\"displayName\":\"Émile\"}", "É" },
+	{ __LINE__, "{\"id\":\"8\",\"username\":\"u3\",\"displayName\":\"<b>\"}", "<" },
+	{ __LINE__, "{\"id\":\"9\"}", "?" },
+	{ __LINE__, "{\"id\":\"5\",\"displayName\":\"alice\",\"avatarUrl\":\"https://x/a.png\"}", NULL },
+};
+
+static void
+test_card_avatar(void **state)
+{
+	char *color5 = NULL;
+	size_t i;
+
+	(void)state;
+	card_avatar(NULL);
+	for (i = 0; i < sizeof avatar_rows / sizeof avatar_rows[0]; i++) {
+		const struct avatar_row *r = &avatar_rows[i];
+		json_object *u = parse(r->line, r->user), *a = NULL, *v;
+		const char *color;
+
+		card_avatar(u);
+		if (!json_object_object_get_ex(u, "avatar", &a)) {
+			if (r->initial != NULL)
+				fail_msg("line %d: no avatar", r->line);
+			json_object_put(u);
+			continue;
+		}
+		if (r->initial == NULL)
+			fail_msg("line %d: an avatar for a user with a picture", r->line);
+		check_str(r->line, a, "initial", r->initial);
+		color = json_object_object_get_ex(a, "color", &v) ? json_object_get_string(v) : "";
+		if (strlen(color) != 7 || color[0] != '#')
+			fail_msg("line %d: colour %s", r->line, color);
+		/* The same id, the same colour, whatever the name. */
+		if (strcmp(json_object_get_string(json_object_object_get(u, "id")), "5") == 0) {
+			if (color5 != NULL && strcmp(color5, color) != 0)
+				fail_msg("line %d: id 5 in %s and %s", r->line, color5, color);
+			color5 = color5 ? color5 : strdup(color);
+		}
+		json_object_put(u);
+	}
+	free(color5);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_card_stats),
 		cmocka_unit_test(test_card_time),
+		cmocka_unit_test(test_card_avatar),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
