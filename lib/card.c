@@ -13,7 +13,9 @@
 #include "linkcard.h"
 #include "post.h"
 #include "text.h"
+#include "tz.h"
 #include "user.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 static const char *
@@ -54,22 +56,89 @@ add_url(json_object *o, const char *key, uint64_t id)
 	add_str(o, key, url);
 }
 
+/* A catalog message of the short times with its fields filled: {n} the count ("{n} m" ->
+ * "3 m"), {y} {m} {d} the year, month and day of tm, {b} the month's English abbreviation (the
+ * catalogs choose their order and words; strftime's %b would follow the C locale, not the
+ * page's language). Anything else is copied as it is. */
+static void
+put_fields(struct buf *out, const char *msg, long long n, const struct tm *tm)
+{
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
+	    "Sep", "Oct", "Nov", "Dec" };
+	const char *p;
+
+	for (p = msg; *p != '\0'; p++) {
+		if (p[0] != '{' || p[1] == '\0' || p[2] != '}') {
+			buf_putc(out, *p);
+			continue;
+		}
+		switch (p[1]) {
+		case 'n': buf_printf(out, "%lld", n); break;
+		case 'y': buf_printf(out, "%d", tm->tm_year + 1900); break;
+		case 'm': buf_printf(out, "%d", tm->tm_mon + 1); break;
+		case 'd': buf_printf(out, "%d", tm->tm_mday); break;
+		case 'b': buf_puts(out, months[tm->tm_mon >= 0 && tm->tm_mon < 12 ? tm->tm_mon : 0]); break;
+		default: buf_append(out, p, 3); break;
+		}
+		p += 2;
+	}
+}
+
+/* The short form of t seen at now: "now", "3 m", "2 h", "5 d" (the catalog's time.* forms: a
+ * unit, never plural, as X and Mastodon show them), then the date in zone after a week (the year
+ * too when it is not now's). A time ahead of now (clocks apart) is "now". */
+static void
+short_time(const struct card_set *c, time_t t, const struct tm *tm, time_t now, const char *zone,
+    struct buf *out)
+{
+	static const struct { long long below, unit; const char *key; } steps[] = {
+		{ 60, 1, "time.now" }, { 3600, 60, "time.minutes" }, { 86400, 3600, "time.hours" },
+		{ 7 * 86400, 86400, "time.days" },
+	};
+	const struct i18n *cat = c->ctx->env->i18n;
+	long long d = (long long)now - (long long)t;
+	struct tm today;
+	size_t i;
+
+	for (i = 0; i < sizeof steps / sizeof steps[0]; i++)
+		if (d < steps[i].below) {
+			put_fields(out, i18n_get(cat, c->ctx->lang, steps[i].key), d / steps[i].unit,
+			    tm);
+			return;
+		}
+	tz_local(now, zone, &today, NULL, 0);
+	put_fields(out, i18n_get(cat, c->ctx->lang, tm->tm_year == today.tm_year ? "time.date" :
+	    "time.date_year"), 0, tm);
+}
+
 void
-card_time(json_object *o)
+card_time(const struct card_set *c, json_object *o)
 {
 	json_object *v;
-	time_t t = 0;
+	time_t t = 0, now = c->now ? c->now : time(NULL);
+	const char *zone = c->zone[0] != '\0' ? c->zone : "UTC";
 	struct tm tm;
-	char shown[32], iso[32];
+	struct buf shown = BUF_INIT, title = BUF_INIT;
+	char abbr[16], iso[32];
 
 	if (json_object_object_get_ex(o, "createdAt", &v))
 		t = (time_t)json_object_get_int64(v);
 	if (gmtime_r(&t, &tm) == NULL)
 		memset(&tm, 0, sizeof tm);
-	strftime(shown, sizeof shown, "%Y-%m-%d %H:%M UTC", &tm);
 	strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	add_str(o, "time", shown);
+	tz_local(t, zone, &tm, abbr, sizeof abbr);
+	short_time(c, t, &tm, now, zone, &shown);
+	/* The exact time on hover: the zone's abbreviation, and its name where that is ambiguous
+	 * ("CST" is China's and America's). */
+	buf_printf(&title, "%04d-%02d-%02d %02d:%02d %s", tm.tm_year + 1900, tm.tm_mon + 1,
+	    tm.tm_mday, tm.tm_hour, tm.tm_min, abbr);
+	if (strcmp(zone, "UTC") != 0)
+		buf_printf(&title, " (%s)", zone);
+	add_str(o, "time", buf_cstr(&shown));
+	add_str(o, "timeTitle", buf_cstr(&title));
 	add_str(o, "timeIso", iso);
+	buf_free(&shown);
+	buf_free(&title);
 }
 
 /* o[to]: text_html of o[from]. */
@@ -184,6 +253,43 @@ add_image(const struct card_set *c, json_object *o)
 		json_object_object_add(o, "image", media_image_view(c->ctx->env->media, url));
 }
 
+/* The generated avatars' colours: white text on each is at least 4.5:1 (WCAG AA), in both themes
+ * (the circle is its own background). */
+static const char *const avatar_colors[] = {
+	"#0b66c3", "#a0153e", "#1e7145", "#6b3fa0", "#9a4a00", "#00707a", "#4a5568", "#8a2a8f",
+};
+
+void
+card_avatar(json_object *user)
+{
+	json_object *a, *v;
+	const char *name = str_of(user, "displayName");
+	uint64_t id = id_of(user, "id");
+	char initial[8] = "?";
+	size_t n;
+
+	if (user == NULL || !json_object_is_type(user, json_type_object) ||
+	    (json_object_object_get_ex(user, "avatarUrl", &v) && json_object_get_string_len(v) > 0))
+		return;
+	if (*name == '\0')
+		name = str_of(user, "username");
+	/* The first character, whole (a Chinese name's first character is its initial too). */
+	for (n = 1; n < 4 && ((unsigned char)name[n] & 0xC0) == 0x80; n++)
+		;
+	if (*name != '\0' && utf8_valid(name, n)) {
+		memcpy(initial, name, n);
+		initial[n] = '\0';
+		if (n == 1 && initial[0] >= 'a' && initial[0] <= 'z')
+			initial[0] = (char)(initial[0] - 'a' + 'A');
+	}
+	a = json_object_new_object();
+	add_str(a, "initial", initial);
+	/* By id, so a user keeps their colour when they change their name. */
+	add_str(a, "color", avatar_colors[(id * 2654435761u) % (sizeof avatar_colors /
+	    sizeof avatar_colors[0])]);
+	json_object_object_add(user, "avatar", a);
+}
+
 /* Decorates a post_view object (a post, quote or reply; not a repost) in place. */
 static void
 decorate(const struct card_set *c, json_object *o)
@@ -195,7 +301,8 @@ decorate(const struct card_set *c, json_object *o)
 
 	add_html(o);
 	add_image(c, o);
-	card_time(o);
+	card_time(c, o);
+	card_avatar(json_object_object_get(o, "author"));
 	add_url(o, "url", id);
 	add_url(o, "rootUrl", id_of(o, "rootId"));
 	add_bool(o, "isReply", is_reply);
@@ -212,7 +319,7 @@ decorate(const struct card_set *c, json_object *o)
 		if (json_object_object_get_ex(o, "original", &orig) && orig != NULL) {
 			add_html(orig);
 			add_image(c, orig);
-			card_time(orig);
+			card_time(c, orig);
 			add_url(orig, "url", id_of(orig, "id"));
 			json_object_object_add(o, "quoted", json_object_get(orig));
 		} else {
@@ -280,6 +387,40 @@ collect_ids(json_object *view, uint64_t *ids, size_t *n, size_t max)
 		ids[(*n)++] = id_of(orig, "id");
 }
 
+/* Copies zone into c->zone when it is a zone of the system's; returns whether it did. */
+static bool
+take_zone(struct card_set *c, const char *zone)
+{
+	if (!tz_valid(zone))
+		return false;
+	snprintf(c->zone, sizeof c->zone, "%s", zone);
+	return true;
+}
+
+/* c->zone: the zone the page's times are shown in: the logged-in viewer's setting
+ * (tb_user.time_zone; their profile is read for the page's header anyway, so the request's
+ * cache memo has it), else the browser's, which static/ script sets in the starling_tz cookie
+ * (percent-encoded or not), else UTC. Both are checked (tz_valid): a bad one is skipped. */
+static void
+set_zone(struct card_set *c, struct ctx *ctx)
+{
+	json_object *u = NULL, *v;
+	struct buf cookie = BUF_INIT;
+	const char *raw = request_cookie(&ctx->req, "starling_tz");
+	bool done = false;
+
+	if (ctx->user_id != 0 && user_get(ctx->env, ctx->user_id, &u) == 1 &&
+	    json_object_object_get_ex(u, "timeZone", &v))
+		done = take_zone(c, json_object_get_string(v));
+	json_object_put(u);
+	if (!done && raw != NULL && strlen(raw) <= 3 * TZ_NAME_MAX &&
+	    request_urldecode(raw, strlen(raw), false, &cookie) == 0)
+		done = take_zone(c, buf_cstr(&cookie));
+	if (!done)
+		snprintf(c->zone, sizeof c->zone, "UTC");
+	buf_free(&cookie);
+}
+
 /* Fills c for the views of one page: their counts, and the pinned post of owner (0: none), which
  * gets its badge: the viewer's own on a post page, the profile's owner's on a profile. gather:
  * counts that cannot be read are left out (c->partial) instead of failing. */
@@ -296,6 +437,8 @@ set_init(struct card_set *c, struct ctx *ctx, json_object *const *views, size_t 
 	c->stats = NULL;
 	c->pinned = 0;
 	c->partial = false;
+	c->now = time(NULL);
+	set_zone(c, ctx);
 	for (i = 0; i < nviews; i++)
 		collect_ids(views[i], ids, &n, POST_STATS_MAX);
 	if (n > 0 && (rc = post_stats_some(ctx, ids, n, &c->stats, gather ? &c->partial : NULL)) !=

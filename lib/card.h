@@ -22,6 +22,7 @@
 #include <json-c/json.h>
 
 #include "app.h"
+#include "tz.h"
 
 /* What every card of one page shares. */
 struct card_set {
@@ -29,8 +30,10 @@ struct card_set {
 	json_object *stats;       /* post_stats() of every record on the page; owned */
 	uint64_t     pinned;      /* the pinned post that gets its badge, 0 for none */
 	bool         partial;     /* some counts could not be read: their cards show none */
+	time_t       now;         /* what the times are relative to; 0: the clock's */
+	char         zone[TZ_NAME_MAX + 1]; /* where they are shown (tz.h); "": UTC */
 };
-#define CARD_SET_INIT { NULL, NULL, 0, false }
+#define CARD_SET_INIT { NULL, NULL, 0, false, 0, "" }
 
 /* Fills c for the views (borrowed) of one page: their counts, their link cards' cache keys
  * (prefetched into the request's memo), and the pinned post of owner
@@ -57,8 +60,18 @@ int card_list(struct ctx *ctx, json_object *views, uint64_t owner, json_object *
     bool *partial);
 
 /* Adds to o (a post_view object, a notification: anything with createdAt in Unix seconds) its
- * time as every page shows it: time ("2026-11-21 09:30 UTC") and timeIso (for <time datetime>). */
-void card_time(json_object *o);
+ * time as every page of c shows it: time, the short form in c's language relative to c->now
+ * ("now", "3 m", "2 h", "5 d", then "Dec 1" or "Dec 1, 2025" after a week), timeTitle, the
+ * exact time in c->zone ("2026-11-21 17:30 CST (Asia/Shanghai)", for the title on hover), and
+ * timeIso (UTC, for <time datetime>). card_set_init and card_set_gather fill c->now and
+ * c->zone (the viewer's setting, else the browser's starling_tz cookie, else UTC). */
+void card_time(const struct card_set *c, json_object *o);
+
+/* Adds to user (a user object with id, username, displayName and avatarUrl) the generated
+ * avatar partials/avatar shows when avatarUrl is empty: avatar: {initial, the first character of
+ * the display name (else the username), capitalised; color, one of a palette by id}. Nothing
+ * for a user with an avatarUrl, or a NULL. */
+void card_avatar(json_object *user);
 
 /* Adds to a user object (user_public) descriptionHtml: its bio as text_html makes a post's
  * text (escaped, with its URLs, hashtags and mentions linked), for a raw insertion. */

@@ -433,6 +433,27 @@ popular_card(struct ctx *ctx, json_object *item, json_object **out)
 	return 1;
 }
 
+/* Reads ahead, in one multi-get, what popular_card reads of every user of list (their profiles
+ * and counters, their relations to the viewer): the list costs a round trip per node, not one
+ * per user, wherever it is shown (/explore, the home page's side column). */
+static void
+prefetch_cards(struct ctx *ctx, json_object *list)
+{
+	struct cache_keys ks = CACHE_KEYS_INIT;
+	size_t i, n = json_object_array_length(list);
+
+	for (i = 0; i < n; i++) {
+		uint64_t id = strtoull(json_object_get_string(json_object_object_get(
+		    json_object_array_get_idx(list, i), "id")), NULL, 10);
+
+		user_profile_keys(&ks, id);
+		graph_keys(&ks, ctx->user_id, id);
+	}
+	if (ks.n > 0)
+		cache_keys_prefetch(ctx->env->cache, &ks);
+	cache_keys_free(&ks);
+}
+
 int
 trend_users(struct ctx *ctx, json_object **out)
 {
@@ -446,6 +467,7 @@ trend_users(struct ctx *ctx, json_object **out)
 		return rc;
 	users = json_object_new_array();
 	n = json_object_array_length(list);
+	prefetch_cards(ctx, list);
 	for (i = 0; i < n; i++) {
 		rc = popular_card(ctx, json_object_array_get_idx(list, i), &card);
 		/* A user on a shard that does not answer is left out, not the whole list: the

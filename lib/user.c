@@ -757,6 +757,13 @@ user_set_language(struct app_env *env, uint64_t id, const char *lang)
 }
 
 int
+user_set_time_zone(struct app_env *env, uint64_t id, const char *zone)
+{
+	return update_user(env, id, "UPDATE {db}.tb_user SET time_zone = ?, updated_at = ? "
+	    "WHERE id = ?", (struct db_val[]){ DB_STR(zone), DB_I64(now_s()), DB_U64(id) }, 3);
+}
+
+int
 user_save_info(struct app_env *env, uint64_t id, const struct user_info *in)
 {
 	return update_user(env, id, "UPDATE {db}.tb_user SET display_name = ?, banner_url = ?, "

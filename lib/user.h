@@ -107,6 +107,8 @@ int user_set_activation(struct app_env *env, uint64_t id, const char *code_hash,
 
 /* Sets the language ("en", "zh" or ""). */
 int user_set_language(struct app_env *env, uint64_t id, const char *lang);
+/* Sets the time zone (a name tz_valid accepts, or "": the browser's). */
+int user_set_time_zone(struct app_env *env, uint64_t id, const char *zone);
 
 /* The editable profile fields; strings already validated. */
 struct user_info {

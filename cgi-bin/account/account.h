@@ -36,6 +36,7 @@ int acct_logout(struct ctx *ctx);
 /* settings.c */
 int acct_settings_page(struct ctx *ctx);
 int acct_change_language(struct ctx *ctx);
+int acct_change_time_zone(struct ctx *ctx);
 int acct_change_password(struct ctx *ctx);
 int acct_save_info(struct ctx *ctx);
 int acct_save_images(struct ctx *ctx);

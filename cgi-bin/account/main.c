@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "account.h"
+#include "tz.h"
 
 static const char *const languages[] = { "en", "zh", NULL };
 
@@ -59,6 +60,11 @@ static const struct param_spec login_params[] = {
 };
 static const struct param_spec language_params[] = {
 	{ "language", PARAM_ENUM, PARAM_REQUIRED, 0, 0, languages },
+	PARAM_END
+};
+/* TZ_NAME_MAX: no zone name is longer, and tb_user.time_zone holds no more. */
+static const struct param_spec time_zone_params[] = {
+	{ "time_zone", PARAM_STRING, PARAM_REQUIRED, 0, TZ_NAME_MAX, NULL },
 	PARAM_END
 };
 static const struct param_spec password_params[] = {
@@ -137,6 +143,7 @@ static const struct route routes[] = {
 	{ HTTP_POST, "/api/v1/user/login",              IN,   acct_login,           login_params,    NULL },
 	{ HTTP_POST, "/api/v1/user/logout",             OUT,  acct_logout,          NULL,            NULL },
 	{ HTTP_POST, "/api/v1/user/change_language",    AUTH, acct_change_language, language_params, NULL },
+	{ HTTP_POST, "/api/v1/user/change_time_zone",   AUTH, acct_change_time_zone, time_zone_params, NULL },
 	{ HTTP_POST, "/api/v1/user/change_password",    AUTH, acct_change_password, password_params, NULL },
 	{ HTTP_POST, "/api/v1/user/save_info",          AUTH, acct_save_info,       info_params,     NULL },
 	{ HTTP_GET,  "/api/v1/user/profile",            0,    acct_profile,         profile_params,  NULL },
@@ -166,6 +173,7 @@ static const struct route routes[] = {
 	{ HTTP_POST, "/logout",            FORM | OUT,  acct_logout,          NULL,                 "logout" },
 	{ HTTP_GET,  "/settings",          PAGE | AUTH, acct_settings_page,   settings_page_params, "settings" },
 	{ HTTP_POST, "/settings/language", FORM | AUTH, acct_change_language, language_params,      "settings" },
+	{ HTTP_POST, "/settings/time_zone", FORM | AUTH, acct_change_time_zone, time_zone_params,   "settings" },
 	{ HTTP_POST, "/settings/password", FORM | AUTH, acct_change_password, password_params,      "settings" },
 	{ HTTP_POST, "/settings/info",     FORM | AUTH, acct_save_info,       info_params,          "settings" },
 	{ HTTP_POST, "/settings/images",   FORM | AUTH | ROUTE_UPLOAD, acct_save_images, NULL,      "settings" },

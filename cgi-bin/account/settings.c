@@ -2,6 +2,9 @@
  *
  * POST /api/v1/user/change_language {language: en|zh}: stored in the account, and the lang
  *   cookie is set, so every page follows it.
+ * POST /api/v1/user/change_time_zone {time_zone}: an IANA name of the system's zoneinfo
+ *   ("Asia/Shanghai"; lib/tz.h), or "" for the browser's (the starling_tz cookie, else UTC): the
+ *   zone every page shows the user's times in. 40004 for any other name.
  * POST /api/v1/user/change_password {password, old_password}: 40100 when old_password is wrong;
  *   every token of the user stops working (the credential generation moves on: lib/auth.h), and
  *   the answer carries a fresh {token} for this client (pages get a new session cookie and CSRF
@@ -12,7 +15,7 @@
  *   is_visible_dob_day}: fields not sent keep their value; each one is checked (lengths, real
  *   dates, http(s) URLs only; banner_url and avatar_url may also be an upload's mediaUrl issued
  *   to this user: lib/media.h).
- * GET /settings, POST /settings/{language,password,info}: the page and its three forms.
+ * GET /settings, POST /settings/{language,time_zone,password,info}: the page and its forms.
  * POST /settings/images (multipart/form-data: avatar and banner files, either or both): each
  *   image chosen is stored as an upload (page_form_image: PNG, JPEG or GIF by its bytes, at most
  *   [media] max_image_bytes) and becomes the profile's avatar or banner. 40005 when neither
@@ -29,6 +32,7 @@
 #include "apierr.h"
 #include "media.h"
 #include "password.h"
+#include "tz.h"
 #include "user.h"
 #include "valid.h"
 
@@ -72,6 +76,20 @@ acct_change_language(struct ctx *ctx)
 	if (user_set_language(ctx->env, ctx->user_id, lang) < 0)
 		return acct_unavailable(ctx);
 	ctx_cookie(ctx, "lang", lang, LANG_COOKIE_MAX_AGE);
+	return done(ctx, NULL);
+}
+
+int
+acct_change_time_zone(struct ctx *ctx)
+{
+	const char *zone = params_str(&ctx->params, "time_zone");
+
+	if (*zone != '\0' && !tz_valid(zone))
+		return ctx_fail(ctx, APIERR_INVALID_PARAM, "time_zone: not a time zone; use a name "
+		    "of the tz database such as Europe/London or Asia/Shanghai, or leave it empty "
+		    "for your browser's");
+	if (user_set_time_zone(ctx->env, ctx->user_id, zone) < 0)
+		return acct_unavailable(ctx);
 	return done(ctx, NULL);
 }
 

@@ -380,6 +380,16 @@ out:
 	return rc;
 }
 
+/* The generated avatar of each user of list without one (card_avatar). */
+static void
+add_avatars(json_object *list)
+{
+	size_t i, n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+
+	for (i = 0; i < n; i++)
+		card_avatar(json_object_array_get_idx(list, i));
+}
+
 /* GET /explore: the trending hashtags and the popular users (with links to their profiles,
  * where the follow button is), and page.partial when some users could not be read. 503. */
 int
@@ -394,6 +404,7 @@ feed_discover_fill(struct ctx *ctx, json_object *page)
 	add_tag_urls(json_object_object_get(tags, "hashtags"));
 	add_count_words(ctx, json_object_object_get(tags, "hashtags"), tag_words);
 	add_count_words(ctx, json_object_object_get(users, "users"), user_words);
+	add_avatars(json_object_object_get(users, "users"));
 	json_object_object_add(page, "hashtags",
 	    json_object_get(json_object_object_get(tags, "hashtags")));
 	json_object_object_add(page, "users",

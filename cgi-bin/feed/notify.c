@@ -119,7 +119,7 @@ decorate(struct ctx *ctx, json_object *items, const struct card_set *c)
 		json_object_object_add(it, "sentence", json_object_new_string(ctx_t(ctx,
 		    buf_cstr(&key))));
 		/* When it happened, shown as a post card shows its own time. */
-		card_time(it);
+		card_time(c, it);
 		buf_reset(&url);
 		post = NULL;
 		if (json_object_object_get_ex(it, "post", &post) && post != NULL) {

@@ -8,7 +8,8 @@
  *   own shard (or every cache and shard) is down.
  * GET / ?cursor ?since_id: for a logged-in user the compose box and a page of the timeline as
  *   cards, with a link to the older posts, and the newest post's timeline ID (newestId: what
- *   static/starling.js asks since_id of); for a visitor a landing page (login, sign-up). */
+ *   static/starling.js asks since_id of), and the trends and popular users of /explore beside
+ *   them; for a visitor a landing page (login, sign-up) with the trends and popular users. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -23,6 +24,10 @@
 #include "post.h"
 #include "route.h"
 #include "timeline.h"
+
+/* How many trends and popular users the home page's side column shows. */
+#define SIDE_TAGS  5
+#define SIDE_USERS 3
 
 int
 feed_timeline_home(struct ctx *ctx)
@@ -89,6 +94,31 @@ out:
 	return rc;
 }
 
+/* page.side: the trends and popular users of /explore for the home page's side column, in
+ * an object of their own so that their partial mark is not the timeline's. The timeline is
+ * what the page is for: without them it is still served. */
+static void
+home_side(struct ctx *ctx, json_object *page)
+{
+	json_object *side = json_object_new_object(), *list;
+
+	if (feed_discover_fill(ctx, side) != APIERR_OK) {
+		buf_reset(&ctx->message);
+		json_object_put(side);
+		return;
+	}
+	/* A column beside the timeline, not a second page: the first few of each (/explore has
+	 * them all), in the compact form (partials/discover). */
+	list = json_object_object_get(side, "hashtags");
+	if (json_object_is_type(list, json_type_array) && json_object_array_length(list) > SIDE_TAGS)
+		json_object_array_del_idx(list, SIDE_TAGS, json_object_array_length(list) - SIDE_TAGS);
+	list = json_object_object_get(side, "users");
+	if (json_object_is_type(list, json_type_array) && json_object_array_length(list) > SIDE_USERS)
+		json_object_array_del_idx(list, SIDE_USERS, json_object_array_length(list) - SIDE_USERS);
+	json_object_object_add(side, "compact", json_object_new_boolean(true));
+	json_object_object_add(page, "side", side);
+}
+
 int
 feed_home(struct ctx *ctx)
 {
@@ -102,6 +132,8 @@ feed_home(struct ctx *ctx)
 	/* A visitor's landing page still shows its way in when trends cannot be read. */
 	if (ctx->user_id == 0 && feed_discover_fill(ctx, page) != APIERR_OK)
 		buf_reset(&ctx->message);
+	if (ctx->user_id != 0)
+		home_side(ctx, page);
 	ctx_set_data(ctx, page);
 	return APIERR_OK;
 }

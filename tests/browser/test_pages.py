@@ -15,7 +15,12 @@ The same in Chinese, logged out and in. Also: the post page's counts say "1 like
 (plural forms, both languages), images have alt text naming their author, the accent colour
 reaches 4.5:1 on white, the keyboard's first Tab shows the skip link with an outline and Enter
 on it moves the focus into the page, and logging in with page scripts off (JavaScript
-disabled) lands on the home timeline. Texts come from
+disabled) lands on the home timeline. The layout: three columns at 1280 px (navigation,
+timeline, trends and people), one at 390 px; every card has its name, @handle, avatar (the
+generated one: the name's initial), an icon from static/icons.svg on each action and a short
+time with the exact one in its title; with prefers-color-scheme: dark emulated, the colours keep
+4.5:1 and every page passes axe-core again at both widths. With STARLING_SCREENSHOTS=DIR, the
+README's screenshots are written there (test_readme_screenshots). Texts come from
 $STARLING_SRCDIR/templates/i18n/{en,zh}.json. OUT_DIR receives a screenshot of each page at
 each width (pages-WIDTH-NAME.png) and, on a failure, pages-FAILED.png and .html.
 
@@ -194,6 +199,158 @@ def test_pages_logged_in_desktop():
         check_page(name, url)
 
 
+# The boxes of the home page's columns: [left, top, right, bottom] of each selector's element.
+_BOXES = """
+    return arguments[0].map(s => { const e = document.querySelector(s);
+      if (!e) return null; const r = e.getBoundingClientRect();
+      return [r.left, r.top + scrollY, r.right, r.bottom + scrollY]; });"""
+COLUMNS = [".site-header", ".home-main", "aside.side"]
+
+
+def test_layout_three_columns():
+    """1280 px: navigation at the left, the timeline, trends and people at the right, side by
+    side; 390 px: one column, in that order, and nothing wider than a 360 px screen."""
+    B.get(BASE + "/")
+    nav, timeline, side = B.execute(_BOXES, COLUMNS)
+    check(nav and timeline and side, "the three columns: %r" % [nav, timeline, side])
+    check(nav[2] <= timeline[0] and timeline[2] <= side[0],
+          "side by side at %d px: %r" % (B.width, [nav, timeline, side]))
+    check(side[1] < timeline[3] and nav[1] < timeline[3], "the columns start together")
+    check(timeline[2] - timeline[0] >= 500, "a timeline %d px wide" % (timeline[2] - timeline[0]))
+    B.set_width(Browser.PHONE)
+    try:
+        B.get(BASE + "/")
+        nav, timeline, side = B.execute(_BOXES, COLUMNS)
+        check(nav[3] <= timeline[1] and timeline[3] <= side[1],
+              "one column at %d px: %r" % (B.width, [nav, timeline, side]))
+        check(abs(timeline[0] - side[0]) < 1, "the side column under the timeline")
+        B.check_no_overflow()
+    finally:
+        B.set_width(Browser.DESKTOP)
+
+
+# Every card of the page: [display name, handle, avatar kind, the generated avatar's initial,
+# each action button's [icon href, icon width, its text], the time's [datetime, title, text]].
+_CARDS = """
+    return Array.from(document.querySelectorAll('article.post')).map(c => {
+      const q = s => c.querySelector(s), a = q('.post-avatar .avatar'), tm = q('.post-head time');
+      return [(q('.post-head .display-name') || {}).textContent,
+              (q('.post-head .handle') || {}).textContent,
+              a ? a.tagName.toLowerCase() : null,
+              a && a.querySelector('text') ? a.querySelector('text').textContent : null,
+              Array.from(c.querySelectorAll(':scope > .post-main > .post-actions > form > button,' +
+                                            ':scope > .post-main > .post-actions > details > summary'))
+                .map(b => { const u = b.querySelector('svg.icon use');
+                            return [u && u.getAttribute('href'),
+                                    u ? u.getBoundingClientRect().width : 0,
+                                    b.textContent.trim()]; }),
+              tm ? [tm.getAttribute('datetime'), tm.getAttribute('title'),
+                    tm.textContent.trim()] : null]; });"""
+
+
+def test_cards_avatars_icons_times():
+    """Each card: the name and @handle, an avatar (generated: the name's initial), an icon
+    from the sprite on each action with its text as the name, and a short time with the exact
+    one in its title."""
+    B.get(BASE + "/p/" + STATE["post"])
+    cards = B.execute(_CARDS)
+    check(len(cards) >= 2, "the post and its reply: %r" % cards)
+    sprite = B.execute_async("const done = arguments[arguments.length - 1];"
+                             "fetch(arguments[0]).then(r => r.text()).then(done, e => done(''));",
+                             BASE + "/static/icons.svg")
+    for name, handle, kind, initial, buttons, when in cards:
+        check(name and name.strip() and handle and handle.startswith("@"),
+              "the name and handle: %r %r" % (name, handle))
+        check_eq(kind, "svg", "a generated avatar for %s" % handle)
+        check_eq(initial, handle[1].upper(), "the avatar's initial for %s" % handle)
+        check(buttons, "the card's actions")
+        for href, width, text in buttons:
+            check(href and href.startswith("/static/icons.svg#") and
+                  ('id="%s"' % href.split("#")[1]) in sprite, "an icon of the sprite: %r" % href)
+            check(width > 0, "the icon %s is drawn" % href)
+            check(text, "the button with %s has a name" % href)
+        check(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", when[0]), "datetime %r" % when[0])
+        check(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", when[1]), "title %r" % when[1])
+        check(re.fullmatch(r"now|\d+ m", when[2]), "the short time %r" % when[2])
+
+
+def _luminance(rgb):
+    def lin(c):
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    return 0.2126 * lin(rgb[0]) + 0.7152 * lin(rgb[1]) + 0.0722 * lin(rgb[2])
+
+
+def _contrast(a, b):
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+_COLOURS = """
+    const rgb = (e, p) => getComputedStyle(document.querySelector(e))[p]
+      .match(/\d+/g).slice(0, 3).map(Number);
+    return [rgb('body', 'backgroundColor'), rgb('body', 'color'), rgb('.post-text a', 'color'),
+            rgb('.post-head .handle', 'color'), rgb('.post-actions button', 'color')];"""
+
+
+def color_scheme(dark):
+    B._cdp("Emulation.setEmulatedMedia",
+           features=[{"name": "prefers-color-scheme", "value": "dark" if dark else "light"}])
+
+
+def test_dark_theme():
+    """prefers-color-scheme: dark turns the pages dark, every text colour keeps 4.5:1 on the
+    background, and axe-core finds nothing serious at both widths, logged in and out."""
+    color_scheme(True)
+    try:
+        B.get(BASE + "/p/" + STATE["post"])
+        bg, ink, accent, muted, button = B.execute(_COLOURS)
+        check(_luminance(bg) < 0.05, "a dark background: %r" % bg)
+        for what, c in (("text", ink), ("links", accent), ("muted text", muted),
+                        ("buttons", button)):
+            ratio = _contrast(c, bg)
+            check(ratio >= 4.5, "dark theme: %s %.2f:1 on the background, want 4.5:1" %
+                  (what, ratio))
+        for width in (Browser.DESKTOP, Browser.PHONE):
+            B.set_width(width)
+            for name, url in pages_in():
+                check_page(name + "-dark", url)
+        logout()
+        for name, url in pages_out():
+            check_page(name + "-dark", url)
+        login(B, AUTHOR)
+    finally:
+        color_scheme(False)
+        B.set_width(Browser.DESKTOP)
+
+
+def test_readme_screenshots():
+    """With STARLING_SCREENSHOTS=DIR: the home page, a post page and a profile, at 1280 and at
+    390 px (at 1x, so that each stays small), as DIR/{home,post,profile}-{desktop,phone}.png
+    for the README (docs/screenshots/). Without it, nothing."""
+    out = os.environ.get("STARLING_SCREENSHOTS")
+    if not out:
+        return
+    os.makedirs(out, exist_ok=True)
+    logout()
+    login(B, READER)
+    shots = [("home", "/"), ("post", "/p/" + STATE["post"]),
+             ("profile", "/u/" + AUTHOR["username"])]
+    try:
+        for kind, width in (("desktop", Browser.DESKTOP), ("phone", Browser.PHONE)):
+            B.set_width(width)
+            if width < Browser.MOBILE_BELOW:
+                B._cdp("Emulation.setDeviceMetricsOverride", width=width, height=844,
+                       deviceScaleFactor=1, mobile=True)
+            for name, url in shots:
+                B.get(BASE + url)
+                B.screenshot(os.path.join(out, "%s-%s.png" % (name, kind)))
+    finally:
+        B.set_width(Browser.DESKTOP)
+        logout()
+        login(B, AUTHOR)
+
+
 def test_pages_logged_in_phone():
     B.set_width(Browser.PHONE)
     for name, url in pages_in():
@@ -265,7 +422,9 @@ def main():
         B = b
         return run_steps([test_author_posts_with_an_image, test_plural_forms,
                           test_image_alt_names_the_author, test_accent_contrast_and_focus,
-                          test_pages_logged_in_desktop, test_pages_logged_in_phone,
+                          test_pages_logged_in_desktop, test_layout_three_columns,
+                          test_cards_avatars_icons_times, test_dark_theme,
+                          test_readme_screenshots, test_pages_logged_in_phone,
                           test_pages_logged_out_phone, test_pages_logged_out_desktop,
                           test_pages_in_chinese, test_without_javascript], on_failure)
 

@@ -161,7 +161,8 @@ def test_quote():
     wait_path(r"/p/(?!%s$)\d+" % pid, "after quoting")
     qid = path().rsplit("/", 1)[1]
     STATE["quote"] = qid
-    check_eq(B.text("#post-%s > .post-text" % qid), "Quoting this one", "the quote's text")
+    check_eq(B.text("#post-%s > .post-main > .post-text" % qid), "Quoting this one",
+             "the quote's text (not the quoted original's)")
     check_eq(B.attr("#post-%s blockquote.quoted" % qid, "cite"), "/p/" + pid,
              "the quote embeds its original")
     B.get(BASE + "/p/" + pid)

@@ -28,7 +28,8 @@
 #      test_lists.py, test_profile.py, test_notify.py, test_passwords.py, test_metrics.py,
 #      test_feeds.py, test_timeline.py,
 #      test_limits.py (the rate limits: 429 for each write), test_search.py,
-#      test_trends.py, test_links.py (link cards against a server of its own on loopback),
+#      test_trends.py, test_zones.py (the settings' time zone, the cards' times),
+#      test_links.py (link cards against a server of its own on loopback),
 #      test_budget.py (round trips per request read from the access log),
 #      test_switches.py (the operators' degradation switches),
 #      tests/browser/test_feed.py, test_discover.py and, last because it uses up
@@ -284,6 +285,7 @@ STARLING_TEST_MEMCACHED="127.0.0.1:${memcached_ports%% *} 127.0.0.1:${memcached_
 	STARLING_TEST_CONF=$RUN/starling.conf run_test tests/integration/test_limits.py
 run_test tests/integration/test_search.py
 run_test tests/integration/test_trends.py
+run_test tests/integration/test_zones.py
 STARLING_TEST_LINKS_PORTS=$links_ports STARLING_TEST_BROWSER_DIR=$(browser_dir links) \
 	STARLING_TEST_APP_LOGS=$app_logs run_test tests/integration/test_links.py
 STARLING_TEST_APP_LOGS=$app_logs run_test tests/integration/test_budget.py

@@ -20,13 +20,14 @@ standard library only.
 
 import os
 import re
+import subprocess
 import sys
 import time
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (UserPool, api_post, check, check_envelope, get,  # noqa: E402
-                           run_main)
+                           run_main, run_sql)
 
 _users = UserPool("b")
 _state = {}
@@ -109,7 +110,7 @@ def test_home_timeline_and_page():
     types = {p["type"] for p in data["posts"]}
     check({"repost", "quote"} <= types, "reposts and quotes on the page: %r" % types)
     within("/api/v1/timeline/home", w["viewer"], 8, 3)
-    within("/", w["viewer"], 8, 3)
+    within("/", w["viewer"], HOME_PAGE_MC, 3)
     # The next page reads as few.
     within("/api/v1/timeline/home?cursor=" + data["cursor"], w["viewer"], 8, 3)
 
@@ -200,8 +201,35 @@ def test_search_one_statement_per_instance():
           "a full page from both instances, and a next one: %d posts" % len(data["posts"]))
 
 
+# The home page: the timeline's 8, and its side column's 3 (the trends' and the popular users'
+# cached lists, and one multi-get of the popular users' profiles, counters and relations).
+HOME_PAGE_MC = 8 + 3
+
+
+def test_home_side_column_with_popular_users():
+    """The home page's side column (trends and popular users, as /explore) with popular users
+    to show, some of them not on the timeline: the same budget however many there are (one
+    multi-get for them all), and no SQL of its own."""
+    w = world()
+    ids = [u["id"] for u in w["authors"]] + [_users.get(5)[4]["id"]]
+    shard0 = "DATABASE() LIKE '%\\\\_0000'"
+    run_sql("; ".join("INSERT IGNORE INTO tb_recommended_user (user_id, sort_order) SELECT %s, "
+                      "%d FROM DUAL WHERE %s" % (uid, i, shard0) for i, uid in enumerate(ids)))
+    admin = os.environ.get("STARLING_TEST_ADMIN", "")
+    check(admin, "STARLING_TEST_ADMIN is not set")
+    check(subprocess.run(admin + " compute-trends", shell=True).returncode == 0, "compute-trends")
+    try:
+        r = get("/", auth(w["viewer"]))
+        check(all('href="/u/%s"' % u["username"] in r.text.split('class="side"', 1)[-1]
+                  for u in w["authors"]), "the side column shows the popular users")
+        within("/", w["viewer"], HOME_PAGE_MC, 3)
+    finally:
+        run_sql("DELETE FROM tb_recommended_user WHERE user_id IN (%s)" % ",".join(ids))
+
+
 TESTS = [
     test_home_timeline_and_page,
+    test_home_side_column_with_popular_users,
     test_post_detail_and_page,
     test_profile_and_stats,
     test_counts_reflect_a_write_in_the_same_request_flow,

@@ -608,13 +608,14 @@ def test_page():
     check('href="/u/%s"' % b["username"] in r.text, "a link to the actor")
     items = shown(r.text)
     check_eq(list(items)[:3], [n["id"] for n in new], "the page starts with the new ones")
-    # Each one's time, as post cards show theirs (lib/card.c): a <time> in its sentence.
+    # Each one's time, as post cards show theirs (lib/card.c): a <time> in its sentence, short
+    # ("now", "3 m"), with the exact time (UTC: the user set no zone) in its title.
     for n in new:
         check(abs(n["createdAt"] - time.time()) < 600, "createdAt is now: %r" % n["createdAt"])
         t = time.gmtime(n["createdAt"])
         li = r.text.split('id="notification-%s"' % n["id"], 1)[1].split("</p>", 1)[0]
-        check('<time datetime="%s">%s</time>' % (time.strftime("%Y-%m-%dT%H:%M:%SZ", t),
-                                                 time.strftime("%Y-%m-%d %H:%M UTC", t)) in li,
+        check(re.search(r'<time datetime="%s" title="%s">(now|\d+ m)</time>' % (
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", t), time.strftime("%Y-%m-%d %H:%M UTC", t)), li),
               "the time of %s in its sentence: %.400r" % (n["type"], li))
     check_eq([k for k, v in items.items() if v[1]], [n["id"] for n in new],
              "only the new ones are marked unread")
