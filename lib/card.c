@@ -274,9 +274,8 @@ card_avatar(json_object *user)
 	if (*name == '\0')
 		name = str_of(user, "username");
 	/* The first character, whole (a Chinese name's first character is its initial too). */
-	for (n = 1; n < 4 && ((unsigned char)name[n] & 0xC0) == 0x80; n++)
-		;
-	if (*name != '\0' && utf8_valid(name, n)) {
+	n = utf8_prefix(name, strlen(name), 1);
+	if (n > 0 && n < sizeof initial && utf8_valid(name, n)) {
 		memcpy(initial, name, n);
 		initial[n] = '\0';
 		if (n == 1 && initial[0] >= 'a' && initial[0] <= 'z')
