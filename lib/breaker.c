@@ -75,12 +75,8 @@ breaker_map_open(const struct conf *conf)
 	struct breaker_map *m = xcalloc(1, sizeof *m);
 
 	m->conf = conf;
-	if (conf->breaker_state_file && *conf->breaker_state_file)
-		m->f = shmfile_map(conf->breaker_state_file, sizeof *m->f, MAGIC, LAYOUT_VERSION,
-		    "breaker");
-	m->mapped = m->f != NULL;
-	if (m->f == NULL)
-		m->f = xcalloc(1, sizeof *m->f);
+	m->f = shmfile_open(conf->breaker_state_file, sizeof *m->f, MAGIC, LAYOUT_VERSION, "breaker",
+	    &m->mapped);
 	return m;
 }
 
@@ -89,10 +85,7 @@ breaker_map_free(struct breaker_map *m)
 {
 	if (m == NULL)
 		return;
-	if (m->mapped)
-		shmfile_unmap(m->f, sizeof *m->f);
-	else
-		free(m->f);
+	shmfile_close(m->f, sizeof *m->f, m->mapped);
 	free(m);
 }
 

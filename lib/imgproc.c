@@ -13,6 +13,7 @@
 
 #include "imgproc.h"
 #include "log.h"
+#include "media.h"
 
 /* Outputs per image at most: two sizes, two formats. */
 #define NOUT 4
@@ -281,24 +282,6 @@ out:
 	return rc;
 }
 
-/* Writes the n bytes at p to fd, through short writes and signals. */
-static int
-write_fd(int fd, const unsigned char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Writes img to path through a temporary file beside it: a reader sees the whole file or
  * none. Returns 0 or -1 (nothing left at either name). */
 static int
@@ -320,7 +303,7 @@ save(VipsImage *img, const char *path, bool webp, int quality, struct buf *err)
 		buf_printf(err, "cannot create a file beside %s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (write_fd(fd, data, len) != 0 || fchmod(fd, 0644) != 0 || close(fd) != 0) {
+	if (media_write_all(fd, data, len) != 0 || fchmod(fd, 0644) != 0 || close(fd) != 0) {
 		fd = -2;
 		buf_printf(err, "cannot write %s: %s", tmp.data, strerror(errno));
 		goto out;

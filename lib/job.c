@@ -116,6 +116,30 @@ job_queue(struct db *db, unsigned shard, uint64_t id, const char *type, json_obj
 	return job_queue_many(db, shard, &j, 1);
 }
 
+struct queue_alone {
+	unsigned     shard;
+	uint64_t     id;
+	const char  *type;
+	json_object *payload;
+};
+
+static int
+queue_alone_tx(struct db *db, void *arg)
+{
+	struct queue_alone *a = arg;
+
+	return job_queue(db, a->shard, a->id, a->type, a->payload);
+}
+
+int
+job_queue_alone(struct db *db, unsigned shard, uint64_t id, const char *type,
+    json_object *payload)
+{
+	struct queue_alone a = { shard, id, type, payload };
+
+	return db_tx(db, shard, queue_alone_tx, &a) == 0 ? 0 : -1;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* What the handlers share */
 

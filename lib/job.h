@@ -100,6 +100,10 @@ const struct job_type *job_handler_find(const char *type);
  * (a db_tx fn may run again, and making an ID may touch shard 0). payload is borrowed.
  * Returns 0 or -1. */
 int job_queue(struct db *db, unsigned shard, uint64_t id, const char *type, json_object *payload);
+/* Queues a job that goes with no change of its own (a build, a processing step): job_queue in a
+ * transaction of its own on shard. Returns 0 or -1. */
+int job_queue_alone(struct db *db, unsigned shard, uint64_t id, const char *type,
+    json_object *payload);
 
 /* A job to queue with job_queue_many. */
 struct job_new {

@@ -684,10 +684,10 @@ make_dir(const char *dir)
 	return -1;
 }
 
-/* Writes n bytes to fd, through short writes and signals. */
-static int
-write_all(int fd, const unsigned char *p, size_t n)
+int
+media_write_all(int fd, const void *data, size_t n)
 {
+	const unsigned char *p = data;
 	ssize_t w;
 
 	while (n > 0) {
@@ -735,7 +735,7 @@ media_store_local(const struct media *m, const char *key, const void *p, size_t 
 		goto out;
 	}
 	created = true;
-	if (write_all(fd, p, n) != 0 || fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
+	if (media_write_all(fd, p, n) != 0 || fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
 		log_error("media: cannot write %s: %s", buf_cstr(&tmp), strerror(errno));
 		goto out;
 	}

@@ -56,6 +56,9 @@ enum media_kind { MEDIA_IMAGE, MEDIA_VIDEO };
 struct media *media_new(const struct conf *conf, const struct jwt_keys *keys, struct buf *err);
 void media_free(struct media *m);
 
+/* Writes the n bytes at data to fd, through short writes and signals: 0, or -1 (errno set). */
+int media_write_all(int fd, const void *data, size_t n);
+
 /* Checks that the n bytes at url are the public URL of an object issued to user_id, and tells
  * its kind (an image or a video: the object key says which). Returns 0 with *kind, MEDIA_FORGED,
  * MEDIA_MISSING, or -1. */

@@ -41,36 +41,24 @@ mediajob_install(struct app_env *env)
 	media_on_stored(env->media, on_stored, env);
 }
 
-struct queue_tx {
-	uint64_t     id;
-	json_object *payload;
-};
-
-static int
-queue_tx(struct db *db, void *arg)
-{
-	struct queue_tx *a = arg;
-
-	return job_queue(db, id_shard(a->id), a->id, JOB_TYPE, a->payload);
-}
-
 int
 mediajob_queue(struct app_env *env, const char *key)
 {
-	struct queue_tx a = { 0, NULL };
 	unsigned shard = shard_for_key(db_shards(env->db), key, strlen(key));
+	json_object *payload = NULL;
+	uint64_t id;
 	int rc = -1;
 
-	if (idlease_next_id(env->ids, shard, &a.id) != 0)
+	if (idlease_next_id(env->ids, shard, &id) != 0)
 		goto out;
-	a.payload = json_object_new_object();
-	json_object_object_add(a.payload, "key", json_object_new_string(key));
-	rc = db_tx(env->db, shard, queue_tx, &a) == 0 ? 0 : -1;
+	payload = json_object_new_object();
+	json_object_object_add(payload, "key", json_object_new_string(key));
+	rc = job_queue_alone(env->db, shard, id, JOB_TYPE, payload);
 out:
 	if (rc != 0)
 		log_error("media %s: its processing could not be queued; it shows as processing until "
 		    "a media.process job is queued for it (docs/media.md)", key);
-	json_object_put(a.payload);
+	json_object_put(payload);
 	return rc;
 }
 

@@ -78,12 +78,8 @@ metrics_open(const struct conf *conf, const char *binary)
 {
 	struct metrics *m = xcalloc(1, sizeof *m);
 
-	if (conf->metrics_state_file && *conf->metrics_state_file)
-		m->f = shmfile_map(conf->metrics_state_file, sizeof *m->f, MAGIC, LAYOUT_VERSION,
-		    "metrics");
-	m->mapped = m->f != NULL;
-	if (m->f == NULL)
-		m->f = xcalloc(1, sizeof *m->f);
+	m->f = shmfile_open(conf->metrics_state_file, sizeof *m->f, MAGIC, LAYOUT_VERSION, "metrics",
+	    &m->mapped);
 	for (m->bin = 0; m->bin < NBIN - 1; m->bin++)
 		if (binary != NULL && strcmp(binary, binaries[m->bin]) == 0)
 			break;
@@ -95,10 +91,7 @@ metrics_free(struct metrics *m)
 {
 	if (m == NULL)
 		return;
-	if (m->mapped)
-		shmfile_unmap(m->f, sizeof *m->f);
-	else
-		free(m->f);
+	shmfile_close(m->f, sizeof *m->f, m->mapped);
 	free(m);
 }
 

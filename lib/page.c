@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "apierr.h"
+#include "atom.h"
 #include "i18n.h"
 #include "media.h"
 #include "page.h"
@@ -144,4 +145,20 @@ page_local_path(const char *p)
 		}
 	}
 	return true;
+}
+
+void
+page_atom(struct ctx *ctx, const char *title, const char *page_path, json_object *list)
+{
+	struct buf name = BUF_INIT, self = BUF_INIT;
+	json_object *posts = NULL;
+
+	json_object_object_get_ex(list, "posts", &posts);
+	buf_printf(&name, "%s on %s", title, ctx->env->conf.site_name);
+	buf_printf(&self, "%s/feed.atom", page_path);
+	atom_render(&(struct atom_feed){ ctx->env->conf.base_url, buf_cstr(&name), page_path,
+	    buf_cstr(&self) }, posts, &ctx->resp.body);
+	ctx_body_ready(ctx, "application/atom+xml; charset=utf-8");
+	buf_free(&name);
+	buf_free(&self);
 }

@@ -51,4 +51,9 @@ bool page_html(const struct ctx *ctx);
  * NULL is refused. */
 bool page_local_path(const char *p);
 
+/* Answers the Atom feed (lib/atom.h) of list's posts (list: {posts: [post_view objects]}, as
+ * postlist_page and search_hashtag_posts give them; borrowed) for the page at page_path, titled
+ * "TITLE on SITE": the feed's own address is page_path + "/feed.atom". */
+void page_atom(struct ctx *ctx, const char *title, const char *page_path, json_object *list);
+
 #endif

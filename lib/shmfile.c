@@ -2,8 +2,9 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 
 #include "log.h"
 #include "shmfile.h"
+#include "xalloc.h"
 
 static uint32_t
 version_of(struct shmfile_head *h)
@@ -60,4 +62,24 @@ shmfile_unmap(void *p, size_t size)
 {
 	if (p != NULL)
 		munmap(p, size);
+}
+
+void *
+shmfile_open(const char *path, size_t size, uint32_t magic, uint32_t version, const char *what,
+    bool *mapped)
+{
+	void *p = path != NULL && *path != '\0' ? shmfile_map(path, size, magic, version, what) :
+	    NULL;
+
+	*mapped = p != NULL;
+	return p != NULL ? p : xcalloc(1, size);
+}
+
+void
+shmfile_close(void *p, size_t size, bool mapped)
+{
+	if (mapped)
+		shmfile_unmap(p, size);
+	else
+		free(p);
 }

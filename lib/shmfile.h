@@ -11,6 +11,7 @@
 #ifndef STARLING_SHMFILE_H
 #define STARLING_SHMFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,5 +26,11 @@ struct shmfile_head {
 void *shmfile_map(const char *path, size_t size, uint32_t magic, uint32_t version,
     const char *what);
 void shmfile_unmap(void *p, size_t size);
+
+/* shmfile_map of path when it is set (not NULL or empty) and can be used, else size bytes of
+ * zeroed private memory: never NULL. *mapped says which; free with shmfile_close. */
+void *shmfile_open(const char *path, size_t size, uint32_t magic, uint32_t version,
+    const char *what, bool *mapped);
+void shmfile_close(void *p, size_t size, bool mapped);
 
 #endif

@@ -876,43 +876,31 @@ timeline_build_job(struct app_env *env, json_object *payload, struct buf *err)
 	return 0;
 }
 
-struct queue_tx {
-	uint64_t     id;
-	json_object *payload;
-};
-
-static int
-queue_tx(struct db *db, void *arg)
-{
-	struct queue_tx *a = arg;
-
-	return job_queue(db, id_shard(a->id), a->id, "timeline.build", a->payload);
-}
-
 void
 timeline_queue_build(struct ctx *ctx, uint64_t user_id)
 {
-	struct queue_tx a = { 0, NULL };
+	json_object *payload = NULL;
 	struct buf v = BUF_INIT;
+	uint64_t id;
 	unsigned shard = id_shard(user_id);
-	char key[48], id[24];
+	char key[48], idtext[24];
 
 	/* A list that is cached is kept current by pushes: nothing to build. */
 	tl_key(user_id, key);
 	if (cache_get(ctx->env->cache, key, &v) == 1)
 		goto out;
-	if (ctx_new_id(ctx, shard, &a.id) != 0)
+	if (ctx_new_id(ctx, shard, &id) != 0)
 		goto failed;
-	snprintf(id, sizeof id, "%" PRIu64, user_id);
-	a.payload = json_object_new_object();
-	json_object_object_add(a.payload, "user_id", json_object_new_string(id));
-	if (db_tx(ctx->env->db, shard, queue_tx, &a) != 0)
+	snprintf(idtext, sizeof idtext, "%" PRIu64, user_id);
+	payload = json_object_new_object();
+	json_object_object_add(payload, "user_id", json_object_new_string(idtext));
+	if (job_queue_alone(ctx->env->db, shard, id, "timeline.build", payload) != 0)
 		goto failed;
 	goto out;
 failed:
 	log_warn("timeline of %" PRIu64 ": could not queue its build; the first read builds it",
 	    user_id);
 out:
-	json_object_put(a.payload);
+	json_object_put(payload);
 	buf_free(&v);
 }

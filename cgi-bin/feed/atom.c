@@ -5,34 +5,28 @@
 #include "config.h"
 
 #include "apierr.h"
-#include "atom.h"
 #include "feed.h"
+#include "page.h"
 #include "search.h"
 
 int
 feed_hashtag_feed(struct ctx *ctx)
 {
 	const char *tag = ctx_capture(ctx, "tag");
-	struct buf title = BUF_INIT, page = BUF_INIT, self = BUF_INIT;
-	json_object *list = NULL, *posts = NULL;
+	struct buf title = BUF_INIT, page = BUF_INIT;
+	json_object *list = NULL;
 	int rc;
 
 	if ((rc = search_hashtag_posts(ctx, tag ? tag : "", 0, &list)) != APIERR_OK)
 		goto out;
-	json_object_object_get_ex(list, "posts", &posts);
-	buf_printf(&title, "#%s on %s", json_object_get_string(json_object_object_get(list, "name")),
-	    ctx->env->conf.site_name);
+	buf_printf(&title, "#%s", json_object_get_string(json_object_object_get(list, "name")));
 	buf_puts(&page, "/hashtag/");
 	/* A tag key has no '/', the one character a query value keeps that a segment must not. */
 	buf_put_query_value(&page, json_object_get_string(json_object_object_get(list, "tag")));
-	buf_printf(&self, "%s/feed.atom", buf_cstr(&page));
-	atom_render(&(struct atom_feed){ ctx->env->conf.base_url, buf_cstr(&title), buf_cstr(&page),
-	    buf_cstr(&self) }, posts, &ctx->resp.body);
-	ctx_body_ready(ctx, "application/atom+xml; charset=utf-8");
+	page_atom(ctx, buf_cstr(&title), buf_cstr(&page), list);
 out:
 	json_object_put(list);
 	buf_free(&title);
 	buf_free(&page);
-	buf_free(&self);
 	return rc;
 }

@@ -16,7 +16,6 @@
 #include <openssl/evp.h>
 
 #include "apierr.h"
-#include "atom.h"
 #include "card.h"
 #include "graph.h"
 #include "page.h"
@@ -714,25 +713,20 @@ int
 pages_user_feed(struct ctx *ctx)
 {
 	const char *username = ctx_capture(ctx, "username");
-	struct buf title = BUF_INIT, page = BUF_INIT, self = BUF_INIT;
-	json_object *list = NULL, *posts = NULL;
+	struct buf title = BUF_INIT, page = BUF_INIT;
+	json_object *list = NULL;
 	uint64_t id = 0;
 	int rc;
 
 	if ((rc = capture_user(ctx, &id)) != APIERR_OK ||
 	    (rc = postlist_page(ctx, id, POSTLIST_POSTS, 0, &list)) != APIERR_OK)
 		goto out;
-	json_object_object_get_ex(list, "posts", &posts);
-	buf_printf(&title, "@%s on %s", username, ctx->env->conf.site_name);
+	buf_printf(&title, "@%s", username);
 	buf_printf(&page, "/u/%s", username);
-	buf_printf(&self, "/u/%s/feed.atom", username);
-	atom_render(&(struct atom_feed){ ctx->env->conf.base_url, buf_cstr(&title), buf_cstr(&page),
-	    buf_cstr(&self) }, posts, &ctx->resp.body);
-	ctx_body_ready(ctx, "application/atom+xml; charset=utf-8");
+	page_atom(ctx, buf_cstr(&title), buf_cstr(&page), list);
 out:
 	json_object_put(list);
 	buf_free(&title);
 	buf_free(&page);
-	buf_free(&self);
 	return rc;
 }

@@ -52,20 +52,28 @@ def test_format_and_gauges():
     check_eq(v.get("starling_jobs_unread_shards"), 0.0, "every shard's jobs read")
 
 
+def site_total(values):
+    """starling-site's requests of every status."""
+    return sum(v for k, v in values.items()
+               if k.startswith('starling_requests_total{binary="starling-site",'))
+
+
 def test_counts_add_up_over_processes():
-    """Requests spread over the binary's processes (8 at once); the next scrape counts every one,
-    whichever process answers it: the scrape before also counts itself, after it answered."""
+    """Requests spread over the binary's processes (4 at once); the next scrape counts every one,
+    whichever process answers it: the scrape before also counts itself, after it answered. On a
+    loaded machine a few may be shed (503): they are counted all the same."""
     before = scrape()
-    n = 40
-    parallel([lambda: [check_status(get("/help"), 200) for _ in range(n // 8)]
-              for _ in range(8)])
-    check_status(get("/help?x=1"), 200)
+    n, statuses = 40, []
+    parallel([lambda: [statuses.append(get("/help").status) for _ in range(n // 4)]
+              for _ in range(4)])
+    check(set(statuses) <= {200, 503}, "statuses of /help: %r" % sorted(set(statuses)))
     after = scrape()
+    check_eq(site_total(after) - site_total(before), n + 1, "starling-site requests: %d /help "
+             "and the scrape before" % n)
     site200 = 'starling_requests_total{binary="starling-site",status="200"}'
-    check_eq(delta(before, after, site200), n + 1 + 1, "starling-site 200s: %d /help, the "
-             "one with a query and the scrape before" % n)
+    check_eq(delta(before, after, site200), statuses.count(200) + 1, "the 200s among them")
     count = 'starling_request_duration_seconds_count{binary="starling-site"}'
-    check_eq(delta(before, after, count), n + 2, "the histogram counts every request")
+    check_eq(delta(before, after, count), n + 1, "the histogram counts every request")
     inf = 'starling_request_duration_seconds_bucket{binary="starling-site",le="+Inf"}'
     check_eq(after[inf], after[count], "+Inf bucket is the count")
 
