@@ -172,6 +172,25 @@ take(const struct media_files *f, struct buf *err)
 	return access(buf_cstr(&f->original), F_OK) == 0 ? 1 : 0;
 }
 
+/* Puts the display size's JPEG at the served name, so that every URL ever given for the upload
+ * (a post's imageUrl, an avatar, a banner) shows the processed image, never a 404. A hard link:
+ * no second copy. For a .png or .gif key the bytes are JPEG under a name the web servers send as
+ * image/png or image/gif, which browsers decode by the bytes (docs/media.md). Returns 0 or -1. */
+static int
+serve_processed(const struct media_files *f, struct buf *err)
+{
+	struct buf display = BUF_INIT;
+	int rc = 0;
+
+	buf_printf(&display, "%s.%d.jpg", buf_cstr(&f->base), f->display_px);
+	if (link(buf_cstr(&display), buf_cstr(&f->upload)) != 0 && errno != EEXIST) {
+		buf_printf(err, "cannot link %s: %s", buf_cstr(&f->upload), strerror(errno));
+		rc = -1;
+	}
+	buf_free(&display);
+	return rc;
+}
+
 int
 mediajob_run(struct app_env *env, json_object *payload, struct buf *err)
 {
@@ -192,13 +211,20 @@ mediajob_run(struct app_env *env, json_object *payload, struct buf *err)
 	mediajob_opts(env, &o);
 	o.thumb_px = f.thumb_px;
 	o.display_px = f.display_px;
-	if ((rc = take(&f, err)) <= 0 || access(buf_cstr(&f.thumb), F_OK) == 0) {
-		/* Nothing to process, or processed already: done. */
+	/* Processed already (a job run twice): the served name holds the processed copy. */
+	if (access(buf_cstr(&f.thumb), F_OK) == 0) {
+		rc = serve_processed(&f, err);
+		goto out;
+	}
+	if ((rc = take(&f, err)) <= 0) {
+		/* Nothing to process: done. */
 		rc = rc < 0 ? -1 : 0;
 		goto out;
 	}
 	prc = processor(&o, buf_cstr(&f.original), f.ext, buf_cstr(&f.base), err);
 	rc = prc == IMGPROC_FAILED ? -1 : 0;
+	if (prc == IMGPROC_OK && serve_processed(&f, err) != 0)
+		rc = -1;
 	if (prc > IMGPROC_OK) {
 		/* Bad media leaves nothing behind; the post shows no image. */
 		log_warn("media %s refused: %s; deleted", key, buf_cstr(err));

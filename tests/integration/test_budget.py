@@ -201,9 +201,10 @@ def test_search_one_statement_per_instance():
           "a full page from both instances, and a next one: %d posts" % len(data["posts"]))
 
 
-# The home page: the timeline's 8, and its side column's 3 (the trends' and the popular users'
-# cached lists, and one multi-get of the popular users' profiles, counters and relations).
-HOME_PAGE_MC = 8 + 3
+# The home page: the timeline's 8, its side column's 3 (the trends' and the popular users'
+# cached lists, and one multi-get of the popular users' profiles, counters and relations), and
+# the header's unread badge, 1 (its cached count, notify_unread_badge).
+HOME_PAGE_MC = 8 + 3 + 1
 
 
 def test_home_side_column_with_popular_users():

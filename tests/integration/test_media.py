@@ -144,11 +144,13 @@ def test_photo_processed_and_stripped():
         check_eq((w, h), (200, 300), "%s: turned upright" % u)
     for u in webps:
         check_clean(u, "image/webp")
-    # The original is never served again, at its name or the hidden one.
-    for u in (url, hidden(url)):
-        r = get(u)
-        check(r.status in (403, 404), "GET %s: %d, want 403 or 404" % (u, r.status))
-        check(b"StarlingCam" not in r.body, "%s: the original's bytes" % u)
+    # The original is never served again: its hidden name is refused, and its own name (the
+    # posted imageUrl, an avatar's or a banner's URL) now serves the display size, processed.
+    r = get(hidden(url))
+    check(r.status in (403, 404), "GET %s: %d, want 403 or 404" % (hidden(url), r.status))
+    check(b"StarlingCam" not in r.body, "%s: the original's bytes" % hidden(url))
+    check_eq(check_clean(url, "image/jpeg"), get(stem + ".1600.jpg").body,
+             "the posted URL serves the display size")
 
 
 def jpeg_size(data):
@@ -244,7 +246,7 @@ def test_backlog_queued():
         check(sql_sum("SELECT COUNT(*) FROM tb_job WHERE type = 'media.process' AND state = 0 "
                       "AND payload LIKE '%%%s%%'" % name) == 1, "its job queued once")
         worker("once")
-        # A second run finds nothing left: the sizes exist, the served name is gone.
+        # A second run finds nothing left: the sizes exist (the served name is a processed copy).
         r = subprocess.run(WORKER + " --queue-media", shell=True, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT)
         check(" 0 image(s) queued" in r.stdout.decode(), "nothing left: %s" % r.stdout.decode())
