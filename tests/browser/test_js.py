@@ -19,8 +19,8 @@ calls within the limit) and warns past the limit, in English and in Chinese; a f
 falls back to the form post (a network failure: the form post does it; a missing CSRF cookie:
 the refusal page); the time-zone cookie is set once. With page scripts off, like, follow and
 mark-as-read still work through the forms. Also timeline/home's since_id (posts newer than a
-page's first), and what the script adds to the home page's weight (at most 16 KB; the whole
-page with 20 posts is printed against the 60 KB target).
+page's first), and the home page's weight: with 20 posts under 72 KB of HTML + CSS + JS
+(printed against the issue's 60 KB), of which the script at most 16 KB.
 OUT_DIR receives screenshots and, on a failure, js-FAILED.png and .html.
 
 Python standard library only. Prints one PASS/FAIL line per step (a failed step skips the rest),
@@ -42,6 +42,9 @@ TIMEOUT = int(os.environ.get("BROWSER_TIMEOUT", "30"))
 REFRESH_S = 3          # the stack's [pages] refresh_s
 MAX_CHARS = 280        # the stack's [posts] max_chars (the default)
 WEIGHT_TARGET = 60 * 1024   # HTML + CSS + JS of the home page with 20 posts (issue G5)
+# What that page may weigh: about what it weighs now (docs/pages.md, "Page weight"), so it does
+# not grow back while the target is not reached.
+WEIGHT_MAX = 72 * 1024
 SCRIPT_MAX = 16 * 1024      # the script and its element in the layout
 
 BASE = OUT = MAIL = None
@@ -386,9 +389,9 @@ def test_time_zone_cookie():
 
 
 def test_page_weight():
-    """What the script adds to the home page with 20 posts: the script and its element, at
-    most SCRIPT_MAX bytes. The whole page's weight is printed against the issue's target
-    (WEIGHT_TARGET, HTML + CSS + JS): the cards' own HTML is most of it."""
+    """The home page with 20 posts: HTML + CSS + JS under WEIGHT_MAX, printed against the
+    issue's WEIGHT_TARGET (the cards' own HTML is most of it), of which the script and its
+    element at most SCRIPT_MAX bytes."""
     for i in range(20):
         post(AUTHOR, "weight %d: a post of ordinary length, with #starling and some words" % i)
     page = get("/", auth(READER))
@@ -403,6 +406,8 @@ def test_page_weight():
           "the script adds %d" % (len(page.body), len(css), len(js), total, WEIGHT_TARGET,
                                   added))
     check(added <= SCRIPT_MAX, "the script adds %d bytes, at most %d" % (added, SCRIPT_MAX))
+    check(total < WEIGHT_MAX, "the home page with 20 posts weighs %d bytes, want under %d"
+          % (total, WEIGHT_MAX))
 
 
 # --- without JavaScript ----------------------------------------------------------------------

@@ -230,7 +230,8 @@ def test_layout_three_columns():
 
 
 # Every card of the page: [display name, handle, avatar kind, the generated avatar's initial,
-# each action button's [icon href, icon width, its text], the time's [datetime, title, text]].
+# each action button's [icon (the sprite view its ::before masks with), icon width, its text],
+# the time's [datetime, title, text]].
 _CARDS = """
     return Array.from(document.querySelectorAll('article.post')).map(c => {
       const q = s => c.querySelector(s), a = q('.post-avatar .avatar'), tm = q('.post-head time');
@@ -239,10 +240,11 @@ _CARDS = """
               a ? a.tagName.toLowerCase() : null,
               a && a.querySelector('text') ? a.querySelector('text').textContent : null,
               Array.from(c.querySelectorAll(':scope > .post-main > .post-actions > form > button,' +
-                                            ':scope > .post-main > .post-actions > details > summary'))
-                .map(b => { const u = b.querySelector('svg.icon use');
-                            return [u && u.getAttribute('href'),
-                                    u ? u.getBoundingClientRect().width : 0,
+                                            ':scope > .post-main > .post-actions > a.report'))
+                .map(b => { const i = getComputedStyle(b, '::before'),
+                                  u = /url\("?([^")]*)"?\)/.exec(i.maskImage);
+                            return [u && new URL(u[1]).pathname + new URL(u[1]).hash,
+                                    i.content !== 'none' ? parseFloat(i.width) : 0,
                                     b.textContent.trim()]; }),
               tm ? [tm.getAttribute('datetime'), tm.getAttribute('title'),
                     tm.textContent.trim()] : null]; });"""

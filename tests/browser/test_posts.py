@@ -268,7 +268,10 @@ def test_other_user_and_visitor():
     B.get(BASE + "/p/" + pid)
     check_eq(B.count('form[action="/p/%s/delete"]' % pid), 0, "no delete on someone else's post")
     check_eq(B.count('form[action="/p/%s/pin"]' % pid), 0, "no pin on someone else's post")
-    B.click("#post-%s details.report summary" % pid)
+    # The card's Report link opens the post page's report form (the post page's own).
+    check_eq(B.attr("#post-%s a.report" % pid, "href"), "/p/%s#report" % pid,
+             "the card's Report link")
+    B.click("details.report summary")
     B.click('#report-reason-%s option[value="1"]' % pid)
     B.click('form[action="/p/%s/report"] button' % pid)
     B.wait(lambda: B.count("p.notice[role=status]") == 1, "the report's notice")
