@@ -272,8 +272,8 @@ def test_settings_images_and_lists():
           B.attr(".profile img.banner", "src").startswith("/media/images/"),
           "the profile's banner: %r" % B.attr(".profile img.banner", "src"))
     check_eq(B.attr(".profile img.banner", "alt"), "", "the banner is decorative")
-    check(B.execute("const i = document.querySelector('.profile img.banner');"
-                    "return i.complete && i.naturalWidth === 8;"), "the banner image loads")
+    B.wait(lambda: B.execute("const i = document.querySelector('.profile img.banner');"
+                             "return i.complete && i.naturalWidth === 8;"), "the banner image loads")
     B.check_axe()
     shot("profile-banner")
     for which in ("blocked", "muted"):
