@@ -15,6 +15,7 @@ Environment (set by tests/integration/suite.sh):
   STARLING_TEST_ADMIN       starling-admin with the stack's configuration (the switch)
   STARLING_TEST_WORKER      starling-worker with the stack's configuration (--queue-media)
   STARLING_TEST_SQL         runs SQL in every shard (drops a job, as if queued before processing)
+  STARLING_TEST_APP_LOGS    the binaries' access logs (their round trips, as test_budget reads them)
 
 The worker is stopped while a test looks at an image before processing, and started again at
 the end. Python standard library only.
@@ -237,6 +238,21 @@ def test_api_image_states():
     check_eq(shown[0]["original"].get("image"), image, "notification/list: the original's image")
 
 
+def test_image_within_budget():
+    """image is read from the files, so test_budget's budgets hold for posts with images: a
+    home timeline of six (and a quote of one) would be over its budget with one more memcached
+    or MariaDB round trip per image."""
+    from test_budget import within   # one reader of the access log's counts
+    user, = _users.get(1)
+    pids = [post(user, upload(user, "jpg", fixture("gps.jpg"))) for _ in range(6)]
+    check_envelope(api_post("post/repost", {"original_post_id": pids[0], "content_text": "q"},
+                            user["token"]), 200, 0)
+    check(detail(None, pids[-1]).get("image"), "an image object")
+    within("/api/v1/post/detail?post_id=" + pids[-1], user, 5, 1)
+    within("/api/v1/post/detail?post_id=" + pids[-1], None, 3, 0)
+    within("/api/v1/timeline/home", user, 8, 3)
+
+
 def jpeg_size(data):
     """(width, height) from a JPEG's SOF marker."""
     i = 2
@@ -342,8 +358,8 @@ def test_backlog_queued():
     check_clean(old.rsplit(".", 1)[0] + ".1600.jpg", "image/jpeg")
 
 
-TESTS = [test_photo_processed_and_stripped, test_api_image_states, test_bomb_deleted, test_quality_switch_skips_webp,
-         test_backlog_queued]
+TESTS = [test_photo_processed_and_stripped, test_api_image_states, test_image_within_budget,
+         test_bomb_deleted, test_quality_switch_skips_webp, test_backlog_queued]
 
 if __name__ == "__main__":
     sys.exit(run_main(__doc__, TESTS))
