@@ -2124,3 +2124,40 @@ out:
 	cache_keys_free(&ks);
 	return rc;
 }
+
+/* How far down post_add_images looks. The deepest post of an answer is a notification's post's
+ * original: data, notifications, the item, post, original (5); a little room above that. */
+#define IMAGES_DEPTH 8
+
+static void
+add_images(const struct media *m, json_object *v, int depth)
+{
+	json_object *url;
+	size_t i, n;
+
+	if (depth > IMAGES_DEPTH)
+		return;
+	if (json_object_is_type(v, json_type_array)) {
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++)
+			add_images(m, json_object_array_get_idx(v, i), depth + 1);
+		return;
+	}
+	if (!json_object_is_type(v, json_type_object))
+		return;
+	json_object_object_foreach(v, key, child) {
+		(void)key;
+		add_images(m, child, depth + 1);
+	}
+	/* After the walk: adding a key to an object while iterating it is not safe. */
+	if (json_object_object_get_ex(v, "imageUrl", &url) &&
+	    json_object_is_type(url, json_type_string) && json_object_get_string_len(url) > 0)
+		json_object_object_add(v, "image", media_image_view(m, json_object_get_string(url)));
+}
+
+void
+post_add_images(struct ctx *ctx, json_object *data)
+{
+	if (ctx->env->media != NULL && data != NULL)
+		add_images(ctx->env->media, data, 0);
+}

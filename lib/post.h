@@ -26,7 +26,8 @@
  * post_view adds: author {id, username, displayName, avatarUrl, verified}, original (the embedded
  * original of a repost or quote, itself with its author; null when it was deleted or its author
  * and the viewer are in a block pair: a repost of such a record is then 404), and, for a
- * logged-in viewer, viewer {liked, reposted, own}. */
+ * logged-in viewer, viewer {liked, reposted, own}. The JSON routes add image at answer time
+ * (post_add_images). */
 #ifndef STARLING_POST_H
 #define STARLING_POST_H
 
@@ -157,5 +158,13 @@ void post_keys(struct cache_keys *ks, uint64_t id);
  * would leave the page empty. */
 int post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **views,
     bool *partial);
+
+/* Adds "image" (media_image_view: how to show it, and whether it is still processing) to every
+ * post object within data, an answer's data as built (a post, a page of them, notifications
+ * with their posts; originals included): to each object with a non-empty imageUrl. Called by
+ * every JSON route that answers posts, just before ctx_set_data. Why not in post_view: the state
+ * changes within seconds of the upload, so it is read at answer time and never cached; it costs
+ * a stat or two per image (the files say it, media.h) and no cache or database round trip. */
+void post_add_images(struct ctx *ctx, json_object *data);
 
 #endif

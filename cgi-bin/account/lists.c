@@ -44,6 +44,7 @@ list(struct ctx *ctx, enum postlist_tab tab)
 	} else if ((rc = postlist_page(ctx, id, tab, cursor, &o)) != APIERR_OK) {
 		return rc;
 	}
+	post_add_images(ctx, o);
 	ctx_set_data(ctx, o);
 	return APIERR_OK;
 }

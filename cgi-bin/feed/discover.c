@@ -16,6 +16,7 @@
 #include "feed.h"
 #include "page.h"
 #include "partial.h"
+#include "post.h"
 #include "search.h"
 #include "trend.h"
 
@@ -102,6 +103,7 @@ feed_timeline_hashtag(struct ctx *ctx)
 	    (rc = search_hashtag_posts(ctx, params_str(&ctx->params, "tag"), cursor, &out)) !=
 	    APIERR_OK)
 		return rc;
+	post_add_images(ctx, out);
 	ctx_set_data(ctx, out);
 	return APIERR_OK;
 }
@@ -129,6 +131,7 @@ feed_search_posts(struct ctx *ctx)
 	if ((rc = search_paused(ctx)) != APIERR_OK || (rc = id_cursor(ctx, &cursor)) != APIERR_OK ||
 	    (rc = search_posts(ctx, params_str(&ctx->params, "q"), cursor, &out)) != APIERR_OK)
 		return rc;
+	post_add_images(ctx, out);
 	ctx_set_data(ctx, out);
 	return APIERR_OK;
 }

@@ -46,6 +46,7 @@ feed_notification_list(struct ctx *ctx)
 	} else if ((rc = notify_list(ctx, cursor, &o)) != APIERR_OK) {
 		return rc;
 	}
+	post_add_images(ctx, o);
 	ctx_set_data(ctx, o);
 	return APIERR_OK;
 }

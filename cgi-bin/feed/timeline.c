@@ -52,6 +52,7 @@ feed_timeline_home(struct ctx *ctx)
 	rc = timeline_home(ctx, cursor, params_id(&ctx->params, "since_id"), &o);
 	if (rc != APIERR_OK)
 		return rc;
+	post_add_images(ctx, o);
 	ctx_set_data(ctx, o);
 	return APIERR_OK;
 }

@@ -162,8 +162,10 @@ api_detail(struct ctx *ctx)
 	json_object *o;
 	int rc = post_view(ctx, params_id(&ctx->params, "post_id"), &o);
 
-	if (rc == APIERR_OK)
+	if (rc == APIERR_OK) {
+		post_add_images(ctx, o);
 		ctx_set_data(ctx, o);
+	}
 	return rc;
 }
 
@@ -208,6 +210,7 @@ api_replies(struct ctx *ctx)
 		return ctx_fail(ctx, APIERR_INVALID_PARAM, "cursor: a reply ID, or -1");
 	if ((rc = post_replies(ctx, params_id(&ctx->params, "post_id"), cursor, &o)) != APIERR_OK)
 		return rc;
+	post_add_images(ctx, o);
 	ctx_set_data(ctx, o);
 	return APIERR_OK;
 }

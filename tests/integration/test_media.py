@@ -3,7 +3,9 @@
 camera model and an orientation tag is uploaded and posted; the post page says it is processing
 until starling-worker has run; then every size it links to is served without any of that
 metadata, the original is not served at all, and the page's <picture> points at the sizes.
-A decompression bomb is deleted by the worker; the media_quality switch skips WebP.
+A decompression bomb is deleted by the worker; the media_quality switch skips WebP. The JSON
+API says the same as the pages: each post object with an imageUrl carries "image", its state
+(processing, ready, failed) and, once ready, the sizes' URLs.
 
 Usage: test_media.py BASE_URL [-k SUBSTRING]
 
@@ -13,6 +15,7 @@ Environment (set by tests/integration/suite.sh):
   STARLING_TEST_ADMIN       starling-admin with the stack's configuration (the switch)
   STARLING_TEST_WORKER      starling-worker with the stack's configuration (--queue-media)
   STARLING_TEST_SQL         runs SQL in every shard (drops a job, as if queued before processing)
+  STARLING_TEST_APP_LOGS    the binaries' access logs (their round trips, as test_budget reads them)
 
 The worker is stopped while a test looks at an image before processing, and started again at
 the end. Python standard library only.
@@ -106,6 +109,32 @@ def check_clean(url, ctype):
     return r.body
 
 
+def auth(user):
+    return {"Authorization": "Bearer " + user["token"]} if user else None
+
+
+def detail(user, pid):
+    return check_envelope(get("/api/v1/post/detail?post_id=" + pid, auth(user)), 200,
+                          0)["data"]
+
+
+def listed(path, user, pid):
+    """Post pid as the list at path (a GET answering {posts}) shows it."""
+    posts = check_envelope(get(path, auth(user)), 200, 0)["data"]["posts"]
+    for p in posts:
+        if p["id"] == pid:
+            return p
+    raise AssertionError("post %s is not in %s: %r" % (pid, path, [p["id"] for p in posts]))
+
+
+def check_not_ready(image, state, what):
+    check(image is not None, "%s: an image object" % what)
+    check_eq(image.get("state"), state, "%s: state" % what)
+    check_eq(image.get("ready"), False, "%s: ready" % what)
+    for k in ("src", "full", "srcset", "webpSrcset"):
+        check(k not in image, "%s: no %s while %s: %r" % (what, k, state, image))
+
+
 # --- tests -------------------------------------------------------------------------------------
 
 def test_photo_processed_and_stripped():
@@ -153,6 +182,79 @@ def test_photo_processed_and_stripped():
              "the posted URL serves the display size")
 
 
+def test_api_image_states():
+    """post/detail says processing before the worker ran, then ready with the sizes' URLs, and
+    the same image object is in timeline/home, user/posts, user/likes, a quote's original and
+    the notification of the quote."""
+    user, other = _users.get(2)
+    worker("stop")
+    try:
+        url = upload(user, "jpg", fixture("gps.jpg"))
+        pid = post(user, url)
+        d = detail(user, pid)
+        check_eq(d["imageUrl"], url, "imageUrl is the URL as posted")
+        check_not_ready(d.get("image"), "processing", "detail before the worker")
+        quote = check_envelope(api_post("post/repost", {"original_post_id": pid,
+                                                        "content_text": "look at this"},
+                                        other["token"]), 200, 0)["data"]["id"]
+        check_not_ready(detail(other, quote)["original"].get("image"), "processing",
+                        "a quote's original before the worker")
+        worker("once")
+    finally:
+        worker("start")
+    d = detail(user, pid)
+    image = d.get("image")
+    check(image, "an image object: %r" % d)
+    check_eq(image["state"], "ready", "state once processed")
+    check_eq(image["ready"], True, "ready once processed")
+    check(image.get("sizes"), "sizes: %r" % image)
+    jpegs, webps = srcset_urls(image["srcset"]), srcset_urls(image["webpSrcset"])
+    check_eq(len(jpegs), 2, "two JPEG sizes")
+    check_eq(len(webps), 2, "two WebP sizes")
+    check(image["src"] in jpegs and image["full"] in jpegs, "src and full are sizes: %r" % image)
+    check(image["src"] != image["full"], "src (thumbnail) and full differ: %r" % image)
+    for u in jpegs:
+        check_clean(u, "image/jpeg")
+    for u in webps:
+        check_clean(u, "image/webp")
+    # Kept as posted for older clients, and it is the original: refused.
+    check_eq(d["imageUrl"], url, "imageUrl is still the URL as posted")
+    check(get(url).status in (403, 404), "the posted URL is not served")
+    check_eq(listed("/api/v1/timeline/home", user, pid).get("image"), image,
+             "timeline/home's image")
+    check_eq(listed("/api/v1/user/posts?username=" + user["username"], None, pid).get("image"),
+             image, "user/posts' image")
+    q = detail(other, quote)
+    check_eq(q["original"].get("image"), image, "the quote's original's image")
+    check("image" not in q, "the quote itself has no image: %r" % q)
+    check_eq(listed("/api/v1/user/posts?username=" + other["username"], other,
+                    quote)["original"].get("image"), image, "user/posts: the quote's original")
+    check_envelope(api_post("post/like", {"post_id": pid, "islike": 1}, other["token"]), 200, 0)
+    check_eq(listed("/api/v1/user/likes?username=" + other["username"], None, pid).get("image"),
+             image, "user/likes' image")
+    # A notification embeds its post: the quote, with the photo as its original.
+    items = check_envelope(get("/api/v1/notification/list", auth(user)), 200,
+                           0)["data"]["notifications"]
+    shown = [n["post"] for n in items if n.get("post") and n["post"]["id"] == quote]
+    check(shown, "the quote's notification: %r" % items)
+    check_eq(shown[0]["original"].get("image"), image, "notification/list: the original's image")
+
+
+def test_image_within_budget():
+    """image is read from the files, so test_budget's budgets hold for posts with images: a
+    home timeline of six (and a quote of one) would be over its budget with one more memcached
+    or MariaDB round trip per image."""
+    from test_budget import within   # one reader of the access log's counts
+    user, = _users.get(1)
+    pids = [post(user, upload(user, "jpg", fixture("gps.jpg"))) for _ in range(6)]
+    check_envelope(api_post("post/repost", {"original_post_id": pids[0], "content_text": "q"},
+                            user["token"]), 200, 0)
+    check(detail(None, pids[-1]).get("image"), "an image object")
+    within("/api/v1/post/detail?post_id=" + pids[-1], user, 5, 1)
+    within("/api/v1/post/detail?post_id=" + pids[-1], None, 3, 0)
+    within("/api/v1/timeline/home", user, 8, 3)
+
+
 def jpeg_size(data):
     """(width, height) from a JPEG's SOF marker."""
     i = 2
@@ -192,6 +294,7 @@ def test_bomb_deleted():
         worker("start")
     for u in (url, hidden(url), url.rsplit(".", 1)[0] + ".640.jpg"):
         check(get(u).status in (403, 404), "%s: nothing left behind" % u)
+    check_not_ready(detail(user, pid).get("image"), "failed", "post/detail of a refused image")
     media = card_media(page(pid), pid)
     check_eq(media, "", "a refused image shows nothing")
 
@@ -257,8 +360,8 @@ def test_backlog_queued():
     check_clean(old.rsplit(".", 1)[0] + ".1600.jpg", "image/jpeg")
 
 
-TESTS = [test_photo_processed_and_stripped, test_bomb_deleted, test_quality_switch_skips_webp,
-         test_backlog_queued]
+TESTS = [test_photo_processed_and_stripped, test_api_image_states, test_image_within_budget,
+         test_bomb_deleted, test_quality_switch_skips_webp, test_backlog_queued]
 
 if __name__ == "__main__":
     sys.exit(run_main(__doc__, TESTS))
