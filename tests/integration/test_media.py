@@ -217,9 +217,10 @@ def test_api_image_states():
         check_clean(u, "image/jpeg")
     for u in webps:
         check_clean(u, "image/webp")
-    # Kept as posted for older clients, and it is the original: refused.
+    # Kept as posted for older clients: it serves the processed display size, never the original.
     check_eq(d["imageUrl"], url, "imageUrl is still the URL as posted")
-    check(get(url).status in (403, 404), "the posted URL is not served")
+    check_eq(check_clean(url, "image/jpeg"), get(image["full"]).body,
+             "the posted URL serves the display size")
     check_eq(listed("/api/v1/timeline/home", user, pid).get("image"), image,
              "timeline/home's image")
     check_eq(listed("/api/v1/user/posts?username=" + user["username"], None, pid).get("image"),
