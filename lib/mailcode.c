@@ -79,42 +79,29 @@ mailcode_activate_link(struct app_env *env, const char *username, const char *co
 /* ------------------------------------------------------------------------------------------ */
 /* Jobs queued for an address, and reset codes */
 
-struct queue_arg {
-	uint64_t     id;
-	unsigned     shard;
-	const char  *type;
-	json_object *payload;
-};
-
-static int
-queue_tx(struct db *db, void *arg)
-{
-	struct queue_arg *a = arg;
-
-	return job_queue(db, a->shard, a->id, a->type, a->payload);
-}
-
 /* Queues a job of type {email, lang} on the shard of the address's lookup row: known from the
  * address alone, account or not, so the request's work does not depend on it. */
 static int
 queue_for_email(struct app_env *env, const char *type, const char *email, const char *lang)
 {
 	struct buf lower = BUF_INIT;
-	struct queue_arg a = { 0, 0, type, NULL };
+	json_object *payload = NULL;
+	unsigned shard;
+	uint64_t id;
 	int rc = -1;
 
 	valid_lower_ascii(email, strlen(email), &lower);
-	a.shard = shard_for_key(db_shards(env->db), lower.data, lower.len);
-	if (idlease_next_id(env->ids, a.shard, &a.id) != 0)
+	shard = shard_for_key(db_shards(env->db), lower.data, lower.len);
+	if (idlease_next_id(env->ids, shard, &id) != 0)
 		goto out;
-	a.payload = json_object_new_object();
-	json_object_object_add(a.payload, "email", json_object_new_string(email));
-	json_object_object_add(a.payload, "lang", json_object_new_string(lang));
-	rc = db_tx(env->db, a.shard, queue_tx, &a) == 0 ? 0 : -1;
+	payload = json_object_new_object();
+	json_object_object_add(payload, "email", json_object_new_string(email));
+	json_object_object_add(payload, "lang", json_object_new_string(lang));
+	rc = job_queue_alone(env->db, shard, id, type, payload);
 out:
 	if (rc != 0)
 		log_error("a %s job for an address could not be queued", type);
-	json_object_put(a.payload);
+	json_object_put(payload);
 	buf_free(&lower);
 	return rc;
 }
