@@ -202,6 +202,16 @@ run(const char *src, int runs, const char *dir, int low)
 	return 0;
 }
 
+/* s as a whole decimal number within 0 .. 10000, or -1. */
+static int
+count_of(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *s != '\0' && *end == '\0' && v >= 0 && v <= 10000 ? (int)v : -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -213,8 +223,9 @@ main(int argc, char **argv)
 	}
 	if (argc == 3 && strcmp(argv[1], "make") == 0)
 		return make(argv[2]) == 0 ? 0 : 1;
-	if ((argc == 5 || argc == 6) && strcmp(argv[1], "run") == 0 && atoi(argv[3]) > 0)
-		return run(argv[2], atoi(argv[3]), argv[4], argc == 6 ? atoi(argv[5]) : 0);
+	if ((argc == 5 || argc == 6) && strcmp(argv[1], "run") == 0 && count_of(argv[3]) > 0 &&
+	    (argc == 5 || count_of(argv[5]) >= 0))
+		return run(argv[2], count_of(argv[3]), argv[4], argc == 6 ? count_of(argv[5]) : 0);
 	fprintf(stderr, "usage: bench_media make FILE | run FILE RUNS DIR [QUALITY]\n");
 	return 2;
 }
