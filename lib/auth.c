@@ -9,6 +9,8 @@
 
 #include "auth.h"
 #include "cache.h"
+#include "ctx.h"
+#include "db.h"
 #include "id.h"
 #include "jwt.h"
 #include "log.h"

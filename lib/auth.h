@@ -23,9 +23,13 @@
 #ifndef STARLING_AUTH_H
 #define STARLING_AUTH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-#include "app.h"
+#include "buf.h"
+
+struct app_env;
+struct auth_session;
 
 #define AUTH_COOKIE "starling_token"
 

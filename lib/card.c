@@ -7,11 +7,16 @@
 #include <time.h>
 
 #include "apierr.h"
+#include "cache.h"
 #include "card.h"
+#include "ctx.h"
 #include "i18n.h"
 #include "jwt.h"
 #include "linkcard.h"
+#include "media.h"
 #include "post.h"
+#include "request.h"
+#include "route.h"
 #include "text.h"
 #include "tz.h"
 #include "user.h"

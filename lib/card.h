@@ -21,8 +21,9 @@
 
 #include <json-c/json.h>
 
-#include "app.h"
 #include "tz.h"
+
+struct ctx;
 
 /* What every card of one page shares. */
 struct card_set {

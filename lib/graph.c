@@ -10,8 +10,11 @@
 
 #include "apierr.h"
 #include "cache.h"
+#include "ctx.h"
+#include "db.h"
 #include "graph.h"
 #include "id.h"
+#include "idlease.h"
 #include "job.h"
 #include "limit.h"
 #include "log.h"

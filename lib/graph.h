@@ -26,9 +26,11 @@
 
 #include <json-c/json.h>
 
-#include "app.h"
 #include "buf.h"
 #include "cache.h"
+
+struct app_env;
+struct ctx;
 
 /* Page size of the lists. */
 #define GRAPH_PAGE 20

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "ctx.h"
+#include "db.h"
 #include "graph.h"
 #include "id.h"
 #include "idlease.h"
@@ -23,6 +25,7 @@
 #include "mediajob.h"
 #include "notify.h"
 #include "shard.h"
+#include "switches.h"
 #include "timeline.h"
 #include "xalloc.h"
 

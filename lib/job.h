@@ -73,9 +73,10 @@
 
 #include <json-c/json.h>
 
-#include "app.h"
 #include "buf.h"
 #include "db.h"
+
+struct app_env;
 
 #define JOB_MAX_ATTEMPTS 8
 #define JOB_BACKOFF_BASE 10     /* seconds before the first retry */

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "apierr.h"
+#include "ctx.h"
 #include "limit.h"
 #include "log.h"
 #include "xalloc.h"

@@ -25,8 +25,9 @@
 
 #include <stddef.h>
 
-#include "app.h"
 #include "ratelimit.h"
+
+struct ctx;
 
 enum limit_kind {
 	LIMIT_POST,

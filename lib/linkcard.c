@@ -8,6 +8,8 @@
 
 #include <openssl/evp.h>
 
+#include "cache.h"
+#include "ctx.h"
 #include "db.h"
 #include "idlease.h"
 #include "job.h"

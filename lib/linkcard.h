@@ -22,9 +22,10 @@
 
 #include <json-c/json.h>
 
-#include "app.h"
 #include "buf.h"
 #include "cache.h"
+
+struct app_env;
 
 #define LINKCARD_JOB "link.fetch"
 #define LINKCARD_TTL 86400   /* a row never changes once written: the TTL only bounds memory */

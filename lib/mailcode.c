@@ -7,7 +7,10 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "ctx.h"
+#include "db.h"
 #include "i18n.h"
+#include "idlease.h"
 #include "job.h"
 #include "jwt.h"
 #include "log.h"

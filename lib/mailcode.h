@@ -18,8 +18,9 @@
 
 #include <json-c/json.h>
 
-#include "app.h"
 #include "buf.h"
+
+struct app_env;
 
 /* Characters in a code: 30^8, about 6.6e11, with a few guesses per code (docs/auth.md). */
 #define MAILCODE_LEN 8

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ctx.h"
 #include "db.h"
 #include "id.h"
 #include "idlease.h"

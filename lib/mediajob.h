@@ -18,9 +18,10 @@
 
 #include <json-c/json.h>
 
-#include "app.h"
 #include "buf.h"
 #include "imgproc.h"
+
+struct app_env;
 
 /* The processor: imgproc_process's shape (imgproc.h). */
 typedef enum imgproc_rc (*mediajob_processor)(const struct imgproc_opts *o, const char *src,

@@ -44,12 +44,15 @@
 #ifndef STARLING_NOTIFY_H
 #define STARLING_NOTIFY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <json-c/json.h>
 
-#include "app.h"
 #include "buf.h"
+
+struct app_env;
+struct ctx;
 
 #define NOTIFY_PAGE 20
 /* The unread count stops here (docs/schema.md: the badge shows "99+" beyond): counting is one

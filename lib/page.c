@@ -7,9 +7,12 @@
 
 #include "apierr.h"
 #include "atom.h"
+#include "ctx.h"
 #include "i18n.h"
 #include "media.h"
 #include "page.h"
+#include "request.h"
+#include "route.h"
 #include "utf8.h"
 
 json_object *

@@ -10,7 +10,10 @@
 
 #include <json-c/json.h>
 
-#include "app.h"
+#include "buf.h"
+
+struct ctx;
+struct request_file;
 
 /* A new page object titled with the catalog's "<section>.title". Owned by the caller. */
 json_object *page_new(struct ctx *ctx, const char *section);

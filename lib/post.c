@@ -13,6 +13,8 @@
 
 #include "apierr.h"
 #include "cache.h"
+#include "ctx.h"
+#include "db.h"
 #include "graph.h"
 #include "id.h"
 #include "job.h"
@@ -22,6 +24,7 @@
 #include "media.h"
 #include "post.h"
 #include "shard.h"
+#include "switches.h"
 #include "text.h"
 #include "timeline.h"
 #include "user.h"

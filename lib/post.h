@@ -37,8 +37,10 @@
 
 #include <json-c/json.h>
 
-#include "app.h"
 #include "cache.h"
+
+struct app_env;
+struct ctx;
 
 enum post_type { POST_ORIGINAL = 0, POST_REPOST = 1, POST_QUOTE = 2, POST_REPLY = 3 };
 enum post_reply_settings { POST_REPLY_EVERYONE = 0, POST_REPLY_MENTIONED = 1,

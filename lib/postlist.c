@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "apierr.h"
+#include "ctx.h"
+#include "db.h"
 #include "id.h"
 #include "post.h"
 #include "postlist.h"

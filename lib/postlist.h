@@ -19,7 +19,7 @@
 
 #include <json-c/json.h>
 
-#include "app.h"
+struct ctx;
 
 /* Items per page (the seed's page size). */
 #define POSTLIST_PAGE 20

@@ -11,6 +11,9 @@
 #include <utf8proc.h>
 
 #include "apierr.h"
+#include "cache.h"
+#include "ctx.h"
+#include "db.h"
 #include "graph.h"
 #include "partial.h"
 #include "post.h"

@@ -37,9 +37,11 @@
 
 #include <json-c/json.h>
 
-#include "app.h"
 #include "buf.h"
 #include "db.h"
+
+struct app_env;
+struct ctx;
 
 #define SEARCH_PAGE 20
 /* Hashtags search_hashtags answers: a suggestion list, not a paged one. */

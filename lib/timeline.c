@@ -8,6 +8,8 @@
 
 #include "apierr.h"
 #include "cache.h"
+#include "ctx.h"
+#include "db.h"
 #include "graph.h"
 #include "id.h"
 #include "job.h"

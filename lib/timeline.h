@@ -37,8 +37,10 @@
 
 #include <json-c/json.h>
 
-#include "app.h"
 #include "buf.h"
+
+struct app_env;
+struct ctx;
 
 #define TIMELINE_PAGE   20
 #define TIMELINE_CACHED 800

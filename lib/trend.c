@@ -10,6 +10,9 @@
 #include <time.h>
 
 #include "apierr.h"
+#include "cache.h"
+#include "ctx.h"
+#include "db.h"
 #include "graph.h"
 #include "log.h"
 #include "partial.h"

@@ -17,7 +17,8 @@
 
 #include <json-c/json.h>
 
-#include "app.h"
+struct app_env;
+struct ctx;
 
 #define TREND_MAX 20
 #define TREND_CACHE_TTL 300

@@ -10,7 +10,10 @@
 #include <openssl/rand.h>
 
 #include "cache.h"
+#include "ctx.h"
+#include "db.h"
 #include "id.h"
+#include "idlease.h"
 #include "log.h"
 #include "shard.h"
 #include "user.h"

@@ -19,8 +19,9 @@
 
 #include <json-c/json.h>
 
-#include "app.h"
 #include "cache.h"
+
+struct app_env;
 
 /* user_create's refusals. */
 #define USER_NAME_TAKEN  2

@@ -10,10 +10,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "ctx.h"
 #include "db.h"
 #include "job.h"
 #include "log.h"
 #include "shard.h"
+#include "switches.h"
 #include "trend.h"
 #include "worker.h"
 #include "xalloc.h"

@@ -21,7 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "app.h"
+struct app_env;
 
 #define WORKER_BATCH          16      /* jobs of one shard before the next shard's turn */
 #define WORKER_BACKOFF_MAX_MS 10000   /* longest sleep while shards are unreachable */

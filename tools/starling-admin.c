@@ -39,6 +39,7 @@
 #include "cache.h"
 #include "cli.h"
 #include "conf.h"
+#include "ctx.h"
 #include "db.h"
 #include "graph.h"
 #include "id.h"

@@ -10,6 +10,7 @@
 
 #include "apierr.h"
 #include "cache.h"
+#include "ctx.h"
 #include "limit.h"
 #include "memcached.h"
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "apierr.h"
+#include "ctx.h"
 #include "i18n.h"
 #include "page.h"
 
