@@ -9,28 +9,15 @@
  * the row goes back to the workers, and starling-worker runs it later with the same handler
  * table (job_handler_find).
  *
- * Every job here is a "sync" job: it reads the source of truth and makes the other shard match
- * it (INSERT IGNORE / DELETE, with the counter moved only when a row changed). So a job run twice
- * changes nothing, and jobs of the same pair may run in any order: the last one to run writes
- * what the source says now. A handler reads the source again after writing and writes again if
- * it changed meanwhile (a concurrent opposite change whose own job ran in between), so two jobs
- * running at the same time still end with the other shard matching the source.
+ * Every job must be idempotent: most are "sync" jobs, which read the source of truth and make
+ * the other shard match it (the posts' ones: lib/postsync.h), so running one twice, or two of the
+ * same pair in any order, ends in the same state; that is what makes retries, and the reaper,
+ * safe.
  *
  * Types and payloads (JSON objects; IDs as strings):
+ *   like.sync, repost.sync, user_reply.sync, hashtag.sync   the posts' mirrors (postsync.h)
  *   follow.sync    {follower_id, followee_id}  tb_user_relationship (follower's shard) →
  *                  tb_user_relationship_reversed + count_followers (lib/graph.c)
- *   like.sync      {liker_id, record_id}   tb_post_like (liker's shard) →
- *                  tb_post_like_reversed + count_likes (record's shard); deletes "postx:<record>";
- *                  lib/post.c adds what the request wrote (like: true or false, and like_id,
- *                  content_type, created_at), which stands in for the first read of the like
- *   repost.sync    {post_id}               a repost or quote, live or deleted (reposter's shard) →
- *                  tb_post_repost_reversed + count_reposts / count_quote (original's shard);
- *                  deletes "postx:<original>"
- *   user_reply.sync {reply_id}             a reply, live or deleted (thread's shard) →
- *                  tb_user_reply (replier's shard)
- *   hashtag.sync   {record_id, tag, name}  a post or reply, live and carrying the tag key in its
- *                  hashtags column (its shard) → tb_hashtag (made on the tag's shard, name as
- *                  first written), tb_post_reply_hashtag + count_mentions (shard_for_key(tag))
  *   mail.reset     {email, lang}           not a sync job: a password-reset code for the account
  *                  of email, if any, stored and mailed by starling-worker, never by the request,
  *                  whose work and time then do not depend on the address (lib/mailcode.h)
@@ -269,7 +256,7 @@ long job_backoff(unsigned attempts);
 const char *job_runner_name(void);
 
 /* A decimal ID member of a job payload ("123", as payloads write them): 0 when it is missing, not
- * a string of digits, or out of range. For handlers outside job.c (lib/graph.c). */
+ * a string of digits, or out of range. For the handlers (lib/postsync.c, lib/graph.c, ...). */
 uint64_t job_payload_id(json_object *payload, const char *name);
 
 /* The string member name of a job's payload (owned by payload), or NULL when it is missing or
