@@ -1,4 +1,5 @@
-/* job.c: the outbox (tb_job): queueing, running one job, and the table of handlers. */
+/* job.c: the outbox (tb_job): queueing, claiming, running and keeping jobs; their handlers are
+ * installed by the layer above (job_install, lib/jobkinds.c). */
 #include "config.h"
 
 #include <errno.h>
@@ -12,17 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "graph.h"
 #include "id.h"
 #include "job.h"
-#include "linkcard.h"
 #include "log.h"
-#include "mailcode.h"
-#include "mediajob.h"
-#include "notify.h"
-#include "postsync.h"
 #include "shard.h"
-#include "timeline.h"
+#include "switches.h"
 #include "xalloc.h"
 
 /* How long job_run waits for a job another runner holds: 100 steps of 20 ms. */
@@ -197,65 +192,57 @@ job_bump_count(struct db *db, uint64_t record_id, const char *column, int delta,
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* The table, and running one job */
+/* The installed table */
 
-static const struct job_type types[] = {
-	{ "like.sync",       postsync_like },
-	{ "repost.sync",     postsync_repost },
-	{ "user_reply.sync", postsync_user_reply },
-	{ "hashtag.sync",    postsync_hashtag },
-	{ "follow.sync",     graph_follow_sync },
-	{ "timeline.push",   timeline_push_job },
-	{ "timeline.build",  timeline_build_job },
-	{ "notify.post",     notify_post_job },
-	{ "notify.like",     notify_like_job },
-	{ "mail.reset",      mailcode_reset_job },
-	{ "mail.activate",   mailcode_activate_job },
-	{ LINKCARD_JOB,      linkcard_job },
-	{ "media.process",   mediajob_run },
-};
+static const struct job_kind *kinds;   /* job_install's, for the process's life */
+static size_t nkinds;
 
-const struct job_type *
+void
+job_install(const struct job_kind *table, size_t n)
+{
+	kinds = table;
+	nkinds = table != NULL ? n : 0;
+}
+
+const struct job_kind *
 job_handler_find(const char *type)
 {
 	size_t i;
 
-	for (i = 0; type != NULL && i < sizeof types / sizeof types[0]; i++)
-		if (strcmp(types[i].type, type) == 0)
-			return &types[i];
+	for (i = 0; type != NULL && i < nkinds; i++)
+		if (strcmp(kinds[i].type, type) == 0)
+			return &kinds[i];
+	return NULL;
+}
+
+/* The kind of type, or NULL with why in err and whether that is for good in *permanent: a type
+ * the installed table does not know can never run here (set aside at once, as a payload that
+ * is not an object); with no table installed the fault is this process's (job_install
+ * forgotten), so the job goes back for a runner that has one. */
+static const struct job_kind *
+kind_or_why(const char *type, struct buf *err, bool *permanent)
+{
+	const struct job_kind *k = job_handler_find(type);
+
+	if (k != NULL)
+		return k;
+	*permanent = nkinds > 0;
+	if (nkinds > 0)
+		buf_printf(err, "unknown job type %s", type);
+	else
+		buf_puts(err, "no job kinds installed in this process (job_install)");
 	return NULL;
 }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Jobs parked by the operators' switches (lib/switches.h) */
 
-/* The jobs a switch parks: the fan-out of posts into timelines, and the notifications of posts
- * and likes, are what a surge can wait for. */
-static const struct { const char *type; enum switch_id sw; } holds[] = {
-	{ "timeline.push", SWITCH_FANOUT_HOLD },
-	{ "notify.post",   SWITCH_NOTIFY_OFF },
-	{ "notify.like",   SWITCH_NOTIFY_OFF },
-};
-#define NHOLDS (sizeof holds / sizeof holds[0])
-
-/* The switch that parks jobs of type, or -1. */
-static int
-parked_by(const char *type)
-{
-	size_t i;
-
-	for (i = 0; type != NULL && i < NHOLDS; i++)
-		if (strcmp(holds[i].type, type) == 0)
-			return (int)holds[i].sw;
-	return -1;
-}
-
 bool
 job_parked_now(struct app_env *env, const char *type)
 {
-	int sw = parked_by(type);
+	const struct job_kind *k = job_handler_find(type);
 
-	return sw >= 0 && switches_on(env->switches, (enum switch_id)sw);
+	return k != NULL && k->parkable && switches_on(env->switches, k->park_switch);
 }
 
 /* Parks job id, which this runner holds, instead of running it: state 4, no attempt counted;
@@ -309,7 +296,7 @@ run_claimed(struct app_env *env, unsigned shard, uint64_t id, char *type)
 {
 	struct db_rows r = DB_ROWS_INIT;
 	struct buf err = BUF_INIT;
-	const struct job_type *jt;
+	const struct job_kind *jt;
 	json_object *payload = NULL;
 	bool permanent = false;
 	unsigned attempts;
@@ -330,11 +317,9 @@ run_claimed(struct app_env *env, unsigned shard, uint64_t id, char *type)
 		rc = park(env->db, shard, id) == 0 ? 0 : -1;
 		goto out;
 	}
-	jt = job_handler_find(db_str(&r, 0, 0));
+	jt = kind_or_why(db_str(&r, 0, 0), &err, &permanent);
 	payload = json_tokener_parse(db_str(&r, 0, 1));
 	if (jt == NULL) {
-		buf_printf(&err, "unknown job type %s", db_str(&r, 0, 0));
-		permanent = true;
 		rc = -1;
 	} else if (payload == NULL || !json_object_is_type(payload, json_type_object)) {
 		buf_puts(&err, "the payload is not a JSON object");
@@ -439,7 +424,8 @@ job_run_held(struct app_env *env, unsigned shard, const struct job_new *jobs, si
 	int failed = 0;
 
 	for (i = 0; i < n; i++) {
-		const struct job_type *jt;
+		const struct job_kind *jt;
+		bool permanent = false;
 
 		if (!jobs[i].held)
 			continue;
@@ -450,17 +436,15 @@ job_run_held(struct app_env *env, unsigned shard, const struct job_new *jobs, si
 			continue;
 		}
 		buf_reset(&err);
-		jt = job_handler_find(jobs[i].type);
+		jt = kind_or_why(jobs[i].type, &err, &permanent);
 		if (jt != NULL && jt->run(env, jobs[i].payload, &err) == 0) {
 			done[ndone++] = jobs[i].id;
 			continue;
 		}
-		if (jt == NULL)
-			buf_printf(&err, "unknown job type %s", jobs[i].type);
 		log_warn("job %" PRIu64 " %.64s (shard %u, attempt 1): %s; left for the worker",
 		    jobs[i].id, jobs[i].type, shard, buf_cstr(&err));
 		failed++;
-		if (finish(env, shard, jobs[i].id, 0, false, jt == NULL, buf_cstr(&err)) != 0)
+		if (finish(env, shard, jobs[i].id, 0, false, permanent, buf_cstr(&err)) != 0)
 			log_error("job %" PRIu64 " (shard %u): cannot record its outcome; left running "
 			    "for the reaper", jobs[i].id, shard);
 	}
@@ -600,13 +584,13 @@ job_release(struct app_env *env, unsigned shard, long limit)
 	long n = 0;
 	size_t i;
 
-	for (i = 0; i < NHOLDS && n < limit; i++) {
-		if (switches_on(env->switches, holds[i].sw))
+	for (i = 0; i < nkinds && n < limit; i++) {
+		if (!kinds[i].parkable || switches_on(env->switches, kinds[i].park_switch))
 			continue;
 		/* The oldest first, by the (state, run_after) index; run_after now: ready at once. */
 		if (db_exec(env->db, shard, "UPDATE {db}.tb_job SET state = 0, run_after = ?, "
 		    "updated_at = ? WHERE state = 4 AND type = ? ORDER BY run_after, id LIMIT ?",
-		    (struct db_val[]){ DB_I64(now), DB_I64(now), DB_STR(holds[i].type),
+		    (struct db_val[]){ DB_I64(now), DB_I64(now), DB_STR(kinds[i].type),
 			DB_I64(limit - n) }, 4, &r) != 0) {
 			n = -1;
 			break;

@@ -1,5 +1,5 @@
 /* postsync.h: the outbox's jobs of posts (job.h): each makes the other shard's half of a write
- * match the source of truth on the writer's shard. lib/job.c lists them in its handler table.
+ * match the source of truth on the writer's shard. lib/jobkinds.c lists them in the job table.
  *
  * Every job here is a "sync" job: it reads the source of truth and makes the other shard match
  * it (INSERT IGNORE / DELETE, with the counter moved only when a row changed). So a job run twice
