@@ -87,7 +87,7 @@ void graph_keys(struct cache_keys *ks, uint64_t viewer, uint64_t user);
 /* Whether muter mutes target (cached). 1 yes, 0 no, -1 failure. */
 int graph_muted(struct app_env *env, uint64_t muter, uint64_t target);
 
-/* The follow.sync job (lib/job.c's table): payload {follower_id, followee_id}. Makes the
+/* The follow.sync job (lib/jobkinds.c's table): payload {follower_id, followee_id}. Makes the
  * followee's reversed row and count_followers match the follower's row, and ends the follow at
  * its source when the followee blocks the follower. Returns 0, or -1 with why in err. */
 int graph_follow_sync(struct app_env *env, json_object *payload, struct buf *err);

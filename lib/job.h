@@ -9,39 +9,16 @@
  * the row goes back to the workers, and starling-worker runs it later with the same handler
  * table (job_handler_find).
  *
- * Every job here is a "sync" job: it reads the source of truth and makes the other shard match
- * it (INSERT IGNORE / DELETE, with the counter moved only when a row changed). So a job run twice
- * changes nothing, and jobs of the same pair may run in any order: the last one to run writes
- * what the source says now. A handler reads the source again after writing and writes again if
- * it changed meanwhile (a concurrent opposite change whose own job ran in between), so two jobs
- * running at the same time still end with the other shard matching the source.
+ * The outbox knows no job: each process installs the table of kinds it runs at start-up
+ * (job_install), and the runners look a row's type up there (job_handler_find). The one table of
+ * all kinds is lib/jobkinds.c, above the domain modules that own the handlers (postsync.h for
+ * the posts' sync jobs, graph.h, timeline.h, notify.h, linkcard.h, mailcode.h, mediajob.h); it
+ * says what each type's payload is. So this module includes none of them, as lighttpd's core
+ * reaches its plugins through hook slots filled at start-up and includes no mod_*.h.
  *
- * Types and payloads (JSON objects; IDs as strings):
- *   follow.sync    {follower_id, followee_id}  tb_user_relationship (follower's shard) →
- *                  tb_user_relationship_reversed + count_followers (lib/graph.c)
- *   like.sync      {liker_id, record_id}   tb_post_like (liker's shard) →
- *                  tb_post_like_reversed + count_likes (record's shard); deletes "postx:<record>";
- *                  lib/post.c adds what the request wrote (like: true or false, and like_id,
- *                  content_type, created_at), which stands in for the first read of the like
- *   repost.sync    {post_id}               a repost or quote, live or deleted (reposter's shard) →
- *                  tb_post_repost_reversed + count_reposts / count_quote (original's shard);
- *                  deletes "postx:<original>"
- *   user_reply.sync {reply_id}             a reply, live or deleted (thread's shard) →
- *                  tb_user_reply (replier's shard)
- *   hashtag.sync   {record_id, tag, name}  a post or reply, live and carrying the tag key in its
- *                  hashtags column (its shard) → tb_hashtag (made on the tag's shard, name as
- *                  first written), tb_post_reply_hashtag + count_mentions (shard_for_key(tag))
- *   mail.reset     {email, lang}           not a sync job: a password-reset code for the account
- *                  of email, if any, stored and mailed by starling-worker, never by the request,
- *                  whose work and time then do not depend on the address (lib/mailcode.h)
- *   mail.activate  {email, lang}           the same for a new activation code: mailed to the
- *                  account of email if it is neither active nor suspended (lib/mailcode.h)
- *   link.fetch     {url, job_id}           not a sync job: the link card of a URL in a new post
- *                  or reply, fetched once by starling-worker (never by the request) and stored
- *                  in tb_parsed_url on shard 0 (lib/linkcard.h)
- *   media.process  {key}                  not a sync job: an uploaded image processed into its sizes
- *                  by starling-worker only (the one binary that links libvips); queued ready, never
- *                  held (lib/mediajob.h)
+ * Every job must be idempotent: most are "sync" jobs, which read the source of truth and make
+ * the other shard match it (postsync.h), so running one twice, or two of the same pair in any
+ * order, ends in the same state; that is what makes retries, and the reaper, safe.
  *
  * Life of a row: state 0 (ready) → 1 (claimed: locked_by, locked_at) → 2 (done); on failure back
  * to 0 with attempts + 1, last_error and run_after = now + back-off (JOB_BACKOFF_BASE * 2^n,
@@ -52,12 +29,12 @@
  * their last_error for an operator to read (job_list_failed: starling-admin jobs) and put back to
  * 0 once the cause is fixed (job_retry: starling-admin retry-job).
  *
- * Parked (state 4): while the operators' fanout_hold switch is on, timeline.push jobs, and while
- * notify_off is on, notify.post and notify.like jobs (lib/switches.h) are not run but parked,
- * by whichever runner was about to run them (the request's job_run_held, or a worker's claim),
- * with no attempt counted. No runner takes a parked row; once its switch is off,
- * starling-worker makes them ready again a few at a time (job_release, [switches]
- * release_per_second), so that the backlog is not a second surge.
+ * Parked (state 4): a kind may name an operators' switch (lib/switches.h; jobkinds.c: fanout_hold
+ * for timeline.push, notify_off for notify.post and notify.like). While it is on, jobs of that
+ * kind are not run but parked, by whichever runner was about to run them (the request's
+ * job_run_held, or a worker's claim), with no attempt counted. No runner takes a parked row;
+ * once its switch is off, starling-worker makes them ready again a few at a time (job_release,
+ * [switches] release_per_second), so that the backlog is not a second surge.
  *
  * The runners: the request that queued a job (job_run_held, or job_run by ID), and
  * starling-worker (job_run_next, the oldest ready job of a shard, taken with SELECT ... FOR
@@ -75,6 +52,7 @@
 
 #include "buf.h"
 #include "db.h"
+#include "switches.h"
 
 struct app_env;
 
@@ -82,19 +60,33 @@ struct app_env;
 #define JOB_BACKOFF_BASE 10     /* seconds before the first retry */
 #define JOB_BACKOFF_MAX  3600   /* no retry waits longer */
 
+#define JOB_TYPE_MAX 64   /* tb_job.type is varchar(64) */
+
 enum job_state { JOB_READY = 0, JOB_RUNNING = 1, JOB_DONE = 2, JOB_FAILED = 3, JOB_PARKED = 4 };
 
 /* A handler: makes the target match the source for payload (borrowed). Returns 0, or -1 with
  * why in err (stored in last_error; no secrets). It must be idempotent. */
 typedef int (*job_handler)(struct app_env *env, json_object *payload, struct buf *err);
 
-struct job_type {
-	const char  *type;
-	job_handler  run;
+/* One kind of job, as the installed table lists it. */
+struct job_kind {
+	const char     *type;        /* tb_job.type: at most JOB_TYPE_MAX bytes, once per table */
+	job_handler     run;
+	bool            parkable;    /* parked while park_switch is on; false: never parked */
+	enum switch_id  park_switch;
 };
 
-/* The handler of type, or NULL for a type this build does not know. */
-const struct job_type *job_handler_find(const char *type);
+/* Installs the kinds of job this process runs: kinds[0 .. n-1], borrowed for the process's life
+ * (a static table: lib/jobkinds.c's jobkinds_install). Called once at start-up, before any job
+ * runs and before any thread starts (the table is read without a lock); a second call replaces
+ * the first (tests). Until a table is installed no type is known, but a job is then not set
+ * aside as unknown: it is left, with its attempt counted, for a runner that has the table
+ * (starling-worker), since the fault is this process's, not the job's. */
+void job_install(const struct job_kind *kinds, size_t n);
+
+/* The kind of type in the installed table, or NULL: a type this build does not know (set aside
+ * at its first attempt), a NULL type, or no table installed. */
+const struct job_kind *job_handler_find(const char *type);
 
 /* Queues a job: INSERT into shard's tb_job, to be called inside a db_tx fn on that shard (so the
  * job commits or rolls back with the change). id was made on shard before the transaction
@@ -137,7 +129,6 @@ int job_run_held(struct app_env *env, unsigned shard, const struct job_new *jobs
 int job_run(struct app_env *env, unsigned shard, uint64_t id);
 
 /* What job_run_next ran: its ID (0 when nothing was claimed) and type. */
-#define JOB_TYPE_MAX 64   /* tb_job.type is varchar(64) */
 struct job_ran {
 	uint64_t id;
 	char     type[JOB_TYPE_MAX + 1];
@@ -156,14 +147,15 @@ int job_run_next(struct app_env *env, unsigned shard, struct job_ran *ran);
  * are ready, or -1 (the instance is down; nothing set). */
 int job_ready_shards(struct app_env *env, size_t instance, bool *ready);
 
-/* Whether a job of type is to be parked now (its switch is on). */
+/* Whether a job of type is to be parked now: its kind is parkable and its switch is on. */
 bool job_parked_now(struct app_env *env, const char *type);
 
 /* Which shards of instance hold parked jobs (as job_ready_shards, one statement). */
 int job_parked_shards(struct app_env *env, size_t instance, bool *parked);
 
 /* Makes up to limit parked jobs of shard ready again (state 0, run_after now), the oldest
- * first, of the types whose switch is off. Returns how many, or -1. */
+ * first, of the installed parkable kinds whose switch is off, in the table's order. Returns how
+ * many, or -1. */
 long job_release(struct app_env *env, unsigned shard, long limit);
 
 /* Puts back the jobs of shard held (state 1) since before now - timeout seconds: their runner
@@ -270,7 +262,7 @@ long job_backoff(unsigned attempts);
 const char *job_runner_name(void);
 
 /* A decimal ID member of a job payload ("123", as payloads write them): 0 when it is missing, not
- * a string of digits, or out of range. For handlers outside job.c (lib/graph.c). */
+ * a string of digits, or out of range. For the handlers (lib/postsync.c, lib/graph.c, ...). */
 uint64_t job_payload_id(json_object *payload, const char *name);
 
 /* The string member name of a job's payload (owned by payload), or NULL when it is missing or

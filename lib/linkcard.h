@@ -34,7 +34,7 @@ struct app_env;
  * job ID is in it so that the handler's log lines name it. New object, owned by the caller. */
 json_object *linkcard_payload(const char *url, uint64_t job_id);
 
-/* The job handler (lib/job.c's table): payload {url, job_id}. Returns 0 once the URL has its
+/* The job handler (lib/jobkinds.c's table): payload {url, job_id}. Returns 0 once the URL has its
  * row (fetched now, or before), -1 with why in err when it could not be read or written (the
  * worker tries again later). A fetch that fails is not a failure of the job: its row says so. */
 int linkcard_job(struct app_env *env, json_object *payload, struct buf *err);

@@ -44,7 +44,7 @@ int mediajob_queue(struct app_env *env, const char *key);
  * --queue-media; run once after upgrading. Returns how many were queued, or -1 (logged). */
 long mediajob_queue_backlog(struct app_env *env);
 
-/* The media.process handler (lib/job.c's table). */
+/* The media.process handler (lib/jobkinds.c's table). */
 int mediajob_run(struct app_env *env, json_object *payload, struct buf *err);
 
 /* The options the job processes with now: [media] sizes and quality, lowered and without WebP

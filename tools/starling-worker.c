@@ -32,6 +32,7 @@
 #include "cli.h"
 #include "conf.h"
 #include "imgproc.h"
+#include "jobkinds.h"
 #include "log.h"
 #include "mediajob.h"
 #include "worker.h"
@@ -137,6 +138,7 @@ main(int argc, char *argv[])
 	int rc;
 
 	log_init(PROG, LOG_LEVEL_INFO);
+	jobkinds_install();
 	if ((rc = parse_args(argc, argv, &args)) != 0)
 		return rc == CLI_EXIT_OK ? EXIT_DONE : EXIT_USAGE;
 	if (args.conf == NULL)

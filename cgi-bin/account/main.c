@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "account.h"
+#include "jobkinds.h"
 #include "tz.h"
 
 static const char *const languages[] = { "en", "zh", NULL };
@@ -190,6 +191,7 @@ const struct app account_app = {
 int
 main(int argc, char **argv)
 {
+	jobkinds_install();
 	return app_main(&account_app, argc, argv);
 }
 #endif

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "feed.h"
+#include "jobkinds.h"
 
 /* A search query is bounded here; the search itself says what it accepts (lib/search.h). */
 #define QUERY_PARAM_MAX 100
@@ -103,6 +104,7 @@ const struct app feed_app = {
 int
 main(int argc, char **argv)
 {
+	jobkinds_install();
 	return app_main(&feed_app, argc, argv);
 }
 #endif

@@ -4,6 +4,7 @@
  *   /api/v1/post/   /p/   /u/   /compose */
 #include "config.h"
 
+#include "jobkinds.h"
 #include "pages.h"
 #include "postapp.h"
 #include "post.h"
@@ -178,6 +179,7 @@ const struct app post_app = {
 int
 main(int argc, char **argv)
 {
+	jobkinds_install();
 	return app_main(&post_app, argc, argv);
 }
 #endif

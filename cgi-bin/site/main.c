@@ -4,6 +4,7 @@
  *   /api/v1/health   /help   /language   /metrics */
 #include "config.h"
 
+#include "jobkinds.h"
 #include "site.h"
 
 static const char *const languages[] = { "en", "zh", NULL };
@@ -36,6 +37,7 @@ const struct app site_app = {
 int
 main(int argc, char **argv)
 {
+	jobkinds_install();
 	return app_main(&site_app, argc, argv);
 }
 #endif

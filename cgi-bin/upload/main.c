@@ -4,6 +4,7 @@
  *   /api/v1/upload/ */
 #include "config.h"
 
+#include "jobkinds.h"
 #include "media.h"
 #include "upload.h"
 
@@ -45,6 +46,7 @@ const struct app upload_app = {
 int
 main(int argc, char **argv)
 {
+	jobkinds_install();
 	return app_main(&upload_app, argc, argv);
 }
 #endif

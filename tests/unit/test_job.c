@@ -4,8 +4,8 @@
  * reposts and quotes, a user's replies, hashtags) with its counters and cache keys; what the
  * worker uses: the next ready job (oldest first, SKIP LOCKED), jobs put back from a dead runner,
  * clean-ups in batches; what the operator uses: the jobs set aside listed (fields, order, limit),
- * put back one by one or all at once, and refused for any other job. Skipped (77) when run
- * without the servers. */
+ * put back one by one or all at once, and refused for any other job; the kinds run only as the
+ * installed table has them. Skipped (77) when run without the servers. */
 #include "config.h"
 
 #include "test.h"
@@ -26,6 +26,7 @@
 #include "id.h"
 #include "idlease.h"
 #include "job.h"
+#include "jobkinds.h"
 #include "shard.h"
 
 static struct app_env env;
@@ -53,6 +54,7 @@ setup(void **state)
 	if (env.cache == NULL)
 		fail_msg("cache_new: %s", buf_cstr(&err));
 	env.ids = idlease_new(env.db, NULL);
+	jobkinds_install();
 	buf_free(&err);
 	return 0;
 }
@@ -1164,6 +1166,101 @@ test_error_shown(void **state)
 	buf_free(&b);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* The installed table: the runners know only the kinds job_install gave them. */
+
+static int test_kind_runs;
+
+/* A kind of this test only: counts its runs, and refuses a payload without "ok". */
+static int
+test_kind(struct app_env *e, json_object *payload, struct buf *err)
+{
+	(void)e;
+	test_kind_runs++;
+	if (job_payload_str(payload, "ok") == NULL) {
+		buf_puts(err, "test.kind: ok is required");
+		return -1;
+	}
+	return 0;
+}
+
+static const struct job_kind test_kinds[] = {
+	{ .type = "test.kind", .run = test_kind },
+};
+
+/* Puts the real table back, whatever the test left. */
+static int
+kinds_restore(void **state)
+{
+	(void)state;
+	jobkinds_install();
+	return 0;
+}
+
+static void
+test_runs_only_installed_kinds(void **state)
+{
+	uint64_t job;
+	struct job_new held[2] = {
+		{ .id = new_id(SHARD_C), .type = "like.sync", .held = true },
+		{ .id = new_id(SHARD_C), .type = "test.kind", .held = true },
+	};
+	struct queue_many_arg q = { SHARD_C, held, 2 };
+
+	(void)state;
+	held[0].payload = held[1].payload = json_tokener_parse("{\"ok\":\"1\"}");
+	job_install(test_kinds, 1);
+	assert_ptr_equal(job_handler_find("test.kind"), &test_kinds[0]);
+	assert_null(job_handler_find("like.sync"));
+	assert_null(job_handler_find(NULL));
+
+	/* An installed kind runs, with its payload; its failure is retried as any other. */
+	test_kind_runs = 0;
+	job = queue(SHARD_A, "test.kind", "{\"ok\":\"1\"}");
+	assert_int_equal(job_run(&env, SHARD_A, job), 1);
+	assert_int_equal(job_col(SHARD_A, job, "state"), JOB_DONE);
+	job = queue(SHARD_A, "test.kind", "{}");
+	assert_int_equal(job_run(&env, SHARD_A, job), -1);
+	assert_int_equal(job_col(SHARD_A, job, "state"), JOB_READY);
+	assert_int_equal(test_kind_runs, 2);
+
+	/* A type the table lacks is unknown, as before: set aside at its first attempt, by the
+	 * worker's run and the request's alike, its handler elsewhere never called. */
+	job = queue(SHARD_A, "like.sync", "{}");
+	assert_int_equal(job_run(&env, SHARD_A, job), -1);
+	assert_int_equal(job_col(SHARD_A, job, "state"), JOB_FAILED);
+	assert_int_equal(job_col(SHARD_A, job, "attempts"), 1);
+	exec_ok(SHARD_C, "DELETE FROM {db}.tb_job", NULL, 0);
+	assert_int_equal(db_tx(env.db, SHARD_C, queue_many_tx, &q), 0);
+	assert_int_equal(job_run_held(&env, SHARD_C, held, 2), 1);
+	assert_int_equal(job_col(SHARD_C, held[0].id, "state"), JOB_FAILED);
+	assert_int_equal(job_col(SHARD_C, held[1].id, "state"), JOB_DONE);
+	assert_int_equal(test_kind_runs, 3);
+
+	/* No table at all (a binary that forgot job_install): nothing runs, and nothing is set
+	 * aside either; the job waits, its attempt counted, for a runner with the table. */
+	job_install(NULL, 0);
+	assert_null(job_handler_find("test.kind"));
+	job = queue(SHARD_A, "test.kind", "{\"ok\":\"1\"}");
+	assert_int_equal(job_run(&env, SHARD_A, job), -1);
+	assert_int_equal(job_col(SHARD_A, job, "state"), JOB_READY);
+	assert_int_equal(job_col(SHARD_A, job, "attempts"), 1);
+	held[1].id = new_id(SHARD_C);
+	q.jobs = &held[1];
+	q.n = 1;
+	assert_int_equal(db_tx(env.db, SHARD_C, queue_many_tx, &q), 0);
+	assert_int_equal(job_run_held(&env, SHARD_C, &held[1], 1), 1);
+	assert_int_equal(job_col(SHARD_C, held[1].id, "state"), JOB_READY);
+	assert_int_equal(test_kind_runs, 3);
+
+	/* Installed again: it runs (job_run claims a ready job whatever its run_after). */
+	job_install(test_kinds, 1);
+	assert_int_equal(job_run(&env, SHARD_A, job), 1);
+	assert_int_equal(test_kind_runs, 4);
+	exec_ok(SHARD_C, "DELETE FROM {db}.tb_job", NULL, 0);
+	json_object_put(held[0].payload);
+}
+
 int
 main(void)
 {
@@ -1188,6 +1285,7 @@ main(void)
 		cmocka_unit_test(test_retry_all),
 		cmocka_unit_test(test_error_shown),
 		cmocka_unit_test(test_ready_shards),
+		cmocka_unit_test_teardown(test_runs_only_installed_kinds, kinds_restore),
 	};
 
 	if (getenv("STARLING_TEST_CONF") == NULL) {
