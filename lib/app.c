@@ -23,6 +23,7 @@
 #include "app.h"
 #include "auth.h"
 #include "clock.h"
+#include "csrf.h"
 #include "log.h"
 #include "notify.h"
 #include "mediajob.h"
@@ -315,6 +316,7 @@ page_context(struct ctx *ctx, json_object *page)
 {
 	json_object *root = json_object_new_object(), *site = json_object_new_object();
 	json_object *langs = json_object_new_array(), *title = NULL;
+	char masked[CSRF_MASKED_LEN + 1];
 	static const struct { const char *code, *label; } names[] = {
 		{ "en", "English" }, { "zh", "中文" },
 	};
@@ -340,7 +342,10 @@ page_context(struct ctx *ctx, json_object *page)
 		json_object_array_add(langs, l);
 	}
 	json_object_object_add(root, "languages", langs);
-	json_object_object_add(root, "csrfToken", json_object_new_string(ctx->csrf_token));
+	/* Masked afresh for each page, never the cookie's token itself: BREACH (csrf.h). A failed
+	 * mask leaves "", which the check refuses. */
+	csrf_mask(ctx->csrf_token, masked);
+	json_object_object_add(root, "csrfToken", json_object_new_string(masked));
 	json_object_object_add(root, "path", json_object_new_string(ctx->shown_path.len ?
 	    buf_cstr(&ctx->shown_path) : ctx->req.path ? ctx->req.path : "/"));
 	json_object_object_add(root, "requestId", json_object_new_string(ctx->request_id));

@@ -20,6 +20,7 @@ Python standard library only. Prints one PASS/FAIL line per test, then "N passed
 the exit status is 1 when a test failed.
 """
 
+import base64
 import http.client
 import http.cookies
 import json
@@ -172,6 +173,15 @@ def test_help_bad_lang_cookie_falls_back():
     check_language(page, "en", "GET /help (lang=junk)")
 
 
+def unmasked(field):
+    """The token a form's masked csrf_token holds (lib/csrf.h: base64url of a fresh mask, then
+    the token XORed with it), as the cookie spells it; None for anything else."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]{86}", field or ""):
+        return None
+    raw = base64.urlsafe_b64decode(field + "==")
+    return bytes(a ^ b for a, b in zip(raw[:32], raw[32:])).hex()
+
+
 def test_help_sets_csrf_cookie_and_field():
     r = get("/help")
     check_page(r)
@@ -186,7 +196,12 @@ def test_help_sets_csrf_cookie_and_field():
     check(form is not None, "GET /help: no form posting to /language in the footer")
     check_eq(form["method"], "post", "language form method")
     check("language" in form["fields"], "language form has no 'language' field: %r" % form)
-    check_eq(form["fields"].get("csrf_token"), token, "language form's csrf_token")
+    field = form["fields"].get("csrf_token")
+    check(field != token, "the form holds the cookie's token as it is (BREACH: csrf.h)")
+    check_eq(unmasked(field), token, "language form's csrf_token, unmasked")
+    again = Page(get("/help", {"Cookie": "starling_csrf=" + token}).text).footer_language_form()
+    check(again["fields"].get("csrf_token") != field, "the same mask in two answers")
+    check_eq(unmasked(again["fields"].get("csrf_token")), token, "the second answer's, unmasked")
 
 
 def test_not_found_api():
@@ -294,7 +309,7 @@ def _csrf_token():
     check(token is not None, "GET /help: no starling_csrf cookie")
     form = Page(r.text).footer_language_form()
     check(form is not None, "GET /help: no language form")
-    check_eq(form["fields"].get("csrf_token"), token.value, "form csrf_token")
+    check_eq(unmasked(form["fields"].get("csrf_token")), token.value, "form csrf_token, unmasked")
     return token.value
 
 
