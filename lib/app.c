@@ -348,6 +348,9 @@ page_context(struct ctx *ctx, json_object *page)
 	json_object_object_add(root, "csrfToken", json_object_new_string(masked));
 	json_object_object_add(root, "path", json_object_new_string(ctx->shown_path.len ?
 	    buf_cstr(&ctx->shown_path) : ctx->req.path ? ctx->req.path : "/"));
+	/* A page shown again after a refused form is not at its own URL: its forms say where they
+	 * come from (partials/form_keys), as the Referer would name the form's URL. */
+	json_object_object_add(root, "shownAgain", json_object_new_boolean(ctx->shown_path.len > 0));
 	json_object_object_add(root, "requestId", json_object_new_string(ctx->request_id));
 	add_viewer(ctx, root);
 	if (switches_on(ctx->env->switches, SWITCH_READ_ONLY))

@@ -187,8 +187,8 @@ def test_like_in_place():
            "the count after liking: %r" % card_counts(pid))
     check_eq(B.text(card + " button.like"), t("post.unlike"), "the button after liking")
     check_eq(B.attr(card + " button.like", "aria-pressed"), "true", "aria-pressed after")
-    check_eq(B.value(card + ' form[action$="/like"] input[name="islike"]'), "0",
-             "the form now unlikes")
+    check_eq(B.value(card + ' form[action$="/act"] button.like'), "unlike",
+             "the button now unlikes")
     B.wait(lambda: live_text() == t("script.liked"), "the announcement: %r" % live_text())
     check_stayed("like")
     check_eq((likes_of(pid), liked_by(pid, READER)), (1, True), "the server's state")
@@ -299,7 +299,7 @@ def test_new_posts_bar():
     check_eq(B.execute("return document.activeElement.id;"), "post-" + pid, "focus on the post")
     check_eq(B.count("#post-%s" % pid), 1, "the card once")
     check_eq(B.attr(".timeline", "data-newest-id"), pid, "the page's newest ID")
-    check_eq(B.attr("#post-%s form[action$='/like']" % pid, "data-enhanced"), "",
+    check_eq(B.attr("#post-%s form[action$='/act']" % pid, "data-enhanced"), "",
              "the inserted card's buttons are the script's too")
     check_stayed("the new posts")
 

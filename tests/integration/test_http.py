@@ -20,7 +20,6 @@ Python standard library only. Prints one PASS/FAIL line per test, then "N passed
 the exit status is 1 when a test failed.
 """
 
-import base64
 import http.client
 import http.cookies
 import json
@@ -34,6 +33,7 @@ sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import starling_test  # noqa: E402
 from starling_test import (SRCDIR, TIMEOUT, Failure, Page, Response, catalog,  # noqa: E402
+                           csrf_unmasked,
                            catalog_texts, check, check_common_headers, check_envelope, check_eq,
                            check_html_error, check_status, get, request, run_tests, set_base)
 
@@ -173,15 +173,6 @@ def test_help_bad_lang_cookie_falls_back():
     check_language(page, "en", "GET /help (lang=junk)")
 
 
-def unmasked(field):
-    """The token a form's masked csrf_token holds (lib/csrf.h: base64url of a fresh mask, then
-    the token XORed with it), as the cookie spells it; None for anything else."""
-    if not re.fullmatch(r"[A-Za-z0-9_-]{86}", field or ""):
-        return None
-    raw = base64.urlsafe_b64decode(field + "==")
-    return bytes(a ^ b for a, b in zip(raw[:32], raw[32:])).hex()
-
-
 def test_help_sets_csrf_cookie_and_field():
     r = get("/help")
     check_page(r)
@@ -198,10 +189,10 @@ def test_help_sets_csrf_cookie_and_field():
     check("language" in form["fields"], "language form has no 'language' field: %r" % form)
     field = form["fields"].get("csrf_token")
     check(field != token, "the form holds the cookie's token as it is (BREACH: csrf.h)")
-    check_eq(unmasked(field), token, "language form's csrf_token, unmasked")
+    check_eq(csrf_unmasked(field), token, "language form's csrf_token, unmasked")
     again = Page(get("/help", {"Cookie": "starling_csrf=" + token}).text).footer_language_form()
     check(again["fields"].get("csrf_token") != field, "the same mask in two answers")
-    check_eq(unmasked(again["fields"].get("csrf_token")), token, "the second answer's, unmasked")
+    check_eq(csrf_unmasked(again["fields"].get("csrf_token")), token, "the second answer's, unmasked")
 
 
 def test_not_found_api():
@@ -309,7 +300,7 @@ def _csrf_token():
     check(token is not None, "GET /help: no starling_csrf cookie")
     form = Page(r.text).footer_language_form()
     check(form is not None, "GET /help: no language form")
-    check_eq(unmasked(form["fields"].get("csrf_token")), token.value, "form csrf_token, unmasked")
+    check_eq(csrf_unmasked(form["fields"].get("csrf_token")), token.value, "form csrf_token, unmasked")
     return token.value
 
 

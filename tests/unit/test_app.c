@@ -357,6 +357,32 @@ test_language_form_sets_cookie_and_redirects(void **state)
 	resp_free(&r);
 }
 
+/* A form posts back the masked token its page carried: accepted for the cookie's token; a mask
+ * of another token is refused like any wrong token. */
+static void
+test_form_with_masked_token(void **state)
+{
+	char masked[CSRF_MASKED_LEN + 1], other[CSRF_TOKEN_LEN + 1];
+	struct buf body = BUF_INIT;
+	struct resp r;
+
+	assert_int_equal(csrf_mask(TOKEN, masked), 0);
+	buf_printf(&body, "language=zh&csrf_token=%s", masked);
+	run(*state, "POST", "/language", form, buf_cstr(&body), &r);
+	assert_int_equal(r.status, 303);
+	assert_true(has_header(&r, "Set-Cookie: lang=zh"));
+	resp_free(&r);
+	assert_int_equal(csrf_new_token(other), 0);
+	assert_int_equal(csrf_mask(other, masked), 0);
+	buf_reset(&body);
+	buf_printf(&body, "language=zh&csrf_token=%s", masked);
+	run(*state, "POST", "/language", form, buf_cstr(&body), &r);
+	assert_int_equal(r.status, 403);
+	assert_false(has_header(&r, "Set-Cookie: lang="));
+	resp_free(&r);
+	buf_free(&body);
+}
+
 static void
 test_language_form_refuses_open_redirect(void **state)
 {
@@ -998,6 +1024,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_first_visit_gets_csrf_cookie_and_form_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_language_form_sets_cookie_and_redirects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_language_form_refuses_open_redirect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_form_with_masked_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_language_form_without_token_is_403, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusal_in_the_page_language, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_language_form_bad_language_is_400, setup, teardown),
