@@ -593,6 +593,12 @@ def test_card_form_acts_and_comes_back_by_referer():
     r = act("bogus", site + "/")
     check_eq(r.status, 400, "an unknown act")
     check_eq(counts(pid)["likes"], 0, "nothing done")
+    # The post page shown again is at the form's URL (/p/:id/act): there the card's form says
+    # where it lives, since its Referer would name the form's URL, which answers POST only.
+    card = r.text.split('id="post-%s"' % pid, 1)[-1].split("</article>", 1)[0]
+    check('action="%s/act"' % own in card and 'name="return_to" value="%s"' % own in card,
+          "the card's form on the page shown again: %.600r" % card)
+    check_eq(r.text.count('name="return_to" value="/p/%s/act"' % pid), 0, "no form back to /act")
 
 
 # --- stats -------------------------------------------------------------------------------------
