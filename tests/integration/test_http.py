@@ -488,6 +488,7 @@ NORMAL = [
     test_help_chinese_by_cookie,
     test_help_bad_lang_cookie_falls_back,
     test_help_sets_csrf_cookie_and_field,
+    test_compression,
     test_not_found_api,
     test_not_found_html,
     test_method_not_allowed,
