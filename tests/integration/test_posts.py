@@ -558,13 +558,13 @@ def test_card_form_acts_and_comes_back_by_referer():
     own = "/p/%s" % pid
     site = "%s://%s" % (starling_test.BASE.scheme, starling_test.BASE.netloc)
 
-    def act(what, referer=None, **extra):
+    def act(what, referer=None, sent=None, **extra):
         token = get("/help").cookies()["starling_csrf"].value
         headers = {"Content-Type": "application/x-www-form-urlencoded",
                    "Cookie": "starling_token=%s; starling_csrf=%s" % (b["token"], token)}
         if referer is not None:
             headers["Referer"] = referer
-        body = urllib.parse.urlencode(dict(extra, act=what, csrf_token=token)).encode()
+        body = urllib.parse.urlencode(dict(extra, act=what, csrf_token=sent or token)).encode()
         return request("POST", own + "/act", body=body, headers=headers)
 
     def back(r, what):
@@ -593,8 +593,12 @@ def test_card_form_acts_and_comes_back_by_referer():
     r = act("bogus", site + "/")
     check_eq(r.status, 400, "an unknown act")
     check_eq(counts(pid)["likes"], 0, "nothing done")
-    # The post page shown again is at the form's URL (/p/:id/act): there the card's form says
-    # where it lives, since its Referer would name the form's URL, which answers POST only.
+    # The post page shown again (here after a wrong CSRF token, refused once the login is
+    # known) is at the form's URL (/p/:id/act): there the card's form says where it lives, since
+    # its Referer would name the form's URL, which answers POST only.
+    r = act("like", site + "/", sent="0" * 64)
+    check_eq(r.status, 403, "a wrong token")
+    check_eq(counts(pid)["likes"], 0, "nothing done")
     card = r.text.split('id="post-%s"' % pid, 1)[-1].split("</article>", 1)[0]
     check('action="%s/act"' % own in card and 'name="return_to" value="%s"' % own in card,
           "the card's form on the page shown again: %.600r" % card)
