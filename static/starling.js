@@ -301,7 +301,11 @@
   }
 
   function checkNew() {
+    var asked = newest();
     return call('GET', 'timeline/home' + since()).then(function (data) {
+      /* The new cards were inserted while this was on its way: its count is of those. */
+      if (newest() !== asked)
+        return;
       more = data.cursor !== '-1';
       if (data.posts.length)
         showBar(data.posts.length);
