@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "apierr.h"
@@ -148,6 +149,27 @@ page_local_path(const char *p)
 		}
 	}
 	return true;
+}
+
+const char *
+page_return_to(const struct ctx *ctx)
+{
+	const char *back = params_str(&ctx->params, "return_to");
+	const char *ref = request_header(&ctx->req, "referer");
+	const char *scheme = ctx->env->conf.https ? "https://" : "http://";
+	const char *host = ctx->req.host;
+	size_t n = strlen(scheme);
+
+	if (back != NULL)
+		return page_local_path(back) ? back : NULL;
+	/* Browsers send the whole URL to the same origin (our Referrer-Policy is
+	 * strict-origin-when-cross-origin, lib/response.c) and no fragment. What follows the origin
+	 * must begin with '/': "http://host.evil/" or "http://host:81/" is another site. */
+	if (ref == NULL || host == NULL || host[0] == '\0' || strncasecmp(ref, scheme, n) != 0 ||
+	    strncasecmp(ref + n, host, strlen(host)) != 0)
+		return NULL;
+	ref += n + strlen(host);
+	return page_local_path(ref) ? ref : NULL;
 }
 
 void

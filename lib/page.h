@@ -54,6 +54,13 @@ bool page_html(const struct ctx *ctx);
  * NULL is refused. */
 bool page_local_path(const char *p);
 
+/* Where a form sends the browser back to (borrowed from the request): its return_to field when
+ * it has one and that is a local path (page_local_path); without one, the path of the Referer
+ * when that is a page of this site (the same scheme and Host) and a local path, so the cards'
+ * forms need not carry the page they are on; else NULL (the caller picks the page). A return_to
+ * that is no local path gives NULL, never the Referer: the form named its page. */
+const char *page_return_to(const struct ctx *ctx);
+
 /* Answers the Atom feed (lib/atom.h) of list's posts (list: {posts: [post_view objects]}, as
  * postlist_page and search_hashtag_posts give them; borrowed) for the page at page_path, titled
  * "TITLE on SITE": the feed's own address is page_path + "/feed.atom". */

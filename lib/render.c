@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "apierr.h"
+#include "csrf.h"
 #include "ctx.h"
 #include "i18n.h"
 #include "log.h"
@@ -78,6 +79,7 @@ page_context(struct ctx *ctx, json_object *page)
 {
 	json_object *root = json_object_new_object(), *site = json_object_new_object();
 	json_object *langs = json_object_new_array(), *title = NULL;
+	char masked[CSRF_MASKED_LEN + 1];
 	static const struct { const char *code, *label; } names[] = {
 		{ "en", "English" }, { "zh", "中文" },
 	};
@@ -103,9 +105,15 @@ page_context(struct ctx *ctx, json_object *page)
 		json_object_array_add(langs, l);
 	}
 	json_object_object_add(root, "languages", langs);
-	json_object_object_add(root, "csrfToken", json_object_new_string(ctx->csrf_token));
+	/* Masked afresh for each page, never the cookie's token itself: BREACH (csrf.h). A failed
+	 * mask leaves "", which the check refuses. */
+	csrf_mask(ctx->csrf_token, masked);
+	json_object_object_add(root, "csrfToken", json_object_new_string(masked));
 	json_object_object_add(root, "path", json_object_new_string(ctx->shown_path.len ?
 	    buf_cstr(&ctx->shown_path) : ctx->req.path ? ctx->req.path : "/"));
+	/* A page shown again after a refused form is not at its own URL: its forms say where they
+	 * come from (partials/form_keys), as the Referer would name the form's URL. */
+	json_object_object_add(root, "shownAgain", json_object_new_boolean(ctx->shown_path.len > 0));
 	json_object_object_add(root, "requestId", json_object_new_string(ctx->request_id));
 	add_viewer(ctx, root);
 	if (switches_on(ctx->env->switches, SWITCH_READ_ONLY))

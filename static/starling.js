@@ -97,45 +97,48 @@
 
   /* ---- the buttons: like, repost, follow, mute, mark as read ---- */
 
-  /* Each kind: the form's action, the words of its two states (off, on), and the API call that
-   * turns it on or off. on() says what the form, as it stands, asks for. */
+  /* Each kind: the form's action (and for a card's form, whose buttons name their action, the
+   * button's act), the words of its two states (off, on), and the API call that turns it on or
+   * off. on() says what the button, as it stands, asks for. */
   var kinds = [
-    { re: /^\/p\/(\d+)\/like$/, label: ['like', 'unlike'], stats: true,
-      on: function (f) { return f.elements.islike.value === '1'; },
+    { re: /^\/p\/(\d+)\/act$/, act: /^(?:un)?like$/, label: ['like', 'unlike'], stats: true,
+      on: function (f, b) { return b.value === 'like'; },
       api: function (id, on) { return ['post/like', { post_id: id, islike: on ? 1 : 0 }]; },
-      flip: function (f, on) { f.elements.islike.value = on ? '0' : '1'; } },
-    { re: /^\/p\/(\d+)\/(?:repost|undo_repost)$/, label: ['repost', 'undoRepost'], stats: true,
-      on: function (f) { return /\/repost$/.test(f.getAttribute('action')); },
+      flip: function (f, b, on) { b.value = on ? 'unlike' : 'like'; } },
+    { re: /^\/p\/(\d+)\/act$/, act: /^(?:undo_)?repost$/, label: ['repost', 'undoRepost'],
+      stats: true,
+      on: function (f, b) { return b.value === 'repost'; },
       api: function (id, on) {
         return on ? ['post/repost', { original_post_id: id }]
           : ['post/undo_repost', { post_id: id }];
       },
-      flip: function (f, on, id) {
-        f.setAttribute('action', '/p/' + id + (on ? '/undo_repost' : '/repost'));
-      } },
+      flip: function (f, b, on) { b.value = on ? 'undo_repost' : 'repost'; } },
     { re: /^\/u\/(\w+)\/follow$/, label: ['follow', 'unfollow'],
       on: function (f) { return f.elements.flag.value === '1'; },
       api: function (id, on) { return ['user/follow', { target_username: id, flag: on ? 1 : 0 }]; },
-      flip: function (f, on) { f.elements.flag.value = on ? '0' : '1'; } },
+      flip: function (f, b, on) { f.elements.flag.value = on ? '0' : '1'; } },
     { re: /^\/u\/(\w+)\/mute$/, label: ['mute', 'unmute'],
       on: function (f) { return f.elements.flag.value === '1'; },
       api: function (id, on) { return ['user/mute', { target_username: id, flag: on ? 1 : 0 }]; },
-      flip: function (f, on) { f.elements.flag.value = on ? '0' : '1'; } }
+      flip: function (f, b, on) { f.elements.flag.value = on ? '0' : '1'; } }
   ];
 
-  function kindOf(f) {
+  /* The kind of button b of form f, with the ID its action names; null for any other. */
+  function kindOf(f, b) {
     var action = f.getAttribute('action') || '', m;
+    if (!b || b.form !== f)
+      return null;
     for (var i = 0; i < kinds.length; i++)
-      if ((m = kinds[i].re.exec(action)))
+      if ((m = kinds[i].re.exec(action)) && (!kinds[i].act || (b.name === 'act' &&
+          kinds[i].act.test(b.value))))
         return { kind: kinds[i], id: m[1] };
     return null;
   }
 
   function cap(s) { return s.charAt(0).toUpperCase() + s.slice(1); }
 
-  function toggled(f, k, id, on) {
-    var b = f.querySelector('button');
-    k.flip(f, on, id);
+  function toggled(f, b, k, id, on) {
+    k.flip(f, b, on, id);
     b.textContent = words[k.label[on ? 1 : 0]];
     b.classList.toggle('on', on);
     b.setAttribute('aria-pressed', on ? 'true' : 'false');
@@ -175,42 +178,63 @@
     say(words.doneRead);
   }
 
-  /* Sends what f would post; on success done(), on any failure the form itself. */
-  function send(f, path, params, done) {
+  /* Sends what f would post when its button b is pressed; on success done(), on any failure the
+   * form itself, with b's name and value as the browser would have sent them (submit() sends
+   * no button). */
+  function send(f, b, path, params, done) {
     var token = f.elements.csrf_token ? f.elements.csrf_token.value : '';
     f.setAttribute('aria-busy', 'true');
     call('POST', path, params, token).then(function () {
       f.removeAttribute('aria-busy');
       done();
     }, function () {
+      if (b && b.name) {
+        var pressed = document.createElement('input');
+        pressed.type = 'hidden';
+        pressed.name = b.name;
+        pressed.value = b.value;
+        f.appendChild(pressed);
+      }
       f.submit();
     });
   }
 
+  /* The button that submitted f: the event's submitter, or a form's only button (a browser
+   * without SubmitEvent.submitter posts a card's form itself, as without script). */
+  function submitter(ev, f) {
+    var bs = f.querySelectorAll('button');
+    return ev.submitter || (bs.length === 1 ? bs[0] : null);
+  }
+
   document.addEventListener('submit', function (ev) {
-    var f = ev.target, kid;
+    var f = ev.target, b = submitter(ev, f), kid;
     if (f.getAttribute('aria-busy') === 'true') {
       ev.preventDefault();
       return;
     }
     if (f.classList.contains('mark-read')) {
       ev.preventDefault();
-      send(f, 'notification/read', { up_to_id: f.elements.up_to_id.value },
+      send(f, b, 'notification/read', { up_to_id: f.elements.up_to_id.value },
         function () { markedRead(f); });
-    } else if ((kid = kindOf(f))) {
-      var k = kid.kind, on = k.on(f), req = k.api(kid.id, on);
+    } else if ((kid = kindOf(f, b))) {
+      var k = kid.kind, on = k.on(f, b), req = k.api(kid.id, on);
       ev.preventDefault();
-      send(f, req[0], req[1], function () { toggled(f, k, kid.id, on); });
+      send(f, b, req[0], req[1], function () { toggled(f, b, k, kid.id, on); });
     }
   });
 
-  /* Marks the forms this script sends itself (data-enhanced: tests and styles can tell). */
+  /* Marks the forms this script sends itself (data-enhanced: tests and styles can tell), and
+   * their buttons' state (aria-pressed). */
   function enhance(root) {
     root.querySelectorAll('form').forEach(function (f) {
-      var b = kindOf(f) && f.querySelector('button');
-      if (b)
-        b.setAttribute('aria-pressed', b.classList.contains('on') ? 'true' : 'false');
-      if (b || f.classList.contains('mark-read'))
+      var mine = f.classList.contains('mark-read');
+      f.querySelectorAll('button').forEach(function (b) {
+        if (kindOf(f, b)) {
+          b.setAttribute('aria-pressed', b.classList.contains('on') ? 'true' : 'false');
+          mine = true;
+        }
+      });
+      if (mine)
         f.setAttribute('data-enhanced', '');
     });
   }
@@ -277,7 +301,11 @@
   }
 
   function checkNew() {
+    var asked = newest();
     return call('GET', 'timeline/home' + since()).then(function (data) {
+      /* The new cards were inserted while this was on its way: its count is of those. */
+      if (newest() !== asked)
+        return;
       more = data.cursor !== '-1';
       if (data.posts.length)
         showBar(data.posts.length);

@@ -102,6 +102,12 @@ static const struct param_spec like_form_params[] = {
 	RETURN_TO,
 	PARAM_END
 };
+static const char *const act_choices[] = { "like", "unlike", "repost", "undo_repost", NULL };
+static const struct param_spec act_form_params[] = {
+	{ "act", PARAM_ENUM, PARAM_REQUIRED, 0, 0, act_choices },
+	RETURN_TO,
+	PARAM_END
+};
 static const struct param_spec pin_form_params[] = {
 	{ "ispin", PARAM_BOOL, 0, 0, 0, NULL },
 	RETURN_TO,
@@ -160,6 +166,7 @@ static const struct route routes[] = {
 	                                                                              "user" },
 	{ HTTP_POST, "/u/:username/report", FORM,        pages_user_report, report_form_params,
 	                                                                              "user" },
+	{ HTTP_POST, "/p/:id/act",          FORM,        pages_act,          act_form_params,    "post" },
 	{ HTTP_POST, "/p/:id/like",         FORM,        pages_like,         like_form_params,   "post" },
 	{ HTTP_POST, "/p/:id/repost",       FORM,        pages_repost,       back_form_params,   "post" },
 	{ HTTP_POST, "/p/:id/undo_repost",  FORM,        pages_undo_repost,  back_form_params,   "post" },

@@ -141,16 +141,17 @@ out:
 	return rc;
 }
 
-/* Where a form sends the browser back to: its return_to when that is a local path, else the
- * post's page; with the post's anchor so the browser scrolls back to it. */
+/* Where a form sends the browser back to: page_return_to (its return_to, or the page it was on
+ * by the Referer), else the post's page; with the post's anchor so the browser scrolls back to
+ * it. */
 static int
 back_to(struct ctx *ctx, uint64_t id, const char *fallback)
 {
-	const char *back = params_str(&ctx->params, "return_to");
+	const char *back = page_return_to(ctx);
 	struct buf to = BUF_INIT;
 	int rc;
 
-	if (page_local_path(back))
+	if (back != NULL)
 		buf_puts(&to, back);
 	else if (fallback != NULL)
 		buf_puts(&to, fallback);
@@ -199,6 +200,27 @@ pages_undo_repost(struct ctx *ctx)
 	return back_to(ctx, id, NULL);
 }
 
+/* POST /p/:id/act {act: like, unlike, repost or undo_repost; return_to?}: a card's one form for
+ * its like and repost buttons, each naming its action (docs/pages.md, "Page weight"); back as
+ * back_to, or post_like's and post_repost's refusals. */
+int
+pages_act(struct ctx *ctx)
+{
+	const char *act = params_str(&ctx->params, "act");
+	uint64_t id, repost;
+	int rc;
+
+	if ((rc = capture_id(ctx, &id)) != APIERR_OK)
+		return rc;
+	if (strcmp(act, "like") == 0 || strcmp(act, "unlike") == 0)
+		rc = post_like(ctx, id, strcmp(act, "like") == 0);
+	else if (strcmp(act, "repost") == 0)
+		rc = post_repost(ctx, id, &repost);
+	else
+		rc = post_undo_repost(ctx, id);
+	return rc != APIERR_OK ? rc : back_to(ctx, id, NULL);
+}
+
 int
 pages_pin(struct ctx *ctx)
 {
@@ -214,16 +236,18 @@ pages_pin(struct ctx *ctx)
 int
 pages_delete(struct ctx *ctx)
 {
-	const char *back = params_str(&ctx->params, "return_to");
+	const char *back = page_return_to(ctx);
 	char own_page[32];
+	size_t n;
 	uint64_t id;
 	int rc;
 
 	if ((rc = capture_id(ctx, &id)) != APIERR_OK || (rc = post_delete(ctx, id)) != APIERR_OK)
 		return rc;
-	/* The post's own page is gone now: go home instead. */
-	snprintf(own_page, sizeof own_page, "/p/%llu", (unsigned long long)id);
-	if (back == NULL || !page_local_path(back) || strcmp(back, own_page) == 0)
+	/* The post's own page is gone now (with any query, as a Referer has it; strchr finds the
+	 * NUL too): go home instead. */
+	n = (size_t)snprintf(own_page, sizeof own_page, "/p/%llu", (unsigned long long)id);
+	if (back == NULL || (strncmp(back, own_page, n) == 0 && strchr("?#", back[n]) != NULL))
 		return page_done(ctx, "/", NULL);
 	return page_done(ctx, back, NULL);
 }

@@ -1,6 +1,6 @@
 /* pages.h: starling-post's pages: the compose page (/compose), the post page (/p/:id) with the
- * forms that act on a post (/p/:id/like, repost, undo_repost, pin, delete, report, reply,
- * quote), and the profile (/u/:username) with its forms (follow, block, mute, report) and its
+ * forms that act on a post (/p/:id/act: a card's like and repost buttons; like, repost,
+ * undo_repost, pin, delete, report, reply, quote), and the profile (/u/:username) with its forms (follow, block, mute, report) and its
  * lists of people (/u/:username/following, /followers). Every form carries the CSRF token and,
  * on success, sends the browser on (303); a refused form shows its page again with the message
  * and what was typed (ROUTE_RETRY). The rules are lib/post.c's and lib/graph.c's, the same as
@@ -14,6 +14,7 @@ int pages_compose(struct ctx *ctx);
 int pages_compose_send(struct ctx *ctx);
 int pages_post(struct ctx *ctx);
 int pages_like(struct ctx *ctx);
+int pages_act(struct ctx *ctx);
 int pages_repost(struct ctx *ctx);
 int pages_undo_repost(struct ctx *ctx);
 int pages_pin(struct ctx *ctx);

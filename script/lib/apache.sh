@@ -95,6 +95,9 @@ LoadModule rewrite_module $m/mod_rewrite.so
 LoadModule headers_module $m/mod_headers.so
 LoadModule env_module $m/mod_env.so
 LoadModule dir_module $m/mod_dir.so
+# Compression, as the shipped files ask for it (AddOutputFilterByType DEFLATE).
+LoadModule filter_module $m/mod_filter.so
+LoadModule deflate_module $m/mod_deflate.so
 <Directory />
 	AllowOverride None
 	Require all denied

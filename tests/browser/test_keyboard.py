@@ -316,14 +316,15 @@ def reply_like_follow():
     # the form's page load.
     B.get(BASE + "/p/" + pid)
     top()
-    f = tab_to(lambda f: f["tag"] == "button" and f["action"] == "/p/%s/like" % pid,
-               "the like button")
+    like = lambda f: (f["tag"] == "button" and f["action"] == "/p/%s/act" % pid and  # noqa: E731
+                      f["cls"].split(" ")[0] == "like")
+    f = tab_to(like, "the like button")
     before = f["text"]
     if STATE["js"]:
         keys(SPACE)
         B.wait(lambda: (focused() or {}).get("text") not in (None, before),
                "the like button's new words")
-        check_focus(lambda f: f["action"] == "/p/%s/like" % pid, "the like button, after it")
+        check_focus(like, "the like button, after it")
     else:
         page_load(SPACE)
     B.wait(lambda: api_get("post/detail?post_id=" + pid, user["token"])["viewer"]["liked"],

@@ -122,13 +122,16 @@ def test_like():
     pid = STATE["post"]
     card = "#post-%s" % pid
     check_eq(B.text(card + " button.like"), t("post.like"), "the like button")
-    B.click(card + ' form[action="/p/%s/like"] button' % pid)
+    like = card + ' form[action="/p/%s/act"] button.like' % pid
+    B.click(like)
     B.wait(lambda: stat(pid, "likes") == 1, "the like count after liking")
     check_eq(B.text(card + " button.like"), t("post.unlike"), "the button after liking")
-    # Liking twice is the same as once: the button now sends islike=0, so unlike, then like again.
-    B.click(card + ' form[action="/p/%s/like"] button' % pid)
+    # Liking twice is the same as once: the button now sends act=unlike, so unlike, then like
+    # again.
+    check_eq(B.value(like), "unlike", "the button's act after liking")
+    B.click(like)
     B.wait(lambda: stat(pid, "likes") == 0, "the like count after unliking")
-    B.click(card + ' form[action="/p/%s/like"] button' % pid)
+    B.click(like)
     B.wait(lambda: stat(pid, "likes") == 1, "the like count after liking again")
     shot("liked")
 

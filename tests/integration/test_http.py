@@ -20,6 +20,7 @@ Python standard library only. Prints one PASS/FAIL line per test, then "N passed
 the exit status is 1 when a test failed.
 """
 
+import gzip
 import http.client
 import http.cookies
 import json
@@ -33,6 +34,7 @@ sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import starling_test  # noqa: E402
 from starling_test import (SRCDIR, TIMEOUT, Failure, Page, Response, catalog,  # noqa: E402
+                           csrf_unmasked,
                            catalog_texts, check, check_common_headers, check_envelope, check_eq,
                            check_html_error, check_status, get, request, run_tests, set_base)
 
@@ -186,7 +188,41 @@ def test_help_sets_csrf_cookie_and_field():
     check(form is not None, "GET /help: no form posting to /language in the footer")
     check_eq(form["method"], "post", "language form method")
     check("language" in form["fields"], "language form has no 'language' field: %r" % form)
-    check_eq(form["fields"].get("csrf_token"), token, "language form's csrf_token")
+    field = form["fields"].get("csrf_token")
+    check(field != token, "the form holds the cookie's token as it is (BREACH: csrf.h)")
+    check_eq(csrf_unmasked(field), token, "language form's csrf_token, unmasked")
+    again = Page(get("/help", {"Cookie": "starling_csrf=" + token}).text).footer_language_form()
+    check(again["fields"].get("csrf_token") != field, "the same mask in two answers")
+    check_eq(csrf_unmasked(again["fields"].get("csrf_token")), token, "the second answer's, unmasked")
+
+
+def test_compression():
+    """Pages, the stylesheet, the script and the icons go out gzip-compressed to a client that
+    accepts it (etc/: mod_deflate), with Vary: Accept-Encoding, and decompress to what a client
+    that does not ask gets plain. A page's CSRF field differs between the two answers (masked
+    afresh each time: the BREACH defence, lib/csrf.h), nothing else does."""
+    token = get("/help").cookies()["starling_csrf"].value
+    field = re.compile(rb'name="csrf_token" value="[A-Za-z0-9_-]{86}"')
+    for path in ("/help", "/static/starling.css", "/static/starling.js", "/static/icons.svg"):
+        headers = {"Cookie": "starling_csrf=" + token}
+        plain = get(path, headers)
+        check_status(plain, 200)
+        check(plain.header("Content-Encoding") is None, "%s: compressed unasked" % path)
+        r = get(path, dict(headers, **{"Accept-Encoding": "gzip"}))
+        check_status(r, 200)
+        check_eq(r.header("Content-Encoding"), "gzip", path + ": Content-Encoding")
+        check("accept-encoding" in (r.header("Vary") or "").lower(),
+              "%s: Vary %r" % (path, r.header("Vary")))
+        body = gzip.decompress(r.body)
+        check(len(r.body) < len(body), "%s: %d bytes compressed from %d" % (
+            path, len(r.body), len(body)))
+        if path == "/help":
+            check(field.search(body) and field.sub(b"", body) == field.sub(b"", plain.body),
+                  "/help: the same page but its CSRF field")
+            check(field.search(body).group(0) != field.search(plain.body).group(0),
+                  "/help: the same masked CSRF field in two answers")
+        else:
+            check(body == plain.body, path + ": the same bytes decompressed")
 
 
 def test_not_found_api():
@@ -294,7 +330,7 @@ def _csrf_token():
     check(token is not None, "GET /help: no starling_csrf cookie")
     form = Page(r.text).footer_language_form()
     check(form is not None, "GET /help: no language form")
-    check_eq(form["fields"].get("csrf_token"), token.value, "form csrf_token")
+    check_eq(csrf_unmasked(form["fields"].get("csrf_token")), token.value, "form csrf_token, unmasked")
     return token.value
 
 
@@ -452,6 +488,7 @@ NORMAL = [
     test_help_chinese_by_cookie,
     test_help_bad_lang_cookie_falls_back,
     test_help_sets_csrf_cookie_and_field,
+    test_compression,
     test_not_found_api,
     test_not_found_html,
     test_method_not_allowed,

@@ -29,7 +29,7 @@ import urllib.parse
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (Page, UserPool, api_post, catalog, check,  # noqa: E402
-                           check_envelope, check_eq, check_html_error, check_status, get,
+                           csrf_unmasked, check_envelope, check_eq, check_html_error, check_status, get,
                            request, run_main, run_sql)
 
 PAGE = 20   # NOTIFY_PAGE
@@ -622,7 +622,8 @@ def test_page():
     forms = [f for f in page.forms if f["action"] == "/notifications/read"]
     check_eq(len(forms), 1, "one mark-read form")
     check_eq(forms[0]["fields"].get("up_to_id"), new[0]["id"], "up_to_id is the newest shown")
-    check_eq(forms[0]["fields"].get("csrf_token"), token, "the form's CSRF token")
+    check_eq(csrf_unmasked(forms[0]["fields"].get("csrf_token")), token,
+             "the form's CSRF token, unmasked")
     # Without the token: refused (the page again, with the refusal), nothing marked.
     r = form_post("/notifications/read", {"up_to_id": new[0]["id"]}, cookie)
     check_status(r, 403)

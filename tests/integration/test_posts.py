@@ -20,6 +20,7 @@ import urllib.parse
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import starling_test  # noqa: E402
 from starling_test import (UserPool, api_post, check, check_envelope, check_eq, get,  # noqa: E402
                            app_log_text, instance_of, new_user, parallel, png_bytes, profile,
                            request, run_main, run_sql, sql_sum)
@@ -545,6 +546,63 @@ def test_form_return_to_stays_local():
               "%s: Location %r" % (what, loc))
         got = urllib.parse.urlsplit(loc)
         check_eq((got.scheme, got.netloc, got.path), ("", "", want), what + ": Location")
+
+
+def test_card_form_acts_and_comes_back_by_referer():
+    """A card's one form (POST /p/:id/act, docs/pages.md) does what its pressed button names
+    (act: like, unlike, repost, undo_repost), and, carrying no return_to, goes back to the page
+    it was on by the Referer when that is this site's; another site's, a malformed one, or none
+    goes to the post. An unknown act is refused (400) and does nothing."""
+    a, b = users(2)
+    pid = create(a, "act on me")
+    own = "/p/%s" % pid
+    site = "%s://%s" % (starling_test.BASE.scheme, starling_test.BASE.netloc)
+
+    def act(what, referer=None, sent=None, **extra):
+        token = get("/help").cookies()["starling_csrf"].value
+        headers = {"Content-Type": "application/x-www-form-urlencoded",
+                   "Cookie": "starling_token=%s; starling_csrf=%s" % (b["token"], token)}
+        if referer is not None:
+            headers["Referer"] = referer
+        body = urllib.parse.urlencode(dict(extra, act=what, csrf_token=sent or token)).encode()
+        return request("POST", own + "/act", body=body, headers=headers)
+
+    def back(r, what):
+        check(r.status == 303, "%s: status %d, want 303: %.300r" % (what, r.status, r.body))
+        return r.header("Location")
+
+    check_eq(back(act("like", site + "/?cursor=5"), "like"), "/?cursor=5#post-" + pid,
+             "like: back to the Referer's page and query, at the post")
+    check_eq((counts(pid)["likes"], detail(pid, b)["viewer"]["liked"]), (1, True), "liked")
+    check_eq(back(act("unlike", site + "/hashtag/x"), "unlike"), "/hashtag/x#post-" + pid,
+             "unlike: back")
+    check_eq(counts(pid)["likes"], 0, "unliked")
+    check_eq(back(act("repost", site + "/u/" + b["username"]), "repost"),
+             "/u/%s#post-%s" % (b["username"], pid), "repost: back")
+    check_eq((counts(pid)["reposts"], detail(pid, b)["viewer"]["reposted"]), (1, True), "reposted")
+    check_eq(back(act("undo_repost"), "undo_repost, no Referer"), own + "#post-" + pid,
+             "no Referer: the post")
+    check_eq(counts(pid)["reposts"], 0, "undone")
+    for ref in ("http://evil.example/u/x", site + "//evil.example/", site.replace("://", "://x")
+                + "/u/x", site + ":1/u/x", site + "/\\evil.example", "/u/x", "junk"):
+        check_eq(back(act("like", ref), "Referer %r" % ref), own + "#post-" + pid,
+                 "Referer %r: the post" % ref)
+    # An explicit return_to still wins (a page shown again after a refused form carries one).
+    check_eq(back(act("unlike", site + "/u/x", return_to="/help"), "return_to"),
+             "/help#post-" + pid, "return_to over the Referer")
+    r = act("bogus", site + "/")
+    check_eq(r.status, 400, "an unknown act")
+    check_eq(counts(pid)["likes"], 0, "nothing done")
+    # The post page shown again (here after a wrong CSRF token, refused once the login is
+    # known) is at the form's URL (/p/:id/act): there the card's form says where it lives, since
+    # its Referer would name the form's URL, which answers POST only.
+    r = act("like", site + "/", sent="0" * 64)
+    check_eq(r.status, 403, "a wrong token")
+    check_eq(counts(pid)["likes"], 0, "nothing done")
+    card = r.text.split('id="post-%s"' % pid, 1)[-1].split("</article>", 1)[0]
+    check('action="%s/act"' % own in card and 'name="return_to" value="%s"' % own in card,
+          "the card's form on the page shown again: %.600r" % card)
+    check_eq(r.text.count('name="return_to" value="/p/%s/act"' % pid), 0, "no form back to /act")
 
 
 # --- stats -------------------------------------------------------------------------------------

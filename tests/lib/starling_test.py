@@ -1042,3 +1042,13 @@ def new_user(mail_dir=None, activate=True, password="correct horse 42", prefix="
     check(r.status == 200, "profile of %s: status %d" % (username, r.status))
     return {"username": username, "email": addr, "password": password,
             "id": r.json()["data"]["id"], "token": token}
+
+
+def csrf_unmasked(field):
+    """The token a form's csrf_token holds, as the cookie spells it: pages carry it masked, a
+    fresh mask for each answer (lib/csrf.h: base64url of the mask, then the token XORed with it),
+    so it never repeats in compressed pages (BREACH). None for anything else."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]{86}", field or ""):
+        return None
+    raw = base64.urlsafe_b64decode(field + "==")
+    return bytes(a ^ b for a, b in zip(raw[:32], raw[32:])).hex()

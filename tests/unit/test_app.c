@@ -176,20 +176,59 @@ json_code(const struct resp *r)
 	return code;
 }
 
-/* Compares the body with tests/golden/pages/<name>; STARLING_UPDATE_GOLDEN=1 rewrites it. */
+#define FIELD "name=\"csrf_token\" value=\""
+
+/* The body with each form's csrf_token written as "MASKED", once checked to be a masked form of
+ * token (each page masks it afresh: csrf.h), so golden pages stay the same from run to run. */
+static void
+masks_checked(const struct resp *r, const char *token, struct buf *out)
+{
+	const char *p = buf_cstr(&r->body), *f;
+	char v[CSRF_MASKED_LEN + 1];
+
+	for (; (f = strstr(p, FIELD)) != NULL; p = f + strlen(FIELD) + CSRF_MASKED_LEN) {
+		assert_true(strlen(f + strlen(FIELD)) > CSRF_MASKED_LEN);
+		memcpy(v, f + strlen(FIELD), CSRF_MASKED_LEN);
+		v[CSRF_MASKED_LEN] = '\0';
+		if (!csrf_check(token, v) || strcmp(v, token) == 0)
+			fail_msg("csrf_token %.*s is no masked form of the cookie's", CSRF_MASKED_LEN + 8,
+			    f + strlen(FIELD));
+		buf_append(out, p, (size_t)(f - p));
+		buf_puts(out, FIELD "MASKED");
+	}
+	buf_puts(out, p);
+}
+
+/* Whether the page's first csrf_token field is a masked form of token. */
+static bool
+field_masks(const struct resp *r, const char *token)
+{
+	const char *f = strstr(buf_cstr(&r->body), FIELD);
+	char v[CSRF_MASKED_LEN + 1];
+
+	if (f == NULL || strlen(f + strlen(FIELD)) <= CSRF_MASKED_LEN)
+		return false;
+	memcpy(v, f + strlen(FIELD), CSRF_MASKED_LEN);
+	v[CSRF_MASKED_LEN] = '\0';
+	return csrf_check(token, v);
+}
+
+/* Compares the body (its csrf_token fields checked and made constant: masks_checked) with
+ * tests/golden/pages/<name>; STARLING_UPDATE_GOLDEN=1 rewrites it. */
 static void
 golden(const struct resp *r, const char *name)
 {
-	struct buf path = BUF_INIT, want = BUF_INIT;
+	struct buf path = BUF_INIT, want = BUF_INIT, got = BUF_INIT;
 	char chunk[4096];
 	size_t n;
 	FILE *fp;
 
+	masks_checked(r, TOKEN, &got);
 	buf_printf(&path, "%s/tests/golden/pages/%s", test_srcdir(), name);
 	if (getenv("STARLING_UPDATE_GOLDEN")) {
 		fp = fopen(buf_cstr(&path), "w");
 		assert_non_null(fp);
-		fwrite(r->body.data, 1, r->body.len, fp);
+		fwrite(got.data, 1, got.len, fp);
 		fclose(fp);
 	}
 	fp = fopen(buf_cstr(&path), "r");
@@ -198,10 +237,11 @@ golden(const struct resp *r, const char *name)
 	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0)
 		buf_append(&want, chunk, n);
 	fclose(fp);
-	if (want.len != r->body.len || memcmp(want.data, r->body.data, want.len) != 0)
-		fail_msg("%s differs from the rendered page:\n%s", buf_cstr(&path), buf_cstr(&r->body));
+	if (want.len != got.len || memcmp(want.data, got.data, want.len) != 0)
+		fail_msg("%s differs from the rendered page:\n%s", buf_cstr(&path), buf_cstr(&got));
 	buf_free(&path);
 	buf_free(&want);
+	buf_free(&got);
 }
 
 static const char *const fixed[] = {
@@ -256,6 +296,7 @@ test_first_visit_gets_csrf_cookie_and_form_token(void **state)
 	struct resp r;
 	const char *set, *field;
 	char token[CSRF_TOKEN_LEN + 1];
+	struct buf masked = BUF_INIT;
 
 	run(*state, "GET", "/help", NULL, NULL, &r);
 	assert_int_equal(r.status, 200);
@@ -266,10 +307,36 @@ test_first_visit_gets_csrf_cookie_and_form_token(void **state)
 	assert_true(csrf_token_wellformed(token));
 	assert_non_null(strstr(set, "HttpOnly"));
 	assert_non_null(strstr(set, "SameSite=Lax"));
-	field = strstr(buf_cstr(&r.body), "name=\"csrf_token\" value=\"");
+	field = strstr(buf_cstr(&r.body), FIELD);
 	assert_non_null(field);
-	assert_memory_equal(field + strlen("name=\"csrf_token\" value=\""), token, CSRF_TOKEN_LEN);
+	/* The forms hold a masked form of the cookie's token, never the token (BREACH). */
+	assert_null(strstr(buf_cstr(&r.body), token));
+	masks_checked(&r, token, &masked);
+	assert_non_null(strstr(buf_cstr(&masked), FIELD "MASKED\""));
+	buf_free(&masked);
 	resp_free(&r);
+}
+
+/* Two answers of the same page with the same cookie: their forms' tokens differ (a fresh mask
+ * each), and each is accepted for the cookie. */
+static void
+test_csrf_field_masked_per_answer(void **state)
+{
+	struct resp a, b;
+	const char *fa, *fb;
+
+	run(*state, "GET", "/help", fixed, NULL, &a);
+	run(*state, "GET", "/help", fixed, NULL, &b);
+	fa = strstr(buf_cstr(&a.body), FIELD);
+	fb = strstr(buf_cstr(&b.body), FIELD);
+	assert_non_null(fa);
+	assert_non_null(fb);
+	assert_memory_not_equal(fa, fb, strlen(FIELD) + CSRF_MASKED_LEN);
+	assert_null(strstr(buf_cstr(&a.body), TOKEN));
+	golden(&a, "help.en.html");
+	golden(&b, "help.en.html");
+	resp_free(&a);
+	resp_free(&b);
 }
 
 static const char *const form[] = {
@@ -288,6 +355,32 @@ test_language_form_sets_cookie_and_redirects(void **state)
 	assert_true(has_header(&r, "Set-Cookie: lang=zh; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax"));
 	assert_int_equal(r.body.len, 0);
 	resp_free(&r);
+}
+
+/* A form posts back the masked token its page carried: accepted for the cookie's token; a mask
+ * of another token is refused like any wrong token. */
+static void
+test_form_with_masked_token(void **state)
+{
+	char masked[CSRF_MASKED_LEN + 1], other[CSRF_TOKEN_LEN + 1];
+	struct buf body = BUF_INIT;
+	struct resp r;
+
+	assert_int_equal(csrf_mask(TOKEN, masked), 0);
+	buf_printf(&body, "language=zh&csrf_token=%s", masked);
+	run(*state, "POST", "/language", form, buf_cstr(&body), &r);
+	assert_int_equal(r.status, 303);
+	assert_true(has_header(&r, "Set-Cookie: lang=zh"));
+	resp_free(&r);
+	assert_int_equal(csrf_new_token(other), 0);
+	assert_int_equal(csrf_mask(other, masked), 0);
+	buf_reset(&body);
+	buf_printf(&body, "language=zh&csrf_token=%s", masked);
+	run(*state, "POST", "/language", form, buf_cstr(&body), &r);
+	assert_int_equal(r.status, 403);
+	assert_false(has_header(&r, "Set-Cookie: lang="));
+	resp_free(&r);
+	buf_free(&body);
 }
 
 static void
@@ -911,11 +1004,11 @@ test_csrf_cookie_is_host_prefixed_over_https(void **state)
 	resp_free(&r);
 	run(f, "GET", "/help", plain, NULL, &r);
 	assert_non_null(strstr(buf_cstr(&r.headers), "Set-Cookie: __Host-starling_csrf="));
-	assert_false(body_has(&r, TOKEN));
+	assert_false(field_masks(&r, TOKEN));
 	resp_free(&r);
 	run(f, "GET", "/help", host, NULL, &r);
 	assert_null(strstr(buf_cstr(&r.headers), "starling_csrf="));
-	assert_true(body_has(&r, TOKEN));
+	assert_true(field_masks(&r, TOKEN));
 	resp_free(&r);
 }
 
@@ -926,10 +1019,12 @@ main(void)
 		cmocka_unit_test(test_missing_or_open_key_stops_startup),
 		cmocka_unit_test_setup_teardown(test_help_page_golden_en, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_help_page_golden_zh, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_csrf_field_masked_per_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_language_picks_chinese, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_first_visit_gets_csrf_cookie_and_form_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_language_form_sets_cookie_and_redirects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_language_form_refuses_open_redirect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_form_with_masked_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_language_form_without_token_is_403, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusal_in_the_page_language, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_language_form_bad_language_is_400, setup, teardown),

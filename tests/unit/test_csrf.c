@@ -1,4 +1,4 @@
-/* test_csrf.c: CSRF tokens: length, charset, randomness, shape and constant-time check. */
+/* test_csrf.c: CSRF tokens: length, charset, randomness, shape, masking and constant-time check. */
 #include "config.h"
 
 #include "test.h"
@@ -140,17 +140,21 @@ static const struct check_row check_rows[] = {
 };
 
 static void
-test_check(void **state)
+run_check_rows(const struct check_row *rows, size_t n)
 {
 	size_t i;
 
-	(void)state;
-	for (i = 0; i < sizeof check_rows / sizeof check_rows[0]; i++) {
-		const struct check_row *r = &check_rows[i];
+	for (i = 0; i < n; i++)
+		if (csrf_check(rows[i].cookie, rows[i].submitted) != rows[i].ok)
+			fail_msg("line %d: csrf_check gave %d, want %d", rows[i].line, !rows[i].ok,
+			    rows[i].ok);
+}
 
-		if (csrf_check(r->cookie, r->submitted) != r->ok)
-			fail_msg("line %d: csrf_check gave %d, want %d", r->line, !r->ok, r->ok);
-	}
+static void
+test_check(void **state)
+{
+	(void)state;
+	run_check_rows(check_rows, sizeof check_rows / sizeof check_rows[0]);
 }
 
 /* The check compares values, not pointers: a copy of the cookie passes. */
@@ -167,6 +171,95 @@ test_check_compares_contents(void **state)
 	assert_false(csrf_check(a, b));
 }
 
+/* Masked forms of GOOD (computed apart, with Python's base64): with a mask of zeros (the token's
+ * bytes appear as they are), of 0x00..0x1f, of 0xff bytes; and GOOD2 under the second mask. */
+#define M_ZERO "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABI0VniavN7wEjRWeJq83vASNFZ4mrze8BI0VniavN7w"
+#define M_SEQ  "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8BIkdkja7L6AkqT2yFpsPgETJXdJ2-2_gZOl98lbbT8A"
+#define M_FF   "___________________________________________-3LqYdlQyEP7cuph2VDIQ_ty6mHZUMhD-3LqYdlQyEA"
+#define M_SEQ2 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh_-3bibclE0F_bVsJN6WTwf7s2oi2JBJAfmxaCDakksDw"
+/* M_SEQ in standard base64 ('+' and '/'), padded, cut, one longer, its last character with an
+ * unused bit set (another spelling of the same bytes), one bit of the masked half flipped. */
+#define M_STD  "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8BIkdkja7L6AkqT2yFpsPgETJXdJ2+2/gZOl98lbbT8A"
+#define M_PAD  M_SEQ "=="
+#define M_CUT  "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8BIkdkja7L6AkqT2yFpsPgETJXdJ2-2_gZOl98lbbT8"
+#define M_LONG M_SEQ "A"
+#define M_ODD  "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8BIkdkja7L6AkqT2yFpsPgETJXdJ2-2_gZOl98lbbT8B"
+#define M_FLIP "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8BIkdkja7L6AkqT2yFpsPgETJXdJ2-2_gZOl98lbbT8Q"
+
+/* csrf_check with a masked form: true for any mask of the cookie's token, false for another
+ * token's, a malformed cookie, or anything but the exact canonical base64url spelling. */
+static const struct check_row masked_rows[] = {
+	{ __LINE__, GOOD, M_ZERO, true },
+	{ __LINE__, GOOD, M_SEQ, true },
+	{ __LINE__, GOOD, M_FF, true },
+	{ __LINE__, GOOD2, M_SEQ2, true },
+	{ __LINE__, GOOD2, M_SEQ, false },       /* another token under the same mask */
+	{ __LINE__, GOOD, M_SEQ2, false },
+	{ __LINE__, LAST, M_SEQ, false },        /* a token one digit away */
+	{ __LINE__, UPPER, M_SEQ, false },       /* the cookie must be a token itself */
+	{ __LINE__, NULL, M_SEQ, false },
+	{ __LINE__, M_SEQ, M_SEQ, false },       /* a masked form is never a cookie */
+	{ __LINE__, GOOD, M_STD, false },
+	{ __LINE__, GOOD, M_PAD, false },
+	{ __LINE__, GOOD, M_CUT, false },
+	{ __LINE__, GOOD, M_LONG, false },
+	{ __LINE__, GOOD, M_ODD, false },
+	{ __LINE__, GOOD, M_FLIP, false },
+};
+
+static void
+test_check_masked(void **state)
+{
+	(void)state;
+	run_check_rows(masked_rows, sizeof masked_rows / sizeof masked_rows[0]);
+}
+
+/* csrf_mask: CSRF_MASKED_LEN base64url characters in exactly that room, a new mask each time
+ * (so no two answers repeat the bytes: BREACH), never the token's own digits, and every one
+ * accepted for the token and no other. */
+static void
+test_mask(void **state)
+{
+	char tok[CSRF_TOKEN_LEN + 1], other[CSRF_TOKEN_LEN + 1], prev[CSRF_MASKED_LEN + 1] = "";
+	char *m = malloc(CSRF_MASKED_LEN + 1);
+	int i;
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(csrf_new_token(tok), 0);
+	assert_int_equal(csrf_new_token(other), 0);
+	for (i = 0; i < 32; i++) {
+		memset(m, 'X', CSRF_MASKED_LEN + 1);
+		assert_int_equal(csrf_mask(tok, m), 0);
+		assert_int_equal(strlen(m), CSRF_MASKED_LEN);
+		assert_int_equal(strspn(m, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789-_"), CSRF_MASKED_LEN);
+		assert_null(strstr(m, tok));
+		assert_string_not_equal(m, prev);
+		assert_true(csrf_check(tok, m));
+		assert_false(csrf_check(other, m));
+		memcpy(prev, m, sizeof prev);
+	}
+	free(m);
+}
+
+/* Only a token is masked: anything else gives -1 and an empty string. */
+static void
+test_mask_refuses_malformed(void **state)
+{
+	static const char *const bad[] = { UPPER, SHORT, LONG, NONHEX, "", M_SEQ };
+	char m[CSRF_MASKED_LEN + 1];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		memset(m, 'X', sizeof m);
+		assert_int_equal(csrf_mask(bad[i], m), -1);
+		assert_string_equal(m, "");
+	}
+	assert_int_equal(csrf_mask(NULL, m), -1);
+}
+
 /* The cookie and field names the forms and the pipeline agree on. */
 static void
 test_names(void **state)
@@ -175,6 +268,7 @@ test_names(void **state)
 	assert_string_equal(CSRF_COOKIE, "starling_csrf");
 	assert_string_equal(CSRF_FIELD, "csrf_token");
 	assert_int_equal(CSRF_TOKEN_LEN, 64);
+	assert_int_equal(CSRF_MASKED_LEN, 86);
 }
 
 /* Over https the cookie takes the __Host- prefix (Secure, Path=/, no Domain: csrf.h); over plain
@@ -196,6 +290,9 @@ main(void)
 		cmocka_unit_test(test_wellformed),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_check_compares_contents),
+		cmocka_unit_test(test_check_masked),
+		cmocka_unit_test(test_mask),
+		cmocka_unit_test(test_mask_refuses_malformed),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_cookie_name_by_scheme),
 	};

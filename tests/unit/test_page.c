@@ -19,11 +19,17 @@ noop(struct ctx *ctx)
 	return APIERR_OK;
 }
 
+static const struct param_spec back_params[] = {
+	{ "return_to", PARAM_STRING, 0, 0, 512, NULL },
+	PARAM_END
+};
+
 static const struct route routes[] = {
 	{ HTTP_POST, "/api/v1/thing", 0,          noop, NULL, NULL },
 	{ HTTP_POST, "/thing",        ROUTE_HTML, noop, NULL, "help" },
+	{ HTTP_POST, "/p/1/act",      ROUTE_HTML, noop, back_params, "help" },
 };
-static const struct app app = { "test-page", routes, 2 };
+static const struct app app = { "test-page", routes, 3 };
 
 struct fixture {
 	struct app_env env;
@@ -179,6 +185,75 @@ test_page_local_path(void **state)
 			    rows[i].path ? rows[i].path : "(null)", rows[i].ok ? "local" : "refused");
 }
 
+/* page_return_to: the form's return_to when it has one (a bad one is refused, never replaced by
+ * the Referer); else the Referer's path when it is this site's, by scheme and Host, and local. */
+static void
+test_page_return_to(void **state)
+{
+	static const struct request_limits lim = { 4096, 4096, 16, 4096, 4, REQUEST_BODY_FIELDS };
+	static const struct {
+		int         line;
+		bool        https;
+		const char *host, *referer, *body, *want;   /* NULL: none */
+	} rows[] = {
+		{ __LINE__, false, "site.test", NULL, "return_to=%2Fhashtag%2Fx", "/hashtag/x" },
+		{ __LINE__, false, "site.test", "http://site.test/u/bob", "return_to=%2Fhelp", "/help" },
+		{ __LINE__, false, "site.test", "http://site.test/u/bob", "return_to=%2F%2Fevil.example",
+		    NULL },
+		{ __LINE__, false, "site.test", "http://site.test/u/bob", "", "/u/bob" },
+		{ __LINE__, false, "site.test", "http://site.test/?cursor=12", "", "/?cursor=12" },
+		{ __LINE__, false, "site.test:8080", "http://site.test:8080/p/2", "", "/p/2" },
+		{ __LINE__, false, "Site.Test", "HTTP://site.test/p/2", "", "/p/2" },
+		{ __LINE__, false, "site.test", "http://site.test/", "", "/" },
+		{ __LINE__, false, "site.test", NULL, "", NULL },
+		{ __LINE__, false, "site.test", "", "", NULL },
+		{ __LINE__, false, "site.test", "http://site.test", "", NULL },
+		{ __LINE__, false, "site.test", "https://site.test/u/bob", "", NULL },   /* scheme */
+		{ __LINE__, true,  "site.test", "http://site.test/u/bob", "", NULL },
+		{ __LINE__, true,  "site.test", "https://site.test/u/bob", "", "/u/bob" },
+		{ __LINE__, false, "site.test", "http://evil.example/u/bob", "", NULL },
+		{ __LINE__, false, "site.test", "http://site.test.evil.example/u/bob", "", NULL },
+		{ __LINE__, false, "site.test", "http://site.test:81/u/bob", "", NULL },
+		{ __LINE__, false, "site.test", "http://site.test@evil.example/", "", NULL },
+		{ __LINE__, false, "site.test", "http://site.test//evil.example/", "", NULL },
+		{ __LINE__, false, "site.test", "http://site.test/\\evil.example", "", NULL },
+		{ __LINE__, false, "site.test", "/u/bob", "", NULL },
+		{ __LINE__, false, "", "http:///u/bob", "", NULL },
+		{ __LINE__, false, NULL, "http:///u/bob", "", NULL },
+	};
+	struct fixture *f = *state;
+	struct buf err = BUF_INIT;
+	char method[] = "REQUEST_METHOD=POST", uri[] = "REQUEST_URI=/p/1/act";
+	char type[] = "CONTENT_TYPE=application/x-www-form-urlencoded", host[128], ref[128];
+	size_t i;
+
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char *envp[] = { method, uri, type, NULL, NULL, NULL };
+		size_t n = 3;
+		const char *got;
+
+		if (rows[i].host != NULL) {
+			snprintf(host, sizeof host, "HTTP_HOST=%s", rows[i].host);
+			envp[n++] = host;
+		}
+		if (rows[i].referer != NULL) {
+			snprintf(ref, sizeof ref, "HTTP_REFERER=%s", rows[i].referer);
+			envp[n++] = ref;
+		}
+		f->env.conf.https = rows[i].https;
+		assert_int_equal(request_parse(&f->ctx.req, envp, rows[i].body,
+		    strlen(rows[i].body), &lim, &err), APIERR_OK);
+		assert_int_equal(route_params(&routes[2], &f->ctx.req, &f->ctx.params, &err),
+		    APIERR_OK);
+		got = page_return_to(&f->ctx);
+		if ((got == NULL) != (rows[i].want == NULL) ||
+		    (got != NULL && strcmp(got, rows[i].want) != 0))
+			fail_msg("line %d: \"%s\", want \"%s\"", rows[i].line, got ? got : "(null)",
+			    rows[i].want ? rows[i].want : "(null)");
+	}
+	buf_free(&err);
+}
+
 /* The words after each count of a profile, in the plural form for it; a missing count reads as
  * 0, and Chinese has one form. */
 static void
@@ -228,6 +303,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_page_new_title, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page_done, setup, teardown),
 		cmocka_unit_test(test_page_local_path),
+		cmocka_unit_test_setup_teardown(test_page_return_to, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page_add_words, setup, teardown),
 	};
 
