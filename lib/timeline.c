@@ -8,7 +8,7 @@
 
 #include "apierr.h"
 #include "cache.h"
-#include "graph.h"
+#include "graphread.h"
 #include "id.h"
 #include "job.h"
 #include "log.h"
