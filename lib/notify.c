@@ -16,7 +16,7 @@
 #include "log.h"
 #include "notify.h"
 #include "partial.h"
-#include "post.h"
+#include "postview.h"
 #include "shard.h"
 #include "text.h"
 #include "user.h"

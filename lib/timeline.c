@@ -13,7 +13,7 @@
 #include "job.h"
 #include "log.h"
 #include "partial.h"
-#include "post.h"
+#include "postview.h"
 #include "shard.h"
 #include "timeline.h"
 #include "user.h"
