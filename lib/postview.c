@@ -1,5 +1,5 @@
 /* postview.c: the read side of the post module: a record's cached content (post_get), a post as
- * its viewer sees it (post_view, post_view_many), counts, replies; what the
+ * its viewer sees it (post_view, post_view_many: one body for both), counts, replies; what the
  * write side (post.c) and the read models (timeline, notify, search) share. postview.h has the
  * contract. It calls only read sides below it (graphread, user), never a write or a fan-out. */
 #include "config.h"
@@ -354,97 +354,16 @@ add_viewer(struct ctx *ctx, json_object *o, bool liked, bool reposted)
 	json_object_object_add(o, "viewer", viewer);
 }
 
-/* Adds author (and, for a repost or quote, the embedded original) to the post object o. */
-static int
-add_author_and_original(struct app_env *env, json_object *o, bool with_original)
-{
-	json_object *author, *orig = NULL, *orig_author;
-	enum post_type t = post_jtype(o);
-	int rc;
-
-	if (author_of(env, post_jid(o, "authorId"), &author) != 0)
-		return -1;
-	json_object_object_add(o, "author", author);
-	if (!with_original || (t != POST_REPOST && t != POST_QUOTE))
-		return 0;
-	rc = post_get(env, post_jid(o, "originalId"), &orig);
-	if (rc < 0)
-		return -1;
-	if (orig != NULL) {
-		if (author_of(env, post_jid(orig, "authorId"), &orig_author) != 0) {
-			json_object_put(orig);
-			return -1;
-		}
-		json_object_object_add(orig, "author", orig_author);
-	}
-	json_object_object_add(o, "original", orig);
-	return 0;
-}
-
-/* post_view without recording failures: 1 with *out, 0 not found, -1. */
-static int
-view(struct ctx *ctx, uint64_t id, json_object **out)
-{
-	struct cache_keys ks = CACHE_KEYS_INIT;
-	json_object *o = NULL, *orig;
-	uint64_t target;
-	bool liked = false, reposted = false;
-	int rc = post_get(ctx->env, id, &o);
-
-	*out = NULL;
-	if (rc <= 0)
-		return rc;
-	/* Everything else the view reads, in one round. */
-	view_keys(ctx, o, &ks);
-	(void)cache_keys_prefetch(ctx->env->cache, &ks);
-	cache_keys_free(&ks);
-	/* A blocked pair does not see each other's posts: as if deleted. */
-	if (ctx->user_id != 0) {
-		rc = graph_blocked_either(ctx->env, ctx->user_id, post_jid(o, "authorId"));
-		if (rc != 0) {
-			json_object_put(o);
-			return rc < 0 ? -1 : 0;
-		}
-	}
-	if (add_author_and_original(ctx->env, o, true) != 0)
-		goto fail;
-	if (ctx->user_id != 0 && json_object_object_get_ex(o, "original", &orig) && orig != NULL) {
-		/* Nor the original a repost or quote embeds: a repost is nothing but its original, so
-		 * it goes with it; a quote's own words stay, its original shows as gone (null). */
-		rc = graph_blocked_either(ctx->env, ctx->user_id, post_jid(orig, "authorId"));
-		if (rc < 0)
-			goto fail;
-		if (rc > 0 && post_jtype(o) == POST_REPOST) {
-			json_object_put(o);
-			return 0;
-		}
-		if (rc > 0)
-			json_object_object_add(o, "original", NULL);
-	}
-	if (ctx->user_id != 0) {
-		/* Likes and reposts of a repost go to its original (post_live). */
-		target = post_jtype(o) == POST_REPOST ? post_jid(o, "originalId") : id;
-		if (viewer_did(ctx, &target, 1, &liked, &reposted) != 0)
-			goto fail;
-		add_viewer(ctx, o, liked, reposted);
-	}
-	*out = o;
-	return 1;
-fail:
-	json_object_put(o);
-	return -1;
-}
-
+/* The single view is the batch view with one id (one body for the rules of what a viewer sees):
+ * post_view_many answers NULL for a record that is gone or hidden from the viewer. */
 int
 post_view(struct ctx *ctx, uint64_t id, json_object **out)
 {
-	int rc = view(ctx, id, out);
+	int rc = post_view_many(ctx, &id, 1, out, NULL);
 
-	if (rc < 0)
-		return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
-	if (rc == 0)
+	if (rc == APIERR_OK && *out == NULL)
 		return post_not_found(ctx);
-	return APIERR_OK;
+	return rc;
 }
 
 int
@@ -637,9 +556,10 @@ int
 post_replies(struct ctx *ctx, uint64_t id, uint64_t cursor, json_object **out)
 {
 	struct db_rows r = DB_ROWS_INIT;
-	json_object *rec = NULL, *root = NULL, *list, *one;
+	json_object *rec = NULL, *root = NULL, *list, *views[POST_REPLIES_PAGE];
+	uint64_t ids[POST_REPLIES_PAGE] = { 0 };
 	char next[24];
-	size_t i, shown;
+	size_t i, k;
 	int rc;
 
 	*out = NULL;
@@ -663,22 +583,18 @@ post_replies(struct ctx *ctx, uint64_t id, uint64_t cursor, json_object **out)
 		rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
 		goto out;
 	}
+	/* The page's replies as one batch view: a reply deleted between the query and the read,
+	 * or hidden from the viewer, comes back NULL and is left out. */
+	for (i = 0; i < r.nrows && i < POST_REPLIES_PAGE; i++)
+		ids[i] = db_u64(&r, i, 0);
+	if ((rc = post_view_many(ctx, ids, i, views, NULL)) != APIERR_OK)
+		goto out;
 	list = json_object_new_array();
 	*out = json_object_new_object();
 	json_object_object_add(*out, "replies", list);
-	for (i = shown = 0; i < r.nrows && i < POST_REPLIES_PAGE; i++) {
-		rc = view(ctx, db_u64(&r, i, 0), &one);
-		if (rc == 0)
-			continue;   /* deleted between the query and the read */
-		if (rc < 0) {
-			json_object_put(*out);
-			*out = NULL;
-			rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
-			goto out;
-		}
-		json_object_array_add(list, one);
-		shown++;
-	}
+	for (k = 0; k < i; k++)
+		if (views[k] != NULL)
+			json_object_array_add(list, views[k]);
 	if (r.nrows > POST_REPLIES_PAGE)
 		id_str(db_u64(&r, POST_REPLIES_PAGE - 1, 0), next);
 	else
@@ -862,13 +778,11 @@ post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **vie
 	reposted = xcalloc(n, sizeof *reposted);
 	failed = xcalloc(n, sizeof *failed);
 	ofailed = xcalloc(n, sizeof *ofailed);
-	/* The records with their counts in one round (a page that knew them fetched them ahead,
-	 * with their authors: then this costs nothing), then everything else the page reads
-	 * (authors, relations, originals) in a second one. */
-	for (i = 0; i < n; i++)
-		post_keys(&ks, ids[i]);
-	(void)cache_keys_prefetch(ctx->env->cache, &ks);
-	cache_keys_free(&ks);
+	/* The records in one round (a page that knew them fetched them ahead, with their authors:
+	 * then this costs nothing), then everything else the page reads (counts, authors,
+	 * relations, originals) in a second one. The counts wait for the second round, as the
+	 * single view always had them: asked with the records, they would cost a round of their own
+	 * when a single record's two keys live on different nodes. */
 	if (get_many(ctx->env, ids, n, views, failed) != 0) {
 		if (partial == NULL)
 			goto fail;

@@ -35,7 +35,8 @@
 
 enum post_type { POST_ORIGINAL = 0, POST_REPOST = 1, POST_QUOTE = 2, POST_REPLY = 3 };
 
-/* Most ids post_stats takes at once, and the page size of post_replies. */
+/* Most ids post_stats (and post_view_many) take at once, and the page size of post_replies,
+ * which views a page in one post_view_many: it must stay within POST_STATS_MAX. */
 #define POST_STATS_MAX    100
 #define POST_REPLIES_PAGE 20
 
@@ -43,8 +44,10 @@ enum post_type { POST_ORIGINAL = 0, POST_REPOST = 1, POST_QUOTE = 2, POST_REPLY 
  * Returns 1, 0 when there is no such record or it is deleted, -1 on failure (no ctx_fail). */
 int post_get(struct app_env *env, uint64_t id, json_object **out);
 
-/* The post as the API and the pages show it (post_get plus author, original, viewer).
- * Returns 0 with *out, or an apierr code (404 for a missing or deleted record). */
+/* The post as the API and the pages show it (post_get plus author, original, viewer): the
+ * batch view post_view_many with one id, so both follow one set of rules. Returns 0 with *out,
+ * or an apierr code (404 for a missing or deleted record, or one hidden from the viewer by a
+ * block; 503 when it cannot be read). */
 int post_view(struct ctx *ctx, uint64_t id, json_object **out);
 /* post_view for an item of a list: APIERR_OK with *out, or APIERR_OK with *out NULL when the
  * record is gone or hidden from the viewer (post_view's 404 leaves it out of the list and is not
@@ -63,8 +66,9 @@ int post_stats_some(struct ctx *ctx, const uint64_t *ids, size_t n, json_object 
 
 /* A page of replies, oldest first, after cursor (0: from the start): for a post, every reply
  * in its thread; for a reply, its direct replies. *out is {replies: [post_view objects],
- * cursor: "<last id>" or "-1" when there is no more}. Returns 0 or an apierr code (404 for a
- * missing or deleted record). */
+ * cursor: "<last id>" or "-1" when there is no more}; the page's replies are viewed with one
+ * post_view_many (its round trips do not grow with the replies), and those gone or hidden from
+ * the viewer are left out. Returns 0 or an apierr code (404 for a missing or deleted record). */
 int post_replies(struct ctx *ctx, uint64_t id, uint64_t cursor, json_object **out);
 
 /* Parses a comma-separated list of 1 .. max decimal IDs ("7,8,9": no blanks, no empty item, no
