@@ -11,7 +11,7 @@
 #include "i18n.h"
 #include "jwt.h"
 #include "linkcard.h"
-#include "post.h"
+#include "postview.h"
 #include "text.h"
 #include "tz.h"
 #include "user.h"
