@@ -14,7 +14,7 @@
 #include "jwt.h"
 #include "linkcard.h"
 #include "media.h"
-#include "post.h"
+#include "postview.h"
 #include "request.h"
 #include "route.h"
 #include "text.h"

@@ -1,5 +1,6 @@
-/* graph.c: follow, block, mute, report, the relationship lists, and follow.sync (graph.h has
- * the contract, docs/data.md the outbox). */
+/* graph.c: the write side of the social graph: follow, block, mute, report, with their
+ * invalidations and fan-out (timeline, notifications), the relationship lists, and follow.sync
+ * (graph.h has the contract, docs/data.md the outbox; the cached reads are in graphread.c). */
 #include "config.h"
 
 #include <inttypes.h>
@@ -24,8 +25,6 @@
 #include "timeline.h"
 #include "user.h"
 
-/* "rel:<a>:<b>" lives this long; every change deletes it, so this only bounds memory. */
-#define REL_TTL 3600
 /* How many times follow.sync writes again when the source changed under it (as lib/job.c). */
 #define SYNC_ROUNDS 4
 
@@ -54,150 +53,10 @@ forget_counts(struct app_env *env, uint64_t id)
 	(void)cache_delete(env->cache, key);
 }
 
-/* The one spelling of "rel:<a>:<b>": a's row about b. */
-static void
-rel_key(uint64_t a, uint64_t b, char key[64])
-{
-	snprintf(key, 64, "rel:%" PRIu64 ":%" PRIu64, a, b);
-}
-
-/* Deletes "rel:<a>:<b>" after a's row about b changed. */
-static void
-forget_rel(struct app_env *env, uint64_t a, uint64_t b)
-{
-	char key[64];
-
-	rel_key(a, b, key);
-	(void)cache_delete(env->cache, key);
-}
-
 static bool
 user_exists_shard(struct app_env *env, uint64_t id)
 {
 	return id != 0 && id_shard(id) < shard_count(db_shards(env->db));
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* Reading a relationship row */
-
-struct rel {
-	int      follow, mute;   /* status_follow, status_mute; 0 0 without a row */
-	uint64_t id;
-	int64_t  created_at;
-	bool     exists;
-};
-
-/* a's row about b, from the database (lock: FOR UPDATE inside a transaction). */
-static int
-rel_read(struct db *db, uint64_t a, uint64_t b, bool lock, struct rel *out)
-{
-	struct db_rows r = DB_ROWS_INIT;
-	int rc = db_exec(db, id_shard(a), lock ?
-	    "SELECT status_follow, status_mute, id, updated_at FROM {db}.tb_user_relationship "
-	    "WHERE user_id = ? AND target_user = ? FOR UPDATE" :
-	    "SELECT status_follow, status_mute, id, updated_at FROM {db}.tb_user_relationship "
-	    "WHERE user_id = ? AND target_user = ?",
-	    (struct db_val[]){ DB_U64(a), DB_U64(b) }, 2, &r);
-
-	memset(out, 0, sizeof *out);
-	if (rc == 0 && r.nrows > 0) {
-		out->exists = true;
-		out->follow = (int)db_i64(&r, 0, 0);
-		out->mute = (int)db_i64(&r, 0, 1);
-		out->id = db_u64(&r, 0, 2);
-		out->created_at = db_i64(&r, 0, 3);
-	}
-	db_rows_free(&r);
-	return rc == 0 ? 0 : -1;
-}
-
-struct rel_load {
-	struct app_env *env;
-	uint64_t        a, b;
-};
-
-static int
-rel_loader(void *arg, struct buf *out)
-{
-	struct rel_load *l = arg;
-	struct rel r;
-
-	if (rel_read(l->env->db, l->a, l->b, false, &r) != 0)
-		return -1;
-	buf_printf(out, "%d %d", r.follow, r.mute);
-	return 1;
-}
-
-void
-graph_keys(struct cache_keys *ks, uint64_t viewer, uint64_t user)
-{
-	char key[64];
-
-	if (viewer == 0 || user == 0 || viewer == user)
-		return;
-	rel_key(viewer, user, key);
-	cache_keys_add(ks, "%s", key);
-	rel_key(user, viewer, key);
-	cache_keys_add(ks, "%s", key);
-}
-
-/* a's statuses about b through the cache. */
-static int
-rel_cached(struct app_env *env, uint64_t a, uint64_t b, int *follow, int *mute)
-{
-	struct rel_load l = { env, a, b };
-	struct buf v = BUF_INIT;
-	char key[64];
-	int rc;
-
-	*follow = *mute = 0;
-	if (!user_exists_shard(env, a) || !user_exists_shard(env, b))
-		return 0;
-	rel_key(a, b, key);
-	rc = cache_get_or_load(env->cache, key, REL_TTL, rel_loader, &l, &v);
-	if (rc == 1 && sscanf(buf_cstr(&v), "%d %d", follow, mute) != 2)
-		*follow = *mute = 0;
-	buf_free(&v);
-	return rc < 0 ? -1 : 0;
-}
-
-int
-graph_blocked_either(struct app_env *env, uint64_t a, uint64_t b)
-{
-	int f1, f2, m;
-
-	if (a == 0 || b == 0 || a == b)
-		return 0;
-	if (rel_cached(env, a, b, &f1, &m) != 0 || rel_cached(env, b, a, &f2, &m) != 0)
-		return -1;
-	return f1 == 2 || f2 == 2;
-}
-
-int
-graph_relation(struct app_env *env, uint64_t a, uint64_t b, int *follow, bool *muted)
-{
-	int m = 0;
-
-	*follow = 0;
-	*muted = false;
-	if (a == 0 || b == 0 || a == b)
-		return 0;
-	if (rel_cached(env, a, b, follow, &m) != 0)
-		return -1;
-	*muted = m == 1;
-	return 0;
-}
-
-int
-graph_muted(struct app_env *env, uint64_t muter, uint64_t target)
-{
-	int f, m;
-
-	if (muter == 0 || target == 0 || muter == target)
-		return 0;
-	if (rel_cached(env, muter, target, &f, &m) != 0)
-		return -1;
-	return m == 1;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -289,16 +148,16 @@ end_follow_tx(struct db *db, void *arg)
 
 /* One round: read the source, end it if blocked, write the mirror. */
 static int
-sync_round(struct app_env *env, struct pair_tx *t, struct rel *src, struct buf *err)
+sync_round(struct app_env *env, struct pair_tx *t, struct graph_rel *src, struct buf *err)
 {
-	struct rel back;
+	struct graph_rel back;
 
-	if (rel_read(env->db, t->follower, t->followee, false, src) != 0) {
+	if (graph_rel_read(env->db, t->follower, t->followee, false, src) != 0) {
 		buf_puts(err, "follow.sync: cannot read the follower's row");
 		return -1;
 	}
 	if (src->follow == 1) {
-		if (rel_read(env->db, t->followee, t->follower, false, &back) != 0) {
+		if (graph_rel_read(env->db, t->followee, t->follower, false, &back) != 0) {
 			buf_puts(err, "follow.sync: cannot read the followee's row");
 			return -1;
 		}
@@ -311,7 +170,7 @@ sync_round(struct app_env *env, struct pair_tx *t, struct rel *src, struct buf *
 			}
 			if (t->changed) {
 				forget_counts(env, t->follower);
-				forget_rel(env, t->follower, t->followee);
+				graph_forget_rel(env, t->follower, t->followee);
 			}
 			src->follow = 0;
 		}
@@ -333,7 +192,7 @@ graph_sync_pair(struct app_env *env, uint64_t follower, uint64_t followee, bool 
     struct buf *err)
 {
 	struct pair_tx t = { follower, followee, 0, 0, 0, false, false };
-	struct rel want, now;
+	struct graph_rel want, now;
 	bool any = false;
 	int i;
 
@@ -347,7 +206,7 @@ graph_sync_pair(struct app_env *env, uint64_t follower, uint64_t followee, bool 
 		if (sync_round(env, &t, &want, err) != 0)
 			return -1;
 		any = any || t.changed;
-		if (rel_read(env->db, follower, followee, false, &now) != 0) {
+		if (graph_rel_read(env->db, follower, followee, false, &now) != 0) {
 			buf_puts(err, "follow.sync: cannot read the follower's row again");
 			return -1;
 		}
@@ -443,12 +302,12 @@ set_tx(struct db *db, void *arg)
 	struct set_tx *a = arg;
 	unsigned shard = id_shard(a->user);
 	int64_t now = now_s();
-	struct rel cur;
+	struct graph_rel cur;
 	int follow, mute, rc;
 
 	a->changed = false;
 	a->count_delta = 0;
-	if (rel_read(db, a->user, a->target, true, &cur) != 0)
+	if (graph_rel_read(db, a->user, a->target, true, &cur) != 0)
 		return -1;
 	follow = cur.follow;
 	mute = cur.mute;
@@ -518,8 +377,9 @@ graph_set(struct ctx *ctx, enum graph_action action, const char *target, bool on
 	struct set_tx a = { .action = action, .on = on, .user = ctx->user_id };
 	unsigned shard = id_shard(ctx->user_id);
 	bool suspended = false;
-	struct rel mine;
-	int rc, i, f, m;
+	struct graph_rel mine;
+	int rc, i, f;
+	bool m;
 
 	if ((rc = check_actor(ctx)) != APIERR_OK ||
 	    (rc = resolve_target(ctx, target, &a.target, &suspended)) != APIERR_OK)
@@ -531,7 +391,7 @@ graph_set(struct ctx *ctx, enum graph_action action, const char *target, bool on
 			goto out;
 		}
 		/* From the database, not the cache: this decides a write. */
-		if (rel_read(ctx->env->db, a.target, ctx->user_id, false, &mine) != 0) {
+		if (graph_rel_read(ctx->env->db, a.target, ctx->user_id, false, &mine) != 0) {
 			rc = unavailable(ctx);
 			goto out;
 		}
@@ -539,7 +399,7 @@ graph_set(struct ctx *ctx, enum graph_action action, const char *target, bool on
 			rc = ctx_fail(ctx, APIERR_FORBIDDEN, "you cannot follow this account");
 			goto out;
 		}
-		if (rel_cached(ctx->env, ctx->user_id, a.target, &f, &m) != 0) {
+		if (graph_relation(ctx->env, ctx->user_id, a.target, &f, &m) != 0) {
 			rc = unavailable(ctx);
 			goto out;
 		}
@@ -573,7 +433,7 @@ graph_set(struct ctx *ctx, enum graph_action action, const char *target, bool on
 	if (a.changed) {
 		if (action == GRAPH_FOLLOW && on)
 			limit_count(ctx, LIMIT_FOLLOW, NULL, 0);
-		forget_rel(ctx->env, ctx->user_id, a.target);
+		graph_forget_rel(ctx->env, ctx->user_id, a.target);
 		/* What the timelines show changed: rebuilt on their next read (lib/timeline.h). */
 		timeline_forget(ctx->env, ctx->user_id);
 		if (action == GRAPH_BLOCK) {

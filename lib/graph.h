@@ -15,6 +15,10 @@
  * graph_blocked_either and graph_muted, deleted on every change of that row; "userx:<id>" (the
  * counters, lib/user.h) is deleted whenever a count moved.
  *
+ * This header is the write side (lib/graph.c) and the lists; the cached reads the read models
+ * need (graph_blocked_either, graph_muted, graph_relation, graph_keys) are graphread.h, included
+ * here so that a caller of both needs one header.
+ *
  * Handlers' functions take the request (ctx): they answer APIERR_OK, or the error code after
  * ctx_fail (the message names what was wrong). Others: <0 failure (logged), 0 no / nothing
  * done, >0 yes / done. */
@@ -27,7 +31,7 @@
 #include <json-c/json.h>
 
 #include "buf.h"
-#include "cache.h"
+#include "graphread.h"
 
 struct app_env;
 struct ctx;
@@ -71,21 +75,6 @@ bool graph_parse_cursor(const char *s, uint64_t *id);
  * show it among other things. */
 int graph_list_page(struct ctx *ctx, enum graph_list list, uint64_t user_id, const char *cursor,
     json_object **out);
-
-/* a's own row about b (cached), for a's view of b's profile: *follow 0 nothing, 1 a follows b,
- * 2 a blocks b; *muted whether a mutes b. Whether b blocks a is not told. 0, or -1 failure. */
-int graph_relation(struct app_env *env, uint64_t a, uint64_t b, int *follow, bool *muted);
-
-/* Whether a blocks b or b blocks a (cached). 1 yes, 0 no (also for a == b or a 0), -1 failure. */
-int graph_blocked_either(struct app_env *env, uint64_t a, uint64_t b);
-
-/* Adds to ks the cache keys that graph_blocked_either, graph_muted and graph_relation read
- * about viewer and user (both rows of the pair), for a page's one prefetch (cache.h). Nothing
- * for a visitor (viewer 0) or viewer == user. */
-void graph_keys(struct cache_keys *ks, uint64_t viewer, uint64_t user);
-
-/* Whether muter mutes target (cached). 1 yes, 0 no, -1 failure. */
-int graph_muted(struct app_env *env, uint64_t muter, uint64_t target);
 
 /* The follow.sync job (lib/jobkinds.c's table): payload {follower_id, followee_id}. Makes the
  * followee's reversed row and count_followers match the follower's row, and ends the follow at

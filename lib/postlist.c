@@ -11,8 +11,8 @@
 #include "ctx.h"
 #include "db.h"
 #include "id.h"
-#include "post.h"
 #include "postlist.h"
+#include "postview.h"
 #include "user.h"
 
 /* Each tab is one range on the user's shard, newest first: column 0 is the cursor (the ID the

@@ -123,6 +123,45 @@ def test_post_detail_and_page():
     within("/p/" + pid, w["viewer"], 8, 3)
 
 
+# A post with this many replies, from authors on both instances: enough that a view per reply
+# (two memcached round trips and a statement each, as /p/:id read them before post_replies
+# became one post_view_many) is far over the budget.
+THREAD_REPLIES = 8
+
+
+def test_post_page_with_replies():
+    """/p/:id and post/replies view the page's replies as one batch (post_view_many): the
+    same budget as a page of a timeline, however many replies there are."""
+    w = world()
+    a, b, c = w["authors"]
+    pid = check_envelope(api_post("post/create", {"content_text": "a thread"}, a["token"]),
+                         200, 0)["data"]["id"]
+    replies = [check_envelope(api_post("post/reply", {"original_post_id": pid,
+                                                      "content_text": "reply %d" % i},
+                                       (a, b, c)[i % 3]["token"]), 200, 0)["data"]["id"]
+               for i in range(THREAD_REPLIES)]
+    check_envelope(api_post("post/like", {"post_id": replies[2], "islike": 1},
+                            w["viewer"]["token"]), 200, 0)
+    data = check_envelope(get("/api/v1/post/replies?post_id=" + pid, auth(w["viewer"])), 200,
+                          0)["data"]
+    check([r["id"] for r in data["replies"]] == replies, "every reply, oldest first: %r" %
+          [r["id"] for r in data["replies"]])
+    # The batch tells each reply's own viewer state and author, as a view of each did.
+    check([r["viewer"]["liked"] for r in data["replies"]] == [i == 2 for i in range(len(replies))],
+          "liked: only the liked reply")
+    check([r["author"]["id"] for r in data["replies"]] ==
+          [(a, b, c)[i % 3]["id"] for i in range(THREAD_REPLIES)], "each reply's author")
+    # The replies' page: the record, its replies' statement, the batch's two rounds (both
+    # memcached nodes each) and, for a viewer, one statement for what they liked and reposted.
+    within("/api/v1/post/replies?post_id=" + pid, w["viewer"], 7, 2)
+    within("/api/v1/post/replies?post_id=" + pid, None, 5, 1)
+    # /p/:id: the post's view as test_post_detail_and_page, then the replies' page as above,
+    # the cards' counts and the header's badge (measured 10 and 11 with 8 replies; a view per
+    # reply added up to three memcached round trips and a statement for each).
+    within("/p/" + pid, w["viewer"], 12, 3)
+    within("/p/" + pid, None, 8, 1)
+
+
 def test_profile_and_stats():
     w = world()
     name = w["authors"][0]["username"]
@@ -232,6 +271,7 @@ TESTS = [
     test_home_timeline_and_page,
     test_home_side_column_with_popular_users,
     test_post_detail_and_page,
+    test_post_page_with_replies,
     test_profile_and_stats,
     test_counts_reflect_a_write_in_the_same_request_flow,
     test_writes_in_a_bounded_number_of_statements,
