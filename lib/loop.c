@@ -22,6 +22,15 @@ extern char **environ;
 
 static volatile sig_atomic_t stop_requested;
 
+/* The signals that ask a worker to stop, into set (see install_signals). */
+static void
+stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGUSR1);
+}
+
 static void
 on_stop_signal(int sig)
 {
@@ -49,9 +58,7 @@ install_signals(sigset_t *stopset)
 	sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	sigemptyset(stopset);
-	sigaddset(stopset, SIGTERM);
-	sigaddset(stopset, SIGUSR1);
+	stop_signals(stopset);
 }
 
 /* Reads and discards what a CGI request's body holds, up to want bytes. A CGI server (mod_cgid)
@@ -187,9 +194,7 @@ loop_hold_signals(sigset_t *saved)
 {
 	sigset_t stopset;
 
-	sigemptyset(&stopset);
-	sigaddset(&stopset, SIGTERM);
-	sigaddset(&stopset, SIGUSR1);
+	stop_signals(&stopset);
 	sigprocmask(SIG_BLOCK, &stopset, saved);
 }
 
