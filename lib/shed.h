@@ -7,7 +7,7 @@
  * compares the stamp with its clock when it takes the request. Waiting is what overload looks
  * like from inside: the backlog of a busy binary grows, and every request in it waits for it.
  * Anonymous reads have a shorter budget than writes and logged-in requests, so they give way
- * first. Pure logic, no I/O: lib/app.c asks, answers and counts. */
+ * first. Pure logic, no I/O: lib/shedgate.c (the pipeline's stage) asks, answers and counts. */
 #ifndef STARLING_SHED_H
 #define STARLING_SHED_H
 

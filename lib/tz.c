@@ -3,7 +3,7 @@
  * The C library converts to a zone only through the process's TZ: setenv("TZ"), tzset(), then
  * localtime_r. That races in a threaded process (another thread's localtime would see the other
  * zone mid-change), but every Starling binary handles one request at a time in one thread (the
- * FastCGI loop of lib/app.c, the worker's loop), so setting TZ per conversion is safe here, and
+ * FastCGI loop of lib/loop.c, the worker's loop), so setting TZ per conversion is safe here, and
  * cheaper and smaller than parsing TZif files ourselves. TZ is left at the last zone used (glibc's
  * tzset reads the zone's file again only when TZ changes, so a page of cards in one zone reads it
  * once); nothing else in Starling calls localtime or mktime: every other time is UTC (gmtime_r,
