@@ -456,10 +456,8 @@ test_url_component_encoding(void **state)
 		int         line;
 		const char *in, *component, *query;
 	} rows[] = {
-		{ __LINE__, "caf\xc3\xa9", "caf%C3%A9", "caf%C3%A9" },
-		{ __LINE__, "a/b", "a%2Fb", "a/b" },
-		{ __LINE__, "/", "%2F", "/" },
-		{ __LINE__, "Az09-._~", "Az09-._~", "Az09-._~" },
+		{ __LINE__, "/hashtag/a/b", "%2Fhashtag%2Fa%2Fb", "/hashtag/a/b" },
+		{ __LINE__, "Az09-._~caf\xc3\xa9", "Az09-._~caf%C3%A9", "Az09-._~caf%C3%A9" },
 		{ __LINE__, "?#&= %\t\x7f\xff", "%3F%23%26%3D%20%25%09%7F%FF",
 		    "%3F%23%26%3D%20%25%09%7F%FF" },
 		{ __LINE__, "", "", "" },
