@@ -100,14 +100,16 @@ void admin_utc_time(int64_t t, struct buf *out);
 int admin_sqldir_load(struct admin *a, const char *dir, struct buf *err);
 
 /* The commands, one file per family: each returns its exit status (EXIT_*). */
-int cmd_migrate(struct admin *a);
-int cmd_shards(struct admin *a);
-int cmd_check(struct admin *a);
-int cmd_repair_graph(struct admin *a);
+int cmd_migrate(struct admin *a);          /* migrate.c */
+int cmd_shards(struct admin *a);           /* shards.c */
+int cmd_check(struct admin *a);            /* check.c */
+int cmd_repair_graph(struct admin *a);     /* repair.c */
+/* derived.c: data derived from the posts, computed again at once */
 int cmd_compute_trends(struct admin *a);
 int cmd_reindex_replies(struct admin *a);
+/* jobs.c: the background jobs set aside */
 int cmd_jobs(struct admin *a);
 int cmd_retry_job(struct admin *a);
-int cmd_switch(struct admin *a);
+int cmd_switch(struct admin *a);           /* switch.c */
 
 #endif
