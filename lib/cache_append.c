@@ -3,27 +3,21 @@
 #include "config.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libmemcached/memcached.h>
 
-#include "breaker.h"
 #include "cache.h"
 #include "cache_int.h"
-#include "clock.h"
 #include "log.h"
-#include "memo.h"
 #include "xalloc.h"
 
 /* ------------------------------------------------------------------------------------------ */

@@ -2,29 +2,12 @@
  * while the others wait a little for its fill (cache_int.h). */
 #include "config.h"
 
-#include <errno.h>
-#include <inttypes.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libmemcached/memcached.h>
 
-#include "breaker.h"
 #include "cache.h"
 #include "cache_int.h"
-#include "clock.h"
-#include "log.h"
-#include "memo.h"
-#include "xalloc.h"
 
 /* How long a lease holds: longer than any sane database read, short enough that a crashed
  * filler does not block the key for long. */

@@ -4,7 +4,6 @@
  * share. The only files that call the MySQL client library. */
 #include "config.h"
 
-#include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,9 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <errmsg.h>
 #include <mysql.h>
-#include <mysqld_error.h>
 
 #include "breaker.h"
 #include "db.h"

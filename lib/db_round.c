@@ -3,14 +3,11 @@
  * db_exec_instance(s) read every shard of an instance in one statement. (db_int.h) */
 #include "config.h"
 
-#include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <errmsg.h>
 #include <mysql.h>
 #include <mysqld_error.h>
 

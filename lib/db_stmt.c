@@ -4,9 +4,7 @@
  * (db_int.h). */
 #include "config.h"
 
-#include <limits.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +15,6 @@
 #include "breaker.h"
 #include "db.h"
 #include "db_int.h"
-#include "clock.h"
 #include "log.h"
 #include "shard.h"
 #include "xalloc.h"

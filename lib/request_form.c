@@ -2,14 +2,9 @@
  * bodies) and cookies, for lib/request.c's parser (request_int.h). */
 #include "config.h"
 
-#include <limits.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "apierr.h"
 #include "request.h"

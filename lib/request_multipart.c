@@ -2,11 +2,7 @@
  * boundary, each part's headers, fields and files (request_int.h). */
 #include "config.h"
 
-#include <limits.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
