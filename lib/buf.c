@@ -61,8 +61,11 @@ buf_putc(struct buf *b, char c)
 	buf_append(b, &c, 1);
 }
 
-void
-buf_put_query_value(struct buf *b, const char *s)
+/* The body of buf_put_query_value and buf_put_url_component, which differ only in '/': a query
+ * value may keep it (a path passed as ?next=/p/1 stays readable), a path segment may not (it
+ * would start another segment). */
+static void
+put_percent_encoded(struct buf *b, const char *s, bool keep_slash)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
@@ -70,7 +73,7 @@ buf_put_query_value(struct buf *b, const char *s)
 		unsigned char c = (unsigned char)*s;
 
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+		    c == '-' || c == '.' || c == '_' || c == '~' || (keep_slash && c == '/')) {
 			buf_putc(b, (char)c);
 			continue;
 		}
@@ -78,6 +81,18 @@ buf_put_query_value(struct buf *b, const char *s)
 		buf_putc(b, hex[c >> 4]);
 		buf_putc(b, hex[c & 15]);
 	}
+}
+
+void
+buf_put_query_value(struct buf *b, const char *s)
+{
+	put_percent_encoded(b, s, true);
+}
+
+void
+buf_put_url_component(struct buf *b, const char *s)
+{
+	put_percent_encoded(b, s, false);
 }
 
 void

@@ -30,6 +30,9 @@ void buf_putc(struct buf *b, char c);
 /* Appends s percent-encoded for a query value: every byte but RFC 3986's unreserved ones and
  * '/' becomes %XX. */
 void buf_put_query_value(struct buf *b, const char *s);
+/* The same with '/' encoded too (%2F): for a segment of a URL's path ("/hashtag/<tag>"), where
+ * '/' would start another one, and for a query value that must come back exactly. */
+void buf_put_url_component(struct buf *b, const char *s);
 /* buf_printf and buf_vprintf accept a NULL b and then discard the text, so an optional error
  * output (struct buf *err, which callers may pass as NULL) needs no wrapper. */
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -46,7 +46,7 @@ int acct_profile(struct ctx *ctx);
 int acct_user_posts(struct ctx *ctx);
 int acct_user_replies(struct ctx *ctx);
 int acct_user_likes(struct ctx *ctx);
-/* graph.c */
+/* relations.c */
 int acct_follow(struct ctx *ctx);
 int acct_block(struct ctx *ctx);
 int acct_mute(struct ctx *ctx);

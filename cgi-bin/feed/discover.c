@@ -49,26 +49,6 @@ id_cursor(struct ctx *ctx, uint64_t *id)
 	return APIERR_OK;
 }
 
-/* Appends s percent-encoded for a URL's path segment or query value: all but RFC 3986's
- * unreserved characters. */
-static void
-url_encode(struct buf *out, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-' || *p == '.' || *p == '_' || *p == '~') {
-			buf_putc(out, (char)*p);
-		} else {
-			buf_putc(out, '%');
-			buf_putc(out, hex[*p >> 4]);
-			buf_putc(out, hex[*p & 15]);
-		}
-	}
-}
-
 /* Adds "url": "/hashtag/<key>" to each {tag, ...} of a list. */
 static void
 add_tag_urls(json_object *tags)
@@ -81,7 +61,7 @@ add_tag_urls(json_object *tags)
 
 		buf_reset(&url);
 		buf_puts(&url, "/hashtag/");
-		url_encode(&url, json_object_get_string(json_object_object_get(t, "tag")));
+		buf_put_url_component(&url, json_object_get_string(json_object_object_get(t, "tag")));
 		add_str(t, "url", buf_cstr(&url));
 	}
 	buf_free(&url);
@@ -286,7 +266,7 @@ feed_hashtag_page(struct ctx *ctx)
 	    json_object_get(json_object_object_get(list, "count")));
 	page_add_words(ctx, page, use_words);
 	buf_puts(&base, "/hashtag/");
-	url_encode(&base, json_object_get_string(json_object_object_get(list, "tag")));
+	buf_put_url_component(&base, json_object_get_string(json_object_object_get(list, "tag")));
 	buf_printf(&feed, "%s/feed.atom", buf_cstr(&base));
 	add_str(page, "feedUrl", buf_cstr(&feed));
 	buf_puts(&base, "?cursor=");
@@ -331,7 +311,7 @@ feed_search_page(struct ctx *ctx)
 		goto done;
 	json_object_object_add(page, "searched", json_object_new_boolean(true));
 	buf_puts(&base, "/search?q=");
-	url_encode(&base, q);
+	buf_put_url_component(&base, q);
 	buf_printf(&base, "&type=%s&cursor=", users ? "users" : "posts");
 	if (users) {
 		if ((rc = users_page(ctx, q, &list)) != APIERR_OK)

@@ -12,7 +12,7 @@
 
 extern const struct app feed_app;
 
-/* timeline.c */
+/* home.c */
 int feed_timeline_home(struct ctx *ctx);     /* GET /api/v1/timeline/home ?cursor ?since_id */
 int feed_home(struct ctx *ctx);              /* GET / (as /home): timeline or landing page */
 
@@ -31,7 +31,7 @@ int feed_explore_page(struct ctx *ctx);      /* GET /explore */
  * Returns APIERR_OK or an apierr code recorded with ctx_fail. */
 int feed_discover_fill(struct ctx *ctx, json_object *page);
 
-/* notify.c */
+/* notifications.c */
 int feed_notification_list(struct ctx *ctx);    /* GET /api/v1/notification/list ?cursor */
 int feed_notification_unread(struct ctx *ctx);  /* GET /api/v1/notification/unread_count */
 int feed_notification_read(struct ctx *ctx);    /* POST /api/v1/notification/read {up_to_id} */

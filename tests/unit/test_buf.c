@@ -446,6 +446,44 @@ test_query_value_encoding(void **state)
 	buf_free(&b);
 }
 
+/* Checks that put encodes in as want; line is the table row's. */
+static void
+expect_encoded(int line, void (*put)(struct buf *, const char *), const char *in, const char *want)
+{
+	struct buf b = BUF_INIT;
+
+	put(&b, in);
+	if (strcmp(buf_cstr(&b), want) != 0)
+		fail_msg("line %d: \"%s\" encoded as \"%s\", want \"%s\"", line, in, buf_cstr(&b),
+		    want);
+	buf_free(&b);
+}
+
+/* A URL component keeps only the unreserved bytes: '/' is encoded too, so a tag holding one
+ * stays one path segment; every other byte as in a query value. Each row is checked against
+ * both encoders, with the line that wrote it. */
+static void
+test_url_component_encoding(void **state)
+{
+	static const struct {
+		int         line;
+		const char *in, *component, *query;
+	} rows[] = {
+		{ __LINE__, "/hashtag/a/b", "%2Fhashtag%2Fa%2Fb", "/hashtag/a/b" },
+		{ __LINE__, "Az09-._~caf\xc3\xa9", "Az09-._~caf%C3%A9", "Az09-._~caf%C3%A9" },
+		{ __LINE__, "?#&= %\t\x7f\xff", "%3F%23%26%3D%20%25%09%7F%FF",
+		    "%3F%23%26%3D%20%25%09%7F%FF" },
+		{ __LINE__, "", "", "" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		expect_encoded(rows[i].line, buf_put_url_component, rows[i].in, rows[i].component);
+		expect_encoded(rows[i].line, buf_put_query_value, rows[i].in, rows[i].query);
+	}
+}
+
 int
 main(void)
 {
@@ -464,6 +502,7 @@ main(void)
 		cmocka_unit_test(test_detach_hands_over_contents),
 		cmocka_unit_test(test_free_leaves_reusable_buffer),
 		cmocka_unit_test(test_query_value_encoding),
+		cmocka_unit_test(test_url_component_encoding),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,4 @@
-/* graph.c: the social graph under /api/v1/user/: follow, block, mute, report, and the lists
+/* relations.c: the social graph under /api/v1/user/: follow, block, mute, report, and the lists
  * following, followers (anyone's), blocked and muted (the caller's own). lib/graph.h has the
  * rules; docs/api.md the routes.
  *

@@ -1,4 +1,4 @@
-/* notify.c: notifications, as JSON and as the notifications page (feed.h; the rules are in
+/* notifications.c: notifications, as JSON and as the notifications page (feed.h; the rules are in
  * lib/notify.h).
  *
  *   GET  /api/v1/notification/list ?cursor  {notifications, cursor}: cursor absent or empty (the

@@ -1,4 +1,4 @@
-/* timeline.c: the home timeline, as JSON and as the home page (feed.h).
+/* home.c: the home timeline, as JSON and as the home page (feed.h).
  *
  * GET /api/v1/timeline/home ?cursor ?since_id (login required) -> {posts: [post_view objects],
  *   cursor}: cursor absent or empty for the first page, the cursor of the previous page for the
