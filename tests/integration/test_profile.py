@@ -26,6 +26,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from starling_test import (Page, UserPool, api_post, check, check_envelope,  # noqa: E402
                            check_eq, check_html_error, get, instance_of, png_bytes, profile,
                            request, run_main, run_sql, sql_sum)
+from codes import INVALID_PARAM, NOT_FOUND  # noqa: E402
 
 PAGE = 20
 # IDs of accounts that do not exist (rows of gone accounts in the lists' tests): on shard 0 (bits
@@ -305,11 +306,11 @@ def test_form_errors():
     nobody = "nobody" + os.urandom(4).hex()
     for action in ("follow", "block", "mute"):
         r = form("/u/%s/%s" % (nobody, action), {"flag": 1}, a)
-        check_html_error(r, 404, 40400)
-    check_html_error(form("/u/%s/report" % nobody, {"report_reason": 1}, a), 404, 40400)
+        check_html_error(r, 404, NOT_FOUND)
+    check_html_error(form("/u/%s/report" % nobody, {"report_reason": 1}, a), 404, NOT_FOUND)
     for p in ("", "/following", "/followers"):
         r = get("/u/" + nobody + p)
-        check_html_error(r, 404, 40400)
+        check_html_error(r, 404, NOT_FOUND)
         check("@" + nobody in r.text, "the 404 page names the user")
     # GET of a form's URL is not a page.
     check_eq(get(path + "/follow").status, 405, "GET of a form")
@@ -461,7 +462,8 @@ def test_blocked_page_pages_and_refusals():
         check_eq(list_ids(r), [b["id"]], "page two")
         check_eq(older(r), None, "no Older link on the last page")
         for bad in ("01", "abc", "-2", "0"):
-            check_html_error(page("/settings/blocked?cursor=" + bad, a, status=400), 400, 40004)
+            check_html_error(page("/settings/blocked?cursor=" + bad, a, status=400), 400,
+                             INVALID_PARAM)
     finally:
         run_sql("DELETE FROM tb_user_relationship WHERE user_id = %s AND target_user >= %d"
                 % (a["id"], GONE))
@@ -539,7 +541,7 @@ def test_avatar_and_banner_by_upload():
     api("user/save_info", {"avatar_url": now["bannerUrl"]}, a)
     check_eq(profile(a)["avatarUrl"], now["bannerUrl"], "save_info with an own mediaUrl")
     other = users(2)[1]
-    api("user/save_info", {"avatar_url": now["avatarUrl"]}, other, 400, 40004)
+    api("user/save_info", {"avatar_url": now["avatarUrl"]}, other, 400, INVALID_PARAM)
     api("user/save_info", {"avatar_url": now["avatarUrl"]}, a)
 
 
@@ -667,7 +669,7 @@ def test_block_hides_replies_and_originals():
             check_eq(q["original"], None, what + ": the quote's original hidden from v")
             check_eq(q["contentText"], "s quotes x", what + ": the quote itself stays")
             check_eq(detail(quote, None)["original"]["id"], of_x, what + ": visitor sees it")
-            detail(repost, v, 404, 40400)
+            detail(repost, v, 404, NOT_FOUND)
             check_eq(detail(repost, s)["original"]["id"], of_x, what + ": s sees the repost")
             tab = posts_tab(v)
             check(repost not in tab, what + ": the repost left out of s's tab for v")

@@ -32,6 +32,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (UserPool, api_post, check, check_envelope, get,  # noqa: E402
                            instance_of, run_main, run_sql)
+from codes import UNAVAILABLE  # noqa: E402
 
 POOL = UserPool("rz")
 # Far below the read timeout a hung instance would cost without breakers (3 s per statement,
@@ -218,7 +219,7 @@ def partial_reads(a, b, c, d, e, mine, before, theirs):
     check(page.status == 200 and NOTICE in page.body,
           "/explore during the hang: %d, no notice" % page.status)
     # One post: b's answers 503 (its author cannot be read), a's as usual.
-    check_envelope(get("/api/v1/post/detail?post_id=" + before), 503, 50300)
+    check_envelope(get("/api/v1/post/detail?post_id=" + before), 503, UNAVAILABLE)
     check(get("/p/" + before).status == 503, "b's post page during the hang is not 503")
     check_envelope(get("/api/v1/post/detail?post_id=" + mine), 200, 0)
     # Trends are not computed without instance 1: the command fails and says where.
@@ -330,7 +331,7 @@ def hang(a, b, c, d, e, mine, reposted):
     try:
         # Health: in time, naming the hung instance only.
         r, secs = timed(lambda: get("/api/v1/health"))
-        doc = check_envelope(r, 503, 50300)
+        doc = check_envelope(r, 503, UNAVAILABLE)
         check(secs < FAST, "health took %.1f s with an instance hung" % secs)
         msg = doc["message"]
         check("instance 1 of 2 down" in msg, "health does not name instance 1: %r" % msg)
@@ -346,7 +347,7 @@ def hang(a, b, c, d, e, mine, reposted):
             if secs < 0.5:
                 break
             check(time.monotonic() < deadline, "b's requests never failed fast (breaker)")
-        check_envelope(r, 503, 50300)
+        check_envelope(r, 503, UNAVAILABLE)
         # Users of the other instance: served, and fast, every time.
         for i in range(5):
             r, secs = timed(lambda: post(a, "a writes on during the hang %d" % i))
@@ -379,7 +380,7 @@ def hang(a, b, c, d, e, mine, reposted):
         counted = unread_during(a, c, during)
         # Health still in time once the breaker is open (it does not even try).
         r, secs = timed(lambda: get("/api/v1/health"))
-        check_envelope(r, 503, 50300)
+        check_envelope(r, 503, UNAVAILABLE)
         check(secs < 1.0, "health took %.1f s with the breaker open" % secs)
         check("breaker open" in r.json()["message"], "health does not say the breaker is open: %r"
               % r.json()["message"])
