@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from starling_test import (UserPool, api_post, check, check_envelope, get,  # noqa: E402
                            instance_of, run_main, run_sql)
 from codes import UNAVAILABLE  # noqa: E402
-from waits import deadline, wait_for  # noqa: E402
+from waits import until, wait_for  # noqa: E402
 
 POOL = UserPool("rz")
 # Far below the read timeout a hung instance would cost without breakers (3 s per statement,
@@ -78,7 +78,7 @@ def wait_stopped(pid):
 def health_once_down():
     """Health with the instance hung: every answer in time (FAST), and a 503 within a few
     seconds (a check may still see the last answered ping). Returns the 503's envelope."""
-    end = deadline(10)
+    end = until(10)
     while True:
         r, secs = timed(lambda: get("/api/v1/health"))
         check(secs < FAST, "health took %.1f s with an instance hung" % secs)
@@ -161,7 +161,7 @@ def pick(users, on):
         run_sql("INSERT INTO tb_recommended_user (user_id, sort_order) SELECT %s, %d FROM DUAL "
                 "WHERE %s" % (u["id"], -1000 + i, SHARD0))
     # Right after the hang (the clean-up of a failed check) the breaker may still be open.
-    deadline = time.monotonic() + 20
+    deadline = until(20)
     while True:
         status, out = compute_trends()
         if status == 0 or time.monotonic() > deadline:
@@ -202,7 +202,7 @@ def gathered_before_the_hang(a, b, c):
     want = {("follow", b["username"]), ("follow", c["username"]), ("mention", b["username"]),
             ("like", c["username"])}
     # The requests run their notify jobs; the worker runs one that failed.
-    deadline = time.monotonic() + 20
+    deadline = until(20)
     while not want <= actors(notes(a)):
         check(time.monotonic() < deadline, "a's notifications before the hang: %r"
               % actors(notes(a)))
@@ -271,7 +271,7 @@ def unread_during(a, c, during):
     be checked for a block on their shards (the count reads the blocks from the databases), so
     the count is that of c's, marked partial. Returns it."""
     check_envelope(api_post("post/like", {"post_id": during, "islike": 1}, c["token"]), 200, 0)
-    deadline = time.monotonic() + 20
+    deadline = until(20)
     while True:
         doc = notes(a)
         likes = [n for n in doc["notifications"] if n["type"] == "like"]
@@ -332,7 +332,7 @@ def reposted_before_the_hang(a, d, e):
                          0)["data"]["id"]
     check(rep in ids(check_envelope(home(a), 200, 0)),
           "a's timeline lacks e's repost before the hang")
-    deadline = time.monotonic() + 20
+    deadline = until(20)
     while ("mention", d["username"]) not in actors(notes(a)):
         check(time.monotonic() < deadline, "d's mention of a not notified: %r" % actors(notes(a)))
         time.sleep(0.3)
@@ -373,7 +373,7 @@ def hang(a, b, c, d, e, mine, reposted):
         # Let the host's breaker open: a few requests that need the hung instance (each waits
         # out a statement's deadline and a 300 ms connect, once: FIRST), then its users get a
         # 503 at once.
-        deadline = time.monotonic() + 30
+        deadline = until(30)
         while True:
             r, secs = timed(lambda: post(b, "during the hang"))
             check(r.status == 503, "b's post during the hang: %d %.200r" % (r.status, r.body))
@@ -422,11 +422,11 @@ def hang(a, b, c, d, e, mine, reposted):
         os.kill(pid, signal.SIGCONT)
     resumed = int(time.time())
     # Back: the probe (open_seconds 1, backing off to 2 in the test stack) finds it.
-    deadline = time.monotonic() + 20
+    deadline = until(20)
     while get("/api/v1/health").status != 200:
         check(time.monotonic() < deadline, "health not back to 200 20 s after the instance resumed")
         time.sleep(0.3)
-    deadline = time.monotonic() + 20
+    deadline = until(20)
     while True:
         r = post(b, "after the hang")
         if r.status == 200:
