@@ -27,6 +27,7 @@ from starling_test import (Page, UserPool, api_post, check, check_envelope,  # n
                            check_eq, check_html_error, get, instance_of, png_bytes, profile,
                            request, run_main, run_sql, sql_sum)
 from codes import INVALID_PARAM, NOT_FOUND  # noqa: E402
+from waits import wait_for  # noqa: E402
 
 PAGE = 20
 # IDs of accounts that do not exist (rows of gone accounts in the lists' tests): on shard 0 (bits
@@ -493,6 +494,14 @@ def images_form(user, files, csrf=True):
         "Content-Type": "multipart/form-data; boundary=" + boundary, "Cookie": cookie})
 
 
+def served(url):
+    """GET url: the response when it is 200, None for a 404 (the worker moving the image);
+    any other status fails."""
+    r = get(url)
+    check(r.status in (200, 404), "%s: %d %r" % (url, r.status, r.body[:8]))
+    return r if r.status == 200 else None
+
+
 def test_avatar_and_banner_by_upload():
     """/settings has file inputs for the avatar and the banner, no typed URLs; the upload stores
     each image chosen (served under /media/) and the profile shows both, the banner decorative
@@ -522,11 +531,11 @@ def test_avatar_and_banner_by_upload():
     for key in ("avatarUrl", "bannerUrl"):
         check(now[key].startswith("/media/images/") and now[key].endswith(".png"),
               "%s: %r" % (key, now[key]))
-        got = get(now[key])
         # The upload as it came, or (once starling-worker processed it, docs/media.md) its
-        # display size, a JPEG without metadata, at the same URL.
-        check(got.status == 200 and (got.body[:8] == b"\x89PNG\r\n\x1a\n" or
-                                     got.body[:3] == b"\xff\xd8\xff"),
+        # display size, a JPEG without metadata, at the same URL; nothing for the moment the
+        # worker moves it (404, as test_posts allows), so the test waits that moment out.
+        got = wait_for(lambda: served(now[key]), "%s is not served" % key, 10)
+        check(got.body[:8] == b"\x89PNG\r\n\x1a\n" or got.body[:3] == b"\xff\xd8\xff",
               "%s is served: %d %r" % (key, got.status, got.body[:8]))
     check(now["avatarUrl"] != now["bannerUrl"], "two images")
     r = page("/u/" + a["username"])
