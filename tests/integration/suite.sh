@@ -49,6 +49,10 @@
 # phases and checks), for a quick loop while changing one part.
 # STARLING_SETUPS="lighttpd" runs the suite only for the set-ups it names and skips the others
 # (exit 77): .ci/run's make distcheck sets it, since script/test ran all four with sanitizers.
+# STARLING_BROWSER_SETUPS (default "lighttpd") names the set-ups that run the browser tests
+# (tests/browser/*.py): they test the pages, which do not depend on the web server; the others
+# skip them (a file STARLING_ONLY names runs in any set-up). The end of the output is a table
+# of the ten slowest test files. docs/testing.md says which tests to run when.
 # Exit status (automake): 0 passed, 1 failed, 99 could not run (missing tool or binary).
 set -eu
 
@@ -77,6 +81,9 @@ if [ -n "${STARLING_SETUPS:-}" ] && ! printf ' %s ' "$STARLING_SETUPS" | grep -q
 	say "SKIP: STARLING_SETUPS='$STARLING_SETUPS' leaves this set-up out"
 	exit 77
 fi
+# The set-ups that run the browser tests (tests/browser): the pages are the same in every set-up,
+# and these tests are the slowest; one set-up is enough unless a test is about a set-up.
+BROWSER_SETUPS=${STARLING_BROWSER_SETUPS:-lighttpd}
 case "$SERVER" in
 lighttpd) web_tools=lighttpd ;;
 apache-proxy-fcgi) web_tools="apache2 multiwatch" ;;
@@ -256,10 +263,33 @@ run_test() {
 	*" $name "*) ;;
 	*) return 0 ;;
 	esac
+	# The browser tests check pages, which every set-up renders alike: they run in the set-ups
+	# of STARLING_BROWSER_SETUPS only, unless STARLING_ONLY names them.
+	case "$file" in
+	tests/browser/*)
+		if [ -z "${STARLING_ONLY:-}" ] && ! printf ' %s ' "$BROWSER_SETUPS" | grep -q " $SERVER "
+		then
+			say "$file: not in this set-up (STARLING_BROWSER_SETUPS='$BROWSER_SETUPS')"
+			return 0
+		fi
+		;;
+	esac
 	t1=$(now)
 	say "== $file"
 	python3 "$SRCDIR/$file" "$BASE" "$@" || fail "$file"
 	say "$file took $(since "$t1")"
+	# One line per file for the table of the slowest at the end.
+	awk -v a="$t1" -v b="$(now)" -v f="$file" 'BEGIN { printf "%.1f %s\n", b - a, f }' \
+		>>"$RUN/times"
+}
+
+# slowest_tests: the ten test files that took longest in this run, slowest first.
+slowest_tests() {
+	[ -s "$RUN/times" ] || return 0
+	say "== the slowest test files under $SERVER (seconds)"
+	sort -rn "$RUN/times" | head -n 10 | while read -r secs file; do
+		say "$(printf '%7s  %s' "$secs" "$file")"
+	done
 }
 
 # browser_dir NAME: a directory for a browser test's screenshots and pages.
@@ -300,7 +330,8 @@ STARLING_TEST_SERVER=$SERVER STARLING_TEST_RUN=$RUN run_test tests/integration/t
 STARLING_TEST_SERVER=$SERVER run_test tests/integration/test_switches.py
 # Last of the normal phase: it uses up this address's sign-ups.
 export STARLING_TEST_SIGNUP_LIMIT=$STACK_SIGNUPS_PER_IP STARLING_TEST_STATE=$RUN/users.json
-run_test tests/integration/test_accounts.py
+# (The logs: the sign-ups the limit could not count, memcached unreachable for a moment.)
+STARLING_TEST_APP_LOGS=$app_logs run_test tests/integration/test_accounts.py
 
 # Shared hosting runs no daemon: cron starts the worker with --once (etc/crontab.in). Its line,
 # rendered, runs what is due and exits 0.
@@ -388,6 +419,7 @@ else
 	say "none"
 fi
 
+slowest_tests
 if [ "$failures" -ne 0 ]; then
 	say "== logs"
 	show_logs

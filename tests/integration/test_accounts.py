@@ -33,8 +33,11 @@ import urllib.parse
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from starling_test import (Failure, check, check_envelope, check_eq, get,  # noqa: E402
-                           request, run_tests, set_base)
+from starling_test import (Failure, app_log_text, check, check_envelope, check_eq,  # noqa: E402
+                           get, request, run_tests, set_base)
+from codes import (BAD_CODE, BAD_JSON, CSRF, EMAIL_TAKEN, INVALID_PARAM,  # noqa: E402
+                   MISSING_PARAM, NOT_FOUND, RATE_LIMITED, UNAUTHORIZED, UNAVAILABLE,
+                   USERNAME_TAKEN)
 import starling_test  # noqa: E402  (BASE, the server under test, for a raw socket)
 
 MAIL_DIR = os.environ.get("STARLING_TEST_MAIL_DIR", "")
@@ -235,7 +238,7 @@ def phase_db_down():
             check_eq(check_envelope(r, 200, 0)["data"]["id"], u["id"], "served user")
             served += 1
         else:
-            check_envelope(r, 503, 50300)
+            check_envelope(r, 503, UNAVAILABLE)
             refused += 1
     check(served and refused, "both kinds of users: %d served, %d refused" % (served, refused))
 
@@ -266,24 +269,25 @@ def test_signup_returns_own_profile_without_secrets():
 def test_signup_duplicates_in_other_case():
     username, addr, _ = signup()
     api("account/create", {"username": username.upper(), "email": fresh_name() + "@example.com",
-                           "password": PASSWORD}, 409, 40901)
+                           "password": PASSWORD}, 409, USERNAME_TAKEN)
     api("account/create", {"username": fresh_name(), "email": addr.upper(),
-                           "password": PASSWORD}, 409, 40902)
+                           "password": PASSWORD}, 409, EMAIL_TAKEN)
 
 
 def test_signup_reserved_username():
     api("account/create", {"username": "Admin", "email": fresh_name() + "@example.com",
-                           "password": PASSWORD}, 409, 40901)
+                           "password": PASSWORD}, 409, USERNAME_TAKEN)
 
 
 def test_signup_bad_fields():
     good = {"username": fresh_name(), "email": fresh_name() + "@example.com", "password": PASSWORD}
     cases = [
-        ("username", "abc", 40004), ("username", "a" * 16, 40004), ("username", "bad name", 40004),
-        ("username", "名字名字", 40004), ("email", "not-an-email", 40004),
-        ("email", "a@b", 40004), ("email", "x" * 250 + "@example.com", 40004),
-        ("password", "short1", 40004), ("password", "onlyletters", 40004),
-        ("password", "12345678901", 40004), ("password", "a1" * 600, 40004),
+        ("username", "abc", INVALID_PARAM), ("username", "a" * 16, INVALID_PARAM),
+        ("username", "bad name", INVALID_PARAM),
+        ("username", "名字名字", INVALID_PARAM), ("email", "not-an-email", INVALID_PARAM),
+        ("email", "a@b", INVALID_PARAM), ("email", "x" * 250 + "@example.com", INVALID_PARAM),
+        ("password", "short1", INVALID_PARAM), ("password", "onlyletters", INVALID_PARAM),
+        ("password", "12345678901", INVALID_PARAM), ("password", "a1" * 600, INVALID_PARAM),
     ]
     for field, value, code in cases:
         fields = dict(good, **{field: value})
@@ -291,11 +295,11 @@ def test_signup_bad_fields():
         check(field in doc["message"], "message %r does not name %s" % (doc["message"], field))
     for field in good:
         fields = {k: v for k, v in good.items() if k != field}
-        doc = api("account/create", fields, 400, 40005)
+        doc = api("account/create", fields, 400, MISSING_PARAM)
         check(field in doc["message"], "message %r does not name %s" % (doc["message"], field))
-    check_envelope(post("/api/v1/account/create", None, raw=b'{"username": '), 400, 40003)
-    check_envelope(post("/api/v1/account/create", None, raw=b'["a"]'), 400, 40003)
-    api("account/create", dict(good, username=["x"]), 400, 40004)
+    check_envelope(post("/api/v1/account/create", None, raw=b'{"username": '), 400, BAD_JSON)
+    check_envelope(post("/api/v1/account/create", None, raw=b'["a"]'), 400, BAD_JSON)
+    api("account/create", dict(good, username=["x"]), 400, INVALID_PARAM)
 
 
 # --- activation --------------------------------------------------------------------------------
@@ -304,12 +308,12 @@ def test_activation():
     username, addr, _ = signup()
     code, body = last_code(addr, "/activate?")
     check("/activate?username=%s&code=%s" % (username, code) in body, "link in the message")
-    api("account/activate", {"username": username, "activate_code": "ABCDEFGH"}, 400, 40006)
+    api("account/activate", {"username": username, "activate_code": "ABCDEFGH"}, 400, BAD_CODE)
     api("account/activate", {"username": "nosuch" + secrets.token_hex(3),
-                             "activate_code": code}, 400, 40006)
+                             "activate_code": code}, 400, BAD_CODE)
     api("account/activate", {"username": username, "activate_code": code.lower()}, 200, 0)
     # Active already: the same answer as a wrong code (no oracle of the account's state).
-    api("account/activate", {"username": username, "activate_code": code}, 400, 40006)
+    api("account/activate", {"username": username, "activate_code": code}, 400, BAD_CODE)
     token = login(username)
     me = check_envelope(profile(username, token), 200, 0)["data"]
     check_eq(me["activated"], True, "activated after activation")
@@ -328,7 +332,7 @@ def test_activation_answers_the_same_whatever_the_state():
     check_eq(answers["active"], answers["unknown"], "active and unknown accounts")
     check_eq(answers["inactive"], answers["unknown"], "inactive and unknown accounts")
     check_eq(answers["unknown"][0], 400, "status")
-    check_eq(json.loads(answers["unknown"][1])["code"], 40006, "code")
+    check_eq(json.loads(answers["unknown"][1])["code"], BAD_CODE, "code")
 
 
 def activation_mails(addr, n):
@@ -357,7 +361,7 @@ def test_resend_activation_code():
     new = re.search(r"\b([A-HJ-NP-Z2-8]{8})\b", second).group(1)
     check(new != old, "a new code: %s" % new)
     check("/activate?username=%s&code=%s" % (username, new) in second, "link: %r" % second)
-    api("account/activate", {"username": username, "activate_code": old}, 400, 40006)
+    api("account/activate", {"username": username, "activate_code": old}, 400, BAD_CODE)
     api("account/activate", {"username": username, "activate_code": new}, 200, 0)
 
 
@@ -382,8 +386,8 @@ def test_resend_activation_answers_the_same_whatever_the_state():
     check_eq(len([m for m in mails_to(active) if "/activate?" in
                   m.get_body(("plain",)).get_content()]), 1, "mails to the active account")
     check_eq(mails_to(unknown), [], "mail to an address of no account")
-    api("account/activation/resend", {"email": "nope"}, 400, 40004)
-    api("account/activation/resend", {}, 400, 40005)
+    api("account/activation/resend", {"email": "nope"}, 400, INVALID_PARAM)
+    api("account/activation/resend", {}, 400, MISSING_PARAM)
 
 
 def test_resend_activation_form():
@@ -420,10 +424,10 @@ def test_activation_guesses_limited_per_account():
             r = post("/api/v1/account/activate", {"username": typed, "activate_code": "ABCDEFGH"})
             statuses.append(r.status)
             if r.status == 429:
-                check_envelope(r, 429, 42900)
+                check_envelope(r, 429, RATE_LIMITED)
                 check(int(r.header("Retry-After")) > 0, "Retry-After: %r" % r.header("Retry-After"))
                 break
-            check_envelope(r, 400, 40006)
+            check_envelope(r, 400, BAD_CODE)
         check_eq(statuses[-1], 429, "%s: the answers to 12 wrong codes %r" % (name, statuses))
 
 
@@ -438,16 +442,16 @@ def test_login_by_username_and_email_any_case():
 
 def test_login_refusals_look_the_same():
     username, addr, _ = signup()
-    a = api("user/login", {"name": username, "password": "wrong password 1"}, 401, 40100)
+    a = api("user/login", {"name": username, "password": "wrong password 1"}, 401, UNAUTHORIZED)
     b = api("user/login", {"name": "nosuch" + secrets.token_hex(4), "password": PASSWORD}, 401,
-            40100)
+            UNAUTHORIZED)
     check_eq(a["message"], b["message"], "same message for unknown user and wrong password")
-    api("user/login", {"name": username}, 400, 40005)
+    api("user/login", {"name": username}, 400, MISSING_PARAM)
 
 
 def test_token_required_and_checked():
     username, addr, token = activated_user()
-    api("user/change_language", {"language": "zh"}, 401, 40100)
+    api("user/change_language", {"language": "zh"}, 401, UNAUTHORIZED)
     api("user/change_language", {"language": "zh"}, 200, 0, token)
     c = claims_of(token)
     now = int(time.time())
@@ -462,22 +466,22 @@ def test_token_required_and_checked():
         "garbage": "abc.def.ghi",
     }
     for what, t in bad.items():
-        doc = api("user/change_language", {"language": "en"}, 401, 40100, t)
+        doc = api("user/change_language", {"language": "en"}, 401, UNAUTHORIZED, t)
         check("token" in doc["message"], "%s: message %r" % (what, doc["message"]))
     # A token the test signs with the server's key and sane claims is accepted: the refusals
     # above are about what was changed, not about forging as such.
     api("user/change_language", {"language": "en"}, 200, 0, forge(dict(c, jti="ab" * 16)))
     r = post("/api/v1/user/change_language", {"language": "en"},
              headers={"Authorization": "Basic dXNlcjpwYXNz"})
-    check_envelope(r, 401, 40100)
+    check_envelope(r, 401, UNAUTHORIZED)
 
 
 def test_logout_revokes_on_the_server():
     username, addr, token = activated_user()
     other = login(username)
     api("user/logout", {}, 200, 0, token)
-    api("user/change_language", {"language": "en"}, 401, 40100, token)
-    api("user/logout", {}, 401, 40100, token)
+    api("user/change_language", {"language": "en"}, 401, UNAUTHORIZED, token)
+    api("user/logout", {}, 401, UNAUTHORIZED, token)
     api("user/change_language", {"language": "en"}, 200, 0, other)
 
 
@@ -486,15 +490,16 @@ def test_change_password_ends_other_sessions():
     other = login(username)
     time.sleep(1.1)   # tokens count whole seconds: make "before the change" unambiguous
     api("user/change_password", {"password": "new password 7", "old_password": "wrong 123456"},
-        401, 40100, token)
-    api("user/change_password", {"password": "weak", "old_password": PASSWORD}, 400, 40004, token)
+        401, UNAUTHORIZED, token)
+    api("user/change_password", {"password": "weak", "old_password": PASSWORD}, 400, INVALID_PARAM,
+        token)
     doc = api("user/change_password", {"password": "new password 7", "old_password": PASSWORD},
               200, 0, token)
     fresh = doc["data"]["token"]
-    api("user/change_language", {"language": "en"}, 401, 40100, other)
-    api("user/change_language", {"language": "en"}, 401, 40100, token)
+    api("user/change_language", {"language": "en"}, 401, UNAUTHORIZED, other)
+    api("user/change_language", {"language": "en"}, 401, UNAUTHORIZED, token)
     api("user/change_language", {"language": "en"}, 200, 0, fresh)
-    api("user/login", {"name": username, "password": PASSWORD}, 401, 40100)
+    api("user/login", {"name": username, "password": PASSWORD}, 401, UNAUTHORIZED)
     login(username, "new password 7")
 
 
@@ -553,7 +558,7 @@ def race_logins(username, password, change):
         while time.monotonic() < deadline:
             r = post("/api/v1/user/login", {"name": username, "password": password})
             if r.status != 200:
-                check_envelope(r, 401, 40100)
+                check_envelope(r, 401, UNAUTHORIZED)
                 return
             with lock:
                 tokens.append(r.json()["data"]["token"])
@@ -604,7 +609,7 @@ def test_token_naming_no_configured_shard_is_401():
     username, addr, token = activated_user()
     c = claims_of(token)
     uid = (int(c["sub"]) & ~(0x3ff << 12)) | (1000 << 12)
-    doc = api("user/change_language", {"language": "en"}, 401, 40100,
+    doc = api("user/change_language", {"language": "en"}, 401, UNAUTHORIZED,
               forge(fresh_claims(c, sub=str(uid))))
     check("token" in doc["message"], "message %r" % doc["message"])
 
@@ -628,7 +633,7 @@ def test_login_page_rotates_the_csrf_cookie():
     session = "starling_token=" + jar["starling_token"].value + "; starling_csrf=" + after
     r = post("/api/v1/user/change_language", {"language": "en"},
              headers={"Cookie": session, "X-CSRF-Token": before})
-    check_envelope(r, 403, 40301)
+    check_envelope(r, 403, CSRF)
     r = post("/api/v1/user/change_language", {"language": "en"},
              headers={"Cookie": session, "X-CSRF-Token": after})
     check_envelope(r, 200, 0)
@@ -706,7 +711,7 @@ def test_cookie_session_needs_csrf_for_changes():
     username, addr, token = activated_user()
     cookie = "starling_token=" + token
     r = post("/api/v1/user/change_language", {"language": "zh"}, headers={"Cookie": cookie})
-    check_envelope(r, 403, 40301)
+    check_envelope(r, 403, CSRF)
     csrf = get("/help").cookies()["starling_csrf"].value   # a token as the site makes them
     r = post("/api/v1/user/change_language", {"language": "zh"},
              headers={"Cookie": cookie + "; starling_csrf=" + csrf, "X-CSRF-Token": csrf})
@@ -798,7 +803,7 @@ def test_send_reset_code_same_answer_for_unknown_email():
     known = api("account/send_reset_code", {"email": addr}, 200, 0)
     unknown = api("account/send_reset_code", {"email": other}, 200, 0)
     check_eq(known, unknown, "same envelope for known and unknown emails")
-    api("account/send_reset_code", {"email": "nope"}, 400, 40004)
+    api("account/send_reset_code", {"email": "nope"}, 400, INVALID_PARAM)
     # The same work too: a job queued for either address (starling-worker mails the known one),
     # nothing written or mailed by the request itself.
     for a in (addr, other):
@@ -814,15 +819,15 @@ def test_reset_password_flow_and_single_use():
     username, addr, _ = signup()
     api("account/send_reset_code", {"email": addr.upper()}, 200, 0)
     code, _ = last_code(addr, "/reset?")
-    api("account/verify_code", {"email": addr, "code": "ABCDEFGH"}, 400, 40006)
+    api("account/verify_code", {"email": addr, "code": "ABCDEFGH"}, 400, BAD_CODE)
     api("account/verify_code", {"email": addr, "code": code}, 200, 0)
     api("account/reset_password", {"email": addr, "reset_code": code, "password": "bad"}, 400,
-        40004)
+        INVALID_PARAM)
     api("account/reset_password", {"email": addr, "reset_code": code,
                                    "password": "brand new pass 9"}, 200, 0)
     api("account/reset_password", {"email": addr, "reset_code": code,
-                                   "password": "another pass 10"}, 400, 40006)
-    api("user/login", {"name": username, "password": PASSWORD}, 401, 40100)
+                                   "password": "another pass 10"}, 400, BAD_CODE)
+    api("user/login", {"name": username, "password": PASSWORD}, 401, UNAUTHORIZED)
     login(username, "brand new pass 9")
 
 
@@ -831,8 +836,8 @@ def test_reset_code_dies_after_wrong_guesses():
     api("account/send_reset_code", {"email": addr}, 200, 0)
     code, _ = last_code(addr, "/reset?")
     for _ in range(5):
-        api("account/verify_code", {"email": addr, "code": "ABCDEFGH"}, 400, 40006)
-    api("account/verify_code", {"email": addr, "code": code}, 400, 40006)
+        api("account/verify_code", {"email": addr, "code": "ABCDEFGH"}, 400, BAD_CODE)
+    api("account/verify_code", {"email": addr, "code": code}, 400, BAD_CODE)
 
 
 def test_reset_code_expires():
@@ -841,7 +846,7 @@ def test_reset_code_expires():
     code, _ = last_code(addr, "/reset?")
     uid = profile(username).json()["data"]["id"]
     run_sql("UPDATE tb_user_reset SET expires_at = 1 WHERE user_id = %s" % int(uid))
-    api("account/verify_code", {"email": addr, "code": code}, 400, 40006)
+    api("account/verify_code", {"email": addr, "code": code}, 400, BAD_CODE)
 
 
 def test_reset_codes_rate_limited_per_email():
@@ -851,7 +856,7 @@ def test_reset_codes_rate_limited_per_email():
         r = post("/api/v1/account/send_reset_code", {"email": addr})
         codes.append(r.status)
         if r.status == 429:
-            doc = check_envelope(r, 429, 42900)
+            doc = check_envelope(r, 429, RATE_LIMITED)
             check(r.header("Retry-After") and int(r.header("Retry-After")) > 0, "Retry-After")
             check_eq(r.header("X-RateLimit-Remaining"), "0", "X-RateLimit-Remaining")
             check(r.header("X-RateLimit-Limit"), "X-RateLimit-Limit")
@@ -865,13 +870,13 @@ def test_failed_logins_rate_limited_per_account():
     for i in range(30):
         r = post("/api/v1/user/login", {"name": username, "password": "wrong pass %d" % i})
         if r.status == 429:
-            check_envelope(r, 429, 42900)
+            check_envelope(r, 429, RATE_LIMITED)
             check(int(r.header("Retry-After")) > 0, "Retry-After")
             # Even the right password is refused while the limit holds.
             r = post("/api/v1/user/login", {"name": username, "password": PASSWORD})
-            check_envelope(r, 429, 42900)
+            check_envelope(r, 429, RATE_LIMITED)
             return
-        check_envelope(r, 401, 40100)
+        check_envelope(r, 401, UNAUTHORIZED)
     raise Failure("no 429 after 30 failed logins")
 
 
@@ -905,14 +910,15 @@ def test_save_info_refusals():
                    {"display_name": "x" * 51}, {"dob_year": 2001, "dob_month": 2, "dob_day": 30},
                    {"dob_month": 4, "dob_day": 31}, {"dob_month": 13}, {"dob_year": 3000},
                    {"description": "a\x01b"}):
-        api("user/save_info", fields, 400, 40004, token)
+        api("user/save_info", fields, 400, INVALID_PARAM, token)
     check_eq(check_envelope(profile(username), 200, 0)["data"]["website"], "",
              "nothing saved by refused updates")
 
 
 def test_profile_unknown_and_escaping():
-    check_envelope(get("/api/v1/user/profile?username=nosuch" + secrets.token_hex(4)), 404, 40400)
-    check_envelope(get("/api/v1/user/profile"), 400, 40005)
+    check_envelope(get("/api/v1/user/profile?username=nosuch" + secrets.token_hex(4)), 404,
+                   NOT_FOUND)
+    check_envelope(get("/api/v1/user/profile"), 400, MISSING_PARAM)
     username, addr, token = activated_user()
     api("user/save_info", {"display_name": "</script><b>x"}, 200, 0, token)
     r = profile(username)
@@ -927,22 +933,39 @@ def test_change_language_sets_cookie():
     check_eq(r.cookies()["lang"].value, "zh", "lang cookie")
     check_eq(check_envelope(profile(username, token), 200, 0)["data"]["language"], "zh",
              "stored language")
-    api("user/change_language", {"language": "fr"}, 400, 40004, token)
+    api("user/change_language", {"language": "fr"}, 400, INVALID_PARAM, token)
+
+
+def uncounted_signups():
+    """How many times the binaries logged that the sign-up limit could not reach memcached
+    (lib/ratelimit.c: "not enforced" or "not counted"): each is a sign-up the limit did not
+    see, for instance while a slow answer had memcached taken for down on a loaded machine."""
+    return app_log_text().count("rate limit signup-ip: cache unavailable")
 
 
 def test_signups_rate_limited_per_ip():
+    """limit sign-ups from one address are counted, the next one is refused. The ones the limit
+    could not count (memcached unreachable for a moment: logged) are sign-ups it never saw, so
+    each adds one to the number allowed before the 429; every counted one still weighs."""
     limit = int(os.environ.get("STARLING_TEST_SIGNUP_LIMIT", "0"))
     check(limit > 0, "STARLING_TEST_SIGNUP_LIMIT is not set")
-    for _ in range(limit + 1):
+    check(os.environ.get("STARLING_TEST_APP_LOGS"), "STARLING_TEST_APP_LOGS is not set")
+    before = uncounted_signups()
+    done = 0
+    while done <= limit + uncounted_signups() - before:
+        check(done <= 2 * limit, "the sign-up limit was not enforced %d times out of %d"
+              % (uncounted_signups() - before, done))
         name = fresh_name()
         r = post("/api/v1/account/create", {"username": name, "email": name + "@example.com",
                                             "password": PASSWORD})
         if r.status == 429:
-            check_envelope(r, 429, 42900)
+            check_envelope(r, 429, RATE_LIMITED)
             check(int(r.header("Retry-After")) > 0, "Retry-After")
             return
         check_envelope(r, 200, 0)
-    raise Failure("no 429 after %d sign-ups from one address" % (limit + 1))
+        done += 1
+    raise Failure("no 429 after %d sign-ups from one address (%d not counted)"
+                  % (done, uncounted_signups() - before))
 
 
 # The sign-up limit test must run last: it uses up this address's sign-ups.

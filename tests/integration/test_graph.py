@@ -23,6 +23,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from starling_test import (UserPool, api_post, check, check_envelope,  # noqa: E402
                            check_eq, get, instance_of, new_user, parallel, profile,
                            run_main, run_sql, sql_sum)
+from codes import (BAD_JSON, CONFLICT, FORBIDDEN, INVALID_PARAM, MISSING_PARAM,  # noqa: E402
+                   NOT_FOUND, SUSPENDED, UNAUTHORIZED)
 
 ADMIN = os.environ.get("STARLING_TEST_ADMIN", "")
 PAGE = 20
@@ -134,14 +136,14 @@ def test_follow_concurrent():
 
 def test_follow_errors():
     a, b = users(2)
-    follow(a, a, 1, status=400, code=40004)
-    follow(a, "nobody_" + os.urandom(4).hex(), 1, status=404, code=40400)
-    follow(None, b, 1, status=401, code=40100)
-    follow(a, b, 2, status=400, code=40004)
-    act("follow", a, b, status=400, code=40005)                 # no flag
-    check_envelope(api_post("user/follow", {"flag": 1}, a["token"]), 400, 40005)
-    check_envelope(api_post("user/follow", None, a["token"], raw=b"{"), 400, 40003)
-    follow(a, "x" * 65, 1, status=400, code=40004)
+    follow(a, a, 1, status=400, code=INVALID_PARAM)
+    follow(a, "nobody_" + os.urandom(4).hex(), 1, status=404, code=NOT_FOUND)
+    follow(None, b, 1, status=401, code=UNAUTHORIZED)
+    follow(a, b, 2, status=400, code=INVALID_PARAM)
+    act("follow", a, b, status=400, code=MISSING_PARAM)                 # no flag
+    check_envelope(api_post("user/follow", {"flag": 1}, a["token"]), 400, MISSING_PARAM)
+    check_envelope(api_post("user/follow", None, a["token"], raw=b"{"), 400, BAD_JSON)
+    follow(a, "x" * 65, 1, status=400, code=INVALID_PARAM)
 
 
 def test_follow_suspended_refused():
@@ -150,7 +152,7 @@ def test_follow_suspended_refused():
     run_sql("UPDATE tb_user SET suspended = 1 WHERE id = %s" % s["id"])
     # The profile is cached: a write through the app drops the copy.
     check_envelope(api_post("user/save_info", {"description": "suspended"}, s["token"]), 200, 0)
-    r = follow(a, s, 1, status=403, code=40303)
+    r = follow(a, s, 1, status=403, code=SUSPENDED)
     check("suspended" in r["message"], "message names the reason: %r" % r["message"])
     check_eq(forward(a, s), None, "no row written")
     follow(a, s, 0)                                             # unfollowing is always fine
@@ -194,9 +196,10 @@ def test_lists_three_pages_with_inserts():
         check_eq(len(seen), len(set(seen)), path + ": no repeat")
         check_eq(set(seen), {f["id"] for f in fans}, path + ": no gap")
         check_eq(seen, [f["id"] for f in reversed(fans)], path + ": newest first")
-    listing("followers?username=" + star["username"] + "&cursor=abc", status=400, code=40004)
-    listing("followers?username=nobody" + os.urandom(4).hex(), status=404, code=40400)
-    listing("followers", status=400, code=40005)
+    listing("followers?username=" + star["username"] + "&cursor=abc", status=400,
+            code=INVALID_PARAM)
+    listing("followers?username=nobody" + os.urandom(4).hex(), status=404, code=NOT_FOUND)
+    listing("followers", status=400, code=MISSING_PARAM)
 
 
 # --- block, mute, report -----------------------------------------------------------------------
@@ -212,12 +215,12 @@ def test_block_removes_follows_and_refuses_follow():
     check_eq(reversed_rows(a, b), 0, "a's follow of b ended")
     check_counts(a, 0, 0, "a")
     check_counts(b, 0, 0, "b")
-    r = follow(b, a, 1, status=403, code=40300)
+    r = follow(b, a, 1, status=403, code=FORBIDDEN)
     check_eq(r["message"], "you cannot follow this account", "the block is not told")
-    follow(a, b, 1, status=409, code=40900)
+    follow(a, b, 1, status=409, code=CONFLICT)
     blocked = listing("blocked", a)
     check_eq([u["id"] for u in blocked["users"]][:1], [b["id"]], "a's blocked list")
-    listing("blocked", status=401, code=40100)
+    listing("blocked", status=401, code=UNAUTHORIZED)
     act("block", a, b, 0)
     check_eq(forward(a, b), 0, "unblocked")
     follow(b, a, 1)
@@ -257,11 +260,11 @@ def block_in_posts(a, b, c, pa, pb):
                ("repost", {"original_post_id": pa}),
                ("like", {"post_id": pa, "islike": 1})]
     for path, fields in refused:
-        post_call(path, fields, b, 403, 40300)
+        post_call(path, fields, b, 403, FORBIDDEN)
         post_call(path, dict(fields, **{"original_post_id" if "original_post_id" in fields
-                                        else "post_id": pb}), a, 403, 40300)
-    detail(pa, b, 404, 40400)
-    detail(pb, a, 404, 40400)
+                                        else "post_id": pb}), a, 403, FORBIDDEN)
+    detail(pa, b, 404, NOT_FOUND)
+    detail(pb, a, 404, NOT_FOUND)
     detail(pa, None, 200, 0)
     detail(pa, c, 200, 0)
     post_call("like", {"post_id": pa, "islike": 1}, c)
@@ -292,7 +295,7 @@ def test_mute():
     check_eq([u["id"] for u in listing("muted", a)["users"]][:1], [b["id"]], "muted list")
     act("mute", a, b, 0)
     check(b["id"] not in [u["id"] for u in listing("muted", a)["users"]], "unmuted")
-    act("mute", a, a, 1, status=400, code=40004)
+    act("mute", a, a, 1, status=400, code=INVALID_PARAM)
 
 
 def test_report_once_per_reporter():
@@ -302,10 +305,10 @@ def test_report_once_per_reporter():
     act("report", c, b, report_reason=3)
     check_eq(sql_sum("SELECT COUNT(*) FROM tb_reported_user WHERE user_id = %s" % b["id"]), 2,
              "two reporters, two rows")
-    act("report", a, b, report_reason=0, status=400, code=40004)
-    act("report", a, b, report_reason=256, status=400, code=40004)
-    act("report", a, b, status=400, code=40005)
-    act("report", a, a, report_reason=1, status=400, code=40004)
+    act("report", a, b, report_reason=0, status=400, code=INVALID_PARAM)
+    act("report", a, b, report_reason=256, status=400, code=INVALID_PARAM)
+    act("report", a, b, status=400, code=MISSING_PARAM)
+    act("report", a, a, report_reason=1, status=400, code=INVALID_PARAM)
 
 
 # --- repair-graph ------------------------------------------------------------------------------

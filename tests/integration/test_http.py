@@ -37,6 +37,8 @@ from starling_test import (SRCDIR, TIMEOUT, Failure, Page, Response, catalog,  #
                            csrf_unmasked,
                            catalog_texts, check, check_common_headers, check_envelope, check_eq,
                            check_html_error, check_status, get, request, run_tests, set_base)
+from codes import (BAD_ENCODING, BAD_JSON, BAD_UTF8, CSRF, METHOD_NOT_ALLOWED,  # noqa: E402
+                   NOT_FOUND, TOO_LARGE, UNAVAILABLE, UNSUPPORTED_MEDIA)
 
 SANE_REQUEST_ID = "it-0123456789abcdef"
 
@@ -226,27 +228,27 @@ def test_compression():
 
 
 def test_not_found_api():
-    check_envelope(get("/api/v1/healthx"), 404, 40400)
-    check_envelope(get("/api/v1/health/x"), 404, 40400)
+    check_envelope(get("/api/v1/healthx"), 404, NOT_FOUND)
+    check_envelope(get("/api/v1/health/x"), 404, NOT_FOUND)
 
 
 def test_not_found_html():
-    check_html_error(get("/helpx"), 404, 40400)
+    check_html_error(get("/helpx"), 404, NOT_FOUND)
 
 
 def test_method_not_allowed():
     r = request("POST", "/api/v1/health", body=b"")
-    check_envelope(r, 405, 40500)
+    check_envelope(r, 405, METHOD_NOT_ALLOWED)
     allow = r.header("Allow") or ""
     check("GET" in allow.upper(), "405 without an Allow header naming GET: %r" % allow)
 
 
 def test_bad_percent_encoding():
-    check_envelope(get("/api/v1/health?q=%zz"), 400, 40001)
+    check_envelope(get("/api/v1/health?q=%zz"), 400, BAD_ENCODING)
 
 
 def test_bad_utf8():
-    check_envelope(get("/api/v1/health?q=%C0%AF"), 400, 40002)
+    check_envelope(get("/api/v1/health?q=%C0%AF"), 400, BAD_UTF8)
 
 
 def test_raw_byte_in_query():
@@ -254,9 +256,9 @@ def test_raw_byte_in_query():
     set-up; lighttpd once ran a UTF-8 regex over every query to map "/" and dropped the
     connection instead."""
     for target in (b"/api/v1/search/posts?q=\xff", b"/api/v1/health?q=a\xffb"):
-        check_envelope(raw_get(target), 400, 40002)
-    check_html_error(raw_get(b"/?q=\xff"), 400, 40002)
-    check_html_error(raw_get(b"/?\xff"), 400, 40002)
+        check_envelope(raw_get(target), 400, BAD_UTF8)
+    check_html_error(raw_get(b"/?q=\xff"), 400, BAD_UTF8)
+    check_html_error(raw_get(b"/?\xff"), 400, BAD_UTF8)
     # "/" is still the home page, with or without a query; "/home" itself is not.
     for path in ("/", "/?x=1"):
         r = get(path)
@@ -273,24 +275,25 @@ def test_repeated_json_member():
                        (b'{"q":"a","\\u0071":"b"}', '"q"')):
         r = request("POST", "/api/v1/health", body=body,
                     headers={"Content-Type": "application/json"})
-        doc = check_envelope(r, 400, 40003)
+        doc = check_envelope(r, 400, BAD_JSON)
         check(name in doc["message"] and "more than once" in doc["message"],
               "%s %r: message %r does not name %s" % (r.where, body, doc["message"], name))
     r = request("POST", "/api/v1/health", body=b'{"q":"a","o":{"q":"b"}}',
                 headers={"Content-Type": "application/json"})
-    check_envelope(r, 405, 40500)   # one name in two objects is two names: parsed, then routed
+    # one name in two objects is two names: parsed, then routed
+    check_envelope(r, 405, METHOD_NOT_ALLOWED)
 
 
 def test_malformed_json():
     r = request("POST", "/api/v1/health", body=b'{"a":',
                 headers={"Content-Type": "application/json"})
-    check_envelope(r, 400, 40003)
+    check_envelope(r, 400, BAD_JSON)
 
 
 def test_unsupported_content_type():
     r = request("POST", "/api/v1/health", body=b"hello",
                 headers={"Content-Type": "text/plain"})
-    check_envelope(r, 415, 41500)
+    check_envelope(r, 415, UNSUPPORTED_MEDIA)
 
 
 def test_body_too_large():
@@ -299,7 +302,7 @@ def test_body_too_large():
     body = b"[" + b"0," * (512 * 1024 + 1024) + b"0]"
     r = request("POST", "/api/v1/health", body=body,
                 headers={"Content-Type": "application/json"})
-    check_envelope(r, 413, 41300)
+    check_envelope(r, 413, TOO_LARGE)
 
 
 def test_web_server_limit_is_tight():
@@ -362,7 +365,7 @@ def test_language_form_switches():
 
 
 def _check_refused(r):
-    check_html_error(r, 403, 40301)
+    check_html_error(r, 403, CSRF)
     check("lang" not in r.cookies(), "a refused POST /language set the lang cookie")
 
 
@@ -517,13 +520,13 @@ NORMAL = [
 # --- tests: degraded ---------------------------------------------------------------------------
 
 def test_health_cache_down():
-    doc = check_envelope(get("/api/v1/health"), 503, 50300)
+    doc = check_envelope(get("/api/v1/health"), 503, UNAVAILABLE)
     msg = doc["message"].lower()
     check("cache" in msg or "memcached" in msg, "503 message does not name the cache: %r" % msg)
 
 
 def test_health_database_down():
-    doc = check_envelope(get("/api/v1/health"), 503, 50300)
+    doc = check_envelope(get("/api/v1/health"), 503, UNAVAILABLE)
     msg = doc["message"].lower()
     check(any(w in msg for w in ("database", "mariadb", "mysql")),
           "503 message does not name the database: %r" % msg)

@@ -37,6 +37,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from starling_test import (UserPool, api_post, check, check_envelope, check_eq,  # noqa: E402
                            check_status, get, memcached, memcached_servers, new_user,
                            request, run_main, sql_sum)
+from codes import BAD_CODE, NOT_FOUND, RATE_LIMITED, UNAUTHORIZED  # noqa: E402
 
 KEY_PREFIX = "starling:"
 # Each counter's [limits] keys: its count and its window (a number: fixed in the code), and
@@ -138,7 +139,7 @@ def counted(kind, key):
 
 def check_limited(r, kind, what):
     """r is the 429 of kind's limit: the envelope, the headers, a message naming the limit."""
-    doc = check_envelope(r, 429, 42900)
+    doc = check_envelope(r, 429, RATE_LIMITED)
     retry = r.header("Retry-After") or ""
     check(retry.isdigit() and 0 < int(retry) <= 2 * LIMITS[kind][1],
           "%s: Retry-After %r" % (r.where, retry))
@@ -224,7 +225,7 @@ def test_only_writes_that_did_something_count():
         check_envelope(api_post("post/like", like, u["token"]), 200, 0)   # changes nothing
         check_eq(counted("like", u["id"]), 1, "a second like of one post")
         check_envelope(api_post("post/like", {"post_id": "1", "islike": 1}, u["token"]), 404,
-                       40400)
+                       NOT_FOUND)
         check_eq(counted("like", u["id"]), 1, "a failed like")
     finally:
         unseed("like", u["id"])
@@ -349,7 +350,7 @@ def test_failed_logins_count_against_the_account_however_named():
     names = [u["username"], u["username"].upper(), u["email"], u["email"].upper()]
     for i in range(LIMITS["login-user"][0]):
         r = api_post("user/login", {"name": names[i % 4], "password": "wrong %d" % i})
-        check_envelope(r, 401, 40100)
+        check_envelope(r, 401, UNAUTHORIZED)
     for name in names:
         r = api_post("user/login", {"name": name, "password": u["password"]})
         check_limited(r, "login-user", "failed logins for this account")
@@ -374,7 +375,7 @@ def test_activation_guesses_limited_per_account_and_address():
                       "wrong activation codes from this address")
     finally:
         unseed("activate-ip", CLIENT_IP)
-    check_envelope(api_post("account/activate", wrong), 400, 40006)
+    check_envelope(api_post("account/activate", wrong), 400, BAD_CODE)
     unseed("activate-user", u["username"].lower())
     unseed("activate-ip", CLIENT_IP)
 

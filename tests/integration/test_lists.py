@@ -18,6 +18,7 @@ sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (UserPool, api_post, check, check_envelope, check_eq, get,  # noqa: E402
                            run_main)
+from codes import INVALID_PARAM, MISSING_PARAM, NOT_FOUND  # noqa: E402
 
 PAGE = 20
 
@@ -184,14 +185,14 @@ def test_pagination_with_inserts_and_pin():
 def test_errors():
     a, _, _ = users(3)
     for name in ("posts", "replies", "likes"):
-        tab(name, "nobody" + os.urandom(4).hex(), status=404, code=40400)
+        tab(name, "nobody" + os.urandom(4).hex(), status=404, code=NOT_FOUND)
         r = get("/api/v1/user/%s" % name)
-        check_envelope(r, 400, 40005)
+        check_envelope(r, 400, MISSING_PARAM)
         for bad in ("abc", "0", "-2", "1,2", " 5", "99999999999999999999"):
-            tab(name, a["username"], bad, status=400, code=40004)
+            tab(name, a["username"], bad, status=400, code=INVALID_PARAM)
         # The cursor of the last page answers an empty last page; an unknown user is still 404.
         check_eq(tab(name, a["username"], "-1"), {"posts": [], "cursor": "-1"}, "-1 cursor")
-        tab(name, "nobody" + os.urandom(4).hex(), "-1", status=404, code=40400)
+        tab(name, "nobody" + os.urandom(4).hex(), "-1", status=404, code=NOT_FOUND)
         # An empty cursor is the first page.
         check_eq(tab(name, a["username"], ""), tab(name, a["username"]), "empty cursor")
     r = api_post("user/posts", {"username": a["username"]})

@@ -31,6 +31,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from starling_test import (Page, UserPool, api_post, catalog, check,  # noqa: E402
                            csrf_unmasked, check_envelope, check_eq, check_html_error, check_status, get,
                            request, run_main, run_sql)
+from codes import (BAD_JSON, FORBIDDEN, INVALID_PARAM, MISSING_PARAM, NOT_FOUND,  # noqa: E402
+                   UNAUTHORIZED)
 
 PAGE = 20   # NOTIFY_PAGE
 ALL = str(2 ** 64 - 1)   # an up_to_id above every ID: "mark all as read"
@@ -230,7 +232,7 @@ def test_deleted_record_shows_null_post():
     check(got[0]["post"] is None, "a deleted post shows as null: %r" % got[0]["post"])
     # A record deleted before its job runs notifies nobody: a reply to the deleted post is
     # refused, and a like of it too.
-    api("post/like", {"post_id": p, "islike": 1}, b, 404, 40400)
+    api("post/like", {"post_id": p, "islike": 1}, b, 404, NOT_FOUND)
     check_eq(len(fresh(a, before)), 1, "nothing more")
 
 
@@ -244,7 +246,7 @@ def test_none_for_own_actions():
     api("post/reply", {"original_post_id": p, "content_text": "me again @" + a["username"]}, a)
     api("post/repost", {"original_post_id": p, "content_text": "quoting myself"}, a)
     api("post/repost", {"original_post_id": p}, a)
-    api("user/follow", {"target_username": a["username"], "flag": 1}, a, 400, 40004)
+    api("user/follow", {"target_username": a["username"], "flag": 1}, a, 400, INVALID_PARAM)
     check_eq(fresh(a, before), [], "notifications of your own actions")
 
 
@@ -278,8 +280,8 @@ def test_none_from_blocked_actor_either_way():
     api("user/block", {"target_username": b["username"], "flag": 1}, a)
     try:
         create(b, "hey @" + a["username"])
-        api("post/like", {"post_id": p, "islike": 1}, b, 403, 40300)
-        api("user/follow", {"target_username": a["username"], "flag": 1}, b, 403, 40300)
+        api("post/like", {"post_id": p, "islike": 1}, b, 403, FORBIDDEN)
+        api("user/follow", {"target_username": a["username"], "flag": 1}, b, 403, FORBIDDEN)
         check_eq(fresh(a, before), [], "notifications from a user a blocks")
     finally:
         api("user/block", {"target_username": b["username"], "flag": 0}, a)
@@ -529,30 +531,31 @@ def test_block_reaches_both_unread_counts_at_once():
 # --- refusals ----------------------------------------------------------------------------------
 
 def test_visitors_get_401():
-    check_envelope(get("/api/v1/notification/list"), 401, 40100)
-    check_envelope(get("/api/v1/notification/unread_count"), 401, 40100)
-    check_envelope(api_post("notification/read", {"up_to_id": "1"}), 401, 40100)
+    check_envelope(get("/api/v1/notification/list"), 401, UNAUTHORIZED)
+    check_envelope(get("/api/v1/notification/unread_count"), 401, UNAUTHORIZED)
+    check_envelope(api_post("notification/read", {"up_to_id": "1"}), 401, UNAUTHORIZED)
     check_envelope(get("/api/v1/notification/list",
-                       {"Authorization": "Bearer not.a.token"}), 401, 40100)
+                       {"Authorization": "Bearer not.a.token"}), 401, UNAUTHORIZED)
 
 
 def test_bad_parameters():
     a = users()[0]
     for bad in ("0", "abc", "-2", "1,2", "99999999999999999999", " 1", "1" * 21):
         doc = check_envelope(get("/api/v1/notification/list?cursor=" + urllib.parse.quote(bad),
-                                 auth(a)), 400, 40004)
+                                 auth(a)), 400, INVALID_PARAM)
         check("cursor" in doc["message"], "the message names the cursor: %r" % doc["message"])
     for bad in ("0", "abc", "-1", "1.5", "18446744073709551616", "1e3", ""):
         r = api_post("notification/read", {"up_to_id": bad}, a["token"])
         check_status(r, 400)
         doc = r.json()
-        check(doc["code"] in (40004, 40005) and doc["data"] is None,
+        check(doc["code"] in (INVALID_PARAM, MISSING_PARAM) and doc["data"] is None,
               "up_to_id %r: envelope %r" % (bad, doc))
         check("up_to_id" in doc["message"], "the message names up_to_id: %r" % doc["message"])
-    doc = check_envelope(api_post("notification/read", {}, a["token"]), 400, 40005)
+    doc = check_envelope(api_post("notification/read", {}, a["token"]), 400, MISSING_PARAM)
     check("up_to_id" in doc["message"], "the message names up_to_id: %r" % doc["message"])
-    check_envelope(api_post("notification/read", None, a["token"], raw=b"{"), 400, 40003)
-    check_envelope(api_post("notification/read", {"up_to_id": ["1"]}, a["token"]), 400, 40004)
+    check_envelope(api_post("notification/read", None, a["token"], raw=b"{"), 400, BAD_JSON)
+    check_envelope(api_post("notification/read", {"up_to_id": ["1"]}, a["token"]), 400,
+                   INVALID_PARAM)
 
 
 # --- the page ----------------------------------------------------------------------------------
@@ -677,7 +680,7 @@ def test_page_needs_login():
     check_status(r, 303)
     check_eq(urllib.parse.urlsplit(r.header("Location") or "").path, "/login",
              "a visitor is sent to the login page")
-    check_html_error(form_post("/notifications/read", {"up_to_id": "1"}, ""), 401, 40100)
+    check_html_error(form_post("/notifications/read", {"up_to_id": "1"}, ""), 401, UNAUTHORIZED)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (api_post, app_log_text, check, check_envelope, check_eq,  # noqa: E402
                            new_user, run_main, run_sql)
+from codes import UNAUTHORIZED  # noqa: E402
 
 # The test stack's cost (tests/integration/suite.sh: STACK_ARGON2_PASSES, STACK_ARGON2_MEMORY_KIB).
 ARGON2 = re.compile(r"^\$argon2id\$v=19\$m=1024,t=1,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$")
@@ -56,7 +57,7 @@ def test_pbkdf2_hash_logs_in_and_is_replaced():
     u = new_user()
     old = pbkdf2(u["password"])
     set_stored(u, old)
-    login(u, u["password"] + "x", 401, 40100)
+    login(u, u["password"] + "x", 401, UNAUTHORIZED)
     check_eq(stored(u), old, "a wrong password leaves the PBKDF2 hash")
     login(u, u["password"])
     now = stored(u)
@@ -81,7 +82,7 @@ def test_damaged_hash_refuses_login():
     damaged = "$argon2id$v=19$m=4194304,t=1,p=1$MDEyMzQ1Njc4OWFiY2RlZg$" \
               "LSf8dWS2rDg/5QPLiItELqsao0qJtl8C2FnmF6Ddpms"
     set_stored(u, damaged)
-    login(u, u["password"], 401, 40100)
+    login(u, u["password"], 401, UNAUTHORIZED)
     check_eq(stored(u), damaged, "a damaged hash is left for the operator")
     want = "user %s: the stored password hash is malformed" % u["id"]
     for _ in range(50):   # the line is written after the answer

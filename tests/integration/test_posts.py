@@ -24,6 +24,9 @@ import starling_test  # noqa: E402
 from starling_test import (UserPool, api_post, check, check_envelope, check_eq, get,  # noqa: E402
                            app_log_text, instance_of, new_user, parallel, png_bytes, profile,
                            request, run_main, run_sql, sql_sum)
+from codes import (BAD_JSON, BAD_UTF8, IDEMPOTENCY_REUSED, INVALID_PARAM,  # noqa: E402
+                   MEDIA_FORGED, MEDIA_MISSING, MISSING_PARAM, NOT_ACTIVATED, NOT_FOUND, NOT_OWNER,
+                   REPLY_RESTRICTED, TEXT_EMPTY, TEXT_TOO_LONG, UNAUTHORIZED)
 
 LIKERS = 50
 
@@ -81,18 +84,18 @@ def counts(pid):
 # --- who may post, and what --------------------------------------------------------------------
 
 def test_login_and_activation_required():
-    check_envelope(api_post("post/create", {"content_text": "x"}), 401, 40100)
+    check_envelope(api_post("post/create", {"content_text": "x"}), 401, UNAUTHORIZED)
     inactive = new_user(activate=False, prefix="p")
-    call("create", {"content_text": "not yet"}, inactive, 403, 40302)
-    call("like", {"post_id": "1", "islike": 1}, inactive, 403, 40302)
+    call("create", {"content_text": "not yet"}, inactive, 403, NOT_ACTIVATED)
+    call("like", {"post_id": "1", "islike": 1}, inactive, 403, NOT_ACTIVATED)
 
 
 def test_text_length_counts_characters_after_nfc():
     (a,) = users(1)
     pid = create(a, "猫" * 280)          # 840 bytes, 280 characters
     check_eq(detail(pid)["contentText"], "猫" * 280, "stored text")
-    call("create", {"content_text": "猫" * 281}, a, 400, 40010)
-    call("create", {"content_text": "😀" * 281}, a, 400, 40010)
+    call("create", {"content_text": "猫" * 281}, a, 400, TEXT_TOO_LONG)
+    call("create", {"content_text": "😀" * 281}, a, 400, TEXT_TOO_LONG)
     # 560 code points sent, 280 after NFC ("e" + U+0301 is one character)
     pid = create(a, "e\u0301" * 280)
     check_eq(detail(pid)["contentText"], "\u00e9" * 280, "text normalized to NFC")
@@ -103,15 +106,15 @@ def test_text_length_counts_characters_after_nfc():
 
 def test_bad_text_refused():
     (a,) = users(1)
-    call("create", {}, a, 400, 40011)
-    call("create", {"content_text": ""}, a, 400, 40011)
-    call("create", {"content_text": " \n\t "}, a, 400, 40011)
-    call("create", {"content_text": "a\u0001b"}, a, 400, 40004)
+    call("create", {}, a, 400, TEXT_EMPTY)
+    call("create", {"content_text": ""}, a, 400, TEXT_EMPTY)
+    call("create", {"content_text": " \n\t "}, a, 400, TEXT_EMPTY)
+    call("create", {"content_text": "a\u0001b"}, a, 400, INVALID_PARAM)
     raw = b'{"content_text": "bad \xff\xfe bytes"}'
-    call("create", None, a, 400, 40002, raw=raw)
+    call("create", None, a, 400, BAD_UTF8, raw=raw)
     raw = b'{"content_text": "overlong \xc0\xaf"}'
-    call("create", None, a, 400, 40002, raw=raw)
-    call("create", {"content_text": "x", "reply_settings": 3}, a, 400, 40004)
+    call("create", None, a, 400, BAD_UTF8, raw=raw)
+    call("create", {"content_text": "x", "reply_settings": 3}, a, 400, INVALID_PARAM)
 
 
 def test_repeated_json_member_refused():
@@ -123,14 +126,14 @@ def test_repeated_json_member_refused():
                       (b'{"content_text":"x","reply_settings":0,"reply_settings":2}',
                        "reply_settings")):
         r = api_post("post/create", None, a["token"], raw=raw)
-        doc = check_envelope(r, 400, 40003)
+        doc = check_envelope(r, 400, BAD_JSON)
         check('"%s"' % name in doc["message"], "message %r does not name %s" %
               (doc["message"], name))
     check_eq(profile(a)["countPosts"], before, "posts made from a refused body")
     r = request("POST", "/api/v1/post/like", body=b"post_id=1&post_id=2", headers={
         "Content-Type": "application/x-www-form-urlencoded",
         "Authorization": "Bearer " + a["token"]})
-    check_envelope(r, 400, 40004)   # the form's rule, which JSON now follows
+    check_envelope(r, 400, INVALID_PARAM)   # the form's rule, which JSON now follows
 
 
 def test_forged_media_refused():
@@ -138,8 +141,8 @@ def test_forged_media_refused():
     for url in ("https://evil.example/x.jpg", "/media/images/20260101/abc-def.jpg",
                 "http://127.0.0.1/media/images/20260101/" + "a" * 24 + "-" + "b" * 32 + ".png"):
         # with text or without it, a media URL we did not issue is refused as such
-        call("create", {"content_text": "look", "media": url}, a, 400, 40012)
-        call("create", {"media": url}, a, 400, 40012)
+        call("create", {"content_text": "look", "media": url}, a, 400, MEDIA_FORGED)
+        call("create", {"media": url}, a, 400, MEDIA_FORGED)
 
 
 def sign(user, kind="image", ext="png"):
@@ -153,7 +156,7 @@ def test_issued_media_accepted_for_its_user_only():
     a, b = users(2)
     up = sign(a)
     # Issued but not uploaded yet: refused as missing, not as forged.
-    call("create", {"content_text": "too early", "media": up["mediaUrl"]}, a, 400, 40013)
+    call("create", {"content_text": "too early", "media": up["mediaUrl"]}, a, 400, MEDIA_MISSING)
     u = urllib.parse.urlsplit(up["url"])
     r = request("PUT", u.path + "?" + u.query, body=png_bytes(8, 8),
                 headers={"Content-Type": "image/png"})
@@ -169,7 +172,7 @@ def test_issued_media_accepted_for_its_user_only():
                                                    r.body[:3] == b"\xff\xd8\xff")),
           "the image as uploaded, or processed by the worker: %d %r" % (r.status, r.body[:8]))
     # Another user cannot post it: the URL was issued to a.
-    call("create", {"content_text": "mine now", "media": up["mediaUrl"]}, b, 400, 40012)
+    call("create", {"content_text": "mine now", "media": up["mediaUrl"]}, b, 400, MEDIA_FORGED)
     # A video URL becomes the post's video.
     v = sign(a, "video", "mp4")
     u = urllib.parse.urlsplit(v["url"])
@@ -201,9 +204,9 @@ def test_detail_content_and_viewer():
     check_eq(detail(pid, a)["viewer"], {"liked": False, "reposted": False, "own": True},
              "viewer (author)")
     check_eq(detail(pid, b)["viewer"]["own"], False, "viewer (other)")
-    detail("123456789", None, 404, 40400)
-    read("detail?post_id=abc", None, 400, 40004)
-    read("detail", None, 400, 40005)
+    detail("123456789", None, 404, NOT_FOUND)
+    read("detail?post_id=abc", None, 400, INVALID_PARAM)
+    read("detail", None, 400, MISSING_PARAM)
 
 
 def test_author_card_follows_a_profile_change():
@@ -231,7 +234,7 @@ def test_idempotency_key():
     check_eq(again, first, "a retry returns the first post")
     check_eq(profile(a)["countPosts"], before + 1, "countPosts moved once")
     # the same key for another request
-    call("create", {"content_text": "something else"}, a, 422, 42200, headers=key)
+    call("create", {"content_text": "something else"}, a, 422, IDEMPOTENCY_REUSED, headers=key)
     # a key older than [posts] idempotency_ttl (not yet purged by the worker) is free again
     run_sql("UPDATE tb_idempotency_key SET created_at = created_at - 172800 "
             "WHERE idem_key = '%s'" % key["Idempotency-Key"])
@@ -243,7 +246,8 @@ def test_idempotency_key():
     check(create(a, "twice") != create(a, "twice"), "no key: two posts")
     # malformed keys
     for bad in ("x" * 65, "has space", "\u00e9t\u00e9".encode().decode("latin-1")):
-        call("create", {"content_text": "k"}, a, 400, 40004, headers={"Idempotency-Key": bad})
+        call("create", {"content_text": "k"}, a, 400, INVALID_PARAM,
+             headers={"Idempotency-Key": bad})
     # a key is the user's own: another user with the same key makes their own post
     (_, b) = users(2)
     other = call("create", {"content_text": "once"}, b, headers=key)["id"]
@@ -270,8 +274,8 @@ def test_idempotency_key_concurrent():
     q2 = call("repost", {"original_post_id": ids[0], "content_text": "q"}, a, headers=qkey)["id"]
     check_eq(q1, q2, "quote retried")
     check_eq(counts(ids[0])["quotes"], 1, "one quote counted")
-    call("repost", {"original_post_id": ids[0], "content_text": "other"}, a, 422, 42200,
-         headers=qkey)
+    call("repost", {"original_post_id": ids[0], "content_text": "other"}, a, 422,
+         IDEMPOTENCY_REUSED, headers=qkey)
 
 
 # --- likes -------------------------------------------------------------------------------------
@@ -305,8 +309,8 @@ def test_fifty_concurrent_likes_exact():
     call("like", {"post_id": pid, "islike": 0}, likers[1])
     check_eq(profile(likers[1])["countLikes"], 0, "countLikes of an unliker")
     check(profile(likers[0])["countLikes"] >= 1, "countLikes of a liker")
-    call("like", {"post_id": pid, "islike": 2}, likers[0], 400, 40004)
-    call("like", {"post_id": "999999999999", "islike": 1}, likers[0], 404, 40400)
+    call("like", {"post_id": pid, "islike": 2}, likers[0], 400, INVALID_PARAM)
+    call("like", {"post_id": "999999999999", "islike": 1}, likers[0], 404, NOT_FOUND)
     # the mirror rows agree with the count
     check_eq(sql_sum("SELECT COUNT(*) FROM tb_post_like_reversed WHERE record_id = %s" % pid),
              (LIKERS + 1) // 2, "tb_post_like_reversed rows")
@@ -333,7 +337,7 @@ def test_repost_once_undo_and_quote():
     # undo through the original's id
     call("undo_repost", {"post_id": pid}, b)
     check_eq(counts(pid)["reposts"], 0, "reposts after undo")
-    detail(r1, None, 404, 40400)
+    detail(r1, None, 404, NOT_FOUND)
     call("undo_repost", {"post_id": pid}, b)   # nothing to undo: no error
     # again, undone through the repost's own id; another user's repost counts too
     r3 = call("repost", {"original_post_id": pid}, b)["id"]
@@ -350,8 +354,8 @@ def test_repost_once_undo_and_quote():
     check_eq(dq["original"]["id"], pid, "quote's original")
     check_eq(counts(pid)["quotes"], 1, "quotes")
     check_eq(counts(pid)["reposts"], 1, "reposts unchanged by a quote")
-    call("repost", {"original_post_id": "999999999999"}, b, 404, 40400)
-    call("repost", {"original_post_id": pid, "content_text": "x" * 281}, b, 400, 40010)
+    call("repost", {"original_post_id": "999999999999"}, b, 404, NOT_FOUND)
+    call("repost", {"original_post_id": pid, "content_text": "x" * 281}, b, 400, TEXT_TOO_LONG)
 
 
 # --- replies -----------------------------------------------------------------------------------
@@ -384,10 +388,10 @@ def test_replies_counts_thread_and_pages():
     check_eq([x["id"] for x in page["replies"] + page2["replies"]], [r1, r2] + more, "all")
     check_eq(page2["cursor"], "-1", "end")
     check_eq(read("replies?post_id=%s&cursor=-1" % pid)["replies"], [], "cursor -1")
-    read("replies?post_id=%s&cursor=abc" % pid, None, 400, 40004)
-    read("replies?post_id=%s&cursor=1,2" % pid, None, 400, 40004)
-    call("reply", {"original_post_id": "999999999999", "content_text": "x"}, b, 404, 40400)
-    call("reply", {"original_post_id": pid}, b, 400, 40011)
+    read("replies?post_id=%s&cursor=abc" % pid, None, 400, INVALID_PARAM)
+    read("replies?post_id=%s&cursor=1,2" % pid, None, 400, INVALID_PARAM)
+    call("reply", {"original_post_id": "999999999999", "content_text": "x"}, b, 404, NOT_FOUND)
+    call("reply", {"original_post_id": pid}, b, 400, TEXT_EMPTY)
     # the replier's "replies" mirror (tb_user_reply) was written by the job
     check_eq(sql_sum("SELECT COUNT(*) FROM tb_user_reply WHERE user_id = %s AND reply_id = %s"
                      % (b["id"], r1)), 1, "tb_user_reply")
@@ -396,20 +400,20 @@ def test_replies_counts_thread_and_pages():
 def test_reply_settings():
     a, b, c = users(3)
     mentioned = create(a, "only @%s may answer" % c["username"], reply_settings=1)
-    call("reply", {"original_post_id": mentioned, "content_text": "me?"}, b, 403, 40304)
+    call("reply", {"original_post_id": mentioned, "content_text": "me?"}, b, 403, REPLY_RESTRICTED)
     call("reply", {"original_post_id": mentioned, "content_text": "me!"}, c)
     call("reply", {"original_post_id": mentioned, "content_text": "mine"}, a)
     # a reply to a reply is ruled by the thread's post
     r = call("reply", {"original_post_id": mentioned, "content_text": "ok"}, c)["id"]
-    call("reply", {"original_post_id": r, "content_text": "me?"}, b, 403, 40304)
+    call("reply", {"original_post_id": r, "content_text": "me?"}, b, 403, REPLY_RESTRICTED)
 
     followers = create(a, "followers only", reply_settings=2)
-    call("reply", {"original_post_id": followers, "content_text": "hi"}, b, 403, 40304)
+    call("reply", {"original_post_id": followers, "content_text": "hi"}, b, 403, REPLY_RESTRICTED)
     # b follows a (no follow route yet: the row as the graph will write it, on b's shard)
     run_sql("INSERT IGNORE INTO tb_user_relationship (user_id, target_user, status_follow, id) "
             "VALUES (%s, %s, 1, %s)" % (b["id"], a["id"], b["id"]))
     call("reply", {"original_post_id": followers, "content_text": "hi"}, b)
-    call("reply", {"original_post_id": followers, "content_text": "hi"}, c, 403, 40304)
+    call("reply", {"original_post_id": followers, "content_text": "hi"}, c, 403, REPLY_RESTRICTED)
     check_eq(detail(followers)["replySettings"], "followers", "replySettings")
 
 
@@ -426,9 +430,9 @@ def test_report_once():
     check_eq(sql_sum("SELECT count_reported FROM tb_post_extended WHERE post_id = %s" % pid), 2,
              "count_reported")
     for bad in (0, 256, "x"):
-        call("report", {"post_id": pid, "report_reason": bad}, b, 400, 40004)
-    call("report", {"post_id": pid}, b, 400, 40005)
-    call("report", {"post_id": "999999999999", "report_reason": 1}, b, 404, 40400)
+        call("report", {"post_id": pid, "report_reason": bad}, b, 400, INVALID_PARAM)
+    call("report", {"post_id": pid}, b, 400, MISSING_PARAM)
+    call("report", {"post_id": "999999999999", "report_reason": 1}, b, 404, NOT_FOUND)
 
 
 # --- delete ------------------------------------------------------------------------------------
@@ -445,16 +449,16 @@ def test_delete_disappears_everywhere():
     detail(pid)
     check_eq(set(stats(pid, other)), {pid, other}, "stats of both")
 
-    call("delete", {"post_id": pid}, b, 403, 40305)
+    call("delete", {"post_id": pid}, b, 403, NOT_OWNER)
     call("delete", {"post_id": pid}, a)
-    detail(pid, None, 404, 40400)
-    read("replies?post_id=%s" % pid, None, 404, 40400)
+    detail(pid, None, 404, NOT_FOUND)
+    read("replies?post_id=%s" % pid, None, 404, NOT_FOUND)
     check_eq(set(stats(pid, other)), {other}, "stats leaves the deleted post out")
     check_eq(profile(a)["countPosts"], before + 1, "countPosts")
-    call("delete", {"post_id": pid}, a, 404, 40400)
-    call("like", {"post_id": pid, "islike": 1}, b, 404, 40400)
-    call("reply", {"original_post_id": pid, "content_text": "late"}, b, 404, 40400)
-    call("reply", {"original_post_id": r1, "content_text": "late"}, c, 404, 40400)
+    call("delete", {"post_id": pid}, a, 404, NOT_FOUND)
+    call("like", {"post_id": pid, "islike": 1}, b, 404, NOT_FOUND)
+    call("reply", {"original_post_id": pid, "content_text": "late"}, b, 404, NOT_FOUND)
+    call("reply", {"original_post_id": r1, "content_text": "late"}, c, 404, NOT_FOUND)
     check_eq(sql_sum("SELECT COUNT(*) FROM tb_post WHERE id = %s AND search_text = '' AND "
                      "deleted_at > 0" % pid), 1, "soft delete, search text emptied")
     check_eq(sql_sum("SELECT h.count_mentions FROM tb_hashtag h WHERE h.tag_key = 'gone'"), 0,
@@ -470,12 +474,12 @@ def test_delete_disappears_everywhere():
     r2 = call("reply", {"original_post_id": other, "content_text": "one"}, b)["id"]
     r3 = call("reply", {"original_post_id": other, "content_text": "two"}, c)["id"]
     check_eq(counts(other)["comments"], 2, "comments")
-    call("delete", {"post_id": r2}, c, 403, 40305)
+    call("delete", {"post_id": r2}, c, 403, NOT_OWNER)
     call("delete", {"post_id": r2}, b)
     check_eq(counts(other)["comments"], 1, "comments after a reply was deleted")
     check_eq([x["id"] for x in read("replies?post_id=%s" % other)["replies"]], [r3],
              "the thread without the deleted reply")
-    detail(r2, None, 404, 40400)
+    detail(r2, None, 404, NOT_FOUND)
     check_eq(sql_sum("SELECT COUNT(*) FROM tb_user_reply WHERE reply_id = %s" % r2), 0,
              "tb_user_reply of a deleted reply")
 
@@ -491,16 +495,16 @@ def test_pin_own_posts_only():
     second = create(a, "pin me instead")
     call("pin", {"post_id": second}, a)   # ispin defaults to 1
     check_eq(profile(a)["pinnedPostId"], second, "one pinned post: the last")
-    call("pin", {"post_id": pid, "ispin": 1}, b, 403, 40305)
+    call("pin", {"post_id": pid, "ispin": 1}, b, 403, NOT_OWNER)
     check_eq(profile(b)["pinnedPostId"], "0", "someone else's post not pinned")
-    call("pin", {"post_id": second, "ispin": 0}, b, 403, 40305)   # unpinning is checked too
+    call("pin", {"post_id": second, "ispin": 0}, b, 403, NOT_OWNER)   # unpinning is checked too
     check_eq(profile(a)["pinnedPostId"], second, "someone else cannot unpin it")
     rp = call("repost", {"original_post_id": pid}, a)["id"]
-    call("pin", {"post_id": rp, "ispin": 1}, a, 400, 40004)
+    call("pin", {"post_id": rp, "ispin": 1}, a, 400, INVALID_PARAM)
     reply = call("reply", {"original_post_id": pid, "content_text": "self"}, a)["id"]
-    call("pin", {"post_id": reply, "ispin": 1}, a, 400, 40004)
-    call("pin", {"post_id": "999999999999", "ispin": 1}, a, 404, 40400)
-    call("pin", {"post_id": "999999999999", "ispin": 0}, a, 404, 40400)
+    call("pin", {"post_id": reply, "ispin": 1}, a, 400, INVALID_PARAM)
+    call("pin", {"post_id": "999999999999", "ispin": 1}, a, 404, NOT_FOUND)
+    call("pin", {"post_id": "999999999999", "ispin": 0}, a, 404, NOT_FOUND)
     quote = call("repost", {"original_post_id": pid, "content_text": "quoted"}, a)["id"]
     call("pin", {"post_id": quote, "ispin": 1}, a)
     check_eq(profile(a)["pinnedPostId"], quote, "a quote can be pinned")
@@ -620,8 +624,8 @@ def test_stats_many_and_malformed():
     check_eq(len(stats(*([ids[0]] * 100))), 1, "100 ids (repeated)")
     for bad in ("", "1,,2", ",1", "1,", "a", "0", "1;2", "1 2", "-1",
                 ",".join(["1"] * 101), "99999999999999999999999"):
-        read("stats?post_ids=" + urllib.parse.quote(bad, safe=","), None, 400, 40004)
-    read("stats", None, 400, 40005)
+        read("stats?post_ids=" + urllib.parse.quote(bad, safe=","), None, 400, INVALID_PARAM)
+    read("stats", None, 400, MISSING_PARAM)
 
 
 # --- hashtags ----------------------------------------------------------------------------------

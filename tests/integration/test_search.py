@@ -24,6 +24,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from starling_test import (Page, UserPool, api_post, check, check_envelope,  # noqa: E402
                            check_eq, check_html_error, check_status, get, instance_of,
                            run_main)
+from codes import (BAD_UTF8, INVALID_PARAM, METHOD_NOT_ALLOWED, MISSING_PARAM,  # noqa: E402
+                   NOT_FOUND)
 
 PAGE = 20
 # Usernames of this run start with it: a prefix search finds exactly the pool (5 + 10 hex = 15).
@@ -371,9 +373,9 @@ def test_hashtag_timeline_newest_first_with_pages():
         check_eq(mine, {a["username"]}, "a does not see b's posts")
     finally:
         block(a, b, 0)
-    timeline("nevertag" + os.urandom(4).hex(), status=404, code=40400)
-    timeline("not a tag", status=400, code=40004)
-    timeline("1234", status=400, code=40004)
+    timeline("nevertag" + os.urandom(4).hex(), status=404, code=NOT_FOUND)
+    timeline("not a tag", status=400, code=INVALID_PARAM)
+    timeline("1234", status=400, code=INVALID_PARAM)
 
 
 # --- mutes -------------------------------------------------------------------------------------
@@ -460,26 +462,27 @@ def test_muted_page_then_visible_ones():
 
 def test_bad_inputs():
     for path in ("search/posts", "search/users", "search/hashtags", "timeline/hashtag"):
-        d = check_envelope(get("/api/v1/" + path), 400, 40005)
+        d = check_envelope(get("/api/v1/" + path), 400, MISSING_PARAM)
         check(("tag" if "timeline" in path else "q") in get("/api/v1/" + path).json()["message"],
               "%s: the message names the parameter" % path)
     long = "x" * 101
     for path in ("search/posts", "search/users", "search/hashtags"):
-        check_envelope(get("/api/v1/%s?q=%s" % (path, long)), 400, 40004)
-    check_envelope(get("/api/v1/search/posts?q=%s" % q("字" * 101)), 400, 40004)
+        check_envelope(get("/api/v1/%s?q=%s" % (path, long)), 400, INVALID_PARAM)
+    check_envelope(get("/api/v1/search/posts?q=%s" % q("字" * 101)), 400, INVALID_PARAM)
     for cursor in ("abc", "0", "-2", "12x", "99999999999999999999999"):
-        check_envelope(get("/api/v1/search/posts?q=hello&cursor=" + q(cursor)), 400, 40004)
-        check_envelope(get("/api/v1/timeline/hashtag?tag=x&cursor=" + q(cursor)), 400, 40004)
+        check_envelope(get("/api/v1/search/posts?q=hello&cursor=" + q(cursor)), 400, INVALID_PARAM)
+        check_envelope(get("/api/v1/timeline/hashtag?tag=x&cursor=" + q(cursor)), 400,
+                       INVALID_PARAM)
     for cursor in ("A!", "a b", "%", "x" * 40):
         r = get("/api/v1/search/users?q=abc&cursor=" + q(cursor))
-        doc = check_envelope(r, 400, 40004)
+        doc = check_envelope(r, 400, INVALID_PARAM)
         check("cursor" in doc["message"], "names the cursor: %r" % doc["message"])
-    doc = check_envelope(get("/api/v1/search/posts?q=" + q("the an ab")), 400, 40004)
+    doc = check_envelope(get("/api/v1/search/posts?q=" + q("the an ab")), 400, INVALID_PARAM)
     check("q:" in doc["message"], "a query with nothing searchable names q: %r" % doc["message"])
-    check_envelope(get("/api/v1/search/hashtags?q=%23"), 400, 40004)
-    check_envelope(get("/api/v1/search/users?q=%40"), 400, 40004)
-    check_envelope(get("/api/v1/search/posts?q=%FF"), 400, 40002)
-    d = check_envelope(api_post("search/posts", {"q": "x"}), 405, 40500)
+    check_envelope(get("/api/v1/search/hashtags?q=%23"), 400, INVALID_PARAM)
+    check_envelope(get("/api/v1/search/users?q=%40"), 400, INVALID_PARAM)
+    check_envelope(get("/api/v1/search/posts?q=%FF"), 400, BAD_UTF8)
+    d = check_envelope(api_post("search/posts", {"q": "x"}), 405, METHOD_NOT_ALLOWED)
     check(d, "405")
 
 
@@ -502,9 +505,9 @@ def test_pages():
     check_status(r, 200)
     check('data-post-id="%s"' % made[0] in r.text, "the second page")
     check('rel="next"' not in r.text, "no Older link on the last page")
-    check_html_error(get("/hashtag/nevertag" + os.urandom(3).hex()), 404, 40400)
-    check_html_error(get("/hashtag/" + q("not a tag")), 400, 40004)
-    check_html_error(get("/hashtag/%s?cursor=abc" % tag), 400, 40004)
+    check_html_error(get("/hashtag/nevertag" + os.urandom(3).hex()), 404, NOT_FOUND)
+    check_html_error(get("/hashtag/" + q("not a tag")), 400, INVALID_PARAM)
+    check_html_error(get("/hashtag/%s?cursor=abc" % tag), 400, INVALID_PARAM)
     # Search: the form alone, then results, with the tags that start like the query.
     r = get("/search")
     check_status(r, 200)
@@ -525,7 +528,7 @@ def test_pages():
     check_status(r, 200)
     check('href="/u/%s"' % a["username"] in r.text, "users link their profiles")
     r = get("/search?type=nobody&q=x")
-    check_html_error(r, 400, 40004)
+    check_html_error(r, 400, INVALID_PARAM)
     # The header's search box and links are on every page; Notifications only for a user.
     r = get("/help")
     check('action="/search"' in r.text and 'href="/explore"' in r.text, "header")

@@ -30,6 +30,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (UserPool, api_post, check, check_envelope, check_html_error,  # noqa
                            get, run_main)
+from codes import OVERLOADED  # noqa: E402
 
 POOL = UserPool("sh")
 # Longer than the test stack's anonymous budget (script/lib/stack.sh: 1.5 s), far shorter than
@@ -173,11 +174,11 @@ def test_queued_requests_are_shed_by_class():
 
     for name in ("anon1", "anon2"):
         r = results[name]
-        doc = check_envelope(r, 503, 50301)
+        doc = check_envelope(r, 503, OVERLOADED)
         retry_after(r)
         check("waited" in doc["message"] and "ms" in doc["message"],
               "%s: the message does not say how long it waited: %r" % (name, doc["message"]))
-    check_html_error(results["page"], 503, 50301)
+    check_html_error(results["page"], 503, OVERLOADED)
     retry_after(results["page"])
     check_envelope(results["user"], 200, 0)
     written = check_envelope(results["write"], 200, 0)["data"]["id"]
@@ -228,14 +229,14 @@ def test_web_server_refuses_while_signalled():
     try:
         started = time.time()
         r = detail(post_id)
-        doc = check_envelope(r, 503, 50301)
+        doc = check_envelope(r, 503, OVERLOADED)
         check(r.header("Retry-After") == "7", "Retry-After %r, want the signal's 7"
               % r.header("Retry-After"))
         check("without a login" in doc["message"], "message %r" % doc["message"])
         check("waited" not in doc["message"],
               "a binary answered (%r): the web server should have" % doc["message"])
         page = get("/p/%s" % post_id)
-        check_html_error(page, 503, 50301)
+        check_html_error(page, 503, OVERLOADED)
         check(page.header("Retry-After") == "7", "page Retry-After %r" % page.header("Retry-After"))
         check(time.time() - started < 5, "refusals took %.1f s" % (time.time() - started))
         # Health, static files, logged-in reads and writes are not the web server's to refuse.

@@ -28,6 +28,7 @@ sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (UserPool, api_post, check, check_envelope, check_eq,  # noqa: E402
                            get, request, run_main, run_sql, sql_sum, t)
+from codes import PAUSED, READ_ONLY, SHED  # noqa: E402
 
 ADMIN = os.environ.get("STARLING_TEST_ADMIN", "")
 CTL = os.environ.get("STARLING_TEST_WORKER_CTL", "")
@@ -157,9 +158,9 @@ def test_read_only():
     before = sql_sum("SELECT COUNT(*) FROM tb_post WHERE user_id = %s" % a["id"])
     set_and_wait("read_only", reason="db maintenance")
     r = api_post("post/create", {"content_text": "written while read-only"}, a["token"])
-    check_503(r, 50311, "is read-only for a while", "post/create")
+    check_503(r, READ_ONLY, "is read-only for a while", "post/create")
     check_eq(int(r.header("Retry-After")), 5, "Retry-After ([switches] retry_after)")
-    check_503(api_post("post/like", {"post_id": "1", "islike": 1}, a["token"]), 50311,
+    check_503(api_post("post/like", {"post_id": "1", "islike": 1}, a["token"]), READ_ONLY,
               "read-only", "post/like")
     check_eq(sql_sum("SELECT COUNT(*) FROM tb_post WHERE user_id = %s" % a["id"]), before,
              "nothing written")
@@ -187,7 +188,7 @@ def test_retries_off():
     set_and_wait("read_only")
     set_and_wait("retries_off")
     r = api_post("post/like", {"post_id": "1", "islike": 1}, a["token"])
-    check_503(r, 50311, "read-only", "a write while read-only")
+    check_503(r, READ_ONLY, "read-only", "a write while read-only")
     check_eq(int(r.header("Retry-After")), 120, "Retry-After while retries_off")
     switch("clear read_only")
     # A job that fails (a like.sync without its IDs) waits [switches] slow_job_retry, not 10 s.
@@ -213,7 +214,7 @@ def test_search_off():
     set_and_wait("search_off")
     for path in ["/api/v1/search/posts?q=hello", "/api/v1/search/users?q=wa",
                  "/api/v1/search/hashtags?q=tag"]:
-        check_503(get(path), 50310, "search is paused by the operators", path)
+        check_503(get(path), PAUSED, "search is paused by the operators", path)
     page = get("/search?q=hello")
     check_eq(page.status, 503, "the search page while search_off")
     check(page.header("Retry-After"), "the page's Retry-After")
@@ -231,7 +232,7 @@ def test_anon_shed():
     a, = _users.get(1)
     path = "/api/v1/user/profile?username=" + a["username"]
     set_and_wait("anon_shed", "100")
-    check_503(get(path), 50312, "log in, or try again later", "an anonymous request")
+    check_503(get(path), SHED, "log in, or try again later", "an anonymous request")
     page = get("/help")
     check_eq(page.status, 503, "an anonymous page")
     check(page.header("Retry-After"), "the page's Retry-After")
@@ -344,7 +345,7 @@ def test_table_unreadable_keeps_last_values():
             check_eq(health_switches(), {}, "a CGI process that cannot read the table")
         else:
             check_eq(health_switches(), {"read_only": 1}, "the values last read are kept")
-            check_503(api_post("post/like", {"post_id": "1", "islike": 1}, a["token"]), 50311,
+            check_503(api_post("post/like", {"post_id": "1", "islike": 1}, a["token"]), READ_ONLY,
                       "read-only", "a write while the table cannot be read")
     finally:
         run_sql("RENAME TABLE tb_switch_away TO tb_switch")

@@ -31,6 +31,7 @@ sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (UserPool, api_post, check, check_envelope, check_eq, get,  # noqa: E402
                            instance_of, memcached, memcached_servers, run_main, run_sql)
+from codes import INVALID_PARAM, UNAUTHORIZED  # noqa: E402
 
 PAGE = 20
 PUSH_MAX_FOLLOWERS = 3
@@ -136,9 +137,9 @@ def first_page_ids(user):
 
 def test_visitor_and_bad_cursors():
     v, = _users.get(1)
-    home(None, status=401, code=40100)
+    home(None, status=401, code=UNAUTHORIZED)
     for bad in ["abc", "0", "12x", "-2", "1,2", "99999999999999999999"]:
-        home(v, bad, 400, 40004)
+        home(v, bad, 400, INVALID_PARAM)
     d = home(v, "-1")
     check_eq((d["posts"], d["cursor"]), ([], "-1"), "past the last page")
     r = api_post("timeline/home", {}, v["token"])

@@ -23,6 +23,7 @@ sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (UserPool, api_post, check, check_envelope, check_eq,  # noqa: E402
                            get, instance_of, run_main, run_sql)
+from codes import METHOD_NOT_ALLOWED  # noqa: E402
 
 ADMIN = os.environ.get("STARLING_TEST_ADMIN", "")
 DAY = 86400
@@ -201,7 +202,7 @@ def test_popular_users_by_follower_growth():
 
 
 def test_refusals():
-    check_envelope(api_post("trends/hashtags", {}), 405, 40500)
+    check_envelope(api_post("trends/hashtags", {}), 405, METHOD_NOT_ALLOWED)
     r = subprocess.run(ADMIN + " compute-trends extra", shell=True, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT)
     check_eq(r.returncode, 2, "a usage error")

@@ -28,6 +28,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from starling_test import (check, check_envelope, check_eq, get,  # noqa: E402
                            new_user, png_bytes, request, run_tests,
                            set_base)
+from codes import (INVALID_PARAM, MEDIA_TYPE, MISSING_PARAM, TOO_LARGE, UNAUTHORIZED,  # noqa: E402
+                   UPLOAD_EXISTS, UPLOAD_EXPIRED)
 
 MAIL_DIR = os.environ.get("STARLING_TEST_MAIL_DIR", "")
 KEY_FILE = os.environ.get("STARLING_TEST_KEY_FILE", "")
@@ -77,16 +79,16 @@ def with_query(path, **changes):
 # --- tests -------------------------------------------------------------------------------------
 
 def test_sign_needs_login():
-    sign("image", "png", 401, 40100, auth=False)
-    sign("video", "mp4", 401, 40100, auth=False)
+    sign("image", "png", 401, UNAUTHORIZED, auth=False)
+    sign("video", "mp4", 401, UNAUTHORIZED, auth=False)
 
 
 def test_sign_refuses_other_extensions():
     for kind, ext in (("image", "bmp"), ("image", "PNG"), ("image", "mp4"), ("video", "png"),
                       ("video", "mov"), ("image", "")):
-        sign(kind, ext, 400, 40004)
+        sign(kind, ext, 400, INVALID_PARAM)
     r = get("/api/v1/upload/sign_image", headers={"Authorization": "Bearer " + token()})
-    check_envelope(r, 400, 40005)
+    check_envelope(r, 400, MISSING_PARAM)
 
 
 def test_sign_answer_shape():
@@ -139,13 +141,13 @@ def test_upload_then_served_as_uploaded():
 def test_not_what_the_extension_says():
     d = sign("image", "png")
     check_envelope(put(local_path(d["url"]), b"just some text, not a picture\n", "image/png"),
-                   400, 40014)
+                   400, MEDIA_TYPE)
     check_eq(get(d["mediaUrl"]).status, 404, "nothing stored")
     # A JPEG is not a PNG either; the link still works for the real thing afterwards.
-    check_envelope(put(local_path(d["url"]), JPEG), 400, 40014)
+    check_envelope(put(local_path(d["url"]), JPEG), 400, MEDIA_TYPE)
     check_envelope(put(local_path(d["url"]), png_bytes()), 200, 0)
     d = sign("video", "mp4")
-    check_envelope(put(local_path(d["url"]), GIF), 400, 40014)
+    check_envelope(put(local_path(d["url"]), GIF), 400, MEDIA_TYPE)
 
 
 def test_put_with_session_cookie_needs_no_csrf():
@@ -161,7 +163,7 @@ def test_put_with_session_cookie_needs_no_csrf():
 def test_second_put_refused():
     d = sign("image", "gif")
     check_envelope(put(local_path(d["url"]), GIF), 200, 0)
-    check_envelope(put(local_path(d["url"]), GIF + b"more"), 409, 40903)
+    check_envelope(put(local_path(d["url"]), GIF + b"more"), 409, UPLOAD_EXISTS)
     check_eq(get(d["mediaUrl"]).body, GIF, "the first upload stays")
 
 
@@ -178,12 +180,12 @@ def test_bad_links_refused():
               with_query(path, key=other_key["key"]),
               with_query(path, key="images/../../etc/passwd.png"),
               with_query(path, expires="soon")):
-        check_envelope(put(p, png_bytes()), 400, 40015)
+        check_envelope(put(p, png_bytes()), 400, UPLOAD_EXPIRED)
     # A correctly signed link whose time is past (made with the server's key, as it would have
     # signed it an hour ago).
     expired = str(int(time.time()) - 60)
     check_envelope(put(with_query(path, expires=expired, sig=link_sig(q["key"], expired)),
-                       png_bytes()), 400, 40015)
+                       png_bytes()), 400, UPLOAD_EXPIRED)
     # ...and the same computation for a time still ahead is accepted: the test signs as the
     # server does, so the refusal above was for the time alone.
     ahead = str(int(time.time()) + 60)
@@ -191,7 +193,7 @@ def test_bad_links_refused():
                        png_bytes()), 200, 0)
     r = request("PUT", "/api/v1/upload/local", body=png_bytes(),
                 headers={"Content-Type": "image/png"})
-    check_envelope(r, 400, 40005)
+    check_envelope(r, 400, MISSING_PARAM)
 
 
 def link_sig(key, expires):
@@ -207,7 +209,7 @@ def link_sig(key, expires):
 def test_size_limit():
     d = sign("image", "png")
     big = png_bytes() + b"\0" * (MAX_IMAGE + 1 - len(png_bytes()))
-    doc = check_envelope(put(local_path(d["url"]), big), 413, 41300)
+    doc = check_envelope(put(local_path(d["url"]), big), 413, TOO_LARGE)
     check(str(MAX_IMAGE) in doc["message"], "message names the limit: %r" % doc["message"])
     exact = png_bytes() + b"\0" * (MAX_IMAGE - len(png_bytes()))
     check_envelope(put(local_path(d["url"]), exact), 200, 0)

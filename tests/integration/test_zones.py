@@ -26,6 +26,7 @@ sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (UserPool, api_post, check, check_envelope, check_eq,  # noqa: E402
                            get, request, run_main)
+from codes import INVALID_PARAM, MISSING_PARAM, UNAUTHORIZED  # noqa: E402
 
 _users = UserPool("z")
 _state = {}
@@ -99,11 +100,11 @@ def test_api_refuses_what_is_not_a_zone():
                    200, 0)
     for bad in BAD_NAMES:
         doc = check_envelope(api_post("user/change_time_zone", {"time_zone": bad}, u["token"]),
-                             400, 40004)
+                             400, INVALID_PARAM)
         check("time_zone" in doc["message"], "the message names the field: %r" % doc["message"])
         check_eq(own_zone(u), "Europe/London", "the zone after refusing %r" % bad)
-    check_envelope(api_post("user/change_time_zone", {}, u["token"]), 400, 40005)
-    check_envelope(api_post("user/change_time_zone", {"time_zone": "UTC"}), 401, 40100)
+    check_envelope(api_post("user/change_time_zone", {}, u["token"]), 400, MISSING_PARAM)
+    check_envelope(api_post("user/change_time_zone", {"time_zone": "UTC"}), 401, UNAUTHORIZED)
 
 
 def test_settings_form():

@@ -45,6 +45,8 @@ import urllib.parse
 import urllib.request
 import zlib
 
+from waits import SLOW
+
 SRCDIR = os.environ.get("STARLING_SRCDIR") or os.path.abspath(
     os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
@@ -265,7 +267,7 @@ class Response:
             raise Failure("%s: body is not JSON (%s): %.300r" % (self.where, e, self.body))
 
 
-TIMEOUT = 30  # seconds per request; sanitizer builds are slow to start
+TIMEOUT = 30 * SLOW  # seconds per request; sanitizer builds are slow to start
 BASE = None  # urllib.parse result of the base URL: set_base()
 
 
@@ -803,7 +805,7 @@ class Browser:
         """Polls cond() until it is true; raises Failure(what) after timeout seconds. A cond that
         looks at a page while the browser replaces it (a form just submitted; slower under
         plain CGI) may find its element gone between two calls: that counts as not yet."""
-        deadline = time.monotonic() + (timeout or self.timeout)
+        deadline = time.monotonic() + (timeout or self.timeout) * SLOW
         while True:
             try:
                 if cond():
@@ -854,7 +856,7 @@ def maildir_wait(mail_dir, to, seen, timeout=30):
     """The first message in the Maildir mail_dir (its new/ and cur/) addressed to `to` (exact
     address, any letter case) whose file name is not in seen, parsed (email.message.EmailMessage);
     adds its file name to seen. Waits up to timeout seconds for one to arrive."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + timeout * SLOW
     while True:
         for sub in ("new", "cur"):
             d = os.path.join(mail_dir, sub)

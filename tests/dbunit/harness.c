@@ -1,0 +1,160 @@
+/* harness.c: the environment, users and contexts of the database unit tests (harness.h). */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <json-c/json.h>
+
+#include "app.h"
+#include "buf.h"
+#include "cache.h"
+#include "conf.h"
+#include "db.h"
+#include "idlease.h"
+#include "user.h"
+
+#include "harness.h"
+
+struct app_env dbunit_env;
+
+static int
+setup(void **state)
+{
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	conf_defaults(&dbunit_env.conf);
+	if (conf_load(&dbunit_env.conf, getenv("STARLING_TEST_CONF"), &err) != 0)
+		fail_msg("conf: %s", buf_cstr(&err));
+	dbunit_env.db = db_new(&dbunit_env.conf, &err);
+	if (dbunit_env.db == NULL)
+		fail_msg("db_new: %s", buf_cstr(&err));
+	dbunit_env.cache = cache_new(&dbunit_env.conf, &err);
+	if (dbunit_env.cache == NULL)
+		fail_msg("cache_new: %s", buf_cstr(&err));
+	dbunit_env.ids = idlease_new(dbunit_env.db, NULL);
+	buf_free(&err);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	idlease_free(dbunit_env.ids);
+	cache_free(dbunit_env.cache);
+	db_free(dbunit_env.db);
+	conf_free(&dbunit_env.conf);
+	return 0;
+}
+
+int
+dbunit_main(const char *name, const struct CMUnitTest *tests, size_t n)
+{
+	if (getenv("STARLING_TEST_CONF") == NULL) {
+		printf("%s: skipped, STARLING_TEST_CONF is not set (tests/dbunit/run.sh sets it)\n",
+		    name);
+		return 77;
+	}
+	return _cmocka_run_group_tests(name, tests, n, setup, teardown);
+}
+
+/* n random hex digits and a NUL into out (n + 1 bytes), one digit per random byte.
+ * Random rather than a counter, so that a reused database never holds the name yet. */
+static void
+random_hex(char *out, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char raw[16];
+	FILE *f = fopen("/dev/urandom", "rb");
+	size_t i;
+
+	assert_true(n <= sizeof raw);
+	assert_non_null(f);
+	assert_int_equal(fread(raw, 1, n, f), n);
+	fclose(f);
+	for (i = 0; i < n; i++)
+		out[i] = digits[raw[i] & 15];
+	out[n] = '\0';
+}
+
+uint64_t
+dbunit_user(const char *prefix, char name[DBUNIT_NAME_MAX])
+{
+	char own[DBUNIT_NAME_MAX], email[DBUNIT_NAME_MAX + sizeof "@example.com"];
+	size_t len = strlen(prefix);
+	uint64_t id = 0;
+	/* The hashes are never checked here: these tests do not log in. */
+	struct user_new n = { .username = own, .email = email, .password_hash = "x",
+		.activate_hash = "x", .activate_expires_at = 0, .language = "en" };
+
+	assert_true(len <= 4);
+	memcpy(own, prefix, len);
+	random_hex(own + len, DBUNIT_NAME_MAX - 1 - len);
+	snprintf(email, sizeof email, "%s@example.com", own);
+	if (user_create(&dbunit_env, &n, &id) != 1)
+		fail_msg("user_create %s failed", own);
+	assert_int_equal(user_activate(&dbunit_env, id), 1);
+	if (name != NULL)
+		memcpy(name, own, sizeof own);
+	return id;
+}
+
+json_object *
+dbunit_get(json_object *o, const char *path)
+{
+	char name[64];
+	const char *dot;
+	size_t len;
+
+	while (o != NULL && *path != '\0') {
+		dot = strchr(path, '.');
+		len = dot ? (size_t)(dot - path) : strlen(path);
+		assert_true(len < sizeof name);
+		memcpy(name, path, len);
+		name[len] = '\0';
+		if (!json_object_object_get_ex(o, name, &o))
+			return NULL;
+		path += len + (dot != NULL);
+	}
+	return o;
+}
+
+const char *
+dbunit_str(json_object *o, const char *path)
+{
+	json_object *v = dbunit_get(o, path);
+
+	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+int64_t
+dbunit_int(json_object *o, const char *path)
+{
+	json_object *v = dbunit_get(o, path);
+
+	return v == NULL ? -1 : json_object_get_int64(v);
+}
+
+uint64_t
+dbunit_unused_id(void)
+{
+	uint64_t id = 0;
+
+	assert_int_equal(idlease_next_id(dbunit_env.ids, 0, &id), 0);
+	return id;
+}
+
+void
+dbunit_as(struct ctx *ctx, uint64_t user)
+{
+	ctx_init(ctx, NULL, &dbunit_env);
+	ctx->user_id = user;
+}

@@ -1,0 +1,42 @@
+#!/bin/sh
+# tests/dbunit/run.sh: the database unit tests (tests/dbunit/test_*: lib/post.h, lib/graph.h and
+# lib/user.h through their public functions) against one set of real servers, shared by all.
+#
+# With $STARLING_TEST_CONF set (a configuration naming running servers with Starling's schema,
+# such as script/server's var/starling.conf), the tests reuse those servers: no start-up cost. Otherwise this starts two MariaDB instances and one memcached on free
+# loopback ports under a fresh temporary directory, applies sql/ with the built starling-admin
+# (script/lib/stack.sh, as job.sh does), runs every test, and stops it all. Each test makes its
+# own users with random names, so the servers may be shared and reused.
+#
+# Run by `make check`; by hand: STARLING_SRCDIR=$PWD STARLING_BUILDDIR=$PWD sh tests/dbunit/run.sh
+# (STARLING_DBUNIT="test_post" runs only the named tests).
+# Exit status (automake): 0 all passed, 1 one failed, 99 the servers could not be started.
+set -eu
+
+SRCDIR=${STARLING_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILDDIR=${STARLING_BUILDDIR:-$SRCDIR}
+ADMIN_BIN=$BUILDDIR/tools/starling-admin
+TESTS=${STARLING_DBUNIT:-test_user test_graph test_post}
+
+bins=""
+for t in $TESTS; do
+	bins="$bins $BUILDDIR/tests/dbunit/$t"
+done
+
+if [ -z "${STARLING_TEST_CONF:-}" ]; then
+	# shellcheck source=../../script/lib/stack.sh
+	. "$SRCDIR/script/lib/stack.sh"
+	# shellcheck disable=SC2034 # read by stack.sh
+	STACK_QUIET=1
+	# shellcheck disable=SC2086 # one binary per word
+	stack_test_shards dbunit warn "$SRCDIR" "$ADMIN_BIN" $bins
+	STARLING_TEST_CONF=$RUN/starling.conf
+fi
+export STARLING_TEST_CONF
+
+status=0
+for bin in $bins; do
+	printf 'dbunit: == %s\n' "${bin##*/}"
+	"$bin" || { printf 'dbunit: FAIL %s\n' "${bin##*/}"; status=1; }
+done
+exit "$status"
