@@ -12,12 +12,13 @@
 
 #include <json-c/json.h>
 
-#include "app.h"
+#include "ctx.h"
 #include "buf.h"
 #include "cache.h"
 #include "conf.h"
 #include "db.h"
 #include "idlease.h"
+#include "jobkinds.h"
 #include "user.h"
 
 #include "harness.h"
@@ -40,6 +41,9 @@ setup(void **state)
 	if (dbunit_env.cache == NULL)
 		fail_msg("cache_new: %s", buf_cstr(&err));
 	dbunit_env.ids = idlease_new(dbunit_env.db, NULL);
+	/* As every binary's main does: the jobs a write runs at once (counts, mirrors) need their
+	 * handlers (lib/jobkinds.c). */
+	jobkinds_install();
 	buf_free(&err);
 	return 0;
 }
