@@ -1,7 +1,7 @@
 /* main.c: starling-site, the route group for the site's own pages (help, language) and health.
  *
  * URL prefixes served (the web server maps them here; see docs/routes.md):
- *   /api/v1/health   /help   /language   /metrics */
+ *   /api/v1/health   /api/v1/openapi.json   /help   /language   /metrics */
 #include "config.h"
 
 #include "jobkinds.h"
@@ -22,6 +22,9 @@ static const struct route routes[] = {
 	/* ESSENTIAL: health tells monitors the truth whatever the operators' switches say, and the
 	 * language form only sets a cookie. */
 	{ HTTP_GET,  "/api/v1/health", ESSENTIAL | ROUTE_NOSHED, site_health,   NULL,            NULL },
+	/* The contract itself: static, so neither shed nor switched off (clients read it to learn
+	 * what the other routes answer). */
+	{ HTTP_GET,  "/api/v1/openapi.json", ESSENTIAL | ROUTE_NOSHED, site_openapi, NULL,     NULL },
 	{ HTTP_GET,  "/help",          ROUTE_HTML,       site_help,     NULL,            "help" },
 	{ HTTP_POST, "/language",      FORM | ESSENTIAL, site_language, language_params, "help" },
 	/* The monitor's view of an overload or a switch: never refused by either. */

@@ -2,6 +2,8 @@
 #ifndef STARLING_SITE_H
 #define STARLING_SITE_H
 
+#include <stddef.h>
+
 #include "app.h"
 
 /* The binary: its name and route table (main.c). */
@@ -11,5 +13,10 @@ int site_health(struct ctx *ctx);
 int site_help(struct ctx *ctx);
 int site_language(struct ctx *ctx);
 int site_metrics(struct ctx *ctx);
+int site_openapi(struct ctx *ctx);
+
+/* docs/openapi.json, compiled in by make (openapi_doc.c): its bytes, not NUL-terminated. */
+extern const unsigned char site_openapi_doc[];
+extern const size_t site_openapi_doc_len;
 
 #endif

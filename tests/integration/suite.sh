@@ -299,6 +299,7 @@ browser_dir() {
 }
 
 run_test tests/integration/test_http.py
+run_test tests/integration/test_openapi.py
 run_test tests/browser/test_help.py "$(browser_dir help)"
 run_test tests/browser/test_accounts.py "$(browser_dir accounts)" "$RUN/mail"
 run_test tests/browser/test_posts.py "$(browser_dir posts)" "$RUN/mail"

@@ -45,6 +45,7 @@ import urllib.parse
 import urllib.request
 import zlib
 
+import openapi_check
 from waits import SLOW
 
 SRCDIR = os.environ.get("STARLING_SRCDIR") or os.path.abspath(
@@ -293,7 +294,11 @@ def request(method, path, body=None, headers=None, source=None):
         conn.endheaders(body)
         r = conn.getresponse()
         data = r.read()
-        return Response(r.status, r.headers, data, method, path)
+        resp = Response(r.status, r.headers, data, method, path)
+        # Every API answer must be one docs/openapi.json allows (tests/lib/openapi_check.py).
+        bad = openapi_check.problem(method, path, r.status, resp.header("Content-Type"), data)
+        check(bad is None, "%s: %s" % (resp.where, bad))
+        return resp
     finally:
         conn.close()
 
