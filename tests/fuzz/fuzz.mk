@@ -8,7 +8,7 @@ WARN = -Wall -Wextra -Wno-unused-parameter
 TARGETS = conf json jwt linkmeta request text tmpl url utf8
 # The lib modules the targets reach, and those they call: instrumented for coverage, so that
 # libFuzzer sees which branches an input takes. A link error names a module missing here.
-LIB = apierr buf conf jwt kv linkmeta log request text tmpl utf8 valid xalloc
+LIB = apierr buf conf jwt kv linkmeta log request request_form request_json request_multipart text tmpl utf8 valid xalloc
 PKGS = json-c libutf8proc libcrypto
 
 # UBSan findings abort (no recovery), so libFuzzer stops on them and saves the input.
