@@ -58,7 +58,7 @@ load_revoked(void *arg, struct buf *out)
 	struct db_rows r = DB_ROWS_INIT;
 	int rc = db_exec(a->env->db, id_shard(a->user_id),
 	    "SELECT 1 FROM {db}.tb_revoked_token WHERE user_id = ? AND jti = ?",
-	    (struct db_val[]){ DB_U64(a->user_id), DB_STR(a->jti) }, 2, &r);
+	    DB_PARAMS(DB_U64(a->user_id), DB_STR(a->jti)), &r);
 
 	if (rc == 0 && r.nrows > 0) {
 		buf_putc(out, '1');
@@ -223,8 +223,8 @@ auth_revoke(struct app_env *env, const struct auth_session *s)
 
 	rc = db_exec(env->db, id_shard(s->user_id), "INSERT IGNORE INTO {db}.tb_revoked_token "
 	    "(user_id, jti, expires_at, created_at) VALUES (?, ?, ?, ?)",
-	    (struct db_val[]){ DB_U64(s->user_id), DB_STR(s->jti), DB_I64(s->exp),
-		DB_I64((int64_t)time(NULL)) }, 4, NULL);
+	    DB_PARAMS(DB_U64(s->user_id), DB_STR(s->jti), DB_I64(s->exp),
+		DB_I64((int64_t)time(NULL))), NULL);
 	if (rc == 0) {
 		/* "Not revoked" may be cached: drop it, so the next request loads the new row. */
 		revoked_key(s, &key);

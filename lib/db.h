@@ -91,6 +91,14 @@ struct db_val {
 #define DB_STR(x)      ((struct db_val){ .type = DB_T_TEXT, .s = (x), .n = strlen(x) })
 #define DB_BYTES(p, l) ((struct db_val){ .type = DB_T_TEXT, .s = (p), .n = (l) })
 
+/* A statement's parameters and their number, as the two arguments every db_exec-like call takes:
+ *   db_exec(db, shard, "... WHERE user_id = ? AND id = ?", DB_PARAMS(DB_U64(u), DB_U64(id)), &r);
+ * The compiler counts them (sizeof of the same list: not evaluated twice), so a list and its
+ * count cannot disagree. At least one parameter; a statement without any passes NULL, 0. */
+#define DB_PARAMS(...) \
+	((const struct db_val[]){ __VA_ARGS__ }), \
+	(sizeof((const struct db_val[]){ __VA_ARGS__ }) / sizeof(struct db_val))
+
 /* The result of a statement: every row, read in full, every cell as text (numbers as decimal
  * digits), NULL as a NULL pointer. Owned by the caller: DB_ROWS_INIT, then db_rows_free. */
 struct db_rows {

@@ -76,7 +76,7 @@ bump(struct db *db, uint64_t user, const char *column, int delta)
 		buf_printf(&sql, "UPDATE {db}.tb_user_extended SET %s = %s - 1, updated_at = ? "
 		    "WHERE user_id = ? AND %s > 0", column, column, column);
 	rc = db_exec(db, id_shard(user), buf_cstr(&sql),
-	    (struct db_val[]){ DB_I64(now_s()), DB_U64(user) }, 2, NULL);
+	    DB_PARAMS(DB_I64(now_s()), DB_U64(user)), NULL);
 	buf_free(&sql);
 	return rc == 0 ? 0 : -1;
 }
@@ -100,8 +100,8 @@ mirror_tx(struct db *db, void *arg)
 	if (t->present) {
 		rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_user_relationship_reversed "
 		    "(user_id, follower_id, id, created_at) VALUES (?, ?, ?, ?)",
-		    (struct db_val[]){ DB_U64(t->followee), DB_U64(t->follower), DB_U64(t->id),
-			DB_I64(t->created_at) }, 4, &r);
+		    DB_PARAMS(DB_U64(t->followee), DB_U64(t->follower), DB_U64(t->id),
+			DB_I64(t->created_at)), &r);
 		if (rc == 0 && r.affected == 1) {
 			t->changed = true;
 			rc = bump(db, t->followee, "count_followers", 1);
@@ -109,14 +109,14 @@ mirror_tx(struct db *db, void *arg)
 			/* A row from an older follow (or a wrong one): the list's cursor is the id. */
 			rc = db_exec(db, shard, "UPDATE {db}.tb_user_relationship_reversed SET id = ?, "
 			    "created_at = ? WHERE user_id = ? AND follower_id = ? AND id <> ?",
-			    (struct db_val[]){ DB_U64(t->id), DB_I64(t->created_at),
-				DB_U64(t->followee), DB_U64(t->follower), DB_U64(t->id) }, 5, &r);
+			    DB_PARAMS(DB_U64(t->id), DB_I64(t->created_at),
+				DB_U64(t->followee), DB_U64(t->follower), DB_U64(t->id)), &r);
 			t->changed = rc == 0 && r.affected > 0;
 		}
 	} else {
 		rc = db_exec(db, shard, "DELETE FROM {db}.tb_user_relationship_reversed WHERE "
 		    "user_id = ? AND follower_id = ?",
-		    (struct db_val[]){ DB_U64(t->followee), DB_U64(t->follower) }, 2, &r);
+		    DB_PARAMS(DB_U64(t->followee), DB_U64(t->follower)), &r);
 		if (rc == 0 && r.affected == 1) {
 			t->changed = true;
 			rc = bump(db, t->followee, "count_followers", -1);
@@ -134,8 +134,8 @@ end_follow_tx(struct db *db, void *arg)
 	struct db_rows r = DB_ROWS_INIT;
 	int rc = db_exec(db, id_shard(t->follower), "UPDATE {db}.tb_user_relationship SET "
 	    "status_follow = 0, id = ?, updated_at = ? WHERE user_id = ? AND target_user = ? AND "
-	    "status_follow = 1", (struct db_val[]){ DB_U64(t->new_id), DB_I64(now_s()),
-		DB_U64(t->follower), DB_U64(t->followee) }, 4, &r);
+	    "status_follow = 1", DB_PARAMS(DB_U64(t->new_id), DB_I64(now_s()),
+		DB_U64(t->follower), DB_U64(t->followee)), &r);
 
 	t->changed = false;
 	if (rc == 0 && r.affected == 1) {
@@ -337,19 +337,19 @@ set_tx(struct db *db, void *arg)
 	if (!cur.exists)
 		rc = db_exec(db, shard, "INSERT INTO {db}.tb_user_relationship (user_id, target_user, "
 		    "status_follow, status_mute, id, mute_id, created_at, updated_at) VALUES "
-		    "(?, ?, ?, ?, ?, ?, ?, ?)", (struct db_val[]){ DB_U64(a->user), DB_U64(a->target),
+		    "(?, ?, ?, ?, ?, ?, ?, ?)", DB_PARAMS(DB_U64(a->user), DB_U64(a->target),
 			DB_I64(follow), DB_I64(mute), DB_U64(a->id), DB_U64(mute ? a->id : 0),
-			DB_I64(now), DB_I64(now) }, 8, NULL);
+			DB_I64(now), DB_I64(now)), NULL);
 	else if (follow != cur.follow)
 		rc = db_exec(db, shard, "UPDATE {db}.tb_user_relationship SET status_follow = ?, "
 		    "id = ?, updated_at = ? WHERE user_id = ? AND target_user = ?",
-		    (struct db_val[]){ DB_I64(follow), DB_U64(a->id), DB_I64(now), DB_U64(a->user),
-			DB_U64(a->target) }, 5, NULL);
+		    DB_PARAMS(DB_I64(follow), DB_U64(a->id), DB_I64(now), DB_U64(a->user),
+			DB_U64(a->target)), NULL);
 	else
 		rc = db_exec(db, shard, "UPDATE {db}.tb_user_relationship SET status_mute = ?, "
 		    "mute_id = ?, updated_at = ? WHERE user_id = ? AND target_user = ?",
-		    (struct db_val[]){ DB_I64(mute), DB_U64(mute ? a->id : 0), DB_I64(now),
-			DB_U64(a->user), DB_U64(a->target) }, 5, NULL);
+		    DB_PARAMS(DB_I64(mute), DB_U64(mute ? a->id : 0), DB_I64(now),
+			DB_U64(a->user), DB_U64(a->target)), NULL);
 	if (rc != 0)
 		return -1;
 	if (follow != cur.follow && (follow == 1 || cur.follow == 1)) {
@@ -479,8 +479,8 @@ graph_report(struct ctx *ctx, const char *target, int reason)
 	/* uiq_user_reporter: a repeat is ignored, so a user counts once per reporter. */
 	if (db_exec(ctx->env->db, id_shard(target_id), "INSERT IGNORE INTO {db}.tb_reported_user "
 	    "(id, user_id, reporter_id, report_reason, created_at, updated_at) VALUES "
-	    "(?, ?, ?, ?, ?, ?)", (struct db_val[]){ DB_U64(id), DB_U64(target_id),
-		DB_U64(ctx->user_id), DB_I64(reason), DB_I64(now), DB_I64(now) }, 6, NULL) != 0)
+	    "(?, ?, ?, ?, ?, ?)", DB_PARAMS(DB_U64(id), DB_U64(target_id),
+		DB_U64(ctx->user_id), DB_I64(reason), DB_I64(now), DB_I64(now)), NULL) != 0)
 		return unavailable(ctx);
 	limit_count(ctx, LIMIT_REPORT, NULL, 0);
 	return APIERR_OK;
@@ -559,8 +559,7 @@ graph_list_page(struct ctx *ctx, enum graph_list list, uint64_t user_id, const c
 	if (cursor != NULL && *cursor != '\0' && !graph_parse_cursor(cursor, &after))
 		return ctx_fail(ctx, APIERR_INVALID_PARAM, "cursor: an ID from the previous page "
 		    "(decimal digits, no leading zero)");
-	if (db_exec(ctx->env->db, id_shard(user_id), list_sql[list], (struct db_val[]){
-	    DB_U64(user_id), DB_U64(after), DB_I64(GRAPH_PAGE + 1) }, 3, &r) != 0) {
+	if (db_exec(ctx->env->db, id_shard(user_id), list_sql[list], DB_PARAMS(DB_U64(user_id), DB_U64(after), DB_I64(GRAPH_PAGE + 1)), &r) != 0) {
 		rc = unavailable(ctx);
 		goto out;
 	}

@@ -50,7 +50,7 @@ graph_rel_read(struct db *db, uint64_t a, uint64_t b, bool lock, struct graph_re
 	    "WHERE user_id = ? AND target_user = ? FOR UPDATE" :
 	    "SELECT status_follow, status_mute, id, updated_at FROM {db}.tb_user_relationship "
 	    "WHERE user_id = ? AND target_user = ?",
-	    (struct db_val[]){ DB_U64(a), DB_U64(b) }, 2, &r);
+	    DB_PARAMS(DB_U64(a), DB_U64(b)), &r);
 
 	memset(out, 0, sizeof *out);
 	if (rc == 0 && r.nrows > 0) {

@@ -64,8 +64,7 @@ take(struct idlease *l, unsigned w, time_t now, uint64_t *after)
 	*after = 0;
 	rc = db_exec(l->db, LEASE_SHARD, "INSERT INTO {db}.tb_id_worker_lease "
 	    "(worker, holder, expires_at, acquired_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-	    (struct db_val[]){ DB_U64(w), DB_STR(l->holder), DB_I64(exp), DB_I64(now), DB_I64(now) },
-	    5, NULL);
+	    DB_PARAMS(DB_U64(w), DB_STR(l->holder), DB_I64(exp), DB_I64(now), DB_I64(now)), NULL);
 	if (rc == 0)
 		return 1;
 	if (rc < 0)
@@ -76,8 +75,8 @@ take(struct idlease *l, unsigned w, time_t now, uint64_t *after)
 	rc = db_exec(l->db, LEASE_SHARD, "UPDATE {db}.tb_id_worker_lease SET "
 	    "last_id_ms = GREATEST(last_id_ms, expires_at * 1000), holder = ?, expires_at = ?, "
 	    "acquired_at = ?, updated_at = ? WHERE worker = ? AND expires_at < ?",
-	    (struct db_val[]){ DB_STR(l->holder), DB_I64(exp), DB_I64(now), DB_I64(now), DB_U64(w),
-		DB_I64(now) }, 6, &r);
+	    DB_PARAMS(DB_STR(l->holder), DB_I64(exp), DB_I64(now), DB_I64(now), DB_U64(w),
+		DB_I64(now)), &r);
 	if (rc != 0)
 		return -1;
 	rc = r.affected == 1;
@@ -86,7 +85,7 @@ take(struct idlease *l, unsigned w, time_t now, uint64_t *after)
 		return 0;
 	/* Ours now: only the holder writes last_id_ms, so this read sees what the last one left. */
 	if (db_exec(l->db, LEASE_SHARD, "SELECT last_id_ms FROM {db}.tb_id_worker_lease "
-	    "WHERE worker = ? AND holder = ?", (struct db_val[]){ DB_U64(w), DB_STR(l->holder) }, 2,
+	    "WHERE worker = ? AND holder = ?", DB_PARAMS(DB_U64(w), DB_STR(l->holder)),
 	    &r) != 0)
 		return -1;   /* held but unusable: it runs out like a crashed holder's */
 	*after = r.nrows == 1 ? db_u64(&r, 0, 0) : 0;
@@ -134,8 +133,8 @@ renew(struct idlease *l, time_t now)
 
 	rc = db_exec(l->db, LEASE_SHARD, "UPDATE {db}.tb_id_worker_lease SET expires_at = ?, "
 	    "updated_at = ? WHERE worker = ? AND holder = ?",
-	    (struct db_val[]){ DB_I64(now + IDLEASE_TTL), DB_I64(now), DB_I64(l->worker),
-		DB_STR(l->holder) }, 4, &r);
+	    DB_PARAMS(DB_I64(now + IDLEASE_TTL), DB_I64(now), DB_I64(l->worker),
+		DB_STR(l->holder)), &r);
 	if (rc == 0 && r.affected == 1) {
 		l->expires_at = now + IDLEASE_TTL;
 		db_rows_free(&r);
@@ -184,9 +183,8 @@ idlease_release(struct idlease *l)
 	if (l->worker < 0)
 		return;
 	(void)db_exec(l->db, LEASE_SHARD, "UPDATE {db}.tb_id_worker_lease SET expires_at = 0, "
-	    "last_id_ms = ?, updated_at = ? WHERE worker = ? AND holder = ?", (struct db_val[]){
-		DB_U64(ID_EPOCH_MS + l->gen.last_ms), DB_I64(l->now()), DB_I64(l->worker),
-		DB_STR(l->holder) }, 4, NULL);
+	    "last_id_ms = ?, updated_at = ? WHERE worker = ? AND holder = ?", DB_PARAMS(DB_U64(ID_EPOCH_MS + l->gen.last_ms), DB_I64(l->now()), DB_I64(l->worker),
+		DB_STR(l->holder)), NULL);
 	l->worker = -1;
 }
 

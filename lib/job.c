@@ -187,7 +187,7 @@ job_bump_count(struct db *db, uint64_t record_id, const char *column, int delta,
 			buf_printf(&sql, "UPDATE {db}.%s SET %s = %s - 1, updated_at = ? WHERE %s = ? "
 			    "AND %s > 0", tables[i][0], column, column, tables[i][1], column);
 		rc = db_exec(db, id_shard(record_id), buf_cstr(&sql),
-		    (struct db_val[]){ DB_I64(now_s()), DB_U64(record_id) }, 2, NULL);
+		    DB_PARAMS(DB_I64(now_s()), DB_U64(record_id)), NULL);
 	}
 	buf_free(&sql);
 	return rc == 0 ? 0 : -1;
@@ -254,7 +254,7 @@ park(struct db *db, unsigned shard, uint64_t id)
 {
 	return db_exec(db, shard, "UPDATE {db}.tb_job SET state = 4, locked_by = '', locked_at = 0, "
 	    "updated_at = ? WHERE id = ? AND state = 1 AND locked_by = ?",
-	    (struct db_val[]){ DB_I64(now_s()), DB_U64(id), DB_STR(job_runner_name()) }, 3,
+	    DB_PARAMS(DB_I64(now_s()), DB_U64(id), DB_STR(job_runner_name())),
 	    NULL) == 0 ? 0 : -1;
 }
 
@@ -274,7 +274,7 @@ finish(struct app_env *env, unsigned shard, uint64_t id, unsigned attempts, bool
 	if (ok)
 		return db_exec(db, shard, "UPDATE {db}.tb_job SET state = 2, last_error = '', "
 		    "updated_at = ? WHERE id = ? AND state = 1 AND locked_by = ?",
-		    (struct db_val[]){ DB_I64(now), DB_U64(id), DB_STR(job_runner_name()) }, 3,
+		    DB_PARAMS(DB_I64(now), DB_U64(id), DB_STR(job_runner_name())),
 		    NULL) == 0 ? 0 : -1;
 	/* Only printable ASCII goes into last_error (the column is text; our messages are ASCII). */
 	snprintf(msg, sizeof msg, "%s", error);
@@ -284,10 +284,10 @@ finish(struct app_env *env, unsigned shard, uint64_t id, unsigned attempts, bool
 	return db_exec(db, shard, "UPDATE {db}.tb_job SET state = ?, attempts = ?, run_after = ?, "
 	    "last_error = ?, locked_by = '', locked_at = 0, updated_at = ? WHERE id = ? AND state = 1 "
 	    "AND locked_by = ?",
-	    (struct db_val[]){ DB_I64(permanent || tries >= JOB_MAX_ATTEMPTS ? JOB_FAILED : JOB_READY),
+	    DB_PARAMS(DB_I64(permanent || tries >= JOB_MAX_ATTEMPTS ? JOB_FAILED : JOB_READY),
 		DB_I64(tries), DB_I64(now + switches_job_delay(env->switches, job_backoff(tries))),
 		DB_STR(msg), DB_I64(now), DB_U64(id),
-		DB_STR(job_runner_name()) }, 7, NULL) == 0 ? 0 : -1;
+		DB_STR(job_runner_name())), NULL) == 0 ? 0 : -1;
 }
 
 /* Runs job id of shard, which this runner has just claimed (state 1, locked_by us), and records
@@ -305,7 +305,7 @@ run_claimed(struct app_env *env, unsigned shard, uint64_t id, char *type)
 	int rc;
 
 	if (db_exec(env->db, shard, "SELECT type, payload, attempts FROM {db}.tb_job WHERE id = ?",
-	    (struct db_val[]){ DB_U64(id) }, 1, &r) != 0 || r.nrows == 0) {
+	    DB_PARAMS(DB_U64(id)), &r) != 0 || r.nrows == 0) {
 		/* Claimed but unreadable: job_reap puts it back to 0 later. */
 		rc = -1;
 		goto out;
@@ -359,7 +359,7 @@ wait_running(struct app_env *env, unsigned shard, uint64_t id)
 	for (i = 0; i < JOB_WAIT_STEPS; i++) {
 		db_rows_free(&r);
 		if (db_exec(env->db, shard, "SELECT state FROM {db}.tb_job WHERE id = ?",
-		    (struct db_val[]){ DB_U64(id) }, 1, &r) != 0 || r.nrows != 1 ||
+		    DB_PARAMS(DB_U64(id)), &r) != 0 || r.nrows != 1 ||
 		    db_u64(&r, 0, 0) != JOB_RUNNING)
 			break;
 		usleep(JOB_WAIT_STEP_MS * 1000);
@@ -379,7 +379,7 @@ job_run(struct app_env *env, unsigned shard, uint64_t id)
 	 * handler works on another shard. */
 	rc = db_exec(env->db, shard, "UPDATE {db}.tb_job SET state = 1, locked_by = ?, locked_at = ?, "
 	    "updated_at = ? WHERE id = ? AND state = 0",
-	    (struct db_val[]){ DB_STR(job_runner_name()), DB_I64(now), DB_I64(now), DB_U64(id) }, 4,
+	    DB_PARAMS(DB_STR(job_runner_name()), DB_I64(now), DB_I64(now), DB_U64(id)),
 	    &r);
 	if (rc == 0 && r.affected == 1)
 		rc = run_claimed(env, shard, id, NULL);
@@ -479,14 +479,14 @@ claim_tx(struct db *db, void *arg)
 	c->id = 0;
 	rc = db_exec(db, c->shard, "SELECT id FROM {db}.tb_job WHERE state = 0 AND run_after <= ? "
 	    "ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED",
-	    (struct db_val[]){ DB_I64(c->now) }, 1, &r);
+	    DB_PARAMS(DB_I64(c->now)), &r);
 	if (rc == 0 && r.nrows == 1) {
 		uint64_t id = db_u64(&r, 0, 0);
 
 		rc = db_exec(db, c->shard, "UPDATE {db}.tb_job SET state = 1, locked_by = ?, "
 		    "locked_at = ?, updated_at = ? WHERE id = ? AND state = 0",
-		    (struct db_val[]){ DB_STR(job_runner_name()), DB_I64(c->now), DB_I64(c->now),
-			DB_U64(id) }, 4, &r);
+		    DB_PARAMS(DB_STR(job_runner_name()), DB_I64(c->now), DB_I64(c->now),
+			DB_U64(id)), &r);
 		if (rc == 0 && r.affected == 1)
 			c->id = id;
 	}
@@ -506,7 +506,7 @@ job_run_next(struct app_env *env, unsigned shard, struct job_ran *ran)
 	/* A plain read first: most polls find nothing, and then cost one statement, not three
 	 * (BEGIN, SELECT, COMMIT) with locks. */
 	rc = db_exec(env->db, shard, "SELECT 1 FROM {db}.tb_job WHERE state = 0 AND run_after <= ? "
-	    "LIMIT 1", (struct db_val[]){ DB_I64(c.now) }, 1, &r);
+	    "LIMIT 1", DB_PARAMS(DB_I64(c.now)), &r);
 	if (rc != 0 || r.nrows == 0) {
 		rc = rc != 0 ? -1 : 0;
 		goto out;
@@ -575,7 +575,7 @@ job_ready_shards(struct app_env *env, size_t instance, bool *ready)
 	/* "(SELECT 3 FROM `starling_0003`.tb_job WHERE ... LIMIT 1) UNION ALL (...)": the same
 	 * text at every poll (prepared once). */
 	return shards_with(env, instance, ready, "SELECT {shard} FROM {db}.tb_job WHERE state = 0 AND "
-	    "run_after <= ? LIMIT 1", (struct db_val[]){ DB_I64(now_s()) }, 1);
+	    "run_after <= ? LIMIT 1", DB_PARAMS(DB_I64(now_s())));
 }
 
 long
@@ -592,8 +592,8 @@ job_release(struct app_env *env, unsigned shard, long limit)
 		/* The oldest first, by the (state, run_after) index; run_after now: ready at once. */
 		if (db_exec(env->db, shard, "UPDATE {db}.tb_job SET state = 0, run_after = ?, "
 		    "updated_at = ? WHERE state = 4 AND type = ? ORDER BY run_after, id LIMIT ?",
-		    (struct db_val[]){ DB_I64(now), DB_I64(now), DB_STR(kinds[i].type),
-			DB_I64(limit - n) }, 4, &r) != 0) {
+		    DB_PARAMS(DB_I64(now), DB_I64(now), DB_STR(kinds[i].type),
+			DB_I64(limit - n)), &r) != 0) {
 			n = -1;
 			break;
 		}
@@ -644,7 +644,7 @@ reap_dead_local(struct db *db, unsigned shard, int64_t now)
 	buf_append(&prefix, self, colon ? (size_t)(colon - self) + 1 : 0);
 	buf_putc(&prefix, '%');
 	if (db_exec(db, shard, "SELECT id, locked_by FROM {db}.tb_job WHERE state = 1 AND "
-	    "locked_by LIKE ?", (struct db_val[]){ DB_STR(buf_cstr(&prefix)) }, 1, &r) != 0)
+	    "locked_by LIKE ?", DB_PARAMS(DB_STR(buf_cstr(&prefix))), &r) != 0)
 		n = -1;
 	for (i = 0; n >= 0 && i < r.nrows; i++) {
 		long pid = local_pid(db_str(&r, i, 1));
@@ -656,8 +656,8 @@ reap_dead_local(struct db *db, unsigned shard, int64_t now)
 		    "attempts = attempts + 1, last_error = CONCAT('abandoned by ', locked_by, "
 		    "': the process is gone'), locked_by = '', locked_at = 0, run_after = ?, "
 		    "updated_at = ? WHERE id = ? AND state = 1 AND locked_by = ?",
-		    (struct db_val[]){ DB_I64(JOB_MAX_ATTEMPTS), DB_I64(now), DB_I64(now),
-			DB_U64(db_u64(&r, i, 0)), DB_STR(db_str(&r, i, 1)) }, 5, &u) != 0)
+		    DB_PARAMS(DB_I64(JOB_MAX_ATTEMPTS), DB_I64(now), DB_I64(now),
+			DB_U64(db_u64(&r, i, 0)), DB_STR(db_str(&r, i, 1))), &u) != 0)
 			n = -1;
 		else
 			n += (int)u.affected;
@@ -680,8 +680,8 @@ job_reap(struct db *db, unsigned shard, int64_t now, long timeout)
 	    "attempts = attempts + 1, last_error = CONCAT('abandoned by ', locked_by, "
 	    "': no outcome within ', ?, ' s'), locked_by = '', locked_at = 0, run_after = ?, "
 	    "updated_at = ? WHERE state = 1 AND locked_at < ?",
-	    (struct db_val[]){ DB_I64(JOB_MAX_ATTEMPTS), DB_I64(timeout), DB_I64(now), DB_I64(now),
-		DB_I64(now - timeout) }, 5, &r);
+	    DB_PARAMS(DB_I64(JOB_MAX_ATTEMPTS), DB_I64(timeout), DB_I64(now), DB_I64(now),
+		DB_I64(now - timeout)), &r);
 	rc = rc == 0 ? (int)r.affected : -1;
 	db_rows_free(&r);
 	if (rc >= 0 && (dead = reap_dead_local(db, shard, now)) != 0)
@@ -699,7 +699,7 @@ purge(struct db *db, unsigned shard, const char *sql, int64_t before)
 	int rc;
 
 	do {
-		rc = db_exec(db, shard, sql, (struct db_val[]){ DB_I64(before) }, 1, &r);
+		rc = db_exec(db, shard, sql, DB_PARAMS(DB_I64(before)), &r);
 		if (rc == 0)
 			total += (long)r.affected;
 	} while (rc == 0 && r.affected >= JOB_PURGE_BATCH && total < INT_MAX - JOB_PURGE_BATCH);
@@ -744,7 +744,7 @@ job_list_failed(struct db *db, unsigned shard, size_t limit, struct job_failed_l
 	/* A handful of rows in state 3 (an operator clears them): the filesort is cheap. */
 	if (db_exec(db, shard, "SELECT id, type, attempts, updated_at, last_error FROM {db}.tb_job "
 	    "WHERE state = 3 ORDER BY updated_at, id LIMIT ?",
-	    (struct db_val[]){ DB_U64(limit) }, 1, &r) != 0)
+	    DB_PARAMS(DB_U64(limit)), &r) != 0)
 		goto out;
 	if (list->n + r.nrows > list->cap) {
 		list->cap = list->n + r.nrows;
@@ -806,7 +806,7 @@ count_state(struct db *db, unsigned shard, enum job_state state)
 	long n = -1;
 
 	if (db_exec(db, shard, "SELECT COUNT(*) FROM {db}.tb_job WHERE state = ?",
-	    (struct db_val[]){ DB_I64(state) }, 1, &r) == 0)
+	    DB_PARAMS(DB_I64(state)), &r) == 0)
 		n = (long)db_u64(&r, 0, 0);
 	db_rows_free(&r);
 	return n;
@@ -821,7 +821,7 @@ job_counts_add(struct db *db, unsigned shard, int64_t now, struct job_counts *c)
 
 	rc = db_exec(db, shard, "SELECT state, COUNT(*), COALESCE(MIN(CASE WHEN state = 0 AND "
 	    "run_after <= ? THEN run_after END), 0) FROM {db}.tb_job WHERE state <> 2 GROUP BY state",
-	    (struct db_val[]){ DB_I64(now) }, 1, &r);
+	    DB_PARAMS(DB_I64(now)), &r);
 	for (i = 0; rc == 0 && i < r.nrows; i++) {
 		uint64_t state = db_u64(&r, i, 0);
 		int64_t due = db_i64(&r, i, 2);
@@ -855,7 +855,7 @@ job_retry(struct db *db, unsigned shard, uint64_t id, int *state)
 	int rc = -1;
 
 	if (db_exec(db, shard, RETRY_SQL "id = ?",
-	    (struct db_val[]){ DB_I64(now), DB_I64(now), DB_U64(id) }, 3, &r) != 0)
+	    DB_PARAMS(DB_I64(now), DB_I64(now), DB_U64(id)), &r) != 0)
 		goto out;
 	if (r.affected == 1) {
 		rc = 1;
@@ -863,7 +863,7 @@ job_retry(struct db *db, unsigned shard, uint64_t id, int *state)
 	}
 	/* Not set aside: say what it is instead (read after the UPDATE, so only a report). */
 	if (db_exec(db, shard, "SELECT state FROM {db}.tb_job WHERE id = ?",
-	    (struct db_val[]){ DB_U64(id) }, 1, &r) != 0)
+	    DB_PARAMS(DB_U64(id)), &r) != 0)
 		goto out;
 	if (state != NULL)
 		*state = r.nrows == 1 ? (int)db_u64(&r, 0, 0) : -1;
@@ -886,7 +886,7 @@ job_retry_all(struct db *db, unsigned shard)
 	do {
 		if (db_exec(db, shard, "SELECT id FROM {db}.tb_job WHERE state = 3 AND id > ? "
 		    "ORDER BY id LIMIT " STR(JOB_PURGE_BATCH),
-		    (struct db_val[]){ DB_U64(lo) }, 1, &ids) != 0) {
+		    DB_PARAMS(DB_U64(lo)), &ids) != 0) {
 			total = -1;
 			break;
 		}
@@ -894,7 +894,7 @@ job_retry_all(struct db *db, unsigned shard)
 			break;
 		hi = db_u64(&ids, ids.nrows - 1, 0);
 		if (db_exec(db, shard, RETRY_SQL "id > ? AND id <= ?",
-		    (struct db_val[]){ DB_I64(now), DB_I64(now), DB_U64(lo), DB_U64(hi) }, 4,
+		    DB_PARAMS(DB_I64(now), DB_I64(now), DB_U64(lo), DB_U64(hi)),
 		    &r) != 0) {
 			total = -1;
 			break;

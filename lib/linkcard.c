@@ -90,7 +90,7 @@ fetched(struct app_env *env, const char *hash)
 {
 	struct db_rows r = DB_ROWS_INIT;
 	int rc = db_exec(env->db, 0, "SELECT 1 FROM {db}.tb_parsed_url WHERE url_hash = ?",
-	    (struct db_val[]){ DB_STR(hash) }, 1, &r);
+	    DB_PARAMS(DB_STR(hash)), &r);
 
 	rc = rc != 0 ? -1 : r.nrows > 0;
 	db_rows_free(&r);
@@ -113,9 +113,9 @@ store(struct app_env *env, const char *url, const char *hash, enum linkfetch_sta
 	return db_exec(env->db, 0, "INSERT IGNORE INTO {db}.tb_parsed_url (id, url, url_hash, title, "
 	    "description, image_url, fetch_status, fetch_error, created_at, updated_at) VALUES "
 	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	    (struct db_val[]){ DB_U64(id), DB_STR(url), DB_STR(hash), DB_STR(buf_cstr(&m->title)),
+	    DB_PARAMS(DB_U64(id), DB_STR(url), DB_STR(hash), DB_STR(buf_cstr(&m->title)),
 		DB_STR(buf_cstr(&m->description)), DB_STR(buf_cstr(&m->image)), DB_I64(st),
-		DB_STR(error), DB_I64(now), DB_I64(now) }, 10, NULL) == 0 ? 0 : -1;
+		DB_STR(error), DB_I64(now), DB_I64(now)), NULL) == 0 ? 0 : -1;
 }
 
 int
@@ -188,7 +188,7 @@ load_row(void *arg, struct buf *out)
 	struct db_rows r = DB_ROWS_INIT;
 	json_object *o;
 	int rc = db_exec(a->env->db, 0, "SELECT title, description, image_url, fetch_status FROM "
-	    "{db}.tb_parsed_url WHERE url_hash = ?", (struct db_val[]){ DB_STR(a->hash) }, 1, &r);
+	    "{db}.tb_parsed_url WHERE url_hash = ?", DB_PARAMS(DB_STR(a->hash)), &r);
 
 	if (rc != 0 || r.nrows == 0) {
 		db_rows_free(&r);

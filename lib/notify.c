@@ -136,17 +136,17 @@ notify_add(struct app_env *env, uint64_t recipient, enum notify_type type, uint6
 	/* uiq_event: the same event (a retried job, a like taken back and given again) once. */
 	rc = db_exec(env->db, id_shard(recipient), "INSERT IGNORE INTO {db}.tb_notification "
 	    "(id, user_id, type, actor_id, post_id, record_id, is_read, created_at, updated_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, 0, ?, 0)", (struct db_val[]){ DB_U64(id), DB_U64(recipient),
-		DB_I64(type), DB_U64(actor), DB_U64(post_id), DB_U64(record_id), DB_I64(now) }, 7,
+	    "VALUES (?, ?, ?, ?, ?, ?, 0, ?, 0)", DB_PARAMS(DB_U64(id), DB_U64(recipient),
+		DB_I64(type), DB_U64(actor), DB_U64(post_id), DB_U64(record_id), DB_I64(now)),
 	    &r);
 	if (rc == 0 && r.affected == 0) {
 		/* The event is known: bring it back if it was withdrawn (ROW_WITHDRAWN), as it was. */
 		db_rows_free(&r);
 		rc = db_exec(env->db, id_shard(recipient), "UPDATE {db}.tb_notification SET "
 		    "is_read = is_read - ? WHERE user_id = ? AND type = ? AND actor_id = ? AND "
-		    "record_id = ? AND is_read >= ?", (struct db_val[]){ DB_I64(ROW_WITHDRAWN),
+		    "record_id = ? AND is_read >= ?", DB_PARAMS(DB_I64(ROW_WITHDRAWN),
 			DB_U64(recipient), DB_I64(type), DB_U64(actor), DB_U64(record_id),
-			DB_I64(ROW_WITHDRAWN) }, 6, &r);
+			DB_I64(ROW_WITHDRAWN)), &r);
 	}
 	if (rc == 0 && r.affected == 1) {
 		notify_forget_unread(env, recipient);
@@ -169,9 +169,9 @@ withdraw(struct app_env *env, uint64_t recipient, enum notify_type type, uint64_
 		return 0;
 	rc = db_exec(env->db, id_shard(recipient), "UPDATE {db}.tb_notification SET "
 	    "is_read = is_read + ? WHERE user_id = ? AND type = ? AND actor_id = ? AND "
-	    "record_id = ? AND is_read < ?", (struct db_val[]){ DB_I64(ROW_WITHDRAWN),
+	    "record_id = ? AND is_read < ?", DB_PARAMS(DB_I64(ROW_WITHDRAWN),
 		DB_U64(recipient), DB_I64(type), DB_U64(actor), DB_U64(record_id),
-		DB_I64(ROW_WITHDRAWN) }, 6, &r);
+		DB_I64(ROW_WITHDRAWN)), &r);
 	if (rc == 0 && r.affected == 1) {
 		notify_forget_unread(env, recipient);
 		rc = 1;
@@ -192,7 +192,7 @@ notify_follow(struct app_env *env, uint64_t follower, uint64_t followee)
 	 * stale for a moment): only a follow that stands now notifies. */
 	rc = db_exec(env->db, id_shard(follower), "SELECT status_follow FROM "
 	    "{db}.tb_user_relationship WHERE user_id = ? AND target_user = ?",
-	    (struct db_val[]){ DB_U64(follower), DB_U64(followee) }, 2, &r);
+	    DB_PARAMS(DB_U64(follower), DB_U64(followee)), &r);
 	if (rc == 0)
 		rc = r.nrows > 0 && db_i64(&r, 0, 0) == 1 ?
 		    notify_add(env, followee, NOTIFY_FOLLOW, follower, 0, 0) : 0;
@@ -308,7 +308,7 @@ like_stands(struct app_env *env, uint64_t liker, uint64_t record)
 {
 	struct db_rows r = DB_ROWS_INIT;
 	int rc = db_exec(env->db, id_shard(liker), "SELECT 1 FROM {db}.tb_post_like WHERE "
-	    "liker_id = ? AND record_id = ?", (struct db_val[]){ DB_U64(liker), DB_U64(record) }, 2,
+	    "liker_id = ? AND record_id = ?", DB_PARAMS(DB_U64(liker), DB_U64(record)),
 	    &r);
 
 	rc = rc != 0 ? -1 : r.nrows > 0;
@@ -473,9 +473,9 @@ notify_list(struct ctx *ctx, uint64_t cursor, json_object **out)
 	/* idx_user_id: one range of the user's shard; a row more than a page says there is more. */
 	if (db_exec(ctx->env->db, id_shard(ctx->user_id), "SELECT id, type, actor_id, post_id, "
 	    "record_id, is_read, created_at FROM {db}.tb_notification WHERE user_id = ? AND id < ? "
-	    "AND is_read < ? ORDER BY id DESC LIMIT ?", (struct db_val[]){ DB_U64(ctx->user_id),
+	    "AND is_read < ? ORDER BY id DESC LIMIT ?", DB_PARAMS(DB_U64(ctx->user_id),
 		DB_U64(cursor ? cursor : UINT64_MAX), DB_I64(ROW_WITHDRAWN),
-		DB_I64(NOTIFY_PAGE + 1) }, 4, &r) != 0) {
+		DB_I64(NOTIFY_PAGE + 1)), &r) != 0) {
 		rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
 		goto out;
 	}
@@ -579,7 +579,7 @@ unread_loader(void *arg, struct buf *out)
 	    "actor_id FROM {db}.tb_notification WHERE user_id = ? AND is_read = 0 ORDER BY id DESC "
 	    "LIMIT ?) t LEFT JOIN {db}.tb_user_relationship b ON b.user_id = ? AND b.target_user = "
 	    "t.actor_id AND b.status_follow = 2 WHERE b.user_id IS NULL GROUP BY t.actor_id",
-	    (struct db_val[]){ DB_U64(l->user), DB_I64(NOTIFY_UNREAD_MAX), DB_U64(l->user) }, 3,
+	    DB_PARAMS(DB_U64(l->user), DB_I64(NOTIFY_UNREAD_MAX), DB_U64(l->user)),
 	    &r);
 
 	if (rc != 0) {
@@ -674,8 +674,8 @@ notify_read(struct ctx *ctx, uint64_t up_to_id)
 	 * so that one brought back later comes back read, as everything up to the ID now is. */
 	rc = db_exec(ctx->env->db, id_shard(ctx->user_id), "UPDATE {db}.tb_notification SET "
 	    "is_read = is_read + ?, updated_at = ? WHERE user_id = ? AND is_read IN (0, ?) AND "
-	    "id <= ?", (struct db_val[]){ DB_I64(ROW_READ), DB_I64(time(NULL)),
-		DB_U64(ctx->user_id), DB_I64(ROW_WITHDRAWN), DB_U64(up_to_id) }, 5, &r);
+	    "id <= ?", DB_PARAMS(DB_I64(ROW_READ), DB_I64(time(NULL)),
+		DB_U64(ctx->user_id), DB_I64(ROW_WITHDRAWN), DB_U64(up_to_id)), &r);
 	if (rc == 0 && r.affected > 0)
 		notify_forget_unread(ctx->env, ctx->user_id);
 	db_rows_free(&r);

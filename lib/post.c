@@ -191,13 +191,13 @@ idem_claim(struct ctx *ctx, const char *key, const char *hash, uint64_t fresh, u
 	for (tries = 0; tries < 3; tries++) {
 		rc = db_exec(ctx->env->db, shard, "INSERT INTO {db}.tb_idempotency_key (user_id, idem_key, "
 		    "request_hash, result_id, created_at) VALUES (?, ?, ?, ?, ?)",
-		    (struct db_val[]){ DB_U64(ctx->user_id), DB_STR(key), DB_STR(hash), DB_U64(fresh),
-			DB_I64(now) }, 5, NULL);
+		    DB_PARAMS(DB_U64(ctx->user_id), DB_STR(key), DB_STR(hash), DB_U64(fresh),
+			DB_I64(now)), NULL);
 		if (rc != DB_DUPLICATE)
 			break;
 		rc = db_exec(ctx->env->db, shard, "SELECT request_hash, result_id, created_at FROM "
 		    "{db}.tb_idempotency_key WHERE user_id = ? AND idem_key = ?",
-		    (struct db_val[]){ DB_U64(ctx->user_id), DB_STR(key) }, 2, &r);
+		    DB_PARAMS(DB_U64(ctx->user_id), DB_STR(key)), &r);
 		if (rc != 0)
 			break;
 		if (r.nrows == 0) {
@@ -208,8 +208,8 @@ idem_claim(struct ctx *ctx, const char *key, const char *hash, uint64_t fresh, u
 			/* Expired, not yet purged: the key is free again. */
 			rc = db_exec(ctx->env->db, shard, "DELETE FROM {db}.tb_idempotency_key WHERE "
 			    "user_id = ? AND idem_key = ? AND created_at = ?",
-			    (struct db_val[]){ DB_U64(ctx->user_id), DB_STR(key),
-				DB_I64(db_i64(&r, 0, 2)) }, 3, NULL);
+			    DB_PARAMS(DB_U64(ctx->user_id), DB_STR(key),
+				DB_I64(db_i64(&r, 0, 2))), NULL);
 			if (rc != 0)
 				break;
 			rc = -1;
@@ -244,7 +244,7 @@ idem_retry(struct ctx *ctx, const char *key, const char *hash)
 	}
 	retry = db_exec(ctx->env->db, id_shard(ctx->user_id), "SELECT request_hash, created_at FROM "
 	    "{db}.tb_idempotency_key WHERE user_id = ? AND idem_key = ?",
-	    (struct db_val[]){ DB_U64(ctx->user_id), DB_STR(key) }, 2, &r) == 0 && r.nrows > 0 &&
+	    DB_PARAMS(DB_U64(ctx->user_id), DB_STR(key)), &r) == 0 && r.nrows > 0 &&
 	    strcmp(db_str(&r, 0, 0), hash) == 0 &&
 	    db_i64(&r, 0, 1) >= now_s() - ctx->env->conf.posts_idempotency_ttl;
 	db_rows_free(&r);
@@ -437,19 +437,19 @@ create_tx(struct db *db, void *arg)
 	rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post (id, user_id, post_type, "
 	    "original_type, original_id, content_text, search_text, image_url, video_url, hashtags, "
 	    "reply_settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	    (struct db_val[]){ DB_U64(a->id), DB_U64(a->user), DB_I64(a->post_type),
+	    DB_PARAMS(DB_U64(a->id), DB_U64(a->user), DB_I64(a->post_type),
 		DB_I64(a->original_type), DB_U64(a->original), DB_STR(a->text),
 		DB_STR(a->search), DB_STR(a->image), DB_STR(a->video), DB_STR(a->hashtags),
-		DB_I64(a->reply_settings), DB_I64(now), DB_I64(now) }, 13, &r);
+		DB_I64(a->reply_settings), DB_I64(now), DB_I64(now)), &r);
 	if (rc != 0 || r.affected != 1)
 		goto out;
 	a->inserted = true;
 	if ((rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post_extended (post_id, user_id, "
 	    "created_at, updated_at) VALUES (?, ?, ?, ?)",
-	    (struct db_val[]){ DB_U64(a->id), DB_U64(a->user), DB_I64(now), DB_I64(now) }, 4,
+	    DB_PARAMS(DB_U64(a->id), DB_U64(a->user), DB_I64(now), DB_I64(now)),
 	    NULL)) != 0 ||
 	    (rc = db_exec(db, shard, "UPDATE {db}.tb_user_extended SET count_posts = count_posts + 1, "
-	    "updated_at = ? WHERE user_id = ?", (struct db_val[]){ DB_I64(now), DB_U64(a->user) }, 2,
+	    "updated_at = ? WHERE user_id = ?", DB_PARAMS(DB_I64(now), DB_U64(a->user)),
 	    NULL)) != 0)
 		goto out;
 	rc = jobs_queue(db, a->jobs);
@@ -557,8 +557,7 @@ find_repost(struct ctx *ctx, uint64_t original, uint64_t *id)
 {
 	struct db_rows r = DB_ROWS_INIT;
 	int rc = db_exec(ctx->env->db, id_shard(ctx->user_id), "SELECT id FROM {db}.tb_post WHERE "
-	    "user_id = ? AND repost_of = ?", (struct db_val[]){ DB_U64(ctx->user_id), DB_U64(original) },
-	    2, &r);
+	    "user_id = ? AND repost_of = ?", DB_PARAMS(DB_U64(ctx->user_id), DB_U64(original)), &r);
 
 	*id = rc == 0 && r.nrows > 0 ? db_u64(&r, 0, 0) : 0;
 	db_rows_free(&r);
@@ -659,7 +658,7 @@ check_reply_settings(struct ctx *ctx, json_object *root)
 		/* The follow is on the replier's shard: the source of truth of following. */
 		rc = db_exec(ctx->env->db, id_shard(ctx->user_id), "SELECT status_follow FROM "
 		    "{db}.tb_user_relationship WHERE user_id = ? AND target_user = ?",
-		    (struct db_val[]){ DB_U64(ctx->user_id), DB_U64(author) }, 2, &r);
+		    DB_PARAMS(DB_U64(ctx->user_id), DB_U64(author)), &r);
 		ok = rc == 0 && r.nrows > 0 && db_i64(&r, 0, 0) == 1;
 		db_rows_free(&r);
 	}
@@ -693,16 +692,16 @@ reply_tx(struct db *db, void *arg)
 	rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post_reply (id, user_id, post_id, "
 	    "parent_reply_id, content_text, search_text, image_url, video_url, hashtags, created_at, "
 	    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	    (struct db_val[]){ DB_U64(a->id), DB_U64(a->user), DB_U64(a->root), DB_U64(a->parent),
+	    DB_PARAMS(DB_U64(a->id), DB_U64(a->user), DB_U64(a->root), DB_U64(a->parent),
 		DB_STR(a->t->text), DB_STR(a->t->search), DB_STR(a->image), DB_STR(a->video),
-		DB_STR(a->t->hashtags), DB_I64(now), DB_I64(now) }, 11, &r);
+		DB_STR(a->t->hashtags), DB_I64(now), DB_I64(now)), &r);
 	if (rc != 0 || r.affected != 1)
 		goto out;
 	a->inserted = true;
 	if ((rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post_reply_extended (post_reply_id, "
 	    "user_id, post_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-	    (struct db_val[]){ DB_U64(a->id), DB_U64(a->user), DB_U64(a->root), DB_I64(now),
-		DB_I64(now) }, 5, NULL)) != 0 ||
+	    DB_PARAMS(DB_U64(a->id), DB_U64(a->user), DB_U64(a->root), DB_I64(now),
+		DB_I64(now)), NULL)) != 0 ||
 	    (rc = job_bump_count(db, a->parent ? a->parent : a->root, "count_comments", 1,
 	    a->parent ? JOB_RECORD_REPLY : JOB_RECORD_POST)) != 0)
 		goto out;
@@ -811,11 +810,11 @@ like_tx(struct db *db, void *arg)
 	if (a->like)
 		rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post_like (id, content_type, "
 		    "record_id, liker_id, created_at) VALUES (?, ?, ?, ?, ?)",
-		    (struct db_val[]){ DB_U64(a->like_id), DB_I64(a->content_type), DB_U64(a->record),
-			DB_U64(a->liker), DB_I64(now) }, 5, &r);
+		    DB_PARAMS(DB_U64(a->like_id), DB_I64(a->content_type), DB_U64(a->record),
+			DB_U64(a->liker), DB_I64(now)), &r);
 	else
 		rc = db_exec(db, shard, "DELETE FROM {db}.tb_post_like WHERE liker_id = ? AND "
-		    "record_id = ?", (struct db_val[]){ DB_U64(a->liker), DB_U64(a->record) }, 2, &r);
+		    "record_id = ?", DB_PARAMS(DB_U64(a->liker), DB_U64(a->record)), &r);
 	if (rc != 0 || r.affected != 1)
 		goto out;
 	a->changed = true;
@@ -824,7 +823,7 @@ like_tx(struct db *db, void *arg)
 	    "WHERE user_id = ?" :
 	    "UPDATE {db}.tb_user_extended SET count_likes = count_likes - 1, updated_at = ? "
 	    "WHERE user_id = ? AND count_likes > 0",
-	    (struct db_val[]){ DB_I64(now), DB_U64(a->liker) }, 2, NULL);
+	    DB_PARAMS(DB_I64(now), DB_U64(a->liker)), NULL);
 	if (rc == 0)
 		rc = jobs_queue(db, a->jobs);
 out:
@@ -913,9 +912,8 @@ report_tx(struct db *db, void *arg)
 	int rc = db_exec(db, id_shard(a->record), "INSERT IGNORE INTO {db}.tb_reported_content (id, "
 	    "content_type, record_id, post_user_id, reporter_id, report_reason, created_at, updated_at) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-	    (struct db_val[]){ DB_U64(a->id), DB_I64(a->content_type), DB_U64(a->record),
-		DB_U64(a->author), DB_U64(a->reporter), DB_I64(a->reason), DB_I64(now), DB_I64(now) },
-	    8, &r);
+	    DB_PARAMS(DB_U64(a->id), DB_I64(a->content_type), DB_U64(a->record),
+		DB_U64(a->author), DB_U64(a->reporter), DB_I64(a->reason), DB_I64(now), DB_I64(now)), &r);
 
 	if (rc == 0 && r.affected == 1)
 		rc = job_bump_count(db, a->record, "count_reported", 1, a->content_type == 1 ?
@@ -979,7 +977,7 @@ delete_tx(struct db *db, void *arg)
 	    "search_text = '' WHERE id = ? AND is_deleted = 0" :
 	    "UPDATE {db}.tb_post SET is_deleted = 1, deleted_at = ?, updated_at = ?, search_text = '' "
 	    "WHERE id = ? AND is_deleted = 0",
-	    (struct db_val[]){ DB_I64(now), DB_I64(now), DB_U64(a->id) }, 3, &r);
+	    DB_PARAMS(DB_I64(now), DB_I64(now), DB_U64(a->id)), &r);
 	if (rc != 0 || r.affected != 1)
 		goto out;
 	a->deleted = true;
@@ -987,7 +985,7 @@ delete_tx(struct db *db, void *arg)
 	    "UPDATE {db}.tb_post_reply_extended SET is_deleted = 1, deleted_at = ?, updated_at = ? "
 	    "WHERE post_reply_id = ?" :
 	    "UPDATE {db}.tb_post_extended SET is_deleted = 1, deleted_at = ?, updated_at = ? "
-	    "WHERE post_id = ?", (struct db_val[]){ DB_I64(now), DB_I64(now), DB_U64(a->id) }, 3, NULL);
+	    "WHERE post_id = ?", DB_PARAMS(DB_I64(now), DB_I64(now), DB_U64(a->id)), NULL);
 	if (rc != 0)
 		goto out;
 	if (a->reply) {
@@ -996,11 +994,11 @@ delete_tx(struct db *db, void *arg)
 		/* The author's row is on this shard too (a post lives on its author's shard). */
 		rc = db_exec(db, shard, "UPDATE {db}.tb_user_extended SET count_posts = count_posts - 1, "
 		    "updated_at = ? WHERE user_id = ? AND count_posts > 0",
-		    (struct db_val[]){ DB_I64(now), DB_U64(a->user) }, 2, NULL);
+		    DB_PARAMS(DB_I64(now), DB_U64(a->user)), NULL);
 		if (rc == 0)
 			rc = db_exec(db, shard, "UPDATE {db}.tb_user_extended SET pinned_post_id = 0, "
 			    "updated_at = ? WHERE user_id = ? AND pinned_post_id = ?",
-			    (struct db_val[]){ DB_I64(now), DB_U64(a->user), DB_U64(a->id) }, 3, NULL);
+			    DB_PARAMS(DB_I64(now), DB_U64(a->user), DB_U64(a->id)), NULL);
 	}
 	if (rc == 0)
 		rc = jobs_queue(db, a->jobs);
@@ -1126,7 +1124,7 @@ post_pin(struct ctx *ctx, uint64_t id, bool pin)
 	if (!pin) {
 		rc = db_exec(ctx->env->db, id_shard(ctx->user_id), "UPDATE {db}.tb_user_extended SET "
 		    "pinned_post_id = 0, updated_at = ? WHERE user_id = ? AND pinned_post_id = ?",
-		    (struct db_val[]){ DB_I64(now_s()), DB_U64(ctx->user_id), DB_U64(id) }, 3, NULL);
+		    DB_PARAMS(DB_I64(now_s()), DB_U64(ctx->user_id), DB_U64(id)), NULL);
 		goto done;
 	}
 	if (type == POST_REPOST || type == POST_REPLY) {
@@ -1136,7 +1134,7 @@ post_pin(struct ctx *ctx, uint64_t id, bool pin)
 	}
 	rc = db_exec(ctx->env->db, id_shard(ctx->user_id), "UPDATE {db}.tb_user_extended SET "
 	    "pinned_post_id = ?, updated_at = ? WHERE user_id = ?",
-	    (struct db_val[]){ DB_U64(id), DB_I64(now_s()), DB_U64(ctx->user_id) }, 3, NULL);
+	    DB_PARAMS(DB_U64(id), DB_I64(now_s()), DB_U64(ctx->user_id)), NULL);
 done:
 	if (rc != 0) {
 		rc = unavailable(ctx);

@@ -66,8 +66,8 @@ postlist_page(struct ctx *ctx, uint64_t user_id, enum postlist_tab tab, uint64_t
 	if (tab == POSTLIST_POSTS && (rc = pinned_of(ctx, user_id, &pinned)) != APIERR_OK)
 		goto out;
 	if (db_exec(ctx->env->db, id_shard(user_id), tab_sql[tab],
-	    (struct db_val[]){ DB_U64(user_id), DB_U64(cursor ? cursor : UINT64_MAX),
-		DB_I64(POSTLIST_PAGE + 1) }, 3, &r) != 0) {
+	    DB_PARAMS(DB_U64(user_id), DB_U64(cursor ? cursor : UINT64_MAX),
+		DB_I64(POSTLIST_PAGE + 1)), &r) != 0) {
 		rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
 		goto out;
 	}

@@ -112,7 +112,7 @@ like_read(struct app_env *env, void *arg, bool *present)
 	struct db_rows r = DB_ROWS_INIT;
 	int rc = db_exec(env->db, id_shard(s->liker), "SELECT id, content_type, created_at FROM "
 	    "{db}.tb_post_like WHERE liker_id = ? AND record_id = ?",
-	    (struct db_val[]){ DB_U64(s->liker), DB_U64(s->record) }, 2, &r);
+	    DB_PARAMS(DB_U64(s->liker), DB_U64(s->record)), &r);
 
 	if (rc == 0) {
 		*present = r.nrows > 0;
@@ -139,12 +139,11 @@ like_apply_tx(struct db *db, void *arg)
 	if (t->present)
 		return write_and_count(db, shard, "INSERT IGNORE INTO {db}.tb_post_like_reversed "
 		    "(record_id, liker_id, content_type, like_id, created_at) VALUES (?, ?, ?, ?, ?)",
-		    (struct db_val[]){ DB_U64(s->record), DB_U64(s->liker), DB_I64(s->type),
-			DB_U64(s->like_id), DB_I64(s->created_at) }, 5, s->record, "count_likes", 1,
+		    DB_PARAMS(DB_U64(s->record), DB_U64(s->liker), DB_I64(s->type),
+			DB_U64(s->like_id), DB_I64(s->created_at)), s->record, "count_likes", 1,
 		    s->type == 1 ? JOB_RECORD_REPLY : JOB_RECORD_POST);
 	return write_and_count(db, shard, "DELETE FROM {db}.tb_post_like_reversed WHERE "
-	    "record_id = ? AND liker_id = ?", (struct db_val[]){ DB_U64(s->record), DB_U64(s->liker) },
-	    2, s->record, "count_likes", -1, JOB_RECORD_UNKNOWN);
+	    "record_id = ? AND liker_id = ?", DB_PARAMS(DB_U64(s->record), DB_U64(s->liker)), s->record, "count_likes", -1, JOB_RECORD_UNKNOWN);
 }
 
 static int
@@ -199,7 +198,7 @@ repost_read(struct app_env *env, void *arg, bool *present)
 	struct db_rows r = DB_ROWS_INIT;
 	int rc = db_exec(env->db, id_shard(s->post), "SELECT user_id, post_type, original_id, "
 	    "is_deleted, created_at FROM {db}.tb_post WHERE id = ?",
-	    (struct db_val[]){ DB_U64(s->post) }, 1, &r);
+	    DB_PARAMS(DB_U64(s->post)), &r);
 
 	if (rc == 0) {
 		s->user = db_u64(&r, 0, 0);
@@ -228,12 +227,12 @@ repost_apply_tx(struct db *db, void *arg)
 	if (t->present)
 		return write_and_count(db, shard, "INSERT IGNORE INTO {db}.tb_post_repost_reversed "
 		    "(original_id, post_id, user_id, post_type, created_at) VALUES (?, ?, ?, ?, ?)",
-		    (struct db_val[]){ DB_U64(s->original), DB_U64(s->post), DB_U64(s->user),
-			DB_I64(s->type), DB_I64(s->created_at) }, 5, s->original, column, 1,
+		    DB_PARAMS(DB_U64(s->original), DB_U64(s->post), DB_U64(s->user),
+			DB_I64(s->type), DB_I64(s->created_at)), s->original, column, 1,
 		    JOB_RECORD_UNKNOWN);
 	return write_and_count(db, shard, "DELETE FROM {db}.tb_post_repost_reversed WHERE "
 	    "original_id = ? AND post_id = ?",
-	    (struct db_val[]){ DB_U64(s->original), DB_U64(s->post) }, 2, s->original, column, -1,
+	    DB_PARAMS(DB_U64(s->original), DB_U64(s->post)), s->original, column, -1,
 	    JOB_RECORD_UNKNOWN);
 }
 
@@ -279,7 +278,7 @@ reply_read(struct app_env *env, void *arg, bool *present)
 	struct db_rows r = DB_ROWS_INIT;
 	int rc = db_exec(env->db, id_shard(s->reply), "SELECT user_id, post_id, is_deleted, "
 	    "created_at FROM {db}.tb_post_reply WHERE id = ?",
-	    (struct db_val[]){ DB_U64(s->reply) }, 1, &r);
+	    DB_PARAMS(DB_U64(s->reply)), &r);
 
 	if (rc == 0) {
 		s->user = db_u64(&r, 0, 0);
@@ -301,10 +300,10 @@ reply_apply(struct app_env *env, void *arg, bool present)
 	if (present)
 		return db_exec(env->db, id_shard(s->user), "INSERT IGNORE INTO {db}.tb_user_reply "
 		    "(user_id, reply_id, post_id, created_at) VALUES (?, ?, ?, ?)",
-		    (struct db_val[]){ DB_U64(s->user), DB_U64(s->reply), DB_U64(s->post),
-			DB_I64(s->created_at) }, 4, NULL) == 0 ? 0 : -1;
+		    DB_PARAMS(DB_U64(s->user), DB_U64(s->reply), DB_U64(s->post),
+			DB_I64(s->created_at)), NULL) == 0 ? 0 : -1;
 	return db_exec(env->db, id_shard(s->user), "DELETE FROM {db}.tb_user_reply WHERE "
-	    "user_id = ? AND reply_id = ?", (struct db_val[]){ DB_U64(s->user), DB_U64(s->reply) }, 2,
+	    "user_id = ? AND reply_id = ?", DB_PARAMS(DB_U64(s->user), DB_U64(s->reply)),
 	    NULL) == 0 ? 0 : -1;
 }
 
@@ -355,7 +354,7 @@ tag_read(struct app_env *env, void *arg, bool *present)
 	int rc = db_exec(env->db, id_shard(s->record), "SELECT user_id, hashtags, is_deleted, "
 	    "created_at, 0 FROM {db}.tb_post WHERE id = ? UNION ALL SELECT user_id, hashtags, "
 	    "is_deleted, created_at, 1 FROM {db}.tb_post_reply WHERE id = ?",
-	    (struct db_val[]){ DB_U64(s->record), DB_U64(s->record) }, 2, &r);
+	    DB_PARAMS(DB_U64(s->record), DB_U64(s->record)), &r);
 
 	if (rc == 0) {
 		s->user = db_u64(&r, 0, 0);
@@ -398,11 +397,11 @@ tag_apply_tx(struct db *db, void *arg)
 		rc = db_exec(db, shard, "INSERT INTO {db}.tb_hashtag (id, tag_key, tag_name, "
 		    "user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
 		    "ON DUPLICATE KEY UPDATE id = id",
-		    (struct db_val[]){ DB_U64(t->new_id), DB_STR(s->tag), DB_STR(s->name),
-			DB_U64(s->user), DB_I64(now), DB_I64(now) }, 6, NULL);
+		    DB_PARAMS(DB_U64(t->new_id), DB_STR(s->tag), DB_STR(s->name),
+			DB_U64(s->user), DB_I64(now), DB_I64(now)), NULL);
 	if (rc == 0)
 		rc = db_exec(db, shard, "SELECT id FROM {db}.tb_hashtag WHERE tag_key = ? FOR UPDATE",
-		    (struct db_val[]){ DB_STR(s->tag) }, 1, &r);
+		    DB_PARAMS(DB_STR(s->tag)), &r);
 	if (rc != 0 || r.nrows == 0) {
 		/* No tag row and nothing to add: nothing was ever counted. */
 		db_rows_free(&r);
@@ -413,18 +412,18 @@ tag_apply_tx(struct db *db, void *arg)
 	if (t->present)
 		rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post_reply_hashtag (hashtag_id, "
 		    "record_id, content_type, user_id, created_at) VALUES (?, ?, ?, ?, ?)",
-		    (struct db_val[]){ DB_U64(hid), DB_U64(s->record), DB_I64(s->type), DB_U64(s->user),
-			DB_I64(s->created_at) }, 5, &r);
+		    DB_PARAMS(DB_U64(hid), DB_U64(s->record), DB_I64(s->type), DB_U64(s->user),
+			DB_I64(s->created_at)), &r);
 	else
 		rc = db_exec(db, shard, "DELETE FROM {db}.tb_post_reply_hashtag WHERE hashtag_id = ? "
-		    "AND record_id = ?", (struct db_val[]){ DB_U64(hid), DB_U64(s->record) }, 2, &r);
+		    "AND record_id = ?", DB_PARAMS(DB_U64(hid), DB_U64(s->record)), &r);
 	if (rc == 0 && r.affected == 1)
 		rc = db_exec(db, shard, t->present ?
 		    "UPDATE {db}.tb_hashtag SET count_mentions = count_mentions + 1, updated_at = ? "
 		    "WHERE id = ?" :
 		    "UPDATE {db}.tb_hashtag SET count_mentions = count_mentions - 1, updated_at = ? "
 		    "WHERE id = ? AND count_mentions > 0",
-		    (struct db_val[]){ DB_I64(now), DB_U64(hid) }, 2, NULL);
+		    DB_PARAMS(DB_I64(now), DB_U64(hid)), NULL);
 	db_rows_free(&r);
 	return rc == 0 ? 0 : -1;
 }

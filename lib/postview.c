@@ -111,7 +111,7 @@ post_row(struct app_env *env, uint64_t id, struct db_rows *r)
 	    "created_at, content_text, image_url, video_url, original_type FROM {db}.tb_post WHERE id = ? "
 	    "UNION ALL SELECT user_id, 3, parent_reply_id, post_id, 0, is_deleted, hashtags, created_at, "
 	    "content_text, image_url, video_url, 0 FROM {db}.tb_post_reply WHERE id = ?",
-	    (struct db_val[]){ DB_U64(id), DB_U64(id) }, 2, r);
+	    DB_PARAMS(DB_U64(id), DB_U64(id)), r);
 }
 
 static json_object *
@@ -574,12 +574,12 @@ post_replies(struct ctx *ctx, uint64_t id, uint64_t cursor, json_object **out)
 			goto out;
 		rc = db_exec(ctx->env->db, id_shard(id), "SELECT id FROM {db}.tb_post_reply WHERE "
 		    "post_id = ? AND parent_reply_id = ? AND id > ? AND is_deleted = 0 ORDER BY id "
-		    "LIMIT ?", (struct db_val[]){ DB_U64(post_jid(rec, "rootId")), DB_U64(id),
-			DB_U64(cursor), DB_I64(POST_REPLIES_PAGE + 1) }, 4, &r);
+		    "LIMIT ?", DB_PARAMS(DB_U64(post_jid(rec, "rootId")), DB_U64(id),
+			DB_U64(cursor), DB_I64(POST_REPLIES_PAGE + 1)), &r);
 	} else {
 		rc = db_exec(ctx->env->db, id_shard(id), "SELECT id FROM {db}.tb_post_reply WHERE "
 		    "post_id = ? AND id > ? AND is_deleted = 0 ORDER BY id LIMIT ?",
-		    (struct db_val[]){ DB_U64(id), DB_U64(cursor), DB_I64(POST_REPLIES_PAGE + 1) }, 3, &r);
+		    DB_PARAMS(DB_U64(id), DB_U64(cursor), DB_I64(POST_REPLIES_PAGE + 1)), &r);
 	}
 	if (rc != 0) {
 		rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);

@@ -346,9 +346,9 @@ search_posts(struct ctx *ctx, const char *q, uint64_t cursor, json_object **out)
 	}
 	/* Posts and replies share one ID space (time-ordered), so one ID cursor pages through
 	 * both. */
-	if ((rc = all_shards(ctx, posts_sql, (struct db_val[]){ DB_STR(buf_cstr(&query)),
+	if ((rc = all_shards(ctx, posts_sql, DB_PARAMS(DB_STR(buf_cstr(&query)),
 	    DB_U64(before), DB_I64(SEARCH_PAGE + 1), DB_STR(buf_cstr(&query)), DB_U64(before),
-	    DB_I64(SEARCH_PAGE + 1), DB_I64(SEARCH_PAGE + 1) }, 7, add_hits, &h, &partial)) !=
+	    DB_I64(SEARCH_PAGE + 1), DB_I64(SEARCH_PAGE + 1)), add_hits, &h, &partial)) !=
 	    APIERR_OK)
 		goto out;
 	n = h.n;
@@ -468,9 +468,9 @@ search_users(struct ctx *ctx, const char *q, const char *cursor, json_object **o
 	valid_lower_ascii(q, strlen(q), &lower);
 	search_like_prefix(lower.data, lower.len, &name_pat);
 	search_like_prefix(q, strlen(q), &display_pat);
-	rc = all_shards(ctx, users_sql, (struct db_val[]){ DB_STR(buf_cstr(&name_pat)),
+	rc = all_shards(ctx, users_sql, DB_PARAMS(DB_STR(buf_cstr(&name_pat)),
 	    DB_STR(after), DB_I64(SEARCH_PAGE + 1), DB_STR(buf_cstr(&display_pat)), DB_STR(after),
-	    DB_I64(SEARCH_PAGE + 1) }, 6, add_name_hits, &h, &partial);
+	    DB_I64(SEARCH_PAGE + 1)), add_name_hits, &h, &partial);
 	n = h.n;
 	if (rc != APIERR_OK)
 		goto out;
@@ -600,7 +600,7 @@ search_hashtags(struct ctx *ctx, const char *q, json_object **out)
 	search_like_prefix(prefix.data, prefix.len, &pat);
 	rc = all_shards(ctx, "SELECT tag_key, tag_name, count_mentions FROM {db}.tb_hashtag WHERE "
 	    "tag_key LIKE ? ESCAPE '!' AND count_mentions > 0 ORDER BY count_mentions DESC, tag_key "
-	    "LIMIT ?", (struct db_val[]){ DB_STR(buf_cstr(&pat)), DB_I64(SEARCH_TAGS_MAX) }, 2,
+	    "LIMIT ?", DB_PARAMS(DB_STR(buf_cstr(&pat)), DB_I64(SEARCH_TAGS_MAX)),
 	    add_tag_hits, &h, &partial);
 	n = h.n;
 	if (rc != APIERR_OK)
@@ -652,7 +652,7 @@ search_hashtag_posts(struct ctx *ctx, const char *tag, uint64_t cursor, json_obj
 	}
 	shard = shard_for_key(db_shards(ctx->env->db), key.data, key.len);
 	if (db_exec(ctx->env->db, shard, "SELECT id, tag_name, count_mentions FROM {db}.tb_hashtag "
-	    "WHERE tag_key = ?", (struct db_val[]){ DB_STR(buf_cstr(&key)) }, 1, &h) != 0) {
+	    "WHERE tag_key = ?", DB_PARAMS(DB_STR(buf_cstr(&key))), &h) != 0) {
 		rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
 		goto out;
 	}
@@ -663,8 +663,8 @@ search_hashtag_posts(struct ctx *ctx, const char *tag, uint64_t cursor, json_obj
 	if (db_exec(ctx->env->db, shard, "SELECT record_id, user_id FROM "
 	    "{db}.tb_post_reply_hashtag WHERE hashtag_id = ? AND record_id < ? ORDER BY record_id "
 	    "DESC LIMIT ?",
-	    (struct db_val[]){ DB_U64(db_u64(&h, 0, 0)), DB_U64(cursor ? cursor : UINT64_MAX),
-		DB_I64(SEARCH_PAGE + 1) }, 3, &r) != 0) {
+	    DB_PARAMS(DB_U64(db_u64(&h, 0, 0)), DB_U64(cursor ? cursor : UINT64_MAX),
+		DB_I64(SEARCH_PAGE + 1)), &r) != 0) {
 		rc = ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
 		goto out;
 	}
@@ -713,7 +713,7 @@ search_reindex_replies(struct db *db, unsigned shard, size_t *filled)
 	do {
 		if (db_exec(db, shard, "SELECT id, content_text FROM {db}.tb_post_reply WHERE id > ? "
 		    "AND search_text = '' AND content_text <> '' AND is_deleted = 0 ORDER BY id "
-		    "LIMIT ?", (struct db_val[]){ DB_U64(after), DB_I64(REINDEX_BATCH) }, 2,
+		    "LIMIT ?", DB_PARAMS(DB_U64(after), DB_I64(REINDEX_BATCH)),
 		    &r) != 0) {
 			rc = -1;
 			goto out;
@@ -732,7 +732,7 @@ search_reindex_replies(struct db *db, unsigned shard, size_t *filled)
 			 * empty) and one another run filled. */
 			rc = db_exec(db, shard, "UPDATE {db}.tb_post_reply SET search_text = ? WHERE "
 			    "id = ? AND search_text = '' AND is_deleted = 0",
-			    (struct db_val[]){ DB_STR(t.search), DB_U64(after) }, 2, &u);
+			    DB_PARAMS(DB_STR(t.search), DB_U64(after)), &u);
 			text_post_free(&t);
 			if (rc != 0) {
 				rc = -1;

@@ -307,6 +307,6 @@ switches_store(struct db *db, enum switch_id id, long value, const char *reason,
 	return db_exec(db, SWITCH_SHARD, "INSERT INTO {db}.tb_switch (name, value, reason, set_by, "
 	    "updated_at) VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE value = VALUES(value), "
 	    "reason = VALUES(reason), set_by = VALUES(set_by), updated_at = VALUES(updated_at)",
-	    (struct db_val[]){ DB_STR(defs[id].name), DB_I64(value), DB_STR(reason), DB_STR(set_by),
-		DB_I64(now) }, 5, NULL) == 0 ? 0 : -1;
+	    DB_PARAMS(DB_STR(defs[id].name), DB_I64(value), DB_STR(reason), DB_STR(set_by),
+		DB_I64(now)), NULL) == 0 ? 0 : -1;
 }

@@ -273,7 +273,7 @@ db_posts(struct app_env *env, const uint64_t *authors, size_t n, uint64_t below,
 	qsort(a, n, sizeof *a, by_shard);
 	batch_by_shard(env, &b, a, n, "SELECT id, user_id FROM {db}.tb_post WHERE user_id IN (",
 	    ") AND is_deleted = 0 AND id < ? ORDER BY id DESC LIMIT ?",
-	    (struct db_val[]){ DB_U64(below), DB_I64(limit) }, 2);
+	    DB_PARAMS(DB_U64(below), DB_I64(limit)));
 	db_batch_run(env->db, &b);
 	for (i = 0; i < b.n; i++) {
 		if (b.q[i].rc != 0) {
@@ -315,7 +315,7 @@ db_pulled(struct app_env *env, const uint64_t *users, size_t n, struct timeline_
 
 	batch_by_shard(env, &b, users, n, "SELECT user_id FROM {db}.tb_user_extended WHERE "
 	    "user_id IN (", ") AND count_followers >= ?",
-	    (struct db_val[]){ DB_I64(env->conf.timeline_push_max_followers) }, 1);
+	    DB_PARAMS(DB_I64(env->conf.timeline_push_max_followers)));
 	db_batch_run(env->db, &b);
 	for (i = 0; i < b.n; i++) {
 		if (b.q[i].rc != 0) {
@@ -344,7 +344,7 @@ list_build(struct app_env *env, uint64_t user, struct timeline_list *l)
 
 	timeline_list_free(l);
 	rc = db_exec(env->db, id_shard(user), "SELECT target_user FROM {db}.tb_user_relationship "
-	    "WHERE user_id = ? AND status_follow = 1", (struct db_val[]){ DB_U64(user) }, 1, &r);
+	    "WHERE user_id = ? AND status_follow = 1", DB_PARAMS(DB_U64(user)), &r);
 	if (rc != 0)
 		goto out;
 	l->nfollow = r.nrows;
@@ -804,7 +804,7 @@ timeline_push_job(struct app_env *env, json_object *payload, struct buf *err)
 	 * shard. The count from the database, not the cache: it decides push or pull. */
 	if (db_exec(env->db, id_shard(post), "SELECT p.user_id, p.is_deleted, "
 	    "COALESCE(x.count_followers, 0) FROM {db}.tb_post p LEFT JOIN {db}.tb_user_extended x "
-	    "ON x.user_id = p.user_id WHERE p.id = ?", (struct db_val[]){ DB_U64(post) }, 1, &r) != 0)
+	    "ON x.user_id = p.user_id WHERE p.id = ?", DB_PARAMS(DB_U64(post)), &r) != 0)
 		goto db_failed;
 	if (r.nrows == 0 || db_i64(&r, 0, 1) != 0) {
 		rc = 0;     /* deleted before its push: nothing to show anywhere */
@@ -818,8 +818,7 @@ timeline_push_job(struct app_env *env, json_object *payload, struct buf *err)
 		goto out;
 	}
 	if (db_exec(env->db, id_shard(author), "SELECT follower_id FROM "
-	    "{db}.tb_user_relationship_reversed WHERE user_id = ?", (struct db_val[]){
-		DB_U64(author) }, 1, &r) != 0)
+	    "{db}.tb_user_relationship_reversed WHERE user_id = ?", DB_PARAMS(DB_U64(author)), &r) != 0)
 		goto db_failed;
 	followers = xcalloc(r.nrows + 1, sizeof *followers);
 	for (i = 0; i < r.nrows; i++)

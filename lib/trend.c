@@ -129,15 +129,15 @@ store_tx(struct db *db, void *arg)
 		snprintf(score, sizeof score, "%.6f", t->score);
 		if (db_exec(db, 0, "INSERT INTO {db}.tb_trend_hashtag (position, hashtag_id, tag_key, "
 		    "tag_name, uses, users, prev_users, score, computed_at) VALUES (?, ?, ?, ?, ?, ?, "
-		    "?, ?, ?)", (struct db_val[]){ DB_U64(i), DB_U64(t->id), DB_STR(t->key),
+		    "?, ?, ?)", DB_PARAMS(DB_U64(i), DB_U64(t->id), DB_STR(t->key),
 			DB_STR(t->name), DB_U64(t->uses), DB_U64(t->users), DB_U64(t->prev),
-			DB_STR(score), DB_I64(st->now) }, 9, NULL) != 0)
+			DB_STR(score), DB_I64(st->now)), NULL) != 0)
 			return -1;
 	}
 	for (i = 0; i < st->nusers && i < TREND_MAX; i++)
 		if (db_exec(db, 0, "INSERT INTO {db}.tb_trend_user (position, user_id, new_followers, "
-		    "computed_at) VALUES (?, ?, ?, ?)", (struct db_val[]){ DB_U64(i),
-			DB_U64(st->users[i].id), DB_U64(st->users[i].gained), DB_I64(st->now) }, 4,
+		    "computed_at) VALUES (?, ?, ?, ?)", DB_PARAMS(DB_U64(i),
+			DB_U64(st->users[i].id), DB_U64(st->users[i].gained), DB_I64(st->now)),
 		    NULL) != 0)
 			return -1;
 	return 0;
@@ -189,11 +189,10 @@ trend_compute(struct app_env *env)
 	st.users = xcalloc((size_t)nshards * TREND_MAX, sizeof *st.users);
 	/* Both statements of every shard in one round: the instances work at the same time. */
 	for (s = 0; s < nshards; s++) {
-		db_batch_add(&b, s, tags_sql, (struct db_val[]){ DB_I64(recent), DB_I64(recent),
+		db_batch_add(&b, s, tags_sql, DB_PARAMS(DB_I64(recent), DB_I64(recent),
 		    DB_I64(recent), DB_I64(prev), DB_I64(env->conf.trends_min_users),
-		    DB_I64(TAG_CANDIDATES) }, 6);
-		db_batch_add(&b, s, users_sql, (struct db_val[]){ DB_I64(recent), DB_I64(TREND_MAX) },
-		    2);
+		    DB_I64(TAG_CANDIDATES)));
+		db_batch_add(&b, s, users_sql, DB_PARAMS(DB_I64(recent), DB_I64(TREND_MAX)));
 	}
 	db_batch_run(env->db, &b);
 	for (i = 0; i < b.n; i++)
@@ -281,8 +280,7 @@ load_hashtags(void *arg, struct buf *out)
 
 	if (db_exec(env->db, 0, "SELECT r.hashtag_id, r.tag_name, t.tag_key, t.uses, t.users FROM "
 	    "{db}.tb_recommended_hashtag r LEFT JOIN {db}.tb_trend_hashtag t ON t.hashtag_id = "
-	    "r.hashtag_id ORDER BY r.sort_order, r.hashtag_id LIMIT ?", (struct db_val[]){
-		DB_I64(TREND_MAX) }, 1, &r) != 0)
+	    "r.hashtag_id ORDER BY r.sort_order, r.hashtag_id LIMIT ?", DB_PARAMS(DB_I64(TREND_MAX)), &r) != 0)
 		goto out;
 	for (i = 0; i < r.nrows; i++) {
 		buf_reset(&key);
@@ -297,8 +295,7 @@ load_hashtags(void *arg, struct buf *out)
 		    db_str(&r, i, 1), db_u64(&r, i, 3), db_u64(&r, i, 4), true));
 	}
 	if (db_exec(env->db, 0, "SELECT hashtag_id, tag_key, tag_name, uses, users FROM "
-	    "{db}.tb_trend_hashtag ORDER BY position LIMIT ?", (struct db_val[]){
-		DB_I64(TREND_MAX) }, 1, &r) != 0)
+	    "{db}.tb_trend_hashtag ORDER BY position LIMIT ?", DB_PARAMS(DB_I64(TREND_MAX)), &r) != 0)
 		goto out;
 	for (i = 0; i < r.nrows && json_object_array_length(list) < TREND_MAX; i++)
 		if (!seen(list, "hashtagId", db_str(&r, i, 0)))
@@ -336,13 +333,13 @@ load_users(void *arg, struct buf *out)
 
 	if (db_exec(env->db, 0, "SELECT r.user_id, COALESCE(t.new_followers, 0) FROM "
 	    "{db}.tb_recommended_user r LEFT JOIN {db}.tb_trend_user t ON t.user_id = r.user_id "
-	    "ORDER BY r.sort_order, r.user_id LIMIT ?", (struct db_val[]){ DB_I64(TREND_MAX) }, 1,
+	    "ORDER BY r.sort_order, r.user_id LIMIT ?", DB_PARAMS(DB_I64(TREND_MAX)),
 	    &r) != 0)
 		goto out;
 	for (i = 0; i < r.nrows; i++)
 		json_object_array_add(list, user_item(db_str(&r, i, 0), db_u64(&r, i, 1), true));
 	if (db_exec(env->db, 0, "SELECT user_id, new_followers FROM {db}.tb_trend_user ORDER BY "
-	    "position LIMIT ?", (struct db_val[]){ DB_I64(TREND_MAX) }, 1, &r) != 0)
+	    "position LIMIT ?", DB_PARAMS(DB_I64(TREND_MAX)), &r) != 0)
 		goto out;
 	for (i = 0; i < r.nrows && json_object_array_length(list) < TREND_MAX; i++)
 		if (!seen(list, "id", db_str(&r, i, 0)))

@@ -114,8 +114,7 @@ load_profile(void *arg, struct buf *out)
 	size_t i;
 	int rc;
 
-	rc = db_exec(a->env->db, user_shard(a->id), SELECT_PROFILE, (struct db_val[]){ DB_U64(a->id) },
-	    1, &r);
+	rc = db_exec(a->env->db, user_shard(a->id), SELECT_PROFILE, DB_PARAMS(DB_U64(a->id)), &r);
 	if (rc != 0 || r.nrows == 0) {
 		db_rows_free(&r);
 		return rc != 0 ? -1 : 0;
@@ -265,7 +264,7 @@ load_counts(void *arg, struct buf *out)
 	struct db_rows r = DB_ROWS_INIT;
 	int rc = db_exec(a->env->db, user_shard(a->id), "SELECT count_followers, count_followings, "
 	    "count_posts, count_likes, pinned_post_id FROM {db}.tb_user_extended WHERE user_id = ?",
-	    (struct db_val[]){ DB_U64(a->id) }, 1, &r);
+	    DB_PARAMS(DB_U64(a->id)), &r);
 
 	if (rc == 0 && r.nrows > 0) {
 		buf_printf(out, "%s %s %s %s %s", db_str(&r, 0, 0), db_str(&r, 0, 1), db_str(&r, 0, 2),
@@ -407,7 +406,7 @@ load_lookup(void *arg, struct buf *out)
 
 	buf_printf(&sql, "SELECT user_id FROM {db}.%s WHERE %s = ?", a->lk->table, a->lk->column);
 	rc = db_exec(a->env->db, lookup_shard(a->env, a->key), buf_cstr(&sql),
-	    (struct db_val[]){ DB_STR(a->key) }, 1, &r);
+	    DB_PARAMS(DB_STR(a->key)), &r);
 	if (rc == 0 && r.nrows > 0) {
 		buf_puts(out, db_str(&r, 0, 0));
 		rc = 1;
@@ -462,7 +461,7 @@ user_exists(struct app_env *env, uint64_t id)
 {
 	struct db_rows r = DB_ROWS_INIT;
 	int rc = db_exec(env->db, user_shard(id), "SELECT 1 FROM {db}.tb_user WHERE id = ?",
-	    (struct db_val[]){ DB_U64(id) }, 1, &r);
+	    DB_PARAMS(DB_U64(id)), &r);
 
 	if (rc == 0)
 		rc = r.nrows > 0;
@@ -485,7 +484,7 @@ claim(struct app_env *env, const struct lookup *lk, const char *key, uint64_t id
 	buf_printf(&sql, "INSERT INTO {db}.%s (%s, user_id, created_at) VALUES (?, ?, ?)",
 	    lk->table, lk->column);
 	rc = db_exec(env->db, shard, buf_cstr(&sql),
-	    (struct db_val[]){ DB_STR(key), DB_U64(id), DB_I64(now) }, 3, NULL);
+	    DB_PARAMS(DB_STR(key), DB_U64(id), DB_I64(now)), NULL);
 	if (rc != DB_DUPLICATE) {
 		rc = rc == 0 ? 1 : -1;
 		goto out;
@@ -493,7 +492,7 @@ claim(struct app_env *env, const struct lookup *lk, const char *key, uint64_t id
 	buf_reset(&sql);
 	buf_printf(&sql, "SELECT user_id, created_at FROM {db}.%s WHERE %s = ?", lk->table,
 	    lk->column);
-	rc = db_exec(env->db, shard, buf_cstr(&sql), (struct db_val[]){ DB_STR(key) }, 1, &r);
+	rc = db_exec(env->db, shard, buf_cstr(&sql), DB_PARAMS(DB_STR(key)), &r);
 	if (rc != 0 || r.nrows == 0) {
 		rc = rc != 0 ? -1 : 0;
 		goto out;
@@ -507,7 +506,7 @@ claim(struct app_env *env, const struct lookup *lk, const char *key, uint64_t id
 	buf_printf(&sql, "UPDATE {db}.%s SET user_id = ?, created_at = ? WHERE %s = ? AND user_id = ?",
 	    lk->table, lk->column);
 	rc = db_exec(env->db, shard, buf_cstr(&sql),
-	    (struct db_val[]){ DB_U64(id), DB_I64(now), DB_STR(key), DB_U64(owner) }, 4, &r);
+	    DB_PARAMS(DB_U64(id), DB_I64(now), DB_STR(key), DB_U64(owner)), &r);
 	if (rc == 0 && r.affected == 1)
 		log_warn("%s: took over a lookup row of user %" PRIu64 ", who was never created",
 		    lk->table, owner);
@@ -525,7 +524,7 @@ unclaim(struct app_env *env, const struct lookup *lk, const char *key, uint64_t 
 
 	buf_printf(&sql, "DELETE FROM {db}.%s WHERE %s = ? AND user_id = ?", lk->table, lk->column);
 	if (db_exec(env->db, lookup_shard(env, key), buf_cstr(&sql),
-	    (struct db_val[]){ DB_STR(key), DB_U64(id) }, 2, NULL) != 0)
+	    DB_PARAMS(DB_STR(key), DB_U64(id)), NULL) != 0)
 		log_error("%s: could not release the claim of user %" PRIu64 " (left for the reaper)",
 		    lk->table, id);
 	buf_free(&sql);
@@ -543,7 +542,7 @@ load_reserved(void *arg, struct buf *out)
 	struct db_rows r = DB_ROWS_INIT;
 	int rc = db_exec(a->env->db, 0,
 	    "SELECT 1 FROM {db}.tb_reserved_username WHERE reserved_username = ?",
-	    (struct db_val[]){ DB_STR(a->key) }, 1, &r);
+	    DB_PARAMS(DB_STR(a->key)), &r);
 
 	if (rc == 0 && r.nrows > 0) {
 		buf_putc(out, '1');
@@ -585,13 +584,13 @@ create_rows(struct db *db, void *arg)
 	if (db_exec(db, shard, "INSERT INTO {db}.tb_user (id, username, email, password_hash, "
 	    "language, activate_code_hash, activate_expires_at, created_at, updated_at) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	    (struct db_val[]){ DB_U64(a->id), DB_STR(a->n->username), DB_STR(a->n->email),
+	    DB_PARAMS(DB_U64(a->id), DB_STR(a->n->username), DB_STR(a->n->email),
 		DB_STR(a->n->password_hash), DB_STR(a->n->language), DB_STR(a->n->activate_hash),
-		DB_I64(a->n->activate_expires_at), DB_I64(a->now), DB_I64(a->now) }, 9, NULL) != 0)
+		DB_I64(a->n->activate_expires_at), DB_I64(a->now), DB_I64(a->now)), NULL) != 0)
 		return -1;
 	return db_exec(db, shard, "INSERT INTO {db}.tb_user_extended (user_id, created_at, "
 	    "updated_at) VALUES (?, ?, ?)",
-	    (struct db_val[]){ DB_U64(a->id), DB_I64(a->now), DB_I64(a->now) }, 3, NULL) == 0 ? 0 : -1;
+	    DB_PARAMS(DB_U64(a->id), DB_I64(a->now), DB_I64(a->now)), NULL) == 0 ? 0 : -1;
 }
 
 int
@@ -672,7 +671,7 @@ user_password_hash(struct app_env *env, uint64_t id, struct buf *hash, int64_t *
 {
 	struct db_rows r = DB_ROWS_INIT;
 	int rc = db_exec(env->db, user_shard(id), "SELECT password_hash, credential_gen FROM "
-	    "{db}.tb_user WHERE id = ?", (struct db_val[]){ DB_U64(id) }, 1, &r);
+	    "{db}.tb_user WHERE id = ?", DB_PARAMS(DB_U64(id)), &r);
 
 	if (rc == 0 && r.nrows > 0) {
 		buf_puts(hash, db_str(&r, 0, 0));
@@ -693,10 +692,10 @@ user_set_password(struct app_env *env, uint64_t id, const char *hash, int64_t ge
 	if (gen == USER_ANY_GEN)
 		return update_user(env, id, "UPDATE {db}.tb_user SET password_hash = ?, "
 		    "credential_gen = credential_gen + 1, updated_at = ? WHERE id = ?",
-		    (struct db_val[]){ DB_STR(hash), DB_I64(now_s()), DB_U64(id) }, 3);
+		    DB_PARAMS(DB_STR(hash), DB_I64(now_s()), DB_U64(id)));
 	return update_user(env, id, "UPDATE {db}.tb_user SET password_hash = ?, "
 	    "credential_gen = credential_gen + 1, updated_at = ? WHERE id = ? AND credential_gen = ?",
-	    (struct db_val[]){ DB_STR(hash), DB_I64(now_s()), DB_U64(id), DB_I64(gen) }, 4);
+	    DB_PARAMS(DB_STR(hash), DB_I64(now_s()), DB_U64(id), DB_I64(gen)));
 }
 
 int
@@ -706,7 +705,7 @@ user_rehash_password(struct app_env *env, uint64_t id, const char *hash, int64_t
 	 * meanwhile is never overwritten by a hash of the old one. */
 	return update_user(env, id, "UPDATE {db}.tb_user SET password_hash = ?, updated_at = ? "
 	    "WHERE id = ? AND credential_gen = ?",
-	    (struct db_val[]){ DB_STR(hash), DB_I64(now_s()), DB_U64(id), DB_I64(gen) }, 4);
+	    DB_PARAMS(DB_STR(hash), DB_I64(now_s()), DB_U64(id), DB_I64(gen)));
 }
 
 int
@@ -715,7 +714,7 @@ user_revoke_tokens(struct app_env *env, uint64_t id)
 	int64_t now = now_s();
 
 	return update_user(env, id, "UPDATE {db}.tb_user SET tokens_valid_after = ?, updated_at = ? "
-	    "WHERE id = ?", (struct db_val[]){ DB_I64(now), DB_I64(now), DB_U64(id) }, 3);
+	    "WHERE id = ?", DB_PARAMS(DB_I64(now), DB_I64(now), DB_U64(id)));
 }
 
 int
@@ -724,7 +723,7 @@ user_activation(struct app_env *env, uint64_t id, struct buf *code_hash, int64_t
 {
 	struct db_rows r = DB_ROWS_INIT;
 	int rc = db_exec(env->db, user_shard(id), "SELECT activate_code_hash, activate_expires_at, "
-	    "is_activated FROM {db}.tb_user WHERE id = ?", (struct db_val[]){ DB_U64(id) }, 1, &r);
+	    "is_activated FROM {db}.tb_user WHERE id = ?", DB_PARAMS(DB_U64(id)), &r);
 
 	if (rc == 0 && r.nrows > 0) {
 		buf_puts(code_hash, db_str(&r, 0, 0));
@@ -741,7 +740,7 @@ user_activate(struct app_env *env, uint64_t id)
 {
 	return update_user(env, id, "UPDATE {db}.tb_user SET is_activated = 1, "
 	    "activate_code_hash = '', updated_at = ? WHERE id = ? AND is_activated = 0",
-	    (struct db_val[]){ DB_I64(now_s()), DB_U64(id) }, 2);
+	    DB_PARAMS(DB_I64(now_s()), DB_U64(id)));
 }
 
 int
@@ -749,21 +748,21 @@ user_set_activation(struct app_env *env, uint64_t id, const char *code_hash, int
 {
 	return update_user(env, id, "UPDATE {db}.tb_user SET activate_code_hash = ?, "
 	    "activate_expires_at = ?, updated_at = ? WHERE id = ? AND is_activated = 0",
-	    (struct db_val[]){ DB_STR(code_hash), DB_I64(expires_at), DB_I64(now_s()), DB_U64(id) }, 4);
+	    DB_PARAMS(DB_STR(code_hash), DB_I64(expires_at), DB_I64(now_s()), DB_U64(id)));
 }
 
 int
 user_set_language(struct app_env *env, uint64_t id, const char *lang)
 {
 	return update_user(env, id, "UPDATE {db}.tb_user SET language = ?, updated_at = ? "
-	    "WHERE id = ?", (struct db_val[]){ DB_STR(lang), DB_I64(now_s()), DB_U64(id) }, 3);
+	    "WHERE id = ?", DB_PARAMS(DB_STR(lang), DB_I64(now_s()), DB_U64(id)));
 }
 
 int
 user_set_time_zone(struct app_env *env, uint64_t id, const char *zone)
 {
 	return update_user(env, id, "UPDATE {db}.tb_user SET time_zone = ?, updated_at = ? "
-	    "WHERE id = ?", (struct db_val[]){ DB_STR(zone), DB_I64(now_s()), DB_U64(id) }, 3);
+	    "WHERE id = ?", DB_PARAMS(DB_STR(zone), DB_I64(now_s()), DB_U64(id)));
 }
 
 int
@@ -773,11 +772,11 @@ user_save_info(struct app_env *env, uint64_t id, const struct user_info *in)
 	    "avatar_url = ?, location = ?, website = ?, description = ?, dob_year = ?, "
 	    "dob_month = ?, dob_day = ?, is_visible_dob_year = ?, is_visible_dob_month = ?, "
 	    "is_visible_dob_day = ?, updated_at = ? WHERE id = ?",
-	    (struct db_val[]){ DB_STR(in->display_name), DB_STR(in->banner_url),
+	    DB_PARAMS(DB_STR(in->display_name), DB_STR(in->banner_url),
 		DB_STR(in->avatar_url), DB_STR(in->location), DB_STR(in->website),
 		DB_STR(in->description), DB_I64(in->dob_year), DB_I64(in->dob_month),
 		DB_I64(in->dob_day), DB_I64(in->visible_year), DB_I64(in->visible_month),
-		DB_I64(in->visible_day), DB_I64(now_s()), DB_U64(id) }, 14);
+		DB_I64(in->visible_day), DB_I64(now_s()), DB_U64(id)));
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -794,8 +793,8 @@ user_reset_create(struct app_env *env, uint64_t user_id, const char *email, cons
 		return -1;
 	return db_exec(env->db, user_shard(user_id), "INSERT INTO {db}.tb_user_reset (id, user_id, "
 	    "email, reset_code_hash, expires_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-	    (struct db_val[]){ DB_U64(rid), DB_U64(user_id), DB_STR(email), DB_STR(code_hash),
-		DB_I64(expires_at), DB_I64(now), DB_I64(now) }, 7, NULL) == 0 ? 1 : -1;
+	    DB_PARAMS(DB_U64(rid), DB_U64(user_id), DB_STR(email), DB_STR(code_hash),
+		DB_I64(expires_at), DB_I64(now), DB_I64(now)), NULL) == 0 ? 1 : -1;
 }
 
 int
@@ -804,7 +803,7 @@ user_reset_latest(struct app_env *env, uint64_t user_id, struct user_reset *out)
 	struct db_rows r = DB_ROWS_INIT;
 	int rc = db_exec(env->db, user_shard(user_id), "SELECT id, reset_code_hash, attempts, "
 	    "expires_at, used_at FROM {db}.tb_user_reset WHERE user_id = ? ORDER BY id DESC LIMIT 1",
-	    (struct db_val[]){ DB_U64(user_id) }, 1, &r);
+	    DB_PARAMS(DB_U64(user_id)), &r);
 
 	memset(out, 0, sizeof *out);
 	if (rc == 0 && r.nrows > 0) {
@@ -824,7 +823,7 @@ user_reset_failed(struct app_env *env, uint64_t user_id, uint64_t reset_id)
 {
 	return db_exec(env->db, user_shard(user_id), "UPDATE {db}.tb_user_reset SET attempts = "
 	    "attempts + 1, updated_at = ? WHERE id = ? AND attempts < 255",
-	    (struct db_val[]){ DB_I64(now_s()), DB_U64(reset_id) }, 2, NULL) == 0 ? 1 : -1;
+	    DB_PARAMS(DB_I64(now_s()), DB_U64(reset_id)), NULL) == 0 ? 1 : -1;
 }
 
 int
@@ -834,7 +833,7 @@ user_reset_use(struct app_env *env, uint64_t user_id, uint64_t reset_id)
 	int64_t now = now_s();
 	int rc = db_exec(env->db, user_shard(user_id), "UPDATE {db}.tb_user_reset SET used_at = ?, "
 	    "updated_at = ? WHERE id = ? AND used_at = 0",
-	    (struct db_val[]){ DB_I64(now), DB_I64(now), DB_U64(reset_id) }, 3, &r);
+	    DB_PARAMS(DB_I64(now), DB_I64(now), DB_U64(reset_id)), &r);
 
 	if (rc == 0)
 		rc = r.affected == 1;

@@ -150,7 +150,7 @@ test_shards_go_to_their_instance(void **state)
 	/* A row written on a shard is in that shard's database only. */
 	for (s = 0; s < 4; s++)
 		exec_ok(s, "INSERT INTO {db}.t_kv (k, i) VALUES (?, ?)",
-		    (struct db_val[]){ DB_U64(100 + s), DB_I64(s) }, 2, NULL);
+		    DB_PARAMS(DB_U64(100 + s), DB_I64(s)), NULL);
 	for (s = 0; s < 4; s++) {
 		exec_ok(s, "SELECT k, i FROM {db}.t_kv WHERE k >= 100 AND k < 200", NULL, 0, &r);
 		assert_int_equal(r.nrows, 1);
@@ -221,7 +221,7 @@ test_exec_instance_unions_its_shards(void **state)
 	for (s = 0; s < 4; s++)
 		for (k = 0; k < 3; k++)
 			exec_ok(s, "INSERT INTO {db}.t_kv (k) VALUES (?)",
-			    (struct db_val[]){ DB_U64(300 + k) }, 1, NULL);
+			    DB_PARAMS(DB_U64(300 + k)), NULL);
 	/* Instance 1 holds shards 2 and 3: one statement, both arms. */
 	memset(&sn, 0, sizeof sn);
 	rt = db_round_trips(db);
@@ -461,7 +461,7 @@ test_round_survives_a_hung_instance(void **state)
 	assert_int_equal(db_exec(d, 2, "SELECT 1", NULL, 0, NULL), 0);   /* connected first */
 	assert_int_equal(kill(pid, SIGSTOP), 0);
 	t0 = clock_mono_ms();
-	nfailed = db_exec_instances(d, sql, (struct db_val[]){ DB_I64(7) }, 1, collect, &sn, failed);
+	nfailed = db_exec_instances(d, sql, DB_PARAMS(DB_I64(7)), collect, &sn, failed);
 	took = clock_mono_ms() - t0;
 	up = db_instance_state(d, 0, NULL);
 	down = db_instance_state(d, 1, NULL);
@@ -484,7 +484,7 @@ test_round_survives_a_hung_instance(void **state)
 		nanosleep(&pause, NULL);
 	}
 	memset(&sn, 0, sizeof sn);
-	assert_int_equal(db_exec_instances(d, sql, (struct db_val[]){ DB_I64(7) }, 1, collect, &sn,
+	assert_int_equal(db_exec_instances(d, sql, DB_PARAMS(DB_I64(7)), collect, &sn,
 	    failed), 0);
 	assert_false(failed[1]);
 	assert_int_equal(sn.rows, 8);
@@ -500,15 +500,15 @@ test_values_round_trip(void **state)
 
 	(void)state;
 	exec_ok(1, "INSERT INTO {db}.t_kv (k, i, b, t) VALUES (?, ?, ?, ?)",
-	    (struct db_val[]){ DB_U64(UINT64_MAX), DB_I64(INT64_MIN), DB_BYTES(bytes, sizeof bytes),
-		DB_STR("\xe4\xbd\xa0\xe5\xa5\xbd, Starling") }, 4, &r);
+	    DB_PARAMS(DB_U64(UINT64_MAX), DB_I64(INT64_MIN), DB_BYTES(bytes, sizeof bytes),
+		DB_STR("\xe4\xbd\xa0\xe5\xa5\xbd, Starling")), &r);
 	assert_int_equal(r.affected, 1);
 	assert_int_equal(r.nrows, 0);
 	exec_ok(1, "INSERT INTO {db}.t_kv (k, i, b) VALUES (?, ?, ?)",
-	    (struct db_val[]){ DB_U64(7), DB_NULL, DB_STR("") }, 3, NULL);
+	    DB_PARAMS(DB_U64(7), DB_NULL, DB_STR("")), NULL);
 
 	exec_ok(1, "SELECT k, i, b, t FROM {db}.t_kv WHERE k = ?",
-	    (struct db_val[]){ DB_U64(UINT64_MAX) }, 1, &r);
+	    DB_PARAMS(DB_U64(UINT64_MAX)), &r);
 	assert_int_equal(r.nrows, 1);
 	assert_int_equal(r.ncols, 4);
 	assert_true(db_u64(&r, 0, 0) == UINT64_MAX);
@@ -518,7 +518,7 @@ test_values_round_trip(void **state)
 	assert_string_equal(db_str(&r, 0, 3), "\xe4\xbd\xa0\xe5\xa5\xbd, Starling");
 
 	/* NULL and the empty string stay apart. */
-	exec_ok(1, "SELECT i, b, t FROM {db}.t_kv WHERE k = ?", (struct db_val[]){ DB_U64(7) }, 1,
+	exec_ok(1, "SELECT i, b, t FROM {db}.t_kv WHERE k = ?", DB_PARAMS(DB_U64(7)),
 	    &r);
 	assert_int_equal(r.nrows, 1);
 	assert_true(db_is_null(&r, 0, 0));
@@ -530,11 +530,11 @@ test_values_round_trip(void **state)
 	assert_true(db_is_null(&r, 0, 9));
 
 	/* No rows: an empty result, not an error. */
-	exec_ok(1, "SELECT k FROM {db}.t_kv WHERE k = ?", (struct db_val[]){ DB_U64(8) }, 1, &r);
+	exec_ok(1, "SELECT k FROM {db}.t_kv WHERE k = ?", DB_PARAMS(DB_U64(8)), &r);
 	assert_int_equal(r.nrows, 0);
 	/* UPDATE reports the rows it changed. */
 	exec_ok(1, "UPDATE {db}.t_kv SET i = i WHERE k IN (?, ?)",
-	    (struct db_val[]){ DB_U64(7), DB_U64(UINT64_MAX) }, 2, &r);
+	    DB_PARAMS(DB_U64(7), DB_U64(UINT64_MAX)), &r);
 	db_rows_free(&r);
 }
 
@@ -594,7 +594,7 @@ test_statement_cache_is_bounded(void **state)
 	for (round = 0; round < 2; round++)
 		for (i = 0; i < sizeof sql / sizeof sql[0]; i++)
 			for (s = 0; s < 2; s++) {
-				exec_ok(s, sql[i], (struct db_val[]){ DB_U64(100 + s) }, 1, &r);
+				exec_ok(s, sql[i], DB_PARAMS(DB_U64(100 + s)), &r);
 				assert_int_equal(r.nrows, 1);
 				assert_int_equal(db_u64(&r, 0, 0), i + 1);
 			}
@@ -640,17 +640,16 @@ test_reconnect_after_lost_connection(void **state)
 	/* A read is repeated on a new connection, with its statement prepared again. */
 	exec_ok(0, "SELECT CONNECTION_ID()", NULL, 0, &r);
 	assert_true(db_u64(&r, 0, 0) != before);
-	exec_ok(0, "SELECT k FROM {db}.t_kv WHERE k = ?", (struct db_val[]){ DB_U64(100) }, 1, &r);
+	exec_ok(0, "SELECT k FROM {db}.t_kv WHERE k = ?", DB_PARAMS(DB_U64(100)), &r);
 	assert_int_equal(r.nrows, 1);
 
 	/* A write is never sent twice: after a kill it may fail once, then works, and the row is
 	 * there exactly once. */
 	kill_connections(0);
-	rc = db_exec(db, 0, "INSERT INTO {db}.t_kv (k) VALUES (?)", (struct db_val[]){ DB_U64(900) },
-	    1, NULL);
+	rc = db_exec(db, 0, "INSERT INTO {db}.t_kv (k) VALUES (?)", DB_PARAMS(DB_U64(900)), NULL);
 	assert_true(rc == 0 || rc == -1);
 	if (rc != 0)
-		exec_ok(0, "INSERT INTO {db}.t_kv (k) VALUES (?)", (struct db_val[]){ DB_U64(900) }, 1,
+		exec_ok(0, "INSERT INTO {db}.t_kv (k) VALUES (?)", DB_PARAMS(DB_U64(900)),
 		    NULL);
 	exec_ok(0, "SELECT COUNT(*) FROM {db}.t_kv WHERE k = 900", NULL, 0, &r);
 	assert_int_equal(db_u64(&r, 0, 0), 1);
@@ -674,7 +673,7 @@ tx_body(struct db *d, void *arg)
 
 	c->calls++;
 	if (db_exec(d, c->shard, "INSERT INTO {db}.t_kv (k, i) VALUES (?, ?)",
-	    (struct db_val[]){ DB_U64(2000), DB_I64(c->calls) }, 2, NULL) != 0)
+	    DB_PARAMS(DB_U64(2000), DB_I64(c->calls)), NULL) != 0)
 		return -1;
 	if (c->ignore_fail)
 		(void)db_exec(d, c->shard, "SELEKT", NULL, 0, NULL);
@@ -687,7 +686,7 @@ count_key(unsigned shard, uint64_t k)
 	struct db_rows r = DB_ROWS_INIT;
 	uint64_t n;
 
-	exec_ok(shard, "SELECT COUNT(*) FROM {db}.t_kv WHERE k = ?", (struct db_val[]){ DB_U64(k) }, 1,
+	exec_ok(shard, "SELECT COUNT(*) FROM {db}.t_kv WHERE k = ?", DB_PARAMS(DB_U64(k)),
 	    &r);
 	n = db_u64(&r, 0, 0);
 	db_rows_free(&r);
@@ -885,7 +884,7 @@ lease_col(int worker, const char *col)
 	uint64_t v;
 
 	snprintf(sql, sizeof sql, "SELECT %s FROM {db}.tb_id_worker_lease WHERE worker = ?", col);
-	exec_ok(0, sql, (struct db_val[]){ DB_I64(worker) }, 1, &r);
+	exec_ok(0, sql, DB_PARAMS(DB_I64(worker)), &r);
 	v = r.nrows ? db_u64(&r, 0, 0) : 0;
 	db_rows_free(&r);
 	return v;
@@ -907,8 +906,8 @@ hold_all_but(int keep)
 		if (w != keep)
 			exec_ok(0, "INSERT INTO {db}.tb_id_worker_lease (worker, holder, expires_at) "
 			    "VALUES (?, 'other', ?) ON DUPLICATE KEY UPDATE holder = 'other', "
-			    "expires_at = VALUES(expires_at)", (struct db_val[]){ DB_I64(w),
-				DB_I64(fake_now + IDLEASE_TTL) }, 2, NULL);
+			    "expires_at = VALUES(expires_at)", DB_PARAMS(DB_I64(w),
+				DB_I64(fake_now + IDLEASE_TTL)), NULL);
 }
 
 static void
@@ -944,7 +943,7 @@ test_leases_are_distinct_and_renewed(void **state)
 
 	/* A lease taken over by someone else (here: rewritten by hand) is given up for another. */
 	exec_ok(0, "UPDATE {db}.tb_id_worker_lease SET holder = 'someone else' WHERE worker = ?",
-	    (struct db_val[]){ DB_I64(wa) }, 1, NULL);
+	    DB_PARAMS(DB_I64(wa)), NULL);
 	fake_now += IDLEASE_TTL / 2;
 	assert_int_equal(idlease_next_id(a, 3, &ida), 0);
 	assert_int_not_equal(idlease_worker(a), wa);
@@ -961,7 +960,7 @@ test_leases_are_distinct_and_renewed(void **state)
 	 * written by hand). */
 	hold_all_but(wa);
 	exec_ok(0, "UPDATE {db}.tb_id_worker_lease SET last_id_ms = ? WHERE worker = ?",
-	    (struct db_val[]){ DB_U64(id_unix_ms(ida) + 5000), DB_I64(wa) }, 2, NULL);
+	    DB_PARAMS(DB_U64(id_unix_ms(ida) + 5000), DB_I64(wa)), NULL);
 	a = idlease_new(db, fake_clock);
 	assert_int_equal(idlease_next_id(a, 3, &idb), 0);
 	assert_int_equal(idlease_worker(a), wa);
@@ -970,7 +969,7 @@ test_leases_are_distinct_and_renewed(void **state)
 	idlease_free(a);
 	/* A number given back without an ID behind it (a row of an older version) is taken too. */
 	exec_ok(0, "UPDATE {db}.tb_id_worker_lease SET last_id_ms = 0 WHERE worker = ?",
-	    (struct db_val[]){ DB_I64(wa) }, 1, NULL);
+	    DB_PARAMS(DB_I64(wa)), NULL);
 	a = idlease_new(db, fake_clock);
 	assert_int_equal(idlease_next_id(a, 3, &ida), 0);
 	assert_int_equal(idlease_worker(a), wa);
@@ -994,7 +993,7 @@ test_lease_waits_for_a_free_number(void **state)
 	/* One lease runs out: it is taken over, and its IDs come after the second the old holder had
 	 * to stop in (fake_now is after the real clock, so the IDs run ahead of it). */
 	exec_ok(0, "UPDATE {db}.tb_id_worker_lease SET expires_at = ? WHERE worker = 17",
-	    (struct db_val[]){ DB_I64(fake_now - 1) }, 1, NULL);
+	    DB_PARAMS(DB_I64(fake_now - 1)), NULL);
 	assert_int_equal(idlease_next_id(a, 0, &id), 0);
 	assert_int_equal(idlease_worker(a), 17);
 	assert_int_equal(id_worker(id), 17);

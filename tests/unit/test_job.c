@@ -109,10 +109,10 @@ make_post(uint64_t user, int type, uint64_t original, const char *hashtags)
 
 	exec_ok(id_shard(user), "INSERT INTO {db}.tb_post (id, user_id, post_type, original_id, "
 	    "hashtags, created_at) VALUES (?, ?, ?, ?, ?, 1)",
-	    (struct db_val[]){ DB_U64(id), DB_U64(user), DB_I64(type), DB_U64(original),
-		DB_STR(hashtags) }, 5);
+	    DB_PARAMS(DB_U64(id), DB_U64(user), DB_I64(type), DB_U64(original),
+		DB_STR(hashtags)));
 	exec_ok(id_shard(user), "INSERT INTO {db}.tb_post_extended (post_id, user_id) VALUES (?, ?)",
-	    (struct db_val[]){ DB_U64(id), DB_U64(user) }, 2);
+	    DB_PARAMS(DB_U64(id), DB_U64(user)));
 	return id;
 }
 
@@ -193,11 +193,10 @@ like(uint64_t liker, uint64_t record, bool on)
 	if (on)
 		exec_ok(id_shard(liker), "INSERT IGNORE INTO {db}.tb_post_like (id, record_id, "
 		    "liker_id, created_at) VALUES (?, ?, ?, 1)",
-		    (struct db_val[]){ DB_U64(new_id(id_shard(liker))), DB_U64(record), DB_U64(liker) },
-		    3);
+		    DB_PARAMS(DB_U64(new_id(id_shard(liker))), DB_U64(record), DB_U64(liker)));
 	else
 		exec_ok(id_shard(liker), "DELETE FROM {db}.tb_post_like WHERE liker_id = ? AND "
-		    "record_id = ?", (struct db_val[]){ DB_U64(liker), DB_U64(record) }, 2);
+		    "record_id = ?", DB_PARAMS(DB_U64(liker), DB_U64(record)));
 	return queue_ids(id_shard(liker), "like.sync", "liker_id", liker, "record_id", record);
 }
 
@@ -358,7 +357,7 @@ test_repost_and_quote_counts(void **state)
 
 	/* Deleted (softly): the mirror row and the count go. */
 	exec_ok(SHARD_B, "UPDATE {db}.tb_post SET is_deleted = 1 WHERE id = ?",
-	    (struct db_val[]){ DB_U64(repost) }, 1);
+	    DB_PARAMS(DB_U64(repost)));
 	j = queue_ids(SHARD_B, "repost.sync", "post_id", repost, NULL, 0);
 	assert_int_equal(job_run(&env, SHARD_B, j), 1);
 	assert_int_equal(post_count(post, "count_reposts"), 0);
@@ -378,13 +377,13 @@ test_user_reply_mirror(void **state)
 
 	(void)state;
 	exec_ok(SHARD_A, "INSERT INTO {db}.tb_post_reply (id, user_id, post_id, created_at) VALUES "
-	    "(?, ?, ?, 5)", (struct db_val[]){ DB_U64(reply), DB_U64(replier), DB_U64(post) }, 3);
+	    "(?, ?, ?, 5)", DB_PARAMS(DB_U64(reply), DB_U64(replier), DB_U64(post)));
 	j = queue_ids(SHARD_A, "user_reply.sync", "reply_id", reply, NULL, 0);
 	assert_int_equal(job_run(&env, SHARD_A, j), 1);
 	assert_int_equal(value(SHARD_B, "SELECT post_id FROM {db}.tb_user_reply WHERE user_id = ? "
 	    "AND reply_id = ?", replier, reply), post);
 	exec_ok(SHARD_A, "UPDATE {db}.tb_post_reply SET is_deleted = 1 WHERE id = ?",
-	    (struct db_val[]){ DB_U64(reply) }, 1);
+	    DB_PARAMS(DB_U64(reply)));
 	j = queue_ids(SHARD_A, "user_reply.sync", "reply_id", reply, NULL, 0);
 	assert_int_equal(job_run(&env, SHARD_A, j), 1);
 	assert_int_equal(value(SHARD_B, "SELECT COUNT(*) FROM {db}.tb_user_reply WHERE user_id = ? "
@@ -420,9 +419,9 @@ test_hashtags(void **state)
 	p1 = make_post(a, 0, 0, "other");
 	p2 = make_post(b, 0, 0, "");
 	exec_ok(SHARD_A, "UPDATE {db}.tb_post SET hashtags = CONCAT('x ', ?, ' y') WHERE id = ?",
-	    (struct db_val[]){ DB_STR(tag), DB_U64(p1) }, 2);
+	    DB_PARAMS(DB_STR(tag), DB_U64(p1)));
 	exec_ok(SHARD_B, "UPDATE {db}.tb_post SET hashtags = ? WHERE id = ?",
-	    (struct db_val[]){ DB_STR(tag), DB_U64(p2) }, 2);
+	    DB_PARAMS(DB_STR(tag), DB_U64(p2)));
 	/* Twice each: counted once. */
 	for (i = 0; i < 2; i++) {
 		assert_int_equal(job_run(&env, SHARD_A, tag_job(SHARD_A, p1, tag)), 1);
@@ -432,7 +431,7 @@ test_hashtags(void **state)
 		struct db_rows r = DB_ROWS_INIT;
 
 		assert_int_equal(db_exec(env.db, ts, "SELECT id, count_mentions, tag_name FROM "
-		    "{db}.tb_hashtag WHERE tag_key = ?", (struct db_val[]){ DB_STR(tag) }, 1, &r), 0);
+		    "{db}.tb_hashtag WHERE tag_key = ?", DB_PARAMS(DB_STR(tag)), &r), 0);
 		assert_int_equal(r.nrows, 1);
 		hid = db_u64(&r, 0, 0);
 		assert_int_equal(id_shard(hid), ts);
@@ -446,7 +445,7 @@ test_hashtags(void **state)
 	assert_int_equal(job_run(&env, SHARD_B, tag_job(SHARD_B, p2, "other")), 1);
 	/* Deleted: uncounted. */
 	exec_ok(SHARD_A, "UPDATE {db}.tb_post SET is_deleted = 1 WHERE id = ?",
-	    (struct db_val[]){ DB_U64(p1) }, 1);
+	    DB_PARAMS(DB_U64(p1)));
 	assert_int_equal(job_run(&env, SHARD_A, tag_job(SHARD_A, p1, tag)), 1);
 	assert_int_equal(value(ts, "SELECT count_mentions FROM {db}.tb_hashtag WHERE id = ?", hid, 0),
 	    1);
@@ -466,7 +465,7 @@ ready_job(int64_t run_after)
 	    new_id(SHARD_A));
 
 	exec_ok(SHARD_C, "UPDATE {db}.tb_job SET run_after = ? WHERE id = ?",
-	    (struct db_val[]){ DB_I64(run_after), DB_U64(job) }, 2);
+	    DB_PARAMS(DB_I64(run_after), DB_U64(job)));
 	return job;
 }
 
@@ -525,11 +524,9 @@ test_ready_shards(void **state)
 
 	(void)ready_job(now - 5);                 /* SHARD_C (3): ready */
 	exec_ok(2, "INSERT INTO {db}.tb_job (id, type, payload, state, run_after, created_at, "
-	    "updated_at) VALUES (?, 'like.sync', '{}', 0, ?, ?, ?)", (struct db_val[]){
-		DB_U64(new_id(2)), DB_I64(now + 100), DB_I64(now), DB_I64(now) }, 4);   /* not yet */
+	    "updated_at) VALUES (?, 'like.sync', '{}', 0, ?, ?, ?)", DB_PARAMS(DB_U64(new_id(2)), DB_I64(now + 100), DB_I64(now), DB_I64(now)));   /* not yet */
 	exec_ok(1, "INSERT INTO {db}.tb_job (id, type, payload, state, run_after, created_at, "
-	    "updated_at) VALUES (?, 'like.sync', '{}', 3, ?, ?, ?)", (struct db_val[]){
-		DB_U64(new_id(1)), DB_I64(now - 5), DB_I64(now), DB_I64(now) }, 4);     /* set aside */
+	    "updated_at) VALUES (?, 'like.sync', '{}', 3, ?, ?, ?)", DB_PARAMS(DB_U64(new_id(1)), DB_I64(now - 5), DB_I64(now), DB_I64(now)));     /* set aside */
 	memset(ready, 0, sizeof ready);
 	assert_int_equal(job_ready_shards(&env, 0, ready), 1);
 	for (s = 0; s < 8; s++)
@@ -554,7 +551,7 @@ hold_tx(struct db *other, void *arg)
 	struct holder *h = arg;
 
 	if (db_exec(other, SHARD_C, "SELECT id FROM {db}.tb_job WHERE id = ? FOR UPDATE",
-	    (struct db_val[]){ DB_U64(h->held) }, 1, NULL) != 0)
+	    DB_PARAMS(DB_U64(h->held)), NULL) != 0)
 		return -1;
 	h->rc = job_run_next(&env, SHARD_C, &h->ran);
 	return 0;
@@ -600,7 +597,7 @@ abandoned_job(int64_t locked_at, unsigned attempts)
 
 	exec_ok(SHARD_C, "UPDATE {db}.tb_job SET state = 1, locked_by = 'gone:42', locked_at = ?, "
 	    "attempts = ? WHERE id = ?",
-	    (struct db_val[]){ DB_I64(locked_at), DB_I64(attempts), DB_U64(job) }, 3);
+	    DB_PARAMS(DB_I64(locked_at), DB_I64(attempts), DB_U64(job)));
 	return job;
 }
 
@@ -624,7 +621,7 @@ test_reap_puts_back_abandoned_jobs(void **state)
 	assert_int_equal(job_col(SHARD_C, old, "locked_at"), 0);
 	assert_true(job_col(SHARD_C, old, "run_after") <= now);
 	assert_int_equal(db_exec(env.db, SHARD_C, "SELECT last_error, locked_by FROM {db}.tb_job "
-	    "WHERE id = ?", (struct db_val[]){ DB_U64(old) }, 1, &r), 0);
+	    "WHERE id = ?", DB_PARAMS(DB_U64(old)), &r), 0);
 	assert_string_equal(db_str(&r, 0, 0), "abandoned by gone:42: no outcome within 300 s");
 	assert_string_equal(db_str(&r, 0, 1), "");
 	db_rows_free(&r);
@@ -680,8 +677,8 @@ test_held_jobs_run_by_their_request(void **state)
 	(void)state;
 	exec_ok(SHARD_C, "DELETE FROM {db}.tb_job", NULL, 0);
 	exec_ok(SHARD_C, "INSERT IGNORE INTO {db}.tb_post_like (id, record_id, liker_id, "
-	    "created_at) VALUES (?, ?, ?, 1)", (struct db_val[]){ DB_U64(new_id(SHARD_C)),
-		DB_U64(post), DB_U64(liker) }, 3);
+	    "created_at) VALUES (?, ?, ?, 1)", DB_PARAMS(DB_U64(new_id(SHARD_C)),
+		DB_U64(post), DB_U64(liker)));
 	rt0 = db_round_trips(env.db);
 	assert_int_equal(db_tx(env.db, SHARD_C, queue_many_tx, &q), 0);
 	/* START TRANSACTION, one INSERT for the three rows, COMMIT. */
@@ -713,7 +710,7 @@ test_held_jobs_run_by_their_request(void **state)
 	q.n = 1;
 	assert_int_equal(db_tx(env.db, SHARD_C, queue_many_tx, &q), 0);
 	exec_ok(SHARD_C, "UPDATE {db}.tb_job SET locked_at = locked_at - 1000 WHERE id = ?",
-	    (struct db_val[]){ DB_U64(jobs[0].id) }, 1);
+	    DB_PARAMS(DB_U64(jobs[0].id)));
 	assert_int_equal(job_reap(env.db, SHARD_C, (int64_t)time(NULL), 300), 1);
 	assert_int_equal(job_run_next(&env, SHARD_C, &ran), 1);
 	assert_int_equal(ran.id, jobs[0].id);
@@ -747,16 +744,16 @@ test_reap_takes_back_a_dead_local_process_jobs(void **state)
 	buf_append(&who, self, (size_t)(strrchr(self, ':') - self));
 	buf_printf(&who, ":%ld", (long)child);
 	exec_ok(SHARD_C, "UPDATE {db}.tb_job SET state = 1, locked_by = ?, locked_at = ? WHERE id = ?",
-	    (struct db_val[]){ DB_STR(buf_cstr(&who)), DB_I64(now), DB_U64(dead) }, 3);
+	    DB_PARAMS(DB_STR(buf_cstr(&who)), DB_I64(now), DB_U64(dead)));
 	exec_ok(SHARD_C, "UPDATE {db}.tb_job SET state = 1, locked_by = ?, locked_at = ? WHERE id = ?",
-	    (struct db_val[]){ DB_STR(self), DB_I64(now), DB_U64(alive) }, 3);
+	    DB_PARAMS(DB_STR(self), DB_I64(now), DB_U64(alive)));
 	exec_ok(SHARD_C, "UPDATE {db}.tb_job SET state = 1, locked_by = 'elsewhere:1', locked_at = ? "
-	    "WHERE id = ?", (struct db_val[]){ DB_I64(now), DB_U64(remote) }, 2);
+	    "WHERE id = ?", DB_PARAMS(DB_I64(now), DB_U64(remote)));
 	assert_int_equal(job_reap(env.db, SHARD_C, now, 300), 1);
 	assert_int_equal(job_col(SHARD_C, dead, "state"), JOB_READY);
 	assert_int_equal(job_col(SHARD_C, dead, "attempts"), 1);
 	assert_int_equal(db_exec(env.db, SHARD_C, "SELECT last_error FROM {db}.tb_job WHERE id = ?",
-	    (struct db_val[]){ DB_U64(dead) }, 1, &r), 0);
+	    DB_PARAMS(DB_U64(dead)), &r), 0);
 	assert_non_null(strstr(db_str(&r, 0, 0), "the process is gone"));
 	assert_int_equal(job_col(SHARD_C, alive, "state"), JOB_RUNNING);
 	assert_int_equal(job_col(SHARD_C, remote, "state"), JOB_RUNNING);
@@ -792,11 +789,11 @@ test_purge_in_batches(void **state)
 	 * and old jobs in the other states, which stay whatever their age. */
 	exec_ok(SHARD_C, "INSERT INTO {db}.tb_job (id, type, payload, state, updated_at) SELECT seq, "
 	    "'like.sync', '{}', 2, ? FROM {db}.seq_1_to_1007",
-	    (struct db_val[]){ DB_I64(day_ago - 5) }, 1);
+	    DB_PARAMS(DB_I64(day_ago - 5)));
 	assert_int_equal(count(SHARD_C, "SELECT COUNT(*) FROM {db}.tb_job"), n);
 	fresh = ready_job(0);
 	exec_ok(SHARD_C, "UPDATE {db}.tb_job SET state = 2, updated_at = ? WHERE id = ?",
-	    (struct db_val[]){ DB_I64(day_ago + 60), DB_U64(fresh) }, 2);
+	    DB_PARAMS(DB_I64(day_ago + 60), DB_U64(fresh)));
 	exec_ok(SHARD_C, "INSERT INTO {db}.tb_job (id, type, payload, state, updated_at) VALUES "
 	    "(5001, 'x', '{}', 0, 1), (5002, 'x', '{}', 1, 1), (5003, 'x', '{}', 3, 1)", NULL, 0);
 	assert_int_equal(job_purge_done(env.db, SHARD_C, day_ago), (int)n);
@@ -809,8 +806,8 @@ test_purge_in_batches(void **state)
 	/* Idempotency keys: made before the cut-off go, the others stay. */
 	exec_ok(SHARD_C, "INSERT INTO {db}.tb_idempotency_key (user_id, idem_key, created_at) "
 	    "VALUES (?, 'old-1', ?), (?, 'old-2', ?), (?, 'new', ?)",
-	    (struct db_val[]){ DB_U64(user), DB_I64(day_ago - 1), DB_U64(user), DB_I64(1),
-		DB_U64(user), DB_I64(now) }, 6);
+	    DB_PARAMS(DB_U64(user), DB_I64(day_ago - 1), DB_U64(user), DB_I64(1),
+		DB_U64(user), DB_I64(now)));
 	assert_int_equal(job_purge_idempotency_keys(env.db, SHARD_C, day_ago), 2);
 	assert_int_equal(value(SHARD_C, "SELECT COUNT(*) FROM {db}.tb_idempotency_key WHERE "
 	    "user_id = ? AND idem_key = 'new'", user, 0), 1);
@@ -842,7 +839,7 @@ static void
 set_updated_at(unsigned shard, uint64_t job, int64_t when)
 {
 	exec_ok(shard, "UPDATE {db}.tb_job SET updated_at = ? WHERE id = ?",
-	    (struct db_val[]){ DB_I64(when), DB_U64(job) }, 2);
+	    DB_PARAMS(DB_I64(when), DB_U64(job)));
 }
 
 /* Where job id is in l: its index, or l->n when it is not there. */
@@ -882,7 +879,7 @@ test_failed_jobs_listed(void **state)
 	ready = queue(SHARD_D, "no.such.type", "{}");
 	done = queue(SHARD_D, "like.sync", "{}");
 	exec_ok(SHARD_D, "UPDATE {db}.tb_job SET state = 2 WHERE id = ?",
-	    (struct db_val[]){ DB_U64(done) }, 1);
+	    DB_PARAMS(DB_U64(done)));
 	after = (int64_t)time(NULL);
 
 	assert_int_equal(job_list_failed(env.db, SHARD_D, 10, &l), 2);
@@ -987,7 +984,7 @@ test_retry_failed_job(void **state)
 		assert_int_equal(job_run(&env, SHARD_D, worn), -1);
 	/* As a row set to 3 by hand may be: still naming a runner. */
 	exec_ok(SHARD_D, "UPDATE {db}.tb_job SET locked_by = 'gone:1', locked_at = 5 WHERE id = ?",
-	    (struct db_val[]){ DB_U64(worn) }, 1);
+	    DB_PARAMS(DB_U64(worn)));
 	before = (int64_t)time(NULL);
 	assert_int_equal(job_retry(env.db, SHARD_D, worn, &st), 1);
 	assert_int_equal(st, 99);
@@ -997,7 +994,7 @@ test_retry_failed_job(void **state)
 	assert_true(job_col(SHARD_D, worn, "run_after") >= before);
 	assert_true(job_col(SHARD_D, worn, "run_after") <= (int64_t)time(NULL));
 	assert_int_equal(db_exec(env.db, SHARD_D, "SELECT last_error, locked_by FROM {db}.tb_job "
-	    "WHERE id = ?", (struct db_val[]){ DB_U64(worn) }, 1, &r), 0);
+	    "WHERE id = ?", DB_PARAMS(DB_U64(worn)), &r), 0);
 	assert_string_equal(db_str(&r, 0, 0), "like.sync: liker_id and record_id are required");
 	assert_string_equal(db_str(&r, 0, 1), "");
 	db_rows_free(&r);
@@ -1013,7 +1010,7 @@ test_retry_failed_job(void **state)
 	assert_int_equal(job_col(SHARD_D, worn, "state"), JOB_FAILED);
 	/* Fixed (here: the payload; usually a server back, a new release): runs as usual. */
 	exec_ok(SHARD_D, "UPDATE {db}.tb_job SET payload = ? WHERE id = ?",
-	    (struct db_val[]){ DB_STR("{\"liker_id\":\"7\",\"record_id\":\"8\"}"), DB_U64(worn) }, 2);
+	    DB_PARAMS(DB_STR("{\"liker_id\":\"7\",\"record_id\":\"8\"}"), DB_U64(worn)));
 	assert_int_equal(job_retry(env.db, SHARD_D, worn, NULL), 1);
 	assert_int_equal(job_run(&env, SHARD_D, worn), 1);
 	assert_int_equal(job_col(SHARD_D, worn, "state"), JOB_DONE);
@@ -1064,18 +1061,18 @@ test_retry_refused(void **state)
 		if (t->state >= 0)
 			exec_ok(SHARD_D, "UPDATE {db}.tb_job SET state = ?, attempts = 3, run_after = 77, "
 			    "last_error = 'e', locked_by = 'h:1', locked_at = 9, updated_at = 11 "
-			    "WHERE id = ?", (struct db_val[]){ DB_I64(t->state), DB_U64(job) }, 2);
+			    "WHERE id = ?", DB_PARAMS(DB_I64(t->state), DB_U64(job)));
 		else
 			exec_ok(SHARD_D, "DELETE FROM {db}.tb_job WHERE id = ?",
-			    (struct db_val[]){ DB_U64(job) }, 1);
-		assert_int_equal(db_exec(env.db, SHARD_D, sql, (struct db_val[]){ DB_U64(job) }, 1,
+			    DB_PARAMS(DB_U64(job)));
+		assert_int_equal(db_exec(env.db, SHARD_D, sql, DB_PARAMS(DB_U64(job)),
 		    &before), 0);
 		st = 99;
 		if (job_retry(env.db, SHARD_D, job, &st) != 0)
 			fail_msg("row at line %d: not refused", t->line);
 		if (st != t->state)
 			fail_msg("row at line %d: state %d, want %d", t->line, st, t->state);
-		assert_int_equal(db_exec(env.db, SHARD_D, sql, (struct db_val[]){ DB_U64(job) }, 1,
+		assert_int_equal(db_exec(env.db, SHARD_D, sql, DB_PARAMS(DB_U64(job)),
 		    &after), 0);
 		if (after.nrows != before.nrows)
 			fail_msg("row at line %d: rows changed", t->line);
@@ -1104,7 +1101,7 @@ test_retry_all(void **state)
 	ready = queue(SHARD_D, "like.sync", "{}");
 	done = queue(SHARD_D, "like.sync", "{}");
 	exec_ok(SHARD_D, "UPDATE {db}.tb_job SET state = 2 WHERE id = ?",
-	    (struct db_val[]){ DB_U64(done) }, 1);
+	    DB_PARAMS(DB_U64(done)));
 	assert_int_equal(job_retry_all(env.db, SHARD_D), 2);
 	assert_int_equal(job_col(SHARD_D, failed[0], "state"), JOB_READY);
 	assert_int_equal(job_col(SHARD_D, failed[1], "attempts"), 0);

@@ -200,8 +200,7 @@ make_post(uint64_t user, int type, uint64_t original)
 	uint64_t id = new_id(id_shard(user));
 
 	exec_ok(id_shard(user), "INSERT INTO {db}.tb_post (id, user_id, post_type, original_id, "
-	    "content_text, created_at) VALUES (?, ?, ?, ?, 'hi', 1)", (struct db_val[]){
-		DB_U64(id), DB_U64(user), DB_I64(type), DB_U64(original) }, 4);
+	    "content_text, created_at) VALUES (?, ?, ?, ?, 'hi', 1)", DB_PARAMS(DB_U64(id), DB_U64(user), DB_I64(type), DB_U64(original)));
 	return id;
 }
 
@@ -235,11 +234,10 @@ set_like(uint64_t liker, uint64_t record, bool on)
 {
 	if (on)
 		exec_ok(id_shard(liker), "INSERT IGNORE INTO {db}.tb_post_like (id, record_id, "
-		    "liker_id, created_at) VALUES (?, ?, ?, 1)", (struct db_val[]){
-			DB_U64(new_id(id_shard(liker))), DB_U64(record), DB_U64(liker) }, 3);
+		    "liker_id, created_at) VALUES (?, ?, ?, 1)", DB_PARAMS(DB_U64(new_id(id_shard(liker))), DB_U64(record), DB_U64(liker)));
 	else
 		exec_ok(id_shard(liker), "DELETE FROM {db}.tb_post_like WHERE liker_id = ? AND "
-		    "record_id = ?", (struct db_val[]){ DB_U64(liker), DB_U64(record) }, 2);
+		    "record_id = ?", DB_PARAMS(DB_U64(liker), DB_U64(record)));
 }
 
 /* recipient's rows of (type, actor): how many, and the id and is_read of the one there is. */
@@ -258,7 +256,7 @@ notes(uint64_t recipient, int type, uint64_t actor)
 
 	if (db_exec(env.db, id_shard(recipient), "SELECT id, is_read, record_id FROM "
 	    "{db}.tb_notification WHERE user_id = ? AND type = ? AND actor_id = ? ORDER BY id",
-	    (struct db_val[]){ DB_U64(recipient), DB_I64(type), DB_U64(actor) }, 3, &r) != 0)
+	    DB_PARAMS(DB_U64(recipient), DB_I64(type), DB_U64(actor)), &r) != 0)
 		fail_msg("cannot read the notifications of %" PRIu64, recipient);
 	out.n = r.nrows;
 	if (r.nrows > 0) {
@@ -396,7 +394,7 @@ test_repost_redone_tells_once(void **state)
 		assert_int_equal(run_job(notify_post_job, "record_id", r, NULL, 0), 0);
 		/* Undone: the repost record is deleted; the next one is a new record. */
 		exec_ok(id_shard(actor), "UPDATE {db}.tb_post SET is_deleted = 1 WHERE id = ?",
-		    (struct db_val[]){ DB_U64(r) }, 1);
+		    DB_PARAMS(DB_U64(r)));
 	}
 	got = notes(author, NOTIFY_REPOST, actor);
 	assert_int_equal(got.n, 1);
@@ -426,8 +424,8 @@ test_forget_unread(void **state)
 	assert_int_equal(unread_of(user), 1);
 	/* A row the count does not know of yet (as a block changes what it counts). */
 	exec_ok(id_shard(user), "INSERT INTO {db}.tb_notification (id, user_id, type, actor_id, "
-	    "created_at) VALUES (?, ?, 6, ?, 1)", (struct db_val[]){ DB_U64(new_id(SHARD_A)),
-		DB_U64(user), DB_U64(actor) }, 3);
+	    "created_at) VALUES (?, ?, 6, ?, 1)", DB_PARAMS(DB_U64(new_id(SHARD_A)),
+		DB_U64(user), DB_U64(actor)));
 	assert_int_equal(unread_of(user), 1);   /* cached */
 	notify_forget_unread(&env, user);
 	assert_int_equal(unread_of(user), 2);
@@ -458,8 +456,8 @@ test_unread_badge(void **state)
 	assert_int_equal(notify_unread_badge(&env, user, &n), 1);
 	assert_int_equal(n, 1);
 	exec_ok(id_shard(user), "INSERT INTO {db}.tb_notification (id, user_id, type, actor_id, "
-	    "created_at) VALUES (?, ?, 6, ?, 1)", (struct db_val[]){ DB_U64(new_id(SHARD_A)),
-		DB_U64(user), DB_U64(actor) }, 3);
+	    "created_at) VALUES (?, ?, 6, ?, 1)", DB_PARAMS(DB_U64(new_id(SHARD_A)),
+		DB_U64(user), DB_U64(actor)));
 	assert_int_equal(notify_unread_badge(&env, user, &n), 1);
 	assert_int_equal(n, 1);                 /* the cached count */
 	assert_int_equal(unread_of(user), 1);   /* the same as the API's */
@@ -496,19 +494,19 @@ test_unread_leaves_out_blocks(void **state)
 	assert_int_equal(unread_of(user), 4);
 	/* The user blocks same; third blocks the user; other only mutes the user (no block). */
 	exec_ok(SHARD_A, "INSERT INTO {db}.tb_user_relationship (user_id, target_user, "
-	    "status_follow, id) VALUES (?, ?, 2, 1)", (struct db_val[]){ DB_U64(user),
-		DB_U64(same) }, 2);
+	    "status_follow, id) VALUES (?, ?, 2, 1)", DB_PARAMS(DB_U64(user),
+		DB_U64(same)));
 	exec_ok(SHARD_B, "INSERT INTO {db}.tb_user_relationship (user_id, target_user, "
 	    "status_follow, status_mute, id) VALUES (?, ?, 0, 1, 1), (?, ?, 2, 0, 1)",
-	    (struct db_val[]){ DB_U64(other), DB_U64(user), DB_U64(third), DB_U64(user) }, 4);
+	    DB_PARAMS(DB_U64(other), DB_U64(user), DB_U64(third), DB_U64(user)));
 	notify_forget_unread(&env, user);
 	assert_int_equal(unread_of(user), 1);
 	/* The blocks of someone else do not count: user's actor blocks a third person. */
 	exec_ok(SHARD_B, "UPDATE {db}.tb_user_relationship SET status_follow = 0 WHERE user_id = ? "
-	    "AND target_user = ?", (struct db_val[]){ DB_U64(third), DB_U64(user) }, 2);
+	    "AND target_user = ?", DB_PARAMS(DB_U64(third), DB_U64(user)));
 	exec_ok(SHARD_B, "INSERT INTO {db}.tb_user_relationship (user_id, target_user, "
-	    "status_follow, id) VALUES (?, ?, 2, 1)", (struct db_val[]){ DB_U64(third),
-		DB_U64(other) }, 2);
+	    "status_follow, id) VALUES (?, ?, 2, 1)", DB_PARAMS(DB_U64(third),
+		DB_U64(other)));
 	notify_forget_unread(&env, user);
 	assert_int_equal(unread_of(user), 3);
 }

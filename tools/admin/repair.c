@@ -67,8 +67,8 @@ repair_scan(struct app_env *env, const struct repair_pass *pass, unsigned shard,
 	int rc = 0;
 
 	do {
-		if (db_exec(env->db, shard, pass->scan_sql, (struct db_val[]){ DB_U64(a), DB_U64(a),
-		    DB_U64(b), DB_I64(REPAIR_BATCH) }, 4, &r) != 0) {
+		if (db_exec(env->db, shard, pass->scan_sql, DB_PARAMS(DB_U64(a), DB_U64(a),
+		    DB_U64(b), DB_I64(REPAIR_BATCH)), &r) != 0) {
 			rc = -1;
 			break;
 		}
@@ -80,8 +80,8 @@ repair_scan(struct app_env *env, const struct repair_pass *pass, unsigned shard,
 			followee = pass->forward ? b : a;
 			if (id_shard(b) >= shard_count(db_shards(env->db)))
 				continue;   /* an ID of no shard: nothing to compare with */
-			if (db_exec(env->db, id_shard(b), pass->other_sql, (struct db_val[]){ DB_U64(b),
-			    DB_U64(a), DB_U64(id) }, 3, &o) != 0) {
+			if (db_exec(env->db, id_shard(b), pass->other_sql, DB_PARAMS(DB_U64(b),
+			    DB_U64(a), DB_U64(id)), &o) != 0) {
 				rc = -1;
 				break;
 			}
@@ -133,7 +133,7 @@ repair_counts(struct app_env *env, unsigned shard, size_t *fixed)
 		buf_printf(&sql, "UPDATE {db}.tb_user_extended e SET count_followers = %s, "
 		    "count_followings = %s WHERE e.user_id = ?", counted, counting);
 		rc = db_exec(env->db, shard, buf_cstr(&sql),
-		    (struct db_val[]){ DB_U64(db_u64(&r, i, 0)) }, 1, NULL);
+		    DB_PARAMS(DB_U64(db_u64(&r, i, 0))), NULL);
 		if (rc == 0) {
 			admin_report("repair-graph: counts of user %s corrected\n", db_str(&r, i, 0));
 			snprintf(key, sizeof key, "userx:%s", db_str(&r, i, 0));
