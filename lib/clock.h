@@ -34,4 +34,11 @@ clock_wall_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* Wall-clock seconds: the created_at / updated_at of every row, and the expiry of what is stored. */
+static inline int64_t
+clock_now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
 #endif

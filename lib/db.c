@@ -17,6 +17,7 @@
 #include "db.h"
 #include "db_int.h"
 #include "clock.h"
+#include "id.h"
 #include "log.h"
 #include "shard.h"
 #include "xalloc.h"
@@ -128,6 +129,12 @@ const struct shard_map *
 db_shards(const struct db *db)
 {
 	return db->shards;
+}
+
+bool
+db_id_has_shard(const struct db *db, uint64_t id)
+{
+	return id != 0 && id_shard(id) < shard_count(db->shards);
 }
 
 size_t

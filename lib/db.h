@@ -54,6 +54,9 @@ void db_set_statement_timeout(struct db *db, long ms);
 /* The logical shard map (see shard.h), borrowed for the life of the db. */
 struct shard_map;
 const struct shard_map *db_shards(const struct db *db);
+/* Whether id (a user's or a record's: its bits name the shard, id.h) could exist: not 0, and
+ * of a shard of the map (an ID may name any of the 1024 the format allows). */
+bool db_id_has_shard(const struct db *db, uint64_t id);
 
 /* The number of physical instances, and a printable name of instance i ("127.0.0.1:3306"). */
 size_t db_instance_count(const struct db *db);

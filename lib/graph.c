@@ -12,11 +12,13 @@
 #include "apierr.h"
 #include "cache.h"
 #include "ctx.h"
+#include "clock.h"
 #include "db.h"
 #include "graph.h"
 #include "id.h"
 #include "idlease.h"
 #include "job.h"
+#include "jsonx.h"
 #include "limit.h"
 #include "log.h"
 #include "notify.h"
@@ -28,21 +30,6 @@
 /* How many times follow.sync writes again when the source changed under it (as lib/job.c). */
 #define SYNC_ROUNDS 4
 
-static int64_t
-now_s(void)
-{
-	return (int64_t)time(NULL);
-}
-
-static json_object *
-json_id(uint64_t id)
-{
-	char s[24];
-
-	snprintf(s, sizeof s, "%" PRIu64, id);
-	return json_object_new_string(s);
-}
-
 /* Deletes "userx:<id>" (the counters) after a count moved. */
 static void
 forget_counts(struct app_env *env, uint64_t id)
@@ -51,12 +38,6 @@ forget_counts(struct app_env *env, uint64_t id)
 
 	snprintf(key, sizeof key, "userx:%" PRIu64, id);
 	(void)cache_delete(env->cache, key);
-}
-
-static bool
-user_exists_shard(struct app_env *env, uint64_t id)
-{
-	return id != 0 && id_shard(id) < shard_count(db_shards(env->db));
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -76,7 +57,7 @@ bump(struct db *db, uint64_t user, const char *column, int delta)
 		buf_printf(&sql, "UPDATE {db}.tb_user_extended SET %s = %s - 1, updated_at = ? "
 		    "WHERE user_id = ? AND %s > 0", column, column, column);
 	rc = db_exec(db, id_shard(user), buf_cstr(&sql),
-	    DB_PARAMS(DB_I64(now_s()), DB_U64(user)), NULL);
+	    DB_PARAMS(DB_I64(clock_now_s()), DB_U64(user)), NULL);
 	buf_free(&sql);
 	return rc == 0 ? 0 : -1;
 }
@@ -134,7 +115,7 @@ end_follow_tx(struct db *db, void *arg)
 	struct db_rows r = DB_ROWS_INIT;
 	int rc = db_exec(db, id_shard(t->follower), "UPDATE {db}.tb_user_relationship SET "
 	    "status_follow = 0, id = ?, updated_at = ? WHERE user_id = ? AND target_user = ? AND "
-	    "status_follow = 1", DB_PARAMS(DB_U64(t->new_id), DB_I64(now_s()),
+	    "status_follow = 1", DB_PARAMS(DB_U64(t->new_id), DB_I64(clock_now_s()),
 		DB_U64(t->follower), DB_U64(t->followee)), &r);
 
 	t->changed = false;
@@ -196,7 +177,7 @@ graph_sync_pair(struct app_env *env, uint64_t follower, uint64_t followee, bool 
 	bool any = false;
 	int i;
 
-	if (!user_exists_shard(env, follower) || !user_exists_shard(env, followee)) {
+	if (!db_id_has_shard(env->db, follower) || !db_id_has_shard(env->db, followee)) {
 		buf_puts(err, "follow.sync: an ID names no shard");
 		return -1;
 	}
@@ -301,7 +282,7 @@ set_tx(struct db *db, void *arg)
 {
 	struct set_tx *a = arg;
 	unsigned shard = id_shard(a->user);
-	int64_t now = now_s();
+	int64_t now = clock_now_s();
 	struct graph_rel cur;
 	int follow, mute, rc;
 
@@ -366,8 +347,8 @@ follow_payload(uint64_t follower, uint64_t followee)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "follower_id", json_id(follower));
-	json_object_object_add(o, "followee_id", json_id(followee));
+	json_object_object_add(o, "follower_id", jsonx_id_new(follower));
+	json_object_object_add(o, "followee_id", jsonx_id_new(followee));
 	return o;
 }
 
@@ -464,7 +445,7 @@ graph_report(struct ctx *ctx, const char *target, int reason)
 {
 	uint64_t target_id = 0, id;
 	bool suspended;
-	int64_t now = now_s();
+	int64_t now = clock_now_s();
 	int rc;
 
 	if ((rc = check_actor(ctx)) != APIERR_OK ||

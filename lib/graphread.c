@@ -34,12 +34,6 @@ graph_forget_rel(struct app_env *env, uint64_t a, uint64_t b)
 	(void)cache_delete(env->cache, key);
 }
 
-static bool
-user_exists_shard(struct app_env *env, uint64_t id)
-{
-	return id != 0 && id_shard(id) < shard_count(db_shards(env->db));
-}
-
 
 int
 graph_rel_read(struct db *db, uint64_t a, uint64_t b, bool lock, struct graph_rel *out)
@@ -104,7 +98,7 @@ rel_cached(struct app_env *env, uint64_t a, uint64_t b, int *follow, int *mute)
 	int rc;
 
 	*follow = *mute = 0;
-	if (!user_exists_shard(env, a) || !user_exists_shard(env, b))
+	if (!db_id_has_shard(env->db, a) || !db_id_has_shard(env->db, b))
 		return 0;
 	rel_key(a, b, key);
 	rc = cache_get_or_load(env->cache, key, REL_TTL, rel_loader, &l, &v);

@@ -1,6 +1,11 @@
 /* id.c: time-ordered 64-bit IDs with the shard inside (layout in id.h). */
 #include "config.h"
 
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "id.h"
@@ -97,4 +102,27 @@ uint64_t
 id_unix_ms(uint64_t id)
 {
 	return (id >> TIME_SHIFT) + ID_EPOCH_MS;
+}
+
+void
+id_format(uint64_t id, char out[ID_STR_SIZE])
+{
+	snprintf(out, ID_STR_SIZE, "%" PRIu64, id);
+}
+
+bool
+id_parse(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	/* Digits only: strtoull would accept a sign and leading blanks. */
+	if (*s == '\0' || strspn(s, "0123456789") != strlen(s) || strlen(s) > 20)
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v == 0)
+		return false;
+	*out = v;
+	return true;
 }

@@ -20,6 +20,7 @@
 #ifndef STARLING_ID_H
 #define STARLING_ID_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define ID_TIME_BITS   41
@@ -59,6 +60,13 @@ void id_gen_after(struct id_gen *g, uint64_t unix_ms);
 /* A fresh ID for shard (0 .. ID_MAX_SHARDS-1): larger than every ID g made before. Returns 0, or
  * -1 when the shard is out of range or the clock is before 2026 or after 2095. */
 int id_next(struct id_gen *g, unsigned shard, uint64_t *out);
+
+/* The text of an ID, as the API and the pages carry it: decimal, at most 20 digits and a NUL. */
+#define ID_STR_SIZE 24
+void id_format(uint64_t id, char out[ID_STR_SIZE]);
+/* Parses an ID's text: digits only (no sign, blank or leading "+"), at most 20 of them, not 0
+ * and not above 2^64-1. Returns false, *out untouched, for anything else. */
+bool id_parse(const char *s, uint64_t *out);
 
 /* The parts of an ID. */
 unsigned id_shard(uint64_t id);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "clock.h"
 #include "db.h"
 #include "id.h"
 #include "job.h"
@@ -27,12 +28,6 @@
 #define JOB_WAIT_STEP_MS 20
 /* tb_job.last_error is varchar(1024); our messages are ASCII. */
 #define LAST_ERROR_MAX 1000
-
-static int64_t
-now_s(void)
-{
-	return (int64_t)time(NULL);
-}
 
 const char *
 job_runner_name(void)
@@ -70,7 +65,7 @@ job_queue_many(struct db *db, unsigned shard, const struct job_new *jobs, size_t
 {
 	struct db_val *p;
 	struct buf sql = BUF_INIT;
-	int64_t now = now_s();
+	int64_t now = clock_now_s();
 	size_t i;
 	int rc;
 
@@ -187,7 +182,7 @@ job_bump_count(struct db *db, uint64_t record_id, const char *column, int delta,
 			buf_printf(&sql, "UPDATE {db}.%s SET %s = %s - 1, updated_at = ? WHERE %s = ? "
 			    "AND %s > 0", tables[i][0], column, column, tables[i][1], column);
 		rc = db_exec(db, id_shard(record_id), buf_cstr(&sql),
-		    DB_PARAMS(DB_I64(now_s()), DB_U64(record_id)), NULL);
+		    DB_PARAMS(DB_I64(clock_now_s()), DB_U64(record_id)), NULL);
 	}
 	buf_free(&sql);
 	return rc == 0 ? 0 : -1;
@@ -254,7 +249,7 @@ park(struct db *db, unsigned shard, uint64_t id)
 {
 	return db_exec(db, shard, "UPDATE {db}.tb_job SET state = 4, locked_by = '', locked_at = 0, "
 	    "updated_at = ? WHERE id = ? AND state = 1 AND locked_by = ?",
-	    DB_PARAMS(DB_I64(now_s()), DB_U64(id), DB_STR(job_runner_name())),
+	    DB_PARAMS(DB_I64(clock_now_s()), DB_U64(id), DB_STR(job_runner_name())),
 	    NULL) == 0 ? 0 : -1;
 }
 
@@ -266,7 +261,7 @@ finish(struct app_env *env, unsigned shard, uint64_t id, unsigned attempts, bool
     bool permanent, const char *error)
 {
 	struct db *db = env->db;
-	int64_t now = now_s();
+	int64_t now = clock_now_s();
 	unsigned tries = attempts + 1;
 	char msg[LAST_ERROR_MAX + 1];
 	size_t i;
@@ -372,7 +367,7 @@ int
 job_run(struct app_env *env, unsigned shard, uint64_t id)
 {
 	struct db_rows r = DB_ROWS_INIT;
-	int64_t now = now_s();
+	int64_t now = clock_now_s();
 	int rc;
 
 	/* The claim: one statement, so it is its own short transaction and no lock is held while the
@@ -403,7 +398,7 @@ finish_done_many(struct db *db, unsigned shard, const uint64_t *ids, size_t n)
 	if (n == 0)
 		return 0;
 	p = xcalloc(n + 2, sizeof *p);
-	p[0] = DB_I64(now_s());
+	p[0] = DB_I64(clock_now_s());
 	p[1] = DB_STR(job_runner_name());
 	for (i = 0; i < n; i++)
 		p[i + 2] = DB_U64(ids[i]);
@@ -497,7 +492,7 @@ claim_tx(struct db *db, void *arg)
 int
 job_run_next(struct app_env *env, unsigned shard, struct job_ran *ran)
 {
-	struct claim c = { shard, now_s(), 0 };
+	struct claim c = { shard, clock_now_s(), 0 };
 	struct db_rows r = DB_ROWS_INIT;
 	int rc;
 
@@ -575,14 +570,14 @@ job_ready_shards(struct app_env *env, size_t instance, bool *ready)
 	/* "(SELECT 3 FROM `starling_0003`.tb_job WHERE ... LIMIT 1) UNION ALL (...)": the same
 	 * text at every poll (prepared once). */
 	return shards_with(env, instance, ready, "SELECT {shard} FROM {db}.tb_job WHERE state = 0 AND "
-	    "run_after <= ? LIMIT 1", DB_PARAMS(DB_I64(now_s())));
+	    "run_after <= ? LIMIT 1", DB_PARAMS(DB_I64(clock_now_s())));
 }
 
 long
 job_release(struct app_env *env, unsigned shard, long limit)
 {
 	struct db_rows r = DB_ROWS_INIT;
-	int64_t now = now_s();
+	int64_t now = clock_now_s();
 	long n = 0;
 	size_t i;
 
@@ -851,7 +846,7 @@ int
 job_retry(struct db *db, unsigned shard, uint64_t id, int *state)
 {
 	struct db_rows r = DB_ROWS_INIT;
-	int64_t now = now_s();
+	int64_t now = clock_now_s();
 	int rc = -1;
 
 	if (db_exec(db, shard, RETRY_SQL "id = ?",
@@ -878,7 +873,7 @@ job_retry_all(struct db *db, unsigned shard)
 {
 	struct db_rows ids = DB_ROWS_INIT, r = DB_ROWS_INIT;
 	uint64_t lo = 0, hi;
-	int64_t now = now_s();
+	int64_t now = clock_now_s();
 	long total = 0;
 
 	/* By id ranges read first: the UPDATE covers (lo, hi], and lo only moves up, so a job put

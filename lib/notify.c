@@ -16,6 +16,7 @@
 #include "id.h"
 #include "idlease.h"
 #include "job.h"
+#include "jsonx.h"
 #include "log.h"
 #include "notify.h"
 #include "partial.h"
@@ -64,44 +65,6 @@ notify_type_name(int type)
 	return types[type].name;
 }
 
-static json_object *
-json_id(uint64_t id)
-{
-	char s[24];
-
-	snprintf(s, sizeof s, "%" PRIu64, id);
-	return json_object_new_string(s);
-}
-
-/* An ID member of a post object (post_get's; "0" or absent: 0). */
-static uint64_t
-jid(json_object *o, const char *name)
-{
-	json_object *v;
-	uint64_t id;
-
-	if (o == NULL || !json_object_object_get_ex(o, name, &v) ||
-	    !route_parse_id(json_object_get_string(v), &id))
-		return 0;
-	return id;
-}
-
-static const char *
-jstr(json_object *o, const char *name)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, name, &v))
-		return "";
-	return json_object_get_string(v);
-}
-
-static bool
-shard_exists(struct app_env *env, uint64_t id)
-{
-	return id != 0 && id_shard(id) < shard_count(db_shards(env->db));
-}
-
 void
 notify_forget_unread(struct app_env *env, uint64_t user)
 {
@@ -124,7 +87,7 @@ notify_add(struct app_env *env, uint64_t recipient, enum notify_type type, uint6
 	int rc;
 
 	if (notify_type_name((int)type) == NULL || actor == 0 || recipient == actor ||
-	    !shard_exists(env, recipient))
+	    !db_id_has_shard(env->db, recipient))
 		return 0;
 	/* Cached reads: a mute or block made since is deleted from the cache by lib/graph.c. */
 	if ((rc = graph_muted(env, recipient, actor)) != 0 ||
@@ -165,7 +128,7 @@ withdraw(struct app_env *env, uint64_t recipient, enum notify_type type, uint64_
 	struct db_rows r = DB_ROWS_INIT;
 	int rc;
 
-	if (!shard_exists(env, recipient))
+	if (!db_id_has_shard(env->db, recipient))
 		return 0;
 	rc = db_exec(env->db, id_shard(recipient), "UPDATE {db}.tb_notification SET "
 	    "is_read = is_read + ? WHERE user_id = ? AND type = ? AND actor_id = ? AND "
@@ -186,7 +149,7 @@ notify_follow(struct app_env *env, uint64_t follower, uint64_t followee)
 	struct db_rows r = DB_ROWS_INIT;
 	int rc;
 
-	if (!shard_exists(env, follower))
+	if (!db_id_has_shard(env->db, follower))
 		return 0;
 	/* The follower's row is the truth (not "rel:", which a concurrent change may have left
 	 * stale for a moment): only a follow that stands now notifies. */
@@ -210,7 +173,7 @@ author_of(struct app_env *env, uint64_t record, uint64_t *author)
 	json_object *o = NULL;
 	int rc = post_get(env, record, &o);
 
-	*author = rc == 1 ? jid(o, "authorId") : 0;
+	*author = rc == 1 ? jsonx_id(o, "authorId") : 0;
 	json_object_put(o);
 	return rc;
 }
@@ -221,7 +184,7 @@ static int
 notify_mentions(struct app_env *env, json_object *rec, uint64_t *done, size_t *ndone)
 {
 	json_object *list;
-	uint64_t author = jid(rec, "authorId"), record = jid(rec, "id"), user;
+	uint64_t author = jsonx_id(rec, "authorId"), record = jsonx_id(rec, "id"), user;
 	size_t i, k, n;
 	int rc, failed = 0;
 
@@ -272,10 +235,10 @@ notify_post_job(struct app_env *env, json_object *payload, struct buf *err)
 			buf_puts(err, "notify.post: cannot read the record");
 		return rc;
 	}
-	author = jid(rec, "authorId");
+	author = jsonx_id(rec, "authorId");
 	done[ndone++] = author;
-	t = jstr(rec, "type");
-	original = jid(rec, "originalId");
+	t = jsonx_str(rec, "type");
+	original = jsonx_id(rec, "originalId");
 	type = strcmp(t, "reply") == 0 ? NOTIFY_REPLY : strcmp(t, "quote") == 0 ? NOTIFY_QUOTE :
 	    strcmp(t, "repost") == 0 ? NOTIFY_REPOST : 0;
 	rc = 0;
@@ -327,7 +290,7 @@ notify_like_job(struct app_env *env, json_object *payload, struct buf *err)
 	const char *why = NULL;
 	int stands, now, i;
 
-	if (liker == 0 || record == 0 || !shard_exists(env, liker)) {
+	if (liker == 0 || record == 0 || !db_id_has_shard(env->db, liker)) {
 		why = "notify.like: liker_id and record_id are required";
 		goto out;
 	}
@@ -402,7 +365,7 @@ shown_post(struct ctx *ctx, uint64_t id, json_object **out)
 		return rc;
 	rc = 0;
 	if (json_object_object_get_ex(*out, "original", &orig) && orig != NULL)
-		rc = graph_blocked_either(ctx->env, ctx->user_id, jid(orig, "authorId"));
+		rc = graph_blocked_either(ctx->env, ctx->user_id, jsonx_id(orig, "authorId"));
 	if (rc != 0) {
 		json_object_put(*out);
 		*out = NULL;
@@ -447,7 +410,7 @@ list_item(struct ctx *ctx, const struct db_rows *r, size_t i, json_object **out,
 		return APIERR_OK;
 	}
 	*out = json_object_new_object();
-	json_object_object_add(*out, "id", json_id(db_u64(r, i, N_ID)));
+	json_object_object_add(*out, "id", jsonx_id_new(db_u64(r, i, N_ID)));
 	json_object_object_add(*out, "type", json_object_new_string(types[type].name));
 	json_object_object_add(*out, "actor", actor);
 	json_object_object_add(*out, "post", post);
@@ -468,7 +431,7 @@ notify_list(struct ctx *ctx, uint64_t cursor, json_object **out)
 	int rc;
 
 	*out = NULL;
-	if (!shard_exists(ctx->env, ctx->user_id))
+	if (!db_id_has_shard(ctx->env->db, ctx->user_id))
 		return ctx_fail(ctx, APIERR_UNAUTHORIZED, NULL);
 	/* idx_user_id: one range of the user's shard; a row more than a page says there is more. */
 	if (db_exec(ctx->env->db, id_shard(ctx->user_id), "SELECT id, type, actor_id, post_id, "
@@ -644,7 +607,7 @@ notify_unread(struct ctx *ctx, long *count, bool *partial)
 {
 	*count = 0;
 	*partial = false;
-	if (!shard_exists(ctx->env, ctx->user_id))
+	if (!db_id_has_shard(ctx->env->db, ctx->user_id))
 		return ctx_fail(ctx, APIERR_UNAUTHORIZED, NULL);
 	if (unread_get(ctx->env, ctx->user_id, count, partial) < 0)
 		return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
@@ -657,7 +620,7 @@ notify_unread_badge(struct app_env *env, uint64_t user, long *count)
 	bool partial;
 
 	*count = 0;
-	if (user == 0 || !shard_exists(env, user))
+	if (user == 0 || !db_id_has_shard(env->db, user))
 		return 0;
 	return unread_get(env, user, count, &partial);
 }
@@ -668,7 +631,7 @@ notify_read(struct ctx *ctx, uint64_t up_to_id)
 	struct db_rows r = DB_ROWS_INIT;
 	int rc;
 
-	if (!shard_exists(ctx->env, ctx->user_id))
+	if (!db_id_has_shard(ctx->env->db, ctx->user_id))
 		return ctx_fail(ctx, APIERR_UNAUTHORIZED, NULL);
 	/* idx_user_unread: only the unread rows up to the ID are touched, the withdrawn ones too,
 	 * so that one brought back later comes back read, as everything up to the ID now is. */

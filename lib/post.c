@@ -14,10 +14,12 @@
 #include "apierr.h"
 #include "cache.h"
 #include "ctx.h"
+#include "clock.h"
 #include "db.h"
 #include "graphread.h"
 #include "id.h"
 #include "job.h"
+#include "jsonx.h"
 #include "limit.h"
 #include "linkcard.h"
 #include "media.h"
@@ -37,12 +39,6 @@
 #define IDEM_KEY_MAX 64
 /* The columns of media URLs (varchar(255)); a URL we issue is far shorter. */
 #define MEDIA_URL_MAX 255
-
-static int64_t
-now_s(void)
-{
-	return (int64_t)time(NULL);
-}
 
 /* Deletes "<prefix>:<id>" after a write; failures are logged by the cache (the TTL bounds them). */
 static void
@@ -69,7 +65,7 @@ unavailable(struct ctx *ctx)
 static int
 check_not_blocked(struct ctx *ctx, json_object *rec)
 {
-	int rc = graph_blocked_either(ctx->env, ctx->user_id, post_jid(rec, "authorId"));
+	int rc = graph_blocked_either(ctx->env, ctx->user_id, jsonx_id(rec, "authorId"));
 
 	if (rc < 0)
 		return unavailable(ctx);
@@ -173,7 +169,7 @@ idem_claim(struct ctx *ctx, const char *key, const char *hash, uint64_t fresh, u
 {
 	struct db_rows r = DB_ROWS_INIT;
 	unsigned shard = id_shard(ctx->user_id);
-	int64_t now = now_s();
+	int64_t now = clock_now_s();
 	char own[65];
 	int rc = -1, tries;
 
@@ -246,7 +242,7 @@ idem_retry(struct ctx *ctx, const char *key, const char *hash)
 	    "{db}.tb_idempotency_key WHERE user_id = ? AND idem_key = ?",
 	    DB_PARAMS(DB_U64(ctx->user_id), DB_STR(key)), &r) == 0 && r.nrows > 0 &&
 	    strcmp(db_str(&r, 0, 0), hash) == 0 &&
-	    db_i64(&r, 0, 1) >= now_s() - ctx->env->conf.posts_idempotency_ttl;
+	    db_i64(&r, 0, 1) >= clock_now_s() - ctx->env->conf.posts_idempotency_ttl;
 	db_rows_free(&r);
 	return retry;
 }
@@ -325,7 +321,7 @@ jobs_add(struct ctx *ctx, struct jobs *j, const char *type, const char *name, ui
 	v->type = type;
 	v->held = true;
 	v->payload = json_object_new_object();
-	json_object_object_add(v->payload, name, post_json_id(id));
+	json_object_object_add(v->payload, name, jsonx_id_new(id));
 	if (tag != NULL) {
 		json_object_object_add(v->payload, "tag", json_object_new_string(tag));
 		json_object_object_add(v->payload, "name", json_object_new_string(tag_name ? tag_name :
@@ -429,7 +425,7 @@ create_tx(struct db *db, void *arg)
 	struct create_tx *a = arg;
 	struct db_rows r = DB_ROWS_INIT;
 	unsigned shard = id_shard(a->user);
-	int64_t now = now_s();
+	int64_t now = clock_now_s();
 	int rc;
 
 	a->inserted = false;
@@ -503,7 +499,7 @@ post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 		    (rc = check_not_blocked(ctx, orig)) != APIERR_OK)
 			goto out;
 		a.post_type = POST_QUOTE;
-		a.original = post_jid(orig, "id");
+		a.original = jsonx_id(orig, "id");
 		a.original_type = post_jtype(orig) == POST_REPLY;
 	}
 	/* Last of the checks, first before anything is written (an ID lease included). */
@@ -580,7 +576,7 @@ post_repost_idem(struct ctx *ctx, uint64_t original_id, const char *idem_key,
 	    (rc = post_live(ctx, original_id, &orig)) != APIERR_OK ||
 	    (rc = check_not_blocked(ctx, orig)) != APIERR_OK)
 		goto out;
-	a.original = post_jid(orig, "id");
+	a.original = jsonx_id(orig, "id");
 	a.original_type = post_jtype(orig) == POST_REPLY;
 	if ((rc = check_limits(ctx, LIMIT_REPOST, NULL, idem_key, request_hash)) != APIERR_OK)
 		goto out;
@@ -630,8 +626,8 @@ post_repost(struct ctx *ctx, uint64_t original_id, uint64_t *id)
 static int
 check_reply_settings(struct ctx *ctx, json_object *root)
 {
-	const char *set = post_jstr(root, "replySettings");
-	uint64_t author = post_jid(root, "authorId");
+	const char *set = jsonx_str(root, "replySettings");
+	uint64_t author = jsonx_id(root, "authorId");
 	json_object *me = NULL, *mentions, *v;
 	struct db_rows r = DB_ROWS_INIT;
 	bool ok = false;
@@ -644,7 +640,7 @@ check_reply_settings(struct ctx *ctx, json_object *root)
 		rc = user_get(ctx->env, ctx->user_id, &me);
 		if (rc == 1 && json_object_object_get_ex(root, "mentions", &mentions)) {
 			struct buf name = BUF_INIT;
-			const char *u = post_jstr(me, "username");
+			const char *u = jsonx_str(me, "username");
 
 			valid_lower_ascii(u, strlen(u), &name);
 			for (i = 0; i < json_object_array_length(mentions) && !ok; i++) {
@@ -685,7 +681,7 @@ reply_tx(struct db *db, void *arg)
 	struct reply_tx *a = arg;
 	struct db_rows r = DB_ROWS_INIT;
 	unsigned shard = id_shard(a->root);
-	int64_t now = now_s();
+	int64_t now = clock_now_s();
 	int rc;
 
 	a->inserted = false;
@@ -729,14 +725,14 @@ post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 	    (rc = check_not_blocked(ctx, parent)) != APIERR_OK)
 		goto out;
 	if (post_jtype(parent) == POST_REPLY) {
-		a.parent = post_jid(parent, "id");
-		a.root = post_jid(parent, "rootId");
+		a.parent = jsonx_id(parent, "id");
+		a.root = jsonx_id(parent, "rootId");
 		/* A reply in a thread whose post was deleted is gone with it. */
 		if ((rc = post_live(ctx, a.root, &root)) != APIERR_OK ||
 		    (rc = check_not_blocked(ctx, root)) != APIERR_OK)
 			goto out;
 	} else {
-		a.root = post_jid(parent, "id");
+		a.root = jsonx_id(parent, "id");
 		root = json_object_get(parent);
 	}
 	if ((rc = check_reply_settings(ctx, root)) != APIERR_OK ||
@@ -835,7 +831,7 @@ int
 post_like(struct ctx *ctx, uint64_t record_id, bool like)
 {
 	struct jobs jobs = { .shard = id_shard(ctx->user_id) };
-	struct like_tx a = { .liker = ctx->user_id, .record = record_id, .now = now_s(),
+	struct like_tx a = { .liker = ctx->user_id, .record = record_id, .now = clock_now_s(),
 	    .like = like, .jobs = &jobs };
 	json_object *rec = NULL;
 	int rc;
@@ -856,7 +852,7 @@ post_like(struct ctx *ctx, uint64_t record_id, bool like)
 	if (like && (rc = check_not_blocked(ctx, rec)) != APIERR_OK)
 		goto out;
 	if (rec != NULL) {
-		a.record = post_jid(rec, "id");
+		a.record = jsonx_id(rec, "id");
 		a.content_type = post_jtype(rec) == POST_REPLY;
 	}
 	/* Taking a like back is never limited. */
@@ -868,9 +864,9 @@ post_like(struct ctx *ctx, uint64_t record_id, bool like)
 		goto out;
 	}
 	/* What this request writes, so that the jobs need not read it back first (job.h). */
-	json_object_object_add(jobs.v[0].payload, "record_id", post_json_id(a.record));
+	json_object_object_add(jobs.v[0].payload, "record_id", jsonx_id_new(a.record));
 	json_object_object_add(jobs.v[0].payload, "like", json_object_new_boolean(like));
-	json_object_object_add(jobs.v[0].payload, "like_id", post_json_id(a.like_id));
+	json_object_object_add(jobs.v[0].payload, "like_id", jsonx_id_new(a.like_id));
 	json_object_object_add(jobs.v[0].payload, "content_type",
 	    json_object_new_int(a.content_type));
 	json_object_object_add(jobs.v[0].payload, "created_at", json_object_new_int64(a.now));
@@ -879,7 +875,7 @@ post_like(struct ctx *ctx, uint64_t record_id, bool like)
 		rc = unavailable(ctx);
 		goto out;
 	}
-	json_object_object_add(jobs.v[1].payload, "record_id", post_json_id(a.record));
+	json_object_object_add(jobs.v[1].payload, "record_id", jsonx_id_new(a.record));
 	json_object_object_add(jobs.v[1].payload, "like", json_object_new_boolean(like));
 	if (db_tx(ctx->env->db, id_shard(ctx->user_id), like_tx, &a) != 0) {
 		rc = unavailable(ctx);
@@ -908,7 +904,7 @@ report_tx(struct db *db, void *arg)
 {
 	struct report_tx *a = arg;
 	struct db_rows r = DB_ROWS_INIT;
-	int64_t now = now_s();
+	int64_t now = clock_now_s();
 	int rc = db_exec(db, id_shard(a->record), "INSERT IGNORE INTO {db}.tb_reported_content (id, "
 	    "content_type, record_id, post_user_id, reporter_id, report_reason, created_at, updated_at) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -934,8 +930,8 @@ post_report(struct ctx *ctx, uint64_t record_id, int reason)
 	if ((rc = check_writer(ctx, NULL)) != APIERR_OK ||
 	    (rc = post_live(ctx, record_id, &rec)) != APIERR_OK)
 		goto out;
-	a.record = post_jid(rec, "id");
-	a.author = post_jid(rec, "authorId");
+	a.record = jsonx_id(rec, "id");
+	a.author = jsonx_id(rec, "authorId");
 	a.content_type = post_jtype(rec) == POST_REPLY;
 	if ((rc = limit_check(ctx, LIMIT_REPORT, NULL, 0)) != APIERR_OK)
 		goto out;
@@ -967,7 +963,7 @@ delete_tx(struct db *db, void *arg)
 	struct delete_tx *a = arg;
 	struct db_rows r = DB_ROWS_INIT;
 	unsigned shard = id_shard(a->id);
-	int64_t now = now_s();
+	int64_t now = clock_now_s();
 	int rc;
 
 	a->deleted = false;
@@ -1124,7 +1120,7 @@ post_pin(struct ctx *ctx, uint64_t id, bool pin)
 	if (!pin) {
 		rc = db_exec(ctx->env->db, id_shard(ctx->user_id), "UPDATE {db}.tb_user_extended SET "
 		    "pinned_post_id = 0, updated_at = ? WHERE user_id = ? AND pinned_post_id = ?",
-		    DB_PARAMS(DB_I64(now_s()), DB_U64(ctx->user_id), DB_U64(id)), NULL);
+		    DB_PARAMS(DB_I64(clock_now_s()), DB_U64(ctx->user_id), DB_U64(id)), NULL);
 		goto done;
 	}
 	if (type == POST_REPOST || type == POST_REPLY) {
@@ -1134,7 +1130,7 @@ post_pin(struct ctx *ctx, uint64_t id, bool pin)
 	}
 	rc = db_exec(ctx->env->db, id_shard(ctx->user_id), "UPDATE {db}.tb_user_extended SET "
 	    "pinned_post_id = ?, updated_at = ? WHERE user_id = ?",
-	    DB_PARAMS(DB_U64(id), DB_I64(now_s()), DB_U64(ctx->user_id)), NULL);
+	    DB_PARAMS(DB_U64(id), DB_I64(clock_now_s()), DB_U64(ctx->user_id)), NULL);
 done:
 	if (rc != 0) {
 		rc = unavailable(ctx);

@@ -11,6 +11,7 @@
 #include "ctx.h"
 #include "db.h"
 #include "id.h"
+#include "jsonx.h"
 #include "postlist.h"
 #include "postview.h"
 #include "user.h"
@@ -27,18 +28,6 @@ static const char *const tab_sql[] = {
 	    "id < ? ORDER BY id DESC LIMIT ?",
 };
 
-/* An ID member of a post object ("0" when absent). */
-static uint64_t
-jid(json_object *o, const char *name)
-{
-	json_object *v;
-	const char *s;
-
-	if (!json_object_object_get_ex(o, name, &v) || (s = json_object_get_string(v)) == NULL)
-		return 0;
-	return strtoull(s, NULL, 10);
-}
-
 /* The pinned post of user_id (0: none), from the cached counters. */
 static int
 pinned_of(struct ctx *ctx, uint64_t user_id, uint64_t *pinned)
@@ -46,7 +35,7 @@ pinned_of(struct ctx *ctx, uint64_t user_id, uint64_t *pinned)
 	json_object *counts = json_object_new_object();
 	int rc = user_add_counts(ctx->env, user_id, counts);
 
-	*pinned = rc > 0 ? jid(counts, "pinnedPostId") : 0;
+	*pinned = rc > 0 ? jsonx_id(counts, "pinnedPostId") : 0;
 	json_object_put(counts);
 	return rc < 0 ? ctx_fail(ctx, APIERR_UNAVAILABLE, NULL) : APIERR_OK;
 }
@@ -88,7 +77,7 @@ postlist_page(struct ctx *ctx, uint64_t user_id, enum postlist_tab tab, uint64_t
 		/* Only the user's own live post counts as pinned: the counters may lag behind a
 		 * deletion by a moment. */
 		if (i == 0 && pinned != 0 && cursor == 0) {
-			if (jid(views[i], "authorId") != user_id) {
+			if (jsonx_id(views[i], "authorId") != user_id) {
 				json_object_put(views[i]);
 				continue;
 			}

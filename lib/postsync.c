@@ -11,6 +11,7 @@
 #include "ctx.h"
 #include "buf.h"
 #include "cache.h"
+#include "clock.h"
 #include "db.h"
 #include "id.h"
 #include "idlease.h"
@@ -21,12 +22,6 @@
 /* How many times a handler writes again when the source changed under it (each change has its
  * own job, so this only has to outlast a short burst; beyond it the job is retried later). */
 #define SYNC_ROUNDS 4
-
-static int64_t
-now_s(void)
-{
-	return (int64_t)time(NULL);
-}
 
 /* Drops the cached counts of record_id ("postx:<id>", read by lib/post.c), whose counter a
  * handler has just moved: the next reader loads them from the database. */
@@ -386,7 +381,7 @@ tag_apply_tx(struct db *db, void *arg)
 	struct tag_sync *s = t->s;
 	unsigned shard = tag_shard(t->env, s->tag);
 	struct db_rows r = DB_ROWS_INIT;
-	int64_t now = now_s();
+	int64_t now = clock_now_s();
 	uint64_t hid;
 	int rc = 0;
 

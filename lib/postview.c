@@ -16,6 +16,7 @@
 #include "db.h"
 #include "graphread.h"
 #include "id.h"
+#include "jsonx.h"
 #include "log.h"
 #include "media.h"
 #include "postview.h"
@@ -31,46 +32,10 @@
  * for at most this long. */
 #define POST_STATS_TTL 60
 
-static void
-id_str(uint64_t id, char out[24])
-{
-	snprintf(out, 24, "%" PRIu64, id);
-}
-
-json_object *
-post_json_id(uint64_t id)
-{
-	char s[24];
-
-	id_str(id, s);
-	return json_object_new_string(s);
-}
-
-uint64_t
-post_jid(json_object *o, const char *name)
-{
-	json_object *v;
-	const char *s;
-
-	if (!json_object_object_get_ex(o, name, &v) || (s = json_object_get_string(v)) == NULL)
-		return 0;
-	return strtoull(s, NULL, 10);
-}
-
-const char *
-post_jstr(json_object *o, const char *name)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, name, &v))
-		return "";
-	return json_object_get_string(v);
-}
-
 enum post_type
 post_jtype(json_object *o)
 {
-	const char *t = post_jstr(o, "type");
+	const char *t = jsonx_str(o, "type");
 
 	if (strcmp(t, "repost") == 0)
 		return POST_REPOST;
@@ -90,19 +55,11 @@ post_not_found(struct ctx *ctx)
 /* ------------------------------------------------------------------------------------------ */
 /* Reading a record: a post (tb_post) or a reply (tb_post_reply), both on id_shard(id). */
 
-/* Whether id names a shard that exists: IDs come from clients, and one made up can name any of
- * the 1024 the ID format allows. Such a record does not exist. */
-static bool
-shard_exists(struct app_env *env, uint64_t id)
-{
-	return id != 0 && id_shard(id) < shard_count(db_shards(env->db));
-}
-
 /* One query for both tables: a record ID is unique across them. */
 int
 post_row(struct app_env *env, uint64_t id, struct db_rows *r)
 {
-	if (!shard_exists(env, id)) {
+	if (!db_id_has_shard(env->db, id)) {
 		db_rows_free(r);
 		return 0;
 	}
@@ -142,7 +99,7 @@ static uint64_t
 original_author(struct app_env *env, uint64_t original)
 {
 	json_object *o = NULL;
-	uint64_t author = post_get(env, original, &o) == 1 ? post_jid(o, "authorId") : 0;
+	uint64_t author = post_get(env, original, &o) == 1 ? jsonx_id(o, "authorId") : 0;
 
 	json_object_put(o);
 	return author;
@@ -193,19 +150,19 @@ load_post(void *arg, struct buf *out)
 	text_post_free(&t);
 
 	o = json_object_new_object();
-	json_object_object_add(o, "id", post_json_id(a->id));
+	json_object_object_add(o, "id", jsonx_id_new(a->id));
 	json_object_object_add(o, "type", json_object_new_string(types[type]));
-	json_object_object_add(o, "authorId", post_json_id(db_u64(&r, 0, POST_R_USER)));
+	json_object_object_add(o, "authorId", jsonx_id_new(db_u64(&r, 0, POST_R_USER)));
 	json_object_object_add(o, "contentText", json_object_new_string(db_str(&r, 0, POST_R_TEXT)));
 	json_object_object_add(o, "imageUrl", json_object_new_string(db_str(&r, 0, POST_R_IMAGE)));
 	json_object_object_add(o, "videoUrl", json_object_new_string(db_str(&r, 0, POST_R_VIDEO)));
 	json_object_object_add(o, "hashtags", words_array(db_str(&r, 0, POST_R_HASHTAGS)));
 	json_object_object_add(o, "mentions", mentions);
-	json_object_object_add(o, "originalId", post_json_id(original));
+	json_object_object_add(o, "originalId", jsonx_id_new(original));
 	if (type == POST_REPOST || type == POST_QUOTE)
 		json_object_object_add(o, "originalAuthorId",
-		    post_json_id(original_author(a->env, original)));
-	json_object_object_add(o, "rootId", post_json_id(root));
+		    jsonx_id_new(original_author(a->env, original)));
+	json_object_object_add(o, "rootId", jsonx_id_new(root));
 	json_object_object_add(o, "replySettings", json_object_new_string(settings[set]));
 	json_object_object_add(o, "createdAt", json_object_new_int64(db_i64(&r, 0, POST_R_CREATED)));
 	buf_puts(out, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
@@ -223,7 +180,7 @@ post_get(struct app_env *env, uint64_t id, json_object **out)
 	int rc;
 
 	*out = NULL;
-	if (!shard_exists(env, id))
+	if (!db_id_has_shard(env->db, id))
 		return 0;
 	snprintf(key, sizeof key, "post:%" PRIu64, id);
 	rc = cache_get_or_load(env->cache, key, POST_TTL, load_post, &a, &val);
@@ -248,7 +205,7 @@ post_resolve(struct app_env *env, uint64_t id, json_object **out)
 	int rc = post_get(env, id, out);
 
 	if (rc == 1 && post_jtype(*out) == POST_REPOST) {
-		id = post_jid(*out, "originalId");
+		id = jsonx_id(*out, "originalId");
 		json_object_put(*out);
 		rc = post_get(env, id, out);
 	}
@@ -296,15 +253,15 @@ post_keys(struct cache_keys *ks, uint64_t id)
 static void
 view_keys(struct ctx *ctx, json_object *o, struct cache_keys *ks)
 {
-	uint64_t author = post_jid(o, "authorId"), original_author = post_jid(o, "originalAuthorId");
+	uint64_t author = jsonx_id(o, "authorId"), original_author = jsonx_id(o, "originalAuthorId");
 	enum post_type t = post_jtype(o);
 
-	post_keys(ks, post_jid(o, "id"));
+	post_keys(ks, jsonx_id(o, "id"));
 	user_keys(ks, author);
 	graph_keys(ks, ctx->user_id, author);
 	if (t != POST_REPOST && t != POST_QUOTE)
 		return;
-	post_keys(ks, post_jid(o, "originalId"));
+	post_keys(ks, jsonx_id(o, "originalId"));
 	user_keys(ks, original_author);
 	graph_keys(ks, ctx->user_id, original_author);
 }
@@ -352,7 +309,7 @@ add_viewer(struct ctx *ctx, json_object *o, bool liked, bool reposted)
 	json_object_object_add(viewer, "liked", json_object_new_boolean(liked));
 	json_object_object_add(viewer, "reposted", json_object_new_boolean(reposted));
 	json_object_object_add(viewer, "own", json_object_new_boolean(
-	    post_jid(o, "authorId") == ctx->user_id));
+	    jsonx_id(o, "authorId") == ctx->user_id));
 	json_object_object_add(o, "viewer", viewer);
 }
 
@@ -391,7 +348,7 @@ add_stats(json_object *out, uint64_t id, const unsigned long long v[4])
 
 	for (i = 0; i < 4; i++)
 		json_object_object_add(o, names[i], json_object_new_int64((int64_t)v[i]));
-	id_str(id, key);
+	id_format(id, key);
 	json_object_object_add(out, key, o);
 }
 
@@ -449,7 +406,7 @@ stats_unread(json_object *out, const uint64_t *group, size_t ng)
 	size_t i;
 
 	for (i = 0; i < ng; i++) {
-		id_str(group[i], key);
+		id_format(group[i], key);
 		json_object_object_add(out, key, NULL);
 	}
 }
@@ -514,7 +471,7 @@ post_stats_some(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **ou
 				done[j] = true;
 			}
 		}
-		if (!shard_exists(ctx->env, ids[i]))
+		if (!db_id_has_shard(ctx->env->db, ids[i]))
 			continue;
 		start[b.n] = off;
 		count[b.n] = ng;
@@ -567,14 +524,14 @@ post_replies(struct ctx *ctx, uint64_t id, uint64_t cursor, json_object **out)
 	*out = NULL;
 	if ((rc = post_live(ctx, id, &rec)) != APIERR_OK)
 		return rc;
-	id = post_jid(rec, "id");
+	id = jsonx_id(rec, "id");
 	if (post_jtype(rec) == POST_REPLY) {
 		/* A reply's thread is gone with its post. */
-		if ((rc = post_live(ctx, post_jid(rec, "rootId"), &root)) != APIERR_OK)
+		if ((rc = post_live(ctx, jsonx_id(rec, "rootId"), &root)) != APIERR_OK)
 			goto out;
 		rc = db_exec(ctx->env->db, id_shard(id), "SELECT id FROM {db}.tb_post_reply WHERE "
 		    "post_id = ? AND parent_reply_id = ? AND id > ? AND is_deleted = 0 ORDER BY id "
-		    "LIMIT ?", DB_PARAMS(DB_U64(post_jid(rec, "rootId")), DB_U64(id),
+		    "LIMIT ?", DB_PARAMS(DB_U64(jsonx_id(rec, "rootId")), DB_U64(id),
 			DB_U64(cursor), DB_I64(POST_REPLIES_PAGE + 1)), &r);
 	} else {
 		rc = db_exec(ctx->env->db, id_shard(id), "SELECT id FROM {db}.tb_post_reply WHERE "
@@ -598,7 +555,7 @@ post_replies(struct ctx *ctx, uint64_t id, uint64_t cursor, json_object **out)
 		if (views[k] != NULL)
 			json_object_array_add(list, views[k]);
 	if (r.nrows > POST_REPLIES_PAGE)
-		id_str(db_u64(&r, POST_REPLIES_PAGE - 1, 0), next);
+		id_format(db_u64(&r, POST_REPLIES_PAGE - 1, 0), next);
 	else
 		snprintf(next, sizeof next, "-1");
 	json_object_object_add(*out, "cursor", json_object_new_string(next));
@@ -729,7 +686,7 @@ page_blocked(struct ctx *ctx, struct page_users *u, uint64_t user)
 static int
 page_add_author(struct app_env *env, struct page_users *u, json_object *o)
 {
-	size_t k = page_user(u, post_jid(o, "authorId"));
+	size_t k = page_user(u, jsonx_id(o, "authorId"));
 
 	if (!u->asked[k]) {
 		if (author_of(env, u->id[k], &u->shown[k]) != 0)
@@ -797,7 +754,7 @@ post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **vie
 
 	/* A blocked pair does not see each other's posts: as if deleted (as post_view). */
 	for (i = 0; i < n; i++) {
-		int b = views[i] ? page_blocked(ctx, users, post_jid(views[i], "authorId")) : 0;
+		int b = views[i] ? page_blocked(ctx, users, jsonx_id(views[i], "authorId")) : 0;
 
 		/* Whether they block each other is unknown: not shown. */
 		if (b < 0 && drop_unreadable(views, i, partial) != 0)
@@ -813,7 +770,7 @@ post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **vie
 		enum post_type t = views[i] ? post_jtype(views[i]) : POST_ORIGINAL;
 
 		if (t == POST_REPOST || t == POST_QUOTE)
-			oid[no++] = post_jid(views[i], "originalId");
+			oid[no++] = jsonx_id(views[i], "originalId");
 	}
 	if (get_many(ctx->env, oid, no, orig, ofailed) != 0 && partial == NULL)
 		goto fail;
@@ -835,7 +792,7 @@ post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **vie
 		/* The original of a blocked pair, as view() does: a repost goes with it, a quote's
 		 * own words stay with its original shown as gone. An original that could not be read
 		 * is not shown as gone: its repost or quote waits for it. */
-		b = orig[k] ? page_blocked(ctx, users, post_jid(orig[k], "authorId")) : ofailed[k] ? -1 : 0;
+		b = orig[k] ? page_blocked(ctx, users, jsonx_id(orig[k], "authorId")) : ofailed[k] ? -1 : 0;
 		if (b < 0) {
 			if (drop_unreadable(views, i, partial) != 0)
 				goto fail;
@@ -872,7 +829,7 @@ post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **vie
 	if (ctx->user_id != 0) {
 		for (i = 0; i < n; i++)
 			target[i] = views[i] == NULL ? 0 : post_jtype(views[i]) == POST_REPOST ?
-			    post_jid(views[i], "originalId") : ids[i];
+			    jsonx_id(views[i], "originalId") : ids[i];
 		/* Unknown on a partial page: shown as not done (the buttons still work). */
 		if (viewer_did(ctx, target, n, liked, reposted) != 0) {
 			if (partial == NULL)

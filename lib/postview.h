@@ -119,13 +119,8 @@ enum { POST_R_USER, POST_R_TYPE, POST_R_ORIGINAL, POST_R_ROOT, POST_R_SETTINGS, 
  * caller's: db_rows_free). Returns 0 (no row for an unknown id or shard), or -1. */
 int post_row(struct app_env *env, uint64_t id, struct db_rows *r);
 
-/* Members of a post object: an ID member (0 when absent), a string member ("" when absent,
- * borrowed from o), the type. */
-uint64_t post_jid(json_object *o, const char *name);
-const char *post_jstr(json_object *o, const char *name);
+/* The type of a post object (its "type" member; jsonx.h reads its other members). */
 enum post_type post_jtype(json_object *o);
-/* id as a new JSON string (IDs are strings in JSON). */
-json_object *post_json_id(uint64_t id);
 
 /* A live record for an action on it, with a repost standing for its original (liking,
  * reporting, replying to or reposting a repost acts on what it reposted): post_get's returns. */

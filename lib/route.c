@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "apierr.h"
+#include "id.h"
 #include "route.h"
 #include "utf8.h"
 
@@ -88,18 +89,7 @@ route_match(const struct route *routes, size_t n, enum http_method method, const
 bool
 route_parse_id(const char *s, uint64_t *out)
 {
-	unsigned long long v;
-	char *end;
-
-	/* Digits only: strtoull would accept a sign and leading blanks. */
-	if (*s == '\0' || strspn(s, "0123456789") != strlen(s) || strlen(s) > 20)
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v == 0)
-		return false;
-	*out = v;
-	return true;
+	return id_parse(s, out);
 }
 
 static bool

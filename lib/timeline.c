@@ -201,12 +201,6 @@ has_id(const uint64_t *sorted, size_t n, uint64_t id)
 /* ------------------------------------------------------------------------------------------ */
 /* The database: the truth the lists are copies of */
 
-static bool
-shard_ok(struct app_env *env, uint64_t id)
-{
-	return id != 0 && id_shard(id) < shard_count(db_shards(env->db));
-}
-
 /* A query of one shard failed: on a read that may be partial (partial not NULL) noted there,
  * and the read goes on with the other shards (returns true); else the read fails. */
 static bool
@@ -232,7 +226,7 @@ batch_by_shard(struct app_env *env, struct db_batch *b, const uint64_t *ids, siz
 	for (i = 0; i < n; i = j) {
 		for (j = i; j < n && j - i < DB_IN_MAX && id_shard(ids[j]) == id_shard(ids[i]); j++)
 			continue;
-		if (!shard_ok(env, ids[i]))
+		if (!db_id_has_shard(env->db, ids[i]))
 			continue;
 		m = db_in_size(j - i);
 		buf_reset(&sql);
@@ -514,7 +508,7 @@ timeline_build(struct app_env *env, uint64_t user_id)
 	struct timeline_list l = TIMELINE_LIST_INIT;
 	int rc;
 
-	if (!shard_ok(env, user_id))
+	if (!db_id_has_shard(env->db, user_id))
 		return -1;
 	rc = list_get(env, user_id, &l);
 	timeline_list_free(&l);
@@ -796,7 +790,7 @@ timeline_push_job(struct app_env *env, json_object *payload, struct buf *err)
 	size_t i;
 	int rc = -1;
 
-	if (!shard_ok(env, post)) {
+	if (!db_id_has_shard(env->db, post)) {
 		buf_puts(err, "timeline.push: post_id missing or on no shard");
 		return -1;
 	}
@@ -866,7 +860,7 @@ timeline_build_job(struct app_env *env, json_object *payload, struct buf *err)
 {
 	uint64_t user = job_payload_id(payload, "user_id");
 
-	if (!shard_ok(env, user)) {
+	if (!db_id_has_shard(env->db, user)) {
 		buf_puts(err, "timeline.build: user_id missing or on no shard");
 		return -1;
 	}

@@ -11,6 +11,7 @@
 
 #include "cache.h"
 #include "ctx.h"
+#include "clock.h"
 #include "db.h"
 #include "id.h"
 #include "idlease.h"
@@ -69,12 +70,6 @@ static unsigned
 user_shard(uint64_t id)
 {
 	return id_shard(id);
-}
-
-static int64_t
-now_s(void)
-{
-	return (int64_t)time(NULL);
 }
 
 /* Deletes a cached key after a write; failures are logged by the cache (the TTL bounds them). */
@@ -477,7 +472,7 @@ claim(struct app_env *env, const struct lookup *lk, const char *key, uint64_t id
 	struct buf sql = BUF_INIT;
 	struct db_rows r = DB_ROWS_INIT;
 	unsigned shard = lookup_shard(env, key);
-	int64_t now = now_s();
+	int64_t now = clock_now_s();
 	uint64_t owner;
 	int rc;
 
@@ -597,7 +592,7 @@ int
 user_create(struct app_env *env, const struct user_new *n, uint64_t *id)
 {
 	struct buf uname = BUF_INIT, email = BUF_INIT;
-	struct create_arg a = { n, 0, now_s() };
+	struct create_arg a = { n, 0, clock_now_s() };
 	uint32_t r;
 	int rc;
 
@@ -692,10 +687,10 @@ user_set_password(struct app_env *env, uint64_t id, const char *hash, int64_t ge
 	if (gen == USER_ANY_GEN)
 		return update_user(env, id, "UPDATE {db}.tb_user SET password_hash = ?, "
 		    "credential_gen = credential_gen + 1, updated_at = ? WHERE id = ?",
-		    DB_PARAMS(DB_STR(hash), DB_I64(now_s()), DB_U64(id)));
+		    DB_PARAMS(DB_STR(hash), DB_I64(clock_now_s()), DB_U64(id)));
 	return update_user(env, id, "UPDATE {db}.tb_user SET password_hash = ?, "
 	    "credential_gen = credential_gen + 1, updated_at = ? WHERE id = ? AND credential_gen = ?",
-	    DB_PARAMS(DB_STR(hash), DB_I64(now_s()), DB_U64(id), DB_I64(gen)));
+	    DB_PARAMS(DB_STR(hash), DB_I64(clock_now_s()), DB_U64(id), DB_I64(gen)));
 }
 
 int
@@ -705,13 +700,13 @@ user_rehash_password(struct app_env *env, uint64_t id, const char *hash, int64_t
 	 * meanwhile is never overwritten by a hash of the old one. */
 	return update_user(env, id, "UPDATE {db}.tb_user SET password_hash = ?, updated_at = ? "
 	    "WHERE id = ? AND credential_gen = ?",
-	    DB_PARAMS(DB_STR(hash), DB_I64(now_s()), DB_U64(id), DB_I64(gen)));
+	    DB_PARAMS(DB_STR(hash), DB_I64(clock_now_s()), DB_U64(id), DB_I64(gen)));
 }
 
 int
 user_revoke_tokens(struct app_env *env, uint64_t id)
 {
-	int64_t now = now_s();
+	int64_t now = clock_now_s();
 
 	return update_user(env, id, "UPDATE {db}.tb_user SET tokens_valid_after = ?, updated_at = ? "
 	    "WHERE id = ?", DB_PARAMS(DB_I64(now), DB_I64(now), DB_U64(id)));
@@ -740,7 +735,7 @@ user_activate(struct app_env *env, uint64_t id)
 {
 	return update_user(env, id, "UPDATE {db}.tb_user SET is_activated = 1, "
 	    "activate_code_hash = '', updated_at = ? WHERE id = ? AND is_activated = 0",
-	    DB_PARAMS(DB_I64(now_s()), DB_U64(id)));
+	    DB_PARAMS(DB_I64(clock_now_s()), DB_U64(id)));
 }
 
 int
@@ -748,21 +743,21 @@ user_set_activation(struct app_env *env, uint64_t id, const char *code_hash, int
 {
 	return update_user(env, id, "UPDATE {db}.tb_user SET activate_code_hash = ?, "
 	    "activate_expires_at = ?, updated_at = ? WHERE id = ? AND is_activated = 0",
-	    DB_PARAMS(DB_STR(code_hash), DB_I64(expires_at), DB_I64(now_s()), DB_U64(id)));
+	    DB_PARAMS(DB_STR(code_hash), DB_I64(expires_at), DB_I64(clock_now_s()), DB_U64(id)));
 }
 
 int
 user_set_language(struct app_env *env, uint64_t id, const char *lang)
 {
 	return update_user(env, id, "UPDATE {db}.tb_user SET language = ?, updated_at = ? "
-	    "WHERE id = ?", DB_PARAMS(DB_STR(lang), DB_I64(now_s()), DB_U64(id)));
+	    "WHERE id = ?", DB_PARAMS(DB_STR(lang), DB_I64(clock_now_s()), DB_U64(id)));
 }
 
 int
 user_set_time_zone(struct app_env *env, uint64_t id, const char *zone)
 {
 	return update_user(env, id, "UPDATE {db}.tb_user SET time_zone = ?, updated_at = ? "
-	    "WHERE id = ?", DB_PARAMS(DB_STR(zone), DB_I64(now_s()), DB_U64(id)));
+	    "WHERE id = ?", DB_PARAMS(DB_STR(zone), DB_I64(clock_now_s()), DB_U64(id)));
 }
 
 int
@@ -776,7 +771,7 @@ user_save_info(struct app_env *env, uint64_t id, const struct user_info *in)
 		DB_STR(in->avatar_url), DB_STR(in->location), DB_STR(in->website),
 		DB_STR(in->description), DB_I64(in->dob_year), DB_I64(in->dob_month),
 		DB_I64(in->dob_day), DB_I64(in->visible_year), DB_I64(in->visible_month),
-		DB_I64(in->visible_day), DB_I64(now_s()), DB_U64(id)));
+		DB_I64(in->visible_day), DB_I64(clock_now_s()), DB_U64(id)));
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -787,7 +782,7 @@ user_reset_create(struct app_env *env, uint64_t user_id, const char *email, cons
     int64_t expires_at)
 {
 	uint64_t rid;
-	int64_t now = now_s();
+	int64_t now = clock_now_s();
 
 	if (idlease_next_id(env->ids, user_shard(user_id), &rid) != 0)
 		return -1;
@@ -823,14 +818,14 @@ user_reset_failed(struct app_env *env, uint64_t user_id, uint64_t reset_id)
 {
 	return db_exec(env->db, user_shard(user_id), "UPDATE {db}.tb_user_reset SET attempts = "
 	    "attempts + 1, updated_at = ? WHERE id = ? AND attempts < 255",
-	    DB_PARAMS(DB_I64(now_s()), DB_U64(reset_id)), NULL) == 0 ? 1 : -1;
+	    DB_PARAMS(DB_I64(clock_now_s()), DB_U64(reset_id)), NULL) == 0 ? 1 : -1;
 }
 
 int
 user_reset_use(struct app_env *env, uint64_t user_id, uint64_t reset_id)
 {
 	struct db_rows r = DB_ROWS_INIT;
-	int64_t now = now_s();
+	int64_t now = clock_now_s();
 	int rc = db_exec(env->db, user_shard(user_id), "UPDATE {db}.tb_user_reset SET used_at = ?, "
 	    "updated_at = ? WHERE id = ? AND used_at = 0",
 	    DB_PARAMS(DB_I64(now), DB_I64(now), DB_U64(reset_id)), &r);

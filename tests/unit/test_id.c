@@ -234,6 +234,34 @@ test_real_clock_is_after_epoch(void **state)
 	assert_true(id_unix_ms(id) >= ID_EPOCH_MS);
 }
 
+/* The text form: what id_format writes id_parse reads back; anything that is not plain digits
+ * of a non-zero 64-bit number is refused and leaves the output alone. */
+static void
+test_text_round_trip_and_refusals(void **state)
+{
+	static const char *const bad[] = { "", "0", "-1", "+1", " 1", "1 ", "1a", "0x10",
+		"18446744073709551616", "123456789012345678901", "99999999999999999999" };
+	char s[ID_STR_SIZE];
+	uint64_t v = 7;
+	size_t i;
+
+	(void)state;
+	id_format(UINT64_MAX, s);
+	assert_string_equal(s, "18446744073709551615");
+	assert_true(id_parse(s, &v));
+	assert_true(v == UINT64_MAX);
+	id_format(42, s);
+	assert_true(id_parse(s, &v));
+	assert_int_equal(v, 42);
+	assert_true(id_parse("007", &v));
+	assert_int_equal(v, 7);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		v = 5;
+		assert_false(id_parse(bad[i], &v));
+		assert_int_equal(v, 5);
+	}
+}
+
 int
 main(void)
 {
@@ -249,6 +277,7 @@ main(void)
 		cmocka_unit_test(test_gen_after_a_previous_holder),
 		cmocka_unit_test(test_out_of_range_is_refused),
 		cmocka_unit_test(test_real_clock_is_after_epoch),
+		cmocka_unit_test(test_text_round_trip_and_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
