@@ -540,7 +540,8 @@ graph_list_page(struct ctx *ctx, enum graph_list list, uint64_t user_id, const c
 	if (cursor != NULL && *cursor != '\0' && !graph_parse_cursor(cursor, &after))
 		return ctx_fail(ctx, APIERR_INVALID_PARAM, "cursor: an ID from the previous page "
 		    "(decimal digits, no leading zero)");
-	if (db_exec(ctx->env->db, id_shard(user_id), list_sql[list], DB_PARAMS(DB_U64(user_id), DB_U64(after), DB_I64(GRAPH_PAGE + 1)), &r) != 0) {
+	if (db_exec(ctx->env->db, id_shard(user_id), list_sql[list],
+	    DB_PARAMS(DB_U64(user_id), DB_U64(after), DB_I64(GRAPH_PAGE + 1)), &r) != 0) {
 		rc = unavailable(ctx);
 		goto out;
 	}

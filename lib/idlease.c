@@ -183,7 +183,8 @@ idlease_release(struct idlease *l)
 	if (l->worker < 0)
 		return;
 	(void)db_exec(l->db, LEASE_SHARD, "UPDATE {db}.tb_id_worker_lease SET expires_at = 0, "
-	    "last_id_ms = ?, updated_at = ? WHERE worker = ? AND holder = ?", DB_PARAMS(DB_U64(ID_EPOCH_MS + l->gen.last_ms), DB_I64(l->now()), DB_I64(l->worker),
+	    "last_id_ms = ?, updated_at = ? WHERE worker = ? AND holder = ?",
+	    DB_PARAMS(DB_U64(ID_EPOCH_MS + l->gen.last_ms), DB_I64(l->now()), DB_I64(l->worker),
 		DB_STR(l->holder)), NULL);
 	l->worker = -1;
 }

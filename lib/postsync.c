@@ -138,7 +138,8 @@ like_apply_tx(struct db *db, void *arg)
 			DB_U64(s->like_id), DB_I64(s->created_at)), s->record, "count_likes", 1,
 		    s->type == 1 ? JOB_RECORD_REPLY : JOB_RECORD_POST);
 	return write_and_count(db, shard, "DELETE FROM {db}.tb_post_like_reversed WHERE "
-	    "record_id = ? AND liker_id = ?", DB_PARAMS(DB_U64(s->record), DB_U64(s->liker)), s->record, "count_likes", -1, JOB_RECORD_UNKNOWN);
+	    "record_id = ? AND liker_id = ?", DB_PARAMS(DB_U64(s->record), DB_U64(s->liker)),
+	    s->record, "count_likes", -1, JOB_RECORD_UNKNOWN);
 }
 
 static int

@@ -280,7 +280,8 @@ load_hashtags(void *arg, struct buf *out)
 
 	if (db_exec(env->db, 0, "SELECT r.hashtag_id, r.tag_name, t.tag_key, t.uses, t.users FROM "
 	    "{db}.tb_recommended_hashtag r LEFT JOIN {db}.tb_trend_hashtag t ON t.hashtag_id = "
-	    "r.hashtag_id ORDER BY r.sort_order, r.hashtag_id LIMIT ?", DB_PARAMS(DB_I64(TREND_MAX)), &r) != 0)
+	    "r.hashtag_id ORDER BY r.sort_order, r.hashtag_id LIMIT ?",
+	    DB_PARAMS(DB_I64(TREND_MAX)), &r) != 0)
 		goto out;
 	for (i = 0; i < r.nrows; i++) {
 		buf_reset(&key);
@@ -295,7 +296,8 @@ load_hashtags(void *arg, struct buf *out)
 		    db_str(&r, i, 1), db_u64(&r, i, 3), db_u64(&r, i, 4), true));
 	}
 	if (db_exec(env->db, 0, "SELECT hashtag_id, tag_key, tag_name, uses, users FROM "
-	    "{db}.tb_trend_hashtag ORDER BY position LIMIT ?", DB_PARAMS(DB_I64(TREND_MAX)), &r) != 0)
+	    "{db}.tb_trend_hashtag ORDER BY position LIMIT ?",
+	    DB_PARAMS(DB_I64(TREND_MAX)), &r) != 0)
 		goto out;
 	for (i = 0; i < r.nrows && json_object_array_length(list) < TREND_MAX; i++)
 		if (!seen(list, "hashtagId", db_str(&r, i, 0)))
@@ -339,7 +341,8 @@ load_users(void *arg, struct buf *out)
 	for (i = 0; i < r.nrows; i++)
 		json_object_array_add(list, user_item(db_str(&r, i, 0), db_u64(&r, i, 1), true));
 	if (db_exec(env->db, 0, "SELECT user_id, new_followers FROM {db}.tb_trend_user ORDER BY "
-	    "position LIMIT ?", DB_PARAMS(DB_I64(TREND_MAX)), &r) != 0)
+	    "position LIMIT ?",
+	    DB_PARAMS(DB_I64(TREND_MAX)), &r) != 0)
 		goto out;
 	for (i = 0; i < r.nrows && json_object_array_length(list) < TREND_MAX; i++)
 		if (!seen(list, "id", db_str(&r, i, 0)))

@@ -524,9 +524,11 @@ test_ready_shards(void **state)
 
 	(void)ready_job(now - 5);                 /* SHARD_C (3): ready */
 	exec_ok(2, "INSERT INTO {db}.tb_job (id, type, payload, state, run_after, created_at, "
-	    "updated_at) VALUES (?, 'like.sync', '{}', 0, ?, ?, ?)", DB_PARAMS(DB_U64(new_id(2)), DB_I64(now + 100), DB_I64(now), DB_I64(now)));   /* not yet */
+	    "updated_at) VALUES (?, 'like.sync', '{}', 0, ?, ?, ?)", 
+	    DB_PARAMS(DB_U64(new_id(2)), DB_I64(now + 100), DB_I64(now), DB_I64(now)));   /* not yet */
 	exec_ok(1, "INSERT INTO {db}.tb_job (id, type, payload, state, run_after, created_at, "
-	    "updated_at) VALUES (?, 'like.sync', '{}', 3, ?, ?, ?)", DB_PARAMS(DB_U64(new_id(1)), DB_I64(now - 5), DB_I64(now), DB_I64(now)));     /* set aside */
+	    "updated_at) VALUES (?, 'like.sync', '{}', 3, ?, ?, ?)", 
+	    DB_PARAMS(DB_U64(new_id(1)), DB_I64(now - 5), DB_I64(now), DB_I64(now)));     /* set aside */
 	memset(ready, 0, sizeof ready);
 	assert_int_equal(job_ready_shards(&env, 0, ready), 1);
 	for (s = 0; s < 8; s++)

@@ -200,7 +200,8 @@ make_post(uint64_t user, int type, uint64_t original)
 	uint64_t id = new_id(id_shard(user));
 
 	exec_ok(id_shard(user), "INSERT INTO {db}.tb_post (id, user_id, post_type, original_id, "
-	    "content_text, created_at) VALUES (?, ?, ?, ?, 'hi', 1)", DB_PARAMS(DB_U64(id), DB_U64(user), DB_I64(type), DB_U64(original)));
+	    "content_text, created_at) VALUES (?, ?, ?, ?, 'hi', 1)",
+	    DB_PARAMS(DB_U64(id), DB_U64(user), DB_I64(type), DB_U64(original)));
 	return id;
 }
 
@@ -234,7 +235,8 @@ set_like(uint64_t liker, uint64_t record, bool on)
 {
 	if (on)
 		exec_ok(id_shard(liker), "INSERT IGNORE INTO {db}.tb_post_like (id, record_id, "
-		    "liker_id, created_at) VALUES (?, ?, ?, 1)", DB_PARAMS(DB_U64(new_id(id_shard(liker))), DB_U64(record), DB_U64(liker)));
+		    "liker_id, created_at) VALUES (?, ?, ?, 1)",
+		    DB_PARAMS(DB_U64(new_id(id_shard(liker))), DB_U64(record), DB_U64(liker)));
 	else
 		exec_ok(id_shard(liker), "DELETE FROM {db}.tb_post_like WHERE liker_id = ? AND "
 		    "record_id = ?", DB_PARAMS(DB_U64(liker), DB_U64(record)));
