@@ -218,6 +218,13 @@ struct db_batch {
 /* Adds a statement, as db_exec takes it, to b. Returns its index in b->q. */
 size_t db_batch_add(struct db_batch *b, unsigned shard, const char *sql,
     const struct db_val *params, size_t nparams);
+/* Adds to b one statement per shard among ids[0..n) (sorted by shard; IDs of no shard of the
+ * map skipped), per DB_IN_MAX of them: head, the IN list's placeholders, tail, with the IDs
+ * (a list padded as db_in_size says) then extra[0..nextra) as parameters. For "the rows of
+ * these users / records" read from every shard they live on in one round. */
+#define DB_IN_EXTRA_MAX 4
+void db_batch_add_in(struct db *db, struct db_batch *b, const uint64_t *ids, size_t n,
+    const char *head, const char *tail, const struct db_val *extra, size_t nextra);
 /* Runs b's statements as one round (db_exec_all), once. Returns how many did not answer 0. */
 size_t db_batch_run(struct db *db, struct db_batch *b);
 /* Releases b and its rows, and makes it empty again. */

@@ -12,6 +12,8 @@
 #include <mysqld_error.h>
 
 #include "breaker.h"
+#include "id.h"
+#include "buf.h"
 #include "db.h"
 #include "db_int.h"
 #include "clock.h"
@@ -405,6 +407,37 @@ db_batch_add(struct db_batch *b, unsigned shard, const char *sql, const struct d
 	b->q[i] = (struct db_query){ .shard = shard, .sql = b->sql[i], .params = b->params[i],
 	    .nparams = nparams, .rc = -1 };
 	return i;
+}
+
+void
+db_batch_add_in(struct db *db, struct db_batch *b, const uint64_t *ids, size_t n,
+    const char *head, const char *tail, const struct db_val *extra, size_t nextra)
+{
+	struct db_val p[DB_IN_MAX + DB_IN_EXTRA_MAX];
+	struct buf sql = BUF_INIT;
+	size_t i, j, k, m;
+
+	if (nextra > DB_IN_EXTRA_MAX) {
+		log_error("db_batch_add_in: %zu extra parameters, at most %d", nextra,
+		    DB_IN_EXTRA_MAX);
+		return;
+	}
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && j - i < DB_IN_MAX && id_shard(ids[j]) == id_shard(ids[i]); j++)
+			continue;
+		if (!db_id_has_shard(db, ids[i]))
+			continue;
+		m = db_in_size(j - i);
+		buf_reset(&sql);
+		buf_puts(&sql, head);
+		db_placeholders(&sql, m);
+		buf_puts(&sql, tail);
+		for (k = 0; k < m; k++)
+			p[k] = DB_U64(ids[i + k < j ? i + k : j - 1]);
+		memcpy(p + m, extra, nextra * sizeof *p);
+		db_batch_add(b, id_shard(ids[i]), buf_cstr(&sql), p, m + nextra);
+	}
+	buf_free(&sql);
 }
 
 size_t

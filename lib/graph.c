@@ -30,37 +30,8 @@
 /* How many times follow.sync writes again when the source changed under it (as lib/job.c). */
 #define SYNC_ROUNDS 4
 
-/* Deletes "userx:<id>" (the counters) after a count moved. */
-static void
-forget_counts(struct app_env *env, uint64_t id)
-{
-	char key[40];
-
-	snprintf(key, sizeof key, "userx:%" PRIu64, id);
-	(void)cache_delete(env->cache, key);
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* follow.sync: the followee's side of a follow */
-
-/* Moves count_<column> of user by delta (+1, or -1 never below 0), on user's shard. */
-static int
-bump(struct db *db, uint64_t user, const char *column, int delta)
-{
-	struct buf sql = BUF_INIT;
-	int rc;
-
-	if (delta > 0)
-		buf_printf(&sql, "UPDATE {db}.tb_user_extended SET %s = %s + 1, updated_at = ? "
-		    "WHERE user_id = ?", column, column);
-	else
-		buf_printf(&sql, "UPDATE {db}.tb_user_extended SET %s = %s - 1, updated_at = ? "
-		    "WHERE user_id = ? AND %s > 0", column, column, column);
-	rc = db_exec(db, id_shard(user), buf_cstr(&sql),
-	    DB_PARAMS(DB_I64(clock_now_s()), DB_U64(user)), NULL);
-	buf_free(&sql);
-	return rc == 0 ? 0 : -1;
-}
 
 struct pair_tx {
 	uint64_t   follower, followee, id, new_id;
@@ -85,7 +56,7 @@ mirror_tx(struct db *db, void *arg)
 			DB_I64(t->created_at)), &r);
 		if (rc == 0 && r.affected == 1) {
 			t->changed = true;
-			rc = bump(db, t->followee, "count_followers", 1);
+			rc = user_count_move(db, t->followee, USER_COUNT_FOLLOWERS, 1);
 		} else if (rc == 0) {
 			/* A row from an older follow (or a wrong one): the list's cursor is the id. */
 			rc = db_exec(db, shard, "UPDATE {db}.tb_user_relationship_reversed SET id = ?, "
@@ -100,7 +71,7 @@ mirror_tx(struct db *db, void *arg)
 		    DB_PARAMS(DB_U64(t->followee), DB_U64(t->follower)), &r);
 		if (rc == 0 && r.affected == 1) {
 			t->changed = true;
-			rc = bump(db, t->followee, "count_followers", -1);
+			rc = user_count_move(db, t->followee, USER_COUNT_FOLLOWERS, -1);
 		}
 	}
 	db_rows_free(&r);
@@ -121,7 +92,7 @@ end_follow_tx(struct db *db, void *arg)
 	t->changed = false;
 	if (rc == 0 && r.affected == 1) {
 		t->changed = true;
-		rc = bump(db, t->follower, "count_followings", -1);
+		rc = user_count_move(db, t->follower, USER_COUNT_FOLLOWINGS, -1);
 	}
 	db_rows_free(&r);
 	return rc == 0 ? 0 : -1;
@@ -150,7 +121,7 @@ sync_round(struct app_env *env, struct pair_tx *t, struct graph_rel *src, struct
 				return -1;
 			}
 			if (t->changed) {
-				forget_counts(env, t->follower);
+				user_counts_forget(env, t->follower);
 				graph_forget_rel(env, t->follower, t->followee);
 			}
 			src->follow = 0;
@@ -164,7 +135,7 @@ sync_round(struct app_env *env, struct pair_tx *t, struct graph_rel *src, struct
 		return -1;
 	}
 	if (t->changed)
-		forget_counts(env, t->followee);
+		user_counts_forget(env, t->followee);
 	return 0;
 }
 
@@ -335,7 +306,7 @@ set_tx(struct db *db, void *arg)
 		return -1;
 	if (follow != cur.follow && (follow == 1 || cur.follow == 1)) {
 		a->count_delta = follow == 1 ? 1 : -1;
-		if (bump(db, a->user, "count_followings", a->count_delta) != 0)
+		if (user_count_move(db, a->user, USER_COUNT_FOLLOWINGS, a->count_delta) != 0)
 			return -1;
 	}
 	/* The followee's side: of this follow, and on a block of the other direction too. */
@@ -426,7 +397,7 @@ graph_set(struct ctx *ctx, enum graph_action action, const char *target, bool on
 			notify_forget_unread(ctx->env, a.target);
 		}
 		if (a.count_delta != 0)
-			forget_counts(ctx->env, ctx->user_id);
+			user_counts_forget(ctx->env, ctx->user_id);
 		/* Each job now; one that fails stays queued for starling-worker. */
 		(void)job_run_held(ctx->env, shard, a.job, (size_t)a.njobs);
 	}

@@ -14,6 +14,7 @@
 #include "graphread.h"
 #include "id.h"
 #include "shard.h"
+#include "xalloc.h"
 
 /* "rel:<a>:<b>" lives this long; every change deletes it, so this only bounds memory. */
 #define REL_TTL 3600
@@ -145,4 +146,25 @@ graph_muted(struct app_env *env, uint64_t muter, uint64_t target)
 	if (rel_cached(env, muter, target, &f, &m) != 0)
 		return -1;
 	return m == 1;
+}
+
+int
+graph_follower_ids(struct app_env *env, uint64_t user, uint64_t **out, size_t *n)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = db_exec(env->db, id_shard(user), "SELECT follower_id FROM "
+	    "{db}.tb_user_relationship_reversed WHERE user_id = ?", DB_PARAMS(DB_U64(user)), &r);
+	if (rc == 0) {
+		*out = xcalloc(r.nrows + 1, sizeof **out);
+		for (i = 0; i < r.nrows; i++)
+			(*out)[i] = db_u64(&r, i, 0);
+		*n = r.nrows;
+	}
+	db_rows_free(&r);
+	return rc == 0 ? 0 : -1;
 }

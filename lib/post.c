@@ -40,16 +40,6 @@
 /* The columns of media URLs (varchar(255)); a URL we issue is far shorter. */
 #define MEDIA_URL_MAX 255
 
-/* Deletes "<prefix>:<id>" after a write; failures are logged by the cache (the TTL bounds them). */
-static void
-forget(struct app_env *env, const char *prefix, uint64_t id)
-{
-	char key[48];
-
-	snprintf(key, sizeof key, "%s:%" PRIu64, prefix, id);
-	(void)cache_delete(env->cache, key);
-}
-
 
 static int
 unavailable(struct ctx *ctx)
@@ -444,9 +434,7 @@ create_tx(struct db *db, void *arg)
 	    "created_at, updated_at) VALUES (?, ?, ?, ?)",
 	    DB_PARAMS(DB_U64(a->id), DB_U64(a->user), DB_I64(now), DB_I64(now)),
 	    NULL)) != 0 ||
-	    (rc = db_exec(db, shard, "UPDATE {db}.tb_user_extended SET count_posts = count_posts + 1, "
-	    "updated_at = ? WHERE user_id = ?", DB_PARAMS(DB_I64(now), DB_U64(a->user)),
-	    NULL)) != 0)
+	    (rc = user_count_move(db, a->user, USER_COUNT_POSTS, 1)) != 0)
 		goto out;
 	rc = jobs_queue(db, a->jobs);
 out:
@@ -465,9 +453,9 @@ created(struct ctx *ctx, const struct create_tx *a)
 	 * and does the part the author reads at once. */
 	if (a->deferred)
 		timeline_push_own(ctx->env, a->id, a->user);
-	forget(ctx->env, "userx", a->user);
-	forget(ctx->env, "post", a->id);
-	forget(ctx->env, "postx", a->id);
+	user_counts_forget(ctx->env, a->user);
+	post_forget(ctx->env, a->id);
+	post_counts_forget(ctx->env, a->id);
 }
 
 int
@@ -768,9 +756,9 @@ post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 	if (a.inserted) {
 		limit_count(ctx, LIMIT_REPLY, t.mentions, t.nmentions);
 		jobs_run(ctx, &jobs);
-		forget(ctx->env, "postx", a.parent ? a.parent : a.root);
-		forget(ctx->env, "post", a.id);
-		forget(ctx->env, "postx", a.id);
+		post_counts_forget(ctx->env, a.parent ? a.parent : a.root);
+		post_forget(ctx->env, a.id);
+		post_counts_forget(ctx->env, a.id);
 	}
 	*id = a.id;
 	rc = APIERR_OK;
@@ -814,12 +802,7 @@ like_tx(struct db *db, void *arg)
 	if (rc != 0 || r.affected != 1)
 		goto out;
 	a->changed = true;
-	rc = db_exec(db, shard, a->like ?
-	    "UPDATE {db}.tb_user_extended SET count_likes = count_likes + 1, updated_at = ? "
-	    "WHERE user_id = ?" :
-	    "UPDATE {db}.tb_user_extended SET count_likes = count_likes - 1, updated_at = ? "
-	    "WHERE user_id = ? AND count_likes > 0",
-	    DB_PARAMS(DB_I64(now), DB_U64(a->liker)), NULL);
+	rc = user_count_move(db, a->liker, USER_COUNT_LIKES, a->like ? 1 : -1);
 	if (rc == 0)
 		rc = jobs_queue(db, a->jobs);
 out:
@@ -885,7 +868,7 @@ post_like(struct ctx *ctx, uint64_t record_id, bool like)
 		if (like)
 			limit_count(ctx, LIMIT_LIKE, NULL, 0);
 		jobs_run(ctx, &jobs);
-		forget(ctx->env, "userx", ctx->user_id);
+		user_counts_forget(ctx->env, ctx->user_id);
 	}
 	rc = APIERR_OK;
 out:
@@ -988,13 +971,9 @@ delete_tx(struct db *db, void *arg)
 		rc = job_bump_count(db, a->parent, "count_comments", -1, JOB_RECORD_UNKNOWN);
 	} else {
 		/* The author's row is on this shard too (a post lives on its author's shard). */
-		rc = db_exec(db, shard, "UPDATE {db}.tb_user_extended SET count_posts = count_posts - 1, "
-		    "updated_at = ? WHERE user_id = ? AND count_posts > 0",
-		    DB_PARAMS(DB_I64(now), DB_U64(a->user)), NULL);
+		rc = user_count_move(db, a->user, USER_COUNT_POSTS, -1);
 		if (rc == 0)
-			rc = db_exec(db, shard, "UPDATE {db}.tb_user_extended SET pinned_post_id = 0, "
-			    "updated_at = ? WHERE user_id = ? AND pinned_post_id = ?",
-			    DB_PARAMS(DB_I64(now), DB_U64(a->user), DB_U64(a->id)), NULL);
+			rc = user_unpin_if(db, a->user, a->id);
 	}
 	if (rc == 0)
 		rc = jobs_queue(db, a->jobs);
@@ -1028,9 +1007,12 @@ delete_record(struct ctx *ctx, uint64_t id, const struct db_rows *row)
 	}
 	if (a.deleted) {
 		jobs_run(ctx, &jobs);
-		forget(ctx->env, "post", id);
-		forget(ctx->env, "postx", id);
-		forget(ctx->env, a.reply ? "postx" : "userx", a.reply ? a.parent : ctx->user_id);
+		post_forget(ctx->env, id);
+		post_counts_forget(ctx->env, id);
+		if (a.reply)
+			post_counts_forget(ctx->env, a.parent);
+		else
+			user_counts_forget(ctx->env, ctx->user_id);
 	}
 	rc = APIERR_OK;
 out:
@@ -1118,9 +1100,7 @@ post_pin(struct ctx *ctx, uint64_t id, bool pin)
 		goto out;
 	}
 	if (!pin) {
-		rc = db_exec(ctx->env->db, id_shard(ctx->user_id), "UPDATE {db}.tb_user_extended SET "
-		    "pinned_post_id = 0, updated_at = ? WHERE user_id = ? AND pinned_post_id = ?",
-		    DB_PARAMS(DB_I64(clock_now_s()), DB_U64(ctx->user_id), DB_U64(id)), NULL);
+		rc = user_unpin_if(ctx->env->db, ctx->user_id, id);
 		goto done;
 	}
 	if (type == POST_REPOST || type == POST_REPLY) {
@@ -1128,15 +1108,13 @@ post_pin(struct ctx *ctx, uint64_t id, bool pin)
 		    "or a quote", type == POST_REPOST ? "repost" : "reply");
 		goto out;
 	}
-	rc = db_exec(ctx->env->db, id_shard(ctx->user_id), "UPDATE {db}.tb_user_extended SET "
-	    "pinned_post_id = ?, updated_at = ? WHERE user_id = ?",
-	    DB_PARAMS(DB_U64(id), DB_I64(clock_now_s()), DB_U64(ctx->user_id)), NULL);
+	rc = user_pin(ctx->env->db, ctx->user_id, id);
 done:
 	if (rc != 0) {
 		rc = unavailable(ctx);
 		goto out;
 	}
-	forget(ctx->env, "userx", ctx->user_id);
+	user_counts_forget(ctx->env, ctx->user_id);
 	rc = APIERR_OK;
 out:
 	db_rows_free(&r);

@@ -17,24 +17,12 @@
 #include "idlease.h"
 #include "job.h"
 #include "postsync.h"
+#include "postview.h"
 #include "shard.h"
 
 /* How many times a handler writes again when the source changed under it (each change has its
  * own job, so this only has to outlast a short burst; beyond it the job is retried later). */
 #define SYNC_ROUNDS 4
-
-/* Drops the cached counts of record_id ("postx:<id>", read by lib/post.c), whose counter a
- * handler has just moved: the next reader loads them from the database. */
-static void
-forget_counts(struct app_env *env, uint64_t record_id)
-{
-	char key[40];
-
-	if (env->cache == NULL)
-		return;
-	snprintf(key, sizeof key, "postx:%" PRIu64, record_id);
-	(void)cache_delete(env->cache, key);
-}
 
 /* Runs an INSERT IGNORE or a DELETE, then bumps column of record_id when it changed a row. */
 static int
@@ -148,7 +136,7 @@ like_apply(struct app_env *env, void *arg, bool present)
 	struct like_tx t = { arg, present };
 	int rc = db_tx(env->db, id_shard(t.s->record), like_apply_tx, &t);
 
-	forget_counts(env, t.s->record);
+	post_counts_forget(env, t.s->record);
 	return rc;
 }
 
@@ -242,7 +230,7 @@ repost_apply(struct app_env *env, void *arg, bool present)
 	if (t.s->original == 0 || (t.s->type != 1 && t.s->type != 2))
 		return 0;
 	rc = db_tx(env->db, id_shard(t.s->original), repost_apply_tx, &t);
-	forget_counts(env, t.s->original);
+	post_counts_forget(env, t.s->original);
 	return rc;
 }
 

@@ -32,6 +32,42 @@
  * for at most this long. */
 #define POST_STATS_TTL 60
 
+/* The two keys of a record: "post:<id>" (its object, post_get) and "postx:<id>" (its counts,
+ * post_stats). Only this file builds them; writers drop them with post_forget and
+ * post_counts_forget. */
+#define POST_KEY_SIZE 48
+static char *
+record_key(char out[POST_KEY_SIZE], uint64_t id)
+{
+	snprintf(out, POST_KEY_SIZE, "post:%" PRIu64, id);
+	return out;
+}
+
+static char *
+counts_key(char out[POST_KEY_SIZE], uint64_t id)
+{
+	snprintf(out, POST_KEY_SIZE, "postx:%" PRIu64, id);
+	return out;
+}
+
+void
+post_forget(struct app_env *env, uint64_t id)
+{
+	char key[POST_KEY_SIZE];
+
+	if (env->cache != NULL)
+		(void)cache_delete(env->cache, record_key(key, id));
+}
+
+void
+post_counts_forget(struct app_env *env, uint64_t id)
+{
+	char key[POST_KEY_SIZE];
+
+	if (env->cache != NULL)
+		(void)cache_delete(env->cache, counts_key(key, id));
+}
+
 enum post_type
 post_jtype(json_object *o)
 {
@@ -69,6 +105,29 @@ post_row(struct app_env *env, uint64_t id, struct db_rows *r)
 	    "UNION ALL SELECT user_id, 3, parent_reply_id, post_id, 0, is_deleted, hashtags, created_at, "
 	    "content_text, image_url, video_url, 0 FROM {db}.tb_post_reply WHERE id = ?",
 	    DB_PARAMS(DB_U64(id), DB_U64(id)), r);
+}
+
+int
+post_push_facts(struct app_env *env, uint64_t post, uint64_t *author, int64_t *followers)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	int rc = 0;
+
+	*author = 0;
+	*followers = 0;
+	if (!db_id_has_shard(env->db, post))
+		return 0;
+	if (db_exec(env->db, id_shard(post), "SELECT p.user_id, COALESCE(x.count_followers, 0) "
+	    "FROM {db}.tb_post p LEFT JOIN {db}.tb_user_extended x ON x.user_id = p.user_id "
+	    "WHERE p.id = ? AND p.is_deleted = 0", DB_PARAMS(DB_U64(post)), &r) != 0)
+		rc = -1;
+	else if (r.nrows > 0) {
+		*author = db_u64(&r, 0, 0);
+		*followers = db_i64(&r, 0, 1);
+		rc = 1;
+	}
+	db_rows_free(&r);
+	return rc;
 }
 
 static json_object *
@@ -182,7 +241,7 @@ post_get(struct app_env *env, uint64_t id, json_object **out)
 	*out = NULL;
 	if (!db_id_has_shard(env->db, id))
 		return 0;
-	snprintf(key, sizeof key, "post:%" PRIu64, id);
+	record_key(key, id);
 	rc = cache_get_or_load(env->cache, key, POST_TTL, load_post, &a, &val);
 	if (rc == 1) {
 		*out = json_tokener_parse(buf_cstr(&val));
@@ -242,8 +301,8 @@ post_keys(struct cache_keys *ks, uint64_t id)
 {
 	if (id == 0)
 		return;
-	cache_keys_add(ks, "post:%" PRIu64, id);
-	cache_keys_add(ks, "postx:%" PRIu64, id);
+	cache_keys_add(ks, "post:%" PRIu64, id);     /* record_key's */
+	cache_keys_add(ks, "postx:%" PRIu64, id);    /* counts_key's */
 }
 
 /* Adds to ks the keys a view of the content object o reads after o itself (one prefetch, so
@@ -391,7 +450,7 @@ stats_apply(struct app_env *env, const struct db_rows *r, json_object *out)
 		add_stats(out, db_u64(r, i, 0), v);
 		buf_reset(&val);
 		buf_printf(&val, "%llu %llu %llu %llu", v[0], v[1], v[2], v[3]);
-		snprintf(key, sizeof key, "postx:%" PRIu64, db_u64(r, i, 0));
+		counts_key(key, db_u64(r, i, 0));
 		(void)cache_set(env->cache, key, val.data, val.len, POST_STATS_TTL);
 	}
 	buf_free(&val);
@@ -421,7 +480,7 @@ int
 post_stats_some(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **out,
     bool *partial)
 {
-	char (*keys)[48] = NULL;
+	char (*keys)[POST_KEY_SIZE] = NULL;
 	const char **kp = NULL;
 	struct buf *vals = NULL;
 	bool *hit = NULL, *done = NULL;
@@ -447,7 +506,7 @@ post_stats_some(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **ou
 	start = xcalloc(n, sizeof *start);
 	count = xcalloc(n, sizeof *count);
 	for (i = 0; i < n; i++) {
-		snprintf(keys[i], sizeof keys[i], "postx:%" PRIu64, ids[i]);
+		counts_key(keys[i], ids[i]);
 		kp[i] = keys[i];
 	}
 	/* One round trip per memcached node; a failed cache is all misses. */
@@ -604,7 +663,7 @@ post_parse_ids(const char *s, uint64_t *ids, size_t max, size_t *n)
 static int
 get_many(struct app_env *env, const uint64_t *ids, size_t n, json_object **objs, bool *failed)
 {
-	char (*keys)[48] = xcalloc(n ? n : 1, sizeof *keys);
+	char (*keys)[POST_KEY_SIZE] = xcalloc(n ? n : 1, sizeof *keys);
 	const char **kp = xcalloc(n ? n : 1, sizeof *kp);
 	struct buf *vals = xcalloc(n ? n : 1, sizeof *vals);
 	bool *hit = xcalloc(n ? n : 1, sizeof *hit);
@@ -613,7 +672,7 @@ get_many(struct app_env *env, const uint64_t *ids, size_t n, json_object **objs,
 
 	for (i = 0; i < n; i++) {
 		objs[i] = NULL;
-		snprintf(keys[i], sizeof keys[i], "post:%" PRIu64, ids[i]);
+		record_key(keys[i], ids[i]);
 		kp[i] = keys[i];
 	}
 	/* One round trip per memcached node; a failed cache is all misses. */

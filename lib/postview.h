@@ -119,6 +119,19 @@ enum { POST_R_USER, POST_R_TYPE, POST_R_ORIGINAL, POST_R_ROOT, POST_R_SETTINGS, 
  * caller's: db_rows_free). Returns 0 (no row for an unknown id or shard), or -1. */
 int post_row(struct app_env *env, uint64_t id, struct db_rows *r);
 
+/* Drop the cached record ("post:<id>") or its counts ("postx:<id>", post_stats) of id after a
+ * write moved them: the next reader loads them from the database. postview.c builds both keys;
+ * failures are logged by the cache (the TTL bounds them). */
+void post_forget(struct app_env *env, uint64_t id);
+void post_counts_forget(struct app_env *env, uint64_t id);
+
+/* What a timeline push needs of post (a post, quote or repost; not a reply), read from the
+ * database in one statement on its shard: its author and the author's count_followers. That
+ * count is user.c's (tb_user_extended), read here, never written: the one read that joins
+ * another module's table, so that a push costs two statements (test_budget), not three.
+ * Returns 1 with both, 0 when post is no live post (deleted, a reply, unknown), or -1. */
+int post_push_facts(struct app_env *env, uint64_t post, uint64_t *author, int64_t *followers);
+
 /* The type of a post object (its "type" member; jsonx.h reads its other members). */
 enum post_type post_jtype(json_object *o);
 

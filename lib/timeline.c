@@ -212,35 +212,6 @@ shard_skipped(bool *partial)
 	return true;
 }
 
-/* Adds to b, for each run of ids[0..n) (sorted by shard) on one shard, at most DB_IN_MAX of them,
- * the statement head, the run's IN list (at its db_in_size), then tail, with the run's IDs then
- * the nextra parameters of extra. IDs of shards that do not exist are passed over. */
-static void
-batch_by_shard(struct app_env *env, struct db_batch *b, const uint64_t *ids, size_t n,
-    const char *head, const char *tail, const struct db_val *extra, size_t nextra)
-{
-	struct db_val p[DB_IN_MAX + 2];
-	struct buf sql = BUF_INIT;
-	size_t i, j, k, m;
-
-	for (i = 0; i < n; i = j) {
-		for (j = i; j < n && j - i < DB_IN_MAX && id_shard(ids[j]) == id_shard(ids[i]); j++)
-			continue;
-		if (!db_id_has_shard(env->db, ids[i]))
-			continue;
-		m = db_in_size(j - i);
-		buf_reset(&sql);
-		buf_puts(&sql, head);
-		db_placeholders(&sql, m);
-		buf_puts(&sql, tail);
-		for (k = 0; k < m; k++)
-			p[k] = DB_U64(ids[i + k < j ? i + k : j - 1]);
-		memcpy(p + m, extra, nextra * sizeof *p);
-		db_batch_add(b, id_shard(ids[i]), buf_cstr(&sql), p, m + nextra);
-	}
-	buf_free(&sql);
-}
-
 /*
  * The newest posts, quotes and reposts (not replies; live ones) of the n authors below the ID
  * below, at most limit of them, newest first, in *out (realloc'd; *nout entries). One query per
@@ -265,7 +236,7 @@ db_posts(struct app_env *env, const uint64_t *authors, size_t n, uint64_t below,
 	*complete = true;
 	memcpy(a, authors, n * sizeof *a);
 	qsort(a, n, sizeof *a, by_shard);
-	batch_by_shard(env, &b, a, n, "SELECT id, user_id FROM {db}.tb_post WHERE user_id IN (",
+	db_batch_add_in(env->db, &b, a, n, "SELECT id, user_id FROM {db}.tb_post WHERE user_id IN (",
 	    ") AND is_deleted = 0 AND id < ? ORDER BY id DESC LIMIT ?",
 	    DB_PARAMS(DB_U64(below), DB_I64(limit)));
 	db_batch_run(env->db, &b);
@@ -303,25 +274,9 @@ db_posts(struct app_env *env, const uint64_t *authors, size_t n, uint64_t below,
 static void
 db_pulled(struct app_env *env, const uint64_t *users, size_t n, struct timeline_list *l)
 {
-	struct db_batch b = DB_BATCH_INIT;
-	const struct db_rows *r;
-	size_t i, k;
-
-	batch_by_shard(env, &b, users, n, "SELECT user_id FROM {db}.tb_user_extended WHERE "
-	    "user_id IN (", ") AND count_followers >= ?",
-	    DB_PARAMS(DB_I64(env->conf.timeline_push_max_followers)));
-	db_batch_run(env->db, &b);
-	for (i = 0; i < b.n; i++) {
-		if (b.q[i].rc != 0) {
-			l->partial = true;
-			continue;
-		}
-		r = b.q[i].out;
-		l->pulled = xrealloc(l->pulled, (l->npulled + r->nrows + 1) * sizeof *l->pulled);
-		for (k = 0; k < r->nrows; k++)
-			l->pulled[l->npulled++] = db_u64(r, k, 0);
-	}
-	db_batch_free(&b);
+	if (user_with_followers(env, users, n, env->conf.timeline_push_max_followers, &l->pulled,
+	    &l->npulled) > 0)
+		l->partial = true;
 }
 
 /* Builds user's list from the database: whom they follow, which of those are pulled, and the
@@ -784,40 +739,32 @@ push_author(struct app_env *env, uint64_t author, const struct buf *e)
 int
 timeline_push_job(struct app_env *env, json_object *payload, struct buf *err)
 {
-	struct db_rows r = DB_ROWS_INIT;
 	struct buf e = BUF_INIT;
 	uint64_t post = job_payload_id(payload, "post_id"), author, *followers = NULL;
-	size_t i;
-	int rc = -1;
+	int64_t nfollowers;
+	size_t n = 0;
+	int rc = -1, live;
 
 	if (!db_id_has_shard(env->db, post)) {
 		buf_puts(err, "timeline.push: post_id missing or on no shard");
 		return -1;
 	}
-	/* The post and its author's follower count in one statement: both live on the author's
-	 * shard. The count from the database, not the cache: it decides push or pull. */
-	if (db_exec(env->db, id_shard(post), "SELECT p.user_id, p.is_deleted, "
-	    "COALESCE(x.count_followers, 0) FROM {db}.tb_post p LEFT JOIN {db}.tb_user_extended x "
-	    "ON x.user_id = p.user_id WHERE p.id = ?", DB_PARAMS(DB_U64(post)), &r) != 0)
+	/* The count from the database, not the cache: it decides push or pull. */
+	if ((live = post_push_facts(env, post, &author, &nfollowers)) < 0)
 		goto db_failed;
-	if (r.nrows == 0 || db_i64(&r, 0, 1) != 0) {
-		rc = 0;     /* deleted before its push: nothing to show anywhere */
+	if (live == 0) {
+		rc = 0;     /* deleted before its push (or not a post): nothing to show anywhere */
 		goto out;
 	}
-	author = db_u64(&r, 0, 0);
 	timeline_entry_encode(post, author, &e);
 	push_author(env, author, &e);
-	if (db_i64(&r, 0, 2) >= env->conf.timeline_push_max_followers) {
+	if (nfollowers >= env->conf.timeline_push_max_followers) {
 		rc = 0;     /* pulled by each follower at read time */
 		goto out;
 	}
-	if (db_exec(env->db, id_shard(author), "SELECT follower_id FROM "
-	    "{db}.tb_user_relationship_reversed WHERE user_id = ?", DB_PARAMS(DB_U64(author)), &r) != 0)
+	if (graph_follower_ids(env, author, &followers, &n) != 0)
 		goto db_failed;
-	followers = xcalloc(r.nrows + 1, sizeof *followers);
-	for (i = 0; i < r.nrows; i++)
-		followers[i] = db_u64(&r, i, 0);
-	push_to_many(env, followers, r.nrows, &e);
+	push_to_many(env, followers, n, &e);
 	rc = 0;
 	goto out;
 db_failed:
@@ -825,7 +772,6 @@ db_failed:
 out:
 	free(followers);
 	buf_free(&e);
-	db_rows_free(&r);
 	return rc;
 }
 

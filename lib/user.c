@@ -252,6 +252,15 @@ user_pick(struct app_env *env, uint64_t id, const char *const *fields, json_obje
 	return rc;
 }
 
+/* "userx:<id>": the counters and the pin of tb_user_extended, as load_counts reads them. */
+#define COUNTS_KEY_SIZE 32
+static const char *
+counts_key(char out[COUNTS_KEY_SIZE], uint64_t id)
+{
+	snprintf(out, COUNTS_KEY_SIZE, "userx:%" PRIu64, id);
+	return out;
+}
+
 static int
 load_counts(void *arg, struct buf *out)
 {
@@ -276,7 +285,7 @@ user_profile_keys(struct cache_keys *ks, uint64_t id)
 	if (id == 0)
 		return;
 	user_keys(ks, id);
-	cache_keys_add(ks, "userx:%" PRIu64, id);
+	cache_keys_add(ks, "userx:%" PRIu64, id);     /* counts_key's */
 }
 
 int
@@ -311,11 +320,11 @@ user_add_counts(struct app_env *env, uint64_t id, json_object *profile)
 	struct load_arg a = { env, id };
 	struct buf key = BUF_INIT, val = BUF_INIT;
 	unsigned long long v[5] = { 0 };
-	char pinned[24];
+	char pinned[24], ckey[COUNTS_KEY_SIZE];
 	size_t i;
 	int rc;
 
-	buf_printf(&key, "userx:%" PRIu64, id);
+	buf_puts(&key, counts_key(ckey, id));
 	rc = cache_get_or_load(env->cache, buf_cstr(&key), USER_TTL, load_counts, &a, &val);
 	if (rc == 1 && sscanf(buf_cstr(&val), "%llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
 	    &v[4]) != 5) {
@@ -836,4 +845,126 @@ user_reset_use(struct app_env *env, uint64_t user_id, uint64_t reset_id)
 		rc = -1;
 	db_rows_free(&r);
 	return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The counters and the pin */
+
+static const char *const count_column[] = {
+	[USER_COUNT_FOLLOWERS]  = "count_followers",
+	[USER_COUNT_FOLLOWINGS] = "count_followings",
+	[USER_COUNT_POSTS]      = "count_posts",
+	[USER_COUNT_LIKES]      = "count_likes",
+};
+
+int
+user_count_move(struct db *db, uint64_t user, enum user_count c, int delta)
+{
+	struct buf sql = BUF_INIT;
+	int rc;
+
+	if (delta > 0)
+		buf_printf(&sql, "UPDATE {db}.tb_user_extended SET %s = %s + 1, updated_at = ? "
+		    "WHERE user_id = ?", count_column[c], count_column[c]);
+	else
+		buf_printf(&sql, "UPDATE {db}.tb_user_extended SET %s = %s - 1, updated_at = ? "
+		    "WHERE user_id = ? AND %s > 0", count_column[c], count_column[c], count_column[c]);
+	rc = db_exec(db, user_shard(user), buf_cstr(&sql),
+	    DB_PARAMS(DB_I64(clock_now_s()), DB_U64(user)), NULL);
+	buf_free(&sql);
+	return rc == 0 ? 0 : -1;
+}
+
+int
+user_pin(struct db *db, uint64_t user, uint64_t post)
+{
+	return db_exec(db, user_shard(user), "UPDATE {db}.tb_user_extended SET pinned_post_id = ?, "
+	    "updated_at = ? WHERE user_id = ?",
+	    DB_PARAMS(DB_U64(post), DB_I64(clock_now_s()), DB_U64(user)), NULL) == 0 ? 0 : -1;
+}
+
+int
+user_unpin_if(struct db *db, uint64_t user, uint64_t post)
+{
+	return db_exec(db, user_shard(user), "UPDATE {db}.tb_user_extended SET pinned_post_id = 0, "
+	    "updated_at = ? WHERE user_id = ? AND pinned_post_id = ?",
+	    DB_PARAMS(DB_I64(clock_now_s()), DB_U64(user), DB_U64(post)), NULL) == 0 ? 0 : -1;
+}
+
+void
+user_counts_forget(struct app_env *env, uint64_t user)
+{
+	char key[COUNTS_KEY_SIZE];
+
+	if (env->cache != NULL)
+		(void)cache_delete(env->cache, counts_key(key, user));
+}
+
+void
+user_note_login(struct app_env *env, uint64_t user)
+{
+	(void)db_exec(env->db, user_shard(user), "UPDATE {db}.tb_user_extended SET last_login = ? "
+	    "WHERE user_id = ?", DB_PARAMS(DB_I64(clock_now_s()), DB_U64(user)), NULL);
+}
+
+size_t
+user_with_followers(struct app_env *env, const uint64_t *users, size_t n, int64_t min,
+    uint64_t **out, size_t *nout)
+{
+	struct db_batch b = DB_BATCH_INIT;
+	const struct db_rows *r;
+	size_t i, k, failed = 0;
+
+	db_batch_add_in(env->db, &b, users, n, "SELECT user_id FROM {db}.tb_user_extended WHERE "
+	    "user_id IN (", ") AND count_followers >= ?", DB_PARAMS(DB_I64(min)));
+	db_batch_run(env->db, &b);
+	for (i = 0; i < b.n; i++) {
+		if (b.q[i].rc != 0) {
+			failed++;
+			continue;
+		}
+		r = b.q[i].out;
+		*out = xrealloc(*out, (*nout + r->nrows + 1) * sizeof **out);
+		for (k = 0; k < r->nrows; k++)
+			(*out)[(*nout)++] = db_u64(r, k, 0);
+	}
+	db_batch_free(&b);
+	return failed;
+}
+
+long
+user_repair_follow_counts(struct app_env *env, unsigned shard,
+    void (*each)(uint64_t user, void *arg), void *arg)
+{
+	static const char *const counted =
+	    "(SELECT COUNT(*) FROM {db}.tb_user_relationship_reversed r WHERE r.user_id = e.user_id)";
+	static const char *const counting =
+	    "(SELECT COUNT(*) FROM {db}.tb_user_relationship f WHERE f.user_id = e.user_id AND "
+	    "f.status_follow = 1)";
+	struct db_rows r = DB_ROWS_INIT;
+	struct buf sql = BUF_INIT;
+	long fixed = 0;
+	uint64_t user;
+	size_t i;
+	int rc;
+
+	buf_printf(&sql, "SELECT e.user_id FROM {db}.tb_user_extended e WHERE count_followers <> %s "
+	    "OR count_followings <> %s", counted, counting);
+	rc = db_exec(env->db, shard, buf_cstr(&sql), NULL, 0, &r);
+	for (i = 0; i < r.nrows && rc == 0; i++) {
+		user = db_u64(&r, i, 0);
+		buf_reset(&sql);
+		buf_printf(&sql, "UPDATE {db}.tb_user_extended e SET count_followers = %s, "
+		    "count_followings = %s WHERE e.user_id = ?", counted, counting);
+		rc = db_exec(env->db, shard, buf_cstr(&sql), DB_PARAMS(DB_U64(user)), NULL);
+		if (rc == 0) {
+			user_counts_forget(env, user);
+			if (each != NULL)
+				each(user, arg);
+			fixed++;
+		}
+	}
+	db_rows_free(&r);
+	buf_free(&sql);
+	return rc == 0 ? fixed : -1;
 }

@@ -22,6 +22,7 @@
 #include "cache.h"
 
 struct app_env;
+struct db;
 
 /* user_create's refusals. */
 #define USER_NAME_TAKEN  2
@@ -134,5 +135,41 @@ int user_reset_latest(struct app_env *env, uint64_t user_id, struct user_reset *
 int user_reset_failed(struct app_env *env, uint64_t user_id, uint64_t reset_id);
 /* Uses the code: 1 done, 0 it was used already (by a concurrent request). */
 int user_reset_use(struct app_env *env, uint64_t user_id, uint64_t reset_id);
+
+/* ------------------------------------------------------------------------------------------ *
+ * The counters and the pin: tb_user_extended, cached as "userx:<id>" (user_add_counts).
+ * Only user.c reads or writes the table and builds the key. A module whose action moves a
+ * count (posting, liking, following) calls user_count_move inside its own transaction on the
+ * user's shard, then user_counts_forget once it committed.
+ * ------------------------------------------------------------------------------------------ */
+
+enum user_count {
+	USER_COUNT_FOLLOWERS,       /* count_followers: the user's rows of the reversed graph */
+	USER_COUNT_FOLLOWINGS,      /* count_followings */
+	USER_COUNT_POSTS,           /* count_posts: posts, quotes and reposts (not replies) */
+	USER_COUNT_LIKES,           /* count_likes: likes the user gave */
+};
+
+/* Moves count c of user by delta (+1, or -1 and never below 0) through db on user's shard
+ * (inside a db_tx on that shard too). Returns 0 or -1. */
+int user_count_move(struct db *db, uint64_t user, enum user_count c, int delta);
+/* Pins post on user's profile. user_unpin_if takes the pin off only if it is post (an unpin,
+ * or the pinned post deleted). Both through db on user's shard; 0 or -1. */
+int user_pin(struct db *db, uint64_t user, uint64_t post);
+int user_unpin_if(struct db *db, uint64_t user, uint64_t post);
+/* Drops the cached counters of user after a count or the pin moved. */
+void user_counts_forget(struct app_env *env, uint64_t user);
+/* Best effort: the time of a login (a failure is logged by db and otherwise ignored). */
+void user_note_login(struct app_env *env, uint64_t user);
+/* Those of users[0..n) (sorted by shard) with at least min followers, appended to *out
+ * (xrealloc'd; *nout entries). One query per shard per DB_IN_MAX users, all in one round.
+ * Returns how many of those queries failed (their users are left out). */
+size_t user_with_followers(struct app_env *env, const uint64_t *users, size_t n, int64_t min,
+    uint64_t **out, size_t *nout);
+/* Repair: sets count_followers and count_followings of shard's users to what the graph's rows
+ * say (lib/graph.h) where they differ, and drops their cached counters; each (may be NULL) is
+ * told of every user corrected. Returns how many were, or -1. */
+long user_repair_follow_counts(struct app_env *env, unsigned shard,
+    void (*each)(uint64_t user, void *arg), void *arg);
 
 #endif

@@ -91,8 +91,7 @@ acct_start_session(struct ctx *ctx, uint64_t user_id, int64_t gen, json_object *
 	else if (data != NULL)
 		json_object_object_add(data, "token", json_object_new_string(buf_cstr(&token)));
 	/* Best effort: a missed last_login is not worth failing a login for. */
-	(void)db_exec(ctx->env->db, id_shard(user_id), "UPDATE {db}.tb_user_extended SET last_login = ? "
-	    "WHERE user_id = ?", DB_PARAMS(DB_I64(time(NULL)), DB_U64(user_id)), NULL);
+	user_note_login(ctx->env, user_id);
 	buf_free(&token);
 	return APIERR_OK;
 }

@@ -1,6 +1,7 @@
 /* test_user.c: lib/user.h on Starling's schema (tests/dbunit/run.sh starts the servers): a
  * sign-up read back through every lookup, usernames and emails unique in any letter case, the
- * activation, and the profile as its owner and as others see it after an edit. */
+ * activation, the profile as its owner and as others see it after an edit, and the counters
+ * and the pin of tb_user_extended that only user.c writes. */
 #include "config.h"
 
 #include "harness.h"
@@ -9,8 +10,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
+#include "id.h"
 #include "user.h"
 
 /* s in capitals, into out (size bytes, cut to fit). */
@@ -136,6 +140,124 @@ test_profile_as_owner_and_others(void **state)
 	assert_int_equal(user_profile(&dbunit_env, dbunit_unused_id(), 0, &p), 0);
 }
 
+/* The profile's counter at name after user_counts_forget (the cached copy would hide a move). */
+static int64_t
+counter(uint64_t id, const char *name)
+{
+	json_object *p = NULL;
+	int64_t v;
+
+	user_counts_forget(&dbunit_env, id);
+	assert_int_equal(user_profile(&dbunit_env, id, id, &p), 1);
+	v = dbunit_int(p, name);
+	json_object_put(p);
+	return v;
+}
+
+static void
+test_counters_move_never_below_zero(void **state)
+{
+	uint64_t id = dbunit_user("uc", NULL);
+	struct db *db = dbunit_env.db;
+
+	(void)state;
+	assert_int_equal(counter(id, "countPosts"), 0);
+	assert_int_equal(user_count_move(db, id, USER_COUNT_POSTS, 1), 0);
+	assert_int_equal(user_count_move(db, id, USER_COUNT_POSTS, 1), 0);
+	assert_int_equal(counter(id, "countPosts"), 2);
+	assert_int_equal(user_count_move(db, id, USER_COUNT_POSTS, -1), 0);
+	assert_int_equal(user_count_move(db, id, USER_COUNT_POSTS, -1), 0);
+	assert_int_equal(user_count_move(db, id, USER_COUNT_POSTS, -1), 0);
+	assert_int_equal(counter(id, "countPosts"), 0);
+	assert_int_equal(user_count_move(db, id, USER_COUNT_LIKES, 1), 0);
+	assert_int_equal(user_count_move(db, id, USER_COUNT_FOLLOWINGS, 1), 0);
+	assert_int_equal(counter(id, "countLikes"), 1);
+	assert_int_equal(counter(id, "countFollowings"), 1);
+	assert_int_equal(counter(id, "countFollowers"), 0);
+	assert_int_equal(counter(id, "countPosts"), 0);
+}
+
+static void
+test_pin_and_unpin_if(void **state)
+{
+	uint64_t id = dbunit_user("up", NULL);
+
+	(void)state;
+	assert_int_equal(user_pin(dbunit_env.db, id, 777), 0);
+	assert_int_equal(counter(id, "pinnedPostId"), 777);
+	/* Another post deleted or unpinned: the pin stays. */
+	assert_int_equal(user_unpin_if(dbunit_env.db, id, 555), 0);
+	assert_int_equal(counter(id, "pinnedPostId"), 777);
+	assert_int_equal(user_unpin_if(dbunit_env.db, id, 777), 0);
+	assert_int_equal(counter(id, "pinnedPostId"), 0);
+}
+
+static void
+test_with_followers_picks_by_count(void **state)
+{
+	uint64_t a = dbunit_user("wa", NULL), b = dbunit_user("wb", NULL), users[3], *out = NULL;
+	size_t nout = 0, i;
+	bool has_a = false, has_b = false;
+
+	(void)state;
+	for (i = 0; i < 3; i++)
+		assert_int_equal(user_count_move(dbunit_env.db, a, USER_COUNT_FOLLOWERS, 1), 0);
+	assert_int_equal(user_count_move(dbunit_env.db, b, USER_COUNT_FOLLOWERS, 1), 0);
+	/* Sorted by shard, as the function takes them; an ID of no shard is passed over. */
+	users[0] = id_shard(a) <= id_shard(b) ? a : b;
+	users[1] = users[0] == a ? b : a;
+	users[2] = id_compose(0, ID_MAX_SHARDS - 1, 0, 1);
+	assert_int_equal(user_with_followers(&dbunit_env, users, 3, 2, &out, &nout), 0);
+	for (i = 0; i < nout; i++) {
+		has_a |= out[i] == a;
+		has_b |= out[i] == b;
+	}
+	assert_true(has_a);
+	assert_false(has_b);
+	free(out);
+}
+
+struct corrected {
+	uint64_t want;
+	bool     seen;
+};
+
+static void
+note_corrected(uint64_t user, void *arg)
+{
+	struct corrected *c = arg;
+
+	c->seen |= user == c->want;
+}
+
+static void
+test_repair_sets_counts_from_rows(void **state)
+{
+	uint64_t id = dbunit_user("ur", NULL);
+	struct corrected c = { id, false };
+	long n;
+
+	(void)state;
+	assert_int_equal(user_count_move(dbunit_env.db, id, USER_COUNT_FOLLOWERS, 1), 0);
+	assert_int_equal(user_count_move(dbunit_env.db, id, USER_COUNT_FOLLOWINGS, 1), 0);
+	assert_int_equal(counter(id, "countFollowers"), 1);
+	n = user_repair_follow_counts(&dbunit_env, id_shard(id), note_corrected, &c);
+	assert_true(n >= 1);
+	assert_true(c.seen);
+	/* No rows of the graph say otherwise: both back to 0, and the cached copy was dropped. */
+	{
+		json_object *p = NULL;
+
+		assert_int_equal(user_profile(&dbunit_env, id, id, &p), 1);
+		assert_int_equal(dbunit_int(p, "countFollowers"), 0);
+		assert_int_equal(dbunit_int(p, "countFollowings"), 0);
+		json_object_put(p);
+	}
+	c.seen = false;
+	assert_true(user_repair_follow_counts(&dbunit_env, id_shard(id), note_corrected, &c) >= 0);
+	assert_false(c.seen);     /* a second run finds nothing of it */
+}
+
 int
 main(void)
 {
@@ -144,6 +266,10 @@ main(void)
 		cmocka_unit_test(test_names_unique_in_any_case),
 		cmocka_unit_test(test_activation),
 		cmocka_unit_test(test_profile_as_owner_and_others),
+		cmocka_unit_test(test_counters_move_never_below_zero),
+		cmocka_unit_test(test_pin_and_unpin_if),
+		cmocka_unit_test(test_with_followers_picks_by_count),
+		cmocka_unit_test(test_repair_sets_counts_from_rows),
 	};
 
 	return dbunit_main("user", tests, sizeof tests / sizeof tests[0]);

@@ -16,6 +16,7 @@
 #include "idlease.h"
 #include "progress.h"
 #include "shard.h"
+#include "user.h"
 
 #include "admin.h"
 
@@ -109,41 +110,24 @@ repair_scan(struct app_env *env, const struct repair_pass *pass, unsigned shard,
 	return rc;
 }
 
-/* Sets count_followers and count_followings of shard's users to what their rows say, where they
- * differ, and drops the cached counters of those users. */
+/* user_repair_follow_counts's report of each user it corrected. */
+static void
+count_corrected(uint64_t user, void *arg)
+{
+	(void)arg;
+	admin_report("repair-graph: counts of user %" PRIu64 " corrected\n", user);
+}
+
+/* Sets count_followers and count_followings of shard's users to what their rows say. */
 static int
 repair_counts(struct app_env *env, unsigned shard, size_t *fixed)
 {
-	static const char *const counted =
-	    "(SELECT COUNT(*) FROM {db}.tb_user_relationship_reversed r WHERE r.user_id = e.user_id)";
-	static const char *const counting =
-	    "(SELECT COUNT(*) FROM {db}.tb_user_relationship f WHERE f.user_id = e.user_id AND "
-	    "f.status_follow = 1)";
-	struct db_rows r = DB_ROWS_INIT;
-	struct buf sql = BUF_INIT;
-	char key[40];
-	size_t i;
-	int rc;
+	long n = user_repair_follow_counts(env, shard, count_corrected, NULL);
 
-	buf_printf(&sql, "SELECT e.user_id FROM {db}.tb_user_extended e WHERE count_followers <> %s "
-	    "OR count_followings <> %s", counted, counting);
-	rc = db_exec(env->db, shard, buf_cstr(&sql), NULL, 0, &r);
-	for (i = 0; i < r.nrows && rc == 0; i++) {
-		buf_reset(&sql);
-		buf_printf(&sql, "UPDATE {db}.tb_user_extended e SET count_followers = %s, "
-		    "count_followings = %s WHERE e.user_id = ?", counted, counting);
-		rc = db_exec(env->db, shard, buf_cstr(&sql),
-		    DB_PARAMS(DB_U64(db_u64(&r, i, 0))), NULL);
-		if (rc == 0) {
-			admin_report("repair-graph: counts of user %s corrected\n", db_str(&r, i, 0));
-			snprintf(key, sizeof key, "userx:%s", db_str(&r, i, 0));
-			(void)cache_delete(env->cache, key);
-			(*fixed)++;
-		}
-	}
-	db_rows_free(&r);
-	buf_free(&sql);
-	return rc == 0 ? 0 : -1;
+	if (n < 0)
+		return -1;
+	*fixed += (size_t)n;
+	return 0;
 }
 
 /* Every forward follow without its reversed row (or with another id), every reversed row without
