@@ -148,8 +148,9 @@ graph_muted(struct app_env *env, uint64_t muter, uint64_t target)
 	return m == 1;
 }
 
-int
-graph_follower_ids(struct app_env *env, uint64_t user, uint64_t **out, size_t *n)
+/* The first column of sql's rows (one parameter: user) on user's shard, as IDs. */
+static int
+ids_of(struct app_env *env, uint64_t user, const char *sql, uint64_t **out, size_t *n)
 {
 	struct db_rows r = DB_ROWS_INIT;
 	size_t i;
@@ -157,8 +158,7 @@ graph_follower_ids(struct app_env *env, uint64_t user, uint64_t **out, size_t *n
 
 	*out = NULL;
 	*n = 0;
-	rc = db_exec(env->db, id_shard(user), "SELECT follower_id FROM "
-	    "{db}.tb_user_relationship_reversed WHERE user_id = ?", DB_PARAMS(DB_U64(user)), &r);
+	rc = db_exec(env->db, id_shard(user), sql, DB_PARAMS(DB_U64(user)), &r);
 	if (rc == 0) {
 		*out = xcalloc(r.nrows + 1, sizeof **out);
 		for (i = 0; i < r.nrows; i++)
@@ -167,4 +167,18 @@ graph_follower_ids(struct app_env *env, uint64_t user, uint64_t **out, size_t *n
 	}
 	db_rows_free(&r);
 	return rc == 0 ? 0 : -1;
+}
+
+int
+graph_follower_ids(struct app_env *env, uint64_t user, uint64_t **out, size_t *n)
+{
+	return ids_of(env, user, "SELECT follower_id FROM {db}.tb_user_relationship_reversed "
+	    "WHERE user_id = ?", out, n);
+}
+
+int
+graph_following_ids(struct app_env *env, uint64_t user, uint64_t **out, size_t *n)
+{
+	return ids_of(env, user, "SELECT target_user FROM {db}.tb_user_relationship "
+	    "WHERE user_id = ? AND status_follow = 1", out, n);
 }

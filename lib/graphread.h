@@ -46,8 +46,10 @@ int graph_rel_read(struct db *db, uint64_t a, uint64_t b, bool lock, struct grap
  * TTL bounds them). */
 void graph_forget_rel(struct app_env *env, uint64_t a, uint64_t b);
 
-/* The IDs of user's followers (the reversed rows on user's shard), from the database: into *out
- * (the caller's: free; never NULL on 0), *n of them. Returns 0 or -1. */
+/* The IDs of user's followers (the reversed rows on user's shard), or of those user follows
+ * (user's forward rows), from the database: into *out (the caller's: free; never NULL on 0),
+ * *n of them, in no particular order. Return 0 or -1. */
 int graph_follower_ids(struct app_env *env, uint64_t user, uint64_t **out, size_t *n);
+int graph_following_ids(struct app_env *env, uint64_t user, uint64_t **out, size_t *n);
 
 #endif

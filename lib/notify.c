@@ -146,20 +146,16 @@ withdraw(struct app_env *env, uint64_t recipient, enum notify_type type, uint64_
 int
 notify_follow(struct app_env *env, uint64_t follower, uint64_t followee)
 {
-	struct db_rows r = DB_ROWS_INIT;
+	struct graph_rel rel;
 	int rc;
 
 	if (!db_id_has_shard(env->db, follower))
 		return 0;
 	/* The follower's row is the truth (not "rel:", which a concurrent change may have left
 	 * stale for a moment): only a follow that stands now notifies. */
-	rc = db_exec(env->db, id_shard(follower), "SELECT status_follow FROM "
-	    "{db}.tb_user_relationship WHERE user_id = ? AND target_user = ?",
-	    DB_PARAMS(DB_U64(follower), DB_U64(followee)), &r);
+	rc = graph_rel_read(env->db, follower, followee, false, &rel);
 	if (rc == 0)
-		rc = r.nrows > 0 && db_i64(&r, 0, 0) == 1 ?
-		    notify_add(env, followee, NOTIFY_FOLLOW, follower, 0, 0) : 0;
-	db_rows_free(&r);
+		rc = rel.follow == 1 ? notify_add(env, followee, NOTIFY_FOLLOW, follower, 0, 0) : 0;
 	if (rc < 0)
 		log_warn("notify: the follow of %" PRIu64 " by %" PRIu64 " was not notified",
 		    followee, follower);

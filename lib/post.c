@@ -617,7 +617,7 @@ check_reply_settings(struct ctx *ctx, json_object *root)
 	const char *set = jsonx_str(root, "replySettings");
 	uint64_t author = jsonx_id(root, "authorId");
 	json_object *me = NULL, *mentions, *v;
-	struct db_rows r = DB_ROWS_INIT;
+	struct graph_rel rel;
 	bool ok = false;
 	size_t i;
 	int rc = 0;
@@ -640,11 +640,8 @@ check_reply_settings(struct ctx *ctx, json_object *root)
 		json_object_put(me);
 	} else {
 		/* The follow is on the replier's shard: the source of truth of following. */
-		rc = db_exec(ctx->env->db, id_shard(ctx->user_id), "SELECT status_follow FROM "
-		    "{db}.tb_user_relationship WHERE user_id = ? AND target_user = ?",
-		    DB_PARAMS(DB_U64(ctx->user_id), DB_U64(author)), &r);
-		ok = rc == 0 && r.nrows > 0 && db_i64(&r, 0, 0) == 1;
-		db_rows_free(&r);
+		rc = graph_rel_read(ctx->env->db, ctx->user_id, author, false, &rel);
+		ok = rc == 0 && rel.follow == 1;
 	}
 	if (rc < 0)
 		return unavailable(ctx);

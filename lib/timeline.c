@@ -286,21 +286,14 @@ db_pulled(struct app_env *env, const uint64_t *users, size_t n, struct timeline_
 static int
 list_build(struct app_env *env, uint64_t user, struct timeline_list *l)
 {
-	struct db_rows r = DB_ROWS_INIT;
 	uint64_t *authors = NULL;
-	size_t i, n;
+	size_t n;
 	int rc;
 
 	timeline_list_free(l);
-	rc = db_exec(env->db, id_shard(user), "SELECT target_user FROM {db}.tb_user_relationship "
-	    "WHERE user_id = ? AND status_follow = 1", DB_PARAMS(DB_U64(user)), &r);
-	if (rc != 0)
+	if ((rc = graph_following_ids(env, user, &l->follow, &l->nfollow)) != 0)
 		goto out;
-	l->nfollow = r.nrows;
-	l->follow = xcalloc(r.nrows + 1, sizeof *l->follow);
-	authors = xcalloc(r.nrows + 1, sizeof *authors);
-	for (i = 0; i < r.nrows; i++)
-		l->follow[i] = db_u64(&r, i, 0);
+	authors = xcalloc(l->nfollow + 1, sizeof *authors);
 	qsort(l->follow, l->nfollow, sizeof *l->follow, u64_cmp);
 	memcpy(authors, l->follow, l->nfollow * sizeof *authors);
 	authors[l->nfollow] = user;
@@ -318,7 +311,6 @@ out:
 		timeline_list_free(l);
 	}
 	free(authors);
-	db_rows_free(&r);
 	return rc == 0 ? 0 : -1;
 }
 
