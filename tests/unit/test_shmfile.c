@@ -198,7 +198,8 @@ test_open_without_a_file(void **state)
 
 	for (i = 0; i < sizeof paths / sizeof paths[0]; i++) {
 		bool mapped = true;
-		struct layout *m = shmfile_open(paths[i], sizeof *m, LAYOUT_MAGIC, LAYOUT_VERSION, "test", &mapped);
+		struct layout *m = shmfile_open(paths[i], sizeof *m, LAYOUT_MAGIC, LAYOUT_VERSION,
+		    "test", &mapped);
 
 		assert_non_null(m);
 		assert_false(mapped);
@@ -209,7 +210,8 @@ test_open_without_a_file(void **state)
 		shmfile_close(m, sizeof *m, mapped);
 	}
 	/* shmfile_map itself refuses them (the directory cannot be opened for writing). */
-	assert_null(shmfile_map("/nonexistent-dir-of-starling/state", 64, LAYOUT_MAGIC, LAYOUT_VERSION, "test"));
+	assert_null(shmfile_map("/nonexistent-dir-of-starling/state", 64, LAYOUT_MAGIC,
+	    LAYOUT_VERSION, "test"));
 	assert_null(shmfile_map(f->dir, 64, LAYOUT_MAGIC, LAYOUT_VERSION, "test"));
 	shmfile_unmap(NULL, 64);   /* NULL is accepted */
 }
@@ -217,13 +219,15 @@ test_open_without_a_file(void **state)
 int
 main(void)
 {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_new_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_two_mappings_share, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sizes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_other_layouts_left_alone, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_without_a_file, setup, teardown),
+		T(test_new_file),
+		T(test_two_mappings_share),
+		T(test_sizes),
+		T(test_other_layouts_left_alone),
+		T(test_open_without_a_file),
 	};
+#undef T
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
