@@ -16,7 +16,7 @@ set -eu
 SRCDIR=${STARLING_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILDDIR=${STARLING_BUILDDIR:-$SRCDIR}
 ADMIN_BIN=$BUILDDIR/tools/starling-admin
-TESTS=${STARLING_DBUNIT:-test_user test_graph test_post}
+TESTS=${STARLING_DBUNIT:-test_user test_graph test_post test_postlist}
 
 bins=""
 for t in $TESTS; do
