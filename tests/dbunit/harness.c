@@ -148,12 +148,39 @@ dbunit_int(json_object *o, const char *path)
 }
 
 uint64_t
-dbunit_unused_id(void)
+dbunit_new_id(unsigned shard)
 {
 	uint64_t id = 0;
 
-	assert_int_equal(idlease_next_id(dbunit_env.ids, 0, &id), 0);
+	assert_int_equal(idlease_next_id(dbunit_env.ids, shard, &id), 0);
 	return id;
+}
+
+uint64_t
+dbunit_unused_id(void)
+{
+	return dbunit_new_id(0);
+}
+
+void
+dbunit_exec(unsigned shard, const char *sql, const struct db_val *params, size_t n)
+{
+	if (db_exec(dbunit_env.db, shard, sql, params, n, NULL) != 0)
+		fail_msg("shard %u: %s failed", shard, sql);
+}
+
+uint64_t
+dbunit_value(unsigned shard, const char *sql, uint64_t a, uint64_t b)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	uint64_t v;
+
+	if (db_exec(dbunit_env.db, shard, sql, (struct db_val[]){ DB_U64(a), DB_U64(b) },
+	    strchr(sql, '?') != strrchr(sql, '?') ? 2 : 1, &r) != 0)
+		fail_msg("shard %u: %s failed", shard, sql);
+	v = r.nrows ? db_u64(&r, 0, 0) : 0;
+	db_rows_free(&r);
+	return v;
 }
 
 void

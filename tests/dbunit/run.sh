@@ -16,7 +16,7 @@ set -eu
 SRCDIR=${STARLING_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILDDIR=${STARLING_BUILDDIR:-$SRCDIR}
 ADMIN_BIN=$BUILDDIR/tools/starling-admin
-TESTS=${STARLING_DBUNIT:-test_user test_graph test_post test_postlist}
+TESTS=${STARLING_DBUNIT:-test_user test_graph test_post test_postlist test_postsync}
 
 bins=""
 for t in $TESTS; do
