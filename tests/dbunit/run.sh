@@ -16,7 +16,7 @@ set -eu
 SRCDIR=${STARLING_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILDDIR=${STARLING_BUILDDIR:-$SRCDIR}
 ADMIN_BIN=$BUILDDIR/tools/starling-admin
-TESTS=${STARLING_DBUNIT:-test_user test_graph test_post test_postlist test_postsync}
+TESTS=${STARLING_DBUNIT:-test_user test_graph test_post test_postlist test_postsync test_mediajob}
 
 bins=""
 for t in $TESTS; do
