@@ -17,6 +17,7 @@
 #include "cache.h"
 #include "conf.h"
 #include "db.h"
+#include "id.h"
 #include "idlease.h"
 #include "jobkinds.h"
 #include "user.h"
@@ -181,6 +182,29 @@ dbunit_value(unsigned shard, const char *sql, uint64_t a, uint64_t b)
 	v = r.nrows ? db_u64(&r, 0, 0) : 0;
 	db_rows_free(&r);
 	return v;
+}
+
+uint64_t
+dbunit_post_row(uint64_t user, int type, uint64_t original, const char *hashtags)
+{
+	uint64_t id = dbunit_new_id(id_shard(user));
+
+	dbunit_exec(id_shard(user), "INSERT INTO {db}.tb_post (id, user_id, post_type, original_id, "
+	    "hashtags, created_at) VALUES (?, ?, ?, ?, ?, 1)",
+	    (struct db_val[]){ DB_U64(id), DB_U64(user), DB_I64(type), DB_U64(original),
+		DB_STR(hashtags) }, 5);
+	dbunit_exec(id_shard(user), "INSERT INTO {db}.tb_post_extended (post_id, user_id) VALUES "
+	    "(?, ?)", (struct db_val[]){ DB_U64(id), DB_U64(user) }, 2);
+	return id;
+}
+
+uint64_t
+dbunit_post_count(uint64_t post, const char *column)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof sql, "SELECT %s FROM {db}.tb_post_extended WHERE post_id = ?", column);
+	return dbunit_value(id_shard(post), sql, post, 0);
 }
 
 void

@@ -35,31 +35,6 @@ run(handler h, const char *payload, struct buf *err)
 	return rc;
 }
 
-/* A record of user written by SQL, as lib/post.c writes it: the post (or reply of thread) and
- * its counters row. type: 0 post, 1 repost, 2 quote (of original). */
-static uint64_t
-make_post(uint64_t user, int type, uint64_t original, const char *hashtags)
-{
-	uint64_t id = dbunit_new_id(id_shard(user));
-
-	dbunit_exec(id_shard(user), "INSERT INTO {db}.tb_post (id, user_id, post_type, original_id, "
-	    "hashtags, created_at) VALUES (?, ?, ?, ?, ?, 1)",
-	    (struct db_val[]){ DB_U64(id), DB_U64(user), DB_I64(type), DB_U64(original),
-		DB_STR(hashtags) }, 5);
-	dbunit_exec(id_shard(user), "INSERT INTO {db}.tb_post_extended (post_id, user_id) VALUES "
-	    "(?, ?)", (struct db_val[]){ DB_U64(id), DB_U64(user) }, 2);
-	return id;
-}
-
-static uint64_t
-post_count(uint64_t post, const char *column)
-{
-	char sql[160];
-
-	snprintf(sql, sizeof sql, "SELECT %s FROM {db}.tb_post_extended WHERE post_id = ?", column);
-	return dbunit_value(id_shard(post), sql, post, 0);
-}
-
 static uint64_t
 reversed_likes(uint64_t record)
 {
@@ -138,7 +113,7 @@ static void
 test_like_stale_hint(void **state)
 {
 	uint64_t author = dbunit_user("sa", NULL), liker = dbunit_user("sb", NULL);
-	uint64_t post = make_post(author, 0, 0, "");
+	uint64_t post = dbunit_post_row(author, 0, 0, "");
 	uint64_t like_id = dbunit_new_id(id_shard(liker));
 	struct buf p = BUF_INIT, err = BUF_INIT;
 
@@ -148,7 +123,7 @@ test_like_stale_hint(void **state)
 	like_payload(&p, liker, post, true, like_id);
 	assert_int_equal(run(postsync_like, buf_cstr(&p), &err), 0);
 	assert_int_equal(reversed_likes(post), 0);
-	assert_int_equal(post_count(post, "count_likes"), 0);
+	assert_int_equal(dbunit_post_count(post, "count_likes"), 0);
 
 	/* The other way: "not liked", with the like in the source: mirrored and counted once. */
 	dbunit_exec(id_shard(liker), "INSERT INTO {db}.tb_post_like (id, record_id, liker_id, "
@@ -157,7 +132,7 @@ test_like_stale_hint(void **state)
 	like_payload(&p, liker, post, false, 0);
 	assert_int_equal(run(postsync_like, buf_cstr(&p), &err), 0);
 	assert_int_equal(reversed_likes(post), 1);
-	assert_int_equal(post_count(post, "count_likes"), 1);
+	assert_int_equal(dbunit_post_count(post, "count_likes"), 1);
 	/* The mirror copies the source's like ID, not one of the payload's. */
 	assert_int_equal(dbunit_value(id_shard(post), "SELECT like_id FROM "
 	    "{db}.tb_post_like_reversed WHERE record_id = ? AND liker_id = ?", post, liker), like_id);
@@ -165,7 +140,7 @@ test_like_stale_hint(void **state)
 	/* A true hint and the source agreeing: nothing moves twice. */
 	like_payload(&p, liker, post, true, like_id);
 	assert_int_equal(run(postsync_like, buf_cstr(&p), &err), 0);
-	assert_int_equal(post_count(post, "count_likes"), 1);
+	assert_int_equal(dbunit_post_count(post, "count_likes"), 1);
 	buf_free(&p);
 	buf_free(&err);
 }
@@ -177,15 +152,15 @@ static void
 test_nothing_to_mirror(void **state)
 {
 	uint64_t author = dbunit_user("sa", NULL);
-	uint64_t post = make_post(author, 0, 0, "");
+	uint64_t post = dbunit_post_row(author, 0, 0, "");
 	struct buf p = BUF_INIT, err = BUF_INIT;
 
 	(void)state;
 	/* A plain post is no repost: done, and its counters untouched. */
 	buf_printf(&p, "{\"post_id\":\"%" PRIu64 "\"}", post);
 	assert_int_equal(run(postsync_repost, buf_cstr(&p), &err), 0);
-	assert_int_equal(post_count(post, "count_reposts"), 0);
-	assert_int_equal(post_count(post, "count_quote"), 0);
+	assert_int_equal(dbunit_post_count(post, "count_reposts"), 0);
+	assert_int_equal(dbunit_post_count(post, "count_quote"), 0);
 	/* No such post or reply: done (a job for a record that never was, or was purged). */
 	buf_reset(&p);
 	buf_printf(&p, "{\"post_id\":\"%" PRIu64 "\"}", dbunit_unused_id());
@@ -202,19 +177,19 @@ static void
 test_repost_deleted(void **state)
 {
 	uint64_t author = dbunit_user("sa", NULL), reposter = dbunit_user("sb", NULL);
-	uint64_t post = make_post(author, 0, 0, "");
-	uint64_t repost = make_post(reposter, 1, post, "");
+	uint64_t post = dbunit_post_row(author, 0, 0, "");
+	uint64_t repost = dbunit_post_row(reposter, 1, post, "");
 	struct buf p = BUF_INIT, err = BUF_INIT;
 
 	(void)state;
 	buf_printf(&p, "{\"post_id\":\"%" PRIu64 "\"}", repost);
 	assert_int_equal(run(postsync_repost, buf_cstr(&p), &err), 0);
-	assert_int_equal(post_count(post, "count_reposts"), 1);
+	assert_int_equal(dbunit_post_count(post, "count_reposts"), 1);
 	dbunit_exec(id_shard(reposter), "UPDATE {db}.tb_post SET is_deleted = 1 WHERE id = ?",
 	    (struct db_val[]){ DB_U64(repost) }, 1);
 	assert_int_equal(run(postsync_repost, buf_cstr(&p), &err), 0);
 	assert_int_equal(run(postsync_repost, buf_cstr(&p), &err), 0);
-	assert_int_equal(post_count(post, "count_reposts"), 0);
+	assert_int_equal(dbunit_post_count(post, "count_reposts"), 0);
 	assert_int_equal(dbunit_value(id_shard(post), "SELECT COUNT(*) FROM "
 	    "{db}.tb_post_repost_reversed WHERE original_id = ?", post, 0), 0);
 	buf_free(&p);
@@ -263,8 +238,8 @@ test_hashtag_name_and_count(void **state)
 	(void)state;
 	fresh_tag(tag, sizeof tag);
 	snprintf(hashtags, sizeof hashtags, "other %s", tag);
-	a = make_post(author, 0, 0, hashtags);
-	b = make_post(author, 0, 0, tag);
+	a = dbunit_post_row(author, 0, 0, hashtags);
+	b = dbunit_post_row(author, 0, 0, tag);
 
 	/* Without a name, the tag row is named by its key. */
 	buf_printf(&p, "{\"record_id\":\"%" PRIu64 "\",\"tag\":\"%s\"}", a, tag);
@@ -304,7 +279,7 @@ test_hashtag_not_carried(void **state)
 	(void)state;
 	fresh_tag(tag, sizeof tag);
 	snprintf(longer, sizeof longer, "%sx", tag);   /* the key is a prefix of a word: no match */
-	post = make_post(author, 0, 0, longer);
+	post = dbunit_post_row(author, 0, 0, longer);
 	buf_printf(&p, "{\"record_id\":\"%" PRIu64 "\",\"tag\":\"%s\"}", post, tag);
 	assert_int_equal(run(postsync_hashtag, buf_cstr(&p), &err), 0);
 	assert_true(tag_value(tag, "count_mentions", NULL) == UINT64_MAX);
