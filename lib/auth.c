@@ -1,6 +1,7 @@
 /* auth.c: issuing, checking and revoking login tokens. */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,7 +109,7 @@ read_gen(json_object *claims, int64_t *gen, const char **why)
 	return 1;
 }
 
-/* Reads the claims into s and *gen. Returns 1, or 0 with *why. */
+/* Reads the claims into s (cleared by the caller) and *gen. Returns 1, or 0 with *why. */
 static int
 read_claims(json_object *claims, struct auth_session *s, int64_t *gen, const char **why)
 {
@@ -116,14 +117,15 @@ read_claims(json_object *claims, struct auth_session *s, int64_t *gen, const cha
 	const char *sub, *jti;
 	char *end;
 
-	memset(s, 0, sizeof *s);
 	if (!json_object_object_get_ex(claims, "sub", &v) || !json_object_is_type(v, json_type_string)) {
 		*why = "no sub claim";
 		return 0;
 	}
 	sub = json_object_get_string(v);
+	/* strtoull saturates past 2^64 - 1: ERANGE, or a larger number would name UINT64_MAX. */
+	errno = 0;
 	s->user_id = strtoull(sub, &end, 10);
-	if (*sub < '1' || *sub > '9' || *end != '\0' || s->user_id == 0) {
+	if (*sub < '1' || *sub > '9' || *end != '\0' || errno == ERANGE || s->user_id == 0) {
 		*why = "sub is not a user id";
 		return 0;
 	}
@@ -175,8 +177,13 @@ auth_check(struct app_env *env, const char *token, size_t n, int64_t now,
 	int64_t gen;
 	int rc;
 
-	if (jwt_verify(env->keys, token, n, now, env->conf.auth_token_leeway, &claims, why) != 0)
-		return 0;
+	/* Cleared first: whatever way the check ends, *s holds this token's user or nobody, never
+	 * what the caller's struct held before (out: clears it again for a refused token). */
+	memset(s, 0, sizeof *s);
+	if (jwt_verify(env->keys, token, n, now, env->conf.auth_token_leeway, &claims, why) != 0) {
+		rc = 0;
+		goto out;
+	}
 	rc = read_claims(claims, s, &gen, why);
 	if (rc != 1)
 		goto out;

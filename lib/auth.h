@@ -37,7 +37,8 @@ struct auth_session;
  * the hash just checked) to token. Returns 1 or -1. */
 int auth_issue(struct app_env *env, uint64_t user_id, int64_t gen, struct buf *token);
 
-/* Checks a token (n bytes) at time now. 1 with *s filled, 0 with *why, or -1. */
+/* Checks a token (n bytes) at time now. 1 with *s filled, 0 with *why, or -1; *s is cleared
+ * (all zero) unless 1. */
 int auth_check(struct app_env *env, const char *token, size_t n, int64_t now,
     struct auth_session *s, const char **why);
 

@@ -29,8 +29,9 @@ enum postlist_tab { POSTLIST_POSTS, POSTLIST_REPLIES, POSTLIST_LIKES };
 /* One page of user_id's tab, as ctx->user_id (0: a visitor) may see it, below cursor (0: the
  * first page). *out (new reference) is {posts: [post_view objects], cursor: "<last ID>" or "-1"
  * on the last page}. On the first page of POSTLIST_POSTS the pinned post, if any, comes first
- * with "pinned": true, and it is not repeated further down on any page. A page may hold fewer
- * than POSTLIST_PAGE items (deleted ones are left out) and still not be the last.
+ * with "pinned": true, on top of the page's POSTLIST_PAGE rows (so that page may hold one more),
+ * and it is not repeated further down on any page. A page may hold fewer than POSTLIST_PAGE items
+ * (deleted ones are left out) and still not be the last.
  * Returns 0, or an apierr code recorded with ctx_fail (50300 when a database is down). The user
  * is not checked: the caller found user_id by its username. */
 int postlist_page(struct ctx *ctx, uint64_t user_id, enum postlist_tab tab, uint64_t cursor,

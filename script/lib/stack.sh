@@ -499,8 +499,8 @@ stack_migrate() {
 }
 
 # stack_test_shards NAME LEVEL SRCDIR ADMIN_BIN [BIN...]: the back ends of a test script NAME
-# (job.sh, worker.sh): checks the tools and the built BINs, makes RUN (a global: a fresh directory
-# under $TMPDIR, removed on exit), starts two MariaDB instances (their ports in the global
+# (tests/dbunit/run.sh, worker.sh): checks the tools and the built BINs, makes RUN (a global: a
+# fresh directory under $TMPDIR, removed on exit), starts two MariaDB instances (their ports in the global
 # STACK_TEST_MYSQL_PORTS) and one memcached on free ports,
 # writes RUN/starling.conf (log level LEVEL) and applies the schema. Exits 99 (automake's hard
 # error) when something is missing or does not start.

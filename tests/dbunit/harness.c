@@ -17,6 +17,7 @@
 #include "cache.h"
 #include "conf.h"
 #include "db.h"
+#include "id.h"
 #include "idlease.h"
 #include "jobkinds.h"
 #include "user.h"
@@ -148,12 +149,62 @@ dbunit_int(json_object *o, const char *path)
 }
 
 uint64_t
-dbunit_unused_id(void)
+dbunit_new_id(unsigned shard)
 {
 	uint64_t id = 0;
 
-	assert_int_equal(idlease_next_id(dbunit_env.ids, 0, &id), 0);
+	assert_int_equal(idlease_next_id(dbunit_env.ids, shard, &id), 0);
 	return id;
+}
+
+uint64_t
+dbunit_unused_id(void)
+{
+	return dbunit_new_id(0);
+}
+
+void
+dbunit_exec(unsigned shard, const char *sql, const struct db_val *params, size_t n)
+{
+	if (db_exec(dbunit_env.db, shard, sql, params, n, NULL) != 0)
+		fail_msg("shard %u: %s failed", shard, sql);
+}
+
+uint64_t
+dbunit_value(unsigned shard, const char *sql, uint64_t a, uint64_t b)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	uint64_t v;
+
+	if (db_exec(dbunit_env.db, shard, sql, (struct db_val[]){ DB_U64(a), DB_U64(b) },
+	    strchr(sql, '?') != strrchr(sql, '?') ? 2 : 1, &r) != 0)
+		fail_msg("shard %u: %s failed", shard, sql);
+	v = r.nrows ? db_u64(&r, 0, 0) : 0;
+	db_rows_free(&r);
+	return v;
+}
+
+uint64_t
+dbunit_post_row(uint64_t user, int type, uint64_t original, const char *hashtags)
+{
+	uint64_t id = dbunit_new_id(id_shard(user));
+
+	dbunit_exec(id_shard(user), "INSERT INTO {db}.tb_post (id, user_id, post_type, original_id, "
+	    "hashtags, created_at) VALUES (?, ?, ?, ?, ?, 1)",
+	    DB_PARAMS(DB_U64(id), DB_U64(user), DB_I64(type), DB_U64(original),
+		DB_STR(hashtags)));
+	dbunit_exec(id_shard(user), "INSERT INTO {db}.tb_post_extended (post_id, user_id) VALUES "
+	    "(?, ?)", DB_PARAMS(DB_U64(id), DB_U64(user)));
+	return id;
+}
+
+uint64_t
+dbunit_post_count(uint64_t post, const char *column)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof sql, "SELECT %s FROM {db}.tb_post_extended WHERE post_id = ?", column);
+	return dbunit_value(id_shard(post), sql, post, 0);
 }
 
 void

@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "app.h"
+#include "db.h"
 
 /* The longest username dbunit_user makes, with its NUL: valid_username takes 3..15 characters. */
 #define DBUNIT_NAME_MAX 16
@@ -45,6 +46,27 @@ int64_t dbunit_int(json_object *o, const char *path);
 /* An ID that names nothing: a new one from the ID leases (lib/idlease.h) on shard 0, never
  * handed to a row. */
 uint64_t dbunit_unused_id(void);
+
+/* A new ID from the ID leases on shard, never handed to a row by Starling: the ID of a user or
+ * a record a test writes by SQL. */
+uint64_t dbunit_new_id(unsigned shard);
+
+/* Runs one statement of SQL (the tests' own rows, set up or changed under a module) on shard;
+ * fails the test when it fails. */
+void dbunit_exec(unsigned shard, const char *sql, const struct db_val *params, size_t n);
+
+/* The first column of the first row of a query with one ID parameter (a) or two (a, b), as a
+ * number; 0 when there is no row. Fails the test when the query fails. */
+uint64_t dbunit_value(unsigned shard, const char *sql, uint64_t a, uint64_t b);
+
+/* A record of user written by SQL as lib/post.c writes one, without its jobs: the tb_post row
+ * (type 0 post, 1 repost, 2 quote of original; hashtags the column's space-separated keys) and
+ * its counters row, on the user's shard. Returns its ID. For tests of what runs after a write
+ * (the outbox's handlers), which set up the source of truth themselves. */
+uint64_t dbunit_post_row(uint64_t user, int type, uint64_t original, const char *hashtags);
+
+/* A counter (a tb_post_extended column: count_likes, count_reposts, ...) of post. */
+uint64_t dbunit_post_count(uint64_t post, const char *column);
 
 /* ctx as a request of user (0: a visitor) on dbunit_env; ctx_free it after. */
 void dbunit_as(struct ctx *ctx, uint64_t user);

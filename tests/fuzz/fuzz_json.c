@@ -1,6 +1,6 @@
-/* fuzz_json.c: JSON request bodies, which request_parse (lib/request.c, parse_json) checks with
- * json-c's strict tokener and its own guards: UTF-8, depth, member count, NUL characters, NaN
- * and Infinity.
+/* fuzz_json.c: JSON request bodies, which request_parse hands to request_parse_json
+ * (lib/request_json.c) to check with json-c's strict tokener and its own guards: UTF-8, depth,
+ * member count, NUL characters, a member name twice, NaN and Infinity.
  *
  * An input is the body of a POST with Content-Type application/json, under the default limits
  * of etc/starling.conf.example. Beyond request_check's contract (request_check.c): what is not

@@ -3,7 +3,7 @@
 # against two real MariaDB instances and one memcached, with Starling's schema, so that its tests
 # of the jobs (which skip without the servers, as in the plain unit run) run too.
 #
-# The servers as tests/integration/job.sh starts them (script/lib/stack.sh: 8 shards, 0-3 on the
+# The servers as tests/dbunit/run.sh starts them (script/lib/stack.sh: 8 shards, 0-3 on the
 # first instance, 4-7 on the second).
 #
 # Run by `make check`; by hand: STARLING_SRCDIR=$PWD STARLING_BUILDDIR=$PWD sh tests/integration/notify.sh
