@@ -11,6 +11,8 @@ import html.parser
 import os
 import re
 import sys
+import urllib.robotparser
+import xml.etree.ElementTree as ET
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -141,6 +143,36 @@ def test_profile_and_hashtag_pages():
     check("og:title" not in h.meta and "canonical" not in h.links, "/help has no preview")
 
 
+def test_favicon():
+    h, _ = head("/help")
+    icons = h.links.get("icon") or []
+    check_eq(len(icons), 1, "one icon link")
+    r = get(icons[0])
+    check_status(r, 200)
+    check((r.header("Content-Type") or "").startswith("image/svg+xml"),
+          "favicon Content-Type %r" % r.header("Content-Type"))
+    check_eq(ET.fromstring(r.body).tag, "{http://www.w3.org/2000/svg}svg", "the icon is an SVG")
+
+
+def test_robots_txt():
+    r = get("/robots.txt")
+    check_status(r, 200)
+    check((r.header("Content-Type") or "").startswith("text/plain"),
+          "robots.txt Content-Type %r" % r.header("Content-Type"))
+    rp = urllib.robotparser.RobotFileParser()
+    rp.parse(r.body.decode().splitlines())
+    for path, allowed in (("/p/1", True), ("/u/ann", True), ("/hashtag/x", True),
+                          ("/u/ann/feed.atom", True), ("/explore", True), ("/help", True),
+                          ("/", True), ("/static/starling.css", True),
+                          ("/api/v1/post/create", False), ("/api/v1/health", False),
+                          ("/settings", False), ("/settings/blocked", False),
+                          ("/notifications", False), ("/compose", False), ("/search?q=x", False),
+                          ("/login", False), ("/metrics", False)):
+        check_eq(rp.can_fetch("AnyBot", path), allowed, "robots.txt for %s" % path)
+    check_status(get("/robots.txtx"), 404)
+
+
 if __name__ == "__main__":
     sys.exit(run_main(__doc__, [test_post_page, test_hidden_posts_leak_nothing,
-                                test_profile_and_hashtag_pages]))
+                                test_profile_and_hashtag_pages, test_favicon,
+                                test_robots_txt]))
