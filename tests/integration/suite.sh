@@ -346,7 +346,7 @@ apache-fcgid | apache-cgi)
 		fail "no crontab line in $RUN/crontab"
 	elif ! sh -c "$cron_cmd"; then
 		fail "the crontab line failed: $cron_cmd (log: $RUN/starling-worker.log)"
-	elif ! grep -q "starling-worker\[[0-9]*\] info" "$RUN/starling-worker.log"; then
+	elif ! grep -q "level=info prog=starling-worker " "$RUN/starling-worker.log"; then
 		fail "the crontab line's worker logged nothing to $RUN/starling-worker.log"
 	else
 		say "ran: $cron_cmd"

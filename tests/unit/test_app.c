@@ -662,7 +662,7 @@ test_https_without_setting_warns_once(void **state)
 	assert_int_equal(r.status, 200);
 	assert_false(has_header(&r, "Strict-Transport-Security"));
 	log_take(fds[0], &logged);
-	assert_non_null(strstr(buf_cstr(&logged), " warn "));
+	assert_non_null(strstr(buf_cstr(&logged), " level=warn "));
 	assert_non_null(strstr(buf_cstr(&logged), "[site] https = false"));
 	resp_free(&r);
 
