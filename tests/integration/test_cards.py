@@ -11,13 +11,14 @@ import html.parser
 import os
 import re
 import sys
+import urllib.parse
 import urllib.robotparser
 import xml.etree.ElementTree as ET
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (api_post, check, check_envelope, check_eq, check_status,  # noqa: E402
-                           get, new_user, run_main)
+                           get, new_user, png_bytes, request, run_main)
 
 DESCRIPTION_MAX = 200   # PAGE_DESCRIPTION_MAX, lib/page.h
 
@@ -104,6 +105,24 @@ def test_post_page():
     check_eq(one(h, "description"), d, "the repost shows the original's text")
 
 
+def test_post_with_image():
+    """A post's image is its preview's, absolute, as a large card."""
+    u = new_user()
+    r = get("/api/v1/upload/sign_image?ext=png", headers={"Authorization": "Bearer " + u["token"]})
+    up = check_envelope(r, 200, 0)["data"]
+    target = urllib.parse.urlsplit(up["url"])
+    check_envelope(request("PUT", target.path + "?" + target.query, body=png_bytes(8, 8),
+                           headers={"Content-Type": "image/png"}), 200, 0)
+    pid = check_envelope(api_post("post/create", {"content_text": "a picture", "media":
+                                                  up["mediaUrl"]}, u["token"]), 200, 0)["data"]["id"]
+    h, _ = head("/p/%s" % pid)
+    image = one(h, "og:image")
+    check(re.match(r"^https?://", image) and image.endswith(urllib.parse.urlsplit(
+        up["mediaUrl"]).path), "og:image is the post's image, absolute: %r" % image)
+    check_eq(one(h, "twitter:image"), image, "twitter:image")
+    check_eq(one(h, "twitter:card"), "summary_large_image", "an image: the large card")
+
+
 def test_hidden_posts_leak_nothing():
     a, b = new_user(), new_user()
     secret = "secret" + os.urandom(4).hex()
@@ -173,6 +192,6 @@ def test_robots_txt():
 
 
 if __name__ == "__main__":
-    sys.exit(run_main(__doc__, [test_post_page, test_hidden_posts_leak_nothing,
-                                test_profile_and_hashtag_pages, test_favicon,
-                                test_robots_txt]))
+    sys.exit(run_main(__doc__, [test_post_page, test_post_with_image,
+                                test_hidden_posts_leak_nothing, test_profile_and_hashtag_pages,
+                                test_favicon, test_robots_txt]))
