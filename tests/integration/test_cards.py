@@ -113,8 +113,8 @@ def test_post_with_image():
     target = urllib.parse.urlsplit(up["url"])
     check_envelope(request("PUT", target.path + "?" + target.query, body=png_bytes(8, 8),
                            headers={"Content-Type": "image/png"}), 200, 0)
-    pid = check_envelope(api_post("post/create", {"content_text": "a picture", "media":
-                                                  up["mediaUrl"]}, u["token"]), 200, 0)["data"]["id"]
+    fields = {"content_text": "a picture", "media": up["mediaUrl"]}
+    pid = check_envelope(api_post("post/create", fields, u["token"]), 200, 0)["data"]["id"]
     h, _ = head("/p/%s" % pid)
     image = one(h, "og:image")
     check(re.match(r"^https?://", image) and image.endswith(urllib.parse.urlsplit(
@@ -133,7 +133,8 @@ def test_hidden_posts_leak_nothing():
     h, body = head("/p/%s" % pid, headers={"Cookie": "starling_token=%s" % b["token"]},
                    status=404)
     check(secret not in body, "a blocked viewer's page holds the post's text")
-    check("og:title" not in h.meta and "canonical" not in h.links, "no preview for a blocked viewer")
+    check("og:title" not in h.meta and "canonical" not in h.links,
+          "no preview for a blocked viewer")
     # Deleted: 404 for everyone, with no tags.
     check_envelope(api_post("post/delete", {"post_id": pid}, a["token"]), 200, 0)
     h, body = head("/p/%s" % pid, status=404)
