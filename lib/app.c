@@ -421,6 +421,40 @@ warn_https_unset(struct ctx *ctx)
 	    "(docs/deploy.md, section 13)");
 }
 
+/*
+ * The access log line, logfmt as every line (log.h; the field list is in docs/operations.md,
+ * "Logs"): msg=request, then method, route, path, status, dur_ms, user, bytes, mc, db, prep.
+ * route is the pattern of the route table that answered ("/p/:id"; "-" when none did: a 404, a
+ * 405, a request refused before routing), so that a tool groups requests by what served them
+ * without the ids of the raw path. user is the logged-in user's id ("-" for a visitor), bytes
+ * the body's length (headers not counted; 0 for HEAD). The path is the decoded path without the
+ * query, which may carry a code or a token.
+ */
+static void
+log_access(const struct ctx *ctx, double ms, uint64_t mc, uint64_t db, uint64_t prep)
+{
+	char status[16], dur[32], user[24], bytes[24], n[3][24];
+	const struct log_field f[] = {
+		{ "method", ctx->req.method_name ? ctx->req.method_name : "-" },
+		{ "route",  ctx->route ? ctx->route->pattern : "-" },
+		{ "path",   ctx->req.path ? ctx->req.path : "-" },
+		{ "status", status }, { "dur_ms", dur }, { "user", user }, { "bytes", bytes },
+		{ "mc", n[0] }, { "db", n[1] }, { "prep", n[2] },
+	};
+
+	snprintf(status, sizeof status, "%d", ctx->resp.status);
+	snprintf(dur, sizeof dur, "%.1f", ms);
+	if (ctx->user_id != 0)
+		snprintf(user, sizeof user, "%" PRIu64, ctx->user_id);
+	else
+		snprintf(user, sizeof user, "-");
+	snprintf(bytes, sizeof bytes, "%zu", ctx->req.method == HTTP_HEAD ? 0 : ctx->resp.body.len);
+	snprintf(n[0], sizeof n[0], "%" PRIu64, mc);
+	snprintf(n[1], sizeof n[1], "%" PRIu64, db);
+	snprintf(n[2], sizeof n[2], "%" PRIu64, prep);
+	log_fields(LOG_LEVEL_INFO, "request", f, sizeof f / sizeof f[0]);
+}
+
 /* The request's access log line and its share of the host's counters (lib/metrics.h). mc and
  * db: the round trips it made to memcached and MariaDB; prep: those it spent preparing
  * statements on its process's connections (db.h). */
@@ -431,9 +465,7 @@ count_request(struct ctx *ctx, int code, double ms, uint64_t mc, uint64_t db, ui
 	struct metrics_request m = { ctx->resp.status, ms, mc, db, 0, 0, code == APIERR_OVERLOADED };
 	size_t i;
 
-	log_info("%s %s %d %.1fms mc=%" PRIu64 " db=%" PRIu64 " prep=%" PRIu64,
-	    ctx->req.method_name ? ctx->req.method_name : "-", ctx->req.path ? ctx->req.path : "-",
-	    ctx->resp.status, ms, mc, db, prep);
+	log_access(ctx, ms, mc, db, prep);
 	cache_key_counts(ctx->env->cache, &m.keys, &m.hits);
 	m.keys -= keys0;
 	m.hits -= hits0;

@@ -1,7 +1,8 @@
-/* log.c: one-line event logging to stderr. */
+/* log.c: one-line event logging to stderr, in logfmt (log.h). */
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -73,33 +74,88 @@ log_set_fd(int fd)
 	log_fd = fd;
 }
 
-/* Copies s into b with control characters escaped, so one event is always one line. */
-static void
-put_escaped(struct buf *b, const char *s, size_t n)
+/* Whether s must be quoted to be one logfmt value: empty, or holding a space, a control
+ * character, '=', '"' or '\\' (bytes above 0x7f, UTF-8, are plain characters). */
+static bool
+needs_quotes(const char *s, size_t n)
 {
 	size_t i;
 
+	if (n == 0)
+		return true;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c == '\n')
-			buf_puts(b, "\\n");
-		else if (c == '\\')
-			buf_puts(b, "\\\\");
-		else if (c < 0x20 || c == 0x7f)
-			buf_printf(b, "\\x%02x", c);
-		else
-			buf_putc(b, (char)c);
+		if (c <= ' ' || c == 0x7f || c == '=' || c == '"' || c == '\\')
+			return true;
 	}
+	return false;
+}
+
+void
+log_put_value(struct buf *b, const char *s, size_t n)
+{
+	size_t i;
+
+	if (!needs_quotes(s, n)) {
+		buf_append(b, s, n);
+		return;
+	}
+	buf_putc(b, '"');
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			buf_putc(b, '\\');
+			buf_putc(b, (char)c);
+		} else if (c == '\n') {
+			buf_puts(b, "\\n");
+		} else if (c == '\r') {
+			buf_puts(b, "\\r");
+		} else if (c == '\t') {
+			buf_puts(b, "\\t");
+		} else if (c < 0x20 || c == 0x7f) {
+			buf_printf(b, "\\u%04x", c);
+		} else {
+			buf_putc(b, (char)c);
+		}
+	}
+	buf_putc(b, '"');
+}
+
+/* Writes the line: the five fixed fields, msg (n bytes), then the fields f. */
+static void
+write_line(enum log_level l, const char *msg, size_t len, const struct log_field *f, size_t n)
+{
+	struct buf line = BUF_INIT;
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t i;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	buf_printf(&line, "ts=%s level=%s prog=", stamp, log_level_name(l));
+	log_put_value(&line, log_prog, strlen(log_prog));
+	buf_printf(&line, " pid=%ld req=", (long)getpid());
+	log_put_value(&line, log_reqid[0] ? log_reqid : "-", strlen(log_reqid[0] ? log_reqid : "-"));
+	buf_puts(&line, " msg=");
+	log_put_value(&line, msg, len);
+	for (i = 0; i < n; i++) {
+		const char *v = f[i].value ? f[i].value : "";
+
+		buf_printf(&line, " %s=", f[i].key);
+		log_put_value(&line, v, strlen(v));
+	}
+	buf_putc(&line, '\n');
+	(void)!write(log_fd >= 0 ? log_fd : STDERR_FILENO, line.data, line.len);
+	buf_free(&line);
 }
 
 void
 log_msg(enum log_level l, const char *fmt, ...)
 {
-	struct buf msg = BUF_INIT, line = BUF_INIT;
-	char stamp[32];
-	time_t now;
-	struct tm tm;
+	struct buf msg = BUF_INIT;
 	va_list ap;
 
 	if (l > log_min)
@@ -107,15 +163,14 @@ log_msg(enum log_level l, const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vprintf(&msg, fmt, ap);
 	va_end(ap);
-
-	now = time(NULL);
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	buf_printf(&line, "%s %s[%ld] %s req=%s: ", stamp, log_prog, (long)getpid(),
-	    log_level_name(l), log_reqid[0] ? log_reqid : "-");
-	put_escaped(&line, msg.data ? msg.data : "", msg.len);
-	buf_putc(&line, '\n');
-	(void)!write(log_fd >= 0 ? log_fd : STDERR_FILENO, line.data, line.len);
-	buf_free(&line);
+	write_line(l, msg.data ? msg.data : "", msg.len, NULL, 0);
 	buf_free(&msg);
+}
+
+void
+log_fields(enum log_level l, const char *msg, const struct log_field *f, size_t n)
+{
+	if (l > log_min)
+		return;
+	write_line(l, msg ? msg : "", msg ? strlen(msg) : 0, f, n);
 }

@@ -187,3 +187,77 @@ page_atom(struct ctx *ctx, const char *title, const char *page_path, json_object
 	buf_free(&name);
 	buf_free(&self);
 }
+
+/* White space as the description counts it: ASCII's, which is what a post's text may hold
+ * besides printable characters (lib/valid.c refuses other controls). */
+static bool
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+void
+page_describe(struct buf *out, const char *text, size_t max)
+{
+	struct buf one = BUF_INIT;
+	size_t cut;
+
+	for (; text != NULL && *text; text++) {
+		if (!is_space(*text))
+			buf_putc(&one, *text);
+		else if (one.len > 0 && !is_space(text[1]) && text[1] != '\0')
+			buf_putc(&one, ' ');
+	}
+	if (max > 0 && utf8_count(one.data ? one.data : "", one.len) > max) {
+		cut = utf8_prefix(one.data, one.len, max - 1);
+		/* No space before the ellipsis: "a b…", not "a b …". */
+		while (cut > 0 && one.data[cut - 1] == ' ')
+			cut--;
+		buf_append(out, one.data, cut);
+		buf_puts(out, "…");
+	} else if (max > 0) {
+		buf_append(out, one.data ? one.data : "", one.len);
+	}
+	buf_free(&one);
+}
+
+/* url as a preview needs it, absolute, into out: an http(s) URL as it is, a path ("/media/1.png",
+ * [media] storage = local) after base_url. Returns false (out unchanged) for anything else. */
+static bool
+absolute_url(const struct ctx *ctx, const char *url, struct buf *out)
+{
+	if (url == NULL)
+		return false;
+	if (strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0) {
+		buf_puts(out, url);
+		return true;
+	}
+	if (url[0] != '/' || url[1] == '/')
+		return false;
+	buf_printf(out, "%s%s", ctx->env->conf.base_url, url);
+	return true;
+}
+
+void
+page_add_meta(struct ctx *ctx, json_object *page, const struct page_meta *m)
+{
+	json_object *meta = json_object_new_object();
+	struct buf s = BUF_INIT;
+	bool image;
+
+	json_object_object_add(meta, "title", json_object_new_string(m->title));
+	page_describe(&s, m->text != NULL && m->text[0] ? m->text : m->title, PAGE_DESCRIPTION_MAX);
+	json_object_object_add(meta, "description", json_object_new_string(buf_cstr(&s)));
+	buf_reset(&s);
+	(void)absolute_url(ctx, m->path, &s);
+	json_object_object_add(meta, "url", json_object_new_string(buf_cstr(&s)));
+	json_object_object_add(meta, "type", json_object_new_string(m->type));
+	buf_reset(&s);
+	image = m->image != NULL && m->image[0] && absolute_url(ctx, m->image, &s);
+	if (image)
+		json_object_object_add(meta, "image", json_object_new_string(buf_cstr(&s)));
+	json_object_object_add(meta, "card", json_object_new_string(image && m->large ?
+	    "summary_large_image" : "summary"));
+	json_object_object_add(page, "meta", meta);
+	buf_free(&s);
+}

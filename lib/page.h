@@ -66,4 +66,31 @@ const char *page_return_to(const struct ctx *ctx);
  * "TITLE on SITE": the feed's own address is page_path + "/feed.atom". */
 void page_atom(struct ctx *ctx, const char *title, const char *page_path, json_object *list);
 
+/* What a page's link previews say (page_add_meta): the OpenGraph and Twitter-card tags, the
+ * canonical link and the description that templates/layout.mustache writes from page.meta. The
+ * strings are borrowed; only what the page itself shows to its viewer may go in (a post that
+ * post_view refused never reaches here), since a preview is read by anyone holding the link. */
+struct page_meta {
+	const char *title;  /* og:title: "Name (@user)", "#Tag" */
+	const char *text;   /* the description's source (a post's text, a bio); NULL or "": title */
+	const char *path;   /* the page's canonical path on this site ("/p/1", "/u/ann") */
+	const char *type;   /* og:type: "article", "profile" or "website" */
+	const char *image;  /* an absolute or site-relative URL (a post's image, an avatar), or NULL */
+	bool        large;  /* the image is the content (a post's): twitter:card summary_large_image */
+};
+
+/* Most characters of a preview's description: what the previews of the common sites show (two
+ * or three lines) before they cut it themselves, mid-word. */
+#define PAGE_DESCRIPTION_MAX 200
+
+/* Appends text (valid UTF-8, as every stored text is) to out as one line for a preview: each run
+ * of white space (line breaks too) as one space, trimmed, and when longer than max characters
+ * cut on a character boundary to max - 1 of them and "…". max 0 appends nothing. */
+void page_describe(struct buf *out, const char *text, size_t max);
+
+/* page.meta: {title, description, url (absolute: [site] base_url + path), type, image (absolute;
+ * left out when there is none or it is neither an http(s) URL nor a path), card ("summary" or
+ * "summary_large_image")}, from m. The template escapes every value. */
+void page_add_meta(struct ctx *ctx, json_object *page, const struct page_meta *m);
+
 #endif

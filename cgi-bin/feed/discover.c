@@ -245,6 +245,23 @@ add_count_words(struct ctx *ctx, json_object *list, const struct page_words *w)
 		page_add_words(ctx, json_object_array_get_idx(list, i), w);
 }
 
+/* page.meta of a hashtag's page (path: its own, "/hashtag/<tag>"): "#Tag: 12 uses". */
+static void
+hashtag_meta(struct ctx *ctx, json_object *page, const char *path)
+{
+	struct buf text = BUF_INIT;
+	const char *title = json_object_get_string(json_object_object_get(page, "title"));
+
+	buf_printf(&text, "%s: %s %s", title,
+	    json_object_get_string(json_object_object_get(page, "count")),
+	    json_object_get_string(json_object_object_get(json_object_object_get(page, "words"),
+	    "count")));
+	page_add_meta(ctx, page, &(struct page_meta){
+		.title = title, .text = buf_cstr(&text), .path = path, .type = "website",
+	});
+	buf_free(&text);
+}
+
 /* GET /hashtag/:tag ?cursor: the tag's posts and replies, newest first, as cards, with an
  * "Older" link. 400 40004 text that is not a hashtag; 404 40400 a tag never used; 503. */
 int
@@ -269,6 +286,7 @@ feed_hashtag_page(struct ctx *ctx)
 	buf_put_url_component(&base, json_object_get_string(json_object_object_get(list, "tag")));
 	buf_printf(&feed, "%s/feed.atom", buf_cstr(&base));
 	add_str(page, "feedUrl", buf_cstr(&feed));
+	hashtag_meta(ctx, page, buf_cstr(&base));
 	buf_puts(&base, "?cursor=");
 	if ((rc = add_cards(ctx, page, list, buf_cstr(&base))) != APIERR_OK)
 		goto out;

@@ -74,6 +74,45 @@ pages_compose(struct ctx *ctx)
 	return APIERR_OK;
 }
 
+/* "Name (@user)" of a post_view's author, into out. */
+static void
+author_title(json_object *author, struct buf *out)
+{
+	const char *name = str_of(author, "displayName"), *username = str_of(author, "username");
+
+	if (name[0])
+		buf_printf(out, "%s (@%s)", name, username);
+	else
+		buf_printf(out, "@%s", username);
+}
+
+/* page.meta of the post page of view (id's post_view, so one the viewer may see): its author,
+ * text and image; a repost's are its original's, which post_view checked the same way (a
+ * repost of a hidden original is 404). */
+static void
+post_meta(struct ctx *ctx, json_object *page, uint64_t id, json_object *view)
+{
+	json_object *shown = view, *original;
+	struct buf title = BUF_INIT;
+	char path[32];
+
+	if (strcmp(str_of(view, "type"), "repost") == 0 &&
+	    json_object_object_get_ex(view, "original", &original) &&
+	    json_object_is_type(original, json_type_object))
+		shown = original;
+	author_title(json_object_object_get(shown, "author"), &title);
+	snprintf(path, sizeof path, "/p/%llu", (unsigned long long)id);
+	page_add_meta(ctx, page, &(struct page_meta){
+		.title = buf_cstr(&title),
+		.text  = str_of(shown, "contentText"),
+		.path  = path,
+		.type  = "article",
+		.image = str_of(shown, "imageUrl"),
+		.large = true,
+	});
+	buf_free(&title);
+}
+
 int
 pages_post(struct ctx *ctx)
 {
@@ -130,6 +169,7 @@ pages_post(struct ctx *ctx)
 	}
 	if (params_bool(&ctx->params, "reported", false))
 		add_str(page, "notice", ctx_t(ctx, "post.reported"));
+	post_meta(ctx, page, id, view);
 	ctx_set_data(ctx, page);
 	page = NULL;
 	rc = APIERR_OK;
@@ -545,6 +585,28 @@ profile_page(struct ctx *ctx, uint64_t id, json_object **page)
 	return APIERR_OK;
 }
 
+/* page.meta of a profile page (tab: the index in tabs[]): its name, bio and avatar, all shown
+ * on the page to anyone. A tab other than the first is a page of its own: its URL is canonical. */
+static void
+profile_meta(struct ctx *ctx, json_object *page, json_object *profile, size_t tab)
+{
+	struct buf title = BUF_INIT, path = BUF_INIT;
+
+	author_title(profile, &title);
+	buf_printf(&path, "/u/%s", str_of(profile, "username"));
+	if (tab != 0)
+		buf_printf(&path, "?tab=%s", tabs[tab].name);
+	page_add_meta(ctx, page, &(struct page_meta){
+		.title = buf_cstr(&title),
+		.text  = str_of(profile, "description"),
+		.path  = buf_cstr(&path),
+		.type  = "profile",
+		.image = str_of(profile, "avatarUrl"),
+	});
+	buf_free(&title);
+	buf_free(&path);
+}
+
 int
 pages_user(struct ctx *ctx)
 {
@@ -599,6 +661,7 @@ pages_user(struct ctx *ctx)
 	}
 	if (params_bool(&ctx->params, "reported", false))
 		add_str(page, "notice", ctx_t(ctx, "profile.reported"));
+	profile_meta(ctx, page, profile, t);
 	ctx_set_data(ctx, page);
 	page = NULL;
 	rc = APIERR_OK;

@@ -1,7 +1,7 @@
 /* main.c: starling-site, the route group for the site's own pages (help, language) and health.
  *
  * URL prefixes served (the web server maps them here; see docs/routes.md):
- *   /api/v1/health   /api/v1/openapi.json   /help   /language   /metrics */
+ *   /api/v1/health   /api/v1/openapi.json   /help   /language   /metrics   /robots.txt */
 #include "config.h"
 
 #include "jobkinds.h"
@@ -29,6 +29,8 @@ static const struct route routes[] = {
 	{ HTTP_POST, "/language",      FORM | ESSENTIAL, site_language, language_params, "help" },
 	/* The monitor's view of an overload or a switch: never refused by either. */
 	{ HTTP_GET,  "/metrics",       ESSENTIAL | ROUTE_NOSHED, site_metrics, NULL,         NULL },
+	/* Static text, as the contract: a crawler's visit costs nothing worth shedding. */
+	{ HTTP_GET,  "/robots.txt",    ESSENTIAL | ROUTE_NOSHED, site_robots,  NULL,         NULL },
 };
 
 const struct app site_app = {

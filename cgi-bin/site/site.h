@@ -14,6 +14,10 @@ int site_help(struct ctx *ctx);
 int site_language(struct ctx *ctx);
 int site_metrics(struct ctx *ctx);
 int site_openapi(struct ctx *ctx);
+int site_robots(struct ctx *ctx);
+
+/* The text GET /robots.txt answers (robots.c), NUL-terminated. */
+extern const char site_robots_txt[];
 
 /* docs/openapi.json, compiled in by make (openapi_doc.c): its bytes, not NUL-terminated. */
 extern const unsigned char site_openapi_doc[];

@@ -871,7 +871,7 @@ stack_worker_start() {
 	echo "$pid" >"$run/worker.pid"
 	# Lines of earlier runs are in the log too: wait for the "started" line of this process.
 	stack_wait_until "$pid" starling-worker "$log" "start its loop" \
-		grep -q "starling-worker\[$pid\] info .*started (daemon)" "$log" ||
+		grep -q "level=info prog=starling-worker pid=$pid .*started (daemon)" "$log" ||
 		{ stack_kill 5 "$pid"; rm -f "$run/worker.pid"; return 1; }
 }
 
@@ -884,7 +884,7 @@ stack_worker_once() {
 	if [ "$rc" -ne 0 ]; then
 		# What this pass logged that went wrong, where a failed test shows it.
 		stack_err "starling-worker --once exited $rc; its warnings and errors:"
-		tail -c +"$((before + 1))" "$1/worker.log" | grep -E ' (warn|error) ' | tail -n 20 >&2
+		tail -c +"$((before + 1))" "$1/worker.log" | grep -E ' level=(warn|error) ' | tail -n 20 >&2
 	fi
 	return "$rc"
 }

@@ -523,7 +523,9 @@ def cmd_mcstats(mc):
     print(hits, misses)
 
 
-_LINE = re.compile(r"req=\S+: (\S+) (\S+) (\d+) ([0-9.]+)ms mc=(\d+) db=(\d+)")
+# The access log line (logfmt, lib/app.c's log_access; a path with a space or quote is quoted).
+_LINE = re.compile(r'msg=request method=(\S+) route=\S+ path=("(?:[^"\\]|\\.)*"|\S+) '
+                   r'status=(\d+) dur_ms=([0-9.]+) user=\S+ bytes=\d+ mc=(\d+) db=(\d+)')
 
 
 def cmd_roundtrips(start, end):

@@ -578,10 +578,11 @@ fi
 
 # Errors and warnings the binaries and the worker logged during the run (a benchmark over
 # failures would lie): counted, and the first few shown, without their time, pid and request id.
-ERR_LINE=$(awk '/\] (error|crit|alert|emerg) req=/ { e++ } /\] warn req=/ { w++ }
+ERR_LINE=$(awk '/ts=[^ ]* level=error / { e++ } /ts=[^ ]* level=warn / { w++ }
 	END { printf "%d errors, %d warnings", e, w }' $APPLOGS "$RUN/worker.log")
-ERR_SAMPLES=$(grep -hE '\] (error|crit|alert|emerg|warn) req=' $APPLOGS "$RUN/worker.log" |
-	sed 's/^[^ ]* \([a-z-]*\)\[[0-9]*\] \([a-z]*\) req=[^:]*: /\1 \2: /' | cut -c1-220 |
+ERR_SAMPLES=$(grep -hE 'ts=[^ ]* level=(error|warn) ' $APPLOGS "$RUN/worker.log" |
+	sed 's/^.*ts=[^ ]* level=\([a-z]*\) prog=\([a-z-]*\) pid=[0-9]* req=[^ ]* msg=/\2 \1: /' |
+	cut -c1-220 |
 	sort | uniq -c | sort -rn | head -n 5 | sed 's/^ */    /')
 
 # lighttpd's own complaints (a backend that died, a connection refused) and respawns.
@@ -592,7 +593,7 @@ for p in $FCGI_PIDS; do
 	case " $NOW_PIDS " in *" $p "*) ;; *) GONE=$((GONE + 1)) ;; esac
 done
 LIGHTTPD_SAMPLES=$(grep -v -e 'server started' -e 'server stopped' "$RUN/lighttpd-error.log" |
-	grep -v 'req=' | cut -c1-220 | head -n 5 | sed 's/^/    /')
+	grep -v ' req=[^ ]* msg=' | cut -c1-220 | head -n 5 | sed 's/^/    /')
 
 REPORT=$RUN/report.md
 {

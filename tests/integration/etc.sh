@@ -60,6 +60,8 @@ for f in "$SRCDIR"/etc/* "$SRCDIR"/etc/.[!.]*; do
 		users=$SRCDIR/tests/unit/test_conf.c
 	elif [ "$name" = starling-logrotate.in ]; then
 		users=$SRCDIR/tests/integration/etc.sh   # rotates real files below
+	elif [ "$name" = grafana-starling.json ]; then
+		users=$SRCDIR/tests/tools/grafana_check.py   # a dashboard, checked against the metrics
 	else
 		users="$SRCDIR/script/lib/stack.sh $SRCDIR/script/lib/apache.sh $SRCDIR/tests/integration/suite.sh"
 	fi

@@ -324,7 +324,7 @@ several() {
 		if alive "$k"; then
 			fail "$name: child $k still runs after multiwatch exited"
 			ok=0
-		elif ! grep -q "starling-site\[$k\] .*stopping: asked to by a signal" "$run/$name.out"
+		elif ! grep -q "prog=starling-site pid=$k .*stopping: asked to by a signal" "$run/$name.out"
 		then
 			fail "$name: child $k did not stop through its loop's end"
 			ok=0

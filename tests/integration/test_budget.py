@@ -8,7 +8,8 @@ Environment (set by tests/integration/suite.sh):
   STARLING_TEST_MAIL_DIR   the [mail] spool_dir (activation codes of the test's users)
   STARLING_TEST_APP_LOGS   the files the binaries' stderr goes to (blank-separated)
 
-Every access log line ends with "mc=N db=N prep=N": the round trips that request made to
+Every access log line ends with "mc=N db=N prep=N" (logfmt: test_access_line_fields checks every
+field of the line, docs/operations.md "Logs"): the round trips that request made to
 memcached (one per node asked), to MariaDB for statements, and to MariaDB preparing statements
 on a process's connections (held to no budget: under plain CGI every request prepares). Each
 check makes the request twice (the first warms the cache), then reads the second one's line by
@@ -19,15 +20,14 @@ standard library only.
 """
 
 import os
-import re
 import subprocess
 import sys
 import time
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from starling_test import (UserPool, api_post, check, check_envelope, get,  # noqa: E402
-                           run_main, run_sql)
+from starling_test import (UserPool, api_post, check, check_envelope, check_eq, get,  # noqa: E402
+                           logfmt, run_main, run_sql)
 
 _users = UserPool("b")
 _state = {}
@@ -67,10 +67,9 @@ def world():
     return _state
 
 
-def line_of(request_id):
-    """The access log line of the request, waited for (the binary writes it after the
-    response)."""
-    pat = re.compile(r"req=%s: \S+ \S+ \d+ [0-9.]+ms mc=(\d+) db=(\d+)" % re.escape(request_id))
+def access_line(request_id):
+    """The fields of the request's access log line (logfmt, docs/operations.md "Logs"), waited
+    for (the binary writes it after the response)."""
     files = os.environ.get("STARLING_TEST_APP_LOGS", "").split()
     check(files, "STARLING_TEST_APP_LOGS is not set")
     for _ in range(50):
@@ -78,13 +77,21 @@ def line_of(request_id):
             try:
                 with open(f, errors="replace") as fh:
                     for line in fh:
-                        m = pat.search(line)
-                        if m:
-                            return int(m.group(1)), int(m.group(2))
+                        if "req=" + request_id not in line:
+                            continue
+                        fields = logfmt(line)
+                        if fields.get("req") == request_id and fields.get("msg") == "request":
+                            return fields
             except FileNotFoundError:
                 pass
         time.sleep(0.1)
     raise AssertionError("no access log line for request %s in %s" % (request_id, files))
+
+
+def line_of(request_id):
+    """The memcached and MariaDB round trips of the request's access log line."""
+    fields = access_line(request_id)
+    return int(fields["mc"]), int(fields["db"])
 
 
 def within(path, user, mc_max, db_max, want=200):
@@ -267,6 +274,32 @@ def test_home_side_column_with_popular_users():
         run_sql("DELETE FROM tb_recommended_user WHERE user_id IN (%s)" % ",".join(ids))
 
 
+def test_access_line_fields():
+    """Every field of the access line, read back by a logfmt parser: the route's pattern, not the
+    path; the user's id; a hostile path quoted so that it stays one field."""
+    w = world()
+    pid = w["ids"][3]
+    r = get("/p/" + pid, auth(w["viewer"]))
+    check_eq(r.status, 200, "the post page")
+    f = access_line(r.header("X-Request-Id"))
+    for key in ("ts", "level", "prog", "pid", "req", "msg", "method", "route", "path", "status",
+                "dur_ms", "user", "bytes", "mc", "db", "prep"):
+        check(key in f, "access line without %s: %r" % (key, f))
+    check_eq((f["level"], f["prog"], f["method"], f["route"], f["path"], f["status"], f["user"]),
+             ("info", "starling-post", "GET", "/p/:id", "/p/" + pid, "200", w["viewer"]["id"]),
+             "the access line's fields")
+    check(float(f["dur_ms"]) >= 0 and int(f["bytes"]) == len(r.body), "dur_ms and bytes: %r" % f)
+    # A visitor, on a path with a quote, a space and '=': quoted, and parsed back whole.
+    r = get("/u/a%22%20b=c")
+    f = access_line(r.header("X-Request-Id"))
+    check_eq((f["path"], f["user"], f["status"], f["route"]),
+             ('/u/a" b=c', "-", str(r.status), "/u/:username"), "a hostile path")
+    check("b" not in f and "c" not in f, "the path forged no field: %r" % f)
+    # No route: a 404 of the binary itself.
+    r = get("/api/v1/post/nothing")
+    check_eq(access_line(r.header("X-Request-Id"))["route"], "-", "no route answered")
+
+
 TESTS = [
     test_home_timeline_and_page,
     test_home_side_column_with_popular_users,
@@ -276,6 +309,7 @@ TESTS = [
     test_counts_reflect_a_write_in_the_same_request_flow,
     test_writes_in_a_bounded_number_of_statements,
     test_search_one_statement_per_instance,
+    test_access_line_fields,
 ]
 
 if __name__ == "__main__":

@@ -175,7 +175,8 @@ def test_read_only():
     check_eq(health_switches(), {"read_only": 1}, "health")
     # The processes that saw the change logged it (the worker among them).
     log = os.path.join(os.path.dirname(CTL), "worker.log")
-    wait_for(lambda: "switch read_only: 0 -> 1 (reason: \"db maintenance\"" in open(log).read(),
+    # logfmt: the message is quoted, its quotes escaped (lib/log.h).
+    wait_for(lambda: r'switch read_only: 0 -> 1 (reason: \"db maintenance\"' in open(log).read(),
              "the worker logs the change")
     switch("clear read_only")
     time.sleep(SEEN)

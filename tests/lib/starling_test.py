@@ -986,6 +986,27 @@ def app_log_text():
     return text
 
 
+_LOGFMT_PAIR = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\]|\\.)*"|[^ ]*)')
+_LOGFMT_ESC = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def logfmt(line):
+    """The fields of one log line (lib/log.h, logfmt: key=value, quoted values unescaped) as a
+    dict, read from "ts=" on (a web server may put a prefix of its own before it); {} for a line
+    that is none of ours."""
+    start = line.find("ts=")
+    if start < 0:
+        return {}
+    fields = {}
+    for key, value in _LOGFMT_PAIR.findall(line[start:].rstrip("\n")):
+        if value.startswith('"'):
+            value = re.sub(r'\\(u[0-9a-f]{4}|.)', lambda m: chr(int(m.group(1)[1:], 16))
+                           if len(m.group(1)) == 5 else _LOGFMT_ESC.get(m.group(1), m.group(1)),
+                           value[1:-1])
+        fields.setdefault(key, value)
+    return fields
+
+
 def sql_sum(statement):
     """The sum over every shard database of a one-number query."""
     return sum(int(row[0]) for row in run_sql(statement))

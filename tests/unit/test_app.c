@@ -278,6 +278,26 @@ test_help_page_golden_zh(void **state)
 	resp_free(&r);
 }
 
+/* GET /robots.txt: the text, for any visitor, with the API and the own pages disallowed. */
+static void
+test_robots_txt(void **state)
+{
+	struct resp r;
+
+	run(*state, "GET", "/robots.txt", NULL, NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_true(has_header(&r, "Content-Type: text/plain; charset=utf-8"));
+	assert_true(body_has(&r, "User-agent: *\n"));
+	assert_true(body_has(&r, "Disallow: /api/\n"));
+	assert_true(body_has(&r, "Disallow: /settings\n"));
+	assert_true(body_has(&r, "Allow: /\n"));
+	assert_false(body_has(&r, "Disallow: /p/"));
+	resp_free(&r);
+	run(*state, "POST", "/robots.txt", NULL, NULL, &r);
+	assert_int_equal(r.status, 405);
+	resp_free(&r);
+}
+
 static void
 test_accept_language_picks_chinese(void **state)
 {
@@ -642,7 +662,7 @@ test_https_without_setting_warns_once(void **state)
 	assert_int_equal(r.status, 200);
 	assert_false(has_header(&r, "Strict-Transport-Security"));
 	log_take(fds[0], &logged);
-	assert_non_null(strstr(buf_cstr(&logged), " warn "));
+	assert_non_null(strstr(buf_cstr(&logged), " level=warn "));
 	assert_non_null(strstr(buf_cstr(&logged), "[site] https = false"));
 	resp_free(&r);
 
@@ -1021,6 +1041,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_help_page_golden_zh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_csrf_field_masked_per_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_language_picks_chinese, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_robots_txt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_first_visit_gets_csrf_cookie_and_form_token, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_language_form_sets_cookie_and_redirects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_language_form_refuses_open_redirect, setup, teardown),

@@ -1,4 +1,5 @@
-/* test_log.c: log lines: format, level filtering, escaping (one event, one line), request ids. */
+/* test_log.c: log lines: logfmt format, level filtering, quoting and escaping (one event, one
+ * line, one value per field), request ids, the fields of log_fields. */
 #include "config.h"
 
 #include "test.h"
@@ -48,8 +49,9 @@ drain(struct buf *out)
 		buf_append(out, chunk, (size_t)n);
 }
 
-/* Checks line is one "<timestamp> <prog>[<pid>] <level> req=<id>: <msg>\n" with a current UTC
- * timestamp, and returns the message part (borrowed from line, without the newline). */
+/* Checks line is one "ts=<timestamp> level=<level> prog=<prog> pid=<pid> req=<id> msg=" line
+ * (logfmt, log.h) with a current UTC timestamp, and returns what follows "msg=" (borrowed from
+ * line, with the newline). */
 static const char *
 check_line(const struct buf *line, const char *prog, const char *level, const char *reqid,
     int where)
@@ -66,9 +68,10 @@ check_line(const struct buf *line, const char *prog, const char *level, const ch
 		fail_msg("line %d: not exactly one line: \"%s\"", where, s);
 	if (memchr(line->data, '\0', line->len) != NULL)
 		fail_msg("line %d: a raw NUL byte in the line", where);
-	/* 2026-11-21T10:46:00Z: digits and separators in place. */
-	if (line->len < 21)
-		fail_msg("line %d: too short: \"%s\"", where, s);
+	/* ts=2026-11-21T10:46:00Z: digits and separators in place. */
+	if (line->len < 24 || strncmp(s, "ts=", 3) != 0)
+		fail_msg("line %d: no ts= first: \"%s\"", where, s);
+	s += 3;
 	for (i = 0; i < 20; i++) {
 		const char *shape = "dddd-dd-ddTdd:dd:ddZ";
 
@@ -82,7 +85,8 @@ check_line(const struct buf *line, const char *prog, const char *level, const ch
 	stamp = timegm(&tm);
 	if (stamp < now - 5 || stamp > now + 1)
 		fail_msg("line %d: timestamp is not now (UTC): \"%s\"", where, s);
-	snprintf(head, sizeof head, " %s[%ld] %s req=%s: ", prog, (long)getpid(), level, reqid);
+	snprintf(head, sizeof head, " level=%s prog=%s pid=%ld req=%s msg=", level, prog,
+	    (long)getpid(), reqid);
 	hlen = strlen(head);
 	if (strncmp(s + 20, head, hlen) != 0)
 		fail_msg("line %d: got \"%s\", want the timestamp then \"%s\"", where, s, head);
@@ -119,12 +123,13 @@ test_line_format(void **state)
 	log_error("user %s has %d posts", "ada", 42);
 	drain(&out);
 	msg = check_line(&out, "starling-test", "error", "-", __LINE__);
-	assert_string_equal(msg, "user ada has 42 posts\n");
+	assert_string_equal(msg, "\"user ada has 42 posts\"\n");
 
+	/* An empty value is quoted: a parser sees msg="" and not a key without a value. */
 	log_warn("%s", "");
 	drain(&out);
 	msg = check_line(&out, "starling-test", "warn", "-", __LINE__);
-	assert_string_equal(msg, "\n");
+	assert_string_equal(msg, "\"\"\n");
 	buf_free(&out);
 }
 
@@ -144,9 +149,11 @@ test_one_line_per_call(void **state)
 	for (i = 0; i < out.len; i++)
 		lines += out.data[i] == '\n';
 	assert_int_equal(lines, 3);
-	assert_non_null(strstr(buf_cstr(&out), " info req=-: a\n"));
-	assert_non_null(strstr(buf_cstr(&out), " info req=-: b\n"));
-	assert_non_null(strstr(buf_cstr(&out), " debug req=-: c\n"));
+	assert_non_null(strstr(buf_cstr(&out), " level=info prog=starling-test "));
+	assert_non_null(strstr(buf_cstr(&out), " req=- msg=a\n"));
+	assert_non_null(strstr(buf_cstr(&out), " req=- msg=b\n"));
+	assert_non_null(strstr(buf_cstr(&out), " level=debug "));
+	assert_non_null(strstr(buf_cstr(&out), " req=- msg=c\n"));
 	buf_free(&out);
 }
 
@@ -203,14 +210,15 @@ test_level_filtering(void **state)
 				continue;
 			}
 			msg = check_line(&out, "lv", log_level_name(r->level), "-", r->line);
-			if (strncmp(msg, "event ", 6) != 0)
+			if (strncmp(msg, "\"event ", 7) != 0)
 				fail_msg("line %d: message \"%s\"", r->line, msg);
 		}
 	}
 	buf_free(&out);
 }
 
-/* Control characters and backslashes are escaped; everything else passes as it is. */
+/* A value with a space, '=', a quote, a backslash or a control character is quoted, with those
+ * escaped; anything else passes bare. */
 struct escape_row {
 	int         line;
 	const char *msg;
@@ -221,24 +229,30 @@ struct escape_row {
 #define ESC(msg, want) { __LINE__, msg, sizeof msg - 1, want }
 
 static const struct escape_row escape_rows[] = {
-	ESC("plain text", "plain text\n"),
-	ESC("a\nb", "a\\nb\n"),
-	ESC("\n", "\\n\n"),
-	ESC("\r\n", "\\x0d\\n\n"),
-	ESC("tab\there", "tab\\x09here\n"),
-	ESC("nul\0byte", "nul\\x00byte\n"),
-	ESC("\x01\x1f\x7f", "\\x01\\x1f\\x7f\n"),
-	ESC("\x1b[31mred\x1b[0m", "\\x1b[31mred\\x1b[0m\n"),
+	ESC("plain", "plain\n"),
+	ESC("plain text", "\"plain text\"\n"),
+	ESC("a\nb", "\"a\\nb\"\n"),
+	ESC("\n", "\"\\n\"\n"),
+	ESC("\r\n", "\"\\r\\n\"\n"),
+	ESC("tab\there", "\"tab\\there\"\n"),
+	ESC("nul\0byte", "\"nul\\u0000byte\"\n"),
+	ESC("\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"\n"),
+	ESC("\x1b[31mred\x1b[0m", "\"\\u001b[31mred\\u001b[0m\"\n"),
 	/* A backslash is doubled, so "\n" typed by a user cannot pass for an escaped newline. */
-	ESC("back\\slash", "back\\\\slash\n"),
-	ESC("\\n", "\\\\n\n"),
+	ESC("back\\slash", "\"back\\\\slash\"\n"),
+	ESC("\\n", "\"\\\\n\"\n"),
+	/* A quote is escaped, so a value cannot end early and forge a field after it. */
+	ESC("x\" user=1", "\"x\\\" user=1\"\n"),
+	ESC("a=b", "\"a=b\"\n"),
+	ESC("\"", "\"\\\"\"\n"),
 	/* A forged second line stays inside the first. */
-	ESC("ok\n2026-01-01T00:00:00Z starling[1] error req=-: forged",
-	    "ok\\n2026-01-01T00:00:00Z starling[1] error req=-: forged\n"),
-	/* UTF-8 and other high bytes are not control characters. */
-	ESC("caf\xc3\xa9 \xe2\x82\xac", "caf\xc3\xa9 \xe2\x82\xac\n"),
+	ESC("ok\nts=2026-01-01T00:00:00Z level=error msg=forged",
+	    "\"ok\\nts=2026-01-01T00:00:00Z level=error msg=forged\"\n"),
+	/* UTF-8 and other high bytes are not control characters, and need no quotes. */
+	ESC("caf\xc3\xa9", "caf\xc3\xa9\n"),
+	ESC("caf\xc3\xa9 \xe2\x82\xac", "\"caf\xc3\xa9 \xe2\x82\xac\"\n"),
 	ESC("\x80\xff", "\x80\xff\n"),
-	ESC(" %s %n ", " %s %n \n"),
+	ESC(" %s %n ", "\" %s %n \"\n"),
 };
 
 static void
@@ -286,8 +300,9 @@ test_long_message_one_line(void **state)
 	log_warn("%s", big);
 	drain(&out);
 	msg = check_line(&out, "long", "warn", "-", __LINE__);
-	assert_int_equal(strlen(msg), 20000 + 1 + 1);   /* one newline became two bytes */
-	assert_memory_equal(msg + 10000, "\\nm", 3);
+	/* Quoted; one newline became two bytes. */
+	assert_int_equal(strlen(msg), 1 + 20000 + 1 + 1 + 1);
+	assert_memory_equal(msg + 10001, "\\nm", 3);
 	free(big);
 	buf_free(&out);
 }
@@ -427,7 +442,41 @@ test_fd_minus_one_restores_stderr(void **state)
 	close(saved);
 	log_set_fd(pipefd[1]);
 	drain(&out);
-	assert_string_equal(check_line(&out, "stderr-test", "error", "-", __LINE__), "to stderr\n");
+	assert_string_equal(check_line(&out, "stderr-test", "error", "-", __LINE__), "\"to stderr\"\n");
+	buf_free(&out);
+}
+
+/* log_fields: msg, then each field in order, every value quoted as it needs; a NULL value is "".
+ * Below the minimum level nothing is written. */
+static void
+test_fields(void **state)
+{
+	struct buf out = BUF_INIT;
+	const struct log_field f[] = {
+		{ "method", "GET" }, { "route", "/p/:id" }, { "path", "/hashtag/a b\"c" },
+		{ "status", "200" }, { "user", NULL }, { "ua", "x\ny" },
+	};
+	const char *rest;
+
+	(void)state;
+	log_init("fields", LOG_LEVEL_INFO);
+	log_set_request_id("r1");
+	log_fields(LOG_LEVEL_INFO, "request", f, sizeof f / sizeof f[0]);
+	drain(&out);
+	rest = check_line(&out, "fields", "info", "r1", __LINE__);
+	assert_string_equal(rest, "request method=GET route=/p/:id path=\"/hashtag/a b\\\"c\" "
+	    "status=200 user=\"\" ua=\"x\\ny\"\n");
+	log_fields(LOG_LEVEL_DEBUG, "hidden", f, 1);
+	log_fields(LOG_LEVEL_WARN, NULL, NULL, 0);
+	drain(&out);
+	assert_string_equal(check_line(&out, "fields", "warn", "r1", __LINE__), "\"\"\n");
+	log_set_request_id(NULL);
+	/* A request id is a value too: quoted when it would break the line. */
+	log_set_request_id("a b");
+	log_info("x");
+	drain(&out);
+	assert_non_null(strstr(buf_cstr(&out), " req=\"a b\" msg=x\n"));
+	log_set_request_id(NULL);
 	buf_free(&out);
 }
 
@@ -445,6 +494,7 @@ main(void)
 		cmocka_unit_test(test_request_id_truncated_at_64),
 		cmocka_unit_test(test_level_parse_and_name),
 		cmocka_unit_test(test_fd_minus_one_restores_stderr),
+		cmocka_unit_test(test_fields),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -11,6 +11,7 @@
 #include "ctx.h"
 #include "i18n.h"
 #include "page.h"
+#include "utf8.h"
 
 static int
 noop(struct ctx *ctx)
@@ -296,6 +297,100 @@ test_page_add_words(void **state)
 	}
 }
 
+/* page_describe: one line, cut on a character boundary with an ellipsis, never mid-UTF-8. */
+static void
+test_page_describe(void **state)
+{
+	static const struct {
+		int         line;
+		const char *in;
+		size_t      max;
+		const char *want;
+	} rows[] = {
+		{ __LINE__, "hello", 10, "hello" },
+		{ __LINE__, "  a \n\n b\t c  ", 10, "a b c" },
+		{ __LINE__, "", 10, "" },
+		{ __LINE__, "\n \t", 10, "" },
+		{ __LINE__, "abcdefghij", 10, "abcdefghij" },
+		{ __LINE__, "abcdefghijk", 10, "abcdefghi…" },
+		/* Three bytes a character: cut after 4 characters (12 bytes), never inside one. */
+		{ __LINE__, "中文中文中文", 5, "中文中文…" },
+		{ __LINE__, "ab cd", 4, "ab…" },
+		{ __LINE__, "é€😀xyz", 4, "é€😀…" },
+		{ __LINE__, "\"<&>'", 10, "\"<&>'" },
+		{ __LINE__, "abc", 0, "" },
+		{ __LINE__, "abc", 1, "…" },
+	};
+	struct buf out = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		buf_reset(&out);
+		page_describe(&out, rows[i].in, rows[i].max);
+		if (strcmp(buf_cstr(&out), rows[i].want) != 0)
+			fail_msg("line %d: \"%s\"", rows[i].line, buf_cstr(&out));
+	}
+	/* A 280-character post of two-byte characters: 199 of them and the ellipsis, valid. */
+	buf_reset(&out);
+	{
+		struct buf in = BUF_INIT;
+
+		for (i = 0; i < 280; i++)
+			buf_puts(&in, "é");
+		page_describe(&out, buf_cstr(&in), PAGE_DESCRIPTION_MAX);
+		buf_free(&in);
+	}
+	assert_true(utf8_valid(out.data, out.len));
+	assert_int_equal(utf8_count(out.data, out.len), PAGE_DESCRIPTION_MAX);
+	assert_int_equal(out.len, 2 * (PAGE_DESCRIPTION_MAX - 1) + 3);
+	buf_free(&out);
+}
+
+static const char *
+meta_str(json_object *page, const char *key)
+{
+	json_object *meta, *v;
+
+	assert_true(json_object_object_get_ex(page, "meta", &meta));
+	return json_object_object_get_ex(meta, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+/* page_add_meta: absolute URLs from base_url; an image only when it is a URL or a path. */
+static void
+test_page_add_meta(void **state)
+{
+	struct fixture *f = *state;
+	json_object *page = json_object_new_object();
+	char base[] = "https://s.example";
+
+	f->env.conf.base_url = base;
+	page_add_meta(&f->ctx, page, &(struct page_meta){ .title = "Ann (@ann)", .text = "hi\nthere",
+	    .path = "/p/7", .type = "article", .image = "/media/1.png", .large = true });
+	assert_string_equal(meta_str(page, "url"), "https://s.example/p/7");
+	assert_string_equal(meta_str(page, "description"), "hi there");
+	assert_string_equal(meta_str(page, "image"), "https://s.example/media/1.png");
+	assert_string_equal(meta_str(page, "card"), "summary_large_image");
+	assert_string_equal(meta_str(page, "type"), "article");
+	assert_string_equal(meta_str(page, "title"), "Ann (@ann)");
+
+	/* No text: the title describes the page; a protocol-relative or odd image is dropped. */
+	page_add_meta(&f->ctx, page, &(struct page_meta){ .title = "#Tag", .path = "/hashtag/tag",
+	    .type = "website", .image = "//evil.example/x.png", .large = true });
+	assert_string_equal(meta_str(page, "description"), "#Tag");
+	assert_null(meta_str(page, "image"));
+	assert_string_equal(meta_str(page, "card"), "summary");
+	page_add_meta(&f->ctx, page, &(struct page_meta){ .title = "u", .path = "/u/u",
+	    .type = "profile", .image = "javascript:alert(1)" });
+	assert_null(meta_str(page, "image"));
+	page_add_meta(&f->ctx, page, &(struct page_meta){ .title = "u", .path = "/u/u",
+	    .type = "profile", .image = "https://cdn.example/a.png" });
+	assert_string_equal(meta_str(page, "image"), "https://cdn.example/a.png");
+	assert_string_equal(meta_str(page, "card"), "summary");
+	f->env.conf.base_url = NULL;
+	json_object_put(page);
+}
+
 int
 main(void)
 {
@@ -305,6 +400,8 @@ main(void)
 		cmocka_unit_test(test_page_local_path),
 		cmocka_unit_test_setup_teardown(test_page_return_to, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page_add_words, setup, teardown),
+		cmocka_unit_test(test_page_describe),
+		cmocka_unit_test_setup_teardown(test_page_add_meta, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
