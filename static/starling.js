@@ -1,8 +1,9 @@
 /* starling.js: progressive enhancement of the server-rendered pages (docs/pages.md, "The script").
  * Every page works without it; it sends the requests the page's forms would, through the JSON
  * API with the form's CSRF token, and updates the page in place. Any failure posts the form as
- * it would be without script. No framework, no build step; it never writes HTML it was not
- * given by the server, and writes what it builds with textContent only. */
+ * it would be without script. No framework; the build only minifies it (Makefile.am,
+ * static-min/). It never writes HTML it was not given by the server, and writes what it builds
+ * with textContent only. */
 (function () {
   'use strict';
 

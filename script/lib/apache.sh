@@ -180,28 +180,16 @@ os.execvp(sys.argv[8], sys.argv[8:])' "$sock" "$(stack_unit_value "$socket" Sock
 		test -S "$sock" || { stack_kill 5 "$pid"; return 1; }
 }
 
-# stack_static_dir SRCDIR CONF: the static files beside CONF's templates_dir, as installed
-# ($pkgdatadir/templates and $pkgdatadir/static); else SRCDIR/static.
-stack_static_dir() {
-	local t
-	t=$(stack_conf_value "$2" templates_dir)
-	if [ -n "$t" ] && [ -d "$(dirname "$t")/static" ]; then
-		dirname "$t" | sed 's|$|/static|'
-	else
-		printf '%s/static\n' "$1"
-	fi
-}
-
-# stack_apache_docroot RUN SRCDIR CONF: the shared-hosting document root RUN/www: .htaccess,
-# one wrapper per binary, static/; media/ is [media] local_dir (stack_write_conf with
-# STACK_MEDIA_DIR=RUN/www/media).
+# stack_apache_docroot RUN SRCDIR CONF BUILDDIR: the shared-hosting document root RUN/www:
+# .htaccess, one wrapper per binary, static/ (stack_static_dir); media/ is [media] local_dir
+# (stack_write_conf with STACK_MEDIA_DIR=RUN/www/media).
 stack_apache_docroot() {
-	local run src conf name
-	run=$1 src=$2 conf=$3
+	local run src conf build name
+	run=$1 src=$2 conf=$3 build=$4
 	mkdir -p "$run/www/static"
 	cp -f "$src/etc/htaccess" "$run/www/.htaccess"
 	[ -z "${STACK_RENDERED:-}" ] || echo htaccess >>"$STACK_RENDERED"
-	cp -f "$(stack_static_dir "$src" "$conf")"/* "$run/www/static/"
+	cp -f "$(stack_static_dir "$src" "$conf" "$build")"/* "$run/www/static/"
 	for name in $STACK_CGI_NAMES; do
 		stack_render "$src/etc/starling.fcgi.in" "$run/www/starling-$name.fcgi" \
 			CONF="$conf" BIN="$run/cgi-bin/starling-$name" || return 1
@@ -248,7 +236,7 @@ stack_apache_start() {
 		mkdir -p "$run/fcgi" "$media"
 		stack_render "$src/etc/apache-proxy-fcgi.conf.in" "$run/site.conf" PORT="$port" \
 			SERVER_NAME=127.0.0.1 DOC_ROOT="$run/www" SOCKET_DIR="$run/fcgi" \
-			STATIC_DIR="$(stack_static_dir "$src" "$conf")" MEDIA_DIR="$media" \
+			STATIC_DIR="$(stack_static_dir "$src" "$conf" "$build")" MEDIA_DIR="$media" \
 			LOG_DIR="$run" SHED_LUA="$src/etc/starling-shed-apache.lua" || return 1
 		stack_render "$src/etc/starling-fcgi@.service.in" "$run/starling-fcgi@.service" \
 			CONF="$conf" CGI_DIR="$run/cgi-bin" SOCKET_DIR="$run/fcgi" PROCS=2 \
@@ -263,7 +251,7 @@ stack_apache_start() {
 		esac
 		stack_render "$src/etc/apache-shared.conf.in" "$run/site.conf" PORT="$port" \
 			SERVER_NAME=127.0.0.1 DOC_ROOT="$run/www" LOG_DIR="$run" || return 1
-		stack_apache_docroot "$run" "$src" "$conf" || return 1
+		stack_apache_docroot "$run" "$src" "$conf" "$build" || return 1
 		;;
 	esac
 	stack_apache_share "$run" "$conf" "$1" "$2" || return 1

@@ -45,6 +45,9 @@
 #                    [LOG_LEVEL]         (port lists: one or more ports, blank-separated)
 #   stack_render TEMPLATE OUT NAME=VALUE...   fill a shipped etc/ template's @NAME@ placeholders
 #   stack_cgi_bins BUILDDIR DIR          copy the FastCGI binaries into DIR as installed
+#   stack_static_dir SRCDIR CONF BUILDDIR   the directory /static/ serves (as installed, or the
+#                                        build tree's minified copies)
+#   stack_built_static SRCDIR BUILDDIR   the build tree's static files (BUILDDIR/static-min)
 #   stack_lighttpd_start RUN SRCDIR PORT CONF BUILDDIR   render the config (binaries from
 #                                        BUILDDIR/cgi-bin/*/), start, wait for HTTP
 #   (Apache in its three set-ups: script/lib/apache.sh, stack_apache_start)
@@ -763,6 +766,35 @@ stack_conf_value() {
 	sed -n "s/^$2[[:space:]]*=[[:space:]]*//p" "$1" | tail -n 1
 }
 
+# stack_built_static SRCDIR BUILDDIR: the static files as make writes them, for /static/:
+# BUILDDIR/static-min (the stylesheet and the script minified: Makefile.am). In a tree where
+# make has not written them, SRCDIR/static, the commented sources, with a note: the pages work
+# the same, only heavier.
+stack_built_static() {
+	if [ -f "$2/static-min/starling.css" ] && [ -f "$2/static-min/starling.js" ]; then
+		printf '%s/static-min\n' "$2"
+	else
+		stack_say "no $2/static-min (make writes it): /static/ serves $1/static unminified"
+		printf '%s/static\n' "$1"
+	fi
+}
+
+# stack_static_dir SRCDIR CONF BUILDDIR: the directory /static/ serves. The static files beside
+# CONF's templates_dir when they are installed there ($pkgdatadir/templates and
+# $pkgdatadir/static, as tests/integration/suite.sh copies them for Apache); else, for a
+# configuration using the source or the build tree's templates, the build tree's
+# (stack_built_static), never the sources in SRCDIR/static.
+stack_static_dir() {
+	local share
+	share=$(stack_conf_value "$2" templates_dir)
+	share=$(dirname "${share:-$1/templates}")
+	if [ "$share" != "$1" ] && [ "$share" != "$3" ] && [ -d "$share/static" ]; then
+		printf '%s/static\n' "$share"
+	else
+		stack_built_static "$1" "$3"
+	fi
+}
+
 # stack_lighttpd_start RUN SRCDIR PORT CONF BUILDDIR: render RUN/lighttpd.conf from
 # SRCDIR/etc/lighttpd.conf.in, check it, start lighttpd and wait until it answers HTTP.
 # lighttpd hands ASAN_OPTIONS, UBSAN_OPTIONS and LSAN_OPTIONS from its own environment to the
@@ -792,7 +824,8 @@ stack_lighttpd_start() {
 	[ -n "$media" ] || media=$(dirname "$conf")/media
 	mkdir -p "$media"
 	stack_render "$src/etc/lighttpd.conf.in" "$run/lighttpd.conf" PORT="$port" RUN_DIR="$run" \
-		CONF="$conf" CGI_DIR="$run/cgi-bin" STATIC_DIR="$src/static" MEDIA_DIR="$media" \
+		CONF="$conf" CGI_DIR="$run/cgi-bin" \
+		STATIC_DIR="$(stack_static_dir "$src" "$conf" "$build")" MEDIA_DIR="$media" \
 		STAMP_LUA="$src/etc/starling-stamp.lua" HEADERS_LUA="$src/etc/starling-headers.lua" ||
 		return 1
 	if ! lighttpd -tt -f "$run/lighttpd.conf" >"$run/lighttpd.out" 2>&1; then

@@ -167,10 +167,10 @@ start_stack() {
 	STACK_QUIET=1 stack_migrate "$RUN" "$RUN/starling.conf" "$BUILD" "$BUILD/tools/starling-admin"
 	# lighttpd from the shipped template, plus one fastcgi.server entry for the hello (same
 	# process count as each Starling binary). stack_lighttpd_start renders SRCDIR/etc/
-	# lighttpd.conf.in and serves SRCDIR/static: give it a directory holding those two.
+	# lighttpd.conf.in (and serves BUILD's static-min: stack_static_dir): give it a directory
+	# holding that template.
 	overlay=$RUN/overlay
 	mkdir -p "$overlay/etc"
-	cp -R "$BUILD/static" "$overlay/"
 	cp "$BUILD/etc/starling-stamp.lua" "$BUILD/etc/starling-headers.lua" "$overlay/etc/"
 	{
 		cat "$BUILD/etc/lighttpd.conf.in"

@@ -42,9 +42,9 @@ TIMEOUT = int(os.environ.get("BROWSER_TIMEOUT", "30"))
 REFRESH_S = 3          # the stack's [pages] refresh_s
 MAX_CHARS = 280        # the stack's [posts] max_chars (the default)
 WEIGHT_TARGET = 60000       # HTML + CSS + JS of the home page with 20 posts (issue G5)
-# What that page may weigh: about what it weighs now (67,815 bytes: docs/pages.md, "Page
-# weight"), so it does not grow back while the target is not reached.
-WEIGHT_MAX = 68 * 1024
+# What that page may weigh: the target, which it meets with the stylesheet and the script
+# minified by the build (55,447 bytes: docs/pages.md, "Page weight").
+WEIGHT_MAX = WEIGHT_TARGET
 SCRIPT_MAX = 16 * 1024      # the script and its element in the layout
 
 BASE = OUT = MAIL = None
@@ -389,9 +389,9 @@ def test_time_zone_cookie():
 
 
 def test_page_weight():
-    """The home page with 20 posts: HTML + CSS + JS under WEIGHT_MAX, printed against the
-    issue's WEIGHT_TARGET (the cards' own HTML is most of it), of which the script and its
-    element at most SCRIPT_MAX bytes."""
+    """The home page with 20 posts: HTML + CSS + JS as served (the stylesheet and the script
+    minified by the build) under WEIGHT_MAX, the issue's WEIGHT_TARGET (the cards' own HTML is
+    most of it), of which the script and its element at most SCRIPT_MAX bytes."""
     for i in range(20):
         post(AUTHOR, "weight %d: a post of ordinary length, with #starling and some words" % i)
     page = get("/", auth(READER))
@@ -412,8 +412,12 @@ def test_page_weight():
           % (len(page.body), len(css), len(js), total, WEIGHT_TARGET,
              *[len(r.body) for r in wire], sum(len(r.body) for r in wire), added))
     check(added <= SCRIPT_MAX, "the script adds %d bytes, at most %d" % (added, SCRIPT_MAX))
-    check(total < WEIGHT_MAX, "the home page with 20 posts weighs %d bytes, want under %d"
-          % (total, WEIGHT_MAX))
+    # The sources' comments left in: configure found no minifier (Makefile.am, static-min/).
+    unminified = [name for name, body in (("starling.css", css), ("starling.js", js))
+                  if body.startswith(b"/*")]
+    check(total < WEIGHT_MAX, "the home page with 20 posts weighs %d bytes, want under %d%s"
+          % (total, WEIGHT_MAX, "; not minified: %s (configure found no cleancss or uglifyjs)"
+             % ", ".join(unminified) if unminified else ""))
     check(page.text.count("<form") <= 20 + 4 and page.text.count('name="return_to"') <= 3,
           "one form a card, and no return_to in them: %d forms, %d return_to" % (
               page.text.count("<form"), page.text.count('name="return_to"')))

@@ -2,7 +2,8 @@
 # tests/install/installcheck.sh: checks an installed Starling for real (`make installcheck`,
 # which `make distcheck` runs on its own install): every program is there and runs (--help,
 # --version), every template, catalog, schema file, static file, document, manual page and
-# example the source tree has was installed unchanged, man finds the pages, and the installed binaries find their templates and schema files through
+# example the source tree has was installed unchanged (the static files as make built them),
+# man finds the pages, and the installed binaries find their templates and schema files through
 # the directories built into them, with a configuration that does not name those directories.
 #
 # Makefile.am passes the directories (make's own values, so `make installcheck prefix=...` and
@@ -15,7 +16,7 @@
 # checked, and the tools must fail at the database, after everything else loaded.
 set -u
 
-for v in srcdir bindir sbindir pkglibexecdir pkgdatadir docdir sysconfdir mandir \
+for v in srcdir builddir bindir sbindir pkglibexecdir pkgdatadir docdir sysconfdir mandir \
     pkglibexec_programs bin_programs sbin_programs; do
 	eval "test -n \"\${$v:-}\"" || { echo "installcheck: $v is not set (run make installcheck)" >&2; exit 2; }
 done
@@ -87,7 +88,11 @@ each "$data/templates" 'templates/*.mustache'
 each "$data/templates/partials" 'templates/partials/*.mustache'
 each "$data/templates/i18n" 'templates/i18n/*.json'
 each "$data/sql" 'sql/*.sql'
-each "$data/static" 'static/*'
+# The static files are installed as make built them (static-min/: the stylesheet and the script
+# minified), one for each file of static/.
+for f in "$srcdir"/static/*; do
+	same "$builddir/static-min/${f##*/}" "$data/static/${f##*/}"
+done
 each "$root$docdir" README.md
 each "$root$docdir/docs" 'docs/*.md'
 each "$root$docdir/examples" 'etc/*'

@@ -352,7 +352,8 @@ else
 	stack_cgi_bins "$BUILDDIR" "$live/cgi-bin" &&
 		stack_render "$SRCDIR/etc/lighttpd.conf.in" "$live/lighttpd.conf" PORT="$http_port" \
 			RUN_DIR="$live" CONF="$live/starling.conf" CGI_DIR="$live/cgi-bin" \
-			STATIC_DIR="$SRCDIR/static" MEDIA_DIR="$live/media" \
+			STATIC_DIR="$(stack_built_static "$SRCDIR" "$BUILDDIR")" \
+			MEDIA_DIR="$live/media" \
 			STAMP_LUA="$SRCDIR/etc/starling-stamp.lua" \
 			HEADERS_LUA="$SRCDIR/etc/starling-headers.lua" ||
 		fail "TLS: cannot set up lighttpd"

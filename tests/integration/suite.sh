@@ -61,7 +61,7 @@ BUILDDIR=${STARLING_BUILDDIR:-$SRCDIR}
 SITE_BIN=$BUILDDIR/cgi-bin/site/starling-site
 ADMIN_BIN=$BUILDDIR/tools/starling-admin
 WORKER_BIN=$BUILDDIR/tools/starling-worker
-export STARLING_SRCDIR="$SRCDIR"
+export STARLING_SRCDIR="$SRCDIR" STARLING_BUILDDIR="$BUILDDIR"
 SERVER=${1:-}
 # Nothing may be written into the source tree (read-only under make distcheck).
 export PYTHONDONTWRITEBYTECODE=1
@@ -192,13 +192,15 @@ esac
 export STACK_RENDERED=$RUN/rendered
 # Under Apache the binaries run as another account (www-data, nobody) which may not reach the
 # source tree (a clone under /root): they get the templates and static files in RUN/share, the
-# installed layout ($pkgdatadir/templates, $pkgdatadir/static).
+# installed layout ($pkgdatadir/templates, $pkgdatadir/static; the static files as make built
+# them, minified: stack_built_static).
 share=$SRCDIR
 case "$SERVER" in
 apache-*)
 	share=$RUN/share
-	mkdir -p "$share"
-	cp -R "$SRCDIR/templates" "$SRCDIR/static" "$share/"
+	mkdir -p "$share/static"
+	cp -R "$SRCDIR/templates" "$share/"
+	cp "$(stack_built_static "$SRCDIR" "$BUILDDIR")"/* "$share/static/"
 	chmod -R a+rX "$share"
 	;;
 esac

@@ -18,7 +18,8 @@ sys.path from their own location:
   mail_text                  a message's text/plain body, decoded
   api_post, new_user         a JSON POST to the API; a new user (activated and logged in)
 
-SRCDIR is $STARLING_SRCDIR, or else the checkout this file is in.
+SRCDIR is $STARLING_SRCDIR, or else the checkout this file is in; BUILDDIR $STARLING_BUILDDIR,
+or else SRCDIR; STATIC_DIR the directory /static/ serves (the build tree's static-min/).
 """
 
 import atexit
@@ -50,6 +51,13 @@ from waits import SLOW
 
 SRCDIR = os.environ.get("STARLING_SRCDIR") or os.path.abspath(
     os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+BUILDDIR = os.environ.get("STARLING_BUILDDIR") or SRCDIR
+# What /static/ serves under the harness: the build tree's copies, the stylesheet and the script
+# minified (Makefile.am, static-min/), or the sources where make has not written them
+# (script/lib/stack.sh, stack_built_static).
+STATIC_DIR = (os.path.join(BUILDDIR, "static-min")
+              if os.path.isfile(os.path.join(BUILDDIR, "static-min", "starling.css"))
+              else os.path.join(SRCDIR, "static"))
 
 
 # --- checks ------------------------------------------------------------------------------------
