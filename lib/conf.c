@@ -130,6 +130,10 @@ static const struct conf_key keys[] = {
 	{ "media", "quality",         CT_LONG,   F(media_quality),     "80", 1, 100 },
 	{ "media", "max_pixels",      CT_LONG,   F(media_max_pixels),  "50000000", 1, 500000000 },
 	{ "media", "process_seconds", CT_LONG,   F(media_process_seconds), "20", 1, 600 },
+	/* A day: a user who uploads, then writes the post for a while (or loses the page and comes
+	 * back) still finds the upload; at most 30 days of orphans wait. 0 sweeps at the next run
+	 * (the tests). */
+	{ "media", "orphan_grace",    CT_LONG,   F(media_orphan_grace), "86400", 0, 2592000 },
 	{ "posts", "max_chars",       CT_LONG,   F(posts_max_chars),   "280", 1, 280 },
 	{ "posts", "idempotency_ttl", CT_LONG,   F(posts_idempotency_ttl), "86400", 86400, 2592000 },
 	{ "timeline", "push_max_followers", CT_LONG, F(timeline_push_max_followers), "10000", 1,

@@ -111,6 +111,7 @@ struct conf {
 	long           media_quality;
 	long           media_max_pixels;
 	long           media_process_seconds;
+	long           media_orphan_grace;  /* seconds: the clean-up (lib/mediaclean.h) */
 	/* [posts] */
 	long           posts_max_chars;
 	long           posts_idempotency_ttl;

@@ -14,6 +14,7 @@
 #include "job.h"
 #include "log.h"
 #include "media.h"
+#include "mediaclean.h"
 #include "mediajob.h"
 #include "shard.h"
 #include "switches.h"
@@ -30,10 +31,14 @@ mediajob_set_processor(mediajob_processor fn)
 	processor = fn;
 }
 
+/* Every upload is noted for the clean-up (lib/mediaclean.h); an image is queued for its
+ * processing too (a video is served as it came). */
 static void
 on_stored(void *arg, const char *key)
 {
-	(void)mediajob_queue(arg, key);
+	(void)mediaclean_note(arg, key);
+	if (strncmp(key, "images/", 7) == 0)
+		(void)mediajob_queue(arg, key);
 }
 
 void

@@ -361,8 +361,99 @@ def test_backlog_queued():
     check_clean(old.rsplit(".", 1)[0] + ".1600.jpg", "image/jpeg")
 
 
+def media_key(url):
+    """The object key of a local mediaUrl ("/media/images/D/N-M.jpg" -> "images/D/N-M.jpg")."""
+    return url.split("/media/", 1)[1]
+
+
+def media_state(url):
+    """tb_media's state of url's upload (its row is on one shard), or None without a row."""
+    rows = run_sql("SELECT state FROM tb_media WHERE media_key = '%s'" % media_key(url))
+    check(len(rows) <= 1, "one row for %s: %r" % (url, rows))
+    return int(rows[0][0]) if rows else None
+
+
+def files_of(url):
+    """Every URL of an image's files: the served name, its four sizes, the hidden original."""
+    stem = url.rsplit(".", 1)[0]
+    return [url, hidden(url)] + ["%s.%d.%s" % (stem, px, ext) for px in (640, 1600)
+                                 for ext in ("jpg", "webp")]
+
+
+def worker_with(**media):
+    """starling-worker with the stack's configuration and these [media] keys changed: a copy of
+    the file beside it (its paths stay valid)."""
+    check(WORKER, "STARLING_TEST_WORKER is not set")
+    m = re.search(r"--conf (\S+)", WORKER)
+    check(m, "STARLING_TEST_WORKER names its --conf: %s" % WORKER)
+    with open(m.group(1)) as f:
+        text = f.read()
+    extra = "".join("%s = %s\n" % kv for kv in media.items())
+    check("[media]\n" in text, "the stack's configuration has a [media] section")
+    path = m.group(1) + ".media-test"
+    with open(path, "w") as f:
+        f.write(text.replace("[media]\n", "[media]\n" + extra, 1))
+    return WORKER.replace(m.group(1), path)
+
+
+def media_usage():
+    check(ADMIN, "STARLING_TEST_ADMIN is not set")
+    r = subprocess.run(ADMIN + " media-usage", shell=True, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+    out = r.stdout.decode()
+    check_eq(r.returncode, 0, "media-usage: %s" % out)
+    lines = {ln.split()[0]: ln.split() for ln in out.splitlines() if ln and ln[0] != "m"}
+    check("SHARD" in lines and "all" in lines, "media-usage prints a table: %s" % out)
+    # The "all" line by its header's names (the three BYTES columns left out).
+    return {h: v for h, v in zip(lines["SHARD"], lines["all"]) if h != "BYTES"}, out
+
+
+def test_cleanup():
+    """Clean-up (docs/media.md): an upload never posted, and the files of a deleted post, are
+    removed by the worker once [media] orphan_grace has passed (made 0 here by configuration);
+    a visible post's image and a profile's avatar stay; an upload is one post's only."""
+    user, = _users.get(1)
+    gps = fixture("gps.jpg")
+    worker("stop")
+    try:
+        orphan, gone, kept, avatar = (upload(user, "jpg", gps) for _ in range(4))
+        gone_pid = post(user, gone)
+        post(user, kept)
+        check_envelope(api_post("user/save_info", {"avatar_url": avatar}, user["token"]), 200, 0)
+        check_eq([media_state(u) for u in (orphan, gone, kept, avatar)], [0, 1, 1, 4],
+                 "tb_media: uploaded, attached, attached, kept")
+        r = api_post("post/create", {"content_text": "again", "media": kept}, user["token"])
+        check_envelope(r, 409, 40900)
+        # Processed, with the stack's grace (a day): the clean-up runs and removes nothing.
+        worker("once")
+        for u in (orphan, gone, kept, avatar):
+            check_eq(get(u.rsplit(".", 1)[0] + ".640.jpg").status, 200, "%s processed, kept" % u)
+        before, _ = media_usage()
+        check(int(before["WAITING"]) >= 1, "media-usage: the orphan waits: %r" % before)
+        check_envelope(api_post("post/delete", {"post_id": gone_pid}, user["token"]), 200, 0)
+        check_eq(media_state(gone), 2, "the deleted post's upload is released")
+        r = subprocess.run(worker_with(orphan_grace=0) + " --once", shell=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        check_eq(r.returncode, 0, "worker --once: %s" % r.stdout.decode()[-2000:])
+    finally:
+        worker("start")
+    for u in (orphan, gone):
+        for f in files_of(u):
+            check(get(f).status in (403, 404), "%s: removed" % f)
+        check_eq(media_state(u), None, "%s: its row removed after its files" % u)
+    for u in (kept, avatar):
+        for f in files_of(u)[:1] + files_of(u)[2:]:
+            check_eq(get(f).status, 200, "%s: a visible post's or profile's file stays" % f)
+    check_eq(media_state(kept), 1, "the visible post's upload stays attached")
+    r = api_post("post/create", {"content_text": "late", "media": orphan}, user["token"])
+    check_envelope(r, 400, 40013)
+    after, out = media_usage()
+    check_eq(int(after["DUE"]), 0, "nothing due after the sweep: %s" % out)
+    check(int(after["SIZES"]) >= 8, "the kept images' sizes are counted: %s" % out)
+
+
 TESTS = [test_photo_processed_and_stripped, test_api_image_states, test_image_within_budget,
-         test_bomb_deleted, test_quality_switch_skips_webp, test_backlog_queued]
+         test_bomb_deleted, test_quality_switch_skips_webp, test_backlog_queued, test_cleanup]
 
 if __name__ == "__main__":
     sys.exit(run_main(__doc__, TESTS))
