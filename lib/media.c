@@ -1008,6 +1008,32 @@ add_buf(json_object *o, const char *name, const struct buf *b)
 	    (int)b->len));
 }
 
+/* Adds webpSrcset to o when f has WebP copies: both sizes, or for an animated GIF (a WebP at the
+ * display size only, imgproc.h) that one, with animated: true. v is scratch. */
+static void
+add_webp(json_object *o, const struct media_files *f, const char *url, struct buf *v)
+{
+	struct buf path = BUF_INIT;
+
+	size_path(f, f->thumb_px, "webp", &path);
+	buf_reset(v);
+	if (access(buf_cstr(&path), F_OK) == 0) {
+		srcset(f, url, "webp", v);
+		add_buf(o, "webpSrcset", v);
+	} else if (strcmp(f->ext, "gif") == 0) {
+		/* Only a GIF may be animated: one more stat for those alone. */
+		buf_reset(&path);
+		size_path(f, f->display_px, "webp", &path);
+		if (access(buf_cstr(&path), F_OK) == 0) {
+			size_url(url, f->ext, f->display_px, "webp", v);
+			buf_printf(v, " %dw", f->display_px);
+			add_buf(o, "webpSrcset", v);
+			json_object_object_add(o, "animated", json_object_new_boolean(1));
+		}
+	}
+	buf_free(&path);
+}
+
 json_object *
 media_image_view(const struct media *m, const char *url)
 {
@@ -1045,12 +1071,7 @@ media_image_view(const struct media *m, const char *url)
 		buf_reset(&v);
 		srcset(&f, url, "jpg", &v);
 		add_buf(o, "srcset", &v);
-		size_path(&f, f.thumb_px, "webp", &path);
-		if (access(buf_cstr(&path), F_OK) == 0) {
-			buf_reset(&v);
-			srcset(&f, url, "webp", &v);
-			add_buf(o, "webpSrcset", &v);
-		}
+		add_webp(o, &f, url, &v);
 		buf_reset(&v);
 		/* A card is at most the page's column (main: 40rem) wide; narrower screens
 		 * take the whole width. */

@@ -124,7 +124,8 @@ int media_apierr(const struct media *m, int rc, enum media_kind kind, const char
  *   images/D/N-M.ext          the upload as it came, until the job takes it
  *   images/D/.orig-N-M.ext    the upload once taken: kept (to process again), never served: every
  *                             web server set-up refuses names starting with a dot under /media/
- *   images/D/N-M.<px>.jpg     the sizes ([media] thumb_px, display_px), and .webp beside them;
+ *   images/D/N-M.<px>.jpg     the sizes ([media] thumb_px, display_px), and .webp beside them
+ *                             (an animated GIF: one animated .webp, at the display size);
  *                             the thumbnail's JPEG is written last, so it says they are all there
  * The state of an image is read from these files, not stored (media_image_view). */
 
@@ -187,7 +188,9 @@ int media_remove(const struct media *m, const char *key);
  *   {state: "ready", ready: true, src, full}  s3 storage, which this build does not process:
  *                           the URL as posted
  * src is the thumbnail's JPEG, full the display size's; srcset names both sizes with their
- * bounds as widths (for a smaller image both are the image's own size). */
+ * bounds as widths (for a smaller image both are the image's own size). An animated GIF (a
+ * WebP at the display size, none at the thumbnail's: imgproc.h) adds animated: true, and its
+ * webpSrcset names that one animated WebP; its JPEGs are the first frame. */
 json_object *media_image_view(const struct media *m, const char *url);
 
 /* The largest file of kind, in bytes ([media] max_image_bytes, max_video_bytes). */

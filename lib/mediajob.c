@@ -144,6 +144,8 @@ mediajob_opts(struct app_env *env, struct imgproc_opts *o)
 	o->webp = true;
 	o->max_pixels = c->media_max_pixels;
 	o->max_seconds = (int)c->media_process_seconds;
+	o->max_frames = (int)c->media_max_frames;
+	o->max_anim_pixels = c->media_max_anim_pixels;
 	/* The switch's value is the quality to use while it is on (docs/operations.md). */
 	if (low > 0) {
 		if (low < o->quality)

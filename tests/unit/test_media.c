@@ -526,6 +526,56 @@ test_file_kinds(void **state)
 	buf_free(&stem);
 }
 
+/* An animated GIF once processed: a WebP at the display size only (imgproc.h), which the view
+ * names alone, with animated; a PNG with the same files is not taken for one. */
+static void
+test_animated_view(void **state)
+{
+	static const char gif[] = "GIF89a\x01\0\x01\0\0\0\0;";
+	struct jwt_keys *k = keys_of(KEY_A, NULL);
+	struct media *m = make_local(k, NULL);
+	struct buf pub = BUF_INIT, key = BUF_INIT, p = BUF_INIT, want = BUF_INIT;
+	struct media_files f;
+	json_object *v, *anim;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		buf_reset(&pub);
+		buf_reset(&key);
+		assert_int_equal(i == 0 ?
+		    media_store_upload(m, USER, MEDIA_IMAGE, "gif", gif, sizeof gif - 1, NOW, &pub) :
+		    media_store_upload(m, USER, MEDIA_IMAGE, "png", png, sizeof png, NOW, &pub), 0);
+		assert_int_equal(media_url_key(m, buf_cstr(&pub), &key), 0);
+		assert_int_equal(media_files(m, buf_cstr(&key), &f), 0);
+		buf_reset(&p);
+		buf_printf(&p, "%s.%d.webp", buf_cstr(&f.base), f.display_px);
+		touch(&p);
+		touch(&f.thumb);
+		v = media_image_view(m, buf_cstr(&pub));
+		assert_string_equal(view_str(v, "state"), "ready");
+		if (i == 0) {
+			buf_reset(&want);
+			buf_printf(&want, "%.*s.%d.webp %dw", (int)pub.len - 4, buf_cstr(&pub),
+			    f.display_px, f.display_px);
+			assert_string_equal(view_str(v, "webpSrcset"), buf_cstr(&want));
+			assert_true(json_object_object_get_ex(v, "animated", &anim));
+			assert_true(json_object_get_boolean(anim));
+		} else {
+			assert_null(view_str(v, "webpSrcset"));
+			assert_false(json_object_object_get_ex(v, "animated", &anim));
+		}
+		json_object_put(v);
+		media_files_free(&f);
+	}
+	media_free(m);
+	jwt_keys_free(k);
+	buf_free(&pub);
+	buf_free(&key);
+	buf_free(&p);
+	buf_free(&want);
+}
+
 /* media_remove takes every file of an image, and of a video; run again, it is still fine. */
 static void
 test_remove(void **state)
@@ -794,6 +844,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_upload_links, setup, teardown),
 		cmocka_unit_test(test_sniff),
 		cmocka_unit_test(test_file_kinds),
+		cmocka_unit_test_setup_teardown(test_animated_view, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_settings, setup, teardown),
