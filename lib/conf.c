@@ -130,6 +130,15 @@ static const struct conf_key keys[] = {
 	{ "media", "quality",         CT_LONG,   F(media_quality),     "80", 1, 100 },
 	{ "media", "max_pixels",      CT_LONG,   F(media_max_pixels),  "50000000", 1, 500000000 },
 	{ "media", "process_seconds", CT_LONG,   F(media_process_seconds), "20", 1, 600 },
+	/* An animated GIF's frames, and its pixels in all (frames x width x height): what its
+	 * decoding and WebP encoding cost grows with both. 300 frames is 10 s at 30 frames a
+	 * second; 50 million pixels is 200 frames of 500 x 500, a few seconds of one core. */
+	{ "media", "max_frames",      CT_LONG,   F(media_max_frames),  "300", 2, 10000 },
+	{ "media", "max_anim_pixels", CT_LONG,   F(media_max_anim_pixels), "50000000", 1, 500000000 },
+	/* A day: a user who uploads, then writes the post for a while (or loses the page and comes
+	 * back) still finds the upload; at most 30 days of orphans wait. 0 sweeps at the next run
+	 * (the tests). */
+	{ "media", "orphan_grace",    CT_LONG,   F(media_orphan_grace), "86400", 0, 2592000 },
 	{ "posts", "max_chars",       CT_LONG,   F(posts_max_chars),   "280", 1, 280 },
 	{ "posts", "idempotency_ttl", CT_LONG,   F(posts_idempotency_ttl), "86400", 86400, 2592000 },
 	{ "timeline", "push_max_followers", CT_LONG, F(timeline_push_max_followers), "10000", 1,

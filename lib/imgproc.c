@@ -124,10 +124,33 @@ watch(VipsImage *image, double *deadline)
 	g_signal_connect(image, "eval", G_CALLBACK(on_eval), deadline);
 }
 
-/* Checks src's header: the loader, the pixel count. Nothing is decoded yet: libvips reads
- * pixels only when asked for them. */
+/* Checks an animation's frames (a GIF's pages, read from its header: the decoder walks the
+ * frames' headers, not their pixels) against the limits: a few KB of GIF can declare thousands
+ * of frames, each as large as a still may be. */
 static enum imgproc_rc
-check_header(const struct imgproc_opts *o, const char *src, const char *ext, struct buf *err)
+check_frames(const struct imgproc_opts *o, int frames, int64_t frame_pixels, struct buf *err)
+{
+	int64_t total = frames * frame_pixels;
+
+	if (frames > o->max_frames) {
+		buf_printf(err, "the animation has %d frames; the limit is %d ([media] max_frames)",
+		    frames, o->max_frames);
+		return IMGPROC_TOO_LARGE;
+	}
+	if (total > o->max_anim_pixels) {
+		buf_printf(err, "the animation has %d frames of %" PRId64 " pixels, %" PRId64 " in all; "
+		    "the limit is %" PRId64 " ([media] max_anim_pixels)", frames, frame_pixels, total,
+		    o->max_anim_pixels);
+		return IMGPROC_TOO_LARGE;
+	}
+	return IMGPROC_OK;
+}
+
+/* Checks src's header: the loader, the pixel count, and for a GIF its frames (*frames: 1 for a
+ * still). Nothing is decoded yet: libvips reads pixels only when asked for them. */
+static enum imgproc_rc
+check_header(const struct imgproc_opts *o, const char *src, const char *ext, int *frames,
+    struct buf *err)
 {
 	const char *loader = vips_foreign_find_load(src);
 	VipsImage *in;
@@ -140,13 +163,15 @@ check_header(const struct imgproc_opts *o, const char *src, const char *ext, str
 	if (in == NULL)
 		return fail(IMGPROC_CORRUPT, err, "the image's header cannot be read");
 	pixels = (int64_t)vips_image_get_width(in) * vips_image_get_height(in);
+	/* Only GIFs animate here: the PNG loader reads no APNG frames, a JPEG has none. */
+	*frames = strcmp(ext, "gif") == 0 ? vips_image_get_n_pages(in) : 1;
 	g_object_unref(in);
 	if (pixels > o->max_pixels) {
 		buf_printf(err, "the image has %" PRId64 " pixels; the limit is %" PRId64, pixels,
 		    o->max_pixels);
 		return IMGPROC_TOO_LARGE;
 	}
-	return IMGPROC_OK;
+	return *frames > 1 ? check_frames(o, *frames, pixels, err) : IMGPROC_OK;
 }
 
 /* Removes every metadata item of img (EXIF and its parsed fields, XMP, IPTC, ICC, comments,
@@ -160,6 +185,25 @@ strip_fields(VipsImage *img)
 
 	for (i = 0; fields[i] != NULL; i++)
 		(void)vips_image_remove(img, fields[i]);
+	g_strfreev(fields);
+}
+
+/* The same for an animation, but for what makes it one: the frames' height, their delays and
+ * the loop count (numbers only, no text of the uploader's). */
+static void
+strip_fields_but_animation(VipsImage *img)
+{
+	static const char *const keep[] = { "page-height", "delay", "loop" };
+	gchar **fields = vips_image_get_fields(img);
+	size_t i, j;
+
+	for (i = 0; fields[i] != NULL; i++) {
+		for (j = 0; j < sizeof keep / sizeof keep[0]; j++)
+			if (strcmp(fields[i], keep[j]) == 0)
+				break;
+		if (j == sizeof keep / sizeof keep[0])
+			(void)vips_image_remove(img, fields[i]);
+	}
 	g_strfreev(fields);
 }
 
@@ -282,21 +326,55 @@ out:
 	return rc;
 }
 
-/* Writes img to path through a temporary file beside it: a reader sees the whole file or
- * none. Returns 0 or -1 (nothing left at either name). */
+/* The animation of src at the display size, encoded as WebP into *data (g_free it) and *len:
+ * upright and in sRGB like a still, every frame bounded as the display size, with no metadata
+ * but its timing. Its frames are decoded as the encoder asks for them, never all at once into
+ * memory; the frame limits (check_frames) bound the work. */
+static enum imgproc_rc
+encode_animation(const struct imgproc_opts *o, const char *src, double *deadline, void **data,
+    size_t *len, struct buf *err)
+{
+	VipsSource *in = vips_source_new_from_file(src);
+	VipsImage *t = NULL, *srgb = NULL;
+	enum imgproc_rc rc = IMGPROC_OK;
+
+	/* n=-1: every frame, as one tall image whose page-height says where each one starts;
+	 * thumbnail then bounds each frame, not the whole strip. */
+	if (in == NULL || vips_thumbnail_source(in, &t, o->display_px, "height", o->display_px,
+	    "size", VIPS_SIZE_DOWN, "option_string", "n=-1,fail_on=error", NULL) != 0) {
+		rc = fail(IMGPROC_CORRUPT, err, "the animation cannot be decoded");
+		goto out;
+	}
+	if (vips_colourspace(t, &srgb, vips_image_get_bands(t) < 3 ?
+	    VIPS_INTERPRETATION_B_W : VIPS_INTERPRETATION_sRGB, NULL) != 0) {
+		rc = fail(IMGPROC_CORRUPT, err, "the animation's colours cannot be converted");
+		goto out;
+	}
+	strip_fields_but_animation(srgb);
+	watch(srgb, deadline);
+	if (vips_webpsave_buffer(srgb, data, len, "Q", o->quality, "strip", TRUE, NULL) != 0 ||
+	    (*len = webp_drop_meta(*data, *len)) == 0)
+		rc = now_mono() > *deadline ? fail(IMGPROC_TIMEOUT, err, "the animation took too long") :
+		    fail(IMGPROC_CORRUPT, err, "the animation is truncated or damaged");
+out:
+	if (srgb != NULL)
+		g_object_unref(srgb);
+	if (t != NULL)
+		g_object_unref(t);
+	if (in != NULL)
+		g_object_unref(in);
+	return rc;
+}
+
+/* Writes the len bytes at data to path through a temporary file beside it: a reader sees the
+ * whole file or none. Returns 0 or -1 (nothing left at either name). */
 static int
-save(VipsImage *img, const char *path, bool webp, int quality, struct buf *err)
+write_bytes(const char *path, const void *data, size_t len, struct buf *err)
 {
 	struct buf tmp = BUF_INIT;
 	const char *slash = strrchr(path, '/');
-	void *data = NULL;
-	size_t len = 0;
 	int fd = -1, rc = -1;
 
-	if (encode(img, webp, quality, &data, &len) != 0) {
-		fail(IMGPROC_FAILED, err, webp ? "cannot make the WebP copy" : "cannot make the JPEG copy");
-		goto out;
-	}
 	buf_printf(&tmp, "%.*s/.proc-XXXXXX", slash ? (int)(slash - path) : 1, slash ? path : ".");
 	fd = mkstemp(tmp.data);
 	if (fd < 0) {
@@ -319,16 +397,35 @@ out:
 		close(fd);
 	if (rc != 0 && fd != -1)
 		unlink(tmp.data);
-	g_free(data);
 	buf_free(&tmp);
 	return rc;
 }
 
-/* What one image is written as, in order: the thumbnail's JPEG last (imgproc.h). */
+/* Encodes img and writes it to path. Returns 0 or -1 (nothing left). */
+static int
+save(VipsImage *img, const char *path, bool webp, int quality, struct buf *err)
+{
+	void *data = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (encode(img, webp, quality, &data, &len) != 0)
+		fail(IMGPROC_FAILED, err, webp ? "cannot make the WebP copy" : "cannot make the JPEG copy");
+	else
+		rc = write_bytes(path, data, len, err);
+	g_free(data);
+	return rc;
+}
+
+/* What one image is written as, in order: the thumbnail's JPEG last (imgproc.h). Either an
+ * image to encode, or bytes encoded already (data: an animation, encoded before anything is
+ * written, so that a damaged frame is a refusal, not a failure to retry). */
 struct output {
-	VipsImage *img;
-	int        px;
-	bool       webp;
+	VipsImage  *img;
+	int         px;
+	bool        webp;
+	const void *data;
+	size_t      len;
 };
 
 static enum imgproc_rc
@@ -341,7 +438,9 @@ write_all(const struct imgproc_opts *o, const char *base, const struct output *o
 
 	for (i = 0; i < n; i++) {
 		imgproc_output_path(base, outs[i].px, outs[i].webp, &paths[i]);
-		if (save(outs[i].img, buf_cstr(&paths[i]), outs[i].webp, o->quality, err) != 0) {
+		if ((outs[i].data != NULL ?
+		    write_bytes(buf_cstr(&paths[i]), outs[i].data, outs[i].len, err) :
+		    save(outs[i].img, buf_cstr(&paths[i]), outs[i].webp, o->quality, err)) != 0) {
 			rc = IMGPROC_FAILED;
 			break;
 		}
@@ -362,10 +461,12 @@ imgproc_process(const struct imgproc_opts *o, const char *src, const char *ext,
 	double deadline = now_mono() + o->max_seconds;
 	VipsImage *disp = NULL, *thumb = NULL;
 	struct output outs[NOUT];
-	size_t n = 0;
+	void *anim = NULL;
+	size_t n = 0, anim_len = 0;
+	int frames = 1;
 	enum imgproc_rc rc;
 
-	if ((rc = check_header(o, src, ext, err)) != IMGPROC_OK)
+	if ((rc = check_header(o, src, ext, &frames, err)) != IMGPROC_OK)
 		goto out;
 	if ((rc = decode(o, src, &deadline, &disp, err)) != IMGPROC_OK)
 		goto out;
@@ -375,14 +476,24 @@ imgproc_process(const struct imgproc_opts *o, const char *src, const char *ext,
 		goto out;
 	}
 	strip_fields(thumb);
-	if (o->webp) {
-		outs[n++] = (struct output){ disp, o->display_px, true };
-		outs[n++] = (struct output){ thumb, o->thumb_px, true };
+	/* An animation: its WebP at the display size only (no WebP thumbnail: media.h tells an
+	 * animation by that), the JPEGs its first frame, for browsers without WebP and as poster.
+	 * Without WebP (the media_quality switch) it is a still, as the costlier format skipped. */
+	if (frames > 1 && o->webp &&
+	    (rc = encode_animation(o, src, &deadline, &anim, &anim_len, err)) != IMGPROC_OK)
+		goto out;
+	if (anim != NULL) {
+		outs[n++] = (struct output){ .px = o->display_px, .webp = true, .data = anim,
+		    .len = anim_len };
+	} else if (o->webp) {
+		outs[n++] = (struct output){ .img = disp, .px = o->display_px, .webp = true };
+		outs[n++] = (struct output){ .img = thumb, .px = o->thumb_px, .webp = true };
 	}
-	outs[n++] = (struct output){ disp, o->display_px, false };
-	outs[n++] = (struct output){ thumb, o->thumb_px, false };
+	outs[n++] = (struct output){ .img = disp, .px = o->display_px };
+	outs[n++] = (struct output){ .img = thumb, .px = o->thumb_px };
 	rc = write_all(o, base, outs, n, err);
 out:
+	g_free(anim);
 	if (thumb != NULL)
 		g_object_unref(thumb);
 	if (disp != NULL)

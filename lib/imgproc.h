@@ -9,6 +9,8 @@
  *     SVG, PDF, ImageMagick's, is blocked), or whose loader is not the one its extension names;
  *   - more than max_pixels pixels, read from the header before a pixel is decoded (a
  *     decompression bomb: a few KB of PNG declaring 30000 x 30000);
+ *   - an animated GIF of more than max_frames frames, or more than max_anim_pixels pixels in
+ *     all (frames x width x height), from its header too;
  *   - a truncated or damaged file (the loaders fail on the first error, not on a warning);
  *   - an image that takes longer than max_seconds.
  *
@@ -16,8 +18,9 @@
  * thumbnail's bound then the display size's (the longer side; never enlarged). Each is written
  * to a temporary file in DIR and renamed into place, the thumbnail's JPEG last: once it exists,
  * every size does (imgproc_done). No output keeps EXIF, XMP, IPTC, ICC, text chunks or comments:
- * pixels are turned to sRGB first, then saved with strip. GIFs keep their first frame only (a
- * documented limit, docs/media.md).
+ * pixels are turned to sRGB first, then saved with strip. An animated GIF (with webp) becomes an
+ * animated WebP at the display size, DIR/NAME.<display>.webp, with no WebP thumbnail; its JPEGs
+ * are its first frame (the still for browsers without WebP). Without webp it is a still.
  *
  * Return convention: IMGPROC_OK, a refusal (> 0, the input is bad: retrying cannot help), or
  * IMGPROC_FAILED (< 0, the machine failed: a full disk; worth a retry). Nothing is left behind
@@ -34,7 +37,7 @@ enum imgproc_rc {
 	IMGPROC_FAILED    = -1,
 	IMGPROC_OK        = 0,
 	IMGPROC_NOT_IMAGE = 1,   /* no allowed loader takes it, or not the type its name says */
-	IMGPROC_TOO_LARGE = 2,   /* over max_pixels */
+	IMGPROC_TOO_LARGE = 2,   /* over max_pixels, max_frames or max_anim_pixels */
 	IMGPROC_CORRUPT   = 3,   /* truncated or damaged */
 	IMGPROC_TIMEOUT   = 4,   /* over max_seconds */
 };
@@ -46,6 +49,8 @@ struct imgproc_opts {
 	bool    webp;           /* write the WebP copies too (off under the media_quality switch) */
 	int64_t max_pixels;
 	int     max_seconds;
+	int     max_frames;      /* an animation's frames at most */
+	int64_t max_anim_pixels; /* frames x width x height at most */
 };
 
 /* Starts libvips for this process, with what a server decoding strangers' files needs: no

@@ -9,6 +9,7 @@
 #include "jobkinds.h"
 #include "linkcard.h"
 #include "mailcode.h"
+#include "mediaclean.h"
 #include "mediajob.h"
 #include "notify.h"
 #include "postsync.h"
@@ -33,6 +34,7 @@ static const struct job_kind kinds[] = {
 	{ .type = "mail.activate",   .run = mailcode_activate_job },
 	{ .type = LINKCARD_JOB,      .run = linkcard_job },
 	{ .type = "media.process",   .run = mediajob_run },
+	{ .type = MEDIACLEAN_JOB,    .run = mediaclean_release_job },
 };
 
 void

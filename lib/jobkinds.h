@@ -26,6 +26,9 @@
  *   media.process  {key}                   not a sync job: an uploaded image processed into its
  *                  sizes by starling-worker only (the one binary that links libvips); queued
  *                  ready, never held (mediajob.h)
+ *   media.release  {record_id}             a sync job: the upload of a deleted post or reply
+ *                  released in tb_media (the key's shard), for the worker's clean-up to remove
+ *                  after [media] orphan_grace; nothing while the record is live (mediaclean.h)
  *
  * A new kind: its handler (a job_handler) in the module that owns its data, one row in
  * lib/jobkinds.c's table, its line here and in docs/worker.md ("The jobs"). */

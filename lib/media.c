@@ -763,7 +763,7 @@ media_store_local(const struct media *m, const char *key, const void *p, size_t 
 		goto out;
 	}
 	rc = 0;
-	if (k.kind == MEDIA_IMAGE && m->stored != NULL)
+	if (m->stored != NULL)
 		m->stored(m->stored_arg, key);
 out:
 	if (fd >= 0)
@@ -851,6 +851,139 @@ size_path(const struct media_files *f, int px, const char *type, struct buf *out
 	buf_printf(out, "%s.%d.%s", buf_cstr(&f->base), px, type);
 }
 
+/* Whether the n bytes at s are "<nonce>-<mac>", a key's stem. */
+static bool
+is_stem(const char *s, size_t n)
+{
+	return n == NONCE_HEX + 1 + MAC_HEX && is_hex(s, NONCE_HEX) && s[NONCE_HEX] == '-' &&
+	    is_hex(s + NONCE_HEX + 1, MAC_HEX);
+}
+
+/* Whether s is a size's suffix: "<px>.jpg" or "<px>.webp", px digits. */
+static bool
+is_size_suffix(const char *s)
+{
+	size_t d = strspn(s, "0123456789");
+
+	return d > 0 && d < 6 && (strcmp(s + d, ".jpg") == 0 || strcmp(s + d, ".webp") == 0);
+}
+
+const char *
+media_ext(enum media_kind kind, size_t i)
+{
+	const char *const *v = kind == MEDIA_IMAGE ? image_exts : video_exts;
+	size_t n = 0;
+
+	while (v[n] != NULL)
+		n++;
+	return i < n ? v[i] : NULL;
+}
+
+enum media_file
+media_file_kind(enum media_kind kind, const char *name, struct buf *stem, char ext[5])
+{
+	const char *s = name, *dot;
+	bool orig = false;
+	size_t n;
+
+	ext[0] = '\0';
+	if (strncmp(name, ".upload-", 8) == 0 || strncmp(name, ".proc-", 6) == 0)
+		return MEDIA_FILE_TEMP;
+	if (kind == MEDIA_IMAGE && strncmp(name, ".orig-", 6) == 0) {
+		s += 6;
+		orig = true;
+	}
+	if ((dot = strchr(s, '.')) == NULL || !is_stem(s, (size_t)(dot - s)))
+		return MEDIA_FILE_OTHER;
+	n = (size_t)(dot - s);
+	if (!orig && kind == MEDIA_IMAGE && is_size_suffix(dot + 1)) {
+		buf_append(stem, s, n);
+		return MEDIA_FILE_SIZE;
+	}
+	if (strlen(dot + 1) >= 5 || !ext_allowed(kind, dot + 1, strlen(dot + 1)))
+		return MEDIA_FILE_OTHER;
+	buf_append(stem, s, n);
+	memcpy(ext, dot + 1, strlen(dot + 1) + 1);
+	return orig ? MEDIA_FILE_ORIGINAL : MEDIA_FILE_UPLOAD;
+}
+
+int
+media_url_key(const struct media *m, const char *url, struct buf *key)
+{
+	size_t plen = strlen(m->prefix), n = url ? strlen(url) : 0;
+	struct key_parts k;
+
+	if (n <= plen || memcmp(url, m->prefix, plen) != 0 || !parse_key(url + plen, n - plen, &k))
+		return MEDIA_FORGED;
+	buf_append(key, url + plen, n - plen);
+	return 0;
+}
+
+/* Removes the file at path; one already gone is fine. Returns 0 or -1 (logged). */
+static int
+remove_path(const struct buf *path)
+{
+	if (unlink(buf_cstr(path)) == 0 || errno == ENOENT)
+		return 0;
+	log_error("media: cannot remove %s: %s", buf_cstr(path), strerror(errno));
+	return -1;
+}
+
+/* Removes every file of image f, in the order that keeps what a page reads consistent: the
+ * served name first (it stops serving at once), then the thumbnail's JPEG (from then on
+ * media_image_view says "failed", so no page links a size being removed), then the other
+ * sizes, the original last. */
+static int
+remove_image(const struct media_files *f)
+{
+	static const char *const types[] = { "webp", "jpg" };
+	struct buf p = BUF_INIT;
+	int px[2] = { f->thumb_px, f->display_px };
+	int rc = 0;
+	size_t i, j;
+
+	if (remove_path(&f->upload) != 0 || remove_path(&f->thumb) != 0)
+		rc = -1;
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < sizeof types / sizeof types[0]; j++) {
+			buf_reset(&p);
+			size_path(f, px[i], types[j], &p);
+			if (remove_path(&p) != 0)
+				rc = -1;
+		}
+	if (remove_path(&f->original) != 0)
+		rc = -1;
+	buf_free(&p);
+	return rc;
+}
+
+int
+media_remove(const struct media *m, const char *key)
+{
+	struct media_files f;
+	struct key_parts k;
+	struct buf p = BUF_INIT;
+	int rc;
+
+	if (!m->local)
+		return MEDIA_NOT_LOCAL;
+	if (m->local_dir[0] == '\0')
+		return MEDIA_OFF;
+	if (key == NULL || !parse_key(key, strlen(key), &k))
+		return MEDIA_FORGED;
+	if (k.kind == MEDIA_VIDEO) {
+		buf_printf(&p, "%s/%s", m->local_dir, key);
+		rc = remove_path(&p);
+		buf_free(&p);
+		return rc;
+	}
+	rc = media_files(m, key, &f);
+	if (rc == 0)
+		rc = remove_image(&f);
+	media_files_free(&f);
+	return rc;
+}
+
 /* Appends "URL px" of one size: url is the posted URL, whose ".ext" is replaced. */
 static void
 size_url(const char *url, const char *ext, int px, const char *type, struct buf *out)
@@ -873,6 +1006,32 @@ add_buf(json_object *o, const char *name, const struct buf *b)
 {
 	json_object_object_add(o, name, json_object_new_string_len(b->len ? b->data : "",
 	    (int)b->len));
+}
+
+/* Adds webpSrcset to o when f has WebP copies: both sizes, or for an animated GIF (a WebP at the
+ * display size only, imgproc.h) that one, with animated: true. v is scratch. */
+static void
+add_webp(json_object *o, const struct media_files *f, const char *url, struct buf *v)
+{
+	struct buf path = BUF_INIT;
+
+	size_path(f, f->thumb_px, "webp", &path);
+	buf_reset(v);
+	if (access(buf_cstr(&path), F_OK) == 0) {
+		srcset(f, url, "webp", v);
+		add_buf(o, "webpSrcset", v);
+	} else if (strcmp(f->ext, "gif") == 0) {
+		/* Only a GIF may be animated: one more stat for those alone. */
+		buf_reset(&path);
+		size_path(f, f->display_px, "webp", &path);
+		if (access(buf_cstr(&path), F_OK) == 0) {
+			size_url(url, f->ext, f->display_px, "webp", v);
+			buf_printf(v, " %dw", f->display_px);
+			add_buf(o, "webpSrcset", v);
+			json_object_object_add(o, "animated", json_object_new_boolean(1));
+		}
+	}
+	buf_free(&path);
 }
 
 json_object *
@@ -912,12 +1071,7 @@ media_image_view(const struct media *m, const char *url)
 		buf_reset(&v);
 		srcset(&f, url, "jpg", &v);
 		add_buf(o, "srcset", &v);
-		size_path(&f, f.thumb_px, "webp", &path);
-		if (access(buf_cstr(&path), F_OK) == 0) {
-			buf_reset(&v);
-			srcset(&f, url, "webp", &v);
-			add_buf(o, "webpSrcset", &v);
-		}
+		add_webp(o, &f, url, &v);
 		buf_reset(&v);
 		/* A card is at most the page's column (main: 40rem) wide; narrower screens
 		 * take the whole width. */

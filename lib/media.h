@@ -124,12 +124,14 @@ int media_apierr(const struct media *m, int rc, enum media_kind kind, const char
  *   images/D/N-M.ext          the upload as it came, until the job takes it
  *   images/D/.orig-N-M.ext    the upload once taken: kept (to process again), never served: every
  *                             web server set-up refuses names starting with a dot under /media/
- *   images/D/N-M.<px>.jpg     the sizes ([media] thumb_px, display_px), and .webp beside them;
+ *   images/D/N-M.<px>.jpg     the sizes ([media] thumb_px, display_px), and .webp beside them
+ *                             (an animated GIF: one animated .webp, at the display size);
  *                             the thumbnail's JPEG is written last, so it says they are all there
  * The state of an image is read from these files, not stored (media_image_view). */
 
-/* Called with each key media_store_local stored (fn(arg, key)): the upload binary and the form
- * of the post binary queue its processing through it (lib/mediajob.c installs it). */
+/* Called with each key media_store_local stored, image or video (fn(arg, key)): the upload
+ * binary and the forms queue an image's processing through it, and note every upload for the
+ * clean-up (lib/mediajob.c installs it; lib/mediaclean.h). */
 typedef void (*media_stored_fn)(void *arg, const char *key);
 void media_on_stored(struct media *m, media_stored_fn fn, void *arg);
 
@@ -147,6 +149,36 @@ struct media_files {
 int media_files(const struct media *m, const char *key, struct media_files *f);
 void media_files_free(struct media_files *f);
 
+/* What a file of a day directory of local storage (images/D/ or videos/D/, kind says which)
+ * is, by its name alone: starling-admin media-usage counts them. */
+enum media_file {
+	MEDIA_FILE_OTHER,     /* no name this module or the worker makes */
+	MEDIA_FILE_UPLOAD,    /* a key's served name: as uploaded, or (an image processed) a hard
+	                       * link to its display size's JPEG, with no bytes of its own */
+	MEDIA_FILE_ORIGINAL,  /* an image's hidden original (".orig-") */
+	MEDIA_FILE_SIZE,      /* a processed size: "<stem>.<px>.jpg" or ".webp" */
+	MEDIA_FILE_TEMP,      /* ".upload-*" or ".proc-*": being written, or left by a crash */
+};
+/* Classifies name. For UPLOAD, ORIGINAL and SIZE appends the key's stem ("<nonce>-<mac>") to
+ * stem; for UPLOAD and ORIGINAL copies the key's extension to ext (a size's name does not say
+ * it: ext is then ""). */
+enum media_file media_file_kind(enum media_kind kind, const char *name, struct buf *stem,
+    char ext[5]);
+
+/* The i-th extension kind takes ("jpg", "jpeg", "png", "gif"; "mp4"), or NULL past the last. */
+const char *media_ext(enum media_kind kind, size_t i);
+
+/* Appends to key the object key of url when url is the public URL of a well-formed key (the
+ * mac is not checked: media_check_url does that for a new post). Returns 0 or MEDIA_FORGED. */
+int media_url_key(const struct media *m, const char *url, struct buf *key);
+
+/* Removes every local file of key: a video's file; an image's upload, sizes (both formats) and
+ * hidden original (lib/mediaclean.h's sweep). A file already gone is fine, so running it again
+ * is safe. Sizes of bounds other than the current [media] thumb_px and display_px (written
+ * before a change of configuration) are not looked for. Returns 0, MEDIA_FORGED,
+ * MEDIA_NOT_LOCAL, MEDIA_OFF or -1 (some file could not be removed; logged). */
+int media_remove(const struct media *m, const char *key);
+
 /* How a page or the API shows the image at url (a post's imageUrl): a new object
  *   {state: "ready", ready: true, src, full, srcset, webpSrcset (absent without WebP copies),
  *    sizes}
@@ -156,7 +188,9 @@ void media_files_free(struct media_files *f);
  *   {state: "ready", ready: true, src, full}  s3 storage, which this build does not process:
  *                           the URL as posted
  * src is the thumbnail's JPEG, full the display size's; srcset names both sizes with their
- * bounds as widths (for a smaller image both are the image's own size). */
+ * bounds as widths (for a smaller image both are the image's own size). An animated GIF (a
+ * WebP at the display size, none at the thumbnail's: imgproc.h) adds animated: true, and its
+ * webpSrcset names that one animated WebP; its JPEGs are the first frame. */
 json_object *media_image_view(const struct media *m, const char *url);
 
 /* The largest file of kind, in bytes ([media] max_image_bytes, max_video_bytes). */

@@ -14,6 +14,7 @@
 #include "job.h"
 #include "log.h"
 #include "media.h"
+#include "mediaclean.h"
 #include "mediajob.h"
 #include "shard.h"
 #include "switches.h"
@@ -30,10 +31,14 @@ mediajob_set_processor(mediajob_processor fn)
 	processor = fn;
 }
 
+/* Every upload is noted for the clean-up (lib/mediaclean.h); an image is queued for its
+ * processing too (a video is served as it came). */
 static void
 on_stored(void *arg, const char *key)
 {
-	(void)mediajob_queue(arg, key);
+	(void)mediaclean_note(arg, key);
+	if (strncmp(key, "images/", 7) == 0)
+		(void)mediajob_queue(arg, key);
 }
 
 void
@@ -139,6 +144,8 @@ mediajob_opts(struct app_env *env, struct imgproc_opts *o)
 	o->webp = true;
 	o->max_pixels = c->media_max_pixels;
 	o->max_seconds = (int)c->media_process_seconds;
+	o->max_frames = (int)c->media_max_frames;
+	o->max_anim_pixels = c->media_max_anim_pixels;
 	/* The switch's value is the quality to use while it is on (docs/operations.md). */
 	if (low > 0) {
 		if (low < o->quality)

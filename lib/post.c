@@ -23,6 +23,7 @@
 #include "limit.h"
 #include "linkcard.h"
 #include "media.h"
+#include "mediaclean.h"
 #include "post.h"
 #include "shard.h"
 #include "switches.h"
@@ -131,6 +132,28 @@ check_content(struct ctx *ctx, const struct post_new *n, struct text_post *t, co
 	if (t->len == 0 && mlen == 0)
 		return ctx_fail(ctx, APIERR_TEXT_EMPTY, "content_text: empty, and no media attached");
 	return APIERR_OK;
+}
+
+/* Attaches the media of new record id (its image or video URL, checked by check_content) for
+ * the clean-up (lib/mediaclean.h): after the ID is made, before the row is written, so that the
+ * sweep can never remove what a post is about to show. A retry of the same request attaches the
+ * same ID again. */
+static int
+attach_media(struct ctx *ctx, const char *image, const char *video, uint64_t id)
+{
+	const char *url = *image ? image : video;
+	int rc;
+
+	if (*url == '\0')
+		return APIERR_OK;
+	rc = mediaclean_attach(ctx->env, url, id);
+	if (rc == MEDIACLEAN_TAKEN)
+		return ctx_fail(ctx, APIERR_CONFLICT, "media: attached to another post already; upload "
+		    "the file again for this one");
+	if (rc == MEDIACLEAN_GONE)
+		return ctx_fail(ctx, APIERR_MEDIA_MISSING, "media: removed by the clean-up (never "
+		    "posted within [media] orphan_grace); upload the file again");
+	return rc == 0 ? APIERR_OK : unavailable(ctx);
 }
 
 static bool
@@ -497,7 +520,8 @@ post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 		rc = unavailable(ctx);
 		goto out;
 	}
-	if ((rc = idem_claim(ctx, n->idem_key, n->request_hash, fresh, &a.id)) != APIERR_OK)
+	if ((rc = idem_claim(ctx, n->idem_key, n->request_hash, fresh, &a.id)) != APIERR_OK ||
+	    (rc = attach_media(ctx, a.image, a.video, a.id)) != APIERR_OK)
 		goto out;
 	if ((a.post_type == POST_QUOTE &&
 	    jobs_add(ctx, &jobs, "repost.sync", "post_id", a.id, NULL, NULL) != 0)) {
@@ -729,7 +753,8 @@ post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 		rc = unavailable(ctx);
 		goto out;
 	}
-	if ((rc = idem_claim(ctx, n->idem_key, n->request_hash, fresh, &a.id)) != APIERR_OK)
+	if ((rc = idem_claim(ctx, n->idem_key, n->request_hash, fresh, &a.id)) != APIERR_OK ||
+	    (rc = attach_media(ctx, a.image, a.video, a.id)) != APIERR_OK)
 		goto out;
 	if (jobs_add(ctx, &jobs, "user_reply.sync", "reply_id", a.id, NULL, NULL) != 0) {
 		rc = unavailable(ctx);
@@ -998,6 +1023,10 @@ delete_record(struct ctx *ctx, uint64_t id, const struct db_rows *row)
 	}
 	if (rc == 0)
 		rc = jobs_add_tags(ctx, &jobs, id, db_str(row, 0, POST_R_HASHTAGS));
+	/* Its upload is released for the clean-up, in the transaction of the delete (the row in
+	 * tb_media is on another shard). */
+	if (rc == 0 && (*db_str(row, 0, POST_R_IMAGE) || *db_str(row, 0, POST_R_VIDEO)))
+		rc = jobs_add(ctx, &jobs, MEDIACLEAN_JOB, "record_id", id, NULL, NULL);
 	if (rc != 0 || db_tx(ctx->env->db, id_shard(id), delete_tx, &a) != 0) {
 		rc = unavailable(ctx);
 		goto out;

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "job.h"
 #include "log.h"
+#include "mediaclean.h"
 #include "shard.h"
 #include "switches.h"
 #include "trend.h"
@@ -200,6 +201,24 @@ task_cleanup(struct app_env *env, int64_t now)
 	return rc;
 }
 
+/* Uploads no post needs any more (lib/mediaclean.h): shard by shard, in small batches. */
+static int
+task_media(struct app_env *env, int64_t now)
+{
+	unsigned s, n = shards(env);
+	long got;
+	int rc = 0;
+
+	for (s = 0; s < n && !stopping(); s++) {
+		if ((got = mediaclean_sweep(env, s, now)) < 0)
+			rc = -1;
+		else if (got > 0)
+			log_info("shard %u: removed the files of %ld upload(s) no post needs ([media] "
+			    "orphan_grace %ld s)", s, got, env->conf.media_orphan_grace);
+	}
+	return rc;
+}
+
 struct task {
 	const char *name;
 	long        interval;   /* seconds */
@@ -325,6 +344,7 @@ worker_run(struct app_env *env, enum worker_mode mode)
 		{ "release", 1, mode == WORKER_ONCE ? task_release_once : task_release, 0 },
 		{ "trends", env->conf.worker_trends_interval, task_trends, 0 },
 		{ "cleanup", env->conf.worker_cleanup_interval, task_cleanup, 0 },
+		{ "media", env->conf.worker_cleanup_interval, task_media, 0 },
 	};
 	const size_t ntasks = sizeof tasks / sizeof tasks[0];
 	unsigned failures = 0;

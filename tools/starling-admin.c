@@ -6,6 +6,7 @@
  *	starling-admin [OPTIONS] jobs [--limit N]
  *	starling-admin [OPTIONS] retry-job ID|--all
  *	starling-admin [OPTIONS] switch list|set NAME VALUE [--reason TEXT]|clear NAME [--reason TEXT]
+ *	starling-admin [OPTIONS] media-usage
  *	OPTIONS: -c/--conf CONF, -s/--sql-dir SQLDIR, -q/--quiet, -h/--help, -V/--version
  *
  * CONF is the configuration the binaries read (default: conf_path(), i.e. $STARLING_CONF or the
@@ -80,6 +81,9 @@
 	"                  anon_shed and media_quality); every process sees it within [switches]\n" \
 	"                  refresh_seconds\n" \
 	"  switch clear NAME [--reason TEXT]  turn it off (done already: still exit 0)\n" \
+	"  media-usage     local storage per shard: files and bytes of originals, processed sizes\n" \
+	"                  and videos; uploads attached, kept (profiles), waiting for [media]\n" \
+	"                  orphan_grace, and due for starling-worker's clean-up\n" \
 	"migrate, repair-graph, reindex-replies and retry-job --all show \"shard N of M\", the\n" \
 	"rows done and the time taken on stderr: one line redrawn on a terminal, else a line per\n" \
 	"shard. Exit: 0 done, 1 failure, 2 usage or configuration error.\n"
@@ -225,6 +229,7 @@ static const struct command commands[] = {
 	{ "jobs", cmd_jobs, parse_jobs, false, false },
 	{ "retry-job", cmd_retry_job, parse_retry_job, false, false },
 	{ "switch", cmd_switch, parse_switch, false, false },
+	{ "media-usage", cmd_media_usage, NULL, false, false },
 };
 
 struct args {

@@ -31,6 +31,7 @@
 #include "account.h"
 #include "apierr.h"
 #include "media.h"
+#include "mediaclean.h"
 #include "password.h"
 #include "tz.h"
 #include "user.h"
@@ -219,6 +220,19 @@ bool_field(struct ctx *ctx, json_object *profile, const char *param, const char 
 	return json_object_object_get_ex(profile, json_key, &cur) && json_object_get_boolean(cur);
 }
 
+/* Keeps the uploads a profile now shows (lib/mediaclean.h): the clean-up never removes them.
+ * Called only for URLs sent with this request (a stored one was kept when it was sent). */
+static int
+keep_image(struct ctx *ctx, const char *url)
+{
+	int rc = url != NULL && *url ? mediaclean_keep(ctx->env, url) : 0;
+
+	if (rc == MEDIACLEAN_GONE)
+		return ctx_fail(ctx, APIERR_MEDIA_MISSING, "media: removed by the clean-up; upload the "
+		    "file again");
+	return rc == 0 ? APIERR_OK : acct_unavailable(ctx);
+}
+
 /* Saves the profile's fields sent (the others keep their value); avatar and banner, when not
  * NULL, are the URLs of images just uploaded, which replace the stored ones. */
 static int
@@ -247,6 +261,9 @@ save_info(struct ctx *ctx, const char *avatar, const char *banner)
 		in.avatar_url = avatar;
 	if (banner != NULL)
 		in.banner_url = banner;
+	if ((rc = keep_image(ctx, avatar ? avatar : params_str(&ctx->params, "avatar_url"))) ||
+	    (rc = keep_image(ctx, banner ? banner : params_str(&ctx->params, "banner_url"))))
+		goto out;
 	in.dob_year = int_field(ctx, u, "dob_year", "dobYear");
 	in.dob_month = int_field(ctx, u, "dob_month", "dobMonth");
 	in.dob_day = int_field(ctx, u, "dob_day", "dobDay");

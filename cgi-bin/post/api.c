@@ -5,7 +5,7 @@
  * database is down; 42900 over the account's limit for the kind of write, or for mentions, with
  * Retry-After: lib/limit.h; undo_repost, unliking, delete and pin are never limited):
  *   POST create {content_text, media?, reply_settings?} → {id}: 40002, 40004, 40010, 40011,
- *        40012, 40013; Idempotency-Key header (40004 malformed, 42200 reused for another request)
+ *        40012, 40013, 40900 (the upload is another post's); Idempotency-Key header (40004 malformed, 42200 reused for another request)
  *   POST reply {original_post_id, content_text, media?} → {id}: as create, and 40400 (no such
  *        post or reply), 40304 (its thread's reply settings)
  *   POST repost {original_post_id, content_text?, media?, reply_settings?} → {id}: without text or

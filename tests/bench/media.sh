@@ -17,8 +17,18 @@ trap 'rm -rf "$dir"' EXIT INT TERM
 line=$("$bench" run "$dir/photo.jpg" "$runs" "$dir")
 rm -f "$dir"/bench.*
 low=$("$bench" run "$dir/photo.jpg" "$runs" "$dir" 50)
+anim=$("$bench" anim "$dir" "$runs")
 # "key value" pairs: one awk reads them by name.
-printf '%s\n%s\n' "$line" "$low" | awk -v runs="$runs" 'NR == 2 {
+printf '%s\n%s\n%s\n' "$line" "$low" "$anim" | awk -v runs="$runs" 'NR == 3 {
+	for (i = 1; i < NF; i += 2) a[$i] = $(i + 1)
+	printf "animated GIF (%d frames of %d x %d, %d bytes)\n", a["anim_frames"], a["anim_w"], a["anim_h"], a["anim_gif_bytes"]
+	printf "%-34s %12.3f s   (animated WebP and two first-frame JPEGs)\n", "CPU time, animated GIF", a["anim_cpu_s"]
+	printf "%-34s %11.1f MB\n", "peak RSS, animated GIF", a["anim_peak_rss_mb"]
+	printf "%-34s %14d   %.1f%% of the GIF\n", "animated WebP, bytes", a["anim_webp_bytes"], 100 * a["anim_webp_bytes"] / a["anim_gif_bytes"]
+	printf "%-34s %14d\n", "poster (display JPEG), bytes", a["anim_poster_jpg"]
+	next
+}
+NR == 2 {
 	for (i = 1; i < NF; i += 2) w[$i] = $(i + 1)
 	printf "%-34s %12.3f s   (media_quality 50: JPEG only)\n", "CPU time, switch on", w["cpu_s"]
 	printf "%-34s %14d   %.1f%% of the original\n", "display 1600 px JPEG, switch on", w["display_jpg"], 100 * w["display_jpg"] / w["original_bytes"]

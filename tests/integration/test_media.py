@@ -361,8 +361,183 @@ def test_backlog_queued():
     check_clean(old.rsplit(".", 1)[0] + ".1600.jpg", "image/jpeg")
 
 
+def gif(frames, w, h):
+    """An animated GIF of frames frames of w x h, each one colour of a four-colour table, made
+    here (no binary fixture). Its LZW data is "uncompressed": a clear code before every two
+    pixels keeps the code width at 3 bits, so no compressor is needed."""
+    out = bytearray(b"GIF89a" + struct.pack("<HHBBB", w, h, 0x81, 0, 0))
+    out += bytes([0, 0, 0, 255, 255, 255, 255, 0, 0, 0, 0, 255])
+    out += b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"        # loop for ever
+    for i in range(frames):
+        out += b"\x21\xf9\x04\x04" + struct.pack("<H", 10) + b"\x00\x00"  # 0.1 s a frame
+        out += b"\x2c" + struct.pack("<HHHHB", 0, 0, w, h, 0) + b"\x02"
+        codes = []
+        for j in range(w * h):
+            if j % 2 == 0:
+                codes.append(4)                                  # clear
+            codes.append(i % 4)
+        codes.append(5)                                          # end
+        acc = nbits = 0
+        data = bytearray()
+        for c in codes:
+            acc |= c << nbits
+            nbits += 3
+            while nbits >= 8:
+                data.append(acc & 0xff)
+                acc >>= 8
+                nbits -= 8
+        if nbits:
+            data.append(acc)
+        for k in range(0, len(data), 255):
+            out += bytes([len(data[k:k + 255])]) + data[k:k + 255]
+        out += b"\x00"
+    return bytes(out + b"\x3b")
+
+
+def webp_chunks(body):
+    """The chunk types of a RIFF WebP file."""
+    check(body[:4] == b"RIFF" and body[8:12] == b"WEBP", "a WebP file")
+    types, i = [], 12
+    while i + 8 <= len(body):
+        n = struct.unpack("<I", body[i + 4:i + 8])[0]
+        types.append(body[i:i + 4])
+        i += 8 + n + (n & 1)
+    return types
+
+
+def test_animated_gif():
+    """An animated GIF is served as an animated WebP at the display size (<picture>'s WebP
+    source, the API's animated: true) with its first frame as the JPEGs; one of more frames than
+    [media] max_frames (made 3 here by configuration) is refused and deleted."""
+    user, = _users.get(1)
+    worker("stop")
+    try:
+        anim = upload(user, "gif", gif(4, 40, 30))
+        pid = post(user, anim)
+        worker("once")
+        big = upload(user, "gif", gif(4, 40, 30))
+        big_pid = post(user, big)
+        r = subprocess.run(worker_with(max_frames=3) + " --once", shell=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        log = r.stdout.decode()
+        check_eq(r.returncode, 0, "worker --once: %s" % log[-2000:])
+    finally:
+        worker("start")
+    image = detail(user, pid)["image"]
+    check_eq(image.get("state"), "ready", "the animation is processed: %r" % image)
+    check_eq(image.get("animated"), True, "the API says animated: %r" % image)
+    stem = anim.rsplit(".", 1)[0]
+    check_eq(srcset_urls(image["webpSrcset"]), [stem + ".1600.webp"], "one animated WebP")
+    body = check_clean(stem + ".1600.webp", "image/webp")
+    chunks = webp_chunks(body)
+    check(b"ANIM" in chunks and chunks.count(b"ANMF") == 4, "animated, 4 frames: %r" % chunks)
+    check_eq(get(stem + ".640.webp").status, 404, "no WebP thumbnail for an animation")
+    check_clean(stem + ".640.jpg", "image/jpeg")
+    media = card_media(page(pid), pid)
+    check_eq(attr(media, "source", "srcset", ' type="image/webp"'), stem + ".1600.webp 1600w",
+             "the card's WebP source is the animation: %r" % media)
+    check_eq(attr(media, "img", "src"), stem + ".640.jpg", "the still for browsers without WebP")
+    check("the animation has 4 frames; the limit is 3 ([media] max_frames)" in log,
+          "the worker says why it refused: %s" % log[-2000:])
+    check_not_ready(detail(user, big_pid).get("image"), "failed", "an animation over the limit")
+    for u in files_of(big):
+        check(get(u).status in (403, 404), "%s: nothing left of a refused animation" % u)
+
+
+def media_key(url):
+    """The object key of a local mediaUrl ("/media/images/D/N-M.jpg" -> "images/D/N-M.jpg")."""
+    return url.split("/media/", 1)[1]
+
+
+def media_state(url):
+    """tb_media's state of url's upload (its row is on one shard), or None without a row."""
+    rows = run_sql("SELECT state FROM tb_media WHERE media_key = '%s'" % media_key(url))
+    check(len(rows) <= 1, "one row for %s: %r" % (url, rows))
+    return int(rows[0][0]) if rows else None
+
+
+def files_of(url):
+    """Every URL of an image's files: the served name, its four sizes, the hidden original."""
+    stem = url.rsplit(".", 1)[0]
+    return [url, hidden(url)] + ["%s.%d.%s" % (stem, px, ext) for px in (640, 1600)
+                                 for ext in ("jpg", "webp")]
+
+
+def worker_with(**media):
+    """starling-worker with the stack's configuration and these [media] keys changed: a copy of
+    the file beside it (its paths stay valid)."""
+    check(WORKER, "STARLING_TEST_WORKER is not set")
+    m = re.search(r"--conf (\S+)", WORKER)
+    check(m, "STARLING_TEST_WORKER names its --conf: %s" % WORKER)
+    with open(m.group(1)) as f:
+        text = f.read()
+    extra = "".join("%s = %s\n" % kv for kv in media.items())
+    check("[media]\n" in text, "the stack's configuration has a [media] section")
+    path = m.group(1) + ".media-test"
+    with open(path, "w") as f:
+        f.write(text.replace("[media]\n", "[media]\n" + extra, 1))
+    return WORKER.replace(m.group(1), path)
+
+
+def media_usage():
+    check(ADMIN, "STARLING_TEST_ADMIN is not set")
+    r = subprocess.run(ADMIN + " media-usage", shell=True, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+    out = r.stdout.decode()
+    check_eq(r.returncode, 0, "media-usage: %s" % out)
+    lines = {ln.split()[0]: ln.split() for ln in out.splitlines() if ln and ln[0] != "m"}
+    check("SHARD" in lines and "all" in lines, "media-usage prints a table: %s" % out)
+    # The "all" line by its header's names (the three BYTES columns left out).
+    return {h: v for h, v in zip(lines["SHARD"], lines["all"]) if h != "BYTES"}, out
+
+
+def test_cleanup():
+    """Clean-up (docs/media.md): an upload never posted, and the files of a deleted post, are
+    removed by the worker once [media] orphan_grace has passed (made 0 here by configuration);
+    a visible post's image and a profile's avatar stay; an upload is one post's only."""
+    user, = _users.get(1)
+    gps = fixture("gps.jpg")
+    worker("stop")
+    try:
+        orphan, gone, kept, avatar = (upload(user, "jpg", gps) for _ in range(4))
+        gone_pid = post(user, gone)
+        post(user, kept)
+        check_envelope(api_post("user/save_info", {"avatar_url": avatar}, user["token"]), 200, 0)
+        check_eq([media_state(u) for u in (orphan, gone, kept, avatar)], [0, 1, 1, 4],
+                 "tb_media: uploaded, attached, attached, kept")
+        r = api_post("post/create", {"content_text": "again", "media": kept}, user["token"])
+        check_envelope(r, 409, 40900)
+        # Processed, with the stack's grace (a day): the clean-up runs and removes nothing.
+        worker("once")
+        for u in (orphan, gone, kept, avatar):
+            check_eq(get(u.rsplit(".", 1)[0] + ".640.jpg").status, 200, "%s processed, kept" % u)
+        before, _ = media_usage()
+        check(int(before["WAITING"]) >= 1, "media-usage: the orphan waits: %r" % before)
+        check_envelope(api_post("post/delete", {"post_id": gone_pid}, user["token"]), 200, 0)
+        check_eq(media_state(gone), 2, "the deleted post's upload is released")
+        r = subprocess.run(worker_with(orphan_grace=0) + " --once", shell=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        check_eq(r.returncode, 0, "worker --once: %s" % r.stdout.decode()[-2000:])
+    finally:
+        worker("start")
+    for u in (orphan, gone):
+        for f in files_of(u):
+            check(get(f).status in (403, 404), "%s: removed" % f)
+        check_eq(media_state(u), None, "%s: its row removed after its files" % u)
+    for u in (kept, avatar):
+        for f in files_of(u)[:1] + files_of(u)[2:]:
+            check_eq(get(f).status, 200, "%s: a visible post's or profile's file stays" % f)
+    check_eq(media_state(kept), 1, "the visible post's upload stays attached")
+    r = api_post("post/create", {"content_text": "late", "media": orphan}, user["token"])
+    check_envelope(r, 400, 40013)
+    after, out = media_usage()
+    check_eq(int(after["DUE"]), 0, "nothing due after the sweep: %s" % out)
+    check(int(after["SIZES"]) >= 8, "the kept images' sizes are counted: %s" % out)
+
+
 TESTS = [test_photo_processed_and_stripped, test_api_image_states, test_image_within_budget,
-         test_bomb_deleted, test_quality_switch_skips_webp, test_backlog_queued]
+         test_bomb_deleted, test_quality_switch_skips_webp, test_backlog_queued,
+         test_animated_gif, test_cleanup]
 
 if __name__ == "__main__":
     sys.exit(run_main(__doc__, TESTS))

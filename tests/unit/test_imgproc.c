@@ -18,7 +18,7 @@
 
 static const struct imgproc_opts opts = {
 	.thumb_px = 128, .display_px = 1600, .quality = 80, .webp = true,
-	.max_pixels = 50000000, .max_seconds = 20,
+	.max_pixels = 50000000, .max_seconds = 20, .max_frames = 300, .max_anim_pixels = 50000000,
 };
 
 static char dir[] = "/tmp/test_imgproc.XXXXXX";
@@ -352,6 +352,113 @@ test_bomb(void **state)
 }
 
 /* Bad files: each refused with its code, nothing written. */
+/* Writes an animated GIF of frames frames of w x h to path, each a different grey: made here
+ * with libvips's own GIF saver, no binary fixture. */
+static void
+make_gif(const char *path, int frames, int w, int h)
+{
+	VipsImage **v = g_new0(VipsImage *, (gsize)frames), *strip = NULL, *black;
+	int *delay = g_new(int, (gsize)frames), i;
+
+	for (i = 0; i < frames; i++) {
+		assert_int_equal(vips_black(&black, w, h, "bands", 3, NULL), 0);
+		assert_int_equal(vips_linear1(black, &v[i], 1.0, 20.0 + 200.0 * i / frames, "uchar",
+		    TRUE, NULL), 0);
+		g_object_unref(black);
+		delay[i] = 100;
+	}
+	assert_int_equal(vips_arrayjoin(v, &strip, frames, "across", 1, NULL), 0);
+	vips_image_set_int(strip, "page-height", h);
+	vips_image_set_array_int(strip, "delay", delay, frames);
+	vips_image_set_int(strip, "loop", 0);
+	if (vips_gifsave(strip, path, NULL) != 0)
+		fail_msg("gifsave: %s", vips_error_buffer());
+	g_object_unref(strip);
+	for (i = 0; i < frames; i++)
+		g_object_unref(v[i]);
+	g_free(v);
+	g_free(delay);
+}
+
+/* The frames of the image at path, as libvips's header says (n-pages); multi: a format that
+ * has frames (GIF, WebP), whose loader takes "n". */
+static int
+n_pages(const char *path, bool multi)
+{
+	VipsImage *img = multi ? vips_image_new_from_file(path, "n", -1, NULL) :
+	    vips_image_new_from_file(path, NULL);
+	int n;
+
+	if (img == NULL)
+		fail_msg("%s: %s", path, vips_error_buffer());
+	n = vips_image_get_n_pages(img);
+	g_object_unref(img);
+	return n;
+}
+
+/* An animated GIF: an animated WebP at the display size, first-frame JPEGs, no WebP thumbnail;
+ * without WebP (the switch) stills only; over either frame limit refused, nothing left. */
+static void
+test_animated_gif(void **state)
+{
+	struct buf src = BUF_INIT, base = BUF_INIT, out = BUF_INIT, err = BUF_INIT;
+	struct imgproc_opts o = opts;
+	int w, h;
+
+	(void)state;
+	buf_printf(&src, "%s/.orig-anim.gif", dir);
+	buf_printf(&base, "%s/anim", dir);
+	make_gif(buf_cstr(&src), 4, 300, 200);
+	assert_int_equal(n_pages(buf_cstr(&src), true), 4);
+	if (imgproc_process(&o, buf_cstr(&src), "gif", buf_cstr(&base), &err) != IMGPROC_OK)
+		fail_msg("animated GIF: %s", buf_cstr(&err));
+	output(buf_cstr(&base), o.display_px, true, &out);
+	assert_true(n_pages(buf_cstr(&out), true) > 1);
+	check_output(buf_cstr(&out), o.display_px, &w, &h);
+	assert_int_equal(w, 300);
+	output(buf_cstr(&base), o.thumb_px, true, &out);
+	assert_int_not_equal(access(buf_cstr(&out), F_OK), 0);
+	output(buf_cstr(&base), o.display_px, false, &out);
+	assert_int_equal(n_pages(buf_cstr(&out), false), 1);
+	check_output(buf_cstr(&out), o.display_px, &w, &h);
+	assert_int_equal(w, 300);
+	assert_int_equal(h, 200);
+	output(buf_cstr(&base), o.thumb_px, false, &out);
+	check_output(buf_cstr(&out), o.thumb_px, &w, &h);
+	assert_int_equal(count_files(), 4);   /* the original, one WebP, two JPEGs */
+
+	/* Without WebP: a still, like any image under the switch. */
+	clear_dir();
+	make_gif(buf_cstr(&src), 4, 300, 200);
+	o.webp = false;
+	assert_int_equal(imgproc_process(&o, buf_cstr(&src), "gif", buf_cstr(&base), &err),
+	    IMGPROC_OK);
+	assert_int_equal(count_files(), 3);
+	o.webp = true;
+
+	/* Over the frame count, then over the pixels in all: refused, with why. */
+	o.max_frames = 3;
+	buf_reset(&err);
+	assert_int_equal(imgproc_process(&o, buf_cstr(&src), "gif", buf_cstr(&base), &err),
+	    IMGPROC_TOO_LARGE);
+	assert_non_null(strstr(buf_cstr(&err), "4 frames"));
+	assert_non_null(strstr(buf_cstr(&err), "max_frames"));
+	o.max_frames = 300;
+	o.max_anim_pixels = 4 * 300 * 200 - 1;
+	buf_reset(&err);
+	clear_dir();
+	make_gif(buf_cstr(&src), 4, 300, 200);
+	assert_int_equal(imgproc_process(&o, buf_cstr(&src), "gif", buf_cstr(&base), &err),
+	    IMGPROC_TOO_LARGE);
+	assert_non_null(strstr(buf_cstr(&err), "240000 in all"));
+	assert_non_null(strstr(buf_cstr(&err), "max_anim_pixels"));
+	assert_int_equal(count_files(), 1);
+	buf_free(&src);
+	buf_free(&base);
+	buf_free(&out);
+	buf_free(&err);
+}
+
 static void
 test_refused(void **state)
 {
@@ -416,6 +523,7 @@ main(void)
 		cmocka_unit_test_setup(test_no_webp, before),
 		cmocka_unit_test_setup(test_bomb, before),
 		cmocka_unit_test_setup(test_refused, before),
+		cmocka_unit_test_setup(test_animated_gif, before),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

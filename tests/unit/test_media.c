@@ -23,6 +23,9 @@
 
 static const unsigned char png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
 	'I', 'H', 'D', 'R' };
+/* The start of an MP4: an ftyp box of 16 bytes. */
+static const unsigned char mp4[] = { 0, 0, 0, 0x10, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm', 0, 0,
+	0, 0 };
 
 /* A temporary directory per test run, removed at the end. */
 static char tmpdir[64];
@@ -467,6 +470,170 @@ static const struct sniff_row sniff_rows[] = {
 	{ __LINE__, MEDIA_VIDEO, "png", "\x89PNG\r\n\x1a\n", 8, false },
 };
 
+/* The file names of a day directory, as media-usage classifies them. */
+#define STEM "0123456789abcdef01234567-0123456789abcdef0123456789abcdef"
+struct file_row {
+	int             line;
+	enum media_kind kind;
+	const char     *name;
+	enum media_file want;
+	const char     *ext;   /* NULL: no stem either */
+};
+
+static const struct file_row file_rows[] = {
+	{ __LINE__, MEDIA_IMAGE, STEM ".jpg", MEDIA_FILE_UPLOAD, "jpg" },
+	{ __LINE__, MEDIA_IMAGE, STEM ".jpeg", MEDIA_FILE_UPLOAD, "jpeg" },
+	{ __LINE__, MEDIA_IMAGE, ".orig-" STEM ".png", MEDIA_FILE_ORIGINAL, "png" },
+	{ __LINE__, MEDIA_IMAGE, STEM ".640.jpg", MEDIA_FILE_SIZE, "" },
+	{ __LINE__, MEDIA_IMAGE, STEM ".1600.webp", MEDIA_FILE_SIZE, "" },
+	{ __LINE__, MEDIA_IMAGE, ".upload-Ab12Cd", MEDIA_FILE_TEMP, NULL },
+	{ __LINE__, MEDIA_IMAGE, ".proc-Ab12Cd", MEDIA_FILE_TEMP, NULL },
+	{ __LINE__, MEDIA_IMAGE, STEM ".mp4", MEDIA_FILE_OTHER, NULL },       /* not an image's */
+	{ __LINE__, MEDIA_IMAGE, STEM ".640.png", MEDIA_FILE_OTHER, NULL },   /* no such size */
+	{ __LINE__, MEDIA_IMAGE, STEM ".x640.jpg", MEDIA_FILE_OTHER, NULL },
+	{ __LINE__, MEDIA_IMAGE, ".orig-" STEM ".640.jpg", MEDIA_FILE_OTHER, NULL },
+	{ __LINE__, MEDIA_IMAGE, "0123-4567.jpg", MEDIA_FILE_OTHER, NULL },  /* stem too short */
+	{ __LINE__, MEDIA_IMAGE, "notes.txt", MEDIA_FILE_OTHER, NULL },
+	{ __LINE__, MEDIA_IMAGE, "", MEDIA_FILE_OTHER, NULL },
+	{ __LINE__, MEDIA_VIDEO, STEM ".mp4", MEDIA_FILE_UPLOAD, "mp4" },
+	{ __LINE__, MEDIA_VIDEO, STEM ".640.jpg", MEDIA_FILE_OTHER, NULL },   /* videos have none */
+	{ __LINE__, MEDIA_VIDEO, ".orig-" STEM ".mp4", MEDIA_FILE_OTHER, NULL },
+};
+
+static void
+test_file_kinds(void **state)
+{
+	struct buf stem = BUF_INIT;
+	char ext[5];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof file_rows / sizeof file_rows[0]; i++) {
+		const struct file_row *r = &file_rows[i];
+
+		buf_reset(&stem);
+		if (media_file_kind(r->kind, r->name, &stem, ext) != r->want)
+			fail_msg("line %d: %s: class", r->line, r->name);
+		if (r->ext != NULL && (strcmp(buf_cstr(&stem), STEM) != 0 || strcmp(ext, r->ext) != 0))
+			fail_msg("line %d: %s: stem %s ext %s", r->line, r->name, buf_cstr(&stem), ext);
+		if (r->ext == NULL && stem.len != 0)
+			fail_msg("line %d: %s: a stem for no key", r->line, r->name);
+	}
+	assert_string_equal(media_ext(MEDIA_IMAGE, 0), "jpg");
+	assert_null(media_ext(MEDIA_IMAGE, 4));
+	assert_string_equal(media_ext(MEDIA_VIDEO, 0), "mp4");
+	assert_null(media_ext(MEDIA_VIDEO, 1));
+	buf_free(&stem);
+}
+
+/* An animated GIF once processed: a WebP at the display size only (imgproc.h), which the view
+ * names alone, with animated; a PNG with the same files is not taken for one. */
+static void
+test_animated_view(void **state)
+{
+	static const char gif[] = "GIF89a\x01\0\x01\0\0\0\0;";
+	struct jwt_keys *k = keys_of(KEY_A, NULL);
+	struct media *m = make_local(k, NULL);
+	struct buf pub = BUF_INIT, key = BUF_INIT, p = BUF_INIT, want = BUF_INIT;
+	struct media_files f;
+	json_object *v, *anim;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		buf_reset(&pub);
+		buf_reset(&key);
+		assert_int_equal(i == 0 ?
+		    media_store_upload(m, USER, MEDIA_IMAGE, "gif", gif, sizeof gif - 1, NOW, &pub) :
+		    media_store_upload(m, USER, MEDIA_IMAGE, "png", png, sizeof png, NOW, &pub), 0);
+		assert_int_equal(media_url_key(m, buf_cstr(&pub), &key), 0);
+		assert_int_equal(media_files(m, buf_cstr(&key), &f), 0);
+		buf_reset(&p);
+		buf_printf(&p, "%s.%d.webp", buf_cstr(&f.base), f.display_px);
+		touch(&p);
+		touch(&f.thumb);
+		v = media_image_view(m, buf_cstr(&pub));
+		assert_string_equal(view_str(v, "state"), "ready");
+		if (i == 0) {
+			buf_reset(&want);
+			buf_printf(&want, "%.*s.%d.webp %dw", (int)pub.len - 4, buf_cstr(&pub),
+			    f.display_px, f.display_px);
+			assert_string_equal(view_str(v, "webpSrcset"), buf_cstr(&want));
+			assert_true(json_object_object_get_ex(v, "animated", &anim));
+			assert_true(json_object_get_boolean(anim));
+		} else {
+			assert_null(view_str(v, "webpSrcset"));
+			assert_false(json_object_object_get_ex(v, "animated", &anim));
+		}
+		json_object_put(v);
+		media_files_free(&f);
+	}
+	media_free(m);
+	jwt_keys_free(k);
+	buf_free(&pub);
+	buf_free(&key);
+	buf_free(&p);
+	buf_free(&want);
+}
+
+/* media_remove takes every file of an image, and of a video; run again, it is still fine. */
+static void
+test_remove(void **state)
+{
+	struct jwt_keys *k = keys_of(KEY_A, NULL);
+	struct media *m = make_local(k, NULL);
+	struct buf put = BUF_INIT, pub = BUF_INIT, key = BUF_INIT, p = BUF_INIT;
+	static const char *const sizes[] = { "640.jpg", "640.webp", "1600.jpg", "1600.webp" };
+	struct media_files f;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(media_sign_upload(m, USER, MEDIA_IMAGE, "png", NOW, &put, &pub), 0);
+	assert_int_equal(media_url_key(m, buf_cstr(&pub), &key), 0);
+	assert_int_equal(media_files(m, buf_cstr(&key), &f), 0);
+	assert_int_equal(media_store_local(m, buf_cstr(&key), png, sizeof png), 0);
+	touch(&f.original);
+	for (i = 0; i < 4; i++) {
+		buf_reset(&p);
+		buf_printf(&p, "%s.%s", buf_cstr(&f.base), sizes[i]);
+		touch(&p);
+	}
+	assert_int_equal(media_remove(m, buf_cstr(&key)), 0);
+	assert_int_not_equal(access(buf_cstr(&f.upload), F_OK), 0);
+	assert_int_not_equal(access(buf_cstr(&f.original), F_OK), 0);
+	for (i = 0; i < 4; i++) {
+		buf_reset(&p);
+		buf_printf(&p, "%s.%s", buf_cstr(&f.base), sizes[i]);
+		assert_int_not_equal(access(buf_cstr(&p), F_OK), 0);
+	}
+	assert_int_equal(media_remove(m, buf_cstr(&key)), 0);   /* all gone already: fine */
+	/* A video: its one file. */
+	buf_reset(&put);
+	buf_reset(&pub);
+	buf_reset(&key);
+	assert_int_equal(media_sign_upload(m, USER, MEDIA_VIDEO, "mp4", NOW, &put, &pub), 0);
+	assert_int_equal(media_url_key(m, buf_cstr(&pub), &key), 0);
+	assert_int_equal(media_store_local(m, buf_cstr(&key), mp4, sizeof mp4), 0);
+	buf_reset(&p);
+	buf_printf(&p, "%s/%s", tmpdir, buf_cstr(&key));
+	assert_int_equal(access(buf_cstr(&p), F_OK), 0);
+	assert_int_equal(media_remove(m, buf_cstr(&key)), 0);
+	assert_int_not_equal(access(buf_cstr(&p), F_OK), 0);
+	/* No key, no URL of this server: refused, nothing touched. */
+	assert_int_equal(media_remove(m, "images/../etc/passwd"), MEDIA_FORGED);
+	buf_reset(&key);
+	assert_int_equal(media_url_key(m, "https://elsewhere.example/a.png", &key), MEDIA_FORGED);
+	assert_int_equal(media_url_key(m, NULL, &key), MEDIA_FORGED);
+	assert_int_equal(key.len, 0);
+	media_files_free(&f);
+	media_free(m);
+	jwt_keys_free(k);
+	buf_free(&put);
+	buf_free(&pub);
+	buf_free(&key);
+	buf_free(&p);
+}
+
 static void
 test_sniff(void **state)
 {
@@ -676,6 +843,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_previous_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upload_links, setup, teardown),
 		cmocka_unit_test(test_sniff),
+		cmocka_unit_test(test_file_kinds),
+		cmocka_unit_test_setup_teardown(test_animated_view, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_settings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_s3, setup, teardown),

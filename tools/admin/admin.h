@@ -111,5 +111,6 @@ int cmd_reindex_replies(struct admin *a);
 int cmd_jobs(struct admin *a);
 int cmd_retry_job(struct admin *a);
 int cmd_switch(struct admin *a);           /* switch.c */
+int cmd_media_usage(struct admin *a);      /* media.c */
 
 #endif
