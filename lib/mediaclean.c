@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "ctx.h"
 #include "db.h"
 #include "job.h"
@@ -25,13 +26,13 @@ key_shard(struct app_env *env, const char *key)
 int
 mediaclean_note(struct app_env *env, const char *key)
 {
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = clock_now_s();
 	int rc;
 
 	/* IGNORE: a second note of one key (a job run twice) keeps the first row's state. */
 	rc = db_exec(env->db, key_shard(env, key), "INSERT IGNORE INTO {db}.tb_media (media_key, "
 	    "state, created_at, updated_at) VALUES (?, 0, ?, ?)",
-	    (struct db_val[]){ DB_STR(key), DB_I64(now), DB_I64(now) }, 3, NULL);
+	    DB_PARAMS(DB_STR(key), DB_I64(now), DB_I64(now)), NULL);
 	if (rc != 0)
 		log_error("media %s: not noted for the clean-up; it is kept until removed by hand", key);
 	return rc == 0 ? 0 : -1;
@@ -43,7 +44,7 @@ read_row(struct app_env *env, const char *key, int *state, uint64_t *record)
 {
 	struct db_rows r = DB_ROWS_INIT;
 	int rc = db_exec(env->db, key_shard(env, key), "SELECT state, record_id FROM {db}.tb_media "
-	    "WHERE media_key = ?", (struct db_val[]){ DB_STR(key) }, 1, &r);
+	    "WHERE media_key = ?", DB_PARAMS(DB_STR(key)), &r);
 
 	*state = -1;
 	*record = 0;
@@ -62,7 +63,7 @@ take(struct app_env *env, const char *url, uint64_t record_id)
 {
 	struct db_rows r = DB_ROWS_INIT;
 	struct buf key = BUF_INIT;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = clock_now_s();
 	uint64_t record;
 	int rc = 0, state;
 
@@ -72,11 +73,11 @@ take(struct app_env *env, const char *url, uint64_t record_id)
 	rc = record_id > 0 ?
 	    db_exec(env->db, key_shard(env, buf_cstr(&key)), "UPDATE {db}.tb_media SET state = 1, "
 		"record_id = ?, updated_at = ? WHERE media_key = ? AND (state IN (0, 2) OR "
-		"(state = 1 AND record_id = ?))", (struct db_val[]){ DB_U64(record_id), DB_I64(now),
-		DB_STR(buf_cstr(&key)), DB_U64(record_id) }, 4, &r) :
+		"(state = 1 AND record_id = ?))", DB_PARAMS(DB_U64(record_id), DB_I64(now),
+		DB_STR(buf_cstr(&key)), DB_U64(record_id)), &r) :
 	    db_exec(env->db, key_shard(env, buf_cstr(&key)), "UPDATE {db}.tb_media SET state = 4, "
 		"updated_at = ? WHERE media_key = ? AND state IN (0, 1, 2)",
-		(struct db_val[]){ DB_I64(now), DB_STR(buf_cstr(&key)) }, 2, &r);
+		DB_PARAMS(DB_I64(now), DB_STR(buf_cstr(&key))), &r);
 	if (rc != 0 || r.affected == 1) {
 		rc = rc == 0 ? 0 : -1;
 		goto out;
@@ -120,7 +121,7 @@ release(struct app_env *env, const char *url, uint64_t record_id, int64_t now)
 	if (*url != '\0' && media_url_key(env->media, url, &key) == 0)
 		rc = db_exec(env->db, key_shard(env, buf_cstr(&key)), "UPDATE {db}.tb_media SET "
 		    "state = 2, updated_at = ? WHERE media_key = ? AND state = 1 AND record_id = ?",
-		    (struct db_val[]){ DB_I64(now), DB_STR(buf_cstr(&key)), DB_U64(record_id) }, 3,
+		    DB_PARAMS(DB_I64(now), DB_STR(buf_cstr(&key)), DB_U64(record_id)),
 		    NULL);
 	buf_free(&key);
 	return rc == 0 ? 0 : -1;
@@ -131,7 +132,7 @@ mediaclean_release_job(struct app_env *env, json_object *payload, struct buf *er
 {
 	uint64_t id = job_payload_id(payload, "record_id");
 	struct db_rows r = DB_ROWS_INIT;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = clock_now_s();
 	int rc = -1;
 
 	if (id == 0) {
@@ -164,7 +165,7 @@ mark_due(struct app_env *env, unsigned s, int64_t now)
 
 	return db_exec(env->db, s, "UPDATE {db}.tb_media SET state = 3, updated_at = ? WHERE "
 	    "state IN (0, 2) AND updated_at <= ? ORDER BY updated_at LIMIT ?",
-	    (struct db_val[]){ DB_I64(now), DB_I64(cut), DB_I64(MEDIACLEAN_BATCH) }, 3, NULL) == 0 ?
+	    DB_PARAMS(DB_I64(now), DB_I64(cut), DB_I64(MEDIACLEAN_BATCH)), NULL) == 0 ?
 	    0 : -1;
 }
 
@@ -178,7 +179,7 @@ sweep_one(struct app_env *env, unsigned s, const char *key)
 	if (rc < 0)
 		return -1;
 	return db_exec(env->db, s, "DELETE FROM {db}.tb_media WHERE media_key = ? AND state = 3",
-	    (struct db_val[]){ DB_STR(key) }, 1, NULL) == 0 ? 0 : -1;
+	    DB_PARAMS(DB_STR(key)), NULL) == 0 ? 0 : -1;
 }
 
 /* One batch: marks, then sweeps every marked row (those a crash left marked too). Returns how
@@ -193,7 +194,7 @@ sweep_batch(struct app_env *env, unsigned s, int64_t now, bool *more)
 	*more = false;
 	if (mark_due(env, s, now) != 0 ||
 	    db_exec(env->db, s, "SELECT media_key FROM {db}.tb_media WHERE state = 3 LIMIT ?",
-	    (struct db_val[]){ DB_I64(MEDIACLEAN_BATCH) }, 1, &r) != 0) {
+	    DB_PARAMS(DB_I64(MEDIACLEAN_BATCH)), &r) != 0) {
 		n = -1;
 		goto out;
 	}
@@ -231,7 +232,7 @@ mediaclean_counts(struct db *db, unsigned s, int64_t now, long grace,
 
 	memset(c, 0, sizeof *c);
 	rc = db_exec(db, s, "SELECT state, COUNT(*), COALESCE(SUM(updated_at <= ?), 0) FROM "
-	    "{db}.tb_media GROUP BY state", (struct db_val[]){ DB_I64(now - grace) }, 1, &r);
+	    "{db}.tb_media GROUP BY state", DB_PARAMS(DB_I64(now - grace)), &r);
 	for (i = 0; rc == 0 && i < r.nrows; i++) {
 		int64_t st = db_i64(&r, i, 0);
 		uint64_t n = db_u64(&r, i, 1), due = db_u64(&r, i, 2);

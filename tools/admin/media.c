@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "db.h"
 #include "media.h"
 #include "mediaclean.h"
@@ -193,7 +194,7 @@ cmd_media_usage(struct admin *a)
 	struct mediaclean_counts c, all;
 	struct usage total;
 	struct buf label = BUF_INIT;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = clock_now_s();
 	bool up_all, *up = admin_instances_up(a, "their uploads are not counted", &up_all);
 	char name[16];
 
