@@ -27,6 +27,14 @@ fail() {
 	failures=$((failures + 1))
 }
 pass() { say "PASS $*"; }
+# check WHAT CMD...: passes WHAT when CMD succeeds, else fails it; quiet CMD: CMD without output.
+check() {
+	what=$1
+	shift
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+quiet() { "$@" >/dev/null 2>&1; }
+absent() { ! quiet "$@"; }
 # show FILE: the last lines of a log that explains a failure.
 show() { tail -n 40 "$1" | sed 's/^/  | /'; }
 
@@ -49,7 +57,7 @@ upstream=${version%-*}
 arch=$(dpkg --print-architecture)
 deb=starling_${version}_$arch.deb
 work=$(mktemp -d "${TMPDIR:-/tmp}/starling-deb.XXXXXX") || exit 99
-cleanup() { [ -n "${KEEP:-}" ] && say "kept $work" || rm -rf "$work"; }
+cleanup() { if [ -n "${KEEP:-}" ]; then say "kept $work"; else rm -rf "$work"; fi; }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
@@ -128,7 +136,7 @@ for d in /usr/share/starling/templates /usr/share/starling/sql /usr/share/starli
 done
 
 # The manual pages: each of debian/starling.manpages, installed compressed, renders.
-for src in $(cat "$SRCDIR/debian/starling.manpages"); do
+while read -r src; do
 	page=${src##*/}
 	f=/usr/share/man/man${page##*.}/$page.gz
 	if [ ! -f "$f" ]; then
@@ -140,7 +148,7 @@ for src in $(cat "$SRCDIR/debian/starling.manpages"); do
 		show "$work/warnings"
 		fail "man --warnings -l $f"
 	fi
-done
+done <"$SRCDIR/debian/starling.manpages"
 
 # The account: a system user with its own group, no login shell, and its directories.
 entry=$(getent passwd starling)
@@ -153,11 +161,11 @@ elif [ "$uid" -ge 1000 ] || [ "$shell" != /usr/sbin/nologin ]; then
 else
 	pass "user starling ($entry)"
 fi
-getent group starling >/dev/null && pass "group starling" || fail "no starling group"
+check "group starling" quiet getent group starling
 # perms PATH WANT: stat's "mode owner:group" of PATH.
 perms() {
 	got=$(stat -c '%a %U:%G' "$1" 2>/dev/null)
-	[ "$got" = "$2" ] && pass "$1 ($2)" || fail "$1: want $2, got '${got:-missing}'"
+	if [ "$got" = "$2" ]; then pass "$1 ($2)"; else fail "$1: want $2, got '${got:-missing}'"; fi
 }
 perms /etc/starling '750 root:starling'
 perms /var/lib/starling '755 starling:starling'
@@ -179,8 +187,8 @@ if grep -Eq '^(password|s3_access_key_id) *= *[^ ]' /etc/starling/starling.conf.
 else
 	pass "the example configuration holds no secret"
 fi
-[ ! -e /etc/starling/starling.conf ] && pass "no starling.conf installed" ||
-	fail "/etc/starling/starling.conf exists: the operator's file, never the package's"
+check "no /etc/starling/starling.conf (the operator's file, never the package's)" \
+	test ! -e /etc/starling/starling.conf
 
 # The units: rendered (no placeholder left), and valid for systemd where it is installed.
 unitdir=/lib/systemd/system
@@ -215,8 +223,7 @@ if ls /etc/systemd/system/*.wants/starling* >/dev/null 2>&1; then
 else
 	pass "no starling unit enabled"
 fi
-[ -f /usr/lib/tmpfiles.d/starling.conf ] && pass "tmpfiles.d/starling.conf" ||
-	fail "/usr/lib/tmpfiles.d/starling.conf is not installed"
+check /usr/lib/tmpfiles.d/starling.conf test -f /usr/lib/tmpfiles.d/starling.conf
 if [ ! -f /etc/logrotate.d/starling ]; then
 	fail "/etc/logrotate.d/starling is not installed"
 elif command -v logrotate >/dev/null 2>&1 &&
@@ -237,14 +244,13 @@ fi
 
 # --- 3. purge ---------------------------------------------------------------------------------
 if purge; then pass "apt-get purge starling"; else fail "apt-get purge starling"; fi
-getent passwd starling >/dev/null && fail "user starling is left after purge" || pass "user gone"
-getent group starling >/dev/null && fail "group starling is left after purge" || pass "group gone"
-dpkg-statoverride --list /etc/starling >/dev/null && fail "statoverride of /etc/starling left" ||
-	pass "statoverride gone"
+check "user starling gone" absent getent passwd starling
+check "group starling gone" absent getent group starling
+check "statoverride of /etc/starling gone" absent dpkg-statoverride --list /etc/starling
 for f in /etc/starling /var/lib/starling /run/starling /usr/libexec/starling /usr/share/starling \
     /usr/bin/starling-admin /usr/sbin/starling-worker $unitdir/starling-worker.service \
     $unitdir/starling-fcgi@.service /etc/logrotate.d/starling /usr/lib/tmpfiles.d/starling.conf; do
-	[ -e "$f" ] && fail "$f is left after purge" || pass "$f gone"
+	check "$f gone" test ! -e "$f"
 done
 
 say "$failures failed"
