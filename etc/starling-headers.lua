@@ -1,5 +1,5 @@
 -- etc/starling-headers.lua: lighttpd's mod_magnet gives the responses lighttpd makes itself the
--- security headers that Starling's own carry (lib/response.c, response_security_headers): a 404
+-- security headers that Starling's own carry (lib/http/response.c, response_security_headers): a 404
 -- for a path no route maps, its 413 and 431 and other error pages, static files and media.
 --
 -- Run as each response starts (magnet.attract-response-start-to in etc/lighttpd.conf.in), for

@@ -2,7 +2,7 @@
 -- (mod_proxy_fcgi; LuaQuickHandler in etc/apache-proxy-fcgi.conf.in, docs/operations.md,
 -- "Refusing at the web server"). The same rule as lighttpd's etc/starling-stamp.lua, in
 -- mod_lua's terms: while the binaries shed, they say so in [shed] signal_file, one line
--- "UNTIL_MS RETRY_AFTER_S" (lib/shed.h), and reads without a login are refused here, before
+-- "UNTIL_MS RETRY_AFTER_S" (lib/http/shed.h), and reads without a login are refused here, before
 -- they reach a binary's queue. Its path is $STARLING_SHED_SIGNAL in Apache's environment
 -- (/etc/apache2/envvars), /run/starling/shed when unset. No file, or a line that has expired:
 -- nothing is refused. Health, static files and media are never refused. The arrival stamp is

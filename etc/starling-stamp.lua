@@ -9,7 +9,7 @@
 -- 2. While the binaries shed, it refuses reads without a login itself, before they reach any
 --    queue: a refusal inside a binary still waits for a process, and under a large overload
 --    those refusals alone fill the machine. The binaries say so in [shed] signal_file, one line
---    "UNTIL_MS RETRY_AFTER_S" (lib/shed.h); its path is $STARLING_SHED_SIGNAL in lighttpd's
+--    "UNTIL_MS RETRY_AFTER_S" (lib/http/shed.h); its path is $STARLING_SHED_SIGNAL in lighttpd's
 --    environment, /run/starling/shed when unset. No file, or a line that has expired: nothing
 --    is refused here. Health, static files and media are never refused.
 local r = lighty.r
@@ -38,7 +38,7 @@ end
 retry = string.format("%d", retry)
 local message = "the site is busy: reads without a login are refused for a moment; try again in "
     .. retry .. " s"
--- The headers every answer of the binaries carries (lib/response.c), and a request id of the
+-- The headers every answer of the binaries carries (lib/http/response.c), and a request id of the
 -- same form (not in any log line: nothing is logged per refusal).
 r.resp_header["Retry-After"] = retry
 r.resp_header["Cache-Control"] = "no-store"

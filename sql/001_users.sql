@@ -5,11 +5,11 @@
 --   tb_user, tb_user_extended, tb_user_reset, tb_revoked_token   the user's shard (id_shard(user id))
 --   tb_username_lookup, tb_email_lookup                          shard_for_key(lowercased key)
 --   tb_reserved_username                                         shard 0 only
--- IDs are made by lib/id.c (never AUTO_INCREMENT: it cannot be unique across shards). Times are
+-- IDs are made by lib/base/id.c (never AUTO_INCREMENT: it cannot be unique across shards). Times are
 -- unix seconds. Secrets (password, activation and reset codes) are stored only as hashes.
 
 CREATE TABLE IF NOT EXISTS tb_user (
-  id                   bigint unsigned  NOT NULL COMMENT 'lib/id.c ID; its shard is where every row of this user lives',
+  id                   bigint unsigned  NOT NULL COMMENT 'lib/base/id.c ID; its shard is where every row of this user lives',
   username             varchar(32)      NOT NULL COMMENT 'as the user typed it (display case); unique through tb_username_lookup',
   email                varchar(255)     NOT NULL DEFAULT '' COMMENT 'as typed; unique through tb_email_lookup',
   password_hash        varchar(255)     CHARACTER SET ascii COLLATE ascii_bin NOT NULL COMMENT 'self-describing hash, e.g. pbkdf2-sha256$iterations$salt$hash',
@@ -61,7 +61,7 @@ CREATE TABLE IF NOT EXISTS tb_user_extended (
 -- One row per reset code sent. The user is found first through tb_email_lookup, so the codes of
 -- a user are one index range on the user's shard.
 CREATE TABLE IF NOT EXISTS tb_user_reset (
-  id              bigint unsigned  NOT NULL COMMENT 'lib/id.c ID made on the user''s shard',
+  id              bigint unsigned  NOT NULL COMMENT 'lib/base/id.c ID made on the user''s shard',
   user_id         bigint unsigned  NOT NULL,
   email           varchar(255)     NOT NULL COMMENT 'the address the code was sent to',
   reset_code_hash char(64)         CHARACTER SET ascii COLLATE ascii_bin NOT NULL COMMENT 'hex HMAC-SHA-256 of the code, never the code',

@@ -13,7 +13,7 @@
 -- recount them from those rows.
 
 CREATE TABLE IF NOT EXISTS tb_post (
-  id             bigint unsigned  NOT NULL COMMENT 'lib/id.c ID made on the author''s shard',
+  id             bigint unsigned  NOT NULL COMMENT 'lib/base/id.c ID made on the author''s shard',
   user_id        bigint unsigned  NOT NULL COMMENT 'author',
   post_type      tinyint unsigned NOT NULL DEFAULT 0 COMMENT '0 original, 1 repost, 2 quote (repost with text); replies are tb_post_reply, not type 3',
   original_type  tinyint unsigned NOT NULL DEFAULT 0 COMMENT 'what original_id names: 0 post, 1 reply',
@@ -60,7 +60,7 @@ CREATE TABLE IF NOT EXISTS tb_post_extended (
   COMMENT='rows on the post''s shard';
 
 CREATE TABLE IF NOT EXISTS tb_post_reply (
-  id              bigint unsigned  NOT NULL COMMENT 'lib/id.c ID made on the shard of post_id',
+  id              bigint unsigned  NOT NULL COMMENT 'lib/base/id.c ID made on the shard of post_id',
   user_id         bigint unsigned  NOT NULL COMMENT 'author of the reply',
   post_id         bigint unsigned  NOT NULL COMMENT 'the post at the root of the thread',
   parent_reply_id bigint unsigned  NOT NULL DEFAULT 0 COMMENT 'the reply answered; 0: the post itself',
@@ -113,7 +113,7 @@ CREATE TABLE IF NOT EXISTS tb_user_reply (
 -- A row means "liked": like is INSERT IGNORE, unlike is DELETE, and the affected-row count says
 -- whether anything changed (so the counter moves exactly once, and a retry is harmless).
 CREATE TABLE IF NOT EXISTS tb_post_like (
-  id           bigint unsigned  NOT NULL COMMENT 'lib/id.c ID made at like time on the liker''s shard: the "likes" tab cursor',
+  id           bigint unsigned  NOT NULL COMMENT 'lib/base/id.c ID made at like time on the liker''s shard: the "likes" tab cursor',
   content_type tinyint unsigned NOT NULL DEFAULT 0 COMMENT '0 post, 1 reply',
   record_id    bigint unsigned  NOT NULL COMMENT 'the liked post or reply',
   liker_id     bigint unsigned  NOT NULL,
@@ -141,7 +141,7 @@ CREATE TABLE IF NOT EXISTS tb_post_like_reversed (
 -- Link previews, fetched once per URL. Small and global: shard 0 only. URLs can be long, so the
 -- unique key is on a hash of the URL, not on the URL.
 CREATE TABLE IF NOT EXISTS tb_parsed_url (
-  id          bigint unsigned NOT NULL COMMENT 'lib/id.c ID made on shard 0',
+  id          bigint unsigned NOT NULL COMMENT 'lib/base/id.c ID made on shard 0',
   url         varchar(2048)   NOT NULL,
   url_hash    char(64)        CHARACTER SET ascii COLLATE ascii_bin NOT NULL COMMENT 'hex SHA-256 of url, byte for byte',
   title       varchar(512)    NOT NULL DEFAULT '',

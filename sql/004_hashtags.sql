@@ -9,7 +9,7 @@
 -- last hours, by distinct users), so no separate table is needed.
 
 CREATE TABLE IF NOT EXISTS tb_hashtag (
-  id             bigint unsigned NOT NULL COMMENT 'lib/id.c ID made on shard_for_key(tag_key)',
+  id             bigint unsigned NOT NULL COMMENT 'lib/base/id.c ID made on shard_for_key(tag_key)',
   tag_key        varchar(128)    CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL COMMENT 'lowercased tag without #, hashed for the shard',
   tag_name       varchar(128)    NOT NULL COMMENT 'the tag as first written',
   user_id        bigint unsigned NOT NULL DEFAULT 0 COMMENT 'first user to use it',

@@ -10,7 +10,7 @@
 -- internal statistics).
 
 CREATE TABLE IF NOT EXISTS tb_reported_content (
-  id            bigint unsigned  NOT NULL COMMENT 'lib/id.c ID made on the reported record''s shard',
+  id            bigint unsigned  NOT NULL COMMENT 'lib/base/id.c ID made on the reported record''s shard',
   content_type  tinyint unsigned NOT NULL DEFAULT 0 COMMENT '0 post, 1 reply',
   record_id     bigint unsigned  NOT NULL COMMENT 'the reported post or reply',
   post_user_id  bigint unsigned  NOT NULL COMMENT 'author of the record',
@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS tb_reported_content (
   COMMENT='rows on the reported record''s shard';
 
 CREATE TABLE IF NOT EXISTS tb_reported_user (
-  id            bigint unsigned  NOT NULL COMMENT 'lib/id.c ID made on the reported user''s shard',
+  id            bigint unsigned  NOT NULL COMMENT 'lib/base/id.c ID made on the reported user''s shard',
   user_id       bigint unsigned  NOT NULL COMMENT 'the reported user',
   reporter_id   bigint unsigned  NOT NULL,
   report_reason tinyint unsigned NOT NULL,

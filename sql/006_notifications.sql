@@ -8,7 +8,7 @@
 -- no index on created_at is needed.
 
 CREATE TABLE IF NOT EXISTS tb_notification (
-  id         bigint unsigned  NOT NULL COMMENT 'lib/id.c ID made on the recipient''s shard',
+  id         bigint unsigned  NOT NULL COMMENT 'lib/base/id.c ID made on the recipient''s shard',
   user_id    bigint unsigned  NOT NULL COMMENT 'recipient',
   type       tinyint unsigned NOT NULL COMMENT '1 like, 2 reply, 3 repost, 4 quote, 5 follow, 6 mention',
   actor_id   bigint unsigned  NOT NULL COMMENT 'the user who acted',

@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS tb_idempotency_key (
 -- then set state 1, locked_by and locked_at, and commit. Jobs must be idempotent: a worker that
 -- dies leaves state 1 behind, and a reaper puts jobs locked too long ago back to state 0.
 CREATE TABLE IF NOT EXISTS tb_job (
-  id         bigint unsigned   NOT NULL COMMENT 'lib/id.c ID made on this shard',
+  id         bigint unsigned   NOT NULL COMMENT 'lib/base/id.c ID made on this shard',
   type       varchar(64)       CHARACTER SET ascii COLLATE ascii_bin NOT NULL COMMENT 'e.g. follow.reverse, notify.like',
   payload    json              NOT NULL COMMENT 'the arguments, a JSON object',
   state      tinyint unsigned  NOT NULL DEFAULT 0 COMMENT '0 ready, 1 running, 2 done, 3 failed for good',
@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS tb_job (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
   COMMENT='rows on the shard that queued them';
 
--- Each process that makes IDs holds one worker number (lib/id.h) under a lease it renews well
+-- Each process that makes IDs holds one worker number (lib/base/id.h) under a lease it renews well
 -- before expires_at. A number is taken by inserting its row (a duplicate key: someone has it)
 -- or by UPDATE ... WHERE worker = ? AND expires_at < :now (one affected row: taken over).
 CREATE TABLE IF NOT EXISTS tb_id_worker_lease (

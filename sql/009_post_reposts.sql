@@ -2,7 +2,7 @@
 --
 -- A repost or quote is a tb_post row on the reposter's shard; the count of the original
 -- (count_reposts, count_quote in tb_post_extended or tb_post_reply_extended) is on the original's
--- shard. A job (repost.sync, lib/job.c) mirrors each live repost or quote here and moves the
+-- shard. A job (repost.sync, lib/social/job.c) mirrors each live repost or quote here and moves the
 -- count in the same transaction, only when a row was inserted or deleted: so the counts are
 -- exact, a job run twice changes nothing, and a count can be recomputed on this one shard
 -- (SELECT post_type, COUNT(*) ... WHERE original_id = ? GROUP BY post_type).

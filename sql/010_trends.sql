@@ -1,4 +1,4 @@
--- 010_trends.sql: what search and trends need (docs/search.md, lib/search.h, lib/trend.h).
+-- 010_trends.sql: what search and trends need (docs/search.md, lib/social/search.h, lib/social/trend.h).
 --
 --   tb_user.idx_display_name                     every shard: "people whose display name starts
 --                                                with ..." is one index range per shard (usernames

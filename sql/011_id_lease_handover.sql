@@ -1,4 +1,4 @@
--- 011_id_lease_handover.sql: a worker number handed on at once (lib/idlease.c).
+-- 011_id_lease_handover.sql: a worker number handed on at once (lib/store/idlease.c).
 --
 --   tb_id_worker_lease.last_id_ms   shard 0 only: the time of the last ID made under the number,
 --                                   written when its holder gives it back

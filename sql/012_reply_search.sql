@@ -1,4 +1,4 @@
--- 012_reply_search.sql: replies are searched as posts are (docs/search.md, lib/search.h).
+-- 012_reply_search.sql: replies are searched as posts are (docs/search.md, lib/social/search.h).
 --
 --   tb_post_reply.search_text     the thread's shard: content_text tokenised for FULLTEXT, as
 --                                 tb_post.search_text (written by post_reply, emptied when the
@@ -6,7 +6,7 @@
 --   tb_post_reply.ft_search_text  its FULLTEXT index, which search/posts queries next to
 --                                 tb_post's
 --
--- SQL cannot make the search form (CJK bigrams, case folding: lib/text.c), so replies written
+-- SQL cannot make the search form (CJK bigrams, case folding: lib/social/text.c), so replies written
 -- before this file keep search_text '' and are not found until `starling-admin reindex-replies`
 -- fills them (docs/admin.md). The column and the index are added only when missing, through
 -- information_schema (MySQL has no ADD COLUMN IF NOT EXISTS), so running this file again changes

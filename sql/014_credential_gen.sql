@@ -1,4 +1,4 @@
--- 014_credential_gen.sql: a credential generation per account (lib/auth.c, docs/auth.md).
+-- 014_credential_gen.sql: a credential generation per account (lib/social/auth.c, docs/auth.md).
 --
 --   tb_user.credential_gen   every shard: bumped by the statement that changes the password
 --                            (change or reset); a login token carries the generation read with

@@ -1,4 +1,4 @@
--- 016_media.sql: the local uploads the worker's clean-up knows of (lib/mediaclean.h,
+-- 016_media.sql: the local uploads the worker's clean-up knows of (lib/social/mediaclean.h,
 -- docs/media.md "Clean-up").
 --
 --   tb_media   the shard of the object key (shard_for_key(media_key), as its media.process

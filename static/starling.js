@@ -241,7 +241,7 @@
   }
   enhance(document);
 
-  /* ---- the character counter: counted as lib/text.c's text_prepare counts ---- */
+  /* ---- the character counter: counted as lib/social/text.c's text_prepare counts ---- */
 
   var max = parseInt(body.getAttribute('data-max-chars'), 10);
   /* White space text_trim drops at both ends: tab, line feed, Unicode Zs, Zl, Zp. */

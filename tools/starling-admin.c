@@ -18,7 +18,7 @@
  * an ID that is not a job set aside), 2 usage or configuration error. docs/admin.md says
  * how and when to run each command.
  *
- * Every database access goes through lib/db.h, like the binaries', so the tool reaches the
+ * Every database access goes through lib/store/db.h, like the binaries', so the tool reaches the
  * instances with exactly the account, timeouts and shard map they use. Nothing printed ever
  * holds the password: only instance addresses and database names.
  *

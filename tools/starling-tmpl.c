@@ -93,7 +93,7 @@ parse_args(int argc, char *argv[], struct args *a)
 	return 0;
 }
 
-/* The site's templates directory, as the binaries find it (lib/app.c): [site] templates_dir of
+/* The site's templates directory, as the binaries find it (lib/app/app.c): [site] templates_dir of
  * the configuration at path, else the installed copy. Returns it (the caller frees), or NULL
  * with a message in err. */
 static char *

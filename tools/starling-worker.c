@@ -10,8 +10,8 @@
  * stderr: a service manager (etc/starling-worker.service) or a shell runs it in the background.
  * --once runs every pending job and each periodic task once, then exits: the cron mode of a
  * shared host where no daemon may run. --pid-file writes the process ID there while it runs.
- * SIGTERM or SIGINT stop it after the current job (lib/worker.h). --queue-media queues the
- * processing of every image uploaded before processing existed (lib/mediajob.h), then exits.
+ * SIGTERM or SIGINT stop it after the current job (lib/app/worker.h). --queue-media queues the
+ * processing of every image uploaded before processing existed (lib/social/mediajob.h), then exits.
  *
  * Exit status: 0 stopped by a signal, or --once did everything; 1 --once could not reach every
  * shard or a task failed, or the pid file could not be written; 2 usage or configuration error. */

@@ -1,4 +1,4 @@
-/* lists.c: the profile's lists of posts, as JSON (lib/postlist.h builds the pages):
+/* lists.c: the profile's lists of posts, as JSON (lib/social/postlist.h builds the pages):
  *
  *   GET /api/v1/user/posts   ?username&cursor  the user's posts, quotes and reposts (pinned first)
  *   GET /api/v1/user/replies ?username&cursor  the user's replies

@@ -10,7 +10,7 @@
 
 static const char *const languages[] = { "en", "zh", NULL };
 
-/* Lengths here only bound the input; the rules (lib/valid.h) give the precise messages. */
+/* Lengths here only bound the input; the rules (lib/base/valid.h) give the precise messages. */
 static const struct param_spec create_params[] = {
 	{ "username", PARAM_STRING, PARAM_REQUIRED, 0, 64, NULL },
 	{ "email",    PARAM_STRING, PARAM_REQUIRED, 0, 320, NULL },

@@ -1,7 +1,7 @@
 /* profile.c: GET /api/v1/user/profile?username: the public profile with its counters.
  *
- * Everyone sees the public fields (lib/user.c user_public); the user themself also sees their
- * email and account flags. 40400 for an unknown username. */
+ * Everyone sees the public fields (lib/social/user.c user_public); the user themself also sees
+ * their email and account flags. 40400 for an unknown username. */
 #include "config.h"
 
 #include "account.h"

@@ -1,5 +1,5 @@
 /* relations.c: the social graph under /api/v1/user/: follow, block, mute, report, and the lists
- * following, followers (anyone's), blocked and muted (the caller's own). lib/graph.h has the
+ * following, followers (anyone's), blocked and muted (the caller's own). lib/social/graph.h has the
  * rules; docs/api.md the routes.
  *
  * Inputs are checked by the route table (main.c): target_username 1..64 characters, flag 0 or 1,

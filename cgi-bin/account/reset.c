@@ -3,7 +3,7 @@
  * POST /api/v1/account/send_reset_code {email}: always the same answer, and the same work (a
  *   queued job), known email or not, so nobody can probe for accounts by answer or by time.
  *   starling-worker then mails a known, not suspended account a code, good for
- *   MAILCODE_RESET_TTL seconds and RESET_TRIES guesses (lib/mailcode.h). 42900 when too many
+ *   MAILCODE_RESET_TTL seconds and RESET_TRIES guesses (lib/social/mailcode.h). 42900 when too many
  *   codes were asked for that email, or from the client's address.
  * POST /api/v1/account/verify_code {email, code}: whether the code is good (it stays good).
  * POST /api/v1/account/reset_password {email, reset_code, password}: sets the password, uses the

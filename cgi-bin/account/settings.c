@@ -3,10 +3,12 @@
  * POST /api/v1/user/change_language {language: en|zh}: stored in the account, and the lang
  *   cookie is set, so every page follows it.
  * POST /api/v1/user/change_time_zone {time_zone}: an IANA name of the system's zoneinfo
- *   ("Asia/Shanghai"; lib/tz.h), or "" for the browser's (the starling_tz cookie, else UTC): the
+ *   ("Asia/Shanghai"; lib/base/tz.h), or "" for the browser's (the starling_tz cookie, else UTC):
+ * the
  *   zone every page shows the user's times in. 40004 for any other name.
  * POST /api/v1/user/change_password {password, old_password}: 40100 when old_password is wrong;
- *   every token of the user stops working (the credential generation moves on: lib/auth.h), and
+ *   every token of the user stops working (the credential generation moves on: lib/social/auth.h),
+ * and
  *   the answer carries a fresh {token} for this client (pages get a new session cookie and CSRF
  *   token), so only the other sessions end. 40900 when another change of the password committed
  *   between reading the hash and writing the new one (nothing changed by this request).
@@ -14,7 +16,7 @@
  *   description, dob_year, dob_month, dob_day, is_visible_dob_year, is_visible_dob_month,
  *   is_visible_dob_day}: fields not sent keep their value; each one is checked (lengths, real
  *   dates, http(s) URLs only; banner_url and avatar_url may also be an upload's mediaUrl issued
- *   to this user: lib/media.h).
+ *   to this user: lib/social/media.h).
  * GET /settings, POST /settings/{language,time_zone,password,info}: the page and its forms.
  * POST /settings/images (multipart/form-data: avatar and banner files, either or both): each
  *   image chosen is stored as an upload (page_form_image: PNG, JPEG or GIF by its bytes, at most
@@ -220,7 +222,7 @@ bool_field(struct ctx *ctx, json_object *profile, const char *param, const char 
 	return json_object_object_get_ex(profile, json_key, &cur) && json_object_get_boolean(cur);
 }
 
-/* Keeps the uploads a profile now shows (lib/mediaclean.h): the clean-up never removes them.
+/* Keeps the uploads a profile now shows (lib/social/mediaclean.h): the clean-up never removes them.
  * Called only for URLs sent with this request (a stored one was kept when it was sent). */
 static int
 keep_image(struct ctx *ctx, const char *url)

@@ -16,7 +16,7 @@
  *   200 (the page: to /activate?resent=1) whatever the address: unknown, active, waiting, or
  *   over its limits, so that the answer tells nothing about an account. A waiting account gets
  *   a new code by mail (the old one stops working), queued as a job like a reset code
- *   (lib/mailcode.h). 40004 only for what is not an email address at all. */
+ *   (lib/social/mailcode.h). 40004 only for what is not an email address at all. */
 #include "config.h"
 
 #include <string.h>

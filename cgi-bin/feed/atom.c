@@ -1,5 +1,5 @@
 /* atom.c: GET /hashtag/:tag/feed.atom, the latest posts of a hashtag as an Atom feed
- * (lib/atom.h), linked from the hashtag's page: the first page of the hashtag's timeline, as
+ * (lib/base/atom.h), linked from the hashtag's page: the first page of the hashtag's timeline, as
  * GET /api/v1/timeline/hashtag answers it to a visitor. 400 40004 for text that is not one
  * hashtag, 404 40400 for a tag never used, 503. */
 #include "config.h"

@@ -1,9 +1,9 @@
 /* discover.c: hashtag pages, search, trends and popular users, as JSON and as pages (feed.h).
  *
- * The rules are in lib/search.c and lib/trend.c; this file reads the parameters, turns the
- * lists into cards for the pages (lib/card.h) and builds the links. Cursors: a first page has
- * none (or an empty one), a later page the "cursor" of the one before, and "-1" (the last page's
- * cursor) answers an empty page. */
+ * The rules are in lib/social/search.c and lib/social/trend.c; this file reads the parameters,
+ * turns the lists into cards for the pages (lib/app/card.h) and builds the links. Cursors: a first
+ * page has none (or an empty one), a later page the "cursor" of the one before, and "-1" (the last
+ * page's cursor) answers an empty page. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -88,7 +88,7 @@ feed_timeline_hashtag(struct ctx *ctx)
 	return APIERR_OK;
 }
 
-/* The operators' search_off switch (lib/switches.h): every search route answers 503 (50310)
+/* The operators' search_off switch (lib/store/switches.h): every search route answers 503 (50310)
  * while it is on. APIERR_OK when search runs. */
 static int
 search_paused(struct ctx *ctx)

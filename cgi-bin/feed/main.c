@@ -8,9 +8,9 @@
 #include "feed.h"
 #include "jobkinds.h"
 
-/* A search query is bounded here; the search itself says what it accepts (lib/search.h). */
+/* A search query is bounded here; the search itself says what it accepts (lib/social/search.h). */
 #define QUERY_PARAM_MAX 100
-/* A tag key: at most TEXT_TAG_MAX code points (lib/text.h); a longer one names no tag. */
+/* A tag key: at most TEXT_TAG_MAX code points (lib/social/text.h); a longer one names no tag. */
 #define TAG_PARAM_MAX   100
 
 static const struct param_spec cursor_params[] = {

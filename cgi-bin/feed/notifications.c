@@ -1,5 +1,5 @@
 /* notifications.c: notifications, as JSON and as the notifications page (feed.h; the rules are in
- * lib/notify.h).
+ * lib/social/notify.h).
  *
  *   GET  /api/v1/notification/list ?cursor  {notifications, cursor}: cursor absent or empty (the
  *        first page), the cursor of the previous page, or "-1" (the end: an empty page); 40004
@@ -12,7 +12,7 @@
  *   POST /notifications/read {up_to_id}     the page's "mark all as read" form: 303 back
  *
  * All need login (401); 50300 when the user's shard is down (another shard down only makes the
- * list and the count partial: lib/notify.h). */
+ * list and the count partial: lib/social/notify.h). */
 #include "config.h"
 
 #include <stdio.h>

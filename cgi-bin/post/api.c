@@ -1,9 +1,9 @@
 /* api.c: the JSON API of posts, /api/v1/post/ (docs/api.md, "Posts"). Every rule is in
- * lib/post.c; these handlers only turn parameters into calls and results into data.
+ * lib/social/post.c; these handlers only turn parameters into calls and results into data.
  *
  * Writes (login required: 40100 without; 40302 not activated, 40303 suspended; 50300 when a
  * database is down; 42900 over the account's limit for the kind of write, or for mentions, with
- * Retry-After: lib/limit.h; undo_repost, unliking, delete and pin are never limited):
+ * Retry-After: lib/social/limit.h; undo_repost, unliking, delete and pin are never limited):
  *   POST create {content_text, media?, reply_settings?} → {id}: 40002, 40004, 40010, 40011,
  *        40012, 40013, 40900 (the upload is another post's); Idempotency-Key header (40004 malformed, 42200 reused for another request)
  *   POST reply {original_post_id, content_text, media?} → {id}: as create, and 40400 (no such

@@ -10,8 +10,8 @@
 #include "post.h"
 
 /* Lengths here only bound the input: the text's own limit ([posts] max_chars, counted after
- * NFC normalization) is lib/post.c's, with its own code (40010). A text may hold more code points
- * before normalization than after ("e" + U+0301 is one character), hence the room. */
+ * NFC normalization) is lib/social/post.c's, with its own code (40010). A text may hold more code
+ * points before normalization than after ("e" + U+0301 is one character), hence the room. */
 #define TEXT_PARAM_MAX  4000
 /* A media URL is one this server issued (media.h): far shorter; a longer one is refused. */
 #define MEDIA_PARAM_MAX 1000

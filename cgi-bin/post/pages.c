@@ -1,6 +1,7 @@
 /* pages.c: the pages of starling-post (pages.h).
  *
- * A page shows post_view() objects as cards (lib/card.h: the same card on every page of the site).
+ * A page shows post_view() objects as cards (lib/app/card.h: the same card on every page of the
+ * site).
  *
  * The forms post to /p/:id/<action> or /u/:username/<action> with a return_to field (the page
  * they were on) and go back there; a refused form shows the post page, or the profile, again
@@ -795,7 +796,7 @@ pages_followers(struct ctx *ctx)
 }
 
 /* GET /u/:username/feed.atom: the user's latest posts (the first page of the profile's posts
- * tab) as an Atom feed (lib/atom.h). 404 40400 for no such user; 503. */
+ * tab) as an Atom feed (lib/base/atom.h). 404 40400 for no such user; 503. */
 int
 pages_user_feed(struct ctx *ctx)
 {

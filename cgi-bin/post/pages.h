@@ -3,8 +3,8 @@
  * undo_repost, pin, delete, report, reply, quote), and the profile (/u/:username) with its forms (follow, block, mute, report) and its
  * lists of people (/u/:username/following, /followers). Every form carries the CSRF token and,
  * on success, sends the browser on (303); a refused form shows its page again with the message
- * and what was typed (ROUTE_RETRY). The rules are lib/post.c's and lib/graph.c's, the same as
- * the API's. */
+ * and what was typed (ROUTE_RETRY). The rules are lib/social/post.c's and lib/social/graph.c's, the
+ * same as the API's. */
 #ifndef STARLING_POST_PAGES_H
 #define STARLING_POST_PAGES_H
 
@@ -27,8 +27,8 @@ int pages_quote(struct ctx *ctx);
 int pages_user(struct ctx *ctx);
 int pages_user_feed(struct ctx *ctx);
 /* POST /u/:username/follow, block, mute {flag: 1 or 0, return_to} and report {report_reason,
- * return_to}: lib/graph.h's rules, the same as the API's (user/follow ...). A report goes back
- * to the profile with ?reported=1 (the page thanks the user). */
+ * return_to}: lib/social/graph.h's rules, the same as the API's (user/follow ...). A report goes
+ * back to the profile with ?reported=1 (the page thanks the user). */
 int pages_user_follow(struct ctx *ctx);
 int pages_user_block(struct ctx *ctx);
 int pages_user_mute(struct ctx *ctx);

@@ -1,9 +1,9 @@
 /* postapp.h: starling-post, the binary for posts: create, reply, repost and quote, like, report,
  * detail, counts, replies, delete and pin, as JSON under /api/v1/post/ (api.c), and the post
- * pages (pages.c, with the same rules: both call lib/post.h).
+ * pages (pages.c, with the same rules: both call lib/social/post.h).
  *
- * Each handler lists its inputs and the codes it answers; the rules themselves are in lib/post.c
- * so that the pages apply exactly the same ones. */
+ * Each handler lists its inputs and the codes it answers; the rules themselves are in
+ * lib/social/post.c so that the pages apply exactly the same ones. */
 #ifndef STARLING_POSTAPP_H
 #define STARLING_POSTAPP_H
 

@@ -7,8 +7,8 @@
  * are named by their number in [mysql] instances, never by address; the log has the address and
  * the cause.
  *
- * The operators' switches that are on (lib/switches.h) are listed: "switches": {"read_only": 1}
- * in the answer, "; switches on: read_only" after a 503's message. They never make it 503: a
+ * The operators' switches that are on (lib/store/switches.h) are listed: "switches": {"read_only":
+ * 1} in the answer, "; switches on: read_only" after a 503's message. They never make it 503: a
  * switch is a decision, not a failure.
  *
  * It answers within about a second whatever hangs: an instance whose breaker is open is not

@@ -1,4 +1,4 @@
-/* metrics.c: GET /metrics, the host's counters in the Prometheus text format (lib/metrics.h).
+/* metrics.c: GET /metrics, the host's counters in the Prometheus text format (lib/base/metrics.h).
  *
  * Answered only to the addresses of [metrics] allow (loopback by default): anyone else gets 404,
  * as if there were no such page, since the counts describe the site's traffic. Besides the
@@ -30,7 +30,7 @@ render_instances(struct ctx *ctx, struct buf *out)
 	uint64_t retry;
 
 	gauge(out, "starling_mysql_instance_up", "1 while the instance's circuit breaker lets "
-	    "requests through; 0 while it fails them fast (lib/breaker.h).");
+	    "requests through; 0 while it fails them fast (lib/store/breaker.h).");
 	for (i = 0; i < n; i++)
 		buf_printf(out, "starling_mysql_instance_up{instance=\"%zu\"} %d\n", i,
 		    db_instance_state(ctx->env->db, i, &retry) == DB_INSTANCE_DOWN ? 0 : 1);

@@ -1,5 +1,5 @@
 /* upload.h: the handlers of starling-upload, the binary that hands out upload URLs and, with
- * [media] storage = local, takes the uploads themselves (lib/media.h, docs/media.md). */
+ * [media] storage = local, takes the uploads themselves (lib/social/media.h, docs/media.md). */
 #ifndef STARLING_UPLOAD_H
 #define STARLING_UPLOAD_H
 

@@ -143,7 +143,7 @@ file_size(const char *path)
 	return stat(path, &st) == 0 ? (long)st.st_size : 0;
 }
 
-/* The [media] defaults (lib/conf.c), with a time limit no benchmark run reaches. */
+/* The [media] defaults (lib/base/conf.c), with a time limit no benchmark run reaches. */
 static const struct imgproc_opts defaults = { .thumb_px = 640, .display_px = 1600,
 	.quality = 80, .webp = true, .max_pixels = 50000000, .max_seconds = 60, .max_frames = 300,
 	.max_anim_pixels = 50000000 };

@@ -460,7 +460,7 @@ def cmd_login_timeline(base, out, mc):
             mc_command(a, "delete " + key)
 
     def cached():
-        # A value, not a lease's placeholder (its data starts with the tag 'v', lib/cache.c).
+        # A value, not a lease's placeholder (its data starts with the tag 'v', lib/store/cache.c).
         return any(b"VALUE " in r and r.split(b"\r\n", 2)[1][:1] == b"v"
                    for r in (mc_command(a, "get " + key) for a in nodes))
 
@@ -523,7 +523,7 @@ def cmd_mcstats(mc):
     print(hits, misses)
 
 
-# The access log line (logfmt, lib/app.c's log_access; a path with a space or quote is quoted).
+# The access log line (logfmt, lib/app/app.c's log_access; a path with a space or quote is quoted).
 _LINE = re.compile(r'msg=request method=(\S+) route=\S+ path=("(?:[^"\\]|\\.)*"|\S+) '
                    r'status=(\d+) dur_ms=([0-9.]+) user=\S+ bytes=\d+ mc=(\d+) db=(\d+)')
 

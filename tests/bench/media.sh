@@ -1,5 +1,5 @@
 #!/bin/sh
-# media.sh: the image processing benchmark (tests/bench/bench_media.c, lib/imgproc.c): a
+# media.sh: the image processing benchmark (tests/bench/bench_media.c, lib/social/imgproc.c): a
 # 12-megapixel JPEG processed into every size ([media] defaults: 640 and 1600 px, JPEG and WebP,
 # quality 80), and a decompression bomb refused. Prints a table of medians over the runs against
 # the targets of docs/media.md; asserts nothing; not part of make check. Run from the build

@@ -5,8 +5,8 @@
  * What a plain PHP site does for a post: the post, its counts and its author from memcached,
  * else from MariaDB, each under a key of its own as Starling caches them (the post, then its
  * counts and author in one multi-get: the round trips of Starling's post/detail). It reads Starling's
- * tables on the right shard (the shard is inside the ID, lib/id.h; instances are spread over the
- * shards evenly, lib/shard.c) and answers Starling's envelope as JSON, or with ?page=1 a small
+ * tables on the right shard (the shard is inside the ID, lib/base/id.h; instances are spread over the
+ * shards evenly, lib/store/shard.c) and answers Starling's envelope as JSON, or with ?page=1 a small
  * HTML page with its text escaped. No framework, persistent connections, as fast as PHP gets.
  *
  * Configuration from the FastCGI environment that routes.sh's php-fpm pool sets: PEER_MYSQL

@@ -325,7 +325,7 @@ def test_counter():
     check("compose-text-counter" in B.attr("#compose-text", "aria-describedby"),
           "the box is described by the counter")
     check_eq(B.attr(COUNTER, "aria-live"), "off", "quiet far from the limit")
-    # As lib/text.c counts: NFC first (e + combining acute is one character), code points (an
+    # As lib/social/text.c counts: NFC first (e + combining acute is one character), code points (an
     # emoji is one, not two UTF-16 units), white space at both ends dropped.
     cases = [("e\u0301" * 140, 140), ("\U0001F600" * 279, 279), ("  \u3000x\n\t ", 1),
              ("a" * MAX_CHARS, MAX_CHARS), ("a" * (MAX_CHARS + 1), MAX_CHARS + 1)]

@@ -43,7 +43,7 @@ setup(void **state)
 		fail_msg("cache_new: %s", buf_cstr(&err));
 	dbunit_env.ids = idlease_new(dbunit_env.db, NULL);
 	/* As every binary's main does: the jobs a write runs at once (counts, mirrors) need their
-	 * handlers (lib/jobkinds.c). */
+	 * handlers (lib/app/jobkinds.c). */
 	jobkinds_install();
 	buf_free(&err);
 	return 0;

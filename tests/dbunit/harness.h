@@ -3,10 +3,10 @@
  * names), new activated users, and a request context acting as one of them.
  *
  * These tests are kept apart from the hermetic ones of tests/unit/ because they need servers:
- * each drives the public functions of one domain module (lib/post.h, lib/graph.h, lib/user.h)
- * against Starling's schema, where tests/unit/ fakes nothing and needs nothing. Every test makes
- * its own users (fresh random names), so the tests share one database, run in any order and can
- * be run again against a database that is not empty. */
+ * each drives the public functions of one domain module (lib/social/post.h, lib/social/graph.h,
+ * lib/social/user.h) against Starling's schema, where tests/unit/ fakes nothing and needs nothing.
+ * Every test makes its own users (fresh random names), so the tests share one database, run in any
+ * order and can be run again against a database that is not empty. */
 #ifndef STARLING_DBUNIT_HARNESS_H
 #define STARLING_DBUNIT_HARNESS_H
 
@@ -43,7 +43,7 @@ json_object *dbunit_get(json_object *o, const char *path);
 const char *dbunit_str(json_object *o, const char *path);
 int64_t dbunit_int(json_object *o, const char *path);
 
-/* An ID that names nothing: a new one from the ID leases (lib/idlease.h) on shard 0, never
+/* An ID that names nothing: a new one from the ID leases (lib/store/idlease.h) on shard 0, never
  * handed to a row. */
 uint64_t dbunit_unused_id(void);
 
@@ -59,7 +59,8 @@ void dbunit_exec(unsigned shard, const char *sql, const struct db_val *params, s
  * number; 0 when there is no row. Fails the test when the query fails. */
 uint64_t dbunit_value(unsigned shard, const char *sql, uint64_t a, uint64_t b);
 
-/* A record of user written by SQL as lib/post.c writes one, without its jobs: the tb_post row
+/* A record of user written by SQL as lib/social/post.c writes one, without its jobs: the tb_post
+ * row
  * (type 0 post, 1 repost, 2 quote of original; hashtags the column's space-separated keys) and
  * its counters row, on the user's shard. Returns its ID. For tests of what runs after a write
  * (the outbox's handlers), which set up the source of truth themselves. */

@@ -1,7 +1,8 @@
 #!/bin/sh
-# tests/dbunit/run.sh: the database unit tests (tests/dbunit/test_*: lib/job.c, lib/user.h,
-# lib/graph.h, lib/post.h, lib/postlist.h, lib/postsync.h and lib/mediajob.h through their public
-# functions) against one set of real servers, shared by all.
+# tests/dbunit/run.sh: the database unit tests (tests/dbunit/test_*: lib/social/job.c,
+# lib/social/user.h, lib/social/graph.h, lib/social/post.h, lib/social/postlist.h,
+# lib/social/postsync.h and lib/social/mediajob.h through their public functions) against one set of
+# real servers, shared by all.
 #
 # With $STARLING_TEST_CONF set (a configuration naming running servers with Starling's schema,
 # such as script/server's var/starling.conf), the tests reuse those servers: no start-up cost.

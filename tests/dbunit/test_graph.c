@@ -1,4 +1,4 @@
-/* test_graph.c: lib/graph.h on Starling's schema (tests/dbunit/run.sh starts the servers):
+/* test_graph.c: lib/social/graph.h on Starling's schema (tests/dbunit/run.sh starts the servers):
  * follow and unfollow move both counters once (the follow.sync job runs at once), the lists show
  * the follower; a block ends the follow both ways and refuses new ones, each with its code; a
  * mute is told to the muter only; the refusals of the caller themself and of an unknown user. */

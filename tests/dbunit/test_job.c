@@ -1,4 +1,4 @@
-/* test_job.c: lib/job.c against real MariaDB instances (two) and memcached, with Starling's
+/* test_job.c: lib/social/job.c against real MariaDB instances (two) and memcached, with Starling's
  * schema, started by tests/dbunit/run.sh (on the dbunit harness): queueing in a transaction,
  * claiming, running a job twice, jobs run out of order, back-off and failing for good, and each sync handler (likes,
  * reposts and quotes, a user's replies, hashtags) with its counters and cache keys; what the

@@ -1,4 +1,5 @@
-/* test_mediajob.c: lib/mediajob.h on local storage in a temporary directory, with a processor
+/* test_mediajob.c: lib/social/mediajob.h on local storage in a temporary directory, with a
+ * processor
  * the test installs in place of libvips's (it writes the two sizes, or refuses, or fails), and
  * the jobs queued on Starling's schema (tests/dbunit/run.sh starts the servers): an upload taken
  * out of the served tree and served processed, a job run twice processing once, a refused image

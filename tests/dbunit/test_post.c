@@ -1,4 +1,5 @@
-/* test_post.c: lib/post.h on Starling's schema (tests/dbunit/run.sh starts the servers): a post
+/* test_post.c: lib/social/post.h on Starling's schema (tests/dbunit/run.sh starts the servers): a
+ * post
  * created, viewed as its author and as another user, refused to others for deletion, deleted and
  * gone; a like counted once and undone; a reply listed under its post and counted; a block that
  * hides a post from the blocked user (and refuses their like); text empty, too long or not

@@ -1,4 +1,4 @@
-/* test_postsync.c: lib/postsync.h's handlers called directly on Starling's schema
+/* test_postsync.c: lib/social/postsync.h's handlers called directly on Starling's schema
  * (tests/dbunit/run.sh starts the servers), for what going through the outbox does not show
  * (test_job runs each handler as a job, out of order and twice): every malformed payload
  * refused with its reason; a like's hint from the request that the source no longer holds,

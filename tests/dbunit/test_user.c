@@ -1,4 +1,4 @@
-/* test_user.c: lib/user.h on Starling's schema (tests/dbunit/run.sh starts the servers): a
+/* test_user.c: lib/social/user.h on Starling's schema (tests/dbunit/run.sh starts the servers): a
  * sign-up read back through every lookup, usernames and emails unique in any letter case, the
  * activation, the profile as its owner and as others see it after an edit, and the counters
  * and the pin of tb_user_extended that only user.c writes. */

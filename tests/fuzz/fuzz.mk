@@ -6,16 +6,21 @@
 CC = clang
 WARN = -Wall -Wextra -Wno-unused-parameter
 TARGETS = conf json jwt linkmeta request text tmpl url utf8
-# The lib modules the targets reach, and those they call: instrumented for coverage, so that
-# libFuzzer sees which branches an input takes. A link error names a module missing here.
-LIB = apierr buf conf jwt kv linkmeta log request request_form request_json request_multipart text tmpl utf8 valid xalloc
+# The lib modules the targets reach, and those they call (each as layer/name, its place under lib/):
+# instrumented for coverage, so that libFuzzer sees which branches an input takes. A link error
+# names a module missing here.
+LIB = base/apierr base/buf base/conf ext/jwt base/kv base/linkmeta base/log http/request \
+	http/request_form http/request_json http/request_multipart social/text http/tmpl \
+	base/utf8 base/valid base/xalloc
+LAYERS = base ext store http social app
 PKGS = json-c libutf8proc libcrypto
 
 # UBSan findings abort (no recovery), so libFuzzer stops on them and saves the input.
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
-ALL_CFLAGS = -g -O1 $(SAN) -fsanitize=fuzzer-no-link $(WARN) -I$(BUILDDIR) -I$(SRCDIR)/lib \
+ALL_CFLAGS = -g -O1 $(SAN) -fsanitize=fuzzer-no-link $(WARN) -I$(BUILDDIR) \
+	$(LAYERS:%=-I$(SRCDIR)/lib/%) \
 	-I$(SRCDIR)/tests/fuzz $(PKG_CFLAGS) -MMD -MP
 
 all: $(TARGETS:%=$(OUT)/fuzz_%)
@@ -37,4 +42,4 @@ $(OUT)/fuzz_request $(OUT)/fuzz_json: $(OUT)/obj/request_check.o
 # Keep the targets' objects (make would delete them as intermediate files) for the next run.
 .PRECIOUS: $(OUT)/obj/%.o
 .PHONY: all
--include $(wildcard $(OUT)/lib/*.d $(OUT)/obj/*.d)
+-include $(wildcard $(OUT)/lib/*/*.d $(OUT)/obj/*.d)

@@ -1,4 +1,4 @@
-/* fuzz_conf.c: the configuration parser (lib/conf.c) on any file.
+/* fuzz_conf.c: the configuration parser (lib/base/conf.c) on any file.
  *
  * conf.h's contract, checked on every input: a file is taken or refused as a whole; a refusal
  * says "origin:line: ..." in one line; whatever happened, the struct holds only valid values

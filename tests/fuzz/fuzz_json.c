@@ -1,5 +1,5 @@
 /* fuzz_json.c: JSON request bodies, which request_parse hands to request_parse_json
- * (lib/request_json.c) to check with json-c's strict tokener and its own guards: UTF-8, depth,
+ * (lib/http/request_json.c) to check with json-c's strict tokener and its own guards: UTF-8, depth,
  * member count, NUL characters, a member name twice, NaN and Infinity.
  *
  * An input is the body of a POST with Content-Type application/json, under the default limits

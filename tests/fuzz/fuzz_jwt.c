@@ -1,4 +1,4 @@
-/* fuzz_jwt.c: login token verification (lib/jwt.c, jwt_verify) and emailed-code hashes.
+/* fuzz_jwt.c: login token verification (lib/ext/jwt.c, jwt_verify) and emailed-code hashes.
  *
  * The first byte of an input chooses the mode, the rest is its text:
  *   bit 0     0: the text is a token, verified as sent (what an Authorization header or the

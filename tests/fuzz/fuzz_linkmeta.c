@@ -1,4 +1,4 @@
-/* fuzz_linkmeta.c: the head parser of link cards (lib/linkmeta.c) on any bytes.
+/* fuzz_linkmeta.c: the head parser of link cards (lib/base/linkmeta.c) on any bytes.
  *
  * Beyond "no crash, no leak, linear time", checked on every input: title and description are
  * valid UTF-8 within their code-point limits, without control characters, NUL or double spaces,

@@ -1,4 +1,5 @@
-/* fuzz_request.c: the request parser (lib/request.c): environment, path, query string, cookies,
+/* fuzz_request.c: the request parser (lib/http/request.c): environment, path, query string,
+ * cookies,
  * Content-Length and Content-Type, form, JSON and multipart bodies.
  *
  * An input is a request written as the web server hands it over: CGI variables one per line

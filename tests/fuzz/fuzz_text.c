@@ -1,4 +1,4 @@
-/* fuzz_text.c: the text of posts (lib/text.c): text_prepare, text_html, text_search_form and
+/* fuzz_text.c: the text of posts (lib/social/text.c): text_prepare, text_html, text_search_form and
  * text_tag_key on any bytes.
  *
  * Beyond "no crash, no leak", the contract of text.h is checked on every input:

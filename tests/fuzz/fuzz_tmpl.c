@@ -1,4 +1,4 @@
-/* fuzz_tmpl.c: the Mustache compiler and renderer (lib/tmpl.c) on any template.
+/* fuzz_tmpl.c: the Mustache compiler and renderer (lib/http/tmpl.c) on any template.
  *
  * Each input is compiled as one template. A rejection must come with a message that names the
  * template; a template that compiles is rendered against a fixed context and must render, or

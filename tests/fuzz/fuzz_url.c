@@ -1,4 +1,5 @@
-/* fuzz_url.c: the URL finder of lib/text.c (text_url_find) and the links text_html makes of it,
+/* fuzz_url.c: the URL finder of lib/social/text.c (text_url_find) and the links text_html makes of
+ * it,
  * on any bytes.
  *
  * Checked on every input, beyond "no crash, no leak":

@@ -1,9 +1,9 @@
-/* fuzz_utf8.c: utf8_valid and utf8_count (lib/utf8.c) against a second, independent decoder.
+/* fuzz_utf8.c: utf8_valid and utf8_count (lib/base/utf8.c) against a second, independent decoder.
  *
- * lib/utf8.c judges a sequence by Unicode's table of well-formed byte ranges; the reference
+ * lib/base/utf8.c judges a sequence by Unicode's table of well-formed byte ranges; the reference
  * below decodes the code point from the bit patterns and then refuses overlong forms, surrogates
  * and values above U+10FFFF. Two formulations of RFC 3629 that must agree on every input, and
- * utf8proc_iterate (which lib/text.c walks text with) must agree with both. */
+ * utf8proc_iterate (which lib/social/text.c walks text with) must agree with both. */
 #include "config.h"
 
 #include <stdbool.h>

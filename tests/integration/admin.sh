@@ -502,7 +502,7 @@ stack_write_conf "$RUN/worker/starling.conf" "http://127.0.0.1:1" "$SRCDIR" "$P0
 sed -i 's/^logical_shards = 8$/logical_shards = 8\nshard_map = 0-2@0, 3-7@1/' \
 	"$RUN/worker/starling.conf"
 
-# job_id SHARD SEQ: a job ID made on SHARD (lib/id.h: milliseconds, shard, worker, sequence).
+# job_id SHARD SEQ: a job ID made on SHARD (lib/base/id.h: milliseconds, shard, worker, sequence).
 job_id() {
 	echo $(((5000 << 22) | ($1 << 12) | $2))
 }

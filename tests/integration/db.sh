@@ -1,6 +1,6 @@
 #!/bin/sh
-# tests/integration/db.sh: runs the cmocka tests of lib/db.c (tests/unit/test_db) against two real
-# MariaDB instances.
+# tests/integration/db.sh: runs the cmocka tests of lib/store/db.c (tests/unit/test_db) against two
+# real MariaDB instances.
 #
 # Starts two private MariaDB instances on free loopback ports under a fresh temporary directory
 # (script/lib/stack.sh) with an application account, writes a configuration naming both, and

@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/integration/notify.sh: runs the cmocka tests of lib/notify.c (tests/unit/test_notify)
+# tests/integration/notify.sh: runs the cmocka tests of lib/social/notify.c (tests/unit/test_notify)
 # against two real MariaDB instances and one memcached, with Starling's schema, so that its tests
 # of the jobs (which skip without the servers, as in the plain unit run) run too.
 #

@@ -246,7 +246,7 @@ for db in $SHARDS; do
 	expect "$db: every table InnoDB, utf8mb4_unicode_ci" "$db" \
 		"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()
 		 AND (engine <> 'InnoDB' OR table_collation <> 'utf8mb4_unicode_ci')" 0
-	expect "$db: no AUTO_INCREMENT column (IDs come from lib/id.c)" "$db" \
+	expect "$db: no AUTO_INCREMENT column (IDs come from lib/base/id.c)" "$db" \
 		"SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE()
 		 AND extra LIKE '%auto_increment%'" 0
 	expect "$db: text columns are utf8mb4 or ascii only" "$db" \

@@ -325,9 +325,9 @@ STARLING_TEST_LINKS_PORTS=$links_ports STARLING_TEST_BROWSER_DIR=$(browser_dir l
 	STARLING_TEST_APP_LOGS=$app_logs run_test tests/integration/test_links.py
 STARLING_TEST_APP_LOGS=$app_logs run_test tests/integration/test_budget.py
 run_test tests/browser/test_discover.py "$(browser_dir discover)"
-# One instance hung, then resumed: the others serve on (its breaker, lib/breaker.h).
+# One instance hung, then resumed: the others serve on (its breaker, lib/store/breaker.h).
 STARLING_TEST_HANG_PIDFILE=$RUN/mariadb-1/mariadb.pid run_test tests/integration/test_resilience.py
-# Requests that wait too long for a free process are refused at once (lib/shed.h).
+# Requests that wait too long for a free process are refused at once (lib/http/shed.h).
 STARLING_TEST_SERVER=$SERVER STARLING_TEST_RUN=$RUN run_test tests/integration/test_shed.py
 # The operators' degradation switches: each set, checked and cleared (all clear at the end).
 STARLING_TEST_SERVER=$SERVER run_test tests/integration/test_switches.py

@@ -160,7 +160,7 @@ def id_shard(uid):
 
 
 def key_shard(key):
-    """lib/shard.c shard_for_key: FNV-1a 64 of the lowercased key, modulo the shard count."""
+    """lib/store/shard.c shard_for_key: FNV-1a 64 of the lowercased key, modulo the shard count."""
     h = 14695981039346656037
     for b in key.lower().encode():
         h ^= b
@@ -938,7 +938,7 @@ def test_change_language_sets_cookie():
 
 def uncounted_signups():
     """How many times the binaries logged that the sign-up limit could not reach memcached
-    (lib/ratelimit.c: "not enforced" or "not counted"): each is a sign-up the limit did not
+    (lib/http/ratelimit.c: "not enforced" or "not counted"): each is a sign-up the limit did not
     see, for instance while a slow answer had memcached taken for down on a loaded machine."""
     return app_log_text().count("rate limit signup-ip: cache unavailable")
 

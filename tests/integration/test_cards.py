@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Link previews through the real web server: OpenGraph and Twitter-card tags, the canonical link
-and the description of post, profile and hashtag pages (lib/page.h, page_add_meta). Users' words
+and the description of post, profile and hashtag pages (lib/app/page.h, page_add_meta). Users' words
 come back escaped (quotes, <, &), a 280-character text is cut to 200 characters on a character
 boundary, URLs are absolute, and a post the viewer may not see (deleted, blocked) shows nothing of
 itself in the tags. The favicon and /robots.txt are served.
@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from starling_test import (api_post, check, check_envelope, check_eq, check_status,  # noqa: E402
                            get, new_user, png_bytes, request, run_main)
 
-DESCRIPTION_MAX = 200   # PAGE_DESCRIPTION_MAX, lib/page.h
+DESCRIPTION_MAX = 200   # PAGE_DESCRIPTION_MAX, lib/app/page.h
 
 
 class Head(html.parser.HTMLParser):

@@ -70,7 +70,7 @@ def raw_get(target):
         return Response(r.status, r.headers, r.read(), "GET", target.decode("latin-1"))
 
 
-# What the binaries send on every response (lib/response.c), which the web server must add to
+# What the binaries send on every response (lib/http/response.c), which the web server must add to
 # the responses it makes itself; the policy is the one for anything but a page.
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -202,7 +202,7 @@ def test_compression():
     """Pages, the stylesheet, the script and the icons go out gzip-compressed to a client that
     accepts it (etc/: mod_deflate), with Vary: Accept-Encoding, and decompress to what a client
     that does not ask gets plain. A page's CSRF field differs between the two answers (masked
-    afresh each time: the BREACH defence, lib/csrf.h), nothing else does."""
+    afresh each time: the BREACH defence, lib/http/csrf.h), nothing else does."""
     token = get("/help").cookies()["starling_csrf"].value
     field = re.compile(rb'name="csrf_token" value="[A-Za-z0-9_-]{86}"')
     for path in ("/help", "/static/starling.css", "/static/starling.js", "/static/icons.svg"):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""HTTP tests of the rate limits (lib/limit.h, lib/ratelimit.h) through the web server: each
+"""HTTP tests of the rate limits (lib/social/limit.h, lib/http/ratelimit.h) through the web server: each
 write limit of an account answers 429 with Retry-After and the X-RateLimit-* headers and writes
 nothing; the window slides across the boundary of two fixed windows; only writes that did
 something count; unliking and unfollowing are never limited; a form page shows the limit;
@@ -19,7 +19,7 @@ Environment (set by tests/integration/suite.sh):
 The limits are far above what a test can reach by writing: 300 posts would take a while, under
 plain CGI most of all, and the other tests, which share the stack, run with write limits out of
 their way (tests/integration/suite.sh). So a test brings an account to its limit by storing
-the counters the binaries keep (lib/ratelimit.h: "rl:<kind>:<key>:<window start>", a decimal count,
+the counters the binaries keep (lib/http/ratelimit.h: "rl:<kind>:<key>:<window start>", a decimal count,
 under the [memcached] key_prefix) on every server, which finds them wherever the ring puts
 them, then asks over HTTP; and deletes them to show that the same request then passes. Python
 standard library only.
@@ -41,7 +41,7 @@ from codes import BAD_CODE, NOT_FOUND, RATE_LIMITED, UNAUTHORIZED  # noqa: E402
 
 KEY_PREFIX = "starling:"
 # Each counter's [limits] keys: its count and its window (a number: fixed in the code), and
-# their defaults (lib/conf.c, etc/starling.conf.example).
+# their defaults (lib/base/conf.c, etc/starling.conf.example).
 LIMIT_KEYS = {
     "post": ("posts", 300, "posts_window", 10800),
     "reply": ("replies", 300, "replies_window", 10800),

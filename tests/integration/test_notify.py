@@ -362,7 +362,7 @@ def replay_like_job(liker, post):
     a retried or late job would run, and waits until the worker (a pass of it run now, and the
     daemon) has run each copy: the job runs many times, after the request's own run."""
     _job_seq[0] += 1
-    ms = int(time.time() * 1000) - 1767225600000 - 10000   # lib/id.h: a past millisecond
+    ms = int(time.time() * 1000) - 1767225600000 - 10000   # lib/base/id.h: a past millisecond
     job = (ms << 22) | (254 << 4) | (_job_seq[0] % 16)     # worker 254: no process makes it
     now = int(time.time())
     run_sql("INSERT INTO tb_job (id, type, payload, state, run_after, created_at, updated_at) "
@@ -611,7 +611,7 @@ def test_page():
     check('href="/u/%s"' % b["username"] in r.text, "a link to the actor")
     items = shown(r.text)
     check_eq(list(items)[:3], [n["id"] for n in new], "the page starts with the new ones")
-    # Each one's time, as post cards show theirs (lib/card.c): a <time> in its sentence, short
+    # Each one's time, as post cards show theirs (lib/app/card.c): a <time> in its sentence, short
     # ("now", "3 m"), with the exact time (UTC: the user set no zone) in its title.
     for n in new:
         check(abs(n["createdAt"] - time.time()) < 600, "createdAt is now: %r" % n["createdAt"])

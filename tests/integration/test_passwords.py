@@ -35,7 +35,7 @@ def set_stored(user, text):
 
 
 def pbkdf2(password, iterations=1000):
-    """The string an earlier release stored (lib/password.h)."""
+    """The string an earlier release stored (lib/base/password.h)."""
     salt = os.urandom(16)
     key = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations, 32)
     return "pbkdf2-sha256$%d$%s$%s" % (iterations, base64.b64encode(salt).decode(),

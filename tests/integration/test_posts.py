@@ -211,7 +211,7 @@ def test_detail_content_and_viewer():
 
 def test_author_card_follows_a_profile_change():
     """A post's author card shows the profile as it is now: each process keeps the profile it
-    parsed last only for as long as the cached copy is the same (lib/user.c), so a new display
+    parsed last only for as long as the cached copy is the same (lib/social/user.c), so a new display
     name shows on the next read in every process (several reads, so that both processes of the
     binary answer some)."""
     a, b = users(2)
@@ -650,7 +650,7 @@ def test_hashtag_posted_at_once_no_deadlock():
 
 def test_no_job_left_behind():
     """Run last: every job the tests queued ran at once, and none failed. timeline.build, queued
-    at login, is left for starling-worker by design (lib/timeline.h): only that it never failed."""
+    at login, is left for starling-worker by design (lib/social/timeline.h): only that it never failed."""
     check_eq(sql_sum("SELECT COUNT(*) FROM tb_job WHERE state <> 2 AND (type <> 'timeline.build' "
                      "OR state = 3)"), 0, "jobs not done")
     check(sql_sum("SELECT COUNT(*) FROM tb_job WHERE state = 2") > LIKERS, "jobs done")

@@ -4,9 +4,9 @@ disk does: it accepts connections and answers nothing), and then comes back.
 
 While it hangs: the health check answers within a couple of seconds (not the 10 s read timeout
 of old) and names instance 1, not instance 0; after the instance's circuit breaker opened
-(lib/breaker.h), requests for users stored on instance 0 are served as usual and fast, and those
+(lib/store/breaker.h), requests for users stored on instance 0 are served as usual and fast, and those
 for users on instance 1 get a clear 503 at once, and so does a post of theirs, alone. Reads
-that gather from both (lib/partial.h) are served from the shards that answer, say
+that gather from both (lib/base/partial.h) are served from the shards that answer, say
 "partial": true (their pages show a notice), and are not cached as if complete: the home
 timeline, search, a's notifications (actors on both instances), a's followers and following,
 popular users, a's unread count. A card whose content and author are cached but whose counts

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""test_shed.py BASE: load shedding ([shed], lib/shed.h) in the web server set-up under test.
+"""test_shed.py BASE: load shedding ([shed], lib/http/shed.h) in the web server set-up under test.
 
 The processes that serve starling-post's routes are held (SIGSTOP) while requests arrive, so
 that those requests wait in the web server's queue, as they do when more arrive than the
@@ -162,7 +162,7 @@ def test_queued_requests_are_shed_by_class():
         t.join()
 
     # The processes that refused anonymous reads told the web server to refuse them too, for a
-    # moment (lib/shed.h, "The web server's part"): a line "UNTIL_MS RETRY_AFTER_S" that ends
+    # moment (lib/http/shed.h, "The web server's part"): a line "UNTIL_MS RETRY_AFTER_S" that ends
     # on its own SHED_SIGNAL_MS (200 ms) after it was written.
     until_ms, retry = read_signal(run)
     now_ms = time.time() * 1000

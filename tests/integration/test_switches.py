@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""HTTP tests of the operators' degradation switches (lib/switches.h, docs/operations.md):
+"""HTTP tests of the operators' degradation switches (lib/store/switches.h, docs/operations.md):
 each one set with `starling-admin switch set`, seen by every process after [switches]
 refresh_seconds (1 in the test stack), checked for what it does through the web server, then
 cleared and the site checked back to normal.
@@ -175,7 +175,7 @@ def test_read_only():
     check_eq(health_switches(), {"read_only": 1}, "health")
     # The processes that saw the change logged it (the worker among them).
     log = os.path.join(os.path.dirname(CTL), "worker.log")
-    # logfmt: the message is quoted, its quotes escaped (lib/log.h).
+    # logfmt: the message is quoted, its quotes escaped (lib/base/log.h).
     wait_for(lambda: r'switch read_only: 0 -> 1 (reason: \"db maintenance\"' in open(log).read(),
              "the worker logs the change")
     switch("clear read_only")
@@ -193,7 +193,7 @@ def test_retries_off():
     check_eq(int(r.header("Retry-After")), 120, "Retry-After while retries_off")
     switch("clear read_only")
     # A job that fails (a like.sync without its IDs) waits [switches] slow_job_retry, not 10 s.
-    ms = int(time.time() * 1000) - 1767225600000 - 10000   # lib/id.h: a past millisecond
+    ms = int(time.time() * 1000) - 1767225600000 - 10000   # lib/base/id.h: a past millisecond
     job = (ms << 22) | (253 << 4) | 7                       # worker 253: no process makes it
     now = int(time.time())
     run_sql("INSERT INTO tb_job (id, type, payload, state, run_after, created_at, updated_at) "

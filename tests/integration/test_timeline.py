@@ -386,7 +386,7 @@ def test_same_after_flush_and_eviction():
 
 
 def bulk_old_posts(author, n):
-    """n old posts of author written straight into their shard (IDs as lib/id.h makes them,
+    """n old posts of author written straight into their shard (IDs as lib/base/id.h makes them,
     a day ago, with worker 255, which no test process leases)."""
     ms = int(time.time() * 1000) - 1767225600000 - 86400000
     shard = (int(author["id"]) >> 12) & 1023

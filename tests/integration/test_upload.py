@@ -197,7 +197,7 @@ def test_bad_links_refused():
 
 
 def link_sig(key, expires):
-    """The sig of a local upload link (lib/media.c): HMAC-SHA256 under the media key (derived
+    """The sig of a local upload link (lib/social/media.c): HMAC-SHA256 under the media key (derived
     from the token key by jwt_derive_key), truncated to 32 hex digits."""
     with open(KEY_FILE, "rb") as f:
         token_key = f.read().rstrip(b"\r\n \t")

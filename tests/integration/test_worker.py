@@ -26,7 +26,7 @@ CONF = os.environ.get("STARLING_TEST_CONF", "")
 WORKER = os.environ.get("STARLING_TEST_WORKER", "")
 MYSQL_PORTS = os.environ.get("STARLING_TEST_MYSQL_PORTS", "").split()
 SHARDS = 8
-JOB_MAX_ATTEMPTS = 8          # lib/job.h
+JOB_MAX_ATTEMPTS = 8          # lib/social/job.h
 JOB_BACKOFF_BASE, JOB_BACKOFF_MAX = 10, 3600
 DAY = 86400
 
@@ -59,7 +59,7 @@ ID_EPOCH_MS = 1767225600000
 
 
 def new_id(shard):
-    """An ID of shard (lib/id.h layout) that no running process makes: worker number 255."""
+    """An ID of shard (lib/base/id.h layout) that no running process makes: worker number 255."""
     _seq[0] += 1
     ms = int(time.time() * 1000) - ID_EPOCH_MS - 10000 + _seq[0] // 16
     return (ms << 22) | (shard << 12) | (255 << 4) | (_seq[0] % 16)

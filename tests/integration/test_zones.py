@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""HTTP tests of time zones and the cards' times (lib/tz.h, lib/card.c) through the web server:
+"""HTTP tests of time zones and the cards' times (lib/base/tz.h, lib/app/card.c) through the web server:
 the settings' time-zone field (POST /api/v1/user/change_time_zone and the form POST
 /settings/time_zone) saves a name of the system's zoneinfo and refuses anything else with 400
 40004 and a message naming the field; a card's time is short ("now", "3 m"; "刚刚" in Chinese)

@@ -1,9 +1,9 @@
-"""codes.py: the API's error codes by name, as lib/apierr.h declares them (APIERR_ dropped), so
+"""codes.py: the API's error codes by name, as lib/base/apierr.h declares them (APIERR_ dropped), so
 that a test reads `check_envelope(r, 400, INVALID_PARAM)` rather than a bare 40004.
 
-A code is the HTTP status times 100 plus a detail number (lib/apierr.h). Written by hand from the
+A code is the HTTP status times 100 plus a detail number (lib/base/apierr.h). Written by hand from the
 enum, and held to it by tests/tools/codes.sh in `make check`: every name here must be in the enum
-with the same number and in lib/apierr.c's table, and every enum name here, so a code added or
+with the same number and in lib/base/apierr.c's table, and every enum name here, so a code added or
 renumbered in C fails the suite until this file follows.
 """
 

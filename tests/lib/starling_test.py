@@ -999,7 +999,7 @@ _LOGFMT_ESC = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 
 
 def logfmt(line):
-    """The fields of one log line (lib/log.h, logfmt: key=value, quoted values unescaped) as a
+    """The fields of one log line (lib/base/log.h, logfmt: key=value, quoted values unescaped) as a
     dict, read from "ts=" on (a web server may put a prefix of its own before it); {} for a line
     that is none of ours."""
     start = line.find("ts=")
@@ -1082,7 +1082,7 @@ def new_user(mail_dir=None, activate=True, password="correct horse 42", prefix="
 
 def csrf_unmasked(field):
     """The token a form's csrf_token holds, as the cookie spells it: pages carry it masked, a
-    fresh mask for each answer (lib/csrf.h: base64url of the mask, then the token XORed with it),
+    fresh mask for each answer (lib/http/csrf.h: base64url of the mask, then the token XORed with it),
     so it never repeats in compressed pages (BREACH). None for anything else."""
     if not re.fullmatch(r"[A-Za-z0-9_-]{86}", field or ""):
         return None

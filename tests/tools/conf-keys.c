@@ -1,4 +1,4 @@
-/* conf-keys: prints every key lib/conf.c knows, "section<TAB>key<TAB>default" a line, in the
+/* conf-keys: prints every key lib/base/conf.c knows, "section<TAB>key<TAB>default" a line, in the
  * table's order, for tests/tools/man.sh to compare with starling.conf(5). */
 #include "config.h"
 

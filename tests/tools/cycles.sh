@@ -3,9 +3,9 @@
 # sides and write sides"). Builds the include graph of lib/ (module = file name without .c or
 # .h; an edge from each #include "x.h" of another module's header in lib/) and fails on any
 # cycle, naming its modules and edges. ALLOWED lists edges that may close a cycle for now; each
-# must still exist, so that the list can only shrink. It is empty: the last cycles (lib/app.c's
-# pipeline and the headers that included app.h; lib/job.c's table of handlers) were cut by ctx.h
-# with forward declarations and by the table lib/jobkinds.c installs at start-up.
+# must still exist, so that the list can only shrink. It is empty: the last cycles (lib/app/app.c's
+# pipeline and the headers that included app.h; lib/social/job.c's table of handlers) were cut by
+# ctx.h with forward declarations and by the table lib/app/jobkinds.c installs at start-up.
 set -u
 
 src=${STARLING_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -23,22 +23,25 @@ include = re.compile(r'^\s*#\s*include\s+"([^"/]+)\.h"', re.M)
 
 # A file of a split module (db_stmt.c, db_int.h: the part before "_" names a module with its
 # own header) belongs to that module.
+# lib/'s files by name: each lives in its layer's folder, and an #include names no folder.
+where = {n: os.path.join(lib, d, n) for d in sorted(os.listdir(lib))
+         if os.path.isdir(os.path.join(lib, d)) for n in os.listdir(os.path.join(lib, d))}
+
 def module_of(stem):
     head = stem.split("_", 1)[0]
-    if head != stem and os.path.exists(os.path.join(lib, head + ".h")):
+    if head != stem and head + ".h" in where:
         return head
     return stem
 
 # The graph: module -> the modules whose headers it includes.
 edges = {}
-for name in sorted(os.listdir(lib)):
+for name in sorted(where):
     if not name.endswith((".c", ".h")):
         continue
     mod = module_of(name[:-2])
-    with open(os.path.join(lib, name), errors="replace") as f:
+    with open(where[name], errors="replace") as f:
         text = f.read()
-    targets = {module_of(h) for h in include.findall(text)
-               if os.path.exists(os.path.join(lib, h + ".h"))} - {mod}
+    targets = {module_of(h) for h in include.findall(text) if h + ".h" in where} - {mod}
     edges.setdefault(mod, set()).update(targets)
 
 failed = 0

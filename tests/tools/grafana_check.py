@@ -5,7 +5,7 @@ metrics Starling exports, and only those.
 Checks: the file is JSON (no duplicate key), a dashboard (uid, title, schemaVersion, panels)
 whose panels have unique ids, fit the 24-column grid without overlapping, read the dashboard's
 data source variable and carry queries with unique refIds and balanced brackets; every metric a
-query names is one that lib/metrics.c or cgi-bin/site/metrics.c writes (a histogram through its
+query names is one that lib/base/metrics.c or cgi-bin/site/metrics.c writes (a histogram through its
 _bucket, _sum or _count), every one of those is on some panel, and every label a query groups
 by is one of the exported labels or Prometheus's own. The metric names are read from the C
 source, so a metric renamed or added there fails this until the dashboard follows. A last step
@@ -22,7 +22,7 @@ import sys
 
 SRCDIR = os.environ.get("STARLING_SRCDIR") or os.path.join(os.path.dirname(__file__), "..", "..")
 DASHBOARD = SRCDIR + "/etc/grafana-starling.json"
-SOURCES = [os.path.join(SRCDIR, "lib", "metrics.c"),
+SOURCES = [os.path.join(SRCDIR, "lib", "base", "metrics.c"),
            os.path.join(SRCDIR, "cgi-bin", "site", "metrics.c")]
 # The labels /metrics writes, Prometheus's target labels, and the one it renames "instance" to
 # when a scraped series carries its own (honor_labels: false, the default).

@@ -2,7 +2,7 @@
 # tests/tools/man.sh: the manual pages of man/ render without a warning, are installed, and say
 # what the programs do: each tool's page lists exactly the options its --help lists,
 # starling-admin(8) exactly the commands of its usage, and starling.conf(5) exactly the keys and
-# defaults of lib/conf.c (through tests/tools/conf-keys).
+# defaults of lib/base/conf.c (through tests/tools/conf-keys).
 set -u
 
 src=${STARLING_SRCDIR:?set by make check}
@@ -104,7 +104,8 @@ else
 	    "$tmp/help.cmds"
 fi
 
-# --- starling.conf(5): every key of lib/conf.c, with its default, and no other ----------------
+# --- starling.conf(5): every key of lib/base/conf.c, with its default, and no other
+# ----------------
 "$build/tests/tools/conf-keys" | sort >"$tmp/conf.keys"
 # An entry: ".SS [section]", then a .TP whose tag is "\fBkey\fR = \fIdefault\fR" or
 # "\fBkey\fR = (empty)".
@@ -129,7 +130,7 @@ awk '
 	{ tag = /^\.TP/ }
 ' "$src/man/starling.conf.5" | sort >"$tmp/page.keys"
 if [ "$(wc -l <"$tmp/conf.keys")" -ge 50 ]; then
-	same "starling.conf.5 lists every key of lib/conf.c with its default, and no other" \
+	same "starling.conf.5 lists every key of lib/base/conf.c with its default, and no other" \
 	    "$tmp/conf.keys" "$tmp/page.keys"
 else
 	fail "conf-keys printed too few keys" "$tmp/conf.keys"

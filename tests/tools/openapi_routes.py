@@ -34,9 +34,9 @@ def strip_comments(text):
 
 
 def read_defines():
-    """{NAME: replacement text} from every header of lib/ and every file of cgi-bin/."""
+    """{NAME: replacement text} from every header of lib/*/ and every file of cgi-bin/."""
     defs = {}
-    for path in sorted(glob.glob(os.path.join(SRCDIR, "lib", "*.h")) +
+    for path in sorted(glob.glob(os.path.join(SRCDIR, "lib", "*", "*.h")) +
                        glob.glob(os.path.join(SRCDIR, "cgi-bin", "*", "*.[ch]"))):
         with open(path, encoding="utf-8") as f:
             for name, value in DEFINE.findall(f.read()):

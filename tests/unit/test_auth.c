@@ -1,4 +1,4 @@
-/* test_auth.c: lib/auth.h without a database: what auth_issue signs, every token auth_check
+/* test_auth.c: lib/social/auth.h without a database: what auth_issue signs, every token auth_check
  * refuses before it asks a server (bad signature, expiry, each malformed claim, an ID of no
  * shard), and that a refused or failed check leaves the caller's session cleared, never with a
  * stale or half-read user. The database and memcached are loopback ports nobody listens on, so

@@ -189,7 +189,7 @@ test_append(void **state)
 	buf_free(&out);
 }
 
-/* Counters (lib/ratelimit.c's storage): created at 1, counted up, read without counting. */
+/* Counters (lib/http/ratelimit.c's storage): created at 1, counted up, read without counting. */
 static void
 test_counters(void **state)
 {
@@ -420,7 +420,7 @@ test_delete_during_load_wins(void **state)
 }
 
 /* A timeline push appends to a list while a reader builds it: the append lands on the lease's
- * placeholder. It is answered -1, so the pusher drops the key (as lib/timeline.c's push_to),
+ * placeholder. It is answered -1, so the pusher drops the key (as lib/social/timeline.c's push_to),
  * and the builder's fill fails cleanly: no placeholder stays behind for readers to wait on
  * until the lease's TTL ends, and the next reader builds the list. */
 static int

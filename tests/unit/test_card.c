@@ -1,4 +1,4 @@
-/* test_card.c: the counts a card shows (lib/card.h): the page's post_stats entry when there is
+/* test_card.c: the counts a card shows (lib/app/card.h): the page's post_stats entry when there is
  * one, zeros for a record it does not know, and none at all when they could not be read (null:
  * their shard down, on a page that gathers from many), never zeros then; a repost's card shows
  * its original's. With the counts, the words after each in their plural form ("1 reply",

@@ -1,4 +1,4 @@
-/* test_db.c: lib/db.c against two real MariaDB instances started by tests/integration/db.sh:
+/* test_db.c: lib/store/db.c against two real MariaDB instances started by tests/integration/db.sh:
  * shard routing, typed parameters and rows, duplicates, the statement cache, reconnecting after
  * a killed connection, transactions (commit, rollback, lock-wait retry, one shard only, nothing
  * after a failed statement), a statement past its deadline, an instance that is down, and rounds

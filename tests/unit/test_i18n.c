@@ -544,7 +544,7 @@ test_real_catalogs_load(void **state)
 }
 
 /* Pages in another language than English show the catalog's sentence for an error code
- * (lib/app.c): every code of the table has one in every language, and the English one is the
+ * (lib/app/app.c): every code of the table has one in every language, and the English one is the
  * table's own message, so the two cannot drift apart. */
 static void
 test_every_error_code_translated(void **state)

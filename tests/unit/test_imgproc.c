@@ -1,4 +1,4 @@
-/* test_imgproc.c: lib/imgproc.c with real libvips: metadata stripped, orientation applied,
+/* test_imgproc.c: lib/social/imgproc.c with real libvips: metadata stripped, orientation applied,
  * bounds kept, bombs and bad files refused with nothing left behind. The fixtures are
  * tests/golden/media (made by its make.py); the bomb is made here. */
 #include "config.h"

@@ -1,4 +1,4 @@
-/* test_jsonx.c: the JSON helpers for IDs and members (lib/jsonx.c). */
+/* test_jsonx.c: the JSON helpers for IDs and members (lib/base/jsonx.c). */
 #include "config.h"
 
 #include <string.h>

@@ -1,4 +1,4 @@
-/* test_mailcode.c: lib/mailcode.h without a database: the codes (length, alphabet, every
+/* test_mailcode.c: lib/social/mailcode.h without a database: the codes (length, alphabet, every
  * character drawn), the activation link, the message mailcode_send writes into a maildir spool
  * in each language (and the first language for any other), a refused message that logs no code,
  * and the jobs and queues refusing bad payloads or failing with the database down (a loopback

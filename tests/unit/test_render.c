@@ -1,4 +1,4 @@
-/* test_render.c: lib/render.h's JSON side, into the response's buffer: which requests get the
+/* test_render.c: lib/app/render.h's JSON side, into the response's buffer: which requests get the
  * envelope (the route's flag; without a route, the path under /api/), the envelope of a
  * success and of each kind of error (the handler's message or the code's default, the status
  * from the code, data null), "</script>" kept from closing a page's script, a handler's own body

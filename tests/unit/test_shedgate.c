@@ -1,4 +1,4 @@
-/* test_shedgate.c: lib/shedgate.h's decisions on requests built from their CGI environment:
+/* test_shedgate.c: lib/app/shedgate.h's decisions on requests built from their CGI environment:
  * which wait each class may have (a read without a login, a user's request or a write, a route
  * never shed), the 503 with Retry-After and its message, requests without a readable stamp
  * never shed, the budgets lowered while a queue stands, and the signal file written for the web

@@ -1,4 +1,4 @@
-/* test_tmpl.c: unit tests for lib/tmpl.c, the Mustache engine every HTML page goes through.
+/* test_tmpl.c: unit tests for lib/http/tmpl.c, the Mustache engine every HTML page goes through.
  *
  * Tables, one row per case with its __LINE__ so a failure points at its row: features, escaping,
  * lookups, standalone lines, cases taken from the Mustache spec (named as in its YAML files),

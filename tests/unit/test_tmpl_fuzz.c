@@ -1,4 +1,4 @@
-/* test_tmpl_fuzz.c: a deterministic fuzz of the Mustache compiler and renderer (lib/tmpl.c).
+/* test_tmpl_fuzz.c: a deterministic fuzz of the Mustache compiler and renderer (lib/http/tmpl.c).
  *
  * Every parser gets a fuzz run in make check. Inputs are built from a fixed seed, so a failure
  * reproduces on every machine; the iteration count and input sizes are small enough to run in

@@ -1,4 +1,4 @@
-/* test_xalloc.c: lib/xalloc.h: what each wrapper gives back (zero sizes, NULL in, copies that
+/* test_xalloc.c: lib/base/xalloc.h: what each wrapper gives back (zero sizes, NULL in, copies that
  * stop at n or at the NUL, contents kept by a realloc), and that a size nobody can have aborts
  * with one line naming what was asked, never wrapping around to a small allocation. The deaths
  * run in a forked child whose stderr the test reads. */

@@ -1,4 +1,5 @@
-/* jobs.c: starling-admin jobs and retry-job: the background jobs set aside (lib/job.h), listed
+/* jobs.c: starling-admin jobs and retry-job: the background jobs set aside (lib/social/job.h),
+ * listed
  * and put back (admin.h). */
 #include "config.h"
 
@@ -18,7 +19,7 @@
 #include "admin.h"
 
 /* ------------------------------------------------------------------------------------------ */
-/* jobs, retry-job: the background jobs set aside (lib/job.h) */
+/* jobs, retry-job: the background jobs set aside (lib/social/job.h) */
 
 /* One job a line, columns as the header; type and last_error escaped (job_error_shown): rows may
  * have been written by hand, and a control character must not reach the terminal. */

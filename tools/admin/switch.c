@@ -1,4 +1,4 @@
-/* switch.c: starling-admin switch: the operators' degradation switches (lib/switches.h,
+/* switch.c: starling-admin switch: the operators' degradation switches (lib/store/switches.h,
  * docs/operations.md), listed, set and cleared (admin.h). */
 #include "config.h"
 
@@ -13,7 +13,7 @@
 #include "admin.h"
 
 /* ------------------------------------------------------------------------------------------ */
-/* switch: the operators' degradation switches (lib/switches.h, docs/operations.md) */
+/* switch: the operators' degradation switches (lib/store/switches.h, docs/operations.md) */
 
 /* "user@host" of whoever runs this: the account sudo was run from, else the process's. */
 static void

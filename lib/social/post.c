@@ -1,0 +1,1153 @@
+/* post.c: the write side of posts: creating posts, replies, reposts and quotes, likes, reports,
+ * deletion, pinning, with their transactions, invalidations and jobs (post.h has the contract,
+ * docs/data.md the outbox and the cache keys; the reads are in postview.c). */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "apierr.h"
+#include "cache.h"
+#include "ctx.h"
+#include "clock.h"
+#include "db.h"
+#include "graphread.h"
+#include "id.h"
+#include "job.h"
+#include "jsonx.h"
+#include "limit.h"
+#include "linkcard.h"
+#include "media.h"
+#include "mediaclean.h"
+#include "post.h"
+#include "shard.h"
+#include "switches.h"
+#include "text.h"
+#include "timeline.h"
+#include "user.h"
+#include "utf8.h"
+#include "valid.h"
+
+/* The most jobs one write queues: a repost.sync or user_reply.sync and one hashtag.sync per tag. */
+/* repost.sync, timeline.push, notify.post, one hashtag.sync per tag and one link.fetch per URL. */
+#define POST_MAX_JOBS (3 + TEXT_MAX_TAGS + TEXT_MAX_URLS)
+/* Idempotency-Key: 1 .. 64 printable ASCII characters (tb_idempotency_key.idem_key). */
+#define IDEM_KEY_MAX 64
+/* The columns of media URLs (varchar(255)); a URL we issue is far shorter. */
+#define MEDIA_URL_MAX 255
+
+
+static int
+unavailable(struct ctx *ctx)
+{
+	return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Rules every write shares */
+
+/* Refuses acting on rec (a post_get object: reply, quote, repost, like) when its author and the
+ * caller block each other, either way (lib/social/graph.h). */
+static int
+check_not_blocked(struct ctx *ctx, json_object *rec)
+{
+	int rc = graph_blocked_either(ctx->env, ctx->user_id, jsonx_id(rec, "authorId"));
+
+	if (rc < 0)
+		return unavailable(ctx);
+	if (rc > 0)
+		return ctx_fail(ctx, APIERR_FORBIDDEN, "you cannot interact with this account's "
+		    "posts");
+	return APIERR_OK;
+}
+
+/* The acting user may write: activated and not suspended (the token check refuses suspended
+ * users already; this sees a suspension made since the token was checked through the cache). */
+static int
+check_writer(struct ctx *ctx, json_object **profile)
+{
+	json_object *u = NULL, *v;
+	int rc = user_get(ctx->env, ctx->user_id, &u);
+
+	if (rc < 0)
+		return unavailable(ctx);
+	if (rc == 0)
+		return ctx_fail(ctx, APIERR_UNAUTHORIZED, NULL);
+	if (json_object_object_get_ex(u, "suspended", &v) && json_object_get_boolean(v))
+		rc = ctx_fail(ctx, APIERR_SUSPENDED, NULL);
+	else if (!json_object_object_get_ex(u, "activated", &v) || !json_object_get_boolean(v))
+		rc = ctx_fail(ctx, APIERR_NOT_ACTIVATED, NULL);
+	else
+		rc = APIERR_OK;
+	if (rc == APIERR_OK && profile != NULL)
+		*profile = u;
+	else
+		json_object_put(u);
+	return rc;
+}
+
+/* The text and media of a new post, quote or reply. On APIERR_OK, t holds the prepared text and
+ * *image or *video the media URL (borrowed from n). */
+static int
+check_content(struct ctx *ctx, const struct post_new *n, struct text_post *t, const char **image,
+    const char **video)
+{
+	const char *text = n->text ? n->text : "";
+	size_t len = n->text ? n->text_len : 0;
+	size_t mlen = n->media ? strlen(n->media) : 0;
+	enum media_kind kind;
+	int rc;
+
+	*image = *video = "";
+	rc = text_prepare(text, len, (size_t)ctx->env->conf.posts_max_chars, t);
+	if (rc == TEXT_BAD_UTF8)
+		return utf8_valid(text, len) ?
+		    ctx_fail(ctx, APIERR_INVALID_PARAM, "content_text: holds a control character") :
+		    ctx_fail(ctx, APIERR_BAD_UTF8, "content_text: not valid UTF-8");
+	if (rc == TEXT_TOO_LONG)
+		return ctx_fail(ctx, APIERR_TEXT_TOO_LONG, "content_text: too long; at most %ld "
+		    "characters", ctx->env->conf.posts_max_chars);
+	if (rc != TEXT_OK)
+		return ctx_fail(ctx, APIERR_INTERNAL, NULL);
+	if (mlen > 0) {
+		if (mlen > MEDIA_URL_MAX)
+			return ctx_fail(ctx, APIERR_MEDIA_FORGED, NULL);
+		rc = media_check_url(ctx->env->media, ctx->user_id, n->media, mlen, &kind);
+		if (rc < 0)
+			return unavailable(ctx);
+		if (rc == MEDIA_FORGED)
+			return ctx_fail(ctx, APIERR_MEDIA_FORGED, NULL);
+		if (rc == MEDIA_MISSING)
+			return ctx_fail(ctx, APIERR_MEDIA_MISSING, NULL);
+		if (kind == MEDIA_IMAGE)
+			*image = n->media;
+		else
+			*video = n->media;
+	}
+	if (t->len == 0 && mlen == 0)
+		return ctx_fail(ctx, APIERR_TEXT_EMPTY, "content_text: empty, and no media attached");
+	return APIERR_OK;
+}
+
+/* Attaches the media of new record id (its image or video URL, checked by check_content) for
+ * the clean-up (lib/social/mediaclean.h): after the ID is made, before the row is written, so that
+ * the sweep can never remove what a post is about to show. A retry of the same request attaches
+ * the same ID again. */
+static int
+attach_media(struct ctx *ctx, const char *image, const char *video, uint64_t id)
+{
+	const char *url = *image ? image : video;
+	int rc;
+
+	if (*url == '\0')
+		return APIERR_OK;
+	rc = mediaclean_attach(ctx->env, url, id);
+	if (rc == MEDIACLEAN_TAKEN)
+		return ctx_fail(ctx, APIERR_CONFLICT, "media: attached to another post already; upload "
+		    "the file again for this one");
+	if (rc == MEDIACLEAN_GONE)
+		return ctx_fail(ctx, APIERR_MEDIA_MISSING, "media: removed by the clean-up (never "
+		    "posted within [media] orphan_grace); upload the file again");
+	return rc == 0 ? APIERR_OK : unavailable(ctx);
+}
+
+static bool
+idem_key_valid(const char *k)
+{
+	size_t i, n = strlen(k);
+
+	if (n == 0 || n > IDEM_KEY_MAX)
+		return false;
+	for (i = 0; i < n; i++)
+		if (k[i] < 0x21 || k[i] > 0x7e)
+			return false;
+	return true;
+}
+
+/*
+ * The Idempotency-Key of a request that makes a record with the pre-made ID fresh: claims the
+ * key for this user with fresh, before anything is written (so a crash later, or a concurrent
+ * retry, finds the same ID). Returns APIERR_OK with *id: fresh, or the ID an earlier request
+ * with the same key and the same request claimed (the caller then writes it again with INSERT
+ * IGNORE, which completes a request that died half-way and changes nothing otherwise); or the
+ * failure (42200 for the key used with another request).
+ */
+static int
+idem_claim(struct ctx *ctx, const char *key, const char *hash, uint64_t fresh, uint64_t *id)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	unsigned shard = id_shard(ctx->user_id);
+	int64_t now = clock_now_s();
+	char own[65];
+	int rc = -1, tries;
+
+	*id = fresh;
+	if (key == NULL)
+		return APIERR_OK;
+	if (!idem_key_valid(key))
+		return ctx_fail(ctx, APIERR_INVALID_PARAM,
+		    "Idempotency-Key: 1 to %d printable ASCII characters", IDEM_KEY_MAX);
+	if (hash == NULL) {
+		post_request_hash(ctx, own);
+		hash = own;
+	}
+	/* A few rounds: the row may be purged (expired) between our insert and our read. */
+	for (tries = 0; tries < 3; tries++) {
+		rc = db_exec(ctx->env->db, shard, "INSERT INTO {db}.tb_idempotency_key (user_id, idem_key, "
+		    "request_hash, result_id, created_at) VALUES (?, ?, ?, ?, ?)",
+		    DB_PARAMS(DB_U64(ctx->user_id), DB_STR(key), DB_STR(hash), DB_U64(fresh),
+			DB_I64(now)), NULL);
+		if (rc != DB_DUPLICATE)
+			break;
+		rc = db_exec(ctx->env->db, shard, "SELECT request_hash, result_id, created_at FROM "
+		    "{db}.tb_idempotency_key WHERE user_id = ? AND idem_key = ?",
+		    DB_PARAMS(DB_U64(ctx->user_id), DB_STR(key)), &r);
+		if (rc != 0)
+			break;
+		if (r.nrows == 0) {
+			rc = -1;    /* deleted meanwhile (expired): claim it again */
+			continue;
+		}
+		if (db_i64(&r, 0, 2) < now - ctx->env->conf.posts_idempotency_ttl) {
+			/* Expired, not yet purged: the key is free again. */
+			rc = db_exec(ctx->env->db, shard, "DELETE FROM {db}.tb_idempotency_key WHERE "
+			    "user_id = ? AND idem_key = ? AND created_at = ?",
+			    DB_PARAMS(DB_U64(ctx->user_id), DB_STR(key),
+				DB_I64(db_i64(&r, 0, 2))), NULL);
+			if (rc != 0)
+				break;
+			rc = -1;
+			continue;
+		}
+		if (strcmp(db_str(&r, 0, 0), hash) != 0) {
+			db_rows_free(&r);
+			return ctx_fail(ctx, APIERR_IDEMPOTENCY_REUSED, NULL);
+		}
+		*id = db_u64(&r, 0, 1);
+		break;
+	}
+	db_rows_free(&r);
+	return rc == 0 ? APIERR_OK : unavailable(ctx);
+}
+
+/* Whether key was claimed by this user for this same request (a retry) and is still live:
+ * true, or false (not claimed, claimed for another request, expired, or the database failed:
+ * idem_claim then says which). Reads only. */
+static bool
+idem_retry(struct ctx *ctx, const char *key, const char *hash)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	char own[65];
+	bool retry;
+
+	if (key == NULL || !idem_key_valid(key))
+		return false;
+	if (hash == NULL) {
+		post_request_hash(ctx, own);
+		hash = own;
+	}
+	retry = db_exec(ctx->env->db, id_shard(ctx->user_id), "SELECT request_hash, created_at FROM "
+	    "{db}.tb_idempotency_key WHERE user_id = ? AND idem_key = ?",
+	    DB_PARAMS(DB_U64(ctx->user_id), DB_STR(key)), &r) == 0 && r.nrows > 0 &&
+	    strcmp(db_str(&r, 0, 0), hash) == 0 &&
+	    db_i64(&r, 0, 1) >= clock_now_s() - ctx->env->conf.posts_idempotency_ttl;
+	db_rows_free(&r);
+	return retry;
+}
+
+/* The write limits of a new record (lib/social/limit.h), unless the request is the retry of one
+ * made
+ * under the same Idempotency-Key: that writes nothing new and was counted the first time, and a
+ * client whose first try was its last allowed one must get its answer, not a 429. */
+static int
+check_limits(struct ctx *ctx, enum limit_kind kind, const struct text_post *t,
+    const char *idem_key, const char *request_hash)
+{
+	if (idem_retry(ctx, idem_key, request_hash))
+		return APIERR_OK;
+	return limit_check(ctx, kind, t ? t->mentions : NULL, t ? t->nmentions : 0);
+}
+
+void
+post_request_hash(const struct ctx *ctx, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	struct buf in = BUF_INIT;
+	size_t k;
+
+	/* Method, path, then the route's declared parameters as checked (length-prefixed, so no
+	 * value can pass for two): the body's formatting and undeclared fields (a CSRF token) do
+	 * not make two requests different. */
+	buf_printf(&in, "%s\n%s\n", ctx->req.method_name ? ctx->req.method_name : "",
+	    ctx->req.path ? ctx->req.path : "");
+	for (k = 0; k < ctx->params.n; k++) {
+		const struct param *p = &ctx->params.items[k];
+		const char *v = p->str ? p->str : "";
+
+		buf_printf(&in, "%s=%zu:%s\n", p->name, strlen(v), v);
+	}
+	if (EVP_Digest(in.data, in.len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		mdlen = 0;
+	for (i = 0; i < mdlen && i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[2 * i] = '\0';
+	buf_free(&in);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Jobs queued with a write: IDs made before the transaction, queued inside it, run after. */
+
+struct jobs {
+	unsigned       shard;
+	size_t         n;
+	struct job_new v[POST_MAX_JOBS];   /* each payload owned here: jobs_free */
+};
+
+static void
+jobs_free(struct jobs *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->n; i++)
+		json_object_put(j->v[i].payload);
+	j->n = 0;
+}
+
+/* Adds a job {name: id} (and, for hashtags, tag and name), held: the request runs it after the
+ * commit. Returns 0 or -1 (no ID: 503). */
+static int
+jobs_add(struct ctx *ctx, struct jobs *j, const char *type, const char *name, uint64_t id,
+    const char *tag, const char *tag_name)
+{
+	struct job_new *v = &j->v[j->n];
+
+	if (j->n == POST_MAX_JOBS || ctx_new_id(ctx, j->shard, &v->id) != 0)
+		return -1;
+	v->type = type;
+	v->held = true;
+	v->payload = json_object_new_object();
+	json_object_object_add(v->payload, name, jsonx_id_new(id));
+	if (tag != NULL) {
+		json_object_object_add(v->payload, "tag", json_object_new_string(tag));
+		json_object_object_add(v->payload, "name", json_object_new_string(tag_name ? tag_name :
+		    tag));
+	}
+	j->n++;
+	return 0;
+}
+
+/* One link.fetch per URL of t, for starling-worker (not held: the request never waits for
+ * another site; lib/social/linkcard.h). Returns 0 or -1 (no ID: 503). */
+static int
+jobs_add_urls(struct ctx *ctx, struct jobs *j, const struct text_post *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nurls; i++) {
+		struct job_new *v = &j->v[j->n];
+
+		if (j->n == POST_MAX_JOBS || ctx_new_id(ctx, j->shard, &v->id) != 0)
+			return -1;
+		v->type = LINKCARD_JOB;
+		v->held = false;
+		v->payload = linkcard_payload(t->urls[i], v->id);
+		j->n++;
+	}
+	return 0;
+}
+
+/* One hashtag.sync per tag key of a space-separated list (a stored hashtags column). */
+static int
+jobs_add_tags(struct ctx *ctx, struct jobs *j, uint64_t record, const char *list)
+{
+	char tag[512];
+
+	while (*list) {
+		size_t w = strcspn(list, " ");
+
+		if (w > 0 && w < sizeof tag) {
+			memcpy(tag, list, w);
+			tag[w] = '\0';
+			if (jobs_add(ctx, j, "hashtag.sync", "record_id", record, tag, NULL) != 0)
+				return -1;
+		}
+		list += w;
+		list += strspn(list, " ");
+	}
+	return 0;
+}
+
+/* The jobs of every new post, quote or repost (not a reply): into the followers' timelines
+ * (lib/social/timeline.h), held unless *deferred (then starling-worker pushes: the author has many
+ * followers, or fanout_hold is on), and, when it tells anyone (a repost or quote tells its
+ * original's author; a mention, the mentioned), the notifications (lib/social/notify.h). A plain
+ * post naming nobody has no notify.post: it would read the post back only to find no one to tell.
+ * */
+static int
+jobs_add_new_post(struct ctx *ctx, struct jobs *j, uint64_t post, bool notifies, bool *deferred)
+{
+	/* While fanout_hold is on the push is left too: the author's own list gets it at once
+	 * (timeline_push_own), the job is parked by whichever runner takes it (lib/social/job.h).
+	 * */
+	*deferred = switches_on(ctx->env->switches, SWITCH_FANOUT_HOLD) ||
+	    timeline_push_deferred(ctx->env, ctx->user_id);
+	if (jobs_add(ctx, j, "timeline.push", "post_id", post, NULL, NULL) != 0)
+		return -1;
+	j->v[j->n - 1].held = !*deferred;
+	if (notifies && jobs_add(ctx, j, "notify.post", "record_id", post, NULL, NULL) != 0)
+		return -1;
+	return 0;
+}
+
+/* Inside the transaction: every job in one statement. */
+static int
+jobs_queue(struct db *db, const struct jobs *j)
+{
+	return job_queue_many(db, j->shard, j->v, j->n);
+}
+
+/* After the commit: the held jobs; one that fails is left for starling-worker (job.h). */
+static void
+jobs_run(struct ctx *ctx, const struct jobs *j)
+{
+	(void)job_run_held(ctx->env, j->shard, j->v, j->n);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Posts and quotes */
+
+struct create_tx {
+	uint64_t                id, user, original;
+	int                     original_type, post_type, reply_settings;
+	const char             *text, *search, *hashtags;
+	const char             *image, *video;
+	struct jobs            *jobs;
+	bool                    deferred;   /* the timeline.push is left to starling-worker */
+	bool                    inserted;
+};
+
+static int
+create_tx(struct db *db, void *arg)
+{
+	struct create_tx *a = arg;
+	struct db_rows r = DB_ROWS_INIT;
+	unsigned shard = id_shard(a->user);
+	int64_t now = clock_now_s();
+	int rc;
+
+	a->inserted = false;
+	/* INSERT IGNORE by the pre-made ID: a retry of the same request writes nothing. */
+	rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post (id, user_id, post_type, "
+	    "original_type, original_id, content_text, search_text, image_url, video_url, hashtags, "
+	    "reply_settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    DB_PARAMS(DB_U64(a->id), DB_U64(a->user), DB_I64(a->post_type),
+		DB_I64(a->original_type), DB_U64(a->original), DB_STR(a->text),
+		DB_STR(a->search), DB_STR(a->image), DB_STR(a->video), DB_STR(a->hashtags),
+		DB_I64(a->reply_settings), DB_I64(now), DB_I64(now)), &r);
+	if (rc != 0 || r.affected != 1)
+		goto out;
+	a->inserted = true;
+	if ((rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post_extended (post_id, user_id, "
+	    "created_at, updated_at) VALUES (?, ?, ?, ?)",
+	    DB_PARAMS(DB_U64(a->id), DB_U64(a->user), DB_I64(now), DB_I64(now)),
+	    NULL)) != 0 ||
+	    (rc = user_count_move(db, a->user, USER_COUNT_POSTS, 1)) != 0)
+		goto out;
+	rc = jobs_queue(db, a->jobs);
+out:
+	db_rows_free(&r);
+	return rc == 0 ? 0 : -1;
+}
+
+/* After a new tb_post row: its jobs, and the caches that knew it was not there. */
+static void
+created(struct ctx *ctx, const struct create_tx *a)
+{
+	if (!a->inserted)
+		return;
+	jobs_run(ctx, a->jobs);
+	/* A push to many followers is the worker's: the request answers without waiting for it,
+	 * and does the part the author reads at once. */
+	if (a->deferred)
+		timeline_push_own(ctx->env, a->id, a->user);
+	user_counts_forget(ctx->env, a->user);
+	post_forget(ctx->env, a->id);
+	post_counts_forget(ctx->env, a->id);
+}
+
+int
+post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
+{
+	struct text_post t = { 0 };
+	struct jobs jobs = { .shard = id_shard(ctx->user_id) };
+	struct create_tx a = { .user = ctx->user_id, .post_type = POST_ORIGINAL,
+	    .reply_settings = n->reply_settings, .text = "", .search = "", .hashtags = "",
+	    .image = "", .video = "", .jobs = &jobs };
+	json_object *orig = NULL;
+	uint64_t fresh;
+	size_t i;
+	int rc;
+
+	*id = 0;
+	if ((rc = check_writer(ctx, NULL)) != APIERR_OK ||
+	    (rc = check_content(ctx, n, &t, &a.image, &a.video)) != APIERR_OK)
+		goto out;
+	a.text = t.text;
+	a.search = t.search;
+	a.hashtags = t.hashtags;
+	if (n->reply_settings < POST_REPLY_EVERYONE || n->reply_settings > POST_REPLY_FOLLOWERS) {
+		rc = ctx_fail(ctx, APIERR_INVALID_PARAM, "reply_settings: 0, 1 or 2");
+		goto out;
+	}
+	if (n->original_id != 0) {
+		if ((rc = post_live(ctx, n->original_id, &orig)) != APIERR_OK ||
+		    (rc = check_not_blocked(ctx, orig)) != APIERR_OK)
+			goto out;
+		a.post_type = POST_QUOTE;
+		a.original = jsonx_id(orig, "id");
+		a.original_type = post_jtype(orig) == POST_REPLY;
+	}
+	/* Last of the checks, first before anything is written (an ID lease included). */
+	if ((rc = check_limits(ctx, LIMIT_POST, &t, n->idem_key, n->request_hash)) != APIERR_OK)
+		goto out;
+	if (ctx_new_id(ctx, id_shard(ctx->user_id), &fresh) != 0) {
+		rc = unavailable(ctx);
+		goto out;
+	}
+	if ((rc = idem_claim(ctx, n->idem_key, n->request_hash, fresh, &a.id)) != APIERR_OK ||
+	    (rc = attach_media(ctx, a.image, a.video, a.id)) != APIERR_OK)
+		goto out;
+	if ((a.post_type == POST_QUOTE &&
+	    jobs_add(ctx, &jobs, "repost.sync", "post_id", a.id, NULL, NULL) != 0)) {
+		rc = unavailable(ctx);
+		goto out;
+	}
+	for (i = 0; i < t.ntags; i++)
+		if (jobs_add(ctx, &jobs, "hashtag.sync", "record_id", a.id, t.tags[i].key,
+		    t.tags[i].name) != 0) {
+			rc = unavailable(ctx);
+			goto out;
+		}
+	if (jobs_add_new_post(ctx, &jobs, a.id, a.post_type == POST_QUOTE || t.nmentions > 0,
+	    &a.deferred) != 0 || jobs_add_urls(ctx, &jobs, &t) != 0) {
+		rc = unavailable(ctx);
+		goto out;
+	}
+	if (db_tx(ctx->env->db, id_shard(ctx->user_id), create_tx, &a) != 0) {
+		rc = unavailable(ctx);
+		goto out;
+	}
+	created(ctx, &a);
+	/* Not inserted: the retry of an Idempotency-Key, already counted. */
+	if (a.inserted)
+		limit_count(ctx, LIMIT_POST, t.mentions, t.nmentions);
+	*id = a.id;
+	rc = APIERR_OK;
+out:
+	json_object_put(orig);
+	jobs_free(&jobs);
+	text_post_free(&t);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reposts */
+
+/* ctx->user_id's live repost of original, or 0. Returns 0 or -1. */
+static int
+find_repost(struct ctx *ctx, uint64_t original, uint64_t *id)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	int rc = db_exec(ctx->env->db, id_shard(ctx->user_id), "SELECT id FROM {db}.tb_post WHERE "
+	    "user_id = ? AND repost_of = ?", DB_PARAMS(DB_U64(ctx->user_id), DB_U64(original)), &r);
+
+	*id = rc == 0 && r.nrows > 0 ? db_u64(&r, 0, 0) : 0;
+	db_rows_free(&r);
+	return rc == 0 ? 0 : -1;
+}
+
+int
+post_repost_idem(struct ctx *ctx, uint64_t original_id, const char *idem_key,
+    const char *request_hash, uint64_t *id)
+{
+	struct jobs jobs = { .shard = id_shard(ctx->user_id) };
+	struct create_tx a = { .user = ctx->user_id, .post_type = POST_REPOST, .text = "",
+	    .search = "", .hashtags = "", .image = "", .video = "", .jobs = &jobs };
+	json_object *orig = NULL;
+	uint64_t fresh, existing;
+	int rc;
+
+	*id = 0;
+	if ((rc = check_writer(ctx, NULL)) != APIERR_OK ||
+	    (rc = post_live(ctx, original_id, &orig)) != APIERR_OK ||
+	    (rc = check_not_blocked(ctx, orig)) != APIERR_OK)
+		goto out;
+	a.original = jsonx_id(orig, "id");
+	a.original_type = post_jtype(orig) == POST_REPLY;
+	if ((rc = check_limits(ctx, LIMIT_REPOST, NULL, idem_key, request_hash)) != APIERR_OK)
+		goto out;
+	if (ctx_new_id(ctx, id_shard(ctx->user_id), &fresh) != 0) {
+		rc = unavailable(ctx);
+		goto out;
+	}
+	if ((rc = idem_claim(ctx, idem_key, request_hash, fresh, &a.id)) != APIERR_OK)
+		goto out;
+	if (jobs_add(ctx, &jobs, "repost.sync", "post_id", a.id, NULL, NULL) != 0 ||
+	    jobs_add_new_post(ctx, &jobs, a.id, true, &a.deferred) != 0 ||
+	    db_tx(ctx->env->db, id_shard(ctx->user_id), create_tx, &a) != 0) {
+		rc = unavailable(ctx);
+		goto out;
+	}
+	created(ctx, &a);
+	if (a.inserted)
+		limit_count(ctx, LIMIT_REPOST, NULL, 0);
+	*id = a.id;
+	/* Not inserted: a live repost of the same record exists (uiq_user_repost), which is the
+	 * answer: reposting twice is not an error and makes nothing new. */
+	if (!a.inserted) {
+		if (find_repost(ctx, a.original, &existing) != 0) {
+			rc = unavailable(ctx);
+			goto out;
+		}
+		if (existing != 0)
+			*id = existing;
+	}
+	rc = APIERR_OK;
+out:
+	json_object_put(orig);
+	jobs_free(&jobs);
+	return rc;
+}
+
+int
+post_repost(struct ctx *ctx, uint64_t original_id, uint64_t *id)
+{
+	return post_repost_idem(ctx, original_id, NULL, NULL, id);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Replies */
+
+/* Whether ctx->user_id may reply to root (post_get's object) under its reply_settings. */
+static int
+check_reply_settings(struct ctx *ctx, json_object *root)
+{
+	const char *set = jsonx_str(root, "replySettings");
+	uint64_t author = jsonx_id(root, "authorId");
+	json_object *me = NULL, *mentions, *v;
+	struct graph_rel rel;
+	bool ok = false;
+	size_t i;
+	int rc = 0;
+
+	if (strcmp(set, "everyone") == 0 || author == ctx->user_id)
+		return APIERR_OK;
+	if (strcmp(set, "mentioned") == 0) {
+		rc = user_get(ctx->env, ctx->user_id, &me);
+		if (rc == 1 && json_object_object_get_ex(root, "mentions", &mentions)) {
+			struct buf name = BUF_INIT;
+			const char *u = jsonx_str(me, "username");
+
+			valid_lower_ascii(u, strlen(u), &name);
+			for (i = 0; i < json_object_array_length(mentions) && !ok; i++) {
+				v = json_object_array_get_idx(mentions, i);
+				ok = strcmp(json_object_get_string(v), buf_cstr(&name)) == 0;
+			}
+			buf_free(&name);
+		}
+		json_object_put(me);
+	} else {
+		/* The follow is on the replier's shard: the source of truth of following. */
+		rc = graph_rel_read(ctx->env->db, ctx->user_id, author, false, &rel);
+		ok = rc == 0 && rel.follow == 1;
+	}
+	if (rc < 0)
+		return unavailable(ctx);
+	if (!ok)
+		return ctx_fail(ctx, APIERR_REPLY_RESTRICTED, strcmp(set, "mentioned") == 0 ?
+		    "only the people mentioned in the post can reply" :
+		    "only the people who follow the author can reply");
+	return APIERR_OK;
+}
+
+struct reply_tx {
+	uint64_t                id, user, root, parent;  /* parent: the answered reply, or 0 */
+	const struct text_post *t;
+	const char             *image, *video;
+	struct jobs            *jobs;
+	bool                    inserted;
+};
+
+static int
+reply_tx(struct db *db, void *arg)
+{
+	struct reply_tx *a = arg;
+	struct db_rows r = DB_ROWS_INIT;
+	unsigned shard = id_shard(a->root);
+	int64_t now = clock_now_s();
+	int rc;
+
+	a->inserted = false;
+	rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post_reply (id, user_id, post_id, "
+	    "parent_reply_id, content_text, search_text, image_url, video_url, hashtags, created_at, "
+	    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    DB_PARAMS(DB_U64(a->id), DB_U64(a->user), DB_U64(a->root), DB_U64(a->parent),
+		DB_STR(a->t->text), DB_STR(a->t->search), DB_STR(a->image), DB_STR(a->video),
+		DB_STR(a->t->hashtags), DB_I64(now), DB_I64(now)), &r);
+	if (rc != 0 || r.affected != 1)
+		goto out;
+	a->inserted = true;
+	if ((rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post_reply_extended (post_reply_id, "
+	    "user_id, post_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+	    DB_PARAMS(DB_U64(a->id), DB_U64(a->user), DB_U64(a->root), DB_I64(now),
+		DB_I64(now)), NULL)) != 0 ||
+	    (rc = job_bump_count(db, a->parent ? a->parent : a->root, "count_comments", 1,
+	    a->parent ? JOB_RECORD_REPLY : JOB_RECORD_POST)) != 0)
+		goto out;
+	rc = jobs_queue(db, a->jobs);
+out:
+	db_rows_free(&r);
+	return rc == 0 ? 0 : -1;
+}
+
+int
+post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
+{
+	struct text_post t = { 0 };
+	struct jobs jobs = { .shard = 0 };
+	struct reply_tx a = { 0, ctx->user_id, 0, 0, &t, "", "", &jobs, false };
+	json_object *parent = NULL, *root = NULL;
+	uint64_t fresh;
+	size_t i;
+	int rc;
+
+	*id = 0;
+	if ((rc = check_writer(ctx, NULL)) != APIERR_OK ||
+	    (rc = check_content(ctx, n, &t, &a.image, &a.video)) != APIERR_OK ||
+	    (rc = post_live(ctx, n->original_id, &parent)) != APIERR_OK ||
+	    (rc = check_not_blocked(ctx, parent)) != APIERR_OK)
+		goto out;
+	if (post_jtype(parent) == POST_REPLY) {
+		a.parent = jsonx_id(parent, "id");
+		a.root = jsonx_id(parent, "rootId");
+		/* A reply in a thread whose post was deleted is gone with it. */
+		if ((rc = post_live(ctx, a.root, &root)) != APIERR_OK ||
+		    (rc = check_not_blocked(ctx, root)) != APIERR_OK)
+			goto out;
+	} else {
+		a.root = jsonx_id(parent, "id");
+		root = json_object_get(parent);
+	}
+	if ((rc = check_reply_settings(ctx, root)) != APIERR_OK ||
+	    (rc = check_limits(ctx, LIMIT_REPLY, &t, n->idem_key, n->request_hash)) != APIERR_OK)
+		goto out;
+	/* The reply lives with its thread: its ID (and its jobs) on the root post's shard. */
+	jobs.shard = id_shard(a.root);
+	if (ctx_new_id(ctx, id_shard(a.root), &fresh) != 0) {
+		rc = unavailable(ctx);
+		goto out;
+	}
+	if ((rc = idem_claim(ctx, n->idem_key, n->request_hash, fresh, &a.id)) != APIERR_OK ||
+	    (rc = attach_media(ctx, a.image, a.video, a.id)) != APIERR_OK)
+		goto out;
+	if (jobs_add(ctx, &jobs, "user_reply.sync", "reply_id", a.id, NULL, NULL) != 0) {
+		rc = unavailable(ctx);
+		goto out;
+	}
+	for (i = 0; i < t.ntags; i++)
+		if (jobs_add(ctx, &jobs, "hashtag.sync", "record_id", a.id, t.tags[i].key,
+		    t.tags[i].name) != 0) {
+			rc = unavailable(ctx);
+			goto out;
+		}
+	if (jobs_add(ctx, &jobs, "notify.post", "record_id", a.id, NULL, NULL) != 0 ||
+	    jobs_add_urls(ctx, &jobs, &t) != 0) {
+		rc = unavailable(ctx);
+		goto out;
+	}
+	if (db_tx(ctx->env->db, id_shard(a.root), reply_tx, &a) != 0) {
+		rc = unavailable(ctx);
+		goto out;
+	}
+	if (a.inserted) {
+		limit_count(ctx, LIMIT_REPLY, t.mentions, t.nmentions);
+		jobs_run(ctx, &jobs);
+		post_counts_forget(ctx->env, a.parent ? a.parent : a.root);
+		post_forget(ctx->env, a.id);
+		post_counts_forget(ctx->env, a.id);
+	}
+	*id = a.id;
+	rc = APIERR_OK;
+out:
+	json_object_put(parent);
+	json_object_put(root);
+	jobs_free(&jobs);
+	text_post_free(&t);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Likes and reports */
+
+struct like_tx {
+	uint64_t     like_id, liker, record;
+	int64_t      now;            /* created_at of the like, told to its like.sync */
+	int          content_type;
+	bool         like, changed;
+	struct jobs *jobs;
+};
+
+static int
+like_tx(struct db *db, void *arg)
+{
+	struct like_tx *a = arg;
+	struct db_rows r = DB_ROWS_INIT;
+	unsigned shard = id_shard(a->liker);
+	int64_t now = a->now;
+	int rc;
+
+	a->changed = false;
+	if (a->like)
+		rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post_like (id, content_type, "
+		    "record_id, liker_id, created_at) VALUES (?, ?, ?, ?, ?)",
+		    DB_PARAMS(DB_U64(a->like_id), DB_I64(a->content_type), DB_U64(a->record),
+			DB_U64(a->liker), DB_I64(now)), &r);
+	else
+		rc = db_exec(db, shard, "DELETE FROM {db}.tb_post_like WHERE liker_id = ? AND "
+		    "record_id = ?", DB_PARAMS(DB_U64(a->liker), DB_U64(a->record)), &r);
+	if (rc != 0 || r.affected != 1)
+		goto out;
+	a->changed = true;
+	rc = user_count_move(db, a->liker, USER_COUNT_LIKES, a->like ? 1 : -1);
+	if (rc == 0)
+		rc = jobs_queue(db, a->jobs);
+out:
+	db_rows_free(&r);
+	return rc == 0 ? 0 : -1;
+}
+
+int
+post_like(struct ctx *ctx, uint64_t record_id, bool like)
+{
+	struct jobs jobs = { .shard = id_shard(ctx->user_id) };
+	struct like_tx a = { .liker = ctx->user_id, .record = record_id, .now = clock_now_s(),
+	    .like = like, .jobs = &jobs };
+	json_object *rec = NULL;
+	int rc;
+
+	if ((rc = check_writer(ctx, NULL)) != APIERR_OK)
+		goto out;
+	rc = post_resolve(ctx->env, record_id, &rec);
+	if (rc < 0) {
+		rc = unavailable(ctx);
+		goto out;
+	}
+	/* Unliking a record deleted since is allowed (it takes the like back); liking is not. */
+	if (rc == 0 && like) {
+		rc = post_not_found(ctx);
+		goto out;
+	}
+	/* Taking a like back stays allowed after a block. */
+	if (like && (rc = check_not_blocked(ctx, rec)) != APIERR_OK)
+		goto out;
+	if (rec != NULL) {
+		a.record = jsonx_id(rec, "id");
+		a.content_type = post_jtype(rec) == POST_REPLY;
+	}
+	/* Taking a like back is never limited. */
+	if (like && (rc = limit_check(ctx, LIMIT_LIKE, NULL, 0)) != APIERR_OK)
+		goto out;
+	if (ctx_new_id(ctx, id_shard(ctx->user_id), &a.like_id) != 0 ||
+	    jobs_add(ctx, &jobs, "like.sync", "liker_id", ctx->user_id, NULL, NULL) != 0) {
+		rc = unavailable(ctx);
+		goto out;
+	}
+	/* What this request writes, so that the jobs need not read it back first (job.h). */
+	json_object_object_add(jobs.v[0].payload, "record_id", jsonx_id_new(a.record));
+	json_object_object_add(jobs.v[0].payload, "like", json_object_new_boolean(like));
+	json_object_object_add(jobs.v[0].payload, "like_id", jsonx_id_new(a.like_id));
+	json_object_object_add(jobs.v[0].payload, "content_type",
+	    json_object_new_int(a.content_type));
+	json_object_object_add(jobs.v[0].payload, "created_at", json_object_new_int64(a.now));
+	/* A like notifies its author; taken back, it withdraws that notification
+	 * (lib/social/notify.h). */
+	if (jobs_add(ctx, &jobs, "notify.like", "liker_id", ctx->user_id, NULL, NULL) != 0) {
+		rc = unavailable(ctx);
+		goto out;
+	}
+	json_object_object_add(jobs.v[1].payload, "record_id", jsonx_id_new(a.record));
+	json_object_object_add(jobs.v[1].payload, "like", json_object_new_boolean(like));
+	if (db_tx(ctx->env->db, id_shard(ctx->user_id), like_tx, &a) != 0) {
+		rc = unavailable(ctx);
+		goto out;
+	}
+	if (a.changed) {
+		if (like)
+			limit_count(ctx, LIMIT_LIKE, NULL, 0);
+		jobs_run(ctx, &jobs);
+		user_counts_forget(ctx->env, ctx->user_id);
+	}
+	rc = APIERR_OK;
+out:
+	json_object_put(rec);
+	jobs_free(&jobs);
+	return rc;
+}
+
+struct report_tx {
+	uint64_t id, record, author, reporter;
+	int      content_type, reason;
+};
+
+static int
+report_tx(struct db *db, void *arg)
+{
+	struct report_tx *a = arg;
+	struct db_rows r = DB_ROWS_INIT;
+	int64_t now = clock_now_s();
+	int rc = db_exec(db, id_shard(a->record), "INSERT IGNORE INTO {db}.tb_reported_content (id, "
+	    "content_type, record_id, post_user_id, reporter_id, report_reason, created_at, updated_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	    DB_PARAMS(DB_U64(a->id), DB_I64(a->content_type), DB_U64(a->record),
+		DB_U64(a->author), DB_U64(a->reporter), DB_I64(a->reason), DB_I64(now), DB_I64(now)), &r);
+
+	if (rc == 0 && r.affected == 1)
+		rc = job_bump_count(db, a->record, "count_reported", 1, a->content_type == 1 ?
+		    JOB_RECORD_REPLY : JOB_RECORD_POST);
+	db_rows_free(&r);
+	return rc == 0 ? 0 : -1;
+}
+
+int
+post_report(struct ctx *ctx, uint64_t record_id, int reason)
+{
+	struct report_tx a = { 0, 0, 0, ctx->user_id, 0, reason };
+	json_object *rec = NULL;
+	int rc;
+
+	if (reason < 1 || reason > 255)
+		return ctx_fail(ctx, APIERR_INVALID_PARAM, "report_reason: 1 to 255");
+	if ((rc = check_writer(ctx, NULL)) != APIERR_OK ||
+	    (rc = post_live(ctx, record_id, &rec)) != APIERR_OK)
+		goto out;
+	a.record = jsonx_id(rec, "id");
+	a.author = jsonx_id(rec, "authorId");
+	a.content_type = post_jtype(rec) == POST_REPLY;
+	if ((rc = limit_check(ctx, LIMIT_REPORT, NULL, 0)) != APIERR_OK)
+		goto out;
+	/* The report lives with the record, so its count moves in the same transaction. */
+	if (ctx_new_id(ctx, id_shard(a.record), &a.id) != 0 ||
+	    db_tx(ctx->env->db, id_shard(a.record), report_tx, &a) != 0) {
+		rc = unavailable(ctx);
+		goto out;
+	}
+	limit_count(ctx, LIMIT_REPORT, NULL, 0);
+	rc = APIERR_OK;
+out:
+	json_object_put(rec);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Deleting, undoing a repost, pinning */
+
+struct delete_tx {
+	uint64_t     id, user, parent;  /* reply: the record whose count_comments it moved */
+	bool         reply, deleted;
+	struct jobs *jobs;
+};
+
+static int
+delete_tx(struct db *db, void *arg)
+{
+	struct delete_tx *a = arg;
+	struct db_rows r = DB_ROWS_INIT;
+	unsigned shard = id_shard(a->id);
+	int64_t now = clock_now_s();
+	int rc;
+
+	a->deleted = false;
+	/* The guard is_deleted = 0 makes a second (or concurrent) delete change nothing. */
+	rc = db_exec(db, shard, a->reply ?
+	    "UPDATE {db}.tb_post_reply SET is_deleted = 1, deleted_at = ?, updated_at = ?, "
+	    "search_text = '' WHERE id = ? AND is_deleted = 0" :
+	    "UPDATE {db}.tb_post SET is_deleted = 1, deleted_at = ?, updated_at = ?, search_text = '' "
+	    "WHERE id = ? AND is_deleted = 0",
+	    DB_PARAMS(DB_I64(now), DB_I64(now), DB_U64(a->id)), &r);
+	if (rc != 0 || r.affected != 1)
+		goto out;
+	a->deleted = true;
+	rc = db_exec(db, shard, a->reply ?
+	    "UPDATE {db}.tb_post_reply_extended SET is_deleted = 1, deleted_at = ?, updated_at = ? "
+	    "WHERE post_reply_id = ?" :
+	    "UPDATE {db}.tb_post_extended SET is_deleted = 1, deleted_at = ?, updated_at = ? "
+	    "WHERE post_id = ?", DB_PARAMS(DB_I64(now), DB_I64(now), DB_U64(a->id)), NULL);
+	if (rc != 0)
+		goto out;
+	if (a->reply) {
+		rc = job_bump_count(db, a->parent, "count_comments", -1, JOB_RECORD_UNKNOWN);
+	} else {
+		/* The author's row is on this shard too (a post lives on its author's shard). */
+		rc = user_count_move(db, a->user, USER_COUNT_POSTS, -1);
+		if (rc == 0)
+			rc = user_unpin_if(db, a->user, a->id);
+	}
+	if (rc == 0)
+		rc = jobs_queue(db, a->jobs);
+out:
+	db_rows_free(&r);
+	return rc == 0 ? 0 : -1;
+}
+
+/* Deletes record id, already checked to be ctx->user_id's (row: its load_row). */
+static int
+delete_record(struct ctx *ctx, uint64_t id, const struct db_rows *row)
+{
+	struct jobs jobs = { .shard = id_shard(id) };
+	struct delete_tx a = { id, ctx->user_id, 0, false, false, &jobs };
+	int64_t type = db_i64(row, 0, POST_R_TYPE);
+	int rc = 0;
+
+	a.reply = type == POST_REPLY;
+	if (a.reply) {
+		a.parent = db_u64(row, 0, POST_R_ORIGINAL) ? db_u64(row, 0, POST_R_ORIGINAL) :
+		    db_u64(row, 0, POST_R_ROOT);
+		rc = jobs_add(ctx, &jobs, "user_reply.sync", "reply_id", id, NULL, NULL);
+	} else if (type == POST_REPOST || type == POST_QUOTE) {
+		rc = jobs_add(ctx, &jobs, "repost.sync", "post_id", id, NULL, NULL);
+	}
+	if (rc == 0)
+		rc = jobs_add_tags(ctx, &jobs, id, db_str(row, 0, POST_R_HASHTAGS));
+	/* Its upload is released for the clean-up, in the transaction of the delete (the row in
+	 * tb_media is on another shard). */
+	if (rc == 0 && (*db_str(row, 0, POST_R_IMAGE) || *db_str(row, 0, POST_R_VIDEO)))
+		rc = jobs_add(ctx, &jobs, MEDIACLEAN_JOB, "record_id", id, NULL, NULL);
+	if (rc != 0 || db_tx(ctx->env->db, id_shard(id), delete_tx, &a) != 0) {
+		rc = unavailable(ctx);
+		goto out;
+	}
+	if (a.deleted) {
+		jobs_run(ctx, &jobs);
+		post_forget(ctx->env, id);
+		post_counts_forget(ctx->env, id);
+		if (a.reply)
+			post_counts_forget(ctx->env, a.parent);
+		else
+			user_counts_forget(ctx->env, ctx->user_id);
+	}
+	rc = APIERR_OK;
+out:
+	jobs_free(&jobs);
+	return rc;
+}
+
+int
+post_delete(struct ctx *ctx, uint64_t id)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	int rc;
+
+	/* From the database, not the cache: the decision to delete is made on the truth. */
+	if (post_row(ctx->env, id, &r) != 0)
+		rc = unavailable(ctx);
+	else if (r.nrows == 0 || db_i64(&r, 0, POST_R_DELETED) != 0)
+		rc = post_not_found(ctx);
+	else if (db_u64(&r, 0, POST_R_USER) != ctx->user_id)
+		rc = ctx_fail(ctx, APIERR_NOT_OWNER, "only its author can delete a post");
+	else
+		rc = delete_record(ctx, id, &r);
+	db_rows_free(&r);
+	return rc;
+}
+
+int
+post_undo_repost(struct ctx *ctx, uint64_t id)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	uint64_t target = id, repost = 0;
+	int rc;
+
+	if (post_row(ctx->env, id, &r) != 0) {
+		rc = unavailable(ctx);
+		goto out;
+	}
+	if (r.nrows > 0 && db_i64(&r, 0, POST_R_TYPE) == POST_REPOST) {
+		/* My own repost: undo it. Someone else's: I reposted what it reposts, if anything. */
+		if (db_u64(&r, 0, POST_R_USER) == ctx->user_id && db_i64(&r, 0, POST_R_DELETED) == 0)
+			repost = id;
+		target = db_u64(&r, 0, POST_R_ORIGINAL);
+	}
+	if (repost == 0) {
+		if (find_repost(ctx, target, &repost) != 0) {
+			rc = unavailable(ctx);
+			goto out;
+		}
+		if (repost == 0) {
+			rc = APIERR_OK;   /* nothing to undo */
+			goto out;
+		}
+		if (post_row(ctx->env, repost, &r) != 0 || r.nrows == 0) {
+			rc = unavailable(ctx);
+			goto out;
+		}
+	}
+	rc = delete_record(ctx, repost, &r);
+out:
+	db_rows_free(&r);
+	return rc;
+}
+
+int
+post_pin(struct ctx *ctx, uint64_t id, bool pin)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	int64_t type;
+	int rc;
+
+	/* Unpinning is checked as pinning is: someone else's post is 403 and a missing one 404,
+	 * not a silent 0 that tells the caller nothing true. */
+	if (post_row(ctx->env, id, &r) != 0) {
+		rc = unavailable(ctx);
+		goto out;
+	}
+	type = r.nrows ? db_i64(&r, 0, POST_R_TYPE) : 0;
+	if (r.nrows == 0 || db_i64(&r, 0, POST_R_DELETED) != 0) {
+		rc = post_not_found(ctx);
+		goto out;
+	}
+	if (db_u64(&r, 0, POST_R_USER) != ctx->user_id) {
+		rc = ctx_fail(ctx, APIERR_NOT_OWNER, pin ? "you can only pin your own posts" :
+		    "you can only unpin your own posts");
+		goto out;
+	}
+	if (!pin) {
+		rc = user_unpin_if(ctx->env->db, ctx->user_id, id);
+		goto done;
+	}
+	if (type == POST_REPOST || type == POST_REPLY) {
+		rc = ctx_fail(ctx, APIERR_INVALID_PARAM, "post_id: a %s cannot be pinned, only a post "
+		    "or a quote", type == POST_REPOST ? "repost" : "reply");
+		goto out;
+	}
+	rc = user_pin(ctx->env->db, ctx->user_id, id);
+done:
+	if (rc != 0) {
+		rc = unavailable(ctx);
+		goto out;
+	}
+	user_counts_forget(ctx->env, ctx->user_id);
+	rc = APIERR_OK;
+out:
+	db_rows_free(&r);
+	return rc;
+}
+
