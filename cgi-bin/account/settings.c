@@ -3,12 +3,10 @@
  * POST /api/v1/user/change_language {language: en|zh}: stored in the account, and the lang
  *   cookie is set, so every page follows it.
  * POST /api/v1/user/change_time_zone {time_zone}: an IANA name of the system's zoneinfo
- *   ("Asia/Shanghai"; lib/base/tz.h), or "" for the browser's (the starling_tz cookie, else UTC):
- * the
+ *   ("Asia/Shanghai"; tz.h), or "" for the browser's (the starling_tz cookie, else UTC): the
  *   zone every page shows the user's times in. 40004 for any other name.
  * POST /api/v1/user/change_password {password, old_password}: 40100 when old_password is wrong;
- *   every token of the user stops working (the credential generation moves on: lib/social/auth.h),
- * and
+ *   every token of the user stops working (the credential generation moves on: auth.h), and
  *   the answer carries a fresh {token} for this client (pages get a new session cookie and CSRF
  *   token), so only the other sessions end. 40900 when another change of the password committed
  *   between reading the hash and writing the new one (nothing changed by this request).

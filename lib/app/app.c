@@ -230,8 +230,7 @@ authenticate(struct ctx *ctx)
 }
 
 /* The operators' switches (lib/store/switches.h): read_only refuses writes, anon_shed a share of
- * the
- * visitors not logged in; routes flagged ROUTE_ESSENTIAL pass whatever they say. */
+ * the visitors not logged in; routes flagged ROUTE_ESSENTIAL pass whatever they say. */
 static int
 check_switches(struct ctx *ctx)
 {

@@ -1,6 +1,5 @@
 /* linkfetch.h: the one fetch of a link card's page (lib/social/linkcard.h), made safe to point at
- * any
- * URL a user wrote (docs/links.md has the reasons).
+ * any URL a user wrote (docs/links.md has the reasons).
  *
  *   - http and https only (libcurl is told so for the request and for redirects), no userinfo;
  *   - every address connected to, after DNS, is checked in the socket callback libcurl opens

@@ -58,8 +58,7 @@ struct param_spec {
                             * identifies anyone nor calls for a CSRF token */
 #define ROUTE_NOSHED 0x80u /* never refused by load shedding (health: it must say what is wrong
                           * when the site is busiest) */
-#define ROUTE_ESSENTIAL 0x100u /* never refused by an operator's switch (lib/store/switches.h):
-#health,
+#define ROUTE_ESSENTIAL 0x100u /* never refused by an operator's switch (switches.h): health,
                                * so monitors see the truth; login and logout, so that people can
                                * still log in to read while read_only or anon_shed is on */
 

@@ -1,8 +1,7 @@
 /* graphread.h: the read side of the social graph (lib/social/graphread.c): a's row about b, cached
- * as
- * "rel:<a>:<b>" ("<status_follow> <status_mute>"), and the questions the read models ask of it.
- * It calls nothing above the cache and the database; the writes are graph.h. Returns: <0
- * failure (logged), 0 no, >0 yes, as each says. */
+ * as "rel:<a>:<b>" ("<status_follow> <status_mute>"), and the questions the read models ask of it.
+ * It calls nothing above the cache and the database; the writes are graph.h. Returns: <0 failure
+ * (logged), 0 no, >0 yes, as each says. */
 #ifndef STARLING_GRAPHREAD_H
 #define STARLING_GRAPHREAD_H
 

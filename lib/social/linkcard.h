@@ -35,8 +35,7 @@ struct app_env;
 json_object *linkcard_payload(const char *url, uint64_t job_id);
 
 /* The job handler (lib/app/jobkinds.c's table): payload {url, job_id}. Returns 0 once the URL has
- * its
- * row (fetched now, or before), -1 with why in err when it could not be read or written (the
+ * its row (fetched now, or before), -1 with why in err when it could not be read or written (the
  * worker tries again later). A fetch that fails is not a failure of the job: its row says so. */
 int linkcard_job(struct app_env *env, json_object *payload, struct buf *err);
 

@@ -40,8 +40,7 @@
 #define ROW_WITHDRAWN 2
 
 /* Rounds of read, write, read again in notify.like (as lib/social/graph.c's follow.sync): a like
- * that
- * still changes after this many is left to the job's retry. */
+ * that still changes after this many is left to the job's retry. */
 #define SYNC_ROUNDS 4
 
 /* What each type is called, and which record its notification shows: the actor's own record

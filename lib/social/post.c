@@ -261,9 +261,8 @@ idem_retry(struct ctx *ctx, const char *key, const char *hash)
 }
 
 /* The write limits of a new record (lib/social/limit.h), unless the request is the retry of one
- * made
- * under the same Idempotency-Key: that writes nothing new and was counted the first time, and a
- * client whose first try was its last allowed one must get its answer, not a 429. */
+ * made under the same Idempotency-Key: that writes nothing new and was counted the first time, and
+ * a client whose first try was its last allowed one must get its answer, not a 429. */
 static int
 check_limits(struct ctx *ctx, enum limit_kind kind, const struct text_post *t,
     const char *idem_key, const char *request_hash)

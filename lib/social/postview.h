@@ -1,6 +1,5 @@
 /* postview.h: the read side of the post module (lib/social/postview.c): a record's cached content,
- * a
- * post as its viewer sees it, counts and replies. The read models (timeline, notify, search,
+ * a post as its viewer sees it, counts and replies. The read models (timeline, notify, search,
  * postlist, card) include this header; the writes (create, reply, repost, like, delete, pin,
  * report) are in post.h, which includes it. Nothing here writes the database or queues a job.
  *

@@ -1,7 +1,6 @@
 /* cache_int.h: what the files of lib/store/cache.c's module share (cache.c, cache_op.c,
- * cache_aside.c,
- * cache_append.c): the pool's structures, the stored values' tags, and the helpers each file
- * lends the others. Internal: nothing outside those files includes it. */
+ * cache_aside.c, cache_append.c): the pool's structures, the stored values' tags, and the helpers
+ * each file lends the others. Internal: nothing outside those files includes it. */
 #ifndef STARLING_CACHE_INT_H
 #define STARLING_CACHE_INT_H
 

@@ -1,6 +1,6 @@
 /* cache_op.c: the operations of lib/store/cache.c's pool on keys: the prefixed key and its node,
- * the
- * request's memo, get, set, delete, the multi-gets and prefetches, and counters (cache_int.h). */
+ * the request's memo, get, set, delete, the multi-gets and prefetches, and counters (cache_int.h).
+ * */
 #include "config.h"
 
 #include <inttypes.h>

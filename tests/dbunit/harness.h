@@ -60,10 +60,9 @@ void dbunit_exec(unsigned shard, const char *sql, const struct db_val *params, s
 uint64_t dbunit_value(unsigned shard, const char *sql, uint64_t a, uint64_t b);
 
 /* A record of user written by SQL as lib/social/post.c writes one, without its jobs: the tb_post
- * row
- * (type 0 post, 1 repost, 2 quote of original; hashtags the column's space-separated keys) and
- * its counters row, on the user's shard. Returns its ID. For tests of what runs after a write
- * (the outbox's handlers), which set up the source of truth themselves. */
+ * row (type 0 post, 1 repost, 2 quote of original; hashtags the column's space-separated keys) and
+ * its counters row, on the user's shard. Returns its ID. For tests of what runs after a write (the
+ * outbox's handlers), which set up the source of truth themselves. */
 uint64_t dbunit_post_row(uint64_t user, int type, uint64_t original, const char *hashtags);
 
 /* A counter (a tb_post_extended column: count_likes, count_reposts, ...) of post. */

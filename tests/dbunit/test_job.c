@@ -1,11 +1,11 @@
 /* test_job.c: lib/social/job.c against real MariaDB instances (two) and memcached, with Starling's
  * schema, started by tests/dbunit/run.sh (on the dbunit harness): queueing in a transaction,
- * claiming, running a job twice, jobs run out of order, back-off and failing for good, and each sync handler (likes,
- * reposts and quotes, a user's replies, hashtags) with its counters and cache keys; what the
- * worker uses: the next ready job (oldest first, SKIP LOCKED), jobs put back from a dead runner,
- * clean-ups in batches; what the operator uses: the jobs set aside listed (fields, order, limit),
- * put back one by one or all at once, and refused for any other job; the kinds run only as the
- * installed table has them. Skipped (77) when run without the servers.
+ * claiming, running a job twice, jobs run out of order, back-off and failing for good, and each
+ * sync handler (likes, reposts and quotes, a user's replies, hashtags) with its counters and cache
+ * keys; what the worker uses: the next ready job (oldest first, SKIP LOCKED), jobs put back from a
+ * dead runner, clean-ups in batches; what the operator uses: the jobs set aside listed (fields,
+ * order, limit), put back one by one or all at once, and refused for any other job; the kinds run
+ * only as the installed table has them. Skipped (77) when run without the servers.
  *
  * It needs run.sh's layout (8 shards, 0-3 on the first instance, 4-7 on the second) and runs
  * first there, on fresh servers: its worker tests take "the next job" of a shard. */

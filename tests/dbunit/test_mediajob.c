@@ -1,10 +1,10 @@
 /* test_mediajob.c: lib/social/mediajob.h on local storage in a temporary directory, with a
- * processor
- * the test installs in place of libvips's (it writes the two sizes, or refuses, or fails), and
- * the jobs queued on Starling's schema (tests/dbunit/run.sh starts the servers): an upload taken
- * out of the served tree and served processed, a job run twice processing once, a refused image
- * deleted for good, a failure kept for the retry, the refusals of a bad key or a process without
- * a processor, the options, and the backlog queueing exactly the unprocessed uploads. */
+ * processor the test installs in place of libvips's (it writes the two sizes, or refuses, or
+ * fails), and the jobs queued on Starling's schema (tests/dbunit/run.sh starts the servers): an
+ * upload taken out of the served tree and served processed, a job run twice processing once, a
+ * refused image deleted for good, a failure kept for the retry, the refusals of a bad key or a
+ * process without a processor, the options, and the backlog queueing exactly the unprocessed
+ * uploads. */
 #include "config.h"
 
 #include "harness.h"

@@ -1,9 +1,8 @@
 /* test_post.c: lib/social/post.h on Starling's schema (tests/dbunit/run.sh starts the servers): a
- * post
- * created, viewed as its author and as another user, refused to others for deletion, deleted and
- * gone; a like counted once and undone; a reply listed under its post and counted; a block that
- * hides a post from the blocked user (and refuses their like); text empty, too long or not
- * UTF-8 refused. */
+ * post created, viewed as its author and as another user, refused to others for deletion, deleted
+ * and gone; a like counted once and undone; a reply listed under its post and counted; a block that
+ * hides a post from the blocked user (and refuses their like); text empty, too long or not UTF-8
+ * refused. */
 #include "config.h"
 
 #include "harness.h"

@@ -1,9 +1,8 @@
 /* test_postlist.c: lib/social/postlist.h on Starling's schema (tests/dbunit/run.sh starts the
- * servers):
- * each tab newest first, a page at a time, the pages meeting without a repeat or a gap and the
- * last one saying so (also at exactly a page's worth); only the user's own rows; a deleted
- * record left out but its row still moving the cursor on; the pinned post heading the first
- * page only, never repeated, and dropped once deleted. */
+ * servers): each tab newest first, a page at a time, the pages meeting without a repeat or a gap
+ * and the last one saying so (also at exactly a page's worth); only the user's own rows; a deleted
+ * record left out but its row still moving the cursor on; the pinned post heading the first page
+ * only, never repeated, and dropped once deleted. */
 #include "config.h"
 
 #include "harness.h"

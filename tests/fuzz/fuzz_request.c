@@ -1,6 +1,5 @@
 /* fuzz_request.c: the request parser (lib/http/request.c): environment, path, query string,
- * cookies,
- * Content-Length and Content-Type, form, JSON and multipart bodies.
+ * cookies, Content-Length and Content-Type, form, JSON and multipart bodies.
  *
  * An input is a request written as the web server hands it over: CGI variables one per line
  * ("REQUEST_URI=/a?b=1", "HTTP_COOKIE=a=1; b=2", "CONTENT_TYPE=multipart/form-data;

@@ -1,6 +1,5 @@
 /* fuzz_url.c: the URL finder of lib/social/text.c (text_url_find) and the links text_html makes of
- * it,
- * on any bytes.
+ * it, on any bytes.
  *
  * Checked on every input, beyond "no crash, no leak":
  *   - every URL found lies within the input, after the previous one, is at most TEXT_URL_MAX

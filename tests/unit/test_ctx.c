@@ -1,6 +1,5 @@
 /* test_ctx.c: lib/http/ctx.h: a context starts empty in the first language; ctx_reset leaves
- * nothing
- * of a request for the next (user, session, parameters, captures, data, messages, headers,
+ * nothing of a request for the next (user, session, parameters, captures, data, messages, headers,
  * tokens) but keeps the process's app and env; ctx_fail's message, replaced or cleared;
  * ctx_set_data releasing what it replaces; the helpers that write the response (redirect, a
  * handler's own body, cookies: a value that is not cookie-safe is refused, not sent). */

@@ -1,8 +1,8 @@
 /* test_jobkinds.c: the table of job kinds (lib/app/jobkinds.c) as the outbox finds it once
- * installed
- * (job_install, job_handler_find, job_parked_now in lib/social/job.c), without servers: every type
- * with its owner's handler and its switch, lookups of what is not a type, a table replaced by the
- * next one. Running jobs through the table is tests/dbunit/test_job.c's (with MariaDB). */
+ * installed (job_install, job_handler_find, job_parked_now in lib/social/job.c), without servers:
+ * every type with its owner's handler and its switch, lookups of what is not a type, a table
+ * replaced by the next one. Running jobs through the table is tests/dbunit/test_job.c's (with
+ * MariaDB). */
 #include "config.h"
 
 #include "test.h"

@@ -1,7 +1,6 @@
 /* test_linkcard.c: lib/social/linkcard.h without a database: the host a card shows, the job's
- * payload
- * and its refusals, the cache key of a URL, and the card linkcard_get makes of each cached row
- * (read from a private memcached the test starts): shown, nothing to show, or a corrupt entry
+ * payload and its refusals, the cache key of a URL, and the card linkcard_get makes of each cached
+ * row (read from a private memcached the test starts): shown, nothing to show, or a corrupt entry
  * deleted. The database is a loopback port nobody listens on, so a row not in the cache is a
  * failure (-1); the worker's fetch and store are tests/integration/test_links.py's. */
 #include "config.h"

@@ -1,8 +1,7 @@
 /* test_shmfile.c: lib/base/shmfile.h on real files: a new file gets its header and size, two
- * mappings
- * of one file share their bytes, a file of another magic or version is left alone (and its
- * bytes untouched), a file that cannot be opened is refused, and shmfile_open falls back to
- * zeroed private memory in every such case. */
+ * mappings of one file share their bytes, a file of another magic or version is left alone (and its
+ * bytes untouched), a file that cannot be opened is refused, and shmfile_open falls back to zeroed
+ * private memory in every such case. */
 #include "config.h"
 
 #include "test.h"

@@ -1,7 +1,6 @@
 /* test_timeline.c: the cached timeline list (lib/social/timeline.h): its encoding round-trips,
- * entries
- * appended by pushes are read back, garbled values are refused, and entries sort newest first
- * without repeats. */
+ * entries appended by pushes are read back, garbled values are refused, and entries sort newest
+ * first without repeats. */
 #include "config.h"
 
 #include "test.h"

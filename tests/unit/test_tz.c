@@ -1,6 +1,5 @@
 /* test_tz.c: zone names (lib/base/tz.h): only names of the system's zoneinfo are taken, nothing
- * that
- * could leave its directory or reach the C library's TZ rule parser; and a time converted to a
+ * that could leave its directory or reach the C library's TZ rule parser; and a time converted to a
  * zone lands on that zone's wall clock, across a DST change. Needs the system's tzdata (skipped
  * without it). */
 #include "config.h"

@@ -1,6 +1,5 @@
 /* jobs.c: starling-admin jobs and retry-job: the background jobs set aside (lib/social/job.h),
- * listed
- * and put back (admin.h). */
+ * listed and put back (admin.h). */
 #include "config.h"
 
 #include <errno.h>
