@@ -47,8 +47,6 @@ static void
 fill(struct ctx *ctx, size_t which, json_object *page, json_object *list)
 {
 	struct buf url = BUF_INIT;
-	json_object *cursor;
-	uint64_t next = 0;
 
 	add_key(ctx, page, "title", lists[which].name, "_title");
 	add_key(ctx, page, "intro", lists[which].name, "_intro");
@@ -60,11 +58,7 @@ fill(struct ctx *ctx, size_t which, json_object *page, json_object *list)
 	json_object_object_add(page, "users", json_object_get(json_object_object_get(list,
 	    "users")));
 	partial_mark(page, partial_of(list));
-	if (json_object_object_get_ex(list, "cursor", &cursor) &&
-	    route_parse_id(json_object_get_string(cursor), &next)) {
-		buf_printf(&url, "?cursor=%llu", (unsigned long long)next);
-		json_object_object_add(page, "olderUrl", json_object_new_string(buf_cstr(&url)));
-	}
+	page_older_link(page, list, buf_cstr(&url));
 	buf_free(&url);
 }
 

@@ -20,17 +20,11 @@
 static int
 list(struct ctx *ctx, enum postlist_tab tab)
 {
-	const char *c = params_str(&ctx->params, "cursor");
-	bool end = c != NULL && strcmp(c, "-1") == 0;
+	uint64_t id = 0, cursor;
+	bool end = params_cursor(&ctx->params, "cursor", &cursor);
 	json_object *o;
-	uint64_t id = 0, cursor = 0;
-	size_t n;
 	int rc;
 
-	/* The input first: a malformed cursor is the client's error whoever the user is. */
-	if (!end && c != NULL && *c != '\0' && post_parse_ids(c, &cursor, 1, &n) != 0)
-		return ctx_fail(ctx, APIERR_INVALID_PARAM, "cursor: the cursor of the previous page, "
-		    "or -1");
 	rc = user_id_by_username(ctx->env, params_str(&ctx->params, "username"), &id);
 	if (rc < 0)
 		return acct_unavailable(ctx);
@@ -38,12 +32,11 @@ list(struct ctx *ctx, enum postlist_tab tab)
 		return ctx_fail(ctx, APIERR_NOT_FOUND, "no user with that username");
 	if (end) {
 		/* The last page's cursor: nothing more (the user must still exist). */
-		o = json_object_new_object();
-		json_object_object_add(o, "posts", json_object_new_array());
-		json_object_object_add(o, "cursor", json_object_new_string("-1"));
-	} else if ((rc = postlist_page(ctx, id, tab, cursor, &o)) != APIERR_OK) {
-		return rc;
+		ctx_set_last_page(ctx, "posts");
+		return APIERR_OK;
 	}
+	if ((rc = postlist_page(ctx, id, tab, cursor, &o)) != APIERR_OK)
+		return rc;
 	post_add_images(ctx, o);
 	ctx_set_data(ctx, o);
 	return APIERR_OK;

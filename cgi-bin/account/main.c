@@ -98,10 +98,9 @@ static const struct param_spec profile_params[] = {
 	{ "username", PARAM_STRING, PARAM_REQUIRED, 1, 64, NULL },
 	PARAM_END
 };
-/* A cursor is an ID (at most 20 digits) or "-1"; lists.c checks which. */
 static const struct param_spec list_params[] = {
 	{ "username", PARAM_STRING, PARAM_REQUIRED, 1, 64, NULL },
-	{ "cursor",   PARAM_STRING, 0, 0, 20, NULL },
+	{ "cursor",   PARAM_CURSOR, 0, 0, 0, NULL },
 	PARAM_END
 };
 

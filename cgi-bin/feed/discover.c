@@ -39,7 +39,7 @@ id_cursor(struct ctx *ctx, uint64_t *id)
 	*id = 0;
 	if (c == NULL || *c == '\0')
 		return APIERR_OK;
-	if (strcmp(c, "-1") == 0) {
+	if (strcmp(c, ROUTE_CURSOR_END) == 0) {
 		*id = CURSOR_END;
 		return APIERR_OK;
 	}
@@ -122,10 +122,10 @@ users_page(struct ctx *ctx, const char *q, json_object **out)
 {
 	const char *c = params_str(&ctx->params, "cursor");
 
-	if (c != NULL && strcmp(c, "-1") == 0) {
+	if (c != NULL && strcmp(c, ROUTE_CURSOR_END) == 0) {
 		*out = json_object_new_object();
 		json_object_object_add(*out, "users", json_object_new_array());
-		add_str(*out, "cursor", "-1");
+		add_str(*out, "cursor", ROUTE_CURSOR_END);
 		return APIERR_OK;
 	}
 	return search_users(ctx, q, c, out);
@@ -198,9 +198,7 @@ feed_trends_users(struct ctx *ctx)
 static int
 add_cards(struct ctx *ctx, json_object *page, json_object *list, const char *base)
 {
-	json_object *cards = NULL, *posts = NULL, *cursor;
-	struct buf url = BUF_INIT;
-	uint64_t next;
+	json_object *cards = NULL, *posts = NULL;
 	bool partial = partial_of(list);
 	int rc;
 
@@ -209,12 +207,7 @@ add_cards(struct ctx *ctx, json_object *page, json_object *list, const char *bas
 		return rc;
 	json_object_object_add(page, "posts", cards);
 	partial_mark(page, partial);
-	if (json_object_object_get_ex(list, "cursor", &cursor) &&
-	    route_parse_id(json_object_get_string(cursor), &next)) {
-		buf_printf(&url, "%s%" PRIu64, base, next);
-		add_str(page, "olderUrl", buf_cstr(&url));
-	}
-	buf_free(&url);
+	page_older_link(page, list, base);
 	return APIERR_OK;
 }
 
@@ -287,7 +280,6 @@ feed_hashtag_page(struct ctx *ctx)
 	buf_printf(&feed, "%s/feed.atom", buf_cstr(&base));
 	add_str(page, "feedUrl", buf_cstr(&feed));
 	hashtag_meta(ctx, page, buf_cstr(&base));
-	buf_puts(&base, "?cursor=");
 	if ((rc = add_cards(ctx, page, list, buf_cstr(&base))) != APIERR_OK)
 		goto out;
 	ctx_set_data(ctx, page);
@@ -330,18 +322,14 @@ feed_search_page(struct ctx *ctx)
 	json_object_object_add(page, "searched", json_object_new_boolean(true));
 	buf_puts(&base, "/search?q=");
 	buf_put_url_component(&base, q);
-	buf_printf(&base, "&type=%s&cursor=", users ? "users" : "posts");
+	buf_printf(&base, "&type=%s", users ? "users" : "posts");
 	if (users) {
 		if ((rc = users_page(ctx, q, &list)) != APIERR_OK)
 			goto refused;
 		json_object_object_add(page, "users",
 		    json_object_get(json_object_object_get(list, "users")));
 		partial_mark(page, partial_of(list));
-		if (json_object_object_get_ex(list, "cursor", &v) &&
-		    strcmp(json_object_get_string(v), "-1") != 0) {
-			buf_puts(&base, json_object_get_string(v));
-			add_str(page, "olderUrl", buf_cstr(&base));
-		}
+		page_older_link(page, list, buf_cstr(&base));
 		goto done;
 	}
 	if ((rc = id_cursor(ctx, &cursor)) != APIERR_OK ||

@@ -32,23 +32,15 @@
 int
 feed_timeline_home(struct ctx *ctx)
 {
-	const char *c = params_str(&ctx->params, "cursor");
-	uint64_t cursor = 0;
+	uint64_t cursor;
 	json_object *o;
-	size_t n;
 	int rc;
 
-	if (c != NULL && strcmp(c, "-1") == 0) {
+	if (params_cursor(&ctx->params, "cursor", &cursor)) {
 		/* The cursor of the last page: nothing more. */
-		o = json_object_new_object();
-		json_object_object_add(o, "posts", json_object_new_array());
-		json_object_object_add(o, "cursor", json_object_new_string("-1"));
-		ctx_set_data(ctx, o);
+		ctx_set_last_page(ctx, "posts");
 		return APIERR_OK;
 	}
-	if (c != NULL && *c != '\0' && post_parse_ids(c, &cursor, 1, &n) != 0)
-		return ctx_fail(ctx, APIERR_INVALID_PARAM, "cursor: a post ID from the previous page, "
-		    "or -1");
 	rc = timeline_home(ctx, cursor, params_id(&ctx->params, "since_id"), &o);
 	if (rc != APIERR_OK)
 		return rc;
@@ -61,10 +53,8 @@ feed_timeline_home(struct ctx *ctx)
 static int
 home_timeline(struct ctx *ctx, json_object *page)
 {
-	json_object *tl = NULL, *posts, *cards = NULL, *next;
-	uint64_t older = 0;
+	json_object *tl = NULL, *posts, *cards = NULL;
 	bool partial;
-	char url[48];
 	int rc;
 
 	json_object_object_add(page, "compose", card_compose_form(ctx, "/compose", "compose",
@@ -82,11 +72,7 @@ home_timeline(struct ctx *ctx, json_object *page)
 	if ((rc = card_list(ctx, posts, 0, &cards, &partial)) != APIERR_OK)
 		goto out;
 	json_object_object_add(page, "posts", cards);
-	next = json_object_object_get(tl, "cursor");
-	if (route_parse_id(json_object_get_string(next), &older)) {
-		snprintf(url, sizeof url, "/?cursor=%" PRIu64, older);
-		json_object_object_add(page, "olderUrl", json_object_new_string(url));
-	}
+	page_older_link(page, tl, "/");
 	json_object_object_add(page, "paged", json_object_new_boolean(
 	    params_id(&ctx->params, "cursor") != 0));
 	partial_mark(page, partial);

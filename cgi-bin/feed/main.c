@@ -14,18 +14,18 @@
 #define TAG_PARAM_MAX   100
 
 static const struct param_spec cursor_params[] = {
-	{ "cursor", PARAM_STRING, 0, 0, 20, NULL },
+	{ "cursor", PARAM_CURSOR, 0, 0, 0, NULL },
 	PARAM_END
 };
 /* since_id: the newest post a page shows; only newer ones are answered (static/starling.js). */
 static const struct param_spec home_params[] = {
-	{ "cursor",   PARAM_STRING, 0, 0, 20, NULL },
+	{ "cursor",   PARAM_CURSOR, 0, 0, 0, NULL },
 	{ "since_id", PARAM_ID,     0, 0, 0, NULL },
 	PARAM_END
 };
 static const struct param_spec hashtag_params[] = {
 	{ "tag",    PARAM_STRING, PARAM_REQUIRED, 1, TAG_PARAM_MAX, NULL },
-	{ "cursor", PARAM_STRING, 0, 0, 20, NULL },
+	{ "cursor", PARAM_CURSOR, 0, 0, 0, NULL },
 	PARAM_END
 };
 static const struct param_spec search_params[] = {

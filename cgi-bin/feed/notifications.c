@@ -29,23 +29,17 @@
 int
 feed_notification_list(struct ctx *ctx)
 {
-	const char *c = params_str(&ctx->params, "cursor");
 	json_object *o;
-	uint64_t cursor = 0;
-	size_t n;
+	uint64_t cursor;
 	int rc;
 
-	if (c != NULL && strcmp(c, "-1") == 0) {
+	if (params_cursor(&ctx->params, "cursor", &cursor)) {
 		/* The last page's cursor: nothing more. */
-		o = json_object_new_object();
-		json_object_object_add(o, "notifications", json_object_new_array());
-		json_object_object_add(o, "cursor", json_object_new_string("-1"));
-	} else if (c != NULL && *c != '\0' && post_parse_ids(c, &cursor, 1, &n) != 0) {
-		return ctx_fail(ctx, APIERR_INVALID_PARAM, "cursor: the cursor of the previous page, "
-		    "or -1");
-	} else if ((rc = notify_list(ctx, cursor, &o)) != APIERR_OK) {
-		return rc;
+		ctx_set_last_page(ctx, "notifications");
+		return APIERR_OK;
 	}
+	if ((rc = notify_list(ctx, cursor, &o)) != APIERR_OK)
+		return rc;
 	post_add_images(ctx, o);
 	ctx_set_data(ctx, o);
 	return APIERR_OK;
@@ -143,12 +137,10 @@ decorate(struct ctx *ctx, json_object *items, const struct card_set *c)
 int
 feed_notifications_page(struct ctx *ctx)
 {
-	json_object *list = NULL, *items, *page = NULL, *cursor, *v, *views[NOTIFY_PAGE];
+	json_object *list = NULL, *items, *page = NULL, *v, *views[NOTIFY_PAGE];
 	struct card_set c = CARD_SET_INIT;
 	size_t i, n, nviews = 0;
 	bool any_unread = false;
-	uint64_t next;
-	char url[64];
 	int rc;
 
 	if ((rc = notify_list(ctx, params_id(&ctx->params, "cursor"), &list)) != APIERR_OK)
@@ -176,11 +168,7 @@ feed_notifications_page(struct ctx *ctx)
 	if (any_unread)
 		json_object_object_add(page, "upToId", json_object_get(json_object_object_get(
 		    json_object_array_get_idx(items, 0), "id")));
-	if (json_object_object_get_ex(list, "cursor", &cursor) &&
-	    route_parse_id(json_object_get_string(cursor), &next)) {
-		snprintf(url, sizeof url, "/notifications?cursor=%llu", (unsigned long long)next);
-		json_object_object_add(page, "olderUrl", json_object_new_string(url));
-	}
+	page_older_link(page, list, "/notifications");
 	ctx_set_data(ctx, page);
 	page = NULL;
 	rc = APIERR_OK;

@@ -189,25 +189,18 @@ api_stats(struct ctx *ctx)
 int
 api_replies(struct ctx *ctx)
 {
-	const char *c = params_str(&ctx->params, "cursor");
-	uint64_t cursor = 0;
+	uint64_t cursor;
 	json_object *o;
-	size_t n;
 	int rc;
 
-	if (c != NULL && strcmp(c, "-1") == 0) {
+	if (params_cursor(&ctx->params, "cursor", &cursor)) {
 		/* The cursor of the last page: nothing more (the post must still exist). */
 		if ((rc = post_view(ctx, params_id(&ctx->params, "post_id"), &o)) != APIERR_OK)
 			return rc;
 		json_object_put(o);
-		o = json_object_new_object();
-		json_object_object_add(o, "replies", json_object_new_array());
-		json_object_object_add(o, "cursor", json_object_new_string("-1"));
-		ctx_set_data(ctx, o);
+		ctx_set_last_page(ctx, "replies");
 		return APIERR_OK;
 	}
-	if (c != NULL && *c != '\0' && post_parse_ids(c, &cursor, 1, &n) != 0)
-		return ctx_fail(ctx, APIERR_INVALID_PARAM, "cursor: a reply ID, or -1");
 	if ((rc = post_replies(ctx, params_id(&ctx->params, "post_id"), cursor, &o)) != APIERR_OK)
 		return rc;
 	post_add_images(ctx, o);

@@ -57,7 +57,7 @@ static const struct param_spec stats_params[] = {
 };
 static const struct param_spec replies_params[] = {
 	{ "post_id", PARAM_ID,     PARAM_REQUIRED, 0, 0, NULL },
-	{ "cursor",  PARAM_STRING, 0, 0, 20, NULL },
+	{ "cursor",  PARAM_CURSOR, 0, 0, 0, NULL },
 	PARAM_END
 };
 static const struct param_spec pin_params[] = {

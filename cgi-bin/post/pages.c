@@ -117,11 +117,11 @@ post_meta(struct ctx *ctx, json_object *page, uint64_t id, json_object *view)
 int
 pages_post(struct ctx *ctx)
 {
-	json_object *view = NULL, *replies = NULL, *list, *cursor, *page = NULL, *cards_out;
+	json_object *view = NULL, *replies = NULL, *list, *page = NULL, *cards_out;
 	json_object *views[1 + POST_REPLIES_PAGE];
 	struct card_set c = CARD_SET_INIT;
 	size_t i, nreplies = 0, nviews = 0;
-	uint64_t id, next = 0;
+	uint64_t id;
 	int rc;
 
 	if ((rc = capture_id(ctx, &id)) != APIERR_OK)
@@ -148,13 +148,11 @@ pages_post(struct ctx *ctx)
 			json_object_array_add(cards_out, r);
 	}
 	json_object_object_add(page, "replies", cards_out);
-	if (json_object_object_get_ex(replies, "cursor", &cursor) &&
-	    route_parse_id(json_object_get_string(cursor), &next)) {
-		char url[64];
+	{
+		char base[32];
 
-		snprintf(url, sizeof url, "/p/%llu?cursor=%llu", (unsigned long long)id,
-		    (unsigned long long)next);
-		add_str(page, "olderUrl", url);
+		snprintf(base, sizeof base, "/p/%llu", (unsigned long long)id);
+		page_older_link(page, replies, base);
 	}
 	if (ctx->user_id != 0) {
 		char action[48];
@@ -612,11 +610,11 @@ int
 pages_user(struct ctx *ctx)
 {
 	const char *tab = params_str(&ctx->params, "tab"), *username;
-	json_object *profile, *list = NULL, *items, *cursor, *page = NULL, *cards_out, *rel = NULL;
+	json_object *profile, *list = NULL, *items, *page = NULL, *cards_out, *rel = NULL;
 	json_object *views[POSTLIST_PAGE + 1];
 	struct card_set c = CARD_SET_INIT;
 	size_t i, t = 0, n = 0, nviews = 0;
-	uint64_t id = 0, next = 0;
+	uint64_t id = 0;
 	int rc;
 
 	for (i = 0; tab != NULL && i < sizeof tabs / sizeof tabs[0]; i++)
@@ -651,13 +649,11 @@ pages_user(struct ctx *ctx)
 			json_object_array_add(cards_out, r);
 	}
 	json_object_object_add(page, "posts", cards_out);
-	if (json_object_object_get_ex(list, "cursor", &cursor) &&
-	    route_parse_id(json_object_get_string(cursor), &next)) {
+	{
 		struct buf url = BUF_INIT;
 
-		buf_printf(&url, "/u/%s?tab=%s&cursor=%llu", username, tabs[t].name,
-		    (unsigned long long)next);
-		add_str(page, "olderUrl", buf_cstr(&url));
+		buf_printf(&url, "/u/%s?tab=%s", username, tabs[t].name);
+		page_older_link(page, list, buf_cstr(&url));
 		buf_free(&url);
 	}
 	if (params_bool(&ctx->params, "reported", false))
@@ -742,10 +738,10 @@ static const struct {
 static int
 people_page(struct ctx *ctx, size_t which)
 {
-	json_object *page = NULL, *list = NULL, *cursor;
+	json_object *page = NULL, *list = NULL;
 	struct buf s = BUF_INIT;
 	const char *username;
-	uint64_t id = 0, next = 0;
+	uint64_t id = 0;
 	int rc;
 
 	if ((rc = capture_user(ctx, &id)) != APIERR_OK ||
@@ -766,13 +762,9 @@ people_page(struct ctx *ctx, size_t which)
 	json_object_object_add(page, "users", json_object_get(json_object_object_get(list,
 	    "users")));
 	partial_mark(page, partial_of(list));
-	if (json_object_object_get_ex(list, "cursor", &cursor) &&
-	    route_parse_id(json_object_get_string(cursor), &next)) {
-		buf_reset(&s);
-		buf_printf(&s, "/u/%s/%s?cursor=%llu", username, people[which].name,
-		    (unsigned long long)next);
-		add_str(page, "olderUrl", buf_cstr(&s));
-	}
+	buf_reset(&s);
+	buf_printf(&s, "/u/%s/%s", username, people[which].name);
+	page_older_link(page, list, buf_cstr(&s));
 	ctx_set_data(ctx, page);
 	page = NULL;
 	rc = APIERR_OK;

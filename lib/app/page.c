@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "apierr.h"
+#include "buf.h"
 #include "atom.h"
 #include "ctx.h"
 #include "i18n.h"
@@ -260,4 +261,21 @@ page_add_meta(struct ctx *ctx, json_object *page, const struct page_meta *m)
 	    "summary_large_image" : "summary"));
 	json_object_object_add(page, "meta", meta);
 	buf_free(&s);
+}
+
+void
+page_older_link(json_object *page, json_object *list, const char *base)
+{
+	struct buf url = BUF_INIT;
+	json_object *v;
+	const char *c;
+
+	if (!json_object_object_get_ex(list, "cursor", &v) || (c = json_object_get_string(v)) == NULL
+	    || *c == '\0' || strcmp(c, ROUTE_CURSOR_END) == 0)
+		return;
+	buf_puts(&url, base);
+	buf_puts(&url, strchr(base, '?') != NULL ? "&cursor=" : "?cursor=");
+	buf_put_url_component(&url, c);
+	json_object_object_add(page, "olderUrl", json_object_new_string(buf_cstr(&url)));
+	buf_free(&url);
 }

@@ -47,6 +47,11 @@ int page_form_image(struct ctx *ctx, const struct request_file *f, struct buf *u
 /* Whether the request came through an HTML route. */
 bool page_html(const struct ctx *ctx);
 
+/* page.olderUrl, the link to the next page of list (an API answer with a "cursor" member): base
+ * (a local path, with or without a query), then "cursor=" and the cursor, URL-encoded. Nothing
+ * when the list has no cursor, an empty one, or ROUTE_CURSOR_END (the last page). */
+void page_older_link(json_object *page, json_object *list, const char *base);
+
 /* Whether p is a path on this site that a form may send the browser back to: the guard against
  * open redirects through a return_to field. It must start with one '/' and hold only RFC 3986's
  * path, query and fragment characters, "%XX" escapes and UTF-8 above U+009F ("/p/1?x=2#post-1",

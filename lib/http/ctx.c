@@ -75,6 +75,16 @@ ctx_fail(struct ctx *ctx, int code, const char *fmt, ...)
 }
 
 void
+ctx_set_last_page(struct ctx *ctx, const char *list)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, list, json_object_new_array());
+	json_object_object_add(o, "cursor", json_object_new_string(ROUTE_CURSOR_END));
+	ctx_set_data(ctx, o);
+}
+
+void
 ctx_set_data(struct ctx *ctx, json_object *data)
 {
 	json_object_put(ctx->data);

@@ -101,6 +101,9 @@ void ctx_free(struct ctx *ctx);
  * means the code's default message). Returns code, so a handler says: return ctx_fail(...). */
 int ctx_fail(struct ctx *ctx, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Hands the handler's result to the pipeline, which owns it from then on. */
+/* The answer of a list asked for past its last page (its cursor ROUTE_CURSOR_END, route.h):
+ * {<list>: [], cursor: ROUTE_CURSOR_END}. Every paged list answers it the same way. */
+void ctx_set_last_page(struct ctx *ctx, const char *list);
 void ctx_set_data(struct ctx *ctx, json_object *data);
 /* A redirect (303 See Other) to a local path; for form posts. */
 void ctx_redirect(struct ctx *ctx, const char *path);

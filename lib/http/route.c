@@ -145,6 +145,19 @@ check_param(const struct param_spec *spec, const char *value, size_t vlen, struc
 			return APIERR_INVALID_PARAM;
 		}
 		return APIERR_OK;
+	case PARAM_CURSOR:
+		if (*value == '\0')
+			return APIERR_OK;                /* the first page */
+		if (strcmp(value, ROUTE_CURSOR_END) == 0) {
+			p->num = 1;
+			return APIERR_OK;
+		}
+		if (!route_parse_id(value, &p->id)) {
+			buf_printf(err, "parameter \"%s\" must be the cursor of the previous page "
+			    "(an id) or %s", spec->name, ROUTE_CURSOR_END);
+			return APIERR_INVALID_PARAM;
+		}
+		return APIERR_OK;
 	case PARAM_BOOL:
 		if (strcmp(value, "1") == 0 || strcmp(value, "true") == 0)
 			p->num = 1;
@@ -271,4 +284,13 @@ params_bool(const struct params *p, const char *name, bool def)
 	const struct param *q = params_get(p, name);
 
 	return q ? q->num != 0 : def;
+}
+
+bool
+params_cursor(const struct params *p, const char *name, uint64_t *below)
+{
+	const struct param *v = params_get(p, name);
+
+	*below = v != NULL && v->type == PARAM_CURSOR ? v->id : 0;
+	return v != NULL && v->type == PARAM_CURSOR && v->num == 1;
 }

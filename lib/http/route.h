@@ -24,7 +24,12 @@ enum param_type {
 	PARAM_ID,      /* a 64-bit id: decimal digits, 1 .. 2^64-1 (JSON numbers or strings) */
 	PARAM_BOOL,    /* 1/0, true/false */
 	PARAM_ENUM,    /* one of choices */
+	PARAM_CURSOR,  /* a list's page: "" (the first), an ID (below it), or ROUTE_CURSOR_END */
 };
+
+/* The cursor of the page after the last one: every list answers it with an empty page, and
+ * gives it as the next cursor when no more exists (docs/api.md, "Paging"). */
+#define ROUTE_CURSOR_END "-1"
 
 #define PARAM_REQUIRED 0x1u
 
@@ -111,5 +116,9 @@ const char *params_str(const struct params *p, const char *name);
 long long params_int(const struct params *p, const char *name, long long def);
 uint64_t params_id(const struct params *p, const char *name);
 bool params_bool(const struct params *p, const char *name, bool def);
+/* A PARAM_CURSOR: true when it is ROUTE_CURSOR_END (past the last page: answer an empty one);
+ * otherwise false with *below the ID the page starts under (0: the first page, also when the
+ * parameter was not sent). */
+bool params_cursor(const struct params *p, const char *name, uint64_t *below);
 
 #endif

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "notify.h"
 #include "partial.h"
+#include "route.h"
 #include "shard.h"
 #include "timeline.h"
 #include "user.h"
@@ -539,7 +540,7 @@ graph_list_page(struct ctx *ctx, enum graph_list list, uint64_t user_id, const c
 	/* The next page starts below the last row read, shown or not: IDs only grow, so rows added
 	 * meanwhile land above it and the pages neither repeat nor skip. */
 	json_object_object_add(data, "cursor", r.nrows > GRAPH_PAGE ?
-	    json_object_new_string(db_str(&r, n - 1, 1)) : json_object_new_string("-1"));
+	    json_object_new_string(db_str(&r, n - 1, 1)) : json_object_new_string(ROUTE_CURSOR_END));
 	partial_mark(data, partial);
 	*out = data;
 	data = NULL;

@@ -450,7 +450,7 @@ notify_list(struct ctx *ctx, uint64_t cursor, json_object **out)
 	if (r.nrows > NOTIFY_PAGE)
 		snprintf(next, sizeof next, "%" PRIu64, db_u64(&r, NOTIFY_PAGE - 1, N_ID));
 	else
-		snprintf(next, sizeof next, "-1");
+		snprintf(next, sizeof next, "%s", ROUTE_CURSOR_END);
 	*out = json_object_new_object();
 	json_object_object_add(*out, "notifications", list);
 	json_object_object_add(*out, "cursor", json_object_new_string(next));

@@ -14,6 +14,7 @@
 #include "jsonx.h"
 #include "postlist.h"
 #include "postview.h"
+#include "route.h"
 #include "user.h"
 
 /* Each tab is one range on the user's shard, newest first: column 0 is the cursor (the ID the
@@ -89,7 +90,7 @@ postlist_page(struct ctx *ctx, uint64_t user_id, enum postlist_tab tab, uint64_t
 	if (r.nrows > POSTLIST_PAGE)
 		snprintf(next, sizeof next, "%" PRIu64, db_u64(&r, POSTLIST_PAGE - 1, 0));
 	else
-		snprintf(next, sizeof next, "-1");
+		snprintf(next, sizeof next, "%s", ROUTE_CURSOR_END);
 	*out = json_object_new_object();
 	json_object_object_add(*out, "posts", list);
 	json_object_object_add(*out, "cursor", json_object_new_string(next));

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "media.h"
 #include "postview.h"
+#include "route.h"
 #include "shard.h"
 #include "text.h"
 #include "user.h"
@@ -616,7 +617,7 @@ post_replies(struct ctx *ctx, uint64_t id, uint64_t cursor, json_object **out)
 	if (r.nrows > POST_REPLIES_PAGE)
 		id_format(db_u64(&r, POST_REPLIES_PAGE - 1, 0), next);
 	else
-		snprintf(next, sizeof next, "-1");
+		snprintf(next, sizeof next, "%s", ROUTE_CURSOR_END);
 	json_object_object_add(*out, "cursor", json_object_new_string(next));
 	rc = APIERR_OK;
 out:

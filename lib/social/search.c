@@ -17,6 +17,7 @@
 #include "graph.h"
 #include "partial.h"
 #include "post.h"
+#include "route.h"
 #include "search.h"
 #include "shard.h"
 #include "text.h"
@@ -234,7 +235,7 @@ page_of(const char *name, json_object *list, const char *next, bool partial)
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, name, list);
-	json_object_object_add(o, "cursor", json_object_new_string(next ? next : "-1"));
+	json_object_object_add(o, "cursor", json_object_new_string(next ? next : ROUTE_CURSOR_END));
 	partial_mark(o, partial);
 	return o;
 }

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "partial.h"
 #include "postview.h"
+#include "route.h"
 #include "shard.h"
 #include "timeline.h"
 #include "user.h"
@@ -661,7 +662,7 @@ timeline_home(struct ctx *ctx, uint64_t cursor, uint64_t since, json_object **ou
 	if (shown == TIMELINE_PAGE && (s.pos < s.n || s.floor != 0))
 		snprintf(next, sizeof next, "%" PRIu64, last);
 	else
-		snprintf(next, sizeof next, "-1");
+		snprintf(next, sizeof next, "%s", ROUTE_CURSOR_END);
 	*out = json_object_new_object();
 	json_object_object_add(*out, "posts", posts);
 	json_object_object_add(*out, "cursor", json_object_new_string(next));

@@ -391,6 +391,39 @@ test_page_add_meta(void **state)
 	json_object_put(page);
 }
 
+/* page.olderUrl: base, then the list's cursor (URL-encoded, after "?" or "&"); none past the
+ * last page or without a cursor. */
+static void
+test_page_older_link(void **state)
+{
+	static const struct { const char *base, *cursor, *want; } cases[] = {
+		{ "/p/9", "123", "/p/9?cursor=123" },
+		{ "/u/ann?tab=likes", "77", "/u/ann?tab=likes&cursor=77" },
+		{ "/search?q=x&type=users", "a b&c", "/search?q=x&type=users&cursor=a%20b%26c" },
+		{ "/", "-1", NULL },
+		{ "/", "", NULL },
+		{ "/", NULL, NULL },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		json_object *page = json_object_new_object(), *list = json_object_new_object(), *v;
+
+		if (cases[i].cursor != NULL)
+			json_object_object_add(list, "cursor", json_object_new_string(cases[i].cursor));
+		page_older_link(page, list, cases[i].base);
+		if (cases[i].want == NULL)
+			assert_false(json_object_object_get_ex(page, "olderUrl", &v));
+		else {
+			assert_true(json_object_object_get_ex(page, "olderUrl", &v));
+			assert_string_equal(json_object_get_string(v), cases[i].want);
+		}
+		json_object_put(page);
+		json_object_put(list);
+	}
+}
+
 int
 main(void)
 {
@@ -401,6 +434,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_page_return_to, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page_add_words, setup, teardown),
 		cmocka_unit_test(test_page_describe),
+		cmocka_unit_test(test_page_older_link),
 		cmocka_unit_test_setup_teardown(test_page_add_meta, setup, teardown),
 	};
 

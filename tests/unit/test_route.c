@@ -99,6 +99,7 @@ static const struct param_spec specs[] = {
 	{ "id",     PARAM_ID,     0, 0, 0, NULL },
 	{ "flag",   PARAM_BOOL,   0, 0, 0, NULL },
 	{ "colour", PARAM_ENUM,   0, 0, 0, colours },
+	{ "cursor", PARAM_CURSOR, 0, 0, 0, NULL },
 	PARAM_END
 };
 
@@ -138,6 +139,13 @@ static const struct param_case param_cases[] = {
 	{ __LINE__, "name=a&colour=green", APIERR_OK, NULL },
 	{ __LINE__, "name=a&colour=blue", APIERR_INVALID_PARAM, "one of: red green" },
 	{ __LINE__, "name=a&undeclared=zzz", APIERR_OK, NULL },
+	{ __LINE__, "name=a&cursor=", APIERR_OK, NULL },
+	{ __LINE__, "name=a&cursor=-1", APIERR_OK, NULL },
+	{ __LINE__, "name=a&cursor=18446744073709551615", APIERR_OK, NULL },
+	{ __LINE__, "name=a&cursor=-2", APIERR_INVALID_PARAM, "\"cursor\" must be the cursor" },
+	{ __LINE__, "name=a&cursor=0", APIERR_INVALID_PARAM, "or -1" },
+	{ __LINE__, "name=a&cursor=1x", APIERR_INVALID_PARAM, "\"cursor\"" },
+	{ __LINE__, "name=a&cursor=18446744073709551616", APIERR_INVALID_PARAM, "\"cursor\"" },
 };
 
 /* Splits "a=1&b=2" into fields without decoding (request.c's job, tested there). */
@@ -212,6 +220,39 @@ test_typed_accessors(void **state)
 	buf_free(&err);
 }
 
+/* params_cursor: the first page, a page below an ID, and the end, told apart. */
+static void
+test_cursor_accessor(void **state)
+{
+	static const struct { const char *query; bool end; uint64_t below; } cases[] = {
+		{ "name=a", false, 0 },
+		{ "name=a&cursor=", false, 0 },
+		{ "name=a&cursor=977", false, 977 },
+		{ "name=a&cursor=-1", true, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct request req;
+		struct params p;
+		struct buf err = BUF_INIT;
+		uint64_t below = 5;
+
+		request_init(&req);
+		req.method = HTTP_GET;
+		split(cases[i].query, &req.query_fields);
+		assert_int_equal(route_params(&get_route, &req, &p, &err), APIERR_OK);
+		assert_int_equal(params_cursor(&p, "cursor", &below), cases[i].end);
+		assert_true(below == cases[i].below);
+		/* A parameter of another type is no cursor: the first page, whatever it holds. */
+		assert_false(params_cursor(&p, "name", &below));
+		assert_true(below == 0);
+		request_free(&req);
+		buf_free(&err);
+	}
+}
+
 /* A POST takes its parameters from the body, never the query string. */
 static void
 test_post_reads_body_only(void **state)
@@ -258,6 +299,7 @@ main(void)
 		cmocka_unit_test(test_match_table),
 		cmocka_unit_test(test_param_table),
 		cmocka_unit_test(test_typed_accessors),
+		cmocka_unit_test(test_cursor_accessor),
 		cmocka_unit_test(test_post_reads_body_only),
 		cmocka_unit_test(test_json_nested_value_is_refused),
 	};
