@@ -195,6 +195,10 @@ request(const struct s3obj_store *s, const char *method, const char *key, const 
 	if (rc == S3OBJ_FAILED && code > 0) {
 		buf_printf(&why, "HTTP %ld", code);
 		error_code(&x->error, &why);
+		/* A HEAD's refusal has no body to name the cause: say where to look. */
+		if (code == 403)
+			buf_puts(&why, " (refused: check [media] s3_access_key_id, the secret key file, "
+			    "the region and the clock)");
 	}
 	if (rc != S3OBJ_OK)
 		buf_printf(err, "S3 %s %s bucket %s key %s: %s", method, s->endpoint, s->bucket, key,
