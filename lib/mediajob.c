@@ -343,6 +343,9 @@ run_s3(struct app_env *env, const struct media_files *f, const struct imgproc_op
     const char *key, struct buf *err)
 {
 	size_t max = (size_t)env->conf.media_max_image_bytes;
+	/* An output may outgrow its upload (an animated WebP of a small, flat GIF): files read
+	 * back to be PUT get room for that, still bounded. */
+	size_t out_max = max * 4;
 	struct s3obj_store s;
 	struct buf body = BUF_INIT;
 	enum s3obj_rc got;
@@ -367,7 +370,7 @@ run_s3(struct app_env *env, const struct media_files *f, const struct imgproc_op
 	} else if (got != S3OBJ_OK) {
 		goto out;
 	} else {
-		prc = process_s3(&s, o, f, &body, max, err);
+		prc = process_s3(&s, o, f, &body, out_max, err);
 	}
 	rc = prc == IMGPROC_FAILED ? -1 : 0;
 	if (prc > IMGPROC_OK) {

@@ -171,6 +171,17 @@ out:
 	return code;
 }
 
+/* libcurl's process-wide set-up, once (the worker is single-threaded). */
+static bool
+global_init(void)
+{
+	static bool ready;
+
+	if (!ready && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
+		ready = true;
+	return ready;
+}
+
 /* One request, its outcome mapped to enum s3obj_rc, and a failure's message naming it. */
 static enum s3obj_rc
 request(const struct s3obj_store *s, const char *method, const char *key, const char *ctype,
@@ -180,7 +191,7 @@ request(const struct s3obj_store *s, const char *method, const char *key, const 
 	enum s3obj_rc rc = S3OBJ_FAILED;
 	long code;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || (x->h = curl_easy_init()) == NULL) {
+	if (!global_init() || (x->h = curl_easy_init()) == NULL) {
 		buf_puts(&why, "libcurl could not start");
 		code = -1;
 	} else {
