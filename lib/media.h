@@ -152,8 +152,9 @@ struct s3obj_store;
 bool media_s3_store(const struct media *m, long timeout_ms, struct s3obj_store *s);
 
 /* The files of image key (as media_sign_upload made it): local paths, or with s3 the object keys
- * in the bucket (upload: the key itself, which the worker writes the processed copy at; original:
- * MEDIA_S3_ORIGINALS + key, where the browser PUT it; base and thumb the same way, no directory). */
+ * in the bucket (upload: the key itself, which the worker writes the processed copy at;
+ * original: MEDIA_S3_ORIGINALS + key, where the browser PUT it; base and thumb the same way,
+ * with no directory). */
 struct media_files {
 	struct buf upload;     /* the served name, as uploaded (s3: as processed) */
 	struct buf original;   /* the hidden name (s3: the private original's key) */

@@ -171,7 +171,7 @@ stack_pid() {
 	apache:*/apache2*|apache:*/httpd*) ;;
 	fcgi-*:*/multiwatch*) ;;
 	worker:*/starling-worker*) ;;
-	s3rver:*/node*|s3rver:*/nodejs*) ;;
+	s3rver:*/node*) ;;             # s3rver is a Node.js script
 	*:) ;;                          # /proc not readable: trust kill -0
 	*) return 1 ;;
 	esac
