@@ -21,6 +21,7 @@
 #include "apierr.h"
 #include "log.h"
 #include "media.h"
+#include "s3obj.h"
 #include "sigv4.h"
 #include "xalloc.h"
 
@@ -548,10 +549,20 @@ media_sign_upload(const struct media *m, uint64_t user_id, enum media_kind kind,
 		sigv4_uri_encode(key.data, key.len, true, &put);
 		buf_printf(&put, "&expires=%s&sig=%s", expires, sig);
 	} else {
+		struct buf obj = BUF_INIT;
 		struct sigv4_request r = { "PUT", m->endpoint, m->region, m->bucket, m->path_style,
-		    buf_cstr(&key), m->access_key_id, m->secret, now, m->url_ttl };
+		    NULL, m->access_key_id, m->secret, now, m->url_ttl };
 
-		if (sigv4_presign(&r, &put, NULL, &err) != 0) {
+		/* An image goes to its private original's key (never public: docs/media.md), a video
+		 * to its public key (videos are served as they come). */
+		if (kind == MEDIA_IMAGE)
+			buf_puts(&obj, MEDIA_S3_ORIGINALS);
+		buf_append(&obj, key.data, key.len);
+		r.key = buf_cstr(&obj);
+		rc = sigv4_presign(&r, &put, NULL, &err);
+		buf_free(&obj);
+		rc = rc == 0 ? 0 : -1;
+		if (rc != 0) {
 			log_error("media: cannot presign: %s", buf_cstr(&err));
 			goto out;
 		}
@@ -809,6 +820,26 @@ media_on_stored(struct media *m, media_stored_fn fn, void *arg)
 	m->stored_arg = arg;
 }
 
+void
+media_uploaded(const struct media *m, const char *key)
+{
+	if (!m->local && m->stored != NULL)
+		m->stored(m->stored_arg, key);
+}
+
+bool
+media_s3_store(const struct media *m, long timeout_ms, struct s3obj_store *s)
+{
+	if (m->local)
+		return false;
+	*s = (struct s3obj_store){
+		.endpoint = m->endpoint, .region = m->region, .bucket = m->bucket,
+		.path_style = m->path_style, .access_key_id = m->access_key_id,
+		.secret_key = m->secret, .timeout_ms = timeout_ms,
+	};
+	return true;
+}
+
 int
 media_files(const struct media *m, const char *key, struct media_files *f)
 {
@@ -816,16 +847,21 @@ media_files(const struct media *m, const char *key, struct media_files *f)
 	size_t dir;
 
 	memset(f, 0, sizeof *f);
-	if (!m->local)
-		return MEDIA_NOT_LOCAL;
-	if (m->local_dir[0] == '\0')
+	if (m->local && m->local_dir[0] == '\0')
 		return MEDIA_OFF;
 	if (key == NULL || !parse_key(key, strlen(key), &k) || k.kind != MEDIA_IMAGE)
 		return MEDIA_FORGED;
 	dir = strlen("images/") + 9;   /* "images/YYYYMMDD/" */
-	buf_printf(&f->upload, "%s/%s", m->local_dir, key);
-	buf_printf(&f->original, "%s/%.*s.orig-%s", m->local_dir, (int)dir, key, key + dir);
-	buf_printf(&f->base, "%s/%.*s", m->local_dir, (int)(strlen(key) - strlen(k.ext) - 1), key);
+	if (m->local) {
+		buf_printf(&f->upload, "%s/%s", m->local_dir, key);
+		buf_printf(&f->original, "%s/%.*s.orig-%s", m->local_dir, (int)dir, key, key + dir);
+		buf_printf(&f->base, "%s/%.*s", m->local_dir, (int)(strlen(key) - strlen(k.ext) - 1),
+		    key);
+	} else {
+		buf_puts(&f->upload, key);
+		buf_printf(&f->original, MEDIA_S3_ORIGINALS "%s", key);
+		buf_printf(&f->base, "%.*s", (int)(strlen(key) - strlen(k.ext) - 1), key);
+	}
 	buf_printf(&f->thumb, "%s.%d.jpg", buf_cstr(&f->base), m->thumb_px);
 	snprintf(f->ext, sizeof f->ext, "%s", k.ext);
 	f->thumb_px = m->thumb_px;
@@ -1045,9 +1081,8 @@ media_image_view(const struct media *m, const char *url)
 	bool ready;
 
 	memset(&f, 0, sizeof f);
-	if (!m->local || n <= plen || memcmp(url, m->prefix, plen) != 0 ||
-	    media_files(m, url + plen, &f) != 0) {
-		/* Not processed here (s3), or not a key at all: shown as posted. */
+	if (n <= plen || memcmp(url, m->prefix, plen) != 0 || media_files(m, url + plen, &f) != 0) {
+		/* Not a key at all (an older profile URL): shown as posted. */
 		json_object_object_add(o, "state", json_object_new_string("ready"));
 		json_object_object_add(o, "ready", json_object_new_boolean(1));
 		json_object_object_add(o, "src", json_object_new_string(url ? url : ""));
@@ -1055,8 +1090,11 @@ media_image_view(const struct media *m, const char *url)
 		media_files_free(&f);
 		return o;
 	}
-	ready = access(buf_cstr(&f.thumb), F_OK) == 0;
-	/* Neither sizes nor an original: the worker refused it and deleted it. */
+	/* s3: the sizes are taken as there, with no request to the store for each image of a
+	 * page (a round trip each); the worker writes them seconds after the post (docs/media.md,
+	 * "Limits"). Local: the thumbnail's JPEG says so; neither sizes nor an original: the
+	 * worker refused it and deleted it. */
+	ready = !m->local || access(buf_cstr(&f.thumb), F_OK) == 0;
 	state = ready ? "ready" : access(buf_cstr(&f.original), F_OK) == 0 ||
 	    access(buf_cstr(&f.upload), F_OK) == 0 ? "processing" : "failed";
 	json_object_object_add(o, "state", json_object_new_string(state));
@@ -1071,7 +1109,10 @@ media_image_view(const struct media *m, const char *url)
 		buf_reset(&v);
 		srcset(&f, url, "jpg", &v);
 		add_buf(o, "srcset", &v);
-		add_webp(o, &f, url, &v);
+		/* Whether WebP copies exist is not known without asking the store (the quality
+		 * switch skips them, an animation has one): s3 links the JPEGs only. */
+		if (m->local)
+			add_webp(o, &f, url, &v);
 		buf_reset(&v);
 		/* A card is at most the page's column (main: 40rem) wide; narrower screens
 		 * take the whole width. */

@@ -135,17 +135,36 @@ int media_apierr(const struct media *m, int rc, enum media_kind kind, const char
 typedef void (*media_stored_fn)(void *arg, const char *key);
 void media_on_stored(struct media *m, media_stored_fn fn, void *arg);
 
-/* The local files of image key (as media_sign_upload made it). */
+/* s3: the upload of key was used (a post or a profile took its URL): the first sign the server
+ * has that the browser PUT it, since the bytes went to the store directly. Calls the
+ * media_on_stored function, which queues an image's processing. Nothing with local storage
+ * (media_store_local calls it there). */
+void media_uploaded(const struct media *m, const char *key);
+
+/* The prefix of an image's original in the bucket with s3 storage: the presigned PUT writes
+ * "originals/images/D/N-M.ext", a key the bucket policy keeps private (docs/media.md), and the
+ * worker writes the processed copies at "images/D/N-M.ext" and its sizes. */
+#define MEDIA_S3_ORIGINALS "originals/"
+
+struct s3obj_store;
+/* s3: fills s with the store and its credentials (borrowed from m: valid while m is), each
+ * request limited to timeout_ms. Returns false with local storage. */
+bool media_s3_store(const struct media *m, long timeout_ms, struct s3obj_store *s);
+
+/* The files of image key (as media_sign_upload made it): local paths, or with s3 the object keys
+ * in the bucket (upload: the key itself, which the worker writes the processed copy at;
+ * original: MEDIA_S3_ORIGINALS + key, where the browser PUT it; base and thumb the same way,
+ * with no directory). */
 struct media_files {
-	struct buf upload;     /* the served name, as uploaded */
-	struct buf original;   /* the hidden name */
+	struct buf upload;     /* the served name, as uploaded (s3: as processed) */
+	struct buf original;   /* the hidden name (s3: the private original's key) */
 	struct buf base;       /* the sizes' names without ".<px>.jpg" */
 	struct buf thumb;      /* the thumbnail's JPEG: there once every size is (imgproc.h) */
 	char       ext[5];
 	int        thumb_px, display_px;
 };
 /* Fills f (media_files_free it, whatever the outcome). Returns 0, MEDIA_FORGED (not an image's
- * key), MEDIA_NOT_LOCAL or MEDIA_OFF. */
+ * key) or MEDIA_OFF (local storage without local_dir). */
 int media_files(const struct media *m, const char *key, struct media_files *f);
 void media_files_free(struct media_files *f);
 
@@ -185,8 +204,9 @@ int media_remove(const struct media *m, const char *key);
  *   {state: "processing", ready: false}  uploaded, its sizes not written yet
  *   {state: "failed", ready: false}  the worker refused it (not an image, a bomb, truncated)
  *                           and deleted it: nothing to show
- *   {state: "ready", ready: true, src, full}  s3 storage, which this build does not process:
- *                           the URL as posted
+ *   s3 storage: always {state: "ready", src, full, srcset, sizes}, the JPEG sizes only (the
+ *                           store is not asked per page whether they are written yet)
+ *   {state: "ready", ready: true, src, full}  not an upload's key (an older URL): as posted
  * src is the thumbnail's JPEG, full the display size's; srcset names both sizes with their
  * bounds as widths (for a smaller image both are the image's own size). An animated GIF (a
  * WebP at the display size, none at the thumbnail's: imgproc.h) adds animated: true, and its

@@ -67,9 +67,15 @@ take(struct app_env *env, const char *url, uint64_t record_id)
 	uint64_t record;
 	int rc = 0, state;
 
-	/* Not a local upload's URL (s3, an older profile URL): nothing is tracked. */
-	if (!media_is_local(env->media) || media_url_key(env->media, url, &key) != 0)
+	/* Not an upload's URL (an older profile URL): nothing is tracked. */
+	if (media_url_key(env->media, url, &key) != 0)
 		goto out;
+	/* s3: no row (the bucket's lifecycle rules clean up there), but the server learns only
+	 * now that the upload was made: its processing is queued (media_uploaded). */
+	if (!media_is_local(env->media)) {
+		media_uploaded(env->media, buf_cstr(&key));
+		goto out;
+	}
 	rc = record_id > 0 ?
 	    db_exec(env->db, key_shard(env, buf_cstr(&key)), "UPDATE {db}.tb_media SET state = 1, "
 		"record_id = ?, updated_at = ? WHERE media_key = ? AND (state IN (0, 2) OR "

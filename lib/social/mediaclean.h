@@ -49,7 +49,9 @@ int mediaclean_note(struct app_env *env, const char *key);
 
 /* Attaches the upload at url (a mediaUrl media_check_url took) to record_id (a new post's or
  * reply's ID, made before its row: a retry of the same request attaches it again, fine). An
- * upload without a row (older, or not local) is fine too. Returns 0, MEDIACLEAN_TAKEN,
+ * upload without a row (older, or not local) is fine too. With s3 storage (no rows) it and
+ * mediaclean_keep queue an image's processing instead (media_uploaded: the first sign that the
+ * browser PUT it). Returns 0, MEDIACLEAN_TAKEN,
  * MEDIACLEAN_GONE or -1. */
 int mediaclean_attach(struct app_env *env, const char *url, uint64_t record_id);
 

@@ -3,7 +3,9 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,6 +18,7 @@
 #include "media.h"
 #include "mediaclean.h"
 #include "mediajob.h"
+#include "s3obj.h"
 #include "shard.h"
 #include "switches.h"
 
@@ -31,12 +34,16 @@ mediajob_set_processor(mediajob_processor fn)
 	processor = fn;
 }
 
-/* Every upload is noted for the clean-up (lib/social/mediaclean.h); an image is queued for its
- * processing too (a video is served as it came). */
+/* Every local upload is noted for the clean-up (lib/social/mediaclean.h); an image is queued for its
+ * processing too (a video is served as it came). With s3 this runs when a post or a profile
+ * takes the upload (media_uploaded), and there is no clean-up row. */
 static void
 on_stored(void *arg, const char *key)
 {
-	(void)mediaclean_note(arg, key);
+	struct app_env *env = arg;
+
+	if (media_is_local(env->media))
+		(void)mediaclean_note(env, key);
 	if (strncmp(key, "images/", 7) == 0)
 		(void)mediajob_queue(arg, key);
 }
@@ -199,6 +206,186 @@ serve_processed(const struct media_files *f, struct buf *err)
 	return rc;
 }
 
+/* ---- s3: the original read from the bucket, the sizes written back (docs/media.md) ---- */
+
+/* The Content-Type of an output file, by its name's end. */
+static const char *
+output_type(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 5 && strcmp(name + n - 5, ".webp") == 0 ? "image/webp" : "image/jpeg";
+}
+
+/* The name imgproc gives an output of base (imgproc_output_path, which only the worker links):
+ * the bucket's keys are named the same way. */
+static void
+output_name(const char *base, int px, bool webp, struct buf *out)
+{
+	buf_printf(out, "%s.%d.%s", base, px, webp ? "webp" : "jpg");
+}
+
+/* PUTs local file path as object key. A file that is not there (no WebP under the quality
+ * switch, no thumbnail WebP for an animation) is skipped: returns 1 then, else 0 or -1. */
+static int
+put_file(const struct s3obj_store *s, const char *path, const char *key, size_t max,
+    struct buf *err)
+{
+	struct buf data = BUF_INIT;
+	int rc = 0;
+
+	if (access(path, F_OK) != 0)
+		return 1;
+	if (buf_read_file(&data, path, max, err) != 0)
+		rc = -1;
+	else if (s3obj_put(s, key, data.data ? data.data : "", data.len, output_type(key), err) !=
+	    S3OBJ_OK)
+		rc = -1;
+	buf_free(&data);
+	return rc;
+}
+
+/* Writes the outputs under local base tmp to the bucket, at f's keys: the display size, the
+ * WebPs, the processed copy at the upload's own key (the display JPEG: every URL handed out
+ * shows it), and the thumbnail's JPEG last, which says they are all there (as locally). */
+static int
+put_outputs(const struct s3obj_store *s, const struct media_files *f, const char *tmp,
+    size_t max, struct buf *err)
+{
+	struct { int px; bool webp; bool served; } order[] = {
+		{ f->display_px, false, false }, { f->display_px, true, false },
+		{ f->thumb_px, true, false }, { f->display_px, false, true },
+		{ f->thumb_px, false, false },
+	};
+	struct buf path = BUF_INIT, key = BUF_INIT;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < sizeof order / sizeof order[0]; i++) {
+		buf_reset(&path);
+		buf_reset(&key);
+		output_name(tmp, order[i].px, order[i].webp, &path);
+		if (order[i].served)
+			buf_append(&key, f->upload.data, f->upload.len);
+		else
+			output_name(buf_cstr(&f->base), order[i].px, order[i].webp, &key);
+		rc = put_file(s, buf_cstr(&path), buf_cstr(&key), max, err) < 0 ? -1 : 0;
+	}
+	buf_free(&path);
+	buf_free(&key);
+	return rc;
+}
+
+/* Removes directory dir and the files in it (no subdirectories: imgproc makes none). */
+static void
+remove_tmpdir(const char *dir)
+{
+	struct buf p = BUF_INIT;
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		buf_reset(&p);
+		buf_printf(&p, "%s/%s", dir, e->d_name);
+		(void)unlink(buf_cstr(&p));
+	}
+	if (d != NULL)
+		closedir(d);
+	if (rmdir(dir) != 0 && errno != ENOENT)
+		log_error("media: cannot remove %s: %s", dir, strerror(errno));
+	buf_free(&p);
+}
+
+/* The original (body, already read) processed in a private temporary directory, the outputs
+ * put to the bucket. Returns what the processor did, IMGPROC_FAILED for a failure here. */
+static enum imgproc_rc
+process_s3(const struct s3obj_store *s, const struct imgproc_opts *o,
+    const struct media_files *f, const struct buf *body, size_t max, struct buf *err)
+{
+	const char *t = getenv("TMPDIR");
+	struct buf dir = BUF_INIT, src = BUF_INIT, base = BUF_INIT;
+	enum imgproc_rc prc = IMGPROC_FAILED;
+	int fd = -1;
+
+	buf_printf(&dir, "%s/starling-media-XXXXXX", t != NULL && *t == '/' ? t : "/tmp");
+	if (mkdtemp(dir.data) == NULL) {
+		buf_printf(err, "cannot make a directory %s: %s", buf_cstr(&dir), strerror(errno));
+		buf_free(&dir);
+		return IMGPROC_FAILED;
+	}
+	buf_printf(&src, "%s/orig.%s", buf_cstr(&dir), f->ext);
+	buf_printf(&base, "%s/out", buf_cstr(&dir));
+	if ((fd = open(buf_cstr(&src), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
+	    media_write_all(fd, body->data, body->len) != 0) {
+		buf_printf(err, "cannot write %s: %s", buf_cstr(&src), strerror(errno));
+		goto out;
+	}
+	prc = processor(o, buf_cstr(&src), f->ext, buf_cstr(&base), err);
+	if (prc == IMGPROC_OK && put_outputs(s, f, buf_cstr(&base), max, err) != 0)
+		prc = IMGPROC_FAILED;
+out:
+	if (fd >= 0)
+		close(fd);
+	remove_tmpdir(buf_cstr(&dir));
+	buf_free(&dir);
+	buf_free(&src);
+	buf_free(&base);
+	return prc;
+}
+
+/* mediajob_run with s3 storage: the same steps as locally, through signed requests. The
+ * original stays at its private key (kept, as locally); the transfers are limited to [media]
+ * process_seconds each and the original to max_image_bytes, as an upload is. */
+static int
+run_s3(struct app_env *env, const struct media_files *f, const struct imgproc_opts *o,
+    const char *key, struct buf *err)
+{
+	size_t max = (size_t)env->conf.media_max_image_bytes;
+	/* An output may outgrow its upload (an animated WebP of a small, flat GIF): files read
+	 * back to be PUT get room for that, still bounded. */
+	size_t out_max = max * 4;
+	struct s3obj_store s;
+	struct buf body = BUF_INIT;
+	enum s3obj_rc got;
+	enum imgproc_rc prc;
+	int rc = -1;
+
+	(void)media_s3_store(env->media, env->conf.media_process_seconds * 1000L, &s);
+	/* Processed already (a job run twice): the thumbnail's JPEG is written last. */
+	if ((got = s3obj_head(&s, buf_cstr(&f->thumb), err)) != S3OBJ_NOT_FOUND) {
+		rc = got == S3OBJ_OK ? 0 : -1;
+		goto out;
+	}
+	buf_reset(err);
+	got = s3obj_get(&s, buf_cstr(&f->original), max, &body, err);
+	if (got == S3OBJ_NOT_FOUND) {
+		/* Posted before its PUT finished, or never PUT: retried with the job's back-off. */
+		buf_puts(err, " (not uploaded yet?)");
+		goto out;
+	}
+	if (got == S3OBJ_TOO_LARGE) {
+		prc = IMGPROC_TOO_LARGE;
+	} else if (got != S3OBJ_OK) {
+		goto out;
+	} else {
+		prc = process_s3(&s, o, f, &body, out_max, err);
+	}
+	rc = prc == IMGPROC_FAILED ? -1 : 0;
+	if (prc > IMGPROC_OK) {
+		/* Bad media leaves nothing behind; the post shows no image. */
+		log_warn("media %s (%s bucket %s) refused: %s; deleted", key, s.endpoint, s.bucket,
+		    buf_cstr(err));
+		buf_reset(err);
+		if (s3obj_delete(&s, buf_cstr(&f->original), err) != S3OBJ_OK)
+			rc = -1;
+	}
+out:
+	buf_free(&body);
+	return rc;
+}
+
 int
 mediajob_run(struct app_env *env, json_object *payload, struct buf *err)
 {
@@ -209,7 +396,7 @@ mediajob_run(struct app_env *env, json_object *payload, struct buf *err)
 	int rc = -1;
 
 	if (media_files(env->media, key, &f) != 0) {
-		buf_puts(err, JOB_TYPE ": key missing, not an image's, or storage not local");
+		buf_puts(err, JOB_TYPE ": key missing or not an image's, or [media] local_dir not set");
 		goto out;
 	}
 	if (processor == NULL) {
@@ -219,6 +406,10 @@ mediajob_run(struct app_env *env, json_object *payload, struct buf *err)
 	mediajob_opts(env, &o);
 	o.thumb_px = f.thumb_px;
 	o.display_px = f.display_px;
+	if (!media_is_local(env->media)) {
+		rc = run_s3(env, &f, &o, key, err);
+		goto out;
+	}
 	/* Processed already (a job run twice): the served name holds the processed copy. */
 	if (access(buf_cstr(&f.thumb), F_OK) == 0) {
 		rc = serve_processed(&f, err);

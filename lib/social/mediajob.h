@@ -12,7 +12,13 @@
  * without WebP. A refused image (not an image, a bomb, truncated, too slow) is deleted and the
  * job is done: trying again cannot help; a failure of the machine (a full disk) is retried.
  * Idempotent: once the sizes are there, it only makes sure the served name is gone; with
- * neither an upload nor an original left, there is nothing to do. */
+ * neither an upload nor an original left, there is nothing to do.
+ *
+ * With s3 storage (docs/media.md, "Processing with S3") the same steps go through signed
+ * requests (lib/ext/s3obj.h): queued when a post or a profile takes the upload (media_uploaded),
+ * the job GETs the private original (MEDIA_S3_ORIGINALS + key; a 404 fails the job, retried),
+ * processes it in a private temporary directory and PUTs the sizes and the processed copy at
+ * the key, the thumbnail's JPEG last; a refused image's original is deleted. */
 #ifndef STARLING_MEDIAJOB_H
 #define STARLING_MEDIAJOB_H
 

@@ -171,6 +171,7 @@ stack_pid() {
 	apache:*/apache2*|apache:*/httpd*) ;;
 	fcgi-*:*/multiwatch*) ;;
 	worker:*/starling-worker*) ;;
+	s3rver:*/node*) ;;             # s3rver is a Node.js script
 	*:) ;;                          # /proc not readable: trust kill -0
 	*) return 1 ;;
 	esac
@@ -273,6 +274,7 @@ stack_stop_all() {
 	for d in "$1" "$1"/memcached-*; do
 		[ ! -d "$d" ] || stack_stop "$d" memcached
 	done
+	[ ! -d "$1/s3" ] || stack_stop "$1/s3" s3rver
 	pids=""
 	for d in "$1" "$1"/mariadb-*; do
 		if stack_alive "$d" mariadb; then
@@ -569,6 +571,54 @@ stack_memcached_start() {
 	echo "$pid" >"$dir/memcached.pid"
 }
 
+# --- S3-compatible store (only for the runs that test S3 storage: docs/media.md) -------------
+
+# Where script/bootstrap installs s3rver (npm), beside the other test tools it pins.
+STACK_S3RVER=${STACK_S3RVER:-/usr/local/lib/starling-s3/node_modules/.bin/s3rver}
+
+# stack_s3_start DIR PORT BUCKET: s3rver on 127.0.0.1:PORT, its objects under DIR/data, its pid
+# file and log in DIR, with BUCKET made at start-up (path style only: no virtual-host buckets).
+# Its account is S3RVER / S3RVER (its built-in one).
+stack_s3_start() {
+	local dir port bucket log pid
+	dir=$1 port=$2 bucket=$3
+	log=$dir/s3rver.log
+	if [ ! -x "$STACK_S3RVER" ]; then
+		stack_err "s3rver is not installed at $STACK_S3RVER; run script/bootstrap"
+		return 1
+	fi
+	mkdir -p "$dir/data"
+	if stack_alive "$dir" s3rver; then
+		stack_err "s3rver already runs from $dir (pid $(stack_pid "$dir" s3rver)); stop it first"
+		return 1
+	fi
+	if ! stack_port_free "$port"; then
+		stack_err "port 127.0.0.1:$port (s3rver) is already in use"
+		return 1
+	fi
+	stack_say "starting s3rver on 127.0.0.1:$port, bucket $bucket (log: $log)"
+	"$STACK_S3RVER" -d "$dir/data" -a 127.0.0.1 -p "$port" --no-vhost-buckets \
+		--configure-bucket "$bucket" </dev/null >>"$log" 2>&1 &
+	pid=$!
+	stack_wait_until "$pid" s3rver "$log" "listen on 127.0.0.1:$port" \
+		stack_http_answers "http://127.0.0.1:$port/" || { stack_kill 5 "$pid"; return 1; }
+	echo "$pid" >"$dir/s3rver.pid"
+}
+
+# stack_media_conf: the [media] storage lines: local by default, s3 when STACK_MEDIA_S3_ENDPOINT
+# is set (with STACK_MEDIA_S3_BUCKET and STACK_MEDIA_S3_SECRET_FILE; s3rver's account).
+stack_media_conf() {
+	if [ -z "${STACK_MEDIA_S3_ENDPOINT:-}" ]; then
+		printf '%s\n' "; Uploads are PUT to starling-upload and served by lighttpd from here" \
+			"; (stack_lighttpd_start)." "storage = local"
+		return 0
+	fi
+	printf '%s\n' "; Uploads are PUT to s3rver (stack_s3_start); the worker processes them there." \
+		"storage = s3" "s3_endpoint = $STACK_MEDIA_S3_ENDPOINT" \
+		"s3_bucket = $STACK_MEDIA_S3_BUCKET" "s3_path_style = true" \
+		"s3_access_key_id = S3RVER" "s3_secret_key_file = $STACK_MEDIA_S3_SECRET_FILE"
+}
+
 # --- Starling's configuration ------------------------------------------------------------------
 
 # stack_addresses PORT...: "127.0.0.1:P1, 127.0.0.1:P2, ..." (a list in starling.conf).
@@ -683,8 +733,7 @@ transport = spool
 spool_dir = $dir/mail
 
 [media]
-; Uploads are PUT to starling-upload and served by lighttpd from here (stack_lighttpd_start).
-storage = local
+$(stack_media_conf)
 local_dir = ${STACK_MEDIA_DIR:-$dir/media}
 local_url = /media
 

@@ -280,7 +280,7 @@ test_refusals(void **state)
 	upload(f, key);
 	assert_int_equal(run(f, NULL, &err), -1);
 	assert_string_equal(buf_cstr(&err),
-	    "media.process: key missing, not an image's, or storage not local");
+	    "media.process: key missing or not an image's, or [media] local_dir not set");
 	assert_int_equal(run(f, "images/../../etc/passwd", &err), -1);
 	assert_int_equal(run(f, "videos/20260104/x.mp4", &err), -1);
 	/* A FastCGI binary has no processor: the job waits for a worker, the upload untouched. */

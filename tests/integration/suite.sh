@@ -167,7 +167,7 @@ t0=$(now)
 stack_prepare "$RUN"
 password=$(stack_gen_password)
 # shellcheck disable=SC2046 # one port per word
-set -- $(stack_free_ports 7)
+set -- $(stack_free_ports 8)
 mysql_ports="$1 $2"
 memcached_ports="$3 $4"
 http_port=$5
@@ -176,6 +176,17 @@ http_port=$5
 links_ports="$6 $7"
 export STACK_LINKS_ALLOW_HOSTS="127.0.0.1:$6"
 stack_backends_start "$RUN" starling starling "$password" "$mysql_ports" "$memcached_ports"
+# STARLING_MEDIA=s3 (tests/integration/s3.sh): media go to an S3-compatible store, s3rver on a
+# loopback port, started only for such a run; the secret is s3rver's own account's.
+if [ "${STARLING_MEDIA:-local}" = s3 ]; then
+	s3_port=$8
+	stack_s3_start "$RUN/s3" "$s3_port" starling-media || fail "s3rver did not start"
+	printf 'S3RVER\n' >"$RUN/s3.secret"
+	chmod 600 "$RUN/s3.secret"
+	export STACK_MEDIA_S3_ENDPOINT=http://127.0.0.1:$s3_port STACK_MEDIA_S3_BUCKET=starling-media \
+		STACK_MEDIA_S3_SECRET_FILE=$RUN/s3.secret
+	export STARLING_TEST_S3="$STACK_MEDIA_S3_ENDPOINT starling-media"
+fi
 BASE=http://127.0.0.1:$http_port
 # Cheap password hashes (the tests hash hundreds) and a sign-up limit the tests can reach
 # (test_accounts.py, last, needs a few dozen of them left after every other file's users).
@@ -310,6 +321,7 @@ run_test tests/browser/test_pages.py "$(browser_dir pages)" "$RUN/mail"
 run_test tests/browser/test_js.py "$(browser_dir js)" "$RUN/mail"
 run_test tests/browser/test_keyboard.py "$(browser_dir keyboard)" "$RUN/mail"
 app_logs=$(for f in $web_logs; do printf '%s ' "$RUN/$f"; done)
+STARLING_TEST_APP_LOGS=$app_logs run_test tests/integration/test_media_s3.py
 for t in test_posts test_graph test_upload test_media test_lists test_profile test_notify test_passwords \
 	test_metrics test_feeds test_cards; do
 	STARLING_TEST_APP_LOGS=$app_logs run_test "tests/integration/$t.py"

@@ -741,6 +741,40 @@ test_settings(void **state)
 	jwt_keys_free(k);
 }
 
+/* s3: media_files names object keys (the original under originals/), and a page links the
+ * JPEG sizes at the public URL's prefix, with no WebP (not known without asking the store). */
+static void
+check_s3_files(const struct media *m, const char *pub)
+{
+	const char *key = strstr(pub, "images/");
+	struct media_files f;
+	struct buf want = BUF_INIT;
+	json_object *v, *x;
+
+	assert_non_null(key);
+	assert_int_equal(media_files(m, key, &f), 0);
+	assert_string_equal(buf_cstr(&f.upload), key);
+	buf_printf(&want, "originals/%s", key);
+	assert_string_equal(buf_cstr(&f.original), buf_cstr(&want));
+	buf_reset(&want);
+	buf_printf(&want, "%.*s.640.jpg", (int)(strlen(key) - 4), key);
+	assert_string_equal(buf_cstr(&f.thumb), buf_cstr(&want));
+	media_files_free(&f);
+
+	v = media_image_view(m, pub);
+	assert_true(json_object_object_get_ex(v, "state", &x));
+	assert_string_equal(json_object_get_string(x), "ready");
+	assert_true(json_object_object_get_ex(v, "src", &x));
+	buf_reset(&want);
+	buf_printf(&want, "%.*s.640.jpg", (int)(strlen(pub) - 4), pub);
+	assert_string_equal(json_object_get_string(x), buf_cstr(&want));
+	assert_true(json_object_object_get_ex(v, "srcset", &x));
+	assert_non_null(strstr(json_object_get_string(x), ".1600.jpg 1600w"));
+	assert_false(json_object_object_get_ex(v, "webpSrcset", &x));
+	json_object_put(v);
+	buf_free(&want);
+}
+
 /* s3: a presigned PUT to the object, the public URL, and no local store. */
 static void
 test_s3(void **state)
@@ -795,8 +829,11 @@ test_s3(void **state)
 	buf_reset(&pub);
 	assert_int_equal(media_sign_upload(m, USER, MEDIA_IMAGE, "png", NOW, &put, &pub), 0);
 	assert_true(strncmp(buf_cstr(&pub), "https://cdn.example/m/images/", 29) == 0);
-	assert_true(strncmp(buf_cstr(&put), "https://media.s3.amazonaws.com/images/", 38) == 0);
+	/* An image's PUT goes to its private original, never to the public key. */
+	assert_true(strncmp(buf_cstr(&put), "https://media.s3.amazonaws.com/originals/images/", 48)
+	    == 0);
 	assert_int_equal(media_check_url(m, USER, pub.data, pub.len, &kind), 0);
+	check_s3_files(m, buf_cstr(&pub));
 	media_free(m);
 
 	/* A secret others may read is refused. */

@@ -1,5 +1,6 @@
 /* test_sigv4.c: SigV4 presigning: AWS's worked example with its intermediate values, path style
- * with a port and keys that need encoding, the object URL, and refused arguments. */
+ * with a port and keys that need encoding, the object URL, and refused arguments; header
+ * signing: AWS's GET and PUT examples, path style, and refused headers. */
 #include "config.h"
 
 #include "test.h"
@@ -284,6 +285,159 @@ test_refused(void **state)
 	buf_free(&err);
 }
 
+/* The empty body's SHA-256, and "Welcome to Amazon S3."'s: the AWS examples' payloads. */
+#define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define WELCOME_SHA256 "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072"
+
+/* One example of "Signature Calculations for the Authorization Header: Transferring Payload in a
+ * Single Chunk": its request, the canonical request and signature the page prints. */
+struct header_row {
+	int                 line;
+	const char         *method, *key, *payload;
+	struct sigv4_header extra[2];
+	size_t              n;
+	const char         *canonical, *sts_hash, *signature, *signed_headers;
+};
+
+static const struct header_row header_rows[] = {
+	{ __LINE__, "GET", "test.txt", EMPTY_SHA256, { { "range", "bytes=0-9" } }, 1,
+	  "GET\n/test.txt\n\n"
+	  "host:examplebucket.s3.amazonaws.com\n"
+	  "range:bytes=0-9\n"
+	  "x-amz-content-sha256:" EMPTY_SHA256 "\n"
+	  "x-amz-date:20130524T000000Z\n\n"
+	  "host;range;x-amz-content-sha256;x-amz-date\n" EMPTY_SHA256,
+	  "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972",
+	  "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41",
+	  "host;range;x-amz-content-sha256;x-amz-date" },
+	/* The extra headers given out of order: the canonical form sorts them. */
+	{ __LINE__, "PUT", "test$file.text", WELCOME_SHA256,
+	  { { "x-amz-storage-class", "REDUCED_REDUNDANCY" },
+	    { "date", "Fri, 24 May 2013 00:00:00 GMT" } }, 2,
+	  "PUT\n/test%24file.text\n\n"
+	  "date:Fri, 24 May 2013 00:00:00 GMT\n"
+	  "host:examplebucket.s3.amazonaws.com\n"
+	  "x-amz-content-sha256:" WELCOME_SHA256 "\n"
+	  "x-amz-date:20130524T000000Z\n"
+	  "x-amz-storage-class:REDUCED_REDUNDANCY\n\n"
+	  "date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class\n" WELCOME_SHA256,
+	  "9e0e90d9c76de8fa5b200d8c849cd5b8dc7a3be3951ddb7f6a76b4158342019d",
+	  "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd",
+	  "date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class" },
+};
+
+static void
+test_aws_header_examples(void **state)
+{
+	struct sigv4_request r = aws_example;
+	struct buf err = BUF_INIT, want = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof header_rows / sizeof header_rows[0]; i++) {
+		const struct header_row *h = &header_rows[i];
+		struct sigv4_trace t = { BUF_INIT, BUF_INIT, "" };
+		struct sigv4_signed s = SIGV4_SIGNED_INIT;
+		const char *sts;
+
+		r.method = h->method;
+		r.key = h->key;
+		if (sigv4_sign(&r, h->payload, h->extra, h->n, &s, &t, &err) != 0)
+			fail_msg("line %d: %s", h->line, buf_cstr(&err));
+		if (strcmp(buf_cstr(&t.canonical_request), h->canonical) != 0)
+			fail_msg("line %d: canonical request\n%s", h->line,
+			    buf_cstr(&t.canonical_request));
+		sts = buf_cstr(&t.string_to_sign);
+		if (strlen(sts) < 64 || strcmp(sts + strlen(sts) - 64, h->sts_hash) != 0)
+			fail_msg("line %d: string to sign\n%s", h->line, sts);
+		if (strcmp(t.signature, h->signature) != 0)
+			fail_msg("line %d: signature %s", h->line, t.signature);
+		buf_reset(&want);
+		buf_printf(&want, "AWS4-HMAC-SHA256 Credential=" AWS_KEY_ID "/20130524/us-east-1/s3/"
+		    "aws4_request,SignedHeaders=%s,Signature=%s", h->signed_headers, h->signature);
+		assert_string_equal(buf_cstr(&s.authorization), buf_cstr(&want));
+		assert_string_equal(s.amz_date, "20130524T000000Z");
+		assert_true(strncmp(buf_cstr(&s.url), "https://examplebucket.s3.amazonaws.com/", 39)
+		    == 0);
+		/* The secret is in none of what goes on the wire or into a log. */
+		assert_null(strstr(buf_cstr(&s.authorization), AWS_SECRET));
+		trace_free(&t);
+		sigv4_signed_free(&s);
+	}
+	buf_free(&err);
+	buf_free(&want);
+}
+
+/* Path style with a port (as the worker signs for a local store): the Host signed is the
+ * endpoint's authority, the path starts at the bucket, and UNSIGNED-PAYLOAD is taken. */
+static void
+test_header_path_style(void **state)
+{
+	struct sigv4_request r = { "PUT", "http://127.0.0.1:4568/", "us-east-1", "media", true,
+	    "images/20261121/a b.640.jpg", AWS_KEY_ID, AWS_SECRET, AWS_NOW, 0 };
+	struct sigv4_header ct = { "content-type", "image/jpeg" };
+	struct sigv4_trace t = { BUF_INIT, BUF_INIT, "" };
+	struct sigv4_signed s = SIGV4_SIGNED_INIT;
+
+	(void)state;
+	assert_int_equal(sigv4_sign(&r, SIGV4_UNSIGNED_PAYLOAD, &ct, 1, &s, &t, NULL), 0);
+	assert_string_equal(buf_cstr(&s.url),
+	    "http://127.0.0.1:4568/media/images/20261121/a%20b.640.jpg");
+	assert_string_equal(buf_cstr(&t.canonical_request),
+	    "PUT\n/media/images/20261121/a%20b.640.jpg\n\n"
+	    "content-type:image/jpeg\nhost:127.0.0.1:4568\n"
+	    "x-amz-content-sha256:UNSIGNED-PAYLOAD\nx-amz-date:20130524T000000Z\n\n"
+	    "content-type;host;x-amz-content-sha256;x-amz-date\nUNSIGNED-PAYLOAD");
+	trace_free(&t);
+	sigv4_signed_free(&s);
+}
+
+struct sign_bad_row {
+	int                 line;
+	const char         *payload;
+	struct sigv4_header h;
+	size_t              n;
+};
+
+static const struct sign_bad_row sign_bad_rows[] = {
+	{ __LINE__, "abc", { "range", "x" }, 0 },                 /* not a hash */
+	{ __LINE__, NULL, { "range", "x" }, 0 },
+	{ __LINE__, EMPTY_SHA256 "0", { "range", "x" }, 0 },      /* 65 digits */
+	{ __LINE__, EMPTY_SHA256, { "Range", "x" }, 1 },          /* upper case */
+	{ __LINE__, EMPTY_SHA256, { "host", "evil" }, 1 },        /* ours to set */
+	{ __LINE__, EMPTY_SHA256, { "x-amz-date", "1" }, 1 },
+	{ __LINE__, EMPTY_SHA256, { "range", "a\nb" }, 1 },       /* header injection */
+	{ __LINE__, EMPTY_SHA256, { "range", " x" }, 1 },         /* untrimmed */
+	{ __LINE__, EMPTY_SHA256, { "", "x" }, 1 },
+	{ __LINE__, EMPTY_SHA256, { "range", NULL }, 1 },
+};
+
+static void
+test_sign_refused(void **state)
+{
+	struct buf err = BUF_INIT;
+	struct sigv4_request r = aws_example;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof sign_bad_rows / sizeof sign_bad_rows[0]; i++) {
+		const struct sign_bad_row *b = &sign_bad_rows[i];
+		struct sigv4_signed s = SIGV4_SIGNED_INIT;
+
+		buf_reset(&err);
+		if (sigv4_sign(&r, b->payload, &b->h, b->n, &s, NULL, &err) != -1 || err.len == 0 ||
+		    s.url.len != 0 || s.authorization.len != 0)
+			fail_msg("line %d: taken", b->line);
+		assert_null(strstr(buf_cstr(&err), AWS_SECRET));
+		sigv4_signed_free(&s);
+	}
+	/* The checks presigning makes (a bad bucket) apply too. */
+	r.bucket = "A";
+	assert_int_equal(sigv4_sign(&r, EMPTY_SHA256, NULL, 0, &(struct sigv4_signed)
+	    SIGV4_SIGNED_INIT, NULL, NULL), -1);
+	buf_free(&err);
+}
+
 int
 main(void)
 {
@@ -294,6 +448,9 @@ main(void)
 		cmocka_unit_test(test_uri_encode),
 		cmocka_unit_test(test_object_url),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_aws_header_examples),
+		cmocka_unit_test(test_header_path_style),
+		cmocka_unit_test(test_sign_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
