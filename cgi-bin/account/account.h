@@ -9,6 +9,8 @@
 #ifndef STARLING_ACCOUNT_H
 #define STARLING_ACCOUNT_H
 
+#include "apierr.h"
+
 #include <stdbool.h>
 
 #include "app.h"
@@ -18,54 +20,54 @@
 extern const struct app account_app;
 
 /* signup.c */
-int acct_signup_page(struct ctx *ctx);
-int acct_create(struct ctx *ctx);
-int acct_activate_page(struct ctx *ctx);
-int acct_activate(struct ctx *ctx);
-int acct_resend_activation(struct ctx *ctx);
+enum apierr acct_signup_page(struct ctx *ctx);
+enum apierr acct_create(struct ctx *ctx);
+enum apierr acct_activate_page(struct ctx *ctx);
+enum apierr acct_activate(struct ctx *ctx);
+enum apierr acct_resend_activation(struct ctx *ctx);
 /* reset.c */
-int acct_reset_page(struct ctx *ctx);
-int acct_send_reset_code(struct ctx *ctx);
-int acct_verify_code(struct ctx *ctx);
-int acct_reset_password(struct ctx *ctx);
+enum apierr acct_reset_page(struct ctx *ctx);
+enum apierr acct_send_reset_code(struct ctx *ctx);
+enum apierr acct_verify_code(struct ctx *ctx);
+enum apierr acct_reset_password(struct ctx *ctx);
 /* session.c */
-int acct_login_page(struct ctx *ctx);
-int acct_login(struct ctx *ctx);
-int acct_logout_page(struct ctx *ctx);
-int acct_logout(struct ctx *ctx);
+enum apierr acct_login_page(struct ctx *ctx);
+enum apierr acct_login(struct ctx *ctx);
+enum apierr acct_logout_page(struct ctx *ctx);
+enum apierr acct_logout(struct ctx *ctx);
 /* settings.c */
-int acct_settings_page(struct ctx *ctx);
-int acct_change_language(struct ctx *ctx);
-int acct_change_time_zone(struct ctx *ctx);
-int acct_change_password(struct ctx *ctx);
-int acct_save_info(struct ctx *ctx);
-int acct_save_images(struct ctx *ctx);
+enum apierr acct_settings_page(struct ctx *ctx);
+enum apierr acct_change_language(struct ctx *ctx);
+enum apierr acct_change_time_zone(struct ctx *ctx);
+enum apierr acct_change_password(struct ctx *ctx);
+enum apierr acct_save_info(struct ctx *ctx);
+enum apierr acct_save_images(struct ctx *ctx);
 /* profile.c */
-int acct_profile(struct ctx *ctx);
+enum apierr acct_profile(struct ctx *ctx);
 /* lists.c: the profile's tabs (postlist.h) */
-int acct_user_posts(struct ctx *ctx);
-int acct_user_replies(struct ctx *ctx);
-int acct_user_likes(struct ctx *ctx);
+enum apierr acct_user_posts(struct ctx *ctx);
+enum apierr acct_user_replies(struct ctx *ctx);
+enum apierr acct_user_likes(struct ctx *ctx);
 /* relations.c */
-int acct_follow(struct ctx *ctx);
-int acct_block(struct ctx *ctx);
-int acct_mute(struct ctx *ctx);
-int acct_report(struct ctx *ctx);
-int acct_following(struct ctx *ctx);
-int acct_followers(struct ctx *ctx);
-int acct_blocked(struct ctx *ctx);
-int acct_muted(struct ctx *ctx);
+enum apierr acct_follow(struct ctx *ctx);
+enum apierr acct_block(struct ctx *ctx);
+enum apierr acct_mute(struct ctx *ctx);
+enum apierr acct_report(struct ctx *ctx);
+enum apierr acct_following(struct ctx *ctx);
+enum apierr acct_followers(struct ctx *ctx);
+enum apierr acct_blocked(struct ctx *ctx);
+enum apierr acct_muted(struct ctx *ctx);
 /* hidden.c: the settings' pages of blocked and muted accounts */
-int acct_blocked_page(struct ctx *ctx);
-int acct_muted_page(struct ctx *ctx);
+enum apierr acct_blocked_page(struct ctx *ctx);
+enum apierr acct_muted_page(struct ctx *ctx);
 
 /* common.c: what several handlers share. */
 
 /* The 503 of a database or cache failure (already logged below). */
-int acct_unavailable(struct ctx *ctx);
+enum apierr acct_unavailable(struct ctx *ctx);
 /* Refuses parameter name with the validator's message, when there is one: returns 40004 then,
  * else APIERR_OK. */
-int acct_check(struct ctx *ctx, const char *name, const char *problem);
+enum apierr acct_check(struct ctx *ctx, const char *name, const char *problem);
 /* A typed code as it was made: upper case, blanks and dashes dropped (people copy "abcd efgh"). */
 void acct_code_normalize(const char *in, struct buf *out);
 /* Counts an event against rl for key: when over the limit, answers 42900 through limit_refuse
@@ -73,15 +75,15 @@ void acct_code_normalize(const char *in, struct buf *out);
  * handler returns it); else sets the X-RateLimit-* headers and returns APIERR_OK. When only
  * failures count, acct_limited() says whether to refuse before the attempt, without counting,
  * and acct_count_failure() counts one that failed. */
-int acct_limit(struct ctx *ctx, const struct ratelimit *rl, const char *key, const char *what);
-int acct_limited(struct ctx *ctx, const struct ratelimit *rl, const char *key, const char *what);
+enum apierr acct_limit(struct ctx *ctx, const struct ratelimit *rl, const char *key, const char *what);
+enum apierr acct_limited(struct ctx *ctx, const struct ratelimit *rl, const char *key, const char *what);
 void acct_count_failure(struct ctx *ctx, const struct ratelimit *rl, const char *key);
 /* The client's address, for per-IP limits. */
 const char *acct_client_ip(const struct ctx *ctx);
 /* Logs user_id in with credential generation gen (user_password_hash's, read with the hash just
  * checked; 0 for a new account): a new token into data as "token" (API), or the session cookie
  * and a fresh CSRF token (pages). Returns APIERR_OK or the failure's code. */
-int acct_start_session(struct ctx *ctx, uint64_t user_id, int64_t gen, json_object *data);
+enum apierr acct_start_session(struct ctx *ctx, uint64_t user_id, int64_t gen, json_object *data);
 /* The user's own profile (user_public with self) with counters, or NULL (code in *rc). */
 json_object *acct_own_profile(struct ctx *ctx, uint64_t user_id, int *rc);
 

@@ -12,13 +12,13 @@
 #include "log.h"
 #include "user.h"
 
-int
+enum apierr
 acct_unavailable(struct ctx *ctx)
 {
 	return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
 }
 
-int
+enum apierr
 acct_check(struct ctx *ctx, const char *name, const char *problem)
 {
 	if (problem == NULL)
@@ -44,7 +44,7 @@ acct_client_ip(const struct ctx *ctx)
 	return ip && *ip ? ip : "unknown";
 }
 
-int
+enum apierr
 acct_limit(struct ctx *ctx, const struct ratelimit *rl, const char *key, const char *what)
 {
 	struct ratelimit_state st;
@@ -56,7 +56,7 @@ acct_limit(struct ctx *ctx, const struct ratelimit *rl, const char *key, const c
 	return APIERR_OK;
 }
 
-int
+enum apierr
 acct_limited(struct ctx *ctx, const struct ratelimit *rl, const char *key, const char *what)
 {
 	struct ratelimit_state st;
@@ -74,7 +74,7 @@ acct_count_failure(struct ctx *ctx, const struct ratelimit *rl, const char *key)
 	ratelimit_add(ctx->env->cache, rl, key, 1, time(NULL));
 }
 
-int
+enum apierr
 acct_start_session(struct ctx *ctx, uint64_t user_id, int64_t gen, json_object *data)
 {
 	struct buf token = BUF_INIT;

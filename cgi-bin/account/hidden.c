@@ -78,13 +78,13 @@ hidden_page(struct ctx *ctx, size_t which)
 	return APIERR_OK;
 }
 
-int
+enum apierr
 acct_blocked_page(struct ctx *ctx)
 {
 	return hidden_page(ctx, 0);
 }
 
-int
+enum apierr
 acct_muted_page(struct ctx *ctx)
 {
 	return hidden_page(ctx, 1);

@@ -42,19 +42,19 @@ list(struct ctx *ctx, enum postlist_tab tab)
 	return APIERR_OK;
 }
 
-int
+enum apierr
 acct_user_posts(struct ctx *ctx)
 {
 	return list(ctx, POSTLIST_POSTS);
 }
 
-int
+enum apierr
 acct_user_replies(struct ctx *ctx)
 {
 	return list(ctx, POSTLIST_REPLIES);
 }
 
-int
+enum apierr
 acct_user_likes(struct ctx *ctx)
 {
 	return list(ctx, POSTLIST_LIKES);

@@ -8,7 +8,7 @@
 #include "apierr.h"
 #include "user.h"
 
-int
+enum apierr
 acct_profile(struct ctx *ctx)
 {
 	json_object *pub = NULL;

@@ -20,21 +20,21 @@ set(struct ctx *ctx, enum graph_action action)
 
 /* POST user/follow {target_username, flag}: 200, 40004 (yourself), 40300, 40303, 40400, 40900,
  * 42900 (following over [limits] follows; unfollowing is never limited). */
-int
+enum apierr
 acct_follow(struct ctx *ctx)
 {
 	return set(ctx, GRAPH_FOLLOW);
 }
 
 /* POST user/block {target_username, flag}: 200, 40004, 40400. */
-int
+enum apierr
 acct_block(struct ctx *ctx)
 {
 	return set(ctx, GRAPH_BLOCK);
 }
 
 /* POST user/mute {target_username, flag}: 200, 40004, 40400. */
-int
+enum apierr
 acct_mute(struct ctx *ctx)
 {
 	return set(ctx, GRAPH_MUTE);
@@ -42,7 +42,7 @@ acct_mute(struct ctx *ctx)
 
 /* POST user/report {target_username, report_reason}: 200, 40004, 40400, 42900 ([limits]
  * reports, shared with reports of posts). */
-int
+enum apierr
 acct_report(struct ctx *ctx)
 {
 	return graph_report(ctx, params_str(&ctx->params, "target_username"),
@@ -63,26 +63,26 @@ public_list(struct ctx *ctx, enum graph_list list)
 	return graph_list(ctx, list, id, params_str(&ctx->params, "cursor"));
 }
 
-int
+enum apierr
 acct_following(struct ctx *ctx)
 {
 	return public_list(ctx, GRAPH_FOLLOWING);
 }
 
-int
+enum apierr
 acct_followers(struct ctx *ctx)
 {
 	return public_list(ctx, GRAPH_FOLLOWERS);
 }
 
 /* GET user/blocked and user/muted ?cursor (login): 200, 40004 (cursor). */
-int
+enum apierr
 acct_blocked(struct ctx *ctx)
 {
 	return graph_list(ctx, GRAPH_BLOCKED, ctx->user_id, params_str(&ctx->params, "cursor"));
 }
 
-int
+enum apierr
 acct_muted(struct ctx *ctx)
 {
 	return graph_list(ctx, GRAPH_MUTED, ctx->user_id, params_str(&ctx->params, "cursor"));

@@ -29,7 +29,7 @@
 #define RESET_TRIES 5
 
 
-int
+enum apierr
 acct_reset_page(struct ctx *ctx)
 {
 	json_object *page = page_new(ctx, "reset");
@@ -44,7 +44,7 @@ acct_reset_page(struct ctx *ctx)
 
 /* Queues a code for email (mailcode.h): the request does the same whatever the address, known,
  * unknown or suspended; starling-worker looks it up and mails the code. */
-int
+enum apierr
 acct_send_reset_code(struct ctx *ctx)
 {
 	const char *email = params_str(&ctx->params, "email");
@@ -107,7 +107,7 @@ out:
 	return rc;
 }
 
-int
+enum apierr
 acct_verify_code(struct ctx *ctx)
 {
 	struct user_reset reset;
@@ -121,7 +121,7 @@ acct_verify_code(struct ctx *ctx)
 	return rc;
 }
 
-int
+enum apierr
 acct_reset_password(struct ctx *ctx)
 {
 	const char *password = params_str(&ctx->params, "password");

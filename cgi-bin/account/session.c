@@ -39,7 +39,7 @@ dummy(struct ctx *ctx)
 	return dummy_hash ? dummy_hash : "";
 }
 
-int
+enum apierr
 acct_login_page(struct ctx *ctx)
 {
 	json_object *page = page_new(ctx, "login");
@@ -54,7 +54,7 @@ acct_login_page(struct ctx *ctx)
 	return APIERR_OK;
 }
 
-int
+enum apierr
 acct_login(struct ctx *ctx)
 {
 	const char *name = params_str(&ctx->params, "name");
@@ -146,14 +146,14 @@ out:
 	return rc;
 }
 
-int
+enum apierr
 acct_logout_page(struct ctx *ctx)
 {
 	ctx_set_data(ctx, page_new(ctx, "logout"));
 	return APIERR_OK;
 }
 
-int
+enum apierr
 acct_logout(struct ctx *ctx)
 {
 	if (auth_revoke(ctx->env, &ctx->session) < 0)

@@ -41,7 +41,7 @@
 #define LANG_COOKIE_MAX_AGE (365L * 24 * 3600)
 
 
-int
+enum apierr
 acct_settings_page(struct ctx *ctx)
 {
 	json_object *page;
@@ -69,7 +69,7 @@ done(struct ctx *ctx, json_object *data)
 	return page_done(ctx, "/settings?saved=1", data ? data : json_object_new_object());
 }
 
-int
+enum apierr
 acct_change_language(struct ctx *ctx)
 {
 	const char *lang = params_str(&ctx->params, "language");
@@ -80,7 +80,7 @@ acct_change_language(struct ctx *ctx)
 	return done(ctx, NULL);
 }
 
-int
+enum apierr
 acct_change_time_zone(struct ctx *ctx)
 {
 	const char *zone = params_str(&ctx->params, "time_zone");
@@ -94,7 +94,7 @@ acct_change_time_zone(struct ctx *ctx)
 	return done(ctx, NULL);
 }
 
-int
+enum apierr
 acct_change_password(struct ctx *ctx)
 {
 	const char *password = params_str(&ctx->params, "password");
@@ -286,13 +286,13 @@ out:
 	return rc;
 }
 
-int
+enum apierr
 acct_save_info(struct ctx *ctx)
 {
 	return save_info(ctx, NULL, NULL);
 }
 
-int
+enum apierr
 acct_save_images(struct ctx *ctx)
 {
 	const struct request_file *avatar = request_file(&ctx->req, "avatar");

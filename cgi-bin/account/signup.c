@@ -34,14 +34,14 @@
 #include "valid.h"
 
 
-int
+enum apierr
 acct_signup_page(struct ctx *ctx)
 {
 	ctx_set_data(ctx, page_new(ctx, "signup"));
 	return APIERR_OK;
 }
 
-int
+enum apierr
 acct_create(struct ctx *ctx)
 {
 	const char *username = params_str(&ctx->params, "username");
@@ -107,7 +107,7 @@ out:
 	return rc;
 }
 
-int
+enum apierr
 acct_activate_page(struct ctx *ctx)
 {
 	json_object *page = page_new(ctx, "activate");
@@ -121,7 +121,7 @@ acct_activate_page(struct ctx *ctx)
 	return APIERR_OK;
 }
 
-int
+enum apierr
 acct_activate(struct ctx *ctx)
 {
 	const char *username = params_str(&ctx->params, "username");
@@ -188,7 +188,7 @@ resend_fits(struct ctx *ctx, const struct ratelimit *rl, const char *key)
 	return !st.over;
 }
 
-int
+enum apierr
 acct_resend_activation(struct ctx *ctx)
 {
 	const char *email = params_str(&ctx->params, "email");

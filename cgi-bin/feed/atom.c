@@ -9,7 +9,7 @@
 #include "page.h"
 #include "search.h"
 
-int
+enum apierr
 feed_hashtag_feed(struct ctx *ctx)
 {
 	const char *tag = ctx_capture(ctx, "tag");

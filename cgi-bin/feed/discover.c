@@ -72,7 +72,7 @@ add_tag_urls(json_object *tags)
 
 /* GET /api/v1/timeline/hashtag ?tag&cursor: 200 {tag, name, count, posts, cursor}; 400 40004 a
  * malformed cursor or tag, 40005 no tag; 404 40400 a tag never used; 503. */
-int
+enum apierr
 feed_timeline_hashtag(struct ctx *ctx)
 {
 	json_object *out = NULL;
@@ -101,7 +101,7 @@ search_paused(struct ctx *ctx)
 
 /* GET /api/v1/search/posts ?q&cursor: 200 {posts, cursor}; 400 40004 a malformed cursor or a
  * query without a searchable word, 40005 no q; 503 (50310 while search_off is on). */
-int
+enum apierr
 feed_search_posts(struct ctx *ctx)
 {
 	json_object *out = NULL;
@@ -133,7 +133,7 @@ users_page(struct ctx *ctx, const char *q, json_object **out)
 
 /* GET /api/v1/search/users ?q&cursor: 200 {users, cursor}; 400 40004 a malformed cursor, 40005
  * no q; 503 (50310 while search_off is on). */
-int
+enum apierr
 feed_search_users(struct ctx *ctx)
 {
 	json_object *out = NULL;
@@ -149,7 +149,7 @@ feed_search_users(struct ctx *ctx)
 
 /* GET /api/v1/search/hashtags ?q: 200 {hashtags}; 400 40004 nothing left of q after '#', 40005
  * no q; 503 (50310 while search_off is on). */
-int
+enum apierr
 feed_search_hashtags(struct ctx *ctx)
 {
 	json_object *out = NULL;
@@ -164,7 +164,7 @@ feed_search_hashtags(struct ctx *ctx)
 }
 
 /* GET /api/v1/trends/hashtags: 200 {hashtags}; 503. */
-int
+enum apierr
 feed_trends_hashtags(struct ctx *ctx)
 {
 	json_object *out = NULL;
@@ -178,7 +178,7 @@ feed_trends_hashtags(struct ctx *ctx)
 
 /* GET /api/v1/trends/users: 200 {users} ("partial": true when some users could not be read);
  * 503. */
-int
+enum apierr
 feed_trends_users(struct ctx *ctx)
 {
 	json_object *out = NULL;
@@ -257,7 +257,7 @@ hashtag_meta(struct ctx *ctx, json_object *page, const char *path)
 
 /* GET /hashtag/:tag ?cursor: the tag's posts and replies, newest first, as cards, with an
  * "Older" link. 400 40004 text that is not a hashtag; 404 40400 a tag never used; 503. */
-int
+enum apierr
 feed_hashtag_page(struct ctx *ctx)
 {
 	json_object *list = NULL, *page = NULL;
@@ -298,7 +298,7 @@ out:
  * "Older" link. A query with nothing searchable, or a malformed cursor, shows the form with why,
  * not an error page. 400 40004 another type (the route's check); 503. While search_off is on,
  * the form with the notice (page.paused) and no results, answered 503 when q was given. */
-int
+enum apierr
 feed_search_page(struct ctx *ctx)
 {
 	const char *q = params_str(&ctx->params, "q"), *type = params_str(&ctx->params, "type");
@@ -381,7 +381,7 @@ add_avatars(json_object *list)
 
 /* GET /explore: the trending hashtags and the popular users (with links to their profiles,
  * where the follow button is), and page.partial when some users could not be read. 503. */
-int
+enum apierr
 feed_discover_fill(struct ctx *ctx, json_object *page)
 {
 	json_object *tags = NULL, *users = NULL;
@@ -405,7 +405,7 @@ out:
 	return rc;
 }
 
-int
+enum apierr
 feed_explore_page(struct ctx *ctx)
 {
 	json_object *page = page_new(ctx, "explore");

@@ -29,7 +29,7 @@
 #define SIDE_TAGS  5
 #define SIDE_USERS 3
 
-int
+enum apierr
 feed_timeline_home(struct ctx *ctx)
 {
 	uint64_t cursor;
@@ -106,7 +106,7 @@ home_side(struct ctx *ctx, json_object *page)
 	json_object_object_add(page, "side", side);
 }
 
-int
+enum apierr
 feed_home(struct ctx *ctx)
 {
 	json_object *page = page_new(ctx, "home");

@@ -26,7 +26,7 @@
 #include "partial.h"
 #include "post.h"
 
-int
+enum apierr
 feed_notification_list(struct ctx *ctx)
 {
 	json_object *o;
@@ -45,7 +45,7 @@ feed_notification_list(struct ctx *ctx)
 	return APIERR_OK;
 }
 
-int
+enum apierr
 feed_notification_unread(struct ctx *ctx)
 {
 	json_object *o;
@@ -73,13 +73,13 @@ mark_read(struct ctx *ctx)
 	return page_done(ctx, "/notifications", NULL);
 }
 
-int
+enum apierr
 feed_notification_read(struct ctx *ctx)
 {
 	return mark_read(ctx);
 }
 
-int
+enum apierr
 feed_notifications_read_form(struct ctx *ctx)
 {
 	return mark_read(ctx);
@@ -134,7 +134,7 @@ decorate(struct ctx *ctx, json_object *items, const struct card_set *c)
 	buf_free(&url);
 }
 
-int
+enum apierr
 feed_notifications_page(struct ctx *ctx)
 {
 	json_object *list = NULL, *items, *page = NULL, *v, *views[NOTIFY_PAGE];

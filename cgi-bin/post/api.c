@@ -67,7 +67,7 @@ fill_new(struct ctx *ctx, struct post_new *n, char hash[65])
 	}
 }
 
-int
+enum apierr
 api_create(struct ctx *ctx)
 {
 	struct post_new n;
@@ -82,7 +82,7 @@ api_create(struct ctx *ctx)
 	return answer_id(ctx, id);
 }
 
-int
+enum apierr
 api_reply(struct ctx *ctx)
 {
 	struct post_new n;
@@ -96,7 +96,7 @@ api_reply(struct ctx *ctx)
 	return answer_id(ctx, id);
 }
 
-int
+enum apierr
 api_repost(struct ctx *ctx)
 {
 	struct post_new n;
@@ -115,7 +115,7 @@ api_repost(struct ctx *ctx)
 	return answer_id(ctx, id);
 }
 
-int
+enum apierr
 api_undo_repost(struct ctx *ctx)
 {
 	int rc = post_undo_repost(ctx, params_id(&ctx->params, "post_id"));
@@ -125,27 +125,27 @@ api_undo_repost(struct ctx *ctx)
 	return rc;
 }
 
-int
+enum apierr
 api_like(struct ctx *ctx)
 {
 	return post_like(ctx, params_id(&ctx->params, "post_id"),
 	    params_int(&ctx->params, "islike", 1) == 1);
 }
 
-int
+enum apierr
 api_report(struct ctx *ctx)
 {
 	return post_report(ctx, params_id(&ctx->params, "post_id"),
 	    (int)params_int(&ctx->params, "report_reason", 0));
 }
 
-int
+enum apierr
 api_delete(struct ctx *ctx)
 {
 	return post_delete(ctx, params_id(&ctx->params, "post_id"));
 }
 
-int
+enum apierr
 api_pin(struct ctx *ctx)
 {
 	int rc = post_pin(ctx, params_id(&ctx->params, "post_id"),
@@ -156,7 +156,7 @@ api_pin(struct ctx *ctx)
 	return rc;
 }
 
-int
+enum apierr
 api_detail(struct ctx *ctx)
 {
 	json_object *o;
@@ -169,7 +169,7 @@ api_detail(struct ctx *ctx)
 	return rc;
 }
 
-int
+enum apierr
 api_stats(struct ctx *ctx)
 {
 	uint64_t ids[POST_STATS_MAX];
@@ -186,7 +186,7 @@ api_stats(struct ctx *ctx)
 	return APIERR_OK;
 }
 
-int
+enum apierr
 api_replies(struct ctx *ctx)
 {
 	uint64_t cursor;

@@ -64,7 +64,7 @@ retried_text(const struct ctx *ctx, route_handler h)
 	return params_str(&ctx->params, "content_text");
 }
 
-int
+enum apierr
 pages_compose(struct ctx *ctx)
 {
 	json_object *page = page_new(ctx, "compose");
@@ -114,7 +114,7 @@ post_meta(struct ctx *ctx, json_object *page, uint64_t id, json_object *view)
 	buf_free(&title);
 }
 
-int
+enum apierr
 pages_post(struct ctx *ctx)
 {
 	json_object *view = NULL, *replies = NULL, *list, *page = NULL, *cards_out;
@@ -203,7 +203,7 @@ back_to(struct ctx *ctx, uint64_t id, const char *fallback)
 	return rc;
 }
 
-int
+enum apierr
 pages_like(struct ctx *ctx)
 {
 	uint64_t id;
@@ -215,7 +215,7 @@ pages_like(struct ctx *ctx)
 	return back_to(ctx, id, NULL);
 }
 
-int
+enum apierr
 pages_repost(struct ctx *ctx)
 {
 	uint64_t id, repost;
@@ -227,7 +227,7 @@ pages_repost(struct ctx *ctx)
 	return back_to(ctx, id, NULL);
 }
 
-int
+enum apierr
 pages_undo_repost(struct ctx *ctx)
 {
 	uint64_t id;
@@ -242,7 +242,7 @@ pages_undo_repost(struct ctx *ctx)
 /* POST /p/:id/act {act: like, unlike, repost or undo_repost; return_to?}: a card's one form for
  * its like and repost buttons, each naming its action (docs/pages.md, "Page weight"); back as
  * back_to, or post_like's and post_repost's refusals. */
-int
+enum apierr
 pages_act(struct ctx *ctx)
 {
 	const char *act = params_str(&ctx->params, "act");
@@ -260,7 +260,7 @@ pages_act(struct ctx *ctx)
 	return rc != APIERR_OK ? rc : back_to(ctx, id, NULL);
 }
 
-int
+enum apierr
 pages_pin(struct ctx *ctx)
 {
 	uint64_t id;
@@ -272,7 +272,7 @@ pages_pin(struct ctx *ctx)
 	return back_to(ctx, id, NULL);
 }
 
-int
+enum apierr
 pages_delete(struct ctx *ctx)
 {
 	const char *back = page_return_to(ctx);
@@ -291,7 +291,7 @@ pages_delete(struct ctx *ctx)
 	return page_done(ctx, back, NULL);
 }
 
-int
+enum apierr
 pages_report(struct ctx *ctx)
 {
 	char to[48];
@@ -378,7 +378,8 @@ to_post(struct ctx *ctx, uint64_t id)
 /* The reply and quote forms: a new record made by make (post_reply or post_create) from the
  * form's text, answering or quoting the post of the page. */
 static int
-text_form(struct ctx *ctx, int (*make)(struct ctx *, const struct post_new *, uint64_t *))
+text_form(struct ctx *ctx, enum apierr (*make)(struct ctx *, const struct post_new *,
+    uint64_t *))
 {
 	struct post_new n;
 	char hash[65];
@@ -394,19 +395,19 @@ text_form(struct ctx *ctx, int (*make)(struct ctx *, const struct post_new *, ui
 	return to_post(ctx, made);
 }
 
-int
+enum apierr
 pages_reply(struct ctx *ctx)
 {
 	return text_form(ctx, post_reply);
 }
 
-int
+enum apierr
 pages_quote(struct ctx *ctx)
 {
 	return text_form(ctx, post_create);
 }
 
-int
+enum apierr
 pages_compose_send(struct ctx *ctx)
 {
 	const struct request_file *f = request_file(&ctx->req, "image");
@@ -606,7 +607,7 @@ profile_meta(struct ctx *ctx, json_object *page, json_object *profile, size_t ta
 	buf_free(&path);
 }
 
-int
+enum apierr
 pages_user(struct ctx *ctx)
 {
 	const char *tab = params_str(&ctx->params, "tab"), *username;
@@ -690,25 +691,25 @@ relation_form(struct ctx *ctx, enum graph_action action)
 	return rc;
 }
 
-int
+enum apierr
 pages_user_follow(struct ctx *ctx)
 {
 	return relation_form(ctx, GRAPH_FOLLOW);
 }
 
-int
+enum apierr
 pages_user_block(struct ctx *ctx)
 {
 	return relation_form(ctx, GRAPH_BLOCK);
 }
 
-int
+enum apierr
 pages_user_mute(struct ctx *ctx)
 {
 	return relation_form(ctx, GRAPH_MUTE);
 }
 
-int
+enum apierr
 pages_user_report(struct ctx *ctx)
 {
 	const char *username = ctx_capture(ctx, "username");
@@ -775,13 +776,13 @@ out:
 	return rc;
 }
 
-int
+enum apierr
 pages_following(struct ctx *ctx)
 {
 	return people_page(ctx, 0);
 }
 
-int
+enum apierr
 pages_followers(struct ctx *ctx)
 {
 	return people_page(ctx, 1);
@@ -789,7 +790,7 @@ pages_followers(struct ctx *ctx)
 
 /* GET /u/:username/feed.atom: the user's latest posts (the first page of the profile's posts
  * tab) as an Atom feed (lib/base/atom.h). 404 40400 for no such user; 503. */
-int
+enum apierr
 pages_user_feed(struct ctx *ctx)
 {
 	const char *username = ctx_capture(ctx, "username");

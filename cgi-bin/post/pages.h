@@ -8,34 +8,36 @@
 #ifndef STARLING_POST_PAGES_H
 #define STARLING_POST_PAGES_H
 
+#include "apierr.h"
+
 #include "app.h"
 
-int pages_compose(struct ctx *ctx);
-int pages_compose_send(struct ctx *ctx);
-int pages_post(struct ctx *ctx);
-int pages_like(struct ctx *ctx);
-int pages_act(struct ctx *ctx);
-int pages_repost(struct ctx *ctx);
-int pages_undo_repost(struct ctx *ctx);
-int pages_pin(struct ctx *ctx);
-int pages_delete(struct ctx *ctx);
-int pages_report(struct ctx *ctx);
-int pages_reply(struct ctx *ctx);
-int pages_quote(struct ctx *ctx);
+enum apierr pages_compose(struct ctx *ctx);
+enum apierr pages_compose_send(struct ctx *ctx);
+enum apierr pages_post(struct ctx *ctx);
+enum apierr pages_like(struct ctx *ctx);
+enum apierr pages_act(struct ctx *ctx);
+enum apierr pages_repost(struct ctx *ctx);
+enum apierr pages_undo_repost(struct ctx *ctx);
+enum apierr pages_pin(struct ctx *ctx);
+enum apierr pages_delete(struct ctx *ctx);
+enum apierr pages_report(struct ctx *ctx);
+enum apierr pages_reply(struct ctx *ctx);
+enum apierr pages_quote(struct ctx *ctx);
 /* GET /u/:username?tab=posts|replies|likes&cursor&reported: a profile with its tabs and, for
  * a logged-in viewer who is not its owner, the forms below in the state the viewer is in. */
-int pages_user(struct ctx *ctx);
-int pages_user_feed(struct ctx *ctx);
+enum apierr pages_user(struct ctx *ctx);
+enum apierr pages_user_feed(struct ctx *ctx);
 /* POST /u/:username/follow, block, mute {flag: 1 or 0, return_to} and report {report_reason,
  * return_to}: lib/social/graph.h's rules, the same as the API's (user/follow ...). A report goes
  * back to the profile with ?reported=1 (the page thanks the user). */
-int pages_user_follow(struct ctx *ctx);
-int pages_user_block(struct ctx *ctx);
-int pages_user_mute(struct ctx *ctx);
-int pages_user_report(struct ctx *ctx);
+enum apierr pages_user_follow(struct ctx *ctx);
+enum apierr pages_user_block(struct ctx *ctx);
+enum apierr pages_user_mute(struct ctx *ctx);
+enum apierr pages_user_report(struct ctx *ctx);
 /* GET /u/:username/following and /followers ?cursor: a page of people (graph_list: the API's
  * cursors, users in a block pair with the viewer left out). 404 naming an unknown user. */
-int pages_following(struct ctx *ctx);
-int pages_followers(struct ctx *ctx);
+enum apierr pages_following(struct ctx *ctx);
+enum apierr pages_followers(struct ctx *ctx);
 
 #endif

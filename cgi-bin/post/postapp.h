@@ -7,21 +7,23 @@
 #ifndef STARLING_POSTAPP_H
 #define STARLING_POSTAPP_H
 
+#include "apierr.h"
+
 #include "app.h"
 
 extern const struct app post_app;
 
 /* api.c: the JSON API. */
-int api_create(struct ctx *ctx);
-int api_reply(struct ctx *ctx);
-int api_repost(struct ctx *ctx);
-int api_undo_repost(struct ctx *ctx);
-int api_like(struct ctx *ctx);
-int api_report(struct ctx *ctx);
-int api_detail(struct ctx *ctx);
-int api_stats(struct ctx *ctx);
-int api_replies(struct ctx *ctx);
-int api_delete(struct ctx *ctx);
-int api_pin(struct ctx *ctx);
+enum apierr api_create(struct ctx *ctx);
+enum apierr api_reply(struct ctx *ctx);
+enum apierr api_repost(struct ctx *ctx);
+enum apierr api_undo_repost(struct ctx *ctx);
+enum apierr api_like(struct ctx *ctx);
+enum apierr api_report(struct ctx *ctx);
+enum apierr api_detail(struct ctx *ctx);
+enum apierr api_stats(struct ctx *ctx);
+enum apierr api_replies(struct ctx *ctx);
+enum apierr api_delete(struct ctx *ctx);
+enum apierr api_pin(struct ctx *ctx);
 
 #endif

@@ -61,7 +61,7 @@ switches_on_list(struct ctx *ctx, struct buf *text)
 	return on;
 }
 
-int
+enum apierr
 site_health(struct ctx *ctx)
 {
 	struct buf down = BUF_INIT, cacheerr = BUF_INIT, on = BUF_INIT;

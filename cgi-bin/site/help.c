@@ -7,7 +7,7 @@
 /* The sections of the help page, in order; each is a heading and a body in the catalog. */
 static const char *const sections[] = { "posting", "following", "privacy", "language", NULL };
 
-int
+enum apierr
 site_help(struct ctx *ctx)
 {
 	json_object *data = json_object_new_object(), *list = json_object_new_array();

@@ -15,7 +15,7 @@
 /* A year: the choice is a preference, not a session. */
 #define LANG_COOKIE_MAX_AGE (365L * 24 * 3600)
 
-int
+enum apierr
 site_language(struct ctx *ctx)
 {
 	const char *lang = params_str(&ctx->params, "language");

@@ -73,7 +73,7 @@ render_jobs(struct ctx *ctx, struct buf *out)
 	buf_printf(out, "starling_jobs_unread_shards %u\n", unread);
 }
 
-int
+enum apierr
 site_metrics(struct ctx *ctx)
 {
 	struct buf *out = &ctx->resp.body;

@@ -12,7 +12,7 @@
 /* Long enough to spare clients a download per session, short enough that an upgrade shows. */
 #define OPENAPI_MAX_AGE "public, max-age=3600"
 
-int
+enum apierr
 site_openapi(struct ctx *ctx)
 {
 	buf_append(&ctx->resp.body, site_openapi_doc, site_openapi_doc_len);

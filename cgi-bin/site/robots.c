@@ -35,7 +35,7 @@ const char site_robots_txt[] =
 	"Disallow: /metrics\n"
 	"Allow: /\n";
 
-int
+enum apierr
 site_robots(struct ctx *ctx)
 {
 	buf_append(&ctx->resp.body, site_robots_txt, strlen(site_robots_txt));

@@ -2,6 +2,8 @@
 #ifndef STARLING_SITE_H
 #define STARLING_SITE_H
 
+#include "apierr.h"
+
 #include <stddef.h>
 
 #include "app.h"
@@ -9,12 +11,12 @@
 /* The binary: its name and route table (main.c). */
 extern const struct app site_app;
 
-int site_health(struct ctx *ctx);
-int site_help(struct ctx *ctx);
-int site_language(struct ctx *ctx);
-int site_metrics(struct ctx *ctx);
-int site_openapi(struct ctx *ctx);
-int site_robots(struct ctx *ctx);
+enum apierr site_health(struct ctx *ctx);
+enum apierr site_help(struct ctx *ctx);
+enum apierr site_language(struct ctx *ctx);
+enum apierr site_metrics(struct ctx *ctx);
+enum apierr site_openapi(struct ctx *ctx);
+enum apierr site_robots(struct ctx *ctx);
 
 /* The text GET /robots.txt answers (robots.c), NUL-terminated. */
 extern const char site_robots_txt[];

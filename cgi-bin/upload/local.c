@@ -14,7 +14,7 @@
 #include "media.h"
 #include "upload.h"
 
-int
+enum apierr
 upload_local(struct ctx *ctx)
 {
 	const struct media *m = ctx->env->media;

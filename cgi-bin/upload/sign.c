@@ -50,13 +50,13 @@ sign(struct ctx *ctx, enum media_kind kind)
 	return rc;
 }
 
-int
+enum apierr
 upload_sign_image(struct ctx *ctx)
 {
 	return sign(ctx, MEDIA_IMAGE);
 }
 
-int
+enum apierr
 upload_sign_video(struct ctx *ctx)
 {
 	return sign(ctx, MEDIA_VIDEO);

@@ -3,15 +3,17 @@
 #ifndef STARLING_UPLOAD_H
 #define STARLING_UPLOAD_H
 
+#include "apierr.h"
+
 #include "app.h"
 
 /* The binary: its name and route table (main.c). */
 extern const struct app upload_app;
 
 /* sign.c */
-int upload_sign_image(struct ctx *ctx);
-int upload_sign_video(struct ctx *ctx);
+enum apierr upload_sign_image(struct ctx *ctx);
+enum apierr upload_sign_video(struct ctx *ctx);
 /* local.c */
-int upload_local(struct ctx *ctx);
+enum apierr upload_local(struct ctx *ctx);
 
 #endif

@@ -510,7 +510,7 @@ card_set_free(struct card_set *c)
 	c->stats = NULL;
 }
 
-int
+enum apierr
 card_list(struct ctx *ctx, json_object *views, uint64_t owner, json_object **out,
     bool *partial)
 {

@@ -15,6 +15,8 @@
 #ifndef STARLING_CARD_H
 #define STARLING_CARD_H
 
+#include "apierr.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -57,7 +59,7 @@ json_object *card_make(const struct card_set *c, json_object *view);
  * page gathers from many shards (card_set_gather), and *partial is set when some counts could
  * not be read (it is never cleared). Returns APIERR_OK or an apierr code recorded with
  * ctx_fail. */
-int card_list(struct ctx *ctx, json_object *views, uint64_t owner, json_object **out,
+enum apierr card_list(struct ctx *ctx, json_object *views, uint64_t owner, json_object **out,
     bool *partial);
 
 /* Adds to o (a post_view object, a notification: anything with createdAt in Unix seconds) its

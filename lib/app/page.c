@@ -28,7 +28,7 @@ page_new(struct ctx *ctx, const char *section)
 	return page;
 }
 
-int
+enum apierr
 page_done(struct ctx *ctx, const char *path, json_object *data)
 {
 	if (page_html(ctx)) {
@@ -75,7 +75,7 @@ image_ext(const struct request_file *f)
 	return NULL;
 }
 
-int
+enum apierr
 page_form_image(struct ctx *ctx, const struct request_file *f, struct buf *url)
 {
 	struct buf msg = BUF_INIT;

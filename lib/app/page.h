@@ -6,6 +6,8 @@
 #ifndef STARLING_PAGE_H
 #define STARLING_PAGE_H
 
+#include "apierr.h"
+
 #include <stdbool.h>
 
 #include <json-c/json.h>
@@ -20,7 +22,7 @@ json_object *page_new(struct ctx *ctx, const char *section);
 
 /* The end of a successful change: a page is sent on to path (303; data is dropped), the API
  * answers data (NULL: "data": null). Takes data. Returns APIERR_OK. */
-int page_done(struct ctx *ctx, const char *path, json_object *data);
+enum apierr page_done(struct ctx *ctx, const char *path, json_object *data);
 
 /* A count member of an object, and the catalog's plural message for the words after it. A table
  * of them ends with { NULL, NULL }. */
@@ -42,7 +44,7 @@ void page_add_words(struct ctx *ctx, json_object *o, const struct page_words *w)
  * size, type by the bytes, once), and appends its public URL to url. Returns APIERR_OK, or the
  * refusal recorded with ctx_fail: 40014 for a file that is no PNG, JPEG or GIF, media_apierr's
  * codes. */
-int page_form_image(struct ctx *ctx, const struct request_file *f, struct buf *url);
+enum apierr page_form_image(struct ctx *ctx, const struct request_file *f, struct buf *url);
 
 /* Whether the request came through an HTML route. */
 bool page_html(const struct ctx *ctx);

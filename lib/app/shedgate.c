@@ -74,7 +74,7 @@ shed_tell_web_server(struct ctx *ctx)
 	}
 }
 
-int
+enum apierr
 shedgate_check(struct ctx *ctx, const struct route *r)
 {
 	const struct conf *c = &ctx->env->conf;

@@ -6,12 +6,14 @@
 #ifndef STARLING_SHEDGATE_H
 #define STARLING_SHEDGATE_H
 
+#include "apierr.h"
+
 struct ctx;
 struct route;
 
 /* APIERR_OK, or APIERR_OVERLOADED with Retry-After and the message set in ctx when the request
  * waited too long. r is the route found before parsing (NULL: none, an anonymous 404 to be). */
-int shedgate_check(struct ctx *ctx, const struct route *r);
+enum apierr shedgate_check(struct ctx *ctx, const struct route *r);
 
 /* Logs what this process shed in the last period, when it shed something (never per request:
  * a line for each refusal would cost an overloaded host a write each). */

@@ -60,8 +60,8 @@ ctx_free(struct ctx *ctx)
 	buf_free(&ctx->scratch);
 }
 
-int
-ctx_fail(struct ctx *ctx, int code, const char *fmt, ...)
+enum apierr
+ctx_fail(struct ctx *ctx, enum apierr code, const char *fmt, ...)
 {
 	va_list ap;
 

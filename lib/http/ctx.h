@@ -11,6 +11,8 @@
 #ifndef STARLING_CTX_H
 #define STARLING_CTX_H
 
+#include "apierr.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -99,7 +101,8 @@ void ctx_free(struct ctx *ctx);
 
 /* Records an error: code from apierr.h, and a message for the client (printf-style; NULL fmt
  * means the code's default message). Returns code, so a handler says: return ctx_fail(...). */
-int ctx_fail(struct ctx *ctx, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+enum apierr ctx_fail(struct ctx *ctx, enum apierr code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Hands the handler's result to the pipeline, which owns it from then on. */
 /* The answer of a list asked for past its last page (its cursor ROUTE_CURSOR_END, route.h):
  * {<list>: [], cursor: ROUTE_CURSOR_END}. Every paged list answers it the same way. */

@@ -12,11 +12,12 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "apierr.h"
 #include "kv.h"
 #include "request.h"
 
 struct ctx;
-typedef int (*route_handler)(struct ctx *ctx);
+typedef enum apierr (*route_handler)(struct ctx *ctx);
 
 enum param_type {
 	PARAM_STRING,  /* valid UTF-8 (already checked); min..max code points */

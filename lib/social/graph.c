@@ -326,7 +326,7 @@ follow_payload(uint64_t follower, uint64_t followee)
 	return o;
 }
 
-int
+enum apierr
 graph_set(struct ctx *ctx, enum graph_action action, const char *target, bool on)
 {
 	struct set_tx a = { .action = action, .on = on, .user = ctx->user_id };
@@ -415,7 +415,7 @@ out:
 /* ------------------------------------------------------------------------------------------ */
 /* Report */
 
-int
+enum apierr
 graph_report(struct ctx *ctx, const char *target, int reason)
 {
 	uint64_t target_id = 0, id;
@@ -500,7 +500,7 @@ graph_parse_cursor(const char *s, uint64_t *id)
 	return true;
 }
 
-int
+enum apierr
 graph_list_page(struct ctx *ctx, enum graph_list list, uint64_t user_id, const char *cursor,
     json_object **out)
 {
@@ -551,7 +551,7 @@ out:
 	return rc;
 }
 
-int
+enum apierr
 graph_list(struct ctx *ctx, enum graph_list list, uint64_t user_id, const char *cursor)
 {
 	json_object *data;

@@ -25,6 +25,8 @@
 #ifndef STARLING_GRAPH_H
 #define STARLING_GRAPH_H
 
+#include "apierr.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -47,11 +49,11 @@ enum graph_action { GRAPH_FOLLOW, GRAPH_BLOCK, GRAPH_MUTE };
  * following a suspended user, 40300 following a user who blocks the caller ("you cannot follow
  * this account", the block is not told), 40900 following a user the caller blocks, 40303/40302
  * for a caller who cannot write, 50300. */
-int graph_set(struct ctx *ctx, enum graph_action action, const char *target, bool on);
+enum apierr graph_set(struct ctx *ctx, enum graph_action action, const char *target, bool on);
 
 /* ctx->user_id reports the user named target for reason (1..255). Once per reporter: a repeat
  * changes nothing. Errors as graph_set (no 40300/40900: anyone may report anyone else). */
-int graph_report(struct ctx *ctx, const char *target, int reason);
+enum apierr graph_report(struct ctx *ctx, const char *target, int reason);
 
 enum graph_list { GRAPH_FOLLOWING, GRAPH_FOLLOWERS, GRAPH_BLOCKED, GRAPH_MUTED };
 
@@ -64,7 +66,7 @@ enum graph_list { GRAPH_FOLLOWING, GRAPH_FOLLOWERS, GRAPH_BLOCKED, GRAPH_MUTED }
  * and show everyone on them. Only user_id's shard must answer (50300 without it): a user whose
  * card or block state cannot be read (their shard down) is left out, the page has
  * "partial": true (lib/base/partial.h), and its cursor is the same as a whole page's. */
-int graph_list(struct ctx *ctx, enum graph_list list, uint64_t user_id, const char *cursor);
+enum apierr graph_list(struct ctx *ctx, enum graph_list list, uint64_t user_id, const char *cursor);
 
 /* A lists' cursor as graph_list hands it out: the decimal digits of an ID, 1 .. UINT64_MAX,
  * without a sign, blanks or a leading zero (so one row has one cursor). true with *id, or
@@ -73,7 +75,7 @@ bool graph_parse_cursor(const char *s, uint64_t *id);
 
 /* The same page as a new object in *out (the caller's) instead of ctx's data: for pages that
  * show it among other things. */
-int graph_list_page(struct ctx *ctx, enum graph_list list, uint64_t user_id, const char *cursor,
+enum apierr graph_list_page(struct ctx *ctx, enum graph_list list, uint64_t user_id, const char *cursor,
     json_object **out);
 
 /* The follow.sync job (lib/app/jobkinds.c's table): payload {follower_id, followee_id}. Makes the

@@ -102,7 +102,7 @@ plan_free(struct plan *p)
 	free(p->keys);
 }
 
-int
+enum apierr
 limit_check(struct ctx *ctx, enum limit_kind kind, char *const *mentions, size_t nmentions)
 {
 	struct plan p;
@@ -144,7 +144,7 @@ duration(unsigned s, struct buf *out)
 	buf_printf(out, "%u %s%s", s / units[i].secs, units[i].unit, s == units[i].secs ? "" : "s");
 }
 
-int
+enum apierr
 limit_refuse(struct ctx *ctx, const struct ratelimit *rl, const struct ratelimit_state *st,
     const char *what)
 {

@@ -23,6 +23,8 @@
 #ifndef STARLING_LIMIT_H
 #define STARLING_LIMIT_H
 
+#include "apierr.h"
+
 #include <stddef.h>
 
 #include "ratelimit.h"
@@ -44,7 +46,7 @@ enum limit_kind {
  * nobody): the kind's limit, the mentions limit and each mentioned account's, all read in one
  * memcached round trip. Returns APIERR_OK, or 42900 through limit_refuse (the caller returns
  * it). When the cache is down, everything passes (logged). */
-int limit_check(struct ctx *ctx, enum limit_kind kind, char *const *mentions, size_t nmentions);
+enum apierr limit_check(struct ctx *ctx, enum limit_kind kind, char *const *mentions, size_t nmentions);
 
 /* Counts, after the write was done, what limit_check let through. */
 void limit_count(struct ctx *ctx, enum limit_kind kind, char *const *mentions,
@@ -53,7 +55,7 @@ void limit_count(struct ctx *ctx, enum limit_kind kind, char *const *mentions,
 /* The answer to a request over the limit rl, whose state is st: the X-RateLimit-* and
  * Retry-After headers, a log line, and 42900 with a message that says which limit (what: "posts",
  * "failed logins") and when to try again. Returns 42900. */
-int limit_refuse(struct ctx *ctx, const struct ratelimit *rl, const struct ratelimit_state *st,
+enum apierr limit_refuse(struct ctx *ctx, const struct ratelimit *rl, const struct ratelimit_state *st,
     const char *what);
 
 #endif

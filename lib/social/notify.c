@@ -417,7 +417,7 @@ list_item(struct ctx *ctx, const struct db_rows *r, size_t i, json_object **out,
 	return APIERR_OK;
 }
 
-int
+enum apierr
 notify_list(struct ctx *ctx, uint64_t cursor, json_object **out)
 {
 	struct db_rows r = DB_ROWS_INIT;
@@ -599,7 +599,7 @@ unread_get(struct app_env *env, uint64_t user, long *count, bool *partial)
 	return rc == 1 ? 1 : -1;
 }
 
-int
+enum apierr
 notify_unread(struct ctx *ctx, long *count, bool *partial)
 {
 	*count = 0;
@@ -622,7 +622,7 @@ notify_unread_badge(struct app_env *env, uint64_t user, long *count)
 	return unread_get(env, user, count, &partial);
 }
 
-int
+enum apierr
 notify_read(struct ctx *ctx, uint64_t up_to_id)
 {
 	struct db_rows r = DB_ROWS_INIT;

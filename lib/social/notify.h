@@ -44,6 +44,8 @@
 #ifndef STARLING_NOTIFY_H
 #define STARLING_NOTIFY_H
 
+#include "apierr.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -90,12 +92,12 @@ int notify_follow(struct app_env *env, uint64_t follower, uint64_t followee);
  * viewer's own for a like or repost. Only the viewer's shard must answer: an item whose actor,
  * blocks or post cannot be read (their shard down) is left out too, and *out then has
  * "partial": true (lib/base/partial.h). Errors: 50300. */
-int notify_list(struct ctx *ctx, uint64_t cursor, json_object **out);
+enum apierr notify_list(struct ctx *ctx, uint64_t cursor, json_object **out);
 /* ctx->user_id's unread count (cached): at most NOTIFY_UNREAD_MAX, without the notifications of
  * actors in a block with the user. Only the user's shard must answer: the notifications of actors
  * whose blocks cannot be read (their shard down) are not counted, as notify_list leaves them
  * out, and *partial is set (such a count is not cached). Errors: 50300. */
-int notify_unread(struct ctx *ctx, long *count, bool *partial);
+enum apierr notify_unread(struct ctx *ctx, long *count, bool *partial);
 /* The same count for the header's badge on every page, where a failure must not become the
  * page's error: 1 with *count (a partial count too: it is what the list shows), 0 for no user,
  * -1 when the user's shard is down (logged below; the page shows no badge). Warm, it costs the
@@ -103,7 +105,7 @@ int notify_unread(struct ctx *ctx, long *count, bool *partial);
 int notify_unread_badge(struct app_env *env, uint64_t user, long *count);
 /* Marks ctx->user_id's notifications with id <= up_to_id read (updated_at: when), withdrawn ones
  * too (brought back, they are read); later ones stay unread. Errors: 50300. */
-int notify_read(struct ctx *ctx, uint64_t up_to_id);
+enum apierr notify_read(struct ctx *ctx, uint64_t up_to_id);
 
 /* The job handlers (job.h's job_handler). */
 int notify_post_job(struct app_env *env, json_object *payload, struct buf *err);

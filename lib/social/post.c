@@ -483,7 +483,7 @@ created(struct ctx *ctx, const struct create_tx *a)
 	post_counts_forget(ctx->env, a->id);
 }
 
-int
+enum apierr
 post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 {
 	struct text_post t = { 0 };
@@ -574,7 +574,7 @@ find_repost(struct ctx *ctx, uint64_t original, uint64_t *id)
 	return rc == 0 ? 0 : -1;
 }
 
-int
+enum apierr
 post_repost_idem(struct ctx *ctx, uint64_t original_id, const char *idem_key,
     const char *request_hash, uint64_t *id)
 {
@@ -627,7 +627,7 @@ out:
 	return rc;
 }
 
-int
+enum apierr
 post_repost(struct ctx *ctx, uint64_t original_id, uint64_t *id)
 {
 	return post_repost_idem(ctx, original_id, NULL, NULL, id);
@@ -718,7 +718,7 @@ out:
 	return rc == 0 ? 0 : -1;
 }
 
-int
+enum apierr
 post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 {
 	struct text_post t = { 0 };
@@ -834,7 +834,7 @@ out:
 	return rc == 0 ? 0 : -1;
 }
 
-int
+enum apierr
 post_like(struct ctx *ctx, uint64_t record_id, bool like)
 {
 	struct jobs jobs = { .shard = id_shard(ctx->user_id) };
@@ -926,7 +926,7 @@ report_tx(struct db *db, void *arg)
 	return rc == 0 ? 0 : -1;
 }
 
-int
+enum apierr
 post_report(struct ctx *ctx, uint64_t record_id, int reason)
 {
 	struct report_tx a = { 0, 0, 0, ctx->user_id, 0, reason };
@@ -1049,7 +1049,7 @@ out:
 	return rc;
 }
 
-int
+enum apierr
 post_delete(struct ctx *ctx, uint64_t id)
 {
 	struct db_rows r = DB_ROWS_INIT;
@@ -1068,7 +1068,7 @@ post_delete(struct ctx *ctx, uint64_t id)
 	return rc;
 }
 
-int
+enum apierr
 post_undo_repost(struct ctx *ctx, uint64_t id)
 {
 	struct db_rows r = DB_ROWS_INIT;
@@ -1105,7 +1105,7 @@ out:
 	return rc;
 }
 
-int
+enum apierr
 post_pin(struct ctx *ctx, uint64_t id, bool pin)
 {
 	struct db_rows r = DB_ROWS_INIT;

@@ -19,6 +19,8 @@
 #ifndef STARLING_POST_H
 #define STARLING_POST_H
 
+#include "apierr.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,41 +53,41 @@ struct post_new {
  * nothing new is written. Returns 0 with *id, or an apierr code (recorded with ctx_fail):
  * text not UTF-8, too long, empty without media; media not issued to this user; quoted record
  * not found; key reused for another request. */
-int post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id);
+enum apierr post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id);
 
 /* Replies to the post or reply n->original_id (its reply_settings decide who may). As
  * post_create, with the same idempotency. */
-int post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id);
+enum apierr post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id);
 
 /* Reposts original_id. A second repost of the same record is not an error: *id is the existing
  * repost. Reposting a repost reposts its original. */
-int post_repost(struct ctx *ctx, uint64_t original_id, uint64_t *id);
+enum apierr post_repost(struct ctx *ctx, uint64_t original_id, uint64_t *id);
 
 /* post_repost with the Idempotency-Key of the request (NULL: none; request_hash NULL: computed
  * here), as post_create takes it: the same key with another request is 42200. */
-int post_repost_idem(struct ctx *ctx, uint64_t original_id, const char *idem_key,
+enum apierr post_repost_idem(struct ctx *ctx, uint64_t original_id, const char *idem_key,
     const char *request_hash, uint64_t *id);
 
 /* Undoes ctx->user_id's repost: id may be the repost itself or the reposted record. Undoing what
  * was not reposted is a no-op (0). */
-int post_undo_repost(struct ctx *ctx, uint64_t id);
+enum apierr post_undo_repost(struct ctx *ctx, uint64_t id);
 
 /* Likes (like true) or unlikes a post or reply; both idempotent. */
-int post_like(struct ctx *ctx, uint64_t record_id, bool like);
+enum apierr post_like(struct ctx *ctx, uint64_t record_id, bool like);
 
 /* Reports a post or reply with a reason (1 .. 255); a repeated report by the same user counts
  * once and is not an error. */
-int post_report(struct ctx *ctx, uint64_t record_id, int reason);
+enum apierr post_report(struct ctx *ctx, uint64_t record_id, int reason);
 
 /* Deletes (softly) a post, repost, quote or reply of ctx->user_id; it then disappears from every
  * read and count. Deleting someone else's is refused (403); a missing or deleted one is 404. */
-int post_delete(struct ctx *ctx, uint64_t id);
+enum apierr post_delete(struct ctx *ctx, uint64_t id);
 
 /* Pins (pin true) one of ctx->user_id's own posts or quotes (not a repost or a reply) to the
  * profile, replacing any pinned before; unpin clears it if id is the pinned one (another of the
  * user's own is no change, and no error). Either way someone else's post is refused (403) and a
  * missing or deleted one is 404. */
-int post_pin(struct ctx *ctx, uint64_t id, bool pin);
+enum apierr post_pin(struct ctx *ctx, uint64_t id, bool pin);
 
 /* The hex SHA-256 of a request for the idempotency check (65 bytes with the NUL): method, path
  * and the route's declared parameters as checked (ctx->params), so the JSON formatting of the

@@ -41,7 +41,7 @@ pinned_of(struct ctx *ctx, uint64_t user_id, uint64_t *pinned)
 	return rc < 0 ? ctx_fail(ctx, APIERR_UNAVAILABLE, NULL) : APIERR_OK;
 }
 
-int
+enum apierr
 postlist_page(struct ctx *ctx, uint64_t user_id, enum postlist_tab tab, uint64_t cursor,
     json_object **out)
 {

@@ -15,6 +15,8 @@
 #ifndef STARLING_POSTLIST_H
 #define STARLING_POSTLIST_H
 
+#include "apierr.h"
+
 #include <stdint.h>
 
 #include <json-c/json.h>
@@ -34,7 +36,7 @@ enum postlist_tab { POSTLIST_POSTS, POSTLIST_REPLIES, POSTLIST_LIKES };
  * (deleted ones are left out) and still not be the last.
  * Returns 0, or an apierr code recorded with ctx_fail (50300 when a database is down). The user
  * is not checked: the caller found user_id by its username. */
-int postlist_page(struct ctx *ctx, uint64_t user_id, enum postlist_tab tab, uint64_t cursor,
+enum apierr postlist_page(struct ctx *ctx, uint64_t user_id, enum postlist_tab tab, uint64_t cursor,
     json_object **out);
 
 #endif

@@ -83,7 +83,7 @@ post_jtype(json_object *o)
 	return POST_ORIGINAL;
 }
 
-int
+enum apierr
 post_not_found(struct ctx *ctx)
 {
 	return ctx_fail(ctx, APIERR_NOT_FOUND, "no such post");
@@ -272,7 +272,7 @@ post_resolve(struct app_env *env, uint64_t id, json_object **out)
 	return rc;
 }
 
-int
+enum apierr
 post_live(struct ctx *ctx, uint64_t id, json_object **out)
 {
 	int rc = post_resolve(ctx->env, id, out);
@@ -375,7 +375,7 @@ add_viewer(struct ctx *ctx, json_object *o, bool liked, bool reposted)
 
 /* The single view is the batch view with one id (one body for the rules of what a viewer sees):
  * post_view_many answers NULL for a record that is gone or hidden from the viewer. */
-int
+enum apierr
 post_view(struct ctx *ctx, uint64_t id, json_object **out)
 {
 	int rc = post_view_many(ctx, &id, 1, out, NULL);
@@ -385,7 +385,7 @@ post_view(struct ctx *ctx, uint64_t id, json_object **out)
 	return rc;
 }
 
-int
+enum apierr
 post_view_listed(struct ctx *ctx, uint64_t id, json_object **out)
 {
 	int rc = post_view(ctx, id, out);
@@ -471,13 +471,13 @@ stats_unread(json_object *out, const uint64_t *group, size_t ng)
 	}
 }
 
-int
+enum apierr
 post_stats(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **out)
 {
 	return post_stats_some(ctx, ids, n, out, NULL);
 }
 
-int
+enum apierr
 post_stats_some(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **out,
     bool *partial)
 {
@@ -571,7 +571,7 @@ post_stats_some(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **ou
 	return rc;
 }
 
-int
+enum apierr
 post_replies(struct ctx *ctx, uint64_t id, uint64_t cursor, json_object **out)
 {
 	struct db_rows r = DB_ROWS_INIT;
@@ -771,7 +771,7 @@ drop_unreadable(json_object **views, size_t i, bool *partial)
 	return 0;
 }
 
-int
+enum apierr
 post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **views,
     bool *partial)
 {

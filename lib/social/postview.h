@@ -24,6 +24,8 @@
 #ifndef STARLING_POSTVIEW_H
 #define STARLING_POSTVIEW_H
 
+#include "apierr.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,20 +53,20 @@ int post_get(struct app_env *env, uint64_t id, json_object **out);
  * batch view post_view_many with one id, so both follow one set of rules. Returns 0 with *out,
  * or an apierr code (404 for a missing or deleted record, or one hidden from the viewer by a
  * block; 503 when it cannot be read). */
-int post_view(struct ctx *ctx, uint64_t id, json_object **out);
+enum apierr post_view(struct ctx *ctx, uint64_t id, json_object **out);
 /* post_view for an item of a list: APIERR_OK with *out, or APIERR_OK with *out NULL when the
  * record is gone or hidden from the viewer (post_view's 404 leaves it out of the list and is not
  * the list's error); another apierr code on failure. */
-int post_view_listed(struct ctx *ctx, uint64_t id, json_object **out);
+enum apierr post_view_listed(struct ctx *ctx, uint64_t id, json_object **out);
 
 /* The counts of up to POST_STATS_MAX records: an object keyed by id, each {comments, likes,
  * reposts, quotes}; unknown and deleted ids are left out. Returns 0 with *out, or an apierr
  * code. */
-int post_stats(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **out);
+enum apierr post_stats(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **out);
 /* post_stats for a page that gathers from many shards (partial not NULL): the counts of a shard
  * that does not answer (and are not cached) are not a failure; their ids map to null in *out,
  * and *partial is set. */
-int post_stats_some(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **out,
+enum apierr post_stats_some(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **out,
     bool *partial);
 
 /* A page of replies, oldest first, after cursor (0: from the start): for a post, every reply
@@ -72,7 +74,7 @@ int post_stats_some(struct ctx *ctx, const uint64_t *ids, size_t n, json_object 
  * cursor: "<last id>" or "-1" when there is no more}; the page's replies are viewed with one
  * post_view_many (its round trips do not grow with the replies), and those gone or hidden from
  * the viewer are left out. Returns 0 or an apierr code (404 for a missing or deleted record). */
-int post_replies(struct ctx *ctx, uint64_t id, uint64_t cursor, json_object **out);
+enum apierr post_replies(struct ctx *ctx, uint64_t id, uint64_t cursor, json_object **out);
 
 /* Parses a comma-separated list of 1 .. max decimal IDs ("7,8,9": no blanks, no empty item, no
  * 0) into ids. Returns 0 with *n, or -1. */
@@ -95,7 +97,7 @@ void post_keys(struct cache_keys *ks, uint64_t id);
  * down) is left out (NULL) and *partial set, and so is it when the viewer's likes and reposts
  * cannot be read (then shown as not done); only a failure of the cache and every shard at once
  * would leave the page empty. */
-int post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **views,
+enum apierr post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **views,
     bool *partial);
 
 /* Adds "image" (media_image_view: how to show it, and whether it is still processing) to every
@@ -139,8 +141,8 @@ enum post_type post_jtype(json_object *o);
  * reporting, replying to or reposting a repost acts on what it reposted): post_get's returns. */
 int post_resolve(struct app_env *env, uint64_t id, json_object **out);
 /* post_resolve with the failures recorded: APIERR_OK with *out (the caller's), 404, 503. */
-int post_live(struct ctx *ctx, uint64_t id, json_object **out);
+enum apierr post_live(struct ctx *ctx, uint64_t id, json_object **out);
 /* Records "no such post" (404) and returns its code. */
-int post_not_found(struct ctx *ctx);
+enum apierr post_not_found(struct ctx *ctx);
 
 #endif

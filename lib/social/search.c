@@ -322,7 +322,7 @@ add_hits(const struct db_rows *r, void *arg)
 	return 0;
 }
 
-int
+enum apierr
 search_posts(struct ctx *ctx, const char *q, uint64_t cursor, json_object **out)
 {
 	unsigned nshards = shard_count(db_shards(ctx->env->db));
@@ -442,7 +442,7 @@ prefetch_cards(struct ctx *ctx, const struct name_hit *hits, size_t n)
 	cache_keys_free(&ks);
 }
 
-int
+enum apierr
 search_users(struct ctx *ctx, const char *q, const char *cursor, json_object **out)
 {
 	unsigned nshards = shard_count(db_shards(ctx->env->db));
@@ -581,7 +581,7 @@ add_tag_hits(const struct db_rows *r, void *arg)
 	return 0;
 }
 
-int
+enum apierr
 search_hashtags(struct ctx *ctx, const char *q, json_object **out)
 {
 	unsigned nshards = shard_count(db_shards(ctx->env->db));
@@ -631,7 +631,7 @@ out:
 	return rc;
 }
 
-int
+enum apierr
 search_hashtag_posts(struct ctx *ctx, const char *tag, uint64_t cursor, json_object **out)
 {
 	struct buf key = BUF_INIT;

@@ -33,6 +33,8 @@
 #ifndef STARLING_SEARCH_H
 #define STARLING_SEARCH_H
 
+#include "apierr.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,18 +52,18 @@ struct ctx;
 
 /* {posts: [post_view objects: posts, quotes and replies], cursor}; cursor 0 for the first page.
  * 40004 "q: ..." for a query without a single searchable word (search_boolean_query answers 0). */
-int search_posts(struct ctx *ctx, const char *q, uint64_t cursor, json_object **out);
+enum apierr search_posts(struct ctx *ctx, const char *q, uint64_t cursor, json_object **out);
 /* {users: [{id, username, displayName, avatarUrl, description}], cursor}; cursor NULL or "" for
  * the first page, else a lowercased username from a previous page (40004 for anything else).
  * A leading '@' of q is ignored. */
-int search_users(struct ctx *ctx, const char *q, const char *cursor, json_object **out);
+enum apierr search_users(struct ctx *ctx, const char *q, const char *cursor, json_object **out);
 /* {hashtags: [{tag, name, count}]}: at most SEARCH_TAGS_MAX tags whose key starts with q
  * (case-folded, a leading '#' ignored), the most used first; tags no live post uses are left
  * out. */
-int search_hashtags(struct ctx *ctx, const char *q, json_object **out);
+enum apierr search_hashtags(struct ctx *ctx, const char *q, json_object **out);
 /* {tag, name, count, posts: [post_view objects], cursor}: 40004 for text that is not one
  * hashtag, 40400 for a tag never used. */
-int search_hashtag_posts(struct ctx *ctx, const char *tag, uint64_t cursor, json_object **out);
+enum apierr search_hashtag_posts(struct ctx *ctx, const char *tag, uint64_t cursor, json_object **out);
 
 /* The public card of user id, as lists show it: {id, username, displayName, avatarUrl,
  * description}. 1 with *out (new), 0 for a user that does not exist or is suspended (*out NULL),

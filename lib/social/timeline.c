@@ -588,7 +588,7 @@ prefetch_ahead(struct ctx *ctx, const struct source *s)
 	cache_keys_free(&ks);
 }
 
-int
+enum apierr
 timeline_home(struct ctx *ctx, uint64_t cursor, uint64_t since, json_object **out)
 {
 	struct app_env *env = ctx->env;

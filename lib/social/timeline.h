@@ -31,6 +31,8 @@
 #ifndef STARLING_TIMELINE_H
 #define STARLING_TIMELINE_H
 
+#include "apierr.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,7 +55,7 @@ struct ctx;
  * When some of the shards it reads from do not answer (an instance down), the page is made of
  * what the others hold and *out also has "partial": true; nothing of it is cached. Only the
  * viewer's own shard is needed (whom they follow): without it, 503. */
-int timeline_home(struct ctx *ctx, uint64_t cursor, uint64_t since, json_object **out);
+enum apierr timeline_home(struct ctx *ctx, uint64_t cursor, uint64_t since, json_object **out);
 
 /* Makes sure user_id's cached list exists, building it from the database when it does not (an
  * existing list is kept: pushes keep it current). Returns 0 or -1. */

@@ -378,7 +378,7 @@ cached_list(struct ctx *ctx, const char *key, cache_loader load, json_object **o
 	return APIERR_OK;
 }
 
-int
+enum apierr
 trend_hashtags(struct ctx *ctx, json_object **out)
 {
 	json_object *list, *item;
@@ -457,7 +457,7 @@ prefetch_cards(struct ctx *ctx, json_object *list)
 	cache_keys_free(&ks);
 }
 
-int
+enum apierr
 trend_users(struct ctx *ctx, json_object **out)
 {
 	json_object *list = NULL, *users, *card;

@@ -15,6 +15,8 @@
 #ifndef STARLING_TREND_H
 #define STARLING_TREND_H
 
+#include "apierr.h"
+
 #include <json-c/json.h>
 
 struct app_env;
@@ -25,14 +27,14 @@ struct ctx;
 
 /* {hashtags: [{tag, name, uses, users, pinned}]}: uses and users are those of the recent window
  * (0 for a pick that is not trending). */
-int trend_hashtags(struct ctx *ctx, json_object **out);
+enum apierr trend_hashtags(struct ctx *ctx, json_object **out);
 /* {users: [{id, username, displayName, avatarUrl, description, followers, newFollowers,
  * pinned}]}: followers is the current count, newFollowers those gained in the recent window.
  * Leaves out users in a block with the viewer, the viewer themself and suspended users. Only
  * the ranking's shard 0 (or the cache) must answer: a user whose card, counters or blocks
  * cannot be read (their shard down) is left out, and the answer has "partial": true
  * (lib/base/partial.h). */
-int trend_users(struct ctx *ctx, json_object **out);
+enum apierr trend_users(struct ctx *ctx, json_object **out);
 
 /* Computes both rankings from every shard, stores them on shard 0 in one transaction and
  * deletes the cached lists. Uses env->db, env->cache and env->conf ([trends]). Returns 0, or

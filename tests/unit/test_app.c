@@ -795,7 +795,7 @@ test_missing_or_open_key_stops_startup(void **state)
 /* ---- raw and multipart bodies, and their size limit ---------------------------------------- */
 
 /* Echoes what a raw route received: length, type, first byte, and its query parameter. */
-static int
+static enum apierr
 echo_raw(struct ctx *ctx)
 {
 	json_object *d = json_object_new_object();
@@ -808,7 +808,7 @@ echo_raw(struct ctx *ctx)
 }
 
 /* Echoes the "image" file and the "note" field of a multipart post. */
-static int
+static enum apierr
 echo_upload(struct ctx *ctx)
 {
 	const struct request_file *f = request_file(&ctx->req, "image");

@@ -16,7 +16,7 @@
 
 static struct server srv;
 
-static int
+static enum apierr
 noop(struct ctx *ctx)
 {
 	(void)ctx;

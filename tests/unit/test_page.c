@@ -13,7 +13,7 @@
 #include "page.h"
 #include "utf8.h"
 
-static int
+static enum apierr
 noop(struct ctx *ctx)
 {
 	(void)ctx;

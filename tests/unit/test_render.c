@@ -18,7 +18,7 @@
 #include "log.h"
 #include "render.h"
 
-static int
+static enum apierr
 noop(struct ctx *ctx)
 {
 	(void)ctx;

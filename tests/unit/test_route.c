@@ -10,7 +10,7 @@
 #include "apierr.h"
 #include "route.h"
 
-static int
+static enum apierr
 dummy(struct ctx *ctx)
 {
 	(void)ctx;

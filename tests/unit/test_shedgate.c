@@ -34,7 +34,7 @@ static const struct request_limits lim = {
 	.max_json_depth = 4,
 };
 
-static int
+static enum apierr
 noop(struct ctx *ctx)
 {
 	(void)ctx;
