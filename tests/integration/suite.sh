@@ -25,7 +25,7 @@
 #      through axe-core, test_js.py: static/starling.js in place of page loads,
 #      test_keyboard.py: sign-up, post, reply, like and follow with the keyboard alone),
 #      tests/integration/test_posts.py, test_graph.py, test_upload.py,
-#      test_media.py (images processed by the worker),
+#      test_media.py (images processed by the worker), test_multi_image.py (four images, alt text),
 #      test_lists.py, test_profile.py, test_notify.py, test_passwords.py, test_metrics.py,
 #      test_feeds.py, test_cards.py (link previews, favicon, robots.txt), test_timeline.py,
 #      test_limits.py (the rate limits: 429 for each write), test_search.py,
@@ -310,7 +310,8 @@ run_test tests/browser/test_pages.py "$(browser_dir pages)" "$RUN/mail"
 run_test tests/browser/test_js.py "$(browser_dir js)" "$RUN/mail"
 run_test tests/browser/test_keyboard.py "$(browser_dir keyboard)" "$RUN/mail"
 app_logs=$(for f in $web_logs; do printf '%s ' "$RUN/$f"; done)
-for t in test_posts test_graph test_upload test_media test_lists test_profile test_notify test_passwords \
+for t in test_posts test_graph test_upload test_media test_multi_image test_lists test_profile \
+	test_notify test_passwords \
 	test_metrics test_feeds test_cards; do
 	STARLING_TEST_APP_LOGS=$app_logs run_test "tests/integration/$t.py"
 done
