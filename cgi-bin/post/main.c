@@ -15,20 +15,22 @@
 #define TEXT_PARAM_MAX  4000
 /* A media URL is one this server issued (media.h): far shorter; a longer one is refused. */
 #define MEDIA_PARAM_MAX 1000
-/* Alt text: POST_ALT_MAX characters (post.h); the table refuses more with the field named. */
-#define ALT_PARAM(name) { name, PARAM_STRING, 0, 0, POST_ALT_MAX, NULL }
-#define MEDIA_PARAM(name) { name, PARAM_STRING, 0, 0, MEDIA_PARAM_MAX, NULL }
-/* Up to POST_MEDIA_MAX media, each with its alt text: "media" (as before) and "alt_text", then
- * "media_2" .. "media_4" with "alt_text_2" .. (a form's fields cannot be arrays; api.c refuses
- * a media_5 and above). */
-#define MEDIA_PARAMS \
-	MEDIA_PARAM("media"), ALT_PARAM("alt_text"), MEDIA_PARAM("media_2"), \
-	ALT_PARAM("alt_text_2"), MEDIA_PARAM("media_3"), ALT_PARAM("alt_text_3"), \
-	MEDIA_PARAM("media_4"), ALT_PARAM("alt_text_4")
+/* Up to POST_MEDIA_MAX media, each with its alt text (at most POST_ALT_MAX characters: the
+ * table refuses more with the field named): "media" (as before) and "alt_text", then
+ * "media_2" .. "media_4" with "alt_text_2" .. A form's fields cannot be arrays, hence the
+ * numbers; api.c refuses a media_5 and above. One entry a line, so that
+ * tests/tools/openapi_routes.py reads them as it reads the tables. */
+#define MEDIA_1 { "media",      PARAM_STRING, 0, 0, MEDIA_PARAM_MAX, NULL }
+#define MEDIA_2 { "media_2",    PARAM_STRING, 0, 0, MEDIA_PARAM_MAX, NULL }
+#define MEDIA_3 { "media_3",    PARAM_STRING, 0, 0, MEDIA_PARAM_MAX, NULL }
+#define MEDIA_4 { "media_4",    PARAM_STRING, 0, 0, MEDIA_PARAM_MAX, NULL }
+#define ALT_1   { "alt_text",   PARAM_STRING, 0, 0, POST_ALT_MAX, NULL }
+#define ALT_2   { "alt_text_2", PARAM_STRING, 0, 0, POST_ALT_MAX, NULL }
+#define ALT_3   { "alt_text_3", PARAM_STRING, 0, 0, POST_ALT_MAX, NULL }
+#define ALT_4   { "alt_text_4", PARAM_STRING, 0, 0, POST_ALT_MAX, NULL }
+#define MEDIA_PARAMS MEDIA_1, ALT_1, MEDIA_2, ALT_2, MEDIA_3, ALT_3, MEDIA_4, ALT_4
 /* The pages' forms: the files are image, image_2 .. (request_file), the alt texts as above. */
-#define ALT_PARAMS \
-	ALT_PARAM("alt_text"), ALT_PARAM("alt_text_2"), ALT_PARAM("alt_text_3"), \
-	ALT_PARAM("alt_text_4")
+#define ALT_PARAMS ALT_1, ALT_2, ALT_3, ALT_4
 /* post_ids: up to POST_STATS_MAX IDs of at most 20 digits, with commas. */
 #define IDS_PARAM_MAX   (POST_STATS_MAX * 21)
 
