@@ -58,9 +58,9 @@ medium_names(size_t i, char media[16], char alt[16])
 	snprintf(alt, 16, i == 0 ? "alt_text" : "alt_text_%zu", i + 1);
 }
 
-/* Refuses a medium past POST_MEDIA_MAX ("media_5", or alt_text_5, ...): the table drops an
- * undeclared field, and a fifth image silently left out would surprise its poster more than a
- * 400. */
+/* Refuses a numbered medium the table does not declare: one past POST_MEDIA_MAX ("media_5",
+ * alt_text_5, ...), or "media_1" (the first is "media"). The table drops an undeclared field,
+ * and a fifth image silently left out would surprise its poster more than a 400. */
 static int
 refuse_extra_media(struct ctx *ctx)
 {
@@ -77,9 +77,10 @@ refuse_extra_media(struct ctx *ctx)
 		else
 			continue;
 		if (*digits != '\0' && strspn(digits, "0123456789") == strlen(digits) &&
-		    (strlen(digits) > 1 || *digits - '0' > POST_MEDIA_MAX || *digits == '0'))
-			return ctx_fail(ctx, APIERR_INVALID_PARAM, "%s: at most %d media a post (media, "
-			    "media_2 .. media_%d)", name, POST_MEDIA_MAX, POST_MEDIA_MAX);
+		    (strlen(digits) > 1 || *digits - '0' > POST_MEDIA_MAX || *digits < '2'))
+			return ctx_fail(ctx, APIERR_INVALID_PARAM, "%s: at most %d media a post, named "
+			    "media, media_2 .. media_%d (alt_text, alt_text_2 ..)", name, POST_MEDIA_MAX,
+			    POST_MEDIA_MAX);
 	}
 	return APIERR_OK;
 }

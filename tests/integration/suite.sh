@@ -22,7 +22,8 @@
 #   2. tests/browser/test_help.py        (headless chromium: rendered DOM and a screenshot)
 #      then the browser tests of accounts and posts (tests/browser/test_accounts.py,
 #      test_posts.py, test_pages.py: the main pages at desktop and phone widths
-#      through axe-core, test_js.py: static/starling.js in place of page loads,
+#      through axe-core, test_multi_image.py: two images with alt texts composed at both
+#      widths, test_js.py: static/starling.js in place of page loads,
 #      test_keyboard.py: sign-up, post, reply, like and follow with the keyboard alone),
 #      tests/integration/test_posts.py, test_graph.py, test_upload.py,
 #      test_media.py (images processed by the worker), test_multi_image.py (four images, alt text),
@@ -307,6 +308,7 @@ run_test tests/browser/test_accounts.py "$(browser_dir accounts)" "$RUN/mail"
 run_test tests/browser/test_posts.py "$(browser_dir posts)" "$RUN/mail"
 run_test tests/browser/test_feed.py "$(browser_dir feed)" "$RUN/mail"
 run_test tests/browser/test_pages.py "$(browser_dir pages)" "$RUN/mail"
+run_test tests/browser/test_multi_image.py "$(browser_dir multi-image)" "$RUN/mail"
 run_test tests/browser/test_js.py "$(browser_dir js)" "$RUN/mail"
 run_test tests/browser/test_keyboard.py "$(browser_dir keyboard)" "$RUN/mail"
 app_logs=$(for f in $web_logs; do printf '%s ' "$RUN/$f"; done)

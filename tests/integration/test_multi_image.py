@@ -126,6 +126,7 @@ def test_four_images_round_trip():
     check_eq(len(imgs), 4, "four <img> on the card: %s" % card[:2000])
     check('class="media-grid media-grid-4"' in card, "the grid of four")
     check("<script>alert" not in card, "the hostile alt text is escaped")
+    check("{{" not in card and "}}" not in card, "no template markup left on the card")
     check_eq([alt_of(i) for i in imgs],
              [HOSTILE, alts[1], "%s @%s" % (t("post.image_by"), user["username"]), long_alt],
              "the alt attributes, in order")
@@ -145,6 +146,10 @@ def test_refusals():
     f["media_5"] = urls[0]
     r = check_envelope(api_post("post/create", f, user["token"]), 400, 40004)
     check("media_5" in r["message"], "the message names media_5: %r" % r["message"])
+    f = fields(urls[:1], [None])
+    f["media_1"] = urls[1]
+    r = check_envelope(api_post("post/create", f, user["token"]), 400, 40004)
+    check("media_1" in r["message"], "the message names media_1: %r" % r["message"])
     f = fields(urls[:2], ["fine", "x" * 1001])
     r = check_envelope(api_post("post/create", f, user["token"]), 400, 40004)
     check("alt_text_2" in r["message"], "the message names alt_text_2: %r" % r["message"])
