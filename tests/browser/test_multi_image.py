@@ -8,7 +8,8 @@ A fresh user logs in, and at 1280 px and at 390 px: the compose page has four fi
 labelled, with an alt text field; two PNGs and their alt texts (one with HTML's special
 characters) are attached, and the post's page shows both, processed, side by side in the card's
 grid, each <img> with its alt text as typed; the page is no wider than the screen at 390 px
-and axe-core finds nothing serious in the form or the card. OUT_DIR receives a screenshot per
+and axe-core finds nothing serious in the form or the card. Then posts of three and four images
+(through the API) show all of them in their grids at both widths. OUT_DIR receives a screenshot per
 width (multi-image-WIDTH-STEP.png) and, on a failure, multi-image-FAILED.png and .html.
 
 Python standard library only. Prints one PASS/FAIL line per step, then a summary; the exit
@@ -23,8 +24,9 @@ import urllib.parse
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from starling_test import (Browser, check, check_eq, check_templates_translated,  # noqa: E402
-                           new_user, png_bytes, run_steps, set_base)
+from starling_test import (Browser, api_post, check, check_eq,  # noqa: E402
+                           check_templates_translated, get, new_user, png_bytes, request,
+                           run_steps, set_base)
 
 TIMEOUT = int(os.environ.get("BROWSER_TIMEOUT", "30"))
 TEMPLATES = ["compose", "partials/compose_form", "partials/post_card", "partials/post_image"]
@@ -102,6 +104,46 @@ def compose_two(width):
     shot("posted")
 
 
+def upload(n):
+    """An image uploaded through the API (sign_image, then the PUT): its mediaUrl."""
+    h = {"Authorization": "Bearer " + USER["token"]}
+    d = get("/api/v1/upload/sign_image?ext=png", headers=h).json()["data"]
+    u = urllib.parse.urlsplit(d["url"])
+    r = request("PUT", u.path + "?" + u.query, body=png_bytes(40 + 20 * n, 40 + 10 * n,
+                (60 * n, 120, 200 - 40 * n)), headers={"Content-Type": "image/png"})
+    check_eq(r.status, 200, "the PUT of image %d" % n)
+    return d["mediaUrl"]
+
+
+def check_grid(n):
+    """A post of n images (through the API) shows n images in its card's grid, each at least a
+    quarter of the card wide, and nothing wider than the screen."""
+    f = {"content_text": "%d images" % n}
+    for i in range(n):
+        f["media" if i == 0 else "media_%d" % (i + 1)] = upload(i)
+        f["alt_text" if i == 0 else "alt_text_%d" % (i + 1)] = "image %d of %d" % (i + 1, n)
+    r = api_post("post/create", f, USER["token"])
+    check_eq(r.status, 200, "post/create with %d images: %.300r" % (n, r.body))
+    pid = r.json()["data"]["id"]
+    card = "#post-%s" % pid
+
+    def processed():
+        B.get(BASE + "/p/" + pid)
+        return B.execute("const i = document.querySelectorAll(arguments[0]);"
+                         "return i.length === arguments[1] && [...i].every(x => x.complete && "
+                         "x.naturalWidth > 0);", card + " .media-grid img", n)
+    B.wait(processed, "the %d images processed" % n)
+    rects = B.execute("const g = document.querySelector(arguments[0]).getBoundingClientRect();"
+                      "return [g.width, ...[...document.querySelectorAll(arguments[1])].map("
+                      "i => i.getBoundingClientRect().width)];", card + " .media-grid",
+                      card + " .media-grid img")
+    check(all(w >= rects[0] / 4 for w in rects[1:]), "%d images, each wide enough: %r" %
+          (n, rects))
+    if B.width < Browser.MOBILE_BELOW:
+        B.check_no_overflow()
+    shot("grid-%d" % n)
+
+
 def test_desktop():
     login(USER)
     compose_two(Browser.DESKTOP)
@@ -109,6 +151,13 @@ def test_desktop():
 
 def test_phone():
     compose_two(Browser.PHONE)
+
+
+def test_grids_of_three_and_four():
+    for width in (Browser.DESKTOP, Browser.PHONE):
+        B.set_width(width)
+        check_grid(3)
+        check_grid(4)
 
 
 def on_failure(name):
@@ -127,7 +176,7 @@ def main():
     USER = new_user(MAIL)
     with Browser(OUT, timeout=TIMEOUT) as b:
         B = b
-        return run_steps([test_desktop, test_phone], on_failure)
+        return run_steps([test_desktop, test_phone, test_grids_of_three_and_four], on_failure)
 
 
 if __name__ == "__main__":
