@@ -8,8 +8,8 @@
  *        reply_settings?} → {id}: 40002, 40004 (a fifth medium, an alt text over 1000
  *        characters or without its medium, a video with other media), 40010, 40011,
  *        40012, 40013, 40900 (the upload is another post's); Idempotency-Key header (40004 malformed, 42200 reused for another request)
- *   POST reply {original_post_id, content_text, media? .. alt_text_4? (as create)} → {id}: as create, and 40400 (no such
- *        post or reply), 40304 (its thread's reply settings)
+ *   POST reply {original_post_id, content_text, media? .. alt_text_4? (as create)} → {id}: as
+ *        create, and 40400 (no such post or reply), 40304 (its thread's reply settings)
  *   POST repost {original_post_id, content_text?, media?, reply_settings?} → {id}: without text or
  *        media a repost (a second one answers the first), with them a quote (as create); 40400
  *   POST undo_repost {post_id}: the repost, or the reposted record; nothing to undo is not an error

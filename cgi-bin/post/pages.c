@@ -346,9 +346,11 @@ form_hash(const struct ctx *ctx, const char *text, const struct form_media *m, c
 	    EVP_DigestUpdate(h, path, strlen(path) + 1) == 1 &&
 	    EVP_DigestUpdate(h, text, strlen(text) + 1) == 1;
 	for (k = 0; ok && k < POST_MEDIA_MAX; k++) {
+		const char *alt = m->alt[k] ? m->alt[k] : "";
+
 		len = m->file[k] ? m->file[k]->len : 0;
-		ok = EVP_DigestUpdate(h, m->alt[k] ? m->alt[k] : "", m->alt[k] ? strlen(m->alt[k]) + 1 :
-		    1) == 1 && EVP_DigestUpdate(h, &len, sizeof len) == 1 &&
+		ok = EVP_DigestUpdate(h, alt, strlen(alt) + 1) == 1 &&
+		    EVP_DigestUpdate(h, &len, sizeof len) == 1 &&
 		    (len == 0 || EVP_DigestUpdate(h, m->file[k]->data, len) == 1);
 	}
 	if (ok && EVP_DigestFinal_ex(h, md, &mdlen) == 1) {
