@@ -15,25 +15,41 @@
 #define TEXT_PARAM_MAX  4000
 /* A media URL is one this server issued (media.h): far shorter; a longer one is refused. */
 #define MEDIA_PARAM_MAX 1000
+/* Up to POST_MEDIA_MAX media, each with its alt text (at most POST_ALT_MAX characters: the
+ * table refuses more with the field named): "media" (as before) and "alt_text", then
+ * "media_2" .. "media_4" with "alt_text_2" .. A form's fields cannot be arrays, hence the
+ * numbers; api.c refuses a media_5 and above. One entry a line, so that
+ * tests/tools/openapi_routes.py reads them as it reads the tables. */
+#define MEDIA_1 { "media",      PARAM_STRING, 0, 0, MEDIA_PARAM_MAX, NULL }
+#define MEDIA_2 { "media_2",    PARAM_STRING, 0, 0, MEDIA_PARAM_MAX, NULL }
+#define MEDIA_3 { "media_3",    PARAM_STRING, 0, 0, MEDIA_PARAM_MAX, NULL }
+#define MEDIA_4 { "media_4",    PARAM_STRING, 0, 0, MEDIA_PARAM_MAX, NULL }
+#define ALT_1   { "alt_text",   PARAM_STRING, 0, 0, POST_ALT_MAX, NULL }
+#define ALT_2   { "alt_text_2", PARAM_STRING, 0, 0, POST_ALT_MAX, NULL }
+#define ALT_3   { "alt_text_3", PARAM_STRING, 0, 0, POST_ALT_MAX, NULL }
+#define ALT_4   { "alt_text_4", PARAM_STRING, 0, 0, POST_ALT_MAX, NULL }
+#define MEDIA_PARAMS MEDIA_1, ALT_1, MEDIA_2, ALT_2, MEDIA_3, ALT_3, MEDIA_4, ALT_4
+/* The pages' forms: the files are image, image_2 .. (request_file), the alt texts as above. */
+#define ALT_PARAMS ALT_1, ALT_2, ALT_3, ALT_4
 /* post_ids: up to POST_STATS_MAX IDs of at most 20 digits, with commas. */
 #define IDS_PARAM_MAX   (POST_STATS_MAX * 21)
 
 static const struct param_spec create_params[] = {
 	{ "content_text",   PARAM_STRING, 0, 0, TEXT_PARAM_MAX, NULL },
-	{ "media",          PARAM_STRING, 0, 0, MEDIA_PARAM_MAX, NULL },
+	MEDIA_PARAMS,
 	{ "reply_settings", PARAM_INT,    0, 0, 2, NULL },
 	PARAM_END
 };
 static const struct param_spec reply_params[] = {
 	{ "original_post_id", PARAM_ID,     PARAM_REQUIRED, 0, 0, NULL },
 	{ "content_text",     PARAM_STRING, 0, 0, TEXT_PARAM_MAX, NULL },
-	{ "media",            PARAM_STRING, 0, 0, MEDIA_PARAM_MAX, NULL },
+	MEDIA_PARAMS,
 	PARAM_END
 };
 static const struct param_spec repost_params[] = {
 	{ "original_post_id", PARAM_ID,     PARAM_REQUIRED, 0, 0, NULL },
 	{ "content_text",     PARAM_STRING, 0, 0, TEXT_PARAM_MAX, NULL },
-	{ "media",            PARAM_STRING, 0, 0, MEDIA_PARAM_MAX, NULL },
+	MEDIA_PARAMS,
 	{ "reply_settings",   PARAM_INT,    0, 0, 2, NULL },
 	PARAM_END
 };
@@ -90,11 +106,13 @@ static const struct param_spec compose_form_params[] = {
 	{ "content_text",   PARAM_STRING, 0, 0, TEXT_PARAM_MAX, NULL },
 	{ "reply_settings", PARAM_ENUM,   0, 0, 0, reply_choices },
 	IDEM_KEY,
+	ALT_PARAMS,
 	PARAM_END
 };
 static const struct param_spec text_form_params[] = {
 	{ "content_text", PARAM_STRING, 0, 0, TEXT_PARAM_MAX, NULL },
 	IDEM_KEY,
+	ALT_PARAMS,
 	PARAM_END
 };
 static const struct param_spec like_form_params[] = {
@@ -173,8 +191,8 @@ static const struct route routes[] = {
 	{ HTTP_POST, "/p/:id/pin",          FORM,        pages_pin,          pin_form_params,    "post" },
 	{ HTTP_POST, "/p/:id/delete",       FORM,        pages_delete,       back_form_params,   "post" },
 	{ HTTP_POST, "/p/:id/report",       FORM,        pages_report,       report_form_params, "post" },
-	{ HTTP_POST, "/p/:id/reply",        FORM,        pages_reply,        text_form_params,   "post" },
-	{ HTTP_POST, "/p/:id/quote",        FORM,        pages_quote,        text_form_params,   "post" },
+	{ HTTP_POST, "/p/:id/reply",        FORM | ROUTE_UPLOAD, pages_reply, text_form_params, "post" },
+	{ HTTP_POST, "/p/:id/quote",        FORM | ROUTE_UPLOAD, pages_quote, text_form_params, "post" },
 };
 
 const struct app post_app = {

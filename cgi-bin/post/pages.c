@@ -159,11 +159,11 @@ pages_post(struct ctx *ctx)
 
 		snprintf(action, sizeof action, "/p/%llu/reply", (unsigned long long)id);
 		json_object_object_add(page, "compose", card_compose_form(ctx, action, "reply",
-		    "post.reply", false, false, retried_text(ctx, pages_reply)));
+		    "post.reply", true, false, retried_text(ctx, pages_reply)));
 		if (strcmp(str_of(view, "type"), "reply") != 0) {
 			snprintf(action, sizeof action, "/p/%llu/quote", (unsigned long long)id);
 			json_object_object_add(page, "quote", card_compose_form(ctx, action, "quote",
-			    "post.quote", false, false, retried_text(ctx, pages_quote)));
+			    "post.quote", true, false, retried_text(ctx, pages_quote)));
 		}
 	}
 	if (params_bool(&ctx->params, "reported", false))
@@ -306,27 +306,53 @@ pages_report(struct ctx *ctx)
 	return page_done(ctx, to, NULL);
 }
 
-/* The hex SHA-256 of what a form asks to post (its route, text and attached file), which stands
- * for the request in the idempotency check: a multipart body is not byte-identical when sent
- * again (browsers pick a new boundary), but what it asks is. */
+/* The files and their alt texts of a form (image, alt_text, then image_2, alt_text_2 ..: the
+ * fields of card.c's media_slots), each file stored as an upload (url: its public URL). */
+struct form_media {
+	const struct request_file *file[POST_MEDIA_MAX];
+	const char                *alt[POST_MEDIA_MAX];
+	struct buf                 url[POST_MEDIA_MAX];
+};
+
 static void
-form_hash(const struct ctx *ctx, const char *text, const void *file, size_t file_len,
-    char out[65])
+form_media_free(struct form_media *m)
+{
+	size_t i;
+
+	for (i = 0; i < POST_MEDIA_MAX; i++)
+		buf_free(&m->url[i]);
+}
+
+/* The hex SHA-256 of what a form asks to post (its route, text, alt texts and attached files),
+ * which stands for the request in the idempotency check: a multipart body is not byte-identical
+ * when sent again (browsers pick a new boundary), but what it asks is. Each part is hashed with
+ * its NUL or its length, so that moving bytes from one field to the next changes the hash. */
+static void
+form_hash(const struct ctx *ctx, const char *text, const struct form_media *m, char out[65])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
 	EVP_MD_CTX *h = EVP_MD_CTX_new();
 	const char *path = ctx->req.path ? ctx->req.path : "";
+	bool ok;
+	size_t k, len;
 
 	out[0] = '\0';
 	if (h == NULL)
 		return;
-	if (EVP_DigestInit_ex(h, EVP_sha256(), NULL) == 1 &&
+	ok = EVP_DigestInit_ex(h, EVP_sha256(), NULL) == 1 &&
 	    EVP_DigestUpdate(h, path, strlen(path) + 1) == 1 &&
-	    EVP_DigestUpdate(h, text, strlen(text) + 1) == 1 &&
-	    (file_len == 0 || EVP_DigestUpdate(h, file, file_len) == 1) &&
-	    EVP_DigestFinal_ex(h, md, &mdlen) == 1) {
+	    EVP_DigestUpdate(h, text, strlen(text) + 1) == 1;
+	for (k = 0; ok && k < POST_MEDIA_MAX; k++) {
+		const char *alt = m->alt[k] ? m->alt[k] : "";
+
+		len = m->file[k] ? m->file[k]->len : 0;
+		ok = EVP_DigestUpdate(h, alt, strlen(alt) + 1) == 1 &&
+		    EVP_DigestUpdate(h, &len, sizeof len) == 1 &&
+		    (len == 0 || EVP_DigestUpdate(h, m->file[k]->data, len) == 1);
+	}
+	if (ok && EVP_DigestFinal_ex(h, md, &mdlen) == 1) {
 		for (i = 0; i < mdlen && i < 32; i++) {
 			out[2 * i] = hex[md[i] >> 4];
 			out[2 * i + 1] = hex[md[i] & 0xf];
@@ -348,21 +374,46 @@ reply_settings(const struct ctx *ctx)
 	return POST_REPLY_EVERYONE;
 }
 
-/* What the compose, reply and quote forms share: the text, the key and hash, and the media URL
- * (media: the public URL of an image stored from the form, or NULL). */
+/* Reads the form's files and alt texts into m and stores each file given (a file input left
+ * empty still sends its part, with no bytes) as an upload, through the checks of a presigned
+ * one (page_form_image). */
+static int
+form_media(struct ctx *ctx, struct form_media *m)
+{
+	char file[16], alt[16];
+	size_t i;
+	int rc = APIERR_OK;
+
+	for (i = 0; i < POST_MEDIA_MAX; i++) {
+		buf_init(&m->url[i]);
+		snprintf(file, sizeof file, i == 0 ? "image" : "image_%zu", i + 1);
+		snprintf(alt, sizeof alt, i == 0 ? "alt_text" : "alt_text_%zu", i + 1);
+		m->file[i] = request_file(&ctx->req, file);
+		m->alt[i] = params_str(&ctx->params, alt);
+	}
+	for (i = 0; i < POST_MEDIA_MAX && rc == APIERR_OK; i++)
+		rc = page_form_image(ctx, m->file[i], &m->url[i]);
+	return rc;
+}
+
+/* What the compose, reply and quote forms share: the text, the key and hash, and the media
+ * (m, stored by form_media: its URLs are borrowed by n). */
 static void
-form_post(const struct ctx *ctx, struct post_new *n, const char *media, const void *file,
-    size_t file_len, char hash[65])
+form_post(const struct ctx *ctx, struct post_new *n, const struct form_media *m, char hash[65])
 {
 	const char *text = params_str(&ctx->params, "content_text");
+	size_t i;
 
 	memset(n, 0, sizeof *n);
 	n->text = text ? text : "";
 	n->text_len = strlen(n->text);
-	n->media = media;
+	for (i = 0; i < POST_MEDIA_MAX; i++) {
+		n->media[i].url = m->url[i].len ? buf_cstr(&m->url[i]) : NULL;
+		n->media[i].alt = m->alt[i];
+	}
 	n->reply_settings = reply_settings(ctx);
 	n->idem_key = params_str(&ctx->params, "idempotency_key");
-	form_hash(ctx, n->text, file, file_len, hash);
+	form_hash(ctx, n->text, m, hash);
 	n->request_hash = hash;
 }
 
@@ -375,24 +426,40 @@ to_post(struct ctx *ctx, uint64_t id)
 	return page_done(ctx, to, NULL);
 }
 
-/* The reply and quote forms: a new record made by make (post_reply or post_create) from the
- * form's text, answering or quoting the post of the page. */
+/* The compose, reply and quote forms: a new record made by make (post_create or post_reply)
+ * from the form's text and images, answering or quoting original (0: a post of its own). */
+static int
+media_form(struct ctx *ctx, uint64_t original,
+    enum apierr (*make)(struct ctx *, const struct post_new *, uint64_t *))
+{
+	struct form_media m;
+	struct post_new n;
+	char hash[65];
+	uint64_t made;
+	int rc;
+
+	if ((rc = form_media(ctx, &m)) != APIERR_OK)
+		goto out;
+	form_post(ctx, &n, &m, hash);
+	n.original_id = original;
+	if ((rc = make(ctx, &n, &made)) == APIERR_OK)
+		rc = to_post(ctx, made);
+out:
+	form_media_free(&m);
+	return rc;
+}
+
+/* The reply and quote forms answer or quote the post of the page. */
 static int
 text_form(struct ctx *ctx, enum apierr (*make)(struct ctx *, const struct post_new *,
     uint64_t *))
 {
-	struct post_new n;
-	char hash[65];
-	uint64_t id, made;
+	uint64_t id;
 	int rc;
 
 	if ((rc = capture_id(ctx, &id)) != APIERR_OK)
 		return rc;
-	form_post(ctx, &n, NULL, NULL, 0, hash);
-	n.original_id = id;
-	if ((rc = make(ctx, &n, &made)) != APIERR_OK)
-		return rc;
-	return to_post(ctx, made);
+	return media_form(ctx, id, make);
 }
 
 enum apierr
@@ -410,22 +477,7 @@ pages_quote(struct ctx *ctx)
 enum apierr
 pages_compose_send(struct ctx *ctx)
 {
-	const struct request_file *f = request_file(&ctx->req, "image");
-	struct buf url = BUF_INIT;
-	struct post_new n;
-	char hash[65];
-	uint64_t id;
-	int rc;
-
-	if ((rc = page_form_image(ctx, f, &url)) != APIERR_OK)
-		goto out;
-	form_post(ctx, &n, url.len ? buf_cstr(&url) : NULL, f ? f->data : NULL, f ? f->len : 0,
-	    hash);
-	if ((rc = post_create(ctx, &n, &id)) == APIERR_OK)
-		rc = to_post(ctx, id);
-out:
-	buf_free(&url);
-	return rc;
+	return media_form(ctx, 0, post_create);
 }
 
 /* The tabs of a profile, in the order the page shows them. */

@@ -248,14 +248,25 @@ add_link(const struct card_set *c, json_object *o)
 		json_object_object_add(o, "link", link);
 }
 
-/* Adds to o (a post_view object with an imageUrl) how its image is shown (media.h). */
+/* Adds to o (a post_view object with an imageUrl) how its images are shown (media.h): "image"
+ * for its first, and each of "media" (post_media_view), with "mediaCount" for the grid's
+ * layout (partials/post_image.mustache). */
 static void
 add_image(const struct card_set *c, json_object *o)
 {
 	const char *url = str_of(o, "imageUrl");
+	json_object *media;
+	char count[24];
 
-	if (url != NULL && *url != '\0' && c->ctx->env->media != NULL)
-		json_object_object_add(o, "image", media_image_view(c->ctx->env->media, url));
+	if (url == NULL || *url == '\0' || c->ctx->env->media == NULL)
+		return;
+	json_object_object_add(o, "image", media_image_view(c->ctx->env->media, url));
+	post_media_view(c->ctx->env->media, o);
+	if (json_object_object_get_ex(o, "media", &media) &&
+	    json_object_is_type(media, json_type_array)) {
+		snprintf(count, sizeof count, "%zu", json_object_array_length(media));
+		add_str(o, "mediaCount", count);
+	}
 }
 
 /* The generated avatars' colours: white text on each is at least 4.5:1 (WCAG AA), in both themes
@@ -472,6 +483,29 @@ card_set_gather(struct card_set *c, struct ctx *ctx, json_object *const *views,
 	return set_init(c, ctx, views, nviews, owner, true);
 }
 
+/* The file and alt text fields of a form with media: [{n, file, alt, first}] for image and
+ * alt_text, then image_2 and alt_text_2 .. (cgi-bin/post/pages.c reads them by these names). */
+static json_object *
+media_slots(void)
+{
+	json_object *list = json_object_new_array(), *o;
+	char file[16], alt[16], n[8];
+	size_t i;
+
+	for (i = 0; i < POST_MEDIA_MAX; i++) {
+		snprintf(file, sizeof file, i == 0 ? "image" : "image_%zu", i + 1);
+		snprintf(alt, sizeof alt, i == 0 ? "alt_text" : "alt_text_%zu", i + 1);
+		snprintf(n, sizeof n, "%zu", i + 1);
+		o = json_object_new_object();
+		add_str(o, "n", n);
+		add_str(o, "file", file);
+		add_str(o, "alt", alt);
+		add_bool(o, "first", i == 0);
+		json_object_array_add(list, o);
+	}
+	return list;
+}
+
 /* A form object for partials/compose_form.mustache. text: what was typed, after a refusal. */
 json_object *
 card_compose_form(struct ctx *ctx, const char *action, const char *form_id, const char *section,
@@ -491,6 +525,8 @@ card_compose_form(struct ctx *ctx, const char *action, const char *form_id, cons
 	buf_printf(&t, "%s_submit", section);
 	add_str(f, "submit", ctx_t(ctx, buf_cstr(&t)));
 	add_bool(f, "withMedia", with_media);
+	if (with_media)
+		json_object_object_add(f, "mediaSlots", media_slots());
 	add_bool(f, "withSettings", with_settings);
 	add_str(f, "text", text ? text : "");
 	/* A fresh key per rendering: one post per rendered form, however often it is sent. */

@@ -9,6 +9,7 @@
 #include "ctx.h"
 #include "db.h"
 #include "job.h"
+#include "jsonx.h"
 #include "log.h"
 #include "media.h"
 #include "mediaclean.h"
@@ -138,7 +139,9 @@ mediaclean_release_job(struct app_env *env, json_object *payload, struct buf *er
 {
 	uint64_t id = job_payload_id(payload, "record_id");
 	struct db_rows r = DB_ROWS_INIT;
+	json_object *media = NULL;
 	int64_t now = clock_now_s();
+	size_t i, n;
 	int rc = -1;
 
 	if (id == 0) {
@@ -153,12 +156,17 @@ mediaclean_release_job(struct app_env *env, json_object *payload, struct buf *er
 	rc = 0;
 	if (r.nrows == 0 || db_i64(&r, 0, POST_R_DELETED) == 0)
 		goto out;
-	if (release(env, db_str(&r, 0, POST_R_IMAGE), id, now) != 0 ||
-	    release(env, db_str(&r, 0, POST_R_VIDEO), id, now) != 0) {
+	media = post_row_media(&r, 0);
+	n = json_object_array_length(media);
+	/* Every image (image_url is the first of them, or the one of an older record). */
+	for (i = 0; i < n && rc == 0; i++)
+		rc = release(env, jsonx_str(json_object_array_get_idx(media, i), "url"), id, now);
+	if (rc != 0 || release(env, db_str(&r, 0, POST_R_VIDEO), id, now) != 0) {
 		buf_puts(err, MEDIACLEAN_JOB ": tb_media cannot be written");
 		rc = -1;
 	}
 out:
+	json_object_put(media);
 	db_rows_free(&r);
 	return rc;
 }

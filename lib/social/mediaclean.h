@@ -60,7 +60,8 @@ int mediaclean_attach(struct app_env *env, const char *url, uint64_t record_id);
 int mediaclean_keep(struct app_env *env, const char *url);
 
 /* The media.release job {record_id}: once the record is deleted (read again: a live one is
- * left alone), its image's or video's row, if still attached to it, becomes released. */
+ * left alone), the rows of its images (every one of media_json) and video, if still attached
+ * to it, become released. */
 int mediaclean_release_job(struct app_env *env, json_object *payload, struct buf *err);
 
 /* One sweep of shard s at now (Unix seconds): marks and removes due uploads in batches.

@@ -91,19 +91,128 @@ check_writer(struct ctx *ctx, json_object **profile)
 	return rc;
 }
 
-/* The text and media of a new post, quote or reply. On APIERR_OK, t holds the prepared text and
- * *image or *video the media URL (borrowed from n). */
+/* The checked media of a new record, as its row stores them. */
+struct media_row {
+	const char *image;   /* image_url: the first image's URL, or "" (borrowed from the post_new) */
+	const char *video;   /* video_url, or "" */
+	struct buf  json;    /* media_json: [{url, alt}] of every image; empty: none (NULL) */
+	size_t      n;       /* how many media (images, or the one video) */
+	const char *urls[POST_MEDIA_MAX];
+};
+
+#define MEDIA_ROW_INIT { "", "", BUF_INIT, 0, { NULL } }
+
+static void
+media_row_free(struct media_row *m)
+{
+	buf_free(&m->json);
+}
+
+/* The media_json column's value: NULL for a record without images, as before the column. */
+static struct db_val
+media_row_val(const struct media_row *m)
+{
+	return m->json.len > 0 ? DB_BYTES(m->json.data, m->json.len) : DB_NULL;
+}
+
+/* Checks an image's alt text (i: its place, for the message): UTF-8, no control characters
+ * (it becomes an attribute on one line), at most POST_ALT_MAX characters. The parameter tables
+ * bound it too; this is the rule for every caller. */
 static int
-check_content(struct ctx *ctx, const struct post_new *n, struct text_post *t, const char **image,
-    const char **video)
+check_alt(struct ctx *ctx, size_t i, const char *alt)
+{
+	size_t n = strlen(alt), k;
+	char name[16];
+
+	snprintf(name, sizeof name, i == 0 ? "alt_text" : "alt_text_%zu", i + 1);
+	if (!utf8_valid(alt, n))
+		return ctx_fail(ctx, APIERR_BAD_UTF8, "%s: not valid UTF-8", name);
+	for (k = 0; k < n; k++)
+		if ((unsigned char)alt[k] < 0x20 || alt[k] == 0x7f)
+			return ctx_fail(ctx, APIERR_INVALID_PARAM, "%s: holds a control character",
+			    name);
+	if (utf8_count(alt, n) > POST_ALT_MAX)
+		return ctx_fail(ctx, APIERR_INVALID_PARAM, "%s: too long; at most %d characters",
+		    name, POST_ALT_MAX);
+	return APIERR_OK;
+}
+
+/* Checks the i-th medium of n (its URL issued to this user, its alt text) and adds it to m. */
+static int
+check_medium(struct ctx *ctx, const struct post_medium *p, size_t i, struct media_row *m,
+    json_object *images)
+{
+	const char *alt = p->alt ? p->alt : "";
+	size_t len = strlen(p->url), k;
+	enum media_kind kind;
+	json_object *o;
+	int rc;
+
+	if (len > MEDIA_URL_MAX)
+		return ctx_fail(ctx, APIERR_MEDIA_FORGED, NULL);
+	for (k = 0; k < m->n; k++)
+		if (strcmp(m->urls[k], p->url) == 0)
+			return ctx_fail(ctx, APIERR_INVALID_PARAM, "media: the same file twice in one "
+			    "post");
+	rc = media_check_url(ctx->env->media, ctx->user_id, p->url, len, &kind);
+	if (rc < 0)
+		return unavailable(ctx);
+	if (rc == MEDIA_FORGED)
+		return ctx_fail(ctx, APIERR_MEDIA_FORGED, NULL);
+	if (rc == MEDIA_MISSING)
+		return ctx_fail(ctx, APIERR_MEDIA_MISSING, NULL);
+	if (kind == MEDIA_VIDEO && (m->n > 0 || *alt != '\0'))
+		return ctx_fail(ctx, APIERR_INVALID_PARAM, "media: a video is posted alone, without "
+		    "other media or alt text");
+	if (*m->video != '\0')
+		return ctx_fail(ctx, APIERR_INVALID_PARAM, "media: a video is posted alone");
+	if ((rc = check_alt(ctx, i, alt)) != APIERR_OK)
+		return rc;
+	m->urls[m->n++] = p->url;
+	if (kind == MEDIA_VIDEO) {
+		m->video = p->url;
+		return APIERR_OK;
+	}
+	if (*m->image == '\0')
+		m->image = p->url;
+	o = json_object_new_object();
+	json_object_object_add(o, "url", json_object_new_string(p->url));
+	json_object_object_add(o, "alt", json_object_new_string(alt));
+	json_object_array_add(images, o);
+	return APIERR_OK;
+}
+
+/* The media of n, in order, into m (media_row_free it whatever the outcome). */
+static int
+check_media(struct ctx *ctx, const struct post_new *n, struct media_row *m)
+{
+	json_object *images = json_object_new_array();
+	int rc = APIERR_OK;
+	size_t i;
+
+	for (i = 0; i < POST_MEDIA_MAX && rc == APIERR_OK; i++)
+		if (n->media[i].url != NULL && *n->media[i].url != '\0')
+			rc = check_medium(ctx, &n->media[i], i, m, images);
+		else if (n->media[i].alt != NULL && *n->media[i].alt != '\0')
+			rc = ctx_fail(ctx, APIERR_INVALID_PARAM, i == 0 ? "alt_text: no media to "
+			    "describe" : "alt_text_%zu: no media_%zu to describe", i + 1, i + 1);
+	if (rc == APIERR_OK && json_object_array_length(images) > 0)
+		buf_puts(&m->json, json_object_to_json_string_ext(images, JSON_C_TO_STRING_PLAIN |
+		    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(images);
+	return rc;
+}
+
+/* The text and media of a new post, quote or reply. On APIERR_OK, t holds the prepared text and
+ * m the media (URLs borrowed from n). */
+static int
+check_content(struct ctx *ctx, const struct post_new *n, struct text_post *t,
+    struct media_row *m)
 {
 	const char *text = n->text ? n->text : "";
 	size_t len = n->text ? n->text_len : 0;
-	size_t mlen = n->media ? strlen(n->media) : 0;
-	enum media_kind kind;
 	int rc;
 
-	*image = *video = "";
 	rc = text_prepare(text, len, (size_t)ctx->env->conf.posts_max_chars, t);
 	if (rc == TEXT_BAD_UTF8)
 		return utf8_valid(text, len) ?
@@ -114,39 +223,26 @@ check_content(struct ctx *ctx, const struct post_new *n, struct text_post *t, co
 		    "characters", ctx->env->conf.posts_max_chars);
 	if (rc != TEXT_OK)
 		return ctx_fail(ctx, APIERR_INTERNAL, NULL);
-	if (mlen > 0) {
-		if (mlen > MEDIA_URL_MAX)
-			return ctx_fail(ctx, APIERR_MEDIA_FORGED, NULL);
-		rc = media_check_url(ctx->env->media, ctx->user_id, n->media, mlen, &kind);
-		if (rc < 0)
-			return unavailable(ctx);
-		if (rc == MEDIA_FORGED)
-			return ctx_fail(ctx, APIERR_MEDIA_FORGED, NULL);
-		if (rc == MEDIA_MISSING)
-			return ctx_fail(ctx, APIERR_MEDIA_MISSING, NULL);
-		if (kind == MEDIA_IMAGE)
-			*image = n->media;
-		else
-			*video = n->media;
-	}
-	if (t->len == 0 && mlen == 0)
+	if ((rc = check_media(ctx, n, m)) != APIERR_OK)
+		return rc;
+	if (t->len == 0 && m->n == 0)
 		return ctx_fail(ctx, APIERR_TEXT_EMPTY, "content_text: empty, and no media attached");
 	return APIERR_OK;
 }
 
-/* Attaches the media of new record id (its image or video URL, checked by check_content) for
- * the clean-up (lib/social/mediaclean.h): after the ID is made, before the row is written, so that
- * the sweep can never remove what a post is about to show. A retry of the same request attaches
- * the same ID again. */
+/* Attaches the media of new record id (checked by check_content) for the clean-up
+ * (lib/social/mediaclean.h): after the ID is made, before the row is written, so that the sweep can
+ * never remove what a post is about to show. A retry of the same request attaches the same ID
+ * again. A refusal after some were attached leaves those attached to an ID with no row (kept,
+ * as docs/media.md says of a post that fails to be written). */
 static int
-attach_media(struct ctx *ctx, const char *image, const char *video, uint64_t id)
+attach_media(struct ctx *ctx, const struct media_row *m, uint64_t id)
 {
-	const char *url = *image ? image : video;
-	int rc;
+	size_t i;
+	int rc = 0;
 
-	if (*url == '\0')
-		return APIERR_OK;
-	rc = mediaclean_attach(ctx->env, url, id);
+	for (i = 0; i < m->n && rc == 0; i++)
+		rc = mediaclean_attach(ctx->env, m->urls[i], id);
 	if (rc == MEDIACLEAN_TAKEN)
 		return ctx_fail(ctx, APIERR_CONFLICT, "media: attached to another post already; upload "
 		    "the file again for this one");
@@ -428,7 +524,7 @@ struct create_tx {
 	uint64_t                id, user, original;
 	int                     original_type, post_type, reply_settings;
 	const char             *text, *search, *hashtags;
-	const char             *image, *video;
+	const struct media_row *media;
 	struct jobs            *jobs;
 	bool                    deferred;   /* the timeline.push is left to starling-worker */
 	bool                    inserted;
@@ -446,11 +542,13 @@ create_tx(struct db *db, void *arg)
 	a->inserted = false;
 	/* INSERT IGNORE by the pre-made ID: a retry of the same request writes nothing. */
 	rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post (id, user_id, post_type, "
-	    "original_type, original_id, content_text, search_text, image_url, video_url, hashtags, "
-	    "reply_settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "original_type, original_id, content_text, search_text, image_url, video_url, "
+	    "media_json, hashtags, reply_settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?, ?, ?, ?, ?)",
 	    DB_PARAMS(DB_U64(a->id), DB_U64(a->user), DB_I64(a->post_type),
 		DB_I64(a->original_type), DB_U64(a->original), DB_STR(a->text),
-		DB_STR(a->search), DB_STR(a->image), DB_STR(a->video), DB_STR(a->hashtags),
+		DB_STR(a->search), DB_STR(a->media->image), DB_STR(a->media->video),
+		media_row_val(a->media), DB_STR(a->hashtags),
 		DB_I64(a->reply_settings), DB_I64(now), DB_I64(now)), &r);
 	if (rc != 0 || r.affected != 1)
 		goto out;
@@ -488,9 +586,10 @@ post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 {
 	struct text_post t = { 0 };
 	struct jobs jobs = { .shard = id_shard(ctx->user_id) };
+	struct media_row m = MEDIA_ROW_INIT;
 	struct create_tx a = { .user = ctx->user_id, .post_type = POST_ORIGINAL,
 	    .reply_settings = n->reply_settings, .text = "", .search = "", .hashtags = "",
-	    .image = "", .video = "", .jobs = &jobs };
+	    .media = &m, .jobs = &jobs };
 	json_object *orig = NULL;
 	uint64_t fresh;
 	size_t i;
@@ -498,7 +597,7 @@ post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 
 	*id = 0;
 	if ((rc = check_writer(ctx, NULL)) != APIERR_OK ||
-	    (rc = check_content(ctx, n, &t, &a.image, &a.video)) != APIERR_OK)
+	    (rc = check_content(ctx, n, &t, &m)) != APIERR_OK)
 		goto out;
 	a.text = t.text;
 	a.search = t.search;
@@ -523,7 +622,7 @@ post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 		goto out;
 	}
 	if ((rc = idem_claim(ctx, n->idem_key, n->request_hash, fresh, &a.id)) != APIERR_OK ||
-	    (rc = attach_media(ctx, a.image, a.video, a.id)) != APIERR_OK)
+	    (rc = attach_media(ctx, &m, a.id)) != APIERR_OK)
 		goto out;
 	if ((a.post_type == POST_QUOTE &&
 	    jobs_add(ctx, &jobs, "repost.sync", "post_id", a.id, NULL, NULL) != 0)) {
@@ -554,6 +653,7 @@ post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 out:
 	json_object_put(orig);
 	jobs_free(&jobs);
+	media_row_free(&m);
 	text_post_free(&t);
 	return rc;
 }
@@ -578,9 +678,10 @@ enum apierr
 post_repost_idem(struct ctx *ctx, uint64_t original_id, const char *idem_key,
     const char *request_hash, uint64_t *id)
 {
+	static const struct media_row none = MEDIA_ROW_INIT;
 	struct jobs jobs = { .shard = id_shard(ctx->user_id) };
 	struct create_tx a = { .user = ctx->user_id, .post_type = POST_REPOST, .text = "",
-	    .search = "", .hashtags = "", .image = "", .video = "", .jobs = &jobs };
+	    .search = "", .hashtags = "", .media = &none, .jobs = &jobs };
 	json_object *orig = NULL;
 	uint64_t fresh, existing;
 	int rc;
@@ -681,7 +782,7 @@ check_reply_settings(struct ctx *ctx, json_object *root)
 struct reply_tx {
 	uint64_t                id, user, root, parent;  /* parent: the answered reply, or 0 */
 	const struct text_post *t;
-	const char             *image, *video;
+	const struct media_row *media;
 	struct jobs            *jobs;
 	bool                    inserted;
 };
@@ -697,11 +798,12 @@ reply_tx(struct db *db, void *arg)
 
 	a->inserted = false;
 	rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post_reply (id, user_id, post_id, "
-	    "parent_reply_id, content_text, search_text, image_url, video_url, hashtags, created_at, "
-	    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "parent_reply_id, content_text, search_text, image_url, video_url, media_json, hashtags, "
+	    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    DB_PARAMS(DB_U64(a->id), DB_U64(a->user), DB_U64(a->root), DB_U64(a->parent),
-		DB_STR(a->t->text), DB_STR(a->t->search), DB_STR(a->image), DB_STR(a->video),
-		DB_STR(a->t->hashtags), DB_I64(now), DB_I64(now)), &r);
+		DB_STR(a->t->text), DB_STR(a->t->search), DB_STR(a->media->image),
+		DB_STR(a->media->video), media_row_val(a->media), DB_STR(a->t->hashtags),
+		DB_I64(now), DB_I64(now)), &r);
 	if (rc != 0 || r.affected != 1)
 		goto out;
 	a->inserted = true;
@@ -723,7 +825,8 @@ post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 {
 	struct text_post t = { 0 };
 	struct jobs jobs = { .shard = 0 };
-	struct reply_tx a = { 0, ctx->user_id, 0, 0, &t, "", "", &jobs, false };
+	struct media_row m = MEDIA_ROW_INIT;
+	struct reply_tx a = { .user = ctx->user_id, .t = &t, .media = &m, .jobs = &jobs };
 	json_object *parent = NULL, *root = NULL;
 	uint64_t fresh;
 	size_t i;
@@ -731,7 +834,7 @@ post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 
 	*id = 0;
 	if ((rc = check_writer(ctx, NULL)) != APIERR_OK ||
-	    (rc = check_content(ctx, n, &t, &a.image, &a.video)) != APIERR_OK ||
+	    (rc = check_content(ctx, n, &t, &m)) != APIERR_OK ||
 	    (rc = post_live(ctx, n->original_id, &parent)) != APIERR_OK ||
 	    (rc = check_not_blocked(ctx, parent)) != APIERR_OK)
 		goto out;
@@ -756,7 +859,7 @@ post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 		goto out;
 	}
 	if ((rc = idem_claim(ctx, n->idem_key, n->request_hash, fresh, &a.id)) != APIERR_OK ||
-	    (rc = attach_media(ctx, a.image, a.video, a.id)) != APIERR_OK)
+	    (rc = attach_media(ctx, &m, a.id)) != APIERR_OK)
 		goto out;
 	if (jobs_add(ctx, &jobs, "user_reply.sync", "reply_id", a.id, NULL, NULL) != 0) {
 		rc = unavailable(ctx);
@@ -790,6 +893,7 @@ out:
 	json_object_put(parent);
 	json_object_put(root);
 	jobs_free(&jobs);
+	media_row_free(&m);
 	text_post_free(&t);
 	return rc;
 }

@@ -35,13 +35,21 @@ struct ctx;
 enum post_reply_settings { POST_REPLY_EVERYONE = 0, POST_REPLY_MENTIONED = 1,
                            POST_REPLY_FOLLOWERS = 2 };
 
+/* One medium of a new record: the public URL of an image or video that upload/sign_image or
+ * sign_video issued to this user (media_check_url says which), and its alt text (an image's; ""
+ * or NULL: none). Borrowed. */
+struct post_medium {
+	const char *url;
+	const char *alt;
+};
+
 /* A new post, quote or reply. Strings are borrowed; NULL or "" means absent. */
 struct post_new {
 	const char *text;
 	size_t      text_len;
-	const char *media;           /* the seed's "media": the public URL of an image or video that
-	                              * upload/sign_image or sign_video issued to this user
-	                              * (media_check_url says which; it becomes imageUrl or videoUrl) */
+	/* The seed's "media", now up to POST_MEDIA_MAX: images (the first becomes imageUrl too, for
+	 * older clients), or one video (videoUrl). Entries with a NULL or "" url are skipped. */
+	struct post_medium media[POST_MEDIA_MAX];
 	int         reply_settings;  /* enum post_reply_settings (posts and quotes) */
 	uint64_t    original_id;     /* quote: the quoted record; reply: the post or reply answered */
 	const char *idem_key;        /* the Idempotency-Key header, or NULL */

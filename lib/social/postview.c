@@ -102,9 +102,10 @@ post_row(struct app_env *env, uint64_t id, struct db_rows *r)
 	}
 	return db_exec(env->db, id_shard(id),
 	    "SELECT user_id, post_type, original_id, 0, reply_settings, is_deleted, hashtags, "
-	    "created_at, content_text, image_url, video_url, original_type FROM {db}.tb_post WHERE id = ? "
-	    "UNION ALL SELECT user_id, 3, parent_reply_id, post_id, 0, is_deleted, hashtags, created_at, "
-	    "content_text, image_url, video_url, 0 FROM {db}.tb_post_reply WHERE id = ?",
+	    "created_at, content_text, image_url, video_url, original_type, media_json FROM "
+	    "{db}.tb_post WHERE id = ? UNION ALL SELECT user_id, 3, parent_reply_id, post_id, 0, "
+	    "is_deleted, hashtags, created_at, content_text, image_url, video_url, 0, media_json "
+	    "FROM {db}.tb_post_reply WHERE id = ?",
 	    DB_PARAMS(DB_U64(id), DB_U64(id)), r);
 }
 
@@ -216,6 +217,7 @@ load_post(void *arg, struct buf *out)
 	json_object_object_add(o, "contentText", json_object_new_string(db_str(&r, 0, POST_R_TEXT)));
 	json_object_object_add(o, "imageUrl", json_object_new_string(db_str(&r, 0, POST_R_IMAGE)));
 	json_object_object_add(o, "videoUrl", json_object_new_string(db_str(&r, 0, POST_R_VIDEO)));
+	json_object_object_add(o, "media", post_row_media(&r, 0));
 	json_object_object_add(o, "hashtags", words_array(db_str(&r, 0, POST_R_HASHTAGS)));
 	json_object_object_add(o, "mentions", mentions);
 	json_object_object_add(o, "originalId", jsonx_id_new(original));
@@ -952,8 +954,75 @@ add_images(const struct media *m, json_object *v, int depth)
 	}
 	/* After the walk: adding a key to an object while iterating it is not safe. */
 	if (json_object_object_get_ex(v, "imageUrl", &url) &&
-	    json_object_is_type(url, json_type_string) && json_object_get_string_len(url) > 0)
+	    json_object_is_type(url, json_type_string) && json_object_get_string_len(url) > 0) {
 		json_object_object_add(v, "image", media_image_view(m, json_object_get_string(url)));
+		post_media_view(m, v);
+	}
+}
+
+json_object *
+post_row_media(const struct db_rows *r, size_t i)
+{
+	const char *json = db_str(r, i, POST_R_MEDIA), *image = db_str(r, i, POST_R_IMAGE);
+	json_object *a = *json ? json_tokener_parse(json) : NULL, *o;
+
+	if (a != NULL && json_object_is_type(a, json_type_array))
+		return a;
+	json_object_put(a);
+	a = json_object_new_array();
+	if (*image == '\0')
+		return a;
+	o = json_object_new_object();
+	json_object_object_add(o, "url", json_object_new_string(image));
+	json_object_object_add(o, "alt", json_object_new_string(""));
+	json_object_array_add(a, o);
+	return a;
+}
+
+/* Copies view's members into medium (a {url, alt} of a post's media), with thumbUrl and
+ * processing. */
+static void
+medium_view(const struct media *m, json_object *medium)
+{
+	json_object *view = media_image_view(m, jsonx_str(medium, "url")), *src;
+
+	json_object_object_foreach(view, key, val)
+		json_object_object_add(medium, key, json_object_get(val));
+	json_object_object_add(medium, "thumbUrl", json_object_object_get_ex(view, "src", &src) ?
+	    json_object_get(src) : json_object_new_null());
+	json_object_object_add(medium, "processing", json_object_new_boolean(
+	    strcmp(jsonx_str(view, "state"), "processing") == 0));
+	json_object_put(view);
+}
+
+void
+post_media_view(const struct media *m, json_object *post)
+{
+	json_object *media, *url, *o;
+	size_t i, n;
+
+	if (m == NULL || !json_object_is_type(post, json_type_object))
+		return;
+	if (!json_object_object_get_ex(post, "media", &media)) {
+		/* A cached object from before the media array: its one image. */
+		if (!json_object_object_get_ex(post, "imageUrl", &url) ||
+		    json_object_get_string_len(url) == 0)
+			return;
+		media = json_object_new_array();
+		o = json_object_new_object();
+		json_object_object_add(o, "url", json_object_get(url));
+		json_object_object_add(o, "alt", json_object_new_string(""));
+		json_object_array_add(media, o);
+		json_object_object_add(post, "media", media);
+	}
+	if (!json_object_is_type(media, json_type_array))
+		return;
+	n = json_object_array_length(media);
+	for (i = 0; i < n; i++) {
+		o = json_object_array_get_idx(media, i);
+		if (json_object_is_type(o, json_type_object) && *jsonx_str(o, "url") != '\0')
+			medium_view(m, o);
+	}
 }
 
 void

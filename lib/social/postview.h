@@ -11,7 +11,8 @@
  *   "postx:<id>"  its counts (post_stats)
  *
  * The JSON of a post or reply (post_get; the API and templates rely on these names):
- *   id, type ("post" | "repost" | "quote" | "reply"), authorId, contentText, imageUrl, videoUrl,
+ *   id, type ("post" | "repost" | "quote" | "reply"), authorId, contentText, imageUrl (the first
+ *   image), videoUrl, media [{url, alt}] (0 .. POST_MEDIA_MAX images, in order: post_row_media),
  *   hashtags [tag keys], mentions [lowercased usernames], originalId (repost/quote: the original
  *   record; reply: the post or reply answered; "0" otherwise), rootId (reply: the thread's post;
  *   else the post's own id), replySettings ("everyone" | "mentioned" | "followers"), createdAt
@@ -34,9 +35,16 @@
 
 #include "cache.h"
 
+/* Images one post, quote or reply may carry; a video is posted alone (lib/social/post.c checks). */
+#define POST_MEDIA_MAX 4
+/* Characters (code points) of an image's alt text: room for a real description of a chart or
+ * a screenshot, which screen readers read out whole. */
+#define POST_ALT_MAX 1000
+
 struct app_env;
 struct ctx;
 struct db_rows;
+struct media;
 
 enum post_type { POST_ORIGINAL = 0, POST_REPOST = 1, POST_QUOTE = 2, POST_REPLY = 3 };
 
@@ -108,6 +116,19 @@ enum apierr post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_
  * a stat or two per image (the files say it, media.h) and no cache or database round trip. */
 void post_add_images(struct ctx *ctx, json_object *data);
 
+/* Adds to post (one post object: a post_get or post_view object) how each of its images is
+ * shown: every member of its "media" array [{url, alt}] gains the keys of media_image_view (state,
+ * ready, src, full, srcset, webpSrcset, sizes, animated) and thumbUrl (src: the card's size),
+ * processing (true until its sizes exist). A post object without "media" (cached before the
+ * column) gets it from its imageUrl, with no alt text. Nothing for a post without images or when
+ * m is NULL. post_add_images and the cards (lib/app/card.c) call it: one body for both faces. */
+void post_media_view(const struct media *m, json_object *post);
+
+/* The "media" of row i of post_row's rows: [{url, alt}] from media_json, or, for a record without
+ * it (written before sql/017_post_media.sql), [{url: image_url, alt: ""}]; [] with no image. New
+ * array (the caller owns it). */
+json_object *post_row_media(const struct db_rows *r, size_t i);
+
 /* ---------------------------------------------------------------------------------------- */
 /* For the write side (post.c) only: the rows and members it acts on. */
 
@@ -115,7 +136,7 @@ void post_add_images(struct ctx *ctx, json_object *data);
  * root post) and POST_R_ROOT the root post; a post's POST_R_ROOT is 0. */
 enum { POST_R_USER, POST_R_TYPE, POST_R_ORIGINAL, POST_R_ROOT, POST_R_SETTINGS, POST_R_DELETED,
        POST_R_HASHTAGS, POST_R_CREATED, POST_R_TEXT, POST_R_IMAGE, POST_R_VIDEO,
-       POST_R_ORIGINAL_TYPE };
+       POST_R_ORIGINAL_TYPE, POST_R_MEDIA };
 
 /* Record id's row (deleted or not) from tb_post or tb_post_reply on id_shard(id), into *r (the
  * caller's: db_rows_free). Returns 0 (no row for an unknown id or shard), or -1. */

@@ -22,10 +22,11 @@
 #   2. tests/browser/test_help.py        (headless chromium: rendered DOM and a screenshot)
 #      then the browser tests of accounts and posts (tests/browser/test_accounts.py,
 #      test_posts.py, test_pages.py: the main pages at desktop and phone widths
-#      through axe-core, test_js.py: static/starling.js in place of page loads,
+#      through axe-core, test_multi_image.py: two images with alt texts composed at both
+#      widths, test_js.py: static/starling.js in place of page loads,
 #      test_keyboard.py: sign-up, post, reply, like and follow with the keyboard alone),
 #      tests/integration/test_posts.py, test_graph.py, test_upload.py,
-#      test_media.py (images processed by the worker),
+#      test_media.py (images processed by the worker), test_multi_image.py (four images, alt text),
 #      test_lists.py, test_profile.py, test_notify.py, test_passwords.py, test_metrics.py,
 #      test_feeds.py, test_cards.py (link previews, favicon, robots.txt), test_timeline.py,
 #      test_limits.py (the rate limits: 429 for each write), test_search.py,
@@ -318,11 +319,13 @@ run_test tests/browser/test_accounts.py "$(browser_dir accounts)" "$RUN/mail"
 run_test tests/browser/test_posts.py "$(browser_dir posts)" "$RUN/mail"
 run_test tests/browser/test_feed.py "$(browser_dir feed)" "$RUN/mail"
 run_test tests/browser/test_pages.py "$(browser_dir pages)" "$RUN/mail"
+run_test tests/browser/test_multi_image.py "$(browser_dir multi-image)" "$RUN/mail"
 run_test tests/browser/test_js.py "$(browser_dir js)" "$RUN/mail"
 run_test tests/browser/test_keyboard.py "$(browser_dir keyboard)" "$RUN/mail"
 app_logs=$(for f in $web_logs; do printf '%s ' "$RUN/$f"; done)
 STARLING_TEST_APP_LOGS=$app_logs run_test tests/integration/test_media_s3.py
-for t in test_posts test_graph test_upload test_media test_lists test_profile test_notify test_passwords \
+for t in test_posts test_graph test_upload test_media test_multi_image test_lists test_profile \
+	test_notify test_passwords \
 	test_metrics test_feeds test_cards; do
 	STARLING_TEST_APP_LOGS=$app_logs run_test "tests/integration/$t.py"
 done

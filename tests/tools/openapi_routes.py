@@ -21,6 +21,7 @@ import sys
 SRCDIR = os.environ.get("STARLING_SRCDIR") or os.path.join(os.path.dirname(__file__), "..", "..")
 DOC = os.path.join(SRCDIR, "docs", "openapi.json")
 ID_REF = "#/components/schemas/Id"
+CURSOR_REF = "#/components/schemas/CursorParam"
 
 DEFINE = re.compile(r"^#define\s+([A-Z_][A-Z0-9_]*)\s+(.+?)\s*(?:/\*.*)?$", re.M)
 CHOICES = re.compile(r"static const char \*const (\w+)\[\]\s*=\s*\{([^}]*)\};")
@@ -73,6 +74,25 @@ def flag_bits(expr, defs):
     return names
 
 
+def entries(body, defs, depth=0):
+    """The braced entries of a param_spec table's body, macros expanded: one naming an entry
+    (IDEM_KEY) or a list of them (MEDIA_PARAMS: MEDIA_1, ALT_1, ...). An unknown name yields ""
+    (an unreadable entry for the caller)."""
+    if depth > 10:
+        raise ValueError("macro nesting too deep: %s" % body)
+    for t in re.findall(r"\{[^{}]*\}|[A-Z_][A-Z0-9_]*", body):
+        if t.startswith("{"):
+            yield t
+        elif t != "PARAM_END":
+            value = defs.get(t, "")
+            if value.startswith("{") and BRACED.fullmatch(value):
+                yield value
+            elif value:
+                yield from entries(value, defs, depth + 1)
+            else:
+                yield ""
+
+
 def parse_tables():
     """[(method, path, flags, {name: spec})] of every /api/v1 route, spec a dict with type,
     required, min, max and choices."""
@@ -85,11 +105,7 @@ def parse_tables():
         specs = {}
         for name, body in SPECS.findall(text):
             params = {}
-            for t in re.findall(r"\{[^{}]*\}|[A-Z_][A-Z0-9_]*", body):
-                if not t.startswith("{"):
-                    if t == "PARAM_END":
-                        continue
-                    t = defs.get(t, "")
+            for t in entries(body, defs):
                 m = BRACED.fullmatch(t.strip())
                 if m is None:
                     raise ValueError("%s: %s: unreadable entry %r" % (path, name, t))
@@ -139,6 +155,7 @@ def compare_param(name, spec, schema, required):
     """What differs between a param_spec and its schema (empty list: nothing)."""
     want = {"PARAM_STRING": {"type": "string"}, "PARAM_INT": {"type": "integer"},
             "PARAM_BOOL": {"type": "boolean"}, "PARAM_ID": {"$ref": ID_REF},
+            "PARAM_CURSOR": {"$ref": CURSOR_REF},
             "PARAM_ENUM": {"type": "string", "enum": spec["choices"]}}[spec["type"]]
     if spec["type"] == "PARAM_STRING":
         want["maxLength"] = spec["max"]
