@@ -55,12 +55,14 @@ static const struct {
 	[NOTIFY_QUOTE]   = { "quote",   true },
 	[NOTIFY_FOLLOW]  = { "follow",  false },
 	[NOTIFY_MENTION] = { "mention", true },
+	[NOTIFY_REPORT_DISMISSED] = { "report_dismissed", false },
+	[NOTIFY_REPORT_UPHELD]    = { "report_upheld",    false },
 };
 
 const char *
 notify_type_name(int type)
 {
-	if (type < NOTIFY_LIKE || type > NOTIFY_MENTION)
+	if (type < NOTIFY_LIKE || type > NOTIFY_REPORT_UPHELD)
 		return NULL;
 	return types[type].name;
 }

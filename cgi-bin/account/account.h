@@ -55,6 +55,10 @@ int acct_following(struct ctx *ctx);
 int acct_followers(struct ctx *ctx);
 int acct_blocked(struct ctx *ctx);
 int acct_muted(struct ctx *ctx);
+/* moderation.c: the moderators' API (lib/mod.h) */
+int acct_mod_reports(struct ctx *ctx);
+int acct_mod_action(struct ctx *ctx);
+int acct_mod_audit(struct ctx *ctx);
 /* hidden.c: the settings' pages of blocked and muted accounts */
 int acct_blocked_page(struct ctx *ctx);
 int acct_muted_page(struct ctx *ctx);
