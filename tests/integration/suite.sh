@@ -311,7 +311,7 @@ run_test tests/browser/test_js.py "$(browser_dir js)" "$RUN/mail"
 run_test tests/browser/test_keyboard.py "$(browser_dir keyboard)" "$RUN/mail"
 app_logs=$(for f in $web_logs; do printf '%s ' "$RUN/$f"; done)
 for t in test_posts test_graph test_upload test_media test_lists test_profile test_notify test_passwords \
-	test_metrics test_feeds test_cards; do
+	test_metrics test_feeds test_cards test_moderation; do
 	STARLING_TEST_APP_LOGS=$app_logs run_test "tests/integration/$t.py"
 done
 STARLING_TEST_MEMCACHED="127.0.0.1:${memcached_ports%% *} 127.0.0.1:${memcached_ports##* }" \

@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""HTTP tests of moderation (lib/mod.h, docs/moderation.md): roles granted with starling-admin,
+the reports queue gathered from both MariaDB instances, the actions on it (dismiss, delete the
+post, suspend, lift), the audit log, and what a suspension does (login refused with its reason
+and end, tokens dead at once, profile and post hidden, back when lifted or expired).
+
+Usage: test_moderation.py BASE_URL [-k SUBSTRING]
+
+Environment (set by tests/integration/suite.sh):
+  STARLING_TEST_ADMIN       the starling-admin command line of the stack (with -c CONF)
+  STARLING_TEST_MAIL_DIR    the [mail] spool_dir (activation codes of the test's users)
+  STARLING_TEST_SQL         a command that runs SQL as root in every shard database
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from starling_test import (api_post, check, check_envelope, check_eq, get,  # noqa: E402
+                           new_user, run_main, sql_sum)
+from codes import (FORBIDDEN, INVALID_PARAM, NOT_FOUND, SUSPENDED,  # noqa: E402
+                   UNAUTHORIZED)
+
+ADMIN = os.environ.get("STARLING_TEST_ADMIN", "")
+
+
+def role(args, status=0):
+    check(ADMIN, "STARLING_TEST_ADMIN is not set")
+    r = subprocess.run(ADMIN + " role " + args, shell=True, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+    check_eq(r.returncode, status, "role %s: exit status (%s)" % (args, r.stdout.decode()))
+    return r.stdout.decode()
+
+
+def auth(user):
+    return {"Authorization": "Bearer " + user["token"]} if user else None
+
+
+def mod_get(path, user, status=200, code=0):
+    return check_envelope(get("/api/v1/mod/" + path, headers=auth(user)), status, code)
+
+
+def action(user, status=200, code=0, **fields):
+    return check_envelope(api_post("mod/action", fields, user["token"]), status, code)
+
+
+def report_post(user, pid, reason):
+    check_envelope(api_post("post/report", {"post_id": pid, "report_reason": reason},
+                            user["token"]), 200, 0)
+
+
+def report_user(user, target, reason):
+    check_envelope(api_post("user/report", {"target_username": target["username"],
+                                            "report_reason": reason}, user["token"]), 200, 0)
+
+
+def create_post(user, text):
+    r = api_post("post/create", {"content_text": text}, user["token"])
+    return check_envelope(r, 200, 0)["data"]["id"]
+
+
+def login(user, status=200, code=0):
+    r = api_post("user/login", {"name": user["username"], "password": user["password"]})
+    return check_envelope(r, status, code)
+
+
+def fresh(prefix="m"):
+    return new_user(prefix=prefix)
+
+
+_staff = {}
+
+
+def staff():
+    """A moderator and an administrator, made once."""
+    if not _staff:
+        _staff["mod"], _staff["admin"] = fresh("mm"), fresh("ma")
+        role("grant %s moderator" % _staff["mod"]["username"])
+        role("grant %s administrator" % _staff["admin"]["username"])
+    return _staff["mod"], _staff["admin"]
+
+
+def test_roles_cli():
+    u = fresh()
+    out = role("grant %s moderator" % u["username"])
+    check("done" in out, "grant: " + out)
+    check("nothing to do" in role("grant %s moderator" % u["username"]), "granted twice")
+    check(u["id"] in role("list") and "moderator" in role("list"), "listed")
+    role("revoke %s moderator" % u["username"])
+    check(u["id"] not in role("list"), "revoked: not listed")
+    role("grant %s janitor" % u["username"], status=2)
+    role("grant nosuchuser%s moderator" % u["id"], status=1)
+
+
+def test_routes_need_a_role():
+    u = fresh()
+    mod, _ = staff()
+    mod_get("reports", u, 403, FORBIDDEN)
+    mod_get("reports", None, 401, UNAUTHORIZED)
+    mod_get("audit", mod, 403, FORBIDDEN)     # the audit log: administrators only
+    action(u, 403, FORBIDDEN, action="dismiss", target_type="user", target_id=u["id"])
+    action(mod, 400, INVALID_PARAM, action="explode", target_type="user", target_id=u["id"])
+    action(mod, 400, INVALID_PARAM, action="suspend", target_type="user", target_id=u["id"])
+    action(mod, 400, INVALID_PARAM, action="suspend", target_type="user", target_id=u["id"],
+           reason="spam", until=int(time.time()) - 10)
+    action(mod, 400, INVALID_PARAM, action="delete_post", target_type="user",
+           target_id=u["id"], reason="x")
+    action(mod, 404, NOT_FOUND, action="dismiss", target_type="user", target_id="1")
+
+
+def find(groups, key, ident):
+    return [g for g in groups if g[key]["id"] == ident] if key != "recordId" else \
+        [g for g in groups if g["recordId"] == ident]
+
+
+def test_queue_grouped_and_dismiss_notifies():
+    mod, _ = staff()
+    author, r1, r2 = fresh(), fresh(), fresh()
+    pid = create_post(author, "reported post")
+    report_post(r1, pid, 3)
+    report_post(r2, pid, 5)
+    report_user(r1, author, 7)
+    q = mod_get("reports", mod)["data"]
+    g = find(q["posts"], "recordId", pid)
+    check_eq(len(g), 1, "one group for the post")
+    check_eq(g[0]["count"], 2, "two reports")
+    check_eq(g[0]["reasons"], [3, 5], "reasons")
+    check_eq(g[0]["author"]["username"], author["username"], "author shown")
+    check("reporter" not in str(g[0]).lower() and r1["id"] not in str(q), "no reporter in queue")
+    ga = find(q["accounts"], "user", author["id"])
+    check_eq([x["count"] for x in ga], [1], "one account report")
+    d = action(mod, action="dismiss", target_type="post", target_id=pid, reason="fine")["data"]
+    check_eq(d["settled"], 2, "both reports settled")
+    q = mod_get("reports", mod)["data"]
+    check_eq(find(q["posts"], "recordId", pid), [], "dismissed: out of the queue")
+    check_eq(sql_sum("SELECT COUNT(*) FROM tb_reported_content WHERE record_id = %s AND "
+                     "status = 1" % pid), 2, "status dismissed")
+    n = check_envelope(get("/api/v1/notification/list", headers=auth(r1)), 200, 0)["data"]
+    kinds = [x["type"] for x in n["notifications"]]
+    check("report_dismissed" in kinds, "reporter told: %r" % kinds)
+    check(get("/api/v1/post/detail?post_id=%s" % pid).status == 200, "dismissed post stays")
+
+
+def test_delete_post_removes_it():
+    mod, admin = staff()
+    author, r1 = fresh(), fresh()
+    pid = create_post(author, "to be removed")
+    report_post(r1, pid, 2)
+    action(mod, action="delete_post", target_type="post", target_id=pid, reason="spam")
+    check_envelope(get("/api/v1/post/detail?post_id=%s" % pid), 404, NOT_FOUND)
+    n = check_envelope(get("/api/v1/notification/list", headers=auth(r1)), 200, 0)["data"]
+    check("report_upheld" in [x["type"] for x in n["notifications"]], "reporter told upheld")
+    log = mod_get("audit", admin)["data"]["entries"]
+    e = [x for x in log if x["recordId"] == pid]
+    check_eq([(x["action"], x["actor"]["id"], x["targetUser"]["id"], x["reason"]) for x in e],
+             [("delete_post", mod["id"], author["id"], "spam")], "audit row")
+
+
+def test_suspend_and_lift():
+    mod, admin = staff()
+    u, viewer = fresh(), fresh()
+    pid = create_post(u, "post of a soon suspended user")
+    report_user(viewer, u, 4)
+    action(mod, action="suspend", target_type="user", target_id=u["id"], reason="harassment")
+    # Tokens stop at once.
+    r = api_post("post/create", {"content_text": "still here?"}, u["token"])
+    check_envelope(r, 401, UNAUTHORIZED)
+    # Login refused, with the reason and the end.
+    m = login(u, 403, SUSPENDED)["message"]
+    check("harassment" in m and "until a moderator lifts it" in m, "login message: " + m)
+    # Hidden from others.
+    check_envelope(get("/api/v1/user/profile?username=" + u["username"]), 404, NOT_FOUND)
+    check_envelope(get("/api/v1/post/detail?post_id=%s" % pid, headers=auth(viewer)), 404,
+                   NOT_FOUND)
+    # The reported user's account never names the reporter: nothing of viewer in the message.
+    check(viewer["username"] not in m, "no reporter named")
+    action(mod, action="lift", target_type="user", target_id=u["id"], reason="appeal")
+    tok = login(u)["data"]["token"]
+    check(tok, "logs in again after the lift")
+    check_envelope(get("/api/v1/user/profile?username=" + u["username"]), 200, 0)
+    check_envelope(get("/api/v1/post/detail?post_id=%s" % pid), 200, 0)
+    acts = [x["action"] for x in mod_get("audit", admin)["data"]["entries"]
+            if x["targetUser"]["id"] == u["id"]]
+    check_eq(sorted(acts), ["lift", "suspend"], "both in the audit log")
+
+
+def test_suspension_expires():
+    mod, _ = staff()
+    u = fresh()
+    until = int(time.time()) + 3
+    action(mod, action="suspend", target_type="user", target_id=u["id"], reason="cool off",
+           until=until)
+    m = login(u, 403, SUSPENDED)["message"]
+    check("cool off" in m and "UTC" in m, "an end is shown: " + m)
+    time.sleep(4.2)
+    login(u)
+    check_envelope(get("/api/v1/user/profile?username=" + u["username"]), 200, 0)
+
+
+def test_moderator_cannot_act_on_admin():
+    mod, admin = staff()
+    pid = create_post(admin, "by an administrator")
+    action(mod, 403, FORBIDDEN, action="suspend", target_type="user", target_id=admin["id"],
+           reason="x")
+    action(mod, 403, FORBIDDEN, action="delete_post", target_type="post", target_id=pid,
+           reason="x")
+    check_envelope(get("/api/v1/post/detail?post_id=%s" % pid), 200, 0)
+    other = fresh()
+    role("grant %s administrator" % other["username"])
+    action(admin, action="suspend", target_type="user", target_id=other["id"], reason="test")
+    action(admin, action="lift", target_type="user", target_id=other["id"])
+
+
+TESTS = [v for k, v in sorted(globals().items()) if k.startswith("test_")]
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(__doc__, TESTS))
