@@ -24,6 +24,8 @@ enum mod_role { MOD_NONE = 0, MOD_MODERATOR = 1, MOD_ADMIN = 2 };
 #define MOD_REASON_MAX 500
 /* Groups of the queue read per shard and kind: a moderator works from the oldest. */
 #define MOD_QUEUE_MAX  100
+/* The latest end a suspension may have (2100-01-01, unix seconds): later is a typo. */
+#define MOD_UNTIL_MAX  4102444800
 /* Audit rows read per shard (the newest; the page shows the newest of them all). */
 #define MOD_AUDIT_MAX  200
 

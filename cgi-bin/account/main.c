@@ -129,12 +129,12 @@ static const struct param_spec own_list_params[] = {
 
 static const char *const mod_actions[] = { "dismiss", "delete_post", "suspend", "lift", NULL };
 static const char *const mod_targets[] = { "post", "user", NULL };
-/* until: unix seconds, 0 for until lifted; no later than 2100 (a typo, not a plan). */
+/* until: unix seconds, 0 for until lifted (mod.h). */
 static const struct param_spec mod_action_params[] = {
 	{ "action",      PARAM_ENUM,   PARAM_REQUIRED, 0, 0, mod_actions },
 	{ "target_type", PARAM_ENUM,   PARAM_REQUIRED, 0, 0, mod_targets },
 	{ "target_id",   PARAM_ID,     PARAM_REQUIRED, 0, 0, NULL },
-	{ "until",       PARAM_INT,    0, 0, 4102444800L, NULL },
+	{ "until",       PARAM_INT,    0, 0, MOD_UNTIL_MAX, NULL },
 	{ "reason",      PARAM_STRING, 0, 0, MOD_REASON_MAX, NULL },
 	PARAM_END
 };
