@@ -13,14 +13,17 @@ Environment (set by tests/integration/suite.sh):
 """
 
 import os
+import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (api_post, check, check_envelope, check_eq, get,  # noqa: E402
-                           new_user, run_main, sql_sum)
+                           instance_of, new_user, run_main, sql_sum)
+from waits import until, wait_for  # noqa: E402
 from codes import (FORBIDDEN, INVALID_PARAM, NOT_FOUND, SUSPENDED,  # noqa: E402
                    UNAUTHORIZED)
 
@@ -159,10 +162,28 @@ def test_delete_post_removes_it():
              [("delete_post", mod["id"], author["id"], "spam")], "audit row")
 
 
+def api(path, user=None, status=200, code=0):
+    return check_envelope(get("/api/v1/" + path, headers=auth(user)), status, code)["data"]
+
+
+def visible(u, viewer, pid, word):
+    """Where u's post pid (whose text holds word) shows: (home of viewer, search, detail)."""
+    home = [p["id"] for p in api("timeline/home", viewer)["posts"]]
+    found = [p["id"] for p in api("search/posts?q=" + urllib.parse.quote(word))["posts"]]
+    people = [x["id"] for x in api("search/users?q=" + u["username"])["users"]]
+    detail = get("/api/v1/post/detail?post_id=%s" % pid, headers=auth(viewer)).status == 200
+    return pid in home, pid in found, u["id"] in people, detail
+
+
 def test_suspend_and_lift():
     mod, admin = staff()
     u, viewer = fresh(), fresh()
-    pid = create_post(u, "post of a soon suspended user")
+    check_envelope(api_post("user/follow", {"target_username": u["username"], "flag": 1},
+                            viewer["token"]), 200, 0)
+    word = "modw" + os.urandom(4).hex()
+    pid = create_post(u, "post of a soon suspended user " + word)
+    wait_for(lambda: visible(u, viewer, pid, word) == (True, True, True, True),
+             "the post shows on the home timeline, in search and its page", 10)
     report_user(viewer, u, 4)
     action(mod, action="suspend", target_type="user", target_id=u["id"], reason="harassment")
     # Tokens stop at once.
@@ -175,13 +196,16 @@ def test_suspend_and_lift():
     check_envelope(get("/api/v1/user/profile?username=" + u["username"]), 404, NOT_FOUND)
     check_envelope(get("/api/v1/post/detail?post_id=%s" % pid, headers=auth(viewer)), 404,
                    NOT_FOUND)
+    check_eq(visible(u, viewer, pid, word), (False, False, False, False),
+             "home, search of posts and people, detail: hidden")
+    check_eq(get("/u/" + u["username"]).status, 404, "the profile page")
     # The reported user's account never names the reporter: nothing of viewer in the message.
     check(viewer["username"] not in m, "no reporter named")
     action(mod, action="lift", target_type="user", target_id=u["id"], reason="appeal")
     tok = login(u)["data"]["token"]
     check(tok, "logs in again after the lift")
     check_envelope(get("/api/v1/user/profile?username=" + u["username"]), 200, 0)
-    check_envelope(get("/api/v1/post/detail?post_id=%s" % pid), 200, 0)
+    check_eq(visible(u, viewer, pid, word), (True, True, True, True), "back everywhere")
     acts = [x["action"] for x in mod_get("audit", admin)["data"]["entries"]
             if x["targetUser"]["id"] == u["id"]]
     check_eq(sorted(acts), ["lift", "suspend"], "both in the audit log")
@@ -212,6 +236,53 @@ def test_moderator_cannot_act_on_admin():
     role("grant %s administrator" % other["username"])
     action(admin, action="suspend", target_type="user", target_id=other["id"], reason="test")
     action(admin, action="lift", target_type="user", target_id=other["id"])
+
+
+def on_instance(i, prefix):
+    """A fresh user whose shard is on MariaDB instance i (sign-up picks a shard at random)."""
+    for _ in range(40):
+        u = fresh(prefix)
+        if instance_of(u) == i:
+            return u
+    raise AssertionError("no user landed on instance %d in 40 sign-ups" % i)
+
+
+def hung_pid():
+    path = os.environ.get("STARLING_TEST_HANG_PIDFILE", "")
+    check(path, "STARLING_TEST_HANG_PIDFILE is not set")
+    with open(path) as f:
+        return int(f.read().split()[0])
+
+
+def test_queue_partial_with_an_instance_hung():
+    """Instance 1 hung (SIGSTOP): the queue is served from instance 0's shards, marked partial;
+    whole again once it is resumed."""
+    mod = on_instance(0, "mp")
+    role("grant %s moderator" % mod["username"])
+    here, there, reporter = on_instance(0, "mh"), on_instance(1, "mt"), fresh()
+    report_user(reporter, here, 9)
+    report_user(reporter, there, 9)
+    pid = hung_pid()
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        def partial_queue():
+            r = get("/api/v1/mod/reports", headers=auth(mod))
+            return r.json()["data"] if r.status == 200 and r.json()["data"].get("partial") \
+                else None
+        q = wait_for(partial_queue, "a partial queue while instance 1 hangs", 20, 0.5)
+        ids = [g["user"]["id"] for g in q["accounts"]]
+        check(here["id"] in ids and there["id"] not in ids, "instance 0's reports only")
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    end = until(30)
+    while True:
+        q = get("/api/v1/mod/reports", headers=auth(mod))
+        if q.status == 200 and "partial" not in q.json()["data"]:
+            break
+        check(time.monotonic() < end, "the queue is whole again after SIGCONT")
+        time.sleep(0.5)
+    ids = [g["user"]["id"] for g in q.json()["data"]["accounts"]]
+    check(here["id"] in ids and there["id"] in ids, "both instances' reports")
 
 
 TESTS = [v for k, v in sorted(globals().items()) if k.startswith("test_")]
