@@ -1,7 +1,8 @@
 /* main.c: starling-account, accounts and sessions (see account.h).
  *
  * URL prefixes served (the web server maps them here; see docs/routes.md):
- *   /api/v1/account/   /api/v1/user/   /api/v1/mod/   /signup   /login   /logout   /activate   /reset   /settings */
+ *   /api/v1/account/   /api/v1/user/   /api/v1/mod/   /signup   /login   /logout   /activate   /reset
+ *   /settings   /mod/ */
 #include "config.h"
 
 #include "account.h"
@@ -197,6 +198,9 @@ static const struct route routes[] = {
 	{ HTTP_POST, "/settings/images",   FORM | AUTH | ROUTE_UPLOAD, acct_save_images, NULL,      "settings" },
 	{ HTTP_GET,  "/settings/blocked",  PAGE | AUTH, acct_blocked_page,    own_list_params,      "hidden_list" },
 	{ HTTP_GET,  "/settings/muted",    PAGE | AUTH, acct_muted_page,      own_list_params,      "hidden_list" },
+	{ HTTP_GET,  "/mod/reports",       PAGE | AUTH, acct_mod_reports,     NULL,                 "mod_reports" },
+	{ HTTP_POST, "/mod/action",        FORM | AUTH, acct_mod_action,      mod_action_params,    "mod_reports" },
+	{ HTTP_GET,  "/mod/audit",         PAGE | AUTH, acct_mod_audit,       NULL,                 "mod_audit" },
 };
 
 const struct app account_app = {

@@ -21,8 +21,8 @@ import urllib.parse
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from starling_test import (api_post, check, check_envelope, check_eq, get,  # noqa: E402
-                           instance_of, new_user, run_main, sql_sum)
+from starling_test import (Page, api_post, check, check_envelope, check_eq, get,  # noqa: E402
+                           instance_of, new_user, request, run_main, sql_sum)
 from waits import until, wait_for  # noqa: E402
 from codes import (FORBIDDEN, INVALID_PARAM, NOT_FOUND, SUSPENDED,  # noqa: E402
                    UNAUTHORIZED)
@@ -236,6 +236,55 @@ def test_moderator_cannot_act_on_admin():
     role("grant %s administrator" % other["username"])
     action(admin, action="suspend", target_type="user", target_id=other["id"], reason="test")
     action(admin, action="lift", target_type="user", target_id=other["id"])
+
+
+def page(path, user, status=200):
+    r = get(path, headers={"Cookie": "starling_token=" + user["token"]})
+    check_eq(r.status, status, "GET %s: %.300r" % (path, r.body))
+    check((r.header("Content-Type") or "").startswith("text/html"), path + ": HTML")
+    return r
+
+
+def form(path, fields, user, csrf=True):
+    token = get("/help").cookies()["starling_csrf"].value
+    cookie = "starling_token=" + user["token"]
+    if csrf:
+        fields = dict(fields, csrf_token=token)
+        cookie += "; starling_csrf=" + token
+    return request("POST", path, body=urllib.parse.urlencode(fields).encode(),
+                   headers={"Content-Type": "application/x-www-form-urlencoded",
+                            "Cookie": cookie})
+
+
+def test_pages():
+    """The queue page lists a reported account with its forms (CSRF token in each), escapes
+    what it shows, and its form acts (303 back to the queue); without the token it is 403; the
+    audit page is the administrators'; a user without a role gets 403."""
+    mod, admin = staff()
+    u, reporter, nobody = fresh(), fresh(), fresh()
+    report_user(reporter, u, 6)
+    r = page("/mod/reports", mod)
+    check(u["username"] in r.text, "the reported account is listed")
+    check(reporter["username"] not in r.text, "the reporter is not")
+    forms = [f for f in Page(r.text).forms if f["action"] == "/mod/action" and
+             f["fields"].get("target_id") == u["id"]]
+    check_eq(len(forms), 1, "one form for the account")
+    check(forms[0]["fields"].get("csrf_token"), "the form carries the CSRF token")
+    page("/mod/reports", nobody, 403)
+    page("/mod/audit", mod, 403)
+    fields = {"action": "suspend", "target_type": "user", "target_id": u["id"],
+              "reason": "<script>x</script>", "until": 0}
+    check_eq(form("/mod/action", fields, mod, csrf=False).status, 403, "no CSRF token")
+    r = form("/mod/action", fields, mod)
+    check_eq(r.status, 303, "the form acts: %.300r" % r.body)
+    check_eq(urllib.parse.urlparse(r.header("Location") or "").path, "/mod/reports", "back")
+    a = page("/mod/audit", admin)
+    check("&lt;script&gt;x&lt;/script&gt;" in a.text and "<script>x</script>" not in a.text,
+          "the reason is escaped on the audit page")
+    r = form("/mod/action", dict(fields, action="suspend", reason=""), mod)
+    check_eq(r.status, 400, "a refused action shows the queue again")
+    check("a suspension needs one" in r.text, "with the reason of the refusal")
+    action(mod, action="lift", target_type="user", target_id=u["id"])
 
 
 def on_instance(i, prefix):
