@@ -453,14 +453,14 @@ static const char *const list_sql[] = {
 	    "user_id = ? AND status_mute = 1 AND mute_id < ? ORDER BY mute_id DESC LIMIT ?",
 };
 
-/* The card of a user in a list; NULL for a user that is gone. */
+/* The card of a user in a list; NULL for a user that is gone or suspended. */
 static int
 user_card(struct app_env *env, uint64_t id, json_object **out)
 {
 	static const char *const fields[] = { "id", "username", "displayName", "avatarUrl",
 	    "description", NULL };
 
-	return user_pick(env, id, fields, out);
+	return user_pick_shown(env, id, fields, out);
 }
 
 /* Whether the viewer sees other in a list of people: not when one of them blocks the other.

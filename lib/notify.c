@@ -335,13 +335,14 @@ out:
 /* ------------------------------------------------------------------------------------------ */
 /* Reading */
 
-/* What a notification shows of its actor; NULL when the account is gone. */
+/* What a notification shows of its actor; NULL when the account is gone or suspended (its
+ * notifications come back with it). */
 static int
 actor_of(struct app_env *env, uint64_t id, json_object **out)
 {
 	static const char *const fields[] = { "id", "username", "displayName", "avatarUrl", NULL };
 
-	return user_pick(env, id, fields, out);
+	return user_pick_shown(env, id, fields, out);
 }
 
 /* The post a notification shows, as the viewer may see it: APIERR_OK with *out, or with *out

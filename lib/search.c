@@ -12,7 +12,6 @@
 
 #include "apierr.h"
 #include "cache.h"
-#include "clock.h"
 #include "ctx.h"
 #include "db.h"
 #include "graph.h"
@@ -244,20 +243,10 @@ int
 search_user_card(struct app_env *env, uint64_t id, json_object **out)
 {
 	static const char *const fields[] = { "id", "username", "displayName", "avatarUrl",
-	    "description", "suspended", "suspendedUntil", NULL };
-	int rc = user_pick(env, id, fields, out);
+	    "description", NULL };
 
-	if (rc != 1)
-		return rc;
-	/* Suspended accounts are not offered to anyone; the flag itself is not shown. */
-	if (user_suspended(*out, clock_now_s())) {
-		json_object_put(*out);
-		*out = NULL;
-		return 0;
-	}
-	json_object_object_del(*out, "suspended");
-	json_object_object_del(*out, "suspendedUntil");
-	return 1;
+	/* Suspended accounts are not offered to anyone. */
+	return user_pick_shown(env, id, fields, out);
 }
 
 /* ---------------------------------------------------------------------------------------------

@@ -231,8 +231,9 @@ profile_shared(struct app_env *env, uint64_t id, const struct buf *text)
 	return o;
 }
 
-int
-user_pick(struct app_env *env, uint64_t id, const char *const *fields, json_object **out)
+/* The one body of user_pick and user_pick_shown (shown: 0 for a suspended account). */
+static int
+pick(struct app_env *env, uint64_t id, const char *const *fields, bool shown, json_object **out)
 {
 	struct buf val = BUF_INIT;
 	json_object *u, *v;
@@ -244,6 +245,8 @@ user_pick(struct app_env *env, uint64_t id, const char *const *fields, json_obje
 	rc = profile_text(env, id, &val);
 	if (rc == 1 && (u = profile_shared(env, id, &val)) == NULL)
 		rc = -1;
+	if (rc == 1 && shown && user_suspended(u, clock_now_s()))
+		rc = 0;
 	if (rc == 1) {
 		*out = json_object_new_object();
 		for (; *fields != NULL; fields++)
@@ -252,6 +255,18 @@ user_pick(struct app_env *env, uint64_t id, const char *const *fields, json_obje
 	}
 	buf_free(&val);
 	return rc;
+}
+
+int
+user_pick(struct app_env *env, uint64_t id, const char *const *fields, json_object **out)
+{
+	return pick(env, id, fields, false, out);
+}
+
+int
+user_pick_shown(struct app_env *env, uint64_t id, const char *const *fields, json_object **out)
+{
+	return pick(env, id, fields, true, out);
 }
 
 /* "userx:<id>": the counters and the pin of tb_user_extended, as load_counts reads them. */

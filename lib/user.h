@@ -58,6 +58,10 @@ void user_keys(struct cache_keys *ks, uint64_t id);
  * user id: what a card, an author line or a list of people shows. Returns 1 with *out, 0 for
  * no such user (*out NULL), -1 on failure (*out NULL). */
 int user_pick(struct app_env *env, uint64_t id, const char *const *fields, json_object **out);
+/* user_pick for what others are shown of an account (a list of people, a notification's actor,
+ * a search hit): 0, as for no such user, while it is suspended (user_suspended). */
+int user_pick_shown(struct app_env *env, uint64_t id, const char *const *fields,
+    json_object **out);
 
 /* Adds the counters of id (tb_user_extended, cached as "userx:<id>") to profile: countFollowers,
  * countFollowings, countPosts, countLikes, pinnedPostId (a string; "0" for none). */

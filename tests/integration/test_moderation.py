@@ -167,23 +167,33 @@ def api(path, user=None, status=200, code=0):
 
 
 def visible(u, viewer, pid, word):
-    """Where u's post pid (whose text holds word) shows: (home of viewer, search, detail)."""
+    """Where u (and u's post pid, whose text holds word) shows to viewer, who follows u and
+    whom u follows: (viewer's home timeline, search of posts, search of people, the post's
+    detail, viewer's following list, viewer's notifications)."""
     home = [p["id"] for p in api("timeline/home", viewer)["posts"]]
     found = [p["id"] for p in api("search/posts?q=" + urllib.parse.quote(word))["posts"]]
     people = [x["id"] for x in api("search/users?q=" + u["username"])["users"]]
     detail = get("/api/v1/post/detail?post_id=%s" % pid, headers=auth(viewer)).status == 200
-    return pid in home, pid in found, u["id"] in people, detail
+    following = [x["id"] for x in api("user/following?username=" + viewer["username"])["users"]]
+    actors = [n["actor"]["id"] for n in api("notification/list", viewer)["notifications"]]
+    return (pid in home, pid in found, u["id"] in people, detail, u["id"] in following,
+            u["id"] in actors)
+
+
+EVERYWHERE = (True,) * 6
+NOWHERE = (False,) * 6
 
 
 def test_suspend_and_lift():
     mod, admin = staff()
     u, viewer = fresh(), fresh()
-    check_envelope(api_post("user/follow", {"target_username": u["username"], "flag": 1},
-                            viewer["token"]), 200, 0)
+    for a, b in ((viewer, u), (u, viewer)):
+        check_envelope(api_post("user/follow", {"target_username": b["username"], "flag": 1},
+                                a["token"]), 200, 0)
     word = "modw" + os.urandom(4).hex()
     pid = create_post(u, "post of a soon suspended user " + word)
-    wait_for(lambda: visible(u, viewer, pid, word) == (True, True, True, True),
-             "the post shows on the home timeline, in search and its page", 10)
+    wait_for(lambda: visible(u, viewer, pid, word) == EVERYWHERE,
+             "u and the post show everywhere (the follow's notification is the worker's)", 20)
     report_user(viewer, u, 4)
     action(mod, action="suspend", target_type="user", target_id=u["id"], reason="harassment")
     # Tokens stop at once.
@@ -196,8 +206,8 @@ def test_suspend_and_lift():
     check_envelope(get("/api/v1/user/profile?username=" + u["username"]), 404, NOT_FOUND)
     check_envelope(get("/api/v1/post/detail?post_id=%s" % pid, headers=auth(viewer)), 404,
                    NOT_FOUND)
-    check_eq(visible(u, viewer, pid, word), (False, False, False, False),
-             "home, search of posts and people, detail: hidden")
+    check_eq(visible(u, viewer, pid, word), NOWHERE,
+             "home, search of posts and people, detail, lists, notifications: hidden")
     check_eq(get("/u/" + u["username"]).status, 404, "the profile page")
     # The reported user's account never names the reporter: nothing of viewer in the message.
     check(viewer["username"] not in m, "no reporter named")
@@ -205,7 +215,7 @@ def test_suspend_and_lift():
     tok = login(u)["data"]["token"]
     check(tok, "logs in again after the lift")
     check_envelope(get("/api/v1/user/profile?username=" + u["username"]), 200, 0)
-    check_eq(visible(u, viewer, pid, word), (True, True, True, True), "back everywhere")
+    check_eq(visible(u, viewer, pid, word), EVERYWHERE, "back everywhere")
     acts = [x["action"] for x in mod_get("audit", admin)["data"]["entries"]
             if x["targetUser"]["id"] == u["id"]]
     check_eq(sorted(acts), ["lift", "suspend"], "both in the audit log")
