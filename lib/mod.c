@@ -42,7 +42,19 @@ mod_role_parse(const char *name)
 const char *
 mod_action_name(enum mod_action a)
 {
-	return a <= MOD_LIFT ? action_names[a] : NULL;
+	/* Unsigned: a parse's -1 cast to the enum is out of range too. */
+	return (unsigned)a <= MOD_LIFT ? action_names[a] : NULL;
+}
+
+int
+mod_action_parse(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof action_names / sizeof action_names[0]; i++)
+		if (strcmp(name, action_names[i]) == 0)
+			return (int)i;
+	return -1;
 }
 
 static unsigned

@@ -63,8 +63,10 @@ struct mod_act {
 	int64_t         until;     /* suspend: its end (unix seconds, in the future); 0: until lifted */
 	const char     *reason;    /* at most MOD_REASON_MAX bytes; "" allowed but for suspend */
 };
-/* "dismiss", "delete_post", "suspend", "lift" (static), or NULL. */
+/* "dismiss", "delete_post", "suspend", "lift" (static), or NULL; mod_action_parse the reverse
+ * (-1: none of them). */
 const char *mod_action_name(enum mod_action a);
+int mod_action_parse(const char *name);
 
 /* Does a as ctx->user_id of role role (mod_require): the change, the reports it settles (status
  * 1 dismissed, 2 acted upon; a lift settles none), the audit row, and a notification of the

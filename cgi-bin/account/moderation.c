@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "account.h"
 #include "apierr.h"
@@ -44,6 +45,30 @@ until_choices(struct ctx *ctx)
 	return a;
 }
 
+/* Each audit entry's createdAt also as "when": UTC, to the minute (an audit log is read by
+ * people comparing it with other logs, which are in UTC). */
+static void
+add_times(json_object *page)
+{
+	json_object *entries, *e;
+	char when[32];
+	struct tm tm;
+	size_t i;
+
+	if (!json_object_object_get_ex(page, "entries", &entries))
+		return;
+	for (i = 0; i < json_object_array_length(entries); i++) {
+		time_t t;
+
+		e = json_object_array_get_idx(entries, i);
+		t = (time_t)json_object_get_int64(json_object_object_get(e, "createdAt"));
+		if (gmtime_r(&t, &tm) == NULL)
+			continue;
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+		json_object_object_add(e, "when", json_object_new_string(when));
+	}
+}
+
 /* The API's answer out as the page's object, with its title (the catalog's key). */
 static json_object *
 as_page(struct ctx *ctx, const char *title, json_object *out, enum mod_role role)
@@ -53,6 +78,7 @@ as_page(struct ctx *ctx, const char *title, json_object *out, enum mod_role role
 	json_object_object_add(page, "title", json_object_new_string(ctx_t(ctx, title)));
 	json_object_object_foreach(out, k, v)
 		json_object_object_add(page, k, json_object_get(v));
+	add_times(page);
 	json_object_object_add(page, "isAdmin", json_object_new_boolean(role == MOD_ADMIN));
 	json_object_object_add(page, "untilChoices", until_choices(ctx));
 	json_object_put(out);
@@ -89,23 +115,21 @@ acct_mod_audit(struct ctx *ctx)
 int
 acct_mod_action(struct ctx *ctx)
 {
-	static const char *const actions[] = { "dismiss", "delete_post", "suspend", "lift" };
-	const char *action = params_str(&ctx->params, "action");
 	const char *reason = params_str(&ctx->params, "reason");
-	struct mod_act a = { .reason = reason != NULL ? reason : "" };
+	struct mod_act a = {
+		/* The route's PARAM_ENUM took only the names mod_action_parse knows. */
+		.action = (enum mod_action)mod_action_parse(params_str(&ctx->params, "action")),
+		.on_post = strcmp(params_str(&ctx->params, "target_type"), "post") == 0,
+		.target = params_id(&ctx->params, "target_id"),
+		.until = params_int(&ctx->params, "until", 0),
+		.reason = reason != NULL ? reason : "",
+	};
 	enum mod_role role;
 	json_object *out;
 	char key[24];
-	size_t i;
 	int rc;
 
 	snprintf(key, sizeof key, "%llu", (unsigned long long)ctx->user_id);
-	for (i = 0; i < sizeof actions / sizeof actions[0]; i++)
-		if (strcmp(action, actions[i]) == 0)
-			a.action = (enum mod_action)i;
-	a.on_post = strcmp(params_str(&ctx->params, "target_type"), "post") == 0;
-	a.until = params_int(&ctx->params, "until", 0);
-	a.target = params_id(&ctx->params, "target_id");
 	if ((rc = mod_require(ctx, MOD_MODERATOR, &role)) != APIERR_OK ||
 	    (rc = acct_limit(ctx, &mod_actions, key, "moderation actions")) != APIERR_OK ||
 	    (rc = mod_do(ctx, role, &a, &out)) != APIERR_OK)

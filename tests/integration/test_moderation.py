@@ -13,6 +13,7 @@ Environment (set by tests/integration/suite.sh):
 """
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -291,6 +292,7 @@ def test_pages():
     a = page("/mod/audit", admin)
     check("&lt;script&gt;x&lt;/script&gt;" in a.text and "<script>x</script>" not in a.text,
           "the reason is escaped on the audit page")
+    check(re.search(r"<td>20\d\d-\d\d-\d\d \d\d:\d\d UTC</td>", a.text), "times in UTC")
     r = form("/mod/action", dict(fields, action="suspend", reason=""), mod)
     check_eq(r.status, 400, "a refused action shows the queue again")
     check("a suspension needs one" in r.text, "with the reason of the refusal")

@@ -1,4 +1,4 @@
-/* test_mod.c: moderation's names (roles and actions, both ways) and the suspension rule every
+/* test_mod.c: moderation's names (roles and actions, both ways, and what names none) and the suspension rule every
  * check reads (lib/user.h user_suspended): the flag, its end, an expired one, a profile cached
  * before the end existed. The database paths are tests/integration/test_moderation.py's. */
 #include "config.h"
@@ -58,9 +58,15 @@ test_actions(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof want / sizeof want[0]; i++)
+	for (i = 0; i < sizeof want / sizeof want[0]; i++) {
 		assert_string_equal(mod_action_name((enum mod_action)i), want[i]);
+		assert_int_equal(mod_action_parse(want[i]), (int)i);
+	}
 	assert_null(mod_action_name((enum mod_action)4));
+	assert_null(mod_action_name((enum mod_action)-1));
+	assert_int_equal(mod_action_parse(""), -1);
+	assert_int_equal(mod_action_parse("Dismiss"), -1);
+	assert_int_equal(mod_action_parse("delete"), -1);
 }
 
 /* A profile (user_get's members that matter) and whether it is suspended at NOW. */
