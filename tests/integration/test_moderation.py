@@ -153,8 +153,16 @@ def test_delete_post_removes_it():
     author, r1 = fresh(), fresh()
     pid = create_post(author, "to be removed")
     report_post(r1, pid, 2)
-    action(mod, action="delete_post", target_type="post", target_id=pid, reason="spam")
+    before = api("user/profile?username=" + author["username"])["countPosts"]
+    r = api_post("mod/action", {"action": "delete_post", "target_type": "post",
+                                "target_id": pid, "reason": "spam"}, mod["token"])
+    check_envelope(r, 200, 0)
+    check_eq(r.header("X-RateLimit-Limit"), "600", "the action is rate limited")
     check_envelope(get("/api/v1/post/detail?post_id=%s" % pid), 404, NOT_FOUND)
+    check_eq(api("user/profile?username=" + author["username"])["countPosts"], before - 1,
+             "the author's count of posts")
+    action(mod, 404, NOT_FOUND, action="delete_post", target_type="post", target_id=pid,
+           reason="again")
     n = check_envelope(get("/api/v1/notification/list", headers=auth(r1)), 200, 0)["data"]
     check("report_upheld" in [x["type"] for x in n["notifications"]], "reporter told upheld")
     log = mod_get("audit", admin)["data"]["entries"]
