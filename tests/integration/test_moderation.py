@@ -22,13 +22,19 @@ import urllib.parse
 
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from starling_test import (Page, api_post, check, check_envelope, check_eq, get,  # noqa: E402
-                           instance_of, new_user, request, run_main, sql_sum)
-from waits import until, wait_for  # noqa: E402
+from starling_test import (Page, UserPool, api_post, check, check_envelope,  # noqa: E402
+                           check_eq, get, instance_of, new_user, request, run_main, sql_sum)
+from waits import wait_for  # noqa: E402
 from codes import (FORBIDDEN, INVALID_PARAM, NOT_FOUND, SUSPENDED,  # noqa: E402
                    UNAUTHORIZED)
 
 ADMIN = os.environ.get("STARLING_TEST_ADMIN", "")
+
+# Sign-ups are limited per address (test_accounts.py, last, needs some left): reporters, viewers
+# and users without a role come from this pool; only the accounts acted on are made fresh (a
+# report is once per reporter and target, so a fresh target keeps each test's reports its own).
+_pool = UserPool("mp")
+users = _pool.get
 
 
 def role(args, status=0):
@@ -88,7 +94,7 @@ def staff():
 
 
 def test_roles_cli():
-    u = fresh()
+    u = users(1)[0]
     out = role("grant %s moderator" % u["username"])
     check("done" in out, "grant: " + out)
     check("nothing to do" in role("grant %s moderator" % u["username"]), "granted twice")
@@ -100,7 +106,7 @@ def test_roles_cli():
 
 
 def test_routes_need_a_role():
-    u = fresh()
+    u = users(1)[0]
     mod, _ = staff()
     mod_get("reports", u, 403, FORBIDDEN)
     mod_get("reports", None, 401, UNAUTHORIZED)
@@ -122,7 +128,7 @@ def find(groups, key, ident):
 
 def test_queue_grouped_and_dismiss_notifies():
     mod, _ = staff()
-    author, r1, r2 = fresh(), fresh(), fresh()
+    author, (r1, r2) = fresh(), users(2)
     pid = create_post(author, "reported post")
     report_post(r1, pid, 3)
     report_post(r2, pid, 5)
@@ -150,7 +156,7 @@ def test_queue_grouped_and_dismiss_notifies():
 
 def test_delete_post_removes_it():
     mod, admin = staff()
-    author, r1 = fresh(), fresh()
+    author, r1 = fresh(), users(1)[0]
     pid = create_post(author, "to be removed")
     report_post(r1, pid, 2)
     before = api("user/profile?username=" + author["username"])["countPosts"]
@@ -195,7 +201,7 @@ NOWHERE = (False,) * 6
 
 def test_suspend_and_lift():
     mod, admin = staff()
-    u, viewer = fresh(), fresh()
+    u, viewer = fresh(), users(1)[0]
     for a, b in ((viewer, u), (u, viewer)):
         check_envelope(api_post("user/follow", {"target_username": b["username"], "flag": 1},
                                 a["token"]), 200, 0)
@@ -280,7 +286,7 @@ def test_pages():
     what it shows, and its form acts (303 back to the queue); without the token it is 403; the
     audit page is the administrators'; a user without a role gets 403."""
     mod, admin = staff()
-    u, reporter, nobody = fresh(), fresh(), fresh()
+    u, (reporter, nobody) = fresh(), users(2)
     report_user(reporter, u, 6)
     r = page("/mod/reports", mod)
     check(u["username"] in r.text, "the reported account is listed")
@@ -307,13 +313,13 @@ def test_pages():
     action(mod, action="lift", target_type="user", target_id=u["id"])
 
 
-def on_instance(i, prefix):
-    """A fresh user whose shard is on MariaDB instance i (sign-up picks a shard at random)."""
-    for _ in range(40):
-        u = fresh(prefix)
+def fresh_on(i):
+    """A fresh user on MariaDB instance i: sign-up picks the shard at random, so a few tries."""
+    for _ in range(12):
+        u = fresh()
         if instance_of(u) == i:
             return u
-    raise AssertionError("no user landed on instance %d in 40 sign-ups" % i)
+    raise AssertionError("no sign-up landed on instance %d in 12" % i)
 
 
 def hung_pid():
@@ -325,32 +331,40 @@ def hung_pid():
 
 def test_queue_partial_with_an_instance_hung():
     """Instance 1 hung (SIGSTOP): the queue is served from instance 0's shards, marked partial;
-    whole again once it is resumed."""
-    mod = on_instance(0, "mp")
-    role("grant %s moderator" % mod["username"])
-    here, there, reporter = on_instance(0, "mh"), on_instance(1, "mt"), fresh()
+    whole again once it is resumed. The moderator's own shard must answer (the role is read
+    there): a pool user of instance 0, moderator for this test only."""
+    mod, there = _pool.across(2)
+    reporter = [u for u in users(3) if u is not mod and u is not there][0]
+    here = fresh_on(0)
     report_user(reporter, here, 9)
     report_user(reporter, there, 9)
+    role("grant %s moderator" % mod["username"])
+    try:
+        hang_and_resume(mod, here, there)
+    finally:
+        role("revoke %s moderator" % mod["username"])
+
+
+def accounts_in_queue(mod, partial):
+    """The IDs of the accounts in the queue when it answers 200 and is partial (partial True) or
+    whole (False); else None (wait_for asks again)."""
+    r = get("/api/v1/mod/reports", headers=auth(mod))
+    if r.status != 200 or r.json()["data"].get("partial", False) != partial:
+        return None
+    return [g["user"]["id"] for g in r.json()["data"]["accounts"]]
+
+
+def hang_and_resume(mod, here, there):
     pid = hung_pid()
     os.kill(pid, signal.SIGSTOP)
     try:
-        def partial_queue():
-            r = get("/api/v1/mod/reports", headers=auth(mod))
-            return r.json()["data"] if r.status == 200 and r.json()["data"].get("partial") \
-                else None
-        q = wait_for(partial_queue, "a partial queue while instance 1 hangs", 20, 0.5)
-        ids = [g["user"]["id"] for g in q["accounts"]]
+        ids = wait_for(lambda: accounts_in_queue(mod, True),
+                       "a partial queue while instance 1 hangs", 20, 0.5)
         check(here["id"] in ids and there["id"] not in ids, "instance 0's reports only")
     finally:
         os.kill(pid, signal.SIGCONT)
-    end = until(30)
-    while True:
-        q = get("/api/v1/mod/reports", headers=auth(mod))
-        if q.status == 200 and "partial" not in q.json()["data"]:
-            break
-        check(time.monotonic() < end, "the queue is whole again after SIGCONT")
-        time.sleep(0.5)
-    ids = [g["user"]["id"] for g in q.json()["data"]["accounts"]]
+    ids = wait_for(lambda: accounts_in_queue(mod, False), "the queue whole again after SIGCONT",
+                   30, 0.5)
     check(here["id"] in ids and there["id"] in ids, "both instances' reports")
 
 
