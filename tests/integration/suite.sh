@@ -32,9 +32,9 @@
 #      test_trends.py, test_zones.py (the settings' time zone, the cards' times),
 #      test_links.py (link cards against a server of its own on loopback),
 #      test_budget.py (round trips per request read from the access log),
-#      test_switches.py (the operators' degradation switches),
 #      test_moderation.py (roles, the reports queue, suspension; an instance hung for the
 #      queue's partial answer),
+#      test_switches.py (the operators' degradation switches),
 #      tests/browser/test_feed.py, test_discover.py and, last because it uses up
 #      the sign-ups of this address,
 #      test_accounts.py
