@@ -248,33 +248,56 @@ struct act_state {
 	size_t    nreporters;
 };
 
-/* The reporters of the open reports of the target, then those reports settled with status. */
+struct settle_tx {
+	const struct mod_act *a;
+	struct act_state     *st;
+	uint64_t              moderator;
+	int                   status;
+};
+
+/* The reporters of the open reports of the target, then those reports settled with status: in
+ * one transaction, the rows locked as they are read, so that a report made meanwhile stays open
+ * (for the next action) and two moderators settling at once do not both tell its reporter. */
 static int
-settle(struct ctx *ctx, const struct mod_act *a, struct act_state *st, int status)
+settle_tx(struct db *db, void *arg)
 {
-	unsigned shard = id_shard(a->target);
+	struct settle_tx *t = arg;
+	unsigned shard = id_shard(t->a->target);
 	struct db_rows r = DB_ROWS_INIT;
 	int64_t now = clock_now_s();
 	size_t i;
 	int rc;
 
-	rc = db_exec(ctx->env->db, shard, a->on_post ?
-	    "SELECT reporter_id FROM {db}.tb_reported_content WHERE record_id = ? AND status = 0" :
-	    "SELECT reporter_id FROM {db}.tb_reported_user WHERE user_id = ? AND status = 0",
-	    DB_PARAMS(DB_U64(a->target)), &r);
-	if (rc == 0)
-		rc = db_exec(ctx->env->db, shard, a->on_post ?
+	rc = db_exec(db, shard, t->a->on_post ?
+	    "SELECT id, reporter_id FROM {db}.tb_reported_content WHERE record_id = ? AND status = 0 "
+	    "FOR UPDATE" :
+	    "SELECT id, reporter_id FROM {db}.tb_reported_user WHERE user_id = ? AND status = 0 "
+	    "FOR UPDATE", DB_PARAMS(DB_U64(t->a->target)), &r);
+	free(t->st->reporters);
+	t->st->reporters = xcalloc(r.nrows + 1, sizeof *t->st->reporters);
+	t->st->nreporters = 0;
+	for (i = 0; rc == 0 && i < r.nrows; i++) {
+		rc = db_exec(db, shard, t->a->on_post ?
 		    "UPDATE {db}.tb_reported_content SET status = ?, handled_by = ?, handled_at = ?, "
-		    "updated_at = ? WHERE record_id = ? AND status = 0" :
+		    "updated_at = ? WHERE id = ?" :
 		    "UPDATE {db}.tb_reported_user SET status = ?, handled_by = ?, handled_at = ?, "
-		    "updated_at = ? WHERE user_id = ? AND status = 0",
-		    DB_PARAMS(DB_I64(status), DB_U64(ctx->user_id), DB_I64(now), DB_I64(now),
-			DB_U64(a->target)), NULL);
-	st->reporters = xcalloc(r.nrows + 1, sizeof *st->reporters);
-	for (i = 0; rc == 0 && i < r.nrows; i++)
-		st->reporters[st->nreporters++] = db_u64(&r, i, 0);
+		    "updated_at = ? WHERE id = ?", DB_PARAMS(DB_I64(t->status), DB_U64(t->moderator),
+			DB_I64(now), DB_I64(now), DB_U64(db_u64(&r, i, 0))), NULL);
+		t->st->reporters[t->st->nreporters++] = db_u64(&r, i, 1);
+	}
 	db_rows_free(&r);
 	return rc == 0 ? 0 : -1;
+}
+
+static int
+settle(struct ctx *ctx, const struct mod_act *a, struct act_state *st, int status)
+{
+	struct settle_tx t = { a, st, ctx->user_id, status };
+
+	if (db_tx(ctx->env->db, id_shard(a->target), settle_tx, &t) == 0)
+		return 0;
+	st->nreporters = 0;   /* rolled back: nobody to tell */
+	return -1;
 }
 
 static int
@@ -298,16 +321,18 @@ static int
 resolve(struct ctx *ctx, enum mod_role role, const struct mod_act *a, struct act_state *st)
 {
 	enum mod_role theirs;
+	json_object *u = NULL;
 	int rc;
 
+	/* An ID of no shard of this site names nothing on it (not a database failure). */
+	if (id_shard(a->target) >= nshards(ctx->env))
+		return ctx_fail(ctx, APIERR_NOT_FOUND, a->on_post ? "no such post" : "no such user");
 	if (a->on_post) {
 		st->record = a->target;
 		if ((rc = post_author(ctx, a->target, &st->target_user)) != APIERR_OK)
 			return rc;
 	} else {
 		st->target_user = a->target;
-		json_object *u = NULL;
-
 		rc = user_get(ctx->env, a->target, &u);
 		json_object_put(u);
 		if (rc <= 0)

@@ -119,6 +119,10 @@ def test_routes_need_a_role():
     action(mod, 400, INVALID_PARAM, action="delete_post", target_type="user",
            target_id=u["id"], reason="x")
     action(mod, 404, NOT_FOUND, action="dismiss", target_type="user", target_id="1")
+    # An ID whose shard bits name no shard of the site: nothing there, not a failure.
+    action(mod, 404, NOT_FOUND, action="dismiss", target_type="post",
+           target_id="18446744073709551615")
+    action(mod, 400, INVALID_PARAM, action="dismiss", target_type="user", target_id="12x")
 
 
 def find(groups, key, ident):
