@@ -35,7 +35,8 @@
 #      test_moderation.py (roles, the reports queue, suspension; an instance hung for the
 #      queue's partial answer),
 #      test_switches.py (the operators' degradation switches),
-#      tests/browser/test_feed.py, test_discover.py and, last because it uses up
+#      tests/browser/test_feed.py, test_discover.py, test_moderate.py (a moderator works
+#      through the queue) and, last because it uses up
 #      the sign-ups of this address,
 #      test_accounts.py
 #   3. shared hosting only: the worker's crontab line (etc/crontab.in) runs and exits 0
@@ -327,6 +328,7 @@ STARLING_TEST_LINKS_PORTS=$links_ports STARLING_TEST_BROWSER_DIR=$(browser_dir l
 	STARLING_TEST_APP_LOGS=$app_logs run_test tests/integration/test_links.py
 STARLING_TEST_APP_LOGS=$app_logs run_test tests/integration/test_budget.py
 run_test tests/browser/test_discover.py "$(browser_dir discover)"
+run_test tests/browser/test_moderate.py "$(browser_dir moderate)"
 # One instance hung, then resumed: the others serve on (its breaker, lib/breaker.h).
 STARLING_TEST_HANG_PIDFILE=$RUN/mariadb-1/mariadb.pid run_test tests/integration/test_resilience.py
 # Moderation: roles, the queue (partial with the same instance hung), suspension.
