@@ -23,7 +23,8 @@ import urllib.parse
 sys.dont_write_bytecode = True   # keep tests/lib free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from starling_test import (Page, UserPool, api_post, check, check_envelope,  # noqa: E402
-                           check_eq, get, instance_of, new_user, request, run_main, sql_sum)
+                           check_eq, get, instance_of, new_user, request, run_main, sql_sum,
+                           t)
 from waits import wait_for  # noqa: E402
 from codes import (FORBIDDEN, INVALID_PARAM, NOT_FOUND, SUSPENDED,  # noqa: E402
                    UNAUTHORIZED)
@@ -311,6 +312,9 @@ def test_pages():
     check("&lt;script&gt;x&lt;/script&gt;" in a.text and "<script>x</script>" not in a.text,
           "the reason is escaped on the audit page")
     check(re.search(r"<td>20\d\d-\d\d-\d\d \d\d:\d\d UTC</td>", a.text), "times in UTC")
+    n = page("/notifications", reporter).text
+    check(t("notifications.report_upheld") in n, "the reporter's page tells the outcome")
+    check(t("notifications.post_gone") not in n, "an account's outcome names no post as gone")
     r = form("/mod/action", dict(fields, action="suspend", reason=""), mod)
     check_eq(r.status, 400, "a refused action shows the queue again")
     check("a suspension needs one" in r.text, "with the reason of the refusal")
