@@ -42,6 +42,7 @@
 #include "db.h"
 #include "job.h"
 #include "log.h"
+#include "mod.h"
 #include "switches.h"
 
 #include "admin.h"
@@ -76,6 +77,7 @@
 	"  retry-job ID|--all  put the job set aside with this ID (as jobs prints it), or every one,\n" \
 	"                  back to ready with its attempts at 0; starling-worker runs it again (a\n" \
 	"                  cause not fixed sets it aside again after its attempts)\n" \
+	"  role list|grant USER ROLE|revoke USER ROLE  moderators and administrators\n" \
 	"  switch list     the operators' degradation switches: value, who set it, when, why\n" \
 	"  switch set NAME VALUE [--reason TEXT]  turn a switch on (on/off, or 0-100 for\n" \
 	"                  anon_shed and media_quality); every process sees it within [switches]\n" \
@@ -211,6 +213,25 @@ parse_switch(int n, char **w, struct cmd_opts *opt)
 	return 0;
 }
 
+/* role list | grant USER ROLE | revoke USER ROLE */
+static int
+parse_role(int n, char **w, struct cmd_opts *opt)
+{
+	if (n == 1 && strcmp(w[0], "list") == 0) {
+		opt->role_action = 'l';
+		return 0;
+	}
+	if (n == 3 && (strcmp(w[0], "grant") == 0 || strcmp(w[0], "revoke") == 0) &&
+	    mod_role_parse(w[2]) != MOD_NONE) {
+		opt->role_action = w[0][0];
+		opt->role_user = w[1];
+		opt->role_name = w[2];
+		return 0;
+	}
+	cli_usage_error(&cli, "role needs list, or grant|revoke USERNAME moderator|administrator");
+	return -1;
+}
+
 struct command {
 	const char  *name;
 	int        (*run)(struct admin *a);
@@ -230,6 +251,7 @@ static const struct command commands[] = {
 	{ "retry-job", cmd_retry_job, parse_retry_job, false, false },
 	{ "switch", cmd_switch, parse_switch, false, false },
 	{ "media-usage", cmd_media_usage, NULL, false, false },
+	{ "role", cmd_role, parse_role, false, true },
 };
 
 struct args {

@@ -57,6 +57,10 @@ enum apierr acct_following(struct ctx *ctx);
 enum apierr acct_followers(struct ctx *ctx);
 enum apierr acct_blocked(struct ctx *ctx);
 enum apierr acct_muted(struct ctx *ctx);
+/* moderation.c: the moderators' API (lib/social/mod.h) */
+enum apierr acct_mod_reports(struct ctx *ctx);
+enum apierr acct_mod_action(struct ctx *ctx);
+enum apierr acct_mod_audit(struct ctx *ctx);
 /* hidden.c: the settings' pages of blocked and muted accounts */
 enum apierr acct_blocked_page(struct ctx *ctx);
 enum apierr acct_muted_page(struct ctx *ctx);

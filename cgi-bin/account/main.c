@@ -1,11 +1,13 @@
 /* main.c: starling-account, accounts and sessions (see account.h).
  *
  * URL prefixes served (the web server maps them here; see docs/routes.md):
- *   /api/v1/account/   /api/v1/user/   /signup   /login   /logout   /activate   /reset   /settings */
+ *   /api/v1/account/   /api/v1/user/   /api/v1/mod/   /signup   /login   /logout   /activate   /reset
+ *   /settings   /mod/ */
 #include "config.h"
 
 #include "account.h"
 #include "jobkinds.h"
+#include "mod.h"
 #include "tz.h"
 
 static const char *const languages[] = { "en", "zh", NULL };
@@ -125,6 +127,18 @@ static const struct param_spec own_list_params[] = {
 	PARAM_END
 };
 
+static const char *const mod_actions[] = { "dismiss", "delete_post", "suspend", "lift", NULL };
+static const char *const mod_targets[] = { "post", "user", NULL };
+/* until: unix seconds, 0 for until lifted (mod.h). */
+static const struct param_spec mod_action_params[] = {
+	{ "action",      PARAM_ENUM,   PARAM_REQUIRED, 0, 0, mod_actions },
+	{ "target_type", PARAM_ENUM,   PARAM_REQUIRED, 0, 0, mod_targets },
+	{ "target_id",   PARAM_ID,     PARAM_REQUIRED, 0, 0, NULL },
+	{ "until",       PARAM_INT,    0, 0, MOD_UNTIL_MAX, NULL },
+	{ "reason",      PARAM_STRING, 0, 0, MOD_REASON_MAX, NULL },
+	PARAM_END
+};
+
 #define PAGE  ROUTE_HTML
 #define FORM  (ROUTE_HTML | ROUTE_CSRF | ROUTE_RETRY)
 #define AUTH  ROUTE_AUTH
@@ -158,6 +172,10 @@ static const struct route routes[] = {
 	{ HTTP_GET,  "/api/v1/user/followers",          0,    acct_followers,       user_list_params, NULL },
 	{ HTTP_GET,  "/api/v1/user/blocked",            AUTH, acct_blocked,         own_list_params, NULL },
 	{ HTTP_GET,  "/api/v1/user/muted",              AUTH, acct_muted,           own_list_params, NULL },
+	/* Moderation (moderation.c): the role is checked by each handler (lib/social/mod.h). */
+	{ HTTP_GET,  "/api/v1/mod/reports",             AUTH, acct_mod_reports,     NULL,            NULL },
+	{ HTTP_POST, "/api/v1/mod/action",              AUTH, acct_mod_action,      mod_action_params, NULL },
+	{ HTTP_GET,  "/api/v1/mod/audit",               AUTH, acct_mod_audit,       NULL,            NULL },
 	/* Pages */
 	{ HTTP_GET,  "/signup",            PAGE,        acct_signup_page,     NULL,                 "signup" },
 	{ HTTP_POST, "/signup",            FORM,        acct_create,          create_params,        "signup" },
@@ -179,6 +197,9 @@ static const struct route routes[] = {
 	{ HTTP_POST, "/settings/images",   FORM | AUTH | ROUTE_UPLOAD, acct_save_images, NULL,      "settings" },
 	{ HTTP_GET,  "/settings/blocked",  PAGE | AUTH, acct_blocked_page,    own_list_params,      "hidden_list" },
 	{ HTTP_GET,  "/settings/muted",    PAGE | AUTH, acct_muted_page,      own_list_params,      "hidden_list" },
+	{ HTTP_GET,  "/mod/reports",       PAGE | AUTH, acct_mod_reports,     NULL,                 "mod_reports" },
+	{ HTTP_POST, "/mod/action",        FORM | AUTH, acct_mod_action,      mod_action_params,    "mod_reports" },
+	{ HTTP_GET,  "/mod/audit",         PAGE | AUTH, acct_mod_audit,       NULL,                 "mod_audit" },
 };
 
 const struct app account_app = {

@@ -10,10 +10,13 @@
  * GET /login, GET /logout: the forms. */
 #include "config.h"
 
+#include <time.h>
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "account.h"
+#include "clock.h"
 #include "apierr.h"
 #include "auth.h"
 #include "log.h"
@@ -54,13 +57,33 @@ acct_login_page(struct ctx *ctx)
 	return APIERR_OK;
 }
 
+/* The login of a suspended account: 40303 saying why and until when (the user's own reason,
+ * never who reported them). */
+static int
+refuse_suspended(struct ctx *ctx, json_object *u)
+{
+	json_object *v;
+	int64_t until = json_object_object_get_ex(u, "suspendedUntil", &v) ?
+	    json_object_get_int64(v) : 0;
+	const char *reason = json_object_object_get_ex(u, "suspensionReason", &v) ?
+	    json_object_get_string(v) : "";
+	char end[32] = "a moderator lifts it";
+	struct tm tm;
+	time_t t = (time_t)until;
+
+	if (until != 0 && gmtime_r(&t, &tm) != NULL)
+		strftime(end, sizeof end, "%Y-%m-%d %H:%M UTC", &tm);
+	return ctx_fail(ctx, APIERR_SUSPENDED, "this account is suspended until %s: %s", end,
+	    *reason ? reason : "no reason given");
+}
+
 enum apierr
 acct_login(struct ctx *ctx)
 {
 	const char *name = params_str(&ctx->params, "name");
 	const char *password = params_str(&ctx->params, "password"), *back;
 	struct buf key = BUF_INIT, hash = BUF_INIT;
-	json_object *u = NULL, *v, *data = NULL;
+	json_object *u = NULL, *data = NULL;
 	bool rehash = false;
 	uint64_t id = 0;
 	int64_t gen = 0;
@@ -112,8 +135,8 @@ acct_login(struct ctx *ctx)
 		rc = acct_unavailable(ctx);
 		goto out;
 	}
-	if (json_object_object_get_ex(u, "suspended", &v) && json_object_get_boolean(v)) {
-		rc = ctx_fail(ctx, APIERR_SUSPENDED, NULL);
+	if (user_suspended(u, clock_now_s())) {
+		rc = refuse_suspended(ctx, u);
 		goto out;
 	}
 	/* The hash is an earlier release's PBKDF2, or of another cost than the configured one:

@@ -126,9 +126,11 @@ decorate(struct ctx *ctx, json_object *items, const struct card_set *c)
 			buf_printf(&url, "/u/%s", str_of(actor, "username"));
 		}
 		json_object_object_add(it, "url", json_object_new_string(buf_cstr(&url)));
-		/* Something the notification was about is gone (not a follow, which has none). */
+		/* Something the notification was about is gone (not a follow, which has none, nor
+		 * a report's outcome: an account's has none, a deleted post's says so itself). */
 		json_object_object_add(it, "postGone", json_object_new_boolean(post == NULL &&
-		    strcmp(str_of(it, "type"), "follow") != 0));
+		    strcmp(str_of(it, "type"), "follow") != 0 &&
+		    strncmp(str_of(it, "type"), "report_", 7) != 0));
 	}
 	buf_free(&key);
 	buf_free(&url);

@@ -6,7 +6,7 @@
  * pages (posts, profiles, hashtags, their feeds, explore, help) are allowed: they are what a link
  * preview or a search engine should find. Disallowed: the API, the forms and the pages that are
  * one person's own (settings, notifications, compose) or cost a query per visit and show
- * nothing a crawler should keep (search), the operators' /metrics, and the form paths under /p/
+ * nothing a crawler should keep (search), the operators' /metrics and the moderators' /mod/, and the form paths under /p/
  * and /u/ (POST only: a crawler gets 405s there). Answers 200 text/plain. */
 #include "config.h"
 
@@ -33,6 +33,7 @@ const char site_robots_txt[] =
 	"Disallow: /reset\n"
 	"Disallow: /language\n"
 	"Disallow: /metrics\n"
+	"Disallow: /mod/\n"
 	"Allow: /\n";
 
 enum apierr

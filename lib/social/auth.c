@@ -10,6 +10,7 @@
 
 #include "auth.h"
 #include "cache.h"
+#include "clock.h"
 #include "ctx.h"
 #include "db.h"
 #include "id.h"
@@ -148,7 +149,7 @@ user_takes(json_object *u, int64_t iat, int64_t gen, const char **why)
 {
 	json_object *v;
 
-	if (json_object_object_get_ex(u, "suspended", &v) && json_object_get_boolean(v)) {
+	if (user_suspended(u, clock_now_s())) {
 		*why = "user suspended";
 		return 0;
 	}

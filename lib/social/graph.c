@@ -212,7 +212,7 @@ check_actor(struct ctx *ctx)
 		rc = unavailable(ctx);
 	else if (rc == 0)
 		rc = ctx_fail(ctx, APIERR_UNAUTHORIZED, NULL);
-	else if (json_object_object_get_ex(u, "suspended", &v) && json_object_get_boolean(v))
+	else if (user_suspended(u, clock_now_s()))
 		rc = ctx_fail(ctx, APIERR_SUSPENDED, NULL);
 	else if (!json_object_object_get_ex(u, "activated", &v) || !json_object_get_boolean(v))
 		rc = ctx_fail(ctx, APIERR_NOT_ACTIVATED, NULL);
@@ -226,7 +226,7 @@ check_actor(struct ctx *ctx)
 static int
 resolve_target(struct ctx *ctx, const char *name, uint64_t *id, bool *suspended)
 {
-	json_object *u = NULL, *v;
+	json_object *u = NULL;
 	int rc = user_id_by_username(ctx->env, name, id);
 
 	if (rc == 1)
@@ -235,7 +235,7 @@ resolve_target(struct ctx *ctx, const char *name, uint64_t *id, bool *suspended)
 		return unavailable(ctx);
 	if (rc == 0)
 		return ctx_fail(ctx, APIERR_NOT_FOUND, "target_username: no user with that username");
-	*suspended = json_object_object_get_ex(u, "suspended", &v) && json_object_get_boolean(v);
+	*suspended = user_suspended(u, clock_now_s());
 	json_object_put(u);
 	if (*id == ctx->user_id)
 		return ctx_fail(ctx, APIERR_INVALID_PARAM, "target_username: that is you");
@@ -457,14 +457,14 @@ static const char *const list_sql[] = {
 	    "user_id = ? AND status_mute = 1 AND mute_id < ? ORDER BY mute_id DESC LIMIT ?",
 };
 
-/* The card of a user in a list; NULL for a user that is gone. */
+/* The card of a user in a list; NULL for a user that is gone or suspended. */
 static int
 user_card(struct app_env *env, uint64_t id, json_object **out)
 {
 	static const char *const fields[] = { "id", "username", "displayName", "avatarUrl",
 	    "description", NULL };
 
-	return user_pick(env, id, fields, out);
+	return user_pick_shown(env, id, fields, out);
 }
 
 /* Whether the viewer sees other in a list of people: not when one of them blocks the other.

@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "clock.h"
 #include "ctx.h"
 #include "db.h"
 #include "i18n.h"
@@ -125,10 +126,10 @@ mailcode_queue_activation(struct app_env *env, const char *email, const char *la
 static int
 may_reset(struct app_env *env, uint64_t id)
 {
-	json_object *u = NULL, *v;
+	json_object *u = NULL;
 	int rc = user_get(env, id, &u);
 
-	if (rc == 1 && json_object_object_get_ex(u, "suspended", &v) && json_object_get_boolean(v))
+	if (rc == 1 && user_suspended(u, clock_now_s()))
 		rc = 0;
 	json_object_put(u);
 	return rc;
@@ -199,7 +200,7 @@ waiting_account(struct app_env *env, const char *email, uint64_t *id, struct buf
 		rc = 0;
 	if (rc == 1)
 		rc = user_get(env, *id, &u);
-	if (rc == 1 && json_object_object_get_ex(u, "suspended", &v) && json_object_get_boolean(v))
+	if (rc == 1 && user_suspended(u, clock_now_s()))
 		rc = 0;
 	if (rc == 1 && json_object_object_get_ex(u, "username", &v))
 		buf_puts(username, json_object_get_string(v));

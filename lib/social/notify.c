@@ -55,12 +55,14 @@ static const struct {
 	[NOTIFY_QUOTE]   = { "quote",   true },
 	[NOTIFY_FOLLOW]  = { "follow",  false },
 	[NOTIFY_MENTION] = { "mention", true },
+	[NOTIFY_REPORT_DISMISSED] = { "report_dismissed", false },
+	[NOTIFY_REPORT_UPHELD]    = { "report_upheld",    false },
 };
 
 const char *
 notify_type_name(int type)
 {
-	if (type < NOTIFY_LIKE || type > NOTIFY_MENTION)
+	if (type < NOTIFY_LIKE || type > NOTIFY_REPORT_UPHELD)
 		return NULL;
 	return types[type].name;
 }
@@ -334,13 +336,14 @@ out:
 /* ------------------------------------------------------------------------------------------ */
 /* Reading */
 
-/* What a notification shows of its actor; NULL when the account is gone. */
+/* What a notification shows of its actor; NULL when the account is gone or suspended (its
+ * notifications come back with it). */
 static int
 actor_of(struct app_env *env, uint64_t id, json_object **out)
 {
 	static const char *const fields[] = { "id", "username", "displayName", "avatarUrl", NULL };
 
-	return user_pick(env, id, fields, out);
+	return user_pick_shown(env, id, fields, out);
 }
 
 /* The post a notification shows, as the viewer may see it: APIERR_OK with *out, or with *out

@@ -64,9 +64,13 @@ struct ctx;
 enum notify_type {
 	NOTIFY_LIKE = 1, NOTIFY_REPLY = 2, NOTIFY_REPOST = 3, NOTIFY_QUOTE = 4, NOTIFY_FOLLOW = 5,
 	NOTIFY_MENTION = 6,
+	/* The outcome of a report, to its reporter (lib/social/mod.c): the actor is the moderator, post_id
+	 * the reported record (0 for an account), record_id the reported record or account. */
+	NOTIFY_REPORT_DISMISSED = 7, NOTIFY_REPORT_UPHELD = 8,
 };
 
-/* "like", "reply", "repost", "quote", "follow", "mention" (static), or NULL for another value. */
+/* "like", "reply", "repost", "quote", "follow", "mention", "report_dismissed", "report_upheld"
+ * (static), or NULL for another value. */
 const char *notify_type_name(int type);
 
 /* Adds one notification for recipient unless the rules above leave it out. */

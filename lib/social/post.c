@@ -78,7 +78,7 @@ check_writer(struct ctx *ctx, json_object **profile)
 		return unavailable(ctx);
 	if (rc == 0)
 		return ctx_fail(ctx, APIERR_UNAUTHORIZED, NULL);
-	if (json_object_object_get_ex(u, "suspended", &v) && json_object_get_boolean(v))
+	if (user_suspended(u, clock_now_s()))
 		rc = ctx_fail(ctx, APIERR_SUSPENDED, NULL);
 	else if (!json_object_object_get_ex(u, "activated", &v) || !json_object_get_boolean(v))
 		rc = ctx_fail(ctx, APIERR_NOT_ACTIVATED, NULL);
@@ -1111,12 +1111,12 @@ out:
 	return rc == 0 ? 0 : -1;
 }
 
-/* Deletes record id, already checked to be ctx->user_id's (row: its load_row). */
+/* Deletes record id, already checked to be one ctx->user_id may delete (row: its load_row). */
 static int
 delete_record(struct ctx *ctx, uint64_t id, const struct db_rows *row)
 {
 	struct jobs jobs = { .shard = id_shard(id) };
-	struct delete_tx a = { id, ctx->user_id, 0, false, false, &jobs };
+	struct delete_tx a = { id, db_u64(row, 0, POST_R_USER), 0, false, false, &jobs };
 	int64_t type = db_i64(row, 0, POST_R_TYPE);
 	int rc = 0;
 
@@ -1145,7 +1145,7 @@ delete_record(struct ctx *ctx, uint64_t id, const struct db_rows *row)
 		if (a.reply)
 			post_counts_forget(ctx->env, a.parent);
 		else
-			user_counts_forget(ctx->env, ctx->user_id);
+			user_counts_forget(ctx->env, a.user);
 	}
 	rc = APIERR_OK;
 out:
@@ -1153,8 +1153,10 @@ out:
 	return rc;
 }
 
-enum apierr
-post_delete(struct ctx *ctx, uint64_t id)
+/* The one body of post_delete (only the author's: author NULL) and post_remove (anyone's,
+ * the author into *author first). */
+static int
+delete_checked(struct ctx *ctx, uint64_t id, uint64_t *author)
 {
 	struct db_rows r = DB_ROWS_INIT;
 	int rc;
@@ -1164,12 +1166,46 @@ post_delete(struct ctx *ctx, uint64_t id)
 		rc = unavailable(ctx);
 	else if (r.nrows == 0 || db_i64(&r, 0, POST_R_DELETED) != 0)
 		rc = post_not_found(ctx);
-	else if (db_u64(&r, 0, POST_R_USER) != ctx->user_id)
+	else if (author == NULL && db_u64(&r, 0, POST_R_USER) != ctx->user_id)
 		rc = ctx_fail(ctx, APIERR_NOT_OWNER, "only its author can delete a post");
 	else
 		rc = delete_record(ctx, id, &r);
+	if (author != NULL && r.nrows > 0)
+		*author = db_u64(&r, 0, POST_R_USER);
 	db_rows_free(&r);
 	return rc;
+}
+
+enum apierr
+post_delete(struct ctx *ctx, uint64_t id)
+{
+	return delete_checked(ctx, id, NULL);
+}
+
+enum apierr
+post_author(struct ctx *ctx, uint64_t id, uint64_t *author)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	int rc;
+
+	*author = 0;
+	if (post_row(ctx->env, id, &r) != 0)
+		rc = unavailable(ctx);
+	else if (r.nrows == 0 || db_i64(&r, 0, POST_R_DELETED) != 0)
+		rc = post_not_found(ctx);
+	else {
+		*author = db_u64(&r, 0, POST_R_USER);
+		rc = APIERR_OK;
+	}
+	db_rows_free(&r);
+	return rc;
+}
+
+enum apierr
+post_remove(struct ctx *ctx, uint64_t id, uint64_t *author)
+{
+	*author = 0;
+	return delete_checked(ctx, id, author);
 }
 
 enum apierr

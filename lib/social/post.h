@@ -90,6 +90,10 @@ enum apierr post_report(struct ctx *ctx, uint64_t record_id, int reason);
 /* Deletes (softly) a post, repost, quote or reply of ctx->user_id; it then disappears from every
  * read and count. Deleting someone else's is refused (403); a missing or deleted one is 404. */
 enum apierr post_delete(struct ctx *ctx, uint64_t id);
+/* The same for anyone's record (a moderator's removal, lib/social/mod.c: the caller checked the role),
+ * its author into *author. post_author only reads the author of a live record (404 if none). */
+enum apierr post_remove(struct ctx *ctx, uint64_t id, uint64_t *author);
+enum apierr post_author(struct ctx *ctx, uint64_t id, uint64_t *author);
 
 /* Pins (pin true) one of ctx->user_id's own posts or quotes (not a repost or a reply) to the
  * profile, replacing any pinned before; unpin clears it if id is the pinned one (another of the

@@ -12,6 +12,7 @@
 
 #include "apierr.h"
 #include "cache.h"
+#include "clock.h"
 #include "ctx.h"
 #include "db.h"
 #include "graphread.h"
@@ -731,16 +732,34 @@ page_user(struct page_users *u, uint64_t id)
 	return u->n++;
 }
 
-/* Whether the viewer and user are in a block pair (asked once per page): 1, 0 or -1. */
+/* Whether user's posts are hidden from the viewer: the account suspended (to everyone but
+ * itself: lib/social/user.h user_suspended; its cached profile, which the page prefetched with its
+ * author), or the two in a block pair. 1, 0 or -1. */
+static int
+hidden_from(struct ctx *ctx, uint64_t user)
+{
+	json_object *p = NULL;
+	int rc;
+
+	if (user != ctx->user_id) {
+		rc = user_get(ctx->env, user, &p);
+		if (rc == 1)
+			rc = user_suspended(p, clock_now_s());
+		json_object_put(p);
+		if (rc != 0)
+			return rc;
+	}
+	return ctx->user_id == 0 ? 0 : graph_blocked_either(ctx->env, ctx->user_id, user);
+}
+
+/* hidden_from, asked once per page per user. */
 static int
 page_blocked(struct ctx *ctx, struct page_users *u, uint64_t user)
 {
 	size_t k = page_user(u, user);
 
-	if (ctx->user_id == 0)
-		return 0;
 	if (u->blocked[k] == -2)
-		u->blocked[k] = graph_blocked_either(ctx->env, ctx->user_id, user);
+		u->blocked[k] = hidden_from(ctx, user);
 	return u->blocked[k] < 0 ? -1 : u->blocked[k];
 }
 

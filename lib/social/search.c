@@ -244,20 +244,10 @@ int
 search_user_card(struct app_env *env, uint64_t id, json_object **out)
 {
 	static const char *const fields[] = { "id", "username", "displayName", "avatarUrl",
-	    "description", "suspended", NULL };
-	json_object *v;
-	int rc = user_pick(env, id, fields, out);
+	    "description", NULL };
 
-	if (rc != 1)
-		return rc;
-	/* Suspended accounts are not offered to anyone; the flag itself is not shown. */
-	if (json_object_object_get_ex(*out, "suspended", &v) && json_object_get_boolean(v)) {
-		json_object_put(*out);
-		*out = NULL;
-		return 0;
-	}
-	json_object_object_del(*out, "suspended");
-	return 1;
+	/* Suspended accounts are not offered to anyone. */
+	return user_pick_shown(env, id, fields, out);
 }
 
 /* ---------------------------------------------------------------------------------------------

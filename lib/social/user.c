@@ -52,6 +52,8 @@ static const struct {
 	{ "is_visible_dob_day",   "isVisibleDobDay",  COL_BOOL },
 	{ "verified",             "verified",         COL_BOOL },
 	{ "suspended",            "suspended",        COL_BOOL },
+	{ "suspended_until",      "suspendedUntil",   COL_INT },
+	{ "suspension_reason",    "suspensionReason", COL_STR },
 	{ "is_activated",         "activated",        COL_BOOL },
 	{ "tokens_valid_after",   "tokensValidAfter", COL_INT },
 	{ "credential_gen",       "credentialGen",    COL_INT },
@@ -63,7 +65,7 @@ static const struct {
 static const char SELECT_PROFILE[] =
     "SELECT id, username, email, display_name, banner_url, avatar_url, description, website, "
     "location, language, time_zone, dob_year, dob_month, dob_day, is_visible_dob_year, "
-    "is_visible_dob_month, is_visible_dob_day, verified, suspended, is_activated, "
+    "is_visible_dob_month, is_visible_dob_day, verified, suspended, suspended_until, suspension_reason, is_activated, "
     "tokens_valid_after, credential_gen, created_at, updated_at FROM {db}.tb_user WHERE id = ?";
 
 static unsigned
@@ -229,8 +231,9 @@ profile_shared(struct app_env *env, uint64_t id, const struct buf *text)
 	return o;
 }
 
-int
-user_pick(struct app_env *env, uint64_t id, const char *const *fields, json_object **out)
+/* The one body of user_pick and user_pick_shown (shown: 0 for a suspended account). */
+static int
+pick(struct app_env *env, uint64_t id, const char *const *fields, bool shown, json_object **out)
 {
 	struct buf val = BUF_INIT;
 	json_object *u, *v;
@@ -242,6 +245,8 @@ user_pick(struct app_env *env, uint64_t id, const char *const *fields, json_obje
 	rc = profile_text(env, id, &val);
 	if (rc == 1 && (u = profile_shared(env, id, &val)) == NULL)
 		rc = -1;
+	if (rc == 1 && shown && user_suspended(u, clock_now_s()))
+		rc = 0;
 	if (rc == 1) {
 		*out = json_object_new_object();
 		for (; *fields != NULL; fields++)
@@ -250,6 +255,18 @@ user_pick(struct app_env *env, uint64_t id, const char *const *fields, json_obje
 	}
 	buf_free(&val);
 	return rc;
+}
+
+int
+user_pick(struct app_env *env, uint64_t id, const char *const *fields, json_object **out)
+{
+	return pick(env, id, fields, false, out);
+}
+
+int
+user_pick_shown(struct app_env *env, uint64_t id, const char *const *fields, json_object **out)
+{
+	return pick(env, id, fields, true, out);
 }
 
 /* "userx:<id>": the counters and the pin of tb_user_extended, as load_counts reads them. */
@@ -301,6 +318,11 @@ user_profile(struct app_env *env, uint64_t id, uint64_t viewer, json_object **ou
 	cache_keys_free(&ks);
 	if ((rc = user_get(env, id, &u)) != 1)
 		return rc;
+	/* A suspended account is gone for everyone else until the suspension ends. */
+	if (id != viewer && user_suspended(u, clock_now_s())) {
+		json_object_put(u);
+		return 0;
+	}
 	*out = user_public(u, id == viewer);
 	json_object_put(u);
 	if (user_add_counts(env, id, *out) < 0) {
@@ -351,7 +373,8 @@ user_public(json_object *u, bool self)
 		"location", "verified", "createdAt",
 	};
 	static const char *const own[] = {
-		"email", "language", "timeZone", "suspended", "activated", "updatedAt",
+		"email", "language", "timeZone", "suspended", "suspendedUntil", "suspensionReason",
+		"activated", "updatedAt",
 		"isVisibleDobYear", "isVisibleDobMonth", "isVisibleDobDay",
 	};
 	static const struct { const char *part, *flag; } dob[] = {
@@ -719,6 +742,39 @@ user_revoke_tokens(struct app_env *env, uint64_t id)
 
 	return update_user(env, id, "UPDATE {db}.tb_user SET tokens_valid_after = ?, updated_at = ? "
 	    "WHERE id = ?", DB_PARAMS(DB_I64(now), DB_I64(now), DB_U64(id)));
+}
+
+int
+user_suspend(struct app_env *env, uint64_t id, int64_t until, const char *reason)
+{
+	int64_t now = clock_now_s();
+
+	/* tokens_valid_after moves on in the same statement: every session ends now, and stays
+	 * ended when the suspension is lifted (the user logs in again). */
+	return update_user(env, id, "UPDATE {db}.tb_user SET suspended = 1, suspended_until = ?, "
+	    "suspension_reason = ?, tokens_valid_after = ?, updated_at = ? WHERE id = ?",
+	    DB_PARAMS(DB_I64(until), DB_STR(reason), DB_I64(now), DB_I64(now), DB_U64(id)));
+}
+
+int
+user_unsuspend(struct app_env *env, uint64_t id)
+{
+	return update_user(env, id, "UPDATE {db}.tb_user SET suspended = 0, suspended_until = 0, "
+	    "suspension_reason = '', updated_at = ? WHERE id = ? AND suspended = 1",
+	    DB_PARAMS(DB_I64(clock_now_s()), DB_U64(id)));
+}
+
+bool
+user_suspended(json_object *u, int64_t now)
+{
+	json_object *v;
+	int64_t until;
+
+	if (!json_object_object_get_ex(u, "suspended", &v) || !json_object_get_boolean(v))
+		return false;
+	/* A profile cached by a build before 018 has no end: until lifted. */
+	until = json_object_object_get_ex(u, "suspendedUntil", &v) ? json_object_get_int64(v) : 0;
+	return until == 0 || now < until;
 }
 
 int

@@ -46,7 +46,8 @@ int user_create(struct app_env *env, const struct user_new *n, uint64_t *id);
 
 /* The profile row of id as a JSON object (new reference in *out): id (string), username, email,
  * displayName, bannerUrl, avatarUrl, description, website, location, language, timeZone,
- * dobYear/Month/Day, isVisibleDobYear/Month/Day, verified, suspended, activated,
+ * dobYear/Month/Day, isVisibleDobYear/Month/Day, verified, suspended, suspendedUntil,
+ * suspensionReason, activated,
  * tokensValidAfter, credentialGen, createdAt, updatedAt. Never the password hash or a code. */
 int user_get(struct app_env *env, uint64_t id, json_object **out);
 
@@ -57,6 +58,10 @@ void user_keys(struct cache_keys *ks, uint64_t id);
  * user id: what a card, an author line or a list of people shows. Returns 1 with *out, 0 for
  * no such user (*out NULL), -1 on failure (*out NULL). */
 int user_pick(struct app_env *env, uint64_t id, const char *const *fields, json_object **out);
+/* user_pick for what others are shown of an account (a list of people, a notification's actor,
+ * a search hit): 0, as for no such user, while it is suspended (user_suspended). */
+int user_pick_shown(struct app_env *env, uint64_t id, const char *const *fields,
+    json_object **out);
 
 /* Adds the counters of id (tb_user_extended, cached as "userx:<id>") to profile: countFollowers,
  * countFollowings, countPosts, countLikes, pinnedPostId (a string; "0" for none). */
@@ -66,8 +71,8 @@ int user_add_counts(struct app_env *env, uint64_t id, json_object *profile);
 void user_profile_keys(struct cache_keys *ks, uint64_t id);
 
 /* The profile of id as viewer (0: a visitor) may see it: user_public plus the counters
- * (user_add_counts), both keys read in one round. Returns 1 with *out (new), 0 no such user, or
- * -1 failure. */
+ * (user_add_counts), both keys read in one round. Returns 1 with *out (new), 0 no such user (or
+ * one suspended, to anyone but themself), or -1 failure. */
 int user_profile(struct app_env *env, uint64_t id, uint64_t viewer, json_object **out);
 
 /* The ID of a username or an email (any letter case). */
@@ -98,6 +103,15 @@ int user_rehash_password(struct app_env *env, uint64_t id, const char *hash, int
 
 /* tokens_valid_after = now: every token issued before this second is refused. */
 int user_revoke_tokens(struct app_env *env, uint64_t id);
+
+/* Suspends id until the time until (0: until lifted) for reason (at most 500 bytes), and ends
+ * every session of it (tokens_valid_after = now). 1 done, 0 no such user, -1. */
+int user_suspend(struct app_env *env, uint64_t id, int64_t until, const char *reason);
+/* Lifts id's suspension: 1 lifted, 0 it was not suspended, -1. */
+int user_unsuspend(struct app_env *env, uint64_t id);
+/* Whether profile u (user_get) is suspended at now: the flag set and its end (suspendedUntil,
+ * 0: none) not reached. An expired suspension needs no write: every check reads the end. */
+bool user_suspended(json_object *u, int64_t now);
 
 /* Reads the activation state: the code's hash and expiry, and whether the account is active. */
 int user_activation(struct app_env *env, uint64_t id, struct buf *code_hash, int64_t *expires_at,

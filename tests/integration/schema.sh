@@ -53,11 +53,11 @@ fi
 
 # The tables every shard database must hold, and nothing else.
 EXPECTED_TABLES="tb_email_lookup tb_hashtag tb_id_worker_lease tb_idempotency_key tb_job
-tb_media tb_notification tb_parsed_url tb_post tb_post_extended tb_post_like tb_post_like_reversed
+tb_media tb_moderation_log tb_notification tb_parsed_url tb_post tb_post_extended tb_post_like tb_post_like_reversed
 tb_post_repost_reversed
 tb_post_reply tb_post_reply_extended tb_post_reply_hashtag tb_recommended_hashtag
 tb_recommended_user tb_reported_content tb_reported_user tb_reserved_username tb_revoked_token
-tb_schema_migration tb_switch tb_trend_hashtag tb_trend_user tb_user tb_user_extended
+tb_schema_migration tb_switch tb_trend_hashtag tb_trend_user tb_user tb_user_extended tb_user_role
 tb_user_relationship
 tb_user_relationship_reversed
 tb_user_reply tb_user_reset tb_username_lookup"

@@ -33,8 +33,11 @@
 #      test_trends.py, test_zones.py (the settings' time zone, the cards' times),
 #      test_links.py (link cards against a server of its own on loopback),
 #      test_budget.py (round trips per request read from the access log),
+#      test_moderation.py (roles, the reports queue, suspension; an instance hung for the
+#      queue's partial answer),
 #      test_switches.py (the operators' degradation switches),
-#      tests/browser/test_feed.py, test_discover.py and, last because it uses up
+#      tests/browser/test_feed.py, test_discover.py, test_moderate.py (a moderator works
+#      through the queue) and, last because it uses up
 #      the sign-ups of this address,
 #      test_accounts.py
 #   3. shared hosting only: the worker's crontab line (etc/crontab.in) runs and exits 0
@@ -340,8 +343,11 @@ STARLING_TEST_LINKS_PORTS=$links_ports STARLING_TEST_BROWSER_DIR=$(browser_dir l
 	STARLING_TEST_APP_LOGS=$app_logs run_test tests/integration/test_links.py
 STARLING_TEST_APP_LOGS=$app_logs run_test tests/integration/test_budget.py
 run_test tests/browser/test_discover.py "$(browser_dir discover)"
+run_test tests/browser/test_moderate.py "$(browser_dir moderate)"
 # One instance hung, then resumed: the others serve on (its breaker, lib/store/breaker.h).
 STARLING_TEST_HANG_PIDFILE=$RUN/mariadb-1/mariadb.pid run_test tests/integration/test_resilience.py
+# Moderation: roles, the queue (partial with the same instance hung), suspension.
+STARLING_TEST_HANG_PIDFILE=$RUN/mariadb-1/mariadb.pid run_test tests/integration/test_moderation.py
 # Requests that wait too long for a free process are refused at once (lib/http/shed.h).
 STARLING_TEST_SERVER=$SERVER STARLING_TEST_RUN=$RUN run_test tests/integration/test_shed.py
 # The operators' degradation switches: each set, checked and cleared (all clear at the end).

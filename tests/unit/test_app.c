@@ -290,6 +290,7 @@ test_robots_txt(void **state)
 	assert_true(body_has(&r, "User-agent: *\n"));
 	assert_true(body_has(&r, "Disallow: /api/\n"));
 	assert_true(body_has(&r, "Disallow: /settings\n"));
+	assert_true(body_has(&r, "Disallow: /mod/\n"));
 	assert_true(body_has(&r, "Allow: /\n"));
 	assert_false(body_has(&r, "Disallow: /p/"));
 	resp_free(&r);

@@ -43,6 +43,8 @@ static const struct type_row type_rows[] = {
 	{ __LINE__, NOTIFY_QUOTE,   4, "quote" },
 	{ __LINE__, NOTIFY_FOLLOW,  5, "follow" },
 	{ __LINE__, NOTIFY_MENTION, 6, "mention" },
+	{ __LINE__, NOTIFY_REPORT_DISMISSED, 7, "report_dismissed" },
+	{ __LINE__, NOTIFY_REPORT_UPHELD,    8, "report_upheld" },
 };
 
 static void
@@ -69,7 +71,7 @@ static const struct {
 	int line;
 	int type;
 } unknown_rows[] = {
-	{ __LINE__, 0 }, { __LINE__, 7 }, { __LINE__, -1 }, { __LINE__, 255 }, { __LINE__, INT_MAX },
+	{ __LINE__, 0 }, { __LINE__, 9 }, { __LINE__, -1 }, { __LINE__, 255 }, { __LINE__, INT_MAX },
 	{ __LINE__, INT_MIN },
 };
 

@@ -35,6 +35,10 @@ struct cmd_opts {
 	int         sw_id;
 	long        sw_value;
 	const char *sw_reason;
+	/* role: what to do ('g'rant, 'r'evoke, 'l'ist), to which username, which role */
+	char        role_action;
+	const char *role_user;
+	const char *role_name;
 };
 
 /* A schema file is a few kilobytes of DDL; anything near this is the wrong file. */
@@ -112,5 +116,6 @@ int cmd_jobs(struct admin *a);
 int cmd_retry_job(struct admin *a);
 int cmd_switch(struct admin *a);           /* switch.c */
 int cmd_media_usage(struct admin *a);      /* media.c */
+int cmd_role(struct admin *a);             /* role.c */
 
 #endif
