@@ -4,9 +4,9 @@
  * Writes (login required: 40100 without; 40302 not activated, 40303 suspended; 50300 when a
  * database is down; 42900 over the account's limit for the kind of write, or for mentions, with
  * Retry-After: lib/limit.h; undo_repost, unliking, delete and pin are never limited):
- *   POST create {content_text, media?, reply_settings?} → {id}: 40002, 40004, 40010, 40011,
+ *   POST create {content_text, media?, reply_settings?, content_warning?, sensitive?} → {id}: 40002, 40004, 40010, 40011,
  *        40012, 40013, 40900 (the upload is another post's); Idempotency-Key header (40004 malformed, 42200 reused for another request)
- *   POST reply {original_post_id, content_text, media?} → {id}: as create, and 40400 (no such
+ *   POST reply {original_post_id, content_text, media?, content_warning?, sensitive?} → {id}: as create, and 40400 (no such
  *        post or reply), 40304 (its thread's reply settings)
  *   POST repost {original_post_id, content_text?, media?, reply_settings?} → {id}: without text or
  *        media a repost (a second one answers the first), with them a quote (as create); 40400
@@ -59,6 +59,8 @@ fill_new(struct ctx *ctx, struct post_new *n, char hash[65])
 	n->text_len = text ? strlen(text) : 0;
 	n->media = params_str(&ctx->params, "media");
 	n->reply_settings = (int)params_int(&ctx->params, "reply_settings", POST_REPLY_EVERYONE);
+	n->content_warning = params_str(&ctx->params, "content_warning");
+	n->sensitive = params_bool(&ctx->params, "sensitive", false);
 	n->original_id = params_id(&ctx->params, "original_post_id");
 	n->idem_key = request_header(&ctx->req, "idempotency-key");
 	if (n->idem_key != NULL) {

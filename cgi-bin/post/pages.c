@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "apierr.h"
+#include "bookmark.h"
 #include "card.h"
 #include "graph.h"
 #include "page.h"
@@ -240,9 +241,10 @@ pages_undo_repost(struct ctx *ctx)
 	return back_to(ctx, id, NULL);
 }
 
-/* POST /p/:id/act {act: like, unlike, repost or undo_repost; return_to?}: a card's one form for
- * its like and repost buttons, each naming its action (docs/pages.md, "Page weight"); back as
- * back_to, or post_like's and post_repost's refusals. */
+/* POST /p/:id/act {act: like, unlike, repost, undo_repost, bookmark or unbookmark; return_to?}: a
+ * card's one form for its like, repost and bookmark buttons, each naming its action
+ * (docs/pages.md, "Page weight"); back as back_to, or post_like's, post_repost's and
+ * bookmark_set's refusals. */
 int
 pages_act(struct ctx *ctx)
 {
@@ -256,6 +258,8 @@ pages_act(struct ctx *ctx)
 		rc = post_like(ctx, id, strcmp(act, "like") == 0);
 	else if (strcmp(act, "repost") == 0)
 		rc = post_repost(ctx, id, &repost);
+	else if (strcmp(act, "bookmark") == 0 || strcmp(act, "unbookmark") == 0)
+		rc = bookmark_set(ctx, id, strcmp(act, "bookmark") == 0);
 	else
 		rc = post_undo_repost(ctx, id);
 	return rc != APIERR_OK ? rc : back_to(ctx, id, NULL);
@@ -307,11 +311,11 @@ pages_report(struct ctx *ctx)
 	return page_done(ctx, to, NULL);
 }
 
-/* The hex SHA-256 of what a form asks to post (its route, text and attached file), which stands
+/* The hex SHA-256 of what a form asks to post (its route, text, warning and attached file), which stands
  * for the request in the idempotency check: a multipart body is not byte-identical when sent
  * again (browsers pick a new boundary), but what it asks is. */
 static void
-form_hash(const struct ctx *ctx, const char *text, const void *file, size_t file_len,
+form_hash(const struct ctx *ctx, const struct post_new *n, const void *file, size_t file_len,
     char out[65])
 {
 	static const char hex[] = "0123456789abcdef";
@@ -325,7 +329,9 @@ form_hash(const struct ctx *ctx, const char *text, const void *file, size_t file
 		return;
 	if (EVP_DigestInit_ex(h, EVP_sha256(), NULL) == 1 &&
 	    EVP_DigestUpdate(h, path, strlen(path) + 1) == 1 &&
-	    EVP_DigestUpdate(h, text, strlen(text) + 1) == 1 &&
+	    EVP_DigestUpdate(h, n->text, n->text_len + 1) == 1 &&
+	    EVP_DigestUpdate(h, n->content_warning, strlen(n->content_warning) + 1) == 1 &&
+	    EVP_DigestUpdate(h, n->sensitive ? "1" : "0", 1) == 1 &&
 	    (file_len == 0 || EVP_DigestUpdate(h, file, file_len) == 1) &&
 	    EVP_DigestFinal_ex(h, md, &mdlen) == 1) {
 		for (i = 0; i < mdlen && i < 32; i++) {
@@ -362,8 +368,12 @@ form_post(const struct ctx *ctx, struct post_new *n, const char *media, const vo
 	n->text_len = strlen(n->text);
 	n->media = media;
 	n->reply_settings = reply_settings(ctx);
+	n->content_warning = params_str(&ctx->params, "content_warning");
+	if (n->content_warning == NULL)
+		n->content_warning = "";
+	n->sensitive = params_bool(&ctx->params, "sensitive", false);
 	n->idem_key = params_str(&ctx->params, "idempotency_key");
-	form_hash(ctx, n->text, file, file_len, hash);
+	form_hash(ctx, n, file, file_len, hash);
 	n->request_hash = hash;
 }
 

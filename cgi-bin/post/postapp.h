@@ -24,4 +24,8 @@ int api_replies(struct ctx *ctx);
 int api_delete(struct ctx *ctx);
 int api_pin(struct ctx *ctx);
 
+/* bookmarks.c: the caller's bookmarks (POST bookmark, GET bookmarks; the page is pages.h's). */
+int api_bookmark(struct ctx *ctx);
+int api_bookmarks(struct ctx *ctx);
+
 #endif
