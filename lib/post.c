@@ -143,8 +143,8 @@ check_warning(struct ctx *ctx, const struct post_new *n, struct text_post *w)
 	int rc = text_prepare(s, strlen(s), POST_WARNING_MAX, w);
 
 	if (rc == TEXT_BAD_UTF8)
-		return ctx_fail(ctx, APIERR_BAD_UTF8, "content_warning: not valid UTF-8, or holds a "
-		    "control character");
+		return ctx_fail(ctx, APIERR_BAD_UTF8, "content_warning: not valid UTF-8, or "
+		    "holds a control character");
 	if (rc == TEXT_TOO_LONG)
 		return ctx_fail(ctx, APIERR_TEXT_TOO_LONG, "content_warning: too long; at most %d "
 		    "characters", POST_WARNING_MAX);
@@ -464,8 +464,8 @@ create_tx(struct db *db, void *arg)
 	/* INSERT IGNORE by the pre-made ID: a retry of the same request writes nothing. */
 	rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post (id, user_id, post_type, "
 	    "original_type, original_id, content_text, search_text, image_url, video_url, hashtags, "
-	    "reply_settings, content_warning, sensitive, created_at, updated_at) VALUES (?, ?, ?, ?, "
-	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "reply_settings, content_warning, is_sensitive, created_at, updated_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    DB_PARAMS(DB_U64(a->id), DB_U64(a->user), DB_I64(a->post_type),
 		DB_I64(a->original_type), DB_U64(a->original), DB_STR(a->text),
 		DB_STR(a->search), DB_STR(a->image), DB_STR(a->video), DB_STR(a->hashtags),
@@ -722,8 +722,8 @@ reply_tx(struct db *db, void *arg)
 	a->inserted = false;
 	rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post_reply (id, user_id, post_id, "
 	    "parent_reply_id, content_text, search_text, image_url, video_url, hashtags, "
-	    "content_warning, sensitive, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	    "?, ?, ?, ?)",
+	    "content_warning, is_sensitive, created_at, updated_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    DB_PARAMS(DB_U64(a->id), DB_U64(a->user), DB_U64(a->root), DB_U64(a->parent),
 		DB_STR(a->t->text), DB_STR(a->t->search), DB_STR(a->image), DB_STR(a->video),
 		DB_STR(a->t->hashtags), DB_STR(a->warning), DB_I64(a->sensitive ? 1 : 0),

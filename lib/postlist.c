@@ -1,4 +1,5 @@
-/* postlist.c: a user's posts, replies, likes and bookmarks, newest first (postlist.h has the contract). */
+/* postlist.c: a user's posts, replies, likes and bookmarks, newest first (postlist.h has the
+ * contract). */
 #include "config.h"
 
 #include <inttypes.h>

@@ -102,10 +102,10 @@ post_row(struct app_env *env, uint64_t id, struct db_rows *r)
 	return db_exec(env->db, id_shard(id),
 	    "SELECT user_id, post_type, original_id, 0, reply_settings, is_deleted, hashtags, "
 	    "created_at, content_text, image_url, video_url, original_type, content_warning, "
-	    "sensitive FROM {db}.tb_post WHERE id = ? "
+	    "is_sensitive FROM {db}.tb_post WHERE id = ? "
 	    "UNION ALL SELECT user_id, 3, parent_reply_id, post_id, 0, is_deleted, hashtags, created_at, "
-	    "content_text, image_url, video_url, 0, content_warning, sensitive FROM {db}.tb_post_reply "
-	    "WHERE id = ?",
+	    "content_text, image_url, video_url, 0, content_warning, is_sensitive "
+	    "FROM {db}.tb_post_reply WHERE id = ?",
 	    DB_PARAMS(DB_U64(id), DB_U64(id)), r);
 }
 

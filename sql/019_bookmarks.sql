@@ -25,12 +25,12 @@ CREATE TABLE IF NOT EXISTS tb_bookmark (
 ALTER TABLE tb_post
   ADD COLUMN IF NOT EXISTS content_warning varchar(400) NOT NULL DEFAULT ''
     COMMENT 'at most 100 characters; empty: none',
-  ADD COLUMN IF NOT EXISTS sensitive tinyint unsigned NOT NULL DEFAULT 0
+  ADD COLUMN IF NOT EXISTS is_sensitive tinyint unsigned NOT NULL DEFAULT 0
     COMMENT '1: the media is blurred until revealed';
 ALTER TABLE tb_post_reply
   ADD COLUMN IF NOT EXISTS content_warning varchar(400) NOT NULL DEFAULT ''
     COMMENT 'as tb_post.content_warning',
-  ADD COLUMN IF NOT EXISTS sensitive tinyint unsigned NOT NULL DEFAULT 0
-    COMMENT 'as tb_post.sensitive';
+  ADD COLUMN IF NOT EXISTS is_sensitive tinyint unsigned NOT NULL DEFAULT 0
+    COMMENT 'as tb_post.is_sensitive';
 
 INSERT IGNORE INTO tb_schema_migration (version, applied_at) VALUES ('019_bookmarks', UNIX_TIMESTAMP());

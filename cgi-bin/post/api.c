@@ -4,10 +4,10 @@
  * Writes (login required: 40100 without; 40302 not activated, 40303 suspended; 50300 when a
  * database is down; 42900 over the account's limit for the kind of write, or for mentions, with
  * Retry-After: lib/limit.h; undo_repost, unliking, delete and pin are never limited):
- *   POST create {content_text, media?, reply_settings?, content_warning?, sensitive?} → {id}: 40002, 40004, 40010, 40011,
- *        40012, 40013, 40900 (the upload is another post's); Idempotency-Key header (40004 malformed, 42200 reused for another request)
- *   POST reply {original_post_id, content_text, media?, content_warning?, sensitive?} → {id}: as create, and 40400 (no such
- *        post or reply), 40304 (its thread's reply settings)
+ *   POST create {content_text, media?, reply_settings?, content_warning?, sensitive?} →
+ *        {id}: 40002, 40004, 40010, 40011 (content_warning: 40002, 40010), 40012, 40013, 40900 (the upload is another post's); Idempotency-Key header (40004 malformed, 42200 reused for another request)
+ *   POST reply {original_post_id, content_text, media?, content_warning?, sensitive?} →
+ *        {id}: as create, and 40400 (no such post or reply), 40304 (its thread's reply settings)
  *   POST repost {original_post_id, content_text?, media?, reply_settings?} → {id}: without text or
  *        media a repost (a second one answers the first), with them a quote (as create); 40400
  *   POST undo_repost {post_id}: the repost, or the reposted record; nothing to undo is not an error

@@ -315,8 +315,8 @@ pages_report(struct ctx *ctx)
  * for the request in the idempotency check: a multipart body is not byte-identical when sent
  * again (browsers pick a new boundary), but what it asks is. */
 static void
-form_hash(const struct ctx *ctx, const struct post_new *n, const void *file, size_t file_len,
-    char out[65])
+form_hash(const struct ctx *ctx, const struct post_new *n, const void *file,
+    size_t file_len, char out[65])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
