@@ -602,7 +602,7 @@ post_repost_idem(struct ctx *ctx, uint64_t original_id, const char *idem_key,
 {
 	struct jobs jobs = { .shard = id_shard(ctx->user_id) };
 	struct create_tx a = { .user = ctx->user_id, .post_type = POST_REPOST, .text = "",
-	    .search = "", .hashtags = "", .image = "", .video = "", .jobs = &jobs };
+	    .search = "", .hashtags = "", .image = "", .video = "", .warning = "", .jobs = &jobs };
 	json_object *orig = NULL;
 	uint64_t fresh, existing;
 	int rc;
