@@ -89,12 +89,15 @@ author_title(json_object *author, struct buf *out)
 
 /* page.meta of the post page of view (id's post_view, so one the viewer may see): its author,
  * text and image; a repost's are its original's, which post_view checked the same way (a
- * repost of a hidden original is 404). */
+ * repost of a hidden original is 404). A preview shows what the card shows closed: behind a
+ * content warning only the warning, and no image that is behind one or marked sensitive. */
 static void
 post_meta(struct ctx *ctx, json_object *page, uint64_t id, json_object *view)
 {
-	json_object *shown = view, *original;
+	json_object *shown = view, *original, *sensitive;
 	struct buf title = BUF_INIT;
+	const char *warning;
+	bool hidden;
 	char path[32];
 
 	if (strcmp(str_of(view, "type"), "repost") == 0 &&
@@ -103,12 +106,15 @@ post_meta(struct ctx *ctx, json_object *page, uint64_t id, json_object *view)
 		shown = original;
 	author_title(json_object_object_get(shown, "author"), &title);
 	snprintf(path, sizeof path, "/p/%llu", (unsigned long long)id);
+	warning = str_of(shown, "contentWarning");
+	hidden = *warning != '\0' || (json_object_object_get_ex(shown, "sensitive", &sensitive) &&
+	    json_object_get_boolean(sensitive));
 	page_add_meta(ctx, page, &(struct page_meta){
 		.title = buf_cstr(&title),
-		.text  = str_of(shown, "contentText"),
+		.text  = *warning != '\0' ? warning : str_of(shown, "contentText"),
 		.path  = path,
 		.type  = "article",
-		.image = str_of(shown, "imageUrl"),
+		.image = hidden ? "" : str_of(shown, "imageUrl"),
 		.large = true,
 	});
 	buf_free(&title);

@@ -23,7 +23,8 @@
 #      then the browser tests of accounts and posts (tests/browser/test_accounts.py,
 #      test_posts.py, test_pages.py: the main pages at desktop and phone widths
 #      through axe-core, test_js.py: static/starling.js in place of page loads,
-#      test_keyboard.py: sign-up, post, reply, like and follow with the keyboard alone),
+#      test_keyboard.py: sign-up, post, reply, like and follow with the keyboard alone,
+#      test_warnings.py: content warnings, sensitive media and bookmarks, script off and on),
 #      tests/integration/test_posts.py, test_graph.py, test_upload.py,
 #      test_media.py (images processed by the worker),
 #      test_lists.py, test_profile.py, test_notify.py, test_passwords.py, test_metrics.py,
@@ -310,6 +311,7 @@ run_test tests/browser/test_feed.py "$(browser_dir feed)" "$RUN/mail"
 run_test tests/browser/test_pages.py "$(browser_dir pages)" "$RUN/mail"
 run_test tests/browser/test_js.py "$(browser_dir js)" "$RUN/mail"
 run_test tests/browser/test_keyboard.py "$(browser_dir keyboard)" "$RUN/mail"
+run_test tests/browser/test_warnings.py "$(browser_dir warnings)" "$RUN/mail"
 app_logs=$(for f in $web_logs; do printf '%s ' "$RUN/$f"; done)
 for t in test_posts test_graph test_upload test_media test_lists test_profile test_notify test_passwords \
 	test_metrics test_feeds test_cards test_bookmarks test_content_warning; do

@@ -111,6 +111,12 @@ def test_card_hides_behind_details():
     check('<details class="cw">' in card, "the home card has the details element")
     plain = create(a, {"content_text": "nothing to hide"})
     check("<details" not in card_of(page("/p/" + plain), plain), "no details without a warning")
+    # The link preview says what the closed card says: the warning, not the text.
+    text = page("/p/" + pid)
+    desc = re.search(r'<meta name="description" content="([^"]*)"', text)
+    check(desc and "behind the warning" not in desc.group(1) and "gore" in desc.group(1),
+          "the description is the warning: %r" % (desc and desc.group(1)))
+    check("behind the warning" not in text.split("<body", 1)[0], "the text is not in the head")
 
 
 def upload(user):
@@ -132,6 +138,7 @@ def test_sensitive_media():
     check(m, "the media inside .sensitive after its checkbox: %.800s" % card)
     check('class="media' in m.group(1), "the media is inside")
     check("<details" not in card, "sensitive alone: no details element")
+    check('property="og:image"' not in page("/p/" + pid), "no preview image of sensitive media")
     css = get("/static/starling.css")
     if css.status == 200:
         check(b".reveal:checked" in css.body, "the stylesheet unblurs on the checkbox")

@@ -184,7 +184,8 @@ def test_own_and_followed_posts_carry_their_views():
     p = mine[0]
     check_eq(p["author"]["username"], b["username"], "author")
     check_eq(p["contentText"], "viewed post", "text")
-    check_eq(p["viewer"], {"liked": False, "reposted": False, "own": False}, "viewer")
+    check_eq(p["viewer"], {"liked": False, "reposted": False, "bookmarked": False,
+                            "own": False}, "viewer")
     check_envelope(api_post("post/like", {"post_id": pid, "islike": 1}, v["token"]), 200, 0)
     p = [x for x in home(v)["posts"] if x["id"] == pid][0]
     check_eq(p["viewer"]["liked"], True, "liked, seen on the timeline")
