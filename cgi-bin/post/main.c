@@ -82,6 +82,15 @@ static const struct param_spec bookmarks_params[] = {
 	{ "cursor", PARAM_STRING, 0, 0, 20, NULL },
 	PARAM_END
 };
+static const struct param_spec people_params[] = {
+	{ "post_id", PARAM_ID,     PARAM_REQUIRED, 0, 0, NULL },
+	{ "cursor",  PARAM_STRING, 0, 0, 20, NULL },
+	PARAM_END
+};
+static const struct param_spec people_page_cursor[] = {
+	{ "cursor", PARAM_STRING, 0, 0, 20, NULL },
+	PARAM_END
+};
 static const struct param_spec pin_params[] = {
 	{ "post_id", PARAM_ID,  PARAM_REQUIRED, 0, 0, NULL },
 	{ "ispin",   PARAM_INT, 0, 0, 1, NULL },
@@ -175,12 +184,18 @@ static const struct route routes[] = {
 	{ HTTP_GET,  "/api/v1/post/replies",     0,    api_replies,     replies_params, NULL },
 	{ HTTP_POST, "/api/v1/post/bookmark",    AUTH, api_bookmark,    bookmark_params, NULL },
 	{ HTTP_GET,  "/api/v1/post/bookmarks",   AUTH, api_bookmarks,   bookmarks_params, NULL },
+	{ HTTP_GET,  "/api/v1/post/likers",      0,    api_likers,      people_params,  NULL },
+	{ HTTP_GET,  "/api/v1/post/reposters",   0,    api_reposters,   people_params,  NULL },
 
 	/* Pages. The first GET route of a template shows it again after a refused form. */
 	{ HTTP_GET,  "/compose",            PAGE | AUTH, pages_compose,      NULL,        "compose" },
 	{ HTTP_POST, "/compose",            FORM | ROUTE_UPLOAD, pages_compose_send,
 	                                                          compose_form_params, "compose" },
 	{ HTTP_GET,  "/p/:id",              PAGE,        pages_post,         page_params, "post" },
+	{ HTTP_GET,  "/p/:id/likes",        PAGE,        pages_likers,  people_page_cursor,
+	                                                                            "post_people" },
+	{ HTTP_GET,  "/p/:id/reposts",      PAGE,        pages_reposters, people_page_cursor,
+	                                                                            "post_people" },
 	{ HTTP_GET,  "/bookmarks",          PAGE | AUTH, pages_bookmarks, bookmarks_params,
 	                                                                              "bookmarks" },
 	{ HTTP_GET,  "/u/:username",        PAGE,        pages_user,    user_page_params, "user" },

@@ -39,5 +39,8 @@ int pages_following(struct ctx *ctx);
 int pages_followers(struct ctx *ctx);
 /* GET /bookmarks ?cursor: the viewer's own bookmarks as cards (bookmarks.c). */
 int pages_bookmarks(struct ctx *ctx);
+/* GET /p/:id/likes and /p/:id/reposts ?cursor: who liked and who reposted it (people.c). */
+int pages_likers(struct ctx *ctx);
+int pages_reposters(struct ctx *ctx);
 
 #endif

@@ -28,4 +28,8 @@ int api_pin(struct ctx *ctx);
 int api_bookmark(struct ctx *ctx);
 int api_bookmarks(struct ctx *ctx);
 
+/* people.c: who liked and who reposted a record (GET likers, reposters; the pages are pages.h's). */
+int api_likers(struct ctx *ctx);
+int api_reposters(struct ctx *ctx);
+
 #endif

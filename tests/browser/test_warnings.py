@@ -6,7 +6,7 @@ Usage: test_warnings.py BASE_URL OUT_DIR MAIL_DIR
 
 A user posts, through the API, a text behind a content warning with a sensitive image. For each
 mode (page scripts off, then on) a visitor opens the post's page: the details element is closed,
-its summary (the warning) shows and the text does not (no client rects); a click on the summary
+its summary (the warning) shows and the text does not (checkVisibility); a click on the summary
 opens it and shows the text; the image is blurred (computed filter) until the "show" label is
 clicked, then not. Then the author, logged in, bookmarks the post from its card and finds it on
 /bookmarks (a plain form without script, the JSON API with it). OUT_DIR receives a screenshot
@@ -60,8 +60,11 @@ def make_post():
 
 
 def visible(css):
+    """Whether the element is rendered: checkVisibility() sees through a closed details element's
+    slot (content-visibility), where client rects may still be reported."""
     return B.execute("const e = document.querySelector(arguments[0]);"
-                     "return e !== null && e.getClientRects().length > 0;", css)
+                     "return e !== null && e.checkVisibility() && e.getClientRects().length > 0;",
+                     css)
 
 
 def test_details_closed_then_opened():

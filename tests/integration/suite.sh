@@ -29,7 +29,7 @@
 #      test_media.py (images processed by the worker),
 #      test_lists.py, test_profile.py, test_notify.py, test_passwords.py, test_metrics.py,
 #      test_feeds.py, test_cards.py (link previews, favicon, robots.txt), test_bookmarks.py,
-#      test_content_warning.py, test_timeline.py,
+#      test_content_warning.py, test_post_people.py, test_timeline.py,
 #      test_limits.py (the rate limits: 429 for each write), test_search.py,
 #      test_trends.py, test_zones.py (the settings' time zone, the cards' times),
 #      test_links.py (link cards against a server of its own on loopback),
@@ -314,7 +314,7 @@ run_test tests/browser/test_keyboard.py "$(browser_dir keyboard)" "$RUN/mail"
 run_test tests/browser/test_warnings.py "$(browser_dir warnings)" "$RUN/mail"
 app_logs=$(for f in $web_logs; do printf '%s ' "$RUN/$f"; done)
 for t in test_posts test_graph test_upload test_media test_lists test_profile test_notify test_passwords \
-	test_metrics test_feeds test_cards test_bookmarks test_content_warning; do
+	test_metrics test_feeds test_cards test_bookmarks test_content_warning test_post_people; do
 	STARLING_TEST_APP_LOGS=$app_logs run_test "tests/integration/$t.py"
 done
 STARLING_TEST_MEMCACHED="127.0.0.1:${memcached_ports%% *} 127.0.0.1:${memcached_ports##* }" \
