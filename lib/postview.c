@@ -391,6 +391,8 @@ viewer_did(struct ctx *ctx, const uint64_t *targets, size_t n, bool *did)
 	size_t m = DID__MAX * (db_in_size(n) + 1) <= DB_MAX_PARAMS ? db_in_size(n) : n;
 	size_t per = DB_MAX_PARAMS / (m + 1), j;
 
+	if (per == 0)
+		return -1;   /* more targets than one statement takes: not a page's (n <= 100) */
 	if (per > DID__MAX)
 		per = DID__MAX;
 	for (j = 0; j < n * DID__MAX; j++)
