@@ -236,6 +236,25 @@ load_post(void *arg, struct buf *out)
 	return 1;
 }
 
+/* A cached record's JSON as an object, or NULL when it is not one. A copy cached before
+ * sql/019 (at most POST_TTL old) has no contentWarning and sensitive: they are added as the
+ * record has them (none), so every answer carries both. */
+static json_object *
+record_parse(const char *s)
+{
+	json_object *o = json_tokener_parse(s);
+
+	if (o == NULL || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return NULL;
+	}
+	if (!json_object_object_get_ex(o, "contentWarning", NULL))
+		json_object_object_add(o, "contentWarning", json_object_new_string(""));
+	if (!json_object_object_get_ex(o, "sensitive", NULL))
+		json_object_object_add(o, "sensitive", json_object_new_boolean(false));
+	return o;
+}
+
 int
 post_get(struct app_env *env, uint64_t id, json_object **out)
 {
@@ -250,12 +269,10 @@ post_get(struct app_env *env, uint64_t id, json_object **out)
 	record_key(key, id);
 	rc = cache_get_or_load(env->cache, key, POST_TTL, load_post, &a, &val);
 	if (rc == 1) {
-		*out = json_tokener_parse(buf_cstr(&val));
-		if (*out == NULL || !json_object_is_type(*out, json_type_object)) {
+		*out = record_parse(buf_cstr(&val));
+		if (*out == NULL) {
 			/* Only this code writes the key; a copy that does not parse is dropped. */
 			log_error("cache %s: not a JSON object; deleted", key);
-			json_object_put(*out);
-			*out = NULL;
 			(void)cache_delete(env->cache, key);
 			rc = -1;
 		}
@@ -728,12 +745,9 @@ get_many(struct app_env *env, const uint64_t *ids, size_t n, json_object **objs,
 		memset(hit, 0, n * sizeof *hit);
 	for (i = 0; i < n; i++) {
 		if (hit[i]) {
-			objs[i] = json_tokener_parse(buf_cstr(&vals[i]));
-			if (objs[i] != NULL && json_object_is_type(objs[i], json_type_object))
+			if ((objs[i] = record_parse(buf_cstr(&vals[i]))) != NULL)
 				continue;
 			/* Not ours: post_get drops it and loads the row. */
-			json_object_put(objs[i]);
-			objs[i] = NULL;
 		}
 		if (post_get(env, ids[i], &objs[i]) < 0) {
 			rc = -1;
