@@ -9,7 +9,8 @@ mode (page scripts off, then on) a visitor opens the post's page: the details el
 its summary (the warning) shows and the text does not (checkVisibility); a click on the summary
 opens it and shows the text; the image is blurred (computed filter) until the "show" box is
 ticked (Space on it), then not. Then the author, logged in, bookmarks the post from its card
-and finds it on /bookmarks (a plain form without script, the JSON API with it). OUT_DIR receives a screenshot
+and finds it on /bookmarks (a plain form without script, the JSON API with it), and posts from
+the compose page with a warning. OUT_DIR receives a screenshot
 per step and, on a failure, warnings-FAILED.png and .html.
 """
 
@@ -122,6 +123,23 @@ def test_bookmark_from_the_card():
         check_eq(B.text(".bookmark-posts p.empty"), t("bookmarks.empty"), "the empty list")
 
 
+def test_compose_with_a_warning():
+    """The compose page's warning field (logged in by the step before): the new post's page
+    shows it closed."""
+    B.get(BASE + "/compose")
+    text = "composed behind a warning (%s)" % STATE["mode"]
+    B.type("#compose-text", text)
+    B.type("#compose-cw", "composed cw")
+    B.click('form[action="/compose"] button[type="submit"]')
+    B.wait(lambda: re.fullmatch(r"/p/\d+", urllib.parse.urlsplit(B.url()).path),
+           "the new post's page")
+    pid = urllib.parse.urlsplit(B.url()).path.rsplit("/", 1)[1]
+    card = "#post-%s" % pid
+    check_eq(B.text(card + " details.cw > summary"), "composed cw", "the warning from the form")
+    check(not visible(card + " .post-text"), "the text hidden behind it")
+    shot("composed")
+
+
 def on_failure(name):
     B.screenshot(os.path.join(OUT, "warnings-FAILED.png"))
     with open(os.path.join(OUT, "warnings-FAILED.html"), "w", encoding="utf-8") as f:
@@ -144,7 +162,8 @@ def main():
             # A fresh profile each: the second mode starts logged out, as the first did.
             rc |= run_steps([test_details_closed_then_opened,
                              test_sensitive_blurred_until_revealed,
-                             test_bookmark_from_the_card], on_failure)
+                             test_bookmark_from_the_card, test_compose_with_a_warning],
+                            on_failure)
     return rc
 
 
