@@ -96,7 +96,7 @@
     return ids.length ? refreshStats(ids) : Promise.resolve();
   }
 
-  /* ---- the buttons: like, repost, follow, mute, mark as read ---- */
+  /* ---- the buttons: like, repost, bookmark, follow, mute, mark as read ---- */
 
   /* Each kind: the form's action (and for a card's form, whose buttons name their action, the
    * button's act), the words of its two states (off, on), and the API call that turns it on or
@@ -114,11 +114,15 @@
           : ['post/undo_repost', { post_id: id }];
       },
       flip: function (f, b, on) { b.value = on ? 'undo_repost' : 'repost'; } },
-    { re: /^\/u\/(\w+)\/follow$/, label: ['follow', 'unfollow'],
+    { re: /^\/p\/(\d+)\/act$/, act: /^(?:un)?bookmark$/, label: ['bookmark', 'unbookmark'],
+      on: function (f, b) { return b.value === 'bookmark'; },
+      api: function (id, on) { return ['post/bookmark', { post_id: id, isbookmark: on ? 1 : 0 }]; },
+      flip: function (f, b, on) { b.value = on ? 'unbookmark' : 'bookmark'; } },
+    { re: /^\/u\/(\w+)\/follow$/, label: ['follow', 'unfollow'], profile: true,
       on: function (f) { return f.elements.flag.value === '1'; },
       api: function (id, on) { return ['user/follow', { target_username: id, flag: on ? 1 : 0 }]; },
       flip: function (f, b, on) { f.elements.flag.value = on ? '0' : '1'; } },
-    { re: /^\/u\/(\w+)\/mute$/, label: ['mute', 'unmute'],
+    { re: /^\/u\/(\w+)\/mute$/, label: ['mute', 'unmute'], profile: true,
       on: function (f) { return f.elements.flag.value === '1'; },
       api: function (id, on) { return ['user/mute', { target_username: id, flag: on ? 1 : 0 }]; },
       flip: function (f, b, on) { f.elements.flag.value = on ? '0' : '1'; } }
@@ -144,9 +148,11 @@
     b.classList.toggle('on', on);
     b.setAttribute('aria-pressed', on ? 'true' : 'false');
     say(words['done' + cap(k.label[on ? 0 : 1])]);
+    /* What the change moves on the page: a card's counts, a profile's, or nothing (a bookmark
+     * is counted nowhere). */
     if (k.stats)
       refreshStats([id]);
-    else
+    else if (k.profile)
       refreshProfile();
   }
 

@@ -5,10 +5,11 @@
  * database is down; 42900 over the account's limit for the kind of write, or for mentions, with
  * Retry-After: lib/social/limit.h; undo_repost, unliking, delete and pin are never limited):
  *   POST create {content_text, media?, alt_text?, media_2? alt_text_2? .. media_4?, alt_text_4?,
- *        reply_settings?} → {id}: 40002, 40004 (a fifth medium, an alt text over 1000
+ *        reply_settings?, content_warning?, sensitive?} → {id}: 40002, 40004 (a fifth medium, an alt text over 1000
  *        characters or without its medium, a video with other media), 40010, 40011,
- *        40012, 40013, 40900 (the upload is another post's); Idempotency-Key header (40004 malformed, 42200 reused for another request)
- *   POST reply {original_post_id, content_text, media? .. alt_text_4? (as create)} → {id}: as
+ *        40010 (also content_warning), 40012, 40013, 40900 (the upload is another post's); Idempotency-Key header (40004 malformed, 42200 reused for another request)
+ *   POST reply {original_post_id, content_text, media? .. alt_text_4? (as create), content_warning?,
+ *        sensitive?} → {id}: as
  *        create, and 40400 (no such post or reply), 40304 (its thread's reply settings)
  *   POST repost {original_post_id, content_text?, media?, reply_settings?} → {id}: without text or
  *        media a repost (a second one answers the first), with them a quote (as create); 40400
@@ -103,6 +104,8 @@ fill_new(struct ctx *ctx, struct post_new *n, char hash[65])
 		n->media[i].alt = params_str(&ctx->params, alt);
 	}
 	n->reply_settings = (int)params_int(&ctx->params, "reply_settings", POST_REPLY_EVERYONE);
+	n->content_warning = params_str(&ctx->params, "content_warning");
+	n->sensitive = params_bool(&ctx->params, "sensitive", false);
 	n->original_id = params_id(&ctx->params, "original_post_id");
 	n->idem_key = request_header(&ctx->req, "idempotency-key");
 	if (n->idem_key != NULL) {

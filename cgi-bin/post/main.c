@@ -1,7 +1,7 @@
 /* main.c: starling-post, posts (see postapp.h).
  *
  * URL prefixes served (the web server maps them here; see docs/routes.md):
- *   /api/v1/post/   /p/   /u/   /compose */
+ *   /api/v1/post/   /p/   /u/   /compose   /bookmarks */
 #include "config.h"
 
 #include "jobkinds.h"
@@ -31,6 +31,13 @@
 #define MEDIA_PARAMS MEDIA_1, ALT_1, MEDIA_2, ALT_2, MEDIA_3, ALT_3, MEDIA_4, ALT_4
 /* The pages' forms: the files are image, image_2 .. (request_file), the alt texts as above. */
 #define ALT_PARAMS ALT_1, ALT_2, ALT_3, ALT_4
+/* A content warning is at most POST_WARNING_MAX characters (lib/post.c counts them, 40010); as for
+ * the text, room for what normalization may fold, and no more. */
+#define WARNING_PARAM_MAX 1000
+/* What create, reply and repost (and the forms) take besides their own parameters: the content
+ * warning and the sensitive flag of the media (docs/api.md, "Content warnings"). */
+#define WARNING   { "content_warning", PARAM_STRING, 0, 0, WARNING_PARAM_MAX, NULL }
+#define SENSITIVE { "sensitive", PARAM_BOOL, 0, 0, 0, NULL }
 /* post_ids: up to POST_STATS_MAX IDs of at most 20 digits, with commas. */
 #define IDS_PARAM_MAX   (POST_STATS_MAX * 21)
 
@@ -38,12 +45,16 @@ static const struct param_spec create_params[] = {
 	{ "content_text",   PARAM_STRING, 0, 0, TEXT_PARAM_MAX, NULL },
 	MEDIA_PARAMS,
 	{ "reply_settings", PARAM_INT,    0, 0, 2, NULL },
+	WARNING,
+	SENSITIVE,
 	PARAM_END
 };
 static const struct param_spec reply_params[] = {
 	{ "original_post_id", PARAM_ID,     PARAM_REQUIRED, 0, 0, NULL },
 	{ "content_text",     PARAM_STRING, 0, 0, TEXT_PARAM_MAX, NULL },
 	MEDIA_PARAMS,
+	WARNING,
+	SENSITIVE,
 	PARAM_END
 };
 static const struct param_spec repost_params[] = {
@@ -51,6 +62,8 @@ static const struct param_spec repost_params[] = {
 	{ "content_text",     PARAM_STRING, 0, 0, TEXT_PARAM_MAX, NULL },
 	MEDIA_PARAMS,
 	{ "reply_settings",   PARAM_INT,    0, 0, 2, NULL },
+	WARNING,
+	SENSITIVE,
 	PARAM_END
 };
 static const struct param_spec id_params[] = {
@@ -74,6 +87,24 @@ static const struct param_spec stats_params[] = {
 static const struct param_spec replies_params[] = {
 	{ "post_id", PARAM_ID,     PARAM_REQUIRED, 0, 0, NULL },
 	{ "cursor",  PARAM_CURSOR, 0, 0, 0, NULL },
+	PARAM_END
+};
+static const struct param_spec bookmark_params[] = {
+	{ "post_id",    PARAM_ID,  PARAM_REQUIRED, 0, 0, NULL },
+	{ "isbookmark", PARAM_INT, 0, 0, 1, NULL },
+	PARAM_END
+};
+static const struct param_spec bookmarks_params[] = {
+	{ "cursor", PARAM_STRING, 0, 0, 20, NULL },
+	PARAM_END
+};
+static const struct param_spec people_params[] = {
+	{ "post_id", PARAM_ID,     PARAM_REQUIRED, 0, 0, NULL },
+	{ "cursor",  PARAM_STRING, 0, 0, 20, NULL },
+	PARAM_END
+};
+static const struct param_spec people_page_cursor[] = {
+	{ "cursor", PARAM_STRING, 0, 0, 20, NULL },
 	PARAM_END
 };
 static const struct param_spec pin_params[] = {
@@ -105,12 +136,16 @@ static const struct param_spec people_page_params[] = {
 static const struct param_spec compose_form_params[] = {
 	{ "content_text",   PARAM_STRING, 0, 0, TEXT_PARAM_MAX, NULL },
 	{ "reply_settings", PARAM_ENUM,   0, 0, 0, reply_choices },
+	WARNING,
+	SENSITIVE,
 	IDEM_KEY,
 	ALT_PARAMS,
 	PARAM_END
 };
 static const struct param_spec text_form_params[] = {
 	{ "content_text", PARAM_STRING, 0, 0, TEXT_PARAM_MAX, NULL },
+	WARNING,
+	SENSITIVE,
 	IDEM_KEY,
 	ALT_PARAMS,
 	PARAM_END
@@ -120,7 +155,8 @@ static const struct param_spec like_form_params[] = {
 	RETURN_TO,
 	PARAM_END
 };
-static const char *const act_choices[] = { "like", "unlike", "repost", "undo_repost", NULL };
+static const char *const act_choices[] = { "like", "unlike", "repost", "undo_repost", "bookmark",
+	"unbookmark", NULL };
 static const struct param_spec act_form_params[] = {
 	{ "act", PARAM_ENUM, PARAM_REQUIRED, 0, 0, act_choices },
 	RETURN_TO,
@@ -164,12 +200,22 @@ static const struct route routes[] = {
 	{ HTTP_GET,  "/api/v1/post/detail",      0,    api_detail,      id_params,      NULL },
 	{ HTTP_GET,  "/api/v1/post/stats",       0,    api_stats,       stats_params,   NULL },
 	{ HTTP_GET,  "/api/v1/post/replies",     0,    api_replies,     replies_params, NULL },
+	{ HTTP_POST, "/api/v1/post/bookmark",    AUTH, api_bookmark,    bookmark_params, NULL },
+	{ HTTP_GET,  "/api/v1/post/bookmarks",   AUTH, api_bookmarks,   bookmarks_params, NULL },
+	{ HTTP_GET,  "/api/v1/post/likers",      0,    api_likers,      people_params,  NULL },
+	{ HTTP_GET,  "/api/v1/post/reposters",   0,    api_reposters,   people_params,  NULL },
 
 	/* Pages. The first GET route of a template shows it again after a refused form. */
 	{ HTTP_GET,  "/compose",            PAGE | AUTH, pages_compose,      NULL,        "compose" },
 	{ HTTP_POST, "/compose",            FORM | ROUTE_UPLOAD, pages_compose_send,
 	                                                          compose_form_params, "compose" },
 	{ HTTP_GET,  "/p/:id",              PAGE,        pages_post,         page_params, "post" },
+	{ HTTP_GET,  "/p/:id/likes",        PAGE,        pages_likers,  people_page_cursor,
+	                                                                            "post_people" },
+	{ HTTP_GET,  "/p/:id/reposts",      PAGE,        pages_reposters, people_page_cursor,
+	                                                                            "post_people" },
+	{ HTTP_GET,  "/bookmarks",          PAGE | AUTH, pages_bookmarks, bookmarks_params,
+	                                                                              "bookmarks" },
 	{ HTTP_GET,  "/u/:username",        PAGE,        pages_user,    user_page_params, "user" },
 	{ HTTP_GET,  "/u/:username/feed.atom", 0,        pages_user_feed, NULL,           NULL },
 	{ HTTP_GET,  "/u/:username/following", PAGE,     pages_following, people_page_params,

@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include "apierr.h"
+#include "bookmark.h"
 #include "card.h"
 #include "graph.h"
 #include "page.h"
@@ -89,12 +90,15 @@ author_title(json_object *author, struct buf *out)
 
 /* page.meta of the post page of view (id's post_view, so one the viewer may see): its author,
  * text and image; a repost's are its original's, which post_view checked the same way (a
- * repost of a hidden original is 404). */
+ * repost of a hidden original is 404). A preview shows what the card shows closed: behind a
+ * content warning only the warning, and no image that is behind one or marked sensitive. */
 static void
 post_meta(struct ctx *ctx, json_object *page, uint64_t id, json_object *view)
 {
-	json_object *shown = view, *original;
+	json_object *shown = view, *original, *sensitive;
 	struct buf title = BUF_INIT;
+	const char *warning;
+	bool hidden;
 	char path[32];
 
 	if (strcmp(str_of(view, "type"), "repost") == 0 &&
@@ -103,12 +107,15 @@ post_meta(struct ctx *ctx, json_object *page, uint64_t id, json_object *view)
 		shown = original;
 	author_title(json_object_object_get(shown, "author"), &title);
 	snprintf(path, sizeof path, "/p/%llu", (unsigned long long)id);
+	warning = str_of(shown, "contentWarning");
+	hidden = *warning != '\0' || (json_object_object_get_ex(shown, "sensitive", &sensitive) &&
+	    json_object_get_boolean(sensitive));
 	page_add_meta(ctx, page, &(struct page_meta){
 		.title = buf_cstr(&title),
-		.text  = str_of(shown, "contentText"),
+		.text  = *warning != '\0' ? warning : str_of(shown, "contentText"),
 		.path  = path,
 		.type  = "article",
-		.image = str_of(shown, "imageUrl"),
+		.image = hidden ? "" : str_of(shown, "imageUrl"),
 		.large = true,
 	});
 	buf_free(&title);
@@ -239,9 +246,10 @@ pages_undo_repost(struct ctx *ctx)
 	return back_to(ctx, id, NULL);
 }
 
-/* POST /p/:id/act {act: like, unlike, repost or undo_repost; return_to?}: a card's one form for
- * its like and repost buttons, each naming its action (docs/pages.md, "Page weight"); back as
- * back_to, or post_like's and post_repost's refusals. */
+/* POST /p/:id/act {act: like, unlike, repost, undo_repost, bookmark or unbookmark; return_to?}: a
+ * card's one form for its like, repost and bookmark buttons, each naming its action
+ * (docs/pages.md, "Page weight"); back as back_to, or post_like's, post_repost's and
+ * bookmark_set's refusals. */
 enum apierr
 pages_act(struct ctx *ctx)
 {
@@ -255,6 +263,8 @@ pages_act(struct ctx *ctx)
 		rc = post_like(ctx, id, strcmp(act, "like") == 0);
 	else if (strcmp(act, "repost") == 0)
 		rc = post_repost(ctx, id, &repost);
+	else if (strcmp(act, "bookmark") == 0 || strcmp(act, "unbookmark") == 0)
+		rc = bookmark_set(ctx, id, strcmp(act, "bookmark") == 0);
 	else
 		rc = post_undo_repost(ctx, id);
 	return rc != APIERR_OK ? rc : back_to(ctx, id, NULL);
@@ -323,12 +333,14 @@ form_media_free(struct form_media *m)
 		buf_free(&m->url[i]);
 }
 
-/* The hex SHA-256 of what a form asks to post (its route, text, alt texts and attached files),
- * which stands for the request in the idempotency check: a multipart body is not byte-identical
- * when sent again (browsers pick a new boundary), but what it asks is. Each part is hashed with
- * its NUL or its length, so that moving bytes from one field to the next changes the hash. */
+/* The hex SHA-256 of what a form asks to post (its route, text, warning, alt texts and attached
+ * files), which stands for the request in the idempotency check: a multipart body is not
+ * byte-identical when sent again (browsers pick a new boundary), but what it asks is. Each part
+ * is hashed with its NUL or its length, so that moving bytes from one field to the next changes
+ * the hash. */
 static void
-form_hash(const struct ctx *ctx, const char *text, const struct form_media *m, char out[65])
+form_hash(const struct ctx *ctx, const struct post_new *n, const struct form_media *m,
+    char out[65])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -343,7 +355,9 @@ form_hash(const struct ctx *ctx, const char *text, const struct form_media *m, c
 		return;
 	ok = EVP_DigestInit_ex(h, EVP_sha256(), NULL) == 1 &&
 	    EVP_DigestUpdate(h, path, strlen(path) + 1) == 1 &&
-	    EVP_DigestUpdate(h, text, strlen(text) + 1) == 1;
+	    EVP_DigestUpdate(h, n->text, n->text_len + 1) == 1 &&
+	    EVP_DigestUpdate(h, n->content_warning, strlen(n->content_warning) + 1) == 1 &&
+	    EVP_DigestUpdate(h, n->sensitive ? "1" : "0", 1) == 1;
 	for (k = 0; ok && k < POST_MEDIA_MAX; k++) {
 		const char *alt = m->alt[k] ? m->alt[k] : "";
 
@@ -412,8 +426,12 @@ form_post(const struct ctx *ctx, struct post_new *n, const struct form_media *m,
 		n->media[i].alt = m->alt[i];
 	}
 	n->reply_settings = reply_settings(ctx);
+	n->content_warning = params_str(&ctx->params, "content_warning");
+	if (n->content_warning == NULL)
+		n->content_warning = "";
+	n->sensitive = params_bool(&ctx->params, "sensitive", false);
 	n->idem_key = params_str(&ctx->params, "idempotency_key");
-	form_hash(ctx, n->text, m, hash);
+	form_hash(ctx, n, m, hash);
 	n->request_hash = hash;
 }
 

@@ -1,5 +1,5 @@
 /* pages.h: starling-post's pages: the compose page (/compose), the post page (/p/:id) with the
- * forms that act on a post (/p/:id/act: a card's like and repost buttons; like, repost,
+ * forms that act on a post (/p/:id/act: a card's like, repost and bookmark buttons; like, repost,
  * undo_repost, pin, delete, report, reply, quote), and the profile (/u/:username) with its forms (follow, block, mute, report) and its
  * lists of people (/u/:username/following, /followers). Every form carries the CSRF token and,
  * on success, sends the browser on (303); a refused form shows its page again with the message
@@ -37,7 +37,12 @@ enum apierr pages_user_mute(struct ctx *ctx);
 enum apierr pages_user_report(struct ctx *ctx);
 /* GET /u/:username/following and /followers ?cursor: a page of people (graph_list: the API's
  * cursors, users in a block pair with the viewer left out). 404 naming an unknown user. */
-enum apierr pages_following(struct ctx *ctx);
-enum apierr pages_followers(struct ctx *ctx);
+int pages_following(struct ctx *ctx);
+int pages_followers(struct ctx *ctx);
+/* GET /bookmarks ?cursor: the viewer's own bookmarks as cards (bookmarks.c). */
+int pages_bookmarks(struct ctx *ctx);
+/* GET /p/:id/likes and /p/:id/reposts ?cursor: who liked and who reposted it (people.c). */
+int pages_likers(struct ctx *ctx);
+int pages_reposters(struct ctx *ctx);
 
 #endif

@@ -26,4 +26,12 @@ enum apierr api_replies(struct ctx *ctx);
 enum apierr api_delete(struct ctx *ctx);
 enum apierr api_pin(struct ctx *ctx);
 
+/* bookmarks.c: the caller's bookmarks (POST bookmark, GET bookmarks; the page is pages.h's). */
+int api_bookmark(struct ctx *ctx);
+int api_bookmarks(struct ctx *ctx);
+
+/* people.c: who liked and who reposted a record (GET likers, reposters; the pages are pages.h's). */
+int api_likers(struct ctx *ctx);
+int api_reposters(struct ctx *ctx);
+
 #endif

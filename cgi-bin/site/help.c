@@ -5,7 +5,8 @@
 #include "site.h"
 
 /* The sections of the help page, in order; each is a heading and a body in the catalog. */
-static const char *const sections[] = { "posting", "following", "privacy", "language", NULL };
+static const char *const sections[] = { "posting", "following", "cw", "bookmarks", "people",
+    "privacy", "language", NULL };
 
 enum apierr
 site_help(struct ctx *ctx)

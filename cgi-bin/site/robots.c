@@ -5,9 +5,9 @@
  * tests/integration/routes_map.py), with no alias of its own in each web server. The public
  * pages (posts, profiles, hashtags, their feeds, explore, help) are allowed: they are what a link
  * preview or a search engine should find. Disallowed: the API, the forms and the pages that are
- * one person's own (settings, notifications, compose) or cost a query per visit and show
- * nothing a crawler should keep (search), the operators' /metrics and the moderators' /mod/, and the form paths under /p/
- * and /u/ (POST only: a crawler gets 405s there). Answers 200 text/plain. */
+ * one person's own (settings, notifications, compose, bookmarks) or cost a query per visit and
+ * show nothing a crawler should keep (search), the operators' /metrics and the moderators' /mod/,
+ * and the form paths under /p/ and /u/ (POST only: a crawler gets 405s there). Answers 200 text/plain. */
 #include "config.h"
 
 #include <string.h>
@@ -25,6 +25,7 @@ const char site_robots_txt[] =
 	"Disallow: /settings\n"
 	"Disallow: /notifications\n"
 	"Disallow: /compose\n"
+	"Disallow: /bookmarks\n"
 	"Disallow: /search\n"
 	"Disallow: /login\n"
 	"Disallow: /logout\n"

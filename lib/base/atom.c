@@ -82,8 +82,8 @@ static void
 put_entry(const struct atom_feed *f, json_object *view, struct buf *out)
 {
 	json_object *author = json_object_object_get(view, "author"), *shown = view, *orig;
-	const char *name = str(author, "displayName"), *user = str(author, "username");
-	struct buf path = BUF_INIT, text = BUF_INIT;
+	const char *name = str(author, "displayName"), *user = str(author, "username"), *cw;
+	struct buf path = BUF_INIT, text = BUF_INIT, title = BUF_INIT;
 	json_object *t;
 
 	/* A repost says whose post it passes on. */
@@ -93,6 +93,16 @@ put_entry(const struct atom_feed *f, json_object *view, struct buf *out)
 		    "username"));
 		shown = orig;
 	}
+	/* Behind a content warning: the title is the warning, as a card shows it closed, and the
+	 * content says it first (a feed reader has no details element to hide the text in). */
+	buf_puts(&title, buf_cstr(&text));
+	cw = str(shown, "contentWarning");
+	if (*cw != '\0') {
+		buf_printf(&title, "CW: %s", cw);
+		buf_printf(&text, "CW: %s\n\n", cw);
+	} else {
+		buf_puts(&title, str(shown, "contentText"));
+	}
 	buf_puts(&text, str(shown, "contentText"));
 	buf_printf(&path, "/p/%s", str(view, "id"));
 	buf_puts(out, "<entry>\n<id>");
@@ -101,7 +111,7 @@ put_entry(const struct atom_feed *f, json_object *view, struct buf *out)
 	buf_puts(out, "</id>\n<title>@");
 	atom_escape(out, user);
 	buf_puts(out, ": ");
-	put_title_text(out, buf_cstr(&text));
+	put_title_text(out, buf_cstr(&title));
 	buf_puts(out, "</title>\n");
 	t = json_object_object_get(view, "createdAt");
 	put_time(out, "published", json_object_get_int64(t));
@@ -119,6 +129,7 @@ put_entry(const struct atom_feed *f, json_object *view, struct buf *out)
 	buf_puts(out, "</content>\n</entry>\n");
 	buf_free(&path);
 	buf_free(&text);
+	buf_free(&title);
 }
 
 void

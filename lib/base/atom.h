@@ -3,7 +3,8 @@
  * <link rel="alternate" type="application/atom+xml">.
  *
  * Each post is an entry: its page as id and link, "@author: the start of its text" as title, the
- * whole text as plain-text content (a repost's is the original's, "Reposted @name: ..."), its
+ * whole text as plain-text content (a repost's is the original's, "Reposted @name: ..."); behind
+ * a content warning the title is "CW: <the warning>" and the content starts with it; its
  * time as published and updated, its author's display name and profile. Every URL is absolute,
  * under [site] base_url. Text is XML-escaped, and characters XML 1.0 does not allow (control
  * characters but tab and newline) are left out, so the document always parses. */

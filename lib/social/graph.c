@@ -455,6 +455,12 @@ static const char *const list_sql[] = {
 	    "user_id = ? AND status_follow = 2 AND id < ? ORDER BY id DESC LIMIT ?",
 	[GRAPH_MUTED]     = "SELECT target_user, mute_id FROM {db}.tb_user_relationship WHERE "
 	    "user_id = ? AND status_mute = 1 AND mute_id < ? ORDER BY mute_id DESC LIMIT ?",
+	/* The people of a record: the mirrors post.c's jobs keep on the record's shard (the one
+	 * read of this module on another's tables: the list is graph_list's in every other way). */
+	[GRAPH_LIKERS]    = "SELECT liker_id, like_id FROM {db}.tb_post_like_reversed WHERE "
+	    "record_id = ? AND like_id < ? ORDER BY like_id DESC LIMIT ?",
+	[GRAPH_REPOSTERS] = "SELECT user_id, post_id FROM {db}.tb_post_repost_reversed WHERE "
+	    "original_id = ? AND post_type = 1 AND post_id < ? ORDER BY post_id DESC LIMIT ?",
 };
 
 /* The card of a user in a list; NULL for a user that is gone or suspended. */
@@ -474,7 +480,8 @@ list_shows(struct ctx *ctx, enum graph_list list, uint64_t other)
 {
 	int rc;
 
-	if (list != GRAPH_FOLLOWING && list != GRAPH_FOLLOWERS)
+	/* The caller's own lists of whom they block or mute show everyone on them. */
+	if (list == GRAPH_BLOCKED || list == GRAPH_MUTED)
 		return 1;
 	rc = graph_blocked_either(ctx->env, ctx->user_id, other);
 	return rc < 0 ? -1 : !rc;

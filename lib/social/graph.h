@@ -55,12 +55,18 @@ enum apierr graph_set(struct ctx *ctx, enum graph_action action, const char *tar
  * changes nothing. Errors as graph_set (no 40300/40900: anyone may report anyone else). */
 enum apierr graph_report(struct ctx *ctx, const char *target, int reason);
 
-enum graph_list { GRAPH_FOLLOWING, GRAPH_FOLLOWERS, GRAPH_BLOCKED, GRAPH_MUTED };
+/* The lists of people: of a user (user_id below), or, for GRAPH_LIKERS and GRAPH_REPOSTERS, of
+ * a post or reply (user_id is then the record's ID: who liked it, newest like first, from
+ * tb_post_like_reversed; who reposted it, not quoted, newest first, from tb_post_repost_reversed;
+ * both on the record's shard). The caller checks the record is one the viewer may see. */
+enum graph_list { GRAPH_FOLLOWING, GRAPH_FOLLOWERS, GRAPH_BLOCKED, GRAPH_MUTED, GRAPH_LIKERS,
+                  GRAPH_REPOSTERS };
 
 /* A page of list of user_id, newest first, after cursor (an ID from a previous page; NULL or ""
  * for the first page): {cursor, users: [{id, username, displayName, avatarUrl, description}]},
  * cursor "-1" on the last page. Set as ctx's data. Errors: 40004 a malformed cursor, 50300.
- * GRAPH_FOLLOWING and GRAPH_FOLLOWERS leave out the users in a block pair with the viewer
+ * GRAPH_FOLLOWING, GRAPH_FOLLOWERS, GRAPH_LIKERS and GRAPH_REPOSTERS leave out the users in a
+ * block pair with the viewer
  * (ctx->user_id), as their posts are left out everywhere; a page may then hold fewer than
  * GRAPH_PAGE users and still not be the last. GRAPH_BLOCKED and GRAPH_MUTED are the caller's own
  * and show everyone on them. Only user_id's shard must answer (50300 without it): a user whose

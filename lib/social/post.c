@@ -230,6 +230,23 @@ check_content(struct ctx *ctx, const struct post_new *n, struct text_post *t,
 	return APIERR_OK;
 }
 
+/* The content warning of a new post, quote or reply into *w (prepared as a text is: NFC, trimmed,
+ * counted in characters; w->len 0 for none). The API and the form share the messages. */
+static int
+check_warning(struct ctx *ctx, const struct post_new *n, struct text_post *w)
+{
+	const char *s = n->content_warning ? n->content_warning : "";
+	int rc = text_prepare(s, strlen(s), POST_WARNING_MAX, w);
+
+	if (rc == TEXT_BAD_UTF8)
+		return ctx_fail(ctx, APIERR_BAD_UTF8, "content_warning: not valid UTF-8, or "
+		    "holds a control character");
+	if (rc == TEXT_TOO_LONG)
+		return ctx_fail(ctx, APIERR_TEXT_TOO_LONG, "content_warning: too long; at most %d "
+		    "characters", POST_WARNING_MAX);
+	return rc == TEXT_OK ? APIERR_OK : ctx_fail(ctx, APIERR_INTERNAL, NULL);
+}
+
 /* Attaches the media of new record id (checked by check_content) for the clean-up
  * (lib/social/mediaclean.h): after the ID is made, before the row is written, so that the sweep can
  * never remove what a post is about to show. A retry of the same request attaches the same ID
@@ -525,6 +542,8 @@ struct create_tx {
 	int                     original_type, post_type, reply_settings;
 	const char             *text, *search, *hashtags;
 	const struct media_row *media;
+	const char             *warning;    /* the content warning, "" for none */
+	bool                    sensitive;
 	struct jobs            *jobs;
 	bool                    deferred;   /* the timeline.push is left to starling-worker */
 	bool                    inserted;
@@ -543,13 +562,13 @@ create_tx(struct db *db, void *arg)
 	/* INSERT IGNORE by the pre-made ID: a retry of the same request writes nothing. */
 	rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post (id, user_id, post_type, "
 	    "original_type, original_id, content_text, search_text, image_url, video_url, "
-	    "media_json, hashtags, reply_settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, "
-	    "?, ?, ?, ?, ?, ?, ?, ?)",
+	    "media_json, hashtags, reply_settings, content_warning, is_sensitive, created_at, "
+	    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    DB_PARAMS(DB_U64(a->id), DB_U64(a->user), DB_I64(a->post_type),
 		DB_I64(a->original_type), DB_U64(a->original), DB_STR(a->text),
 		DB_STR(a->search), DB_STR(a->media->image), DB_STR(a->media->video),
-		media_row_val(a->media), DB_STR(a->hashtags),
-		DB_I64(a->reply_settings), DB_I64(now), DB_I64(now)), &r);
+		media_row_val(a->media), DB_STR(a->hashtags), DB_I64(a->reply_settings),
+		DB_STR(a->warning), DB_I64(a->sensitive ? 1 : 0), DB_I64(now), DB_I64(now)), &r);
 	if (rc != 0 || r.affected != 1)
 		goto out;
 	a->inserted = true;
@@ -584,12 +603,12 @@ created(struct ctx *ctx, const struct create_tx *a)
 enum apierr
 post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 {
-	struct text_post t = { 0 };
+	struct text_post t = { 0 }, w = { 0 };
 	struct jobs jobs = { .shard = id_shard(ctx->user_id) };
 	struct media_row m = MEDIA_ROW_INIT;
 	struct create_tx a = { .user = ctx->user_id, .post_type = POST_ORIGINAL,
 	    .reply_settings = n->reply_settings, .text = "", .search = "", .hashtags = "",
-	    .media = &m, .jobs = &jobs };
+	    .media = &m, .warning = "", .sensitive = n->sensitive, .jobs = &jobs };
 	json_object *orig = NULL;
 	uint64_t fresh;
 	size_t i;
@@ -597,8 +616,10 @@ post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 
 	*id = 0;
 	if ((rc = check_writer(ctx, NULL)) != APIERR_OK ||
-	    (rc = check_content(ctx, n, &t, &m)) != APIERR_OK)
+	    (rc = check_content(ctx, n, &t, &m)) != APIERR_OK ||
+	    (rc = check_warning(ctx, n, &w)) != APIERR_OK)
 		goto out;
+	a.warning = w.text;
 	a.text = t.text;
 	a.search = t.search;
 	a.hashtags = t.hashtags;
@@ -655,6 +676,7 @@ out:
 	jobs_free(&jobs);
 	media_row_free(&m);
 	text_post_free(&t);
+	text_post_free(&w);
 	return rc;
 }
 
@@ -681,7 +703,7 @@ post_repost_idem(struct ctx *ctx, uint64_t original_id, const char *idem_key,
 	static const struct media_row none = MEDIA_ROW_INIT;
 	struct jobs jobs = { .shard = id_shard(ctx->user_id) };
 	struct create_tx a = { .user = ctx->user_id, .post_type = POST_REPOST, .text = "",
-	    .search = "", .hashtags = "", .media = &none, .jobs = &jobs };
+	    .search = "", .hashtags = "", .media = &none, .warning = "", .jobs = &jobs };
 	json_object *orig = NULL;
 	uint64_t fresh, existing;
 	int rc;
@@ -785,6 +807,8 @@ struct reply_tx {
 	const struct media_row *media;
 	struct jobs            *jobs;
 	bool                    inserted;
+	const char             *warning;    /* as create_tx's */
+	bool                    sensitive;
 };
 
 static int
@@ -799,10 +823,12 @@ reply_tx(struct db *db, void *arg)
 	a->inserted = false;
 	rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post_reply (id, user_id, post_id, "
 	    "parent_reply_id, content_text, search_text, image_url, video_url, media_json, hashtags, "
-	    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "content_warning, is_sensitive, created_at, updated_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    DB_PARAMS(DB_U64(a->id), DB_U64(a->user), DB_U64(a->root), DB_U64(a->parent),
 		DB_STR(a->t->text), DB_STR(a->t->search), DB_STR(a->media->image),
 		DB_STR(a->media->video), media_row_val(a->media), DB_STR(a->t->hashtags),
+		DB_STR(a->warning), DB_I64(a->sensitive ? 1 : 0),
 		DB_I64(now), DB_I64(now)), &r);
 	if (rc != 0 || r.affected != 1)
 		goto out;
@@ -823,10 +849,11 @@ out:
 enum apierr
 post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 {
-	struct text_post t = { 0 };
+	struct text_post t = { 0 }, w = { 0 };
 	struct jobs jobs = { .shard = 0 };
 	struct media_row m = MEDIA_ROW_INIT;
-	struct reply_tx a = { .user = ctx->user_id, .t = &t, .media = &m, .jobs = &jobs };
+	struct reply_tx a = { .user = ctx->user_id, .t = &t, .media = &m, .jobs = &jobs,
+	    .warning = "", .sensitive = n->sensitive };
 	json_object *parent = NULL, *root = NULL;
 	uint64_t fresh;
 	size_t i;
@@ -835,9 +862,11 @@ post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 	*id = 0;
 	if ((rc = check_writer(ctx, NULL)) != APIERR_OK ||
 	    (rc = check_content(ctx, n, &t, &m)) != APIERR_OK ||
+	    (rc = check_warning(ctx, n, &w)) != APIERR_OK ||
 	    (rc = post_live(ctx, n->original_id, &parent)) != APIERR_OK ||
 	    (rc = check_not_blocked(ctx, parent)) != APIERR_OK)
 		goto out;
+	a.warning = w.text;
 	if (post_jtype(parent) == POST_REPLY) {
 		a.parent = jsonx_id(parent, "id");
 		a.root = jsonx_id(parent, "rootId");
@@ -895,6 +924,7 @@ out:
 	jobs_free(&jobs);
 	media_row_free(&m);
 	text_post_free(&t);
+	text_post_free(&w);
 	return rc;
 }
 

@@ -42,6 +42,9 @@ struct post_medium {
 	const char *url;
 	const char *alt;
 };
+/* The longest content warning, in characters after NFC (as a post's text is counted): a
+ * summary line, not a second post (Mastodon's and Misskey's are as short in practice). */
+#define POST_WARNING_MAX 100
 
 /* A new post, quote or reply. Strings are borrowed; NULL or "" means absent. */
 struct post_new {
@@ -52,6 +55,9 @@ struct post_new {
 	struct post_medium media[POST_MEDIA_MAX];
 	int         reply_settings;  /* enum post_reply_settings (posts and quotes) */
 	uint64_t    original_id;     /* quote: the quoted record; reply: the post or reply answered */
+	const char *content_warning; /* shown in place of the text and media until opened: at most
+	                              * POST_WARNING_MAX characters (counted as the text is), or NULL */
+	bool        sensitive;       /* the media is blurred until revealed */
 	const char *idem_key;        /* the Idempotency-Key header, or NULL */
 	const char *request_hash;    /* hex SHA-256 of what was asked (post_request_hash), with a key */
 };
@@ -59,8 +65,9 @@ struct post_new {
 /* Creates a post (original_id 0) or a quote (original_id set), as ctx->user_id. With an
  * idem_key already used by this user for the same request, *id is the post made then and
  * nothing new is written. Returns 0 with *id, or an apierr code (recorded with ctx_fail):
- * text not UTF-8, too long, empty without media; media not issued to this user; quoted record
- * not found; key reused for another request. */
+ * text not UTF-8, too long, empty without media; a content warning not UTF-8 (40011) or over
+ * POST_WARNING_MAX (40010); media not issued to this user; quoted record not found; key reused
+ * for another request. */
 enum apierr post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id);
 
 /* Replies to the post or reply n->original_id (its reply_settings decide who may). As

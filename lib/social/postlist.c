@@ -1,4 +1,5 @@
-/* postlist.c: a user's posts, replies and likes, newest first (postlist.h has the contract). */
+/* postlist.c: a user's posts, replies, likes and bookmarks, newest first (postlist.h has the
+ * contract). */
 #include "config.h"
 
 #include <inttypes.h>
@@ -26,6 +27,8 @@ static const char *const tab_sql[] = {
 	[POSTLIST_REPLIES] = "SELECT reply_id, reply_id FROM {db}.tb_user_reply WHERE user_id = ? "
 	    "AND reply_id < ? ORDER BY reply_id DESC LIMIT ?",
 	[POSTLIST_LIKES] = "SELECT id, record_id FROM {db}.tb_post_like WHERE liker_id = ? AND "
+	    "id < ? ORDER BY id DESC LIMIT ?",
+	[POSTLIST_BOOKMARKS] = "SELECT id, record_id FROM {db}.tb_bookmark WHERE user_id = ? AND "
 	    "id < ? ORDER BY id DESC LIMIT ?",
 };
 

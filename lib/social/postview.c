@@ -103,9 +103,10 @@ post_row(struct app_env *env, uint64_t id, struct db_rows *r)
 	}
 	return db_exec(env->db, id_shard(id),
 	    "SELECT user_id, post_type, original_id, 0, reply_settings, is_deleted, hashtags, "
-	    "created_at, content_text, image_url, video_url, original_type, media_json FROM "
-	    "{db}.tb_post WHERE id = ? UNION ALL SELECT user_id, 3, parent_reply_id, post_id, 0, "
-	    "is_deleted, hashtags, created_at, content_text, image_url, video_url, 0, media_json "
+	    "created_at, content_text, image_url, video_url, original_type, media_json, "
+	    "content_warning, is_sensitive FROM {db}.tb_post WHERE id = ? "
+	    "UNION ALL SELECT user_id, 3, parent_reply_id, post_id, 0, is_deleted, hashtags, created_at, "
+	    "content_text, image_url, video_url, 0, media_json, content_warning, is_sensitive "
 	    "FROM {db}.tb_post_reply WHERE id = ?",
 	    DB_PARAMS(DB_U64(id), DB_U64(id)), r);
 }
@@ -219,6 +220,10 @@ load_post(void *arg, struct buf *out)
 	json_object_object_add(o, "imageUrl", json_object_new_string(db_str(&r, 0, POST_R_IMAGE)));
 	json_object_object_add(o, "videoUrl", json_object_new_string(db_str(&r, 0, POST_R_VIDEO)));
 	json_object_object_add(o, "media", post_row_media(&r, 0));
+	json_object_object_add(o, "contentWarning",
+	    json_object_new_string(db_str(&r, 0, POST_R_WARNING)));
+	json_object_object_add(o, "sensitive",
+	    json_object_new_boolean(db_i64(&r, 0, POST_R_SENSITIVE) != 0));
 	json_object_object_add(o, "hashtags", words_array(db_str(&r, 0, POST_R_HASHTAGS)));
 	json_object_object_add(o, "mentions", mentions);
 	json_object_object_add(o, "originalId", jsonx_id_new(original));
@@ -232,6 +237,25 @@ load_post(void *arg, struct buf *out)
 	json_object_put(o);
 	db_rows_free(&r);
 	return 1;
+}
+
+/* A cached record's JSON as an object, or NULL when it is not one. A copy cached before
+ * sql/019 (at most POST_TTL old) has no contentWarning and sensitive: they are added as the
+ * record has them (none), so every answer carries both. */
+static json_object *
+record_parse(const char *s)
+{
+	json_object *o = json_tokener_parse(s);
+
+	if (o == NULL || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return NULL;
+	}
+	if (!json_object_object_get_ex(o, "contentWarning", NULL))
+		json_object_object_add(o, "contentWarning", json_object_new_string(""));
+	if (!json_object_object_get_ex(o, "sensitive", NULL))
+		json_object_object_add(o, "sensitive", json_object_new_boolean(false));
+	return o;
 }
 
 int
@@ -248,12 +272,10 @@ post_get(struct app_env *env, uint64_t id, json_object **out)
 	record_key(key, id);
 	rc = cache_get_or_load(env->cache, key, POST_TTL, load_post, &a, &val);
 	if (rc == 1) {
-		*out = json_tokener_parse(buf_cstr(&val));
-		if (*out == NULL || !json_object_is_type(*out, json_type_object)) {
+		*out = record_parse(buf_cstr(&val));
+		if (*out == NULL) {
 			/* Only this code writes the key; a copy that does not parse is dropped. */
 			log_error("cache %s: not a JSON object; deleted", key);
-			json_object_put(*out);
-			*out = NULL;
 			(void)cache_delete(env->cache, key);
 			rc = -1;
 		}
@@ -329,33 +351,49 @@ view_keys(struct ctx *ctx, json_object *o, struct cache_keys *ks)
 	graph_keys(ks, ctx->user_id, original_author);
 }
 
-/* What the viewer did to each of targets[] (n > 0): liked[i], reposted[i]. One statement on
- * the viewer's shard for both, where asking each table apart took two. Returns 0 or -1. */
+/* What the viewer did to a record: the first column of each part of viewer_did's statement. */
+enum { DID_LIKED, DID_REPOSTED, DID_BOOKMARKED, DID__MAX };
+
+/* The parts of viewer_did's statement, each a list of the records the viewer did it to, all on
+ * the viewer's shard; each is followed by the placeholders of the targets and ")". */
+static const char *const did_sql[DID__MAX] = {
+	[DID_LIKED] = "SELECT 0, record_id FROM {db}.tb_post_like WHERE liker_id = ? AND "
+	    "record_id IN (",
+	[DID_REPOSTED] = "SELECT 1, repost_of FROM {db}.tb_post WHERE user_id = ? AND "
+	    "repost_of IN (",
+	[DID_BOOKMARKED] = "SELECT 2, record_id FROM {db}.tb_bookmark WHERE user_id = ? AND "
+	    "record_id IN (",
+};
+
+/* Parts first .. first + nparts - 1 of did_sql as one UNION ALL over m placeholders each, into
+ * did (as viewer_did's). Returns 0 or -1. */
 static int
-viewer_did(struct ctx *ctx, const uint64_t *targets, size_t n, bool *liked, bool *reposted)
+viewer_did_parts(struct ctx *ctx, const uint64_t *targets, size_t n, size_t m, size_t first,
+    size_t nparts, bool *did)
 {
-	/* Each list at its padded length (db_in_size) while both fit in one statement. */
-	size_t m = 2 * db_in_size(n) + 2 <= DB_MAX_PARAMS ? db_in_size(n) : n;
-	struct db_val *p = xcalloc(2 * m + 2, sizeof *p);
+	struct db_val *p = xcalloc(nparts * (m + 1), sizeof *p);
 	struct buf q = BUF_INIT, in = BUF_INIT;
 	struct db_rows r = DB_ROWS_INIT;
-	size_t i, k;
+	size_t i, j, k;
+	int64_t kind;
 	int rc;
 
-	p[0] = p[m + 1] = DB_U64(ctx->user_id);
 	db_placeholders(&in, m);
-	for (i = 0; i < m; i++)
-		p[i + 1] = p[m + 2 + i] = DB_U64(targets[i < n ? i : n - 1]);
-	for (i = 0; i < n; i++)
-		liked[i] = reposted[i] = false;
-	buf_printf(&q, "SELECT 0, record_id FROM {db}.tb_post_like WHERE liker_id = ? AND "
-	    "record_id IN (%s) UNION ALL SELECT 1, repost_of FROM {db}.tb_post WHERE user_id = ? "
-	    "AND repost_of IN (%s)", buf_cstr(&in), buf_cstr(&in));
-	rc = db_exec(ctx->env->db, id_shard(ctx->user_id), buf_cstr(&q), p, 2 * m + 2, &r);
-	for (k = 0; rc == 0 && k < r.nrows; k++)
-		for (i = 0; i < n; i++)
+	for (j = 0; j < nparts; j++) {
+		if (j > 0)
+			buf_puts(&q, " UNION ALL ");
+		buf_printf(&q, "%s%s)", did_sql[first + j], buf_cstr(&in));
+		p[j * (m + 1)] = DB_U64(ctx->user_id);
+		for (i = 0; i < m; i++)
+			p[j * (m + 1) + 1 + i] = DB_U64(targets[i < n ? i : n - 1]);
+	}
+	rc = db_exec(ctx->env->db, id_shard(ctx->user_id), buf_cstr(&q), p, nparts * (m + 1), &r);
+	for (k = 0; rc == 0 && k < r.nrows; k++) {
+		kind = db_i64(&r, k, 0);
+		for (i = 0; kind >= 0 && kind < DID__MAX && i < n; i++)
 			if (targets[i] == db_u64(&r, k, 1))
-				*(db_i64(&r, k, 0) == 0 ? &liked[i] : &reposted[i]) = true;
+				did[i * DID__MAX + (size_t)kind] = true;
+	}
 	db_rows_free(&r);
 	buf_free(&q);
 	buf_free(&in);
@@ -363,14 +401,40 @@ viewer_did(struct ctx *ctx, const uint64_t *targets, size_t n, bool *liked, bool
 	return rc == 0 ? 0 : -1;
 }
 
-/* Adds {liked, reposted, own} to the view o of a record: what the viewer did to it. */
+/* What the viewer did to each of targets[] (n > 0, at most POST_STATS_MAX): did[i * DID__MAX +
+ * DID_*]. As few statements on the viewer's shard as the parameters allow: one for a page of a
+ * timeline (each list at its padded length, db_in_size), two for a hundred records. Returns 0 or
+ * -1. */
+static int
+viewer_did(struct ctx *ctx, const uint64_t *targets, size_t n, bool *did)
+{
+	size_t m = DID__MAX * (db_in_size(n) + 1) <= DB_MAX_PARAMS ? db_in_size(n) : n;
+	size_t per = DB_MAX_PARAMS / (m + 1), j;
+
+	if (per == 0)
+		return -1;   /* more targets than one statement takes: not a page's (n <= 100) */
+	if (per > DID__MAX)
+		per = DID__MAX;
+	for (j = 0; j < n * DID__MAX; j++)
+		did[j] = false;
+	for (j = 0; j < DID__MAX; j += per)
+		if (viewer_did_parts(ctx, targets, n, m, j, j + per > DID__MAX ? DID__MAX - j : per,
+		    did) != 0)
+			return -1;
+	return 0;
+}
+
+/* Adds {liked, reposted, bookmarked, own} to the view o of a record: what the viewer did to it
+ * (did: its DID__MAX flags). */
 static void
-add_viewer(struct ctx *ctx, json_object *o, bool liked, bool reposted)
+add_viewer(struct ctx *ctx, json_object *o, const bool *did)
 {
 	json_object *viewer = json_object_new_object();
 
-	json_object_object_add(viewer, "liked", json_object_new_boolean(liked));
-	json_object_object_add(viewer, "reposted", json_object_new_boolean(reposted));
+	json_object_object_add(viewer, "liked", json_object_new_boolean(did[DID_LIKED]));
+	json_object_object_add(viewer, "reposted", json_object_new_boolean(did[DID_REPOSTED]));
+	json_object_object_add(viewer, "bookmarked",
+	    json_object_new_boolean(did[DID_BOOKMARKED]));
 	json_object_object_add(viewer, "own", json_object_new_boolean(
 	    jsonx_id(o, "authorId") == ctx->user_id));
 	json_object_object_add(o, "viewer", viewer);
@@ -684,12 +748,9 @@ get_many(struct app_env *env, const uint64_t *ids, size_t n, json_object **objs,
 		memset(hit, 0, n * sizeof *hit);
 	for (i = 0; i < n; i++) {
 		if (hit[i]) {
-			objs[i] = json_tokener_parse(buf_cstr(&vals[i]));
-			if (objs[i] != NULL && json_object_is_type(objs[i], json_type_object))
+			if ((objs[i] = record_parse(buf_cstr(&vals[i]))) != NULL)
 				continue;
 			/* Not ours: post_get drops it and loads the row. */
-			json_object_put(objs[i]);
-			objs[i] = NULL;
 		}
 		if (post_get(env, ids[i], &objs[i]) < 0) {
 			rc = -1;
@@ -800,7 +861,7 @@ post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **vie
 	struct page_users *users = NULL;
 	json_object **orig = NULL;
 	uint64_t *oid = NULL, *target = NULL;
-	bool *liked = NULL, *reposted = NULL, *failed = NULL, *ofailed = NULL;
+	bool *did = NULL, *failed = NULL, *ofailed = NULL;
 	size_t i, k, no;
 	int rc = APIERR_OK;
 
@@ -814,8 +875,7 @@ post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **vie
 	orig = xcalloc(n, sizeof *orig);
 	oid = xcalloc(n, sizeof *oid);
 	target = xcalloc(n, sizeof *target);
-	liked = xcalloc(n, sizeof *liked);
-	reposted = xcalloc(n, sizeof *reposted);
+	did = xcalloc(n * DID__MAX, sizeof *did);
 	failed = xcalloc(n, sizeof *failed);
 	ofailed = xcalloc(n, sizeof *ofailed);
 	/* The records in one round (a page that knew them fetched them ahead, with their authors:
@@ -912,16 +972,15 @@ post_view_many(struct ctx *ctx, const uint64_t *ids, size_t n, json_object **vie
 			target[i] = views[i] == NULL ? 0 : post_jtype(views[i]) == POST_REPOST ?
 			    jsonx_id(views[i], "originalId") : ids[i];
 		/* Unknown on a partial page: shown as not done (the buttons still work). */
-		if (viewer_did(ctx, target, n, liked, reposted) != 0) {
+		if (viewer_did(ctx, target, n, did) != 0) {
 			if (partial == NULL)
 				goto fail;
 			*partial = true;
-			memset(liked, 0, n * sizeof *liked);
-			memset(reposted, 0, n * sizeof *reposted);
+			memset(did, 0, n * DID__MAX * sizeof *did);
 		}
 		for (i = 0; i < n; i++)
 			if (views[i] != NULL)
-				add_viewer(ctx, views[i], liked[i], reposted[i]);
+				add_viewer(ctx, views[i], &did[i * DID__MAX]);
 	}
 	goto out;
 fail:
@@ -939,8 +998,7 @@ out:
 	free(orig);
 	free(oid);
 	free(target);
-	free(liked);
-	free(reposted);
+	free(did);
 	free(failed);
 	free(ofailed);
 	cache_keys_free(&ks);

@@ -16,11 +16,13 @@
  *   hashtags [tag keys], mentions [lowercased usernames], originalId (repost/quote: the original
  *   record; reply: the post or reply answered; "0" otherwise), rootId (reply: the thread's post;
  *   else the post's own id), replySettings ("everyone" | "mentioned" | "followers"), createdAt
- *   (unix seconds). IDs are strings (64-bit values do not survive JavaScript numbers).
+ *   (unix seconds), contentWarning (the warning the text and media are hidden behind; "" for
+ *   none), sensitive (true: the media is blurred until revealed). IDs are strings (64-bit
+ *   values do not survive JavaScript numbers).
  * post_view adds: author {id, username, displayName, avatarUrl, verified}, original (the embedded
  * original of a repost or quote, itself with its author; null when it was deleted or its author
  * and the viewer are in a block pair: a repost of such a record is then 404), and, for a
- * logged-in viewer, viewer {liked, reposted, own}. The JSON routes add image at answer time
+ * logged-in viewer, viewer {liked, reposted, bookmarked, own}. The JSON routes add image at answer time
  * (post_add_images). */
 #ifndef STARLING_POSTVIEW_H
 #define STARLING_POSTVIEW_H
@@ -136,7 +138,7 @@ json_object *post_row_media(const struct db_rows *r, size_t i);
  * root post) and POST_R_ROOT the root post; a post's POST_R_ROOT is 0. */
 enum { POST_R_USER, POST_R_TYPE, POST_R_ORIGINAL, POST_R_ROOT, POST_R_SETTINGS, POST_R_DELETED,
        POST_R_HASHTAGS, POST_R_CREATED, POST_R_TEXT, POST_R_IMAGE, POST_R_VIDEO,
-       POST_R_ORIGINAL_TYPE, POST_R_MEDIA };
+       POST_R_ORIGINAL_TYPE, POST_R_MEDIA, POST_R_WARNING, POST_R_SENSITIVE };
 
 /* Record id's row (deleted or not) from tb_post or tb_post_reply on id_shard(id), into *r (the
  * caller's: db_rows_free). Returns 0 (no row for an unknown id or shard), or -1. */

@@ -107,14 +107,16 @@ def check_page(name, url, lang="en"):
 def pages_out():
     return [("landing", "/"), ("login", "/login"), ("signup", "/signup"),
             ("post", "/p/" + STATE["post"]), ("profile", "/u/" + AUTHOR["username"]),
-            ("search", "/search?q=starling"), ("explore", "/explore"), ("help", "/help")]
+            ("search", "/search?q=starling"), ("explore", "/explore"), ("help", "/help"),
+            ("warned", "/p/" + STATE["warned"]), ("likers", "/p/%s/likes" % STATE["post"])]
 
 
 def pages_in():
     return [("home", "/"), ("post", "/p/" + STATE["post"]),
             ("profile", "/u/" + AUTHOR["username"]), ("search", "/search?q=starling"),
             ("notifications", "/notifications"), ("settings", "/settings"),
-            ("compose", "/compose"), ("explore", "/explore")]
+            ("compose", "/compose"), ("explore", "/explore"), ("bookmarks", "/bookmarks"),
+            ("warned", "/p/" + STATE["warned"])]
 
 
 # --- the steps ---------------------------------------------------------------------------------
@@ -133,6 +135,11 @@ def test_author_posts_with_an_image():
     api("user/follow", {"target_username": AUTHOR["username"], "flag": 1}, READER)
     api("post/like", {"post_id": STATE["post"], "islike": 1}, READER)
     api("post/reply", {"original_post_id": STATE["post"], "content_text": "a reply"}, READER)
+    # A post behind a content warning (its details element through axe too), bookmarked by the
+    # author so that /bookmarks has a card.
+    STATE["warned"] = api("post/create", {"content_text": "behind a warning",
+                                          "content_warning": "a warning"}, READER)["id"]
+    api("post/bookmark", {"post_id": STATE["warned"]}, AUTHOR)
 
 
 def counts_text(pid):

@@ -53,7 +53,8 @@ fi
 
 # The tables every shard database must hold, and nothing else.
 EXPECTED_TABLES="tb_email_lookup tb_hashtag tb_id_worker_lease tb_idempotency_key tb_job
-tb_media tb_moderation_log tb_notification tb_parsed_url tb_post tb_post_extended tb_post_like tb_post_like_reversed
+tb_bookmark tb_media tb_moderation_log tb_notification tb_parsed_url tb_post tb_post_extended
+tb_post_like tb_post_like_reversed
 tb_post_repost_reversed
 tb_post_reply tb_post_reply_extended tb_post_reply_hashtag tb_recommended_hashtag
 tb_recommended_user tb_reported_content tb_reported_user tb_reserved_username tb_revoked_token
@@ -95,10 +96,12 @@ expect_error() {
 }
 
 # unexpected FILE: print the lines of a client's output other than file markers, the notes of
-# CREATE TABLE IF NOT EXISTS on an existing table, and the warnings of INSERT IGNORE into
-# tb_schema_migration (the expected output of a second application); fail if there are none.
+# CREATE TABLE IF NOT EXISTS on an existing table and of ADD COLUMN IF NOT EXISTS on an existing
+# column, and the warnings of INSERT IGNORE into tb_schema_migration (the expected output of a
+# second application); fail if there are none.
 unexpected() {
 	grep -v -e '^-- ' -e '^Note (Code 1050): Table .* already exists$' \
+		-e "^Note (Code 1060): Duplicate column name '[a-z_]*'$" \
 		-e "^Warning (Code 1062): Duplicate entry '[0-9a-z_]*' for key 'PRIMARY'$" "$1"
 }
 

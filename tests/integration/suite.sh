@@ -24,11 +24,13 @@
 #      test_posts.py, test_pages.py: the main pages at desktop and phone widths
 #      through axe-core, test_multi_image.py: two images with alt texts composed at both
 #      widths, test_js.py: static/starling.js in place of page loads,
-#      test_keyboard.py: sign-up, post, reply, like and follow with the keyboard alone),
+#      test_keyboard.py: sign-up, post, reply, like and follow with the keyboard alone,
+#      test_warnings.py: content warnings, sensitive media and bookmarks, script off and on),
 #      tests/integration/test_posts.py, test_graph.py, test_upload.py,
 #      test_media.py (images processed by the worker), test_multi_image.py (four images, alt text),
 #      test_lists.py, test_profile.py, test_notify.py, test_passwords.py, test_metrics.py,
-#      test_feeds.py, test_cards.py (link previews, favicon, robots.txt), test_timeline.py,
+#      test_feeds.py, test_cards.py (link previews, favicon, robots.txt), test_bookmarks.py,
+#      test_content_warning.py, test_post_people.py, test_timeline.py,
 #      test_limits.py (the rate limits: 429 for each write), test_search.py,
 #      test_trends.py, test_zones.py (the settings' time zone, the cards' times),
 #      test_links.py (link cards against a server of its own on loopback),
@@ -325,11 +327,12 @@ run_test tests/browser/test_pages.py "$(browser_dir pages)" "$RUN/mail"
 run_test tests/browser/test_multi_image.py "$(browser_dir multi-image)" "$RUN/mail"
 run_test tests/browser/test_js.py "$(browser_dir js)" "$RUN/mail"
 run_test tests/browser/test_keyboard.py "$(browser_dir keyboard)" "$RUN/mail"
+run_test tests/browser/test_warnings.py "$(browser_dir warnings)" "$RUN/mail"
 app_logs=$(for f in $web_logs; do printf '%s ' "$RUN/$f"; done)
 STARLING_TEST_APP_LOGS=$app_logs run_test tests/integration/test_media_s3.py
 for t in test_posts test_graph test_upload test_media test_multi_image test_lists test_profile \
 	test_notify test_passwords \
-	test_metrics test_feeds test_cards; do
+	test_metrics test_feeds test_cards test_bookmarks test_content_warning test_post_people; do
 	STARLING_TEST_APP_LOGS=$app_logs run_test "tests/integration/$t.py"
 done
 STARLING_TEST_MEMCACHED="127.0.0.1:${memcached_ports%% *} 127.0.0.1:${memcached_ports##* }" \

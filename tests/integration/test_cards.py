@@ -186,7 +186,8 @@ def test_robots_txt():
                           ("/", True), ("/static/starling.css", True),
                           ("/api/v1/post/create", False), ("/api/v1/health", False),
                           ("/settings", False), ("/settings/blocked", False),
-                          ("/notifications", False), ("/compose", False), ("/search?q=x", False),
+                          ("/notifications", False), ("/compose", False), ("/bookmarks", False),
+                          ("/search?q=x", False),
                           ("/login", False), ("/metrics", False)):
         check_eq(rp.can_fetch("AnyBot", path), allowed, "robots.txt for %s" % path)
     check_status(get("/robots.txtx"), 404)

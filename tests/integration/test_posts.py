@@ -201,7 +201,8 @@ def test_detail_content_and_viewer():
     check(isinstance(d["createdAt"], int) and d["createdAt"] > 0, "createdAt")
     check("viewer" not in d, "a visitor has no viewer part")
     check("email" not in d["author"], "no email of the author")
-    check_eq(detail(pid, a)["viewer"], {"liked": False, "reposted": False, "own": True},
+    check_eq(detail(pid, a)["viewer"], {"liked": False, "reposted": False, "bookmarked": False,
+                                          "own": True},
              "viewer (author)")
     check_eq(detail(pid, b)["viewer"]["own"], False, "viewer (other)")
     detail("123456789", None, 404, NOT_FOUND)

@@ -1,5 +1,6 @@
 /* test_atom.c: Atom feeds of posts: escaping (markup, quotes, characters XML cannot hold),
- * titles cut at whole characters, reposts, absolute links and the empty feed's fixed time. */
+ * titles cut at whole characters, reposts, content warnings, absolute links and the empty
+ * feed's fixed time. */
 #include "config.h"
 
 #include "test.h"
@@ -77,6 +78,32 @@ test_entries(void **state)
 	buf_free(&out);
 }
 
+/* A content warning is the title and comes first in the content; the text is not in the title. */
+static void
+test_content_warning(void **state)
+{
+	json_object *v = views("[{\"id\":\"3\",\"type\":\"post\",\"contentText\":\"the ending\","
+	    "\"contentWarning\":\"spoilers <b>\",\"createdAt\":1,\"author\":{\"username\":\"ada\"}},"
+	    "{\"id\":\"4\",\"type\":\"repost\",\"contentText\":\"\",\"createdAt\":1,\"author\":"
+	    "{\"username\":\"ada\"},\"original\":{\"id\":\"9\",\"contentText\":\"theirs\","
+	    "\"contentWarning\":\"cw\",\"author\":{\"username\":\"bob\"}}}]");
+	struct buf out = BUF_INIT;
+	const char *s;
+
+	(void)state;
+	atom_render(&FEED, v, &out);
+	s = buf_cstr(&out);
+	assert_non_null(strstr(s, "<title>@ada: CW: spoilers &lt;b&gt;</title>"));
+	assert_non_null(strstr(s, "<content type=\"text\">CW: spoilers &lt;b&gt;\n\nthe ending"
+	    "</content>"));
+	assert_null(strstr(s, "<title>@ada: the ending"));
+	/* A repost of a warned post: the original's warning, after whose post it is. */
+	assert_non_null(strstr(s, "<title>@ada: Reposted @bob: CW: cw</title>"));
+	assert_non_null(strstr(s, "<content type=\"text\">Reposted @bob: CW: cw\n\ntheirs</content>"));
+	json_object_put(v);
+	buf_free(&out);
+}
+
 /* 80 characters of the text, whole UTF-8 sequences, then an ellipsis. */
 static void
 test_title_cut(void **state)
@@ -125,6 +152,7 @@ main(void)
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_entries),
 		cmocka_unit_test(test_title_cut),
+		cmocka_unit_test(test_content_warning),
 		cmocka_unit_test(test_empty),
 	};
 
