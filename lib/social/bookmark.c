@@ -32,7 +32,7 @@ target_of(struct ctx *ctx, uint64_t id, uint64_t *target)
 	return APIERR_OK;
 }
 
-int
+enum apierr
 bookmark_set(struct ctx *ctx, uint64_t record_id, bool on)
 {
 	uint64_t target, id = 0;

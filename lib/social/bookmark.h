@@ -1,5 +1,5 @@
 /* bookmark.h: a user's bookmarks, private to them: the write (add, remove). The list is read as a
- * tab of lib/postlist.h (POSTLIST_BOOKMARKS, the caller's own only) and what the viewer
+ * tab of lib/social/postlist.h (POSTLIST_BOOKMARKS, the caller's own only) and what the viewer
  * bookmarked among a page's records with their likes and reposts (postview.h, viewer).
  *
  * Where rows live (sql/019_bookmarks.sql, docs/schema.md): tb_bookmark on the bookmarking user's
@@ -12,6 +12,8 @@
 #ifndef STARLING_BOOKMARK_H
 #define STARLING_BOOKMARK_H
 
+#include "apierr.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -22,6 +24,6 @@ struct ctx;
  * for one the user may not see (a block either way: post_view's rule); removing never refuses,
  * the record gone or not. Returns APIERR_OK or an apierr code recorded with ctx_fail (50300 when
  * the user's shard is down). */
-int bookmark_set(struct ctx *ctx, uint64_t record_id, bool on);
+enum apierr bookmark_set(struct ctx *ctx, uint64_t record_id, bool on);
 
 #endif

@@ -1,6 +1,7 @@
-/* post.c: the write side of posts: creating posts, replies, reposts and quotes, likes, reports,
- * deletion, pinning, with their transactions, invalidations and jobs (post.h has the contract,
- * docs/data.md the outbox and the cache keys; the reads are in postview.c). */
+/* post.c: the write side of posts: creating posts, replies, reposts and quotes, with their
+ * transactions, invalidations and jobs, and the rules every write shares (post.h has the
+ * contract, docs/data.md the outbox and the cache keys; likes, reports, deletion and pins are in
+ * post_act.c, the reads in postview.c). */
 #include "config.h"
 
 #include <inttypes.h>
@@ -25,6 +26,7 @@
 #include "media.h"
 #include "mediaclean.h"
 #include "post.h"
+#include "post_int.h"
 #include "shard.h"
 #include "switches.h"
 #include "text.h"
@@ -33,17 +35,14 @@
 #include "utf8.h"
 #include "valid.h"
 
-/* The most jobs one write queues: a repost.sync or user_reply.sync and one hashtag.sync per tag. */
-/* repost.sync, timeline.push, notify.post, one hashtag.sync per tag and one link.fetch per URL. */
-#define POST_MAX_JOBS (3 + TEXT_MAX_TAGS + TEXT_MAX_URLS)
 /* Idempotency-Key: 1 .. 64 printable ASCII characters (tb_idempotency_key.idem_key). */
 #define IDEM_KEY_MAX 64
 /* The columns of media URLs (varchar(255)); a URL we issue is far shorter. */
 #define MEDIA_URL_MAX 255
 
 
-static int
-unavailable(struct ctx *ctx)
+enum apierr
+post_unavailable(struct ctx *ctx)
 {
 	return ctx_fail(ctx, APIERR_UNAVAILABLE, NULL);
 }
@@ -53,13 +52,13 @@ unavailable(struct ctx *ctx)
 
 /* Refuses acting on rec (a post_get object: reply, quote, repost, like) when its author and the
  * caller block each other, either way (lib/social/graph.h). */
-static int
-check_not_blocked(struct ctx *ctx, json_object *rec)
+enum apierr
+post_check_not_blocked(struct ctx *ctx, json_object *rec)
 {
 	int rc = graph_blocked_either(ctx->env, ctx->user_id, jsonx_id(rec, "authorId"));
 
 	if (rc < 0)
-		return unavailable(ctx);
+		return post_unavailable(ctx);
 	if (rc > 0)
 		return ctx_fail(ctx, APIERR_FORBIDDEN, "you cannot interact with this account's "
 		    "posts");
@@ -68,14 +67,14 @@ check_not_blocked(struct ctx *ctx, json_object *rec)
 
 /* The acting user may write: activated and not suspended (the token check refuses suspended
  * users already; this sees a suspension made since the token was checked through the cache). */
-static int
-check_writer(struct ctx *ctx, json_object **profile)
+enum apierr
+post_check_writer(struct ctx *ctx, json_object **profile)
 {
 	json_object *u = NULL, *v;
 	int rc = user_get(ctx->env, ctx->user_id, &u);
 
 	if (rc < 0)
-		return unavailable(ctx);
+		return post_unavailable(ctx);
 	if (rc == 0)
 		return ctx_fail(ctx, APIERR_UNAUTHORIZED, NULL);
 	if (user_suspended(u, clock_now_s()))
@@ -156,7 +155,7 @@ check_medium(struct ctx *ctx, const struct post_medium *p, size_t i, struct medi
 			    "post");
 	rc = media_check_url(ctx->env->media, ctx->user_id, p->url, len, &kind);
 	if (rc < 0)
-		return unavailable(ctx);
+		return post_unavailable(ctx);
 	if (rc == MEDIA_FORGED)
 		return ctx_fail(ctx, APIERR_MEDIA_FORGED, NULL);
 	if (rc == MEDIA_MISSING)
@@ -266,7 +265,7 @@ attach_media(struct ctx *ctx, const struct media_row *m, uint64_t id)
 	if (rc == MEDIACLEAN_GONE)
 		return ctx_fail(ctx, APIERR_MEDIA_MISSING, "media: removed by the clean-up (never "
 		    "posted within [media] orphan_grace); upload the file again");
-	return rc == 0 ? APIERR_OK : unavailable(ctx);
+	return rc == 0 ? APIERR_OK : post_unavailable(ctx);
 }
 
 static bool
@@ -345,7 +344,7 @@ idem_claim(struct ctx *ctx, const char *key, const char *hash, uint64_t fresh, u
 		break;
 	}
 	db_rows_free(&r);
-	return rc == 0 ? APIERR_OK : unavailable(ctx);
+	return rc == 0 ? APIERR_OK : post_unavailable(ctx);
 }
 
 /* Whether key was claimed by this user for this same request (a retry) and is still live:
@@ -418,14 +417,8 @@ post_request_hash(const struct ctx *ctx, char out[65])
 /* ------------------------------------------------------------------------------------------ */
 /* Jobs queued with a write: IDs made before the transaction, queued inside it, run after. */
 
-struct jobs {
-	unsigned       shard;
-	size_t         n;
-	struct job_new v[POST_MAX_JOBS];   /* each payload owned here: jobs_free */
-};
-
-static void
-jobs_free(struct jobs *j)
+void
+post_jobs_free(struct jobs *j)
 {
 	size_t i;
 
@@ -436,8 +429,8 @@ jobs_free(struct jobs *j)
 
 /* Adds a job {name: id} (and, for hashtags, tag and name), held: the request runs it after the
  * commit. Returns 0 or -1 (no ID: 503). */
-static int
-jobs_add(struct ctx *ctx, struct jobs *j, const char *type, const char *name, uint64_t id,
+int
+post_jobs_add(struct ctx *ctx, struct jobs *j, const char *type, const char *name, uint64_t id,
     const char *tag, const char *tag_name)
 {
 	struct job_new *v = &j->v[j->n];
@@ -478,8 +471,8 @@ jobs_add_urls(struct ctx *ctx, struct jobs *j, const struct text_post *t)
 }
 
 /* One hashtag.sync per tag key of a space-separated list (a stored hashtags column). */
-static int
-jobs_add_tags(struct ctx *ctx, struct jobs *j, uint64_t record, const char *list)
+int
+post_jobs_add_tags(struct ctx *ctx, struct jobs *j, uint64_t record, const char *list)
 {
 	char tag[512];
 
@@ -489,7 +482,7 @@ jobs_add_tags(struct ctx *ctx, struct jobs *j, uint64_t record, const char *list
 		if (w > 0 && w < sizeof tag) {
 			memcpy(tag, list, w);
 			tag[w] = '\0';
-			if (jobs_add(ctx, j, "hashtag.sync", "record_id", record, tag, NULL) != 0)
+			if (post_jobs_add(ctx, j, "hashtag.sync", "record_id", record, tag, NULL) != 0)
 				return -1;
 		}
 		list += w;
@@ -512,24 +505,24 @@ jobs_add_new_post(struct ctx *ctx, struct jobs *j, uint64_t post, bool notifies,
 	 * */
 	*deferred = switches_on(ctx->env->switches, SWITCH_FANOUT_HOLD) ||
 	    timeline_push_deferred(ctx->env, ctx->user_id);
-	if (jobs_add(ctx, j, "timeline.push", "post_id", post, NULL, NULL) != 0)
+	if (post_jobs_add(ctx, j, "timeline.push", "post_id", post, NULL, NULL) != 0)
 		return -1;
 	j->v[j->n - 1].held = !*deferred;
-	if (notifies && jobs_add(ctx, j, "notify.post", "record_id", post, NULL, NULL) != 0)
+	if (notifies && post_jobs_add(ctx, j, "notify.post", "record_id", post, NULL, NULL) != 0)
 		return -1;
 	return 0;
 }
 
 /* Inside the transaction: every job in one statement. */
-static int
-jobs_queue(struct db *db, const struct jobs *j)
+int
+post_jobs_queue(struct db *db, const struct jobs *j)
 {
 	return job_queue_many(db, j->shard, j->v, j->n);
 }
 
 /* After the commit: the held jobs; one that fails is left for starling-worker (job.h). */
-static void
-jobs_run(struct ctx *ctx, const struct jobs *j)
+void
+post_jobs_run(struct ctx *ctx, const struct jobs *j)
 {
 	(void)job_run_held(ctx->env, j->shard, j->v, j->n);
 }
@@ -578,7 +571,7 @@ create_tx(struct db *db, void *arg)
 	    NULL)) != 0 ||
 	    (rc = user_count_move(db, a->user, USER_COUNT_POSTS, 1)) != 0)
 		goto out;
-	rc = jobs_queue(db, a->jobs);
+	rc = post_jobs_queue(db, a->jobs);
 out:
 	db_rows_free(&r);
 	return rc == 0 ? 0 : -1;
@@ -590,7 +583,7 @@ created(struct ctx *ctx, const struct create_tx *a)
 {
 	if (!a->inserted)
 		return;
-	jobs_run(ctx, a->jobs);
+	post_jobs_run(ctx, a->jobs);
 	/* A push to many followers is the worker's: the request answers without waiting for it,
 	 * and does the part the author reads at once. */
 	if (a->deferred)
@@ -615,7 +608,7 @@ post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 	int rc;
 
 	*id = 0;
-	if ((rc = check_writer(ctx, NULL)) != APIERR_OK ||
+	if ((rc = post_check_writer(ctx, NULL)) != APIERR_OK ||
 	    (rc = check_content(ctx, n, &t, &m)) != APIERR_OK ||
 	    (rc = check_warning(ctx, n, &w)) != APIERR_OK)
 		goto out;
@@ -629,7 +622,7 @@ post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 	}
 	if (n->original_id != 0) {
 		if ((rc = post_live(ctx, n->original_id, &orig)) != APIERR_OK ||
-		    (rc = check_not_blocked(ctx, orig)) != APIERR_OK)
+		    (rc = post_check_not_blocked(ctx, orig)) != APIERR_OK)
 			goto out;
 		a.post_type = POST_QUOTE;
 		a.original = jsonx_id(orig, "id");
@@ -639,30 +632,30 @@ post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 	if ((rc = check_limits(ctx, LIMIT_POST, &t, n->idem_key, n->request_hash)) != APIERR_OK)
 		goto out;
 	if (ctx_new_id(ctx, id_shard(ctx->user_id), &fresh) != 0) {
-		rc = unavailable(ctx);
+		rc = post_unavailable(ctx);
 		goto out;
 	}
 	if ((rc = idem_claim(ctx, n->idem_key, n->request_hash, fresh, &a.id)) != APIERR_OK ||
 	    (rc = attach_media(ctx, &m, a.id)) != APIERR_OK)
 		goto out;
 	if ((a.post_type == POST_QUOTE &&
-	    jobs_add(ctx, &jobs, "repost.sync", "post_id", a.id, NULL, NULL) != 0)) {
-		rc = unavailable(ctx);
+	    post_jobs_add(ctx, &jobs, "repost.sync", "post_id", a.id, NULL, NULL) != 0)) {
+		rc = post_unavailable(ctx);
 		goto out;
 	}
 	for (i = 0; i < t.ntags; i++)
-		if (jobs_add(ctx, &jobs, "hashtag.sync", "record_id", a.id, t.tags[i].key,
+		if (post_jobs_add(ctx, &jobs, "hashtag.sync", "record_id", a.id, t.tags[i].key,
 		    t.tags[i].name) != 0) {
-			rc = unavailable(ctx);
+			rc = post_unavailable(ctx);
 			goto out;
 		}
 	if (jobs_add_new_post(ctx, &jobs, a.id, a.post_type == POST_QUOTE || t.nmentions > 0,
 	    &a.deferred) != 0 || jobs_add_urls(ctx, &jobs, &t) != 0) {
-		rc = unavailable(ctx);
+		rc = post_unavailable(ctx);
 		goto out;
 	}
 	if (db_tx(ctx->env->db, id_shard(ctx->user_id), create_tx, &a) != 0) {
-		rc = unavailable(ctx);
+		rc = post_unavailable(ctx);
 		goto out;
 	}
 	created(ctx, &a);
@@ -673,7 +666,7 @@ post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 	rc = APIERR_OK;
 out:
 	json_object_put(orig);
-	jobs_free(&jobs);
+	post_jobs_free(&jobs);
 	media_row_free(&m);
 	text_post_free(&t);
 	text_post_free(&w);
@@ -684,8 +677,8 @@ out:
 /* Reposts */
 
 /* ctx->user_id's live repost of original, or 0. Returns 0 or -1. */
-static int
-find_repost(struct ctx *ctx, uint64_t original, uint64_t *id)
+int
+post_find_repost(struct ctx *ctx, uint64_t original, uint64_t *id)
 {
 	struct db_rows r = DB_ROWS_INIT;
 	int rc = db_exec(ctx->env->db, id_shard(ctx->user_id), "SELECT id FROM {db}.tb_post WHERE "
@@ -709,24 +702,24 @@ post_repost_idem(struct ctx *ctx, uint64_t original_id, const char *idem_key,
 	int rc;
 
 	*id = 0;
-	if ((rc = check_writer(ctx, NULL)) != APIERR_OK ||
+	if ((rc = post_check_writer(ctx, NULL)) != APIERR_OK ||
 	    (rc = post_live(ctx, original_id, &orig)) != APIERR_OK ||
-	    (rc = check_not_blocked(ctx, orig)) != APIERR_OK)
+	    (rc = post_check_not_blocked(ctx, orig)) != APIERR_OK)
 		goto out;
 	a.original = jsonx_id(orig, "id");
 	a.original_type = post_jtype(orig) == POST_REPLY;
 	if ((rc = check_limits(ctx, LIMIT_REPOST, NULL, idem_key, request_hash)) != APIERR_OK)
 		goto out;
 	if (ctx_new_id(ctx, id_shard(ctx->user_id), &fresh) != 0) {
-		rc = unavailable(ctx);
+		rc = post_unavailable(ctx);
 		goto out;
 	}
 	if ((rc = idem_claim(ctx, idem_key, request_hash, fresh, &a.id)) != APIERR_OK)
 		goto out;
-	if (jobs_add(ctx, &jobs, "repost.sync", "post_id", a.id, NULL, NULL) != 0 ||
+	if (post_jobs_add(ctx, &jobs, "repost.sync", "post_id", a.id, NULL, NULL) != 0 ||
 	    jobs_add_new_post(ctx, &jobs, a.id, true, &a.deferred) != 0 ||
 	    db_tx(ctx->env->db, id_shard(ctx->user_id), create_tx, &a) != 0) {
-		rc = unavailable(ctx);
+		rc = post_unavailable(ctx);
 		goto out;
 	}
 	created(ctx, &a);
@@ -736,8 +729,8 @@ post_repost_idem(struct ctx *ctx, uint64_t original_id, const char *idem_key,
 	/* Not inserted: a live repost of the same record exists (uiq_user_repost), which is the
 	 * answer: reposting twice is not an error and makes nothing new. */
 	if (!a.inserted) {
-		if (find_repost(ctx, a.original, &existing) != 0) {
-			rc = unavailable(ctx);
+		if (post_find_repost(ctx, a.original, &existing) != 0) {
+			rc = post_unavailable(ctx);
 			goto out;
 		}
 		if (existing != 0)
@@ -746,7 +739,7 @@ post_repost_idem(struct ctx *ctx, uint64_t original_id, const char *idem_key,
 	rc = APIERR_OK;
 out:
 	json_object_put(orig);
-	jobs_free(&jobs);
+	post_jobs_free(&jobs);
 	return rc;
 }
 
@@ -793,7 +786,7 @@ check_reply_settings(struct ctx *ctx, json_object *root)
 		ok = rc == 0 && rel.follow == 1;
 	}
 	if (rc < 0)
-		return unavailable(ctx);
+		return post_unavailable(ctx);
 	if (!ok)
 		return ctx_fail(ctx, APIERR_REPLY_RESTRICTED, strcmp(set, "mentioned") == 0 ?
 		    "only the people mentioned in the post can reply" :
@@ -840,7 +833,7 @@ reply_tx(struct db *db, void *arg)
 	    (rc = job_bump_count(db, a->parent ? a->parent : a->root, "count_comments", 1,
 	    a->parent ? JOB_RECORD_REPLY : JOB_RECORD_POST)) != 0)
 		goto out;
-	rc = jobs_queue(db, a->jobs);
+	rc = post_jobs_queue(db, a->jobs);
 out:
 	db_rows_free(&r);
 	return rc == 0 ? 0 : -1;
@@ -860,11 +853,11 @@ post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 	int rc;
 
 	*id = 0;
-	if ((rc = check_writer(ctx, NULL)) != APIERR_OK ||
+	if ((rc = post_check_writer(ctx, NULL)) != APIERR_OK ||
 	    (rc = check_content(ctx, n, &t, &m)) != APIERR_OK ||
 	    (rc = check_warning(ctx, n, &w)) != APIERR_OK ||
 	    (rc = post_live(ctx, n->original_id, &parent)) != APIERR_OK ||
-	    (rc = check_not_blocked(ctx, parent)) != APIERR_OK)
+	    (rc = post_check_not_blocked(ctx, parent)) != APIERR_OK)
 		goto out;
 	a.warning = w.text;
 	if (post_jtype(parent) == POST_REPLY) {
@@ -872,7 +865,7 @@ post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 		a.root = jsonx_id(parent, "rootId");
 		/* A reply in a thread whose post was deleted is gone with it. */
 		if ((rc = post_live(ctx, a.root, &root)) != APIERR_OK ||
-		    (rc = check_not_blocked(ctx, root)) != APIERR_OK)
+		    (rc = post_check_not_blocked(ctx, root)) != APIERR_OK)
 			goto out;
 	} else {
 		a.root = jsonx_id(parent, "id");
@@ -884,34 +877,34 @@ post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 	/* The reply lives with its thread: its ID (and its jobs) on the root post's shard. */
 	jobs.shard = id_shard(a.root);
 	if (ctx_new_id(ctx, id_shard(a.root), &fresh) != 0) {
-		rc = unavailable(ctx);
+		rc = post_unavailable(ctx);
 		goto out;
 	}
 	if ((rc = idem_claim(ctx, n->idem_key, n->request_hash, fresh, &a.id)) != APIERR_OK ||
 	    (rc = attach_media(ctx, &m, a.id)) != APIERR_OK)
 		goto out;
-	if (jobs_add(ctx, &jobs, "user_reply.sync", "reply_id", a.id, NULL, NULL) != 0) {
-		rc = unavailable(ctx);
+	if (post_jobs_add(ctx, &jobs, "user_reply.sync", "reply_id", a.id, NULL, NULL) != 0) {
+		rc = post_unavailable(ctx);
 		goto out;
 	}
 	for (i = 0; i < t.ntags; i++)
-		if (jobs_add(ctx, &jobs, "hashtag.sync", "record_id", a.id, t.tags[i].key,
+		if (post_jobs_add(ctx, &jobs, "hashtag.sync", "record_id", a.id, t.tags[i].key,
 		    t.tags[i].name) != 0) {
-			rc = unavailable(ctx);
+			rc = post_unavailable(ctx);
 			goto out;
 		}
-	if (jobs_add(ctx, &jobs, "notify.post", "record_id", a.id, NULL, NULL) != 0 ||
+	if (post_jobs_add(ctx, &jobs, "notify.post", "record_id", a.id, NULL, NULL) != 0 ||
 	    jobs_add_urls(ctx, &jobs, &t) != 0) {
-		rc = unavailable(ctx);
+		rc = post_unavailable(ctx);
 		goto out;
 	}
 	if (db_tx(ctx->env->db, id_shard(a.root), reply_tx, &a) != 0) {
-		rc = unavailable(ctx);
+		rc = post_unavailable(ctx);
 		goto out;
 	}
 	if (a.inserted) {
 		limit_count(ctx, LIMIT_REPLY, t.mentions, t.nmentions);
-		jobs_run(ctx, &jobs);
+		post_jobs_run(ctx, &jobs);
 		post_counts_forget(ctx->env, a.parent ? a.parent : a.root);
 		post_forget(ctx->env, a.id);
 		post_counts_forget(ctx->env, a.id);
@@ -921,402 +914,10 @@ post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 out:
 	json_object_put(parent);
 	json_object_put(root);
-	jobs_free(&jobs);
+	post_jobs_free(&jobs);
 	media_row_free(&m);
 	text_post_free(&t);
 	text_post_free(&w);
-	return rc;
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* Likes and reports */
-
-struct like_tx {
-	uint64_t     like_id, liker, record;
-	int64_t      now;            /* created_at of the like, told to its like.sync */
-	int          content_type;
-	bool         like, changed;
-	struct jobs *jobs;
-};
-
-static int
-like_tx(struct db *db, void *arg)
-{
-	struct like_tx *a = arg;
-	struct db_rows r = DB_ROWS_INIT;
-	unsigned shard = id_shard(a->liker);
-	int64_t now = a->now;
-	int rc;
-
-	a->changed = false;
-	if (a->like)
-		rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post_like (id, content_type, "
-		    "record_id, liker_id, created_at) VALUES (?, ?, ?, ?, ?)",
-		    DB_PARAMS(DB_U64(a->like_id), DB_I64(a->content_type), DB_U64(a->record),
-			DB_U64(a->liker), DB_I64(now)), &r);
-	else
-		rc = db_exec(db, shard, "DELETE FROM {db}.tb_post_like WHERE liker_id = ? AND "
-		    "record_id = ?", DB_PARAMS(DB_U64(a->liker), DB_U64(a->record)), &r);
-	if (rc != 0 || r.affected != 1)
-		goto out;
-	a->changed = true;
-	rc = user_count_move(db, a->liker, USER_COUNT_LIKES, a->like ? 1 : -1);
-	if (rc == 0)
-		rc = jobs_queue(db, a->jobs);
-out:
-	db_rows_free(&r);
-	return rc == 0 ? 0 : -1;
-}
-
-enum apierr
-post_like(struct ctx *ctx, uint64_t record_id, bool like)
-{
-	struct jobs jobs = { .shard = id_shard(ctx->user_id) };
-	struct like_tx a = { .liker = ctx->user_id, .record = record_id, .now = clock_now_s(),
-	    .like = like, .jobs = &jobs };
-	json_object *rec = NULL;
-	int rc;
-
-	if ((rc = check_writer(ctx, NULL)) != APIERR_OK)
-		goto out;
-	rc = post_resolve(ctx->env, record_id, &rec);
-	if (rc < 0) {
-		rc = unavailable(ctx);
-		goto out;
-	}
-	/* Unliking a record deleted since is allowed (it takes the like back); liking is not. */
-	if (rc == 0 && like) {
-		rc = post_not_found(ctx);
-		goto out;
-	}
-	/* Taking a like back stays allowed after a block. */
-	if (like && (rc = check_not_blocked(ctx, rec)) != APIERR_OK)
-		goto out;
-	if (rec != NULL) {
-		a.record = jsonx_id(rec, "id");
-		a.content_type = post_jtype(rec) == POST_REPLY;
-	}
-	/* Taking a like back is never limited. */
-	if (like && (rc = limit_check(ctx, LIMIT_LIKE, NULL, 0)) != APIERR_OK)
-		goto out;
-	if (ctx_new_id(ctx, id_shard(ctx->user_id), &a.like_id) != 0 ||
-	    jobs_add(ctx, &jobs, "like.sync", "liker_id", ctx->user_id, NULL, NULL) != 0) {
-		rc = unavailable(ctx);
-		goto out;
-	}
-	/* What this request writes, so that the jobs need not read it back first (job.h). */
-	json_object_object_add(jobs.v[0].payload, "record_id", jsonx_id_new(a.record));
-	json_object_object_add(jobs.v[0].payload, "like", json_object_new_boolean(like));
-	json_object_object_add(jobs.v[0].payload, "like_id", jsonx_id_new(a.like_id));
-	json_object_object_add(jobs.v[0].payload, "content_type",
-	    json_object_new_int(a.content_type));
-	json_object_object_add(jobs.v[0].payload, "created_at", json_object_new_int64(a.now));
-	/* A like notifies its author; taken back, it withdraws that notification
-	 * (lib/social/notify.h). */
-	if (jobs_add(ctx, &jobs, "notify.like", "liker_id", ctx->user_id, NULL, NULL) != 0) {
-		rc = unavailable(ctx);
-		goto out;
-	}
-	json_object_object_add(jobs.v[1].payload, "record_id", jsonx_id_new(a.record));
-	json_object_object_add(jobs.v[1].payload, "like", json_object_new_boolean(like));
-	if (db_tx(ctx->env->db, id_shard(ctx->user_id), like_tx, &a) != 0) {
-		rc = unavailable(ctx);
-		goto out;
-	}
-	if (a.changed) {
-		if (like)
-			limit_count(ctx, LIMIT_LIKE, NULL, 0);
-		jobs_run(ctx, &jobs);
-		user_counts_forget(ctx->env, ctx->user_id);
-	}
-	rc = APIERR_OK;
-out:
-	json_object_put(rec);
-	jobs_free(&jobs);
-	return rc;
-}
-
-struct report_tx {
-	uint64_t id, record, author, reporter;
-	int      content_type, reason;
-};
-
-static int
-report_tx(struct db *db, void *arg)
-{
-	struct report_tx *a = arg;
-	struct db_rows r = DB_ROWS_INIT;
-	int64_t now = clock_now_s();
-	int rc = db_exec(db, id_shard(a->record), "INSERT IGNORE INTO {db}.tb_reported_content (id, "
-	    "content_type, record_id, post_user_id, reporter_id, report_reason, created_at, updated_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-	    DB_PARAMS(DB_U64(a->id), DB_I64(a->content_type), DB_U64(a->record),
-		DB_U64(a->author), DB_U64(a->reporter), DB_I64(a->reason), DB_I64(now), DB_I64(now)), &r);
-
-	if (rc == 0 && r.affected == 1)
-		rc = job_bump_count(db, a->record, "count_reported", 1, a->content_type == 1 ?
-		    JOB_RECORD_REPLY : JOB_RECORD_POST);
-	db_rows_free(&r);
-	return rc == 0 ? 0 : -1;
-}
-
-enum apierr
-post_report(struct ctx *ctx, uint64_t record_id, int reason)
-{
-	struct report_tx a = { 0, 0, 0, ctx->user_id, 0, reason };
-	json_object *rec = NULL;
-	int rc;
-
-	if (reason < 1 || reason > 255)
-		return ctx_fail(ctx, APIERR_INVALID_PARAM, "report_reason: 1 to 255");
-	if ((rc = check_writer(ctx, NULL)) != APIERR_OK ||
-	    (rc = post_live(ctx, record_id, &rec)) != APIERR_OK)
-		goto out;
-	a.record = jsonx_id(rec, "id");
-	a.author = jsonx_id(rec, "authorId");
-	a.content_type = post_jtype(rec) == POST_REPLY;
-	if ((rc = limit_check(ctx, LIMIT_REPORT, NULL, 0)) != APIERR_OK)
-		goto out;
-	/* The report lives with the record, so its count moves in the same transaction. */
-	if (ctx_new_id(ctx, id_shard(a.record), &a.id) != 0 ||
-	    db_tx(ctx->env->db, id_shard(a.record), report_tx, &a) != 0) {
-		rc = unavailable(ctx);
-		goto out;
-	}
-	limit_count(ctx, LIMIT_REPORT, NULL, 0);
-	rc = APIERR_OK;
-out:
-	json_object_put(rec);
-	return rc;
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* Deleting, undoing a repost, pinning */
-
-struct delete_tx {
-	uint64_t     id, user, parent;  /* reply: the record whose count_comments it moved */
-	bool         reply, deleted;
-	struct jobs *jobs;
-};
-
-static int
-delete_tx(struct db *db, void *arg)
-{
-	struct delete_tx *a = arg;
-	struct db_rows r = DB_ROWS_INIT;
-	unsigned shard = id_shard(a->id);
-	int64_t now = clock_now_s();
-	int rc;
-
-	a->deleted = false;
-	/* The guard is_deleted = 0 makes a second (or concurrent) delete change nothing. */
-	rc = db_exec(db, shard, a->reply ?
-	    "UPDATE {db}.tb_post_reply SET is_deleted = 1, deleted_at = ?, updated_at = ?, "
-	    "search_text = '' WHERE id = ? AND is_deleted = 0" :
-	    "UPDATE {db}.tb_post SET is_deleted = 1, deleted_at = ?, updated_at = ?, search_text = '' "
-	    "WHERE id = ? AND is_deleted = 0",
-	    DB_PARAMS(DB_I64(now), DB_I64(now), DB_U64(a->id)), &r);
-	if (rc != 0 || r.affected != 1)
-		goto out;
-	a->deleted = true;
-	rc = db_exec(db, shard, a->reply ?
-	    "UPDATE {db}.tb_post_reply_extended SET is_deleted = 1, deleted_at = ?, updated_at = ? "
-	    "WHERE post_reply_id = ?" :
-	    "UPDATE {db}.tb_post_extended SET is_deleted = 1, deleted_at = ?, updated_at = ? "
-	    "WHERE post_id = ?", DB_PARAMS(DB_I64(now), DB_I64(now), DB_U64(a->id)), NULL);
-	if (rc != 0)
-		goto out;
-	if (a->reply) {
-		rc = job_bump_count(db, a->parent, "count_comments", -1, JOB_RECORD_UNKNOWN);
-	} else {
-		/* The author's row is on this shard too (a post lives on its author's shard). */
-		rc = user_count_move(db, a->user, USER_COUNT_POSTS, -1);
-		if (rc == 0)
-			rc = user_unpin_if(db, a->user, a->id);
-	}
-	if (rc == 0)
-		rc = jobs_queue(db, a->jobs);
-out:
-	db_rows_free(&r);
-	return rc == 0 ? 0 : -1;
-}
-
-/* Deletes record id, already checked to be one ctx->user_id may delete (row: its load_row). */
-static int
-delete_record(struct ctx *ctx, uint64_t id, const struct db_rows *row)
-{
-	struct jobs jobs = { .shard = id_shard(id) };
-	struct delete_tx a = { id, db_u64(row, 0, POST_R_USER), 0, false, false, &jobs };
-	int64_t type = db_i64(row, 0, POST_R_TYPE);
-	int rc = 0;
-
-	a.reply = type == POST_REPLY;
-	if (a.reply) {
-		a.parent = db_u64(row, 0, POST_R_ORIGINAL) ? db_u64(row, 0, POST_R_ORIGINAL) :
-		    db_u64(row, 0, POST_R_ROOT);
-		rc = jobs_add(ctx, &jobs, "user_reply.sync", "reply_id", id, NULL, NULL);
-	} else if (type == POST_REPOST || type == POST_QUOTE) {
-		rc = jobs_add(ctx, &jobs, "repost.sync", "post_id", id, NULL, NULL);
-	}
-	if (rc == 0)
-		rc = jobs_add_tags(ctx, &jobs, id, db_str(row, 0, POST_R_HASHTAGS));
-	/* Its upload is released for the clean-up, in the transaction of the delete (the row in
-	 * tb_media is on another shard). */
-	if (rc == 0 && (*db_str(row, 0, POST_R_IMAGE) || *db_str(row, 0, POST_R_VIDEO)))
-		rc = jobs_add(ctx, &jobs, MEDIACLEAN_JOB, "record_id", id, NULL, NULL);
-	if (rc != 0 || db_tx(ctx->env->db, id_shard(id), delete_tx, &a) != 0) {
-		rc = unavailable(ctx);
-		goto out;
-	}
-	if (a.deleted) {
-		jobs_run(ctx, &jobs);
-		post_forget(ctx->env, id);
-		post_counts_forget(ctx->env, id);
-		if (a.reply)
-			post_counts_forget(ctx->env, a.parent);
-		else
-			user_counts_forget(ctx->env, a.user);
-	}
-	rc = APIERR_OK;
-out:
-	jobs_free(&jobs);
-	return rc;
-}
-
-/* The one body of post_delete (only the author's: author NULL) and post_remove (anyone's,
- * the author into *author first). */
-static int
-delete_checked(struct ctx *ctx, uint64_t id, uint64_t *author)
-{
-	struct db_rows r = DB_ROWS_INIT;
-	int rc;
-
-	/* From the database, not the cache: the decision to delete is made on the truth. */
-	if (post_row(ctx->env, id, &r) != 0)
-		rc = unavailable(ctx);
-	else if (r.nrows == 0 || db_i64(&r, 0, POST_R_DELETED) != 0)
-		rc = post_not_found(ctx);
-	else if (author == NULL && db_u64(&r, 0, POST_R_USER) != ctx->user_id)
-		rc = ctx_fail(ctx, APIERR_NOT_OWNER, "only its author can delete a post");
-	else
-		rc = delete_record(ctx, id, &r);
-	if (author != NULL && r.nrows > 0)
-		*author = db_u64(&r, 0, POST_R_USER);
-	db_rows_free(&r);
-	return rc;
-}
-
-enum apierr
-post_delete(struct ctx *ctx, uint64_t id)
-{
-	return delete_checked(ctx, id, NULL);
-}
-
-enum apierr
-post_author(struct ctx *ctx, uint64_t id, uint64_t *author)
-{
-	struct db_rows r = DB_ROWS_INIT;
-	int rc;
-
-	*author = 0;
-	if (post_row(ctx->env, id, &r) != 0)
-		rc = unavailable(ctx);
-	else if (r.nrows == 0 || db_i64(&r, 0, POST_R_DELETED) != 0)
-		rc = post_not_found(ctx);
-	else {
-		*author = db_u64(&r, 0, POST_R_USER);
-		rc = APIERR_OK;
-	}
-	db_rows_free(&r);
-	return rc;
-}
-
-enum apierr
-post_remove(struct ctx *ctx, uint64_t id, uint64_t *author)
-{
-	*author = 0;
-	return delete_checked(ctx, id, author);
-}
-
-enum apierr
-post_undo_repost(struct ctx *ctx, uint64_t id)
-{
-	struct db_rows r = DB_ROWS_INIT;
-	uint64_t target = id, repost = 0;
-	int rc;
-
-	if (post_row(ctx->env, id, &r) != 0) {
-		rc = unavailable(ctx);
-		goto out;
-	}
-	if (r.nrows > 0 && db_i64(&r, 0, POST_R_TYPE) == POST_REPOST) {
-		/* My own repost: undo it. Someone else's: I reposted what it reposts, if anything. */
-		if (db_u64(&r, 0, POST_R_USER) == ctx->user_id && db_i64(&r, 0, POST_R_DELETED) == 0)
-			repost = id;
-		target = db_u64(&r, 0, POST_R_ORIGINAL);
-	}
-	if (repost == 0) {
-		if (find_repost(ctx, target, &repost) != 0) {
-			rc = unavailable(ctx);
-			goto out;
-		}
-		if (repost == 0) {
-			rc = APIERR_OK;   /* nothing to undo */
-			goto out;
-		}
-		if (post_row(ctx->env, repost, &r) != 0 || r.nrows == 0) {
-			rc = unavailable(ctx);
-			goto out;
-		}
-	}
-	rc = delete_record(ctx, repost, &r);
-out:
-	db_rows_free(&r);
-	return rc;
-}
-
-enum apierr
-post_pin(struct ctx *ctx, uint64_t id, bool pin)
-{
-	struct db_rows r = DB_ROWS_INIT;
-	int64_t type;
-	int rc;
-
-	/* Unpinning is checked as pinning is: someone else's post is 403 and a missing one 404,
-	 * not a silent 0 that tells the caller nothing true. */
-	if (post_row(ctx->env, id, &r) != 0) {
-		rc = unavailable(ctx);
-		goto out;
-	}
-	type = r.nrows ? db_i64(&r, 0, POST_R_TYPE) : 0;
-	if (r.nrows == 0 || db_i64(&r, 0, POST_R_DELETED) != 0) {
-		rc = post_not_found(ctx);
-		goto out;
-	}
-	if (db_u64(&r, 0, POST_R_USER) != ctx->user_id) {
-		rc = ctx_fail(ctx, APIERR_NOT_OWNER, pin ? "you can only pin your own posts" :
-		    "you can only unpin your own posts");
-		goto out;
-	}
-	if (!pin) {
-		rc = user_unpin_if(ctx->env->db, ctx->user_id, id);
-		goto done;
-	}
-	if (type == POST_REPOST || type == POST_REPLY) {
-		rc = ctx_fail(ctx, APIERR_INVALID_PARAM, "post_id: a %s cannot be pinned, only a post "
-		    "or a quote", type == POST_REPOST ? "repost" : "reply");
-		goto out;
-	}
-	rc = user_pin(ctx->env->db, ctx->user_id, id);
-done:
-	if (rc != 0) {
-		rc = unavailable(ctx);
-		goto out;
-	}
-	user_counts_forget(ctx->env, ctx->user_id);
-	rc = APIERR_OK;
-out:
-	db_rows_free(&r);
 	return rc;
 }
 

@@ -5,7 +5,7 @@
  *   posts    tb_post idx_user_id (user_id, id): originals, quotes and reposts, not deleted
  *   replies  tb_user_reply (user_id, reply_id), then each reply from its thread's shard
  *   likes    tb_post_like idx_liker_id (liker_id, id), then each liked record from its shard
- *   bookmarks tb_bookmark idx_user_id (user_id, id), then each record (lib/bookmark.h):
+ *   bookmarks tb_bookmark idx_user_id (user_id, id), then each record (lib/social/bookmark.h):
  *            only ever the viewer's own (they are private; no route names another user)
  * Every item is shown as post_view shows it (post.h); a record deleted since the range was read,
  * or whose deletion the index row does not know of yet (tb_user_reply is written by a job, a
