@@ -194,7 +194,7 @@ def test_replies_found_with_posts():
     # The search page shows the reply's card.
     r = get("/search?q=" + q(pair))
     check_status(r, 200)
-    check('data-post-id="%s"' % r1 in r.text, "the /search page shows the reply")
+    check('id="post-%s"' % r1 in r.text, "the /search page shows the reply")
 
 
 def test_deleted_replies_and_threads_not_found():
@@ -414,7 +414,7 @@ def test_muted_authors_left_out_of_posts_and_hashtag():
             check_eq(search_ids(w, who)[0], every, "%s's search" % name)
             check_eq(tag_ids(tag, who)[0], every_tag, "%s's hashtag page" % name)
         # The pages, for v's browser session and for a visitor.
-        card = 'data-post-id="%s"'
+        card = 'id="post-%s"'
         for path in ("/search?q=" + q(w), "/hashtag/" + tag):
             mine = get(path, {"Cookie": "starling_token=" + v["token"]})
             check_status(mine, 200)
@@ -497,13 +497,13 @@ def test_pages():
     page = Page(r.text)
     check("#" + tag in page.h1, "title: %r" % page.h1)
     for pid in made[-PAGE:]:
-        check('data-post-id="%s"' % pid in r.text, "card of %s" % pid)
-    check('data-post-id="%s"' % made[0] not in r.text, "the oldest is on the next page")
+        check('id="post-%s"' % pid in r.text, "card of %s" % pid)
+    check('id="post-%s"' % made[0] not in r.text, "the oldest is on the next page")
     older = "/hashtag/%s?cursor=%s" % (tag, made[1])
     check('href="%s"' % older in html.unescape(r.text), "Older link: %r" % older)
     r = get(older)
     check_status(r, 200)
-    check('data-post-id="%s"' % made[0] in r.text, "the second page")
+    check('id="post-%s"' % made[0] in r.text, "the second page")
     check('rel="next"' not in r.text, "no Older link on the last page")
     check_html_error(get("/hashtag/nevertag" + os.urandom(3).hex()), 404, NOT_FOUND)
     check_html_error(get("/hashtag/" + q("not a tag")), 400, INVALID_PARAM)
@@ -514,7 +514,7 @@ def test_pages():
     check('name="q"' in r.text and "search-posts" not in r.text, "only the form")
     r = get("/search?q=" + tag)
     check_status(r, 200)
-    check('data-post-id="%s"' % made[-1] in r.text, "found by the word")
+    check('id="post-%s"' % made[-1] in r.text, "found by the word")
     check('href="/hashtag/%s"' % tag in r.text, "the tag box links the hashtag page")
     check('rel="next"' in r.text, "a next page")
     r = get("/search?q=" + q("the <script>alert(1)</script>"))
