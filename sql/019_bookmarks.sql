@@ -1,5 +1,5 @@
--- 019_bookmarks.sql: bookmarks (lib/bookmark.h), and the content warning and sensitive-media flag
--- of posts and replies (lib/post.h, docs/api.md "Content warnings").
+-- 019_bookmarks.sql: bookmarks (lib/social/bookmark.h), and the content warning and sensitive-media flag
+-- of posts and replies (lib/social/post.h, docs/api.md "Content warnings").
 --
 --   tb_bookmark   the bookmarking user's shard (id_shard(user_id)): a user's list is one index
 --                 range there, and nobody else ever reads it (bookmarks are private)
@@ -10,7 +10,7 @@
 -- remove is DELETE. The row is kept when its record is deleted: every read filters it out
 -- (post_view_many drops what is gone or hidden by a block), as tb_post_like does.
 CREATE TABLE IF NOT EXISTS tb_bookmark (
-  id         bigint unsigned NOT NULL COMMENT 'lib/id.c ID made at bookmark time on the user''s shard: the newest-first cursor',
+  id         bigint unsigned NOT NULL COMMENT 'lib/base/id.c ID made at bookmark time on the user''s shard: the newest-first cursor',
   user_id    bigint unsigned NOT NULL COMMENT 'who bookmarked',
   record_id  bigint unsigned NOT NULL COMMENT 'the post or reply (a repost stands for its original)',
   created_at bigint unsigned NOT NULL DEFAULT 0,

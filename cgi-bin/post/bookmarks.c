@@ -1,4 +1,4 @@
-/* bookmarks.c: the user's bookmarks (lib/bookmark.h), private to them: the JSON routes under
+/* bookmarks.c: the user's bookmarks (lib/social/bookmark.h), private to them: the JSON routes under
  * /api/v1/post/ (docs/api.md, "Bookmarks") and the page /bookmarks (docs/pages.md). A card's
  * bookmark button is the act form's (pages.c, pages_act), as like and repost.
  *
@@ -24,7 +24,7 @@
 #include "postapp.h"
 #include "postlist.h"
 
-int
+enum apierr
 api_bookmark(struct ctx *ctx)
 {
 	return bookmark_set(ctx, params_id(&ctx->params, "post_id"),
@@ -53,7 +53,7 @@ bookmarks_page(struct ctx *ctx, json_object **out)
 	return postlist_page(ctx, ctx->user_id, POSTLIST_BOOKMARKS, cursor, out);
 }
 
-int
+enum apierr
 api_bookmarks(struct ctx *ctx)
 {
 	json_object *o;
@@ -66,7 +66,7 @@ api_bookmarks(struct ctx *ctx)
 	return APIERR_OK;
 }
 
-int
+enum apierr
 pages_bookmarks(struct ctx *ctx)
 {
 	json_object *list = NULL, *cards = NULL, *page, *next;

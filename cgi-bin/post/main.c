@@ -31,7 +31,7 @@
 #define MEDIA_PARAMS MEDIA_1, ALT_1, MEDIA_2, ALT_2, MEDIA_3, ALT_3, MEDIA_4, ALT_4
 /* The pages' forms: the files are image, image_2 .. (request_file), the alt texts as above. */
 #define ALT_PARAMS ALT_1, ALT_2, ALT_3, ALT_4
-/* A content warning is at most POST_WARNING_MAX characters (lib/post.c counts them, 40010); as for
+/* A content warning is at most POST_WARNING_MAX characters (lib/social/post.c counts them, 40010); as for
  * the text, room for what normalization may fold, and no more. */
 #define WARNING_PARAM_MAX 1000
 /* What create, reply and repost (and the forms) take besides their own parameters: the content

@@ -37,12 +37,12 @@ enum apierr pages_user_mute(struct ctx *ctx);
 enum apierr pages_user_report(struct ctx *ctx);
 /* GET /u/:username/following and /followers ?cursor: a page of people (graph_list: the API's
  * cursors, users in a block pair with the viewer left out). 404 naming an unknown user. */
-int pages_following(struct ctx *ctx);
-int pages_followers(struct ctx *ctx);
+enum apierr pages_following(struct ctx *ctx);
+enum apierr pages_followers(struct ctx *ctx);
 /* GET /bookmarks ?cursor: the viewer's own bookmarks as cards (bookmarks.c). */
-int pages_bookmarks(struct ctx *ctx);
+enum apierr pages_bookmarks(struct ctx *ctx);
 /* GET /p/:id/likes and /p/:id/reposts ?cursor: who liked and who reposted it (people.c). */
-int pages_likers(struct ctx *ctx);
-int pages_reposters(struct ctx *ctx);
+enum apierr pages_likers(struct ctx *ctx);
+enum apierr pages_reposters(struct ctx *ctx);
 
 #endif

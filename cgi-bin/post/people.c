@@ -1,5 +1,5 @@
 /* people.c: who liked and who reposted a post or reply (graph_list's GRAPH_LIKERS and
- * GRAPH_REPOSTERS, lib/graph.h), as JSON under /api/v1/post/ (docs/api.md, "Who liked and
+ * GRAPH_REPOSTERS, lib/social/graph.h), as JSON under /api/v1/post/ (docs/api.md, "Who liked and
  * reposted") and as the pages /p/:id/likes and /p/:id/reposts (linked from the post page).
  *
  *   GET /api/v1/post/likers    ?post_id&cursor → {users, cursor}, newest like first
@@ -50,13 +50,13 @@ api_people(struct ctx *ctx, enum graph_list list)
 	return graph_list(ctx, list, record, params_str(&ctx->params, "cursor"));
 }
 
-int
+enum apierr
 api_likers(struct ctx *ctx)
 {
 	return api_people(ctx, GRAPH_LIKERS);
 }
 
-int
+enum apierr
 api_reposters(struct ctx *ctx)
 {
 	return api_people(ctx, GRAPH_REPOSTERS);
@@ -111,13 +111,13 @@ out:
 	return rc;
 }
 
-int
+enum apierr
 pages_likers(struct ctx *ctx)
 {
 	return people_page(ctx, 0);
 }
 
-int
+enum apierr
 pages_reposters(struct ctx *ctx)
 {
 	return people_page(ctx, 1);

@@ -27,11 +27,11 @@ enum apierr api_delete(struct ctx *ctx);
 enum apierr api_pin(struct ctx *ctx);
 
 /* bookmarks.c: the caller's bookmarks (POST bookmark, GET bookmarks; the page is pages.h's). */
-int api_bookmark(struct ctx *ctx);
-int api_bookmarks(struct ctx *ctx);
+enum apierr api_bookmark(struct ctx *ctx);
+enum apierr api_bookmarks(struct ctx *ctx);
 
 /* people.c: who liked and who reposted a record (GET likers, reposters; the pages are pages.h's). */
-int api_likers(struct ctx *ctx);
-int api_reposters(struct ctx *ctx);
+enum apierr api_likers(struct ctx *ctx);
+enum apierr api_reposters(struct ctx *ctx);
 
 #endif

@@ -19,7 +19,7 @@ from starling_test import (Page, UserPool, api_post, check, check_envelope, chec
                            check_status, get, request, run_main)
 from codes import INVALID_PARAM, MISSING_PARAM, NOT_FOUND, UNAUTHORIZED  # noqa: E402
 
-PAGE = 20   # POSTLIST_PAGE, lib/postlist.h
+PAGE = 20   # POSTLIST_PAGE, lib/social/postlist.h
 
 _users = UserPool("bm")
 

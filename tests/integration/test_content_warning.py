@@ -19,7 +19,7 @@ from starling_test import (UserPool, api_post, check, check_envelope, check_eq, 
                            check_status, get, png_bytes, request, run_main)
 from codes import BAD_UTF8, TEXT_TOO_LONG  # noqa: E402
 
-WARNING_MAX = 100   # POST_WARNING_MAX, lib/post.h
+WARNING_MAX = 100   # POST_WARNING_MAX, lib/social/post.h
 
 _users = UserPool("cw")
 

@@ -456,7 +456,7 @@ def test_record_cached_before_the_warnings():
     old = {k: v for k, v in d.items() if k not in ("contentWarning", "sensitive", "author",
                                                       "viewer", "original", "image")}
     old["contentText"] = "from the cache"   # so the answer shows the copy was the one read
-    body = "v" + json.dumps(old, separators=(",", ":"))   # "v": a value (lib/cache_int.h)
+    body = "v" + json.dumps(old, separators=(",", ":"))   # "v": a value (lib/store/cache_int.h)
     # Set on both servers: the one the key hashes to serves it, the other never asks.
     for addr in memcached_servers():
         check(memcached(addr, "set %spost:%s 0 300 %d\r\n%s" % (KEY_PREFIX, pid,
