@@ -207,43 +207,83 @@ strip_fields_but_animation(VipsImage *img)
 	g_strfreev(fields);
 }
 
+/* How a still and an animation are loaded, and what their failures are called: the two go
+ * through the same steps, and the uploader is told which of the two failed. */
+struct loading {
+	const char *options, *undecodable, *colours, *late, *damaged;
+};
+
+/* fail_on=error makes a truncated file an error, not a grey lower half and a warning. */
+static const struct loading still = {
+	"fail_on=error", "the image cannot be decoded", "the image's colours cannot be converted",
+	"the image took too long", "the image is truncated or damaged",
+};
+
+/* n=-1: every frame, as one tall image whose page-height says where each one starts;
+ * thumbnail then bounds each frame, not the whole strip. */
+static const struct loading animation = {
+	"n=-1,fail_on=error", "the animation cannot be decoded",
+	"the animation's colours cannot be converted", "the animation took too long",
+	"the animation is truncated or damaged",
+};
+
+/* src as l says, shrunk to the display size, upright and in sRGB, into *out (unref it, also
+ * after a failure: it may be set then). Nothing is decoded yet: pixels come when asked for. */
+static enum imgproc_rc
+load_srgb(const struct imgproc_opts *o, const char *src, const struct loading *l,
+    VipsImage **out, struct buf *err)
+{
+	VipsSource *in = vips_source_new_from_file(src);
+	VipsImage *t = NULL;
+	enum imgproc_rc rc = IMGPROC_OK;
+
+	/* thumbnail applies the EXIF orientation (autorot) and imports an embedded ICC profile.
+	 * The source form, because only it passes the loader options in 8.14. */
+	if (in == NULL || vips_thumbnail_source(in, &t, o->display_px, "height", o->display_px,
+	    "size", VIPS_SIZE_DOWN, "option_string", l->options, NULL) != 0) {
+		rc = fail(IMGPROC_CORRUPT, err, l->undecodable);
+		goto out;
+	}
+	if (vips_colourspace(t, out, vips_image_get_bands(t) < 3 ?
+	    VIPS_INTERPRETATION_B_W : VIPS_INTERPRETATION_sRGB, NULL) != 0)
+		rc = fail(IMGPROC_CORRUPT, err, l->colours);
+out:
+	if (t != NULL)
+		g_object_unref(t);
+	if (in != NULL)
+		g_object_unref(in);
+	return rc;
+}
+
+/* The failure of a pipeline that ran under watch(): past the deadline it was cut short, else
+ * the file gave out while its pixels were read. */
+static enum imgproc_rc
+fail_reading(const struct loading *l, double deadline, struct buf *err)
+{
+	return now_mono() > deadline ? fail(IMGPROC_TIMEOUT, err, l->late) :
+	    fail(IMGPROC_CORRUPT, err, l->damaged);
+}
+
 /* The display size of src, decoded into memory (a few MB at most: display_px squared), upright
  * and in sRGB. JPEG shrinks on load, so a 12-megapixel photo is never decoded whole. */
 static enum imgproc_rc
 decode(const struct imgproc_opts *o, const char *src, double *deadline, VipsImage **out,
     struct buf *err)
 {
-	VipsSource *in = vips_source_new_from_file(src);
-	VipsImage *t = NULL, *srgb = NULL;
-	enum imgproc_rc rc = IMGPROC_OK;
+	VipsImage *srgb = NULL;
+	enum imgproc_rc rc;
 
-	/* thumbnail applies the EXIF orientation (autorot) and imports an embedded ICC profile.
-	 * The source form, because only it passes the loader options in 8.14: fail_on=error makes
-	 * a truncated file an error, not a grey lower half and a warning. */
-	if (in == NULL || vips_thumbnail_source(in, &t, o->display_px, "height", o->display_px,
-	    "size", VIPS_SIZE_DOWN, "option_string", "fail_on=error", NULL) != 0) {
-		rc = fail(IMGPROC_CORRUPT, err, "the image cannot be decoded");
+	if ((rc = load_srgb(o, src, &still, &srgb, err)) != IMGPROC_OK)
 		goto out;
-	}
-	if (vips_colourspace(t, &srgb, vips_image_get_bands(t) < 3 ?
-	    VIPS_INTERPRETATION_B_W : VIPS_INTERPRETATION_sRGB, NULL) != 0) {
-		rc = fail(IMGPROC_CORRUPT, err, "the image's colours cannot be converted");
-		goto out;
-	}
 	watch(srgb, deadline);
 	*out = vips_image_copy_memory(srgb);
 	if (*out != NULL)
 		strip_fields(*out);
 	else
-		rc = now_mono() > *deadline ? fail(IMGPROC_TIMEOUT, err, "the image took too long") :
-		    fail(IMGPROC_CORRUPT, err, "the image is truncated or damaged");
+		rc = fail_reading(&still, *deadline, err);
 out:
 	if (srgb != NULL)
 		g_object_unref(srgb);
-	if (t != NULL)
-		g_object_unref(t);
-	if (in != NULL)
-		g_object_unref(in);
 	return rc;
 }
 
@@ -334,35 +374,19 @@ static enum imgproc_rc
 encode_animation(const struct imgproc_opts *o, const char *src, double *deadline, void **data,
     size_t *len, struct buf *err)
 {
-	VipsSource *in = vips_source_new_from_file(src);
-	VipsImage *t = NULL, *srgb = NULL;
-	enum imgproc_rc rc = IMGPROC_OK;
+	VipsImage *srgb = NULL;
+	enum imgproc_rc rc;
 
-	/* n=-1: every frame, as one tall image whose page-height says where each one starts;
-	 * thumbnail then bounds each frame, not the whole strip. */
-	if (in == NULL || vips_thumbnail_source(in, &t, o->display_px, "height", o->display_px,
-	    "size", VIPS_SIZE_DOWN, "option_string", "n=-1,fail_on=error", NULL) != 0) {
-		rc = fail(IMGPROC_CORRUPT, err, "the animation cannot be decoded");
+	if ((rc = load_srgb(o, src, &animation, &srgb, err)) != IMGPROC_OK)
 		goto out;
-	}
-	if (vips_colourspace(t, &srgb, vips_image_get_bands(t) < 3 ?
-	    VIPS_INTERPRETATION_B_W : VIPS_INTERPRETATION_sRGB, NULL) != 0) {
-		rc = fail(IMGPROC_CORRUPT, err, "the animation's colours cannot be converted");
-		goto out;
-	}
 	strip_fields_but_animation(srgb);
 	watch(srgb, deadline);
 	if (vips_webpsave_buffer(srgb, data, len, "Q", o->quality, "strip", TRUE, NULL) != 0 ||
 	    (*len = webp_drop_meta(*data, *len)) == 0)
-		rc = now_mono() > *deadline ? fail(IMGPROC_TIMEOUT, err, "the animation took too long") :
-		    fail(IMGPROC_CORRUPT, err, "the animation is truncated or damaged");
+		rc = fail_reading(&animation, *deadline, err);
 out:
 	if (srgb != NULL)
 		g_object_unref(srgb);
-	if (t != NULL)
-		g_object_unref(t);
-	if (in != NULL)
-		g_object_unref(in);
 	return rc;
 }
 

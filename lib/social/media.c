@@ -713,18 +713,28 @@ media_write_all(int fd, const void *data, size_t n)
 	return 0;
 }
 
+/* Whether the stored files are this process's to write and remove: 0, MEDIA_NOT_LOCAL with s3
+ * storage (the bytes are the bucket's), MEDIA_OFF with local storage but no local_dir (a path
+ * made from "" would be relative to wherever the process runs). */
+static int
+files_here(const struct media *m)
+{
+	if (!m->local)
+		return MEDIA_NOT_LOCAL;
+	return m->local_dir[0] == '\0' ? MEDIA_OFF : 0;
+}
+
 int
 media_store_local(const struct media *m, const char *key, const void *p, size_t n)
 {
 	struct buf dir = BUF_INIT, tmp = BUF_INIT, dst = BUF_INIT;
 	struct key_parts k;
-	int fd = -1, rc = -1;
+	int fd = -1, rc = files_here(m);
 	bool created = false;
 
-	if (!m->local)
-		return MEDIA_NOT_LOCAL;
-	if (m->local_dir[0] == '\0')
-		return MEDIA_OFF;
+	if (rc != 0)
+		return rc;
+	rc = -1;   /* what each failure from here to the link answers */
 	if (key == NULL || !parse_key(key, strlen(key), &k))
 		return MEDIA_FORGED;
 	if (n > media_max_bytes(m, k.kind))
@@ -795,10 +805,8 @@ media_store_upload(const struct media *m, uint64_t user_id, enum media_kind kind
 	struct buf key = BUF_INIT;
 	int rc;
 
-	if (!m->local)
-		return MEDIA_NOT_LOCAL;
-	if (m->local_dir[0] == '\0')
-		return MEDIA_OFF;
+	if ((rc = files_here(m)) != 0)
+		return rc;
 	rc = new_key(m, user_id, kind, ext, now, &key);
 	if (rc == 0)
 		rc = media_store_local(m, buf_cstr(&key), p, n);
@@ -1001,10 +1009,8 @@ media_remove(const struct media *m, const char *key)
 	struct buf p = BUF_INIT;
 	int rc;
 
-	if (!m->local)
-		return MEDIA_NOT_LOCAL;
-	if (m->local_dir[0] == '\0')
-		return MEDIA_OFF;
+	if ((rc = files_here(m)) != 0)
+		return rc;
 	if (key == NULL || !parse_key(key, strlen(key), &k))
 		return MEDIA_FORGED;
 	if (k.kind == MEDIA_VIDEO) {

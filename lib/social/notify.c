@@ -79,6 +79,32 @@ notify_forget_unread(struct app_env *env, uint64_t user)
 /* ------------------------------------------------------------------------------------------ */
 /* Making notifications */
 
+/* Takes recipient's notification of the event out of the list and the count (withdrawn: the
+ * like taken back) or puts it back as it was (the like given again): ROW_WITHDRAWN added to
+ * is_read or taken off it, guarded by the bit so that a second move changes nothing. Its row
+ * is kept either way, so that the event stays once (uiq_event). Returns -1, 0 (nothing moved)
+ * or 1. */
+static int
+set_withdrawn(struct app_env *env, uint64_t recipient, enum notify_type type, uint64_t actor,
+    uint64_t record_id, bool withdrawn)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	int rc = db_exec(env->db, id_shard(recipient), withdrawn ?
+	    "UPDATE {db}.tb_notification SET is_read = is_read + ? WHERE user_id = ? AND type = ? "
+	    "AND actor_id = ? AND record_id = ? AND is_read < ?" :
+	    "UPDATE {db}.tb_notification SET is_read = is_read - ? WHERE user_id = ? AND type = ? "
+	    "AND actor_id = ? AND record_id = ? AND is_read >= ?",
+	    DB_PARAMS(DB_I64(ROW_WITHDRAWN), DB_U64(recipient), DB_I64(type), DB_U64(actor),
+		DB_U64(record_id), DB_I64(ROW_WITHDRAWN)), &r);
+
+	if (rc == 0 && r.affected == 1) {
+		notify_forget_unread(env, recipient);
+		rc = 1;
+	}
+	db_rows_free(&r);
+	return rc < 0 ? -1 : rc;
+}
+
 int
 notify_add(struct app_env *env, uint64_t recipient, enum notify_type type, uint64_t actor,
     uint64_t post_id, uint64_t record_id)
@@ -105,18 +131,12 @@ notify_add(struct app_env *env, uint64_t recipient, enum notify_type type, uint6
 	    "VALUES (?, ?, ?, ?, ?, ?, 0, ?, 0)", DB_PARAMS(DB_U64(id), DB_U64(recipient),
 		DB_I64(type), DB_U64(actor), DB_U64(post_id), DB_U64(record_id), DB_I64(now)),
 	    &r);
-	if (rc == 0 && r.affected == 0) {
-		/* The event is known: bring it back if it was withdrawn (ROW_WITHDRAWN), as it was. */
-		db_rows_free(&r);
-		rc = db_exec(env->db, id_shard(recipient), "UPDATE {db}.tb_notification SET "
-		    "is_read = is_read - ? WHERE user_id = ? AND type = ? AND actor_id = ? AND "
-		    "record_id = ? AND is_read >= ?", DB_PARAMS(DB_I64(ROW_WITHDRAWN),
-			DB_U64(recipient), DB_I64(type), DB_U64(actor), DB_U64(record_id),
-			DB_I64(ROW_WITHDRAWN)), &r);
-	}
 	if (rc == 0 && r.affected == 1) {
 		notify_forget_unread(env, recipient);
 		rc = 1;
+	} else if (rc == 0) {
+		/* The event is known: bring it back if it was withdrawn, as it was. */
+		rc = set_withdrawn(env, recipient, type, actor, record_id, false);
 	}
 	db_rows_free(&r);
 	return rc < 0 ? -1 : rc;
@@ -128,22 +148,9 @@ static int
 withdraw(struct app_env *env, uint64_t recipient, enum notify_type type, uint64_t actor,
     uint64_t record_id)
 {
-	struct db_rows r = DB_ROWS_INIT;
-	int rc;
-
 	if (!db_id_has_shard(env->db, recipient))
 		return 0;
-	rc = db_exec(env->db, id_shard(recipient), "UPDATE {db}.tb_notification SET "
-	    "is_read = is_read + ? WHERE user_id = ? AND type = ? AND actor_id = ? AND "
-	    "record_id = ? AND is_read < ?", DB_PARAMS(DB_I64(ROW_WITHDRAWN),
-		DB_U64(recipient), DB_I64(type), DB_U64(actor), DB_U64(record_id),
-		DB_I64(ROW_WITHDRAWN)), &r);
-	if (rc == 0 && r.affected == 1) {
-		notify_forget_unread(env, recipient);
-		rc = 1;
-	}
-	db_rows_free(&r);
-	return rc < 0 ? -1 : rc;
+	return set_withdrawn(env, recipient, type, actor, record_id, true);
 }
 
 int

@@ -527,6 +527,50 @@ post_jobs_run(struct ctx *ctx, const struct jobs *j)
 	(void)job_run_held(ctx->env, j->shard, j->v, j->n);
 }
 
+/* A write's first statement: whether it changed its one row is what the rest of the
+ * transaction hangs on, because a retry (or a concurrent twin) must change nothing more. */
+int
+post_exec_once(struct db *db, unsigned shard, const char *sql, const struct db_val *params,
+    size_t nparams, bool *changed)
+{
+	struct db_rows r = DB_ROWS_INIT;
+	int rc = db_exec(db, shard, sql, params, nparams, &r);
+
+	*changed = rc == 0 && r.affected == 1;
+	db_rows_free(&r);
+	return rc == 0 ? 0 : -1;
+}
+
+/* One hashtag.sync per tag of t, for record id. Returns 0 or -1 (no ID: 503). */
+static int
+jobs_add_text_tags(struct ctx *ctx, struct jobs *j, uint64_t id, const struct text_post *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->ntags; i++)
+		if (post_jobs_add(ctx, j, "hashtag.sync", "record_id", id, t->tags[i].key,
+		    t->tags[i].name) != 0)
+			return -1;
+	return 0;
+}
+
+/* A new post's or reply's ID, made on shard (where its row and jobs go): a fresh one, or the
+ * one an earlier try of the same Idempotency-Key claimed; then its media are attached to it,
+ * before the row is written (attach_media says why). Answers the failure itself. */
+static enum apierr
+claim_new_id(struct ctx *ctx, unsigned shard, const struct post_new *n,
+    const struct media_row *m, uint64_t *id)
+{
+	uint64_t fresh;
+	int rc;
+
+	if (ctx_new_id(ctx, shard, &fresh) != 0)
+		return post_unavailable(ctx);
+	if ((rc = idem_claim(ctx, n->idem_key, n->request_hash, fresh, id)) != APIERR_OK)
+		return rc;
+	return attach_media(ctx, m, *id);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Posts and quotes */
 
@@ -546,14 +590,11 @@ static int
 create_tx(struct db *db, void *arg)
 {
 	struct create_tx *a = arg;
-	struct db_rows r = DB_ROWS_INIT;
 	unsigned shard = id_shard(a->user);
 	int64_t now = clock_now_s();
-	int rc;
 
-	a->inserted = false;
 	/* INSERT IGNORE by the pre-made ID: a retry of the same request writes nothing. */
-	rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post (id, user_id, post_type, "
+	if (post_exec_once(db, shard, "INSERT IGNORE INTO {db}.tb_post (id, user_id, post_type, "
 	    "original_type, original_id, content_text, search_text, image_url, video_url, "
 	    "media_json, hashtags, reply_settings, content_warning, is_sensitive, created_at, "
 	    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -561,20 +602,16 @@ create_tx(struct db *db, void *arg)
 		DB_I64(a->original_type), DB_U64(a->original), DB_STR(a->text),
 		DB_STR(a->search), DB_STR(a->media->image), DB_STR(a->media->video),
 		media_row_val(a->media), DB_STR(a->hashtags), DB_I64(a->reply_settings),
-		DB_STR(a->warning), DB_I64(a->sensitive ? 1 : 0), DB_I64(now), DB_I64(now)), &r);
-	if (rc != 0 || r.affected != 1)
-		goto out;
-	a->inserted = true;
-	if ((rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post_extended (post_id, user_id, "
+		DB_STR(a->warning), DB_I64(a->sensitive ? 1 : 0), DB_I64(now), DB_I64(now)),
+	    &a->inserted) != 0)
+		return -1;
+	if (!a->inserted)
+		return 0;
+	return db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post_extended (post_id, user_id, "
 	    "created_at, updated_at) VALUES (?, ?, ?, ?)",
-	    DB_PARAMS(DB_U64(a->id), DB_U64(a->user), DB_I64(now), DB_I64(now)),
-	    NULL)) != 0 ||
-	    (rc = user_count_move(db, a->user, USER_COUNT_POSTS, 1)) != 0)
-		goto out;
-	rc = post_jobs_queue(db, a->jobs);
-out:
-	db_rows_free(&r);
-	return rc == 0 ? 0 : -1;
+	    DB_PARAMS(DB_U64(a->id), DB_U64(a->user), DB_I64(now), DB_I64(now)), NULL) != 0 ||
+	    user_count_move(db, a->user, USER_COUNT_POSTS, 1) != 0 ||
+	    post_jobs_queue(db, a->jobs) != 0 ? -1 : 0;
 }
 
 /* After a new tb_post row: its jobs, and the caches that knew it was not there. */
@@ -603,8 +640,6 @@ post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 	    .reply_settings = n->reply_settings, .text = "", .search = "", .hashtags = "",
 	    .media = &m, .warning = "", .sensitive = n->sensitive, .jobs = &jobs };
 	json_object *orig = NULL;
-	uint64_t fresh;
-	size_t i;
 	int rc;
 
 	*id = 0;
@@ -631,25 +666,12 @@ post_create(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 	/* Last of the checks, first before anything is written (an ID lease included). */
 	if ((rc = check_limits(ctx, LIMIT_POST, &t, n->idem_key, n->request_hash)) != APIERR_OK)
 		goto out;
-	if (ctx_new_id(ctx, id_shard(ctx->user_id), &fresh) != 0) {
-		rc = post_unavailable(ctx);
-		goto out;
-	}
-	if ((rc = idem_claim(ctx, n->idem_key, n->request_hash, fresh, &a.id)) != APIERR_OK ||
-	    (rc = attach_media(ctx, &m, a.id)) != APIERR_OK)
+	if ((rc = claim_new_id(ctx, id_shard(ctx->user_id), n, &m, &a.id)) != APIERR_OK)
 		goto out;
 	if ((a.post_type == POST_QUOTE &&
-	    post_jobs_add(ctx, &jobs, "repost.sync", "post_id", a.id, NULL, NULL) != 0)) {
-		rc = post_unavailable(ctx);
-		goto out;
-	}
-	for (i = 0; i < t.ntags; i++)
-		if (post_jobs_add(ctx, &jobs, "hashtag.sync", "record_id", a.id, t.tags[i].key,
-		    t.tags[i].name) != 0) {
-			rc = post_unavailable(ctx);
-			goto out;
-		}
-	if (jobs_add_new_post(ctx, &jobs, a.id, a.post_type == POST_QUOTE || t.nmentions > 0,
+	    post_jobs_add(ctx, &jobs, "repost.sync", "post_id", a.id, NULL, NULL) != 0) ||
+	    jobs_add_text_tags(ctx, &jobs, a.id, &t) != 0 ||
+	    jobs_add_new_post(ctx, &jobs, a.id, a.post_type == POST_QUOTE || t.nmentions > 0,
 	    &a.deferred) != 0 || jobs_add_urls(ctx, &jobs, &t) != 0) {
 		rc = post_unavailable(ctx);
 		goto out;
@@ -808,35 +830,28 @@ static int
 reply_tx(struct db *db, void *arg)
 {
 	struct reply_tx *a = arg;
-	struct db_rows r = DB_ROWS_INIT;
 	unsigned shard = id_shard(a->root);
 	int64_t now = clock_now_s();
-	int rc;
 
-	a->inserted = false;
-	rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post_reply (id, user_id, post_id, "
-	    "parent_reply_id, content_text, search_text, image_url, video_url, media_json, hashtags, "
-	    "content_warning, is_sensitive, created_at, updated_at) "
+	if (post_exec_once(db, shard, "INSERT IGNORE INTO {db}.tb_post_reply (id, user_id, "
+	    "post_id, parent_reply_id, content_text, search_text, image_url, video_url, media_json, "
+	    "hashtags, content_warning, is_sensitive, created_at, updated_at) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    DB_PARAMS(DB_U64(a->id), DB_U64(a->user), DB_U64(a->root), DB_U64(a->parent),
 		DB_STR(a->t->text), DB_STR(a->t->search), DB_STR(a->media->image),
 		DB_STR(a->media->video), media_row_val(a->media), DB_STR(a->t->hashtags),
 		DB_STR(a->warning), DB_I64(a->sensitive ? 1 : 0),
-		DB_I64(now), DB_I64(now)), &r);
-	if (rc != 0 || r.affected != 1)
-		goto out;
-	a->inserted = true;
-	if ((rc = db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post_reply_extended (post_reply_id, "
+		DB_I64(now), DB_I64(now)), &a->inserted) != 0)
+		return -1;
+	if (!a->inserted)
+		return 0;
+	return db_exec(db, shard, "INSERT IGNORE INTO {db}.tb_post_reply_extended (post_reply_id, "
 	    "user_id, post_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
 	    DB_PARAMS(DB_U64(a->id), DB_U64(a->user), DB_U64(a->root), DB_I64(now),
-		DB_I64(now)), NULL)) != 0 ||
-	    (rc = job_bump_count(db, a->parent ? a->parent : a->root, "count_comments", 1,
-	    a->parent ? JOB_RECORD_REPLY : JOB_RECORD_POST)) != 0)
-		goto out;
-	rc = post_jobs_queue(db, a->jobs);
-out:
-	db_rows_free(&r);
-	return rc == 0 ? 0 : -1;
+		DB_I64(now)), NULL) != 0 ||
+	    job_bump_count(db, a->parent ? a->parent : a->root, "count_comments", 1,
+	    a->parent ? JOB_RECORD_REPLY : JOB_RECORD_POST) != 0 ||
+	    post_jobs_queue(db, a->jobs) != 0 ? -1 : 0;
 }
 
 enum apierr
@@ -848,8 +863,6 @@ post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 	struct reply_tx a = { .user = ctx->user_id, .t = &t, .media = &m, .jobs = &jobs,
 	    .warning = "", .sensitive = n->sensitive };
 	json_object *parent = NULL, *root = NULL;
-	uint64_t fresh;
-	size_t i;
 	int rc;
 
 	*id = 0;
@@ -876,24 +889,11 @@ post_reply(struct ctx *ctx, const struct post_new *n, uint64_t *id)
 		goto out;
 	/* The reply lives with its thread: its ID (and its jobs) on the root post's shard. */
 	jobs.shard = id_shard(a.root);
-	if (ctx_new_id(ctx, id_shard(a.root), &fresh) != 0) {
-		rc = post_unavailable(ctx);
+	if ((rc = claim_new_id(ctx, id_shard(a.root), n, &m, &a.id)) != APIERR_OK)
 		goto out;
-	}
-	if ((rc = idem_claim(ctx, n->idem_key, n->request_hash, fresh, &a.id)) != APIERR_OK ||
-	    (rc = attach_media(ctx, &m, a.id)) != APIERR_OK)
-		goto out;
-	if (post_jobs_add(ctx, &jobs, "user_reply.sync", "reply_id", a.id, NULL, NULL) != 0) {
-		rc = post_unavailable(ctx);
-		goto out;
-	}
-	for (i = 0; i < t.ntags; i++)
-		if (post_jobs_add(ctx, &jobs, "hashtag.sync", "record_id", a.id, t.tags[i].key,
-		    t.tags[i].name) != 0) {
-			rc = post_unavailable(ctx);
-			goto out;
-		}
-	if (post_jobs_add(ctx, &jobs, "notify.post", "record_id", a.id, NULL, NULL) != 0 ||
+	if (post_jobs_add(ctx, &jobs, "user_reply.sync", "reply_id", a.id, NULL, NULL) != 0 ||
+	    jobs_add_text_tags(ctx, &jobs, a.id, &t) != 0 ||
+	    post_jobs_add(ctx, &jobs, "notify.post", "record_id", a.id, NULL, NULL) != 0 ||
 	    jobs_add_urls(ctx, &jobs, &t) != 0) {
 		rc = post_unavailable(ctx);
 		goto out;

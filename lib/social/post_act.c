@@ -210,22 +210,19 @@ static int
 delete_tx(struct db *db, void *arg)
 {
 	struct delete_tx *a = arg;
-	struct db_rows r = DB_ROWS_INIT;
 	unsigned shard = id_shard(a->id);
 	int64_t now = clock_now_s();
 	int rc;
 
-	a->deleted = false;
 	/* The guard is_deleted = 0 makes a second (or concurrent) delete change nothing. */
-	rc = db_exec(db, shard, a->reply ?
+	rc = post_exec_once(db, shard, a->reply ?
 	    "UPDATE {db}.tb_post_reply SET is_deleted = 1, deleted_at = ?, updated_at = ?, "
 	    "search_text = '' WHERE id = ? AND is_deleted = 0" :
 	    "UPDATE {db}.tb_post SET is_deleted = 1, deleted_at = ?, updated_at = ?, search_text = '' "
 	    "WHERE id = ? AND is_deleted = 0",
-	    DB_PARAMS(DB_I64(now), DB_I64(now), DB_U64(a->id)), &r);
-	if (rc != 0 || r.affected != 1)
+	    DB_PARAMS(DB_I64(now), DB_I64(now), DB_U64(a->id)), &a->deleted);
+	if (rc != 0 || !a->deleted)
 		goto out;
-	a->deleted = true;
 	rc = db_exec(db, shard, a->reply ?
 	    "UPDATE {db}.tb_post_reply_extended SET is_deleted = 1, deleted_at = ?, updated_at = ? "
 	    "WHERE post_reply_id = ?" :
@@ -244,8 +241,20 @@ delete_tx(struct db *db, void *arg)
 	if (rc == 0)
 		rc = post_jobs_queue(db, a->jobs);
 out:
-	db_rows_free(&r);
 	return rc == 0 ? 0 : -1;
+}
+
+/* The row of live record id into *r (the caller frees it, also after a failure). From the
+ * database, not the cache: what is decided on it (a delete, a pin) is decided on the truth.
+ * Answers 503, or 404 for a record missing or deleted, itself. */
+static enum apierr
+live_row(struct ctx *ctx, uint64_t id, struct db_rows *r)
+{
+	if (post_row(ctx->env, id, r) != 0)
+		return post_unavailable(ctx);
+	if (r->nrows == 0 || db_i64(r, 0, POST_R_DELETED) != 0)
+		return post_not_found(ctx);
+	return APIERR_OK;
 }
 
 /* Deletes record id, already checked to be one ctx->user_id may delete (row: its load_row). */
@@ -298,14 +307,10 @@ delete_checked(struct ctx *ctx, uint64_t id, uint64_t *author)
 	struct db_rows r = DB_ROWS_INIT;
 	int rc;
 
-	/* From the database, not the cache: the decision to delete is made on the truth. */
-	if (post_row(ctx->env, id, &r) != 0)
-		rc = post_unavailable(ctx);
-	else if (r.nrows == 0 || db_i64(&r, 0, POST_R_DELETED) != 0)
-		rc = post_not_found(ctx);
-	else if (author == NULL && db_u64(&r, 0, POST_R_USER) != ctx->user_id)
+	rc = live_row(ctx, id, &r);
+	if (rc == APIERR_OK && author == NULL && db_u64(&r, 0, POST_R_USER) != ctx->user_id)
 		rc = ctx_fail(ctx, APIERR_NOT_OWNER, "only its author can delete a post");
-	else
+	else if (rc == APIERR_OK)
 		rc = delete_record(ctx, id, &r);
 	if (author != NULL && r.nrows > 0)
 		*author = db_u64(&r, 0, POST_R_USER);
@@ -326,14 +331,8 @@ post_author(struct ctx *ctx, uint64_t id, uint64_t *author)
 	int rc;
 
 	*author = 0;
-	if (post_row(ctx->env, id, &r) != 0)
-		rc = post_unavailable(ctx);
-	else if (r.nrows == 0 || db_i64(&r, 0, POST_R_DELETED) != 0)
-		rc = post_not_found(ctx);
-	else {
+	if ((rc = live_row(ctx, id, &r)) == APIERR_OK)
 		*author = db_u64(&r, 0, POST_R_USER);
-		rc = APIERR_OK;
-	}
 	db_rows_free(&r);
 	return rc;
 }
@@ -391,15 +390,9 @@ post_pin(struct ctx *ctx, uint64_t id, bool pin)
 
 	/* Unpinning is checked as pinning is: someone else's post is 403 and a missing one 404,
 	 * not a silent 0 that tells the caller nothing true. */
-	if (post_row(ctx->env, id, &r) != 0) {
-		rc = post_unavailable(ctx);
+	if ((rc = live_row(ctx, id, &r)) != APIERR_OK)
 		goto out;
-	}
-	type = r.nrows ? db_i64(&r, 0, POST_R_TYPE) : 0;
-	if (r.nrows == 0 || db_i64(&r, 0, POST_R_DELETED) != 0) {
-		rc = post_not_found(ctx);
-		goto out;
-	}
+	type = db_i64(&r, 0, POST_R_TYPE);
 	if (db_u64(&r, 0, POST_R_USER) != ctx->user_id) {
 		rc = ctx_fail(ctx, APIERR_NOT_OWNER, pin ? "you can only pin your own posts" :
 		    "you can only unpin your own posts");

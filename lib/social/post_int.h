@@ -15,6 +15,7 @@
 
 struct ctx;
 struct db;
+struct db_val;
 
 /* The most jobs one write queues: a repost.sync or user_reply.sync and one hashtag.sync per tag. */
 /* repost.sync, timeline.push, notify.post, one hashtag.sync per tag and one link.fetch per URL. */
@@ -45,6 +46,12 @@ int post_jobs_add_tags(struct ctx *ctx, struct jobs *j, uint64_t record, const c
 int post_jobs_queue(struct db *db, const struct jobs *j);
 /* After the commit: the held jobs; one that fails is left for starling-worker (job.h). */
 void post_jobs_run(struct ctx *ctx, const struct jobs *j);
+/* Inside the transaction, a write's first statement (an INSERT IGNORE by a pre-made ID, an
+ * UPDATE guarded by the state it leaves): runs sql with its nparams params on shard, and sets
+ * *changed when it changed its one row, which the rest of the write is for; false also after
+ * a failure. Returns 0 or -1 (logged). */
+int post_exec_once(struct db *db, unsigned shard, const char *sql, const struct db_val *params,
+    size_t nparams, bool *changed);
 /* ctx->user_id's live repost of original, or 0. Returns 0 or -1. */
 int post_find_repost(struct ctx *ctx, uint64_t original, uint64_t *id);
 
