@@ -1,10 +1,10 @@
 /* test_bookmark.c: lib/social/bookmark.h on Starling's schema (tests/dbunit/run.sh starts the
  * servers), read back through its one list (lib/social/postlist.h, POSTLIST_BOOKMARKS) and the
  * viewer's flags of a view: adding and removing each idempotent (one row, its place in the list
- * kept by a second add); a repost bookmarked as its original; a missing record refused on add
- * and not on remove; the list newest bookmark first, a page at a time by its cursor, without a
+ * kept by a second add); a reply bookmarked as itself; a repost bookmarked as its original; a
+ * missing record refused on add and not on remove; the list newest bookmark first, a page at a time by its cursor, without a
  * repeat or a gap; a deleted record, and one hidden by a block, left out of the list while their
- * rows stay. */
+ * rows stay (an unblock shows it again). */
 #include "config.h"
 
 #include "harness.h"
@@ -170,6 +170,28 @@ test_add_remove_idempotent(void **state)
 	assert_true(flagged(a, id));
 }
 
+/* A reply is bookmarked as itself, and listed with posts, newest bookmark first. */
+static void
+test_reply(void **state)
+{
+	uint64_t a = dbunit_user("ba", NULL), b = dbunit_user("bb", NULL);
+	uint64_t post = post_as(a, "a thread"), reply = 0, got[8];
+	struct post_new answer = { .text = "an answer", .text_len = 9, .original_id = post };
+	struct ctx ctx;
+	size_t n, pages;
+
+	(void)state;
+	dbunit_as(&ctx, a);
+	assert_int_equal(post_reply(&ctx, &answer, &reply), APIERR_OK);
+	ctx_free(&ctx);
+	assert_int_equal(mark(b, post, true), APIERR_OK);
+	assert_int_equal(mark(b, reply, true), APIERR_OK);
+	assert_int_equal(rows(b, reply), 1);
+	n = read_all(b, got, 8, &pages);
+	assert_int_equal(n, 2);
+	assert_true(got[0] == reply && got[1] == post);
+}
+
 static void
 test_missing_record(void **state)
 {
@@ -301,7 +323,17 @@ test_block_hides(void **state)
 	n = read_all(b, got, 8, &pages);
 	assert_int_equal(n, 0);
 	assert_int_equal(rows(b, id), 1);
-	/* Removed once more, then refused: b may not see it. */
+	/* The row kept, an unblock shows it again (bookmark.h). */
+	dbunit_as(&ctx, a);
+	assert_int_equal(graph_set(&ctx, GRAPH_BLOCK, bname, false), APIERR_OK);
+	ctx_free(&ctx);
+	n = read_all(b, got, 8, &pages);
+	assert_int_equal(n, 1);
+	assert_true(got[0] == id);
+	/* Blocked again: removed all the same, then refused, b may not see it. */
+	dbunit_as(&ctx, a);
+	assert_int_equal(graph_set(&ctx, GRAPH_BLOCK, bname, true), APIERR_OK);
+	ctx_free(&ctx);
 	assert_int_equal(mark(b, id, false), APIERR_OK);
 	assert_int_equal(mark(b, id, true), APIERR_NOT_FOUND);
 	assert_int_equal(rows(b, id), 0);
@@ -313,6 +345,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_remove_idempotent),
 		cmocka_unit_test(test_missing_record),
+		cmocka_unit_test(test_reply),
 		cmocka_unit_test(test_repost_stands_for_original),
 		cmocka_unit_test(test_paged_by_cursor),
 		cmocka_unit_test(test_deleted_left_out),
