@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/dbunit/run.sh: the database unit tests (tests/dbunit/test_*: lib/social/job.c,
 # lib/social/user.h, lib/social/graph.h, lib/social/post.h, lib/social/postlist.h,
-# lib/social/postsync.h and lib/social/mediajob.h through their public functions) against one set of
+# lib/social/postsync.h, lib/social/mediajob.h, lib/social/bookmark.h and lib/social/mediaclean.h
+# through their public functions) against one set of
 # real servers, shared by all.
 #
 # With $STARLING_TEST_CONF set (a configuration naming running servers with Starling's schema,
@@ -21,7 +22,8 @@ set -eu
 SRCDIR=${STARLING_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILDDIR=${STARLING_BUILDDIR:-$SRCDIR}
 ADMIN_BIN=$BUILDDIR/tools/starling-admin
-SHARED="test_user test_graph test_post test_postlist test_postsync test_mediajob"
+SHARED="test_user test_graph test_post test_postlist test_postsync test_mediajob test_bookmark
+test_mediaclean"
 if [ -n "${STARLING_DBUNIT:-}" ]; then
 	TESTS=$STARLING_DBUNIT
 elif [ -n "${STARLING_TEST_CONF:-}" ]; then
