@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <json-c/json.h>
@@ -20,6 +22,8 @@
 #include "id.h"
 #include "idlease.h"
 #include "jobkinds.h"
+#include "jwt.h"
+#include "media.h"
 #include "user.h"
 
 #include "harness.h"
@@ -212,4 +216,62 @@ dbunit_as(struct ctx *ctx, uint64_t user)
 {
 	ctx_init(ctx, NULL, &dbunit_env);
 	ctx->user_id = user;
+}
+
+/* The media tests' signing key: any 32 bytes or more. */
+static const char MEDIA_KEY[] = "a media test key of at least thirty-two bytes";
+
+/* Removes path and what it holds (files, and directories of files, as media stores them). */
+static void
+rm_tree(const char *path)
+{
+	struct buf p = BUF_INIT;
+	struct dirent *e;
+	DIR *d = opendir(path);
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		buf_reset(&p);
+		buf_printf(&p, "%s/%s", path, e->d_name);
+		if (unlink(buf_cstr(&p)) != 0)
+			rm_tree(buf_cstr(&p));
+	}
+	if (d != NULL)
+		closedir(d);
+	rmdir(path);
+	buf_free(&p);
+}
+
+struct dbunit_media *
+dbunit_media_new(const char *name)
+{
+	struct dbunit_media *m = calloc(1, sizeof *m);
+	struct buf err = BUF_INIT;
+	static char local[] = "local";
+
+	snprintf(m->dir, sizeof m->dir, "/tmp/%s.XXXXXX", name);
+	if (mkdtemp(m->dir) == NULL) {
+		free(m);
+		return NULL;
+	}
+	m->env = dbunit_env;
+	/* The conf is dbunit_env's (its strings are borrowed, never freed here) but for these. */
+	m->env.conf.media_storage = local;
+	m->env.conf.media_local_dir = m->dir;
+	m->keys = jwt_keys_new(MEDIA_KEY, strlen(MEDIA_KEY), NULL, 0);
+	m->env.media = media_new(&m->env.conf, m->keys, &err);
+	if (m->env.media == NULL)
+		fail_msg("media_new: %s", buf_cstr(&err));
+	buf_free(&err);
+	return m;
+}
+
+void
+dbunit_media_free(struct dbunit_media *m)
+{
+	media_free(m->env.media);
+	jwt_keys_free(m->keys);
+	rm_tree(m->dir);
+	free(m);
 }

@@ -68,6 +68,18 @@ uint64_t dbunit_post_row(uint64_t user, int type, uint64_t original, const char 
 /* A counter (a tb_post_extended column: count_likes, count_reposts, ...) of post. */
 uint64_t dbunit_post_count(uint64_t post, const char *column);
 
+/* An environment on dbunit_env's servers with local media storage of its own, in a new
+ * temporary directory (/tmp/<name>.XXXXXX), for the tests of the media modules: NULL when the
+ * directory cannot be made (media_new failing fails the test). dbunit_media_free removes the
+ * directory and what it holds. */
+struct dbunit_media {
+	struct app_env   env;   /* dbunit_env's servers and conf, but storage = local in dir */
+	struct jwt_keys *keys;
+	char             dir[64];
+};
+struct dbunit_media *dbunit_media_new(const char *name);
+void dbunit_media_free(struct dbunit_media *m);
+
 /* ctx as a request of user (0: a visitor) on dbunit_env; ctx_free it after. */
 void dbunit_as(struct ctx *ctx, uint64_t user);
 

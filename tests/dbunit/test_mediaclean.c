@@ -32,7 +32,6 @@
 #include "post.h"
 #include "shard.h"
 
-static const char KEY[] = "a media test key of at least thirty-two bytes";
 
 /* The updated_at a test's due rows are given: 1970, older than any row Starling writes. */
 #define OLD 1000
@@ -42,57 +41,24 @@ static const char PNG[] = "\x89PNG\r\n\x1a\n not really the rest of a png";
 
 enum { ST_UPLOADED, ST_ATTACHED, ST_RELEASED, ST_SWEEPING, ST_KEPT, ST_NONE = -1 };
 
-struct fixture {
-	struct app_env   env;   /* dbunit_env's servers, with media of its own */
-	struct jwt_keys *keys;
-	char             dir[64];
-};
 
 static int
 setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof *f);
-	struct buf err = BUF_INIT;
-	static char local[] = "local";
+	struct dbunit_media *f = dbunit_media_new("test_mediaclean");
 
-	snprintf(f->dir, sizeof f->dir, "/tmp/test_mediaclean.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (f == NULL)
 		return -1;
-	f->env = dbunit_env;
-	/* The conf is dbunit_env's (its strings are borrowed, never freed here) but for these. */
-	f->env.conf.media_storage = local;
-	f->env.conf.media_local_dir = f->dir;
-	f->keys = jwt_keys_new(KEY, strlen(KEY), NULL, 0);
-	f->env.media = media_new(&f->env.conf, f->keys, &err);
-	if (f->env.media == NULL)
-		fail_msg("media_new: %s", buf_cstr(&err));
-	buf_free(&err);
 	*state = f;
 	return 0;
-}
-
-/* Removes dir and what it holds, a level or two of directories deep. */
-static void
-rm_tree(const char *path)
-{
-	struct buf cmd = BUF_INIT;
-
-	/* The path is mkdtemp's, of known characters: no quoting is needed. */
-	buf_printf(&cmd, "rm -rf %s", path);
-	if (system(buf_cstr(&cmd)) != 0)
-		fprintf(stderr, "test_mediaclean: %s left behind\n", path);
-	buf_free(&cmd);
 }
 
 static int
 teardown(void **state)
 {
-	struct fixture *f = *state;
+	struct dbunit_media *f = *state;
 
-	media_free(f->env.media);
-	jwt_keys_free(f->keys);
-	rm_tree(f->dir);
-	free(f);
+	dbunit_media_free(f);
 	return 0;
 }
 
@@ -105,7 +71,7 @@ shard_of(const char *key)
 /* An upload of user (0: a key of the right shape, its MAC not one media_check_url takes) stored
  * in the temporary directory: its key into key (96 bytes), its public URL into url. */
 static void
-upload(struct fixture *f, uint64_t user, char key[96], struct buf *url)
+upload(struct dbunit_media *f, uint64_t user, char key[96], struct buf *url)
 {
 	struct buf put = BUF_INIT, k = BUF_INIT;
 
@@ -127,7 +93,7 @@ upload(struct fixture *f, uint64_t user, char key[96], struct buf *url)
 
 /* Whether the upload key's served file is there. */
 static bool
-stored(struct fixture *f, const char *key)
+stored(struct dbunit_media *f, const char *key)
 {
 	struct buf p = BUF_INIT;
 	bool there;
@@ -166,7 +132,7 @@ date_back(const char *key, int64_t when)
 
 /* The media.release job of record: its return, the error text into err. */
 static int
-release(struct fixture *f, uint64_t record, struct buf *err)
+release(struct dbunit_media *f, uint64_t record, struct buf *err)
 {
 	json_object *p = json_object_new_object();
 	int rc;
@@ -182,7 +148,7 @@ release(struct fixture *f, uint64_t record, struct buf *err)
 
 /* The sweep of key's shard at OLD + grace + late: the rows dated OLD are due from late 0 on. */
 static long
-sweep(struct fixture *f, const char *key, int64_t late)
+sweep(struct dbunit_media *f, const char *key, int64_t late)
 {
 	return mediaclean_sweep(&f->env, shard_of(key), OLD + f->env.conf.media_orphan_grace + late);
 }
@@ -190,7 +156,7 @@ sweep(struct fixture *f, const char *key, int64_t late)
 static void
 test_note_once(void **state)
 {
-	struct fixture *f = *state;
+	struct dbunit_media *f = *state;
 	struct buf url = BUF_INIT;
 	char key[96];
 	uint64_t rec = 1;
@@ -212,7 +178,7 @@ test_note_once(void **state)
 static void
 test_attach_states(void **state)
 {
-	struct fixture *f = *state;
+	struct dbunit_media *f = *state;
 	struct buf url = BUF_INIT, other = BUF_INIT;
 	uint64_t a = dbunit_unused_id(), b = dbunit_unused_id(), rec = 0;
 	char key[96], okey[96];
@@ -255,7 +221,7 @@ test_attach_states(void **state)
 static void
 test_keep(void **state)
 {
-	struct fixture *f = *state;
+	struct dbunit_media *f = *state;
 	struct buf url = BUF_INIT;
 	char key[96];
 
@@ -278,7 +244,7 @@ test_keep(void **state)
 static void
 test_release_job_refusals(void **state)
 {
-	struct fixture *f = *state;
+	struct dbunit_media *f = *state;
 	struct buf err = BUF_INIT;
 
 	assert_int_equal(release(f, 0, &err), -1);
@@ -292,7 +258,7 @@ test_release_job_refusals(void **state)
 static void
 test_sweep(void **state)
 {
-	struct fixture *f = *state;
+	struct dbunit_media *f = *state;
 	struct buf url = BUF_INIT;
 	char due0[96], due2[96], crashed[96], fresh[96], held[96];
 	struct mediaclean_counts before, after;
@@ -365,7 +331,7 @@ test_sweep(void **state)
 static void
 test_sweep_not_local(void **state)
 {
-	struct fixture *f = *state;
+	struct dbunit_media *f = *state;
 	struct buf url = BUF_INIT;
 	static char none[] = "";
 	char key[96];
@@ -385,7 +351,7 @@ test_sweep_not_local(void **state)
 
 /* post_create or post_delete as user on f's media; the code. */
 static int
-post_as(struct fixture *f, uint64_t user, const char *url, uint64_t *id)
+post_as(struct dbunit_media *f, uint64_t user, const char *url, uint64_t *id)
 {
 	struct ctx ctx;
 	struct post_new n = { .text = "with a picture", .text_len = 14 };
@@ -408,7 +374,7 @@ post_as(struct fixture *f, uint64_t user, const char *url, uint64_t *id)
 static void
 test_visible_post_never_swept(void **state)
 {
-	struct fixture *f = *state;
+	struct dbunit_media *f = *state;
 	struct buf url = BUF_INIT, err = BUF_INIT;
 	uint64_t a = dbunit_user("ma", NULL), b = dbunit_user("mb", NULL), id = 0, other = 0;
 	uint64_t rec = 0;
@@ -458,7 +424,7 @@ test_visible_post_never_swept(void **state)
 static void
 test_known_bug_swept_attach(void **state)
 {
-	struct fixture *f = *state;
+	struct dbunit_media *f = *state;
 	struct buf url = BUF_INIT;
 	char key[96];
 

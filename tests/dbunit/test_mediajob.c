@@ -23,7 +23,6 @@
 #include "mediajob.h"
 #include "shard.h"
 
-static const char KEY[] = "a media test key of at least thirty-two bytes";
 
 /* What the test's processor does, and what it was given. */
 static struct {
@@ -67,68 +66,27 @@ fake_process(const struct imgproc_opts *o, const char *src, const char *ext, con
 	return proc.rc;
 }
 
-struct fixture {
-	struct app_env   env;   /* dbunit_env's servers, with media of its own */
-	struct jwt_keys *keys;
-	char             dir[64];
-};
 
 static int
 setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof *f);
-	struct buf err = BUF_INIT;
-	static char local[] = "local";
+	struct dbunit_media *f = dbunit_media_new("test_mediajob");
 
-	snprintf(f->dir, sizeof f->dir, "/tmp/test_mediajob.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (f == NULL)
 		return -1;
-	f->env = dbunit_env;
-	/* The conf is dbunit_env's (its strings are borrowed, never freed here) but for these. */
-	f->env.conf.media_storage = local;
-	f->env.conf.media_local_dir = f->dir;
-	f->keys = jwt_keys_new(KEY, strlen(KEY), NULL, 0);
-	f->env.media = media_new(&f->env.conf, f->keys, &err);
-	if (f->env.media == NULL)
-		fail_msg("media_new: %s", buf_cstr(&err));
-	buf_free(&err);
 	mediajob_set_processor(fake_process);
 	memset(&proc, 0, sizeof proc);
 	*state = f;
 	return 0;
 }
 
-static void
-rm_tree(const char *path)
-{
-	struct buf p = BUF_INIT;
-	struct dirent *e;
-	DIR *d = opendir(path);
-
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		buf_reset(&p);
-		buf_printf(&p, "%s/%s", path, e->d_name);
-		if (unlink(buf_cstr(&p)) != 0)
-			rm_tree(buf_cstr(&p));
-	}
-	if (d != NULL)
-		closedir(d);
-	rmdir(path);
-	buf_free(&p);
-}
-
 static int
 teardown(void **state)
 {
-	struct fixture *f = *state;
+	struct dbunit_media *f = *state;
 
 	mediajob_set_processor(NULL);
-	media_free(f->env.media);
-	jwt_keys_free(f->keys);
-	rm_tree(f->dir);
-	free(f);
+	dbunit_media_free(f);
 	return 0;
 }
 
@@ -143,7 +101,7 @@ new_key(char key[96], const char *day, const char *ext)
 
 /* Writes an upload at key's served name, its day's directory made. */
 static void
-upload(struct fixture *f, const char *key)
+upload(struct dbunit_media *f, const char *key)
 {
 	struct buf p = BUF_INIT;
 	FILE *fp;
@@ -163,7 +121,7 @@ upload(struct fixture *f, const char *key)
 }
 
 static int
-run(struct fixture *f, const char *key, struct buf *err)
+run(struct dbunit_media *f, const char *key, struct buf *err)
 {
 	json_object *p = json_object_new_object();
 	int rc;
@@ -186,7 +144,7 @@ exists(const struct buf *path)
 static void
 test_processed_and_served(void **state)
 {
-	struct fixture *f = *state;
+	struct dbunit_media *f = *state;
 	struct buf err = BUF_INIT, display = BUF_INIT;
 	struct media_files mf;
 	struct stat served, shown;
@@ -222,7 +180,7 @@ test_processed_and_served(void **state)
 static void
 test_refused_deleted(void **state)
 {
-	struct fixture *f = *state;
+	struct dbunit_media *f = *state;
 	struct buf err = BUF_INIT;
 	struct media_files mf;
 	char key[96];
@@ -246,7 +204,7 @@ test_refused_deleted(void **state)
 static void
 test_failure_kept_for_retry(void **state)
 {
-	struct fixture *f = *state;
+	struct dbunit_media *f = *state;
 	struct buf err = BUF_INIT;
 	struct media_files mf;
 	char key[96];
@@ -271,7 +229,7 @@ test_failure_kept_for_retry(void **state)
 static void
 test_refusals(void **state)
 {
-	struct fixture *f = *state;
+	struct dbunit_media *f = *state;
 	struct buf err = BUF_INIT;
 	struct media_files mf;
 	char key[96];
@@ -315,7 +273,7 @@ jobs_for(const char *key)
 static void
 test_queue_and_backlog(void **state)
 {
-	struct fixture *f = *state;
+	struct dbunit_media *f = *state;
 	struct buf err = BUF_INIT, p = BUF_INIT;
 	char waiting[96], done[96], other[96];
 	static char none[] = "";
